@@ -1,0 +1,75 @@
+//! # mailsim-proto: the e-mail protocols, as code a student can read
+//!
+//! Wire codecs, the RFC 5322 message format, the mailbox store and *sans-IO* engines for
+//! SMTP (RFC 5321, submission per RFC 6409), POP3 (RFC 1939) and the DNS messages used to
+//! find a domain's mail exchanger (RFC 1035, MX per RFC 5321 §5.1). No clock, no randomness,
+//! no I/O: an engine is fed bytes with `handle_input` and drained with `poll_transmit` and
+//! `poll_event`; whatever needs the time or an identifier gets it as an argument.
+//!
+//! ## Layout
+//! - [`smtp::command`], [`smtp::reply`]: SMTP codecs (bytes ⇄ typed commands and replies).
+//! - [`smtp::server`], [`smtp::client`]: the SMTP engines.
+//! - [`pop3::command`], [`pop3::response`], [`pop3::server`], [`pop3::client`]: the same for POP3.
+//! - [`dns`]: DNS query and response messages in RFC 1035 wire format (MX, A).
+//! - [`message`]: building and reading RFC 5322 messages, `Received:` trace fields, dates.
+//! - [`store`]: accounts and their mailboxes (messages with UIDs), shared by POP3 and delivery.
+//! - [`pdu`]: [`Transmit`], what every engine hands back for the wire: the exact bytes plus
+//!   a typed description from which the diagram label and the explanation (with its RFC
+//!   section) are derived.
+//!
+//! To add an SMTP command: one variant and one parser arm in `smtp::command`, one arm in
+//! `smtp::server::SmtpServer::on_command`, one explanation in `pdu`, one test.
+//!
+//! ## Why the codecs are hand-written
+//! SMTP and POP3 commands are single CRLF-terminated lines and their grammars are a few
+//! productions each; the teaching view needs things general-purpose parsers do not give:
+//! a distinct `Incomplete` for every prefix, the exact reply (code, enhanced status code and
+//! a helpful text naming the expected syntax) for every kind of bad input, and typed values
+//! whose `Display` is the wire form. `smtp-proto` and `pop3-codec` were considered; the
+//! former's server-side parser errors do not carry the helpful texts we show, and the
+//! latter pulls in `nom` for a grammar of ten verbs. The message format (issue 3) will move
+//! to `mail-parser`/`mail-builder` when MIME arrives; until then [`message`] writes and reads
+//! only the plain header fields and text bodies the first scenario uses.
+
+pub mod dns;
+pub mod message;
+pub mod pdu;
+pub mod pop3;
+pub mod smtp;
+pub mod store;
+
+pub use pdu::{Explanation, Pdu, Transmit};
+
+/// The outcome of trying to decode one unit (a command line, a reply) from a byte buffer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded<T, E> {
+    /// A whole unit was read; it used the first `usize` bytes.
+    Complete(T, usize),
+    /// The buffer holds only a prefix of a unit: wait for more bytes.
+    Incomplete,
+    /// The first `usize` bytes form a unit that is not valid; `E` says why.
+    Invalid(E, usize),
+}
+
+/// Finds the end of the first CRLF-terminated line in `buf`: the index just past the LF.
+/// A bare LF does not end a line (RFC 5321 §2.3.8, RFC 1939 §3).
+pub(crate) fn find_crlf(buf: &[u8]) -> Option<usize> {
+    buf.windows(2).position(|w| w == b"\r\n").map(|i| i + 2)
+}
+
+/// Shows bytes the way the details panel does: printable ASCII as is, CR and LF as the
+/// visible escapes `\r` and `\n` (the LF is followed by a real line break), anything else as
+/// `\xNN`.
+pub fn visible_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
+    for &b in bytes {
+        match b {
+            b'\r' => out.push_str("\\r"),
+            b'\n' => out.push_str("\\n\n"),
+            b'\t' => out.push_str("\\t"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02X}")),
+        }
+    }
+    out
+}

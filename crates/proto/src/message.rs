@@ -1,0 +1,185 @@
+//! RFC 5322 messages: building the plain-text messages the scenarios send, reading their
+//! header fields, and the trace fields servers add (`Received:` per RFC 5321 §4.4,
+//! `Return-Path:` at final delivery).
+
+/// A name and an address, as in `From: Alice <alice@alice.example>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub address: String,
+}
+
+impl Person {
+    pub fn new(name: &str, address: &str) -> Self {
+        Person { name: name.into(), address: address.into() }
+    }
+    /// The `name-addr` form of RFC 5322 §3.4.
+    pub fn to_header(&self) -> String {
+        if self.name.is_empty() {
+            self.address.clone()
+        } else {
+            format!("{} <{}>", self.name, self.address)
+        }
+    }
+}
+
+/// What a user agent writes: the parts of a simple text message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub from: Person,
+    pub to: Vec<Person>,
+    pub subject: String,
+    /// Text with `\n` line ends; written with CRLF.
+    pub body: String,
+    /// Seconds since 1970-01-01 UTC.
+    pub date: i64,
+    /// Without angle brackets.
+    pub message_id: String,
+}
+
+impl Draft {
+    /// The message as sent: header fields, a blank line, the body; CRLF line ends.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let to: Vec<String> = self.to.iter().map(Person::to_header).collect();
+        let mut m = String::new();
+        m.push_str(&format!("Date: {}\r\n", format_date(self.date)));
+        m.push_str(&format!("From: {}\r\n", self.from.to_header()));
+        m.push_str(&format!("To: {}\r\n", to.join(", ")));
+        m.push_str(&format!("Subject: {}\r\n", self.subject));
+        m.push_str(&format!("Message-ID: <{}>\r\n", self.message_id));
+        m.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n");
+        for line in self.body.lines() {
+            m.push_str(line);
+            m.push_str("\r\n");
+        }
+        m.into_bytes()
+    }
+}
+
+/// The RFC 5322 §3.3 date-time for a UTC instant, e.g. `Mon, 14 Sep 2026 09:00:00 +0000`.
+pub fn format_date(unix: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    const WD: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MON: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!(
+        "{}, {d:02} {} {y} {:02}:{:02}:{:02} +0000",
+        WD[days.rem_euclid(7) as usize],
+        MON[m as usize - 1],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), after Howard Hinnant's `civil_from_days`.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// What a receiving server records about one hop (RFC 5321 §4.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace<'a> {
+    /// The name the client gave in EHLO/HELO.
+    pub helo: &'a str,
+    /// The client's address as the server saw it.
+    pub peer_ip: &'a str,
+    /// The receiving server's host name.
+    pub by: &'a str,
+    /// `ESMTP`, `SMTP`, `ESMTPA`... (RFC 3848).
+    pub with: &'a str,
+    pub id: &'a str,
+    /// The recipient, when there is exactly one.
+    pub for_rcpt: Option<&'a str>,
+    pub date: i64,
+}
+
+/// The `Received:` field for a hop, folded, with its CRLF.
+pub fn received_field(t: &Trace) -> String {
+    let for_part = t.for_rcpt.map(|r| format!("\r\n\tfor <{r}>")).unwrap_or_default();
+    format!(
+        "Received: from {helo} ([{ip}])\r\n\tby {by} with {with} id {id}{for_part};\r\n\t{date}\r\n",
+        helo = t.helo,
+        ip = t.peer_ip,
+        by = t.by,
+        with = t.with,
+        id = t.id,
+        date = format_date(t.date)
+    )
+}
+
+/// `field` (a whole header field with its CRLF) put in front of `message`.
+pub fn prepend_field(field: &str, message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(field.len() + message.len());
+    out.extend_from_slice(field.as_bytes());
+    out.extend_from_slice(message);
+    out
+}
+
+/// The header fields of `message` as (name, unfolded value), in order.
+pub fn header_fields(message: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8_lossy(message);
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in text.split("\r\n") {
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = fields.last_mut() {
+                last.1.push(' ');
+                last.1.push_str(line.trim());
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            fields.push((name.to_string(), value.trim().to_string()));
+        }
+    }
+    fields
+}
+
+/// The first field named `name` (case-insensitive).
+pub fn header(message: &[u8], name: &str) -> Option<String> {
+    header_fields(message).into_iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_rfc5322() {
+        assert_eq!(format_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(format_date(1_789_376_400), "Mon, 14 Sep 2026 09:00:00 +0000");
+        assert_eq!(format_date(951_782_400), "Tue, 29 Feb 2000 00:00:00 +0000");
+    }
+
+    #[test]
+    fn builds_and_reads_a_message() {
+        let d = Draft {
+            from: Person::new("Alice", "alice@alice.example"),
+            to: vec![Person::new("Bob", "bob@bob.example")],
+            subject: "Catch up this week?".into(),
+            body: "Hi Bob,\n.see you\n".into(),
+            date: 1_789_376_400,
+            message_id: "1@alice.example".into(),
+        };
+        let m = d.to_bytes();
+        assert!(m.starts_with(b"Date: Mon, 14 Sep 2026 09:00:00 +0000\r\nFrom: Alice <alice@alice.example>\r\n"));
+        assert!(m.ends_with(b"\r\n\r\nHi Bob,\r\n.see you\r\n"));
+        let trace = Trace { helo: "alice.example", peer_ip: "192.0.2.10", by: "mail.alice.example", with: "ESMTP", id: "Q1", for_rcpt: Some("bob@bob.example"), date: 0 };
+        let m = prepend_field(&received_field(&trace), &m);
+        assert_eq!(header(&m, "subject").as_deref(), Some("Catch up this week?"));
+        assert_eq!(
+            header(&m, "Received").as_deref(),
+            Some("from alice.example ([192.0.2.10]) by mail.alice.example with ESMTP id Q1 for <bob@bob.example>; Thu, 01 Jan 1970 00:00:00 +0000")
+        );
+    }
+}

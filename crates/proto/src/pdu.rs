@@ -1,0 +1,298 @@
+//! What engines hand back for the wire: [`Transmit`] = the exact bytes + the typed message
+//! they encode ([`Pdu`]). The diagram label and the explanation shown to the learner are
+//! derived here from the typed message (and, for replies, from the command they answer),
+//! never by re-parsing strings.
+
+use crate::dns::{self, DnsMessage};
+use crate::pop3;
+use crate::smtp::{Command, Reply};
+
+/// One protocol data unit: one arrow on the sequence diagram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transmit {
+    pub bytes: Vec<u8>,
+    pub pdu: Pdu,
+}
+
+/// Which command an SMTP reply answers; decides what the reply means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpReplyTo {
+    Greeting,
+    Ehlo,
+    Helo,
+    Mail,
+    Rcpt,
+    Data,
+    EndOfData,
+    Rset,
+    Noop,
+    Vrfy,
+    Help,
+    Quit,
+    /// A command that could not be parsed or came out of sequence.
+    Error,
+}
+
+/// Which command a POP3 response answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pop3ReplyTo {
+    Greeting,
+    User,
+    Pass,
+    Stat,
+    List,
+    Retr,
+    Dele,
+    Noop,
+    Rset,
+    Quit,
+    Top,
+    Uidl,
+    Capa,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pdu {
+    SmtpCommand(Command),
+    SmtpReply { reply: Reply, to: SmtpReplyTo },
+    /// The message after `354`, through the terminating `.` line.
+    SmtpData { size: usize, lines: usize },
+    Pop3Command(pop3::Command),
+    Pop3Response { response: pop3::Response, to: Pop3ReplyTo },
+    Dns(DnsMessage),
+}
+
+/// What the learner reads about one arrow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    /// A short text for the arrow.
+    pub label: String,
+    /// One or two sentences.
+    pub meaning: String,
+    /// The section that defines it, e.g. `RFC 5321 §4.1.1.2`.
+    pub rfc: String,
+}
+
+fn ex(label: String, meaning: impl Into<String>, rfc: &str) -> Explanation {
+    Explanation { label, meaning: meaning.into(), rfc: rfc.into() }
+}
+
+fn shorten(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(n - 1).collect::<String>())
+    }
+}
+
+impl Pdu {
+    /// The protocol name shown on the diagram.
+    pub fn protocol(&self) -> &'static str {
+        match self {
+            Pdu::SmtpCommand(_) | Pdu::SmtpReply { .. } | Pdu::SmtpData { .. } => "SMTP",
+            Pdu::Pop3Command(_) | Pdu::Pop3Response { .. } => "POP3",
+            Pdu::Dns(_) => "DNS",
+        }
+    }
+
+    pub fn explain(&self) -> Explanation {
+        match self {
+            Pdu::SmtpCommand(c) => explain_smtp_command(c),
+            Pdu::SmtpReply { reply, to } => explain_smtp_reply(reply, *to),
+            Pdu::SmtpData { size, lines } => ex(
+                format!("message ({size} bytes) + \".\""),
+                format!(
+                    "The message itself ({lines} lines): header fields (Date, From, To, Subject, Message-ID), a blank line, then the body. \
+                     A line holding only \".\" ends it; a line of the message that starts with \".\" is sent with a second \".\" (dot-stuffing)."
+                ),
+                "RFC 5321 §4.1.1.4, §4.5.2; RFC 5322 §2.1",
+            ),
+            Pdu::Pop3Command(c) => explain_pop3_command(c),
+            Pdu::Pop3Response { response, to } => explain_pop3_response(response, *to),
+            Pdu::Dns(m) => explain_dns(m),
+        }
+    }
+}
+
+fn explain_smtp_command(c: &Command) -> Explanation {
+    let label = shorten(&c.to_string(), 44);
+    match c {
+        Command::Ehlo { domain } => ex(label, format!("The client greets the server, names itself ({domain}) and asks which SMTP service extensions the server supports. This is the handshake phase."), "RFC 5321 §4.1.1.1"),
+        Command::Helo { domain } => ex(label, format!("The client greets the server and names itself ({domain}), the old way: no extensions will be used."), "RFC 5321 §4.1.1.1"),
+        Command::Mail { from, params } => {
+            let who = if from.is_empty() { "the null sender <> (used by bounces, so that a bounce never bounces)".to_string() } else { format!("<{from}>") };
+            let size = params.iter().find(|p| p.to_ascii_uppercase().starts_with("SIZE=")).map(|p| format!(" {p} announces the message size so the server can refuse it before it is sent (RFC 1870).")).unwrap_or_default();
+            ex(label, format!("Starts a mail transaction (the transfer phase). The envelope sender is {who}: the address bounces go to, which may differ from the From: header.{size}"), "RFC 5321 §4.1.1.2")
+        }
+        Command::Rcpt { to, .. } => ex(label, format!("Names one envelope recipient, <{to}>. The server delivers to the RCPT TO addresses, not to the To: header; Cc and Bcc recipients are RCPT TO lines too."), "RFC 5321 §4.1.1.3"),
+        Command::Data => ex(label, "Asks to send the message itself (header and body).", "RFC 5321 §4.1.1.4"),
+        Command::Rset => ex(label, "Aborts the current mail transaction: sender and recipients are forgotten.", "RFC 5321 §4.1.1.5"),
+        Command::Vrfy { .. } => ex(label, "Asks whether a user or mailbox exists. Most servers no longer say, to keep spammers from harvesting addresses.", "RFC 5321 §4.1.1.6, §3.5.3"),
+        Command::Help { .. } => ex(label, "Asks the server for help text.", "RFC 5321 §4.1.1.8"),
+        Command::Noop => ex(label, "Does nothing except get a 250 reply: used to keep a connection alive or check it.", "RFC 5321 §4.1.1.9"),
+        Command::Quit => ex(label, "Asks the server to close the session: the closure phase.", "RFC 5321 §4.1.1.10"),
+    }
+}
+
+fn explain_smtp_reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
+    let first = r.lines.first().cloned().unwrap_or_default();
+    let mut label = shorten(&format!("{} {first}", r.code), 44);
+    if r.lines.len() > 1 {
+        label = shorten(&format!("{} {first}", r.code), 34) + &format!(" (+{} lines)", r.lines.len() - 1);
+    }
+    use SmtpReplyTo::*;
+    let positive = r.is_positive_completion();
+    let (meaning, rfc): (String, &str) = match (to, r.code) {
+        (Greeting, 220) => ("The server is ready: an SMTP session opens with a 220 greeting that names the server (the start of the handshake).".into(), "RFC 5321 §4.2, §3.1"),
+        (Greeting, _) => ("The server refuses service on this connection; the client should QUIT.".into(), "RFC 5321 §3.1"),
+        (Ehlo, 250) => {
+            let exts: Vec<&str> = r.lines.iter().skip(1).map(|l| l.split(' ').next().unwrap_or("")).collect();
+            (format!("The server greets the client and lists the extensions it supports, one per line: {}.", exts.join(", ")), "RFC 5321 §4.1.1.1; RFC 1870, 2920, 6152, 2034")
+        }
+        (Helo, 250) => ("The server accepts the greeting; without EHLO no extensions are used.".into(), "RFC 5321 §4.1.1.1"),
+        (Mail, 250) => ("The server accepts the envelope sender: a new mail transaction is open.".into(), "RFC 5321 §4.1.1.2"),
+        (Mail, 552) => ("The announced size is above the server's limit: the message is refused before it is sent.".into(), "RFC 1870 §6.1"),
+        (Rcpt, 250) | (Rcpt, 251) => ("The server accepts this recipient: it will deliver to that mailbox or relay towards it.".into(), "RFC 5321 §4.1.1.3"),
+        (Rcpt, 550) => ("No such mailbox here: a permanent failure for this recipient (5.1.1). Other recipients are not affected.".into(), "RFC 5321 §4.2.2, §3.3; RFC 3463"),
+        (Rcpt, 554) | (Rcpt, 551) => ("The server will not relay: it accepts mail only for its own domains from unauthenticated clients (5.7.1).".into(), "RFC 5321 §3.6.2, §4.2.2"),
+        (Rcpt, c) if (400..500).contains(&c) => ("A transient failure for this recipient: the client should try again later.".into(), "RFC 5321 §4.2.1, §4.5.4.1"),
+        (Data, 354) => ("Go ahead: the server waits for the message and will read until a line holding only \".\".".into(), "RFC 5321 §4.1.1.4"),
+        (EndOfData, 250) => ("The server has taken responsibility for the message: from now on it must deliver it or send a bounce. The transaction is over.".into(), "RFC 5321 §4.1.1.4, §6.1"),
+        (EndOfData, 552) => ("The message is larger than the server accepts: refused for good.".into(), "RFC 5321 §4.5.3.1.10; RFC 1870"),
+        (EndOfData, c) if c >= 500 => ("The server refuses the message permanently: the sender's server will bounce it.".into(), "RFC 5321 §4.2.1"),
+        (EndOfData, _) => ("The server cannot take the message now: the sender's server keeps it queued and tries again later.".into(), "RFC 5321 §4.2.1, §4.5.4.1"),
+        (Rset, 250) => ("The transaction is reset.".into(), "RFC 5321 §4.1.1.5"),
+        (Noop, 250) => ("OK: nothing happened, the connection is alive.".into(), "RFC 5321 §4.1.1.9"),
+        (Vrfy, 252) => ("The server will neither confirm nor deny that the user exists, but will accept mail for it.".into(), "RFC 5321 §3.5.3"),
+        (Help, 214) => ("Help text for a human reader.".into(), "RFC 5321 §4.1.1.8"),
+        (Quit, 221) => ("The server says goodbye and closes the connection: the closure phase is done.".into(), "RFC 5321 §4.1.1.10"),
+        (_, 500) => ("Syntax error: the command was not recognized or the line was too long.".into(), "RFC 5321 §4.2.2, §4.5.3.1.4"),
+        (_, 501) => ("Syntax error in the parameters or arguments: the text says what was expected.".into(), "RFC 5321 §4.2.2"),
+        (_, 502) => ("The command exists in SMTP but this server does not implement it.".into(), "RFC 5321 §4.2.2"),
+        (_, 503) => ("Bad sequence of commands: SMTP commands must come in order (EHLO, MAIL, RCPT, DATA).".into(), "RFC 5321 §4.1.4, §4.3.2"),
+        (_, 504) => ("A parameter of the command is not implemented.".into(), "RFC 5321 §4.2.2"),
+        (_, 555) => ("The server does not recognize a MAIL FROM or RCPT TO parameter.".into(), "RFC 5321 §4.1.1.11"),
+        (_, c) if positive => (format!("Positive completion ({c}): the requested action was done."), "RFC 5321 §4.2.1"),
+        (_, c) if c < 500 => (format!("Transient failure ({c}): trying again later may work."), "RFC 5321 §4.2.1"),
+        (_, c) => (format!("Permanent failure ({c}): the same request will fail again."), "RFC 5321 §4.2.1"),
+    };
+    ex(label, meaning, rfc)
+}
+
+fn explain_pop3_command(c: &pop3::Command) -> Explanation {
+    use pop3::Command::*;
+    let label = c.to_string();
+    match c {
+        User(u) => ex(label, format!("Names the maildrop to open ({u}). POP3 sends it in the clear unless the connection is encrypted."), "RFC 1939 §7 (USER)"),
+        Pass(_) => ex(label, "Sends the password, in the clear: this is why POP3 is run over TLS (port 995, or STLS) in practice.", "RFC 1939 §7 (PASS)"),
+        Stat => ex(label, "Asks how many messages the maildrop holds and their total size.", "RFC 1939 §5 (STAT)"),
+        List(None) => ex(label, "Asks for the scan listing: each message's number and size.", "RFC 1939 §5 (LIST)"),
+        List(Some(_)) => ex(label, "Asks for the size of one message.", "RFC 1939 §5 (LIST)"),
+        Retr(n) => ex(label, format!("Downloads message {n}, whole."), "RFC 1939 §5 (RETR)"),
+        Dele(n) => ex(label, format!("Marks message {n} as deleted. Nothing is removed yet: that happens in the UPDATE state, after QUIT."), "RFC 1939 §5 (DELE)"),
+        Noop => ex(label, "Does nothing; the server answers +OK.", "RFC 1939 §5 (NOOP)"),
+        Rset => ex(label, "Unmarks every message marked as deleted in this session.", "RFC 1939 §5 (RSET)"),
+        Quit => ex(label, "Ends the session. In the TRANSACTION state this moves the server to UPDATE, where marked messages are really removed.", "RFC 1939 §6 (QUIT)"),
+        Top(n, l) => ex(label, format!("Asks for the header of message {n} and the first {l} lines of its body."), "RFC 1939 §7 (TOP)"),
+        Uidl(_) => ex(label, "Asks for the unique-id listing: stable ids that let a client remember what it already downloaded (download-and-keep).", "RFC 1939 §7 (UIDL)"),
+        Capa => ex(label, "Asks which optional POP3 features the server supports.", "RFC 2449 §5"),
+    }
+}
+
+fn explain_pop3_response(r: &pop3::Response, to: Pop3ReplyTo) -> Explanation {
+    use Pop3ReplyTo::*;
+    let mut label = shorten(&r.status_line(), 44);
+    if let Some(body) = &r.body {
+        let lines = body.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+        label = shorten(&r.status_line(), 30) + &format!(" (+{lines} lines, .)");
+    }
+    if !r.ok {
+        let rfc = if r.text.starts_with('[') { "RFC 1939 §3; RFC 2449 §8, RFC 3206" } else { "RFC 1939 §3" };
+        return ex(label, format!("-ERR: the command failed ({}). The session stays in the same state.", r.text), rfc);
+    }
+    let (meaning, rfc) = match to {
+        Greeting => ("The POP3 server is ready; the session is in the AUTHORIZATION state.", "RFC 1939 §4"),
+        User => ("The server takes the user name and waits for PASS.", "RFC 1939 §7 (USER)"),
+        Pass => ("Logged in: the maildrop is locked for this session and the server is in the TRANSACTION state.", "RFC 1939 §7 (PASS), §5"),
+        Stat => ("The drop listing: number of messages, then their total size in octets.", "RFC 1939 §5 (STAT)"),
+        List => ("The scan listing: one line per message (number, size in octets), ended by a line holding only \".\".", "RFC 1939 §5 (LIST)"),
+        Retr => ("The whole message follows, byte-stuffed (a line starting with \".\" gets another \".\"), ended by a line holding only \".\".", "RFC 1939 §3, §5 (RETR)"),
+        Dele => ("The message is marked as deleted; it will be removed at QUIT.", "RFC 1939 §5 (DELE)"),
+        Noop => ("+OK: the connection is alive.", "RFC 1939 §5 (NOOP)"),
+        Rset => ("Deletion marks are removed.", "RFC 1939 §5 (RSET)"),
+        Quit => ("The server has applied the deletions (UPDATE state), released the maildrop and closes the connection.", "RFC 1939 §6"),
+        Top => ("The header and the requested number of body lines follow.", "RFC 1939 §7 (TOP)"),
+        Uidl => ("Unique ids follow.", "RFC 1939 §7 (UIDL)"),
+        Capa => ("The list of capabilities follows, one per line.", "RFC 2449 §5"),
+        Error => ("+OK", "RFC 1939 §3"),
+    };
+    ex(label, meaning, rfc)
+}
+
+fn explain_dns(m: &DnsMessage) -> Explanation {
+    let label = shorten(&m.to_string(), 44);
+    if !m.response {
+        let q = m.questions.first();
+        let (name, t) = (q.map(|q| q.name.clone()).unwrap_or_default(), q.map(|q| q.qtype).unwrap_or(0));
+        let meaning = if t == dns::TYPE_MX {
+            format!("Which hosts accept mail for {name}? The sending server asks DNS for the domain's MX (mail exchanger) records, over UDP port 53.")
+        } else {
+            format!("What is the IP address of {name}? A DNS query for its A record, over UDP port 53.")
+        };
+        return ex(label, meaning, "RFC 5321 §5.1; RFC 1035 §4.1");
+    }
+    let mut meaning = if m.rcode == 3 {
+        "The domain does not exist (NXDOMAIN): the mail cannot be delivered.".to_string()
+    } else {
+        let mx: Vec<String> = m
+            .answers
+            .iter()
+            .filter_map(|r| match &r.data {
+                dns::RData::Mx { preference, exchange } => Some(format!("{exchange} (preference {preference})")),
+                _ => None,
+            })
+            .collect();
+        if mx.is_empty() {
+            format!("The answer: {m}.")
+        } else {
+            format!("Mail for {} goes to {}; lower preference values are tried first.", m.questions.first().map(|q| q.name.as_str()).unwrap_or(""), mx.join(", "))
+        }
+    };
+    if !m.additional.is_empty() {
+        let extra: Vec<String> = m.additional.iter().map(|r| r.to_string()).collect();
+        meaning.push_str(&format!(" The additional section already gives the address: {}.", extra.join("; ")));
+    }
+    ex(label, meaning, "RFC 5321 §5.1; RFC 1035 §3.3.9, §4.1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_line_reply_is_one_label_with_a_line_count() {
+        let r = Reply { code: 250, lines: vec!["mail.bob.example greets x".into(), "PIPELINING".into(), "SIZE 10".into()] };
+        let e = Pdu::SmtpReply { reply: r, to: SmtpReplyTo::Ehlo }.explain();
+        assert!(e.label.ends_with("(+2 lines)"), "{}", e.label);
+        assert!(e.meaning.contains("PIPELINING, SIZE"));
+        assert_eq!(e.rfc, "RFC 5321 §4.1.1.1; RFC 1870, 2920, 6152, 2034");
+    }
+
+    #[test]
+    fn every_explanation_names_an_rfc() {
+        let pdus = vec![
+            Pdu::SmtpCommand(Command::Quit),
+            Pdu::SmtpReply { reply: Reply::new(503, "x"), to: SmtpReplyTo::Error },
+            Pdu::SmtpData { size: 10, lines: 2 },
+            Pdu::Pop3Command(pop3::Command::Dele(1)),
+            Pdu::Pop3Response { response: pop3::Response::err("[IN-USE] locked"), to: Pop3ReplyTo::Pass },
+            Pdu::Dns(DnsMessage::query(1, "bob.example", dns::TYPE_MX)),
+        ];
+        for p in pdus {
+            let e = p.explain();
+            assert!(e.rfc.starts_with("RFC "), "{e:?}");
+            assert!(!e.meaning.is_empty() && !e.label.is_empty());
+        }
+    }
+}

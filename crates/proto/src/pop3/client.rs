@@ -1,0 +1,216 @@
+//! A POP3 user agent session (RFC 1939): log in, look at the maildrop, download every
+//! message and (in download-and-delete mode) delete it, then QUIT so the deletions happen.
+//!
+//! Same call order as the other engines: `handle_input`, then drain `poll_transmit` and
+//! `poll_event`.
+
+use super::command::Command;
+use super::response::{self, Response};
+use crate::pdu::{Pdu, Transmit};
+use crate::Decoded;
+use std::collections::VecDeque;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pop3Job {
+    pub user: String,
+    pub pass: String,
+    /// Download-and-delete (true) or download-and-keep (false).
+    pub delete: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pop3ClientEvent {
+    /// Message `number` of the maildrop was downloaded.
+    Retrieved { number: u32, data: Vec<u8> },
+    /// The server refused the login.
+    LoginFailed { text: String },
+    /// The session is over: close the connection.
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pop3ClientState {
+    AwaitGreeting,
+    AwaitUser,
+    AwaitPass,
+    AwaitStat,
+    AwaitList,
+    AwaitRetr(u32),
+    AwaitDele(u32),
+    AwaitQuit,
+    Done,
+}
+
+impl fmt::Display for Pop3ClientState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pop3ClientState::AwaitGreeting => f.write_str("connected: waiting for +OK greeting"),
+            Pop3ClientState::AwaitUser => f.write_str("sent USER: waiting"),
+            Pop3ClientState::AwaitPass => f.write_str("sent PASS: waiting"),
+            Pop3ClientState::AwaitStat => f.write_str("sent STAT: waiting"),
+            Pop3ClientState::AwaitList => f.write_str("sent LIST: waiting for the scan listing"),
+            Pop3ClientState::AwaitRetr(n) => write!(f, "sent RETR {n}: downloading"),
+            Pop3ClientState::AwaitDele(n) => write!(f, "sent DELE {n}: waiting"),
+            Pop3ClientState::AwaitQuit => f.write_str("sent QUIT: waiting"),
+            Pop3ClientState::Done => f.write_str("done: connection closing"),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Pop3Client {
+    job: Pop3Job,
+    state: Pop3ClientState,
+    expect_multiline: bool,
+    inbuf: Vec<u8>,
+    /// Message numbers still to download, from the LIST response.
+    todo: VecDeque<u32>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Pop3ClientEvent>,
+}
+
+impl Pop3Client {
+    pub fn new(job: Pop3Job) -> Self {
+        Pop3Client {
+            job,
+            state: Pop3ClientState::AwaitGreeting,
+            expect_multiline: false,
+            inbuf: Vec::new(),
+            todo: VecDeque::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    pub fn state(&self) -> Pop3ClientState {
+        self.state
+    }
+
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        self.inbuf.extend_from_slice(bytes);
+        while self.state != Pop3ClientState::Done {
+            match response::decode(&self.inbuf, self.expect_multiline) {
+                Decoded::Complete(r, n) => {
+                    self.inbuf.drain(..n);
+                    self.on_response(r);
+                }
+                Decoded::Invalid(_, n) => {
+                    self.inbuf.drain(..n);
+                    self.send(Command::Quit, Pop3ClientState::AwaitQuit);
+                }
+                Decoded::Incomplete => return,
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Pop3ClientEvent> {
+        self.events.pop_front()
+    }
+
+    fn send(&mut self, cmd: Command, next: Pop3ClientState) {
+        self.expect_multiline = cmd.expects_multiline();
+        self.transmits.push_back(Transmit { bytes: cmd.encode(), pdu: Pdu::Pop3Command(cmd) });
+        self.state = next;
+    }
+
+    fn next_message(&mut self) {
+        match self.todo.pop_front() {
+            Some(n) => self.send(Command::Retr(n), Pop3ClientState::AwaitRetr(n)),
+            None => self.send(Command::Quit, Pop3ClientState::AwaitQuit),
+        }
+    }
+
+    fn on_response(&mut self, r: Response) {
+        use Pop3ClientState::*;
+        match self.state {
+            AwaitGreeting if r.ok => self.send(Command::User(self.job.user.clone()), AwaitUser),
+            AwaitUser if r.ok => self.send(Command::Pass(self.job.pass.clone()), AwaitPass),
+            AwaitPass if r.ok => self.send(Command::Stat, AwaitStat),
+            AwaitPass | AwaitUser => {
+                self.events.push_back(Pop3ClientEvent::LoginFailed { text: r.text });
+                self.send(Command::Quit, AwaitQuit);
+            }
+            AwaitStat if r.ok => self.send(Command::List(None), AwaitList),
+            AwaitList if r.ok => {
+                let body = r.body.unwrap_or_default();
+                self.todo = String::from_utf8_lossy(&body)
+                    .lines()
+                    .filter_map(|l| l.split(' ').next().and_then(|n| n.parse().ok()))
+                    .collect();
+                self.next_message();
+            }
+            AwaitRetr(n) => {
+                if r.ok {
+                    self.events.push_back(Pop3ClientEvent::Retrieved { number: n, data: r.body.unwrap_or_default() });
+                    if self.job.delete {
+                        return self.send(Command::Dele(n), AwaitDele(n));
+                    }
+                }
+                self.next_message();
+            }
+            AwaitDele(_) => self.next_message(),
+            AwaitQuit => {
+                self.state = Done;
+                self.events.push_back(Pop3ClientEvent::Closed);
+            }
+            Done => {}
+            _ => self.send(Command::Quit, AwaitQuit),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pop3::server::{Pop3Server, Pop3ServerEvent};
+    use crate::store::StoredMessage;
+
+    #[test]
+    fn downloads_and_deletes_everything_against_the_real_server() {
+        let mut c = Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: true });
+        let mut s = Pop3Server::new("mail.bob.example");
+        let mut commands = Vec::new();
+        let mut events = Vec::new();
+        let mut committed = None;
+        for _ in 0..50 {
+            while let Some(t) = s.poll_transmit() {
+                c.handle_input(&t.bytes);
+            }
+            while let Some(t) = c.poll_transmit() {
+                commands.push(String::from_utf8(t.bytes.clone()).unwrap());
+                s.handle_input(&t.bytes);
+            }
+            while let Some(e) = s.poll_event() {
+                match e {
+                    Pop3ServerEvent::LoginRequested { .. } => s.grant(vec![
+                        StoredMessage { uid: 1, data: b"Subject: one\r\n\r\n.dot\r\n".to_vec() },
+                        StoredMessage { uid: 2, data: b"Subject: two\r\n\r\nx\r\n".to_vec() },
+                    ]),
+                    Pop3ServerEvent::Commit { deleted, .. } => committed = Some(deleted),
+                    Pop3ServerEvent::Closed => {}
+                }
+            }
+            events.extend(std::iter::from_fn(|| c.poll_event()));
+        }
+        assert_eq!(commands.concat(), "USER bob\r\nPASS pw\r\nSTAT\r\nLIST\r\nRETR 1\r\nDELE 1\r\nRETR 2\r\nDELE 2\r\nQUIT\r\n");
+        assert_eq!(events[0], Pop3ClientEvent::Retrieved { number: 1, data: b"Subject: one\r\n\r\n.dot\r\n".to_vec() });
+        assert_eq!(events.last(), Some(&Pop3ClientEvent::Closed));
+        assert_eq!(committed, Some(vec![1, 2]));
+    }
+
+    #[test]
+    fn a_refused_login_quits() {
+        let mut c = Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: true });
+        c.handle_input(b"+OK hi\r\n+OK send PASS\r\n-ERR [AUTH] wrong\r\n");
+        let sent: Vec<_> = std::iter::from_fn(|| c.poll_transmit()).map(|t| t.bytes).collect();
+        assert_eq!(sent.concat(), b"USER bob\r\nPASS pw\r\nQUIT\r\n");
+        assert_eq!(c.poll_event(), Some(Pop3ClientEvent::LoginFailed { text: "[AUTH] wrong".into() }));
+    }
+}

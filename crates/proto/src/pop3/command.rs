@@ -1,0 +1,184 @@
+//! POP3 command lines (RFC 1939 §3): a case-insensitive keyword of three or four characters,
+//! arguments separated by single spaces, CRLF.
+
+use crate::{find_crlf, Decoded};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    User(String),
+    Pass(String),
+    Stat,
+    List(Option<u32>),
+    Retr(u32),
+    Dele(u32),
+    Noop,
+    Rset,
+    Quit,
+    Top(u32, u32),
+    Uidl(Option<u32>),
+    Capa,
+}
+
+impl Command {
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Command::User(_) => "USER",
+            Command::Pass(_) => "PASS",
+            Command::Stat => "STAT",
+            Command::List(_) => "LIST",
+            Command::Retr(_) => "RETR",
+            Command::Dele(_) => "DELE",
+            Command::Noop => "NOOP",
+            Command::Rset => "RSET",
+            Command::Quit => "QUIT",
+            Command::Top(..) => "TOP",
+            Command::Uidl(_) => "UIDL",
+            Command::Capa => "CAPA",
+        }
+    }
+
+    /// Whether a positive answer to this command is multi-line (RFC 1939 §3).
+    pub fn expects_multiline(&self) -> bool {
+        matches!(self, Command::List(None) | Command::Uidl(None) | Command::Retr(_) | Command::Top(..) | Command::Capa)
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        format!("{self}\r\n").into_bytes()
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let k = self.keyword();
+        match self {
+            Command::User(s) | Command::Pass(s) => write!(f, "{k} {s}"),
+            Command::List(Some(n)) | Command::Uidl(Some(n)) | Command::Retr(n) | Command::Dele(n) => write!(f, "{k} {n}"),
+            Command::Top(n, l) => write!(f, "{k} {n} {l}"),
+            _ => f.write_str(k),
+        }
+    }
+}
+
+/// Why a command line was refused: the text of the `-ERR` reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pop3Error(pub String);
+
+/// Reads one command line from the start of `buf`.
+pub fn decode(buf: &[u8]) -> Decoded<Command, Pop3Error> {
+    let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };
+    if end > super::MAX_COMMAND_LINE {
+        return Decoded::Invalid(Pop3Error("command line too long (the limit is 255 octets, RFC 2449 §4)".into()), end);
+    }
+    match parse(&buf[..end - 2]) {
+        Ok(c) => Decoded::Complete(c, end),
+        Err(e) => Decoded::Invalid(Pop3Error(e), end),
+    }
+}
+
+fn parse(line: &[u8]) -> Result<Command, String> {
+    let line = std::str::from_utf8(line).map_err(|_| "command line is not text".to_string())?;
+    let mut parts = line.split(' ');
+    let keyword = parts.next().unwrap_or("").to_ascii_uppercase();
+    let args: Vec<&str> = parts.collect();
+    let num = |s: &str| -> Result<u32, String> {
+        match s.parse::<u32>() {
+            Ok(n) if n > 0 && s.bytes().all(|b| b.is_ascii_digit()) => Ok(n),
+            _ => Err(format!("\"{s}\" is not a message number (1, 2, 3, ...)")),
+        }
+    };
+    let arity = |want: &[usize], usage: &str| -> Result<(), String> {
+        if want.contains(&args.len()) && args.iter().all(|a| !a.is_empty()) {
+            Ok(())
+        } else {
+            Err(format!("usage: {usage}"))
+        }
+    };
+    Ok(match keyword.as_str() {
+        "USER" => {
+            arity(&[1], "USER name")?;
+            Command::User(args[0].to_string())
+        }
+        "PASS" => {
+            // The password is the rest of the line, spaces included (RFC 1939 §7).
+            let pass = line.get(5..).unwrap_or("");
+            if pass.is_empty() {
+                return Err("usage: PASS password".into());
+            }
+            Command::Pass(pass.to_string())
+        }
+        "STAT" => arity(&[0], "STAT").map(|_| Command::Stat)?,
+        "LIST" => {
+            arity(&[0, 1], "LIST [message-number]")?;
+            Command::List(args.first().map(|a| num(a)).transpose()?)
+        }
+        "RETR" => {
+            arity(&[1], "RETR message-number")?;
+            Command::Retr(num(args[0])?)
+        }
+        "DELE" => {
+            arity(&[1], "DELE message-number")?;
+            Command::Dele(num(args[0])?)
+        }
+        "NOOP" => arity(&[0], "NOOP").map(|_| Command::Noop)?,
+        "RSET" => arity(&[0], "RSET").map(|_| Command::Rset)?,
+        "QUIT" => arity(&[0], "QUIT").map(|_| Command::Quit)?,
+        "TOP" => {
+            arity(&[2], "TOP message-number lines")?;
+            let lines = args[1].parse::<u32>().map_err(|_| format!("\"{}\" is not a number of lines", args[1]))?;
+            Command::Top(num(args[0])?, lines)
+        }
+        "UIDL" => {
+            arity(&[0, 1], "UIDL [message-number]")?;
+            Command::Uidl(args.first().map(|a| num(a)).transpose()?)
+        }
+        "CAPA" => arity(&[0], "CAPA").map(|_| Command::Capa)?,
+        "APOP" | "AUTH" | "STLS" => return Err(format!("{keyword} is not supported by this server")),
+        "" => return Err("empty command line".into()),
+        _ => return Err(format!("unknown command \"{}\"", keyword.chars().take(20).collect::<String>())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_and_round_trips() {
+        for (line, cmd) in [
+            ("USER bob", Command::User("bob".into())),
+            ("PASS open sesame", Command::Pass("open sesame".into())),
+            ("STAT", Command::Stat),
+            ("LIST", Command::List(None)),
+            ("LIST 2", Command::List(Some(2))),
+            ("RETR 1", Command::Retr(1)),
+            ("DELE 1", Command::Dele(1)),
+            ("TOP 1 0", Command::Top(1, 0)),
+            ("UIDL", Command::Uidl(None)),
+            ("CAPA", Command::Capa),
+            ("QUIT", Command::Quit),
+        ] {
+            assert_eq!(decode(format!("{line}\r\n").as_bytes()), Decoded::Complete(cmd.clone(), line.len() + 2));
+            assert_eq!(cmd.to_string(), line);
+        }
+        assert_eq!(decode(b"retr 1\r\n"), Decoded::Complete(Command::Retr(1), 8));
+    }
+
+    #[test]
+    fn bad_lines_are_invalid_with_a_helpful_text() {
+        for line in ["RETR\r\n", "RETR x\r\n", "RETR 0\r\n", "DELE -1\r\n", "LIST 1 2\r\n", "FOO\r\n", "\r\n", "STAT 1\r\n", "TOP 1\r\n"] {
+            assert!(matches!(decode(line.as_bytes()), Decoded::Invalid(_, n) if n == line.len()), "{line:?}");
+        }
+        let Decoded::Invalid(Pop3Error(t), _) = decode(b"RETR x\r\n") else { panic!() };
+        assert!(t.contains("not a message number"));
+    }
+
+    #[test]
+    fn every_truncated_prefix_is_incomplete() {
+        for line in ["USER bob\r\n", "RETR 1\r\n", "QUIT\r\n"] {
+            for n in 0..line.len() {
+                assert_eq!(decode(&line.as_bytes()[..n]), Decoded::Incomplete);
+            }
+        }
+    }
+}

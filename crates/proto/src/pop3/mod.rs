@@ -1,0 +1,20 @@
+//! POP3 (RFC 1939, CAPA and response codes per RFC 2449): codecs and engines.
+//!
+//! - [`command`]: one command line ⇄ [`Command`].
+//! - [`response`]: `+OK`/`-ERR` status lines and multi-line responses ⇄ [`Response`]
+//!   (byte-stuffing shared with SMTP's mail data, [`crate::smtp::data`]).
+//! - [`server`]: [`Pop3Server`], AUTHORIZATION → TRANSACTION → UPDATE.
+//! - [`client`]: [`Pop3Client`], a user agent that downloads (and deletes) every message.
+
+pub mod client;
+pub mod command;
+pub mod response;
+pub mod server;
+
+pub use client::{Pop3Client, Pop3ClientEvent, Pop3ClientState, Pop3Job};
+pub use command::Command;
+pub use response::Response;
+pub use server::{Pop3Server, Pop3ServerEvent, Pop3State};
+
+/// The longest command line, CRLF included (RFC 2449 §4).
+pub const MAX_COMMAND_LINE: usize = 255;

@@ -1,0 +1,91 @@
+//! POP3 responses (RFC 1939 §3): a status line `+OK text` or `-ERR text`; after some
+//! commands a positive status line is followed by lines of data, byte-stuffed, ending with a
+//! line holding only `.`.
+
+use crate::smtp::data;
+use crate::{find_crlf, Decoded};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub ok: bool,
+    pub text: String,
+    /// The data lines of a multi-line response, stuffing undone, CRLF line ends.
+    pub body: Option<Vec<u8>>,
+}
+
+impl Response {
+    pub fn ok(text: impl Into<String>) -> Self {
+        Response { ok: true, text: text.into(), body: None }
+    }
+    pub fn err(text: impl Into<String>) -> Self {
+        Response { ok: false, text: text.into(), body: None }
+    }
+    pub fn multi(text: impl Into<String>, body: Vec<u8>) -> Self {
+        Response { ok: true, text: text.into(), body: Some(body) }
+    }
+
+    /// The status line without its CRLF, e.g. `+OK 2 messages`.
+    pub fn status_line(&self) -> String {
+        let s = if self.ok { "+OK" } else { "-ERR" };
+        if self.text.is_empty() {
+            s.to_string()
+        } else {
+            format!("{s} {}", self.text)
+        }
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = format!("{}\r\n", self.status_line()).into_bytes();
+        if let Some(body) = &self.body {
+            out.extend(data::encode(body));
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseError(pub String);
+
+/// Reads one response; `multiline` says whether the command it answers has a multi-line
+/// positive response (the client knows, RFC 1939 §3). `-ERR` is always one line.
+pub fn decode(buf: &[u8], multiline: bool) -> Decoded<Response, ResponseError> {
+    let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };
+    let line = String::from_utf8_lossy(&buf[..end - 2]).into_owned();
+    let (ok, text) = if let Some(rest) = line.strip_prefix("+OK") {
+        (true, rest.strip_prefix(' ').unwrap_or(rest).to_string())
+    } else if let Some(rest) = line.strip_prefix("-ERR") {
+        (false, rest.strip_prefix(' ').unwrap_or(rest).to_string())
+    } else {
+        return Decoded::Invalid(ResponseError("a POP3 status line starts with +OK or -ERR".into()), end);
+    };
+    if !(ok && multiline) {
+        return Decoded::Complete(Response { ok, text, body: None }, end);
+    }
+    match data::decode(&buf[end..]) {
+        Decoded::Complete(d, n) => Decoded::Complete(Response { ok, text, body: Some(d.message) }, end + n),
+        _ => Decoded::Incomplete,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_stuffed_multiline_round_trips() {
+        let body = b"From: Norm <norm@cs.ubc.ca>\r\n\r\nSome data\r\n.A line that starts with a .\r\n.. Another one\r\n".to_vec();
+        let r = Response::multi("220 octets", body.clone());
+        let wire = r.encode();
+        assert!(wire.ends_with(b"..A line that starts with a .\r\n... Another one\r\n.\r\n"));
+        assert_eq!(decode(&wire, true), Decoded::Complete(r, wire.len()));
+        for n in 0..wire.len() {
+            assert_eq!(decode(&wire[..n], true), Decoded::Incomplete, "prefix {n}");
+        }
+    }
+
+    #[test]
+    fn err_is_single_line_even_when_multiline_expected() {
+        assert_eq!(decode(b"-ERR no such message\r\n", true), Decoded::Complete(Response::err("no such message"), 22));
+        assert!(matches!(decode(b"OK\r\n", false), Decoded::Invalid(..)));
+    }
+}

@@ -1,0 +1,312 @@
+//! SMTP command lines (RFC 5321 §4.1): one CRLF-terminated line ⇄ [`Command`].
+//!
+//! Verbs are case-insensitive (real clients send `ehlo` and `mail FROM:`). Bad input is not
+//! an error that unwinds: [`decode`] returns [`Decoded::Invalid`] with the reply the server
+//! must send (500 unknown command, 501 bad arguments, 502 not implemented).
+
+use crate::{find_crlf, Decoded};
+use std::fmt;
+
+/// One SMTP command, as typed values. `Display` gives the wire form without the CRLF.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// `HELO domain` (RFC 5321 §4.1.1.1): the old greeting, no extensions.
+    Helo { domain: String },
+    /// `EHLO domain` (RFC 5321 §4.1.1.1): greeting that asks for the extension list.
+    Ehlo { domain: String },
+    /// `MAIL FROM:<reverse-path> [params]` (§4.1.1.2); an empty path is the null sender `<>`.
+    Mail { from: String, params: Vec<String> },
+    /// `RCPT TO:<forward-path> [params]` (§4.1.1.3).
+    Rcpt { to: String, params: Vec<String> },
+    /// `DATA` (§4.1.1.4).
+    Data,
+    /// `RSET` (§4.1.1.5).
+    Rset,
+    /// `VRFY string` (§4.1.1.6).
+    Vrfy { what: String },
+    /// `HELP [string]` (§4.1.1.8).
+    Help { topic: Option<String> },
+    /// `NOOP [string]` (§4.1.1.9).
+    Noop,
+    /// `QUIT` (§4.1.1.10).
+    Quit,
+}
+
+impl Command {
+    /// The command verb as sent on the wire.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Command::Helo { .. } => "HELO",
+            Command::Ehlo { .. } => "EHLO",
+            Command::Mail { .. } => "MAIL",
+            Command::Rcpt { .. } => "RCPT",
+            Command::Data => "DATA",
+            Command::Rset => "RSET",
+            Command::Vrfy { .. } => "VRFY",
+            Command::Help { .. } => "HELP",
+            Command::Noop => "NOOP",
+            Command::Quit => "QUIT",
+        }
+    }
+
+    /// The wire form: the command line with its CRLF.
+    pub fn encode(&self) -> Vec<u8> {
+        format!("{self}\r\n").into_bytes()
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Command::Helo { domain } => write!(f, "HELO {domain}"),
+            Command::Ehlo { domain } => write!(f, "EHLO {domain}"),
+            Command::Mail { from, params } => {
+                write!(f, "MAIL FROM:<{from}>")?;
+                params.iter().try_for_each(|p| write!(f, " {p}"))
+            }
+            Command::Rcpt { to, params } => {
+                write!(f, "RCPT TO:<{to}>")?;
+                params.iter().try_for_each(|p| write!(f, " {p}"))
+            }
+            Command::Vrfy { what } => write!(f, "VRFY {what}"),
+            Command::Help { topic: Some(t) } => write!(f, "HELP {t}"),
+            other => f.write_str(other.verb()),
+        }
+    }
+}
+
+/// Why a command line was refused, with the reply the server sends for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// 500, 501 or 502.
+    pub code: u16,
+    /// The enhanced status code (RFC 3463), e.g. `5.5.4`.
+    pub enhanced: &'static str,
+    /// A helpful text for the learner (and the client's log).
+    pub text: String,
+}
+
+impl SyntaxError {
+    fn new(code: u16, enhanced: &'static str, text: impl Into<String>) -> Self {
+        SyntaxError { code, enhanced, text: text.into() }
+    }
+}
+
+/// Reads one command line from the start of `buf`.
+///
+/// Every prefix of a line that lacks its CRLF is [`Decoded::Incomplete`]; a bare LF does not
+/// end a line. A complete line longer than [`super::MAX_COMMAND_LINE`] is refused with
+/// `500 5.5.2`.
+pub fn decode(buf: &[u8]) -> Decoded<Command, SyntaxError> {
+    let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };
+    if end > super::MAX_COMMAND_LINE {
+        let e = SyntaxError::new(500, "5.5.2", "Line too long (the limit is 512 octets, RFC 5321 §4.5.3.1.4)");
+        return Decoded::Invalid(e, end);
+    }
+    match parse_line(&buf[..end - 2]) {
+        Ok(cmd) => Decoded::Complete(cmd, end),
+        Err(e) => Decoded::Invalid(e, end),
+    }
+}
+
+fn parse_line(line: &[u8]) -> Result<Command, SyntaxError> {
+    if line.iter().any(|&b| !(0x20..0x7f).contains(&b) && b != b'\t') {
+        return Err(SyntaxError::new(500, "5.5.2", "Command line contains a byte that is not printable US-ASCII"));
+    }
+    let line = std::str::from_utf8(line).expect("checked: ASCII");
+    let (verb, rest) = match line.find(' ') {
+        Some(i) => (&line[..i], &line[i + 1..]),
+        None => (line, ""),
+    };
+    let rest_trimmed = rest.trim();
+    let no_args = |cmd: Command, name: &str| {
+        if rest_trimmed.is_empty() {
+            Ok(cmd)
+        } else {
+            Err(SyntaxError::new(501, "5.5.4", format!("Syntax: {name} (no parameters allowed)")))
+        }
+    };
+    match verb.to_ascii_uppercase().as_str() {
+        "HELO" | "EHLO" => {
+            let upper = verb.to_ascii_uppercase();
+            if rest_trimmed.is_empty() || rest_trimmed.contains(' ') || !valid_helo_name(rest_trimmed) {
+                return Err(SyntaxError::new(501, "5.5.4", format!("Syntax: {upper} hostname (for example {upper} client.example)")));
+            }
+            let domain = rest_trimmed.to_string();
+            Ok(if upper == "HELO" { Command::Helo { domain } } else { Command::Ehlo { domain } })
+        }
+        "MAIL" => {
+            let (from, params) = path_argument(rest, "FROM:")
+                .ok_or_else(|| SyntaxError::new(501, "5.5.4", "Syntax: MAIL FROM:<address> (the angle brackets are required)"))?;
+            if !from.is_empty() && !valid_mailbox(&from) {
+                return Err(SyntaxError::new(501, "5.1.7", format!("Bad sender address syntax: <{from}>")));
+            }
+            Ok(Command::Mail { from, params })
+        }
+        "RCPT" => {
+            let (to, params) = path_argument(rest, "TO:")
+                .ok_or_else(|| SyntaxError::new(501, "5.5.4", "Syntax: RCPT TO:<address> (the angle brackets are required)"))?;
+            if !(to.eq_ignore_ascii_case("postmaster") || valid_mailbox(&to)) {
+                return Err(SyntaxError::new(501, "5.1.3", format!("Bad recipient address syntax: <{to}>")));
+            }
+            Ok(Command::Rcpt { to, params })
+        }
+        "DATA" => no_args(Command::Data, "DATA"),
+        "RSET" => no_args(Command::Rset, "RSET"),
+        "QUIT" => no_args(Command::Quit, "QUIT"),
+        "NOOP" => Ok(Command::Noop),
+        "HELP" => Ok(Command::Help { topic: (!rest_trimmed.is_empty()).then(|| rest_trimmed.to_string()) }),
+        "VRFY" => {
+            if rest_trimmed.is_empty() {
+                Err(SyntaxError::new(501, "5.5.4", "Syntax: VRFY user-or-address"))
+            } else {
+                Ok(Command::Vrfy { what: rest_trimmed.to_string() })
+            }
+        }
+        "EXPN" | "TURN" | "ETRN" | "BDAT" | "AUTH" | "STARTTLS" | "ATRN" | "SEND" | "SOML" | "SAML" => Err(
+            SyntaxError::new(502, "5.5.1", format!("{} is a known SMTP command that this server does not implement", verb.to_ascii_uppercase())),
+        ),
+        _ => Err(SyntaxError::new(500, "5.5.1", format!("Command unrecognized: \"{}\"", truncate(verb, 40)))),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Parses `FROM:<path> params` / `TO:<path> params`. Tolerates spaces after the colon, as
+/// widely deployed servers do, and drops an obsolete source route (`<@a,@b:user@c>`) as
+/// RFC 5321 §4.1.1.3 says a server must accept and may ignore.
+fn path_argument(rest: &str, keyword: &str) -> Option<(String, Vec<String>)> {
+    if rest.len() < keyword.len() || !rest[..keyword.len()].eq_ignore_ascii_case(keyword) {
+        return None;
+    }
+    let after = rest[keyword.len()..].trim_start();
+    let inner_end = after.find('>')?;
+    if !after.starts_with('<') {
+        return None;
+    }
+    let mut path = &after[1..inner_end];
+    if path.starts_with('@') {
+        path = &path[path.find(':')? + 1..];
+    }
+    let params = after[inner_end + 1..].split(' ').filter(|p| !p.is_empty()).map(str::to_string).collect();
+    Some((path.to_string(), params))
+}
+
+/// `Local-part "@" Domain` (RFC 5321 §4.1.2): a dot-atom or quoted local part and a domain
+/// name or address literal.
+pub fn valid_mailbox(s: &str) -> bool {
+    let Some(at) = s.rfind('@') else { return false };
+    let (local, domain) = (&s[..at], &s[at + 1..]);
+    let local_ok = if local.starts_with('"') {
+        local.len() >= 2 && local.ends_with('"')
+    } else {
+        !local.is_empty()
+            && local.split('.').all(|atom| {
+                !atom.is_empty() && atom.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b))
+            })
+    };
+    local_ok && local.len() <= 64 && valid_domain(domain)
+}
+
+/// A domain name (letters, digits, hyphens, dot-separated labels) or an address literal.
+pub fn valid_domain(d: &str) -> bool {
+    if d.starts_with('[') {
+        return d.ends_with(']') && d.len() > 2;
+    }
+    !d.is_empty()
+        && d.len() <= 255
+        && d.split('.').all(|l| {
+            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+fn valid_helo_name(d: &str) -> bool {
+    valid_domain(d.trim_end_matches('.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(line: &str) -> Command {
+        match decode(line.as_bytes()) {
+            Decoded::Complete(c, n) => {
+                assert_eq!(n, line.len());
+                c
+            }
+            other => panic!("{line:?} gave {other:?}"),
+        }
+    }
+
+    fn bad(line: &str) -> SyntaxError {
+        match decode(line.as_bytes()) {
+            Decoded::Invalid(e, n) => {
+                assert_eq!(n, line.len());
+                e
+            }
+            other => panic!("{line:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn decodes_the_commands_of_the_walkthrough() {
+        assert_eq!(ok("EHLO alice.example\r\n"), Command::Ehlo { domain: "alice.example".into() });
+        assert_eq!(ok("helo client\r\n"), Command::Helo { domain: "client".into() });
+        assert_eq!(ok("MAIL FROM:<alice@alice.example>\r\n"), Command::Mail { from: "alice@alice.example".into(), params: vec![] });
+        assert_eq!(ok("mail FROM: <a@b.example> SIZE=1000\r\n"), Command::Mail { from: "a@b.example".into(), params: vec!["SIZE=1000".into()] });
+        assert_eq!(ok("MAIL FROM:<>\r\n"), Command::Mail { from: "".into(), params: vec![] });
+        assert_eq!(ok("rcpt to:<bob@bob.example>\r\n"), Command::Rcpt { to: "bob@bob.example".into(), params: vec![] });
+        assert_eq!(ok("RCPT TO:<@relay.example:bob@bob.example>\r\n"), Command::Rcpt { to: "bob@bob.example".into(), params: vec![] });
+        assert_eq!(ok("RCPT TO:<Postmaster>\r\n"), Command::Rcpt { to: "Postmaster".into(), params: vec![] });
+        assert_eq!(ok("DATA\r\n"), Command::Data);
+        assert_eq!(ok("quit\r\n"), Command::Quit);
+        assert_eq!(ok("NOOP hello\r\n"), Command::Noop);
+        assert_eq!(ok("VRFY bob\r\n"), Command::Vrfy { what: "bob".into() });
+        assert_eq!(ok("HELP\r\n"), Command::Help { topic: None });
+    }
+
+    #[test]
+    fn display_is_the_wire_form_and_round_trips() {
+        for line in ["EHLO alice.example", "MAIL FROM:<alice@alice.example>", "MAIL FROM:<>", "RCPT TO:<bob@bob.example> NOTIFY=NEVER", "DATA", "QUIT", "RSET", "VRFY bob", "HELP DATA"] {
+            let c = ok(&format!("{line}\r\n"));
+            assert_eq!(c.to_string(), line);
+            assert_eq!(c.encode(), format!("{line}\r\n").into_bytes());
+        }
+    }
+
+    #[test]
+    fn bad_input_gets_the_prescribed_code() {
+        assert_eq!(bad("FOO bar\r\n").code, 500);
+        assert_eq!(bad("EHLO\r\n").code, 501);
+        assert_eq!(bad("MAIL alice@alice.example\r\n").code, 501);
+        assert_eq!(bad("MAIL FROM:alice@alice.example\r\n").code, 501);
+        assert_eq!(bad("RCPT TO:<not an address>\r\n").code, 501);
+        assert_eq!(bad("DATA now\r\n").code, 501);
+        assert_eq!(bad("EXPN staff\r\n").code, 502);
+        assert_eq!(bad("\r\n").code, 500);
+        assert_eq!(bad("MAIL FROM:<caf\u{e9}@x.example>\r\n").code, 500);
+        let long = format!("NOOP {}\r\n", "x".repeat(600));
+        let e = bad(&long);
+        assert_eq!((e.code, e.enhanced), (500, "5.5.2"));
+    }
+
+    #[test]
+    fn every_truncated_prefix_is_incomplete() {
+        for line in ["EHLO alice.example\r\n", "MAIL FROM:<alice@alice.example>\r\n", "RCPT TO:<bob@bob.example>\r\n", "DATA\r\n", "QUIT\r\n", "FOO\r\n"] {
+            for n in 0..line.len() {
+                assert_eq!(decode(&line.as_bytes()[..n]), Decoded::Incomplete, "prefix {n} of {line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_bare_lf_does_not_end_a_command() {
+        assert_eq!(decode(b"QUIT\n"), Decoded::Incomplete);
+        assert!(matches!(decode(b"QUIT\nQUIT\r\n"), Decoded::Invalid(_, 11)));
+    }
+}

@@ -1,0 +1,495 @@
+//! The receiving side of one SMTP connection (RFC 5321 §4, submission per RFC 6409).
+//!
+//! ```text
+//! new() ──> greeting queued
+//! loop {
+//!     handle_input(bytes)          // bytes from the client, any split
+//!     poll_transmit() until None   // replies to send, in order
+//!     poll_event() until None      // MessageReceived: decide with accept_message/reject_message
+//! }
+//! ```
+//! When the whole message has arrived the engine stops reading (state `Deciding`) until the
+//! owner calls [`SmtpServer::accept_message`] (with the queue id it assigned) or
+//! [`SmtpServer::reject_message`]; commands pipelined behind the message wait in the buffer.
+
+use super::command::{self, Command};
+use super::data;
+use super::reply::Reply;
+use crate::pdu::{Pdu, SmtpReplyTo, Transmit};
+use crate::Decoded;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// What the server is for, which decides whom it relays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Port 587 (RFC 6409): takes mail from its own users for any destination.
+    Submission,
+    /// Port 25: takes mail for its own domains from anyone, relays for no one.
+    Relay,
+}
+
+/// How a server behaves: its name, its domains and users, its limits.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The server's host name, as in its greeting and `Received:` fields.
+    pub hostname: String,
+    pub role: Role,
+    /// Domains whose mail this server delivers to local mailboxes.
+    pub local_domains: Vec<String>,
+    /// Addresses that have a mailbox here.
+    pub local_users: Vec<String>,
+    /// The SIZE limit (RFC 1870) in octets.
+    pub max_message_size: usize,
+}
+
+impl ServerConfig {
+    fn is_local_domain(&self, domain: &str) -> bool {
+        self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+    }
+    fn is_local_user(&self, address: &str) -> bool {
+        self.local_users.iter().any(|u| u.eq_ignore_ascii_case(address))
+    }
+}
+
+/// A message the client has finished sending, waiting for the server's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMessage {
+    /// The name the client gave in EHLO/HELO.
+    pub helo: String,
+    /// Whether the client used EHLO (the `with ESMTP` of a `Received:` field).
+    pub esmtp: bool,
+    /// The envelope sender (empty for the null sender `<>`).
+    pub mail_from: String,
+    /// The envelope recipients that were accepted.
+    pub rcpt_to: Vec<String>,
+    /// The message, dot-stuffing undone.
+    pub data: Vec<u8>,
+}
+
+/// What happened on the connection that the owner must act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerEvent {
+    /// The end of the mail data arrived; call `accept_message` or `reject_message`.
+    MessageReceived(ReceivedMessage),
+    /// The session ended (after QUIT's 221): the connection may be closed.
+    Closed,
+}
+
+/// Where the session stands (RFC 5321 §4.1.4, §4.3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerState {
+    /// Greeting sent; waiting for EHLO or HELO.
+    Greeted,
+    /// Client identified; no transaction open.
+    Ready,
+    /// MAIL accepted; waiting for RCPT.
+    MailFrom,
+    /// At least one RCPT accepted; more RCPT or DATA may follow.
+    RcptTo,
+    /// Receiving the message after 354.
+    Data,
+    /// The message arrived; the server decides whether to take it.
+    Deciding,
+    /// 221 sent: the session is over.
+    Closed,
+}
+
+impl fmt::Display for ServerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ServerState::Greeted => "greeted: waiting for EHLO/HELO",
+            ServerState::Ready => "ready: waiting for MAIL FROM",
+            ServerState::MailFrom => "transaction open: waiting for RCPT TO",
+            ServerState::RcptTo => "recipients known: waiting for RCPT TO or DATA",
+            ServerState::Data => "receiving the message (until CRLF.CRLF)",
+            ServerState::Deciding => "message received: deciding",
+            ServerState::Closed => "closed",
+        })
+    }
+}
+
+/// The server side of one SMTP connection. See the module doc for the call order.
+#[derive(Debug)]
+pub struct SmtpServer {
+    config: ServerConfig,
+    state: ServerState,
+    inbuf: Vec<u8>,
+    helo: Option<(String, bool)>,
+    mail_from: String,
+    rcpt_to: Vec<String>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<ServerEvent>,
+}
+
+impl SmtpServer {
+    /// The most recipients one transaction may name (RFC 5321 §4.5.3.1.8 asks for ≥ 100).
+    pub const MAX_RECIPIENTS: usize = 100;
+
+    /// A new connection: the 220 greeting is queued for sending.
+    pub fn new(config: ServerConfig) -> Self {
+        let mut s = SmtpServer {
+            state: ServerState::Greeted,
+            inbuf: Vec::new(),
+            helo: None,
+            mail_from: String::new(),
+            rcpt_to: Vec::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            config,
+        };
+        let greeting = Reply::new(220, format!("{} ESMTP Mailsim ready", s.config.hostname));
+        s.send(greeting, SmtpReplyTo::Greeting);
+        s
+    }
+
+    pub fn state(&self) -> ServerState {
+        self.state
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// Feeds bytes received from the client.
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        if self.state == ServerState::Closed {
+            return;
+        }
+        self.inbuf.extend_from_slice(bytes);
+        self.process();
+    }
+
+    /// The next bytes to send to the client, one reply at a time.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next thing the owner must act on.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.events.pop_front()
+    }
+
+    /// Takes responsibility for the received message (RFC 5321 §4.1.1.4, §6.1): replies 250.
+    pub fn accept_message(&mut self, queue_id: &str) {
+        if self.state == ServerState::Deciding {
+            self.send(Reply::enhanced(250, "2.0.0", format!("OK: queued as {queue_id}")), SmtpReplyTo::EndOfData);
+            self.end_transaction();
+            self.process();
+        }
+    }
+
+    /// Refuses the received message with `reply` (4yz or 5yz).
+    pub fn reject_message(&mut self, reply: Reply) {
+        if self.state == ServerState::Deciding {
+            self.send(reply, SmtpReplyTo::EndOfData);
+            self.end_transaction();
+            self.process();
+        }
+    }
+
+    fn send(&mut self, reply: Reply, to: SmtpReplyTo) {
+        self.transmits.push_back(Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to } });
+    }
+
+    fn end_transaction(&mut self) {
+        self.mail_from.clear();
+        self.rcpt_to.clear();
+        self.state = if self.helo.is_some() { ServerState::Ready } else { ServerState::Greeted };
+    }
+
+    fn process(&mut self) {
+        loop {
+            match self.state {
+                ServerState::Closed | ServerState::Deciding => return,
+                ServerState::Data => match data::decode(&self.inbuf) {
+                    Decoded::Complete(md, n) => {
+                        self.inbuf.drain(..n);
+                        self.on_data(md);
+                    }
+                    _ => return,
+                },
+                _ => match command::decode(&self.inbuf) {
+                    Decoded::Complete(cmd, n) => {
+                        self.inbuf.drain(..n);
+                        self.on_command(cmd);
+                    }
+                    Decoded::Invalid(e, n) => {
+                        self.inbuf.drain(..n);
+                        self.send(Reply::enhanced(e.code, e.enhanced, e.text), SmtpReplyTo::Error);
+                    }
+                    Decoded::Incomplete => {
+                        if self.inbuf.len() > 4 * super::MAX_COMMAND_LINE {
+                            // A client that never ends its line: drop what it sent so far.
+                            self.inbuf.clear();
+                            self.send(Reply::enhanced(500, "5.5.2", "Line too long"), SmtpReplyTo::Error);
+                        }
+                        return;
+                    }
+                },
+            }
+        }
+    }
+
+    fn on_data(&mut self, md: data::MailData) {
+        if md.message.len() > self.config.max_message_size {
+            let limit = self.config.max_message_size;
+            self.send(Reply::enhanced(552, "5.3.4", format!("Message size exceeds fixed limit of {limit} octets")), SmtpReplyTo::EndOfData);
+            self.end_transaction();
+        } else if md.longest_line > super::MAX_TEXT_LINE {
+            self.send(Reply::enhanced(500, "5.5.2", "Line too long: text lines are limited to 1000 octets (RFC 5321 §4.5.3.1.6)"), SmtpReplyTo::EndOfData);
+            self.end_transaction();
+        } else {
+            let (helo, esmtp) = self.helo.clone().unwrap_or_default();
+            self.state = ServerState::Deciding;
+            self.events.push_back(ServerEvent::MessageReceived(ReceivedMessage {
+                helo,
+                esmtp,
+                mail_from: self.mail_from.clone(),
+                rcpt_to: self.rcpt_to.clone(),
+                data: md.message,
+            }));
+        }
+    }
+
+    fn bad_sequence(&mut self, text: &str) {
+        self.send(Reply::enhanced(503, "5.5.1", text), SmtpReplyTo::Error);
+    }
+
+    fn on_command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Ehlo { domain } => {
+                let lines = vec![
+                    format!("{} greets {domain}", self.config.hostname),
+                    "PIPELINING".into(),
+                    format!("SIZE {}", self.config.max_message_size),
+                    "8BITMIME".into(),
+                    "ENHANCEDSTATUSCODES".into(),
+                ];
+                self.helo = Some((domain, true));
+                self.end_transaction();
+                self.send(Reply { code: 250, lines }, SmtpReplyTo::Ehlo);
+            }
+            Command::Helo { domain } => {
+                let text = format!("{} greets {domain}", self.config.hostname);
+                self.helo = Some((domain, false));
+                self.end_transaction();
+                self.send(Reply::new(250, text), SmtpReplyTo::Helo);
+            }
+            Command::Mail { from, params } => {
+                if self.helo.is_none() {
+                    return self.bad_sequence("Send EHLO or HELO first");
+                }
+                if self.state != ServerState::Ready {
+                    return self.bad_sequence("Nested MAIL command: a transaction is already open (send RSET to start over)");
+                }
+                for p in &params {
+                    let (key, value) = p.split_once('=').unwrap_or((p, ""));
+                    if key.eq_ignore_ascii_case("SIZE") {
+                        match value.parse::<usize>() {
+                            Ok(n) if n > self.config.max_message_size => {
+                                let limit = self.config.max_message_size;
+                                let r = Reply::enhanced(552, "5.3.4", format!("Message size {n} exceeds fixed limit of {limit} octets"));
+                                return self.send(r, SmtpReplyTo::Mail);
+                            }
+                            Ok(_) => {}
+                            Err(_) => return self.send(Reply::enhanced(501, "5.5.4", "Syntax: SIZE=<number of octets>"), SmtpReplyTo::Error),
+                        }
+                    } else if !(key.eq_ignore_ascii_case("BODY") && ["7BIT", "8BITMIME"].iter().any(|b| value.eq_ignore_ascii_case(b))) {
+                        let r = Reply::enhanced(555, "5.5.4", format!("MAIL FROM parameter not recognized or not implemented: {p}"));
+                        return self.send(r, SmtpReplyTo::Mail);
+                    }
+                }
+                let text = format!("Sender <{from}> OK");
+                self.mail_from = from;
+                self.state = ServerState::MailFrom;
+                self.send(Reply::enhanced(250, "2.1.0", text), SmtpReplyTo::Mail);
+            }
+            Command::Rcpt { to, params } => {
+                if !matches!(self.state, ServerState::MailFrom | ServerState::RcptTo) {
+                    return self.bad_sequence("Need MAIL FROM before RCPT TO");
+                }
+                if let Some(p) = params.first() {
+                    let r = Reply::enhanced(555, "5.5.4", format!("RCPT TO parameter not recognized or not implemented: {p}"));
+                    return self.send(r, SmtpReplyTo::Rcpt);
+                }
+                if self.rcpt_to.len() >= Self::MAX_RECIPIENTS {
+                    return self.send(Reply::enhanced(452, "4.5.3", "Too many recipients"), SmtpReplyTo::Rcpt);
+                }
+                let reply = self.check_recipient(&to);
+                if reply.is_positive_completion() {
+                    self.rcpt_to.push(to);
+                    self.state = ServerState::RcptTo;
+                }
+                self.send(reply, SmtpReplyTo::Rcpt);
+            }
+            Command::Data => match self.state {
+                ServerState::RcptTo => {
+                    self.state = ServerState::Data;
+                    self.send(Reply::new(354, "End data with <CR><LF>.<CR><LF>"), SmtpReplyTo::Data);
+                }
+                ServerState::MailFrom => self.send(Reply::enhanced(554, "5.5.1", "No valid recipients"), SmtpReplyTo::Data),
+                _ => self.bad_sequence("Need MAIL FROM and RCPT TO before DATA"),
+            },
+            Command::Rset => {
+                self.end_transaction();
+                self.send(Reply::enhanced(250, "2.0.0", "OK: transaction reset"), SmtpReplyTo::Rset);
+            }
+            Command::Noop => self.send(Reply::enhanced(250, "2.0.0", "OK"), SmtpReplyTo::Noop),
+            Command::Vrfy { .. } => self.send(
+                Reply::enhanced(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"),
+                SmtpReplyTo::Vrfy,
+            ),
+            Command::Help { .. } => {
+                let lines = vec![
+                    "2.0.0 Commands: HELO EHLO MAIL RCPT DATA".into(),
+                    "2.0.0 RSET NOOP VRFY HELP QUIT".into(),
+                    "2.0.0 See RFC 5321 for details".into(),
+                ];
+                self.send(Reply { code: 214, lines }, SmtpReplyTo::Help);
+            }
+            Command::Quit => {
+                let text = format!("{} closing connection", self.config.hostname);
+                self.send(Reply::enhanced(221, "2.0.0", text), SmtpReplyTo::Quit);
+                self.state = ServerState::Closed;
+                self.events.push_back(ServerEvent::Closed);
+            }
+        }
+    }
+
+    fn check_recipient(&self, to: &str) -> Reply {
+        let domain = to.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+        if to.eq_ignore_ascii_case("postmaster") || self.config.is_local_domain(domain) {
+            if to.eq_ignore_ascii_case("postmaster") || self.config.is_local_user(to) {
+                Reply::enhanced(250, "2.1.5", format!("Recipient <{to}> OK"))
+            } else {
+                Reply::enhanced(550, "5.1.1", format!("<{to}>: Recipient address rejected: no such user here"))
+            }
+        } else if self.config.role == Role::Submission {
+            Reply::enhanced(250, "2.1.5", format!("Recipient <{to}> OK (will relay)"))
+        } else {
+            Reply::enhanced(554, "5.7.1", format!("<{to}>: Relay access denied: {} is not a domain of this server", domain))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn config(role: Role) -> ServerConfig {
+        ServerConfig {
+            hostname: "mail.bob.example".into(),
+            role,
+            local_domains: vec!["bob.example".into()],
+            local_users: vec!["bob@bob.example".into()],
+            max_message_size: 1000,
+        }
+    }
+
+    fn drain(s: &mut SmtpServer) -> String {
+        let mut out = Vec::new();
+        while let Some(t) = s.poll_transmit() {
+            out.extend(t.bytes);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    fn codes(s: &mut SmtpServer) -> Vec<u16> {
+        let mut out = Vec::new();
+        while let Some(t) = s.poll_transmit() {
+            if let Pdu::SmtpReply { reply, .. } = t.pdu {
+                out.push(reply.code)
+            }
+        }
+        out
+    }
+
+    const SESSION: &str = "EHLO alice.example\r\nMAIL FROM:<alice@alice.example>\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\nSubject: hi\r\n\r\n..dot\r\n.\r\nQUIT\r\n";
+
+    #[test]
+    fn a_whole_session_with_pipelined_commands() {
+        let mut s = SmtpServer::new(config(Role::Relay));
+        assert!(drain(&mut s).starts_with("220 mail.bob.example"));
+        s.handle_input(SESSION.as_bytes());
+        assert_eq!(codes(&mut s), vec![250, 250, 250, 354]);
+        assert_eq!(s.state(), ServerState::Deciding);
+        let Some(ServerEvent::MessageReceived(m)) = s.poll_event() else { panic!() };
+        assert_eq!(m.data, b"Subject: hi\r\n\r\n.dot\r\n");
+        assert_eq!((m.mail_from.as_str(), m.rcpt_to.clone(), m.esmtp), ("alice@alice.example", vec!["bob@bob.example".to_string()], true));
+        s.accept_message("Q1");
+        assert_eq!(drain(&mut s), "250 2.0.0 OK: queued as Q1\r\n221 2.0.0 mail.bob.example closing connection\r\n");
+        assert_eq!(s.poll_event(), Some(ServerEvent::Closed));
+        assert_eq!(s.state(), ServerState::Closed);
+    }
+
+    #[test]
+    fn input_split_at_every_byte_gives_the_same_replies_and_events() {
+        let whole = {
+            let mut s = SmtpServer::new(config(Role::Relay));
+            s.handle_input(SESSION.as_bytes());
+            let ev = s.poll_event();
+            s.accept_message("Q1");
+            (drain(&mut s), ev, s.poll_event())
+        };
+        for cut in 0..=SESSION.len() {
+            let mut s = SmtpServer::new(config(Role::Relay));
+            s.handle_input(&SESSION.as_bytes()[..cut]);
+            s.handle_input(&SESSION.as_bytes()[cut..]);
+            let ev = s.poll_event();
+            s.accept_message("Q1");
+            assert_eq!((drain(&mut s), ev, s.poll_event()), whole, "cut at {cut}");
+        }
+        // And one byte at a time.
+        let mut s = SmtpServer::new(config(Role::Relay));
+        for b in SESSION.as_bytes() {
+            s.handle_input(std::slice::from_ref(b));
+        }
+        let ev = s.poll_event();
+        s.accept_message("Q1");
+        assert_eq!((drain(&mut s), ev, s.poll_event()), whole);
+    }
+
+    #[test]
+    fn sequence_errors_are_503() {
+        let mut s = SmtpServer::new(config(Role::Relay));
+        codes(&mut s);
+        s.handle_input(b"MAIL FROM:<a@a.example>\r\nEHLO x.example\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\nMAIL FROM:<a@a.example>\r\nMAIL FROM:<a@a.example>\r\nDATA\r\n");
+        assert_eq!(codes(&mut s), vec![503, 250, 503, 503, 250, 503, 554]);
+    }
+
+    #[test]
+    fn recipients_are_checked_by_role() {
+        let mut relay = SmtpServer::new(config(Role::Relay));
+        relay.handle_input(b"EHLO x.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<nobody@bob.example>\r\nRCPT TO:<carol@carol.example>\r\nRCPT TO:<Bob@Bob.Example>\r\n");
+        let out = drain(&mut relay);
+        assert!(out.contains("550 5.1.1 <nobody@bob.example>"), "{out}");
+        assert!(out.contains("554 5.7.1 <carol@carol.example>: Relay access denied"), "{out}");
+        assert!(out.ends_with("250 2.1.5 Recipient <Bob@Bob.Example> OK\r\n"), "{out}");
+        let mut sub = SmtpServer::new(config(Role::Submission));
+        sub.handle_input(b"EHLO x.example\r\nMAIL FROM:<bob@bob.example>\r\nRCPT TO:<carol@carol.example>\r\n");
+        assert_eq!(codes(&mut sub), vec![220, 250, 250, 250]);
+    }
+
+    #[test]
+    fn size_limits_are_enforced() {
+        let mut s = SmtpServer::new(config(Role::Relay));
+        s.handle_input(b"EHLO x.example\r\nMAIL FROM:<a@a.example> SIZE=5000\r\nMAIL FROM:<a@a.example> SIZE=500 BODY=8BITMIME\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\n");
+        assert_eq!(codes(&mut s), vec![220, 250, 552, 250, 250, 354]);
+        let big = format!("{}\r\n.\r\n", "x".repeat(998).repeat(2).chars().collect::<String>());
+        s.handle_input(big.as_bytes());
+        let out = drain(&mut s);
+        assert!(out.starts_with("552 5.3.4"), "{out}");
+        assert_eq!(s.poll_event(), None);
+        assert_eq!(s.state(), ServerState::Ready);
+    }
+
+    #[test]
+    fn other_commands() {
+        let mut s = SmtpServer::new(config(Role::Relay));
+        s.handle_input(b"noop\r\nvrfy bob\r\nhelp\r\nhelo old.example\r\nrset\r\nbogus\r\nquit\r\nNOOP\r\n");
+        assert_eq!(codes(&mut s), vec![220, 250, 252, 214, 250, 250, 500, 221]);
+    }
+}

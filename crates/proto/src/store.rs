@@ -1,0 +1,117 @@
+//! Accounts and mailboxes: what a mail server keeps for its users. One store per server;
+//! delivery appends, POP3 reads a snapshot at login and removes at QUIT (UPDATE state).
+//!
+//! Plain data, `BTreeMap` only, so that iterating it is deterministic.
+
+use std::collections::BTreeMap;
+
+/// One stored message: its UID (unique per mailbox, never reused) and its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    pub uid: u32,
+    pub data: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mailbox {
+    pub messages: Vec<StoredMessage>,
+    pub uid_next: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub password: String,
+    pub mailbox: Mailbox,
+    /// Held while a POP3 session owns the maildrop (RFC 1939 §8: exclusive lock).
+    pub locked: bool,
+}
+
+/// Why a login failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginError {
+    BadCredentials,
+    InUse,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailStore {
+    accounts: BTreeMap<String, Account>,
+}
+
+impl MailStore {
+    pub fn add_account(&mut self, address: &str, password: &str) {
+        self.accounts.insert(
+            address.to_ascii_lowercase(),
+            Account { password: password.into(), mailbox: Mailbox { messages: vec![], uid_next: 1 }, locked: false },
+        );
+    }
+
+    pub fn addresses(&self) -> impl Iterator<Item = &str> {
+        self.accounts.keys().map(String::as_str)
+    }
+
+    pub fn mailbox(&self, address: &str) -> Option<&Mailbox> {
+        self.accounts.get(&address.to_ascii_lowercase()).map(|a| &a.mailbox)
+    }
+
+    /// Finds the account a POP3 `USER` name means: the full address or its local part.
+    pub fn resolve_login(&self, user: &str) -> Option<String> {
+        let u = user.to_ascii_lowercase();
+        if self.accounts.contains_key(&u) {
+            return Some(u);
+        }
+        self.accounts.keys().find(|a| a.split('@').next() == Some(u.as_str())).cloned()
+    }
+
+    /// Appends a message; returns its UID, or `None` when there is no such mailbox.
+    pub fn deliver(&mut self, address: &str, data: Vec<u8>) -> Option<u32> {
+        let mb = &mut self.accounts.get_mut(&address.to_ascii_lowercase())?.mailbox;
+        let uid = mb.uid_next;
+        mb.uid_next += 1;
+        mb.messages.push(StoredMessage { uid, data });
+        Some(uid)
+    }
+
+    /// Checks the password and takes the maildrop lock; returns a snapshot of the mailbox.
+    pub fn login(&mut self, address: &str, password: &str) -> Result<Vec<StoredMessage>, LoginError> {
+        let acct = self.accounts.get_mut(address).ok_or(LoginError::BadCredentials)?;
+        if acct.password != password {
+            return Err(LoginError::BadCredentials);
+        }
+        if acct.locked {
+            return Err(LoginError::InUse);
+        }
+        acct.locked = true;
+        Ok(acct.mailbox.messages.clone())
+    }
+
+    /// Releases the lock and removes the given UIDs; returns those that were removed.
+    pub fn logout(&mut self, address: &str, remove: &[u32]) -> Vec<u32> {
+        let Some(acct) = self.accounts.get_mut(address) else { return vec![] };
+        acct.locked = false;
+        let before: Vec<u32> = acct.mailbox.messages.iter().map(|m| m.uid).collect();
+        acct.mailbox.messages.retain(|m| !remove.contains(&m.uid));
+        before.into_iter().filter(|u| remove.contains(u)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deliver_login_remove() {
+        let mut s = MailStore::default();
+        s.add_account("bob@bob.example", "pw");
+        assert_eq!(s.deliver("Bob@bob.example", b"one".to_vec()), Some(1));
+        assert_eq!(s.deliver("bob@bob.example", b"two".to_vec()), Some(2));
+        assert_eq!(s.deliver("eve@bob.example", b"x".to_vec()), None);
+        assert_eq!(s.resolve_login("bob").as_deref(), Some("bob@bob.example"));
+        assert_eq!(s.login("bob@bob.example", "nope"), Err(LoginError::BadCredentials));
+        assert_eq!(s.login("bob@bob.example", "pw").unwrap().len(), 2);
+        assert_eq!(s.login("bob@bob.example", "pw"), Err(LoginError::InUse));
+        assert_eq!(s.logout("bob@bob.example", &[1]), vec![1]);
+        assert_eq!(s.mailbox("bob@bob.example").unwrap().messages[0].uid, 2);
+        assert_eq!(s.deliver("bob@bob.example", b"three".to_vec()), Some(3), "UIDs are never reused");
+    }
+}
