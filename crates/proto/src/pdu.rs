@@ -116,7 +116,7 @@ impl Pdu {
 }
 
 fn explain_smtp_command(c: &Command) -> Explanation {
-    let label = shorten(&c.to_string(), 44);
+    let label = shorten(&c.to_string(), 72);
     match c {
         Command::Ehlo { domain } => ex(label, format!("The client greets the server, names itself ({domain}) and asks which SMTP service extensions the server supports. This is the handshake phase."), "RFC 5321 §4.1.1.1"),
         Command::Helo { domain } => ex(label, format!("The client greets the server and names itself ({domain}), the old way: no extensions will be used."), "RFC 5321 §4.1.1.1"),
@@ -137,9 +137,9 @@ fn explain_smtp_command(c: &Command) -> Explanation {
 
 fn explain_smtp_reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
     let first = r.lines.first().cloned().unwrap_or_default();
-    let mut label = shorten(&format!("{} {first}", r.code), 44);
+    let mut label = shorten(&format!("{} {first}", r.code), 72);
     if r.lines.len() > 1 {
-        label = shorten(&format!("{} {first}", r.code), 34) + &format!(" (+{} lines)", r.lines.len() - 1);
+        label = shorten(&format!("{} {first}", r.code), 60) + &format!(" (+{} lines)", r.lines.len() - 1);
     }
     use SmtpReplyTo::*;
     let positive = r.is_positive_completion();
@@ -202,10 +202,10 @@ fn explain_pop3_command(c: &pop3::Command) -> Explanation {
 
 fn explain_pop3_response(r: &pop3::Response, to: Pop3ReplyTo) -> Explanation {
     use Pop3ReplyTo::*;
-    let mut label = shorten(&r.status_line(), 44);
+    let mut label = shorten(&r.status_line(), 72);
     if let Some(body) = &r.body {
         let lines = body.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
-        label = shorten(&r.status_line(), 30) + &format!(" (+{lines} lines, .)");
+        label = shorten(&r.status_line(), 60) + &format!(" (+{lines} lines, .)");
     }
     if !r.ok {
         let rfc = if r.text.starts_with('[') { "RFC 1939 §3; RFC 2449 §8, RFC 3206" } else { "RFC 1939 §3" };
@@ -231,7 +231,7 @@ fn explain_pop3_response(r: &pop3::Response, to: Pop3ReplyTo) -> Explanation {
 }
 
 fn explain_dns(m: &DnsMessage) -> Explanation {
-    let label = shorten(&m.to_string(), 44);
+    let label = shorten(&m.to_string(), 72);
     if !m.response {
         let q = m.questions.first();
         let (name, t) = (q.map(|q| q.name.clone()).unwrap_or_default(), q.map(|q| q.qtype).unwrap_or(0));

@@ -1,0 +1,288 @@
+//! Views computed from a log prefix: the sequence diagram's model (lifelines and arrows),
+//! the state of mailboxes and queues as of a step, and the plain transcript. Pure functions
+//! of the [`EventLog`]: stepping back is choosing a shorter prefix.
+
+use crate::log::{Actor, Event, EventLog, Millis};
+
+/// One arrow: one protocol message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrow {
+    /// 1-based step number.
+    pub step: usize,
+    /// Index of its `MessageSent` event in the log.
+    pub event: usize,
+    /// Lifeline indexes.
+    pub from: usize,
+    pub to: usize,
+    pub protocol: String,
+    pub port: u16,
+    pub conn: Option<u32>,
+    pub label: String,
+    pub t_sent: Millis,
+    pub t: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagram {
+    pub actors: Vec<Actor>,
+    pub arrows: Vec<Arrow>,
+    pub events: usize,
+}
+
+impl Diagram {
+    pub fn from_log(log: &EventLog) -> Diagram {
+        let actors: Vec<Actor> = log
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::ActorJoined { actor } => Some(actor.clone()),
+                _ => None,
+            })
+            .collect();
+        let col = |id: &str| actors.iter().position(|a| a.id == id).unwrap_or(0);
+        let mut arrows = Vec::new();
+        for (i, e) in log.events.iter().enumerate() {
+            if let Event::MessageSent { t_sent, t, conn, from, to, protocol, port, label, .. } = e {
+                arrows.push(Arrow {
+                    step: arrows.len() + 1,
+                    event: i,
+                    from: col(from),
+                    to: col(to),
+                    protocol: protocol.clone(),
+                    port: *port,
+                    conn: *conn,
+                    label: label.clone(),
+                    t_sent: *t_sent,
+                    t: *t,
+                });
+            }
+        }
+        Diagram { actors, arrows, events: log.events.len() }
+    }
+
+    /// How many events are in effect at `step` (0 = before the first message): every event
+    /// before the next step's message, so that what a message caused shows at its own step.
+    pub fn events_at_step(&self, step: usize) -> usize {
+        self.arrows.get(step).map(|a| a.event).unwrap_or(self.events)
+    }
+}
+
+/// A stored message, for the mailbox view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredView {
+    pub uid: u32,
+    pub from: String,
+    pub subject: String,
+    pub raw: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailboxView {
+    pub server: String,
+    pub address: String,
+    pub messages: Vec<StoredView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueItem {
+    pub id: String,
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+    pub size: usize,
+    pub subject: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueView {
+    pub server: String,
+    pub entries: Vec<QueueItem>,
+}
+
+/// What a user agent has downloaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxView {
+    pub agent: String,
+    pub messages: Vec<(String, String)>,
+}
+
+/// An open TCP connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnView {
+    pub conn: u32,
+    pub client: String,
+    pub client_port: u16,
+    pub server: String,
+    pub port: u16,
+    pub protocol: String,
+}
+
+/// The world as of a log prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Snapshot {
+    pub time: Millis,
+    pub mailboxes: Vec<MailboxView>,
+    pub queues: Vec<QueueView>,
+    pub inboxes: Vec<InboxView>,
+    pub connections: Vec<ConnView>,
+    /// The latest narration, if any.
+    pub narration: Option<String>,
+    /// What happened since the previous step (queued, stored, deleted...), in words.
+    pub happenings: Vec<String>,
+}
+
+/// Folds the first `n` events of `log`; `since` marks where "happenings" start.
+pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
+    let mut s = Snapshot::default();
+    let name = |id: &str| -> String {
+        log.events
+            .iter()
+            .find_map(|e| match e {
+                Event::ActorJoined { actor } if actor.id == id => Some(actor.name.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| id.to_string())
+    };
+    for (i, e) in log.events.iter().take(n).enumerate() {
+        s.time = s.time.max(e.time());
+        let mut happened = None;
+        match e {
+            Event::ActorJoined { actor } => match actor.kind.as_str() {
+                "server" => {
+                    for m in &actor.mailboxes {
+                        s.mailboxes.push(MailboxView { server: actor.id.clone(), address: m.clone(), messages: vec![] });
+                    }
+                    s.queues.push(QueueView { server: actor.id.clone(), entries: vec![] });
+                }
+                "ua" => s.inboxes.push(InboxView { agent: actor.id.clone(), messages: vec![] }),
+                _ => {}
+            },
+            Event::Narrated { text, .. } => s.narration = Some(text.clone()),
+            Event::ConnectionOpened { conn, client, client_port, server, port, protocol, .. } => {
+                s.connections.push(ConnView { conn: *conn, client: client.clone(), client_port: *client_port, server: server.clone(), port: *port, protocol: protocol.clone() });
+                happened = Some(format!("{} opened a TCP connection to {} port {port} ({protocol})", name(client), name(server)));
+            }
+            Event::ConnectionClosed { conn, .. } => {
+                if let Some(c) = s.connections.iter().position(|c| c.conn == *conn) {
+                    let c = s.connections.remove(c);
+                    happened = Some(format!("the connection from {} to {} port {} was closed", name(&c.client), name(&c.server), c.port));
+                }
+            }
+            Event::ConnectionRefused { client, server, port, .. } => {
+                happened = Some(format!("{} could not connect to {} port {port}: connection refused", name(client), name(server)));
+            }
+            Event::MessageQueued { node, queue_id, mail_from, rcpt_to, size, subject, .. } => {
+                if let Some(q) = s.queues.iter_mut().find(|q| &q.server == node) {
+                    q.entries.push(QueueItem { id: queue_id.clone(), mail_from: mail_from.clone(), rcpt_to: rcpt_to.clone(), size: *size, subject: subject.clone() });
+                }
+                happened = Some(format!("{} put the message in its outgoing queue as {queue_id}", name(node)));
+            }
+            Event::QueueEntryRemoved { node, queue_id, outcome, .. } => {
+                if let Some(q) = s.queues.iter_mut().find(|q| &q.server == node) {
+                    q.entries.retain(|e| &e.id != queue_id);
+                }
+                happened = Some(format!("{} removed {queue_id} from its queue: {outcome}", name(node)));
+            }
+            Event::MessageStored { node, mailbox, uid, from, subject, raw, .. } => {
+                if let Some(m) = s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
+                    m.messages.push(StoredView { uid: *uid, from: from.clone(), subject: subject.clone(), raw: raw.clone() });
+                }
+                happened = Some(format!("{} stored the message in {mailbox}'s mailbox (UID {uid})", name(node)));
+            }
+            Event::MessageDeleted { node, mailbox, uid, .. } => {
+                if let Some(m) = s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
+                    m.messages.retain(|x| x.uid != *uid);
+                }
+                happened = Some(format!("{} deleted message UID {uid} from {mailbox}'s mailbox (POP3 UPDATE state)", name(node)));
+            }
+            Event::MessageDownloaded { node, from, subject, .. } => {
+                if let Some(b) = s.inboxes.iter_mut().find(|b| &b.agent == node) {
+                    b.messages.push((from.clone(), subject.clone()));
+                }
+                happened = Some(format!("{} downloaded \"{subject}\"", name(node)));
+            }
+            Event::MessageSent { .. } => {}
+        }
+        if i >= since {
+            s.happenings.extend(happened);
+        }
+    }
+    s
+}
+
+/// `mm:ss.mmm` (or `h:mm:ss.mmm`).
+pub fn format_time(ms: Millis) -> String {
+    let (h, m, s, f) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}.{f:03}")
+    } else {
+        format!("{m:02}:{s:02}.{f:03}")
+    }
+}
+
+/// The plain transcript: one line per protocol message (time, from → to, text).
+pub fn transcript(log: &EventLog) -> String {
+    let d = Diagram::from_log(log);
+    let mut out = String::new();
+    for a in &d.arrows {
+        let (from, to) = (&d.actors[a.from].name, &d.actors[a.to].name);
+        out.push_str(&format!("{}  {from} → {to}  [{} :{}]  {}\n", format_time(a.t), a.protocol, a.port, a.label));
+    }
+    out
+}
+
+/// How the details panel shows bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawView {
+    /// Text protocols: lines with CR and LF made visible.
+    Text(Vec<String>),
+    /// Binary (DNS): a hex dump, 16 bytes a line.
+    Hex(Vec<String>),
+}
+
+pub fn raw_view(bytes: &[u8]) -> RawView {
+    let text = bytes.iter().all(|&b| matches!(b, b'\r' | b'\n' | b'\t' | 0x20..=0x7e));
+    if text {
+        let mut lines = Vec::new();
+        let mut cur = String::new();
+        for &b in bytes {
+            match b {
+                b'\r' => cur.push('␍'),
+                b'\n' => {
+                    cur.push('␊');
+                    lines.push(std::mem::take(&mut cur));
+                }
+                b'\t' => cur.push('⇥'),
+                _ => cur.push(b as char),
+            }
+        }
+        if !cur.is_empty() {
+            lines.push(cur);
+        }
+        RawView::Text(lines)
+    } else {
+        RawView::Hex(
+            bytes
+                .chunks(16)
+                .enumerate()
+                .map(|(i, c)| {
+                    let hex: Vec<String> = c.iter().map(|b| format!("{b:02x}")).collect();
+                    let ascii: String = c.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+                    format!("{:04x}  {:<47}  {ascii}", i * 16, hex.join(" "))
+                })
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_views() {
+        assert_eq!(raw_view(b"EHLO x\r\n"), RawView::Text(vec!["EHLO x␍␊".into()]));
+        let RawView::Hex(h) = raw_view(&[0x12, 0x34, 0, 1]) else { panic!() };
+        assert!(h[0].starts_with("0000  12 34 00 01"));
+        assert_eq!(format_time(61_005), "01:01.005");
+    }
+}

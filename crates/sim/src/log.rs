@@ -1,0 +1,177 @@
+//! The append-only event log: the single source of truth for what happened in the world.
+//! The diagram, the transcript, the mailbox and queue views are pure functions of a prefix
+//! of it. Events are past-tense facts named in the RFCs' and lectures' words.
+//!
+//! Serialized as JSON (one event per line for the golden files). Wire bytes are written as
+//! a string whose characters U+0000..U+00FF stand for the bytes 0..255, so that SMTP and POP3
+//! text reads as itself and binary DNS messages still round-trip exactly.
+
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds of virtual time since the scenario started.
+pub type Millis = u64;
+
+/// Someone or something on the diagram: a lifeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Stable id, e.g. `alice-ua`.
+    pub id: String,
+    /// What the learner reads, e.g. `Alice's UA`.
+    pub name: String,
+    /// Host name, e.g. `mail.alice.example`.
+    pub host: String,
+    pub ip: String,
+    /// `ua`, `server` or `dns`.
+    pub kind: String,
+    /// The mailboxes this actor keeps (servers only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mailboxes: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    ActorJoined { actor: Actor },
+    /// A sentence for the learner about what a person or program decided to do.
+    Narrated { t: Millis, actor: String, text: String },
+    /// A TCP connection was established (after the three-way handshake).
+    ConnectionOpened { t: Millis, conn: u32, client: String, client_port: u16, server: String, port: u16, protocol: String },
+    /// One protocol message arrived: one arrow on the diagram.
+    MessageSent {
+        t_sent: Millis,
+        t: Millis,
+        /// The TCP connection, or none for a UDP datagram (DNS).
+        conn: Option<u32>,
+        from: String,
+        to: String,
+        protocol: String,
+        /// The server's port.
+        port: u16,
+        #[serde(with = "latin1")]
+        raw: Vec<u8>,
+        label: String,
+        meaning: String,
+        rfc: String,
+        /// The sender's protocol state after sending.
+        from_state: String,
+        /// The receiver's protocol state after processing it.
+        to_state: String,
+    },
+    ConnectionClosed { t: Millis, conn: u32, by: String },
+    /// A connection attempt failed (nothing listens, host down).
+    ConnectionRefused { t: Millis, client: String, server: String, port: u16 },
+    /// A server took responsibility for a message and put it in its outgoing queue.
+    MessageQueued { t: Millis, node: String, queue_id: String, mail_from: String, rcpt_to: Vec<String>, size: usize, subject: String },
+    /// A queue entry is finished with: delivered, or given up.
+    QueueEntryRemoved { t: Millis, node: String, queue_id: String, outcome: String },
+    /// A message was put into a mailbox.
+    MessageStored {
+        t: Millis,
+        node: String,
+        mailbox: String,
+        uid: u32,
+        from: String,
+        subject: String,
+        #[serde(with = "latin1")]
+        raw: Vec<u8>,
+    },
+    /// A message was removed from a mailbox (POP3 UPDATE state).
+    MessageDeleted { t: Millis, node: String, mailbox: String, uid: u32 },
+    /// A user agent downloaded a message.
+    MessageDownloaded { t: Millis, node: String, from: String, subject: String, size: usize },
+}
+
+impl Event {
+    /// The virtual time of the event (0 for actor declarations).
+    pub fn time(&self) -> Millis {
+        match self {
+            Event::ActorJoined { .. } => 0,
+            Event::Narrated { t, .. }
+            | Event::ConnectionOpened { t, .. }
+            | Event::MessageSent { t, .. }
+            | Event::ConnectionClosed { t, .. }
+            | Event::ConnectionRefused { t, .. }
+            | Event::MessageQueued { t, .. }
+            | Event::QueueEntryRemoved { t, .. }
+            | Event::MessageStored { t, .. }
+            | Event::MessageDeleted { t, .. }
+            | Event::MessageDownloaded { t, .. } => *t,
+        }
+    }
+}
+
+/// A scenario's whole history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventLog {
+    pub scenario: String,
+    pub seed: u64,
+    /// Unix seconds at virtual time 0 (for dates in messages).
+    pub epoch: i64,
+    pub events: Vec<Event>,
+}
+
+impl EventLog {
+    /// One JSON object per line: a header line, then one line per event.
+    pub fn to_jsonl(&self) -> String {
+        let header = serde_json::json!({ "scenario": self.scenario, "seed": self.seed, "epoch": self.epoch });
+        let mut out = header.to_string();
+        out.push('\n');
+        for e in &self.events {
+            out.push_str(&serde_json::to_string(e).expect("events serialize"));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Reads what [`EventLog::to_jsonl`] wrote.
+    pub fn from_jsonl(text: &str) -> Result<EventLog, String> {
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let header: serde_json::Value = serde_json::from_str(lines.next().ok_or("empty log")?).map_err(|e| e.to_string())?;
+        let events = lines.map(|l| serde_json::from_str(l).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
+        Ok(EventLog {
+            scenario: header["scenario"].as_str().unwrap_or_default().to_string(),
+            seed: header["seed"].as_u64().unwrap_or_default(),
+            epoch: header["epoch"].as_i64().unwrap_or_default(),
+            events,
+        })
+    }
+}
+
+mod latin1 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&bytes.iter().map(|&b| b as char).collect::<String>())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        s.chars()
+            .map(|c| u8::try_from(u32::from(c)).map_err(|_| serde::de::Error::custom("a byte string holds only U+0000..U+00FF")))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_bytes_round_trip_through_json() {
+        let log = EventLog {
+            scenario: "x".into(),
+            seed: 1,
+            epoch: 0,
+            events: vec![Event::MessageStored {
+                t: 5,
+                node: "n".into(),
+                mailbox: "m".into(),
+                uid: 1,
+                from: "f".into(),
+                subject: "s".into(),
+                raw: (0..=255u8).collect(),
+            }],
+        };
+        assert_eq!(EventLog::from_jsonl(&log.to_jsonl()).unwrap(), log);
+    }
+}
