@@ -1,1 +1,21 @@
-fn main() {}
+//! # mailsim-web: the playground in the browser
+//!
+//! The UI holds no protocol logic: it runs a scenario in `mailsim-sim` (in wasm), keeps
+//! the resulting event log, and renders the prefix of it that the learner has stepped to.
+//!
+//! ## Layout
+//! - [`state`]: the player (scenario, step, play/pause, speed) as a `use_reducer` state
+//!   with its `Action` enum, and the URL fragment `#/scenario/<id>/step/<n>`.
+//! - [`app`]: the page: header, controls, keyboard, timers, URL sync.
+//! - [`diagram`]: the SVG sequence diagram.
+//! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
+//!   (queues, mailboxes, downloads, connections as of the step).
+
+mod app;
+mod diagram;
+mod panels;
+mod state;
+
+fn main() {
+    yew::Renderer::<app::App>::new().render();
+}

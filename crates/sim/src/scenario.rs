@@ -62,7 +62,7 @@ pub fn cast(scenario: &str, seed: u64) -> Cast {
     let bob_server_ip = [198, 51, 100, 25];
     // Lifelines in the order of the lectures' picture: sender on the left, DNS in the middle.
     let alice_ua = w.add_user_agent(
-        UserSpec { id: "alice-ua", name: "Alice's UA", host: "alice-laptop.alice.example", ip: [192, 0, 2, 10], address: "alice@alice.example", password: "alice-pw" },
+        UserSpec { id: "alice-ua", name: "Alice's UA", host: "laptop.alice.example", ip: [192, 0, 2, 10], address: "alice@alice.example", password: "alice-pw" },
         "alice-server",
     );
     let alice_server = w.add_mail_server("alice-server", "Alice's server", "mail.alice.example", alice_server_ip, "alice.example", &[("alice@alice.example", "alice-pw")]);
@@ -75,7 +75,7 @@ pub fn cast(scenario: &str, seed: u64) -> Cast {
     let dns = w.add_dns("dns", "DNS", "ns.example", [192, 0, 2, 53], zone);
     let bob_server = w.add_mail_server("bob-server", "Bob's server", "mail.bob.example", bob_server_ip, "bob.example", &[("bob@bob.example", "bob-pw")]);
     let bob_ua = w.add_user_agent(
-        UserSpec { id: "bob-ua", name: "Bob's UA", host: "bob-pc.bob.example", ip: [198, 51, 100, 10], address: "bob@bob.example", password: "bob-pw" },
+        UserSpec { id: "bob-ua", name: "Bob's UA", host: "pc.bob.example", ip: [198, 51, 100, 10], address: "bob@bob.example", password: "bob-pw" },
         "bob-server",
     );
     Cast { world: w, alice_ua, alice_server, dns, bob_server, bob_ua }

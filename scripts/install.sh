@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Installs what Mailsim needs, skipping whatever is already there (quick on a second run).
+#   scripts/install.sh          the build tools: wasm32 target, Trunk, wasm-bindgen CLI, wasm-opt
+#   scripts/install.sh --test   also what the tests need: Chromium, ChromeDriver, playwright-core
+# Versions and the reasons for them: ../shared/TOOLCHAIN.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+# The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+
+say() { printf '\033[1m[install]\033[0m %s\n' "$*"; }
+
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    say "apt-get update"
+    apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v cargo >/dev/null || { echo "Rust is needed first: https://rustup.rs" >&2; exit 1; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
+  say "installing Trunk $TRUNK_VERSION (about 15 minutes on 2 cores, once)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 4 minutes, once)"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# npm packages: binaryen (wasm-opt 132, which understands what rustc emits; Debian's is too
+# old) and playwright-core (drives Chromium; downloads no browser). Reinstalled only when
+# package-lock.json changed.
+stamp=node_modules/.mailsim-lock
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || ! cmp -s package-lock.json "$stamp"; then
+  command -v npm >/dev/null || { say "installing Node.js and npm"; apt_install nodejs npm; }
+  say "installing npm packages (wasm-opt, playwright-core)"
+  npm ci --no-audit --no-fund
+  cp package-lock.json "$stamp"
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    say "installing Debian's chromium and chromium-driver"
+    apt_install chromium chromium-driver
+  fi
+fi
+say "all tools present"

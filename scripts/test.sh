@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# README command 2 (and .ci/run): install what testing needs, then run every test:
+#   1. native unit, engine, golden and determinism tests (cargo test)
+#   2. the simulation in wasm32 in headless Chromium (wasm-bindgen-test), against the
+#      native golden log
+#   3. the release build with wasm-opt, and its gzipped size (budget: 500 KB)
+#   4. browser end-to-end tests on that build (playwright-core + Debian's Chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh --test
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+start=$(date +%s)
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "native tests: codecs, engines, world, golden logs, determinism, cli"
+cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli
+
+step "wasm32 tests in headless Chromium (same golden log as native)"
+CHROMEDRIVER=$(command -v chromedriver) \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked -p mailsim-sim --target wasm32-unknown-unknown --test wasm
+
+step "release build (trunk, wasm-opt -Oz)"
+trunk build --release --offline
+node tests/e2e/bundle-size.mjs
+
+step "browser end-to-end tests"
+node --test --test-reporter=spec tests/e2e/
+
+echo
+echo "all tests passed in $(( $(date +%s) - start ))s (after installs)"

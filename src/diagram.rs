@@ -1,0 +1,117 @@
+//! The sequence diagram in SVG: one lifeline per actor, one arrow per protocol message.
+//! The actors' header stays visible while the arrows scroll; the current arrow is
+//! highlighted and scrolled into view; clicking an arrow jumps to it.
+
+use mailsim_sim::diagram::{format_time, Diagram};
+use std::rc::Rc;
+use yew::prelude::*;
+
+const COL_W: f64 = 176.0;
+const LEFT: f64 = 70.0;
+const HEAD_H: f64 = 58.0;
+const ROW_H: f64 = 36.0;
+const TOP: f64 = 8.0;
+/// Width of one character of the 11px monospace label font, roughly.
+const CHAR_W: f64 = 6.7;
+
+#[derive(Properties, PartialEq)]
+pub struct DiagramProps {
+    pub diagram: Rc<Diagram>,
+    pub step: usize,
+    pub on_select: Callback<usize>,
+}
+
+fn x(col: usize) -> f64 {
+    LEFT + COL_W * col as f64 + COL_W / 2.0
+}
+
+/// Cuts `label` to `max` characters, marking the cut.
+fn fit(label: &str, max: usize) -> String {
+    if label.chars().count() <= max {
+        label.to_string()
+    } else {
+        format!("{}…", label.chars().take(max.saturating_sub(1)).collect::<String>())
+    }
+}
+
+#[function_component(SequenceDiagram)]
+pub fn sequence_diagram(props: &DiagramProps) -> Html {
+    let d = &props.diagram;
+    let width = LEFT + COL_W * d.actors.len() as f64 + 10.0;
+    let height = TOP + ROW_H * d.arrows.len() as f64 + 24.0;
+
+    // Keep the current arrow in view.
+    use_effect_with(props.step, |step| {
+        let el = web_sys::window().and_then(|w| w.document()).and_then(|doc| doc.get_element_by_id(&format!("arrow-{step}")));
+        if let Some(el) = el {
+            let opts = web_sys::ScrollIntoViewOptions::new();
+            opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&opts);
+        }
+    });
+
+    let header = html! {
+        <svg class="diagram-head" width={width.to_string()} height={HEAD_H.to_string()} preserveAspectRatio="xMinYMin meet" viewBox={format!("0 0 {width} {HEAD_H}")} role="img" aria-label="Actors">
+            { for d.actors.iter().enumerate().map(|(i, a)| html! {
+                <g class={classes!("actor", a.kind.clone())}>
+                    <rect x={(x(i) - 80.0).to_string()} y="6" width="160" height="46" rx="8" />
+                    <text x={x(i).to_string()} y="25" class="actor-name" text-anchor="middle">{ &a.name }</text>
+                    <text x={x(i).to_string()} y="42" class="actor-host" text-anchor="middle">{ &a.host }</text>
+                </g>
+            }) }
+        </svg>
+    };
+
+    let arrows = d.arrows.iter().map(|a| {
+        let y = TOP + ROW_H * (a.step - 1) as f64 + 22.0;
+        let (x1, x2) = (x(a.from), x(a.to));
+        let dir = if x2 > x1 { 1.0 } else { -1.0 };
+        let (x1, x2) = (x1 + dir * 3.0, x2 - dir * 5.0);
+        let room = (((x2 - x1).abs() - 12.0) / CHAR_W).max(8.0) as usize;
+        let state = match a.step.cmp(&props.step) {
+            std::cmp::Ordering::Less => "past",
+            std::cmp::Ordering::Equal => "current",
+            std::cmp::Ordering::Greater => "future",
+        };
+        let proto = a.protocol.to_ascii_lowercase();
+        let onclick = {
+            let cb = props.on_select.clone();
+            let step = a.step;
+            Callback::from(move |_: MouseEvent| cb.emit(step))
+        };
+        let mid = (x1 + x2) / 2.0;
+        let title = format!("Step {}: {} → {}: {}", a.step, d.actors[a.from].name, d.actors[a.to].name, a.label);
+        html! {
+            <g id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), state)} data-step={a.step.to_string()} onclick={onclick}>
+                <title>{ title }</title>
+                <rect class="row" x="0" y={(y - 22.0).to_string()} width={width.to_string()} height={ROW_H.to_string()} />
+                <text class="time" x="6" y={(y + 3.0).to_string()}>{ format_time(a.t) }</text>
+                <line x1={x1.to_string()} y1={y.to_string()} x2={x2.to_string()} y2={y.to_string()} marker-end={format!("url(#head-{proto})")} />
+                <text class="label" x={mid.to_string()} y={(y - 6.0).to_string()} text-anchor="middle">{ fit(&a.label, room) }</text>
+                <text class="port" x={mid.to_string()} y={(y + 12.0).to_string()} text-anchor="middle">
+                    { if a.conn.is_some() { format!("{} · TCP port {}", a.protocol, a.port) } else { format!("{} · UDP port {}", a.protocol, a.port) } }
+                </text>
+            </g>
+        }
+    });
+
+    html! {
+        <div class="diagram">
+            <div class="diagram-sticky">{ header }</div>
+            <svg class="diagram-body" width={width.to_string()} height={height.to_string()} preserveAspectRatio="xMinYMin meet" viewBox={format!("0 0 {width} {height}")}
+                 role="img" aria-label={format!("Sequence diagram with {} messages", d.arrows.len())}>
+                <defs>
+                    { for ["smtp", "pop3", "dns"].iter().map(|p| html! {
+                        <marker id={format!("head-{p}")} class={classes!("head", *p)} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                            <path d="M 0 0 L 10 5 L 0 10 z" />
+                        </marker>
+                    }) }
+                </defs>
+                { for d.actors.iter().enumerate().map(|(i, _)| html! {
+                    <line class="lifeline" x1={x(i).to_string()} y1="0" x2={x(i).to_string()} y2={height.to_string()} />
+                }) }
+                { for arrows }
+            </svg>
+        </div>
+    }
+}

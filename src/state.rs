@@ -1,0 +1,120 @@
+//! The player's state and the actions that change it (Yew's `use_reducer` pattern).
+
+use mailsim_sim::diagram::Diagram;
+use mailsim_sim::{scenario, EventLog};
+use std::rc::Rc;
+use yew::Reducible;
+
+pub const DEFAULT_SCENARIO: &str = "alice-to-bob";
+/// Steps per second offered by the speed setting.
+pub const SPEEDS: [f64; 5] = [0.5, 1.0, 2.0, 4.0, 8.0];
+
+#[derive(Clone, PartialEq)]
+pub struct Player {
+    pub scenario: &'static scenario::ScenarioInfo,
+    pub log: Rc<EventLog>,
+    pub diagram: Rc<Diagram>,
+    /// 0 = before the first message; 1..=len = that message.
+    pub step: usize,
+    pub playing: bool,
+    pub speed: f64,
+}
+
+pub enum Action {
+    Next,
+    Prev,
+    Reset,
+    End,
+    Goto(usize),
+    TogglePlay,
+    /// A timer tick while playing.
+    Tick,
+    SetSpeed(f64),
+    /// Open a scenario (and a step), e.g. from the URL.
+    Open(String, usize),
+}
+
+impl Player {
+    pub fn open(id: &str, step: usize) -> Player {
+        let info = scenario::info(id).unwrap_or_else(|| scenario::info(DEFAULT_SCENARIO).expect("default scenario exists"));
+        let log = scenario::run(info.id).expect("listed scenarios run");
+        let diagram = Diagram::from_log(&log);
+        let step = step.min(diagram.arrows.len());
+        Player { scenario: info, log: Rc::new(log), diagram: Rc::new(diagram), step, playing: false, speed: 1.0 }
+    }
+
+    pub fn len(&self) -> usize {
+        self.diagram.arrows.len()
+    }
+
+    /// The fragment for the current position.
+    pub fn fragment(&self) -> String {
+        format!("#/scenario/{}/step/{}", self.scenario.id, self.step)
+    }
+}
+
+/// Reads `#/scenario/<id>/step/<n>` (or `#/scenario/<id>`).
+pub fn parse_fragment(hash: &str) -> Option<(String, usize)> {
+    let path = hash.trim_start_matches('#').trim_start_matches('/');
+    let parts: Vec<&str> = path.split('/').collect();
+    match parts.as_slice() {
+        ["scenario", id] => Some((id.to_string(), 0)),
+        ["scenario", id, "step", n] => Some((id.to_string(), n.parse().ok()?)),
+        _ => None,
+    }
+}
+
+impl Reducible for Player {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut p = (*self).clone();
+        match action {
+            Action::Next => p.step = (p.step + 1).min(p.len()),
+            Action::Prev => {
+                p.step = p.step.saturating_sub(1);
+                p.playing = false;
+            }
+            Action::Reset => {
+                p.step = 0;
+                p.playing = false;
+            }
+            Action::End => {
+                p.step = p.len();
+                p.playing = false;
+            }
+            Action::Goto(n) => {
+                p.step = n.min(p.len());
+                p.playing = false;
+            }
+            Action::TogglePlay => {
+                if !p.playing && p.step >= p.len() {
+                    p.step = 0;
+                }
+                p.playing = !p.playing;
+            }
+            Action::Tick => {
+                if p.step < p.len() {
+                    p.step += 1;
+                }
+                if p.step >= p.len() {
+                    p.playing = false;
+                }
+            }
+            Action::SetSpeed(s) => p.speed = s,
+            Action::Open(id, step) => {
+                if id == p.scenario.id {
+                    p.step = step.min(p.len());
+                    p.playing = false;
+                } else {
+                    p = Player::open(&id, step);
+                }
+            }
+        }
+        if p == *self {
+            self
+        } else {
+            Rc::new(p)
+        }
+    }
+}

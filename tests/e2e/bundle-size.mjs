@@ -1,0 +1,24 @@
+// Measures the release build in dist/: gzipped size of the wasm, JS and CSS that a browser
+// downloads. `node tests/e2e/bundle-size.mjs` prints it; bundle.test.mjs holds the budget.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
+export const BUDGET = 500 * 1024;
+
+export function measure(dist = DIST) {
+  const files = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));
+  const rows = files.map((f) => {
+    const data = fs.readFileSync(path.join(dist, f));
+    return { file: f, raw: data.length, gzip: zlib.gzipSync(data, { level: 9 }).length };
+  });
+  return { rows, total: rows.reduce((s, r) => s + r.gzip, 0) };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { rows, total } = measure();
+  for (const r of rows) console.log(`${r.file.padEnd(44)} ${String(r.raw).padStart(8)} B  ${String(r.gzip).padStart(8)} B gzipped`);
+  console.log(`bundle (wasm + JS + CSS): ${(total / 1024).toFixed(1)} KB gzipped (budget ${BUDGET / 1024} KB)`);
+}

@@ -1,0 +1,155 @@
+// End-to-end: the release build in headless Chromium, driven like a learner would.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveDist } from './serve-dist.mjs';
+import { launch } from './browser.mjs';
+import { DIST } from './bundle-size.mjs';
+
+const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
+const SCENARIO = '#/scenario/alice-to-bob';
+// The lecture's walk-through, message by message: first word of each message.
+const EXPECTED = ('220 EHLO 250 MAIL 250 RCPT 250 DATA 354 Date: 250 QUIT 221 DNS DNS '
+  + '220 EHLO 250 MAIL 250 RCPT 250 DATA 354 Received: 250 QUIT 221 '
+  + '+OK USER +OK PASS +OK STAT +OK LIST +OK RETR +OK DELE +OK QUIT +OK').split(' ');
+
+let server, browser;
+before(async () => {
+  fs.mkdirSync(OUT, { recursive: true });
+  server = await serveDist(DIST);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A page that fails the test on any console error or uncaught exception. */
+async function open(t, hash = '', viewport = { width: 1440, height: 900 }) {
+  const page = await browser.newPage({ viewport });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  t.after(async () => {
+    await page.close();
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+  await page.goto(server.url + hash);
+  await page.waitForSelector('#position');
+  return page;
+}
+
+const position = (page) => page.textContent('#position');
+const hash = (page) => page.evaluate(() => location.hash);
+
+/** What the details panel says about the current message. */
+async function current(page) {
+  return page.evaluate(() => {
+    const badge = document.querySelector('#details .badge')?.textContent;
+    const raw = document.querySelector('#raw')?.textContent ?? '';
+    const first = raw.split('\n')[0].replace(/\\r\\n$/, '');
+    const arrow = document.querySelector('.arrow.current');
+    return { badge, first, step: arrow && Number(arrow.dataset.step), title: document.querySelector('#details h2')?.textContent };
+  });
+}
+
+test('steps through the whole scenario in protocol order, then back', async (t) => {
+  const page = await open(t);
+  const total = EXPECTED.length;
+  assert.equal(await position(page), `step 0 of ${total}`);
+  assert.equal(await hash(page), `${SCENARIO}/step/0`);
+  assert.match(await page.textContent('#details'), /Alice sends Bob an e-mail/);
+  assert.equal(await page.locator('.arrow').count(), total, 'one arrow per protocol message');
+  assert.equal(await page.locator('.actor').count(), 5, 'five lifelines');
+  const actors = await page.locator('.actor-name').allTextContents();
+  assert.deepEqual(actors, ["Alice's UA", "Alice's server", 'DNS', "Bob's server", "Bob's UA"]);
+
+  const seen = [];
+  for (let i = 1; i <= total; i++) {
+    // Alternate between the keyboard and the button, as a learner would.
+    if (i % 2) await page.keyboard.press('ArrowRight'); else await page.click('#next');
+    await page.waitForFunction((n) => document.querySelector('#position').textContent.startsWith(`step ${n} `), i);
+    const c = await current(page);
+    assert.equal(c.step, i, 'the current arrow is highlighted');
+    seen.push(c.badge === 'DNS' ? 'DNS' : c.first.split(/[ -]/)[0]);
+    assert.equal(await hash(page), `${SCENARIO}/step/${i}`, 'stepping updates the URL');
+  }
+  assert.deepEqual(seen, EXPECTED);
+  assert.ok(await page.isDisabled('#next'), 'Next is disabled at the end');
+
+  // At the end, Bob's mailbox is empty again and his UA holds the message.
+  assert.match(await page.textContent('[data-mailbox="bob@bob.example"]'), /empty/);
+  assert.match(await page.textContent('[data-agent="bob-ua"]'), /Catch up this week\?/);
+
+  // Step back over QUIT: the message is back in the mailbox (deletion happens at QUIT).
+  await page.keyboard.press('ArrowLeft');
+  await page.click('#prev');
+  assert.equal(await position(page), `step ${total - 2} of ${total}`);
+  assert.match(await page.textContent('[data-mailbox="bob@bob.example"]'), /UID 1 .*Catch up this week\?/);
+  await page.keyboard.press('Home');
+  assert.equal(await position(page), `step 0 of ${total}`);
+  assert.match(await page.textContent('[data-mailbox="bob@bob.example"]'), /empty/);
+});
+
+test('opens a step from the URL and follows later URL changes', async (t) => {
+  const page = await open(t, `${SCENARIO}/step/12`);
+  assert.equal(await position(page), 'step 12 of 43');
+  const c = await current(page);
+  assert.equal(c.step, 12);
+  assert.equal(c.title, "Step 12: Alice's UA → Alice's server");
+  assert.equal(c.first, 'QUIT');
+  assert.match(await page.textContent('#meaning'), /close the session/);
+  assert.match(await page.textContent('#details .rfc'), /RFC 5321 §4\.1\.1\.10/);
+  assert.match(await page.textContent('#states'), /Alice's server.*closed/s);
+  // The message is in Alice's server's queue at this step.
+  assert.match(await page.textContent('[data-server="alice-server"]'), /from <alice@alice\.example> to <bob@bob\.example>/);
+  await page.evaluate(() => { location.hash = '#/scenario/alice-to-bob/step/15'; });
+  await page.waitForFunction(() => document.querySelector('#position').textContent === 'step 15 of 43');
+  assert.equal((await current(page)).badge, 'DNS');
+  assert.match(await page.textContent('#raw'), /^0000 {2}[0-9a-f]{2} [0-9a-f]{2} 8/, 'DNS bytes shown as a hex dump');
+  assert.match(await page.textContent('#meaning'), /mail\.bob\.example \(preference 10\)/);
+  // Clicking an arrow jumps there.
+  await page.click('#arrow-20');
+  assert.equal(await position(page), 'step 20 of 43');
+});
+
+test('shows raw bytes with CR LF visible and the states of both ends', async (t) => {
+  const page = await open(t, `${SCENARIO}/step/10`);
+  const raw = await page.textContent('#raw');
+  assert.match(raw, /^Date: Mon, 14 Sep 2026 09:00:00 \+0000\\r\\n\n/);
+  assert.match(raw, /\n\.\.NET meetup/, 'the dot-stuffed line is shown as sent');
+  assert.match(raw, /\n\.\\r\\n\n$/, 'the terminating dot line');
+  assert.equal(await page.locator('#raw .ctl').count(), 2 * raw.split('\n').filter(Boolean).length);
+  assert.match(await page.textContent('#states'), /waiting for 250/);
+  assert.match(await page.textContent('#details .happenings'), /outgoing queue/);
+});
+
+test('plays, pauses, changes speed and resets', async (t) => {
+  const page = await open(t, `${SCENARIO}/step/0`);
+  await page.selectOption('#speed', '8');
+  await page.keyboard.press(' ');
+  assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'true');
+  await page.waitForFunction(() => parseInt(document.querySelector('#position').textContent.split(' ')[1], 10) >= 3);
+  await page.click('#play');
+  assert.equal(await page.getAttribute('#play', 'aria-pressed'), 'false');
+  const paused = await position(page);
+  await page.waitForTimeout(400);
+  assert.equal(await position(page), paused, 'pause stops the steps');
+  await page.click('#reset');
+  assert.equal(await position(page), 'step 0 of 43');
+});
+
+test('screenshots at 1440×900 and 1024×600', async (t) => {
+  const page = await open(t, `${SCENARIO}/step/25`);
+  await page.screenshot({ path: path.join(OUT, 'alice-to-bob-step-25-1440x900.png') });
+  const small = await browser.newPage({ viewport: { width: 1024, height: 600 } });
+  await small.goto(server.url + `${SCENARIO}/step/40`);
+  await small.waitForSelector('#arrow-40.current');
+  await small.screenshot({ path: path.join(OUT, 'alice-to-bob-step-40-1024x600.png') });
+  await small.close();
+  for (const f of ['alice-to-bob-step-25-1440x900.png', 'alice-to-bob-step-40-1024x600.png']) {
+    assert.ok(fs.statSync(path.join(OUT, f)).size > 10_000, `${f} was written`);
+  }
+});
