@@ -29,6 +29,10 @@ pub enum SmtpReplyTo {
     Vrfy,
     Help,
     Quit,
+    StartTls,
+    Auth,
+    /// A `334` challenge inside an AUTH exchange.
+    AuthChallenge,
     /// A command that could not be parsed or came out of sequence.
     Error,
 }
@@ -58,6 +62,8 @@ pub enum Pdu {
     SmtpReply { reply: Reply, to: SmtpReplyTo },
     /// The message after `354`, through the terminating `.` line.
     SmtpData { size: usize, lines: usize },
+    /// A client's base64 line answering a `334` challenge (RFC 4954 §4).
+    SmtpAuthResponse { line: String, decoded: String },
     Pop3Command(pop3::Command),
     Pop3Response { response: pop3::Response, to: Pop3ReplyTo },
     Dns(DnsMessage),
@@ -90,7 +96,7 @@ impl Pdu {
     /// The protocol name shown on the diagram.
     pub fn protocol(&self) -> &'static str {
         match self {
-            Pdu::SmtpCommand(_) | Pdu::SmtpReply { .. } | Pdu::SmtpData { .. } => "SMTP",
+            Pdu::SmtpCommand(_) | Pdu::SmtpReply { .. } | Pdu::SmtpData { .. } | Pdu::SmtpAuthResponse { .. } => "SMTP",
             Pdu::Pop3Command(_) | Pdu::Pop3Response { .. } => "POP3",
             Pdu::Dns(_) => "DNS",
         }
@@ -107,6 +113,14 @@ impl Pdu {
                      A line holding only \".\" ends it; a line of the message that starts with \".\" is sent with a second \".\" (dot-stuffing)."
                 ),
                 "RFC 5321 §4.1.1.4, §4.5.2; RFC 5322 §2.1",
+            ),
+            Pdu::SmtpAuthResponse { line, decoded } => ex(
+                shorten(line, 72),
+                format!(
+                    "The client's answer to the challenge, in base64. Decoded it reads \"{decoded}\": base64 is an encoding, not encryption, \
+                     which is why servers accept AUTH only inside TLS."
+                ),
+                "RFC 4954 §4; RFC 4616 (PLAIN)",
             ),
             Pdu::Pop3Command(c) => explain_pop3_command(c),
             Pdu::Pop3Response { response, to } => explain_pop3_response(response, *to),
@@ -132,6 +146,19 @@ fn explain_smtp_command(c: &Command) -> Explanation {
         Command::Help { .. } => ex(label, "Asks the server for help text.", "RFC 5321 §4.1.1.8"),
         Command::Noop => ex(label, "Does nothing except get a 250 reply: used to keep a connection alive or check it.", "RFC 5321 §4.1.1.9"),
         Command::Quit => ex(label, "Asks the server to close the session: the closure phase.", "RFC 5321 §4.1.1.10"),
+        Command::StartTls => ex(label, "Asks to turn this connection into a TLS connection. After the server's 220 both sides run the TLS handshake, and everything that follows is encrypted.", "RFC 3207 §4"),
+        Command::Auth { mechanism, initial } => {
+            let how = match (mechanism.as_str(), initial) {
+                ("PLAIN", Some(i)) => {
+                    use base64::Engine as _;
+                    let decoded = base64::engine::general_purpose::STANDARD.decode(i).ok().map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0")).unwrap_or_default();
+                    format!(" The argument is base64 of \"{decoded}\" (authorization identity, user, password, separated by NUL bytes): anyone who can read these bytes has the password, which is why AUTH belongs inside TLS.")
+                }
+                ("LOGIN", _) => " LOGIN asks for the user name and the password one after the other, each in base64.".to_string(),
+                _ => String::new(),
+            };
+            ex(label, format!("The client logs in with the {mechanism} mechanism, so that the server knows whose mail this is.{how}"), "RFC 4954 §4; RFC 4616")
+        }
     }
 }
 
@@ -167,6 +194,25 @@ fn explain_smtp_reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
         (Vrfy, 252) => ("The server will neither confirm nor deny that the user exists, but will accept mail for it.".into(), "RFC 5321 §3.5.3"),
         (Help, 214) => ("Help text for a human reader.".into(), "RFC 5321 §4.1.1.8"),
         (Quit, 221) => ("The server says goodbye and closes the connection: the closure phase is done.".into(), "RFC 5321 §4.1.1.10"),
+        (StartTls, 220) => ("The server is ready for the TLS handshake. Both sides forget what they learned so far (the client will send EHLO again), and everything after this is encrypted.".into(), "RFC 3207 §4, §4.2"),
+        (StartTls, _) => ("STARTTLS refused: the connection stays unencrypted.".into(), "RFC 3207 §4"),
+        (AuthChallenge, 334) => {
+            use base64::Engine as _;
+            let text = r.lines.first().cloned().unwrap_or_default();
+            let decoded = base64::engine::general_purpose::STANDARD.decode(&text).ok().map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+            let what = if text.is_empty() { "an empty challenge: send the credentials".to_string() } else { format!("base64 for \"{decoded}\"") };
+            (format!("A server challenge (334): {what}. The next line the client sends is its answer, not a command."), "RFC 4954 §4")
+        }
+        (Auth, 235) => ("Authentication succeeded: this session now belongs to a known user, who may send mail through this server.".into(), "RFC 4954 §6"),
+        (Auth, 535) => ("Authentication failed: wrong user name or password (5.7.8).".into(), "RFC 4954 §6; RFC 3463"),
+        (Auth, 538) => ("The server will not take a password over an unencrypted connection: use STARTTLS first (5.7.11).".into(), "RFC 4954 §6"),
+        (Auth, 534) => ("The mechanism is too weak for this server's policy (5.7.9).".into(), "RFC 4954 §6"),
+        (Auth, 504) => ("The server does not know this authentication mechanism.".into(), "RFC 4954 §4"),
+        (Auth, 501) => ("The AUTH exchange was cancelled or its response could not be decoded.".into(), "RFC 4954 §4"),
+        (Mail, 530) => ("Refused: this port wants the client to log in (AUTH) or to encrypt (STARTTLS) before it takes mail.".into(), "RFC 4954 §6; RFC 3207 §4; RFC 6409 §4.3"),
+        (Mail, 553) => ("Refused: the envelope sender is not an address the logged-in user owns (a submission server's defence against spoofing).".into(), "RFC 6409 §4.1; RFC 5321 §4.2.2"),
+        (Rcpt, 450) => ("Greylisted: the server refuses the first attempt from an unknown sender on purpose (4.2.0, a transient failure). A real mail server retries later and gets through; many spam programs never retry.".into(), "RFC 5321 §4.2.1, §4.5.4.1; RFC 6647"),
+        (Rcpt, 452) | (Rcpt, 552) => ("The recipient's mailbox is full (insufficient storage).".into(), "RFC 5321 §4.2.2; RFC 3463 (4.2.2/5.2.2)"),
         (_, 500) => ("Syntax error: the command was not recognized or the line was too long.".into(), "RFC 5321 §4.2.2, §4.5.3.1.4"),
         (_, 501) => ("Syntax error in the parameters or arguments: the text says what was expected.".into(), "RFC 5321 §4.2.2"),
         (_, 502) => ("The command exists in SMTP but this server does not implement it.".into(), "RFC 5321 §4.2.2"),
@@ -285,6 +331,9 @@ mod tests {
             Pdu::SmtpCommand(Command::Quit),
             Pdu::SmtpReply { reply: Reply::new(503, "x"), to: SmtpReplyTo::Error },
             Pdu::SmtpData { size: 10, lines: 2 },
+            Pdu::SmtpAuthResponse { line: "Ym9i".into(), decoded: "bob".into() },
+            Pdu::SmtpCommand(Command::StartTls),
+            Pdu::SmtpReply { reply: Reply::new(334, "VXNlcm5hbWU6"), to: SmtpReplyTo::AuthChallenge },
             Pdu::Pop3Command(pop3::Command::Dele(1)),
             Pdu::Pop3Response { response: pop3::Response::err("[IN-USE] locked"), to: Pop3ReplyTo::Pass },
             Pdu::Dns(DnsMessage::query(1, "bob.example", dns::TYPE_MX)),

@@ -5,23 +5,29 @@
 //! loop {
 //!     handle_input(bytes)          // replies from the server, any split
 //!     poll_transmit() until None   // commands (and the mail data) to send
-//!     poll_event() until None      // Sent / Failed, then Closed after QUIT's reply
+//!     poll_event() until None      // TlsStarted / Sent / Failed, then Closed after QUIT
 //! }
 //! ```
-//! The client reacts to every reply: it falls back to HELO when EHLO is refused, names the
-//! message size when the server advertises SIZE (RFC 1870), goes on with the recipients that
-//! were accepted, and quits politely after any failure.
+//! The client reacts to every reply: it falls back to HELO when EHLO is refused, upgrades to
+//! TLS when asked to and offered (RFC 3207), logs in when it has credentials and AUTH is
+//! offered (RFC 4954), names the message size when SIZE is advertised (RFC 1870), pipelines
+//! MAIL/RCPT/DATA when PIPELINING is advertised and the job allows it (RFC 2920), goes on
+//! with the recipients that were accepted, and quits politely after any failure.
+//!
+//! Replies are matched to commands through a queue of what the client is waiting for, so
+//! pipelined commands and their replies line up in order.
 
 use super::command::Command;
 use super::data;
 use super::reply::{self, Reply};
 use crate::pdu::{Pdu, Transmit};
 use crate::Decoded;
+use base64::Engine as _;
 use std::collections::VecDeque;
 use std::fmt;
 
-/// One message to hand over: the envelope and the content.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One message to hand over: the envelope, the content, and how to go about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SmtpJob {
     /// The name the client gives in EHLO.
     pub helo: String,
@@ -29,11 +35,19 @@ pub struct SmtpJob {
     pub rcpt_to: Vec<String>,
     /// The RFC 5322 message, CRLF line endings, not dot-stuffed.
     pub message: Vec<u8>,
+    /// Log in with these (user, password) when the server offers AUTH.
+    pub auth: Option<(String, String)>,
+    /// Use STARTTLS when the server offers it.
+    pub starttls: bool,
+    /// Pipeline MAIL, RCPT and DATA when the server offers PIPELINING.
+    pub pipelining: bool,
 }
 
 /// What the owner learns from the session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientEvent {
+    /// The server said 220 to STARTTLS: what follows is encrypted.
+    TlsStarted,
     /// The server took the message (its 250 after the data) for the `accepted` recipients.
     Sent { accepted: Vec<String>, rejected: Vec<(String, Reply)>, reply: Reply },
     /// The server refused; `permanent` for a 5yz reply (bounce), else retry later.
@@ -42,12 +56,14 @@ pub enum ClientEvent {
     Closed,
 }
 
-/// Which reply the client waits for.
+/// What the client waits for next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientState {
     AwaitGreeting,
     AwaitEhlo,
     AwaitHelo,
+    AwaitStartTls,
+    AwaitAuth,
     AwaitMail,
     AwaitRcpt(usize),
     AwaitDataGo,
@@ -62,6 +78,8 @@ impl fmt::Display for ClientState {
             ClientState::AwaitGreeting => f.write_str("connected: waiting for the 220 greeting"),
             ClientState::AwaitEhlo => f.write_str("sent EHLO: waiting for the extension list"),
             ClientState::AwaitHelo => f.write_str("sent HELO: waiting for 250"),
+            ClientState::AwaitStartTls => f.write_str("sent STARTTLS: waiting for 220"),
+            ClientState::AwaitAuth => f.write_str("logging in (AUTH): waiting for the server"),
             ClientState::AwaitMail => f.write_str("sent MAIL FROM: waiting for 250"),
             ClientState::AwaitRcpt(i) => write!(f, "sent RCPT TO #{}: waiting for 250", i + 1),
             ClientState::AwaitDataGo => f.write_str("sent DATA: waiting for 354"),
@@ -76,9 +94,14 @@ impl fmt::Display for ClientState {
 #[derive(Debug)]
 pub struct SmtpClient {
     job: SmtpJob,
-    state: ClientState,
+    /// Replies still owed by the server, oldest first.
+    expect: VecDeque<ClientState>,
     inbuf: Vec<u8>,
-    size_advertised: bool,
+    extensions: Vec<String>,
+    tls: bool,
+    auth_tried: bool,
+    /// The transaction failed: consume the remaining pipelined replies, then QUIT.
+    failure: Option<Reply>,
     accepted: Vec<String>,
     rejected: Vec<(String, Reply)>,
     transmits: VecDeque<Transmit>,
@@ -87,11 +110,19 @@ pub struct SmtpClient {
 
 impl SmtpClient {
     pub fn new(job: SmtpJob) -> Self {
+        SmtpClient::with_tls(job, false)
+    }
+
+    /// A client on a connection that is encrypted from the start (port 465).
+    pub fn with_tls(job: SmtpJob, tls: bool) -> Self {
         SmtpClient {
             job,
-            state: ClientState::AwaitGreeting,
+            expect: VecDeque::from([ClientState::AwaitGreeting]),
             inbuf: Vec::new(),
-            size_advertised: false,
+            extensions: Vec::new(),
+            tls,
+            auth_tried: false,
+            failure: None,
             accepted: Vec::new(),
             rejected: Vec::new(),
             transmits: VecDeque::new(),
@@ -100,7 +131,7 @@ impl SmtpClient {
     }
 
     pub fn state(&self) -> ClientState {
-        self.state
+        self.expect.front().copied().unwrap_or(ClientState::Done)
     }
 
     pub fn handle_input(&mut self, bytes: &[u8]) {
@@ -114,8 +145,8 @@ impl SmtpClient {
                 Decoded::Invalid(_, n) => {
                     // Not SMTP: give up on this server, politely.
                     self.inbuf.drain(..n);
-                    let r = Reply::new(421, "garbled reply from server");
-                    self.fail(r);
+                    self.expect.clear();
+                    self.give_up(Reply::new(421, "garbled reply from server"));
                 }
                 Decoded::Incomplete => return,
             }
@@ -132,46 +163,112 @@ impl SmtpClient {
         self.events.pop_front()
     }
 
-    fn command(&mut self, cmd: Command, next: ClientState) {
+    fn command(&mut self, cmd: Command, expect: ClientState) {
         self.transmits.push_back(Transmit { bytes: cmd.encode(), pdu: Pdu::SmtpCommand(cmd) });
-        self.state = next;
+        self.expect.push_back(expect);
     }
 
-    fn mail(&mut self) {
-        let params = if self.size_advertised { vec![format!("SIZE={}", self.job.message.len())] } else { vec![] };
+    fn has_extension(&self, keyword: &str) -> bool {
+        self.extensions.iter().any(|l| l.split(' ').next().is_some_and(|k| k.eq_ignore_ascii_case(keyword)))
+    }
+
+    fn offers_auth(&self, mechanism: &str) -> bool {
+        self.extensions.iter().any(|l| {
+            let mut words = l.split(' ');
+            words.next().is_some_and(|k| k.eq_ignore_ascii_case("AUTH")) && words.any(|m| m.eq_ignore_ascii_case(mechanism))
+        })
+    }
+
+    /// After the greeting (or after TLS, or after AUTH): the next step of the handshake, or
+    /// the transaction.
+    fn proceed(&mut self) {
+        if self.job.starttls && !self.tls && self.has_extension("STARTTLS") {
+            return self.command(Command::StartTls, ClientState::AwaitStartTls);
+        }
+        if let Some((user, pass)) = self.job.auth.clone() {
+            if !self.auth_tried && self.offers_auth("PLAIN") {
+                self.auth_tried = true;
+                let token = base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{pass}"));
+                return self.command(Command::Auth { mechanism: "PLAIN".into(), initial: Some(token) }, ClientState::AwaitAuth);
+            }
+        }
+        self.transaction();
+    }
+
+    fn transaction(&mut self) {
+        let params = if self.has_extension("SIZE") { vec![format!("SIZE={}", self.job.message.len())] } else { vec![] };
         self.command(Command::Mail { from: self.job.mail_from.clone(), params }, ClientState::AwaitMail);
+        if self.job.rcpt_to.is_empty() {
+            return;
+        }
+        if self.job.pipelining && self.has_extension("PIPELINING") {
+            // RFC 2920 §3.1: MAIL, all RCPTs and DATA in one go; DATA ends the group.
+            for i in 0..self.job.rcpt_to.len() {
+                self.rcpt(i);
+            }
+            self.command(Command::Data, ClientState::AwaitDataGo);
+        }
+    }
+
+    fn pipelined(&self) -> bool {
+        self.job.pipelining && self.has_extension("PIPELINING")
     }
 
     fn rcpt(&mut self, i: usize) {
         self.command(Command::Rcpt { to: self.job.rcpt_to[i].clone(), params: vec![] }, ClientState::AwaitRcpt(i));
     }
 
+    /// Reports the failure and quits (after the replies still owed, if pipelined).
     fn fail(&mut self, reply: Reply) {
+        if self.failure.is_none() {
+            self.failure = Some(reply);
+        }
+        if self.expect.is_empty() {
+            let reply = self.failure.take().expect("set above");
+            self.give_up(reply);
+        }
+    }
+
+    fn give_up(&mut self, reply: Reply) {
         let permanent = reply.is_permanent_failure();
         self.events.push_back(ClientEvent::Failed { reply, permanent, rejected: std::mem::take(&mut self.rejected) });
         self.command(Command::Quit, ClientState::AwaitQuit);
     }
 
     fn on_reply(&mut self, r: Reply) {
-        match self.state {
+        let Some(waiting) = self.expect.pop_front() else { return };
+        if self.failure.is_some() && waiting != ClientState::AwaitQuit {
+            // Draining the replies to commands pipelined before the failure.
+            return self.fail(r);
+        }
+        match waiting {
             ClientState::AwaitGreeting if r.code == 220 => {
                 let domain = self.job.helo.clone();
                 self.command(Command::Ehlo { domain }, ClientState::AwaitEhlo);
             }
             ClientState::AwaitEhlo if r.is_positive_completion() => {
-                self.size_advertised = r.lines.iter().skip(1).any(|l| l.split(' ').next().is_some_and(|k| k.eq_ignore_ascii_case("SIZE")));
-                self.mail();
+                self.extensions = r.lines.iter().skip(1).cloned().collect();
+                self.proceed();
             }
             ClientState::AwaitEhlo if matches!(r.code, 500 | 502) => {
                 // An old server that knows only HELO (RFC 5321 §4.1.4).
                 let domain = self.job.helo.clone();
                 self.command(Command::Helo { domain }, ClientState::AwaitHelo);
             }
-            ClientState::AwaitHelo if r.is_positive_completion() => self.mail(),
+            ClientState::AwaitHelo if r.is_positive_completion() => self.transaction(),
+            ClientState::AwaitStartTls if r.code == 220 => {
+                // RFC 3207 §4.2: start over with EHLO inside TLS.
+                self.tls = true;
+                self.extensions.clear();
+                self.events.push_back(ClientEvent::TlsStarted);
+                let domain = self.job.helo.clone();
+                self.command(Command::Ehlo { domain }, ClientState::AwaitEhlo);
+            }
+            ClientState::AwaitAuth if r.code == 235 => self.transaction(),
             ClientState::AwaitMail if r.is_positive_completion() => {
                 if self.job.rcpt_to.is_empty() {
                     self.fail(Reply::new(554, "no recipients to send to"));
-                } else {
+                } else if !self.pipelined() {
                     self.rcpt(0);
                 }
             }
@@ -182,19 +279,35 @@ impl SmtpClient {
                 } else {
                     self.rejected.push((to, r.clone()));
                 }
-                if i + 1 < self.job.rcpt_to.len() {
-                    self.rcpt(i + 1);
-                } else if self.accepted.is_empty() {
-                    self.fail(r);
-                } else {
-                    self.command(Command::Data, ClientState::AwaitDataGo);
+                let last = i + 1 == self.job.rcpt_to.len();
+                if !self.pipelined() {
+                    if !last {
+                        self.rcpt(i + 1);
+                    } else if self.accepted.is_empty() {
+                        self.fail(r);
+                    } else {
+                        self.command(Command::Data, ClientState::AwaitDataGo);
+                    }
                 }
             }
             ClientState::AwaitDataGo if r.code == 354 => {
+                if self.accepted.is_empty() {
+                    // Pipelined and every recipient refused, yet the server said 354: send an
+                    // empty message's end so the server gets out of DATA (RFC 2920 §3.1).
+                    self.transmits.push_back(Transmit { bytes: b".\r\n".to_vec(), pdu: Pdu::SmtpData { size: 0, lines: 0 } });
+                    self.expect.push_back(ClientState::AwaitDataEnd);
+                    let last = self.rejected.last().map(|(_, r)| r.clone()).unwrap_or_else(|| Reply::new(554, "no valid recipients"));
+                    return self.fail(last);
+                }
                 let bytes = data::encode(&self.job.message);
                 let lines = self.job.message.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
                 self.transmits.push_back(Transmit { pdu: Pdu::SmtpData { size: self.job.message.len(), lines }, bytes });
-                self.state = ClientState::AwaitDataEnd;
+                self.expect.push_back(ClientState::AwaitDataEnd);
+            }
+            ClientState::AwaitDataGo if self.accepted.is_empty() && !self.rejected.is_empty() => {
+                // Pipelined: every recipient was refused, so DATA was too. Report the recipients' reason.
+                let last = self.rejected.last().map(|(_, r)| r.clone()).expect("not empty");
+                self.fail(last);
             }
             ClientState::AwaitDataEnd if r.is_positive_completion() => {
                 let accepted = std::mem::take(&mut self.accepted);
@@ -203,7 +316,7 @@ impl SmtpClient {
                 self.command(Command::Quit, ClientState::AwaitQuit);
             }
             ClientState::AwaitQuit => {
-                self.state = ClientState::Done;
+                self.expect.clear();
                 self.events.push_back(ClientEvent::Closed);
             }
             ClientState::Done => {}
@@ -223,23 +336,22 @@ mod tests {
             mail_from: "alice@alice.example".into(),
             rcpt_to: rcpts.iter().map(|s| s.to_string()).collect(),
             message: b"Subject: hi\r\n\r\n.leading dot\r\n".to_vec(),
+            ..Default::default()
         }
     }
 
     fn server() -> SmtpServer {
-        SmtpServer::new(ServerConfig {
-            hostname: "mail.bob.example".into(),
-            role: Role::Relay,
-            local_domains: vec!["bob.example".into()],
-            local_users: vec!["bob@bob.example".into()],
-            max_message_size: 10_000,
-        })
+        SmtpServer::new(ServerConfig::basic("mail.bob.example", Role::Relay, &["bob.example"], &["bob@bob.example"]))
     }
 
     /// Drives a client and a server against each other in memory until both are quiet.
     fn pair(job: SmtpJob) -> (Vec<ClientEvent>, Vec<ReceivedMessage>, Vec<String>) {
+        pair_with(job, server())
+    }
+
+    fn pair_with(job: SmtpJob, s: SmtpServer) -> (Vec<ClientEvent>, Vec<ReceivedMessage>, Vec<String>) {
         use crate::smtp::server::ReceivedMessage as _R;
-        let (mut c, mut s) = (SmtpClient::new(job), server());
+        let (mut c, mut s) = (SmtpClient::new(job), s);
         let (mut cev, mut received, mut wire) = (vec![], vec![], vec![]);
         for _ in 0..100 {
             let mut quiet = true;
@@ -254,11 +366,18 @@ mod tests {
                 s.handle_input(&t.bytes);
             }
             while let Some(e) = s.poll_event() {
-                if let ServerEvent::MessageReceived(m) = e {
-                    let _: &_R = &m;
-                    received.push(m);
-                    s.accept_message("Q1");
-                    quiet = false;
+                match e {
+                    ServerEvent::MessageReceived(m) => {
+                        let _: &_R = &m;
+                        received.push(m);
+                        s.accept_message("Q1");
+                        quiet = false;
+                    }
+                    ServerEvent::RecipientProposed { rcpt, .. } => {
+                        s.decide_recipient((rcpt == "bob@bob.example").then(|| Reply::enhanced(450, "4.2.0", "greylisted")));
+                        quiet = false;
+                    }
+                    _ => {}
                 }
             }
             while let Some(e) = c.poll_event() {
@@ -330,5 +449,82 @@ mod tests {
         for cut in 0..replies.len() {
             assert_eq!(run(cut), whole, "cut {cut}");
         }
+    }
+
+    fn submission() -> SmtpServer {
+        let mut c = ServerConfig::basic("mail.alice.example", Role::Submission, &["alice.example"], &["alice@alice.example"]);
+        c.accounts = vec![("alice@alice.example".into(), "pw".into())];
+        c.starttls = true;
+        c.require_tls = true;
+        SmtpServer::new(c)
+    }
+
+    #[test]
+    fn starttls_then_auth_then_pipelined_transaction() {
+        let mut j = job(&["bob@bob.example", "carol@carol.example"]);
+        j.starttls = true;
+        j.auth = Some(("alice@alice.example".into(), "pw".into()));
+        j.pipelining = true;
+        let (events, received, wire) = pair_with(j, submission());
+        let cmds: Vec<&str> = wire.iter().filter(|l| l.starts_with("C: ")).map(|l| l[3..].split([' ', '\r']).next().unwrap()).collect();
+        assert_eq!(cmds, ["EHLO", "STARTTLS", "EHLO", "AUTH", "MAIL", "RCPT", "RCPT", "DATA", "Subject:", "QUIT"]);
+        assert!(wire[2].contains("STARTTLS") && !wire[2].contains("AUTH"), "AUTH is offered only inside TLS: {}", wire[2]);
+        assert!(wire.iter().any(|l| l.starts_with("S: 250-") && l.contains("AUTH PLAIN LOGIN")));
+        assert!(wire.iter().any(|l| l == "C: AUTH PLAIN AGFsaWNlQGFsaWNlLmV4YW1wbGUAcHc=\r\n"), "{wire:?}");
+        assert_eq!(events[0], ClientEvent::TlsStarted);
+        assert!(matches!(&events[1], ClientEvent::Sent { accepted, .. } if accepted.len() == 2));
+        assert_eq!(received[0].authenticated.as_deref(), Some("alice@alice.example"));
+        assert!(received[0].tls);
+    }
+
+    #[test]
+    fn wrong_password_is_a_permanent_failure() {
+        let mut j = job(&["bob@bob.example"]);
+        j.starttls = true;
+        j.auth = Some(("alice@alice.example".into(), "wrong".into()));
+        let (events, received, wire) = pair_with(j, submission());
+        assert!(received.is_empty());
+        assert!(wire.iter().any(|l| l.starts_with("S: 535 5.7.8")));
+        assert!(matches!(&events[1], ClientEvent::Failed { permanent: true, reply, .. } if reply.code == 535), "{events:?}");
+        assert_eq!(wire.last().map(|l| &l[..6]), Some("S: 221"));
+    }
+
+    #[test]
+    fn no_auth_on_submission_is_530() {
+        let mut s = ServerConfig::basic("mail.alice.example", Role::Submission, &["alice.example"], &["alice@alice.example"]);
+        s.accounts = vec![("alice@alice.example".into(), "pw".into())];
+        let (events, _, _) = pair_with(job(&["bob@bob.example"]), SmtpServer::new(s));
+        assert!(matches!(&events[0], ClientEvent::Failed { reply, .. } if reply.code == 530), "{events:?}");
+    }
+
+    #[test]
+    fn greylisting_is_a_transient_failure_even_when_pipelined() {
+        let mut relay = ServerConfig::basic("mail.bob.example", Role::Relay, &["bob.example"], &["bob@bob.example"]);
+        relay.ask_owner_about_recipients = true;
+        for pipelining in [false, true] {
+            let mut j = job(&["bob@bob.example"]);
+            j.pipelining = pipelining;
+            let (events, received, wire) = pair_with(j, SmtpServer::new(relay.clone()));
+            assert!(received.is_empty());
+            assert!(matches!(&events[0], ClientEvent::Failed { permanent: false, reply, .. } if reply.code == 450), "{events:?} {wire:?}");
+            assert_eq!(wire.last().map(|l| &l[..6]), Some("S: 221"), "{wire:?}");
+        }
+    }
+
+    #[test]
+    fn auth_login_and_cancel_on_the_server() {
+        let mut s = submission();
+        s.handle_input(b"EHLO c\r\nSTARTTLS\r\n");
+        s.handle_input(b"EHLO c\r\nAUTH LOGIN\r\nYWxpY2U=\r\ncHc=\r\n");
+        let out: Vec<String> = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8(t.bytes).unwrap()).collect();
+        assert_eq!(out[out.len() - 3], "334 VXNlcm5hbWU6\r\n");
+        assert_eq!(out[out.len() - 2], "334 UGFzc3dvcmQ6\r\n");
+        assert_eq!(out[out.len() - 1], "235 2.7.0 Authentication successful\r\n");
+        let mut s = submission();
+        s.handle_input(b"EHLO c\r\nAUTH PLAIN\r\nSTARTTLS\r\nMAIL FROM:<x@y.example>\r\n");
+        s.handle_input(b"EHLO c\r\nAUTH PLAIN\r\n*\r\nAUTH CRAM-MD5\r\n");
+        let codes: Vec<u16> = std::iter::from_fn(|| s.poll_transmit()).filter_map(|t| if let Pdu::SmtpReply { reply, .. } = t.pdu { Some(reply.code) } else { None }).collect();
+        // 538 before TLS; the MAIL pipelined behind STARTTLS is discarded (RFC 3207 §4.2).
+        assert_eq!(codes, vec![220, 250, 538, 220, 250, 334, 501, 504]);
     }
 }

@@ -30,6 +30,10 @@ pub enum Command {
     Noop,
     /// `QUIT` (§4.1.1.10).
     Quit,
+    /// `STARTTLS` (RFC 3207 §4): upgrade this connection to TLS.
+    StartTls,
+    /// `AUTH mechanism [initial-response]` (RFC 4954 §4).
+    Auth { mechanism: String, initial: Option<String> },
 }
 
 impl Command {
@@ -46,6 +50,8 @@ impl Command {
             Command::Help { .. } => "HELP",
             Command::Noop => "NOOP",
             Command::Quit => "QUIT",
+            Command::StartTls => "STARTTLS",
+            Command::Auth { .. } => "AUTH",
         }
     }
 
@@ -70,6 +76,8 @@ impl fmt::Display for Command {
             }
             Command::Vrfy { what } => write!(f, "VRFY {what}"),
             Command::Help { topic: Some(t) } => write!(f, "HELP {t}"),
+            Command::Auth { mechanism, initial: Some(i) } => write!(f, "AUTH {mechanism} {i}"),
+            Command::Auth { mechanism, initial: None } => write!(f, "AUTH {mechanism}"),
             other => f.write_str(other.verb()),
         }
     }
@@ -163,7 +171,17 @@ fn parse_line(line: &[u8]) -> Result<Command, SyntaxError> {
                 Ok(Command::Vrfy { what: rest_trimmed.to_string() })
             }
         }
-        "EXPN" | "TURN" | "ETRN" | "BDAT" | "AUTH" | "STARTTLS" | "ATRN" | "SEND" | "SOML" | "SAML" => Err(
+        "STARTTLS" => no_args(Command::StartTls, "STARTTLS"),
+        "AUTH" => {
+            let mut words = rest_trimmed.split(' ').filter(|w| !w.is_empty());
+            let mechanism = words.next().map(str::to_ascii_uppercase).unwrap_or_default();
+            let initial = words.next().map(str::to_string);
+            if mechanism.is_empty() || words.next().is_some() {
+                return Err(SyntaxError::new(501, "5.5.4", "Syntax: AUTH mechanism [initial-response]"));
+            }
+            Ok(Command::Auth { mechanism, initial })
+        }
+        "EXPN" | "TURN" | "ETRN" | "BDAT" | "ATRN" | "SEND" | "SOML" | "SAML" => Err(
             SyntaxError::new(502, "5.5.1", format!("{} is a known SMTP command that this server does not implement", verb.to_ascii_uppercase())),
         ),
         _ => Err(SyntaxError::new(500, "5.5.1", format!("Command unrecognized: \"{}\"", truncate(verb, 40)))),
@@ -268,11 +286,14 @@ mod tests {
         assert_eq!(ok("NOOP hello\r\n"), Command::Noop);
         assert_eq!(ok("VRFY bob\r\n"), Command::Vrfy { what: "bob".into() });
         assert_eq!(ok("HELP\r\n"), Command::Help { topic: None });
+        assert_eq!(ok("starttls\r\n"), Command::StartTls);
+        assert_eq!(ok("auth plain AGFsaWNlAHNlY3JldA==\r\n"), Command::Auth { mechanism: "PLAIN".into(), initial: Some("AGFsaWNlAHNlY3JldA==".into()) });
+        assert_eq!(ok("AUTH LOGIN\r\n"), Command::Auth { mechanism: "LOGIN".into(), initial: None });
     }
 
     #[test]
     fn display_is_the_wire_form_and_round_trips() {
-        for line in ["EHLO alice.example", "MAIL FROM:<alice@alice.example>", "MAIL FROM:<>", "RCPT TO:<bob@bob.example> NOTIFY=NEVER", "DATA", "QUIT", "RSET", "VRFY bob", "HELP DATA"] {
+        for line in ["EHLO alice.example", "MAIL FROM:<alice@alice.example>", "MAIL FROM:<>", "RCPT TO:<bob@bob.example> NOTIFY=NEVER", "DATA", "QUIT", "RSET", "VRFY bob", "HELP DATA", "STARTTLS", "AUTH PLAIN", "AUTH PLAIN AGFsaWNlAHNlY3JldA=="] {
             let c = ok(&format!("{line}\r\n"));
             assert_eq!(c.to_string(), line);
             assert_eq!(c.encode(), format!("{line}\r\n").into_bytes());
@@ -288,6 +309,8 @@ mod tests {
         assert_eq!(bad("RCPT TO:<not an address>\r\n").code, 501);
         assert_eq!(bad("DATA now\r\n").code, 501);
         assert_eq!(bad("EXPN staff\r\n").code, 502);
+        assert_eq!(bad("AUTH\r\n").code, 501);
+        assert_eq!(bad("STARTTLS now\r\n").code, 501);
         assert_eq!(bad("\r\n").code, 500);
         assert_eq!(bad("MAIL FROM:<caf\u{e9}@x.example>\r\n").code, 500);
         let long = format!("NOOP {}\r\n", "x".repeat(600));

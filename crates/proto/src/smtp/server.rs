@@ -17,8 +17,17 @@ use super::data;
 use super::reply::Reply;
 use crate::pdu::{Pdu, SmtpReplyTo, Transmit};
 use crate::Decoded;
+use base64::Engine as _;
 use std::collections::VecDeque;
 use std::fmt;
+
+fn encode64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn decode64(s: &str) -> Option<String> {
+    base64::engine::general_purpose::STANDARD.decode(s.trim()).ok().and_then(|b| String::from_utf8(b).ok())
+}
 
 /// What the server is for, which decides whom it relays for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +50,39 @@ pub struct ServerConfig {
     pub local_users: Vec<String>,
     /// The SIZE limit (RFC 1870) in octets.
     pub max_message_size: usize,
+    /// Accounts that may authenticate, as (address, password); empty: AUTH is not offered.
+    pub accounts: Vec<(String, String)>,
+    /// Offer STARTTLS (RFC 3207).
+    pub starttls: bool,
+    /// TLS from the first byte (port 465, RFC 8314).
+    pub implicit_tls: bool,
+    /// No AUTH (538) and no MAIL on submission (530) before TLS is active.
+    pub require_tls: bool,
+    /// The client is on the provider's own network (Postfix's `mynetworks`): it may submit
+    /// without authenticating.
+    pub trusted_peer: bool,
+    /// Let the owner decide on each local recipient that passes the checks (greylisting,
+    /// full mailboxes): the engine emits [`ServerEvent::RecipientProposed`] and waits.
+    pub ask_owner_about_recipients: bool,
+}
+
+impl ServerConfig {
+    /// A relay (port 25) or submission (port 587) server with everything extra turned off.
+    pub fn basic(hostname: &str, role: Role, local_domains: &[&str], local_users: &[&str]) -> Self {
+        ServerConfig {
+            hostname: hostname.into(),
+            role,
+            local_domains: local_domains.iter().map(|s| s.to_string()).collect(),
+            local_users: local_users.iter().map(|s| s.to_string()).collect(),
+            max_message_size: 10_240_000,
+            accounts: vec![],
+            starttls: false,
+            implicit_tls: false,
+            require_tls: false,
+            trusted_peer: false,
+            ask_owner_about_recipients: false,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -59,6 +101,10 @@ pub struct ReceivedMessage {
     pub helo: String,
     /// Whether the client used EHLO (the `with ESMTP` of a `Received:` field).
     pub esmtp: bool,
+    /// Whether the session was encrypted (STARTTLS or implicit TLS).
+    pub tls: bool,
+    /// The account the client authenticated as, if it did.
+    pub authenticated: Option<String>,
     /// The envelope sender (empty for the null sender `<>`).
     pub mail_from: String,
     /// The envelope recipients that were accepted.
@@ -72,6 +118,11 @@ pub struct ReceivedMessage {
 pub enum ServerEvent {
     /// The end of the mail data arrived; call `accept_message` or `reject_message`.
     MessageReceived(ReceivedMessage),
+    /// A recipient passed the server's own checks; call `decide_recipient` (only with
+    /// `ask_owner_about_recipients`).
+    RecipientProposed { mail_from: String, rcpt: String },
+    /// The 220 reply to STARTTLS went out: from here on the connection is encrypted.
+    TlsStarted,
     /// The session ended (after QUIT's 221): the connection may be closed.
     Closed,
 }
@@ -91,6 +142,10 @@ pub enum ServerState {
     Data,
     /// The message arrived; the server decides whether to take it.
     Deciding,
+    /// A recipient is being checked by the owner (greylisting, quota).
+    CheckingRecipient,
+    /// In the middle of an AUTH exchange (RFC 4954): the next line is a response.
+    Authenticating,
     /// 221 sent: the session is over.
     Closed,
 }
@@ -104,6 +159,8 @@ impl fmt::Display for ServerState {
             ServerState::RcptTo => "recipients known: waiting for RCPT TO or DATA",
             ServerState::Data => "receiving the message (until CRLF.CRLF)",
             ServerState::Deciding => "message received: deciding",
+            ServerState::CheckingRecipient => "checking the recipient",
+            ServerState::Authenticating => "AUTH exchange: waiting for the client's response",
             ServerState::Closed => "closed",
         })
     }
@@ -118,8 +175,24 @@ pub struct SmtpServer {
     helo: Option<(String, bool)>,
     mail_from: String,
     rcpt_to: Vec<String>,
+    tls: bool,
+    authenticated: Option<String>,
+    auth: AuthStep,
+    pending_rcpt: Option<String>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ServerEvent>,
+}
+
+/// Where an AUTH exchange stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AuthStep {
+    None,
+    /// `334 ` sent after `AUTH PLAIN`: waiting for base64(authzid NUL authcid NUL password).
+    PlainResponse,
+    /// `334 VXNlcm5hbWU6` ("Username:") sent.
+    LoginUser,
+    /// `334 UGFzc3dvcmQ6` ("Password:") sent, for this user.
+    LoginPass(String),
 }
 
 impl SmtpServer {
@@ -134,6 +207,10 @@ impl SmtpServer {
             helo: None,
             mail_from: String::new(),
             rcpt_to: Vec::new(),
+            tls: config.implicit_tls,
+            authenticated: None,
+            auth: AuthStep::None,
+            pending_rcpt: None,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             config,
@@ -149,6 +226,35 @@ impl SmtpServer {
 
     pub fn config(&self) -> &ServerConfig {
         &self.config
+    }
+
+    /// Whether the session is encrypted (after STARTTLS, or from the start on port 465).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The account the client authenticated as.
+    pub fn authenticated(&self) -> Option<&str> {
+        self.authenticated.as_deref()
+    }
+
+    /// The owner's answer to [`ServerEvent::RecipientProposed`]: `None` accepts the
+    /// recipient, `Some(reply)` refuses it with that reply (e.g. 450 greylisted, 452 full).
+    pub fn decide_recipient(&mut self, refusal: Option<Reply>) {
+        if self.state != ServerState::CheckingRecipient {
+            return;
+        }
+        let to = self.pending_rcpt.take().unwrap_or_default();
+        self.state = if self.rcpt_to.is_empty() { ServerState::MailFrom } else { ServerState::RcptTo };
+        match refusal {
+            None => {
+                self.send(Reply::enhanced(250, "2.1.5", format!("Recipient <{to}> OK")), SmtpReplyTo::Rcpt);
+                self.rcpt_to.push(to);
+                self.state = ServerState::RcptTo;
+            }
+            Some(r) => self.send(r, SmtpReplyTo::Rcpt),
+        }
+        self.process();
     }
 
     /// Feeds bytes received from the client.
@@ -203,7 +309,14 @@ impl SmtpServer {
     fn process(&mut self) {
         loop {
             match self.state {
-                ServerState::Closed | ServerState::Deciding => return,
+                ServerState::Closed | ServerState::Deciding | ServerState::CheckingRecipient => return,
+                ServerState::Authenticating => match crate::find_crlf(&self.inbuf) {
+                    Some(n) => {
+                        let line: Vec<u8> = self.inbuf.drain(..n).take(n - 2).collect();
+                        self.on_auth_response(&String::from_utf8_lossy(&line));
+                    }
+                    None => return,
+                },
                 ServerState::Data => match data::decode(&self.inbuf) {
                     Decoded::Complete(md, n) => {
                         self.inbuf.drain(..n);
@@ -247,6 +360,8 @@ impl SmtpServer {
             self.events.push_back(ServerEvent::MessageReceived(ReceivedMessage {
                 helo,
                 esmtp,
+                tls: self.tls,
+                authenticated: self.authenticated.clone(),
                 mail_from: self.mail_from.clone(),
                 rcpt_to: self.rcpt_to.clone(),
                 data: md.message,
@@ -261,13 +376,20 @@ impl SmtpServer {
     fn on_command(&mut self, cmd: Command) {
         match cmd {
             Command::Ehlo { domain } => {
-                let lines = vec![
+                let mut lines = vec![
                     format!("{} greets {domain}", self.config.hostname),
                     "PIPELINING".into(),
                     format!("SIZE {}", self.config.max_message_size),
                     "8BITMIME".into(),
                     "ENHANCEDSTATUSCODES".into(),
                 ];
+                if self.config.starttls && !self.tls {
+                    lines.push("STARTTLS".into());
+                }
+                // Like Postfix's smtpd_tls_auth_only: AUTH is offered only where it may be used.
+                if !self.config.accounts.is_empty() && (self.tls || !self.config.require_tls) {
+                    lines.push("AUTH PLAIN LOGIN".into());
+                }
                 self.helo = Some((domain, true));
                 self.end_transaction();
                 self.send(Reply { code: 250, lines }, SmtpReplyTo::Ehlo);
@@ -284,6 +406,18 @@ impl SmtpServer {
                 }
                 if self.state != ServerState::Ready {
                     return self.bad_sequence("Nested MAIL command: a transaction is already open (send RSET to start over)");
+                }
+                if self.config.require_tls && !self.tls {
+                    return self.send(Reply::enhanced(530, "5.7.0", "Must issue a STARTTLS command first"), SmtpReplyTo::Mail);
+                }
+                if self.config.role == Role::Submission && self.authenticated.is_none() && !self.config.trusted_peer {
+                    return self.send(Reply::enhanced(530, "5.7.0", "Authentication required: the submission port takes mail only from logged-in users"), SmtpReplyTo::Mail);
+                }
+                if let Some(user) = &self.authenticated {
+                    if !from.eq_ignore_ascii_case(user) {
+                        let r = Reply::enhanced(553, "5.7.1", format!("<{from}>: Sender address rejected: not owned by user {user}"));
+                        return self.send(r, SmtpReplyTo::Mail);
+                    }
                 }
                 for p in &params {
                     let (key, value) = p.split_once('=').unwrap_or((p, ""));
@@ -319,6 +453,12 @@ impl SmtpServer {
                     return self.send(Reply::enhanced(452, "4.5.3", "Too many recipients"), SmtpReplyTo::Rcpt);
                 }
                 let reply = self.check_recipient(&to);
+                if reply.is_positive_completion() && self.config.ask_owner_about_recipients && self.is_local(&to) {
+                    self.state = ServerState::CheckingRecipient;
+                    self.events.push_back(ServerEvent::RecipientProposed { mail_from: self.mail_from.clone(), rcpt: to.clone() });
+                    self.pending_rcpt = Some(to);
+                    return;
+                }
                 if reply.is_positive_completion() {
                     self.rcpt_to.push(to);
                     self.state = ServerState::RcptTo;
@@ -350,12 +490,129 @@ impl SmtpServer {
                 ];
                 self.send(Reply { code: 214, lines }, SmtpReplyTo::Help);
             }
+            Command::StartTls => {
+                if !self.config.starttls {
+                    return self.send(Reply::enhanced(502, "5.5.1", "STARTTLS is not offered on this port"), SmtpReplyTo::StartTls);
+                }
+                if self.tls {
+                    return self.send(Reply::enhanced(554, "5.5.1", "TLS is already active"), SmtpReplyTo::StartTls);
+                }
+                if !matches!(self.state, ServerState::Greeted | ServerState::Ready) {
+                    return self.bad_sequence("STARTTLS is not allowed during a mail transaction");
+                }
+                self.send(Reply::enhanced(220, "2.0.0", "Ready to start TLS"), SmtpReplyTo::StartTls);
+                // RFC 3207 §4.2: forget everything learned before TLS, and drop any bytes the
+                // client pipelined behind STARTTLS (they were not protected: CVE-2011-0411).
+                self.inbuf.clear();
+                self.tls = true;
+                self.helo = None;
+                self.authenticated = None;
+                self.end_transaction();
+                self.events.push_back(ServerEvent::TlsStarted);
+            }
+            Command::Auth { mechanism, initial } => self.on_auth(&mechanism, initial),
             Command::Quit => {
                 let text = format!("{} closing connection", self.config.hostname);
                 self.send(Reply::enhanced(221, "2.0.0", text), SmtpReplyTo::Quit);
                 self.state = ServerState::Closed;
                 self.events.push_back(ServerEvent::Closed);
             }
+        }
+    }
+
+    fn is_local(&self, to: &str) -> bool {
+        to.rsplit_once('@').is_some_and(|(_, d)| self.config.is_local_domain(d))
+    }
+
+    fn on_auth(&mut self, mechanism: &str, initial: Option<String>) {
+        if self.helo.is_none() {
+            return self.bad_sequence("Send EHLO first");
+        }
+        if self.config.accounts.is_empty() {
+            return self.send(Reply::enhanced(503, "5.5.1", "Authentication is not enabled on this port"), SmtpReplyTo::Auth);
+        }
+        if self.authenticated.is_some() {
+            return self.bad_sequence("Already authenticated");
+        }
+        if self.state != ServerState::Ready {
+            return self.bad_sequence("AUTH is not permitted during a mail transaction");
+        }
+        if self.config.require_tls && !self.tls {
+            let r = Reply::enhanced(538, "5.7.11", "Encryption required for requested authentication mechanism: use STARTTLS first");
+            return self.send(r, SmtpReplyTo::Auth);
+        }
+        match (mechanism, initial) {
+            ("PLAIN", Some(resp)) => self.check_plain(&resp),
+            ("PLAIN", None) => {
+                self.auth = AuthStep::PlainResponse;
+                self.state = ServerState::Authenticating;
+                self.send(Reply::new(334, ""), SmtpReplyTo::AuthChallenge);
+            }
+            ("LOGIN", Some(user)) => match decode64(&user) {
+                Some(u) => self.ask_password(u),
+                None => self.send(Reply::enhanced(501, "5.5.2", "Cannot decode the base64 response"), SmtpReplyTo::Auth),
+            },
+            ("LOGIN", None) => {
+                self.auth = AuthStep::LoginUser;
+                self.state = ServerState::Authenticating;
+                self.send(Reply::new(334, encode64(b"Username:")), SmtpReplyTo::AuthChallenge);
+            }
+            _ => self.send(Reply::enhanced(504, "5.5.4", format!("Unrecognized authentication type {mechanism}: this server offers PLAIN and LOGIN")), SmtpReplyTo::Auth),
+        }
+    }
+
+    fn ask_password(&mut self, user: String) {
+        self.auth = AuthStep::LoginPass(user);
+        self.state = ServerState::Authenticating;
+        self.send(Reply::new(334, encode64(b"Password:")), SmtpReplyTo::AuthChallenge);
+    }
+
+    fn on_auth_response(&mut self, line: &str) {
+        let step = std::mem::replace(&mut self.auth, AuthStep::None);
+        self.state = ServerState::Ready;
+        if line == "*" {
+            return self.send(Reply::enhanced(501, "5.0.0", "Authentication cancelled by the client"), SmtpReplyTo::Auth);
+        }
+        match step {
+            AuthStep::PlainResponse => self.check_plain(line),
+            AuthStep::LoginUser => match decode64(line) {
+                Some(u) => self.ask_password(u),
+                None => self.send(Reply::enhanced(501, "5.5.2", "Cannot decode the base64 response"), SmtpReplyTo::Auth),
+            },
+            AuthStep::LoginPass(user) => match decode64(line) {
+                Some(pass) => self.finish_auth(&user, &pass),
+                None => self.send(Reply::enhanced(501, "5.5.2", "Cannot decode the base64 response"), SmtpReplyTo::Auth),
+            },
+            AuthStep::None => {}
+        }
+    }
+
+    /// `authzid NUL authcid NUL passwd`, base64 (RFC 4616 §2).
+    fn check_plain(&mut self, b64: &str) {
+        let decoded = if b64 == "=" { Some(String::new()) } else { decode64(b64) };
+        let Some(decoded) = decoded else {
+            return self.send(Reply::enhanced(501, "5.5.2", "Cannot decode the base64 response"), SmtpReplyTo::Auth);
+        };
+        let parts: Vec<&str> = decoded.split('\0').collect();
+        match parts.as_slice() {
+            [authz, user, pass] if authz.is_empty() || authz == user => {
+                let (user, pass) = (user.to_string(), pass.to_string());
+                self.finish_auth(&user, &pass)
+            }
+            _ => self.send(Reply::enhanced(501, "5.5.2", "PLAIN response must be authzid NUL authcid NUL password"), SmtpReplyTo::Auth),
+        }
+    }
+
+    fn finish_auth(&mut self, user: &str, pass: &str) {
+        let account = self.config.accounts.iter().find(|(a, p)| {
+            (a.eq_ignore_ascii_case(user) || a.split('@').next().is_some_and(|l| l.eq_ignore_ascii_case(user))) && p == pass
+        });
+        match account {
+            Some((address, _)) => {
+                self.authenticated = Some(address.clone());
+                self.send(Reply::enhanced(235, "2.7.0", "Authentication successful"), SmtpReplyTo::Auth);
+            }
+            None => self.send(Reply::enhanced(535, "5.7.8", "Authentication credentials invalid"), SmtpReplyTo::Auth),
         }
     }
 
@@ -367,7 +624,7 @@ impl SmtpServer {
             } else {
                 Reply::enhanced(550, "5.1.1", format!("<{to}>: Recipient address rejected: no such user here"))
             }
-        } else if self.config.role == Role::Submission {
+        } else if self.config.role == Role::Submission && (self.authenticated.is_some() || self.config.trusted_peer) {
             Reply::enhanced(250, "2.1.5", format!("Recipient <{to}> OK (will relay)"))
         } else {
             Reply::enhanced(554, "5.7.1", format!("<{to}>: Relay access denied: {} is not a domain of this server", domain))
@@ -380,13 +637,11 @@ mod tests {
     use super::*;
 
     pub(crate) fn config(role: Role) -> ServerConfig {
-        ServerConfig {
-            hostname: "mail.bob.example".into(),
-            role,
-            local_domains: vec!["bob.example".into()],
-            local_users: vec!["bob@bob.example".into()],
-            max_message_size: 1000,
-        }
+        let mut c = ServerConfig::basic("mail.bob.example", role, &["bob.example"], &["bob@bob.example"]);
+        c.max_message_size = 1000;
+        c.accounts = vec![("bob@bob.example".into(), "pw".into())];
+        c.trusted_peer = role == Role::Submission;
+        c
     }
 
     fn drain(s: &mut SmtpServer) -> String {
