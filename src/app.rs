@@ -23,6 +23,17 @@ const ICON_PLAY: &str = "M4 2v12l10-6z";
 const ICON_PAUSE: &str = "M3 2h4v12H3z M9 2h4v12H9z";
 const ICON_NEXT: &str = "M4 2v12l9-6z";
 
+/// The scenario topics, in the order they first appear.
+fn topics() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for s in SCENARIOS {
+        if !out.contains(&s.topic) {
+            out.push(s.topic);
+        }
+    }
+    out
+}
+
 fn current_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
@@ -46,12 +57,17 @@ pub fn app() -> Html {
                     return;
                 }
                 let key = e.key();
-                let tag = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|el| el.tag_name()).unwrap_or_default();
-                if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+                let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                let tag = target.as_ref().map(|el| el.tag_name()).unwrap_or_default();
+                let input_type = target.as_ref().and_then(|el| el.get_attribute("type")).unwrap_or_default();
+                // Fields that use these keys themselves keep them; a checkbox has no use for
+                // arrows or Home, so the shortcuts work there too.
+                let toggle = tag == "INPUT" && matches!(input_type.as_str(), "checkbox" | "radio");
+                if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") && !toggle {
                     return;
                 }
-                // Space and Enter on a focused button press that button, as usual.
-                if tag == "BUTTON" && (key == " " || key == "Enter") {
+                // Space and Enter on a focused button or checkbox press it, as usual.
+                if (tag == "BUTTON" || toggle) && (key == " " || key == "Enter") {
                     return;
                 }
                 let action = match key.as_str() {
@@ -133,6 +149,7 @@ pub fn app() -> Html {
     };
 
     let (step, len) = (player.step, player.len());
+    let has_tls = player.diagram.arrows.iter().any(|a| a.tls);
     let now = if step == 0 { 0 } else { player.diagram.arrows[step - 1].t };
     html! {
         <div class="app">
@@ -140,8 +157,12 @@ pub fn app() -> Html {
                 <h1><span class="logo" aria-hidden="true">{"✉"}</span>{" Mailsim"}</h1>
                 <label class="picker">{"Scenario "}
                     <select id="scenario" onchange={on_scenario} aria-label="Scenario">
-                        { for SCENARIOS.iter().map(|s| html! {
-                            <option value={s.id} selected={s.id == player.scenario.id}>{ format!("{}: {}", s.topic, s.title) }</option>
+                        { for topics().into_iter().map(|topic| html! {
+                            <optgroup label={topic}>
+                                { for SCENARIOS.iter().filter(|s| s.topic == topic).map(|s| html! {
+                                    <option value={s.id} selected={s.id == player.scenario.id}>{ s.title }</option>
+                                }) }
+                            </optgroup>
                         }) }
                     </select>
                 </label>
@@ -162,16 +183,21 @@ pub fn app() -> Html {
                         }) }
                     </select>
                 </label>
+                <label class="toggle" title="Show what is inside TLS instead of the ciphertext on the wire">
+                    <input id="decrypted" type="checkbox" checked={player.decrypted} disabled={!has_tls}
+                        onchange={ { let d = player.dispatcher(); Callback::from(move |_: Event| d.dispatch(Action::ToggleDecrypted)) } } />
+                    {" show decrypted"}
+                </label>
                 <span id="position" class="position" aria-live="polite">{ format!("step {step} of {len}") }</span>
                 <span class="clock" title="Virtual time since the scenario started">{ format!("t = {}", format_time(now)) }</span>
                 <span class="keys" aria-hidden="true"><kbd>{"←"}</kbd>{" "}<kbd>{"→"}</kbd>{" step · "}<kbd>{"space"}</kbd>{" play · "}<kbd>{"Home"}</kbd>{" reset"}</span>
             </nav>
             <main class="layout">
                 <section class="diagram-pane" aria-label="Sequence diagram">
-                    <SequenceDiagram diagram={player.diagram.clone()} step={step} on_select={on_select} />
+                    <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select} />
                 </section>
                 <aside class="side">
-                    <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario} />
+                    <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario} decrypted={player.decrypted} />
                     <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={step} />
                 </aside>
             </main>

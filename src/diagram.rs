@@ -18,6 +18,8 @@ const CHAR_W: f64 = 6.7;
 pub struct DiagramProps {
     pub diagram: Rc<Diagram>,
     pub step: usize,
+    /// Label TLS-protected arrows by their content rather than as ciphertext.
+    pub decrypted: bool,
     pub on_select: Callback<usize>,
 }
 
@@ -74,6 +76,8 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
             std::cmp::Ordering::Greater => "future",
         };
         let proto = a.protocol.to_ascii_lowercase();
+        let hidden = a.tls && !props.decrypted;
+        let label = if hidden { format!("TLS record ({} bytes of ciphertext)", a.size + 22) } else { a.label.clone() };
         let onclick = {
             let cb = props.on_select.clone();
             let step = a.step;
@@ -82,14 +86,19 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         let mid = (x1 + x2) / 2.0;
         let title = format!("Step {}: {} → {}: {}", a.step, d.actors[a.from].name, d.actors[a.to].name, a.label);
         html! {
-            <g id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), state)} data-step={a.step.to_string()} onclick={onclick}>
+            <g id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), state, a.tls.then_some("tls"))} data-step={a.step.to_string()} onclick={onclick}>
                 <title>{ title }</title>
                 <rect class="row" x="0" y={(y - 22.0).to_string()} width={width.to_string()} height={ROW_H.to_string()} />
                 <text class="time" x="6" y={(y + 3.0).to_string()}>{ format_time(a.t) }</text>
                 <line x1={x1.to_string()} y1={y.to_string()} x2={x2.to_string()} y2={y.to_string()} marker-end={format!("url(#head-{proto})")} />
-                <text class="label" x={mid.to_string()} y={(y - 6.0).to_string()} text-anchor="middle">{ fit(&a.label, room) }</text>
+                <text class="label" x={mid.to_string()} y={(y - 6.0).to_string()} text-anchor="middle">{ fit(&label, room) }</text>
                 <text class="port" x={mid.to_string()} y={(y + 12.0).to_string()} text-anchor="middle">
-                    { if a.conn.is_some() { format!("{} · TCP port {}", a.protocol, a.port) } else { format!("{} · UDP port {}", a.protocol, a.port) } }
+                    { match (a.conn.is_some(), a.tls) {
+                        (true, true) => format!("{} in TLS · TCP port {}", a.protocol, a.port),
+                        (true, false) if a.protocol == "TCP" => format!("TCP port {}", a.port),
+                        (true, false) => format!("{} · TCP port {}", a.protocol, a.port),
+                        (false, _) => format!("{} · UDP port {}", a.protocol, a.port),
+                    } }
                 </text>
             </g>
         }
@@ -101,7 +110,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
             <svg class="diagram-body" width={width.to_string()} height={height.to_string()} preserveAspectRatio="xMinYMin meet" viewBox={format!("0 0 {width} {height}")}
                  role="img" aria-label={format!("Sequence diagram with {} messages", d.arrows.len())}>
                 <defs>
-                    { for ["smtp", "pop3", "dns"].iter().map(|p| html! {
+                    { for ["smtp", "pop3", "dns", "tcp"].iter().map(|p| html! {
                         <marker id={format!("head-{p}")} class={classes!("head", *p)} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
                             <path d="M 0 0 L 10 5 L 0 10 z" />
                         </marker>

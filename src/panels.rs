@@ -3,7 +3,7 @@
 //! downloads, open connections). Everything that came from a user (subjects, bodies) is
 //! rendered as text nodes, never as HTML.
 
-use mailsim_sim::diagram::{self, raw_view, Diagram, RawView};
+use mailsim_sim::diagram::{self, raw_view, tls_record, Diagram, RawView};
 use mailsim_sim::log::Event;
 use mailsim_sim::scenario::ScenarioInfo;
 use mailsim_sim::EventLog;
@@ -16,6 +16,7 @@ pub struct DetailsProps {
     pub diagram: Rc<Diagram>,
     pub step: usize,
     pub info: &'static ScenarioInfo,
+    pub decrypted: bool,
 }
 
 /// A line of visible bytes: the control-character glyphs get their own style.
@@ -65,14 +66,23 @@ pub fn details(props: &DetailsProps) -> Html {
         };
     }
     let arrow = &d.arrows[props.step - 1];
-    let Event::MessageSent { t_sent, t, from, to, protocol, port, raw, meaning, rfc, from_state, to_state, conn, .. } = &props.log.events[arrow.event] else {
+    let Event::MessageSent { t_sent, t, from, to, protocol, port, raw, meaning, rfc, from_state, to_state, conn, tls, .. } = &props.log.events[arrow.event] else {
         return html! {};
     };
     // The story so far: the last narration before this message.
     let narration = props.log.events[..arrow.event].iter().rev().find_map(|e| if let Event::Narrated { text, .. } = e { Some(text.clone()) } else { None });
     let snap = diagram::snapshot(&props.log, arrow.event, d.events_at_step(props.step));
     let transport = if conn.is_some() { "TCP" } else { "UDP" };
-    let raw_html = match raw_view(raw) {
+    let hidden = *tls && !props.decrypted;
+    let wire = if hidden { tls_record(raw, conn.unwrap_or(0), props.step) } else { raw.clone() };
+    let raw_html = if hidden {
+        html! {
+            <>
+                <figcaption>{ format!("Bytes on the wire: {} bytes of TLS, what anyone on the network sees: an application-data record (17 03 03, then the length) of ciphertext. Tick \"show decrypted\" to see the {} inside.", wire.len(), protocol) }</figcaption>
+                <pre id="raw" class="raw hex">{ match raw_view(&wire) { RawView::Hex(l) | RawView::Text(l) => l.join("\n") } }</pre>
+            </>
+        }
+    } else { match raw_view(&wire) {
         RawView::Text(lines) => html! {
             <>
                 <figcaption>{ format!("Bytes on the wire: {} bytes. ", raw.len()) }<span class="ctl">{"\\r\\n"}</span>{" marks the two bytes CR LF that end every line."}</figcaption>
@@ -85,16 +95,17 @@ pub fn details(props: &DetailsProps) -> Html {
                 <pre id="raw" class="raw hex">{ lines.join("\n") }</pre>
             </>
         },
-    };
+    } };
     html! {
         <section id="details" class="panel details" aria-label="Details of the current message">
             { for narration.map(|n| html! { <p class="narration">{ n }</p> }) }
             <h2>{ format!("Step {}: {} → {}", props.step, name(from), name(to)) }</h2>
             <p class="meta">
                 <span class={classes!("badge", protocol.to_ascii_lowercase())}>{ protocol.clone() }</span>
+                if *tls { {" "}<span class="badge tls" title="Sent inside TLS">{"TLS"}</span> }
                 { format!(" {transport} port {port} · sent at {} · arrived at {}", diagram::format_time(*t_sent), diagram::format_time(*t)) }
             </p>
-            <p id="meaning" class="meaning">{ meaning.clone() }</p>
+            <p id="meaning" class="meaning">{ if *tls { format!("Inside TLS: {meaning}") } else { meaning.clone() } }</p>
             <p class="rfc">{"Defined in "}<cite>{ rfc.clone() }</cite></p>
             <figure class="bytes">{ raw_html }</figure>
             <table id="states" class="states">
@@ -133,7 +144,8 @@ pub fn world_panel(props: &WorldProps) -> Html {
                         <h3>{ format!("{}: outgoing queue", name(&q.server)) }</h3>
                         if q.entries.is_empty() { <p class="empty">{"empty"}</p> }
                         <ul>{ for q.entries.iter().map(|e| html! {
-                            <li><code>{ e.id.clone() }</code>{ format!(" from <{}> to {} · {} bytes · ", e.mail_from, e.rcpt_to.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(", "), e.size) }<q>{ e.subject.clone() }</q></li>
+                            <li><code>{ e.id.clone() }</code>{ format!(" from <{}> to {} · {} bytes · ", e.mail_from, e.rcpt_to.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(", "), e.size) }<q>{ e.subject.clone() }</q>
+                                <br /><small class="status">{ e.status.clone() }</small></li>
                         }) }</ul>
                     </div>
                 }) }

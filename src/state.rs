@@ -18,6 +18,8 @@ pub struct Player {
     pub step: usize,
     pub playing: bool,
     pub speed: f64,
+    /// Show what is inside TLS instead of the ciphertext an observer sees.
+    pub decrypted: bool,
 }
 
 pub enum Action {
@@ -30,17 +32,18 @@ pub enum Action {
     /// A timer tick while playing.
     Tick,
     SetSpeed(f64),
+    ToggleDecrypted,
     /// Open a scenario (and a step), e.g. from the URL.
     Open(String, usize),
 }
 
 impl Player {
     pub fn open(id: &str, step: usize) -> Player {
-        let info = scenario::info(id).unwrap_or_else(|| scenario::info(DEFAULT_SCENARIO).expect("default scenario exists"));
+        let info = scenario::info_of(id).unwrap_or_else(|| scenario::info_of(DEFAULT_SCENARIO).expect("default scenario exists"));
         let log = scenario::run(info.id).expect("listed scenarios run");
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
-        Player { scenario: info, log: Rc::new(log), diagram: Rc::new(diagram), step, playing: false, speed: 1.0 }
+        Player { scenario: info, log: Rc::new(log), diagram: Rc::new(diagram), step, playing: false, speed: 1.0, decrypted: false }
     }
 
     pub fn len(&self) -> usize {
@@ -102,12 +105,16 @@ impl Reducible for Player {
                 }
             }
             Action::SetSpeed(s) => p.speed = s,
+            Action::ToggleDecrypted => p.decrypted = !p.decrypted,
             Action::Open(id, step) => {
                 if id == p.scenario.id {
                     p.step = step.min(p.len());
                     p.playing = false;
                 } else {
+                    let (speed, decrypted) = (p.speed, p.decrypted);
                     p = Player::open(&id, step);
+                    p.speed = speed;
+                    p.decrypted = decrypted;
                 }
             }
         }

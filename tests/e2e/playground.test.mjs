@@ -153,3 +153,50 @@ test('screenshots at 1440×900 and 1024×600', async (t) => {
     assert.ok(fs.statSync(path.join(OUT, f)).size > 10_000, `${f} was written`);
   }
 });
+
+test('every scenario in the picker plays to its end without an error', async (t) => {
+  const page = await open(t);
+  const ids = await page.$$eval('#scenario option', (os) => os.map((o) => o.value));
+  assert.ok(ids.length >= 15, `the picker lists the scenarios (${ids.length})`);
+  const groups = await page.$$eval('#scenario optgroup', (gs) => gs.map((g) => g.label));
+  assert.deepEqual(groups, ['Basics', 'Envelope and header', 'Failures', 'Security', 'Routing', 'SMTP extensions']);
+  for (const id of ids) {
+    await page.selectOption('#scenario', id);
+    await page.waitForFunction((i) => location.hash === `#/scenario/${i}/step/0`, id);
+    const total = Number((await position(page)).split(' of ')[1]);
+    assert.ok(total > 5, `${id} has messages`);
+    assert.ok((await page.textContent('#details .description')).length > 100, `${id} says what it teaches`);
+    for (let i = 1; i <= total; i++) await page.keyboard.press('ArrowRight');
+    assert.equal(await position(page), `step ${total} of ${total}`, id);
+    assert.equal((await current(page)).step, total, id);
+  }
+});
+
+test('TLS: ciphertext on the wire unless "show decrypted" is ticked', async (t) => {
+  const page = await open(t, '#/scenario/starttls-auth/step/8');
+  assert.match(await page.textContent('#details .meta'), /TLS/);
+  assert.match(await page.textContent('#raw'), /^0000 {2}17 03 03 /, 'a TLS application-data record');
+  assert.doesNotMatch(await page.textContent('#raw'), /AUTH PLAIN/);
+  assert.match(await page.textContent('#arrow-8 .label'), /^TLS record/);
+  await page.check('#decrypted');
+  assert.match(await page.textContent('#raw'), /^AUTH PLAIN AGFsaWNl/);
+  assert.match(await page.textContent('#arrow-8 .label'), /^AUTH PLAIN/);
+  assert.match(await page.textContent('#meaning'), /only base64|base64 of/);
+  // Before STARTTLS's 220 nothing is encrypted.
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  await page.uncheck('#decrypted');
+  assert.match(await page.textContent('#raw'), /^250-mail\.alice\.example greets/);
+});
+
+test('a bounce shows up in the queue and then in Alice\'s mailbox', async (t) => {
+  const page = await open(t, '#/scenario/unknown-user/step/22');
+  assert.match(await page.textContent('#raw'), /^550 5\.1\.1 <nobody@bob\.example>/);
+  await page.keyboard.press('End');
+  const total = Number((await position(page)).split(' of ')[1]);
+  assert.equal(await position(page), `step ${total} of ${total}`);
+  assert.match(await page.textContent('[data-agent="alice-ua"]'), /Undelivered Mail Returned to Sender/);
+  await page.goto(server.url + '#/scenario/greylisting/step/24');
+  await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 24 '));
+  assert.match(await page.textContent('[data-server="alice-server"]'), /deferred \(host mail\.bob\.example said: 450 4\.2\.0.*next attempt at 05:01/s);
+});

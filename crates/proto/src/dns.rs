@@ -203,6 +203,7 @@ impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.data {
             RData::A(ip) => write!(f, "{} A {}.{}.{}.{}", self.name, ip[0], ip[1], ip[2], ip[3]),
+            RData::Mx { preference, exchange } if exchange.is_empty() || exchange == "." => write!(f, "{} MX {preference} . (null MX: no mail)", self.name),
             RData::Mx { preference, exchange } => write!(f, "{} MX {preference} {exchange}", self.name),
         }
     }

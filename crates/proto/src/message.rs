@@ -28,6 +28,9 @@ impl Person {
 pub struct Draft {
     pub from: Person,
     pub to: Vec<Person>,
+    pub cc: Vec<Person>,
+    /// Blind copies: envelope recipients that appear in no header field (RFC 5322 §3.6.3).
+    pub bcc: Vec<Person>,
     pub subject: String,
     /// Text with `\n` line ends; written with CRLF.
     pub body: String,
@@ -45,6 +48,10 @@ impl Draft {
         m.push_str(&format!("Date: {}\r\n", format_date(self.date)));
         m.push_str(&format!("From: {}\r\n", self.from.to_header()));
         m.push_str(&format!("To: {}\r\n", to.join(", ")));
+        if !self.cc.is_empty() {
+            let cc: Vec<String> = self.cc.iter().map(Person::to_header).collect();
+            m.push_str(&format!("Cc: {}\r\n", cc.join(", ")));
+        }
         m.push_str(&format!("Subject: {}\r\n", self.subject));
         m.push_str(&format!("Message-ID: <{}>\r\n", self.message_id));
         m.push_str("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n");
@@ -54,6 +61,81 @@ impl Draft {
         }
         m.into_bytes()
     }
+}
+
+impl Draft {
+    /// Every envelope recipient: To, Cc and Bcc, each address once.
+    pub fn envelope_recipients(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for p in self.to.iter().chain(&self.cc).chain(&self.bcc) {
+            if !out.iter().any(|a| a.eq_ignore_ascii_case(&p.address)) {
+                out.push(p.address.clone());
+            }
+        }
+        out
+    }
+}
+
+/// One recipient a delivery status notification reports on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedRecipient {
+    pub address: String,
+    /// Enhanced status code, e.g. `5.1.1`.
+    pub status: String,
+    /// The remote server, if one answered.
+    pub remote: Option<String>,
+    /// What went wrong, e.g. the server's reply.
+    pub diagnostic: String,
+}
+
+/// What a bounce needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bounce<'a> {
+    /// The reporting server's host name.
+    pub reporting_mta: &'a str,
+    /// The original sender, who gets the report.
+    pub to: &'a str,
+    pub failed: &'a [FailedRecipient],
+    /// The original message (its header block is returned).
+    pub original: &'a [u8],
+    pub arrival: i64,
+    pub date: i64,
+    pub message_id: &'a str,
+    pub boundary: &'a str,
+}
+
+/// A delivery status notification (RFC 3464) in a multipart/report (RFC 6522): a text for
+/// people, the machine-readable status, and the original header.
+pub fn bounce(b: &Bounce) -> Vec<u8> {
+    let mut m = String::new();
+    m.push_str(&format!("Date: {}\r\n", format_date(b.date)));
+    m.push_str(&format!("From: Mail Delivery System <MAILER-DAEMON@{}>\r\n", b.reporting_mta));
+    m.push_str(&format!("To: {}\r\n", b.to));
+    m.push_str("Subject: Undelivered Mail Returned to Sender\r\n");
+    m.push_str(&format!("Message-ID: <{}>\r\n", b.message_id));
+    m.push_str("Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n");
+    m.push_str(&format!("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{}\"\r\n\r\n", b.boundary));
+    m.push_str("This is a MIME-encapsulated message.\r\n\r\n");
+    m.push_str(&format!("--{}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n", b.boundary));
+    m.push_str(&format!("This is the mail system at host {}.\r\n\r\n", b.reporting_mta));
+    m.push_str("I'm sorry to have to inform you that your message could not\r\nbe delivered to one or more recipients.\r\n\r\n");
+    for f in b.failed {
+        m.push_str(&format!("<{}>: {}\r\n", f.address, f.diagnostic));
+    }
+    m.push_str(&format!("\r\n--{}\r\nContent-Type: message/delivery-status\r\n\r\n", b.boundary));
+    m.push_str(&format!("Reporting-MTA: dns; {}\r\nArrival-Date: {}\r\n", b.reporting_mta, format_date(b.arrival)));
+    for f in b.failed {
+        m.push_str(&format!("\r\nFinal-Recipient: rfc822; {}\r\nAction: failed\r\nStatus: {}\r\n", f.address, f.status));
+        if let Some(r) = &f.remote {
+            m.push_str(&format!("Remote-MTA: dns; {r}\r\n"));
+        }
+        m.push_str(&format!("Diagnostic-Code: smtp; {}\r\n", f.diagnostic));
+    }
+    m.push_str(&format!("\r\n--{}\r\nContent-Type: text/rfc822-headers\r\n\r\n", b.boundary));
+    let end = b.original.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 2).unwrap_or(b.original.len());
+    m.push_str(&String::from_utf8_lossy(&b.original[..end]));
+    m.push_str(&format!("\r\n--{}--\r\n", b.boundary));
+    m.into_bytes()
 }
 
 /// The RFC 5322 §3.3 date-time for a UTC instant, e.g. `Mon, 14 Sep 2026 09:00:00 +0000`.
@@ -155,6 +237,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_bounce_is_a_multipart_report() {
+        let failed = [FailedRecipient { address: "nobody@bob.example".into(), status: "5.1.1".into(), remote: Some("mail.bob.example".into()), diagnostic: "host mail.bob.example said: 550 5.1.1 no such user".into() }];
+        let m = bounce(&Bounce { reporting_mta: "mail.alice.example", to: "alice@alice.example", failed: &failed, original: b"Subject: hi\r\nFrom: a\r\n\r\nbody\r\n", arrival: 0, date: 60, message_id: "x@y", boundary: "B1" });
+        let text = String::from_utf8(m.clone()).unwrap();
+        assert_eq!(header(&m, "Content-Type").as_deref(), Some("multipart/report; report-type=delivery-status; boundary=\"B1\""));
+        assert!(text.contains("--B1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.alice.example\r\n"));
+        assert!(text.contains("Final-Recipient: rfc822; nobody@bob.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"));
+        assert!(text.contains("Content-Type: text/rfc822-headers\r\n\r\nSubject: hi\r\nFrom: a\r\n\r\n--B1--\r\n"), "{text}");
+    }
+
+    #[test]
     fn dates_are_rfc5322() {
         assert_eq!(format_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
         assert_eq!(format_date(1_789_376_400), "Mon, 14 Sep 2026 09:00:00 +0000");
@@ -166,6 +259,8 @@ mod tests {
         let d = Draft {
             from: Person::new("Alice", "alice@alice.example"),
             to: vec![Person::new("Bob", "bob@bob.example")],
+            cc: vec![Person::new("Carol", "carol@bob.example")],
+            bcc: vec![Person::new("", "dave@dave.example"), Person::new("", "bob@bob.example")],
             subject: "Catch up this week?".into(),
             body: "Hi Bob,\n.see you\n".into(),
             date: 1_789_376_400,
@@ -174,6 +269,9 @@ mod tests {
         let m = d.to_bytes();
         assert!(m.starts_with(b"Date: Mon, 14 Sep 2026 09:00:00 +0000\r\nFrom: Alice <alice@alice.example>\r\n"));
         assert!(m.ends_with(b"\r\n\r\nHi Bob,\r\n.see you\r\n"));
+        assert_eq!(header(&m, "Cc").as_deref(), Some("Carol <carol@bob.example>"));
+        assert!(!String::from_utf8_lossy(&m).contains("dave"), "Bcc appears in no header");
+        assert_eq!(d.envelope_recipients(), ["bob@bob.example", "carol@bob.example", "dave@dave.example"]);
         let trace = Trace { helo: "alice.example", peer_ip: "192.0.2.10", by: "mail.alice.example", with: "ESMTP", id: "Q1", for_rcpt: Some("bob@bob.example"), date: 0 };
         let m = prepend_field(&received_field(&trace), &m);
         assert_eq!(header(&m, "subject").as_deref(), Some("Catch up this week?"));

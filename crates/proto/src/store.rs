@@ -50,6 +50,11 @@ impl MailStore {
         self.accounts.keys().map(String::as_str)
     }
 
+    /// Every account as (address, password): what a server's AUTH checks against.
+    pub fn accounts(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.accounts.iter().map(|(a, acct)| (a.as_str(), acct.password.as_str()))
+    }
+
     pub fn mailbox(&self, address: &str) -> Option<&Mailbox> {
         self.accounts.get(&address.to_ascii_lowercase()).map(|a| &a.mailbox)
     }

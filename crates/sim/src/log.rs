@@ -56,12 +56,17 @@ pub enum Event {
         from_state: String,
         /// The receiver's protocol state after processing it.
         to_state: String,
+        /// Sent inside TLS: on the wire these bytes were ciphertext.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        tls: bool,
     },
     ConnectionClosed { t: Millis, conn: u32, by: String },
     /// A connection attempt failed (nothing listens, host down).
     ConnectionRefused { t: Millis, client: String, server: String, port: u16 },
     /// A server took responsibility for a message and put it in its outgoing queue.
     MessageQueued { t: Millis, node: String, queue_id: String, mail_from: String, rcpt_to: Vec<String>, size: usize, subject: String },
+    /// A delivery attempt failed for now; the server will try again at `retry_at`.
+    MessageDeferred { t: Millis, node: String, queue_id: String, reason: String, retry_at: Millis },
     /// A queue entry is finished with: delivered, or given up.
     QueueEntryRemoved { t: Millis, node: String, queue_id: String, outcome: String },
     /// A message was put into a mailbox.
@@ -92,6 +97,7 @@ impl Event {
             | Event::ConnectionClosed { t, .. }
             | Event::ConnectionRefused { t, .. }
             | Event::MessageQueued { t, .. }
+            | Event::MessageDeferred { t, .. }
             | Event::QueueEntryRemoved { t, .. }
             | Event::MessageStored { t, .. }
             | Event::MessageDeleted { t, .. }

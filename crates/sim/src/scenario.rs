@@ -1,8 +1,11 @@
 //! The scenarios the playground offers: each builds a world, schedules what the people in
 //! it do, and runs it to an [`EventLog`]. Same id, same log, on every platform.
+//!
+//! To add one: an entry in [`SCENARIOS`] (what it teaches, in a paragraph), an arm in
+//! [`run`], and its golden log (`BLESS=1 cargo test -p mailsim-sim`).
 
-use crate::log::EventLog;
-use crate::world::{NodeId, Task, UserSpec, World};
+use crate::log::{Event, EventLog, Millis};
+use crate::world::{ServerPolicy, Submission, Task, UserSpec, World};
 use mailsim_proto::dns::{RData, Record};
 use mailsim_proto::message::{Draft, Person};
 
@@ -18,90 +21,338 @@ pub struct ScenarioInfo {
     pub description: &'static str,
 }
 
-pub const SCENARIOS: &[ScenarioInfo] = &[ScenarioInfo {
-    id: "alice-to-bob",
-    title: "Alice sends Bob an e-mail",
-    topic: "Basics",
-    summary: "Submission (SMTP :587), MX lookup, relay (SMTP :25), retrieval (POP3 :110)",
-    description: "The lectures' walk-through. Alice's user agent submits her message to her own mail server over SMTP on port 587; \
-                  the server queues it, asks DNS for the MX record of bob.example, and relays it over SMTP on port 25 to Bob's server, \
-                  which stores it in Bob's mailbox. Later Bob's user agent downloads it over POP3 and deletes it from the server, \
-                  which happens only when the session ends with QUIT. Watch the three phases of each SMTP dialog (handshake, transfer, \
-                  closure), the envelope (MAIL FROM, RCPT TO) next to the message's own header fields, and the Received: lines each server adds.",
-}];
+const fn info(id: &'static str, topic: &'static str, title: &'static str, summary: &'static str, description: &'static str) -> ScenarioInfo {
+    ScenarioInfo { id, title, topic, summary, description }
+}
+
+pub const SCENARIOS: &[ScenarioInfo] = &[
+    info("alice-to-bob", "Basics", "Alice sends Bob an e-mail",
+        "Submission (SMTP :587), MX lookup, relay (SMTP :25), retrieval (POP3 :110)",
+        "The lectures' walk-through. Alice's user agent submits her message to her own mail server over SMTP on port 587 \
+         (from the office network, which the server trusts); the server queues it, asks DNS for the MX record of bob.example, and relays it \
+         over SMTP on port 25 to Bob's server, which stores it in Bob's mailbox. Later Bob's user agent downloads it over POP3 and \
+         deletes it from the server, which happens only when the session ends with QUIT. Watch the three phases of each SMTP dialog \
+         (handshake, transfer, closure), the envelope (MAIL FROM, RCPT TO) next to the message's own header fields, and the Received: \
+         lines each server adds."),
+    info("cc-and-bcc", "Envelope and header", "To, Cc and Bcc: the envelope decides",
+        "Three RCPT TO for one message; Bcc appears in no header",
+        "Alice writes to Bob, copies Carol (Cc) and blind-copies Dave (Bcc), all at bob.example. Her user agent gives the server one \
+         RCPT TO per recipient, and Alice's server relays the message once with three RCPT TO lines. The message's header has To: and \
+         Cc: but no Bcc: field, so neither Bob nor Carol can see that Dave got it; yet Dave's mailbox holds the same message. \
+         SMTP delivers to the envelope, never to the header."),
+    info("spoofed-from", "Envelope and header", "A forged From: line",
+        "MAIL FROM and From: disagree; port 25 accepts mail for its users from anyone",
+        "Mallory connects straight to Bob's server on port 25 and sends a message whose From: header says it comes from Alice, \
+         while the envelope (MAIL FROM) names Mallory. Bob's server accepts it: on port 25 it must take mail for its own users from \
+         any server on the Internet, and SMTP itself checks neither the envelope nor the header. Compare the MAIL FROM line with the \
+         From: field in Bob's mailbox. SPF, DKIM and DMARC (not modelled here) were invented to catch exactly this."),
+    info("unknown-user", "Failures", "Unknown user: the message bounces",
+        "550 5.1.1 at RCPT TO, a delivery status notification back to Alice",
+        "Alice mistypes Bob's address as nobody@bob.example. Bob's server refuses the recipient with 550 5.1.1, a permanent failure, \
+         so Alice's server gives up on it and writes a bounce: a delivery status notification (RFC 3464, a multipart/report message) \
+         sent with the null sender <> so that it can never bounce itself. Two minutes later Alice's user agent downloads the bounce \
+         over POP3."),
+    info("greylisting", "Failures", "Greylisting: try again later",
+        "450 4.2.0, the message waits in the queue, the retry gets through",
+        "Bob's server greylists: the first time it sees a (client, sender, recipient) triple it answers 450 4.2.0, a transient failure. \
+         Alice's server keeps the message in its queue and tries again five minutes later; now Bob's server accepts it. Spam programs \
+         that never retry are left out, real mail servers only lose a few minutes. Watch the queue between the two attempts."),
+    info("server-down", "Failures", "Bob's server is down",
+        "Connection refused, queued, retried with a growing delay, delivered",
+        "Bob's server has crashed when Alice sends her message. Alice's server finds the MX record but the connection to port 25 is \
+         refused, so the message stays in the queue, deferred. Bob's server comes back after three minutes; the next attempt, five \
+         minutes after the first, delivers the message. Store-and-forward at work: the sender never noticed."),
+    info("too-big", "Failures", "Message too big",
+        "SIZE=n in MAIL FROM, 552 5.3.4 before any data is sent, a bounce",
+        "Alice sends a long report to Bob. Bob's server advertises SIZE 16384 in its EHLO reply, and Alice's server announces the \
+         message's size in MAIL FROM (RFC 1870). Bob's server refuses at once with 552 5.3.4, before a single byte of the message is \
+         sent, and Alice gets a bounce."),
+    info("relay-denied", "Security", "Relay access denied",
+        "Mallory tries to use Bob's server as an open relay: 554 5.7.1",
+        "Mallory connects to Bob's server on port 25 and asks it to deliver mail to carol@carol.example, a domain that is not Bob's \
+         server's. A server that relayed for anyone (an open relay) would be abused by spammers within hours, so Bob's server refuses \
+         with 554 5.7.1 Relay access denied and Mallory gives up."),
+    info("starttls-auth", "Security", "Submission with STARTTLS and AUTH",
+        "Alice on the road: EHLO, STARTTLS, EHLO again, AUTH PLAIN, then the message",
+        "Alice sends from a café, a network her server does not trust, so the submission port wants her to log in, and only inside \
+         TLS. Her user agent sees STARTTLS in the first EHLO reply, upgrades the connection, greets again (the first EHLO is \
+         forgotten), sees AUTH offered now, and logs in with AUTH PLAIN. Everything after the 220 to STARTTLS was ciphertext on the \
+         wire: turn on \"show decrypted\" to read it, and notice that the password is only base64-encoded."),
+    info("implicit-tls", "Security", "Submission over implicit TLS (port 465)",
+        "TLS from the first byte on port 465, then AUTH and the message",
+        "The same submission as with STARTTLS, but on port 465, where TLS starts before any SMTP is spoken (RFC 8314 prefers this). \
+         Every byte of the session is ciphertext on the wire, the greeting included; no STARTTLS step is needed."),
+    info("auth-failure", "Security", "Wrong password",
+        "AUTH PLAIN answered 535 5.7.8: nothing is sent",
+        "Alice, on the road, types her password wrong. After STARTTLS her user agent logs in with AUTH PLAIN and the server answers \
+         535 5.7.8 Authentication credentials invalid; the user agent quits and shows her the error, and no message is sent."),
+    info("two-hops", "Routing", "Through an outgoing relay",
+        "Alice's server hands mail to her provider's outbound relay, which finds the MX",
+        "Alice's provider sends all outgoing mail through one outbound relay (a smarthost). Alice's server hands her message to \
+         relay.alice.example on port 25; the relay trusts Alice's server, queues the message, asks DNS for bob.example's MX and \
+         delivers it. Every server on the way adds its own Received: line at the top: read them bottom-up in Bob's mailbox to trace \
+         the message's path."),
+    info("null-mx", "Routing", "A domain that takes no mail (null MX)",
+        "MX 0 . (RFC 7505): Alice's server bounces at once with 556 5.1.10",
+        "Alice writes to info@nomail.example. That domain publishes a null MX record (preference 0, exchange \".\") to say that it \
+         accepts no mail at all. Alice's server learns this from DNS and bounces the message at once, without trying to connect \
+         anywhere."),
+    info("no-mx", "Routing", "No MX record: the A record is used",
+        "MX query empty, A query answered: the domain's own host is the mail server",
+        "Alice writes to someone at old.example, a domain that publishes no MX record. RFC 5321 §5.1 says to treat the domain's own \
+         address record as an implicit MX with preference 0, so Alice's server asks DNS for the A record of old.example and delivers \
+         there."),
+    info("pipelining", "SMTP extensions", "Pipelining (RFC 2920)",
+        "MAIL, RCPT and DATA sent together, replies read in order",
+        "Alice writes to Bob and Carol. Alice's server relays with PIPELINING, which Bob's server advertises: it sends MAIL FROM, both \
+         RCPT TO and DATA in one go, without waiting, and then reads the four replies in order. On a slow link this saves three round \
+         trips. Compare the timing with Alice sends Bob an e-mail."),
+];
 
 /// Unix time at the start of every scenario: Monday 14 September 2026, 09:00:00 UTC.
 pub const EPOCH: i64 = 1_789_376_400;
 
-pub fn info(id: &str) -> Option<&'static ScenarioInfo> {
+pub fn info_of(id: &str) -> Option<&'static ScenarioInfo> {
     SCENARIOS.iter().find(|s| s.id == id)
 }
 
 /// Runs the scenario `id`; `None` if there is no such scenario.
 pub fn run(id: &str) -> Option<EventLog> {
-    let info = info(id)?;
-    Some(match info.id {
-        "alice-to-bob" => alice_to_bob(),
+    let info = info_of(id)?;
+    let mut s = Stage::new(info.id);
+    match info.id {
+        "alice-to-bob" => {
+            s.build(Cast::default());
+            let d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+            s.alice_sends(0, d, "Alice writes to bob@bob.example and clicks Send: her user agent submits the message to her provider's server on port 587.");
+            s.check_mail("bob-ua", 60_000, "A minute later Bob opens his mail program: it downloads new mail over POP3 and deletes it from the server.");
+        }
+        "cc-and-bcc" => {
+            s.build(Cast { bob_users: &["bob", "carol", "dave"], ..Cast::default() });
+            let d = s.draft(&[("Bob", "bob@bob.example")], &[("Carol", "carol@bob.example")], &[("Dave", "dave@bob.example")]);
+            s.alice_sends(0, d, "Alice writes to Bob, with Carol in Cc and Dave in Bcc: nobody but Alice will know that Dave got a copy.");
+            s.check_mail("bob-ua", 60_000, "Bob downloads his mail: the header shows To: Bob and Cc: Carol, and no trace of Dave.");
+        }
+        "spoofed-from" => {
+            s.build(Cast { mallory: true, ..Cast::default() });
+            let mut d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+            d.subject = "Urgent: send me the exam answers".into();
+            d.body = "Hi Bob,\n\nPlease reply with the answers to tomorrow's exam. Thanks!\n\nAlice\n".into();
+            d.message_id = d.message_id.replace("alice.example", "mallory.example");
+            let sub = Submission { mail_from: "mallory@mallory.example".into(), rcpt_to: vec!["bob@bob.example".into()], port: 25, server: Some("mail.bob.example".into()), ..Submission::of(&d) };
+            s.submit("mallory", 0, sub, "Mallory writes a message that claims to be from Alice and hands it straight to Bob's server on port 25.");
+            s.check_mail("bob-ua", 60_000, "Bob downloads his mail: it looks like a message from Alice.");
+        }
+        "unknown-user" => {
+            s.build(Cast::default());
+            let d = s.draft(&[("Bob", "nobody@bob.example")], &[], &[]);
+            s.alice_sends(0, d, "Alice writes to nobody@bob.example, a typo: Bob's address is bob@bob.example.");
+            s.check_mail("alice-ua", 120_000, "Two minutes later Alice checks her mail and finds the bounce.");
+        }
+        "greylisting" => {
+            s.build(Cast { bob_policy: ServerPolicy { greylist: Some(4 * 60_000), ..ServerPolicy::default() }, ..Cast::default() });
+            let d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+            s.alice_sends(0, d, "Alice writes to Bob. Bob's server greylists mail from senders it has not seen before.");
+            s.check_mail("bob-ua", 10 * 60_000, "Ten minutes later Bob checks his mail: the message is there.");
+        }
+        "server-down" => {
+            s.build(Cast::default());
+            let bob = s.world.node("bob-server");
+            s.world.schedule(0, bob, Task::SetDown(true));
+            s.world.schedule(3 * 60_000, bob, Task::SetDown(false));
+            let d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+            s.alice_sends(10, d, "Alice writes to Bob, not knowing that Bob's server is down.");
+            s.check_mail("bob-ua", 10 * 60_000, "Ten minutes later Bob checks his mail: the message made it.");
+        }
+        "too-big" => {
+            s.build(Cast { bob_policy: ServerPolicy { max_message_size: 16_384, ..ServerPolicy::default() }, ..Cast::default() });
+            let mut d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+            d.subject = "The full lab report".into();
+            d.body = (1..=300).map(|i| format!("Measurement {i:03}: throughput {} kbit/s, delay {} ms, loss {}.{}%\n", 900 + i * 7 % 100, 20 + i % 13, i % 3, i % 10)).collect();
+            s.alice_sends(0, d, "Alice sends Bob a long report (about 20 KB); Bob's small provider takes at most 16 KB per message.");
+            s.check_mail("alice-ua", 120_000, "Alice checks her mail and finds the bounce.");
+        }
+        "relay-denied" => {
+            s.build(Cast { mallory: true, ..Cast::default() });
+            let mut d = s.draft(&[("Carol", "carol@carol.example")], &[], &[]);
+            d.from = Person::new("Mallory", "mallory@mallory.example");
+            d.subject = "Cheap watches".into();
+            d.body = "Buy now!\n".into();
+            let sub = Submission { port: 25, server: Some("mail.bob.example".into()), ..Submission::of(&d) };
+            s.submit("mallory", 0, sub, "Mallory, a spammer, tries to send mail to carol@carol.example through Bob's server.");
+        }
+        "starttls-auth" | "implicit-tls" | "auth-failure" => {
+            let roaming = ServerPolicy { starttls: true, require_tls_on_submission: true, ..ServerPolicy::default() };
+            s.build(Cast { alice_roaming: true, alice_policy: roaming, ..Cast::default() });
+            let password = if info.id == "auth-failure" { "alice-pw-typo" } else { "alice-pw" };
+            let port = if info.id == "implicit-tls" { 465 } else { 587 };
+            let sub = Submission { port, starttls: true, auth: Some(("alice@alice.example".into(), password.into())), ..Submission::of(&s.draft(&[("Bob", "bob@bob.example")], &[], &[])) };
+            let text = match info.id {
+                "auth-failure" => "Alice, in a café, sends a message; her user agent has a mistyped password.",
+                "implicit-tls" => "Alice, in a café, sends a message through port 465: TLS from the first byte.",
+                _ => "Alice, in a café, sends a message: her user agent must encrypt and log in first.",
+            };
+            s.submit("alice-ua", 0, sub, text);
+            if info.id != "auth-failure" {
+                s.check_mail("bob-ua", 60_000, "Bob downloads his mail.");
+            }
+        }
+        "two-hops" => {
+            let alice = ServerPolicy { relayhost: Some("relay.alice.example".into()), ..ServerPolicy::default() };
+            s.build(Cast { alice_policy: alice, outbound_relay: true, ..Cast::default() });
+            let d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+            s.alice_sends(0, d, "Alice writes to Bob. Her provider sends all outgoing mail through its outbound relay.");
+            s.check_mail("bob-ua", 60_000, "Bob downloads his mail: three Received: lines tell the path.");
+        }
+        "null-mx" => {
+            s.build(Cast::default());
+            let d = s.draft(&[("", "info@nomail.example")], &[], &[]);
+            s.alice_sends(0, d, "Alice writes to info@nomail.example.");
+            s.check_mail("alice-ua", 60_000, "Alice checks her mail and finds the bounce.");
+        }
+        "no-mx" => {
+            s.build(Cast { old_server: true, ..Cast::default() });
+            let d = s.draft(&[("Olga", "olga@old.example")], &[], &[]);
+            s.alice_sends(0, d, "Alice writes to olga@old.example, whose domain publishes no MX record.");
+        }
+        "pipelining" => {
+            let alice = ServerPolicy { relay_pipelining: true, ..ServerPolicy::default() };
+            s.build(Cast { alice_policy: alice, bob_users: &["bob", "carol"], ..Cast::default() });
+            let d = s.draft(&[("Bob", "bob@bob.example"), ("Carol", "carol@bob.example")], &[], &[]);
+            s.alice_sends(0, d, "Alice writes to Bob and Carol; her server pipelines when relaying.");
+        }
         _ => return None,
-    })
+    }
+    Some(s.finish())
 }
 
-/// The people and machines of the lectures' example.
-pub struct Cast {
-    pub world: World,
-    pub alice_ua: NodeId,
-    pub alice_server: NodeId,
-    pub dns: NodeId,
-    pub bob_server: NodeId,
-    pub bob_ua: NodeId,
+/// Who and what is in a scenario's world.
+struct Cast {
+    alice_policy: ServerPolicy,
+    bob_policy: ServerPolicy,
+    /// Local parts of the accounts on Bob's server.
+    bob_users: &'static [&'static str],
+    /// Alice's UA is in a café (not on her provider's trusted network).
+    alice_roaming: bool,
+    mallory: bool,
+    outbound_relay: bool,
+    old_server: bool,
 }
 
-pub fn cast(scenario: &str, seed: u64) -> Cast {
-    let mut w = World::new(scenario, seed, EPOCH);
-    let alice_server_ip = [192, 0, 2, 25];
-    let bob_server_ip = [198, 51, 100, 25];
-    // Lifelines in the order of the lectures' picture: sender on the left, DNS in the middle.
-    let alice_ua = w.add_user_agent(
-        UserSpec { id: "alice-ua", name: "Alice's UA", host: "laptop.alice.example", ip: [192, 0, 2, 10], address: "alice@alice.example", password: "alice-pw" },
-        "alice-server",
-    );
-    let alice_server = w.add_mail_server("alice-server", "Alice's server", "mail.alice.example", alice_server_ip, "alice.example", &[("alice@alice.example", "alice-pw")]);
-    let zone = vec![
-        Record { name: "alice.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.alice.example".into() } },
-        Record { name: "mail.alice.example".into(), ttl: 3600, data: RData::A(alice_server_ip) },
-        Record { name: "bob.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.bob.example".into() } },
-        Record { name: "mail.bob.example".into(), ttl: 3600, data: RData::A(bob_server_ip) },
-    ];
-    let dns = w.add_dns("dns", "DNS", "ns.example", [192, 0, 2, 53], zone);
-    let bob_server = w.add_mail_server("bob-server", "Bob's server", "mail.bob.example", bob_server_ip, "bob.example", &[("bob@bob.example", "bob-pw")]);
-    let bob_ua = w.add_user_agent(
-        UserSpec { id: "bob-ua", name: "Bob's UA", host: "pc.bob.example", ip: [198, 51, 100, 10], address: "bob@bob.example", password: "bob-pw" },
-        "bob-server",
-    );
-    Cast { world: w, alice_ua, alice_server, dns, bob_server, bob_ua }
+impl Default for Cast {
+    fn default() -> Self {
+        Cast {
+            alice_policy: ServerPolicy::default(),
+            bob_policy: ServerPolicy::default(),
+            bob_users: &["bob"],
+            alice_roaming: false,
+            mallory: false,
+            outbound_relay: false,
+            old_server: false,
+        }
+    }
 }
 
-fn alice_to_bob() -> EventLog {
-    let mut c = cast("alice-to-bob", 2026);
-    let w = &mut c.world;
-    let message_id = format!("20260914090000.{}@alice.example", w.rng().hex(8).to_ascii_lowercase());
-    let draft = Draft {
-        from: Person::new("Alice", "alice@alice.example"),
-        to: vec![Person::new("Bob", "bob@bob.example")],
-        subject: "Catch up this week?".into(),
-        body: "Hi Bob,\n\nShall we catch up this week? Thursday at 10 works for me.\n.NET meetup is on Friday, if you'd rather go there.\n\nAlice\n".into(),
-        date: w.unix_now(),
-        message_id,
-    };
-    w.narrate(c.alice_ua, "Alice writes to bob@bob.example and clicks Send: her user agent submits the message to her provider's server on port 587.");
-    w.schedule(0, c.alice_ua, Task::Submit { draft, port: 587 });
-    w.schedule(60_000, c.bob_ua, Task::CheckMailPop3 { delete: true });
-    let mut log = c.world.run();
-    // Bob's narration belongs at the moment he acts; insert it in time order.
-    let at = log.events.iter().position(|e| e.time() >= 60_000).unwrap_or(log.events.len());
-    log.events.insert(
-        at,
-        crate::log::Event::Narrated { t: 60_000, actor: "bob-ua".into(), text: "A minute later Bob opens his mail program: it downloads new mail over POP3 and deletes it from the server.".into() },
-    );
-    log
+const ALICE_UA_IP: [u8; 4] = [192, 0, 2, 10];
+const CAFE_IP: [u8; 4] = [203, 0, 113, 7];
+const ALICE_SERVER_IP: [u8; 4] = [192, 0, 2, 25];
+const RELAY_IP: [u8; 4] = [192, 0, 2, 26];
+const BOB_SERVER_IP: [u8; 4] = [198, 51, 100, 25];
+const OLD_SERVER_IP: [u8; 4] = [198, 51, 100, 80];
+
+/// A scenario being set up: the world, and the story told alongside it.
+struct Stage {
+    world: World,
+    id: &'static str,
+    /// Narrations to insert at their times after the run.
+    story: Vec<(Millis, String, String)>,
+    counter: u32,
+}
+
+impl Stage {
+    fn new(id: &'static str) -> Self {
+        Stage { world: World::new(id, 2026, EPOCH), id, story: vec![], counter: 0 }
+    }
+
+    fn build(&mut self, c: Cast) {
+        let w = &mut self.world;
+        let alice_ip = if c.alice_roaming { CAFE_IP } else { ALICE_UA_IP };
+        let alice_host = if c.alice_roaming { "laptop.cafe.example" } else { "laptop.alice.example" };
+        // Lifelines in the order of the lectures' picture: sender left, DNS in the middle.
+        if c.mallory {
+            w.add_user_agent(UserSpec { id: "mallory", name: "Mallory", host: "mx.mallory.example", ip: [203, 0, 113, 66], address: "mallory@mallory.example", password: "" }, "");
+        }
+        w.add_user_agent(UserSpec { id: "alice-ua", name: "Alice's UA", host: alice_host, ip: alice_ip, address: "alice@alice.example", password: "alice-pw" }, "alice-server");
+        let mut alice_policy = c.alice_policy;
+        alice_policy.trusted_ips.push("192.0.2.10".into());
+        w.add_mail_server_with("alice-server", "Alice's server", "mail.alice.example", ALICE_SERVER_IP, "alice.example", &[("alice@alice.example", "alice-pw")], alice_policy);
+        if c.outbound_relay {
+            let relay = ServerPolicy { trusted_ips: vec!["192.0.2.25".into()], ..ServerPolicy::default() };
+            w.add_mail_server_with("relay", "Outbound relay", "relay.alice.example", RELAY_IP, "relay.alice.example", &[], relay);
+        }
+        let mut zone = vec![
+            Record { name: "alice.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.alice.example".into() } },
+            Record { name: "mail.alice.example".into(), ttl: 3600, data: RData::A(ALICE_SERVER_IP) },
+            Record { name: "relay.alice.example".into(), ttl: 3600, data: RData::A(RELAY_IP) },
+            Record { name: "bob.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.bob.example".into() } },
+            Record { name: "mail.bob.example".into(), ttl: 3600, data: RData::A(BOB_SERVER_IP) },
+            Record { name: "nomail.example".into(), ttl: 3600, data: RData::Mx { preference: 0, exchange: ".".into() } },
+            Record { name: "nomail.example".into(), ttl: 3600, data: RData::A([198, 51, 100, 99]) },
+            Record { name: "old.example".into(), ttl: 3600, data: RData::A(OLD_SERVER_IP) },
+        ];
+        zone.sort_by(|a, b| a.name.cmp(&b.name));
+        w.add_dns("dns", "DNS", "ns.example", [192, 0, 2, 53], zone);
+        let accounts: Vec<(String, String)> = c.bob_users.iter().map(|u| (format!("{u}@bob.example"), format!("{u}-pw"))).collect();
+        let refs: Vec<(&str, &str)> = accounts.iter().map(|(a, p)| (a.as_str(), p.as_str())).collect();
+        w.add_mail_server_with("bob-server", "Bob's server", "mail.bob.example", BOB_SERVER_IP, "bob.example", &refs, c.bob_policy);
+        if c.old_server {
+            w.add_mail_server("old-server", "old.example", "old.example", OLD_SERVER_IP, "old.example", &[("olga@old.example", "olga-pw")]);
+        }
+        w.add_user_agent(UserSpec { id: "bob-ua", name: "Bob's UA", host: "pc.bob.example", ip: [198, 51, 100, 10], address: "bob@bob.example", password: "bob-pw" }, "bob-server");
+    }
+
+    /// A message from Alice, dated now, with a fresh Message-ID.
+    fn draft(&mut self, to: &[(&str, &str)], cc: &[(&str, &str)], bcc: &[(&str, &str)]) -> Draft {
+        self.counter += 1;
+        let people = |v: &[(&str, &str)]| v.iter().map(|(n, a)| Person::new(n, a)).collect::<Vec<_>>();
+        let token = self.world.rng().hex(8).to_ascii_lowercase();
+        let first = to.first().map(|(n, _)| *n).filter(|n| !n.is_empty()).unwrap_or("there");
+        Draft {
+            from: Person::new("Alice", "alice@alice.example"),
+            to: people(to),
+            cc: people(cc),
+            bcc: people(bcc),
+            subject: "Catch up this week?".into(),
+            body: format!("Hi {first},\n\nShall we catch up this week? Thursday at 10 works for me.\n.NET meetup is on Friday, if you'd rather go there.\n\nAlice\n"),
+            date: self.world.unix_now(),
+            message_id: format!("20260914090000.{token}.{}@alice.example", self.counter),
+        }
+    }
+
+    fn submit(&mut self, actor: &str, at: Millis, sub: Submission, text: &str) {
+        let node = self.world.node(actor);
+        self.story.push((at, actor.into(), text.into()));
+        self.world.schedule(at, node, Task::Submit(sub));
+    }
+
+    fn alice_sends(&mut self, at: Millis, draft: Draft, text: &str) {
+        self.submit("alice-ua", at, Submission::of(&draft), text);
+    }
+
+    fn check_mail(&mut self, actor: &str, at: Millis, text: &str) {
+        let node = self.world.node(actor);
+        self.story.push((at, actor.into(), text.into()));
+        self.world.schedule(at, node, Task::CheckMailPop3 { delete: true });
+    }
+
+    fn finish(self) -> EventLog {
+        let _ = self.id;
+        let mut log = self.world.run();
+        // Each narration goes just before the first event at or after its time.
+        for (t, actor, text) in self.story {
+            let at = log.events.iter().position(|e| !matches!(e, Event::ActorJoined { .. }) && e.time() >= t).unwrap_or(log.events.len());
+            log.events.insert(at, Event::Narrated { t, actor, text });
+        }
+        log
+    }
 }

@@ -11,9 +11,9 @@
 use crate::log::{Actor, Event, EventLog, Millis};
 use crate::rng::Rng;
 use mailsim_proto::dns::{self, DnsMessage, RData, Record};
-use mailsim_proto::message::{self, Draft, Trace};
+use mailsim_proto::message::{self, Draft, FailedRecipient, Trace};
 use mailsim_proto::pop3::{Pop3Client, Pop3ClientEvent, Pop3Job, Pop3Server, Pop3ServerEvent};
-use mailsim_proto::smtp::{ClientEvent, Role, ServerConfig, ServerEvent, SmtpClient, SmtpJob, SmtpServer};
+use mailsim_proto::smtp::{ClientEvent, Reply, Role, ServerConfig, ServerEvent, SmtpClient, SmtpJob, SmtpServer};
 use mailsim_proto::store::{LoginError, MailStore};
 use mailsim_proto::{Pdu, Transmit};
 use std::collections::BTreeMap;
@@ -23,19 +23,91 @@ pub type NodeId = usize;
 /// Something a person (or a timer) starts.
 #[derive(Debug, Clone)]
 pub enum Task {
-    /// The user agent sends `draft` to its own server on `port` (587: submission).
-    Submit { draft: Draft, port: u16 },
+    /// The user agent hands a message to a server (its own, unless `server` names another).
+    Submit(Submission),
     /// The user agent downloads its mail over POP3 (port 110).
     CheckMailPop3 { delete: bool },
     /// A mail server works through its outgoing queue.
     RunQueue,
+    /// A server crashes (`true`) or comes back (`false`).
+    SetDown(bool),
+}
+
+/// How a user agent sends one message.
+#[derive(Debug, Clone, Default)]
+pub struct Submission {
+    pub message: Vec<u8>,
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+    /// 587 (submission), 465 (submission over implicit TLS) or 25.
+    pub port: u16,
+    /// The host to connect to; `None`: the user agent's own mail server.
+    pub server: Option<String>,
+    pub starttls: bool,
+    pub auth: Option<(String, String)>,
+    pub pipelining: bool,
+}
+
+impl Submission {
+    /// The envelope a user agent derives from a draft: From, and To + Cc + Bcc; port 587.
+    pub fn of(draft: &Draft) -> Self {
+        Submission { message: draft.to_bytes(), mail_from: draft.from.address.clone(), rcpt_to: draft.envelope_recipients(), port: 587, ..Default::default() }
+    }
+}
+
+/// How a mail server behaves (its Postfix `main.cf`, roughly).
+#[derive(Debug, Clone)]
+pub struct ServerPolicy {
+    /// Offer STARTTLS on ports 25 and 587.
+    pub starttls: bool,
+    /// On 587: no AUTH and no MAIL before STARTTLS.
+    pub require_tls_on_submission: bool,
+    /// Addresses allowed to send without AUTH and to relay through port 25 (`mynetworks`).
+    pub trusted_ips: Vec<String>,
+    /// Greylisting: refuse a new (client, sender, recipient) with 450 until this much time
+    /// has passed since the first try.
+    pub greylist: Option<Millis>,
+    /// SIZE limit (RFC 1870).
+    pub max_message_size: usize,
+    /// Mailbox quota in octets.
+    pub quota: Option<usize>,
+    /// Send all outgoing mail through this host (a smarthost) instead of the MX.
+    pub relayhost: Option<String>,
+    /// Delays between delivery attempts; the last one repeats.
+    pub retry_delays: Vec<Millis>,
+    /// Give up (bounce) on mail still undelivered after this long (Postfix: 5 days).
+    pub queue_lifetime: Millis,
+    /// Use STARTTLS when relaying, if the next hop offers it.
+    pub relay_starttls: bool,
+    /// Pipeline when relaying, if the next hop offers it.
+    pub relay_pipelining: bool,
+}
+
+impl Default for ServerPolicy {
+    fn default() -> Self {
+        ServerPolicy {
+            starttls: false,
+            require_tls_on_submission: false,
+            trusted_ips: vec![],
+            greylist: None,
+            max_message_size: 10_240_000,
+            quota: None,
+            relayhost: None,
+            retry_delays: vec![5 * 60_000, 10 * 60_000, 20 * 60_000, 40 * 60_000],
+            queue_lifetime: 5 * 24 * 3_600_000,
+            relay_starttls: false,
+            relay_pipelining: false,
+        }
+    }
 }
 
 #[derive(Debug)]
 enum Action {
     Task(NodeId, Task),
     Establish(u32),
-    Deliver { conn: u32, to_server: bool, transmit: Transmit, sent_at: Millis },
+    /// A SYN to a host that is down arrives nowhere; logged so the learner sees the attempt.
+    SynLost { conn: u32, sent_at: Millis, client_port: u16 },
+    Deliver { conn: u32, to_server: bool, transmit: Transmit, sent_at: Millis, tls: bool },
     Datagram { from: NodeId, to: NodeId, msg: DnsMessage, bytes: Vec<u8>, sent_at: Millis, from_state: String },
 }
 
@@ -45,6 +117,11 @@ struct QueueEntry {
     mail_from: String,
     data: Vec<u8>,
     legs: Vec<Leg>,
+    arrival: Millis,
+    /// Delivery attempts that ended in a transient failure.
+    deferrals: usize,
+    failed: Vec<FailedRecipient>,
+    delivered: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -57,9 +134,14 @@ struct Leg {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum LegState {
     Waiting,
+    /// Asked DNS for the domain's MX records (query id).
     Resolving(u16),
+    /// No MX records: asked for the domain's address instead (RFC 5321 §5.1).
+    ResolvingA(u16),
     Sending,
-    Done(String),
+    /// Waiting for the next attempt after a transient failure.
+    Deferred,
+    Done,
 }
 
 #[derive(Debug)]
@@ -67,6 +149,11 @@ struct MailServer {
     domain: String,
     store: MailStore,
     queue: Vec<QueueEntry>,
+    policy: ServerPolicy,
+    /// Greylisting: first attempt per (client IP, sender, recipient).
+    greylist: BTreeMap<(String, String, String), Millis>,
+    /// A queue run is already scheduled at this time.
+    run_at: Option<Millis>,
 }
 
 #[derive(Debug)]
@@ -81,6 +168,7 @@ struct Node {
     actor: Actor,
     ip: [u8; 4],
     kind: NodeKind,
+    down: bool,
 }
 
 #[derive(Debug)]
@@ -113,6 +201,8 @@ struct Conn {
     /// Last delivery time per direction (to server, to client): TCP keeps order.
     last: [Millis; 2],
     open: bool,
+    /// Encrypted from here on (after STARTTLS's 220, or from the start on 465).
+    tls: bool,
 }
 
 /// The simulated mail system.
@@ -163,12 +253,18 @@ impl World {
 
     fn add_node(&mut self, actor: Actor, ip: [u8; 4], kind: NodeKind) -> NodeId {
         self.log.push(Event::ActorJoined { actor: actor.clone() });
-        self.nodes.push(Node { actor, ip, kind });
+        self.nodes.push(Node { actor, ip, kind, down: false });
         self.nodes.len() - 1
     }
 
     /// A mail server for `domain` with the given accounts (address, password).
     pub fn add_mail_server(&mut self, id: &str, name: &str, host: &str, ip: [u8; 4], domain: &str, accounts: &[(&str, &str)]) -> NodeId {
+        self.add_mail_server_with(id, name, host, ip, domain, accounts, ServerPolicy::default())
+    }
+
+    /// A mail server with a non-default policy.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_mail_server_with(&mut self, id: &str, name: &str, host: &str, ip: [u8; 4], domain: &str, accounts: &[(&str, &str)], policy: ServerPolicy) -> NodeId {
         let mut store = MailStore::default();
         for (a, p) in accounts {
             store.add_account(a, p);
@@ -181,7 +277,7 @@ impl World {
             kind: "server".into(),
             mailboxes: store.addresses().map(str::to_string).collect(),
         };
-        let server = MailServer { domain: domain.into(), store, queue: vec![] };
+        let server = MailServer { domain: domain.into(), store, queue: vec![], policy, greylist: BTreeMap::new(), run_at: None };
         self.add_node(actor, ip, NodeKind::MailServer(Box::new(server)))
     }
 
@@ -200,6 +296,19 @@ impl World {
 
     fn node_by_actor(&self, id: &str) -> Option<NodeId> {
         self.nodes.iter().position(|n| n.actor.id == id)
+    }
+
+    fn node_by_host(&self, host: &str) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.actor.host.eq_ignore_ascii_case(host.trim_end_matches('.')))
+    }
+
+    fn node_by_ip(&self, ip: [u8; 4]) -> Option<NodeId> {
+        self.nodes.iter().position(|n| n.ip == ip)
+    }
+
+    /// The node id of an actor, for scenarios.
+    pub fn node(&self, actor_id: &str) -> NodeId {
+        self.node_by_actor(actor_id).unwrap_or_else(|| panic!("no actor {actor_id}"))
     }
 
     /// The current virtual time as Unix seconds.
@@ -257,22 +366,33 @@ impl World {
         match action {
             Action::Task(node, task) => self.start_task(node, task),
             Action::Establish(conn) => self.establish(conn),
-            Action::Deliver { conn, to_server, transmit, sent_at } => self.deliver(conn, to_server, transmit, sent_at),
+            Action::SynLost { conn, sent_at, client_port } => self.syn_lost(conn, sent_at, client_port),
+            Action::Deliver { conn, to_server, transmit, sent_at, tls } => self.deliver(conn, to_server, transmit, sent_at, tls),
             Action::Datagram { from, to, msg, bytes, sent_at, from_state } => self.datagram(from, to, msg, bytes, sent_at, from_state),
         }
     }
 
     fn start_task(&mut self, node: NodeId, task: Task) {
         match task {
-            Task::Submit { draft, port } => {
+            Task::Submit(sub) => {
                 let NodeKind::UserAgent { server, .. } = &self.nodes[node].kind else { return };
-                let Some(server) = self.node_by_actor(server) else { return };
-                let data = draft.to_bytes();
+                let target = match &sub.server {
+                    Some(host) => self.node_by_host(host),
+                    None => self.node_by_actor(&server.clone()),
+                };
+                let Some(target) = target else { return };
                 let helo = self.nodes[node].actor.host.clone();
-                let mut rcpt_to: Vec<String> = draft.to.iter().map(|p| p.address.clone()).collect();
-                rcpt_to.dedup();
-                let job = SmtpJob { helo, mail_from: draft.from.address.clone(), rcpt_to, message: data };
-                self.connect(node, server, port, ClientEngine::Smtp(SmtpClient::new(job)), Purpose::Submission);
+                let job = SmtpJob {
+                    helo,
+                    mail_from: sub.mail_from,
+                    rcpt_to: sub.rcpt_to,
+                    message: sub.message,
+                    auth: sub.auth,
+                    starttls: sub.starttls,
+                    pipelining: sub.pipelining,
+                };
+                let engine = SmtpClient::with_tls(job, sub.port == 465);
+                self.connect(node, target, sub.port, ClientEngine::Smtp(engine), Purpose::Submission);
             }
             Task::CheckMailPop3 { delete } => {
                 let NodeKind::UserAgent { address, password, server } = &self.nodes[node].kind else { return };
@@ -281,16 +401,48 @@ impl World {
                 let Some(server) = self.node_by_actor(server) else { return };
                 self.connect(node, server, 110, ClientEngine::Pop3(Pop3Client::new(job)), Purpose::Retrieval);
             }
-            Task::RunQueue => self.run_queue(node),
+            Task::RunQueue => {
+                if let NodeKind::MailServer(ms) = &mut self.nodes[node].kind {
+                    if ms.run_at.is_some_and(|t| t <= self.now) {
+                        ms.run_at = None;
+                    }
+                }
+                self.run_queue(node)
+            }
+            Task::SetDown(down) => {
+                self.nodes[node].down = down;
+                let name = self.nodes[node].actor.name.clone();
+                let text = if down { format!("{name} crashes: nothing answers on its ports.") } else { format!("{name} is back up.") };
+                self.narrate(node, &text);
+            }
         }
+    }
+
+    /// Asks for a queue run at `at`, unless one is already due by then.
+    fn schedule_queue_run(&mut self, node: NodeId, at: Millis) {
+        let NodeKind::MailServer(ms) = &mut self.nodes[node].kind else { return };
+        if ms.run_at.is_some_and(|t| t <= at && t >= self.now) {
+            return;
+        }
+        ms.run_at = Some(at);
+        self.schedule(at, node, Task::RunQueue);
     }
 
     /// Starts a TCP connection; it is established one round trip later.
     fn connect(&mut self, client: NodeId, server: NodeId, port: u16, engine: ClientEngine, purpose: Purpose) {
         let id = self.next_conn;
         self.next_conn += 1;
-        let rtt = self.latency(client, server) * 2;
-        self.conns.insert(id, Conn { client, server, port, client_engine: engine, server_engine: None, purpose, last: [0, 0], open: false });
+        let lat = self.latency(client, server);
+        let rtt = lat * 2;
+        if self.nodes[server].down {
+            // No SYN-ACK will come: connect() gives up after its timeout.
+            let client_port = 49152 + self.rng.below(16384) as u16;
+            self.push(self.now + lat, Action::SynLost { conn: id, sent_at: self.now, client_port });
+            self.conns.insert(id, Conn { client, server, port, client_engine: engine, server_engine: None, purpose, last: [0, 0], open: false, tls: false });
+            self.push(self.now + CONNECT_TIMEOUT, Action::Establish(id));
+            return;
+        }
+        self.conns.insert(id, Conn { client, server, port, client_engine: engine, server_engine: None, purpose, last: [0, 0], open: false, tls: port == 465 || port == 995 || port == 993 });
         self.push(self.now + rtt, Action::Establish(id));
     }
 
@@ -299,15 +451,23 @@ impl World {
             let c = &self.conns[&id];
             (c.server, c.port, c.client)
         };
+        let peer_ip = ip_string(self.nodes[client].ip);
         let engine = match (&self.nodes[server].kind, port) {
-            (NodeKind::MailServer(ms), 25 | 587) => {
-                let config = ServerConfig {
-                    hostname: self.nodes[server].actor.host.clone(),
-                    role: if port == 587 { Role::Submission } else { Role::Relay },
-                    local_domains: vec![ms.domain.clone()],
-                    local_users: ms.store.addresses().map(str::to_string).collect(),
-                    max_message_size: 10_240_000,
-                };
+            _ if self.nodes[server].down || self.conns[&id].open => None,
+            (NodeKind::MailServer(ms), 25 | 587 | 465) => {
+                let p = &ms.policy;
+                let mut config = ServerConfig::basic(&self.nodes[server].actor.host, if port == 25 { Role::Relay } else { Role::Submission }, &[], &[]);
+                config.local_domains = vec![ms.domain.clone()];
+                config.local_users = ms.store.addresses().map(str::to_string).collect();
+                config.max_message_size = p.max_message_size;
+                config.starttls = p.starttls && port != 465;
+                config.implicit_tls = port == 465;
+                config.require_tls = port == 587 && p.require_tls_on_submission;
+                config.trusted_peer = p.trusted_ips.contains(&peer_ip);
+                config.ask_owner_about_recipients = port == 25 && (p.greylist.is_some() || p.quota.is_some());
+                if port != 25 {
+                    config.accounts = ms.store.accounts().map(|(a, pw)| (a.to_string(), pw.to_string())).collect();
+                }
                 Some(ServerEngine::Smtp(SmtpServer::new(config)))
             }
             (NodeKind::MailServer(_), 110) => Some(ServerEngine::Pop3 { engine: Pop3Server::new(&self.nodes[server].actor.host), login: None }),
@@ -320,7 +480,8 @@ impl World {
                 server: self.nodes[server].actor.id.clone(),
                 port,
             });
-            self.conns.remove(&id);
+            let c = self.conns.remove(&id).expect("connection exists");
+            self.connection_failed(c);
             return;
         };
         let protocol = match engine {
@@ -343,6 +504,34 @@ impl World {
         self.pump(id);
     }
 
+    fn syn_lost(&mut self, id: u32, sent_at: Millis, client_port: u16) {
+        let Some(c) = self.conns.get(&id) else { return };
+        let (client, server, port) = (c.client, c.server, c.port);
+        let seq = self.rng.next_u64() as u32;
+        let raw = tcp_syn(self.nodes[client].ip, self.nodes[server].ip, client_port, port, seq);
+        let host = self.nodes[server].actor.host.clone();
+        self.log.push(Event::MessageSent {
+            t_sent: sent_at,
+            t: self.now,
+            conn: Some(id),
+            from: self.nodes[client].actor.id.clone(),
+            to: self.nodes[server].actor.id.clone(),
+            protocol: "TCP".into(),
+            port,
+            raw,
+            label: format!("SYN (open a connection to port {port})"),
+            meaning: format!(
+                "A TCP segment with the SYN flag: the first step of the three-way handshake, asking {host} to open a connection to port {port}. \
+                 The host is down, so no SYN-ACK comes back; the sender retransmits and gives up after {} seconds.",
+                CONNECT_TIMEOUT / 1000
+            ),
+            rfc: "RFC 9293 §3.5".into(),
+            from_state: "SYN-SENT: waiting for SYN-ACK".into(),
+            to_state: "down: no answer".into(),
+            tls: false,
+        });
+    }
+
     fn states(c: &Conn) -> (String, String) {
         let client = match &c.client_engine {
             ClientEngine::Smtp(e) => e.state().to_string(),
@@ -356,7 +545,7 @@ impl World {
         (client, server)
     }
 
-    fn deliver(&mut self, id: u32, to_server: bool, transmit: Transmit, sent_at: Millis) {
+    fn deliver(&mut self, id: u32, to_server: bool, transmit: Transmit, sent_at: Millis, tls: bool) {
         let Some(c) = self.conns.get_mut(&id) else { return };
         if !c.open {
             return;
@@ -386,6 +575,7 @@ impl World {
             rfc: ex.rfc,
             from_state,
             to_state,
+            tls,
         });
         self.pump(id);
     }
@@ -413,7 +603,8 @@ impl World {
                 let dir = usize::from(!to_server);
                 let at = (self.now + lat).max(c.last[dir] + 1);
                 c.last[dir] = at;
-                self.push(at, Action::Deliver { conn: id, to_server, transmit, sent_at: self.now });
+                let tls = c.tls;
+                self.push(at, Action::Deliver { conn: id, to_server, transmit, sent_at: self.now, tls });
             }
             progressed |= self.handle_server_events(id);
             progressed |= self.handle_client_events(id);
@@ -430,17 +621,27 @@ impl World {
             Some(ServerEngine::Smtp(e)) => {
                 let events: Vec<ServerEvent> = std::iter::from_fn(|| e.poll_event()).collect();
                 let any = !events.is_empty();
+                let peer_ip = ip_string(self.nodes[client].ip);
                 for ev in events {
-                    if let ServerEvent::MessageReceived(m) = ev {
-                        let peer_ip = ip_string(self.nodes[client].ip);
-                        let qid = self.rng.hex(10);
-                        let decision = self.take_message(server, port, &peer_ip, &qid, m);
-                        if let Some(ServerEngine::Smtp(e)) = &mut self.conns.get_mut(&id).expect("conn").server_engine {
-                            match decision {
-                                Ok(()) => e.accept_message(&qid),
-                                Err(reply) => e.reject_message(reply),
+                    match ev {
+                        ServerEvent::MessageReceived(m) => {
+                            let qid = self.rng.hex(10);
+                            let decision = self.take_message(server, port, &peer_ip, &qid, m);
+                            if let Some(ServerEngine::Smtp(e)) = &mut self.conns.get_mut(&id).expect("conn").server_engine {
+                                match decision {
+                                    Ok(()) => e.accept_message(&qid),
+                                    Err(reply) => e.reject_message(reply),
+                                }
                             }
                         }
+                        ServerEvent::RecipientProposed { mail_from, rcpt } => {
+                            let refusal = self.check_recipient_policy(server, &peer_ip, &mail_from, &rcpt);
+                            if let Some(ServerEngine::Smtp(e)) = &mut self.conns.get_mut(&id).expect("conn").server_engine {
+                                e.decide_recipient(refusal);
+                            }
+                        }
+                        ServerEvent::TlsStarted => self.conns.get_mut(&id).expect("conn").tls = true,
+                        ServerEvent::Closed => {}
                     }
                 }
                 any
@@ -487,23 +688,37 @@ impl World {
             ClientEngine::Smtp(e) => {
                 let events: Vec<ClientEvent> = std::iter::from_fn(|| e.poll_event()).collect();
                 any = !events.is_empty();
+                let remote = self.nodes[server].actor.host.clone();
                 for ev in events {
                     match ev {
                         ClientEvent::Closed => closed = true,
-                        ClientEvent::Sent { reply, rejected, .. } => {
-                            let mut outcome = format!("delivered to {} ({} {})", self.nodes[server].actor.host, reply.code, reply.text());
-                            for (r, why) in &rejected {
-                                outcome.push_str(&format!("; <{r}> refused: {} {}", why.code, why.text()));
+                        ClientEvent::TlsStarted => {}
+                        ClientEvent::Sent { reply, rejected, accepted } => {
+                            if matches!(purpose, Purpose::Submission) {
+                                let text = format!("The user agent reports: message sent ({} {}).", reply.code, reply.text());
+                                self.narrate(client, &text);
                             }
-                            self.finish_leg(client, &purpose, outcome);
+                            let failed = rejected.iter().map(|(r, why)| failure(r, &remote, why)).collect();
+                            self.finish_leg(client, &purpose, accepted, failed);
                         }
-                        ClientEvent::Failed { reply, permanent, .. } => {
-                            let what = if permanent { "failed permanently" } else { "deferred" };
-                            let outcome = format!("{what}: {} {}", reply.code, reply.text());
+                        ClientEvent::Failed { reply, permanent, rejected } => {
+                            if matches!(purpose, Purpose::Submission) {
+                                let text = format!("The user agent shows an error: the server said {} {}.", reply.code, reply.text());
+                                self.narrate(client, &text);
+                                continue;
+                            }
+                            let why = format!("host {remote} said: {} {}", reply.code, reply.text());
+                            let permanent_rejections: Vec<FailedRecipient> = rejected.iter().filter(|(_, r)| r.is_permanent_failure()).map(|(r, why)| failure(r, &remote, why)).collect();
                             if permanent {
-                                self.finish_leg(client, &purpose, outcome);
+                                let mut failed = permanent_rejections;
+                                for r in self.leg_rcpts(client, &purpose) {
+                                    if !failed.iter().any(|f| f.address == r) {
+                                        failed.push(failure(&r, &remote, &reply));
+                                    }
+                                }
+                                self.finish_leg(client, &purpose, vec![], failed);
                             } else {
-                                self.defer_leg(client, &purpose);
+                                self.defer_leg(client, &purpose, &why, permanent_rejections);
                             }
                         }
                     }
@@ -545,72 +760,125 @@ impl World {
         self.log.push(Event::ConnectionClosed { t: self.now, conn: id, by: self.nodes[by].actor.id.clone() });
     }
 
-    /// A server decides on a message that arrived whole (RFC 5321 §4.1.1.4): on the
-    /// submission port it is queued for relay; on port 25 it is delivered to local mailboxes.
-    fn take_message(&mut self, server: NodeId, port: u16, peer_ip: &str, qid: &str, m: mailsim_proto::smtp::ReceivedMessage) -> Result<(), mailsim_proto::smtp::Reply> {
+    /// Nothing answered: a user agent reports it; a queue defers the delivery.
+    fn connection_failed(&mut self, c: Conn) {
+        self.log.push(Event::ConnectionRefused {
+            t: self.now,
+            client: self.nodes[c.client].actor.id.clone(),
+            server: self.nodes[c.server].actor.id.clone(),
+            port: c.port,
+        });
+        let host = self.nodes[c.server].actor.host.clone();
+        let what = if self.nodes[c.server].down { "Connection timed out" } else { "Connection refused" };
+        match c.purpose {
+            Purpose::Relay { .. } => {
+                let why = format!("connect to {host}[{}]:{}: {what}", ip_string(self.nodes[c.server].ip), c.port);
+                self.defer_leg(c.client, &c.purpose, &why, vec![]);
+            }
+            _ => {
+                let text = format!("The user agent shows an error: cannot connect to {host} port {}.", c.port);
+                self.narrate(c.client, &text);
+            }
+        }
+    }
+
+    /// Greylisting and quotas, for a recipient the SMTP engine found acceptable.
+    fn check_recipient_policy(&mut self, server: NodeId, peer_ip: &str, mail_from: &str, rcpt: &str) -> Option<Reply> {
+        let now = self.now;
+        let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else { return None };
+        if let Some(delay) = ms.policy.greylist {
+            let key = (peer_ip.to_string(), mail_from.to_ascii_lowercase(), rcpt.to_ascii_lowercase());
+            let first = *ms.greylist.entry(key).or_insert(now);
+            if now < first + delay {
+                let wait = (first + delay - now).div_ceil(1000);
+                return Some(Reply::enhanced(450, "4.2.0", format!("<{rcpt}>: Recipient address rejected: Greylisted, please try again in {wait} seconds")));
+            }
+        }
+        if let Some(quota) = ms.policy.quota {
+            let used: usize = ms.store.mailbox(rcpt).map(|m| m.messages.iter().map(|x| x.data.len()).sum()).unwrap_or(0);
+            if used >= quota {
+                return Some(Reply::enhanced(452, "4.2.2", format!("<{rcpt}>: Mailbox full: {used} of {quota} octets used")));
+            }
+        }
+        None
+    }
+
+    /// A server decides on a message that arrived whole (RFC 5321 §4.1.1.4): mail for its
+    /// own users is stored at once; mail for elsewhere (accepted from its users, on
+    /// submission or from a trusted host) goes into the outgoing queue.
+    fn take_message(&mut self, server: NodeId, port: u16, peer_ip: &str, qid: &str, m: mailsim_proto::smtp::ReceivedMessage) -> Result<(), Reply> {
         let unix = self.unix_now();
         let node_id = self.nodes[server].actor.id.clone();
         let host = self.nodes[server].actor.host.clone();
         let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else {
-            return Err(mailsim_proto::smtp::Reply::enhanced(451, "4.3.0", "not a mail server"));
+            return Err(Reply::enhanced(451, "4.3.0", "not a mail server"));
         };
-        let with = if m.esmtp { "ESMTP" } else { "SMTP" };
+        // RFC 3848: ESMTP, plus S for TLS and A for an authenticated client.
+        let with = match (m.esmtp, m.tls, m.authenticated.is_some()) {
+            (false, _, _) => "SMTP",
+            (true, false, false) => "ESMTP",
+            (true, true, false) => "ESMTPS",
+            (true, false, true) => "ESMTPA",
+            (true, true, true) => "ESMTPSA",
+        };
         let single = (m.rcpt_to.len() == 1).then(|| m.rcpt_to[0].as_str());
         let trace = Trace { helo: &m.helo, peer_ip, by: &host, with, id: qid, for_rcpt: single, date: unix };
         let data = message::prepend_field(&message::received_field(&trace), &m.data);
         let subject = message::header(&data, "Subject").unwrap_or_default();
-        if port == 587 {
-            let mut legs: Vec<Leg> = Vec::new();
-            for r in &m.rcpt_to {
-                let domain = r.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_else(|| ms.domain.clone());
-                match legs.iter_mut().find(|l| l.domain == domain) {
-                    Some(l) => l.rcpts.push(r.clone()),
-                    None => legs.push(Leg { domain, rcpts: vec![r.clone()], state: LegState::Waiting }),
-                }
-            }
-            self.log.push(Event::MessageQueued {
-                t: self.now,
-                node: node_id,
-                queue_id: qid.into(),
-                mail_from: m.mail_from.clone(),
-                rcpt_to: m.rcpt_to.clone(),
-                size: data.len(),
-                subject,
-            });
-            ms.queue.push(QueueEntry { id: qid.into(), mail_from: m.mail_from, data, legs });
-            // The queue manager picks new mail up after a short moment.
-            self.schedule(self.now + 1000, server, Task::RunQueue);
-        } else {
+        let is_local = |r: &String| r.rsplit_once('@').is_some_and(|(_, d)| d.eq_ignore_ascii_case(&ms.domain));
+        let (local, remote): (Vec<String>, Vec<String>) = if port == 25 { m.rcpt_to.iter().cloned().partition(is_local) } else { (vec![], m.rcpt_to.clone()) };
+        if !local.is_empty() {
             let return_path = format!("Return-Path: <{}>\r\n", m.mail_from);
             let data = message::prepend_field(&return_path, &data);
             let from = message::header(&data, "From").unwrap_or_default();
-            for r in &m.rcpt_to {
+            for r in &local {
                 let mailbox = r.to_ascii_lowercase();
                 if let Some(uid) = ms.store.deliver(&mailbox, data.clone()) {
-                    self.log.push(Event::MessageStored {
-                        t: self.now,
-                        node: node_id.clone(),
-                        mailbox,
-                        uid,
-                        from: from.clone(),
-                        subject: subject.clone(),
-                        raw: data.clone(),
-                    });
+                    self.log.push(Event::MessageStored { t: self.now, node: node_id.clone(), mailbox, uid, from: from.clone(), subject: subject.clone(), raw: data.clone() });
                 }
             }
         }
+        if !remote.is_empty() {
+            self.enqueue(server, qid, m.mail_from, remote, data);
+        }
         Ok(())
+    }
+
+    /// Puts a message in a server's outgoing queue, one leg per destination domain.
+    fn enqueue(&mut self, server: NodeId, qid: &str, mail_from: String, rcpt_to: Vec<String>, data: Vec<u8>) {
+        let node_id = self.nodes[server].actor.id.clone();
+        let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else { return };
+        let mut legs: Vec<Leg> = Vec::new();
+        for r in &rcpt_to {
+            let domain = r.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_else(|| ms.domain.clone());
+            match legs.iter_mut().find(|l| l.domain == domain) {
+                Some(l) => l.rcpts.push(r.clone()),
+                None => legs.push(Leg { domain, rcpts: vec![r.clone()], state: LegState::Waiting }),
+            }
+        }
+        let subject = message::header(&data, "Subject").unwrap_or_default();
+        self.log.push(Event::MessageQueued { t: self.now, node: node_id, queue_id: qid.into(), mail_from: mail_from.clone(), rcpt_to, size: data.len(), subject });
+        ms.queue.push(QueueEntry { id: qid.into(), mail_from, data, legs, arrival: self.now, deferrals: 0, failed: vec![], delivered: vec![] });
+        // The queue manager picks new mail up after a short moment.
+        self.schedule_queue_run(server, self.now + 1000);
     }
 
     fn run_queue(&mut self, node: NodeId) {
         let dns = self.nodes.iter().position(|n| matches!(n.kind, NodeKind::Dns { .. }));
         let node_id = self.nodes[node].actor.id.clone();
+        let now = self.now;
         let NodeKind::MailServer(ms) = &mut self.nodes[node].kind else { return };
+        let relayhost = ms.policy.relayhost.clone();
         let mut queries = Vec::new();
-        let mut finished = Vec::new();
+        let mut direct = Vec::new();
+        let mut expired = Vec::new();
         for entry in &mut ms.queue {
-            for leg in &mut entry.legs {
-                if leg.state != LegState::Waiting {
+            if entry.legs.iter().any(|l| l.state == LegState::Deferred) && now >= entry.arrival + ms.policy.queue_lifetime {
+                expired.push(entry.id.clone());
+                continue;
+            }
+            for (li, leg) in entry.legs.iter_mut().enumerate() {
+                if !matches!(leg.state, LegState::Waiting | LegState::Deferred) {
                     continue;
                 }
                 if leg.domain == ms.domain {
@@ -620,26 +888,38 @@ impl World {
                     let subject = message::header(&data, "Subject").unwrap_or_default();
                     for r in &leg.rcpts {
                         if let Some(uid) = ms.store.deliver(r, data.clone()) {
-                            self.log.push(Event::MessageStored { t: self.now, node: node_id.clone(), mailbox: r.to_ascii_lowercase(), uid, from: from.clone(), subject: subject.clone(), raw: data.clone() });
+                            self.log.push(Event::MessageStored { t: now, node: node_id.clone(), mailbox: r.to_ascii_lowercase(), uid, from: from.clone(), subject: subject.clone(), raw: data.clone() });
+                            entry.delivered.push(r.clone());
                         }
                     }
-                    leg.state = LegState::Done("delivered to local mailboxes".into());
+                    leg.state = LegState::Done;
+                } else if let Some(host) = &relayhost {
+                    leg.state = LegState::Sending;
+                    direct.push((entry.id.clone(), li, host.clone()));
                 } else {
                     let qid = self.rng.below(65536) as u16;
                     leg.state = LegState::Resolving(qid);
                     queries.push(DnsMessage::query(qid, &leg.domain, dns::TYPE_MX));
                 }
             }
-            if entry.legs.iter().all(|l| matches!(l.state, LegState::Done(_))) {
-                finished.push(entry.id.clone());
+        }
+        let ids: Vec<String> = ms.queue.iter().map(|e| e.id.clone()).collect();
+        for id in expired {
+            self.expire(node, &id);
+        }
+        for id in ids {
+            self.maybe_remove_entry(node, &id);
+        }
+        for (qid, li, host) in direct {
+            match self.node_by_host(&host) {
+                Some(target) => self.start_relay(node, &qid, li, target),
+                None => self.fail_leg(node, &qid, li, "5.4.4", &format!("relay host {host} not found")),
             }
         }
-        for id in finished {
-            self.remove_entry(node, &id);
-        }
-        let Some(dns) = dns else { return };
-        for q in queries {
-            self.send_datagram(node, dns, q, "resolver: waiting for the answer".into());
+        if let Some(dns) = dns {
+            for q in queries {
+                self.send_datagram(node, dns, q, "resolver: waiting for the answer".into());
+            }
         }
     }
 
@@ -668,6 +948,7 @@ impl World {
             rfc: ex.rfc,
             from_state,
             to_state: to_state.into(),
+            tls: false,
         });
         if !parsed.response {
             if let NodeKind::Dns { zone } = &self.nodes[to].kind {
@@ -679,81 +960,216 @@ impl World {
         }
     }
 
-    fn on_dns_answer(&mut self, node: NodeId, answer: DnsMessage) {
-        let mut mx: Vec<(u16, String)> = answer
-            .answers
-            .iter()
-            .filter_map(|r| match &r.data {
-                RData::Mx { preference, exchange } => Some((*preference, exchange.clone())),
-                _ => None,
-            })
-            .collect();
-        mx.sort();
-        // No MX record: the domain's own address record is the implicit MX (RFC 5321 §5.1).
-        let target = mx.first().map(|(_, h)| h.clone()).or_else(|| answer.questions.first().map(|q| q.name.clone()));
-        let target_node = target.and_then(|h| self.nodes.iter().position(|n| n.actor.host.eq_ignore_ascii_case(&h)));
-        let helo = self.nodes[node].actor.host.clone();
-        let NodeKind::MailServer(ms) = &mut self.nodes[node].kind else { return };
-        let Some((ei, li)) = ms.queue.iter().enumerate().find_map(|(ei, e)| e.legs.iter().position(|l| l.state == LegState::Resolving(answer.id)).map(|li| (ei, li))) else {
-            return;
-        };
-        let entry = &mut ms.queue[ei];
-        let Some(target_node) = target_node else {
-            entry.legs[li].state = LegState::Done("failed permanently: no mail exchanger found".into());
-            let id = entry.id.clone();
-            self.maybe_remove_entry(node, &id);
-            return;
-        };
-        let leg = &mut entry.legs[li];
-        leg.state = LegState::Sending;
-        let job = SmtpJob { helo, mail_from: entry.mail_from.clone(), rcpt_to: leg.rcpts.clone(), message: entry.data.clone() };
-        let purpose = Purpose::Relay { queue_id: entry.id.clone(), leg: li };
-        self.connect(node, target_node, 25, ClientEngine::Smtp(SmtpClient::new(job)), purpose);
+    fn find_leg(&self, node: NodeId, pred: impl Fn(&LegState) -> bool) -> Option<(String, usize, String)> {
+        let NodeKind::MailServer(ms) = &self.nodes[node].kind else { return None };
+        ms.queue.iter().find_map(|e| e.legs.iter().position(|l| pred(&l.state)).map(|li| (e.id.clone(), li, e.legs[li].domain.clone())))
     }
 
-    fn finish_leg(&mut self, node: NodeId, purpose: &Purpose, outcome: String) {
+    fn set_leg(&mut self, node: NodeId, qid: &str, li: usize, state: LegState) {
+        if let NodeKind::MailServer(ms) = &mut self.nodes[node].kind {
+            if let Some(e) = ms.queue.iter_mut().find(|e| e.id == qid) {
+                e.legs[li].state = state;
+            }
+        }
+    }
+
+    fn on_dns_answer(&mut self, node: NodeId, answer: DnsMessage) {
+        let id = answer.id;
+        if let Some((qid, li, domain)) = self.find_leg(node, |s| *s == LegState::Resolving(id)) {
+            if answer.rcode == 3 {
+                return self.fail_leg(node, &qid, li, "5.1.2", &format!("Host or domain name not found. Name service error for name={domain} type=MX: Host not found"));
+            }
+            let mut mx: Vec<(u16, String)> = answer
+                .answers
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::Mx { preference, exchange } => Some((*preference, exchange.clone())),
+                    _ => None,
+                })
+                .collect();
+            mx.sort();
+            if mx.len() == 1 && matches!(mx[0].1.as_str(), "" | ".") {
+                // RFC 7505 §4.3: a null MX says the domain takes no mail at all.
+                return self.fail_leg(node, &qid, li, "5.1.10", &format!("556 5.1.10 Recipient address rejected: Domain {domain} does not accept mail (null MX)"));
+            }
+            let Some((_, host)) = mx.first().cloned() else {
+                // No MX records: the domain's own address is the implicit MX (RFC 5321 §5.1).
+                let q = self.rng.below(65536) as u16;
+                self.set_leg(node, &qid, li, LegState::ResolvingA(q));
+                let dns = self.nodes.iter().position(|n| matches!(n.kind, NodeKind::Dns { .. })).expect("answer came from DNS");
+                return self.send_datagram(node, dns, DnsMessage::query(q, &domain, dns::TYPE_A), "resolver: no MX, asking for the A record".into());
+            };
+            let glue = answer.additional.iter().find_map(|r| match r.data {
+                RData::A(ip) if r.name.eq_ignore_ascii_case(&host) => Some(ip),
+                _ => None,
+            });
+            let target = glue.and_then(|ip| self.node_by_ip(ip)).or_else(|| self.node_by_host(&host));
+            match target {
+                Some(t) => self.start_relay(node, &qid, li, t),
+                None => self.fail_leg(node, &qid, li, "5.4.4", &format!("mail exchanger {host} has no address")),
+            }
+        } else if let Some((qid, li, domain)) = self.find_leg(node, |s| *s == LegState::ResolvingA(id)) {
+            let ip = answer.answers.iter().find_map(|r| if let RData::A(ip) = r.data { Some(ip) } else { None });
+            match ip.and_then(|ip| self.node_by_ip(ip)) {
+                Some(t) => self.start_relay(node, &qid, li, t),
+                None => self.fail_leg(node, &qid, li, "5.1.2", &format!("Host or domain name not found: {domain} has neither MX nor A records")),
+            }
+        }
+    }
+
+    fn start_relay(&mut self, node: NodeId, qid: &str, li: usize, target: NodeId) {
+        let helo = self.nodes[node].actor.host.clone();
+        let NodeKind::MailServer(ms) = &mut self.nodes[node].kind else { return };
+        let Some(entry) = ms.queue.iter_mut().find(|e| e.id == qid) else { return };
+        let leg = &mut entry.legs[li];
+        leg.state = LegState::Sending;
+        let job = SmtpJob {
+            helo,
+            mail_from: entry.mail_from.clone(),
+            rcpt_to: leg.rcpts.clone(),
+            message: entry.data.clone(),
+            auth: None,
+            starttls: ms.policy.relay_starttls,
+            pipelining: ms.policy.relay_pipelining,
+        };
+        let purpose = Purpose::Relay { queue_id: qid.to_string(), leg: li };
+        self.connect(node, target, 25, ClientEngine::Smtp(SmtpClient::new(job)), purpose);
+    }
+
+    fn leg_rcpts(&self, node: NodeId, purpose: &Purpose) -> Vec<String> {
+        let (Purpose::Relay { queue_id, leg }, NodeKind::MailServer(ms)) = (purpose, &self.nodes[node].kind) else { return vec![] };
+        ms.queue.iter().find(|e| &e.id == queue_id).map(|e| e.legs[*leg].rcpts.clone()).unwrap_or_default()
+    }
+
+    /// A leg ended: `delivered` got it, `failed` will be in the bounce.
+    fn finish_leg(&mut self, node: NodeId, purpose: &Purpose, delivered: Vec<String>, failed: Vec<FailedRecipient>) {
         let Purpose::Relay { queue_id, leg } = purpose else { return };
         let NodeKind::MailServer(ms) = &mut self.nodes[node].kind else { return };
         if let Some(e) = ms.queue.iter_mut().find(|e| &e.id == queue_id) {
-            e.legs[*leg].state = LegState::Done(outcome);
+            e.legs[*leg].state = LegState::Done;
+            e.delivered.extend(delivered);
+            e.failed.extend(failed);
         }
         self.maybe_remove_entry(node, &queue_id.clone());
     }
 
-    /// A transient failure: the leg waits and the queue is run again later (RFC 5321
-    /// §4.5.4.1 asks for at least 30 minutes; scenarios use shorter, stated intervals).
-    fn defer_leg(&mut self, node: NodeId, purpose: &Purpose) {
+    fn fail_leg(&mut self, node: NodeId, qid: &str, li: usize, status: &str, diagnostic: &str) {
+        let rcpts = {
+            let NodeKind::MailServer(ms) = &self.nodes[node].kind else { return };
+            ms.queue.iter().find(|e| e.id == qid).map(|e| e.legs[li].rcpts.clone()).unwrap_or_default()
+        };
+        let failed = rcpts.iter().map(|r| FailedRecipient { address: r.clone(), status: status.into(), remote: None, diagnostic: diagnostic.into() }).collect();
+        self.finish_leg(node, &Purpose::Relay { queue_id: qid.into(), leg: li }, vec![], failed);
+    }
+
+    /// A transient failure: the leg waits for the next attempt, with a growing delay
+    /// (RFC 5321 §4.5.4.1 asks for at least 30 minutes; scenarios use shorter, stated delays).
+    fn defer_leg(&mut self, node: NodeId, purpose: &Purpose, reason: &str, permanent: Vec<FailedRecipient>) {
         let Purpose::Relay { queue_id, leg } = purpose else { return };
+        let node_id = self.nodes[node].actor.id.clone();
+        let now = self.now;
         let NodeKind::MailServer(ms) = &mut self.nodes[node].kind else { return };
-        if let Some(e) = ms.queue.iter_mut().find(|e| &e.id == queue_id) {
-            e.legs[*leg].state = LegState::Waiting;
+        let Some(e) = ms.queue.iter_mut().find(|e| &e.id == queue_id) else { return };
+        let l = &mut e.legs[*leg];
+        l.rcpts.retain(|r| !permanent.iter().any(|f| &f.address == r));
+        l.state = if l.rcpts.is_empty() { LegState::Done } else { LegState::Deferred };
+        e.failed.extend(permanent);
+        let delays = &ms.policy.retry_delays;
+        let delay = delays.get(e.deferrals).or(delays.last()).copied().unwrap_or(5 * 60_000);
+        e.deferrals += 1;
+        let retry_at = now + delay;
+        self.log.push(Event::MessageDeferred { t: now, node: node_id, queue_id: queue_id.clone(), reason: reason.into(), retry_at });
+        self.schedule_queue_run(node, retry_at);
+        self.maybe_remove_entry(node, &queue_id.clone());
+    }
+
+    /// The queue lifetime ran out: every leg still waiting fails (4.4.7).
+    fn expire(&mut self, node: NodeId, qid: &str) {
+        let NodeKind::MailServer(ms) = &mut self.nodes[node].kind else { return };
+        let Some(e) = ms.queue.iter_mut().find(|e| e.id == qid) else { return };
+        for l in e.legs.iter_mut().filter(|l| l.state == LegState::Deferred) {
+            for r in &l.rcpts {
+                e.failed.push(FailedRecipient { address: r.clone(), status: "4.4.7".into(), remote: None, diagnostic: "delivery time expired: the message stayed in the queue too long".into() });
+            }
+            l.state = LegState::Done;
         }
-        self.schedule(self.now + 5 * 60 * 1000, node, Task::RunQueue);
+        self.maybe_remove_entry(node, qid);
     }
 
     fn maybe_remove_entry(&mut self, node: NodeId, id: &str) {
         let NodeKind::MailServer(ms) = &self.nodes[node].kind else { return };
-        if ms.queue.iter().any(|e| e.id == id && e.legs.iter().all(|l| matches!(l.state, LegState::Done(_)))) {
+        if ms.queue.iter().any(|e| e.id == id && e.legs.iter().all(|l| l.state == LegState::Done)) {
             self.remove_entry(node, id);
         }
     }
 
+    /// The entry is finished: log it, and bounce what failed to the sender (RFC 3464), unless
+    /// the sender is the null sender (a bounce never bounces, RFC 5321 §4.5.5).
     fn remove_entry(&mut self, node: NodeId, id: &str) {
         let node_id = self.nodes[node].actor.id.clone();
+        let host = self.nodes[node].actor.host.clone();
         let NodeKind::MailServer(ms) = &mut self.nodes[node].kind else { return };
         let Some(pos) = ms.queue.iter().position(|e| e.id == id) else { return };
         let e = ms.queue.remove(pos);
-        let outcome = e
-            .legs
-            .iter()
-            .map(|l| match &l.state {
-                LegState::Done(o) => o.clone(),
-                _ => String::new(),
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        self.log.push(Event::QueueEntryRemoved { t: self.now, node: node_id, queue_id: e.id, outcome });
+        let mut parts = Vec::new();
+        if !e.delivered.is_empty() {
+            parts.push(format!("delivered to {}", e.delivered.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(", ")));
+        }
+        for f in &e.failed {
+            parts.push(format!("<{}> failed: {}", f.address, f.diagnostic));
+        }
+        self.log.push(Event::QueueEntryRemoved { t: self.now, node: node_id, queue_id: e.id.clone(), outcome: parts.join("; ") });
+        if e.failed.is_empty() || e.mail_from.is_empty() {
+            return;
+        }
+        let unix = self.unix_now();
+        let arrival = self.epoch + (e.arrival / 1000) as i64;
+        let message_id = format!("{}.{}@{host}", unix, self.rng.hex(8).to_ascii_lowercase());
+        let boundary = format!("{}.{}/{host}", self.rng.hex(10), unix);
+        let dsn = message::bounce(&message::Bounce { reporting_mta: &host, to: &e.mail_from, failed: &e.failed, original: &e.data, arrival, date: unix, message_id: &message_id, boundary: &boundary });
+        let qid = self.rng.hex(10);
+        // The bounce travels with the null sender, so that it can never bounce itself.
+        self.enqueue(node, &qid, String::new(), vec![e.mail_from.clone()], dsn);
     }
+}
+
+/// How long connect() waits for a SYN-ACK before giving up.
+const CONNECT_TIMEOUT: Millis = 30_000;
+
+/// A real TCP SYN segment (RFC 9293 §3.1): header only, with the checksum over the IPv4
+/// pseudo-header.
+fn tcp_syn(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, seq: u32) -> Vec<u8> {
+    let mut h = Vec::with_capacity(20);
+    h.extend(sport.to_be_bytes());
+    h.extend(dport.to_be_bytes());
+    h.extend(seq.to_be_bytes());
+    h.extend(0u32.to_be_bytes()); // acknowledgment number: none yet
+    h.push(5 << 4); // data offset: 5 words, no options
+    h.push(0x02); // flags: SYN
+    h.extend(64240u16.to_be_bytes()); // window
+    h.extend([0, 0]); // checksum, filled in below
+    h.extend([0, 0]); // urgent pointer
+    let mut sum: u32 = 0;
+    let mut add = |b: &[u8]| b.chunks(2).for_each(|c| sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])));
+    add(&src);
+    add(&dst);
+    add(&[0, 6]);
+    add(&(h.len() as u16).to_be_bytes());
+    add(&h);
+    while sum >> 16 != 0 {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    let ck = !(sum as u16);
+    h[16..18].copy_from_slice(&ck.to_be_bytes());
+    h
+}
+
+fn failure(rcpt: &str, remote: &str, reply: &Reply) -> FailedRecipient {
+    let status = reply.lines.first().and_then(|l| l.split(' ').next()).filter(|s| s.len() >= 5 && s.as_bytes()[1] == b'.').map(str::to_string).unwrap_or_else(|| {
+        let class = reply.code / 100;
+        format!("{class}.0.0")
+    });
+    FailedRecipient { address: rcpt.into(), status, remote: Some(remote.into()), diagnostic: format!("host {remote} said: {} {}", reply.code, reply.text()) }
 }
 
 /// What an authoritative server answers: MX records with the exchangers' addresses in the
@@ -782,4 +1198,25 @@ fn answer_query(zone: &[Record], q: &DnsMessage) -> DnsMessage {
         a.rcode = 3;
     }
     a
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn syn_checksum_verifies() {
+        let h = super::tcp_syn([192, 0, 2, 25], [198, 51, 100, 25], 50000, 25, 0x0102_0304);
+        assert_eq!(h.len(), 20);
+        assert_eq!(h[13], 0x02);
+        // Summing everything again, checksum included, gives 0xffff.
+        let mut sum: u32 = 0;
+        for c in [&[192u8, 0, 2, 25][..], &[198, 51, 100, 25], &[0, 6], &[0, 20], &h] {
+            for w in c.chunks(2) {
+                sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
+            }
+        }
+        while sum >> 16 != 0 {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        assert_eq!(sum, 0xffff);
+    }
 }

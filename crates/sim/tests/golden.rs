@@ -4,6 +4,8 @@
 
 use mailsim_sim::log::Event;
 use mailsim_sim::{diagram, scenario, EventLog};
+#[allow(unused_imports)]
+use mailsim_proto as _;
 
 fn golden_path(id: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{id}.jsonl"))
@@ -111,4 +113,142 @@ fn the_message_is_relayed_with_trace_fields_and_deleted_only_at_quit() {
     assert_eq!(queue_len(10), 1, "queued when the message arrived");
     assert_eq!(queue_len(25), 1, "still queued while the message is on its way");
     assert_eq!(queue_len(26), 0, "removed when Bob's server took responsibility with its 250 (RFC 5321 §6.1)");
+}
+
+fn stored(log: &EventLog, mailbox: &str) -> Vec<String> {
+    log.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageStored { mailbox: m, raw, .. } if m == mailbox => Some(String::from_utf8_lossy(raw).into_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn replies(log: &EventLog) -> Vec<String> {
+    log.events.iter().filter_map(|e| if let Event::MessageSent { raw, protocol, .. } = e { (protocol != "DNS").then(|| String::from_utf8_lossy(raw).into_owned()) } else { None }).collect()
+}
+
+#[test]
+fn cc_and_bcc_every_envelope_recipient_gets_it_but_bcc_is_in_no_header() {
+    let log = scenario::run("cc-and-bcc").unwrap();
+    let wire = replies(&log);
+    assert_eq!(wire.iter().filter(|l| l.starts_with("RCPT TO:<dave@bob.example>")).count(), 2, "submission and relay");
+    for who in ["bob@bob.example", "carol@bob.example", "dave@bob.example"] {
+        let m = stored(&log, who);
+        assert_eq!(m.len(), 1, "{who}");
+        assert!(m[0].contains("To: Bob <bob@bob.example>\r\nCc: Carol <carol@bob.example>\r\n"));
+        assert!(!m[0].to_ascii_lowercase().contains("bcc") && !m[0].contains("Dave"), "no trace of the Bcc in the header");
+    }
+}
+
+#[test]
+fn unknown_user_bounces_with_a_dsn_to_alice() {
+    let log = scenario::run("unknown-user").unwrap();
+    let bounce = stored(&log, "alice@alice.example");
+    assert_eq!(bounce.len(), 1);
+    let b = &bounce[0];
+    assert!(b.starts_with("Return-Path: <>\r\n"), "a bounce has the null sender");
+    assert!(b.contains("Content-Type: multipart/report; report-type=delivery-status;"));
+    assert!(b.contains("Final-Recipient: rfc822; nobody@bob.example\r\nAction: failed\r\nStatus: 5.1.1\r\nRemote-MTA: dns; mail.bob.example\r\n"), "{b}");
+    assert!(b.contains("Subject: Catch up this week?"), "the original header is returned");
+    assert!(log.events.iter().any(|e| matches!(e, Event::MessageDownloaded { subject, .. } if subject == "Undelivered Mail Returned to Sender")));
+}
+
+#[test]
+fn greylisting_defers_then_delivers() {
+    let log = scenario::run("greylisting").unwrap();
+    let deferred: Vec<_> = log.events.iter().filter_map(|e| if let Event::MessageDeferred { reason, retry_at, t, .. } = e { Some((*t, *retry_at, reason.clone())) } else { None }).collect();
+    assert_eq!(deferred.len(), 1);
+    assert!(deferred[0].2.contains("450 4.2.0"));
+    assert_eq!(deferred[0].1 - deferred[0].0, 5 * 60_000, "the first retry comes after 5 minutes");
+    assert_eq!(stored(&log, "bob@bob.example").len(), 1, "delivered exactly once");
+}
+
+#[test]
+fn server_down_syn_times_out_and_the_retry_delivers_once() {
+    let log = scenario::run("server-down").unwrap();
+    assert!(log.events.iter().any(|e| matches!(e, Event::MessageSent { protocol, raw, .. } if protocol == "TCP" && raw.len() == 20 && raw[13] == 0x02)));
+    assert!(log.events.iter().any(|e| matches!(e, Event::MessageDeferred { reason, .. } if reason.contains("Connection timed out"))));
+    assert_eq!(stored(&log, "bob@bob.example").len(), 1);
+}
+
+#[test]
+fn too_big_is_refused_at_mail_from_before_any_data() {
+    let log = scenario::run("too-big").unwrap();
+    let wire = replies(&log);
+    let refusal = wire.iter().position(|l| l.starts_with("552 5.3.4")).expect("552 at MAIL FROM");
+    assert!(wire[refusal - 1].starts_with("MAIL FROM:<alice@alice.example> SIZE="));
+    assert!(!wire[refusal..].iter().any(|l| l.starts_with("DATA")), "no DATA after the refusal");
+    assert!(stored(&log, "alice@alice.example")[0].contains("Status: 5.3.4"));
+}
+
+#[test]
+fn relay_is_denied_and_spoofing_gets_through() {
+    let log = scenario::run("relay-denied").unwrap();
+    assert!(replies(&log).iter().any(|l| l.starts_with("554 5.7.1 <carol@carol.example>: Relay access denied")));
+    let log = scenario::run("spoofed-from").unwrap();
+    let m = &stored(&log, "bob@bob.example")[0];
+    assert!(m.starts_with("Return-Path: <mallory@mallory.example>\r\n"));
+    assert!(m.contains("\r\nFrom: Alice <alice@alice.example>\r\n"), "the header claims Alice");
+}
+
+#[test]
+fn starttls_marks_everything_after_its_220_as_encrypted() {
+    for (id, encrypted_from) in [("starttls-auth", 5), ("implicit-tls", 0)] {
+        let log = scenario::run(id).unwrap();
+        let submission: Vec<(bool, String)> = log
+            .events
+            .iter()
+            .filter_map(|e| if let Event::MessageSent { tls, raw, port, .. } = e { (*port != 25 && *port != 53 && *port != 110).then(|| (*tls, String::from_utf8_lossy(raw).into_owned())) } else { None })
+            .collect();
+        assert!(submission[..encrypted_from].iter().all(|(tls, _)| !tls), "{id}");
+        assert!(submission[encrypted_from..].iter().all(|(tls, _)| *tls), "{id}: {submission:?}");
+        assert!(submission.iter().any(|(_, l)| l.starts_with("AUTH PLAIN ")), "{id}");
+        let m = &stored(&log, "bob@bob.example")[0];
+        assert!(m.contains("with ESMTPSA id"), "{id}: TLS + AUTH in the Received: line (RFC 3848)");
+    }
+    let log = scenario::run("auth-failure").unwrap();
+    assert!(replies(&log).iter().any(|l| l.starts_with("535 5.7.8")));
+    assert!(!log.events.iter().any(|e| matches!(e, Event::MessageQueued { .. })), "nothing is sent");
+}
+
+#[test]
+fn routing_two_hops_null_mx_and_no_mx() {
+    let log = scenario::run("two-hops").unwrap();
+    let m = &stored(&log, "bob@bob.example")[0];
+    assert_eq!(m.matches("\r\nReceived: ").count() + usize::from(m.starts_with("Received: ")), 3, "{m}");
+    assert!(m.contains("by relay.alice.example"));
+    let log = scenario::run("null-mx").unwrap();
+    assert!(!log.events.iter().any(|e| matches!(e, Event::ConnectionOpened { port: 25, .. })), "no connection is tried");
+    assert!(stored(&log, "alice@alice.example")[0].contains("Status: 5.1.10"));
+    let log = scenario::run("no-mx").unwrap();
+    assert!(log.events.iter().any(|e| matches!(e, Event::MessageSent { label, .. } if label == "query A old.example?")));
+    assert_eq!(stored(&log, "olga@old.example").len(), 1);
+}
+
+#[test]
+fn pipelining_sends_the_group_before_any_reply() {
+    let log = scenario::run("pipelining").unwrap();
+    let relay: Vec<String> = log.events.iter().filter_map(|e| if let Event::MessageSent { port: 25, raw, .. } = e { Some(String::from_utf8_lossy(raw).split(' ').next().unwrap_or("").to_string()) } else { None }).collect();
+    let mail = relay.iter().position(|l| l == "MAIL").unwrap();
+    assert_eq!(&relay[mail..mail + 8], ["MAIL", "RCPT", "RCPT", "DATA\r\n", "250", "250", "250", "354"]);
+}
+
+#[test]
+fn no_mail_is_lost_or_duplicated_in_any_scenario() {
+    for s in scenario::SCENARIOS {
+        let log = scenario::run(s.id).unwrap();
+        // Every queued entry is finished with, and no mailbox gets the same message twice.
+        let queued = log.events.iter().filter(|e| matches!(e, Event::MessageQueued { .. })).count();
+        let removed = log.events.iter().filter(|e| matches!(e, Event::QueueEntryRemoved { .. })).count();
+        assert_eq!(queued, removed, "{}: every queue entry ends", s.id);
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &log.events {
+            if let Event::MessageStored { mailbox, raw, .. } = e {
+                let id = mailsim_proto::message::header(raw, "Message-ID").unwrap_or_default();
+                assert!(seen.insert((mailbox.clone(), id)), "{}: duplicate delivery to {mailbox}", s.id);
+            }
+        }
+    }
 }

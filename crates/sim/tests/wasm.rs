@@ -1,5 +1,5 @@
 //! The same scenarios in wasm32, in a real browser (wasm-bindgen-test + headless Chromium):
-//! the log must be identical to the native golden log, byte for byte, and identical twice.
+//! each log must be identical to the native golden log, byte for byte, and identical twice.
 #![cfg(target_arch = "wasm32")]
 
 use mailsim_sim::scenario;
@@ -7,11 +7,31 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+const GOLDEN: &[(&str, &str)] = &[
+    ("alice-to-bob", include_str!("golden/alice-to-bob.jsonl")),
+    ("auth-failure", include_str!("golden/auth-failure.jsonl")),
+    ("cc-and-bcc", include_str!("golden/cc-and-bcc.jsonl")),
+    ("greylisting", include_str!("golden/greylisting.jsonl")),
+    ("implicit-tls", include_str!("golden/implicit-tls.jsonl")),
+    ("no-mx", include_str!("golden/no-mx.jsonl")),
+    ("null-mx", include_str!("golden/null-mx.jsonl")),
+    ("pipelining", include_str!("golden/pipelining.jsonl")),
+    ("relay-denied", include_str!("golden/relay-denied.jsonl")),
+    ("server-down", include_str!("golden/server-down.jsonl")),
+    ("spoofed-from", include_str!("golden/spoofed-from.jsonl")),
+    ("starttls-auth", include_str!("golden/starttls-auth.jsonl")),
+    ("too-big", include_str!("golden/too-big.jsonl")),
+    ("two-hops", include_str!("golden/two-hops.jsonl")),
+    ("unknown-user", include_str!("golden/unknown-user.jsonl")),
+];
+
 #[wasm_bindgen_test]
-fn alice_to_bob_matches_the_native_golden_log() {
-    let golden = include_str!("golden/alice-to-bob.jsonl");
-    let first = scenario::run("alice-to-bob").unwrap().to_jsonl();
-    let second = scenario::run("alice-to-bob").unwrap().to_jsonl();
-    assert_eq!(first, second, "deterministic in wasm32");
-    assert_eq!(first, golden, "wasm32 and native produce the same log");
+fn every_scenario_matches_its_native_golden_log() {
+    assert_eq!(GOLDEN.len(), scenario::SCENARIOS.len(), "a golden log per scenario");
+    for (id, golden) in GOLDEN {
+        let first = scenario::run(id).unwrap().to_jsonl();
+        let second = scenario::run(id).unwrap().to_jsonl();
+        assert_eq!(first, second, "{id}: deterministic in wasm32");
+        assert_eq!(first, *golden, "{id}: wasm32 and native produce the same log");
+    }
 }

@@ -624,7 +624,7 @@ impl SmtpServer {
             } else {
                 Reply::enhanced(550, "5.1.1", format!("<{to}>: Recipient address rejected: no such user here"))
             }
-        } else if self.config.role == Role::Submission && (self.authenticated.is_some() || self.config.trusted_peer) {
+        } else if self.authenticated.is_some() || self.config.trusted_peer {
             Reply::enhanced(250, "2.1.5", format!("Recipient <{to}> OK (will relay)"))
         } else {
             Reply::enhanced(554, "5.7.1", format!("<{to}>: Relay access denied: {} is not a domain of this server", domain))
