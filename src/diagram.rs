@@ -77,7 +77,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         };
         let proto = a.protocol.to_ascii_lowercase();
         let hidden = a.tls && !props.decrypted;
-        let label = if hidden { format!("TLS record ({} bytes of ciphertext)", a.size + 22) } else { a.label.clone() };
+        let label = if hidden { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() };
         let onclick = {
             let cb = props.on_select.clone();
             let step = a.step;
@@ -111,7 +111,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                  role="img" aria-label={format!("Sequence diagram with {} messages", d.arrows.len())}>
                 <defs>
                     { for ["smtp", "pop3", "dns", "tcp"].iter().map(|p| html! {
-                        <marker id={format!("head-{p}")} class={classes!("head", *p)} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                        <marker id={format!("head-{p}")} class={classes!("head", *p)} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
                             <path d="M 0 0 L 10 5 L 0 10 z" />
                         </marker>
                     }) }

@@ -8,11 +8,13 @@
 //!   with its `Action` enum, and the URL fragment `#/scenario/<id>/step/<n>`.
 //! - [`app`]: the page: header, controls, keyboard, timers, URL sync.
 //! - [`diagram`]: the SVG sequence diagram.
+//! - [`inspector`]: a message taken apart: header table, MIME tree, decoded parts, source.
 //! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
 //!   (queues, mailboxes, downloads, connections as of the step).
 
 mod app;
 mod diagram;
+mod inspector;
 mod panels;
 mod state;
 

@@ -3,7 +3,8 @@
 //! downloads, open connections). Everything that came from a user (subjects, bodies) is
 //! rendered as text nodes, never as HTML.
 
-use mailsim_sim::diagram::{self, raw_view, tls_record, Diagram, RawView};
+use crate::inspector::MessageInspector;
+use mailsim_sim::diagram::{self, carried_message, raw_view, tls_record, Diagram, RawView};
 use mailsim_sim::log::Event;
 use mailsim_sim::scenario::ScenarioInfo;
 use mailsim_sim::EventLog;
@@ -91,7 +92,11 @@ pub fn details(props: &DetailsProps) -> Html {
         },
         RawView::Hex(lines) => html! {
             <>
-                <figcaption>{ format!("Bytes on the wire: {} bytes, binary (a DNS message in RFC 1035 format), shown in hex.", raw.len()) }</figcaption>
+                <figcaption>{ format!("Bytes on the wire: {} bytes, binary ({}), shown in hex.", raw.len(), match protocol.as_str() {
+                    "DNS" => "a DNS message in RFC 1035 format",
+                    "TCP" => "a TCP header: ports, sequence number, flags, window, checksum",
+                    _ => "not text",
+                }) }</figcaption>
                 <pre id="raw" class="raw hex">{ lines.join("\n") }</pre>
             </>
         },
@@ -108,6 +113,12 @@ pub fn details(props: &DetailsProps) -> Html {
             <p id="meaning" class="meaning">{ if *tls { format!("Inside TLS: {meaning}") } else { meaning.clone() } }</p>
             <p class="rfc">{"Defined in "}<cite>{ rfc.clone() }</cite></p>
             <figure class="bytes">{ raw_html }</figure>
+            { for (!hidden).then(|| carried_message(protocol, &arrow.label, raw)).flatten().map(|m| html! {
+                <details class="carried" open=true>
+                    <summary>{"The message inside: header fields and MIME parts"}</summary>
+                    <MessageInspector raw={Rc::new(m)} />
+                </details>
+            }) }
             <table id="states" class="states">
                 <caption>{"Protocol state after this message"}</caption>
                 <tr><th scope="row">{ name(from) }<small>{" (sender)"}</small></th><td>{ from_state.clone() }</td></tr>
@@ -158,7 +169,7 @@ pub fn world_panel(props: &WorldProps) -> Html {
                         { for m.messages.iter().map(|msg| html! {
                             <details class="stored">
                                 <summary>{ format!("UID {} · {} · ", msg.uid, msg.from) }<q>{ msg.subject.clone() }</q></summary>
-                                <pre class="raw">{ String::from_utf8_lossy(&msg.raw).replace("\r\n", "\n") }</pre>
+                                <MessageInspector raw={Rc::new(msg.raw.clone())} />
                             </details>
                         }) }
                     </div>

@@ -159,7 +159,7 @@ test('every scenario in the picker plays to its end without an error', async (t)
   const ids = await page.$$eval('#scenario option', (os) => os.map((o) => o.value));
   assert.ok(ids.length >= 15, `the picker lists the scenarios (${ids.length})`);
   const groups = await page.$$eval('#scenario optgroup', (gs) => gs.map((g) => g.label));
-  assert.deepEqual(groups, ['Basics', 'Envelope and header', 'Failures', 'Security', 'Routing', 'SMTP extensions']);
+  assert.deepEqual(groups, ['Basics', 'Envelope and header', 'Failures', 'Security', 'Routing', 'Message format', 'SMTP extensions']);
   for (const id of ids) {
     await page.selectOption('#scenario', id);
     await page.waitForFunction((i) => location.hash === `#/scenario/${i}/step/0`, id);
@@ -199,4 +199,24 @@ test('a bounce shows up in the queue and then in Alice\'s mailbox', async (t) =>
   await page.goto(server.url + '#/scenario/greylisting/step/24');
   await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 24 '));
   assert.match(await page.textContent('[data-server="alice-server"]'), /deferred \(host mail\.bob\.example said: 450 4\.2\.0.*next attempt at 05:01/s);
+});
+
+test('the message inspector shows the MIME tree, and HTML only as text', async (t) => {
+  const page = await open(t, '#/scenario/attachment');
+  await page.keyboard.press('End');
+  const box = page.locator('[data-mailbox="bob@bob.example"]');
+  // Bob's UA deleted it at the end: step back to before QUIT to see it in the mailbox.
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await box.locator('summary').first().click();
+  const tree = await box.locator('.mime-tree').textContent();
+  for (const part of ['multipart/mixed', 'multipart/alternative', 'text/plain', 'text/html', 'image/png', 'hike.png', 'base64 · 67 bytes decoded']) {
+    assert.ok(tree.includes(part), `${part} in ${tree}`);
+  }
+  assert.ok(tree.includes('<b>Saturday</b>'), 'the HTML part is shown as its source text');
+  assert.equal(await box.locator('.mime-tree b').count(), 0, 'no HTML element was created from the message');
+  // The DATA arrow of the relay carries the same message.
+  const dataStep = await page.$$eval('.arrow', (as) => as.filter((a) => a.querySelector('.label').textContent.startsWith('message (')).map((a) => Number(a.dataset.step))[1]);
+  await page.click(`#arrow-${dataStep}`);
+  assert.match(await page.textContent('#details .carried'), /image\/png/);
 });

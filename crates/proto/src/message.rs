@@ -281,3 +281,129 @@ mod tests {
         );
     }
 }
+
+/// A file attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+/// A MIME message (RFC 2045-2049): a text body, optionally an HTML alternative
+/// (multipart/alternative) and attachments (multipart/mixed, base64). Built with
+/// `mail-builder`; `boundary` seeds the MIME boundaries so the result is deterministic.
+pub fn build_mime(d: &Draft, html: Option<&str>, attachments: &[Attachment], boundary: &str) -> Vec<u8> {
+    use mail_builder::headers::address::Address;
+    use mail_builder::mime::MimePart;
+    use mail_builder::MessageBuilder;
+    let addr = |p: &Person| Address::new_address(Some(p.name.clone()).filter(|n| !n.is_empty()), p.address.clone());
+    let list = |v: &[Person]| Address::new_list(v.iter().map(addr).collect());
+    let crlf = |s: &str| s.lines().map(|l| format!("{l}\r\n")).collect::<String>();
+    let text = MimePart::new("text/plain", crlf(&d.body));
+    let mut body = match html {
+        Some(h) => {
+            let ct = mail_builder::headers::content_type::ContentType::new("multipart/alternative").attribute("boundary", format!("alt-{boundary}"));
+            MimePart::new(ct, vec![text, MimePart::new("text/html", crlf(h))])
+        }
+        None => text,
+    };
+    if !attachments.is_empty() {
+        let mut parts = vec![body];
+        for a in attachments {
+            parts.push(MimePart::new(a.content_type.clone(), a.data.clone()).attachment(a.filename.clone()));
+        }
+        let ct = mail_builder::headers::content_type::ContentType::new("multipart/mixed").attribute("boundary", format!("mix-{boundary}"));
+        body = MimePart::new(ct, parts);
+    }
+    let mut b = MessageBuilder::new()
+        .date(mail_builder::headers::date::Date::new(d.date))
+        .from(addr(&d.from))
+        .to(list(&d.to))
+        .subject(d.subject.clone())
+        .message_id(d.message_id.clone())
+        .body(body);
+    if !d.cc.is_empty() {
+        b = b.cc(list(&d.cc));
+    }
+    b.write_to_vec().unwrap_or_default()
+}
+
+/// One node of a message's MIME tree, for the inspector.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartView {
+    pub depth: usize,
+    pub content_type: String,
+    pub filename: Option<String>,
+    pub encoding: String,
+    /// Size of the decoded content.
+    pub size: usize,
+    /// The decoded text of a text part (shown as text, never as HTML).
+    pub text: Option<String>,
+}
+
+/// A message taken apart with `mail-parser`: its header fields and its MIME tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inspection {
+    pub header: Vec<(String, String)>,
+    pub parts: Vec<PartView>,
+}
+
+pub fn inspect(raw: &[u8]) -> Inspection {
+    use mail_parser::{MessageParser, MimeHeaders, PartType};
+    let header = header_fields(raw);
+    let Some(msg) = MessageParser::default().parse(raw) else { return Inspection { header, parts: vec![] } };
+    let mut parts = Vec::new();
+    let mut stack = vec![(0u32, 0usize)];
+    while let Some((id, depth)) = stack.pop() {
+        let Some(p) = msg.parts.get(id as usize) else { continue };
+        let ct = p.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or(""))).unwrap_or_else(|| "text/plain".into());
+        let encoding = p.content_transfer_encoding().unwrap_or("7bit").to_string();
+        let (size, text) = match &p.body {
+            PartType::Text(t) | PartType::Html(t) => (t.len(), Some(t.to_string())),
+            PartType::Binary(b) | PartType::InlineBinary(b) => (b.len(), None),
+            PartType::Message(m) => (m.raw_message.len(), None),
+            PartType::Multipart(children) => {
+                for c in children.iter().rev() {
+                    stack.push((*c, depth + 1));
+                }
+                (0, None)
+            }
+        };
+        parts.push(PartView { depth, content_type: ct, filename: p.attachment_name().map(str::to_string), encoding, size, text });
+    }
+    Inspection { header, parts }
+}
+
+#[cfg(test)]
+mod mime_tests {
+    use super::*;
+
+    #[test]
+    fn mime_message_with_alternative_and_attachment_is_deterministic_and_parses_back() {
+        let d = Draft {
+            from: Person::new("Alice", "alice@alice.example"),
+            to: vec![Person::new("Bob", "bob@bob.example")],
+            cc: vec![],
+            bcc: vec![],
+            subject: "Slides".into(),
+            body: "Hi Bob,\nthe slides are attached.\n".into(),
+            date: 1_789_376_400,
+            message_id: "m1@alice.example".into(),
+        };
+        let att = [Attachment { filename: "diagram.png".into(), content_type: "image/png".into(), data: (0..=255u8).collect() }];
+        let m = build_mime(&d, Some("<p>Hi <b>Bob</b></p>"), &att, "B7");
+        assert_eq!(m, build_mime(&d, Some("<p>Hi <b>Bob</b></p>"), &att, "B7"), "deterministic");
+        let text = String::from_utf8(m.clone()).unwrap();
+        assert!(text.contains("boundary=\"mix-B7\""), "{text}");
+        assert!(text.contains("Content-Transfer-Encoding: base64"));
+        assert!(text.contains("Date: Mon, 14 Sep 2026 09:00:00 +0000"));
+        let i = inspect(&m);
+        let types: Vec<(usize, &str)> = i.parts.iter().map(|p| (p.depth, p.content_type.as_str())).collect();
+        assert_eq!(types, [(0, "multipart/mixed"), (1, "multipart/alternative"), (2, "text/plain"), (2, "text/html"), (1, "image/png")]);
+        assert_eq!(i.parts[4].filename.as_deref(), Some("diagram.png"));
+        assert_eq!(i.parts[4].size, 256);
+        assert_eq!(i.parts[2].text.as_deref(), Some("Hi Bob,\r\nthe slides are attached.\r\n"));
+        assert!(i.header.iter().any(|(n, v)| n == "Subject" && v == "Slides"));
+    }
+}

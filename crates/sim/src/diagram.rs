@@ -270,12 +270,34 @@ pub fn tls_record(plain: &[u8], conn: u32, step: usize) -> Vec<u8> {
     out
 }
 
+/// The RFC 5322 message an arrow carries, if it carries one whole: SMTP mail data (after
+/// 354, dot-stuffing undone) or a POP3 RETR response (status line dropped, byte-stuffing
+/// undone).
+pub fn carried_message(protocol: &str, label: &str, raw: &[u8]) -> Option<Vec<u8>> {
+    use mailsim_proto::smtp::data;
+    use mailsim_proto::Decoded;
+    match protocol {
+        "SMTP" if label.starts_with("message (") => match data::decode(raw) {
+            Decoded::Complete(d, _) => Some(d.message),
+            _ => None,
+        },
+        "POP3" if raw.starts_with(b"+OK") && label.contains(" octets (+") => {
+            let end = raw.windows(2).position(|w| w == b"\r\n")? + 2;
+            match data::decode(&raw[end..]) {
+                Decoded::Complete(d, _) => Some(d.message),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// How the details panel shows bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawView {
     /// Text protocols: lines with CR and LF made visible.
     Text(Vec<String>),
-    /// Binary (DNS): a hex dump, 16 bytes a line.
+    /// Binary (DNS, TLS, TCP): a hex dump, 8 bytes a line (it fits a narrow panel).
     Hex(Vec<String>),
 }
 
@@ -302,12 +324,12 @@ pub fn raw_view(bytes: &[u8]) -> RawView {
     } else {
         RawView::Hex(
             bytes
-                .chunks(16)
+                .chunks(8)
                 .enumerate()
                 .map(|(i, c)| {
                     let hex: Vec<String> = c.iter().map(|b| format!("{b:02x}")).collect();
                     let ascii: String = c.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
-                    format!("{:04x}  {:<47}  {ascii}", i * 16, hex.join(" "))
+                    format!("{:04x}  {:<23}  {ascii}", i * 8, hex.join(" "))
                 })
                 .collect(),
         )

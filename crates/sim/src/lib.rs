@@ -24,5 +24,7 @@ pub mod scenario;
 pub mod world;
 
 pub use diagram::Diagram;
+/// The protocol crate, for views that take a message apart (the inspector).
+pub use mailsim_proto as proto;
 pub use log::{Event, EventLog};
 pub use world::World;

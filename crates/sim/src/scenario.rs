@@ -7,7 +7,14 @@
 use crate::log::{Event, EventLog, Millis};
 use crate::world::{ServerPolicy, Submission, Task, UserSpec, World};
 use mailsim_proto::dns::{RData, Record};
-use mailsim_proto::message::{Draft, Person};
+use mailsim_proto::message::{self, Attachment, Draft, Person};
+
+/// A real PNG file: one pixel, 67 bytes.
+const TINY_PNG: [u8; 67] = [
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+    0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
 
 /// What the scenario picker shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +109,12 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         "Alice writes to someone at old.example, a domain that publishes no MX record. RFC 5321 §5.1 says to treat the domain's own \
          address record as an implicit MX with preference 0, so Alice's server asks DNS for the A record of old.example and delivers \
          there."),
+    info("attachment", "Message format", "A message with an attachment",
+        "MIME: multipart/mixed with text, HTML and a base64-encoded picture",
+        "Alice sends Bob a picture. SMTP carries only lines of text, so her user agent builds a MIME message (RFC 2045-2049): \
+         a multipart/mixed body whose first part is a multipart/alternative (the text and an HTML version of it) and whose second \
+         part is the picture, encoded in base64. Open the message in Bob's mailbox to see the MIME tree and the decoded parts; the \
+         HTML part is shown as its source text, never rendered."),
     info("pipelining", "SMTP extensions", "Pipelining (RFC 2920)",
         "MAIL, RCPT and DATA sent together, replies read in order",
         "Alice writes to Bob and Carol. Alice's server relays with PIPELINING, which Bob's server advertises: it sends MAIL FROM, both \
@@ -214,6 +227,19 @@ pub fn run(id: &str) -> Option<EventLog> {
             s.build(Cast { old_server: true, ..Cast::default() });
             let d = s.draft(&[("Olga", "olga@old.example")], &[], &[]);
             s.alice_sends(0, d, "Alice writes to olga@old.example, whose domain publishes no MX record.");
+        }
+        "attachment" => {
+            s.build(Cast::default());
+            let mut d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+            d.subject = "Photo from the hike".into();
+            d.body = "Hi Bob,\n\nhere is the photo from Saturday (a very small one).\n\nAlice\n".into();
+            let html = "<p>Hi Bob,</p>\n<p>here is the photo from <b>Saturday</b> (a very small one).</p>\n<p>Alice</p>";
+            let photo = Attachment { filename: "hike.png".into(), content_type: "image/png".into(), data: TINY_PNG.to_vec() };
+            let boundary = s.world.rng().hex(12);
+            let message = message::build_mime(&d, Some(html), &[photo], &boundary);
+            let sub = Submission { message, ..Submission::of(&d) };
+            s.submit("alice-ua", 0, sub, "Alice attaches a photo and sends it to Bob: her user agent builds a MIME message.");
+            s.check_mail("bob-ua", 60_000, "Bob downloads his mail, picture included.");
         }
         "pipelining" => {
             let alice = ServerPolicy { relay_pipelining: true, ..ServerPolicy::default() };

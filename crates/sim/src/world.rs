@@ -474,12 +474,6 @@ impl World {
             _ => None,
         };
         let Some(engine) = engine else {
-            self.log.push(Event::ConnectionRefused {
-                t: self.now,
-                client: self.nodes[client].actor.id.clone(),
-                server: self.nodes[server].actor.id.clone(),
-                port,
-            });
             let c = self.conns.remove(&id).expect("connection exists");
             self.connection_failed(c);
             return;

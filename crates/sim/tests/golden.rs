@@ -252,3 +252,23 @@ fn no_mail_is_lost_or_duplicated_in_any_scenario() {
         }
     }
 }
+
+#[test]
+fn attachment_travels_as_mime_and_arrives_intact() {
+    let log = scenario::run("attachment").unwrap();
+    let m = &stored(&log, "bob@bob.example")[0];
+    assert!(m.contains("Content-Type: multipart/mixed; boundary="));
+    assert!(m.contains("Content-Disposition: attachment; filename=\"hike.png\"\r\nContent-Transfer-Encoding: base64\r\n"));
+    let i = mailsim_proto::message::inspect(m.as_bytes());
+    let png = i.parts.iter().find(|p| p.content_type == "image/png").unwrap();
+    assert_eq!(png.size, 67, "the decoded picture has its 67 bytes");
+    assert!(i.parts.iter().any(|p| p.content_type == "text/html"));
+    // Every line on the wire stays within SMTP's 1000-octet limit: that is what base64 is for.
+    for e in &log.events {
+        if let Event::MessageSent { raw, protocol, .. } = e {
+            if protocol != "DNS" && protocol != "TCP" {
+                assert!(raw.split(|&b| b == b'\n').all(|l| l.len() <= 1000));
+            }
+        }
+    }
+}

@@ -9,6 +9,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const GOLDEN: &[(&str, &str)] = &[
     ("alice-to-bob", include_str!("golden/alice-to-bob.jsonl")),
+    ("attachment", include_str!("golden/attachment.jsonl")),
     ("auth-failure", include_str!("golden/auth-failure.jsonl")),
     ("cc-and-bcc", include_str!("golden/cc-and-bcc.jsonl")),
     ("greylisting", include_str!("golden/greylisting.jsonl")),
