@@ -62,6 +62,8 @@ pub enum Pdu {
     SmtpReply { reply: Reply, to: SmtpReplyTo },
     /// The message after `354`, through the terminating `.` line.
     SmtpData { size: usize, lines: usize },
+    /// A line typed at a terminal that is not a valid SMTP command.
+    SmtpTyped { line: String },
     /// A client's base64 line answering a `334` challenge (RFC 4954 §4).
     SmtpAuthResponse { line: String, decoded: String },
     Pop3Command(pop3::Command),
@@ -96,7 +98,7 @@ impl Pdu {
     /// The protocol name shown on the diagram.
     pub fn protocol(&self) -> &'static str {
         match self {
-            Pdu::SmtpCommand(_) | Pdu::SmtpReply { .. } | Pdu::SmtpData { .. } | Pdu::SmtpAuthResponse { .. } => "SMTP",
+            Pdu::SmtpCommand(_) | Pdu::SmtpReply { .. } | Pdu::SmtpData { .. } | Pdu::SmtpAuthResponse { .. } | Pdu::SmtpTyped { .. } => "SMTP",
             Pdu::Pop3Command(_) | Pdu::Pop3Response { .. } => "POP3",
             Pdu::Dns(_) => "DNS",
         }
@@ -113,6 +115,12 @@ impl Pdu {
                      A line holding only \".\" ends it; a line of the message that starts with \".\" is sent with a second \".\" (dot-stuffing)."
                 ),
                 "RFC 5321 §4.1.1.4, §4.5.2; RFC 5322 §2.1",
+            ),
+            Pdu::SmtpTyped { line } => ex(
+                shorten(line, 72),
+                "A line typed by hand that is not a valid SMTP command (unknown verb, or arguments that do not fit the grammar). \
+                 The server answers with a 5yz code and a text that says what it expected.",
+                "RFC 5321 §4.1, §4.2.2",
             ),
             Pdu::SmtpAuthResponse { line, decoded } => ex(
                 shorten(line, 72),
@@ -171,6 +179,18 @@ fn explain_smtp_reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
     use SmtpReplyTo::*;
     let positive = r.is_positive_completion();
     let (meaning, rfc): (String, &str) = match (to, r.code) {
+        (Help, 211) => ("A system status reply: information about the server, for a human reader.".into(), "RFC 5321 §4.2.2, §4.2.3"),
+        (Rcpt, 251) => ("The user has moved and this server will forward the message to the new address itself.".into(), "RFC 5321 §3.4, §4.2.2"),
+        (Rcpt, 551) => ("The user has moved; this server will not forward, but says where to send instead. The client must try the new address itself.".into(), "RFC 5321 §3.4, §4.2.2"),
+        (Rcpt, 556) => ("The recipient's domain publishes a null MX: it accepts no mail at all, so the server refuses at once (5.1.10).".into(), "RFC 7505 §4.3; RFC 7504"),
+        (Mail, 455) => ("The server understood the parameter (here SIZE) but cannot accommodate it right now: a transient failure, try later.".into(), "RFC 5321 §4.1.1.11, §4.2.3"),
+        (Mail, 523) => ("Encryption needed: this server takes mail only over TLS, so the client must send STARTTLS first (5.7.10).".into(), "RFC 5248 §2.4; RFC 3207"),
+        (Auth, 432) => ("The credentials were right, but the account must change its password before it may log in (4.7.12).".into(), "RFC 4954 §6"),
+        (Auth, 454) => ("A temporary authentication failure: try again later (4.7.0).".into(), "RFC 4954 §6"),
+        (StartTls, 454) => ("TLS is offered but cannot start right now: the client may continue without it, or try later.".into(), "RFC 3207 §4"),
+        (Greeting, 521) | (Error, 521) => ("This host does not accept mail at all: every command but QUIT gets 521 (5.3.2).".into(), "RFC 7504 §3"),
+        (_, 421) => ("The server is closing the connection (here: too many errors). A 421 can answer any command; the client must stop.".into(), "RFC 5321 §3.8, §4.2.3"),
+        (EndOfData, 451) => ("The server hit a local error (it could not store the message): a transient failure, the sender keeps the message and retries.".into(), "RFC 5321 §4.2.3"),
         (Greeting, 220) => ("The server is ready: an SMTP session opens with a 220 greeting that names the server (the start of the handshake).".into(), "RFC 5321 §4.2, §3.1"),
         (Greeting, _) => ("The server refuses service on this connection; the client should QUIT.".into(), "RFC 5321 §3.1"),
         (Ehlo, 250) => {
@@ -180,9 +200,9 @@ fn explain_smtp_reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
         (Helo, 250) => ("The server accepts the greeting; without EHLO no extensions are used.".into(), "RFC 5321 §4.1.1.1"),
         (Mail, 250) => ("The server accepts the envelope sender: a new mail transaction is open.".into(), "RFC 5321 §4.1.1.2"),
         (Mail, 552) => ("The announced size is above the server's limit: the message is refused before it is sent.".into(), "RFC 1870 §6.1"),
-        (Rcpt, 250) | (Rcpt, 251) => ("The server accepts this recipient: it will deliver to that mailbox or relay towards it.".into(), "RFC 5321 §4.1.1.3"),
+        (Rcpt, 250) => ("The server accepts this recipient: it will deliver to that mailbox or relay towards it.".into(), "RFC 5321 §4.1.1.3"),
         (Rcpt, 550) => ("No such mailbox here: a permanent failure for this recipient (5.1.1). Other recipients are not affected.".into(), "RFC 5321 §4.2.2, §3.3; RFC 3463"),
-        (Rcpt, 554) | (Rcpt, 551) => ("The server will not relay: it accepts mail only for its own domains from unauthenticated clients (5.7.1).".into(), "RFC 5321 §3.6.2, §4.2.2"),
+        (Rcpt, 554) => ("The server will not relay: it accepts mail only for its own domains from unauthenticated clients (5.7.1).".into(), "RFC 5321 §3.6.2, §4.2.2"),
         (Rcpt, c) if (400..500).contains(&c) => ("A transient failure for this recipient: the client should try again later.".into(), "RFC 5321 §4.2.1, §4.5.4.1"),
         (Data, 354) => ("Go ahead: the server waits for the message and will read until a line holding only \".\".".into(), "RFC 5321 §4.1.1.4"),
         (EndOfData, 250) => ("The server has taken responsibility for the message: from now on it must deliver it or send a bounce. The transaction is over.".into(), "RFC 5321 §4.1.1.4, §6.1"),
@@ -192,7 +212,7 @@ fn explain_smtp_reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
         (Rset, 250) => ("The transaction is reset.".into(), "RFC 5321 §4.1.1.5"),
         (Noop, 250) => ("OK: nothing happened, the connection is alive.".into(), "RFC 5321 §4.1.1.9"),
         (Vrfy, 252) => ("The server will neither confirm nor deny that the user exists, but will accept mail for it.".into(), "RFC 5321 §3.5.3"),
-        (Help, 214) => ("Help text for a human reader.".into(), "RFC 5321 §4.1.1.8"),
+        (Help, 214) => ("Help for a human reader: here, the commands this server understands. Programs never need it.".into(), "RFC 5321 §4.1.1.8"),
         (Quit, 221) => ("The server says goodbye and closes the connection: the closure phase is done.".into(), "RFC 5321 §4.1.1.10"),
         (StartTls, 220) => ("The server is ready for the TLS handshake. Both sides forget what they learned so far (the client will send EHLO again), and everything after this is encrypted.".into(), "RFC 3207 §4, §4.2"),
         (StartTls, _) => ("STARTTLS refused: the connection stays unencrypted.".into(), "RFC 3207 §4"),

@@ -115,6 +115,18 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
          a multipart/mixed body whose first part is a multipart/alternative (the text and an HTML version of it) and whose second \
          part is the picture, encoded in base64. Open the message in Bob's mailbox to see the MIME tree and the decoded parts; the \
          HTML part is shown as its source text, never rendered."),
+    info("reply-codes", "SMTP replies", "Every reply code, typed by hand",
+        "telnet-style sessions to five servers: 211 214 220 221 235 250 251 252 334 354 421 432 451 452 454 455 500-504 521 523 530 534 535 550 551 554 556",
+        "Like the lecture's SMTP demo, Alice opens terminal sessions and types SMTP herself. On Bob's server (port 25) she asks for \
+         help and status (214, 211), gets 252 for VRFY, makes the four kinds of protocol error (500 unknown command, 501 bad syntax, \
+         502 not implemented, 503 bad sequence), and meets 550 (no such user), 554 (relay denied), 551 and 251 (moved users). On her \
+         own submission port she is refused without AUTH (530), sees STARTTLS fail for now (454), tries an unknown mechanism (504), a \
+         weak one (534), a wrong password (535), an account that must change its password (432), then logs in through a 334 \
+         challenge (235) and has recipients checked in DNS (556 null MX, 550 no such domain). A host that takes no mail answers 521; \
+         old.example is short of disk (455, 452, 451); the outbound relay wants TLS (523); and a flood of garbage ends in 421. \
+         Meanwhile the copy Bob's server forwards to old.example is refused again and again (455) until it has been queued for an \
+         hour: then it expires (4.4.7) and a bounce goes back to Alice. Greylisting (450), SIZE (552) and the other codes appear in \
+         their own scenarios."),
     info("pipelining", "SMTP extensions", "Pipelining (RFC 2920)",
         "MAIL, RCPT and DATA sent together, replies read in order",
         "Alice writes to Bob and Carol. Alice's server relays with PIPELINING, which Bob's server advertises: it sends MAIL FROM, both \
@@ -241,6 +253,7 @@ pub fn run(id: &str) -> Option<EventLog> {
             s.submit("alice-ua", 0, sub, "Alice attaches a photo and sends it to Bob: her user agent builds a MIME message.");
             s.check_mail("bob-ua", 60_000, "Bob downloads his mail, picture included.");
         }
+        "reply-codes" => reply_codes(&mut s),
         "pipelining" => {
             let alice = ServerPolicy { relay_pipelining: true, ..ServerPolicy::default() };
             s.build(Cast { alice_policy: alice, bob_users: &["bob", "carol"], ..Cast::default() });
@@ -263,6 +276,12 @@ struct Cast {
     mallory: bool,
     outbound_relay: bool,
     old_server: bool,
+    relay_policy: ServerPolicy,
+    old_policy: ServerPolicy,
+    /// The host at nomail.example, which takes no mail (RFC 7504).
+    nomail_host: bool,
+    /// Extra accounts on Alice's server.
+    alice_accounts: &'static [(&'static str, &'static str)],
 }
 
 impl Default for Cast {
@@ -275,6 +294,10 @@ impl Default for Cast {
             mallory: false,
             outbound_relay: false,
             old_server: false,
+            relay_policy: ServerPolicy::default(),
+            old_policy: ServerPolicy::default(),
+            nomail_host: false,
+            alice_accounts: &[],
         }
     }
 }
@@ -311,9 +334,11 @@ impl Stage {
         w.add_user_agent(UserSpec { id: "alice-ua", name: "Alice's UA", host: alice_host, ip: alice_ip, address: "alice@alice.example", password: "alice-pw" }, "alice-server");
         let mut alice_policy = c.alice_policy;
         alice_policy.trusted_ips.push("192.0.2.10".into());
-        w.add_mail_server_with("alice-server", "Alice's server", "mail.alice.example", ALICE_SERVER_IP, "alice.example", &[("alice@alice.example", "alice-pw")], alice_policy);
+        let mut alice_accounts = vec![("alice@alice.example", "alice-pw")];
+        alice_accounts.extend_from_slice(c.alice_accounts);
+        w.add_mail_server_with("alice-server", "Alice's server", "mail.alice.example", ALICE_SERVER_IP, "alice.example", &alice_accounts, alice_policy);
         if c.outbound_relay {
-            let relay = ServerPolicy { trusted_ips: vec!["192.0.2.25".into()], ..ServerPolicy::default() };
+            let relay = ServerPolicy { trusted_ips: vec!["192.0.2.25".into()], ..c.relay_policy };
             w.add_mail_server_with("relay", "Outbound relay", "relay.alice.example", RELAY_IP, "relay.alice.example", &[], relay);
         }
         let mut zone = vec![
@@ -332,7 +357,11 @@ impl Stage {
         let refs: Vec<(&str, &str)> = accounts.iter().map(|(a, p)| (a.as_str(), p.as_str())).collect();
         w.add_mail_server_with("bob-server", "Bob's server", "mail.bob.example", BOB_SERVER_IP, "bob.example", &refs, c.bob_policy);
         if c.old_server {
-            w.add_mail_server("old-server", "old.example", "old.example", OLD_SERVER_IP, "old.example", &[("olga@old.example", "olga-pw")]);
+            w.add_mail_server_with("old-server", "old.example", "old.example", OLD_SERVER_IP, "old.example", &[("olga@old.example", "olga-pw")], c.old_policy);
+        }
+        if c.nomail_host {
+            let refuse = ServerPolicy { refuse_all: true, ..ServerPolicy::default() };
+            w.add_mail_server_with("nomail", "nomail.example", "nomail.example", [198, 51, 100, 99], "nomail.example", &[], refuse);
         }
         w.add_user_agent(UserSpec { id: "bob-ua", name: "Bob's UA", host: "pc.bob.example", ip: [198, 51, 100, 10], address: "bob@bob.example", password: "bob-pw" }, "bob-server");
     }
@@ -380,5 +409,113 @@ impl Stage {
             log.events.insert(at, Event::Narrated { t, actor, text });
         }
         log
+    }
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn reply_codes(s: &mut Stage) {
+    use mailsim_proto::smtp::typed::{lines, Typed};
+    let alice = ServerPolicy {
+        starttls: true,
+        verify_recipient_domains: true,
+        login_too_weak: true,
+        tls_temporarily_unavailable: true,
+        password_transition: vec!["trainee@alice.example".into()],
+        ..ServerPolicy::default()
+    };
+    let bob = ServerPolicy {
+        max_errors: 10,
+        // Short, so the forwarded copy that old.example keeps refusing expires within the hour.
+        retry_delays: vec![5 * 60_000, 10 * 60_000, 20 * 60_000],
+        queue_lifetime: 60 * 60_000,
+        forwards: vec![("olga@bob.example".into(), "olga@old.example".into(), true), ("oldbob@bob.example".into(), "bob@bob.example".into(), false)],
+        ..ServerPolicy::default()
+    };
+    let old = ServerPolicy { low_disk: true, quota: Some(0), storage_fails: true, ..ServerPolicy::default() };
+    let relay = ServerPolicy { require_tls_inbound: true, ..ServerPolicy::default() };
+    s.build(Cast {
+        alice_roaming: true,
+        alice_policy: alice,
+        bob_policy: bob,
+        outbound_relay: true,
+        relay_policy: relay,
+        old_server: true,
+        old_policy: old,
+        nomail_host: true,
+        alice_accounts: &[("trainee@alice.example", "trainee-pw")],
+        ..Cast::default()
+    });
+    let d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+    let mut bob_session = lines([
+        "HELP",
+        "HELP STATUS",
+        "EHLO laptop.cafe.example",
+        "VRFY bob",
+        "FROB",
+        "MAIL alice@alice.example",
+        "EXPN staff",
+        "RCPT TO:<bob@bob.example>",
+        "MAIL FROM:<alice@alice.example>",
+        "RCPT TO:<nobody@bob.example>",
+        "RCPT TO:<carol@carol.example>",
+        "RCPT TO:<oldbob@bob.example>",
+        "RCPT TO:<olga@bob.example>",
+        "RCPT TO:<bob@bob.example>",
+        "DATA",
+    ]);
+    bob_session.push(Typed::Message(d.to_bytes()));
+    bob_session.push(Typed::Line("QUIT".into()));
+    let minute = 60_000;
+    let sessions: Vec<(&str, u16, Vec<Typed>, &str)> = vec![
+        ("mail.bob.example", 25, bob_session, "Alice opens a terminal (telnet mail.bob.example 25) and types SMTP by hand."),
+        (
+            "mail.alice.example",
+            587,
+            lines([
+                "EHLO laptop.cafe.example",
+                "MAIL FROM:<alice@alice.example>",
+                "STARTTLS",
+                "AUTH CRAM-MD5",
+                "AUTH LOGIN",
+                &format!("AUTH PLAIN {}", b64("\0alice@alice.example\0guess")),
+                &format!("AUTH PLAIN {}", b64("\0trainee@alice.example\0trainee-pw")),
+                "AUTH PLAIN",
+                &b64("\0alice@alice.example\0alice-pw"),
+                "MAIL FROM:<alice@alice.example>",
+                "RCPT TO:<info@nomail.example>",
+                "RCPT TO:<someone@nowhere.example>",
+                "QUIT",
+            ]),
+            "Next she tries her own provider's submission port, 587.",
+        ),
+        ("nomail.example", 25, lines(["EHLO laptop.cafe.example", "QUIT"]), "She connects to nomail.example, a host that takes no mail."),
+        (
+            "old.example",
+            25,
+            {
+                let mut l = lines(["EHLO laptop.cafe.example", "MAIL FROM:<alice@alice.example> SIZE=2048", "MAIL FROM:<alice@alice.example>", "RCPT TO:<olga@old.example>", "RCPT TO:<postmaster>", "DATA"]);
+                l.push(Typed::Message(d.to_bytes()));
+                l.push(Typed::Line("QUIT".into()));
+                l
+            },
+            "old.example is a small server that has run out of disk.",
+        ),
+        ("relay.alice.example", 25, lines(["EHLO laptop.cafe.example", "MAIL FROM:<alice@alice.example>", "QUIT"]), "Her provider's outbound relay takes mail only over TLS."),
+        (
+            "mail.bob.example",
+            25,
+            lines(["hello?", "HELLO", "helo", "ls", "GET / HTTP/1.1", "quit now", "exit", "^C", "DATA", "MAIL"]),
+            "Finally she types garbage at Bob's server until it gives up on her.",
+        ),
+    ];
+    for (i, (server, port, script, text)) in sessions.into_iter().enumerate() {
+        let node = s.world.node("alice-ua");
+        let at = i as u64 * minute;
+        s.story.push((at, "alice-ua".into(), text.into()));
+        s.world.schedule(at, node, Task::Type { server: server.into(), port, script });
     }
 }

@@ -13,6 +13,7 @@ use crate::rng::Rng;
 use mailsim_proto::dns::{self, DnsMessage, RData, Record};
 use mailsim_proto::message::{self, Draft, FailedRecipient, Trace};
 use mailsim_proto::pop3::{Pop3Client, Pop3ClientEvent, Pop3Job, Pop3Server, Pop3ServerEvent};
+use mailsim_proto::smtp::typed::{Typed, TypedEvent, TypedSession};
 use mailsim_proto::smtp::{ClientEvent, Reply, Role, ServerConfig, ServerEvent, SmtpClient, SmtpJob, SmtpServer};
 use mailsim_proto::store::{LoginError, MailStore};
 use mailsim_proto::{Pdu, Transmit};
@@ -31,6 +32,8 @@ pub enum Task {
     RunQueue,
     /// A server crashes (`true`) or comes back (`false`).
     SetDown(bool),
+    /// A person opens a terminal session to `server`:`port` and types `script`.
+    Type { server: String, port: u16, script: Vec<Typed> },
 }
 
 /// How a user agent sends one message.
@@ -81,6 +84,27 @@ pub struct ServerPolicy {
     pub relay_starttls: bool,
     /// Pipeline when relaying, if the next hop offers it.
     pub relay_pipelining: bool,
+    /// On submission, look up each remote recipient's domain in DNS during RCPT TO
+    /// (556 for a null MX, 550 for a domain that does not exist).
+    pub verify_recipient_domains: bool,
+    /// Protocol errors before the server hangs up with 421.
+    pub max_errors: usize,
+    /// Moved users: (address, new address, whether this server forwards).
+    pub forwards: Vec<(String, String, bool)>,
+    /// Accounts that must change their password first (432).
+    pub password_transition: Vec<String>,
+    /// AUTH LOGIN is refused as too weak (534).
+    pub login_too_weak: bool,
+    /// STARTTLS answers 454.
+    pub tls_temporarily_unavailable: bool,
+    /// SIZE parameters cannot be accommodated now (455).
+    pub low_disk: bool,
+    /// The host takes no mail at all (521).
+    pub refuse_all: bool,
+    /// Port 25 wants TLS before MAIL (523).
+    pub require_tls_inbound: bool,
+    /// Writing the queue file fails: 451 after the data.
+    pub storage_fails: bool,
 }
 
 impl Default for ServerPolicy {
@@ -97,6 +121,16 @@ impl Default for ServerPolicy {
             queue_lifetime: 5 * 24 * 3_600_000,
             relay_starttls: false,
             relay_pipelining: false,
+            verify_recipient_domains: false,
+            max_errors: 20,
+            forwards: vec![],
+            password_transition: vec![],
+            login_too_weak: false,
+            tls_temporarily_unavailable: false,
+            low_disk: false,
+            refuse_all: false,
+            require_tls_inbound: false,
+            storage_fails: false,
         }
     }
 }
@@ -175,6 +209,7 @@ struct Node {
 enum ClientEngine {
     Smtp(SmtpClient),
     Pop3(Pop3Client),
+    Typed(TypedSession),
 }
 
 #[derive(Debug)]
@@ -188,6 +223,7 @@ enum Purpose {
     Submission,
     Relay { queue_id: String, leg: usize },
     Retrieval,
+    Terminal,
 }
 
 #[derive(Debug)]
@@ -218,6 +254,8 @@ pub struct World {
     conns: BTreeMap<u32, Conn>,
     next_conn: u32,
     log: Vec<Event>,
+    /// RCPT TO checks waiting for DNS: (query id, connection, domain).
+    rcpt_checks: Vec<(u16, u32, String)>,
 }
 
 /// Who takes part, when building a world.
@@ -248,6 +286,7 @@ impl World {
             conns: BTreeMap::new(),
             next_conn: 1,
             log: Vec::new(),
+            rcpt_checks: Vec::new(),
         }
     }
 
@@ -409,6 +448,10 @@ impl World {
                 }
                 self.run_queue(node)
             }
+            Task::Type { server, port, script } => {
+                let Some(target) = self.node_by_host(&server) else { return };
+                self.connect(node, target, port, ClientEngine::Typed(TypedSession::new(script)), Purpose::Terminal);
+            }
             Task::SetDown(down) => {
                 self.nodes[node].down = down;
                 let name = self.nodes[node].actor.name.clone();
@@ -465,6 +508,15 @@ impl World {
                 config.require_tls = port == 587 && p.require_tls_on_submission;
                 config.trusted_peer = p.trusted_ips.contains(&peer_ip);
                 config.ask_owner_about_recipients = port == 25 && (p.greylist.is_some() || p.quota.is_some());
+                config.check_remote_recipients = port != 25 && p.verify_recipient_domains;
+                config.max_errors = p.max_errors;
+                config.forwards = p.forwards.clone();
+                config.password_transition = p.password_transition.clone();
+                config.login_too_weak = p.login_too_weak;
+                config.tls_temporarily_unavailable = p.tls_temporarily_unavailable;
+                config.low_disk = p.low_disk;
+                config.refuse_all = p.refuse_all;
+                config.require_tls_inbound = port == 25 && p.require_tls_inbound;
                 if port != 25 {
                     config.accounts = ms.store.accounts().map(|(a, pw)| (a.to_string(), pw.to_string())).collect();
                 }
@@ -530,6 +582,7 @@ impl World {
         let client = match &c.client_engine {
             ClientEngine::Smtp(e) => e.state().to_string(),
             ClientEngine::Pop3(e) => e.state().to_string(),
+            ClientEngine::Typed(e) => e.state().to_string(),
         };
         let server = match &c.server_engine {
             Some(ServerEngine::Smtp(e)) => e.state().to_string(),
@@ -549,6 +602,7 @@ impl World {
             (true, _, Some(ServerEngine::Pop3 { engine, .. })) => engine.handle_input(&transmit.bytes),
             (false, ClientEngine::Smtp(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Pop3(e), _) => e.handle_input(&transmit.bytes),
+            (false, ClientEngine::Typed(e), _) => e.handle_input(&transmit.bytes),
             _ => {}
         }
         let (cs, ss) = Self::states(c);
@@ -584,6 +638,7 @@ impl World {
             match &mut c.client_engine {
                 ClientEngine::Smtp(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
                 ClientEngine::Pop3(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
+                ClientEngine::Typed(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
             }
             match &mut c.server_engine {
                 Some(ServerEngine::Smtp(e)) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
@@ -626,6 +681,15 @@ impl World {
                                     Ok(()) => e.accept_message(&qid),
                                     Err(reply) => e.reject_message(reply),
                                 }
+                            }
+                        }
+                        ServerEvent::RecipientProposed { rcpt, .. } if !self.is_local_to(server, &rcpt) => {
+                            // Check the domain in DNS while the client waits (RFC 7505 §4.3).
+                            let domain = rcpt.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default();
+                            let q = self.rng.below(65536) as u16;
+                            self.rcpt_checks.push((q, id, domain.clone()));
+                            if let Some(dns) = self.nodes.iter().position(|n| matches!(n.kind, NodeKind::Dns { .. })) {
+                                self.send_datagram(server, dns, DnsMessage::query(q, &domain, dns::TYPE_MX), "checking the recipient's domain".into());
                             }
                         }
                         ServerEvent::RecipientProposed { mail_from, rcpt } => {
@@ -718,6 +782,11 @@ impl World {
                     }
                 }
             }
+            ClientEngine::Typed(e) => {
+                let events: Vec<TypedEvent> = std::iter::from_fn(|| e.poll_event()).collect();
+                any = !events.is_empty();
+                closed = events.contains(&TypedEvent::Closed);
+            }
             ClientEngine::Pop3(e) => {
                 let events: Vec<Pop3ClientEvent> = std::iter::from_fn(|| e.poll_event()).collect();
                 any = !events.is_empty();
@@ -776,6 +845,27 @@ impl World {
         }
     }
 
+    fn is_local_to(&self, server: NodeId, address: &str) -> bool {
+        let NodeKind::MailServer(ms) = &self.nodes[server].kind else { return false };
+        address.rsplit_once('@').is_some_and(|(_, d)| d.eq_ignore_ascii_case(&ms.domain))
+    }
+
+    /// The DNS answer to a recipient check: decide the waiting RCPT TO.
+    fn finish_rcpt_check(&mut self, conn: u32, domain: &str, answer: &DnsMessage) {
+        let null_mx = answer.answers.len() == 1 && matches!(&answer.answers[0].data, RData::Mx { exchange, .. } if exchange.is_empty() || exchange == ".");
+        let refusal = if null_mx {
+            Some(Reply::enhanced(556, "5.1.10", format!("Recipient address rejected: Domain {domain} does not accept mail (null MX)")))
+        } else if answer.rcode == 3 {
+            Some(Reply::enhanced(550, "5.1.2", format!("Recipient address rejected: Domain {domain} not found")))
+        } else {
+            None
+        };
+        if let Some(ServerEngine::Smtp(e)) = self.conns.get_mut(&conn).and_then(|c| c.server_engine.as_mut()) {
+            e.decide_recipient(refusal);
+        }
+        self.pump(conn);
+    }
+
     /// Greylisting and quotas, for a recipient the SMTP engine found acceptable.
     fn check_recipient_policy(&mut self, server: NodeId, peer_ip: &str, mail_from: &str, rcpt: &str) -> Option<Reply> {
         let now = self.now;
@@ -807,6 +897,9 @@ impl World {
         let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else {
             return Err(Reply::enhanced(451, "4.3.0", "not a mail server"));
         };
+        if ms.policy.storage_fails {
+            return Err(Reply::enhanced(451, "4.3.0", "Error: queue file write error (disk full?)"));
+        }
         // RFC 3848: ESMTP, plus S for TLS and A for an authenticated client.
         let with = match (m.esmtp, m.tls, m.authenticated.is_some()) {
             (false, _, _) => "SMTP",
@@ -820,7 +913,19 @@ impl World {
         let data = message::prepend_field(&message::received_field(&trace), &m.data);
         let subject = message::header(&data, "Subject").unwrap_or_default();
         let is_local = |r: &String| r.rsplit_once('@').is_some_and(|(_, d)| d.eq_ignore_ascii_case(&ms.domain));
-        let (local, remote): (Vec<String>, Vec<String>) = if port == 25 { m.rcpt_to.iter().cloned().partition(is_local) } else { (vec![], m.rcpt_to.clone()) };
+        let (local, mut remote): (Vec<String>, Vec<String>) = if port == 25 { m.rcpt_to.iter().cloned().partition(is_local) } else { (vec![], m.rcpt_to.clone()) };
+        // A moved user this server forwards for (251): the message goes on to the new address.
+        let forwards = ms.policy.forwards.clone();
+        let local: Vec<String> = local
+            .into_iter()
+            .filter(|r| match forwards.iter().find(|(a, _, fwd)| *fwd && a.eq_ignore_ascii_case(r)) {
+                Some((_, new, _)) => {
+                    remote.push(new.clone());
+                    false
+                }
+                None => true,
+            })
+            .collect();
         if !local.is_empty() {
             let return_path = format!("Return-Path: <{}>\r\n", m.mail_from);
             let data = message::prepend_field(&return_path, &data);
@@ -969,6 +1074,10 @@ impl World {
 
     fn on_dns_answer(&mut self, node: NodeId, answer: DnsMessage) {
         let id = answer.id;
+        if let Some(i) = self.rcpt_checks.iter().position(|(q, _, _)| *q == id) {
+            let (_, conn, domain) = self.rcpt_checks.remove(i);
+            return self.finish_rcpt_check(conn, &domain, &answer);
+        }
         if let Some((qid, li, domain)) = self.find_leg(node, |s| *s == LegState::Resolving(id)) {
             if answer.rcode == 3 {
                 return self.fail_leg(node, &qid, li, "5.1.2", &format!("Host or domain name not found. Name service error for name={domain} type=MX: Host not found"));

@@ -272,3 +272,32 @@ fn attachment_travels_as_mime_and_arrives_intact() {
         }
     }
 }
+
+#[test]
+fn every_reply_code_of_the_lectures_table_is_reachable_and_explained() {
+    let table = [211, 214, 220, 221, 235, 250, 251, 252, 334, 354, 421, 432, 450, 451, 452, 454, 455, 500, 501, 502, 503, 504, 521, 523, 530, 534, 535, 554, 556];
+    let mut seen = std::collections::BTreeMap::new();
+    for s in scenario::SCENARIOS {
+        for e in scenario::run(s.id).unwrap().events {
+            if let Event::MessageSent { protocol, raw, meaning, rfc, .. } = e {
+                if protocol == "SMTP" && raw.len() >= 4 && raw[..3].iter().all(u8::is_ascii_digit) && matches!(raw[3], b' ' | b'-' | b'\r') {
+                    let code: u16 = std::str::from_utf8(&raw[..3]).unwrap().parse().unwrap();
+                    seen.entry(code).or_insert((s.id, meaning, rfc));
+                }
+            }
+        }
+    }
+    for code in table {
+        let (id, meaning, rfc) = seen.get(&code).unwrap_or_else(|| panic!("no scenario shows reply code {code}"));
+        assert!(rfc.starts_with("RFC "), "{code} in {id}: {rfc}");
+        assert!(meaning.len() > 30, "{code} in {id} is explained: {meaning}");
+    }
+}
+
+#[test]
+fn the_forwarded_copy_expires_and_bounces_with_4_4_7() {
+    let log = scenario::run("reply-codes").unwrap();
+    let bounces = stored(&log, "alice@alice.example");
+    assert_eq!(bounces.len(), 1);
+    assert!(bounces[0].contains("Final-Recipient: rfc822; olga@old.example\r\nAction: failed\r\nStatus: 4.4.7\r\n"), "{}", bounces[0]);
+}

@@ -18,6 +18,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("null-mx", include_str!("golden/null-mx.jsonl")),
     ("pipelining", include_str!("golden/pipelining.jsonl")),
     ("relay-denied", include_str!("golden/relay-denied.jsonl")),
+    ("reply-codes", include_str!("golden/reply-codes.jsonl")),
     ("server-down", include_str!("golden/server-down.jsonl")),
     ("spoofed-from", include_str!("golden/spoofed-from.jsonl")),
     ("starttls-auth", include_str!("golden/starttls-auth.jsonl")),

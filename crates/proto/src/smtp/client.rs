@@ -236,6 +236,18 @@ impl SmtpClient {
     }
 
     fn on_reply(&mut self, r: Reply) {
+        if r.code == 421 {
+            // The server is closing the connection (RFC 5321 §3.8): no QUIT, just stop.
+            let waiting_for_quit = self.expect.front() == Some(&ClientState::AwaitQuit);
+            self.expect.clear();
+            if !waiting_for_quit {
+                let reply = self.failure.take().unwrap_or(r);
+                let rejected = std::mem::take(&mut self.rejected);
+                self.events.push_back(ClientEvent::Failed { permanent: reply.is_permanent_failure(), reply, rejected });
+            }
+            self.events.push_back(ClientEvent::Closed);
+            return;
+        }
         let Some(waiting) = self.expect.pop_front() else { return };
         if self.failure.is_some() && waiting != ClientState::AwaitQuit {
             // Draining the replies to commands pipelined before the failure.

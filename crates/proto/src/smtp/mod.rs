@@ -5,12 +5,14 @@
 //! - [`data`]: the mail data between `354` and the line holding only `.` (dot-stuffing).
 //! - [`server`]: [`SmtpServer`], the receiving side of one connection.
 //! - [`client`]: [`SmtpClient`], the sending side of one connection, for one message.
+//! - [`typed`]: [`typed::TypedSession`], a person typing commands at a terminal.
 
 pub mod client;
 pub mod command;
 pub mod data;
 pub mod reply;
 pub mod server;
+pub mod typed;
 
 pub use client::{ClientEvent, ClientState, SmtpClient, SmtpJob};
 pub use command::Command;

@@ -64,6 +64,25 @@ pub struct ServerConfig {
     /// Let the owner decide on each local recipient that passes the checks (greylisting,
     /// full mailboxes): the engine emits [`ServerEvent::RecipientProposed`] and waits.
     pub ask_owner_about_recipients: bool,
+    /// Also ask about remote recipients we would relay for (the owner checks their domain
+    /// in DNS: 556 for a null MX, RFC 7505 §4.3).
+    pub check_remote_recipients: bool,
+    /// After this many protocol errors (500-504) the server gives up: 421 (RFC 5321 §4.2.3).
+    pub max_errors: usize,
+    /// Moved users: (address, new address, whether this server forwards): 251 or 551.
+    pub forwards: Vec<(String, String, bool)>,
+    /// Accounts that must change their password before they may log in: 432 (RFC 4954 §6).
+    pub password_transition: Vec<String>,
+    /// AUTH LOGIN is too weak for this server's policy: 534 (RFC 4954 §6).
+    pub login_too_weak: bool,
+    /// STARTTLS is offered but cannot start right now: 454 (RFC 3207 §4).
+    pub tls_temporarily_unavailable: bool,
+    /// Low on disk: a SIZE parameter cannot be accommodated now: 455 (RFC 5321 §4.1.1.11).
+    pub low_disk: bool,
+    /// This host takes no mail at all: 521 greeting and replies (RFC 7504).
+    pub refuse_all: bool,
+    /// Port 25 takes mail only over TLS: 523 (RFC 5248 §2.4, 5.7.10 Encryption Needed).
+    pub require_tls_inbound: bool,
 }
 
 impl ServerConfig {
@@ -81,6 +100,15 @@ impl ServerConfig {
             require_tls: false,
             trusted_peer: false,
             ask_owner_about_recipients: false,
+            check_remote_recipients: false,
+            max_errors: 20,
+            forwards: vec![],
+            password_transition: vec![],
+            login_too_weak: false,
+            tls_temporarily_unavailable: false,
+            low_disk: false,
+            refuse_all: false,
+            require_tls_inbound: false,
         }
     }
 }
@@ -179,6 +207,7 @@ pub struct SmtpServer {
     authenticated: Option<String>,
     auth: AuthStep,
     pending_rcpt: Option<String>,
+    errors: usize,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ServerEvent>,
 }
@@ -211,12 +240,18 @@ impl SmtpServer {
             authenticated: None,
             auth: AuthStep::None,
             pending_rcpt: None,
+            errors: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             config,
         };
-        let greeting = Reply::new(220, format!("{} ESMTP Mailsim ready", s.config.hostname));
-        s.send(greeting, SmtpReplyTo::Greeting);
+        if s.config.refuse_all {
+            let r = Reply::enhanced(521, "5.3.2", format!("{} does not accept mail", s.config.hostname));
+            s.send(r, SmtpReplyTo::Greeting);
+        } else {
+            let greeting = Reply::new(220, format!("{} ESMTP Mailsim ready", s.config.hostname));
+            s.send(greeting, SmtpReplyTo::Greeting);
+        }
         s
     }
 
@@ -297,7 +332,18 @@ impl SmtpServer {
     }
 
     fn send(&mut self, reply: Reply, to: SmtpReplyTo) {
+        let protocol_error = (500..=504).contains(&reply.code);
         self.transmits.push_back(Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to } });
+        if protocol_error {
+            self.errors += 1;
+            if self.errors >= self.config.max_errors && self.state != ServerState::Closed {
+                let r = Reply::enhanced(421, "4.7.0", format!("{} Error: too many errors, closing connection", self.config.hostname));
+                self.transmits.push_back(Transmit { bytes: r.encode(), pdu: Pdu::SmtpReply { reply: r, to: SmtpReplyTo::Error } });
+                self.state = ServerState::Closed;
+                self.inbuf.clear();
+                self.events.push_back(ServerEvent::Closed);
+            }
+        }
     }
 
     fn end_transaction(&mut self) {
@@ -374,6 +420,10 @@ impl SmtpServer {
     }
 
     fn on_command(&mut self, cmd: Command) {
+        if self.config.refuse_all && cmd != Command::Quit {
+            let r = Reply::enhanced(521, "5.3.2", format!("{} does not accept mail", self.config.hostname));
+            return self.send(r, SmtpReplyTo::Error);
+        }
         match cmd {
             Command::Ehlo { domain } => {
                 let mut lines = vec![
@@ -410,6 +460,9 @@ impl SmtpServer {
                 if self.config.require_tls && !self.tls {
                     return self.send(Reply::enhanced(530, "5.7.0", "Must issue a STARTTLS command first"), SmtpReplyTo::Mail);
                 }
+                if self.config.require_tls_inbound && !self.tls {
+                    return self.send(Reply::enhanced(523, "5.7.10", "Encryption Needed: this server takes mail only over TLS (STARTTLS first)"), SmtpReplyTo::Mail);
+                }
                 if self.config.role == Role::Submission && self.authenticated.is_none() && !self.config.trusted_peer {
                     return self.send(Reply::enhanced(530, "5.7.0", "Authentication required: the submission port takes mail only from logged-in users"), SmtpReplyTo::Mail);
                 }
@@ -423,6 +476,10 @@ impl SmtpServer {
                     let (key, value) = p.split_once('=').unwrap_or((p, ""));
                     if key.eq_ignore_ascii_case("SIZE") {
                         match value.parse::<usize>() {
+                            Ok(n) if self.config.low_disk => {
+                                let r = Reply::enhanced(455, "4.3.1", format!("Server unable to accommodate parameters: not enough free disk space for SIZE={n} right now"));
+                                return self.send(r, SmtpReplyTo::Mail);
+                            }
                             Ok(n) if n > self.config.max_message_size => {
                                 let limit = self.config.max_message_size;
                                 let r = Reply::enhanced(552, "5.3.4", format!("Message size {n} exceeds fixed limit of {limit} octets"));
@@ -452,8 +509,18 @@ impl SmtpServer {
                 if self.rcpt_to.len() >= Self::MAX_RECIPIENTS {
                     return self.send(Reply::enhanced(452, "4.5.3", "Too many recipients"), SmtpReplyTo::Rcpt);
                 }
+                if let Some((_, new, forward)) = self.config.forwards.iter().find(|(a, _, _)| a.eq_ignore_ascii_case(&to)).cloned() {
+                    if !forward {
+                        let r = Reply::enhanced(551, "5.1.6", format!("User not local; please try <{new}>"));
+                        return self.send(r, SmtpReplyTo::Rcpt);
+                    }
+                    self.rcpt_to.push(to);
+                    self.state = ServerState::RcptTo;
+                    return self.send(Reply::enhanced(251, "2.1.5", format!("User not local; will forward to <{new}>")), SmtpReplyTo::Rcpt);
+                }
                 let reply = self.check_recipient(&to);
-                if reply.is_positive_completion() && self.config.ask_owner_about_recipients && self.is_local(&to) {
+                let ask = if self.is_local(&to) { self.config.ask_owner_about_recipients } else { self.config.check_remote_recipients };
+                if reply.is_positive_completion() && ask {
                     self.state = ServerState::CheckingRecipient;
                     self.events.push_back(ServerEvent::RecipientProposed { mail_from: self.mail_from.clone(), rcpt: to.clone() });
                     self.pending_rcpt = Some(to);
@@ -482,11 +549,19 @@ impl SmtpServer {
                 Reply::enhanced(252, "2.5.0", "Cannot VRFY user, but will accept message and attempt delivery"),
                 SmtpReplyTo::Vrfy,
             ),
+            Command::Help { topic: Some(t) } if t.eq_ignore_ascii_case("STATUS") => {
+                let lines = vec![
+                    format!("2.0.0 {} system status", self.config.hostname),
+                    format!("2.0.0 accepting mail for {}; session: {} error(s) so far", self.config.local_domains.join(", "), self.errors),
+                    "2.0.0 end of status".into(),
+                ];
+                self.send(Reply { code: 211, lines }, SmtpReplyTo::Help);
+            }
             Command::Help { .. } => {
                 let lines = vec![
-                    "2.0.0 Commands: HELO EHLO MAIL RCPT DATA".into(),
+                    "2.0.0 Commands: HELO EHLO MAIL RCPT DATA STARTTLS AUTH".into(),
                     "2.0.0 RSET NOOP VRFY HELP QUIT".into(),
-                    "2.0.0 See RFC 5321 for details".into(),
+                    "2.0.0 HELP STATUS gives the server's status; see RFC 5321".into(),
                 ];
                 self.send(Reply { code: 214, lines }, SmtpReplyTo::Help);
             }
@@ -496,6 +571,9 @@ impl SmtpServer {
                 }
                 if self.tls {
                     return self.send(Reply::enhanced(554, "5.5.1", "TLS is already active"), SmtpReplyTo::StartTls);
+                }
+                if self.config.tls_temporarily_unavailable {
+                    return self.send(Reply::enhanced(454, "4.7.0", "TLS not available due to temporary reason"), SmtpReplyTo::StartTls);
                 }
                 if !matches!(self.state, ServerState::Greeted | ServerState::Ready) {
                     return self.bad_sequence("STARTTLS is not allowed during a mail transaction");
@@ -547,6 +625,9 @@ impl SmtpServer {
                 self.auth = AuthStep::PlainResponse;
                 self.state = ServerState::Authenticating;
                 self.send(Reply::new(334, ""), SmtpReplyTo::AuthChallenge);
+            }
+            ("LOGIN", _) if self.config.login_too_weak => {
+                self.send(Reply::enhanced(534, "5.7.9", "Authentication mechanism is too weak: use PLAIN inside TLS"), SmtpReplyTo::Auth)
             }
             ("LOGIN", Some(user)) => match decode64(&user) {
                 Some(u) => self.ask_password(u),
@@ -608,6 +689,9 @@ impl SmtpServer {
             (a.eq_ignore_ascii_case(user) || a.split('@').next().is_some_and(|l| l.eq_ignore_ascii_case(user))) && p == pass
         });
         match account {
+            Some((address, _)) if self.config.password_transition.iter().any(|a| a.eq_ignore_ascii_case(address)) => {
+                self.send(Reply::enhanced(432, "4.7.12", "A password transition is needed: change your password in webmail, then try again"), SmtpReplyTo::Auth)
+            }
             Some((address, _)) => {
                 self.authenticated = Some(address.clone());
                 self.send(Reply::enhanced(235, "2.7.0", "Authentication successful"), SmtpReplyTo::Auth);

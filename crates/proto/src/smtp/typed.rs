@@ -1,0 +1,159 @@
+//! A person at a terminal (`telnet mail.bob.example 25`): sends the lines of a script one
+//! at a time, each after the server's whole reply, exactly as typed (bad ones included).
+//! After a `354` the next item is the message; after a `334`, an AUTH response.
+
+use super::command::{self, Command};
+use super::reply::{self, Reply};
+use crate::pdu::{Pdu, Transmit};
+use crate::Decoded;
+use base64::Engine as _;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// One thing the person types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typed {
+    /// A command line (CRLF added).
+    Line(String),
+    /// The message after `354`, sent dot-stuffed with its final `.` line.
+    Message(Vec<u8>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypedEvent {
+    /// The server closed the session (221 or 421): close the connection.
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TypedState {
+    Waiting,
+    Done,
+}
+
+impl fmt::Display for TypedState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TypedState::Waiting => "terminal: waiting for the server's reply",
+            TypedState::Done => "terminal: session over",
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct TypedSession {
+    script: VecDeque<Typed>,
+    inbuf: Vec<u8>,
+    last: Option<Reply>,
+    done: bool,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<TypedEvent>,
+}
+
+impl TypedSession {
+    pub fn new(script: Vec<Typed>) -> Self {
+        TypedSession { script: script.into(), inbuf: vec![], last: None, done: false, transmits: VecDeque::new(), events: VecDeque::new() }
+    }
+
+    pub fn state(&self) -> TypedState {
+        if self.done {
+            TypedState::Done
+        } else {
+            TypedState::Waiting
+        }
+    }
+
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        self.inbuf.extend_from_slice(bytes);
+        loop {
+            let r = match reply::decode(&self.inbuf) {
+                Decoded::Complete(r, n) => {
+                    self.inbuf.drain(..n);
+                    r
+                }
+                Decoded::Invalid(_, n) => {
+                    self.inbuf.drain(..n);
+                    continue;
+                }
+                Decoded::Incomplete => return,
+            };
+            if matches!(r.code, 221 | 421) {
+                self.done = true;
+                self.events.push_back(TypedEvent::Closed);
+                return;
+            }
+            self.last = Some(r);
+            self.type_next();
+        }
+    }
+
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<TypedEvent> {
+        self.events.pop_front()
+    }
+
+    fn type_next(&mut self) {
+        let Some(item) = self.script.pop_front() else { return };
+        let after = self.last.as_ref().map(|r| r.code);
+        let t = match item {
+            Typed::Message(m) => {
+                let lines = m.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+                Transmit { bytes: super::data::encode(&m), pdu: Pdu::SmtpData { size: m.len(), lines } }
+            }
+            Typed::Line(line) if after == Some(334) => {
+                let decoded = base64::engine::general_purpose::STANDARD.decode(line.trim()).ok().map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0")).unwrap_or_else(|| "(not base64)".into());
+                Transmit { bytes: format!("{line}\r\n").into_bytes(), pdu: Pdu::SmtpAuthResponse { line, decoded } }
+            }
+            Typed::Line(line) => {
+                let bytes = format!("{line}\r\n").into_bytes();
+                let pdu = match command::decode(&bytes) {
+                    Decoded::Complete(cmd, _) => Pdu::SmtpCommand(cmd),
+                    _ => Pdu::SmtpTyped { line },
+                };
+                Transmit { bytes, pdu }
+            }
+        };
+        self.transmits.push_back(t);
+    }
+}
+
+/// A convenience for scripts: `lines(["EHLO x", "QUIT"])`.
+pub fn lines<const N: usize>(l: [&str; N]) -> Vec<Typed> {
+    l.iter().map(|s| Typed::Line(s.to_string())).collect()
+}
+
+impl From<Command> for Typed {
+    fn from(c: Command) -> Self {
+        Typed::Line(c.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smtp::server::{Role, ServerConfig, SmtpServer};
+
+    #[test]
+    fn types_one_line_per_reply_including_bad_ones() {
+        let mut s = SmtpServer::new(ServerConfig::basic("h.example", Role::Relay, &["h.example"], &["u@h.example"]));
+        let mut c = TypedSession::new(lines(["helo", "EHLO me.example", "frob", "QUIT"]));
+        let mut sent = vec![];
+        for _ in 0..20 {
+            while let Some(t) = s.poll_transmit() {
+                c.handle_input(&t.bytes);
+            }
+            while let Some(t) = c.poll_transmit() {
+                sent.push((String::from_utf8(t.bytes.clone()).unwrap(), t.pdu.explain().label));
+                s.handle_input(&t.bytes);
+            }
+        }
+        assert_eq!(sent.iter().map(|(b, _)| b.as_str()).collect::<String>(), "helo\r\nEHLO me.example\r\nfrob\r\nQUIT\r\n");
+        assert_eq!(sent[2].1, "frob", "an invalid line is shown as typed");
+        assert_eq!(c.poll_event(), Some(TypedEvent::Closed));
+    }
+}
