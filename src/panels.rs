@@ -4,7 +4,8 @@
 //! rendered as text nodes, never as HTML.
 
 use crate::inspector::MessageInspector;
-use mailsim_sim::diagram::{self, carried_message, raw_view, tls_record, Diagram, RawView};
+use mailsim_sim::diagram::{self, carried_message, envelope, raw_view, tls_record, Diagram, RawView};
+use mailsim_sim::proto::message::header;
 use mailsim_sim::log::Event;
 use mailsim_sim::scenario::ScenarioInfo;
 use mailsim_sim::EventLog;
@@ -113,6 +114,16 @@ pub fn details(props: &DetailsProps) -> Html {
             <p id="meaning" class="meaning">{ if *tls { format!("Inside TLS: {meaning}") } else { meaning.clone() } }</p>
             <p class="rfc">{"Defined in "}<cite>{ rfc.clone() }</cite></p>
             <figure class="bytes">{ raw_html }</figure>
+            { for (!hidden).then(|| carried_message(protocol, &arrow.label, raw)).flatten().zip(envelope(&props.log, arrow.event)).map(|(m, (from, rcpts))| html! {
+                <table id="envelope" class="envelope">
+                    <caption>{"Envelope and header: SMTP delivers to the envelope"}</caption>
+                    <tr><th></th><th scope="col">{"Envelope (SMTP commands)"}</th><th scope="col">{"Header (inside the message)"}</th></tr>
+                    <tr><th scope="row">{"Sender"}</th><td>{ format!("MAIL FROM:<{from}>") }</td><td>{ format!("From: {}", header(&m, "From").unwrap_or_default()) }</td></tr>
+                    <tr><th scope="row">{"Recipients"}</th>
+                        <td>{ rcpts.iter().map(|r| format!("RCPT TO:<{r}>")).collect::<Vec<_>>().join("\n") }</td>
+                        <td>{ ["To", "Cc", "Bcc"].iter().filter_map(|h| header(&m, h).map(|v| format!("{h}: {v}"))).collect::<Vec<_>>().join("\n") }</td></tr>
+                </table>
+            }) }
             { for (!hidden).then(|| carried_message(protocol, &arrow.label, raw)).flatten().map(|m| html! {
                 <details class="carried" open=true>
                     <summary>{"The message inside: header fields and MIME parts"}</summary>

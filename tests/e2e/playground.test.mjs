@@ -220,3 +220,12 @@ test('the message inspector shows the MIME tree, and HTML only as text', async (
   await page.click(`#arrow-${dataStep}`);
   assert.match(await page.textContent('#details .carried'), /image\/png/);
 });
+
+test('spoofing: the envelope and the header disagree, side by side', async (t) => {
+  const page = await open(t, '#/scenario/spoofed-from');
+  const step = await page.$$eval('.arrow', (as) => as.find((a) => a.querySelector('.label').textContent.startsWith('message (')).dataset.step);
+  await page.click(`#arrow-${step}`);
+  const env = await page.textContent('#envelope');
+  assert.match(env, /MAIL FROM:<mallory@mallory\.example>/);
+  assert.match(env, /From: Alice <alice@alice\.example>/);
+});

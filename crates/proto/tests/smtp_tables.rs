@@ -241,3 +241,32 @@ fn binary_garbage_never_panics() {
         }
     }
 }
+
+#[test]
+fn smtp_smuggling_attempts_deliver_nothing_extra() {
+    // Each tries to end DATA early with a lone LF or CR next to the dot, then start a second,
+    // smuggled message. Only CRLF.CRLF ends the data; the message with the bare LF/CR is refused.
+    for sneaky in [
+        &b"Subject: a\r\n\r\nhi\n.\r\nMAIL FROM:<evil@x.example>\r\nRCPT TO:<jones@foo.com>\r\nDATA\r\nsmuggled\r\n.\r\n"[..],
+        b"Subject: a\r\n\r\nhi\r\n.\nMAIL FROM:<evil@x.example>\r\nRCPT TO:<jones@foo.com>\r\nDATA\r\nsmuggled\r\n.\r\n",
+        b"Subject: a\r\n\r\nhi\r.\rMAIL FROM:<evil@x.example>\r\nRCPT TO:<jones@foo.com>\r\nDATA\r\nsmuggled\r\n.\r\n",
+    ] {
+        let mut s = server(Role::Relay);
+        send(&mut s, b"EHLO bar.com\r\nMAIL FROM:<smith@bar.com>\r\nRCPT TO:<jones@foo.com>\r\nDATA\r\n");
+        s.handle_input(sneaky);
+        let mut received = 0;
+        let mut codes = Vec::new();
+        while let Some(t) = s.poll_transmit() {
+            if let Pdu::SmtpReply { reply, .. } = t.pdu {
+                codes.push(reply.code);
+            }
+        }
+        while let Some(e) = s.poll_event() {
+            if matches!(e, ServerEvent::MessageReceived(_)) {
+                received += 1;
+            }
+        }
+        assert_eq!(received, 0, "{:?}", String::from_utf8_lossy(sneaky));
+        assert_eq!(codes.last(), Some(&554), "one refusal, no smuggled transaction: {codes:?}");
+    }
+}

@@ -292,6 +292,48 @@ pub fn carried_message(protocol: &str, label: &str, raw: &[u8]) -> Option<Vec<u8
     }
 }
 
+/// The SMTP envelope in force when event `index` (a message on a connection) was sent:
+/// the MAIL FROM and the RCPT TO addresses the server accepted, pairing each command with
+/// its reply in order (so pipelined commands line up too).
+pub fn envelope(log: &EventLog, index: usize) -> Option<(String, Vec<String>)> {
+    use mailsim_proto::smtp::command::{self, Command};
+    use mailsim_proto::Decoded;
+    let Event::MessageSent { conn: Some(conn), .. } = log.events.get(index)? else { return None };
+    let client = log.events.iter().find_map(|e| match e {
+        Event::ConnectionOpened { conn: c, client, .. } if c == conn => Some(client.clone()),
+        _ => None,
+    })?;
+    let mut pending: std::collections::VecDeque<Option<Command>> = std::collections::VecDeque::new();
+    let (mut from, mut rcpts) = (None, Vec::new());
+    for e in &log.events[..index] {
+        let Event::MessageSent { conn: Some(c), from: sender, raw, .. } = e else { continue };
+        if c != conn {
+            continue;
+        }
+        if *sender == client {
+            pending.push_back(match command::decode(raw) {
+                Decoded::Complete(cmd, _) => Some(cmd),
+                _ => None,
+            });
+        } else if raw.len() >= 3 && raw[..3].iter().all(u8::is_ascii_digit) {
+            let ok = raw[0] == b'2';
+            match pending.pop_front().flatten() {
+                Some(Command::Mail { from: f, .. }) if ok => {
+                    from = Some(f);
+                    rcpts.clear();
+                }
+                Some(Command::Rcpt { to, .. }) if ok => rcpts.push(to),
+                Some(Command::Rset) | Some(Command::Ehlo { .. }) | Some(Command::Helo { .. }) if ok => {
+                    from = None;
+                    rcpts.clear();
+                }
+                _ => {}
+            }
+        }
+    }
+    from.map(|f| (f, rcpts))
+}
+
 /// How the details panel shows bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RawView {

@@ -301,3 +301,17 @@ fn the_forwarded_copy_expires_and_bounces_with_4_4_7() {
     assert_eq!(bounces.len(), 1);
     assert!(bounces[0].contains("Final-Recipient: rfc822; olga@old.example\r\nAction: failed\r\nStatus: 4.4.7\r\n"), "{}", bounces[0]);
 }
+
+#[test]
+fn envelope_and_header_side_by_side() {
+    let log = scenario::run("spoofed-from").unwrap();
+    let data = log.events.iter().position(|e| matches!(e, Event::MessageSent { label, .. } if label.starts_with("message ("))).unwrap();
+    let (from, rcpts) = diagram::envelope(&log, data).unwrap();
+    assert_eq!((from.as_str(), rcpts), ("mallory@mallory.example", vec!["bob@bob.example".to_string()]));
+    let log = scenario::run("cc-and-bcc").unwrap();
+    let data = log.events.iter().rposition(|e| matches!(e, Event::MessageSent { label, .. } if label.starts_with("message ("))).unwrap();
+    assert_eq!(diagram::envelope(&log, data).unwrap().1, ["bob@bob.example", "carol@bob.example", "dave@bob.example"]);
+    let log = scenario::run("pipelining").unwrap();
+    let data = log.events.iter().rposition(|e| matches!(e, Event::MessageSent { label, .. } if label.starts_with("message ("))).unwrap();
+    assert_eq!(diagram::envelope(&log, data).unwrap().1.len(), 2, "pipelined replies pair with their commands");
+}

@@ -32,6 +32,8 @@ pub struct MailData {
     pub message: Vec<u8>,
     /// The longest line, CRLF included (the limit is [`super::MAX_TEXT_LINE`]).
     pub longest_line: usize,
+    /// A CR or LF appeared on its own, not as part of CRLF (RFC 5321 §2.3.8).
+    pub bare_cr_or_lf: bool,
 }
 
 /// Reads mail data from the start of `buf` (which must be the start of a line) up to and
@@ -40,12 +42,14 @@ pub fn decode(buf: &[u8]) -> Decoded<MailData, ()> {
     let mut pos = 0;
     let mut message = Vec::with_capacity(buf.len());
     let mut longest_line = 0;
+    let mut bare_cr_or_lf = false;
     while let Some(len) = find_crlf(&buf[pos..]) {
         let line = &buf[pos..pos + len];
         pos += len;
         if line == b".\r\n" {
-            return Decoded::Complete(MailData { message, longest_line }, pos);
+            return Decoded::Complete(MailData { message, longest_line, bare_cr_or_lf }, pos);
         }
+        bare_cr_or_lf |= line[..len - 2].iter().any(|&b| b == b'\r' || b == b'\n');
         longest_line = longest_line.max(len);
         message.extend_from_slice(line.strip_prefix(b".").unwrap_or(line));
     }
@@ -61,7 +65,7 @@ mod tests {
         let msg = b"Subject: dots\r\n\r\n.A line that starts with a .\r\n.. Another one\r\n.\r\nend\r\n";
         let wire = encode(msg);
         assert_eq!(wire, b"Subject: dots\r\n\r\n..A line that starts with a .\r\n... Another one\r\n..\r\nend\r\n.\r\n".to_vec());
-        assert_eq!(decode(&wire), Decoded::Complete(MailData { message: msg.to_vec(), longest_line: 31 }, wire.len()));
+        assert_eq!(decode(&wire), Decoded::Complete(MailData { message: msg.to_vec(), longest_line: 31, bare_cr_or_lf: false }, wire.len()));
     }
 
     #[test]
@@ -76,6 +80,16 @@ mod tests {
         for sneaky in [&b"a\n.\r\nMAIL FROM:<x@y.example>\r\n"[..], b"a\r\n.\nb\r\n", b"a\r.\r\nb\r\n"] {
             assert_eq!(decode(sneaky), Decoded::Incomplete, "{sneaky:?}");
         }
+    }
+
+    #[test]
+    fn bare_cr_and_lf_are_noticed() {
+        let Decoded::Complete(d, _) = decode(b"a\nb\r\n.\r\n") else { panic!() };
+        assert!(d.bare_cr_or_lf);
+        let Decoded::Complete(d, _) = decode(b"a\rb\r\n.\r\n") else { panic!() };
+        assert!(d.bare_cr_or_lf);
+        let Decoded::Complete(d, _) = decode(b"ab\r\n.\r\n") else { panic!() };
+        assert!(!d.bare_cr_or_lf);
     }
 
     #[test]

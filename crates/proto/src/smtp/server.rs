@@ -397,6 +397,12 @@ impl SmtpServer {
             let limit = self.config.max_message_size;
             self.send(Reply::enhanced(552, "5.3.4", format!("Message size exceeds fixed limit of {limit} octets")), SmtpReplyTo::EndOfData);
             self.end_transaction();
+        } else if md.bare_cr_or_lf {
+            // RFC 5321 §2.3.8: a bare CR or LF is not a line ending. Receivers that treat it as
+            // one can be tricked into ending DATA early (SMTP smuggling), so refuse the message.
+            let r = Reply::enhanced(554, "5.5.2", "Message refused: it contains a bare CR or LF, which RFC 5321 §2.3.8 forbids");
+            self.send(r, SmtpReplyTo::EndOfData);
+            self.end_transaction();
         } else if md.longest_line > super::MAX_TEXT_LINE {
             self.send(Reply::enhanced(500, "5.5.2", "Line too long: text lines are limited to 1000 octets (RFC 5321 §4.5.3.1.6)"), SmtpReplyTo::EndOfData);
             self.end_transaction();
