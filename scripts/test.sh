@@ -5,6 +5,7 @@
 #      native golden log
 #   3. the release build with wasm-opt, and its gzipped size (budget: 500 KB)
 #   4. browser end-to-end tests on that build (playwright-core + Debian's Chromium)
+#   and, before the build, real clients (smtplib, poplib, curl) against `mailsim serve`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh --test
@@ -19,6 +20,10 @@ step "wasm32 tests in headless Chromium (same golden log as native)"
 CHROMEDRIVER=$(command -v chromedriver) \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked -p mailsim-sim --target wasm32-unknown-unknown --test wasm
+
+step "real clients against mailsim serve: Python smtplib and poplib, curl"
+cargo build --locked -p mailsim-cli
+python3 -m unittest discover -s tests/interop -v
 
 step "release build (trunk, wasm-opt -Oz)"
 trunk build --release --offline

@@ -1,19 +1,46 @@
-//! `mailsim`: the playground's scenarios on the command line.
+//! `mailsim`: the playground's scenarios on the command line, and its servers on sockets.
 //!
 //! ```text
 //! mailsim run <scenario-id> [--format transcript|json]   print a scenario
 //! mailsim run --list                                     list the scenarios
+//! mailsim serve [--bind ADDR] [--smtp-port N] [--submission-port N] [--pop3-port N]
+//!               [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS]
 //! ```
+//!
+//! ## Layout
+//! - `main.rs`: argument handling and `run`.
+//! - [`serve`]: the tokio driver around the sans-IO engines.
+
+mod serve;
 
 use mailsim_sim::{diagram, scenario};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   mailsim run <scenario-id> [--format transcript|json]
-  mailsim run --list";
+  mailsim run --list
+  mailsim serve [--bind 127.0.0.1] [--smtp-port 2525] [--submission-port 2587] [--pop3-port 2110]
+                [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS] [--max-connections N]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("serve") {
+        let opts = match serve::parse(&args[1..]) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("mailsim: {e}\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+        return match rt.block_on(serve::run(opts)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mailsim: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     match run(&args) {
         Ok(out) => {
             print!("{out}");

@@ -67,6 +67,8 @@ pub enum Pdu {
     /// A client's base64 line answering a `334` challenge (RFC 4954 §4).
     SmtpAuthResponse { line: String, decoded: String },
     Pop3Command(pop3::Command),
+    /// A line that is not a valid POP3 command.
+    Pop3Typed { line: String },
     Pop3Response { response: pop3::Response, to: Pop3ReplyTo },
     Dns(DnsMessage),
 }
@@ -99,7 +101,7 @@ impl Pdu {
     pub fn protocol(&self) -> &'static str {
         match self {
             Pdu::SmtpCommand(_) | Pdu::SmtpReply { .. } | Pdu::SmtpData { .. } | Pdu::SmtpAuthResponse { .. } | Pdu::SmtpTyped { .. } => "SMTP",
-            Pdu::Pop3Command(_) | Pdu::Pop3Response { .. } => "POP3",
+            Pdu::Pop3Command(_) | Pdu::Pop3Response { .. } | Pdu::Pop3Typed { .. } => "POP3",
             Pdu::Dns(_) => "DNS",
         }
     }
@@ -131,6 +133,7 @@ impl Pdu {
                 "RFC 4954 §4; RFC 4616 (PLAIN)",
             ),
             Pdu::Pop3Command(c) => explain_pop3_command(c),
+            Pdu::Pop3Typed { line } => ex(shorten(line, 72), "A line that is not a valid POP3 command (unknown keyword or bad arguments); the server answers -ERR and stays in the same state.", "RFC 1939 §3"),
             Pdu::Pop3Response { response, to } => explain_pop3_response(response, *to),
             Pdu::Dns(m) => explain_dns(m),
         }

@@ -66,6 +66,7 @@ pub struct Pop3Server {
     inbuf: Vec<u8>,
     user: Option<String>,
     maildrop: Vec<DropMessage>,
+    received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Pop3ServerEvent>,
 }
@@ -78,6 +79,7 @@ impl Pop3Server {
             inbuf: Vec::new(),
             user: None,
             maildrop: Vec::new(),
+            received: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -105,6 +107,12 @@ impl Pop3Server {
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
+    }
+
+    /// The next command read from the client (for drivers that log both directions).
+    #[must_use]
+    pub fn poll_received(&mut self) -> Option<Transmit> {
+        self.received.pop_front()
     }
 
     #[must_use]
@@ -154,11 +162,14 @@ impl Pop3Server {
         while matches!(self.state, Pop3State::Authorization | Pop3State::Transaction) {
             match command::decode(&self.inbuf) {
                 Decoded::Complete(cmd, n) => {
-                    self.inbuf.drain(..n);
+                    let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                    self.received.push_back(Transmit { bytes, pdu: Pdu::Pop3Command(cmd.clone()) });
                     self.on_command(cmd);
                 }
                 Decoded::Invalid(e, n) => {
-                    self.inbuf.drain(..n);
+                    let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                    let line = String::from_utf8_lossy(&bytes[..n.saturating_sub(2)]).into_owned();
+                    self.received.push_back(Transmit { bytes, pdu: Pdu::Pop3Typed { line } });
                     self.send(Response::err(e.0), Pop3ReplyTo::Error);
                 }
                 Decoded::Incomplete => {

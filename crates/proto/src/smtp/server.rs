@@ -208,6 +208,11 @@ pub struct SmtpServer {
     auth: AuthStep,
     pending_rcpt: Option<String>,
     errors: usize,
+    /// The message being received went over the size limit: its bytes are being dropped
+    /// until the end-of-data line, then the answer is 552.
+    oversized: bool,
+    /// What the engine read from the client, one unit (command, data, AUTH line) at a time.
+    received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ServerEvent>,
 }
@@ -241,6 +246,8 @@ impl SmtpServer {
             auth: AuthStep::None,
             pending_rcpt: None,
             errors: 0,
+            oversized: false,
+            received: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             config,
@@ -307,6 +314,13 @@ impl SmtpServer {
         self.transmits.pop_front()
     }
 
+    /// The next unit read from the client (for drivers that log both directions, such as
+    /// `mailsim serve`; the simulated world knows what the client sent and ignores these).
+    #[must_use]
+    pub fn poll_received(&mut self) -> Option<Transmit> {
+        self.received.pop_front()
+    }
+
     /// The next thing the owner must act on.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<ServerEvent> {
@@ -358,25 +372,59 @@ impl SmtpServer {
                 ServerState::Closed | ServerState::Deciding | ServerState::CheckingRecipient => return,
                 ServerState::Authenticating => match crate::find_crlf(&self.inbuf) {
                     Some(n) => {
-                        let line: Vec<u8> = self.inbuf.drain(..n).take(n - 2).collect();
-                        self.on_auth_response(&String::from_utf8_lossy(&line));
+                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                        let decoded = base64::engine::general_purpose::STANDARD.decode(line.trim()).ok().map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0")).unwrap_or_default();
+                        self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpAuthResponse { line: line.clone(), decoded } });
+                        self.on_auth_response(&line);
                     }
                     None => return,
                 },
+                ServerState::Data if self.oversized => {
+                    // Skip to the end-of-data line without keeping the message.
+                    match self.inbuf.windows(5).position(|w| w == b"\r\n.\r\n") {
+                        Some(i) => {
+                            self.inbuf.drain(..i + 5);
+                            self.oversized = false;
+                            self.received.push_back(Transmit { bytes: b"(message over the size limit, dropped)\r\n.\r\n".to_vec(), pdu: Pdu::SmtpData { size: 0, lines: 0 } });
+                            let limit = self.config.max_message_size;
+                            self.send(Reply::enhanced(552, "5.3.4", format!("Message size exceeds fixed limit of {limit} octets")), SmtpReplyTo::EndOfData);
+                            self.end_transaction();
+                        }
+                        None => {
+                            let keep = self.inbuf.len().saturating_sub(4);
+                            self.inbuf.drain(..keep);
+                            return;
+                        }
+                    }
+                }
                 ServerState::Data => match data::decode(&self.inbuf) {
                     Decoded::Complete(md, n) => {
-                        self.inbuf.drain(..n);
+                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        let lines = md.message.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+                        self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpData { size: md.message.len(), lines } });
                         self.on_data(md);
                     }
-                    _ => return,
+                    _ => {
+                        if self.inbuf.len() > self.config.max_message_size + 64 * 1024 {
+                            // Bounded memory: a client may not make us hold more than the limit.
+                            let keep = self.inbuf.len().saturating_sub(4);
+                            self.inbuf.drain(..keep);
+                            self.oversized = true;
+                        }
+                        return;
+                    }
                 },
                 _ => match command::decode(&self.inbuf) {
                     Decoded::Complete(cmd, n) => {
-                        self.inbuf.drain(..n);
+                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpCommand(cmd.clone()) });
                         self.on_command(cmd);
                     }
                     Decoded::Invalid(e, n) => {
-                        self.inbuf.drain(..n);
+                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        let line = String::from_utf8_lossy(&bytes[..n.saturating_sub(2)]).into_owned();
+                        self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpTyped { line } });
                         self.send(Reply::enhanced(e.code, e.enhanced, e.text), SmtpReplyTo::Error);
                     }
                     Decoded::Incomplete => {
@@ -829,6 +877,21 @@ mod tests {
         assert!(out.starts_with("552 5.3.4"), "{out}");
         assert_eq!(s.poll_event(), None);
         assert_eq!(s.state(), ServerState::Ready);
+    }
+
+    #[test]
+    fn an_endless_message_is_dropped_with_bounded_memory() {
+        let mut s = SmtpServer::new(config(Role::Relay));
+        s.handle_input(b"EHLO x.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\n");
+        codes(&mut s);
+        let chunk = "y".repeat(999) + "\r\n";
+        for _ in 0..200 {
+            s.handle_input(chunk.as_bytes());
+            assert!(s.inbuf.len() < 70 * 1024, "the buffer stays bounded");
+        }
+        s.handle_input(b"\r\n.\r\nNOOP\r\n");
+        assert_eq!(codes(&mut s), vec![552, 250]);
+        assert_eq!(s.poll_event(), None, "nothing was accepted");
     }
 
     #[test]
