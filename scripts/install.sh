@@ -56,5 +56,12 @@ if [ "${1:-}" = "--test" ]; then
     say "installing Debian's chromium and chromium-driver"
     apt_install chromium chromium-driver
   fi
+  if ! command -v tshark >/dev/null; then
+    say "installing tshark (reads the pcapng exports in the interop tests)"
+    apt_install tshark
+  fi
+  if ! command -v curl >/dev/null; then
+    apt_install curl
+  fi
 fi
 say "all tools present"

@@ -319,7 +319,7 @@ class Robustness(unittest.TestCase):
             s.noop()
         time.sleep(0.2)
         with open(SERVER.log) as f:
-            lines = [json.loads(l) for l in f if l.strip()]
+            lines = [json.loads(l) for l in f.read().split("\n") if l.strip()]
         self.assertIn("scenario", lines[0])
         kinds = {l.get("event") for l in lines[1:]}
         self.assertTrue({"actor_joined", "connection_opened", "message_sent", "connection_closed"} <= kinds, kinds)

@@ -12,12 +12,14 @@
 //! - [`scenario`]: the scenarios by id, each with what it teaches; [`scenario::run`].
 //! - [`diagram`]: pure functions of a log prefix: the sequence diagram model, the
 //!   mailbox/queue [`diagram::Snapshot`] as of a step, the transcript, raw-byte views.
+//! - [`export`]: Mermaid, PlantUML and pcapng (for Wireshark) from a log.
 //! - [`rng`]: SplitMix64, the only randomness.
 //!
 //! To add a scenario: one entry in `scenario::SCENARIOS`, one function that schedules what
 //! the people do, one golden log in `tests/golden/`.
 
 pub mod diagram;
+pub mod export;
 pub mod log;
 pub mod rng;
 pub mod scenario;
