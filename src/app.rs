@@ -133,6 +133,26 @@ pub fn app() -> Html {
             }
         })
     };
+    let on_import = {
+        let d = player.dispatcher();
+        Callback::from(move |e: Event| {
+            let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() else { return };
+            let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+            let d = d.clone();
+            let name = file.name();
+            wasm_bindgen_futures::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
+                match mailsim_sim::EventLog::from_jsonl(&text) {
+                    Ok(log) => d.dispatch(Action::Import(name, std::rc::Rc::new(log))),
+                    Err(err) => {
+                        if let Some(w) = web_sys::window() {
+                            let _ = w.alert_with_message(&format!("{name} is not a Mailsim event log: {err}"));
+                        }
+                    }
+                }
+            });
+        })
+    };
     let on_speed = {
         let d = player.dispatcher();
         Callback::from(move |e: Event| {
@@ -160,13 +180,16 @@ pub fn app() -> Html {
                         { for topics().into_iter().map(|topic| html! {
                             <optgroup label={topic}>
                                 { for SCENARIOS.iter().filter(|s| s.topic == topic).map(|s| html! {
-                                    <option value={s.id} selected={s.id == player.scenario.id}>{ s.title }</option>
+                                    <option value={s.id} selected={s.id == player.scenario.id.as_str()}>{ s.title }</option>
                                 }) }
                             </optgroup>
                         }) }
                     </select>
                 </label>
-                <p class="tagline">{ player.scenario.summary }</p>
+                <p class="tagline">{ player.scenario.summary.clone() }</p>
+                <label class="import" title="Open an event log, e.g. one written by mailsim serve --log">{"Open log… "}
+                    <input id="import" type="file" accept=".jsonl,.json,application/json" onchange={on_import} />
+                </label>
             </header>
             <nav class="controls" aria-label="Playback controls">
                 <button id="reset" onclick={dispatch(|| Action::Reset)} title="Back to the start (Home)">{ icon(ICON_RESET) }{" Reset"}</button>
@@ -197,7 +220,7 @@ pub fn app() -> Html {
                     <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select} />
                 </section>
                 <aside class="side">
-                    <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario} decrypted={player.decrypted} />
+                    <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario.clone()} decrypted={player.decrypted} />
                     <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={step} />
                 </aside>
             </main>

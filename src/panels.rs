@@ -7,7 +7,7 @@ use crate::inspector::MessageInspector;
 use mailsim_sim::diagram::{self, carried_message, envelope, raw_view, tls_record, Diagram, RawView};
 use mailsim_sim::proto::message::header;
 use mailsim_sim::log::Event;
-use mailsim_sim::scenario::ScenarioInfo;
+use crate::state::Info;
 use mailsim_sim::EventLog;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -17,7 +17,7 @@ pub struct DetailsProps {
     pub log: Rc<EventLog>,
     pub diagram: Rc<Diagram>,
     pub step: usize,
-    pub info: &'static ScenarioInfo,
+    pub info: Rc<Info>,
     pub decrypted: bool,
 }
 
@@ -60,8 +60,8 @@ pub fn details(props: &DetailsProps) -> Html {
         let narration = props.log.events.iter().take(d.events_at_step(0)).filter_map(|e| if let Event::Narrated { text, .. } = e { Some(text.clone()) } else { None }).last();
         return html! {
             <section id="details" class="panel details" aria-label="Details">
-                <h2>{ props.info.title }</h2>
-                <p class="description">{ props.info.description }</p>
+                <h2>{ props.info.title.clone() }</h2>
+                <p class="description">{ props.info.description.clone() }</p>
                 { for narration.map(|n| html! { <p class="narration">{ n }</p> }) }
                 <p class="hint">{"Press "}<kbd>{"→"}</kbd>{" or "}<strong>{"Next"}</strong>{" to see the first message, "}<kbd>{"space"}</kbd>{" to play."}</p>
             </section>

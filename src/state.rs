@@ -9,9 +9,25 @@ pub const DEFAULT_SCENARIO: &str = "alice-to-bob";
 /// Steps per second offered by the speed setting.
 pub const SPEEDS: [f64; 5] = [0.5, 1.0, 2.0, 4.0, 8.0];
 
+/// What is being played: a scenario, or a log opened from a file (`mailsim serve --log`).
+#[derive(Clone, PartialEq)]
+pub struct Info {
+    /// The scenario id, or `imported`.
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub description: String,
+}
+
+impl From<&scenario::ScenarioInfo> for Info {
+    fn from(s: &scenario::ScenarioInfo) -> Self {
+        Info { id: s.id.into(), title: s.title.into(), summary: s.summary.into(), description: s.description.into() }
+    }
+}
+
 #[derive(Clone, PartialEq)]
 pub struct Player {
-    pub scenario: &'static scenario::ScenarioInfo,
+    pub scenario: Rc<Info>,
     pub log: Rc<EventLog>,
     pub diagram: Rc<Diagram>,
     /// 0 = before the first message; 1..=len = that message.
@@ -35,6 +51,8 @@ pub enum Action {
     ToggleDecrypted,
     /// Open a scenario (and a step), e.g. from the URL.
     Open(String, usize),
+    /// Play a log read from a file (file name, contents).
+    Import(String, Rc<EventLog>),
 }
 
 impl Player {
@@ -43,7 +61,7 @@ impl Player {
         let log = scenario::run(info.id).expect("listed scenarios run");
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
-        Player { scenario: info, log: Rc::new(log), diagram: Rc::new(diagram), step, playing: false, speed: 1.0, decrypted: false }
+        Player { scenario: Rc::new(info.into()), log: Rc::new(log), diagram: Rc::new(diagram), step, playing: false, speed: 1.0, decrypted: false }
     }
 
     pub fn len(&self) -> usize {
@@ -52,7 +70,11 @@ impl Player {
 
     /// The fragment for the current position.
     pub fn fragment(&self) -> String {
-        format!("#/scenario/{}/step/{}", self.scenario.id, self.step)
+        if self.scenario.id == "imported" {
+            format!("#/imported/step/{}", self.step)
+        } else {
+            format!("#/scenario/{}/step/{}", self.scenario.id, self.step)
+        }
     }
 }
 
@@ -105,9 +127,22 @@ impl Reducible for Player {
                 }
             }
             Action::SetSpeed(s) => p.speed = s,
+            Action::Import(name, log) => {
+                let diagram = Diagram::from_log(&log);
+                let info = Info {
+                    id: "imported".into(),
+                    title: format!("Imported: {name}"),
+                    summary: format!("{} messages from {}", diagram.arrows.len(), name),
+                    description: format!(
+                        "A log opened from the file {name}, for example one written by `mailsim serve --log` while real clients talked to it. \
+                         Every arrow is a message a real client or the server sent; step through it like any scenario."
+                    ),
+                };
+                p = Player { scenario: Rc::new(info), log, diagram: Rc::new(diagram), step: 0, playing: false, speed: p.speed, decrypted: p.decrypted };
+            }
             Action::ToggleDecrypted => p.decrypted = !p.decrypted,
             Action::Open(id, step) => {
-                if id == p.scenario.id {
+                if id == p.scenario.id && id != "imported" {
                     p.step = step.min(p.len());
                     p.playing = false;
                 } else {

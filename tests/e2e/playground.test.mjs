@@ -229,3 +229,38 @@ test('spoofing: the envelope and the header disagree, side by side', async (t) =
   assert.match(env, /MAIL FROM:<mallory@mallory\.example>/);
   assert.match(env, /From: Alice <alice@alice\.example>/);
 });
+
+test('a log written by mailsim serve opens in the page', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const net = await import('node:net');
+  const os = await import('node:os');
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const logFile = path.join(os.tmpdir(), `mailsim-serve-${process.pid}.jsonl`);
+  const free = () => new Promise((r) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); }); });
+  const [smtp, sub, pop] = [await free(), await free(), await free()];
+  const serve = spawn(path.join(root, 'target/debug/mailsim'), ['serve', '--smtp-port', smtp, '--submission-port', sub, '--pop3-port', pop,
+    '--user', 'bob@bob.example:pw', '--log', logFile, '--quiet'].map(String), { stdio: 'ignore' });
+  t.after(() => serve.kill('SIGKILL'));
+  // A real client session over a socket: greeting, EHLO, a refused relay, QUIT.
+  for (let i = 0; i < 50; i++) {
+    try { await new Promise((ok, bad) => net.connect(smtp, '127.0.0.1', ok).on('error', bad).end()); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  await new Promise((resolve) => {
+    const c = net.connect(smtp, '127.0.0.1');
+    const lines = ['EHLO node.example', 'MAIL FROM:<x@elsewhere.example>', 'RCPT TO:<y@elsewhere.example>', 'QUIT'];
+    c.on('data', () => { const l = lines.shift(); if (l) c.write(`${l}\r\n`); });
+    c.on('close', resolve);
+  });
+  serve.kill('SIGINT');
+  await new Promise((r) => serve.on('exit', r));
+  const page = await open(t);
+  await page.setInputFiles('#import', logFile);
+  await page.waitForFunction(() => location.hash === '#/imported/step/0');
+  assert.match(await page.textContent('#details h2'), /Imported: mailsim-serve/);
+  // The readiness probe got a greeting too (one arrow), then the real session (nine).
+  assert.equal(await position(page), 'step 0 of 10');
+  await page.keyboard.press('End');
+  const labels = await page.$$eval('.arrow .label', (ls) => ls.map((l) => l.textContent));
+  assert.deepEqual(labels.slice(1).map((l) => l.split(' ')[0]), ['220', 'EHLO', '250', 'MAIL', '250', 'RCPT', '554', 'QUIT', '221']);
+  assert.match(await page.textContent('#meaning'), /closes the connection/);
+});
