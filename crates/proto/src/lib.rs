@@ -32,6 +32,7 @@
 //! only the plain header fields and text bodies the first scenario uses.
 
 pub mod dns;
+pub mod imap;
 pub mod message;
 pub mod pdu;
 pub mod pop3;

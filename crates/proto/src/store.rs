@@ -5,17 +5,22 @@
 
 use std::collections::BTreeMap;
 
-/// One stored message: its UID (unique per mailbox, never reused) and its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One stored message: its UID (unique per mailbox, never reused), its bytes, its IMAP
+/// flags (`\Seen`, `\Deleted`...) and when it arrived (IMAP's INTERNALDATE, Unix seconds).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StoredMessage {
     pub uid: u32,
     pub data: Vec<u8>,
+    pub flags: Vec<String>,
+    pub internal_date: i64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Mailbox {
     pub messages: Vec<StoredMessage>,
     pub uid_next: u32,
+    /// IMAP's UIDVALIDITY: UIDs stay valid as long as this does not change.
+    pub uid_validity: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +47,7 @@ impl MailStore {
     pub fn add_account(&mut self, address: &str, password: &str) {
         self.accounts.insert(
             address.to_ascii_lowercase(),
-            Account { password: password.into(), mailbox: Mailbox { messages: vec![], uid_next: 1 }, locked: false },
+            Account { password: password.into(), mailbox: Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_045 }, locked: false },
         );
     }
 
@@ -70,11 +75,36 @@ impl MailStore {
 
     /// Appends a message; returns its UID, or `None` when there is no such mailbox.
     pub fn deliver(&mut self, address: &str, data: Vec<u8>) -> Option<u32> {
+        self.deliver_at(address, data, 0, &[])
+    }
+
+    /// Appends a message with its arrival time and initial flags.
+    pub fn deliver_at(&mut self, address: &str, data: Vec<u8>, internal_date: i64, flags: &[&str]) -> Option<u32> {
         let mb = &mut self.accounts.get_mut(&address.to_ascii_lowercase())?.mailbox;
         let uid = mb.uid_next;
         mb.uid_next += 1;
-        mb.messages.push(StoredMessage { uid, data });
+        mb.messages.push(StoredMessage { uid, data, flags: flags.iter().map(|f| f.to_string()).collect(), internal_date });
         Some(uid)
+    }
+
+    /// The password of an account (for SASL mechanisms that compute with it, like SCRAM).
+    pub fn password(&self, address: &str) -> Option<&str> {
+        self.accounts.get(&address.to_ascii_lowercase()).map(|a| a.password.as_str())
+    }
+
+    /// Sets the flags of a message (IMAP STORE).
+    pub fn set_flags(&mut self, address: &str, uid: u32, flags: &[String]) {
+        if let Some(m) = self.accounts.get_mut(&address.to_ascii_lowercase()).and_then(|a| a.mailbox.messages.iter_mut().find(|m| m.uid == uid)) {
+            m.flags = flags.to_vec();
+        }
+    }
+
+    /// Removes messages (IMAP EXPUNGE); returns the UIDs removed.
+    pub fn expunge(&mut self, address: &str, uids: &[u32]) -> Vec<u32> {
+        let Some(acct) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return vec![] };
+        let before: Vec<u32> = acct.mailbox.messages.iter().map(|m| m.uid).collect();
+        acct.mailbox.messages.retain(|m| !uids.contains(&m.uid));
+        before.into_iter().filter(|u| uids.contains(u)).collect()
     }
 
     /// Checks the password and takes the maildrop lock; returns a snapshot of the mailbox.

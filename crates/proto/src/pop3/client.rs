@@ -190,8 +190,8 @@ mod tests {
             while let Some(e) = s.poll_event() {
                 match e {
                     Pop3ServerEvent::LoginRequested { .. } => s.grant(vec![
-                        StoredMessage { uid: 1, data: b"Subject: one\r\n\r\n.dot\r\n".to_vec() },
-                        StoredMessage { uid: 2, data: b"Subject: two\r\n\r\nx\r\n".to_vec() },
+                        StoredMessage { uid: 1, data: b"Subject: one\r\n\r\n.dot\r\n".to_vec(), ..Default::default() },
+                        StoredMessage { uid: 2, data: b"Subject: two\r\n\r\nx\r\n".to_vec(), ..Default::default() },
                     ]),
                     Pop3ServerEvent::Commit { deleted, .. } => committed = Some(deleted),
                     Pop3ServerEvent::Closed => {}

@@ -335,7 +335,7 @@ mod tests {
     use super::*;
 
     fn drop_of(msgs: &[&str]) -> Vec<StoredMessage> {
-        msgs.iter().enumerate().map(|(i, m)| StoredMessage { uid: i as u32 + 10, data: m.as_bytes().to_vec() }).collect()
+        msgs.iter().enumerate().map(|(i, m)| StoredMessage { uid: i as u32 + 10, data: m.as_bytes().to_vec(), ..Default::default() }).collect()
     }
 
     fn out(s: &mut Pop3Server) -> String {

@@ -1,0 +1,181 @@
+//! A person's IMAP session, as in the lecture's slide: lines typed one after the other,
+//! each sent once the previous command's tagged response has come back; an AUTHENTICATE
+//! SCRAM-SHA-256 step is carried out by the client program, which computes the proof.
+
+use super::scram::ScramClient;
+use crate::pdu::{Pdu, Transmit};
+use base64::Engine as _;
+use std::collections::VecDeque;
+use std::fmt;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImapStep {
+    /// A command line with its tag, e.g. `a002 select inbox`.
+    Line(String),
+    /// `tag AUTHENTICATE SCRAM-SHA-256`, then the SCRAM exchange.
+    Scram { tag: String, user: String, password: String, nonce: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImapClientEvent {
+    /// The server's OK to STARTTLS arrived: what follows is encrypted.
+    TlsStarted,
+    /// The server's SCRAM signature did not verify: it does not know the password.
+    ServerNotAuthenticated,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImapClientState {
+    AwaitGreeting,
+    AwaitTagged,
+    Authenticating,
+    Done,
+}
+
+impl fmt::Display for ImapClientState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ImapClientState::AwaitGreeting => "connected: waiting for the greeting",
+            ImapClientState::AwaitTagged => "waiting for the tagged response",
+            ImapClientState::Authenticating => "SCRAM exchange in progress",
+            ImapClientState::Done => "done: connection closing",
+        })
+    }
+}
+
+#[derive(Debug)]
+pub struct ImapClient {
+    steps: VecDeque<ImapStep>,
+    state: ImapClientState,
+    tag: String,
+    scram: Option<ScramClient>,
+    inbuf: Vec<u8>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<ImapClientEvent>,
+}
+
+/// Splits one response line off `buf`, literals included; returns (line bytes, length used).
+fn response_line(buf: &[u8]) -> Option<usize> {
+    let mut pos = 0;
+    loop {
+        let end = pos + crate::find_crlf(&buf[pos..])?;
+        let line = &buf[pos..end - 2];
+        // A line ending in {n} is followed by n bytes of literal, then the line goes on.
+        if line.ends_with(b"}") {
+            if let Some(open) = line.iter().rposition(|&b| b == b'{') {
+                if let Ok(n) = std::str::from_utf8(&line[open + 1..line.len() - 1]).unwrap_or("").trim_end_matches('+').parse::<usize>() {
+                    if buf.len() < end + n {
+                        return None;
+                    }
+                    pos = end + n;
+                    continue;
+                }
+            }
+        }
+        return Some(end);
+    }
+}
+
+impl ImapClient {
+    pub fn new(steps: Vec<ImapStep>) -> Self {
+        ImapClient { steps: steps.into(), state: ImapClientState::AwaitGreeting, tag: String::new(), scram: None, inbuf: vec![], transmits: VecDeque::new(), events: VecDeque::new() }
+    }
+
+    pub fn state(&self) -> ImapClientState {
+        self.state
+    }
+
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        self.inbuf.extend_from_slice(bytes);
+        while let Some(n) = response_line(&self.inbuf) {
+            let line: Vec<u8> = self.inbuf.drain(..n).collect();
+            let text = String::from_utf8_lossy(&line[..n - 2]).into_owned();
+            self.on_line(&text);
+        }
+    }
+
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ImapClientEvent> {
+        self.events.pop_front()
+    }
+
+    fn send_line(&mut self, line: String, pdu: Pdu) {
+        self.transmits.push_back(Transmit { bytes: format!("{line}\r\n").into_bytes(), pdu });
+    }
+
+    fn next_step(&mut self) {
+        match self.steps.pop_front() {
+            Some(ImapStep::Line(line)) => {
+                self.tag = line.split(' ').next().unwrap_or("").to_string();
+                let name = line.split(' ').nth(1).unwrap_or("").to_ascii_uppercase();
+                self.state = ImapClientState::AwaitTagged;
+                self.send_line(line.clone(), Pdu::ImapCommand { tag: self.tag.clone(), name, line });
+            }
+            Some(ImapStep::Scram { tag, user, password, nonce }) => {
+                let line = format!("{tag} AUTHENTICATE SCRAM-SHA-256");
+                self.tag = tag.clone();
+                self.scram = Some(ScramClient::new(&user, &password, &nonce));
+                self.state = ImapClientState::Authenticating;
+                self.send_line(line.clone(), Pdu::ImapCommand { tag, name: "AUTHENTICATE".into(), line });
+            }
+            None => {}
+        }
+    }
+
+    fn sasl(&mut self, decoded: String) {
+        let line = B64.encode(&decoded);
+        self.send_line(line.clone(), Pdu::ImapSaslResponse { line, decoded });
+    }
+
+    fn on_line(&mut self, line: &str) {
+        if self.state == ImapClientState::AwaitGreeting {
+            if line.starts_with("* OK") {
+                self.next_step();
+            }
+            return;
+        }
+        if let Some(rest) = line.strip_prefix('+') {
+            let payload = rest.trim();
+            let decoded = B64.decode(payload).ok().and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
+            let Some(scram) = self.scram.as_mut() else { return };
+            if payload.is_empty() {
+                let first = scram.client_first();
+                self.sasl(first);
+            } else if decoded.starts_with("v=") {
+                if !scram.verify_server_final(&decoded) {
+                    self.events.push_back(ImapClientEvent::ServerNotAuthenticated);
+                    return self.send_line("*".into(), Pdu::ImapSaslResponse { line: "*".into(), decoded: "(cancel)".into() });
+                }
+                self.send_line(String::new(), Pdu::ImapSaslResponse { line: String::new(), decoded: String::new() });
+            } else {
+                match scram.client_final(&decoded) {
+                    Some(fin) => self.sasl(fin),
+                    None => self.send_line("*".into(), Pdu::ImapSaslResponse { line: "*".into(), decoded: "(cancel)".into() }),
+                }
+            }
+            return;
+        }
+        if line.starts_with(&format!("{} ", self.tag)) {
+            let ok = line.split(' ').nth(1) == Some("OK");
+            self.scram = None;
+            let upper = line.to_ascii_uppercase();
+            if ok && upper.contains("TLS") && upper.contains("NEGOTIATION") {
+                self.events.push_back(ImapClientEvent::TlsStarted);
+            }
+            if upper.contains("LOGOUT COMPLETED") || self.steps.is_empty() && upper.contains("LOGOUT") {
+                self.state = ImapClientState::Done;
+                self.events.push_back(ImapClientEvent::Closed);
+                return;
+            }
+            self.next_step();
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! IMAP command lines (RFC 9051 §6, grammar §9) ⇄ [`Tagged`] commands, for the subset the
+//! playground speaks. Tags, atoms, quoted strings and parenthesized lists are read by a
+//! small tokenizer; literals (`{n}`) are refused with BAD and a helpful text.
+
+use crate::{find_crlf, Decoded};
+use std::fmt;
+
+/// One FETCH data item (RFC 9051 §6.4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchItem {
+    Flags,
+    InternalDate,
+    Rfc822Size,
+    Envelope,
+    /// `BODY` without a section: the non-extensible body structure.
+    Body,
+    BodyStructure,
+    Uid,
+    /// `BODY[section]` or `BODY.PEEK[section]`; PEEK does not set `\Seen`.
+    Section { peek: bool, section: String },
+}
+
+impl fmt::Display for FetchItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FetchItem::Flags => f.write_str("FLAGS"),
+            FetchItem::InternalDate => f.write_str("INTERNALDATE"),
+            FetchItem::Rfc822Size => f.write_str("RFC822.SIZE"),
+            FetchItem::Envelope => f.write_str("ENVELOPE"),
+            FetchItem::Body => f.write_str("BODY"),
+            FetchItem::BodyStructure => f.write_str("BODYSTRUCTURE"),
+            FetchItem::Uid => f.write_str("UID"),
+            FetchItem::Section { section, .. } => write!(f, "BODY[{section}]"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreMode {
+    Add,
+    Remove,
+    Replace,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Capability,
+    Noop,
+    Logout,
+    StartTls,
+    Login { user: String, pass: String },
+    Authenticate { mechanism: String, initial: Option<String> },
+    Enable(Vec<String>),
+    Select { mailbox: String, read_only: bool },
+    List { reference: String, pattern: String },
+    Namespace,
+    Fetch { uid: bool, set: String, items: Vec<FetchItem>, macro_name: Option<String> },
+    Store { uid: bool, set: String, mode: StoreMode, silent: bool, flags: Vec<String> },
+    Search { uid: bool, keys: Vec<String> },
+    Expunge,
+    Close,
+    Unselect,
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Capability => "CAPABILITY",
+            Command::Noop => "NOOP",
+            Command::Logout => "LOGOUT",
+            Command::StartTls => "STARTTLS",
+            Command::Login { .. } => "LOGIN",
+            Command::Authenticate { .. } => "AUTHENTICATE",
+            Command::Enable(_) => "ENABLE",
+            Command::Select { read_only: false, .. } => "SELECT",
+            Command::Select { read_only: true, .. } => "EXAMINE",
+            Command::List { .. } => "LIST",
+            Command::Namespace => "NAMESPACE",
+            Command::Fetch { .. } => "FETCH",
+            Command::Store { .. } => "STORE",
+            Command::Search { .. } => "SEARCH",
+            Command::Expunge => "EXPUNGE",
+            Command::Close => "CLOSE",
+            Command::Unselect => "UNSELECT",
+        }
+    }
+}
+
+/// A command with its tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tagged {
+    pub tag: String,
+    pub command: Command,
+}
+
+/// Why a line is not a valid command: the tag (if one could be read) and the BAD text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImapError {
+    pub tag: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    Atom(String),
+    Quoted(String),
+    List(Vec<Token>),
+}
+
+impl Token {
+    fn text(&self) -> Option<&str> {
+        match self {
+            Token::Atom(s) | Token::Quoted(s) => Some(s),
+            Token::List(_) => None,
+        }
+    }
+}
+
+fn tokenize(s: &str) -> Result<Vec<Token>, String> {
+    fn list(chars: &[char], pos: &mut usize, depth: usize) -> Result<Vec<Token>, String> {
+        let mut out = Vec::new();
+        while *pos < chars.len() {
+            match chars[*pos] {
+                ' ' => *pos += 1,
+                ')' if depth > 0 => {
+                    *pos += 1;
+                    return Ok(out);
+                }
+                ')' => return Err("unbalanced ')'".into()),
+                '(' => {
+                    *pos += 1;
+                    out.push(Token::List(list(chars, pos, depth + 1)?));
+                }
+                '"' => {
+                    *pos += 1;
+                    let mut q = String::new();
+                    loop {
+                        match chars.get(*pos) {
+                            None => return Err("unterminated quoted string".into()),
+                            Some('"') => break,
+                            Some('\\') => {
+                                q.push(*chars.get(*pos + 1).ok_or("unterminated quoted string")?);
+                                *pos += 2;
+                                continue;
+                            }
+                            Some(&c) => q.push(c),
+                        }
+                        *pos += 1;
+                    }
+                    *pos += 1;
+                    out.push(Token::Quoted(q));
+                }
+                '{' => return Err("literals ({n}) are not supported by this server; send the value as a quoted string".into()),
+                _ => {
+                    let mut a = String::new();
+                    let mut brackets = 0;
+                    while let Some(&c) = chars.get(*pos) {
+                        if brackets == 0 && (c == ' ' || c == '(' || c == ')') {
+                            break;
+                        }
+                        if c == '[' {
+                            brackets += 1;
+                        } else if c == ']' {
+                            brackets -= 1;
+                        }
+                        a.push(c);
+                        *pos += 1;
+                    }
+                    out.push(Token::Atom(a));
+                }
+            }
+        }
+        if depth > 0 {
+            Err("unbalanced '('".into())
+        } else {
+            Ok(out)
+        }
+    }
+    let chars: Vec<char> = s.chars().collect();
+    list(&chars, &mut 0, 0)
+}
+
+/// Reads one command line from the start of `buf`.
+pub fn decode(buf: &[u8]) -> Decoded<Tagged, ImapError> {
+    let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };
+    let line = String::from_utf8_lossy(&buf[..end - 2]).into_owned();
+    match parse(&line) {
+        Ok(t) => Decoded::Complete(t, end),
+        Err(e) => Decoded::Invalid(e, end),
+    }
+}
+
+fn parse(line: &str) -> Result<Tagged, ImapError> {
+    let (tag, rest) = line.split_once(' ').unwrap_or((line, ""));
+    if tag.is_empty() || tag == "*" || tag == "+" || !tag.chars().all(|c| c.is_ascii_graphic() && !"(){%\\\"".contains(c)) {
+        return Err(ImapError { tag: None, text: "every command starts with a tag, such as a001".into() });
+    }
+    let bad = |text: &str| ImapError { tag: Some(tag.to_string()), text: text.to_string() };
+    let (name, args) = rest.split_once(' ').unwrap_or((rest, ""));
+    let mut name = name.to_ascii_uppercase();
+    let toks = tokenize(args).map_err(|e| bad(&e))?;
+    let mut uid = false;
+    let mut toks: &[Token] = &toks;
+    if name == "UID" {
+        uid = true;
+        let Some(Token::Atom(n)) = toks.first() else { return Err(bad("UID must be followed by FETCH, STORE or SEARCH")) };
+        name = n.to_ascii_uppercase();
+        toks = &toks[1..];
+    }
+    let text = |i: usize| toks.get(i).and_then(Token::text).map(str::to_string);
+    let none = |c: Command| if toks.is_empty() { Ok(c) } else { Err(bad(&format!("{name} takes no arguments"))) };
+    let command = match name.as_str() {
+        "CAPABILITY" => none(Command::Capability)?,
+        "NOOP" => none(Command::Noop)?,
+        "LOGOUT" => none(Command::Logout)?,
+        "STARTTLS" => none(Command::StartTls)?,
+        "NAMESPACE" => none(Command::Namespace)?,
+        "EXPUNGE" if !uid => none(Command::Expunge)?,
+        "CLOSE" => none(Command::Close)?,
+        "UNSELECT" => none(Command::Unselect)?,
+        "LOGIN" => match (text(0), text(1), toks.len()) {
+            (Some(user), Some(pass), 2) => Command::Login { user, pass },
+            _ => return Err(bad("usage: LOGIN user password")),
+        },
+        "AUTHENTICATE" => match (text(0), toks.len()) {
+            (Some(m), 1 | 2) => Command::Authenticate { mechanism: m.to_ascii_uppercase(), initial: text(1) },
+            _ => return Err(bad("usage: AUTHENTICATE mechanism [initial-response]")),
+        },
+        "ENABLE" if !toks.is_empty() => Command::Enable(toks.iter().filter_map(|t| t.text().map(str::to_ascii_uppercase)).collect()),
+        "SELECT" | "EXAMINE" => match (text(0), toks.len()) {
+            (Some(mailbox), 1) => Command::Select { mailbox, read_only: name == "EXAMINE" },
+            _ => return Err(bad(&format!("usage: {name} mailbox"))),
+        },
+        "LIST" => match (text(0), text(1), toks.len()) {
+            (Some(reference), Some(pattern), 2) => Command::List { reference, pattern },
+            _ => return Err(bad("usage: LIST reference pattern, e.g. LIST \"\" \"*\"")),
+        },
+        "FETCH" => {
+            let set = text(0).filter(|s| valid_set(s)).ok_or_else(|| bad("usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS"))?;
+            let (items, macro_name) = fetch_items(toks.get(1).ok_or_else(|| bad("FETCH needs data items"))?).map_err(|e| bad(&e))?;
+            if toks.len() > 2 {
+                return Err(bad("FETCH takes one item or a parenthesized list"));
+            }
+            Command::Fetch { uid, set, items, macro_name }
+        }
+        "STORE" => {
+            let set = text(0).filter(|s| valid_set(s)).ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
+            let what = text(1).map(|s| s.to_ascii_uppercase()).ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
+            let (mode, rest) = match what.chars().next() {
+                Some('+') => (StoreMode::Add, &what[1..]),
+                Some('-') => (StoreMode::Remove, &what[1..]),
+                _ => (StoreMode::Replace, &what[..]),
+            };
+            let silent = match rest {
+                "FLAGS" => false,
+                "FLAGS.SILENT" => true,
+                _ => return Err(bad("STORE changes FLAGS, +FLAGS or -FLAGS (optionally .SILENT)")),
+            };
+            let flags: Vec<String> = toks[2..]
+                .iter()
+                .flat_map(|t| match t {
+                    Token::List(l) => l.iter().filter_map(|x| x.text().map(str::to_string)).collect(),
+                    other => other.text().map(|s| vec![s.to_string()]).unwrap_or_default(),
+                })
+                .collect();
+            if flags.iter().any(|f| f.starts_with('\\') && !SYSTEM_FLAGS.iter().any(|s| s.eq_ignore_ascii_case(f))) {
+                return Err(bad("unknown system flag: the flags are \\Answered \\Flagged \\Deleted \\Seen \\Draft"));
+            }
+            Command::Store { uid, set, mode, silent, flags: flags.iter().map(|f| canonical_flag(f)).collect() }
+        }
+        "SEARCH" => Command::Search { uid, keys: toks.iter().filter_map(|t| t.text().map(str::to_string)).collect() },
+        "" => return Err(bad("missing command after the tag")),
+        "APPEND" | "CREATE" | "DELETE" | "RENAME" | "SUBSCRIBE" | "UNSUBSCRIBE" | "STATUS" | "COPY" | "MOVE" | "IDLE" | "LSUB" | "CHECK" => {
+            return Err(bad(&format!("{name} is an IMAP command this server does not implement yet")))
+        }
+        _ => return Err(bad(&format!("unknown command {name}"))),
+    };
+    Ok(Tagged { tag: tag.to_string(), command })
+}
+
+pub const SYSTEM_FLAGS: [&str; 5] = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
+
+fn canonical_flag(f: &str) -> String {
+    SYSTEM_FLAGS.iter().find(|s| s.eq_ignore_ascii_case(f)).map(|s| s.to_string()).unwrap_or_else(|| f.to_string())
+}
+
+fn valid_set(s: &str) -> bool {
+    !s.is_empty()
+        && s.split(',').all(|r| {
+            let ok = |n: &str| n == "*" || (n.parse::<u32>().is_ok_and(|v| v > 0) && n.bytes().all(|b| b.is_ascii_digit()));
+            match r.split_once(':') {
+                Some((a, b)) => ok(a) && ok(b),
+                None => ok(r),
+            }
+        })
+}
+
+fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String> {
+    use FetchItem::*;
+    let one = |s: &str| -> Result<FetchItem, String> {
+        let u = s.to_ascii_uppercase();
+        Ok(match u.as_str() {
+            "FLAGS" => Flags,
+            "INTERNALDATE" => InternalDate,
+            "RFC822.SIZE" => Rfc822Size,
+            "ENVELOPE" => Envelope,
+            "BODY" => Body,
+            "BODYSTRUCTURE" => BodyStructure,
+            "UID" => Uid,
+            "RFC822" => Section { peek: false, section: String::new() },
+            "RFC822.HEADER" => Section { peek: true, section: "HEADER".into() },
+            "RFC822.TEXT" => Section { peek: false, section: "TEXT".into() },
+            _ => {
+                let (peek, rest) = if let Some(r) = u.strip_prefix("BODY.PEEK[") { (true, r) } else if let Some(r) = u.strip_prefix("BODY[") { (false, r) } else { return Err(format!("unknown FETCH item {s}")) };
+                let section = rest.strip_suffix(']').ok_or_else(|| format!("{s}: partial fetches (<n.m>) are not supported yet"))?;
+                if !(section.is_empty() || section == "HEADER" || section == "TEXT") {
+                    return Err(format!("{s}: this server fetches BODY[], BODY[HEADER] and BODY[TEXT]"));
+                }
+                Section { peek, section: section.into() }
+            }
+        })
+    };
+    match t {
+        Token::Atom(a) => match a.to_ascii_uppercase().as_str() {
+            "ALL" => Ok((vec![Flags, InternalDate, Rfc822Size, Envelope], Some("ALL".into()))),
+            "FAST" => Ok((vec![Flags, InternalDate, Rfc822Size], Some("FAST".into()))),
+            "FULL" => Ok((vec![Flags, InternalDate, Rfc822Size, Envelope, Body], Some("FULL".into()))),
+            _ => Ok((vec![one(a)?], None)),
+        },
+        Token::List(l) => Ok((l.iter().map(|x| x.text().ok_or("nested list in FETCH items".to_string()).and_then(one)).collect::<Result<_, _>>()?, None)),
+        Token::Quoted(_) => Err("FETCH items are atoms, not quoted strings".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(line: &str) -> Tagged {
+        match decode(format!("{line}\r\n").as_bytes()) {
+            Decoded::Complete(t, _) => t,
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_lectures_commands() {
+        assert_eq!(ok("a000 starttls").command, Command::StartTls);
+        assert_eq!(ok("a001 AUTHENTICATE SCRAM-SHA-256").command, Command::Authenticate { mechanism: "SCRAM-SHA-256".into(), initial: None });
+        assert_eq!(ok("babc ENABLE IMAP4rev2").command, Command::Enable(vec!["IMAP4REV2".into()]));
+        assert_eq!(ok("a002 select inbox").command, Command::Select { mailbox: "inbox".into(), read_only: false });
+        assert!(matches!(ok("a003 fetch 12 full").command, Command::Fetch { ref items, .. } if items.len() == 5));
+        assert!(matches!(ok("a004 fetch 12 body[header]").command, Command::Fetch { ref items, .. } if items == &[FetchItem::Section { peek: false, section: "HEADER".into() }]));
+        assert_eq!(ok("a005 store 12 +flags \\deleted").command, Command::Store { uid: false, set: "12".into(), mode: StoreMode::Add, silent: false, flags: vec!["\\Deleted".into()] });
+        assert_eq!(ok("a006 logout").command, Command::Logout);
+        assert_eq!(ok("x LOGIN \"bob\" \"p w\"").command, Command::Login { user: "bob".into(), pass: "p w".into() });
+        assert!(matches!(ok("x UID FETCH 1:* (FLAGS BODY.PEEK[])").command, Command::Fetch { uid: true, .. }));
+    }
+
+    #[test]
+    fn bad_lines_get_bad_with_the_tag() {
+        for (line, tag) in [("a1 FROB", Some("a1")), ("a1", Some("a1")), ("* LOGIN x y", None), ("a1 FETCH x FLAGS", Some("a1")), ("a1 LOGIN {5}", Some("a1")), ("a1 STORE 1 FLAGZ (\\Seen)", Some("a1")), ("a1 SELECT", Some("a1")), ("a1 FETCH 1 (FLAGS", Some("a1"))] {
+            match decode(format!("{line}\r\n").as_bytes()) {
+                Decoded::Invalid(e, _) => assert_eq!(e.tag.as_deref(), tag, "{line}"),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        for n in 0..9 {
+            assert_eq!(decode(&b"a1 NOOP\r\n"[..n]), Decoded::Incomplete);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! What FETCH returns about a message (RFC 9051 §7.5.2): ENVELOPE, the body structure,
+//! sections, INTERNALDATE; and IMAP's string syntax (quoted, literal or NIL).
+
+use crate::message;
+
+/// A quoted string, or a literal `{n}\r\n...` when the text cannot be quoted, or NIL.
+pub fn nstring(s: Option<&str>) -> String {
+    match s {
+        None => "NIL".into(),
+        Some(s) if s.bytes().any(|b| b == b'\r' || b == b'\n' || b >= 0x80) => format!("{{{}}}\r\n{s}", s.len()),
+        Some(s) => format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"")),
+    }
+}
+
+/// `dd-Mon-yyyy hh:mm:ss +0000` (RFC 9051 §9, date-time).
+pub fn internal_date(unix: i64) -> String {
+    // Reuse the RFC 5322 formatter: "Mon, 14 Sep 2026 09:00:00 +0000".
+    let d = message::format_date(unix);
+    let parts: Vec<&str> = d.split(' ').collect();
+    format!("{:>2}-{}-{} {} {}", parts[1].trim_start_matches('0'), parts[2], parts[3], parts[4], parts[5])
+}
+
+/// Addresses of a header field, as (name, local part, domain).
+fn addresses(value: &str) -> Vec<(Option<String>, String, String)> {
+    let mut out = Vec::new();
+    let (mut cur, mut quoted, mut angle) = (String::new(), false, false);
+    let mut items = Vec::new();
+    for c in value.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' if !quoted && !angle => {
+                items.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    items.push(cur);
+    for item in items.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let (name, addr) = match (item.rfind('<'), item.rfind('>')) {
+            (Some(a), Some(b)) if a < b => {
+                let n = item[..a].trim().trim_matches('"').trim();
+                ((!n.is_empty()).then(|| n.to_string()), &item[a + 1..b])
+            }
+            _ => (None, item),
+        };
+        let (local, domain) = addr.rsplit_once('@').unwrap_or((addr, ""));
+        out.push((name, local.to_string(), domain.to_string()));
+    }
+    out
+}
+
+fn address_list(value: Option<String>) -> String {
+    match value.map(|v| addresses(&v)).filter(|a| !a.is_empty()) {
+        None => "NIL".into(),
+        Some(list) => {
+            let parts: Vec<String> = list.iter().map(|(n, l, d)| format!("({} NIL {} {})", nstring(n.as_deref()), nstring(Some(l)), nstring(Some(d)))).collect();
+            format!("({})", parts.join(""))
+        }
+    }
+}
+
+/// ENVELOPE: date, subject, from, sender, reply-to, to, cc, bcc, in-reply-to, message-id.
+pub fn envelope(raw: &[u8]) -> String {
+    let h = |n: &str| message::header(raw, n);
+    let from = h("From");
+    let sender = h("Sender").or_else(|| from.clone());
+    let reply_to = h("Reply-To").or_else(|| from.clone());
+    format!(
+        "({} {} {} {} {} {} {} {} {} {})",
+        nstring(h("Date").as_deref()),
+        nstring(h("Subject").as_deref()),
+        address_list(from),
+        address_list(sender),
+        address_list(reply_to),
+        address_list(h("To")),
+        address_list(h("Cc")),
+        address_list(h("Bcc")),
+        nstring(h("In-Reply-To").as_deref()),
+        nstring(h("Message-ID").as_deref())
+    )
+}
+
+/// BODY (the non-extensible BODYSTRUCTURE), built from `mail-parser`'s MIME tree.
+pub fn body_structure(raw: &[u8]) -> String {
+    use mail_parser::{MessageParser, MimeHeaders, PartType};
+    let Some(msg) = MessageParser::default().parse(raw) else {
+        return format!("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" {} 0)", raw.len());
+    };
+    fn part(msg: &mail_parser::Message, id: u32, raw: &[u8]) -> String {
+        let Some(p) = msg.parts.get(id as usize) else { return "NIL".into() };
+        let ct = p.content_type();
+        let ty = ct.map(|c| c.ctype().to_ascii_uppercase()).unwrap_or_else(|| "TEXT".into());
+        let sub = ct.and_then(|c| c.subtype()).map(|s| s.to_ascii_uppercase()).unwrap_or_else(|| "PLAIN".into());
+        if let PartType::Multipart(children) = &p.body {
+            let inner: String = children.iter().map(|c| part(msg, *c, raw)).collect();
+            return format!("({inner} \"{sub}\")");
+        }
+        let params: Vec<String> = ct
+            .and_then(|c| c.attributes())
+            .map(|a| a.iter().map(|at| format!("\"{}\" \"{}\"", at.name.to_ascii_uppercase(), at.value)).collect())
+            .unwrap_or_default();
+        let params = if params.is_empty() {
+            if ty == "TEXT" { "(\"CHARSET\" \"US-ASCII\")".to_string() } else { "NIL".to_string() }
+        } else {
+            format!("({})", params.join(" "))
+        };
+        let enc = p.content_transfer_encoding().unwrap_or("7BIT").to_ascii_uppercase();
+        let body = raw.get(p.offset_body as usize..p.offset_end as usize).unwrap_or_default();
+        let lines = body.iter().filter(|&&b| b == b'\n').count();
+        let id_ = nstring(p.content_id());
+        let desc = nstring(p.content_description());
+        if ty == "TEXT" {
+            format!("(\"{ty}\" \"{sub}\" {params} {id_} {desc} \"{enc}\" {} {lines})", body.len())
+        } else {
+            format!("(\"{ty}\" \"{sub}\" {params} {id_} {desc} \"{enc}\" {})", body.len())
+        }
+    }
+    part(&msg, 0, raw)
+}
+
+/// BODY[] (the whole message), BODY[HEADER] (the header and its blank line), BODY[TEXT].
+pub fn section<'a>(raw: &'a [u8], section: &str) -> &'a [u8] {
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4).unwrap_or(raw.len());
+    match section {
+        "HEADER" => &raw[..split],
+        "TEXT" => &raw[split..],
+        _ => raw,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RFC_MSG: &[u8] = b"Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\nFrom: Terry Gray <gray@cac.washington.edu>\r\nSubject: IMAP4rev2 WG mtg summary and minutes\r\nTo: imap@cac.washington.edu\r\ncc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\nHello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
+
+    #[test]
+    fn envelope_of_the_rfc_example() {
+        assert_eq!(
+            envelope(RFC_MSG),
+            "(\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev2 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) \
+             ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL \"imap\" \"cac.washington.edu\")) \
+             ((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\")"
+        );
+    }
+
+    #[test]
+    fn body_structure_and_sections() {
+        assert_eq!(body_structure(RFC_MSG), "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 55 1)");
+        assert!(section(RFC_MSG, "HEADER").ends_with(b"US-ASCII\r\n\r\n"));
+        assert_eq!(section(RFC_MSG, "TEXT"), b"Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n");
+        assert_eq!(internal_date(837_573_865), "17-Jul-1996 03:24:25 +0000");
+        assert_eq!(nstring(Some("a\"b")), "\"a\\\"b\"");
+        assert_eq!(nstring(Some("é")), "{2}\r\né");
+    }
+}

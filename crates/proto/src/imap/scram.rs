@@ -1,0 +1,144 @@
+//! SCRAM-SHA-256 (RFC 5802, RFC 7677), both sides, computed for real with `sha2`, `hmac`
+//! and `pbkdf2`: the proofs on the diagram are the ones a real server would check. The
+//! nonces and the salt come from the caller (engines have no randomness).
+
+use base64::Engine as _;
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::{Digest, Sha256};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
+    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(data);
+    m.finalize().into_bytes().to_vec()
+}
+
+fn salted_password(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
+    let mut out = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), salt, iterations, &mut out);
+    out.to_vec()
+}
+
+/// Reads `key=value` attributes of a SCRAM message.
+fn attr<'a>(msg: &'a str, key: char) -> Option<&'a str> {
+    msg.split(',').find_map(|part| part.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
+}
+
+/// The client side.
+#[derive(Debug, Clone)]
+pub struct ScramClient {
+    user: String,
+    password: String,
+    nonce: String,
+    first_bare: String,
+    server_signature: Vec<u8>,
+}
+
+impl ScramClient {
+    pub fn new(user: &str, password: &str, nonce: &str) -> Self {
+        let first_bare = format!("n={},r={nonce}", user.replace('=', "=3D").replace(',', "=2C"));
+        ScramClient { user: user.into(), password: password.into(), nonce: nonce.into(), first_bare, server_signature: vec![] }
+    }
+
+    /// `n,,n=user,r=nonce`: no channel binding, no authorization identity.
+    pub fn client_first(&self) -> String {
+        format!("n,,{}", self.first_bare)
+    }
+
+    /// Answers the server-first message with the proof; `None` if it is malformed or the
+    /// server's nonce does not extend ours.
+    pub fn client_final(&mut self, server_first: &str) -> Option<String> {
+        let r = attr(server_first, 'r')?;
+        let salt = B64.decode(attr(server_first, 's')?).ok()?;
+        let i: u32 = attr(server_first, 'i')?.parse().ok()?;
+        if !r.starts_with(&self.nonce) || r.len() == self.nonce.len() {
+            return None;
+        }
+        let without_proof = format!("c=biws,r={r}");
+        let auth = format!("{},{server_first},{without_proof}", self.first_bare);
+        let salted = salted_password(&self.password, &salt, i);
+        let client_key = hmac(&salted, b"Client Key");
+        let stored_key = Sha256::digest(&client_key);
+        let signature = hmac(&stored_key, auth.as_bytes());
+        let proof: Vec<u8> = client_key.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
+        self.server_signature = hmac(&hmac(&salted, b"Server Key"), auth.as_bytes());
+        let _ = &self.user;
+        Some(format!("{without_proof},p={}", B64.encode(proof)))
+    }
+
+    /// Checks `v=...`: the server proves it knew the password too.
+    pub fn verify_server_final(&self, server_final: &str) -> bool {
+        attr(server_final, 'v').and_then(|v| B64.decode(v).ok()).is_some_and(|v| v == self.server_signature)
+    }
+}
+
+/// The server side, for one exchange.
+#[derive(Debug, Clone)]
+pub struct ScramServer {
+    pub user: String,
+    first_bare: String,
+    server_first: String,
+    nonce: String,
+}
+
+/// Why a SCRAM exchange failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScramError {
+    Malformed,
+    WrongProof,
+}
+
+impl ScramServer {
+    /// Reads client-first (`n,,n=user,r=cnonce`) and makes server-first with our nonce part,
+    /// salt and iteration count.
+    pub fn start(client_first: &str, server_nonce: &str, salt: &[u8], iterations: u32) -> Result<(ScramServer, String), ScramError> {
+        let bare = client_first.strip_prefix("n,,").or_else(|| client_first.strip_prefix("y,,")).ok_or(ScramError::Malformed)?;
+        let user = attr(bare, 'n').ok_or(ScramError::Malformed)?.replace("=2C", ",").replace("=3D", "=");
+        let cnonce = attr(bare, 'r').ok_or(ScramError::Malformed)?;
+        let nonce = format!("{cnonce}{server_nonce}");
+        let server_first = format!("r={nonce},s={},i={iterations}", B64.encode(salt));
+        Ok((ScramServer { user, first_bare: bare.into(), server_first: server_first.clone(), nonce }, server_first))
+    }
+
+    /// Checks client-final against the user's password; returns server-final (`v=...`).
+    pub fn finish(&self, client_final: &str, password: &str) -> Result<String, ScramError> {
+        let (without_proof, proof) = client_final.rsplit_once(",p=").ok_or(ScramError::Malformed)?;
+        if attr(without_proof, 'r') != Some(self.nonce.as_str()) || attr(without_proof, 'c') != Some("biws") {
+            return Err(ScramError::Malformed);
+        }
+        let proof = B64.decode(proof).map_err(|_| ScramError::Malformed)?;
+        let salt = B64.decode(attr(&self.server_first, 's').unwrap_or_default()).map_err(|_| ScramError::Malformed)?;
+        let i: u32 = attr(&self.server_first, 'i').and_then(|i| i.parse().ok()).ok_or(ScramError::Malformed)?;
+        let auth = format!("{},{},{without_proof}", self.first_bare, self.server_first);
+        let salted = salted_password(password, &salt, i);
+        let stored_key = Sha256::digest(hmac(&salted, b"Client Key"));
+        let signature = hmac(&stored_key, auth.as_bytes());
+        let client_key: Vec<u8> = proof.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
+        if proof.len() != 32 || Sha256::digest(&client_key).as_slice() != stored_key.as_slice() {
+            return Err(ScramError::WrongProof);
+        }
+        Ok(format!("v={}", B64.encode(hmac(&hmac(&salted, b"Server Key"), auth.as_bytes()))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7677 §3, the example exchange, byte for byte.
+    #[test]
+    fn rfc7677_example() {
+        let mut c = ScramClient::new("user", "pencil", "rOprNGfwEbeRWgbNEkqO");
+        assert_eq!(c.client_first(), "n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+        let salt = B64.decode("W22ZaJ0SNY7soEsUEjb6gQ==").unwrap();
+        let (server, first) = ScramServer::start(&c.client_first(), "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0", &salt, 4096).unwrap();
+        assert_eq!(first, "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
+        let fin = c.client_final(&first).unwrap();
+        assert_eq!(fin, "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+        let v = server.finish(&fin, "pencil").unwrap();
+        assert_eq!(v, "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
+        assert!(c.verify_server_final(&v));
+        assert_eq!(server.finish(&fin, "wrong"), Err(ScramError::WrongProof));
+    }
+}

@@ -1,0 +1,688 @@
+//! The server side of one IMAP session (RFC 9051; IMAP4rev1 clients per RFC 3501 accepted).
+//!
+//! ```text
+//! new() ──> "* OK [CAPABILITY ...]" queued          Not Authenticated
+//! handle_input(bytes); poll_transmit(); poll_event()
+//!   LoggedIn { user } ──> owner calls set_mailbox(INBOX snapshot)   Authenticated
+//!   SELECT INBOX                                                     Selected
+//!   Stored / Expunged ──> owner writes the change to the store
+//!   LOGOUT                                                           Logout
+//! ```
+//! All responses to one command (untagged data, then the tagged status) leave as one
+//! [`Transmit`]: one arrow on the diagram. Continuation requests (`+ ...`) are their own.
+
+use super::command::{self, Command, FetchItem, StoreMode, Tagged, SYSTEM_FLAGS};
+use super::fetch;
+use super::scram::ScramServer;
+use crate::pdu::{Pdu, Transmit};
+use crate::store::StoredMessage;
+use crate::{find_crlf, Decoded};
+use base64::Engine as _;
+use std::collections::VecDeque;
+use std::fmt;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+#[derive(Debug, Clone)]
+pub struct ImapConfig {
+    pub hostname: String,
+    /// Offer STARTTLS (modelled).
+    pub starttls: bool,
+    /// TLS from the first byte (port 993).
+    pub implicit_tls: bool,
+    /// LOGINDISABLED and no AUTH=PLAIN until TLS (RFC 9051 §6.2.3).
+    pub login_requires_tls: bool,
+    pub accounts: Vec<(String, String)>,
+    pub scram_salt: Vec<u8>,
+    pub scram_iterations: u32,
+    /// This server's part of the SCRAM nonce (from the owner's RNG).
+    pub server_nonce: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImapState {
+    NotAuthenticated,
+    Authenticated,
+    Selected,
+    Logout,
+}
+
+impl fmt::Display for ImapState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ImapState::NotAuthenticated => "Not Authenticated",
+            ImapState::Authenticated => "Authenticated",
+            ImapState::Selected => "Selected",
+            ImapState::Logout => "Logout",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImapServerEvent {
+    /// Call [`ImapServer::set_mailbox`] with the user's INBOX.
+    LoggedIn { user: String },
+    /// A message's flags changed (STORE, or a FETCH of BODY[] setting `\Seen`).
+    Stored { user: String, uid: u32, flags: Vec<String> },
+    /// Messages were removed (EXPUNGE, CLOSE).
+    Expunged { user: String, uids: Vec<u32> },
+    TlsStarted,
+    Closed,
+}
+
+#[derive(Debug)]
+enum Auth {
+    None,
+    /// `+` sent after AUTHENTICATE SCRAM-SHA-256: waiting for client-first.
+    ScramFirst(String),
+    /// server-first sent: waiting for client-final.
+    ScramFinal(String, ScramServer),
+    /// server-final sent: waiting for the client's empty line.
+    ScramDone(String, String),
+    /// `+` sent after AUTHENTICATE PLAIN.
+    Plain(String),
+}
+
+#[derive(Debug)]
+pub struct ImapServer {
+    config: ImapConfig,
+    state: ImapState,
+    inbuf: Vec<u8>,
+    tls: bool,
+    user: Option<String>,
+    rev2: bool,
+    awaiting_mailbox: bool,
+    messages: Vec<StoredMessage>,
+    uid_validity: u32,
+    uid_next: u32,
+    read_only: bool,
+    auth: Auth,
+    received: VecDeque<Transmit>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<ImapServerEvent>,
+}
+
+impl ImapServer {
+    pub fn new(config: ImapConfig) -> Self {
+        let mut s = ImapServer {
+            tls: config.implicit_tls,
+            config,
+            state: ImapState::NotAuthenticated,
+            inbuf: vec![],
+            user: None,
+            rev2: false,
+            awaiting_mailbox: false,
+            messages: vec![],
+            uid_validity: 0,
+            uid_next: 1,
+            read_only: false,
+            auth: Auth::None,
+            received: VecDeque::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        };
+        let caps = s.capabilities();
+        let host = s.config.hostname.clone();
+        s.respond(vec![format!("* OK [CAPABILITY {caps}] {host} IMAP4rev2 Service Ready")], None, "greeting");
+        s
+    }
+
+    pub fn state(&self) -> ImapState {
+        self.state
+    }
+
+    /// The INBOX of the user who just logged in (and its UIDVALIDITY and UIDNEXT).
+    pub fn set_mailbox(&mut self, messages: Vec<StoredMessage>, uid_validity: u32, uid_next: u32) {
+        self.messages = messages;
+        self.uid_validity = uid_validity;
+        self.uid_next = uid_next;
+        self.awaiting_mailbox = false;
+        self.process();
+    }
+
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        if self.state == ImapState::Logout {
+            return;
+        }
+        self.inbuf.extend_from_slice(bytes);
+        self.process();
+    }
+
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    #[must_use]
+    pub fn poll_received(&mut self) -> Option<Transmit> {
+        self.received.pop_front()
+    }
+
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ImapServerEvent> {
+        self.events.pop_front()
+    }
+
+    fn capabilities(&self) -> String {
+        let mut c = vec!["IMAP4rev1", "IMAP4rev2"];
+        if self.config.starttls && !self.tls {
+            c.push("STARTTLS");
+        }
+        c.push("AUTH=SCRAM-SHA-256");
+        if self.tls || !self.config.login_requires_tls {
+            c.push("AUTH=PLAIN");
+        } else {
+            c.push("LOGINDISABLED");
+        }
+        if self.state != ImapState::NotAuthenticated {
+            c.extend(["ENABLE", "UNSELECT", "NAMESPACE", "ESEARCH"]);
+        }
+        c.join(" ")
+    }
+
+    /// Sends all `lines` as one response group; `tagged` = (tag, "OK"/"NO"/"BAD", text).
+    fn respond(&mut self, mut lines: Vec<String>, tagged: Option<(&str, &str, String)>, command: &str) {
+        let untagged = lines.len();
+        let status = tagged.as_ref().map(|(tag, status, text)| format!("{tag} {status} {text}"));
+        lines.extend(status.clone());
+        let bytes: Vec<u8> = lines.iter().flat_map(|l| format!("{l}\r\n").into_bytes()).collect();
+        let pdu = Pdu::ImapResponse { command: command.into(), status: status.unwrap_or_else(|| lines[0].clone()), untagged: untagged.saturating_sub(usize::from(tagged.is_none())), first: lines[0].clone() };
+        self.transmits.push_back(Transmit { bytes, pdu });
+    }
+
+    fn continuation(&mut self, text: &str, decoded: &str) {
+        let bytes = format!("+ {text}\r\n").into_bytes();
+        self.transmits.push_back(Transmit { bytes, pdu: Pdu::ImapContinuation { text: text.into(), decoded: decoded.into() } });
+    }
+
+    fn process(&mut self) {
+        while self.state != ImapState::Logout && !self.awaiting_mailbox {
+            if !matches!(self.auth, Auth::None) {
+                let Some(n) = find_crlf(&self.inbuf) else { return };
+                let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                let decoded = B64.decode(line.trim()).ok().map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0")).unwrap_or_default();
+                self.received.push_back(Transmit { bytes, pdu: Pdu::ImapSaslResponse { line: line.clone(), decoded } });
+                self.on_sasl(&line);
+                continue;
+            }
+            match command::decode(&self.inbuf) {
+                Decoded::Complete(t, n) => {
+                    let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                    let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                    self.received.push_back(Transmit { bytes, pdu: Pdu::ImapCommand { tag: t.tag.clone(), name: t.command.name().into(), line } });
+                    self.on_command(t);
+                }
+                Decoded::Invalid(e, n) => {
+                    let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                    let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                    self.received.push_back(Transmit { bytes, pdu: Pdu::ImapCommand { tag: e.tag.clone().unwrap_or_default(), name: String::new(), line } });
+                    let tag = e.tag.unwrap_or_else(|| "*".into());
+                    self.respond(vec![], Some((&tag, "BAD", e.text)), "error");
+                }
+                Decoded::Incomplete => {
+                    if self.inbuf.len() > 8192 {
+                        self.inbuf.clear();
+                        self.respond(vec![], Some(("*", "BAD", "Command line too long".into())), "error");
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn logged_in(&mut self, tag: &str, user: String, how: &str) {
+        self.user = Some(user.clone());
+        self.state = ImapState::Authenticated;
+        self.awaiting_mailbox = true;
+        let caps = self.capabilities();
+        self.respond(vec![], Some((tag, "OK", format!("[CAPABILITY {caps}] {how} authentication successful"))), "AUTHENTICATE");
+        self.events.push_back(ImapServerEvent::LoggedIn { user });
+    }
+
+    fn password_of(&self, user: &str) -> Option<(String, String)> {
+        self.config
+            .accounts
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(user) || a.split('@').next().is_some_and(|l| l.eq_ignore_ascii_case(user)))
+            .cloned()
+    }
+
+    fn on_sasl(&mut self, line: &str) {
+        let auth = std::mem::replace(&mut self.auth, Auth::None);
+        let tag = match &auth {
+            Auth::ScramFirst(t) | Auth::ScramFinal(t, _) | Auth::ScramDone(t, _) | Auth::Plain(t) => t.clone(),
+            Auth::None => return,
+        };
+        if line == "*" {
+            return self.respond(vec![], Some((&tag, "BAD", "Authentication cancelled by the client".into())), "AUTHENTICATE");
+        }
+        let fail = |s: &mut Self| s.respond(vec![], Some((&tag, "NO", "[AUTHENTICATIONFAILED] Authentication failed".into())), "AUTHENTICATE");
+        let decoded = B64.decode(line.trim()).ok().and_then(|b| String::from_utf8(b).ok());
+        match auth {
+            Auth::ScramFirst(_) => {
+                let Some(first) = decoded else { return self.respond(vec![], Some((&tag, "BAD", "Cannot decode the base64 response".into())), "AUTHENTICATE") };
+                match ScramServer::start(&first, &self.config.server_nonce.clone(), &self.config.scram_salt.clone(), self.config.scram_iterations) {
+                    Ok((server, server_first)) => {
+                        self.continuation(&B64.encode(&server_first), &server_first);
+                        self.auth = Auth::ScramFinal(tag, server);
+                    }
+                    Err(_) => self.respond(vec![], Some((&tag, "BAD", "Malformed SCRAM client-first message".into())), "AUTHENTICATE"),
+                }
+            }
+            Auth::ScramFinal(_, server) => {
+                let (Some(fin), Some((address, password))) = (decoded, self.password_of(&server.user)) else { return fail(self) };
+                match server.finish(&fin, &password) {
+                    Ok(server_final) => {
+                        self.continuation(&B64.encode(&server_final), &server_final);
+                        self.auth = Auth::ScramDone(tag, address);
+                    }
+                    Err(_) => fail(self),
+                }
+            }
+            Auth::ScramDone(_, address) => self.logged_in(&tag, address, "SCRAM-SHA-256"),
+            Auth::Plain(_) => self.check_plain(&tag, decoded),
+            Auth::None => {}
+        }
+    }
+
+    fn check_plain(&mut self, tag: &str, decoded: Option<String>) {
+        let parts: Vec<String> = decoded.map(|d| d.split('\0').map(str::to_string).collect()).unwrap_or_default();
+        match parts.as_slice() {
+            [_, user, pass] => match self.password_of(user) {
+                Some((address, p)) if &p == pass => self.logged_in(tag, address, "PLAIN"),
+                _ => self.respond(vec![], Some((tag, "NO", "[AUTHENTICATIONFAILED] Invalid credentials".into())), "AUTHENTICATE"),
+            },
+            _ => self.respond(vec![], Some((tag, "BAD", "PLAIN wants base64 of authzid NUL user NUL password".into())), "AUTHENTICATE"),
+        }
+    }
+
+    fn flags_list(flags: &[String]) -> String {
+        format!("({})", flags.join(" "))
+    }
+
+    /// Message indexes (0-based) for a sequence set or UID set.
+    fn resolve(&self, set: &str, uid: bool) -> Vec<usize> {
+        let max = if uid { self.messages.last().map(|m| m.uid).unwrap_or(0) } else { self.messages.len() as u32 };
+        let num = |s: &str| if s == "*" { max } else { s.parse().unwrap_or(0) };
+        let mut out = Vec::new();
+        for r in set.split(',') {
+            let (a, b) = r.split_once(':').map(|(a, b)| (num(a), num(b))).unwrap_or((num(r), num(r)));
+            let (lo, hi) = (a.min(b), a.max(b));
+            for (i, m) in self.messages.iter().enumerate() {
+                let key = if uid { m.uid } else { i as u32 + 1 };
+                if key >= lo && key <= hi && !out.contains(&i) {
+                    out.push(i);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    fn on_command(&mut self, t: Tagged) {
+        use ImapState::*;
+        let Tagged { tag, command } = t;
+        let name = command.name();
+        let ok = |s: &mut Self, lines: Vec<String>, text: String| s.respond(lines, Some((&tag, "OK", text)), name);
+        let no = |s: &mut Self, text: &str| s.respond(vec![], Some((&tag, "NO", text.into())), name);
+        let wrong_state = |s: &mut Self| s.respond(vec![], Some((&tag, "BAD", format!("{name} is not valid in the {} state", s.state))), name);
+        match (self.state, command) {
+            (_, Command::Capability) => {
+                let caps = self.capabilities();
+                ok(self, vec![format!("* CAPABILITY {caps}")], "CAPABILITY completed".into())
+            }
+            (_, Command::Noop) => {
+                let lines = if self.state == Selected { vec![format!("* {} EXISTS", self.messages.len())] } else { vec![] };
+                ok(self, lines, "NOOP completed".into())
+            }
+            (_, Command::Logout) => {
+                let host = self.config.hostname.clone();
+                ok(self, vec![format!("* BYE {host} IMAP4rev2 server terminating connection")], "LOGOUT completed".into());
+                self.state = Logout;
+                self.events.push_back(ImapServerEvent::Closed);
+            }
+            (NotAuthenticated, Command::StartTls) if self.config.starttls && !self.tls => {
+                ok(self, vec![], "Begin TLS negotiation now".into());
+                // RFC 9051 §6.2.1: discard anything the client pipelined before TLS.
+                self.inbuf.clear();
+                self.tls = true;
+                self.events.push_back(ImapServerEvent::TlsStarted);
+            }
+            (NotAuthenticated, Command::StartTls) => self.respond(vec![], Some((&tag, "BAD", "STARTTLS is not available (not offered, or TLS is already active)".into())), name),
+            (NotAuthenticated, Command::Login { .. }) if self.config.login_requires_tls && !self.tls => {
+                no(self, "[PRIVACYREQUIRED] LOGIN is disabled until the connection is encrypted: use STARTTLS first")
+            }
+            (NotAuthenticated, Command::Login { user, pass }) => match self.password_of(&user) {
+                Some((address, p)) if p == pass => {
+                    self.logged_in(&tag, address, "LOGIN");
+                }
+                _ => no(self, "[AUTHENTICATIONFAILED] Invalid credentials"),
+            },
+            (NotAuthenticated, Command::Authenticate { mechanism, initial }) => match mechanism.as_str() {
+                "SCRAM-SHA-256" => {
+                    self.auth = Auth::ScramFirst(tag.clone());
+                    match initial {
+                        Some(ir) => self.on_sasl(&ir),
+                        None => self.continuation("", ""),
+                    }
+                }
+                "PLAIN" if self.tls || !self.config.login_requires_tls => match initial {
+                    Some(ir) => {
+                        let decoded = B64.decode(ir.trim()).ok().and_then(|b| String::from_utf8(b).ok());
+                        self.check_plain(&tag, decoded)
+                    }
+                    None => {
+                        self.auth = Auth::Plain(tag.clone());
+                        self.continuation("", "");
+                    }
+                },
+                "PLAIN" => no(self, "[PRIVACYREQUIRED] PLAIN sends the password: use STARTTLS first"),
+                _ => no(self, &format!("Unsupported authentication mechanism {mechanism}: use SCRAM-SHA-256 or PLAIN")),
+            },
+            (NotAuthenticated, _) => wrong_state(self),
+            (_, Command::Login { .. } | Command::Authenticate { .. } | Command::StartTls) => wrong_state(self),
+            (Authenticated, Command::Enable(caps)) => {
+                let enabled: Vec<String> = caps.iter().filter(|c| c.as_str() == "IMAP4REV2").map(|_| "IMAP4rev2".to_string()).collect();
+                self.rev2 |= !enabled.is_empty();
+                let lines = if enabled.is_empty() { vec![] } else { vec![format!("* ENABLED {}", enabled.join(" "))] };
+                ok(self, lines, "ENABLE completed".into())
+            }
+            (_, Command::Enable(_)) => wrong_state(self),
+            (_, Command::Select { mailbox, read_only }) => {
+                if !mailbox.eq_ignore_ascii_case("INBOX") {
+                    self.state = Authenticated;
+                    return no(self, &format!("[NONEXISTENT] Mailbox {mailbox} does not exist (this server keeps only INBOX)"));
+                }
+                self.state = Selected;
+                self.read_only = read_only;
+                let mut lines = vec![
+                    format!("* {} EXISTS", self.messages.len()),
+                    format!("* FLAGS ({})", SYSTEM_FLAGS.join(" ")),
+                    format!("* OK [PERMANENTFLAGS ({} \\*)] Flags permitted", SYSTEM_FLAGS.join(" ")),
+                    format!("* OK [UIDVALIDITY {}] UIDs valid", self.uid_validity),
+                    format!("* OK [UIDNEXT {}] Predicted next UID", self.uid_next),
+                ];
+                if self.rev2 {
+                    lines.push("* LIST () \"/\" INBOX".into());
+                } else {
+                    lines.push("* 0 RECENT".into());
+                }
+                let mode = if read_only { "READ-ONLY" } else { "READ-WRITE" };
+                ok(self, lines, format!("[{mode}] {name} completed"))
+            }
+            (_, Command::List { pattern, .. }) => {
+                let lines = if pattern.is_empty() {
+                    vec!["* LIST (\\Noselect) \"/\" \"\"".to_string()]
+                } else if ["*", "%", "INBOX"].iter().any(|p| p.eq_ignore_ascii_case(&pattern)) {
+                    vec!["* LIST (\\HasNoChildren) \"/\" INBOX".to_string()]
+                } else {
+                    vec![]
+                };
+                ok(self, lines, "LIST completed".into())
+            }
+            (_, Command::Namespace) => ok(self, vec!["* NAMESPACE ((\"\" \"/\")) NIL NIL".into()], "NAMESPACE completed".into()),
+            (Selected, Command::Fetch { uid, set, items, .. }) => {
+                let mut lines = Vec::new();
+                for i in self.resolve(&set, uid) {
+                    let mut parts = Vec::new();
+                    let mut set_seen = false;
+                    let wants_flags = items.contains(&FetchItem::Flags);
+                    if uid && !items.contains(&FetchItem::Uid) {
+                        parts.push(format!("UID {}", self.messages[i].uid));
+                    }
+                    for item in &items {
+                        let m = &self.messages[i];
+                        parts.push(match item {
+                            FetchItem::Flags => format!("FLAGS {}", Self::flags_list(&m.flags)),
+                            FetchItem::InternalDate => format!("INTERNALDATE \"{}\"", fetch::internal_date(m.internal_date)),
+                            FetchItem::Rfc822Size => format!("RFC822.SIZE {}", m.data.len()),
+                            FetchItem::Envelope => format!("ENVELOPE {}", fetch::envelope(&m.data)),
+                            FetchItem::Body => format!("BODY {}", fetch::body_structure(&m.data)),
+                            FetchItem::BodyStructure => format!("BODYSTRUCTURE {}", fetch::body_structure(&m.data)),
+                            FetchItem::Uid => format!("UID {}", m.uid),
+                            FetchItem::Section { peek, section } => {
+                                set_seen |= !peek && !self.read_only && !m.flags.iter().any(|f| f == "\\Seen");
+                                let body = fetch::section(&m.data, section);
+                                format!("BODY[{section}] {{{}}}\r\n{}", body.len(), String::from_utf8_lossy(body))
+                            }
+                        });
+                    }
+                    if set_seen {
+                        // RFC 9051 §6.4.5: fetching BODY[...] sets \Seen, and the server says so.
+                        self.messages[i].flags.push("\\Seen".into());
+                        let (uid, flags) = (self.messages[i].uid, self.messages[i].flags.clone());
+                        self.events.push_back(ImapServerEvent::Stored { user: self.user.clone().unwrap_or_default(), uid, flags: flags.clone() });
+                        if !wants_flags {
+                            parts.insert(0, format!("FLAGS {}", Self::flags_list(&flags)));
+                        }
+                    }
+                    lines.push(format!("* {} FETCH ({})", i + 1, parts.join(" ")));
+                }
+                let what = if uid { "UID FETCH" } else { "FETCH" };
+                ok(self, lines, format!("{what} completed"))
+            }
+            (Selected, Command::Store { .. }) if self.read_only => no(self, "[READ-ONLY] The mailbox was opened with EXAMINE"),
+            (Selected, Command::Store { uid, set, mode, silent, flags }) => {
+                let mut lines = Vec::new();
+                for i in self.resolve(&set, uid) {
+                    let m = &mut self.messages[i];
+                    match mode {
+                        StoreMode::Replace => m.flags = flags.clone(),
+                        StoreMode::Add => flags.iter().for_each(|f| {
+                            if !m.flags.contains(f) {
+                                m.flags.push(f.clone())
+                            }
+                        }),
+                        StoreMode::Remove => m.flags.retain(|f| !flags.contains(f)),
+                    }
+                    let order = |f: &String| SYSTEM_FLAGS.iter().position(|s| s == f).unwrap_or(99);
+                    m.flags.sort_by_key(order);
+                    let (u, fl) = (m.uid, m.flags.clone());
+                    if !silent {
+                        let uid_part = if uid { format!("UID {u} ") } else { String::new() };
+                        lines.push(format!("* {} FETCH ({uid_part}FLAGS {})", i + 1, Self::flags_list(&fl)));
+                    }
+                    self.events.push_back(ImapServerEvent::Stored { user: self.user.clone().unwrap_or_default(), uid: u, flags: fl });
+                }
+                let what = match mode {
+                    StoreMode::Add => "+FLAGS",
+                    StoreMode::Remove => "-FLAGS",
+                    StoreMode::Replace => "FLAGS",
+                };
+                ok(self, lines, format!("{what} completed"))
+            }
+            (Selected, Command::Search { uid, keys }) => {
+                let hits = self.search(&keys);
+                let ids: Vec<u32> = hits.iter().map(|&i| if uid { self.messages[i].uid } else { i as u32 + 1 }).collect();
+                let line = if self.rev2 {
+                    let list = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+                    let uid_part = if uid { " UID" } else { "" };
+                    if ids.is_empty() { format!("* ESEARCH (TAG \"{tag}\"){uid_part}") } else { format!("* ESEARCH (TAG \"{tag}\"){uid_part} ALL {list}") }
+                } else {
+                    format!("* SEARCH{}", ids.iter().map(|n| format!(" {n}")).collect::<String>())
+                };
+                ok(self, vec![line], "SEARCH completed".into())
+            }
+            (Selected, Command::Expunge) if self.read_only => no(self, "[READ-ONLY] The mailbox was opened with EXAMINE"),
+            (Selected, Command::Expunge) => {
+                let lines = self.expunge();
+                ok(self, lines, "EXPUNGE completed".into())
+            }
+            (Selected, Command::Close) => {
+                if !self.read_only {
+                    self.expunge();
+                }
+                self.state = Authenticated;
+                ok(self, vec![], "CLOSE completed".into())
+            }
+            (Selected, Command::Unselect) => {
+                self.state = Authenticated;
+                ok(self, vec![], "UNSELECT completed".into())
+            }
+            _ => wrong_state(self),
+        }
+    }
+
+    /// Removes `\Deleted` messages; returns the `* n EXPUNGE` lines (each number as of then).
+    fn expunge(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut uids = Vec::new();
+        let mut i = 0;
+        while i < self.messages.len() {
+            if self.messages[i].flags.iter().any(|f| f == "\\Deleted") {
+                uids.push(self.messages.remove(i).uid);
+                lines.push(format!("* {} EXPUNGE", i + 1));
+            } else {
+                i += 1;
+            }
+        }
+        if !uids.is_empty() {
+            self.events.push_back(ImapServerEvent::Expunged { user: self.user.clone().unwrap_or_default(), uids });
+        }
+        lines
+    }
+
+    /// SEARCH keys (RFC 9051 §6.4.4), all ANDed: ALL, SEEN, UNSEEN, DELETED, UNDELETED,
+    /// FLAGGED, ANSWERED, FROM/TO/SUBJECT/BODY/TEXT string.
+    fn search(&self, keys: &[String]) -> Vec<usize> {
+        let mut out = Vec::new();
+        'msg: for (i, m) in self.messages.iter().enumerate() {
+            let has = |f: &str| m.flags.iter().any(|x| x == f);
+            let text = String::from_utf8_lossy(&m.data).to_lowercase();
+            let header = |n: &str| crate::message::header(&m.data, n).unwrap_or_default().to_lowercase();
+            let mut k = keys.iter();
+            while let Some(key) = k.next() {
+                let arg = |k: &mut std::slice::Iter<String>| k.next().map(|s| s.to_lowercase()).unwrap_or_default();
+                let ok = match key.to_ascii_uppercase().as_str() {
+                    "ALL" => true,
+                    "SEEN" => has("\\Seen"),
+                    "UNSEEN" => !has("\\Seen"),
+                    "DELETED" => has("\\Deleted"),
+                    "UNDELETED" => !has("\\Deleted"),
+                    "FLAGGED" => has("\\Flagged"),
+                    "ANSWERED" => has("\\Answered"),
+                    "FROM" => header("From").contains(&arg(&mut k)),
+                    "TO" => header("To").contains(&arg(&mut k)),
+                    "SUBJECT" => header("Subject").contains(&arg(&mut k)),
+                    "BODY" => String::from_utf8_lossy(fetch::section(&m.data, "TEXT")).to_lowercase().contains(&arg(&mut k)),
+                    "TEXT" => text.contains(&arg(&mut k)),
+                    _ => false,
+                };
+                if !ok {
+                    continue 'msg;
+                }
+            }
+            out.push(i);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imap::client::{ImapClient, ImapClientEvent, ImapStep};
+
+    fn config() -> ImapConfig {
+        ImapConfig {
+            hostname: "mail.bob.example".into(),
+            starttls: true,
+            implicit_tls: false,
+            login_requires_tls: true,
+            accounts: vec![("bob@bob.example".into(), "bob-pw".into())],
+            scram_salt: b"salt1234salt5678".to_vec(),
+            scram_iterations: 4096,
+            server_nonce: "srvnonce".into(),
+        }
+    }
+
+    fn inbox() -> Vec<StoredMessage> {
+        (1..=3)
+            .map(|i| StoredMessage { uid: i * 10, data: format!("From: a{i}@x.example\r\nSubject: s{i}\r\n\r\nbody {i}\r\n").into_bytes(), flags: if i == 1 { vec!["\\Seen".into()] } else { vec![] }, internal_date: 0 })
+            .collect()
+    }
+
+    /// The lecture's session, between the real client and the real server.
+    #[test]
+    fn the_lectures_session() {
+        let steps = vec![
+            ImapStep::Line("a000 starttls".into()),
+            ImapStep::Scram { tag: "a001".into(), user: "bob".into(), password: "bob-pw".into(), nonce: "clinonce".into() },
+            ImapStep::Line("babc ENABLE IMAP4rev2".into()),
+            ImapStep::Line("a002 select inbox".into()),
+            ImapStep::Line("a003 fetch 2 full".into()),
+            ImapStep::Line("a004 fetch 2 body[header]".into()),
+            ImapStep::Line("a005 store 2 +flags \\deleted".into()),
+            ImapStep::Line("a006 logout".into()),
+        ];
+        let (mut c, mut s) = (ImapClient::new(steps), ImapServer::new(config()));
+        let mut wire = Vec::new();
+        let mut events = Vec::new();
+        for _ in 0..60 {
+            while let Some(t) = s.poll_transmit() {
+                wire.push(format!("S: {}", String::from_utf8_lossy(&t.bytes)));
+                c.handle_input(&t.bytes);
+            }
+            while let Some(t) = c.poll_transmit() {
+                wire.push(format!("C: {}", String::from_utf8_lossy(&t.bytes)));
+                s.handle_input(&t.bytes);
+            }
+            while let Some(e) = s.poll_event() {
+                if let ImapServerEvent::LoggedIn { .. } = e {
+                    s.set_mailbox(inbox(), 3857529045, 31);
+                }
+                events.push(e);
+            }
+            while c.poll_event().is_some() {}
+        }
+        let all = wire.concat();
+        assert!(wire[0].starts_with("S: * OK [CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS AUTH=SCRAM-SHA-256 LOGINDISABLED]"), "{}", wire[0]);
+        assert!(all.contains("S: a000 OK Begin TLS negotiation now"));
+        assert!(all.contains("a001 OK [CAPABILITY"), "SCRAM succeeded: {all}");
+        assert!(all.contains("* ENABLED IMAP4rev2\r\nbabc OK ENABLE completed"));
+        assert!(all.contains("* 3 EXISTS\r\n* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)"));
+        assert!(all.contains("* OK [UIDVALIDITY 3857529045] UIDs valid"));
+        assert!(all.contains("* LIST () \"/\" INBOX\r\na002 OK [READ-WRITE] SELECT completed"));
+        assert!(all.contains("* 2 FETCH (FLAGS () INTERNALDATE \" 1-Jan-1970 00:00:00 +0000\" RFC822.SIZE 43 ENVELOPE (NIL \"s2\""), "{all}");
+        assert!(all.contains("* 2 FETCH (FLAGS (\\Seen) BODY[HEADER] {35}\r\nFrom: a2@x.example\r\nSubject: s2\r\n\r\n)"), "{all}");
+        assert!(all.contains("* 2 FETCH (FLAGS (\\Deleted \\Seen))\r\na005 OK +FLAGS completed"), "{all}");
+        assert!(all.contains("* BYE mail.bob.example IMAP4rev2 server terminating connection\r\na006 OK LOGOUT completed"));
+        assert!(events.contains(&ImapServerEvent::Stored { user: "bob@bob.example".into(), uid: 20, flags: vec!["\\Deleted".into(), "\\Seen".into()] }));
+        assert_eq!(events.last(), Some(&ImapServerEvent::Closed));
+        let _ = ImapClientEvent::Closed;
+    }
+
+    #[test]
+    fn states_are_enforced_and_bad_input_gets_bad() {
+        let mut s = ImapServer::new(config());
+        s.handle_input(b"a1 SELECT INBOX\r\na2 LOGIN bob bob-pw\r\nfoo\r\na3 FROB\r\na4 CAPABILITY\r\n");
+        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        assert!(out.contains("a1 BAD SELECT is not valid in the Not Authenticated state"));
+        assert!(out.contains("a2 NO [PRIVACYREQUIRED]"));
+        assert!(out.contains("foo BAD missing command after the tag"));
+        assert!(out.contains("a3 BAD unknown command FROB"));
+        assert!(out.contains("* CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS AUTH=SCRAM-SHA-256 LOGINDISABLED\r\na4 OK"));
+    }
+
+    #[test]
+    fn search_expunge_and_examine() {
+        let mut c = config();
+        c.login_requires_tls = false;
+        let mut s = ImapServer::new(c);
+        s.handle_input(b"a LOGIN bob bob-pw\r\n");
+        while let Some(e) = s.poll_event() {
+            if matches!(e, ImapServerEvent::LoggedIn { .. }) {
+                s.set_mailbox(inbox(), 1, 31);
+            }
+        }
+        s.handle_input(b"b SELECT INBOX\r\nc SEARCH UNSEEN\r\nd UID SEARCH SUBJECT s3\r\ne STORE 1:2 +FLAGS.SILENT (\\Deleted)\r\nf EXPUNGE\r\ng FETCH 1 (UID FLAGS)\r\nh EXAMINE INBOX\r\ni STORE 1 +FLAGS (\\Seen)\r\n");
+        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        assert!(out.contains("* SEARCH 2 3\r\nc OK"), "rev1 client: SEARCH: {out}");
+        assert!(out.contains("* SEARCH 30\r\nd OK"));
+        assert!(out.contains("* 1 EXPUNGE\r\n* 1 EXPUNGE\r\nf OK EXPUNGE completed"), "{out}");
+        assert!(out.contains("* 1 FETCH (UID 30 FLAGS ())"));
+        assert!(out.contains("h OK [READ-ONLY] EXAMINE completed"));
+        assert!(out.contains("i NO [READ-ONLY]"));
+    }
+}
