@@ -179,7 +179,11 @@ pub fn world_panel(props: &WorldProps) -> Html {
                         if m.messages.is_empty() { <p class="empty">{"empty"}</p> }
                         { for m.messages.iter().map(|msg| html! {
                             <details class="stored">
-                                <summary>{ format!("UID {} · {} · ", msg.uid, msg.from) }<q>{ msg.subject.clone() }</q></summary>
+                                <summary>
+                                    { format!("UID {} · ", msg.uid) }
+                                    if !msg.flags.is_empty() { <code class="flags">{ format!("({})", msg.flags.join(" ")) }</code>{" · "} }
+                                    { format!("{} · ", msg.from) }<q>{ msg.subject.clone() }</q>
+                                </summary>
                                 <MessageInspector raw={Rc::new(msg.raw.clone())} />
                             </details>
                         }) }

@@ -159,7 +159,7 @@ impl Pdu {
                 "RFC 9051 §7.6; RFC 5802 §5",
             ),
             Pdu::ImapSaslResponse { line, decoded } => ex(
-                shorten(line, 72),
+                if line.is_empty() { "(empty line)".to_string() } else { shorten(line, 72) },
                 if decoded.starts_with("n,,") {
                     format!("SCRAM client-first (base64 of \"{decoded}\"): the user name and a fresh client nonce. No password travels.")
                 } else if decoded.starts_with("c=") {

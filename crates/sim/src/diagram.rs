@@ -77,6 +77,7 @@ impl Diagram {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredView {
     pub uid: u32,
+    pub flags: Vec<String>,
     pub from: String,
     pub subject: String,
     pub raw: Vec<u8>,
@@ -202,15 +203,23 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
             }
             Event::MessageStored { node, mailbox, uid, from, subject, raw, .. } => {
                 if let Some(m) = s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
-                    m.messages.push(StoredView { uid: *uid, from: from.clone(), subject: subject.clone(), raw: raw.clone() });
+                    m.messages.push(StoredView { uid: *uid, flags: vec![], from: from.clone(), subject: subject.clone(), raw: raw.clone() });
                 }
                 happened = Some(format!("{} stored the message in {mailbox}'s mailbox (UID {uid})", name(node)));
+            }
+            Event::FlagsChanged { node, mailbox, uid, flags, .. } => {
+                if let Some(m) = s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox).and_then(|m| m.messages.iter_mut().find(|x| x.uid == *uid)) {
+                    m.flags = flags.clone();
+                }
+                if t_nonzero(e) {
+                    happened = Some(format!("{} set the flags of UID {uid} in {mailbox}'s mailbox to ({})", name(node), flags.join(" ")));
+                }
             }
             Event::MessageDeleted { node, mailbox, uid, .. } => {
                 if let Some(m) = s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
                     m.messages.retain(|x| x.uid != *uid);
                 }
-                happened = Some(format!("{} deleted message UID {uid} from {mailbox}'s mailbox (POP3 UPDATE state)", name(node)));
+                happened = Some(format!("{} removed message UID {uid} from {mailbox}'s mailbox", name(node)));
             }
             Event::MessageDownloaded { node, from, subject, .. } => {
                 if let Some(b) = s.inboxes.iter_mut().find(|b| &b.agent == node) {
@@ -225,6 +234,10 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
         }
     }
     s
+}
+
+fn t_nonzero(e: &Event) -> bool {
+    e.time() > 0
 }
 
 /// `mm:ss.mmm` (or `h:mm:ss.mmm`).

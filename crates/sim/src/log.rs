@@ -80,7 +80,9 @@ pub enum Event {
         #[serde(with = "latin1")]
         raw: Vec<u8>,
     },
-    /// A message was removed from a mailbox (POP3 UPDATE state).
+    /// A message's IMAP flags changed (STORE, or reading it set `\Seen`).
+    FlagsChanged { t: Millis, node: String, mailbox: String, uid: u32, flags: Vec<String> },
+    /// A message was removed from a mailbox (POP3 UPDATE state, IMAP EXPUNGE).
     MessageDeleted { t: Millis, node: String, mailbox: String, uid: u32 },
     /// A user agent downloaded a message.
     MessageDownloaded { t: Millis, node: String, from: String, subject: String, size: usize },
@@ -101,6 +103,7 @@ impl Event {
             | Event::QueueEntryRemoved { t, .. }
             | Event::MessageStored { t, .. }
             | Event::MessageDeleted { t, .. }
+            | Event::FlagsChanged { t, .. }
             | Event::MessageDownloaded { t, .. } => *t,
         }
     }

@@ -127,6 +127,14 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
          Meanwhile the copy Bob's server forwards to old.example is refused again and again (455) until it has been queued for an \
          hour: then it expires (4.4.7) and a bounce goes back to Alice. Greylisting (450), SIZE (552) and the other codes appear in \
          their own scenarios."),
+    info("imap-session", "Reading mail", "The lecture's IMAP session",
+        "STARTTLS, AUTHENTICATE SCRAM-SHA-256, ENABLE, SELECT, FETCH FULL, FETCH BODY[HEADER], STORE +FLAGS \\Deleted, LOGOUT",
+        "The IMAP4rev2 example from the lecture, command for command, against Bob's server with 18 messages in his INBOX. Bob's mail \
+         program upgrades to TLS, then logs in with SCRAM-SHA-256: client and server each prove that they know the password, computed \
+         for real with PBKDF2, HMAC and SHA-256, and the password itself never crosses the network. It enables IMAP4rev2, selects the \
+         INBOX (18 EXISTS, the flags, UIDVALIDITY), fetches message 12's FULL data (flags, date, size, ENVELOPE, BODY structure) \
+         without downloading it, then only its header, and marks it \\Deleted. Unlike POP3, everything stays on the server, with its \
+         state: watch the flags change in Bob's mailbox."),
     info("pipelining", "SMTP extensions", "Pipelining (RFC 2920)",
         "MAIL, RCPT and DATA sent together, replies read in order",
         "Alice writes to Bob and Carol. Alice's server relays with PIPELINING, which Bob's server advertises: it sends MAIL FROM, both \
@@ -254,6 +262,7 @@ pub fn run(id: &str) -> Option<EventLog> {
             s.check_mail("bob-ua", 60_000, "Bob downloads his mail, picture included.");
         }
         "reply-codes" => reply_codes(&mut s),
+        "imap-session" => imap_session(&mut s),
         "pipelining" => {
             let alice = ServerPolicy { relay_pipelining: true, ..ServerPolicy::default() };
             s.build(Cast { alice_policy: alice, bob_users: &["bob", "carol"], ..Cast::default() });
@@ -518,4 +527,43 @@ fn reply_codes(s: &mut Stage) {
         s.story.push((at, "alice-ua".into(), text.into()));
         s.world.schedule(at, node, Task::Type { server: server.into(), port, script });
     }
+}
+
+/// The message of RFC 3501 §6.4.5's example, the one the lecture fetches.
+const TERRY_GRAY: &str = "Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\nFrom: Terry Gray <gray@cac.washington.edu>\r\nSubject: IMAP4rev2 WG mtg summary and minutes\r\nTo: imap@cac.washington.edu\r\ncc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\nMinutes of the IMAP4rev2 working group meeting.\r\nAttendees: see below.\r\n";
+
+fn imap_session(s: &mut Stage) {
+    use mailsim_proto::imap::client::ImapStep;
+    s.build(Cast::default());
+    let bob = s.world.node("bob-server");
+    let subjects = [
+        "Welcome to bob.example mail", "Your library books are due", "Lab 3 groups", "Re: lunch?", "Seminar: DNS at scale", "Photos from Saturday",
+        "Invoice 2026-0912", "Midterm review session", "Re: Re: project idea", "Bike for sale", "Office hours moved",
+    ];
+    for (i, subject) in subjects.iter().enumerate() {
+        let data = format!(
+            "Date: Mon, {:02} Sep 2026 10:{:02}:00 +0000\r\nFrom: Sender {} <sender{}@example.org>\r\nTo: bob@bob.example\r\nSubject: {subject}\r\nMessage-ID: <seed{}@example.org>\r\n\r\nMessage {} of Bob's inbox.\r\n",
+            i % 7 + 1, i * 3, i + 1, i + 1, i + 1, i + 1
+        );
+        s.world.seed_message(bob, "bob@bob.example", data.into_bytes(), EPOCH - 86_400 * (20 - i as i64), &["\\Seen"]);
+    }
+    s.world.seed_message(bob, "bob@bob.example", TERRY_GRAY.as_bytes().to_vec(), 837_570_265, &["\\Seen"]);
+    for i in 13..=18 {
+        let data = format!("Date: Sun, 13 Sep 2026 2{}:00:00 +0000\r\nFrom: Newsletter <news@example.org>\r\nTo: bob@bob.example\r\nSubject: Weekly digest {i}\r\nMessage-ID: <digest{i}@example.org>\r\n\r\nNews.\r\n", i % 4);
+        s.world.seed_message(bob, "bob@bob.example", data.into_bytes(), EPOCH - 3600 * (20 - i as i64), &[]);
+    }
+    let nonce = s.world.rng().hex(16);
+    let steps = vec![
+        ImapStep::Line("a000 starttls".into()),
+        ImapStep::Scram { tag: "a001".into(), user: "bob".into(), password: "bob-pw".into(), nonce },
+        ImapStep::Line("babc ENABLE IMAP4rev2".into()),
+        ImapStep::Line("a002 select inbox".into()),
+        ImapStep::Line("a003 fetch 12 full".into()),
+        ImapStep::Line("a004 fetch 12 body[header]".into()),
+        ImapStep::Line("a005 store 12 +flags \\deleted".into()),
+        ImapStep::Line("a006 logout".into()),
+    ];
+    let node = s.world.node("bob-ua");
+    s.story.push((0, "bob-ua".into(), "Bob's mail program connects to his server over IMAP (port 143) and types the lecture's session.".into()));
+    s.world.schedule(0, node, Task::Imap(steps));
 }

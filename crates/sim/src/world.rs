@@ -12,6 +12,8 @@ use crate::log::{Actor, Event, EventLog, Millis};
 use crate::rng::Rng;
 use mailsim_proto::dns::{self, DnsMessage, RData, Record};
 use mailsim_proto::message::{self, Draft, FailedRecipient, Trace};
+use mailsim_proto::imap::client::{ImapClient, ImapClientEvent, ImapStep};
+use mailsim_proto::imap::server::{ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::{Pop3Client, Pop3ClientEvent, Pop3Job, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::typed::{Typed, TypedEvent, TypedSession};
 use mailsim_proto::smtp::{ClientEvent, Reply, Role, ServerConfig, ServerEvent, SmtpClient, SmtpJob, SmtpServer};
@@ -32,6 +34,8 @@ pub enum Task {
     RunQueue,
     /// A server crashes (`true`) or comes back (`false`).
     SetDown(bool),
+    /// The user agent opens an IMAP session (port 143) to its own server and runs `steps`.
+    Imap(Vec<ImapStep>),
     /// A person opens a terminal session to `server`:`port` and types `script`.
     Type { server: String, port: u16, script: Vec<Typed> },
 }
@@ -210,12 +214,14 @@ enum ClientEngine {
     Smtp(SmtpClient),
     Pop3(Pop3Client),
     Typed(TypedSession),
+    Imap(ImapClient),
 }
 
 #[derive(Debug)]
 enum ServerEngine {
     Smtp(SmtpServer),
     Pop3 { engine: Pop3Server, login: Option<String> },
+    Imap(ImapServer),
 }
 
 #[derive(Debug, Clone)]
@@ -345,6 +351,20 @@ impl World {
         self.nodes.iter().position(|n| n.ip == ip)
     }
 
+    /// Puts a message into a mailbox before the story starts (a scenario's history).
+    pub fn seed_message(&mut self, server: NodeId, address: &str, data: Vec<u8>, date: i64, flags: &[&str]) {
+        let node_id = self.nodes[server].actor.id.clone();
+        let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else { return };
+        if let Some(uid) = ms.store.deliver_at(address, data.clone(), date, flags) {
+            let from = message::header(&data, "From").unwrap_or_default();
+            let subject = message::header(&data, "Subject").unwrap_or_default();
+            self.log.push(Event::MessageStored { t: self.now, node: node_id.clone(), mailbox: address.to_ascii_lowercase(), uid, from, subject, raw: data });
+            if !flags.is_empty() {
+                self.log.push(Event::FlagsChanged { t: self.now, node: node_id, mailbox: address.to_ascii_lowercase(), uid, flags: flags.iter().map(|f| f.to_string()).collect() });
+            }
+        }
+    }
+
     /// The node id of an actor, for scenarios.
     pub fn node(&self, actor_id: &str) -> NodeId {
         self.node_by_actor(actor_id).unwrap_or_else(|| panic!("no actor {actor_id}"))
@@ -448,6 +468,11 @@ impl World {
                 }
                 self.run_queue(node)
             }
+            Task::Imap(steps) => {
+                let NodeKind::UserAgent { server, .. } = &self.nodes[node].kind else { return };
+                let Some(server) = self.node_by_actor(server) else { return };
+                self.connect(node, server, 143, ClientEngine::Imap(ImapClient::new(steps)), Purpose::Retrieval);
+            }
             Task::Type { server, port, script } => {
                 let Some(target) = self.node_by_host(&server) else { return };
                 self.connect(node, target, port, ClientEngine::Typed(TypedSession::new(script)), Purpose::Terminal);
@@ -523,6 +548,20 @@ impl World {
                 Some(ServerEngine::Smtp(SmtpServer::new(config)))
             }
             (NodeKind::MailServer(_), 110) => Some(ServerEngine::Pop3 { engine: Pop3Server::new(&self.nodes[server].actor.host), login: None }),
+            (NodeKind::MailServer(ms), 143 | 993) => {
+                let salt: Vec<u8> = (0..2).flat_map(|_| self.rng.next_u64().to_be_bytes()).collect();
+                let config = ImapConfig {
+                    hostname: self.nodes[server].actor.host.clone(),
+                    starttls: port == 143,
+                    implicit_tls: port == 993,
+                    login_requires_tls: true,
+                    accounts: ms.store.accounts().map(|(a, p)| (a.to_string(), p.to_string())).collect(),
+                    scram_salt: salt,
+                    scram_iterations: 4096,
+                    server_nonce: self.rng.hex(16),
+                };
+                Some(ServerEngine::Imap(ImapServer::new(config)))
+            }
             _ => None,
         };
         let Some(engine) = engine else {
@@ -533,6 +572,7 @@ impl World {
         let protocol = match engine {
             ServerEngine::Smtp(_) => "SMTP",
             ServerEngine::Pop3 { .. } => "POP3",
+            ServerEngine::Imap(_) => "IMAP",
         };
         let client_port = 49152 + self.rng.below(16384) as u16;
         self.log.push(Event::ConnectionOpened {
@@ -583,10 +623,12 @@ impl World {
             ClientEngine::Smtp(e) => e.state().to_string(),
             ClientEngine::Pop3(e) => e.state().to_string(),
             ClientEngine::Typed(e) => e.state().to_string(),
+            ClientEngine::Imap(e) => e.state().to_string(),
         };
         let server = match &c.server_engine {
             Some(ServerEngine::Smtp(e)) => e.state().to_string(),
             Some(ServerEngine::Pop3 { engine, .. }) => engine.state().to_string(),
+            Some(ServerEngine::Imap(e)) => e.state().to_string(),
             None => "listening".into(),
         };
         (client, server)
@@ -600,6 +642,8 @@ impl World {
         match (to_server, &mut c.client_engine, &mut c.server_engine) {
             (true, _, Some(ServerEngine::Smtp(s))) => s.handle_input(&transmit.bytes),
             (true, _, Some(ServerEngine::Pop3 { engine, .. })) => engine.handle_input(&transmit.bytes),
+            (true, _, Some(ServerEngine::Imap(e))) => e.handle_input(&transmit.bytes),
+            (false, ClientEngine::Imap(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Smtp(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Pop3(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Typed(e), _) => e.handle_input(&transmit.bytes),
@@ -639,10 +683,12 @@ impl World {
                 ClientEngine::Smtp(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
                 ClientEngine::Pop3(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
                 ClientEngine::Typed(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
+                ClientEngine::Imap(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
             }
             match &mut c.server_engine {
                 Some(ServerEngine::Smtp(e)) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
                 Some(ServerEngine::Pop3 { engine, .. }) => out.extend(std::iter::from_fn(|| engine.poll_transmit()).map(|t| (false, t))),
+                Some(ServerEngine::Imap(e)) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
                 None => {}
             }
             for (to_server, transmit) in out {
@@ -733,6 +779,32 @@ impl World {
                 }
                 any
             }
+            Some(ServerEngine::Imap(engine)) => {
+                let events: Vec<ImapServerEvent> = std::iter::from_fn(|| engine.poll_event()).collect();
+                let any = !events.is_empty();
+                let node_id = self.nodes[server].actor.id.clone();
+                let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else { return any };
+                for ev in events {
+                    match ev {
+                        ImapServerEvent::LoggedIn { user } => {
+                            let mb = ms.store.mailbox(&user).cloned().unwrap_or_default();
+                            engine.set_mailbox(mb.messages, mb.uid_validity, mb.uid_next);
+                        }
+                        ImapServerEvent::Stored { user, uid, flags } => {
+                            ms.store.set_flags(&user, uid, &flags);
+                            self.log.push(Event::FlagsChanged { t: self.now, node: node_id.clone(), mailbox: user, uid, flags });
+                        }
+                        ImapServerEvent::Expunged { user, uids } => {
+                            for uid in ms.store.expunge(&user, &uids) {
+                                self.log.push(Event::MessageDeleted { t: self.now, node: node_id.clone(), mailbox: user.clone(), uid });
+                            }
+                        }
+                        ImapServerEvent::TlsStarted => c.tls = true,
+                        ImapServerEvent::Closed => {}
+                    }
+                }
+                any
+            }
             None => false,
         }
     }
@@ -781,6 +853,11 @@ impl World {
                         }
                     }
                 }
+            }
+            ClientEngine::Imap(e) => {
+                let events: Vec<ImapClientEvent> = std::iter::from_fn(|| e.poll_event()).collect();
+                any = !events.is_empty();
+                closed = events.contains(&ImapClientEvent::Closed);
             }
             ClientEngine::Typed(e) => {
                 let events: Vec<TypedEvent> = std::iter::from_fn(|| e.poll_event()).collect();

@@ -315,3 +315,26 @@ fn envelope_and_header_side_by_side() {
     let data = log.events.iter().rposition(|e| matches!(e, Event::MessageSent { label, .. } if label.starts_with("message ("))).unwrap();
     assert_eq!(diagram::envelope(&log, data).unwrap().1.len(), 2, "pipelined replies pair with their commands");
 }
+
+#[test]
+fn the_lectures_imap_session() {
+    let log = scenario::run("imap-session").unwrap();
+    let raws: Vec<String> = log.events.iter().filter_map(|e| if let Event::MessageSent { raw, port: 143, .. } = e { Some(String::from_utf8_lossy(raw).into_owned()) } else { None }).collect();
+    let cmds: Vec<&str> = raws.iter().filter(|r| r.starts_with('a') || r.starts_with("babc")).map(|r| r.trim_end()).filter(|r| !r.contains(" OK ")).collect();
+    assert_eq!(cmds, ["a000 starttls", "a001 AUTHENTICATE SCRAM-SHA-256", "babc ENABLE IMAP4rev2", "a002 select inbox", "a003 fetch 12 full", "a004 fetch 12 body[header]", "a005 store 12 +flags \\deleted", "a006 logout"]);
+    let all = raws.concat();
+    assert!(all.contains("* 18 EXISTS\r\n"));
+    assert!(all.contains("* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:24:25 +0000\" RFC822.SIZE "), "{all}");
+    assert!(all.contains("ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev2 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\"))"));
+    assert!(all.contains("((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\") BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" "));
+    assert!(all.contains("* 12 FETCH (FLAGS (\\Deleted \\Seen))\r\na005 OK +FLAGS completed"));
+    // Everything after the STARTTLS OK is encrypted on the wire.
+    let tls: Vec<bool> = log.events.iter().filter_map(|e| if let Event::MessageSent { tls, port: 143, .. } = e { Some(*tls) } else { None }).collect();
+    assert!(!tls[2] && tls[3..].iter().all(|t| *t));
+    // The flag change reached the store and the mailbox view.
+    let d = diagram::Diagram::from_log(&log);
+    let snap = diagram::snapshot(&log, 0, d.events_at_step(d.arrows.len()));
+    let bob = snap.mailboxes.iter().find(|m| m.address == "bob@bob.example").unwrap();
+    assert_eq!(bob.messages.len(), 18);
+    assert_eq!(bob.messages[11].flags, ["\\Deleted", "\\Seen"]);
+}

@@ -13,6 +13,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("auth-failure", include_str!("golden/auth-failure.jsonl")),
     ("cc-and-bcc", include_str!("golden/cc-and-bcc.jsonl")),
     ("greylisting", include_str!("golden/greylisting.jsonl")),
+    ("imap-session", include_str!("golden/imap-session.jsonl")),
     ("implicit-tls", include_str!("golden/implicit-tls.jsonl")),
     ("no-mx", include_str!("golden/no-mx.jsonl")),
     ("null-mx", include_str!("golden/null-mx.jsonl")),
