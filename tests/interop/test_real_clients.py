@@ -3,6 +3,7 @@
 Python's smtplib and poplib and curl (smtp://, pop3://) talk to the same sans-IO engines
 the playground uses. Run by scripts/test.sh:  python3 -m unittest discover -s tests/interop -v
 """
+import imaplib
 import json
 import os
 import poplib
@@ -29,10 +30,10 @@ def free_port():
 
 class Server:
     def __init__(self):
-        self.ports = {"smtp": free_port(), "submission": free_port(), "pop3": free_port()}
+        self.ports = {"smtp": free_port(), "submission": free_port(), "pop3": free_port(), "imap": free_port()}
         self.log = tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False).name
         args = [BINARY, "serve", "--smtp-port", str(self.ports["smtp"]), "--submission-port", str(self.ports["submission"]),
-                "--pop3-port", str(self.ports["pop3"]), "--log", self.log, "--idle-timeout", "2", "--max-message-size", str(MAX_SIZE)]
+                "--pop3-port", str(self.ports["pop3"]), "--imap-port", str(self.ports["imap"]), "--log", self.log, "--idle-timeout", "2", "--max-message-size", str(MAX_SIZE)]
         for a, p in USERS.items():
             args += ["--user", f"{a}:{p}"]
         self.out = tempfile.TemporaryFile()  # closed in stop()
@@ -241,6 +242,96 @@ class Poplib(unittest.TestCase):
         p.quit()
 
 
+def imap(user="bob@bob.example"):
+    m = imaplib.IMAP4(HOST, SERVER.ports["imap"], timeout=5)
+    m.login(user.split("@")[0], USERS[user])
+    return m
+
+
+class Imaplib(unittest.TestCase):
+    def setUp(self):
+        empty_mailbox("bob@bob.example")
+        with submission() as s:
+            s.login("alice@alice.example", USERS["alice@alice.example"])
+            s.sendmail("alice@alice.example", ["bob@bob.example"], message("first", "One.\r\n"))
+            s.sendmail("alice@alice.example", ["bob@bob.example"], message("second about lunch", "Lunch at noon?\r\n"))
+
+    def test_capability_login_list_select(self):
+        m = imaplib.IMAP4(HOST, SERVER.ports["imap"], timeout=5)
+        self.assertIn("IMAP4REV1", m.capabilities, "imaplib needs IMAP4rev1 next to IMAP4rev2")
+        self.assertIn("IMAP4REV2", m.capabilities)
+        typ, _ = m.login("bob", USERS["bob@bob.example"])
+        self.assertEqual(typ, "OK")
+        typ, boxes = m.list()
+        self.assertEqual(typ, "OK")
+        self.assertIn(b'"/" INBOX', boxes[0])
+        typ, count = m.select("INBOX")
+        self.assertEqual((typ, count), ("OK", [b"2"]))
+        self.assertEqual(m.select("Nope")[0], "NO")
+        m.logout()
+
+    def test_wrong_password(self):
+        m = imaplib.IMAP4(HOST, SERVER.ports["imap"], timeout=5)
+        with self.assertRaises(imaplib.IMAP4.error) as e:
+            m.login("bob", "nope")
+        self.assertIn("AUTHENTICATIONFAILED", str(e.exception))
+        m.logout()
+
+    def test_search_fetch_store_expunge(self):
+        m = imap()
+        m.select("INBOX")
+        self.assertEqual(m.search(None, "ALL"), ("OK", [b"1 2"]))
+        self.assertEqual(m.search(None, "SUBJECT", '"lunch"'), ("OK", [b"2"]))
+        self.assertEqual(m.search(None, "UNSEEN"), ("OK", [b"1 2"]))
+        typ, data = m.fetch("1", "(BODY.PEEK[HEADER])")
+        self.assertEqual(typ, "OK")
+        self.assertIn(b"Subject: first", data[0][1])
+        self.assertTrue(data[0][1].endswith(b"\r\n\r\n"))
+        self.assertEqual(m.search(None, "UNSEEN"), ("OK", [b"1 2"]), "PEEK does not set \\Seen")
+        typ, data = m.fetch("1", "(RFC822)")
+        self.assertTrue(data[0][0].endswith(b"(RFC822 {%d}" % len(data[0][1])) or b"RFC822" in data[0][0], data[0][0])
+        self.assertIn(b"One.\r\n", data[0][1])
+        self.assertEqual(m.search(None, "SEEN"), ("OK", [b"1"]), "fetching the body set \\Seen")
+        typ, data = m.fetch("1:2", "(FLAGS)")
+        self.assertEqual(data, [b"1 (FLAGS (\\Seen))", b"2 (FLAGS ())"])
+        typ, data = m.store("2", "+FLAGS", "(\\Deleted)")
+        self.assertEqual(data, [b"2 (FLAGS (\\Deleted))"])
+        typ, data = m.expunge()
+        self.assertEqual((typ, data), ("OK", [b"2"]))
+        self.assertEqual(m.select("INBOX")[1], [b"1"])
+        m.logout()
+        p = pop("bob@bob.example")
+        self.assertEqual(p.stat()[0], 1, "POP3 sees the expunge: one store for both protocols")
+        p.quit()
+
+    def test_uid_fetch_and_uid_search(self):
+        m = imap()
+        m.select("INBOX")
+        typ, data = m.uid("SEARCH", "ALL")
+        uids = data[0].split()
+        self.assertEqual(len(uids), 2)
+        typ, data = m.uid("FETCH", uids[1].decode(), "(FLAGS)")
+        self.assertIn(b"UID " + uids[1], data[0])
+        m.logout()
+
+    def test_two_sessions_see_each_others_flag_changes(self):
+        laptop, phone = imap(), imap()
+        laptop.select("INBOX")
+        phone.select("INBOX")
+        laptop.store("1", "+FLAGS", "(\\Flagged)")
+        typ, _ = phone.noop()
+        self.assertEqual(typ, "OK")
+        self.assertIn(b"1 (FLAGS (\\Flagged))", phone.untagged_responses.get("FETCH", []))
+        # New mail shows up in an open session too.
+        with submission() as s:
+            s.login("alice@alice.example", USERS["alice@alice.example"])
+            s.sendmail("alice@alice.example", ["bob@bob.example"], message("third"))
+        phone.noop()
+        self.assertIn(b"3", phone.untagged_responses.get("EXISTS", []))
+        laptop.logout()
+        phone.logout()
+
+
 def curl(*args, data=None):
     r = subprocess.run(["curl", "-sS", "--max-time", "10", *args], input=data, capture_output=True)
     return r.returncode, r.stdout.decode(), r.stderr.decode()
@@ -268,6 +359,22 @@ class Curl(unittest.TestCase):
         self.assertEqual(code, 0, err)
         code, out, _ = curl(f"{base}/", *user)
         self.assertEqual(out.strip(), "", "the maildrop is empty after DELE")
+
+    def test_imap_list_fetch_search(self):
+        with submission() as s:
+            s.login("alice@alice.example", USERS["alice@alice.example"])
+            s.sendmail("alice@alice.example", ["bob@bob.example"], message("for curl imap", "Hello IMAP.\r\n"))
+        base = f"imap://{HOST}:{SERVER.ports['imap']}"
+        user = ["--user", f"bob:{USERS['bob@bob.example']}"]
+        code, out, err = curl(f"{base}/", *user)
+        self.assertEqual(code, 0, err)
+        self.assertIn("INBOX", out)
+        code, out, err = curl(f"{base}/INBOX;UID=1", *user)
+        self.assertEqual(code, 0, err)
+        self.assertIn("Subject: for curl imap", out)
+        code, out, err = curl(f"{base}/INBOX?SUBJECT%20curl", *user)
+        self.assertEqual(code, 0, err)
+        self.assertIn("SEARCH 1", out)
 
     def test_curl_relay_refused(self):
         code, _, err = curl(f"smtp://{HOST}:{SERVER.ports['smtp']}", "--mail-from", "x@elsewhere.example", "--mail-rcpt", "y@elsewhere.example", "-T", "-", data=b"Subject: x\r\n\r\nx\r\n")

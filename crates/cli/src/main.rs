@@ -19,7 +19,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   mailsim run <scenario-id> [--format transcript|json|mermaid|plantuml|pcapng] [-o FILE]
   mailsim run --list
-  mailsim serve [--bind 127.0.0.1] [--smtp-port 2525] [--submission-port 2587] [--pop3-port 2110]
+  mailsim serve [--bind 127.0.0.1] [--smtp-port 2525] [--submission-port 2587] [--pop3-port 2110] [--imap-port 2143]
                 [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS] [--max-connections N]";
 
 fn main() -> ExitCode {

@@ -9,6 +9,7 @@
 //! an idle timeout (`421 4.4.2`) and a cap on simultaneous connections.
 
 use mailsim_proto::pdu::Transmit;
+use mailsim_proto::imap::server::{ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::{Reply, Role, ServerConfig, ServerEvent, SmtpServer};
 use mailsim_proto::store::{LoginError, MailStore};
@@ -27,6 +28,7 @@ pub struct Options {
     pub smtp_port: u16,
     pub submission_port: u16,
     pub pop3_port: u16,
+    pub imap_port: u16,
     pub users: Vec<(String, String)>,
     pub log: Option<PathBuf>,
     pub idle_timeout: Duration,
@@ -42,6 +44,7 @@ impl Default for Options {
             smtp_port: 2525,
             submission_port: 2587,
             pop3_port: 2110,
+            imap_port: 2143,
             users: vec![],
             log: None,
             idle_timeout: Duration::from_secs(300),
@@ -68,10 +71,7 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             "--smtp-port" => o.smtp_port = port(value()?)?,
             "--submission-port" => o.submission_port = port(value()?)?,
             "--pop3-port" => o.pop3_port = port(value()?)?,
-            "--imap-port" => {
-                value()?;
-                eprintln!("mailsim: --imap-port ignored: IMAP is not served yet");
-            }
+            "--imap-port" => o.imap_port = port(value()?)?,
             "--user" => {
                 let v = value()?;
                 let (addr, pw) = v.split_once(':').ok_or("--user takes ADDRESS:PASSWORD")?;
@@ -160,7 +160,14 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let smtp = TcpListener::bind(bind(o.smtp_port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(o.smtp_port)))?;
     let sub = TcpListener::bind(bind(o.submission_port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(o.submission_port)))?;
     let pop = TcpListener::bind(bind(o.pop3_port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(o.pop3_port)))?;
-    println!("mailsim serve: SMTP relay on {}, submission on {}, POP3 on {}", bind(o.smtp_port), bind(o.submission_port), bind(o.pop3_port));
+    let imap = TcpListener::bind(bind(o.imap_port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(o.imap_port)))?;
+    println!(
+        "mailsim serve: SMTP relay on {}, submission on {}, POP3 on {}, IMAP on {}",
+        bind(o.smtp_port),
+        bind(o.submission_port),
+        bind(o.pop3_port),
+        bind(o.imap_port)
+    );
     for (a, p) in &o.users {
         println!("  user {a}  password {p}");
     }
@@ -179,7 +186,11 @@ pub async fn run(mut o: Options) -> Result<(), String> {
                     match permit {
                         Ok(_permit) => session(stream, peer, kind, shared, &o).await,
                         Err(_) => {
-                            let busy: &[u8] = if matches!(kind, Kind::Pop3) { b"-ERR [SYS/TEMP] too many connections, try again later\r\n" } else { b"421 4.7.0 Too many connections, try again later\r\n" };
+                            let busy: &[u8] = match kind {
+                                Kind::Pop3 => b"-ERR [SYS/TEMP] too many connections, try again later\r\n",
+                                Kind::Imap => b"* BYE [UNAVAILABLE] too many connections, try again later\r\n",
+                                Kind::Smtp(_) => b"421 4.7.0 Too many connections, try again later\r\n",
+                            };
                             let _ = stream.write_all(busy).await;
                         }
                     }
@@ -190,6 +201,7 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     accept(smtp, Kind::Smtp(Role::Relay));
     accept(sub, Kind::Smtp(Role::Submission));
     accept(pop, Kind::Pop3);
+    accept(imap, Kind::Imap);
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     let s = shared.lock().expect("not poisoned");
     s.write_log();
@@ -201,11 +213,13 @@ pub async fn run(mut o: Options) -> Result<(), String> {
 enum Kind {
     Smtp(Role),
     Pop3,
+    Imap,
 }
 
 enum Engine {
     Smtp(SmtpServer),
     Pop3(Pop3Server),
+    Imap(ImapServer),
 }
 
 impl Engine {
@@ -213,12 +227,14 @@ impl Engine {
         match self {
             Engine::Smtp(e) => e.state().to_string(),
             Engine::Pop3(e) => e.state().to_string(),
+            Engine::Imap(e) => e.state().to_string(),
         }
     }
     fn closed(&self) -> bool {
         match self {
             Engine::Smtp(e) => e.state() == mailsim_proto::smtp::ServerState::Closed,
             Engine::Pop3(e) => e.state() == mailsim_proto::pop3::Pop3State::Closed,
+            Engine::Imap(e) => e.state() == mailsim_proto::imap::server::ImapState::Logout,
         }
     }
 }
@@ -286,6 +302,21 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, kind: Kind, shared: Sh
                 (Engine::Smtp(SmtpServer::new(c)), "SMTP")
             }
             Kind::Pop3 => (Engine::Pop3(Pop3Server::new("localhost")), "POP3"),
+            Kind::Imap => {
+                // Loopback has no real TLS: LOGIN and AUTH=PLAIN are allowed without it here.
+                let n = std::collections::hash_map::RandomState::new().build_hasher().finish();
+                let config = ImapConfig {
+                    hostname: "localhost".into(),
+                    starttls: false,
+                    implicit_tls: false,
+                    login_requires_tls: false,
+                    accounts: sh.opts_users.clone(),
+                    scram_salt: n.to_be_bytes().repeat(2),
+                    scram_iterations: 4096,
+                    server_nonce: format!("{n:016x}"),
+                };
+                (Engine::Imap(ImapServer::new(config)), "IMAP")
+            }
         };
         let client = format!("client-{conn}");
         let now = sh.now();
@@ -318,7 +349,11 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, kind: Kind, shared: Sh
         match tokio::time::timeout(o.idle_timeout, stream.read(&mut buf)).await {
             Err(_) => {
                 // Idle too long (RFC 5321 §4.5.3.2 suggests 5 minutes for commands).
-                let bye: &[u8] = if matches!(engine, Engine::Smtp(_)) { b"421 4.4.2 localhost Error: timeout exceeded\r\n" } else { b"-ERR [SYS/TEMP] idle timeout, closing\r\n" };
+                let bye: &[u8] = match engine {
+                    Engine::Smtp(_) => b"421 4.4.2 localhost Error: timeout exceeded\r\n",
+                    Engine::Pop3(_) => b"-ERR [SYS/TEMP] idle timeout, closing\r\n",
+                    Engine::Imap(_) => b"* BYE Autologout; idle for too long\r\n",
+                };
                 let _ = stream.write_all(bye).await;
                 break false;
             }
@@ -326,6 +361,14 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, kind: Kind, shared: Sh
             Ok(Ok(n)) => match &mut engine {
                 Engine::Smtp(e) => e.handle_input(&buf[..n]),
                 Engine::Pop3(e) => e.handle_input(&buf[..n]),
+                Engine::Imap(e) => {
+                    // What other sessions changed since: reported with the next response.
+                    if let Some(user) = e.user().map(str::to_string) {
+                        let latest = shared.lock().expect("not poisoned").store.mailbox(&user).map(|m| m.messages.clone()).unwrap_or_default();
+                        e.refresh(&latest);
+                    }
+                    e.handle_input(&buf[..n])
+                }
             },
         }
     };
@@ -370,6 +413,7 @@ fn drain(engine: &mut Engine, shared: &SharedRef, s: &mut Session, out: &mut Vec
                 }
             }
         }
+        Engine::Imap(_) => {}
         Engine::Pop3(e) => {
             while let Some(t) = e.poll_received() {
                 any = true;
@@ -407,6 +451,38 @@ fn drain(engine: &mut Engine, shared: &SharedRef, s: &mut Session, out: &mut Vec
             }
         }
     }
+    if let Engine::Imap(e) = engine {
+        while let Some(t) = e.poll_received() {
+            any = true;
+            record(shared, s, &t, true, e.state().to_string());
+        }
+        while let Some(t) = e.poll_transmit() {
+            any = true;
+            record(shared, s, &t, false, e.state().to_string());
+            out.push(t);
+        }
+        while let Some(ev) = e.poll_event() {
+            any = true;
+            let mut sh = shared.lock().expect("not poisoned");
+            let now = sh.now();
+            match ev {
+                ImapServerEvent::LoggedIn { user } => {
+                    let mb = sh.store.mailbox(&user).cloned().unwrap_or_default();
+                    e.set_mailbox(mb.messages, mb.uid_validity, mb.uid_next);
+                }
+                ImapServerEvent::Stored { user, uid, flags } => {
+                    sh.store.set_flags(&user, uid, &flags);
+                    sh.log.push(Event::FlagsChanged { t: now, node: "server".into(), mailbox: user, uid, flags });
+                }
+                ImapServerEvent::Expunged { user, uids } => {
+                    for uid in sh.store.expunge(&user, &uids) {
+                        sh.log.push(Event::MessageDeleted { t: now, node: "server".into(), mailbox: user.clone(), uid });
+                    }
+                }
+                ImapServerEvent::TlsStarted | ImapServerEvent::Closed => {}
+            }
+        }
+    }
     let _ = engine.state();
     any
 }
@@ -419,6 +495,7 @@ fn take_message(shared: &SharedRef, s: &Session, m: mailsim_proto::smtp::Receive
     sh.next_queue += 1;
     let now = sh.now();
     let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let _ = &unix;
     let with = if m.authenticated.is_some() { "ESMTPA" } else if m.esmtp { "ESMTP" } else { "SMTP" };
     let ip = s.peer.ip().to_string();
     let single = (m.rcpt_to.len() == 1).then(|| m.rcpt_to[0].as_str());
@@ -429,7 +506,7 @@ fn take_message(shared: &SharedRef, s: &Session, m: mailsim_proto::smtp::Receive
     let mut remote = Vec::new();
     for r in &m.rcpt_to {
         let with_path = message::prepend_field(&format!("Return-Path: <{}>\r\n", m.mail_from), &data);
-        match sh.store.deliver(r, with_path.clone()) {
+        match sh.store.deliver_at(r, with_path.clone(), unix, &[]) {
             Some(uid) => sh.log.push(Event::MessageStored { t: now, node: "server".into(), mailbox: r.to_ascii_lowercase(), uid, from: from.clone(), subject: subject.clone(), raw: with_path }),
             None => remote.push(r.clone()),
         }

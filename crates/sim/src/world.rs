@@ -642,7 +642,13 @@ impl World {
         match (to_server, &mut c.client_engine, &mut c.server_engine) {
             (true, _, Some(ServerEngine::Smtp(s))) => s.handle_input(&transmit.bytes),
             (true, _, Some(ServerEngine::Pop3 { engine, .. })) => engine.handle_input(&transmit.bytes),
-            (true, _, Some(ServerEngine::Imap(e))) => e.handle_input(&transmit.bytes),
+            (true, _, Some(ServerEngine::Imap(e))) => {
+                // Report what other sessions changed (flags, new mail, expunges) first.
+                if let (Some(user), NodeKind::MailServer(ms)) = (e.user().map(str::to_string), &self.nodes[c.server].kind) {
+                    e.refresh(&ms.store.mailbox(&user).map(|m| m.messages.clone()).unwrap_or_default());
+                }
+                e.handle_input(&transmit.bytes)
+            }
             (false, ClientEngine::Imap(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Smtp(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Pop3(e), _) => e.handle_input(&transmit.bytes),

@@ -16,8 +16,9 @@ pub enum FetchItem {
     Body,
     BodyStructure,
     Uid,
-    /// `BODY[section]` or `BODY.PEEK[section]`; PEEK does not set `\Seen`.
-    Section { peek: bool, section: String },
+    /// `BODY[section]` or `BODY.PEEK[section]`; PEEK does not set `\Seen`. `legacy` is the
+    /// RFC 3501 name (RFC822, RFC822.HEADER, RFC822.TEXT) the response must use instead.
+    Section { peek: bool, section: String, legacy: Option<&'static str> },
 }
 
 impl fmt::Display for FetchItem {
@@ -30,6 +31,7 @@ impl fmt::Display for FetchItem {
             FetchItem::Body => f.write_str("BODY"),
             FetchItem::BodyStructure => f.write_str("BODYSTRUCTURE"),
             FetchItem::Uid => f.write_str("UID"),
+            FetchItem::Section { legacy: Some(name), .. } => f.write_str(name),
             FetchItem::Section { section, .. } => write!(f, "BODY[{section}]"),
         }
     }
@@ -307,16 +309,16 @@ fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String> {
             "BODY" => Body,
             "BODYSTRUCTURE" => BodyStructure,
             "UID" => Uid,
-            "RFC822" => Section { peek: false, section: String::new() },
-            "RFC822.HEADER" => Section { peek: true, section: "HEADER".into() },
-            "RFC822.TEXT" => Section { peek: false, section: "TEXT".into() },
+            "RFC822" => Section { peek: false, section: String::new(), legacy: Some("RFC822") },
+            "RFC822.HEADER" => Section { peek: true, section: "HEADER".into(), legacy: Some("RFC822.HEADER") },
+            "RFC822.TEXT" => Section { peek: false, section: "TEXT".into(), legacy: Some("RFC822.TEXT") },
             _ => {
                 let (peek, rest) = if let Some(r) = u.strip_prefix("BODY.PEEK[") { (true, r) } else if let Some(r) = u.strip_prefix("BODY[") { (false, r) } else { return Err(format!("unknown FETCH item {s}")) };
                 let section = rest.strip_suffix(']').ok_or_else(|| format!("{s}: partial fetches (<n.m>) are not supported yet"))?;
                 if !(section.is_empty() || section == "HEADER" || section == "TEXT") {
                     return Err(format!("{s}: this server fetches BODY[], BODY[HEADER] and BODY[TEXT]"));
                 }
-                Section { peek, section: section.into() }
+                Section { peek, section: section.into(), legacy: None }
             }
         })
     };
@@ -350,7 +352,7 @@ mod tests {
         assert_eq!(ok("babc ENABLE IMAP4rev2").command, Command::Enable(vec!["IMAP4REV2".into()]));
         assert_eq!(ok("a002 select inbox").command, Command::Select { mailbox: "inbox".into(), read_only: false });
         assert!(matches!(ok("a003 fetch 12 full").command, Command::Fetch { ref items, .. } if items.len() == 5));
-        assert!(matches!(ok("a004 fetch 12 body[header]").command, Command::Fetch { ref items, .. } if items == &[FetchItem::Section { peek: false, section: "HEADER".into() }]));
+        assert!(matches!(ok("a004 fetch 12 body[header]").command, Command::Fetch { ref items, .. } if items == &[FetchItem::Section { peek: false, section: "HEADER".into(), legacy: None }]));
         assert_eq!(ok("a005 store 12 +flags \\deleted").command, Command::Store { uid: false, set: "12".into(), mode: StoreMode::Add, silent: false, flags: vec!["\\Deleted".into()] });
         assert_eq!(ok("a006 logout").command, Command::Logout);
         assert_eq!(ok("x LOGIN \"bob\" \"p w\"").command, Command::Login { user: "bob".into(), pass: "p w".into() });

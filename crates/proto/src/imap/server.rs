@@ -97,6 +97,10 @@ pub struct ImapServer {
     uid_next: u32,
     read_only: bool,
     auth: Auth,
+    /// Changes made by other sessions, to report with the next response (flags, EXISTS).
+    pending: Vec<String>,
+    /// Messages other sessions expunged, reported at the next NOOP, EXPUNGE or CLOSE.
+    pending_expunge: Vec<u32>,
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ImapServerEvent>,
@@ -117,6 +121,8 @@ impl ImapServer {
             uid_next: 1,
             read_only: false,
             auth: Auth::None,
+            pending: vec![],
+            pending_expunge: vec![],
             received: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -138,6 +144,55 @@ impl ImapServer {
         self.uid_next = uid_next;
         self.awaiting_mailbox = false;
         self.process();
+    }
+
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// The mailbox as the store has it now (other sessions may have changed it): the
+    /// differences are reported to this client as untagged responses (RFC 9051 §5.2, §7.5).
+    pub fn refresh(&mut self, latest: &[StoredMessage]) {
+        if self.user.is_none() || self.awaiting_mailbox {
+            return;
+        }
+        let selected = self.state == ImapState::Selected;
+        for (i, m) in self.messages.iter_mut().enumerate() {
+            match latest.iter().find(|l| l.uid == m.uid) {
+                Some(l) if l.flags != m.flags => {
+                    m.flags = l.flags.clone();
+                    if selected {
+                        self.pending.push(format!("* {} FETCH (FLAGS {})", i + 1, Self::flags_list(&m.flags)));
+                    }
+                }
+                None if !self.pending_expunge.contains(&m.uid) => self.pending_expunge.push(m.uid),
+                _ => {}
+            }
+        }
+        let known = self.messages.iter().map(|m| m.uid).max().unwrap_or(0).max(self.uid_next.saturating_sub(1));
+        let new: Vec<StoredMessage> = latest.iter().filter(|l| l.uid > known).cloned().collect();
+        if !new.is_empty() {
+            self.uid_next = new.iter().map(|m| m.uid + 1).max().unwrap_or(self.uid_next);
+            self.messages.extend(new);
+            if selected {
+                self.pending.push(format!("* {} EXISTS", self.messages.len()));
+            }
+        }
+    }
+
+    /// Reports expunges made elsewhere (only where message numbers may change).
+    fn take_expunges(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for uid in std::mem::take(&mut self.pending_expunge) {
+            if let Some(i) = self.messages.iter().position(|m| m.uid == uid) {
+                self.messages.remove(i);
+                if self.state == ImapState::Selected {
+                    lines.push(format!("* {} EXPUNGE", i + 1));
+                }
+            }
+        }
+        lines
     }
 
     pub fn handle_input(&mut self, bytes: &[u8]) {
@@ -182,6 +237,11 @@ impl ImapServer {
 
     /// Sends all `lines` as one response group; `tagged` = (tag, "OK"/"NO"/"BAD", text).
     fn respond(&mut self, mut lines: Vec<String>, tagged: Option<(&str, &str, String)>, command: &str) {
+        if tagged.is_some() && !self.pending.is_empty() {
+            let mut news = std::mem::take(&mut self.pending);
+            news.append(&mut lines);
+            lines = news;
+        }
         let untagged = lines.len();
         let status = tagged.as_ref().map(|(tag, status, text)| format!("{tag} {status} {text}"));
         lines.extend(status.clone());
@@ -333,7 +393,7 @@ impl ImapServer {
                 ok(self, vec![format!("* CAPABILITY {caps}")], "CAPABILITY completed".into())
             }
             (_, Command::Noop) => {
-                let lines = if self.state == Selected { vec![format!("* {} EXISTS", self.messages.len())] } else { vec![] };
+                let lines = self.take_expunges();
                 ok(self, lines, "NOOP completed".into())
             }
             (_, Command::Logout) => {
@@ -441,10 +501,10 @@ impl ImapServer {
                             FetchItem::Body => format!("BODY {}", fetch::body_structure(&m.data)),
                             FetchItem::BodyStructure => format!("BODYSTRUCTURE {}", fetch::body_structure(&m.data)),
                             FetchItem::Uid => format!("UID {}", m.uid),
-                            FetchItem::Section { peek, section } => {
+                            FetchItem::Section { peek, section, .. } => {
                                 set_seen |= !peek && !self.read_only && !m.flags.iter().any(|f| f == "\\Seen");
                                 let body = fetch::section(&m.data, section);
-                                format!("BODY[{section}] {{{}}}\r\n{}", body.len(), String::from_utf8_lossy(body))
+                                format!("{item} {{{}}}\r\n{}", body.len(), String::from_utf8_lossy(body))
                             }
                         });
                     }
@@ -506,7 +566,8 @@ impl ImapServer {
             }
             (Selected, Command::Expunge) if self.read_only => no(self, "[READ-ONLY] The mailbox was opened with EXAMINE"),
             (Selected, Command::Expunge) => {
-                let lines = self.expunge();
+                let mut lines = self.take_expunges();
+                lines.extend(self.expunge());
                 ok(self, lines, "EXPUNGE completed".into())
             }
             (Selected, Command::Close) => {
@@ -684,5 +745,37 @@ mod tests {
         assert!(out.contains("* 1 FETCH (UID 30 FLAGS ())"));
         assert!(out.contains("h OK [READ-ONLY] EXAMINE completed"));
         assert!(out.contains("i NO [READ-ONLY]"));
+    }
+}
+
+#[cfg(test)]
+mod sync_tests {
+    use super::*;
+
+    #[test]
+    fn another_sessions_changes_are_reported() {
+        let mut c = ImapConfig { hostname: "h".into(), starttls: false, implicit_tls: false, login_requires_tls: false, accounts: vec![("bob@b.example".into(), "pw".into())], scram_salt: vec![1; 16], scram_iterations: 4096, server_nonce: "n".into() };
+        c.starttls = false;
+        let msgs = |flags: &[&[&str]]| -> Vec<StoredMessage> { flags.iter().enumerate().map(|(i, f)| StoredMessage { uid: i as u32 + 1, data: b"Subject: x\r\n\r\nx\r\n".to_vec(), flags: f.iter().map(|s| s.to_string()).collect(), internal_date: 0 }).collect() };
+        let mut s = ImapServer::new(c);
+        s.handle_input(b"a LOGIN bob pw\r\n");
+        while let Some(e) = s.poll_event() {
+            if matches!(e, ImapServerEvent::LoggedIn { .. }) {
+                s.set_mailbox(msgs(&[&[], &[]]), 1, 3);
+            }
+        }
+        s.handle_input(b"b SELECT INBOX\r\n");
+        let _ = std::iter::from_fn(|| s.poll_transmit()).count();
+        // Another session marked 2 \Seen, expunged 1, and a new message (uid 3) arrived.
+        let mut latest = msgs(&[&[], &["\\Seen"], &[]]);
+        latest.remove(0);
+        s.refresh(&latest);
+        s.handle_input(b"c FETCH 1 FLAGS\r\n");
+        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        assert!(out.starts_with("* 2 FETCH (FLAGS (\\Seen))\r\n* 3 EXISTS\r\n"), "flags and new mail at once: {out}");
+        assert!(!out.contains("EXPUNGE"), "no EXPUNGE during FETCH (RFC 9051 §7.5.1)");
+        s.handle_input(b"d NOOP\r\n");
+        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        assert_eq!(out, "* 1 EXPUNGE\r\nd OK NOOP completed\r\n");
     }
 }
