@@ -356,6 +356,8 @@ fn explain_imap_command(name: &str, line: &str) -> Explanation {
         "EXPUNGE" => ("Permanently removes the messages flagged \\Deleted.", "RFC 9051 §6.4.3"),
         "CLOSE" => ("Closes the mailbox, removing messages flagged \\Deleted, and returns to the Authenticated state.", "RFC 9051 §6.4.1"),
         "UNSELECT" => ("Closes the mailbox without removing anything.", "RFC 9051 §6.4.2"),
+        "IDLE" => ("The client waits for news: while idling, the server reports changes (new mail, flags set from another device) the moment they happen, instead of the client polling.", "RFC 9051 §6.3.13; RFC 2177"),
+        "DONE" => ("Ends IDLE, so the client can send commands again.", "RFC 9051 §6.3.13"),
         _ => ("A line the server could not parse as an IMAP command: it answers BAD.", "RFC 9051 §7.1.3"),
     };
     ex(label, meaning, rfc)
@@ -380,6 +382,8 @@ fn explain_imap_response(command: &str, status: &str, untagged: usize, first: &s
         ("STARTTLS", _) => ("The server is ready: TLS negotiation starts now, and everything after it is encrypted.".into(), "RFC 9051 §6.2.1"),
         ("SEARCH", _) => ("The numbers of the matching messages (ESEARCH in IMAP4rev2, SEARCH in rev1).".into(), "RFC 9051 §7.3.4"),
         ("EXPUNGE" | "CLOSE", _) => ("Each removed message is reported with its sequence number at the time (the numbers of later messages shift down).".into(), "RFC 9051 §7.5.1"),
+        ("IDLE", _) if status.contains(" OK ") => ("IDLE is over; the client may send commands again.".into(), "RFC 9051 §6.3.13"),
+        ("IDLE", _) => (format!("News pushed to the idling client the moment it happened: {}. Another session changed the mailbox (for example, the laptop read a message, setting \\Seen).", shorten(first, 80)), "RFC 9051 §6.3.13, §7.5"),
         _ => ("OK: the command completed.".into(), "RFC 9051 §7.1.1"),
     };
     ex(label, meaning, rfc)

@@ -135,6 +135,24 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
          INBOX (18 EXISTS, the flags, UIDVALIDITY), fetches message 12's FULL data (flags, date, size, ENVELOPE, BODY structure) \
          without downloading it, then only its header, and marks it \\Deleted. Unlike POP3, everything stays on the server, with its \
          state: watch the flags change in Bob's mailbox."),
+    info("pop3-session", "Reading mail", "The lecture's POP3 session",
+        "list, retr of a message with lines starting with \".\", dele, quit",
+        "The POP3 example from the lecture, typed by hand: Bob logs in with USER and PASS (in the clear: this is why POP3 runs over TLS \
+         in practice), asks for the scan listing, retrieves message 1, whose body has lines starting with a dot (sent byte-stuffed with \
+         a second dot), marks it deleted and quits. Only at QUIT does the server enter the UPDATE state and really remove the message: \
+         watch Bob's mailbox."),
+    info("two-devices", "Reading mail", "Two devices: POP3 versus IMAP",
+        "POP3 download-and-delete leaves the phone nothing; with IMAP the phone in IDLE hears at once that the laptop read a message",
+        "Why people moved to IMAP. Bob's laptop fetches his mail with POP3 in download-and-delete mode; when his phone checks a minute \
+         later, the maildrop is empty: the mail now lives on the laptop only. Then Alice writes again, and this time both devices use \
+         IMAP. The phone logs in (SCRAM-SHA-256), selects the INBOX and waits in IDLE. The laptop reads the new message, which sets \
+         \\Seen on the server, and the idling phone is told at once with an untagged FETCH: the state lives on the server, shared by \
+         every device."),
+    info("headers-only", "Reading mail", "Headers only: POP3 TOP versus IMAP FETCH",
+        "TOP 1 0 and FETCH BODY.PEEK[HEADER]: read the header without downloading the attachment",
+        "Bob's mailbox holds a message with a picture attached. To show a list of mails a client needs only the headers. With POP3 \
+         that is TOP 1 0 (the header and zero body lines); with IMAP it is FETCH with RFC822.SIZE and BODY.PEEK[HEADER], which also \
+         leaves the \\Seen flag alone. Compare the sizes of the answers with the size of the whole message."),
     info("pipelining", "SMTP extensions", "Pipelining (RFC 2920)",
         "MAIL, RCPT and DATA sent together, replies read in order",
         "Alice writes to Bob and Carol. Alice's server relays with PIPELINING, which Bob's server advertises: it sends MAIL FROM, both \
@@ -263,6 +281,9 @@ pub fn run(id: &str) -> Option<EventLog> {
         }
         "reply-codes" => reply_codes(&mut s),
         "imap-session" => imap_session(&mut s),
+        "pop3-session" => pop3_session(&mut s),
+        "two-devices" => two_devices(&mut s),
+        "headers-only" => headers_only(&mut s),
         "pipelining" => {
             let alice = ServerPolicy { relay_pipelining: true, ..ServerPolicy::default() };
             s.build(Cast { alice_policy: alice, bob_users: &["bob", "carol"], ..Cast::default() });
@@ -291,6 +312,8 @@ struct Cast {
     nomail_host: bool,
     /// Extra accounts on Alice's server.
     alice_accounts: &'static [(&'static str, &'static str)],
+    /// Bob also reads mail on his phone.
+    bob_phone: bool,
 }
 
 impl Default for Cast {
@@ -307,6 +330,7 @@ impl Default for Cast {
             old_policy: ServerPolicy::default(),
             nomail_host: false,
             alice_accounts: &[],
+            bob_phone: false,
         }
     }
 }
@@ -372,7 +396,11 @@ impl Stage {
             let refuse = ServerPolicy { refuse_all: true, ..ServerPolicy::default() };
             w.add_mail_server_with("nomail", "nomail.example", "nomail.example", [198, 51, 100, 99], "nomail.example", &[], refuse);
         }
-        w.add_user_agent(UserSpec { id: "bob-ua", name: "Bob's UA", host: "pc.bob.example", ip: [198, 51, 100, 10], address: "bob@bob.example", password: "bob-pw" }, "bob-server");
+        let bob_name = if c.bob_phone { "Bob's laptop" } else { "Bob's UA" };
+        w.add_user_agent(UserSpec { id: "bob-ua", name: bob_name, host: "pc.bob.example", ip: [198, 51, 100, 10], address: "bob@bob.example", password: "bob-pw" }, "bob-server");
+        if c.bob_phone {
+            w.add_user_agent(UserSpec { id: "bob-phone", name: "Bob's phone", host: "phone.bob.example", ip: [198, 51, 100, 11], address: "bob@bob.example", password: "bob-pw" }, "bob-server");
+        }
     }
 
     /// A message from Alice, dated now, with a fresh Message-ID.
@@ -566,4 +594,78 @@ fn imap_session(s: &mut Stage) {
     let node = s.world.node("bob-ua");
     s.story.push((0, "bob-ua".into(), "Bob's mail program connects to his server over IMAP (port 143) and types the lecture's session.".into()));
     s.world.schedule(0, node, Task::Imap(steps));
+}
+
+fn pop3_session(s: &mut Stage) {
+    s.build(Cast::default());
+    let bob = s.world.node("bob-server");
+    let norm = "From: Norm <norm@cs.ubc.ca>\r\nTo: John Doe <john.doe@example.com>\r\nSubject: Some boring mail\r\n\r\nSome data\r\n.A line that starts with a .\r\n.. Another one\r\n";
+    s.world.seed_message(bob, "bob@bob.example", norm.as_bytes().to_vec(), EPOCH - 7200, &[]);
+    for (i, subject) in ["Course schedule", "Re: assignment 2", "Photos", "Reminder", "Thanks!"].iter().enumerate() {
+        let body = "Lorem ipsum dolor sit amet, consectetur adipiscing elit.\r\n".repeat(2 + i * 7);
+        let data = format!("From: Friend {i} <friend{i}@example.org>\r\nTo: bob@bob.example\r\nSubject: {subject}\r\n\r\n{body}");
+        s.world.seed_message(bob, "bob@bob.example", data.into_bytes(), EPOCH - 3600, &[]);
+    }
+    let node = s.world.node("bob-ua");
+    s.story.push((0, "bob-ua".into(), "Bob connects to his server on port 110 (telnet mail.bob.example 110) and types POP3 by hand, as in the lecture.".into()));
+    let lines = ["user bob", "pass bob-pw", "list", "retr 1", "dele 1", "quit"].iter().map(|l| l.to_string()).collect();
+    s.world.schedule(0, node, Task::TypePop3(lines));
+}
+
+fn two_devices(s: &mut Stage) {
+    use mailsim_proto::imap::client::ImapStep;
+    s.build(Cast { bob_phone: true, ..Cast::default() });
+    let d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+    s.alice_sends(0, d, "Alice writes to Bob.");
+    let (laptop, phone) = (s.world.node("bob-ua"), s.world.node("bob-phone"));
+    s.story.push((60_000, "bob-ua".into(), "Bob's laptop fetches mail with POP3, download-and-delete.".into()));
+    s.world.schedule(60_000, laptop, Task::CheckMailPop3 { delete: true });
+    s.story.push((120_000, "bob-phone".into(), "A minute later Bob checks his phone, also with POP3: nothing there. The message lives on the laptop now.".into()));
+    s.world.schedule(120_000, phone, Task::CheckMailPop3 { delete: true });
+    let mut d2 = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+    d2.subject = "Did you get my last mail?".into();
+    s.alice_sends(180_000, d2, "Alice writes again. This time Bob uses IMAP on both devices.");
+    let nonce = |s: &mut Stage| s.world.rng().hex(16);
+    let phone_steps = vec![
+        ImapStep::Scram { tag: "p1".into(), user: "bob".into(), password: "bob-pw".into(), nonce: nonce(s) },
+        ImapStep::Line("p2 select inbox".into()),
+        ImapStep::IdleUntilNews("p3".into()),
+        ImapStep::Line("p4 logout".into()),
+    ];
+    s.story.push((240_000, "bob-phone".into(), "The phone logs in over IMAP, selects the INBOX and waits in IDLE for news.".into()));
+    s.world.schedule(240_000, phone, Task::Imap(phone_steps));
+    let laptop_steps = vec![
+        ImapStep::Scram { tag: "l1".into(), user: "bob".into(), password: "bob-pw".into(), nonce: nonce(s) },
+        ImapStep::Line("l2 select inbox".into()),
+        ImapStep::Line("l3 fetch 1 body[]".into()),
+        ImapStep::Line("l4 logout".into()),
+    ];
+    s.story.push((300_000, "bob-ua".into(), "A minute later Bob reads the message on his laptop: the server sets \\Seen, and the idling phone is told at once.".into()));
+    s.world.schedule(300_000, laptop, Task::Imap(laptop_steps));
+}
+
+fn headers_only(s: &mut Stage) {
+    use mailsim_proto::imap::client::ImapStep;
+    s.build(Cast::default());
+    let bob = s.world.node("bob-server");
+    let mut d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
+    d.subject = "Photo from the hike".into();
+    d.body = "Hi Bob,\n\nhere is the photo.\n\nAlice\n".into();
+    let photo: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let message = message::build_mime(&d, None, &[Attachment { filename: "hike.jpg".into(), content_type: "image/jpeg".into(), data: photo }], "HDR1");
+    s.world.seed_message(bob, "bob@bob.example", message, EPOCH - 600, &[]);
+    let node = s.world.node("bob-ua");
+    s.story.push((0, "bob-ua".into(), "Bob's mail program wants only the header of the message, first with POP3.".into()));
+    let lines = ["USER bob", "PASS bob-pw", "LIST", "TOP 1 0", "QUIT"].iter().map(|l| l.to_string()).collect();
+    s.world.schedule(0, node, Task::TypePop3(lines));
+    let nonce = s.world.rng().hex(16);
+    let steps = vec![
+        ImapStep::Scram { tag: "h1".into(), user: "bob".into(), password: "bob-pw".into(), nonce },
+        ImapStep::Line("h2 select inbox".into()),
+        ImapStep::Line("h3 fetch 1 (rfc822.size body.peek[header])".into()),
+        ImapStep::Line("h4 fetch 1 flags".into()),
+        ImapStep::Line("h5 logout".into()),
+    ];
+    s.story.push((60_000, "bob-ua".into(), "Then the same with IMAP.".into()));
+    s.world.schedule(60_000, node, Task::Imap(steps));
 }

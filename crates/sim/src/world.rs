@@ -14,6 +14,7 @@ use mailsim_proto::dns::{self, DnsMessage, RData, Record};
 use mailsim_proto::message::{self, Draft, FailedRecipient, Trace};
 use mailsim_proto::imap::client::{ImapClient, ImapClientEvent, ImapStep};
 use mailsim_proto::imap::server::{ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::pop3::typed::Pop3Typed;
 use mailsim_proto::pop3::{Pop3Client, Pop3ClientEvent, Pop3Job, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::typed::{Typed, TypedEvent, TypedSession};
 use mailsim_proto::smtp::{ClientEvent, Reply, Role, ServerConfig, ServerEvent, SmtpClient, SmtpJob, SmtpServer};
@@ -36,6 +37,8 @@ pub enum Task {
     SetDown(bool),
     /// The user agent opens an IMAP session (port 143) to its own server and runs `steps`.
     Imap(Vec<ImapStep>),
+    /// The user types POP3 commands to its own server (port 110).
+    TypePop3(Vec<String>),
     /// A person opens a terminal session to `server`:`port` and types `script`.
     Type { server: String, port: u16, script: Vec<Typed> },
 }
@@ -215,6 +218,7 @@ enum ClientEngine {
     Pop3(Pop3Client),
     Typed(TypedSession),
     Imap(ImapClient),
+    Pop3Typed(Pop3Typed),
 }
 
 #[derive(Debug)]
@@ -468,6 +472,11 @@ impl World {
                 }
                 self.run_queue(node)
             }
+            Task::TypePop3(lines) => {
+                let NodeKind::UserAgent { server, .. } = &self.nodes[node].kind else { return };
+                let Some(server) = self.node_by_actor(server) else { return };
+                self.connect(node, server, 110, ClientEngine::Pop3Typed(Pop3Typed::new(lines)), Purpose::Terminal);
+            }
             Task::Imap(steps) => {
                 let NodeKind::UserAgent { server, .. } = &self.nodes[node].kind else { return };
                 let Some(server) = self.node_by_actor(server) else { return };
@@ -624,6 +633,7 @@ impl World {
             ClientEngine::Pop3(e) => e.state().to_string(),
             ClientEngine::Typed(e) => e.state().to_string(),
             ClientEngine::Imap(e) => e.state().to_string(),
+            ClientEngine::Pop3Typed(e) => e.state().to_string(),
         };
         let server = match &c.server_engine {
             Some(ServerEngine::Smtp(e)) => e.state().to_string(),
@@ -650,6 +660,7 @@ impl World {
                 e.handle_input(&transmit.bytes)
             }
             (false, ClientEngine::Imap(e), _) => e.handle_input(&transmit.bytes),
+            (false, ClientEngine::Pop3Typed(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Smtp(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Pop3(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Typed(e), _) => e.handle_input(&transmit.bytes),
@@ -690,6 +701,7 @@ impl World {
                 ClientEngine::Pop3(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
                 ClientEngine::Typed(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
                 ClientEngine::Imap(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
+                ClientEngine::Pop3Typed(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
             }
             match &mut c.server_engine {
                 Some(ServerEngine::Smtp(e)) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
@@ -783,11 +795,13 @@ impl World {
                         Pop3ServerEvent::Closed => {}
                     }
                 }
+                self.notify_imap(server, Some(id));
                 any
             }
             Some(ServerEngine::Imap(engine)) => {
                 let events: Vec<ImapServerEvent> = std::iter::from_fn(|| engine.poll_event()).collect();
                 let any = !events.is_empty();
+                let changed = events.iter().any(|e| matches!(e, ImapServerEvent::Stored { .. } | ImapServerEvent::Expunged { .. }));
                 let node_id = self.nodes[server].actor.id.clone();
                 let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else { return any };
                 for ev in events {
@@ -808,6 +822,9 @@ impl World {
                         ImapServerEvent::TlsStarted => c.tls = true,
                         ImapServerEvent::Closed => {}
                     }
+                }
+                if changed {
+                    self.notify_imap(server, Some(id));
                 }
                 any
             }
@@ -864,6 +881,10 @@ impl World {
                 let events: Vec<ImapClientEvent> = std::iter::from_fn(|| e.poll_event()).collect();
                 any = !events.is_empty();
                 closed = events.contains(&ImapClientEvent::Closed);
+            }
+            ClientEngine::Pop3Typed(e) => {
+                any = false;
+                closed = e.is_done();
             }
             ClientEngine::Typed(e) => {
                 let events: Vec<TypedEvent> = std::iter::from_fn(|| e.poll_event()).collect();
@@ -925,6 +946,27 @@ impl World {
                 let text = format!("The user agent shows an error: cannot connect to {host} port {}.", c.port);
                 self.narrate(c.client, &text);
             }
+        }
+    }
+
+    /// A mailbox on `server` changed: every IMAP session there refreshes its view (an idling
+    /// one tells its client at once), except `except`, which made the change itself.
+    fn notify_imap(&mut self, server: NodeId, except: Option<u32>) {
+        let NodeKind::MailServer(ms) = &self.nodes[server].kind else { return };
+        let mut touched = Vec::new();
+        for (id, c) in self.conns.iter_mut() {
+            if c.server != server || Some(*id) == except {
+                continue;
+            }
+            if let Some(ServerEngine::Imap(e)) = &mut c.server_engine {
+                if let Some(user) = e.user().map(str::to_string) {
+                    e.refresh(&ms.store.mailbox(&user).map(|m| m.messages.clone()).unwrap_or_default());
+                    touched.push(*id);
+                }
+            }
+        }
+        for id in touched {
+            self.pump(id);
         }
     }
 
@@ -1023,6 +1065,7 @@ impl World {
         if !remote.is_empty() {
             self.enqueue(server, qid, m.mail_from, remote, data);
         }
+        self.notify_imap(server, None);
         Ok(())
     }
 
@@ -1103,6 +1146,7 @@ impl World {
                 self.send_datagram(node, dns, q, "resolver: waiting for the answer".into());
             }
         }
+        self.notify_imap(node, None);
     }
 
     fn send_datagram(&mut self, from: NodeId, to: NodeId, msg: DnsMessage, from_state: String) {

@@ -245,8 +245,9 @@ fn no_mail_is_lost_or_duplicated_in_any_scenario() {
         assert_eq!(queued, removed, "{}: every queue entry ends", s.id);
         let mut seen = std::collections::BTreeSet::new();
         for e in &log.events {
-            if let Event::MessageStored { mailbox, raw, .. } = e {
-                let id = mailsim_proto::message::header(raw, "Message-ID").unwrap_or_default();
+            if let Event::MessageStored { mailbox, raw, uid, .. } = e {
+                // A message without a Message-ID (the lecture's examples) is known by its UID.
+                let id = mailsim_proto::message::header(raw, "Message-ID").unwrap_or_else(|| format!("uid {uid}"));
                 assert!(seen.insert((mailbox.clone(), id)), "{}: duplicate delivery to {mailbox}", s.id);
             }
         }
@@ -337,4 +338,41 @@ fn the_lectures_imap_session() {
     let bob = snap.mailboxes.iter().find(|m| m.address == "bob@bob.example").unwrap();
     assert_eq!(bob.messages.len(), 18);
     assert_eq!(bob.messages[11].flags, ["\\Deleted", "\\Seen"]);
+}
+
+fn wire(log: &EventLog, port: u16) -> Vec<(String, String)> {
+    log.events.iter().filter_map(|e| if let Event::MessageSent { raw, port: p, to, .. } = e { (*p == port).then(|| (to.clone(), String::from_utf8_lossy(raw).into_owned())) } else { None }).collect()
+}
+
+#[test]
+fn pop3_lecture_session_deletes_at_quit() {
+    let log = scenario::run("pop3-session").unwrap();
+    let w = wire(&log, 110);
+    let retr = w.iter().find(|(_, r)| r.starts_with("+OK 152 octets")).unwrap();
+    assert!(retr.1.contains("\r\nSome data\r\n..A line that starts with a .\r\n... Another one\r\n.\r\n"), "byte-stuffed: {}", retr.1);
+    let quit = log.events.iter().position(|e| matches!(e, Event::MessageSent { raw, .. } if raw == b"quit\r\n")).unwrap();
+    let deleted = log.events.iter().position(|e| matches!(e, Event::MessageDeleted { .. })).unwrap();
+    assert!(deleted > quit, "the message is removed only after QUIT");
+}
+
+#[test]
+fn two_devices_pop3_empties_and_imap_idle_hears_the_seen_flag() {
+    let log = scenario::run("two-devices").unwrap();
+    let pop = wire(&log, 110);
+    assert!(pop.iter().any(|(to, r)| to == "bob-phone" && r.starts_with("+OK bob's maildrop has 0 messages")), "the phone finds nothing over POP3");
+    let imap = wire(&log, 143);
+    let pushed = imap.iter().position(|(to, r)| to == "bob-phone" && r == "* 1 FETCH (FLAGS (\\Seen))\r\n").expect("the idling phone is told");
+    let done = imap.iter().position(|(_, r)| r == "DONE\r\n").unwrap();
+    assert!(pushed < done);
+}
+
+#[test]
+fn headers_only_is_much_smaller_than_the_message() {
+    let log = scenario::run("headers-only").unwrap();
+    let top = wire(&log, 110).into_iter().find(|(_, r)| r.starts_with("+OK top of message follows")).unwrap().1;
+    assert!(top.len() < 600 && top.contains("Subject: Photo from the hike") && !top.contains("Content-Transfer-Encoding: base64"), "{top}");
+    let fetch = wire(&log, 143).into_iter().find(|(_, r)| r.contains("RFC822.SIZE")).unwrap().1;
+    assert!(fetch.starts_with("* 1 FETCH (RFC822.SIZE 4648 BODY[HEADER] {"), "{fetch}");
+    let flags = wire(&log, 143).into_iter().find(|(_, r)| r.starts_with("* 1 FETCH (FLAGS")).unwrap().1;
+    assert!(flags.starts_with("* 1 FETCH (FLAGS ())"), "PEEK left \\Seen unset: {flags}");
 }

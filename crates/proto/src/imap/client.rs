@@ -16,6 +16,8 @@ pub enum ImapStep {
     Line(String),
     /// `tag AUTHENTICATE SCRAM-SHA-256`, then the SCRAM exchange.
     Scram { tag: String, user: String, password: String, nonce: String },
+    /// `tag IDLE`, then `DONE` as soon as the server reports a change.
+    IdleUntilNews(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,7 @@ pub struct ImapClient {
     state: ImapClientState,
     tag: String,
     scram: Option<ScramClient>,
+    idling: bool,
     inbuf: Vec<u8>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ImapClientEvent>,
@@ -81,7 +84,7 @@ fn response_line(buf: &[u8]) -> Option<usize> {
 
 impl ImapClient {
     pub fn new(steps: Vec<ImapStep>) -> Self {
-        ImapClient { steps: steps.into(), state: ImapClientState::AwaitGreeting, tag: String::new(), scram: None, inbuf: vec![], transmits: VecDeque::new(), events: VecDeque::new() }
+        ImapClient { steps: steps.into(), state: ImapClientState::AwaitGreeting, tag: String::new(), scram: None, idling: false, inbuf: vec![], transmits: VecDeque::new(), events: VecDeque::new() }
     }
 
     pub fn state(&self) -> ImapClientState {
@@ -126,6 +129,12 @@ impl ImapClient {
                 self.state = ImapClientState::Authenticating;
                 self.send_line(line.clone(), Pdu::ImapCommand { tag, name: "AUTHENTICATE".into(), line });
             }
+            Some(ImapStep::IdleUntilNews(tag)) => {
+                let line = format!("{tag} IDLE");
+                self.tag = tag.clone();
+                self.state = ImapClientState::AwaitTagged;
+                self.send_line(line.clone(), Pdu::ImapCommand { tag, name: "IDLE".into(), line });
+            }
             None => {}
         }
     }
@@ -141,6 +150,15 @@ impl ImapClient {
                 self.next_step();
             }
             return;
+        }
+        if line.starts_with("+ idling") || (line.starts_with('+') && self.scram.is_none()) {
+            self.idling = true;
+            return;
+        }
+        if self.idling && line.starts_with("* ") {
+            // News while idling: stop idling so the next command can run.
+            self.idling = false;
+            return self.send_line("DONE".into(), Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: "DONE".into() });
         }
         if let Some(rest) = line.strip_prefix('+') {
             let payload = rest.trim();

@@ -62,6 +62,7 @@ pub enum Command {
     Expunge,
     Close,
     Unselect,
+    Idle,
 }
 
 impl Command {
@@ -84,6 +85,7 @@ impl Command {
             Command::Expunge => "EXPUNGE",
             Command::Close => "CLOSE",
             Command::Unselect => "UNSELECT",
+            Command::Idle => "IDLE",
         }
     }
 }
@@ -220,6 +222,7 @@ fn parse(line: &str) -> Result<Tagged, ImapError> {
         "EXPUNGE" if !uid => none(Command::Expunge)?,
         "CLOSE" => none(Command::Close)?,
         "UNSELECT" => none(Command::Unselect)?,
+        "IDLE" => none(Command::Idle)?,
         "LOGIN" => match (text(0), text(1), toks.len()) {
             (Some(user), Some(pass), 2) => Command::Login { user, pass },
             _ => return Err(bad("usage: LOGIN user password")),
@@ -272,7 +275,7 @@ fn parse(line: &str) -> Result<Tagged, ImapError> {
         }
         "SEARCH" => Command::Search { uid, keys: toks.iter().filter_map(|t| t.text().map(str::to_string)).collect() },
         "" => return Err(bad("missing command after the tag")),
-        "APPEND" | "CREATE" | "DELETE" | "RENAME" | "SUBSCRIBE" | "UNSUBSCRIBE" | "STATUS" | "COPY" | "MOVE" | "IDLE" | "LSUB" | "CHECK" => {
+        "APPEND" | "CREATE" | "DELETE" | "RENAME" | "SUBSCRIBE" | "UNSUBSCRIBE" | "STATUS" | "COPY" | "MOVE" | "LSUB" | "CHECK" => {
             return Err(bad(&format!("{name} is an IMAP command this server does not implement yet")))
         }
         _ => return Err(bad(&format!("unknown command {name}"))),

@@ -101,6 +101,8 @@ pub struct ImapServer {
     pending: Vec<String>,
     /// Messages other sessions expunged, reported at the next NOOP, EXPUNGE or CLOSE.
     pending_expunge: Vec<u32>,
+    /// In IDLE (RFC 2177, RFC 9051 §6.3.13) under this tag: changes are sent at once.
+    idling: Option<String>,
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ImapServerEvent>,
@@ -123,6 +125,7 @@ impl ImapServer {
             auth: Auth::None,
             pending: vec![],
             pending_expunge: vec![],
+            idling: None,
             received: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -179,6 +182,14 @@ impl ImapServer {
                 self.pending.push(format!("* {} EXISTS", self.messages.len()));
             }
         }
+        if self.idling.is_some() {
+            // In IDLE the client hears about changes as they happen, expunges included.
+            let mut lines = self.take_expunges();
+            lines.append(&mut self.pending);
+            if !lines.is_empty() {
+                self.respond(lines, None, "IDLE");
+            }
+        }
     }
 
     /// Reports expunges made elsewhere (only where message numbers may change).
@@ -230,7 +241,7 @@ impl ImapServer {
             c.push("LOGINDISABLED");
         }
         if self.state != ImapState::NotAuthenticated {
-            c.extend(["ENABLE", "UNSELECT", "NAMESPACE", "ESEARCH"]);
+            c.extend(["ENABLE", "IDLE", "UNSELECT", "NAMESPACE", "ESEARCH"]);
         }
         c.join(" ")
     }
@@ -257,6 +268,19 @@ impl ImapServer {
 
     fn process(&mut self) {
         while self.state != ImapState::Logout && !self.awaiting_mailbox {
+            if let Some(tag) = self.idling.clone() {
+                let Some(n) = find_crlf(&self.inbuf) else { return };
+                let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                self.received.push_back(Transmit { bytes, pdu: Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: line.clone() } });
+                self.idling = None;
+                if line.eq_ignore_ascii_case("DONE") {
+                    self.respond(vec![], Some((&tag, "OK", "IDLE terminated".into())), "IDLE");
+                } else {
+                    self.respond(vec![], Some((&tag, "BAD", "Expected DONE to end IDLE".into())), "IDLE");
+                }
+                continue;
+            }
             if !matches!(self.auth, Auth::None) {
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
@@ -576,6 +600,15 @@ impl ImapServer {
                 }
                 self.state = Authenticated;
                 ok(self, vec![], "CLOSE completed".into())
+            }
+            (Authenticated | Selected, Command::Idle) => {
+                self.idling = Some(tag.clone());
+                let mut lines = self.take_expunges();
+                lines.append(&mut self.pending);
+                if !lines.is_empty() {
+                    self.respond(lines, None, "IDLE");
+                }
+                self.continuation("idling", "");
             }
             (Selected, Command::Unselect) => {
                 self.state = Authenticated;

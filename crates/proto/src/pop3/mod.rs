@@ -10,6 +10,7 @@ pub mod client;
 pub mod command;
 pub mod response;
 pub mod server;
+pub mod typed;
 
 pub use client::{Pop3Client, Pop3ClientEvent, Pop3ClientState, Pop3Job};
 pub use command::Command;
