@@ -264,3 +264,22 @@ test('a log written by mailsim serve opens in the page', async (t) => {
   assert.deepEqual(labels.slice(1).map((l) => l.split(' ')[0]), ['220', 'EHLO', '250', 'MAIL', '250', 'RCPT', '554', 'QUIT', '221']);
   assert.match(await page.textContent('#meaning'), /closes the connection/);
 });
+
+test('runs under a strict Content-Security-Policy, from any folder', async (t) => {
+  const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'";
+  const strict = await serveDist(DIST, { csp });
+  t.after(() => strict.close());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(strict.url + '#/scenario/alice-to-bob/step/3');
+  await page.waitForSelector('#position');
+  assert.equal(await page.textContent('#position'), `step 3 of ${EXPECTED.length}`);
+  assert.deepEqual(errors, [], 'no CSP violations or other errors');
+  const html = fs.readFileSync(path.join(DIST, 'index.html'), 'utf8');
+  assert.doesNotMatch(html, /<script type="module">/, 'no inline script');
+  assert.doesNotMatch(html, /(src|href)="\//, 'only relative URLs: the site works from any folder');
+  assert.doesNotMatch(html, /https?:\/\//, 'nothing from other sites');
+  await page.close();
+});
