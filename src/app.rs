@@ -2,6 +2,7 @@
 //! Keyboard: → next, ← back, space play/pause, Home reset, End last step.
 
 use crate::diagram::SequenceDiagram;
+use crate::learner::LearnerPanel;
 use crate::panels::{Details, WorldPanel};
 use crate::state::{parse_fragment, Action, Player, DEFAULT_SCENARIO, SPEEDS};
 use gloo_events::{EventListener, EventListenerOptions};
@@ -220,6 +221,7 @@ pub fn app() -> Html {
                     <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select} />
                 </section>
                 <aside class="side">
+                    <LearnerPanel player={std::rc::Rc::new((*player).clone())} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } />
                     <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario.clone()} decrypted={player.decrypted} />
                     <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={step} />
                 </aside>

@@ -9,12 +9,14 @@
 //! - [`app`]: the page: header, controls, keyboard, timers, URL sync.
 //! - [`diagram`]: the SVG sequence diagram.
 //! - [`inspector`]: a message taken apart: header table, MIME tree, decoded parts, source.
+//! - [`learner`]: "Try it yourself": compose, terminal, faults (actions replayed by the sim).
 //! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
 //!   (queues, mailboxes, downloads, connections as of the step).
 
 mod app;
 mod diagram;
 mod inspector;
+mod learner;
 mod panels;
 mod state;
 

@@ -1,5 +1,6 @@
 //! The player's state and the actions that change it (Yew's `use_reducer` pattern).
 
+use mailsim_sim::actions::{self, Action as LearnerAction};
 use mailsim_sim::diagram::Diagram;
 use mailsim_sim::{scenario, EventLog};
 use std::rc::Rc;
@@ -36,6 +37,8 @@ pub struct Player {
     pub speed: f64,
     /// Show what is inside TLS instead of the ciphertext an observer sees.
     pub decrypted: bool,
+    /// What the learner added to this scenario (kept in local storage).
+    pub actions: Rc<Vec<LearnerAction>>,
 }
 
 pub enum Action {
@@ -53,15 +56,60 @@ pub enum Action {
     Open(String, usize),
     /// Play a log read from a file (file name, contents).
     Import(String, Rc<EventLog>),
+    /// The learner did something: add it (or, for a terminal, replace the last one).
+    Learn(LearnerAction),
+    /// Forget what the learner did.
+    Forget,
+}
+
+/// Local storage, where the learner's actions survive a reload.
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+fn stored_actions(id: &str) -> Vec<LearnerAction> {
+    storage().and_then(|s| s.get_item(&format!("mailsim.actions.{id}")).ok().flatten()).map(|t| actions::from_json(&t)).unwrap_or_default()
+}
+
+fn store_actions(id: &str, a: &[LearnerAction]) {
+    if let Some(s) = storage() {
+        let key = format!("mailsim.actions.{id}");
+        let _ = if a.is_empty() { s.remove_item(&key) } else { s.set_item(&key, &actions::to_json(a)) };
+    }
 }
 
 impl Player {
     pub fn open(id: &str, step: usize) -> Player {
         let info = scenario::info_of(id).unwrap_or_else(|| scenario::info_of(DEFAULT_SCENARIO).expect("default scenario exists"));
-        let log = scenario::run(info.id).expect("listed scenarios run");
+        let actions = stored_actions(info.id);
+        let log = scenario::run_with(info.id, &actions).expect("listed scenarios run");
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
-        Player { scenario: Rc::new(info.into()), log: Rc::new(log), diagram: Rc::new(diagram), step, playing: false, speed: 1.0, decrypted: false }
+        Player { scenario: Rc::new(info.into()), log: Rc::new(log), diagram: Rc::new(diagram), step, playing: false, speed: 1.0, decrypted: false, actions: Rc::new(actions) }
+    }
+
+    /// Virtual time of the last event: where new actions go.
+    pub fn end_time(&self) -> u64 {
+        self.log.events.iter().map(|e| e.time()).max().unwrap_or(0)
+    }
+
+    /// Virtual time at the current step.
+    pub fn now(&self) -> u64 {
+        if self.step == 0 { 0 } else { self.diagram.arrows[self.step - 1].t }
+    }
+
+    /// Runs the scenario again with the learner's actions; moves to the first new message.
+    fn replay(&mut self, actions: Vec<LearnerAction>) {
+        store_actions(&self.scenario.id, &actions);
+        let before = self.diagram.arrows.clone();
+        let log = scenario::run_with(&self.scenario.id, &actions).unwrap_or_else(|| (*self.log).clone());
+        let diagram = Diagram::from_log(&log);
+        let same = before.iter().zip(&diagram.arrows).take_while(|(a, b)| a.label == b.label && a.t == b.t).count();
+        self.step = (same + 1).min(diagram.arrows.len());
+        self.log = Rc::new(log);
+        self.diagram = Rc::new(diagram);
+        self.actions = Rc::new(actions);
+        self.playing = false;
     }
 
     pub fn len(&self) -> usize {
@@ -138,7 +186,26 @@ impl Reducible for Player {
                          Every arrow is a message a real client or the server sent; step through it like any scenario."
                     ),
                 };
-                p = Player { scenario: Rc::new(info), log, diagram: Rc::new(diagram), step: 0, playing: false, speed: p.speed, decrypted: p.decrypted };
+                p = Player { scenario: Rc::new(info), log, diagram: Rc::new(diagram), step: 0, playing: false, speed: p.speed, decrypted: p.decrypted, actions: Rc::new(vec![]) };
+            }
+            Action::Learn(a) => {
+                if p.scenario.id != "imported" {
+                    let mut list = (*p.actions).clone();
+                    // Typing into the open terminal extends its session rather than adding one.
+                    match (&a, list.last()) {
+                        (LearnerAction::Terminal { at, .. }, Some(LearnerAction::Terminal { at: last, .. })) if at == last => {
+                            list.pop();
+                        }
+                        _ => {}
+                    }
+                    list.push(a);
+                    list.sort_by_key(|x| x.at());
+                    p.replay(list);
+                }
+            }
+            Action::Forget => {
+                p.replay(vec![]);
+                p.step = 0;
             }
             Action::ToggleDecrypted => p.decrypted = !p.decrypted,
             Action::Open(id, step) => {

@@ -159,8 +159,8 @@ test('every scenario in the picker plays to its end without an error', async (t)
   const ids = await page.$$eval('#scenario option', (os) => os.map((o) => o.value));
   assert.ok(ids.length >= 15, `the picker lists the scenarios (${ids.length})`);
   const groups = await page.$$eval('#scenario optgroup', (gs) => gs.map((g) => g.label));
-  assert.deepEqual(groups, ['Basics', 'Envelope and header', 'Failures', 'Security', 'Routing', 'Message format', 'SMTP replies', 'Reading mail', 'SMTP extensions']);
-  for (const id of ids) {
+  assert.deepEqual(groups, ['Your own', 'Basics', 'Envelope and header', 'Failures', 'Security', 'Routing', 'Message format', 'SMTP replies', 'Reading mail', 'SMTP extensions']);
+  for (const id of ids.filter((i) => i !== 'playground')) {  // the playground starts empty
     await page.selectOption('#scenario', id);
     await page.waitForFunction((i) => location.hash === `#/scenario/${i}/step/0`, id);
     const total = Number((await position(page)).split(' of ')[1]);
@@ -282,4 +282,72 @@ test('runs under a strict Content-Security-Policy, from any folder', async (t) =
   assert.doesNotMatch(html, /(src|href)="\//, 'only relative URLs: the site works from any folder');
   assert.doesNotMatch(html, /https?:\/\//, 'nothing from other sites');
   await page.close();
+});
+
+test('compose: hostile subject and body are shown as text, never run', async (t) => {
+  const page = await open(t, '#/scenario/playground');
+  const dialogs = [];
+  page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
+  await page.fill('#c-subject', '<img src=x onerror=alert(1)>');
+  await page.fill('#c-body', '<script>window.__xss = 1</script>\n<img src=x onerror="window.__xss = 2">\n');
+  await page.setInputFiles('#c-file', { name: '<b>evil</b>.txt', mimeType: 'text/plain', buffer: Buffer.from('attached text\n') });
+  await page.selectOption('#c-read', 'imap');
+  await page.click('#c-send');
+  await page.waitForFunction(() => !document.querySelector('#position').textContent.startsWith('step 0 '));
+  await page.keyboard.press('End');
+  const box = page.locator('[data-mailbox="bob@bob.example"]');
+  await box.locator('summary').first().click();
+  const text = await box.textContent();
+  assert.ok(text.includes('<img src=x onerror=alert(1)>'), 'the subject is shown as text');
+  assert.ok(text.includes('<script>window.__xss = 1</script>'), 'the body is shown as text');
+  assert.ok(text.includes('<b>evil</b>.txt'), 'the file name is shown as text');
+  assert.equal(await page.locator('#world img, #world script, #world b').count(), 0, 'no element was made from the message');
+  assert.equal(await page.evaluate(() => window.__xss), undefined, 'no script ran');
+  assert.deepEqual(dialogs, []);
+  // The diagram shows the IMAP read that was chosen.
+  const labels = await page.$$eval('.arrow .label', (ls) => ls.map((l) => l.textContent));
+  assert.ok(labels.some((l) => l.startsWith('r4 fetch * body[]') || l.startsWith('TLS record')), labels.join('|'));
+});
+
+test('terminal: type SMTP by hand, with DATA, history and the reply of real engines', async (t) => {
+  const page = await open(t, '#/scenario/playground');
+  await page.click('#tab-terminal');
+  await page.selectOption('#t-client', 'alice-ua');
+  await page.selectOption('#t-host', 'mail.bob.example');
+  await page.selectOption('#t-port', '25');
+  await page.click('#t-open');
+  await page.waitForSelector('#t-line');
+  // Commands show up as they are sent; the message lines after DATA go out together at ".".
+  const typed = [['EHLO terminal.example', 'C: EHLO terminal.example'], ['MAIL FROM:<alice@alice.example>', 'S: 250 2.1.0'], ['RCPT TO:<bob@bob.example>', 'S: 250 2.1.5'],
+    ['DATA', 'S: 354'], ['Subject: typed by hand', null], ['', null], ['.dots are stuffed', null], ['.', 'C: ..dots are stuffed'], ['QUIT', 'S: 221']];
+  for (const [line, expect] of typed) {
+    await page.fill('#t-line', line);
+    await page.press('#t-line', 'Enter');
+    if (expect) await page.waitForFunction((x) => document.querySelector('#t-out').textContent.includes(x), expect);
+  }
+  const out = await page.textContent('#t-out');
+  assert.match(out, /S: 220 mail\.bob\.example ESMTP/);
+  assert.match(out, /S: 250 2\.0\.0 OK: queued as/);
+  assert.match(out, /S: 221 2\.0\.0/);
+  await page.press('#t-line', 'ArrowUp');
+  assert.equal(await page.inputValue('#t-line'), 'QUIT', 'history with the up arrow');
+  assert.match(await page.textContent('[data-mailbox="bob@bob.example"]'), /typed by hand/);
+});
+
+test('faults on demand, and what the learner did survives a reload until reset', async (t) => {
+  const page = await open(t, '#/scenario/alice-to-bob/step/13');
+  await page.click('#tab-faults');
+  await page.click('#f-down-bob-server');
+  await page.waitForFunction(() => [...document.querySelectorAll('.arrow .label')].some((l) => l.textContent.startsWith('SYN')));
+  assert.ok(await page.locator('.arrow.tcp').count() >= 1, 'the SYN to the dead server is on the diagram');
+  await page.reload();
+  await page.waitForSelector('#position');
+  assert.ok(await page.locator('.arrow.tcp').count() >= 1, 'still there after a reload');
+  assert.match(await page.textContent('#learn .mine'), /You added 1 action/);
+  await page.click('#forget');
+  await page.waitForFunction(() => !document.querySelector('.arrow.tcp'));
+  await page.reload();
+  await page.waitForSelector('#position');
+  assert.equal(await page.locator('.arrow.tcp').count(), 0, 'reset is remembered too');
+  assert.equal(await position(page), `step 0 of ${EXPECTED.length}`);
 });

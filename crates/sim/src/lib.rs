@@ -10,6 +10,7 @@
 //! - [`log`]: the append-only [`EventLog`], the single source of truth (JSON lines).
 //! - [`world`]: the [`World`]: nodes, connections, the agenda, queue runs, DNS.
 //! - [`scenario`]: the scenarios by id, each with what it teaches; [`scenario::run`].
+//! - [`actions`]: what a learner adds (composed mail, terminal lines, faults), as data.
 //! - [`diagram`]: pure functions of a log prefix: the sequence diagram model, the
 //!   mailbox/queue [`diagram::Snapshot`] as of a step, the transcript, raw-byte views.
 //! - [`export`]: Mermaid, PlantUML and pcapng (for Wireshark) from a log.
@@ -18,6 +19,7 @@
 //! To add a scenario: one entry in `scenario::SCENARIOS`, one function that schedules what
 //! the people do, one golden log in `tests/golden/`.
 
+pub mod actions;
 pub mod diagram;
 pub mod export;
 pub mod log;

@@ -4,6 +4,7 @@
 //! To add one: an entry in [`SCENARIOS`] (what it teaches, in a paragraph), an arm in
 //! [`run`], and its golden log (`BLESS=1 cargo test -p mailsim-sim`).
 
+use crate::actions::{Action, Fault, ReadMode, SubmitMode};
 use crate::log::{Event, EventLog, Millis};
 use crate::world::{ServerPolicy, Submission, Task, UserSpec, World};
 use mailsim_proto::dns::{RData, Record};
@@ -33,6 +34,11 @@ const fn info(id: &'static str, topic: &'static str, title: &'static str, summar
 }
 
 pub const SCENARIOS: &[ScenarioInfo] = &[
+    info("playground", "Your own", "Your own mail: compose, type, break things",
+        "An empty world: write messages, type commands, take servers down",
+        "Nothing happens here until you act. Compose a message as Alice or Bob and choose how it is submitted and how it is read; \
+         open a terminal to any server and port and type SMTP, POP3 or IMAP yourself; take a server down, turn greylisting on or \
+         fill a mailbox, and see what the protocols do about it. What you do is kept in this browser until you press Reset."),
     info("alice-to-bob", "Basics", "Alice sends Bob an e-mail",
         "Submission (SMTP :587), MX lookup, relay (SMTP :25), retrieval (POP3 :110)",
         "The lectures' walk-through. Alice's user agent submits her message to her own mail server over SMTP on port 587 \
@@ -169,6 +175,11 @@ pub fn info_of(id: &str) -> Option<&'static ScenarioInfo> {
 
 /// Runs the scenario `id`; `None` if there is no such scenario.
 pub fn run(id: &str) -> Option<EventLog> {
+    run_with(id, &[])
+}
+
+/// Runs the scenario `id` with what a learner added (composed mail, terminal lines, faults).
+pub fn run_with(id: &str, actions: &[Action]) -> Option<EventLog> {
     let info = info_of(id)?;
     let mut s = Stage::new(info.id);
     match info.id {
@@ -290,8 +301,13 @@ pub fn run(id: &str) -> Option<EventLog> {
             let d = s.draft(&[("Bob", "bob@bob.example"), ("Carol", "carol@bob.example")], &[], &[]);
             s.alice_sends(0, d, "Alice writes to Bob and Carol; her server pipelines when relaying.");
         }
+        "playground" => {
+            let tls = || ServerPolicy { starttls: true, ..ServerPolicy::default() };
+            s.build(Cast { alice_policy: tls(), bob_policy: tls(), ..Cast::default() })
+        }
         _ => return None,
     }
+    s.apply(actions);
     Some(s.finish())
 }
 
@@ -435,6 +451,106 @@ impl Stage {
         let node = self.world.node(actor);
         self.story.push((at, actor.into(), text.into()));
         self.world.schedule(at, node, Task::CheckMailPop3 { delete: true });
+    }
+
+    /// Adds what a learner did, each at its time.
+    fn apply(&mut self, actions: &[Action]) {
+        for a in actions {
+            match a {
+                Action::Compose { at, sender, to, cc, bcc, subject, body, attachment, submit, read } => {
+                    let (ua, address, name, password) = if sender == "bob" { ("bob-ua", "bob@bob.example", "Bob", "bob-pw") } else { ("alice-ua", "alice@alice.example", "Alice", "alice-pw") };
+                    let Some(node) = self.world.find(ua) else { continue };
+                    let people = |list: &str| -> Vec<Person> {
+                        list.split(',').map(str::trim).filter(|x| !x.is_empty()).map(|x| match (x.find('<'), x.rfind('>')) {
+                            (Some(a), Some(b)) if a < b => Person::new(x[..a].trim().trim_matches('"'), x[a + 1..b].trim()),
+                            _ => Person::new("", x),
+                        }).collect()
+                    };
+                    let token = self.world.rng().hex(8).to_ascii_lowercase();
+                    let draft = Draft {
+                        from: Person::new(name, address),
+                        to: people(to),
+                        cc: people(cc),
+                        bcc: people(bcc),
+                        subject: subject.clone(),
+                        body: body.clone(),
+                        date: EPOCH + (*at / 1000) as i64,
+                        message_id: format!("{}.{token}@{}", EPOCH + (*at / 1000) as i64, address.split('@').nth(1).unwrap_or("")),
+                    };
+                    let message = match attachment {
+                        Some(att) => {
+                            use base64::Engine as _;
+                            let data = base64::engine::general_purpose::STANDARD.decode(&att.base64).unwrap_or_default();
+                            let boundary = self.world.rng().hex(12);
+                            message::build_mime(&draft, None, &[Attachment { filename: att.filename.clone(), content_type: att.content_type.clone(), data }], &boundary)
+                        }
+                        None => draft.to_bytes(),
+                    };
+                    let port = if *submit == SubmitMode::Tls465 { 465 } else { 587 };
+                    let sub = Submission {
+                        message,
+                        mail_from: address.into(),
+                        rcpt_to: draft.envelope_recipients(),
+                        port,
+                        server: None,
+                        starttls: *submit == SubmitMode::Starttls587,
+                        auth: Some((address.into(), password.into())),
+                        pipelining: false,
+                    };
+                    let how = match submit {
+                        SubmitMode::Plain587 => "port 587 with AUTH",
+                        SubmitMode::Starttls587 => "port 587 with STARTTLS and AUTH",
+                        SubmitMode::Tls465 => "port 465 (implicit TLS) with AUTH",
+                    };
+                    self.story.push((*at, ua.into(), format!("{name} sends \"{subject}\" to {} through {how}.", draft.envelope_recipients().join(", "))));
+                    self.world.schedule(*at, node, Task::Submit(sub));
+                    // The first recipient who has a mail program here reads it two minutes later.
+                    let reader = draft.envelope_recipients().into_iter().find_map(|r| match r.to_ascii_lowercase().as_str() {
+                        "bob@bob.example" => Some("bob-ua"),
+                        "alice@alice.example" => Some("alice-ua"),
+                        _ => None,
+                    });
+                    if let (Some(reader), false) = (reader.and_then(|r| self.world.find(r).map(|n| (r, n))), *read == ReadMode::None) {
+                        let (rid, rnode) = reader;
+                        let when = *at + 120_000;
+                        let task = match read {
+                            ReadMode::Pop3Delete => Task::CheckMailPop3 { delete: true },
+                            ReadMode::Pop3Keep => Task::CheckMailPop3 { delete: false },
+                            _ => {
+                                use mailsim_proto::imap::client::ImapStep;
+                                let user = if rid == "bob-ua" { "bob" } else { "alice" };
+                                Task::Imap(vec![
+                                    ImapStep::Scram { tag: "r1".into(), user: user.into(), password: format!("{user}-pw"), nonce: self.world.rng().hex(16) },
+                                    ImapStep::Line("r2 select inbox".into()),
+                                    ImapStep::Line("r3 fetch 1:* (flags envelope)".into()),
+                                    ImapStep::Line("r4 fetch * body[]".into()),
+                                    ImapStep::Line("r5 logout".into()),
+                                ])
+                            }
+                        };
+                        self.story.push((when, rid.into(), "Two minutes later the recipient's mail program checks for new mail.".into()));
+                        self.world.schedule(when, rnode, task);
+                    }
+                }
+                Action::Terminal { at, client, host, port, lines } => {
+                    let Some(node) = self.world.find(client) else { continue };
+                    self.story.push((*at, client.clone(), format!("A terminal session to {host} port {port}, typed by hand.")));
+                    self.world.schedule(*at, node, Task::TypeLines { server: host.clone(), port: *port, lines: lines.clone() });
+                }
+                Action::Fault { at, server, fault } => {
+                    let Some(node) = self.world.find(server) else { continue };
+                    let task = match fault {
+                        Fault::Down => Task::SetDown(true),
+                        Fault::Up => Task::SetDown(false),
+                        Fault::GreylistOn => Task::SetGreylist(Some(4 * 60_000)),
+                        Fault::GreylistOff => Task::SetGreylist(None),
+                        Fault::MailboxFull => Task::SetQuota(Some(0)),
+                        Fault::MailboxRoom => Task::SetQuota(None),
+                    };
+                    self.world.schedule(*at, node, task);
+                }
+            }
+        }
     }
 
     fn finish(self) -> EventLog {

@@ -35,10 +35,16 @@ pub enum Task {
     RunQueue,
     /// A server crashes (`true`) or comes back (`false`).
     SetDown(bool),
+    /// Greylisting on (with this delay) or off.
+    SetGreylist(Option<Millis>),
+    /// Mailbox quota on (octets) or off.
+    SetQuota(Option<usize>),
     /// The user agent opens an IMAP session (port 143) to its own server and runs `steps`.
     Imap(Vec<ImapStep>),
     /// The user types POP3 commands to its own server (port 110).
     TypePop3(Vec<String>),
+    /// A terminal to any host and port: SMTP (with DATA), POP3 or IMAP by the port.
+    TypeLines { server: String, port: u16, lines: Vec<String> },
     /// A person opens a terminal session to `server`:`port` and types `script`.
     Type { server: String, port: u16, script: Vec<Typed> },
 }
@@ -369,6 +375,11 @@ impl World {
         }
     }
 
+    /// The node id of an actor, if it takes part.
+    pub fn find(&self, actor_id: &str) -> Option<NodeId> {
+        self.node_by_actor(actor_id)
+    }
+
     /// The node id of an actor, for scenarios.
     pub fn node(&self, actor_id: &str) -> NodeId {
         self.node_by_actor(actor_id).unwrap_or_else(|| panic!("no actor {actor_id}"))
@@ -477,6 +488,39 @@ impl World {
                 let Some(server) = self.node_by_actor(server) else { return };
                 self.connect(node, server, 110, ClientEngine::Pop3Typed(Pop3Typed::new(lines)), Purpose::Terminal);
             }
+            Task::TypeLines { server, port, lines } => {
+                let Some(target) = self.node_by_host(&server) else { return };
+                let engine = match port {
+                    110 | 995 => ClientEngine::Pop3Typed(Pop3Typed::new(lines)),
+                    143 | 993 => ClientEngine::Imap(ImapClient::new(lines.into_iter().map(ImapStep::Line).collect())),
+                    _ => {
+                        // After DATA, the lines up to "." are the message.
+                        let mut script = Vec::new();
+                        let mut message: Option<String> = None;
+                        for l in lines {
+                            match &mut message {
+                                Some(m) if l == "." => {
+                                    script.push(Typed::Message(std::mem::take(m).into_bytes()));
+                                    message = None;
+                                }
+                                Some(m) => {
+                                    m.push_str(&l);
+                                    m.push_str("\r\n");
+                                }
+                                None => {
+                                    let data = l.trim().eq_ignore_ascii_case("DATA");
+                                    script.push(Typed::Line(l));
+                                    if data {
+                                        message = Some(String::new());
+                                    }
+                                }
+                            }
+                        }
+                        ClientEngine::Typed(TypedSession::new(script))
+                    }
+                };
+                self.connect(node, target, port, engine, Purpose::Terminal);
+            }
             Task::Imap(steps) => {
                 let NodeKind::UserAgent { server, .. } = &self.nodes[node].kind else { return };
                 let Some(server) = self.node_by_actor(server) else { return };
@@ -485,6 +529,22 @@ impl World {
             Task::Type { server, port, script } => {
                 let Some(target) = self.node_by_host(&server) else { return };
                 self.connect(node, target, port, ClientEngine::Typed(TypedSession::new(script)), Purpose::Terminal);
+            }
+            Task::SetGreylist(g) => {
+                let name = self.nodes[node].actor.name.clone();
+                if let NodeKind::MailServer(ms) = &mut self.nodes[node].kind {
+                    ms.policy.greylist = g;
+                }
+                let text = if g.is_some() { format!("{name} turns greylisting on.") } else { format!("{name} turns greylisting off.") };
+                self.narrate(node, &text);
+            }
+            Task::SetQuota(q) => {
+                let name = self.nodes[node].actor.name.clone();
+                if let NodeKind::MailServer(ms) = &mut self.nodes[node].kind {
+                    ms.policy.quota = q;
+                }
+                let text = if q.is_some() { format!("The mailboxes on {name} are full.") } else { format!("{name} has room in its mailboxes again.") };
+                self.narrate(node, &text);
             }
             Task::SetDown(down) => {
                 self.nodes[node].down = down;
@@ -541,6 +601,8 @@ impl World {
                 config.implicit_tls = port == 465;
                 config.require_tls = port == 587 && p.require_tls_on_submission;
                 config.trusted_peer = p.trusted_ips.contains(&peer_ip);
+                // Asked only when a policy needs it (greylisting or quotas, which faults on demand
+                // may switch on: they apply to connections opened afterwards).
                 config.ask_owner_about_recipients = port == 25 && (p.greylist.is_some() || p.quota.is_some());
                 config.check_remote_recipients = port != 25 && p.verify_recipient_domains;
                 config.max_errors = p.max_errors;

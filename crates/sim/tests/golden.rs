@@ -376,3 +376,63 @@ fn headers_only_is_much_smaller_than_the_message() {
     let flags = wire(&log, 143).into_iter().find(|(_, r)| r.starts_with("* 1 FETCH (FLAGS")).unwrap().1;
     assert!(flags.starts_with("* 1 FETCH (FLAGS ())"), "PEEK left \\Seen unset: {flags}");
 }
+
+mod learner_actions {
+    use super::*;
+    use mailsim_sim::actions::{Action, Attachment, Fault, ReadMode, SubmitMode};
+
+    fn compose(at: u64, subject: &str, read: ReadMode) -> Action {
+        Action::Compose {
+            at,
+            sender: "alice".into(),
+            to: "Bob <bob@bob.example>".into(),
+            cc: String::new(),
+            bcc: "carol@elsewhere.example".into(),
+            subject: subject.into(),
+            body: "<img src=x onerror=alert(1)>\n<script>alert(2)</script>\n".into(),
+            attachment: Some(Attachment { filename: "notes.txt".into(), content_type: "text/plain".into(), base64: "aGVsbG8=".into() }),
+            submit: SubmitMode::Starttls587,
+            read,
+        }
+    }
+
+    #[test]
+    fn a_composed_message_is_submitted_relayed_stored_and_read() {
+        let log = scenario::run_with("playground", &[compose(1000, "<b>hi</b>", ReadMode::Imap)]).unwrap();
+        let m = &stored(&log, "bob@bob.example")[0];
+        assert!(m.contains("Subject: <b>hi</b>") && m.contains("filename=\"notes.txt\""));
+        assert!(!m.contains("carol"), "Bcc is in no header");
+        assert!(log.events.iter().any(|e| matches!(e, Event::MessageSent { raw, .. } if raw.starts_with(b"r4 fetch * body[]"))));
+        assert!(log.events.iter().any(|e| matches!(e, Event::MessageSent { label, .. } if label == "STARTTLS")));
+        assert_eq!(log, scenario::run_with("playground", &[compose(1000, "<b>hi</b>", ReadMode::Imap)]).unwrap(), "deterministic");
+        let json = mailsim_sim::actions::to_json(&[compose(1000, "x", ReadMode::Pop3Keep)]);
+        assert_eq!(mailsim_sim::actions::from_json(&json), vec![compose(1000, "x", ReadMode::Pop3Keep)]);
+    }
+
+    #[test]
+    fn terminal_sessions_speak_smtp_pop3_and_imap() {
+        let smtp = Action::Terminal { at: 0, client: "alice-ua".into(), host: "mail.bob.example".into(), port: 25, lines: ["EHLO me", "MAIL FROM:<a@alice.example>", "RCPT TO:<bob@bob.example>", "DATA", "Subject: typed", "", "by hand", ".", "QUIT"].map(String::from).to_vec() };
+        let pop = Action::Terminal { at: 60_000, client: "bob-ua".into(), host: "mail.bob.example".into(), port: 110, lines: ["USER bob", "PASS bob-pw", "LIST", "QUIT"].map(String::from).to_vec() };
+        let imap = Action::Terminal { at: 120_000, client: "bob-ua".into(), host: "mail.bob.example".into(), port: 143, lines: ["a STARTTLS", "b LOGIN bob bob-pw", "c SELECT INBOX", "d LOGOUT"].map(String::from).to_vec() };
+        let log = scenario::run_with("playground", &[smtp, pop, imap]).unwrap();
+        assert!(stored(&log, "bob@bob.example")[0].contains("Subject: typed\r\n\r\nby hand\r\n"));
+        let raws: Vec<String> = log.events.iter().filter_map(|e| if let Event::MessageSent { raw, .. } = e { Some(String::from_utf8_lossy(raw).into_owned()) } else { None }).collect();
+        assert!(raws.iter().any(|r| r.starts_with("+OK 1 message")));
+        assert!(raws.iter().any(|r| r.contains("c OK [READ-WRITE] SELECT completed")));
+    }
+
+    #[test]
+    fn faults_on_demand_change_what_happens() {
+        let down = Action::Fault { at: 0, server: "bob-server".into(), fault: Fault::Down };
+        let up = Action::Fault { at: 200_000, server: "bob-server".into(), fault: Fault::Up };
+        let log = scenario::run_with("playground", &[down, compose(1000, "while down", ReadMode::None), up]).unwrap();
+        assert!(log.events.iter().any(|e| matches!(e, Event::MessageDeferred { .. })));
+        assert_eq!(stored(&log, "bob@bob.example").len(), 1, "delivered after the server came back");
+        let full = Action::Fault { at: 0, server: "bob-server".into(), fault: Fault::MailboxFull };
+        let log = scenario::run_with("playground", &[full, compose(1000, "full", ReadMode::None)]).unwrap();
+        assert!(log.events.iter().any(|e| matches!(e, Event::MessageSent { raw, .. } if raw.starts_with(b"452 4.2.2"))));
+        let grey = Action::Fault { at: 0, server: "bob-server".into(), fault: Fault::GreylistOn };
+        let log = scenario::run_with("alice-to-bob", &[grey]).unwrap();
+        assert!(log.events.iter().any(|e| matches!(e, Event::MessageSent { raw, .. } if raw.starts_with(b"450 4.2.0"))), "faults apply to any scenario");
+    }
+}

@@ -19,6 +19,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("no-mx", include_str!("golden/no-mx.jsonl")),
     ("null-mx", include_str!("golden/null-mx.jsonl")),
     ("pipelining", include_str!("golden/pipelining.jsonl")),
+    ("playground", include_str!("golden/playground.jsonl")),
     ("pop3-session", include_str!("golden/pop3-session.jsonl")),
     ("relay-denied", include_str!("golden/relay-denied.jsonl")),
     ("reply-codes", include_str!("golden/reply-codes.jsonl")),

@@ -1,0 +1,296 @@
+//! "Try it yourself": the learner composes mail, types at a terminal, or breaks a server.
+//! Each action is data sent to the player (`Action::Learn`), which replays the scenario with
+//! it; nothing here speaks a protocol. Everything typed is shown back as text.
+
+use crate::state::{Action, Player};
+use mailsim_sim::actions::{Action as Learn, Attachment, Fault, ReadMode, SubmitMode};
+use mailsim_sim::log::Event;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct LearnerProps {
+    pub player: Rc<Player>,
+    pub dispatch: Callback<Action>,
+}
+
+fn value(r: &NodeRef) -> String {
+    if let Some(i) = r.cast::<web_sys::HtmlInputElement>() {
+        return i.value();
+    }
+    if let Some(t) = r.cast::<web_sys::HtmlTextAreaElement>() {
+        return t.value();
+    }
+    r.cast::<web_sys::HtmlSelectElement>().map(|s| s.value()).unwrap_or_default()
+}
+
+#[function_component(LearnerPanel)]
+pub fn learner_panel(props: &LearnerProps) -> Html {
+    let tab = use_state(|| "compose");
+    let p = &props.player;
+    if p.scenario.id == "imported" {
+        return html! {};
+    }
+    let tabs = ["compose", "terminal", "faults"].iter().map(|t| {
+        let tab2 = tab.clone();
+        let title = match *t {
+            "compose" => "Compose",
+            "terminal" => "Terminal",
+            _ => "Faults",
+        };
+        html! {
+            <button role="tab" id={format!("tab-{t}")} aria-selected={(*tab == *t).to_string()} class={classes!("tab", (*tab == *t).then_some("active"))}
+                onclick={Callback::from(move |_| tab2.set(t))}>{ title }</button>
+        }
+    });
+    let forget = {
+        let d = props.dispatch.clone();
+        Callback::from(move |_| d.emit(Action::Forget))
+    };
+    html! {
+        <section id="learn" class="panel learn" aria-label="Try it yourself">
+            <h2>{"Try it yourself"}</h2>
+            <div role="tablist" class="tabs">{ for tabs }</div>
+            { match *tab {
+                "compose" => html! { <Composer player={p.clone()} dispatch={props.dispatch.clone()} /> },
+                "terminal" => html! { <Terminal player={p.clone()} dispatch={props.dispatch.clone()} /> },
+                _ => html! { <Faults player={p.clone()} dispatch={props.dispatch.clone()} /> },
+            } }
+            if !p.actions.is_empty() {
+                <p class="mine">{ format!("You added {} action{} to this scenario (kept in this browser). ", p.actions.len(), if p.actions.len() == 1 { "" } else { "s" }) }
+                    <button id="forget" onclick={forget}>{"Reset my changes"}</button></p>
+            }
+        </section>
+    }
+}
+
+#[function_component(Composer)]
+fn composer(props: &LearnerProps) -> Html {
+    let (from, to, cc, bcc, subject) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
+    let (body, file, submit, read) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
+    // Defaults are set once, when the form appears; afterwards the fields are the learner's.
+    {
+        let (to, subject, body) = (to.clone(), subject.clone(), body.clone());
+        use_effect_with((), move |_| {
+            if let Some(i) = to.cast::<web_sys::HtmlInputElement>() {
+                i.set_value("Bob <bob@bob.example>");
+            }
+            if let Some(i) = subject.cast::<web_sys::HtmlInputElement>() {
+                i.set_value("Hello");
+            }
+            if let Some(t) = body.cast::<web_sys::HtmlTextAreaElement>() {
+                t.set_value("Hi Bob,\n\nhow are you?\n");
+            }
+        });
+    }
+    let onsubmit = {
+        let (d, at) = (props.dispatch.clone(), props.player.end_time() + 1000);
+        let (from, to, cc, bcc, subject, body, file, submit, read) = (from.clone(), to.clone(), cc.clone(), bcc.clone(), subject.clone(), body.clone(), file.clone(), submit.clone(), read.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let submit_mode = match value(&submit).as_str() {
+                "starttls-587" => SubmitMode::Starttls587,
+                "tls-465" => SubmitMode::Tls465,
+                _ => SubmitMode::Plain587,
+            };
+            let read_mode = match value(&read).as_str() {
+                "pop3-keep" => ReadMode::Pop3Keep,
+                "imap" => ReadMode::Imap,
+                "none" => ReadMode::None,
+                _ => ReadMode::Pop3Delete,
+            };
+            let mut action = Learn::Compose {
+                at,
+                sender: value(&from),
+                to: value(&to),
+                cc: value(&cc),
+                bcc: value(&bcc),
+                subject: value(&subject),
+                body: value(&body),
+                attachment: None,
+                submit: submit_mode,
+                read: read_mode,
+            };
+            let chosen = file.cast::<web_sys::HtmlInputElement>().and_then(|i| i.files()).and_then(|f| f.get(0));
+            let d = d.clone();
+            match chosen {
+                None => d.emit(Action::Learn(action)),
+                Some(f) => wasm_bindgen_futures::spawn_local(async move {
+                    use base64::Engine as _;
+                    let buf = wasm_bindgen_futures::JsFuture::from(f.array_buffer()).await.ok();
+                    let bytes = buf.map(|b| js_sys_bytes(&b)).unwrap_or_default();
+                    if let Learn::Compose { attachment, .. } = &mut action {
+                        let ct = if f.type_().is_empty() { "application/octet-stream".to_string() } else { f.type_() };
+                        *attachment = Some(Attachment { filename: f.name(), content_type: ct, base64: base64::engine::general_purpose::STANDARD.encode(bytes) });
+                    }
+                    d.emit(Action::Learn(action));
+                }),
+            }
+        })
+    };
+    html! {
+        <form id="composer" class="composer" onsubmit={onsubmit}>
+            <label>{"From "}<select ref={from} id="c-from"><option value="alice" selected=true>{"Alice <alice@alice.example>"}</option><option value="bob">{"Bob <bob@bob.example>"}</option></select></label>
+            <label>{"To "}<input ref={to} id="c-to" /></label>
+            <label>{"Cc "}<input ref={cc} id="c-cc" placeholder="carol@bob.example" /></label>
+            <label>{"Bcc "}<input ref={bcc} id="c-bcc" /></label>
+            <label>{"Subject "}<input ref={subject} id="c-subject" /></label>
+            <label class="wide">{"Message "}<textarea ref={body} id="c-body" rows="4" /></label>
+            <label class="wide">{"Attachment "}<input ref={file} id="c-file" type="file" /></label>
+            <label>{"Send through "}<select ref={submit} id="c-submit">
+                <option value="plain-587" selected=true>{"587, AUTH"}</option>
+                <option value="starttls-587">{"587, STARTTLS + AUTH"}</option>
+                <option value="tls-465">{"465, implicit TLS + AUTH"}</option>
+            </select></label>
+            <label>{"Recipient reads with "}<select ref={read} id="c-read">
+                <option value="pop3-delete" selected=true>{"POP3, download and delete"}</option>
+                <option value="pop3-keep">{"POP3, download and keep"}</option>
+                <option value="imap">{"IMAP"}</option>
+                <option value="none">{"(does not read yet)"}</option>
+            </select></label>
+            <button id="c-send" class="primary" type="submit">{"Send"}</button>
+        </form>
+    }
+}
+
+fn js_sys_bytes(v: &wasm_bindgen::JsValue) -> Vec<u8> {
+    // An ArrayBuffer, copied out through a Uint8Array view.
+    let arr = web_sys::js_sys::Uint8Array::new(v);
+    arr.to_vec()
+}
+
+#[function_component(Terminal)]
+fn terminal(props: &LearnerProps) -> Html {
+    let p = &props.player;
+    let (client, host, port, line) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
+    let history_pos = use_state(|| None::<usize>);
+    let current = p.actions.iter().rev().find_map(|a| if let Learn::Terminal { at, client, host, port, lines } = a { Some((*at, client.clone(), host.clone(), *port, lines.clone())) } else { None });
+    let clients: Vec<(String, String)> = p.diagram.actors.iter().filter(|a| a.kind == "ua").map(|a| (a.id.clone(), a.name.clone())).collect();
+    let hosts: Vec<(String, String)> = p.diagram.actors.iter().filter(|a| a.kind == "server").map(|a| (a.host.clone(), a.name.clone())).collect();
+    let open = {
+        let (d, at) = (props.dispatch.clone(), p.end_time() + 1000);
+        let (client, host, port) = (client.clone(), host.clone(), port.clone());
+        Callback::from(move |_| {
+            let port: u16 = value(&port).parse().unwrap_or(25);
+            d.emit(Action::Learn(Learn::Terminal { at, client: value(&client), host: value(&host), port, lines: vec![] }));
+        })
+    };
+    let onkeydown = {
+        let (d, line_ref, current, hp) = (props.dispatch.clone(), line.clone(), current.clone(), history_pos.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let Some(input) = line_ref.cast::<web_sys::HtmlInputElement>() else { return };
+            let Some((at, client, host, port, lines)) = current.clone() else { return };
+            match e.key().as_str() {
+                "Enter" => {
+                    e.prevent_default();
+                    // A paste of several lines arrives as one value with newlines: each is a line.
+                    let typed = input.value();
+                    let mut lines = lines.clone();
+                    lines.extend(typed.split(['\n']).map(|l| l.trim_end_matches('\r').to_string()));
+                    input.set_value("");
+                    hp.set(None);
+                    d.emit(Action::Learn(Learn::Terminal { at, client, host, port, lines }));
+                }
+                "ArrowUp" | "ArrowDown" if !lines.is_empty() => {
+                    e.prevent_default();
+                    let last = lines.len() - 1;
+                    let pos = match (*hp, e.key().as_str()) {
+                        (None, "ArrowUp") => Some(last),
+                        (Some(i), "ArrowUp") => Some(i.saturating_sub(1)),
+                        (Some(i), _) if i < last => Some(i + 1),
+                        _ => None,
+                    };
+                    input.set_value(pos.map(|i| lines[i].as_str()).unwrap_or(""));
+                    hp.set(pos);
+                }
+                _ => {}
+            }
+        })
+    };
+    let onpaste = {
+        let line_ref = line.clone();
+        Callback::from(move |e: yew::Event| {
+            // Let multi-line text land in the field as is (an <input> drops newlines).
+            if let (Some(ce), Some(input)) = (e.dyn_ref::<web_sys::ClipboardEvent>(), line_ref.cast::<web_sys::HtmlInputElement>()) {
+                if let Some(text) = ce.clipboard_data().and_then(|d| d.get_data("text").ok()) {
+                    if text.contains('\n') {
+                        e.prevent_default();
+                        input.set_value(&(input.value() + &text));
+                    }
+                }
+            }
+        })
+    };
+    // The session's transcript, from the log: everything on its connection.
+    let transcript = current.as_ref().map(|(at, client, _, port, _)| {
+        let conn = p.log.events.iter().find_map(|e| match e {
+            Event::ConnectionOpened { t, conn, client: c, port: pt, .. } if c == client && pt == port && t >= at => Some(*conn),
+            _ => None,
+        });
+        let mut out = String::new();
+        for e in &p.log.events {
+            if let Event::MessageSent { conn: Some(c), from, raw, .. } = e {
+                if Some(*c) == conn {
+                    let who = if from == client { "C: " } else { "S: " };
+                    for l in String::from_utf8_lossy(raw).split("\r\n").filter(|l| !l.is_empty()) {
+                        out.push_str(who);
+                        out.push_str(l);
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        if conn.is_none() {
+            out.push_str("(no connection: nothing answers on that port)\n");
+        }
+        out
+    });
+    html! {
+        <div id="terminal" class="terminal">
+            <div class="row">
+                <label>{"From "}<select ref={client} id="t-client">{ for clients.iter().map(|(id, n)| html! { <option value={id.clone()}>{ n.clone() }</option> }) }</select></label>
+                <label>{"to "}<select ref={host} id="t-host">{ for hosts.iter().map(|(h, n)| html! { <option value={h.clone()}>{ format!("{h} ({n})") }</option> }) }</select></label>
+                <label>{"port "}<select ref={port} id="t-port">
+                    { for [("25", "25 SMTP"), ("587", "587 submission"), ("465", "465 SMTPS"), ("110", "110 POP3"), ("143", "143 IMAP")].iter().map(|(v, n)| html! { <option value={*v}>{ *n }</option> }) }
+                </select></label>
+                <button id="t-open" onclick={open}>{"Open session"}</button>
+            </div>
+            if let Some((_, client, host, port, _)) = &current {
+                <p class="session">{ format!("telnet {host} {port}  (from {client})") }</p>
+                <pre id="t-out" class="raw term-out" aria-live="polite">{ transcript.unwrap_or_default() }</pre>
+                <input ref={line} id="t-line" class="term-in" placeholder="Type a command and press Enter (↑/↓: history; after DATA, end the message with a line holding only .)"
+                    onkeydown={onkeydown} onpaste={onpaste} aria-label="Command line" autocomplete="off" spellcheck="false" />
+            } else {
+                <p class="hint">{"Choose a client, a server and a port, then open a session: like telnet, you type the protocol yourself."}</p>
+            }
+        </div>
+    }
+}
+
+#[function_component(Faults)]
+fn faults(props: &LearnerProps) -> Html {
+    let p = &props.player;
+    let at = p.now() + 1;
+    let button = |server: &str, fault: Fault, text: &str, id: String| {
+        let d = props.dispatch.clone();
+        let server = server.to_string();
+        html! { <button id={id} onclick={Callback::from(move |_| d.emit(Action::Learn(Learn::Fault { at, server: server.clone(), fault })))}>{ text.to_string() }</button> }
+    };
+    html! {
+        <div id="faults" class="faults">
+            <p class="hint">{ format!("Faults happen at the current step (t = {}), and the world replays from there.", mailsim_sim::diagram::format_time(p.now())) }</p>
+            { for p.diagram.actors.iter().filter(|a| a.kind == "server").map(|a| html! {
+                <div class="fault-row">
+                    <strong>{ a.name.clone() }</strong>
+                    { button(&a.id, Fault::Down, "Take down", format!("f-down-{}", a.id)) }
+                    { button(&a.id, Fault::Up, "Bring back", format!("f-up-{}", a.id)) }
+                    { button(&a.id, Fault::GreylistOn, "Greylist on", format!("f-grey-{}", a.id)) }
+                    { button(&a.id, Fault::GreylistOff, "Greylist off", format!("f-ungrey-{}", a.id)) }
+                    { button(&a.id, Fault::MailboxFull, "Fill mailboxes", format!("f-full-{}", a.id)) }
+                    { button(&a.id, Fault::MailboxRoom, "Make room", format!("f-room-{}", a.id)) }
+                </div>
+            }) }
+        </div>
+    }
+}
