@@ -24,6 +24,18 @@ const ICON_PLAY: &str = "M4 2v12l10-6z";
 const ICON_PAUSE: &str = "M3 2h4v12H3z M9 2h4v12H9z";
 const ICON_NEXT: &str = "M4 2v12l9-6z";
 
+fn matches(s: &mailsim_sim::scenario::ScenarioInfo, q: &str) -> bool {
+    let q = q.trim().to_lowercase();
+    q.is_empty() || [s.title, s.summary, s.description, s.topic, s.id].iter().any(|t| t.to_lowercase().contains(&q))
+}
+
+/// The iframe code for the current page, in the compact layout.
+fn embed_snippet() -> String {
+    let Some(loc) = web_sys::window().map(|w| w.location()) else { return String::new() };
+    let base = format!("{}{}", loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default());
+    format!("<iframe src=\"{base}?embed=1{}\" width=\"100%\" height=\"600\" title=\"Mailsim: how e-mail works\" style=\"border:1px solid #ccc\"></iframe>", loc.hash().unwrap_or_default())
+}
+
 /// The scenario topics, in the order they first appear.
 fn topics() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
@@ -33,6 +45,25 @@ fn topics() -> Vec<&'static str> {
         }
     }
     out
+}
+
+/// Offers `text` as a file download.
+fn download(name: &str, mime: &str, text: &str) {
+    let parts = web_sys::js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    if let Some(a) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("a").ok()).and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+        a.set_href(&url);
+        a.set_download(name);
+        a.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+fn embedded() -> bool {
+    web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|s| s.contains("embed=1"))
 }
 
 fn current_hash() -> String {
@@ -169,18 +200,58 @@ pub fn app() -> Html {
         Callback::from(move |step: usize| d.dispatch(Action::Goto(step)))
     };
 
+    let search = use_state(String::new);
+    let large = use_state(|| false);
+    let note = use_state(String::new);
+    let embed_open = use_state(|| false);
+    let embed = embedded();
+    let on_search = {
+        let search = search.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
+                search.set(i.value());
+            }
+        })
+    };
+    let on_share = {
+        let note = note.clone();
+        Callback::from(move |_: MouseEvent| {
+            let Some(w) = web_sys::window() else { return };
+            let href = w.location().href().unwrap_or_default();
+            let _ = w.navigator().clipboard().write_text(&href);
+            note.set(format!("Link copied: {href}"));
+        })
+    };
+    let on_export = {
+        let (log, id, note) = (player.log.clone(), player.scenario.id.clone(), note.clone());
+        Callback::from(move |e: Event| {
+            let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() else { return };
+            let (ext, mime, text) = match sel.value().as_str() {
+                "transcript" => ("txt", "text/plain", mailsim_sim::diagram::transcript(&log)),
+                "mermaid" => ("mmd", "text/plain", mailsim_sim::export::mermaid(&log)),
+                "plantuml" => ("puml", "text/plain", mailsim_sim::export::plantuml(&log)),
+                "svg" => ("svg", "image/svg+xml", mailsim_sim::export::svg(&log)),
+                "json" => ("jsonl", "application/json", log.to_jsonl()),
+                _ => return,
+            };
+            download(&format!("mailsim-{id}.{ext}"), mime, &text);
+            note.set(format!("Saved mailsim-{id}.{ext}"));
+            sel.set_value("");
+        })
+    };
     let (step, len) = (player.step, player.len());
     let has_tls = player.diagram.arrows.iter().any(|a| a.tls);
     let now = if step == 0 { 0 } else { player.diagram.arrows[step - 1].t };
     html! {
-        <div class="app">
+        <div class={classes!("app", (*large).then_some("large"), embed.then_some("embed"))}>
             <header class="top">
                 <h1><span class="logo" aria-hidden="true">{"✉"}</span>{" Mailsim"}</h1>
+                <input id="search" class="search" type="search" placeholder="Find a scenario…" aria-label="Find a scenario" oninput={on_search} />
                 <label class="picker">{"Scenario "}
                     <select id="scenario" onchange={on_scenario} aria-label="Scenario">
-                        { for topics().into_iter().map(|topic| html! {
+                        { for topics().into_iter().filter(|topic| SCENARIOS.iter().any(|s| s.topic == *topic && matches(s, &search))).map(|topic| html! {
                             <optgroup label={topic}>
-                                { for SCENARIOS.iter().filter(|s| s.topic == topic).map(|s| html! {
+                                { for SCENARIOS.iter().filter(|s| s.topic == topic && matches(s, &search)).map(|s| html! {
                                     <option value={s.id} selected={s.id == player.scenario.id.as_str()}>{ s.title }</option>
                                 }) }
                             </optgroup>
@@ -214,8 +285,29 @@ pub fn app() -> Html {
                 </label>
                 <span id="position" class="position" aria-live="polite">{ format!("step {step} of {len}") }</span>
                 <span class="clock" title="Virtual time since the scenario started">{ format!("t = {}", format_time(now)) }</span>
+                <span class="tools">
+                    <button id="share" onclick={on_share} title="Copy a link to this step">{"Share"}</button>
+                    <button id="embed-btn" onclick={ { let e = embed_open.clone(); Callback::from(move |_| e.set(!*e)) } } title="Put this step in a course page">{"Embed"}</button>
+                    <select id="export" onchange={on_export} aria-label="Export">
+                        <option value="" selected=true>{"Export…"}</option>
+                        <option value="svg">{"Diagram (SVG)"}</option>
+                        <option value="mermaid">{"Mermaid"}</option>
+                        <option value="plantuml">{"PlantUML"}</option>
+                        <option value="transcript">{"Transcript (text)"}</option>
+                        <option value="json">{"Event log (JSON lines)"}</option>
+                    </select>
+                    <button id="large" aria-pressed={large.to_string()} onclick={ { let l = large.clone(); Callback::from(move |_| l.set(!*l)) } } title="Larger text for a projector">{"A+"}</button>
+                </span>
                 <span class="keys" aria-hidden="true"><kbd>{"←"}</kbd>{" "}<kbd>{"→"}</kbd>{" step · "}<kbd>{"space"}</kbd>{" play · "}<kbd>{"Home"}</kbd>{" reset"}</span>
             </nav>
+            if !note.is_empty() { <p id="note" class="note" role="status">{ (*note).clone() }</p> }
+            if *embed_open {
+                <div id="embed-dialog" class="embed-dialog" role="dialog" aria-label="Embed this step">
+                    <p>{"Paste this into a course page. It shows this scenario and step in a compact layout:"}</p>
+                    <textarea readonly=true rows="3" id="embed-code" value={embed_snippet()} />
+                    <button onclick={ { let e = embed_open.clone(); Callback::from(move |_| e.set(false)) } }>{"Close"}</button>
+                </div>
+            }
             <main class="layout">
                 <section class="diagram-pane" aria-label="Sequence diagram">
                     <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select} />
@@ -224,6 +316,17 @@ pub fn app() -> Html {
                     <LearnerPanel player={std::rc::Rc::new((*player).clone())} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } />
                     <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario.clone()} decrypted={player.decrypted} />
                     <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={step} />
+                    <details id="transcript" class="panel transcript">
+                        <summary>{"Text transcript (what the diagram shows)"}</summary>
+                        <ol>
+                            { for player.diagram.arrows.iter().map(|a| html! {
+                                <li aria-current={(a.step == step).then_some("step")} class={classes!((a.step == step).then_some("current"))}>
+                                    { format!("{} {} to {}, {} port {}: {}", format_time(a.t), player.diagram.actors[a.from].name, player.diagram.actors[a.to].name, a.protocol, a.port,
+                                        if a.tls && !player.decrypted { "a TLS record (encrypted)".to_string() } else { a.label.clone() }) }
+                                </li>
+                            }) }
+                        </ol>
+                    </details>
                 </aside>
             </main>
         </div>

@@ -92,6 +92,9 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                 <text class="time" x="6" y={(y + 3.0).to_string()}>{ format_time(a.t) }</text>
                 <line x1={x1.to_string()} y1={y.to_string()} x2={x2.to_string()} y2={y.to_string()} marker-end={format!("url(#head-{proto})")} />
                 <text class="label" x={mid.to_string()} y={(y - 6.0).to_string()} text-anchor="middle">{ fit(&label, room) }</text>
+                { for a.phase.map(|ph| html! {
+                    <text class={classes!("phase", ph)} x={(width - 6.0).to_string()} y={(y + 3.0).to_string()} text-anchor="end">{ format!("SMTP {ph}") }</text>
+                }) }
                 <text class="port" x={mid.to_string()} y={(y + 12.0).to_string()} text-anchor="middle">
                     { match (a.conn.is_some(), a.tls) {
                         (true, true) => format!("{} in TLS · TCP port {}", a.protocol, a.port),

@@ -351,3 +351,56 @@ test('faults on demand, and what the learner did survives a reload until reset',
   assert.equal(await page.locator('.arrow.tcp').count(), 0, 'reset is remembered too');
   assert.equal(await position(page), `step 0 of ${EXPECTED.length}`);
 });
+
+test('share, export, search, large text, transcript and SMTP phases', async (t) => {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  t.after(() => context.close());
+  await page.goto(server.url + '#/scenario/alice-to-bob/step/7');
+  await page.waitForSelector('#position');
+  await page.click('#share');
+  assert.match(await page.textContent('#note'), /Link copied: .*#\/scenario\/alice-to-bob\/step\/7/);
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /#\/scenario\/alice-to-bob\/step\/7$/);
+  for (const [value, name, start] of [['svg', 'mailsim-alice-to-bob.svg', '<svg xmlns'], ['mermaid', 'mailsim-alice-to-bob.mmd', 'sequenceDiagram']]) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.selectOption('#export', value)]);
+    assert.equal(download.suggestedFilename(), name);
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    assert.ok(text.startsWith(start), text.slice(0, 40));
+  }
+  await page.fill('#search', 'greylist');
+  assert.ok((await page.$$eval('#scenario option', (os) => os.map((o) => o.value))).includes('greylisting'));
+  assert.ok((await page.$$eval('#scenario option', (os) => os.length)) < 5, 'the search narrows the picker');
+  await page.fill('#search', '');
+  await page.click('#large');
+  assert.equal(await page.getAttribute('#large', 'aria-pressed'), 'true');
+  assert.ok(await page.locator('.app.large').count());
+  await page.click('#transcript summary');
+  assert.equal(await page.locator('#transcript li').count(), EXPECTED.length);
+  assert.match(await page.textContent('#transcript li[aria-current="step"]'), /Alice's server to Alice's UA, SMTP port 587: 250 2\.1\.5 Recipient <bob@bob\.example> OK/);
+  const phases = await page.$$eval('.phase', (ps) => ps.map((p) => p.textContent));
+  assert.deepEqual(phases, ['SMTP handshake', 'SMTP transfer', 'SMTP closure', 'SMTP handshake', 'SMTP transfer', 'SMTP closure']);
+  assert.deepEqual(errors, []);
+});
+
+test('embedded in a course page: a real iframe at 1024×600', async (t) => {
+  const page = await browser.newPage({ viewport: { width: 1024, height: 600 } });
+  t.after(() => page.close());
+  await page.goto(server.url + '#/scenario/alice-to-bob/step/2');
+  await page.waitForSelector('#position');
+  await page.click('#embed-btn');
+  const code = await page.inputValue('#embed-code');
+  assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/\?embed=1#\/scenario\/alice-to-bob\/step\/2" width="100%" height="600"/);
+  await page.setContent(`<html><body style="margin:0"><h1 style="font-size:16px">CPSC 317: E-mail</h1>${code}</body></html>`);
+  const frame = await (await page.waitForSelector('iframe')).contentFrame();
+  await frame.waitForSelector('#position');
+  assert.equal(await frame.textContent('#position'), `step 2 of ${EXPECTED.length}`);
+  assert.equal(await frame.isVisible('#learn'), false, 'the compact layout hides the extras');
+  assert.equal(await frame.isVisible('#details'), true);
+  await frame.click('#details');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await frame.textContent('#position'), `step 3 of ${EXPECTED.length}`, 'the keyboard works inside the iframe');
+  await page.screenshot({ path: path.join(OUT, 'embedded-1024x600.png') });
+});

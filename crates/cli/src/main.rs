@@ -1,7 +1,7 @@
 //! `mailsim`: the playground's scenarios on the command line, and its servers on sockets.
 //!
 //! ```text
-//! mailsim run <scenario-id> [--format transcript|json|mermaid|plantuml|pcapng] [-o FILE]
+//! mailsim run <scenario-id> [--format transcript|json|mermaid|plantuml|svg|pcapng] [-o FILE]
 //! mailsim run --list                                     list the scenarios
 //! mailsim serve [--bind ADDR] [--smtp-port N] [--submission-port N] [--pop3-port N]
 //!               [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS]
@@ -17,7 +17,7 @@ use mailsim_sim::{diagram, export, scenario};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  mailsim run <scenario-id> [--format transcript|json|mermaid|plantuml|pcapng] [-o FILE]
+  mailsim run <scenario-id> [--format transcript|json|mermaid|plantuml|svg|pcapng] [-o FILE]
   mailsim run --list
   mailsim serve [--bind 127.0.0.1] [--smtp-port 2525] [--submission-port 2587] [--pop3-port 2110] [--imap-port 2143]
                 [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS] [--max-connections N]";
@@ -93,9 +93,10 @@ fn run_bytes(args: &[String]) -> Result<(Vec<u8>, Option<String>), String> {
         "json" => log.to_jsonl().into_bytes(),
         "mermaid" => export::mermaid(&log).into_bytes(),
         "plantuml" => export::plantuml(&log).into_bytes(),
+        "svg" => export::svg(&log).into_bytes(),
         "pcapng" if file.is_none() => return Err("pcapng is binary: give a file with -o FILE".into()),
         "pcapng" => export::pcapng(&log),
-        other => return Err(format!("unknown format \"{other}\" (transcript, json, mermaid, plantuml or pcapng)")),
+        other => return Err(format!("unknown format \"{other}\" (transcript, json, mermaid, plantuml, svg or pcapng)")),
     };
     Ok((out, file))
 }

@@ -24,6 +24,9 @@ pub struct Arrow {
     pub tls: bool,
     /// Length of the bytes carried.
     pub size: usize,
+    /// For SMTP: the phase of the dialog this message opens, if it opens one
+    /// (`handshake`, `transfer`, `closure`).
+    pub phase: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,8 +48,21 @@ impl Diagram {
             .collect();
         let col = |id: &str| actors.iter().position(|a| a.id == id).unwrap_or(0);
         let mut arrows = Vec::new();
+        // The three phases of an SMTP dialog: handshake (greeting to MAIL), transfer (MAIL to
+        // QUIT), closure (QUIT and 221).
+        let mut phase_of: std::collections::BTreeMap<u32, &'static str> = std::collections::BTreeMap::new();
         for (i, e) in log.events.iter().enumerate() {
             if let Event::MessageSent { t_sent, t, conn, from, to, protocol, port, label, tls, raw, .. } = e {
+                let phase = match (protocol.as_str(), conn) {
+                    ("SMTP", Some(c)) => {
+                        let upper = label.to_ascii_uppercase();
+                        let now = if upper.starts_with("QUIT") { "closure" } else if upper.starts_with("MAIL FROM") { "transfer" } else { phase_of.get(c).copied().unwrap_or("handshake") };
+                        let opens = phase_of.get(c) != Some(&now);
+                        phase_of.insert(*c, now);
+                        opens.then_some(now)
+                    }
+                    _ => None,
+                };
                 arrows.push(Arrow {
                     step: arrows.len() + 1,
                     event: i,
@@ -60,6 +76,7 @@ impl Diagram {
                     t: *t,
                     tls: *tls,
                     size: raw.len(),
+                    phase,
                 });
             }
         }

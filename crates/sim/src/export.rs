@@ -1,4 +1,4 @@
-//! Exports of a log, each a pure function of it: Mermaid and PlantUML sequence diagrams, and
+//! Exports of a log, each a pure function of it: an SVG picture, Mermaid and PlantUML sequence diagrams, and
 //! a pcapng capture that Wireshark and tshark dissect.
 //!
 //! The capture is synthetic but consistent: every TCP connection gets its three-way
@@ -46,6 +46,54 @@ pub fn plantuml(log: &EventLog) -> String {
         out.push_str(&format!("{} {arrow} {} : {}{tls} ({} :{})\n", ident(&d.actors[a.from].id), ident(&d.actors[a.to].id), text, a.protocol, a.port));
     }
     out.push_str("@enduml\n");
+    out
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A standalone SVG of the whole sequence diagram (inline styles, no fonts from elsewhere).
+pub fn svg(log: &EventLog) -> String {
+    let d = Diagram::from_log(log);
+    let (col, left, head, row) = (176.0, 70.0, 58.0, 36.0);
+    let x = |i: usize| left + col * i as f64 + col / 2.0;
+    let width = left + col * d.actors.len() as f64 + 10.0;
+    let height = head + row * d.arrows.len() as f64 + 24.0;
+    let color = |p: &str| match p {
+        "SMTP" => "#1d4ed8",
+        "POP3" => "#15803d",
+        "IMAP" => "#0f766e",
+        "DNS" => "#c2410c",
+        _ => "#5b6470",
+    };
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
+    );
+    out.push_str("<defs>");
+    for p in ["SMTP", "POP3", "IMAP", "DNS", "TCP"] {
+        out.push_str(&format!("<marker id=\"h{p}\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerUnits=\"userSpaceOnUse\" markerWidth=\"11\" markerHeight=\"11\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"{}\"/></marker>", color(p)));
+    }
+    out.push_str("</defs>\n");
+    for (i, a) in d.actors.iter().enumerate() {
+        out.push_str(&format!(
+            "<rect x=\"{}\" y=\"6\" width=\"160\" height=\"46\" rx=\"8\" fill=\"#f7f8fa\" stroke=\"#d5dae1\"/><text x=\"{}\" y=\"25\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">{}</text><text x=\"{}\" y=\"42\" text-anchor=\"middle\" font-size=\"10\" fill=\"#5b6470\">{}</text>\n",
+            x(i) - 80.0, x(i), xml(&a.name), x(i), xml(&a.host)
+        ));
+        out.push_str(&format!("<line x1=\"{0}\" y1=\"{head}\" x2=\"{0}\" y2=\"{height}\" stroke=\"#d5dae1\" stroke-dasharray=\"4 4\"/>\n", x(i)));
+    }
+    for a in &d.arrows {
+        let y = head + row * (a.step - 1) as f64 + 22.0;
+        let (x1, x2) = (x(a.from), x(a.to));
+        let c = color(&a.protocol);
+        let room = (((x2 - x1).abs() - 12.0) / 6.7).max(8.0) as usize;
+        let label: String = if a.label.chars().count() > room { a.label.chars().take(room - 1).collect::<String>() + "…" } else { a.label.clone() };
+        out.push_str(&format!(
+            "<text x=\"6\" y=\"{}\" font-size=\"10\" fill=\"#5b6470\" font-family=\"monospace\">{}</text><line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"{c}\" stroke-width=\"1.6\" marker-end=\"url(#h{})\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" font-family=\"monospace\">{}</text>\n",
+            y + 3.0, crate::diagram::format_time(a.t), a.protocol, (x1 + x2) / 2.0, y - 6.0, xml(&label)
+        ));
+    }
+    out.push_str("</svg>\n");
     out
 }
 
@@ -260,6 +308,9 @@ mod tests {
         let u = plantuml(&log);
         assert!(u.starts_with("@startuml\n") && u.ends_with("@enduml\n"));
         assert!(u.contains("alice_ua -> alice_server : MAIL FROM:~<alice@alice.example> SIZE="), "{u}");
+        let picture = svg(&log);
+        assert!(picture.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"") && picture.ends_with("</svg>\n"));
+        assert!(picture.contains("MAIL FROM:&lt;alice@alice.example&gt;"), "labels are escaped as XML");
         let cap = pcapng(&log);
         assert_eq!(&cap[..4], &[0x0A, 0x0D, 0x0D, 0x0A]);
         assert_eq!(&cap[8..12], &[0x4D, 0x3C, 0x2B, 0x1A]);
