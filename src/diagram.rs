@@ -113,7 +113,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
             <svg class="diagram-body" width={width.to_string()} height={height.to_string()} preserveAspectRatio="xMinYMin meet" viewBox={format!("0 0 {width} {height}")}
                  role="img" aria-label={format!("Sequence diagram with {} messages", d.arrows.len())}>
                 <defs>
-                    { for ["smtp", "pop3", "imap", "dns", "tcp"].iter().map(|p| html! {
+                    { for ["smtp", "pop3", "imap", "http", "dns", "tcp"].iter().map(|p| html! {
                         <marker id={format!("head-{p}")} class={classes!("head", *p)} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
                             <path d="M 0 0 L 10 5 L 0 10 z" />
                         </marker>

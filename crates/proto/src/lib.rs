@@ -10,6 +10,7 @@
 //! - [`smtp::command`], [`smtp::reply`]: SMTP codecs (bytes ⇄ typed commands and replies).
 //! - [`smtp::server`], [`smtp::client`]: the SMTP engines.
 //! - [`pop3::command`], [`pop3::response`], [`pop3::server`], [`pop3::client`]: the same for POP3.
+//! - [`http`]: HTTP/1.x codec and engines (web-based e-mail, RFC 9110/9112).
 //! - [`dns`]: DNS query and response messages in RFC 1035 wire format (MX, A).
 //! - [`message`]: building and reading RFC 5322 messages, `Received:` trace fields, dates.
 //! - [`store`]: accounts and their mailboxes (messages with UIDs), shared by POP3 and delivery.
@@ -32,6 +33,7 @@
 //! only the plain header fields and text bodies the first scenario uses.
 
 pub mod dns;
+pub mod http;
 pub mod imap;
 pub mod message;
 pub mod pdu;

@@ -159,6 +159,20 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
         "Bob's mailbox holds a message with a picture attached. To show a list of mails a client needs only the headers. With POP3 \
          that is TOP 1 0 (the header and zero body lines); with IMAP it is FETCH with RFC822.SIZE and BODY.PEEK[HEADER], which also \
          leaves the \\Seen flag alone. Compare the sizes of the answers with the size of the whole message."),
+    info("webmail", "Web-based e-mail", "Webmail: HTTP at both ends, SMTP in the middle",
+        "Alice's browser POSTs to her webmail, which submits over SMTP; Bob's webmail reads over IMAP and answers his GETs",
+        "Web-based e-mail, as both lectures end. Alice logs in to her provider's webmail in her browser and sends a message: her \
+         browser only speaks HTTP (a login form, a session cookie, a POST with the message). The webmail front end then submits the \
+         message over SMTP to its own mail server, which relays it over SMTP to Bob's server exactly as before. Bob reads his mail \
+         in his browser with HTTP GET requests; his provider's front end fetches it over IMAP from its mail server. The point: \
+         between providers, the protocol is still SMTP."),
+    info("smtp-vs-http", "Web-based e-mail", "SMTP next to HTTP",
+        "HTTP/1.0 (a connection per object), persistent HTTP/1.1, and SMTP sending three messages on one connection",
+        "The comparison from the lecture. A browser fetches a page and its two objects with HTTP/1.0, one TCP connection per object, \
+         then again with HTTP/1.1 over one persistent connection. Next to it a mail server pushes three messages to another over one \
+         SMTP connection. HTTP pulls, SMTP pushes; SMTP has always used one persistent connection for many messages; SMTP content must \
+         be 7-bit ASCII lines (a PNG needs base64), HTTP carries any bytes; both are command/response protocols with human-readable \
+         commands and status codes; both are stateless across sessions (webmail needs a cookie to remember you)."),
     info("pipelining", "SMTP extensions", "Pipelining (RFC 2920)",
         "MAIL, RCPT and DATA sent together, replies read in order",
         "Alice writes to Bob and Carol. Alice's server relays with PIPELINING, which Bob's server advertises: it sends MAIL FROM, both \
@@ -291,6 +305,8 @@ pub fn run_with(id: &str, actions: &[Action]) -> Option<EventLog> {
             s.check_mail("bob-ua", 60_000, "Bob downloads his mail, picture included.");
         }
         "reply-codes" => reply_codes(&mut s),
+        "webmail" => webmail(&mut s),
+        "smtp-vs-http" => smtp_vs_http(&mut s),
         "imap-session" => imap_session(&mut s),
         "pop3-session" => pop3_session(&mut s),
         "two-devices" => two_devices(&mut s),
@@ -784,4 +800,81 @@ fn headers_only(s: &mut Stage) {
     ];
     s.story.push((60_000, "bob-ua".into(), "Then the same with IMAP.".into()));
     s.world.schedule(60_000, node, Task::Imap(steps));
+}
+
+fn http_get(host: &str, path: &str, version: &str) -> mailsim_proto::http::HttpMessage {
+    mailsim_proto::http::HttpMessage::request("GET", path, version, &[("Host", host), ("User-Agent", "Mailsim-Browser/1.0")], b"")
+}
+
+fn http_post(host: &str, path: &str, form: &[(&str, &str)]) -> mailsim_proto::http::HttpMessage {
+    use mailsim_proto::http::url_encode;
+    let body: Vec<String> = form.iter().map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v))).collect();
+    mailsim_proto::http::HttpMessage::request("POST", path, "HTTP/1.1", &[("Host", host), ("Content-Type", "application/x-www-form-urlencoded")], body.join("&").as_bytes())
+}
+
+fn webmail(s: &mut Stage) {
+    use crate::world::Site;
+    let w = &mut s.world;
+    w.add_user_agent(UserSpec { id: "alice-browser", name: "Alice's browser", host: "laptop.alice.example", ip: ALICE_UA_IP, address: "alice@alice.example", password: "alice-pw" }, "alice-server");
+    w.add_web_server("alice-web", "Alice's webmail", "webmail.alice.example", [192, 0, 2, 80], Site::Webmail { mail_server: "alice-server".into(), sessions: vec![] });
+    let alice_policy = ServerPolicy { trusted_ips: vec!["192.0.2.80".into()], ..ServerPolicy::default() };
+    w.add_mail_server_with("alice-server", "Alice's server", "mail.alice.example", ALICE_SERVER_IP, "alice.example", &[("alice@alice.example", "alice-pw")], alice_policy);
+    let mut zone = vec![
+        Record { name: "bob.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.bob.example".into() } },
+        Record { name: "mail.bob.example".into(), ttl: 3600, data: RData::A(BOB_SERVER_IP) },
+        Record { name: "alice.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.alice.example".into() } },
+        Record { name: "mail.alice.example".into(), ttl: 3600, data: RData::A(ALICE_SERVER_IP) },
+    ];
+    zone.sort_by(|a, b| a.name.cmp(&b.name));
+    w.add_dns("dns", "DNS", "ns.example", [192, 0, 2, 53], zone);
+    w.add_mail_server("bob-server", "Bob's server", "mail.bob.example", BOB_SERVER_IP, "bob.example", &[("bob@bob.example", "bob-pw")]);
+    w.add_web_server("bob-web", "Bob's webmail", "webmail.bob.example", [198, 51, 100, 80], Site::Webmail { mail_server: "bob-server".into(), sessions: vec![] });
+    w.add_user_agent(UserSpec { id: "bob-browser", name: "Bob's browser", host: "pc.bob.example", ip: [198, 51, 100, 10], address: "bob@bob.example", password: "bob-pw" }, "bob-server");
+    let (alice, bob) = (w.node("alice-browser"), w.node("bob-browser"));
+    let ah = "webmail.alice.example";
+    let alice_requests = vec![
+        http_get(ah, "/", "HTTP/1.1"),
+        http_post(ah, "/login", &[("user", "alice"), ("password", "alice-pw")]),
+        http_post(ah, "/send", &[("to", "bob@bob.example"), ("subject", "Lunch on Friday?"), ("text", "Hi Bob,\n\nlunch on Friday at noon?\n\nAlice")]),
+    ];
+    s.story.push((0, "alice-browser".into(), "Alice opens her webmail in a browser, logs in and sends a message: only HTTP leaves her browser.".into()));
+    s.world.schedule(0, alice, Task::Browse { server: ah.into(), requests: alice_requests, per_object: false });
+    let bh = "webmail.bob.example";
+    let bob_requests = vec![http_post(bh, "/login", &[("user", "bob"), ("password", "bob-pw")]), http_get(bh, "/message/1", "HTTP/1.1")];
+    s.story.push((60_000, "bob-browser".into(), "A minute later Bob logs in to his webmail: the inbox and the message come to his browser by HTTP GET.".into()));
+    s.world.schedule(60_000, bob, Task::Browse { server: bh.into(), requests: bob_requests, per_object: false });
+}
+
+fn smtp_vs_http(s: &mut Stage) {
+    use crate::world::Site;
+    use mailsim_proto::smtp::typed::Typed;
+    let w = &mut s.world;
+    w.add_user_agent(UserSpec { id: "browser", name: "Browser", host: "laptop.alice.example", ip: ALICE_UA_IP, address: "alice@alice.example", password: "" }, "");
+    let page = b"<html><head><link rel=\"stylesheet\" href=\"/style.css\"></head><body><img src=\"/logo.png\"> Welcome!</body></html>\n".to_vec();
+    let pages = vec![
+        ("/index.html".to_string(), "text/html".to_string(), page),
+        ("/logo.png".to_string(), "image/png".to_string(), TINY_PNG.to_vec()),
+        ("/style.css".to_string(), "text/css".to_string(), b"body { font-family: sans-serif; }\n".to_vec()),
+    ];
+    w.add_web_server("www", "Web server", "www.example", [203, 0, 113, 80], Site::Static(pages));
+    w.add_mail_server("alice-server", "Alice's server", "mail.alice.example", ALICE_SERVER_IP, "alice.example", &[("alice@alice.example", "alice-pw")]);
+    w.add_mail_server("bob-server", "Bob's server", "mail.bob.example", BOB_SERVER_IP, "bob.example", &[("bob@bob.example", "bob-pw")]);
+    let browser = w.node("browser");
+    let objects = |v: &str| ["/index.html", "/logo.png", "/style.css"].iter().map(|p| http_get("www.example", p, v)).collect::<Vec<_>>();
+    s.story.push((0, "browser".into(), "HTTP/1.0: the browser pulls the page and its two objects, opening a new TCP connection for each one.".into()));
+    s.world.schedule(0, browser, Task::Browse { server: "www.example".into(), requests: objects("HTTP/1.0"), per_object: true });
+    s.story.push((10_000, "browser".into(), "HTTP/1.1: the same three objects over one persistent connection.".into()));
+    s.world.schedule(10_000, browser, Task::Browse { server: "www.example".into(), requests: objects("HTTP/1.1"), per_object: false });
+    let mut script = vec![Typed::Line("EHLO mail.alice.example".into())];
+    for (i, subject) in ["Agenda", "Minutes", "Slides"].iter().enumerate() {
+        script.push(Typed::Line("MAIL FROM:<alice@alice.example>".into()));
+        script.push(Typed::Line("RCPT TO:<bob@bob.example>".into()));
+        script.push(Typed::Line("DATA".into()));
+        let m = format!("From: Alice <alice@alice.example>\r\nTo: Bob <bob@bob.example>\r\nSubject: {subject}\r\nMessage-ID: <push{i}@alice.example>\r\n\r\nPart {} of 3.\r\n", i + 1);
+        script.push(Typed::Message(m.into_bytes()));
+    }
+    script.push(Typed::Line("QUIT".into()));
+    let alice_server = s.world.node("alice-server");
+    s.story.push((20_000, "alice-server".into(), "SMTP: Alice's server pushes three messages to Bob's server over one persistent connection.".into()));
+    s.world.schedule(20_000, alice_server, Task::Type { server: "mail.bob.example".into(), port: 25, script });
 }

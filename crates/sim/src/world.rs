@@ -12,6 +12,7 @@ use crate::log::{Actor, Event, EventLog, Millis};
 use crate::rng::Rng;
 use mailsim_proto::dns::{self, DnsMessage, RData, Record};
 use mailsim_proto::message::{self, Draft, FailedRecipient, Trace};
+use mailsim_proto::http::{HttpClient, HttpClientEvent, HttpMessage, HttpServer, HttpServerEvent};
 use mailsim_proto::imap::client::{ImapClient, ImapClientEvent, ImapStep};
 use mailsim_proto::imap::server::{ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::typed::Pop3Typed;
@@ -45,6 +46,9 @@ pub enum Task {
     TypePop3(Vec<String>),
     /// A terminal to any host and port: SMTP (with DATA), POP3 or IMAP by the port.
     TypeLines { server: String, port: u16, lines: Vec<String> },
+    /// A browser requests `requests` from `server` (port 80): all on one connection, or with
+    /// `per_object` (HTTP/1.0 style) one connection per request.
+    Browse { server: String, requests: Vec<HttpMessage>, per_object: bool },
     /// A person opens a terminal session to `server`:`port` and types `script`.
     Type { server: String, port: u16, script: Vec<Typed> },
 }
@@ -203,11 +207,21 @@ struct MailServer {
     run_at: Option<Millis>,
 }
 
+/// What a web server serves.
+#[derive(Debug)]
+pub enum Site {
+    /// Static objects: (path, content type, body).
+    Static(Vec<(String, String, Vec<u8>)>),
+    /// A webmail front end for the provider whose mail server is the actor `mail_server`.
+    Webmail { mail_server: String, sessions: Vec<(String, String, String)> },
+}
+
 #[derive(Debug)]
 enum NodeKind {
     UserAgent { address: String, password: String, server: String },
     MailServer(Box<MailServer>),
     Dns { zone: Vec<Record> },
+    WebServer(Site),
 }
 
 #[derive(Debug)]
@@ -225,6 +239,7 @@ enum ClientEngine {
     Typed(TypedSession),
     Imap(ImapClient),
     Pop3Typed(Pop3Typed),
+    Http(HttpClient),
 }
 
 #[derive(Debug)]
@@ -232,6 +247,7 @@ enum ServerEngine {
     Smtp(SmtpServer),
     Pop3 { engine: Pop3Server, login: Option<String> },
     Imap(ImapServer),
+    Http(HttpServer),
 }
 
 #[derive(Debug, Clone)]
@@ -240,6 +256,21 @@ enum Purpose {
     Relay { queue_id: String, leg: usize },
     Retrieval,
     Terminal,
+    /// A browser's connection; `rest` are requests still to make on new connections.
+    Browse { rest: Vec<HttpMessage> },
+    /// A webmail front end's session with its mail server, answering HTTP request on `http`.
+    Backend { http: u32, reply: BackendReply },
+}
+
+/// What the front end answers once its backend session is over.
+#[derive(Debug, Clone)]
+enum BackendReply {
+    /// After SMTP submission: say whether it was sent.
+    Sent,
+    /// After IMAP: the inbox as JSON, for this user.
+    Inbox(String),
+    /// After IMAP: message `n` of this user's inbox.
+    Message(String, usize),
 }
 
 #[derive(Debug)]
@@ -342,6 +373,12 @@ impl World {
         let actor = Actor { id: u.id.into(), name: u.name.into(), host: u.host.into(), ip: ip_string(u.ip), kind: "ua".into(), mailboxes: vec![] };
         let kind = NodeKind::UserAgent { address: u.address.into(), password: u.password.into(), server: server.into() };
         self.add_node(actor, u.ip, kind)
+    }
+
+    /// A web server: a static site or a provider's webmail front end.
+    pub fn add_web_server(&mut self, id: &str, name: &str, host: &str, ip: [u8; 4], site: Site) -> NodeId {
+        let actor = Actor { id: id.into(), name: name.into(), host: host.into(), ip: ip_string(ip), kind: "web".into(), mailboxes: vec![] };
+        self.add_node(actor, ip, NodeKind::WebServer(site))
     }
 
     pub fn add_dns(&mut self, id: &str, name: &str, host: &str, ip: [u8; 4], zone: Vec<Record>) -> NodeId {
@@ -488,6 +525,14 @@ impl World {
                 let Some(server) = self.node_by_actor(server) else { return };
                 self.connect(node, server, 110, ClientEngine::Pop3Typed(Pop3Typed::new(lines)), Purpose::Terminal);
             }
+            Task::Browse { server, mut requests, per_object } => {
+                let Some(target) = self.node_by_host(&server) else { return };
+                if requests.is_empty() {
+                    return;
+                }
+                let (now, rest) = if per_object { (vec![requests.remove(0)], requests) } else { (requests, vec![]) };
+                self.connect(node, target, 80, ClientEngine::Http(HttpClient::new(now)), Purpose::Browse { rest });
+            }
             Task::TypeLines { server, port, lines } => {
                 let Some(target) = self.node_by_host(&server) else { return };
                 let engine = match port {
@@ -618,6 +663,7 @@ impl World {
                 }
                 Some(ServerEngine::Smtp(SmtpServer::new(config)))
             }
+            (NodeKind::WebServer(_), 80) => Some(ServerEngine::Http(HttpServer::new())),
             (NodeKind::MailServer(_), 110) => Some(ServerEngine::Pop3 { engine: Pop3Server::new(&self.nodes[server].actor.host), login: None }),
             (NodeKind::MailServer(ms), 143 | 993) => {
                 let salt: Vec<u8> = (0..2).flat_map(|_| self.rng.next_u64().to_be_bytes()).collect();
@@ -644,6 +690,7 @@ impl World {
             ServerEngine::Smtp(_) => "SMTP",
             ServerEngine::Pop3 { .. } => "POP3",
             ServerEngine::Imap(_) => "IMAP",
+            ServerEngine::Http(_) => "HTTP",
         };
         let client_port = 49152 + self.rng.below(16384) as u16;
         self.log.push(Event::ConnectionOpened {
@@ -696,11 +743,13 @@ impl World {
             ClientEngine::Typed(e) => e.state().to_string(),
             ClientEngine::Imap(e) => e.state().to_string(),
             ClientEngine::Pop3Typed(e) => e.state().to_string(),
+            ClientEngine::Http(e) => e.state().to_string(),
         };
         let server = match &c.server_engine {
             Some(ServerEngine::Smtp(e)) => e.state().to_string(),
             Some(ServerEngine::Pop3 { engine, .. }) => engine.state().to_string(),
             Some(ServerEngine::Imap(e)) => e.state().to_string(),
+            Some(ServerEngine::Http(e)) => e.state().to_string(),
             None => "listening".into(),
         };
         (client, server)
@@ -723,6 +772,8 @@ impl World {
             }
             (false, ClientEngine::Imap(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Pop3Typed(e), _) => e.handle_input(&transmit.bytes),
+            (false, ClientEngine::Http(e), _) => e.handle_input(&transmit.bytes),
+            (true, _, Some(ServerEngine::Http(e))) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Smtp(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Pop3(e), _) => e.handle_input(&transmit.bytes),
             (false, ClientEngine::Typed(e), _) => e.handle_input(&transmit.bytes),
@@ -764,11 +815,13 @@ impl World {
                 ClientEngine::Typed(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
                 ClientEngine::Imap(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
                 ClientEngine::Pop3Typed(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
+                ClientEngine::Http(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
             }
             match &mut c.server_engine {
                 Some(ServerEngine::Smtp(e)) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
                 Some(ServerEngine::Pop3 { engine, .. }) => out.extend(std::iter::from_fn(|| engine.poll_transmit()).map(|t| (false, t))),
                 Some(ServerEngine::Imap(e)) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
+                Some(ServerEngine::Http(e)) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
                 None => {}
             }
             for (to_server, transmit) in out {
@@ -890,8 +943,166 @@ impl World {
                 }
                 any
             }
+            Some(ServerEngine::Http(engine)) => {
+                let events: Vec<HttpServerEvent> = std::iter::from_fn(|| engine.poll_event()).collect();
+                let any = !events.is_empty();
+                for ev in events {
+                    if let HttpServerEvent::Request(req) = ev {
+                        self.serve_http(server, id, req);
+                    }
+                }
+                any
+            }
             None => false,
         }
+    }
+
+    fn respond_http(&mut self, conn: u32, resp: HttpMessage) {
+        if let Some(ServerEngine::Http(e)) = self.conns.get_mut(&conn).and_then(|c| c.server_engine.as_mut()) {
+            e.respond(resp);
+        }
+        self.pump(conn);
+    }
+
+    /// A web server answers a request: static objects at once; webmail pages may first need
+    /// an SMTP or IMAP session with the provider's mail server.
+    fn serve_http(&mut self, server: NodeId, conn: u32, req: HttpMessage) {
+        let html = |s: &str| ("Content-Type", if s.starts_with('<') { "text/html; charset=utf-8" } else { "text/plain; charset=utf-8" });
+        let NodeKind::WebServer(site) = &mut self.nodes[server].kind else { return };
+        let resp = match site {
+            Site::Static(pages) => match pages.iter().find(|(p, _, _)| p == req.target()) {
+                Some((_, ct, body)) if req.method() == "GET" => HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", ct)], body),
+                Some(_) => HttpMessage::response("HTTP/1.1", 405, "Method Not Allowed", &[("Allow", "GET")], b""),
+                None => HttpMessage::response("HTTP/1.1", 404, "Not Found", &[("Content-Type", "text/plain")], b"no such object\n"),
+            },
+            Site::Webmail { mail_server, sessions } => {
+                let mail_server = mail_server.clone();
+                let session = req.cookie("session").and_then(|t| sessions.iter().find(|(tok, _, _)| *tok == t).cloned());
+                let needs_login = ["/compose", "/inbox", "/send"].contains(&req.target()) || req.target().starts_with("/message/");
+                let form = req.form();
+                let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+                match (req.method(), req.target()) {
+                    ("GET", "/") => {
+                        let page = "<form method=\"post\" action=\"/login\">User <input name=\"user\"> Password <input type=\"password\" name=\"password\"> <button>Log in</button></form>\n";
+                        HttpMessage::response("HTTP/1.1", 200, "OK", &[html(page)], page.as_bytes())
+                    }
+                    ("POST", "/login") => {
+                        let (user, password) = (field("user"), field("password"));
+                        let Some(ms_node) = self.node_by_actor(&mail_server) else { return };
+                        let NodeKind::MailServer(ms) = &self.nodes[ms_node].kind else { return };
+                        let address = ms.store.resolve_login(&user);
+                        let ok = address.as_ref().and_then(|a| ms.store.password(a)).is_some_and(|p| p == password);
+                        if let (true, Some(address)) = (ok, address) {
+                            let token = self.rng.hex(16).to_ascii_lowercase();
+                            let next = if address.starts_with("alice") { "/compose" } else { "/inbox" };
+                            if let NodeKind::WebServer(Site::Webmail { sessions, .. }) = &mut self.nodes[server].kind {
+                                sessions.push((token.clone(), address, password));
+                            }
+                            let cookie = format!("session={token}; HttpOnly; Path=/");
+                            HttpMessage::response("HTTP/1.1", 303, "See Other", &[("Location", next), ("Set-Cookie", &cookie)], b"")
+                        } else {
+                            HttpMessage::response("HTTP/1.1", 403, "Forbidden", &[("Content-Type", "text/plain")], b"wrong user name or password\n")
+                        }
+                    }
+                    (_, "/login") => HttpMessage::response("HTTP/1.1", 405, "Method Not Allowed", &[("Allow", "POST")], b""),
+                    _ if needs_login && session.is_none() => HttpMessage::response("HTTP/1.1", 303, "See Other", &[("Location", "/")], b""),
+                    ("GET", "/compose") => {
+                        let page = "<form method=\"post\" action=\"/send\">To <input name=\"to\"> Subject <input name=\"subject\"> <textarea name=\"text\"></textarea> <button>Send</button></form>\n";
+                        HttpMessage::response("HTTP/1.1", 200, "OK", &[html(page)], page.as_bytes())
+                    }
+                    ("POST", "/send") => {
+                        let (_, address, password) = session.expect("checked above");
+                        return self.webmail_send(server, conn, &mail_server, &address, &password, &field("to"), &field("subject"), &field("text"));
+                    }
+                    ("GET", "/inbox") => {
+                        let (_, address, password) = session.expect("checked above");
+                        return self.webmail_imap(server, conn, &mail_server, &address, &password, BackendReply::Inbox(address.clone()));
+                    }
+                    ("GET", t) if t.starts_with("/message/") => {
+                        let (_, address, password) = session.expect("checked above");
+                        let n: usize = t["/message/".len()..].parse().unwrap_or(0);
+                        if n == 0 {
+                            HttpMessage::response("HTTP/1.1", 404, "Not Found", &[("Content-Type", "text/plain")], b"no such message\n")
+                        } else {
+                            return self.webmail_imap(server, conn, &mail_server, &address, &password, BackendReply::Message(address.clone(), n));
+                        }
+                    }
+                    (_, "/compose" | "/inbox" | "/send") => HttpMessage::response("HTTP/1.1", 405, "Method Not Allowed", &[("Allow", if req.target() == "/send" { "POST" } else { "GET" })], b""),
+                    _ => HttpMessage::response("HTTP/1.1", 404, "Not Found", &[("Content-Type", "text/plain")], b"no such page\n"),
+                }
+            }
+        };
+        self.respond_http(conn, resp);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn webmail_send(&mut self, server: NodeId, http: u32, mail_server: &str, address: &str, password: &str, to: &str, subject: &str, text: &str) {
+        let Some(ms) = self.node_by_actor(mail_server) else { return };
+        let name = address.split('@').next().map(|n| { let mut c = n.chars(); c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default() }).unwrap_or_default();
+        let token = self.rng.hex(8).to_ascii_lowercase();
+        let domain = address.split('@').nth(1).unwrap_or("");
+        let draft = Draft {
+            from: message::Person::new(&name, address),
+            to: to.split(',').map(str::trim).filter(|t| !t.is_empty()).map(|t| message::Person::new("", t)).collect(),
+            cc: vec![],
+            bcc: vec![],
+            subject: subject.into(),
+            body: text.into(),
+            date: self.unix_now(),
+            message_id: format!("{}.{token}@webmail.{domain}", self.unix_now()),
+        };
+        let job = SmtpJob {
+            helo: self.nodes[server].actor.host.clone(),
+            mail_from: address.into(),
+            rcpt_to: draft.envelope_recipients(),
+            message: draft.to_bytes(),
+            auth: Some((address.into(), password.into())),
+            starttls: false,
+            pipelining: false,
+        };
+        self.connect(server, ms, 587, ClientEngine::Smtp(SmtpClient::new(job)), Purpose::Backend { http, reply: BackendReply::Sent });
+    }
+
+    fn webmail_imap(&mut self, server: NodeId, http: u32, mail_server: &str, address: &str, password: &str, reply: BackendReply) {
+        let Some(ms) = self.node_by_actor(mail_server) else { return };
+        let user = address.split('@').next().unwrap_or("").to_string();
+        let fetch = match &reply {
+            BackendReply::Message(_, n) => format!("w3 fetch {n} body[]"),
+            _ => "w3 fetch 1:* (flags envelope)".to_string(),
+        };
+        let steps = vec![
+            ImapStep::Scram { tag: "w1".into(), user, password: password.into(), nonce: self.rng.hex(16) },
+            ImapStep::Line("w2 select inbox".into()),
+            ImapStep::Line(fetch),
+            ImapStep::Line("w4 logout".into()),
+        ];
+        self.connect(server, ms, 143, ClientEngine::Imap(ImapClient::new(steps)), Purpose::Backend { http, reply });
+    }
+
+    /// The backend session is over: answer the browser.
+    fn finish_backend(&mut self, client: NodeId, http: u32, reply: BackendReply, outcome: Option<String>) {
+        let json = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        let NodeKind::WebServer(Site::Webmail { mail_server, .. }) = &self.nodes[client].kind else { return };
+        let Some(ms) = self.node_by_actor(&mail_server.clone()) else { return };
+        let NodeKind::MailServer(ms) = &self.nodes[ms].kind else { return };
+        let resp = match reply {
+            BackendReply::Sent => match outcome {
+                Some(ok) => HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", "application/json")], format!("{{\"sent\": true, \"server\": \"{}\"}}\n", json(&ok)).as_bytes()),
+                None => HttpMessage::response("HTTP/1.1", 502, "Bad Gateway", &[("Content-Type", "application/json")], b"{\"sent\": false}\n"),
+            },
+            BackendReply::Inbox(address) => {
+                let items: Vec<String> = ms.store.mailbox(&address).map(|m| m.messages.iter().enumerate().map(|(i, x)| {
+                    let h = |n: &str| json(&message::header(&x.data, n).unwrap_or_default());
+                    format!("{{\"n\": {}, \"from\": \"{}\", \"subject\": \"{}\", \"seen\": {}}}", i + 1, h("From"), h("Subject"), x.flags.iter().any(|f| f == "\\Seen"))
+                }).collect()).unwrap_or_default();
+                HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", "application/json")], format!("[{}]\n", items.join(", ")).as_bytes())
+            }
+            BackendReply::Message(address, n) => match ms.store.mailbox(&address).and_then(|m| m.messages.get(n - 1)) {
+                Some(x) => HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", "message/rfc822")], &x.data),
+                None => HttpMessage::response("HTTP/1.1", 404, "Not Found", &[("Content-Type", "text/plain")], b"no such message\n"),
+            },
+        };
+        self.respond_http(http, resp);
     }
 
     fn handle_client_events(&mut self, id: u32) -> bool {
@@ -909,6 +1120,11 @@ impl World {
                         ClientEvent::Closed => closed = true,
                         ClientEvent::TlsStarted => {}
                         ClientEvent::Sent { reply, rejected, accepted } => {
+                            if let Purpose::Backend { http, reply: back } = &purpose {
+                                let text = format!("{} {}", reply.code, reply.text());
+                                self.finish_backend(client, *http, back.clone(), Some(text));
+                                continue;
+                            }
                             if matches!(purpose, Purpose::Submission) {
                                 let text = format!("The user agent reports: message sent ({} {}).", reply.code, reply.text());
                                 self.narrate(client, &text);
@@ -917,6 +1133,10 @@ impl World {
                             self.finish_leg(client, &purpose, accepted, failed);
                         }
                         ClientEvent::Failed { reply, permanent, rejected } => {
+                            if let Purpose::Backend { http, reply: back } = &purpose {
+                                self.finish_backend(client, *http, back.clone(), None);
+                                continue;
+                            }
                             if matches!(purpose, Purpose::Submission) {
                                 let text = format!("The user agent shows an error: the server said {} {}.", reply.code, reply.text());
                                 self.narrate(client, &text);
@@ -943,10 +1163,19 @@ impl World {
                 let events: Vec<ImapClientEvent> = std::iter::from_fn(|| e.poll_event()).collect();
                 any = !events.is_empty();
                 closed = events.contains(&ImapClientEvent::Closed);
+                if let (true, Purpose::Backend { http, reply }) = (closed, &purpose) {
+                    // The IMAP session fetched what the page needs: answer the browser.
+                    self.finish_backend(client, *http, reply.clone(), Some(String::new()));
+                }
             }
             ClientEngine::Pop3Typed(e) => {
                 any = false;
                 closed = e.is_done();
+            }
+            ClientEngine::Http(e) => {
+                let events: Vec<HttpClientEvent> = std::iter::from_fn(|| e.poll_event()).collect();
+                any = !events.is_empty();
+                closed = events.contains(&HttpClientEvent::Closed);
             }
             ClientEngine::Typed(e) => {
                 let events: Vec<TypedEvent> = std::iter::from_fn(|| e.poll_event()).collect();
@@ -972,6 +1201,14 @@ impl World {
         }
         if closed {
             self.close(id, client);
+            if let Purpose::Browse { rest } = purpose {
+                if !rest.is_empty() {
+                    // HTTP/1.0: the next object needs a new TCP connection.
+                    let mut rest = rest;
+                    let now = vec![rest.remove(0)];
+                    self.connect(client, server, 80, ClientEngine::Http(HttpClient::new(now)), Purpose::Browse { rest });
+                }
+            }
         }
         any
     }

@@ -436,3 +436,51 @@ mod learner_actions {
         assert!(log.events.iter().any(|e| matches!(e, Event::MessageSent { raw, .. } if raw.starts_with(b"450 4.2.0"))), "faults apply to any scenario");
     }
 }
+
+#[test]
+fn webmail_is_http_at_both_ends_and_smtp_in_the_middle() {
+    let log = scenario::run("webmail").unwrap();
+    let seq: Vec<(String, String, String)> = log.events.iter().filter_map(|e| if let Event::MessageSent { from, to, protocol, .. } = e { Some((from.clone(), to.clone(), protocol.clone())) } else { None }).collect();
+    let proto_between = |a: &str, b: &str| seq.iter().filter(|(f, t, _)| (f == a && t == b) || (f == b && t == a)).map(|(_, _, p)| p.clone()).collect::<std::collections::BTreeSet<_>>();
+    assert_eq!(proto_between("alice-browser", "alice-web"), ["HTTP".to_string()].into());
+    assert_eq!(proto_between("alice-web", "alice-server"), ["SMTP".to_string()].into());
+    assert_eq!(proto_between("alice-server", "bob-server"), ["SMTP".to_string()].into(), "between providers: still SMTP");
+    assert_eq!(proto_between("bob-web", "bob-server"), ["IMAP".to_string()].into());
+    assert_eq!(proto_between("bob-browser", "bob-web"), ["HTTP".to_string()].into());
+    let raws: Vec<String> = log.events.iter().filter_map(|e| if let Event::MessageSent { raw, port: 80, .. } = e { Some(String::from_utf8_lossy(raw).into_owned()) } else { None }).collect();
+    assert!(raws.iter().any(|r| r.starts_with("HTTP/1.1 303 See Other\r\nLocation: /inbox\r\nSet-Cookie: session=")));
+    assert!(raws.iter().any(|r| r.starts_with("GET /inbox HTTP/1.1\r\n") && r.contains("\r\nCookie: session=")), "the browser sends the cookie back");
+    let inbox = raws.iter().find(|r| r.starts_with("HTTP/1.1 200 OK") && r.contains("application/json") && r.contains("\"subject\": \"Lunch on Friday?\"")).expect("the inbox as JSON");
+    assert!(inbox.contains("\"from\": \"Alice <alice@alice.example>\""));
+    assert!(raws.iter().any(|r| r.starts_with("HTTP/1.1 200 OK\r\nContent-Type: message/rfc822\r\n")));
+}
+
+#[test]
+fn http10_uses_a_connection_per_object_and_http11_one() {
+    let log = scenario::run("smtp-vs-http").unwrap();
+    let opened: Vec<(u16, u64)> = log.events.iter().filter_map(|e| if let Event::ConnectionOpened { port, t, .. } = e { Some((*port, *t)) } else { None }).collect();
+    assert_eq!(opened.iter().filter(|(p, t)| *p == 80 && *t < 10_000).count(), 3, "HTTP/1.0: three connections");
+    assert_eq!(opened.iter().filter(|(p, t)| *p == 80 && *t >= 10_000).count(), 1, "HTTP/1.1: one persistent connection");
+    assert_eq!(opened.iter().filter(|(p, _)| *p == 25).count(), 1, "SMTP: three messages, one connection");
+    assert_eq!(stored(&log, "bob@bob.example").len(), 3);
+}
+
+
+#[test]
+fn webmail_routes_answer_403_404_405_and_redirect_without_a_session() {
+    use mailsim_proto::http::HttpMessage;
+    use mailsim_sim::world::{Site, Task, UserSpec, World};
+    let mut w = World::new("routes", 1, scenario::EPOCH);
+    let b = w.add_user_agent(UserSpec { id: "b", name: "Browser", host: "pc.example", ip: [10, 0, 0, 1], address: "bob@bob.example", password: "" }, "s");
+    w.add_web_server("web", "Webmail", "webmail.bob.example", [10, 0, 0, 2], Site::Webmail { mail_server: "s".into(), sessions: vec![] });
+    w.add_mail_server("s", "Server", "mail.bob.example", [10, 0, 0, 3], "bob.example", &[("bob@bob.example", "pw")]);
+    let get = |p: &str| HttpMessage::request("GET", p, "HTTP/1.1", &[("Host", "webmail.bob.example")], b"");
+    let post = |p: &str, body: &str| HttpMessage::request("POST", p, "HTTP/1.1", &[("Host", "webmail.bob.example"), ("Content-Type", "application/x-www-form-urlencoded")], body.as_bytes());
+    let requests = vec![get("/nope"), get("/login"), post("/login", "user=bob&password=wrong"), get("/inbox")];
+    w.schedule(0, b, Task::Browse { server: "webmail.bob.example".into(), requests, per_object: false });
+    let log = w.run();
+    let statuses: Vec<String> = log.events.iter().filter_map(|e| if let Event::MessageSent { raw, .. } = e { raw.starts_with(b"HTTP/").then(|| String::from_utf8_lossy(&raw[9..12]).into_owned()) } else { None }).collect();
+    // /inbox without a session is redirected to the login page, which the browser then GETs.
+    assert_eq!(statuses, ["404", "405", "403", "303", "200"]);
+    assert!(log.events.iter().any(|e| matches!(e, Event::MessageSent { raw, .. } if raw.starts_with(b"HTTP/1.1 405 Method Not Allowed\r\nAllow: POST\r\n"))));
+}

@@ -24,12 +24,14 @@ const GOLDEN: &[(&str, &str)] = &[
     ("relay-denied", include_str!("golden/relay-denied.jsonl")),
     ("reply-codes", include_str!("golden/reply-codes.jsonl")),
     ("server-down", include_str!("golden/server-down.jsonl")),
+    ("smtp-vs-http", include_str!("golden/smtp-vs-http.jsonl")),
     ("spoofed-from", include_str!("golden/spoofed-from.jsonl")),
     ("starttls-auth", include_str!("golden/starttls-auth.jsonl")),
     ("too-big", include_str!("golden/too-big.jsonl")),
     ("two-devices", include_str!("golden/two-devices.jsonl")),
     ("two-hops", include_str!("golden/two-hops.jsonl")),
     ("unknown-user", include_str!("golden/unknown-user.jsonl")),
+    ("webmail", include_str!("golden/webmail.jsonl")),
 ];
 
 #[wasm_bindgen_test]

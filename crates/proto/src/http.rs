@@ -1,0 +1,428 @@
+//! HTTP/1.x (RFC 9110 semantics, RFC 9112 message syntax): a strict codec and sans-IO
+//! client and server engines, for web-based e-mail and the SMTP-versus-HTTP comparison.
+//!
+//! The server hands each request to its owner ([`HttpServerEvent::Request`]) and sends the
+//! response the owner gives ([`HttpServer::respond`]) — so a webmail front end can first talk
+//! SMTP or IMAP to its mail server. HTTP/1.1 connections stay open (persistent) unless
+//! `Connection: close`; HTTP/1.0 ones close after the response (RFC 9112 §9.3).
+
+use crate::pdu::{Pdu, Transmit};
+use crate::Decoded;
+use std::collections::VecDeque;
+
+/// A request or a response: start line, header fields, body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpMessage {
+    /// `GET /inbox HTTP/1.1` or `HTTP/1.1 200 OK`.
+    pub start: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpMessage {
+    pub fn request(method: &str, target: &str, version: &str, headers: &[(&str, &str)], body: &[u8]) -> Self {
+        let mut h: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        if !body.is_empty() || method == "POST" {
+            h.push(("Content-Length".into(), body.len().to_string()));
+        }
+        HttpMessage { start: format!("{method} {target} {version}"), headers: h, body: body.to_vec() }
+    }
+
+    pub fn response(version: &str, status: u16, reason: &str, headers: &[(&str, &str)], body: &[u8]) -> Self {
+        let mut h: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        h.push(("Content-Length".into(), body.len().to_string()));
+        HttpMessage { start: format!("{version} {status} {reason}"), headers: h, body: body.to_vec() }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The method of a request.
+    pub fn method(&self) -> &str {
+        self.start.split(' ').next().unwrap_or("")
+    }
+    /// The target (path) of a request.
+    pub fn target(&self) -> &str {
+        self.start.split(' ').nth(1).unwrap_or("")
+    }
+    /// `HTTP/1.1` or `HTTP/1.0`, of a request.
+    pub fn version(&self) -> &str {
+        self.start.rsplit(' ').next().unwrap_or("")
+    }
+    /// The status code of a response.
+    pub fn status(&self) -> u16 {
+        self.start.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = format!("{}\r\n", self.start).into_bytes();
+        for (n, v) in &self.headers {
+            out.extend(format!("{n}: {v}\r\n").into_bytes());
+        }
+        out.extend(b"\r\n");
+        out.extend(&self.body);
+        out
+    }
+
+    /// Form fields of an `application/x-www-form-urlencoded` body.
+    pub fn form(&self) -> Vec<(String, String)> {
+        String::from_utf8_lossy(&self.body).split('&').filter(|p| !p.is_empty()).map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (url_decode(k), url_decode(v))
+        }).collect()
+    }
+
+    /// A cookie sent by the client.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.header("Cookie")?.split(';').map(str::trim).find_map(|c| c.strip_prefix(&format!("{name}=")).map(str::to_string))
+    }
+}
+
+pub fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                if let Ok(v) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    out.push(v);
+                    i += 2;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn url_encode(s: &str) -> String {
+    s.bytes().map(|b| match b {
+        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+        b' ' => "+".into(),
+        _ => format!("%{b:02X}"),
+    }).collect()
+}
+
+/// Why bytes are not an acceptable HTTP message: the status to answer with, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpError {
+    pub status: u16,
+    pub text: String,
+}
+
+/// Reads one message (request when `request`, else response) from the start of `buf`.
+pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
+    let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4) else {
+        if buf.len() > 16 * 1024 {
+            return Decoded::Invalid(HttpError { status: 431, text: "Request Header Fields Too Large".into() }, buf.len());
+        }
+        return Decoded::Incomplete;
+    };
+    let bad = |status: u16, text: &str| Decoded::Invalid(HttpError { status, text: text.into() }, head_end);
+    let head = String::from_utf8_lossy(&buf[..head_end - 4]).into_owned();
+    let mut lines = head.split("\r\n");
+    let start = lines.next().unwrap_or("").to_string();
+    let parts: Vec<&str> = start.split(' ').collect();
+    if request {
+        if parts.len() != 3 || !parts[0].bytes().all(|b| b.is_ascii_uppercase()) || !parts[1].starts_with('/') {
+            return bad(400, "Bad Request: the request line must be METHOD /path HTTP/1.1");
+        }
+        if parts[2] != "HTTP/1.1" && parts[2] != "HTTP/1.0" {
+            return bad(505, "HTTP Version Not Supported");
+        }
+    } else if parts.len() < 2 || !parts[0].starts_with("HTTP/1.") || parts[1].len() != 3 {
+        return bad(502, "not an HTTP response");
+    }
+    let mut headers = Vec::new();
+    for l in lines {
+        if l.starts_with([' ', '\t']) {
+            return bad(400, "Bad Request: obsolete line folding is not allowed (RFC 9112 §5.2)");
+        }
+        let Some((n, v)) = l.split_once(':') else { return bad(400, "Bad Request: a header field needs a colon") };
+        if n.is_empty() || n.ends_with([' ', '\t']) || !n.bytes().all(|b| b.is_ascii_graphic()) {
+            return bad(400, "Bad Request: no whitespace is allowed between a field name and the colon (RFC 9112 §5.1)");
+        }
+        headers.push((n.to_string(), v.trim().to_string()));
+    }
+    let msg = HttpMessage { start, headers, body: vec![] };
+    if request && msg.version() == "HTTP/1.1" && msg.header("Host").is_none() {
+        return bad(400, "Bad Request: HTTP/1.1 requires a Host header field (RFC 9112 §3.2)");
+    }
+    if msg.header("Transfer-Encoding").is_some() {
+        return bad(501, "Not Implemented: this server reads only Content-Length bodies");
+    }
+    let len = match msg.header("Content-Length").map(|v| v.parse::<usize>()) {
+        None => 0,
+        Some(Ok(n)) if n <= 1_000_000 => n,
+        Some(Ok(_)) => return bad(413, "Content Too Large"),
+        Some(Err(_)) => return bad(400, "Bad Request: Content-Length must be a number"),
+    };
+    if buf.len() < head_end + len {
+        return Decoded::Incomplete;
+    }
+    Decoded::Complete(HttpMessage { body: buf[head_end..head_end + len].to_vec(), ..msg }, head_end + len)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpServerEvent {
+    /// Answer with [`HttpServer::respond`].
+    Request(HttpMessage),
+    /// The server closed the connection (HTTP/1.0, or `Connection: close`).
+    Closed,
+}
+
+#[derive(Debug)]
+pub struct HttpServer {
+    inbuf: Vec<u8>,
+    waiting: Option<HttpMessage>,
+    closed: bool,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<HttpServerEvent>,
+}
+
+impl Default for HttpServer {
+    fn default() -> Self {
+        HttpServer { inbuf: vec![], waiting: None, closed: false, transmits: VecDeque::new(), events: VecDeque::new() }
+    }
+}
+
+impl HttpServer {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn state(&self) -> &'static str {
+        if self.closed {
+            "closed"
+        } else if self.waiting.is_some() {
+            "working on the request"
+        } else {
+            "waiting for a request"
+        }
+    }
+
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        if self.closed {
+            return;
+        }
+        self.inbuf.extend_from_slice(bytes);
+        self.process();
+    }
+
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<HttpServerEvent> {
+        self.events.pop_front()
+    }
+
+    fn process(&mut self) {
+        while self.waiting.is_none() && !self.closed {
+            match decode(&self.inbuf, true) {
+                Decoded::Complete(req, n) => {
+                    self.inbuf.drain(..n);
+                    self.waiting = Some(req.clone());
+                    self.events.push_back(HttpServerEvent::Request(req));
+                }
+                Decoded::Invalid(e, n) => {
+                    self.inbuf.drain(..n);
+                    let resp = HttpMessage::response("HTTP/1.1", e.status, &e.text, &[("Connection", "close"), ("Content-Type", "text/plain")], format!("{}\n", e.text).as_bytes());
+                    self.send(resp, None);
+                    self.closed = true;
+                    self.events.push_back(HttpServerEvent::Closed);
+                }
+                Decoded::Incomplete => return,
+            }
+        }
+    }
+
+    /// The owner's answer to the request it was given.
+    pub fn respond(&mut self, mut resp: HttpMessage) {
+        let Some(req) = self.waiting.take() else { return };
+        let close = req.version() == "HTTP/1.0" && !req.header("Connection").is_some_and(|c| c.eq_ignore_ascii_case("keep-alive"))
+            || req.header("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
+        if close && resp.header("Connection").is_none() {
+            resp.headers.insert(0, ("Connection".into(), "close".into()));
+        }
+        if req.version() == "HTTP/1.0" {
+            resp.start = resp.start.replacen("HTTP/1.1", "HTTP/1.0", 1);
+        }
+        self.send(resp, Some(&req));
+        if close {
+            self.closed = true;
+            self.events.push_back(HttpServerEvent::Closed);
+        } else {
+            self.process();
+        }
+    }
+
+    fn send(&mut self, resp: HttpMessage, req: Option<&HttpMessage>) {
+        let bytes = resp.encode();
+        let pdu = Pdu::HttpResponse { start: resp.start.clone(), for_request: req.map(|r| r.start.clone()).unwrap_or_default(), body_len: resp.body.len(), content_type: resp.header("Content-Type").unwrap_or("").into() };
+        self.transmits.push_back(Transmit { bytes, pdu });
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpClientEvent {
+    Response { request: HttpMessage, response: HttpMessage },
+    /// All requests answered (or the server closed): close the connection.
+    Closed,
+}
+
+/// Sends its requests one after the other on one connection, each after the previous
+/// response (no pipelining), and reports the responses.
+#[derive(Debug)]
+pub struct HttpClient {
+    /// Cookies set by the server (a browser's cookie jar), sent back with later requests.
+    jar: Vec<(String, String)>,
+    queue: VecDeque<HttpMessage>,
+    sent: Option<HttpMessage>,
+    inbuf: Vec<u8>,
+    done: bool,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<HttpClientEvent>,
+}
+
+impl HttpClient {
+    pub fn new(requests: Vec<HttpMessage>) -> Self {
+        let mut c = HttpClient { jar: vec![], queue: requests.into(), sent: None, inbuf: vec![], done: false, transmits: VecDeque::new(), events: VecDeque::new() };
+        c.next();
+        c
+    }
+
+    pub fn state(&self) -> &'static str {
+        if self.done {
+            "done: connection closing"
+        } else {
+            "waiting for the response"
+        }
+    }
+
+    /// Adds a request (sent when the current one is answered).
+    pub fn push(&mut self, req: HttpMessage) {
+        self.queue.push_back(req);
+        if self.sent.is_none() && !self.done {
+            self.next();
+        }
+    }
+
+    fn next(&mut self) {
+        if let Some(mut req) = self.queue.pop_front() {
+            if !self.jar.is_empty() && req.header("Cookie").is_none() {
+                let cookies: Vec<String> = self.jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
+                req.headers.push(("Cookie".into(), cookies.join("; ")));
+            }
+            let pdu = Pdu::HttpRequest { start: req.start.clone(), body_len: req.body.len(), cookie: req.header("Cookie").is_some() };
+            self.transmits.push_back(Transmit { bytes: req.encode(), pdu });
+            self.sent = Some(req);
+        }
+    }
+
+    pub fn handle_input(&mut self, bytes: &[u8]) {
+        self.inbuf.extend_from_slice(bytes);
+        while let Decoded::Complete(resp, n) = decode(&self.inbuf, false) {
+            self.inbuf.drain(..n);
+            let Some(request) = self.sent.take() else { continue };
+            if let Some(set) = resp.header("Set-Cookie") {
+                if let Some((n, v)) = set.split(';').next().and_then(|c| c.split_once('=')) {
+                    self.jar.retain(|(k, _)| k != n);
+                    self.jar.push((n.trim().into(), v.trim().into()));
+                }
+            }
+            // A browser follows redirects by itself (RFC 9110 §15.4): GET the new location next.
+            if matches!(resp.status(), 301 | 302 | 303 | 307 | 308) {
+                if let (Some(loc), Some(host)) = (resp.header("Location"), request.header("Host")) {
+                    let follow = HttpMessage::request("GET", loc, request.version(), &[("Host", host)], b"");
+                    self.queue.push_front(follow);
+                }
+            }
+            let closing = resp.header("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
+            self.events.push_back(HttpClientEvent::Response { request, response: resp });
+            if closing || self.queue.is_empty() {
+                self.done = true;
+                self.events.push_back(HttpClientEvent::Closed);
+                return;
+            }
+            self.next();
+        }
+    }
+
+    /// True while requests remain to be sent (the owner may add more after a response).
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<HttpClientEvent> {
+        self.events.pop_front()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_and_responses_round_trip_and_prefixes_are_incomplete() {
+        let req = HttpMessage::request("POST", "/login", "HTTP/1.1", &[("Host", "webmail.alice.example"), ("Content-Type", "application/x-www-form-urlencoded")], b"user=alice&password=a%26b");
+        let wire = req.encode();
+        assert!(wire.starts_with(b"POST /login HTTP/1.1\r\nHost: webmail.alice.example\r\n"));
+        assert_eq!(decode(&wire, true), Decoded::Complete(req.clone(), wire.len()));
+        for n in 0..wire.len() {
+            assert_eq!(decode(&wire[..n], true), Decoded::Incomplete, "prefix {n}");
+        }
+        assert_eq!(req.form(), vec![("user".into(), "alice".into()), ("password".into(), "a&b".into())]);
+        let resp = HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", "text/html")], b"<p>hi</p>");
+        assert_eq!(decode(&resp.encode(), false), Decoded::Complete(resp.clone(), resp.encode().len()));
+    }
+
+    #[test]
+    fn bad_requests_get_the_prescribed_status() {
+        for (wire, status) in [
+            (&b"GET / HTTP/1.1\r\n\r\n"[..], 400),
+            (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+            (b"get / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            (b"GET index.html HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+        ] {
+            match decode(wire, true) {
+                Decoded::Invalid(e, _) => assert_eq!(e.status, status, "{:?}", String::from_utf8_lossy(wire)),
+                other => panic!("{:?}: {other:?}", String::from_utf8_lossy(wire)),
+            }
+        }
+    }
+
+    #[test]
+    fn http10_closes_and_http11_persists() {
+        let mut s = HttpServer::new();
+        s.handle_input(b"GET /a HTTP/1.0\r\n\r\n");
+        assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(_))));
+        s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"a"));
+        let out = String::from_utf8(s.poll_transmit().unwrap().bytes).unwrap();
+        assert!(out.starts_with("HTTP/1.0 200 OK\r\nConnection: close\r\n"), "{out}");
+        assert_eq!(s.poll_event(), Some(HttpServerEvent::Closed));
+        let mut s = HttpServer::new();
+        s.handle_input(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(r)) if r.target() == "/a"));
+        s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"a"));
+        assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(r)) if r.target() == "/b"), "the second request waits for the first answer");
+    }
+}
