@@ -49,8 +49,8 @@ pub fn learner_panel(props: &LearnerProps) -> Html {
         Callback::from(move |_| d.emit(Action::Forget))
     };
     html! {
-        <section id="learn" class="panel learn" aria-label="Try it yourself">
-            <h2>{"Try it yourself"}</h2>
+        <details id="learn" class="panel learn" open={p.scenario.id == "playground" || !p.actions.is_empty()}>
+            <summary><h2>{"Try it yourself"}</h2><span class="hint">{" compose, type commands, break things"}</span></summary>
             <div role="tablist" class="tabs">{ for tabs }</div>
             { match *tab {
                 "compose" => html! { <Composer player={p.clone()} dispatch={props.dispatch.clone()} /> },
@@ -61,7 +61,7 @@ pub fn learner_panel(props: &LearnerProps) -> Html {
                 <p class="mine">{ format!("You added {} action{} to this scenario (kept in this browser). ", p.actions.len(), if p.actions.len() == 1 { "" } else { "s" }) }
                     <button id="forget" onclick={forget}>{"Reset my changes"}</button></p>
             }
-        </section>
+        </details>
     }
 }
 

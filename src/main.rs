@@ -10,6 +10,7 @@
 //! - [`diagram`]: the SVG sequence diagram.
 //! - [`inspector`]: a message taken apart: header table, MIME tree, decoded parts, source.
 //! - [`learner`]: "Try it yourself": compose, terminal, faults (actions replayed by the sim).
+//! - [`states`]: the SMTP, POP3 and IMAP state diagrams with the current state lit.
 //! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
 //!   (queues, mailboxes, downloads, connections as of the step).
 
@@ -19,6 +20,7 @@ mod inspector;
 mod learner;
 mod panels;
 mod state;
+mod states;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

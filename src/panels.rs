@@ -4,6 +4,7 @@
 //! rendered as text nodes, never as HTML.
 
 use crate::inspector::MessageInspector;
+use crate::states::StateDiagram;
 use mailsim_sim::diagram::{self, carried_message, envelope, raw_view, tls_record, Diagram, RawView};
 use mailsim_sim::proto::message::header;
 use mailsim_sim::log::Event;
@@ -135,6 +136,7 @@ pub fn details(props: &DetailsProps) -> Html {
                 <tr><th scope="row">{ name(from) }<small>{" (sender)"}</small></th><td>{ from_state.clone() }</td></tr>
                 <tr><th scope="row">{ name(to) }<small>{" (receiver)"}</small></th><td>{ to_state.clone() }</td></tr>
             </table>
+            <StateDiagram protocol={protocol.clone()} states={(from_state.clone(), to_state.clone())} />
             if !snap.happenings.is_empty() {
                 <div class="happenings">
                     <h3>{"Meanwhile"}</h3>

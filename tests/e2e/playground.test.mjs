@@ -336,6 +336,7 @@ test('terminal: type SMTP by hand, with DATA, history and the reply of real engi
 
 test('faults on demand, and what the learner did survives a reload until reset', async (t) => {
   const page = await open(t, '#/scenario/alice-to-bob/step/13');
+  await page.click('#learn summary');
   await page.click('#tab-faults');
   await page.click('#f-down-bob-server');
   await page.waitForFunction(() => [...document.querySelectorAll('.arrow .label')].some((l) => l.textContent.startsWith('SYN')));
@@ -403,4 +404,18 @@ test('embedded in a course page: a real iframe at 1024×600', async (t) => {
   await page.keyboard.press('ArrowRight');
   assert.equal(await frame.textContent('#position'), `step 3 of ${EXPECTED.length}`, 'the keyboard works inside the iframe');
   await page.screenshot({ path: path.join(OUT, 'embedded-1024x600.png') });
+});
+
+test('state diagrams light the current state of SMTP, POP3 and IMAP', async (t) => {
+  const page = await open(t, '#/scenario/alice-to-bob/step/4');
+  assert.equal(await page.getAttribute('#state-diagram .st.lit', 'data-state'), 'MAIL', 'after MAIL FROM: a transaction is open');
+  await page.goto(server.url + '#/scenario/alice-to-bob/step/40');
+  await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 40 '));
+  assert.equal(await page.getAttribute('#state-diagram .st.lit', 'data-state'), 'TRANSACTION');
+  await page.keyboard.press('End');
+  assert.equal(await page.getAttribute('#state-diagram .st.lit', 'data-state'), 'UPDATE');
+  await page.goto(server.url + '#/scenario/imap-session/step/15');
+  await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 15 '));
+  assert.equal(await page.getAttribute('#state-diagram .st.lit', 'data-state'), 'Selected');
+  assert.match(await page.textContent('#state-diagram figcaption'), /IMAP states \(RFC 9051\): now Selected/);
 });
