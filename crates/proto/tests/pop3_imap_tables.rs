@@ -1,0 +1,139 @@
+//! Malformed and hostile command lines for POP3 and IMAP, each with the reply it must get,
+//! and the RFC 1939 example session as a table. No line may panic or end the session.
+
+use mailsim_proto::imap::server::{ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
+use mailsim_proto::store::StoredMessage;
+
+fn pop3_logged_in() -> Pop3Server {
+    let mut s = Pop3Server::new("h");
+    s.handle_input(b"USER mrose\r\nPASS tanstaaf\r\n");
+    while let Some(e) = s.poll_event() {
+        if matches!(e, Pop3ServerEvent::LoginRequested { .. }) {
+            s.grant(vec![
+                StoredMessage { uid: 1, data: b"Subject: one\r\n\r\nbody one\r\n".to_vec(), ..Default::default() },
+                StoredMessage { uid: 2, data: b"Subject: two\r\n\r\n.dotted\r\n".to_vec(), ..Default::default() },
+            ]);
+        }
+    }
+    while s.poll_transmit().is_some() {}
+    s
+}
+
+fn pop3_say(s: &mut Pop3Server, line: &[u8]) -> String {
+    s.handle_input(line);
+    std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect()
+}
+
+#[test]
+fn rfc1939_example_session_as_a_table() {
+    let mut s = Pop3Server::new("dewey");
+    let greeting: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+    assert!(greeting.starts_with("+OK dewey POP3 server ready"));
+    assert!(pop3_say(&mut s, b"USER mrose\r\n").starts_with("+OK"));
+    s.handle_input(b"PASS tanstaaf\r\n");
+    while let Some(e) = s.poll_event() {
+        if matches!(e, Pop3ServerEvent::LoginRequested { .. }) {
+            s.grant(vec![StoredMessage { uid: 1, data: vec![b'x'; 118].into_iter().chain(*b"\r\n").collect(), ..Default::default() }, StoredMessage { uid: 2, data: vec![b'y'; 198].into_iter().chain(*b"\r\n").collect(), ..Default::default() }]);
+        }
+    }
+    assert!(std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect::<String>().starts_with("+OK mrose's maildrop has 2 messages (320 octets)"));
+    for (cmd, want) in [
+        ("STAT\r\n", "+OK 2 320\r\n"),
+        ("LIST\r\n", "+OK 2 messages (320 octets)\r\n1 120\r\n2 200\r\n.\r\n"),
+        ("DELE 1\r\n", "+OK message 1 deleted\r\n"),
+        ("QUIT\r\n", "+OK dewey POP3 server signing off (1 deleted, 1 left)\r\n"),
+    ] {
+        assert_eq!(pop3_say(&mut s, cmd.as_bytes()), want, "{cmd:?}");
+    }
+}
+
+#[test]
+fn pop3_corpus_of_malformed_lines() {
+    let mut corpus: Vec<String> = Vec::new();
+    for v in ["FOO", "HELO", "EHLO x", "USERS bob", "PAS x", "STATS", "LST", "RETRIEVE 1", "DEL 1", "QUITT", "NOOPS", "RSETT", "TOPP 1 1", "UIDLS", "CAPAB", "GET / HTTP/1.1",
+        "A001 LOGIN a b", "MAIL FROM:<a@b.c>", "<script>", "'; DROP TABLE", "%n%n%n", "\u{1b}[0m", "\u{0}", "\t", " ", " STAT", "STAT ", "..", ".", "-1"] {
+        corpus.push(v.to_string());
+    }
+    for v in ["RETR", "RETR x", "RETR 0", "RETR -1", "RETR 1 2", "RETR 1.5", "RETR 99999999999", "RETR 3", "RETR +1", "RETR 0x1",
+        "DELE", "DELE x", "DELE 0", "DELE 3", "DELE 1 1", "LIST x", "LIST 0", "LIST 3", "LIST 1 1", "TOP", "TOP 1", "TOP x 1", "TOP 1 x", "TOP 0 1", "TOP 3 1",
+        "UIDL x", "UIDL 0", "UIDL 3", "STAT 1", "NOOP 1", "RSET 1", "USER", "USER a b", "PASS", "APOP bob 0123456789abcdef", "AUTH PLAIN", "STLS",
+        "list -5", "retr 1e3", "dele  1", "top 1  2"] {
+        corpus.push(v.to_string());
+    }
+    for n in [256, 300, 1000, 5000] {
+        corpus.push(format!("NOOP {}", "x".repeat(n)));
+    }
+    for i in 0..40 {
+        corpus.push(format!("X{i:02} garbage {}", "y".repeat(i)));
+    }
+    assert!(corpus.len() >= 100, "{}", corpus.len());
+    for line in corpus {
+        let mut s = pop3_logged_in();
+        let out = pop3_say(&mut s, format!("{line}\r\n").as_bytes());
+        assert!(out.starts_with("-ERR "), "{line:?} got {out:?}");
+        assert!(out.len() > 6, "a helpful text for {line:?}");
+        assert!(pop3_say(&mut s, b"STAT\r\n").starts_with("+OK 2 "), "the session goes on after {line:?}");
+    }
+}
+
+fn imap() -> ImapServer {
+    let mut s = ImapServer::new(ImapConfig {
+        hostname: "h".into(),
+        starttls: true,
+        implicit_tls: false,
+        login_requires_tls: false,
+        accounts: vec![("bob@b.example".into(), "pw".into())],
+        scram_salt: vec![7; 16],
+        scram_iterations: 4096,
+        server_nonce: "n".into(),
+    });
+    s.handle_input(b"a LOGIN bob pw\r\n");
+    while let Some(e) = s.poll_event() {
+        if matches!(e, ImapServerEvent::LoggedIn { .. }) {
+            s.set_mailbox(vec![StoredMessage { uid: 5, data: b"Subject: x\r\n\r\ny\r\n".to_vec(), ..Default::default() }], 1, 6);
+        }
+    }
+    s.handle_input(b"b SELECT INBOX\r\n");
+    while s.poll_transmit().is_some() {}
+    s
+}
+
+fn imap_say(s: &mut ImapServer, line: &str) -> String {
+    s.handle_input(format!("{line}\r\n").as_bytes());
+    std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect()
+}
+
+#[test]
+fn imap_corpus_of_malformed_lines() {
+    // (line, the status it must get: BAD for syntax, NO for a valid command that fails)
+    let mut corpus: Vec<(String, &str)> = Vec::new();
+    for v in ["t1 FROB", "t1 FETCH", "t1 FETCH 1", "t1 FETCH x FLAGS", "t1 FETCH 0 FLAGS", "t1 FETCH 1 FLAGZ", "t1 FETCH 1 (FLAGS", "t1 FETCH 1 FLAGS)", "t1 FETCH 1 BODY[MIME]",
+        "t1 FETCH 1 BODY[]<0.10>", "t1 FETCH 1 \"FLAGS\"", "t1 FETCH 1 ((FLAGS))", "t1 STORE", "t1 STORE 1", "t1 STORE 1 FLAGZ (\\Seen)", "t1 STORE 1 +FLAGS (\\Bogus)", "t1 STORE x +FLAGS (\\Seen)",
+        "t1 SELECT", "t1 SELECT a b", "t1 LIST", "t1 LIST \"\"", "t1 LOGIN", "t1 LOGIN bob", "t1 LOGIN {3}", "t1 AUTHENTICATE", "t1 UID", "t1 UID FROB 1", "t1 NOOP now", "t1 CAPABILITY x",
+        "t1 LOGOUT now", "t1 EXPUNGE 1", "t1 CLOSE x", "t1 APPEND INBOX {5}", "t1 CREATE Work", "t1 COPY 1 Work", "t1 MOVE 1 Work", "t1 STATUS INBOX (MESSAGES)", "t1 IDLE now",
+        "t1 \"quoted", "t1 SEARCH \"unterminated", "t1 (", "t1 )", "t1 LOGIN bob pw", "t1 AUTHENTICATE PLAIN", "t1 STARTTLS", "t1 ENABLE IMAP4rev2"] {
+        corpus.push((v.into(), "BAD"));
+    }
+    for v in ["t1 SELECT Work", "t1 EXAMINE Nonexistent", "t1 SELECT \"INBOX.Sent\""] {
+        corpus.push((v.into(), "NO"));
+    }
+    for i in 0..60 {
+        corpus.push((format!("t{i} X{i} {}", "z".repeat(i)), "BAD"));
+    }
+    assert!(corpus.len() >= 100, "{}", corpus.len());
+    for (line, want) in corpus {
+        let mut s = imap();
+        let out = imap_say(&mut s, &line);
+        let tagged = out.lines().last().unwrap_or("");
+        assert_eq!(tagged.split(' ').nth(1), Some(want), "{line:?} got {out:?}");
+        assert!(tagged.split(' ').count() > 3, "a helpful text for {line:?}: {tagged}");
+        assert!(imap_say(&mut s, "z NOOP").ends_with("z OK NOOP completed\r\n"), "the session goes on after {line:?}");
+    }
+    // Lines without a usable tag get an untagged BAD.
+    for line in ["", "*", "+ hello", "* FETCH 1 FLAGS"] {
+        let mut s = imap();
+        let out = imap_say(&mut s, line);
+        assert!(out.starts_with("* BAD ") || out.contains(" BAD "), "{line:?}: {out:?}");
+    }
+}
