@@ -1,7 +1,7 @@
 //! The page: header with the scenario picker, playback controls, the diagram and the panels.
 //! Keyboard: → next, ← back, space play/pause, Home reset, End last step.
 
-use crate::diagram::SequenceDiagram;
+use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::learner::LearnerPanel;
 use crate::panels::{Details, WorldPanel};
 use crate::state::{parse_fragment, Action, Player, DEFAULT_SCENARIO, SPEEDS};
@@ -200,6 +200,7 @@ pub fn app() -> Html {
         Callback::from(move |step: usize| d.dispatch(Action::Goto(step)))
     };
 
+    let view = use_state(|| ViewOptions { zoom: 100, ..ViewOptions::default() });
     let search = use_state(String::new);
     let large = use_state(|| false);
     let note = use_state(String::new);
@@ -238,6 +239,93 @@ pub fn app() -> Html {
             note.set(format!("Saved mailsim-{id}.{ext}"));
             sel.set_value("");
         })
+    };
+    let on_toggle_conn = {
+        let view = view.clone();
+        Callback::from(move |c: u32| {
+            let mut v = (*view).clone();
+            if let Some(i) = v.collapsed.iter().position(|x| *x == c) {
+                v.collapsed.remove(i);
+            } else {
+                v.collapsed.push(c);
+            }
+            view.set(v);
+        })
+    };
+    let protocols: Vec<String> = {
+        let mut p: Vec<String> = player.diagram.arrows.iter().map(|a| a.protocol.clone()).collect();
+        p.sort();
+        p.dedup();
+        p
+    };
+    let conns: Vec<(u32, String)> = player
+        .log
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            mailsim_sim::log::Event::ConnectionOpened { conn, client, server, port, protocol, .. } => {
+                let name = |id: &str| player.diagram.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_default();
+                Some((*conn, format!("#{conn} {} → {} :{port} {protocol}", name(client), name(server))))
+            }
+            _ => None,
+        })
+        .collect();
+    let view_bar = {
+        let toggle_proto = |p: String| {
+            let view = view.clone();
+            Callback::from(move |_: Event| {
+                let mut v = (*view).clone();
+                if let Some(i) = v.hidden.iter().position(|x| *x == p) {
+                    v.hidden.remove(i);
+                } else {
+                    v.hidden.push(p.clone());
+                }
+                view.set(v);
+            })
+        };
+        let on_conn = {
+            let view = view.clone();
+            Callback::from(move |e: Event| {
+                if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                    let mut v = (*view).clone();
+                    v.only_conn = sel.value().parse().ok();
+                    view.set(v);
+                }
+            })
+        };
+        let on_zoom = {
+            let view = view.clone();
+            Callback::from(move |e: Event| {
+                if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
+                    let mut v = (*view).clone();
+                    v.zoom = sel.value().parse().unwrap_or(100);
+                    view.set(v);
+                }
+            })
+        };
+        let on_tcp = {
+            let view = view.clone();
+            Callback::from(move |_: Event| {
+                let mut v = (*view).clone();
+                v.tcp = !v.tcp;
+                view.set(v);
+            })
+        };
+        html! {
+            <div class="view-bar" role="toolbar" aria-label="Diagram view">
+                { for protocols.iter().map(|p| html! {
+                    <label class="chip"><input type="checkbox" id={format!("show-{}", p.to_ascii_lowercase())} checked={!view.hidden.contains(p)} onchange={toggle_proto(p.clone())} />{ format!(" {p}") }</label>
+                }) }
+                <select id="only-conn" onchange={on_conn} aria-label="Show one connection">
+                    <option value="" selected={view.only_conn.is_none()}>{"All connections"}</option>
+                    { for conns.iter().map(|(c, label)| html! { <option value={c.to_string()} selected={view.only_conn == Some(*c)}>{ label.clone() }</option> }) }
+                </select>
+                <label class="chip"><input type="checkbox" id="show-tcp" checked={view.tcp} onchange={on_tcp} />{" TCP segments"}</label>
+                <select id="zoom" onchange={on_zoom} aria-label="Zoom">
+                    { for [50u32, 75, 100, 125, 150, 200].iter().map(|z| html! { <option value={z.to_string()} selected={view.zoom == *z}>{ format!("{z}%") }</option> }) }
+                </select>
+            </div>
+        }
     };
     let (step, len) = (player.step, player.len());
     let has_tls = player.diagram.arrows.iter().any(|a| a.tls);
@@ -310,7 +398,9 @@ pub fn app() -> Html {
             }
             <main class="layout">
                 <section class="diagram-pane" aria-label="Sequence diagram">
-                    <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select} />
+                    { view_bar }
+                    <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select}
+                        view={std::rc::Rc::new((*view).clone())} on_toggle_conn={on_toggle_conn} />
                 </section>
                 <aside class="side">
                     <LearnerPanel player={std::rc::Rc::new((*player).clone())} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } />

@@ -419,3 +419,28 @@ test('state diagrams light the current state of SMTP, POP3 and IMAP', async (t) 
   assert.equal(await page.getAttribute('#state-diagram .st.lit', 'data-state'), 'Selected');
   assert.match(await page.textContent('#state-diagram figcaption'), /IMAP states \(RFC 9051\): now Selected/);
 });
+
+test('diagram tools: filter by protocol and connection, collapse, TCP segments, zoom', async (t) => {
+  const page = await open(t, '#/scenario/alice-to-bob/step/1');
+  assert.equal(await page.locator('.arrow.dns').count(), 2);
+  await page.uncheck('#show-dns');
+  assert.equal(await page.locator('.arrow.dns').count(), 0, 'DNS hidden');
+  await page.check('#show-dns');
+  await page.check('#show-tcp');
+  const segs = await page.$$eval('.tcp-seg .label', (ls) => ls.map((l) => l.textContent));
+  assert.deepEqual(segs.slice(0, 3), ['TCP SYN', 'TCP SYN, ACK', 'TCP ACK'], 'the three-way handshake before the greeting');
+  assert.equal(segs.filter((s) => s === 'TCP SYN').length, 3, 'three TCP connections: submission, relay, POP3');
+  await page.uncheck('#show-tcp');
+  const conns = await page.$$eval('#only-conn option', (os) => os.map((o) => o.value).filter(Boolean));
+  await page.selectOption('#only-conn', conns[2]);
+  assert.equal(await page.locator('.arrow').count(), 15, 'only the POP3 connection');
+  await page.selectOption('#only-conn', '');
+  await page.click('.collapse[data-conn="1"]');
+  assert.equal(await page.locator('.collapsed').count(), 1);
+  assert.match(await page.textContent('.collapsed .label'), /SMTP session, port 587: 13 messages/);
+  assert.equal(await page.locator('.arrow').count(), EXPECTED.length - 13 );
+  await page.click('.collapsed');
+  assert.equal(await page.locator('.arrow').count(), EXPECTED.length, 'expanded again');
+  await page.selectOption('#zoom', '150');
+  assert.ok(await page.locator('.diagram.zoom-150').count());
+});
