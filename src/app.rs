@@ -62,6 +62,37 @@ fn download(name: &str, mime: &str, text: &str) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
+/// Draws an SVG onto a canvas and offers it as a PNG (twice the size, for slides).
+fn download_png(name: &str, svg: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(img) = web_sys::HtmlImageElement::new() else { return };
+    let parts = web_sys::js_sys::Array::of1(&JsValue::from_str(svg));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type("image/svg+xml");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
+    let name = name.to_string();
+    let img2 = img.clone();
+    let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let (w, h) = (img2.natural_width() * 2, img2.natural_height() * 2);
+        let Some(canvas) = doc.create_element("canvas").ok().and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok()) else { return };
+        canvas.set_width(w);
+        canvas.set_height(h);
+        if let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()) {
+            let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&img2, 0.0, 0.0, f64::from(w), f64::from(h));
+        }
+        if let Ok(data) = canvas.to_data_url_with_type("image/png") {
+            if let Some(a) = doc.create_element("a").ok().and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+                a.set_href(&data);
+                a.set_download(&name);
+                a.click();
+            }
+        }
+    });
+    img.set_onload(Some(onload.unchecked_ref()));
+    img.set_src(&url);
+}
+
 fn embedded() -> bool {
     web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|s| s.contains("embed=1"))
 }
@@ -232,6 +263,12 @@ pub fn app() -> Html {
                 "mermaid" => ("mmd", "text/plain", mailsim_sim::export::mermaid(&log)),
                 "plantuml" => ("puml", "text/plain", mailsim_sim::export::plantuml(&log)),
                 "svg" => ("svg", "image/svg+xml", mailsim_sim::export::svg(&log)),
+                "png" => {
+                    download_png(&format!("mailsim-{id}.png"), &mailsim_sim::export::svg(&log));
+                    note.set(format!("Saved mailsim-{id}.png"));
+                    sel.set_value("");
+                    return;
+                }
                 "json" => ("jsonl", "application/json", log.to_jsonl()),
                 _ => return,
             };
@@ -379,6 +416,7 @@ pub fn app() -> Html {
                     <select id="export" onchange={on_export} aria-label="Export">
                         <option value="" selected=true>{"Export…"}</option>
                         <option value="svg">{"Diagram (SVG)"}</option>
+                        <option value="png">{"Diagram (PNG)"}</option>
                         <option value="mermaid">{"Mermaid"}</option>
                         <option value="plantuml">{"PlantUML"}</option>
                         <option value="transcript">{"Transcript (text)"}</option>

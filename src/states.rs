@@ -63,7 +63,7 @@ pub struct StateProps {
 pub fn state_diagram(props: &StateProps) -> Html {
     let Some((states, edges)) = machine(&props.protocol) else { return html! {} };
     let current = lit(&props.protocol, &props.states.0).or_else(|| lit(&props.protocol, &props.states.1));
-    let (bw, gap, h) = (if states.len() > 4 { 62.0 } else { 96.0 }, 18.0, 92.0);
+    let (bw, gap, h) = (if states.len() > 4 { 58.0 } else { 96.0 }, 32.0, 92.0);
     let x = |i: usize| 6.0 + i as f64 * (bw + gap);
     let width = x(states.len()) + 6.0;
     let title = match props.protocol.as_str() {

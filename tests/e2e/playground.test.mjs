@@ -365,11 +365,12 @@ test('share, export, search, large text, transcript and SMTP phases', async (t) 
   await page.click('#share');
   assert.match(await page.textContent('#note'), /Link copied: .*#\/scenario\/alice-to-bob\/step\/7/);
   assert.match(await page.evaluate(() => navigator.clipboard.readText()), /#\/scenario\/alice-to-bob\/step\/7$/);
-  for (const [value, name, start] of [['svg', 'mailsim-alice-to-bob.svg', '<svg xmlns'], ['mermaid', 'mailsim-alice-to-bob.mmd', 'sequenceDiagram']]) {
+  for (const [value, name, start] of [['svg', 'mailsim-alice-to-bob.svg', '<svg xmlns'], ['mermaid', 'mailsim-alice-to-bob.mmd', 'sequenceDiagram'], ['png', 'mailsim-alice-to-bob.png', '\u0089PNG']]) {
     const [download] = await Promise.all([page.waitForEvent('download'), page.selectOption('#export', value)]);
     assert.equal(download.suggestedFilename(), name);
-    const text = fs.readFileSync(await download.path(), 'utf8');
+    const text = fs.readFileSync(await download.path(), 'latin1');
     assert.ok(text.startsWith(start), text.slice(0, 40));
+    if (value === 'png') assert.ok(fs.statSync(await download.path()).size > 20000, 'a real picture');
   }
   await page.fill('#search', 'greylist');
   assert.ok((await page.$$eval('#scenario option', (os) => os.map((o) => o.value))).includes('greylisting'));
