@@ -314,6 +314,37 @@ class Imaplib(unittest.TestCase):
         self.assertIn(b"UID " + uids[1], data[0])
         m.logout()
 
+    def test_create_append_copy_move_status_and_folders(self):
+        m = imap()
+        self.assertEqual(m.create("Work")[0], "OK")
+        self.assertEqual(m.create("Work")[0], "NO", "ALREADYEXISTS")
+        typ, boxes = m.list()
+        names = [b.split(b'"/" ')[1] for b in boxes]
+        self.assertEqual(names, [b"INBOX", b"Sent", b"Trash", b"Work"])
+        self.assertIn(b"\\Sent", boxes[1], "special-use attributes")
+        msg = b"From: bob@bob.example\r\nSubject: draft notes\r\n\r\nAppended with a literal.\r\n"
+        typ, data = m.append("Work", "(\\Seen)", imaplib.Time2Internaldate(time.time()), msg)
+        self.assertEqual(typ, "OK")
+        self.assertIn(b"APPENDUID", data[0])
+        m.select("INBOX")
+        self.assertEqual(m.copy("1", "Work")[0], "OK")
+        self.assertEqual(m.copy("1", "Nowhere")[0], "NO", "TRYCREATE")
+        typ, data = m._simple_command("MOVE", "2", "Work")
+        self.assertEqual(typ, "OK")
+        self.assertEqual(m.select("INBOX")[1], [b"1"], "MOVE took message 2 out of the INBOX")
+        typ, data = m.status("Work", "(MESSAGES UNSEEN)")
+        self.assertEqual(data, [b"Work (MESSAGES 3 UNSEEN 2)"])
+        m.select("Work")
+        typ, data = m.search(None, "SUBJECT", '"draft"')
+        self.assertEqual(data, [b"1"])
+        typ, data = m.fetch("1", "(BODY.PEEK[TEXT])")
+        self.assertEqual(data[0][1], b"Appended with a literal.\r\n")
+        m.close()
+        self.assertEqual(m.rename("Work", "Projects")[0], "OK")
+        self.assertEqual(m.delete("Projects")[0], "OK")
+        self.assertEqual(m.delete("INBOX")[0], "NO")
+        m.logout()
+
     def test_two_sessions_see_each_others_flag_changes(self):
         laptop, phone = imap(), imap()
         laptop.select("INBOX")

@@ -9,7 +9,7 @@
 //! an idle timeout (`421 4.4.2`) and a cap on simultaneous connections.
 
 use mailsim_proto::pdu::Transmit;
-use mailsim_proto::imap::server::{ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::{Reply, Role, ServerConfig, ServerEvent, SmtpServer};
 use mailsim_proto::store::{LoginError, MailStore};
@@ -364,7 +364,7 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, kind: Kind, shared: Sh
                 Engine::Imap(e) => {
                     // What other sessions changed since: reported with the next response.
                     if let Some(user) = e.user().map(str::to_string) {
-                        let latest = shared.lock().expect("not poisoned").store.mailbox(&user).map(|m| m.messages.clone()).unwrap_or_default();
+                        let latest = shared.lock().expect("not poisoned").store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default();
                         e.refresh(&latest);
                     }
                     e.handle_input(&buf[..n])
@@ -470,13 +470,22 @@ fn drain(engine: &mut Engine, shared: &SharedRef, s: &mut Session, out: &mut Vec
                     let mb = sh.store.mailbox(&user).cloned().unwrap_or_default();
                     e.set_mailbox(mb.messages, mb.uid_validity, mb.uid_next);
                 }
-                ImapServerEvent::Stored { user, uid, flags } => {
-                    sh.store.set_flags(&user, uid, &flags);
-                    sh.log.push(Event::FlagsChanged { t: now, node: "server".into(), mailbox: user, uid, flags });
+                ImapServerEvent::Folder { user, op } => {
+                    let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+                    let r = apply_folder_op(&mut sh.store, &user, &op, unix);
+                    e.folder_result(r);
                 }
-                ImapServerEvent::Expunged { user, uids } => {
-                    for uid in sh.store.expunge(&user, &uids) {
-                        sh.log.push(Event::MessageDeleted { t: now, node: "server".into(), mailbox: user.clone(), uid });
+                ImapServerEvent::Stored { user, folder, uid, flags } => {
+                    sh.store.set_folder_flags(&user, &folder, uid, &flags);
+                    if folder == "INBOX" {
+                        sh.log.push(Event::FlagsChanged { t: now, node: "server".into(), mailbox: user, uid, flags });
+                    }
+                }
+                ImapServerEvent::Expunged { user, folder, uids } => {
+                    for uid in sh.store.expunge_folder(&user, &folder, &uids) {
+                        if folder == "INBOX" {
+                            sh.log.push(Event::MessageDeleted { t: now, node: "server".into(), mailbox: user.clone(), uid });
+                        }
                     }
                 }
                 ImapServerEvent::TlsStarted | ImapServerEvent::Closed => {}

@@ -26,7 +26,10 @@ pub struct Mailbox {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub password: String,
+    /// The INBOX.
     pub mailbox: Mailbox,
+    /// Other IMAP folders by name (Sent and Trash from the start).
+    pub folders: BTreeMap<String, Mailbox>,
     /// Held while a POP3 session owns the maildrop (RFC 1939 §8: exclusive lock).
     pub locked: bool,
 }
@@ -47,7 +50,12 @@ impl MailStore {
     pub fn add_account(&mut self, address: &str, password: &str) {
         self.accounts.insert(
             address.to_ascii_lowercase(),
-            Account { password: password.into(), mailbox: Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_045 }, locked: false },
+            Account {
+                password: password.into(),
+                mailbox: Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_045 },
+                folders: ["Sent", "Trash"].iter().map(|f| (f.to_string(), Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_046 })).collect(),
+                locked: false,
+            },
         );
     }
 
@@ -85,6 +93,91 @@ impl MailStore {
         mb.uid_next += 1;
         mb.messages.push(StoredMessage { uid, data, flags: flags.iter().map(|f| f.to_string()).collect(), internal_date });
         Some(uid)
+    }
+
+    /// A folder of an account: `INBOX` (any case) or another by exact name.
+    pub fn folder(&self, address: &str, name: &str) -> Option<&Mailbox> {
+        let a = self.accounts.get(&address.to_ascii_lowercase())?;
+        if name.eq_ignore_ascii_case("INBOX") { Some(&a.mailbox) } else { a.folders.get(name) }
+    }
+
+    fn folder_mut(&mut self, address: &str, name: &str) -> Option<&mut Mailbox> {
+        let a = self.accounts.get_mut(&address.to_ascii_lowercase())?;
+        if name.eq_ignore_ascii_case("INBOX") { Some(&mut a.mailbox) } else { a.folders.get_mut(name) }
+    }
+
+    /// INBOX first, then the other folders in order.
+    pub fn folder_names(&self, address: &str) -> Vec<String> {
+        let Some(a) = self.accounts.get(&address.to_ascii_lowercase()) else { return vec![] };
+        std::iter::once("INBOX".to_string()).chain(a.folders.keys().cloned()).collect()
+    }
+
+    /// Creates a folder; false if it exists already.
+    pub fn create_folder(&mut self, address: &str, name: &str) -> bool {
+        let Some(a) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return false };
+        if name.eq_ignore_ascii_case("INBOX") || a.folders.contains_key(name) {
+            return false;
+        }
+        let validity = 3_857_529_050 + a.folders.len() as u32;
+        a.folders.insert(name.into(), Mailbox { messages: vec![], uid_next: 1, uid_validity: validity });
+        true
+    }
+
+    /// Deletes a folder (never INBOX); false if there is no such folder.
+    pub fn delete_folder(&mut self, address: &str, name: &str) -> bool {
+        self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| a.folders.remove(name).is_some())
+    }
+
+    /// Renames a folder; false if `from` is missing or `to` exists.
+    pub fn rename_folder(&mut self, address: &str, from: &str, to: &str) -> bool {
+        let Some(a) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return false };
+        if a.folders.contains_key(to) || to.eq_ignore_ascii_case("INBOX") {
+            return false;
+        }
+        match a.folders.remove(from) {
+            Some(m) => {
+                a.folders.insert(to.into(), m);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds a message to a folder (IMAP APPEND); returns its UID.
+    pub fn append(&mut self, address: &str, folder: &str, data: Vec<u8>, flags: &[String], internal_date: i64) -> Option<u32> {
+        let mb = self.folder_mut(address, folder)?;
+        let uid = mb.uid_next;
+        mb.uid_next += 1;
+        mb.messages.push(StoredMessage { uid, data, flags: flags.to_vec(), internal_date });
+        Some(uid)
+    }
+
+    /// Copies messages between folders; returns (old UID, new UID) pairs, or None if either
+    /// folder is missing.
+    pub fn copy(&mut self, address: &str, from: &str, uids: &[u32], to: &str) -> Option<Vec<(u32, u32)>> {
+        let msgs: Vec<StoredMessage> = self.folder(address, from)?.messages.iter().filter(|m| uids.contains(&m.uid)).cloned().collect();
+        self.folder(address, to)?;
+        let mut out = Vec::new();
+        for m in msgs {
+            let new = self.append(address, to, m.data, &m.flags, m.internal_date)?;
+            out.push((m.uid, new));
+        }
+        Some(out)
+    }
+
+    /// Sets flags in a folder.
+    pub fn set_folder_flags(&mut self, address: &str, folder: &str, uid: u32, flags: &[String]) {
+        if let Some(m) = self.folder_mut(address, folder).and_then(|f| f.messages.iter_mut().find(|m| m.uid == uid)) {
+            m.flags = flags.to_vec();
+        }
+    }
+
+    /// Removes messages from a folder; returns the UIDs removed.
+    pub fn expunge_folder(&mut self, address: &str, folder: &str, uids: &[u32]) -> Vec<u32> {
+        let Some(f) = self.folder_mut(address, folder) else { return vec![] };
+        let before: Vec<u32> = f.messages.iter().map(|m| m.uid).collect();
+        f.messages.retain(|m| !uids.contains(&m.uid));
+        before.into_iter().filter(|u| uids.contains(u)).collect()
     }
 
     /// The password of an account (for SASL mechanisms that compute with it, like SCRAM).

@@ -1,9 +1,12 @@
 //! Malformed and hostile command lines for POP3 and IMAP, each with the reply it must get,
 //! and the RFC 1939 example session as a table. No line may panic or end the session.
 
-use mailsim_proto::imap::server::{ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::store::MailStore;
 use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
 use mailsim_proto::store::StoredMessage;
+#[allow(unused_imports)]
+use mailsim_proto::store::Mailbox as _;
 
 fn pop3_logged_in() -> Pop3Server {
     let mut s = Pop3Server::new("h");
@@ -77,7 +80,27 @@ fn pop3_corpus_of_malformed_lines() {
     }
 }
 
-fn imap() -> ImapServer {
+/// The owner's side: the store answers the engine's folder requests.
+fn owner(s: &mut ImapServer, store: &mut MailStore) {
+    while let Some(e) = s.poll_event() {
+        match e {
+            ImapServerEvent::LoggedIn { user } => {
+                let m = store.mailbox(&user).cloned().unwrap_or_default();
+                s.set_mailbox(m.messages, m.uid_validity, m.uid_next);
+            }
+            ImapServerEvent::Folder { user, op } => {
+                let r = apply_folder_op(store, &user, &op, 0);
+                s.folder_result(r);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn imap() -> (ImapServer, MailStore) {
+    let mut store = MailStore::default();
+    store.add_account("bob@b.example", "pw");
+    store.deliver("bob@b.example", b"Subject: x\r\n\r\ny\r\n".to_vec());
     let mut s = ImapServer::new(ImapConfig {
         hostname: "h".into(),
         starttls: true,
@@ -89,19 +112,17 @@ fn imap() -> ImapServer {
         server_nonce: "n".into(),
     });
     s.handle_input(b"a LOGIN bob pw\r\n");
-    while let Some(e) = s.poll_event() {
-        if matches!(e, ImapServerEvent::LoggedIn { .. }) {
-            s.set_mailbox(vec![StoredMessage { uid: 5, data: b"Subject: x\r\n\r\ny\r\n".to_vec(), ..Default::default() }], 1, 6);
-        }
-    }
+    owner(&mut s, &mut store);
     s.handle_input(b"b SELECT INBOX\r\n");
+    owner(&mut s, &mut store);
     while s.poll_transmit().is_some() {}
-    s
+    (s, store)
 }
 
-fn imap_say(s: &mut ImapServer, line: &str) -> String {
-    s.handle_input(format!("{line}\r\n").as_bytes());
-    std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect()
+fn imap_say(s: &mut (ImapServer, MailStore), line: &str) -> String {
+    s.0.handle_input(format!("{line}\r\n").as_bytes());
+    owner(&mut s.0, &mut s.1);
+    std::iter::from_fn(|| s.0.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect()
 }
 
 #[test]
@@ -110,12 +131,12 @@ fn imap_corpus_of_malformed_lines() {
     let mut corpus: Vec<(String, &str)> = Vec::new();
     for v in ["t1 FROB", "t1 FETCH", "t1 FETCH 1", "t1 FETCH x FLAGS", "t1 FETCH 0 FLAGS", "t1 FETCH 1 FLAGZ", "t1 FETCH 1 (FLAGS", "t1 FETCH 1 FLAGS)", "t1 FETCH 1 BODY[MIME]",
         "t1 FETCH 1 BODY[]<0.10>", "t1 FETCH 1 \"FLAGS\"", "t1 FETCH 1 ((FLAGS))", "t1 STORE", "t1 STORE 1", "t1 STORE 1 FLAGZ (\\Seen)", "t1 STORE 1 +FLAGS (\\Bogus)", "t1 STORE x +FLAGS (\\Seen)",
-        "t1 SELECT", "t1 SELECT a b", "t1 LIST", "t1 LIST \"\"", "t1 LOGIN", "t1 LOGIN bob", "t1 LOGIN {3}", "t1 AUTHENTICATE", "t1 UID", "t1 UID FROB 1", "t1 NOOP now", "t1 CAPABILITY x",
-        "t1 LOGOUT now", "t1 EXPUNGE 1", "t1 CLOSE x", "t1 APPEND INBOX {5}", "t1 CREATE Work", "t1 COPY 1 Work", "t1 MOVE 1 Work", "t1 STATUS INBOX (MESSAGES)", "t1 IDLE now",
+        "t1 SELECT", "t1 SELECT a b", "t1 LIST", "t1 LIST \"\"", "t1 LOGIN", "t1 LOGIN bob", "t1 AUTHENTICATE", "t1 UID", "t1 UID FROB 1", "t1 NOOP now", "t1 CAPABILITY x",
+        "t1 LOGOUT now", "t1 EXPUNGE 1", "t1 CLOSE x", "t1 CREATE", "t1 COPY 1", "t1 MOVE x Work", "t1 STATUS INBOX", "t1 APPEND INBOX", "t1 RENAME Work", "t1 IDLE now",
         "t1 \"quoted", "t1 SEARCH \"unterminated", "t1 (", "t1 )", "t1 LOGIN bob pw", "t1 AUTHENTICATE PLAIN", "t1 STARTTLS", "t1 ENABLE IMAP4rev2"] {
         corpus.push((v.into(), "BAD"));
     }
-    for v in ["t1 SELECT Work", "t1 EXAMINE Nonexistent", "t1 SELECT \"INBOX.Sent\""] {
+    for v in ["t1 SELECT Work", "t1 EXAMINE Nonexistent", "t1 SELECT \"INBOX.Sent\"", "t1 COPY 1 Work", "t1 MOVE 1 Work", "t1 STATUS Nope (MESSAGES)", "t1 DELETE Nope", "t1 CREATE Sent", "t1 DELETE INBOX"] {
         corpus.push((v.into(), "NO"));
     }
     for i in 0..60 {

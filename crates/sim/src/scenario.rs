@@ -173,6 +173,12 @@ pub const SCENARIOS: &[ScenarioInfo] = &[
          SMTP connection. HTTP pulls, SMTP pushes; SMTP has always used one persistent connection for many messages; SMTP content must \
          be 7-bit ASCII lines (a PNG needs base64), HTTP carries any bytes; both are command/response protocols with human-readable \
          commands and status codes; both are stateless across sessions (webmail needs a cookie to remember you)."),
+    info("organizing", "Reading mail", "Organizing mail on the server (IMAP)",
+        "CREATE a folder, SEARCH on the server, MOVE the results, LIST and STATUS",
+        "IMAP keeps mail organized on the server, where every device sees it. Bob creates a folder Projects, asks the server to \
+         search his INBOX for messages from Alice (only the numbers come back, nothing is downloaded), moves them into Projects with \
+         MOVE, lists his folders (Sent and Trash carry special-use attributes) and asks for the new folder's STATUS. Watch the \
+         untagged EXPUNGE responses as the moved messages leave the INBOX."),
     info("pipelining", "SMTP extensions", "Pipelining (RFC 2920)",
         "MAIL, RCPT and DATA sent together, replies read in order",
         "Alice writes to Bob and Carol. Alice's server relays with PIPELINING, which Bob's server advertises: it sends MAIL FROM, both \
@@ -308,6 +314,7 @@ pub fn run_with(id: &str, actions: &[Action]) -> Option<EventLog> {
         "webmail" => webmail(&mut s),
         "smtp-vs-http" => smtp_vs_http(&mut s),
         "imap-session" => imap_session(&mut s),
+        "organizing" => organizing(&mut s),
         "pop3-session" => pop3_session(&mut s),
         "two-devices" => two_devices(&mut s),
         "headers-only" => headers_only(&mut s),
@@ -877,4 +884,36 @@ fn smtp_vs_http(s: &mut Stage) {
     let alice_server = s.world.node("alice-server");
     s.story.push((20_000, "alice-server".into(), "SMTP: Alice's server pushes three messages to Bob's server over one persistent connection.".into()));
     s.world.schedule(20_000, alice_server, Task::Type { server: "mail.bob.example".into(), port: 25, script });
+}
+
+fn organizing(s: &mut Stage) {
+    use mailsim_proto::imap::client::ImapStep;
+    s.build(Cast::default());
+    let bob = s.world.node("bob-server");
+    let mail = [
+        ("Alice <alice@alice.example>", "Project kickoff"),
+        ("Newsletter <news@example.org>", "Weekly digest"),
+        ("Alice <alice@alice.example>", "Re: project budget"),
+        ("Carol <carol@bob.example>", "Lunch?"),
+        ("Alice <alice@alice.example>", "Slides for Friday"),
+    ];
+    for (i, (from, subject)) in mail.iter().enumerate() {
+        let data = format!("From: {from}\r\nTo: bob@bob.example\r\nSubject: {subject}\r\nMessage-ID: <org{i}@example.org>\r\n\r\nMessage {}.\r\n", i + 1);
+        s.world.seed_message(bob, "bob@bob.example", data.into_bytes(), EPOCH - 3600 * (10 - i as i64), &[]);
+    }
+    let nonce = s.world.rng().hex(16);
+    let steps = vec![
+        ImapStep::Scram { tag: "o1".into(), user: "bob".into(), password: "bob-pw".into(), nonce },
+        ImapStep::Line("o2 ENABLE IMAP4rev2".into()),
+        ImapStep::Line("o3 CREATE Projects".into()),
+        ImapStep::Line("o4 SELECT INBOX".into()),
+        ImapStep::Line("o5 SEARCH FROM alice".into()),
+        ImapStep::Line("o6 MOVE 1,3,5 Projects".into()),
+        ImapStep::Line("o7 LIST \"\" \"*\"".into()),
+        ImapStep::Line("o8 STATUS Projects (MESSAGES UNSEEN)".into()),
+        ImapStep::Line("o9 LOGOUT".into()),
+    ];
+    let node = s.world.node("bob-ua");
+    s.story.push((0, "bob-ua".into(), "Bob tidies his mailbox from his mail program: a new folder, a search on the server, a move.".into()));
+    s.world.schedule(0, node, Task::Imap(steps));
 }

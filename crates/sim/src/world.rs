@@ -14,7 +14,7 @@ use mailsim_proto::dns::{self, DnsMessage, RData, Record};
 use mailsim_proto::message::{self, Draft, FailedRecipient, Trace};
 use mailsim_proto::http::{HttpClient, HttpClientEvent, HttpMessage, HttpServer, HttpServerEvent};
 use mailsim_proto::imap::client::{ImapClient, ImapClientEvent, ImapStep};
-use mailsim_proto::imap::server::{ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::typed::Pop3Typed;
 use mailsim_proto::pop3::{Pop3Client, Pop3ClientEvent, Pop3Job, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::typed::{Typed, TypedEvent, TypedSession};
@@ -766,7 +766,7 @@ impl World {
             (true, _, Some(ServerEngine::Imap(e))) => {
                 // Report what other sessions changed (flags, new mail, expunges) first.
                 if let (Some(user), NodeKind::MailServer(ms)) = (e.user().map(str::to_string), &self.nodes[c.server].kind) {
-                    e.refresh(&ms.store.mailbox(&user).map(|m| m.messages.clone()).unwrap_or_default());
+                    e.refresh(&ms.store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
                 }
                 e.handle_input(&transmit.bytes)
             }
@@ -779,6 +779,7 @@ impl World {
             (false, ClientEngine::Typed(e), _) => e.handle_input(&transmit.bytes),
             _ => {}
         }
+        let imap_server = to_server && matches!(c.server_engine, Some(ServerEngine::Imap(_)));
         let (cs, ss) = Self::states(c);
         let (from_state, to_state) = if to_server { (cs, ss) } else { (ss, cs) };
         let (a, b) = if to_server { (c.client, c.server) } else { (c.server, c.client) };
@@ -799,7 +800,18 @@ impl World {
             to_state,
             tls,
         });
+        let logged = self.log.len() - 1;
         self.pump(id);
+        // IMAP folder work (SELECT...) is the owner's and happens at once: show the state the
+        // server is in once it is done (Selected, not "waiting for the folder").
+        if imap_server {
+            if let Some(c) = self.conns.get(&id) {
+                let (_, now) = Self::states(c);
+                if let Event::MessageSent { to_state, .. } = &mut self.log[logged] {
+                    *to_state = now;
+                }
+            }
+        }
     }
 
     /// Drains both engines of a connection: events are acted on, bytes are scheduled.
@@ -916,7 +928,7 @@ impl World {
             Some(ServerEngine::Imap(engine)) => {
                 let events: Vec<ImapServerEvent> = std::iter::from_fn(|| engine.poll_event()).collect();
                 let any = !events.is_empty();
-                let changed = events.iter().any(|e| matches!(e, ImapServerEvent::Stored { .. } | ImapServerEvent::Expunged { .. }));
+                let changed = events.iter().any(|e| matches!(e, ImapServerEvent::Stored { .. } | ImapServerEvent::Expunged { .. } | ImapServerEvent::Folder { .. }));
                 let node_id = self.nodes[server].actor.id.clone();
                 let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else { return any };
                 for ev in events {
@@ -925,13 +937,21 @@ impl World {
                             let mb = ms.store.mailbox(&user).cloned().unwrap_or_default();
                             engine.set_mailbox(mb.messages, mb.uid_validity, mb.uid_next);
                         }
-                        ImapServerEvent::Stored { user, uid, flags } => {
-                            ms.store.set_flags(&user, uid, &flags);
-                            self.log.push(Event::FlagsChanged { t: self.now, node: node_id.clone(), mailbox: user, uid, flags });
+                        ImapServerEvent::Folder { user, op } => {
+                            let r = apply_folder_op(&mut ms.store, &user, &op, self.epoch + (self.now / 1000) as i64);
+                            engine.folder_result(r);
                         }
-                        ImapServerEvent::Expunged { user, uids } => {
-                            for uid in ms.store.expunge(&user, &uids) {
-                                self.log.push(Event::MessageDeleted { t: self.now, node: node_id.clone(), mailbox: user.clone(), uid });
+                        ImapServerEvent::Stored { user, folder, uid, flags } => {
+                            ms.store.set_folder_flags(&user, &folder, uid, &flags);
+                            if folder == "INBOX" {
+                                self.log.push(Event::FlagsChanged { t: self.now, node: node_id.clone(), mailbox: user, uid, flags });
+                            }
+                        }
+                        ImapServerEvent::Expunged { user, folder, uids } => {
+                            for uid in ms.store.expunge_folder(&user, &folder, &uids) {
+                                if folder == "INBOX" {
+                                    self.log.push(Event::MessageDeleted { t: self.now, node: node_id.clone(), mailbox: user.clone(), uid });
+                                }
                             }
                         }
                         ImapServerEvent::TlsStarted => c.tls = true,
@@ -1259,7 +1279,7 @@ impl World {
             }
             if let Some(ServerEngine::Imap(e)) = &mut c.server_engine {
                 if let Some(user) = e.user().map(str::to_string) {
-                    e.refresh(&ms.store.mailbox(&user).map(|m| m.messages.clone()).unwrap_or_default());
+                    e.refresh(&ms.store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
                     touched.push(*id);
                 }
             }

@@ -484,3 +484,15 @@ fn webmail_routes_answer_403_404_405_and_redirect_without_a_session() {
     assert_eq!(statuses, ["404", "405", "403", "303", "200"]);
     assert!(log.events.iter().any(|e| matches!(e, Event::MessageSent { raw, .. } if raw.starts_with(b"HTTP/1.1 405 Method Not Allowed\r\nAllow: POST\r\n"))));
 }
+
+#[test]
+fn organizing_mail_creates_searches_and_moves_on_the_server() {
+    let log = scenario::run("organizing").unwrap();
+    let all: String = log.events.iter().filter_map(|e| if let Event::MessageSent { raw, port: 143, .. } = e { Some(String::from_utf8_lossy(raw).into_owned()) } else { None }).collect();
+    assert!(all.contains("* ESEARCH (TAG \"o5\") ALL 1,3,5\r\n"));
+    assert!(all.contains("* 1 EXPUNGE\r\n* 2 EXPUNGE\r\n* 3 EXPUNGE\r\no6 OK MOVE completed"));
+    assert!(all.contains("* STATUS Projects (MESSAGES 3 UNSEEN 3)"));
+    let d = diagram::Diagram::from_log(&log);
+    let snap = diagram::snapshot(&log, 0, d.events_at_step(d.arrows.len()));
+    assert_eq!(snap.mailboxes.iter().find(|m| m.address == "bob@bob.example").unwrap().messages.len(), 2, "three moved out of the INBOX");
+}

@@ -18,6 +18,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("implicit-tls", include_str!("golden/implicit-tls.jsonl")),
     ("no-mx", include_str!("golden/no-mx.jsonl")),
     ("null-mx", include_str!("golden/null-mx.jsonl")),
+    ("organizing", include_str!("golden/organizing.jsonl")),
     ("pipelining", include_str!("golden/pipelining.jsonl")),
     ("playground", include_str!("golden/playground.jsonl")),
     ("pop3-session", include_str!("golden/pop3-session.jsonl")),

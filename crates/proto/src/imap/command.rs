@@ -63,6 +63,14 @@ pub enum Command {
     Close,
     Unselect,
     Idle,
+    Create(String),
+    Delete(String),
+    Rename(String, String),
+    Subscribe(String),
+    Unsubscribe(String),
+    Status(String, Vec<String>),
+    Append { mailbox: String, flags: Vec<String>, message: Vec<u8> },
+    Copy { uid: bool, set: String, mailbox: String, is_move: bool },
 }
 
 impl Command {
@@ -86,6 +94,15 @@ impl Command {
             Command::Close => "CLOSE",
             Command::Unselect => "UNSELECT",
             Command::Idle => "IDLE",
+            Command::Create(_) => "CREATE",
+            Command::Delete(_) => "DELETE",
+            Command::Rename(..) => "RENAME",
+            Command::Subscribe(_) => "SUBSCRIBE",
+            Command::Unsubscribe(_) => "UNSUBSCRIBE",
+            Command::Status(..) => "STATUS",
+            Command::Append { .. } => "APPEND",
+            Command::Copy { is_move: false, .. } => "COPY",
+            Command::Copy { is_move: true, .. } => "MOVE",
         }
     }
 }
@@ -109,16 +126,21 @@ enum Token {
     Atom(String),
     Quoted(String),
     List(Vec<Token>),
+    /// The i-th literal of the command.
+    Literal(usize),
 }
 
 impl Token {
     fn text(&self) -> Option<&str> {
         match self {
             Token::Atom(s) | Token::Quoted(s) => Some(s),
-            Token::List(_) => None,
+            Token::List(_) | Token::Literal(_) => None,
         }
     }
 }
+
+/// Literals are replaced by this character and an index before tokenizing.
+const LITERAL: char = '\u{1}';
 
 fn tokenize(s: &str) -> Result<Vec<Token>, String> {
     fn list(chars: &[char], pos: &mut usize, depth: usize) -> Result<Vec<Token>, String> {
@@ -154,7 +176,17 @@ fn tokenize(s: &str) -> Result<Vec<Token>, String> {
                     *pos += 1;
                     out.push(Token::Quoted(q));
                 }
-                '{' => return Err("literals ({n}) are not supported by this server; send the value as a quoted string".into()),
+                LITERAL => {
+                    *pos += 1;
+                    let mut n = String::new();
+                    while let Some(c) = chars.get(*pos).filter(|c| c.is_ascii_digit()) {
+                        n.push(*c);
+                        *pos += 1;
+                    }
+                    let i: usize = n.parse().map_err(|_| "bad literal")?;
+                    out.push(Token::Literal(i));
+                }
+                '{' => return Err("a literal {n} must end its line".into()),
                 _ => {
                     let mut a = String::new();
                     let mut brackets = 0;
@@ -184,17 +216,69 @@ fn tokenize(s: &str) -> Result<Vec<Token>, String> {
     list(&chars, &mut 0, 0)
 }
 
-/// Reads one command line from the start of `buf`.
-pub fn decode(buf: &[u8]) -> Decoded<Tagged, ImapError> {
-    let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };
-    let line = String::from_utf8_lossy(&buf[..end - 2]).into_owned();
-    match parse(&line) {
-        Ok(t) => Decoded::Complete(t, end),
-        Err(e) => Decoded::Invalid(e, end),
+/// If `buf` starts with a command line ending in a literal `{n}` whose bytes have not all
+/// arrived: the literal's size, whether it is synchronizing (the server must send `+`), and
+/// where that line ends.
+pub fn pending_literal(buf: &[u8]) -> Option<(usize, bool, usize)> {
+    let mut pos = 0;
+    loop {
+        let end = pos + find_crlf(&buf[pos..])?;
+        let line = &buf[pos..end - 2];
+        let (n, sync) = literal_at_end(line)?;
+        if buf.len() < end + n {
+            return Some((n, sync, end));
+        }
+        pos = end + n;
     }
 }
 
-fn parse(line: &str) -> Result<Tagged, ImapError> {
+fn literal_at_end(line: &[u8]) -> Option<(usize, bool)> {
+    if !line.ends_with(b"}") {
+        return None;
+    }
+    let open = line.iter().rposition(|&b| b == b'{')?;
+    let inner = std::str::from_utf8(&line[open + 1..line.len() - 1]).ok()?;
+    let (digits, sync) = match inner.strip_suffix('+') {
+        Some(d) => (d, false),
+        None => (inner, true),
+    };
+    digits.parse().ok().map(|n| (n, sync))
+}
+
+/// Reads one command from the start of `buf`: a line, or lines joined by literals
+/// (`{n}` CRLF and n bytes, RFC 9051 §4.3), until a line that does not end in a literal.
+pub fn decode(buf: &[u8]) -> Decoded<Tagged, ImapError> {
+    let mut pos = 0;
+    let mut text = String::new();
+    let mut literals: Vec<Vec<u8>> = Vec::new();
+    loop {
+        let Some(len) = find_crlf(&buf[pos..]) else { return Decoded::Incomplete };
+        let end = pos + len;
+        let line = &buf[pos..end - 2];
+        match literal_at_end(line) {
+            Some((n, _)) => {
+                if buf.len() < end + n {
+                    return Decoded::Incomplete;
+                }
+                let open = line.iter().rposition(|&b| b == b'{').unwrap_or(line.len());
+                text.push_str(&String::from_utf8_lossy(&line[..open]));
+                text.push(LITERAL);
+                text.push_str(&literals.len().to_string());
+                literals.push(buf[end..end + n].to_vec());
+                pos = end + n;
+            }
+            None => {
+                text.push_str(&String::from_utf8_lossy(line));
+                return match parse(&text, &literals) {
+                    Ok(t) => Decoded::Complete(t, end),
+                    Err(e) => Decoded::Invalid(e, end),
+                };
+            }
+        }
+    }
+}
+
+fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
     let (tag, rest) = line.split_once(' ').unwrap_or((line, ""));
     if tag.is_empty() || tag == "*" || tag == "+" || !tag.chars().all(|c| c.is_ascii_graphic() && !"(){%\\\"".contains(c)) {
         return Err(ImapError { tag: None, text: "every command starts with a tag, such as a001".into() });
@@ -203,6 +287,21 @@ fn parse(line: &str) -> Result<Tagged, ImapError> {
     let (name, args) = rest.split_once(' ').unwrap_or((rest, ""));
     let mut name = name.to_ascii_uppercase();
     let toks = tokenize(args).map_err(|e| bad(&e))?;
+    // A literal's bytes stay bytes for APPEND; elsewhere they read as a string.
+    let raw_literal = |t: &Token| match t {
+        Token::Literal(i) => literals.get(*i).cloned(),
+        Token::Quoted(q) => Some(q.clone().into_bytes()),
+        _ => None,
+    };
+    // Any astring may be sent as a literal: except for APPEND's message (bytes), read them as strings.
+    let toks: Vec<Token> = if name == "APPEND" {
+        toks
+    } else {
+        toks.into_iter().map(|t| match t {
+            Token::Literal(i) => Token::Quoted(String::from_utf8_lossy(literals.get(i).map(|v| v.as_slice()).unwrap_or_default()).into_owned()),
+            other => other,
+        }).collect()
+    };
     let mut uid = false;
     let mut toks: &[Token] = &toks;
     if name == "UID" {
@@ -273,9 +372,42 @@ fn parse(line: &str) -> Result<Tagged, ImapError> {
             }
             Command::Store { uid, set, mode, silent, flags: flags.iter().map(|f| canonical_flag(f)).collect() }
         }
-        "SEARCH" => Command::Search { uid, keys: toks.iter().filter_map(|t| t.text().map(str::to_string)).collect() },
+        "SEARCH" => Command::Search { uid, keys: toks.iter().filter_map(|t| t.text().map(str::to_string).or_else(|| raw_literal(t).map(|b| String::from_utf8_lossy(&b).into_owned()))).collect() },
+        "CREATE" | "DELETE" | "SUBSCRIBE" | "UNSUBSCRIBE" => {
+            let m = text(0).or_else(|| toks.first().and_then(raw_literal).map(|b| String::from_utf8_lossy(&b).into_owned()));
+            match (m, toks.len()) {
+                (Some(m), 1) if !m.is_empty() => match name.as_str() {
+                    "CREATE" => Command::Create(m),
+                    "DELETE" => Command::Delete(m),
+                    "SUBSCRIBE" => Command::Subscribe(m),
+                    _ => Command::Unsubscribe(m),
+                },
+                _ => return Err(bad(&format!("usage: {name} mailbox"))),
+            }
+        }
+        "RENAME" => match (text(0), text(1), toks.len()) {
+            (Some(a), Some(b), 2) => Command::Rename(a, b),
+            _ => return Err(bad("usage: RENAME old-name new-name")),
+        },
+        "STATUS" => match (text(0), toks.get(1), toks.len()) {
+            (Some(m), Some(Token::List(items)), 2) => Command::Status(m, items.iter().filter_map(|t| t.text().map(str::to_ascii_uppercase)).collect()),
+            _ => return Err(bad("usage: STATUS mailbox (MESSAGES UIDNEXT UNSEEN UIDVALIDITY)")),
+        },
+        "APPEND" => {
+            let mailbox = text(0).ok_or_else(|| bad("usage: APPEND mailbox [(flags)] [date-time] message-literal"))?;
+            let message = toks.last().filter(|_| toks.len() >= 2).and_then(raw_literal).ok_or_else(|| bad("APPEND needs the message as a literal {n}"))?;
+            let flags = match toks.get(1) {
+                Some(Token::List(l)) => l.iter().filter_map(|t| t.text().map(canonical_flag)).collect(),
+                _ => vec![],
+            };
+            Command::Append { mailbox, flags, message }
+        }
+        "COPY" | "MOVE" => match (text(0), text(1), toks.len()) {
+            (Some(set), Some(mailbox), 2) if valid_set(&set) => Command::Copy { uid, set, mailbox, is_move: name == "MOVE" },
+            _ => return Err(bad(&format!("usage: {name} sequence-set mailbox"))),
+        },
         "" => return Err(bad("missing command after the tag")),
-        "APPEND" | "CREATE" | "DELETE" | "RENAME" | "SUBSCRIBE" | "UNSUBSCRIBE" | "STATUS" | "COPY" | "MOVE" | "LSUB" | "CHECK" => {
+        "LSUB" | "CHECK" => {
             return Err(bad(&format!("{name} is an IMAP command this server does not implement yet")))
         }
         _ => return Err(bad(&format!("unknown command {name}"))),
@@ -285,7 +417,7 @@ fn parse(line: &str) -> Result<Tagged, ImapError> {
 
 pub const SYSTEM_FLAGS: [&str; 5] = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
 
-fn canonical_flag(f: &str) -> String {
+pub fn canonical_flag(f: &str) -> String {
     SYSTEM_FLAGS.iter().find(|s| s.eq_ignore_ascii_case(f)).map(|s| s.to_string()).unwrap_or_else(|| f.to_string())
 }
 
@@ -333,7 +465,7 @@ fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String> {
             _ => Ok((vec![one(a)?], None)),
         },
         Token::List(l) => Ok((l.iter().map(|x| x.text().ok_or("nested list in FETCH items".to_string()).and_then(one)).collect::<Result<_, _>>()?, None)),
-        Token::Quoted(_) => Err("FETCH items are atoms, not quoted strings".into()),
+        Token::Quoted(_) | Token::Literal(_) => Err("FETCH items are atoms, not strings".into()),
     }
 }
 
@@ -364,12 +496,15 @@ mod tests {
 
     #[test]
     fn bad_lines_get_bad_with_the_tag() {
-        for (line, tag) in [("a1 FROB", Some("a1")), ("a1", Some("a1")), ("* LOGIN x y", None), ("a1 FETCH x FLAGS", Some("a1")), ("a1 LOGIN {5}", Some("a1")), ("a1 STORE 1 FLAGZ (\\Seen)", Some("a1")), ("a1 SELECT", Some("a1")), ("a1 FETCH 1 (FLAGS", Some("a1"))] {
+        for (line, tag) in [("a1 FROB", Some("a1")), ("a1", Some("a1")), ("* LOGIN x y", None), ("a1 FETCH x FLAGS", Some("a1")), ("a1 STORE 1 FLAGZ (\\Seen)", Some("a1")), ("a1 SELECT", Some("a1")), ("a1 FETCH 1 (FLAGS", Some("a1"))] {
             match decode(format!("{line}\r\n").as_bytes()) {
                 Decoded::Invalid(e, _) => assert_eq!(e.tag.as_deref(), tag, "{line}"),
                 other => panic!("{line}: {other:?}"),
             }
         }
+        assert_eq!(decode(b"a1 LOGIN {5}\r\nbo"), Decoded::Incomplete);
+        assert_eq!(pending_literal(b"a1 LOGIN {5}\r\nbo"), Some((5, true, 14)));
+        assert_eq!(decode(b"a1 LOGIN {3}\r\nbob pw\r\n"), Decoded::Complete(Tagged { tag: "a1".into(), command: Command::Login { user: "bob".into(), pass: "pw".into() } }, 22));
         for n in 0..9 {
             assert_eq!(decode(&b"a1 NOOP\r\n"[..n]), Decoded::Incomplete);
         }

@@ -58,14 +58,81 @@ impl fmt::Display for ImapState {
     }
 }
 
+/// Folder work the engine asks its owner to do (the owner keeps the mailbox store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolderOp {
+    Select(String),
+    List,
+    Create(String),
+    Delete(String),
+    Rename(String, String),
+    Status(String),
+    Append { folder: String, flags: Vec<String>, message: Vec<u8> },
+    /// Copy these UIDs of the selected folder to `to`.
+    Copy { from: String, uids: Vec<u32>, to: String },
+}
+
+/// The owner's answer to a [`FolderOp`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolderResult {
+    /// The folder's messages, UIDVALIDITY and UIDNEXT.
+    Selected(Vec<StoredMessage>, u32, u32),
+    List(Vec<String>),
+    /// MESSAGES, UNSEEN, UIDNEXT, UIDVALIDITY.
+    Status(usize, usize, u32, u32),
+    /// UIDVALIDITY of the target and the new UID(s).
+    Appended(u32, u32),
+    Copied(u32, Vec<(u32, u32)>),
+    Done,
+    NoSuchFolder,
+    AlreadyExists,
+}
+
+/// Carries out a [`FolderOp`] on the store: the one place that maps IMAP folder work to the
+/// mailbox store, shared by every driver (the simulated world, `mailsim serve`, tests).
+pub fn apply_folder_op(store: &mut crate::store::MailStore, user: &str, op: &FolderOp, internal_date: i64) -> FolderResult {
+    match op {
+        FolderOp::Select(f) => match store.folder(user, f) {
+            Some(m) => FolderResult::Selected(m.messages.clone(), m.uid_validity, m.uid_next),
+            None => FolderResult::NoSuchFolder,
+        },
+        FolderOp::List => FolderResult::List(store.folder_names(user)),
+        FolderOp::Create(f) => if store.create_folder(user, f) { FolderResult::Done } else { FolderResult::AlreadyExists },
+        FolderOp::Delete(f) => if store.delete_folder(user, f) { FolderResult::Done } else { FolderResult::NoSuchFolder },
+        FolderOp::Rename(a, b) => {
+            if store.folder(user, b).is_some() {
+                FolderResult::AlreadyExists
+            } else if store.rename_folder(user, a, b) {
+                FolderResult::Done
+            } else {
+                FolderResult::NoSuchFolder
+            }
+        }
+        FolderOp::Status(f) => match store.folder(user, f) {
+            Some(m) => FolderResult::Status(m.messages.len(), m.messages.iter().filter(|x| !x.flags.iter().any(|f| f == "\\Seen")).count(), m.uid_next, m.uid_validity),
+            None => FolderResult::NoSuchFolder,
+        },
+        FolderOp::Append { folder, flags, message } => match store.append(user, folder, message.clone(), flags, internal_date) {
+            Some(uid) => FolderResult::Appended(store.folder(user, folder).map(|m| m.uid_validity).unwrap_or(0), uid),
+            None => FolderResult::NoSuchFolder,
+        },
+        FolderOp::Copy { from, uids, to } => match store.copy(user, from, uids, to) {
+            Some(pairs) => FolderResult::Copied(store.folder(user, to).map(|m| m.uid_validity).unwrap_or(0), pairs),
+            None => FolderResult::NoSuchFolder,
+        },
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImapServerEvent {
     /// Call [`ImapServer::set_mailbox`] with the user's INBOX.
     LoggedIn { user: String },
+    /// Do `op` on the user's folders and call [`ImapServer::folder_result`].
+    Folder { user: String, op: FolderOp },
     /// A message's flags changed (STORE, or a FETCH of BODY[] setting `\Seen`).
-    Stored { user: String, uid: u32, flags: Vec<String> },
-    /// Messages were removed (EXPUNGE, CLOSE).
-    Expunged { user: String, uids: Vec<u32> },
+    Stored { user: String, folder: String, uid: u32, flags: Vec<String> },
+    /// Messages were removed (EXPUNGE, CLOSE, MOVE).
+    Expunged { user: String, folder: String, uids: Vec<u32> },
     TlsStarted,
     Closed,
 }
@@ -103,6 +170,12 @@ pub struct ImapServer {
     pending_expunge: Vec<u32>,
     /// In IDLE (RFC 2177, RFC 9051 §6.3.13) under this tag: changes are sent at once.
     idling: Option<String>,
+    /// The selected folder's name.
+    folder: String,
+    /// A command waiting for the owner's folder work.
+    waiting: Option<(String, Command)>,
+    /// The literal we sent a continuation for (position of its line's end).
+    continued_at: Option<usize>,
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ImapServerEvent>,
@@ -126,6 +199,9 @@ impl ImapServer {
             pending: vec![],
             pending_expunge: vec![],
             idling: None,
+            folder: "INBOX".into(),
+            waiting: None,
+            continued_at: None,
             received: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -152,6 +228,118 @@ impl ImapServer {
     /// The logged-in user, if any.
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()
+    }
+
+    /// The folder whose messages this session shows (INBOX until something else is selected).
+    pub fn folder(&self) -> &str {
+        &self.folder
+    }
+
+    fn ask(&mut self, tag: &str, command: Command, op: FolderOp) {
+        self.waiting = Some((tag.to_string(), command));
+        let user = self.user.clone().unwrap_or_default();
+        self.events.push_back(ImapServerEvent::Folder { user, op });
+    }
+
+    /// The owner did the folder work asked for: finish the waiting command.
+    pub fn folder_result(&mut self, result: FolderResult) {
+        let Some((tag, command)) = self.waiting.take() else { return };
+        let name = command.name();
+        let ok = |s: &mut Self, lines: Vec<String>, text: String| s.respond(lines, Some((&tag, "OK", text)), name);
+        let no = |s: &mut Self, text: String| s.respond(vec![], Some((&tag, "NO", text)), name);
+        match (command, result) {
+            (Command::Select { mailbox, read_only }, FolderResult::Selected(messages, validity, next)) => {
+                self.messages = messages;
+                self.uid_validity = validity;
+                self.uid_next = next;
+                self.pending.clear();
+                self.pending_expunge.clear();
+                self.folder = if mailbox.eq_ignore_ascii_case("INBOX") { "INBOX".into() } else { mailbox.clone() };
+                self.state = ImapState::Selected;
+                self.read_only = read_only;
+                let mut lines = vec![
+                    format!("* {} EXISTS", self.messages.len()),
+                    format!("* FLAGS ({})", SYSTEM_FLAGS.join(" ")),
+                    format!("* OK [PERMANENTFLAGS ({} \\*)] Flags permitted", SYSTEM_FLAGS.join(" ")),
+                    format!("* OK [UIDVALIDITY {}] UIDs valid", self.uid_validity),
+                    format!("* OK [UIDNEXT {}] Predicted next UID", self.uid_next),
+                ];
+                if self.rev2 {
+                    lines.push(format!("* LIST () \"/\" {}", self.folder));
+                } else {
+                    lines.push("* 0 RECENT".into());
+                }
+                let mode = if read_only { "READ-ONLY" } else { "READ-WRITE" };
+                ok(self, lines, format!("[{mode}] {name} completed"))
+            }
+            (Command::Select { mailbox, .. }, _) => {
+                self.state = ImapState::Authenticated;
+                no(self, format!("[NONEXISTENT] Mailbox {mailbox} does not exist"))
+            }
+            (Command::List { pattern, .. }, FolderResult::List(names)) => {
+                let lines = if pattern.is_empty() {
+                    vec!["* LIST (\\Noselect) \"/\" \"\"".to_string()]
+                } else {
+                    names
+                        .iter()
+                        .filter(|n| pattern == "*" || pattern == "%" || n.eq_ignore_ascii_case(&pattern))
+                        .map(|n| {
+                            let special = match n.as_str() {
+                                "Sent" => " \\Sent",
+                                "Trash" => " \\Trash",
+                                _ => "",
+                            };
+                            format!("* LIST (\\HasNoChildren{special}) \"/\" {}", fetch::nstring(Some(n)).trim_matches('"').to_string().replace(' ', "_"))
+                        })
+                        .collect()
+                };
+                ok(self, lines, "LIST completed".into())
+            }
+            (Command::Status(mailbox, items), FolderResult::Status(messages, unseen, next, validity)) => {
+                let parts: Vec<String> = items
+                    .iter()
+                    .filter_map(|i| match i.as_str() {
+                        "MESSAGES" => Some(format!("MESSAGES {messages}")),
+                        "UNSEEN" => Some(format!("UNSEEN {unseen}")),
+                        "UIDNEXT" => Some(format!("UIDNEXT {next}")),
+                        "UIDVALIDITY" => Some(format!("UIDVALIDITY {validity}")),
+                        _ => None,
+                    })
+                    .collect();
+                ok(self, vec![format!("* STATUS {mailbox} ({})", parts.join(" "))], "STATUS completed".into())
+            }
+            (Command::Append { .. }, FolderResult::Appended(validity, uid)) => ok(self, vec![], format!("[APPENDUID {validity} {uid}] APPEND completed")),
+            (Command::Copy { is_move, .. }, FolderResult::Copied(validity, pairs)) => {
+                let olds: Vec<String> = pairs.iter().map(|(o, _)| o.to_string()).collect();
+                let news: Vec<String> = pairs.iter().map(|(_, n)| n.to_string()).collect();
+                let code = format!("[COPYUID {validity} {} {}]", olds.join(","), news.join(","));
+                let mut lines = Vec::new();
+                if is_move {
+                    let moved: Vec<u32> = pairs.iter().map(|(o, _)| *o).collect();
+                    let mut i = 0;
+                    while i < self.messages.len() {
+                        if moved.contains(&self.messages[i].uid) {
+                            self.messages.remove(i);
+                            lines.push(format!("* {} EXPUNGE", i + 1));
+                        } else {
+                            i += 1;
+                        }
+                    }
+                    let (user, folder) = (self.user.clone().unwrap_or_default(), self.folder.clone());
+                    self.events.push_back(ImapServerEvent::Expunged { user, folder, uids: moved });
+                    // RFC 6851 §4.4: the COPYUID code travels in an untagged OK for MOVE.
+                    lines.insert(0, format!("* OK {code} Moved"));
+                    ok(self, lines, format!("{name} completed"))
+                } else {
+                    ok(self, lines, format!("{code} {name} completed"))
+                }
+            }
+            (Command::Append { .. } | Command::Copy { .. }, FolderResult::NoSuchFolder) => no(self, "[TRYCREATE] The target mailbox does not exist: CREATE it first".into()),
+            (Command::Create(_) | Command::Rename(..), FolderResult::AlreadyExists) => no(self, "[ALREADYEXISTS] A mailbox with that name exists already".into()),
+            (_, FolderResult::NoSuchFolder) => no(self, "[NONEXISTENT] No such mailbox".into()),
+            (_, _) => ok(self, vec![], format!("{name} completed")),
+        }
+        self.process();
     }
 
     /// The mailbox as the store has it now (other sessions may have changed it): the
@@ -267,7 +455,7 @@ impl ImapServer {
     }
 
     fn process(&mut self) {
-        while self.state != ImapState::Logout && !self.awaiting_mailbox {
+        while self.state != ImapState::Logout && !self.awaiting_mailbox && self.waiting.is_none() {
             if let Some(tag) = self.idling.clone() {
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
@@ -292,6 +480,7 @@ impl ImapServer {
             }
             match command::decode(&self.inbuf) {
                 Decoded::Complete(t, n) => {
+                    self.continued_at = None;
                     let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                     let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
                     self.received.push_back(Transmit { bytes, pdu: Pdu::ImapCommand { tag: t.tag.clone(), name: t.command.name().into(), line } });
@@ -305,6 +494,18 @@ impl ImapServer {
                     self.respond(vec![], Some((&tag, "BAD", e.text)), "error");
                 }
                 Decoded::Incomplete => {
+                    if let Some((n, sync, line_end)) = command::pending_literal(&self.inbuf) {
+                        if n > 1_000_000 {
+                            self.inbuf.clear();
+                            return self.respond(vec![], Some(("*", "BAD", "Literal too large".into())), "error");
+                        }
+                        // A synchronizing literal: say "go ahead" once (RFC 9051 §7.5).
+                        if sync && self.continued_at != Some(line_end) {
+                            self.continued_at = Some(line_end);
+                            self.continuation("Ready for literal data", "");
+                        }
+                        return;
+                    }
                     if self.inbuf.len() > 8192 {
                         self.inbuf.clear();
                         self.respond(vec![], Some(("*", "BAD", "Command line too long".into())), "error");
@@ -474,36 +675,32 @@ impl ImapServer {
             }
             (_, Command::Enable(_)) => wrong_state(self),
             (_, Command::Select { mailbox, read_only }) => {
-                if !mailbox.eq_ignore_ascii_case("INBOX") {
-                    self.state = Authenticated;
-                    return no(self, &format!("[NONEXISTENT] Mailbox {mailbox} does not exist (this server keeps only INBOX)"));
-                }
-                self.state = Selected;
-                self.read_only = read_only;
-                let mut lines = vec![
-                    format!("* {} EXISTS", self.messages.len()),
-                    format!("* FLAGS ({})", SYSTEM_FLAGS.join(" ")),
-                    format!("* OK [PERMANENTFLAGS ({} \\*)] Flags permitted", SYSTEM_FLAGS.join(" ")),
-                    format!("* OK [UIDVALIDITY {}] UIDs valid", self.uid_validity),
-                    format!("* OK [UIDNEXT {}] Predicted next UID", self.uid_next),
-                ];
-                if self.rev2 {
-                    lines.push("* LIST () \"/\" INBOX".into());
-                } else {
-                    lines.push("* 0 RECENT".into());
-                }
-                let mode = if read_only { "READ-ONLY" } else { "READ-WRITE" };
-                ok(self, lines, format!("[{mode}] {name} completed"))
+                let op = FolderOp::Select(mailbox.clone());
+                self.ask(&tag, Command::Select { mailbox, read_only }, op);
             }
-            (_, Command::List { pattern, .. }) => {
-                let lines = if pattern.is_empty() {
-                    vec!["* LIST (\\Noselect) \"/\" \"\"".to_string()]
-                } else if ["*", "%", "INBOX"].iter().any(|p| p.eq_ignore_ascii_case(&pattern)) {
-                    vec!["* LIST (\\HasNoChildren) \"/\" INBOX".to_string()]
-                } else {
-                    vec![]
-                };
-                ok(self, lines, "LIST completed".into())
+            (_, Command::List { reference, pattern }) => {
+                if pattern.is_empty() {
+                    return ok(self, vec!["* LIST (\\Noselect) \"/\" \"\"".to_string()], "LIST completed".into());
+                }
+                self.ask(&tag, Command::List { reference, pattern }, FolderOp::List);
+            }
+            (_, Command::Create(m)) => self.ask(&tag, Command::Create(m.clone()), FolderOp::Create(m)),
+            (_, Command::Delete(m)) if m.eq_ignore_ascii_case("INBOX") => no(self, "[CANNOT] INBOX cannot be deleted"),
+            (_, Command::Delete(m)) => self.ask(&tag, Command::Delete(m.clone()), FolderOp::Delete(m)),
+            (_, Command::Rename(a, b)) => self.ask(&tag, Command::Rename(a.clone(), b.clone()), FolderOp::Rename(a, b)),
+            (_, Command::Subscribe(_) | Command::Unsubscribe(_)) => ok(self, vec![], format!("{name} completed")),
+            (_, Command::Status(m, items)) => self.ask(&tag, Command::Status(m.clone(), items), FolderOp::Status(m)),
+            (_, Command::Append { mailbox, flags, message }) => {
+                let op = FolderOp::Append { folder: mailbox.clone(), flags: flags.clone(), message: message.clone() };
+                self.ask(&tag, Command::Append { mailbox, flags, message }, op);
+            }
+            (Selected, Command::Copy { uid, set, mailbox, is_move }) => {
+                if is_move && self.read_only {
+                    return no(self, "[READ-ONLY] The mailbox was opened with EXAMINE");
+                }
+                let uids: Vec<u32> = self.resolve(&set, uid).into_iter().map(|i| self.messages[i].uid).collect();
+                let op = FolderOp::Copy { from: self.folder.clone(), uids, to: mailbox.clone() };
+                self.ask(&tag, Command::Copy { uid, set, mailbox, is_move }, op);
             }
             (_, Command::Namespace) => ok(self, vec!["* NAMESPACE ((\"\" \"/\")) NIL NIL".into()], "NAMESPACE completed".into()),
             (Selected, Command::Fetch { uid, set, items, .. }) => {
@@ -536,7 +733,7 @@ impl ImapServer {
                         // RFC 9051 §6.4.5: fetching BODY[...] sets \Seen, and the server says so.
                         self.messages[i].flags.push("\\Seen".into());
                         let (uid, flags) = (self.messages[i].uid, self.messages[i].flags.clone());
-                        self.events.push_back(ImapServerEvent::Stored { user: self.user.clone().unwrap_or_default(), uid, flags: flags.clone() });
+                        self.events.push_back(ImapServerEvent::Stored { user: self.user.clone().unwrap_or_default(), folder: self.folder.clone(), uid, flags: flags.clone() });
                         if !wants_flags {
                             parts.insert(0, format!("FLAGS {}", Self::flags_list(&flags)));
                         }
@@ -567,7 +764,7 @@ impl ImapServer {
                         let uid_part = if uid { format!("UID {u} ") } else { String::new() };
                         lines.push(format!("* {} FETCH ({uid_part}FLAGS {})", i + 1, Self::flags_list(&fl)));
                     }
-                    self.events.push_back(ImapServerEvent::Stored { user: self.user.clone().unwrap_or_default(), uid: u, flags: fl });
+                    self.events.push_back(ImapServerEvent::Stored { user: self.user.clone().unwrap_or_default(), folder: self.folder.clone(), uid: u, flags: fl });
                 }
                 let what = match mode {
                     StoreMode::Add => "+FLAGS",
@@ -632,7 +829,7 @@ impl ImapServer {
             }
         }
         if !uids.is_empty() {
-            self.events.push_back(ImapServerEvent::Expunged { user: self.user.clone().unwrap_or_default(), uids });
+            self.events.push_back(ImapServerEvent::Expunged { user: self.user.clone().unwrap_or_default(), folder: self.folder.clone(), uids });
         }
         lines
     }
@@ -723,8 +920,10 @@ mod tests {
                 s.handle_input(&t.bytes);
             }
             while let Some(e) = s.poll_event() {
-                if let ImapServerEvent::LoggedIn { .. } = e {
-                    s.set_mailbox(inbox(), 3857529045, 31);
+                match &e {
+                    ImapServerEvent::LoggedIn { .. } => s.set_mailbox(inbox(), 3857529045, 31),
+                    ImapServerEvent::Folder { op: FolderOp::Select(_), .. } => s.folder_result(FolderResult::Selected(inbox(), 3857529045, 31)),
+                    _ => {}
                 }
                 events.push(e);
             }
@@ -742,7 +941,7 @@ mod tests {
         assert!(all.contains("* 2 FETCH (FLAGS (\\Seen) BODY[HEADER] {35}\r\nFrom: a2@x.example\r\nSubject: s2\r\n\r\n)"), "{all}");
         assert!(all.contains("* 2 FETCH (FLAGS (\\Deleted \\Seen))\r\na005 OK +FLAGS completed"), "{all}");
         assert!(all.contains("* BYE mail.bob.example IMAP4rev2 server terminating connection\r\na006 OK LOGOUT completed"));
-        assert!(events.contains(&ImapServerEvent::Stored { user: "bob@bob.example".into(), uid: 20, flags: vec!["\\Deleted".into(), "\\Seen".into()] }));
+        assert!(events.contains(&ImapServerEvent::Stored { user: "bob@bob.example".into(), folder: "INBOX".into(), uid: 20, flags: vec!["\\Deleted".into(), "\\Seen".into()] }));
         assert_eq!(events.last(), Some(&ImapServerEvent::Closed));
         let _ = ImapClientEvent::Closed;
     }
@@ -765,12 +964,22 @@ mod tests {
         c.login_requires_tls = false;
         let mut s = ImapServer::new(c);
         s.handle_input(b"a LOGIN bob bob-pw\r\n");
-        while let Some(e) = s.poll_event() {
-            if matches!(e, ImapServerEvent::LoggedIn { .. }) {
-                s.set_mailbox(inbox(), 1, 31);
+        let mut current = inbox();
+        let owner = |s: &mut ImapServer, current: &mut Vec<StoredMessage>| {
+            while let Some(e) = s.poll_event() {
+                match e {
+                    ImapServerEvent::LoggedIn { .. } => s.set_mailbox(current.clone(), 1, 31),
+                    ImapServerEvent::Folder { op: FolderOp::Select(_), .. } => s.folder_result(FolderResult::Selected(current.clone(), 1, 31)),
+                    ImapServerEvent::Expunged { uids, .. } => current.retain(|m| !uids.contains(&m.uid)),
+                    _ => {}
+                }
             }
+        };
+        owner(&mut s, &mut current);
+        for line in ["b SELECT INBOX", "c SEARCH UNSEEN", "d UID SEARCH SUBJECT s3", "e STORE 1:2 +FLAGS.SILENT (\\Deleted)", "f EXPUNGE", "g FETCH 1 (UID FLAGS)", "h EXAMINE INBOX", "i STORE 1 +FLAGS (\\Seen)"] {
+            s.handle_input(format!("{line}\r\n").as_bytes());
+            owner(&mut s, &mut current);
         }
-        s.handle_input(b"b SELECT INBOX\r\nc SEARCH UNSEEN\r\nd UID SEARCH SUBJECT s3\r\ne STORE 1:2 +FLAGS.SILENT (\\Deleted)\r\nf EXPUNGE\r\ng FETCH 1 (UID FLAGS)\r\nh EXAMINE INBOX\r\ni STORE 1 +FLAGS (\\Seen)\r\n");
         let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.contains("* SEARCH 2 3\r\nc OK"), "rev1 client: SEARCH: {out}");
         assert!(out.contains("* SEARCH 30\r\nd OK"));
@@ -798,6 +1007,11 @@ mod sync_tests {
             }
         }
         s.handle_input(b"b SELECT INBOX\r\n");
+        while let Some(e) = s.poll_event() {
+            if matches!(e, ImapServerEvent::Folder { .. }) {
+                s.folder_result(FolderResult::Selected(msgs(&[&[], &[]]), 1, 3));
+            }
+        }
         let _ = std::iter::from_fn(|| s.poll_transmit()).count();
         // Another session marked 2 \Seen, expunged 1, and a new message (uid 3) arrived.
         let mut latest = msgs(&[&[], &["\\Seen"], &[]]);
@@ -810,5 +1024,86 @@ mod sync_tests {
         s.handle_input(b"d NOOP\r\n");
         let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert_eq!(out, "* 1 EXPUNGE\r\nd OK NOOP completed\r\n");
+    }
+}
+
+#[cfg(test)]
+mod folder_tests {
+    use super::*;
+    use crate::store::MailStore;
+
+    /// Drives a server with a real store as its owner; returns everything it sent.
+    fn session(lines: &[&[u8]]) -> (String, MailStore) {
+        let mut store = MailStore::default();
+        store.add_account("bob@b.example", "pw");
+        store.deliver("bob@b.example", b"Subject: one\r\n\r\n1\r\n".to_vec());
+        store.deliver("bob@b.example", b"Subject: two\r\n\r\n2\r\n".to_vec());
+        let mut s = ImapServer::new(ImapConfig { hostname: "h".into(), starttls: false, implicit_tls: false, login_requires_tls: false, accounts: vec![("bob@b.example".into(), "pw".into())], scram_salt: vec![1; 16], scram_iterations: 4096, server_nonce: "n".into() });
+        let mut out = String::new();
+        for l in lines {
+            s.handle_input(l);
+            loop {
+                let mut progressed = false;
+                while let Some(t) = s.poll_transmit() {
+                    out.push_str(&String::from_utf8_lossy(&t.bytes));
+                    progressed = true;
+                }
+                while let Some(e) = s.poll_event() {
+                    progressed = true;
+                    match e {
+                        ImapServerEvent::LoggedIn { user } => {
+                            let m = store.mailbox(&user).cloned().unwrap_or_default();
+                            s.set_mailbox(m.messages, m.uid_validity, m.uid_next);
+                        }
+                        ImapServerEvent::Folder { user, op } => {
+                            let r = apply_folder_op(&mut store, &user, &op, 0);
+                            s.folder_result(r);
+                        }
+                        ImapServerEvent::Stored { user, folder, uid, flags } => store.set_folder_flags(&user, &folder, uid, &flags),
+                        ImapServerEvent::Expunged { user, folder, uids } => {
+                            store.expunge_folder(&user, &folder, &uids);
+                        }
+                        _ => {}
+                    }
+                }
+                if !progressed {
+                    break;
+                }
+            }
+        }
+        (out, store)
+    }
+
+    #[test]
+    fn folders_create_list_append_copy_move_status_rename_delete() {
+        let (out, store) = session(&[
+            b"a LOGIN bob pw\r\n",
+            b"b CREATE Work\r\n",
+            b"c CREATE Work\r\n",
+            b"d LIST \"\" \"*\"\r\n",
+            b"e APPEND Work (\\Seen) {20}\r\n",
+            b"Subject: app\r\n\r\nhi\r\n\r\n",
+            b"f SELECT INBOX\r\n",
+            b"g COPY 1 Work\r\n",
+            b"h MOVE 2 Work\r\n",
+            b"i STATUS Work (MESSAGES UNSEEN UIDNEXT)\r\n",
+            b"j COPY 1 Nope\r\n",
+            b"k RENAME Work Projects\r\n",
+            b"l SELECT Projects\r\n",
+            b"m DELETE Nope\r\n",
+            b"n DELETE INBOX\r\n",
+        ]);
+        assert!(out.contains("b OK CREATE completed"));
+        assert!(out.contains("c NO [ALREADYEXISTS]"));
+        assert!(out.contains("* LIST (\\HasNoChildren) \"/\" INBOX\r\n* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\n* LIST (\\HasNoChildren) \"/\" Work\r\n"), "{out}");
+        assert!(out.contains("+ Ready for literal data\r\ne OK [APPENDUID "), "a synchronizing literal gets +: {out}");
+        assert!(out.contains("g OK [COPYUID "));
+        assert!(out.contains("* OK [COPYUID ") && out.contains("* 2 EXPUNGE\r\nh OK MOVE completed"), "{out}");
+        assert!(out.contains("* STATUS Work (MESSAGES 3 UNSEEN 2 UIDNEXT 4)"), "{out}");
+        assert!(out.contains("j NO [TRYCREATE]"));
+        assert!(out.contains("* 3 EXISTS"), "Projects (was Work) holds three messages: {out}");
+        assert!(out.contains("m NO [NONEXISTENT]") && out.contains("n NO [CANNOT]"));
+        assert_eq!(store.mailbox("bob@b.example").unwrap().messages.len(), 1, "MOVE took message 2 out of INBOX");
+        assert_eq!(store.folder("bob@b.example", "Projects").unwrap().messages.len(), 3);
     }
 }
