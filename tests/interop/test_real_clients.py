@@ -241,6 +241,20 @@ class Poplib(unittest.TestCase):
         self.assertIn(b"[AUTH]", e.exception.args[0])
         p.quit()
 
+    def test_apop_login_with_the_greeting_timestamp(self):
+        # poplib computes MD5(timestamp + secret) from the banner itself (RFC 1939 section 7).
+        p = poplib.POP3(HOST, SERVER.ports["pop3"], timeout=5)
+        self.assertRegex(p.getwelcome(), rb"<[^<>]+@localhost>$")
+        self.assertTrue(p.apop("bob", USERS["bob@bob.example"]).startswith(b"+OK"))
+        self.assertEqual(p.stat()[0], 2)  # setUp's two messages
+        self.assertIn(b"Subject: number 1", b"\r\n".join(p.retr(1)[1]))
+        p.quit()
+        p = poplib.POP3(HOST, SERVER.ports["pop3"], timeout=5)
+        with self.assertRaises(poplib.error_proto) as e:
+            p.apop("bob", "wrong")
+        self.assertIn(b"[AUTH]", e.exception.args[0])
+        p.quit()
+
 
 def imap(user="bob@bob.example"):
     m = imaplib.IMAP4(HOST, SERVER.ports["imap"], timeout=5)

@@ -301,7 +301,11 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, kind: Kind, shared: Sh
                 }
                 (Engine::Smtp(SmtpServer::new(c)), "SMTP")
             }
-            Kind::Pop3 => (Engine::Pop3(Pop3Server::new("localhost")), "POP3"),
+            Kind::Pop3 => {
+                // RFC 1939 §7: a greeting timestamp unique to this connection enables APOP.
+                let ts = format!("<{}.{}.{}@localhost>", std::process::id(), conn, sh.now());
+                (Engine::Pop3(Pop3Server::with_options("localhost", Some(ts), false)), "POP3")
+            }
             Kind::Imap => {
                 // Loopback has no real TLS: LOGIN and AUTH=PLAIN are allowed without it here.
                 let n = std::collections::hash_map::RandomState::new().build_hasher().finish();
@@ -446,7 +450,16 @@ fn drain(engine: &mut Engine, shared: &SharedRef, s: &mut Session, out: &mut Vec
                             sh.log.push(Event::MessageDeleted { t: now, node: "server".into(), mailbox: addr.clone(), uid });
                         }
                     }
-                    Pop3ServerEvent::Closed => {}
+                    Pop3ServerEvent::ApopRequested { user, digest, timestamp } => match sh.store.login_apop(&user, &digest, &timestamp) {
+                        Ok((addr, drop)) => {
+                            s.login = Some(addr);
+                            e.grant(drop);
+                        }
+                        Err(LoginError::BadCredentials) => e.deny("[AUTH] invalid user name or APOP digest"),
+                        Err(LoginError::InUse) => e.deny("[IN-USE] maildrop is locked by another session"),
+                    },
+                    // serve has no TLS: STLS is not offered, so this never fires.
+                    Pop3ServerEvent::TlsStarted | Pop3ServerEvent::Closed => {}
                 }
             }
         }

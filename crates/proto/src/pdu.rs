@@ -53,6 +53,7 @@ pub enum Pop3ReplyTo {
     Top,
     Uidl,
     Capa,
+    Stls,
     Error,
 }
 
@@ -308,6 +309,8 @@ fn explain_pop3_command(c: &pop3::Command) -> Explanation {
         Top(n, l) => ex(label, format!("Asks for the header of message {n} and the first {l} lines of its body."), "RFC 1939 §7 (TOP)"),
         Uidl(_) => ex(label, "Asks for the unique-id listing: stable ids that let a client remember what it already downloaded (download-and-keep).", "RFC 1939 §7 (UIDL)"),
         Capa => ex(label, "Asks which optional POP3 features the server supports.", "RFC 2449 §5"),
+        Apop(..) => ex(label, "Logs in without sending the password: the digest is MD5 of the timestamp from the server's greeting followed by the password. (MD5 is weak today; TLS is the real answer.)", "RFC 1939 §7 (APOP)"),
+        Stls => ex(label, "Asks to start TLS on this POP3 connection; after +OK, everything is encrypted.", "RFC 2595 §4"),
     }
 }
 
@@ -336,6 +339,7 @@ fn explain_pop3_response(r: &pop3::Response, to: Pop3ReplyTo) -> Explanation {
         Top => ("The header and the requested number of body lines follow.", "RFC 1939 §7 (TOP)"),
         Uidl => ("Unique ids follow.", "RFC 1939 §7 (UIDL)"),
         Capa => ("The list of capabilities follows, one per line.", "RFC 2449 §5"),
+        Stls => ("The server is ready for TLS: the handshake starts now and the rest of the session is encrypted.", "RFC 2595 §4"),
         Error => ("+OK", "RFC 1939 §3"),
     };
     ex(label, meaning, rfc)

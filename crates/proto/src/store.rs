@@ -200,6 +200,17 @@ impl MailStore {
         before.into_iter().filter(|u| uids.contains(u)).collect()
     }
 
+    /// Checks an APOP digest (RFC 1939 §7) against the account's password and, if it
+    /// matches, takes the maildrop lock like [`MailStore::login`].
+    pub fn login_apop(&mut self, user: &str, digest: &str, timestamp: &str) -> Result<(String, Vec<StoredMessage>), LoginError> {
+        let address = self.resolve_login(user).ok_or(LoginError::BadCredentials)?;
+        let password = self.password(&address).ok_or(LoginError::BadCredentials)?.to_string();
+        if crate::pop3::server::apop_digest(timestamp, &password) != digest.to_ascii_lowercase() {
+            return Err(LoginError::BadCredentials);
+        }
+        self.login(&address, &password).map(|m| (address, m))
+    }
+
     /// Checks the password and takes the maildrop lock; returns a snapshot of the mailbox.
     pub fn login(&mut self, address: &str, password: &str) -> Result<Vec<StoredMessage>, LoginError> {
         let acct = self.accounts.get_mut(address).ok_or(LoginError::BadCredentials)?;

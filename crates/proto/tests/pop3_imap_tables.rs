@@ -60,7 +60,7 @@ fn pop3_corpus_of_malformed_lines() {
     }
     for v in ["RETR", "RETR x", "RETR 0", "RETR -1", "RETR 1 2", "RETR 1.5", "RETR 99999999999", "RETR 3", "RETR +1", "RETR 0x1",
         "DELE", "DELE x", "DELE 0", "DELE 3", "DELE 1 1", "LIST x", "LIST 0", "LIST 3", "LIST 1 1", "TOP", "TOP 1", "TOP x 1", "TOP 1 x", "TOP 0 1", "TOP 3 1",
-        "UIDL x", "UIDL 0", "UIDL 3", "STAT 1", "NOOP 1", "RSET 1", "USER", "USER a b", "PASS", "APOP bob 0123456789abcdef", "AUTH PLAIN", "STLS",
+        "UIDL x", "UIDL 0", "UIDL 3", "STAT 1", "NOOP 1", "RSET 1", "USER", "USER a b", "PASS", "APOP bob 0123456789abcdef", "AUTH PLAIN", "STLS", "APOP bob", "APOP bob zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
         "list -5", "retr 1e3", "dele  1", "top 1  2"] {
         corpus.push(v.to_string());
     }
@@ -130,7 +130,7 @@ fn imap_corpus_of_malformed_lines() {
     // (line, the status it must get: BAD for syntax, NO for a valid command that fails)
     let mut corpus: Vec<(String, &str)> = Vec::new();
     for v in ["t1 FROB", "t1 FETCH", "t1 FETCH 1", "t1 FETCH x FLAGS", "t1 FETCH 0 FLAGS", "t1 FETCH 1 FLAGZ", "t1 FETCH 1 (FLAGS", "t1 FETCH 1 FLAGS)", "t1 FETCH 1 BODY[MIME]",
-        "t1 FETCH 1 BODY[]<0.10>", "t1 FETCH 1 \"FLAGS\"", "t1 FETCH 1 ((FLAGS))", "t1 STORE", "t1 STORE 1", "t1 STORE 1 FLAGZ (\\Seen)", "t1 STORE 1 +FLAGS (\\Bogus)", "t1 STORE x +FLAGS (\\Seen)",
+        "t1 FETCH 1 BODY[]<0>", "t1 FETCH 1 BODY[]<a.b>", "t1 FETCH 1 \"FLAGS\"", "t1 FETCH 1 ((FLAGS))", "t1 STORE", "t1 STORE 1", "t1 STORE 1 FLAGZ (\\Seen)", "t1 STORE 1 +FLAGS (\\Bogus)", "t1 STORE x +FLAGS (\\Seen)",
         "t1 SELECT", "t1 SELECT a b", "t1 LIST", "t1 LIST \"\"", "t1 LOGIN", "t1 LOGIN bob", "t1 AUTHENTICATE", "t1 UID", "t1 UID FROB 1", "t1 NOOP now", "t1 CAPABILITY x",
         "t1 LOGOUT now", "t1 EXPUNGE 1", "t1 CLOSE x", "t1 CREATE", "t1 COPY 1", "t1 MOVE x Work", "t1 STATUS INBOX", "t1 APPEND INBOX", "t1 RENAME Work", "t1 IDLE now",
         "t1 \"quoted", "t1 SEARCH \"unterminated", "t1 (", "t1 )", "t1 LOGIN bob pw", "t1 AUTHENTICATE PLAIN", "t1 STARTTLS", "t1 ENABLE IMAP4rev2"] {

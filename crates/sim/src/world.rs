@@ -664,7 +664,13 @@ impl World {
                 Some(ServerEngine::Smtp(SmtpServer::new(config)))
             }
             (NodeKind::WebServer(_), 80) => Some(ServerEngine::Http(HttpServer::new())),
-            (NodeKind::MailServer(_), 110) => Some(ServerEngine::Pop3 { engine: Pop3Server::new(&self.nodes[server].actor.host), login: None }),
+            (NodeKind::MailServer(_), 110) => {
+                // RFC 1939 §7: the APOP timestamp must be unique per greeting; the simulated
+                // clock and connection id make it so while keeping runs deterministic.
+                let host = &self.nodes[server].actor.host;
+                let timestamp = format!("<{}.{}@{}>", id, self.epoch + (self.now / 1000) as i64, host);
+                Some(ServerEngine::Pop3 { engine: Pop3Server::with_options(host, Some(timestamp), true), login: None })
+            }
             (NodeKind::MailServer(ms), 143 | 993) => {
                 let salt: Vec<u8> = (0..2).flat_map(|_| self.rng.next_u64().to_be_bytes()).collect();
                 let config = ImapConfig {
@@ -919,6 +925,15 @@ impl World {
                                 self.log.push(Event::MessageDeleted { t: self.now, node: node_id.clone(), mailbox: address.clone(), uid });
                             }
                         }
+                        Pop3ServerEvent::ApopRequested { user, digest, timestamp } => match ms.store.login_apop(&user, &digest, &timestamp) {
+                            Ok((address, maildrop)) => {
+                                *login = Some(address);
+                                engine.grant(maildrop);
+                            }
+                            Err(LoginError::BadCredentials) => engine.deny("[AUTH] invalid user name or APOP digest"),
+                            Err(LoginError::InUse) => engine.deny("[IN-USE] maildrop is locked by another session"),
+                        },
+                        Pop3ServerEvent::TlsStarted => c.tls = true,
                         Pop3ServerEvent::Closed => {}
                     }
                 }

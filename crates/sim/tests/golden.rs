@@ -422,6 +422,25 @@ mod learner_actions {
     }
 
     #[test]
+    fn a_typed_pop3_session_can_use_stls_and_apop() {
+        let raws = |log: &mailsim_sim::log::EventLog| -> Vec<String> { log.events.iter().filter_map(|e| if let Event::MessageSent { raw, .. } = e { Some(String::from_utf8_lossy(raw).into_owned()) } else { None }).collect() };
+        let typed = |lines: &[&str]| Action::Terminal { at: 0, client: "bob-ua".into(), host: "mail.bob.example".into(), port: 110, lines: lines.iter().map(|l| l.to_string()).collect() };
+        // The greeting's timestamp is deterministic, so a first run tells what APOP must hash.
+        let first = scenario::run_with("playground", &[typed(&["CAPA", "QUIT"])]).unwrap();
+        let r = raws(&first);
+        let greeting = r.iter().find(|r| r.starts_with("+OK mail.bob.example POP3 server ready <")).expect("an APOP greeting");
+        let ts = &greeting[greeting.find('<').unwrap()..=greeting.find('>').unwrap()];
+        assert!(r.iter().any(|r| r.starts_with("+OK Capability list follows") && r.contains("\r\nSTLS\r\n")), "STLS offered before TLS");
+        let digest = mailsim_proto::pop3::server::apop_digest(ts, "bob-pw");
+        let log = scenario::run_with("playground", &[typed(&["STLS", &format!("APOP bob {digest}"), "STAT", "QUIT"])]).unwrap();
+        let r = raws(&log);
+        assert!(r.iter().any(|r| r.starts_with("+OK Begin TLS negotiation")), "{r:?}");
+        assert!(r.iter().any(|r| r.starts_with("+OK") && r.contains("maildrop")), "APOP logs in: {r:?}");
+        let bad = scenario::run_with("playground", &[typed(&["APOP bob 00000000000000000000000000000000", "QUIT"])]).unwrap();
+        assert!(raws(&bad).iter().any(|r| r.starts_with("-ERR [AUTH]")));
+    }
+
+    #[test]
     fn faults_on_demand_change_what_happens() {
         let down = Action::Fault { at: 0, server: "bob-server".into(), fault: Fault::Down };
         let up = Action::Fault { at: 200_000, server: "bob-server".into(), fault: Fault::Up };

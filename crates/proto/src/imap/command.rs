@@ -18,7 +18,7 @@ pub enum FetchItem {
     Uid,
     /// `BODY[section]` or `BODY.PEEK[section]`; PEEK does not set `\Seen`. `legacy` is the
     /// RFC 3501 name (RFC822, RFC822.HEADER, RFC822.TEXT) the response must use instead.
-    Section { peek: bool, section: String, legacy: Option<&'static str> },
+    Section { peek: bool, section: String, legacy: Option<&'static str>, partial: Option<(usize, usize)> },
 }
 
 impl fmt::Display for FetchItem {
@@ -32,6 +32,7 @@ impl fmt::Display for FetchItem {
             FetchItem::BodyStructure => f.write_str("BODYSTRUCTURE"),
             FetchItem::Uid => f.write_str("UID"),
             FetchItem::Section { legacy: Some(name), .. } => f.write_str(name),
+            FetchItem::Section { section, partial: Some((start, _)), .. } => write!(f, "BODY[{section}]<{start}>"),
             FetchItem::Section { section, .. } => write!(f, "BODY[{section}]"),
         }
     }
@@ -444,16 +445,26 @@ fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String> {
             "BODY" => Body,
             "BODYSTRUCTURE" => BodyStructure,
             "UID" => Uid,
-            "RFC822" => Section { peek: false, section: String::new(), legacy: Some("RFC822") },
-            "RFC822.HEADER" => Section { peek: true, section: "HEADER".into(), legacy: Some("RFC822.HEADER") },
-            "RFC822.TEXT" => Section { peek: false, section: "TEXT".into(), legacy: Some("RFC822.TEXT") },
+            "RFC822" => Section { peek: false, section: String::new(), legacy: Some("RFC822"), partial: None },
+            "RFC822.HEADER" => Section { peek: true, section: "HEADER".into(), legacy: Some("RFC822.HEADER"), partial: None },
+            "RFC822.TEXT" => Section { peek: false, section: "TEXT".into(), legacy: Some("RFC822.TEXT"), partial: None },
             _ => {
                 let (peek, rest) = if let Some(r) = u.strip_prefix("BODY.PEEK[") { (true, r) } else if let Some(r) = u.strip_prefix("BODY[") { (false, r) } else { return Err(format!("unknown FETCH item {s}")) };
-                let section = rest.strip_suffix(']').ok_or_else(|| format!("{s}: partial fetches (<n.m>) are not supported yet"))?;
+                // BODY[section]<start.count>: a partial fetch (RFC 9051 §6.4.5).
+                let (rest, partial) = match rest.rsplit_once("]<") {
+                    Some((sec, range)) => {
+                        let range = range.strip_suffix('>').ok_or_else(|| format!("{s}: a partial range is <start.count>"))?;
+                        let (a, b) = range.split_once('.').ok_or_else(|| format!("{s}: a partial range is <start.count>"))?;
+                        let (a, b) = (a.parse().map_err(|_| format!("{s}: bad start"))?, b.parse().map_err(|_| format!("{s}: bad count"))?);
+                        (format!("{sec}]"), Some((a, b)))
+                    }
+                    None => (rest.to_string(), None),
+                };
+                let section = rest.strip_suffix(']').ok_or_else(|| format!("{s}: expected BODY[section]"))?;
                 if !(section.is_empty() || section == "HEADER" || section == "TEXT") {
                     return Err(format!("{s}: this server fetches BODY[], BODY[HEADER] and BODY[TEXT]"));
                 }
-                Section { peek, section: section.into(), legacy: None }
+                Section { peek, section: section.into(), legacy: None, partial }
             }
         })
     };
@@ -487,7 +498,7 @@ mod tests {
         assert_eq!(ok("babc ENABLE IMAP4rev2").command, Command::Enable(vec!["IMAP4REV2".into()]));
         assert_eq!(ok("a002 select inbox").command, Command::Select { mailbox: "inbox".into(), read_only: false });
         assert!(matches!(ok("a003 fetch 12 full").command, Command::Fetch { ref items, .. } if items.len() == 5));
-        assert!(matches!(ok("a004 fetch 12 body[header]").command, Command::Fetch { ref items, .. } if items == &[FetchItem::Section { peek: false, section: "HEADER".into(), legacy: None }]));
+        assert!(matches!(ok("a004 fetch 12 body[header]").command, Command::Fetch { ref items, .. } if items == &[FetchItem::Section { peek: false, section: "HEADER".into(), legacy: None, partial: None }]));
         assert_eq!(ok("a005 store 12 +flags \\deleted").command, Command::Store { uid: false, set: "12".into(), mode: StoreMode::Add, silent: false, flags: vec!["\\Deleted".into()] });
         assert_eq!(ok("a006 logout").command, Command::Logout);
         assert_eq!(ok("x LOGIN \"bob\" \"p w\"").command, Command::Login { user: "bob".into(), pass: "p w".into() });

@@ -429,7 +429,7 @@ impl ImapServer {
             c.push("LOGINDISABLED");
         }
         if self.state != ImapState::NotAuthenticated {
-            c.extend(["ENABLE", "IDLE", "UNSELECT", "NAMESPACE", "ESEARCH"]);
+            c.extend(["ENABLE", "IDLE", "UNSELECT", "NAMESPACE", "ESEARCH", "LITERAL+"]);
         }
         c.join(" ")
     }
@@ -722,9 +722,13 @@ impl ImapServer {
                             FetchItem::Body => format!("BODY {}", fetch::body_structure(&m.data)),
                             FetchItem::BodyStructure => format!("BODYSTRUCTURE {}", fetch::body_structure(&m.data)),
                             FetchItem::Uid => format!("UID {}", m.uid),
-                            FetchItem::Section { peek, section, .. } => {
+                            FetchItem::Section { peek, section, partial, .. } => {
                                 set_seen |= !peek && !self.read_only && !m.flags.iter().any(|f| f == "\\Seen");
-                                let body = fetch::section(&m.data, section);
+                                let whole = fetch::section(&m.data, section);
+                                let body = match partial {
+                                    Some((start, count)) => &whole[(*start).min(whole.len())..(start + count).min(whole.len())],
+                                    None => whole,
+                                };
                                 format!("{item} {{{}}}\r\n{}", body.len(), String::from_utf8_lossy(body))
                             }
                         });
@@ -1105,5 +1109,33 @@ mod folder_tests {
         assert!(out.contains("m NO [NONEXISTENT]") && out.contains("n NO [CANNOT]"));
         assert_eq!(store.mailbox("bob@b.example").unwrap().messages.len(), 1, "MOVE took message 2 out of INBOX");
         assert_eq!(store.folder("bob@b.example", "Projects").unwrap().messages.len(), 3);
+    }
+}
+
+#[cfg(test)]
+mod partial_tests {
+    use super::*;
+
+    #[test]
+    fn partial_fetch_returns_the_requested_octets() {
+        let mut s = ImapServer::new(ImapConfig { hostname: "h".into(), starttls: false, implicit_tls: false, login_requires_tls: false, accounts: vec![("b@b.example".into(), "pw".into())], scram_salt: vec![1; 16], scram_iterations: 4096, server_nonce: "n".into() });
+        let msg = StoredMessage { uid: 1, data: b"Subject: partial\r\n\r\n0123456789abcdef\r\n".to_vec(), ..Default::default() };
+        s.handle_input(b"a LOGIN b pw\r\n");
+        while let Some(e) = s.poll_event() {
+            if matches!(e, ImapServerEvent::LoggedIn { .. }) {
+                s.set_mailbox(vec![msg.clone()], 1, 2);
+            }
+        }
+        s.handle_input(b"b SELECT INBOX\r\n");
+        while let Some(e) = s.poll_event() {
+            if matches!(e, ImapServerEvent::Folder { .. }) {
+                s.folder_result(FolderResult::Selected(vec![msg.clone()], 1, 2));
+            }
+        }
+        s.handle_input(b"c FETCH 1 BODY.PEEK[TEXT]<4.6>\r\nd FETCH 1 BODY.PEEK[]<0.8>\r\n");
+        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        assert!(out.contains("* 1 FETCH (BODY[TEXT]<4> {6}\r\n456789)\r\nc OK"), "{out}");
+        assert!(out.contains("* 1 FETCH (BODY[]<0> {8}\r\nSubject:)\r\nd OK"), "{out}");
+        assert!(out.contains("LITERAL+"));
     }
 }

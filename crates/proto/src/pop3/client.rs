@@ -194,7 +194,8 @@ mod tests {
                         StoredMessage { uid: 2, data: b"Subject: two\r\n\r\nx\r\n".to_vec(), ..Default::default() },
                     ]),
                     Pop3ServerEvent::Commit { deleted, .. } => committed = Some(deleted),
-                    Pop3ServerEvent::Closed => {}
+                    Pop3ServerEvent::Closed | Pop3ServerEvent::TlsStarted => {}
+                    Pop3ServerEvent::ApopRequested { .. } => s.deny("[AUTH] not used here"),
                 }
             }
             events.extend(std::iter::from_fn(|| c.poll_event()));

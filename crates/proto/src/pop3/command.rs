@@ -18,6 +18,10 @@ pub enum Command {
     Top(u32, u32),
     Uidl(Option<u32>),
     Capa,
+    /// `APOP name digest` (RFC 1939 §7): log in without sending the password.
+    Apop(String, String),
+    /// `STLS` (RFC 2595 §4): upgrade to TLS.
+    Stls,
 }
 
 impl Command {
@@ -35,6 +39,8 @@ impl Command {
             Command::Top(..) => "TOP",
             Command::Uidl(_) => "UIDL",
             Command::Capa => "CAPA",
+            Command::Apop(..) => "APOP",
+            Command::Stls => "STLS",
         }
     }
 
@@ -55,6 +61,7 @@ impl fmt::Display for Command {
             Command::User(s) | Command::Pass(s) => write!(f, "{k} {s}"),
             Command::List(Some(n)) | Command::Uidl(Some(n)) | Command::Retr(n) | Command::Dele(n) => write!(f, "{k} {n}"),
             Command::Top(n, l) => write!(f, "{k} {n} {l}"),
+            Command::Apop(n, d) => write!(f, "{k} {n} {d}"),
             _ => f.write_str(k),
         }
     }
@@ -133,7 +140,15 @@ fn parse(line: &[u8]) -> Result<Command, String> {
             Command::Uidl(args.first().map(|a| num(a)).transpose()?)
         }
         "CAPA" => arity(&[0], "CAPA").map(|_| Command::Capa)?,
-        "APOP" | "AUTH" | "STLS" => return Err(format!("{keyword} is not supported by this server")),
+        "APOP" => {
+            arity(&[2], "APOP name digest")?;
+            if args[1].len() != 32 || !args[1].bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err("the APOP digest is 32 hexadecimal digits (MD5 of the greeting's timestamp and the password)".into());
+            }
+            Command::Apop(args[0].to_string(), args[1].to_ascii_lowercase())
+        }
+        "STLS" => arity(&[0], "STLS").map(|_| Command::Stls)?,
+        "AUTH" => return Err("AUTH is not supported by this server: use USER/PASS or APOP".into()),
         "" => return Err("empty command line".into()),
         _ => return Err(format!("unknown command \"{}\"", keyword.chars().take(20).collect::<String>())),
     })

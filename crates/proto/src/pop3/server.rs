@@ -42,10 +42,23 @@ impl fmt::Display for Pop3State {
     }
 }
 
+/// The APOP digest (RFC 1939 §7): MD5 of the greeting's timestamp followed by the password,
+/// in lower-case hex.
+pub fn apop_digest(timestamp: &str, password: &str) -> String {
+    use md5::{Digest, Md5};
+    let d = Md5::digest(format!("{timestamp}{password}").as_bytes());
+    d.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pop3ServerEvent {
     /// Check `user`/`pass` and call [`Pop3Server::grant`] or [`Pop3Server::deny`].
     LoginRequested { user: String, pass: String },
+    /// Check an APOP login: is `digest` the [`apop_digest`] of `timestamp` and the user's
+    /// password? Then [`Pop3Server::grant`] or [`Pop3Server::deny`].
+    ApopRequested { user: String, digest: String, timestamp: String },
+    /// The +OK to STLS went out: from here on the connection is encrypted.
+    TlsStarted,
     /// UPDATE state: remove these UIDs from `user`'s mailbox and release the lock.
     Commit { user: String, deleted: Vec<u32> },
     /// The session is over (after QUIT's reply or a lost connection before login).
@@ -62,6 +75,10 @@ struct DropMessage {
 #[derive(Debug)]
 pub struct Pop3Server {
     hostname: String,
+    /// The greeting's timestamp for APOP, e.g. `<1896.697170952@dbc.mtview.ca.us>`.
+    timestamp: Option<String>,
+    stls: bool,
+    tls: bool,
     state: Pop3State,
     inbuf: Vec<u8>,
     user: Option<String>,
@@ -73,8 +90,16 @@ pub struct Pop3Server {
 
 impl Pop3Server {
     pub fn new(hostname: &str) -> Self {
+        Self::with_options(hostname, None, false)
+    }
+
+    /// A server that offers APOP (its greeting carries `timestamp`) and, if `stls`, STLS.
+    pub fn with_options(hostname: &str, timestamp: Option<String>, stls: bool) -> Self {
         let mut s = Pop3Server {
             hostname: hostname.to_string(),
+            timestamp: timestamp.clone(),
+            stls,
+            tls: false,
             state: Pop3State::Authorization,
             inbuf: Vec::new(),
             user: None,
@@ -83,7 +108,8 @@ impl Pop3Server {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         };
-        s.send(Response::ok(format!("{hostname} POP3 server ready")), Pop3ReplyTo::Greeting);
+        let ts = timestamp.map(|t| format!(" {t}")).unwrap_or_default();
+        s.send(Response::ok(format!("{hostname} POP3 server ready{ts}")), Pop3ReplyTo::Greeting);
         s
     }
 
@@ -196,7 +222,26 @@ impl Pop3Server {
         use Pop3State::*;
         let to = reply_to(&cmd);
         let response = match (self.state, cmd) {
-            (_, Command::Capa) => Response::multi("Capability list follows", b"USER\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\nIMPLEMENTATION Mailsim\r\n".to_vec()),
+            (_, Command::Capa) => {
+                let stls = if self.stls && !self.tls { "STLS\r\n" } else { "" };
+                Response::multi("Capability list follows", format!("USER\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\n{stls}IMPLEMENTATION Mailsim\r\n").into_bytes())
+            }
+            (Authorization, Command::Stls) if self.stls && !self.tls => {
+                self.tls = true;
+                self.inbuf.clear();
+                self.events.push_back(Pop3ServerEvent::TlsStarted);
+                Response::ok("Begin TLS negotiation")
+            }
+            (Authorization, Command::Stls) => Response::err("STLS is not available here (not offered, or TLS is already active)"),
+            (Authorization, Command::Apop(name, digest)) => match self.timestamp.clone() {
+                None => Response::err("APOP is not offered: the greeting had no timestamp"),
+                Some(timestamp) => {
+                    self.user = Some(name.clone());
+                    self.state = CheckingPassword;
+                    self.events.push_back(Pop3ServerEvent::ApopRequested { user: name, digest, timestamp });
+                    return;
+                }
+            },
             (Authorization, Command::User(name)) => {
                 let r = Response::ok(format!("{name} accepted: send PASS"));
                 self.user = Some(name);
@@ -327,6 +372,8 @@ fn reply_to(cmd: &Command) -> Pop3ReplyTo {
         Command::Top(..) => Pop3ReplyTo::Top,
         Command::Uidl(_) => Pop3ReplyTo::Uidl,
         Command::Capa => Pop3ReplyTo::Capa,
+        Command::Apop(..) => Pop3ReplyTo::Pass,
+        Command::Stls => Pop3ReplyTo::Stls,
     }
 }
 
@@ -415,5 +462,26 @@ mod tests {
         for cut in 0..input.len() {
             assert_eq!(run(cut), whole);
         }
+    }
+}
+
+#[cfg(test)]
+mod apop_tests {
+    use super::*;
+
+    /// RFC 1939 §7's example: the digest of "<1896.697170952@dbc.mtview.ca.us>tanstaaf".
+    #[test]
+    fn rfc1939_apop_example_and_stls() {
+        assert_eq!(apop_digest("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf"), "c4c9334bac560ecc979e58001b3e22fb");
+        let mut s = Pop3Server::with_options("dbc", Some("<1896.697170952@dbc.mtview.ca.us>".into()), true);
+        let greet: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        assert_eq!(greet, "+OK dbc POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n");
+        s.handle_input(b"STLS\r\n");
+        assert_eq!(s.poll_event(), Some(Pop3ServerEvent::TlsStarted));
+        s.handle_input(b"APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n");
+        assert_eq!(s.poll_event(), Some(Pop3ServerEvent::ApopRequested { user: "mrose".into(), digest: "c4c9334bac560ecc979e58001b3e22fb".into(), timestamp: "<1896.697170952@dbc.mtview.ca.us>".into() }));
+        s.grant(vec![]);
+        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        assert!(out.contains("+OK Begin TLS negotiation\r\n") && out.ends_with("+OK mrose's maildrop has 0 messages (0 octets)\r\n"), "{out}");
     }
 }
