@@ -297,6 +297,13 @@ class Imaplib(unittest.TestCase):
         self.assertEqual(m.search(None, "ALL"), ("OK", [b"1 2"]))
         self.assertEqual(m.search(None, "SUBJECT", '"lunch"'), ("OK", [b"2"]))
         self.assertEqual(m.search(None, "UNSEEN"), ("OK", [b"1 2"]))
+        self.assertEqual(m.search(None, "OR", "SUBJECT", '"lunch"', "FLAGGED"), ("OK", [b"2"]))
+        self.assertEqual(m.search(None, "NOT", "(SUBJECT lunch)", "SINCE", "1-Jan-2000", "LARGER", "10"), ("OK", [b"1"]))
+        self.assertEqual(m.search(None, "BEFORE", "1-Jan-2000"), ("OK", [b""]))
+        self.assertEqual(m.search("UTF-8", "SUBJECT", "lunch"), ("OK", [b"2"]))
+        with self.assertRaises(imaplib.IMAP4.error) as e:
+            m.search(None, "FROMM", "alice")
+        self.assertIn("unknown search key FROMM", str(e.exception))
         typ, data = m.fetch("1", "(BODY.PEEK[HEADER])")
         self.assertEqual(typ, "OK")
         self.assertIn(b"Subject: first", data[0][1])

@@ -59,7 +59,8 @@ pub enum Command {
     Namespace,
     Fetch { uid: bool, set: String, items: Vec<FetchItem>, macro_name: Option<String> },
     Store { uid: bool, set: String, mode: StoreMode, silent: bool, flags: Vec<String> },
-    Search { uid: bool, keys: Vec<String> },
+    /// `ret`: RFC 4731/9051 RETURN options (MIN, MAX, COUNT, ALL); `charset` if given.
+    Search { uid: bool, charset: Option<String>, ret: Option<Vec<String>>, key: super::search::SearchKey },
     Expunge,
     Close,
     Unselect,
@@ -373,7 +374,40 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             }
             Command::Store { uid, set, mode, silent, flags: flags.iter().map(|f| canonical_flag(f)).collect() }
         }
-        "SEARCH" => Command::Search { uid, keys: toks.iter().filter_map(|t| t.text().map(str::to_string).or_else(|| raw_literal(t).map(|b| String::from_utf8_lossy(&b).into_owned()))).collect() },
+        "SEARCH" => {
+            fn flatten(t: &Token, out: &mut Vec<String>) {
+                match t {
+                    Token::List(l) => {
+                        out.push("(".into());
+                        l.iter().for_each(|x| flatten(x, out));
+                        out.push(")".into());
+                    }
+                    other => out.push(other.text().unwrap_or_default().to_string()),
+                }
+            }
+            let mut rest: &[Token] = &toks;
+            let mut ret = None;
+            if let [Token::Atom(r), Token::List(opts), tail @ ..] = rest {
+                if r.eq_ignore_ascii_case("RETURN") {
+                    let o: Vec<String> = opts.iter().filter_map(|o| o.text().map(str::to_ascii_uppercase)).collect();
+                    if let Some(o) = o.iter().find(|o| !["MIN", "MAX", "COUNT", "ALL", "SAVE"].contains(&o.as_str())) {
+                        return Err(bad(&format!("unknown RETURN option {o}: MIN, MAX, COUNT and ALL are known")));
+                    }
+                    ret = Some(o);
+                    rest = tail;
+                }
+            }
+            let mut charset = None;
+            if let [Token::Atom(c), cs, tail @ ..] = rest {
+                if c.eq_ignore_ascii_case("CHARSET") {
+                    charset = cs.text().map(str::to_string);
+                    rest = tail;
+                }
+            }
+            let mut flat = Vec::new();
+            rest.iter().for_each(|t| flatten(t, &mut flat));
+            Command::Search { uid, charset, ret, key: super::search::parse(&flat).map_err(|e| bad(&e))? }
+        }
         "CREATE" | "DELETE" | "SUBSCRIBE" | "UNSUBSCRIBE" => {
             let m = text(0).or_else(|| toks.first().and_then(raw_literal).map(|b| String::from_utf8_lossy(&b).into_owned()));
             match (m, toks.len()) {

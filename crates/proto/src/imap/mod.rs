@@ -6,4 +6,5 @@ pub mod client;
 pub mod command;
 pub mod fetch;
 pub mod scram;
+pub mod search;
 pub mod server;

@@ -13,6 +13,7 @@
 
 use super::command::{self, Command, FetchItem, StoreMode, Tagged, SYSTEM_FLAGS};
 use super::fetch;
+use super::search;
 use super::scram::ScramServer;
 use crate::pdu::{Pdu, Transmit};
 use crate::store::StoredMessage;
@@ -777,13 +778,36 @@ impl ImapServer {
                 };
                 ok(self, lines, format!("{what} completed"))
             }
-            (Selected, Command::Search { uid, keys }) => {
-                let hits = self.search(&keys);
-                let ids: Vec<u32> = hits.iter().map(|&i| if uid { self.messages[i].uid } else { i as u32 + 1 }).collect();
-                let line = if self.rev2 {
-                    let list = ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
-                    let uid_part = if uid { " UID" } else { "" };
-                    if ids.is_empty() { format!("* ESEARCH (TAG \"{tag}\"){uid_part}") } else { format!("* ESEARCH (TAG \"{tag}\"){uid_part} ALL {list}") }
+            (Selected, Command::Search { charset: Some(cs), .. }) if !["UTF-8", "US-ASCII"].contains(&cs.to_ascii_uppercase().as_str()) => {
+                no(self, &format!("[BADCHARSET (UTF-8 US-ASCII)] {cs} is not supported"))
+            }
+            (Selected, Command::Search { uid, ret, key, .. }) => {
+                let max_uid = self.messages.last().map(|m| m.uid).unwrap_or(0);
+                let max_seq = self.messages.len() as u32;
+                let ids: Vec<u32> = self
+                    .messages
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, m)| key.matches(&search::Candidate { message: m, seq: *i as u32 + 1, max_seq, max_uid }))
+                    .map(|(i, m)| if uid { m.uid } else { i as u32 + 1 })
+                    .collect();
+                let line = if self.rev2 || ret.is_some() {
+                    // RFC 9051 §7.3.4: ESEARCH; with no RETURN options, ALL is meant.
+                    let ret = ret.filter(|r| !r.is_empty()).unwrap_or_else(|| vec!["ALL".to_string()]);
+                    let mut parts = vec![format!("* ESEARCH (TAG \"{tag}\")")];
+                    if uid {
+                        parts.push("UID".into());
+                    }
+                    for o in &ret {
+                        match o.as_str() {
+                            "MIN" if !ids.is_empty() => parts.push(format!("MIN {}", ids[0])),
+                            "MAX" if !ids.is_empty() => parts.push(format!("MAX {}", ids[ids.len() - 1])),
+                            "COUNT" => parts.push(format!("COUNT {}", ids.len())),
+                            "ALL" if !ids.is_empty() => parts.push(format!("ALL {}", sequence_set(&ids))),
+                            _ => {}
+                        }
+                    }
+                    parts.join(" ")
                 } else {
                     format!("* SEARCH{}", ids.iter().map(|n| format!(" {n}")).collect::<String>())
                 };
@@ -837,41 +861,21 @@ impl ImapServer {
         }
         lines
     }
+}
 
-    /// SEARCH keys (RFC 9051 §6.4.4), all ANDed: ALL, SEEN, UNSEEN, DELETED, UNDELETED,
-    /// FLAGGED, ANSWERED, FROM/TO/SUBJECT/BODY/TEXT string.
-    fn search(&self, keys: &[String]) -> Vec<usize> {
-        let mut out = Vec::new();
-        'msg: for (i, m) in self.messages.iter().enumerate() {
-            let has = |f: &str| m.flags.iter().any(|x| x == f);
-            let text = String::from_utf8_lossy(&m.data).to_lowercase();
-            let header = |n: &str| crate::message::header(&m.data, n).unwrap_or_default().to_lowercase();
-            let mut k = keys.iter();
-            while let Some(key) = k.next() {
-                let arg = |k: &mut std::slice::Iter<String>| k.next().map(|s| s.to_lowercase()).unwrap_or_default();
-                let ok = match key.to_ascii_uppercase().as_str() {
-                    "ALL" => true,
-                    "SEEN" => has("\\Seen"),
-                    "UNSEEN" => !has("\\Seen"),
-                    "DELETED" => has("\\Deleted"),
-                    "UNDELETED" => !has("\\Deleted"),
-                    "FLAGGED" => has("\\Flagged"),
-                    "ANSWERED" => has("\\Answered"),
-                    "FROM" => header("From").contains(&arg(&mut k)),
-                    "TO" => header("To").contains(&arg(&mut k)),
-                    "SUBJECT" => header("Subject").contains(&arg(&mut k)),
-                    "BODY" => String::from_utf8_lossy(fetch::section(&m.data, "TEXT")).to_lowercase().contains(&arg(&mut k)),
-                    "TEXT" => text.contains(&arg(&mut k)),
-                    _ => false,
-                };
-                if !ok {
-                    continue 'msg;
-                }
-            }
-            out.push(i);
+/// Ascending numbers as a compact sequence set: 1,2,3,5 → 1:3,5.
+fn sequence_set(ids: &[u32]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let mut j = i;
+        while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
+            j += 1;
         }
-        out
+        out.push(if j > i { format!("{}:{}", ids[i], ids[j]) } else { ids[i].to_string() });
+        i = j + 1;
     }
+    out.join(",")
 }
 
 #[cfg(test)]
@@ -980,13 +984,17 @@ mod tests {
             }
         };
         owner(&mut s, &mut current);
-        for line in ["b SELECT INBOX", "c SEARCH UNSEEN", "d UID SEARCH SUBJECT s3", "e STORE 1:2 +FLAGS.SILENT (\\Deleted)", "f EXPUNGE", "g FETCH 1 (UID FLAGS)", "h EXAMINE INBOX", "i STORE 1 +FLAGS (\\Seen)"] {
+        for line in ["b SELECT INBOX", "c SEARCH UNSEEN", "d UID SEARCH SUBJECT s3", "c2 SEARCH RETURN (MIN MAX COUNT) OR FROM a1 NOT SEEN", "c3 SEARCH CHARSET KOI8-R ALL", "c4 SEARCH FROMM a1", "c5 UID SEARCH RETURN () 1:*", "e STORE 1:2 +FLAGS.SILENT (\\Deleted)", "f EXPUNGE", "g FETCH 1 (UID FLAGS)", "h EXAMINE INBOX", "i STORE 1 +FLAGS (\\Seen)"] {
             s.handle_input(format!("{line}\r\n").as_bytes());
             owner(&mut s, &mut current);
         }
         let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.contains("* SEARCH 2 3\r\nc OK"), "rev1 client: SEARCH: {out}");
         assert!(out.contains("* SEARCH 30\r\nd OK"));
+        assert!(out.contains("* ESEARCH (TAG \"c2\") MIN 1 MAX 3 COUNT 3\r\nc2 OK"), "RFC 4731 RETURN options: {out}");
+        assert!(out.contains("c3 NO [BADCHARSET (UTF-8 US-ASCII)]"));
+        assert!(out.contains("c4 BAD unknown search key FROMM"));
+        assert!(out.contains("* ESEARCH (TAG \"c5\") UID ALL 10,20,30\r\n"), "{out}");
         assert!(out.contains("* 1 EXPUNGE\r\n* 1 EXPUNGE\r\nf OK EXPUNGE completed"), "{out}");
         assert!(out.contains("* 1 FETCH (UID 30 FLAGS ())"));
         assert!(out.contains("h OK [READ-ONLY] EXAMINE completed"));
