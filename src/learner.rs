@@ -246,6 +246,16 @@ fn terminal(props: &LearnerProps) -> Html {
         }
         out
     });
+    // Like a terminal, keep the newest lines in view as the session grows.
+    let out_ref = use_node_ref();
+    {
+        let out_ref = out_ref.clone();
+        use_effect_with(transcript.clone(), move |_| {
+            if let Some(el) = out_ref.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
     html! {
         <div id="terminal" class="terminal">
             <div class="row">
@@ -258,7 +268,7 @@ fn terminal(props: &LearnerProps) -> Html {
             </div>
             if let Some((_, client, host, port, _)) = &current {
                 <p class="session">{ format!("telnet {host} {port}  (from {client})") }</p>
-                <pre id="t-out" class="raw term-out" aria-live="polite">{ transcript.unwrap_or_default() }</pre>
+                <pre ref={out_ref} id="t-out" class="raw term-out" aria-live="polite">{ transcript.unwrap_or_default() }</pre>
                 <input ref={line} id="t-line" class="term-in" placeholder="Type a command and press Enter (↑/↓: history; after DATA, end the message with a line holding only .)"
                     onkeydown={onkeydown} onpaste={onpaste} aria-label="Command line" autocomplete="off" spellcheck="false" />
             } else {

@@ -334,6 +334,32 @@ test('terminal: type SMTP by hand, with DATA, history and the reply of real engi
   assert.match(await page.textContent('[data-mailbox="bob@bob.example"]'), /typed by hand/);
 });
 
+test('terminal: an IMAP session typed by hand, with SEARCH keys and a mistake', async (t) => {
+  const page = await open(t, '#/scenario/imap-session');
+  await page.click('#learn summary');
+  await page.click('#tab-terminal');
+  await page.selectOption('#t-client', 'bob-ua');
+  await page.selectOption('#t-host', 'mail.bob.example');
+  await page.selectOption('#t-port', '143');
+  await page.click('#t-open');
+  await page.waitForSelector('#t-line');
+  const typed = [['a LOGIN bob bob-pw', 'S: a NO [PRIVACYREQUIRED]'], ['b STARTTLS', 'S: b OK'], ['c LOGIN bob bob-pw', 'S: c OK'],
+    ['d SELECT INBOX', 'S: d OK [READ-WRITE]'], ['e SEARCH OR UNSEEN FLAGGED', 'S: e OK SEARCH completed'],
+    ['f SEARCH FROMM alice', 'S: f BAD unknown search key FROMM'], ['g FETCH 1 (FLAGS ENVELOPE)', 'S: g OK'], ['h LOGOUT', 'S: h OK']];
+  for (const [line, expect] of typed) {
+    await page.fill('#t-line', line);
+    await page.press('#t-line', 'Enter');
+    await page.waitForFunction((x) => document.querySelector('#t-out').textContent.includes(x), expect);
+  }
+  const out = await page.textContent('#t-out');
+  assert.match(out, /S: \* SEARCH( \d+)*/, 'a rev1 session (no ENABLE) gets the SEARCH response');
+  assert.match(out, /S: \* 1 FETCH \(FLAGS \(/);
+  assert.match(out, /S: \* BYE/);
+  const scrolled = await page.$eval('#t-out', (el) => el.scrollHeight <= el.clientHeight || el.scrollTop + el.clientHeight >= el.scrollHeight - 2);
+  assert.ok(scrolled, 'the terminal keeps its newest line in view');
+  await page.screenshot({ path: path.join(OUT, 'terminal-imap-1440x900.png') });
+});
+
 test('faults on demand, and what the learner did survives a reload until reset', async (t) => {
   const page = await open(t, '#/scenario/alice-to-bob/step/13');
   await page.click('#learn summary');
