@@ -50,12 +50,26 @@ fn every_imap_message_parses_with_imap_codec() {
         "m FETCH 1 BODY.PEEK[TEXT]<0.10>", "n FETCH 1 BODY.PEEK[1]", "o STORE 1 +FLAGS (\\Flagged)", "p CREATE Work", "q UID COPY 1:* Work", "r UID MOVE 1 Work",
         "s RENAME Work Archive", "t SUBSCRIBE Archive", "u EXAMINE Archive", "v UNSELECT", "w DELETE Archive", "x NOOP", "y CAPABILITY", "z LOGOUT",
     ];
-    let compose = mailsim_sim::actions::Action::Terminal { at: 0, client: "alice-ua".into(), host: "mail.bob.example".into(), port: 25, lines: ["EHLO me", "MAIL FROM:<a@alice.example>", "RCPT TO:<bob@bob.example>", "DATA", "Subject: typed", "", "by hand", ".", "QUIT"].map(String::from).to_vec() };
-    let typed = mailsim_sim::actions::Action::Terminal { at: 60_000, client: "bob-ua".into(), host: "mail.bob.example".into(), port: 143, lines: lines.map(String::from).to_vec() };
-    let log = scenario::run_with("playground", &[compose, typed]).unwrap();
+    use mailsim_sim::actions::{Action, Attachment, ReadMode, SubmitMode};
+    let with_attachment = Action::Compose {
+        at: 0,
+        sender: "alice".into(),
+        to: "Bob <bob@bob.example>".into(),
+        cc: String::new(),
+        bcc: String::new(),
+        subject: "Notes".into(),
+        body: "Here they are.\n".into(),
+        attachment: Some(Attachment { filename: "notes.txt".into(), content_type: "text/plain".into(), base64: "aGVsbG8=".into() }),
+        submit: SubmitMode::Starttls587,
+        read: ReadMode::None,
+    };
+    let compose = mailsim_sim::actions::Action::Terminal { at: 60_000, client: "alice-ua".into(), host: "mail.bob.example".into(), port: 25, lines: ["EHLO me", "MAIL FROM:<a@alice.example>", "RCPT TO:<bob@bob.example>", "DATA", "Subject: typed", "", "by hand", ".", "QUIT"].map(String::from).to_vec() };
+    let typed = mailsim_sim::actions::Action::Terminal { at: 120_000, client: "bob-ua".into(), host: "mail.bob.example".into(), port: 143, lines: lines.map(String::from).to_vec() };
+    let log = scenario::run_with("playground", &[with_attachment, compose, typed]).unwrap();
     let raws: Vec<String> = log.events.iter().filter_map(|e| if let Event::MessageSent { raw, .. } = e { Some(String::from_utf8_lossy(raw).into_owned()) } else { None }).collect();
-    assert!(raws.iter().any(|r| r.starts_with("* ESEARCH (TAG \"i\") MIN 1 MAX 1 COUNT 1")), "the typed session ran: {raws:#?}");
+    assert!(raws.iter().any(|r| r.starts_with("* ESEARCH (TAG \"i\") MIN 1 MAX 2 COUNT 2")), "the typed session ran: {raws:#?}");
     assert!(raws.iter().any(|r| r.contains("z OK")), "{raws:#?}");
+    assert!(raws.iter().any(|r| r.contains("(\"ATTACHMENT\" (\"FILENAME\" \"notes.txt\"))")), "BODYSTRUCTURE shows the attachment");
     check("typed session", &log, &mut t);
     let Tally { greetings, responses, commands, failures, skipped } = t;
     println!("imap-codec parsed {greetings} greetings, {responses} responses, {commands} commands; {} messages use extensions it lacks: {:?}", skipped.len(), skipped.iter().collect::<std::collections::BTreeSet<_>>());

@@ -85,41 +85,60 @@ pub fn envelope(raw: &[u8]) -> String {
 }
 
 /// BODY (the non-extensible BODYSTRUCTURE), built from `mail-parser`'s MIME tree.
-pub fn body_structure(raw: &[u8]) -> String {
+pub fn body_structure(raw: &[u8], extensible: bool) -> String {
     use mail_parser::{MessageParser, MimeHeaders, PartType};
     let Some(msg) = MessageParser::default().parse(raw) else {
         return format!("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" {} 0)", raw.len());
     };
-    fn part(msg: &mail_parser::Message, id: u32, raw: &[u8]) -> String {
+    /// `("NAME" "value" ...)` or NIL (RFC 9051 body-fld-param).
+    fn params(ct: Option<&mail_parser::ContentType>) -> Option<String> {
+        let a: Vec<String> = ct?.attributes()?.iter().map(|at| format!("{} {}", nstring(Some(&at.name.to_ascii_uppercase())), nstring(Some(&at.value)))).collect();
+        (!a.is_empty()).then(|| format!("({})", a.join(" ")))
+    }
+    /// Disposition, language and location (RFC 9051 body-ext-1part / body-ext-mpart).
+    fn ext_tail(p: &mail_parser::MessagePart) -> String {
+        let dsp = p
+            .content_disposition()
+            .map(|d| format!("({} {})", nstring(Some(&d.ctype().to_ascii_uppercase())), params(Some(d)).unwrap_or_else(|| "NIL".into())))
+            .unwrap_or_else(|| "NIL".into());
+        let lang = match p.content_language() {
+            mail_parser::HeaderValue::Text(t) => nstring(Some(t)),
+            mail_parser::HeaderValue::TextList(l) if !l.is_empty() => format!("({})", l.iter().map(|t| nstring(Some(t))).collect::<Vec<_>>().join(" ")),
+            _ => "NIL".into(),
+        };
+        format!("{dsp} {lang} {}", nstring(p.content_location()))
+    }
+    fn part(msg: &mail_parser::Message, id: u32, raw: &[u8], ext: bool) -> String {
         let Some(p) = msg.parts.get(id as usize) else { return "NIL".into() };
         let ct = p.content_type();
         let ty = ct.map(|c| c.ctype().to_ascii_uppercase()).unwrap_or_else(|| "TEXT".into());
         let sub = ct.and_then(|c| c.subtype()).map(|s| s.to_ascii_uppercase()).unwrap_or_else(|| "PLAIN".into());
         if let PartType::Multipart(children) = &p.body {
-            let inner: String = children.iter().map(|c| part(msg, *c, raw)).collect();
-            return format!("({inner} \"{sub}\")");
+            let inner: String = children.iter().map(|c| part(msg, *c, raw, ext)).collect();
+            let tail = if ext { format!(" {} {}", params(ct).unwrap_or_else(|| "NIL".into()), ext_tail(p)) } else { String::new() };
+            return format!("({inner} {}{tail})", nstring(Some(&sub)));
         }
-        let params: Vec<String> = ct
-            .and_then(|c| c.attributes())
-            .map(|a| a.iter().map(|at| format!("\"{}\" \"{}\"", at.name.to_ascii_uppercase(), at.value)).collect())
-            .unwrap_or_default();
-        let params = if params.is_empty() {
-            if ty == "TEXT" { "(\"CHARSET\" \"US-ASCII\")".to_string() } else { "NIL".to_string() }
-        } else {
-            format!("({})", params.join(" "))
-        };
+        let fields = params(ct).unwrap_or_else(|| if ty == "TEXT" { "(\"CHARSET\" \"US-ASCII\")".to_string() } else { "NIL".to_string() });
         let enc = p.content_transfer_encoding().unwrap_or("7BIT").to_ascii_uppercase();
         let body = raw.get(p.offset_body as usize..p.offset_end as usize).unwrap_or_default();
-        let lines = body.iter().filter(|&&b| b == b'\n').count();
-        let id_ = nstring(p.content_id());
-        let desc = nstring(p.content_description());
-        if ty == "TEXT" {
-            format!("(\"{ty}\" \"{sub}\" {params} {id_} {desc} \"{enc}\" {} {lines})", body.len())
-        } else {
-            format!("(\"{ty}\" \"{sub}\" {params} {id_} {desc} \"{enc}\" {})", body.len())
-        }
+        // Text lines; a last line without its CRLF (the CRLF before a boundary belongs to the
+        // boundary, RFC 2046 §5.1.1) still counts.
+        let lines = body.iter().filter(|&&b| b == b'\n').count() + usize::from(!body.is_empty() && !body.ends_with(b"\n"));
+        let basic = format!("{} {} {fields} {} {} {} {}", nstring(Some(&ty)), nstring(Some(&sub)), nstring(p.content_id()), nstring(p.content_description()), nstring(Some(&enc)), body.len());
+        // RFC 9051 §7.5.2: TEXT adds its lines; MESSAGE/RFC822 (and GLOBAL) its envelope,
+        // structure and lines.
+        let specific = match (&p.body, ty.as_str()) {
+            (PartType::Message(inner), "MESSAGE") => {
+                let r = inner.raw_message();
+                format!(" {} {} {lines}", envelope(r), body_structure(r, ext))
+            }
+            (_, "TEXT") => format!(" {lines}"),
+            _ => String::new(),
+        };
+        let tail = if ext { format!(" NIL {}", ext_tail(p)) } else { String::new() };
+        format!("({basic}{specific}{tail})")
     }
-    part(&msg, 0, raw)
+    part(&msg, 0, raw, extensible)
 }
 
 /// BODY[] (the whole message), BODY[HEADER] (the header and its blank line), BODY[TEXT].
@@ -136,6 +155,18 @@ pub fn section<'a>(raw: &'a [u8], section: &str) -> &'a [u8] {
 mod tests {
     use super::*;
 
+    #[test]
+    fn bodystructure_of_an_attachment_has_its_disposition_and_boundary() {
+        let m = b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi\r\n--b1\r\nContent-Type: text/plain; name=\"notes.txt\"\r\nContent-Disposition: attachment; filename=\"notes.txt\"\r\nContent-Language: en\r\n\r\nx\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nbody\r\n--b1--\r\n";
+        let s = body_structure(m, true);
+        assert!(s.starts_with("((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 2 1 NIL NIL NIL NIL)"), "{s}");
+        assert!(s.contains("(\"ATTACHMENT\" (\"FILENAME\" \"notes.txt\")) \"en\" NIL)"), "{s}");
+        assert!(s.contains("(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 22 (NIL \"inner\""), "{s}");
+        assert!(s.contains("\"7BIT\" 4 1 NIL NIL NIL NIL) 3 NIL NIL NIL NIL)"), "the inner message: its structure, then its 3 lines: {s}");
+        assert!(s.ends_with(" \"MIXED\" (\"BOUNDARY\" \"b1\") NIL NIL NIL)"), "{s}");
+        assert!(!body_structure(m, false).contains("BOUNDARY"), "BODY has no extension data");
+    }
+
     const RFC_MSG: &[u8] = b"Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\nFrom: Terry Gray <gray@cac.washington.edu>\r\nSubject: IMAP4rev2 WG mtg summary and minutes\r\nTo: imap@cac.washington.edu\r\ncc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\nHello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
 
     #[test]
@@ -150,7 +181,8 @@ mod tests {
 
     #[test]
     fn body_structure_and_sections() {
-        assert_eq!(body_structure(RFC_MSG), "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 55 1)");
+        assert_eq!(body_structure(RFC_MSG, false), "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 55 1)");
+        assert_eq!(body_structure(RFC_MSG, true), "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 55 1 NIL NIL NIL NIL)");
         assert!(section(RFC_MSG, "HEADER").ends_with(b"US-ASCII\r\n\r\n"));
         assert_eq!(section(RFC_MSG, "TEXT"), b"Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n");
         assert_eq!(internal_date(837_573_865), "17-Jul-1996 03:24:25 +0000");

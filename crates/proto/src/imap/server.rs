@@ -720,8 +720,8 @@ impl ImapServer {
                             FetchItem::InternalDate => format!("INTERNALDATE \"{}\"", fetch::internal_date(m.internal_date)),
                             FetchItem::Rfc822Size => format!("RFC822.SIZE {}", m.data.len()),
                             FetchItem::Envelope => format!("ENVELOPE {}", fetch::envelope(&m.data)),
-                            FetchItem::Body => format!("BODY {}", fetch::body_structure(&m.data)),
-                            FetchItem::BodyStructure => format!("BODYSTRUCTURE {}", fetch::body_structure(&m.data)),
+                            FetchItem::Body => format!("BODY {}", fetch::body_structure(&m.data, false)),
+                            FetchItem::BodyStructure => format!("BODYSTRUCTURE {}", fetch::body_structure(&m.data, true)),
                             FetchItem::Uid => format!("UID {}", m.uid),
                             FetchItem::Section { peek, section, partial, .. } => {
                                 set_seen |= !peek && !self.read_only && !m.flags.iter().any(|f| f == "\\Seen");
