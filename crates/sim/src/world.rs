@@ -303,6 +303,8 @@ pub struct World {
     log: Vec<Event>,
     /// RCPT TO checks waiting for DNS: (query id, connection, domain).
     rcpt_checks: Vec<(u16, u32, String)>,
+    /// What each POP3 user agent in download-and-keep mode has downloaded (UIDL ids).
+    pop3_seen: BTreeMap<NodeId, Vec<String>>,
 }
 
 /// Who takes part, when building a world.
@@ -334,6 +336,7 @@ impl World {
             next_conn: 1,
             log: Vec::new(),
             rcpt_checks: Vec::new(),
+            pop3_seen: BTreeMap::new(),
         }
     }
 
@@ -508,7 +511,8 @@ impl World {
             Task::CheckMailPop3 { delete } => {
                 let NodeKind::UserAgent { address, password, server } = &self.nodes[node].kind else { return };
                 let user = address.split('@').next().unwrap_or_default().to_string();
-                let job = Pop3Job { user, pass: password.clone(), delete };
+                let known = if delete { vec![] } else { self.pop3_seen.get(&node).cloned().unwrap_or_default() };
+                let job = Pop3Job { user, pass: password.clone(), delete, known };
                 let Some(server) = self.node_by_actor(server) else { return };
                 self.connect(node, server, 110, ClientEngine::Pop3(Pop3Client::new(job)), Purpose::Retrieval);
             }
@@ -1223,7 +1227,10 @@ impl World {
                 for ev in events {
                     match ev {
                         Pop3ClientEvent::Closed => closed = true,
-                        Pop3ClientEvent::Retrieved { data, .. } => {
+                        Pop3ClientEvent::Retrieved { data, uid, .. } => {
+                            if let Some(uid) = uid {
+                                self.pop3_seen.entry(client).or_default().push(uid);
+                            }
                             let from = message::header(&data, "From").unwrap_or_default();
                             let subject = message::header(&data, "Subject").unwrap_or_default();
                             let node = self.nodes[client].actor.id.clone();

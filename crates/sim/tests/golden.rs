@@ -410,6 +410,18 @@ mod learner_actions {
     }
 
     #[test]
+    fn download_and_keep_uses_uidl_to_fetch_only_new_mail() {
+        let log = scenario::run_with("playground", &[compose(1000, "first", ReadMode::Pop3Keep), compose(300_000, "second", ReadMode::Pop3Keep)]).unwrap();
+        let downloads: Vec<String> = log.events.iter().filter_map(|e| if let Event::MessageDownloaded { subject, .. } = e { Some(subject.clone()) } else { None }).collect();
+        assert_eq!(downloads, ["first", "second"], "the second session skips what the first downloaded");
+        let cmds: Vec<String> = log.events.iter().filter_map(|e| if let Event::MessageSent { raw, port: 110, .. } = e { Some(String::from_utf8_lossy(raw).into_owned()) } else { None }).collect();
+        assert_eq!(cmds.iter().filter(|c| c.as_str() == "UIDL\r\n").count(), 2);
+        assert_eq!(cmds.iter().filter(|c| c.starts_with("RETR ")).count(), 2, "one RETR per session: {cmds:?}");
+        assert!(!cmds.iter().any(|c| c.starts_with("DELE")), "keep mode deletes nothing");
+        assert_eq!(stored(&log, "bob@bob.example").len(), 2);
+    }
+
+    #[test]
     fn terminal_sessions_speak_smtp_pop3_and_imap() {
         let smtp = Action::Terminal { at: 0, client: "alice-ua".into(), host: "mail.bob.example".into(), port: 25, lines: ["EHLO me", "MAIL FROM:<a@alice.example>", "RCPT TO:<bob@bob.example>", "DATA", "Subject: typed", "", "by hand", ".", "QUIT"].map(String::from).to_vec() };
         let pop = Action::Terminal { at: 60_000, client: "bob-ua".into(), host: "mail.bob.example".into(), port: 110, lines: ["USER bob", "PASS bob-pw", "LIST", "QUIT"].map(String::from).to_vec() };

@@ -1,5 +1,7 @@
 //! A POP3 user agent session (RFC 1939): log in, look at the maildrop, download every
 //! message and (in download-and-delete mode) delete it, then QUIT so the deletions happen.
+//! In download-and-keep mode it asks UIDL for the unique-ids and downloads only messages
+//! whose id it has not seen before (RFC 1939 §7: what UIDL is for).
 //!
 //! Same call order as the other engines: `handle_input`, then drain `poll_transmit` and
 //! `poll_event`.
@@ -17,12 +19,15 @@ pub struct Pop3Job {
     pub pass: String,
     /// Download-and-delete (true) or download-and-keep (false).
     pub delete: bool,
+    /// Download-and-keep: the unique-ids already downloaded in earlier sessions.
+    pub known: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pop3ClientEvent {
-    /// Message `number` of the maildrop was downloaded.
-    Retrieved { number: u32, data: Vec<u8> },
+    /// Message `number` of the maildrop was downloaded; `uid` is its UIDL unique-id when
+    /// the session asked for them (download-and-keep).
+    Retrieved { number: u32, data: Vec<u8>, uid: Option<String> },
     /// The server refused the login.
     LoginFailed { text: String },
     /// The session is over: close the connection.
@@ -36,6 +41,7 @@ pub enum Pop3ClientState {
     AwaitPass,
     AwaitStat,
     AwaitList,
+    AwaitUidl,
     AwaitRetr(u32),
     AwaitDele(u32),
     AwaitQuit,
@@ -50,6 +56,7 @@ impl fmt::Display for Pop3ClientState {
             Pop3ClientState::AwaitPass => f.write_str("sent PASS: waiting"),
             Pop3ClientState::AwaitStat => f.write_str("sent STAT: waiting"),
             Pop3ClientState::AwaitList => f.write_str("sent LIST: waiting for the scan listing"),
+            Pop3ClientState::AwaitUidl => f.write_str("sent UIDL: which messages are new?"),
             Pop3ClientState::AwaitRetr(n) => write!(f, "sent RETR {n}: downloading"),
             Pop3ClientState::AwaitDele(n) => write!(f, "sent DELE {n}: waiting"),
             Pop3ClientState::AwaitQuit => f.write_str("sent QUIT: waiting"),
@@ -66,6 +73,8 @@ pub struct Pop3Client {
     inbuf: Vec<u8>,
     /// Message numbers still to download, from the LIST response.
     todo: VecDeque<u32>,
+    /// Unique-ids by message number, from UIDL (download-and-keep).
+    uids: Vec<(u32, String)>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Pop3ClientEvent>,
 }
@@ -78,6 +87,7 @@ impl Pop3Client {
             expect_multiline: false,
             inbuf: Vec::new(),
             todo: VecDeque::new(),
+            uids: Vec::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -144,11 +154,27 @@ impl Pop3Client {
                     .lines()
                     .filter_map(|l| l.split(' ').next().and_then(|n| n.parse().ok()))
                     .collect();
+                if self.job.delete || self.todo.is_empty() {
+                    self.next_message();
+                } else {
+                    self.send(Command::Uidl(None), AwaitUidl);
+                }
+            }
+            AwaitUidl => {
+                // "n unique-id" lines; keep only the messages not downloaded before. A server
+                // without UIDL (-ERR) gets everything downloaded again, as real clients do.
+                if r.ok {
+                    let body = r.body.unwrap_or_default();
+                    self.uids = String::from_utf8_lossy(&body).lines().filter_map(|l| l.split_once(' ')).filter_map(|(n, u)| Some((n.parse().ok()?, u.trim().to_string()))).collect();
+                    let (uids, known) = (&self.uids, &self.job.known);
+                    self.todo.retain(|n| !uids.iter().any(|(m, u)| m == n && known.contains(u)));
+                }
                 self.next_message();
             }
             AwaitRetr(n) => {
                 if r.ok {
-                    self.events.push_back(Pop3ClientEvent::Retrieved { number: n, data: r.body.unwrap_or_default() });
+                    let uid = self.uids.iter().find(|(m, _)| *m == n).map(|(_, u)| u.clone());
+                    self.events.push_back(Pop3ClientEvent::Retrieved { number: n, data: r.body.unwrap_or_default(), uid });
                     if self.job.delete {
                         return self.send(Command::Dele(n), AwaitDele(n));
                     }
@@ -174,7 +200,7 @@ mod tests {
 
     #[test]
     fn downloads_and_deletes_everything_against_the_real_server() {
-        let mut c = Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: true });
+        let mut c = Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: true, known: vec![] });
         let mut s = Pop3Server::new("mail.bob.example");
         let mut commands = Vec::new();
         let mut events = Vec::new();
@@ -201,14 +227,23 @@ mod tests {
             events.extend(std::iter::from_fn(|| c.poll_event()));
         }
         assert_eq!(commands.concat(), "USER bob\r\nPASS pw\r\nSTAT\r\nLIST\r\nRETR 1\r\nDELE 1\r\nRETR 2\r\nDELE 2\r\nQUIT\r\n");
-        assert_eq!(events[0], Pop3ClientEvent::Retrieved { number: 1, data: b"Subject: one\r\n\r\n.dot\r\n".to_vec() });
+        assert_eq!(events[0], Pop3ClientEvent::Retrieved { number: 1, data: b"Subject: one\r\n\r\n.dot\r\n".to_vec(), uid: None });
         assert_eq!(events.last(), Some(&Pop3ClientEvent::Closed));
         assert_eq!(committed, Some(vec![1, 2]));
     }
 
     #[test]
+    fn download_and_keep_fetches_only_what_uidl_says_is_new() {
+        let mut c = Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: false, known: vec!["u1".into()] });
+        c.handle_input(b"+OK hi\r\n+OK send PASS\r\n+OK 2 messages\r\n+OK 2 messages\r\n+OK\r\n1 10\r\n2 20\r\n.\r\n+OK\r\n1 u1\r\n2 u2\r\n.\r\n+OK 20 octets\r\nSubject: two\r\n\r\n.\r\n+OK bye\r\n");
+        let sent: Vec<_> = std::iter::from_fn(|| c.poll_transmit()).map(|t| t.bytes).collect();
+        assert_eq!(String::from_utf8(sent.concat()).unwrap(), "USER bob\r\nPASS pw\r\nSTAT\r\nLIST\r\nUIDL\r\nRETR 2\r\nQUIT\r\n", "no RETR 1, no DELE");
+        assert_eq!(c.poll_event(), Some(Pop3ClientEvent::Retrieved { number: 2, data: b"Subject: two\r\n\r\n".to_vec(), uid: Some("u2".into()) }));
+    }
+
+    #[test]
     fn a_refused_login_quits() {
-        let mut c = Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: true });
+        let mut c = Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: true, known: vec![] });
         c.handle_input(b"+OK hi\r\n+OK send PASS\r\n-ERR [AUTH] wrong\r\n");
         let sent: Vec<_> = std::iter::from_fn(|| c.poll_transmit()).map(|t| t.bytes).collect();
         assert_eq!(sent.concat(), b"USER bob\r\nPASS pw\r\nQUIT\r\n");
