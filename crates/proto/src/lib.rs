@@ -1,7 +1,8 @@
 //! # mailsim-proto: the e-mail protocols, as code a student can read
 //!
 //! Wire codecs, the RFC 5322 message format, the mailbox store and *sans-IO* engines for
-//! SMTP (RFC 5321, submission per RFC 6409), POP3 (RFC 1939) and the DNS messages used to
+//! SMTP (RFC 5321, submission per RFC 6409), POP3 (RFC 1939), IMAP (RFC 9051, see [`imap`]),
+//! HTTP/1.x for webmail and the DNS messages used to
 //! find a domain's mail exchanger (RFC 1035, MX per RFC 5321 §5.1). No clock, no randomness,
 //! no I/O: an engine is fed bytes with `handle_input` and drained with `poll_transmit` and
 //! `poll_event`; whatever needs the time or an identifier gets it as an argument.
@@ -28,9 +29,9 @@
 //! a helpful text naming the expected syntax) for every kind of bad input, and typed values
 //! whose `Display` is the wire form. `smtp-proto` and `pop3-codec` were considered; the
 //! former's server-side parser errors do not carry the helpful texts we show, and the
-//! latter pulls in `nom` for a grammar of ten verbs. The message format (issue 3) will move
-//! to `mail-parser`/`mail-builder` when MIME arrives; until then [`message`] writes and reads
-//! only the plain header fields and text bodies the first scenario uses.
+//! latter pulls in `nom` for a grammar of ten verbs. MIME messages are built with
+//! `mail-builder` and taken apart with `mail-parser` (see [`message`]); the plain header
+//! fields of the lecture's first message are written by hand so every byte is predictable.
 
 pub mod dns;
 pub mod http;
