@@ -158,3 +158,63 @@ fn imap_corpus_of_malformed_lines() {
         assert!(out.starts_with("* BAD ") || out.contains(" BAD "), "{line:?}: {out:?}");
     }
 }
+
+/// RFC 3501 §8, the sample IMAP4rev1 connection, as a table: an IMAP4rev1 client logs in
+/// with LOGIN (no ENABLE), so the answers are rev1's (SEARCH, not ESEARCH).
+#[test]
+fn rfc3501_example_session_as_a_table() {
+    let mut store = MailStore::default();
+    store.add_account("mrc@cac.washington.edu", "secret");
+    const MSG12: &[u8] = b"Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\nFrom: Terry Gray <gray@cac.washington.edu>\r\nSubject: IMAP4rev1 WG mtg summary and minutes\r\nTo: imap@cac.washington.edu\r\ncc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\nHello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
+    for i in 1..=18 {
+        let data = if i == 12 {
+            MSG12.to_vec()
+        } else {
+            format!("Subject: message {i}\r\n\r\nbody\r\n").into_bytes()
+        };
+        // 17-Jul-1996 09:44:25 UTC is the RFC's 02:44:25 -0700.
+        store.deliver_at(
+            "mrc@cac.washington.edu",
+            data,
+            837_596_665,
+            if i == 12 { &["\\Seen"] } else { &[] },
+        );
+    }
+    let mut s = ImapServer::new(ImapConfig {
+        hostname: "cac.washington.edu".into(),
+        starttls: false,
+        implicit_tls: false,
+        login_requires_tls: false,
+        accounts: vec![("mrc@cac.washington.edu".into(), "secret".into())],
+        scram_salt: vec![7; 16],
+        scram_iterations: 4096,
+        server_nonce: "n".into(),
+    });
+    let greeting: String = std::iter::from_fn(|| s.poll_transmit())
+        .map(|t| String::from_utf8_lossy(&t.bytes).into_owned())
+        .collect();
+    assert!(
+        greeting.starts_with("* OK [CAPABILITY IMAP4rev1 IMAP4rev2"),
+        "{greeting}"
+    );
+    let mut st = (s, store);
+    let table: &[(&str, &[&str])] = &[
+        ("a001 login mrc secret", &["a001 OK [CAPABILITY IMAP4rev1 IMAP4rev2"]),
+        ("a002 select inbox", &["* 18 EXISTS\r\n", "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n", "* OK [UIDVALIDITY ", "a002 OK [READ-WRITE] SELECT completed\r\n"]),
+        ("a003 fetch 12 full", &[
+            "* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 09:44:25 +0000\" RFC822.SIZE 397 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\"))",
+            "((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\") BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 55 1))\r\n",
+            "a003 OK FETCH completed\r\n",
+        ]),
+        ("a004 fetch 12 body[header]", &[ // already \Seen: no FLAGS added, as in the RFC
+           "* 12 FETCH (BODY[HEADER] {342}\r\nDate: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\n", "CHARSET=US-ASCII\r\n\r\n)\r\n", "a004 OK FETCH completed\r\n"]),
+        ("a005 store 12 +flags \\deleted", &["* 12 FETCH (FLAGS (\\Deleted \\Seen))\r\n" /* a set: listed in one fixed order */, "a005 OK +FLAGS completed\r\n"]),
+        ("a006 logout", &["* BYE ", "a006 OK LOGOUT completed\r\n"]),
+    ];
+    for (line, want) in table {
+        let got = imap_say(&mut st, line);
+        for w in *want {
+            assert!(got.contains(w), "{line}: expected {w:?} in\n{got}");
+        }
+    }
+}
