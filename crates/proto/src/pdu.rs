@@ -326,6 +326,10 @@ fn explain_pop3_response(r: &pop3::Response, to: Pop3ReplyTo) -> Explanation {
         return ex(label, format!("-ERR: the command failed ({}). The session stays in the same state.", r.text), rfc);
     }
     let (meaning, rfc) = match to {
+        Greeting if r.text.ends_with('>') => (
+            "The POP3 server is ready; the session is in the AUTHORIZATION state. The <…> at the end is the APOP timestamp: a client may log in with APOP user MD5(timestamp + password) instead of sending the password with USER/PASS.",
+            "RFC 1939 §4, §7 (APOP)",
+        ),
         Greeting => ("The POP3 server is ready; the session is in the AUTHORIZATION state.", "RFC 1939 §4"),
         User => ("The server takes the user name and waits for PASS.", "RFC 1939 §7 (USER)"),
         Pass => ("Logged in: the maildrop is locked for this session and the server is in the TRANSACTION state.", "RFC 1939 §7 (PASS), §5"),
