@@ -262,7 +262,7 @@ fn terminal(props: &LearnerProps) -> Html {
                 <label>{"From "}<select ref={client} id="t-client">{ for clients.iter().map(|(id, n)| html! { <option value={id.clone()}>{ n.clone() }</option> }) }</select></label>
                 <label>{"to "}<select ref={host} id="t-host">{ for hosts.iter().map(|(h, n)| html! { <option value={h.clone()}>{ format!("{h} ({n})") }</option> }) }</select></label>
                 <label>{"port "}<select ref={port} id="t-port">
-                    { for [("25", "25 SMTP"), ("587", "587 submission"), ("465", "465 SMTPS"), ("110", "110 POP3"), ("143", "143 IMAP")].iter().map(|(v, n)| html! { <option value={*v}>{ *n }</option> }) }
+                    { for [("25", "25 SMTP"), ("587", "587 submission"), ("465", "465 SMTPS"), ("110", "110 POP3"), ("143", "143 IMAP"), ("993", "993 IMAPS")].iter().map(|(v, n)| html! { <option value={*v}>{ *n }</option> }) }
                 </select></label>
                 <button id="t-open" onclick={open}>{"Open session"}</button>
             </div>
