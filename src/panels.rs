@@ -58,7 +58,7 @@ pub fn details(props: &DetailsProps) -> Html {
     let d = &props.diagram;
     let name = |id: &str| d.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
     if props.step == 0 {
-        let narration = props.log.events.iter().take(d.events_at_step(0)).filter_map(|e| if let Event::Narrated { text, .. } = e { Some(text.clone()) } else { None }).last();
+        let narration = props.log.events.iter().take(d.events_at_step(0)).filter_map(|e| if let Event::Narrated { text, .. } = e { Some(text.clone()) } else { None }).next_back();
         return html! {
             <section id="details" class="panel details" aria-label="Details">
                 <h2>{ props.info.title.clone() }</h2>

@@ -3,8 +3,10 @@
 
 use yew::prelude::*;
 
-/// (states, transitions as (from, to, label)) of a protocol.
-fn machine(protocol: &str) -> Option<(&'static [&'static str], &'static [(usize, usize, &'static str)])> {
+/// A protocol's states, and its transitions as (from, to, label).
+type Machine = (&'static [&'static str], &'static [(usize, usize, &'static str)]);
+
+fn machine(protocol: &str) -> Option<Machine> {
     match protocol {
         "SMTP" => Some((
             &["Greeted", "Ready", "MAIL", "RCPT", "DATA", "Closed"],
@@ -84,7 +86,7 @@ pub fn state_diagram(props: &StateProps) -> Html {
                         format!("M {x1} {y} L {x2} {y}")
                     } else {
                         let cy = if forward { 6.0 } else { 86.0 };
-                        let (sx, ex) = if forward { (x(*a) + bw / 2.0, x(*b) + bw / 2.0) } else { (x(*a) + bw / 2.0, x(*b) + bw / 2.0) };
+                        let (sx, ex) = (x(*a) + bw / 2.0, x(*b) + bw / 2.0);
                         let sy = if forward { 22.0 } else { 48.0 };
                         format!("M {sx} {sy} Q {} {cy} {ex} {sy}", (sx + ex) / 2.0)
                     };

@@ -177,7 +177,7 @@ pub enum HttpServerEvent {
     Closed,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct HttpServer {
     inbuf: Vec<u8>,
     waiting: Option<HttpMessage>,
@@ -186,11 +186,6 @@ pub struct HttpServer {
     events: VecDeque<HttpServerEvent>,
 }
 
-impl Default for HttpServer {
-    fn default() -> Self {
-        HttpServer { inbuf: vec![], waiting: None, closed: false, transmits: VecDeque::new(), events: VecDeque::new() }
-    }
-}
 
 impl HttpServer {
     pub fn new() -> Self {

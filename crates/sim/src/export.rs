@@ -148,7 +148,7 @@ impl Pcap {
         self.out.extend(kind.to_le_bytes());
         self.out.extend(len.to_le_bytes());
         self.out.extend(body);
-        self.out.extend(std::iter::repeat(0).take(pad));
+        self.out.extend(std::iter::repeat_n(0, pad));
         self.out.extend(len.to_le_bytes());
     }
 

@@ -385,7 +385,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                     other => out.push(other.text().unwrap_or_default().to_string()),
                 }
             }
-            let mut rest: &[Token] = &toks;
+            let mut rest: &[Token] = toks;
             let mut ret = None;
             if let [Token::Atom(r), Token::List(opts), tail @ ..] = rest {
                 if r.eq_ignore_ascii_case("RETURN") {

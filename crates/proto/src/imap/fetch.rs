@@ -141,7 +141,7 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
     part(&msg, 0, raw, extensible)
 }
 
-/// BODY[] (the whole message), BODY[HEADER] (the header and its blank line), BODY[TEXT].
+/// `BODY[]` (the whole message), `BODY[HEADER]` (the header and its blank line), `BODY[TEXT]`.
 pub fn section<'a>(raw: &'a [u8], section: &str) -> &'a [u8] {
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4).unwrap_or(raw.len());
     match section {

@@ -21,7 +21,7 @@ fn salted_password(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
 }
 
 /// Reads `key=value` attributes of a SCRAM message.
-fn attr<'a>(msg: &'a str, key: char) -> Option<&'a str> {
+fn attr(msg: &str, key: char) -> Option<&str> {
     msg.split(',').find_map(|part| part.strip_prefix(key).and_then(|r| r.strip_prefix('=')))
 }
 
