@@ -304,6 +304,10 @@ class Imaplib(unittest.TestCase):
         with self.assertRaises(imaplib.IMAP4.error) as e:
             m.search(None, "FROMM", "alice")
         self.assertIn("unknown search key FROMM", str(e.exception))
+        typ, data = m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+        self.assertEqual(data[0][1], b"Subject: first\r\n\r\n")
+        typ, data = m.status("INBOX", "(MESSAGES SIZE)")
+        self.assertRegex(data[0], rb"INBOX \(MESSAGES 2 SIZE \d+\)")
         typ, data = m.fetch("1", "(BODY.PEEK[HEADER])")
         self.assertEqual(typ, "OK")
         self.assertIn(b"Subject: first", data[0][1])

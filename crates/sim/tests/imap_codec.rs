@@ -69,6 +69,9 @@ fn every_imap_message_parses_with_imap_codec() {
     let raws: Vec<String> = log.events.iter().filter_map(|e| if let Event::MessageSent { raw, .. } = e { Some(String::from_utf8_lossy(raw).into_owned()) } else { None }).collect();
     assert!(raws.iter().any(|r| r.starts_with("* ESEARCH (TAG \"i\") MIN 1 MAX 2 COUNT 2")), "the typed session ran: {raws:#?}");
     assert!(raws.iter().any(|r| r.contains("z OK")), "{raws:#?}");
+    for tag in ["d", "e", "f", "g", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w"] {
+        assert!(raws.iter().any(|r| r.contains(&format!("\r\n{tag} OK")) || r.starts_with(&format!("{tag} OK"))), "{tag} succeeds: {raws:#?}");
+    }
     assert!(raws.iter().any(|r| r.contains("(\"ATTACHMENT\" (\"FILENAME\" \"notes.txt\"))")), "BODYSTRUCTURE shows the attachment");
     check("typed session", &log, &mut t);
     let Tally { greetings, responses, commands, failures, skipped } = t;

@@ -45,6 +45,9 @@ pub enum StoreMode {
     Replace,
 }
 
+/// STATUS data items (RFC 9051 §6.3.11; RECENT for IMAP4rev1 clients).
+pub const STATUS_ITEMS: &[&str] = &["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT"];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Capability,
@@ -55,7 +58,10 @@ pub enum Command {
     Authenticate { mechanism: String, initial: Option<String> },
     Enable(Vec<String>),
     Select { mailbox: String, read_only: bool },
-    List { reference: String, pattern: String },
+    /// LIST (RFC 9051 §6.3.9, with LIST-EXTENDED's selection and return options):
+    /// `special_use_only` for the SPECIAL-USE selection option, `subscribed` when
+    /// SUBSCRIBED was asked for (as selection or return option).
+    List { reference: String, pattern: String, special_use_only: bool, subscribed: bool },
     Namespace,
     Fetch { uid: bool, set: String, items: Vec<FetchItem>, macro_name: Option<String> },
     Store { uid: bool, set: String, mode: StoreMode, silent: bool, flags: Vec<String> },
@@ -337,10 +343,39 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             (Some(mailbox), 1) => Command::Select { mailbox, read_only: name == "EXAMINE" },
             _ => return Err(bad(&format!("usage: {name} mailbox"))),
         },
-        "LIST" => match (text(0), text(1), toks.len()) {
-            (Some(reference), Some(pattern), 2) => Command::List { reference, pattern },
-            _ => return Err(bad("usage: LIST reference pattern, e.g. LIST \"\" \"*\"")),
-        },
+        "LIST" => {
+            let usage = || bad("usage: LIST [(selection options)] reference pattern [RETURN (options)], e.g. LIST \"\" \"*\"");
+            let opts = |t: &Token| match t {
+                Token::List(l) => Ok(l.iter().filter_map(|x| x.text().map(str::to_ascii_uppercase)).collect::<Vec<_>>()),
+                _ => Err(usage()),
+            };
+            let mut rest: &[Token] = toks;
+            let mut selection = Vec::new();
+            if let Some(first @ Token::List(_)) = rest.first() {
+                selection = opts(first)?;
+                rest = &rest[1..];
+            }
+            let (reference, pattern) = match rest {
+                [r, p, ..] => (r.text().map(str::to_string).ok_or_else(usage)?, p.text().map(str::to_string).ok_or_else(usage)?),
+                _ => return Err(usage()),
+            };
+            let returns = match &rest[2..] {
+                [] => vec![],
+                [Token::Atom(r), l @ Token::List(_)] if r.eq_ignore_ascii_case("RETURN") => opts(l)?,
+                _ => return Err(usage()),
+            };
+            if let Some(o) = selection.iter().find(|o| !["SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"].contains(&o.as_str())) {
+                return Err(bad(&format!("unknown LIST selection option {o}: SUBSCRIBED, REMOTE, RECURSIVEMATCH and SPECIAL-USE are known")));
+            }
+            if selection.iter().any(|o| o == "RECURSIVEMATCH") && !selection.iter().any(|o| o != "RECURSIVEMATCH" && o != "REMOTE") {
+                return Err(bad("RECURSIVEMATCH needs another selection option such as SUBSCRIBED (RFC 5258 §3.1)"));
+            }
+            if let Some(o) = returns.iter().find(|o| !["SUBSCRIBED", "CHILDREN", "SPECIAL-USE"].contains(&o.as_str())) {
+                return Err(bad(&format!("LIST RETURN option {o} is not supported here: SUBSCRIBED, CHILDREN and SPECIAL-USE are (use STATUS for counts)")));
+            }
+            let subscribed = selection.iter().chain(&returns).any(|o| o == "SUBSCRIBED");
+            Command::List { reference, pattern, special_use_only: selection.iter().any(|o| o == "SPECIAL-USE"), subscribed }
+        }
         "FETCH" => {
             let set = text(0).filter(|s| valid_set(s)).ok_or_else(|| bad("usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS"))?;
             let (items, macro_name) = fetch_items(toks.get(1).ok_or_else(|| bad("FETCH needs data items"))?).map_err(|e| bad(&e))?;
@@ -425,7 +460,13 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             _ => return Err(bad("usage: RENAME old-name new-name")),
         },
         "STATUS" => match (text(0), toks.get(1), toks.len()) {
-            (Some(m), Some(Token::List(items)), 2) => Command::Status(m, items.iter().filter_map(|t| t.text().map(str::to_ascii_uppercase)).collect()),
+            (Some(m), Some(Token::List(items)), 2) => {
+                let items: Vec<String> = items.iter().filter_map(|t| t.text().map(str::to_ascii_uppercase)).collect();
+                if let Some(i) = items.iter().find(|i| !STATUS_ITEMS.contains(&i.as_str())) {
+                    return Err(bad(&format!("unknown STATUS item {i}: {} are known", STATUS_ITEMS.join(", "))));
+                }
+                Command::Status(m, items)
+            }
             _ => return Err(bad("usage: STATUS mailbox (MESSAGES UIDNEXT UNSEEN UIDVALIDITY)")),
         },
         "APPEND" => {
@@ -495,8 +536,8 @@ fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String> {
                     None => (rest.to_string(), None),
                 };
                 let section = rest.strip_suffix(']').ok_or_else(|| format!("{s}: expected BODY[section]"))?;
-                if !(section.is_empty() || section == "HEADER" || section == "TEXT") {
-                    return Err(format!("{s}: this server fetches BODY[], BODY[HEADER] and BODY[TEXT]"));
+                if !super::fetch::valid_section(section) {
+                    return Err(format!("{s}: a section is empty, HEADER, TEXT, HEADER.FIELDS (names), HEADER.FIELDS.NOT (names), or a part number such as 1 or 2.1 optionally followed by .MIME, .HEADER or .TEXT"));
                 }
                 Section { peek, section: section.into(), legacy: None, partial }
             }

@@ -141,6 +141,103 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
     part(&msg, 0, raw, extensible)
 }
 
+/// Is `spec` a section this server can fetch (RFC 9051 §6.4.5 `section-spec`)?
+pub fn valid_section(spec: &str) -> bool {
+    let (parts, rest) = split_part_numbers(spec);
+    let text_ok = |t: &str| matches!(t, "" | "HEADER" | "TEXT") || header_fields(t).is_some();
+    if parts.is_empty() { text_ok(rest) } else { parts.iter().all(|&n| n > 0) && (rest == "MIME" || text_ok(rest)) }
+}
+
+/// `1.2.HEADER` → ([1, 2], "HEADER").
+fn split_part_numbers(spec: &str) -> (Vec<u32>, &str) {
+    let mut parts = Vec::new();
+    let mut rest = spec;
+    loop {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return (parts, rest);
+        }
+        let (n, tail) = rest.split_at(digits);
+        match (n.parse(), tail.strip_prefix('.')) {
+            (Ok(n), Some(t)) => {
+                parts.push(n);
+                rest = t;
+            }
+            (Ok(n), None) if tail.is_empty() => {
+                parts.push(n);
+                return (parts, "");
+            }
+            _ => return (parts, rest),
+        }
+    }
+}
+
+/// `HEADER.FIELDS (FROM SUBJECT)` → (false, ["FROM", "SUBJECT"]); `.NOT` → true.
+fn header_fields(t: &str) -> Option<(bool, Vec<String>)> {
+    let (not, list) = if let Some(l) = t.strip_prefix("HEADER.FIELDS.NOT ") { (true, l) } else { (false, t.strip_prefix("HEADER.FIELDS ")?) };
+    let names: Vec<String> = list.strip_prefix('(')?.strip_suffix(')')?.split_whitespace().map(|n| n.trim_matches('"').to_ascii_uppercase()).collect();
+    (!names.is_empty()).then_some((not, names))
+}
+
+/// The octets of any section: `""`, `HEADER`, `TEXT`, `HEADER.FIELDS (..)`,
+/// `HEADER.FIELDS.NOT (..)`, part numbers like `2` or `1.2`, and `n.MIME` / `n.HEADER` /
+/// `n.TEXT`. A part that does not exist is empty, as servers answer.
+pub fn section_bytes(raw: &[u8], spec: &str) -> Vec<u8> {
+    use mail_parser::{MessageParser, PartType};
+    let (parts, rest) = split_part_numbers(spec);
+    if parts.is_empty() {
+        if let Some((not, names)) = header_fields(rest) {
+            // Whole fields (with their folded lines) whose name is, or is not, listed.
+            let header = section(raw, "HEADER");
+            let mut out = Vec::new();
+            let mut keep = false;
+            for line in header.split_inclusive(|&b| b == b'\n') {
+                if line == b"\r\n" {
+                    break;
+                }
+                if !matches!(line.first(), Some(b' ' | b'\t')) {
+                    let name = line.split(|&b| b == b':').next().map(|n| String::from_utf8_lossy(n).trim().to_ascii_uppercase()).unwrap_or_default();
+                    keep = names.contains(&name) != not;
+                }
+                if keep {
+                    out.extend_from_slice(line);
+                }
+            }
+            out.extend_from_slice(b"\r\n");
+            return out;
+        }
+        return section(raw, rest).to_vec();
+    }
+    let Some(msg) = MessageParser::default().parse(raw) else { return vec![] };
+    let mut cur = 0u32;
+    for (i, &n) in parts.iter().enumerate() {
+        let Some(p) = msg.parts.get(cur as usize) else { return vec![] };
+        match &p.body {
+            PartType::Multipart(children) => match children.get(n as usize - 1) {
+                Some(&c) => cur = c,
+                None => return vec![],
+            },
+            PartType::Message(inner) if i > 0 => {
+                // Inside an encapsulated message, numbering starts again.
+                let tail: Vec<String> = parts[i..].iter().map(u32::to_string).collect();
+                let spec = if rest.is_empty() { tail.join(".") } else { format!("{}.{rest}", tail.join(".")) };
+                return section_bytes(inner.raw_message(), &spec);
+            }
+            // A single-part message has one part, numbered 1.
+            _ if i == 0 && n == 1 && cur == 0 => {}
+            _ => return vec![],
+        }
+    }
+    let Some(p) = msg.parts.get(cur as usize) else { return vec![] };
+    let range = |a: u32, b: u32| raw.get(a as usize..b as usize).unwrap_or_default().to_vec();
+    match (rest, &p.body) {
+        ("", _) => range(p.offset_body, p.offset_end),
+        ("MIME", _) => range(p.offset_header, p.offset_body),
+        (r, PartType::Message(inner)) => section_bytes(inner.raw_message(), r),
+        _ => vec![],
+    }
+}
+
 /// `BODY[]` (the whole message), `BODY[HEADER]` (the header and its blank line), `BODY[TEXT]`.
 pub fn section<'a>(raw: &'a [u8], section: &str) -> &'a [u8] {
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4).unwrap_or(raw.len());
@@ -154,6 +251,21 @@ pub fn section<'a>(raw: &'a [u8], section: &str) -> &'a [u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sections_by_part_number_and_header_fields() {
+        let m = b"From: a@x.example\r\nSubject: parts\r\n folded\r\nX-Other: 1\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfirst\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\n";
+        assert_eq!(section_bytes(m, "HEADER.FIELDS (SUBJECT FROM)"), b"From: a@x.example\r\nSubject: parts\r\n folded\r\n\r\n");
+        assert!(String::from_utf8(section_bytes(m, "HEADER.FIELDS.NOT (SUBJECT FROM)")).unwrap().starts_with("X-Other: 1\r\nContent-Type"));
+        assert_eq!(section_bytes(m, "1"), b"first");
+        assert_eq!(section_bytes(m, "1.MIME"), b"Content-Type: text/plain\r\n\r\n");
+        assert_eq!(section_bytes(m, "2.HEADER"), b"Subject: inner\r\n\r\n");
+        assert_eq!(section_bytes(m, "2.TEXT"), b"inner body");
+        assert_eq!(section_bytes(m, "2.1"), b"inner body", "part 1 of a single-part encapsulated message");
+        assert!(section_bytes(m, "3").is_empty());
+        assert_eq!(section_bytes(b"Subject: x\r\n\r\nbody\r\n", "1"), b"body\r\n", "a single-part message's part 1 is its body");
+        assert!(valid_section("1.2.MIME") && valid_section("HEADER.FIELDS (A)") && !valid_section("MIME") && !valid_section("0") && !valid_section("FOO"));
+    }
 
     #[test]
     fn bodystructure_of_an_attachment_has_its_disposition_and_boundary() {

@@ -80,7 +80,8 @@ pub enum FolderResult {
     Selected(Vec<StoredMessage>, u32, u32),
     List(Vec<String>),
     /// MESSAGES, UNSEEN, UIDNEXT, UIDVALIDITY.
-    Status(usize, usize, u32, u32),
+    /// MESSAGES, UNSEEN, UIDNEXT, UIDVALIDITY, SIZE (octets), DELETED.
+    Status(usize, usize, u32, u32, u64, usize),
     /// UIDVALIDITY of the target and the new UID(s).
     Appended(u32, u32),
     Copied(u32, Vec<(u32, u32)>),
@@ -110,7 +111,11 @@ pub fn apply_folder_op(store: &mut crate::store::MailStore, user: &str, op: &Fol
             }
         }
         FolderOp::Status(f) => match store.folder(user, f) {
-            Some(m) => FolderResult::Status(m.messages.len(), m.messages.iter().filter(|x| !x.flags.iter().any(|f| f == "\\Seen")).count(), m.uid_next, m.uid_validity),
+            Some(m) => {
+                let count = |flag: &str| m.messages.iter().filter(|x| x.flags.iter().any(|f| f == flag)).count();
+                let size = m.messages.iter().map(|x| x.data.len() as u64).sum();
+                FolderResult::Status(m.messages.len(), m.messages.len() - count("\\Seen"), m.uid_next, m.uid_validity, size, count("\\Deleted"))
+            }
             None => FolderResult::NoSuchFolder,
         },
         FolderOp::Append { folder, flags, message } => match store.append(user, folder, message.clone(), flags, internal_date) {
@@ -277,26 +282,31 @@ impl ImapServer {
                 self.state = ImapState::Authenticated;
                 no(self, format!("[NONEXISTENT] Mailbox {mailbox} does not exist"))
             }
-            (Command::List { pattern, .. }, FolderResult::List(names)) => {
-                let lines = if pattern.is_empty() {
-                    vec!["* LIST (\\Noselect) \"/\" \"\"".to_string()]
-                } else {
-                    names
-                        .iter()
-                        .filter(|n| pattern == "*" || pattern == "%" || n.eq_ignore_ascii_case(&pattern))
-                        .map(|n| {
-                            let special = match n.as_str() {
-                                "Sent" => " \\Sent",
-                                "Trash" => " \\Trash",
-                                _ => "",
-                            };
-                            format!("* LIST (\\HasNoChildren{special}) \"/\" {}", fetch::nstring(Some(n)).trim_matches('"').to_string().replace(' ', "_"))
-                        })
-                        .collect()
-                };
+            (Command::List { reference, pattern, special_use_only, subscribed }, FolderResult::List(names)) => {
+                // RFC 9051 §6.3.9: the reference is prefixed to the pattern; "*" matches
+                // anything, "%" anything but the hierarchy delimiter "/".
+                let full = format!("{reference}{pattern}");
+                let lines = names
+                    .iter()
+                    .filter(|n| list_match(&full, n))
+                    .filter_map(|n| {
+                        let special = match n.as_str() {
+                            "Sent" => " \\Sent",
+                            "Trash" => " \\Trash",
+                            _ => "",
+                        };
+                        if special_use_only && special.is_empty() {
+                            return None;
+                        }
+                        // A simplification: there are no unsubscribed mailboxes here (SUBSCRIBE and
+                        // UNSUBSCRIBE are accepted), so SUBSCRIBED marks every mailbox.
+                        let sub = if subscribed { " \\Subscribed" } else { "" };
+                        Some(format!("* LIST (\\HasNoChildren{sub}{special}) \"/\" {}", astring(n)))
+                    })
+                    .collect();
                 ok(self, lines, "LIST completed".into())
             }
-            (Command::Status(mailbox, items), FolderResult::Status(messages, unseen, next, validity)) => {
+            (Command::Status(mailbox, items), FolderResult::Status(messages, unseen, next, validity, size, deleted)) => {
                 let parts: Vec<String> = items
                     .iter()
                     .filter_map(|i| match i.as_str() {
@@ -304,6 +314,9 @@ impl ImapServer {
                         "UNSEEN" => Some(format!("UNSEEN {unseen}")),
                         "UIDNEXT" => Some(format!("UIDNEXT {next}")),
                         "UIDVALIDITY" => Some(format!("UIDVALIDITY {validity}")),
+                        "SIZE" => Some(format!("SIZE {size}")),
+                        "DELETED" => Some(format!("DELETED {deleted}")),
+                        "RECENT" => Some("RECENT 0".to_string()),
                         _ => None,
                     })
                     .collect();
@@ -679,11 +692,12 @@ impl ImapServer {
                 let op = FolderOp::Select(mailbox.clone());
                 self.ask(&tag, Command::Select { mailbox, read_only }, op);
             }
-            (_, Command::List { reference, pattern }) => {
+            (_, Command::List { reference, pattern, special_use_only, subscribed }) => {
                 if pattern.is_empty() {
+                    // RFC 9051 §6.3.9: an empty pattern asks for the hierarchy delimiter.
                     return ok(self, vec!["* LIST (\\Noselect) \"/\" \"\"".to_string()], "LIST completed".into());
                 }
-                self.ask(&tag, Command::List { reference, pattern }, FolderOp::List);
+                self.ask(&tag, Command::List { reference, pattern, special_use_only, subscribed }, FolderOp::List);
             }
             (_, Command::Create(m)) => self.ask(&tag, Command::Create(m.clone()), FolderOp::Create(m)),
             (_, Command::Delete(m)) if m.eq_ignore_ascii_case("INBOX") => no(self, "[CANNOT] INBOX cannot be deleted"),
@@ -725,10 +739,10 @@ impl ImapServer {
                             FetchItem::Uid => format!("UID {}", m.uid),
                             FetchItem::Section { peek, section, partial, .. } => {
                                 set_seen |= !peek && !self.read_only && !m.flags.iter().any(|f| f == "\\Seen");
-                                let whole = fetch::section(&m.data, section);
+                                let whole = fetch::section_bytes(&m.data, section);
                                 let body = match partial {
                                     Some((start, count)) => &whole[(*start).min(whole.len())..(start + count).min(whole.len())],
-                                    None => whole,
+                                    None => &whole[..],
                                 };
                                 format!("{item} {{{}}}\r\n{}", body.len(), String::from_utf8_lossy(body))
                             }
@@ -861,6 +875,28 @@ impl ImapServer {
         }
         lines
     }
+}
+
+/// LIST pattern matching: `*` matches any run of characters, `%` any run without `/`;
+/// INBOX matches case-insensitively (RFC 9051 §5.1).
+fn list_match(pattern: &str, name: &str) -> bool {
+    fn m(p: &[char], n: &[char]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some(('*', rest)) => (0..=n.len()).any(|i| m(rest, &n[i..])),
+            Some(('%', rest)) => (0..=n.len()).take_while(|&i| i == 0 || n[i - 1] != '/').any(|i| m(rest, &n[i..])),
+            Some((c, rest)) => n.first() == Some(c) && m(rest, &n[1..]),
+        }
+    }
+    let fold = |s: &str| if s.len() >= 5 && s[..5].eq_ignore_ascii_case("INBOX") { format!("INBOX{}", &s[5..]) } else { s.to_string() };
+    let (p, n): (Vec<char>, Vec<char>) = (fold(pattern).chars().collect(), fold(name).chars().collect());
+    m(&p, &n)
+}
+
+/// A mailbox name as an IMAP astring: bare when it is a valid atom, else quoted or a literal.
+fn astring(name: &str) -> String {
+    let atom = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && !b"(){%*\"\\]".contains(&b));
+    if atom { name.to_string() } else { fetch::nstring(Some(name)) }
 }
 
 /// Ascending numbers as a compact sequence set: 1,2,3,5 → 1:3,5.
@@ -1084,6 +1120,39 @@ mod folder_tests {
             }
         }
         (out, store)
+    }
+
+    #[test]
+    fn list_patterns_extended_options_and_status_items() {
+        let (out, _) = session(&[
+            b"a LOGIN bob pw\r\n",
+            b"b CREATE \"My Work\"\r\n",
+            b"c CREATE Work/2026\r\n",
+            b"d LIST \"\" \"%\"\r\n",
+            b"e LIST \"\" \"Work/*\"\r\n",
+            b"f LIST (SPECIAL-USE) \"\" \"*\"\r\n",
+            b"g LIST \"\" \"inbox\" RETURN (SUBSCRIBED)\r\n",
+            b"h LIST \"\" \"*\" RETURN (STATUS (MESSAGES))\r\n",
+            b"i LIST (RECURSIVEMATCH) \"\" \"*\"\r\n",
+            b"j STATUS INBOX (MESSAGES SIZE DELETED)\r\n",
+            b"k STATUS INBOX (MESAGES)\r\n",
+            b"l SELECT \"My Work\"\r\n",
+        ]);
+        assert!(out.contains("* LIST (\\HasNoChildren) \"/\" \"My Work\"\r\n"), "a name with a space is quoted: {out}");
+        assert!(!out.contains("* LIST (\\HasNoChildren) \"/\" Work/2026\r\nd OK"), "% stops at the delimiter: {out}");
+        assert!(out.contains("* LIST (\\HasNoChildren) \"/\" Work/2026\r\ne OK"), "{out}");
+        assert!(out.contains("* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\nf OK"), "{out}");
+        assert!(out.contains("* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\ng OK"), "{out}");
+        assert!(out.contains("h BAD LIST RETURN option STATUS") && out.contains("i BAD RECURSIVEMATCH needs"), "{out}");
+        assert!(out.contains("* STATUS INBOX (MESSAGES 2 SIZE ") && out.contains(" DELETED 0)\r\nj OK"), "{out}");
+        assert!(out.contains("k BAD unknown STATUS item MESAGES"), "{out}");
+        assert!(out.contains("l OK [READ-WRITE]"), "{out}");
+    }
+
+    #[test]
+    fn list_wildcards() {
+        assert!(list_match("*", "Work/2026") && list_match("%", "Work") && !list_match("%", "Work/2026"));
+        assert!(list_match("W%/%", "Work/2026") && list_match("inbox", "INBOX") && !list_match("work", "Work"));
     }
 
     #[test]
