@@ -12,7 +12,7 @@ use mailsim_proto::pdu::Transmit;
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::{Reply, Role, ServerConfig, ServerEvent, SmtpServer};
-use mailsim_proto::store::{LoginError, MailStore};
+use mailsim_proto::store::MailStore;
 use mailsim_proto::message::{self, Trace};
 use mailsim_sim::log::{Actor, Event, EventLog};
 use std::hash::{BuildHasher, Hasher};
@@ -432,17 +432,7 @@ fn drain(engine: &mut Engine, shared: &SharedRef, s: &mut Session, out: &mut Vec
                 any = true;
                 let mut sh = shared.lock().expect("not poisoned");
                 match ev {
-                    Pop3ServerEvent::LoginRequested { user, pass } => {
-                        let r = sh.store.resolve_login(&user).ok_or(LoginError::BadCredentials).and_then(|a| sh.store.login(&a, &pass).map(|m| (a, m)));
-                        match r {
-                            Ok((addr, drop)) => {
-                                s.login = Some(addr);
-                                e.grant(drop);
-                            }
-                            Err(LoginError::BadCredentials) => e.deny("[AUTH] invalid user name or password"),
-                            Err(LoginError::InUse) => e.deny("[IN-USE] maildrop is locked by another session"),
-                        }
-                    }
+                    Pop3ServerEvent::LoginRequested { user, pass } => s.login = e.answer_login(sh.store.login_user(&user, &pass)),
                     Pop3ServerEvent::Commit { deleted, .. } => {
                         let addr = s.login.take().unwrap_or_default();
                         for uid in sh.store.logout(&addr, &deleted) {
@@ -450,14 +440,7 @@ fn drain(engine: &mut Engine, shared: &SharedRef, s: &mut Session, out: &mut Vec
                             sh.log.push(Event::MessageDeleted { t: now, node: "server".into(), mailbox: addr.clone(), uid });
                         }
                     }
-                    Pop3ServerEvent::ApopRequested { user, digest, timestamp } => match sh.store.login_apop(&user, &digest, &timestamp) {
-                        Ok((addr, drop)) => {
-                            s.login = Some(addr);
-                            e.grant(drop);
-                        }
-                        Err(LoginError::BadCredentials) => e.deny("[AUTH] invalid user name or APOP digest"),
-                        Err(LoginError::InUse) => e.deny("[IN-USE] maildrop is locked by another session"),
-                    },
+                    Pop3ServerEvent::ApopRequested { user, digest, timestamp } => s.login = e.answer_login(sh.store.login_apop(&user, &digest, &timestamp)),
                     // serve has no TLS: STLS is not offered, so this never fires.
                     Pop3ServerEvent::TlsStarted | Pop3ServerEvent::Closed => {}
                 }

@@ -200,6 +200,12 @@ impl MailStore {
         before.into_iter().filter(|u| uids.contains(u)).collect()
     }
 
+    /// Logs in with a user name (local part or address) and password: see [`MailStore::login`].
+    pub fn login_user(&mut self, user: &str, password: &str) -> Result<(String, Vec<StoredMessage>), LoginError> {
+        let address = self.resolve_login(user).ok_or(LoginError::BadCredentials)?;
+        self.login(&address, password).map(|m| (address, m))
+    }
+
     /// Checks an APOP digest (RFC 1939 §7) against the account's password and, if it
     /// matches, takes the maildrop lock like [`MailStore::login`].
     pub fn login_apop(&mut self, user: &str, digest: &str, timestamp: &str) -> Result<(String, Vec<StoredMessage>), LoginError> {

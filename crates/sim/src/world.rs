@@ -19,7 +19,7 @@ use mailsim_proto::pop3::typed::Pop3Typed;
 use mailsim_proto::pop3::{Pop3Client, Pop3ClientEvent, Pop3Job, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::typed::{Typed, TypedEvent, TypedSession};
 use mailsim_proto::smtp::{ClientEvent, Reply, Role, ServerConfig, ServerEvent, SmtpClient, SmtpJob, SmtpServer};
-use mailsim_proto::store::{LoginError, MailStore};
+use mailsim_proto::store::MailStore;
 use mailsim_proto::{Pdu, Transmit};
 use std::collections::BTreeMap;
 
@@ -912,31 +912,14 @@ impl World {
                 let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else { return any };
                 for ev in events {
                     match ev {
-                        Pop3ServerEvent::LoginRequested { user, pass } => {
-                            let result = ms.store.resolve_login(&user).ok_or(LoginError::BadCredentials).and_then(|a| ms.store.login(&a, &pass).map(|m| (a, m)));
-                            match result {
-                                Ok((address, maildrop)) => {
-                                    *login = Some(address);
-                                    engine.grant(maildrop);
-                                }
-                                Err(LoginError::BadCredentials) => engine.deny("[AUTH] invalid user name or password"),
-                                Err(LoginError::InUse) => engine.deny("[IN-USE] maildrop is locked by another session"),
-                            }
-                        }
+                        Pop3ServerEvent::LoginRequested { user, pass } => *login = engine.answer_login(ms.store.login_user(&user, &pass)),
                         Pop3ServerEvent::Commit { deleted, .. } => {
                             let address = login.take().unwrap_or_default();
                             for uid in ms.store.logout(&address, &deleted) {
                                 self.log.push(Event::MessageDeleted { t: self.now, node: node_id.clone(), mailbox: address.clone(), uid });
                             }
                         }
-                        Pop3ServerEvent::ApopRequested { user, digest, timestamp } => match ms.store.login_apop(&user, &digest, &timestamp) {
-                            Ok((address, maildrop)) => {
-                                *login = Some(address);
-                                engine.grant(maildrop);
-                            }
-                            Err(LoginError::BadCredentials) => engine.deny("[AUTH] invalid user name or APOP digest"),
-                            Err(LoginError::InUse) => engine.deny("[IN-USE] maildrop is locked by another session"),
-                        },
+                        Pop3ServerEvent::ApopRequested { user, digest, timestamp } => *login = engine.answer_login(ms.store.login_apop(&user, &digest, &timestamp)),
                         Pop3ServerEvent::TlsStarted => c.tls = true,
                         Pop3ServerEvent::Closed => {}
                     }

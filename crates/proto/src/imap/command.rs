@@ -493,11 +493,21 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
 
 pub const SYSTEM_FLAGS: [&str; 5] = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
 
+/// Is `n` in the sequence set `set`, where `*` stands for `max`? Ranges go either way.
+pub(crate) fn set_contains(set: &str, n: u32, max: u32) -> bool {
+    let num = |s: &str| if s == "*" { max } else { s.parse().unwrap_or(0) };
+    set.split(',').any(|r| {
+        let (a, b) = r.split_once(':').map(|(a, b)| (num(a), num(b))).unwrap_or((num(r), num(r)));
+        (a.min(b)..=a.max(b)).contains(&n)
+    })
+}
+
 pub fn canonical_flag(f: &str) -> String {
     SYSTEM_FLAGS.iter().find(|s| s.eq_ignore_ascii_case(f)).map(|s| s.to_string()).unwrap_or_else(|| f.to_string())
 }
 
-fn valid_set(s: &str) -> bool {
+/// Is `s` a sequence set (RFC 9051 `sequence-set`: `1:5,7,9:*`)?
+pub(crate) fn valid_set(s: &str) -> bool {
     !s.is_empty()
         && s.split(',').all(|r| {
             let ok = |n: &str| n == "*" || (n.parse::<u32>().is_ok_and(|v| v > 0) && n.bytes().all(|b| b.is_ascii_digit()));

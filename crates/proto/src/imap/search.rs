@@ -2,6 +2,7 @@
 //! the server does not know gets `BAD` with the key's name instead of silently matching
 //! nothing, and evaluated against each message of the selected mailbox.
 
+use super::command::{canonical_flag, set_contains, valid_set};
 use crate::store::StoredMessage;
 
 /// One search key; a list of keys is their AND.
@@ -63,8 +64,8 @@ fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
         }
         ")" => return Err("a ')' closes no group".into()),
         "ALL" => SearchKey::All,
-        "ANSWERED" | "DELETED" | "DRAFT" | "FLAGGED" | "SEEN" => flag(&system_flag(&upper), true),
-        "UNANSWERED" | "UNDELETED" | "UNDRAFT" | "UNFLAGGED" | "UNSEEN" => flag(&system_flag(&upper[2..]), false),
+        "ANSWERED" | "DELETED" | "DRAFT" | "FLAGGED" | "SEEN" => flag(&canonical_flag(&format!("\\{upper}")), true),
+        "UNANSWERED" | "UNDELETED" | "UNDRAFT" | "UNFLAGGED" | "UNSEEN" => flag(&canonical_flag(&format!("\\{}", &upper[2..])), false),
         "KEYWORD" => flag(&arg("a keyword")?, true),
         "UNKEYWORD" => flag(&arg("a keyword")?, false),
         "FROM" | "TO" | "CC" | "BCC" | "SUBJECT" => SearchKey::Header { field: upper.clone(), value: arg("a string")? },
@@ -89,31 +90,22 @@ fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
             };
             SearchKey::Date { sent, cmp, or_equal, day }
         }
-        "UID" => SearchKey::Uid(valid_set(arg("a UID set such as 1:*")?)?),
+        "UID" => {
+            let set = arg("a UID set such as 1:*")?;
+            if !valid_set(&set) {
+                return Err(format!("{set} is not a sequence set such as 1:5,7 or 3:*"));
+            }
+            SearchKey::Uid(set)
+        }
         "NOT" => SearchKey::Not(Box::new(parse_key(t, pos)?)),
         "OR" => {
             let a = parse_key(t, pos)?;
             SearchKey::Or(Box::new(a), Box::new(parse_key(t, pos)?))
         }
         "NEW" | "OLD" | "RECENT" => return Err(format!("{upper} went away with \\Recent in IMAP4rev2 (RFC 9051 §6.4.4); use UNSEEN")),
-        _ if is_set(&key) => SearchKey::Sequence(key),
+        _ if valid_set(&key) => SearchKey::Sequence(key),
         _ => return Err(format!("unknown search key {key}: try ALL, SEEN, UNSEEN, FLAGGED, FROM, TO, SUBJECT, BODY, TEXT, LARGER, SINCE, NOT, OR")),
     })
-}
-
-fn system_flag(name: &str) -> String {
-    let mut f = String::from("\\");
-    f.push_str(&name[..1]);
-    f.push_str(&name[1..].to_ascii_lowercase());
-    f
-}
-
-fn is_set(s: &str) -> bool {
-    !s.is_empty() && s.split(',').all(|r| r.split(':').count() <= 2 && r.split(':').all(|n| n == "*" || (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))))
-}
-
-fn valid_set(s: String) -> Result<String, String> {
-    if is_set(&s) { Ok(s) } else { Err(format!("{s} is not a sequence set such as 1:5,7 or 3:*")) }
 }
 
 /// `1-Feb-2026` (RFC 9051 `date`) to days since 1970-01-01.
@@ -151,14 +143,6 @@ pub struct Candidate<'a> {
     pub max_uid: u32,
 }
 
-fn in_set(set: &str, n: u32, max: u32) -> bool {
-    let num = |s: &str| if s == "*" { max } else { s.parse().unwrap_or(0) };
-    set.split(',').any(|r| {
-        let (a, b) = r.split_once(':').map(|(a, b)| (num(a), num(b))).unwrap_or((num(r), num(r)));
-        (a.min(b)..=a.max(b)).contains(&n)
-    })
-}
-
 impl SearchKey {
     pub fn matches(&self, c: &Candidate) -> bool {
         let m = c.message;
@@ -189,8 +173,8 @@ impl SearchKey {
                 let d = unix.div_euclid(86_400).cmp(day);
                 d == *cmp || (*or_equal && d == std::cmp::Ordering::Equal)
             }
-            SearchKey::Uid(set) => in_set(set, m.uid, c.max_uid),
-            SearchKey::Sequence(set) => in_set(set, c.seq, c.max_seq),
+            SearchKey::Uid(set) => set_contains(set, m.uid, c.max_uid),
+            SearchKey::Sequence(set) => set_contains(set, c.seq, c.max_seq),
             SearchKey::Not(k) => !k.matches(c),
             SearchKey::Or(a, b) => a.matches(c) || b.matches(c),
             SearchKey::And(ks) => ks.iter().all(|k| k.matches(c)),

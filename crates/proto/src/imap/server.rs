@@ -603,20 +603,7 @@ impl ImapServer {
     /// Message indexes (0-based) for a sequence set or UID set.
     fn resolve(&self, set: &str, uid: bool) -> Vec<usize> {
         let max = if uid { self.messages.last().map(|m| m.uid).unwrap_or(0) } else { self.messages.len() as u32 };
-        let num = |s: &str| if s == "*" { max } else { s.parse().unwrap_or(0) };
-        let mut out = Vec::new();
-        for r in set.split(',') {
-            let (a, b) = r.split_once(':').map(|(a, b)| (num(a), num(b))).unwrap_or((num(r), num(r)));
-            let (lo, hi) = (a.min(b), a.max(b));
-            for (i, m) in self.messages.iter().enumerate() {
-                let key = if uid { m.uid } else { i as u32 + 1 };
-                if key >= lo && key <= hi && !out.contains(&i) {
-                    out.push(i);
-                }
-            }
-        }
-        out.sort();
-        out
+        (0..self.messages.len()).filter(|&i| command::set_contains(set, if uid { self.messages[i].uid } else { i as u32 + 1 }, max)).collect()
     }
 
     fn on_command(&mut self, t: Tagged) {

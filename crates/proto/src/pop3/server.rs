@@ -12,7 +12,7 @@
 use super::command::{self, Command};
 use super::response::Response;
 use crate::pdu::{Pdu, Pop3ReplyTo, Transmit};
-use crate::store::StoredMessage;
+use crate::store::{LoginError, StoredMessage};
 use crate::Decoded;
 use std::collections::VecDeque;
 use std::fmt;
@@ -160,6 +160,26 @@ impl Pop3Server {
     }
 
     /// The login failed; `text` should say why (with an RFC 3206 code such as `[AUTH]`).
+    /// Answers a USER/PASS or APOP login with the store's verdict: grants the maildrop, or
+    /// denies with the response code a client can act on (RFC 2449 §8, RFC 3206). Returns the
+    /// address logged in, if any.
+    pub fn answer_login(&mut self, verdict: Result<(String, Vec<StoredMessage>), LoginError>) -> Option<String> {
+        match verdict {
+            Ok((address, maildrop)) => {
+                self.grant(maildrop);
+                Some(address)
+            }
+            Err(LoginError::BadCredentials) => {
+                self.deny("[AUTH] invalid user name or password");
+                None
+            }
+            Err(LoginError::InUse) => {
+                self.deny("[IN-USE] maildrop is locked by another session");
+                None
+            }
+        }
+    }
+
     pub fn deny(&mut self, text: &str) {
         if self.state != Pop3State::CheckingPassword {
             return;
