@@ -54,7 +54,11 @@ fn download(name: &str, mime: &str, text: &str) {
     opts.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else { return };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
-    if let Some(a) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.create_element("a").ok()).and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+    if let Some(a) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
         a.set_href(&url);
         a.set_download(name);
         a.click();
@@ -75,14 +79,21 @@ fn download_png(name: &str, svg: &str) {
     let img2 = img.clone();
     let onload = wasm_bindgen::closure::Closure::once_into_js(move || {
         let (w, h) = (img2.natural_width() * 2, img2.natural_height() * 2);
-        let Some(canvas) = doc.create_element("canvas").ok().and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok()) else { return };
+        let Some(canvas) =
+            doc.create_element("canvas").ok().and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
+        else {
+            return;
+        };
         canvas.set_width(w);
         canvas.set_height(h);
-        if let Some(ctx) = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok()) {
+        if let Some(ctx) =
+            canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
+        {
             let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&img2, 0.0, 0.0, f64::from(w), f64::from(h));
         }
         if let Ok(data) = canvas.to_data_url_with_type("image/png") {
-            if let Some(a) = doc.create_element("a").ok().and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+            if let Some(a) = doc.create_element("a").ok().and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+            {
                 a.set_href(&data);
                 a.set_download(&name);
                 a.click();
@@ -114,36 +125,41 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let document = web_sys::window().and_then(|w| w.document()).expect("a document");
             // Not passive: the handler must be able to stop space from scrolling the page.
-            let listener = EventListener::new_with_options(&document, "keydown", EventListenerOptions::enable_prevent_default(), move |e| {
-                let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-                if e.ctrl_key() || e.meta_key() || e.alt_key() {
-                    return;
-                }
-                let key = e.key();
-                let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-                let tag = target.as_ref().map(|el| el.tag_name()).unwrap_or_default();
-                let input_type = target.as_ref().and_then(|el| el.get_attribute("type")).unwrap_or_default();
-                // Fields that use these keys themselves keep them; a checkbox has no use for
-                // arrows or Home, so the shortcuts work there too.
-                let toggle = tag == "INPUT" && matches!(input_type.as_str(), "checkbox" | "radio");
-                if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") && !toggle {
-                    return;
-                }
-                // Space and Enter on a focused button or checkbox press it, as usual.
-                if (tag == "BUTTON" || toggle) && (key == " " || key == "Enter") {
-                    return;
-                }
-                let action = match key.as_str() {
-                    "ArrowRight" => Action::Next,
-                    "ArrowLeft" => Action::Prev,
-                    " " | "Spacebar" => Action::TogglePlay,
-                    "Home" => Action::Reset,
-                    "End" => Action::End,
-                    _ => return,
-                };
-                e.prevent_default();
-                d.dispatch(action);
-            });
+            let listener = EventListener::new_with_options(
+                &document,
+                "keydown",
+                EventListenerOptions::enable_prevent_default(),
+                move |e| {
+                    let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                    if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                        return;
+                    }
+                    let key = e.key();
+                    let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                    let tag = target.as_ref().map(|el| el.tag_name()).unwrap_or_default();
+                    let input_type = target.as_ref().and_then(|el| el.get_attribute("type")).unwrap_or_default();
+                    // Fields that use these keys themselves keep them; a checkbox has no use for
+                    // arrows or Home, so the shortcuts work there too.
+                    let toggle = tag == "INPUT" && matches!(input_type.as_str(), "checkbox" | "radio");
+                    if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") && !toggle {
+                        return;
+                    }
+                    // Space and Enter on a focused button or checkbox press it, as usual.
+                    if (tag == "BUTTON" || toggle) && (key == " " || key == "Enter") {
+                        return;
+                    }
+                    let action = match key.as_str() {
+                        "ArrowRight" => Action::Next,
+                        "ArrowLeft" => Action::Prev,
+                        " " | "Spacebar" => Action::TogglePlay,
+                        "Home" => Action::Reset,
+                        "End" => Action::End,
+                        _ => return,
+                    };
+                    e.prevent_default();
+                    d.dispatch(action);
+                },
+            );
             move || drop(listener)
         });
     }
@@ -204,7 +220,11 @@ pub fn app() -> Html {
             let d = d.clone();
             let name = file.name();
             wasm_bindgen_futures::spawn_local(async move {
-                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string()).unwrap_or_default();
+                let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                    .await
+                    .ok()
+                    .and_then(|v| v.as_string())
+                    .unwrap_or_default();
                 match mailsim_sim::EventLog::from_jsonl(&text) {
                     Ok(log) => d.dispatch(Action::Import(name, std::rc::Rc::new(log))),
                     Err(err) => {
@@ -301,7 +321,9 @@ pub fn app() -> Html {
         .iter()
         .filter_map(|e| match e {
             mailsim_sim::log::Event::ConnectionOpened { conn, client, server, port, protocol, .. } => {
-                let name = |id: &str| player.diagram.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_default();
+                let name = |id: &str| {
+                    player.diagram.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_default()
+                };
                 Some((*conn, format!("#{conn} {} → {} :{port} {protocol}", name(client), name(server))))
             }
             _ => None,

@@ -88,7 +88,16 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         // Client and server of the connection: the server is whoever sent the first message.
         if v.tcp && first_of_conn && a.protocol != "TCP" {
             let (client, server) = (a.to, a.from);
-            let (client, server) = if d.arrows.iter().find(|x| x.conn == a.conn).is_some_and(|x| x.protocol == "HTTP" || x.label.starts_with("GET") || x.label.starts_with("POST")) { (a.from, a.to) } else { (client, server) };
+            let (client, server) = if d
+                .arrows
+                .iter()
+                .find(|x| x.conn == a.conn)
+                .is_some_and(|x| x.protocol == "HTTP" || x.label.starts_with("GET") || x.label.starts_with("POST"))
+            {
+                (a.from, a.to)
+            } else {
+                (client, server)
+            };
             rows.push(Row::Segment(client, server, "SYN", a.t_sent.saturating_sub(2)));
             rows.push(Row::Segment(server, client, "SYN, ACK", a.t_sent.saturating_sub(1)));
             rows.push(Row::Segment(client, server, "ACK", a.t_sent));
@@ -105,7 +114,9 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
 
     // Keep the current arrow in view.
     use_effect_with(props.step, |step| {
-        let el = web_sys::window().and_then(|w| w.document()).and_then(|doc| doc.get_element_by_id(&format!("arrow-{step}")));
+        let el = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|doc| doc.get_element_by_id(&format!("arrow-{step}")));
         if let Some(el) = el {
             let opts = web_sys::ScrollIntoViewOptions::new();
             opts.set_block(web_sys::ScrollLogicalPosition::Nearest);

@@ -86,7 +86,17 @@ fn composer(props: &LearnerProps) -> Html {
     }
     let onsubmit = {
         let (d, at) = (props.dispatch.clone(), props.player.end_time() + 1000);
-        let (from, to, cc, bcc, subject, body, file, submit, read) = (from.clone(), to.clone(), cc.clone(), bcc.clone(), subject.clone(), body.clone(), file.clone(), submit.clone(), read.clone());
+        let (from, to, cc, bcc, subject, body, file, submit, read) = (
+            from.clone(),
+            to.clone(),
+            cc.clone(),
+            bcc.clone(),
+            subject.clone(),
+            body.clone(),
+            file.clone(),
+            submit.clone(),
+            read.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let submit_mode = match value(&submit).as_str() {
@@ -122,7 +132,11 @@ fn composer(props: &LearnerProps) -> Html {
                     let bytes = buf.map(|b| js_sys_bytes(&b)).unwrap_or_default();
                     if let Learn::Compose { attachment, .. } = &mut action {
                         let ct = if f.type_().is_empty() { "application/octet-stream".to_string() } else { f.type_() };
-                        *attachment = Some(Attachment { filename: f.name(), content_type: ct, base64: base64::engine::general_purpose::STANDARD.encode(bytes) });
+                        *attachment = Some(Attachment {
+                            filename: f.name(),
+                            content_type: ct,
+                            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+                        });
                     }
                     d.emit(Action::Learn(action));
                 }),
@@ -165,15 +179,29 @@ fn terminal(props: &LearnerProps) -> Html {
     let p = &props.player;
     let (client, host, port, line) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
     let history_pos = use_state(|| None::<usize>);
-    let current = p.actions.iter().rev().find_map(|a| if let Learn::Terminal { at, client, host, port, lines } = a { Some((*at, client.clone(), host.clone(), *port, lines.clone())) } else { None });
-    let clients: Vec<(String, String)> = p.diagram.actors.iter().filter(|a| a.kind == "ua").map(|a| (a.id.clone(), a.name.clone())).collect();
-    let hosts: Vec<(String, String)> = p.diagram.actors.iter().filter(|a| a.kind == "server").map(|a| (a.host.clone(), a.name.clone())).collect();
+    let current = p.actions.iter().rev().find_map(|a| {
+        if let Learn::Terminal { at, client, host, port, lines } = a {
+            Some((*at, client.clone(), host.clone(), *port, lines.clone()))
+        } else {
+            None
+        }
+    });
+    let clients: Vec<(String, String)> =
+        p.diagram.actors.iter().filter(|a| a.kind == "ua").map(|a| (a.id.clone(), a.name.clone())).collect();
+    let hosts: Vec<(String, String)> =
+        p.diagram.actors.iter().filter(|a| a.kind == "server").map(|a| (a.host.clone(), a.name.clone())).collect();
     let open = {
         let (d, at) = (props.dispatch.clone(), p.end_time() + 1000);
         let (client, host, port) = (client.clone(), host.clone(), port.clone());
         Callback::from(move |_| {
             let port: u16 = value(&port).parse().unwrap_or(25);
-            d.emit(Action::Learn(Learn::Terminal { at, client: value(&client), host: value(&host), port, lines: vec![] }));
+            d.emit(Action::Learn(Learn::Terminal {
+                at,
+                client: value(&client),
+                host: value(&host),
+                port,
+                lines: vec![],
+            }));
         })
     };
     let onkeydown = {
@@ -212,7 +240,9 @@ fn terminal(props: &LearnerProps) -> Html {
         let line_ref = line.clone();
         Callback::from(move |e: yew::Event| {
             // Let multi-line text land in the field as is (an <input> drops newlines).
-            if let (Some(ce), Some(input)) = (e.dyn_ref::<web_sys::ClipboardEvent>(), line_ref.cast::<web_sys::HtmlInputElement>()) {
+            if let (Some(ce), Some(input)) =
+                (e.dyn_ref::<web_sys::ClipboardEvent>(), line_ref.cast::<web_sys::HtmlInputElement>())
+            {
                 if let Some(text) = ce.clipboard_data().and_then(|d| d.get_data("text").ok()) {
                     if text.contains('\n') {
                         e.prevent_default();
@@ -225,7 +255,9 @@ fn terminal(props: &LearnerProps) -> Html {
     // The session's transcript, from the log: everything on its connection.
     let transcript = current.as_ref().map(|(at, client, _, port, _)| {
         let conn = p.log.events.iter().find_map(|e| match e {
-            Event::ConnectionOpened { t, conn, client: c, port: pt, .. } if c == client && pt == port && t >= at => Some(*conn),
+            Event::ConnectionOpened { t, conn, client: c, port: pt, .. } if c == client && pt == port && t >= at => {
+                Some(*conn)
+            }
             _ => None,
         });
         let mut out = String::new();

@@ -4,11 +4,11 @@
 //! rendered as text nodes, never as HTML.
 
 use crate::inspector::MessageInspector;
+use crate::state::Info;
 use crate::states::StateDiagram;
 use mailsim_sim::diagram::{self, carried_message, envelope, raw_view, tls_record, Diagram, RawView};
-use mailsim_sim::proto::message::header;
 use mailsim_sim::log::Event;
-use crate::state::Info;
+use mailsim_sim::proto::message::header;
 use mailsim_sim::EventLog;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -56,9 +56,16 @@ fn raw_line(line: &str) -> Html {
 #[function_component(Details)]
 pub fn details(props: &DetailsProps) -> Html {
     let d = &props.diagram;
-    let name = |id: &str| d.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
+    let name =
+        |id: &str| d.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
     if props.step == 0 {
-        let narration = props.log.events.iter().take(d.events_at_step(0)).filter_map(|e| if let Event::Narrated { text, .. } = e { Some(text.clone()) } else { None }).next_back();
+        let narration = props
+            .log
+            .events
+            .iter()
+            .take(d.events_at_step(0))
+            .filter_map(|e| if let Event::Narrated { text, .. } = e { Some(text.clone()) } else { None })
+            .next_back();
         return html! {
             <section id="details" class="panel details" aria-label="Details">
                 <h2>{ props.info.title.clone() }</h2>
@@ -69,11 +76,33 @@ pub fn details(props: &DetailsProps) -> Html {
         };
     }
     let arrow = &d.arrows[props.step - 1];
-    let Event::MessageSent { t_sent, t, from, to, protocol, port, raw, meaning, rfc, from_state, to_state, conn, tls, .. } = &props.log.events[arrow.event] else {
+    let Event::MessageSent {
+        t_sent,
+        t,
+        from,
+        to,
+        protocol,
+        port,
+        raw,
+        meaning,
+        rfc,
+        from_state,
+        to_state,
+        conn,
+        tls,
+        ..
+    } = &props.log.events[arrow.event]
+    else {
         return html! {};
     };
     // The story so far: the last narration before this message.
-    let narration = props.log.events[..arrow.event].iter().rev().find_map(|e| if let Event::Narrated { text, .. } = e { Some(text.clone()) } else { None });
+    let narration = props.log.events[..arrow.event].iter().rev().find_map(|e| {
+        if let Event::Narrated { text, .. } = e {
+            Some(text.clone())
+        } else {
+            None
+        }
+    });
     let snap = diagram::snapshot(&props.log, arrow.event, d.events_at_step(props.step));
     let transport = if conn.is_some() { "TCP" } else { "UDP" };
     let hidden = *tls && !props.decrypted;
@@ -85,24 +114,26 @@ pub fn details(props: &DetailsProps) -> Html {
                 <pre id="raw" class="raw hex">{ match raw_view(&wire) { RawView::Hex(l) | RawView::Text(l) => l.join("\n") } }</pre>
             </>
         }
-    } else { match raw_view(&wire) {
-        RawView::Text(lines) => html! {
-            <>
-                <figcaption>{ format!("Bytes on the wire: {} bytes. ", raw.len()) }<span class="ctl">{"\\r\\n"}</span>{" marks the two bytes CR LF that end every line."}</figcaption>
-                <pre id="raw" class="raw">{ for lines.iter().map(|l| raw_line(l)) }</pre>
-            </>
-        },
-        RawView::Hex(lines) => html! {
-            <>
-                <figcaption>{ format!("Bytes on the wire: {} bytes, binary ({}), shown in hex.", raw.len(), match protocol.as_str() {
-                    "DNS" => "a DNS message in RFC 1035 format",
-                    "TCP" => "a TCP header: ports, sequence number, flags, window, checksum",
-                    _ => "not text",
-                }) }</figcaption>
-                <pre id="raw" class="raw hex">{ lines.join("\n") }</pre>
-            </>
-        },
-    } };
+    } else {
+        match raw_view(&wire) {
+            RawView::Text(lines) => html! {
+                <>
+                    <figcaption>{ format!("Bytes on the wire: {} bytes. ", raw.len()) }<span class="ctl">{"\\r\\n"}</span>{" marks the two bytes CR LF that end every line."}</figcaption>
+                    <pre id="raw" class="raw">{ for lines.iter().map(|l| raw_line(l)) }</pre>
+                </>
+            },
+            RawView::Hex(lines) => html! {
+                <>
+                    <figcaption>{ format!("Bytes on the wire: {} bytes, binary ({}), shown in hex.", raw.len(), match protocol.as_str() {
+                        "DNS" => "a DNS message in RFC 1035 format",
+                        "TCP" => "a TCP header: ports, sequence number, flags, window, checksum",
+                        _ => "not text",
+                    }) }</figcaption>
+                    <pre id="raw" class="raw hex">{ lines.join("\n") }</pre>
+                </>
+            },
+        }
+    };
     html! {
         <section id="details" class="panel details" aria-label="Details of the current message">
             { for narration.map(|n| html! { <p class="narration">{ n }</p> }) }
@@ -157,7 +188,8 @@ pub struct WorldProps {
 #[function_component(WorldPanel)]
 pub fn world_panel(props: &WorldProps) -> Html {
     let d = &props.diagram;
-    let name = |id: &str| d.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
+    let name =
+        |id: &str| d.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
     let snap = diagram::snapshot(&props.log, 0, d.events_at_step(props.step));
     html! {
         <section id="world" class="panel world" aria-label="Mailboxes and queues as of this step">

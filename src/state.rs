@@ -68,7 +68,10 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 fn stored_actions(id: &str) -> Vec<LearnerAction> {
-    storage().and_then(|s| s.get_item(&format!("mailsim.actions.{id}")).ok().flatten()).map(|t| actions::from_json(&t)).unwrap_or_default()
+    storage()
+        .and_then(|s| s.get_item(&format!("mailsim.actions.{id}")).ok().flatten())
+        .map(|t| actions::from_json(&t))
+        .unwrap_or_default()
 }
 
 fn store_actions(id: &str, a: &[LearnerAction]) {
@@ -80,12 +83,22 @@ fn store_actions(id: &str, a: &[LearnerAction]) {
 
 impl Player {
     pub fn open(id: &str, step: usize) -> Player {
-        let info = scenario::info_of(id).unwrap_or_else(|| scenario::info_of(DEFAULT_SCENARIO).expect("default scenario exists"));
+        let info = scenario::info_of(id)
+            .unwrap_or_else(|| scenario::info_of(DEFAULT_SCENARIO).expect("default scenario exists"));
         let actions = stored_actions(info.id);
         let log = scenario::run_with(info.id, &actions).expect("listed scenarios run");
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
-        Player { scenario: Rc::new(info.into()), log: Rc::new(log), diagram: Rc::new(diagram), step, playing: false, speed: 1.0, decrypted: false, actions: Rc::new(actions) }
+        Player {
+            scenario: Rc::new(info.into()),
+            log: Rc::new(log),
+            diagram: Rc::new(diagram),
+            step,
+            playing: false,
+            speed: 1.0,
+            decrypted: false,
+            actions: Rc::new(actions),
+        }
     }
 
     /// Virtual time of the last event: where new actions go.
@@ -95,7 +108,11 @@ impl Player {
 
     /// Virtual time at the current step.
     pub fn now(&self) -> u64 {
-        if self.step == 0 { 0 } else { self.diagram.arrows[self.step - 1].t }
+        if self.step == 0 {
+            0
+        } else {
+            self.diagram.arrows[self.step - 1].t
+        }
     }
 
     /// Runs the scenario again with the learner's actions; moves to the first new message.
@@ -186,14 +203,25 @@ impl Reducible for Player {
                          Every arrow is a message a real client or the server sent; step through it like any scenario."
                     ),
                 };
-                p = Player { scenario: Rc::new(info), log, diagram: Rc::new(diagram), step: 0, playing: false, speed: p.speed, decrypted: p.decrypted, actions: Rc::new(vec![]) };
+                p = Player {
+                    scenario: Rc::new(info),
+                    log,
+                    diagram: Rc::new(diagram),
+                    step: 0,
+                    playing: false,
+                    speed: p.speed,
+                    decrypted: p.decrypted,
+                    actions: Rc::new(vec![]),
+                };
             }
             Action::Learn(a) => {
                 if p.scenario.id != "imported" {
                     let mut list = (*p.actions).clone();
                     // Typing into the open terminal extends its session rather than adding one.
                     match (&a, list.last()) {
-                        (LearnerAction::Terminal { at, .. }, Some(LearnerAction::Terminal { at: last, .. })) if at == last => {
+                        (LearnerAction::Terminal { at, .. }, Some(LearnerAction::Terminal { at: last, .. }))
+                            if at == last =>
+                        {
                             list.pop();
                         }
                         _ => {}

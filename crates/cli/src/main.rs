@@ -60,7 +60,9 @@ fn run(args: &[String]) -> Result<String, String> {
             std::fs::write(&path, &out).map_err(|e| format!("cannot write {path}: {e}"))?;
             Ok(String::new())
         }
-        None => String::from_utf8(out).map_err(|_| "this format is binary: write it to a file with -o FILE".to_string()),
+        None => {
+            String::from_utf8(out).map_err(|_| "this format is binary: write it to a file with -o FILE".to_string())
+        }
     }
 }
 
@@ -71,7 +73,14 @@ fn run_bytes(args: &[String]) -> Result<(Vec<u8>, Option<String>), String> {
         return Err(format!("unknown command \"{cmd}\""));
     }
     if rest.iter().any(|a| a == "--list") {
-        return Ok((scenario::SCENARIOS.iter().map(|s| format!("{:<16} {}: {}\n", s.id, s.title, s.summary)).collect::<String>().into_bytes(), None));
+        return Ok((
+            scenario::SCENARIOS
+                .iter()
+                .map(|s| format!("{:<16} {}: {}\n", s.id, s.title, s.summary))
+                .collect::<String>()
+                .into_bytes(),
+            None,
+        ));
     }
     let mut id = None;
     let mut file = None;
@@ -96,7 +105,9 @@ fn run_bytes(args: &[String]) -> Result<(Vec<u8>, Option<String>), String> {
         "svg" => export::svg(&log).into_bytes(),
         "pcapng" if file.is_none() => return Err("pcapng is binary: give a file with -o FILE".into()),
         "pcapng" => export::pcapng(&log),
-        other => return Err(format!("unknown format \"{other}\" (transcript, json, mermaid, plantuml, svg or pcapng)")),
+        other => {
+            return Err(format!("unknown format \"{other}\" (transcript, json, mermaid, plantuml, svg or pcapng)"))
+        }
     };
     Ok((out, file))
 }
@@ -112,7 +123,10 @@ mod tests {
     #[test]
     fn run_prints_the_transcript_and_lists() {
         let out = run(&args(&["run", "alice-to-bob"])).unwrap();
-        assert!(out.lines().next().unwrap().contains("Alice's server → Alice's UA  [SMTP :587]  220 mail.alice.example"), "{out}");
+        assert!(
+            out.lines().next().unwrap().contains("Alice's server → Alice's UA  [SMTP :587]  220 mail.alice.example"),
+            "{out}"
+        );
         assert!(run(&args(&["run", "--list"])).unwrap().lines().any(|l| l.starts_with("alice-to-bob ")));
         assert!(run(&args(&["run", "nope"])).is_err());
         assert!(run(&args(&["run", "alice-to-bob", "--format", "xml"])).is_err());

@@ -8,12 +8,12 @@
 //! Limits per connection: the engines bound line lengths and message sizes; the driver adds
 //! an idle timeout (`421 4.4.2`) and a cap on simultaneous connections.
 
-use mailsim_proto::pdu::Transmit;
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::message::{self, Trace};
+use mailsim_proto::pdu::Transmit;
 use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::{Reply, Role, ServerConfig, ServerEvent, SmtpServer};
 use mailsim_proto::store::MailStore;
-use mailsim_proto::message::{self, Trace};
 use mailsim_sim::log::{Actor, Event, EventLog};
 use std::hash::{BuildHasher, Hasher};
 use std::net::{IpAddr, SocketAddr};
@@ -81,9 +81,15 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 o.users.push((addr.to_ascii_lowercase(), pw.to_string()));
             }
             "--log" => o.log = Some(PathBuf::from(value()?)),
-            "--idle-timeout" => o.idle_timeout = Duration::from_secs(value()?.parse().map_err(|_| "--idle-timeout takes seconds")?),
-            "--max-connections" => o.max_connections = value()?.parse().map_err(|_| "--max-connections takes a number")?,
-            "--max-message-size" => o.max_message_size = value()?.parse().map_err(|_| "--max-message-size takes octets")?,
+            "--idle-timeout" => {
+                o.idle_timeout = Duration::from_secs(value()?.parse().map_err(|_| "--idle-timeout takes seconds")?)
+            }
+            "--max-connections" => {
+                o.max_connections = value()?.parse().map_err(|_| "--max-connections takes a number")?
+            }
+            "--max-message-size" => {
+                o.max_message_size = value()?.parse().map_err(|_| "--max-message-size takes octets")?
+            }
             "--quiet" => o.quiet = true,
             other => return Err(format!("unknown option \"{other}\" for serve")),
         }
@@ -142,7 +148,14 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         }
     }
     let mut log = vec![Event::ActorJoined {
-        actor: Actor { id: "server".into(), name: "mailsim serve".into(), host: "localhost".into(), ip: o.bind.to_string(), kind: "server".into(), mailboxes: store.addresses().map(str::to_string).collect() },
+        actor: Actor {
+            id: "server".into(),
+            name: "mailsim serve".into(),
+            host: "localhost".into(),
+            ip: o.bind.to_string(),
+            kind: "server".into(),
+            mailboxes: store.addresses().map(str::to_string).collect(),
+        },
     }];
     log.shrink_to_fit();
     let shared = Arc::new(Mutex::new(Shared {
@@ -157,10 +170,18 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         quiet: o.quiet,
     }));
     let bind = |port: u16| SocketAddr::new(o.bind, port);
-    let smtp = TcpListener::bind(bind(o.smtp_port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(o.smtp_port)))?;
-    let sub = TcpListener::bind(bind(o.submission_port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(o.submission_port)))?;
-    let pop = TcpListener::bind(bind(o.pop3_port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(o.pop3_port)))?;
-    let imap = TcpListener::bind(bind(o.imap_port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(o.imap_port)))?;
+    let smtp = TcpListener::bind(bind(o.smtp_port))
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", bind(o.smtp_port)))?;
+    let sub = TcpListener::bind(bind(o.submission_port))
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", bind(o.submission_port)))?;
+    let pop = TcpListener::bind(bind(o.pop3_port))
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", bind(o.pop3_port)))?;
+    let imap = TcpListener::bind(bind(o.imap_port))
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", bind(o.imap_port)))?;
     println!(
         "mailsim serve: SMTP relay on {}, submission on {}, POP3 on {}, IMAP on {}",
         bind(o.smtp_port),
@@ -257,14 +278,22 @@ fn record(shared: &SharedRef, s: &Session, t: &Transmit, to_server: bool, state:
         let text = String::from_utf8_lossy(&t.bytes);
         let shown: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
         if shown.len() > 6 {
-            println!("[{} {}] {dir} {}  ({} lines, {} bytes)", s.conn, s.protocol, ex.label, shown.len(), t.bytes.len());
+            println!(
+                "[{} {}] {dir} {}  ({} lines, {} bytes)",
+                s.conn,
+                s.protocol,
+                ex.label,
+                shown.len(),
+                t.bytes.len()
+            );
         } else {
             for l in shown {
                 println!("[{} {}] {dir} {l}", s.conn, s.protocol);
             }
         }
     }
-    let (from, to) = if to_server { (s.client.clone(), "server".to_string()) } else { ("server".to_string(), s.client.clone()) };
+    let (from, to) =
+        if to_server { (s.client.clone(), "server".to_string()) } else { ("server".to_string(), s.client.clone()) };
     let (from_state, to_state) = if to_server { ("client".to_string(), state) } else { (state, "client".to_string()) };
     sh.log.push(Event::MessageSent {
         t_sent: now,
@@ -324,8 +353,25 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, kind: Kind, shared: Sh
         };
         let client = format!("client-{conn}");
         let now = sh.now();
-        sh.log.push(Event::ActorJoined { actor: Actor { id: client.clone(), name: format!("client :{}", peer.port()), host: peer.ip().to_string(), ip: peer.ip().to_string(), kind: "ua".into(), mailboxes: vec![] } });
-        sh.log.push(Event::ConnectionOpened { t: now, conn, client, client_port: peer.port(), server: "server".into(), port, protocol: protocol.into() });
+        sh.log.push(Event::ActorJoined {
+            actor: Actor {
+                id: client.clone(),
+                name: format!("client :{}", peer.port()),
+                host: peer.ip().to_string(),
+                ip: peer.ip().to_string(),
+                kind: "ua".into(),
+                mailboxes: vec![],
+            },
+        });
+        sh.log.push(Event::ConnectionOpened {
+            t: now,
+            conn,
+            client,
+            client_port: peer.port(),
+            server: "server".into(),
+            port,
+            protocol: protocol.into(),
+        });
         if !sh.quiet {
             println!("[{conn} {protocol}] connection from {peer} to port {port}");
         }
@@ -368,7 +414,13 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, kind: Kind, shared: Sh
                 Engine::Imap(e) => {
                     // What other sessions changed since: reported with the next response.
                     if let Some(user) = e.user().map(str::to_string) {
-                        let latest = shared.lock().expect("not poisoned").store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default();
+                        let latest = shared
+                            .lock()
+                            .expect("not poisoned")
+                            .store
+                            .folder(&user, e.folder())
+                            .map(|m| m.messages.clone())
+                            .unwrap_or_default();
                         e.refresh(&latest);
                     }
                     e.handle_input(&buf[..n])
@@ -383,7 +435,11 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, kind: Kind, shared: Sh
     }
     let mut sh = shared.lock().expect("not poisoned");
     let now = sh.now();
-    sh.log.push(Event::ConnectionClosed { t: now, conn, by: if by_client { s.client.clone() } else { "server".into() } });
+    sh.log.push(Event::ConnectionClosed {
+        t: now,
+        conn,
+        by: if by_client { s.client.clone() } else { "server".into() },
+    });
     if !sh.quiet {
         println!("[{conn} {protocol}] connection closed by the {}", if by_client { "client" } else { "server" });
     }
@@ -432,15 +488,24 @@ fn drain(engine: &mut Engine, shared: &SharedRef, s: &mut Session, out: &mut Vec
                 any = true;
                 let mut sh = shared.lock().expect("not poisoned");
                 match ev {
-                    Pop3ServerEvent::LoginRequested { user, pass } => s.login = e.answer_login(sh.store.login_user(&user, &pass)),
+                    Pop3ServerEvent::LoginRequested { user, pass } => {
+                        s.login = e.answer_login(sh.store.login_user(&user, &pass))
+                    }
                     Pop3ServerEvent::Commit { deleted, .. } => {
                         let addr = s.login.take().unwrap_or_default();
                         for uid in sh.store.logout(&addr, &deleted) {
                             let now = sh.now();
-                            sh.log.push(Event::MessageDeleted { t: now, node: "server".into(), mailbox: addr.clone(), uid });
+                            sh.log.push(Event::MessageDeleted {
+                                t: now,
+                                node: "server".into(),
+                                mailbox: addr.clone(),
+                                uid,
+                            });
                         }
                     }
-                    Pop3ServerEvent::ApopRequested { user, digest, timestamp } => s.login = e.answer_login(sh.store.login_apop(&user, &digest, &timestamp)),
+                    Pop3ServerEvent::ApopRequested { user, digest, timestamp } => {
+                        s.login = e.answer_login(sh.store.login_apop(&user, &digest, &timestamp))
+                    }
                     // serve has no TLS: STLS is not offered, so this never fires.
                     Pop3ServerEvent::TlsStarted | Pop3ServerEvent::Closed => {}
                 }
@@ -467,7 +532,10 @@ fn drain(engine: &mut Engine, shared: &SharedRef, s: &mut Session, out: &mut Vec
                     e.set_mailbox(mb.messages, mb.uid_validity, mb.uid_next);
                 }
                 ImapServerEvent::Folder { user, op } => {
-                    let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+                    let unix = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| d.as_secs() as i64)
+                        .unwrap_or(0);
                     let r = apply_folder_op(&mut sh.store, &user, &op, unix);
                     e.folder_result(r);
                 }
@@ -480,7 +548,12 @@ fn drain(engine: &mut Engine, shared: &SharedRef, s: &mut Session, out: &mut Vec
                 ImapServerEvent::Expunged { user, folder, uids } => {
                     for uid in sh.store.expunge_folder(&user, &folder, &uids) {
                         if folder == "INBOX" {
-                            sh.log.push(Event::MessageDeleted { t: now, node: "server".into(), mailbox: user.clone(), uid });
+                            sh.log.push(Event::MessageDeleted {
+                                t: now,
+                                node: "server".into(),
+                                mailbox: user.clone(),
+                                uid,
+                            });
                         }
                     }
                 }
@@ -499,9 +572,16 @@ fn take_message(shared: &SharedRef, s: &Session, m: mailsim_proto::smtp::Receive
     let qid = format!("Q{:06}", sh.next_queue);
     sh.next_queue += 1;
     let now = sh.now();
-    let unix = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let unix =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     let _ = &unix;
-    let with = if m.authenticated.is_some() { "ESMTPA" } else if m.esmtp { "ESMTP" } else { "SMTP" };
+    let with = if m.authenticated.is_some() {
+        "ESMTPA"
+    } else if m.esmtp {
+        "ESMTP"
+    } else {
+        "SMTP"
+    };
     let ip = s.peer.ip().to_string();
     let single = (m.rcpt_to.len() == 1).then(|| m.rcpt_to[0].as_str());
     let trace = Trace { helo: &m.helo, peer_ip: &ip, by: "localhost", with, id: &qid, for_rcpt: single, date: unix };
@@ -512,15 +592,35 @@ fn take_message(shared: &SharedRef, s: &Session, m: mailsim_proto::smtp::Receive
     for r in &m.rcpt_to {
         let with_path = message::prepend_field(&format!("Return-Path: <{}>\r\n", m.mail_from), &data);
         match sh.store.deliver_at(r, with_path.clone(), unix, &[]) {
-            Some(uid) => sh.log.push(Event::MessageStored { t: now, node: "server".into(), mailbox: r.to_ascii_lowercase(), uid, from: from.clone(), subject: subject.clone(), raw: with_path }),
+            Some(uid) => sh.log.push(Event::MessageStored {
+                t: now,
+                node: "server".into(),
+                mailbox: r.to_ascii_lowercase(),
+                uid,
+                from: from.clone(),
+                subject: subject.clone(),
+                raw: with_path,
+            }),
             None => remote.push(r.clone()),
         }
     }
     if !remote.is_empty() {
         if !sh.quiet {
-            println!("[{} queue] {qid} for {} queued; this server does not deliver outside its own domains", s.conn, remote.join(", "));
+            println!(
+                "[{} queue] {qid} for {} queued; this server does not deliver outside its own domains",
+                s.conn,
+                remote.join(", ")
+            );
         }
-        sh.log.push(Event::MessageQueued { t: now, node: "server".into(), queue_id: qid.clone(), mail_from: m.mail_from.clone(), rcpt_to: remote, size: data.len(), subject });
+        sh.log.push(Event::MessageQueued {
+            t: now,
+            node: "server".into(),
+            queue_id: qid.clone(),
+            mail_from: m.mail_from.clone(),
+            rcpt_to: remote,
+            size: data.len(),
+            subject,
+        });
     }
     Ok(qid)
 }

@@ -203,7 +203,9 @@ impl fmt::Display for Record {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.data {
             RData::A(ip) => write!(f, "{} A {}.{}.{}.{}", self.name, ip[0], ip[1], ip[2], ip[3]),
-            RData::Mx { preference, exchange } if exchange.is_empty() || exchange == "." => write!(f, "{} MX {preference} . (null MX: no mail)", self.name),
+            RData::Mx { preference, exchange } if exchange.is_empty() || exchange == "." => {
+                write!(f, "{} MX {preference} . (null MX: no mail)", self.name)
+            }
             RData::Mx { preference, exchange } => write!(f, "{} MX {preference} {exchange}", self.name),
         }
     }
@@ -214,7 +216,12 @@ impl fmt::Display for DnsMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.response {
             let q = self.questions.first();
-            return write!(f, "query {} {}?", q.map(|q| type_name(q.qtype)).unwrap_or_default(), q.map(|q| q.name.as_str()).unwrap_or(""));
+            return write!(
+                f,
+                "query {} {}?",
+                q.map(|q| type_name(q.qtype)).unwrap_or_default(),
+                q.map(|q| q.name.as_str()).unwrap_or("")
+            );
         }
         if self.rcode == 3 {
             return f.write_str("NXDOMAIN (no such domain)");
@@ -241,7 +248,11 @@ mod tests {
         let mut resp = q.clone();
         resp.response = true;
         resp.authoritative = true;
-        resp.answers.push(Record { name: "bob.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.bob.example".into() } });
+        resp.answers.push(Record {
+            name: "bob.example".into(),
+            ttl: 3600,
+            data: RData::Mx { preference: 10, exchange: "mail.bob.example".into() },
+        });
         resp.additional.push(Record { name: "mail.bob.example".into(), ttl: 3600, data: RData::A([198, 51, 100, 25]) });
         let wire = resp.encode();
         assert_eq!(DnsMessage::decode(&wire).unwrap(), resp);

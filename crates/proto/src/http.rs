@@ -67,15 +67,22 @@ impl HttpMessage {
 
     /// Form fields of an `application/x-www-form-urlencoded` body.
     pub fn form(&self) -> Vec<(String, String)> {
-        String::from_utf8_lossy(&self.body).split('&').filter(|p| !p.is_empty()).map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (url_decode(k), url_decode(v))
-        }).collect()
+        String::from_utf8_lossy(&self.body)
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (url_decode(k), url_decode(v))
+            })
+            .collect()
     }
 
     /// A cookie sent by the client.
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.header("Cookie")?.split(';').map(str::trim).find_map(|c| c.strip_prefix(&format!("{name}=")).map(str::to_string))
+        self.header("Cookie")?
+            .split(';')
+            .map(str::trim)
+            .find_map(|c| c.strip_prefix(&format!("{name}=")).map(str::to_string))
     }
 }
 
@@ -102,11 +109,13 @@ pub fn url_decode(s: &str) -> String {
 }
 
 pub fn url_encode(s: &str) -> String {
-    s.bytes().map(|b| match b {
-        b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-        b' ' => "+".into(),
-        _ => format!("%{b:02X}"),
-    }).collect()
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Why bytes are not an acceptable HTTP message: the status to answer with, and why.
@@ -120,7 +129,10 @@ pub struct HttpError {
 pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
     let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4) else {
         if buf.len() > 16 * 1024 {
-            return Decoded::Invalid(HttpError { status: 431, text: "Request Header Fields Too Large".into() }, buf.len());
+            return Decoded::Invalid(
+                HttpError { status: 431, text: "Request Header Fields Too Large".into() },
+                buf.len(),
+            );
         }
         return Decoded::Incomplete;
     };
@@ -146,7 +158,10 @@ pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
         }
         let Some((n, v)) = l.split_once(':') else { return bad(400, "Bad Request: a header field needs a colon") };
         if n.is_empty() || n.ends_with([' ', '\t']) || !n.bytes().all(|b| b.is_ascii_graphic()) {
-            return bad(400, "Bad Request: no whitespace is allowed between a field name and the colon (RFC 9112 §5.1)");
+            return bad(
+                400,
+                "Bad Request: no whitespace is allowed between a field name and the colon (RFC 9112 §5.1)",
+            );
         }
         headers.push((n.to_string(), v.trim().to_string()));
     }
@@ -185,7 +200,6 @@ pub struct HttpServer {
     transmits: VecDeque<Transmit>,
     events: VecDeque<HttpServerEvent>,
 }
-
 
 impl HttpServer {
     pub fn new() -> Self {
@@ -230,7 +244,13 @@ impl HttpServer {
                 }
                 Decoded::Invalid(e, n) => {
                     self.inbuf.drain(..n);
-                    let resp = HttpMessage::response("HTTP/1.1", e.status, &e.text, &[("Connection", "close"), ("Content-Type", "text/plain")], format!("{}\n", e.text).as_bytes());
+                    let resp = HttpMessage::response(
+                        "HTTP/1.1",
+                        e.status,
+                        &e.text,
+                        &[("Connection", "close"), ("Content-Type", "text/plain")],
+                        format!("{}\n", e.text).as_bytes(),
+                    );
                     self.send(resp, None);
                     self.closed = true;
                     self.events.push_back(HttpServerEvent::Closed);
@@ -243,7 +263,8 @@ impl HttpServer {
     /// The owner's answer to the request it was given.
     pub fn respond(&mut self, mut resp: HttpMessage) {
         let Some(req) = self.waiting.take() else { return };
-        let close = req.version() == "HTTP/1.0" && !req.header("Connection").is_some_and(|c| c.eq_ignore_ascii_case("keep-alive"))
+        let close = req.version() == "HTTP/1.0"
+            && !req.header("Connection").is_some_and(|c| c.eq_ignore_ascii_case("keep-alive"))
             || req.header("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
         if close && resp.header("Connection").is_none() {
             resp.headers.insert(0, ("Connection".into(), "close".into()));
@@ -262,14 +283,22 @@ impl HttpServer {
 
     fn send(&mut self, resp: HttpMessage, req: Option<&HttpMessage>) {
         let bytes = resp.encode();
-        let pdu = Pdu::HttpResponse { start: resp.start.clone(), for_request: req.map(|r| r.start.clone()).unwrap_or_default(), body_len: resp.body.len(), content_type: resp.header("Content-Type").unwrap_or("").into() };
+        let pdu = Pdu::HttpResponse {
+            start: resp.start.clone(),
+            for_request: req.map(|r| r.start.clone()).unwrap_or_default(),
+            body_len: resp.body.len(),
+            content_type: resp.header("Content-Type").unwrap_or("").into(),
+        };
         self.transmits.push_back(Transmit { bytes, pdu });
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HttpClientEvent {
-    Response { request: HttpMessage, response: HttpMessage },
+    Response {
+        request: HttpMessage,
+        response: HttpMessage,
+    },
     /// All requests answered (or the server closed): close the connection.
     Closed,
 }
@@ -290,7 +319,15 @@ pub struct HttpClient {
 
 impl HttpClient {
     pub fn new(requests: Vec<HttpMessage>) -> Self {
-        let mut c = HttpClient { jar: vec![], queue: requests.into(), sent: None, inbuf: vec![], done: false, transmits: VecDeque::new(), events: VecDeque::new() };
+        let mut c = HttpClient {
+            jar: vec![],
+            queue: requests.into(),
+            sent: None,
+            inbuf: vec![],
+            done: false,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        };
         c.next();
         c
     }
@@ -317,7 +354,11 @@ impl HttpClient {
                 let cookies: Vec<String> = self.jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
                 req.headers.push(("Cookie".into(), cookies.join("; ")));
             }
-            let pdu = Pdu::HttpRequest { start: req.start.clone(), body_len: req.body.len(), cookie: req.header("Cookie").is_some() };
+            let pdu = Pdu::HttpRequest {
+                start: req.start.clone(),
+                body_len: req.body.len(),
+                cookie: req.header("Cookie").is_some(),
+            };
             self.transmits.push_back(Transmit { bytes: req.encode(), pdu });
             self.sent = Some(req);
         }
@@ -374,7 +415,13 @@ mod tests {
 
     #[test]
     fn requests_and_responses_round_trip_and_prefixes_are_incomplete() {
-        let req = HttpMessage::request("POST", "/login", "HTTP/1.1", &[("Host", "webmail.alice.example"), ("Content-Type", "application/x-www-form-urlencoded")], b"user=alice&password=a%26b");
+        let req = HttpMessage::request(
+            "POST",
+            "/login",
+            "HTTP/1.1",
+            &[("Host", "webmail.alice.example"), ("Content-Type", "application/x-www-form-urlencoded")],
+            b"user=alice&password=a%26b",
+        );
         let wire = req.encode();
         assert!(wire.starts_with(b"POST /login HTTP/1.1\r\nHost: webmail.alice.example\r\n"));
         assert_eq!(decode(&wire, true), Decoded::Complete(req.clone(), wire.len()));
@@ -418,6 +465,9 @@ mod tests {
         s.handle_input(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
         assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(r)) if r.target() == "/a"));
         s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"a"));
-        assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(r)) if r.target() == "/b"), "the second request waits for the first answer");
+        assert!(
+            matches!(s.poll_event(), Some(HttpServerEvent::Request(r)) if r.target() == "/b"),
+            "the second request waits for the first answer"
+        );
     }
 }

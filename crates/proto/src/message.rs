@@ -114,7 +114,10 @@ pub fn bounce(b: &Bounce) -> Vec<u8> {
     m.push_str("Subject: Undelivered Mail Returned to Sender\r\n");
     m.push_str(&format!("Message-ID: <{}>\r\n", b.message_id));
     m.push_str("Auto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n");
-    m.push_str(&format!("Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{}\"\r\n\r\n", b.boundary));
+    m.push_str(&format!(
+        "Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary=\"{}\"\r\n\r\n",
+        b.boundary
+    ));
     m.push_str("This is a MIME-encapsulated message.\r\n\r\n");
     m.push_str(&format!("--{}\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n", b.boundary));
     m.push_str(&format!("This is the mail system at host {}.\r\n\r\n", b.reporting_mta));
@@ -125,7 +128,10 @@ pub fn bounce(b: &Bounce) -> Vec<u8> {
     m.push_str(&format!("\r\n--{}\r\nContent-Type: message/delivery-status\r\n\r\n", b.boundary));
     m.push_str(&format!("Reporting-MTA: dns; {}\r\nArrival-Date: {}\r\n", b.reporting_mta, format_date(b.arrival)));
     for f in b.failed {
-        m.push_str(&format!("\r\nFinal-Recipient: rfc822; {}\r\nAction: failed\r\nStatus: {}\r\n", f.address, f.status));
+        m.push_str(&format!(
+            "\r\nFinal-Recipient: rfc822; {}\r\nAction: failed\r\nStatus: {}\r\n",
+            f.address, f.status
+        ));
         if let Some(r) = &f.remote {
             m.push_str(&format!("Remote-MTA: dns; {r}\r\n"));
         }
@@ -238,13 +244,35 @@ mod tests {
 
     #[test]
     fn a_bounce_is_a_multipart_report() {
-        let failed = [FailedRecipient { address: "nobody@bob.example".into(), status: "5.1.1".into(), remote: Some("mail.bob.example".into()), diagnostic: "host mail.bob.example said: 550 5.1.1 no such user".into() }];
-        let m = bounce(&Bounce { reporting_mta: "mail.alice.example", to: "alice@alice.example", failed: &failed, original: b"Subject: hi\r\nFrom: a\r\n\r\nbody\r\n", arrival: 0, date: 60, message_id: "x@y", boundary: "B1" });
+        let failed = [FailedRecipient {
+            address: "nobody@bob.example".into(),
+            status: "5.1.1".into(),
+            remote: Some("mail.bob.example".into()),
+            diagnostic: "host mail.bob.example said: 550 5.1.1 no such user".into(),
+        }];
+        let m = bounce(&Bounce {
+            reporting_mta: "mail.alice.example",
+            to: "alice@alice.example",
+            failed: &failed,
+            original: b"Subject: hi\r\nFrom: a\r\n\r\nbody\r\n",
+            arrival: 0,
+            date: 60,
+            message_id: "x@y",
+            boundary: "B1",
+        });
         let text = String::from_utf8(m.clone()).unwrap();
-        assert_eq!(header(&m, "Content-Type").as_deref(), Some("multipart/report; report-type=delivery-status; boundary=\"B1\""));
-        assert!(text.contains("--B1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.alice.example\r\n"));
+        assert_eq!(
+            header(&m, "Content-Type").as_deref(),
+            Some("multipart/report; report-type=delivery-status; boundary=\"B1\"")
+        );
+        assert!(text.contains(
+            "--B1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mail.alice.example\r\n"
+        ));
         assert!(text.contains("Final-Recipient: rfc822; nobody@bob.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"));
-        assert!(text.contains("Content-Type: text/rfc822-headers\r\n\r\nSubject: hi\r\nFrom: a\r\n\r\n--B1--\r\n"), "{text}");
+        assert!(
+            text.contains("Content-Type: text/rfc822-headers\r\n\r\nSubject: hi\r\nFrom: a\r\n\r\n--B1--\r\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -272,7 +300,15 @@ mod tests {
         assert_eq!(header(&m, "Cc").as_deref(), Some("Carol <carol@bob.example>"));
         assert!(!String::from_utf8_lossy(&m).contains("dave"), "Bcc appears in no header");
         assert_eq!(d.envelope_recipients(), ["bob@bob.example", "carol@bob.example", "dave@dave.example"]);
-        let trace = Trace { helo: "alice.example", peer_ip: "192.0.2.10", by: "mail.alice.example", with: "ESMTP", id: "Q1", for_rcpt: Some("bob@bob.example"), date: 0 };
+        let trace = Trace {
+            helo: "alice.example",
+            peer_ip: "192.0.2.10",
+            by: "mail.alice.example",
+            with: "ESMTP",
+            id: "Q1",
+            for_rcpt: Some("bob@bob.example"),
+            date: 0,
+        };
         let m = prepend_field(&received_field(&trace), &m);
         assert_eq!(header(&m, "subject").as_deref(), Some("Catch up this week?"));
         assert_eq!(
@@ -303,7 +339,8 @@ pub fn build_mime(d: &Draft, html: Option<&str>, attachments: &[Attachment], bou
     let text = MimePart::new("text/plain", crlf(&d.body));
     let mut body = match html {
         Some(h) => {
-            let ct = mail_builder::headers::content_type::ContentType::new("multipart/alternative").attribute("boundary", format!("alt-{boundary}"));
+            let ct = mail_builder::headers::content_type::ContentType::new("multipart/alternative")
+                .attribute("boundary", format!("alt-{boundary}"));
             MimePart::new(ct, vec![text, MimePart::new("text/html", crlf(h))])
         }
         None => text,
@@ -313,7 +350,8 @@ pub fn build_mime(d: &Draft, html: Option<&str>, attachments: &[Attachment], bou
         for a in attachments {
             parts.push(MimePart::new(a.content_type.clone(), a.data.clone()).attachment(a.filename.clone()));
         }
-        let ct = mail_builder::headers::content_type::ContentType::new("multipart/mixed").attribute("boundary", format!("mix-{boundary}"));
+        let ct = mail_builder::headers::content_type::ContentType::new("multipart/mixed")
+            .attribute("boundary", format!("mix-{boundary}"));
         body = MimePart::new(ct, parts);
     }
     let mut b = MessageBuilder::new()
@@ -357,7 +395,10 @@ pub fn inspect(raw: &[u8]) -> Inspection {
     let mut stack = vec![(0u32, 0usize)];
     while let Some((id, depth)) = stack.pop() {
         let Some(p) = msg.parts.get(id as usize) else { continue };
-        let ct = p.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or(""))).unwrap_or_else(|| "text/plain".into());
+        let ct = p
+            .content_type()
+            .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("")))
+            .unwrap_or_else(|| "text/plain".into());
         let encoding = p.content_transfer_encoding().unwrap_or("7bit").to_string();
         let (size, text) = match &p.body {
             PartType::Text(t) | PartType::Html(t) => (t.len(), Some(t.to_string())),
@@ -370,7 +411,14 @@ pub fn inspect(raw: &[u8]) -> Inspection {
                 (0, None)
             }
         };
-        parts.push(PartView { depth, content_type: ct, filename: p.attachment_name().map(str::to_string), encoding, size, text });
+        parts.push(PartView {
+            depth,
+            content_type: ct,
+            filename: p.attachment_name().map(str::to_string),
+            encoding,
+            size,
+            text,
+        });
     }
     Inspection { header, parts }
 }
@@ -391,7 +439,11 @@ mod mime_tests {
             date: 1_789_376_400,
             message_id: "m1@alice.example".into(),
         };
-        let att = [Attachment { filename: "diagram.png".into(), content_type: "image/png".into(), data: (0..=255u8).collect() }];
+        let att = [Attachment {
+            filename: "diagram.png".into(),
+            content_type: "image/png".into(),
+            data: (0..=255u8).collect(),
+        }];
         let m = build_mime(&d, Some("<p>Hi <b>Bob</b></p>"), &att, "B7");
         assert_eq!(m, build_mime(&d, Some("<p>Hi <b>Bob</b></p>"), &att, "B7"), "deterministic");
         let text = String::from_utf8(m.clone()).unwrap();
@@ -400,7 +452,16 @@ mod mime_tests {
         assert!(text.contains("Date: Mon, 14 Sep 2026 09:00:00 +0000"));
         let i = inspect(&m);
         let types: Vec<(usize, &str)> = i.parts.iter().map(|p| (p.depth, p.content_type.as_str())).collect();
-        assert_eq!(types, [(0, "multipart/mixed"), (1, "multipart/alternative"), (2, "text/plain"), (2, "text/html"), (1, "image/png")]);
+        assert_eq!(
+            types,
+            [
+                (0, "multipart/mixed"),
+                (1, "multipart/alternative"),
+                (2, "text/plain"),
+                (2, "text/html"),
+                (1, "image/png")
+            ]
+        );
         assert_eq!(i.parts[4].filename.as_deref(), Some("diagram.png"));
         assert_eq!(i.parts[4].size, 256);
         assert_eq!(i.parts[2].text.as_deref(), Some("Hi Bob,\r\nthe slides are attached.\r\n"));

@@ -60,30 +60,70 @@ pub enum Pop3ReplyTo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pdu {
     SmtpCommand(Command),
-    SmtpReply { reply: Reply, to: SmtpReplyTo },
+    SmtpReply {
+        reply: Reply,
+        to: SmtpReplyTo,
+    },
     /// The message after `354`, through the terminating `.` line.
-    SmtpData { size: usize, lines: usize },
+    SmtpData {
+        size: usize,
+        lines: usize,
+    },
     /// A line typed at a terminal that is not a valid SMTP command.
-    SmtpTyped { line: String },
+    SmtpTyped {
+        line: String,
+    },
     /// A client's base64 line answering a `334` challenge (RFC 4954 §4).
-    SmtpAuthResponse { line: String, decoded: String },
+    SmtpAuthResponse {
+        line: String,
+        decoded: String,
+    },
     Pop3Command(pop3::Command),
     /// A line that is not a valid POP3 command.
-    Pop3Typed { line: String },
-    Pop3Response { response: pop3::Response, to: Pop3ReplyTo },
+    Pop3Typed {
+        line: String,
+    },
+    Pop3Response {
+        response: pop3::Response,
+        to: Pop3ReplyTo,
+    },
     Dns(DnsMessage),
     /// An IMAP command line (tag, command name, the line as sent).
-    ImapCommand { tag: String, name: String, line: String },
+    ImapCommand {
+        tag: String,
+        name: String,
+        line: String,
+    },
     /// All responses to one IMAP command: `untagged` data lines, then `status`.
-    ImapResponse { command: String, status: String, untagged: usize, first: String },
+    ImapResponse {
+        command: String,
+        status: String,
+        untagged: usize,
+        first: String,
+    },
     /// A continuation request (`+ ...`), with its base64 decoded.
-    ImapContinuation { text: String, decoded: String },
+    ImapContinuation {
+        text: String,
+        decoded: String,
+    },
     /// A client's base64 line inside AUTHENTICATE.
-    ImapSaslResponse { line: String, decoded: String },
+    ImapSaslResponse {
+        line: String,
+        decoded: String,
+    },
     /// An HTTP request: its request line, body size, whether it carries a cookie.
-    HttpRequest { start: String, body_len: usize, cookie: bool },
+    HttpRequest {
+        start: String,
+        body_len: usize,
+        cookie: bool,
+    },
     /// An HTTP response: its status line and the request it answers.
-    HttpResponse { start: String, for_request: String, body_len: usize, content_type: String },
+    HttpResponse {
+        start: String,
+        for_request: String,
+        body_len: usize,
+        content_type: String,
+    },
 }
 
 /// What the learner reads about one arrow.
@@ -113,10 +153,17 @@ impl Pdu {
     /// The protocol name shown on the diagram.
     pub fn protocol(&self) -> &'static str {
         match self {
-            Pdu::SmtpCommand(_) | Pdu::SmtpReply { .. } | Pdu::SmtpData { .. } | Pdu::SmtpAuthResponse { .. } | Pdu::SmtpTyped { .. } => "SMTP",
+            Pdu::SmtpCommand(_)
+            | Pdu::SmtpReply { .. }
+            | Pdu::SmtpData { .. }
+            | Pdu::SmtpAuthResponse { .. }
+            | Pdu::SmtpTyped { .. } => "SMTP",
             Pdu::Pop3Command(_) | Pdu::Pop3Response { .. } | Pdu::Pop3Typed { .. } => "POP3",
             Pdu::Dns(_) => "DNS",
-            Pdu::ImapCommand { .. } | Pdu::ImapResponse { .. } | Pdu::ImapContinuation { .. } | Pdu::ImapSaslResponse { .. } => "IMAP",
+            Pdu::ImapCommand { .. }
+            | Pdu::ImapResponse { .. }
+            | Pdu::ImapContinuation { .. }
+            | Pdu::ImapSaslResponse { .. } => "IMAP",
             Pdu::HttpRequest { .. } | Pdu::HttpResponse { .. } => "HTTP",
         }
     }
@@ -406,7 +453,8 @@ fn explain_imap_response(command: &str, status: &str, untagged: usize, first: &s
 
 fn explain_http_request(start: &str, body_len: usize, cookie: bool) -> Explanation {
     let mut parts = start.split(' ');
-    let (method, target, version) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let (method, target, version) =
+        (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let what = match (method, target) {
         ("POST", "/login") => "The browser sends the login form: user name and password, in the clear inside this request (real webmail uses HTTPS).".to_string(),
         ("POST", "/send") => "The browser sends the message as a form (to, subject, text) to the webmail front end. The browser speaks HTTP; it is the front end that will speak SMTP.".to_string(),
@@ -415,8 +463,13 @@ fn explain_http_request(start: &str, body_len: usize, cookie: bool) -> Explanati
         ("GET", t) => format!("The browser asks for the object {t}: HTTP pulls content, one request per object."),
         _ => format!("An HTTP {method} request for {target}."),
     };
-    let conn = if version == "HTTP/1.0" { " HTTP/1.0: the connection closes after the response, so each object needs a new TCP connection." } else { " HTTP/1.1: the connection stays open for the next request (persistent)." };
-    let c = if cookie { " The Cookie header carries the session: HTTP itself is stateless across requests." } else { "" };
+    let conn = if version == "HTTP/1.0" {
+        " HTTP/1.0: the connection closes after the response, so each object needs a new TCP connection."
+    } else {
+        " HTTP/1.1: the connection stays open for the next request (persistent)."
+    };
+    let c =
+        if cookie { " The Cookie header carries the session: HTTP itself is stateless across requests." } else { "" };
     let b = if body_len > 0 { format!(" Body: {body_len} bytes.") } else { String::new() };
     ex(shorten(start, 72), format!("{what}{conn}{c}{b}"), "RFC 9110 §9.3, RFC 9112 §3, §9.3")
 }
@@ -434,7 +487,11 @@ fn explain_http_response(start: &str, for_request: &str, body_len: usize, conten
         505 => ("505: the server does not speak this HTTP version.".into(), "RFC 9110 §15.6.6"),
         c => (format!("Status {c}."), "RFC 9110 §15"),
     };
-    let label = if for_request.is_empty() { shorten(start, 72) } else { shorten(&format!("{start} ({})", for_request.split(' ').take(2).collect::<Vec<_>>().join(" ")), 72) };
+    let label = if for_request.is_empty() {
+        shorten(start, 72)
+    } else {
+        shorten(&format!("{start} ({})", for_request.split(' ').take(2).collect::<Vec<_>>().join(" ")), 72)
+    };
     ex(label, meaning, rfc)
 }
 
@@ -464,7 +521,11 @@ fn explain_dns(m: &DnsMessage) -> Explanation {
         if mx.is_empty() {
             format!("The answer: {m}.")
         } else {
-            format!("Mail for {} goes to {}; lower preference values are tried first.", m.questions.first().map(|q| q.name.as_str()).unwrap_or(""), mx.join(", "))
+            format!(
+                "Mail for {} goes to {}; lower preference values are tried first.",
+                m.questions.first().map(|q| q.name.as_str()).unwrap_or(""),
+                mx.join(", ")
+            )
         }
     };
     if !m.additional.is_empty() {
@@ -480,7 +541,8 @@ mod tests {
 
     #[test]
     fn multi_line_reply_is_one_label_with_a_line_count() {
-        let r = Reply { code: 250, lines: vec!["mail.bob.example greets x".into(), "PIPELINING".into(), "SIZE 10".into()] };
+        let r =
+            Reply { code: 250, lines: vec!["mail.bob.example greets x".into(), "PIPELINING".into(), "SIZE 10".into()] };
         let e = Pdu::SmtpReply { reply: r, to: SmtpReplyTo::Ehlo }.explain();
         assert!(e.label.ends_with("(+2 lines)"), "{}", e.label);
         assert!(e.meaning.contains("PIPELINING, SIZE"));

@@ -53,7 +53,10 @@ impl MailStore {
             Account {
                 password: password.into(),
                 mailbox: Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_045 },
-                folders: ["Sent", "Trash"].iter().map(|f| (f.to_string(), Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_046 })).collect(),
+                folders: ["Sent", "Trash"]
+                    .iter()
+                    .map(|f| (f.to_string(), Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_046 }))
+                    .collect(),
                 locked: false,
             },
         );
@@ -91,19 +94,32 @@ impl MailStore {
         let mb = &mut self.accounts.get_mut(&address.to_ascii_lowercase())?.mailbox;
         let uid = mb.uid_next;
         mb.uid_next += 1;
-        mb.messages.push(StoredMessage { uid, data, flags: flags.iter().map(|f| f.to_string()).collect(), internal_date });
+        mb.messages.push(StoredMessage {
+            uid,
+            data,
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            internal_date,
+        });
         Some(uid)
     }
 
     /// A folder of an account: `INBOX` (any case) or another by exact name.
     pub fn folder(&self, address: &str, name: &str) -> Option<&Mailbox> {
         let a = self.accounts.get(&address.to_ascii_lowercase())?;
-        if name.eq_ignore_ascii_case("INBOX") { Some(&a.mailbox) } else { a.folders.get(name) }
+        if name.eq_ignore_ascii_case("INBOX") {
+            Some(&a.mailbox)
+        } else {
+            a.folders.get(name)
+        }
     }
 
     fn folder_mut(&mut self, address: &str, name: &str) -> Option<&mut Mailbox> {
         let a = self.accounts.get_mut(&address.to_ascii_lowercase())?;
-        if name.eq_ignore_ascii_case("INBOX") { Some(&mut a.mailbox) } else { a.folders.get_mut(name) }
+        if name.eq_ignore_ascii_case("INBOX") {
+            Some(&mut a.mailbox)
+        } else {
+            a.folders.get_mut(name)
+        }
     }
 
     /// INBOX first, then the other folders in order.
@@ -144,7 +160,14 @@ impl MailStore {
     }
 
     /// Adds a message to a folder (IMAP APPEND); returns its UID.
-    pub fn append(&mut self, address: &str, folder: &str, data: Vec<u8>, flags: &[String], internal_date: i64) -> Option<u32> {
+    pub fn append(
+        &mut self,
+        address: &str,
+        folder: &str,
+        data: Vec<u8>,
+        flags: &[String],
+        internal_date: i64,
+    ) -> Option<u32> {
         let mb = self.folder_mut(address, folder)?;
         let uid = mb.uid_next;
         mb.uid_next += 1;
@@ -155,7 +178,8 @@ impl MailStore {
     /// Copies messages between folders; returns (old UID, new UID) pairs, or None if either
     /// folder is missing.
     pub fn copy(&mut self, address: &str, from: &str, uids: &[u32], to: &str) -> Option<Vec<(u32, u32)>> {
-        let msgs: Vec<StoredMessage> = self.folder(address, from)?.messages.iter().filter(|m| uids.contains(&m.uid)).cloned().collect();
+        let msgs: Vec<StoredMessage> =
+            self.folder(address, from)?.messages.iter().filter(|m| uids.contains(&m.uid)).cloned().collect();
         self.folder(address, to)?;
         let mut out = Vec::new();
         for m in msgs {
@@ -187,7 +211,11 @@ impl MailStore {
 
     /// Sets the flags of a message (IMAP STORE).
     pub fn set_flags(&mut self, address: &str, uid: u32, flags: &[String]) {
-        if let Some(m) = self.accounts.get_mut(&address.to_ascii_lowercase()).and_then(|a| a.mailbox.messages.iter_mut().find(|m| m.uid == uid)) {
+        if let Some(m) = self
+            .accounts
+            .get_mut(&address.to_ascii_lowercase())
+            .and_then(|a| a.mailbox.messages.iter_mut().find(|m| m.uid == uid))
+        {
             m.flags = flags.to_vec();
         }
     }
@@ -208,7 +236,12 @@ impl MailStore {
 
     /// Checks an APOP digest (RFC 1939 §7) against the account's password and, if it
     /// matches, takes the maildrop lock like [`MailStore::login`].
-    pub fn login_apop(&mut self, user: &str, digest: &str, timestamp: &str) -> Result<(String, Vec<StoredMessage>), LoginError> {
+    pub fn login_apop(
+        &mut self,
+        user: &str,
+        digest: &str,
+        timestamp: &str,
+    ) -> Result<(String, Vec<StoredMessage>), LoginError> {
         let address = self.resolve_login(user).ok_or(LoginError::BadCredentials)?;
         let password = self.password(&address).ok_or(LoginError::BadCredentials)?.to_string();
         if crate::pop3::server::apop_digest(timestamp, &password) != digest.to_ascii_lowercase() {

@@ -2,11 +2,11 @@
 //! and the RFC 1939 example session as a table. No line may panic or end the session.
 
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
-use mailsim_proto::store::MailStore;
 use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
-use mailsim_proto::store::StoredMessage;
+use mailsim_proto::store::MailStore;
 #[allow(unused_imports)]
 use mailsim_proto::store::Mailbox as _;
+use mailsim_proto::store::StoredMessage;
 
 fn pop3_logged_in() -> Pop3Server {
     let mut s = Pop3Server::new("h");
@@ -31,16 +31,31 @@ fn pop3_say(s: &mut Pop3Server, line: &[u8]) -> String {
 #[test]
 fn rfc1939_example_session_as_a_table() {
     let mut s = Pop3Server::new("dewey");
-    let greeting: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+    let greeting: String =
+        std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
     assert!(greeting.starts_with("+OK dewey POP3 server ready"));
     assert!(pop3_say(&mut s, b"USER mrose\r\n").starts_with("+OK"));
     s.handle_input(b"PASS tanstaaf\r\n");
     while let Some(e) = s.poll_event() {
         if matches!(e, Pop3ServerEvent::LoginRequested { .. }) {
-            s.grant(vec![StoredMessage { uid: 1, data: vec![b'x'; 118].into_iter().chain(*b"\r\n").collect(), ..Default::default() }, StoredMessage { uid: 2, data: vec![b'y'; 198].into_iter().chain(*b"\r\n").collect(), ..Default::default() }]);
+            s.grant(vec![
+                StoredMessage {
+                    uid: 1,
+                    data: vec![b'x'; 118].into_iter().chain(*b"\r\n").collect(),
+                    ..Default::default()
+                },
+                StoredMessage {
+                    uid: 2,
+                    data: vec![b'y'; 198].into_iter().chain(*b"\r\n").collect(),
+                    ..Default::default()
+                },
+            ]);
         }
     }
-    assert!(std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect::<String>().starts_with("+OK mrose's maildrop has 2 messages (320 octets)"));
+    assert!(std::iter::from_fn(|| s.poll_transmit())
+        .map(|t| String::from_utf8_lossy(&t.bytes).into_owned())
+        .collect::<String>()
+        .starts_with("+OK mrose's maildrop has 2 messages (320 octets)"));
     for (cmd, want) in [
         ("STAT\r\n", "+OK 2 320\r\n"),
         ("LIST\r\n", "+OK 2 messages (320 octets)\r\n1 120\r\n2 200\r\n.\r\n"),
@@ -54,14 +69,85 @@ fn rfc1939_example_session_as_a_table() {
 #[test]
 fn pop3_corpus_of_malformed_lines() {
     let mut corpus: Vec<String> = Vec::new();
-    for v in ["FOO", "HELO", "EHLO x", "USERS bob", "PAS x", "STATS", "LST", "RETRIEVE 1", "DEL 1", "QUITT", "NOOPS", "RSETT", "TOPP 1 1", "UIDLS", "CAPAB", "GET / HTTP/1.1",
-        "A001 LOGIN a b", "MAIL FROM:<a@b.c>", "<script>", "'; DROP TABLE", "%n%n%n", "\u{1b}[0m", "\u{0}", "\t", " ", " STAT", "STAT ", "..", ".", "-1"] {
+    for v in [
+        "FOO",
+        "HELO",
+        "EHLO x",
+        "USERS bob",
+        "PAS x",
+        "STATS",
+        "LST",
+        "RETRIEVE 1",
+        "DEL 1",
+        "QUITT",
+        "NOOPS",
+        "RSETT",
+        "TOPP 1 1",
+        "UIDLS",
+        "CAPAB",
+        "GET / HTTP/1.1",
+        "A001 LOGIN a b",
+        "MAIL FROM:<a@b.c>",
+        "<script>",
+        "'; DROP TABLE",
+        "%n%n%n",
+        "\u{1b}[0m",
+        "\u{0}",
+        "\t",
+        " ",
+        " STAT",
+        "STAT ",
+        "..",
+        ".",
+        "-1",
+    ] {
         corpus.push(v.to_string());
     }
-    for v in ["RETR", "RETR x", "RETR 0", "RETR -1", "RETR 1 2", "RETR 1.5", "RETR 99999999999", "RETR 3", "RETR +1", "RETR 0x1",
-        "DELE", "DELE x", "DELE 0", "DELE 3", "DELE 1 1", "LIST x", "LIST 0", "LIST 3", "LIST 1 1", "TOP", "TOP 1", "TOP x 1", "TOP 1 x", "TOP 0 1", "TOP 3 1",
-        "UIDL x", "UIDL 0", "UIDL 3", "STAT 1", "NOOP 1", "RSET 1", "USER", "USER a b", "PASS", "APOP bob 0123456789abcdef", "AUTH PLAIN", "STLS", "APOP bob", "APOP bob zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
-        "list -5", "retr 1e3", "dele  1", "top 1  2"] {
+    for v in [
+        "RETR",
+        "RETR x",
+        "RETR 0",
+        "RETR -1",
+        "RETR 1 2",
+        "RETR 1.5",
+        "RETR 99999999999",
+        "RETR 3",
+        "RETR +1",
+        "RETR 0x1",
+        "DELE",
+        "DELE x",
+        "DELE 0",
+        "DELE 3",
+        "DELE 1 1",
+        "LIST x",
+        "LIST 0",
+        "LIST 3",
+        "LIST 1 1",
+        "TOP",
+        "TOP 1",
+        "TOP x 1",
+        "TOP 1 x",
+        "TOP 0 1",
+        "TOP 3 1",
+        "UIDL x",
+        "UIDL 0",
+        "UIDL 3",
+        "STAT 1",
+        "NOOP 1",
+        "RSET 1",
+        "USER",
+        "USER a b",
+        "PASS",
+        "APOP bob 0123456789abcdef",
+        "AUTH PLAIN",
+        "STLS",
+        "APOP bob",
+        "APOP bob zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+        "list -5",
+        "retr 1e3",
+        "dele  1",
+        "top 1  2",
+    ] {
         corpus.push(v.to_string());
     }
     for n in [256, 300, 1000, 5000] {
@@ -129,14 +215,68 @@ fn imap_say(s: &mut (ImapServer, MailStore), line: &str) -> String {
 fn imap_corpus_of_malformed_lines() {
     // (line, the status it must get: BAD for syntax, NO for a valid command that fails)
     let mut corpus: Vec<(String, &str)> = Vec::new();
-    for v in ["t1 FROB", "t1 FETCH", "t1 FETCH 1", "t1 FETCH x FLAGS", "t1 FETCH 0 FLAGS", "t1 FETCH 1 FLAGZ", "t1 FETCH 1 (FLAGS", "t1 FETCH 1 FLAGS)", "t1 FETCH 1 BODY[MIME]",
-        "t1 FETCH 1 BODY[]<0>", "t1 FETCH 1 BODY[]<a.b>", "t1 FETCH 1 \"FLAGS\"", "t1 FETCH 1 ((FLAGS))", "t1 STORE", "t1 STORE 1", "t1 STORE 1 FLAGZ (\\Seen)", "t1 STORE 1 +FLAGS (\\Bogus)", "t1 STORE x +FLAGS (\\Seen)",
-        "t1 SELECT", "t1 SELECT a b", "t1 LIST", "t1 LIST \"\"", "t1 LOGIN", "t1 LOGIN bob", "t1 AUTHENTICATE", "t1 UID", "t1 UID FROB 1", "t1 NOOP now", "t1 CAPABILITY x",
-        "t1 LOGOUT now", "t1 EXPUNGE 1", "t1 CLOSE x", "t1 CREATE", "t1 COPY 1", "t1 MOVE x Work", "t1 STATUS INBOX", "t1 APPEND INBOX", "t1 RENAME Work", "t1 IDLE now",
-        "t1 \"quoted", "t1 SEARCH \"unterminated", "t1 (", "t1 )", "t1 LOGIN bob pw", "t1 AUTHENTICATE PLAIN", "t1 STARTTLS", "t1 ENABLE IMAP4rev2"] {
+    for v in [
+        "t1 FROB",
+        "t1 FETCH",
+        "t1 FETCH 1",
+        "t1 FETCH x FLAGS",
+        "t1 FETCH 0 FLAGS",
+        "t1 FETCH 1 FLAGZ",
+        "t1 FETCH 1 (FLAGS",
+        "t1 FETCH 1 FLAGS)",
+        "t1 FETCH 1 BODY[MIME]",
+        "t1 FETCH 1 BODY[]<0>",
+        "t1 FETCH 1 BODY[]<a.b>",
+        "t1 FETCH 1 \"FLAGS\"",
+        "t1 FETCH 1 ((FLAGS))",
+        "t1 STORE",
+        "t1 STORE 1",
+        "t1 STORE 1 FLAGZ (\\Seen)",
+        "t1 STORE 1 +FLAGS (\\Bogus)",
+        "t1 STORE x +FLAGS (\\Seen)",
+        "t1 SELECT",
+        "t1 SELECT a b",
+        "t1 LIST",
+        "t1 LIST \"\"",
+        "t1 LOGIN",
+        "t1 LOGIN bob",
+        "t1 AUTHENTICATE",
+        "t1 UID",
+        "t1 UID FROB 1",
+        "t1 NOOP now",
+        "t1 CAPABILITY x",
+        "t1 LOGOUT now",
+        "t1 EXPUNGE 1",
+        "t1 CLOSE x",
+        "t1 CREATE",
+        "t1 COPY 1",
+        "t1 MOVE x Work",
+        "t1 STATUS INBOX",
+        "t1 APPEND INBOX",
+        "t1 RENAME Work",
+        "t1 IDLE now",
+        "t1 \"quoted",
+        "t1 SEARCH \"unterminated",
+        "t1 (",
+        "t1 )",
+        "t1 LOGIN bob pw",
+        "t1 AUTHENTICATE PLAIN",
+        "t1 STARTTLS",
+        "t1 ENABLE IMAP4rev2",
+    ] {
         corpus.push((v.into(), "BAD"));
     }
-    for v in ["t1 SELECT Work", "t1 EXAMINE Nonexistent", "t1 SELECT \"INBOX.Sent\"", "t1 COPY 1 Work", "t1 MOVE 1 Work", "t1 STATUS Nope (MESSAGES)", "t1 DELETE Nope", "t1 CREATE Sent", "t1 DELETE INBOX"] {
+    for v in [
+        "t1 SELECT Work",
+        "t1 EXAMINE Nonexistent",
+        "t1 SELECT \"INBOX.Sent\"",
+        "t1 COPY 1 Work",
+        "t1 MOVE 1 Work",
+        "t1 STATUS Nope (MESSAGES)",
+        "t1 DELETE Nope",
+        "t1 CREATE Sent",
+        "t1 DELETE INBOX",
+    ] {
         corpus.push((v.into(), "NO"));
     }
     for i in 0..60 {
@@ -167,18 +307,9 @@ fn rfc3501_example_session_as_a_table() {
     store.add_account("mrc@cac.washington.edu", "secret");
     const MSG12: &[u8] = b"Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\nFrom: Terry Gray <gray@cac.washington.edu>\r\nSubject: IMAP4rev1 WG mtg summary and minutes\r\nTo: imap@cac.washington.edu\r\ncc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\nHello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
     for i in 1..=18 {
-        let data = if i == 12 {
-            MSG12.to_vec()
-        } else {
-            format!("Subject: message {i}\r\n\r\nbody\r\n").into_bytes()
-        };
+        let data = if i == 12 { MSG12.to_vec() } else { format!("Subject: message {i}\r\n\r\nbody\r\n").into_bytes() };
         // 17-Jul-1996 09:44:25 UTC is the RFC's 02:44:25 -0700.
-        store.deliver_at(
-            "mrc@cac.washington.edu",
-            data,
-            837_596_665,
-            if i == 12 { &["\\Seen"] } else { &[] },
-        );
+        store.deliver_at("mrc@cac.washington.edu", data, 837_596_665, if i == 12 { &["\\Seen"] } else { &[] });
     }
     let mut s = ImapServer::new(ImapConfig {
         hostname: "cac.washington.edu".into(),
@@ -190,13 +321,9 @@ fn rfc3501_example_session_as_a_table() {
         scram_iterations: 4096,
         server_nonce: "n".into(),
     });
-    let greeting: String = std::iter::from_fn(|| s.poll_transmit())
-        .map(|t| String::from_utf8_lossy(&t.bytes).into_owned())
-        .collect();
-    assert!(
-        greeting.starts_with("* OK [CAPABILITY IMAP4rev1 IMAP4rev2"),
-        "{greeting}"
-    );
+    let greeting: String =
+        std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+    assert!(greeting.starts_with("* OK [CAPABILITY IMAP4rev1 IMAP4rev2"), "{greeting}");
     let mut st = (s, store);
     let table: &[(&str, &[&str])] = &[
         ("a001 login mrc secret", &["a001 OK [CAPABILITY IMAP4rev1 IMAP4rev2"]),

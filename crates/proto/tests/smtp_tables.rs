@@ -5,7 +5,8 @@ use mailsim_proto::pdu::Pdu;
 use mailsim_proto::smtp::{Role, ServerConfig, ServerEvent, SmtpServer};
 
 fn server(role: Role) -> SmtpServer {
-    let mut c = ServerConfig::basic("foo.com", role, &["foo.com"], &["smith@foo.com", "jones@foo.com", "brown@foo.com"]);
+    let mut c =
+        ServerConfig::basic("foo.com", role, &["foo.com"], &["smith@foo.com", "jones@foo.com", "brown@foo.com"]);
     c.max_message_size = 100_000;
     c.accounts = vec![("jones@foo.com".into(), "pw".into())];
     SmtpServer::new(c)
@@ -49,59 +50,78 @@ fn session(role: Role, table: &[(&str, &[u16])]) {
 
 #[test]
 fn rfc5321_d1_a_typical_smtp_transaction() {
-    session(Role::Relay, &[
-        ("EHLO bar.com\r\n", &[250]),
-        ("MAIL FROM:<Smith@bar.com>\r\n", &[250]),
-        ("RCPT TO:<Jones@foo.com>\r\n", &[250]),
-        ("RCPT TO:<Green@foo.com>\r\n", &[550]),
-        ("RCPT TO:<Brown@foo.com>\r\n", &[250]),
-        ("DATA\r\n", &[354]),
-        ("Blah blah blah...\r\n...etc. etc. etc.\r\n", &[]),
-        (".\r\n", &[250]),
-        ("QUIT\r\n", &[221]),
-    ]);
+    session(
+        Role::Relay,
+        &[
+            ("EHLO bar.com\r\n", &[250]),
+            ("MAIL FROM:<Smith@bar.com>\r\n", &[250]),
+            ("RCPT TO:<Jones@foo.com>\r\n", &[250]),
+            ("RCPT TO:<Green@foo.com>\r\n", &[550]),
+            ("RCPT TO:<Brown@foo.com>\r\n", &[250]),
+            ("DATA\r\n", &[354]),
+            ("Blah blah blah...\r\n...etc. etc. etc.\r\n", &[]),
+            (".\r\n", &[250]),
+            ("QUIT\r\n", &[221]),
+        ],
+    );
 }
 
 #[test]
 fn rfc5321_d2_aborted_smtp_transaction() {
-    session(Role::Relay, &[
-        ("EHLO bar.com\r\n", &[250]),
-        ("MAIL FROM:<Smith@bar.com>\r\n", &[250]),
-        ("RCPT TO:<Jones@foo.com>\r\n", &[250]),
-        ("RCPT TO:<Green@foo.com>\r\n", &[550]),
-        ("RSET\r\n", &[250]),
-        ("QUIT\r\n", &[221]),
-    ]);
+    session(
+        Role::Relay,
+        &[
+            ("EHLO bar.com\r\n", &[250]),
+            ("MAIL FROM:<Smith@bar.com>\r\n", &[250]),
+            ("RCPT TO:<Jones@foo.com>\r\n", &[250]),
+            ("RCPT TO:<Green@foo.com>\r\n", &[550]),
+            ("RSET\r\n", &[250]),
+            ("QUIT\r\n", &[221]),
+        ],
+    );
 }
 
 #[test]
 fn rfc5321_d3_relayed_mail_needs_a_trusted_or_authenticated_client() {
     // Appendix D.3: foo.com relays for its users; here the relaying client logs in first.
-    session(Role::Submission, &[
-        ("EHLO bar.com\r\n", &[250]),
-        ("AUTH PLAIN AGpvbmVzQGZvby5jb20AcHc=\r\n", &[235]),
-        ("MAIL FROM:<jones@foo.com>\r\n", &[250]),
-        ("RCPT TO:<Jones@XYZ.COM>\r\n", &[250]),
-        ("DATA\r\n", &[354]),
-        ("Date: Thu, 21 May 1998 05:33:29 -0700\r\nFrom: Jones@foo.com\r\n\r\nHello.\r\n.\r\n", &[250]),
-        ("QUIT\r\n", &[221]),
-    ]);
+    session(
+        Role::Submission,
+        &[
+            ("EHLO bar.com\r\n", &[250]),
+            ("AUTH PLAIN AGpvbmVzQGZvby5jb20AcHc=\r\n", &[235]),
+            ("MAIL FROM:<jones@foo.com>\r\n", &[250]),
+            ("RCPT TO:<Jones@XYZ.COM>\r\n", &[250]),
+            ("DATA\r\n", &[354]),
+            ("Date: Thu, 21 May 1998 05:33:29 -0700\r\nFrom: Jones@foo.com\r\n\r\nHello.\r\n.\r\n", &[250]),
+            ("QUIT\r\n", &[221]),
+        ],
+    );
     // Without it, relaying is refused.
-    session(Role::Relay, &[("EHLO bar.com\r\n", &[250]), ("MAIL FROM:<Smith@bar.com>\r\n", &[250]), ("RCPT TO:<Jones@XYZ.COM>\r\n", &[554])]);
+    session(
+        Role::Relay,
+        &[
+            ("EHLO bar.com\r\n", &[250]),
+            ("MAIL FROM:<Smith@bar.com>\r\n", &[250]),
+            ("RCPT TO:<Jones@XYZ.COM>\r\n", &[554]),
+        ],
+    );
 }
 
 #[test]
 fn rfc5321_d4_verifying_and_sending() {
-    session(Role::Relay, &[
-        ("EHLO bar.com\r\n", &[250]),
-        ("VRFY Crispin\r\n", &[252]),
-        ("MAIL FROM:<EAK@bar.com>\r\n", &[250]),
-        ("RCPT TO:<Admin.MRC@foo.com>\r\n", &[550]),
-        ("RCPT TO:<postmaster>\r\n", &[250]),
-        ("DATA\r\n", &[354]),
-        ("Blah\r\n.\r\n", &[250]),
-        ("QUIT\r\n", &[221]),
-    ]);
+    session(
+        Role::Relay,
+        &[
+            ("EHLO bar.com\r\n", &[250]),
+            ("VRFY Crispin\r\n", &[252]),
+            ("MAIL FROM:<EAK@bar.com>\r\n", &[250]),
+            ("RCPT TO:<Admin.MRC@foo.com>\r\n", &[550]),
+            ("RCPT TO:<postmaster>\r\n", &[250]),
+            ("DATA\r\n", &[354]),
+            ("Blah\r\n.\r\n", &[250]),
+            ("QUIT\r\n", &[221]),
+        ],
+    );
 }
 
 /// Where a corpus line is typed.
@@ -120,14 +140,45 @@ fn corpus() -> Vec<(At, Vec<u8>, u16)> {
     let mut c: Vec<(At, Vec<u8>, u16)> = Vec::new();
     let mut add = |at: At, line: &str, code: u16| c.push((at, line.as_bytes().to_vec(), code));
     // Unknown or mangled verbs: 500.
-    for v in ["FOO", "HELLO x", "EHL0 x", "MAIL-FROM:<a@b.c>", "RCPTTO:<a@b.c>", "DAT", "DATAX", "QUITT", "GET / HTTP/1.1", "POST /login HTTP/1.0",
-        "USER bob", "PASS secret", "A001 LOGIN bob pw", "SELECT * FROM users", "'; DROP TABLE mail;--", "<script>alert(1)</script>", "../../etc/passwd",
-        "%s%s%s%n", "\x1b[31mred", "ls -la", "exit", "help!", "1234", "-", ".", "..", "\t", " ", " EHLO x", "\u{0}"] {
+    for v in [
+        "FOO",
+        "HELLO x",
+        "EHL0 x",
+        "MAIL-FROM:<a@b.c>",
+        "RCPTTO:<a@b.c>",
+        "DAT",
+        "DATAX",
+        "QUITT",
+        "GET / HTTP/1.1",
+        "POST /login HTTP/1.0",
+        "USER bob",
+        "PASS secret",
+        "A001 LOGIN bob pw",
+        "SELECT * FROM users",
+        "'; DROP TABLE mail;--",
+        "<script>alert(1)</script>",
+        "../../etc/passwd",
+        "%s%s%s%n",
+        "\x1b[31mred",
+        "ls -la",
+        "exit",
+        "help!",
+        "1234",
+        "-",
+        ".",
+        "..",
+        "\t",
+        " ",
+        " EHLO x",
+        "\u{0}",
+    ] {
         add(Ready, &format!("{v}\r\n"), 500);
     }
     add(Ready, "\r\n", 500);
     // Non-ASCII and control bytes in a command: 500.
-    for v in ["MAIL FROM:<jörg@foo.com>", "RCPT TO:<бob@foo.com>", "EHLO caf\u{e9}.example", "NOOP \u{7f}", "VRFY \u{1}bob"] {
+    for v in
+        ["MAIL FROM:<jörg@foo.com>", "RCPT TO:<бob@foo.com>", "EHLO caf\u{e9}.example", "NOOP \u{7f}", "VRFY \u{1}bob"]
+    {
         add(Ready, &format!("{v}\r\n"), 500);
     }
     // Overlong lines: 500 5.5.2.
@@ -136,18 +187,67 @@ fn corpus() -> Vec<(At, Vec<u8>, u16)> {
     }
     add(Ready, &format!("MAIL FROM:<{}@foo.com>\r\n", "a".repeat(600)), 500);
     // Bad arguments: 501.
-    for v in ["EHLO", "HELO", "EHLO a b", "EHLO -bad-.com", "EHLO foo..com", "EHLO foo_bar.com", "MAIL", "MAIL FROM", "MAIL FROM:", "MAIL FROM:a@b.c",
-        "MAIL TO:<a@b.c>", "MAIL FROM:<a@b.c", "MAIL FROM:a@b.c>", "MAIL FROM:<a@>", "MAIL FROM:<@b.c>", "MAIL FROM:<a b@c.d>", "MAIL FROM:<a@b..c>",
-        "MAIL FROM:<a..b@c.d>", "MAIL FROM:<.a@c.d>", "MAIL FROM:<a.@c.d>", "DATA now", "RSET all", "QUIT please", "VRFY", "AUTH", "AUTH PLAIN a b",
-        "STARTTLS now", "MAIL FROM:<a@b.c> SIZE=big", "MAIL FROM:<a@b.c> SIZE=-1", "MAIL FROM:<a@b.c> SIZE="] {
+    for v in [
+        "EHLO",
+        "HELO",
+        "EHLO a b",
+        "EHLO -bad-.com",
+        "EHLO foo..com",
+        "EHLO foo_bar.com",
+        "MAIL",
+        "MAIL FROM",
+        "MAIL FROM:",
+        "MAIL FROM:a@b.c",
+        "MAIL TO:<a@b.c>",
+        "MAIL FROM:<a@b.c",
+        "MAIL FROM:a@b.c>",
+        "MAIL FROM:<a@>",
+        "MAIL FROM:<@b.c>",
+        "MAIL FROM:<a b@c.d>",
+        "MAIL FROM:<a@b..c>",
+        "MAIL FROM:<a..b@c.d>",
+        "MAIL FROM:<.a@c.d>",
+        "MAIL FROM:<a.@c.d>",
+        "DATA now",
+        "RSET all",
+        "QUIT please",
+        "VRFY",
+        "AUTH",
+        "AUTH PLAIN a b",
+        "STARTTLS now",
+        "MAIL FROM:<a@b.c> SIZE=big",
+        "MAIL FROM:<a@b.c> SIZE=-1",
+        "MAIL FROM:<a@b.c> SIZE=",
+    ] {
         add(Ready, &format!("{v}\r\n"), 501);
     }
-    for v in ["RCPT", "RCPT TO", "RCPT TO:", "RCPT TO:bob@foo.com", "RCPT FROM:<bob@foo.com>", "RCPT TO:<bob>", "RCPT TO:<bob@>", "RCPT TO:<@foo.com>",
-        "RCPT TO:<bob@foo..com>", "RCPT TO:<>", "RCPT TO:<b o b@foo.com>", "RCPT TO:<bob@-foo.com>"] {
+    for v in [
+        "RCPT",
+        "RCPT TO",
+        "RCPT TO:",
+        "RCPT TO:bob@foo.com",
+        "RCPT FROM:<bob@foo.com>",
+        "RCPT TO:<bob>",
+        "RCPT TO:<bob@>",
+        "RCPT TO:<@foo.com>",
+        "RCPT TO:<bob@foo..com>",
+        "RCPT TO:<>",
+        "RCPT TO:<b o b@foo.com>",
+        "RCPT TO:<bob@-foo.com>",
+    ] {
         add(InMail, &format!("{v}\r\n"), 501);
     }
     // Known but not implemented: 502.
-    for v in ["EXPN staff", "TURN", "ETRN foo.com", "BDAT 100 LAST", "ATRN foo.com", "SEND FROM:<a@b.c>", "SOML FROM:<a@b.c>", "SAML FROM:<a@b.c>"] {
+    for v in [
+        "EXPN staff",
+        "TURN",
+        "ETRN foo.com",
+        "BDAT 100 LAST",
+        "ATRN foo.com",
+        "SEND FROM:<a@b.c>",
+        "SOML FROM:<a@b.c>",
+        "SAML FROM:<a@b.c>",
+    ] {
         add(Ready, &format!("{v}\r\n"), 502);
     }
     // Bad sequence: 503.

@@ -56,7 +56,13 @@ impl Diagram {
                 let phase = match (protocol.as_str(), conn) {
                     ("SMTP", Some(c)) => {
                         let upper = label.to_ascii_uppercase();
-                        let now = if upper.starts_with("QUIT") { "closure" } else if upper.starts_with("MAIL FROM") { "transfer" } else { phase_of.get(c).copied().unwrap_or("handshake") };
+                        let now = if upper.starts_with("QUIT") {
+                            "closure"
+                        } else if upper.starts_with("MAIL FROM") {
+                            "transfer"
+                        } else {
+                            phase_of.get(c).copied().unwrap_or("handshake")
+                        };
                         let opens = phase_of.get(c) != Some(&now);
                         phase_of.insert(*c, now);
                         opens.then_some(now)
@@ -175,7 +181,11 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
             Event::ActorJoined { actor } => match actor.kind.as_str() {
                 "server" => {
                     for m in &actor.mailboxes {
-                        s.mailboxes.push(MailboxView { server: actor.id.clone(), address: m.clone(), messages: vec![] });
+                        s.mailboxes.push(MailboxView {
+                            server: actor.id.clone(),
+                            address: m.clone(),
+                            messages: vec![],
+                        });
                     }
                     s.queues.push(QueueView { server: actor.id.clone(), entries: vec![] });
                 }
@@ -184,33 +194,74 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
             },
             Event::Narrated { text, .. } => s.narration = Some(text.clone()),
             Event::ConnectionOpened { conn, client, client_port, server, port, protocol, .. } => {
-                s.connections.push(ConnView { conn: *conn, client: client.clone(), client_port: *client_port, server: server.clone(), port: *port, protocol: protocol.clone() });
-                happened = Some(format!("{} opened a TCP connection to {} port {port} ({protocol})", name(client), name(server)));
+                s.connections.push(ConnView {
+                    conn: *conn,
+                    client: client.clone(),
+                    client_port: *client_port,
+                    server: server.clone(),
+                    port: *port,
+                    protocol: protocol.clone(),
+                });
+                happened = Some(format!(
+                    "{} opened a TCP connection to {} port {port} ({protocol})",
+                    name(client),
+                    name(server)
+                ));
             }
             Event::ConnectionClosed { conn, .. } => {
                 if let Some(c) = s.connections.iter().position(|c| c.conn == *conn) {
                     let c = s.connections.remove(c);
-                    happened = Some(format!("the connection from {} to {} port {} was closed", name(&c.client), name(&c.server), c.port));
+                    happened = Some(format!(
+                        "the connection from {} to {} port {} was closed",
+                        name(&c.client),
+                        name(&c.server),
+                        c.port
+                    ));
                 }
             }
             Event::ConnectionRefused { client, server, port, .. } => {
-                happened = Some(format!("{} could not connect to {} port {port}: connection refused", name(client), name(server)));
+                happened = Some(format!(
+                    "{} could not connect to {} port {port}: connection refused",
+                    name(client),
+                    name(server)
+                ));
             }
             Event::MessageQueued { node, queue_id, mail_from, rcpt_to, size, subject, .. } => {
                 if let Some(q) = s.queues.iter_mut().find(|q| &q.server == node) {
-                    q.entries.push(QueueItem { id: queue_id.clone(), status: "waiting for delivery".into(), mail_from: mail_from.clone(), rcpt_to: rcpt_to.clone(), size: *size, subject: subject.clone() });
+                    q.entries.push(QueueItem {
+                        id: queue_id.clone(),
+                        status: "waiting for delivery".into(),
+                        mail_from: mail_from.clone(),
+                        rcpt_to: rcpt_to.clone(),
+                        size: *size,
+                        subject: subject.clone(),
+                    });
                 }
                 happened = Some(if mail_from.is_empty() {
-                    format!("{} queued a bounce (delivery status notification) for <{}> as {queue_id}", name(node), rcpt_to.join(">, <"))
+                    format!(
+                        "{} queued a bounce (delivery status notification) for <{}> as {queue_id}",
+                        name(node),
+                        rcpt_to.join(">, <")
+                    )
                 } else {
                     format!("{} put the message in its outgoing queue as {queue_id}", name(node))
                 });
             }
             Event::MessageDeferred { node, queue_id, reason, retry_at, .. } => {
-                if let Some(e) = s.queues.iter_mut().filter(|q| &q.server == node).flat_map(|q| q.entries.iter_mut()).find(|e| &e.id == queue_id) {
+                if let Some(e) = s
+                    .queues
+                    .iter_mut()
+                    .filter(|q| &q.server == node)
+                    .flat_map(|q| q.entries.iter_mut())
+                    .find(|e| &e.id == queue_id)
+                {
                     e.status = format!("deferred ({reason}); next attempt at {}", format_time(*retry_at));
                 }
-                happened = Some(format!("{} deferred {queue_id}: {reason}; it will try again at {}", name(node), format_time(*retry_at)));
+                happened = Some(format!(
+                    "{} deferred {queue_id}: {reason}; it will try again at {}",
+                    name(node),
+                    format_time(*retry_at)
+                ));
             }
             Event::QueueEntryRemoved { node, queue_id, outcome, .. } => {
                 if let Some(q) = s.queues.iter_mut().find(|q| &q.server == node) {
@@ -220,16 +271,31 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
             }
             Event::MessageStored { node, mailbox, uid, from, subject, raw, .. } => {
                 if let Some(m) = s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
-                    m.messages.push(StoredView { uid: *uid, flags: vec![], from: from.clone(), subject: subject.clone(), raw: raw.clone() });
+                    m.messages.push(StoredView {
+                        uid: *uid,
+                        flags: vec![],
+                        from: from.clone(),
+                        subject: subject.clone(),
+                        raw: raw.clone(),
+                    });
                 }
                 happened = Some(format!("{} stored the message in {mailbox}'s mailbox (UID {uid})", name(node)));
             }
             Event::FlagsChanged { node, mailbox, uid, flags, .. } => {
-                if let Some(m) = s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox).and_then(|m| m.messages.iter_mut().find(|x| x.uid == *uid)) {
+                if let Some(m) = s
+                    .mailboxes
+                    .iter_mut()
+                    .find(|m| &m.server == node && &m.address == mailbox)
+                    .and_then(|m| m.messages.iter_mut().find(|x| x.uid == *uid))
+                {
                     m.flags = flags.clone();
                 }
                 if t_nonzero(e) {
-                    happened = Some(format!("{} set the flags of UID {uid} in {mailbox}'s mailbox to ({})", name(node), flags.join(" ")));
+                    happened = Some(format!(
+                        "{} set the flags of UID {uid} in {mailbox}'s mailbox to ({})",
+                        name(node),
+                        flags.join(" ")
+                    ));
                 }
             }
             Event::MessageDeleted { node, mailbox, uid, .. } => {
@@ -400,7 +466,8 @@ pub fn raw_view(bytes: &[u8]) -> RawView {
                 .enumerate()
                 .map(|(i, c)| {
                     let hex: Vec<String> = c.iter().map(|b| format!("{b:02x}")).collect();
-                    let ascii: String = c.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+                    let ascii: String =
+                        c.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
                     format!("{:04x}  {:<23}  {ascii}", i * 8, hex.join(" "))
                 })
                 .collect(),

@@ -20,13 +20,25 @@ pub fn mermaid(log: &EventLog) -> String {
     let d = Diagram::from_log(log);
     let mut out = String::from("sequenceDiagram\n");
     for a in &d.actors {
-        out.push_str(&format!("    participant {} as {}<br/>{}\n", ident(&a.id), a.name.replace('#', "#35;").replace(';', "#59;"), a.host));
+        out.push_str(&format!(
+            "    participant {} as {}<br/>{}\n",
+            ident(&a.id),
+            a.name.replace('#', "#35;").replace(';', "#59;"),
+            a.host
+        ));
     }
     for a in &d.arrows {
         let text = a.label.replace('#', "#35;").replace(';', "#59;").replace('<', "#lt;").replace('>', "#gt;");
         let arrow = if a.protocol == "DNS" { "-->>" } else { "->>" };
         let tls = if a.tls { " [TLS]" } else { "" };
-        out.push_str(&format!("    {}{arrow}{}: {}{tls} ({} :{})\n", ident(&d.actors[a.from].id), ident(&d.actors[a.to].id), text, a.protocol, a.port));
+        out.push_str(&format!(
+            "    {}{arrow}{}: {}{tls} ({} :{})\n",
+            ident(&d.actors[a.from].id),
+            ident(&d.actors[a.to].id),
+            text,
+            a.protocol,
+            a.port
+        ));
     }
     out
 }
@@ -43,7 +55,14 @@ pub fn plantuml(log: &EventLog) -> String {
         let tls = if a.tls { " [TLS]" } else { "" };
         // `~` escapes creole markup, so `<CR><LF>` and `<alice@...>` print as typed.
         let text = a.label.replace('~', "~~").replace('<', "~<");
-        out.push_str(&format!("{} {arrow} {} : {}{tls} ({} :{})\n", ident(&d.actors[a.from].id), ident(&d.actors[a.to].id), text, a.protocol, a.port));
+        out.push_str(&format!(
+            "{} {arrow} {} : {}{tls} ({} :{})\n",
+            ident(&d.actors[a.from].id),
+            ident(&d.actors[a.to].id),
+            text,
+            a.protocol,
+            a.port
+        ));
     }
     out.push_str("@enduml\n");
     out
@@ -80,14 +99,21 @@ pub fn svg(log: &EventLog) -> String {
             "<rect x=\"{}\" y=\"6\" width=\"160\" height=\"46\" rx=\"8\" fill=\"#f7f8fa\" stroke=\"#d5dae1\"/><text x=\"{}\" y=\"25\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">{}</text><text x=\"{}\" y=\"42\" text-anchor=\"middle\" font-size=\"10\" fill=\"#5b6470\">{}</text>\n",
             x(i) - 80.0, x(i), xml(&a.name), x(i), xml(&a.host)
         ));
-        out.push_str(&format!("<line x1=\"{0}\" y1=\"{head}\" x2=\"{0}\" y2=\"{height}\" stroke=\"#d5dae1\" stroke-dasharray=\"4 4\"/>\n", x(i)));
+        out.push_str(&format!(
+            "<line x1=\"{0}\" y1=\"{head}\" x2=\"{0}\" y2=\"{height}\" stroke=\"#d5dae1\" stroke-dasharray=\"4 4\"/>\n",
+            x(i)
+        ));
     }
     for a in &d.arrows {
         let y = head + row * (a.step - 1) as f64 + 22.0;
         let (x1, x2) = (x(a.from), x(a.to));
         let c = color(&a.protocol);
         let room = (((x2 - x1).abs() - 12.0) / 6.7).max(8.0) as usize;
-        let label: String = if a.label.chars().count() > room { a.label.chars().take(room - 1).collect::<String>() + "…" } else { a.label.clone() };
+        let label: String = if a.label.chars().count() > room {
+            a.label.chars().take(room - 1).collect::<String>() + "…"
+        } else {
+            a.label.clone()
+        };
         out.push_str(&format!(
             "<text x=\"6\" y=\"{}\" font-size=\"10\" fill=\"#5b6470\" font-family=\"monospace\">{}</text><line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"{c}\" stroke-width=\"1.6\" marker-end=\"url(#h{})\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" font-family=\"monospace\">{}</text>\n",
             y + 3.0, crate::diagram::format_time(a.t), a.protocol, (x1 + x2) / 2.0, y - 6.0, xml(&label)
@@ -179,7 +205,16 @@ impl Pcap {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn tcp(&mut self, ms: u64, src: ([u8; 4], u16), dst: ([u8; 4], u16), seq: u32, ack: u32, flags: u8, payload: &[u8]) {
+    fn tcp(
+        &mut self,
+        ms: u64,
+        src: ([u8; 4], u16),
+        dst: ([u8; 4], u16),
+        seq: u32,
+        ack: u32,
+        flags: u8,
+        payload: &[u8],
+    ) {
         let mut h = Vec::with_capacity(20 + payload.len());
         h.extend(src.1.to_be_bytes());
         h.extend(dst.1.to_be_bytes());
@@ -221,7 +256,13 @@ pub fn pcapng(log: &EventLog) -> Vec<u8> {
     let ips: BTreeMap<String, [u8; 4]> = log
         .events
         .iter()
-        .filter_map(|e| if let Event::ActorJoined { actor } = e { Some((actor.id.clone(), ip_of(&actor.ip))) } else { None })
+        .filter_map(|e| {
+            if let Event::ActorJoined { actor } = e {
+                Some((actor.id.clone(), ip_of(&actor.ip)))
+            } else {
+                None
+            }
+        })
         .collect();
     let ip = |id: &str| ips.get(id).copied().unwrap_or([127, 0, 0, 1]);
     let base = (log.epoch.max(0) as u64) * 1000;
@@ -232,7 +273,11 @@ pub fn pcapng(log: &EventLog) -> Vec<u8> {
         match e {
             Event::ConnectionOpened { t, conn, client, client_port, server, port, .. } => {
                 let isn = [conn.wrapping_mul(0x9E37_79B9) ^ 0x1000_0000, conn.wrapping_mul(0x85EB_CA6B) ^ 0x2000_0000];
-                let s = Stream { ends: [(ip(client), *client_port), (ip(server), *port)], client: client.clone(), next: [isn[0] + 1, isn[1] + 1] };
+                let s = Stream {
+                    ends: [(ip(client), *client_port), (ip(server), *port)],
+                    client: client.clone(),
+                    next: [isn[0] + 1, isn[1] + 1],
+                };
                 let ms = base + t;
                 p.tcp(ms.saturating_sub(2), s.ends[0], s.ends[1], isn[0], 0, SYN, &[]);
                 p.tcp(ms.saturating_sub(1), s.ends[1], s.ends[0], isn[1], s.next[0], SYN | ACK, &[]);
@@ -250,7 +295,15 @@ pub fn pcapng(log: &EventLog) -> Vec<u8> {
                 }
                 let Some(s) = streams.get_mut(conn) else { continue };
                 let dir = usize::from(*from != s.client);
-                let payload = if *tls { tls_record(raw, *conn, diagram.arrows.iter().find(|a| a.event == index).map(|a| a.step).unwrap_or(0)) } else { raw.clone() };
+                let payload = if *tls {
+                    tls_record(
+                        raw,
+                        *conn,
+                        diagram.arrows.iter().find(|a| a.event == index).map(|a| a.step).unwrap_or(0),
+                    )
+                } else {
+                    raw.clone()
+                };
                 let (src, dst) = (s.ends[dir], s.ends[1 - dir]);
                 for chunk in payload.chunks(MSS) {
                     let (seq, ack) = (s.next[dir], s.next[1 - dir]);

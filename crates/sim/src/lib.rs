@@ -28,7 +28,7 @@ pub mod scenario;
 pub mod world;
 
 pub use diagram::Diagram;
+pub use log::{Event, EventLog};
 /// The protocol crate, for views that take a message apart (the inspector).
 pub use mailsim_proto as proto;
-pub use log::{Event, EventLog};
 pub use world::World;

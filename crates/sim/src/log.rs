@@ -31,11 +31,25 @@ pub struct Actor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
-    ActorJoined { actor: Actor },
+    ActorJoined {
+        actor: Actor,
+    },
     /// A sentence for the learner about what a person or program decided to do.
-    Narrated { t: Millis, actor: String, text: String },
+    Narrated {
+        t: Millis,
+        actor: String,
+        text: String,
+    },
     /// A TCP connection was established (after the three-way handshake).
-    ConnectionOpened { t: Millis, conn: u32, client: String, client_port: u16, server: String, port: u16, protocol: String },
+    ConnectionOpened {
+        t: Millis,
+        conn: u32,
+        client: String,
+        client_port: u16,
+        server: String,
+        port: u16,
+        protocol: String,
+    },
     /// One protocol message arrived: one arrow on the diagram.
     MessageSent {
         t_sent: Millis,
@@ -60,15 +74,43 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         tls: bool,
     },
-    ConnectionClosed { t: Millis, conn: u32, by: String },
+    ConnectionClosed {
+        t: Millis,
+        conn: u32,
+        by: String,
+    },
     /// A connection attempt failed (nothing listens, host down).
-    ConnectionRefused { t: Millis, client: String, server: String, port: u16 },
+    ConnectionRefused {
+        t: Millis,
+        client: String,
+        server: String,
+        port: u16,
+    },
     /// A server took responsibility for a message and put it in its outgoing queue.
-    MessageQueued { t: Millis, node: String, queue_id: String, mail_from: String, rcpt_to: Vec<String>, size: usize, subject: String },
+    MessageQueued {
+        t: Millis,
+        node: String,
+        queue_id: String,
+        mail_from: String,
+        rcpt_to: Vec<String>,
+        size: usize,
+        subject: String,
+    },
     /// A delivery attempt failed for now; the server will try again at `retry_at`.
-    MessageDeferred { t: Millis, node: String, queue_id: String, reason: String, retry_at: Millis },
+    MessageDeferred {
+        t: Millis,
+        node: String,
+        queue_id: String,
+        reason: String,
+        retry_at: Millis,
+    },
     /// A queue entry is finished with: delivered, or given up.
-    QueueEntryRemoved { t: Millis, node: String, queue_id: String, outcome: String },
+    QueueEntryRemoved {
+        t: Millis,
+        node: String,
+        queue_id: String,
+        outcome: String,
+    },
     /// A message was put into a mailbox.
     MessageStored {
         t: Millis,
@@ -81,11 +123,28 @@ pub enum Event {
         raw: Vec<u8>,
     },
     /// A message's IMAP flags changed (STORE, or reading it set `\Seen`).
-    FlagsChanged { t: Millis, node: String, mailbox: String, uid: u32, flags: Vec<String> },
+    FlagsChanged {
+        t: Millis,
+        node: String,
+        mailbox: String,
+        uid: u32,
+        flags: Vec<String>,
+    },
     /// A message was removed from a mailbox (POP3 UPDATE state, IMAP EXPUNGE).
-    MessageDeleted { t: Millis, node: String, mailbox: String, uid: u32 },
+    MessageDeleted {
+        t: Millis,
+        node: String,
+        mailbox: String,
+        uid: u32,
+    },
     /// A user agent downloaded a message.
-    MessageDownloaded { t: Millis, node: String, from: String, subject: String, size: usize },
+    MessageDownloaded {
+        t: Millis,
+        node: String,
+        from: String,
+        subject: String,
+        size: usize,
+    },
 }
 
 impl Event {
@@ -135,7 +194,8 @@ impl EventLog {
     /// Reads what [`EventLog::to_jsonl`] wrote.
     pub fn from_jsonl(text: &str) -> Result<EventLog, String> {
         let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-        let header: serde_json::Value = serde_json::from_str(lines.next().ok_or("empty log")?).map_err(|e| e.to_string())?;
+        let header: serde_json::Value =
+            serde_json::from_str(lines.next().ok_or("empty log")?).map_err(|e| e.to_string())?;
         let events = lines.map(|l| serde_json::from_str(l).map_err(|e| e.to_string())).collect::<Result<_, _>>()?;
         Ok(EventLog {
             scenario: header["scenario"].as_str().unwrap_or_default().to_string(),
@@ -156,7 +216,10 @@ mod latin1 {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let s = String::deserialize(d)?;
         s.chars()
-            .map(|c| u8::try_from(u32::from(c)).map_err(|_| serde::de::Error::custom("a byte string holds only U+0000..U+00FF")))
+            .map(|c| {
+                u8::try_from(u32::from(c))
+                    .map_err(|_| serde::de::Error::custom("a byte string holds only U+0000..U+00FF"))
+            })
             .collect()
     }
 }

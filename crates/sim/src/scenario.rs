@@ -12,9 +12,10 @@ use mailsim_proto::message::{self, Attachment, Draft, Person};
 
 /// A real PNG file: one pixel, 67 bytes.
 const TINY_PNG: [u8; 67] = [
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
-    0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0a, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0a, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
 /// What the scenario picker shows.
@@ -29,7 +30,13 @@ pub struct ScenarioInfo {
     pub description: &'static str,
 }
 
-const fn info(id: &'static str, topic: &'static str, title: &'static str, summary: &'static str, description: &'static str) -> ScenarioInfo {
+const fn info(
+    id: &'static str,
+    topic: &'static str,
+    title: &'static str,
+    summary: &'static str,
+    description: &'static str,
+) -> ScenarioInfo {
     ScenarioInfo { id, title, topic, summary, description }
 }
 
@@ -211,9 +218,17 @@ pub fn run_with(id: &str, actions: &[Action]) -> Option<EventLog> {
         }
         "cc-and-bcc" => {
             s.build(Cast { bob_users: &["bob", "carol", "dave"], ..Cast::default() });
-            let d = s.draft(&[("Bob", "bob@bob.example")], &[("Carol", "carol@bob.example")], &[("Dave", "dave@bob.example")]);
+            let d = s.draft(
+                &[("Bob", "bob@bob.example")],
+                &[("Carol", "carol@bob.example")],
+                &[("Dave", "dave@bob.example")],
+            );
             s.alice_sends(0, d, "Alice writes to Bob, with Carol in Cc and Dave in Bcc: nobody but Alice will know that Dave got a copy.");
-            s.check_mail("bob-ua", 60_000, "Bob downloads his mail: the header shows To: Bob and Cc: Carol, and no trace of Dave.");
+            s.check_mail(
+                "bob-ua",
+                60_000,
+                "Bob downloads his mail: the header shows To: Bob and Cc: Carol, and no trace of Dave.",
+            );
         }
         "spoofed-from" => {
             s.build(Cast { mallory: true, ..Cast::default() });
@@ -221,7 +236,13 @@ pub fn run_with(id: &str, actions: &[Action]) -> Option<EventLog> {
             d.subject = "Urgent: send me the exam answers".into();
             d.body = "Hi Bob,\n\nPlease reply with the answers to tomorrow's exam. Thanks!\n\nAlice\n".into();
             d.message_id = d.message_id.replace("alice.example", "mallory.example");
-            let sub = Submission { mail_from: "mallory@mallory.example".into(), rcpt_to: vec!["bob@bob.example".into()], port: 25, server: Some("mail.bob.example".into()), ..Submission::of(&d) };
+            let sub = Submission {
+                mail_from: "mallory@mallory.example".into(),
+                rcpt_to: vec!["bob@bob.example".into()],
+                port: 25,
+                server: Some("mail.bob.example".into()),
+                ..Submission::of(&d)
+            };
             s.submit("mallory", 0, sub, "Mallory writes a message that claims to be from Alice and hands it straight to Bob's server on port 25.");
             s.check_mail("bob-ua", 60_000, "Bob downloads his mail: it looks like a message from Alice.");
         }
@@ -232,9 +253,16 @@ pub fn run_with(id: &str, actions: &[Action]) -> Option<EventLog> {
             s.check_mail("alice-ua", 120_000, "Two minutes later Alice checks her mail and finds the bounce.");
         }
         "greylisting" => {
-            s.build(Cast { bob_policy: ServerPolicy { greylist: Some(4 * 60_000), ..ServerPolicy::default() }, ..Cast::default() });
+            s.build(Cast {
+                bob_policy: ServerPolicy { greylist: Some(4 * 60_000), ..ServerPolicy::default() },
+                ..Cast::default()
+            });
             let d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
-            s.alice_sends(0, d, "Alice writes to Bob. Bob's server greylists mail from senders it has not seen before.");
+            s.alice_sends(
+                0,
+                d,
+                "Alice writes to Bob. Bob's server greylists mail from senders it has not seen before.",
+            );
             s.check_mail("bob-ua", 10 * 60_000, "Ten minutes later Bob checks his mail: the message is there.");
         }
         "server-down" => {
@@ -247,11 +275,28 @@ pub fn run_with(id: &str, actions: &[Action]) -> Option<EventLog> {
             s.check_mail("bob-ua", 10 * 60_000, "Ten minutes later Bob checks his mail: the message made it.");
         }
         "too-big" => {
-            s.build(Cast { bob_policy: ServerPolicy { max_message_size: 16_384, ..ServerPolicy::default() }, ..Cast::default() });
+            s.build(Cast {
+                bob_policy: ServerPolicy { max_message_size: 16_384, ..ServerPolicy::default() },
+                ..Cast::default()
+            });
             let mut d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
             d.subject = "The full lab report".into();
-            d.body = (1..=300).map(|i| format!("Measurement {i:03}: throughput {} kbit/s, delay {} ms, loss {}.{}%\n", 900 + i * 7 % 100, 20 + i % 13, i % 3, i % 10)).collect();
-            s.alice_sends(0, d, "Alice sends Bob a long report (about 20 KB); Bob's small provider takes at most 16 KB per message.");
+            d.body = (1..=300)
+                .map(|i| {
+                    format!(
+                        "Measurement {i:03}: throughput {} kbit/s, delay {} ms, loss {}.{}%\n",
+                        900 + i * 7 % 100,
+                        20 + i % 13,
+                        i % 3,
+                        i % 10
+                    )
+                })
+                .collect();
+            s.alice_sends(
+                0,
+                d,
+                "Alice sends Bob a long report (about 20 KB); Bob's small provider takes at most 16 KB per message.",
+            );
             s.check_mail("alice-ua", 120_000, "Alice checks her mail and finds the bounce.");
         }
         "relay-denied" => {
@@ -261,14 +306,24 @@ pub fn run_with(id: &str, actions: &[Action]) -> Option<EventLog> {
             d.subject = "Cheap watches".into();
             d.body = "Buy now!\n".into();
             let sub = Submission { port: 25, server: Some("mail.bob.example".into()), ..Submission::of(&d) };
-            s.submit("mallory", 0, sub, "Mallory, a spammer, tries to send mail to carol@carol.example through Bob's server.");
+            s.submit(
+                "mallory",
+                0,
+                sub,
+                "Mallory, a spammer, tries to send mail to carol@carol.example through Bob's server.",
+            );
         }
         "starttls-auth" | "implicit-tls" | "auth-failure" => {
             let roaming = ServerPolicy { starttls: true, require_tls_on_submission: true, ..ServerPolicy::default() };
             s.build(Cast { alice_roaming: true, alice_policy: roaming, ..Cast::default() });
             let password = if info.id == "auth-failure" { "alice-pw-typo" } else { "alice-pw" };
             let port = if info.id == "implicit-tls" { 465 } else { 587 };
-            let sub = Submission { port, starttls: true, auth: Some(("alice@alice.example".into(), password.into())), ..Submission::of(&s.draft(&[("Bob", "bob@bob.example")], &[], &[])) };
+            let sub = Submission {
+                port,
+                starttls: true,
+                auth: Some(("alice@alice.example".into(), password.into())),
+                ..Submission::of(&s.draft(&[("Bob", "bob@bob.example")], &[], &[]))
+            };
             let text = match info.id {
                 "auth-failure" => "Alice, in a café, sends a message; her user agent has a mistyped password.",
                 "implicit-tls" => "Alice, in a café, sends a message through port 465: TLS from the first byte.",
@@ -283,7 +338,11 @@ pub fn run_with(id: &str, actions: &[Action]) -> Option<EventLog> {
             let alice = ServerPolicy { relayhost: Some("relay.alice.example".into()), ..ServerPolicy::default() };
             s.build(Cast { alice_policy: alice, outbound_relay: true, ..Cast::default() });
             let d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
-            s.alice_sends(0, d, "Alice writes to Bob. Her provider sends all outgoing mail through its outbound relay.");
+            s.alice_sends(
+                0,
+                d,
+                "Alice writes to Bob. Her provider sends all outgoing mail through its outbound relay.",
+            );
             s.check_mail("bob-ua", 60_000, "Bob downloads his mail: three Received: lines tell the path.");
         }
         "null-mx" => {
@@ -302,12 +361,19 @@ pub fn run_with(id: &str, actions: &[Action]) -> Option<EventLog> {
             let mut d = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
             d.subject = "Photo from the hike".into();
             d.body = "Hi Bob,\n\nhere is the photo from Saturday (a very small one).\n\nAlice\n".into();
-            let html = "<p>Hi Bob,</p>\n<p>here is the photo from <b>Saturday</b> (a very small one).</p>\n<p>Alice</p>";
-            let photo = Attachment { filename: "hike.png".into(), content_type: "image/png".into(), data: TINY_PNG.to_vec() };
+            let html =
+                "<p>Hi Bob,</p>\n<p>here is the photo from <b>Saturday</b> (a very small one).</p>\n<p>Alice</p>";
+            let photo =
+                Attachment { filename: "hike.png".into(), content_type: "image/png".into(), data: TINY_PNG.to_vec() };
             let boundary = s.world.rng().hex(12);
             let message = message::build_mime(&d, Some(html), &[photo], &boundary);
             let sub = Submission { message, ..Submission::of(&d) };
-            s.submit("alice-ua", 0, sub, "Alice attaches a photo and sends it to Bob: her user agent builds a MIME message.");
+            s.submit(
+                "alice-ua",
+                0,
+                sub,
+                "Alice attaches a photo and sends it to Bob: her user agent builds a MIME message.",
+            );
             s.check_mail("bob-ua", 60_000, "Bob downloads his mail, picture included.");
         }
         "reply-codes" => reply_codes(&mut s),
@@ -401,44 +467,137 @@ impl Stage {
         let alice_host = if c.alice_roaming { "laptop.cafe.example" } else { "laptop.alice.example" };
         // Lifelines in the order of the lectures' picture: sender left, DNS in the middle.
         if c.mallory {
-            w.add_user_agent(UserSpec { id: "mallory", name: "Mallory", host: "mx.mallory.example", ip: [203, 0, 113, 66], address: "mallory@mallory.example", password: "" }, "");
+            w.add_user_agent(
+                UserSpec {
+                    id: "mallory",
+                    name: "Mallory",
+                    host: "mx.mallory.example",
+                    ip: [203, 0, 113, 66],
+                    address: "mallory@mallory.example",
+                    password: "",
+                },
+                "",
+            );
         }
-        w.add_user_agent(UserSpec { id: "alice-ua", name: "Alice's UA", host: alice_host, ip: alice_ip, address: "alice@alice.example", password: "alice-pw" }, "alice-server");
+        w.add_user_agent(
+            UserSpec {
+                id: "alice-ua",
+                name: "Alice's UA",
+                host: alice_host,
+                ip: alice_ip,
+                address: "alice@alice.example",
+                password: "alice-pw",
+            },
+            "alice-server",
+        );
         let mut alice_policy = c.alice_policy;
         alice_policy.trusted_ips.push("192.0.2.10".into());
         let mut alice_accounts = vec![("alice@alice.example", "alice-pw")];
         alice_accounts.extend_from_slice(c.alice_accounts);
-        w.add_mail_server_with("alice-server", "Alice's server", "mail.alice.example", ALICE_SERVER_IP, "alice.example", &alice_accounts, alice_policy);
+        w.add_mail_server_with(
+            "alice-server",
+            "Alice's server",
+            "mail.alice.example",
+            ALICE_SERVER_IP,
+            "alice.example",
+            &alice_accounts,
+            alice_policy,
+        );
         if c.outbound_relay {
             let relay = ServerPolicy { trusted_ips: vec!["192.0.2.25".into()], ..c.relay_policy };
-            w.add_mail_server_with("relay", "Outbound relay", "relay.alice.example", RELAY_IP, "relay.alice.example", &[], relay);
+            w.add_mail_server_with(
+                "relay",
+                "Outbound relay",
+                "relay.alice.example",
+                RELAY_IP,
+                "relay.alice.example",
+                &[],
+                relay,
+            );
         }
         let mut zone = vec![
-            Record { name: "alice.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.alice.example".into() } },
+            Record {
+                name: "alice.example".into(),
+                ttl: 3600,
+                data: RData::Mx { preference: 10, exchange: "mail.alice.example".into() },
+            },
             Record { name: "mail.alice.example".into(), ttl: 3600, data: RData::A(ALICE_SERVER_IP) },
             Record { name: "relay.alice.example".into(), ttl: 3600, data: RData::A(RELAY_IP) },
-            Record { name: "bob.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.bob.example".into() } },
+            Record {
+                name: "bob.example".into(),
+                ttl: 3600,
+                data: RData::Mx { preference: 10, exchange: "mail.bob.example".into() },
+            },
             Record { name: "mail.bob.example".into(), ttl: 3600, data: RData::A(BOB_SERVER_IP) },
-            Record { name: "nomail.example".into(), ttl: 3600, data: RData::Mx { preference: 0, exchange: ".".into() } },
+            Record {
+                name: "nomail.example".into(),
+                ttl: 3600,
+                data: RData::Mx { preference: 0, exchange: ".".into() },
+            },
             Record { name: "nomail.example".into(), ttl: 3600, data: RData::A([198, 51, 100, 99]) },
             Record { name: "old.example".into(), ttl: 3600, data: RData::A(OLD_SERVER_IP) },
         ];
         zone.sort_by(|a, b| a.name.cmp(&b.name));
         w.add_dns("dns", "DNS", "ns.example", [192, 0, 2, 53], zone);
-        let accounts: Vec<(String, String)> = c.bob_users.iter().map(|u| (format!("{u}@bob.example"), format!("{u}-pw"))).collect();
+        let accounts: Vec<(String, String)> =
+            c.bob_users.iter().map(|u| (format!("{u}@bob.example"), format!("{u}-pw"))).collect();
         let refs: Vec<(&str, &str)> = accounts.iter().map(|(a, p)| (a.as_str(), p.as_str())).collect();
-        w.add_mail_server_with("bob-server", "Bob's server", "mail.bob.example", BOB_SERVER_IP, "bob.example", &refs, c.bob_policy);
+        w.add_mail_server_with(
+            "bob-server",
+            "Bob's server",
+            "mail.bob.example",
+            BOB_SERVER_IP,
+            "bob.example",
+            &refs,
+            c.bob_policy,
+        );
         if c.old_server {
-            w.add_mail_server_with("old-server", "old.example", "old.example", OLD_SERVER_IP, "old.example", &[("olga@old.example", "olga-pw")], c.old_policy);
+            w.add_mail_server_with(
+                "old-server",
+                "old.example",
+                "old.example",
+                OLD_SERVER_IP,
+                "old.example",
+                &[("olga@old.example", "olga-pw")],
+                c.old_policy,
+            );
         }
         if c.nomail_host {
             let refuse = ServerPolicy { refuse_all: true, ..ServerPolicy::default() };
-            w.add_mail_server_with("nomail", "nomail.example", "nomail.example", [198, 51, 100, 99], "nomail.example", &[], refuse);
+            w.add_mail_server_with(
+                "nomail",
+                "nomail.example",
+                "nomail.example",
+                [198, 51, 100, 99],
+                "nomail.example",
+                &[],
+                refuse,
+            );
         }
         let bob_name = if c.bob_phone { "Bob's laptop" } else { "Bob's UA" };
-        w.add_user_agent(UserSpec { id: "bob-ua", name: bob_name, host: "pc.bob.example", ip: [198, 51, 100, 10], address: "bob@bob.example", password: "bob-pw" }, "bob-server");
+        w.add_user_agent(
+            UserSpec {
+                id: "bob-ua",
+                name: bob_name,
+                host: "pc.bob.example",
+                ip: [198, 51, 100, 10],
+                address: "bob@bob.example",
+                password: "bob-pw",
+            },
+            "bob-server",
+        );
         if c.bob_phone {
-            w.add_user_agent(UserSpec { id: "bob-phone", name: "Bob's phone", host: "phone.bob.example", ip: [198, 51, 100, 11], address: "bob@bob.example", password: "bob-pw" }, "bob-server");
+            w.add_user_agent(
+                UserSpec {
+                    id: "bob-phone",
+                    name: "Bob's phone",
+                    host: "phone.bob.example",
+                    ip: [198, 51, 100, 11],
+                    address: "bob@bob.example",
+                    password: "bob-pw",
+                },
+                "bob-server",
+            );
         }
     }
 
@@ -481,13 +640,23 @@ impl Stage {
         for a in actions {
             match a {
                 Action::Compose { at, sender, to, cc, bcc, subject, body, attachment, submit, read } => {
-                    let (ua, address, name, password) = if sender == "bob" { ("bob-ua", "bob@bob.example", "Bob", "bob-pw") } else { ("alice-ua", "alice@alice.example", "Alice", "alice-pw") };
+                    let (ua, address, name, password) = if sender == "bob" {
+                        ("bob-ua", "bob@bob.example", "Bob", "bob-pw")
+                    } else {
+                        ("alice-ua", "alice@alice.example", "Alice", "alice-pw")
+                    };
                     let Some(node) = self.world.find(ua) else { continue };
                     let people = |list: &str| -> Vec<Person> {
-                        list.split(',').map(str::trim).filter(|x| !x.is_empty()).map(|x| match (x.find('<'), x.rfind('>')) {
-                            (Some(a), Some(b)) if a < b => Person::new(x[..a].trim().trim_matches('"'), x[a + 1..b].trim()),
-                            _ => Person::new("", x),
-                        }).collect()
+                        list.split(',')
+                            .map(str::trim)
+                            .filter(|x| !x.is_empty())
+                            .map(|x| match (x.find('<'), x.rfind('>')) {
+                                (Some(a), Some(b)) if a < b => {
+                                    Person::new(x[..a].trim().trim_matches('"'), x[a + 1..b].trim())
+                                }
+                                _ => Person::new("", x),
+                            })
+                            .collect()
                     };
                     let token = self.world.rng().hex(8).to_ascii_lowercase();
                     let draft = Draft {
@@ -498,14 +667,28 @@ impl Stage {
                         subject: subject.clone(),
                         body: body.clone(),
                         date: EPOCH + (*at / 1000) as i64,
-                        message_id: format!("{}.{token}@{}", EPOCH + (*at / 1000) as i64, address.split('@').nth(1).unwrap_or("")),
+                        message_id: format!(
+                            "{}.{token}@{}",
+                            EPOCH + (*at / 1000) as i64,
+                            address.split('@').nth(1).unwrap_or("")
+                        ),
                     };
                     let message = match attachment {
                         Some(att) => {
                             use base64::Engine as _;
-                            let data = base64::engine::general_purpose::STANDARD.decode(&att.base64).unwrap_or_default();
+                            let data =
+                                base64::engine::general_purpose::STANDARD.decode(&att.base64).unwrap_or_default();
                             let boundary = self.world.rng().hex(12);
-                            message::build_mime(&draft, None, &[Attachment { filename: att.filename.clone(), content_type: att.content_type.clone(), data }], &boundary)
+                            message::build_mime(
+                                &draft,
+                                None,
+                                &[Attachment {
+                                    filename: att.filename.clone(),
+                                    content_type: att.content_type.clone(),
+                                    data,
+                                }],
+                                &boundary,
+                            )
                         }
                         None => draft.to_bytes(),
                     };
@@ -525,15 +708,25 @@ impl Stage {
                         SubmitMode::Starttls587 => "port 587 with STARTTLS and AUTH",
                         SubmitMode::Tls465 => "port 465 (implicit TLS) with AUTH",
                     };
-                    self.story.push((*at, ua.into(), format!("{name} sends \"{subject}\" to {} through {how}.", draft.envelope_recipients().join(", "))));
+                    self.story.push((
+                        *at,
+                        ua.into(),
+                        format!(
+                            "{name} sends \"{subject}\" to {} through {how}.",
+                            draft.envelope_recipients().join(", ")
+                        ),
+                    ));
                     self.world.schedule(*at, node, Task::Submit(sub));
                     // The first recipient who has a mail program here reads it two minutes later.
-                    let reader = draft.envelope_recipients().into_iter().find_map(|r| match r.to_ascii_lowercase().as_str() {
-                        "bob@bob.example" => Some("bob-ua"),
-                        "alice@alice.example" => Some("alice-ua"),
-                        _ => None,
-                    });
-                    if let (Some(reader), false) = (reader.and_then(|r| self.world.find(r).map(|n| (r, n))), *read == ReadMode::None) {
+                    let reader =
+                        draft.envelope_recipients().into_iter().find_map(|r| match r.to_ascii_lowercase().as_str() {
+                            "bob@bob.example" => Some("bob-ua"),
+                            "alice@alice.example" => Some("alice-ua"),
+                            _ => None,
+                        });
+                    if let (Some(reader), false) =
+                        (reader.and_then(|r| self.world.find(r).map(|n| (r, n))), *read == ReadMode::None)
+                    {
                         let (rid, rnode) = reader;
                         let when = *at + 120_000;
                         let task = match read {
@@ -543,7 +736,12 @@ impl Stage {
                                 use mailsim_proto::imap::client::ImapStep;
                                 let user = if rid == "bob-ua" { "bob" } else { "alice" };
                                 Task::Imap(vec![
-                                    ImapStep::Scram { tag: "r1".into(), user: user.into(), password: format!("{user}-pw"), nonce: self.world.rng().hex(16) },
+                                    ImapStep::Scram {
+                                        tag: "r1".into(),
+                                        user: user.into(),
+                                        password: format!("{user}-pw"),
+                                        nonce: self.world.rng().hex(16),
+                                    },
                                     ImapStep::Line("r2 select inbox".into()),
                                     ImapStep::Line("r3 fetch 1:* (flags envelope)".into()),
                                     ImapStep::Line("r4 fetch * body[]".into()),
@@ -551,14 +749,26 @@ impl Stage {
                                 ])
                             }
                         };
-                        self.story.push((when, rid.into(), "Two minutes later the recipient's mail program checks for new mail.".into()));
+                        self.story.push((
+                            when,
+                            rid.into(),
+                            "Two minutes later the recipient's mail program checks for new mail.".into(),
+                        ));
                         self.world.schedule(when, rnode, task);
                     }
                 }
                 Action::Terminal { at, client, host, port, lines } => {
                     let Some(node) = self.world.find(client) else { continue };
-                    self.story.push((*at, client.clone(), format!("A terminal session to {host} port {port}, typed by hand.")));
-                    self.world.schedule(*at, node, Task::TypeLines { server: host.clone(), port: *port, lines: lines.clone() });
+                    self.story.push((
+                        *at,
+                        client.clone(),
+                        format!("A terminal session to {host} port {port}, typed by hand."),
+                    ));
+                    self.world.schedule(
+                        *at,
+                        node,
+                        Task::TypeLines { server: host.clone(), port: *port, lines: lines.clone() },
+                    );
                 }
                 Action::Fault { at, server, fault } => {
                     let Some(node) = self.world.find(server) else { continue };
@@ -581,7 +791,11 @@ impl Stage {
         let mut log = self.world.run();
         // Each narration goes just before the first event at or after its time.
         for (t, actor, text) in self.story {
-            let at = log.events.iter().position(|e| !matches!(e, Event::ActorJoined { .. }) && e.time() >= t).unwrap_or(log.events.len());
+            let at = log
+                .events
+                .iter()
+                .position(|e| !matches!(e, Event::ActorJoined { .. }) && e.time() >= t)
+                .unwrap_or(log.events.len());
             log.events.insert(at, Event::Narrated { t, actor, text });
         }
         log
@@ -608,7 +822,10 @@ fn reply_codes(s: &mut Stage) {
         // Short, so the forwarded copy that old.example keeps refusing expires within the hour.
         retry_delays: vec![5 * 60_000, 10 * 60_000, 20 * 60_000],
         queue_lifetime: 60 * 60_000,
-        forwards: vec![("olga@bob.example".into(), "olga@old.example".into(), true), ("oldbob@bob.example".into(), "bob@bob.example".into(), false)],
+        forwards: vec![
+            ("olga@bob.example".into(), "olga@old.example".into(), true),
+            ("oldbob@bob.example".into(), "bob@bob.example".into(), false),
+        ],
         ..ServerPolicy::default()
     };
     let old = ServerPolicy { low_disk: true, quota: Some(0), storage_fails: true, ..ServerPolicy::default() };
@@ -647,7 +864,12 @@ fn reply_codes(s: &mut Stage) {
     bob_session.push(Typed::Line("QUIT".into()));
     let minute = 60_000;
     let sessions: Vec<(&str, u16, Vec<Typed>, &str)> = vec![
-        ("mail.bob.example", 25, bob_session, "Alice opens a terminal (telnet mail.bob.example 25) and types SMTP by hand."),
+        (
+            "mail.bob.example",
+            25,
+            bob_session,
+            "Alice opens a terminal (telnet mail.bob.example 25) and types SMTP by hand.",
+        ),
         (
             "mail.alice.example",
             587,
@@ -668,19 +890,36 @@ fn reply_codes(s: &mut Stage) {
             ]),
             "Next she tries her own provider's submission port, 587.",
         ),
-        ("nomail.example", 25, lines(["EHLO laptop.cafe.example", "QUIT"]), "She connects to nomail.example, a host that takes no mail."),
+        (
+            "nomail.example",
+            25,
+            lines(["EHLO laptop.cafe.example", "QUIT"]),
+            "She connects to nomail.example, a host that takes no mail.",
+        ),
         (
             "old.example",
             25,
             {
-                let mut l = lines(["EHLO laptop.cafe.example", "MAIL FROM:<alice@alice.example> SIZE=2048", "MAIL FROM:<alice@alice.example>", "RCPT TO:<olga@old.example>", "RCPT TO:<postmaster>", "DATA"]);
+                let mut l = lines([
+                    "EHLO laptop.cafe.example",
+                    "MAIL FROM:<alice@alice.example> SIZE=2048",
+                    "MAIL FROM:<alice@alice.example>",
+                    "RCPT TO:<olga@old.example>",
+                    "RCPT TO:<postmaster>",
+                    "DATA",
+                ]);
                 l.push(Typed::Message(d.to_bytes()));
                 l.push(Typed::Line("QUIT".into()));
                 l
             },
             "old.example is a small server that has run out of disk.",
         ),
-        ("relay.alice.example", 25, lines(["EHLO laptop.cafe.example", "MAIL FROM:<alice@alice.example>", "QUIT"]), "Her provider's outbound relay takes mail only over TLS."),
+        (
+            "relay.alice.example",
+            25,
+            lines(["EHLO laptop.cafe.example", "MAIL FROM:<alice@alice.example>", "QUIT"]),
+            "Her provider's outbound relay takes mail only over TLS.",
+        ),
         (
             "mail.bob.example",
             25,
@@ -704,8 +943,17 @@ fn imap_session(s: &mut Stage) {
     s.build(Cast::default());
     let bob = s.world.node("bob-server");
     let subjects = [
-        "Welcome to bob.example mail", "Your library books are due", "Lab 3 groups", "Re: lunch?", "Seminar: DNS at scale", "Photos from Saturday",
-        "Invoice 2026-0912", "Midterm review session", "Re: Re: project idea", "Bike for sale", "Office hours moved",
+        "Welcome to bob.example mail",
+        "Your library books are due",
+        "Lab 3 groups",
+        "Re: lunch?",
+        "Seminar: DNS at scale",
+        "Photos from Saturday",
+        "Invoice 2026-0912",
+        "Midterm review session",
+        "Re: Re: project idea",
+        "Bike for sale",
+        "Office hours moved",
     ];
     for (i, subject) in subjects.iter().enumerate() {
         let data = format!(
@@ -731,7 +979,11 @@ fn imap_session(s: &mut Stage) {
         ImapStep::Line("a006 logout".into()),
     ];
     let node = s.world.node("bob-ua");
-    s.story.push((0, "bob-ua".into(), "Bob's mail program connects to his server over IMAP (port 143) and types the lecture's session.".into()));
+    s.story.push((
+        0,
+        "bob-ua".into(),
+        "Bob's mail program connects to his server over IMAP (port 143) and types the lecture's session.".into(),
+    ));
     s.world.schedule(0, node, Task::Imap(steps));
 }
 
@@ -742,7 +994,9 @@ fn pop3_session(s: &mut Stage) {
     s.world.seed_message(bob, "bob@bob.example", norm.as_bytes().to_vec(), EPOCH - 7200, &[]);
     for (i, subject) in ["Course schedule", "Re: assignment 2", "Photos", "Reminder", "Thanks!"].iter().enumerate() {
         let body = "Lorem ipsum dolor sit amet, consectetur adipiscing elit.\r\n".repeat(2 + i * 7);
-        let data = format!("From: Friend {i} <friend{i}@example.org>\r\nTo: bob@bob.example\r\nSubject: {subject}\r\n\r\n{body}");
+        let data = format!(
+            "From: Friend {i} <friend{i}@example.org>\r\nTo: bob@bob.example\r\nSubject: {subject}\r\n\r\n{body}"
+        );
         s.world.seed_message(bob, "bob@bob.example", data.into_bytes(), EPOCH - 3600, &[]);
     }
     let node = s.world.node("bob-ua");
@@ -759,7 +1013,12 @@ fn two_devices(s: &mut Stage) {
     let (laptop, phone) = (s.world.node("bob-ua"), s.world.node("bob-phone"));
     s.story.push((60_000, "bob-ua".into(), "Bob's laptop fetches mail with POP3, download-and-delete.".into()));
     s.world.schedule(60_000, laptop, Task::CheckMailPop3 { delete: true });
-    s.story.push((120_000, "bob-phone".into(), "A minute later Bob checks his phone, also with POP3: nothing there. The message lives on the laptop now.".into()));
+    s.story.push((
+        120_000,
+        "bob-phone".into(),
+        "A minute later Bob checks his phone, also with POP3: nothing there. The message lives on the laptop now."
+            .into(),
+    ));
     s.world.schedule(120_000, phone, Task::CheckMailPop3 { delete: true });
     let mut d2 = s.draft(&[("Bob", "bob@bob.example")], &[], &[]);
     d2.subject = "Did you get my last mail?".into();
@@ -771,7 +1030,11 @@ fn two_devices(s: &mut Stage) {
         ImapStep::IdleUntilNews("p3".into()),
         ImapStep::Line("p4 logout".into()),
     ];
-    s.story.push((240_000, "bob-phone".into(), "The phone logs in over IMAP, selects the INBOX and waits in IDLE for news.".into()));
+    s.story.push((
+        240_000,
+        "bob-phone".into(),
+        "The phone logs in over IMAP, selects the INBOX and waits in IDLE for news.".into(),
+    ));
     s.world.schedule(240_000, phone, Task::Imap(phone_steps));
     let laptop_steps = vec![
         ImapStep::Scram { tag: "l1".into(), user: "bob".into(), password: "bob-pw".into(), nonce: nonce(s) },
@@ -791,10 +1054,19 @@ fn headers_only(s: &mut Stage) {
     d.subject = "Photo from the hike".into();
     d.body = "Hi Bob,\n\nhere is the photo.\n\nAlice\n".into();
     let photo: Vec<u8> = (0..3000u32).map(|i| (i * 7 % 251) as u8).collect();
-    let message = message::build_mime(&d, None, &[Attachment { filename: "hike.jpg".into(), content_type: "image/jpeg".into(), data: photo }], "HDR1");
+    let message = message::build_mime(
+        &d,
+        None,
+        &[Attachment { filename: "hike.jpg".into(), content_type: "image/jpeg".into(), data: photo }],
+        "HDR1",
+    );
     s.world.seed_message(bob, "bob@bob.example", message, EPOCH - 600, &[]);
     let node = s.world.node("bob-ua");
-    s.story.push((0, "bob-ua".into(), "Bob's mail program wants only the header of the message, first with POP3.".into()));
+    s.story.push((
+        0,
+        "bob-ua".into(),
+        "Bob's mail program wants only the header of the message, first with POP3.".into(),
+    ));
     let lines = ["USER bob", "PASS bob-pw", "LIST", "TOP 1 0", "QUIT"].iter().map(|l| l.to_string()).collect();
     s.world.schedule(0, node, Task::TypePop3(lines));
     let nonce = s.world.rng().hex(16);
@@ -810,45 +1082,131 @@ fn headers_only(s: &mut Stage) {
 }
 
 fn http_get(host: &str, path: &str, version: &str) -> mailsim_proto::http::HttpMessage {
-    mailsim_proto::http::HttpMessage::request("GET", path, version, &[("Host", host), ("User-Agent", "Mailsim-Browser/1.0")], b"")
+    mailsim_proto::http::HttpMessage::request(
+        "GET",
+        path,
+        version,
+        &[("Host", host), ("User-Agent", "Mailsim-Browser/1.0")],
+        b"",
+    )
 }
 
 fn http_post(host: &str, path: &str, form: &[(&str, &str)]) -> mailsim_proto::http::HttpMessage {
     use mailsim_proto::http::url_encode;
     let body: Vec<String> = form.iter().map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v))).collect();
-    mailsim_proto::http::HttpMessage::request("POST", path, "HTTP/1.1", &[("Host", host), ("Content-Type", "application/x-www-form-urlencoded")], body.join("&").as_bytes())
+    mailsim_proto::http::HttpMessage::request(
+        "POST",
+        path,
+        "HTTP/1.1",
+        &[("Host", host), ("Content-Type", "application/x-www-form-urlencoded")],
+        body.join("&").as_bytes(),
+    )
 }
 
 fn webmail(s: &mut Stage) {
     use crate::world::Site;
     let w = &mut s.world;
-    w.add_user_agent(UserSpec { id: "alice-browser", name: "Alice's browser", host: "laptop.alice.example", ip: ALICE_UA_IP, address: "alice@alice.example", password: "alice-pw" }, "alice-server");
-    w.add_web_server("alice-web", "Alice's webmail", "webmail.alice.example", [192, 0, 2, 80], Site::Webmail { mail_server: "alice-server".into(), sessions: vec![] });
+    w.add_user_agent(
+        UserSpec {
+            id: "alice-browser",
+            name: "Alice's browser",
+            host: "laptop.alice.example",
+            ip: ALICE_UA_IP,
+            address: "alice@alice.example",
+            password: "alice-pw",
+        },
+        "alice-server",
+    );
+    w.add_web_server(
+        "alice-web",
+        "Alice's webmail",
+        "webmail.alice.example",
+        [192, 0, 2, 80],
+        Site::Webmail { mail_server: "alice-server".into(), sessions: vec![] },
+    );
     let alice_policy = ServerPolicy { trusted_ips: vec!["192.0.2.80".into()], ..ServerPolicy::default() };
-    w.add_mail_server_with("alice-server", "Alice's server", "mail.alice.example", ALICE_SERVER_IP, "alice.example", &[("alice@alice.example", "alice-pw")], alice_policy);
+    w.add_mail_server_with(
+        "alice-server",
+        "Alice's server",
+        "mail.alice.example",
+        ALICE_SERVER_IP,
+        "alice.example",
+        &[("alice@alice.example", "alice-pw")],
+        alice_policy,
+    );
     let mut zone = vec![
-        Record { name: "bob.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.bob.example".into() } },
+        Record {
+            name: "bob.example".into(),
+            ttl: 3600,
+            data: RData::Mx { preference: 10, exchange: "mail.bob.example".into() },
+        },
         Record { name: "mail.bob.example".into(), ttl: 3600, data: RData::A(BOB_SERVER_IP) },
-        Record { name: "alice.example".into(), ttl: 3600, data: RData::Mx { preference: 10, exchange: "mail.alice.example".into() } },
+        Record {
+            name: "alice.example".into(),
+            ttl: 3600,
+            data: RData::Mx { preference: 10, exchange: "mail.alice.example".into() },
+        },
         Record { name: "mail.alice.example".into(), ttl: 3600, data: RData::A(ALICE_SERVER_IP) },
     ];
     zone.sort_by(|a, b| a.name.cmp(&b.name));
     w.add_dns("dns", "DNS", "ns.example", [192, 0, 2, 53], zone);
-    w.add_mail_server("bob-server", "Bob's server", "mail.bob.example", BOB_SERVER_IP, "bob.example", &[("bob@bob.example", "bob-pw")]);
-    w.add_web_server("bob-web", "Bob's webmail", "webmail.bob.example", [198, 51, 100, 80], Site::Webmail { mail_server: "bob-server".into(), sessions: vec![] });
-    w.add_user_agent(UserSpec { id: "bob-browser", name: "Bob's browser", host: "pc.bob.example", ip: [198, 51, 100, 10], address: "bob@bob.example", password: "bob-pw" }, "bob-server");
+    w.add_mail_server(
+        "bob-server",
+        "Bob's server",
+        "mail.bob.example",
+        BOB_SERVER_IP,
+        "bob.example",
+        &[("bob@bob.example", "bob-pw")],
+    );
+    w.add_web_server(
+        "bob-web",
+        "Bob's webmail",
+        "webmail.bob.example",
+        [198, 51, 100, 80],
+        Site::Webmail { mail_server: "bob-server".into(), sessions: vec![] },
+    );
+    w.add_user_agent(
+        UserSpec {
+            id: "bob-browser",
+            name: "Bob's browser",
+            host: "pc.bob.example",
+            ip: [198, 51, 100, 10],
+            address: "bob@bob.example",
+            password: "bob-pw",
+        },
+        "bob-server",
+    );
     let (alice, bob) = (w.node("alice-browser"), w.node("bob-browser"));
     let ah = "webmail.alice.example";
     let alice_requests = vec![
         http_get(ah, "/", "HTTP/1.1"),
         http_post(ah, "/login", &[("user", "alice"), ("password", "alice-pw")]),
-        http_post(ah, "/send", &[("to", "bob@bob.example"), ("subject", "Lunch on Friday?"), ("text", "Hi Bob,\n\nlunch on Friday at noon?\n\nAlice")]),
+        http_post(
+            ah,
+            "/send",
+            &[
+                ("to", "bob@bob.example"),
+                ("subject", "Lunch on Friday?"),
+                ("text", "Hi Bob,\n\nlunch on Friday at noon?\n\nAlice"),
+            ],
+        ),
     ];
-    s.story.push((0, "alice-browser".into(), "Alice opens her webmail in a browser, logs in and sends a message: only HTTP leaves her browser.".into()));
+    s.story.push((
+        0,
+        "alice-browser".into(),
+        "Alice opens her webmail in a browser, logs in and sends a message: only HTTP leaves her browser.".into(),
+    ));
     s.world.schedule(0, alice, Task::Browse { server: ah.into(), requests: alice_requests, per_object: false });
     let bh = "webmail.bob.example";
-    let bob_requests = vec![http_post(bh, "/login", &[("user", "bob"), ("password", "bob-pw")]), http_get(bh, "/message/1", "HTTP/1.1")];
-    s.story.push((60_000, "bob-browser".into(), "A minute later Bob logs in to his webmail: the inbox and the message come to his browser by HTTP GET.".into()));
+    let bob_requests = vec![
+        http_post(bh, "/login", &[("user", "bob"), ("password", "bob-pw")]),
+        http_get(bh, "/message/1", "HTTP/1.1"),
+    ];
+    s.story.push((
+        60_000,
+        "bob-browser".into(),
+        "A minute later Bob logs in to his webmail: the inbox and the message come to his browser by HTTP GET.".into(),
+    ));
     s.world.schedule(60_000, bob, Task::Browse { server: bh.into(), requests: bob_requests, per_object: false });
 }
 
@@ -856,7 +1214,17 @@ fn smtp_vs_http(s: &mut Stage) {
     use crate::world::Site;
     use mailsim_proto::smtp::typed::Typed;
     let w = &mut s.world;
-    w.add_user_agent(UserSpec { id: "browser", name: "Browser", host: "laptop.alice.example", ip: ALICE_UA_IP, address: "alice@alice.example", password: "" }, "");
+    w.add_user_agent(
+        UserSpec {
+            id: "browser",
+            name: "Browser",
+            host: "laptop.alice.example",
+            ip: ALICE_UA_IP,
+            address: "alice@alice.example",
+            password: "",
+        },
+        "",
+    );
     let page = b"<html><head><link rel=\"stylesheet\" href=\"/style.css\"></head><body><img src=\"/logo.png\"> Welcome!</body></html>\n".to_vec();
     let pages = vec![
         ("/index.html".to_string(), "text/html".to_string(), page),
@@ -864,14 +1232,42 @@ fn smtp_vs_http(s: &mut Stage) {
         ("/style.css".to_string(), "text/css".to_string(), b"body { font-family: sans-serif; }\n".to_vec()),
     ];
     w.add_web_server("www", "Web server", "www.example", [203, 0, 113, 80], Site::Static(pages));
-    w.add_mail_server("alice-server", "Alice's server", "mail.alice.example", ALICE_SERVER_IP, "alice.example", &[("alice@alice.example", "alice-pw")]);
-    w.add_mail_server("bob-server", "Bob's server", "mail.bob.example", BOB_SERVER_IP, "bob.example", &[("bob@bob.example", "bob-pw")]);
+    w.add_mail_server(
+        "alice-server",
+        "Alice's server",
+        "mail.alice.example",
+        ALICE_SERVER_IP,
+        "alice.example",
+        &[("alice@alice.example", "alice-pw")],
+    );
+    w.add_mail_server(
+        "bob-server",
+        "Bob's server",
+        "mail.bob.example",
+        BOB_SERVER_IP,
+        "bob.example",
+        &[("bob@bob.example", "bob-pw")],
+    );
     let browser = w.node("browser");
-    let objects = |v: &str| ["/index.html", "/logo.png", "/style.css"].iter().map(|p| http_get("www.example", p, v)).collect::<Vec<_>>();
-    s.story.push((0, "browser".into(), "HTTP/1.0: the browser pulls the page and its two objects, opening a new TCP connection for each one.".into()));
-    s.world.schedule(0, browser, Task::Browse { server: "www.example".into(), requests: objects("HTTP/1.0"), per_object: true });
+    let objects = |v: &str| {
+        ["/index.html", "/logo.png", "/style.css"].iter().map(|p| http_get("www.example", p, v)).collect::<Vec<_>>()
+    };
+    s.story.push((
+        0,
+        "browser".into(),
+        "HTTP/1.0: the browser pulls the page and its two objects, opening a new TCP connection for each one.".into(),
+    ));
+    s.world.schedule(
+        0,
+        browser,
+        Task::Browse { server: "www.example".into(), requests: objects("HTTP/1.0"), per_object: true },
+    );
     s.story.push((10_000, "browser".into(), "HTTP/1.1: the same three objects over one persistent connection.".into()));
-    s.world.schedule(10_000, browser, Task::Browse { server: "www.example".into(), requests: objects("HTTP/1.1"), per_object: false });
+    s.world.schedule(
+        10_000,
+        browser,
+        Task::Browse { server: "www.example".into(), requests: objects("HTTP/1.1"), per_object: false },
+    );
     let mut script = vec![Typed::Line("EHLO mail.alice.example".into())];
     for (i, subject) in ["Agenda", "Minutes", "Slides"].iter().enumerate() {
         script.push(Typed::Line("MAIL FROM:<alice@alice.example>".into()));
@@ -882,7 +1278,11 @@ fn smtp_vs_http(s: &mut Stage) {
     }
     script.push(Typed::Line("QUIT".into()));
     let alice_server = s.world.node("alice-server");
-    s.story.push((20_000, "alice-server".into(), "SMTP: Alice's server pushes three messages to Bob's server over one persistent connection.".into()));
+    s.story.push((
+        20_000,
+        "alice-server".into(),
+        "SMTP: Alice's server pushes three messages to Bob's server over one persistent connection.".into(),
+    ));
     s.world.schedule(20_000, alice_server, Task::Type { server: "mail.bob.example".into(), port: 25, script });
 }
 
@@ -914,6 +1314,10 @@ fn organizing(s: &mut Stage) {
         ImapStep::Line("o9 LOGOUT".into()),
     ];
     let node = s.world.node("bob-ua");
-    s.story.push((0, "bob-ua".into(), "Bob tidies his mailbox from his mail program: a new folder, a search on the server, a move.".into()));
+    s.story.push((
+        0,
+        "bob-ua".into(),
+        "Bob tidies his mailbox from his mail program: a new folder, a search on the server, a move.".into(),
+    ));
     s.world.schedule(0, node, Task::Imap(steps));
 }

@@ -11,10 +11,10 @@
 use crate::log::{Actor, Event, EventLog, Millis};
 use crate::rng::Rng;
 use mailsim_proto::dns::{self, DnsMessage, RData, Record};
-use mailsim_proto::message::{self, Draft, FailedRecipient, Trace};
 use mailsim_proto::http::{HttpClient, HttpClientEvent, HttpMessage, HttpServer, HttpServerEvent};
 use mailsim_proto::imap::client::{ImapClient, ImapClientEvent, ImapStep};
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::message::{self, Draft, FailedRecipient, Trace};
 use mailsim_proto::pop3::typed::Pop3Typed;
 use mailsim_proto::pop3::{Pop3Client, Pop3ClientEvent, Pop3Job, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::typed::{Typed, TypedEvent, TypedSession};
@@ -71,7 +71,13 @@ pub struct Submission {
 impl Submission {
     /// The envelope a user agent derives from a draft: From, and To + Cc + Bcc; port 587.
     pub fn of(draft: &Draft) -> Self {
-        Submission { message: draft.to_bytes(), mail_from: draft.from.address.clone(), rcpt_to: draft.envelope_recipients(), port: 587, ..Default::default() }
+        Submission {
+            message: draft.to_bytes(),
+            mail_from: draft.from.address.clone(),
+            rcpt_to: draft.envelope_recipients(),
+            port: 587,
+            ..Default::default()
+        }
     }
 }
 
@@ -157,9 +163,26 @@ enum Action {
     Task(NodeId, Task),
     Establish(u32),
     /// A SYN to a host that is down arrives nowhere; logged so the learner sees the attempt.
-    SynLost { conn: u32, sent_at: Millis, client_port: u16 },
-    Deliver { conn: u32, to_server: bool, transmit: Transmit, sent_at: Millis, tls: bool },
-    Datagram { from: NodeId, to: NodeId, msg: DnsMessage, bytes: Vec<u8>, sent_at: Millis, from_state: String },
+    SynLost {
+        conn: u32,
+        sent_at: Millis,
+        client_port: u16,
+    },
+    Deliver {
+        conn: u32,
+        to_server: bool,
+        transmit: Transmit,
+        sent_at: Millis,
+        tls: bool,
+    },
+    Datagram {
+        from: NodeId,
+        to: NodeId,
+        msg: DnsMessage,
+        bytes: Vec<u8>,
+        sent_at: Millis,
+        from_state: String,
+    },
 }
 
 #[derive(Debug)]
@@ -253,13 +276,21 @@ enum ServerEngine {
 #[derive(Debug, Clone)]
 enum Purpose {
     Submission,
-    Relay { queue_id: String, leg: usize },
+    Relay {
+        queue_id: String,
+        leg: usize,
+    },
     Retrieval,
     Terminal,
     /// A browser's connection; `rest` are requests still to make on new connections.
-    Browse { rest: Vec<HttpMessage> },
+    Browse {
+        rest: Vec<HttpMessage>,
+    },
     /// A webmail front end's session with its mail server, answering HTTP request on `http`.
-    Backend { http: u32, reply: BackendReply },
+    Backend {
+        http: u32,
+        reply: BackendReply,
+    },
 }
 
 /// What the front end answers once its backend session is over.
@@ -347,13 +378,30 @@ impl World {
     }
 
     /// A mail server for `domain` with the given accounts (address, password).
-    pub fn add_mail_server(&mut self, id: &str, name: &str, host: &str, ip: [u8; 4], domain: &str, accounts: &[(&str, &str)]) -> NodeId {
+    pub fn add_mail_server(
+        &mut self,
+        id: &str,
+        name: &str,
+        host: &str,
+        ip: [u8; 4],
+        domain: &str,
+        accounts: &[(&str, &str)],
+    ) -> NodeId {
         self.add_mail_server_with(id, name, host, ip, domain, accounts, ServerPolicy::default())
     }
 
     /// A mail server with a non-default policy.
     #[allow(clippy::too_many_arguments)]
-    pub fn add_mail_server_with(&mut self, id: &str, name: &str, host: &str, ip: [u8; 4], domain: &str, accounts: &[(&str, &str)], policy: ServerPolicy) -> NodeId {
+    pub fn add_mail_server_with(
+        &mut self,
+        id: &str,
+        name: &str,
+        host: &str,
+        ip: [u8; 4],
+        domain: &str,
+        accounts: &[(&str, &str)],
+        policy: ServerPolicy,
+    ) -> NodeId {
         let mut store = MailStore::default();
         for (a, p) in accounts {
             store.add_account(a, p);
@@ -366,26 +414,49 @@ impl World {
             kind: "server".into(),
             mailboxes: store.addresses().map(str::to_string).collect(),
         };
-        let server = MailServer { domain: domain.into(), store, queue: vec![], policy, greylist: BTreeMap::new(), run_at: None };
+        let server =
+            MailServer { domain: domain.into(), store, queue: vec![], policy, greylist: BTreeMap::new(), run_at: None };
         self.add_node(actor, ip, NodeKind::MailServer(Box::new(server)))
     }
 
     /// A user agent whose own mail server is the node with actor id `server` (which may be
     /// added later, so that lifelines can be in any order).
     pub fn add_user_agent(&mut self, u: UserSpec, server: &str) -> NodeId {
-        let actor = Actor { id: u.id.into(), name: u.name.into(), host: u.host.into(), ip: ip_string(u.ip), kind: "ua".into(), mailboxes: vec![] };
-        let kind = NodeKind::UserAgent { address: u.address.into(), password: u.password.into(), server: server.into() };
+        let actor = Actor {
+            id: u.id.into(),
+            name: u.name.into(),
+            host: u.host.into(),
+            ip: ip_string(u.ip),
+            kind: "ua".into(),
+            mailboxes: vec![],
+        };
+        let kind =
+            NodeKind::UserAgent { address: u.address.into(), password: u.password.into(), server: server.into() };
         self.add_node(actor, u.ip, kind)
     }
 
     /// A web server: a static site or a provider's webmail front end.
     pub fn add_web_server(&mut self, id: &str, name: &str, host: &str, ip: [u8; 4], site: Site) -> NodeId {
-        let actor = Actor { id: id.into(), name: name.into(), host: host.into(), ip: ip_string(ip), kind: "web".into(), mailboxes: vec![] };
+        let actor = Actor {
+            id: id.into(),
+            name: name.into(),
+            host: host.into(),
+            ip: ip_string(ip),
+            kind: "web".into(),
+            mailboxes: vec![],
+        };
         self.add_node(actor, ip, NodeKind::WebServer(site))
     }
 
     pub fn add_dns(&mut self, id: &str, name: &str, host: &str, ip: [u8; 4], zone: Vec<Record>) -> NodeId {
-        let actor = Actor { id: id.into(), name: name.into(), host: host.into(), ip: ip_string(ip), kind: "dns".into(), mailboxes: vec![] };
+        let actor = Actor {
+            id: id.into(),
+            name: name.into(),
+            host: host.into(),
+            ip: ip_string(ip),
+            kind: "dns".into(),
+            mailboxes: vec![],
+        };
         self.add_node(actor, ip, NodeKind::Dns { zone })
     }
 
@@ -408,9 +479,23 @@ impl World {
         if let Some(uid) = ms.store.deliver_at(address, data.clone(), date, flags) {
             let from = message::header(&data, "From").unwrap_or_default();
             let subject = message::header(&data, "Subject").unwrap_or_default();
-            self.log.push(Event::MessageStored { t: self.now, node: node_id.clone(), mailbox: address.to_ascii_lowercase(), uid, from, subject, raw: data });
+            self.log.push(Event::MessageStored {
+                t: self.now,
+                node: node_id.clone(),
+                mailbox: address.to_ascii_lowercase(),
+                uid,
+                from,
+                subject,
+                raw: data,
+            });
             if !flags.is_empty() {
-                self.log.push(Event::FlagsChanged { t: self.now, node: node_id, mailbox: address.to_ascii_lowercase(), uid, flags: flags.iter().map(|f| f.to_string()).collect() });
+                self.log.push(Event::FlagsChanged {
+                    t: self.now,
+                    node: node_id,
+                    mailbox: address.to_ascii_lowercase(),
+                    uid,
+                    flags: flags.iter().map(|f| f.to_string()).collect(),
+                });
             }
         }
     }
@@ -481,8 +566,12 @@ impl World {
             Action::Task(node, task) => self.start_task(node, task),
             Action::Establish(conn) => self.establish(conn),
             Action::SynLost { conn, sent_at, client_port } => self.syn_lost(conn, sent_at, client_port),
-            Action::Deliver { conn, to_server, transmit, sent_at, tls } => self.deliver(conn, to_server, transmit, sent_at, tls),
-            Action::Datagram { from, to, msg, bytes, sent_at, from_state } => self.datagram(from, to, msg, bytes, sent_at, from_state),
+            Action::Deliver { conn, to_server, transmit, sent_at, tls } => {
+                self.deliver(conn, to_server, transmit, sent_at, tls)
+            }
+            Action::Datagram { from, to, msg, bytes, sent_at, from_state } => {
+                self.datagram(from, to, msg, bytes, sent_at, from_state)
+            }
         }
     }
 
@@ -584,7 +673,11 @@ impl World {
                 if let NodeKind::MailServer(ms) = &mut self.nodes[node].kind {
                     ms.policy.greylist = g;
                 }
-                let text = if g.is_some() { format!("{name} turns greylisting on.") } else { format!("{name} turns greylisting off.") };
+                let text = if g.is_some() {
+                    format!("{name} turns greylisting on.")
+                } else {
+                    format!("{name} turns greylisting off.")
+                };
                 self.narrate(node, &text);
             }
             Task::SetQuota(q) => {
@@ -592,13 +685,21 @@ impl World {
                 if let NodeKind::MailServer(ms) = &mut self.nodes[node].kind {
                     ms.policy.quota = q;
                 }
-                let text = if q.is_some() { format!("The mailboxes on {name} are full.") } else { format!("{name} has room in its mailboxes again.") };
+                let text = if q.is_some() {
+                    format!("The mailboxes on {name} are full.")
+                } else {
+                    format!("{name} has room in its mailboxes again.")
+                };
                 self.narrate(node, &text);
             }
             Task::SetDown(down) => {
                 self.nodes[node].down = down;
                 let name = self.nodes[node].actor.name.clone();
-                let text = if down { format!("{name} crashes: nothing answers on its ports.") } else { format!("{name} is back up.") };
+                let text = if down {
+                    format!("{name} crashes: nothing answers on its ports.")
+                } else {
+                    format!("{name} is back up.")
+                };
                 self.narrate(node, &text);
             }
         }
@@ -624,11 +725,37 @@ impl World {
             // No SYN-ACK will come: connect() gives up after its timeout.
             let client_port = 49152 + self.rng.below(16384) as u16;
             self.push(self.now + lat, Action::SynLost { conn: id, sent_at: self.now, client_port });
-            self.conns.insert(id, Conn { client, server, port, client_engine: engine, server_engine: None, purpose, last: [0, 0], open: false, tls: false });
+            self.conns.insert(
+                id,
+                Conn {
+                    client,
+                    server,
+                    port,
+                    client_engine: engine,
+                    server_engine: None,
+                    purpose,
+                    last: [0, 0],
+                    open: false,
+                    tls: false,
+                },
+            );
             self.push(self.now + CONNECT_TIMEOUT, Action::Establish(id));
             return;
         }
-        self.conns.insert(id, Conn { client, server, port, client_engine: engine, server_engine: None, purpose, last: [0, 0], open: false, tls: port == 465 || port == 995 || port == 993 });
+        self.conns.insert(
+            id,
+            Conn {
+                client,
+                server,
+                port,
+                client_engine: engine,
+                server_engine: None,
+                purpose,
+                last: [0, 0],
+                open: false,
+                tls: port == 465 || port == 995 || port == 993,
+            },
+        );
         self.push(self.now + rtt, Action::Establish(id));
     }
 
@@ -642,7 +769,12 @@ impl World {
             _ if self.nodes[server].down || self.conns[&id].open => None,
             (NodeKind::MailServer(ms), 25 | 587 | 465) => {
                 let p = &ms.policy;
-                let mut config = ServerConfig::basic(&self.nodes[server].actor.host, if port == 25 { Role::Relay } else { Role::Submission }, &[], &[]);
+                let mut config = ServerConfig::basic(
+                    &self.nodes[server].actor.host,
+                    if port == 25 { Role::Relay } else { Role::Submission },
+                    &[],
+                    &[],
+                );
                 config.local_domains = vec![ms.domain.clone()];
                 config.local_users = ms.store.addresses().map(str::to_string).collect();
                 config.max_message_size = p.max_message_size;
@@ -775,7 +907,9 @@ impl World {
             (true, _, Some(ServerEngine::Pop3 { engine, .. })) => engine.handle_input(&transmit.bytes),
             (true, _, Some(ServerEngine::Imap(e))) => {
                 // Report what other sessions changed (flags, new mail, expunges) first.
-                if let (Some(user), NodeKind::MailServer(ms)) = (e.user().map(str::to_string), &self.nodes[c.server].kind) {
+                if let (Some(user), NodeKind::MailServer(ms)) =
+                    (e.user().map(str::to_string), &self.nodes[c.server].kind)
+                {
                     e.refresh(&ms.store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
                 }
                 e.handle_input(&transmit.bytes)
@@ -841,7 +975,9 @@ impl World {
             }
             match &mut c.server_engine {
                 Some(ServerEngine::Smtp(e)) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
-                Some(ServerEngine::Pop3 { engine, .. }) => out.extend(std::iter::from_fn(|| engine.poll_transmit()).map(|t| (false, t))),
+                Some(ServerEngine::Pop3 { engine, .. }) => {
+                    out.extend(std::iter::from_fn(|| engine.poll_transmit()).map(|t| (false, t)))
+                }
                 Some(ServerEngine::Imap(e)) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
                 Some(ServerEngine::Http(e)) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
                 None => {}
@@ -877,7 +1013,9 @@ impl World {
                         ServerEvent::MessageReceived(m) => {
                             let qid = self.rng.hex(10);
                             let decision = self.take_message(server, port, &peer_ip, &qid, m);
-                            if let Some(ServerEngine::Smtp(e)) = &mut self.conns.get_mut(&id).expect("conn").server_engine {
+                            if let Some(ServerEngine::Smtp(e)) =
+                                &mut self.conns.get_mut(&id).expect("conn").server_engine
+                            {
                                 match decision {
                                     Ok(()) => e.accept_message(&qid),
                                     Err(reply) => e.reject_message(reply),
@@ -890,12 +1028,19 @@ impl World {
                             let q = self.rng.below(65536) as u16;
                             self.rcpt_checks.push((q, id, domain.clone()));
                             if let Some(dns) = self.nodes.iter().position(|n| matches!(n.kind, NodeKind::Dns { .. })) {
-                                self.send_datagram(server, dns, DnsMessage::query(q, &domain, dns::TYPE_MX), "checking the recipient's domain".into());
+                                self.send_datagram(
+                                    server,
+                                    dns,
+                                    DnsMessage::query(q, &domain, dns::TYPE_MX),
+                                    "checking the recipient's domain".into(),
+                                );
                             }
                         }
                         ServerEvent::RecipientProposed { mail_from, rcpt } => {
                             let refusal = self.check_recipient_policy(server, &peer_ip, &mail_from, &rcpt);
-                            if let Some(ServerEngine::Smtp(e)) = &mut self.conns.get_mut(&id).expect("conn").server_engine {
+                            if let Some(ServerEngine::Smtp(e)) =
+                                &mut self.conns.get_mut(&id).expect("conn").server_engine
+                            {
                                 e.decide_recipient(refusal);
                             }
                         }
@@ -912,14 +1057,23 @@ impl World {
                 let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else { return any };
                 for ev in events {
                     match ev {
-                        Pop3ServerEvent::LoginRequested { user, pass } => *login = engine.answer_login(ms.store.login_user(&user, &pass)),
+                        Pop3ServerEvent::LoginRequested { user, pass } => {
+                            *login = engine.answer_login(ms.store.login_user(&user, &pass))
+                        }
                         Pop3ServerEvent::Commit { deleted, .. } => {
                             let address = login.take().unwrap_or_default();
                             for uid in ms.store.logout(&address, &deleted) {
-                                self.log.push(Event::MessageDeleted { t: self.now, node: node_id.clone(), mailbox: address.clone(), uid });
+                                self.log.push(Event::MessageDeleted {
+                                    t: self.now,
+                                    node: node_id.clone(),
+                                    mailbox: address.clone(),
+                                    uid,
+                                });
                             }
                         }
-                        Pop3ServerEvent::ApopRequested { user, digest, timestamp } => *login = engine.answer_login(ms.store.login_apop(&user, &digest, &timestamp)),
+                        Pop3ServerEvent::ApopRequested { user, digest, timestamp } => {
+                            *login = engine.answer_login(ms.store.login_apop(&user, &digest, &timestamp))
+                        }
                         Pop3ServerEvent::TlsStarted => c.tls = true,
                         Pop3ServerEvent::Closed => {}
                     }
@@ -930,7 +1084,14 @@ impl World {
             Some(ServerEngine::Imap(engine)) => {
                 let events: Vec<ImapServerEvent> = std::iter::from_fn(|| engine.poll_event()).collect();
                 let any = !events.is_empty();
-                let changed = events.iter().any(|e| matches!(e, ImapServerEvent::Stored { .. } | ImapServerEvent::Expunged { .. } | ImapServerEvent::Folder { .. }));
+                let changed = events.iter().any(|e| {
+                    matches!(
+                        e,
+                        ImapServerEvent::Stored { .. }
+                            | ImapServerEvent::Expunged { .. }
+                            | ImapServerEvent::Folder { .. }
+                    )
+                });
                 let node_id = self.nodes[server].actor.id.clone();
                 let NodeKind::MailServer(ms) = &mut self.nodes[server].kind else { return any };
                 for ev in events {
@@ -946,13 +1107,24 @@ impl World {
                         ImapServerEvent::Stored { user, folder, uid, flags } => {
                             ms.store.set_folder_flags(&user, &folder, uid, &flags);
                             if folder == "INBOX" {
-                                self.log.push(Event::FlagsChanged { t: self.now, node: node_id.clone(), mailbox: user, uid, flags });
+                                self.log.push(Event::FlagsChanged {
+                                    t: self.now,
+                                    node: node_id.clone(),
+                                    mailbox: user,
+                                    uid,
+                                    flags,
+                                });
                             }
                         }
                         ImapServerEvent::Expunged { user, folder, uids } => {
                             for uid in ms.store.expunge_folder(&user, &folder, &uids) {
                                 if folder == "INBOX" {
-                                    self.log.push(Event::MessageDeleted { t: self.now, node: node_id.clone(), mailbox: user.clone(), uid });
+                                    self.log.push(Event::MessageDeleted {
+                                        t: self.now,
+                                        node: node_id.clone(),
+                                        mailbox: user.clone(),
+                                        uid,
+                                    });
                                 }
                             }
                         }
@@ -989,18 +1161,30 @@ impl World {
     /// A web server answers a request: static objects at once; webmail pages may first need
     /// an SMTP or IMAP session with the provider's mail server.
     fn serve_http(&mut self, server: NodeId, conn: u32, req: HttpMessage) {
-        let html = |s: &str| ("Content-Type", if s.starts_with('<') { "text/html; charset=utf-8" } else { "text/plain; charset=utf-8" });
+        let html = |s: &str| {
+            ("Content-Type", if s.starts_with('<') { "text/html; charset=utf-8" } else { "text/plain; charset=utf-8" })
+        };
         let NodeKind::WebServer(site) = &mut self.nodes[server].kind else { return };
         let resp = match site {
             Site::Static(pages) => match pages.iter().find(|(p, _, _)| p == req.target()) {
-                Some((_, ct, body)) if req.method() == "GET" => HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", ct)], body),
+                Some((_, ct, body)) if req.method() == "GET" => {
+                    HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", ct)], body)
+                }
                 Some(_) => HttpMessage::response("HTTP/1.1", 405, "Method Not Allowed", &[("Allow", "GET")], b""),
-                None => HttpMessage::response("HTTP/1.1", 404, "Not Found", &[("Content-Type", "text/plain")], b"no such object\n"),
+                None => HttpMessage::response(
+                    "HTTP/1.1",
+                    404,
+                    "Not Found",
+                    &[("Content-Type", "text/plain")],
+                    b"no such object\n",
+                ),
             },
             Site::Webmail { mail_server, sessions } => {
                 let mail_server = mail_server.clone();
-                let session = req.cookie("session").and_then(|t| sessions.iter().find(|(tok, _, _)| *tok == t).cloned());
-                let needs_login = ["/compose", "/inbox", "/send"].contains(&req.target()) || req.target().starts_with("/message/");
+                let session =
+                    req.cookie("session").and_then(|t| sessions.iter().find(|(tok, _, _)| *tok == t).cloned());
+                let needs_login =
+                    ["/compose", "/inbox", "/send"].contains(&req.target()) || req.target().starts_with("/message/");
                 let form = req.form();
                 let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
                 match (req.method(), req.target()) {
@@ -1021,36 +1205,93 @@ impl World {
                                 sessions.push((token.clone(), address, password));
                             }
                             let cookie = format!("session={token}; HttpOnly; Path=/");
-                            HttpMessage::response("HTTP/1.1", 303, "See Other", &[("Location", next), ("Set-Cookie", &cookie)], b"")
+                            HttpMessage::response(
+                                "HTTP/1.1",
+                                303,
+                                "See Other",
+                                &[("Location", next), ("Set-Cookie", &cookie)],
+                                b"",
+                            )
                         } else {
-                            HttpMessage::response("HTTP/1.1", 403, "Forbidden", &[("Content-Type", "text/plain")], b"wrong user name or password\n")
+                            HttpMessage::response(
+                                "HTTP/1.1",
+                                403,
+                                "Forbidden",
+                                &[("Content-Type", "text/plain")],
+                                b"wrong user name or password\n",
+                            )
                         }
                     }
-                    (_, "/login") => HttpMessage::response("HTTP/1.1", 405, "Method Not Allowed", &[("Allow", "POST")], b""),
-                    _ if needs_login && session.is_none() => HttpMessage::response("HTTP/1.1", 303, "See Other", &[("Location", "/")], b""),
+                    (_, "/login") => {
+                        HttpMessage::response("HTTP/1.1", 405, "Method Not Allowed", &[("Allow", "POST")], b"")
+                    }
+                    _ if needs_login && session.is_none() => {
+                        HttpMessage::response("HTTP/1.1", 303, "See Other", &[("Location", "/")], b"")
+                    }
                     ("GET", "/compose") => {
                         let page = "<form method=\"post\" action=\"/send\">To <input name=\"to\"> Subject <input name=\"subject\"> <textarea name=\"text\"></textarea> <button>Send</button></form>\n";
                         HttpMessage::response("HTTP/1.1", 200, "OK", &[html(page)], page.as_bytes())
                     }
                     ("POST", "/send") => {
                         let (_, address, password) = session.expect("checked above");
-                        return self.webmail_send(server, conn, &mail_server, &address, &password, &field("to"), &field("subject"), &field("text"));
+                        return self.webmail_send(
+                            server,
+                            conn,
+                            &mail_server,
+                            &address,
+                            &password,
+                            &field("to"),
+                            &field("subject"),
+                            &field("text"),
+                        );
                     }
                     ("GET", "/inbox") => {
                         let (_, address, password) = session.expect("checked above");
-                        return self.webmail_imap(server, conn, &mail_server, &address, &password, BackendReply::Inbox(address.clone()));
+                        return self.webmail_imap(
+                            server,
+                            conn,
+                            &mail_server,
+                            &address,
+                            &password,
+                            BackendReply::Inbox(address.clone()),
+                        );
                     }
                     ("GET", t) if t.starts_with("/message/") => {
                         let (_, address, password) = session.expect("checked above");
                         let n: usize = t["/message/".len()..].parse().unwrap_or(0);
                         if n == 0 {
-                            HttpMessage::response("HTTP/1.1", 404, "Not Found", &[("Content-Type", "text/plain")], b"no such message\n")
+                            HttpMessage::response(
+                                "HTTP/1.1",
+                                404,
+                                "Not Found",
+                                &[("Content-Type", "text/plain")],
+                                b"no such message\n",
+                            )
                         } else {
-                            return self.webmail_imap(server, conn, &mail_server, &address, &password, BackendReply::Message(address.clone(), n));
+                            return self.webmail_imap(
+                                server,
+                                conn,
+                                &mail_server,
+                                &address,
+                                &password,
+                                BackendReply::Message(address.clone(), n),
+                            );
                         }
                     }
-                    (_, "/compose" | "/inbox" | "/send") => HttpMessage::response("HTTP/1.1", 405, "Method Not Allowed", &[("Allow", if req.target() == "/send" { "POST" } else { "GET" })], b""),
-                    _ => HttpMessage::response("HTTP/1.1", 404, "Not Found", &[("Content-Type", "text/plain")], b"no such page\n"),
+                    (_, "/compose" | "/inbox" | "/send") => HttpMessage::response(
+                        "HTTP/1.1",
+                        405,
+                        "Method Not Allowed",
+                        &[("Allow", if req.target() == "/send" { "POST" } else { "GET" })],
+                        b"",
+                    ),
+                    _ => HttpMessage::response(
+                        "HTTP/1.1",
+                        404,
+                        "Not Found",
+                        &[("Content-Type", "text/plain")],
+                        b"no such page\n",
+                    ),
                 }
             }
         };
@@ -1058,9 +1299,26 @@ impl World {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn webmail_send(&mut self, server: NodeId, http: u32, mail_server: &str, address: &str, password: &str, to: &str, subject: &str, text: &str) {
+    fn webmail_send(
+        &mut self,
+        server: NodeId,
+        http: u32,
+        mail_server: &str,
+        address: &str,
+        password: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+    ) {
         let Some(ms) = self.node_by_actor(mail_server) else { return };
-        let name = address.split('@').next().map(|n| { let mut c = n.chars(); c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default() }).unwrap_or_default();
+        let name = address
+            .split('@')
+            .next()
+            .map(|n| {
+                let mut c = n.chars();
+                c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+            })
+            .unwrap_or_default();
         let token = self.rng.hex(8).to_ascii_lowercase();
         let domain = address.split('@').nth(1).unwrap_or("");
         let draft = Draft {
@@ -1082,10 +1340,24 @@ impl World {
             starttls: false,
             pipelining: false,
         };
-        self.connect(server, ms, 587, ClientEngine::Smtp(SmtpClient::new(job)), Purpose::Backend { http, reply: BackendReply::Sent });
+        self.connect(
+            server,
+            ms,
+            587,
+            ClientEngine::Smtp(SmtpClient::new(job)),
+            Purpose::Backend { http, reply: BackendReply::Sent },
+        );
     }
 
-    fn webmail_imap(&mut self, server: NodeId, http: u32, mail_server: &str, address: &str, password: &str, reply: BackendReply) {
+    fn webmail_imap(
+        &mut self,
+        server: NodeId,
+        http: u32,
+        mail_server: &str,
+        address: &str,
+        password: &str,
+        reply: BackendReply,
+    ) {
         let Some(ms) = self.node_by_actor(mail_server) else { return };
         let user = address.split('@').next().unwrap_or("").to_string();
         let fetch = match &reply {
@@ -1109,19 +1381,59 @@ impl World {
         let NodeKind::MailServer(ms) = &self.nodes[ms].kind else { return };
         let resp = match reply {
             BackendReply::Sent => match outcome {
-                Some(ok) => HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", "application/json")], format!("{{\"sent\": true, \"server\": \"{}\"}}\n", json(&ok)).as_bytes()),
-                None => HttpMessage::response("HTTP/1.1", 502, "Bad Gateway", &[("Content-Type", "application/json")], b"{\"sent\": false}\n"),
+                Some(ok) => HttpMessage::response(
+                    "HTTP/1.1",
+                    200,
+                    "OK",
+                    &[("Content-Type", "application/json")],
+                    format!("{{\"sent\": true, \"server\": \"{}\"}}\n", json(&ok)).as_bytes(),
+                ),
+                None => HttpMessage::response(
+                    "HTTP/1.1",
+                    502,
+                    "Bad Gateway",
+                    &[("Content-Type", "application/json")],
+                    b"{\"sent\": false}\n",
+                ),
             },
             BackendReply::Inbox(address) => {
-                let items: Vec<String> = ms.store.mailbox(&address).map(|m| m.messages.iter().enumerate().map(|(i, x)| {
-                    let h = |n: &str| json(&message::header(&x.data, n).unwrap_or_default());
-                    format!("{{\"n\": {}, \"from\": \"{}\", \"subject\": \"{}\", \"seen\": {}}}", i + 1, h("From"), h("Subject"), x.flags.iter().any(|f| f == "\\Seen"))
-                }).collect()).unwrap_or_default();
-                HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", "application/json")], format!("[{}]\n", items.join(", ")).as_bytes())
+                let items: Vec<String> = ms
+                    .store
+                    .mailbox(&address)
+                    .map(|m| {
+                        m.messages
+                            .iter()
+                            .enumerate()
+                            .map(|(i, x)| {
+                                let h = |n: &str| json(&message::header(&x.data, n).unwrap_or_default());
+                                format!(
+                                    "{{\"n\": {}, \"from\": \"{}\", \"subject\": \"{}\", \"seen\": {}}}",
+                                    i + 1,
+                                    h("From"),
+                                    h("Subject"),
+                                    x.flags.iter().any(|f| f == "\\Seen")
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                HttpMessage::response(
+                    "HTTP/1.1",
+                    200,
+                    "OK",
+                    &[("Content-Type", "application/json")],
+                    format!("[{}]\n", items.join(", ")).as_bytes(),
+                )
             }
             BackendReply::Message(address, n) => match ms.store.mailbox(&address).and_then(|m| m.messages.get(n - 1)) {
                 Some(x) => HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", "message/rfc822")], &x.data),
-                None => HttpMessage::response("HTTP/1.1", 404, "Not Found", &[("Content-Type", "text/plain")], b"no such message\n"),
+                None => HttpMessage::response(
+                    "HTTP/1.1",
+                    404,
+                    "Not Found",
+                    &[("Content-Type", "text/plain")],
+                    b"no such message\n",
+                ),
             },
         };
         self.respond_http(http, resp);
@@ -1148,7 +1460,8 @@ impl World {
                                 continue;
                             }
                             if matches!(purpose, Purpose::Submission) {
-                                let text = format!("The user agent reports: message sent ({} {}).", reply.code, reply.text());
+                                let text =
+                                    format!("The user agent reports: message sent ({} {}).", reply.code, reply.text());
                                 self.narrate(client, &text);
                             }
                             let failed = rejected.iter().map(|(r, why)| failure(r, &remote, why)).collect();
@@ -1160,12 +1473,20 @@ impl World {
                                 continue;
                             }
                             if matches!(purpose, Purpose::Submission) {
-                                let text = format!("The user agent shows an error: the server said {} {}.", reply.code, reply.text());
+                                let text = format!(
+                                    "The user agent shows an error: the server said {} {}.",
+                                    reply.code,
+                                    reply.text()
+                                );
                                 self.narrate(client, &text);
                                 continue;
                             }
                             let why = format!("host {remote} said: {} {}", reply.code, reply.text());
-                            let permanent_rejections: Vec<FailedRecipient> = rejected.iter().filter(|(_, r)| r.is_permanent_failure()).map(|(r, why)| failure(r, &remote, why)).collect();
+                            let permanent_rejections: Vec<FailedRecipient> = rejected
+                                .iter()
+                                .filter(|(_, r)| r.is_permanent_failure())
+                                .map(|(r, why)| failure(r, &remote, why))
+                                .collect();
                             if permanent {
                                 let mut failed = permanent_rejections;
                                 for r in self.leg_rcpts(client, &purpose) {
@@ -1217,7 +1538,13 @@ impl World {
                             let from = message::header(&data, "From").unwrap_or_default();
                             let subject = message::header(&data, "Subject").unwrap_or_default();
                             let node = self.nodes[client].actor.id.clone();
-                            self.log.push(Event::MessageDownloaded { t: self.now, node, from, subject, size: data.len() });
+                            self.log.push(Event::MessageDownloaded {
+                                t: self.now,
+                                node,
+                                from,
+                                subject,
+                                size: data.len(),
+                            });
                         }
                         Pop3ClientEvent::LoginFailed { .. } => {}
                     }
@@ -1231,7 +1558,13 @@ impl World {
                     // HTTP/1.0: the next object needs a new TCP connection.
                     let mut rest = rest;
                     let now = vec![rest.remove(0)];
-                    self.connect(client, server, 80, ClientEngine::Http(HttpClient::new(now)), Purpose::Browse { rest });
+                    self.connect(
+                        client,
+                        server,
+                        80,
+                        ClientEngine::Http(HttpClient::new(now)),
+                        Purpose::Browse { rest },
+                    );
                 }
             }
         }
@@ -1301,9 +1634,14 @@ impl World {
 
     /// The DNS answer to a recipient check: decide the waiting RCPT TO.
     fn finish_rcpt_check(&mut self, conn: u32, domain: &str, answer: &DnsMessage) {
-        let null_mx = answer.answers.len() == 1 && matches!(&answer.answers[0].data, RData::Mx { exchange, .. } if exchange.is_empty() || exchange == ".");
+        let null_mx = answer.answers.len() == 1
+            && matches!(&answer.answers[0].data, RData::Mx { exchange, .. } if exchange.is_empty() || exchange == ".");
         let refusal = if null_mx {
-            Some(Reply::enhanced(556, "5.1.10", format!("Recipient address rejected: Domain {domain} does not accept mail (null MX)")))
+            Some(Reply::enhanced(
+                556,
+                "5.1.10",
+                format!("Recipient address rejected: Domain {domain} does not accept mail (null MX)"),
+            ))
         } else if answer.rcode == 3 {
             Some(Reply::enhanced(550, "5.1.2", format!("Recipient address rejected: Domain {domain} not found")))
         } else {
@@ -1324,13 +1662,22 @@ impl World {
             let first = *ms.greylist.entry(key).or_insert(now);
             if now < first + delay {
                 let wait = (first + delay - now).div_ceil(1000);
-                return Some(Reply::enhanced(450, "4.2.0", format!("<{rcpt}>: Recipient address rejected: Greylisted, please try again in {wait} seconds")));
+                return Some(Reply::enhanced(
+                    450,
+                    "4.2.0",
+                    format!("<{rcpt}>: Recipient address rejected: Greylisted, please try again in {wait} seconds"),
+                ));
             }
         }
         if let Some(quota) = ms.policy.quota {
-            let used: usize = ms.store.mailbox(rcpt).map(|m| m.messages.iter().map(|x| x.data.len()).sum()).unwrap_or(0);
+            let used: usize =
+                ms.store.mailbox(rcpt).map(|m| m.messages.iter().map(|x| x.data.len()).sum()).unwrap_or(0);
             if used >= quota {
-                return Some(Reply::enhanced(452, "4.2.2", format!("<{rcpt}>: Mailbox full: {used} of {quota} octets used")));
+                return Some(Reply::enhanced(
+                    452,
+                    "4.2.2",
+                    format!("<{rcpt}>: Mailbox full: {used} of {quota} octets used"),
+                ));
             }
         }
         None
@@ -1339,7 +1686,14 @@ impl World {
     /// A server decides on a message that arrived whole (RFC 5321 §4.1.1.4): mail for its
     /// own users is stored at once; mail for elsewhere (accepted from its users, on
     /// submission or from a trusted host) goes into the outgoing queue.
-    fn take_message(&mut self, server: NodeId, port: u16, peer_ip: &str, qid: &str, m: mailsim_proto::smtp::ReceivedMessage) -> Result<(), Reply> {
+    fn take_message(
+        &mut self,
+        server: NodeId,
+        port: u16,
+        peer_ip: &str,
+        qid: &str,
+        m: mailsim_proto::smtp::ReceivedMessage,
+    ) -> Result<(), Reply> {
         let unix = self.unix_now();
         let node_id = self.nodes[server].actor.id.clone();
         let host = self.nodes[server].actor.host.clone();
@@ -1362,7 +1716,8 @@ impl World {
         let data = message::prepend_field(&message::received_field(&trace), &m.data);
         let subject = message::header(&data, "Subject").unwrap_or_default();
         let is_local = |r: &String| r.rsplit_once('@').is_some_and(|(_, d)| d.eq_ignore_ascii_case(&ms.domain));
-        let (local, mut remote): (Vec<String>, Vec<String>) = if port == 25 { m.rcpt_to.iter().cloned().partition(is_local) } else { (vec![], m.rcpt_to.clone()) };
+        let (local, mut remote): (Vec<String>, Vec<String>) =
+            if port == 25 { m.rcpt_to.iter().cloned().partition(is_local) } else { (vec![], m.rcpt_to.clone()) };
         // A moved user this server forwards for (251): the message goes on to the new address.
         let forwards = ms.policy.forwards.clone();
         let local: Vec<String> = local
@@ -1382,7 +1737,15 @@ impl World {
             for r in &local {
                 let mailbox = r.to_ascii_lowercase();
                 if let Some(uid) = ms.store.deliver(&mailbox, data.clone()) {
-                    self.log.push(Event::MessageStored { t: self.now, node: node_id.clone(), mailbox, uid, from: from.clone(), subject: subject.clone(), raw: data.clone() });
+                    self.log.push(Event::MessageStored {
+                        t: self.now,
+                        node: node_id.clone(),
+                        mailbox,
+                        uid,
+                        from: from.clone(),
+                        subject: subject.clone(),
+                        raw: data.clone(),
+                    });
                 }
             }
         }
@@ -1406,8 +1769,25 @@ impl World {
             }
         }
         let subject = message::header(&data, "Subject").unwrap_or_default();
-        self.log.push(Event::MessageQueued { t: self.now, node: node_id, queue_id: qid.into(), mail_from: mail_from.clone(), rcpt_to, size: data.len(), subject });
-        ms.queue.push(QueueEntry { id: qid.into(), mail_from, data, legs, arrival: self.now, deferrals: 0, failed: vec![], delivered: vec![] });
+        self.log.push(Event::MessageQueued {
+            t: self.now,
+            node: node_id,
+            queue_id: qid.into(),
+            mail_from: mail_from.clone(),
+            rcpt_to,
+            size: data.len(),
+            subject,
+        });
+        ms.queue.push(QueueEntry {
+            id: qid.into(),
+            mail_from,
+            data,
+            legs,
+            arrival: self.now,
+            deferrals: 0,
+            failed: vec![],
+            delivered: vec![],
+        });
         // The queue manager picks new mail up after a short moment.
         self.schedule_queue_run(server, self.now + 1000);
     }
@@ -1422,7 +1802,9 @@ impl World {
         let mut direct = Vec::new();
         let mut expired = Vec::new();
         for entry in &mut ms.queue {
-            if entry.legs.iter().any(|l| l.state == LegState::Deferred) && now >= entry.arrival + ms.policy.queue_lifetime {
+            if entry.legs.iter().any(|l| l.state == LegState::Deferred)
+                && now >= entry.arrival + ms.policy.queue_lifetime
+            {
                 expired.push(entry.id.clone());
                 continue;
             }
@@ -1437,7 +1819,15 @@ impl World {
                     let subject = message::header(&data, "Subject").unwrap_or_default();
                     for r in &leg.rcpts {
                         if let Some(uid) = ms.store.deliver(r, data.clone()) {
-                            self.log.push(Event::MessageStored { t: now, node: node_id.clone(), mailbox: r.to_ascii_lowercase(), uid, from: from.clone(), subject: subject.clone(), raw: data.clone() });
+                            self.log.push(Event::MessageStored {
+                                t: now,
+                                node: node_id.clone(),
+                                mailbox: r.to_ascii_lowercase(),
+                                uid,
+                                from: from.clone(),
+                                subject: subject.clone(),
+                                raw: data.clone(),
+                            });
                             entry.delivered.push(r.clone());
                         }
                     }
@@ -1479,7 +1869,15 @@ impl World {
         self.push(self.now + lat, Action::Datagram { from, to, msg, bytes, sent_at: self.now, from_state });
     }
 
-    fn datagram(&mut self, from: NodeId, to: NodeId, msg: DnsMessage, bytes: Vec<u8>, sent_at: Millis, from_state: String) {
+    fn datagram(
+        &mut self,
+        from: NodeId,
+        to: NodeId,
+        msg: DnsMessage,
+        bytes: Vec<u8>,
+        sent_at: Millis,
+        from_state: String,
+    ) {
         // The receiver reads the wire bytes, as a real one would.
         let parsed = DnsMessage::decode(&bytes).unwrap_or(msg);
         let to_state = if parsed.response { "answer received" } else { "answering" };
@@ -1512,7 +1910,9 @@ impl World {
 
     fn find_leg(&self, node: NodeId, pred: impl Fn(&LegState) -> bool) -> Option<(String, usize, String)> {
         let NodeKind::MailServer(ms) = &self.nodes[node].kind else { return None };
-        ms.queue.iter().find_map(|e| e.legs.iter().position(|l| pred(&l.state)).map(|li| (e.id.clone(), li, e.legs[li].domain.clone())))
+        ms.queue.iter().find_map(|e| {
+            e.legs.iter().position(|l| pred(&l.state)).map(|li| (e.id.clone(), li, e.legs[li].domain.clone()))
+        })
     }
 
     fn set_leg(&mut self, node: NodeId, qid: &str, li: usize, state: LegState) {
@@ -1531,7 +1931,15 @@ impl World {
         }
         if let Some((qid, li, domain)) = self.find_leg(node, |s| *s == LegState::Resolving(id)) {
             if answer.rcode == 3 {
-                return self.fail_leg(node, &qid, li, "5.1.2", &format!("Host or domain name not found. Name service error for name={domain} type=MX: Host not found"));
+                return self.fail_leg(
+                    node,
+                    &qid,
+                    li,
+                    "5.1.2",
+                    &format!(
+                        "Host or domain name not found. Name service error for name={domain} type=MX: Host not found"
+                    ),
+                );
             }
             let mut mx: Vec<(u16, String)> = answer
                 .answers
@@ -1544,14 +1952,29 @@ impl World {
             mx.sort();
             if mx.len() == 1 && matches!(mx[0].1.as_str(), "" | ".") {
                 // RFC 7505 §4.3: a null MX says the domain takes no mail at all.
-                return self.fail_leg(node, &qid, li, "5.1.10", &format!("556 5.1.10 Recipient address rejected: Domain {domain} does not accept mail (null MX)"));
+                return self.fail_leg(
+                    node,
+                    &qid,
+                    li,
+                    "5.1.10",
+                    &format!("556 5.1.10 Recipient address rejected: Domain {domain} does not accept mail (null MX)"),
+                );
             }
             let Some((_, host)) = mx.first().cloned() else {
                 // No MX records: the domain's own address is the implicit MX (RFC 5321 §5.1).
                 let q = self.rng.below(65536) as u16;
                 self.set_leg(node, &qid, li, LegState::ResolvingA(q));
-                let dns = self.nodes.iter().position(|n| matches!(n.kind, NodeKind::Dns { .. })).expect("answer came from DNS");
-                return self.send_datagram(node, dns, DnsMessage::query(q, &domain, dns::TYPE_A), "resolver: no MX, asking for the A record".into());
+                let dns = self
+                    .nodes
+                    .iter()
+                    .position(|n| matches!(n.kind, NodeKind::Dns { .. }))
+                    .expect("answer came from DNS");
+                return self.send_datagram(
+                    node,
+                    dns,
+                    DnsMessage::query(q, &domain, dns::TYPE_A),
+                    "resolver: no MX, asking for the A record".into(),
+                );
             };
             let glue = answer.additional.iter().find_map(|r| match r.data {
                 RData::A(ip) if r.name.eq_ignore_ascii_case(&host) => Some(ip),
@@ -1566,7 +1989,13 @@ impl World {
             let ip = answer.answers.iter().find_map(|r| if let RData::A(ip) = r.data { Some(ip) } else { None });
             match ip.and_then(|ip| self.node_by_ip(ip)) {
                 Some(t) => self.start_relay(node, &qid, li, t),
-                None => self.fail_leg(node, &qid, li, "5.1.2", &format!("Host or domain name not found: {domain} has neither MX nor A records")),
+                None => self.fail_leg(
+                    node,
+                    &qid,
+                    li,
+                    "5.1.2",
+                    &format!("Host or domain name not found: {domain} has neither MX nor A records"),
+                ),
             }
         }
     }
@@ -1591,7 +2020,9 @@ impl World {
     }
 
     fn leg_rcpts(&self, node: NodeId, purpose: &Purpose) -> Vec<String> {
-        let (Purpose::Relay { queue_id, leg }, NodeKind::MailServer(ms)) = (purpose, &self.nodes[node].kind) else { return vec![] };
+        let (Purpose::Relay { queue_id, leg }, NodeKind::MailServer(ms)) = (purpose, &self.nodes[node].kind) else {
+            return vec![];
+        };
         ms.queue.iter().find(|e| &e.id == queue_id).map(|e| e.legs[*leg].rcpts.clone()).unwrap_or_default()
     }
 
@@ -1612,7 +2043,15 @@ impl World {
             let NodeKind::MailServer(ms) = &self.nodes[node].kind else { return };
             ms.queue.iter().find(|e| e.id == qid).map(|e| e.legs[li].rcpts.clone()).unwrap_or_default()
         };
-        let failed = rcpts.iter().map(|r| FailedRecipient { address: r.clone(), status: status.into(), remote: None, diagnostic: diagnostic.into() }).collect();
+        let failed = rcpts
+            .iter()
+            .map(|r| FailedRecipient {
+                address: r.clone(),
+                status: status.into(),
+                remote: None,
+                diagnostic: diagnostic.into(),
+            })
+            .collect();
         self.finish_leg(node, &Purpose::Relay { queue_id: qid.into(), leg: li }, vec![], failed);
     }
 
@@ -1632,7 +2071,13 @@ impl World {
         let delay = delays.get(e.deferrals).or(delays.last()).copied().unwrap_or(5 * 60_000);
         e.deferrals += 1;
         let retry_at = now + delay;
-        self.log.push(Event::MessageDeferred { t: now, node: node_id, queue_id: queue_id.clone(), reason: reason.into(), retry_at });
+        self.log.push(Event::MessageDeferred {
+            t: now,
+            node: node_id,
+            queue_id: queue_id.clone(),
+            reason: reason.into(),
+            retry_at,
+        });
         self.schedule_queue_run(node, retry_at);
         self.maybe_remove_entry(node, &queue_id.clone());
     }
@@ -1643,7 +2088,12 @@ impl World {
         let Some(e) = ms.queue.iter_mut().find(|e| e.id == qid) else { return };
         for l in e.legs.iter_mut().filter(|l| l.state == LegState::Deferred) {
             for r in &l.rcpts {
-                e.failed.push(FailedRecipient { address: r.clone(), status: "4.4.7".into(), remote: None, diagnostic: "delivery time expired: the message stayed in the queue too long".into() });
+                e.failed.push(FailedRecipient {
+                    address: r.clone(),
+                    status: "4.4.7".into(),
+                    remote: None,
+                    diagnostic: "delivery time expired: the message stayed in the queue too long".into(),
+                });
             }
             l.state = LegState::Done;
         }
@@ -1667,12 +2117,20 @@ impl World {
         let e = ms.queue.remove(pos);
         let mut parts = Vec::new();
         if !e.delivered.is_empty() {
-            parts.push(format!("delivered to {}", e.delivered.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(", ")));
+            parts.push(format!(
+                "delivered to {}",
+                e.delivered.iter().map(|r| format!("<{r}>")).collect::<Vec<_>>().join(", ")
+            ));
         }
         for f in &e.failed {
             parts.push(format!("<{}> failed: {}", f.address, f.diagnostic));
         }
-        self.log.push(Event::QueueEntryRemoved { t: self.now, node: node_id, queue_id: e.id.clone(), outcome: parts.join("; ") });
+        self.log.push(Event::QueueEntryRemoved {
+            t: self.now,
+            node: node_id,
+            queue_id: e.id.clone(),
+            outcome: parts.join("; "),
+        });
         if e.failed.is_empty() || e.mail_from.is_empty() {
             return;
         }
@@ -1680,7 +2138,16 @@ impl World {
         let arrival = self.epoch + (e.arrival / 1000) as i64;
         let message_id = format!("{}.{}@{host}", unix, self.rng.hex(8).to_ascii_lowercase());
         let boundary = format!("{}.{}/{host}", self.rng.hex(10), unix);
-        let dsn = message::bounce(&message::Bounce { reporting_mta: &host, to: &e.mail_from, failed: &e.failed, original: &e.data, arrival, date: unix, message_id: &message_id, boundary: &boundary });
+        let dsn = message::bounce(&message::Bounce {
+            reporting_mta: &host,
+            to: &e.mail_from,
+            failed: &e.failed,
+            original: &e.data,
+            arrival,
+            date: unix,
+            message_id: &message_id,
+            boundary: &boundary,
+        });
         let qid = self.rng.hex(10);
         // The bounce travels with the null sender, so that it can never bounce itself.
         self.enqueue(node, &qid, String::new(), vec![e.mail_from.clone()], dsn);
@@ -1704,7 +2171,8 @@ fn tcp_syn(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, seq: u32) -> Vec<
     h.extend([0, 0]); // checksum, filled in below
     h.extend([0, 0]); // urgent pointer
     let mut sum: u32 = 0;
-    let mut add = |b: &[u8]| b.chunks(2).for_each(|c| sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])));
+    let mut add =
+        |b: &[u8]| b.chunks(2).for_each(|c| sum += u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])));
     add(&src);
     add(&dst);
     add(&[0, 6]);
@@ -1719,11 +2187,22 @@ fn tcp_syn(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, seq: u32) -> Vec<
 }
 
 fn failure(rcpt: &str, remote: &str, reply: &Reply) -> FailedRecipient {
-    let status = reply.lines.first().and_then(|l| l.split(' ').next()).filter(|s| s.len() >= 5 && s.as_bytes()[1] == b'.').map(str::to_string).unwrap_or_else(|| {
-        let class = reply.code / 100;
-        format!("{class}.0.0")
-    });
-    FailedRecipient { address: rcpt.into(), status, remote: Some(remote.into()), diagnostic: format!("host {remote} said: {} {}", reply.code, reply.text()) }
+    let status = reply
+        .lines
+        .first()
+        .and_then(|l| l.split(' ').next())
+        .filter(|s| s.len() >= 5 && s.as_bytes()[1] == b'.')
+        .map(str::to_string)
+        .unwrap_or_else(|| {
+            let class = reply.code / 100;
+            format!("{class}.0.0")
+        });
+    FailedRecipient {
+        address: rcpt.into(),
+        status,
+        remote: Some(remote.into()),
+        diagnostic: format!("host {remote} said: {} {}", reply.code, reply.text()),
+    }
 }
 
 /// What an authoritative server answers: MX records with the exchangers' addresses in the
@@ -1740,7 +2219,10 @@ fn answer_query(zone: &[Record], q: &DnsMessage) -> DnsMessage {
     let known = zone.iter().any(|r| r.name == name);
     a.answers = zone
         .iter()
-        .filter(|r| r.name == name && matches!((&r.data, question.qtype), (RData::Mx { .. }, dns::TYPE_MX) | (RData::A(_), dns::TYPE_A)))
+        .filter(|r| {
+            r.name == name
+                && matches!((&r.data, question.qtype), (RData::Mx { .. }, dns::TYPE_MX) | (RData::A(_), dns::TYPE_A))
+        })
         .cloned()
         .collect();
     for r in a.answers.clone() {

@@ -44,11 +44,32 @@ fn every_imap_message_parses_with_imap_codec() {
     // A typed session that reaches what the scenarios do not: rev2 ESEARCH, STATUS, partial
     // and structure fetches, folder commands.
     let lines = [
-        "a STARTTLS", "b LOGIN bob bob-pw", "c ENABLE IMAP4rev2", "d LIST \"\" \"*\"", "e LIST \"\" \"%\" RETURN (SPECIAL-USE)", "f NAMESPACE",
-        "g STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN SIZE)", "h SELECT INBOX", "i SEARCH RETURN (MIN MAX COUNT) OR UNSEEN FLAGGED",
-        "j UID SEARCH NOT SEEN SINCE 1-Jan-2020", "k FETCH 1:* (FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE)", "l FETCH 1 BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]",
-        "m FETCH 1 BODY.PEEK[TEXT]<0.10>", "n FETCH 1 BODY.PEEK[1]", "o STORE 1 +FLAGS (\\Flagged)", "p CREATE Work", "q UID COPY 1:* Work", "r UID MOVE 1 Work",
-        "s RENAME Work Archive", "t SUBSCRIBE Archive", "u EXAMINE Archive", "v UNSELECT", "w DELETE Archive", "x NOOP", "y CAPABILITY", "z LOGOUT",
+        "a STARTTLS",
+        "b LOGIN bob bob-pw",
+        "c ENABLE IMAP4rev2",
+        "d LIST \"\" \"*\"",
+        "e LIST \"\" \"%\" RETURN (SPECIAL-USE)",
+        "f NAMESPACE",
+        "g STATUS INBOX (MESSAGES UIDNEXT UIDVALIDITY UNSEEN SIZE)",
+        "h SELECT INBOX",
+        "i SEARCH RETURN (MIN MAX COUNT) OR UNSEEN FLAGGED",
+        "j UID SEARCH NOT SEEN SINCE 1-Jan-2020",
+        "k FETCH 1:* (FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE)",
+        "l FETCH 1 BODY.PEEK[HEADER.FIELDS (FROM SUBJECT)]",
+        "m FETCH 1 BODY.PEEK[TEXT]<0.10>",
+        "n FETCH 1 BODY.PEEK[1]",
+        "o STORE 1 +FLAGS (\\Flagged)",
+        "p CREATE Work",
+        "q UID COPY 1:* Work",
+        "r UID MOVE 1 Work",
+        "s RENAME Work Archive",
+        "t SUBSCRIBE Archive",
+        "u EXAMINE Archive",
+        "v UNSELECT",
+        "w DELETE Archive",
+        "x NOOP",
+        "y CAPABILITY",
+        "z LOGOUT",
     ];
     use mailsim_sim::actions::{Action, Attachment, ReadMode, SubmitMode};
     let with_attachment = Action::Compose {
@@ -59,20 +80,67 @@ fn every_imap_message_parses_with_imap_codec() {
         bcc: String::new(),
         subject: "Notes".into(),
         body: "Here they are.\n".into(),
-        attachment: Some(Attachment { filename: "notes.txt".into(), content_type: "text/plain".into(), base64: "aGVsbG8=".into() }),
+        attachment: Some(Attachment {
+            filename: "notes.txt".into(),
+            content_type: "text/plain".into(),
+            base64: "aGVsbG8=".into(),
+        }),
         submit: SubmitMode::Starttls587,
         read: ReadMode::None,
     };
-    let compose = mailsim_sim::actions::Action::Terminal { at: 60_000, client: "alice-ua".into(), host: "mail.bob.example".into(), port: 25, lines: ["EHLO me", "MAIL FROM:<a@alice.example>", "RCPT TO:<bob@bob.example>", "DATA", "Subject: typed", "", "by hand", ".", "QUIT"].map(String::from).to_vec() };
-    let typed = mailsim_sim::actions::Action::Terminal { at: 120_000, client: "bob-ua".into(), host: "mail.bob.example".into(), port: 143, lines: lines.map(String::from).to_vec() };
+    let compose = mailsim_sim::actions::Action::Terminal {
+        at: 60_000,
+        client: "alice-ua".into(),
+        host: "mail.bob.example".into(),
+        port: 25,
+        lines: [
+            "EHLO me",
+            "MAIL FROM:<a@alice.example>",
+            "RCPT TO:<bob@bob.example>",
+            "DATA",
+            "Subject: typed",
+            "",
+            "by hand",
+            ".",
+            "QUIT",
+        ]
+        .map(String::from)
+        .to_vec(),
+    };
+    let typed = mailsim_sim::actions::Action::Terminal {
+        at: 120_000,
+        client: "bob-ua".into(),
+        host: "mail.bob.example".into(),
+        port: 143,
+        lines: lines.map(String::from).to_vec(),
+    };
     let log = scenario::run_with("playground", &[with_attachment, compose, typed]).unwrap();
-    let raws: Vec<String> = log.events.iter().filter_map(|e| if let Event::MessageSent { raw, .. } = e { Some(String::from_utf8_lossy(raw).into_owned()) } else { None }).collect();
-    assert!(raws.iter().any(|r| r.starts_with("* ESEARCH (TAG \"i\") MIN 1 MAX 2 COUNT 2")), "the typed session ran: {raws:#?}");
+    let raws: Vec<String> = log
+        .events
+        .iter()
+        .filter_map(|e| {
+            if let Event::MessageSent { raw, .. } = e {
+                Some(String::from_utf8_lossy(raw).into_owned())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert!(
+        raws.iter().any(|r| r.starts_with("* ESEARCH (TAG \"i\") MIN 1 MAX 2 COUNT 2")),
+        "the typed session ran: {raws:#?}"
+    );
     assert!(raws.iter().any(|r| r.contains("z OK")), "{raws:#?}");
     for tag in ["d", "e", "f", "g", "k", "l", "m", "n", "o", "p", "q", "r", "s", "t", "u", "v", "w"] {
-        assert!(raws.iter().any(|r| r.contains(&format!("\r\n{tag} OK")) || r.starts_with(&format!("{tag} OK"))), "{tag} succeeds: {raws:#?}");
+        assert!(
+            raws.iter().any(|r| r.contains(&format!("\r\n{tag} OK")) || r.starts_with(&format!("{tag} OK"))),
+            "{tag} succeeds: {raws:#?}"
+        );
     }
-    assert!(raws.iter().any(|r| r.contains("(\"ATTACHMENT\" (\"FILENAME\" \"notes.txt\"))")), "BODYSTRUCTURE shows the attachment");
+    assert!(
+        raws.iter().any(|r| r.contains("(\"ATTACHMENT\" (\"FILENAME\" \"notes.txt\"))")),
+        "BODYSTRUCTURE shows the attachment"
+    );
     check("typed session", &log, &mut t);
     let Tally { greetings, responses, commands, failures, skipped } = t;
     println!("imap-codec parsed {greetings} greetings, {responses} responses, {commands} commands; {} messages use extensions it lacks: {:?}", skipped.len(), skipped.iter().collect::<std::collections::BTreeSet<_>>());

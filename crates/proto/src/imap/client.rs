@@ -69,7 +69,11 @@ fn response_line(buf: &[u8]) -> Option<usize> {
         // A line ending in {n} is followed by n bytes of literal, then the line goes on.
         if line.ends_with(b"}") {
             if let Some(open) = line.iter().rposition(|&b| b == b'{') {
-                if let Ok(n) = std::str::from_utf8(&line[open + 1..line.len() - 1]).unwrap_or("").trim_end_matches('+').parse::<usize>() {
+                if let Ok(n) = std::str::from_utf8(&line[open + 1..line.len() - 1])
+                    .unwrap_or("")
+                    .trim_end_matches('+')
+                    .parse::<usize>()
+                {
                     if buf.len() < end + n {
                         return None;
                     }
@@ -84,7 +88,16 @@ fn response_line(buf: &[u8]) -> Option<usize> {
 
 impl ImapClient {
     pub fn new(steps: Vec<ImapStep>) -> Self {
-        ImapClient { steps: steps.into(), state: ImapClientState::AwaitGreeting, tag: String::new(), scram: None, idling: false, inbuf: vec![], transmits: VecDeque::new(), events: VecDeque::new() }
+        ImapClient {
+            steps: steps.into(),
+            state: ImapClientState::AwaitGreeting,
+            tag: String::new(),
+            scram: None,
+            idling: false,
+            inbuf: vec![],
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
     }
 
     pub fn state(&self) -> ImapClientState {
@@ -158,7 +171,10 @@ impl ImapClient {
         if self.idling && line.starts_with("* ") {
             // News while idling: stop idling so the next command can run.
             self.idling = false;
-            return self.send_line("DONE".into(), Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: "DONE".into() });
+            return self.send_line(
+                "DONE".into(),
+                Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: "DONE".into() },
+            );
         }
         if let Some(rest) = line.strip_prefix('+') {
             let payload = rest.trim();
@@ -170,13 +186,15 @@ impl ImapClient {
             } else if decoded.starts_with("v=") {
                 if !scram.verify_server_final(&decoded) {
                     self.events.push_back(ImapClientEvent::ServerNotAuthenticated);
-                    return self.send_line("*".into(), Pdu::ImapSaslResponse { line: "*".into(), decoded: "(cancel)".into() });
+                    return self
+                        .send_line("*".into(), Pdu::ImapSaslResponse { line: "*".into(), decoded: "(cancel)".into() });
                 }
                 self.send_line(String::new(), Pdu::ImapSaslResponse { line: String::new(), decoded: String::new() });
             } else {
                 match scram.client_final(&decoded) {
                     Some(fin) => self.sasl(fin),
-                    None => self.send_line("*".into(), Pdu::ImapSaslResponse { line: "*".into(), decoded: "(cancel)".into() }),
+                    None => self
+                        .send_line("*".into(), Pdu::ImapSaslResponse { line: "*".into(), decoded: "(cancel)".into() }),
                 }
             }
             return;

@@ -18,7 +18,12 @@ pub enum FetchItem {
     Uid,
     /// `BODY[section]` or `BODY.PEEK[section]`; PEEK does not set `\Seen`. `legacy` is the
     /// RFC 3501 name (RFC822, RFC822.HEADER, RFC822.TEXT) the response must use instead.
-    Section { peek: bool, section: String, legacy: Option<&'static str>, partial: Option<(usize, usize)> },
+    Section {
+        peek: bool,
+        section: String,
+        legacy: Option<&'static str>,
+        partial: Option<(usize, usize)>,
+    },
 }
 
 impl fmt::Display for FetchItem {
@@ -54,19 +59,49 @@ pub enum Command {
     Noop,
     Logout,
     StartTls,
-    Login { user: String, pass: String },
-    Authenticate { mechanism: String, initial: Option<String> },
+    Login {
+        user: String,
+        pass: String,
+    },
+    Authenticate {
+        mechanism: String,
+        initial: Option<String>,
+    },
     Enable(Vec<String>),
-    Select { mailbox: String, read_only: bool },
+    Select {
+        mailbox: String,
+        read_only: bool,
+    },
     /// LIST (RFC 9051 §6.3.9, with LIST-EXTENDED's selection and return options):
     /// `special_use_only` for the SPECIAL-USE selection option, `subscribed` when
     /// SUBSCRIBED was asked for (as selection or return option).
-    List { reference: String, pattern: String, special_use_only: bool, subscribed: bool },
+    List {
+        reference: String,
+        pattern: String,
+        special_use_only: bool,
+        subscribed: bool,
+    },
     Namespace,
-    Fetch { uid: bool, set: String, items: Vec<FetchItem>, macro_name: Option<String> },
-    Store { uid: bool, set: String, mode: StoreMode, silent: bool, flags: Vec<String> },
+    Fetch {
+        uid: bool,
+        set: String,
+        items: Vec<FetchItem>,
+        macro_name: Option<String>,
+    },
+    Store {
+        uid: bool,
+        set: String,
+        mode: StoreMode,
+        silent: bool,
+        flags: Vec<String>,
+    },
     /// `ret`: RFC 4731/9051 RETURN options (MIN, MAX, COUNT, ALL); `charset` if given.
-    Search { uid: bool, charset: Option<String>, ret: Option<Vec<String>>, key: super::search::SearchKey },
+    Search {
+        uid: bool,
+        charset: Option<String>,
+        ret: Option<Vec<String>>,
+        key: super::search::SearchKey,
+    },
     Expunge,
     Close,
     Unselect,
@@ -77,8 +112,17 @@ pub enum Command {
     Subscribe(String),
     Unsubscribe(String),
     Status(String, Vec<String>),
-    Append { mailbox: String, flags: Vec<String>, message: Vec<u8> },
-    Copy { uid: bool, set: String, mailbox: String, is_move: bool },
+    Append {
+        mailbox: String,
+        flags: Vec<String>,
+        message: Vec<u8>,
+    },
+    Copy {
+        uid: bool,
+        set: String,
+        mailbox: String,
+        is_move: bool,
+    },
 }
 
 impl Command {
@@ -288,7 +332,11 @@ pub fn decode(buf: &[u8]) -> Decoded<Tagged, ImapError> {
 
 fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
     let (tag, rest) = line.split_once(' ').unwrap_or((line, ""));
-    if tag.is_empty() || tag == "*" || tag == "+" || !tag.chars().all(|c| c.is_ascii_graphic() && !"(){%\\\"".contains(c)) {
+    if tag.is_empty()
+        || tag == "*"
+        || tag == "+"
+        || !tag.chars().all(|c| c.is_ascii_graphic() && !"(){%\\\"".contains(c))
+    {
         return Err(ImapError { tag: None, text: "every command starts with a tag, such as a001".into() });
     }
     let bad = |text: &str| ImapError { tag: Some(tag.to_string()), text: text.to_string() };
@@ -305,16 +353,22 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
     let toks: Vec<Token> = if name == "APPEND" {
         toks
     } else {
-        toks.into_iter().map(|t| match t {
-            Token::Literal(i) => Token::Quoted(String::from_utf8_lossy(literals.get(i).map(|v| v.as_slice()).unwrap_or_default()).into_owned()),
-            other => other,
-        }).collect()
+        toks.into_iter()
+            .map(|t| match t {
+                Token::Literal(i) => Token::Quoted(
+                    String::from_utf8_lossy(literals.get(i).map(|v| v.as_slice()).unwrap_or_default()).into_owned(),
+                ),
+                other => other,
+            })
+            .collect()
     };
     let mut uid = false;
     let mut toks: &[Token] = &toks;
     if name == "UID" {
         uid = true;
-        let Some(Token::Atom(n)) = toks.first() else { return Err(bad("UID must be followed by FETCH, STORE or SEARCH")) };
+        let Some(Token::Atom(n)) = toks.first() else {
+            return Err(bad("UID must be followed by FETCH, STORE or SEARCH"));
+        };
         name = n.to_ascii_uppercase();
         toks = &toks[1..];
     }
@@ -338,15 +392,20 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             (Some(m), 1 | 2) => Command::Authenticate { mechanism: m.to_ascii_uppercase(), initial: text(1) },
             _ => return Err(bad("usage: AUTHENTICATE mechanism [initial-response]")),
         },
-        "ENABLE" if !toks.is_empty() => Command::Enable(toks.iter().filter_map(|t| t.text().map(str::to_ascii_uppercase)).collect()),
+        "ENABLE" if !toks.is_empty() => {
+            Command::Enable(toks.iter().filter_map(|t| t.text().map(str::to_ascii_uppercase)).collect())
+        }
         "SELECT" | "EXAMINE" => match (text(0), toks.len()) {
             (Some(mailbox), 1) => Command::Select { mailbox, read_only: name == "EXAMINE" },
             _ => return Err(bad(&format!("usage: {name} mailbox"))),
         },
         "LIST" => {
-            let usage = || bad("usage: LIST [(selection options)] reference pattern [RETURN (options)], e.g. LIST \"\" \"*\"");
+            let usage =
+                || bad("usage: LIST [(selection options)] reference pattern [RETURN (options)], e.g. LIST \"\" \"*\"");
             let opts = |t: &Token| match t {
-                Token::List(l) => Ok(l.iter().filter_map(|x| x.text().map(str::to_ascii_uppercase)).collect::<Vec<_>>()),
+                Token::List(l) => {
+                    Ok(l.iter().filter_map(|x| x.text().map(str::to_ascii_uppercase)).collect::<Vec<_>>())
+                }
                 _ => Err(usage()),
             };
             let mut rest: &[Token] = toks;
@@ -356,7 +415,9 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                 rest = &rest[1..];
             }
             let (reference, pattern) = match rest {
-                [r, p, ..] => (r.text().map(str::to_string).ok_or_else(usage)?, p.text().map(str::to_string).ok_or_else(usage)?),
+                [r, p, ..] => {
+                    (r.text().map(str::to_string).ok_or_else(usage)?, p.text().map(str::to_string).ok_or_else(usage)?)
+                }
                 _ => return Err(usage()),
             };
             let returns = match &rest[2..] {
@@ -364,29 +425,47 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                 [Token::Atom(r), l @ Token::List(_)] if r.eq_ignore_ascii_case("RETURN") => opts(l)?,
                 _ => return Err(usage()),
             };
-            if let Some(o) = selection.iter().find(|o| !["SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"].contains(&o.as_str())) {
-                return Err(bad(&format!("unknown LIST selection option {o}: SUBSCRIBED, REMOTE, RECURSIVEMATCH and SPECIAL-USE are known")));
+            if let Some(o) = selection
+                .iter()
+                .find(|o| !["SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"].contains(&o.as_str()))
+            {
+                return Err(bad(&format!(
+                    "unknown LIST selection option {o}: SUBSCRIBED, REMOTE, RECURSIVEMATCH and SPECIAL-USE are known"
+                )));
             }
-            if selection.iter().any(|o| o == "RECURSIVEMATCH") && !selection.iter().any(|o| o != "RECURSIVEMATCH" && o != "REMOTE") {
+            if selection.iter().any(|o| o == "RECURSIVEMATCH")
+                && !selection.iter().any(|o| o != "RECURSIVEMATCH" && o != "REMOTE")
+            {
                 return Err(bad("RECURSIVEMATCH needs another selection option such as SUBSCRIBED (RFC 5258 §3.1)"));
             }
             if let Some(o) = returns.iter().find(|o| !["SUBSCRIBED", "CHILDREN", "SPECIAL-USE"].contains(&o.as_str())) {
                 return Err(bad(&format!("LIST RETURN option {o} is not supported here: SUBSCRIBED, CHILDREN and SPECIAL-USE are (use STATUS for counts)")));
             }
             let subscribed = selection.iter().chain(&returns).any(|o| o == "SUBSCRIBED");
-            Command::List { reference, pattern, special_use_only: selection.iter().any(|o| o == "SPECIAL-USE"), subscribed }
+            Command::List {
+                reference,
+                pattern,
+                special_use_only: selection.iter().any(|o| o == "SPECIAL-USE"),
+                subscribed,
+            }
         }
         "FETCH" => {
-            let set = text(0).filter(|s| valid_set(s)).ok_or_else(|| bad("usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS"))?;
-            let (items, macro_name) = fetch_items(toks.get(1).ok_or_else(|| bad("FETCH needs data items"))?).map_err(|e| bad(&e))?;
+            let set = text(0)
+                .filter(|s| valid_set(s))
+                .ok_or_else(|| bad("usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS"))?;
+            let (items, macro_name) =
+                fetch_items(toks.get(1).ok_or_else(|| bad("FETCH needs data items"))?).map_err(|e| bad(&e))?;
             if toks.len() > 2 {
                 return Err(bad("FETCH takes one item or a parenthesized list"));
             }
             Command::Fetch { uid, set, items, macro_name }
         }
         "STORE" => {
-            let set = text(0).filter(|s| valid_set(s)).ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
-            let what = text(1).map(|s| s.to_ascii_uppercase()).ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
+            let set =
+                text(0).filter(|s| valid_set(s)).ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
+            let what = text(1)
+                .map(|s| s.to_ascii_uppercase())
+                .ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
             let (mode, rest) = match what.chars().next() {
                 Some('+') => (StoreMode::Add, &what[1..]),
                 Some('-') => (StoreMode::Remove, &what[1..]),
@@ -444,7 +523,8 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             Command::Search { uid, charset, ret, key: super::search::parse(&flat).map_err(|e| bad(&e))? }
         }
         "CREATE" | "DELETE" | "SUBSCRIBE" | "UNSUBSCRIBE" => {
-            let m = text(0).or_else(|| toks.first().and_then(raw_literal).map(|b| String::from_utf8_lossy(&b).into_owned()));
+            let m = text(0)
+                .or_else(|| toks.first().and_then(raw_literal).map(|b| String::from_utf8_lossy(&b).into_owned()));
             match (m, toks.len()) {
                 (Some(m), 1) if !m.is_empty() => match name.as_str() {
                     "CREATE" => Command::Create(m),
@@ -471,7 +551,11 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
         },
         "APPEND" => {
             let mailbox = text(0).ok_or_else(|| bad("usage: APPEND mailbox [(flags)] [date-time] message-literal"))?;
-            let message = toks.last().filter(|_| toks.len() >= 2).and_then(raw_literal).ok_or_else(|| bad("APPEND needs the message as a literal {n}"))?;
+            let message = toks
+                .last()
+                .filter(|_| toks.len() >= 2)
+                .and_then(raw_literal)
+                .ok_or_else(|| bad("APPEND needs the message as a literal {n}"))?;
             let flags = match toks.get(1) {
                 Some(Token::List(l)) => l.iter().filter_map(|t| t.text().map(canonical_flag)).collect(),
                 _ => vec![],
@@ -479,13 +563,13 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             Command::Append { mailbox, flags, message }
         }
         "COPY" | "MOVE" => match (text(0), text(1), toks.len()) {
-            (Some(set), Some(mailbox), 2) if valid_set(&set) => Command::Copy { uid, set, mailbox, is_move: name == "MOVE" },
+            (Some(set), Some(mailbox), 2) if valid_set(&set) => {
+                Command::Copy { uid, set, mailbox, is_move: name == "MOVE" }
+            }
             _ => return Err(bad(&format!("usage: {name} sequence-set mailbox"))),
         },
         "" => return Err(bad("missing command after the tag")),
-        "LSUB" | "CHECK" => {
-            return Err(bad(&format!("{name} is an IMAP command this server does not implement yet")))
-        }
+        "LSUB" | "CHECK" => return Err(bad(&format!("{name} is an IMAP command this server does not implement yet"))),
         _ => return Err(bad(&format!("unknown command {name}"))),
     };
     Ok(Tagged { tag: tag.to_string(), command })
@@ -510,7 +594,8 @@ pub fn canonical_flag(f: &str) -> String {
 pub(crate) fn valid_set(s: &str) -> bool {
     !s.is_empty()
         && s.split(',').all(|r| {
-            let ok = |n: &str| n == "*" || (n.parse::<u32>().is_ok_and(|v| v > 0) && n.bytes().all(|b| b.is_ascii_digit()));
+            let ok =
+                |n: &str| n == "*" || (n.parse::<u32>().is_ok_and(|v| v > 0) && n.bytes().all(|b| b.is_ascii_digit()));
             match r.split_once(':') {
                 Some((a, b)) => ok(a) && ok(b),
                 None => ok(r),
@@ -531,16 +616,31 @@ fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String> {
             "BODYSTRUCTURE" => BodyStructure,
             "UID" => Uid,
             "RFC822" => Section { peek: false, section: String::new(), legacy: Some("RFC822"), partial: None },
-            "RFC822.HEADER" => Section { peek: true, section: "HEADER".into(), legacy: Some("RFC822.HEADER"), partial: None },
-            "RFC822.TEXT" => Section { peek: false, section: "TEXT".into(), legacy: Some("RFC822.TEXT"), partial: None },
+            "RFC822.HEADER" => {
+                Section { peek: true, section: "HEADER".into(), legacy: Some("RFC822.HEADER"), partial: None }
+            }
+            "RFC822.TEXT" => {
+                Section { peek: false, section: "TEXT".into(), legacy: Some("RFC822.TEXT"), partial: None }
+            }
             _ => {
-                let (peek, rest) = if let Some(r) = u.strip_prefix("BODY.PEEK[") { (true, r) } else if let Some(r) = u.strip_prefix("BODY[") { (false, r) } else { return Err(format!("unknown FETCH item {s}")) };
+                let (peek, rest) = if let Some(r) = u.strip_prefix("BODY.PEEK[") {
+                    (true, r)
+                } else if let Some(r) = u.strip_prefix("BODY[") {
+                    (false, r)
+                } else {
+                    return Err(format!("unknown FETCH item {s}"));
+                };
                 // BODY[section]<start.count>: a partial fetch (RFC 9051 §6.4.5).
                 let (rest, partial) = match rest.rsplit_once("]<") {
                     Some((sec, range)) => {
-                        let range = range.strip_suffix('>').ok_or_else(|| format!("{s}: a partial range is <start.count>"))?;
-                        let (a, b) = range.split_once('.').ok_or_else(|| format!("{s}: a partial range is <start.count>"))?;
-                        let (a, b) = (a.parse().map_err(|_| format!("{s}: bad start"))?, b.parse().map_err(|_| format!("{s}: bad count"))?);
+                        let range =
+                            range.strip_suffix('>').ok_or_else(|| format!("{s}: a partial range is <start.count>"))?;
+                        let (a, b) =
+                            range.split_once('.').ok_or_else(|| format!("{s}: a partial range is <start.count>"))?;
+                        let (a, b) = (
+                            a.parse().map_err(|_| format!("{s}: bad start"))?,
+                            b.parse().map_err(|_| format!("{s}: bad count"))?,
+                        );
                         (format!("{sec}]"), Some((a, b)))
                     }
                     None => (rest.to_string(), None),
@@ -560,7 +660,12 @@ fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String> {
             "FULL" => Ok((vec![Flags, InternalDate, Rfc822Size, Envelope, Body], Some("FULL".into()))),
             _ => Ok((vec![one(a)?], None)),
         },
-        Token::List(l) => Ok((l.iter().map(|x| x.text().ok_or("nested list in FETCH items".to_string()).and_then(one)).collect::<Result<_, _>>()?, None)),
+        Token::List(l) => Ok((
+            l.iter()
+                .map(|x| x.text().ok_or("nested list in FETCH items".to_string()).and_then(one))
+                .collect::<Result<_, _>>()?,
+            None,
+        )),
         Token::Quoted(_) | Token::Literal(_) => Err("FETCH items are atoms, not strings".into()),
     }
 }
@@ -579,12 +684,26 @@ mod tests {
     #[test]
     fn the_lectures_commands() {
         assert_eq!(ok("a000 starttls").command, Command::StartTls);
-        assert_eq!(ok("a001 AUTHENTICATE SCRAM-SHA-256").command, Command::Authenticate { mechanism: "SCRAM-SHA-256".into(), initial: None });
+        assert_eq!(
+            ok("a001 AUTHENTICATE SCRAM-SHA-256").command,
+            Command::Authenticate { mechanism: "SCRAM-SHA-256".into(), initial: None }
+        );
         assert_eq!(ok("babc ENABLE IMAP4rev2").command, Command::Enable(vec!["IMAP4REV2".into()]));
         assert_eq!(ok("a002 select inbox").command, Command::Select { mailbox: "inbox".into(), read_only: false });
         assert!(matches!(ok("a003 fetch 12 full").command, Command::Fetch { ref items, .. } if items.len() == 5));
-        assert!(matches!(ok("a004 fetch 12 body[header]").command, Command::Fetch { ref items, .. } if items == &[FetchItem::Section { peek: false, section: "HEADER".into(), legacy: None, partial: None }]));
-        assert_eq!(ok("a005 store 12 +flags \\deleted").command, Command::Store { uid: false, set: "12".into(), mode: StoreMode::Add, silent: false, flags: vec!["\\Deleted".into()] });
+        assert!(
+            matches!(ok("a004 fetch 12 body[header]").command, Command::Fetch { ref items, .. } if items == &[FetchItem::Section { peek: false, section: "HEADER".into(), legacy: None, partial: None }])
+        );
+        assert_eq!(
+            ok("a005 store 12 +flags \\deleted").command,
+            Command::Store {
+                uid: false,
+                set: "12".into(),
+                mode: StoreMode::Add,
+                silent: false,
+                flags: vec!["\\Deleted".into()]
+            }
+        );
         assert_eq!(ok("a006 logout").command, Command::Logout);
         assert_eq!(ok("x LOGIN \"bob\" \"p w\"").command, Command::Login { user: "bob".into(), pass: "p w".into() });
         assert!(matches!(ok("x UID FETCH 1:* (FLAGS BODY.PEEK[])").command, Command::Fetch { uid: true, .. }));
@@ -592,7 +711,15 @@ mod tests {
 
     #[test]
     fn bad_lines_get_bad_with_the_tag() {
-        for (line, tag) in [("a1 FROB", Some("a1")), ("a1", Some("a1")), ("* LOGIN x y", None), ("a1 FETCH x FLAGS", Some("a1")), ("a1 STORE 1 FLAGZ (\\Seen)", Some("a1")), ("a1 SELECT", Some("a1")), ("a1 FETCH 1 (FLAGS", Some("a1"))] {
+        for (line, tag) in [
+            ("a1 FROB", Some("a1")),
+            ("a1", Some("a1")),
+            ("* LOGIN x y", None),
+            ("a1 FETCH x FLAGS", Some("a1")),
+            ("a1 STORE 1 FLAGZ (\\Seen)", Some("a1")),
+            ("a1 SELECT", Some("a1")),
+            ("a1 FETCH 1 (FLAGS", Some("a1")),
+        ] {
             match decode(format!("{line}\r\n").as_bytes()) {
                 Decoded::Invalid(e, _) => assert_eq!(e.tag.as_deref(), tag, "{line}"),
                 other => panic!("{line}: {other:?}"),
@@ -600,7 +727,13 @@ mod tests {
         }
         assert_eq!(decode(b"a1 LOGIN {5}\r\nbo"), Decoded::Incomplete);
         assert_eq!(pending_literal(b"a1 LOGIN {5}\r\nbo"), Some((5, true, 14)));
-        assert_eq!(decode(b"a1 LOGIN {3}\r\nbob pw\r\n"), Decoded::Complete(Tagged { tag: "a1".into(), command: Command::Login { user: "bob".into(), pass: "pw".into() } }, 22));
+        assert_eq!(
+            decode(b"a1 LOGIN {3}\r\nbob pw\r\n"),
+            Decoded::Complete(
+                Tagged { tag: "a1".into(), command: Command::Login { user: "bob".into(), pass: "pw".into() } },
+                22
+            )
+        );
         for n in 0..9 {
             assert_eq!(decode(&b"a1 NOOP\r\n"[..n]), Decoded::Incomplete);
         }

@@ -57,7 +57,10 @@ fn address_list(value: Option<String>) -> String {
     match value.map(|v| addresses(&v)).filter(|a| !a.is_empty()) {
         None => "NIL".into(),
         Some(list) => {
-            let parts: Vec<String> = list.iter().map(|(n, l, d)| format!("({} NIL {} {})", nstring(n.as_deref()), nstring(Some(l)), nstring(Some(d)))).collect();
+            let parts: Vec<String> = list
+                .iter()
+                .map(|(n, l, d)| format!("({} NIL {} {})", nstring(n.as_deref()), nstring(Some(l)), nstring(Some(d))))
+                .collect();
             format!("({})", parts.join(""))
         }
     }
@@ -92,18 +95,30 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
     };
     /// `("NAME" "value" ...)` or NIL (RFC 9051 body-fld-param).
     fn params(ct: Option<&mail_parser::ContentType>) -> Option<String> {
-        let a: Vec<String> = ct?.attributes()?.iter().map(|at| format!("{} {}", nstring(Some(&at.name.to_ascii_uppercase())), nstring(Some(&at.value)))).collect();
+        let a: Vec<String> = ct?
+            .attributes()?
+            .iter()
+            .map(|at| format!("{} {}", nstring(Some(&at.name.to_ascii_uppercase())), nstring(Some(&at.value))))
+            .collect();
         (!a.is_empty()).then(|| format!("({})", a.join(" ")))
     }
     /// Disposition, language and location (RFC 9051 body-ext-1part / body-ext-mpart).
     fn ext_tail(p: &mail_parser::MessagePart) -> String {
         let dsp = p
             .content_disposition()
-            .map(|d| format!("({} {})", nstring(Some(&d.ctype().to_ascii_uppercase())), params(Some(d)).unwrap_or_else(|| "NIL".into())))
+            .map(|d| {
+                format!(
+                    "({} {})",
+                    nstring(Some(&d.ctype().to_ascii_uppercase())),
+                    params(Some(d)).unwrap_or_else(|| "NIL".into())
+                )
+            })
             .unwrap_or_else(|| "NIL".into());
         let lang = match p.content_language() {
             mail_parser::HeaderValue::Text(t) => nstring(Some(t)),
-            mail_parser::HeaderValue::TextList(l) if !l.is_empty() => format!("({})", l.iter().map(|t| nstring(Some(t))).collect::<Vec<_>>().join(" ")),
+            mail_parser::HeaderValue::TextList(l) if !l.is_empty() => {
+                format!("({})", l.iter().map(|t| nstring(Some(t))).collect::<Vec<_>>().join(" "))
+            }
             _ => "NIL".into(),
         };
         format!("{dsp} {lang} {}", nstring(p.content_location()))
@@ -115,16 +130,35 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
         let sub = ct.and_then(|c| c.subtype()).map(|s| s.to_ascii_uppercase()).unwrap_or_else(|| "PLAIN".into());
         if let PartType::Multipart(children) = &p.body {
             let inner: String = children.iter().map(|c| part(msg, *c, raw, ext)).collect();
-            let tail = if ext { format!(" {} {}", params(ct).unwrap_or_else(|| "NIL".into()), ext_tail(p)) } else { String::new() };
+            let tail = if ext {
+                format!(" {} {}", params(ct).unwrap_or_else(|| "NIL".into()), ext_tail(p))
+            } else {
+                String::new()
+            };
             return format!("({inner} {}{tail})", nstring(Some(&sub)));
         }
-        let fields = params(ct).unwrap_or_else(|| if ty == "TEXT" { "(\"CHARSET\" \"US-ASCII\")".to_string() } else { "NIL".to_string() });
+        let fields = params(ct).unwrap_or_else(|| {
+            if ty == "TEXT" {
+                "(\"CHARSET\" \"US-ASCII\")".to_string()
+            } else {
+                "NIL".to_string()
+            }
+        });
         let enc = p.content_transfer_encoding().unwrap_or("7BIT").to_ascii_uppercase();
         let body = raw.get(p.offset_body as usize..p.offset_end as usize).unwrap_or_default();
         // Text lines; a last line without its CRLF (the CRLF before a boundary belongs to the
         // boundary, RFC 2046 §5.1.1) still counts.
-        let lines = body.iter().filter(|&&b| b == b'\n').count() + usize::from(!body.is_empty() && !body.ends_with(b"\n"));
-        let basic = format!("{} {} {fields} {} {} {} {}", nstring(Some(&ty)), nstring(Some(&sub)), nstring(p.content_id()), nstring(p.content_description()), nstring(Some(&enc)), body.len());
+        let lines =
+            body.iter().filter(|&&b| b == b'\n').count() + usize::from(!body.is_empty() && !body.ends_with(b"\n"));
+        let basic = format!(
+            "{} {} {fields} {} {} {} {}",
+            nstring(Some(&ty)),
+            nstring(Some(&sub)),
+            nstring(p.content_id()),
+            nstring(p.content_description()),
+            nstring(Some(&enc)),
+            body.len()
+        );
         // RFC 9051 §7.5.2: TEXT adds its lines; MESSAGE/RFC822 (and GLOBAL) its envelope,
         // structure and lines.
         let specific = match (&p.body, ty.as_str()) {
@@ -145,7 +179,11 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
 pub fn valid_section(spec: &str) -> bool {
     let (parts, rest) = split_part_numbers(spec);
     let text_ok = |t: &str| matches!(t, "" | "HEADER" | "TEXT") || header_fields(t).is_some();
-    if parts.is_empty() { text_ok(rest) } else { parts.iter().all(|&n| n > 0) && (rest == "MIME" || text_ok(rest)) }
+    if parts.is_empty() {
+        text_ok(rest)
+    } else {
+        parts.iter().all(|&n| n > 0) && (rest == "MIME" || text_ok(rest))
+    }
 }
 
 /// `1.2.HEADER` → ([1, 2], "HEADER").
@@ -174,8 +212,17 @@ fn split_part_numbers(spec: &str) -> (Vec<u32>, &str) {
 
 /// `HEADER.FIELDS (FROM SUBJECT)` → (false, ["FROM", "SUBJECT"]); `.NOT` → true.
 fn header_fields(t: &str) -> Option<(bool, Vec<String>)> {
-    let (not, list) = if let Some(l) = t.strip_prefix("HEADER.FIELDS.NOT ") { (true, l) } else { (false, t.strip_prefix("HEADER.FIELDS ")?) };
-    let names: Vec<String> = list.strip_prefix('(')?.strip_suffix(')')?.split_whitespace().map(|n| n.trim_matches('"').to_ascii_uppercase()).collect();
+    let (not, list) = if let Some(l) = t.strip_prefix("HEADER.FIELDS.NOT ") {
+        (true, l)
+    } else {
+        (false, t.strip_prefix("HEADER.FIELDS ")?)
+    };
+    let names: Vec<String> = list
+        .strip_prefix('(')?
+        .strip_suffix(')')?
+        .split_whitespace()
+        .map(|n| n.trim_matches('"').to_ascii_uppercase())
+        .collect();
     (!names.is_empty()).then_some((not, names))
 }
 
@@ -196,7 +243,11 @@ pub fn section_bytes(raw: &[u8], spec: &str) -> Vec<u8> {
                     break;
                 }
                 if !matches!(line.first(), Some(b' ' | b'\t')) {
-                    let name = line.split(|&b| b == b':').next().map(|n| String::from_utf8_lossy(n).trim().to_ascii_uppercase()).unwrap_or_default();
+                    let name = line
+                        .split(|&b| b == b':')
+                        .next()
+                        .map(|n| String::from_utf8_lossy(n).trim().to_ascii_uppercase())
+                        .unwrap_or_default();
                     keep = names.contains(&name) != not;
                 }
                 if keep {
@@ -255,26 +306,47 @@ mod tests {
     #[test]
     fn sections_by_part_number_and_header_fields() {
         let m = b"From: a@x.example\r\nSubject: parts\r\n folded\r\nX-Other: 1\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfirst\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n--b--\r\n";
-        assert_eq!(section_bytes(m, "HEADER.FIELDS (SUBJECT FROM)"), b"From: a@x.example\r\nSubject: parts\r\n folded\r\n\r\n");
-        assert!(String::from_utf8(section_bytes(m, "HEADER.FIELDS.NOT (SUBJECT FROM)")).unwrap().starts_with("X-Other: 1\r\nContent-Type"));
+        assert_eq!(
+            section_bytes(m, "HEADER.FIELDS (SUBJECT FROM)"),
+            b"From: a@x.example\r\nSubject: parts\r\n folded\r\n\r\n"
+        );
+        assert!(String::from_utf8(section_bytes(m, "HEADER.FIELDS.NOT (SUBJECT FROM)"))
+            .unwrap()
+            .starts_with("X-Other: 1\r\nContent-Type"));
         assert_eq!(section_bytes(m, "1"), b"first");
         assert_eq!(section_bytes(m, "1.MIME"), b"Content-Type: text/plain\r\n\r\n");
         assert_eq!(section_bytes(m, "2.HEADER"), b"Subject: inner\r\n\r\n");
         assert_eq!(section_bytes(m, "2.TEXT"), b"inner body");
         assert_eq!(section_bytes(m, "2.1"), b"inner body", "part 1 of a single-part encapsulated message");
         assert!(section_bytes(m, "3").is_empty());
-        assert_eq!(section_bytes(b"Subject: x\r\n\r\nbody\r\n", "1"), b"body\r\n", "a single-part message's part 1 is its body");
-        assert!(valid_section("1.2.MIME") && valid_section("HEADER.FIELDS (A)") && !valid_section("MIME") && !valid_section("0") && !valid_section("FOO"));
+        assert_eq!(
+            section_bytes(b"Subject: x\r\n\r\nbody\r\n", "1"),
+            b"body\r\n",
+            "a single-part message's part 1 is its body"
+        );
+        assert!(
+            valid_section("1.2.MIME")
+                && valid_section("HEADER.FIELDS (A)")
+                && !valid_section("MIME")
+                && !valid_section("0")
+                && !valid_section("FOO")
+        );
     }
 
     #[test]
     fn bodystructure_of_an_attachment_has_its_disposition_and_boundary() {
         let m = b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHi\r\n--b1\r\nContent-Type: text/plain; name=\"notes.txt\"\r\nContent-Disposition: attachment; filename=\"notes.txt\"\r\nContent-Language: en\r\n\r\nx\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\nbody\r\n--b1--\r\n";
         let s = body_structure(m, true);
-        assert!(s.starts_with("((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 2 1 NIL NIL NIL NIL)"), "{s}");
+        assert!(
+            s.starts_with("((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 2 1 NIL NIL NIL NIL)"),
+            "{s}"
+        );
         assert!(s.contains("(\"ATTACHMENT\" (\"FILENAME\" \"notes.txt\")) \"en\" NIL)"), "{s}");
         assert!(s.contains("(\"MESSAGE\" \"RFC822\" NIL NIL NIL \"7BIT\" 22 (NIL \"inner\""), "{s}");
-        assert!(s.contains("\"7BIT\" 4 1 NIL NIL NIL NIL) 3 NIL NIL NIL NIL)"), "the inner message: its structure, then its 3 lines: {s}");
+        assert!(
+            s.contains("\"7BIT\" 4 1 NIL NIL NIL NIL) 3 NIL NIL NIL NIL)"),
+            "the inner message: its structure, then its 3 lines: {s}"
+        );
         assert!(s.ends_with(" \"MIXED\" (\"BOUNDARY\" \"b1\") NIL NIL NIL)"), "{s}");
         assert!(!body_structure(m, false).contains("BOUNDARY"), "BODY has no extension data");
     }
@@ -293,8 +365,14 @@ mod tests {
 
     #[test]
     fn body_structure_and_sections() {
-        assert_eq!(body_structure(RFC_MSG, false), "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 55 1)");
-        assert_eq!(body_structure(RFC_MSG, true), "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 55 1 NIL NIL NIL NIL)");
+        assert_eq!(
+            body_structure(RFC_MSG, false),
+            "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 55 1)"
+        );
+        assert_eq!(
+            body_structure(RFC_MSG, true),
+            "(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 55 1 NIL NIL NIL NIL)"
+        );
         assert!(section(RFC_MSG, "HEADER").ends_with(b"US-ASCII\r\n\r\n"));
         assert_eq!(section(RFC_MSG, "TEXT"), b"Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n");
         assert_eq!(internal_date(837_573_865), "17-Jul-1996 03:24:25 +0000");

@@ -38,7 +38,13 @@ pub struct ScramClient {
 impl ScramClient {
     pub fn new(user: &str, password: &str, nonce: &str) -> Self {
         let first_bare = format!("n={},r={nonce}", user.replace('=', "=3D").replace(',', "=2C"));
-        ScramClient { user: user.into(), password: password.into(), nonce: nonce.into(), first_bare, server_signature: vec![] }
+        ScramClient {
+            user: user.into(),
+            password: password.into(),
+            nonce: nonce.into(),
+            first_bare,
+            server_signature: vec![],
+        }
     }
 
     /// `n,,n=user,r=nonce`: no channel binding, no authorization identity.
@@ -92,8 +98,16 @@ pub enum ScramError {
 impl ScramServer {
     /// Reads client-first (`n,,n=user,r=cnonce`) and makes server-first with our nonce part,
     /// salt and iteration count.
-    pub fn start(client_first: &str, server_nonce: &str, salt: &[u8], iterations: u32) -> Result<(ScramServer, String), ScramError> {
-        let bare = client_first.strip_prefix("n,,").or_else(|| client_first.strip_prefix("y,,")).ok_or(ScramError::Malformed)?;
+    pub fn start(
+        client_first: &str,
+        server_nonce: &str,
+        salt: &[u8],
+        iterations: u32,
+    ) -> Result<(ScramServer, String), ScramError> {
+        let bare = client_first
+            .strip_prefix("n,,")
+            .or_else(|| client_first.strip_prefix("y,,"))
+            .ok_or(ScramError::Malformed)?;
         let user = attr(bare, 'n').ok_or(ScramError::Malformed)?.replace("=2C", ",").replace("=3D", "=");
         let cnonce = attr(bare, 'r').ok_or(ScramError::Malformed)?;
         let nonce = format!("{cnonce}{server_nonce}");
@@ -132,7 +146,8 @@ mod tests {
         let mut c = ScramClient::new("user", "pencil", "rOprNGfwEbeRWgbNEkqO");
         assert_eq!(c.client_first(), "n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
         let salt = B64.decode("W22ZaJ0SNY7soEsUEjb6gQ==").unwrap();
-        let (server, first) = ScramServer::start(&c.client_first(), "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0", &salt, 4096).unwrap();
+        let (server, first) =
+            ScramServer::start(&c.client_first(), "%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0", &salt, 4096).unwrap();
         assert_eq!(first, "r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
         let fin = c.client_final(&first).unwrap();
         assert_eq!(fin, "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");

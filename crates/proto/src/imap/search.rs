@@ -10,15 +10,26 @@ use crate::store::StoredMessage;
 pub enum SearchKey {
     All,
     /// A flag the message has (`SEEN`, `KEYWORD x`) or has not (`UNSEEN`, `UNKEYWORD x`).
-    Flag { flag: String, set: bool },
+    Flag {
+        flag: String,
+        set: bool,
+    },
     /// `FROM`, `TO`, `CC`, `BCC`, `SUBJECT`, `HEADER name value`: substring of the field.
-    Header { field: String, value: String },
+    Header {
+        field: String,
+        value: String,
+    },
     Body(String),
     Text(String),
     Larger(u64),
     Smaller(u64),
     /// `BEFORE`/`ON`/`SINCE` compare the internal date; `SENT*` the `Date:` field, by day.
-    Date { sent: bool, cmp: std::cmp::Ordering, or_equal: bool, day: i64 },
+    Date {
+        sent: bool,
+        cmp: std::cmp::Ordering,
+        or_equal: bool,
+        day: i64,
+    },
     Uid(String),
     Sequence(String),
     Not(Box<SearchKey>),
@@ -44,7 +55,11 @@ fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
     let key = t.get(*pos).ok_or("a search key is missing")?.clone();
     *pos += 1;
     let mut arg = |what: &str| -> Result<String, String> {
-        let a = t.get(*pos).filter(|a| a.as_str() != "(" && a.as_str() != ")").ok_or(format!("{} needs {what}", key.to_ascii_uppercase()))?.clone();
+        let a = t
+            .get(*pos)
+            .filter(|a| a.as_str() != "(" && a.as_str() != ")")
+            .ok_or(format!("{} needs {what}", key.to_ascii_uppercase()))?
+            .clone();
         *pos += 1;
         Ok(a)
     };
@@ -155,7 +170,10 @@ impl SearchKey {
                 let body = super::fetch::section(&m.data, "HEADER");
                 // Every occurrence of the field, unfolded (RFC 5322 §2.2.3).
                 let unfolded = String::from_utf8_lossy(body).replace("\r\n ", " ").replace("\r\n\t", " ");
-                unfolded.split("\r\n").filter_map(|l| l.split_once(':')).any(|(n, val)| n.trim().eq_ignore_ascii_case(field) && val.to_lowercase().contains(&v))
+                unfolded
+                    .split("\r\n")
+                    .filter_map(|l| l.split_once(':'))
+                    .any(|(n, val)| n.trim().eq_ignore_ascii_case(field) && val.to_lowercase().contains(&v))
             }
             SearchKey::Body(s) => lower(super::fetch::section(&m.data, "TEXT")).contains(&s.to_lowercase()),
             SearchKey::Text(s) => lower(&m.data).contains(&s.to_lowercase()),
@@ -163,7 +181,10 @@ impl SearchKey {
             SearchKey::Smaller(n) => (m.data.len() as u64) < *n,
             SearchKey::Date { sent, cmp, or_equal, day } => {
                 let unix = if *sent {
-                    match mail_parser::MessageParser::default().parse_headers(&m.data).and_then(|p| p.date().map(|d| d.to_timestamp())) {
+                    match mail_parser::MessageParser::default()
+                        .parse_headers(&m.data)
+                        .and_then(|p| p.date().map(|d| d.to_timestamp()))
+                    {
                         Some(t) => t,
                         None => return false,
                     }
@@ -191,13 +212,24 @@ mod tests {
     }
 
     fn msg(uid: u32, data: &str, flags: &[&str], internal_date: i64) -> StoredMessage {
-        StoredMessage { uid, data: data.as_bytes().to_vec(), flags: flags.iter().map(|f| f.to_string()).collect(), internal_date }
+        StoredMessage {
+            uid,
+            data: data.as_bytes().to_vec(),
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            internal_date,
+        }
     }
 
     fn hits(keys: &str, msgs: &[StoredMessage]) -> Vec<u32> {
         let k = parse(&toks(keys)).unwrap();
         let max_uid = msgs.iter().map(|m| m.uid).max().unwrap_or(0);
-        msgs.iter().enumerate().filter(|(i, m)| k.matches(&Candidate { message: m, seq: *i as u32 + 1, max_seq: msgs.len() as u32, max_uid })).map(|(_, m)| m.uid).collect()
+        msgs.iter()
+            .enumerate()
+            .filter(|(i, m)| {
+                k.matches(&Candidate { message: m, seq: *i as u32 + 1, max_seq: msgs.len() as u32, max_uid })
+            })
+            .map(|(_, m)| m.uid)
+            .collect()
     }
 
     #[test]

@@ -13,8 +13,8 @@
 
 use super::command::{self, Command, FetchItem, StoreMode, Tagged, SYSTEM_FLAGS};
 use super::fetch;
-use super::search;
 use super::scram::ScramServer;
+use super::search;
 use crate::pdu::{Pdu, Transmit};
 use crate::store::StoredMessage;
 use crate::{find_crlf, Decoded};
@@ -68,9 +68,17 @@ pub enum FolderOp {
     Delete(String),
     Rename(String, String),
     Status(String),
-    Append { folder: String, flags: Vec<String>, message: Vec<u8> },
+    Append {
+        folder: String,
+        flags: Vec<String>,
+        message: Vec<u8>,
+    },
     /// Copy these UIDs of the selected folder to `to`.
-    Copy { from: String, uids: Vec<u32>, to: String },
+    Copy {
+        from: String,
+        uids: Vec<u32>,
+        to: String,
+    },
 }
 
 /// The owner's answer to a [`FolderOp`].
@@ -92,15 +100,32 @@ pub enum FolderResult {
 
 /// Carries out a [`FolderOp`] on the store: the one place that maps IMAP folder work to the
 /// mailbox store, shared by every driver (the simulated world, `mailsim serve`, tests).
-pub fn apply_folder_op(store: &mut crate::store::MailStore, user: &str, op: &FolderOp, internal_date: i64) -> FolderResult {
+pub fn apply_folder_op(
+    store: &mut crate::store::MailStore,
+    user: &str,
+    op: &FolderOp,
+    internal_date: i64,
+) -> FolderResult {
     match op {
         FolderOp::Select(f) => match store.folder(user, f) {
             Some(m) => FolderResult::Selected(m.messages.clone(), m.uid_validity, m.uid_next),
             None => FolderResult::NoSuchFolder,
         },
         FolderOp::List => FolderResult::List(store.folder_names(user)),
-        FolderOp::Create(f) => if store.create_folder(user, f) { FolderResult::Done } else { FolderResult::AlreadyExists },
-        FolderOp::Delete(f) => if store.delete_folder(user, f) { FolderResult::Done } else { FolderResult::NoSuchFolder },
+        FolderOp::Create(f) => {
+            if store.create_folder(user, f) {
+                FolderResult::Done
+            } else {
+                FolderResult::AlreadyExists
+            }
+        }
+        FolderOp::Delete(f) => {
+            if store.delete_folder(user, f) {
+                FolderResult::Done
+            } else {
+                FolderResult::NoSuchFolder
+            }
+        }
         FolderOp::Rename(a, b) => {
             if store.folder(user, b).is_some() {
                 FolderResult::AlreadyExists
@@ -114,14 +139,25 @@ pub fn apply_folder_op(store: &mut crate::store::MailStore, user: &str, op: &Fol
             Some(m) => {
                 let count = |flag: &str| m.messages.iter().filter(|x| x.flags.iter().any(|f| f == flag)).count();
                 let size = m.messages.iter().map(|x| x.data.len() as u64).sum();
-                FolderResult::Status(m.messages.len(), m.messages.len() - count("\\Seen"), m.uid_next, m.uid_validity, size, count("\\Deleted"))
+                FolderResult::Status(
+                    m.messages.len(),
+                    m.messages.len() - count("\\Seen"),
+                    m.uid_next,
+                    m.uid_validity,
+                    size,
+                    count("\\Deleted"),
+                )
             }
             None => FolderResult::NoSuchFolder,
         },
-        FolderOp::Append { folder, flags, message } => match store.append(user, folder, message.clone(), flags, internal_date) {
-            Some(uid) => FolderResult::Appended(store.folder(user, folder).map(|m| m.uid_validity).unwrap_or(0), uid),
-            None => FolderResult::NoSuchFolder,
-        },
+        FolderOp::Append { folder, flags, message } => {
+            match store.append(user, folder, message.clone(), flags, internal_date) {
+                Some(uid) => {
+                    FolderResult::Appended(store.folder(user, folder).map(|m| m.uid_validity).unwrap_or(0), uid)
+                }
+                None => FolderResult::NoSuchFolder,
+            }
+        }
         FolderOp::Copy { from, uids, to } => match store.copy(user, from, uids, to) {
             Some(pairs) => FolderResult::Copied(store.folder(user, to).map(|m| m.uid_validity).unwrap_or(0), pairs),
             None => FolderResult::NoSuchFolder,
@@ -132,13 +168,27 @@ pub fn apply_folder_op(store: &mut crate::store::MailStore, user: &str, op: &Fol
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImapServerEvent {
     /// Call [`ImapServer::set_mailbox`] with the user's INBOX.
-    LoggedIn { user: String },
+    LoggedIn {
+        user: String,
+    },
     /// Do `op` on the user's folders and call [`ImapServer::folder_result`].
-    Folder { user: String, op: FolderOp },
+    Folder {
+        user: String,
+        op: FolderOp,
+    },
     /// A message's flags changed (STORE, or a FETCH of BODY[] setting `\Seen`).
-    Stored { user: String, folder: String, uid: u32, flags: Vec<String> },
+    Stored {
+        user: String,
+        folder: String,
+        uid: u32,
+        flags: Vec<String>,
+    },
     /// Messages were removed (EXPUNGE, CLOSE, MOVE).
-    Expunged { user: String, folder: String, uids: Vec<u32> },
+    Expunged {
+        user: String,
+        folder: String,
+        uids: Vec<u32>,
+    },
     TlsStarted,
     Closed,
 }
@@ -306,7 +356,10 @@ impl ImapServer {
                     .collect();
                 ok(self, lines, "LIST completed".into())
             }
-            (Command::Status(mailbox, items), FolderResult::Status(messages, unseen, next, validity, size, deleted)) => {
+            (
+                Command::Status(mailbox, items),
+                FolderResult::Status(messages, unseen, next, validity, size, deleted),
+            ) => {
                 let parts: Vec<String> = items
                     .iter()
                     .filter_map(|i| match i.as_str() {
@@ -322,7 +375,9 @@ impl ImapServer {
                     .collect();
                 ok(self, vec![format!("* STATUS {mailbox} ({})", parts.join(" "))], "STATUS completed".into())
             }
-            (Command::Append { .. }, FolderResult::Appended(validity, uid)) => ok(self, vec![], format!("[APPENDUID {validity} {uid}] APPEND completed")),
+            (Command::Append { .. }, FolderResult::Appended(validity, uid)) => {
+                ok(self, vec![], format!("[APPENDUID {validity} {uid}] APPEND completed"))
+            }
             (Command::Copy { is_move, .. }, FolderResult::Copied(validity, pairs)) => {
                 let olds: Vec<String> = pairs.iter().map(|(o, _)| o.to_string()).collect();
                 let news: Vec<String> = pairs.iter().map(|(_, n)| n.to_string()).collect();
@@ -348,8 +403,12 @@ impl ImapServer {
                     ok(self, lines, format!("{code} {name} completed"))
                 }
             }
-            (Command::Append { .. } | Command::Copy { .. }, FolderResult::NoSuchFolder) => no(self, "[TRYCREATE] The target mailbox does not exist: CREATE it first".into()),
-            (Command::Create(_) | Command::Rename(..), FolderResult::AlreadyExists) => no(self, "[ALREADYEXISTS] A mailbox with that name exists already".into()),
+            (Command::Append { .. } | Command::Copy { .. }, FolderResult::NoSuchFolder) => {
+                no(self, "[TRYCREATE] The target mailbox does not exist: CREATE it first".into())
+            }
+            (Command::Create(_) | Command::Rename(..), FolderResult::AlreadyExists) => {
+                no(self, "[ALREADYEXISTS] A mailbox with that name exists already".into())
+            }
             (_, FolderResult::NoSuchFolder) => no(self, "[NONEXISTENT] No such mailbox".into()),
             (_, _) => ok(self, vec![], format!("{name} completed")),
         }
@@ -459,13 +518,19 @@ impl ImapServer {
         let status = tagged.as_ref().map(|(tag, status, text)| format!("{tag} {status} {text}"));
         lines.extend(status.clone());
         let bytes: Vec<u8> = lines.iter().flat_map(|l| format!("{l}\r\n").into_bytes()).collect();
-        let pdu = Pdu::ImapResponse { command: command.into(), status: status.unwrap_or_else(|| lines[0].clone()), untagged: untagged.saturating_sub(usize::from(tagged.is_none())), first: lines[0].clone() };
+        let pdu = Pdu::ImapResponse {
+            command: command.into(),
+            status: status.unwrap_or_else(|| lines[0].clone()),
+            untagged: untagged.saturating_sub(usize::from(tagged.is_none())),
+            first: lines[0].clone(),
+        };
         self.transmits.push_back(Transmit { bytes, pdu });
     }
 
     fn continuation(&mut self, text: &str, decoded: &str) {
         let bytes = format!("+ {text}\r\n").into_bytes();
-        self.transmits.push_back(Transmit { bytes, pdu: Pdu::ImapContinuation { text: text.into(), decoded: decoded.into() } });
+        self.transmits
+            .push_back(Transmit { bytes, pdu: Pdu::ImapContinuation { text: text.into(), decoded: decoded.into() } });
     }
 
     fn process(&mut self) {
@@ -474,7 +539,10 @@ impl ImapServer {
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                 let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
-                self.received.push_back(Transmit { bytes, pdu: Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: line.clone() } });
+                self.received.push_back(Transmit {
+                    bytes,
+                    pdu: Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: line.clone() },
+                });
                 self.idling = None;
                 if line.eq_ignore_ascii_case("DONE") {
                     self.respond(vec![], Some((&tag, "OK", "IDLE terminated".into())), "IDLE");
@@ -487,7 +555,11 @@ impl ImapServer {
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                 let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
-                let decoded = B64.decode(line.trim()).ok().map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0")).unwrap_or_default();
+                let decoded = B64
+                    .decode(line.trim())
+                    .ok()
+                    .map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0"))
+                    .unwrap_or_default();
                 self.received.push_back(Transmit { bytes, pdu: Pdu::ImapSaslResponse { line: line.clone(), decoded } });
                 self.on_sasl(&line);
                 continue;
@@ -497,13 +569,19 @@ impl ImapServer {
                     self.continued_at = None;
                     let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                     let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
-                    self.received.push_back(Transmit { bytes, pdu: Pdu::ImapCommand { tag: t.tag.clone(), name: t.command.name().into(), line } });
+                    self.received.push_back(Transmit {
+                        bytes,
+                        pdu: Pdu::ImapCommand { tag: t.tag.clone(), name: t.command.name().into(), line },
+                    });
                     self.on_command(t);
                 }
                 Decoded::Invalid(e, n) => {
                     let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                     let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
-                    self.received.push_back(Transmit { bytes, pdu: Pdu::ImapCommand { tag: e.tag.clone().unwrap_or_default(), name: String::new(), line } });
+                    self.received.push_back(Transmit {
+                        bytes,
+                        pdu: Pdu::ImapCommand { tag: e.tag.clone().unwrap_or_default(), name: String::new(), line },
+                    });
                     let tag = e.tag.unwrap_or_else(|| "*".into());
                     self.respond(vec![], Some((&tag, "BAD", e.text)), "error");
                 }
@@ -535,7 +613,11 @@ impl ImapServer {
         self.state = ImapState::Authenticated;
         self.awaiting_mailbox = true;
         let caps = self.capabilities();
-        self.respond(vec![], Some((tag, "OK", format!("[CAPABILITY {caps}] {how} authentication successful"))), "AUTHENTICATE");
+        self.respond(
+            vec![],
+            Some((tag, "OK", format!("[CAPABILITY {caps}] {how} authentication successful"))),
+            "AUTHENTICATE",
+        );
         self.events.push_back(ImapServerEvent::LoggedIn { user });
     }
 
@@ -543,7 +625,9 @@ impl ImapServer {
         self.config
             .accounts
             .iter()
-            .find(|(a, _)| a.eq_ignore_ascii_case(user) || a.split('@').next().is_some_and(|l| l.eq_ignore_ascii_case(user)))
+            .find(|(a, _)| {
+                a.eq_ignore_ascii_case(user) || a.split('@').next().is_some_and(|l| l.eq_ignore_ascii_case(user))
+            })
             .cloned()
     }
 
@@ -554,23 +638,46 @@ impl ImapServer {
             Auth::None => return,
         };
         if line == "*" {
-            return self.respond(vec![], Some((&tag, "BAD", "Authentication cancelled by the client".into())), "AUTHENTICATE");
+            return self.respond(
+                vec![],
+                Some((&tag, "BAD", "Authentication cancelled by the client".into())),
+                "AUTHENTICATE",
+            );
         }
-        let fail = |s: &mut Self| s.respond(vec![], Some((&tag, "NO", "[AUTHENTICATIONFAILED] Authentication failed".into())), "AUTHENTICATE");
+        let fail = |s: &mut Self| {
+            s.respond(vec![], Some((&tag, "NO", "[AUTHENTICATIONFAILED] Authentication failed".into())), "AUTHENTICATE")
+        };
         let decoded = B64.decode(line.trim()).ok().and_then(|b| String::from_utf8(b).ok());
         match auth {
             Auth::ScramFirst(_) => {
-                let Some(first) = decoded else { return self.respond(vec![], Some((&tag, "BAD", "Cannot decode the base64 response".into())), "AUTHENTICATE") };
-                match ScramServer::start(&first, &self.config.server_nonce.clone(), &self.config.scram_salt.clone(), self.config.scram_iterations) {
+                let Some(first) = decoded else {
+                    return self.respond(
+                        vec![],
+                        Some((&tag, "BAD", "Cannot decode the base64 response".into())),
+                        "AUTHENTICATE",
+                    );
+                };
+                match ScramServer::start(
+                    &first,
+                    &self.config.server_nonce.clone(),
+                    &self.config.scram_salt.clone(),
+                    self.config.scram_iterations,
+                ) {
                     Ok((server, server_first)) => {
                         self.continuation(&B64.encode(&server_first), &server_first);
                         self.auth = Auth::ScramFinal(tag, server);
                     }
-                    Err(_) => self.respond(vec![], Some((&tag, "BAD", "Malformed SCRAM client-first message".into())), "AUTHENTICATE"),
+                    Err(_) => self.respond(
+                        vec![],
+                        Some((&tag, "BAD", "Malformed SCRAM client-first message".into())),
+                        "AUTHENTICATE",
+                    ),
                 }
             }
             Auth::ScramFinal(_, server) => {
-                let (Some(fin), Some((address, password))) = (decoded, self.password_of(&server.user)) else { return fail(self) };
+                let (Some(fin), Some((address, password))) = (decoded, self.password_of(&server.user)) else {
+                    return fail(self);
+                };
                 match server.finish(&fin, &password) {
                     Ok(server_final) => {
                         self.continuation(&B64.encode(&server_final), &server_final);
@@ -590,9 +697,17 @@ impl ImapServer {
         match parts.as_slice() {
             [_, user, pass] => match self.password_of(user) {
                 Some((address, p)) if &p == pass => self.logged_in(tag, address, "PLAIN"),
-                _ => self.respond(vec![], Some((tag, "NO", "[AUTHENTICATIONFAILED] Invalid credentials".into())), "AUTHENTICATE"),
+                _ => self.respond(
+                    vec![],
+                    Some((tag, "NO", "[AUTHENTICATIONFAILED] Invalid credentials".into())),
+                    "AUTHENTICATE",
+                ),
             },
-            _ => self.respond(vec![], Some((tag, "BAD", "PLAIN wants base64 of authzid NUL user NUL password".into())), "AUTHENTICATE"),
+            _ => self.respond(
+                vec![],
+                Some((tag, "BAD", "PLAIN wants base64 of authzid NUL user NUL password".into())),
+                "AUTHENTICATE",
+            ),
         }
     }
 
@@ -603,7 +718,9 @@ impl ImapServer {
     /// Message indexes (0-based) for a sequence set or UID set.
     fn resolve(&self, set: &str, uid: bool) -> Vec<usize> {
         let max = if uid { self.messages.last().map(|m| m.uid).unwrap_or(0) } else { self.messages.len() as u32 };
-        (0..self.messages.len()).filter(|&i| command::set_contains(set, if uid { self.messages[i].uid } else { i as u32 + 1 }, max)).collect()
+        (0..self.messages.len())
+            .filter(|&i| command::set_contains(set, if uid { self.messages[i].uid } else { i as u32 + 1 }, max))
+            .collect()
     }
 
     fn on_command(&mut self, t: Tagged) {
@@ -612,7 +729,9 @@ impl ImapServer {
         let name = command.name();
         let ok = |s: &mut Self, lines: Vec<String>, text: String| s.respond(lines, Some((&tag, "OK", text)), name);
         let no = |s: &mut Self, text: &str| s.respond(vec![], Some((&tag, "NO", text.into())), name);
-        let wrong_state = |s: &mut Self| s.respond(vec![], Some((&tag, "BAD", format!("{name} is not valid in the {} state", s.state))), name);
+        let wrong_state = |s: &mut Self| {
+            s.respond(vec![], Some((&tag, "BAD", format!("{name} is not valid in the {} state", s.state))), name)
+        };
         match (self.state, command) {
             (_, Command::Capability) => {
                 let caps = self.capabilities();
@@ -624,7 +743,11 @@ impl ImapServer {
             }
             (_, Command::Logout) => {
                 let host = self.config.hostname.clone();
-                ok(self, vec![format!("* BYE {host} IMAP4rev2 server terminating connection")], "LOGOUT completed".into());
+                ok(
+                    self,
+                    vec![format!("* BYE {host} IMAP4rev2 server terminating connection")],
+                    "LOGOUT completed".into(),
+                );
                 self.state = Logout;
                 self.events.push_back(ImapServerEvent::Closed);
             }
@@ -635,7 +758,11 @@ impl ImapServer {
                 self.tls = true;
                 self.events.push_back(ImapServerEvent::TlsStarted);
             }
-            (NotAuthenticated, Command::StartTls) => self.respond(vec![], Some((&tag, "BAD", "STARTTLS is not available (not offered, or TLS is already active)".into())), name),
+            (NotAuthenticated, Command::StartTls) => self.respond(
+                vec![],
+                Some((&tag, "BAD", "STARTTLS is not available (not offered, or TLS is already active)".into())),
+                name,
+            ),
             (NotAuthenticated, Command::Login { .. }) if self.config.login_requires_tls && !self.tls => {
                 no(self, "[PRIVACYREQUIRED] LOGIN is disabled until the connection is encrypted: use STARTTLS first")
             }
@@ -669,7 +796,8 @@ impl ImapServer {
             (NotAuthenticated, _) => wrong_state(self),
             (_, Command::Login { .. } | Command::Authenticate { .. } | Command::StartTls) => wrong_state(self),
             (Authenticated, Command::Enable(caps)) => {
-                let enabled: Vec<String> = caps.iter().filter(|c| c.as_str() == "IMAP4REV2").map(|_| "IMAP4rev2".to_string()).collect();
+                let enabled: Vec<String> =
+                    caps.iter().filter(|c| c.as_str() == "IMAP4REV2").map(|_| "IMAP4rev2".to_string()).collect();
                 self.rev2 |= !enabled.is_empty();
                 let lines = if enabled.is_empty() { vec![] } else { vec![format!("* ENABLED {}", enabled.join(" "))] };
                 ok(self, lines, "ENABLE completed".into())
@@ -704,7 +832,9 @@ impl ImapServer {
                 let op = FolderOp::Copy { from: self.folder.clone(), uids, to: mailbox.clone() };
                 self.ask(&tag, Command::Copy { uid, set, mailbox, is_move }, op);
             }
-            (_, Command::Namespace) => ok(self, vec!["* NAMESPACE ((\"\" \"/\")) NIL NIL".into()], "NAMESPACE completed".into()),
+            (_, Command::Namespace) => {
+                ok(self, vec!["* NAMESPACE ((\"\" \"/\")) NIL NIL".into()], "NAMESPACE completed".into())
+            }
             (Selected, Command::Fetch { uid, set, items, .. }) => {
                 let mut lines = Vec::new();
                 for i in self.resolve(&set, uid) {
@@ -718,17 +848,23 @@ impl ImapServer {
                         let m = &self.messages[i];
                         parts.push(match item {
                             FetchItem::Flags => format!("FLAGS {}", Self::flags_list(&m.flags)),
-                            FetchItem::InternalDate => format!("INTERNALDATE \"{}\"", fetch::internal_date(m.internal_date)),
+                            FetchItem::InternalDate => {
+                                format!("INTERNALDATE \"{}\"", fetch::internal_date(m.internal_date))
+                            }
                             FetchItem::Rfc822Size => format!("RFC822.SIZE {}", m.data.len()),
                             FetchItem::Envelope => format!("ENVELOPE {}", fetch::envelope(&m.data)),
                             FetchItem::Body => format!("BODY {}", fetch::body_structure(&m.data, false)),
-                            FetchItem::BodyStructure => format!("BODYSTRUCTURE {}", fetch::body_structure(&m.data, true)),
+                            FetchItem::BodyStructure => {
+                                format!("BODYSTRUCTURE {}", fetch::body_structure(&m.data, true))
+                            }
                             FetchItem::Uid => format!("UID {}", m.uid),
                             FetchItem::Section { peek, section, partial, .. } => {
                                 set_seen |= !peek && !self.read_only && !m.flags.iter().any(|f| f == "\\Seen");
                                 let whole = fetch::section_bytes(&m.data, section);
                                 let body = match partial {
-                                    Some((start, count)) => &whole[(*start).min(whole.len())..(start + count).min(whole.len())],
+                                    Some((start, count)) => {
+                                        &whole[(*start).min(whole.len())..(start + count).min(whole.len())]
+                                    }
                                     None => &whole[..],
                                 };
                                 format!("{item} {{{}}}\r\n{}", body.len(), String::from_utf8_lossy(body))
@@ -739,7 +875,12 @@ impl ImapServer {
                         // RFC 9051 §6.4.5: fetching BODY[...] sets \Seen, and the server says so.
                         self.messages[i].flags.push("\\Seen".into());
                         let (uid, flags) = (self.messages[i].uid, self.messages[i].flags.clone());
-                        self.events.push_back(ImapServerEvent::Stored { user: self.user.clone().unwrap_or_default(), folder: self.folder.clone(), uid, flags: flags.clone() });
+                        self.events.push_back(ImapServerEvent::Stored {
+                            user: self.user.clone().unwrap_or_default(),
+                            folder: self.folder.clone(),
+                            uid,
+                            flags: flags.clone(),
+                        });
                         if !wants_flags {
                             parts.insert(0, format!("FLAGS {}", Self::flags_list(&flags)));
                         }
@@ -749,7 +890,9 @@ impl ImapServer {
                 let what = if uid { "UID FETCH" } else { "FETCH" };
                 ok(self, lines, format!("{what} completed"))
             }
-            (Selected, Command::Store { .. }) if self.read_only => no(self, "[READ-ONLY] The mailbox was opened with EXAMINE"),
+            (Selected, Command::Store { .. }) if self.read_only => {
+                no(self, "[READ-ONLY] The mailbox was opened with EXAMINE")
+            }
             (Selected, Command::Store { uid, set, mode, silent, flags }) => {
                 let mut lines = Vec::new();
                 for i in self.resolve(&set, uid) {
@@ -770,7 +913,12 @@ impl ImapServer {
                         let uid_part = if uid { format!("UID {u} ") } else { String::new() };
                         lines.push(format!("* {} FETCH ({uid_part}FLAGS {})", i + 1, Self::flags_list(&fl)));
                     }
-                    self.events.push_back(ImapServerEvent::Stored { user: self.user.clone().unwrap_or_default(), folder: self.folder.clone(), uid: u, flags: fl });
+                    self.events.push_back(ImapServerEvent::Stored {
+                        user: self.user.clone().unwrap_or_default(),
+                        folder: self.folder.clone(),
+                        uid: u,
+                        flags: fl,
+                    });
                 }
                 let what = match mode {
                     StoreMode::Add => "+FLAGS",
@@ -779,7 +927,9 @@ impl ImapServer {
                 };
                 ok(self, lines, format!("{what} completed"))
             }
-            (Selected, Command::Search { charset: Some(cs), .. }) if !["UTF-8", "US-ASCII"].contains(&cs.to_ascii_uppercase().as_str()) => {
+            (Selected, Command::Search { charset: Some(cs), .. })
+                if !["UTF-8", "US-ASCII"].contains(&cs.to_ascii_uppercase().as_str()) =>
+            {
                 no(self, &format!("[BADCHARSET (UTF-8 US-ASCII)] {cs} is not supported"))
             }
             (Selected, Command::Search { uid, ret, key, .. }) => {
@@ -789,7 +939,9 @@ impl ImapServer {
                     .messages
                     .iter()
                     .enumerate()
-                    .filter(|(i, m)| key.matches(&search::Candidate { message: m, seq: *i as u32 + 1, max_seq, max_uid }))
+                    .filter(|(i, m)| {
+                        key.matches(&search::Candidate { message: m, seq: *i as u32 + 1, max_seq, max_uid })
+                    })
                     .map(|(i, m)| if uid { m.uid } else { i as u32 + 1 })
                     .collect();
                 let line = if self.rev2 || ret.is_some() {
@@ -814,7 +966,9 @@ impl ImapServer {
                 };
                 ok(self, vec![line], "SEARCH completed".into())
             }
-            (Selected, Command::Expunge) if self.read_only => no(self, "[READ-ONLY] The mailbox was opened with EXAMINE"),
+            (Selected, Command::Expunge) if self.read_only => {
+                no(self, "[READ-ONLY] The mailbox was opened with EXAMINE")
+            }
             (Selected, Command::Expunge) => {
                 let mut lines = self.take_expunges();
                 lines.extend(self.expunge());
@@ -858,7 +1012,11 @@ impl ImapServer {
             }
         }
         if !uids.is_empty() {
-            self.events.push_back(ImapServerEvent::Expunged { user: self.user.clone().unwrap_or_default(), folder: self.folder.clone(), uids });
+            self.events.push_back(ImapServerEvent::Expunged {
+                user: self.user.clone().unwrap_or_default(),
+                folder: self.folder.clone(),
+                uids,
+            });
         }
         lines
     }
@@ -875,7 +1033,13 @@ fn list_match(pattern: &str, name: &str) -> bool {
             Some((c, rest)) => n.first() == Some(c) && m(rest, &n[1..]),
         }
     }
-    let fold = |s: &str| if s.len() >= 5 && s[..5].eq_ignore_ascii_case("INBOX") { format!("INBOX{}", &s[5..]) } else { s.to_string() };
+    let fold = |s: &str| {
+        if s.len() >= 5 && s[..5].eq_ignore_ascii_case("INBOX") {
+            format!("INBOX{}", &s[5..])
+        } else {
+            s.to_string()
+        }
+    };
     let (p, n): (Vec<char>, Vec<char>) = (fold(pattern).chars().collect(), fold(name).chars().collect());
     m(&p, &n)
 }
@@ -883,7 +1047,11 @@ fn list_match(pattern: &str, name: &str) -> bool {
 /// A mailbox name as an IMAP astring: bare when it is a valid atom, else quoted or a literal.
 fn astring(name: &str) -> String {
     let atom = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && !b"(){%*\"\\]".contains(&b));
-    if atom { name.to_string() } else { fetch::nstring(Some(name)) }
+    if atom {
+        name.to_string()
+    } else {
+        fetch::nstring(Some(name))
+    }
 }
 
 /// Ascending numbers as a compact sequence set: 1,2,3,5 → 1:3,5.
@@ -921,7 +1089,12 @@ mod tests {
 
     fn inbox() -> Vec<StoredMessage> {
         (1..=3)
-            .map(|i| StoredMessage { uid: i * 10, data: format!("From: a{i}@x.example\r\nSubject: s{i}\r\n\r\nbody {i}\r\n").into_bytes(), flags: if i == 1 { vec!["\\Seen".into()] } else { vec![] }, internal_date: 0 })
+            .map(|i| StoredMessage {
+                uid: i * 10,
+                data: format!("From: a{i}@x.example\r\nSubject: s{i}\r\n\r\nbody {i}\r\n").into_bytes(),
+                flags: if i == 1 { vec!["\\Seen".into()] } else { vec![] },
+                internal_date: 0,
+            })
             .collect()
     }
 
@@ -930,7 +1103,12 @@ mod tests {
     fn the_lectures_session() {
         let steps = vec![
             ImapStep::Line("a000 starttls".into()),
-            ImapStep::Scram { tag: "a001".into(), user: "bob".into(), password: "bob-pw".into(), nonce: "clinonce".into() },
+            ImapStep::Scram {
+                tag: "a001".into(),
+                user: "bob".into(),
+                password: "bob-pw".into(),
+                nonce: "clinonce".into(),
+            },
             ImapStep::Line("babc ENABLE IMAP4rev2".into()),
             ImapStep::Line("a002 select inbox".into()),
             ImapStep::Line("a003 fetch 2 full".into()),
@@ -953,7 +1131,9 @@ mod tests {
             while let Some(e) = s.poll_event() {
                 match &e {
                     ImapServerEvent::LoggedIn { .. } => s.set_mailbox(inbox(), 3857529045, 31),
-                    ImapServerEvent::Folder { op: FolderOp::Select(_), .. } => s.folder_result(FolderResult::Selected(inbox(), 3857529045, 31)),
+                    ImapServerEvent::Folder { op: FolderOp::Select(_), .. } => {
+                        s.folder_result(FolderResult::Selected(inbox(), 3857529045, 31))
+                    }
                     _ => {}
                 }
                 events.push(e);
@@ -961,18 +1141,37 @@ mod tests {
             while c.poll_event().is_some() {}
         }
         let all = wire.concat();
-        assert!(wire[0].starts_with("S: * OK [CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS AUTH=SCRAM-SHA-256 LOGINDISABLED]"), "{}", wire[0]);
+        assert!(
+            wire[0].starts_with("S: * OK [CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS AUTH=SCRAM-SHA-256 LOGINDISABLED]"),
+            "{}",
+            wire[0]
+        );
         assert!(all.contains("S: a000 OK Begin TLS negotiation now"));
         assert!(all.contains("a001 OK [CAPABILITY"), "SCRAM succeeded: {all}");
         assert!(all.contains("* ENABLED IMAP4rev2\r\nbabc OK ENABLE completed"));
         assert!(all.contains("* 3 EXISTS\r\n* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)"));
         assert!(all.contains("* OK [UIDVALIDITY 3857529045] UIDs valid"));
         assert!(all.contains("* LIST () \"/\" INBOX\r\na002 OK [READ-WRITE] SELECT completed"));
-        assert!(all.contains("* 2 FETCH (FLAGS () INTERNALDATE \" 1-Jan-1970 00:00:00 +0000\" RFC822.SIZE 43 ENVELOPE (NIL \"s2\""), "{all}");
-        assert!(all.contains("* 2 FETCH (FLAGS (\\Seen) BODY[HEADER] {35}\r\nFrom: a2@x.example\r\nSubject: s2\r\n\r\n)"), "{all}");
+        assert!(
+            all.contains(
+                "* 2 FETCH (FLAGS () INTERNALDATE \" 1-Jan-1970 00:00:00 +0000\" RFC822.SIZE 43 ENVELOPE (NIL \"s2\""
+            ),
+            "{all}"
+        );
+        assert!(
+            all.contains("* 2 FETCH (FLAGS (\\Seen) BODY[HEADER] {35}\r\nFrom: a2@x.example\r\nSubject: s2\r\n\r\n)"),
+            "{all}"
+        );
         assert!(all.contains("* 2 FETCH (FLAGS (\\Deleted \\Seen))\r\na005 OK +FLAGS completed"), "{all}");
-        assert!(all.contains("* BYE mail.bob.example IMAP4rev2 server terminating connection\r\na006 OK LOGOUT completed"));
-        assert!(events.contains(&ImapServerEvent::Stored { user: "bob@bob.example".into(), folder: "INBOX".into(), uid: 20, flags: vec!["\\Deleted".into(), "\\Seen".into()] }));
+        assert!(
+            all.contains("* BYE mail.bob.example IMAP4rev2 server terminating connection\r\na006 OK LOGOUT completed")
+        );
+        assert!(events.contains(&ImapServerEvent::Stored {
+            user: "bob@bob.example".into(),
+            folder: "INBOX".into(),
+            uid: 20,
+            flags: vec!["\\Deleted".into(), "\\Seen".into()]
+        }));
         assert_eq!(events.last(), Some(&ImapServerEvent::Closed));
         let _ = ImapClientEvent::Closed;
     }
@@ -981,7 +1180,8 @@ mod tests {
     fn states_are_enforced_and_bad_input_gets_bad() {
         let mut s = ImapServer::new(config());
         s.handle_input(b"a1 SELECT INBOX\r\na2 LOGIN bob bob-pw\r\nfoo\r\na3 FROB\r\na4 CAPABILITY\r\n");
-        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        let out: String =
+            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.contains("a1 BAD SELECT is not valid in the Not Authenticated state"));
         assert!(out.contains("a2 NO [PRIVACYREQUIRED]"));
         assert!(out.contains("foo BAD missing command after the tag"));
@@ -1000,18 +1200,34 @@ mod tests {
             while let Some(e) = s.poll_event() {
                 match e {
                     ImapServerEvent::LoggedIn { .. } => s.set_mailbox(current.clone(), 1, 31),
-                    ImapServerEvent::Folder { op: FolderOp::Select(_), .. } => s.folder_result(FolderResult::Selected(current.clone(), 1, 31)),
+                    ImapServerEvent::Folder { op: FolderOp::Select(_), .. } => {
+                        s.folder_result(FolderResult::Selected(current.clone(), 1, 31))
+                    }
                     ImapServerEvent::Expunged { uids, .. } => current.retain(|m| !uids.contains(&m.uid)),
                     _ => {}
                 }
             }
         };
         owner(&mut s, &mut current);
-        for line in ["b SELECT INBOX", "c SEARCH UNSEEN", "d UID SEARCH SUBJECT s3", "c2 SEARCH RETURN (MIN MAX COUNT) OR FROM a1 NOT SEEN", "c3 SEARCH CHARSET KOI8-R ALL", "c4 SEARCH FROMM a1", "c5 UID SEARCH RETURN () 1:*", "e STORE 1:2 +FLAGS.SILENT (\\Deleted)", "f EXPUNGE", "g FETCH 1 (UID FLAGS)", "h EXAMINE INBOX", "i STORE 1 +FLAGS (\\Seen)"] {
+        for line in [
+            "b SELECT INBOX",
+            "c SEARCH UNSEEN",
+            "d UID SEARCH SUBJECT s3",
+            "c2 SEARCH RETURN (MIN MAX COUNT) OR FROM a1 NOT SEEN",
+            "c3 SEARCH CHARSET KOI8-R ALL",
+            "c4 SEARCH FROMM a1",
+            "c5 UID SEARCH RETURN () 1:*",
+            "e STORE 1:2 +FLAGS.SILENT (\\Deleted)",
+            "f EXPUNGE",
+            "g FETCH 1 (UID FLAGS)",
+            "h EXAMINE INBOX",
+            "i STORE 1 +FLAGS (\\Seen)",
+        ] {
             s.handle_input(format!("{line}\r\n").as_bytes());
             owner(&mut s, &mut current);
         }
-        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        let out: String =
+            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.contains("* SEARCH 2 3\r\nc OK"), "rev1 client: SEARCH: {out}");
         assert!(out.contains("* SEARCH 30\r\nd OK"));
         assert!(out.contains("* ESEARCH (TAG \"c2\") MIN 1 MAX 3 COUNT 3\r\nc2 OK"), "RFC 4731 RETURN options: {out}");
@@ -1031,9 +1247,29 @@ mod sync_tests {
 
     #[test]
     fn another_sessions_changes_are_reported() {
-        let mut c = ImapConfig { hostname: "h".into(), starttls: false, implicit_tls: false, login_requires_tls: false, accounts: vec![("bob@b.example".into(), "pw".into())], scram_salt: vec![1; 16], scram_iterations: 4096, server_nonce: "n".into() };
+        let mut c = ImapConfig {
+            hostname: "h".into(),
+            starttls: false,
+            implicit_tls: false,
+            login_requires_tls: false,
+            accounts: vec![("bob@b.example".into(), "pw".into())],
+            scram_salt: vec![1; 16],
+            scram_iterations: 4096,
+            server_nonce: "n".into(),
+        };
         c.starttls = false;
-        let msgs = |flags: &[&[&str]]| -> Vec<StoredMessage> { flags.iter().enumerate().map(|(i, f)| StoredMessage { uid: i as u32 + 1, data: b"Subject: x\r\n\r\nx\r\n".to_vec(), flags: f.iter().map(|s| s.to_string()).collect(), internal_date: 0 }).collect() };
+        let msgs = |flags: &[&[&str]]| -> Vec<StoredMessage> {
+            flags
+                .iter()
+                .enumerate()
+                .map(|(i, f)| StoredMessage {
+                    uid: i as u32 + 1,
+                    data: b"Subject: x\r\n\r\nx\r\n".to_vec(),
+                    flags: f.iter().map(|s| s.to_string()).collect(),
+                    internal_date: 0,
+                })
+                .collect()
+        };
         let mut s = ImapServer::new(c);
         s.handle_input(b"a LOGIN bob pw\r\n");
         while let Some(e) = s.poll_event() {
@@ -1053,11 +1289,13 @@ mod sync_tests {
         latest.remove(0);
         s.refresh(&latest);
         s.handle_input(b"c FETCH 1 FLAGS\r\n");
-        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        let out: String =
+            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.starts_with("* 2 FETCH (FLAGS (\\Seen))\r\n* 3 EXISTS\r\n"), "flags and new mail at once: {out}");
         assert!(!out.contains("EXPUNGE"), "no EXPUNGE during FETCH (RFC 9051 §7.5.1)");
         s.handle_input(b"d NOOP\r\n");
-        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        let out: String =
+            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert_eq!(out, "* 1 EXPUNGE\r\nd OK NOOP completed\r\n");
     }
 }
@@ -1073,7 +1311,16 @@ mod folder_tests {
         store.add_account("bob@b.example", "pw");
         store.deliver("bob@b.example", b"Subject: one\r\n\r\n1\r\n".to_vec());
         store.deliver("bob@b.example", b"Subject: two\r\n\r\n2\r\n".to_vec());
-        let mut s = ImapServer::new(ImapConfig { hostname: "h".into(), starttls: false, implicit_tls: false, login_requires_tls: false, accounts: vec![("bob@b.example".into(), "pw".into())], scram_salt: vec![1; 16], scram_iterations: 4096, server_nonce: "n".into() });
+        let mut s = ImapServer::new(ImapConfig {
+            hostname: "h".into(),
+            starttls: false,
+            implicit_tls: false,
+            login_requires_tls: false,
+            accounts: vec![("bob@b.example".into(), "pw".into())],
+            scram_salt: vec![1; 16],
+            scram_iterations: 4096,
+            server_nonce: "n".into(),
+        });
         let mut out = String::new();
         for l in lines {
             s.handle_input(l);
@@ -1094,7 +1341,9 @@ mod folder_tests {
                             let r = apply_folder_op(&mut store, &user, &op, 0);
                             s.folder_result(r);
                         }
-                        ImapServerEvent::Stored { user, folder, uid, flags } => store.set_folder_flags(&user, &folder, uid, &flags),
+                        ImapServerEvent::Stored { user, folder, uid, flags } => {
+                            store.set_folder_flags(&user, &folder, uid, &flags)
+                        }
                         ImapServerEvent::Expunged { user, folder, uids } => {
                             store.expunge_folder(&user, &folder, &uids);
                         }
@@ -1128,7 +1377,12 @@ mod folder_tests {
         assert!(out.contains("* LIST (\\HasNoChildren) \"/\" \"My Work\"\r\n"), "a name with a space is quoted: {out}");
         assert!(!out.contains("* LIST (\\HasNoChildren) \"/\" Work/2026\r\nd OK"), "% stops at the delimiter: {out}");
         assert!(out.contains("* LIST (\\HasNoChildren) \"/\" Work/2026\r\ne OK"), "{out}");
-        assert!(out.contains("* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\nf OK"), "{out}");
+        assert!(
+            out.contains(
+                "* LIST (\\HasNoChildren \\Sent) \"/\" Sent\r\n* LIST (\\HasNoChildren \\Trash) \"/\" Trash\r\nf OK"
+            ),
+            "{out}"
+        );
         assert!(out.contains("* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\ng OK"), "{out}");
         assert!(out.contains("h BAD LIST RETURN option STATUS") && out.contains("i BAD RECURSIVEMATCH needs"), "{out}");
         assert!(out.contains("* STATUS INBOX (MESSAGES 2 SIZE ") && out.contains(" DELETED 0)\r\nj OK"), "{out}");
@@ -1182,8 +1436,21 @@ mod partial_tests {
 
     #[test]
     fn partial_fetch_returns_the_requested_octets() {
-        let mut s = ImapServer::new(ImapConfig { hostname: "h".into(), starttls: false, implicit_tls: false, login_requires_tls: false, accounts: vec![("b@b.example".into(), "pw".into())], scram_salt: vec![1; 16], scram_iterations: 4096, server_nonce: "n".into() });
-        let msg = StoredMessage { uid: 1, data: b"Subject: partial\r\n\r\n0123456789abcdef\r\n".to_vec(), ..Default::default() };
+        let mut s = ImapServer::new(ImapConfig {
+            hostname: "h".into(),
+            starttls: false,
+            implicit_tls: false,
+            login_requires_tls: false,
+            accounts: vec![("b@b.example".into(), "pw".into())],
+            scram_salt: vec![1; 16],
+            scram_iterations: 4096,
+            server_nonce: "n".into(),
+        });
+        let msg = StoredMessage {
+            uid: 1,
+            data: b"Subject: partial\r\n\r\n0123456789abcdef\r\n".to_vec(),
+            ..Default::default()
+        };
         s.handle_input(b"a LOGIN b pw\r\n");
         while let Some(e) = s.poll_event() {
             if matches!(e, ImapServerEvent::LoggedIn { .. }) {
@@ -1197,7 +1464,8 @@ mod partial_tests {
             }
         }
         s.handle_input(b"c FETCH 1 BODY.PEEK[TEXT]<4.6>\r\nd FETCH 1 BODY.PEEK[]<0.8>\r\n");
-        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        let out: String =
+            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.contains("* 1 FETCH (BODY[TEXT]<4> {6}\r\n456789)\r\nc OK"), "{out}");
         assert!(out.contains("* 1 FETCH (BODY[]<0> {8}\r\nSubject:)\r\nd OK"), "{out}");
         assert!(out.contains("LITERAL+"));

@@ -165,7 +165,11 @@ impl Pop3Client {
                 // without UIDL (-ERR) gets everything downloaded again, as real clients do.
                 if r.ok {
                     let body = r.body.unwrap_or_default();
-                    self.uids = String::from_utf8_lossy(&body).lines().filter_map(|l| l.split_once(' ')).filter_map(|(n, u)| Some((n.parse().ok()?, u.trim().to_string()))).collect();
+                    self.uids = String::from_utf8_lossy(&body)
+                        .lines()
+                        .filter_map(|l| l.split_once(' '))
+                        .filter_map(|(n, u)| Some((n.parse().ok()?, u.trim().to_string())))
+                        .collect();
                     let (uids, known) = (&self.uids, &self.job.known);
                     self.todo.retain(|n| !uids.iter().any(|(m, u)| m == n && known.contains(u)));
                 }
@@ -174,7 +178,11 @@ impl Pop3Client {
             AwaitRetr(n) => {
                 if r.ok {
                     let uid = self.uids.iter().find(|(m, _)| *m == n).map(|(_, u)| u.clone());
-                    self.events.push_back(Pop3ClientEvent::Retrieved { number: n, data: r.body.unwrap_or_default(), uid });
+                    self.events.push_back(Pop3ClientEvent::Retrieved {
+                        number: n,
+                        data: r.body.unwrap_or_default(),
+                        uid,
+                    });
                     if self.job.delete {
                         return self.send(Command::Dele(n), AwaitDele(n));
                     }
@@ -226,19 +234,37 @@ mod tests {
             }
             events.extend(std::iter::from_fn(|| c.poll_event()));
         }
-        assert_eq!(commands.concat(), "USER bob\r\nPASS pw\r\nSTAT\r\nLIST\r\nRETR 1\r\nDELE 1\r\nRETR 2\r\nDELE 2\r\nQUIT\r\n");
-        assert_eq!(events[0], Pop3ClientEvent::Retrieved { number: 1, data: b"Subject: one\r\n\r\n.dot\r\n".to_vec(), uid: None });
+        assert_eq!(
+            commands.concat(),
+            "USER bob\r\nPASS pw\r\nSTAT\r\nLIST\r\nRETR 1\r\nDELE 1\r\nRETR 2\r\nDELE 2\r\nQUIT\r\n"
+        );
+        assert_eq!(
+            events[0],
+            Pop3ClientEvent::Retrieved { number: 1, data: b"Subject: one\r\n\r\n.dot\r\n".to_vec(), uid: None }
+        );
         assert_eq!(events.last(), Some(&Pop3ClientEvent::Closed));
         assert_eq!(committed, Some(vec![1, 2]));
     }
 
     #[test]
     fn download_and_keep_fetches_only_what_uidl_says_is_new() {
-        let mut c = Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: false, known: vec!["u1".into()] });
+        let mut c =
+            Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: false, known: vec!["u1".into()] });
         c.handle_input(b"+OK hi\r\n+OK send PASS\r\n+OK 2 messages\r\n+OK 2 messages\r\n+OK\r\n1 10\r\n2 20\r\n.\r\n+OK\r\n1 u1\r\n2 u2\r\n.\r\n+OK 20 octets\r\nSubject: two\r\n\r\n.\r\n+OK bye\r\n");
         let sent: Vec<_> = std::iter::from_fn(|| c.poll_transmit()).map(|t| t.bytes).collect();
-        assert_eq!(String::from_utf8(sent.concat()).unwrap(), "USER bob\r\nPASS pw\r\nSTAT\r\nLIST\r\nUIDL\r\nRETR 2\r\nQUIT\r\n", "no RETR 1, no DELE");
-        assert_eq!(c.poll_event(), Some(Pop3ClientEvent::Retrieved { number: 2, data: b"Subject: two\r\n\r\n".to_vec(), uid: Some("u2".into()) }));
+        assert_eq!(
+            String::from_utf8(sent.concat()).unwrap(),
+            "USER bob\r\nPASS pw\r\nSTAT\r\nLIST\r\nUIDL\r\nRETR 2\r\nQUIT\r\n",
+            "no RETR 1, no DELE"
+        );
+        assert_eq!(
+            c.poll_event(),
+            Some(Pop3ClientEvent::Retrieved {
+                number: 2,
+                data: b"Subject: two\r\n\r\n".to_vec(),
+                uid: Some("u2".into())
+            })
+        );
     }
 
     #[test]

@@ -59,7 +59,9 @@ impl fmt::Display for Command {
         let k = self.keyword();
         match self {
             Command::User(s) | Command::Pass(s) => write!(f, "{k} {s}"),
-            Command::List(Some(n)) | Command::Uidl(Some(n)) | Command::Retr(n) | Command::Dele(n) => write!(f, "{k} {n}"),
+            Command::List(Some(n)) | Command::Uidl(Some(n)) | Command::Retr(n) | Command::Dele(n) => {
+                write!(f, "{k} {n}")
+            }
             Command::Top(n, l) => write!(f, "{k} {n} {l}"),
             Command::Apop(n, d) => write!(f, "{k} {n} {d}"),
             _ => f.write_str(k),
@@ -143,7 +145,10 @@ fn parse(line: &[u8]) -> Result<Command, String> {
         "APOP" => {
             arity(&[2], "APOP name digest")?;
             if args[1].len() != 32 || !args[1].bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err("the APOP digest is 32 hexadecimal digits (MD5 of the greeting's timestamp and the password)".into());
+                return Err(
+                    "the APOP digest is 32 hexadecimal digits (MD5 of the greeting's timestamp and the password)"
+                        .into(),
+                );
             }
             Command::Apop(args[0].to_string(), args[1].to_ascii_lowercase())
         }
@@ -181,7 +186,17 @@ mod tests {
 
     #[test]
     fn bad_lines_are_invalid_with_a_helpful_text() {
-        for line in ["RETR\r\n", "RETR x\r\n", "RETR 0\r\n", "DELE -1\r\n", "LIST 1 2\r\n", "FOO\r\n", "\r\n", "STAT 1\r\n", "TOP 1\r\n"] {
+        for line in [
+            "RETR\r\n",
+            "RETR x\r\n",
+            "RETR 0\r\n",
+            "DELE -1\r\n",
+            "LIST 1 2\r\n",
+            "FOO\r\n",
+            "\r\n",
+            "STAT 1\r\n",
+            "TOP 1\r\n",
+        ] {
             assert!(matches!(decode(line.as_bytes()), Decoded::Invalid(_, n) if n == line.len()), "{line:?}");
         }
         let Decoded::Invalid(Pop3Error(t), _) = decode(b"RETR x\r\n") else { panic!() };

@@ -73,7 +73,9 @@ mod tests {
 
     #[test]
     fn byte_stuffed_multiline_round_trips() {
-        let body = b"From: Norm <norm@cs.ubc.ca>\r\n\r\nSome data\r\n.A line that starts with a .\r\n.. Another one\r\n".to_vec();
+        let body =
+            b"From: Norm <norm@cs.ubc.ca>\r\n\r\nSome data\r\n.A line that starts with a .\r\n.. Another one\r\n"
+                .to_vec();
         let r = Response::multi("220 octets", body.clone());
         let wire = r.encode();
         assert!(wire.ends_with(b"..A line that starts with a .\r\n... Another one\r\n.\r\n"));

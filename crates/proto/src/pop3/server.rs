@@ -151,11 +151,15 @@ impl Pop3Server {
         if self.state != Pop3State::CheckingPassword {
             return;
         }
-        self.maildrop = maildrop.into_iter().map(|m| DropMessage { uid: m.uid, data: m.data, deleted: false }).collect();
+        self.maildrop =
+            maildrop.into_iter().map(|m| DropMessage { uid: m.uid, data: m.data, deleted: false }).collect();
         self.state = Pop3State::Transaction;
         let (n, size) = self.totals();
         let user = self.user.clone().unwrap_or_default();
-        self.send(Response::ok(format!("{user}'s maildrop has {n} message{} ({size} octets)", plural(n))), Pop3ReplyTo::Pass);
+        self.send(
+            Response::ok(format!("{user}'s maildrop has {n} message{} ({size} octets)", plural(n))),
+            Pop3ReplyTo::Pass,
+        );
         self.process();
     }
 
@@ -244,7 +248,11 @@ impl Pop3Server {
         let response = match (self.state, cmd) {
             (_, Command::Capa) => {
                 let stls = if self.stls && !self.tls { "STLS\r\n" } else { "" };
-                Response::multi("Capability list follows", format!("USER\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\n{stls}IMPLEMENTATION Mailsim\r\n").into_bytes())
+                Response::multi(
+                    "Capability list follows",
+                    format!("USER\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\n{stls}IMPLEMENTATION Mailsim\r\n")
+                        .into_bytes(),
+                )
             }
             (Authorization, Command::Stls) if self.stls && !self.tls => {
                 self.tls = true;
@@ -252,7 +260,9 @@ impl Pop3Server {
                 self.events.push_back(Pop3ServerEvent::TlsStarted);
                 Response::ok("Begin TLS negotiation")
             }
-            (Authorization, Command::Stls) => Response::err("STLS is not available here (not offered, or TLS is already active)"),
+            (Authorization, Command::Stls) => {
+                Response::err("STLS is not available here (not offered, or TLS is already active)")
+            }
             (Authorization, Command::Apop(name, digest)) => match self.timestamp.clone() {
                 None => Response::err("APOP is not offered: the greeting had no timestamp"),
                 Some(timestamp) => {
@@ -402,7 +412,10 @@ mod tests {
     use super::*;
 
     fn drop_of(msgs: &[&str]) -> Vec<StoredMessage> {
-        msgs.iter().enumerate().map(|(i, m)| StoredMessage { uid: i as u32 + 10, data: m.as_bytes().to_vec(), ..Default::default() }).collect()
+        msgs.iter()
+            .enumerate()
+            .map(|(i, m)| StoredMessage { uid: i as u32 + 10, data: m.as_bytes().to_vec(), ..Default::default() })
+            .collect()
     }
 
     fn out(s: &mut Pop3Server) -> String {
@@ -494,14 +507,27 @@ mod apop_tests {
     fn rfc1939_apop_example_and_stls() {
         assert_eq!(apop_digest("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf"), "c4c9334bac560ecc979e58001b3e22fb");
         let mut s = Pop3Server::with_options("dbc", Some("<1896.697170952@dbc.mtview.ca.us>".into()), true);
-        let greet: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        let greet: String =
+            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert_eq!(greet, "+OK dbc POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n");
         s.handle_input(b"STLS\r\n");
         assert_eq!(s.poll_event(), Some(Pop3ServerEvent::TlsStarted));
         s.handle_input(b"APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n");
-        assert_eq!(s.poll_event(), Some(Pop3ServerEvent::ApopRequested { user: "mrose".into(), digest: "c4c9334bac560ecc979e58001b3e22fb".into(), timestamp: "<1896.697170952@dbc.mtview.ca.us>".into() }));
+        assert_eq!(
+            s.poll_event(),
+            Some(Pop3ServerEvent::ApopRequested {
+                user: "mrose".into(),
+                digest: "c4c9334bac560ecc979e58001b3e22fb".into(),
+                timestamp: "<1896.697170952@dbc.mtview.ca.us>".into()
+            })
+        );
         s.grant(vec![]);
-        let out: String = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
-        assert!(out.contains("+OK Begin TLS negotiation\r\n") && out.ends_with("+OK mrose's maildrop has 0 messages (0 octets)\r\n"), "{out}");
+        let out: String =
+            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        assert!(
+            out.contains("+OK Begin TLS negotiation\r\n")
+                && out.ends_with("+OK mrose's maildrop has 0 messages (0 octets)\r\n"),
+            "{out}"
+        );
     }
 }

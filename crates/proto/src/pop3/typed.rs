@@ -20,7 +20,14 @@ pub struct Pop3Typed {
 
 impl Pop3Typed {
     pub fn new(lines: Vec<String>) -> Self {
-        Pop3Typed { lines: lines.into(), multiline: false, after_quit: false, done: false, inbuf: vec![], transmits: VecDeque::new() }
+        Pop3Typed {
+            lines: lines.into(),
+            multiline: false,
+            after_quit: false,
+            done: false,
+            inbuf: vec![],
+            transmits: VecDeque::new(),
+        }
     }
 
     pub fn state(&self) -> &'static str {

@@ -175,7 +175,8 @@ impl SmtpClient {
     fn offers_auth(&self, mechanism: &str) -> bool {
         self.extensions.iter().any(|l| {
             let mut words = l.split(' ');
-            words.next().is_some_and(|k| k.eq_ignore_ascii_case("AUTH")) && words.any(|m| m.eq_ignore_ascii_case(mechanism))
+            words.next().is_some_and(|k| k.eq_ignore_ascii_case("AUTH"))
+                && words.any(|m| m.eq_ignore_ascii_case(mechanism))
         })
     }
 
@@ -189,7 +190,10 @@ impl SmtpClient {
             if !self.auth_tried && self.offers_auth("PLAIN") {
                 self.auth_tried = true;
                 let token = base64::engine::general_purpose::STANDARD.encode(format!("\0{user}\0{pass}"));
-                return self.command(Command::Auth { mechanism: "PLAIN".into(), initial: Some(token) }, ClientState::AwaitAuth);
+                return self.command(
+                    Command::Auth { mechanism: "PLAIN".into(), initial: Some(token) },
+                    ClientState::AwaitAuth,
+                );
             }
         }
         self.transaction();
@@ -306,14 +310,20 @@ impl SmtpClient {
                 if self.accepted.is_empty() {
                     // Pipelined and every recipient refused, yet the server said 354: send an
                     // empty message's end so the server gets out of DATA (RFC 2920 §3.1).
-                    self.transmits.push_back(Transmit { bytes: b".\r\n".to_vec(), pdu: Pdu::SmtpData { size: 0, lines: 0 } });
+                    self.transmits
+                        .push_back(Transmit { bytes: b".\r\n".to_vec(), pdu: Pdu::SmtpData { size: 0, lines: 0 } });
                     self.expect.push_back(ClientState::AwaitDataEnd);
-                    let last = self.rejected.last().map(|(_, r)| r.clone()).unwrap_or_else(|| Reply::new(554, "no valid recipients"));
+                    let last = self
+                        .rejected
+                        .last()
+                        .map(|(_, r)| r.clone())
+                        .unwrap_or_else(|| Reply::new(554, "no valid recipients"));
                     return self.fail(last);
                 }
                 let bytes = data::encode(&self.job.message);
                 let lines = self.job.message.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
-                self.transmits.push_back(Transmit { pdu: Pdu::SmtpData { size: self.job.message.len(), lines }, bytes });
+                self.transmits
+                    .push_back(Transmit { pdu: Pdu::SmtpData { size: self.job.message.len(), lines }, bytes });
                 self.expect.push_back(ClientState::AwaitDataEnd);
             }
             ClientState::AwaitDataGo if self.accepted.is_empty() && !self.rejected.is_empty() => {
@@ -386,7 +396,9 @@ mod tests {
                         quiet = false;
                     }
                     ServerEvent::RecipientProposed { rcpt, .. } => {
-                        s.decide_recipient((rcpt == "bob@bob.example").then(|| Reply::enhanced(450, "4.2.0", "greylisted")));
+                        s.decide_recipient(
+                            (rcpt == "bob@bob.example").then(|| Reply::enhanced(450, "4.2.0", "greylisted")),
+                        );
                         quiet = false;
                     }
                     _ => {}
@@ -464,7 +476,8 @@ mod tests {
     }
 
     fn submission() -> SmtpServer {
-        let mut c = ServerConfig::basic("mail.alice.example", Role::Submission, &["alice.example"], &["alice@alice.example"]);
+        let mut c =
+            ServerConfig::basic("mail.alice.example", Role::Submission, &["alice.example"], &["alice@alice.example"]);
         c.accounts = vec![("alice@alice.example".into(), "pw".into())];
         c.starttls = true;
         c.require_tls = true;
@@ -478,9 +491,14 @@ mod tests {
         j.auth = Some(("alice@alice.example".into(), "pw".into()));
         j.pipelining = true;
         let (events, received, wire) = pair_with(j, submission());
-        let cmds: Vec<&str> = wire.iter().filter(|l| l.starts_with("C: ")).map(|l| l[3..].split([' ', '\r']).next().unwrap()).collect();
+        let cmds: Vec<&str> =
+            wire.iter().filter(|l| l.starts_with("C: ")).map(|l| l[3..].split([' ', '\r']).next().unwrap()).collect();
         assert_eq!(cmds, ["EHLO", "STARTTLS", "EHLO", "AUTH", "MAIL", "RCPT", "RCPT", "DATA", "Subject:", "QUIT"]);
-        assert!(wire[2].contains("STARTTLS") && !wire[2].contains("AUTH"), "AUTH is offered only inside TLS: {}", wire[2]);
+        assert!(
+            wire[2].contains("STARTTLS") && !wire[2].contains("AUTH"),
+            "AUTH is offered only inside TLS: {}",
+            wire[2]
+        );
         assert!(wire.iter().any(|l| l.starts_with("S: 250-") && l.contains("AUTH PLAIN LOGIN")));
         assert!(wire.iter().any(|l| l == "C: AUTH PLAIN AGFsaWNlQGFsaWNlLmV4YW1wbGUAcHc=\r\n"), "{wire:?}");
         assert_eq!(events[0], ClientEvent::TlsStarted);
@@ -497,13 +515,17 @@ mod tests {
         let (events, received, wire) = pair_with(j, submission());
         assert!(received.is_empty());
         assert!(wire.iter().any(|l| l.starts_with("S: 535 5.7.8")));
-        assert!(matches!(&events[1], ClientEvent::Failed { permanent: true, reply, .. } if reply.code == 535), "{events:?}");
+        assert!(
+            matches!(&events[1], ClientEvent::Failed { permanent: true, reply, .. } if reply.code == 535),
+            "{events:?}"
+        );
         assert_eq!(wire.last().map(|l| &l[..6]), Some("S: 221"));
     }
 
     #[test]
     fn no_auth_on_submission_is_530() {
-        let mut s = ServerConfig::basic("mail.alice.example", Role::Submission, &["alice.example"], &["alice@alice.example"]);
+        let mut s =
+            ServerConfig::basic("mail.alice.example", Role::Submission, &["alice.example"], &["alice@alice.example"]);
         s.accounts = vec![("alice@alice.example".into(), "pw".into())];
         let (events, _, _) = pair_with(job(&["bob@bob.example"]), SmtpServer::new(s));
         assert!(matches!(&events[0], ClientEvent::Failed { reply, .. } if reply.code == 530), "{events:?}");
@@ -518,7 +540,10 @@ mod tests {
             j.pipelining = pipelining;
             let (events, received, wire) = pair_with(j, SmtpServer::new(relay.clone()));
             assert!(received.is_empty());
-            assert!(matches!(&events[0], ClientEvent::Failed { permanent: false, reply, .. } if reply.code == 450), "{events:?} {wire:?}");
+            assert!(
+                matches!(&events[0], ClientEvent::Failed { permanent: false, reply, .. } if reply.code == 450),
+                "{events:?} {wire:?}"
+            );
             assert_eq!(wire.last().map(|l| &l[..6]), Some("S: 221"), "{wire:?}");
         }
     }
@@ -528,14 +553,17 @@ mod tests {
         let mut s = submission();
         s.handle_input(b"EHLO c\r\nSTARTTLS\r\n");
         s.handle_input(b"EHLO c\r\nAUTH LOGIN\r\nYWxpY2U=\r\ncHc=\r\n");
-        let out: Vec<String> = std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8(t.bytes).unwrap()).collect();
+        let out: Vec<String> =
+            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8(t.bytes).unwrap()).collect();
         assert_eq!(out[out.len() - 3], "334 VXNlcm5hbWU6\r\n");
         assert_eq!(out[out.len() - 2], "334 UGFzc3dvcmQ6\r\n");
         assert_eq!(out[out.len() - 1], "235 2.7.0 Authentication successful\r\n");
         let mut s = submission();
         s.handle_input(b"EHLO c\r\nAUTH PLAIN\r\nSTARTTLS\r\nMAIL FROM:<x@y.example>\r\n");
         s.handle_input(b"EHLO c\r\nAUTH PLAIN\r\n*\r\nAUTH CRAM-MD5\r\n");
-        let codes: Vec<u16> = std::iter::from_fn(|| s.poll_transmit()).filter_map(|t| if let Pdu::SmtpReply { reply, .. } = t.pdu { Some(reply.code) } else { None }).collect();
+        let codes: Vec<u16> = std::iter::from_fn(|| s.poll_transmit())
+            .filter_map(|t| if let Pdu::SmtpReply { reply, .. } = t.pdu { Some(reply.code) } else { None })
+            .collect();
         // 538 before TLS; the MAIL pipelined behind STARTTLS is discarded (RFC 3207 §4.2).
         assert_eq!(codes, vec![220, 250, 538, 220, 250, 334, 501, 504]);
     }

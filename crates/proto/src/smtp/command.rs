@@ -138,22 +138,28 @@ fn parse_line(line: &[u8]) -> Result<Command, SyntaxError> {
         "HELO" | "EHLO" => {
             let upper = verb.to_ascii_uppercase();
             if rest_trimmed.is_empty() || rest_trimmed.contains(' ') || !valid_helo_name(rest_trimmed) {
-                return Err(SyntaxError::new(501, "5.5.4", format!("Syntax: {upper} hostname (for example {upper} client.example)")));
+                return Err(SyntaxError::new(
+                    501,
+                    "5.5.4",
+                    format!("Syntax: {upper} hostname (for example {upper} client.example)"),
+                ));
             }
             let domain = rest_trimmed.to_string();
             Ok(if upper == "HELO" { Command::Helo { domain } } else { Command::Ehlo { domain } })
         }
         "MAIL" => {
-            let (from, params) = path_argument(rest, "FROM:")
-                .ok_or_else(|| SyntaxError::new(501, "5.5.4", "Syntax: MAIL FROM:<address> (the angle brackets are required)"))?;
+            let (from, params) = path_argument(rest, "FROM:").ok_or_else(|| {
+                SyntaxError::new(501, "5.5.4", "Syntax: MAIL FROM:<address> (the angle brackets are required)")
+            })?;
             if !from.is_empty() && !valid_mailbox(&from) {
                 return Err(SyntaxError::new(501, "5.1.7", format!("Bad sender address syntax: <{from}>")));
             }
             Ok(Command::Mail { from, params })
         }
         "RCPT" => {
-            let (to, params) = path_argument(rest, "TO:")
-                .ok_or_else(|| SyntaxError::new(501, "5.5.4", "Syntax: RCPT TO:<address> (the angle brackets are required)"))?;
+            let (to, params) = path_argument(rest, "TO:").ok_or_else(|| {
+                SyntaxError::new(501, "5.5.4", "Syntax: RCPT TO:<address> (the angle brackets are required)")
+            })?;
             if !(to.eq_ignore_ascii_case("postmaster") || valid_mailbox(&to)) {
                 return Err(SyntaxError::new(501, "5.1.3", format!("Bad recipient address syntax: <{to}>")));
             }
@@ -181,9 +187,11 @@ fn parse_line(line: &[u8]) -> Result<Command, SyntaxError> {
             }
             Ok(Command::Auth { mechanism, initial })
         }
-        "EXPN" | "TURN" | "ETRN" | "BDAT" | "ATRN" | "SEND" | "SOML" | "SAML" => Err(
-            SyntaxError::new(502, "5.5.1", format!("{} is a known SMTP command that this server does not implement", verb.to_ascii_uppercase())),
-        ),
+        "EXPN" | "TURN" | "ETRN" | "BDAT" | "ATRN" | "SEND" | "SOML" | "SAML" => Err(SyntaxError::new(
+            502,
+            "5.5.1",
+            format!("{} is a known SMTP command that this server does not implement", verb.to_ascii_uppercase()),
+        )),
         _ => Err(SyntaxError::new(500, "5.5.1", format!("Command unrecognized: \"{}\"", truncate(verb, 40)))),
     }
 }
@@ -225,7 +233,8 @@ pub fn valid_mailbox(s: &str) -> bool {
     } else {
         !local.is_empty()
             && local.split('.').all(|atom| {
-                !atom.is_empty() && atom.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b))
+                !atom.is_empty()
+                    && atom.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b))
             })
     };
     local_ok && local.len() <= 64 && valid_domain(domain)
@@ -239,7 +248,11 @@ pub fn valid_domain(d: &str) -> bool {
     !d.is_empty()
         && d.len() <= 255
         && d.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-') && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
 }
 
@@ -275,11 +288,20 @@ mod tests {
     fn decodes_the_commands_of_the_walkthrough() {
         assert_eq!(ok("EHLO alice.example\r\n"), Command::Ehlo { domain: "alice.example".into() });
         assert_eq!(ok("helo client\r\n"), Command::Helo { domain: "client".into() });
-        assert_eq!(ok("MAIL FROM:<alice@alice.example>\r\n"), Command::Mail { from: "alice@alice.example".into(), params: vec![] });
-        assert_eq!(ok("mail FROM: <a@b.example> SIZE=1000\r\n"), Command::Mail { from: "a@b.example".into(), params: vec!["SIZE=1000".into()] });
+        assert_eq!(
+            ok("MAIL FROM:<alice@alice.example>\r\n"),
+            Command::Mail { from: "alice@alice.example".into(), params: vec![] }
+        );
+        assert_eq!(
+            ok("mail FROM: <a@b.example> SIZE=1000\r\n"),
+            Command::Mail { from: "a@b.example".into(), params: vec!["SIZE=1000".into()] }
+        );
         assert_eq!(ok("MAIL FROM:<>\r\n"), Command::Mail { from: "".into(), params: vec![] });
         assert_eq!(ok("rcpt to:<bob@bob.example>\r\n"), Command::Rcpt { to: "bob@bob.example".into(), params: vec![] });
-        assert_eq!(ok("RCPT TO:<@relay.example:bob@bob.example>\r\n"), Command::Rcpt { to: "bob@bob.example".into(), params: vec![] });
+        assert_eq!(
+            ok("RCPT TO:<@relay.example:bob@bob.example>\r\n"),
+            Command::Rcpt { to: "bob@bob.example".into(), params: vec![] }
+        );
         assert_eq!(ok("RCPT TO:<Postmaster>\r\n"), Command::Rcpt { to: "Postmaster".into(), params: vec![] });
         assert_eq!(ok("DATA\r\n"), Command::Data);
         assert_eq!(ok("quit\r\n"), Command::Quit);
@@ -287,13 +309,29 @@ mod tests {
         assert_eq!(ok("VRFY bob\r\n"), Command::Vrfy { what: "bob".into() });
         assert_eq!(ok("HELP\r\n"), Command::Help { topic: None });
         assert_eq!(ok("starttls\r\n"), Command::StartTls);
-        assert_eq!(ok("auth plain AGFsaWNlAHNlY3JldA==\r\n"), Command::Auth { mechanism: "PLAIN".into(), initial: Some("AGFsaWNlAHNlY3JldA==".into()) });
+        assert_eq!(
+            ok("auth plain AGFsaWNlAHNlY3JldA==\r\n"),
+            Command::Auth { mechanism: "PLAIN".into(), initial: Some("AGFsaWNlAHNlY3JldA==".into()) }
+        );
         assert_eq!(ok("AUTH LOGIN\r\n"), Command::Auth { mechanism: "LOGIN".into(), initial: None });
     }
 
     #[test]
     fn display_is_the_wire_form_and_round_trips() {
-        for line in ["EHLO alice.example", "MAIL FROM:<alice@alice.example>", "MAIL FROM:<>", "RCPT TO:<bob@bob.example> NOTIFY=NEVER", "DATA", "QUIT", "RSET", "VRFY bob", "HELP DATA", "STARTTLS", "AUTH PLAIN", "AUTH PLAIN AGFsaWNlAHNlY3JldA=="] {
+        for line in [
+            "EHLO alice.example",
+            "MAIL FROM:<alice@alice.example>",
+            "MAIL FROM:<>",
+            "RCPT TO:<bob@bob.example> NOTIFY=NEVER",
+            "DATA",
+            "QUIT",
+            "RSET",
+            "VRFY bob",
+            "HELP DATA",
+            "STARTTLS",
+            "AUTH PLAIN",
+            "AUTH PLAIN AGFsaWNlAHNlY3JldA==",
+        ] {
             let c = ok(&format!("{line}\r\n"));
             assert_eq!(c.to_string(), line);
             assert_eq!(c.encode(), format!("{line}\r\n").into_bytes());
@@ -320,7 +358,14 @@ mod tests {
 
     #[test]
     fn every_truncated_prefix_is_incomplete() {
-        for line in ["EHLO alice.example\r\n", "MAIL FROM:<alice@alice.example>\r\n", "RCPT TO:<bob@bob.example>\r\n", "DATA\r\n", "QUIT\r\n", "FOO\r\n"] {
+        for line in [
+            "EHLO alice.example\r\n",
+            "MAIL FROM:<alice@alice.example>\r\n",
+            "RCPT TO:<bob@bob.example>\r\n",
+            "DATA\r\n",
+            "QUIT\r\n",
+            "FOO\r\n",
+        ] {
             for n in 0..line.len() {
                 assert_eq!(decode(&line.as_bytes()[..n]), Decoded::Incomplete, "prefix {n} of {line:?}");
             }

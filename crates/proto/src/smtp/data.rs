@@ -64,8 +64,14 @@ mod tests {
     fn dot_stuffing_round_trips() {
         let msg = b"Subject: dots\r\n\r\n.A line that starts with a .\r\n.. Another one\r\n.\r\nend\r\n";
         let wire = encode(msg);
-        assert_eq!(wire, b"Subject: dots\r\n\r\n..A line that starts with a .\r\n... Another one\r\n..\r\nend\r\n.\r\n".to_vec());
-        assert_eq!(decode(&wire), Decoded::Complete(MailData { message: msg.to_vec(), longest_line: 31, bare_cr_or_lf: false }, wire.len()));
+        assert_eq!(
+            wire,
+            b"Subject: dots\r\n\r\n..A line that starts with a .\r\n... Another one\r\n..\r\nend\r\n.\r\n".to_vec()
+        );
+        assert_eq!(
+            decode(&wire),
+            Decoded::Complete(MailData { message: msg.to_vec(), longest_line: 31, bare_cr_or_lf: false }, wire.len())
+        );
     }
 
     #[test]

@@ -351,8 +351,15 @@ impl SmtpServer {
         if protocol_error {
             self.errors += 1;
             if self.errors >= self.config.max_errors && self.state != ServerState::Closed {
-                let r = Reply::enhanced(421, "4.7.0", format!("{} Error: too many errors, closing connection", self.config.hostname));
-                self.transmits.push_back(Transmit { bytes: r.encode(), pdu: Pdu::SmtpReply { reply: r, to: SmtpReplyTo::Error } });
+                let r = Reply::enhanced(
+                    421,
+                    "4.7.0",
+                    format!("{} Error: too many errors, closing connection", self.config.hostname),
+                );
+                self.transmits.push_back(Transmit {
+                    bytes: r.encode(),
+                    pdu: Pdu::SmtpReply { reply: r, to: SmtpReplyTo::Error },
+                });
                 self.state = ServerState::Closed;
                 self.inbuf.clear();
                 self.events.push_back(ServerEvent::Closed);
@@ -374,8 +381,13 @@ impl SmtpServer {
                     Some(n) => {
                         let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                         let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
-                        let decoded = base64::engine::general_purpose::STANDARD.decode(line.trim()).ok().map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0")).unwrap_or_default();
-                        self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpAuthResponse { line: line.clone(), decoded } });
+                        let decoded = base64::engine::general_purpose::STANDARD
+                            .decode(line.trim())
+                            .ok()
+                            .map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0"))
+                            .unwrap_or_default();
+                        self.received
+                            .push_back(Transmit { bytes, pdu: Pdu::SmtpAuthResponse { line: line.clone(), decoded } });
                         self.on_auth_response(&line);
                     }
                     None => return,
@@ -386,9 +398,19 @@ impl SmtpServer {
                         Some(i) => {
                             self.inbuf.drain(..i + 5);
                             self.oversized = false;
-                            self.received.push_back(Transmit { bytes: b"(message over the size limit, dropped)\r\n.\r\n".to_vec(), pdu: Pdu::SmtpData { size: 0, lines: 0 } });
+                            self.received.push_back(Transmit {
+                                bytes: b"(message over the size limit, dropped)\r\n.\r\n".to_vec(),
+                                pdu: Pdu::SmtpData { size: 0, lines: 0 },
+                            });
                             let limit = self.config.max_message_size;
-                            self.send(Reply::enhanced(552, "5.3.4", format!("Message size exceeds fixed limit of {limit} octets")), SmtpReplyTo::EndOfData);
+                            self.send(
+                                Reply::enhanced(
+                                    552,
+                                    "5.3.4",
+                                    format!("Message size exceeds fixed limit of {limit} octets"),
+                                ),
+                                SmtpReplyTo::EndOfData,
+                            );
                             self.end_transaction();
                         }
                         None => {
@@ -402,7 +424,8 @@ impl SmtpServer {
                     Decoded::Complete(md, n) => {
                         let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                         let lines = md.message.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
-                        self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpData { size: md.message.len(), lines } });
+                        self.received
+                            .push_back(Transmit { bytes, pdu: Pdu::SmtpData { size: md.message.len(), lines } });
                         self.on_data(md);
                     }
                     _ => {
@@ -443,16 +466,30 @@ impl SmtpServer {
     fn on_data(&mut self, md: data::MailData) {
         if md.message.len() > self.config.max_message_size {
             let limit = self.config.max_message_size;
-            self.send(Reply::enhanced(552, "5.3.4", format!("Message size exceeds fixed limit of {limit} octets")), SmtpReplyTo::EndOfData);
+            self.send(
+                Reply::enhanced(552, "5.3.4", format!("Message size exceeds fixed limit of {limit} octets")),
+                SmtpReplyTo::EndOfData,
+            );
             self.end_transaction();
         } else if md.bare_cr_or_lf {
             // RFC 5321 §2.3.8: a bare CR or LF is not a line ending. Receivers that treat it as
             // one can be tricked into ending DATA early (SMTP smuggling), so refuse the message.
-            let r = Reply::enhanced(554, "5.5.2", "Message refused: it contains a bare CR or LF, which RFC 5321 §2.3.8 forbids");
+            let r = Reply::enhanced(
+                554,
+                "5.5.2",
+                "Message refused: it contains a bare CR or LF, which RFC 5321 §2.3.8 forbids",
+            );
             self.send(r, SmtpReplyTo::EndOfData);
             self.end_transaction();
         } else if md.longest_line > super::MAX_TEXT_LINE {
-            self.send(Reply::enhanced(500, "5.5.2", "Line too long: text lines are limited to 1000 octets (RFC 5321 §4.5.3.1.6)"), SmtpReplyTo::EndOfData);
+            self.send(
+                Reply::enhanced(
+                    500,
+                    "5.5.2",
+                    "Line too long: text lines are limited to 1000 octets (RFC 5321 §4.5.3.1.6)",
+                ),
+                SmtpReplyTo::EndOfData,
+            );
             self.end_transaction();
         } else {
             let (helo, esmtp) = self.helo.clone().unwrap_or_default();
@@ -509,20 +546,40 @@ impl SmtpServer {
                     return self.bad_sequence("Send EHLO or HELO first");
                 }
                 if self.state != ServerState::Ready {
-                    return self.bad_sequence("Nested MAIL command: a transaction is already open (send RSET to start over)");
+                    return self
+                        .bad_sequence("Nested MAIL command: a transaction is already open (send RSET to start over)");
                 }
                 if self.config.require_tls && !self.tls {
-                    return self.send(Reply::enhanced(530, "5.7.0", "Must issue a STARTTLS command first"), SmtpReplyTo::Mail);
+                    return self
+                        .send(Reply::enhanced(530, "5.7.0", "Must issue a STARTTLS command first"), SmtpReplyTo::Mail);
                 }
                 if self.config.require_tls_inbound && !self.tls {
-                    return self.send(Reply::enhanced(523, "5.7.10", "Encryption Needed: this server takes mail only over TLS (STARTTLS first)"), SmtpReplyTo::Mail);
+                    return self.send(
+                        Reply::enhanced(
+                            523,
+                            "5.7.10",
+                            "Encryption Needed: this server takes mail only over TLS (STARTTLS first)",
+                        ),
+                        SmtpReplyTo::Mail,
+                    );
                 }
                 if self.config.role == Role::Submission && self.authenticated.is_none() && !self.config.trusted_peer {
-                    return self.send(Reply::enhanced(530, "5.7.0", "Authentication required: the submission port takes mail only from logged-in users"), SmtpReplyTo::Mail);
+                    return self.send(
+                        Reply::enhanced(
+                            530,
+                            "5.7.0",
+                            "Authentication required: the submission port takes mail only from logged-in users",
+                        ),
+                        SmtpReplyTo::Mail,
+                    );
                 }
                 if let Some(user) = &self.authenticated {
                     if !from.eq_ignore_ascii_case(user) {
-                        let r = Reply::enhanced(553, "5.7.1", format!("<{from}>: Sender address rejected: not owned by user {user}"));
+                        let r = Reply::enhanced(
+                            553,
+                            "5.7.1",
+                            format!("<{from}>: Sender address rejected: not owned by user {user}"),
+                        );
                         return self.send(r, SmtpReplyTo::Mail);
                     }
                 }
@@ -536,14 +593,29 @@ impl SmtpServer {
                             }
                             Ok(n) if n > self.config.max_message_size => {
                                 let limit = self.config.max_message_size;
-                                let r = Reply::enhanced(552, "5.3.4", format!("Message size {n} exceeds fixed limit of {limit} octets"));
+                                let r = Reply::enhanced(
+                                    552,
+                                    "5.3.4",
+                                    format!("Message size {n} exceeds fixed limit of {limit} octets"),
+                                );
                                 return self.send(r, SmtpReplyTo::Mail);
                             }
                             Ok(_) => {}
-                            Err(_) => return self.send(Reply::enhanced(501, "5.5.4", "Syntax: SIZE=<number of octets>"), SmtpReplyTo::Error),
+                            Err(_) => {
+                                return self.send(
+                                    Reply::enhanced(501, "5.5.4", "Syntax: SIZE=<number of octets>"),
+                                    SmtpReplyTo::Error,
+                                )
+                            }
                         }
-                    } else if !(key.eq_ignore_ascii_case("BODY") && ["7BIT", "8BITMIME"].iter().any(|b| value.eq_ignore_ascii_case(b))) {
-                        let r = Reply::enhanced(555, "5.5.4", format!("MAIL FROM parameter not recognized or not implemented: {p}"));
+                    } else if !(key.eq_ignore_ascii_case("BODY")
+                        && ["7BIT", "8BITMIME"].iter().any(|b| value.eq_ignore_ascii_case(b)))
+                    {
+                        let r = Reply::enhanced(
+                            555,
+                            "5.5.4",
+                            format!("MAIL FROM parameter not recognized or not implemented: {p}"),
+                        );
                         return self.send(r, SmtpReplyTo::Mail);
                     }
                 }
@@ -557,26 +629,42 @@ impl SmtpServer {
                     return self.bad_sequence("Need MAIL FROM before RCPT TO");
                 }
                 if let Some(p) = params.first() {
-                    let r = Reply::enhanced(555, "5.5.4", format!("RCPT TO parameter not recognized or not implemented: {p}"));
+                    let r = Reply::enhanced(
+                        555,
+                        "5.5.4",
+                        format!("RCPT TO parameter not recognized or not implemented: {p}"),
+                    );
                     return self.send(r, SmtpReplyTo::Rcpt);
                 }
                 if self.rcpt_to.len() >= Self::MAX_RECIPIENTS {
                     return self.send(Reply::enhanced(452, "4.5.3", "Too many recipients"), SmtpReplyTo::Rcpt);
                 }
-                if let Some((_, new, forward)) = self.config.forwards.iter().find(|(a, _, _)| a.eq_ignore_ascii_case(&to)).cloned() {
+                if let Some((_, new, forward)) =
+                    self.config.forwards.iter().find(|(a, _, _)| a.eq_ignore_ascii_case(&to)).cloned()
+                {
                     if !forward {
                         let r = Reply::enhanced(551, "5.1.6", format!("User not local; please try <{new}>"));
                         return self.send(r, SmtpReplyTo::Rcpt);
                     }
                     self.rcpt_to.push(to);
                     self.state = ServerState::RcptTo;
-                    return self.send(Reply::enhanced(251, "2.1.5", format!("User not local; will forward to <{new}>")), SmtpReplyTo::Rcpt);
+                    return self.send(
+                        Reply::enhanced(251, "2.1.5", format!("User not local; will forward to <{new}>")),
+                        SmtpReplyTo::Rcpt,
+                    );
                 }
                 let reply = self.check_recipient(&to);
-                let ask = if self.is_local(&to) { self.config.ask_owner_about_recipients } else { self.config.check_remote_recipients };
+                let ask = if self.is_local(&to) {
+                    self.config.ask_owner_about_recipients
+                } else {
+                    self.config.check_remote_recipients
+                };
                 if reply.is_positive_completion() && ask {
                     self.state = ServerState::CheckingRecipient;
-                    self.events.push_back(ServerEvent::RecipientProposed { mail_from: self.mail_from.clone(), rcpt: to.clone() });
+                    self.events.push_back(ServerEvent::RecipientProposed {
+                        mail_from: self.mail_from.clone(),
+                        rcpt: to.clone(),
+                    });
                     self.pending_rcpt = Some(to);
                     return;
                 }
@@ -591,7 +679,9 @@ impl SmtpServer {
                     self.state = ServerState::Data;
                     self.send(Reply::new(354, "End data with <CR><LF>.<CR><LF>"), SmtpReplyTo::Data);
                 }
-                ServerState::MailFrom => self.send(Reply::enhanced(554, "5.5.1", "No valid recipients"), SmtpReplyTo::Data),
+                ServerState::MailFrom => {
+                    self.send(Reply::enhanced(554, "5.5.1", "No valid recipients"), SmtpReplyTo::Data)
+                }
                 _ => self.bad_sequence("Need MAIL FROM and RCPT TO before DATA"),
             },
             Command::Rset => {
@@ -606,7 +696,11 @@ impl SmtpServer {
             Command::Help { topic: Some(t) } if t.eq_ignore_ascii_case("STATUS") => {
                 let lines = vec![
                     format!("2.0.0 {} system status", self.config.hostname),
-                    format!("2.0.0 accepting mail for {}; session: {} error(s) so far", self.config.local_domains.join(", "), self.errors),
+                    format!(
+                        "2.0.0 accepting mail for {}; session: {} error(s) so far",
+                        self.config.local_domains.join(", "),
+                        self.errors
+                    ),
                     "2.0.0 end of status".into(),
                 ];
                 self.send(Reply { code: 211, lines }, SmtpReplyTo::Help);
@@ -621,13 +715,19 @@ impl SmtpServer {
             }
             Command::StartTls => {
                 if !self.config.starttls {
-                    return self.send(Reply::enhanced(502, "5.5.1", "STARTTLS is not offered on this port"), SmtpReplyTo::StartTls);
+                    return self.send(
+                        Reply::enhanced(502, "5.5.1", "STARTTLS is not offered on this port"),
+                        SmtpReplyTo::StartTls,
+                    );
                 }
                 if self.tls {
                     return self.send(Reply::enhanced(554, "5.5.1", "TLS is already active"), SmtpReplyTo::StartTls);
                 }
                 if self.config.tls_temporarily_unavailable {
-                    return self.send(Reply::enhanced(454, "4.7.0", "TLS not available due to temporary reason"), SmtpReplyTo::StartTls);
+                    return self.send(
+                        Reply::enhanced(454, "4.7.0", "TLS not available due to temporary reason"),
+                        SmtpReplyTo::StartTls,
+                    );
                 }
                 if !matches!(self.state, ServerState::Greeted | ServerState::Ready) {
                     return self.bad_sequence("STARTTLS is not allowed during a mail transaction");
@@ -661,7 +761,8 @@ impl SmtpServer {
             return self.bad_sequence("Send EHLO first");
         }
         if self.config.accounts.is_empty() {
-            return self.send(Reply::enhanced(503, "5.5.1", "Authentication is not enabled on this port"), SmtpReplyTo::Auth);
+            return self
+                .send(Reply::enhanced(503, "5.5.1", "Authentication is not enabled on this port"), SmtpReplyTo::Auth);
         }
         if self.authenticated.is_some() {
             return self.bad_sequence("Already authenticated");
@@ -670,7 +771,11 @@ impl SmtpServer {
             return self.bad_sequence("AUTH is not permitted during a mail transaction");
         }
         if self.config.require_tls && !self.tls {
-            let r = Reply::enhanced(538, "5.7.11", "Encryption required for requested authentication mechanism: use STARTTLS first");
+            let r = Reply::enhanced(
+                538,
+                "5.7.11",
+                "Encryption required for requested authentication mechanism: use STARTTLS first",
+            );
             return self.send(r, SmtpReplyTo::Auth);
         }
         match (mechanism, initial) {
@@ -680,19 +785,29 @@ impl SmtpServer {
                 self.state = ServerState::Authenticating;
                 self.send(Reply::new(334, ""), SmtpReplyTo::AuthChallenge);
             }
-            ("LOGIN", _) if self.config.login_too_weak => {
-                self.send(Reply::enhanced(534, "5.7.9", "Authentication mechanism is too weak: use PLAIN inside TLS"), SmtpReplyTo::Auth)
-            }
+            ("LOGIN", _) if self.config.login_too_weak => self.send(
+                Reply::enhanced(534, "5.7.9", "Authentication mechanism is too weak: use PLAIN inside TLS"),
+                SmtpReplyTo::Auth,
+            ),
             ("LOGIN", Some(user)) => match decode64(&user) {
                 Some(u) => self.ask_password(u),
-                None => self.send(Reply::enhanced(501, "5.5.2", "Cannot decode the base64 response"), SmtpReplyTo::Auth),
+                None => {
+                    self.send(Reply::enhanced(501, "5.5.2", "Cannot decode the base64 response"), SmtpReplyTo::Auth)
+                }
             },
             ("LOGIN", None) => {
                 self.auth = AuthStep::LoginUser;
                 self.state = ServerState::Authenticating;
                 self.send(Reply::new(334, encode64(b"Username:")), SmtpReplyTo::AuthChallenge);
             }
-            _ => self.send(Reply::enhanced(504, "5.5.4", format!("Unrecognized authentication type {mechanism}: this server offers PLAIN and LOGIN")), SmtpReplyTo::Auth),
+            _ => self.send(
+                Reply::enhanced(
+                    504,
+                    "5.5.4",
+                    format!("Unrecognized authentication type {mechanism}: this server offers PLAIN and LOGIN"),
+                ),
+                SmtpReplyTo::Auth,
+            ),
         }
     }
 
@@ -706,17 +821,22 @@ impl SmtpServer {
         let step = std::mem::replace(&mut self.auth, AuthStep::None);
         self.state = ServerState::Ready;
         if line == "*" {
-            return self.send(Reply::enhanced(501, "5.0.0", "Authentication cancelled by the client"), SmtpReplyTo::Auth);
+            return self
+                .send(Reply::enhanced(501, "5.0.0", "Authentication cancelled by the client"), SmtpReplyTo::Auth);
         }
         match step {
             AuthStep::PlainResponse => self.check_plain(line),
             AuthStep::LoginUser => match decode64(line) {
                 Some(u) => self.ask_password(u),
-                None => self.send(Reply::enhanced(501, "5.5.2", "Cannot decode the base64 response"), SmtpReplyTo::Auth),
+                None => {
+                    self.send(Reply::enhanced(501, "5.5.2", "Cannot decode the base64 response"), SmtpReplyTo::Auth)
+                }
             },
             AuthStep::LoginPass(user) => match decode64(line) {
                 Some(pass) => self.finish_auth(&user, &pass),
-                None => self.send(Reply::enhanced(501, "5.5.2", "Cannot decode the base64 response"), SmtpReplyTo::Auth),
+                None => {
+                    self.send(Reply::enhanced(501, "5.5.2", "Cannot decode the base64 response"), SmtpReplyTo::Auth)
+                }
             },
             AuthStep::None => {}
         }
@@ -734,17 +854,28 @@ impl SmtpServer {
                 let (user, pass) = (user.to_string(), pass.to_string());
                 self.finish_auth(&user, &pass)
             }
-            _ => self.send(Reply::enhanced(501, "5.5.2", "PLAIN response must be authzid NUL authcid NUL password"), SmtpReplyTo::Auth),
+            _ => self.send(
+                Reply::enhanced(501, "5.5.2", "PLAIN response must be authzid NUL authcid NUL password"),
+                SmtpReplyTo::Auth,
+            ),
         }
     }
 
     fn finish_auth(&mut self, user: &str, pass: &str) {
         let account = self.config.accounts.iter().find(|(a, p)| {
-            (a.eq_ignore_ascii_case(user) || a.split('@').next().is_some_and(|l| l.eq_ignore_ascii_case(user))) && p == pass
+            (a.eq_ignore_ascii_case(user) || a.split('@').next().is_some_and(|l| l.eq_ignore_ascii_case(user)))
+                && p == pass
         });
         match account {
             Some((address, _)) if self.config.password_transition.iter().any(|a| a.eq_ignore_ascii_case(address)) => {
-                self.send(Reply::enhanced(432, "4.7.12", "A password transition is needed: change your password in webmail, then try again"), SmtpReplyTo::Auth)
+                self.send(
+                    Reply::enhanced(
+                        432,
+                        "4.7.12",
+                        "A password transition is needed: change your password in webmail, then try again",
+                    ),
+                    SmtpReplyTo::Auth,
+                )
             }
             Some((address, _)) => {
                 self.authenticated = Some(address.clone());
@@ -765,7 +896,11 @@ impl SmtpServer {
         } else if self.authenticated.is_some() || self.config.trusted_peer {
             Reply::enhanced(250, "2.1.5", format!("Recipient <{to}> OK (will relay)"))
         } else {
-            Reply::enhanced(554, "5.7.1", format!("<{to}>: Relay access denied: {} is not a domain of this server", domain))
+            Reply::enhanced(
+                554,
+                "5.7.1",
+                format!("<{to}>: Relay access denied: {} is not a domain of this server", domain),
+            )
         }
     }
 }
@@ -811,7 +946,10 @@ mod tests {
         assert_eq!(s.state(), ServerState::Deciding);
         let Some(ServerEvent::MessageReceived(m)) = s.poll_event() else { panic!() };
         assert_eq!(m.data, b"Subject: hi\r\n\r\n.dot\r\n");
-        assert_eq!((m.mail_from.as_str(), m.rcpt_to.clone(), m.esmtp), ("alice@alice.example", vec!["bob@bob.example".to_string()], true));
+        assert_eq!(
+            (m.mail_from.as_str(), m.rcpt_to.clone(), m.esmtp),
+            ("alice@alice.example", vec!["bob@bob.example".to_string()], true)
+        );
         s.accept_message("Q1");
         assert_eq!(drain(&mut s), "250 2.0.0 OK: queued as Q1\r\n221 2.0.0 mail.bob.example closing connection\r\n");
         assert_eq!(s.poll_event(), Some(ServerEvent::Closed));

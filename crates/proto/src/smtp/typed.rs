@@ -52,7 +52,14 @@ pub struct TypedSession {
 
 impl TypedSession {
     pub fn new(script: Vec<Typed>) -> Self {
-        TypedSession { script: script.into(), inbuf: vec![], last: None, done: false, transmits: VecDeque::new(), events: VecDeque::new() }
+        TypedSession {
+            script: script.into(),
+            inbuf: vec![],
+            last: None,
+            done: false,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
     }
 
     pub fn state(&self) -> TypedState {
@@ -106,7 +113,11 @@ impl TypedSession {
                 Transmit { bytes: super::data::encode(&m), pdu: Pdu::SmtpData { size: m.len(), lines } }
             }
             Typed::Line(line) if after == Some(334) => {
-                let decoded = base64::engine::general_purpose::STANDARD.decode(line.trim()).ok().map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0")).unwrap_or_else(|| "(not base64)".into());
+                let decoded = base64::engine::general_purpose::STANDARD
+                    .decode(line.trim())
+                    .ok()
+                    .map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0"))
+                    .unwrap_or_else(|| "(not base64)".into());
                 Transmit { bytes: format!("{line}\r\n").into_bytes(), pdu: Pdu::SmtpAuthResponse { line, decoded } }
             }
             Typed::Line(line) => {
@@ -152,7 +163,10 @@ mod tests {
                 s.handle_input(&t.bytes);
             }
         }
-        assert_eq!(sent.iter().map(|(b, _)| b.as_str()).collect::<String>(), "helo\r\nEHLO me.example\r\nfrob\r\nQUIT\r\n");
+        assert_eq!(
+            sent.iter().map(|(b, _)| b.as_str()).collect::<String>(),
+            "helo\r\nEHLO me.example\r\nfrob\r\nQUIT\r\n"
+        );
         assert_eq!(sent[2].1, "frob", "an invalid line is shown as typed");
         assert_eq!(c.poll_event(), Some(TypedEvent::Closed));
     }
