@@ -22,6 +22,7 @@
 pub mod actions;
 pub mod diagram;
 pub mod export;
+pub mod host;
 pub mod log;
 pub mod rng;
 pub mod scenario;

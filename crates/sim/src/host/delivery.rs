@@ -1,0 +1,122 @@
+//! What a mail host does with a message that arrived whole, and with a recipient proposed in
+//! RCPT TO: the trace field, local mailboxes, the queue; greylisting, quotas, and the DNS
+//! check of a recipient's domain.
+
+use super::{Ctx, HostOutput, MailHost, SessionId};
+use mailsim_proto::dns::{DnsMessage, RData};
+use mailsim_proto::message::{self, Trace};
+use mailsim_proto::smtp::{ReceivedMessage, Reply};
+
+impl MailHost {
+    /// A server decides on a message that arrived whole (RFC 5321 §4.1.1.4): on port 25, mail
+    /// for its own users is stored at once; everything else (mail for elsewhere, and all
+    /// submitted mail) goes into the outgoing queue.
+    pub(super) fn take_message(
+        &mut self,
+        ctx: &mut Ctx,
+        service: u16,
+        peer_ip: &str,
+        qid: &str,
+        m: ReceivedMessage,
+    ) -> Result<(), Reply> {
+        if self.policy.storage_fails {
+            return Err(Reply::enhanced(451, "4.3.0", "Error: queue file write error (disk full?)"));
+        }
+        // RFC 3848: ESMTP, plus S for TLS and A for an authenticated client.
+        let with = match (m.esmtp, m.tls, m.authenticated.is_some()) {
+            (false, _, _) => "SMTP",
+            (true, false, false) => "ESMTP",
+            (true, true, false) => "ESMTPS",
+            (true, false, true) => "ESMTPA",
+            (true, true, true) => "ESMTPSA",
+        };
+        let single = (m.rcpt_to.len() == 1).then(|| m.rcpt_to[0].as_str());
+        let trace =
+            Trace { helo: &m.helo, peer_ip, by: &self.hostname, with, id: qid, for_rcpt: single, date: ctx.unix() };
+        let data = message::prepend_field(&message::received_field(&trace), &m.data);
+        let (local, mut remote): (Vec<String>, Vec<String>) = if service == 25 {
+            m.rcpt_to.iter().cloned().partition(|r| self.is_local(r))
+        } else {
+            (vec![], m.rcpt_to.clone())
+        };
+        // A moved user this server forwards for (251): the message goes on to the new address.
+        let forwards = self.policy.forwards.clone();
+        let local: Vec<String> = local
+            .into_iter()
+            .filter(|r| match forwards.iter().find(|(a, _, fwd)| *fwd && a.eq_ignore_ascii_case(r)) {
+                Some((_, new, _)) => {
+                    remote.push(new.clone());
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        if !local.is_empty() {
+            let data = message::prepend_field(&format!("Return-Path: <{}>\r\n", m.mail_from), &data);
+            for r in &local {
+                let mailbox = r.to_ascii_lowercase();
+                if let Some(uid) = self.store.deliver_at(&mailbox, data.clone(), ctx.unix(), &[]) {
+                    self.log_stored(ctx, &mailbox, uid, data.clone());
+                }
+            }
+        }
+        if !remote.is_empty() {
+            self.enqueue(ctx, qid, m.mail_from, remote, data);
+        }
+        self.notify_imap(None);
+        Ok(())
+    }
+
+    /// Greylisting and quotas, for a recipient the SMTP engine found acceptable.
+    pub(super) fn check_recipient_policy(
+        &mut self,
+        ctx: &Ctx,
+        peer_ip: &str,
+        mail_from: &str,
+        rcpt: &str,
+    ) -> Option<Reply> {
+        if let Some(delay) = self.policy.greylist {
+            let key = (peer_ip.to_string(), mail_from.to_ascii_lowercase(), rcpt.to_ascii_lowercase());
+            let first = *self.greylist.entry(key).or_insert(ctx.now);
+            if ctx.now < first + delay {
+                let wait = (first + delay - ctx.now).div_ceil(1000);
+                let text =
+                    format!("<{rcpt}>: Recipient address rejected: Greylisted, please try again in {wait} seconds");
+                return Some(Reply::enhanced(450, "4.2.0", text));
+            }
+        }
+        if let Some(quota) = self.policy.quota {
+            let used: usize =
+                self.store.mailbox(rcpt).map(|m| m.messages.iter().map(|x| x.data.len()).sum()).unwrap_or(0);
+            if used >= quota {
+                return Some(Reply::enhanced(
+                    452,
+                    "4.2.2",
+                    format!("<{rcpt}>: Mailbox full: {used} of {quota} octets used"),
+                ));
+            }
+        }
+        None
+    }
+
+    /// The DNS answer to a recipient check, if it was one: decide the waiting RCPT TO.
+    pub(super) fn finish_rcpt_check(&mut self, answer: &DnsMessage) -> bool {
+        let Some(i) = self.rcpt_checks.iter().position(|(q, _, _)| *q == answer.id) else { return false };
+        let (_, sid, domain): (u16, SessionId, String) = self.rcpt_checks.remove(i);
+        let null_mx = answer.answers.len() == 1
+            && matches!(&answer.answers[0].data, RData::Mx { exchange, .. } if exchange.is_empty() || exchange == ".");
+        let refusal = if null_mx {
+            let text = format!("Recipient address rejected: Domain {domain} does not accept mail (null MX)");
+            Some(Reply::enhanced(556, "5.1.10", text))
+        } else if answer.rcode == 3 {
+            Some(Reply::enhanced(550, "5.1.2", format!("Recipient address rejected: Domain {domain} not found")))
+        } else {
+            None
+        };
+        if let Some(e) = self.smtp(sid) {
+            e.decide_recipient(refusal);
+        }
+        self.out.push_back(HostOutput::Touched(sid));
+        true
+    }
+}

@@ -1,0 +1,88 @@
+//! How a mail host behaves: its Postfix `main.cf`, roughly. Scenarios set these; `mailsim
+//! serve` sets a few from its flags.
+
+use crate::log::Millis;
+
+/// How a mail server behaves.
+#[derive(Debug, Clone)]
+pub struct ServerPolicy {
+    /// Offer STARTTLS on ports 25 and 587.
+    pub starttls: bool,
+    /// On 587: no AUTH and no MAIL before STARTTLS.
+    pub require_tls_on_submission: bool,
+    /// Addresses allowed to send without AUTH and to relay through port 25 (`mynetworks`).
+    pub trusted_ips: Vec<String>,
+    /// Greylisting: refuse a new (client, sender, recipient) with 450 until this much time
+    /// has passed since the first try.
+    pub greylist: Option<Millis>,
+    /// SIZE limit (RFC 1870).
+    pub max_message_size: usize,
+    /// Mailbox quota in octets.
+    pub quota: Option<usize>,
+    /// Send all outgoing mail through this host (a smarthost) instead of the MX.
+    pub relayhost: Option<String>,
+    /// Delays between delivery attempts; the last one repeats.
+    pub retry_delays: Vec<Millis>,
+    /// Give up (bounce) on mail still undelivered after this long (Postfix: 5 days).
+    pub queue_lifetime: Millis,
+    /// How long the queue manager waits before it picks up new mail.
+    pub queue_delay: Millis,
+    /// Use STARTTLS when relaying, if the next hop offers it.
+    pub relay_starttls: bool,
+    /// Pipeline when relaying, if the next hop offers it.
+    pub relay_pipelining: bool,
+    /// On submission, look up each remote recipient's domain in DNS during RCPT TO
+    /// (556 for a null MX, 550 for a domain that does not exist).
+    pub verify_recipient_domains: bool,
+    /// Protocol errors before the server hangs up with 421.
+    pub max_errors: usize,
+    /// Moved users: (address, new address, whether this server forwards).
+    pub forwards: Vec<(String, String, bool)>,
+    /// Accounts that must change their password first (432).
+    pub password_transition: Vec<String>,
+    /// AUTH LOGIN is refused as too weak (534).
+    pub login_too_weak: bool,
+    /// STARTTLS answers 454.
+    pub tls_temporarily_unavailable: bool,
+    /// SIZE parameters cannot be accommodated now (455).
+    pub low_disk: bool,
+    /// The host takes no mail at all (521).
+    pub refuse_all: bool,
+    /// Port 25 wants TLS before MAIL (523).
+    pub require_tls_inbound: bool,
+    /// Writing the queue file fails: 451 after the data.
+    pub storage_fails: bool,
+    /// The host can do TLS (modelled in the world). Without it (`mailsim serve` on loopback)
+    /// POP3 offers no STLS, IMAP no STARTTLS, and IMAP allows LOGIN in the clear.
+    pub tls: bool,
+}
+
+impl Default for ServerPolicy {
+    fn default() -> Self {
+        ServerPolicy {
+            starttls: false,
+            require_tls_on_submission: false,
+            trusted_ips: vec![],
+            greylist: None,
+            max_message_size: 10_240_000,
+            quota: None,
+            relayhost: None,
+            retry_delays: vec![5 * 60_000, 10 * 60_000, 20 * 60_000, 40 * 60_000],
+            queue_lifetime: 5 * 24 * 3_600_000,
+            queue_delay: 1000,
+            relay_starttls: false,
+            relay_pipelining: false,
+            verify_recipient_domains: false,
+            max_errors: 20,
+            forwards: vec![],
+            password_transition: vec![],
+            login_too_weak: false,
+            tls_temporarily_unavailable: false,
+            low_disk: false,
+            refuse_all: false,
+            require_tls_inbound: false,
+            storage_fails: false,
+            tls: true,
+        }
+    }
+}

@@ -1,0 +1,313 @@
+//! The host's protocol sessions: a server engine per connection, chosen by the service port,
+//! and what the host does about each engine's events.
+
+use super::{Ctx, HostOutput, MailHost, SessionId};
+use crate::log::Event;
+use mailsim_proto::dns::{self, DnsMessage};
+use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
+use mailsim_proto::smtp::{Role, ServerConfig, ServerEvent, SmtpServer};
+use mailsim_proto::Transmit;
+
+/// One connection's server engine.
+#[derive(Debug)]
+pub(super) enum Session {
+    Smtp { engine: SmtpServer, service: u16, peer_ip: String },
+    Pop3 { engine: Pop3Server, login: Option<String> },
+    Imap(ImapServer),
+}
+
+impl MailHost {
+    /// A connection from `peer_ip` arrived on `service` (the well-known port of the service:
+    /// 25, 587, 465, 110, 143 or 993, whatever port the driver really listens on). Returns
+    /// the protocol, or `None` if the host offers nothing there (connection refused).
+    pub fn accept(&mut self, ctx: &mut Ctx, sid: SessionId, service: u16, peer_ip: &str) -> Option<&'static str> {
+        let p = &self.policy;
+        let (session, protocol) = match service {
+            25 | 587 | 465 => {
+                let role = if service == 25 { Role::Relay } else { Role::Submission };
+                let mut config = ServerConfig::basic(&self.hostname, role, &[], &[]);
+                config.local_domains = self.domains.clone();
+                config.local_users = self.store.addresses().map(str::to_string).collect();
+                config.max_message_size = p.max_message_size;
+                config.starttls = p.starttls && service != 465;
+                config.implicit_tls = service == 465;
+                config.require_tls = service == 587 && p.require_tls_on_submission;
+                config.trusted_peer = p.trusted_ips.iter().any(|ip| ip == peer_ip);
+                // Asked only when a policy needs it (greylisting or quotas, which faults on
+                // demand may switch on: they apply to connections opened afterwards).
+                config.ask_owner_about_recipients = service == 25 && (p.greylist.is_some() || p.quota.is_some());
+                config.check_remote_recipients = service != 25 && p.verify_recipient_domains;
+                config.max_errors = p.max_errors;
+                config.forwards = p.forwards.clone();
+                config.password_transition = p.password_transition.clone();
+                config.login_too_weak = p.login_too_weak;
+                config.tls_temporarily_unavailable = p.tls_temporarily_unavailable;
+                config.low_disk = p.low_disk;
+                config.refuse_all = p.refuse_all;
+                config.require_tls_inbound = service == 25 && p.require_tls_inbound;
+                if service != 25 {
+                    config.accounts = self.accounts();
+                }
+                let engine = SmtpServer::new(config);
+                (Session::Smtp { engine, service, peer_ip: peer_ip.into() }, "SMTP")
+            }
+            110 => {
+                // RFC 1939 §7: the APOP timestamp must be unique per greeting; the session
+                // number and the clock make it so (and keep simulated runs deterministic).
+                let timestamp = format!("<{}.{}@{}>", sid, ctx.unix(), self.hostname);
+                let engine = Pop3Server::with_options(&self.hostname, Some(timestamp), p.tls);
+                (Session::Pop3 { engine, login: None }, "POP3")
+            }
+            143 | 993 => {
+                let scram_salt: Vec<u8> = (0..2).flat_map(|_| ctx.rng.next_u64().to_be_bytes()).collect();
+                let config = ImapConfig {
+                    hostname: self.hostname.clone(),
+                    starttls: service == 143 && p.tls,
+                    implicit_tls: service == 993,
+                    // Without TLS (loopback) LOGIN and AUTH=PLAIN are allowed in the clear.
+                    login_requires_tls: p.tls,
+                    accounts: self.accounts(),
+                    scram_salt,
+                    scram_iterations: 4096,
+                    server_nonce: ctx.rng.hex(16),
+                };
+                (Session::Imap(ImapServer::new(config)), "IMAP")
+            }
+            _ => return None,
+        };
+        self.sessions.insert(sid, session);
+        Some(protocol)
+    }
+
+    fn accounts(&self) -> Vec<(String, String)> {
+        self.store.accounts().map(|(a, p)| (a.to_string(), p.to_string())).collect()
+    }
+
+    /// Bytes from the client of `sid`.
+    pub fn handle_input(&mut self, sid: SessionId, bytes: &[u8]) {
+        let store = &self.store;
+        match self.sessions.get_mut(&sid) {
+            Some(Session::Smtp { engine, .. }) => engine.handle_input(bytes),
+            Some(Session::Pop3 { engine, .. }) => engine.handle_input(bytes),
+            Some(Session::Imap(e)) => {
+                // Report what other sessions changed (flags, new mail, expunges) first.
+                if let Some(user) = e.user().map(str::to_string) {
+                    e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                }
+                e.handle_input(bytes)
+            }
+            None => {}
+        }
+    }
+
+    /// The next bytes for the client of `sid`.
+    #[must_use]
+    pub fn poll_transmit(&mut self, sid: SessionId) -> Option<Transmit> {
+        match self.sessions.get_mut(&sid)? {
+            Session::Smtp { engine, .. } => engine.poll_transmit(),
+            Session::Pop3 { engine, .. } => engine.poll_transmit(),
+            Session::Imap(e) => e.poll_transmit(),
+        }
+    }
+
+    /// What the engine of `sid` read from its client, as typed units (for drivers that log
+    /// what arrives, like `mailsim serve`).
+    #[must_use]
+    pub fn poll_received(&mut self, sid: SessionId) -> Option<Transmit> {
+        match self.sessions.get_mut(&sid)? {
+            Session::Smtp { engine, .. } => engine.poll_received(),
+            Session::Pop3 { engine, .. } => engine.poll_received(),
+            Session::Imap(e) => e.poll_received(),
+        }
+    }
+
+    /// The protocol state of `sid`, as the diagram shows it.
+    pub fn session_state(&self, sid: SessionId) -> String {
+        match self.sessions.get(&sid) {
+            Some(Session::Smtp { engine, .. }) => engine.state().to_string(),
+            Some(Session::Pop3 { engine, .. }) => engine.state().to_string(),
+            Some(Session::Imap(e)) => e.state().to_string(),
+            None => "listening".into(),
+        }
+    }
+
+    /// Whether the engine of `sid` has ended the session (QUIT, LOGOUT, too many errors).
+    pub fn session_closed(&self, sid: SessionId) -> bool {
+        match self.sessions.get(&sid) {
+            Some(Session::Smtp { engine, .. }) => engine.state() == mailsim_proto::smtp::ServerState::Closed,
+            Some(Session::Pop3 { engine, .. }) => engine.state() == mailsim_proto::pop3::Pop3State::Closed,
+            Some(Session::Imap(e)) => e.state() == mailsim_proto::imap::server::ImapState::Logout,
+            None => true,
+        }
+    }
+
+    /// The connection of `sid` is gone. A POP3 session that ends without QUIT deletes
+    /// nothing and releases the maildrop (RFC 1939 §6).
+    pub fn close_session(&mut self, sid: SessionId) {
+        if let Some(Session::Pop3 { mut engine, login: Some(address) }) = self.sessions.remove(&sid) {
+            engine.connection_lost();
+            self.store.logout(&address, &[]);
+        }
+    }
+
+    /// Acts on what the engine of `sid` decided (a login to check, a message received, a
+    /// mailbox change). True if there was anything.
+    pub fn drive(&mut self, ctx: &mut Ctx, sid: SessionId) -> bool {
+        match self.sessions.get(&sid) {
+            Some(Session::Smtp { .. }) => self.drive_smtp(ctx, sid),
+            Some(Session::Pop3 { .. }) => self.drive_pop3(ctx, sid),
+            Some(Session::Imap(_)) => self.drive_imap(ctx, sid),
+            None => false,
+        }
+    }
+
+    pub(super) fn smtp(&mut self, sid: SessionId) -> Option<&mut SmtpServer> {
+        match self.sessions.get_mut(&sid) {
+            Some(Session::Smtp { engine, .. }) => Some(engine),
+            _ => None,
+        }
+    }
+
+    fn drive_smtp(&mut self, ctx: &mut Ctx, sid: SessionId) -> bool {
+        let Some(Session::Smtp { engine, service, peer_ip }) = self.sessions.get_mut(&sid) else { return false };
+        let (service, peer_ip) = (*service, peer_ip.clone());
+        let events: Vec<ServerEvent> = std::iter::from_fn(|| engine.poll_event()).collect();
+        let any = !events.is_empty();
+        for ev in events {
+            match ev {
+                ServerEvent::MessageReceived(m) => {
+                    let qid = ctx.rng.hex(10);
+                    let decision = self.take_message(ctx, service, &peer_ip, &qid, m);
+                    if let Some(e) = self.smtp(sid) {
+                        match decision {
+                            Ok(()) => e.accept_message(&qid),
+                            Err(reply) => e.reject_message(reply),
+                        }
+                    }
+                }
+                ServerEvent::RecipientProposed { rcpt, .. } if !self.is_local(&rcpt) => {
+                    // Check the domain in DNS while the client waits (RFC 7505 §4.3).
+                    let domain = rcpt.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_default();
+                    let q = ctx.rng.below(65536) as u16;
+                    self.rcpt_checks.push((q, sid, domain.clone()));
+                    let query = DnsMessage::query(q, &domain, dns::TYPE_MX);
+                    self.out.push_back(HostOutput::Resolve { query, state: "checking the recipient's domain".into() });
+                }
+                ServerEvent::RecipientProposed { mail_from, rcpt } => {
+                    let refusal = self.check_recipient_policy(ctx, &peer_ip, &mail_from, &rcpt);
+                    if let Some(e) = self.smtp(sid) {
+                        e.decide_recipient(refusal);
+                    }
+                }
+                ServerEvent::TlsStarted => self.out.push_back(HostOutput::TlsStarted(sid)),
+                ServerEvent::Closed => {}
+            }
+        }
+        any
+    }
+
+    fn drive_pop3(&mut self, ctx: &mut Ctx, sid: SessionId) -> bool {
+        let Some(Session::Pop3 { engine, login }) = self.sessions.get_mut(&sid) else { return false };
+        let events: Vec<Pop3ServerEvent> = std::iter::from_fn(|| engine.poll_event()).collect();
+        let any = !events.is_empty();
+        let mut deleted_uids = Vec::new();
+        for ev in events {
+            match ev {
+                Pop3ServerEvent::LoginRequested { user, pass } => {
+                    *login = engine.answer_login(self.store.login_user(&user, &pass))
+                }
+                Pop3ServerEvent::ApopRequested { user, digest, timestamp } => {
+                    *login = engine.answer_login(self.store.login_apop(&user, &digest, &timestamp))
+                }
+                Pop3ServerEvent::Commit { deleted, .. } => {
+                    let address = login.take().unwrap_or_default();
+                    for uid in self.store.logout(&address, &deleted) {
+                        deleted_uids.push((address.clone(), uid));
+                    }
+                }
+                Pop3ServerEvent::TlsStarted => self.out.push_back(HostOutput::TlsStarted(sid)),
+                Pop3ServerEvent::Closed => {}
+            }
+        }
+        for (mailbox, uid) in deleted_uids {
+            self.log(Event::MessageDeleted { t: ctx.now, node: self.id.clone(), mailbox, uid });
+        }
+        self.notify_imap(Some(sid));
+        any
+    }
+
+    fn drive_imap(&mut self, ctx: &mut Ctx, sid: SessionId) -> bool {
+        let Some(Session::Imap(engine)) = self.sessions.get_mut(&sid) else { return false };
+        let events: Vec<ImapServerEvent> = std::iter::from_fn(|| engine.poll_event()).collect();
+        let any = !events.is_empty();
+        let changed = events.iter().any(|e| {
+            matches!(
+                e,
+                ImapServerEvent::Stored { .. } | ImapServerEvent::Expunged { .. } | ImapServerEvent::Folder { .. }
+            )
+        });
+        let unix = ctx.unix();
+        for ev in events {
+            match ev {
+                ImapServerEvent::LoggedIn { user } => {
+                    let mb = self.store.mailbox(&user).cloned().unwrap_or_default();
+                    engine.set_mailbox(mb.messages, mb.uid_validity, mb.uid_next);
+                }
+                ImapServerEvent::Folder { user, op } => {
+                    let r = apply_folder_op(&mut self.store, &user, &op, unix);
+                    engine.folder_result(r);
+                }
+                ImapServerEvent::Stored { user, folder, uid, flags } => {
+                    self.store.set_folder_flags(&user, &folder, uid, &flags);
+                    if folder == "INBOX" {
+                        let node = self.id.clone();
+                        self.out.push_back(HostOutput::Log(Event::FlagsChanged {
+                            t: ctx.now,
+                            node,
+                            mailbox: user,
+                            uid,
+                            flags,
+                        }));
+                    }
+                }
+                ImapServerEvent::Expunged { user, folder, uids } => {
+                    for uid in self.store.expunge_folder(&user, &folder, &uids) {
+                        if folder == "INBOX" {
+                            let (node, mailbox) = (self.id.clone(), user.clone());
+                            self.out.push_back(HostOutput::Log(Event::MessageDeleted {
+                                t: ctx.now,
+                                node,
+                                mailbox,
+                                uid,
+                            }));
+                        }
+                    }
+                }
+                ImapServerEvent::TlsStarted => self.out.push_back(HostOutput::TlsStarted(sid)),
+                ImapServerEvent::Closed => {}
+            }
+        }
+        if changed {
+            self.notify_imap(Some(sid));
+        }
+        any
+    }
+
+    /// A mailbox changed: every IMAP session refreshes its view (an idling one tells its
+    /// client at once), except `except`, which made the change itself.
+    pub(super) fn notify_imap(&mut self, except: Option<SessionId>) {
+        let store = &self.store;
+        for (id, s) in self.sessions.iter_mut() {
+            if Some(*id) == except {
+                continue;
+            }
+            if let Session::Imap(e) = s {
+                if let Some(user) = e.user().map(str::to_string) {
+                    e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                    self.out.push_back(HostOutput::Touched(*id));
+                }
+            }
+        }
+    }
+}
