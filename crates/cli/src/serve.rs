@@ -1,27 +1,30 @@
-//! `mailsim serve`: the playground's SMTP and POP3 engines behind real TCP sockets, so that
-//! real clients (Python's smtplib and poplib, curl, mutt) can talk to them.
+//! `mailsim serve`: the playground's mail host behind real TCP sockets, so that real clients
+//! (Python's smtplib, poplib and imaplib, curl, mutt, Thunderbird) can talk to it.
 //!
-//! No protocol logic lives here: this is a driver. It moves bytes between sockets and the
-//! sans-IO engines of `mailsim-proto`, acts on their events with the shared mailbox store,
-//! prints each session as a transcript and keeps the same event log the playground uses.
+//! No protocol or mail logic lives here: this is a thin session loop around the same
+//! sans-IO [`MailHost`] the simulated world runs. Each connection is a task that feeds the
+//! host what it reads and writes what the host has for it; the host's other requests (log a
+//! fact, run the queue, push news to an idling IMAP session) are carried out here, on the
+//! real clock. Each session is printed as a transcript, and the playground's event log is
+//! appended to `--log` as it grows.
 //!
-//! Limits per connection: the engines bound line lengths and message sizes; the driver adds
-//! an idle timeout (`421 4.4.2`) and a cap on simultaneous connections.
+//! Limits per connection: the engines bound line lengths and message sizes; this loop adds
+//! an idle timeout and a cap on simultaneous connections.
 
-use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
-use mailsim_proto::message::{self, Trace};
 use mailsim_proto::pdu::Transmit;
-use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
-use mailsim_proto::smtp::{Reply, Role, ServerConfig, ServerEvent, SmtpServer};
-use mailsim_proto::store::MailStore;
+use mailsim_sim::host::{Ctx, HostOutput, MailHost, ServerPolicy, SessionId};
 use mailsim_sim::log::{Actor, Event, EventLog};
+use mailsim_sim::rng::Rng;
+use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
 
 pub struct Options {
     pub bind: IpAddr,
@@ -97,91 +100,280 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
     Ok(o)
 }
 
-/// A random-enough password for the default users, from the process's hash keys.
-fn fresh_password() -> String {
-    let n = std::collections::hash_map::RandomState::new().build_hasher().finish();
-    format!("{:012x}", n & 0xffff_ffff_ffff)
+/// A number from the process's hash keys: random enough for default passwords and seeds.
+fn fresh_u64() -> u64 {
+    std::collections::hash_map::RandomState::new().build_hasher().finish()
 }
 
-struct Shared {
-    opts_users: Vec<(String, String)>,
-    domains: Vec<String>,
-    store: MailStore,
+/// What a session task is told to do with its socket.
+enum Out {
+    Bytes(Vec<u8>),
+    /// The engine ended the session: close after what was written.
+    Close,
+}
+
+struct Peer {
+    tx: mpsc::UnboundedSender<Out>,
+    client: String,
+    protocol: &'static str,
+    port: u16,
+}
+
+/// The host, the real clock and what carries its output: sockets, the log file, stdout.
+struct Server {
+    host: MailHost,
+    rng: Rng,
     start: Instant,
+    /// Unix seconds at `start`.
+    epoch: i64,
     next_conn: u32,
-    next_queue: u32,
-    log: Vec<Event>,
-    log_path: Option<PathBuf>,
+    peers: BTreeMap<SessionId, Peer>,
+    events: usize,
+    log: Option<std::fs::File>,
     quiet: bool,
 }
 
-impl Shared {
+impl Server {
     fn now(&self) -> u64 {
         self.start.elapsed().as_millis() as u64
     }
 
-    fn write_log(&self) {
-        if let Some(p) = &self.log_path {
-            let log = EventLog { scenario: "serve".into(), seed: 0, epoch: 0, events: self.log.clone() };
-            if let Err(e) = std::fs::write(p, log.to_jsonl()) {
-                eprintln!("mailsim: cannot write {}: {e}", p.display());
+    /// Appends one event to the log file (JSON lines, the playground's format).
+    fn log(&mut self, e: Event) {
+        self.events += 1;
+        if let Some(f) = &mut self.log {
+            let line = serde_json::to_string(&e).expect("events serialize");
+            if let Err(err) = writeln!(f, "{line}") {
+                eprintln!("mailsim: cannot write the log: {err}");
+                self.log = None;
             }
+        }
+    }
+
+    /// Calls the host with the clock and RNG, then carries out what it asks for.
+    fn call<R>(&mut self, f: impl FnOnce(&mut MailHost, &mut Ctx) -> R) -> R {
+        let now = self.now();
+        let mut ctx = Ctx { now, epoch: self.epoch, rng: &mut self.rng };
+        let r = f(&mut self.host, &mut ctx);
+        let outputs: Vec<HostOutput> = std::iter::from_fn(|| self.host.poll_output()).collect();
+        for o in outputs {
+            match o {
+                HostOutput::Log(e) => {
+                    if let (Event::MessageQueued { queue_id, rcpt_to, .. }, false) = (&e, self.quiet) {
+                        println!("[queue] {queue_id} queued for {}", rcpt_to.join(", "));
+                    }
+                    self.log(e)
+                }
+                HostOutput::Touched(sid) => self.pump(sid),
+                // No TLS on loopback (the policy offers none), and no network beyond it: mail
+                // for other domains stays in the queue.
+                HostOutput::TlsStarted(_) | HostOutput::WakeAt(_) | HostOutput::Relay { .. } => {}
+                HostOutput::Resolve { query, .. } => {
+                    if !self.quiet {
+                        let name = query.questions.first().map(|q| q.name.clone()).unwrap_or_default();
+                        println!("[queue] mail for {name} stays queued: this server delivers only to its own domains");
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    /// Runs the queue if the host asked for it by now.
+    fn run_queue_if_due(&mut self) {
+        if self.host.poll_timeout().is_some_and(|t| t <= self.now()) {
+            self.call(|h, ctx| h.run_queue(ctx));
+        }
+    }
+
+    /// Logs what session `sid` read and sends what it has to say, acting on its events, until
+    /// nothing is left; closes it if its engine ended it.
+    fn pump(&mut self, sid: SessionId) {
+        loop {
+            let mut progressed = false;
+            while let Some(t) = self.host.poll_received(sid) {
+                progressed = true;
+                self.record(sid, &t, true);
+            }
+            while let Some(t) = self.host.poll_transmit(sid) {
+                progressed = true;
+                self.record(sid, &t, false);
+                if let Some(p) = self.peers.get(&sid) {
+                    let _ = p.tx.send(Out::Bytes(t.bytes));
+                }
+            }
+            progressed |= self.call(|h, ctx| h.drive(ctx, sid));
+            if !progressed {
+                break;
+            }
+        }
+        if self.host.session_closed(sid) {
+            if let Some(p) = self.peers.get(&sid) {
+                let _ = p.tx.send(Out::Close);
+            }
+        }
+    }
+
+    fn record(&mut self, sid: SessionId, t: &Transmit, to_server: bool) {
+        let Some(p) = self.peers.get(&sid) else { return };
+        let (client, protocol, port) = (p.client.clone(), p.protocol, p.port);
+        let ex = t.pdu.explain();
+        if !self.quiet {
+            let dir = if to_server { "C:" } else { "S:" };
+            let text = String::from_utf8_lossy(&t.bytes);
+            let shown: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+            if shown.len() > 6 {
+                println!("[{sid} {protocol}] {dir} {}  ({} lines, {} bytes)", ex.label, shown.len(), t.bytes.len());
+            } else {
+                for l in shown {
+                    println!("[{sid} {protocol}] {dir} {l}");
+                }
+            }
+        }
+        let state = self.host.session_state(sid);
+        let (from, to) = if to_server { (client, "server".to_string()) } else { ("server".to_string(), client) };
+        let (from_state, to_state) =
+            if to_server { ("client".to_string(), state) } else { (state, "client".to_string()) };
+        let now = self.now();
+        self.log(Event::MessageSent {
+            t_sent: now,
+            t: now,
+            conn: Some(sid),
+            from,
+            to,
+            protocol: protocol.into(),
+            port,
+            raw: t.bytes.clone(),
+            label: ex.label,
+            meaning: ex.meaning,
+            rfc: ex.rfc,
+            from_state,
+            to_state,
+            tls: false,
+        });
+    }
+
+    /// A new connection on `port` (which serves `service`): the host greets it, or refuses.
+    fn open(&mut self, peer: SocketAddr, port: u16, service: u16, tx: mpsc::UnboundedSender<Out>) -> Option<SessionId> {
+        let sid = self.next_conn;
+        self.next_conn += 1;
+        let ip = peer.ip().to_string();
+        let protocol = self.call(|h, ctx| h.accept(ctx, sid, service, &ip))?;
+        let client = format!("client-{sid}");
+        let actor = Actor {
+            id: client.clone(),
+            name: format!("client :{}", peer.port()),
+            host: ip.clone(),
+            ip,
+            kind: "ua".into(),
+            mailboxes: vec![],
+        };
+        self.log(Event::ActorJoined { actor });
+        let (t, server) = (self.now(), "server".to_string());
+        let opened = Event::ConnectionOpened {
+            t,
+            conn: sid,
+            client: client.clone(),
+            client_port: peer.port(),
+            server,
+            port,
+            protocol: protocol.into(),
+        };
+        self.log(opened);
+        if !self.quiet {
+            println!("[{sid} {protocol}] connection from {peer} to port {port}");
+        }
+        self.peers.insert(sid, Peer { tx, client, protocol, port });
+        self.pump(sid);
+        Some(sid)
+    }
+
+    fn input(&mut self, sid: SessionId, bytes: &[u8]) {
+        self.host.handle_input(sid, bytes);
+        self.pump(sid);
+        self.run_queue_if_due();
+    }
+
+    fn close(&mut self, sid: SessionId, by_client: bool) {
+        self.host.close_session(sid);
+        let Some(p) = self.peers.remove(&sid) else { return };
+        let by = if by_client { p.client.clone() } else { "server".into() };
+        let t = self.now();
+        self.log(Event::ConnectionClosed { t, conn: sid, by });
+        if let Some(f) = &mut self.log {
+            let _ = f.flush();
+        }
+        if !self.quiet {
+            let who = if by_client { "client" } else { "server" };
+            println!("[{sid} {}] connection closed by the {who}", p.protocol);
         }
     }
 }
 
-type SharedRef = Arc<Mutex<Shared>>;
+type Shared = Arc<Mutex<Server>>;
 
 pub async fn run(mut o: Options) -> Result<(), String> {
     if o.users.is_empty() {
         for a in ["alice@alice.example", "bob@bob.example"] {
-            o.users.push((a.into(), fresh_password()));
+            o.users.push((a.into(), format!("{:012x}", fresh_u64() & 0xffff_ffff_ffff)));
         }
     }
-    let mut store = MailStore::default();
-    let mut domains: Vec<String> = Vec::new();
-    for (a, p) in &o.users {
-        store.add_account(a, p);
-        let d = a.rsplit_once('@').map(|(_, d)| d.to_string()).unwrap_or_default();
+    let mut domains: Vec<&str> = Vec::new();
+    for (a, _) in &o.users {
+        let d = a.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
         if !domains.contains(&d) {
             domains.push(d);
         }
     }
-    let mut log = vec![Event::ActorJoined {
-        actor: Actor {
-            id: "server".into(),
-            name: "mailsim serve".into(),
-            host: "localhost".into(),
-            ip: o.bind.to_string(),
-            kind: "server".into(),
-            mailboxes: store.addresses().map(str::to_string).collect(),
-        },
-    }];
-    log.shrink_to_fit();
-    let shared = Arc::new(Mutex::new(Shared {
-        opts_users: o.users.clone(),
-        domains,
-        store,
+    let accounts: Vec<(&str, &str)> = o.users.iter().map(|(a, p)| (a.as_str(), p.as_str())).collect();
+    // On loopback: no TLS, so plaintext logins are allowed; mail for the host's own users is
+    // delivered at once; the size limit comes from the flags.
+    let policy =
+        ServerPolicy { tls: false, queue_delay: 0, max_message_size: o.max_message_size, ..ServerPolicy::default() };
+    let host = MailHost::new("server", "localhost", &domains, &accounts, policy);
+    let mut log = match &o.log {
+        Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?),
+        None => None,
+    };
+    let epoch =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    if let Some(f) = &mut log {
+        let header = EventLog { scenario: "serve".into(), seed: 0, epoch: 0, events: vec![] }.to_jsonl();
+        f.write_all(header.as_bytes()).map_err(|e| e.to_string())?;
+    }
+    let mut server = Server {
+        host,
+        rng: Rng::new(fresh_u64()),
         start: Instant::now(),
+        epoch,
         next_conn: 1,
-        next_queue: 1,
+        peers: BTreeMap::new(),
+        events: 0,
         log,
-        log_path: o.log.clone(),
         quiet: o.quiet,
-    }));
+    };
+    let mailboxes = server.host.store().addresses().map(str::to_string).collect();
+    let actor = Actor {
+        id: "server".into(),
+        name: "mailsim serve".into(),
+        host: "localhost".into(),
+        ip: o.bind.to_string(),
+        kind: "server".into(),
+        mailboxes,
+    };
+    server.log(Event::ActorJoined { actor });
+    let shared: Shared = Arc::new(Mutex::new(server));
     let bind = |port: u16| SocketAddr::new(o.bind, port);
-    let smtp = TcpListener::bind(bind(o.smtp_port))
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", bind(o.smtp_port)))?;
-    let sub = TcpListener::bind(bind(o.submission_port))
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", bind(o.submission_port)))?;
-    let pop = TcpListener::bind(bind(o.pop3_port))
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", bind(o.pop3_port)))?;
-    let imap = TcpListener::bind(bind(o.imap_port))
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", bind(o.imap_port)))?;
+    let listen = |port: u16| async move {
+        TcpListener::bind(bind(port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(port)))
+    };
+    // (listener, the service it offers: the well-known port whose rules apply)
+    let listeners = [
+        (listen(o.smtp_port).await?, 25),
+        (listen(o.submission_port).await?, 587),
+        (listen(o.pop3_port).await?, 110),
+        (listen(o.imap_port).await?, 143),
+    ];
     println!(
         "mailsim serve: SMTP relay on {}, submission on {}, POP3 on {}, IMAP on {}",
         bind(o.smtp_port),
@@ -194,433 +386,99 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     }
     println!("  Ctrl-C stops it.");
     let permits = Arc::new(tokio::sync::Semaphore::new(o.max_connections));
-    let o = Arc::new(o);
-    let accept = |listener: TcpListener, kind: Kind| {
-        let (shared, permits, o) = (shared.clone(), permits.clone(), o.clone());
+    let idle = o.idle_timeout;
+    for (listener, service) in listeners {
+        let (shared, permits) = (shared.clone(), permits.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, peer)) = listener.accept().await else { continue };
-                let (shared, o) = (shared.clone(), o.clone());
+                let shared = shared.clone();
                 let permit = permits.clone().try_acquire_owned();
                 tokio::spawn(async move {
-                    let mut stream = stream;
                     match permit {
-                        Ok(_permit) => session(stream, peer, kind, shared, &o).await,
-                        Err(_) => {
-                            let busy: &[u8] = match kind {
-                                Kind::Pop3 => b"-ERR [SYS/TEMP] too many connections, try again later\r\n",
-                                Kind::Imap => b"* BYE [UNAVAILABLE] too many connections, try again later\r\n",
-                                Kind::Smtp(_) => b"421 4.7.0 Too many connections, try again later\r\n",
-                            };
-                            let _ = stream.write_all(busy).await;
-                        }
+                        Ok(_permit) => session(stream, peer, service, shared, idle).await,
+                        Err(_) => busy(stream, service).await,
                     }
                 });
             }
-        })
-    };
-    accept(smtp, Kind::Smtp(Role::Relay));
-    accept(sub, Kind::Smtp(Role::Submission));
-    accept(pop, Kind::Pop3);
-    accept(imap, Kind::Imap);
-    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
-    let s = shared.lock().expect("not poisoned");
-    s.write_log();
-    println!("\nmailsim serve: stopped ({} events logged)", s.log.len());
+        });
+    }
+    // Later deliveries (the queue's retries) need a clock that ticks without input.
+    let ticker = shared.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            ticker.lock().expect("not poisoned").run_queue_if_due();
+        }
+    });
+    stopped().await?;
+    let mut s = shared.lock().expect("not poisoned");
+    if let Some(f) = &mut s.log {
+        let _ = f.flush();
+    }
+    println!("\nmailsim serve: stopped ({} events logged)", s.events + 1);
     Ok(())
 }
 
-#[derive(Clone, Copy)]
-enum Kind {
-    Smtp(Role),
-    Pop3,
-    Imap,
-}
-
-enum Engine {
-    Smtp(SmtpServer),
-    Pop3(Pop3Server),
-    Imap(ImapServer),
-}
-
-impl Engine {
-    fn state(&self) -> String {
-        match self {
-            Engine::Smtp(e) => e.state().to_string(),
-            Engine::Pop3(e) => e.state().to_string(),
-            Engine::Imap(e) => e.state().to_string(),
+/// Waits for Ctrl-C, or for SIGTERM where there is one.
+async fn stopped() -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).map_err(|e| e.to_string())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map_err(|e| e.to_string()),
+            _ = term.recv() => Ok(()),
         }
     }
-    fn closed(&self) -> bool {
-        match self {
-            Engine::Smtp(e) => e.state() == mailsim_proto::smtp::ServerState::Closed,
-            Engine::Pop3(e) => e.state() == mailsim_proto::pop3::Pop3State::Closed,
-            Engine::Imap(e) => e.state() == mailsim_proto::imap::server::ImapState::Logout,
-        }
-    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
 }
 
-struct Session {
-    conn: u32,
-    client: String,
-    port: u16,
-    protocol: &'static str,
-    peer: SocketAddr,
-    login: Option<String>,
-}
-
-fn record(shared: &SharedRef, s: &Session, t: &Transmit, to_server: bool, state: String) {
-    let mut sh = shared.lock().expect("not poisoned");
-    let now = sh.now();
-    let ex = t.pdu.explain();
-    if !sh.quiet {
-        let dir = if to_server { "C:" } else { "S:" };
-        let text = String::from_utf8_lossy(&t.bytes);
-        let shown: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
-        if shown.len() > 6 {
-            println!(
-                "[{} {}] {dir} {}  ({} lines, {} bytes)",
-                s.conn,
-                s.protocol,
-                ex.label,
-                shown.len(),
-                t.bytes.len()
-            );
-        } else {
-            for l in shown {
-                println!("[{} {}] {dir} {l}", s.conn, s.protocol);
-            }
-        }
-    }
-    let (from, to) =
-        if to_server { (s.client.clone(), "server".to_string()) } else { ("server".to_string(), s.client.clone()) };
-    let (from_state, to_state) = if to_server { ("client".to_string(), state) } else { (state, "client".to_string()) };
-    sh.log.push(Event::MessageSent {
-        t_sent: now,
-        t: now,
-        conn: Some(s.conn),
-        from,
-        to,
-        protocol: s.protocol.into(),
-        port: s.port,
-        raw: t.bytes.clone(),
-        label: ex.label,
-        meaning: ex.meaning,
-        rfc: ex.rfc,
-        from_state,
-        to_state,
-        tls: false,
-    });
-}
-
-async fn session(mut stream: TcpStream, peer: SocketAddr, kind: Kind, shared: SharedRef, o: &Options) {
-    let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
-    let (conn, mut engine, protocol) = {
-        let mut sh = shared.lock().expect("not poisoned");
-        let conn = sh.next_conn;
-        sh.next_conn += 1;
-        let (engine, protocol) = match kind {
-            Kind::Smtp(role) => {
-                let mut c = ServerConfig::basic("localhost", role, &[], &[]);
-                c.local_domains = sh.domains.clone();
-                c.local_users = sh.store.addresses().map(str::to_string).collect();
-                c.max_message_size = o.max_message_size;
-                if role == Role::Submission {
-                    c.accounts = sh.opts_users.clone();
-                }
-                (Engine::Smtp(SmtpServer::new(c)), "SMTP")
-            }
-            Kind::Pop3 => {
-                // RFC 1939 §7: a greeting timestamp unique to this connection enables APOP.
-                let ts = format!("<{}.{}.{}@localhost>", std::process::id(), conn, sh.now());
-                (Engine::Pop3(Pop3Server::with_options("localhost", Some(ts), false)), "POP3")
-            }
-            Kind::Imap => {
-                // Loopback has no real TLS: LOGIN and AUTH=PLAIN are allowed without it here.
-                let n = std::collections::hash_map::RandomState::new().build_hasher().finish();
-                let config = ImapConfig {
-                    hostname: "localhost".into(),
-                    starttls: false,
-                    implicit_tls: false,
-                    login_requires_tls: false,
-                    accounts: sh.opts_users.clone(),
-                    scram_salt: n.to_be_bytes().repeat(2),
-                    scram_iterations: 4096,
-                    server_nonce: format!("{n:016x}"),
-                };
-                (Engine::Imap(ImapServer::new(config)), "IMAP")
-            }
-        };
-        let client = format!("client-{conn}");
-        let now = sh.now();
-        sh.log.push(Event::ActorJoined {
-            actor: Actor {
-                id: client.clone(),
-                name: format!("client :{}", peer.port()),
-                host: peer.ip().to_string(),
-                ip: peer.ip().to_string(),
-                kind: "ua".into(),
-                mailboxes: vec![],
-            },
-        });
-        sh.log.push(Event::ConnectionOpened {
-            t: now,
-            conn,
-            client,
-            client_port: peer.port(),
-            server: "server".into(),
-            port,
-            protocol: protocol.into(),
-        });
-        if !sh.quiet {
-            println!("[{conn} {protocol}] connection from {peer} to port {port}");
-        }
-        (conn, engine, protocol)
+/// Too many connections: the protocol's "try again later", then close.
+async fn busy(mut stream: TcpStream, service: u16) {
+    let text: &[u8] = match service {
+        110 => b"-ERR [SYS/TEMP] too many connections, try again later\r\n",
+        143 => b"* BYE [UNAVAILABLE] too many connections, try again later\r\n",
+        _ => b"421 4.7.0 Too many connections, try again later\r\n",
     };
-    let mut s = Session { conn, client: format!("client-{conn}"), port, protocol, peer, login: None };
+    let _ = stream.write_all(text).await;
+}
+
+async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: Shared, idle: Duration) {
+    let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let Some(sid) = shared.lock().expect("not poisoned").open(peer, port, service, tx) else { return };
     let mut buf = vec![0u8; 16 * 1024];
     let by_client = loop {
-        // Act on everything the engine has to say, then write its replies.
-        let mut out = Vec::new();
-        loop {
-            let progressed = drain(&mut engine, &shared, &mut s, &mut out);
-            if !progressed {
-                break;
-            }
-        }
-        for t in &out {
-            if stream.write_all(&t.bytes).await.is_err() {
-                break;
-            }
-        }
-        if engine.closed() {
-            break false;
-        }
-        match tokio::time::timeout(o.idle_timeout, stream.read(&mut buf)).await {
-            Err(_) => {
-                // Idle too long (RFC 5321 §4.5.3.2 suggests 5 minutes for commands).
-                let bye: &[u8] = match engine {
-                    Engine::Smtp(_) => b"421 4.4.2 localhost Error: timeout exceeded\r\n",
-                    Engine::Pop3(_) => b"-ERR [SYS/TEMP] idle timeout, closing\r\n",
-                    Engine::Imap(_) => b"* BYE Autologout; idle for too long\r\n",
-                };
-                let _ = stream.write_all(bye).await;
-                break false;
-            }
-            Ok(Ok(0)) | Ok(Err(_)) => break true,
-            Ok(Ok(n)) => match &mut engine {
-                Engine::Smtp(e) => e.handle_input(&buf[..n]),
-                Engine::Pop3(e) => e.handle_input(&buf[..n]),
-                Engine::Imap(e) => {
-                    // What other sessions changed since: reported with the next response.
-                    if let Some(user) = e.user().map(str::to_string) {
-                        let latest = shared
-                            .lock()
-                            .expect("not poisoned")
-                            .store
-                            .folder(&user, e.folder())
-                            .map(|m| m.messages.clone())
-                            .unwrap_or_default();
-                        e.refresh(&latest);
+        tokio::select! {
+            out = rx.recv() => match out {
+                Some(Out::Bytes(b)) => {
+                    if stream.write_all(&b).await.is_err() {
+                        break true;
                     }
-                    e.handle_input(&buf[..n])
                 }
+                Some(Out::Close) | None => break false,
+            },
+            read = tokio::time::timeout(idle, stream.read(&mut buf)) => match read {
+                Err(_) => {
+                    // Idle too long (RFC 5321 §4.5.3.2 suggests 5 minutes for commands).
+                    let bye: &[u8] = match service {
+                        110 => b"-ERR [SYS/TEMP] idle timeout, closing\r\n",
+                        143 => b"* BYE Autologout; idle for too long\r\n",
+                        _ => b"421 4.4.2 localhost Error: timeout exceeded\r\n",
+                    };
+                    let _ = stream.write_all(bye).await;
+                    break false;
+                }
+                Ok(Ok(0)) | Ok(Err(_)) => break true,
+                Ok(Ok(n)) => shared.lock().expect("not poisoned").input(sid, &buf[..n]),
             },
         }
     };
-    // A POP3 session that ends without QUIT deletes nothing and releases the lock.
-    if let (Engine::Pop3(e), Some(addr)) = (&mut engine, s.login.take()) {
-        e.connection_lost();
-        shared.lock().expect("not poisoned").store.logout(&addr, &[]);
+    // Write what is still queued for the socket (the last reply before a close).
+    while let Ok(Out::Bytes(b)) = rx.try_recv() {
+        let _ = stream.write_all(&b).await;
     }
-    let mut sh = shared.lock().expect("not poisoned");
-    let now = sh.now();
-    sh.log.push(Event::ConnectionClosed {
-        t: now,
-        conn,
-        by: if by_client { s.client.clone() } else { "server".into() },
-    });
-    if !sh.quiet {
-        println!("[{conn} {protocol}] connection closed by the {}", if by_client { "client" } else { "server" });
-    }
-    sh.write_log();
-    let _ = s.peer;
-}
-
-/// Logs what the engine read and will send, and acts on its events. True if anything happened.
-fn drain(engine: &mut Engine, shared: &SharedRef, s: &mut Session, out: &mut Vec<Transmit>) -> bool {
-    let mut any = false;
-    match engine {
-        Engine::Smtp(e) => {
-            while let Some(t) = e.poll_received() {
-                any = true;
-                record(shared, s, &t, true, e.state().to_string());
-            }
-            while let Some(t) = e.poll_transmit() {
-                any = true;
-                record(shared, s, &t, false, e.state().to_string());
-                out.push(t);
-            }
-            while let Some(ev) = e.poll_event() {
-                any = true;
-                match ev {
-                    ServerEvent::MessageReceived(m) => match take_message(shared, s, m) {
-                        Ok(qid) => e.accept_message(&qid),
-                        Err(r) => e.reject_message(r),
-                    },
-                    ServerEvent::RecipientProposed { .. } => e.decide_recipient(None),
-                    ServerEvent::TlsStarted | ServerEvent::Closed => {}
-                }
-            }
-        }
-        Engine::Imap(_) => {}
-        Engine::Pop3(e) => {
-            while let Some(t) = e.poll_received() {
-                any = true;
-                record(shared, s, &t, true, e.state().to_string());
-            }
-            while let Some(t) = e.poll_transmit() {
-                any = true;
-                record(shared, s, &t, false, e.state().to_string());
-                out.push(t);
-            }
-            while let Some(ev) = e.poll_event() {
-                any = true;
-                let mut sh = shared.lock().expect("not poisoned");
-                match ev {
-                    Pop3ServerEvent::LoginRequested { user, pass } => {
-                        s.login = e.answer_login(sh.store.login_user(&user, &pass))
-                    }
-                    Pop3ServerEvent::Commit { deleted, .. } => {
-                        let addr = s.login.take().unwrap_or_default();
-                        for uid in sh.store.logout(&addr, &deleted) {
-                            let now = sh.now();
-                            sh.log.push(Event::MessageDeleted {
-                                t: now,
-                                node: "server".into(),
-                                mailbox: addr.clone(),
-                                uid,
-                            });
-                        }
-                    }
-                    Pop3ServerEvent::ApopRequested { user, digest, timestamp } => {
-                        s.login = e.answer_login(sh.store.login_apop(&user, &digest, &timestamp))
-                    }
-                    // serve has no TLS: STLS is not offered, so this never fires.
-                    Pop3ServerEvent::TlsStarted | Pop3ServerEvent::Closed => {}
-                }
-            }
-        }
-    }
-    if let Engine::Imap(e) = engine {
-        while let Some(t) = e.poll_received() {
-            any = true;
-            record(shared, s, &t, true, e.state().to_string());
-        }
-        while let Some(t) = e.poll_transmit() {
-            any = true;
-            record(shared, s, &t, false, e.state().to_string());
-            out.push(t);
-        }
-        while let Some(ev) = e.poll_event() {
-            any = true;
-            let mut sh = shared.lock().expect("not poisoned");
-            let now = sh.now();
-            match ev {
-                ImapServerEvent::LoggedIn { user } => {
-                    let mb = sh.store.mailbox(&user).cloned().unwrap_or_default();
-                    e.set_mailbox(mb.messages, mb.uid_validity, mb.uid_next);
-                }
-                ImapServerEvent::Folder { user, op } => {
-                    let unix = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_secs() as i64)
-                        .unwrap_or(0);
-                    let r = apply_folder_op(&mut sh.store, &user, &op, unix);
-                    e.folder_result(r);
-                }
-                ImapServerEvent::Stored { user, folder, uid, flags } => {
-                    sh.store.set_folder_flags(&user, &folder, uid, &flags);
-                    if folder == "INBOX" {
-                        sh.log.push(Event::FlagsChanged { t: now, node: "server".into(), mailbox: user, uid, flags });
-                    }
-                }
-                ImapServerEvent::Expunged { user, folder, uids } => {
-                    for uid in sh.store.expunge_folder(&user, &folder, &uids) {
-                        if folder == "INBOX" {
-                            sh.log.push(Event::MessageDeleted {
-                                t: now,
-                                node: "server".into(),
-                                mailbox: user.clone(),
-                                uid,
-                            });
-                        }
-                    }
-                }
-                ImapServerEvent::TlsStarted | ImapServerEvent::Closed => {}
-            }
-        }
-    }
-    let _ = engine.state();
-    any
-}
-
-/// A whole message arrived: local recipients get it now; others go to the outgoing queue,
-/// which this server logs but never delivers (no mail leaves the machine).
-fn take_message(shared: &SharedRef, s: &Session, m: mailsim_proto::smtp::ReceivedMessage) -> Result<String, Reply> {
-    let mut sh = shared.lock().expect("not poisoned");
-    let qid = format!("Q{:06}", sh.next_queue);
-    sh.next_queue += 1;
-    let now = sh.now();
-    let unix =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    let _ = &unix;
-    let with = if m.authenticated.is_some() {
-        "ESMTPA"
-    } else if m.esmtp {
-        "ESMTP"
-    } else {
-        "SMTP"
-    };
-    let ip = s.peer.ip().to_string();
-    let single = (m.rcpt_to.len() == 1).then(|| m.rcpt_to[0].as_str());
-    let trace = Trace { helo: &m.helo, peer_ip: &ip, by: "localhost", with, id: &qid, for_rcpt: single, date: unix };
-    let data = message::prepend_field(&message::received_field(&trace), &m.data);
-    let subject = message::header(&data, "Subject").unwrap_or_default();
-    let from = message::header(&data, "From").unwrap_or_default();
-    let mut remote = Vec::new();
-    for r in &m.rcpt_to {
-        let with_path = message::prepend_field(&format!("Return-Path: <{}>\r\n", m.mail_from), &data);
-        match sh.store.deliver_at(r, with_path.clone(), unix, &[]) {
-            Some(uid) => sh.log.push(Event::MessageStored {
-                t: now,
-                node: "server".into(),
-                mailbox: r.to_ascii_lowercase(),
-                uid,
-                from: from.clone(),
-                subject: subject.clone(),
-                raw: with_path,
-            }),
-            None => remote.push(r.clone()),
-        }
-    }
-    if !remote.is_empty() {
-        if !sh.quiet {
-            println!(
-                "[{} queue] {qid} for {} queued; this server does not deliver outside its own domains",
-                s.conn,
-                remote.join(", ")
-            );
-        }
-        sh.log.push(Event::MessageQueued {
-            t: now,
-            node: "server".into(),
-            queue_id: qid.clone(),
-            mail_from: m.mail_from.clone(),
-            rcpt_to: remote,
-            size: data.len(),
-            subject,
-        });
-    }
-    Ok(qid)
+    shared.lock().expect("not poisoned").close(sid, by_client);
 }

@@ -79,7 +79,7 @@ impl MailHost {
             self.run_at = None;
         }
         let now = ctx.now;
-        let own = self.domain();
+        let own = self.domains.clone();
         let relayhost = self.policy.relayhost.clone();
         let lifetime = self.policy.queue_lifetime;
         let (mut queries, mut direct, mut expired, mut stored) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -92,7 +92,7 @@ impl MailHost {
                 if !matches!(leg.state, LegState::Waiting | LegState::Deferred) {
                     continue;
                 }
-                if leg.domain == own {
+                if own.contains(&leg.domain) {
                     // Local recipients: straight into their mailboxes.
                     let data = message::prepend_field(&format!("Return-Path: <{}>\r\n", entry.mail_from), &entry.data);
                     for r in &leg.rcpts {
