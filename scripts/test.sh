@@ -5,13 +5,17 @@
 #      native golden log
 #   3. the release build with wasm-opt, and its gzipped size (budget: 500 KB)
 #   4. browser end-to-end tests on that build (playwright-core + Debian's Chromium)
-#   and, before the build, real clients (smtplib, poplib, curl) against `mailsim serve`
+#   first rustfmt and clippy (warnings are errors); and, before the build, real clients (smtplib, poplib, curl) against `mailsim serve`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh --test
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 start=$(date +%s)
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "format and lints (rustfmt.toml; clippy with warnings as errors)"
+cargo fmt --all --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
 
 step "native tests: codecs, engines, world, golden logs, determinism, cli"
 cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli

@@ -387,6 +387,34 @@ class Imaplib(unittest.TestCase):
         laptop.logout()
         phone.logout()
 
+    def test_an_idling_session_is_told_of_new_mail_at_once(self):
+        # RFC 2177 / RFC 9051 §6.3.13: the server pushes EXISTS to a client in IDLE, on the
+        # connection it already has open, without being asked again.
+        with socket.create_connection((HOST, SERVER.ports["imap"]), timeout=5) as s:
+            f = s.makefile("rb")
+            f.readline()
+            s.sendall(b"a LOGIN bob " + USERS["bob@bob.example"].encode() + b"\r\n")
+            while not f.readline().startswith(b"a OK"):
+                pass
+            s.sendall(b"b SELECT INBOX\r\nc IDLE\r\n")
+            while not f.readline().startswith(b"+"):
+                pass
+            with submission() as smtp:
+                smtp.login("alice@alice.example", USERS["alice@alice.example"])
+                smtp.sendmail("alice@alice.example", ["bob@bob.example"], message("while you idle"))
+            self.assertEqual(f.readline(), b"* 3 EXISTS\r\n")
+            s.sendall(b"DONE\r\n")
+            self.assertTrue(f.readline().startswith(b"c OK"))
+
+    def test_the_trace_field_says_how_the_message_came(self):
+        # RFC 3848: ESMTPA for an authenticated submission, as in the playground's world.
+        m = imap()
+        m.select("INBOX")
+        typ, data = m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (RECEIVED)])")
+        self.assertEqual(typ, "OK")
+        self.assertIn(b"with ESMTPA id", data[0][1])
+        m.logout()
+
 
 def curl(*args, data=None):
     r = subprocess.run(["curl", "-sS", "--max-time", "10", *args], input=data, capture_output=True)

@@ -230,7 +230,8 @@ impl World {
 
     /// The backend session is over: answer the browser.
     pub(super) fn finish_backend(&mut self, client: NodeId, http: u32, reply: BackendReply, outcome: Option<String>) {
-        let json = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+        // A JSON string, escaped by serde_json (quotes, backslashes and control characters).
+        let json = |s: &str| serde_json::Value::from(s).to_string();
         let NodeKind::WebServer(Site::Webmail { mail_server, .. }) = &self.nodes[client].kind else { return };
         let Some(ms) = self.node_by_actor(&mail_server.clone()) else { return };
         let NodeKind::MailServer(ms) = &self.nodes[ms].kind else { return };
@@ -241,7 +242,7 @@ impl World {
                     200,
                     "OK",
                     &[("Content-Type", "application/json")],
-                    format!("{{\"sent\": true, \"server\": \"{}\"}}\n", json(&ok)).as_bytes(),
+                    format!("{{\"sent\": true, \"server\": {}}}\n", json(&ok)).as_bytes(),
                 ),
                 None => HttpMessage::response(
                     "HTTP/1.1",
@@ -262,7 +263,7 @@ impl World {
                             .map(|(i, x)| {
                                 let h = |n: &str| json(&message::header(&x.data, n).unwrap_or_default());
                                 format!(
-                                    "{{\"n\": {}, \"from\": \"{}\", \"subject\": \"{}\", \"seen\": {}}}",
+                                    "{{\"n\": {}, \"from\": {}, \"subject\": {}, \"seen\": {}}}",
                                     i + 1,
                                     h("From"),
                                     h("Subject"),
