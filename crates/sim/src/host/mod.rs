@@ -26,6 +26,7 @@ use crate::log::{Event, Millis};
 use crate::rng::Rng;
 use mailsim_proto::dns::DnsMessage;
 use mailsim_proto::smtp::SmtpJob;
+use mailsim_proto::smtp::SmtpServer;
 use mailsim_proto::store::MailStore;
 pub use policy::ServerPolicy;
 use queue::QueueEntry;
@@ -195,5 +196,29 @@ impl MailHost {
         }
         self.run_at = Some(at);
         self.out.push_back(HostOutput::WakeAt(at));
+    }
+
+    pub(super) fn smtp(&mut self, sid: SessionId) -> Option<&mut SmtpServer> {
+        match self.sessions.get_mut(&sid) {
+            Some(Session::Smtp { engine, .. }) => Some(engine),
+            _ => None,
+        }
+    }
+
+    /// A mailbox changed: every IMAP session refreshes its view (an idling one tells its
+    /// client at once), except `except`, which made the change itself.
+    pub(super) fn notify_imap(&mut self, except: Option<SessionId>) {
+        let store = &self.store;
+        for (id, s) in self.sessions.iter_mut() {
+            if Some(*id) == except {
+                continue;
+            }
+            if let Session::Imap(e) = s {
+                if let Some(user) = e.user().map(str::to_string) {
+                    e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                    self.out.push_back(HostOutput::Touched(*id));
+                }
+            }
+        }
     }
 }

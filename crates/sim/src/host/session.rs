@@ -162,13 +162,6 @@ impl MailHost {
         }
     }
 
-    pub(super) fn smtp(&mut self, sid: SessionId) -> Option<&mut SmtpServer> {
-        match self.sessions.get_mut(&sid) {
-            Some(Session::Smtp { engine, .. }) => Some(engine),
-            _ => None,
-        }
-    }
-
     fn drive_smtp(&mut self, ctx: &mut Ctx, sid: SessionId) -> bool {
         let Some(Session::Smtp { engine, service, peer_ip }) = self.sessions.get_mut(&sid) else { return false };
         let (service, peer_ip) = (*service, peer_ip.clone());
@@ -292,22 +285,5 @@ impl MailHost {
             self.notify_imap(Some(sid));
         }
         any
-    }
-
-    /// A mailbox changed: every IMAP session refreshes its view (an idling one tells its
-    /// client at once), except `except`, which made the change itself.
-    pub(super) fn notify_imap(&mut self, except: Option<SessionId>) {
-        let store = &self.store;
-        for (id, s) in self.sessions.iter_mut() {
-            if Some(*id) == except {
-                continue;
-            }
-            if let Session::Imap(e) = s {
-                if let Some(user) = e.user().map(str::to_string) {
-                    e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
-                    self.out.push_back(HostOutput::Touched(*id));
-                }
-            }
-        }
     }
 }
