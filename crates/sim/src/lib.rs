@@ -8,7 +8,13 @@
 //!
 //! ## Layout
 //! - [`log`]: the append-only [`EventLog`], the single source of truth (JSON lines).
-//! - [`world`]: the [`World`]: nodes, connections, the agenda, queue runs, DNS.
+//! - [`host`]: the [`host::MailHost`], one mail server *sans-IO*: its store, policy,
+//!   outgoing queue and protocol sessions. It returns what should happen (log, resolve,
+//!   relay, wake at, drain a session) and never sees the world; `mailsim serve` runs the
+//!   very same host on real sockets.
+//! - [`world`]: the [`World`]: the agenda (virtual clock), the network (TCP connections with
+//!   latency, DNS datagrams), and the nodes that carry out what hosts return: user agents
+//!   (`world/agent.rs`), mail servers (a host each), the DNS server and web servers.
 //! - [`scenario`]: the scenarios by id, each with what it teaches; [`scenario::run`].
 //! - [`actions`]: what a learner adds (composed mail, terminal lines, faults), as data.
 //! - [`diagram`]: pure functions of a log prefix: the sequence diagram model, the
