@@ -11,6 +11,8 @@
 //! - [`world`]: the [`World`]: nodes, connections, the agenda, queue runs, DNS.
 //! - [`scenario`]: the scenarios by id, each with what it teaches; [`scenario::run`].
 //! - [`actions`]: what a learner adds (composed mail, terminal lines, faults), as data.
+//! - [`activity`]: in-class activities (questions, predictions, tasks) read from TOML files,
+//!   graded against the scenario's log and the learner's actions.
 //! - [`diagram`]: pure functions of a log prefix: the sequence diagram model, the
 //!   mailbox/queue [`diagram::Snapshot`] as of a step, the transcript, raw-byte views.
 //! - [`export`]: Mermaid, PlantUML and pcapng (for Wireshark) from a log.
@@ -20,6 +22,7 @@
 //! the people do, one golden log in `tests/golden/`.
 
 pub mod actions;
+pub mod activity;
 pub mod diagram;
 pub mod export;
 pub mod log;
