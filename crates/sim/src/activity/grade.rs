@@ -22,7 +22,7 @@ pub fn expected_next(log: &EventLog, step: usize) -> Result<Predicted, String> {
     };
     let Some(conn) = conn else {
         return Err(format!(
-            "the message after step {step} is a {protocol} datagram ({label}), which has no command verb or reply code: choose a step before an SMTP, POP3, IMAP or HTTP message"
+            "the message after step {step} is a {protocol} message ({label}), which has no command verb or reply code: choose a step before an SMTP, POP3, IMAP or HTTP message"
         ));
     };
     let client = log.events.iter().find_map(|e| match e {
@@ -57,7 +57,10 @@ pub(super) fn token_of(protocol: &str, command: bool, text: &str) -> Option<Stri
         }
         ("POP3", _) => word(first, 0),
         ("IMAP", true) => {
-            // After the tag; a continuation line (SASL data, DONE) is not a command.
+            // After the tag; DONE (ending IDLE) has none; SASL data is not a command.
+            if first.eq_ignore_ascii_case("DONE") {
+                return Some("DONE".into());
+            }
             let w = word(first, 1)?;
             (w.bytes().all(|b| b.is_ascii_alphabetic())).then_some(w)
         }
@@ -118,11 +121,16 @@ pub fn grade(item: &Item, response: &Response) -> Feedback {
             let mut picked = picked.clone();
             picked.sort_unstable();
             picked.dedup();
+            if item.kind == Kind::Choice {
+                // One pick; any of the right ones counts (a clicker question may have two).
+                return match picked.as_slice() {
+                    [one] if indices.contains(one) => right("Right."),
+                    [_] => wrong("Not quite.".into()),
+                    _ => wrong("Pick one answer.".into()),
+                };
+            }
             if picked == *indices {
                 return right("Right.");
-            }
-            if item.kind == Kind::Choice {
-                return wrong("Not quite.".into());
             }
             let hits = picked.iter().filter(|p| indices.contains(p)).count();
             let extra = picked.len() - hits;

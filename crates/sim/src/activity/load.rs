@@ -323,8 +323,8 @@ impl Cx<'_> {
                         self.err(aspan, "the answer is empty: expected at least one choice index".into());
                         None
                     }
-                    (Kind::Choice, n) if n > 1 => {
-                        self.err(aspan, format!("a choice item has exactly one right answer, found {n}: use kind = \"multi\" for several"));
+                    (_, n) if n == choices.len() && kind == Kind::Choice => {
+                        self.err(aspan, "every choice is right: expected at least one wrong choice".into());
                         None
                     }
                     _ => Some(Answer::Indices { indices }),

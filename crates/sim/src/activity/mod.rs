@@ -62,7 +62,8 @@ pub struct Activity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
-    /// One right choice (radio buttons).
+    /// Pick one (radio buttons, like a clicker). Usually one choice is right; if `answer`
+    /// lists several, picking any of them is right.
     Choice,
     /// Any number of right choices (check boxes); all and only those are right.
     Multi,
@@ -121,7 +122,8 @@ pub struct Item {
 pub enum Answer {
     /// task, discuss: nothing to compare.
     None,
-    /// choice (exactly one), multi (one or more): indices into `choices`.
+    /// choice (any one of them is right), multi (exactly these): indices into `choices`,
+    /// sorted.
     Indices { indices: Vec<usize> },
     /// short: any of these.
     Accepted { accepted: Vec<Accepted> },
