@@ -219,6 +219,8 @@ struct Session<'a> {
     server: &'a str,
     protocol: &'a str,
     opened: Millis,
+    /// Opened by a terminal action (typed by hand), not by a mail program.
+    typed: bool,
 }
 
 /// The connections the learner caused: for each terminal action, the first connection from
@@ -242,7 +244,7 @@ fn sessions<'a>(log: &'a EventLog, actions: &'a [Action]) -> Vec<Session<'a>> {
                 Event::ConnectionOpened { t, conn, client, server, port: 110 | 143, protocol, .. }
                     if *client == reader && *t >= at + 120_000 && !out.iter().any(|o| o.conn == *conn) =>
                 {
-                    Some(Session { conn: *conn, client, server, protocol, opened: *t })
+                    Some(Session { conn: *conn, client, server, protocol, opened: *t, typed: false })
                 }
                 _ => None,
             });
@@ -260,7 +262,7 @@ fn sessions<'a>(log: &'a EventLog, actions: &'a [Action]) -> Vec<Session<'a>> {
             Event::ConnectionOpened { t, conn, client: c, server: s, port: p, protocol, .. }
                 if c == client && s == server && p == port && t >= at && !out.iter().any(|o| o.conn == *conn) =>
             {
-                Some(Session { conn: *conn, client: c, server, protocol, opened: *t })
+                Some(Session { conn: *conn, client: c, server, protocol, opened: *t, typed: true })
             }
             _ => None,
         });
@@ -459,7 +461,7 @@ pub fn check_task(check: &Check, log: &EventLog, actions: &[Action]) -> TaskOutc
         }
         Check::Reply { code, verb, protocol } => {
             let mut any = false;
-            for s in sessions(log, actions) {
+            for s in sessions(log, actions).into_iter().filter(|s| s.typed) {
                 if protocol.is_some_and(|p| p.name() != s.protocol) {
                     continue;
                 }
@@ -540,7 +542,7 @@ pub fn check_task(check: &Check, log: &EventLog, actions: &[Action]) -> TaskOutc
             }
         }
         Check::Typed { verb, protocol } => {
-            for s in sessions(log, actions).iter().filter(|s| s.protocol == protocol.name()) {
+            for s in sessions(log, actions).iter().filter(|s| s.typed && s.protocol == protocol.name()) {
                 let sent = exchange(log, s).into_iter().filter(|(_, c, _)| *c).any(|(_, _, text)| {
                     super::grade::token_of(s.protocol, true, &text).is_some_and(|v| same(&v, verb))
                 });

@@ -18,7 +18,7 @@ pub fn parse(file_name: &str, text: &str) -> Result<Activity, Vec<LocatedError>>
         Ok(f) => f,
         Err(e) => {
             let span = e.span().unwrap_or(0..0);
-            cx.err(span, e.message().trim_end().to_string());
+            cx.err(span, one_line(e.message()));
             return Err(cx.errors);
         }
     };
@@ -111,6 +111,11 @@ fn id_position(text: &str) -> (usize, usize) {
         Ok(f) => line_col(text, f.activity.get_ref().id.span().start),
         Err(_) => (1, 1),
     }
+}
+
+/// A (possibly multi-line) library message on one line.
+fn one_line(m: &str) -> String {
+    m.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn is_url_safe(id: &str) -> bool {
@@ -424,9 +429,7 @@ impl Cx<'_> {
         let check: Check = match c.get_ref().clone().try_into() {
             Ok(ch) => ch,
             Err(e) => {
-                let m = e.to_string();
-                let m = m.trim().trim_end_matches('.').to_string();
-                self.err(c.span(), format!("in check: {m}"));
+                self.err(c.span(), format!("in check: {}", one_line(&e.to_string()).trim_end_matches('.')));
                 return None;
             }
         };

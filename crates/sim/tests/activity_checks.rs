@@ -1,0 +1,322 @@
+//! Every task check against a scripted learner in the playground: the right actions make it
+//! done, and the near-miss (the wrong thing) leaves it not done, with a detail that says why.
+
+use mailsim_sim::actions::{Action, Fault, ReadMode, SubmitMode};
+use mailsim_sim::activity::check::{CopyKind, Protocol};
+use mailsim_sim::activity::{check_task, Check};
+use mailsim_sim::log::{Event, EventLog};
+use mailsim_sim::scenario;
+
+/// A learner acting in a scenario the way the page records it: a terminal or a composed
+/// message starts a second after the end of the log so far; a fault happens just after the
+/// last message (the page puts it at the current step).
+pub struct Learner {
+    pub scenario: String,
+    pub actions: Vec<Action>,
+}
+
+impl Learner {
+    pub fn new(scenario: &str) -> Self {
+        Learner { scenario: scenario.into(), actions: vec![] }
+    }
+
+    pub fn log(&self) -> EventLog {
+        scenario::run_with(&self.scenario, &self.actions).expect("a scenario")
+    }
+
+    fn end(&self) -> u64 {
+        self.log().events.iter().map(Event::time).max().unwrap_or(0)
+    }
+
+    pub fn terminal(mut self, client: &str, host: &str, port: u16, lines: &[&str]) -> Self {
+        let at = self.end() + 1000;
+        self.actions.push(Action::Terminal {
+            at,
+            client: client.into(),
+            host: host.into(),
+            port,
+            lines: lines.iter().map(|l| l.to_string()).collect(),
+        });
+        self
+    }
+
+    pub fn compose(mut self, sender: &str, to: &str, cc: &str, bcc: &str, subject: &str, read: ReadMode) -> Self {
+        let at = self.end() + 1000;
+        self.actions.push(Action::Compose {
+            at,
+            sender: sender.into(),
+            to: to.into(),
+            cc: cc.into(),
+            bcc: bcc.into(),
+            subject: subject.into(),
+            body: "Hi,\n\nsee you soon.\n".into(),
+            attachment: None,
+            submit: SubmitMode::Plain587,
+            read,
+        });
+        self
+    }
+
+    /// A fault at virtual time `at` (the page: the time of the step the learner is on).
+    pub fn fault_at(mut self, at: u64, server: &str, fault: Fault) -> Self {
+        self.actions.push(Action::Fault { at, server: server.into(), fault });
+        self
+    }
+
+    /// A fault right after the last event so far.
+    pub fn fault(self, server: &str, fault: Fault) -> Self {
+        let at = self.end() + 1;
+        self.fault_at(at, server, fault)
+    }
+
+    pub fn check(&self, c: &Check) -> (bool, String) {
+        let o = check_task(c, &self.log(), &self.actions);
+        (o.done, o.detail)
+    }
+}
+
+pub const BY_HAND: &[&str] = &[
+    "HELO laptop",
+    "MAIL FROM:<alice@alice.example>",
+    "RCPT TO:<bob@bob.example>",
+    "DATA",
+    "From: Alice <alice@alice.example>",
+    "To: Bob <bob@bob.example>",
+    "Subject: typed by hand",
+    "",
+    "Hello Bob, I typed this.",
+    ".",
+    "QUIT",
+];
+
+const FORGED: &[&str] = &[
+    "HELO laptop",
+    "MAIL FROM:<alice@alice.example>",
+    "RCPT TO:<bob@bob.example>",
+    "DATA",
+    "From: The Dean <dean@bob.example>",
+    "Subject: You passed",
+    "",
+    "Congratulations.",
+    ".",
+    "QUIT",
+];
+
+fn mailbox(m: &str) -> String {
+    m.to_string()
+}
+
+#[test]
+fn forged_from_needs_a_typed_message_whose_from_differs_from_mail_from() {
+    let c = Check::ForgedFrom { mailbox: mailbox("bob@bob.example") };
+    let (done, detail) = Learner::new("playground").terminal("alice-ua", "mail.bob.example", 25, FORGED).check(&c);
+    assert!(done, "{detail}");
+    assert!(detail.contains("dean@bob.example") && detail.contains("alice@alice.example"), "{detail}");
+    // Honest From: not accepted.
+    let (done, detail) = Learner::new("playground").terminal("alice-ua", "mail.bob.example", 25, BY_HAND).check(&c);
+    assert!(!done);
+    assert!(detail.contains("same address"), "{detail}");
+    // A composed message cannot be forged; nothing typed.
+    let (done, detail) =
+        Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Hi", ReadMode::None).check(&c);
+    assert!(!done);
+    assert_eq!(detail, "no message typed by hand has reached bob@bob.example yet");
+    // The scenario's own forgery is not the learner's.
+    assert!(!check_task(&c, &scenario::run("spoofed-from").unwrap(), &[]).done);
+}
+
+#[test]
+fn reply_codes_by_class_and_verb() {
+    let class = |code: &str| Check::Reply { code: code.into(), verb: None, protocol: None };
+    let smtp = Learner::new("playground").terminal(
+        "alice-ua",
+        "mail.bob.example",
+        25,
+        &["HELO laptop", "MAIL FROM:<alice@alice.example>", "RCPT TO:<bob@bob.example>", "DATA", "Hi", ".", "QUIT"],
+    );
+    assert!(smtp.check(&class("2xx")).0);
+    assert!(smtp.check(&class("3xx")).0, "354 to DATA");
+    assert!(smtp.check(&class("221")).0);
+    let (done, detail) = smtp.check(&class("5xx"));
+    assert!(!done, "all of those were accepted");
+    assert_eq!(detail, "no server has answered 5xx yet");
+    let (done, _) = smtp.check(&class("4xx"));
+    assert!(!done);
+    let bad = Learner::new("playground").terminal("alice-ua", "mail.bob.example", 25, &["HELO laptop", "FOO"]);
+    let (done, detail) = bad.check(&class("5xx"));
+    assert!(done, "{detail}");
+    assert_eq!(detail, "bob-server answered 500 to your FOO.");
+    // With a verb: 550 to RCPT only.
+    let rcpt = Check::Reply { code: "550".into(), verb: Some("rcpt".into()), protocol: Some(Protocol::Smtp) };
+    assert!(!bad.check(&rcpt).0);
+    let unknown = Learner::new("playground").terminal(
+        "alice-ua",
+        "mail.bob.example",
+        25,
+        &["HELO laptop", "MAIL FROM:<alice@alice.example>", "RCPT TO:<nobody@bob.example>"],
+    );
+    assert!(unknown.check(&rcpt).0);
+    // 4xx: the learner turns greylisting on, then types a RCPT.
+    let grey = Learner::new("playground").fault("bob-server", Fault::GreylistOn).terminal(
+        "alice-ua",
+        "mail.bob.example",
+        25,
+        &["HELO laptop", "MAIL FROM:<alice@alice.example>", "RCPT TO:<bob@bob.example>", "QUIT"],
+    );
+    let (done, detail) = grey.check(&class("4xx"));
+    assert!(done, "{detail}");
+    // The scenario's own typed sessions do not count.
+    assert!(!check_task(&class("5xx"), &scenario::run("reply-codes").unwrap(), &[]).done);
+    // A protocol filter: POP3's -ERR is not SMTP's.
+    let pop = Learner::new("playground").terminal("bob-ua", "mail.bob.example", 110, &["USER bob", "PASS wrong"]);
+    let err = Check::Reply { code: "-ERR".into(), verb: Some("PASS".into()), protocol: Some(Protocol::Pop3) };
+    assert!(pop.check(&err).0);
+    let err_smtp = Check::Reply { code: "-ERR".into(), verb: None, protocol: Some(Protocol::Smtp) };
+    assert!(!pop.check(&err_smtp).0);
+}
+
+#[test]
+fn kept_after_pop3_needs_the_message_still_there_at_the_end() {
+    let c = Check::KeptAfterPop3 { mailbox: mailbox("bob@bob.example") };
+    let sent = || Learner::new("playground").terminal("alice-ua", "mail.bob.example", 25, BY_HAND);
+    let keep = sent().terminal("bob-ua", "mail.bob.example", 110, &["USER bob", "PASS bob-pw", "RETR 1", "QUIT"]);
+    let (done, detail) = keep.check(&c);
+    assert!(done, "{detail}");
+    assert_eq!(detail, "you read \"typed by hand\" over POP3 and bob@bob.example still holds it.");
+    let delete =
+        sent().terminal("bob-ua", "mail.bob.example", 110, &["USER bob", "PASS bob-pw", "RETR 1", "DELE 1", "QUIT"]);
+    let (done, detail) = delete.check(&c);
+    assert!(!done);
+    assert!(detail.contains("deleted"), "{detail}");
+    let (done, detail) = sent().check(&c);
+    assert!(!done);
+    assert!(detail.contains("not read"), "{detail}");
+    // The mail program in download-and-keep mode does it too; download-and-delete does not.
+    let ua = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Kept", ReadMode::Pop3Keep);
+    assert!(ua.check(&c).0, "{}", ua.check(&c).1);
+    let ua = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Gone", ReadMode::Pop3Delete);
+    assert!(!ua.check(&c).0);
+}
+
+pub const IDLE: &[&str] = &["a starttls", "b login bob bob-pw", "c select inbox", "d idle"];
+
+#[test]
+fn told_of_new_mail_needs_an_open_connection_in_idle() {
+    let c = Check::ToldOfNewMail { mailbox: mailbox("bob@bob.example") };
+    let idle = Learner::new("playground")
+        .terminal("bob-ua", "mail.bob.example", 143, IDLE)
+        .compose("alice", "bob@bob.example", "", "", "Ping", ReadMode::None);
+    let (done, detail) = idle.check(&c);
+    assert!(done, "{detail}");
+    assert!(detail.contains("EXISTS"), "{detail}");
+    // Logged out before the mail came: not told.
+    let gone = Learner::new("playground")
+        .terminal("bob-ua", "mail.bob.example", 143, &["a starttls", "b login bob bob-pw", "c select inbox", "d logout"])
+        .compose("alice", "bob@bob.example", "", "", "Ping", ReadMode::None);
+    let (done, detail) = gone.check(&c);
+    assert!(!done);
+    assert!(detail.starts_with("no new message reached bob@bob.example while"), "{detail}");
+    // Selected but not idling: the server says nothing until asked.
+    let quiet = Learner::new("playground")
+        .terminal("bob-ua", "mail.bob.example", 143, &["a starttls", "b login bob bob-pw", "c select inbox"])
+        .compose("alice", "bob@bob.example", "", "", "Ping", ReadMode::None);
+    assert!(!quiet.check(&c).0);
+    // Mail first, then the session: the EXISTS of SELECT is no news pushed.
+    let late = Learner::new("playground")
+        .compose("alice", "bob@bob.example", "", "", "Ping", ReadMode::None)
+        .terminal("bob-ua", "mail.bob.example", 143, IDLE);
+    assert!(!late.check(&c).0);
+    // In two-devices the phone idles, but that is the scenario's doing.
+    assert!(!check_task(&c, &scenario::run("two-devices").unwrap(), &[]).done);
+}
+
+#[test]
+fn typed_message_delivered_only_for_typed_mail() {
+    let c = Check::TypedMessageDelivered { mailbox: mailbox("bob@bob.example") };
+    let (done, detail) = Learner::new("playground").terminal("alice-ua", "mail.bob.example", 25, BY_HAND).check(&c);
+    assert!(done, "{detail}");
+    assert_eq!(detail, "bob@bob.example holds the message you typed (\"typed by hand\").");
+    // Through Alice's own server (port 587 trusts her laptop's address): relayed, still typed.
+    let (done, detail) =
+        Learner::new("playground").terminal("alice-ua", "mail.alice.example", 587, BY_HAND).check(&c);
+    assert!(done, "{detail}");
+    // Composed mail, or typed mail for someone else, does not count.
+    let composed = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Hi", ReadMode::None);
+    assert_eq!(composed.check(&c), (false, "no message in bob@bob.example yet was typed by hand".into()));
+    let other = Check::TypedMessageDelivered { mailbox: mailbox("alice@alice.example") };
+    assert!(!Learner::new("playground").terminal("alice-ua", "mail.bob.example", 25, BY_HAND).check(&other).0);
+    // Typed but refused (no DATA accepted): nothing delivered.
+    let refused = Learner::new("playground").terminal(
+        "alice-ua",
+        "mail.bob.example",
+        25,
+        &["HELO x", "MAIL FROM:<a@alice.example>", "RCPT TO:<nobody@bob.example>", "DATA", "Hi", ".", "QUIT"],
+    );
+    assert!(!refused.check(&c).0);
+}
+
+#[test]
+fn copy_delivered_tells_cc_from_bcc() {
+    let bcc = Check::CopyDelivered { mailbox: mailbox("bob@bob.example"), copy: CopyKind::Bcc };
+    let cc = Check::CopyDelivered { mailbox: mailbox("bob@bob.example"), copy: CopyKind::Cc };
+    let blind = Learner::new("playground").compose("alice", "alice@alice.example", "", "bob@bob.example", "Hush", ReadMode::None);
+    assert!(blind.check(&bcc).0, "{}", blind.check(&bcc).1);
+    assert!(!blind.check(&cc).0);
+    let copied = Learner::new("playground").compose("alice", "alice@alice.example", "bob@bob.example", "", "FYI", ReadMode::None);
+    assert!(copied.check(&cc).0);
+    let (done, detail) = copied.check(&bcc);
+    assert!(!done);
+    assert!(detail.contains("names bob@bob.example"), "{detail}");
+    let direct = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Hi", ReadMode::None);
+    assert!(!direct.check(&bcc).0 && !direct.check(&cc).0);
+    // In cc-and-bcc, Dave's blind copy is the scenario's, not the learner's, until they send one.
+    let dave = Check::CopyDelivered { mailbox: mailbox("dave@bob.example"), copy: CopyKind::Bcc };
+    assert!(!check_task(&dave, &scenario::run("cc-and-bcc").unwrap(), &[]).done);
+    let l = Learner::new("cc-and-bcc").compose("alice", "bob@bob.example", "", "dave@bob.example", "Secret", ReadMode::None);
+    assert!(l.check(&dave).0, "{}", l.check(&dave).1);
+}
+
+#[test]
+fn delivered_after_outage_needs_the_learners_fault_and_a_late_delivery() {
+    let c = Check::DeliveredAfterOutage { mailbox: mailbox("bob@bob.example") };
+    let down = Learner::new("playground")
+        .fault("bob-server", Fault::Down)
+        .compose("alice", "bob@bob.example", "", "", "Patience", ReadMode::None);
+    let (done, detail) = down.check(&c);
+    assert!(!done, "still down: never delivered");
+    assert!(detail.contains("bring the server back"), "{detail}");
+    // The learner steps to after the failed attempt and brings the server back.
+    let back = down.fault_at(200_000, "bob-server", Fault::Up);
+    let (done, detail) = back.check(&c);
+    assert!(done, "{detail}");
+    let calm = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Hi", ReadMode::None);
+    assert_eq!(calm.check(&c), (false, "you have not taken a server down yet".into()));
+    // The scenario's own outage is not the learner's.
+    assert!(!check_task(&c, &scenario::run("server-down").unwrap(), &[]).done);
+}
+
+#[test]
+fn connections_are_counted_per_client_and_protocol() {
+    let c = Check::Connections { client: "bob-ua".into(), protocol: Protocol::Pop3, at_least: 2 };
+    let once = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "One", ReadMode::Pop3Delete);
+    assert_eq!(once.check(&c), (false, "bob-ua has opened 1 POP3 connection so far, 2 wanted".into()));
+    let twice = once.compose("alice", "bob@bob.example", "", "", "Two", ReadMode::Pop3Delete);
+    assert_eq!(twice.check(&c), (true, "bob-ua opened 2 POP3 connections.".into()));
+    let imap = Learner::new("playground")
+        .compose("alice", "bob@bob.example", "", "", "One", ReadMode::Imap)
+        .compose("alice", "bob@bob.example", "", "", "Two", ReadMode::Imap);
+    assert!(!imap.check(&c).0, "IMAP connections are not POP3 ones");
+}
+
+#[test]
+fn typed_verbs_count_only_when_typed() {
+    let c = Check::Typed { verb: "retr".into(), protocol: Protocol::Pop3 };
+    let typed = Learner::new("playground").terminal("bob-ua", "mail.bob.example", 110, &["USER bob", "PASS bob-pw", "RETR 1"]);
+    assert!(typed.check(&c).0);
+    // Bob's mail program sends RETR too, but he did not type it.
+    let ua = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Hi", ReadMode::Pop3Delete);
+    assert_eq!(ua.check(&c), (false, "you have not typed RETR in a POP3 terminal session yet".into()));
+    // Typed to SMTP, not POP3.
+    let smtp = Learner::new("playground").terminal("alice-ua", "mail.bob.example", 25, &["RETR 1"]);
+    assert!(!smtp.check(&c).0);
+}
