@@ -22,7 +22,8 @@ pub struct GiftQuestion {
 
 /// The questions of `activity` that GIFT can hold: choice, multi, and short items with at
 /// least one plain-text accepted answer (GIFT has no regular expressions; /regex/ answers
-/// are left out).
+/// are left out). A multi item with a single right choice is a single-answer question in
+/// GIFT (its one right answer weighs 100%).
 pub fn questions(activity: &Activity) -> Vec<GiftQuestion> {
     activity
         .items
@@ -48,9 +49,12 @@ pub fn questions(activity: &Activity) -> Vec<GiftQuestion> {
                 }
                 _ => return None,
             };
+            // GIFT's multiple-answer form needs weights under 100%: a multi item with one
+            // right choice becomes a single-answer question.
+            let kind = if item.kind == Kind::Multi && answer.len() == 1 { Kind::Choice } else { item.kind };
             Some(GiftQuestion {
                 title: format!("{} {}", activity.id, n + 1),
-                kind: item.kind,
+                kind,
                 text: item.prompt.trim().to_string(),
                 choices,
                 answer,
@@ -109,7 +113,7 @@ pub fn export(activity: &Activity) -> String {
             Kind::Multi => {
                 let share = 100.0 / q.answer.len() as f64;
                 for (i, c) in q.choices.iter().enumerate() {
-                    let w = if q.answer.contains(&i) { weight(share) } else { "-100".into() };
+                    let w = if q.answer.contains(&i) { weight(share) } else { "-100".to_string() };
                     out.push_str(&format!("\t~%{w}%{}\n", escape(c)));
                 }
             }

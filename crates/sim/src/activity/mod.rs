@@ -266,9 +266,25 @@ impl Activity {
     }
 }
 
-/// The built-in activity files (`activities/*.toml`), as (file name, text). A test checks
-/// that every file in `activities/` is listed here.
-pub const BUILTIN_FILES: &[(&str, &str)] = &[builtin_file!("send-protocols.toml")];
+/// The built-in activity files (`activities/*.toml`), as (file name, text), in teaching
+/// order (the lectures' order). A test checks that every file in `activities/` is listed here.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    builtin_file!("send-protocols.toml"),
+    builtin_file!("read-protocols.toml"),
+    builtin_file!("smtp-phases.toml"),
+    builtin_file!("reply-code-classes.toml"),
+    builtin_file!("make-a-reply.toml"),
+    builtin_file!("envelope-and-header.toml"),
+    builtin_file!("forged-from.toml"),
+    builtin_file!("store-and-forward.toml"),
+    builtin_file!("pop3-keep-or-delete.toml"),
+    builtin_file!("imap-states-folders.toml"),
+    builtin_file!("ica34-idle.toml"),
+    builtin_file!("smtp-vs-http.toml"),
+    builtin_file!("performance.toml"),
+    builtin_file!("webmail.toml"),
+    builtin_file!("by-hand-lab.toml"),
+];
 
 /// The built-in activities, parsed. Every one parses (a test holds this), so an error here
 /// is a bug; such a file is skipped rather than panicking.
