@@ -78,7 +78,11 @@ fn explanations_name_the_rfc_section() {
                 Kind::Discuss => (i.model.clone().unwrap_or_default(), false),
                 _ => (i.explain.clone(), true),
             };
-            assert!(text.contains("RFC") && (!section || text.contains('§')), "{} item {n}: no RFC section in {text:?}", a.id);
+            assert!(
+                text.contains("RFC") && (!section || text.contains('§')),
+                "{} item {n}: no RFC section in {text:?}",
+                a.id
+            );
         }
     }
 }
@@ -180,8 +184,12 @@ fn solve(id: &str, n: usize) -> Learner {
             l.fault("bob-server", Fault::GreylistOn),
             &["HELO laptop", "MAIL FROM:<alice@alice.example>", "RCPT TO:<bob@bob.example>"],
         ),
-        ("envelope-and-header", 4) => l.compose("alice", "bob@bob.example", "", "dave@bob.example", "Psst", ReadMode::None),
-        ("envelope-and-header", 5) => l.compose("alice", "bob@bob.example", "carol@bob.example", "", "FYI", ReadMode::None),
+        ("envelope-and-header", 4) => {
+            l.compose("alice", "bob@bob.example", "", "dave@bob.example", "Psst", ReadMode::None)
+        }
+        ("envelope-and-header", 5) => {
+            l.compose("alice", "bob@bob.example", "carol@bob.example", "", "FYI", ReadMode::None)
+        }
         ("forged-from", 3) => smtp(
             l,
             &[
@@ -197,9 +205,14 @@ fn solve(id: &str, n: usize) -> Learner {
             ],
         ),
         ("store-and-forward", 3) => {
-            let down = l
-                .fault("bob-server", Fault::Down)
-                .compose("alice", "bob@bob.example", "", "", "Are you there?", ReadMode::None);
+            let down = l.fault("bob-server", Fault::Down).compose(
+                "alice",
+                "bob@bob.example",
+                "",
+                "",
+                "Are you there?",
+                ReadMode::None,
+            );
             // The learner steps to the first failed attempt after the crash (connection
             // refused) and brings Bob's server back.
             let crashed = down.actions[0].at();
@@ -218,18 +231,25 @@ fn solve(id: &str, n: usize) -> Learner {
         ("pop3-keep-or-delete", 5) => {
             l.terminal("bob-ua", "mail.bob.example", 110, &["USER bob", "PASS bob-pw", "RETR 1", "QUIT"])
         }
-        ("imap-states-folders", 5) => l.terminal(
-            "bob-ua",
-            "mail.bob.example",
-            143,
-            &["a starttls", "b login bob bob-pw", "c create Projects"],
+        ("imap-states-folders", 5) => {
+            l.terminal("bob-ua", "mail.bob.example", 143, &["a starttls", "b login bob bob-pw", "c create Projects"])
+        }
+        ("ica34-idle", 4) => l.terminal("bob-ua", "mail.bob.example", 143, IDLE).compose(
+            "alice",
+            "bob@bob.example",
+            "",
+            "",
+            "News",
+            ReadMode::None,
         ),
-        ("ica34-idle", 4) => l
-            .terminal("bob-ua", "mail.bob.example", 143, IDLE)
-            .compose("alice", "bob@bob.example", "", "", "News", ReadMode::None),
-        ("ica34-idle", 5) => l
-            .compose("alice", "bob@bob.example", "", "", "One", ReadMode::Pop3Delete)
-            .compose("alice", "bob@bob.example", "", "", "Two", ReadMode::Pop3Keep),
+        ("ica34-idle", 5) => l.compose("alice", "bob@bob.example", "", "", "One", ReadMode::Pop3Delete).compose(
+            "alice",
+            "bob@bob.example",
+            "",
+            "",
+            "Two",
+            ReadMode::Pop3Keep,
+        ),
         ("by-hand-lab", 0) => l.terminal("alice-ua", "mail.alice.example", 587, BY_HAND),
         ("by-hand-lab", 1) => smtp(l, BY_HAND).terminal(
             "bob-ua",
@@ -370,7 +390,10 @@ answer = ["354", "354 go ahead", "/3\\d\\d/"]
 "##;
     let a = activity::parse("gift.toml", text).unwrap();
     let out = gift::export(&a);
-    assert!(out.contains(r"::gift 1::[markdown]Which of \{a, b\} are \= or \~ or \#1\: \\ (backslash)?\nSecond line.{"), "{out}");
+    assert!(
+        out.contains(r"::gift 1::[markdown]Which of \{a, b\} are \= or \~ or \#1\: \\ (backslash)?\nSecond line.{"),
+        "{out}"
+    );
     assert!(out.contains("\t~%33.33333%a \\= b\n\t~%-100%c \\~ d\n"), "{out}");
     let back = gift::parse(&out).unwrap();
     assert_eq!(back, gift::questions(&a));
@@ -383,6 +406,3 @@ answer = ["354", "354 go ahead", "/3\\d\\d/"]
     assert_eq!(q[0].answer, [0]);
     assert!(gift::parse("What year? {#1982}").is_err(), "numerical questions are not read");
 }
-
-
-

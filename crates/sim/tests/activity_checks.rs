@@ -121,15 +121,25 @@ fn kept_after_pop3_needs_the_message_still_there_at_the_end() {
 #[test]
 fn told_of_new_mail_needs_an_open_connection_in_idle() {
     let c = Check::ToldOfNewMail { mailbox: mailbox("bob@bob.example") };
-    let idle = Learner::new("playground")
-        .terminal("bob-ua", "mail.bob.example", 143, IDLE)
-        .compose("alice", "bob@bob.example", "", "", "Ping", ReadMode::None);
+    let idle = Learner::new("playground").terminal("bob-ua", "mail.bob.example", 143, IDLE).compose(
+        "alice",
+        "bob@bob.example",
+        "",
+        "",
+        "Ping",
+        ReadMode::None,
+    );
     let (done, detail) = idle.check(&c);
     assert!(done, "{detail}");
     assert!(detail.contains("EXISTS"), "{detail}");
     // Logged out before the mail came: not told.
     let gone = Learner::new("playground")
-        .terminal("bob-ua", "mail.bob.example", 143, &["a starttls", "b login bob bob-pw", "c select inbox", "d logout"])
+        .terminal(
+            "bob-ua",
+            "mail.bob.example",
+            143,
+            &["a starttls", "b login bob bob-pw", "c select inbox", "d logout"],
+        )
         .compose("alice", "bob@bob.example", "", "", "Ping", ReadMode::None);
     let (done, detail) = gone.check(&c);
     assert!(!done);
@@ -140,9 +150,12 @@ fn told_of_new_mail_needs_an_open_connection_in_idle() {
         .compose("alice", "bob@bob.example", "", "", "Ping", ReadMode::None);
     assert!(!quiet.check(&c).0);
     // Mail first, then the session: the EXISTS of SELECT is no news pushed.
-    let late = Learner::new("playground")
-        .compose("alice", "bob@bob.example", "", "", "Ping", ReadMode::None)
-        .terminal("bob-ua", "mail.bob.example", 143, IDLE);
+    let late = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Ping", ReadMode::None).terminal(
+        "bob-ua",
+        "mail.bob.example",
+        143,
+        IDLE,
+    );
     assert!(!late.check(&c).0);
     // In two-devices the phone idles, but that is the scenario's doing.
     assert!(!check_task(&c, &scenario::run("two-devices").unwrap(), &[]).done);
@@ -155,8 +168,7 @@ fn typed_message_delivered_only_for_typed_mail() {
     assert!(done, "{detail}");
     assert_eq!(detail, "bob@bob.example holds the message you typed (\"typed by hand\").");
     // Through Alice's own server (port 587 trusts her laptop's address): relayed, still typed.
-    let (done, detail) =
-        Learner::new("playground").terminal("alice-ua", "mail.alice.example", 587, BY_HAND).check(&c);
+    let (done, detail) = Learner::new("playground").terminal("alice-ua", "mail.alice.example", 587, BY_HAND).check(&c);
     assert!(done, "{detail}");
     // Composed mail, or typed mail for someone else, does not count.
     let composed = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Hi", ReadMode::None);
@@ -177,10 +189,24 @@ fn typed_message_delivered_only_for_typed_mail() {
 fn copy_delivered_tells_cc_from_bcc() {
     let bcc = Check::CopyDelivered { mailbox: mailbox("bob@bob.example"), copy: CopyKind::Bcc };
     let cc = Check::CopyDelivered { mailbox: mailbox("bob@bob.example"), copy: CopyKind::Cc };
-    let blind = Learner::new("playground").compose("alice", "alice@alice.example", "", "bob@bob.example", "Hush", ReadMode::None);
+    let blind = Learner::new("playground").compose(
+        "alice",
+        "alice@alice.example",
+        "",
+        "bob@bob.example",
+        "Hush",
+        ReadMode::None,
+    );
     assert!(blind.check(&bcc).0, "{}", blind.check(&bcc).1);
     assert!(!blind.check(&cc).0);
-    let copied = Learner::new("playground").compose("alice", "alice@alice.example", "bob@bob.example", "", "FYI", ReadMode::None);
+    let copied = Learner::new("playground").compose(
+        "alice",
+        "alice@alice.example",
+        "bob@bob.example",
+        "",
+        "FYI",
+        ReadMode::None,
+    );
     assert!(copied.check(&cc).0);
     let (done, detail) = copied.check(&bcc);
     assert!(!done);
@@ -190,16 +216,28 @@ fn copy_delivered_tells_cc_from_bcc() {
     // In cc-and-bcc, Dave's blind copy is the scenario's, not the learner's, until they send one.
     let dave = Check::CopyDelivered { mailbox: mailbox("dave@bob.example"), copy: CopyKind::Bcc };
     assert!(!check_task(&dave, &scenario::run("cc-and-bcc").unwrap(), &[]).done);
-    let l = Learner::new("cc-and-bcc").compose("alice", "bob@bob.example", "", "dave@bob.example", "Secret", ReadMode::None);
+    let l = Learner::new("cc-and-bcc").compose(
+        "alice",
+        "bob@bob.example",
+        "",
+        "dave@bob.example",
+        "Secret",
+        ReadMode::None,
+    );
     assert!(l.check(&dave).0, "{}", l.check(&dave).1);
 }
 
 #[test]
 fn delivered_after_outage_needs_the_learners_fault_and_a_late_delivery() {
     let c = Check::DeliveredAfterOutage { mailbox: mailbox("bob@bob.example") };
-    let down = Learner::new("playground")
-        .fault("bob-server", Fault::Down)
-        .compose("alice", "bob@bob.example", "", "", "Patience", ReadMode::None);
+    let down = Learner::new("playground").fault("bob-server", Fault::Down).compose(
+        "alice",
+        "bob@bob.example",
+        "",
+        "",
+        "Patience",
+        ReadMode::None,
+    );
     let (done, detail) = down.check(&c);
     assert!(!done, "still down: never delivered");
     assert!(detail.contains("bring the server back"), "{detail}");
@@ -220,16 +258,22 @@ fn connections_are_counted_per_client_and_protocol() {
     assert_eq!(once.check(&c), (false, "bob-ua has opened 1 POP3 connection so far, 2 wanted".into()));
     let twice = once.compose("alice", "bob@bob.example", "", "", "Two", ReadMode::Pop3Delete);
     assert_eq!(twice.check(&c), (true, "bob-ua opened 2 POP3 connections.".into()));
-    let imap = Learner::new("playground")
-        .compose("alice", "bob@bob.example", "", "", "One", ReadMode::Imap)
-        .compose("alice", "bob@bob.example", "", "", "Two", ReadMode::Imap);
+    let imap = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "One", ReadMode::Imap).compose(
+        "alice",
+        "bob@bob.example",
+        "",
+        "",
+        "Two",
+        ReadMode::Imap,
+    );
     assert!(!imap.check(&c).0, "IMAP connections are not POP3 ones");
 }
 
 #[test]
 fn typed_verbs_count_only_when_typed() {
     let c = Check::Typed { verb: "retr".into(), protocol: Protocol::Pop3 };
-    let typed = Learner::new("playground").terminal("bob-ua", "mail.bob.example", 110, &["USER bob", "PASS bob-pw", "RETR 1"]);
+    let typed =
+        Learner::new("playground").terminal("bob-ua", "mail.bob.example", 110, &["USER bob", "PASS bob-pw", "RETR 1"]);
     assert!(typed.check(&c).0);
     // Bob's mail program sends RETR too, but he did not type it.
     let ua = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Hi", ReadMode::Pop3Delete);

@@ -28,6 +28,7 @@ macro_rules! builtin_file {
 }
 
 pub mod check;
+mod evidence;
 pub mod format;
 pub mod gift;
 mod grade;
