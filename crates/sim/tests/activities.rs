@@ -406,3 +406,32 @@ answer = ["354", "354 go ahead", "/3\\d\\d/"]
     assert_eq!(q[0].answer, [0]);
     assert!(gift::parse("What year? {#1982}").is_err(), "numerical questions are not read");
 }
+
+#[test]
+fn the_examples_in_the_instructors_guide_parse() {
+    let guide =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/activities.md"))
+            .expect("docs/activities.md");
+    let blocks: Vec<&str> = guide.split("```toml\n").skip(1).map(|b| b.split("```").next().unwrap()).collect();
+    assert!(blocks.len() >= 9, "{} toml blocks", blocks.len());
+    let head = |scenario: &str| format!("[activity]\nid = \"doc\"\ntitle = \"Doc\"\nscenario = \"{scenario}\"\n\n");
+    let mut kinds = std::collections::BTreeSet::new();
+    for b in blocks {
+        let text = if b.starts_with("[activity]") {
+            b.to_string()
+        } else if b.starts_with("[[item]]") {
+            format!("{}{b}", head("alice-to-bob"))
+        } else {
+            // A list of checks: each one as a task in a world with all of their mailboxes.
+            for line in b.lines().filter(|l| l.starts_with("check = ")) {
+                let text = format!("{}[[item]]\nkind = \"task\"\nprompt = \"P\"\n{line}\n", head("cc-and-bcc"));
+                let a = activity::parse("guide.toml", &text).unwrap_or_else(|e| panic!("{line}: {e:?}"));
+                let check = serde_json::to_value(a.items[0].check.as_ref().unwrap()).unwrap();
+                kinds.insert(check["kind"].as_str().unwrap().to_string());
+            }
+            continue;
+        };
+        activity::parse("guide.toml", &text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    }
+    assert_eq!(kinds.len(), 9, "an example of every check kind: {kinds:?}");
+}
