@@ -170,6 +170,13 @@ fn typed_message_delivered_only_for_typed_mail() {
     // Through Alice's own server (port 587 trusts her laptop's address): relayed, still typed.
     let (done, detail) = Learner::new("playground").terminal("alice-ua", "mail.alice.example", 587, BY_HAND).check(&c);
     assert!(done, "{detail}");
+    // A line starting with a dot is stuffed on the wire and stored as typed.
+    let dotted: Vec<&str> = BY_HAND
+        .iter()
+        .flat_map(|l| if *l == "Hello Bob, I typed this." { vec![*l, ".profile", "..."] } else { vec![*l] })
+        .collect();
+    let (done, detail) = Learner::new("playground").terminal("alice-ua", "mail.bob.example", 25, &dotted).check(&c);
+    assert!(done, "{detail}");
     // Composed mail, or typed mail for someone else, does not count.
     let composed = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "Hi", ReadMode::None);
     assert_eq!(composed.check(&c), (false, "no message in bob@bob.example yet was typed by hand".into()));

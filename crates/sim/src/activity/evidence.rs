@@ -106,14 +106,15 @@ pub(super) fn answers(log: &EventLog, s: &Session) -> Vec<(Option<String>, Optio
     out
 }
 
-/// The messages typed after DATA in a terminal action's lines (dot-unstuffed), as lines.
+/// The messages typed after DATA in a terminal action's lines, as lines. (The terminal
+/// dot-stuffs them on the wire, like a mail program, so the stored lines are the typed ones.)
 pub(super) fn typed_messages(lines: &[String]) -> Vec<Vec<String>> {
     let mut out = vec![];
     let mut cur: Option<Vec<String>> = None;
     for l in lines {
         match &mut cur {
             Some(m) if l == "." => out.push(std::mem::take(m)),
-            Some(m) => m.push(l.strip_prefix('.').filter(|_| l.starts_with("..")).unwrap_or(l).to_string()),
+            Some(m) => m.push(l.clone()),
             None => {}
         }
         if cur.is_some() && l == "." {
