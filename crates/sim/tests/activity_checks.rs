@@ -65,7 +65,7 @@ fn reply_codes_by_class_and_verb() {
     let bad = Learner::new("playground").terminal("alice-ua", "mail.bob.example", 25, &["HELO laptop", "FOO"]);
     let (done, detail) = bad.check(&class("5xx"));
     assert!(done, "{detail}");
-    assert_eq!(detail, "bob-server answered 500 to your FOO.");
+    assert_eq!(detail, "Bob's server answered 500 to your FOO.");
     // With a verb: 550 to RCPT only.
     let rcpt = Check::Reply { code: "550".into(), verb: Some("rcpt".into()), protocol: Some(Protocol::Smtp) };
     assert!(!bad.check(&rcpt).0);
@@ -262,9 +262,9 @@ fn delivered_after_outage_needs_the_learners_fault_and_a_late_delivery() {
 fn connections_are_counted_per_client_and_protocol() {
     let c = Check::Connections { client: "bob-ua".into(), protocol: Protocol::Pop3, at_least: 2 };
     let once = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "One", ReadMode::Pop3Delete);
-    assert_eq!(once.check(&c), (false, "bob-ua has opened 1 POP3 connection so far, 2 wanted".into()));
+    assert_eq!(once.check(&c), (false, "Bob's UA has opened 1 POP3 connection so far, 2 wanted".into()));
     let twice = once.compose("alice", "bob@bob.example", "", "", "Two", ReadMode::Pop3Delete);
-    assert_eq!(twice.check(&c), (true, "bob-ua opened 2 POP3 connections.".into()));
+    assert_eq!(twice.check(&c), (true, "Bob's UA opened 2 POP3 connections.".into()));
     let imap = Learner::new("playground").compose("alice", "bob@bob.example", "", "", "One", ReadMode::Imap).compose(
         "alice",
         "bob@bob.example",
@@ -288,4 +288,65 @@ fn typed_verbs_count_only_when_typed() {
     // Typed to SMTP, not POP3.
     let smtp = Learner::new("playground").terminal("alice-ua", "mail.bob.example", 25, &["RETR 1"]);
     assert!(!smtp.check(&c).0);
+}
+
+#[test]
+fn every_check_says_what_to_do() {
+    let m = || "bob@bob.example".to_string();
+    let cases = [
+        (
+            Check::ForgedFrom { mailbox: m() },
+            "Get a message into bob@bob.example whose From: line names someone else than its envelope sender (MAIL FROM).",
+        ),
+        (
+            Check::Reply { code: "5xx".into(), verb: Some("rcpt".into()), protocol: Some(Protocol::Smtp) },
+            "Make an SMTP server answer with a 5xx code to a RCPT command you type.",
+        ),
+        (Check::Reply { code: "+OK".into(), verb: None, protocol: None }, "Make a server answer +OK to a line you type."),
+        (
+            Check::KeptAfterPop3 { mailbox: m() },
+            "Read a message of bob@bob.example over POP3 and leave it on the server (download and keep).",
+        ),
+        (
+            Check::ToldOfNewMail { mailbox: m() },
+            "Have an IMAP client told of new mail in bob@bob.example over a connection it already had open (IDLE), without asking again.",
+        ),
+        (
+            Check::TypedMessageDelivered { mailbox: m() },
+            "Send a message to bob@bob.example by typing SMTP yourself in a terminal (with DATA).",
+        ),
+        (
+            Check::CopyDelivered { mailbox: m(), copy: CopyKind::Cc },
+            "Send a message that reaches bob@bob.example as a copy named in its Cc: line.",
+        ),
+        (
+            Check::CopyDelivered { mailbox: m(), copy: CopyKind::Bcc },
+            "Send a message that reaches bob@bob.example as a blind copy (Bcc): in no header line at all.",
+        ),
+        (
+            Check::DeliveredAfterOutage { mailbox: m() },
+            "Take a server down so that a message to bob@bob.example has to wait, then let it be delivered anyway.",
+        ),
+        (
+            Check::Connections { client: "bob-ua".into(), protocol: Protocol::Pop3, at_least: 3 },
+            "Make Bob's UA open at least 3 POP3 connections.",
+        ),
+        (Check::Typed { verb: "retr".into(), protocol: Protocol::Pop3 }, "Type the POP3 command RETR in a terminal."),
+    ];
+    for (check, want) in cases {
+        assert_eq!(check.describe(), want);
+        // And every check round-trips through the file format.
+        let text = format!(
+            "[activity]\nid = \"d\"\ntitle = \"D\"\nscenario = \"playground\"\n\n[[item]]\nkind = \"task\"\nprompt = \"P\"\n[item.check]\n{}",
+            toml_of(&check)
+        );
+        let a = mailsim_sim::activity::parse("d.toml", &text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        assert_eq!(a.items[0].check.as_ref(), Some(&check));
+    }
+}
+
+/// A check as the lines of a TOML table (from its JSON form).
+fn toml_of(check: &Check) -> String {
+    let v = serde_json::to_value(check).unwrap();
+    v.as_object().unwrap().iter().map(|(k, v)| format!("{k} = {v}\n")).collect()
 }

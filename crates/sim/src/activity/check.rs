@@ -112,8 +112,12 @@ impl Check {
                     Some(v) => format!("to a {} command you type", v.to_ascii_uppercase()),
                     None => "to a line you type".to_string(),
                 };
-                let proto = protocol.map(|p| format!("{} ", p.name())).unwrap_or_default();
-                format!("Make a {proto}server answer {} {to}.", describe_code(code))
+                let server = match protocol {
+                    Some(Protocol::Pop3) => "a POP3 server".to_string(),
+                    Some(p) => format!("an {} server", p.name()),
+                    None => "a server".to_string(),
+                };
+                format!("Make {server} answer {} {to}.", describe_code(code))
             }
             Check::KeptAfterPop3 { mailbox } => {
                 format!("Read a message of {mailbox} over POP3 and leave it on the server (download and keep).")
@@ -134,7 +138,8 @@ impl Check {
                 "Take a server down so that a message to {mailbox} has to wait, then let it be delivered anyway."
             ),
             Check::Connections { client, protocol, at_least } => format!(
-                "Make {client} open at least {at_least} {} connection{}.",
+                "Make {} open at least {at_least} {} connection{}.",
+                friendly(client),
                 protocol.name(),
                 if *at_least == 1 { "" } else { "s" }
             ),
@@ -143,6 +148,29 @@ impl Check {
             }
         }
     }
+}
+
+/// An actor id as the learner reads it when there is no log at hand ("bob-ua": "Bob's UA").
+fn friendly(id: &str) -> String {
+    match id {
+        "alice-ua" => "Alice's UA".into(),
+        "bob-ua" => "Bob's UA".into(),
+        "bob-phone" => "Bob's phone".into(),
+        "alice-server" => "Alice's server".into(),
+        "bob-server" => "Bob's server".into(),
+        other => other.to_string(),
+    }
+}
+
+/// An actor's name from the log (`bob-server`: "Bob's server").
+fn actor_name(log: &EventLog, id: &str) -> String {
+    log.events
+        .iter()
+        .find_map(|e| match e {
+            Event::ActorJoined { actor } if actor.id == id => Some(actor.name.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| friendly(id))
 }
 
 /// "250", "a 5xx code", "+OK".
@@ -256,7 +284,8 @@ pub fn check_task(check: &Check, log: &EventLog, actions: &[Action]) -> TaskOutc
                     any = true;
                     if reply.as_deref().is_some_and(|r| code_matches(code, r)) {
                         let what = v.map(|v| format!(" to your {v}")).unwrap_or_default();
-                        return done(format!("{} answered {}{what}.", s.server, reply.unwrap_or_default()));
+                        let server = actor_name(log, s.server);
+                        return done(format!("{server} answered {}{what}.", reply.unwrap_or_default()));
                     }
                 }
             }
@@ -313,11 +342,12 @@ pub fn check_task(check: &Check, log: &EventLog, actions: &[Action]) -> TaskOutc
                 .iter()
                 .filter(|e| matches!(e, Event::ConnectionOpened { client: c, protocol: p, .. } if c == client && p == protocol.name()))
                 .count() as u32;
+            let who = actor_name(log, client);
             if n >= *at_least {
-                done(format!("{client} opened {n} {} connections.", protocol.name()))
+                done(format!("{who} opened {n} {} connections.", protocol.name()))
             } else {
                 not_yet(format!(
-                    "{client} has opened {n} {} connection{} so far, {at_least} wanted",
+                    "{who} has opened {n} {} connection{} so far, {at_least} wanted",
                     protocol.name(),
                     if n == 1 { "" } else { "s" }
                 ))
@@ -329,7 +359,7 @@ pub fn check_task(check: &Check, log: &EventLog, actions: &[Action]) -> TaskOutc
                     super::grade::token_of(s.protocol, true, &text).is_some_and(|v| same(&v, verb))
                 });
                 if sent {
-                    return done(format!("you typed {} to {}.", verb.to_ascii_uppercase(), s.server));
+                    return done(format!("you typed {} to {}.", verb.to_ascii_uppercase(), actor_name(log, s.server)));
                 }
             }
             not_yet(format!(
