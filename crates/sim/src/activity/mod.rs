@@ -3,7 +3,7 @@
 //! file; the built-in ones are `activities/*.toml` at the top of the repository).
 //!
 //! ## Layout
-//! - [`format`]: the file as written (serde, `deny_unknown_fields`, with spans).
+//! - [`format`](mod@format): the file as written (serde, `deny_unknown_fields`, with spans).
 //! - `load`: [`parse`] checks a file against its kinds and its scenario, and gives
 //!   [`LocatedError`]s (file, line, column, what was expected), never a silent default.
 //! - [`check`]: the vocabulary of `task` goals ([`Check`]) and [`check_task`], which reads
