@@ -435,3 +435,41 @@ fn the_examples_in_the_instructors_guide_parse() {
     }
     assert_eq!(kinds.len(), 9, "an example of every check kind: {kinds:?}");
 }
+
+#[test]
+fn no_input_panics() {
+    // Truncations of a real file at every character boundary: an error or an activity, never a panic.
+    let (_, text) = activity::BUILTIN_FILES[0];
+    for (i, _) in text.char_indices().step_by(7) {
+        let _ = activity::parse("cut.toml", &text[..i]);
+    }
+    // Random edits of every built-in file: deletions, and insertions of the characters that
+    // matter to TOML, GIFT and the checks.
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n.max(1)
+    };
+    let alphabet: Vec<char> = "[]{}=\"'#:~%/\\\n 0123456789-xé".chars().collect();
+    for (name, text) in activity::BUILTIN_FILES {
+        for _ in 0..15 {
+            let mut chars: Vec<char> = text.chars().collect();
+            for _ in 0..1 + next(4) {
+                let at = next(chars.len());
+                if next(2) == 0 {
+                    chars.remove(at);
+                } else {
+                    chars.insert(at, alphabet[next(alphabet.len())]);
+                }
+            }
+            let edited: String = chars.into_iter().collect();
+            if let Ok(a) = activity::parse(name, &edited) {
+                let _ = gift::parse(&gift::export(&a));
+            }
+            let _ = gift::parse(&edited);
+        }
+    }
+    for junk in ["", "\u{0}", "[[item]]", "[activity]\nid = 3", "item = 5", "[activity]\n[activity]"] {
+        assert!(activity::parse("junk.toml", junk).is_err(), "{junk:?}");
+    }
+}
