@@ -11,6 +11,7 @@
 //! - `main.rs`: argument handling and `run`.
 //! - [`serve`]: the tokio driver around the sans-IO engines.
 
+mod activity;
 mod serve;
 
 use mailsim_sim::{diagram, export, scenario};
@@ -24,6 +25,9 @@ const USAGE: &str = "usage:
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("activity") {
+        return activity::main(&args[1..]);
+    }
     if args.first().map(String::as_str) == Some("serve") {
         let opts = match serve::parse(&args[1..]) {
             Ok(o) => o,

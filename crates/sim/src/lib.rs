@@ -24,6 +24,8 @@
 //!   order), `builtin` (the compiled-in files).
 //! - [`actions`]: what a learner adds (composed mail, terminal lines, faults), as data: JSON
 //!   for the page's storage, `[[action]]` tables to save a playground as a scenario file.
+//! - [`activity`]: in-class activities (questions, predictions, tasks) read from TOML files,
+//!   graded against the scenario's log and the learner's actions.
 //! - [`diagram`]: pure functions of a log prefix: the sequence diagram model, the
 //!   mailbox/queue [`diagram::Snapshot`] as of a step, the transcript, raw-byte views.
 //! - [`export`]: Mermaid, PlantUML and pcapng (for Wireshark) from a log.
@@ -38,6 +40,7 @@
 //! give every error a line and column.
 
 pub mod actions;
+pub mod activity;
 pub mod diagram;
 pub mod export;
 pub mod host;

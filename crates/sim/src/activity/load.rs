@@ -1,0 +1,455 @@
+//! From the file as written ([`super::format`]) to a checked [`Activity`], with every
+//! problem located (file, line, column) and saying what was expected.
+
+use super::check::Check;
+use super::format::{File, RawItem};
+use super::grade::expected_next;
+use super::{resolve_scenario, Accepted, Activity, Answer, Item, Kind, LocatedError};
+use crate::diagram::Diagram;
+use crate::log::{Event, EventLog};
+use std::ops::Range;
+use toml::Spanned;
+
+/// Reads one activity file. `file_name` is only used in messages. All problems found are
+/// returned (not only the first), each located.
+pub fn parse(file_name: &str, text: &str) -> Result<Activity, Vec<LocatedError>> {
+    let mut cx = Cx { file: file_name, text, errors: vec![] };
+    let raw: File = match toml::from_str(text) {
+        Ok(f) => f,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            cx.err(span, one_line(e.message()));
+            return Err(cx.errors);
+        }
+    };
+    let head = raw.activity.into_inner();
+    let id = head.id.get_ref().clone();
+    if !is_url_safe(&id) {
+        cx.err(
+            head.id.span(),
+            format!("activity id \"{id}\" is not URL-safe: expected lower-case letters, digits and dashes, e.g. send-protocols"),
+        );
+    }
+    if head.title.get_ref().trim().is_empty() {
+        cx.err(head.title.span(), "the title is empty: expected a title the learner reads".into());
+    }
+    let mut goals = vec![];
+    for g in head.goals {
+        if g.get_ref().trim().is_empty() {
+            cx.err(g.span(), "a goal is empty: expected the learning goal's text".into());
+        }
+        goals.push(g.into_inner());
+    }
+    let baseline = match resolve_scenario(head.scenario.get_ref()) {
+        Ok(src) => Some(src.run(&[])),
+        Err(m) => {
+            cx.err(head.scenario.span(), m);
+            None
+        }
+    };
+    if raw.items.is_empty() {
+        cx.err(0..0, "the activity has no items: expected at least one [[item]] table".into());
+    }
+    let mut items = vec![];
+    for item in raw.items {
+        let span = item.span();
+        if let Some(i) = cx.item(span, item.into_inner(), baseline.as_ref()) {
+            items.push(i);
+        }
+    }
+    if !cx.errors.is_empty() {
+        cx.errors.sort_by_key(|e| (e.line, e.column));
+        return Err(cx.errors);
+    }
+    Ok(Activity {
+        id,
+        title: head.title.into_inner(),
+        scenario: head.scenario.into_inner(),
+        intro: head.intro,
+        goals,
+        items,
+        file: file_name.to_string(),
+    })
+}
+
+/// Reads several files and also checks that their ids are unique.
+pub fn parse_all(files: &[(&str, &str)]) -> Result<Vec<Activity>, Vec<LocatedError>> {
+    let mut out = vec![];
+    let mut errors = vec![];
+    for (name, text) in files {
+        match parse(name, text) {
+            Ok(a) => {
+                if let Some(first) = out.iter().find(|o: &&Activity| o.id == a.id) {
+                    let (line, column) = id_position(text);
+                    errors.push(LocatedError {
+                        file: name.to_string(),
+                        line,
+                        column,
+                        message: format!(
+                            "duplicate activity id \"{}\": {} already uses it; expected a unique id",
+                            a.id, first.file
+                        ),
+                    });
+                } else {
+                    out.push(a);
+                }
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Where `id = ...` is in the `[activity]` table (for the duplicate-id message).
+fn id_position(text: &str) -> (usize, usize) {
+    let parsed: Result<File, _> = toml::from_str(text);
+    match parsed {
+        Ok(f) => line_col(text, f.activity.get_ref().id.span().start),
+        Err(_) => (1, 1),
+    }
+}
+
+/// A (possibly multi-line) library message on one line.
+fn one_line(m: &str) -> String {
+    m.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_url_safe(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    (line, column)
+}
+
+struct Cx<'a> {
+    file: &'a str,
+    text: &'a str,
+    errors: Vec<LocatedError>,
+}
+
+impl Cx<'_> {
+    fn err(&mut self, span: Range<usize>, message: String) {
+        let (line, column) = line_col(self.text, span.start);
+        self.errors.push(LocatedError { file: self.file.to_string(), line, column, message });
+    }
+
+    /// Complains about a field that the kind does not take.
+    fn not_for<T>(&mut self, field: &Option<Spanned<T>>, name: &str, kind: Kind, takes: &str) {
+        if let Some(f) = field {
+            self.err(f.span(), format!("a {} item takes no `{name}`: {takes}", kind.name()));
+        }
+    }
+
+    fn item(&mut self, span: Range<usize>, raw: RawItem, baseline: Option<&EventLog>) -> Option<Item> {
+        let line = line_col(self.text, span.start).0;
+        let before = self.errors.len();
+        let kind_name = raw.kind.get_ref().as_str();
+        let Some(kind) = Kind::ALL.iter().copied().find(|k| k.name() == kind_name) else {
+            self.err(
+                raw.kind.span(),
+                format!(
+                    "unknown item kind \"{kind_name}\": expected one of choice, multi, short, predict, task, discuss"
+                ),
+            );
+            return None;
+        };
+        if raw.prompt.get_ref().trim().is_empty() {
+            self.err(raw.prompt.span(), "the prompt is empty: expected the question or task, in Markdown".into());
+        }
+        let diagram = baseline.map(Diagram::from_log);
+        let step = match &raw.step {
+            None => None,
+            Some(s) => {
+                let v = *s.get_ref();
+                let steps = diagram.as_ref().map(|d| d.arrows.len());
+                if v < 0 {
+                    self.err(s.span(), format!("step {v} is negative: expected 0 (before the first message) or more"));
+                    None
+                } else if let Some(n) = steps.filter(|n| v as usize > *n) {
+                    self.err(
+                        s.span(),
+                        format!(
+                            "step {v} is past the end: scenario \"{}\" has {n} steps (expected 0 to {n})",
+                            baseline.map(|b| b.scenario.as_str()).unwrap_or("")
+                        ),
+                    );
+                    None
+                } else {
+                    Some(v as usize)
+                }
+            }
+        };
+        let choices: Vec<String> =
+            raw.choices.as_ref().map(|c| c.get_ref().iter().map(|s| s.get_ref().clone()).collect()).unwrap_or_default();
+        if let Some(c) = &raw.choices {
+            for (i, s) in c.get_ref().iter().enumerate() {
+                if s.get_ref().trim().is_empty() {
+                    self.err(s.span(), format!("choice {i} is empty: expected its text"));
+                } else if c.get_ref()[..i].iter().any(|o| o.get_ref().trim() == s.get_ref().trim()) {
+                    self.err(s.span(), format!("choice {i} (\"{}\") repeats an earlier choice", s.get_ref()));
+                }
+            }
+        }
+        // Fields by kind.
+        match kind {
+            Kind::Choice | Kind::Multi => match &raw.choices {
+                None => self.err(
+                    span.clone(),
+                    format!("a {} item needs `choices`: expected a list of at least two answers", kind.name()),
+                ),
+                Some(c) if c.get_ref().len() < 2 => self.err(
+                    c.span(),
+                    format!("a {} item needs at least two choices, found {}", kind.name(), c.get_ref().len()),
+                ),
+                _ => {}
+            },
+            Kind::Predict => {}
+            _ => self.not_for(&raw.choices, "choices", kind, "only choice, multi and predict items offer choices"),
+        }
+        if kind != Kind::Task {
+            self.not_for(&raw.check, "check", kind, "only task items are checked in the playground");
+        }
+        if kind != Kind::Discuss {
+            self.not_for(&raw.model, "model", kind, "only discuss items have a model answer (use `explain`)");
+        }
+        let answer = self.answer(kind, &raw, &choices, step, baseline, &span);
+        let check = match (kind, &raw.check) {
+            (Kind::Task, None) => {
+                self.err(span.clone(), "a task item needs `check`: expected e.g. check = { kind = \"typed-message-delivered\", mailbox = \"bob@bob.example\" }".into());
+                None
+            }
+            (Kind::Task, Some(c)) => self.check(c, baseline),
+            _ => None,
+        };
+        let model = match (kind, &raw.model) {
+            (Kind::Discuss, None) => {
+                self.err(
+                    span.clone(),
+                    "a discuss item needs `model`: expected the model answer the presenter reveals".into(),
+                );
+                None
+            }
+            (_, m) => m.as_ref().map(|m| m.get_ref().clone()),
+        };
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Item {
+            kind,
+            step,
+            prompt: raw.prompt.into_inner(),
+            choices,
+            answer: answer?,
+            explain: raw.explain.map(Spanned::into_inner).unwrap_or_default(),
+            hint: raw.hint.map(Spanned::into_inner),
+            check,
+            model,
+            line,
+        })
+    }
+
+    fn answer(
+        &mut self,
+        kind: Kind,
+        raw: &RawItem,
+        choices: &[String],
+        step: Option<usize>,
+        baseline: Option<&EventLog>,
+        span: &Range<usize>,
+    ) -> Option<Answer> {
+        let values: Option<(Range<usize>, Vec<toml::Value>)> = raw.answer.as_ref().map(|a| {
+            let v = match a.get_ref() {
+                toml::Value::Array(v) => v.clone(),
+                other => vec![other.clone()],
+            };
+            (a.span(), v)
+        });
+        match kind {
+            Kind::Choice | Kind::Multi => {
+                let Some((aspan, values)) = values else {
+                    self.err(
+                        span.clone(),
+                        format!(
+                            "a {} item needs `answer`: expected the index (from 0) of the right choice{}",
+                            kind.name(),
+                            if kind == Kind::Multi { "s, e.g. answer = [0, 2]" } else { ", e.g. answer = [1]" }
+                        ),
+                    );
+                    return None;
+                };
+                let mut indices = vec![];
+                for v in &values {
+                    match v.as_integer() {
+                        Some(i) if i >= 0 && (i as usize) < choices.len() => indices.push(i as usize),
+                        Some(i) if !choices.is_empty() => {
+                            self.err(
+                                aspan.clone(),
+                                format!(
+                                    "answer index {i} is out of range: there are {} choices, numbered 0 to {}",
+                                    choices.len(),
+                                    choices.len() - 1
+                                ),
+                            );
+                            return None;
+                        }
+                        Some(_) => return None,
+                        None => {
+                            self.err(
+                                aspan.clone(),
+                                format!(
+                                    "a {} item's answer is a list of choice indices (integers from 0), found {}",
+                                    kind.name(),
+                                    v.type_str()
+                                ),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                indices.sort_unstable();
+                if indices.windows(2).any(|w| w[0] == w[1]) {
+                    self.err(aspan, "the answer names the same choice twice".into());
+                    return None;
+                }
+                match (kind, indices.len()) {
+                    (_, 0) => {
+                        self.err(aspan, "the answer is empty: expected at least one choice index".into());
+                        None
+                    }
+                    (_, n) if n == choices.len() && kind == Kind::Choice => {
+                        self.err(aspan, "every choice is right: expected at least one wrong choice".into());
+                        None
+                    }
+                    _ => Some(Answer::Indices { indices }),
+                }
+            }
+            Kind::Short => {
+                let Some((aspan, values)) = values else {
+                    self.err(span.clone(), "a short item needs `answer`: expected the accepted answers, e.g. answer = [\"354\", \"/3\\\\d\\\\d/\"]".into());
+                    return None;
+                };
+                let mut accepted = vec![];
+                for v in &values {
+                    let Some(s) = v.as_str() else {
+                        self.err(
+                            aspan.clone(),
+                            format!(
+                                "a short item's answer is a list of accepted texts (strings, or \"/regex/\"), found {}",
+                                v.type_str()
+                            ),
+                        );
+                        return None;
+                    };
+                    if s.len() >= 2 && s.starts_with('/') && s.ends_with('/') {
+                        let pattern = &s[1..s.len() - 1];
+                        if let Err(e) = regex_lite::Regex::new(pattern) {
+                            let why = e.to_string();
+                            let why = why.lines().last().unwrap_or("").trim();
+                            self.err(aspan.clone(), format!("bad regular expression /{pattern}/: {why}"));
+                            return None;
+                        }
+                        accepted.push(Accepted::Pattern(pattern.to_string()));
+                    } else if s.trim().is_empty() {
+                        self.err(aspan.clone(), "an accepted answer is empty".into());
+                        return None;
+                    } else {
+                        accepted.push(Accepted::Text(s.to_string()));
+                    }
+                }
+                if accepted.is_empty() {
+                    self.err(aspan, "the answer is empty: expected at least one accepted text".into());
+                    return None;
+                }
+                Some(Answer::Accepted { accepted })
+            }
+            Kind::Predict => {
+                if let Some((aspan, _)) = values {
+                    self.err(
+                        aspan,
+                        "a predict item takes no `answer`: the scenario's next message is the answer".into(),
+                    );
+                    return None;
+                }
+                let Some(step) = step else {
+                    if raw.step.is_none() {
+                        self.err(
+                            span.clone(),
+                            "a predict item needs `step`: expected the diagram step after which the learner predicts"
+                                .into(),
+                        );
+                    }
+                    return None;
+                };
+                let log = baseline?;
+                let sspan = raw.step.as_ref().map(Spanned::span).unwrap_or(span.clone());
+                let p = match expected_next(log, step) {
+                    Ok(p) => p,
+                    Err(m) => {
+                        self.err(sspan, m);
+                        return None;
+                    }
+                };
+                if let Some(c) = &raw.choices {
+                    let matching = choices.iter().filter(|c| super::grade::normalize_token(c) == p.expected).count();
+                    if matching != 1 {
+                        self.err(c.span(), format!("the next message after step {step} is {} ({}): expected exactly one choice naming {}, found {matching}", p.expected, p.label, p.expected));
+                        return None;
+                    }
+                }
+                Some(Answer::Predicted(p))
+            }
+            Kind::Task | Kind::Discuss => {
+                if let Some((aspan, _)) = values {
+                    let what = if kind == Kind::Task {
+                        "its `check` decides when it is done"
+                    } else {
+                        "put the model answer in `model`"
+                    };
+                    self.err(aspan, format!("a {} item takes no `answer`: {what}", kind.name()));
+                    return None;
+                }
+                Some(Answer::None)
+            }
+        }
+    }
+
+    fn check(&mut self, c: &Spanned<toml::Value>, baseline: Option<&EventLog>) -> Option<Check> {
+        let check: Check = match c.get_ref().clone().try_into() {
+            Ok(ch) => ch,
+            Err(e) => {
+                self.err(c.span(), format!("in check: {}", one_line(&e.to_string()).trim_end_matches('.')));
+                return None;
+            }
+        };
+        if let Err(m) = super::check::validate(&check, baseline) {
+            self.err(c.span(), format!("in check: {m}"));
+            return None;
+        }
+        Some(check)
+    }
+}
+
+/// The mailboxes and actor ids of a scenario's world, for messages.
+pub(super) fn world_names(log: &EventLog) -> (Vec<String>, Vec<String>) {
+    let mut mailboxes = vec![];
+    let mut actors = vec![];
+    for e in &log.events {
+        if let Event::ActorJoined { actor } = e {
+            mailboxes.extend(actor.mailboxes.iter().cloned());
+            actors.push(actor.id.clone());
+        }
+    }
+    (mailboxes, actors)
+}

@@ -1,0 +1,306 @@
+//! In-class activities: clicker questions, predict-the-next-message, hands-on tasks in the
+//! playground and discussion prompts, written by instructors as TOML files (one activity per
+//! file; the built-in ones are `activities/*.toml` at the top of the repository).
+//!
+//! ## Layout
+//! - [`format`](mod@format): the file as written (serde, `deny_unknown_fields`, with spans).
+//! - `load`: [`parse`] checks a file against its kinds and its scenario, and gives
+//!   [`LocatedError`]s (file, line, column, what was expected), never a silent default.
+//! - [`check`]: the vocabulary of `task` goals ([`Check`]) and [`check_task`], which reads
+//!   the event log of what the learner did.
+//! - `grade`: [`grade`] an answer, the expected answer of a `predict` item, and the
+//!   [`completion_code`].
+//! - [`gift`]: Moodle GIFT export (choice, multi, short) and a GIFT reader.
+//!
+//! ## How the page uses it
+//! 1. [`builtin`] (or [`parse`] of a pasted or fetched file) gives the [`Activity`].
+//! 2. [`Activity::baseline`] runs its scenario; an item's `step` is a diagram step of it
+//!    (0 = before the first message, `n` = after the n-th arrow, as [`crate::Diagram`]
+//!    counts them). For a `predict` item the page shows steps `..=step` only.
+//! 3. Questions: [`grade`] with the learner's [`Response`] gives [`Feedback`].
+//! 4. Tasks: [`Activity::play`] with the learner's actions, then [`check_task`] on that log.
+//! 5. At the end, [`completion_code`] over the recorded [`Answered`] list.
+
+macro_rules! builtin_file {
+    ($name:literal) => {
+        (concat!("activities/", $name), include_str!(concat!("../../../../activities/", $name)))
+    };
+}
+
+pub mod check;
+mod evidence;
+pub mod format;
+pub mod gift;
+mod grade;
+mod load;
+
+pub use check::{check_task, Check, TaskOutcome};
+pub use grade::{code_is_well_formed, completion_code, expected_next, grade, score};
+pub use load::{parse, parse_all};
+
+use crate::actions::Action;
+use crate::log::EventLog;
+use serde::{Deserialize, Serialize};
+
+/// One activity, checked: every item fits its kind, every step exists in the scenario.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Activity {
+    /// Unique and URL-safe (`[a-z0-9-]`): `#/activity/ID`.
+    pub id: String,
+    pub title: String,
+    /// The scenario id as written in the file (see [`resolve_scenario`]).
+    pub scenario: String,
+    /// Markdown shown before the first item.
+    pub intro: String,
+    /// The learning goals it serves.
+    pub goals: Vec<String>,
+    pub items: Vec<Item>,
+    /// The file it came from (for messages), e.g. `activities/send-protocols.toml`.
+    pub file: String,
+}
+
+/// What an item asks of the learner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Pick one (radio buttons, like a clicker). Usually one choice is right; if `answer`
+    /// lists several, picking any of them is right.
+    Choice,
+    /// Any number of right choices (check boxes); all and only those are right.
+    Multi,
+    /// A typed answer compared with accepted strings (case- and space-insensitive) or /regex/.
+    Short,
+    /// Predict the next message at `step`: its command verb or reply code, which the
+    /// scenario's log decides. The diagram hides everything after `step`.
+    Predict,
+    /// Do something in the playground; [`check_task`] decides from the log.
+    Task,
+    /// An open question; the presenter reveals the model answer.
+    Discuss,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [Kind::Choice, Kind::Multi, Kind::Short, Kind::Predict, Kind::Task, Kind::Discuss];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Choice => "choice",
+            Kind::Multi => "multi",
+            Kind::Short => "short",
+            Kind::Predict => "predict",
+            Kind::Task => "task",
+            Kind::Discuss => "discuss",
+        }
+    }
+}
+
+/// One question or task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub kind: Kind,
+    /// The diagram step where the item appears (0 = before the first message); `None`:
+    /// wherever the learner is.
+    pub step: Option<usize>,
+    /// Markdown.
+    pub prompt: String,
+    /// choice, multi (required), predict (optional: the learner picks instead of typing).
+    pub choices: Vec<String>,
+    pub answer: Answer,
+    /// Markdown revealed after answering (or, for a task, once it is done).
+    pub explain: String,
+    pub hint: Option<String>,
+    /// task only.
+    pub check: Option<Check>,
+    /// discuss only: the model answer.
+    pub model: Option<String>,
+    /// 1-based line of its `[[item]]` header in the file.
+    pub line: usize,
+}
+
+/// What counts as right.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Answer {
+    /// task, discuss: nothing to compare.
+    None,
+    /// choice (any one of them is right), multi (exactly these): indices into `choices`,
+    /// sorted.
+    Indices { indices: Vec<usize> },
+    /// short: any of these.
+    Accepted { accepted: Vec<Accepted> },
+    /// predict: taken from the scenario's log when the file was loaded.
+    Predicted(Predicted),
+}
+
+/// One accepted short answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "kebab-case")]
+pub enum Accepted {
+    /// Compared ignoring case, surrounding space and runs of inner space.
+    Text(String),
+    /// A regular expression (written `/.../` in the file; checked when loaded), matched
+    /// against the whole trimmed answer, case-insensitively.
+    Pattern(String),
+}
+
+/// The message that follows a predict item's step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Predicted {
+    /// What the learner must give: a command verb (`MAIL`, `RETR`, `SELECT`, `GET`) or a
+    /// reply (`250`, `+OK`, `OK`, `200`), upper case.
+    pub expected: String,
+    /// The whole label of that message, as the diagram shows it, for the reveal.
+    pub label: String,
+    /// `SMTP`, `POP3`, `IMAP`, `HTTP`.
+    pub protocol: String,
+    /// True when the next message is a command (client to server), false for a reply.
+    pub command: bool,
+    /// The step that reveals it (`step + 1`).
+    pub reveal_step: usize,
+}
+
+/// A learner's answer to one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "kebab-case")]
+pub enum Response {
+    /// choice, multi, predict with choices: the indices picked.
+    Choices(Vec<usize>),
+    /// short, predict: the text typed.
+    Text(String),
+    /// task: done in the playground (the page records it after [`check_task`] said so).
+    TaskDone,
+    /// discuss: the model answer was revealed.
+    Revealed,
+}
+
+/// What the learner is told after answering.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Feedback {
+    pub correct: bool,
+    /// Plain text: "Right." / "Not quite: the next message is 354 ...". The item's `explain`
+    /// is shown beside it by the page.
+    pub message: String,
+}
+
+/// One recorded answer, as the page keeps it (in localStorage) and feeds it to
+/// [`completion_code`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answered {
+    pub response: Response,
+    pub correct: bool,
+}
+
+/// A problem in an activity file, where it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocatedError {
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl std::fmt::Display for LocatedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// Where an activity's scenario comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScenarioSource {
+    /// A built-in scenario ([`crate::scenario::SCENARIOS`]).
+    Builtin(&'static str),
+}
+
+impl ScenarioSource {
+    /// Runs it with what the learner did.
+    pub fn run(self, actions: &[Action]) -> EventLog {
+        match self {
+            ScenarioSource::Builtin(id) => {
+                crate::scenario::run_with(id, actions).expect("a resolved built-in scenario runs")
+            }
+        }
+    }
+}
+
+/// Finds the scenario an activity names. Today: a built-in scenario id. The error says what
+/// was expected (the caller locates it).
+pub fn resolve_scenario(name: &str) -> Result<ScenarioSource, String> {
+    match crate::scenario::info_of(name) {
+        Some(info) => Ok(ScenarioSource::Builtin(info.id.as_str())),
+        None => Err(format!(
+            "unknown scenario \"{name}\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob"
+        )),
+    }
+}
+
+impl Activity {
+    /// Its scenario's source (resolved when the file was parsed, so this succeeds).
+    pub fn source(&self) -> ScenarioSource {
+        resolve_scenario(&self.scenario).unwrap_or(ScenarioSource::Builtin("playground"))
+    }
+
+    /// The scenario as the instructor wrote it, with no learner actions: what items' steps
+    /// and predictions refer to.
+    pub fn baseline(&self) -> EventLog {
+        self.source().run(&[])
+    }
+
+    /// The scenario with the learner's actions: what [`check_task`] reads.
+    pub fn play(&self, actions: &[Action]) -> EventLog {
+        self.source().run(actions)
+    }
+
+    /// How many items of each kind, e.g. "3 choice, 2 predict, 1 task".
+    pub fn counts(&self) -> String {
+        Kind::ALL
+            .iter()
+            .filter_map(|k| {
+                let n = self.items.iter().filter(|i| i.kind == *k).count();
+                (n > 0).then(|| format!("{n} {}", k.name()))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The built-in activity files (`activities/*.toml`), as (file name, text), in teaching
+/// order (the lectures' order). A test checks that every file in `activities/` is listed here.
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    builtin_file!("send-protocols.toml"),
+    builtin_file!("read-protocols.toml"),
+    builtin_file!("smtp-phases.toml"),
+    builtin_file!("reply-code-classes.toml"),
+    builtin_file!("make-a-reply.toml"),
+    builtin_file!("envelope-and-header.toml"),
+    builtin_file!("forged-from.toml"),
+    builtin_file!("store-and-forward.toml"),
+    builtin_file!("pop3-keep-or-delete.toml"),
+    builtin_file!("imap-states-folders.toml"),
+    builtin_file!("ica34-idle.toml"),
+    builtin_file!("smtp-vs-http.toml"),
+    builtin_file!("performance.toml"),
+    builtin_file!("webmail.toml"),
+    builtin_file!("by-hand-lab.toml"),
+];
+
+/// The built-in activities, parsed. Every one parses (a test holds this), so an error here
+/// is a bug; such a file is skipped rather than panicking.
+pub fn builtin() -> Vec<Activity> {
+    BUILTIN_FILES.iter().filter_map(|(name, text)| parse(name, text).ok()).collect()
+}
+
+/// The built-in activity `id` (only that file is parsed and its scenario run).
+pub fn builtin_by_id(id: &str) -> Option<Activity> {
+    let head_id = |text: &str| -> Option<String> {
+        let table: toml::Table = toml::from_str(text).ok()?;
+        Some(table.get("activity")?.get("id")?.as_str()?.to_string())
+    };
+    BUILTIN_FILES
+        .iter()
+        .find(|(_, text)| head_id(text).as_deref() == Some(id))
+        .and_then(|(name, text)| parse(name, text).ok())
+}
