@@ -71,7 +71,7 @@ fn check(files: &[String]) -> Outcome {
     }
     let refs: Vec<(&str, &str)> = texts.iter().map(|(f, t)| (*f, t.as_str())).collect();
     let mut stdout = String::new();
-    match activity::parse_all(&refs) {
+    match activity::parse_all_with(&refs, &beside) {
         Ok(all) => {
             for a in &all {
                 stdout.push_str(&format!("{}: ok: \"{}\" ({} items: {})\n", a.file, a.id, a.items.len(), a.counts()));
@@ -128,7 +128,7 @@ fn export(args: &[String]) -> Outcome {
     }
     let Some(target) = target else { return Outcome::usage("export needs a FILE or a built-in activity id".into()) };
     let parsed = match std::fs::read_to_string(&target) {
-        Ok(text) => activity::parse(&target, &text),
+        Ok(text) => activity::parse_with(&target, &text, &|name| beside(&target, name)),
         Err(_) => match activity::builtin_by_id(&target) {
             Some(a) => Ok(a),
             None => {
@@ -174,4 +174,10 @@ fn steps(args: &[String]) -> Outcome {
     }
     out.push_str(&format!("{:>4}  -           (the end)\n", d.arrows.len()));
     Outcome::ok(out)
+}
+
+/// The text of the scenario file `name` in the folder of the activity file `activity`.
+fn beside(activity: &str, name: &str) -> Option<String> {
+    let dir = std::path::Path::new(activity).parent().unwrap_or(std::path::Path::new("."));
+    std::fs::read_to_string(dir.join(name)).ok()
 }

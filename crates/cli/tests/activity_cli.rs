@@ -150,3 +150,38 @@ fn steps_lists_what_a_predict_item_can_ask() {
     assert_eq!(lines[10], "   9  -           message (383 bytes) + \".\" [SMTP :587]");
     assert_eq!(*lines.last().unwrap(), "  43  -           (the end)");
 }
+
+#[test]
+fn an_activity_can_bring_its_own_scenario_file_beside_it() {
+    let dir = std::env::temp_dir().join(format!("mailsim-activity-beside-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = std::fs::read_to_string(repo("scenarios/greylisting.toml"))
+        .unwrap()
+        .replace("id = \"greylisting\"", "id = \"my-greylisting\"");
+    std::fs::write(dir.join("my-greylisting.toml"), scenario).unwrap();
+    let activity = r#"[activity]
+id = "own-scenario"
+title = "With a scenario of my own"
+scenario = "my-greylisting.toml"
+goals = ["Trace what needs to happen for an email to be sent, delivered, and read"]
+
+[[item]]
+kind = "short"
+prompt = "Which reply code does greylisting use?"
+answer = ["450"]
+explain = "RFC 5321 §4.2.2: 450, a transient failure."
+"#;
+    let path = dir.join("own.toml");
+    std::fs::write(&path, activity).unwrap();
+    let (code, out, err) = mailsim(&["activity", "check", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("ok: \"own-scenario\""), "{out}");
+
+    // A scenario file that is not there: located at the scenario key.
+    let missing = activity.replace("my-greylisting.toml", "nowhere.toml");
+    let path = dir.join("missing.toml");
+    std::fs::write(&path, missing).unwrap();
+    let (code, _, err) = mailsim(&["activity", "check", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("missing.toml:4:12: no scenario file \"nowhere.toml\" beside this activity"), "{err}");
+}

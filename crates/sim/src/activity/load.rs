@@ -4,7 +4,7 @@
 use super::check::Check;
 use super::format::{File, RawItem};
 use super::grade::expected_next;
-use super::{resolve_scenario, Accepted, Activity, Answer, Item, Kind, LocatedError};
+use super::{resolve_scenario_with, Accepted, Activity, Answer, Item, Kind, LocatedError, ScenarioSource};
 use crate::diagram::Diagram;
 use crate::log::{Event, EventLog};
 use std::ops::Range;
@@ -13,6 +13,16 @@ use toml::Spanned;
 /// Reads one activity file. `file_name` is only used in messages. All problems found are
 /// returned (not only the first), each located.
 pub fn parse(file_name: &str, text: &str) -> Result<Activity, Vec<LocatedError>> {
+    parse_with(file_name, text, &|_| None)
+}
+
+/// [`parse`], where `scenario = "NAME.toml"` names a scenario file beside this one, whose text
+/// `beside(NAME.toml)` gives (the command line reads the folder; the page fetches it).
+pub fn parse_with(
+    file_name: &str,
+    text: &str,
+    beside: &dyn Fn(&str) -> Option<String>,
+) -> Result<Activity, Vec<LocatedError>> {
     let mut cx = Cx { file: file_name, text, errors: vec![] };
     let raw: File = match toml::from_str(text) {
         Ok(f) => f,
@@ -40,8 +50,14 @@ pub fn parse(file_name: &str, text: &str) -> Result<Activity, Vec<LocatedError>>
         }
         goals.push(g.into_inner());
     }
-    let baseline = match resolve_scenario(head.scenario.get_ref()) {
-        Ok(src) => Some(src.run(&[])),
+    let mut scenario_file = None;
+    let baseline = match resolve_scenario_with(head.scenario.get_ref(), beside) {
+        Ok(src) => {
+            if let ScenarioSource::File(s) = &src {
+                scenario_file = Some(super::ScenarioFile(s.clone()));
+            }
+            Some(src.run(&[]))
+        }
         Err(m) => {
             cx.err(head.scenario.span(), m);
             None
@@ -69,15 +85,25 @@ pub fn parse(file_name: &str, text: &str) -> Result<Activity, Vec<LocatedError>>
         goals,
         items,
         file: file_name.to_string(),
+        scenario_file,
     })
 }
 
 /// Reads several files and also checks that their ids are unique.
 pub fn parse_all(files: &[(&str, &str)]) -> Result<Vec<Activity>, Vec<LocatedError>> {
+    parse_all_with(files, &|_, _| None)
+}
+
+/// [`parse_all`], where `beside(activity file, scenario file name)` gives the text of a
+/// scenario file beside an activity file.
+pub fn parse_all_with(
+    files: &[(&str, &str)],
+    beside: &dyn Fn(&str, &str) -> Option<String>,
+) -> Result<Vec<Activity>, Vec<LocatedError>> {
     let mut out = vec![];
     let mut errors = vec![];
     for (name, text) in files {
-        match parse(name, text) {
+        match parse_with(name, text, &|scenario| beside(name, scenario)) {
             Ok(a) => {
                 if let Some(first) = out.iter().find(|o: &&Activity| o.id == a.id) {
                     let (line, column) = id_position(text);

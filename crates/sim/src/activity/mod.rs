@@ -36,7 +36,7 @@ mod load;
 
 pub use check::{check_task, Check, TaskOutcome};
 pub use grade::{code_is_well_formed, completion_code, expected_next, grade, score};
-pub use load::{parse, parse_all};
+pub use load::{parse, parse_all, parse_all_with, parse_with};
 
 use crate::actions::Action;
 use crate::log::EventLog;
@@ -57,7 +57,22 @@ pub struct Activity {
     pub items: Vec<Item>,
     /// The file it came from (for messages), e.g. `activities/send-protocols.toml`.
     pub file: String,
+    /// The scenario file beside it, when `scenario` names one (read when it was parsed).
+    #[serde(skip)]
+    pub scenario_file: Option<ScenarioFile>,
 }
+
+/// A scenario file an activity brought along (two are equal when their texts are).
+#[derive(Debug, Clone)]
+pub struct ScenarioFile(pub std::sync::Arc<crate::scenario::Scenario>);
+
+impl PartialEq for ScenarioFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.file == other.0.file && self.0.source == other.0.source
+    }
+}
+
+impl Eq for ScenarioFile {}
 
 /// What an item asks of the learner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,38 +224,61 @@ impl std::fmt::Display for LocatedError {
 }
 
 /// Where an activity's scenario comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum ScenarioSource {
     /// A built-in scenario ([`crate::scenario::SCENARIOS`]).
     Builtin(&'static str),
+    /// A scenario file beside the activity file (`scenario = "my-scenario.toml"`).
+    File(std::sync::Arc<crate::scenario::Scenario>),
 }
 
 impl ScenarioSource {
     /// Runs it with what the learner did.
-    pub fn run(self, actions: &[Action]) -> EventLog {
+    pub fn run(&self, actions: &[Action]) -> EventLog {
         match self {
             ScenarioSource::Builtin(id) => {
                 crate::scenario::run_with(id, actions).expect("a resolved built-in scenario runs")
             }
+            ScenarioSource::File(s) => s.run_with(actions),
         }
     }
 }
 
-/// Finds the scenario an activity names. Today: a built-in scenario id. The error says what
-/// was expected (the caller locates it).
-pub fn resolve_scenario(name: &str) -> Result<ScenarioSource, String> {
+/// Finds the scenario an activity names: a built-in scenario id, or (a name ending in
+/// `.toml`) a scenario file beside the activity, whose text `beside` gives (`None`: there is
+/// no such file). The error says what was expected (the caller locates it).
+pub fn resolve_scenario_with(name: &str, beside: &dyn Fn(&str) -> Option<String>) -> Result<ScenarioSource, String> {
+    if name.ends_with(".toml") {
+        let Some(text) = beside(name) else {
+            return Err(format!(
+                "no scenario file \"{name}\" beside this activity: expected a scenario file in the same folder (or URL), or a built-in scenario id"
+            ));
+        };
+        return match crate::scenario::load(name, &text) {
+            Ok(s) => Ok(ScenarioSource::File(std::sync::Arc::new(s))),
+            Err(e) => Err(format!("the scenario file has an error: {e}")),
+        };
+    }
     match crate::scenario::info_of(name) {
         Some(info) => Ok(ScenarioSource::Builtin(info.id.as_str())),
         None => Err(format!(
-            "unknown scenario \"{name}\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob"
+            "unknown scenario \"{name}\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml"
         )),
     }
+}
+
+/// [`resolve_scenario_with`] where no file is at hand: built-in ids only.
+pub fn resolve_scenario(name: &str) -> Result<ScenarioSource, String> {
+    resolve_scenario_with(name, &|_| None)
 }
 
 impl Activity {
     /// Its scenario's source (resolved when the file was parsed, so this succeeds).
     pub fn source(&self) -> ScenarioSource {
-        resolve_scenario(&self.scenario).unwrap_or(ScenarioSource::Builtin("playground"))
+        match &self.scenario_file {
+            Some(s) => ScenarioSource::File(s.0.clone()),
+            None => resolve_scenario(&self.scenario).unwrap_or(ScenarioSource::Builtin("playground")),
+        }
     }
 
     /// The scenario as the instructor wrote it, with no learner actions: what items' steps
