@@ -6,9 +6,45 @@
 //! SMTP or IMAP to its mail server. HTTP/1.1 connections stay open (persistent) unless
 //! `Connection: close`; HTTP/1.0 ones close after the response (RFC 9112 §9.3).
 
+use crate::engine::{Engine, Millis};
 use crate::pdu::{Pdu, Transmit};
+use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use crate::Decoded;
 use std::collections::VecDeque;
+
+/// The server's machine (one connection, RFC 9112 §9.3 persistence).
+pub static SERVER_MACHINE: StateMachine = StateMachine {
+    protocol: "HTTP",
+    side: Side::Server,
+    title: "HTTP connection (server side)",
+    states: &[
+        st(
+            "idle",
+            "waiting for a request",
+            "The connection is open; the next request may come (HTTP/1.1 persistence).",
+        ),
+        st("working", "working on the request", "A request arrived; the server prepares the response."),
+        st("closed", "closed", "The connection closes (HTTP/1.0, Connection: close, or a bad request)."),
+    ],
+    transitions: &[
+        main(0, 1, "request"),
+        main(1, 0, "response (keep-alive)"),
+        main(1, 2, "response (close)"),
+        side(0, 2, "4xx/5xx (bad request)"),
+    ],
+};
+
+/// The client's machine: one request at a time.
+pub static CLIENT_MACHINE: StateMachine = StateMachine {
+    protocol: "HTTP",
+    side: Side::Client,
+    title: "HTTP client",
+    states: &[
+        st("waiting", "waiting for the response", "A request is out."),
+        st("done", "done: connection closing", "Every request was answered, or the server closes."),
+    ],
+    transitions: &[main(0, 1, "response (last)"), side(0, 0, "response (next request)")],
+};
 
 /// A request or a response: start line, header fields, body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,22 +237,10 @@ pub struct HttpServer {
     events: VecDeque<HttpServerEvent>,
 }
 
-impl HttpServer {
-    pub fn new() -> Self {
-        Self::default()
-    }
+impl Engine for HttpServer {
+    type Event = HttpServerEvent;
 
-    pub fn state(&self) -> &'static str {
-        if self.closed {
-            "closed"
-        } else if self.waiting.is_some() {
-            "working on the request"
-        } else {
-            "waiting for a request"
-        }
-    }
-
-    pub fn handle_input(&mut self, bytes: &[u8]) {
+    fn handle_input(&mut self, _now: Millis, bytes: &[u8]) {
         if self.closed {
             return;
         }
@@ -224,14 +248,40 @@ impl HttpServer {
         self.process();
     }
 
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn handle_timeout(&mut self, _now: Millis) {}
+
+    fn handle_close(&mut self, _now: Millis) {
+        self.closed = true;
+        self.inbuf.clear();
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
     }
 
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<HttpServerEvent> {
+    fn poll_event(&mut self) -> Option<HttpServerEvent> {
         self.events.pop_front()
+    }
+
+    fn state(&self) -> StateView {
+        let id = if self.closed {
+            2
+        } else if self.waiting.is_some() {
+            1
+        } else {
+            0
+        };
+        StateView::new(&SERVER_MACHINE, StateId(id))
+    }
+
+    fn is_closed(&self) -> bool {
+        self.closed
+    }
+}
+
+impl HttpServer {
+    pub fn new() -> Self {
+        Self::default()
     }
 
     fn process(&mut self) {
@@ -317,54 +367,10 @@ pub struct HttpClient {
     events: VecDeque<HttpClientEvent>,
 }
 
-impl HttpClient {
-    pub fn new(requests: Vec<HttpMessage>) -> Self {
-        let mut c = HttpClient {
-            jar: vec![],
-            queue: requests.into(),
-            sent: None,
-            inbuf: vec![],
-            done: false,
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
-        };
-        c.next();
-        c
-    }
+impl Engine for HttpClient {
+    type Event = HttpClientEvent;
 
-    pub fn state(&self) -> &'static str {
-        if self.done {
-            "done: connection closing"
-        } else {
-            "waiting for the response"
-        }
-    }
-
-    /// Adds a request (sent when the current one is answered).
-    pub fn push(&mut self, req: HttpMessage) {
-        self.queue.push_back(req);
-        if self.sent.is_none() && !self.done {
-            self.next();
-        }
-    }
-
-    fn next(&mut self) {
-        if let Some(mut req) = self.queue.pop_front() {
-            if !self.jar.is_empty() && req.header("Cookie").is_none() {
-                let cookies: Vec<String> = self.jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
-                req.headers.push(("Cookie".into(), cookies.join("; ")));
-            }
-            let pdu = Pdu::HttpRequest {
-                start: req.start.clone(),
-                body_len: req.body.len(),
-                cookie: req.header("Cookie").is_some(),
-            };
-            self.transmits.push_back(Transmit { bytes: req.encode(), pdu });
-            self.sent = Some(req);
-        }
-    }
-
-    pub fn handle_input(&mut self, bytes: &[u8]) {
+    fn handle_input(&mut self, _now: Millis, bytes: &[u8]) {
         self.inbuf.extend_from_slice(bytes);
         while let Decoded::Complete(resp, n) = decode(&self.inbuf, false) {
             self.inbuf.drain(..n);
@@ -393,19 +399,68 @@ impl HttpClient {
         }
     }
 
-    /// True while requests remain to be sent (the owner may add more after a response).
-    pub fn is_done(&self) -> bool {
-        self.done
+    fn handle_timeout(&mut self, _now: Millis) {}
+
+    fn handle_close(&mut self, _now: Millis) {
+        self.done = true;
+        self.inbuf.clear();
     }
 
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
     }
 
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<HttpClientEvent> {
+    fn poll_event(&mut self) -> Option<HttpClientEvent> {
         self.events.pop_front()
+    }
+
+    fn state(&self) -> StateView {
+        StateView::new(&CLIENT_MACHINE, StateId(u8::from(self.done)))
+    }
+
+    /// All requests answered (or the server closed).
+    fn is_closed(&self) -> bool {
+        self.done
+    }
+}
+
+impl HttpClient {
+    pub fn new(requests: Vec<HttpMessage>) -> Self {
+        let mut c = HttpClient {
+            jar: vec![],
+            queue: requests.into(),
+            sent: None,
+            inbuf: vec![],
+            done: false,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        };
+        c.next();
+        c
+    }
+
+    /// Adds a request (sent when the current one is answered).
+    pub fn push(&mut self, req: HttpMessage) {
+        self.queue.push_back(req);
+        if self.sent.is_none() && !self.done {
+            self.next();
+        }
+    }
+
+    fn next(&mut self) {
+        if let Some(mut req) = self.queue.pop_front() {
+            if !self.jar.is_empty() && req.header("Cookie").is_none() {
+                let cookies: Vec<String> = self.jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
+                req.headers.push(("Cookie".into(), cookies.join("; ")));
+            }
+            let pdu = Pdu::HttpRequest {
+                start: req.start.clone(),
+                body_len: req.body.len(),
+                cookie: req.header("Cookie").is_some(),
+            };
+            self.transmits.push_back(Transmit { bytes: req.encode(), pdu });
+            self.sent = Some(req);
+        }
     }
 }
 
@@ -455,14 +510,14 @@ mod tests {
     #[test]
     fn http10_closes_and_http11_persists() {
         let mut s = HttpServer::new();
-        s.handle_input(b"GET /a HTTP/1.0\r\n\r\n");
+        s.handle_input(0, b"GET /a HTTP/1.0\r\n\r\n");
         assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(_))));
         s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"a"));
         let out = String::from_utf8(s.poll_transmit().unwrap().bytes).unwrap();
         assert!(out.starts_with("HTTP/1.0 200 OK\r\nConnection: close\r\n"), "{out}");
         assert_eq!(s.poll_event(), Some(HttpServerEvent::Closed));
         let mut s = HttpServer::new();
-        s.handle_input(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.handle_input(0, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
         assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(r)) if r.target() == "/a"));
         s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"a"));
         assert!(

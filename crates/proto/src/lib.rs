@@ -34,15 +34,19 @@
 //! fields of the lecture's first message are written by hand so every byte is predictable.
 
 pub mod dns;
+pub mod engine;
 pub mod http;
 pub mod imap;
 pub mod message;
 pub mod pdu;
 pub mod pop3;
 pub mod smtp;
+pub mod state;
 pub mod store;
 
+pub use engine::{Closing, Engine, Millis};
 pub use pdu::{Explanation, Pdu, Transmit};
+pub use state::{StateMachine, StateView};
 
 /// The outcome of trying to decode one unit (a command line, a reply) from a byte buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 //! never by re-parsing strings.
 
 use crate::dns::{self, DnsMessage};
+use crate::engine::Closing;
 use crate::pop3;
 use crate::smtp::{Command, Reply};
 
@@ -35,6 +36,8 @@ pub enum SmtpReplyTo {
     AuthChallenge,
     /// A command that could not be parsed or came out of sequence.
     Error,
+    /// The server ends the session on its own (idle client, shutdown, too many connections).
+    Closing(Closing),
 }
 
 /// Which command a POP3 response answers.
@@ -55,6 +58,8 @@ pub enum Pop3ReplyTo {
     Capa,
     Stls,
     Error,
+    /// The server ends the session on its own (idle client, shutdown, too many connections).
+    Closing(Closing),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,6 +110,12 @@ pub enum Pdu {
     ImapContinuation {
         text: String,
         decoded: String,
+    },
+    /// The server ends the session on its own with an untagged BYE (idle client, shutdown,
+    /// too many connections): the whole line, CRLF excluded.
+    ImapClosing {
+        reason: Closing,
+        line: String,
     },
     /// A client's base64 line inside AUTHENTICATE.
     ImapSaslResponse {
@@ -163,6 +174,7 @@ impl Pdu {
             Pdu::ImapCommand { .. }
             | Pdu::ImapResponse { .. }
             | Pdu::ImapContinuation { .. }
+            | Pdu::ImapClosing { .. }
             | Pdu::ImapSaslResponse { .. } => "IMAP",
             Pdu::HttpRequest { .. } | Pdu::HttpResponse { .. } => "HTTP",
         }
@@ -213,6 +225,14 @@ impl Pdu {
                 },
                 "RFC 9051 §7.6; RFC 5802 §5",
             ),
+            Pdu::ImapClosing { reason, line } => {
+                let (meaning, rfc) = match reason {
+                    Closing::IdleTimeout => ("The server's autologout timer ran out: it says BYE and closes the connection. A server may log out an idle client, but not before 30 minutes once the client has logged in; a client that wants to wait for news uses IDLE and renews it.", "RFC 9051 §5.4, §7.1.5"),
+                    Closing::Shutdown => ("The server is shutting down: an untagged BYE says so, with the response code UNAVAILABLE, and the connection closes.", "RFC 9051 §7.1.5, §7.1"),
+                    Closing::Busy => ("A BYE in place of the greeting: the server has too many connections and refuses this one (UNAVAILABLE); the client may try again later.", "RFC 9051 §7.1.5, §7.1"),
+                };
+                ex(shorten(line, 72), meaning, rfc)
+            }
             Pdu::ImapSaslResponse { line, decoded } => ex(
                 if line.is_empty() { "(empty line)".to_string() } else { shorten(line, 72) },
                 if decoded.starts_with("n,,") {
@@ -272,6 +292,9 @@ fn explain_smtp_reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
     use SmtpReplyTo::*;
     let positive = r.is_positive_completion();
     let (meaning, rfc): (String, &str) = match (to, r.code) {
+        (SmtpReplyTo::Closing(crate::engine::Closing::IdleTimeout), _) => ("The client said nothing for too long: the server gives up with 421 (4.4.2, a timeout) and closes the connection. A server waits at least 5 minutes for each command.".into(), "RFC 5321 §4.5.3.2.7, §3.8"),
+        (SmtpReplyTo::Closing(crate::engine::Closing::Shutdown), _) => ("The server is shutting down: 421 (4.3.2) tells the client to stop at once. A sending server keeps its message queued and tries again later.".into(), "RFC 5321 §3.8, §4.2.3; RFC 3463"),
+        (SmtpReplyTo::Closing(crate::engine::Closing::Busy), _) => ("The server has too many connections and refuses this one in place of the greeting: 421 (4.7.0), try again later.".into(), "RFC 5321 §3.1, §4.2.3"),
         (Help, 211) => ("A system status reply: information about the server, for a human reader.".into(), "RFC 5321 §4.2.2, §4.2.3"),
         (Rcpt, 251) => ("The user has moved and this server will forward the message to the new address itself.".into(), "RFC 5321 §3.4, §4.2.2"),
         (Rcpt, 551) => ("The user has moved; this server will not forward, but says where to send instead. The client must try the new address itself.".into(), "RFC 5321 §3.4, §4.2.2"),
@@ -368,6 +391,14 @@ fn explain_pop3_response(r: &pop3::Response, to: Pop3ReplyTo) -> Explanation {
         let lines = body.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
         label = shorten(&r.status_line(), 60) + &format!(" (+{lines} lines, .)");
     }
+    if let Pop3ReplyTo::Closing(why) = to {
+        let (meaning, rfc) = match why {
+            crate::engine::Closing::IdleTimeout => ("The client was idle longer than the server's autologout timer (at least 10 minutes): the server closes the connection without entering the UPDATE state, so nothing marked with DELE is removed.", "RFC 1939 §3; RFC 2449 §8 (SYS/TEMP)"),
+            crate::engine::Closing::Shutdown => ("The server is shutting down and closes the connection without entering the UPDATE state: nothing marked with DELE is removed.", "RFC 1939 §3, §6; RFC 2449 §8 (SYS/TEMP)"),
+            crate::engine::Closing::Busy => ("-ERR in place of the +OK greeting: the server has too many connections and refuses this one; SYS/TEMP says trying again later may work.", "RFC 1939 §4; RFC 2449 §8; RFC 3206 §4"),
+        };
+        return ex(label, meaning, rfc);
+    }
     if !r.ok {
         let rfc = if r.text.starts_with('[') { "RFC 1939 §3; RFC 2449 §8, RFC 3206" } else { "RFC 1939 §3" };
         return ex(label, format!("-ERR: the command failed ({}). The session stays in the same state.", r.text), rfc);
@@ -391,7 +422,7 @@ fn explain_pop3_response(r: &pop3::Response, to: Pop3ReplyTo) -> Explanation {
         Uidl => ("Unique ids follow.", "RFC 1939 §7 (UIDL)"),
         Capa => ("The list of capabilities follows, one per line.", "RFC 2449 §5"),
         Stls => ("The server is ready for TLS: the handshake starts now and the rest of the session is encrypted.", "RFC 2595 §4"),
-        Error => ("+OK", "RFC 1939 §3"),
+        Error | Pop3ReplyTo::Closing(_) => ("+OK", "RFC 1939 §3"),
     };
     ex(label, meaning, rfc)
 }

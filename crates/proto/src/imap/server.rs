@@ -1,8 +1,8 @@
 //! The server side of one IMAP session (RFC 9051; IMAP4rev1 clients per RFC 3501 accepted).
 //!
+//! Driven through [`Engine`] (see its doc for the order):
 //! ```text
-//! new() ──> "* OK [CAPABILITY ...]" queued          Not Authenticated
-//! handle_input(bytes); poll_transmit(); poll_event()
+//! new(config, now) ──> "* OK [CAPABILITY ...]" queued   Not Authenticated
 //!   LoggedIn { user } ──> owner calls set_mailbox(INBOX snapshot)   Authenticated
 //!   SELECT INBOX                                                     Selected
 //!   Stored / Expunged ──> owner writes the change to the store
@@ -15,7 +15,9 @@ use super::command::{self, Command, FetchItem, StoreMode, Tagged, SYSTEM_FLAGS};
 use super::fetch;
 use super::scram::ScramServer;
 use super::search;
+use crate::engine::{Closing, Engine, IdleTimer, Millis, IMAP_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, Transmit};
+use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use crate::store::StoredMessage;
 use crate::{find_crlf, Decoded};
 use base64::Engine as _;
@@ -38,9 +40,30 @@ pub struct ImapConfig {
     pub scram_iterations: u32,
     /// This server's part of the SCRAM nonce (from the owner's RNG).
     pub server_nonce: String,
+    /// The autologout timer; `None`: never. RFC 9051 §5.4: at least 30 minutes once the
+    /// client has logged in.
+    pub idle_timeout: Option<Millis>,
+}
+
+impl ImapConfig {
+    /// A server with STARTTLS, LOGIN only inside TLS, and the 30-minute autologout timer.
+    pub fn new(hostname: &str, accounts: Vec<(String, String)>, scram_salt: Vec<u8>, server_nonce: &str) -> Self {
+        ImapConfig {
+            hostname: hostname.into(),
+            starttls: true,
+            implicit_tls: false,
+            login_requires_tls: true,
+            accounts,
+            scram_salt,
+            scram_iterations: 4096,
+            server_nonce: server_nonce.into(),
+            idle_timeout: Some(IMAP_IDLE_TIMEOUT),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum ImapState {
     NotAuthenticated,
     Authenticated,
@@ -48,15 +71,55 @@ pub enum ImapState {
     Logout,
 }
 
+/// The server's machine (RFC 9051 §3): [`ImapState`] in table form.
+pub static MACHINE: StateMachine = StateMachine {
+    protocol: "IMAP",
+    side: Side::Server,
+    title: "IMAP states (RFC 9051)",
+    states: &[
+        st(
+            "Not Authenticated",
+            "Not Authenticated",
+            "The client must log in (LOGIN or AUTHENTICATE), usually after STARTTLS.",
+        ),
+        st("Authenticated", "Authenticated", "Logged in: the client selects a mailbox, or manages mailboxes."),
+        st("Selected", "Selected", "A mailbox is selected: its messages can be fetched, searched and changed."),
+        st("Logout", "Logout", "The session is over: BYE was sent."),
+    ],
+    transitions: &[
+        main(0, 1, "LOGIN/AUTH"),
+        main(1, 2, "SELECT"),
+        main(2, 1, "CLOSE"),
+        main(2, 3, "LOGOUT"),
+        side(2, 1, "UNSELECT / failed SELECT"),
+        side(2, 2, "SELECT (another mailbox)"),
+        side(0, 3, "LOGOUT / BYE"),
+        side(1, 3, "LOGOUT / BYE"),
+        side(2, 3, "BYE (autologout, shutdown)"),
+    ],
+};
+
+impl ImapState {
+    pub fn view(self) -> StateView {
+        StateView::new(&MACHINE, StateId(self as u8))
+    }
+}
+
 impl fmt::Display for ImapState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ImapState::NotAuthenticated => "Not Authenticated",
-            ImapState::Authenticated => "Authenticated",
-            ImapState::Selected => "Selected",
-            ImapState::Logout => "Logout",
-        })
+        self.view().fmt(f)
     }
+}
+
+/// The untagged BYE a server sends when it ends a session on its own: an idle client, a
+/// service shutting down, or (in place of the greeting) too many connections.
+pub fn closing_response(why: Closing) -> Transmit {
+    let line = match why {
+        Closing::IdleTimeout => "* BYE Autologout; idle for too long",
+        Closing::Shutdown => "* BYE [UNAVAILABLE] Server shutting down",
+        Closing::Busy => "* BYE [UNAVAILABLE] too many connections, try again later",
+    };
+    Transmit { bytes: format!("{line}\r\n").into_bytes(), pdu: Pdu::ImapClosing { reason: why, line: line.into() } }
 }
 
 /// Folder work the engine asks its owner to do (the owner keeps the mailbox store).
@@ -235,11 +298,68 @@ pub struct ImapServer {
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ImapServerEvent>,
+    idle: IdleTimer,
+}
+
+impl Engine for ImapServer {
+    type Event = ImapServerEvent;
+
+    fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
+        if self.state == ImapState::Logout {
+            return;
+        }
+        self.idle.touch(now);
+        self.inbuf.extend_from_slice(bytes);
+        self.process();
+    }
+
+    /// After the autologout timer: `* BYE Autologout` and close (RFC 9051 §5.4).
+    fn handle_timeout(&mut self, now: Millis) {
+        if self.idle.expired(now) {
+            self.close_with(Closing::IdleTimeout);
+        }
+    }
+
+    fn handle_close(&mut self, _now: Millis) {
+        self.state = ImapState::Logout;
+        self.inbuf.clear();
+        self.idling = None;
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    fn poll_received(&mut self) -> Option<Transmit> {
+        self.received.pop_front()
+    }
+
+    fn poll_event(&mut self) -> Option<ImapServerEvent> {
+        self.events.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        if self.state == ImapState::Logout {
+            None
+        } else {
+            self.idle.deadline()
+        }
+    }
+
+    fn state(&self) -> StateView {
+        self.state.view()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == ImapState::Logout
+    }
 }
 
 impl ImapServer {
-    pub fn new(config: ImapConfig) -> Self {
+    /// A new session at `now`: the greeting (with the capabilities) is queued.
+    pub fn new(config: ImapConfig, now: Millis) -> Self {
         let mut s = ImapServer {
+            idle: IdleTimer::new(config.idle_timeout, now),
             tls: config.implicit_tls,
             config,
             state: ImapState::NotAuthenticated,
@@ -268,8 +388,20 @@ impl ImapServer {
         s
     }
 
-    pub fn state(&self) -> ImapState {
-        self.state
+    /// The service is stopping: `* BYE [UNAVAILABLE]` and close.
+    pub fn shutdown(&mut self, _now: Millis) {
+        self.close_with(Closing::Shutdown);
+    }
+
+    fn close_with(&mut self, why: Closing) {
+        if self.state == ImapState::Logout {
+            return;
+        }
+        self.transmits.push_back(closing_response(why));
+        self.state = ImapState::Logout;
+        self.inbuf.clear();
+        self.idling = None;
+        self.events.push_back(ImapServerEvent::Closed);
     }
 
     /// The INBOX of the user who just logged in (and its UIDVALIDITY and UIDNEXT).
@@ -465,29 +597,6 @@ impl ImapServer {
             }
         }
         lines
-    }
-
-    pub fn handle_input(&mut self, bytes: &[u8]) {
-        if self.state == ImapState::Logout {
-            return;
-        }
-        self.inbuf.extend_from_slice(bytes);
-        self.process();
-    }
-
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    #[must_use]
-    pub fn poll_received(&mut self) -> Option<Transmit> {
-        self.received.pop_front()
-    }
-
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<ImapServerEvent> {
-        self.events.pop_front()
     }
 
     fn capabilities(&self) -> String {
@@ -1084,6 +1193,7 @@ mod tests {
             scram_salt: b"salt1234salt5678".to_vec(),
             scram_iterations: 4096,
             server_nonce: "srvnonce".into(),
+            idle_timeout: None,
         }
     }
 
@@ -1116,17 +1226,17 @@ mod tests {
             ImapStep::Line("a005 store 2 +flags \\deleted".into()),
             ImapStep::Line("a006 logout".into()),
         ];
-        let (mut c, mut s) = (ImapClient::new(steps), ImapServer::new(config()));
+        let (mut c, mut s) = (ImapClient::new(steps), ImapServer::new(config(), 0));
         let mut wire = Vec::new();
         let mut events = Vec::new();
         for _ in 0..60 {
             while let Some(t) = s.poll_transmit() {
                 wire.push(format!("S: {}", String::from_utf8_lossy(&t.bytes)));
-                c.handle_input(&t.bytes);
+                c.handle_input(0, &t.bytes);
             }
             while let Some(t) = c.poll_transmit() {
                 wire.push(format!("C: {}", String::from_utf8_lossy(&t.bytes)));
-                s.handle_input(&t.bytes);
+                s.handle_input(0, &t.bytes);
             }
             while let Some(e) = s.poll_event() {
                 match &e {
@@ -1178,8 +1288,8 @@ mod tests {
 
     #[test]
     fn states_are_enforced_and_bad_input_gets_bad() {
-        let mut s = ImapServer::new(config());
-        s.handle_input(b"a1 SELECT INBOX\r\na2 LOGIN bob bob-pw\r\nfoo\r\na3 FROB\r\na4 CAPABILITY\r\n");
+        let mut s = ImapServer::new(config(), 0);
+        s.handle_input(0, b"a1 SELECT INBOX\r\na2 LOGIN bob bob-pw\r\nfoo\r\na3 FROB\r\na4 CAPABILITY\r\n");
         let out: String =
             std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.contains("a1 BAD SELECT is not valid in the Not Authenticated state"));
@@ -1193,8 +1303,8 @@ mod tests {
     fn search_expunge_and_examine() {
         let mut c = config();
         c.login_requires_tls = false;
-        let mut s = ImapServer::new(c);
-        s.handle_input(b"a LOGIN bob bob-pw\r\n");
+        let mut s = ImapServer::new(c, 0);
+        s.handle_input(0, b"a LOGIN bob bob-pw\r\n");
         let mut current = inbox();
         let owner = |s: &mut ImapServer, current: &mut Vec<StoredMessage>| {
             while let Some(e) = s.poll_event() {
@@ -1223,7 +1333,7 @@ mod tests {
             "h EXAMINE INBOX",
             "i STORE 1 +FLAGS (\\Seen)",
         ] {
-            s.handle_input(format!("{line}\r\n").as_bytes());
+            s.handle_input(0, format!("{line}\r\n").as_bytes());
             owner(&mut s, &mut current);
         }
         let out: String =
@@ -1256,6 +1366,7 @@ mod sync_tests {
             scram_salt: vec![1; 16],
             scram_iterations: 4096,
             server_nonce: "n".into(),
+            idle_timeout: None,
         };
         c.starttls = false;
         let msgs = |flags: &[&[&str]]| -> Vec<StoredMessage> {
@@ -1270,14 +1381,14 @@ mod sync_tests {
                 })
                 .collect()
         };
-        let mut s = ImapServer::new(c);
-        s.handle_input(b"a LOGIN bob pw\r\n");
+        let mut s = ImapServer::new(c, 0);
+        s.handle_input(0, b"a LOGIN bob pw\r\n");
         while let Some(e) = s.poll_event() {
             if matches!(e, ImapServerEvent::LoggedIn { .. }) {
                 s.set_mailbox(msgs(&[&[], &[]]), 1, 3);
             }
         }
-        s.handle_input(b"b SELECT INBOX\r\n");
+        s.handle_input(0, b"b SELECT INBOX\r\n");
         while let Some(e) = s.poll_event() {
             if matches!(e, ImapServerEvent::Folder { .. }) {
                 s.folder_result(FolderResult::Selected(msgs(&[&[], &[]]), 1, 3));
@@ -1288,12 +1399,12 @@ mod sync_tests {
         let mut latest = msgs(&[&[], &["\\Seen"], &[]]);
         latest.remove(0);
         s.refresh(&latest);
-        s.handle_input(b"c FETCH 1 FLAGS\r\n");
+        s.handle_input(0, b"c FETCH 1 FLAGS\r\n");
         let out: String =
             std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.starts_with("* 2 FETCH (FLAGS (\\Seen))\r\n* 3 EXISTS\r\n"), "flags and new mail at once: {out}");
         assert!(!out.contains("EXPUNGE"), "no EXPUNGE during FETCH (RFC 9051 §7.5.1)");
-        s.handle_input(b"d NOOP\r\n");
+        s.handle_input(0, b"d NOOP\r\n");
         let out: String =
             std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert_eq!(out, "* 1 EXPUNGE\r\nd OK NOOP completed\r\n");
@@ -1311,19 +1422,23 @@ mod folder_tests {
         store.add_account("bob@b.example", "pw");
         store.deliver("bob@b.example", b"Subject: one\r\n\r\n1\r\n".to_vec());
         store.deliver("bob@b.example", b"Subject: two\r\n\r\n2\r\n".to_vec());
-        let mut s = ImapServer::new(ImapConfig {
-            hostname: "h".into(),
-            starttls: false,
-            implicit_tls: false,
-            login_requires_tls: false,
-            accounts: vec![("bob@b.example".into(), "pw".into())],
-            scram_salt: vec![1; 16],
-            scram_iterations: 4096,
-            server_nonce: "n".into(),
-        });
+        let mut s = ImapServer::new(
+            ImapConfig {
+                hostname: "h".into(),
+                starttls: false,
+                implicit_tls: false,
+                login_requires_tls: false,
+                accounts: vec![("bob@b.example".into(), "pw".into())],
+                scram_salt: vec![1; 16],
+                scram_iterations: 4096,
+                server_nonce: "n".into(),
+                idle_timeout: None,
+            },
+            0,
+        );
         let mut out = String::new();
         for l in lines {
-            s.handle_input(l);
+            s.handle_input(0, l);
             loop {
                 let mut progressed = false;
                 while let Some(t) = s.poll_transmit() {
@@ -1436,34 +1551,38 @@ mod partial_tests {
 
     #[test]
     fn partial_fetch_returns_the_requested_octets() {
-        let mut s = ImapServer::new(ImapConfig {
-            hostname: "h".into(),
-            starttls: false,
-            implicit_tls: false,
-            login_requires_tls: false,
-            accounts: vec![("b@b.example".into(), "pw".into())],
-            scram_salt: vec![1; 16],
-            scram_iterations: 4096,
-            server_nonce: "n".into(),
-        });
+        let mut s = ImapServer::new(
+            ImapConfig {
+                hostname: "h".into(),
+                starttls: false,
+                implicit_tls: false,
+                login_requires_tls: false,
+                accounts: vec![("b@b.example".into(), "pw".into())],
+                scram_salt: vec![1; 16],
+                scram_iterations: 4096,
+                server_nonce: "n".into(),
+                idle_timeout: None,
+            },
+            0,
+        );
         let msg = StoredMessage {
             uid: 1,
             data: b"Subject: partial\r\n\r\n0123456789abcdef\r\n".to_vec(),
             ..Default::default()
         };
-        s.handle_input(b"a LOGIN b pw\r\n");
+        s.handle_input(0, b"a LOGIN b pw\r\n");
         while let Some(e) = s.poll_event() {
             if matches!(e, ImapServerEvent::LoggedIn { .. }) {
                 s.set_mailbox(vec![msg.clone()], 1, 2);
             }
         }
-        s.handle_input(b"b SELECT INBOX\r\n");
+        s.handle_input(0, b"b SELECT INBOX\r\n");
         while let Some(e) = s.poll_event() {
             if matches!(e, ImapServerEvent::Folder { .. }) {
                 s.folder_result(FolderResult::Selected(vec![msg.clone()], 1, 2));
             }
         }
-        s.handle_input(b"c FETCH 1 BODY.PEEK[TEXT]<4.6>\r\nd FETCH 1 BODY.PEEK[]<0.8>\r\n");
+        s.handle_input(0, b"c FETCH 1 BODY.PEEK[TEXT]<4.6>\r\nd FETCH 1 BODY.PEEK[]<0.8>\r\n");
         let out: String =
             std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.contains("* 1 FETCH (BODY[TEXT]<4> {6}\r\n456789)\r\nc OK"), "{out}");

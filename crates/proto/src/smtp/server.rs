@@ -1,13 +1,9 @@
 //! The receiving side of one SMTP connection (RFC 5321 §4, submission per RFC 6409).
 //!
-//! ```text
-//! new() ──> greeting queued
-//! loop {
-//!     handle_input(bytes)          // bytes from the client, any split
-//!     poll_transmit() until None   // replies to send, in order
-//!     poll_event() until None      // MessageReceived: decide with accept_message/reject_message
-//! }
-//! ```
+//! Driven through [`Engine`] (see its doc for the order): `new(config, now)` queues the
+//! greeting; `handle_input` feeds the client's bytes; `poll_event` reports
+//! [`ServerEvent::MessageReceived`], answered with `accept_message`/`reject_message`.
+//! An idle client gets `421 4.4.2` after [`ServerConfig::idle_timeout`] (RFC 5321 §4.5.3.2.7).
 //! When the whole message has arrived the engine stops reading (state `Deciding`) until the
 //! owner calls [`SmtpServer::accept_message`] (with the queue id it assigned) or
 //! [`SmtpServer::reject_message`]; commands pipelined behind the message wait in the buffer.
@@ -15,7 +11,9 @@
 use super::command::{self, Command};
 use super::data;
 use super::reply::Reply;
+use crate::engine::{Closing, Engine, IdleTimer, Millis, SMTP_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, SmtpReplyTo, Transmit};
+use crate::state::{main, side, st, sub, Side, StateMachine, StateView};
 use crate::Decoded;
 use base64::Engine as _;
 use std::collections::VecDeque;
@@ -83,6 +81,8 @@ pub struct ServerConfig {
     pub refuse_all: bool,
     /// Port 25 takes mail only over TLS: 523 (RFC 5248 §2.4, 5.7.10 Encryption Needed).
     pub require_tls_inbound: bool,
+    /// Close with 421 after this long without input; `None`: never (RFC 5321 §4.5.3.2.7).
+    pub idle_timeout: Option<Millis>,
 }
 
 impl ServerConfig {
@@ -109,6 +109,7 @@ impl ServerConfig {
             low_disk: false,
             refuse_all: false,
             require_tls_inbound: false,
+            idle_timeout: Some(SMTP_IDLE_TIMEOUT),
         }
     }
 }
@@ -178,19 +179,88 @@ pub enum ServerState {
     Closed,
 }
 
+/// The server's machine: [`ServerState`] in table form (same order as the enum).
+pub static MACHINE: StateMachine = StateMachine {
+    protocol: "SMTP",
+    side: Side::Server,
+    title: "SMTP dialog (server side)",
+    states: &[
+        st("Greeted", "greeted: waiting for EHLO/HELO", "The 220 greeting is sent; the client must identify itself."),
+        st("Ready", "ready: waiting for MAIL FROM", "The client is known; no mail transaction is open."),
+        st("MAIL", "transaction open: waiting for RCPT TO", "MAIL FROM was accepted: a transaction is open."),
+        st("RCPT", "recipients known: waiting for RCPT TO or DATA", "At least one recipient was accepted."),
+        st(
+            "DATA",
+            "receiving the message (until CRLF.CRLF)",
+            "After 354 the server reads the message up to a line holding only \".\".",
+        ),
+        sub(
+            "deciding",
+            "message received: deciding",
+            "The whole message arrived; the server decides whether to take it.",
+            4,
+        ),
+        sub(
+            "checking",
+            "checking the recipient",
+            "The server checks a recipient (greylisting, quota) before answering RCPT.",
+            3,
+        ),
+        sub(
+            "AUTH",
+            "AUTH exchange: waiting for the client's response",
+            "Inside AUTH (RFC 4954): the next line answers a 334 challenge.",
+            1,
+        ),
+        st("Closed", "closed", "221 or 421 was sent: the session is over."),
+    ],
+    transitions: &[
+        main(0, 1, "EHLO"),
+        main(1, 2, "MAIL"),
+        main(2, 3, "RCPT"),
+        main(3, 4, "DATA"),
+        main(4, 1, "."),
+        main(1, 8, "QUIT"),
+        side(0, 1, "HELO"),
+        side(1, 0, "STARTTLS (220: start over inside TLS)"),
+        side(1, 7, "AUTH"),
+        side(7, 1, "235 / 535 / *"),
+        side(2, 6, "RCPT (owner checks)"),
+        side(3, 6, "RCPT (owner checks)"),
+        side(6, 3, "250 (accepted)"),
+        side(6, 2, "4yz/5yz (refused)"),
+        side(4, 5, "CRLF.CRLF"),
+        side(5, 1, "250 queued / 4yz / 5yz"),
+        side(2, 1, "RSET"),
+        side(3, 1, "RSET"),
+        side(0, 8, "QUIT / 421"),
+        side(2, 8, "QUIT / 421"),
+        side(3, 8, "QUIT / 421"),
+        side(4, 8, "421 (timeout)"),
+    ],
+};
+
+impl ServerState {
+    /// This state as a row of [`MACHINE`].
+    pub fn view(self) -> StateView {
+        let id = match self {
+            ServerState::Greeted => 0,
+            ServerState::Ready => 1,
+            ServerState::MailFrom => 2,
+            ServerState::RcptTo => 3,
+            ServerState::Data => 4,
+            ServerState::Deciding => 5,
+            ServerState::CheckingRecipient => 6,
+            ServerState::Authenticating => 7,
+            ServerState::Closed => 8,
+        };
+        StateView::new(&MACHINE, crate::state::StateId(id))
+    }
+}
+
 impl fmt::Display for ServerState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ServerState::Greeted => "greeted: waiting for EHLO/HELO",
-            ServerState::Ready => "ready: waiting for MAIL FROM",
-            ServerState::MailFrom => "transaction open: waiting for RCPT TO",
-            ServerState::RcptTo => "recipients known: waiting for RCPT TO or DATA",
-            ServerState::Data => "receiving the message (until CRLF.CRLF)",
-            ServerState::Deciding => "message received: deciding",
-            ServerState::CheckingRecipient => "checking the recipient",
-            ServerState::Authenticating => "AUTH exchange: waiting for the client's response",
-            ServerState::Closed => "closed",
-        })
+        self.view().fmt(f)
     }
 }
 
@@ -215,6 +285,7 @@ pub struct SmtpServer {
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ServerEvent>,
+    idle: IdleTimer,
 }
 
 /// Where an AUTH exchange stands.
@@ -229,13 +300,81 @@ enum AuthStep {
     LoginPass(String),
 }
 
+/// The reply a server sends when it ends a session on its own (RFC 5321 §3.8, §4.5.3.2):
+/// an idle client, a service shutting down, or (in place of the greeting) too many
+/// connections. A driver that refuses a connection without an engine sends
+/// `closing_reply(host, Closing::Busy)`.
+pub fn closing_reply(hostname: &str, why: Closing) -> Transmit {
+    let reply = match why {
+        Closing::IdleTimeout => Reply::enhanced(421, "4.4.2", format!("{hostname} Error: timeout exceeded")),
+        Closing::Shutdown => Reply::enhanced(421, "4.3.2", format!("{hostname} Service shutting down")),
+        Closing::Busy => Reply::enhanced(421, "4.7.0", "Too many connections, try again later"),
+    };
+    Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to: SmtpReplyTo::Closing(why) } }
+}
+
+impl Engine for SmtpServer {
+    type Event = ServerEvent;
+
+    fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
+        if self.state == ServerState::Closed {
+            return;
+        }
+        self.idle.touch(now);
+        self.inbuf.extend_from_slice(bytes);
+        self.process();
+    }
+
+    fn handle_timeout(&mut self, now: Millis) {
+        if self.idle.expired(now) {
+            self.close_with(Closing::IdleTimeout);
+        }
+    }
+
+    fn handle_close(&mut self, _now: Millis) {
+        self.state = ServerState::Closed;
+        self.inbuf.clear();
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// What the engine read, one unit (command, mail data, AUTH line) at a time, for drivers
+    /// that log both directions (`mailsim serve`); the world knows what its client sent.
+    fn poll_received(&mut self) -> Option<Transmit> {
+        self.received.pop_front()
+    }
+
+    fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.events.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        if self.state == ServerState::Closed {
+            None
+        } else {
+            self.idle.deadline()
+        }
+    }
+
+    fn state(&self) -> StateView {
+        self.state.view()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == ServerState::Closed
+    }
+}
+
 impl SmtpServer {
     /// The most recipients one transaction may name (RFC 5321 §4.5.3.1.8 asks for ≥ 100).
     pub const MAX_RECIPIENTS: usize = 100;
 
-    /// A new connection: the 220 greeting is queued for sending.
-    pub fn new(config: ServerConfig) -> Self {
+    /// A new connection at `now`: the 220 greeting is queued for sending.
+    pub fn new(config: ServerConfig, now: Millis) -> Self {
         let mut s = SmtpServer {
+            idle: IdleTimer::new(config.idle_timeout, now),
             state: ServerState::Greeted,
             inbuf: Vec::new(),
             helo: None,
@@ -260,10 +399,6 @@ impl SmtpServer {
             s.send(greeting, SmtpReplyTo::Greeting);
         }
         s
-    }
-
-    pub fn state(&self) -> ServerState {
-        self.state
     }
 
     pub fn config(&self) -> &ServerConfig {
@@ -299,34 +434,6 @@ impl SmtpServer {
         self.process();
     }
 
-    /// Feeds bytes received from the client.
-    pub fn handle_input(&mut self, bytes: &[u8]) {
-        if self.state == ServerState::Closed {
-            return;
-        }
-        self.inbuf.extend_from_slice(bytes);
-        self.process();
-    }
-
-    /// The next bytes to send to the client, one reply at a time.
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    /// The next unit read from the client (for drivers that log both directions, such as
-    /// `mailsim serve`; the simulated world knows what the client sent and ignores these).
-    #[must_use]
-    pub fn poll_received(&mut self) -> Option<Transmit> {
-        self.received.pop_front()
-    }
-
-    /// The next thing the owner must act on.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<ServerEvent> {
-        self.events.pop_front()
-    }
-
     /// Takes responsibility for the received message (RFC 5321 §4.1.1.4, §6.1): replies 250.
     pub fn accept_message(&mut self, queue_id: &str) {
         if self.state == ServerState::Deciding {
@@ -343,6 +450,23 @@ impl SmtpServer {
             self.end_transaction();
             self.process();
         }
+    }
+
+    /// The service is stopping: `421 4.3.2` and the session ends (RFC 5321 §3.8).
+    pub fn shutdown(&mut self, _now: Millis) {
+        self.close_with(Closing::Shutdown);
+    }
+
+    /// Writes the reply that ends the session for `why`, and closes.
+    fn close_with(&mut self, why: Closing) {
+        if self.state == ServerState::Closed {
+            return;
+        }
+        let t = closing_reply(&self.config.hostname, why);
+        self.transmits.push_back(t);
+        self.state = ServerState::Closed;
+        self.inbuf.clear();
+        self.events.push_back(ServerEvent::Closed);
     }
 
     fn send(&mut self, reply: Reply, to: SmtpReplyTo) {
@@ -939,11 +1063,11 @@ mod tests {
 
     #[test]
     fn a_whole_session_with_pipelined_commands() {
-        let mut s = SmtpServer::new(config(Role::Relay));
+        let mut s = SmtpServer::new(config(Role::Relay), 0);
         assert!(drain(&mut s).starts_with("220 mail.bob.example"));
-        s.handle_input(SESSION.as_bytes());
+        s.handle_input(0, SESSION.as_bytes());
         assert_eq!(codes(&mut s), vec![250, 250, 250, 354]);
-        assert_eq!(s.state(), ServerState::Deciding);
+        assert_eq!(s.state(), ServerState::Deciding.view());
         let Some(ServerEvent::MessageReceived(m)) = s.poll_event() else { panic!() };
         assert_eq!(m.data, b"Subject: hi\r\n\r\n.dot\r\n");
         assert_eq!(
@@ -953,30 +1077,30 @@ mod tests {
         s.accept_message("Q1");
         assert_eq!(drain(&mut s), "250 2.0.0 OK: queued as Q1\r\n221 2.0.0 mail.bob.example closing connection\r\n");
         assert_eq!(s.poll_event(), Some(ServerEvent::Closed));
-        assert_eq!(s.state(), ServerState::Closed);
+        assert_eq!(s.state(), ServerState::Closed.view());
     }
 
     #[test]
     fn input_split_at_every_byte_gives_the_same_replies_and_events() {
         let whole = {
-            let mut s = SmtpServer::new(config(Role::Relay));
-            s.handle_input(SESSION.as_bytes());
+            let mut s = SmtpServer::new(config(Role::Relay), 0);
+            s.handle_input(0, SESSION.as_bytes());
             let ev = s.poll_event();
             s.accept_message("Q1");
             (drain(&mut s), ev, s.poll_event())
         };
         for cut in 0..=SESSION.len() {
-            let mut s = SmtpServer::new(config(Role::Relay));
-            s.handle_input(&SESSION.as_bytes()[..cut]);
-            s.handle_input(&SESSION.as_bytes()[cut..]);
+            let mut s = SmtpServer::new(config(Role::Relay), 0);
+            s.handle_input(0, &SESSION.as_bytes()[..cut]);
+            s.handle_input(0, &SESSION.as_bytes()[cut..]);
             let ev = s.poll_event();
             s.accept_message("Q1");
             assert_eq!((drain(&mut s), ev, s.poll_event()), whole, "cut at {cut}");
         }
         // And one byte at a time.
-        let mut s = SmtpServer::new(config(Role::Relay));
+        let mut s = SmtpServer::new(config(Role::Relay), 0);
         for b in SESSION.as_bytes() {
-            s.handle_input(std::slice::from_ref(b));
+            s.handle_input(0, std::slice::from_ref(b));
         }
         let ev = s.poll_event();
         s.accept_message("Q1");
@@ -985,57 +1109,57 @@ mod tests {
 
     #[test]
     fn sequence_errors_are_503() {
-        let mut s = SmtpServer::new(config(Role::Relay));
+        let mut s = SmtpServer::new(config(Role::Relay), 0);
         codes(&mut s);
-        s.handle_input(b"MAIL FROM:<a@a.example>\r\nEHLO x.example\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\nMAIL FROM:<a@a.example>\r\nMAIL FROM:<a@a.example>\r\nDATA\r\n");
+        s.handle_input(0, b"MAIL FROM:<a@a.example>\r\nEHLO x.example\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\nMAIL FROM:<a@a.example>\r\nMAIL FROM:<a@a.example>\r\nDATA\r\n");
         assert_eq!(codes(&mut s), vec![503, 250, 503, 503, 250, 503, 554]);
     }
 
     #[test]
     fn recipients_are_checked_by_role() {
-        let mut relay = SmtpServer::new(config(Role::Relay));
-        relay.handle_input(b"EHLO x.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<nobody@bob.example>\r\nRCPT TO:<carol@carol.example>\r\nRCPT TO:<Bob@Bob.Example>\r\n");
+        let mut relay = SmtpServer::new(config(Role::Relay), 0);
+        relay.handle_input(0, b"EHLO x.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<nobody@bob.example>\r\nRCPT TO:<carol@carol.example>\r\nRCPT TO:<Bob@Bob.Example>\r\n");
         let out = drain(&mut relay);
         assert!(out.contains("550 5.1.1 <nobody@bob.example>"), "{out}");
         assert!(out.contains("554 5.7.1 <carol@carol.example>: Relay access denied"), "{out}");
         assert!(out.ends_with("250 2.1.5 Recipient <Bob@Bob.Example> OK\r\n"), "{out}");
-        let mut sub = SmtpServer::new(config(Role::Submission));
-        sub.handle_input(b"EHLO x.example\r\nMAIL FROM:<bob@bob.example>\r\nRCPT TO:<carol@carol.example>\r\n");
+        let mut sub = SmtpServer::new(config(Role::Submission), 0);
+        sub.handle_input(0, b"EHLO x.example\r\nMAIL FROM:<bob@bob.example>\r\nRCPT TO:<carol@carol.example>\r\n");
         assert_eq!(codes(&mut sub), vec![220, 250, 250, 250]);
     }
 
     #[test]
     fn size_limits_are_enforced() {
-        let mut s = SmtpServer::new(config(Role::Relay));
-        s.handle_input(b"EHLO x.example\r\nMAIL FROM:<a@a.example> SIZE=5000\r\nMAIL FROM:<a@a.example> SIZE=500 BODY=8BITMIME\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\n");
+        let mut s = SmtpServer::new(config(Role::Relay), 0);
+        s.handle_input(0, b"EHLO x.example\r\nMAIL FROM:<a@a.example> SIZE=5000\r\nMAIL FROM:<a@a.example> SIZE=500 BODY=8BITMIME\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\n");
         assert_eq!(codes(&mut s), vec![220, 250, 552, 250, 250, 354]);
         let big = format!("{}\r\n.\r\n", "x".repeat(998).repeat(2).chars().collect::<String>());
-        s.handle_input(big.as_bytes());
+        s.handle_input(0, big.as_bytes());
         let out = drain(&mut s);
         assert!(out.starts_with("552 5.3.4"), "{out}");
         assert_eq!(s.poll_event(), None);
-        assert_eq!(s.state(), ServerState::Ready);
+        assert_eq!(s.state(), ServerState::Ready.view());
     }
 
     #[test]
     fn an_endless_message_is_dropped_with_bounded_memory() {
-        let mut s = SmtpServer::new(config(Role::Relay));
-        s.handle_input(b"EHLO x.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\n");
+        let mut s = SmtpServer::new(config(Role::Relay), 0);
+        s.handle_input(0, b"EHLO x.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\n");
         codes(&mut s);
         let chunk = "y".repeat(999) + "\r\n";
         for _ in 0..200 {
-            s.handle_input(chunk.as_bytes());
+            s.handle_input(0, chunk.as_bytes());
             assert!(s.inbuf.len() < 70 * 1024, "the buffer stays bounded");
         }
-        s.handle_input(b"\r\n.\r\nNOOP\r\n");
+        s.handle_input(0, b"\r\n.\r\nNOOP\r\n");
         assert_eq!(codes(&mut s), vec![552, 250]);
         assert_eq!(s.poll_event(), None, "nothing was accepted");
     }
 
     #[test]
     fn other_commands() {
-        let mut s = SmtpServer::new(config(Role::Relay));
-        s.handle_input(b"noop\r\nvrfy bob\r\nhelp\r\nhelo old.example\r\nrset\r\nbogus\r\nquit\r\nNOOP\r\n");
+        let mut s = SmtpServer::new(config(Role::Relay), 0);
+        s.handle_input(0, b"noop\r\nvrfy bob\r\nhelp\r\nhelo old.example\r\nrset\r\nbogus\r\nquit\r\nNOOP\r\n");
         assert_eq!(codes(&mut s), vec![220, 250, 252, 214, 250, 250, 500, 221]);
     }
 }
