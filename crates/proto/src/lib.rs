@@ -40,6 +40,7 @@ pub mod imap;
 pub mod message;
 pub mod pdu;
 pub mod pop3;
+pub mod service;
 pub mod smtp;
 pub mod state;
 pub mod store;
