@@ -6,16 +6,19 @@
 //! - [`server`]: [`SmtpServer`], the receiving side of one connection.
 //! - [`client`]: [`SmtpClient`], the sending side of one connection, for one message.
 //! - [`typed`]: [`typed::TypedSession`], a person typing commands at a terminal.
+//! - [`phase`]: which phase of the dialog (handshake, transfer, closure) a unit opens.
 
 pub mod client;
 pub mod command;
 pub mod data;
+pub mod phase;
 pub mod reply;
 pub mod server;
 pub mod typed;
 
 pub use client::{ClientEvent, ClientState, SmtpClient, SmtpJob};
 pub use command::Command;
+pub use phase::{phase_of, Phase};
 pub use reply::Reply;
 pub use server::{ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpServer};
 
