@@ -33,10 +33,13 @@
 //! `mail-builder` and taken apart with `mail-parser` (see [`message`]); the plain header
 //! fields of the lecture's first message are written by hand so every byte is predictable.
 
+pub mod codec;
 pub mod dns;
 pub mod engine;
+pub mod explain;
 pub mod http;
 pub mod imap;
+pub mod machines;
 pub mod message;
 pub mod pdu;
 pub mod pop3;
@@ -45,40 +48,7 @@ pub mod smtp;
 pub mod state;
 pub mod store;
 
+pub use codec::{visible_bytes, Decoded};
 pub use engine::{Closing, Engine, Millis};
 pub use pdu::{Explanation, Pdu, Transmit};
 pub use state::{StateMachine, StateView};
-
-/// The outcome of trying to decode one unit (a command line, a reply) from a byte buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decoded<T, E> {
-    /// A whole unit was read; it used the first `usize` bytes.
-    Complete(T, usize),
-    /// The buffer holds only a prefix of a unit: wait for more bytes.
-    Incomplete,
-    /// The first `usize` bytes form a unit that is not valid; `E` says why.
-    Invalid(E, usize),
-}
-
-/// Finds the end of the first CRLF-terminated line in `buf`: the index just past the LF.
-/// A bare LF does not end a line (RFC 5321 §2.3.8, RFC 1939 §3).
-pub(crate) fn find_crlf(buf: &[u8]) -> Option<usize> {
-    buf.windows(2).position(|w| w == b"\r\n").map(|i| i + 2)
-}
-
-/// Shows bytes the way the details panel does: printable ASCII as is, CR and LF as the
-/// visible escapes `\r` and `\n` (the LF is followed by a real line break), anything else as
-/// `\xNN`.
-pub fn visible_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
-    for &b in bytes {
-        match b {
-            b'\r' => out.push_str("\\r"),
-            b'\n' => out.push_str("\\n\n"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02X}")),
-        }
-    }
-    out
-}

@@ -165,74 +165,25 @@ pub(crate) const fn side(from: u8, to: u8, trigger: &'static str) -> Transition 
     Transition { from: StateId(from), to: StateId(to), trigger, drawn: false }
 }
 
-/// Every machine, servers first within each protocol.
-pub fn machines() -> &'static [&'static StateMachine] {
-    use crate::{http, imap, pop3, smtp};
-    static ALL: [&StateMachine; 10] = [
-        &smtp::server::MACHINE,
-        &smtp::client::MACHINE,
-        &smtp::typed::MACHINE,
-        &pop3::server::MACHINE,
-        &pop3::client::MACHINE,
-        &pop3::typed::MACHINE,
-        &imap::server::MACHINE,
-        &imap::client::MACHINE,
-        &http::SERVER_MACHINE,
-        &http::CLIENT_MACHINE,
-    ];
-    &ALL
-}
-
-/// The machine of `protocol` for `side`, if there is one.
-pub fn machine(protocol: &str, side: Side) -> Option<&'static StateMachine> {
-    machines().iter().copied().find(|m| m.protocol == protocol && m.side == side)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn every_state_text_round_trips_through_find() {
-        for m in machines() {
-            for (i, s) in m.states.iter().enumerate() {
-                let id = StateId(i as u8);
-                let view = if s.text.contains("{n}") { StateView::with_n(m, id, 3) } else { StateView::new(m, id) };
-                let text = view.to_string();
-                assert_eq!(m.find(&text), Some(view), "{} {}: {text}", m.protocol, s.label);
-                assert!(s.text.matches("{n}").count() <= 1);
-            }
-        }
-    }
-
-    #[test]
-    fn tables_are_well_formed() {
-        for m in machines() {
-            assert!(!m.states.is_empty() && m.states.len() < 256);
-            for t in m.transitions {
-                assert!(t.from.index() < m.states.len() && t.to.index() < m.states.len(), "{}", m.title);
-                if t.drawn {
-                    assert!(m.state(t.from).part_of.is_none() && m.state(t.to).part_of.is_none(), "{t:?}");
-                }
-            }
-            for s in m.states {
-                if let Some(p) = s.part_of {
-                    assert!(m.state(p).part_of.is_none(), "one level of sub-states: {}", s.label);
-                }
-            }
-            // Texts are distinct within a machine, so that find is unambiguous.
-            for (i, a) in m.states.iter().enumerate() {
-                for b in &m.states[i + 1..] {
-                    assert_ne!(a.text, b.text, "{}", m.title);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn unknown_texts_are_not_found() {
-        let m = machines()[0];
-        assert_eq!(m.find("listening"), None);
-        assert_eq!(m.find(""), None);
+    fn a_numbered_text_is_found_with_its_number() {
+        static M: StateMachine = StateMachine {
+            protocol: "X",
+            side: Side::Client,
+            title: "x",
+            states: &[st("a", "waiting", ""), st("b", "sent #{n}: waiting", "")],
+            transitions: &[main(0, 1, "go")],
+        };
+        let v = M.find("sent #12: waiting").unwrap();
+        assert_eq!((v.id, v.n, v.label()), (StateId(1), Some(12), "b"));
+        assert_eq!(v.to_string(), "sent #12: waiting");
+        assert_eq!(M.find("sent #: waiting"), None);
+        assert_eq!(M.find("sent #1x: waiting"), None);
+        assert_eq!(M.find("waiting").map(|v| v.id), Some(StateId(0)));
+        assert_eq!(M.find("listening"), None);
     }
 }

@@ -439,7 +439,7 @@ fn state_texts_are_the_ones_the_logs_store() {
     assert_eq!(hc.state().to_string(), "done: connection closing");
     // And back: every logged text finds its state in its machine.
     for (text, _) in &texts {
-        let found = mailsim_proto::state::machines().iter().filter_map(|m| m.find(text)).count();
+        let found = mailsim_proto::machines::all().iter().filter_map(|m| m.find(text)).count();
         assert!(found >= 1, "{text}");
     }
     let rcpt = mailsim_proto::smtp::client::MACHINE.find("sent RCPT TO #12: waiting for 250").unwrap();

@@ -92,7 +92,7 @@ pub struct ImapClient {
 fn response_line(buf: &[u8]) -> Option<usize> {
     let mut pos = 0;
     loop {
-        let end = pos + crate::find_crlf(&buf[pos..])?;
+        let end = pos + crate::codec::find_crlf(&buf[pos..])?;
         let line = &buf[pos..end - 2];
         // A line ending in {n} is followed by n bytes of literal, then the line goes on.
         if line.ends_with(b"}") {

@@ -19,7 +19,11 @@
 
 pub mod client;
 pub mod command;
+pub mod explain;
 pub mod fetch;
+pub mod flag;
 pub mod scram;
 pub mod search;
+pub mod sequence;
 pub mod server;
+pub mod token;

@@ -11,15 +11,17 @@
 //! All responses to one command (untagged data, then the tagged status) leave as one
 //! [`Transmit`]: one arrow on the diagram. Continuation requests (`+ ...`) are their own.
 
-use super::command::{self, Command, FetchItem, StoreMode, Tagged, SYSTEM_FLAGS};
-use super::fetch;
+use super::command::{self, Command, StoreMode, Tagged};
+use super::fetch::{self, FetchItem};
+use super::flag::{flag_order, SYSTEM_FLAGS};
 use super::scram::ScramServer;
 use super::search;
+use super::sequence;
+use crate::codec::{find_crlf, Decoded};
 use crate::engine::{Closing, Engine, IdleTimer, Millis, IMAP_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use crate::store::StoredMessage;
-use crate::{find_crlf, Decoded};
 use base64::Engine as _;
 use std::collections::VecDeque;
 use std::fmt;
@@ -828,7 +830,7 @@ impl ImapServer {
     fn resolve(&self, set: &str, uid: bool) -> Vec<usize> {
         let max = if uid { self.messages.last().map(|m| m.uid).unwrap_or(0) } else { self.messages.len() as u32 };
         (0..self.messages.len())
-            .filter(|&i| command::set_contains(set, if uid { self.messages[i].uid } else { i as u32 + 1 }, max))
+            .filter(|&i| sequence::set_contains(set, if uid { self.messages[i].uid } else { i as u32 + 1 }, max))
             .collect()
     }
 
@@ -1015,8 +1017,7 @@ impl ImapServer {
                         }),
                         StoreMode::Remove => m.flags.retain(|f| !flags.contains(f)),
                     }
-                    let order = |f: &String| SYSTEM_FLAGS.iter().position(|s| s == f).unwrap_or(99);
-                    m.flags.sort_by_key(order);
+                    m.flags.sort_by_key(|f| flag_order(f));
                     let (u, fl) = (m.uid, m.flags.clone());
                     if !silent {
                         let uid_part = if uid { format!("UID {u} ") } else { String::new() };
@@ -1065,7 +1066,7 @@ impl ImapServer {
                             "MIN" if !ids.is_empty() => parts.push(format!("MIN {}", ids[0])),
                             "MAX" if !ids.is_empty() => parts.push(format!("MAX {}", ids[ids.len() - 1])),
                             "COUNT" => parts.push(format!("COUNT {}", ids.len())),
-                            "ALL" if !ids.is_empty() => parts.push(format!("ALL {}", sequence_set(&ids))),
+                            "ALL" if !ids.is_empty() => parts.push(format!("ALL {}", sequence::compact(&ids))),
                             _ => {}
                         }
                     }
@@ -1161,21 +1162,6 @@ fn astring(name: &str) -> String {
     } else {
         fetch::nstring(Some(name))
     }
-}
-
-/// Ascending numbers as a compact sequence set: 1,2,3,5 → 1:3,5.
-fn sequence_set(ids: &[u32]) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < ids.len() {
-        let mut j = i;
-        while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
-            j += 1;
-        }
-        out.push(if j > i { format!("{}:{}", ids[i], ids[j]) } else { ids[i].to_string() });
-        i = j + 1;
-    }
-    out.join(",")
 }
 
 #[cfg(test)]

@@ -7,10 +7,10 @@
 
 use super::command::Command;
 use super::response::{self, Response};
+use crate::codec::Decoded;
 use crate::engine::{Engine, Millis};
 use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
-use crate::Decoded;
 use std::collections::VecDeque;
 use std::fmt;
 

@@ -11,15 +11,13 @@
 pub mod apop;
 pub mod client;
 pub mod command;
+pub mod explain;
 pub mod response;
 pub mod server;
 pub mod typed;
 
 pub use apop::{apop_digest, login_apop};
 pub use client::{Pop3Client, Pop3ClientEvent, Pop3ClientState, Pop3Job};
-pub use command::Command;
+pub use command::{Command, MAX_COMMAND_LINE};
 pub use response::Response;
 pub use server::{closing_response, Pop3Config, Pop3Server, Pop3ServerEvent, Pop3State};
-
-/// The longest command line, CRLF included (RFC 2449 §4).
-pub const MAX_COMMAND_LINE: usize = 255;

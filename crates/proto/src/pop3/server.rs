@@ -13,11 +13,11 @@
 
 use super::command::{self, Command};
 use super::response::Response;
+use crate::codec::Decoded;
 use crate::engine::{Closing, Engine, IdleTimer, Millis, POP3_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, Pop3ReplyTo, Transmit};
 use crate::state::{main, side, st, sub, Side, StateId, StateMachine, StateView};
 use crate::store::{LoginError, StoredMessage};
-use crate::Decoded;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -321,7 +321,7 @@ impl Pop3Server {
                     self.send(Response::err(e.0), Pop3ReplyTo::Error);
                 }
                 Decoded::Incomplete => {
-                    if self.inbuf.len() > 4 * super::MAX_COMMAND_LINE {
+                    if self.inbuf.len() > 4 * command::MAX_COMMAND_LINE {
                         self.inbuf.clear();
                         self.send(Response::err("command line too long"), Pop3ReplyTo::Error);
                     }
@@ -472,7 +472,7 @@ fn top(data: &[u8], lines: usize) -> Vec<u8> {
     let mut out = data[..split].to_vec();
     let mut rest = &data[split..];
     for _ in 0..lines {
-        match crate::find_crlf(rest) {
+        match crate::codec::find_crlf(rest) {
             Some(n) => {
                 out.extend_from_slice(&rest[..n]);
                 rest = &rest[n..];

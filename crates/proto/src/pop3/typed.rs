@@ -4,10 +4,10 @@
 
 use super::command::{self, Command};
 use super::response;
+use crate::codec::Decoded;
 use crate::engine::{Engine, Millis};
 use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, st, Side, StateId, StateMachine, StateView};
-use crate::Decoded;
 use std::collections::VecDeque;
 
 /// What the terminal tells its owner.

@@ -15,10 +15,10 @@
 use super::command::Command;
 use super::data;
 use super::reply::{self, Reply};
+use crate::codec::Decoded;
 use crate::engine::{Engine, Millis};
 use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
-use crate::Decoded;
 use base64::Engine as _;
 use std::collections::VecDeque;
 use std::fmt;

@@ -11,18 +11,15 @@
 pub mod client;
 pub mod command;
 pub mod data;
+pub mod explain;
 pub mod phase;
 pub mod reply;
 pub mod server;
 pub mod typed;
 
 pub use client::{ClientEvent, ClientState, SmtpClient, SmtpJob};
-pub use command::Command;
+pub use command::{Command, MAX_COMMAND_LINE};
+pub use data::MAX_TEXT_LINE;
 pub use phase::{phase_of, Phase};
 pub use reply::Reply;
 pub use server::{ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpServer};
-
-/// The longest command line a server must accept, CRLF included (RFC 5321 §4.5.3.1.4).
-pub const MAX_COMMAND_LINE: usize = 512;
-/// The longest text line in mail data, CRLF included (RFC 5321 §4.5.3.1.6).
-pub const MAX_TEXT_LINE: usize = 1000;

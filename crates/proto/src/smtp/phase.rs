@@ -3,7 +3,7 @@
 //! closure (QUIT and 221). A diagram marks where each one starts.
 
 use super::command::{self, Command};
-use crate::Decoded;
+use crate::codec::Decoded;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

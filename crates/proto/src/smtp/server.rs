@@ -11,10 +11,10 @@
 use super::command::{self, Command};
 use super::data;
 use super::reply::Reply;
+use crate::codec::Decoded;
 use crate::engine::{Closing, Engine, IdleTimer, Millis, SMTP_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, SmtpReplyTo, Transmit};
 use crate::state::{main, side, st, sub, Side, StateMachine, StateView};
-use crate::Decoded;
 use base64::Engine as _;
 use std::collections::VecDeque;
 use std::fmt;
@@ -501,7 +501,7 @@ impl SmtpServer {
         loop {
             match self.state {
                 ServerState::Closed | ServerState::Deciding | ServerState::CheckingRecipient => return,
-                ServerState::Authenticating => match crate::find_crlf(&self.inbuf) {
+                ServerState::Authenticating => match crate::codec::find_crlf(&self.inbuf) {
                     Some(n) => {
                         let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                         let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
@@ -575,7 +575,7 @@ impl SmtpServer {
                         self.send(Reply::enhanced(e.code, e.enhanced, e.text), SmtpReplyTo::Error);
                     }
                     Decoded::Incomplete => {
-                        if self.inbuf.len() > 4 * super::MAX_COMMAND_LINE {
+                        if self.inbuf.len() > 4 * command::MAX_COMMAND_LINE {
                             // A client that never ends its line: drop what it sent so far.
                             self.inbuf.clear();
                             self.send(Reply::enhanced(500, "5.5.2", "Line too long"), SmtpReplyTo::Error);
@@ -605,7 +605,7 @@ impl SmtpServer {
             );
             self.send(r, SmtpReplyTo::EndOfData);
             self.end_transaction();
-        } else if md.longest_line > super::MAX_TEXT_LINE {
+        } else if md.longest_line > data::MAX_TEXT_LINE {
             self.send(
                 Reply::enhanced(
                     500,

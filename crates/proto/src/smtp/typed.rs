@@ -4,10 +4,10 @@
 
 use super::command::{self, Command};
 use super::reply::{self, Reply};
+use crate::codec::Decoded;
 use crate::engine::{Engine, Millis};
 use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, st, Side, StateId, StateMachine, StateView};
-use crate::Decoded;
 use base64::Engine as _;
 use std::collections::VecDeque;
 use std::fmt;

@@ -1,0 +1,243 @@
+//! HTTP/1.x messages (RFC 9112): requests and responses ⇄ bytes, strictly; form fields and
+//! cookies.
+
+use crate::codec::Decoded;
+
+/// A request or a response: start line, header fields, body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpMessage {
+    /// `GET /inbox HTTP/1.1` or `HTTP/1.1 200 OK`.
+    pub start: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpMessage {
+    pub fn request(method: &str, target: &str, version: &str, headers: &[(&str, &str)], body: &[u8]) -> Self {
+        let mut h: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        if !body.is_empty() || method == "POST" {
+            h.push(("Content-Length".into(), body.len().to_string()));
+        }
+        HttpMessage { start: format!("{method} {target} {version}"), headers: h, body: body.to_vec() }
+    }
+
+    pub fn response(version: &str, status: u16, reason: &str, headers: &[(&str, &str)], body: &[u8]) -> Self {
+        let mut h: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+        h.push(("Content-Length".into(), body.len().to_string()));
+        HttpMessage { start: format!("{version} {status} {reason}"), headers: h, body: body.to_vec() }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The method of a request.
+    pub fn method(&self) -> &str {
+        self.start.split(' ').next().unwrap_or("")
+    }
+    /// The target (path) of a request.
+    pub fn target(&self) -> &str {
+        self.start.split(' ').nth(1).unwrap_or("")
+    }
+    /// `HTTP/1.1` or `HTTP/1.0`, of a request.
+    pub fn version(&self) -> &str {
+        self.start.rsplit(' ').next().unwrap_or("")
+    }
+    /// The status code of a response.
+    pub fn status(&self) -> u16 {
+        self.start.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = format!("{}\r\n", self.start).into_bytes();
+        for (n, v) in &self.headers {
+            out.extend(format!("{n}: {v}\r\n").into_bytes());
+        }
+        out.extend(b"\r\n");
+        out.extend(&self.body);
+        out
+    }
+
+    /// Form fields of an `application/x-www-form-urlencoded` body.
+    pub fn form(&self) -> Vec<(String, String)> {
+        String::from_utf8_lossy(&self.body)
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (url_decode(k), url_decode(v))
+            })
+            .collect()
+    }
+
+    /// A cookie sent by the client.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.header("Cookie")?
+            .split(';')
+            .map(str::trim)
+            .find_map(|c| c.strip_prefix(&format!("{name}=")).map(str::to_string))
+    }
+}
+
+pub fn url_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                if let Ok(v) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                    out.push(v);
+                    i += 2;
+                } else {
+                    out.push(b'%');
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+pub fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Why bytes are not an acceptable HTTP message: the status to answer with, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpError {
+    pub status: u16,
+    pub text: String,
+}
+
+/// Reads one message (request when `request`, else response) from the start of `buf`.
+pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
+    let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4) else {
+        if buf.len() > 16 * 1024 {
+            return Decoded::Invalid(
+                HttpError { status: 431, text: "Request Header Fields Too Large".into() },
+                buf.len(),
+            );
+        }
+        return Decoded::Incomplete;
+    };
+    let bad = |status: u16, text: &str| Decoded::Invalid(HttpError { status, text: text.into() }, head_end);
+    let head = String::from_utf8_lossy(&buf[..head_end - 4]).into_owned();
+    let mut lines = head.split("\r\n");
+    let start = lines.next().unwrap_or("").to_string();
+    let parts: Vec<&str> = start.split(' ').collect();
+    if request {
+        if parts.len() != 3 || !parts[0].bytes().all(|b| b.is_ascii_uppercase()) || !parts[1].starts_with('/') {
+            return bad(400, "Bad Request: the request line must be METHOD /path HTTP/1.1");
+        }
+        if parts[2] != "HTTP/1.1" && parts[2] != "HTTP/1.0" {
+            return bad(505, "HTTP Version Not Supported");
+        }
+    } else if parts.len() < 2 || !parts[0].starts_with("HTTP/1.") || parts[1].len() != 3 {
+        return bad(502, "not an HTTP response");
+    }
+    let mut headers = Vec::new();
+    for l in lines {
+        if l.starts_with([' ', '\t']) {
+            return bad(400, "Bad Request: obsolete line folding is not allowed (RFC 9112 §5.2)");
+        }
+        let Some((n, v)) = l.split_once(':') else { return bad(400, "Bad Request: a header field needs a colon") };
+        if n.is_empty() || n.ends_with([' ', '\t']) || !n.bytes().all(|b| b.is_ascii_graphic()) {
+            return bad(
+                400,
+                "Bad Request: no whitespace is allowed between a field name and the colon (RFC 9112 §5.1)",
+            );
+        }
+        headers.push((n.to_string(), v.trim().to_string()));
+    }
+    let msg = HttpMessage { start, headers, body: vec![] };
+    if request && msg.version() == "HTTP/1.1" && msg.header("Host").is_none() {
+        return bad(400, "Bad Request: HTTP/1.1 requires a Host header field (RFC 9112 §3.2)");
+    }
+    if msg.header("Transfer-Encoding").is_some() {
+        return bad(501, "Not Implemented: this server reads only Content-Length bodies");
+    }
+    let len = match msg.header("Content-Length").map(|v| v.parse::<usize>()) {
+        None => 0,
+        Some(Ok(n)) if n <= 1_000_000 => n,
+        Some(Ok(_)) => return bad(413, "Content Too Large"),
+        Some(Err(_)) => return bad(400, "Bad Request: Content-Length must be a number"),
+    };
+    if buf.len() < head_end + len {
+        return Decoded::Incomplete;
+    }
+    Decoded::Complete(HttpMessage { body: buf[head_end..head_end + len].to_vec(), ..msg }, head_end + len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Engine;
+    use crate::http::{HttpServer, HttpServerEvent};
+
+    #[test]
+    fn requests_and_responses_round_trip_and_prefixes_are_incomplete() {
+        let req = HttpMessage::request(
+            "POST",
+            "/login",
+            "HTTP/1.1",
+            &[("Host", "webmail.alice.example"), ("Content-Type", "application/x-www-form-urlencoded")],
+            b"user=alice&password=a%26b",
+        );
+        let wire = req.encode();
+        assert!(wire.starts_with(b"POST /login HTTP/1.1\r\nHost: webmail.alice.example\r\n"));
+        assert_eq!(decode(&wire, true), Decoded::Complete(req.clone(), wire.len()));
+        for n in 0..wire.len() {
+            assert_eq!(decode(&wire[..n], true), Decoded::Incomplete, "prefix {n}");
+        }
+        assert_eq!(req.form(), vec![("user".into(), "alice".into()), ("password".into(), "a&b".into())]);
+        let resp = HttpMessage::response("HTTP/1.1", 200, "OK", &[("Content-Type", "text/html")], b"<p>hi</p>");
+        assert_eq!(decode(&resp.encode(), false), Decoded::Complete(resp.clone(), resp.encode().len()));
+    }
+
+    #[test]
+    fn bad_requests_get_the_prescribed_status() {
+        for (wire, status) in [
+            (&b"GET / HTTP/1.1\r\n\r\n"[..], 400),
+            (b"GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
+            (b"get / HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            (b"GET index.html HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+        ] {
+            match decode(wire, true) {
+                Decoded::Invalid(e, _) => assert_eq!(e.status, status, "{:?}", String::from_utf8_lossy(wire)),
+                other => panic!("{:?}: {other:?}", String::from_utf8_lossy(wire)),
+            }
+        }
+    }
+
+    #[test]
+    fn http10_closes_and_http11_persists() {
+        let mut s = HttpServer::new();
+        s.handle_input(0, b"GET /a HTTP/1.0\r\n\r\n");
+        assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(_))));
+        s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"a"));
+        let out = String::from_utf8(s.poll_transmit().unwrap().bytes).unwrap();
+        assert!(out.starts_with("HTTP/1.0 200 OK\r\nConnection: close\r\n"), "{out}");
+        assert_eq!(s.poll_event(), Some(HttpServerEvent::Closed));
+        let mut s = HttpServer::new();
+        s.handle_input(0, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(r)) if r.target() == "/a"));
+        s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"a"));
+        assert!(
+            matches!(s.poll_event(), Some(HttpServerEvent::Request(r)) if r.target() == "/b"),
+            "the second request waits for the first answer"
+        );
+    }
+}
