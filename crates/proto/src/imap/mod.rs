@@ -22,6 +22,8 @@ pub mod command;
 pub mod explain;
 pub mod fetch;
 pub mod flag;
+pub mod folder;
+pub mod response;
 pub mod scram;
 pub mod search;
 pub mod sequence;
