@@ -1,6 +1,6 @@
 //! POP3 (RFC 1939, CAPA and response codes per RFC 2449): codecs and engines.
 //!
-//! - [`command`]: one command line ⇄ [`Command`].
+//! - [`command`]: one command line ⇄ [`Command`]; [`explain`]: what commands and responses mean.
 //! - [`response`]: `+OK`/`-ERR` status lines and multi-line responses ⇄ [`Response`]
 //!   (byte-stuffing shared with SMTP's mail data, [`crate::smtp::data`]).
 //! - [`server`]: [`Pop3Server`], AUTHORIZATION → TRANSACTION → UPDATE.

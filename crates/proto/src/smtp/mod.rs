@@ -1,6 +1,6 @@
 //! SMTP (RFC 5321): codecs for commands and replies, and the client and server engines.
 //!
-//! - [`command`]: one command line ⇄ [`Command`].
+//! - [`command`]: one command line ⇄ [`Command`]; [`explain`]: what commands and replies mean.
 //! - [`reply`]: one (possibly multi-line) reply ⇄ [`Reply`].
 //! - [`data`]: the mail data between `354` and the line holding only `.` (dot-stuffing).
 //! - [`server`]: [`SmtpServer`], the receiving side of one connection.
@@ -22,4 +22,4 @@ pub use command::{Command, MAX_COMMAND_LINE};
 pub use data::MAX_TEXT_LINE;
 pub use phase::{phase_of, Phase};
 pub use reply::Reply;
-pub use server::{ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpServer};
+pub use server::{closing_reply, ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpServer};

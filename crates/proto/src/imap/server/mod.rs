@@ -12,7 +12,7 @@
 //! [`Transmit`]: one arrow on the diagram. Continuation requests (`+ ...`) are their own.
 //!
 //! This file holds the session (state, input loop, dispatch); each group of commands has its
-//! handlers in a module: [`auth`] (STARTTLS, LOGIN, AUTHENTICATE), `folders` (SELECT, LIST,
+//! handlers in a module: `auth` (STARTTLS, LOGIN, AUTHENTICATE), `folders` (SELECT, LIST,
 //! CREATE, STATUS, APPEND, COPY/MOVE... done by the owner), `mailbox` (NOOP, EXPUNGE, CLOSE,
 //! IDLE, and the changes other sessions made), `messages` (FETCH, STORE, SEARCH).
 

@@ -35,7 +35,7 @@ pub struct ServerConfig {
     /// without authenticating.
     pub trusted_peer: bool,
     /// Let the owner decide on each local recipient that passes the checks (greylisting,
-    /// full mailboxes): the engine emits [`ServerEvent::RecipientProposed`] and waits.
+    /// full mailboxes): the engine emits [`super::ServerEvent::RecipientProposed`] and waits.
     pub ask_owner_about_recipients: bool,
     /// Also ask about remote recipients we would relay for (the owner checks their domain
     /// in DNS: 556 for a null MX, RFC 7505 §4.3).
