@@ -24,8 +24,8 @@ pub static MACHINE: StateMachine = StateMachine {
     ],
     transitions: &[
         main(0, 1, "request"),
-        main(1, 0, "response (keep-alive)"),
-        main(1, 2, "response (close)"),
+        main(1, 0, "response, keep-alive"),
+        main(1, 2, "close"),
         side(0, 2, "4xx/5xx (bad request)"),
     ],
 };
