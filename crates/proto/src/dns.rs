@@ -2,6 +2,7 @@
 //! MX records (RFC 1035 §3.3.9, used per RFC 5321 §5.1) and A records. Names are written
 //! without compression; compressed names are read.
 
+use crate::explain::{ex, shorten, Explanation};
 use std::fmt;
 
 pub const TYPE_A: u16 = 1;
@@ -232,6 +233,47 @@ impl fmt::Display for DnsMessage {
         let parts: Vec<String> = self.answers.iter().map(|r| r.to_string()).collect();
         f.write_str(&parts.join("; "))
     }
+}
+
+/// What a DNS message means, for the learner.
+pub fn explain(m: &DnsMessage) -> Explanation {
+    let label = shorten(&m.to_string(), 72);
+    if !m.response {
+        let q = m.questions.first();
+        let (name, t) = (q.map(|q| q.name.clone()).unwrap_or_default(), q.map(|q| q.qtype).unwrap_or(0));
+        let meaning = if t == TYPE_MX {
+            format!("Which hosts accept mail for {name}? The sending server asks DNS for the domain's MX (mail exchanger) records, over UDP port 53.")
+        } else {
+            format!("What is the IP address of {name}? A DNS query for its A record, over UDP port 53.")
+        };
+        return ex(label, meaning, "RFC 5321 §5.1; RFC 1035 §4.1");
+    }
+    let mut meaning = if m.rcode == 3 {
+        "The domain does not exist (NXDOMAIN): the mail cannot be delivered.".to_string()
+    } else {
+        let mx: Vec<String> = m
+            .answers
+            .iter()
+            .filter_map(|r| match &r.data {
+                RData::Mx { preference, exchange } => Some(format!("{exchange} (preference {preference})")),
+                _ => None,
+            })
+            .collect();
+        if mx.is_empty() {
+            format!("The answer: {m}.")
+        } else {
+            format!(
+                "Mail for {} goes to {}; lower preference values are tried first.",
+                m.questions.first().map(|q| q.name.as_str()).unwrap_or(""),
+                mx.join(", ")
+            )
+        }
+    };
+    if !m.additional.is_empty() {
+        let extra: Vec<String> = m.additional.iter().map(|r| r.to_string()).collect();
+        meaning.push_str(&format!(" The additional section already gives the address: {}.", extra.join("; ")));
+    }
+    ex(label, meaning, "RFC 5321 §5.1; RFC 1035 §3.3.9, §4.1")
 }
 
 #[cfg(test)]

@@ -1,26 +1,57 @@
 //! # mailsim-proto: the e-mail protocols, as code a student can read
 //!
 //! Wire codecs, the RFC 5322 message format, the mailbox store and *sans-IO* engines for
-//! SMTP (RFC 5321, submission per RFC 6409), POP3 (RFC 1939), IMAP (RFC 9051, see [`imap`]),
-//! HTTP/1.x for webmail and the DNS messages used to
-//! find a domain's mail exchanger (RFC 1035, MX per RFC 5321 §5.1). No clock, no randomness,
-//! no I/O: an engine is fed bytes with `handle_input` and drained with `poll_transmit` and
-//! `poll_event`; whatever needs the time or an identifier gets it as an argument.
+//! SMTP (RFC 5321, submission per RFC 6409), POP3 (RFC 1939), IMAP (RFC 9051), HTTP/1.x for
+//! webmail, and the DNS messages used to find a domain's mail exchanger (RFC 1035, MX per
+//! RFC 5321 §5.1). No clock, no randomness, no I/O: whatever needs the time or an
+//! identifier gets it as an argument.
 //!
-//! ## Layout
-//! - [`smtp::command`], [`smtp::reply`]: SMTP codecs (bytes ⇄ typed commands and replies).
-//! - [`smtp::server`], [`smtp::client`]: the SMTP engines.
-//! - [`pop3::command`], [`pop3::response`], [`pop3::server`], [`pop3::client`]: the same for POP3.
-//! - [`http`]: HTTP/1.x codec and engines (web-based e-mail, RFC 9110/9112).
-//! - [`dns`]: DNS query and response messages in RFC 1035 wire format (MX, A).
+//! ## The engines: one trait
+//! Every client and server engine implements [`Engine`] (in the style of quinn-proto): the
+//! driver feeds it with `handle_input(now, bytes)`, `handle_timeout(now)` and
+//! `handle_close(now)`, drains `poll_received` / `poll_transmit` / `poll_event` until they
+//! are empty, and waits for bytes or the deadline `poll_timeout()`. A server writes its own
+//! timeout, shutdown and busy replies ([`Closing`]); engine-specific calls (the owner's
+//! answers: `accept_message`, `answer_login`, `set_mailbox`, `folder_result`...) are
+//! inherent methods. `state()` is a [`StateView`]: a row of the protocol's state machine,
+//! whose `Display` is the text the event log stores.
+//!
+//! ## Layout (no two files import each other, directly or in a ring)
+//! - [`codec`]: [`Decoded`] (a unit, `Incomplete`, or `Invalid`), the CRLF rule.
+//! - [`state`]: state machines as data ([`StateMachine`]: states, transitions, labels) and
+//!   [`StateView`]; each protocol keeps its table next to its state enum, and
+//!   [`machines`] lists them all (the page draws its diagrams from there).
+//! - [`engine`]: the [`Engine`] trait, [`Millis`], [`Closing`] and the servers' idle timers.
+//! - [`explain`]: [`Explanation`] (label, meaning, RFC section) for the learner.
+//! - [`store`]: accounts and their mailboxes (messages with UIDs, flags, folders).
 //! - [`message`]: building and reading RFC 5322 messages, `Received:` trace fields, dates.
-//! - [`store`]: accounts and their mailboxes (messages with UIDs), shared by POP3 and delivery.
+//! - [`service`]: the table of services: protocol, well-known port, TLS style, role.
+//! - One module per protocol, each with the same parts:
+//!   - [`smtp`]: `command`, `reply`, `data` (codecs), `explain`, `server/` (`config`,
+//!     `commands`, `auth`), `client`, `typed` (a person at a terminal), `phase`.
+//!   - [`pop3`]: `command`, `response`, `explain`, `server`, `client`, `typed`, `apop`.
+//!   - [`imap`]: `token` and `command` (codec), `response` (lines with literals as
+//!     octets), `explain`, `server/` (`auth`, `folders`, `mailbox`, `messages`), `client`,
+//!     `fetch`, `search`, `flag`, `sequence`, `folder` (the owner's folder work), `scram`.
+//!   - [`http`]: `message` (codec), `explain`, `server`, `client`.
+//!   - [`dns`]: query and response messages in RFC 1035 wire format, and their meaning.
 //! - [`pdu`]: [`Transmit`], what every engine hands back for the wire: the exact bytes plus
-//!   a typed description from which the diagram label and the explanation (with its RFC
-//!   section) are derived.
+//!   the typed message ([`Pdu`]) from which the diagram label and the explanation (with its
+//!   RFC section) are derived by the protocol's `explain` module.
 //!
-//! To add an SMTP command: one variant and one parser arm in `smtp::command`, one arm in
-//! `smtp::server::SmtpServer::on_command`, one explanation in `pdu`, one test.
+//! ## How to add an IMAP command
+//! 1. Codec: a variant of `imap::command::Command` (with its `name()`) and one arm in
+//!    `imap::command::parse` (the tokenizer already reads atoms, strings, lists, literals).
+//! 2. Handler: one arm in `ImapServer::on_command` (`imap/server/mod.rs`, which says in
+//!    which states it is allowed) calling a method in the module of its group
+//!    (`imap/server/messages.rs` for a command on messages, `folders.rs`, `mailbox.rs`,
+//!    `auth.rs`); responses are built with `imap::response::Line`.
+//! 3. Explanation: one arm in `imap::explain::command` (and in `response` if its answer
+//!    means something of its own).
+//! 4. Test: one row in `tests/pop3_imap_tables.rs`, or a case in `imap/server/tests.rs`.
+//!
+//! Nothing outside this crate changes. An SMTP command is the same: `smtp::command`,
+//! `smtp/server/commands.rs`, `smtp::explain`, `tests/smtp_tables.rs`.
 //!
 //! ## Why the codecs are hand-written
 //! SMTP and POP3 commands are single CRLF-terminated lines and their grammars are a few
@@ -33,47 +64,22 @@
 //! `mail-builder` and taken apart with `mail-parser` (see [`message`]); the plain header
 //! fields of the lecture's first message are written by hand so every byte is predictable.
 
+pub mod codec;
 pub mod dns;
+pub mod engine;
+pub mod explain;
 pub mod http;
 pub mod imap;
+pub mod machines;
 pub mod message;
 pub mod pdu;
 pub mod pop3;
+pub mod service;
 pub mod smtp;
+pub mod state;
 pub mod store;
 
+pub use codec::{visible_bytes, Decoded};
+pub use engine::{Closing, Engine, Millis};
 pub use pdu::{Explanation, Pdu, Transmit};
-
-/// The outcome of trying to decode one unit (a command line, a reply) from a byte buffer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Decoded<T, E> {
-    /// A whole unit was read; it used the first `usize` bytes.
-    Complete(T, usize),
-    /// The buffer holds only a prefix of a unit: wait for more bytes.
-    Incomplete,
-    /// The first `usize` bytes form a unit that is not valid; `E` says why.
-    Invalid(E, usize),
-}
-
-/// Finds the end of the first CRLF-terminated line in `buf`: the index just past the LF.
-/// A bare LF does not end a line (RFC 5321 §2.3.8, RFC 1939 §3).
-pub(crate) fn find_crlf(buf: &[u8]) -> Option<usize> {
-    buf.windows(2).position(|w| w == b"\r\n").map(|i| i + 2)
-}
-
-/// Shows bytes the way the details panel does: printable ASCII as is, CR and LF as the
-/// visible escapes `\r` and `\n` (the LF is followed by a real line break), anything else as
-/// `\xNN`.
-pub fn visible_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
-    for &b in bytes {
-        match b {
-            b'\r' => out.push_str("\\r"),
-            b'\n' => out.push_str("\\n\n"),
-            b'\t' => out.push_str("\\t"),
-            0x20..=0x7e => out.push(b as char),
-            _ => out.push_str(&format!("\\x{b:02X}")),
-        }
-    }
-    out
-}
+pub use state::{StateMachine, StateView};

@@ -230,21 +230,20 @@ impl MailStore {
 
     /// Logs in with a user name (local part or address) and password: see [`MailStore::login`].
     pub fn login_user(&mut self, user: &str, password: &str) -> Result<(String, Vec<StoredMessage>), LoginError> {
-        let address = self.resolve_login(user).ok_or(LoginError::BadCredentials)?;
-        self.login(&address, password).map(|m| (address, m))
+        self.login_with(user, |p| p == password)
     }
 
-    /// Checks an APOP digest (RFC 1939 §7) against the account's password and, if it
-    /// matches, takes the maildrop lock like [`MailStore::login`].
-    pub fn login_apop(
+    /// Logs in with a user name (local part or address) when `check` accepts the account's
+    /// password (a plain comparison, or a digest such as APOP's), and takes the maildrop
+    /// lock like [`MailStore::login`].
+    pub fn login_with(
         &mut self,
         user: &str,
-        digest: &str,
-        timestamp: &str,
+        check: impl FnOnce(&str) -> bool,
     ) -> Result<(String, Vec<StoredMessage>), LoginError> {
         let address = self.resolve_login(user).ok_or(LoginError::BadCredentials)?;
         let password = self.password(&address).ok_or(LoginError::BadCredentials)?.to_string();
-        if crate::pop3::server::apop_digest(timestamp, &password) != digest.to_ascii_lowercase() {
+        if !check(&password) {
             return Err(LoginError::BadCredentials);
         }
         self.login(&address, &password).map(|m| (address, m))

@@ -2,15 +2,16 @@
 //! and the RFC 1939 example session as a table. No line may panic or end the session.
 
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
-use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
+use mailsim_proto::pop3::{Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::store::MailStore;
 #[allow(unused_imports)]
 use mailsim_proto::store::Mailbox as _;
 use mailsim_proto::store::StoredMessage;
+use mailsim_proto::Engine;
 
 fn pop3_logged_in() -> Pop3Server {
-    let mut s = Pop3Server::new("h");
-    s.handle_input(b"USER mrose\r\nPASS tanstaaf\r\n");
+    let mut s = Pop3Server::new(Pop3Config::new("h"), 0);
+    s.handle_input(0, b"USER mrose\r\nPASS tanstaaf\r\n");
     while let Some(e) = s.poll_event() {
         if matches!(e, Pop3ServerEvent::LoginRequested { .. }) {
             s.grant(vec![
@@ -24,18 +25,18 @@ fn pop3_logged_in() -> Pop3Server {
 }
 
 fn pop3_say(s: &mut Pop3Server, line: &[u8]) -> String {
-    s.handle_input(line);
+    s.handle_input(0, line);
     std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect()
 }
 
 #[test]
 fn rfc1939_example_session_as_a_table() {
-    let mut s = Pop3Server::new("dewey");
+    let mut s = Pop3Server::new(Pop3Config::new("dewey"), 0);
     let greeting: String =
         std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
     assert!(greeting.starts_with("+OK dewey POP3 server ready"));
     assert!(pop3_say(&mut s, b"USER mrose\r\n").starts_with("+OK"));
-    s.handle_input(b"PASS tanstaaf\r\n");
+    s.handle_input(0, b"PASS tanstaaf\r\n");
     while let Some(e) = s.poll_event() {
         if matches!(e, Pop3ServerEvent::LoginRequested { .. }) {
             s.grant(vec![
@@ -187,26 +188,30 @@ fn imap() -> (ImapServer, MailStore) {
     let mut store = MailStore::default();
     store.add_account("bob@b.example", "pw");
     store.deliver("bob@b.example", b"Subject: x\r\n\r\ny\r\n".to_vec());
-    let mut s = ImapServer::new(ImapConfig {
-        hostname: "h".into(),
-        starttls: true,
-        implicit_tls: false,
-        login_requires_tls: false,
-        accounts: vec![("bob@b.example".into(), "pw".into())],
-        scram_salt: vec![7; 16],
-        scram_iterations: 4096,
-        server_nonce: "n".into(),
-    });
-    s.handle_input(b"a LOGIN bob pw\r\n");
+    let mut s = ImapServer::new(
+        ImapConfig {
+            hostname: "h".into(),
+            starttls: true,
+            implicit_tls: false,
+            login_requires_tls: false,
+            accounts: vec![("bob@b.example".into(), "pw".into())],
+            scram_salt: vec![7; 16],
+            scram_iterations: 4096,
+            server_nonce: "n".into(),
+            idle_timeout: None,
+        },
+        0,
+    );
+    s.handle_input(0, b"a LOGIN bob pw\r\n");
     owner(&mut s, &mut store);
-    s.handle_input(b"b SELECT INBOX\r\n");
+    s.handle_input(0, b"b SELECT INBOX\r\n");
     owner(&mut s, &mut store);
     while s.poll_transmit().is_some() {}
     (s, store)
 }
 
 fn imap_say(s: &mut (ImapServer, MailStore), line: &str) -> String {
-    s.0.handle_input(format!("{line}\r\n").as_bytes());
+    s.0.handle_input(0, format!("{line}\r\n").as_bytes());
     owner(&mut s.0, &mut s.1);
     std::iter::from_fn(|| s.0.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect()
 }
@@ -311,16 +316,20 @@ fn rfc3501_example_session_as_a_table() {
         // 17-Jul-1996 09:44:25 UTC is the RFC's 02:44:25 -0700.
         store.deliver_at("mrc@cac.washington.edu", data, 837_596_665, if i == 12 { &["\\Seen"] } else { &[] });
     }
-    let mut s = ImapServer::new(ImapConfig {
-        hostname: "cac.washington.edu".into(),
-        starttls: false,
-        implicit_tls: false,
-        login_requires_tls: false,
-        accounts: vec![("mrc@cac.washington.edu".into(), "secret".into())],
-        scram_salt: vec![7; 16],
-        scram_iterations: 4096,
-        server_nonce: "n".into(),
-    });
+    let mut s = ImapServer::new(
+        ImapConfig {
+            hostname: "cac.washington.edu".into(),
+            starttls: false,
+            implicit_tls: false,
+            login_requires_tls: false,
+            accounts: vec![("mrc@cac.washington.edu".into(), "secret".into())],
+            scram_salt: vec![7; 16],
+            scram_iterations: 4096,
+            server_nonce: "n".into(),
+            idle_timeout: None,
+        },
+        0,
+    );
     let greeting: String =
         std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
     assert!(greeting.starts_with("* OK [CAPABILITY IMAP4rev1 IMAP4rev2"), "{greeting}");

@@ -3,18 +3,19 @@
 
 use mailsim_proto::pdu::Pdu;
 use mailsim_proto::smtp::{Role, ServerConfig, ServerEvent, SmtpServer};
+use mailsim_proto::Engine;
 
 fn server(role: Role) -> SmtpServer {
     let mut c =
         ServerConfig::basic("foo.com", role, &["foo.com"], &["smith@foo.com", "jones@foo.com", "brown@foo.com"]);
     c.max_message_size = 100_000;
     c.accounts = vec![("jones@foo.com".into(), "pw".into())];
-    SmtpServer::new(c)
+    SmtpServer::new(c, 0)
 }
 
 /// Feeds `line` and returns the codes of the replies it caused, accepting any message.
 fn send(s: &mut SmtpServer, line: &[u8]) -> Vec<u16> {
-    s.handle_input(line);
+    s.handle_input(0, line);
     let mut codes = Vec::new();
     loop {
         let mut progressed = false;
@@ -353,7 +354,7 @@ fn smtp_smuggling_attempts_deliver_nothing_extra() {
     ] {
         let mut s = server(Role::Relay);
         send(&mut s, b"EHLO bar.com\r\nMAIL FROM:<smith@bar.com>\r\nRCPT TO:<jones@foo.com>\r\nDATA\r\n");
-        s.handle_input(sneaky);
+        s.handle_input(0, sneaky);
         let mut received = 0;
         let mut codes = Vec::new();
         while let Some(t) = s.poll_transmit() {

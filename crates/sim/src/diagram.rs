@@ -3,6 +3,8 @@
 //! of the [`EventLog`]: stepping back is choosing a shorter prefix.
 
 use crate::log::{Actor, Event, EventLog, Millis};
+use mailsim_proto::smtp::{self, Phase};
+use std::collections::BTreeMap;
 
 /// One arrow: one protocol message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,24 +50,22 @@ impl Diagram {
             .collect();
         let col = |id: &str| actors.iter().position(|a| a.id == id).unwrap_or(0);
         let mut arrows = Vec::new();
-        // The three phases of an SMTP dialog: handshake (greeting to MAIL), transfer (MAIL to
-        // QUIT), closure (QUIT and 221).
-        let mut phase_of: std::collections::BTreeMap<u32, &'static str> = std::collections::BTreeMap::new();
+        // The three phases of an SMTP dialog (handshake, transfer, closure): proto reads each
+        // client unit with the SMTP codec and says which phase it opens.
+        let mut phase_of: BTreeMap<u32, Phase> = BTreeMap::new();
+        let mut client_of: BTreeMap<u32, &str> = BTreeMap::new();
         for (i, e) in log.events.iter().enumerate() {
+            if let Event::ConnectionOpened { conn, client, .. } = e {
+                client_of.insert(*conn, client);
+            }
             if let Event::MessageSent { t_sent, t, conn, from, to, protocol, port, label, tls, raw, .. } = e {
                 let phase = match (protocol.as_str(), conn) {
                     ("SMTP", Some(c)) => {
-                        let upper = label.to_ascii_uppercase();
-                        let now = if upper.starts_with("QUIT") {
-                            "closure"
-                        } else if upper.starts_with("MAIL FROM") {
-                            "transfer"
-                        } else {
-                            phase_of.get(c).copied().unwrap_or("handshake")
-                        };
-                        let opens = phase_of.get(c) != Some(&now);
+                        let to_server = client_of.get(c) == Some(&from.as_str());
+                        let current = phase_of.get(c).copied();
+                        let now = smtp::phase_of(raw, to_server).or(current).unwrap_or(Phase::FIRST);
                         phase_of.insert(*c, now);
-                        opens.then_some(now)
+                        (current != Some(now)).then_some(now.as_str())
                     }
                     _ => None,
                 };

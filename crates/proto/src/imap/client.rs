@@ -3,7 +3,9 @@
 //! SCRAM-SHA-256 step is carried out by the client program, which computes the proof.
 
 use super::scram::ScramClient;
+use crate::engine::{Engine, Millis};
 use crate::pdu::{Pdu, Transmit};
+use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use base64::Engine as _;
 use std::collections::VecDeque;
 use std::fmt;
@@ -30,6 +32,7 @@ pub enum ImapClientEvent {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum ImapClientState {
     AwaitGreeting,
     AwaitTagged,
@@ -37,14 +40,39 @@ pub enum ImapClientState {
     Done,
 }
 
+/// The client's machine: [`ImapClientState`] in table form.
+pub static MACHINE: StateMachine = StateMachine {
+    protocol: "IMAP",
+    side: Side::Client,
+    title: "IMAP client",
+    states: &[
+        st("greeting", "connected: waiting for the greeting", "Connected; the server speaks first."),
+        st("command", "waiting for the tagged response", "A command is out; its tagged response ends it."),
+        st(
+            "SCRAM",
+            "SCRAM exchange in progress",
+            "AUTHENTICATE SCRAM-SHA-256: client and server prove they know the password.",
+        ),
+        st("done", "done: connection closing", "LOGOUT completed."),
+    ],
+    transitions: &[
+        main(0, 1, "* OK"),
+        main(1, 3, "OK LOGOUT"),
+        side(1, 1, "tagged response (next command)"),
+        side(1, 2, "AUTHENTICATE"),
+        side(2, 1, "tagged OK / NO"),
+    ],
+};
+
+impl ImapClientState {
+    pub fn view(self) -> StateView {
+        StateView::new(&MACHINE, StateId(self as u8))
+    }
+}
+
 impl fmt::Display for ImapClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ImapClientState::AwaitGreeting => "connected: waiting for the greeting",
-            ImapClientState::AwaitTagged => "waiting for the tagged response",
-            ImapClientState::Authenticating => "SCRAM exchange in progress",
-            ImapClientState::Done => "done: connection closing",
-        })
+        self.view().fmt(f)
     }
 }
 
@@ -64,7 +92,7 @@ pub struct ImapClient {
 fn response_line(buf: &[u8]) -> Option<usize> {
     let mut pos = 0;
     loop {
-        let end = pos + crate::find_crlf(&buf[pos..])?;
+        let end = pos + crate::codec::find_crlf(&buf[pos..])?;
         let line = &buf[pos..end - 2];
         // A line ending in {n} is followed by n bytes of literal, then the line goes on.
         if line.ends_with(b"}") {
@@ -86,6 +114,42 @@ fn response_line(buf: &[u8]) -> Option<usize> {
     }
 }
 
+impl Engine for ImapClient {
+    type Event = ImapClientEvent;
+
+    fn handle_input(&mut self, _now: Millis, bytes: &[u8]) {
+        self.inbuf.extend_from_slice(bytes);
+        while let Some(n) = response_line(&self.inbuf) {
+            let line: Vec<u8> = self.inbuf.drain(..n).collect();
+            let text = String::from_utf8_lossy(&line[..n - 2]).into_owned();
+            self.on_line(&text);
+        }
+    }
+
+    fn handle_timeout(&mut self, _now: Millis) {}
+
+    fn handle_close(&mut self, _now: Millis) {
+        self.state = ImapClientState::Done;
+        self.inbuf.clear();
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    fn poll_event(&mut self) -> Option<ImapClientEvent> {
+        self.events.pop_front()
+    }
+
+    fn state(&self) -> StateView {
+        self.state.view()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == ImapClientState::Done
+    }
+}
+
 impl ImapClient {
     pub fn new(steps: Vec<ImapStep>) -> Self {
         ImapClient {
@@ -98,29 +162,6 @@ impl ImapClient {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
-    }
-
-    pub fn state(&self) -> ImapClientState {
-        self.state
-    }
-
-    pub fn handle_input(&mut self, bytes: &[u8]) {
-        self.inbuf.extend_from_slice(bytes);
-        while let Some(n) = response_line(&self.inbuf) {
-            let line: Vec<u8> = self.inbuf.drain(..n).collect();
-            let text = String::from_utf8_lossy(&line[..n - 2]).into_owned();
-            self.on_line(&text);
-        }
-    }
-
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<ImapClientEvent> {
-        self.events.pop_front()
     }
 
     fn send_line(&mut self, line: String, pdu: Pdu) {

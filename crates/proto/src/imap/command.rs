@@ -2,46 +2,14 @@
 //! playground speaks. Tags, atoms, quoted strings and parenthesized lists are read by a
 //! small tokenizer; literals (`{n}`) are refused with BAD and a helpful text.
 
-use crate::{find_crlf, Decoded};
-use std::fmt;
+use super::fetch::{fetch_items, FetchItem};
+use super::flag::{canonical_flag, SYSTEM_FLAGS};
+use super::sequence::valid_set;
+pub use super::token::pending_literal;
+use super::token::{literal_at_end, tokenize, Token, LITERAL};
+use crate::codec::{find_crlf, Decoded};
 
 /// One FETCH data item (RFC 9051 §6.4.5).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FetchItem {
-    Flags,
-    InternalDate,
-    Rfc822Size,
-    Envelope,
-    /// `BODY` without a section: the non-extensible body structure.
-    Body,
-    BodyStructure,
-    Uid,
-    /// `BODY[section]` or `BODY.PEEK[section]`; PEEK does not set `\Seen`. `legacy` is the
-    /// RFC 3501 name (RFC822, RFC822.HEADER, RFC822.TEXT) the response must use instead.
-    Section {
-        peek: bool,
-        section: String,
-        legacy: Option<&'static str>,
-        partial: Option<(usize, usize)>,
-    },
-}
-
-impl fmt::Display for FetchItem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FetchItem::Flags => f.write_str("FLAGS"),
-            FetchItem::InternalDate => f.write_str("INTERNALDATE"),
-            FetchItem::Rfc822Size => f.write_str("RFC822.SIZE"),
-            FetchItem::Envelope => f.write_str("ENVELOPE"),
-            FetchItem::Body => f.write_str("BODY"),
-            FetchItem::BodyStructure => f.write_str("BODYSTRUCTURE"),
-            FetchItem::Uid => f.write_str("UID"),
-            FetchItem::Section { legacy: Some(name), .. } => f.write_str(name),
-            FetchItem::Section { section, partial: Some((start, _)), .. } => write!(f, "BODY[{section}]<{start}>"),
-            FetchItem::Section { section, .. } => write!(f, "BODY[{section}]"),
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreMode {
@@ -171,130 +139,6 @@ pub struct Tagged {
 pub struct ImapError {
     pub tag: Option<String>,
     pub text: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Token {
-    Atom(String),
-    Quoted(String),
-    List(Vec<Token>),
-    /// The i-th literal of the command.
-    Literal(usize),
-}
-
-impl Token {
-    fn text(&self) -> Option<&str> {
-        match self {
-            Token::Atom(s) | Token::Quoted(s) => Some(s),
-            Token::List(_) | Token::Literal(_) => None,
-        }
-    }
-}
-
-/// Literals are replaced by this character and an index before tokenizing.
-const LITERAL: char = '\u{1}';
-
-fn tokenize(s: &str) -> Result<Vec<Token>, String> {
-    fn list(chars: &[char], pos: &mut usize, depth: usize) -> Result<Vec<Token>, String> {
-        let mut out = Vec::new();
-        while *pos < chars.len() {
-            match chars[*pos] {
-                ' ' => *pos += 1,
-                ')' if depth > 0 => {
-                    *pos += 1;
-                    return Ok(out);
-                }
-                ')' => return Err("unbalanced ')'".into()),
-                '(' => {
-                    *pos += 1;
-                    out.push(Token::List(list(chars, pos, depth + 1)?));
-                }
-                '"' => {
-                    *pos += 1;
-                    let mut q = String::new();
-                    loop {
-                        match chars.get(*pos) {
-                            None => return Err("unterminated quoted string".into()),
-                            Some('"') => break,
-                            Some('\\') => {
-                                q.push(*chars.get(*pos + 1).ok_or("unterminated quoted string")?);
-                                *pos += 2;
-                                continue;
-                            }
-                            Some(&c) => q.push(c),
-                        }
-                        *pos += 1;
-                    }
-                    *pos += 1;
-                    out.push(Token::Quoted(q));
-                }
-                LITERAL => {
-                    *pos += 1;
-                    let mut n = String::new();
-                    while let Some(c) = chars.get(*pos).filter(|c| c.is_ascii_digit()) {
-                        n.push(*c);
-                        *pos += 1;
-                    }
-                    let i: usize = n.parse().map_err(|_| "bad literal")?;
-                    out.push(Token::Literal(i));
-                }
-                '{' => return Err("a literal {n} must end its line".into()),
-                _ => {
-                    let mut a = String::new();
-                    let mut brackets = 0;
-                    while let Some(&c) = chars.get(*pos) {
-                        if brackets == 0 && (c == ' ' || c == '(' || c == ')') {
-                            break;
-                        }
-                        if c == '[' {
-                            brackets += 1;
-                        } else if c == ']' {
-                            brackets -= 1;
-                        }
-                        a.push(c);
-                        *pos += 1;
-                    }
-                    out.push(Token::Atom(a));
-                }
-            }
-        }
-        if depth > 0 {
-            Err("unbalanced '('".into())
-        } else {
-            Ok(out)
-        }
-    }
-    let chars: Vec<char> = s.chars().collect();
-    list(&chars, &mut 0, 0)
-}
-
-/// If `buf` starts with a command line ending in a literal `{n}` whose bytes have not all
-/// arrived: the literal's size, whether it is synchronizing (the server must send `+`), and
-/// where that line ends.
-pub fn pending_literal(buf: &[u8]) -> Option<(usize, bool, usize)> {
-    let mut pos = 0;
-    loop {
-        let end = pos + find_crlf(&buf[pos..])?;
-        let line = &buf[pos..end - 2];
-        let (n, sync) = literal_at_end(line)?;
-        if buf.len() < end + n {
-            return Some((n, sync, end));
-        }
-        pos = end + n;
-    }
-}
-
-fn literal_at_end(line: &[u8]) -> Option<(usize, bool)> {
-    if !line.ends_with(b"}") {
-        return None;
-    }
-    let open = line.iter().rposition(|&b| b == b'{')?;
-    let inner = std::str::from_utf8(&line[open + 1..line.len() - 1]).ok()?;
-    let (digits, sync) = match inner.strip_suffix('+') {
-        Some(d) => (d, false),
-        None => (inner, true),
-    };
-    digits.parse().ok().map(|n| (n, sync))
 }
 
 /// Reads one command from the start of `buf`: a line, or lines joined by literals
@@ -573,101 +417,6 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
         _ => return Err(bad(&format!("unknown command {name}"))),
     };
     Ok(Tagged { tag: tag.to_string(), command })
-}
-
-pub const SYSTEM_FLAGS: [&str; 5] = ["\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"];
-
-/// Is `n` in the sequence set `set`, where `*` stands for `max`? Ranges go either way.
-pub(crate) fn set_contains(set: &str, n: u32, max: u32) -> bool {
-    let num = |s: &str| if s == "*" { max } else { s.parse().unwrap_or(0) };
-    set.split(',').any(|r| {
-        let (a, b) = r.split_once(':').map(|(a, b)| (num(a), num(b))).unwrap_or((num(r), num(r)));
-        (a.min(b)..=a.max(b)).contains(&n)
-    })
-}
-
-pub fn canonical_flag(f: &str) -> String {
-    SYSTEM_FLAGS.iter().find(|s| s.eq_ignore_ascii_case(f)).map(|s| s.to_string()).unwrap_or_else(|| f.to_string())
-}
-
-/// Is `s` a sequence set (RFC 9051 `sequence-set`: `1:5,7,9:*`)?
-pub(crate) fn valid_set(s: &str) -> bool {
-    !s.is_empty()
-        && s.split(',').all(|r| {
-            let ok =
-                |n: &str| n == "*" || (n.parse::<u32>().is_ok_and(|v| v > 0) && n.bytes().all(|b| b.is_ascii_digit()));
-            match r.split_once(':') {
-                Some((a, b)) => ok(a) && ok(b),
-                None => ok(r),
-            }
-        })
-}
-
-fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String> {
-    use FetchItem::*;
-    let one = |s: &str| -> Result<FetchItem, String> {
-        let u = s.to_ascii_uppercase();
-        Ok(match u.as_str() {
-            "FLAGS" => Flags,
-            "INTERNALDATE" => InternalDate,
-            "RFC822.SIZE" => Rfc822Size,
-            "ENVELOPE" => Envelope,
-            "BODY" => Body,
-            "BODYSTRUCTURE" => BodyStructure,
-            "UID" => Uid,
-            "RFC822" => Section { peek: false, section: String::new(), legacy: Some("RFC822"), partial: None },
-            "RFC822.HEADER" => {
-                Section { peek: true, section: "HEADER".into(), legacy: Some("RFC822.HEADER"), partial: None }
-            }
-            "RFC822.TEXT" => {
-                Section { peek: false, section: "TEXT".into(), legacy: Some("RFC822.TEXT"), partial: None }
-            }
-            _ => {
-                let (peek, rest) = if let Some(r) = u.strip_prefix("BODY.PEEK[") {
-                    (true, r)
-                } else if let Some(r) = u.strip_prefix("BODY[") {
-                    (false, r)
-                } else {
-                    return Err(format!("unknown FETCH item {s}"));
-                };
-                // BODY[section]<start.count>: a partial fetch (RFC 9051 §6.4.5).
-                let (rest, partial) = match rest.rsplit_once("]<") {
-                    Some((sec, range)) => {
-                        let range =
-                            range.strip_suffix('>').ok_or_else(|| format!("{s}: a partial range is <start.count>"))?;
-                        let (a, b) =
-                            range.split_once('.').ok_or_else(|| format!("{s}: a partial range is <start.count>"))?;
-                        let (a, b) = (
-                            a.parse().map_err(|_| format!("{s}: bad start"))?,
-                            b.parse().map_err(|_| format!("{s}: bad count"))?,
-                        );
-                        (format!("{sec}]"), Some((a, b)))
-                    }
-                    None => (rest.to_string(), None),
-                };
-                let section = rest.strip_suffix(']').ok_or_else(|| format!("{s}: expected BODY[section]"))?;
-                if !super::fetch::valid_section(section) {
-                    return Err(format!("{s}: a section is empty, HEADER, TEXT, HEADER.FIELDS (names), HEADER.FIELDS.NOT (names), or a part number such as 1 or 2.1 optionally followed by .MIME, .HEADER or .TEXT"));
-                }
-                Section { peek, section: section.into(), legacy: None, partial }
-            }
-        })
-    };
-    match t {
-        Token::Atom(a) => match a.to_ascii_uppercase().as_str() {
-            "ALL" => Ok((vec![Flags, InternalDate, Rfc822Size, Envelope], Some("ALL".into()))),
-            "FAST" => Ok((vec![Flags, InternalDate, Rfc822Size], Some("FAST".into()))),
-            "FULL" => Ok((vec![Flags, InternalDate, Rfc822Size, Envelope, Body], Some("FULL".into()))),
-            _ => Ok((vec![one(a)?], None)),
-        },
-        Token::List(l) => Ok((
-            l.iter()
-                .map(|x| x.text().ok_or("nested list in FETCH items".to_string()).and_then(one))
-                .collect::<Result<_, _>>()?,
-            None,
-        )),
-        Token::Quoted(_) | Token::Literal(_) => Err("FETCH items are atoms, not strings".into()),
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,46 @@
 //! What FETCH returns about a message (RFC 9051 §7.5.2): ENVELOPE, the body structure,
 //! sections, INTERNALDATE; and IMAP's string syntax (quoted, literal or NIL).
 
+use super::token::Token;
 use crate::message;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchItem {
+    Flags,
+    InternalDate,
+    Rfc822Size,
+    Envelope,
+    /// `BODY` without a section: the non-extensible body structure.
+    Body,
+    BodyStructure,
+    Uid,
+    /// `BODY[section]` or `BODY.PEEK[section]`; PEEK does not set `\Seen`. `legacy` is the
+    /// RFC 3501 name (RFC822, RFC822.HEADER, RFC822.TEXT) the response must use instead.
+    Section {
+        peek: bool,
+        section: String,
+        legacy: Option<&'static str>,
+        partial: Option<(usize, usize)>,
+    },
+}
+
+impl fmt::Display for FetchItem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FetchItem::Flags => f.write_str("FLAGS"),
+            FetchItem::InternalDate => f.write_str("INTERNALDATE"),
+            FetchItem::Rfc822Size => f.write_str("RFC822.SIZE"),
+            FetchItem::Envelope => f.write_str("ENVELOPE"),
+            FetchItem::Body => f.write_str("BODY"),
+            FetchItem::BodyStructure => f.write_str("BODYSTRUCTURE"),
+            FetchItem::Uid => f.write_str("UID"),
+            FetchItem::Section { legacy: Some(name), .. } => f.write_str(name),
+            FetchItem::Section { section, partial: Some((start, _)), .. } => write!(f, "BODY[{section}]<{start}>"),
+            FetchItem::Section { section, .. } => write!(f, "BODY[{section}]"),
+        }
+    }
+}
 
 /// A quoted string, or a literal `{n}\r\n...` when the text cannot be quoted, or NIL.
 pub fn nstring(s: Option<&str>) -> String {
@@ -296,6 +335,75 @@ pub fn section<'a>(raw: &'a [u8], section: &str) -> &'a [u8] {
         "HEADER" => &raw[..split],
         "TEXT" => &raw[split..],
         _ => raw,
+    }
+}
+
+/// FETCH items as the client wrote them (one atom, a macro, or a list): the items and
+/// the macro name (ALL, FAST, FULL) if one was used.
+pub fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String> {
+    use FetchItem::*;
+    let one = |s: &str| -> Result<FetchItem, String> {
+        let u = s.to_ascii_uppercase();
+        Ok(match u.as_str() {
+            "FLAGS" => Flags,
+            "INTERNALDATE" => InternalDate,
+            "RFC822.SIZE" => Rfc822Size,
+            "ENVELOPE" => Envelope,
+            "BODY" => Body,
+            "BODYSTRUCTURE" => BodyStructure,
+            "UID" => Uid,
+            "RFC822" => Section { peek: false, section: String::new(), legacy: Some("RFC822"), partial: None },
+            "RFC822.HEADER" => {
+                Section { peek: true, section: "HEADER".into(), legacy: Some("RFC822.HEADER"), partial: None }
+            }
+            "RFC822.TEXT" => {
+                Section { peek: false, section: "TEXT".into(), legacy: Some("RFC822.TEXT"), partial: None }
+            }
+            _ => {
+                let (peek, rest) = if let Some(r) = u.strip_prefix("BODY.PEEK[") {
+                    (true, r)
+                } else if let Some(r) = u.strip_prefix("BODY[") {
+                    (false, r)
+                } else {
+                    return Err(format!("unknown FETCH item {s}"));
+                };
+                // BODY[section]<start.count>: a partial fetch (RFC 9051 §6.4.5).
+                let (rest, partial) = match rest.rsplit_once("]<") {
+                    Some((sec, range)) => {
+                        let range =
+                            range.strip_suffix('>').ok_or_else(|| format!("{s}: a partial range is <start.count>"))?;
+                        let (a, b) =
+                            range.split_once('.').ok_or_else(|| format!("{s}: a partial range is <start.count>"))?;
+                        let (a, b) = (
+                            a.parse().map_err(|_| format!("{s}: bad start"))?,
+                            b.parse().map_err(|_| format!("{s}: bad count"))?,
+                        );
+                        (format!("{sec}]"), Some((a, b)))
+                    }
+                    None => (rest.to_string(), None),
+                };
+                let section = rest.strip_suffix(']').ok_or_else(|| format!("{s}: expected BODY[section]"))?;
+                if !valid_section(section) {
+                    return Err(format!("{s}: a section is empty, HEADER, TEXT, HEADER.FIELDS (names), HEADER.FIELDS.NOT (names), or a part number such as 1 or 2.1 optionally followed by .MIME, .HEADER or .TEXT"));
+                }
+                Section { peek, section: section.into(), legacy: None, partial }
+            }
+        })
+    };
+    match t {
+        Token::Atom(a) => match a.to_ascii_uppercase().as_str() {
+            "ALL" => Ok((vec![Flags, InternalDate, Rfc822Size, Envelope], Some("ALL".into()))),
+            "FAST" => Ok((vec![Flags, InternalDate, Rfc822Size], Some("FAST".into()))),
+            "FULL" => Ok((vec![Flags, InternalDate, Rfc822Size, Envelope, Body], Some("FULL".into()))),
+            _ => Ok((vec![one(a)?], None)),
+        },
+        Token::List(l) => Ok((
+            l.iter()
+                .map(|x| x.text().ok_or("nested list in FETCH items".to_string()).and_then(one))
+                .collect::<Result<_, _>>()?,
+            None,
+        )),
+        Token::Quoted(_) | Token::Literal(_) => Err("FETCH items are atoms, not strings".into()),
     }
 }
 

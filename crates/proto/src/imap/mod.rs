@@ -1,10 +1,14 @@
 //! IMAP (RFC 9051 IMAP4rev2, accepting RFC 3501 IMAP4rev1 clients).
 //!
-//! - [`command`]: the command codec (tagged lines, quoted strings, lists, synchronizing and
-//!   LITERAL+ literals), with `Incomplete` while a literal is still arriving.
-//! - [`server`]: the server engine (states, mailbox view, session sync, IDLE); [`client`]: the
-//!   scripted client used by user agents and webmail.
-//! - [`fetch`]: ENVELOPE, BODYSTRUCTURE, sections and dates; [`search`]: SEARCH criteria.
+//! - [`token`], [`command`]: the command codec (tagged lines, quoted strings, lists,
+//!   synchronizing and LITERAL+ literals), with `Incomplete` while a literal is still arriving.
+//! - [`response`]: response lines as the server builds them, literals carried as octets.
+//! - [`explain`]: what each command and response means, for the learner.
+//! - [`server`]: the server engine: the session in `server/mod.rs`, the handlers by group
+//!   (`auth`, `folders`, `mailbox`, `messages`); [`folder`]: the folder work its owner does.
+//! - [`client`]: the scripted client used by user agents and webmail.
+//! - [`fetch`]: FETCH items, ENVELOPE, BODYSTRUCTURE, sections and dates; [`search`]: SEARCH
+//!   criteria; [`flag`]: system flags; [`sequence`]: sequence sets.
 //! - [`scram`]: SCRAM-SHA-256 for AUTHENTICATE (RFC 5802, RFC 7677).
 //!
 //! ## What is hand-written, and why not imap-codec
@@ -19,7 +23,13 @@
 
 pub mod client;
 pub mod command;
+pub mod explain;
 pub mod fetch;
+pub mod flag;
+pub mod folder;
+pub mod response;
 pub mod scram;
 pub mod search;
+pub mod sequence;
 pub mod server;
+pub mod token;

@@ -2,7 +2,8 @@
 //! the server does not know gets `BAD` with the key's name instead of silently matching
 //! nothing, and evaluated against each message of the selected mailbox.
 
-use super::command::{canonical_flag, set_contains, valid_set};
+use super::flag::canonical_flag;
+use super::sequence::{set_contains, valid_set};
 use crate::store::StoredMessage;
 
 /// One search key; a list of keys is their AND.

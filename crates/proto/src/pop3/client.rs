@@ -3,13 +3,14 @@
 //! In download-and-keep mode it asks UIDL for the unique-ids and downloads only messages
 //! whose id it has not seen before (RFC 1939 §7: what UIDL is for).
 //!
-//! Same call order as the other engines: `handle_input`, then drain `poll_transmit` and
-//! `poll_event`.
+//! Driven through [`Engine`], like every engine.
 
 use super::command::Command;
 use super::response::{self, Response};
+use crate::codec::Decoded;
+use crate::engine::{Engine, Millis};
 use crate::pdu::{Pdu, Transmit};
-use crate::Decoded;
+use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -48,20 +49,62 @@ pub enum Pop3ClientState {
     Done,
 }
 
+/// The client's machine: [`Pop3ClientState`] in table form.
+pub static MACHINE: StateMachine = StateMachine {
+    protocol: "POP3",
+    side: Side::Client,
+    title: "POP3 user agent",
+    states: &[
+        st("greeting", "connected: waiting for +OK greeting", "Connected; the server speaks first."),
+        st("USER", "sent USER: waiting", "The user name is sent."),
+        st("PASS", "sent PASS: waiting", "The password is sent."),
+        st("STAT", "sent STAT: waiting", "How many messages, how big?"),
+        st("LIST", "sent LIST: waiting for the scan listing", "The size of each message."),
+        st("UIDL", "sent UIDL: which messages are new?", "Download-and-keep: the unique-ids tell what is new."),
+        st("RETR", "sent RETR {n}: downloading", "Message n is downloaded."),
+        st("DELE", "sent DELE {n}: waiting", "Message n is marked for deletion."),
+        st("QUIT", "sent QUIT: waiting", "The session ends; the server removes what was marked."),
+        st("done", "done: connection closing", "The session is over."),
+    ],
+    transitions: &[
+        main(0, 1, "+OK"),
+        main(1, 2, "+OK"),
+        main(2, 3, "+OK"),
+        main(3, 4, "+OK"),
+        main(4, 6, "+OK"),
+        main(6, 7, "+OK (download and delete)"),
+        main(7, 6, "+OK (next message)"),
+        main(7, 8, "+OK (no message left)"),
+        main(8, 9, "+OK"),
+        side(4, 5, "+OK (download and keep)"),
+        side(5, 6, "+OK"),
+        side(6, 6, "+OK (keep, next message)"),
+        side(2, 8, "-ERR (login refused)"),
+    ],
+};
+
+impl Pop3ClientState {
+    pub fn view(self) -> StateView {
+        use Pop3ClientState::*;
+        let v = |i| StateView::new(&MACHINE, StateId(i));
+        match self {
+            AwaitGreeting => v(0),
+            AwaitUser => v(1),
+            AwaitPass => v(2),
+            AwaitStat => v(3),
+            AwaitList => v(4),
+            AwaitUidl => v(5),
+            AwaitRetr(n) => StateView::with_n(&MACHINE, StateId(6), n.into()),
+            AwaitDele(n) => StateView::with_n(&MACHINE, StateId(7), n.into()),
+            AwaitQuit => v(8),
+            Done => v(9),
+        }
+    }
+}
+
 impl fmt::Display for Pop3ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Pop3ClientState::AwaitGreeting => f.write_str("connected: waiting for +OK greeting"),
-            Pop3ClientState::AwaitUser => f.write_str("sent USER: waiting"),
-            Pop3ClientState::AwaitPass => f.write_str("sent PASS: waiting"),
-            Pop3ClientState::AwaitStat => f.write_str("sent STAT: waiting"),
-            Pop3ClientState::AwaitList => f.write_str("sent LIST: waiting for the scan listing"),
-            Pop3ClientState::AwaitUidl => f.write_str("sent UIDL: which messages are new?"),
-            Pop3ClientState::AwaitRetr(n) => write!(f, "sent RETR {n}: downloading"),
-            Pop3ClientState::AwaitDele(n) => write!(f, "sent DELE {n}: waiting"),
-            Pop3ClientState::AwaitQuit => f.write_str("sent QUIT: waiting"),
-            Pop3ClientState::Done => f.write_str("done: connection closing"),
-        }
+        self.view().fmt(f)
     }
 }
 
@@ -79,25 +122,10 @@ pub struct Pop3Client {
     events: VecDeque<Pop3ClientEvent>,
 }
 
-impl Pop3Client {
-    pub fn new(job: Pop3Job) -> Self {
-        Pop3Client {
-            job,
-            state: Pop3ClientState::AwaitGreeting,
-            expect_multiline: false,
-            inbuf: Vec::new(),
-            todo: VecDeque::new(),
-            uids: Vec::new(),
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
-        }
-    }
+impl Engine for Pop3Client {
+    type Event = Pop3ClientEvent;
 
-    pub fn state(&self) -> Pop3ClientState {
-        self.state
-    }
-
-    pub fn handle_input(&mut self, bytes: &[u8]) {
+    fn handle_input(&mut self, _now: Millis, bytes: &[u8]) {
         self.inbuf.extend_from_slice(bytes);
         while self.state != Pop3ClientState::Done {
             match response::decode(&self.inbuf, self.expect_multiline) {
@@ -114,14 +142,42 @@ impl Pop3Client {
         }
     }
 
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn handle_timeout(&mut self, _now: Millis) {}
+
+    fn handle_close(&mut self, _now: Millis) {
+        self.state = Pop3ClientState::Done;
+        self.inbuf.clear();
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
     }
 
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<Pop3ClientEvent> {
+    fn poll_event(&mut self) -> Option<Pop3ClientEvent> {
         self.events.pop_front()
+    }
+
+    fn state(&self) -> StateView {
+        self.state.view()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == Pop3ClientState::Done
+    }
+}
+
+impl Pop3Client {
+    pub fn new(job: Pop3Job) -> Self {
+        Pop3Client {
+            job,
+            state: Pop3ClientState::AwaitGreeting,
+            expect_multiline: false,
+            inbuf: Vec::new(),
+            todo: VecDeque::new(),
+            uids: Vec::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
     }
 
     fn send(&mut self, cmd: Command, next: Pop3ClientState) {
@@ -203,23 +259,23 @@ impl Pop3Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pop3::server::{Pop3Server, Pop3ServerEvent};
+    use crate::pop3::server::{Pop3Config, Pop3Server, Pop3ServerEvent};
     use crate::store::StoredMessage;
 
     #[test]
     fn downloads_and_deletes_everything_against_the_real_server() {
         let mut c = Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: true, known: vec![] });
-        let mut s = Pop3Server::new("mail.bob.example");
+        let mut s = Pop3Server::new(Pop3Config::new("mail.bob.example"), 0);
         let mut commands = Vec::new();
         let mut events = Vec::new();
         let mut committed = None;
         for _ in 0..50 {
             while let Some(t) = s.poll_transmit() {
-                c.handle_input(&t.bytes);
+                c.handle_input(0, &t.bytes);
             }
             while let Some(t) = c.poll_transmit() {
                 commands.push(String::from_utf8(t.bytes.clone()).unwrap());
-                s.handle_input(&t.bytes);
+                s.handle_input(0, &t.bytes);
             }
             while let Some(e) = s.poll_event() {
                 match e {
@@ -250,7 +306,7 @@ mod tests {
     fn download_and_keep_fetches_only_what_uidl_says_is_new() {
         let mut c =
             Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: false, known: vec!["u1".into()] });
-        c.handle_input(b"+OK hi\r\n+OK send PASS\r\n+OK 2 messages\r\n+OK 2 messages\r\n+OK\r\n1 10\r\n2 20\r\n.\r\n+OK\r\n1 u1\r\n2 u2\r\n.\r\n+OK 20 octets\r\nSubject: two\r\n\r\n.\r\n+OK bye\r\n");
+        c.handle_input(0, b"+OK hi\r\n+OK send PASS\r\n+OK 2 messages\r\n+OK 2 messages\r\n+OK\r\n1 10\r\n2 20\r\n.\r\n+OK\r\n1 u1\r\n2 u2\r\n.\r\n+OK 20 octets\r\nSubject: two\r\n\r\n.\r\n+OK bye\r\n");
         let sent: Vec<_> = std::iter::from_fn(|| c.poll_transmit()).map(|t| t.bytes).collect();
         assert_eq!(
             String::from_utf8(sent.concat()).unwrap(),
@@ -270,7 +326,7 @@ mod tests {
     #[test]
     fn a_refused_login_quits() {
         let mut c = Pop3Client::new(Pop3Job { user: "bob".into(), pass: "pw".into(), delete: true, known: vec![] });
-        c.handle_input(b"+OK hi\r\n+OK send PASS\r\n-ERR [AUTH] wrong\r\n");
+        c.handle_input(0, b"+OK hi\r\n+OK send PASS\r\n-ERR [AUTH] wrong\r\n");
         let sent: Vec<_> = std::iter::from_fn(|| c.poll_transmit()).map(|t| t.bytes).collect();
         assert_eq!(sent.concat(), b"USER bob\r\nPASS pw\r\nQUIT\r\n");
         assert_eq!(c.poll_event(), Some(Pop3ClientEvent::LoginFailed { text: "[AUTH] wrong".into() }));

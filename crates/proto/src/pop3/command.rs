@@ -1,8 +1,11 @@
 //! POP3 command lines (RFC 1939 §3): a case-insensitive keyword of three or four characters,
 //! arguments separated by single spaces, CRLF.
 
-use crate::{find_crlf, Decoded};
+use crate::codec::{find_crlf, Decoded};
 use std::fmt;
+
+/// The longest command line, CRLF included (RFC 2449 §4).
+pub const MAX_COMMAND_LINE: usize = 255;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -76,7 +79,7 @@ pub struct Pop3Error(pub String);
 /// Reads one command line from the start of `buf`.
 pub fn decode(buf: &[u8]) -> Decoded<Command, Pop3Error> {
     let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };
-    if end > super::MAX_COMMAND_LINE {
+    if end > MAX_COMMAND_LINE {
         return Decoded::Invalid(Pop3Error("command line too long (the limit is 255 octets, RFC 2449 §4)".into()), end);
     }
     match parse(&buf[..end - 2]) {

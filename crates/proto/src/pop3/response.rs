@@ -2,8 +2,9 @@
 //! commands a positive status line is followed by lines of data, byte-stuffed, ending with a
 //! line holding only `.`.
 
+use crate::codec::{find_crlf, Decoded};
+use crate::engine::Closing;
 use crate::smtp::data;
-use crate::{find_crlf, Decoded};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
@@ -65,6 +66,28 @@ pub fn decode(buf: &[u8], multiline: bool) -> Decoded<Response, ResponseError> {
         Decoded::Complete(d, n) => Decoded::Complete(Response { ok, text, body: Some(d.message) }, end + n),
         _ => Decoded::Incomplete,
     }
+}
+
+/// Which command a POP3 response answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pop3ReplyTo {
+    Greeting,
+    User,
+    Pass,
+    Stat,
+    List,
+    Retr,
+    Dele,
+    Noop,
+    Rset,
+    Quit,
+    Top,
+    Uidl,
+    Capa,
+    Stls,
+    Error,
+    /// The server ends the session on its own (idle client, shutdown, too many connections).
+    Closing(Closing),
 }
 
 #[cfg(test)]

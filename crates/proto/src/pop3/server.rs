@@ -1,19 +1,23 @@
 //! The server side of one POP3 session (RFC 1939 §3-§6).
 //!
+//! Driven through [`Engine`] (see its doc for the order):
 //! ```text
-//! new() ──> "+OK ... ready" queued            state AUTHORIZATION
-//! handle_input(bytes); poll_transmit(); poll_event()
-//!   LoginRequested { user, pass }  ──> owner calls grant(maildrop) or deny(text)
+//! new(config, now) ──> "+OK ... ready" queued     state AUTHORIZATION
+//!   LoginRequested { user, pass }  ──> owner calls answer_login(verdict) (grant or deny)
 //!   grant ──> state TRANSACTION
 //!   QUIT in TRANSACTION ──> state UPDATE: Commit { user, deleted } ──> owner removes them
 //! ```
-//! A connection that drops without QUIT never reaches UPDATE: nothing is deleted.
+//! A connection that drops without QUIT ([`Engine::handle_close`]), an idle timeout and a
+//! shutdown never reach UPDATE: nothing is deleted (RFC 1939 §6), the owner only releases
+//! the maildrop lock.
 
 use super::command::{self, Command};
 use super::response::Response;
+use crate::codec::Decoded;
+use crate::engine::{Closing, Engine, IdleTimer, Millis, POP3_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, Pop3ReplyTo, Transmit};
+use crate::state::{main, side, st, sub, Side, StateId, StateMachine, StateView};
 use crate::store::{LoginError, StoredMessage};
-use crate::Decoded;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -30,31 +34,90 @@ pub enum Pop3State {
     Closed,
 }
 
-impl fmt::Display for Pop3State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Pop3State::Authorization => "AUTHORIZATION",
-            Pop3State::CheckingPassword => "AUTHORIZATION (checking password)",
-            Pop3State::Transaction => "TRANSACTION",
-            Pop3State::Update => "UPDATE",
-            Pop3State::Closed => "closed",
-        })
+/// The server's machine (RFC 1939 §3): [`Pop3State`] in table form.
+pub static MACHINE: StateMachine = StateMachine {
+    protocol: "POP3",
+    side: Side::Server,
+    title: "POP3 states (RFC 1939)",
+    states: &[
+        st("AUTHORIZATION", "AUTHORIZATION", "The client must identify itself (USER and PASS, or APOP)."),
+        sub(
+            "checking",
+            "AUTHORIZATION (checking password)",
+            "The server checks the password and locks the maildrop.",
+            0,
+        ),
+        st("TRANSACTION", "TRANSACTION", "Logged in: the client lists, retrieves and marks messages for deletion."),
+        st("UPDATE", "UPDATE", "After QUIT: the marked messages are removed and the lock is released."),
+        sub("closed", "closed", "The session is over.", 3),
+    ],
+    transitions: &[
+        main(0, 2, "PASS"),
+        main(2, 3, "QUIT"),
+        side(0, 1, "PASS / APOP"),
+        side(1, 2, "+OK (maildrop locked)"),
+        side(1, 0, "-ERR"),
+        side(3, 4, "+OK (signing off)"),
+        side(0, 4, "QUIT (nothing deleted)"),
+        side(2, 4, "connection lost / timeout (nothing deleted)"),
+    ],
+};
+
+impl Pop3State {
+    pub fn view(self) -> StateView {
+        let id = match self {
+            Pop3State::Authorization => 0,
+            Pop3State::CheckingPassword => 1,
+            Pop3State::Transaction => 2,
+            Pop3State::Update => 3,
+            Pop3State::Closed => 4,
+        };
+        StateView::new(&MACHINE, StateId(id))
     }
 }
 
-/// The APOP digest (RFC 1939 §7): MD5 of the greeting's timestamp followed by the password,
-/// in lower-case hex.
-pub fn apop_digest(timestamp: &str, password: &str) -> String {
-    use md5::{Digest, Md5};
-    let d = Md5::digest(format!("{timestamp}{password}").as_bytes());
-    d.iter().map(|b| format!("{b:02x}")).collect()
+impl fmt::Display for Pop3State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.view().fmt(f)
+    }
+}
+
+/// How a POP3 server behaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pop3Config {
+    pub hostname: String,
+    /// The greeting's timestamp for APOP, e.g. `<1896.697170952@dbc.mtview.ca.us>`; `None`:
+    /// APOP is not offered.
+    pub timestamp: Option<String>,
+    /// Offer STLS (RFC 2595).
+    pub stls: bool,
+    /// The autologout timer; `None`: never. RFC 1939 §3: at least 10 minutes.
+    pub idle_timeout: Option<Millis>,
+}
+
+impl Pop3Config {
+    /// No APOP, no STLS, the 10-minute autologout timer.
+    pub fn new(hostname: &str) -> Self {
+        Pop3Config { hostname: hostname.into(), timestamp: None, stls: false, idle_timeout: Some(POP3_IDLE_TIMEOUT) }
+    }
+}
+
+/// The response a server sends when it ends a session on its own: an idle client, a
+/// service shutting down, or (in place of the greeting) too many connections.
+pub fn closing_response(why: Closing) -> Transmit {
+    let response = Response::err(match why {
+        Closing::IdleTimeout => "[SYS/TEMP] idle timeout, closing",
+        Closing::Shutdown => "[SYS/TEMP] server shutting down",
+        Closing::Busy => "[SYS/TEMP] too many connections, try again later",
+    });
+    Transmit { bytes: response.encode(), pdu: Pdu::Pop3Response { response, to: Pop3ReplyTo::Closing(why) } }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pop3ServerEvent {
     /// Check `user`/`pass` and call [`Pop3Server::grant`] or [`Pop3Server::deny`].
     LoginRequested { user: String, pass: String },
-    /// Check an APOP login: is `digest` the [`apop_digest`] of `timestamp` and the user's
+    /// Check an APOP login: is `digest` the [`super::apop::apop_digest`] of `timestamp` and the user's
     /// password? Then [`Pop3Server::grant`] or [`Pop3Server::deny`].
     ApopRequested { user: String, digest: String, timestamp: String },
     /// The +OK to STLS went out: from here on the connection is encrypted.
@@ -74,10 +137,7 @@ struct DropMessage {
 
 #[derive(Debug)]
 pub struct Pop3Server {
-    hostname: String,
-    /// The greeting's timestamp for APOP, e.g. `<1896.697170952@dbc.mtview.ca.us>`.
-    timestamp: Option<String>,
-    stls: bool,
+    config: Pop3Config,
     tls: bool,
     state: Pop3State,
     inbuf: Vec<u8>,
@@ -86,19 +146,70 @@ pub struct Pop3Server {
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Pop3ServerEvent>,
+    idle: IdleTimer,
+}
+
+impl Engine for Pop3Server {
+    type Event = Pop3ServerEvent;
+
+    fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
+        if self.state == Pop3State::Closed {
+            return;
+        }
+        self.idle.touch(now);
+        self.inbuf.extend_from_slice(bytes);
+        self.process();
+    }
+
+    /// After the autologout timer: `-ERR [SYS/TEMP]` and close, without UPDATE (RFC 1939 §3).
+    fn handle_timeout(&mut self, now: Millis) {
+        if self.idle.expired(now) {
+            self.close_with(Closing::IdleTimeout);
+        }
+    }
+
+    /// The peer went away. Before QUIT nothing is committed (RFC 1939 §6); the owner must
+    /// still release the maildrop lock if it granted one.
+    fn handle_close(&mut self, _now: Millis) {
+        self.state = Pop3State::Closed;
+        self.inbuf.clear();
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next command read from the client (for drivers that log both directions).
+    fn poll_received(&mut self) -> Option<Transmit> {
+        self.received.pop_front()
+    }
+
+    fn poll_event(&mut self) -> Option<Pop3ServerEvent> {
+        self.events.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        if self.state == Pop3State::Closed {
+            None
+        } else {
+            self.idle.deadline()
+        }
+    }
+
+    fn state(&self) -> StateView {
+        self.state.view()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == Pop3State::Closed
+    }
 }
 
 impl Pop3Server {
-    pub fn new(hostname: &str) -> Self {
-        Self::with_options(hostname, None, false)
-    }
-
-    /// A server that offers APOP (its greeting carries `timestamp`) and, if `stls`, STLS.
-    pub fn with_options(hostname: &str, timestamp: Option<String>, stls: bool) -> Self {
+    /// A new session at `now`: the greeting is queued (with the APOP timestamp if any).
+    pub fn new(config: Pop3Config, now: Millis) -> Self {
         let mut s = Pop3Server {
-            hostname: hostname.to_string(),
-            timestamp: timestamp.clone(),
-            stls,
+            idle: IdleTimer::new(config.idle_timeout, now),
             tls: false,
             state: Pop3State::Authorization,
             inbuf: Vec::new(),
@@ -107,43 +218,36 @@ impl Pop3Server {
             received: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            config,
         };
-        let ts = timestamp.map(|t| format!(" {t}")).unwrap_or_default();
-        s.send(Response::ok(format!("{hostname} POP3 server ready{ts}")), Pop3ReplyTo::Greeting);
+        let ts = s.config.timestamp.as_ref().map(|t| format!(" {t}")).unwrap_or_default();
+        let greeting = Response::ok(format!("{} POP3 server ready{ts}", s.config.hostname));
+        s.send(greeting, Pop3ReplyTo::Greeting);
         s
     }
 
-    pub fn state(&self) -> Pop3State {
-        self.state
+    pub fn config(&self) -> &Pop3Config {
+        &self.config
+    }
+
+    /// The service is stopping: `-ERR [SYS/TEMP]` and close, without UPDATE.
+    pub fn shutdown(&mut self, _now: Millis) {
+        self.close_with(Closing::Shutdown);
+    }
+
+    fn close_with(&mut self, why: Closing) {
+        if self.state == Pop3State::Closed {
+            return;
+        }
+        self.transmits.push_back(closing_response(why));
+        self.state = Pop3State::Closed;
+        self.inbuf.clear();
+        self.events.push_back(Pop3ServerEvent::Closed);
     }
 
     /// The user who is logged in (or who sent USER).
     pub fn user(&self) -> Option<&str> {
         self.user.as_deref()
-    }
-
-    pub fn handle_input(&mut self, bytes: &[u8]) {
-        if self.state == Pop3State::Closed {
-            return;
-        }
-        self.inbuf.extend_from_slice(bytes);
-        self.process();
-    }
-
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    /// The next command read from the client (for drivers that log both directions).
-    #[must_use]
-    pub fn poll_received(&mut self) -> Option<Transmit> {
-        self.received.pop_front()
-    }
-
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<Pop3ServerEvent> {
-        self.events.pop_front()
     }
 
     /// The password was right: `maildrop` is the mailbox as of now (locked for us).
@@ -194,12 +298,6 @@ impl Pop3Server {
         self.process();
     }
 
-    /// The peer went away. Before QUIT nothing is committed (RFC 1939 §6); the owner must
-    /// still release the maildrop lock if it granted one.
-    pub fn connection_lost(&mut self) {
-        self.state = Pop3State::Closed;
-    }
-
     fn send(&mut self, response: Response, to: Pop3ReplyTo) {
         self.transmits.push_back(Transmit { bytes: response.encode(), pdu: Pdu::Pop3Response { response, to } });
     }
@@ -223,7 +321,7 @@ impl Pop3Server {
                     self.send(Response::err(e.0), Pop3ReplyTo::Error);
                 }
                 Decoded::Incomplete => {
-                    if self.inbuf.len() > 4 * super::MAX_COMMAND_LINE {
+                    if self.inbuf.len() > 4 * command::MAX_COMMAND_LINE {
                         self.inbuf.clear();
                         self.send(Response::err("command line too long"), Pop3ReplyTo::Error);
                     }
@@ -247,14 +345,14 @@ impl Pop3Server {
         let to = reply_to(&cmd);
         let response = match (self.state, cmd) {
             (_, Command::Capa) => {
-                let stls = if self.stls && !self.tls { "STLS\r\n" } else { "" };
+                let stls = if self.config.stls && !self.tls { "STLS\r\n" } else { "" };
                 Response::multi(
                     "Capability list follows",
                     format!("USER\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\n{stls}IMPLEMENTATION Mailsim\r\n")
                         .into_bytes(),
                 )
             }
-            (Authorization, Command::Stls) if self.stls && !self.tls => {
+            (Authorization, Command::Stls) if self.config.stls && !self.tls => {
                 self.tls = true;
                 self.inbuf.clear();
                 self.events.push_back(Pop3ServerEvent::TlsStarted);
@@ -263,7 +361,7 @@ impl Pop3Server {
             (Authorization, Command::Stls) => {
                 Response::err("STLS is not available here (not offered, or TLS is already active)")
             }
-            (Authorization, Command::Apop(name, digest)) => match self.timestamp.clone() {
+            (Authorization, Command::Apop(name, digest)) => match self.config.timestamp.clone() {
                 None => Response::err("APOP is not offered: the greeting had no timestamp"),
                 Some(timestamp) => {
                     self.user = Some(name.clone());
@@ -288,7 +386,7 @@ impl Pop3Server {
             (Authorization, Command::Quit) => {
                 self.state = Closed;
                 self.events.push_back(Pop3ServerEvent::Closed);
-                Response::ok(format!("{} POP3 server signing off", self.hostname))
+                Response::ok(format!("{} POP3 server signing off", self.config.hostname))
             }
             (Transaction, Command::Stat) => {
                 let (n, size) = self.totals();
@@ -350,7 +448,7 @@ impl Pop3Server {
                 self.events.push_back(Pop3ServerEvent::Commit { user, deleted });
                 self.events.push_back(Pop3ServerEvent::Closed);
                 self.state = Closed;
-                Response::ok(format!("{} POP3 server signing off ({summary})", self.hostname))
+                Response::ok(format!("{} POP3 server signing off ({summary})", self.config.hostname))
             }
             (Authorization, _) => Response::err("not logged in: send USER and PASS first"),
             (_, Command::User(_) | Command::Pass(_)) => Response::err("already logged in"),
@@ -374,7 +472,7 @@ fn top(data: &[u8], lines: usize) -> Vec<u8> {
     let mut out = data[..split].to_vec();
     let mut rest = &data[split..];
     for _ in 0..lines {
-        match crate::find_crlf(rest) {
+        match crate::codec::find_crlf(rest) {
             Some(n) => {
                 out.extend_from_slice(&rest[..n]);
                 rest = &rest[n..];
@@ -408,126 +506,4 @@ fn reply_to(cmd: &Command) -> Pop3ReplyTo {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn drop_of(msgs: &[&str]) -> Vec<StoredMessage> {
-        msgs.iter()
-            .enumerate()
-            .map(|(i, m)| StoredMessage { uid: i as u32 + 10, data: m.as_bytes().to_vec(), ..Default::default() })
-            .collect()
-    }
-
-    fn out(s: &mut Pop3Server) -> String {
-        let mut v = Vec::new();
-        while let Some(t) = s.poll_transmit() {
-            v.extend(t.bytes);
-        }
-        String::from_utf8(v).unwrap()
-    }
-
-    fn logged_in(msgs: &[&str]) -> Pop3Server {
-        let mut s = Pop3Server::new("mail.bob.example");
-        s.handle_input(b"USER bob\r\nPASS secret\r\n");
-        assert_eq!(s.poll_event(), Some(Pop3ServerEvent::LoginRequested { user: "bob".into(), pass: "secret".into() }));
-        s.grant(drop_of(msgs));
-        out(&mut s);
-        s
-    }
-
-    #[test]
-    fn rfc1939_example_session() {
-        let mut s = logged_in(&["From: a\r\n\r\nhello\r\n", "From: b\r\n\r\n.dot\r\n"]);
-        s.handle_input(b"STAT\r\nLIST\r\nRETR 2\r\nDELE 1\r\nRETR 1\r\nLIST 1\r\nUIDL\r\nQUIT\r\n");
-        let o = out(&mut s);
-        assert_eq!(
-            o,
-            "+OK 2 35\r\n+OK 2 messages (35 octets)\r\n1 18\r\n2 17\r\n.\r\n+OK 17 octets\r\nFrom: b\r\n\r\n..dot\r\n.\r\n\
-             +OK message 1 deleted\r\n-ERR message 1 already deleted\r\n-ERR message 1 already deleted\r\n\
-             +OK unique-id listing follows\r\n2 11\r\n.\r\n+OK mail.bob.example POP3 server signing off (1 deleted, 1 left)\r\n"
-        );
-        assert_eq!(s.poll_event(), Some(Pop3ServerEvent::Commit { user: "bob".into(), deleted: vec![10] }));
-        assert_eq!(s.poll_event(), Some(Pop3ServerEvent::Closed));
-    }
-
-    #[test]
-    fn deletions_wait_for_quit_and_rset_undoes_them() {
-        let mut s = logged_in(&["a\r\n", "b\r\n"]);
-        s.handle_input(b"DELE 1\r\nRSET\r\nDELE 2\r\n");
-        assert_eq!(s.poll_event(), None, "nothing is committed before QUIT");
-        s.connection_lost();
-        assert_eq!(s.poll_event(), None);
-        assert_eq!(s.state(), Pop3State::Closed);
-    }
-
-    #[test]
-    fn wrong_state_and_bad_arguments_get_err() {
-        let mut s = Pop3Server::new("h");
-        out(&mut s);
-        s.handle_input(b"STAT\r\nPASS x\r\nRETR 1\r\nFOO\r\nCAPA\r\n");
-        let o = out(&mut s);
-        assert_eq!(o.matches("-ERR").count(), 4, "{o}");
-        assert!(o.contains("+OK Capability list follows\r\nUSER\r\n"));
-        s.handle_input(b"USER bob\r\nPASS bad\r\n");
-        assert!(matches!(s.poll_event(), Some(Pop3ServerEvent::LoginRequested { .. })));
-        s.deny("[AUTH] invalid user name or password");
-        assert!(out(&mut s).ends_with("-ERR [AUTH] invalid user name or password\r\n"));
-        assert_eq!(s.state(), Pop3State::Authorization);
-    }
-
-    #[test]
-    fn top_gives_headers_and_some_lines() {
-        let mut s = logged_in(&["Subject: x\r\n\r\nl1\r\nl2\r\nl3\r\n"]);
-        s.handle_input(b"TOP 1 1\r\nTOP 1 0\r\n");
-        assert_eq!(out(&mut s), "+OK top of message follows\r\nSubject: x\r\n\r\nl1\r\n.\r\n+OK top of message follows\r\nSubject: x\r\n\r\n.\r\n");
-    }
-
-    #[test]
-    fn input_split_at_every_byte_gives_the_same_output() {
-        let input = b"STAT\r\nLIST\r\nRETR 1\r\nDELE 1\r\nQUIT\r\n";
-        let run = |cut: usize| {
-            let mut s = logged_in(&["Subject: x\r\n\r\n.hi\r\n"]);
-            s.handle_input(&input[..cut]);
-            s.handle_input(&input[cut..]);
-            (out(&mut s), std::iter::from_fn(|| s.poll_event()).collect::<Vec<_>>())
-        };
-        let whole = run(input.len());
-        for cut in 0..input.len() {
-            assert_eq!(run(cut), whole);
-        }
-    }
-}
-
-#[cfg(test)]
-mod apop_tests {
-    use super::*;
-
-    /// RFC 1939 §7's example: the digest of "<1896.697170952@dbc.mtview.ca.us>tanstaaf".
-    #[test]
-    fn rfc1939_apop_example_and_stls() {
-        assert_eq!(apop_digest("<1896.697170952@dbc.mtview.ca.us>", "tanstaaf"), "c4c9334bac560ecc979e58001b3e22fb");
-        let mut s = Pop3Server::with_options("dbc", Some("<1896.697170952@dbc.mtview.ca.us>".into()), true);
-        let greet: String =
-            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
-        assert_eq!(greet, "+OK dbc POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n");
-        s.handle_input(b"STLS\r\n");
-        assert_eq!(s.poll_event(), Some(Pop3ServerEvent::TlsStarted));
-        s.handle_input(b"APOP mrose c4c9334bac560ecc979e58001b3e22fb\r\n");
-        assert_eq!(
-            s.poll_event(),
-            Some(Pop3ServerEvent::ApopRequested {
-                user: "mrose".into(),
-                digest: "c4c9334bac560ecc979e58001b3e22fb".into(),
-                timestamp: "<1896.697170952@dbc.mtview.ca.us>".into()
-            })
-        );
-        s.grant(vec![]);
-        let out: String =
-            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
-        assert!(
-            out.contains("+OK Begin TLS negotiation\r\n")
-                && out.ends_with("+OK mrose's maildrop has 0 messages (0 octets)\r\n"),
-            "{out}"
-        );
-    }
-}
+mod tests;

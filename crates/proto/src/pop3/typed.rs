@@ -4,9 +4,34 @@
 
 use super::command::{self, Command};
 use super::response;
+use crate::codec::Decoded;
+use crate::engine::{Engine, Millis};
 use crate::pdu::{Pdu, Transmit};
-use crate::Decoded;
+use crate::state::{main, st, Side, StateId, StateMachine, StateView};
 use std::collections::VecDeque;
+
+/// What the terminal tells its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pop3TypedEvent {
+    /// The server answered QUIT: close the connection.
+    Closed,
+}
+
+/// The terminal's machine.
+pub static MACHINE: StateMachine = StateMachine {
+    protocol: "POP3",
+    side: Side::Terminal,
+    title: "POP3 at a terminal",
+    states: &[
+        st(
+            "waiting",
+            "terminal: waiting for the server's response",
+            "A person types the next line once the response is complete.",
+        ),
+        st("over", "terminal: session over", "The server answered QUIT."),
+    ],
+    transitions: &[main(0, 1, "QUIT answered")],
+};
 
 #[derive(Debug)]
 pub struct Pop3Typed {
@@ -16,6 +41,51 @@ pub struct Pop3Typed {
     done: bool,
     inbuf: Vec<u8>,
     transmits: VecDeque<Transmit>,
+    events: VecDeque<Pop3TypedEvent>,
+}
+
+impl Engine for Pop3Typed {
+    type Event = Pop3TypedEvent;
+
+    fn handle_input(&mut self, _now: Millis, bytes: &[u8]) {
+        self.inbuf.extend_from_slice(bytes);
+        while !self.done {
+            match response::decode(&self.inbuf, self.multiline) {
+                Decoded::Complete(_, n) | Decoded::Invalid(_, n) => {
+                    self.inbuf.drain(..n);
+                    if self.after_quit {
+                        self.done = true;
+                        self.events.push_back(Pop3TypedEvent::Closed);
+                        return;
+                    }
+                    self.type_next();
+                }
+                Decoded::Incomplete => return,
+            }
+        }
+    }
+
+    fn handle_timeout(&mut self, _now: Millis) {}
+
+    fn handle_close(&mut self, _now: Millis) {
+        self.done = true;
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    fn poll_event(&mut self) -> Option<Pop3TypedEvent> {
+        self.events.pop_front()
+    }
+
+    fn state(&self) -> StateView {
+        StateView::new(&MACHINE, StateId(u8::from(self.done)))
+    }
+
+    fn is_closed(&self) -> bool {
+        self.done
+    }
 }
 
 impl Pop3Typed {
@@ -27,42 +97,8 @@ impl Pop3Typed {
             done: false,
             inbuf: vec![],
             transmits: VecDeque::new(),
+            events: VecDeque::new(),
         }
-    }
-
-    pub fn state(&self) -> &'static str {
-        if self.done {
-            "terminal: session over"
-        } else {
-            "terminal: waiting for the server's response"
-        }
-    }
-
-    /// True once the server answered QUIT: close the connection.
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-
-    pub fn handle_input(&mut self, bytes: &[u8]) {
-        self.inbuf.extend_from_slice(bytes);
-        while !self.done {
-            match response::decode(&self.inbuf, self.multiline) {
-                Decoded::Complete(_, n) | Decoded::Invalid(_, n) => {
-                    self.inbuf.drain(..n);
-                    if self.after_quit {
-                        self.done = true;
-                        return;
-                    }
-                    self.type_next();
-                }
-                Decoded::Incomplete => return,
-            }
-        }
-    }
-
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
     }
 
     fn type_next(&mut self) {

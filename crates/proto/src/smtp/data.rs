@@ -5,7 +5,10 @@
 //! Only `CRLF . CRLF` ends the data: a bare LF or CR next to a dot does not (RFC 5321
 //! §2.3.8), which is what keeps a receiver safe from "SMTP smuggling".
 
-use crate::{find_crlf, Decoded};
+use crate::codec::{find_crlf, Decoded};
+
+/// The longest text line in mail data, CRLF included (RFC 5321 §4.5.3.1.6).
+pub const MAX_TEXT_LINE: usize = 1000;
 
 /// The bytes a client sends after `354`: `message` with lines dot-stuffed, a CRLF added if
 /// the message does not end with one, then the terminating `.` line.
@@ -30,7 +33,7 @@ pub fn encode(message: &[u8]) -> Vec<u8> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailData {
     pub message: Vec<u8>,
-    /// The longest line, CRLF included (the limit is [`super::MAX_TEXT_LINE`]).
+    /// The longest line, CRLF included (the limit is [`MAX_TEXT_LINE`]).
     pub longest_line: usize,
     /// A CR or LF appeared on its own, not as part of CRLF (RFC 5321 §2.3.8).
     pub bare_cr_or_lf: bool,

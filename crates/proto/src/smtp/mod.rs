@@ -1,25 +1,25 @@
 //! SMTP (RFC 5321): codecs for commands and replies, and the client and server engines.
 //!
-//! - [`command`]: one command line ⇄ [`Command`].
+//! - [`command`]: one command line ⇄ [`Command`]; [`explain`]: what commands and replies mean.
 //! - [`reply`]: one (possibly multi-line) reply ⇄ [`Reply`].
 //! - [`data`]: the mail data between `354` and the line holding only `.` (dot-stuffing).
 //! - [`server`]: [`SmtpServer`], the receiving side of one connection.
 //! - [`client`]: [`SmtpClient`], the sending side of one connection, for one message.
 //! - [`typed`]: [`typed::TypedSession`], a person typing commands at a terminal.
+//! - [`phase`]: which phase of the dialog (handshake, transfer, closure) a unit opens.
 
 pub mod client;
 pub mod command;
 pub mod data;
+pub mod explain;
+pub mod phase;
 pub mod reply;
 pub mod server;
 pub mod typed;
 
 pub use client::{ClientEvent, ClientState, SmtpClient, SmtpJob};
-pub use command::Command;
+pub use command::{Command, MAX_COMMAND_LINE};
+pub use data::MAX_TEXT_LINE;
+pub use phase::{phase_of, Phase};
 pub use reply::Reply;
-pub use server::{ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpServer};
-
-/// The longest command line a server must accept, CRLF included (RFC 5321 §4.5.3.1.4).
-pub const MAX_COMMAND_LINE: usize = 512;
-/// The longest text line in mail data, CRLF included (RFC 5321 §4.5.3.1.6).
-pub const MAX_TEXT_LINE: usize = 1000;
+pub use server::{closing_reply, ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpServer};

@@ -1,7 +1,8 @@
 //! SMTP replies (RFC 5321 §4.2): `code SP text CRLF`, or several lines `code - text CRLF`
 //! ending with `code SP text CRLF`. A multi-line reply is one [`Reply`].
 
-use crate::{find_crlf, Decoded};
+use crate::codec::{find_crlf, Decoded};
+use crate::engine::Closing;
 use std::fmt;
 
 /// One SMTP reply: a three-digit code and one or more text lines.
@@ -101,6 +102,31 @@ pub fn decode(buf: &[u8]) -> Decoded<Reply, ReplyError> {
             Some(_) => return bad("the code must be followed by a space or a hyphen"),
         }
     }
+}
+
+/// Which command an SMTP reply answers; decides what the reply means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpReplyTo {
+    Greeting,
+    Ehlo,
+    Helo,
+    Mail,
+    Rcpt,
+    Data,
+    EndOfData,
+    Rset,
+    Noop,
+    Vrfy,
+    Help,
+    Quit,
+    StartTls,
+    Auth,
+    /// A `334` challenge inside an AUTH exchange.
+    AuthChallenge,
+    /// A command that could not be parsed or came out of sequence.
+    Error,
+    /// The server ends the session on its own (idle client, shutdown, too many connections).
+    Closing(Closing),
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 
 use super::command::{self, Command};
 use super::reply::{self, Reply};
+use crate::codec::Decoded;
+use crate::engine::{Engine, Millis};
 use crate::pdu::{Pdu, Transmit};
-use crate::Decoded;
+use crate::state::{main, st, Side, StateId, StateMachine, StateView};
 use base64::Engine as _;
 use std::collections::VecDeque;
 use std::fmt;
@@ -31,12 +33,31 @@ pub enum TypedState {
     Done,
 }
 
+/// The terminal's machine: [`TypedState`] in table form.
+pub static MACHINE: StateMachine = StateMachine {
+    protocol: "SMTP",
+    side: Side::Terminal,
+    title: "SMTP at a terminal",
+    states: &[
+        st(
+            "waiting",
+            "terminal: waiting for the server's reply",
+            "A person types the next line once the reply is complete.",
+        ),
+        st("over", "terminal: session over", "The server said 221 or 421."),
+    ],
+    transitions: &[main(0, 1, "221 / 421")],
+};
+
+impl TypedState {
+    pub fn view(self) -> StateView {
+        StateView::new(&MACHINE, StateId(if self == TypedState::Waiting { 0 } else { 1 }))
+    }
+}
+
 impl fmt::Display for TypedState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TypedState::Waiting => "terminal: waiting for the server's reply",
-            TypedState::Done => "terminal: session over",
-        })
+        self.view().fmt(f)
     }
 }
 
@@ -50,27 +71,13 @@ pub struct TypedSession {
     events: VecDeque<TypedEvent>,
 }
 
-impl TypedSession {
-    pub fn new(script: Vec<Typed>) -> Self {
-        TypedSession {
-            script: script.into(),
-            inbuf: vec![],
-            last: None,
-            done: false,
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
-        }
-    }
+impl Engine for TypedSession {
+    type Event = TypedEvent;
 
-    pub fn state(&self) -> TypedState {
+    fn handle_input(&mut self, _now: Millis, bytes: &[u8]) {
         if self.done {
-            TypedState::Done
-        } else {
-            TypedState::Waiting
+            return;
         }
-    }
-
-    pub fn handle_input(&mut self, bytes: &[u8]) {
         self.inbuf.extend_from_slice(bytes);
         loop {
             let r = match reply::decode(&self.inbuf) {
@@ -94,14 +101,39 @@ impl TypedSession {
         }
     }
 
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+    fn handle_timeout(&mut self, _now: Millis) {}
+
+    fn handle_close(&mut self, _now: Millis) {
+        self.done = true;
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
         self.transmits.pop_front()
     }
 
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<TypedEvent> {
+    fn poll_event(&mut self) -> Option<TypedEvent> {
         self.events.pop_front()
+    }
+
+    fn state(&self) -> StateView {
+        if self.done { TypedState::Done } else { TypedState::Waiting }.view()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.done
+    }
+}
+
+impl TypedSession {
+    pub fn new(script: Vec<Typed>) -> Self {
+        TypedSession {
+            script: script.into(),
+            inbuf: vec![],
+            last: None,
+            done: false,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        }
     }
 
     fn type_next(&mut self) {
@@ -151,16 +183,16 @@ mod tests {
 
     #[test]
     fn types_one_line_per_reply_including_bad_ones() {
-        let mut s = SmtpServer::new(ServerConfig::basic("h.example", Role::Relay, &["h.example"], &["u@h.example"]));
+        let mut s = SmtpServer::new(ServerConfig::basic("h.example", Role::Relay, &["h.example"], &["u@h.example"]), 0);
         let mut c = TypedSession::new(lines(["helo", "EHLO me.example", "frob", "QUIT"]));
         let mut sent = vec![];
         for _ in 0..20 {
             while let Some(t) = s.poll_transmit() {
-                c.handle_input(&t.bytes);
+                c.handle_input(0, &t.bytes);
             }
             while let Some(t) = c.poll_transmit() {
                 sent.push((String::from_utf8(t.bytes.clone()).unwrap(), t.pdu.explain().label));
-                s.handle_input(&t.bytes);
+                s.handle_input(0, &t.bytes);
             }
         }
         assert_eq!(

@@ -1,14 +1,7 @@
-//! HTTP/1.x (RFC 9110 semantics, RFC 9112 message syntax): a strict codec and sans-IO
-//! client and server engines, for web-based e-mail and the SMTP-versus-HTTP comparison.
-//!
-//! The server hands each request to its owner ([`HttpServerEvent::Request`]) and sends the
-//! response the owner gives ([`HttpServer::respond`]) — so a webmail front end can first talk
-//! SMTP or IMAP to its mail server. HTTP/1.1 connections stay open (persistent) unless
-//! `Connection: close`; HTTP/1.0 ones close after the response (RFC 9112 §9.3).
+//! HTTP/1.x messages (RFC 9112): requests and responses ⇄ bytes, strictly; form fields and
+//! cookies.
 
-use crate::pdu::{Pdu, Transmit};
-use crate::Decoded;
-use std::collections::VecDeque;
+use crate::codec::Decoded;
 
 /// A request or a response: start line, header fields, body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,234 +177,11 @@ pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
     Decoded::Complete(HttpMessage { body: buf[head_end..head_end + len].to_vec(), ..msg }, head_end + len)
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HttpServerEvent {
-    /// Answer with [`HttpServer::respond`].
-    Request(HttpMessage),
-    /// The server closed the connection (HTTP/1.0, or `Connection: close`).
-    Closed,
-}
-
-#[derive(Debug, Default)]
-pub struct HttpServer {
-    inbuf: Vec<u8>,
-    waiting: Option<HttpMessage>,
-    closed: bool,
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<HttpServerEvent>,
-}
-
-impl HttpServer {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn state(&self) -> &'static str {
-        if self.closed {
-            "closed"
-        } else if self.waiting.is_some() {
-            "working on the request"
-        } else {
-            "waiting for a request"
-        }
-    }
-
-    pub fn handle_input(&mut self, bytes: &[u8]) {
-        if self.closed {
-            return;
-        }
-        self.inbuf.extend_from_slice(bytes);
-        self.process();
-    }
-
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<HttpServerEvent> {
-        self.events.pop_front()
-    }
-
-    fn process(&mut self) {
-        while self.waiting.is_none() && !self.closed {
-            match decode(&self.inbuf, true) {
-                Decoded::Complete(req, n) => {
-                    self.inbuf.drain(..n);
-                    self.waiting = Some(req.clone());
-                    self.events.push_back(HttpServerEvent::Request(req));
-                }
-                Decoded::Invalid(e, n) => {
-                    self.inbuf.drain(..n);
-                    let resp = HttpMessage::response(
-                        "HTTP/1.1",
-                        e.status,
-                        &e.text,
-                        &[("Connection", "close"), ("Content-Type", "text/plain")],
-                        format!("{}\n", e.text).as_bytes(),
-                    );
-                    self.send(resp, None);
-                    self.closed = true;
-                    self.events.push_back(HttpServerEvent::Closed);
-                }
-                Decoded::Incomplete => return,
-            }
-        }
-    }
-
-    /// The owner's answer to the request it was given.
-    pub fn respond(&mut self, mut resp: HttpMessage) {
-        let Some(req) = self.waiting.take() else { return };
-        let close = req.version() == "HTTP/1.0"
-            && !req.header("Connection").is_some_and(|c| c.eq_ignore_ascii_case("keep-alive"))
-            || req.header("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
-        if close && resp.header("Connection").is_none() {
-            resp.headers.insert(0, ("Connection".into(), "close".into()));
-        }
-        if req.version() == "HTTP/1.0" {
-            resp.start = resp.start.replacen("HTTP/1.1", "HTTP/1.0", 1);
-        }
-        self.send(resp, Some(&req));
-        if close {
-            self.closed = true;
-            self.events.push_back(HttpServerEvent::Closed);
-        } else {
-            self.process();
-        }
-    }
-
-    fn send(&mut self, resp: HttpMessage, req: Option<&HttpMessage>) {
-        let bytes = resp.encode();
-        let pdu = Pdu::HttpResponse {
-            start: resp.start.clone(),
-            for_request: req.map(|r| r.start.clone()).unwrap_or_default(),
-            body_len: resp.body.len(),
-            content_type: resp.header("Content-Type").unwrap_or("").into(),
-        };
-        self.transmits.push_back(Transmit { bytes, pdu });
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HttpClientEvent {
-    Response {
-        request: HttpMessage,
-        response: HttpMessage,
-    },
-    /// All requests answered (or the server closed): close the connection.
-    Closed,
-}
-
-/// Sends its requests one after the other on one connection, each after the previous
-/// response (no pipelining), and reports the responses.
-#[derive(Debug)]
-pub struct HttpClient {
-    /// Cookies set by the server (a browser's cookie jar), sent back with later requests.
-    jar: Vec<(String, String)>,
-    queue: VecDeque<HttpMessage>,
-    sent: Option<HttpMessage>,
-    inbuf: Vec<u8>,
-    done: bool,
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<HttpClientEvent>,
-}
-
-impl HttpClient {
-    pub fn new(requests: Vec<HttpMessage>) -> Self {
-        let mut c = HttpClient {
-            jar: vec![],
-            queue: requests.into(),
-            sent: None,
-            inbuf: vec![],
-            done: false,
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
-        };
-        c.next();
-        c
-    }
-
-    pub fn state(&self) -> &'static str {
-        if self.done {
-            "done: connection closing"
-        } else {
-            "waiting for the response"
-        }
-    }
-
-    /// Adds a request (sent when the current one is answered).
-    pub fn push(&mut self, req: HttpMessage) {
-        self.queue.push_back(req);
-        if self.sent.is_none() && !self.done {
-            self.next();
-        }
-    }
-
-    fn next(&mut self) {
-        if let Some(mut req) = self.queue.pop_front() {
-            if !self.jar.is_empty() && req.header("Cookie").is_none() {
-                let cookies: Vec<String> = self.jar.iter().map(|(n, v)| format!("{n}={v}")).collect();
-                req.headers.push(("Cookie".into(), cookies.join("; ")));
-            }
-            let pdu = Pdu::HttpRequest {
-                start: req.start.clone(),
-                body_len: req.body.len(),
-                cookie: req.header("Cookie").is_some(),
-            };
-            self.transmits.push_back(Transmit { bytes: req.encode(), pdu });
-            self.sent = Some(req);
-        }
-    }
-
-    pub fn handle_input(&mut self, bytes: &[u8]) {
-        self.inbuf.extend_from_slice(bytes);
-        while let Decoded::Complete(resp, n) = decode(&self.inbuf, false) {
-            self.inbuf.drain(..n);
-            let Some(request) = self.sent.take() else { continue };
-            if let Some(set) = resp.header("Set-Cookie") {
-                if let Some((n, v)) = set.split(';').next().and_then(|c| c.split_once('=')) {
-                    self.jar.retain(|(k, _)| k != n);
-                    self.jar.push((n.trim().into(), v.trim().into()));
-                }
-            }
-            // A browser follows redirects by itself (RFC 9110 §15.4): GET the new location next.
-            if matches!(resp.status(), 301 | 302 | 303 | 307 | 308) {
-                if let (Some(loc), Some(host)) = (resp.header("Location"), request.header("Host")) {
-                    let follow = HttpMessage::request("GET", loc, request.version(), &[("Host", host)], b"");
-                    self.queue.push_front(follow);
-                }
-            }
-            let closing = resp.header("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
-            self.events.push_back(HttpClientEvent::Response { request, response: resp });
-            if closing || self.queue.is_empty() {
-                self.done = true;
-                self.events.push_back(HttpClientEvent::Closed);
-                return;
-            }
-            self.next();
-        }
-    }
-
-    /// True while requests remain to be sent (the owner may add more after a response).
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-
-    #[must_use]
-    pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<HttpClientEvent> {
-        self.events.pop_front()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Engine;
+    use crate::http::{HttpServer, HttpServerEvent};
 
     #[test]
     fn requests_and_responses_round_trip_and_prefixes_are_incomplete() {
@@ -455,14 +225,14 @@ mod tests {
     #[test]
     fn http10_closes_and_http11_persists() {
         let mut s = HttpServer::new();
-        s.handle_input(b"GET /a HTTP/1.0\r\n\r\n");
+        s.handle_input(0, b"GET /a HTTP/1.0\r\n\r\n");
         assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(_))));
         s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"a"));
         let out = String::from_utf8(s.poll_transmit().unwrap().bytes).unwrap();
         assert!(out.starts_with("HTTP/1.0 200 OK\r\nConnection: close\r\n"), "{out}");
         assert_eq!(s.poll_event(), Some(HttpServerEvent::Closed));
         let mut s = HttpServer::new();
-        s.handle_input(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+        s.handle_input(0, b"GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n");
         assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(r)) if r.target() == "/a"));
         s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"a"));
         assert!(

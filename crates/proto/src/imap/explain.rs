@@ -1,0 +1,102 @@
+//! What IMAP commands and responses mean, for the learner. To add a command: one arm in
+//! [`command`] (and, if its response says something of its own, one in [`response`]).
+
+use crate::engine::Closing;
+use crate::explain::{ex, shorten, Explanation};
+
+pub fn command(name: &str, line: &str) -> Explanation {
+    let label = shorten(line, 72);
+    let (meaning, rfc) = match name {
+        "CAPABILITY" => ("Asks which capabilities the server has (IMAP4rev2, STARTTLS, AUTH=...).", "RFC 9051 §6.1.1"),
+        "NOOP" => ("Does nothing, but lets the server report changes to the selected mailbox.", "RFC 9051 §6.1.2"),
+        "LOGOUT" => ("Ends the session: the server says BYE and closes the connection.", "RFC 9051 §6.1.3"),
+        "STARTTLS" => ("Asks to start TLS on this connection; after the OK, both sides negotiate TLS and everything after is encrypted.", "RFC 9051 §6.2.1"),
+        "AUTHENTICATE" => ("Starts a SASL authentication exchange. With SCRAM-SHA-256 the password never crosses the network: both sides prove they know it.", "RFC 9051 §6.2.2; RFC 7677"),
+        "LOGIN" => ("Logs in with a user name and a password in the clear: only acceptable inside TLS.", "RFC 9051 §6.2.3"),
+        "ENABLE" => ("Turns on an extension for this session; ENABLE IMAP4rev2 asks for the IMAP4rev2 behaviour (for example ESEARCH results).", "RFC 9051 §6.3.1; RFC 5161"),
+        "SELECT" => ("Opens a mailbox for reading and changing; the server reports how many messages it holds, the flags, UIDVALIDITY and UIDNEXT.", "RFC 9051 §6.3.2"),
+        "EXAMINE" => ("Opens a mailbox read-only: nothing can change, not even \\Seen.", "RFC 9051 §6.3.3"),
+        "LIST" => ("Asks for the names of mailboxes (folders).", "RFC 9051 §6.3.9"),
+        "NAMESPACE" => ("Asks how mailbox names are organized (prefix and hierarchy delimiter).", "RFC 9051 §6.3.10"),
+        "FETCH" if line.to_ascii_uppercase().contains("FULL") => ("Fetches data about a message; FULL is a macro for FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODY: the flags, arrival date, size, parsed header and MIME structure, without downloading the body.", "RFC 9051 §6.4.5"),
+        "FETCH" if line.to_ascii_uppercase().contains("HEADER") => ("Fetches only the header of a message: a client can show the list of mails without downloading them whole.", "RFC 9051 §6.4.5"),
+        "FETCH" => ("Fetches data about messages (flags, sizes, headers, bodies, structure).", "RFC 9051 §6.4.5"),
+        "STORE" => ("Changes the flags of messages; +FLAGS \\Deleted marks a message for removal, which EXPUNGE or CLOSE then carries out.", "RFC 9051 §6.4.6"),
+        "SEARCH" => ("Searches the mailbox on the server: only the matching message numbers come back.", "RFC 9051 §6.4.4"),
+        "EXPUNGE" => ("Permanently removes the messages flagged \\Deleted.", "RFC 9051 §6.4.3"),
+        "CLOSE" => ("Closes the mailbox, removing messages flagged \\Deleted, and returns to the Authenticated state.", "RFC 9051 §6.4.1"),
+        "UNSELECT" => ("Closes the mailbox without removing anything.", "RFC 9051 §6.4.2"),
+        "IDLE" => ("The client waits for news: while idling, the server reports changes (new mail, flags set from another device) the moment they happen, instead of the client polling.", "RFC 9051 §6.3.13; RFC 2177"),
+        "DONE" => ("Ends IDLE, so the client can send commands again.", "RFC 9051 §6.3.13"),
+        _ => ("A line the server could not parse as an IMAP command: it answers BAD.", "RFC 9051 §7.1.3"),
+    };
+    ex(label, meaning, rfc)
+}
+
+pub fn response(command: &str, status: &str, untagged: usize, first: &str) -> Explanation {
+    let mut label = shorten(status, 60);
+    if untagged > 0 {
+        label = format!("{} (+{untagged} untagged)", shorten(status, 48));
+    }
+    let word = status.split(' ').nth(1).unwrap_or("");
+    let (meaning, rfc): (String, &str) = match (command, word) {
+        ("greeting", _) => (format!("The server greets and lists its capabilities in a response code: {}", shorten(first, 120)), "RFC 9051 §7.1.1, §7.2.2"),
+        (_, "BAD") => ("BAD: the command was not understood (bad syntax, unknown command, or not allowed in this state). The text says why.".into(), "RFC 9051 §7.1.3"),
+        (_, "NO") => ("NO: the command was understood but failed; the response code in brackets says why.".into(), "RFC 9051 §7.1.2, §7.1"),
+        ("SELECT" | "EXAMINE", _) => ("The mailbox is selected: EXISTS gives the number of messages, FLAGS the flags in use, UIDVALIDITY and UIDNEXT the UID bookkeeping; the tagged OK says READ-WRITE or READ-ONLY.".into(), "RFC 9051 §6.3.2, §7.2"),
+        ("FETCH", _) => ("The data asked for, in untagged FETCH responses (one per message), then the tagged OK. A literal {n} announces n bytes that follow verbatim.".into(), "RFC 9051 §7.5.2"),
+        ("STORE", _) => ("The flags now set on each message (untagged FETCH), then OK.".into(), "RFC 9051 §6.4.6"),
+        ("LOGOUT", _) => ("BYE, then OK: the server closes the connection.".into(), "RFC 9051 §6.1.3, §7.1.5"),
+        ("AUTHENTICATE", _) => ("Authenticated: the session moves to the Authenticated state; the response code lists the capabilities now available.".into(), "RFC 9051 §6.2.2"),
+        ("ENABLE", _) => ("The server confirms which extensions are now on (ENABLED).".into(), "RFC 9051 §6.3.1"),
+        ("STARTTLS", _) => ("The server is ready: TLS negotiation starts now, and everything after it is encrypted.".into(), "RFC 9051 §6.2.1"),
+        ("SEARCH", _) => ("The numbers of the matching messages (ESEARCH in IMAP4rev2, SEARCH in rev1).".into(), "RFC 9051 §7.3.4"),
+        ("EXPUNGE" | "CLOSE", _) => ("Each removed message is reported with its sequence number at the time (the numbers of later messages shift down).".into(), "RFC 9051 §7.5.1"),
+        ("IDLE", _) if status.contains(" OK ") => ("IDLE is over; the client may send commands again.".into(), "RFC 9051 §6.3.13"),
+        ("IDLE", _) => (format!("News pushed to the idling client the moment it happened: {}. Another session changed the mailbox (for example, the laptop read a message, setting \\Seen).", shorten(first, 80)), "RFC 9051 §6.3.13, §7.5"),
+        _ => ("OK: the command completed.".into(), "RFC 9051 §7.1.1"),
+    };
+    ex(label, meaning, rfc)
+}
+
+/// A continuation request (`+ ...`), with its base64 decoded.
+pub fn continuation(text: &str, decoded: &str) -> Explanation {
+    ex(
+        shorten(&format!("+ {text}"), 72),
+        if decoded.is_empty() {
+            "A continuation request: the server is ready for the client's next line (here, the first message of the authentication exchange).".to_string()
+        } else if decoded.starts_with("v=") {
+            format!("The last SCRAM message, server-final (base64 of \"{decoded}\"): the server proves that it knows the password too; the client answers with an empty line.")
+        } else {
+            format!("A continuation request carrying SCRAM's server-first message (base64 of \"{decoded}\"): the combined nonce, the salt and the iteration count for PBKDF2.")
+        },
+        "RFC 9051 §7.6; RFC 5802 §5",
+    )
+}
+
+/// The untagged BYE of a server that ends the session on its own.
+pub fn closing(reason: Closing, line: &str) -> Explanation {
+    let (meaning, rfc) = match reason {
+        Closing::IdleTimeout => ("The server's autologout timer ran out: it says BYE and closes the connection. A server may log out an idle client, but not before 30 minutes once the client has logged in; a client that wants to wait for news uses IDLE and renews it.", "RFC 9051 §5.4, §7.1.5"),
+        Closing::Shutdown => ("The server is shutting down: an untagged BYE says so, with the response code UNAVAILABLE, and the connection closes.", "RFC 9051 §7.1.5, §7.1"),
+        Closing::Busy => ("A BYE in place of the greeting: the server has too many connections and refuses this one (UNAVAILABLE); the client may try again later.", "RFC 9051 §7.1.5, §7.1"),
+    };
+    ex(shorten(line, 72), meaning, rfc)
+}
+
+/// A client's base64 line inside AUTHENTICATE.
+pub fn sasl(line: &str, decoded: &str) -> Explanation {
+    ex(
+        if line.is_empty() { "(empty line)".to_string() } else { shorten(line, 72) },
+        if decoded.starts_with("n,,") {
+            format!("SCRAM client-first (base64 of \"{decoded}\"): the user name and a fresh client nonce. No password travels.")
+        } else if decoded.starts_with("c=") {
+            format!("SCRAM client-final (base64 of \"{decoded}\"): the proof p= shows the client knows the password, computed with PBKDF2, HMAC and SHA-256 over the whole exchange.")
+        } else if line.is_empty() {
+            "An empty line: the client accepts the server's proof and ends the exchange.".to_string()
+        } else {
+            format!("The client's answer inside AUTHENTICATE (base64 of \"{decoded}\").")
+        },
+        "RFC 9051 §6.2.2; RFC 5802 §5, RFC 7677",
+    )
+}

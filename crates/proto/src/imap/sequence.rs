@@ -1,0 +1,52 @@
+//! Sequence sets (RFC 9051 §9 `sequence-set`: `1:5,7,9:*`): reading, testing, writing.
+
+/// Is `n` in the sequence set `set`, where `*` stands for `max`? Ranges go either way.
+pub fn set_contains(set: &str, n: u32, max: u32) -> bool {
+    let num = |s: &str| if s == "*" { max } else { s.parse().unwrap_or(0) };
+    set.split(',').any(|r| {
+        let (a, b) = r.split_once(':').map(|(a, b)| (num(a), num(b))).unwrap_or((num(r), num(r)));
+        (a.min(b)..=a.max(b)).contains(&n)
+    })
+}
+
+/// Is `s` a sequence set (RFC 9051 `sequence-set`: `1:5,7,9:*`)?
+pub fn valid_set(s: &str) -> bool {
+    !s.is_empty()
+        && s.split(',').all(|r| {
+            let ok =
+                |n: &str| n == "*" || (n.parse::<u32>().is_ok_and(|v| v > 0) && n.bytes().all(|b| b.is_ascii_digit()));
+            match r.split_once(':') {
+                Some((a, b)) => ok(a) && ok(b),
+                None => ok(r),
+            }
+        })
+}
+
+/// Ascending numbers as a compact sequence set: 1,2,3,5 → 1:3,5.
+pub fn compact(ids: &[u32]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < ids.len() {
+        let mut j = i;
+        while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
+            j += 1;
+        }
+        out.push(if j > i { format!("{}:{}", ids[i], ids[j]) } else { ids[i].to_string() });
+        i = j + 1;
+    }
+    out.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_read_test_and_write() {
+        assert!(valid_set("1:5,7,9:*") && !valid_set("") && !valid_set("0") && !valid_set("1:x") && !valid_set("+1"));
+        assert!(set_contains("1:3,7", 2, 9) && set_contains("5:*", 9, 9) && set_contains("*:5", 6, 6));
+        assert!(!set_contains("1:3,7", 5, 9));
+        assert_eq!(compact(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
+        assert_eq!(compact(&[]), "");
+    }
+}

@@ -1,0 +1,206 @@
+//! Folder commands (RFC 9051 §6.3): SELECT/EXAMINE, LIST, CREATE, DELETE, RENAME,
+//! SUBSCRIBE, STATUS, APPEND and COPY/MOVE (RFC 6851). The folders live in the owner's store:
+//! the session asks for the work ([`ImapServerEvent::Folder`]) and answers once
+//! [`ImapServer::folder_result`] brings the result.
+
+use super::{ImapServer, ImapServerEvent, ImapState};
+use crate::imap::command::Command;
+use crate::imap::fetch;
+use crate::imap::flag::SYSTEM_FLAGS;
+use crate::imap::folder::{FolderOp, FolderResult};
+use crate::imap::response::Line;
+
+impl ImapServer {
+    pub(super) fn on_folder_command(&mut self, tag: &str, command: Command) {
+        let name = command.name();
+        let op = match &command {
+            Command::Select { mailbox, .. } => FolderOp::Select(mailbox.clone()),
+            Command::List { pattern, .. } if pattern.is_empty() => {
+                // RFC 9051 §6.3.9: an empty pattern asks for the hierarchy delimiter.
+                let line = "* LIST (\\Noselect) \"/\" \"\"";
+                return self.ok(tag, name, vec![line.into()], "LIST completed".into());
+            }
+            Command::List { .. } => FolderOp::List,
+            Command::Create(m) => FolderOp::Create(m.clone()),
+            Command::Delete(m) if m.eq_ignore_ascii_case("INBOX") => {
+                return self.no(tag, name, "[CANNOT] INBOX cannot be deleted")
+            }
+            Command::Delete(m) => FolderOp::Delete(m.clone()),
+            Command::Rename(a, b) => FolderOp::Rename(a.clone(), b.clone()),
+            Command::Subscribe(_) | Command::Unsubscribe(_) => {
+                return self.ok(tag, name, vec![], format!("{name} completed"))
+            }
+            Command::Status(m, _) => FolderOp::Status(m.clone()),
+            Command::Append { mailbox, flags, message } => {
+                FolderOp::Append { folder: mailbox.clone(), flags: flags.clone(), message: message.clone() }
+            }
+            Command::Copy { is_move: true, .. } if self.read_only => {
+                return self.no(tag, name, "[READ-ONLY] The mailbox was opened with EXAMINE")
+            }
+            Command::Copy { uid, set, mailbox, .. } => {
+                let uids: Vec<u32> = self.resolve(set, *uid).into_iter().map(|i| self.messages[i].uid).collect();
+                FolderOp::Copy { from: self.folder.clone(), uids, to: mailbox.clone() }
+            }
+            _ => return self.wrong_state(tag, name),
+        };
+        self.ask(tag, command, op);
+    }
+
+    fn ask(&mut self, tag: &str, command: Command, op: FolderOp) {
+        self.waiting = Some((tag.to_string(), command));
+        let user = self.user.clone().unwrap_or_default();
+        self.events.push_back(ImapServerEvent::Folder { user, op });
+    }
+
+    /// The owner did the folder work asked for: finish the waiting command.
+    pub fn folder_result(&mut self, result: FolderResult) {
+        let Some((tag, command)) = self.waiting.take() else { return };
+        let name = command.name();
+        let ok = |s: &mut Self, lines: Vec<String>, text: String| {
+            s.ok(&tag, name, lines.into_iter().map(Line::from).collect(), text)
+        };
+        let no = |s: &mut Self, text: &str| s.no(&tag, name, text);
+        match (command, result) {
+            (Command::Select { mailbox, read_only }, FolderResult::Selected(messages, validity, next)) => {
+                self.messages = messages;
+                self.uid_validity = validity;
+                self.uid_next = next;
+                self.pending.clear();
+                self.pending_expunge.clear();
+                self.folder = if mailbox.eq_ignore_ascii_case("INBOX") { "INBOX".into() } else { mailbox.clone() };
+                self.state = ImapState::Selected;
+                self.read_only = read_only;
+                let mut lines = vec![
+                    format!("* {} EXISTS", self.messages.len()),
+                    format!("* FLAGS ({})", SYSTEM_FLAGS.join(" ")),
+                    format!("* OK [PERMANENTFLAGS ({} \\*)] Flags permitted", SYSTEM_FLAGS.join(" ")),
+                    format!("* OK [UIDVALIDITY {}] UIDs valid", self.uid_validity),
+                    format!("* OK [UIDNEXT {}] Predicted next UID", self.uid_next),
+                ];
+                if self.rev2 {
+                    lines.push(format!("* LIST () \"/\" {}", self.folder));
+                } else {
+                    lines.push("* 0 RECENT".into());
+                }
+                let mode = if read_only { "READ-ONLY" } else { "READ-WRITE" };
+                ok(self, lines, format!("[{mode}] {name} completed"))
+            }
+            (Command::Select { mailbox, .. }, _) => {
+                self.state = ImapState::Authenticated;
+                no(self, &format!("[NONEXISTENT] Mailbox {mailbox} does not exist"))
+            }
+            (Command::List { reference, pattern, special_use_only, subscribed }, FolderResult::List(names)) => {
+                // RFC 9051 §6.3.9: the reference is prefixed to the pattern; "*" matches
+                // anything, "%" anything but the hierarchy delimiter "/".
+                let full = format!("{reference}{pattern}");
+                let lines = names
+                    .iter()
+                    .filter(|n| list_match(&full, n))
+                    .filter_map(|n| {
+                        let special = match n.as_str() {
+                            "Sent" => " \\Sent",
+                            "Trash" => " \\Trash",
+                            _ => "",
+                        };
+                        if special_use_only && special.is_empty() {
+                            return None;
+                        }
+                        // A simplification: there are no unsubscribed mailboxes here (SUBSCRIBE and
+                        // UNSUBSCRIBE are accepted), so SUBSCRIBED marks every mailbox.
+                        let sub = if subscribed { " \\Subscribed" } else { "" };
+                        Some(format!("* LIST (\\HasNoChildren{sub}{special}) \"/\" {}", astring(n)))
+                    })
+                    .collect();
+                ok(self, lines, "LIST completed".into())
+            }
+            (
+                Command::Status(mailbox, items),
+                FolderResult::Status(messages, unseen, next, validity, size, deleted),
+            ) => {
+                let parts: Vec<String> = items
+                    .iter()
+                    .filter_map(|i| match i.as_str() {
+                        "MESSAGES" => Some(format!("MESSAGES {messages}")),
+                        "UNSEEN" => Some(format!("UNSEEN {unseen}")),
+                        "UIDNEXT" => Some(format!("UIDNEXT {next}")),
+                        "UIDVALIDITY" => Some(format!("UIDVALIDITY {validity}")),
+                        "SIZE" => Some(format!("SIZE {size}")),
+                        "DELETED" => Some(format!("DELETED {deleted}")),
+                        "RECENT" => Some("RECENT 0".to_string()),
+                        _ => None,
+                    })
+                    .collect();
+                ok(self, vec![format!("* STATUS {mailbox} ({})", parts.join(" "))], "STATUS completed".into())
+            }
+            (Command::Append { .. }, FolderResult::Appended(validity, uid)) => {
+                ok(self, vec![], format!("[APPENDUID {validity} {uid}] APPEND completed"))
+            }
+            (Command::Copy { is_move, .. }, FolderResult::Copied(validity, pairs)) => {
+                let olds: Vec<String> = pairs.iter().map(|(o, _)| o.to_string()).collect();
+                let news: Vec<String> = pairs.iter().map(|(_, n)| n.to_string()).collect();
+                let code = format!("[COPYUID {validity} {} {}]", olds.join(","), news.join(","));
+                let mut lines = Vec::new();
+                if is_move {
+                    let moved: Vec<u32> = pairs.iter().map(|(o, _)| *o).collect();
+                    let mut i = 0;
+                    while i < self.messages.len() {
+                        if moved.contains(&self.messages[i].uid) {
+                            self.messages.remove(i);
+                            lines.push(format!("* {} EXPUNGE", i + 1));
+                        } else {
+                            i += 1;
+                        }
+                    }
+                    let (user, folder) = (self.user.clone().unwrap_or_default(), self.folder.clone());
+                    self.events.push_back(ImapServerEvent::Expunged { user, folder, uids: moved });
+                    // RFC 6851 §4.4: the COPYUID code travels in an untagged OK for MOVE.
+                    lines.insert(0, format!("* OK {code} Moved"));
+                    ok(self, lines, format!("{name} completed"))
+                } else {
+                    ok(self, lines, format!("{code} {name} completed"))
+                }
+            }
+            (Command::Append { .. } | Command::Copy { .. }, FolderResult::NoSuchFolder) => {
+                no(self, "[TRYCREATE] The target mailbox does not exist: CREATE it first")
+            }
+            (Command::Create(_) | Command::Rename(..), FolderResult::AlreadyExists) => {
+                no(self, "[ALREADYEXISTS] A mailbox with that name exists already")
+            }
+            (_, FolderResult::NoSuchFolder) => no(self, "[NONEXISTENT] No such mailbox"),
+            (_, _) => ok(self, vec![], format!("{name} completed")),
+        }
+        self.process();
+    }
+}
+
+/// LIST pattern matching: `*` matches any run of characters, `%` any run without `/`;
+/// INBOX matches case-insensitively (RFC 9051 §5.1).
+pub(super) fn list_match(pattern: &str, name: &str) -> bool {
+    fn m(p: &[char], n: &[char]) -> bool {
+        match p.split_first() {
+            None => n.is_empty(),
+            Some(('*', rest)) => (0..=n.len()).any(|i| m(rest, &n[i..])),
+            Some(('%', rest)) => (0..=n.len()).take_while(|&i| i == 0 || n[i - 1] != '/').any(|i| m(rest, &n[i..])),
+            Some((c, rest)) => n.first() == Some(c) && m(rest, &n[1..]),
+        }
+    }
+    let fold = |s: &str| {
+        if s.len() >= 5 && s[..5].eq_ignore_ascii_case("INBOX") {
+            format!("INBOX{}", &s[5..])
+        } else {
+            s.to_string()
+        }
+    };
+    let (p, n): (Vec<char>, Vec<char>) = (fold(pattern).chars().collect(), fold(name).chars().collect());
+    m(&p, &n)
+}
+
+/// A mailbox name as an IMAP astring: bare when it is a valid atom, else quoted or a literal.
+fn astring(name: &str) -> String {
+    let atom = !name.is_empty() && name.bytes().all(|b| b.is_ascii_graphic() && !b"(){%*\"\\]".contains(&b));
+    if atom {
+        name.to_string()
+    } else {
+        fetch::nstring(Some(name))
+    }
+}

@@ -1,0 +1,520 @@
+//! The server side of one IMAP session (RFC 9051; IMAP4rev1 clients per RFC 3501 accepted).
+//!
+//! Driven through [`Engine`] (see its doc for the order):
+//! ```text
+//! new(config, now) ──> "* OK [CAPABILITY ...]" queued   Not Authenticated
+//!   LoggedIn { user } ──> owner calls set_mailbox(INBOX snapshot)   Authenticated
+//!   SELECT INBOX                                                     Selected
+//!   Stored / Expunged ──> owner writes the change to the store
+//!   LOGOUT                                                           Logout
+//! ```
+//! All responses to one command (untagged data, then the tagged status) leave as one
+//! [`Transmit`]: one arrow on the diagram. Continuation requests (`+ ...`) are their own.
+//!
+//! This file holds the session (state, input loop, dispatch); each group of commands has its
+//! handlers in a module: `auth` (STARTTLS, LOGIN, AUTHENTICATE), `folders` (SELECT, LIST,
+//! CREATE, STATUS, APPEND, COPY/MOVE... done by the owner), `mailbox` (NOOP, EXPUNGE, CLOSE,
+//! IDLE, and the changes other sessions made), `messages` (FETCH, STORE, SEARCH).
+
+mod auth;
+mod folders;
+mod mailbox;
+mod messages;
+#[cfg(test)]
+mod tests;
+
+use super::command::{self, Command, Tagged};
+use super::response::{Line, Status};
+use super::scram::ScramServer;
+use crate::codec::{find_crlf, Decoded};
+use crate::engine::{Closing, Engine, IdleTimer, Millis, IMAP_IDLE_TIMEOUT};
+use crate::pdu::{Pdu, Transmit};
+use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
+use crate::store::StoredMessage;
+use base64::Engine as _;
+use std::collections::VecDeque;
+use std::fmt;
+
+pub use super::folder::{apply_folder_op, FolderOp, FolderResult};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+#[derive(Debug, Clone)]
+pub struct ImapConfig {
+    pub hostname: String,
+    /// Offer STARTTLS (modelled).
+    pub starttls: bool,
+    /// TLS from the first byte (port 993).
+    pub implicit_tls: bool,
+    /// LOGINDISABLED and no AUTH=PLAIN until TLS (RFC 9051 §6.2.3).
+    pub login_requires_tls: bool,
+    pub accounts: Vec<(String, String)>,
+    pub scram_salt: Vec<u8>,
+    pub scram_iterations: u32,
+    /// This server's part of the SCRAM nonce (from the owner's RNG).
+    pub server_nonce: String,
+    /// The autologout timer; `None`: never. RFC 9051 §5.4: at least 30 minutes once the
+    /// client has logged in.
+    pub idle_timeout: Option<Millis>,
+}
+
+impl ImapConfig {
+    /// A server with STARTTLS, LOGIN only inside TLS, and the 30-minute autologout timer.
+    pub fn new(hostname: &str, accounts: Vec<(String, String)>, scram_salt: Vec<u8>, server_nonce: &str) -> Self {
+        ImapConfig {
+            hostname: hostname.into(),
+            starttls: true,
+            implicit_tls: false,
+            login_requires_tls: true,
+            accounts,
+            scram_salt,
+            scram_iterations: 4096,
+            server_nonce: server_nonce.into(),
+            idle_timeout: Some(IMAP_IDLE_TIMEOUT),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ImapState {
+    NotAuthenticated,
+    Authenticated,
+    Selected,
+    Logout,
+}
+
+/// The server's machine (RFC 9051 §3): [`ImapState`] in table form.
+pub static MACHINE: StateMachine = StateMachine {
+    protocol: "IMAP",
+    side: Side::Server,
+    title: "IMAP states (RFC 9051)",
+    states: &[
+        st(
+            "Not Authenticated",
+            "Not Authenticated",
+            "The client must log in (LOGIN or AUTHENTICATE), usually after STARTTLS.",
+        ),
+        st("Authenticated", "Authenticated", "Logged in: the client selects a mailbox, or manages mailboxes."),
+        st("Selected", "Selected", "A mailbox is selected: its messages can be fetched, searched and changed."),
+        st("Logout", "Logout", "The session is over: BYE was sent."),
+    ],
+    transitions: &[
+        main(0, 1, "LOGIN/AUTH"),
+        main(1, 2, "SELECT"),
+        main(2, 1, "CLOSE"),
+        main(2, 3, "LOGOUT"),
+        side(2, 1, "UNSELECT / failed SELECT"),
+        side(2, 2, "SELECT (another mailbox)"),
+        side(0, 3, "LOGOUT / BYE"),
+        side(1, 3, "LOGOUT / BYE"),
+        side(2, 3, "BYE (autologout, shutdown)"),
+    ],
+};
+
+impl ImapState {
+    pub fn view(self) -> StateView {
+        StateView::new(&MACHINE, StateId(self as u8))
+    }
+}
+
+impl fmt::Display for ImapState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.view().fmt(f)
+    }
+}
+
+/// The untagged BYE a server sends when it ends a session on its own: an idle client, a
+/// service shutting down, or (in place of the greeting) too many connections.
+pub fn closing_response(why: Closing) -> Transmit {
+    let line = match why {
+        Closing::IdleTimeout => "* BYE Autologout; idle for too long",
+        Closing::Shutdown => "* BYE [UNAVAILABLE] Server shutting down",
+        Closing::Busy => "* BYE [UNAVAILABLE] too many connections, try again later",
+    };
+    Transmit { bytes: format!("{line}\r\n").into_bytes(), pdu: Pdu::ImapClosing { reason: why, line: line.into() } }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImapServerEvent {
+    /// Call [`ImapServer::set_mailbox`] with the user's INBOX.
+    LoggedIn {
+        user: String,
+    },
+    /// Do `op` on the user's folders and call [`ImapServer::folder_result`].
+    Folder {
+        user: String,
+        op: FolderOp,
+    },
+    /// A message's flags changed (STORE, or a FETCH of BODY[] setting `\Seen`).
+    Stored {
+        user: String,
+        folder: String,
+        uid: u32,
+        flags: Vec<String>,
+    },
+    /// Messages were removed (EXPUNGE, CLOSE, MOVE).
+    Expunged {
+        user: String,
+        folder: String,
+        uids: Vec<u32>,
+    },
+    TlsStarted,
+    Closed,
+}
+
+/// Where an AUTHENTICATE exchange stands.
+#[derive(Debug)]
+enum Auth {
+    None,
+    /// `+` sent after AUTHENTICATE SCRAM-SHA-256: waiting for client-first.
+    ScramFirst(String),
+    /// server-first sent: waiting for client-final.
+    ScramFinal(String, ScramServer),
+    /// server-final sent: waiting for the client's empty line.
+    ScramDone(String, String),
+    /// `+` sent after AUTHENTICATE PLAIN.
+    Plain(String),
+}
+
+#[derive(Debug)]
+pub struct ImapServer {
+    config: ImapConfig,
+    state: ImapState,
+    inbuf: Vec<u8>,
+    tls: bool,
+    user: Option<String>,
+    rev2: bool,
+    awaiting_mailbox: bool,
+    messages: Vec<StoredMessage>,
+    uid_validity: u32,
+    uid_next: u32,
+    read_only: bool,
+    auth: Auth,
+    /// Changes made by other sessions, to report with the next response (flags, EXISTS).
+    pending: Vec<Line>,
+    /// Messages other sessions expunged, reported at the next NOOP, EXPUNGE or CLOSE.
+    pending_expunge: Vec<u32>,
+    /// In IDLE (RFC 2177, RFC 9051 §6.3.13) under this tag: changes are sent at once.
+    idling: Option<String>,
+    /// The selected folder's name.
+    folder: String,
+    /// A command waiting for the owner's folder work.
+    waiting: Option<(String, Command)>,
+    /// The literal we sent a continuation for (position of its line's end).
+    continued_at: Option<usize>,
+    received: VecDeque<Transmit>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<ImapServerEvent>,
+    idle: IdleTimer,
+}
+
+impl Engine for ImapServer {
+    type Event = ImapServerEvent;
+
+    fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
+        if self.state == ImapState::Logout {
+            return;
+        }
+        self.idle.touch(now);
+        self.inbuf.extend_from_slice(bytes);
+        self.process();
+    }
+
+    /// After the autologout timer: `* BYE Autologout` and close (RFC 9051 §5.4).
+    fn handle_timeout(&mut self, now: Millis) {
+        if self.idle.expired(now) {
+            self.close_with(Closing::IdleTimeout);
+        }
+    }
+
+    fn handle_close(&mut self, _now: Millis) {
+        self.state = ImapState::Logout;
+        self.inbuf.clear();
+        self.idling = None;
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    fn poll_received(&mut self) -> Option<Transmit> {
+        self.received.pop_front()
+    }
+
+    fn poll_event(&mut self) -> Option<ImapServerEvent> {
+        self.events.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        if self.state == ImapState::Logout {
+            None
+        } else {
+            self.idle.deadline()
+        }
+    }
+
+    fn state(&self) -> StateView {
+        self.state.view()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == ImapState::Logout
+    }
+}
+
+impl ImapServer {
+    /// A new session at `now`: the greeting (with the capabilities) is queued.
+    pub fn new(config: ImapConfig, now: Millis) -> Self {
+        let mut s = ImapServer {
+            idle: IdleTimer::new(config.idle_timeout, now),
+            tls: config.implicit_tls,
+            config,
+            state: ImapState::NotAuthenticated,
+            inbuf: vec![],
+            user: None,
+            rev2: false,
+            awaiting_mailbox: false,
+            messages: vec![],
+            uid_validity: 0,
+            uid_next: 1,
+            read_only: false,
+            auth: Auth::None,
+            pending: vec![],
+            pending_expunge: vec![],
+            idling: None,
+            folder: "INBOX".into(),
+            waiting: None,
+            continued_at: None,
+            received: VecDeque::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+        };
+        let caps = s.capabilities();
+        let host = s.config.hostname.clone();
+        s.respond(vec![format!("* OK [CAPABILITY {caps}] {host} IMAP4rev2 Service Ready").into()], None, "greeting");
+        s
+    }
+
+    /// The service is stopping: `* BYE [UNAVAILABLE]` and close.
+    pub fn shutdown(&mut self, _now: Millis) {
+        self.close_with(Closing::Shutdown);
+    }
+
+    fn close_with(&mut self, why: Closing) {
+        if self.state == ImapState::Logout {
+            return;
+        }
+        self.transmits.push_back(closing_response(why));
+        self.state = ImapState::Logout;
+        self.inbuf.clear();
+        self.idling = None;
+        self.events.push_back(ImapServerEvent::Closed);
+    }
+
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<&str> {
+        self.user.as_deref()
+    }
+
+    /// The folder whose messages this session shows (INBOX until something else is selected).
+    pub fn folder(&self) -> &str {
+        &self.folder
+    }
+
+    /// Sends all `lines` as one response group, then the tagged status if any. News from
+    /// other sessions goes first (RFC 9051 §7: untagged data may come with any response).
+    fn respond(&mut self, mut lines: Vec<Line>, tagged: Option<(&str, Status, String)>, command: &str) {
+        if tagged.is_some() && !self.pending.is_empty() {
+            let mut news = std::mem::take(&mut self.pending);
+            news.append(&mut lines);
+            lines = news;
+        }
+        let untagged = lines.len();
+        let status = tagged.as_ref().map(|(tag, status, text)| format!("{tag} {status} {text}"));
+        lines.extend(status.clone().map(Line::from));
+        let mut bytes = Vec::new();
+        lines.iter().for_each(|l| l.encode_into(&mut bytes));
+        let first = lines[0].to_text();
+        let pdu = Pdu::ImapResponse {
+            command: command.into(),
+            status: status.unwrap_or_else(|| first.clone()),
+            untagged: untagged.saturating_sub(usize::from(tagged.is_none())),
+            first,
+        };
+        self.transmits.push_back(Transmit { bytes, pdu });
+    }
+
+    fn ok(&mut self, tag: &str, command: &str, lines: Vec<Line>, text: String) {
+        self.respond(lines, Some((tag, Status::Ok, text)), command)
+    }
+
+    fn no(&mut self, tag: &str, command: &str, text: &str) {
+        self.respond(vec![], Some((tag, Status::No, text.into())), command)
+    }
+
+    fn bad(&mut self, tag: &str, command: &str, text: &str) {
+        self.respond(vec![], Some((tag, Status::Bad, text.into())), command)
+    }
+
+    fn wrong_state(&mut self, tag: &str, command: &str) {
+        let text = format!("{command} is not valid in the {} state", self.state);
+        self.bad(tag, command, &text)
+    }
+
+    fn continuation(&mut self, text: &str, decoded: &str) {
+        let bytes = format!("+ {text}\r\n").into_bytes();
+        self.transmits
+            .push_back(Transmit { bytes, pdu: Pdu::ImapContinuation { text: text.into(), decoded: decoded.into() } });
+    }
+
+    /// Reads what the client sent: the line ending IDLE, a SASL response, or commands.
+    fn process(&mut self) {
+        while self.state != ImapState::Logout && !self.awaiting_mailbox && self.waiting.is_none() {
+            if let Some(tag) = self.idling.clone() {
+                let Some(n) = find_crlf(&self.inbuf) else { return };
+                let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                self.received.push_back(Transmit {
+                    bytes,
+                    pdu: Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: line.clone() },
+                });
+                self.idling = None;
+                if line.eq_ignore_ascii_case("DONE") {
+                    self.ok(&tag, "IDLE", vec![], "IDLE terminated".into());
+                } else {
+                    self.bad(&tag, "IDLE", "Expected DONE to end IDLE");
+                }
+                continue;
+            }
+            if !matches!(self.auth, Auth::None) {
+                let Some(n) = find_crlf(&self.inbuf) else { return };
+                let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                let decoded = B64
+                    .decode(line.trim())
+                    .ok()
+                    .map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0"))
+                    .unwrap_or_default();
+                self.received.push_back(Transmit { bytes, pdu: Pdu::ImapSaslResponse { line: line.clone(), decoded } });
+                self.on_sasl(&line);
+                continue;
+            }
+            match command::decode(&self.inbuf) {
+                Decoded::Complete(t, n) => {
+                    self.continued_at = None;
+                    let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                    let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                    self.received.push_back(Transmit {
+                        bytes,
+                        pdu: Pdu::ImapCommand { tag: t.tag.clone(), name: t.command.name().into(), line },
+                    });
+                    self.on_command(t);
+                }
+                Decoded::Invalid(e, n) => {
+                    let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                    let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                    self.received.push_back(Transmit {
+                        bytes,
+                        pdu: Pdu::ImapCommand { tag: e.tag.clone().unwrap_or_default(), name: String::new(), line },
+                    });
+                    let tag = e.tag.unwrap_or_else(|| "*".into());
+                    self.bad(&tag, "error", &e.text);
+                }
+                Decoded::Incomplete => {
+                    if let Some((n, sync, line_end)) = command::pending_literal(&self.inbuf) {
+                        if n > 1_000_000 {
+                            self.inbuf.clear();
+                            return self.bad("*", "error", "Literal too large");
+                        }
+                        // A synchronizing literal: say "go ahead" once (RFC 9051 §7.5).
+                        if sync && self.continued_at != Some(line_end) {
+                            self.continued_at = Some(line_end);
+                            self.continuation("Ready for literal data", "");
+                        }
+                        return;
+                    }
+                    if self.inbuf.len() > 8192 {
+                        self.inbuf.clear();
+                        self.bad("*", "error", "Command line too long");
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// One command: which handler, in which state (RFC 9051 §6: what each state allows).
+    /// To add a command: one arm here, its handler in the module of its group.
+    fn on_command(&mut self, t: Tagged) {
+        use ImapState::*;
+        let Tagged { tag, command } = t;
+        let name = command.name();
+        match (self.state, command) {
+            (_, Command::Capability) => {
+                let caps = self.capabilities();
+                self.ok(&tag, name, vec![format!("* CAPABILITY {caps}").into()], "CAPABILITY completed".into())
+            }
+            (_, Command::Noop) => self.on_noop(&tag),
+            (_, Command::Logout) => self.on_logout(&tag),
+            (NotAuthenticated, Command::StartTls) => self.on_starttls(&tag),
+            (NotAuthenticated, Command::Login { user, pass }) => self.on_login(&tag, &user, &pass),
+            (NotAuthenticated, Command::Authenticate { mechanism, initial }) => {
+                self.on_authenticate(&tag, &mechanism, initial)
+            }
+            (NotAuthenticated, _) => self.wrong_state(&tag, name),
+            (_, Command::Login { .. } | Command::Authenticate { .. } | Command::StartTls) => {
+                self.wrong_state(&tag, name)
+            }
+            (Authenticated, Command::Enable(caps)) => self.on_enable(&tag, &caps),
+            (_, Command::Enable(_)) => self.wrong_state(&tag, name),
+            (_, Command::Namespace) => {
+                self.ok(&tag, name, vec!["* NAMESPACE ((\"\" \"/\")) NIL NIL".into()], "NAMESPACE completed".into())
+            }
+            (Selected, c @ Command::Copy { .. }) => self.on_folder_command(&tag, c),
+            (
+                _,
+                c @ (Command::Select { .. }
+                | Command::List { .. }
+                | Command::Create(_)
+                | Command::Delete(_)
+                | Command::Rename(..)
+                | Command::Subscribe(_)
+                | Command::Unsubscribe(_)
+                | Command::Status(..)
+                | Command::Append { .. }),
+            ) => self.on_folder_command(&tag, c),
+            (Selected, Command::Fetch { uid, set, items, .. }) => self.on_fetch(&tag, uid, &set, &items),
+            (Selected, Command::Store { uid, set, mode, silent, flags }) => {
+                self.on_store(&tag, uid, &set, mode, silent, &flags)
+            }
+            (Selected, Command::Search { uid, charset, ret, key }) => {
+                self.on_search(&tag, uid, charset.as_deref(), ret, &key)
+            }
+            (Selected, Command::Expunge) => self.on_expunge(&tag),
+            (Selected, Command::Close) => self.on_close(&tag),
+            (Selected, Command::Unselect) => {
+                self.state = Authenticated;
+                self.ok(&tag, name, vec![], "UNSELECT completed".into())
+            }
+            (Authenticated | Selected, Command::Idle) => self.on_idle(&tag),
+            _ => self.wrong_state(&tag, name),
+        }
+    }
+
+    fn on_logout(&mut self, tag: &str) {
+        let host = self.config.hostname.clone();
+        let bye = format!("* BYE {host} IMAP4rev2 server terminating connection");
+        self.ok(tag, "LOGOUT", vec![bye.into()], "LOGOUT completed".into());
+        self.state = ImapState::Logout;
+        self.events.push_back(ImapServerEvent::Closed);
+    }
+
+    fn on_enable(&mut self, tag: &str, caps: &[String]) {
+        let enabled: Vec<String> =
+            caps.iter().filter(|c| c.as_str() == "IMAP4REV2").map(|_| "IMAP4rev2".to_string()).collect();
+        self.rev2 |= !enabled.is_empty();
+        let lines = if enabled.is_empty() { vec![] } else { vec![format!("* ENABLED {}", enabled.join(" ")).into()] };
+        self.ok(tag, "ENABLE", lines, "ENABLE completed".into())
+    }
+}

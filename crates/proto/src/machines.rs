@@ -1,0 +1,70 @@
+//! Every engine's state machine, in one list: what the page draws and what a logged state
+//! text is looked up in. Each table lives next to its state enum (`smtp::server::MACHINE`...).
+
+use crate::state::{Side, StateMachine};
+use crate::{http, imap, pop3, smtp};
+
+/// Every machine, servers first within each protocol.
+pub fn all() -> &'static [&'static StateMachine] {
+    static ALL: [&StateMachine; 10] = [
+        &smtp::server::MACHINE,
+        &smtp::client::MACHINE,
+        &smtp::typed::MACHINE,
+        &pop3::server::MACHINE,
+        &pop3::client::MACHINE,
+        &pop3::typed::MACHINE,
+        &imap::server::MACHINE,
+        &imap::client::MACHINE,
+        &http::server::MACHINE,
+        &http::client::MACHINE,
+    ];
+    &ALL
+}
+
+/// The machine of `protocol` for `side`, if there is one.
+pub fn of(protocol: &str, side: Side) -> Option<&'static StateMachine> {
+    all().iter().copied().find(|m| m.protocol == protocol && m.side == side)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{StateId, StateView};
+
+    #[test]
+    fn every_state_text_round_trips_through_find() {
+        for m in all() {
+            for (i, s) in m.states.iter().enumerate() {
+                let id = StateId(i as u8);
+                let view = if s.text.contains("{n}") { StateView::with_n(m, id, 3) } else { StateView::new(m, id) };
+                let text = view.to_string();
+                assert_eq!(m.find(&text), Some(view), "{} {}: {text}", m.protocol, s.label);
+                assert!(s.text.matches("{n}").count() <= 1);
+            }
+        }
+    }
+
+    #[test]
+    fn tables_are_well_formed() {
+        for m in all() {
+            assert!(!m.states.is_empty() && m.states.len() < 256);
+            for t in m.transitions {
+                assert!(t.from.index() < m.states.len() && t.to.index() < m.states.len(), "{}", m.title);
+                if t.drawn {
+                    assert!(m.state(t.from).part_of.is_none() && m.state(t.to).part_of.is_none(), "{t:?}");
+                }
+            }
+            for s in m.states {
+                if let Some(p) = s.part_of {
+                    assert!(m.state(p).part_of.is_none(), "one level of sub-states: {}", s.label);
+                }
+            }
+            // Texts are distinct within a machine, so that find is unambiguous.
+            for (i, a) in m.states.iter().enumerate() {
+                for b in &m.states[i + 1..] {
+                    assert_ne!(a.text, b.text, "{}", m.title);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! How an SMTP server behaves: its role (relay or submission), names, users and limits.
+
+use crate::engine::{Millis, SMTP_IDLE_TIMEOUT};
+
+/// What the server is for, which decides whom it relays for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Port 587 (RFC 6409): takes mail from its own users for any destination.
+    Submission,
+    /// Port 25: takes mail for its own domains from anyone, relays for no one.
+    Relay,
+}
+
+/// How a server behaves: its name, its domains and users, its limits.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The server's host name, as in its greeting and `Received:` fields.
+    pub hostname: String,
+    pub role: Role,
+    /// Domains whose mail this server delivers to local mailboxes.
+    pub local_domains: Vec<String>,
+    /// Addresses that have a mailbox here.
+    pub local_users: Vec<String>,
+    /// The SIZE limit (RFC 1870) in octets.
+    pub max_message_size: usize,
+    /// Accounts that may authenticate, as (address, password); empty: AUTH is not offered.
+    pub accounts: Vec<(String, String)>,
+    /// Offer STARTTLS (RFC 3207).
+    pub starttls: bool,
+    /// TLS from the first byte (port 465, RFC 8314).
+    pub implicit_tls: bool,
+    /// No AUTH (538) and no MAIL on submission (530) before TLS is active.
+    pub require_tls: bool,
+    /// The client is on the provider's own network (Postfix's `mynetworks`): it may submit
+    /// without authenticating.
+    pub trusted_peer: bool,
+    /// Let the owner decide on each local recipient that passes the checks (greylisting,
+    /// full mailboxes): the engine emits [`super::ServerEvent::RecipientProposed`] and waits.
+    pub ask_owner_about_recipients: bool,
+    /// Also ask about remote recipients we would relay for (the owner checks their domain
+    /// in DNS: 556 for a null MX, RFC 7505 §4.3).
+    pub check_remote_recipients: bool,
+    /// After this many protocol errors (500-504) the server gives up: 421 (RFC 5321 §4.2.3).
+    pub max_errors: usize,
+    /// Moved users: (address, new address, whether this server forwards): 251 or 551.
+    pub forwards: Vec<(String, String, bool)>,
+    /// Accounts that must change their password before they may log in: 432 (RFC 4954 §6).
+    pub password_transition: Vec<String>,
+    /// AUTH LOGIN is too weak for this server's policy: 534 (RFC 4954 §6).
+    pub login_too_weak: bool,
+    /// STARTTLS is offered but cannot start right now: 454 (RFC 3207 §4).
+    pub tls_temporarily_unavailable: bool,
+    /// Low on disk: a SIZE parameter cannot be accommodated now: 455 (RFC 5321 §4.1.1.11).
+    pub low_disk: bool,
+    /// This host takes no mail at all: 521 greeting and replies (RFC 7504).
+    pub refuse_all: bool,
+    /// Port 25 takes mail only over TLS: 523 (RFC 5248 §2.4, 5.7.10 Encryption Needed).
+    pub require_tls_inbound: bool,
+    /// Close with 421 after this long without input; `None`: never (RFC 5321 §4.5.3.2.7).
+    pub idle_timeout: Option<Millis>,
+}
+
+impl ServerConfig {
+    /// A relay (port 25) or submission (port 587) server with everything extra turned off.
+    pub fn basic(hostname: &str, role: Role, local_domains: &[&str], local_users: &[&str]) -> Self {
+        ServerConfig {
+            hostname: hostname.into(),
+            role,
+            local_domains: local_domains.iter().map(|s| s.to_string()).collect(),
+            local_users: local_users.iter().map(|s| s.to_string()).collect(),
+            max_message_size: 10_240_000,
+            accounts: vec![],
+            starttls: false,
+            implicit_tls: false,
+            require_tls: false,
+            trusted_peer: false,
+            ask_owner_about_recipients: false,
+            check_remote_recipients: false,
+            max_errors: 20,
+            forwards: vec![],
+            password_transition: vec![],
+            login_too_weak: false,
+            tls_temporarily_unavailable: false,
+            low_disk: false,
+            refuse_all: false,
+            require_tls_inbound: false,
+            idle_timeout: Some(SMTP_IDLE_TIMEOUT),
+        }
+    }
+}
+
+impl ServerConfig {
+    pub(super) fn is_local_domain(&self, domain: &str) -> bool {
+        self.local_domains.iter().any(|d| d.eq_ignore_ascii_case(domain))
+    }
+    pub(super) fn is_local_user(&self, address: &str) -> bool {
+        self.local_users.iter().any(|u| u.eq_ignore_ascii_case(address))
+    }
+}

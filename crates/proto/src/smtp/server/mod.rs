@@ -1,0 +1,498 @@
+//! The receiving side of one SMTP connection (RFC 5321 §4, submission per RFC 6409).
+//!
+//! Driven through [`Engine`] (see its doc for the order): `new(config, now)` queues the
+//! greeting; `handle_input` feeds the client's bytes; `poll_event` reports
+//! [`ServerEvent::MessageReceived`], answered with `accept_message`/`reject_message`.
+//! An idle client gets `421 4.4.2` after [`ServerConfig::idle_timeout`] (RFC 5321 §4.5.3.2.7).
+//! When the whole message has arrived the engine stops reading (state `Deciding`) until the
+//! owner calls [`SmtpServer::accept_message`] (with the queue id it assigned) or
+//! [`SmtpServer::reject_message`]; commands pipelined behind the message wait in the buffer.
+
+//!
+//! This file holds the session (state, input loop, replies); `commands` answers each
+//! command, `auth` carries out AUTH PLAIN and LOGIN (RFC 4954), `config` says how the
+//! server behaves.
+
+mod auth;
+mod commands;
+mod config;
+#[cfg(test)]
+mod tests;
+
+pub use config::{Role, ServerConfig};
+
+use super::command;
+use super::data;
+use super::reply::Reply;
+use crate::codec::Decoded;
+use crate::engine::{Closing, Engine, IdleTimer, Millis};
+use crate::pdu::{Pdu, SmtpReplyTo, Transmit};
+use crate::state::{main, side, st, sub, Side, StateMachine, StateView};
+use base64::Engine as _;
+use std::collections::VecDeque;
+use std::fmt;
+
+/// A message the client has finished sending, waiting for the server's decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMessage {
+    /// The name the client gave in EHLO/HELO.
+    pub helo: String,
+    /// Whether the client used EHLO (the `with ESMTP` of a `Received:` field).
+    pub esmtp: bool,
+    /// Whether the session was encrypted (STARTTLS or implicit TLS).
+    pub tls: bool,
+    /// The account the client authenticated as, if it did.
+    pub authenticated: Option<String>,
+    /// The envelope sender (empty for the null sender `<>`).
+    pub mail_from: String,
+    /// The envelope recipients that were accepted.
+    pub rcpt_to: Vec<String>,
+    /// The message, dot-stuffing undone.
+    pub data: Vec<u8>,
+}
+
+/// What happened on the connection that the owner must act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerEvent {
+    /// The end of the mail data arrived; call `accept_message` or `reject_message`.
+    MessageReceived(ReceivedMessage),
+    /// A recipient passed the server's own checks; call `decide_recipient` (only with
+    /// `ask_owner_about_recipients`).
+    RecipientProposed { mail_from: String, rcpt: String },
+    /// The 220 reply to STARTTLS went out: from here on the connection is encrypted.
+    TlsStarted,
+    /// The session ended (after QUIT's 221): the connection may be closed.
+    Closed,
+}
+
+/// Where the session stands (RFC 5321 §4.1.4, §4.3.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerState {
+    /// Greeting sent; waiting for EHLO or HELO.
+    Greeted,
+    /// Client identified; no transaction open.
+    Ready,
+    /// MAIL accepted; waiting for RCPT.
+    MailFrom,
+    /// At least one RCPT accepted; more RCPT or DATA may follow.
+    RcptTo,
+    /// Receiving the message after 354.
+    Data,
+    /// The message arrived; the server decides whether to take it.
+    Deciding,
+    /// A recipient is being checked by the owner (greylisting, quota).
+    CheckingRecipient,
+    /// In the middle of an AUTH exchange (RFC 4954): the next line is a response.
+    Authenticating,
+    /// 221 sent: the session is over.
+    Closed,
+}
+
+/// The server's machine: [`ServerState`] in table form (same order as the enum).
+pub static MACHINE: StateMachine = StateMachine {
+    protocol: "SMTP",
+    side: Side::Server,
+    title: "SMTP dialog (server side)",
+    states: &[
+        st("Greeted", "greeted: waiting for EHLO/HELO", "The 220 greeting is sent; the client must identify itself."),
+        st("Ready", "ready: waiting for MAIL FROM", "The client is known; no mail transaction is open."),
+        st("MAIL", "transaction open: waiting for RCPT TO", "MAIL FROM was accepted: a transaction is open."),
+        st("RCPT", "recipients known: waiting for RCPT TO or DATA", "At least one recipient was accepted."),
+        st(
+            "DATA",
+            "receiving the message (until CRLF.CRLF)",
+            "After 354 the server reads the message up to a line holding only \".\".",
+        ),
+        sub(
+            "deciding",
+            "message received: deciding",
+            "The whole message arrived; the server decides whether to take it.",
+            4,
+        ),
+        sub(
+            "checking",
+            "checking the recipient",
+            "The server checks a recipient (greylisting, quota) before answering RCPT.",
+            3,
+        ),
+        sub(
+            "AUTH",
+            "AUTH exchange: waiting for the client's response",
+            "Inside AUTH (RFC 4954): the next line answers a 334 challenge.",
+            1,
+        ),
+        st("Closed", "closed", "221 or 421 was sent: the session is over."),
+    ],
+    transitions: &[
+        main(0, 1, "EHLO"),
+        main(1, 2, "MAIL"),
+        main(2, 3, "RCPT"),
+        main(3, 4, "DATA"),
+        main(4, 1, "."),
+        main(1, 8, "QUIT"),
+        side(0, 1, "HELO"),
+        side(1, 0, "STARTTLS (220: start over inside TLS)"),
+        side(1, 7, "AUTH"),
+        side(7, 1, "235 / 535 / *"),
+        side(2, 6, "RCPT (owner checks)"),
+        side(3, 6, "RCPT (owner checks)"),
+        side(6, 3, "250 (accepted)"),
+        side(6, 2, "4yz/5yz (refused)"),
+        side(4, 5, "CRLF.CRLF"),
+        side(5, 1, "250 queued / 4yz / 5yz"),
+        side(2, 1, "RSET"),
+        side(3, 1, "RSET"),
+        side(0, 8, "QUIT / 421"),
+        side(2, 8, "QUIT / 421"),
+        side(3, 8, "QUIT / 421"),
+        side(4, 8, "421 (timeout)"),
+    ],
+};
+
+impl ServerState {
+    /// This state as a row of [`MACHINE`].
+    pub fn view(self) -> StateView {
+        let id = match self {
+            ServerState::Greeted => 0,
+            ServerState::Ready => 1,
+            ServerState::MailFrom => 2,
+            ServerState::RcptTo => 3,
+            ServerState::Data => 4,
+            ServerState::Deciding => 5,
+            ServerState::CheckingRecipient => 6,
+            ServerState::Authenticating => 7,
+            ServerState::Closed => 8,
+        };
+        StateView::new(&MACHINE, crate::state::StateId(id))
+    }
+}
+
+impl fmt::Display for ServerState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.view().fmt(f)
+    }
+}
+
+/// The server side of one SMTP connection. See the module doc for the call order.
+#[derive(Debug)]
+pub struct SmtpServer {
+    config: ServerConfig,
+    state: ServerState,
+    inbuf: Vec<u8>,
+    helo: Option<(String, bool)>,
+    mail_from: String,
+    rcpt_to: Vec<String>,
+    tls: bool,
+    authenticated: Option<String>,
+    auth: AuthStep,
+    pending_rcpt: Option<String>,
+    errors: usize,
+    /// The message being received went over the size limit: its bytes are being dropped
+    /// until the end-of-data line, then the answer is 552.
+    oversized: bool,
+    /// What the engine read from the client, one unit (command, data, AUTH line) at a time.
+    received: VecDeque<Transmit>,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<ServerEvent>,
+    idle: IdleTimer,
+}
+
+/// Where an AUTH exchange stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum AuthStep {
+    None,
+    /// `334 ` sent after `AUTH PLAIN`: waiting for base64(authzid NUL authcid NUL password).
+    PlainResponse,
+    /// `334 VXNlcm5hbWU6` ("Username:") sent.
+    LoginUser,
+    /// `334 UGFzc3dvcmQ6` ("Password:") sent, for this user.
+    LoginPass(String),
+}
+
+/// The reply a server sends when it ends a session on its own (RFC 5321 §3.8, §4.5.3.2):
+/// an idle client, a service shutting down, or (in place of the greeting) too many
+/// connections. A driver that refuses a connection without an engine sends
+/// `closing_reply(host, Closing::Busy)`.
+pub fn closing_reply(hostname: &str, why: Closing) -> Transmit {
+    let reply = match why {
+        Closing::IdleTimeout => Reply::enhanced(421, "4.4.2", format!("{hostname} Error: timeout exceeded")),
+        Closing::Shutdown => Reply::enhanced(421, "4.3.2", format!("{hostname} Service shutting down")),
+        Closing::Busy => Reply::enhanced(421, "4.7.0", "Too many connections, try again later"),
+    };
+    Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to: SmtpReplyTo::Closing(why) } }
+}
+
+impl Engine for SmtpServer {
+    type Event = ServerEvent;
+
+    fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
+        if self.state == ServerState::Closed {
+            return;
+        }
+        self.idle.touch(now);
+        self.inbuf.extend_from_slice(bytes);
+        self.process();
+    }
+
+    fn handle_timeout(&mut self, now: Millis) {
+        if self.idle.expired(now) {
+            self.close_with(Closing::IdleTimeout);
+        }
+    }
+
+    fn handle_close(&mut self, _now: Millis) {
+        self.state = ServerState::Closed;
+        self.inbuf.clear();
+    }
+
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// What the engine read, one unit (command, mail data, AUTH line) at a time, for drivers
+    /// that log both directions (`mailsim serve`); the world knows what its client sent.
+    fn poll_received(&mut self) -> Option<Transmit> {
+        self.received.pop_front()
+    }
+
+    fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.events.pop_front()
+    }
+
+    fn poll_timeout(&self) -> Option<Millis> {
+        if self.state == ServerState::Closed {
+            None
+        } else {
+            self.idle.deadline()
+        }
+    }
+
+    fn state(&self) -> StateView {
+        self.state.view()
+    }
+
+    fn is_closed(&self) -> bool {
+        self.state == ServerState::Closed
+    }
+}
+
+impl SmtpServer {
+    /// The most recipients one transaction may name (RFC 5321 §4.5.3.1.8 asks for ≥ 100).
+    pub const MAX_RECIPIENTS: usize = 100;
+
+    /// A new connection at `now`: the 220 greeting is queued for sending.
+    pub fn new(config: ServerConfig, now: Millis) -> Self {
+        let mut s = SmtpServer {
+            idle: IdleTimer::new(config.idle_timeout, now),
+            state: ServerState::Greeted,
+            inbuf: Vec::new(),
+            helo: None,
+            mail_from: String::new(),
+            rcpt_to: Vec::new(),
+            tls: config.implicit_tls,
+            authenticated: None,
+            auth: AuthStep::None,
+            pending_rcpt: None,
+            errors: 0,
+            oversized: false,
+            received: VecDeque::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            config,
+        };
+        if s.config.refuse_all {
+            let r = Reply::enhanced(521, "5.3.2", format!("{} does not accept mail", s.config.hostname));
+            s.send(r, SmtpReplyTo::Greeting);
+        } else {
+            let greeting = Reply::new(220, format!("{} ESMTP Mailsim ready", s.config.hostname));
+            s.send(greeting, SmtpReplyTo::Greeting);
+        }
+        s
+    }
+
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// Whether the session is encrypted (after STARTTLS, or from the start on port 465).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The account the client authenticated as.
+    pub fn authenticated(&self) -> Option<&str> {
+        self.authenticated.as_deref()
+    }
+
+    /// The owner's answer to [`ServerEvent::RecipientProposed`]: `None` accepts the
+    /// recipient, `Some(reply)` refuses it with that reply (e.g. 450 greylisted, 452 full).
+    pub fn decide_recipient(&mut self, refusal: Option<Reply>) {
+        if self.state != ServerState::CheckingRecipient {
+            return;
+        }
+        let to = self.pending_rcpt.take().unwrap_or_default();
+        self.state = if self.rcpt_to.is_empty() { ServerState::MailFrom } else { ServerState::RcptTo };
+        match refusal {
+            None => {
+                self.send(Reply::enhanced(250, "2.1.5", format!("Recipient <{to}> OK")), SmtpReplyTo::Rcpt);
+                self.rcpt_to.push(to);
+                self.state = ServerState::RcptTo;
+            }
+            Some(r) => self.send(r, SmtpReplyTo::Rcpt),
+        }
+        self.process();
+    }
+
+    /// Takes responsibility for the received message (RFC 5321 §4.1.1.4, §6.1): replies 250.
+    pub fn accept_message(&mut self, queue_id: &str) {
+        if self.state == ServerState::Deciding {
+            self.send(Reply::enhanced(250, "2.0.0", format!("OK: queued as {queue_id}")), SmtpReplyTo::EndOfData);
+            self.end_transaction();
+            self.process();
+        }
+    }
+
+    /// Refuses the received message with `reply` (4yz or 5yz).
+    pub fn reject_message(&mut self, reply: Reply) {
+        if self.state == ServerState::Deciding {
+            self.send(reply, SmtpReplyTo::EndOfData);
+            self.end_transaction();
+            self.process();
+        }
+    }
+
+    /// The service is stopping: `421 4.3.2` and the session ends (RFC 5321 §3.8).
+    pub fn shutdown(&mut self, _now: Millis) {
+        self.close_with(Closing::Shutdown);
+    }
+
+    /// Writes the reply that ends the session for `why`, and closes.
+    fn close_with(&mut self, why: Closing) {
+        if self.state == ServerState::Closed {
+            return;
+        }
+        let t = closing_reply(&self.config.hostname, why);
+        self.transmits.push_back(t);
+        self.state = ServerState::Closed;
+        self.inbuf.clear();
+        self.events.push_back(ServerEvent::Closed);
+    }
+
+    fn send(&mut self, reply: Reply, to: SmtpReplyTo) {
+        let protocol_error = (500..=504).contains(&reply.code);
+        self.transmits.push_back(Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to } });
+        if protocol_error {
+            self.errors += 1;
+            if self.errors >= self.config.max_errors && self.state != ServerState::Closed {
+                let r = Reply::enhanced(
+                    421,
+                    "4.7.0",
+                    format!("{} Error: too many errors, closing connection", self.config.hostname),
+                );
+                self.transmits.push_back(Transmit {
+                    bytes: r.encode(),
+                    pdu: Pdu::SmtpReply { reply: r, to: SmtpReplyTo::Error },
+                });
+                self.state = ServerState::Closed;
+                self.inbuf.clear();
+                self.events.push_back(ServerEvent::Closed);
+            }
+        }
+    }
+
+    fn end_transaction(&mut self) {
+        self.mail_from.clear();
+        self.rcpt_to.clear();
+        self.state = if self.helo.is_some() { ServerState::Ready } else { ServerState::Greeted };
+    }
+
+    fn process(&mut self) {
+        loop {
+            match self.state {
+                ServerState::Closed | ServerState::Deciding | ServerState::CheckingRecipient => return,
+                ServerState::Authenticating => match crate::codec::find_crlf(&self.inbuf) {
+                    Some(n) => {
+                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                        let decoded = base64::engine::general_purpose::STANDARD
+                            .decode(line.trim())
+                            .ok()
+                            .map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0"))
+                            .unwrap_or_default();
+                        self.received
+                            .push_back(Transmit { bytes, pdu: Pdu::SmtpAuthResponse { line: line.clone(), decoded } });
+                        self.on_auth_response(&line);
+                    }
+                    None => return,
+                },
+                ServerState::Data if self.oversized => {
+                    // Skip to the end-of-data line without keeping the message.
+                    match self.inbuf.windows(5).position(|w| w == b"\r\n.\r\n") {
+                        Some(i) => {
+                            self.inbuf.drain(..i + 5);
+                            self.oversized = false;
+                            self.received.push_back(Transmit {
+                                bytes: b"(message over the size limit, dropped)\r\n.\r\n".to_vec(),
+                                pdu: Pdu::SmtpData { size: 0, lines: 0 },
+                            });
+                            let limit = self.config.max_message_size;
+                            self.send(
+                                Reply::enhanced(
+                                    552,
+                                    "5.3.4",
+                                    format!("Message size exceeds fixed limit of {limit} octets"),
+                                ),
+                                SmtpReplyTo::EndOfData,
+                            );
+                            self.end_transaction();
+                        }
+                        None => {
+                            let keep = self.inbuf.len().saturating_sub(4);
+                            self.inbuf.drain(..keep);
+                            return;
+                        }
+                    }
+                }
+                ServerState::Data => match data::decode(&self.inbuf) {
+                    Decoded::Complete(md, n) => {
+                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        let lines = md.message.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+                        self.received
+                            .push_back(Transmit { bytes, pdu: Pdu::SmtpData { size: md.message.len(), lines } });
+                        self.on_data(md);
+                    }
+                    _ => {
+                        if self.inbuf.len() > self.config.max_message_size + 64 * 1024 {
+                            // Bounded memory: a client may not make us hold more than the limit.
+                            let keep = self.inbuf.len().saturating_sub(4);
+                            self.inbuf.drain(..keep);
+                            self.oversized = true;
+                        }
+                        return;
+                    }
+                },
+                _ => match command::decode(&self.inbuf) {
+                    Decoded::Complete(cmd, n) => {
+                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpCommand(cmd.clone()) });
+                        self.on_command(cmd);
+                    }
+                    Decoded::Invalid(e, n) => {
+                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        let line = String::from_utf8_lossy(&bytes[..n.saturating_sub(2)]).into_owned();
+                        self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpTyped { line } });
+                        self.send(Reply::enhanced(e.code, e.enhanced, e.text), SmtpReplyTo::Error);
+                    }
+                    Decoded::Incomplete => {
+                        if self.inbuf.len() > 4 * command::MAX_COMMAND_LINE {
+                            // A client that never ends its line: drop what it sent so far.
+                            self.inbuf.clear();
+                            self.send(Reply::enhanced(500, "5.5.2", "Line too long"), SmtpReplyTo::Error);
+                        }
+                        return;
+                    }
+                },
+            }
+        }
+    }
+}

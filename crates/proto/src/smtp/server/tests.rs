@@ -1,0 +1,135 @@
+//! The server on its own: whole sessions, input split anywhere, sequence errors, relay
+//! rules, size limits, bounded memory.
+
+use super::*;
+use crate::pdu::Pdu;
+
+pub(crate) fn config(role: Role) -> ServerConfig {
+    let mut c = ServerConfig::basic("mail.bob.example", role, &["bob.example"], &["bob@bob.example"]);
+    c.max_message_size = 1000;
+    c.accounts = vec![("bob@bob.example".into(), "pw".into())];
+    c.trusted_peer = role == Role::Submission;
+    c
+}
+
+fn drain(s: &mut SmtpServer) -> String {
+    let mut out = Vec::new();
+    while let Some(t) = s.poll_transmit() {
+        out.extend(t.bytes);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+fn codes(s: &mut SmtpServer) -> Vec<u16> {
+    let mut out = Vec::new();
+    while let Some(t) = s.poll_transmit() {
+        if let Pdu::SmtpReply { reply, .. } = t.pdu {
+            out.push(reply.code)
+        }
+    }
+    out
+}
+
+const SESSION: &str = "EHLO alice.example\r\nMAIL FROM:<alice@alice.example>\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\nSubject: hi\r\n\r\n..dot\r\n.\r\nQUIT\r\n";
+
+#[test]
+fn a_whole_session_with_pipelined_commands() {
+    let mut s = SmtpServer::new(config(Role::Relay), 0);
+    assert!(drain(&mut s).starts_with("220 mail.bob.example"));
+    s.handle_input(0, SESSION.as_bytes());
+    assert_eq!(codes(&mut s), vec![250, 250, 250, 354]);
+    assert_eq!(s.state(), ServerState::Deciding.view());
+    let Some(ServerEvent::MessageReceived(m)) = s.poll_event() else { panic!() };
+    assert_eq!(m.data, b"Subject: hi\r\n\r\n.dot\r\n");
+    assert_eq!(
+        (m.mail_from.as_str(), m.rcpt_to.clone(), m.esmtp),
+        ("alice@alice.example", vec!["bob@bob.example".to_string()], true)
+    );
+    s.accept_message("Q1");
+    assert_eq!(drain(&mut s), "250 2.0.0 OK: queued as Q1\r\n221 2.0.0 mail.bob.example closing connection\r\n");
+    assert_eq!(s.poll_event(), Some(ServerEvent::Closed));
+    assert_eq!(s.state(), ServerState::Closed.view());
+}
+
+#[test]
+fn input_split_at_every_byte_gives_the_same_replies_and_events() {
+    let whole = {
+        let mut s = SmtpServer::new(config(Role::Relay), 0);
+        s.handle_input(0, SESSION.as_bytes());
+        let ev = s.poll_event();
+        s.accept_message("Q1");
+        (drain(&mut s), ev, s.poll_event())
+    };
+    for cut in 0..=SESSION.len() {
+        let mut s = SmtpServer::new(config(Role::Relay), 0);
+        s.handle_input(0, &SESSION.as_bytes()[..cut]);
+        s.handle_input(0, &SESSION.as_bytes()[cut..]);
+        let ev = s.poll_event();
+        s.accept_message("Q1");
+        assert_eq!((drain(&mut s), ev, s.poll_event()), whole, "cut at {cut}");
+    }
+    // And one byte at a time.
+    let mut s = SmtpServer::new(config(Role::Relay), 0);
+    for b in SESSION.as_bytes() {
+        s.handle_input(0, std::slice::from_ref(b));
+    }
+    let ev = s.poll_event();
+    s.accept_message("Q1");
+    assert_eq!((drain(&mut s), ev, s.poll_event()), whole);
+}
+
+#[test]
+fn sequence_errors_are_503() {
+    let mut s = SmtpServer::new(config(Role::Relay), 0);
+    codes(&mut s);
+    s.handle_input(0, b"MAIL FROM:<a@a.example>\r\nEHLO x.example\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\nMAIL FROM:<a@a.example>\r\nMAIL FROM:<a@a.example>\r\nDATA\r\n");
+    assert_eq!(codes(&mut s), vec![503, 250, 503, 503, 250, 503, 554]);
+}
+
+#[test]
+fn recipients_are_checked_by_role() {
+    let mut relay = SmtpServer::new(config(Role::Relay), 0);
+    relay.handle_input(0, b"EHLO x.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<nobody@bob.example>\r\nRCPT TO:<carol@carol.example>\r\nRCPT TO:<Bob@Bob.Example>\r\n");
+    let out = drain(&mut relay);
+    assert!(out.contains("550 5.1.1 <nobody@bob.example>"), "{out}");
+    assert!(out.contains("554 5.7.1 <carol@carol.example>: Relay access denied"), "{out}");
+    assert!(out.ends_with("250 2.1.5 Recipient <Bob@Bob.Example> OK\r\n"), "{out}");
+    let mut sub = SmtpServer::new(config(Role::Submission), 0);
+    sub.handle_input(0, b"EHLO x.example\r\nMAIL FROM:<bob@bob.example>\r\nRCPT TO:<carol@carol.example>\r\n");
+    assert_eq!(codes(&mut sub), vec![220, 250, 250, 250]);
+}
+
+#[test]
+fn size_limits_are_enforced() {
+    let mut s = SmtpServer::new(config(Role::Relay), 0);
+    s.handle_input(0, b"EHLO x.example\r\nMAIL FROM:<a@a.example> SIZE=5000\r\nMAIL FROM:<a@a.example> SIZE=500 BODY=8BITMIME\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\n");
+    assert_eq!(codes(&mut s), vec![220, 250, 552, 250, 250, 354]);
+    let big = format!("{}\r\n.\r\n", "x".repeat(998).repeat(2).chars().collect::<String>());
+    s.handle_input(0, big.as_bytes());
+    let out = drain(&mut s);
+    assert!(out.starts_with("552 5.3.4"), "{out}");
+    assert_eq!(s.poll_event(), None);
+    assert_eq!(s.state(), ServerState::Ready.view());
+}
+
+#[test]
+fn an_endless_message_is_dropped_with_bounded_memory() {
+    let mut s = SmtpServer::new(config(Role::Relay), 0);
+    s.handle_input(0, b"EHLO x.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\n");
+    codes(&mut s);
+    let chunk = "y".repeat(999) + "\r\n";
+    for _ in 0..200 {
+        s.handle_input(0, chunk.as_bytes());
+        assert!(s.inbuf.len() < 70 * 1024, "the buffer stays bounded");
+    }
+    s.handle_input(0, b"\r\n.\r\nNOOP\r\n");
+    assert_eq!(codes(&mut s), vec![552, 250]);
+    assert_eq!(s.poll_event(), None, "nothing was accepted");
+}
+
+#[test]
+fn other_commands() {
+    let mut s = SmtpServer::new(config(Role::Relay), 0);
+    s.handle_input(0, b"noop\r\nvrfy bob\r\nhelp\r\nhelo old.example\r\nrset\r\nbogus\r\nquit\r\nNOOP\r\n");
+    assert_eq!(codes(&mut s), vec![220, 250, 252, 214, 250, 250, 500, 221]);
+}
