@@ -499,6 +499,14 @@ class Robustness(unittest.TestCase):
         self.assertIn(b"Subject: accepted first", p.retr(1)[1])
         p.quit()
 
+    def test_idle_pop3_and_imap_sessions_get_their_protocols_goodbye(self):
+        # The engines write their own timeout replies (RFC 1939 §3, RFC 9051 §5.4).
+        for port, bye in ((SERVER.ports["pop3"], b"-ERR [SYS/TEMP] idle timeout"), (SERVER.ports["imap"], b"* BYE Autologout")):
+            with socket.create_connection((HOST, port), timeout=5) as s:
+                s.recv(1024)
+                s.settimeout(5)
+                self.assertIn(bye, s.recv(1024))
+
     def test_idle_connections_are_closed_with_421(self):
         with socket.create_connection((HOST, SERVER.ports["smtp"]), timeout=5) as s:
             s.recv(1024)

@@ -34,7 +34,8 @@ pub struct Options {
     pub imap_port: u16,
     pub users: Vec<(String, String)>,
     pub log: Option<PathBuf>,
-    pub idle_timeout: Duration,
+    /// For every protocol; `None`: each protocol's RFC default (SMTP 5, POP3 10, IMAP 30 min).
+    pub idle_timeout: Option<Duration>,
     pub max_connections: usize,
     pub max_message_size: usize,
     pub quiet: bool,
@@ -50,7 +51,7 @@ impl Default for Options {
             imap_port: 2143,
             users: vec![],
             log: None,
-            idle_timeout: Duration::from_secs(300),
+            idle_timeout: None,
             max_connections: 64,
             max_message_size: 10_240_000,
             quiet: false,
@@ -85,7 +86,8 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             }
             "--log" => o.log = Some(PathBuf::from(value()?)),
             "--idle-timeout" => {
-                o.idle_timeout = Duration::from_secs(value()?.parse().map_err(|_| "--idle-timeout takes seconds")?)
+                o.idle_timeout =
+                    Some(Duration::from_secs(value()?.parse().map_err(|_| "--idle-timeout takes seconds")?))
             }
             "--max-connections" => {
                 o.max_connections = value()?.parse().map_err(|_| "--max-connections takes a number")?
@@ -289,13 +291,36 @@ impl Server {
     }
 
     fn input(&mut self, sid: SessionId, bytes: &[u8]) {
-        self.host.handle_input(sid, bytes);
+        let now = self.now();
+        self.host.handle_input(now, sid, bytes);
         self.pump(sid);
         self.run_queue_if_due();
     }
 
+    /// How long session `sid` may stay silent before its idle timer runs out.
+    fn time_left(&self, sid: SessionId) -> Option<Duration> {
+        let deadline = self.host.session_timeout(sid)?;
+        Some(Duration::from_millis(deadline.saturating_sub(self.now())))
+    }
+
+    /// The idle timer ran out: the engine writes its own 421 / -ERR / BYE and ends.
+    fn timeout(&mut self, sid: SessionId) {
+        let now = self.now();
+        self.host.handle_timeout(now, sid);
+        self.pump(sid);
+    }
+
+    /// The service is stopping: every session gets its protocol's goodbye.
+    fn shutdown(&mut self) {
+        let now = self.now();
+        for sid in self.host.shutdown(now) {
+            self.pump(sid);
+        }
+    }
+
     fn close(&mut self, sid: SessionId, by_client: bool) {
-        self.host.close_session(sid);
+        let now = self.now();
+        self.host.close_session(now, sid);
         let Some(p) = self.peers.remove(&sid) else { return };
         let by = if by_client { p.client.clone() } else { "server".into() };
         let t = self.now();
@@ -328,8 +353,13 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let accounts: Vec<(&str, &str)> = o.users.iter().map(|(a, p)| (a.as_str(), p.as_str())).collect();
     // On loopback: no TLS, so plaintext logins are allowed; mail for the host's own users is
     // delivered at once; the size limit comes from the flags.
-    let policy =
-        ServerPolicy { tls: false, queue_delay: 0, max_message_size: o.max_message_size, ..ServerPolicy::default() };
+    let policy = ServerPolicy {
+        tls: false,
+        queue_delay: 0,
+        max_message_size: o.max_message_size,
+        idle_timeout: o.idle_timeout.map(|d| Some(d.as_millis() as u64)),
+        ..ServerPolicy::default()
+    };
     let host = MailHost::new("server", "localhost", &domains, &accounts, policy);
     let mut log = match &o.log {
         Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?),
@@ -386,7 +416,6 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     }
     println!("  Ctrl-C stops it.");
     let permits = Arc::new(tokio::sync::Semaphore::new(o.max_connections));
-    let idle = o.idle_timeout;
     for (listener, service) in listeners {
         let (shared, permits) = (shared.clone(), permits.clone());
         tokio::spawn(async move {
@@ -396,7 +425,7 @@ pub async fn run(mut o: Options) -> Result<(), String> {
                 let permit = permits.clone().try_acquire_owned();
                 tokio::spawn(async move {
                     match permit {
-                        Ok(_permit) => session(stream, peer, service, shared, idle).await,
+                        Ok(_permit) => session(stream, peer, service, shared).await,
                         Err(_) => busy(stream, service).await,
                     }
                 });
@@ -412,6 +441,9 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         }
     });
     stopped().await?;
+    shared.lock().expect("not poisoned").shutdown();
+    // Let the session tasks write their goodbyes.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let mut s = shared.lock().expect("not poisoned");
     if let Some(f) = &mut s.log {
         let _ = f.flush();
@@ -435,22 +467,25 @@ async fn stopped() -> Result<(), String> {
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
 }
 
-/// Too many connections: the protocol's "try again later", then close.
+/// Too many connections: the protocol's "try again later" in place of a greeting, then close.
 async fn busy(mut stream: TcpStream, service: u16) {
-    let text: &[u8] = match service {
-        110 => b"-ERR [SYS/TEMP] too many connections, try again later\r\n",
-        143 => b"* BYE [UNAVAILABLE] too many connections, try again later\r\n",
-        _ => b"421 4.7.0 Too many connections, try again later\r\n",
+    use mailsim_proto::Closing;
+    let reply = match service {
+        110 => mailsim_proto::pop3::closing_response(Closing::Busy),
+        143 => mailsim_proto::imap::server::closing_response(Closing::Busy),
+        _ => mailsim_proto::smtp::closing_reply("localhost", Closing::Busy),
     };
-    let _ = stream.write_all(text).await;
+    let _ = stream.write_all(&reply.bytes).await;
 }
 
-async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: Shared, idle: Duration) {
+async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: Shared) {
     let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
     let (tx, mut rx) = mpsc::unbounded_channel();
     let Some(sid) = shared.lock().expect("not poisoned").open(peer, port, service, tx) else { return };
     let mut buf = vec![0u8; 16 * 1024];
     let by_client = loop {
+        // A day stands for "never" when the engine has no idle timer.
+        let idle = shared.lock().expect("not poisoned").time_left(sid).unwrap_or(Duration::from_secs(86_400));
         tokio::select! {
             out = rx.recv() => match out {
                 Some(Out::Bytes(b)) => {
@@ -461,16 +496,8 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: 
                 Some(Out::Close) | None => break false,
             },
             read = tokio::time::timeout(idle, stream.read(&mut buf)) => match read {
-                Err(_) => {
-                    // Idle too long (RFC 5321 §4.5.3.2 suggests 5 minutes for commands).
-                    let bye: &[u8] = match service {
-                        110 => b"-ERR [SYS/TEMP] idle timeout, closing\r\n",
-                        143 => b"* BYE Autologout; idle for too long\r\n",
-                        _ => b"421 4.4.2 localhost Error: timeout exceeded\r\n",
-                    };
-                    let _ = stream.write_all(bye).await;
-                    break false;
-                }
+                // The idle timer ran out: the engine says goodbye (then Out::Close comes).
+                Err(_) => shared.lock().expect("not poisoned").timeout(sid),
                 Ok(Ok(0)) | Ok(Err(_)) => break true,
                 Ok(Ok(n)) => shared.lock().expect("not poisoned").input(sid, &buf[..n]),
             },

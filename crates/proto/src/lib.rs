@@ -80,6 +80,6 @@ pub mod state;
 pub mod store;
 
 pub use codec::{visible_bytes, Decoded};
-pub use engine::{Closing, Engine, Millis};
+pub use engine::{Closing, Engine, Millis, Wire};
 pub use pdu::{Explanation, Pdu, Transmit};
 pub use state::{StateMachine, StateView};

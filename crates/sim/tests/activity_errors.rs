@@ -177,7 +177,7 @@ model = "M"
     assert_eq!(
         errors(text),
         [
-            r#"4:12: unknown scenario "alice-to-carol": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob"#,
+            r#"4:12: unknown scenario "alice-to-carol": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml"#,
         ]
     );
 }
@@ -570,7 +570,7 @@ fn every_problem_is_reported_not_only_the_first() {
         [
             r#"2:6: activity id "Bad Id" is not URL-safe: expected lower-case letters, digits and dashes, e.g. send-protocols"#,
             "3:9: the title is empty: expected a title the learner reads",
-            r#"4:12: unknown scenario "nowhere": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob"#,
+            r#"4:12: unknown scenario "nowhere": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml"#,
             "10:10: answer index 5 is out of range: there are 2 choices, numbered 0 to 1",
             r#"13:8: unknown item kind "quiz": expected one of choice, multi, short, predict, task, discuss"#,
         ]

@@ -745,7 +745,7 @@ mod learner_actions {
             r.iter().any(|r| r.starts_with("+OK Capability list follows") && r.contains("\r\nSTLS\r\n")),
             "STLS offered before TLS"
         );
-        let digest = mailsim_proto::pop3::server::apop_digest(ts, "bob-pw");
+        let digest = mailsim_proto::pop3::apop_digest(ts, "bob-pw");
         let log = scenario::run_with("playground", &[typed(&["STLS", &format!("APOP bob {digest}"), "STAT", "QUIT"])])
             .unwrap();
         let r = raws(&log);

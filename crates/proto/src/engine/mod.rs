@@ -76,3 +76,44 @@ pub trait Engine {
     /// The session is over: close the connection once everything is drained.
     fn is_closed(&self) -> bool;
 }
+
+/// An [`Engine`] without its event type: what a driver needs to move bytes and time through
+/// engines of different protocols held side by side (`&mut dyn Wire`). Every engine is one.
+/// Events stay typed: read them from the concrete engine.
+pub trait Wire {
+    fn handle_input(&mut self, now: Millis, bytes: &[u8]);
+    fn handle_timeout(&mut self, now: Millis);
+    fn handle_close(&mut self, now: Millis);
+    fn poll_transmit(&mut self) -> Option<Transmit>;
+    fn poll_received(&mut self) -> Option<Transmit>;
+    fn poll_timeout(&self) -> Option<Millis>;
+    fn state(&self) -> StateView;
+    fn is_closed(&self) -> bool;
+}
+
+impl<E: Engine> Wire for E {
+    fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
+        Engine::handle_input(self, now, bytes)
+    }
+    fn handle_timeout(&mut self, now: Millis) {
+        Engine::handle_timeout(self, now)
+    }
+    fn handle_close(&mut self, now: Millis) {
+        Engine::handle_close(self, now)
+    }
+    fn poll_transmit(&mut self) -> Option<Transmit> {
+        Engine::poll_transmit(self)
+    }
+    fn poll_received(&mut self) -> Option<Transmit> {
+        Engine::poll_received(self)
+    }
+    fn poll_timeout(&self) -> Option<Millis> {
+        Engine::poll_timeout(self)
+    }
+    fn state(&self) -> StateView {
+        Engine::state(self)
+    }
+    fn is_closed(&self) -> bool {
+        Engine::is_closed(self)
+    }
+}

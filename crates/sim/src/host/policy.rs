@@ -55,6 +55,9 @@ pub struct ServerPolicy {
     /// The host can do TLS (modelled in the world). Without it (`mailsim serve` on loopback)
     /// POP3 offers no STLS, IMAP no STARTTLS, and IMAP allows LOGIN in the clear.
     pub tls: bool,
+    /// The servers' idle timers: `None` = each protocol's RFC default (SMTP 5 min, POP3
+    /// 10 min, IMAP 30 min); `Some(None)` = never; `Some(Some(t))` = `t` for all of them.
+    pub idle_timeout: Option<Option<Millis>>,
 }
 
 impl Default for ServerPolicy {
@@ -83,6 +86,7 @@ impl Default for ServerPolicy {
             require_tls_inbound: false,
             storage_fails: false,
             tls: true,
+            idle_timeout: None,
         }
     }
 }

@@ -3,11 +3,13 @@
 
 use super::{Ctx, HostOutput, MailHost, SessionId};
 use crate::log::Event;
+use crate::log::Millis;
 use mailsim_proto::dns::{self, DnsMessage};
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
-use mailsim_proto::pop3::{Pop3Server, Pop3ServerEvent};
-use mailsim_proto::smtp::{Role, ServerConfig, ServerEvent, SmtpServer};
-use mailsim_proto::Transmit;
+use mailsim_proto::pop3::{login_apop, Pop3Config, Pop3Server, Pop3ServerEvent};
+use mailsim_proto::service::{self, Protocol, TlsStyle};
+use mailsim_proto::smtp::{ServerConfig, ServerEvent, SmtpServer};
+use mailsim_proto::{Engine, Transmit};
 
 /// One connection's server engine.
 #[derive(Debug)]
@@ -23,10 +25,15 @@ impl MailHost {
     /// the protocol, or `None` if the host offers nothing there (connection refused).
     pub fn accept(&mut self, ctx: &mut Ctx, sid: SessionId, service: u16, peer_ip: &str) -> Option<&'static str> {
         let p = &self.policy;
-        let (session, protocol) = match service {
-            25 | 587 | 465 => {
-                let role = if service == 25 { Role::Relay } else { Role::Submission };
+        let now = ctx.now;
+        let svc = service::by_port(service)?;
+        let (session, protocol) = match svc.protocol {
+            Protocol::Smtp => {
+                let role = svc.smtp_role()?;
                 let mut config = ServerConfig::basic(&self.hostname, role, &[], &[]);
+                if let Some(t) = p.idle_timeout {
+                    config.idle_timeout = t;
+                }
                 config.local_domains = self.domains.clone();
                 config.local_users = self.store.addresses().map(str::to_string).collect();
                 config.max_message_size = p.max_message_size;
@@ -49,19 +56,26 @@ impl MailHost {
                 if service != 25 {
                     config.accounts = self.accounts();
                 }
-                let engine = SmtpServer::new(config);
+                let engine = SmtpServer::new(config, now);
                 (Session::Smtp { engine, service, peer_ip: peer_ip.into() }, "SMTP")
             }
-            110 => {
+            // POP3 over implicit TLS (995) is not offered: STLS on 110 is.
+            Protocol::Pop3 if svc.tls == TlsStyle::Implicit => return None,
+            Protocol::Pop3 => {
                 // RFC 1939 §7: the APOP timestamp must be unique per greeting; the session
                 // number and the clock make it so (and keep simulated runs deterministic).
                 let timestamp = format!("<{}.{}@{}>", sid, ctx.unix(), self.hostname);
-                let engine = Pop3Server::with_options(&self.hostname, Some(timestamp), p.tls);
-                (Session::Pop3 { engine, login: None }, "POP3")
+                let mut config =
+                    Pop3Config { timestamp: Some(timestamp), stls: p.tls, ..Pop3Config::new(&self.hostname) };
+                if let Some(t) = p.idle_timeout {
+                    config.idle_timeout = t;
+                }
+                (Session::Pop3 { engine: Pop3Server::new(config, now), login: None }, "POP3")
             }
-            143 | 993 => {
+            Protocol::Imap => {
                 let scram_salt: Vec<u8> = (0..2).flat_map(|_| ctx.rng.next_u64().to_be_bytes()).collect();
-                let config = ImapConfig {
+                let mut config = ImapConfig {
+                    idle_timeout: Some(mailsim_proto::engine::IMAP_IDLE_TIMEOUT),
                     hostname: self.hostname.clone(),
                     starttls: service == 143 && p.tls,
                     implicit_tls: service == 993,
@@ -72,7 +86,10 @@ impl MailHost {
                     scram_iterations: 4096,
                     server_nonce: ctx.rng.hex(16),
                 };
-                (Session::Imap(ImapServer::new(config)), "IMAP")
+                if let Some(t) = p.idle_timeout {
+                    config.idle_timeout = t;
+                }
+                (Session::Imap(ImapServer::new(config, now)), "IMAP")
             }
             _ => return None,
         };
@@ -85,20 +102,46 @@ impl MailHost {
     }
 
     /// Bytes from the client of `sid`.
-    pub fn handle_input(&mut self, sid: SessionId, bytes: &[u8]) {
+    pub fn handle_input(&mut self, now: Millis, sid: SessionId, bytes: &[u8]) {
         let store = &self.store;
         match self.sessions.get_mut(&sid) {
-            Some(Session::Smtp { engine, .. }) => engine.handle_input(bytes),
-            Some(Session::Pop3 { engine, .. }) => engine.handle_input(bytes),
+            Some(Session::Smtp { engine, .. }) => engine.handle_input(now, bytes),
+            Some(Session::Pop3 { engine, .. }) => engine.handle_input(now, bytes),
             Some(Session::Imap(e)) => {
                 // Report what other sessions changed (flags, new mail, expunges) first.
                 if let Some(user) = e.user().map(str::to_string) {
                     e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
                 }
-                e.handle_input(bytes)
+                e.handle_input(now, bytes)
             }
             None => {}
         }
+    }
+
+    /// When session `sid` wants [`MailHost::handle_timeout`] (its idle timer), if ever.
+    pub fn session_timeout(&self, sid: SessionId) -> Option<Millis> {
+        self.sessions.get(&sid).and_then(|s| s.engine().poll_timeout())
+    }
+
+    /// The deadline of `sid` has passed: an idle client gets the protocol's timeout reply
+    /// (421, -ERR, BYE) and the session ends; drain it, then close the connection.
+    pub fn handle_timeout(&mut self, now: Millis, sid: SessionId) {
+        if let Some(s) = self.sessions.get_mut(&sid) {
+            s.engine_mut().handle_timeout(now);
+        }
+    }
+
+    /// The service is stopping: every session gets the protocol's shutdown reply. Returns the
+    /// sessions to drain and close.
+    pub fn shutdown(&mut self, now: Millis) -> Vec<SessionId> {
+        for s in self.sessions.values_mut() {
+            match s {
+                Session::Smtp { engine, .. } => engine.shutdown(now),
+                Session::Pop3 { engine, .. } => engine.shutdown(now),
+                Session::Imap(e) => e.shutdown(now),
+            }
+        }
+        self.sessions.keys().copied().collect()
     }
 
     /// The next bytes for the client of `sid`.
@@ -125,28 +168,22 @@ impl MailHost {
     /// The protocol state of `sid`, as the diagram shows it.
     pub fn session_state(&self, sid: SessionId) -> String {
         match self.sessions.get(&sid) {
-            Some(Session::Smtp { engine, .. }) => engine.state().to_string(),
-            Some(Session::Pop3 { engine, .. }) => engine.state().to_string(),
-            Some(Session::Imap(e)) => e.state().to_string(),
+            Some(s) => s.engine().state().to_string(),
             None => "listening".into(),
         }
     }
 
     /// Whether the engine of `sid` has ended the session (QUIT, LOGOUT, too many errors).
     pub fn session_closed(&self, sid: SessionId) -> bool {
-        match self.sessions.get(&sid) {
-            Some(Session::Smtp { engine, .. }) => engine.state() == mailsim_proto::smtp::ServerState::Closed,
-            Some(Session::Pop3 { engine, .. }) => engine.state() == mailsim_proto::pop3::Pop3State::Closed,
-            Some(Session::Imap(e)) => e.state() == mailsim_proto::imap::server::ImapState::Logout,
-            None => true,
-        }
+        self.sessions.get(&sid).is_none_or(|s| s.engine().is_closed())
     }
 
     /// The connection of `sid` is gone. A POP3 session that ends without QUIT deletes
     /// nothing and releases the maildrop (RFC 1939 §6).
-    pub fn close_session(&mut self, sid: SessionId) {
-        if let Some(Session::Pop3 { mut engine, login: Some(address) }) = self.sessions.remove(&sid) {
-            engine.connection_lost();
+    pub fn close_session(&mut self, now: Millis, sid: SessionId) {
+        let Some(mut s) = self.sessions.remove(&sid) else { return };
+        s.engine_mut().handle_close(now);
+        if let Session::Pop3 { login: Some(address), .. } = s {
             self.store.logout(&address, &[]);
         }
     }
@@ -211,7 +248,7 @@ impl MailHost {
                     *login = engine.answer_login(self.store.login_user(&user, &pass))
                 }
                 Pop3ServerEvent::ApopRequested { user, digest, timestamp } => {
-                    *login = engine.answer_login(self.store.login_apop(&user, &digest, &timestamp))
+                    *login = engine.answer_login(login_apop(&mut self.store, &user, &digest, &timestamp))
                 }
                 Pop3ServerEvent::Commit { deleted, .. } => {
                     let address = login.take().unwrap_or_default();
@@ -285,5 +322,23 @@ impl MailHost {
             self.notify_imap(Some(sid));
         }
         any
+    }
+}
+
+impl Session {
+    fn engine(&self) -> &dyn mailsim_proto::Wire {
+        match self {
+            Session::Smtp { engine, .. } => engine,
+            Session::Pop3 { engine, .. } => engine,
+            Session::Imap(e) => e,
+        }
+    }
+
+    fn engine_mut(&mut self) -> &mut dyn mailsim_proto::Wire {
+        match self {
+            Session::Smtp { engine, .. } => engine,
+            Session::Pop3 { engine, .. } => engine,
+            Session::Imap(e) => e,
+        }
     }
 }

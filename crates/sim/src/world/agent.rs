@@ -197,8 +197,8 @@ impl World {
                 }
             }
             ClientEngine::Pop3Typed(e) => {
-                any = false;
-                closed = e.is_done();
+                any = std::iter::from_fn(|| e.poll_event()).count() > 0;
+                closed = e.is_closed();
             }
             ClientEngine::Http(e) => {
                 let events: Vec<HttpClientEvent> = std::iter::from_fn(|| e.poll_event()).collect();

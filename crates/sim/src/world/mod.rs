@@ -25,7 +25,7 @@ use mailsim_proto::pop3::typed::Pop3Typed;
 use mailsim_proto::pop3::Pop3Client;
 use mailsim_proto::smtp::typed::{Typed, TypedSession};
 use mailsim_proto::smtp::SmtpClient;
-use mailsim_proto::Transmit;
+use mailsim_proto::{Engine, Transmit};
 use std::collections::BTreeMap;
 
 pub type NodeId = usize;
@@ -90,6 +90,10 @@ impl Submission {
 enum Action {
     Task(NodeId, Task),
     Establish(u32),
+    /// A connection's engine has a deadline (an idle timer) now.
+    Timeout(u32),
+    /// The server closed the connection; its last bytes have arrived.
+    ServerClosed(u32),
     /// A SYN to a host that is down arrives nowhere; logged so the learner sees the attempt.
     SynLost {
         conn: u32,
@@ -148,6 +152,30 @@ enum ClientEngine {
     Http(HttpClient),
 }
 
+impl ClientEngine {
+    fn wire(&mut self) -> &mut dyn mailsim_proto::Wire {
+        match self {
+            ClientEngine::Smtp(e) => e,
+            ClientEngine::Pop3(e) => e,
+            ClientEngine::Typed(e) => e,
+            ClientEngine::Imap(e) => e,
+            ClientEngine::Pop3Typed(e) => e,
+            ClientEngine::Http(e) => e,
+        }
+    }
+
+    fn wire_ref(&self) -> &dyn mailsim_proto::Wire {
+        match self {
+            ClientEngine::Smtp(e) => e,
+            ClientEngine::Pop3(e) => e,
+            ClientEngine::Typed(e) => e,
+            ClientEngine::Imap(e) => e,
+            ClientEngine::Pop3Typed(e) => e,
+            ClientEngine::Http(e) => e,
+        }
+    }
+}
+
 /// The server end of a connection: a mail host's session (kept by the host, under the
 /// connection's id), or a web server's engine.
 #[derive(Debug)]
@@ -198,6 +226,10 @@ struct Conn {
     side: ServerSide,
     /// What the server end speaks, once established.
     protocol: &'static str,
+    /// The engines' next deadline, on the agenda.
+    timer: Option<Millis>,
+    /// The server end has closed the session (a ServerClosed is on the agenda).
+    server_closed: bool,
     purpose: Purpose,
     /// Last delivery time per direction (to server, to client): TCP keeps order.
     last: [Millis; 2],
@@ -283,8 +315,15 @@ impl World {
         ip: [u8; 4],
         domain: &str,
         accounts: &[(&str, &str)],
-        policy: ServerPolicy,
+        mut policy: ServerPolicy,
     ) -> NodeId {
+        // The world runs a scenario to its end in one go, and the page puts the learner's next
+        // action after the last event: idle timers would end every session left open (a
+        // terminal, an IMAP client waiting in IDLE) before the learner could act again. So
+        // servers here have none unless a scenario sets one; `mailsim serve` has the RFCs'.
+        if policy.idle_timeout.is_none() {
+            policy.idle_timeout = Some(None);
+        }
         let host_engine = MailHost::new(id, host, &[domain], accounts, policy);
         let actor = Actor {
             id: id.into(),
@@ -421,6 +460,8 @@ impl World {
         match action {
             Action::Task(node, task) => self.start_task(node, task),
             Action::Establish(conn) => self.establish(conn),
+            Action::Timeout(conn) => self.timeout(conn),
+            Action::ServerClosed(conn) => self.server_closed(conn),
             Action::SynLost { conn, sent_at, client_port } => self.syn_lost(conn, sent_at, client_port),
             Action::Deliver { conn, to_server, transmit, sent_at, tls } => {
                 self.deliver(conn, to_server, transmit, sent_at, tls)

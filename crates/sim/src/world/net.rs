@@ -31,6 +31,8 @@ impl World {
                     client_engine: engine,
                     side: ServerSide::Listening,
                     protocol: "",
+                    timer: None,
+                    server_closed: false,
                     purpose,
                     last: [0, 0],
                     open: false,
@@ -49,6 +51,8 @@ impl World {
                 client_engine: engine,
                 side: ServerSide::Listening,
                 protocol: "",
+                timer: None,
+                server_closed: false,
                 purpose,
                 last: [0, 0],
                 open: false,
@@ -69,8 +73,7 @@ impl World {
             _ if refused => None,
             (NodeKind::WebServer(_), 80) => Some((ServerSide::Http(HttpServer::new()), "HTTP")),
             (NodeKind::MailServer(_), _) => {
-                let service = if port == 995 { 110 } else { port };
-                let protocol = self.with_host(server, |h, ctx| h.accept(ctx, id, service, &peer_ip)).flatten();
+                let protocol = self.with_host(server, |h, ctx| h.accept(ctx, id, port, &peer_ip)).flatten();
                 protocol.map(|p| (ServerSide::Host, p))
             }
             _ => None,
@@ -127,14 +130,7 @@ impl World {
 
     pub(super) fn states(&self, id: u32) -> (String, String) {
         let c = &self.conns[&id];
-        let client = match &c.client_engine {
-            ClientEngine::Smtp(e) => e.state().to_string(),
-            ClientEngine::Pop3(e) => e.state().to_string(),
-            ClientEngine::Typed(e) => e.state().to_string(),
-            ClientEngine::Imap(e) => e.state().to_string(),
-            ClientEngine::Pop3Typed(e) => e.state().to_string(),
-            ClientEngine::Http(e) => e.state().to_string(),
-        };
+        let client = c.client_engine.wire_ref().state().to_string();
         let server = match &c.side {
             ServerSide::Host => self.host(c.server).map(|h| h.session_state(id)).unwrap_or_default(),
             ServerSide::Http(e) => e.state().to_string(),
@@ -148,21 +144,16 @@ impl World {
         if !c.open {
             return;
         }
-        let server = c.server;
-        match (to_server, &mut c.client_engine, &mut c.side) {
-            (true, _, ServerSide::Host) => {
+        let (server, now) = (c.server, self.now);
+        match (to_server, &mut c.side) {
+            (true, ServerSide::Host) => {
                 if let NodeKind::MailServer(h) = &mut self.nodes[server].kind {
-                    h.handle_input(id, &transmit.bytes);
+                    h.handle_input(now, id, &transmit.bytes);
                 }
             }
-            (true, _, ServerSide::Http(e)) => e.handle_input(&transmit.bytes),
-            (false, ClientEngine::Imap(e), _) => e.handle_input(&transmit.bytes),
-            (false, ClientEngine::Pop3Typed(e), _) => e.handle_input(&transmit.bytes),
-            (false, ClientEngine::Http(e), _) => e.handle_input(&transmit.bytes),
-            (false, ClientEngine::Smtp(e), _) => e.handle_input(&transmit.bytes),
-            (false, ClientEngine::Pop3(e), _) => e.handle_input(&transmit.bytes),
-            (false, ClientEngine::Typed(e), _) => e.handle_input(&transmit.bytes),
-            _ => {}
+            (true, ServerSide::Http(e)) => e.handle_input(now, &transmit.bytes),
+            (true, ServerSide::Listening) => {}
+            (false, _) => c.client_engine.wire().handle_input(now, &transmit.bytes),
         }
         let c = &self.conns[&id];
         let imap_server = to_server && c.protocol == "IMAP";
@@ -205,14 +196,8 @@ impl World {
             let Some(c) = self.conns.get_mut(&id) else { return };
             let (client, server) = (c.client, c.server);
             let mut out: Vec<(bool, Transmit)> = Vec::new();
-            match &mut c.client_engine {
-                ClientEngine::Smtp(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
-                ClientEngine::Pop3(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
-                ClientEngine::Typed(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
-                ClientEngine::Imap(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
-                ClientEngine::Pop3Typed(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
-                ClientEngine::Http(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (true, t))),
-            }
+            let wire = c.client_engine.wire();
+            out.extend(std::iter::from_fn(|| wire.poll_transmit()).map(|t| (true, t)));
             match &mut c.side {
                 ServerSide::Host => {
                     if let NodeKind::MailServer(h) = &mut self.nodes[server].kind {
@@ -235,8 +220,86 @@ impl World {
             progressed |= self.handle_server_events(id);
             progressed |= self.handle_client_events(id);
             if !progressed {
-                return;
+                break;
             }
+        }
+        self.watch(id);
+    }
+
+    /// After a connection was drained: a server end that closed the session closes the TCP
+    /// connection once its last bytes are out; an engine's next deadline (an idle timer) is
+    /// put on the agenda.
+    fn watch(&mut self, id: u32) {
+        let Some(c) = self.conns.get(&id) else { return };
+        let server_closed = match &c.side {
+            ServerSide::Host => self.host(c.server).is_some_and(|h| h.session_closed(id)),
+            ServerSide::Http(e) => e.is_closed(),
+            ServerSide::Listening => false,
+        };
+        let server_deadline = match &c.side {
+            ServerSide::Host => self.host(c.server).and_then(|h| h.session_timeout(id)),
+            ServerSide::Http(e) => e.poll_timeout(),
+            ServerSide::Listening => None,
+        };
+        let deadline = match (c.client_engine.wire_ref().poll_timeout(), server_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let after_last = c.last[1].max(self.now) + 1;
+        let (closing, timer) = (server_closed && !c.server_closed, deadline.filter(|d| c.timer != Some(*d)));
+        let c = self.conns.get_mut(&id).expect("connection exists");
+        if closing {
+            c.server_closed = true;
+            self.push(after_last, Action::ServerClosed(id));
+        }
+        if let Some(d) = timer {
+            let c = self.conns.get_mut(&id).expect("connection exists");
+            c.timer = Some(d);
+            self.push(d, Action::Timeout(id));
+        }
+    }
+
+    /// An engine's deadline came: the engines whose deadline it is handle it.
+    pub(super) fn timeout(&mut self, id: u32) {
+        let now = self.now;
+        let Some(c) = self.conns.get_mut(&id) else { return };
+        if c.timer.is_none_or(|d| d > now) {
+            return;
+        }
+        c.timer = None;
+        let server = c.server;
+        if c.client_engine.wire_ref().poll_timeout().is_some_and(|d| d <= now) {
+            c.client_engine.wire().handle_timeout(now);
+        }
+        match &mut c.side {
+            ServerSide::Host => {
+                if let NodeKind::MailServer(h) = &mut self.nodes[server].kind {
+                    if h.session_timeout(id).is_some_and(|d| d <= now) {
+                        h.handle_timeout(now, id);
+                    }
+                }
+            }
+            ServerSide::Http(e) => {
+                if e.poll_timeout().is_some_and(|d| d <= now) {
+                    e.handle_timeout(now)
+                }
+            }
+            ServerSide::Listening => {}
+        }
+        self.pump(id);
+    }
+
+    /// The server closed the connection and its last bytes have arrived: the client learns
+    /// of it (its engine ends), and the connection is gone, if the client has not already
+    /// closed it.
+    pub(super) fn server_closed(&mut self, id: u32) {
+        let now = self.now;
+        let Some(c) = self.conns.get_mut(&id) else { return };
+        c.client_engine.wire().handle_close(now);
+        let server = c.server;
+        self.pump(id);
+        if self.conns.contains_key(&id) {
+            self.close(id, server);
         }
     }
 
@@ -265,7 +328,7 @@ impl World {
         let Some(mut c) = self.conns.remove(&id) else { return };
         c.open = false;
         if let (ServerSide::Host, NodeKind::MailServer(h)) = (&c.side, &mut self.nodes[c.server].kind) {
-            h.close_session(id);
+            h.close_session(self.now, id);
         }
         self.log.push(Event::ConnectionClosed { t: self.now, conn: id, by: self.nodes[by].actor.id.clone() });
     }
