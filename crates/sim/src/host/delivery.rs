@@ -30,6 +30,15 @@ impl MailHost {
             (true, false, true) => "ESMTPA",
             (true, true, true) => "ESMTPSA",
         };
+        // The same recipient named twice gets one copy (as Postfix's duplicate filter does).
+        let mut m = m;
+        let mut seen: Vec<String> = Vec::new();
+        m.rcpt_to.retain(|r| {
+            let key = r.to_ascii_lowercase();
+            let new = !seen.contains(&key);
+            seen.push(key);
+            new
+        });
         let single = (m.rcpt_to.len() == 1).then(|| m.rcpt_to[0].as_str());
         let trace =
             Trace { helo: &m.helo, peer_ip, by: &self.hostname, with, id: qid, for_rcpt: single, date: ctx.unix() };

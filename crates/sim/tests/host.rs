@@ -1,0 +1,148 @@
+//! The mail host on its own, sans-IO, as `mailsim serve` drives it: bytes in, bytes and
+//! requests out, no world.
+
+use mailsim_sim::host::{Ctx, HostOutput, MailHost, ServerPolicy};
+use mailsim_sim::log::Event;
+use mailsim_sim::rng::Rng;
+
+struct Driver {
+    host: MailHost,
+    rng: Rng,
+    now: u64,
+    log: Vec<Event>,
+    wire: Vec<u8>,
+}
+
+impl Driver {
+    fn new() -> Self {
+        let policy = ServerPolicy { tls: false, queue_delay: 0, ..ServerPolicy::default() };
+        let host = MailHost::new(
+            "server",
+            "mail.bob.example",
+            &["bob.example"],
+            &[("bob@bob.example", "bob-pw"), ("carol@bob.example", "carol-pw")],
+            policy,
+        );
+        Driver { host, rng: Rng::new(1), now: 0, log: vec![], wire: vec![] }
+    }
+
+    fn call<R>(&mut self, f: impl FnOnce(&mut MailHost, &mut Ctx) -> R) -> R {
+        let mut ctx = Ctx { now: self.now, epoch: 1_789_376_400, rng: &mut self.rng };
+        let r = f(&mut self.host, &mut ctx);
+        while let Some(o) = self.host.poll_output() {
+            if let HostOutput::Log(e) = o {
+                self.log.push(e);
+            }
+        }
+        r
+    }
+
+    fn pump(&mut self, sid: u32) {
+        loop {
+            let mut any = false;
+            while let Some(t) = self.host.poll_transmit(sid) {
+                self.wire.extend(t.bytes);
+                any = true;
+            }
+            any |= self.call(|h, ctx| h.drive(ctx, sid));
+            if self.host.poll_timeout().is_some_and(|t| t <= self.now) {
+                self.call(|h, ctx| h.run_queue(ctx));
+            }
+            if !any {
+                break;
+            }
+        }
+    }
+
+    fn say(&mut self, sid: u32, text: &str) {
+        self.now += 10;
+        self.host.handle_input(self.now, sid, text.as_bytes());
+        self.pump(sid);
+    }
+
+    fn stored(&self, mailbox: &str) -> usize {
+        self.log.iter().filter(|e| matches!(e, Event::MessageStored { mailbox: m, .. } if m == mailbox)).count()
+    }
+}
+
+#[test]
+fn a_recipient_named_twice_gets_one_copy() {
+    let mut d = Driver::new();
+    assert_eq!(d.call(|h, ctx| h.accept(ctx, 1, 25, "203.0.113.9")), Some("SMTP"));
+    d.pump(1);
+    assert!(String::from_utf8_lossy(&d.wire).starts_with("220 mail.bob.example"));
+    for line in [
+        "EHLO client.example\r\n",
+        "MAIL FROM:<x@elsewhere.example>\r\n",
+        "RCPT TO:<bob@bob.example>\r\n",
+        "RCPT TO:<BOB@bob.example>\r\n",
+        "RCPT TO:<carol@bob.example>\r\n",
+        "DATA\r\n",
+        "Subject: twice\r\n\r\nHello.\r\n.\r\n",
+    ] {
+        d.say(1, line);
+    }
+    let wire = String::from_utf8_lossy(&d.wire).into_owned();
+    assert!(wire.contains("250 2.0.0 OK: queued as"), "{wire}");
+    assert_eq!(d.stored("bob@bob.example"), 1, "one copy for bob");
+    assert_eq!(d.stored("carol@bob.example"), 1);
+    let received = d
+        .log
+        .iter()
+        .find_map(|e| match e {
+            Event::MessageStored { raw, .. } => Some(String::from_utf8_lossy(raw).into_owned()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(received.contains("Received: from client.example"), "{received}");
+    assert!(received.contains("with ESMTP id"), "{received}");
+}
+
+#[test]
+fn submitted_mail_for_local_users_goes_through_the_queue_and_an_idling_session_hears_of_it() {
+    let mut d = Driver::new();
+    d.call(|h, ctx| h.accept(ctx, 1, 143, "127.0.0.1"));
+    d.pump(1);
+    d.say(1, "a LOGIN bob bob-pw\r\n");
+    d.say(1, "b SELECT INBOX\r\n");
+    d.say(1, "c IDLE\r\n");
+    d.wire.clear();
+    d.call(|h, ctx| h.accept(ctx, 2, 587, "127.0.0.1"));
+    d.pump(2);
+    let auth = "AUTH PLAIN AGNhcm9sQGJvYi5leGFtcGxlAGNhcm9sLXB3\r\n"; // \0carol@bob.example\0carol-pw
+    for line in [
+        "EHLO laptop\r\n",
+        auth,
+        "MAIL FROM:<carol@bob.example>\r\n",
+        "RCPT TO:<bob@bob.example>\r\n",
+        "DATA\r\n",
+        "Subject: hi\r\n\r\nHi Bob.\r\n.\r\n",
+    ] {
+        d.say(2, line);
+    }
+    assert!(d.log.iter().any(|e| matches!(e, Event::MessageQueued { .. })), "submission goes through the queue");
+    assert_eq!(d.stored("bob@bob.example"), 1);
+    // The idling session (1) was told at once: drain it.
+    let mut pushed = Vec::new();
+    while let Some(t) = d.host.poll_transmit(1) {
+        pushed.extend(t.bytes);
+    }
+    assert_eq!(String::from_utf8_lossy(&pushed), "* 1 EXISTS\r\n");
+    let all = String::from_utf8_lossy(&d.wire).into_owned();
+    assert!(all.contains("235 2.7.0"), "{all}");
+}
+
+#[test]
+fn an_idle_client_gets_the_engines_timeout_reply() {
+    let policy = ServerPolicy { tls: false, idle_timeout: Some(Some(1000)), ..ServerPolicy::default() };
+    let mut d = Driver::new();
+    d.host = MailHost::new("server", "mail.bob.example", &["bob.example"], &[], policy);
+    d.call(|h, ctx| h.accept(ctx, 7, 25, "203.0.113.9"));
+    d.pump(7);
+    assert_eq!(d.host.session_timeout(7), Some(1000));
+    d.now = 1000;
+    d.host.handle_timeout(1000, 7);
+    d.pump(7);
+    assert!(String::from_utf8_lossy(&d.wire).ends_with("421 4.4.2 mail.bob.example Error: timeout exceeded\r\n"));
+    assert!(d.host.session_closed(7));
+}
