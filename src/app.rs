@@ -24,9 +24,10 @@ const ICON_PLAY: &str = "M4 2v12l10-6z";
 const ICON_PAUSE: &str = "M3 2h4v12H3z M9 2h4v12H9z";
 const ICON_NEXT: &str = "M4 2v12l9-6z";
 
-fn matches(s: &mailsim_sim::scenario::ScenarioInfo, q: &str) -> bool {
+fn matches(s: &mailsim_sim::scenario::Scenario, q: &str) -> bool {
     let q = q.trim().to_lowercase();
-    q.is_empty() || [s.title, s.summary, s.description, s.topic, s.id].iter().any(|t| t.to_lowercase().contains(&q))
+    q.is_empty()
+        || [&s.title, &s.summary, &s.description, &s.topic, &s.id].iter().any(|t| t.to_lowercase().contains(&q))
 }
 
 /// The iframe code for the current page, in the compact layout.
@@ -39,9 +40,9 @@ fn embed_snippet() -> String {
 /// The scenario topics, in the order they first appear.
 fn topics() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
-    for s in SCENARIOS {
-        if !out.contains(&s.topic) {
-            out.push(s.topic);
+    for s in SCENARIOS.iter() {
+        if !out.contains(&s.topic.as_str()) {
+            out.push(&s.topic);
         }
     }
     out
@@ -399,7 +400,7 @@ pub fn app() -> Html {
                         { for topics().into_iter().filter(|topic| SCENARIOS.iter().any(|s| s.topic == *topic && matches(s, &search))).map(|topic| html! {
                             <optgroup label={topic}>
                                 { for SCENARIOS.iter().filter(|s| s.topic == topic && matches(s, &search)).map(|s| html! {
-                                    <option value={s.id} selected={s.id == player.scenario.id.as_str()}>{ s.title }</option>
+                                    <option value={s.id.clone()} selected={s.id == player.scenario.id}>{ s.title.clone() }</option>
                                 }) }
                             </optgroup>
                         }) }

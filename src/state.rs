@@ -20,9 +20,14 @@ pub struct Info {
     pub description: String,
 }
 
-impl From<&scenario::ScenarioInfo> for Info {
-    fn from(s: &scenario::ScenarioInfo) -> Self {
-        Info { id: s.id.into(), title: s.title.into(), summary: s.summary.into(), description: s.description.into() }
+impl From<&scenario::Scenario> for Info {
+    fn from(s: &scenario::Scenario) -> Self {
+        Info {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            summary: s.summary.clone(),
+            description: s.description.clone(),
+        }
     }
 }
 
@@ -85,8 +90,8 @@ impl Player {
     pub fn open(id: &str, step: usize) -> Player {
         let info = scenario::info_of(id)
             .unwrap_or_else(|| scenario::info_of(DEFAULT_SCENARIO).expect("default scenario exists"));
-        let actions = stored_actions(info.id);
-        let log = scenario::run_with(info.id, &actions).expect("listed scenarios run");
+        let actions = stored_actions(&info.id);
+        let log = info.run_with(&actions);
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
         Player {

@@ -1,7 +1,9 @@
 //! What a learner adds to a scenario: messages they compose, lines they type at a terminal,
-//! faults they cause. Actions are data (serializable, so the page can keep them in local
-//! storage); [`crate::scenario::run_with`] replays the scenario with them, so the world
-//! stays deterministic: same scenario, same actions, same log.
+//! faults they cause. Actions are data: JSON for the page's local storage ([`to_json`]), and
+//! `[[action]]` tables of a scenario file ([`to_toml`]; the `compose`, `terminal` and `fault`
+//! kinds of docs/scenarios.md), so a playground session can be saved as a scenario.
+//! [`crate::scenario::run_with`] replays a scenario with them, so the world stays
+//! deterministic: same scenario, same actions, same log.
 
 use crate::log::Millis;
 use serde::{Deserialize, Serialize};
@@ -71,6 +73,43 @@ pub enum Fault {
     MailboxRoom,
 }
 
+impl SubmitMode {
+    /// The name a scenario file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            SubmitMode::Plain587 => "plain587",
+            SubmitMode::Starttls587 => "starttls587",
+            SubmitMode::Tls465 => "tls465",
+        }
+    }
+}
+
+impl ReadMode {
+    /// The name a scenario file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReadMode::Pop3Delete => "pop3-delete",
+            ReadMode::Pop3Keep => "pop3-keep",
+            ReadMode::Imap => "imap",
+            ReadMode::None => "none",
+        }
+    }
+}
+
+impl Fault {
+    /// The name a scenario file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::Down => "down",
+            Fault::Up => "up",
+            Fault::GreylistOn => "greylist-on",
+            Fault::GreylistOff => "greylist-off",
+            Fault::MailboxFull => "mailbox-full",
+            Fault::MailboxRoom => "mailbox-room",
+        }
+    }
+}
+
 impl Action {
     pub fn at(&self) -> Millis {
         match self {
@@ -87,4 +126,81 @@ pub fn to_json(actions: &[Action]) -> String {
 /// Reads stored actions; anything unreadable gives no actions.
 pub fn from_json(text: &str) -> Vec<Action> {
     serde_json::from_str(text).unwrap_or_default()
+}
+
+/// Writes actions as `[[action]]` tables of a scenario file; loading them gives them back.
+pub fn to_toml(actions: &[Action]) -> String {
+    let mut out = String::new();
+    for a in actions {
+        out.push_str("\n[[action]]\n");
+        let mut key = |k: &str, v: String| {
+            out.push_str(k);
+            out.push_str(" = ");
+            out.push_str(&v);
+            out.push('\n');
+        };
+        match a {
+            Action::Compose { at, sender, to, cc, bcc, subject, body, attachment, submit, read } => {
+                key("kind", "\"compose\"".into());
+                key("at", at.to_string());
+                key("sender", toml_string(sender));
+                for (k, v) in [("to", to), ("cc", cc), ("bcc", bcc)] {
+                    if !v.is_empty() {
+                        key(k, toml_string(v));
+                    }
+                }
+                key("subject", toml_string(subject));
+                key("body", toml_string(body));
+                key("submit", toml_string(submit.name()));
+                key("read", toml_string(read.name()));
+                if let Some(att) = attachment {
+                    let table = format!(
+                        "{{ filename = {}, content-type = {}, base64 = {} }}",
+                        toml_string(&att.filename),
+                        toml_string(&att.content_type),
+                        toml_string(&att.base64)
+                    );
+                    key("attachment", table);
+                }
+            }
+            Action::Terminal { at, client, host, port, lines } => {
+                key("kind", "\"terminal\"".into());
+                key("at", at.to_string());
+                key("client", toml_string(client));
+                key("host", toml_string(host));
+                key("port", port.to_string());
+                let items: Vec<String> = lines.iter().map(|l| format!("  {},\n", toml_string(l))).collect();
+                key("lines", if items.is_empty() { "[]".into() } else { format!("[\n{}]", items.concat()) });
+            }
+            Action::Fault { at, server, fault } => {
+                key("kind", "\"fault\"".into());
+                key("at", at.to_string());
+                key("server", toml_string(server));
+                key("fault", toml_string(fault.name()));
+            }
+        }
+    }
+    out
+}
+
+/// A TOML string: a multi-line one for text with line breaks, escaped so that it reads back
+/// exactly.
+pub fn toml_string(s: &str) -> String {
+    let escape = |c: char, out: &mut String, multi: bool| match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' if multi => out.push('\n'),
+        '\n' => out.push_str("\\n"),
+        '\t' => out.push_str("\\t"),
+        '\r' => out.push_str("\\r"),
+        c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+        c => out.push(c),
+    };
+    let multi = s.contains('\n');
+    let mut out = String::from(if multi { "\"\"\"\n" } else { "\"" });
+    for c in s.chars() {
+        escape(c, &mut out, multi);
+    }
+    out.push_str(if multi { "\"\"\"" } else { "\"" });
+    out
 }

@@ -9,15 +9,27 @@
 //! ## Layout
 //! - [`log`]: the append-only [`EventLog`], the single source of truth (JSON lines).
 //! - [`world`]: the [`World`]: nodes, connections, the agenda, queue runs, DNS.
-//! - [`scenario`]: the scenarios by id, each with what it teaches; [`scenario::run`].
-//! - [`actions`]: what a learner adds (composed mail, terminal lines, faults), as data.
+//! - [`scenario`]: scenarios as data. `scenarios/*.toml` at the top of the repository are
+//!   compiled in ([`scenario::SCENARIOS`], [`scenario::run`]); [`scenario::load()`] reads any
+//!   file into a checked [`scenario::Scenario`] or a located [`scenario::LoadError`].
+//!   Inside: `format` (the file's shape, serde), `load` (parsing, errors with line and
+//!   column), `cast` (actors and the standard cast), `resolve` and `acts` (the checks that
+//!   need the whole file), `stage` (builds and runs the world; the RNG is drawn in file
+//!   order), `builtin` (the compiled-in files).
+//! - [`actions`]: what a learner adds (composed mail, terminal lines, faults), as data: JSON
+//!   for the page's storage, `[[action]]` tables to save a playground as a scenario file.
 //! - [`diagram`]: pure functions of a log prefix: the sequence diagram model, the
 //!   mailbox/queue [`diagram::Snapshot`] as of a step, the transcript, raw-byte views.
 //! - [`export`]: Mermaid, PlantUML and pcapng (for Wireshark) from a log.
 //! - [`rng`]: SplitMix64, the only randomness.
 //!
-//! To add a scenario: one entry in `scenario::SCENARIOS`, one function that schedules what
-//! the people do, one golden log in `tests/golden/`.
+//! To add a scenario: write `scenarios/ID.toml` (docs/scenarios.md is the guide), list it in
+//! `scenario/builtin.rs`, and bless its golden log in `tests/golden/`
+//! (`BLESS=1 cargo test -p mailsim-sim --test golden`).
+//!
+//! Scenario files are parsed with the `toml` crate (parser and serde only, no writer: the
+//! few `[[action]]` tables the page saves are written by [`actions::to_toml`]); its spans
+//! give every error a line and column.
 
 pub mod actions;
 pub mod diagram;

@@ -11,11 +11,43 @@ fn golden_path(id: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(format!("{id}.jsonl"))
 }
 
+fn scenarios_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios")
+}
+
+/// The names (without extension) of the files in `dir` that end in `.ext`, sorted.
+fn stems(dir: &std::path::Path, ext: &str) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(&format!(".{ext}")).map(str::to_string)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 #[test]
-fn every_scenario_matches_its_golden_log() {
-    for s in scenario::SCENARIOS {
-        let got = scenario::run(s.id).unwrap().to_jsonl();
-        let path = golden_path(s.id);
+fn every_scenario_file_matches_its_golden_log() {
+    let files = stems(&scenarios_dir(), "toml");
+    assert_eq!(
+        files,
+        stems(&golden_path("x").with_file_name(""), "jsonl"),
+        "a golden log per scenario file and vice versa"
+    );
+    let mut compiled: Vec<String> =
+        scenario::FILES.iter().map(|(name, _)| name.trim_end_matches(".toml").to_string()).collect();
+    compiled.sort();
+    assert_eq!(files, compiled, "every file in scenarios/ is compiled in (scenario/builtin.rs)");
+    assert_eq!(scenario::SCENARIOS.len(), files.len(), "every built-in file loads");
+    for id in &files {
+        let name = format!("{id}.toml");
+        let text = std::fs::read_to_string(scenarios_dir().join(&name)).unwrap();
+        let s = scenario::load(&name, &text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(&s.id, id, "{name}: the id is the file's name");
+        let got = s.run().to_jsonl();
+        let path = golden_path(id);
         if std::env::var_os("BLESS").is_some() {
             std::fs::write(&path, &got).unwrap();
             continue;
@@ -23,23 +55,24 @@ fn every_scenario_matches_its_golden_log() {
         let want =
             std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {}; run with BLESS=1", path.display()));
         for (i, (g, w)) in got.lines().zip(want.lines()).enumerate() {
-            assert_eq!(g, w, "{}: line {} differs from the golden log", s.id, i + 1);
+            assert_eq!(g, w, "{id}: line {} differs from the golden log", i + 1);
         }
-        assert_eq!(got.lines().count(), want.lines().count(), "{}: length differs from the golden log", s.id);
+        assert_eq!(got.lines().count(), want.lines().count(), "{id}: length differs from the golden log");
+        assert_eq!(got, want, "{id}: byte for byte");
     }
 }
 
 #[test]
 fn running_twice_gives_identical_logs() {
-    for s in scenario::SCENARIOS {
-        assert_eq!(scenario::run(s.id).unwrap(), scenario::run(s.id).unwrap(), "{}", s.id);
+    for s in scenario::SCENARIOS.iter() {
+        assert_eq!(scenario::run(&s.id).unwrap(), scenario::run(&s.id).unwrap(), "{}", s.id);
     }
 }
 
 #[test]
 fn logs_round_trip_through_json() {
-    for s in scenario::SCENARIOS {
-        let log = scenario::run(s.id).unwrap();
+    for s in scenario::SCENARIOS.iter() {
+        let log = scenario::run(&s.id).unwrap();
         assert_eq!(EventLog::from_jsonl(&log.to_jsonl()).unwrap(), log);
     }
 }
@@ -332,8 +365,8 @@ fn pipelining_sends_the_group_before_any_reply() {
 
 #[test]
 fn no_mail_is_lost_or_duplicated_in_any_scenario() {
-    for s in scenario::SCENARIOS {
-        let log = scenario::run(s.id).unwrap();
+    for s in scenario::SCENARIOS.iter() {
+        let log = scenario::run(&s.id).unwrap();
         // Every queued entry is finished with, and no mailbox gets the same message twice.
         let queued = log.events.iter().filter(|e| matches!(e, Event::MessageQueued { .. })).count();
         let removed = log.events.iter().filter(|e| matches!(e, Event::QueueEntryRemoved { .. })).count();
@@ -378,8 +411,8 @@ fn every_reply_code_of_the_lectures_table_is_reachable_and_explained() {
         521, 523, 530, 534, 535, 554, 556,
     ];
     let mut seen = std::collections::BTreeMap::new();
-    for s in scenario::SCENARIOS {
-        for e in scenario::run(s.id).unwrap().events {
+    for s in scenario::SCENARIOS.iter() {
+        for e in scenario::run(&s.id).unwrap().events {
             if let Event::MessageSent { protocol, raw, meaning, rfc, .. } = e {
                 if protocol == "SMTP"
                     && raw.len() >= 4
@@ -387,7 +420,7 @@ fn every_reply_code_of_the_lectures_table_is_reachable_and_explained() {
                     && matches!(raw[3], b' ' | b'-' | b'\r')
                 {
                     let code: u16 = std::str::from_utf8(&raw[..3]).unwrap().parse().unwrap();
-                    seen.entry(code).or_insert((s.id, meaning, rfc));
+                    seen.entry(code).or_insert((s.id.as_str(), meaning, rfc));
                 }
             }
         }

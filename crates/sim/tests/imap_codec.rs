@@ -38,8 +38,8 @@ fn beyond_imap_codec(raw: &[u8]) -> Option<&'static str> {
 #[test]
 fn every_imap_message_parses_with_imap_codec() {
     let mut t = Tally::default();
-    for s in scenario::SCENARIOS {
-        check(s.id, &scenario::run(s.id).unwrap(), &mut t);
+    for s in scenario::SCENARIOS.iter() {
+        check(&s.id, &scenario::run(&s.id).unwrap(), &mut t);
     }
     // A typed session that reaches what the scenarios do not: rev2 ESEARCH, STATUS, partial
     // and structure fetches, folder commands.
