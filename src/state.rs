@@ -67,7 +67,8 @@ pub enum Action {
     Forget,
 }
 
-/// Local storage, where the learner's actions survive a reload.
+/// Local storage, where the learner's actions survive a reload (as `[[action]]` tables of a
+/// scenario file; what an older page stored as JSON is not read).
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
@@ -75,14 +76,14 @@ fn storage() -> Option<web_sys::Storage> {
 fn stored_actions(id: &str) -> Vec<LearnerAction> {
     storage()
         .and_then(|s| s.get_item(&format!("mailsim.actions.{id}")).ok().flatten())
-        .map(|t| actions::from_json(&t))
+        .map(|t| actions::from_toml(&t))
         .unwrap_or_default()
 }
 
 fn store_actions(id: &str, a: &[LearnerAction]) {
     if let Some(s) = storage() {
         let key = format!("mailsim.actions.{id}");
-        let _ = if a.is_empty() { s.remove_item(&key) } else { s.set_item(&key, &actions::to_json(a)) };
+        let _ = if a.is_empty() { s.remove_item(&key) } else { s.set_item(&key, &actions::to_toml(a)) };
     }
 }
 

@@ -183,7 +183,7 @@ client = "alice-ua"
 host = "mail.bob.example"
 port = 25
 lines = ["DATA", { message = "hello" }]"#,
-        r#"15-msg.toml:11:18: unknown message "hello"; there are no [message.NAME] tables"#,
+        r#"15-msg.toml:11:30: unknown message "hello"; there are no [message.NAME] tables"#,
     ),
     (
         "16-host.toml",
@@ -513,6 +513,22 @@ fn actions_written_as_toml_read_back() {
     let empty = load("empty.toml", HEADER).unwrap();
     assert_eq!(s.run().to_jsonl(), empty.run_with(&session()).to_jsonl());
     assert!(text.contains("body = \"\"\"\nHi Bob,\n"), "bodies are multi-line strings: {text}");
+}
+
+#[test]
+fn the_page_keeps_actions_as_toml() {
+    let all = session();
+    assert_eq!(actions::from_toml(&actions::to_toml(&all)), all, "every kind, every odd character");
+    // What the learner typed is kept as typed, even if it is no address (a file must be right).
+    let odd = vec![compose(5, "bob", "just bob", "x", ReadMode::None, SubmitMode::Plain587)];
+    assert_eq!(actions::from_toml(&actions::to_toml(&odd)), odd);
+    let e = load("odd.toml", &format!("{HEADER}{}", actions::to_toml(&odd))).unwrap_err();
+    assert!(e.message.starts_with("\"just bob\" is not an address"), "{e}");
+    for junk in
+        ["", "[{\"kind\":\"fault\"}]", "[[action]]\nkind = \"fault\"\n", "[[action]]\nkind = \"send\"\nat = 1\n"]
+    {
+        assert_eq!(actions::from_toml(junk), vec![], "{junk:?}");
+    }
 }
 
 /// A file that describes its own cast, uses durations, a named message and most action kinds.

@@ -1,13 +1,16 @@
-//! Who takes part: the actors of a scenario, and the standard cast that files name without
-//! describing (Alice, Bob, their providers' servers, DNS, and a few extras).
+//! Who takes part: the actors of a scenario, the standard cast that files name without
+//! describing (Alice, Bob, their providers' servers, DNS, and a few extras: data, in
+//! `standard-cast.toml`), and building a file's cast from `[cast]` and `[actor.ID]`.
 
-use super::format::{parse_ip, ActorDoc, ActorKind, PolicyDoc, SiteKind};
+use super::format::{self, ActorDoc, ActorKind, PolicyDoc, SiteKind};
 use super::load::Located;
+use super::reader::{parse_ip, stable_sort, Table};
 use super::resolve::{decode_base64, is_address, not_address};
 use crate::world::ServerPolicy;
 use mailsim_proto::dns::{RData, Record};
-use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::LazyLock;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// One lifeline of the diagram, fully described.
@@ -74,57 +77,23 @@ impl Actor {
 /// The lifelines of a file that says nothing about its cast.
 pub const DEFAULT_CAST: [&str; 5] = ["alice-ua", "alice-server", "dns", "bob-server", "bob-ua"];
 
-/// Every actor a file may name without describing it.
-pub const STANDARD: [&str; 10] = [
-    "alice-ua",
-    "alice-server",
-    "dns",
-    "bob-server",
-    "bob-ua",
-    "bob-phone",
-    "mallory",
-    "relay",
-    "old-server",
-    "nomail",
-];
+/// The standard cast, as data: `[actor.ID]` tables like a scenario file's.
+pub const STANDARD_CAST: &str = include_str!("standard-cast.toml");
 
-/// A user agent; `user` is (person, address, password, own mail server).
-fn ua(id: &str, name: &str, host: &str, ip: [u8; 4], user: [&str; 4]) -> Actor {
-    let [person, address, password, server] = user;
-    Actor {
-        id: id.into(),
-        name: name.into(),
-        host: host.into(),
-        ip,
-        role: Role::UserAgent {
-            person: person.into(),
-            address: address.into(),
-            password: password.into(),
-            server: server.into(),
-        },
-    }
-}
+/// The standard actors, read once.
+static STANDARD: LazyLock<Vec<Actor>> = LazyLock::new(|| {
+    let Ok(root) = DeTable::parse(STANDARD_CAST) else { return vec![] };
+    let root = Spanned::new(root.span(), DeValue::Table(root.into_inner()));
+    let Some(tables) = Table::open(&root).ok().and_then(|t| t.get("actor")).and_then(|a| Table::open(a).ok()) else {
+        return vec![];
+    };
+    let read = |id: &str, v| actor(id, None, Spanned::new(0..0, format::actor_doc(v)?));
+    tables.entries().into_iter().filter_map(|(id, v)| read(id.get_ref(), v).ok()).collect()
+});
 
-fn server(
-    id: &str,
-    name: &str,
-    host: &str,
-    ip: [u8; 4],
-    domain: &str,
-    accounts: &[&str],
-    policy: ServerPolicy,
-) -> Actor {
-    Actor {
-        id: id.into(),
-        name: name.into(),
-        host: host.into(),
-        ip,
-        role: Role::MailServer {
-            domain: domain.into(),
-            accounts: accounts.iter().map(|a| (a.to_string(), default_password(a))).collect(),
-            policy,
-        },
-    }
+/// One of the standard actors, as a file that names it without changes gets it.
+pub fn standard(id: &str) -> Option<Actor> {
+    STANDARD.iter().find(|a| a.id == id).cloned()
 }
 
 /// The password of an account a file lists by address only: its local part and `-pw`.
@@ -132,117 +101,11 @@ pub fn default_password(address: &str) -> String {
     format!("{}-pw", address.split('@').next().unwrap_or(address))
 }
 
-/// The standard zone: MX and A records of the standard servers, a null MX for
-/// nomail.example (RFC 7505), and old.example with an A record only.
-pub fn standard_zone() -> Vec<Record> {
-    let mx = |name: &str, preference: u16, exchange: &str| Record {
-        name: name.into(),
-        ttl: 3600,
-        data: RData::Mx { preference, exchange: exchange.into() },
-    };
-    let a = |name: &str, ip: [u8; 4]| Record { name: name.into(), ttl: 3600, data: RData::A(ip) };
-    let mut zone = vec![
-        mx("alice.example", 10, "mail.alice.example"),
-        a("mail.alice.example", [192, 0, 2, 25]),
-        a("relay.alice.example", [192, 0, 2, 26]),
-        mx("bob.example", 10, "mail.bob.example"),
-        a("mail.bob.example", [198, 51, 100, 25]),
-        mx("nomail.example", 0, "."),
-        a("nomail.example", [198, 51, 100, 99]),
-        a("old.example", [198, 51, 100, 80]),
-    ];
-    zone.sort_by(|a, b| a.name.cmp(&b.name));
-    zone
-}
-
-/// One of the standard actors, as a file that names it without changes gets it.
-pub fn standard(id: &str) -> Option<Actor> {
-    let trusting = |ip: &str| ServerPolicy { trusted_ips: vec![ip.into()], ..ServerPolicy::default() };
-    Some(match id {
-        "alice-ua" => ua(
-            id,
-            "Alice's UA",
-            "laptop.alice.example",
-            [192, 0, 2, 10],
-            ["Alice", "alice@alice.example", "alice-pw", "alice-server"],
-        ),
-        "bob-ua" => {
-            ua(id, "Bob's UA", "pc.bob.example", [198, 51, 100, 10], ["Bob", "bob@bob.example", "bob-pw", "bob-server"])
-        }
-        "bob-phone" => ua(
-            id,
-            "Bob's phone",
-            "phone.bob.example",
-            [198, 51, 100, 11],
-            ["Bob", "bob@bob.example", "bob-pw", "bob-server"],
-        ),
-        "mallory" => {
-            ua(id, "Mallory", "mx.mallory.example", [203, 0, 113, 66], ["Mallory", "mallory@mallory.example", "", ""])
-        }
-        // Alice's office network (her UA's address) may send without AUTH.
-        "alice-server" => server(
-            id,
-            "Alice's server",
-            "mail.alice.example",
-            [192, 0, 2, 25],
-            "alice.example",
-            &["alice@alice.example"],
-            trusting("192.0.2.10"),
-        ),
-        "bob-server" => server(
-            id,
-            "Bob's server",
-            "mail.bob.example",
-            [198, 51, 100, 25],
-            "bob.example",
-            &["bob@bob.example"],
-            ServerPolicy::default(),
-        ),
-        // Alice's provider's outbound relay (smarthost), which relays for Alice's server.
-        "relay" => server(
-            id,
-            "Outbound relay",
-            "relay.alice.example",
-            [192, 0, 2, 26],
-            "relay.alice.example",
-            &[],
-            trusting("192.0.2.25"),
-        ),
-        "old-server" => server(
-            id,
-            "old.example",
-            "old.example",
-            [198, 51, 100, 80],
-            "old.example",
-            &["olga@old.example"],
-            ServerPolicy::default(),
-        ),
-        // A host that takes no mail at all (521, RFC 7504).
-        "nomail" => server(
-            id,
-            "nomail.example",
-            "nomail.example",
-            [198, 51, 100, 99],
-            "nomail.example",
-            &[],
-            ServerPolicy { refuse_all: true, ..ServerPolicy::default() },
-        ),
-        "dns" => Actor {
-            id: id.into(),
-            name: "DNS".into(),
-            host: "ns.example".into(),
-            ip: [192, 0, 2, 53],
-            role: Role::Dns { zone: standard_zone() },
-        },
-        _ => return None,
-    })
-}
-
 // ---- building the cast from a file ----
 
 pub(super) fn build_cast(
     order: Option<Vec<Spanned<String>>>,
-    mut tables: BTreeMap<Spanned<String>, Spanned<ActorDoc>>,
+    mut tables: Vec<(Spanned<String>, Spanned<ActorDoc>)>,
 ) -> Result<Vec<Actor>, Located> {
     let order = order.unwrap_or_else(|| DEFAULT_CAST.iter().map(|id| Spanned::new(0..0, id.to_string())).collect());
     let mut cast: Vec<Actor> = Vec::new();
@@ -251,7 +114,7 @@ pub(super) fn build_cast(
         if cast.iter().any(|a| a.id == *id.get_ref()) {
             return Err((id.span(), format!("{} is in the cast twice", id.get_ref())));
         }
-        let table = tables.remove(id.get_ref().as_str());
+        let table = tables.iter().position(|(k, _)| k.get_ref() == id.get_ref()).map(|i| tables.remove(i).1);
         let (span, actor) = match (standard(id.get_ref()), table) {
             (Some(base), None) => (id.span(), base),
             (base, Some(t)) => (t.span(), actor(id.get_ref(), base, t)?),
@@ -261,7 +124,7 @@ pub(super) fn build_cast(
                     format!(
                         "unknown actor \"{}\"; expected one of the standard cast ({}) or an [actor.{}] table",
                         id.get_ref(),
-                        STANDARD.join(", "),
+                        STANDARD.iter().map(|a| a.id.as_str()).collect::<Vec<_>>().join(", "),
                         id.get_ref()
                     ),
                 ))
@@ -402,30 +265,34 @@ fn actor(id: &str, base: Option<Actor>, t: Spanned<ActorDoc>) -> Result<Actor, L
         }
         ActorKind::Dns => {
             let mut zone = match (t.zone, base_role) {
-                (Some(z), _) => z.into_inner().iter().map(record).collect::<Result<Vec<_>, _>>()?,
+                (Some(z), _) => {
+                    let mut records = Vec::new();
+                    for r in z.get_ref() {
+                        records.push(record(r)?);
+                    }
+                    records
+                }
                 (None, Some(Role::Dns { zone })) => zone,
                 (None, _) => vec![],
             };
-            zone.sort_by(|a, b| a.name.cmp(&b.name));
+            stable_sort(&mut zone, |a, b| a.name > b.name);
             Role::Dns { zone }
         }
         ActorKind::WebServer => {
             let site = match (t.site.as_ref().map(|s| *s.get_ref()), t.mail_server, t.pages) {
                 (Some(SiteKind::Webmail), Some(m), None) => SiteSpec::Webmail { mail_server: m.into_inner() },
-                (Some(SiteKind::Static) | None, None, Some(pages)) => SiteSpec::Static(
-                    pages
-                        .into_inner()
-                        .into_iter()
-                        .map(|p| {
-                            let body = match (p.body, &p.base64) {
-                                (Some(b), None) => b.into_bytes(),
-                                (None, Some(b)) => decode_base64(b)?,
-                                _ => return Err((span.clone(), format!("a page of {id} needs body or base64"))),
-                            };
-                            Ok((p.path, p.content_type, body))
-                        })
-                        .collect::<Result<_, _>>()?,
-                ),
+                (Some(SiteKind::Static) | None, None, Some(pages)) => {
+                    let mut out = Vec::new();
+                    for p in pages.into_inner() {
+                        let body = match (p.body, &p.base64) {
+                            (Some(b), None) => b.into_bytes(),
+                            (None, Some(b)) => decode_base64(b)?,
+                            _ => return Err((span, format!("a page of {id} needs body or base64"))),
+                        };
+                        out.push((p.path, p.content_type, body));
+                    }
+                    SiteSpec::Static(out)
+                }
                 _ => {
                     return Err((
                         span,
@@ -520,4 +387,20 @@ fn record(r: &Spanned<String>) -> Result<Record, Located> {
         _ => return Err(bad()),
     };
     Ok(Record { name, ttl, data })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_standard_cast_reads() {
+        let ids: Vec<&str> = super::STANDARD.iter().map(|a| a.id.as_str()).collect();
+        let want = ["alice-ua", "alice-server", "dns", "bob-server", "bob-ua", "bob-phone", "mallory", "relay"];
+        assert_eq!(ids, [&want[..], &["old-server", "nomail"]].concat());
+        let dns = super::standard("dns").unwrap();
+        let super::Role::Dns { zone } = dns.role else { panic!("dns") };
+        let names: Vec<&str> = zone.iter().map(|r| r.name.as_str()).collect();
+        let sorted = ["alice.example", "bob.example", "mail.alice.example", "mail.bob.example"];
+        assert_eq!(names[..4], sorted, "sorted by name");
+        assert_eq!(names.iter().filter(|n| **n == "nomail.example").count(), 2, "the MX before the A, as written");
+    }
 }
