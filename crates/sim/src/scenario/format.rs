@@ -14,11 +14,11 @@ use toml_datetime::Datetime;
 
 /// The whole file except its `[[action]]` tables.
 #[derive(Debug)]
-pub struct Doc {
+pub struct Doc<'a> {
     pub scenario: Spanned<Header>,
     pub cast: Option<Vec<Spanned<String>>>,
-    /// `[actor.ID]` tables, in the file's order.
-    pub actor: Vec<(Spanned<String>, Spanned<ActorDoc>)>,
+    /// `[actor.ID]` tables, in the file's order (read by [`super::cast`]).
+    pub actor: Vec<(Spanned<String>, &'a Value<'a>)>,
     /// `[message.NAME]` tables, in the file's order.
     pub message: Vec<(Spanned<String>, Spanned<MessageDoc>)>,
     pub seed: Vec<Spanned<SeedDoc>>,
@@ -40,108 +40,6 @@ pub struct Header {
 /// A time from the start, or a duration, in milliseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Time(pub Millis);
-
-/// An IPv4 address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ip(pub [u8; 4]);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActorKind {
-    UserAgent,
-    MailServer,
-    Dns,
-    WebServer,
-}
-
-const ACTOR_KINDS: [&str; 4] = ["user-agent", "mail-server", "dns", "web-server"];
-
-impl ActorKind {
-    pub fn name(self) -> &'static str {
-        ACTOR_KINDS[self as usize]
-    }
-}
-
-/// `[actor.ID]`: a new actor, or changes to one of the standard cast.
-#[derive(Debug, Default)]
-pub struct ActorDoc {
-    pub kind: Option<Spanned<ActorKind>>,
-    pub name: Option<String>,
-    pub host: Option<String>,
-    pub ip: Option<Spanned<Ip>>,
-    // A user agent.
-    pub person: Option<Spanned<String>>,
-    pub address: Option<Spanned<String>>,
-    pub password: Option<Spanned<String>>,
-    pub server: Option<Spanned<String>>,
-    // A mail server.
-    pub domain: Option<Spanned<String>>,
-    pub accounts: Option<Spanned<Vec<Spanned<AccountDoc>>>>,
-    pub policy: Option<Spanned<PolicyDoc>>,
-    // The DNS server.
-    pub zone: Option<Spanned<Vec<Spanned<String>>>>,
-    // A web server.
-    pub site: Option<Spanned<SiteKind>>,
-    pub mail_server: Option<Spanned<String>>,
-    pub pages: Option<Spanned<Vec<PageDoc>>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SiteKind {
-    Webmail,
-    Static,
-}
-
-/// An account: `"carol@bob.example"` (password `carol-pw`) or `{ address, password }`.
-#[derive(Debug)]
-pub struct AccountDoc {
-    pub address: String,
-    pub password: Option<String>,
-}
-
-/// Changes to a mail server's policy (see `world::ServerPolicy`); what is left out keeps its
-/// value.
-#[derive(Debug, Default)]
-pub struct PolicyDoc {
-    pub starttls: Option<bool>,
-    pub require_tls_on_submission: Option<bool>,
-    pub trusted_ips: Option<Vec<Spanned<Ip>>>,
-    pub greylist: Option<Time>,
-    pub max_message_size: Option<usize>,
-    pub quota: Option<usize>,
-    pub relayhost: Option<String>,
-    pub retry_delays: Option<Vec<Time>>,
-    pub queue_lifetime: Option<Time>,
-    pub relay_starttls: Option<bool>,
-    pub relay_pipelining: Option<bool>,
-    pub verify_recipient_domains: Option<bool>,
-    pub max_errors: Option<usize>,
-    pub forwards: Option<Vec<ForwardDoc>>,
-    pub password_transition: Option<Vec<String>>,
-    pub login_too_weak: Option<bool>,
-    pub tls_temporarily_unavailable: Option<bool>,
-    pub low_disk: Option<bool>,
-    pub refuse_all: Option<bool>,
-    pub require_tls_inbound: Option<bool>,
-    pub storage_fails: Option<bool>,
-}
-
-/// A user who moved: `address` now lives at `to`; with `forward` this server relays to it
-/// (251), without it tells the client (551).
-#[derive(Debug)]
-pub struct ForwardDoc {
-    pub address: String,
-    pub to: String,
-    pub forward: bool,
-}
-
-/// A page of a static web site.
-#[derive(Debug)]
-pub struct PageDoc {
-    pub path: String,
-    pub content_type: String,
-    pub body: Option<String>,
-    pub base64: Option<Spanned<String>>,
-}
 
 /// `[message.NAME]`, or the message fields of a `send` action: a message a user agent
 /// drafts (RFC 5322 with MIME headers), given a fresh Message-ID from the seeded RNG.
@@ -246,7 +144,7 @@ fn spanned<T>(v: &Value, f: impl FnOnce(&Value) -> Result<T>) -> Result<Spanned<
 }
 
 /// Reads the file's tables, and its `[[action]]` tables as (place, table).
-pub(super) fn read<'a>(root: &'a Value<'a>) -> Result<(Doc, Vec<&'a Value<'a>>)> {
+pub(super) fn read<'a>(root: &'a Value<'a>) -> Result<(Doc<'a>, Vec<&'a Value<'a>>)> {
     let t = Table::new(root, &["scenario", "cast", "actor", "message", "seed", "action"])?;
     let Some(scenario) = t.get("scenario") else {
         return Err((0..0, "missing table [scenario] (id, title, topic, summary, description)".into()));
@@ -261,9 +159,7 @@ pub(super) fn read<'a>(root: &'a Value<'a>) -> Result<(Doc, Vec<&'a Value<'a>>)>
     let mut actor = Vec::new();
     let mut message = Vec::new();
     if let Some(a) = t.read("actor", Table::open) {
-        for (id, v) in a.entries() {
-            actor.extend(t.ok(spanned(v, actor_doc)).map(|a| (id, a)));
-        }
+        actor = a.entries();
     }
     if let Some(m) = t.read("message", Table::open) {
         for (name, v) in m.entries() {
@@ -295,141 +191,6 @@ fn header(v: &Value) -> Result<Header> {
     };
     t.finish()?;
     Ok(h)
-}
-
-const ACTOR_KEYS: [&str; 15] = [
-    "kind",
-    "name",
-    "host",
-    "ip",
-    "person",
-    "address",
-    "password",
-    "server",
-    "domain",
-    "accounts",
-    "policy",
-    "zone",
-    "site",
-    "mail-server",
-    "pages",
-];
-
-pub(super) fn actor_doc(v: &Value) -> Result<ActorDoc> {
-    let t = Table::new(v, &ACTOR_KEYS)?;
-    let kinds = [ActorKind::UserAgent, ActorKind::MailServer, ActorKind::Dns, ActorKind::WebServer];
-    let kind = t.read("kind", |v| choice(v, &ACTOR_KINDS));
-    let site = t.read("site", |v| choice(v, &["webmail", "static"]));
-    let a = ActorDoc {
-        kind: kind.map(|k| Spanned::new(k.span(), kinds[*k.get_ref()])),
-        name: t.text("name"),
-        host: t.text("host"),
-        ip: t.read("ip", |v| spanned(v, |v| reader::ip(v).map(Ip))),
-        person: t.string("person"),
-        address: t.string("address"),
-        password: t.string("password"),
-        server: t.string("server"),
-        domain: t.string("domain"),
-        accounts: t.read("accounts", |v| spanned(v, |v| each(v, account))),
-        policy: t.read("policy", |v| spanned(v, policy)),
-        zone: t.read("zone", |v| spanned(v, strings)),
-        site: site.map(|s| Spanned::new(s.span(), [SiteKind::Webmail, SiteKind::Static][*s.get_ref()])),
-        mail_server: t.string("mail-server"),
-        pages: t.read("pages", |v| spanned(v, |v| each(v, page))),
-    };
-    t.finish()?;
-    Ok(a)
-}
-
-fn account(v: &Value) -> Result<Spanned<AccountDoc>> {
-    if let DeValue::String(s) = v.get_ref() {
-        return Ok(Spanned::new(v.span(), AccountDoc { address: s.to_string(), password: None }));
-    }
-    let t = Table::new(v, &["address", "password"])
-        .map_err(|_| reader::expected("an address, or { address = ..., password = ... }", v))?;
-    let a = AccountDoc {
-        address: t.need_string("address").into_inner(),
-        password: Some(t.need_string("password").into_inner()),
-    };
-    t.finish()?;
-    Ok(Spanned::new(v.span(), a))
-}
-
-fn policy(v: &Value) -> Result<PolicyDoc> {
-    let t = Table::new(v, &POLICY_KEYS)?;
-    let size = |k: &str| t.read(k, |v| integer(v, u64::MAX).map(|n| n as usize));
-    let p = PolicyDoc {
-        starttls: t.boolean("starttls"),
-        require_tls_on_submission: t.boolean("require-tls-on-submission"),
-        trusted_ips: t.read("trusted-ips", |v| each(v, |x| spanned(x, |x| reader::ip(x).map(Ip)))),
-        greylist: t.time("greylist").map(Time),
-        max_message_size: size("max-message-size"),
-        quota: size("quota"),
-        relayhost: t.text("relayhost"),
-        retry_delays: t.read("retry-delays", |v| each(v, |x| reader::time(x).map(Time))),
-        queue_lifetime: t.time("queue-lifetime").map(Time),
-        relay_starttls: t.boolean("relay-starttls"),
-        relay_pipelining: t.boolean("relay-pipelining"),
-        verify_recipient_domains: t.boolean("verify-recipient-domains"),
-        max_errors: size("max-errors"),
-        forwards: t.read("forwards", |v| each(v, forward)),
-        password_transition: t.read("password-transition", |v| each(v, |x| Ok(reader::string(x)?.into_inner()))),
-        login_too_weak: t.boolean("login-too-weak"),
-        tls_temporarily_unavailable: t.boolean("tls-temporarily-unavailable"),
-        low_disk: t.boolean("low-disk"),
-        refuse_all: t.boolean("refuse-all"),
-        require_tls_inbound: t.boolean("require-tls-inbound"),
-        storage_fails: t.boolean("storage-fails"),
-    };
-    t.finish()?;
-    Ok(p)
-}
-
-const POLICY_KEYS: [&str; 21] = [
-    "starttls",
-    "require-tls-on-submission",
-    "trusted-ips",
-    "greylist",
-    "max-message-size",
-    "quota",
-    "relayhost",
-    "retry-delays",
-    "queue-lifetime",
-    "relay-starttls",
-    "relay-pipelining",
-    "verify-recipient-domains",
-    "max-errors",
-    "forwards",
-    "password-transition",
-    "login-too-weak",
-    "tls-temporarily-unavailable",
-    "low-disk",
-    "refuse-all",
-    "require-tls-inbound",
-    "storage-fails",
-];
-
-fn forward(v: &Value) -> Result<ForwardDoc> {
-    let t = Table::new(v, &["address", "to", "forward"])?;
-    let f = ForwardDoc {
-        address: t.need_string("address").into_inner(),
-        to: t.need_string("to").into_inner(),
-        forward: t.boolean("forward").unwrap_or(false),
-    };
-    t.finish()?;
-    Ok(f)
-}
-
-fn page(v: &Value) -> Result<PageDoc> {
-    let t = Table::new(v, &["path", "type", "body", "base64"])?;
-    let p = PageDoc {
-        path: t.need_string("path").into_inner(),
-        content_type: t.need_string("type").into_inner(),
-        body: t.text("body"),
-        base64: t.string("base64"),
-    };
-    t.finish()?;
-    Ok(p)
 }
 
 /// The message fields of `t` (the caller checks for other keys, and finishes `t`).

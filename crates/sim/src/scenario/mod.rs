@@ -108,6 +108,12 @@ impl Scenario {
     }
 }
 
+/// Whether a comma-separated list of recipients, as the page's composer takes it, holds only
+/// addresses (a scenario file must); the error says which one is not.
+pub fn check_recipients(list: &str) -> Result<(), String> {
+    resolve::check_list(Some(&toml::Spanned::new(0..0, list.to_string()))).map(|_| ()).map_err(|(_, m)| m)
+}
+
 /// A built-in scenario by id.
 pub fn info_of(id: &str) -> Option<&'static Scenario> {
     SCENARIOS.iter().find(|s| s.id == id)

@@ -14,6 +14,10 @@ use toml_datetime::Datetime;
 pub(super) type Value<'a> = Spanned<DeValue<'a>>;
 pub(super) type Result<T> = std::result::Result<T, Located>;
 
+/// How a value is read: a plain function, so that the generic readers below are compiled once
+/// per result type rather than once per call (the page's code stays small).
+pub(super) type Reader<'a, T> = fn(&'a Value<'a>) -> Result<T>;
+
 /// "expected a string, found integer 5".
 #[inline(never)]
 pub(super) fn expected(what: &str, v: &Value) -> Located {
@@ -146,7 +150,7 @@ pub(super) fn stable_sort<T>(v: &mut [T], after: impl Fn(&T, &T) -> bool) {
 }
 
 /// Every item of a list, read with `f`.
-pub(super) fn each<'a, T>(v: &'a Value<'a>, f: impl Fn(&'a Value<'a>) -> Result<T>) -> Result<Vec<T>> {
+pub(super) fn each<'a, T>(v: &'a Value<'a>, f: Reader<'a, T>) -> Result<Vec<T>> {
     let mut out = Vec::new();
     for x in list(v)? {
         out.push(f(x)?);
@@ -220,17 +224,19 @@ impl<'a> Table<'a> {
     }
 
     /// The value of `key` read with `f`, if `key` is given.
-    pub fn read<T>(&self, key: &str, f: impl FnOnce(&'a Value<'a>) -> Result<T>) -> Option<T> {
+    #[inline(never)]
+    pub fn read<T>(&self, key: &str, f: Reader<'a, T>) -> Option<T> {
         self.get(key).and_then(|v| self.ok(f(v)))
     }
 
     /// The value of `key` read with `f`; a missing key is a mistake.
-    pub fn need<T: Default>(&self, key: &str, f: impl FnOnce(&'a Value<'a>) -> Result<T>) -> T {
+    pub fn need<T: Default>(&self, key: &str, f: Reader<'a, T>) -> T {
         self.require(key, f).unwrap_or_default()
     }
 
     /// Like [`Table::need`], for values without a default.
-    pub fn require<T>(&self, key: &str, f: impl FnOnce(&'a Value<'a>) -> Result<T>) -> Option<T> {
+    #[inline(never)]
+    pub fn require<T>(&self, key: &str, f: Reader<'a, T>) -> Option<T> {
         if self.get(key).is_none() {
             self.missing(key);
         }
