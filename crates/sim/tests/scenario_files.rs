@@ -654,3 +654,13 @@ fn a_file_can_bring_its_own_cast() {
         |e| matches!(e, Event::MessageStored { mailbox, subject, .. } if mailbox == "alice@alice.example" && subject == "A note")
     ));
 }
+
+#[test]
+fn the_worked_example_of_the_docs_is_the_greylisting_scenario() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/scenarios.md")).unwrap();
+    let example = docs.split("## A worked example").nth(1).unwrap();
+    let toml = example.split("```toml\n").nth(1).unwrap().split("```").next().unwrap();
+    let s = load("example.toml", toml).unwrap_or_else(|e| panic!("{e}"));
+    // Only the description was shortened: the same world, the same log.
+    assert_eq!(s.run(), scenario::run("greylisting").unwrap());
+}
