@@ -1,13 +1,10 @@
-//! The shape of a scenario file (docs/scenarios.md describes it for instructors), and its
-//! reading from the TOML tree: every table takes only its own keys, and the values that later
-//! checks need to point at keep their place in the file ([`Spanned`]).
-//!
-//! Actions are read one kind at a time: the `kind` key picks the struct, so a key that
-//! belongs to another kind is reported as unknown for this one.
+//! The top of a scenario file and its messages and seeds, read from the TOML tree: every
+//! table takes only its own keys, and the values that later checks point at keep their place
+//! in the file ([`Spanned`]). The cast is read in [`super::cast`], the actions in `acts`;
+//! docs/scenarios.md describes all of it for instructors.
 
 use super::reader::{self, choice, datetime, each, integer, list, strings, Result, Table, Value};
 use crate::actions::{Fault, ReadMode, SubmitMode};
-use crate::log::Millis;
 use toml::de::DeValue;
 use toml::Spanned;
 use toml_datetime::Datetime;
@@ -36,10 +33,6 @@ pub struct Header {
     /// The moment the story starts.
     pub start: Option<Spanned<Datetime>>,
 }
-
-/// A time from the start, or a duration, in milliseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Time(pub Millis);
 
 /// `[message.NAME]`, or the message fields of a `send` action: a message a user agent
 /// drafts (RFC 5322 with MIME headers), given a fresh Message-ID from the seeded RNG.
