@@ -4,7 +4,7 @@
 use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::learner::LearnerPanel;
 use crate::panels::{Details, WorldPanel};
-use crate::state::{parse_fragment, Action, Player, DEFAULT_SCENARIO, SPEEDS};
+use crate::state::{parse_fragment, Action, Player, DEFAULT_SCENARIO, FILE_PREFIX, SPEEDS};
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Interval;
 use mailsim_sim::diagram::format_time;
@@ -24,9 +24,10 @@ const ICON_PLAY: &str = "M4 2v12l10-6z";
 const ICON_PAUSE: &str = "M3 2h4v12H3z M9 2h4v12H9z";
 const ICON_NEXT: &str = "M4 2v12l9-6z";
 
-fn matches(s: &mailsim_sim::scenario::ScenarioInfo, q: &str) -> bool {
+fn matches(s: &mailsim_sim::scenario::Scenario, q: &str) -> bool {
     let q = q.trim().to_lowercase();
-    q.is_empty() || [s.title, s.summary, s.description, s.topic, s.id].iter().any(|t| t.to_lowercase().contains(&q))
+    q.is_empty()
+        || [&s.title, &s.summary, &s.description, &s.topic, &s.id].iter().any(|t| t.to_lowercase().contains(&q))
 }
 
 /// The iframe code for the current page, in the compact layout.
@@ -39,9 +40,9 @@ fn embed_snippet() -> String {
 /// The scenario topics, in the order they first appear.
 fn topics() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
-    for s in SCENARIOS {
-        if !out.contains(&s.topic) {
-            out.push(s.topic);
+    for s in SCENARIOS.iter() {
+        if !out.contains(&s.topic.as_str()) {
+            out.push(&s.topic);
         }
     }
     out
@@ -110,6 +111,41 @@ fn embedded() -> bool {
 
 fn current_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
+}
+
+/// Reads a scenario file: the scenario, or its mistakes as `NAME:LINE:COLUMN: message`.
+fn scenario_from(name: &str, text: &str) -> Result<std::rc::Rc<mailsim_sim::scenario::Scenario>, String> {
+    mailsim_sim::scenario::load(name, text).map(std::rc::Rc::new).map_err(|e| e.to_string())
+}
+
+/// `?scenario=URL`: the URL (same origin only) of a scenario file to open, with its name.
+fn scenario_url() -> Option<Result<(String, String), String>> {
+    let loc = web_sys::window()?.location();
+    let query = loc.search().ok()?;
+    let raw = query.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("scenario="))?;
+    let wanted = web_sys::js_sys::decode_uri_component(&raw.replace('+', " ")).ok()?.as_string()?;
+    let Ok(url) = web_sys::Url::new_with_base(&wanted, &loc.href().ok()?) else {
+        return Some(Err(format!("?scenario={wanted}: not a URL")));
+    };
+    if url.origin() != loc.origin().ok()? {
+        return Some(Err(format!("?scenario={wanted}: only scenario files from this site can be opened")));
+    }
+    let name = url.pathname().rsplit('/').next().unwrap_or("scenario.toml").to_string();
+    Some(Ok((url.href(), name)))
+}
+
+/// Fetches the text at `url` (same origin).
+async fn fetch_text(url: &str) -> Result<String, String> {
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or("no window")?;
+    let response =
+        JsFuture::from(window.fetch_with_str(url)).await.map_err(|_| format!("{url}: could not be fetched"))?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not a response".to_string())?;
+    if !response.ok() {
+        return Err(format!("{url}: HTTP {} {}", response.status(), response.status_text()));
+    }
+    let text = response.text().map_err(|_| format!("{url}: no text"))?;
+    JsFuture::from(text).await.ok().and_then(|t| t.as_string()).ok_or_else(|| format!("{url}: no text"))
 }
 
 #[function_component(App)]
@@ -212,26 +248,53 @@ pub fn app() -> Html {
             }
         })
     };
+    // Mistakes in a scenario file (or a log) that the learner opened, shown as text.
+    let problem = use_state(String::new);
+    // `?scenario=URL` opens a scenario file from this site, at the step in the fragment (as the
+    // page was opened: by the time the file arrives, the fragment names the default scenario).
+    {
+        let (d, problem) = (player.dispatcher(), problem.clone());
+        let first = use_memo((), |_| current_hash());
+        use_effect_with((), move |_| match scenario_url() {
+            None => {}
+            Some(Err(e)) => problem.set(e),
+            Some(Ok((url, name))) => wasm_bindgen_futures::spawn_local(async move {
+                let step = first.strip_prefix("#/file/step/").and_then(|n| n.parse().ok()).unwrap_or(0);
+                match fetch_text(&url).await.and_then(|text| scenario_from(&name, &text)) {
+                    Ok(s) => d.dispatch(Action::OpenFile(s, step)),
+                    Err(e) => problem.set(e),
+                }
+            }),
+        });
+    }
     let on_import = {
-        let d = player.dispatcher();
+        let (d, problem) = (player.dispatcher(), problem.clone());
         Callback::from(move |e: Event| {
             let Some(input) = e.target_dyn_into::<web_sys::HtmlInputElement>() else { return };
             let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
-            let d = d.clone();
+            let (d, problem) = (d.clone(), problem.clone());
             let name = file.name();
+            // Opening the same file again is a change too.
+            input.set_value("");
             wasm_bindgen_futures::spawn_local(async move {
                 let text = wasm_bindgen_futures::JsFuture::from(file.text())
                     .await
                     .ok()
                     .and_then(|v| v.as_string())
                     .unwrap_or_default();
-                match mailsim_sim::EventLog::from_jsonl(&text) {
-                    Ok(log) => d.dispatch(Action::Import(name, std::rc::Rc::new(log))),
-                    Err(err) => {
-                        if let Some(w) = web_sys::window() {
-                            let _ = w.alert_with_message(&format!("{name} is not a Mailsim event log: {err}"));
-                        }
+                let opened = if name.to_ascii_lowercase().ends_with(".toml") {
+                    scenario_from(&name, &text).map(|s| Action::OpenFile(s, 0))
+                } else {
+                    mailsim_sim::EventLog::from_jsonl(&text)
+                        .map(|log| Action::Import(name.clone(), std::rc::Rc::new(log)))
+                        .map_err(|err| format!("{name} is not a Mailsim event log: {err}"))
+                };
+                match opened {
+                    Ok(action) => {
+                        problem.set(String::new());
+                        d.dispatch(action);
                     }
+                    Err(e) => problem.set(e),
                 }
             });
         })
@@ -295,6 +358,20 @@ pub fn app() -> Html {
             download(&format!("mailsim-{id}.{ext}"), mime, &text);
             note.set(format!("Saved mailsim-{id}.{ext}"));
             sel.set_value("");
+        })
+    };
+    let on_save = {
+        let (player, note, problem) = (player.clone(), note.clone(), problem.clone());
+        Callback::from(move |_: MouseEvent| {
+            let Some((name, text)) = player.save() else { return };
+            // What is saved must open again: check it, and say what is wrong if it does not.
+            match mailsim_sim::scenario::load(&name, &text) {
+                Ok(_) => {
+                    download(&name, "application/toml", &text);
+                    note.set(format!("Saved {name}: open it with Open… to replay it"));
+                }
+                Err(e) => problem.set(format!("{name} would not open again: {e}")),
+            }
         })
     };
     let on_toggle_conn = {
@@ -396,18 +473,21 @@ pub fn app() -> Html {
                 <input id="search" class="search" type="search" placeholder="Find a scenario…" aria-label="Find a scenario" oninput={on_search} />
                 <label class="picker">{"Scenario "}
                     <select id="scenario" onchange={on_scenario} aria-label="Scenario">
+                        if player.scenario.id.starts_with(FILE_PREFIX) {
+                            <option value="" selected=true disabled=true>{ format!("{} (opened file)", player.scenario.title) }</option>
+                        }
                         { for topics().into_iter().filter(|topic| SCENARIOS.iter().any(|s| s.topic == *topic && matches(s, &search))).map(|topic| html! {
                             <optgroup label={topic}>
                                 { for SCENARIOS.iter().filter(|s| s.topic == topic && matches(s, &search)).map(|s| html! {
-                                    <option value={s.id} selected={s.id == player.scenario.id.as_str()}>{ s.title }</option>
+                                    <option value={s.id.clone()} selected={s.id == player.scenario.id}>{ s.title.clone() }</option>
                                 }) }
                             </optgroup>
                         }) }
                     </select>
                 </label>
                 <p class="tagline">{ player.scenario.summary.clone() }</p>
-                <label class="import" title="Open an event log, e.g. one written by mailsim serve --log">{"Open log… "}
-                    <input id="import" type="file" accept=".jsonl,.json,application/json" onchange={on_import} />
+                <label class="import" title="Open a scenario file (.toml) or an event log (.jsonl, e.g. one written by mailsim serve --log)">{"Open… "}
+                    <input id="import" type="file" accept=".toml,.jsonl,.json,application/json" onchange={on_import} />
                 </label>
             </header>
             <nav class="controls" aria-label="Playback controls">
@@ -444,11 +524,18 @@ pub fn app() -> Html {
                         <option value="transcript">{"Transcript (text)"}</option>
                         <option value="json">{"Event log (JSON lines)"}</option>
                     </select>
+                    <button id="save-scenario" onclick={on_save} disabled={player.source.is_none()} title="Download this scenario, with what you added, as a file that replays it">{"Save as scenario"}</button>
                     <button id="large" aria-pressed={large.to_string()} onclick={ { let l = large.clone(); Callback::from(move |_| l.set(!*l)) } } title="Larger text for a projector">{"A+"}</button>
                 </span>
                 <span class="keys" aria-hidden="true"><kbd>{"←"}</kbd>{" "}<kbd>{"→"}</kbd>{" step · "}<kbd>{"space"}</kbd>{" play · "}<kbd>{"Home"}</kbd>{" reset"}</span>
             </nav>
             if !note.is_empty() { <p id="note" class="note" role="status">{ (*note).clone() }</p> }
+            if !problem.is_empty() {
+                <div id="load-error" class="load-error" role="alert">
+                    <pre>{ (*problem).clone() }</pre>
+                    <button onclick={ { let p = problem.clone(); Callback::from(move |_| p.set(String::new())) } }>{"Dismiss"}</button>
+                </div>
+            }
             if *embed_open {
                 <div id="embed-dialog" class="embed-dialog" role="dialog" aria-label="Embed this step">
                     <p>{"Paste this into a course page. It shows this scenario and step in a compact layout:"}</p>

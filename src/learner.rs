@@ -69,6 +69,8 @@ pub fn learner_panel(props: &LearnerProps) -> Html {
 fn composer(props: &LearnerProps) -> Html {
     let (from, to, cc, bcc, subject) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
     let (body, file, submit, read) = (use_node_ref(), use_node_ref(), use_node_ref(), use_node_ref());
+    // A recipient that is no address: the message is not sent (a saved scenario must be right).
+    let problem = use_state(String::new);
     // Defaults are set once, when the form appears; afterwards the fields are the learner's.
     {
         let (to, subject, body) = (to.clone(), subject.clone(), body.clone());
@@ -85,7 +87,7 @@ fn composer(props: &LearnerProps) -> Html {
         });
     }
     let onsubmit = {
-        let (d, at) = (props.dispatch.clone(), props.player.end_time() + 1000);
+        let (d, at, problem) = (props.dispatch.clone(), props.player.end_time() + 1000, problem.clone());
         let (from, to, cc, bcc, subject, body, file, submit, read) = (
             from.clone(),
             to.clone(),
@@ -99,6 +101,11 @@ fn composer(props: &LearnerProps) -> Html {
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            let checked = [&to, &cc, &bcc].iter().try_for_each(|f| mailsim_sim::scenario::check_recipients(&value(f)));
+            problem.set(checked.clone().err().unwrap_or_default());
+            if checked.is_err() {
+                return;
+            }
             let submit_mode = match value(&submit).as_str() {
                 "starttls-587" => SubmitMode::Starttls587,
                 "tls-465" => SubmitMode::Tls465,
@@ -164,6 +171,7 @@ fn composer(props: &LearnerProps) -> Html {
                 <option value="none">{"(does not read yet)"}</option>
             </select></label>
             <button id="c-send" class="primary" type="submit">{"Send"}</button>
+            if !problem.is_empty() { <p id="c-error" class="error" role="alert">{ (*problem).clone() }</p> }
         </form>
     }
 }

@@ -2,7 +2,8 @@
 
 use mailsim_sim::actions::{self, Action as LearnerAction};
 use mailsim_sim::diagram::Diagram;
-use mailsim_sim::{scenario, EventLog};
+use mailsim_sim::scenario::{self, Scenario};
+use mailsim_sim::EventLog;
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -20,9 +21,14 @@ pub struct Info {
     pub description: String,
 }
 
-impl From<&scenario::ScenarioInfo> for Info {
-    fn from(s: &scenario::ScenarioInfo) -> Self {
-        Info { id: s.id.into(), title: s.title.into(), summary: s.summary.into(), description: s.description.into() }
+impl From<&scenario::Scenario> for Info {
+    fn from(s: &scenario::Scenario) -> Self {
+        Info {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            summary: s.summary.clone(),
+            description: s.description.clone(),
+        }
     }
 }
 
@@ -39,7 +45,34 @@ pub struct Player {
     pub decrypted: bool,
     /// What the learner added to this scenario (kept in local storage).
     pub actions: Rc<Vec<LearnerAction>>,
+    /// The scenario being played: built in, or opened from a file (`None`: a log).
+    pub source: Option<Source>,
 }
+
+/// A scenario, built in or opened from a file; compared by identity (none ever changes).
+#[derive(Clone)]
+pub enum Source {
+    Builtin(&'static Scenario),
+    File(Rc<Scenario>),
+}
+
+impl Source {
+    pub fn get(&self) -> &Scenario {
+        match self {
+            Source::Builtin(s) => s,
+            Source::File(s) => s,
+        }
+    }
+}
+
+impl PartialEq for Source {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.get(), other.get())
+    }
+}
+
+/// Ids of scenarios opened from a file start with this; their learner actions are not stored.
+pub const FILE_PREFIX: &str = "file:";
 
 pub enum Action {
     Next,
@@ -56,13 +89,16 @@ pub enum Action {
     Open(String, usize),
     /// Play a log read from a file (file name, contents).
     Import(String, Rc<EventLog>),
+    /// Play a scenario read from a file, at a step.
+    OpenFile(Rc<Scenario>, usize),
     /// The learner did something: add it (or, for a terminal, replace the last one).
     Learn(LearnerAction),
     /// Forget what the learner did.
     Forget,
 }
 
-/// Local storage, where the learner's actions survive a reload.
+/// Local storage, where the learner's actions survive a reload (as `[[action]]` tables of a
+/// scenario file; what an older page stored as JSON is not read).
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
@@ -70,14 +106,17 @@ fn storage() -> Option<web_sys::Storage> {
 fn stored_actions(id: &str) -> Vec<LearnerAction> {
     storage()
         .and_then(|s| s.get_item(&format!("mailsim.actions.{id}")).ok().flatten())
-        .map(|t| actions::from_json(&t))
+        .map(|t| actions::from_toml(&t))
         .unwrap_or_default()
 }
 
 fn store_actions(id: &str, a: &[LearnerAction]) {
+    if id.starts_with(FILE_PREFIX) {
+        return;
+    }
     if let Some(s) = storage() {
         let key = format!("mailsim.actions.{id}");
-        let _ = if a.is_empty() { s.remove_item(&key) } else { s.set_item(&key, &actions::to_json(a)) };
+        let _ = if a.is_empty() { s.remove_item(&key) } else { s.set_item(&key, &actions::to_toml(a)) };
     }
 }
 
@@ -85,12 +124,13 @@ impl Player {
     pub fn open(id: &str, step: usize) -> Player {
         let info = scenario::info_of(id)
             .unwrap_or_else(|| scenario::info_of(DEFAULT_SCENARIO).expect("default scenario exists"));
-        let actions = stored_actions(info.id);
-        let log = scenario::run_with(info.id, &actions).expect("listed scenarios run");
+        let actions = stored_actions(&info.id);
+        let log = info.run_with(&actions);
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
         Player {
             scenario: Rc::new(info.into()),
+            source: Some(Source::Builtin(info)),
             log: Rc::new(log),
             diagram: Rc::new(diagram),
             step,
@@ -99,6 +139,32 @@ impl Player {
             decrypted: false,
             actions: Rc::new(actions),
         }
+    }
+
+    /// A scenario opened from a file (its actions are the file's; the learner's are not
+    /// stored).
+    pub fn open_file(s: Rc<Scenario>, step: usize) -> Player {
+        let log = s.run();
+        let diagram = Diagram::from_log(&log);
+        let mut info = Info::from(&*s);
+        info.id = format!("{FILE_PREFIX}{}", s.id);
+        Player {
+            scenario: Rc::new(info),
+            step: step.min(diagram.arrows.len()),
+            log: Rc::new(log),
+            diagram: Rc::new(diagram),
+            playing: false,
+            speed: 1.0,
+            decrypted: false,
+            actions: Rc::new(vec![]),
+            source: Some(Source::File(s)),
+        }
+    }
+
+    /// The scenario with what the learner added, as a file that replays it: (name, text).
+    pub fn save(&self) -> Option<(String, String)> {
+        let s = self.source.as_ref()?.get();
+        Some((format!("{}.toml", s.id), s.save_with(&self.actions)))
     }
 
     /// Virtual time of the last event: where new actions go.
@@ -119,7 +185,10 @@ impl Player {
     fn replay(&mut self, actions: Vec<LearnerAction>) {
         store_actions(&self.scenario.id, &actions);
         let before = self.diagram.arrows.clone();
-        let log = scenario::run_with(&self.scenario.id, &actions).unwrap_or_else(|| (*self.log).clone());
+        let log = match &self.source {
+            Some(s) => s.get().run_with(&actions),
+            None => (*self.log).clone(),
+        };
         let diagram = Diagram::from_log(&log);
         let same = before.iter().zip(&diagram.arrows).take_while(|(a, b)| a.label == b.label && a.t == b.t).count();
         self.step = (same + 1).min(diagram.arrows.len());
@@ -137,6 +206,8 @@ impl Player {
     pub fn fragment(&self) -> String {
         if self.scenario.id == "imported" {
             format!("#/imported/step/{}", self.step)
+        } else if self.scenario.id.starts_with(FILE_PREFIX) {
+            format!("#/file/step/{}", self.step)
         } else {
             format!("#/scenario/{}/step/{}", self.scenario.id, self.step)
         }
@@ -212,7 +283,14 @@ impl Reducible for Player {
                     speed: p.speed,
                     decrypted: p.decrypted,
                     actions: Rc::new(vec![]),
+                    source: None,
                 };
+            }
+            Action::OpenFile(s, step) => {
+                let (speed, decrypted) = (p.speed, p.decrypted);
+                p = Player::open_file(s, step);
+                p.speed = speed;
+                p.decrypted = decrypted;
             }
             Action::Learn(a) => {
                 if p.scenario.id != "imported" {

@@ -1,16 +1,15 @@
 //! What a learner adds to a scenario: messages they compose, lines they type at a terminal,
-//! faults they cause. Actions are data: JSON for the page's local storage ([`to_json`]), and
-//! `[[action]]` tables of a scenario file ([`to_toml`]; the `compose`, `terminal` and `fault`
-//! kinds of docs/scenarios.md), so a playground session can be saved as a scenario.
+//! faults they cause. Actions are data, written as the `[[action]]` tables of a scenario file
+//! ([`to_toml`]; the `compose`, `terminal` and `fault` kinds of docs/scenarios.md): that is
+//! how the page keeps them in local storage ([`from_toml`] reads them back) and how a
+//! playground session is saved as a scenario.
 //! [`crate::scenario::run_with`] replays a scenario with them, so the world stays
 //! deterministic: same scenario, same actions, same log.
 
 use crate::log::Millis;
-use serde::{Deserialize, Serialize};
 
 /// How a composed message reaches the sender's server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubmitMode {
     /// Port 587, AUTH PLAIN without TLS.
     Plain587,
@@ -21,8 +20,7 @@ pub enum SubmitMode {
 }
 
 /// How the recipient's mail program reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadMode {
     Pop3Delete,
     Pop3Keep,
@@ -31,16 +29,15 @@ pub enum ReadMode {
     None,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
     pub filename: String,
     pub content_type: String,
-    /// The file, base64-encoded (so the action stays JSON).
+    /// The file, base64-encoded (so the action stays text).
     pub base64: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Alice or Bob writes a message.
     Compose {
@@ -62,8 +59,7 @@ pub enum Action {
     Fault { at: Millis, server: String, fault: Fault },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {
     Down,
     Up,
@@ -118,14 +114,9 @@ impl Action {
     }
 }
 
-/// Encodes actions for storage.
-pub fn to_json(actions: &[Action]) -> String {
-    serde_json::to_string(actions).unwrap_or_else(|_| "[]".into())
-}
-
-/// Reads stored actions; anything unreadable gives no actions.
-pub fn from_json(text: &str) -> Vec<Action> {
-    serde_json::from_str(text).unwrap_or_default()
+/// Reads actions written by [`to_toml`]; anything unreadable is left out.
+pub fn from_toml(text: &str) -> Vec<Action> {
+    crate::scenario::learner_actions(text)
 }
 
 /// Writes actions as `[[action]]` tables of a scenario file; loading them gives them back.

@@ -18,10 +18,11 @@
 //! - [`scenario`]: scenarios as data. `scenarios/*.toml` at the top of the repository are
 //!   compiled in ([`scenario::SCENARIOS`], [`scenario::run`]); [`scenario::load()`] reads any
 //!   file into a checked [`scenario::Scenario`] or a located [`scenario::LoadError`].
-//!   Inside: `format` (the file's shape, serde), `load` (parsing, errors with line and
-//!   column), `cast` (actors and the standard cast), `resolve` and `acts` (the checks that
-//!   need the whole file), `stage` (builds and runs the world; the RNG is drawn in file
-//!   order), `builtin` (the compiled-in files).
+//!   Inside: `load` (parsing, errors with line and column), `reader` and `format` (taking
+//!   the TOML tree apart key by key), `cast` (actors, the standard cast as data, `[actor.ID]`),
+//!   `resolve` and `acts` (checks that need the whole file; one file per concern), `stage`
+//!   (builds and runs the world; the RNG is drawn in file order), `builtin` (the compiled-in
+//!   files). docs/scenarios.md is the format, for instructors.
 //! - [`actions`]: what a learner adds (composed mail, terminal lines, faults), as data: JSON
 //!   for the page's storage, `[[action]]` tables to save a playground as a scenario file.
 //! - [`activity`]: in-class activities (questions, predictions, tasks) read from TOML files,
@@ -35,9 +36,10 @@
 //! `scenario/builtin.rs`, and bless its golden log in `tests/golden/`
 //! (`BLESS=1 cargo test -p mailsim-sim --test golden`).
 //!
-//! Scenario files are parsed with the `toml` crate (parser and serde only, no writer: the
-//! few `[[action]]` tables the page saves are written by [`actions::to_toml`]); its spans
-//! give every error a line and column.
+//! Scenario files are parsed with the `toml` crate, its parser only: its tree keeps every
+//! value's place in the file, which gives every error a line and column. The tables are read
+//! by hand rather than with serde's derives, which cost the page about 150 KB (gzipped); the
+//! few `[[action]]` tables the page writes come from [`actions::to_toml`].
 
 pub mod actions;
 pub mod activity;

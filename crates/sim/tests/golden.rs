@@ -628,8 +628,8 @@ mod learner_actions {
             scenario::run_with("playground", &[compose(1000, "<b>hi</b>", ReadMode::Imap)]).unwrap(),
             "deterministic"
         );
-        let json = mailsim_sim::actions::to_json(&[compose(1000, "x", ReadMode::Pop3Keep)]);
-        assert_eq!(mailsim_sim::actions::from_json(&json), vec![compose(1000, "x", ReadMode::Pop3Keep)]);
+        let stored = mailsim_sim::actions::to_toml(&[compose(1000, "x", ReadMode::Pop3Keep)]);
+        assert_eq!(mailsim_sim::actions::from_toml(&stored), vec![compose(1000, "x", ReadMode::Pop3Keep)]);
     }
 
     #[test]

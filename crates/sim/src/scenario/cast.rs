@@ -1,13 +1,14 @@
-//! Who takes part: the actors of a scenario, and the standard cast that files name without
-//! describing (Alice, Bob, their providers' servers, DNS, and a few extras).
+//! Who takes part: the actors of a scenario, the standard cast that files name without
+//! describing (Alice, Bob, their providers' servers, DNS, and a few extras: data, in
+//! `standard-cast.toml`), and building a file's cast from `[cast]` and `[actor.ID]`.
 
-use super::format::{parse_ip, ActorDoc, ActorKind, PolicyDoc, SiteKind};
 use super::load::Located;
+use super::reader::{self, choice, each, integer, parse_ip, stable_sort, string, Table, Value};
 use super::resolve::{decode_base64, is_address, not_address};
 use crate::world::ServerPolicy;
 use mailsim_proto::dns::{RData, Record};
-use std::collections::BTreeMap;
-use std::ops::Range;
+use std::sync::LazyLock;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// One lifeline of the diagram, fully described.
@@ -74,57 +75,22 @@ impl Actor {
 /// The lifelines of a file that says nothing about its cast.
 pub const DEFAULT_CAST: [&str; 5] = ["alice-ua", "alice-server", "dns", "bob-server", "bob-ua"];
 
-/// Every actor a file may name without describing it.
-pub const STANDARD: [&str; 10] = [
-    "alice-ua",
-    "alice-server",
-    "dns",
-    "bob-server",
-    "bob-ua",
-    "bob-phone",
-    "mallory",
-    "relay",
-    "old-server",
-    "nomail",
-];
+/// The standard cast, as data: `[actor.ID]` tables like a scenario file's.
+pub const STANDARD_CAST: &str = include_str!("standard-cast.toml");
 
-/// A user agent; `user` is (person, address, password, own mail server).
-fn ua(id: &str, name: &str, host: &str, ip: [u8; 4], user: [&str; 4]) -> Actor {
-    let [person, address, password, server] = user;
-    Actor {
-        id: id.into(),
-        name: name.into(),
-        host: host.into(),
-        ip,
-        role: Role::UserAgent {
-            person: person.into(),
-            address: address.into(),
-            password: password.into(),
-            server: server.into(),
-        },
-    }
-}
+/// The standard actors, read once.
+static STANDARD: LazyLock<Vec<Actor>> = LazyLock::new(|| {
+    let Ok(root) = DeTable::parse(STANDARD_CAST) else { return vec![] };
+    let root = Spanned::new(root.span(), DeValue::Table(root.into_inner()));
+    let Some(tables) = Table::open(&root).ok().and_then(|t| t.get("actor")).and_then(|a| Table::open(a).ok()) else {
+        return vec![];
+    };
+    tables.entries().into_iter().filter_map(|(id, v)| actor(id.get_ref(), None, v).ok()).collect()
+});
 
-fn server(
-    id: &str,
-    name: &str,
-    host: &str,
-    ip: [u8; 4],
-    domain: &str,
-    accounts: &[&str],
-    policy: ServerPolicy,
-) -> Actor {
-    Actor {
-        id: id.into(),
-        name: name.into(),
-        host: host.into(),
-        ip,
-        role: Role::MailServer {
-            domain: domain.into(),
-            accounts: accounts.iter().map(|a| (a.to_string(), default_password(a))).collect(),
-            policy,
-        },
-    }
+/// One of the standard actors, as a file that names it without changes gets it.
+pub fn standard(id: &str) -> Option<Actor> {
+    STANDARD.iter().find(|a| a.id == id).cloned()
 }
 
 /// The password of an account a file lists by address only: its local part and `-pw`.
@@ -132,117 +98,11 @@ pub fn default_password(address: &str) -> String {
     format!("{}-pw", address.split('@').next().unwrap_or(address))
 }
 
-/// The standard zone: MX and A records of the standard servers, a null MX for
-/// nomail.example (RFC 7505), and old.example with an A record only.
-pub fn standard_zone() -> Vec<Record> {
-    let mx = |name: &str, preference: u16, exchange: &str| Record {
-        name: name.into(),
-        ttl: 3600,
-        data: RData::Mx { preference, exchange: exchange.into() },
-    };
-    let a = |name: &str, ip: [u8; 4]| Record { name: name.into(), ttl: 3600, data: RData::A(ip) };
-    let mut zone = vec![
-        mx("alice.example", 10, "mail.alice.example"),
-        a("mail.alice.example", [192, 0, 2, 25]),
-        a("relay.alice.example", [192, 0, 2, 26]),
-        mx("bob.example", 10, "mail.bob.example"),
-        a("mail.bob.example", [198, 51, 100, 25]),
-        mx("nomail.example", 0, "."),
-        a("nomail.example", [198, 51, 100, 99]),
-        a("old.example", [198, 51, 100, 80]),
-    ];
-    zone.sort_by(|a, b| a.name.cmp(&b.name));
-    zone
-}
-
-/// One of the standard actors, as a file that names it without changes gets it.
-pub fn standard(id: &str) -> Option<Actor> {
-    let trusting = |ip: &str| ServerPolicy { trusted_ips: vec![ip.into()], ..ServerPolicy::default() };
-    Some(match id {
-        "alice-ua" => ua(
-            id,
-            "Alice's UA",
-            "laptop.alice.example",
-            [192, 0, 2, 10],
-            ["Alice", "alice@alice.example", "alice-pw", "alice-server"],
-        ),
-        "bob-ua" => {
-            ua(id, "Bob's UA", "pc.bob.example", [198, 51, 100, 10], ["Bob", "bob@bob.example", "bob-pw", "bob-server"])
-        }
-        "bob-phone" => ua(
-            id,
-            "Bob's phone",
-            "phone.bob.example",
-            [198, 51, 100, 11],
-            ["Bob", "bob@bob.example", "bob-pw", "bob-server"],
-        ),
-        "mallory" => {
-            ua(id, "Mallory", "mx.mallory.example", [203, 0, 113, 66], ["Mallory", "mallory@mallory.example", "", ""])
-        }
-        // Alice's office network (her UA's address) may send without AUTH.
-        "alice-server" => server(
-            id,
-            "Alice's server",
-            "mail.alice.example",
-            [192, 0, 2, 25],
-            "alice.example",
-            &["alice@alice.example"],
-            trusting("192.0.2.10"),
-        ),
-        "bob-server" => server(
-            id,
-            "Bob's server",
-            "mail.bob.example",
-            [198, 51, 100, 25],
-            "bob.example",
-            &["bob@bob.example"],
-            ServerPolicy::default(),
-        ),
-        // Alice's provider's outbound relay (smarthost), which relays for Alice's server.
-        "relay" => server(
-            id,
-            "Outbound relay",
-            "relay.alice.example",
-            [192, 0, 2, 26],
-            "relay.alice.example",
-            &[],
-            trusting("192.0.2.25"),
-        ),
-        "old-server" => server(
-            id,
-            "old.example",
-            "old.example",
-            [198, 51, 100, 80],
-            "old.example",
-            &["olga@old.example"],
-            ServerPolicy::default(),
-        ),
-        // A host that takes no mail at all (521, RFC 7504).
-        "nomail" => server(
-            id,
-            "nomail.example",
-            "nomail.example",
-            [198, 51, 100, 99],
-            "nomail.example",
-            &[],
-            ServerPolicy { refuse_all: true, ..ServerPolicy::default() },
-        ),
-        "dns" => Actor {
-            id: id.into(),
-            name: "DNS".into(),
-            host: "ns.example".into(),
-            ip: [192, 0, 2, 53],
-            role: Role::Dns { zone: standard_zone() },
-        },
-        _ => return None,
-    })
-}
-
 // ---- building the cast from a file ----
 
-pub(super) fn build_cast(
+pub(super) fn build_cast<'a>(
     order: Option<Vec<Spanned<String>>>,
-    mut tables: BTreeMap<Spanned<String>, Spanned<ActorDoc>>,
+    mut tables: Vec<(Spanned<String>, &'a Value<'a>)>,
 ) -> Result<Vec<Actor>, Located> {
     let order = order.unwrap_or_else(|| DEFAULT_CAST.iter().map(|id| Spanned::new(0..0, id.to_string())).collect());
     let mut cast: Vec<Actor> = Vec::new();
@@ -251,7 +111,7 @@ pub(super) fn build_cast(
         if cast.iter().any(|a| a.id == *id.get_ref()) {
             return Err((id.span(), format!("{} is in the cast twice", id.get_ref())));
         }
-        let table = tables.remove(id.get_ref().as_str());
+        let table = tables.iter().position(|(k, _)| k.get_ref() == id.get_ref()).map(|i| tables.remove(i).1);
         let (span, actor) = match (standard(id.get_ref()), table) {
             (Some(base), None) => (id.span(), base),
             (base, Some(t)) => (t.span(), actor(id.get_ref(), base, t)?),
@@ -261,7 +121,7 @@ pub(super) fn build_cast(
                     format!(
                         "unknown actor \"{}\"; expected one of the standard cast ({}) or an [actor.{}] table",
                         id.get_ref(),
-                        STANDARD.join(", "),
+                        STANDARD.iter().map(|a| a.id.as_str()).collect::<Vec<_>>().join(", "),
                         id.get_ref()
                     ),
                 ))
@@ -301,195 +161,245 @@ pub(super) fn build_cast(
     Ok(cast)
 }
 
+const ACTOR_KEYS: [&str; 15] = [
+    "kind",
+    "name",
+    "host",
+    "ip",
+    "person",
+    "address",
+    "password",
+    "server",
+    "domain",
+    "accounts",
+    "policy",
+    "zone",
+    "site",
+    "mail-server",
+    "pages",
+];
+
+/// The keys each kind of actor takes (beyond kind, name, host and ip).
+const KIND_KEYS: [(&str, &[&str]); 4] = [
+    ("user-agent", &["person", "address", "password", "server"]),
+    ("mail-server", &["domain", "accounts", "policy"]),
+    ("dns", &["zone"]),
+    ("web-server", &["site", "mail-server", "pages"]),
+];
+
 /// An actor from its `[actor.ID]` table, over the standard one of that id if there is one.
-fn actor(id: &str, base: Option<Actor>, t: Spanned<ActorDoc>) -> Result<Actor, Located> {
-    let span = t.span();
-    let t = t.into_inner();
-    let kind = match (&t.kind, &base) {
-        (Some(k), Some(b)) if k.get_ref().name() != b.kind() => {
+fn actor(id: &str, base: Option<Actor>, v: &Value) -> Result<Actor, Located> {
+    let t = Table::new(v, &ACTOR_KEYS)?;
+    let span = t.span.clone();
+    let kinds = KIND_KEYS.map(|(k, _)| k);
+    let kind = match (t.read("kind", |v| choice(v, &["user-agent", "mail-server", "dns", "web-server"])), &base) {
+        (Some(k), Some(b)) if kinds[*k.get_ref()] != b.kind() => {
             return Err((k.span(), format!("{id} is a {}; leave out kind or give another id", b.kind())))
         }
-        (Some(k), _) => *k.get_ref(),
-        (None, Some(b)) => match b.role {
-            Role::UserAgent { .. } => ActorKind::UserAgent,
-            Role::MailServer { .. } => ActorKind::MailServer,
-            Role::Dns { .. } => ActorKind::Dns,
-            Role::Web { .. } => ActorKind::WebServer,
-        },
+        (Some(k), _) => kinds[*k.get_ref()],
+        (None, Some(b)) => b.kind(),
         (None, None) => {
+            t.finish()?;
             return Err((
                 span,
                 format!("[actor.{id}] is a new actor: give its kind (user-agent, mail-server, dns or web-server)"),
-            ))
+            ));
         }
     };
-    let need = |v: Option<String>, base: Option<&str>, key: &str| -> Result<String, Located> {
-        v.or(base.map(String::from)).ok_or_else(|| (span.clone(), format!("[actor.{id}] needs a {key}")))
-    };
-    let name = need(t.name.clone(), base.as_ref().map(|b| b.name.as_str()), "name")?;
-    let host = need(t.host.clone(), base.as_ref().map(|b| b.host.as_str()), "host")?;
-    let ip = match (&t.ip, &base) {
-        (Some(ip), _) => ip.get_ref().0,
-        (None, Some(b)) => b.ip,
-        (None, None) => return Err((span, format!("[actor.{id}] needs an ip"))),
-    };
     // Keys that belong to another kind of actor.
-    let place = |given: Option<Range<usize>>, key: &'static str, owner: ActorKind| given.map(|s| (s, key, owner));
-    let foreign = [
-        place(t.person.as_ref().map(Spanned::span), "person", ActorKind::UserAgent),
-        place(t.address.as_ref().map(Spanned::span), "address", ActorKind::UserAgent),
-        place(t.password.as_ref().map(Spanned::span), "password", ActorKind::UserAgent),
-        place(t.server.as_ref().map(Spanned::span), "server", ActorKind::UserAgent),
-        place(t.domain.as_ref().map(Spanned::span), "domain", ActorKind::MailServer),
-        place(t.accounts.as_ref().map(Spanned::span), "accounts", ActorKind::MailServer),
-        place(t.policy.as_ref().map(Spanned::span), "policy", ActorKind::MailServer),
-        place(t.zone.as_ref().map(Spanned::span), "zone", ActorKind::Dns),
-        place(t.site.as_ref().map(Spanned::span), "site", ActorKind::WebServer),
-        place(t.mail_server.as_ref().map(Spanned::span), "mail-server", ActorKind::WebServer),
-        place(t.pages.as_ref().map(Spanned::span), "pages", ActorKind::WebServer),
-    ];
-    if let Some((at, key, owner)) = foreign.into_iter().flatten().find(|(_, _, owner)| *owner != kind) {
-        return Err((at, format!("\"{key}\" is a key of {} actors; {id} is a {}", owner.name(), kind.name())));
+    for (owner, keys) in KIND_KEYS {
+        if let Some((key, v)) = keys.iter().find_map(|k| t.get(k).map(|v| (k, v))).filter(|_| owner != kind) {
+            return Err((v.span(), format!("\"{key}\" is a key of {owner} actors; {id} is a {kind}")));
+        }
     }
+    let name = t.text("name").or(base.as_ref().map(|b| b.name.clone()));
+    let host = t.text("host").or(base.as_ref().map(|b| b.host.clone()));
+    let ip = t.read("ip", ip).or(base.as_ref().map(|b| b.ip));
     let base_role = base.map(|b| b.role);
     let role = match kind {
-        ActorKind::UserAgent => {
+        "user-agent" => {
             let (p0, a0, w0, s0) = match base_role {
                 Some(Role::UserAgent { person, address, password, server }) => (person, address, password, server),
                 _ => Default::default(),
             };
-            let address = match t.address {
-                Some(a) if !is_address(a.get_ref()) => return Err((a.span(), not_address(a.get_ref()))),
-                Some(a) => a.into_inner(),
-                None if !a0.is_empty() => a0,
-                None => return Err((span, format!("[actor.{id}] needs an address"))),
-            };
+            let address = t.read("address", |v| {
+                let a = string(v)?;
+                if is_address(a.get_ref()) {
+                    Ok(a.into_inner())
+                } else {
+                    Err((v.span(), not_address(a.get_ref())))
+                }
+            });
             Role::UserAgent {
-                person: t.person.map(Spanned::into_inner).unwrap_or(p0),
-                address,
-                password: t.password.map(Spanned::into_inner).unwrap_or(w0),
-                server: t.server.map(Spanned::into_inner).unwrap_or(s0),
+                person: t.text("person").unwrap_or(p0),
+                address: address.unwrap_or(a0),
+                password: t.text("password").unwrap_or(w0),
+                server: t.text("server").unwrap_or(s0),
             }
         }
-        ActorKind::MailServer => {
+        "mail-server" => {
             let (d0, acc0, mut policy) = match base_role {
                 Some(Role::MailServer { domain, accounts, policy }) => (domain, accounts, policy),
                 _ => (String::new(), vec![], ServerPolicy::default()),
             };
-            let domain = t.domain.map(Spanned::into_inner).unwrap_or(d0);
-            if domain.is_empty() {
-                return Err((span, format!("[actor.{id}] needs a domain")));
+            if let Some(p) = t.get("policy") {
+                t.ok(apply_policy(&mut policy, p));
             }
-            let accounts = match t.accounts {
-                None => acc0,
-                Some(list) => {
-                    let mut out = Vec::new();
-                    for a in list.into_inner() {
-                        let (s, a) = (a.span(), a.into_inner());
-                        if !is_address(&a.address) {
-                            return Err((s, not_address(&a.address)));
-                        }
-                        let password = a.password.unwrap_or_else(|| default_password(&a.address));
-                        out.push((a.address, password));
-                    }
-                    out
-                }
-            };
-            if let Some(p) = t.policy {
-                apply_policy(&mut policy, p.into_inner());
+            Role::MailServer {
+                domain: t.text("domain").unwrap_or(d0),
+                accounts: t.read("accounts", |v| each(v, account)).unwrap_or(acc0),
+                policy,
             }
-            Role::MailServer { domain, accounts, policy }
         }
-        ActorKind::Dns => {
-            let mut zone = match (t.zone, base_role) {
-                (Some(z), _) => z.into_inner().iter().map(record).collect::<Result<Vec<_>, _>>()?,
+        "dns" => {
+            let mut zone = match (t.read("zone", |v| each(v, record)), base_role) {
+                (Some(z), _) => z,
                 (None, Some(Role::Dns { zone })) => zone,
                 (None, _) => vec![],
             };
-            zone.sort_by(|a, b| a.name.cmp(&b.name));
+            stable_sort(&mut zone, |a, b| a.name > b.name);
             Role::Dns { zone }
         }
-        ActorKind::WebServer => {
-            let site = match (t.site.as_ref().map(|s| *s.get_ref()), t.mail_server, t.pages) {
-                (Some(SiteKind::Webmail), Some(m), None) => SiteSpec::Webmail { mail_server: m.into_inner() },
-                (Some(SiteKind::Static) | None, None, Some(pages)) => SiteSpec::Static(
-                    pages
-                        .into_inner()
-                        .into_iter()
-                        .map(|p| {
-                            let body = match (p.body, &p.base64) {
-                                (Some(b), None) => b.into_bytes(),
-                                (None, Some(b)) => decode_base64(b)?,
-                                _ => return Err((span.clone(), format!("a page of {id} needs body or base64"))),
-                            };
-                            Ok((p.path, p.content_type, body))
-                        })
-                        .collect::<Result<_, _>>()?,
-                ),
+        _ => {
+            let site = t.read("site", |v| choice(v, &["webmail", "static"])).map(|s| *s.get_ref());
+            let site = match (site, t.text("mail-server"), t.read("pages", |v| each(v, page))) {
+                (Some(0), Some(mail_server), None) => SiteSpec::Webmail { mail_server },
+                (Some(1) | None, None, Some(pages)) => SiteSpec::Static(pages),
                 _ => {
-                    return Err((
-                        span,
-                        format!("{id} needs site = \"webmail\" with mail-server = ID, or site = \"static\" with pages"),
-                    ))
+                    t.finish()?;
+                    let e =
+                        format!("{id} needs site = \"webmail\" with mail-server = ID, or site = \"static\" with pages");
+                    return Err((span, e));
                 }
             };
             Role::Web { site }
         }
     };
+    t.finish()?;
+    let need = |what: &str| (span.clone(), format!("[actor.{id}] needs {what}"));
+    let (name, host, ip) =
+        (name.ok_or_else(|| need("a name"))?, host.ok_or_else(|| need("a host"))?, ip.ok_or_else(|| need("an ip"))?);
+    match &role {
+        Role::UserAgent { address, .. } if address.is_empty() => return Err(need("an address")),
+        Role::MailServer { domain, .. } if domain.is_empty() => return Err(need("a domain")),
+        _ => {}
+    }
     Ok(Actor { id: id.to_string(), name, host, ip, role })
 }
 
-fn apply_policy(p: &mut ServerPolicy, d: PolicyDoc) {
-    let set = |target: &mut bool, v: Option<bool>| {
-        if let Some(v) = v {
-            *target = v;
+/// An account: `"carol@bob.example"` (password `carol-pw`) or `{ address, password }`.
+fn account(v: &Value) -> Result<(String, String), Located> {
+    let (address, password) = match v.get_ref() {
+        DeValue::String(s) => (s.to_string(), None),
+        _ => {
+            let t = Table::new(v, &["address", "password"])
+                .map_err(|_| reader::expected("an address, or { address = ..., password = ... }", v))?;
+            let a = (t.need_string("address").into_inner(), Some(t.need_string("password").into_inner()));
+            t.finish()?;
+            a
         }
     };
-    set(&mut p.starttls, d.starttls);
-    set(&mut p.require_tls_on_submission, d.require_tls_on_submission);
-    if let Some(ips) = d.trusted_ips {
-        p.trusted_ips = ips.iter().map(|ip| ip.get_ref().0).map(|[a, b, c, d]| format!("{a}.{b}.{c}.{d}")).collect();
+    if !is_address(&address) {
+        return Err((v.span(), not_address(&address)));
     }
-    if let Some(g) = d.greylist {
-        p.greylist = Some(g.0);
-    }
-    if let Some(v) = d.max_message_size {
-        p.max_message_size = v;
-    }
-    if let Some(v) = d.quota {
-        p.quota = Some(v);
-    }
-    if let Some(v) = d.relayhost {
-        p.relayhost = Some(v);
-    }
-    if let Some(v) = d.retry_delays {
-        p.retry_delays = v.iter().map(|t| t.0).collect();
-    }
-    if let Some(v) = d.queue_lifetime {
-        p.queue_lifetime = v.0;
-    }
-    set(&mut p.relay_starttls, d.relay_starttls);
-    set(&mut p.relay_pipelining, d.relay_pipelining);
-    set(&mut p.verify_recipient_domains, d.verify_recipient_domains);
-    if let Some(v) = d.max_errors {
-        p.max_errors = v;
-    }
-    if let Some(v) = d.forwards {
-        p.forwards = v.into_iter().map(|f| (f.address, f.to, f.forward)).collect();
-    }
-    if let Some(v) = d.password_transition {
-        p.password_transition = v;
-    }
-    set(&mut p.login_too_weak, d.login_too_weak);
-    set(&mut p.tls_temporarily_unavailable, d.tls_temporarily_unavailable);
-    set(&mut p.low_disk, d.low_disk);
-    set(&mut p.refuse_all, d.refuse_all);
-    set(&mut p.require_tls_inbound, d.require_tls_inbound);
-    set(&mut p.storage_fails, d.storage_fails);
+    let password = password.unwrap_or_else(|| default_password(&address));
+    Ok((address, password))
 }
 
+/// A page of a static site: (path, type, body).
+fn page(v: &Value) -> Result<(String, String, Vec<u8>), Located> {
+    let t = Table::new(v, &["path", "type", "body", "base64"])?;
+    let (path, content_type) = (t.need_string("path").into_inner(), t.need_string("type").into_inner());
+    let (body, b64) = (t.text("body"), t.string("base64"));
+    t.finish()?;
+    let body = match (body, &b64) {
+        (Some(b), None) => b.into_bytes(),
+        (None, Some(b)) => decode_base64(b)?,
+        _ => return Err((v.span(), format!("the page {path} needs body or base64"))),
+    };
+    Ok((path, content_type, body))
+}
+
+/// A user who moved: `address` now lives at `to`; with `forward` this server relays to it
+/// (251), without it tells the client (551).
+fn forward(v: &Value) -> Result<(String, String, bool), Located> {
+    let t = Table::new(v, &["address", "to", "forward"])?;
+    let f =
+        (t.need_string("address").into_inner(), t.need_string("to").into_inner(), t.boolean("forward") == Some(true));
+    t.finish()?;
+    Ok(f)
+}
+
+fn ip(v: &Value) -> Result<[u8; 4], Located> {
+    reader::ip(v)
+}
+
+/// Changes a mail server's policy (see `world::ServerPolicy`); what is left out keeps its value.
+fn apply_policy(p: &mut ServerPolicy, v: &Value) -> Result<(), Located> {
+    let t = Table::new(v, &POLICY_KEYS)?;
+    let flags: [(&str, &mut bool); 11] = [
+        ("starttls", &mut p.starttls),
+        ("require-tls-on-submission", &mut p.require_tls_on_submission),
+        ("relay-starttls", &mut p.relay_starttls),
+        ("relay-pipelining", &mut p.relay_pipelining),
+        ("verify-recipient-domains", &mut p.verify_recipient_domains),
+        ("login-too-weak", &mut p.login_too_weak),
+        ("tls-temporarily-unavailable", &mut p.tls_temporarily_unavailable),
+        ("low-disk", &mut p.low_disk),
+        ("refuse-all", &mut p.refuse_all),
+        ("require-tls-inbound", &mut p.require_tls_inbound),
+        ("storage-fails", &mut p.storage_fails),
+    ];
+    for (key, flag) in flags {
+        if let Some(b) = t.boolean(key) {
+            *flag = b;
+        }
+    }
+    let size = |k: &str| t.read(k, |v| integer(v, u64::MAX).map(|n| n as usize));
+    if let Some(ips) = t.read("trusted-ips", |v| each(v, ip)) {
+        p.trusted_ips = ips.into_iter().map(|[a, b, c, d]| format!("{a}.{b}.{c}.{d}")).collect();
+    }
+    p.greylist = t.time("greylist").or(p.greylist);
+    p.max_message_size = size("max-message-size").unwrap_or(p.max_message_size);
+    p.quota = size("quota").or(p.quota);
+    p.relayhost = t.text("relayhost").or(p.relayhost.take());
+    p.retry_delays = t.read("retry-delays", |v| each(v, reader::time)).unwrap_or(std::mem::take(&mut p.retry_delays));
+    p.queue_lifetime = t.time("queue-lifetime").unwrap_or(p.queue_lifetime);
+    p.max_errors = size("max-errors").unwrap_or(p.max_errors);
+    p.forwards = t.read("forwards", |v| each(v, forward)).unwrap_or(std::mem::take(&mut p.forwards));
+    let strings = |v| each(v, |x| Ok(string(x)?.into_inner()));
+    p.password_transition =
+        t.read("password-transition", strings).unwrap_or(std::mem::take(&mut p.password_transition));
+    t.finish()
+}
+
+const POLICY_KEYS: [&str; 21] = [
+    "starttls",
+    "require-tls-on-submission",
+    "trusted-ips",
+    "greylist",
+    "max-message-size",
+    "quota",
+    "relayhost",
+    "retry-delays",
+    "queue-lifetime",
+    "relay-starttls",
+    "relay-pipelining",
+    "verify-recipient-domains",
+    "max-errors",
+    "forwards",
+    "password-transition",
+    "login-too-weak",
+    "tls-temporarily-unavailable",
+    "low-disk",
+    "refuse-all",
+    "require-tls-inbound",
+    "storage-fails",
+];
+
 /// `"NAME [TTL] A 192.0.2.1"` or `"NAME [TTL] MX PREFERENCE HOST"`.
-fn record(r: &Spanned<String>) -> Result<Record, Located> {
+fn record(v: &Value) -> Result<Record, Located> {
+    let r = &string(v)?;
     let bad = || {
         (
             r.span(),
@@ -520,4 +430,20 @@ fn record(r: &Spanned<String>) -> Result<Record, Located> {
         _ => return Err(bad()),
     };
     Ok(Record { name, ttl, data })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_standard_cast_reads() {
+        let ids: Vec<&str> = super::STANDARD.iter().map(|a| a.id.as_str()).collect();
+        let want = ["alice-ua", "alice-server", "dns", "bob-server", "bob-ua", "bob-phone", "mallory", "relay"];
+        assert_eq!(ids, [&want[..], &["old-server", "nomail"]].concat());
+        let dns = super::standard("dns").unwrap();
+        let super::Role::Dns { zone } = dns.role else { panic!("dns") };
+        let names: Vec<&str> = zone.iter().map(|r| r.name.as_str()).collect();
+        let sorted = ["alice.example", "bob.example", "mail.alice.example", "mail.bob.example"];
+        assert_eq!(names[..4], sorted, "sorted by name");
+        assert_eq!(names.iter().filter(|n| **n == "nomail.example").count(), 2, "the MX before the A, as written");
+    }
 }

@@ -1,32 +1,27 @@
-//! The shape of a scenario file, as serde reads it (docs/scenarios.md describes it for
-//! instructors). Every table denies keys it does not know, and the values that later checks
-//! need to point at keep their place in the file ([`Spanned`]).
-//!
-//! Actions are read one kind at a time (see [`super::load()`]): the `kind` key picks the struct,
-//! so a key that belongs to another kind is reported as unknown for this one.
+//! The top of a scenario file and its messages and seeds, read from the TOML tree: every
+//! table takes only its own keys, and the values that later checks point at keep their place
+//! in the file ([`Spanned`]). The cast is read in [`super::cast`], the actions in `acts`;
+//! docs/scenarios.md describes all of it for instructors.
 
-pub use super::values::*;
+use super::reader::{self, choice, datetime, each, integer, list, strings, Result, Table, Value};
 use crate::actions::{Fault, ReadMode, SubmitMode};
-use serde::Deserialize;
-use std::collections::BTreeMap;
+use toml::de::DeValue;
 use toml::Spanned;
+use toml_datetime::Datetime;
 
 /// The whole file except its `[[action]]` tables.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct Doc {
+#[derive(Debug)]
+pub struct Doc<'a> {
     pub scenario: Spanned<Header>,
-    pub cast: Option<CastDoc>,
-    #[serde(default)]
-    pub actor: BTreeMap<Spanned<String>, Spanned<ActorDoc>>,
-    #[serde(default)]
-    pub message: BTreeMap<Spanned<String>, Spanned<MessageDoc>>,
-    #[serde(default)]
+    pub cast: Option<Vec<Spanned<String>>>,
+    /// `[actor.ID]` tables, in the file's order (read by [`super::cast`]).
+    pub actor: Vec<(Spanned<String>, &'a Value<'a>)>,
+    /// `[message.NAME]` tables, in the file's order.
+    pub message: Vec<(Spanned<String>, Spanned<MessageDoc>)>,
     pub seed: Vec<Spanned<SeedDoc>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug)]
 pub struct Header {
     pub id: Spanned<String>,
     pub title: String,
@@ -35,123 +30,13 @@ pub struct Header {
     pub description: Option<String>,
     /// The world's random seed.
     pub seed: Option<u64>,
-    /// The moment the story starts (UTC).
-    pub start: Option<Spanned<toml::value::Datetime>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct CastDoc {
-    /// Lifelines, left to right.
-    pub actors: Vec<Spanned<String>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ActorKind {
-    UserAgent,
-    MailServer,
-    Dns,
-    WebServer,
-}
-
-impl ActorKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ActorKind::UserAgent => "user-agent",
-            ActorKind::MailServer => "mail-server",
-            ActorKind::Dns => "dns",
-            ActorKind::WebServer => "web-server",
-        }
-    }
-}
-
-/// `[actor.ID]`: a new actor, or changes to one of the standard cast.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ActorDoc {
-    pub kind: Option<Spanned<ActorKind>>,
-    pub name: Option<String>,
-    pub host: Option<String>,
-    pub ip: Option<Spanned<Ip>>,
-    // A user agent.
-    pub person: Option<Spanned<String>>,
-    pub address: Option<Spanned<String>>,
-    pub password: Option<Spanned<String>>,
-    pub server: Option<Spanned<String>>,
-    // A mail server.
-    pub domain: Option<Spanned<String>>,
-    pub accounts: Option<Spanned<Vec<Spanned<AccountDoc>>>>,
-    pub policy: Option<Spanned<PolicyDoc>>,
-    // The DNS server.
-    pub zone: Option<Spanned<Vec<Spanned<String>>>>,
-    // A web server.
-    pub site: Option<Spanned<SiteKind>>,
-    pub mail_server: Option<Spanned<String>>,
-    pub pages: Option<Spanned<Vec<PageDoc>>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SiteKind {
-    Webmail,
-    Static,
-}
-
-/// Changes to a mail server's policy (see `world::ServerPolicy`); what is left out keeps its
-/// value.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct PolicyDoc {
-    pub starttls: Option<bool>,
-    pub require_tls_on_submission: Option<bool>,
-    pub trusted_ips: Option<Vec<Spanned<Ip>>>,
-    pub greylist: Option<Time>,
-    pub max_message_size: Option<usize>,
-    pub quota: Option<usize>,
-    pub relayhost: Option<String>,
-    pub retry_delays: Option<Vec<Time>>,
-    pub queue_lifetime: Option<Time>,
-    pub relay_starttls: Option<bool>,
-    pub relay_pipelining: Option<bool>,
-    pub verify_recipient_domains: Option<bool>,
-    pub max_errors: Option<usize>,
-    pub forwards: Option<Vec<ForwardDoc>>,
-    pub password_transition: Option<Vec<String>>,
-    pub login_too_weak: Option<bool>,
-    pub tls_temporarily_unavailable: Option<bool>,
-    pub low_disk: Option<bool>,
-    pub refuse_all: Option<bool>,
-    pub require_tls_inbound: Option<bool>,
-    pub storage_fails: Option<bool>,
-}
-
-/// A user who moved: `address` now lives at `to`; with `forward` this server relays to it
-/// (251), without it tells the client (551).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ForwardDoc {
-    pub address: String,
-    pub to: String,
-    #[serde(default)]
-    pub forward: bool,
-}
-
-/// A page of a static web site.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct PageDoc {
-    pub path: String,
-    #[serde(rename = "type")]
-    pub content_type: String,
-    pub body: Option<String>,
-    pub base64: Option<Spanned<String>>,
+    /// The moment the story starts.
+    pub start: Option<Spanned<Datetime>>,
 }
 
 /// `[message.NAME]`, or the message fields of a `send` action: a message a user agent
 /// drafts (RFC 5322 with MIME headers), given a fresh Message-ID from the seeded RNG.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug, Default)]
 pub struct MessageDoc {
     pub from: Option<Spanned<String>>,
     pub to: Option<Spanned<Addresses>>,
@@ -185,9 +70,22 @@ impl MessageDoc {
     }
 }
 
+pub(super) const MESSAGE_KEYS: [&str; 11] =
+    ["from", "to", "cc", "bcc", "subject", "body", "html", "attachments", "date", "message-id", "boundary"];
+
+/// Addresses: `"Bob <bob@bob.example>, carol@bob.example"` or a list of them.
+#[derive(Debug, Clone, Default)]
+pub struct Addresses(pub Vec<String>);
+
+/// A `Date:` field: a TOML date-time (written per RFC 5322), or the field's text as is.
+#[derive(Debug, Clone)]
+pub enum DateDoc {
+    At(Datetime),
+    Text(String),
+}
+
 /// A file attached to a message: its bytes in base64, or `size` made-up bytes.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug)]
 pub struct AttachmentDoc {
     pub filename: String,
     pub content_type: String,
@@ -196,14 +94,12 @@ pub struct AttachmentDoc {
 }
 
 /// `[[seed]]`: a message in a mailbox before the story starts.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[derive(Debug)]
 pub struct SeedDoc {
     pub mailbox: Spanned<String>,
     pub server: Option<Spanned<String>>,
     /// When it arrived (its IMAP INTERNALDATE).
-    pub received: Option<Spanned<toml::value::Datetime>>,
-    #[serde(default)]
+    pub received: Option<Spanned<Datetime>>,
     pub flags: Vec<String>,
     /// A `[message.NAME]`.
     pub message: Option<Spanned<String>>,
@@ -219,156 +115,157 @@ pub struct SeedDoc {
     pub body: Option<String>,
 }
 
-// ---- actions ----
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ComposeDoc {
-    pub kind: String,
-    pub at: Time,
-    pub sender: Spanned<String>,
-    pub to: Option<Spanned<String>>,
-    pub cc: Option<Spanned<String>>,
-    pub bcc: Option<Spanned<String>>,
-    #[serde(default)]
-    pub subject: String,
-    #[serde(default)]
-    pub body: String,
-    pub attachment: Option<LearnerAttachmentDoc>,
-    pub submit: Option<SubmitMode>,
-    pub read: Option<ReadMode>,
+fn addresses(v: &Value) -> Result<Spanned<Addresses>> {
+    let list = match v.get_ref() {
+        DeValue::String(s) => s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(String::from).collect(),
+        DeValue::Array(_) => strings(v)?.into_iter().map(|s| s.into_inner().trim().to_string()).collect(),
+        _ => return Err(reader::expected("addresses, as \"Name <local@domain>, ...\" or a list of them", v)),
+    };
+    Ok(Spanned::new(v.span(), Addresses(list)))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct LearnerAttachmentDoc {
-    pub filename: String,
-    pub content_type: String,
-    pub base64: Spanned<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct SendDoc {
-    pub kind: String,
-    pub at: Time,
-    pub sender: Spanned<String>,
-    pub say: Option<String>,
-    /// A `[message.NAME]` instead of the message fields below.
-    pub message: Option<Spanned<String>>,
-    pub from: Option<Spanned<String>>,
-    pub to: Option<Spanned<Addresses>>,
-    pub cc: Option<Spanned<Addresses>>,
-    pub bcc: Option<Spanned<Addresses>>,
-    pub subject: Option<String>,
-    pub body: Option<String>,
-    pub html: Option<String>,
-    pub attachments: Option<Vec<Spanned<AttachmentDoc>>>,
-    pub date: Option<Spanned<DateDoc>>,
-    pub message_id: Option<String>,
-    pub boundary: Option<String>,
-    // The envelope and the connection.
-    pub mail_from: Option<Spanned<String>>,
-    pub rcpt_to: Option<Spanned<Addresses>>,
-    pub port: Option<u16>,
-    pub server: Option<Spanned<String>>,
-    #[serde(default)]
-    pub starttls: bool,
-    pub auth: Option<Spanned<AuthDoc>>,
-    #[serde(default)]
-    pub pipelining: bool,
-}
-
-impl SendDoc {
-    /// The message fields, when the message is written here.
-    pub fn inline_message(&mut self) -> MessageDoc {
-        MessageDoc {
-            from: self.from.take(),
-            to: self.to.take(),
-            cc: self.cc.take(),
-            bcc: self.bcc.take(),
-            subject: self.subject.take(),
-            body: self.body.take(),
-            html: self.html.take(),
-            attachments: self.attachments.take(),
-            date: self.date.take(),
-            message_id: self.message_id.take(),
-            boundary: self.boundary.take(),
-        }
+fn date(v: &Value) -> Result<Spanned<DateDoc>> {
+    match v.get_ref() {
+        DeValue::String(s) => Ok(Spanned::new(v.span(), DateDoc::Text(s.to_string()))),
+        DeValue::Datetime(d) => Ok(Spanned::new(v.span(), DateDoc::At(*d))),
+        _ => Err(reader::expected("a date-time such as 2026-09-14T09:00:00Z, or the Date: field's text", v)),
     }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct TerminalDoc {
-    pub kind: String,
-    pub at: Time,
-    pub client: Spanned<String>,
-    pub host: Option<Spanned<String>>,
-    pub port: u16,
-    #[serde(default)]
-    pub lines: Vec<Spanned<LineDoc>>,
-    pub say: Option<String>,
+fn spanned<T>(v: &Value, f: impl FnOnce(&Value) -> Result<T>) -> Result<Spanned<T>> {
+    Ok(Spanned::new(v.span(), f(v)?))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct FaultDoc {
-    pub kind: String,
-    pub at: Time,
-    pub server: Spanned<String>,
-    pub fault: Fault,
+/// Reads the file's tables, and its `[[action]]` tables as (place, table).
+pub(super) fn read<'a>(root: &'a Value<'a>) -> Result<(Doc<'a>, Vec<&'a Value<'a>>)> {
+    let t = Table::new(root, &["scenario", "cast", "actor", "message", "seed", "action"])?;
+    let Some(scenario) = t.get("scenario") else {
+        return Err((0..0, "missing table [scenario] (id, title, topic, summary, description)".into()));
+    };
+    let scenario = spanned(scenario, header)?;
+    let cast = t.read("cast", |c| {
+        let c = Table::new(c, &["actors"])?;
+        let actors = c.need("actors", strings);
+        c.finish()?;
+        Ok(actors)
+    });
+    let mut actor = Vec::new();
+    let mut message = Vec::new();
+    if let Some(a) = t.read("actor", Table::open) {
+        actor = a.entries();
+    }
+    if let Some(m) = t.read("message", Table::open) {
+        for (name, v) in m.entries() {
+            let read = |v: &Value| {
+                let t = Table::new(v, &MESSAGE_KEYS)?;
+                let m = message_doc(&t);
+                t.finish()?;
+                Ok(m)
+            };
+            message.extend(t.ok(spanned(v, read)).map(|m| (name, m)));
+        }
+    }
+    let seed = t.read("seed", |s| each(s, |v| spanned(v, seed_doc))).unwrap_or_default();
+    let actions = t.read("action", |a| Ok(list(a)?.iter().collect())).unwrap_or_default();
+    t.finish()?;
+    Ok((Doc { scenario, cast, actor, message, seed }, actions))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct CheckMailDoc {
-    pub kind: String,
-    pub at: Time,
-    pub actor: Spanned<String>,
-    pub read: Option<Spanned<ReadMode>>,
-    pub say: Option<String>,
+fn header(v: &Value) -> Result<Header> {
+    let t = Table::new(v, &["id", "title", "topic", "summary", "description", "seed", "start"])?;
+    let h = Header {
+        id: t.need_string("id"),
+        title: t.need_string("title").into_inner(),
+        topic: t.text("topic"),
+        summary: t.text("summary"),
+        description: t.text("description"),
+        seed: t.read("seed", |v| integer(v, u64::MAX)),
+        start: t.read("start", datetime),
+    };
+    t.finish()?;
+    Ok(h)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ImapDoc {
-    pub kind: String,
-    pub at: Time,
-    pub actor: Spanned<String>,
-    pub steps: Vec<ImapStepDoc>,
-    pub say: Option<String>,
+/// The message fields of `t` (the caller checks for other keys, and finishes `t`).
+pub(super) fn message_doc(t: &Table) -> MessageDoc {
+    MessageDoc {
+        from: t.string("from"),
+        to: t.read("to", addresses),
+        cc: t.read("cc", addresses),
+        bcc: t.read("bcc", addresses),
+        subject: t.text("subject"),
+        body: t.text("body"),
+        html: t.text("html"),
+        attachments: t.read("attachments", |v| each(v, attachment)),
+        date: t.read("date", date),
+        message_id: t.text("message-id"),
+        boundary: t.text("boundary"),
+    }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct BrowseDoc {
-    pub kind: String,
-    pub at: Time,
-    pub actor: Spanned<String>,
-    /// The web server's host name.
-    pub server: Spanned<String>,
-    pub version: Option<Spanned<String>>,
-    #[serde(default)]
-    pub per_object: bool,
-    pub requests: Vec<Spanned<RequestDoc>>,
-    pub say: Option<String>,
+fn attachment(v: &Value) -> Result<Spanned<AttachmentDoc>> {
+    let t = Table::new(v, &["filename", "content-type", "base64", "size"])?;
+    let a = AttachmentDoc {
+        filename: t.need_string("filename").into_inner(),
+        content_type: t.need_string("content-type").into_inner(),
+        base64: t.string("base64"),
+        size: t.read("size", |v| integer(v, u32::MAX.into()).map(|n| n as usize)),
+    };
+    t.finish()?;
+    Ok(Spanned::new(v.span(), a))
 }
 
-/// `{ get = PATH }` or `{ post = PATH, form = { field = value, ... } }`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RequestDoc {
-    pub get: Option<String>,
-    pub post: Option<String>,
-    pub form: Option<Form>,
+const SEED_KEYS: [&str; 13] = [
+    "mailbox",
+    "server",
+    "received",
+    "flags",
+    "message",
+    "raw",
+    "date",
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "message-id",
+    "body",
+];
+
+fn seed_doc(v: &Value) -> Result<SeedDoc> {
+    let t = Table::new(v, &SEED_KEYS)?;
+    let s = SeedDoc {
+        mailbox: t.need_string("mailbox"),
+        server: t.string("server"),
+        received: t.read("received", datetime),
+        flags: t.read("flags", |v| each(v, |x| Ok(reader::string(x)?.into_inner()))).unwrap_or_default(),
+        message: t.string("message"),
+        raw: t.text("raw"),
+        date: t.read("date", date),
+        from: t.string("from"),
+        to: t.text("to"),
+        cc: t.text("cc"),
+        subject: t.text("subject"),
+        message_id: t.text("message-id"),
+        body: t.text("body"),
+    };
+    t.finish()?;
+    Ok(s)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct NarrateDoc {
-    pub kind: String,
-    pub at: Time,
-    pub actor: Spanned<String>,
-    pub say: String,
+/// The learner's choices, by the names files use.
+pub(super) fn submit_mode(v: &Value) -> Result<SubmitMode> {
+    let all = [SubmitMode::Plain587, SubmitMode::Starttls587, SubmitMode::Tls465];
+    Ok(all[*choice(v, &all.map(SubmitMode::name))?.get_ref()])
+}
+
+pub(super) fn read_mode(v: &Value, with_none: bool) -> Result<Spanned<ReadMode>> {
+    let all = [ReadMode::Pop3Delete, ReadMode::Pop3Keep, ReadMode::Imap, ReadMode::None];
+    let names = all.map(ReadMode::name);
+    let c = choice(v, if with_none { &names } else { &names[..3] })?;
+    Ok(Spanned::new(c.span(), all[*c.get_ref()]))
+}
+
+pub(super) fn fault(v: &Value) -> Result<Fault> {
+    let all = [Fault::Down, Fault::Up, Fault::GreylistOn, Fault::GreylistOff, Fault::MailboxFull, Fault::MailboxRoom];
+    Ok(all[*choice(v, &all.map(Fault::name))?.get_ref()])
 }

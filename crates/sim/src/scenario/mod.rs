@@ -3,8 +3,8 @@
 //! staging builds the world it describes and schedules what its people do. Same file, same
 //! actions, same log, on every platform.
 //!
-//! - [`format`](mod@format): the file's tables, as serde reads them (docs/scenarios.md is
-//!   the guide); [`values`]: times, durations, addresses and the string-or-table entries.
+//! - [`format`](mod@format): the file's tables and how they are read (docs/scenarios.md is
+//!   the guide); `reader`: taking a parsed TOML table apart key by key, with types checked.
 //! - [`load`](mod@load): text to a checked [`Scenario`], or a [`LoadError`] with file, line and
 //!   column.
 //! - [`cast`]: the actors, the standard cast files name without describing, and building a
@@ -23,10 +23,11 @@ mod builtin;
 pub mod cast;
 pub mod format;
 pub mod load;
+mod reader;
 mod resolve;
 mod stage;
-pub mod values;
 
+pub(crate) use acts::learner_actions;
 pub use builtin::{FILES, SCENARIOS};
 pub use load::{load, LoadError};
 
@@ -55,7 +56,7 @@ pub struct Scenario {
     /// Unix time at the start.
     pub(crate) start: i64,
     pub(crate) cast: Vec<Actor>,
-    /// The `[message.NAME]` tables, in name order.
+    /// The `[message.NAME]` tables, in the file's order.
     pub(crate) messages: Vec<MessageSpec>,
     pub(crate) seeds: Vec<SeedSpec>,
     pub(crate) acts: Vec<Act>,
@@ -105,6 +106,12 @@ impl Scenario {
             Action::Fault { server, .. } => has(server, false),
         }
     }
+}
+
+/// Whether a comma-separated list of recipients, as the page's composer takes it, holds only
+/// addresses (a scenario file must); the error says which one is not.
+pub fn check_recipients(list: &str) -> Result<(), String> {
+    resolve::check_list(Some(&toml::Spanned::new(0..0, list.to_string()))).map(|_| ()).map_err(|(_, m)| m)
 }
 
 /// A built-in scenario by id.

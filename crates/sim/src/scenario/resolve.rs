@@ -1,16 +1,17 @@
 //! The checks that need the whole file: the header, the named messages, the seeded mailboxes,
-//! and the names actions use (see [`Context`]); the cast is built in [`super::cast`]. Each error points
-//! at the value that is wrong.
+//! and the names actions use (see [`Context`]); the cast is built in [`super::cast`]. Each
+//! error points at the value that is wrong.
 
 use super::cast::{self, Actor, Role};
 use super::format::{Addresses, AttachmentDoc, DateDoc, Doc, MessageDoc, SeedDoc};
-use super::load::{Actions, Located};
+use super::load::Located;
+use super::reader::Value;
 use super::{acts, MessageSpec, Scenario, SeedContent, SeedSpec, EPOCH};
 use mailsim_proto::message::{self, Attachment, Person};
 use std::ops::Range;
 use toml::Spanned;
 
-pub(super) fn resolve(doc: Doc, actions: Actions, file: &str, text: &str) -> Result<Scenario, Located> {
+pub(super) fn resolve(doc: Doc, actions: &[&Value], file: &str, text: &str) -> Result<Scenario, Located> {
     let header_span = doc.scenario.span();
     let header = doc.scenario.into_inner();
     let id = header.id.get_ref();
@@ -27,8 +28,8 @@ pub(super) fn resolve(doc: Doc, actions: Actions, file: &str, text: &str) -> Res
         Some(t) => unix_time(t.get_ref()).ok_or_else(|| (t.span(), DATETIME.to_string()))?,
         None => EPOCH,
     };
-    let cast = cast::build_cast(doc.cast.map(|c| c.actors), doc.actor)?;
-    let names: Vec<String> = doc.message.keys().map(|k| k.get_ref().clone()).collect();
+    let cast = cast::build_cast(doc.cast, doc.actor)?;
+    let names: Vec<String> = doc.message.iter().map(|(k, _)| k.get_ref().clone()).collect();
     let mut messages = Vec::new();
     for (name, m) in doc.message {
         let span = m.span();
@@ -43,8 +44,8 @@ pub(super) fn resolve(doc: Doc, actions: Actions, file: &str, text: &str) -> Res
     }
     let ctx = Context { cast: &cast, names: &names, start };
     let mut list = Vec::new();
-    for (span, a) in actions {
-        list.push(acts::resolve(a, span, &ctx)?);
+    for a in actions {
+        list.push(acts::resolve(a, &ctx)?);
     }
     let summary = header.summary.unwrap_or_default();
     Ok(Scenario {
@@ -141,10 +142,10 @@ fn message_index(names: &[String], name: &Spanned<String>) -> Result<usize, Loca
 }
 
 /// Seconds since 1970 of a full TOML date-time (UTC unless it has an offset).
-pub(super) fn unix_time(t: &toml::value::Datetime) -> Option<i64> {
+pub(super) fn unix_time(t: &toml_datetime::Datetime) -> Option<i64> {
     let (d, tm) = (t.date?, t.time?);
     let offset = match t.offset {
-        Some(toml::value::Offset::Custom { minutes }) => i64::from(minutes) * 60,
+        Some(toml_datetime::Offset::Custom { minutes }) => i64::from(minutes) * 60,
         _ => 0,
     };
     let days = days_from_civil(i64::from(d.year), u32::from(d.month), u32::from(d.day));
@@ -188,7 +189,11 @@ pub(super) fn not_address(s: &str) -> String {
 /// Every entry of an address list, checked.
 pub(super) fn people(list: Option<&Spanned<Addresses>>) -> Result<Vec<Person>, Located> {
     let Some(list) = list else { return Ok(vec![]) };
-    list.get_ref().0.iter().map(|s| person(s).ok_or_else(|| (list.span(), not_address(s)))).collect()
+    let mut out = Vec::new();
+    for s in &list.get_ref().0 {
+        out.push(person(s).ok_or_else(|| (list.span(), not_address(s)))?);
+    }
+    Ok(out)
 }
 
 /// A comma-separated list as the composer takes it (empty entries are skipped).
