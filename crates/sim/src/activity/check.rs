@@ -12,18 +12,18 @@ use super::evidence::{
 };
 use crate::actions::Action;
 use crate::log::{Event, EventLog};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-/// The protocols a check can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The protocols a check can name (in a file: `"SMTP"` or `"smtp"`, and so on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Protocol {
-    #[serde(rename = "SMTP", alias = "smtp")]
+    #[serde(rename = "SMTP")]
     Smtp,
-    #[serde(rename = "POP3", alias = "pop3")]
+    #[serde(rename = "POP3")]
     Pop3,
-    #[serde(rename = "IMAP", alias = "imap")]
+    #[serde(rename = "IMAP")]
     Imap,
-    #[serde(rename = "HTTP", alias = "http")]
+    #[serde(rename = "HTTP")]
     Http,
 }
 
@@ -40,7 +40,7 @@ impl Protocol {
 }
 
 /// Which copy a recipient got.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CopyKind {
     /// Named in the message's Cc: field.
@@ -49,9 +49,10 @@ pub enum CopyKind {
     Bcc,
 }
 
-/// A task's goal. Tagged by `kind` in the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+/// A task's goal. Tagged by `kind` in the file (read by the `format` module, which takes
+/// exactly the keys of each kind); serialized (JSON) in the same shape.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Check {
     /// A message reached `mailbox` whose From: header names another address than its
     /// envelope sender (MAIL FROM, recorded by the final server as Return-Path:), and the
@@ -63,9 +64,9 @@ pub enum Check {
     /// with `protocol`, only that protocol.
     Reply {
         code: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         verb: Option<String>,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(skip_serializing_if = "Option::is_none")]
         protocol: Option<Protocol>,
     },
     /// The learner read a message of `mailbox` over POP3 (RETR answered +OK) and the mailbox
@@ -92,7 +93,7 @@ pub enum Check {
 }
 
 /// Whether a task is done, and if not, what is missing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskOutcome {
     pub done: bool,
     /// Done: what showed it ("bob@bob.example holds \"Hi\", From: president@… but MAIL FROM

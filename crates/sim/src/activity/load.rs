@@ -1,13 +1,16 @@
-//! From the file as written ([`super::format`]) to a checked [`Activity`], with every
+//! From the file as written (`super::format`) to a checked [`Activity`], with every
 //! problem located (file, line, column) and saying what was expected.
 
 use super::check::Check;
-use super::format::{File, RawItem};
+use super::format::{self, RawItem};
 use super::grade::expected_next;
 use super::{resolve_scenario_with, Accepted, Activity, Answer, Item, Kind, LocatedError, ScenarioSource};
 use crate::diagram::Diagram;
 use crate::log::{Event, EventLog};
+use crate::scenario::load::line_column as line_col;
+use crate::scenario::reader::Value;
 use std::ops::Range;
+use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 /// Reads one activity file. `file_name` is only used in messages. All problems found are
@@ -24,15 +27,20 @@ pub fn parse_with(
     beside: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Activity, Vec<LocatedError>> {
     let mut cx = Cx { file: file_name, text, errors: vec![] };
-    let raw: File = match toml::from_str(text) {
-        Ok(f) => f,
-        Err(e) => {
-            let span = e.span().unwrap_or(0..0);
-            cx.err(span, one_line(e.message()));
-            return Err(cx.errors);
-        }
+    let Some(root) = parse_toml(&mut cx) else {
+        return Err(cx.errors);
     };
-    let head = raw.activity.into_inner();
+    let file = format::read(&root);
+    // A table with a mistake is left out; the others are still checked, unless it is the
+    // `[activity]` table, without which the items cannot be.
+    let unreadable = !file.errors.is_empty();
+    for (span, message) in file.errors {
+        cx.err(span, message);
+    }
+    let Some(head) = file.head else {
+        cx.errors.sort_by_key(|e| (e.line, e.column));
+        return Err(cx.errors);
+    };
     let id = head.id.get_ref().clone();
     if !is_url_safe(&id) {
         cx.err(
@@ -63,13 +71,12 @@ pub fn parse_with(
             None
         }
     };
-    if raw.items.is_empty() {
+    if file.items.is_empty() && !unreadable {
         cx.err(0..0, "the activity has no items: expected at least one [[item]] table".into());
     }
     let mut items = vec![];
-    for item in raw.items {
-        let span = item.span();
-        if let Some(i) = cx.item(span, item.into_inner(), baseline.as_ref()) {
+    for item in file.items {
+        if let Some(i) = cx.item(item, baseline.as_ref()) {
             items.push(i);
         }
     }
@@ -130,13 +137,31 @@ pub fn parse_all_with(
     }
 }
 
+/// The file's TOML tree, or `None` with the parser's error kept.
+fn parse_toml<'a>(cx: &mut Cx<'a>) -> Option<Value<'a>> {
+    match DeTable::parse(cx.text) {
+        Ok(root) => Some(Spanned::new(root.span(), DeValue::Table(root.into_inner()))),
+        Err(e) => {
+            cx.err(e.span().unwrap_or(0..0), one_line(e.message()));
+            None
+        }
+    }
+}
+
 /// Where `id = ...` is in the `[activity]` table (for the duplicate-id message).
 fn id_position(text: &str) -> (usize, usize) {
-    let parsed: Result<File, _> = toml::from_str(text);
-    match parsed {
-        Ok(f) => line_col(text, f.activity.get_ref().id.span().start),
-        Err(_) => (1, 1),
+    let root = DeTable::parse(text).ok().map(|root| Spanned::new(root.span(), DeValue::Table(root.into_inner())));
+    match root.as_ref().and_then(|r| format::head_value(r, "id")) {
+        Some(id) => line_col(text, id.span().start),
+        None => (1, 1),
     }
+}
+
+/// The `id` of an activity file's `[activity]` table, if it has one.
+pub(super) fn id_of(text: &str) -> Option<String> {
+    let root = DeTable::parse(text).ok()?;
+    let root = Spanned::new(root.span(), DeValue::Table(root.into_inner()));
+    format::head_value(&root, "id")?.get_ref().as_str().map(str::to_string)
 }
 
 /// A (possibly multi-line) library message on one line.
@@ -148,15 +173,6 @@ fn is_url_safe(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('-')
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, column)
 }
 
 struct Cx<'a> {
@@ -171,14 +187,15 @@ impl Cx<'_> {
         self.errors.push(LocatedError { file: self.file.to_string(), line, column, message });
     }
 
-    /// Complains about a field that the kind does not take.
-    fn not_for<T>(&mut self, field: &Option<Spanned<T>>, name: &str, kind: Kind, takes: &str) {
+    /// Complains about a field (at `field`, if given) that the kind does not take.
+    fn not_for(&mut self, field: Option<Range<usize>>, name: &str, kind: Kind, takes: &str) {
         if let Some(f) = field {
-            self.err(f.span(), format!("a {} item takes no `{name}`: {takes}", kind.name()));
+            self.err(f, format!("a {} item takes no `{name}`: {takes}", kind.name()));
         }
     }
 
-    fn item(&mut self, span: Range<usize>, raw: RawItem, baseline: Option<&EventLog>) -> Option<Item> {
+    fn item(&mut self, raw: RawItem, baseline: Option<&EventLog>) -> Option<Item> {
+        let span = raw.span.clone();
         let line = line_col(self.text, span.start).0;
         let before = self.errors.len();
         let kind_name = raw.kind.get_ref().as_str();
@@ -200,10 +217,12 @@ impl Cx<'_> {
             Some(s) => {
                 let v = *s.get_ref();
                 let steps = diagram.as_ref().map(|d| d.arrows.len());
+                // On 32-bit targets (wasm) a step beyond usize is past any end.
+                let at = usize::try_from(v).unwrap_or(usize::MAX);
                 if v < 0 {
                     self.err(s.span(), format!("step {v} is negative: expected 0 (before the first message) or more"));
                     None
-                } else if let Some(n) = steps.filter(|n| v as usize > *n) {
+                } else if let Some(n) = steps.filter(|n| at > *n) {
                     self.err(
                         s.span(),
                         format!(
@@ -213,7 +232,7 @@ impl Cx<'_> {
                     );
                     None
                 } else {
-                    Some(v as usize)
+                    Some(at)
                 }
             }
         };
@@ -242,13 +261,18 @@ impl Cx<'_> {
                 _ => {}
             },
             Kind::Predict => {}
-            _ => self.not_for(&raw.choices, "choices", kind, "only choice, multi and predict items offer choices"),
+            _ => {
+                let at = raw.choices.as_ref().map(Spanned::span);
+                self.not_for(at, "choices", kind, "only choice, multi and predict items offer choices");
+            }
         }
         if kind != Kind::Task {
-            self.not_for(&raw.check, "check", kind, "only task items are checked in the playground");
+            let at = raw.check.map(Spanned::span);
+            self.not_for(at, "check", kind, "only task items are checked in the playground");
         }
         if kind != Kind::Discuss {
-            self.not_for(&raw.model, "model", kind, "only discuss items have a model answer (use `explain`)");
+            let at = raw.model.as_ref().map(Spanned::span);
+            self.not_for(at, "model", kind, "only discuss items have a model answer (use `explain`)");
         }
         let answer = self.answer(kind, &raw, &choices, step, baseline, &span);
         let check = match (kind, &raw.check) {
@@ -295,10 +319,10 @@ impl Cx<'_> {
         baseline: Option<&EventLog>,
         span: &Range<usize>,
     ) -> Option<Answer> {
-        let values: Option<(Range<usize>, Vec<toml::Value>)> = raw.answer.as_ref().map(|a| {
+        let values: Option<(Range<usize>, Vec<&DeValue>)> = raw.answer.map(|a| {
             let v = match a.get_ref() {
-                toml::Value::Array(v) => v.clone(),
-                other => vec![other.clone()],
+                DeValue::Array(v) => v.iter().map(Spanned::get_ref).collect(),
+                other => vec![other],
             };
             (a.span(), v)
         });
@@ -317,27 +341,28 @@ impl Cx<'_> {
                 };
                 let mut indices = vec![];
                 for v in &values {
-                    match v.as_integer() {
-                        Some(i) if i >= 0 && (i as usize) < choices.len() => indices.push(i as usize),
-                        Some(i) if !choices.is_empty() => {
+                    let Some(index) = format::integer(v) else {
+                        self.err(
+                            aspan.clone(),
+                            format!(
+                                "a {} item's answer is a list of choice indices (integers from 0), found {}",
+                                kind.name(),
+                                v.type_str()
+                            ),
+                        );
+                        return None;
+                    };
+                    match index.as_ref().ok().and_then(|i| usize::try_from(*i).ok()).filter(|i| *i < choices.len()) {
+                        Some(i) => indices.push(i),
+                        None if choices.is_empty() => return None,
+                        None => {
+                            let i = index.map_or_else(|text| text, |i| i.to_string());
                             self.err(
                                 aspan.clone(),
                                 format!(
                                     "answer index {i} is out of range: there are {} choices, numbered 0 to {}",
                                     choices.len(),
                                     choices.len() - 1
-                                ),
-                            );
-                            return None;
-                        }
-                        Some(_) => return None,
-                        None => {
-                            self.err(
-                                aspan.clone(),
-                                format!(
-                                    "a {} item's answer is a list of choice indices (integers from 0), found {}",
-                                    kind.name(),
-                                    v.type_str()
                                 ),
                             );
                             return None;
@@ -368,7 +393,7 @@ impl Cx<'_> {
                 };
                 let mut accepted = vec![];
                 for v in &values {
-                    let Some(s) = v.as_str() else {
+                    let DeValue::String(s) = v else {
                         self.err(
                             aspan.clone(),
                             format!(
@@ -451,11 +476,11 @@ impl Cx<'_> {
         }
     }
 
-    fn check(&mut self, c: &Spanned<toml::Value>, baseline: Option<&EventLog>) -> Option<Check> {
-        let check: Check = match c.get_ref().clone().try_into() {
+    fn check(&mut self, c: &Value, baseline: Option<&EventLog>) -> Option<Check> {
+        let check = match format::check(c) {
             Ok(ch) => ch,
-            Err(e) => {
-                self.err(c.span(), format!("in check: {}", one_line(&e.to_string()).trim_end_matches('.')));
+            Err(m) => {
+                self.err(c.span(), format!("in check: {m}"));
                 return None;
             }
         };

@@ -3,7 +3,8 @@
 //! file; the built-in ones are `activities/*.toml` at the top of the repository).
 //!
 //! ## Layout
-//! - [`format`](mod@format): the file as written (serde, `deny_unknown_fields`, with spans).
+//! - `format`: the file as written, read from the TOML parser's tree by hand (the scenario
+//!   files' reader; no serde), every key known and every value's place kept.
 //! - `load`: [`parse`] checks a file against its kinds and its scenario, and gives
 //!   [`LocatedError`]s (file, line, column, what was expected), never a silent default.
 //! - [`check`]: the vocabulary of `task` goals ([`Check`]) and [`check_task`], which reads
@@ -29,7 +30,7 @@ macro_rules! builtin_file {
 
 pub mod check;
 mod evidence;
-pub mod format;
+mod format;
 pub mod gift;
 mod grade;
 mod load;
@@ -43,7 +44,7 @@ use crate::log::EventLog;
 use serde::{Deserialize, Serialize};
 
 /// One activity, checked: every item fits its kind, every step exists in the scenario.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Activity {
     /// Unique and URL-safe (`[a-z0-9-]`): `#/activity/ID`.
     pub id: String,
@@ -58,7 +59,6 @@ pub struct Activity {
     /// The file it came from (for messages), e.g. `activities/send-protocols.toml`.
     pub file: String,
     /// The scenario file beside it, when `scenario` names one (read when it was parsed).
-    #[serde(skip)]
     pub scenario_file: Option<ScenarioFile>,
 }
 
@@ -75,8 +75,7 @@ impl PartialEq for ScenarioFile {
 impl Eq for ScenarioFile {}
 
 /// What an item asks of the learner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// Pick one (radio buttons, like a clicker). Usually one choice is right; if `answer`
     /// lists several, picking any of them is right.
@@ -110,7 +109,7 @@ impl Kind {
 }
 
 /// One question or task.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Item {
     pub kind: Kind,
     /// The diagram step where the item appears (0 = before the first message); `None`:
@@ -133,8 +132,7 @@ pub struct Item {
 }
 
 /// What counts as right.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     /// task, discuss: nothing to compare.
     None,
@@ -148,8 +146,7 @@ pub enum Answer {
 }
 
 /// One accepted short answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "value", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Accepted {
     /// Compared ignoring case, surrounding space and runs of inner space.
     Text(String),
@@ -159,7 +156,7 @@ pub enum Accepted {
 }
 
 /// The message that follows a predict item's step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Predicted {
     /// What the learner must give: a command verb (`MAIL`, `RETR`, `SELECT`, `GET`) or a
     /// reply (`250`, `+OK`, `OK`, `200`), upper case.
@@ -189,7 +186,7 @@ pub enum Response {
 }
 
 /// What the learner is told after answering.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Feedback {
     pub correct: bool,
     /// Plain text: "Right." / "Not quite: the next message is 354 ...". The item's `explain`
@@ -206,7 +203,7 @@ pub struct Answered {
 }
 
 /// A problem in an activity file, where it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocatedError {
     pub file: String,
     /// 1-based.
@@ -333,12 +330,8 @@ pub fn builtin() -> Vec<Activity> {
 
 /// The built-in activity `id` (only that file is parsed and its scenario run).
 pub fn builtin_by_id(id: &str) -> Option<Activity> {
-    let head_id = |text: &str| -> Option<String> {
-        let table: toml::Table = toml::from_str(text).ok()?;
-        Some(table.get("activity")?.get("id")?.as_str()?.to_string())
-    };
     BUILTIN_FILES
         .iter()
-        .find(|(_, text)| head_id(text).as_deref() == Some(id))
+        .find(|(_, text)| load::id_of(text).as_deref() == Some(id))
         .and_then(|(name, text)| parse(name, text).ok())
 }

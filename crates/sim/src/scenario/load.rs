@@ -27,7 +27,7 @@ impl fmt::Display for LoadError {
 impl std::error::Error for LoadError {}
 
 /// An error found while checking: where it is in the text, and what is wrong.
-pub(super) type Located = (Range<usize>, String);
+pub(crate) type Located = (Range<usize>, String);
 
 /// Reads the scenario file `file` (its name, for the messages) with contents `text`.
 pub fn load(file: &str, text: &str) -> Result<Scenario, LoadError> {

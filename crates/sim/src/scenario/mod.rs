@@ -23,7 +23,7 @@ mod builtin;
 pub mod cast;
 pub mod format;
 pub mod load;
-mod reader;
+pub(crate) mod reader;
 mod resolve;
 mod stage;
 

@@ -2,6 +2,8 @@
 //! hand: a [`Table`] first reports any key it does not know, then hands out its values one
 //! by one with their types checked. Written out rather than derived with serde: the
 //! derived code for ~30 tables cost the page about 150 KB (gzipped), this costs a few.
+//! Activity files are read with [`Table`] too (`crate::activity`'s `format`, which words
+//! its own messages).
 
 use super::load::Located;
 use crate::log::Millis;
@@ -11,8 +13,8 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 use toml_datetime::Datetime;
 
-pub(super) type Value<'a> = Spanned<DeValue<'a>>;
-pub(super) type Result<T> = std::result::Result<T, Located>;
+pub(crate) type Value<'a> = Spanned<DeValue<'a>>;
+pub(crate) type Result<T> = std::result::Result<T, Located>;
 
 /// How a value is read: a plain function, so that the generic readers below are compiled once
 /// per result type rather than once per call (the page's code stays small).
@@ -171,7 +173,7 @@ pub(super) fn choice(v: &Value, choices: &[&str]) -> Result<Spanned<usize>> {
 /// A table being read: [`Table::new`] reports a key it does not take; then its values are
 /// taken one by one, and the first mistake among them is kept for [`Table::finish`] (so that
 /// building a struct from a table needs no early return after each field).
-pub(super) struct Table<'a> {
+pub(crate) struct Table<'a> {
     pub span: Range<usize>,
     entries: Vec<(&'a str, Range<usize>, &'a Value<'a>)>,
     error: RefCell<Option<Located>>,
@@ -288,18 +290,24 @@ impl<'a> Table<'a> {
         self.entries.iter().map(|e| (Spanned::new(e.1.clone(), e.0.to_string()), e.2)).collect()
     }
 
+    /// The first key (in the file's order) that is not one of `known`, with its place.
+    #[inline(never)]
+    pub fn unknown(&self, known: &[&str]) -> Option<(&'a str, Range<usize>)> {
+        self.entries.iter().find(|e| !known.contains(&e.0)).map(|e| (e.0, e.1.clone()))
+    }
+
     /// Fails on the first key (in the file's order) that is not one of `known`.
     #[inline(never)]
     pub fn known(&self, known: &[&str]) -> Result<()> {
-        match self.entries.iter().find(|e| !known.contains(&e.0)) {
+        match self.unknown(known) {
             None => Ok(()),
-            Some((key, span, ..)) => {
+            Some((key, span)) => {
                 let expected = if known.is_empty() {
                     "this table takes no keys".to_string()
                 } else {
                     format!("expected one of {}", known.join(", "))
                 };
-                Err((span.clone(), format!("unknown key \"{key}\"; {expected}")))
+                Err((span, format!("unknown key \"{key}\"; {expected}")))
             }
         }
     }
