@@ -16,6 +16,7 @@ step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 step "format and lints (rustfmt.toml; clippy with warnings as errors)"
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q -p mailsim-proto -p mailsim-sim -p mailsim-cli
 
 step "native tests: codecs, engines, world, golden logs, determinism, cli"
 cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli

@@ -53,7 +53,7 @@ impl Ctx<'_> {
 }
 
 /// Where a relay connection goes: an address, else a host name. The driver finds the node or
-/// socket; if there is none, it reports `relay_unreachable` with `if_unknown`.
+/// socket; if there is none, it reports `MailHost::relay_failed` with `if_unknown`.
 #[derive(Debug, Clone)]
 pub struct RelayTarget {
     pub ip: Option<[u8; 4]>,
@@ -70,7 +70,8 @@ pub enum HostOutput {
     /// Send this DNS query to the resolver; `state` is the host's state while it waits.
     Resolve { query: DnsMessage, state: String },
     /// Open an SMTP connection to port 25 of `target` and run `job` on it; report how it
-    /// ended with [`MailHost::relay_outcome`] or [`MailHost::relay_unreachable`].
+    /// ended with [`MailHost::relay_outcome`], [`MailHost::relay_deferred`] (no connection) or
+    /// [`MailHost::relay_failed`] (nobody there).
     Relay { queue_id: String, leg: usize, target: RelayTarget, job: SmtpJob },
     /// Call [`MailHost::run_queue`] at this time.
     WakeAt(Millis),
