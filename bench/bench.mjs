@@ -1,0 +1,97 @@
+// The benchmark's measurements of the built page in dist/ (scripts/bench.sh builds it first):
+// the bundle a browser downloads (gzipped wasm, JS and CSS) and the time to interactive on
+// loopback in headless Chromium. Prints a table and merges its figures into
+// bench/results.json (other sections of that file, written by other measurements, are kept).
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { measure, DIST } from '../tests/e2e/bundle-size.mjs';
+import { serveDist } from '../tests/e2e/serve-dist.mjs';
+import { launch } from '../tests/e2e/browser.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = path.join(ROOT, 'bench', 'results.json');
+const LOADS = Number(process.env.BENCH_LOADS || 7);
+
+const kb = (b) => (b / 1024).toFixed(1);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Gzipped bytes per kind: wasm, JS (the wasm-bindgen glue and the loader), CSS. */
+function bundle() {
+  const { rows, total } = measure(DIST);
+  if (!rows.some((r) => r.file.endsWith('.wasm'))) throw new Error('no wasm in dist/: run trunk build --release first');
+  const kinds = { wasm: { raw: 0, gzip: 0 }, js: { raw: 0, gzip: 0 }, css: { raw: 0, gzip: 0 } };
+  for (const r of rows) {
+    const k = kinds[path.extname(r.file).slice(1)];
+    k.raw += r.raw;
+    k.gzip += r.gzip;
+  }
+  return { ...kinds, total: { raw: rows.reduce((s, r) => s + r.raw, 0), gzip: total } };
+}
+
+/**
+ * Time to interactive: from navigation start to the first frame in which the player's
+ * controls are on the page (`#position`, drawn once the wasm has run the first scenario).
+ * Each load is a fresh browser context, so nothing comes from a cache.
+ */
+async function timeToInteractive() {
+  const server = await serveDist(DIST);
+  const browser = await launch();
+  const runs = [];
+  try {
+    for (let i = 0; i < LOADS; i++) {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+      const page = await context.newPage();
+      await page.goto(server.url, { waitUntil: 'commit' });
+      const handle = await page.waitForFunction(() => document.querySelector('#position') && performance.now(), null, {
+        polling: 'raf',
+        timeout: 30_000,
+      });
+      runs.push(Math.round(await handle.jsonValue()));
+      await context.close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return { median_ms: median(runs), runs_ms: runs };
+}
+
+function commit() {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
+  } catch {
+    return null;
+  }
+}
+
+const size = bundle();
+const tti = await timeToInteractive();
+
+const rows = [
+  ['wasm (gzipped)', `${kb(size.wasm.gzip)} KB`],
+  ['JS (gzipped)', `${kb(size.js.gzip)} KB`],
+  ['CSS (gzipped)', `${kb(size.css.gzip)} KB`],
+  ['bundle total (gzipped)', `${kb(size.total.gzip)} KB`],
+  ['wasm (raw)', `${kb(size.wasm.raw)} KB`],
+  [`time to interactive (median of ${tti.runs_ms.length})`, `${tti.median_ms} ms`],
+];
+const w = Math.max(...rows.map((r) => r[0].length));
+const v = Math.max(...rows.map((r) => r[1].length));
+console.log(`| ${'measure'.padEnd(w)} | ${'value'.padStart(v)} |`);
+console.log(`|${'-'.repeat(w + 2)}|${'-'.repeat(v + 1)}:|`);
+for (const [k, x] of rows) console.log(`| ${k.padEnd(w)} | ${x.padStart(v)} |`);
+
+let results = {};
+try {
+  results = JSON.parse(fs.readFileSync(RESULTS, 'utf8'));
+} catch {
+  // First run, or an unreadable file: start again.
+}
+results.date = new Date().toISOString();
+results.commit = commit();
+results.bundle_bytes = size;
+results.time_to_interactive = tti;
+fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
+console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS) || RESULTS}`);

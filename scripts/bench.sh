@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The benchmark (a command, not a test): builds the page in release (Trunk, wasm-opt), then
+# measures it in headless Chromium on loopback. Prints a table and writes bench/results.json;
+# docs/benchmarks.md keeps the tables of past runs. BENCH_LOADS=N sets the page loads timed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install.sh --test >/dev/null
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+trunk build --release --offline
+node bench/bench.mjs
