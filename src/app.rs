@@ -406,6 +406,7 @@ pub fn app() -> Html {
                     </select>
                 </label>
                 <p class="tagline">{ player.scenario.summary.clone() }</p>
+                <a id="to-activities" class="nav-link" href="#/activities" title="Clicker questions, predictions and hands-on tasks">{"Activities"}</a>
                 <label class="import" title="Open an event log, e.g. one written by mailsim serve --log">{"Open log… "}
                     <input id="import" type="file" accept=".jsonl,.json,application/json" onchange={on_import} />
                 </label>
