@@ -260,10 +260,10 @@ pub fn item_panel(props: &ItemProps) -> Html {
     };
 
     html! {
-        <section id="item" class={classes!("panel", "item", item.kind.name())} aria-labelledby="item-title" data-kind={item.kind.name()} data-item={(n + 1).to_string()}>
+        <section id="item" class={classes!("panel", "item", format!("kind-{}", item.kind.name()))} aria-labelledby="item-title" data-kind={item.kind.name()} data-item={(n + 1).to_string()}>
             <p class="item-meta">
                 <span id="item-title" class="item-no">{ format!("Item {} of {}", n + 1, run.activity.items.len()) }</span>
-                <span class={classes!("kind", item.kind.name())}>{ kind_label(item.kind) }</span>
+                <span class={classes!("kind", format!("kind-{}", item.kind.name()))}>{ kind_label(item.kind) }</span>
                 { for item.step.map(|s| html! { <span class="at-step">{ format!("at step {s}") }</span> }) }
             </p>
             <div class="prompt">{ render(&item.prompt) }</div>

@@ -229,13 +229,13 @@ impl Run {
         self.check();
     }
 
-    /// Runs the scenario again with the learner's actions; moves to their first new message.
-    fn replay(&mut self, actions: Vec<LearnerAction>) {
-        let before = self.played_diagram.arrows.clone();
+    /// Runs the scenario again with the learner's actions; moves to the first message sent
+    /// at or after `from` (what the new action caused), or to the end.
+    fn replay(&mut self, actions: Vec<LearnerAction>, from: Option<u64>) {
         let log = self.activity.play(&actions);
         let diagram = Diagram::from_log(&log);
-        let same = before.iter().zip(&diagram.arrows).take_while(|(a, b)| a.label == b.label && a.t == b.t).count();
-        self.step = (same + 1).min(diagram.arrows.len());
+        let len = diagram.arrows.len();
+        self.step = from.and_then(|t| diagram.arrows.iter().position(|a| a.t_sent >= t)).map_or(len, |i| i + 1);
         self.played = Rc::new(log);
         self.played_diagram = Rc::new(diagram);
         Rc::make_mut(&mut self.progress).actions = actions;
@@ -292,20 +292,18 @@ impl Reducible for Run {
             }
             RunAction::Learn(a) => {
                 let mut list = r.progress.actions.clone();
-                // Typing into the open terminal extends its session rather than adding one.
-                if let (LearnerAction::Terminal { at, .. }, Some(LearnerAction::Terminal { at: last, .. })) =
-                    (&a, list.last())
-                {
-                    if at == last {
-                        list.pop();
-                    }
+                // Typing into an open terminal extends its session rather than adding one.
+                if let LearnerAction::Terminal { at, .. } = &a {
+                    list.retain(|x| !matches!(x, LearnerAction::Terminal { at: t, .. } if t == at));
                 }
+                // After a typed line, the end (the answer to it); else what the action caused.
+                let from = (!matches!(a, LearnerAction::Terminal { .. })).then(|| a.at());
                 list.push(a);
                 list.sort_by_key(|x| x.at());
-                r.replay(list);
+                r.replay(list, from);
             }
             RunAction::Forget => {
-                r.replay(vec![]);
+                r.replay(vec![], None);
                 r.step = r.step.min(r.limit());
             }
             RunAction::Reset => {

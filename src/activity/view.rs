@@ -14,7 +14,7 @@ use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::learner::LearnerPanel;
 use crate::panels::{Details, WorldPanel};
 use crate::state::{self, Info, Player};
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use mailsim_sim::activity::Activity;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -84,7 +84,8 @@ pub fn run_page(props: &RunProps) -> Html {
         use_effect_with(props.view, move |view| {
             let view = *view;
             let doc = web_sys::window().and_then(|w| w.document()).expect("a document");
-            let listener = EventListener::new(&doc, "keydown", move |e| {
+            let opts = EventListenerOptions::enable_prevent_default();
+            let listener = EventListener::new_with_options(&doc, "keydown", opts, move |e| {
                 let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
                 if e.ctrl_key() || e.meta_key() || e.alt_key() {
                     return;
@@ -152,7 +153,7 @@ pub fn run_page(props: &RunProps) -> Html {
                     };
                     let title = format!("Item {}: {}{}", i + 1, kind_label(it.kind),
                         match state { "right" => ", done", "wrong" => ", answered (not right)", _ => "" });
-                    link(View::Item(i), html! { { (i + 1).to_string() } }, classes!("item-pill", state, it.kind.name()), title)
+                    link(View::Item(i), html! { { (i + 1).to_string() } }, classes!("item-pill", state, format!("kind-{}", it.kind.name())), title)
                 }) }
                 { link(View::Summary, html! {"Summary"}, classes!("summary-pill"), "Summary and completion code".into()) }
                 if !run.present {
@@ -283,7 +284,7 @@ pub fn item_summary(a: &Activity) -> Html {
     html! {
         <ol class="item-list">
             { for a.items.iter().enumerate().map(|(i, it)| html! {
-                <li><a href={View::Item(i).fragment(&a.id)}><span class={classes!("kind", it.kind.name())}>{ kind_label(it.kind) }</span>{" "}{ short(&plain(&it.prompt), 90) }</a></li>
+                <li><a href={View::Item(i).fragment(&a.id)}><span class={classes!("kind", format!("kind-{}", it.kind.name()))}>{ kind_label(it.kind) }</span>{" "}{ short(&plain(&it.prompt), 90) }</a></li>
             }) }
         </ol>
     }
