@@ -3,7 +3,7 @@
 #   1. native unit, engine, golden and determinism tests (cargo test)
 #   2. the simulation in wasm32 in headless Chromium (wasm-bindgen-test), against the
 #      native golden log
-#   3. the release build with wasm-opt, and its gzipped size (budget: 500 KB)
+#   3. the release build with wasm-opt, and its gzipped size (budget: tests/e2e/bundle-size.mjs)
 #   4. browser end-to-end tests on that build (playwright-core + Debian's Chromium)
 #   first rustfmt and clippy (warnings are errors); and, before the build, real clients (smtplib, poplib, curl) against `mailsim serve`
 set -euo pipefail

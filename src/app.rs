@@ -4,7 +4,7 @@
 use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::learner::LearnerPanel;
 use crate::panels::{Details, WorldPanel};
-use crate::state::{parse_fragment, Action, Player, DEFAULT_SCENARIO, FILE_PREFIX, SPEEDS};
+use crate::state::{parse_fragment, Action, Player, DEFAULT_SCENARIO, FILE_PREFIX, SPEEDS, SPEED_NAMES};
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Interval;
 use mailsim_sim::diagram::format_time;
@@ -303,8 +303,10 @@ pub fn app() -> Html {
         let d = player.dispatcher();
         Callback::from(move |e: Event| {
             if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
-                if let Ok(s) = sel.value().parse::<f64>() {
-                    d.dispatch(Action::SetSpeed(s));
+                // By position in SPEEDS: parsing the value as a float would pull std's
+                // decimal-to-float code into the page (about 14 KB gzipped).
+                if let Some(s) = usize::try_from(sel.selected_index()).ok().and_then(|i| SPEEDS.get(i)) {
+                    d.dispatch(Action::SetSpeed(*s));
                 }
             }
         })
@@ -486,6 +488,7 @@ pub fn app() -> Html {
                     </select>
                 </label>
                 <p class="tagline">{ player.scenario.summary.clone() }</p>
+                <a id="to-activities" class="nav-link" href="#/activities" title="Clicker questions, predictions and hands-on tasks">{"Activities"}</a>
                 <label class="import" title="Open a scenario file (.toml) or an event log (.jsonl, e.g. one written by mailsim serve --log)">{"Open… "}
                     <input id="import" type="file" accept=".toml,.jsonl,.json,application/json" onchange={on_import} />
                 </label>
@@ -500,8 +503,8 @@ pub fn app() -> Html {
                 <button id="next" onclick={dispatch(|| Action::Next)} disabled={step == len} title="Step forward (→)">{"Next "}{ icon(ICON_NEXT) }</button>
                 <label class="speed">{"Speed "}
                     <select id="speed" onchange={on_speed} aria-label="Playback speed">
-                        { for SPEEDS.iter().map(|s| html! {
-                            <option value={s.to_string()} selected={*s == player.speed}>{ format!("{s}×") }</option>
+                        { for SPEEDS.iter().zip(SPEED_NAMES).map(|(s, name)| html! {
+                            <option value={name} selected={*s == player.speed}>{ format!("{name}×") }</option>
                         }) }
                     </select>
                 </label>

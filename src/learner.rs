@@ -13,6 +13,9 @@ use yew::prelude::*;
 pub struct LearnerProps {
     pub player: Rc<Player>,
     pub dispatch: Callback<Action>,
+    /// Start open (e.g. while an activity's task is on screen).
+    #[prop_or_default]
+    pub open: bool,
 }
 
 fn value(r: &NodeRef) -> String {
@@ -49,7 +52,7 @@ pub fn learner_panel(props: &LearnerProps) -> Html {
         Callback::from(move |_| d.emit(Action::Forget))
     };
     html! {
-        <details id="learn" class="panel learn" open={p.scenario.id == "playground" || !p.actions.is_empty()}>
+        <details id="learn" class="panel learn" open={props.open || p.scenario.id == "playground" || !p.actions.is_empty()}>
             <summary><h2>{"Try it yourself"}</h2><span class="hint">{" compose, type commands, break things"}</span></summary>
             <div role="tablist" class="tabs">{ for tabs }</div>
             { match *tab {

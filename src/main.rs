@@ -11,9 +11,12 @@
 //! - [`inspector`]: a message taken apart: header table, MIME tree, decoded parts, source.
 //! - [`learner`]: "Try it yourself": compose, terminal, faults (actions replayed by the sim).
 //! - [`states`]: the SMTP, POP3 and IMAP state diagrams with the current state lit.
+//! - [`activity`]: in-class activities (`#/activities`, `#/activity/ID/item/N`), presenter
+//!   mode and the embed; [`activity::Root`] picks the playground or the activities by URL.
 //! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
 //!   (queues, mailboxes, downloads, connections as of the step).
 
+mod activity;
 mod app;
 mod diagram;
 mod inspector;
@@ -23,5 +26,5 @@ mod state;
 mod states;
 
 fn main() {
-    yew::Renderer::<app::App>::new().render();
+    yew::Renderer::<activity::Root>::new().render();
 }

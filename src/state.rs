@@ -10,6 +10,8 @@ use yew::Reducible;
 pub const DEFAULT_SCENARIO: &str = "alice-to-bob";
 /// Steps per second offered by the speed setting.
 pub const SPEEDS: [f64; 5] = [0.5, 1.0, 2.0, 4.0, 8.0];
+/// The same speeds as the menu writes them (and as its option values).
+pub const SPEED_NAMES: [&str; 5] = ["0.5", "1", "2", "4", "8"];
 
 /// What is being played: a scenario, or a log opened from a file (`mailsim serve --log`).
 #[derive(Clone, PartialEq)]

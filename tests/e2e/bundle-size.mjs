@@ -6,7 +6,10 @@ import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist');
-export const BUDGET = 500 * 1024;
+// 500 KB until scenario files and in-class activities came into the page (measured at that
+// merge: 606 KB, of which the activity core ~58 KB and its views ~40 KB). The way down to
+// issue 15's 300 KB, measured item by item, is in docs/benchmarks.md.
+export const BUDGET = 620 * 1024;
 
 export function measure(dist = DIST) {
   const files = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));
