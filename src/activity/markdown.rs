@@ -229,6 +229,12 @@ fn inline_into(chars: &[char], out: &mut Vec<Inline>) {
                     }
                 }
             }
+            '_' if chars.get(i + 1) == Some(&'_') => {
+                // A run of underscores (`__init__`, `window.__x`) is text: no `__bold__`.
+                let run = chars[i..].iter().take_while(|c| **c == '_').count();
+                push_text(out, &"_".repeat(run));
+                i += run;
+            }
             '*' | '_' => {
                 // `_` only at word edges, so snake_case_names stay as they are.
                 let opens = chars.get(i + 1).is_some_and(|n| !n.is_whitespace())
@@ -239,7 +245,10 @@ fn inline_into(chars: &[char], out: &mut Vec<Inline>) {
                             chars[e] == c
                                 && !chars[e - 1].is_whitespace()
                                 && (c == '*' && chars.get(e + 1) != Some(&'*')
-                                    || c == '_' && !word_char(chars.get(e + 1)))
+                                    || c == '_'
+                                        && chars[e - 1] != '_'
+                                        && chars.get(e + 1) != Some(&'_')
+                                        && !word_char(chars.get(e + 1)))
                         })
                     })
                     .flatten();
@@ -453,6 +462,11 @@ mod tests {
         );
         assert_eq!(inline("snake_case_name and 2 * 3 * 4"), vec![t("snake_case_name and 2 * 3 * 4")]);
         assert_eq!(inline("\\*not italic\\*"), vec![t("*not italic*")]);
+        assert_eq!(
+            inline("window.__xss = 2 and __init__ and _x_"),
+            vec![t("window.__xss = 2 and __init__ and "), Inline::Em(vec![t("x")])]
+        );
+        assert_eq!(inline("a _b __c_ d"), vec![t("a "), Inline::Em(vec![t("b __c")]), t(" d")]);
         assert_eq!(inline("an open `tick and **bold"), vec![t("an open `tick and **bold")]);
         assert_eq!(inline("`**not bold**`"), vec![Inline::Code("**not bold**".into())]);
         assert_eq!(

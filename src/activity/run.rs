@@ -141,9 +141,10 @@ impl Run {
         self.item().is_some_and(|i| i.kind == Kind::Task)
     }
 
-    /// The log and diagram on screen, in full.
+    /// The log and diagram on screen, in full: the learner's own world on a task (and on the
+    /// summary, if they did anything), else the scenario as written.
     pub fn shown(&self) -> (&Rc<EventLog>, &Rc<Diagram>) {
-        if self.on_task() {
+        if self.on_task() || (self.view == View::Summary && !self.progress.actions.is_empty()) {
             (&self.played, &self.played_diagram)
         } else {
             (&self.baseline, &self.base_diagram)

@@ -256,7 +256,7 @@ pub fn run_page(props: &RunProps) -> Html {
                     <div class="step-bar" role="toolbar" aria-label="Diagram steps">
                         <button id="prev" onclick={dispatch(|| RunAction::Prev)} disabled={step == 0} title="Step back (←)">{"◀ Back"}</button>
                         <button id="next" onclick={dispatch(|| RunAction::Next)} disabled={step >= limit} title="Step forward (→)">{"Next ▶"}</button>
-                        <span id="position" class="position" aria-live="polite">{ format!("step {step} of {}", diagram.arrows.len()) }</span>
+                        <span id="position" class="position" aria-live="polite">{ format!("step {step} of {}", run.shown().1.arrows.len()) }</span>
                         if has_tls {
                             <label class="toggle"><input id="decrypted" type="checkbox" checked={run.decrypted} onchange={ { let d = run.dispatcher(); Callback::from(move |_: Event| d.dispatch(RunAction::ToggleDecrypted)) } } />{" show decrypted"}</label>
                         }

@@ -16,21 +16,6 @@ const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
 const ROOT = process.env.MAILSIM_DIST || DIST;
 const FILES = path.join(ROOT, 'test-activities');
 
-let server, browser;
-before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  fs.mkdirSync(FILES, { recursive: true });
-  fs.writeFileSync(path.join(FILES, 'lab.toml'), LAB);
-  fs.writeFileSync(path.join(FILES, 'broken.toml'), BROKEN);
-  server = await serveDist(ROOT);
-  browser = await launch();
-});
-after(async () => {
-  fs.rmSync(FILES, { recursive: true, force: true });
-  await browser?.close();
-  await server?.close();
-});
-
 const LAB = `[activity]
 id = "course-lab"
 title = "Course lab: one question"
@@ -78,6 +63,21 @@ answer = [1]
 explain = "<iframe src=\\"javascript:window.__xss = 6\\"></iframe> and \`<code>\`"
 hint = "[a data link](data:text/html,<script>alert(1)</script>)"
 `;
+
+let server, browser;
+before(async () => {
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.mkdirSync(FILES, { recursive: true });
+  fs.writeFileSync(path.join(FILES, 'lab.toml'), LAB);
+  fs.writeFileSync(path.join(FILES, 'broken.toml'), BROKEN);
+  server = await serveDist(ROOT);
+  browser = await launch();
+});
+after(async () => {
+  fs.rmSync(FILES, { recursive: true, force: true });
+  await browser?.close();
+  await server?.close();
+});
 
 async function open(t, url, viewport = { width: 1440, height: 900 }) {
   const context = await browser.newContext({ viewport });
@@ -245,12 +245,12 @@ test('embedded with one iframe line at 1024×600, and by keyboard alone', async 
   await frame.waitForSelector('#feedback');
   assert.equal(await frame.getAttribute('#feedback', 'data-correct'), 'false');
   await page.screenshot({ path: path.join(OUT, 'activity-embed-1024x600.png') });
-  // PageDown: the next item, a prediction typed and submitted with Enter.
+  // PageDown: the next item, a prediction picked with the arrows and sent with Enter.
   await frame.evaluate(() => document.activeElement.blur());
   await page.keyboard.press('PageDown');
   await frame.waitForFunction(() => location.hash.endsWith('/item/2'));
-  await tabTo('#answer');
-  await page.keyboard.type('220');
+  await tabTo('input[type=radio]');
+  await page.keyboard.press('ArrowDown');  // B: 220, the server's greeting
   await page.keyboard.press('Enter');
   await frame.waitForSelector('#feedback');
   assert.equal(await frame.getAttribute('#feedback', 'data-correct'), 'true');

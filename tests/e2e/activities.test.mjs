@@ -74,7 +74,7 @@ async function answerKey(page, id, items) {
     const kind = await page.getAttribute('#item', 'data-kind');
     assert.equal(await page.locator('#revealed, [data-right], #expected, .feedback').count(), 0, `${id} ${n}: nothing revealed before R`);
     assert.equal(await page.locator('#item input, #submit').count(), 0, `${id} ${n}: the presenter gets no answer form`);
-    const step = Number((await text(page, '.at-step').catch(() => 'at step 0')).replace('at step ', ''));
+    const step = (await page.locator('.at-step').count()) ? Number((await text(page, '.at-step')).replace('at step ', '')) : null;
     if (kind === 'predict') {
       assert.equal(await arrows(page), step, `${id} ${n}: nothing after step ${step} is drawn`);
       assert.ok(await page.isVisible('#hidden-note'));
@@ -188,7 +188,7 @@ async function answerItem(t, page, id, n, key, { wrongPredict }) {
       assert.ok(await page.isDisabled('#next'), `${where}: no stepping into the hidden part`);
       await page.evaluate(() => document.activeElement?.blur());
       await page.keyboard.press('ArrowRight');
-      assert.equal(await text(page, '#position'), `step ${key.step} of ${key.step}`);
+      assert.match(await text(page, '#position'), new RegExp(`^step ${key.step} of \\d+$`));
       const choices = await page.locator('#item .choice').count();
       if (choices) {
         const wrong = [...Array(choices).keys()].find((i) => !key.right.includes(i));
