@@ -100,7 +100,7 @@ pub fn summary_page(props: &SummaryProps) -> Html {
                         html! {
                             <tr class={class} data-item={(i + 1).to_string()}>
                                 <td><a href={View::Item(i).fragment(&a.id)}>{ (i + 1).to_string() }</a></td>
-                                <td><span class={classes!("kind", format!("kind-{}", it.kind.name()))}>{ kind_label(it.kind) }</span>{" "}{ short(&plain(&it.prompt), 70) }</td>
+                                <td><span class={classes!("kind", format!("kind-{}", it.kind.name()))} title={kind_label(it.kind)}>{ it.kind.name() }</span>{" "}{ short(&plain(&it.prompt), 70) }</td>
                                 <td>{ ans.map(|x| response_text(it, &x.response)).unwrap_or_default() }</td>
                                 <td class="result">{ result }</td>
                             </tr>

@@ -303,3 +303,27 @@ test('on a 390 px phone the item sits below the diagram; screenshots of every pa
     assert.ok(fs.statSync(path.join(OUT, f)).size > 10_000, `${f} was written`);
   }
 });
+
+test('Reset starts an activity over; the header leads back to the playground', async (t) => {
+  const page = await open(t, '#/activity/make-a-reply/item/1');
+  await page.waitForSelector('#task-status');
+  await terminal(page, 'alice-ua', 'mail.bob.example', 25, ['HELO laptop']);
+  await page.waitForSelector('#task-status[data-done="true"]');
+  assert.match(await page.textContent('#progress'), /1 of 5 done/);
+  await page.reload();
+  await page.waitForSelector('#task-status[data-done="true"]');
+  assert.match(await page.textContent('#progress'), /1 of 5 done/, 'progress survives a reload');
+  await page.click('#reset-btn');
+  await page.click('#reset-no');
+  assert.match(await page.textContent('#progress'), /1 of 5 done/, 'Cancel keeps it');
+  await page.click('#reset-btn');
+  await page.click('#reset-yes');
+  await page.waitForSelector('#task-status[data-done="false"]');
+  assert.match(await page.textContent('#progress'), /0 of 5 done/);
+  assert.equal(await page.locator('#learn .mine').count(), 0, 'what was typed is forgotten too');
+  await page.click('a.home');
+  await page.waitForSelector('#position');
+  assert.match(await page.textContent('#position'), /^step 0 of \d+$/, 'the playground');
+  await page.keyboard.press('ArrowRight');
+  assert.match(await page.textContent('#position'), /^step 1 of /, 'with its own keys again');
+});
