@@ -15,6 +15,7 @@
 
 mod activity;
 mod serve;
+mod web;
 
 use mailsim_sim::{diagram, export, scenario};
 use std::process::ExitCode;
@@ -24,7 +25,8 @@ const USAGE: &str = "usage:
   mailsim run --file FILE.toml [--format ...] [-o FILE]
   mailsim run --list
   mailsim serve [--bind 127.0.0.1] [--smtp-port 2525] [--submission-port 2587] [--pop3-port 2110] [--imap-port 2143]
-                [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS] [--max-connections N]";
+                [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS] [--max-connections N]
+                [--web-port 2080] [--no-web] [--show-credentials]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

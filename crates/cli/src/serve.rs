@@ -39,6 +39,8 @@ pub struct Options {
     pub max_connections: usize,
     pub max_message_size: usize,
     pub quiet: bool,
+    /// The page and its live event stream (`crate::web`).
+    pub web: crate::web::WebOptions,
 }
 
 impl Default for Options {
@@ -55,6 +57,7 @@ impl Default for Options {
             max_connections: 64,
             max_message_size: 10_240_000,
             quiet: false,
+            web: crate::web::WebOptions::default(),
         }
     }
 }
@@ -96,6 +99,9 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                 o.max_message_size = value()?.parse().map_err(|_| "--max-message-size takes octets")?
             }
             "--quiet" => o.quiet = true,
+            "--web-port" => o.web.port = port(value()?)?,
+            "--no-web" => o.web.enabled = false,
+            "--show-credentials" => o.web.show_credentials = true,
             other => return Err(format!("unknown option \"{other}\" for serve")),
         }
     }
@@ -133,6 +139,8 @@ struct Server {
     events: usize,
     log: Option<std::fs::File>,
     quiet: bool,
+    /// The live stream, if the page is served.
+    live: Option<Arc<crate::web::hub::Hub>>,
 }
 
 impl Server {
@@ -143,6 +151,9 @@ impl Server {
     /// Appends one event to the log file (JSON lines, the playground's format).
     fn log(&mut self, e: Event) {
         self.events += 1;
+        if let Some(hub) = &self.live {
+            hub.publish(&e);
+        }
         if let Some(f) = &mut self.log {
             let line = serde_json::to_string(&e).expect("events serialize");
             if let Err(err) = writeln!(f, "{line}") {
@@ -381,6 +392,10 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         events: 0,
         log,
         quiet: o.quiet,
+        live: o
+            .web
+            .enabled
+            .then(|| Arc::new(crate::web::hub::Hub::new(&o.users, o.web.show_credentials, o.web.history))),
     };
     let mailboxes = server.host.store().addresses().map(str::to_string).collect();
     let actor = Actor {
@@ -392,6 +407,7 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         mailboxes,
     };
     server.log(Event::ActorJoined { actor });
+    let server_hub = server.live.clone();
     let shared: Shared = Arc::new(Mutex::new(server));
     let bind = |port: u16| SocketAddr::new(o.bind, port);
     let listen = |port: u16| async move {
@@ -413,6 +429,11 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     );
     for (a, p) in &o.users {
         println!("  user {a}  password {p}");
+    }
+    if let Some(hub) = server_hub {
+        if let Some(started) = crate::web::start(o.bind, &o.web, hub).await {
+            print!("{}", crate::web::banner(o.bind, &started, o.web.show_credentials));
+        }
     }
     println!("  Ctrl-C stops it.");
     let permits = Arc::new(tokio::sync::Semaphore::new(o.max_connections));
