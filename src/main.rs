@@ -13,6 +13,8 @@
 //! - [`states`]: the SMTP, POP3 and IMAP state diagrams with the current state lit.
 //! - [`activity`]: in-class activities (`#/activities`, `#/activity/ID/item/N`), presenter
 //!   mode and the embed; [`activity::Root`] picks the playground or the activities by URL.
+//! - [`live`]: the live classroom view (`#/live`): real traffic to `mailsim serve`, as it
+//!   happens.
 //! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
 //!   (queues, mailboxes, downloads, connections as of the step).
 
@@ -21,6 +23,7 @@ mod app;
 mod diagram;
 mod inspector;
 mod learner;
+mod live;
 mod panels;
 mod state;
 mod states;

@@ -229,6 +229,11 @@ async fn events(mut stream: TcpStream, req: &http::Request, web: Arc<Web>) {
         let _ = stream.write_all(&http::text(403, "Forbidden", "wrong or missing token")).await;
         return;
     };
+    if req.param("check").is_some() {
+        // The page asks whether its token is still good (after its stream closed).
+        let _ = stream.write_all(&http::response(204, "No Content", "text/plain", &[], b"")).await;
+        return;
+    }
     let resume = req.header("last-event-id").or(req.param("since"));
     let mut cursor: u64 = resume.and_then(|v| v.trim().parse().ok()).unwrap_or(0);
     cursor = cursor.min(web.hub.last());
