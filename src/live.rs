@@ -31,6 +31,11 @@ use stream::{Shared, Status};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
+/// How often what arrived is folded into the view (ms).
+const FOLD_MS: u32 = 150;
+/// The transcript shows at most the last this many messages.
+const TRANSCRIPT_ROWS: usize = 1000;
+
 /// Where the student's session is kept (this tab only).
 const SESSION_KEY: &str = "mailsim.live.session";
 
@@ -180,7 +185,19 @@ fn live_view(props: &ViewProps) -> Html {
         let (shared, received, version, status) = (shared.clone(), received.clone(), version.clone(), status.clone());
         let (on_access, student) = (props.on_access.clone(), matches!(props.access, Access::Student { .. }));
         use_effect_with((), move |_| {
-            let timer = Interval::new(150, move || {
+            // When drawing takes longer than the period (a crowded class), the timer runs late:
+            // fold as rarely as it was late, so that the page keeps half its time for the user.
+            let (mut last, mut hold_until) = (web_sys::js_sys::Date::now(), 0.0);
+            let timer = Interval::new(FOLD_MS, move || {
+                let t = web_sys::js_sys::Date::now();
+                let late = t - last - f64::from(FOLD_MS);
+                last = t;
+                if late > 50.0 {
+                    hold_until = t + late;
+                }
+                if t < hold_until {
+                    return;
+                }
                 let (changed, now) = stream::drain(&shared, &mut received.borrow_mut());
                 if changed {
                     version.set(received.borrow().events.len() as u64 + received.borrow().duplicates);
@@ -325,8 +342,11 @@ fn live_view(props: &ViewProps) -> Html {
                     <WorldPanel log={log.clone()} diagram={diagram.clone()} step={step} />
                     <details id="transcript" class="panel transcript" open=true>
                         <summary>{"Transcript (what the diagram shows)"}</summary>
-                        <ol id="live-transcript">
-                            { for diagram.arrows.iter().map(|a| html! {
+                        if len > TRANSCRIPT_ROWS {
+                            <p class="hint">{ format!("The last {TRANSCRIPT_ROWS} of {len} messages (the diagram has them all).") }</p>
+                        }
+                        <ol id="live-transcript" start={(len.saturating_sub(TRANSCRIPT_ROWS) + 1).to_string()}>
+                            { for diagram.arrows[len.saturating_sub(TRANSCRIPT_ROWS)..].iter().map(|a| html! {
                                 <li class={classes!((a.step == step).then_some("current"))} data-conn={a.conn.map(|c| c.to_string())}>
                                     { format!("{} → {} {} ", diagram.actors[a.from].name, diagram.actors[a.to].name, a.protocol) }
                                     <span class="label">{ a.label.clone() }</span>
