@@ -33,8 +33,10 @@ use yew::prelude::*;
 
 /// How often what arrived is folded into the view (ms).
 const FOLD_MS: u32 = 150;
+/// The diagram draws at most this many messages around the step.
+const WINDOW: usize = 300;
 /// The transcript shows at most the last this many messages.
-const TRANSCRIPT_ROWS: usize = 1000;
+const TRANSCRIPT_ROWS: usize = 300;
 
 /// Where the student's session is kept (this tab only).
 const SESSION_KEY: &str = "mailsim.live.session";
@@ -153,6 +155,16 @@ fn login(props: &AccessProps) -> Html {
     }
 }
 
+/// A filter menu: everything, or one of `items`.
+fn choice(id: &'static str, all: &'static str, items: &[String], chosen: &str, onchange: Callback<Event>) -> Html {
+    html! {
+        <select id={id} onchange={onchange} aria-label={all}>
+            <option value="" selected={chosen.is_empty()}>{ all }</option>
+            { for items.iter().map(|u| html! { <option value={u.clone()} selected={chosen == u}>{ u.clone() }</option> }) }
+        </select>
+    }
+}
+
 #[derive(Properties, PartialEq)]
 struct ViewProps {
     access: Access,
@@ -222,6 +234,15 @@ fn live_view(props: &ViewProps) -> Html {
     let (log, diagram): (Rc<_>, Rc<Diagram>) = ((*log).clone(), (*diagram).clone());
     let len = diagram.arrows.len();
     let step = paused.map_or(len, |s| s.min(len));
+    // The diagram draws a window of the history around the step, so that a crowded class stays
+    // fluid (the inspector and the world panel still see the whole log).
+    let from = step.saturating_sub(WINDOW * 3 / 4).min(len.saturating_sub(WINDOW));
+    let window = if len > WINDOW {
+        let arrows = diagram.arrows[from..(from + WINDOW).min(len)].to_vec();
+        Rc::new(Diagram { actors: diagram.actors.clone(), arrows, events: diagram.events })
+    } else {
+        diagram.clone()
+    };
     let r = received.borrow();
     let (users, protocols, missed, duplicates) = (r.users(), r.protocols(), r.missed, r.duplicates);
     drop(r);
@@ -308,14 +329,8 @@ fn live_view(props: &ViewProps) -> Html {
                 <button id="prev" onclick={set_paused(|s, _| Some(s.saturating_sub(1)))} disabled={step == 0} title="Step back">{"Back"}</button>
                 <button id="next" onclick={set_paused(|s, n| Some((s + 1).min(n)))} disabled={step >= len} title="Step forward">{"Next"}</button>
                 <span id="position" class="position" aria-live="off">{ format!("step {step} of {len}") }</span>
-                <select id="live-user" onchange={on_filter(|f, v| f.user = v)} aria-label="Show one user">
-                    <option value="" selected={filter.user.is_empty()}>{"All users"}</option>
-                    { for users.iter().map(|u| html! { <option value={u.clone()} selected={filter.user == *u}>{ u.clone() }</option> }) }
-                </select>
-                <select id="live-protocol" onchange={on_filter(|f, v| f.protocol = v)} aria-label="Show one protocol">
-                    <option value="" selected={filter.protocol.is_empty()}>{"All protocols"}</option>
-                    { for protocols.iter().map(|p| html! { <option value={p.clone()} selected={filter.protocol == *p}>{ p.clone() }</option> }) }
-                </select>
+                { choice("live-user", "All users", &users, &filter.user, on_filter(|f, v| f.user = v)) }
+                { choice("live-protocol", "All protocols", &protocols, &filter.protocol, on_filter(|f, v| f.protocol = v)) }
                 <input id="live-address" type="search" placeholder="Client address…" aria-label="Show one client address" onchange={on_filter(|f, v| f.address = v)} />
                 <span class="tools">
                     <button id="live-save" onclick={on_save} title="Download what is shown as an event log (JSON lines); Open… in the playground plays it">{"Save as log"}</button>
@@ -334,7 +349,10 @@ fn live_view(props: &ViewProps) -> Html {
                             "Nothing yet: when a client connects to mailsim serve, its messages appear here as they happen."
                         } }</p>
                     }
-                    <SequenceDiagram diagram={diagram.clone()} step={step} decrypted={false} on_select={on_select}
+                    if len > WINDOW {
+                        <p id="live-window" class="hint">{ format!("Messages {}–{} of {len}: step back to see earlier ones.", from + 1, (from + WINDOW).min(len)) }</p>
+                    }
+                    <SequenceDiagram diagram={window} step={step} decrypted={false} on_select={on_select}
                         view={Rc::new((*view_opts).clone())} on_toggle_conn={on_toggle_conn} />
                 </section>
                 <aside class="side">
