@@ -26,80 +26,71 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
+/// `mailsim serve`'s flags.
+#[derive(clap::Args, Debug, Clone)]
+#[command(after_help = "Without --user it serves alice@alice.example and bob@bob.example and prints their passwords.")]
 pub struct Options {
+    /// The address to listen on.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub bind: IpAddr,
+    /// SMTP relay (port 25's rules: mail for this server's domains, no login).
+    #[arg(long, value_name = "PORT", default_value_t = 2525)]
     pub smtp_port: u16,
+    /// SMTP submission (port 587's rules: login, then mail anywhere).
+    #[arg(long, value_name = "PORT", default_value_t = 2587)]
     pub submission_port: u16,
+    #[arg(long, value_name = "PORT", default_value_t = 2110)]
     pub pop3_port: u16,
+    #[arg(long, value_name = "PORT", default_value_t = 2143)]
     pub imap_port: u16,
+    /// An account (repeat for more); its domain becomes one of the server's domains.
+    #[arg(long = "user", value_name = "ADDRESS:PASSWORD", value_parser = parse_user)]
     pub users: Vec<(String, String)>,
+    /// Append the playground's event log (JSON lines) to FILE; the page's "Open…" plays it.
+    #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
-    /// For every protocol; `None`: each protocol's RFC default (SMTP 5, POP3 10, IMAP 30 min).
+    /// Idle timeout for every protocol, in seconds [default: each RFC's: SMTP 5 min, POP3 10 min, IMAP 30 min].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub idle_timeout: Option<Duration>,
+    /// Simultaneous connections in all; more are refused with 421 / -ERR / * BYE.
+    #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_connections: usize,
+    /// The largest message accepted (SMTP SIZE, RFC 1870), in octets.
+    #[arg(long, value_name = "OCTETS", default_value_t = 10_240_000)]
     pub max_message_size: usize,
+    /// Print no transcript, only the start-up lines.
+    #[arg(long)]
     pub quiet: bool,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            bind: IpAddr::from([127, 0, 0, 1]),
-            smtp_port: 2525,
-            submission_port: 2587,
-            pop3_port: 2110,
-            imap_port: 2143,
-            users: vec![],
-            log: None,
-            idle_timeout: None,
-            max_connections: 64,
-            max_message_size: 10_240_000,
-            quiet: false,
-        }
+fn parse_user(v: &str) -> Result<(String, String), String> {
+    let (addr, pw) = v.split_once(':').ok_or("takes ADDRESS:PASSWORD")?;
+    if !mailsim_proto::smtp::command::valid_mailbox(addr) || pw.is_empty() {
+        return Err(format!("\"{addr}\" is not an address, or the password is empty (ADDRESS:PASSWORD)"));
     }
+    Ok((addr.to_ascii_lowercase(), pw.to_string()))
 }
 
-/// Reads `serve`'s flags.
-pub fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("{flag} needs a value"));
-        let port = |v: String| v.parse::<u16>().map_err(|_| format!("{flag}: \"{v}\" is not a port number"));
-        match flag {
-            "--bind" => o.bind = value()?.parse().map_err(|_| format!("{flag}: not an IP address"))?,
-            "--smtp-port" => o.smtp_port = port(value()?)?,
-            "--submission-port" => o.submission_port = port(value()?)?,
-            "--pop3-port" => o.pop3_port = port(value()?)?,
-            "--imap-port" => o.imap_port = port(value()?)?,
-            "--user" => {
-                let v = value()?;
-                let (addr, pw) = v.split_once(':').ok_or("--user takes ADDRESS:PASSWORD")?;
-                if !mailsim_proto::smtp::command::valid_mailbox(addr) || pw.is_empty() {
-                    return Err(format!("--user: \"{addr}\" is not an address, or the password is empty"));
-                }
-                o.users.push((addr.to_ascii_lowercase(), pw.to_string()));
-            }
-            "--log" => o.log = Some(PathBuf::from(value()?)),
-            "--idle-timeout" => {
-                o.idle_timeout =
-                    Some(Duration::from_secs(value()?.parse().map_err(|_| "--idle-timeout takes seconds")?))
-            }
-            "--max-connections" => {
-                o.max_connections = value()?.parse().map_err(|_| "--max-connections takes a number")?
-            }
-            "--max-message-size" => {
-                o.max_message_size = value()?.parse().map_err(|_| "--max-message-size takes octets")?
-            }
-            "--quiet" => o.quiet = true,
-            other => return Err(format!("unknown option \"{other}\" for serve")),
+fn parse_secs(v: &str) -> Result<Duration, String> {
+    v.parse().map(Duration::from_secs).map_err(|_| format!("\"{v}\" is not a number of seconds"))
+}
+
+/// Runs `mailsim serve` until Ctrl-C or SIGTERM.
+pub fn main(opts: Options) -> std::process::ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mailsim: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(opts)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mailsim: {e}");
+            std::process::ExitCode::FAILURE
         }
     }
-    Ok(o)
 }
 
 /// A number from the process's hash keys: random enough for default passwords and seeds.
