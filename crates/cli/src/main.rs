@@ -16,6 +16,10 @@
 //! - [`serve`]: the tokio driver around the sans-IO engines.
 
 mod activity;
+mod eventlog;
+mod hub;
+mod limits;
+mod maildir;
 mod serve;
 
 use clap::{Parser, Subcommand, ValueEnum};
