@@ -63,3 +63,39 @@ class Isolation(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LogWhileServing(unittest.TestCase):
+    def test_the_log_is_readable_while_it_grows(self):
+        import json
+        import tempfile
+        import time
+        log = tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False).name
+        s = Serve(extra=["--log", log])
+
+        def closes():
+            with open(log, encoding="utf-8") as f:
+                lines = [json.loads(line) for line in f if line.strip()]
+            return lines, [e for e in lines[1:] if e.get("event") == "connection_closed" and e.get("conn") in mine]
+
+        mine = []
+        try:
+            for n in range(3):
+                c = Conn(s.ports["pop3"])
+                mine.append(int(c.line().split(b"<")[1].split(b".")[0]))  # the APOP timestamp <sid.time@host>
+                c.send(b"QUIT\r\n")
+                c.line()
+                c.closed()
+                c.close()
+                # Flushed per connection: the close is in the file while the server runs.
+                deadline = time.time() + 2
+                while time.time() < deadline:
+                    lines, closed = closes()
+                    if len(closed) == n + 1:
+                        break
+                    time.sleep(0.02)
+                self.assertEqual(len(closed), n + 1, lines[-3:])
+            self.assertEqual(lines[0].get("scenario"), "serve")
+        finally:
+            code, out = s.stop()
+        self.assertEqual(code, 0, out)
