@@ -8,8 +8,10 @@
 //!
 //! so a `250` after DATA, or a tagged `OK` after STORE or EXPUNGE, is sent only once what it
 //! acknowledges is on disk. The store lock is never held across I/O: sockets are written by
-//! the session tasks, the event log by its own thread, the disk under a second lock taken
-//! before the first is released (so changes reach the disk in the order they were made).
+//! the session tasks, the event log by its own thread, the disk by the disk thread. Changes
+//! are queued to the disk thread under the lock, so they reach the disk in the order they
+//! were made; the disk thread writes whatever is queued together (one directory and index
+//! fsync for many messages: group commit) and answers each step when its changes are safe.
 //!
 //! A panic in one session's step (an engine bug) is caught here: it is reported on stderr,
 //! that client gets its protocol's "internal error" goodbye and is closed, and every other
@@ -19,6 +21,7 @@ use crate::eventlog::LogWriter;
 use crate::limits;
 use crate::maildir::Maildir;
 use mailsim_proto::pdu::Transmit;
+use mailsim_proto::store::StoreChange;
 use mailsim_sim::host::{Ctx, HostOutput, MailHost, SessionId};
 use mailsim_sim::log::{Actor, Event};
 use mailsim_sim::rng::Rng;
@@ -63,11 +66,39 @@ pub struct Hub {
     panic_on: Option<Vec<u8>>,
 }
 
-/// The hub behind its lock, and the disk behind its own.
+/// The hub behind its lock, and the queue to the disk thread.
 pub struct Shared {
     hub: Mutex<Hub>,
-    disk: Mutex<Option<Maildir>>,
+    disk: Option<DiskQueue>,
     next_sid: AtomicU32,
+}
+
+type DiskReply = tokio::sync::oneshot::Sender<Result<(), String>>;
+
+/// Changes for the disk thread, each batch with whom to tell when it is on disk.
+struct DiskQueue {
+    tx: std::sync::mpsc::Sender<(Vec<StoreChange>, DiskReply)>,
+}
+
+impl DiskQueue {
+    fn start(mut maildir: Maildir) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<(Vec<StoreChange>, DiskReply)>();
+        std::thread::spawn(move || {
+            while let Ok(first) = rx.recv() {
+                // Everything queued by now goes to disk together.
+                let mut batch = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                }
+                let changes: Vec<StoreChange> = batch.iter_mut().flat_map(|(c, _)| std::mem::take(c)).collect();
+                let r = maildir.apply(&changes).map_err(|e| e.to_string());
+                for (_, reply) in batch {
+                    let _ = reply.send(r.clone());
+                }
+            }
+        });
+        DiskQueue { tx }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -77,7 +108,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Shared {
     pub fn new(hub: Hub, disk: Option<Maildir>) -> Self {
-        Shared { hub: Mutex::new(hub), disk: Mutex::new(disk), next_sid: AtomicU32::new(1) }
+        Shared { hub: Mutex::new(hub), disk: disk.map(DiskQueue::start), next_sid: AtomicU32::new(1) }
     }
 
     /// A number for a new connection.
@@ -87,50 +118,57 @@ impl Shared {
 
     /// Runs one step on the hub (for session `sid`, if any), then persists and sends what it
     /// produced. `None` if the step panicked: that session has been answered and dropped.
-    pub fn with<R>(&self, sid: Option<SessionId>, f: impl FnOnce(&mut Hub) -> R) -> Option<R> {
-        let mut hub = lock(&self.hub);
-        let r = match catch_unwind(AssertUnwindSafe(|| f(&mut hub))) {
-            Ok(r) => Some(r),
-            Err(panic) => {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                match sid {
-                    Some(sid) => hub.fail(sid, &what),
-                    None => eprintln!("mailsim: a step of the server panicked ({what}); it goes on"),
+    pub async fn with<R>(&self, sid: Option<SessionId>, f: impl FnOnce(&mut Hub) -> R) -> Option<R> {
+        let (r, sends, on_disk) = {
+            let mut hub = lock(&self.hub);
+            let r = match catch_unwind(AssertUnwindSafe(|| f(&mut hub))) {
+                Ok(r) => Some(r),
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    match sid {
+                        Some(sid) => hub.fail(sid, &what),
+                        None => eprintln!("mailsim: a step of the server panicked ({what}); it goes on"),
+                    }
+                    None
                 }
-                None
-            }
+            };
+            let changes = hub.host.store_mut().take_changes();
+            let sends = std::mem::take(&mut hub.pending);
+            let on_disk = match (&self.disk, changes.is_empty()) {
+                (Some(d), false) => {
+                    let (reply, wait) = tokio::sync::oneshot::channel();
+                    let _ = d.tx.send((changes, reply));
+                    Some(wait)
+                }
+                _ => None,
+            };
+            (r, sends, on_disk)
         };
-        let changes = hub.host.store_mut().take_changes();
-        let sends = std::mem::take(&mut hub.pending);
-        let mut disk = lock(&self.disk);
-        drop(hub);
-        let mut failed = false;
-        if let Some(d) = disk.as_mut() {
-            if !changes.is_empty() {
-                if let Err(e) = d.apply(&changes) {
-                    eprintln!("mailsim: cannot write the mail store: {e}");
-                    failed = true;
-                }
-            }
-        }
-        drop(disk);
-        if failed {
-            // What the step acknowledged is not safely on disk: take the acknowledgement
-            // back by closing with "try again later" in its place (the client resends).
-            if let Some(sid) = sid {
+        if let Some(wait) = on_disk {
+            if let Err(e) = wait.await.unwrap_or_else(|_| Err("the disk thread is gone".into())) {
+                eprintln!("mailsim: cannot write the mail store: {e}");
+                // What the step acknowledged is not safely on disk: take the acknowledgement
+                // back by closing with "try again later" in its place (the client resends).
                 let mut hub = lock(&self.hub);
-                hub.fail(sid, "the disk refused a write");
-                let sends = std::mem::take(&mut hub.pending);
+                let mine = sid.and_then(|s| hub.peers.get(&s)).map(|p| p.tx.clone());
+                if let Some(sid) = sid {
+                    hub.fail(sid, "the disk refused a write");
+                }
+                let sends: Vec<_> = sends
+                    .into_iter()
+                    .filter(|(tx, _)| !mine.as_ref().is_some_and(|m| m.same_channel(tx)))
+                    .chain(std::mem::take(&mut hub.pending))
+                    .collect();
                 drop(hub);
                 for (tx, out) in sends {
                     let _ = tx.send(out);
                 }
+                return r;
             }
-            return r;
         }
         for (tx, out) in sends {
             let _ = tx.send(out);
@@ -138,8 +176,15 @@ impl Shared {
         r
     }
 
-    /// The service is stopping: flushes the log; returns the number of events logged.
-    pub fn finish(&self) -> usize {
+    /// The service is stopping: waits for the disk, flushes the log; returns the number of
+    /// events logged.
+    pub async fn finish(&self) -> usize {
+        if let Some(d) = &self.disk {
+            let (reply, wait) = tokio::sync::oneshot::channel();
+            if d.tx.send((vec![], reply)).is_ok() {
+                let _ = wait.await;
+            }
+        }
         let mut hub = lock(&self.hub);
         if let Some(l) = hub.log.take() {
             l.finish();

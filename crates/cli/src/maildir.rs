@@ -48,6 +48,19 @@ struct FolderDisk {
     index: File,
 }
 
+/// What a group commit still has to do: directories to fsync, index lines to append.
+#[derive(Default)]
+struct Commit {
+    dirs: std::collections::BTreeSet<PathBuf>,
+    lines: BTreeMap<(String, String), String>,
+}
+
+impl Commit {
+    fn line(&mut self, key: (String, String), line: String) {
+        self.lines.entry(key).or_default().push_str(&line);
+    }
+}
+
 /// The mail store's folders on disk.
 pub struct Maildir {
     root: PathBuf,
@@ -138,12 +151,17 @@ impl Maildir {
         Ok(())
     }
 
-    /// Writes the store's changes, in order; returns once they are on disk.
+    /// Writes the store's changes, in order; returns once they are on disk. Many changes are
+    /// written together: first every message file (each fsync'd) and every unlink, then each
+    /// directory touched is fsync'd once, then each index touched gets its lines and one
+    /// fsync (group commit). Folder operations are barriers.
     pub fn apply(&mut self, changes: &[StoreChange]) -> io::Result<()> {
+        let mut work = Commit::default();
         for c in changes {
             match c {
-                StoreChange::Added { address, folder, message } => self.add(address, folder, message)?,
+                StoreChange::Added { address, folder, message } => self.add(address, folder, message, &mut work)?,
                 StoreChange::Flags { address, folder, uid, flags } => {
+                    let key = (address.clone(), folder.clone());
                     let fd = self.get(address, folder)?;
                     if let Some(e) = fd.entries.get_mut(uid) {
                         let (old, new) = (file_name(&e.base, &e.flags), file_name(&e.base, flags));
@@ -153,27 +171,25 @@ impl Maildir {
                             let _ = fs::rename(cur.join(old), cur.join(new));
                         }
                         e.flags = flags.clone();
-                        append(fd, &format!("F {uid}{}\n", flag_words(flags)))?;
+                        work.line(key, format!("F {uid}{}\n", flag_words(flags)));
                     }
                 }
                 StoreChange::Removed { address, folder, uids } => {
+                    let key = (address.clone(), folder.clone());
                     let fd = self.get(address, folder)?;
-                    let mut lines = String::new();
                     for uid in uids {
                         if let Some(e) = fd.entries.remove(uid) {
                             match fs::remove_file(fd.dir.join("cur").join(file_name(&e.base, &e.flags))) {
                                 Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
                                 _ => {}
                             }
-                            lines.push_str(&format!("- {uid}\n"));
+                            work.dirs.insert(fd.dir.join("cur"));
+                            work.line(key.clone(), format!("- {uid}\n"));
                         }
-                    }
-                    if !lines.is_empty() {
-                        sync_dir(&fd.dir.join("cur"))?;
-                        append(fd, &lines)?;
                     }
                 }
                 StoreChange::FolderCreated { address, folder, uid_validity } => {
+                    self.commit(&mut work)?;
                     let dir = self.folder_dir(address, folder);
                     if dir.exists() {
                         fs::remove_dir_all(&dir)?;
@@ -183,6 +199,7 @@ impl Maildir {
                     write_atomically(&self.root.join(VALIDITY_FILE), next.as_bytes())?;
                 }
                 StoreChange::FolderDeleted { address, folder } => {
+                    self.commit(&mut work)?;
                     if let Some(fd) = self.folders.remove(&(address.clone(), folder.clone())) {
                         self.seq += 1;
                         let parent = fd.dir.parent().map(Path::to_path_buf).unwrap_or_default();
@@ -193,6 +210,7 @@ impl Maildir {
                     }
                 }
                 StoreChange::FolderRenamed { address, from, to } => {
+                    self.commit(&mut work)?;
                     if let Some(mut fd) = self.folders.remove(&(address.clone(), from.clone())) {
                         let dir = self.folder_dir(address, to);
                         fs::rename(&fd.dir, &dir)?;
@@ -205,6 +223,19 @@ impl Maildir {
                 }
             }
         }
+        self.commit(&mut work)
+    }
+
+    /// The second half of a group commit: the directories, then the indexes.
+    fn commit(&mut self, work: &mut Commit) -> io::Result<()> {
+        for dir in std::mem::take(&mut work.dirs) {
+            sync_dir(&dir)?;
+        }
+        for (key, lines) in std::mem::take(&mut work.lines) {
+            if let Some(fd) = self.folders.get_mut(&key) {
+                append(fd, &lines)?;
+            }
+        }
         Ok(())
     }
 
@@ -214,7 +245,7 @@ impl Maildir {
             .ok_or_else(|| io::Error::other(format!("no folder {folder} of {address} on disk")))
     }
 
-    fn add(&mut self, address: &str, folder: &str, m: &StoredMessage) -> io::Result<()> {
+    fn add(&mut self, address: &str, folder: &str, m: &StoredMessage, work: &mut Commit) -> io::Result<()> {
         self.seq += 1;
         let base = format!("{}.M{}P{}.mailsim", m.internal_date.max(0), self.seq, std::process::id());
         let fd = self.get(address, folder)?;
@@ -224,8 +255,9 @@ impl Maildir {
         f.sync_all()?;
         drop(f);
         fs::rename(&tmp, fd.dir.join("cur").join(file_name(&base, &m.flags)))?;
-        sync_dir(&fd.dir.join("cur"))?;
-        append(fd, &format!("+ {} {} {base}{}\n", m.uid, m.internal_date, flag_words(&m.flags)))?;
+        work.dirs.insert(fd.dir.join("cur"));
+        let line = format!("+ {} {} {base}{}\n", m.uid, m.internal_date, flag_words(&m.flags));
+        work.line((address.to_string(), folder.to_string()), line);
         fd.uid_next = fd.uid_next.max(m.uid.saturating_add(1));
         fd.entries.insert(m.uid, Entry { base, flags: m.flags.clone(), date: m.internal_date });
         Ok(())

@@ -253,14 +253,14 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            ticker.with(None, |h| h.run_queue_if_due());
+            ticker.with(None, |h| h.run_queue_if_due()).await;
         }
     });
     stopped().await?;
-    shared.with(None, |h| h.shutdown());
+    shared.with(None, |h| h.shutdown()).await;
     // Let the session tasks write their goodbyes.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let events = shared.finish();
+    let events = shared.finish().await;
     println!("\nmailsim serve: stopped ({} events logged)", events + 1);
     Ok(())
 }
@@ -286,7 +286,7 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: 
     let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
     let sid: SessionId = shared.next_sid();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    if shared.with(Some(sid), |h| h.open(sid, peer, port, service, tx)) != Some(true) {
+    if shared.with(Some(sid), |h| h.open(sid, peer, port, service, tx)).await != Some(true) {
         // Refused, or failed before its greeting: write what it was told, then close.
         while let Ok(Out::Bytes(b)) = rx.try_recv() {
             let _ = stream.write_all(&b).await;
@@ -297,7 +297,7 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: 
     let mut buf = vec![0u8; 16 * 1024];
     let by_client = 'session: loop {
         // A day stands for "never" when the engine has no idle timer.
-        let idle = shared.with(Some(sid), |h| h.time_left(sid)).flatten().unwrap_or(Duration::from_secs(86_400));
+        let idle = shared.with(Some(sid), |h| h.time_left(sid)).await.flatten().unwrap_or(Duration::from_secs(86_400));
         tokio::select! {
             out = rx.recv() => match out {
                 Some(Out::Bytes(b)) => {
@@ -310,11 +310,11 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: 
             read = tokio::time::timeout(idle, stream.read(&mut buf)) => match read {
                 // The idle timer ran out: the engine says goodbye (then Out::Close comes).
                 Err(_) => {
-                    shared.with(Some(sid), |h| h.timeout(sid));
+                    shared.with(Some(sid), |h| h.timeout(sid)).await;
                 }
                 Ok(Ok(0)) | Ok(Err(_)) => break true,
                 Ok(Ok(n)) => {
-                    let commands = shared.with(Some(sid), |h| h.input(sid, &buf[..n])).unwrap_or(0);
+                    let commands = shared.with(Some(sid), |h| h.input(sid, &buf[..n])).await.unwrap_or(0);
                     // Too fast: answer what was asked, but read nothing more for a while.
                     if let Some(wait) = throttle.spend(commands) {
                         let until = tokio::time::Instant::now() + wait;
@@ -340,5 +340,5 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: 
     while let Ok(Out::Bytes(b)) = rx.try_recv() {
         let _ = stream.write_all(&b).await;
     }
-    shared.with(Some(sid), |h| h.close(sid, by_client));
+    shared.with(Some(sid), |h| h.close(sid, by_client)).await;
 }
