@@ -70,6 +70,7 @@ pub mod engine;
 pub mod explain;
 pub mod http;
 pub mod imap;
+pub mod limits;
 pub mod machines;
 pub mod message;
 pub mod pdu;
@@ -79,7 +80,7 @@ pub mod smtp;
 pub mod state;
 pub mod store;
 
-pub use codec::{visible_bytes, Decoded};
+pub use codec::{visible_bytes, Decoded, LineSkip};
 pub use engine::{Closing, Engine, Millis, Wire};
 pub use pdu::{Explanation, Pdu, Transmit};
 pub use state::{StateMachine, StateView};

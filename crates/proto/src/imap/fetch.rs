@@ -2,6 +2,7 @@
 //! sections, INTERNALDATE; and IMAP's string syntax (quoted, literal or NIL).
 
 use super::token::Token;
+use crate::limits::MIME_DEPTH;
 use crate::message;
 use std::fmt;
 
@@ -126,8 +127,14 @@ pub fn envelope(raw: &[u8]) -> String {
     )
 }
 
-/// BODY (the non-extensible BODYSTRUCTURE), built from `mail-parser`'s MIME tree.
+/// BODY (the non-extensible BODYSTRUCTURE), built from `mail-parser`'s MIME tree. Parts
+/// nested deeper than [`MIME_DEPTH`] (multiparts and encapsulated messages alike) are shown
+/// as one opaque `APPLICATION/OCTET-STREAM` part, so no message recurses without bound.
 pub fn body_structure(raw: &[u8], extensible: bool) -> String {
+    body_structure_at(raw, extensible, 0)
+}
+
+fn body_structure_at(raw: &[u8], extensible: bool, depth: usize) -> String {
     use mail_parser::{MessageParser, MimeHeaders, PartType};
     let Some(msg) = MessageParser::default().parse(raw) else {
         return format!("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" {} 0)", raw.len());
@@ -162,13 +169,18 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
         };
         format!("{dsp} {lang} {}", nstring(p.content_location()))
     }
-    fn part(msg: &mail_parser::Message, id: u32, raw: &[u8], ext: bool) -> String {
+    fn part(msg: &mail_parser::Message, id: u32, raw: &[u8], ext: bool, depth: usize) -> String {
         let Some(p) = msg.parts.get(id as usize) else { return "NIL".into() };
         let ct = p.content_type();
-        let ty = ct.map(|c| c.ctype().to_ascii_uppercase()).unwrap_or_else(|| "TEXT".into());
-        let sub = ct.and_then(|c| c.subtype()).map(|s| s.to_ascii_uppercase()).unwrap_or_else(|| "PLAIN".into());
-        if let PartType::Multipart(children) = &p.body {
-            let inner: String = children.iter().map(|c| part(msg, *c, raw, ext)).collect();
+        let mut ty = ct.map(|c| c.ctype().to_ascii_uppercase()).unwrap_or_else(|| "TEXT".into());
+        let mut sub = ct.and_then(|c| c.subtype()).map(|s| s.to_ascii_uppercase()).unwrap_or_else(|| "PLAIN".into());
+        let too_deep = depth >= MIME_DEPTH && matches!(p.body, PartType::Multipart(_) | PartType::Message(_));
+        if too_deep {
+            ty = "APPLICATION".into();
+            sub = "OCTET-STREAM".into();
+        }
+        if let (PartType::Multipart(children), false) = (&p.body, too_deep) {
+            let inner: String = children.iter().map(|c| part(msg, *c, raw, ext, depth.saturating_add(1))).collect();
             let tail = if ext {
                 format!(" {} {}", params(ct).unwrap_or_else(|| "NIL".into()), ext_tail(p))
             } else {
@@ -176,7 +188,7 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
             };
             return format!("({inner} {}{tail})", nstring(Some(&sub)));
         }
-        let fields = params(ct).unwrap_or_else(|| {
+        let fields = params(ct.filter(|_| !too_deep)).unwrap_or_else(|| {
             if ty == "TEXT" {
                 "(\"CHARSET\" \"US-ASCII\")".to_string()
             } else {
@@ -184,7 +196,8 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
             }
         });
         let enc = p.content_transfer_encoding().unwrap_or("7BIT").to_ascii_uppercase();
-        let body = raw.get(p.offset_body as usize..p.offset_end as usize).unwrap_or_default();
+        let (from, to) = if too_deep { (p.offset_header, p.offset_end) } else { (p.offset_body, p.offset_end) };
+        let body = raw.get(from as usize..to as usize).unwrap_or_default();
         // Text lines; a last line without its CRLF (the CRLF before a boundary belongs to the
         // boundary, RFC 2046 §5.1.1) still counts.
         let lines =
@@ -203,7 +216,7 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
         let specific = match (&p.body, ty.as_str()) {
             (PartType::Message(inner), "MESSAGE") => {
                 let r = inner.raw_message();
-                format!(" {} {} {lines}", envelope(r), body_structure(r, ext))
+                format!(" {} {} {lines}", envelope(r), body_structure_at(r, ext, depth.saturating_add(1)))
             }
             (_, "TEXT") => format!(" {lines}"),
             _ => String::new(),
@@ -211,7 +224,7 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
         let tail = if ext { format!(" NIL {}", ext_tail(p)) } else { String::new() };
         format!("({basic}{specific}{tail})")
     }
-    part(&msg, 0, raw, extensible)
+    part(&msg, 0, raw, extensible, depth)
 }
 
 /// Is `spec` a section this server can fetch (RFC 9051 §6.4.5 `section-spec`)?
@@ -271,6 +284,10 @@ fn header_fields(t: &str) -> Option<(bool, Vec<String>)> {
 pub fn section_bytes(raw: &[u8], spec: &str) -> Vec<u8> {
     use mail_parser::{MessageParser, PartType};
     let (parts, rest) = split_part_numbers(spec);
+    if parts.len() > MIME_DEPTH {
+        // Deeper than any part this server takes apart (see body_structure): no such part.
+        return vec![];
+    }
     if parts.is_empty() {
         if let Some((not, names)) = header_fields(rest) {
             // Whole fields (with their folded lines) whose name is, or is not, listed.
@@ -303,7 +320,7 @@ pub fn section_bytes(raw: &[u8], spec: &str) -> Vec<u8> {
     for (i, &n) in parts.iter().enumerate() {
         let Some(p) = msg.parts.get(cur as usize) else { return vec![] };
         match &p.body {
-            PartType::Multipart(children) => match children.get(n as usize - 1) {
+            PartType::Multipart(children) => match children.get((n as usize).wrapping_sub(1)) {
                 Some(&c) => cur = c,
                 None => return vec![],
             },
