@@ -167,7 +167,7 @@ pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
     }
     let len = match msg.header("Content-Length").map(|v| v.parse::<usize>()) {
         None => 0,
-        Some(Ok(n)) if n <= 1_000_000 => n,
+        Some(Ok(n)) if n <= crate::limits::HTTP_BODY => n,
         Some(Ok(_)) => return bad(413, "Content Too Large"),
         Some(Err(_)) => return bad(400, "Bad Request: Content-Length must be a number"),
     };

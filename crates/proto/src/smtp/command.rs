@@ -8,7 +8,7 @@ use crate::codec::{find_crlf, Decoded};
 use std::fmt;
 
 /// The longest command line a server must accept, CRLF included (RFC 5321 §4.5.3.1.4).
-pub const MAX_COMMAND_LINE: usize = 512;
+pub const MAX_COMMAND_LINE: usize = crate::limits::SMTP_COMMAND_LINE;
 
 /// One SMTP command, as typed values. `Display` gives the wire form without the CRLF.
 #[derive(Debug, Clone, PartialEq, Eq)]
