@@ -455,3 +455,46 @@ fn pop3_a_two_megabyte_line_gets_err_once_and_the_next_line_is_fresh() {
     drain(&mut s, &mut out);
     assert!(out.starts_with("+OK"), "{out}");
 }
+
+/// Issue 13 item 7: 8-bit and invalid UTF-8 mail, from SMTP DATA to the store and out again
+/// through POP3 RETR and IMAP FETCH BODY[], byte for byte; every literal counts octets.
+#[test]
+fn eight_bit_mail_from_smtp_to_pop3_and_imap_byte_exact() {
+    let mut msg = b"Subject: =?iso-8859-1?q?caf=E9?=\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_vec();
+    msg.extend((0x80..=0xFFu8).collect::<Vec<u8>>());
+    msg.extend_from_slice(b"\r\n\xC3\x28 \xE2\x82 \xF0\x9F\x98 \xED\xA0\x80 caf\xE9\r\n..two dots\r\n\0NUL\r\n");
+    let mut smtp = Smtp::new();
+    smtp.send(b"EHLO c.example\r\nMAIL FROM:<a@c.example> BODY=8BITMIME\r\nRCPT TO:<bob@b.example>\r\nDATA\r\n");
+    for chunk in mailsim_proto::smtp::data::encode(&msg).chunks(7) {
+        smtp.send(chunk);
+    }
+    assert_eq!(smtp.got, vec![msg.clone()], "SMTP kept the bytes");
+
+    let mut imap = Imap::selected(&[&smtp.got[0]]);
+    let out = imap.send(b"f FETCH 1 (RFC822.SIZE BODY.PEEK[] BODY.PEEK[TEXT]<0.3>)\r\n");
+    let mut want = format!("* 1 FETCH (RFC822.SIZE {} BODY[] {{{}}}\r\n", msg.len(), msg.len()).into_bytes();
+    want.extend_from_slice(&msg);
+    want.extend_from_slice(b" BODY[TEXT]<0> {3}\r\n\x80\x81\x82)\r\nf OK FETCH completed\r\n");
+    assert_eq!(out, want, "{}", String::from_utf8_lossy(&out));
+
+    let mut st = MailStore::default();
+    st.add_account("bob@b.example", "pw");
+    st.deliver("bob@b.example", smtp.got[0].clone());
+    let mut s = Pop3Server::new(Pop3Config::new("h"), 0);
+    let mut out = Vec::new();
+    for line in [&b"USER bob\r\n"[..], b"PASS pw\r\n", b"RETR 1\r\nTOP 1 0\r\n"] {
+        s.handle_input(0, line);
+        while let Some(e) = s.poll_event() {
+            if let Pop3ServerEvent::LoginRequested { user, pass } = e {
+                s.answer_login(st.login_user(&user, &pass));
+            }
+        }
+        while let Some(t) = s.poll_transmit() {
+            out.extend_from_slice(&t.bytes);
+        }
+    }
+    let mut retr = format!("+OK {} octets\r\n", msg.len()).into_bytes();
+    retr.extend(mailsim_proto::smtp::data::encode(&msg));
+    let at = out.windows(retr.len()).position(|w| w == retr.as_slice());
+    assert!(at.is_some(), "RETR sends the stuffed bytes: {}", String::from_utf8_lossy(&out));
+}
