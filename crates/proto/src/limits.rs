@@ -53,10 +53,20 @@ pub const IMAP_NESTING: usize = 64;
 /// §6.4.4). Deeper is `tag BAD`.
 pub const SEARCH_NESTING: usize = 64;
 
+/// IMAP: the longest mailbox name CREATE and RENAME accept, in octets (a file name's
+/// limit on most file systems, where a Maildir keeps each folder). Longer is
+/// `tag NO [LIMIT]` (RFC 5530 §3). It also bounds LIST matching: O(pattern × name).
+pub const MAILBOX_NAME: usize = 255;
+
 /// MIME: how deep multiparts and encapsulated messages are taken apart for BODYSTRUCTURE
 /// and `BODY[part]` (RFC 2046 §5.1 sets no limit; Dovecot's default is 100). Parts deeper
 /// than this are shown as one opaque `APPLICATION/OCTET-STREAM` part.
 pub const MIME_DEPTH: usize = 100;
+
+/// MIME: how many encapsulated messages (`message/rfc822`, `message/global`) inside each
+/// other are taken apart; each is parsed again on its own, so this bounds the work to a few
+/// passes over the message. Deeper ones are one opaque part.
+pub const MESSAGE_DEPTH: usize = 8;
 
 /// HTTP: the largest request or response body (`Content-Length`) the webmail engines read;
 /// larger is `413 Content Too Large` (RFC 9110 §15.5.14).

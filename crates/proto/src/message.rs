@@ -215,7 +215,9 @@ pub fn prepend_field(field: &str, message: &[u8]) -> Vec<u8> {
 
 /// The header fields of `message` as (name, unfolded value), in order.
 pub fn header_fields(message: &[u8]) -> Vec<(String, String)> {
-    let text = String::from_utf8_lossy(message);
+    // Only the header is read: up to the blank line (not a pass over a whole large message).
+    let end = message.windows(4).position(|w| w == b"\r\n\r\n").map_or(message.len(), |i| i.saturating_add(2));
+    let text = String::from_utf8_lossy(message.get(..end).unwrap_or(message));
     let mut fields: Vec<(String, String)> = Vec::new();
     for line in text.split("\r\n") {
         if line.is_empty() {
@@ -387,10 +389,40 @@ pub struct Inspection {
     pub parts: Vec<PartView>,
 }
 
+/// A message parsed by `mail-parser`, taken apart without recursion when dropped:
+/// mail-parser nests one `Message` per encapsulated `message/rfc822` part, and dropping
+/// tens of thousands of them recursively would overflow the stack (issue 13 item 4).
+pub struct Parsed<'x>(mail_parser::Message<'x>);
+
+impl<'x> std::ops::Deref for Parsed<'x> {
+    type Target = mail_parser::Message<'x>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Drop for Parsed<'_> {
+    fn drop(&mut self) {
+        let mut stack = vec![std::mem::take(&mut self.0.parts)];
+        while let Some(mut parts) = stack.pop() {
+            for p in &mut parts {
+                if let mail_parser::PartType::Message(m) = &mut p.body {
+                    stack.push(std::mem::take(&mut m.parts));
+                }
+            }
+        }
+    }
+}
+
+/// Parses a message's MIME structure (see [`Parsed`]).
+pub fn parse_mime(raw: &[u8]) -> Option<Parsed<'_>> {
+    mail_parser::MessageParser::default().parse(raw).map(Parsed)
+}
+
 pub fn inspect(raw: &[u8]) -> Inspection {
-    use mail_parser::{MessageParser, MimeHeaders, PartType};
+    use mail_parser::{MimeHeaders, PartType};
     let header = header_fields(raw);
-    let Some(msg) = MessageParser::default().parse(raw) else { return Inspection { header, parts: vec![] } };
+    let Some(msg) = parse_mime(raw) else { return Inspection { header, parts: vec![] } };
     let mut parts = Vec::new();
     let mut stack = vec![(0u32, 0usize)];
     while let Some((id, depth)) = stack.pop() {

@@ -498,3 +498,42 @@ fn eight_bit_mail_from_smtp_to_pop3_and_imap_byte_exact() {
     let at = out.windows(retr.len()).position(|w| w == retr.as_slice());
     assert!(at.is_some(), "RETR sends the stuffed bytes: {}", String::from_utf8_lossy(&out));
 }
+
+#[test]
+fn imap_thirty_thousand_encapsulated_messages_and_long_mailbox_names() {
+    let mut deep = Vec::new();
+    for i in 0..30_000 {
+        deep.extend_from_slice(format!("Subject: level {i}\r\nContent-Type: message/rfc822\r\n\r\n").as_bytes());
+    }
+    deep.extend_from_slice(b"Subject: bottom\r\n\r\nthe bottom\r\n");
+    let mut imap = Imap::selected(&[&deep]);
+    // In a thread with a small stack, as a server's worker would have.
+    let out = std::thread::Builder::new()
+        .stack_size(512 * 1024)
+        .spawn(move || {
+            let spec = vec!["1"; 60].join(".");
+            imap.text(
+                format!("a FETCH 1 (BODYSTRUCTURE BODY BODY.PEEK[{spec}] BODY.PEEK[1.1.1.HEADER])\r\n").as_bytes(),
+            )
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(out.contains("a OK FETCH completed"), "{}", &out[out.len().saturating_sub(300)..]);
+    assert!(out.contains("\"APPLICATION\" \"OCTET-STREAM\""), "deeper than the limit: opaque");
+    assert!(
+        out.contains("BODY[1.1.1.HEADER] {50}\r\nSubject: level 3\r\n"),
+        "{}",
+        &out[out.find("1.1.1.HEADER").unwrap_or(0)..][..60]
+    );
+    let mut imap = Imap::selected(&[]);
+    let long = "n".repeat(limits::MAILBOX_NAME + 1);
+    let out = imap.text(format!("c CREATE {long}\r\n").as_bytes());
+    assert_eq!(out, format!("c NO [LIMIT] A mailbox name may have at most {} octets\r\n", limits::MAILBOX_NAME));
+    let out = imap.text(format!("c CREATE {}\r\n", &long[1..]).as_bytes());
+    assert!(out.starts_with("c OK"), "{out}");
+    let pattern = "*%".repeat(2000) + "x";
+    let out = imap.text(format!("l LIST \"\" \"{pattern}\"\r\nm LIST \"\" \"{}\"\r\n", "n*".repeat(200)).as_bytes());
+    assert!(out.contains("l OK LIST completed") && !out.contains("* LIST () \"/\" nnn"), "{out}");
+    assert!(out.contains("* LIST (") && out.contains("m OK LIST completed"), "{out}");
+}
