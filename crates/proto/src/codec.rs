@@ -70,7 +70,7 @@ impl LineSkip {
 /// visible escapes `\r` and `\n` (the LF is followed by a real line break), anything else as
 /// `\xNN`.
 pub fn visible_bytes(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
+    let mut out = String::with_capacity(bytes.len().saturating_mul(2));
     for &b in bytes {
         match b {
             b'\r' => out.push_str("\\r"),

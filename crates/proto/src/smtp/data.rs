@@ -23,14 +23,14 @@ pub const MAX_TEXT_LINE: usize = crate::limits::SMTP_TEXT_LINE;
 /// The bytes a client sends after `354`: `message` with lines dot-stuffed, a CRLF added if
 /// the message does not end with one, then the terminating `.` line.
 pub fn encode(message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + 16);
+    let mut out = Vec::with_capacity(message.len().saturating_add(16));
     let mut at_line_start = true;
     for &b in message {
         if at_line_start && b == b'.' {
             out.push(b'.');
         }
         out.push(b);
-        at_line_start = b == b'\n' && out.len() >= 2 && out[out.len() - 2] == b'\r';
+        at_line_start = b == b'\n' && out.len() >= 2 && out.get(out.len().saturating_sub(2)) == Some(&b'\r');
     }
     if !message.is_empty() && !message.ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");

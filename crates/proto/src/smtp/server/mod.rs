@@ -386,7 +386,7 @@ impl SmtpServer {
         let protocol_error = (500..=504).contains(&reply.code);
         self.transmits.push_back(Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to } });
         if protocol_error {
-            self.errors += 1;
+            self.errors = self.errors.saturating_add(1);
             if self.errors >= self.config.max_errors && self.state != ServerState::Closed {
                 let r = Reply::enhanced(
                     421,
