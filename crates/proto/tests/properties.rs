@@ -205,3 +205,17 @@ proptest! {
         }
     }
 }
+
+/// Found while writing the SCRAM fuzz target: the client computed whatever iteration count the
+/// server sent (`i=4294967295`: hours of PBKDF2). It now refuses past MAX_SCRAM_ITERATIONS.
+#[test]
+fn scram_client_refuses_a_huge_iteration_count() {
+    use mailsim_proto::imap::scram::MAX_SCRAM_ITERATIONS;
+    let mut client = ScramClient::new("bob", "pw", "clientnonce");
+    let start = std::time::Instant::now();
+    assert_eq!(client.client_final("r=clientnoncesrv,s=c2FsdA==,i=4294967295"), None);
+    assert_eq!(client.client_final(&format!("r=clientnoncesrv,s=c2FsdA==,i={}", MAX_SCRAM_ITERATIONS + 1)), None);
+    assert_eq!(client.client_final("r=clientnoncesrv,s=c2FsdA==,i=0"), None);
+    assert!(start.elapsed().as_secs() < 1);
+    assert!(client.client_final("r=clientnoncesrv,s=c2FsdA==,i=4096").is_some());
+}
