@@ -129,6 +129,35 @@ proptest! {
         }
     }
 
+    /// The incremental DATA reader (what the server uses) agrees with the one-shot decoder,
+    /// wherever the bytes were cut: same end, same message, same longest line and bare CR/LF.
+    #[test]
+    fn data_reader_split_anywhere_agrees_with_decode(
+        wire in vec(prop_oneof![Just(b'.'), Just(b'\r'), Just(b'\n'), Just(b'a'), any::<u8>()], 0..200),
+        cuts in vec(any::<usize>(), 0..8),
+    ) {
+        let mut wire = wire;
+        wire.extend_from_slice(b"\r\n.\r\n");
+        let mut at: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).chain([0, wire.len()]).collect();
+        at.sort_unstable();
+        at.dedup();
+        let mut reader = smtp::data::DataReader::new(usize::MAX);
+        let mut end = None;
+        for w in at.windows(2) {
+            if let Some(n) = reader.feed(&wire[w[0]..w[1]]) {
+                end = Some(w[0] + n);
+                break;
+            }
+        }
+        match smtp::data::decode(&wire) {
+            Decoded::Complete(m, used) => {
+                prop_assert_eq!(end, Some(used));
+                prop_assert_eq!(reader.finish(), m);
+            }
+            other => prop_assert!(false, "{:?}", other),
+        }
+    }
+
     #[test]
     fn pop3_commands_round_trip(cmd in pop3_command()) {
         round_trip(&cmd, &cmd.encode(), pop3::command::decode)?;
