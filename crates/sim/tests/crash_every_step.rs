@@ -87,7 +87,9 @@ fn crashing_either_server_at_any_step_loses_nothing_and_duplicates_only_after_a_
             not_taken += usize::from(!o.taken);
         }
     }
-    println!("{runs} runs: {not_taken} before the submission was taken, {duplicates} with a duplicate after a lost 250");
+    println!(
+        "{runs} runs: {not_taken} before the submission was taken, {duplicates} with a duplicate after a lost 250"
+    );
     // The crashes did land in the interesting places: some before Alice's server took the
     // message, and some between Bob's server taking it and its 250 arriving.
     assert!(not_taken > 0, "no crash stopped the submission ({runs} runs)");
