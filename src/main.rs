@@ -13,6 +13,8 @@
 //! - [`states`]: the SMTP, POP3 and IMAP state diagrams with the current state lit.
 //! - [`activity`]: in-class activities (`#/activities`, `#/activity/ID/item/N`), presenter
 //!   mode and the embed; [`activity::Root`] picks the playground or the activities by URL.
+//! - [`guard`]: the page survives its own faults (a replay that never finished sets the
+//!   newest action aside; a panic shows a notice).
 //! - [`live`]: the live classroom view (`#/live`): real traffic to `mailsim serve`, as it
 //!   happens.
 //! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
@@ -21,6 +23,7 @@
 mod activity;
 mod app;
 mod diagram;
+mod guard;
 mod inspector;
 mod learner;
 mod live;
@@ -29,5 +32,6 @@ mod state;
 mod states;
 
 fn main() {
+    guard::install();
     yew::Renderer::<activity::Root>::new().render();
 }

@@ -31,7 +31,7 @@ execFileSync('cargo', ['build', '--locked', '-q', '--release', '-p', 'mailsim-cl
 });
 const ports = { submission: await freePort(), imap: await freePort(), smtp: await freePort(), pop3: await freePort(), web: await freePort() };
 const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-bench-')), 'serve.jsonl');
-const args = ['serve', '--quiet', '--log', log, '--max-connections', String(CLIENTS * 2 + 10),
+const args = ['serve', '--quiet', '--memory', '--log', log, '--max-commands-per-second', '0', '--max-connections-per-address', String(CLIENTS * 2 + 10), '--max-connections', String(CLIENTS * 2 + 10),
   ...Object.entries(ports).flatMap(([k, p]) => [`--${k === 'web' ? 'web' : k}-port`, String(p)])];
 for (let i = 1; i <= CLIENTS; i += 1) args.push('--user', `s${i}@class.example:pw-${i}-x`);
 const serve = spawn(path.join(ROOT, 'target', 'release', 'mailsim'), args, { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -8,7 +8,7 @@
 //!   N. Each message is `id: N` and `data: {"seq":N,"event":RECORD}` where RECORD is the line
 //!   `--log` writes (credentials redacted unless `--show-credentials`); `event: owner` with
 //!   `{"seq","conn","user"}` says whose a connection is; `event: gap` with `{"missed":N}` says
-//!   the viewer fell behind the kept history (see [`hub`]).
+//!   the viewer fell behind the kept history (see [`feed`]).
 //! - `POST /login` (form or JSON: `user`, `password`, a mail account of this server): a
 //!   session for a student, `{"session":S,"user":ADDRESS}`; 403 if wrong.
 //!
@@ -16,16 +16,16 @@
 //! (loopback unless `--bind`).
 //!
 //! ## Layout
-//! - [`hub`]: the ring of numbered events, who sees what, per-viewer reading.
+//! - [`feed`]: the ring of numbered events, who sees what, per-viewer reading.
 //! - [`redact`]: attributing connections to users; removing credentials.
 //! - [`http`]: request reading, responses. `assets`: the embedded page.
 
 mod assets;
+pub mod feed;
 mod http;
-pub mod hub;
 pub mod redact;
 
-use hub::{Hub, Kind, Viewer};
+use feed::{Feed, Kind, Viewer};
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::net::{IpAddr, SocketAddr};
@@ -34,22 +34,33 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-/// `serve`'s flags for the page and the stream.
-#[derive(Debug, Clone)]
+/// `serve`'s flags for the page and the live view.
+#[derive(clap::Args, Debug, Clone)]
 pub struct WebOptions {
-    /// `--web-port`; 0 picks a free port.
+    /// The playground and the live view over HTTP on this port, same address (0: a free port).
+    #[arg(long = "web-port", value_name = "PORT", default_value_t = 2080)]
     pub port: u16,
-    /// `--no-web`: no page, no stream.
-    pub enabled: bool,
-    /// `--show-credentials`: the stream shows passwords and proofs as sent.
+    /// No page and no live view.
+    #[arg(long)]
+    pub no_web: bool,
+    /// Show passwords, SASL responses and proofs in the live view as the clients sent them.
+    #[arg(long)]
     pub show_credentials: bool,
-    /// Entries kept for viewers that reconnect or fall behind.
+    /// Events kept for viewers that reconnect or fall behind.
+    #[arg(long = "live-history", value_name = "EVENTS", default_value_t = 100_000)]
     pub history: usize,
 }
 
 impl Default for WebOptions {
     fn default() -> Self {
-        WebOptions { port: 2080, enabled: true, show_credentials: false, history: 100_000 }
+        WebOptions { port: 2080, no_web: false, show_credentials: false, history: 100_000 }
+    }
+}
+
+impl WebOptions {
+    /// The live feed for a server with these accounts, unless `--no-web`.
+    pub fn feed(&self, accounts: &[(String, String)]) -> Option<Arc<Feed>> {
+        (!self.no_web).then(|| Arc::new(Feed::new(accounts, self.show_credentials, self.history)))
     }
 }
 
@@ -80,7 +91,7 @@ fn same(a: &str, b: &str) -> bool {
 
 /// What the HTTP side shares.
 struct Web {
-    hub: Arc<Hub>,
+    feed: Arc<Feed>,
     token: String,
     /// Student sessions: token → address.
     sessions: Mutex<BTreeMap<String, String>>,
@@ -95,7 +106,7 @@ pub struct Started {
 
 /// Listens for the page and the stream on `bind`; `None` (after printing why) if the port is
 /// taken, so that the mail servers run anyway.
-pub async fn start(bind: IpAddr, o: &WebOptions, hub: Arc<Hub>) -> Option<Started> {
+pub async fn start(bind: IpAddr, o: &WebOptions, feed: Arc<Feed>) -> Option<Started> {
     let addr = SocketAddr::new(bind, o.port);
     let listener = match TcpListener::bind(addr).await {
         Ok(l) => l,
@@ -105,7 +116,7 @@ pub async fn start(bind: IpAddr, o: &WebOptions, hub: Arc<Hub>) -> Option<Starte
         }
     };
     let addr = listener.local_addr().unwrap_or(addr);
-    let web = Arc::new(Web { hub, token: token(), sessions: Mutex::new(BTreeMap::new()) });
+    let web = Arc::new(Web { feed, token: token(), sessions: Mutex::new(BTreeMap::new()) });
     let host = if bind.is_unspecified() { "127.0.0.1".to_string() } else { bind.to_string() };
     let host = if host.contains(':') { format!("[{host}]") } else { host };
     let live_url = format!("http://{host}:{}/?token={}#/live", addr.port(), web.token);
@@ -190,7 +201,7 @@ fn login(req: &http::Request, web: &Web) -> Vec<u8> {
         http::form(&body)
     };
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
-    let Some(address) = web.hub.check_login(get("user"), get("password")) else {
+    let Some(address) = web.feed.check_login(get("user"), get("password")) else {
         return http::text(403, "Forbidden", "wrong user name or password");
     };
     let session = token();
@@ -210,7 +221,7 @@ fn viewer(req: &http::Request, web: &Web) -> Option<Viewer> {
 }
 
 /// One SSE message for an entry (with its id when it moves the viewer's cursor).
-fn message(out: &mut Vec<u8>, e: &hub::Entry, with_id: bool) {
+fn message(out: &mut Vec<u8>, e: &feed::Entry, with_id: bool) {
     if matches!(e.kind, Kind::Owner { .. }) {
         out.extend_from_slice(b"event: owner\n");
     }
@@ -236,13 +247,13 @@ async fn events(mut stream: TcpStream, req: &http::Request, web: Arc<Web>) {
     }
     let resume = req.header("last-event-id").or(req.param("since"));
     let mut cursor: u64 = resume.and_then(|v| v.trim().parse().ok()).unwrap_or(0);
-    cursor = cursor.min(web.hub.last());
+    cursor = cursor.min(web.feed.last());
     let head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n\
                 Connection: close\r\nX-Accel-Buffering: no\r\n\r\nretry: 1000\n\n";
-    let mut wake = web.hub.subscribe();
+    let mut wake = web.feed.subscribe();
     let mut out = head.as_bytes().to_vec();
     loop {
-        let batch = web.hub.read(&viewer, cursor, BATCH);
+        let batch = web.feed.read(&viewer, cursor, BATCH);
         if batch.missed > 0 {
             out.extend_from_slice(format!("event: gap\ndata: {{\"missed\":{}}}\n\n", batch.missed).as_bytes());
         }
@@ -262,7 +273,7 @@ async fn events(mut stream: TcpStream, req: &http::Request, web: Arc<Web>) {
         }
         // Caught up: wait for news, with a comment now and then so that a dead peer shows.
         wake.borrow_and_update();
-        if web.hub.last() > cursor {
+        if web.feed.last() > cursor {
             continue;
         }
         match tokio::time::timeout(HEARTBEAT, wake.changed()).await {

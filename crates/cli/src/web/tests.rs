@@ -11,15 +11,15 @@ async fn request(addr: SocketAddr, raw: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn hub() -> Arc<Hub> {
-    Arc::new(Hub::new(&[("bob@bob.example".into(), "bpw".into())], false, 1000))
+fn feed() -> Arc<Feed> {
+    Arc::new(Feed::new(&[("bob@bob.example".into(), "bpw".into())], false, 1000))
 }
 
 #[tokio::test]
 async fn page_stream_login_and_refusals() {
-    let hub = hub();
+    let feed = feed();
     let o = WebOptions { port: 0, ..WebOptions::default() };
-    let s = start("127.0.0.1".parse().unwrap(), &o, hub.clone()).await.unwrap();
+    let s = start("127.0.0.1".parse().unwrap(), &o, feed.clone()).await.unwrap();
     let token = s.live_url.split("token=").nth(1).unwrap().trim_end_matches("#/live").to_string();
     assert_eq!(token.len(), 32);
     let page = request(s.addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
@@ -40,8 +40,8 @@ async fn page_stream_login_and_refusals() {
     let session = r.split("\"session\":\"").nth(1).unwrap().split('"').next().unwrap().to_string();
     assert!(r.contains("\"user\":\"bob@bob.example\""));
 
-    hub.publish(&mailsim_sim::log::Event::Narrated { t: 5, actor: "x".into(), text: "one".into() });
-    hub.publish(&mailsim_sim::log::Event::Narrated { t: 6, actor: "x".into(), text: "two".into() });
+    feed.publish(&mailsim_sim::log::Event::Narrated { t: 5, actor: "x".into(), text: "one".into() });
+    feed.publish(&mailsim_sim::log::Event::Narrated { t: 6, actor: "x".into(), text: "two".into() });
     let r = request(s.addr, &format!("GET /events?token={token} HTTP/1.1\r\n\r\n")).await;
     assert!(r.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream"), "{r}");
     assert!(r.contains(
@@ -54,7 +54,7 @@ async fn page_stream_login_and_refusals() {
     let mut live = TcpStream::connect(s.addr).await.unwrap();
     live.write_all(format!("GET /events?token={token}&since=2 HTTP/1.1\r\n\r\n").as_bytes()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
-    hub.publish(&mailsim_sim::log::Event::Narrated { t: 7, actor: "x".into(), text: "three".into() });
+    feed.publish(&mailsim_sim::log::Event::Narrated { t: 7, actor: "x".into(), text: "three".into() });
     let mut buf = vec![0u8; 4096];
     let mut got = String::new();
     while !got.contains("id: 3") {

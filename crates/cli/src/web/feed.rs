@@ -1,10 +1,10 @@
 //! The live stream's memory: every event the engines logged, numbered, in a bounded ring.
 //!
-//! [`Hub::publish`] is called by the server for every event, in log order, and never waits
+//! [`Feed::publish`] is called by the server for every event, in log order, and never waits
 //! for a viewer: it redacts the record (unless credentials are to be shown), works out who may
 //! see it, appends it and wakes the viewers through a `watch` channel. Each viewer keeps its
 //! own cursor (the last sequence number it sent) and copies what follows out of the ring in
-//! batches ([`Hub::read`]); a viewer that fell behind the ring's start is told how many
+//! batches ([`Feed::read`]); a viewer that fell behind the ring's start is told how many
 //! entries it missed and goes on from the oldest one kept.
 //!
 //! ## Who sees what
@@ -81,7 +81,7 @@ struct Inner {
     pinned: Vec<Arc<Entry>>,
 }
 
-pub struct Hub {
+pub struct Feed {
     inner: Mutex<Inner>,
     wake: watch::Sender<u64>,
     accounts: MailStore,
@@ -112,8 +112,8 @@ fn scope_of(e: &Event, queued: &BTreeMap<String, Vec<String>>, accounts: &MailSt
     }
 }
 
-impl Hub {
-    /// A hub for a server with these accounts (address, password).
+impl Feed {
+    /// A feed for a server with these accounts (address, password).
     pub fn new(accounts: &[(String, String)], show_credentials: bool, max_entries: usize) -> Self {
         Self::with_limits(accounts, show_credentials, max_entries, super::HISTORY_BYTES)
     }
@@ -138,7 +138,7 @@ impl Hub {
             queued: BTreeMap::new(),
             pinned: vec![],
         };
-        Hub {
+        Feed {
             inner: Mutex::new(inner),
             wake: watch::channel(0).0,
             accounts: store,

@@ -51,22 +51,22 @@ fn line(conn: u32, to_server: bool, text: &str) -> Event {
 }
 
 /// A POP3 session on `conn` that logs in as `user`.
-fn session(hub: &Hub, conn: u32, user: &str, pass: &str) {
-    hub.publish(&actor(&format!("client-{conn}"), "ua"));
-    hub.publish(&opened(conn));
-    hub.publish(&line(conn, false, "+OK ready"));
-    hub.publish(&line(conn, true, &format!("USER {user}")));
-    hub.publish(&line(conn, false, "+OK"));
-    hub.publish(&line(conn, true, &format!("PASS {pass}")));
-    hub.publish(&line(conn, false, if pass.ends_with("pw") { "+OK locked" } else { "-ERR no" }));
-    hub.publish(&line(conn, true, "STAT"));
+fn session(feed: &Feed, conn: u32, user: &str, pass: &str) {
+    feed.publish(&actor(&format!("client-{conn}"), "ua"));
+    feed.publish(&opened(conn));
+    feed.publish(&line(conn, false, "+OK ready"));
+    feed.publish(&line(conn, true, &format!("USER {user}")));
+    feed.publish(&line(conn, false, "+OK"));
+    feed.publish(&line(conn, true, &format!("PASS {pass}")));
+    feed.publish(&line(conn, false, if pass.ends_with("pw") { "+OK locked" } else { "-ERR no" }));
+    feed.publish(&line(conn, true, "STAT"));
 }
 
 /// Everything `v` gets from `cursor` on, as (seq, data, with id), reading in small batches.
-fn drain(hub: &Hub, v: &Viewer, mut cursor: u64) -> Vec<(u64, String, bool)> {
+fn drain(feed: &Feed, v: &Viewer, mut cursor: u64) -> Vec<(u64, String, bool)> {
     let mut out = vec![];
     loop {
-        let b = hub.read(v, cursor, 3);
+        let b = feed.read(v, cursor, 3);
         out.extend(b.items.iter().map(|(e, id)| (e.seq, e.data.to_string(), *id)));
         if b.cursor == cursor {
             return out;
@@ -77,36 +77,36 @@ fn drain(hub: &Hub, v: &Viewer, mut cursor: u64) -> Vec<(u64, String, bool)> {
 
 #[test]
 fn the_instructor_sees_everything_in_order_redacted() {
-    let hub = Hub::new(&accounts(), false, 1000);
-    hub.publish(&actor("server", "server"));
-    session(&hub, 1, "bob", "bpw");
-    let got = drain(&hub, &Viewer::Instructor, 0);
+    let feed = Feed::new(&accounts(), false, 1000);
+    feed.publish(&actor("server", "server"));
+    session(&feed, 1, "bob", "bpw");
+    let got = drain(&feed, &Viewer::Instructor, 0);
     let seqs: Vec<u64> = got.iter().map(|g| g.0).collect();
-    assert_eq!(seqs, (1..=hub.last()).collect::<Vec<_>>(), "every entry once, in order");
+    assert_eq!(seqs, (1..=feed.last()).collect::<Vec<_>>(), "every entry once, in order");
     assert!(got.iter().all(|g| g.2));
     let all: String = got.iter().map(|g| g.1.clone()).collect();
     assert!(!all.contains("bpw") && all.contains("PASS [redacted]"), "{all}");
     assert!(all.contains(r#"{"conn":1,"seq":9,"user":"bob@bob.example"}"#), "the owner entry: {all}");
     // Resuming from any id gives exactly the rest.
-    for k in 0..hub.last() {
-        let rest: Vec<u64> = drain(&hub, &Viewer::Instructor, k).iter().map(|g| g.0).collect();
-        assert_eq!(rest, (k + 1..=hub.last()).collect::<Vec<_>>());
+    for k in 0..feed.last() {
+        let rest: Vec<u64> = drain(&feed, &Viewer::Instructor, k).iter().map(|g| g.0).collect();
+        assert_eq!(rest, (k + 1..=feed.last()).collect::<Vec<_>>());
     }
-    let shown = Hub::new(&accounts(), true, 1000);
+    let shown = Feed::new(&accounts(), true, 1000);
     session(&shown, 1, "bob", "bpw");
     assert!(drain(&shown, &Viewer::Instructor, 0).iter().any(|g| g.1.contains("PASS bpw")));
 }
 
 #[test]
 fn a_student_sees_only_their_own_sessions_each_event_once() {
-    let hub = Hub::new(&accounts(), false, 1000);
-    hub.publish(&actor("server", "server"));
-    session(&hub, 1, "bob", "bpw");
-    session(&hub, 2, "alice@alice.example", "apw");
-    session(&hub, 3, "bob", "wrong");
-    hub.publish(&line(1, true, "QUIT"));
+    let feed = Feed::new(&accounts(), false, 1000);
+    feed.publish(&actor("server", "server"));
+    session(&feed, 1, "bob", "bpw");
+    session(&feed, 2, "alice@alice.example", "apw");
+    session(&feed, 3, "bob", "wrong");
+    feed.publish(&line(1, true, "QUIT"));
     let bob = Viewer::Student("bob@bob.example".into());
-    let got = drain(&hub, &bob, 0);
+    let got = drain(&feed, &bob, 0);
     let mut seqs: Vec<u64> = got.iter().filter(|g| !g.1.contains("\"user\"")).map(|g| g.0).collect();
     let n = seqs.len();
     seqs.sort();
@@ -121,38 +121,38 @@ fn a_student_sees_only_their_own_sessions_each_event_once() {
     assert!(got[owner].2 && !got[owner - 1].2);
     // Resuming after any id that was sent: what follows, nothing missed, nothing twice.
     for (i, g) in got.iter().enumerate().filter(|(_, g)| g.2) {
-        let rest: Vec<u64> = drain(&hub, &bob, g.0).iter().map(|g| g.0).collect();
+        let rest: Vec<u64> = drain(&feed, &bob, g.0).iter().map(|g| g.0).collect();
         let expected: Vec<u64> = got[i + 1..].iter().map(|g| g.0).collect();
         assert_eq!(rest, expected, "after {}", g.0);
     }
-    let alice = drain(&hub, &Viewer::Student("alice@alice.example".into()), 0);
+    let alice = drain(&feed, &Viewer::Student("alice@alice.example".into()), 0);
     assert!(alice.iter().all(|g| !g.1.contains("client-1") && !g.1.contains("client-3")));
 }
 
 #[test]
 fn a_viewer_behind_the_history_is_told_and_catches_up() {
-    let hub = Hub::new(&accounts(), false, 10);
-    hub.publish(&actor("server", "server"));
+    let feed = Feed::new(&accounts(), false, 10);
+    feed.publish(&actor("server", "server"));
     for c in 1..=5 {
-        session(&hub, c, "bob", "bpw");
+        session(&feed, c, "bob", "bpw");
     }
-    let b = hub.read(&Viewer::Instructor, 0, 100);
-    let first = hub.last() - 9;
+    let b = feed.read(&Viewer::Instructor, 0, 100);
+    let first = feed.last() - 9;
     assert_eq!(b.missed, first - 1);
     assert_eq!(b.items[0].0.seq, 1, "the server's lifeline is kept");
     assert!(!b.items[0].1);
     assert_eq!(b.items[1].0.seq, first);
-    assert_eq!(b.cursor, hub.last());
-    let small = Hub::with_limits(&accounts(), false, 1000, 200);
+    assert_eq!(b.cursor, feed.last());
+    let small = Feed::with_limits(&accounts(), false, 1000, 200);
     session(&small, 1, "bob", "bpw");
     assert!(small.read(&Viewer::Instructor, 0, 100).missed > 0, "bounded in bytes too");
 }
 
 #[test]
 fn logins_are_checked_against_the_accounts() {
-    let hub = Hub::new(&accounts(), false, 10);
-    assert_eq!(hub.check_login("bob", "bpw").as_deref(), Some("bob@bob.example"));
-    assert_eq!(hub.check_login("Alice@alice.example", "apw").as_deref(), Some("alice@alice.example"));
-    assert_eq!(hub.check_login("bob", "apw"), None);
-    assert_eq!(hub.check_login("carol", "x"), None);
+    let feed = Feed::new(&accounts(), false, 10);
+    assert_eq!(feed.check_login("bob", "bpw").as_deref(), Some("bob@bob.example"));
+    assert_eq!(feed.check_login("Alice@alice.example", "apw").as_deref(), Some("alice@alice.example"));
+    assert_eq!(feed.check_login("bob", "apw"), None);
+    assert_eq!(feed.check_login("carol", "x"), None);
 }
