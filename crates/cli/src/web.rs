@@ -74,6 +74,8 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 const HEARTBEAT: Duration = Duration::from_secs(15);
 /// Concurrent HTTP connections (viewers and page loads).
 const MAX_HTTP: usize = 1024;
+/// Student sessions kept at once.
+const MAX_SESSIONS: usize = 10_000;
 /// The page's policy: its own scripts and wasm only, and connections to this server only.
 const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
                    img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'";
@@ -169,7 +171,14 @@ async fn connection(mut stream: TcpStream, web: Arc<Web>) {
     };
     let reply = match (req.method.as_str(), req.path.as_str()) {
         ("GET", "/events") => return events(stream, &req, web).await,
-        ("POST", "/login") => login(&req, &web),
+        ("POST", "/login") => match login(&req, &web) {
+            Ok(r) => r,
+            Err(r) => {
+                // A wrong password costs the guesser a moment.
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                r
+            }
+        },
         ("GET" | "HEAD", path) => match assets::get(path) {
             Some((body, ty)) => {
                 let cache = if path.ends_with(".wasm") || path.ends_with(".js") || path.ends_with(".css") {
@@ -192,7 +201,8 @@ async fn connection(mut stream: TcpStream, web: Arc<Web>) {
     let _ = stream.shutdown().await;
 }
 
-fn login(req: &http::Request, web: &Web) -> Vec<u8> {
+/// The response to `POST /login`: a session, or (`Err`) the refusal.
+fn login(req: &http::Request, web: &Web) -> Result<Vec<u8>, Vec<u8>> {
     let body = String::from_utf8_lossy(&req.body);
     let fields: Vec<(String, String)> = if body.trim_start().starts_with('{') {
         let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -202,12 +212,17 @@ fn login(req: &http::Request, web: &Web) -> Vec<u8> {
     };
     let get = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
     let Some(address) = web.feed.check_login(get("user"), get("password")) else {
-        return http::text(403, "Forbidden", "wrong user name or password");
+        return Err(http::text(403, "Forbidden", "wrong user name or password"));
     };
     let session = token();
-    web.sessions.lock().expect("not poisoned").insert(session.clone(), address.clone());
+    let mut sessions = web.sessions.lock().expect("not poisoned");
+    if sessions.len() >= MAX_SESSIONS {
+        // Forget one at random (the keys are random): its student logs in again.
+        sessions.pop_first();
+    }
+    sessions.insert(session.clone(), address.clone());
     let body = serde_json::json!({ "session": session, "user": address }).to_string();
-    http::response(200, "OK", "application/json", &[("Cache-Control", "no-store")], body.as_bytes())
+    Ok(http::response(200, "OK", "application/json", &[("Cache-Control", "no-store")], body.as_bytes()))
 }
 
 /// Who the request is from, by its token or session.

@@ -3,11 +3,13 @@
 use super::*;
 use tokio::io::AsyncReadExt;
 
+/// Sends a request and reads the answer: until the server closes, or for a stream, 300 ms.
 async fn request(addr: SocketAddr, raw: &str) -> String {
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.write_all(raw.as_bytes()).await.unwrap();
     let mut out = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_millis(300), s.read_to_end(&mut out)).await;
+    let wait = if raw.starts_with("GET /events") { 300 } else { 3000 };
+    let _ = tokio::time::timeout(Duration::from_millis(wait), s.read_to_end(&mut out)).await;
     String::from_utf8_lossy(&out).into_owned()
 }
 
