@@ -68,7 +68,8 @@ impl Tracker {
                 self.conns.remove(conn);
                 None
             }
-            Event::MessageSent { conn: Some(id), from, raw, label, meaning, tls: false, .. } => {
+            // Inside TLS too: the log keeps what was inside (the page shows it when decrypted).
+            Event::MessageSent { conn: Some(id), from, raw, label, meaning, .. } => {
                 let c = self.conns.get_mut(id)?;
                 if *from == c.client {
                     let found = c.client_line(raw);

@@ -151,7 +151,20 @@ fn pop3_pass_apop_and_imap_login_scram_are_redacted() {
 }
 
 #[test]
-fn with_show_credentials_nothing_changes_and_tls_is_left_alone() {
+fn inside_tls_credentials_are_redacted_too() {
+    let mut t = Tracker::default();
+    t.observe(&mut opened(7, "POP3"), true);
+    let mut e = sent(7, true, "PASS tls-secret\r\n", "PASS tls-secret", "");
+    if let Event::MessageSent { tls, .. } = &mut e {
+        *tls = true;
+    }
+    t.observe(&mut e, true);
+    let Event::MessageSent { raw, label, .. } = e else { unreachable!() };
+    assert_eq!((raw.as_slice(), label.as_str()), (&b"PASS [redacted]\r\n"[..], "PASS [redacted]"));
+}
+
+#[test]
+fn with_show_credentials_nothing_changes() {
     let (out, logins) = dialog("POP3", &["C: USER bob", "S: +OK", "C: PASS pw", "S: +OK"], false);
     assert_eq!(out[1].0, "PASS pw\r\n");
     assert_eq!(logins.len(), 1);
