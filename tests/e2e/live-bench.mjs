@@ -35,6 +35,8 @@ const args = ['serve', '--quiet', '--memory', '--log', log, '--max-commands-per-
   ...Object.entries(ports).flatMap(([k, p]) => [`--${k === 'web' ? 'web' : k}-port`, String(p)])];
 for (let i = 1; i <= CLIENTS; i += 1) args.push('--user', `s${i}@class.example:pw-${i}-x`);
 const serve = spawn(path.join(ROOT, 'target', 'release', 'mailsim'), args, { stdio: ['ignore', 'pipe', 'inherit'] });
+process.on('exit', () => serve.kill('SIGINT'));
+for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1));
 let out = '';
 serve.stdout.on('data', (d) => { out += d; });
 while (!/live view[^\n]*(http:\/\/\S+)/.test(out)) await new Promise((r) => setTimeout(r, 50));
@@ -63,15 +65,23 @@ barrier = threading.Barrier(N)
 def student(i):
     a, p = f's{i}@class.example', f'pw-{i}-x'
     barrier.wait()
-    m = EmailMessage(); m['From'] = a; m['To'] = a; m['Subject'] = f'Hello {i}'; m.set_content('hi\\n')
-    s = smtplib.SMTP(H, SUB, timeout=60); s.login(a, p); s.send_message(m); s.quit()
-    c = imaplib.IMAP4(H, IMAP, timeout=60); c.login(a, p); c.select('INBOX'); c.fetch('1', '(FLAGS)'); c.logout()
+    try:
+        m = EmailMessage(); m['From'] = a; m['To'] = a; m['Subject'] = f'Hello {i}'; m.set_content('hi\\n')
+        s = smtplib.SMTP(H, SUB, timeout=60); s.login(a, p); s.send_message(m); s.quit()
+        c = imaplib.IMAP4(H, IMAP, timeout=60); c.login(a, p); c.select('INBOX'); c.fetch('1', '(FLAGS)'); c.logout()
+        return None
+    except Exception as e:
+        return f'{i}: {e!r}'
 with ThreadPoolExecutor(N) as ex:
-    list(ex.map(student, range(1, N + 1)))
+    failed = [f for f in ex.map(student, range(1, N + 1)) if f]
+print(len(failed))
+for f in failed[:5]: print(f)
 `;
 const t0 = Date.now();
-execFileSync('python3', ['-c', py]);
+const failures = execFileSync('python3', ['-c', py]).toString().trim().split('\n');
 const clients = Date.now() - t0;
+// Wait for the log writer, then count what the server logged.
+await new Promise((r) => setTimeout(r, 500));
 const messages = fs.readFileSync(log, 'latin1').split('\n').filter((l) => l.includes('"event":"message_sent"')).length;
 const events = fs.readFileSync(log, 'latin1').split('\n').filter(Boolean).length - 1;
 await page.waitForFunction((n) => document.querySelector('#position').textContent.endsWith(` of ${n}`), messages, { timeout: 120000, polling: 100 });
@@ -85,7 +95,7 @@ const interact = Date.now() - i0;
 const b = await page.evaluate(() => window.bench);
 const gaps = b.gaps.slice(1);
 const result = {
-  clients: CLIENTS, messages, events, clients_ms: clients, page_caught_up_ms: caughtUp, pause_back_live_ms: interact,
+  clients: CLIENTS, client_failures: Number(failures[0]), failure_examples: failures.slice(1), messages, events, clients_ms: clients, page_caught_up_ms: caughtUp, pause_back_live_ms: interact,
   longest_frame_ms: Math.round(Math.max(...gaps)), frames_over_100ms: gaps.filter((g) => g > 100).length,
   frames: gaps.length, long_tasks: b.long, longest_task_ms: Math.round(b.longest),
 };
