@@ -537,3 +537,13 @@ fn imap_thirty_thousand_encapsulated_messages_and_long_mailbox_names() {
     assert!(out.contains("l OK LIST completed") && !out.contains("* LIST () \"/\" nnn"), "{out}");
     assert!(out.contains("* LIST (") && out.contains("m OK LIST completed"), "{out}");
 }
+
+#[test]
+fn imap_client_a_server_literal_near_usize_max() {
+    use mailsim_proto::imap::client::{ImapClient, ImapStep};
+    let mut c = ImapClient::new(vec![ImapStep::Line("a NOOP".into())]);
+    c.handle_input(0, b"* OK ready\r\n* 1 FETCH (BODY[] {18446744073709551615}\r\nabc\r\n");
+    c.handle_input(0, b"* 2 FETCH (BODY[] {99999999999999999999999}\r\nabc\r\n");
+    while c.poll_transmit().is_some() {}
+    while c.poll_event().is_some() {}
+}
