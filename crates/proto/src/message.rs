@@ -249,6 +249,16 @@ pub fn header(message: &[u8], name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn mime_cut_keeps_ordinary_mail_whole_and_cuts_a_thousand_parts() {
+        let ordinary = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b--\r\n";
+        assert_eq!(mime_cut(ordinary), ordinary.len());
+        let many = [&b"Subject: x\r\n\r\n"[..], &b"--b\r\nx\r\n".repeat(2000)].concat();
+        let cut = mime_cut(&many);
+        assert_eq!(cut, 14 + 1000 * 8, "at the line past the limit");
+        assert!(parse_mime(&many).is_some());
+    }
     use super::*;
 
     #[test]
@@ -421,9 +431,35 @@ impl Drop for Parsed<'_> {
     }
 }
 
-/// Parses a message's MIME structure (see [`Parsed`]).
+/// Parses a message's MIME structure (see [`Parsed`]), at most
+/// [`MIME_PARTS`](crate::limits::MIME_PARTS) parts of it: see [`mime_cut`].
 pub fn parse_mime(raw: &[u8]) -> Option<Parsed<'_>> {
-    mail_parser::MessageParser::default().parse(raw).map(Parsed)
+    mail_parser::MessageParser::default().parse(raw.get(..mime_cut(raw)).unwrap_or(raw)).map(Parsed)
+}
+
+/// How much of `raw` is taken apart as MIME: all of it, unless it has more than
+/// [`MIME_PARTS`](crate::limits::MIME_PARTS) lines that may start a part (a boundary line
+/// `--...` or a `Content-Type:` field); then up to the line that goes past the limit. One
+/// pass, no parsing: it keeps hostile messages (30,000 nested multiparts) from costing
+/// mail-parser more than an ordinary message would.
+pub fn mime_cut(raw: &[u8]) -> usize {
+    let mut seen = 0usize;
+    let mut start = 0usize;
+    while let Some(line) = raw.get(start..) {
+        let starts_part =
+            line.starts_with(b"--") || line.get(..13).is_some_and(|h| h.eq_ignore_ascii_case(b"content-type:"));
+        if starts_part {
+            seen = seen.saturating_add(1);
+            if seen > crate::limits::MIME_PARTS {
+                return start;
+            }
+        }
+        match line.iter().position(|&b| b == b'\n') {
+            Some(i) => start = start.saturating_add(i).saturating_add(1),
+            None => break,
+        }
+    }
+    raw.len()
 }
 
 pub fn inspect(raw: &[u8]) -> Inspection {

@@ -81,6 +81,21 @@ fn engine_time_per_command() {
     }
     st.deliver("bob@b.example", nested_multipart(30_000));
     st.deliver("bob@b.example", nested_rfc822(30_000));
+    // An ordinary large message for comparison: 10 MB, five base64 attachments.
+    let mut big = b"Subject: big\r\nContent-Type: multipart/mixed; boundary=\"z\"\r\n\r\n".to_vec();
+    for i in 0..5 {
+        big.extend_from_slice(
+            format!(
+                "--z\r\nContent-Type: application/pdf; name=\"f{i}.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        big.extend(
+            b"QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3h5ejAx\r\n".repeat(2_000_000 / 74),
+        );
+    }
+    big.extend_from_slice(b"--z--\r\n");
+    st.deliver("bob@b.example", big);
     let mut config = ImapConfig::new("h", vec![("bob@b.example".into(), "pw".into())], vec![7; 16], "n");
     config.login_requires_tls = false;
     let mut imap = Imap { s: ImapServer::new(config, 0), st };
@@ -101,12 +116,14 @@ fn engine_time_per_command() {
         ("LIST many wildcards, long name", format!("l LIST \"\" \"{stars}\"")),
         ("LIST * ", "l LIST \"\" *".into()),
         ("FETCH nested lists", format!("f FETCH 1 {parens}")),
-        ("FETCH 1:* FLAGS (202 messages)", "f FETCH 1:* (FLAGS UID RFC822.SIZE)".into()),
+        ("FETCH 1:* FLAGS (203 messages)", "f FETCH 1:* (FLAGS UID RFC822.SIZE)".into()),
         ("FETCH 1:200 ENVELOPE", "f FETCH 1:200 ENVELOPE".into()),
         ("FETCH 201 BODYSTRUCTURE (30,000 multiparts)", "f FETCH 201 BODYSTRUCTURE".into()),
         ("FETCH 201 BODY[1.1.1...] (100 deep)", format!("f FETCH 201 BODY.PEEK[{}]", vec!["1"; 100].join("."))),
         ("FETCH 202 BODYSTRUCTURE (30,000 message/rfc822)", "f FETCH 202 BODYSTRUCTURE".into()),
         ("FETCH 202 BODY[1.1.1...] (100 deep)", format!("f FETCH 202 BODY.PEEK[{}]", vec!["1"; 100].join("."))),
+        ("FETCH 203 BODYSTRUCTURE (10 MB, 5 attachments)", "f FETCH 203 BODYSTRUCTURE".into()),
+        ("FETCH 203 BODY.PEEK[3] (10 MB, 5 attachments)", "f FETCH 203 BODY.PEEK[3]<0.100>".into()),
         ("SEARCH nested ORs", format!("s SEARCH {ors}")),
         ("SEARCH TEXT over the mailbox", "s SEARCH TEXT needle".into()),
         ("SEARCH long sequence set", fill(format!("s SEARCH {}", "1:2,".repeat(IMAP_LINE)))),
