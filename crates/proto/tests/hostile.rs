@@ -594,3 +594,20 @@ fn any_split_gives_the_same_replies() {
     let octets: Vec<&[u8]> = bytes.chunks(1).collect();
     assert_eq!(run_smtp(&octets), whole, "SMTP one octet at a time");
 }
+
+#[test]
+fn smtp_limits_answered_with_their_replies() {
+    let mut smtp = Smtp::new();
+    smtp.send(b"EHLO c.example\r\n");
+    let out = smtp.send(b"MAIL FROM:<a@c.example> SIZE=99999999999999999999999\r\n");
+    assert!(out.starts_with("552 5.3.4 Message size 18446744073709551615 exceeds"), "{out}");
+    assert!(smtp.send(b"MAIL FROM:<a@c.example> SIZE=12x\r\n").starts_with("501 5.5.4"));
+    assert!(smtp.send(b"MAIL FROM:<a@c.example> SIZE=1000\r\n").starts_with("250"));
+    let mut out = String::new();
+    for _ in 0..=limits::SMTP_MAX_RECIPIENTS {
+        out = smtp.send(b"RCPT TO:<bob@b.example>\r\n");
+    }
+    assert_eq!(out, "452 4.5.3 Too many recipients\r\n");
+    let ehlo = smtp.send(b"RSET\r\nEHLO c.example\r\n");
+    assert!(ehlo.contains(&format!("250-SIZE {}\r\n", limits::MESSAGE_SIZE)), "{ehlo}");
+}
