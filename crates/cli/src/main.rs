@@ -5,6 +5,8 @@
 //! mailsim run --file FILE.toml [--format ...] [-o FILE]   a scenario file (docs/scenarios.md)
 //! mailsim run --list                                     list the scenarios
 //! mailsim serve [--bind ADDR] [--smtp-port N] [--submission-port N] [--pop3-port N]
+//!               [--smtps-port N] [--imaps-port N] [--pop3s-port N] [--tls-cert FILE --tls-key FILE]
+//!               [--data-dir DIR] [--allow-plaintext-auth]
 //!               [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS]
 //! ```
 //!
@@ -12,9 +14,11 @@
 //! - `main.rs`: argument handling and `run` (a built-in scenario by id, or a scenario file;
 //!   a file with mistakes gets `FILE:LINE:COLUMN: what was expected` and exit code 1).
 //! - [`serve`]: the tokio driver around the sans-IO engines.
+//! - [`tls`]: rustls for `serve` (certificate, STARTTLS upgrade, implicit TLS).
 
 mod activity;
 mod serve;
+mod tls;
 
 use mailsim_sim::{diagram, export, scenario};
 use std::process::ExitCode;
@@ -24,6 +28,8 @@ const USAGE: &str = "usage:
   mailsim run --file FILE.toml [--format ...] [-o FILE]
   mailsim run --list
   mailsim serve [--bind 127.0.0.1] [--smtp-port 2525] [--submission-port 2587] [--pop3-port 2110] [--imap-port 2143]
+                [--smtps-port 2465] [--imaps-port 2993] [--pop3s-port 2995]
+                [--tls-cert FILE --tls-key FILE] [--data-dir DIR] [--allow-plaintext-auth]
                 [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS] [--max-connections N]";
 
 fn main() -> ExitCode {

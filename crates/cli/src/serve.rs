@@ -11,8 +11,9 @@
 //! Limits per connection: the engines bound line lengths and message sizes; this loop adds
 //! an idle timeout and a cap on simultaneous connections.
 
+use crate::tls::{Conn, Tls};
 use mailsim_proto::pdu::Transmit;
-use mailsim_sim::host::{Ctx, HostOutput, MailHost, ServerPolicy, SessionId};
+use mailsim_sim::host::{Ctx, HostOutput, MailHost, PlaintextAuth, ServerPolicy, SessionId};
 use mailsim_sim::log::{Actor, Event, EventLog};
 use mailsim_sim::rng::Rng;
 use std::collections::BTreeMap;
@@ -23,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 pub struct Options {
@@ -32,6 +33,18 @@ pub struct Options {
     pub submission_port: u16,
     pub pop3_port: u16,
     pub imap_port: u16,
+    /// Implicit TLS (RFC 8314 §3.3): submissions (465), imaps (993), pop3s (995).
+    pub smtps_port: u16,
+    pub imaps_port: u16,
+    pub pop3s_port: u16,
+    /// Our own certificate chain and key (PEM); without them a self-signed certificate is
+    /// made in the data directory.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Where the self-signed certificate is kept; `None`: [`crate::tls::default_data_dir`].
+    pub data_dir: Option<PathBuf>,
+    /// Passwords in the clear before TLS from any address, not only from loopback.
+    pub allow_plaintext_auth: bool,
     pub users: Vec<(String, String)>,
     pub log: Option<PathBuf>,
     /// For every protocol; `None`: each protocol's RFC default (SMTP 5, POP3 10, IMAP 30 min).
@@ -49,6 +62,13 @@ impl Default for Options {
             submission_port: 2587,
             pop3_port: 2110,
             imap_port: 2143,
+            smtps_port: 2465,
+            imaps_port: 2993,
+            pop3s_port: 2995,
+            tls_cert: None,
+            tls_key: None,
+            data_dir: None,
+            allow_plaintext_auth: false,
             users: vec![],
             log: None,
             idle_timeout: None,
@@ -76,6 +96,13 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             "--submission-port" => o.submission_port = port(value()?)?,
             "--pop3-port" => o.pop3_port = port(value()?)?,
             "--imap-port" => o.imap_port = port(value()?)?,
+            "--smtps-port" => o.smtps_port = port(value()?)?,
+            "--imaps-port" => o.imaps_port = port(value()?)?,
+            "--pop3s-port" => o.pop3s_port = port(value()?)?,
+            "--tls-cert" => o.tls_cert = Some(PathBuf::from(value()?)),
+            "--tls-key" => o.tls_key = Some(PathBuf::from(value()?)),
+            "--data-dir" => o.data_dir = Some(PathBuf::from(value()?)),
+            "--allow-plaintext-auth" => o.allow_plaintext_auth = true,
             "--user" => {
                 let v = value()?;
                 let (addr, pw) = v.split_once(':').ok_or("--user takes ADDRESS:PASSWORD")?;
@@ -99,6 +126,9 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             other => return Err(format!("unknown option \"{other}\" for serve")),
         }
     }
+    if o.tls_cert.is_some() != o.tls_key.is_some() {
+        return Err("--tls-cert and --tls-key go together".into());
+    }
     Ok(o)
 }
 
@@ -110,6 +140,8 @@ fn fresh_u64() -> u64 {
 /// What a session task is told to do with its socket.
 enum Out {
     Bytes(Vec<u8>),
+    /// The engine's go-ahead for STARTTLS/STLS was written: the TLS handshake comes next.
+    StartTls,
     /// The engine ended the session: close after what was written.
     Close,
 }
@@ -119,6 +151,8 @@ struct Peer {
     client: String,
     protocol: &'static str,
     port: u16,
+    /// The session runs inside TLS (for the log's `tls` field).
+    tls: bool,
 }
 
 /// The host, the real clock and what carries its output: sockets, the log file, stdout.
@@ -167,9 +201,14 @@ impl Server {
                     self.log(e)
                 }
                 HostOutput::Touched(sid) => self.pump(sid),
-                // No TLS on loopback (the policy offers none), and no network beyond it: mail
-                // for other domains stays in the queue.
-                HostOutput::TlsStarted(_) | HostOutput::WakeAt(_) | HostOutput::Relay { .. } => {}
+                HostOutput::TlsStarted(sid) => {
+                    if let Some(p) = self.peers.get_mut(&sid) {
+                        p.tls = true;
+                        let _ = p.tx.send(Out::StartTls);
+                    }
+                }
+                // No network beyond loopback: mail for other domains stays in the queue.
+                HostOutput::WakeAt(_) | HostOutput::Relay { .. } => {}
                 HostOutput::Resolve { query, .. } => {
                     if !self.quiet {
                         let name = query.questions.first().map(|q| q.name.clone()).unwrap_or_default();
@@ -218,7 +257,7 @@ impl Server {
 
     fn record(&mut self, sid: SessionId, t: &Transmit, to_server: bool) {
         let Some(p) = self.peers.get(&sid) else { return };
-        let (client, protocol, port) = (p.client.clone(), p.protocol, p.port);
+        let (client, protocol, port, tls) = (p.client.clone(), p.protocol, p.port, p.tls);
         let ex = t.pdu.explain();
         if !self.quiet {
             let dir = if to_server { "C:" } else { "S:" };
@@ -251,12 +290,19 @@ impl Server {
             rfc: ex.rfc,
             from_state,
             to_state,
-            tls: false,
+            tls,
         });
     }
 
     /// A new connection on `port` (which serves `service`): the host greets it, or refuses.
-    fn open(&mut self, peer: SocketAddr, port: u16, service: u16, tx: mpsc::UnboundedSender<Out>) -> Option<SessionId> {
+    fn open(
+        &mut self,
+        peer: SocketAddr,
+        port: u16,
+        service: u16,
+        tls: bool,
+        tx: mpsc::UnboundedSender<Out>,
+    ) -> Option<SessionId> {
         let sid = self.next_conn;
         self.next_conn += 1;
         let ip = peer.ip().to_string();
@@ -285,7 +331,7 @@ impl Server {
         if !self.quiet {
             println!("[{sid} {protocol}] connection from {peer} to port {port}");
         }
-        self.peers.insert(sid, Peer { tx, client, protocol, port });
+        self.peers.insert(sid, Peer { tx, client, protocol, port, tls });
         self.pump(sid);
         Some(sid)
     }
@@ -351,10 +397,14 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         }
     }
     let accounts: Vec<(&str, &str)> = o.users.iter().map(|(a, p)| (a.as_str(), p.as_str())).collect();
-    // On loopback: no TLS, so plaintext logins are allowed; mail for the host's own users is
-    // delivered at once; the size limit comes from the flags.
+    let tls = load_tls(&o)?;
+    // Real TLS: STARTTLS/STLS on the plain ports, implicit TLS on their own; passwords in the
+    // clear only from loopback (or anywhere with --allow-plaintext-auth); mail for the
+    // host's own users is delivered at once; the size limit comes from the flags.
     let policy = ServerPolicy {
-        tls: false,
+        tls: true,
+        starttls: true,
+        plaintext_auth: if o.allow_plaintext_auth { PlaintextAuth::Anywhere } else { PlaintextAuth::LoopbackOnly },
         queue_delay: 0,
         max_message_size: o.max_message_size,
         idle_timeout: o.idle_timeout.map(|d| Some(d.as_millis() as u64)),
@@ -403,30 +453,56 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         (listen(o.submission_port).await?, 587),
         (listen(o.pop3_port).await?, 110),
         (listen(o.imap_port).await?, 143),
+        (listen(o.smtps_port).await?, 465),
+        (listen(o.imaps_port).await?, 993),
+        (listen(o.pop3s_port).await?, 995),
     ];
     println!(
-        "mailsim serve: SMTP relay on {}, submission on {}, POP3 on {}, IMAP on {}",
+        "mailsim serve: SMTP relay on {}, submission on {}, POP3 on {}, IMAP on {} (STARTTLS on each)",
         bind(o.smtp_port),
         bind(o.submission_port),
         bind(o.pop3_port),
         bind(o.imap_port)
     );
+    println!(
+        "  implicit TLS: submissions on {}, IMAPS on {}, POP3S on {}",
+        bind(o.smtps_port),
+        bind(o.imaps_port),
+        bind(o.pop3s_port)
+    );
+    let made = if tls.generated { "made now, self-signed" } else { "reused" };
+    println!("  TLS certificate {} ({made})", tls.cert_path.display());
+    println!("    SHA-256 fingerprint {}", tls.fingerprint);
+    if o.allow_plaintext_auth {
+        println!("  passwords are accepted before TLS from any address (--allow-plaintext-auth)");
+    } else {
+        println!("  passwords are accepted before TLS from loopback only; elsewhere after STARTTLS/STLS");
+    }
     for (a, p) in &o.users {
         println!("  user {a}  password {p}");
     }
     println!("  Ctrl-C stops it.");
     let permits = Arc::new(tokio::sync::Semaphore::new(o.max_connections));
     for (listener, service) in listeners {
-        let (shared, permits) = (shared.clone(), permits.clone());
+        let (shared, permits, tls) = (shared.clone(), permits.clone(), tls.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((stream, peer)) = listener.accept().await else { continue };
-                let shared = shared.clone();
+                let (shared, tls) = (shared.clone(), tls.clone());
                 let permit = permits.clone().try_acquire_owned();
                 tokio::spawn(async move {
+                    let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+                    let implicit = mailsim_proto::service::by_port(service).is_some_and(|s| s.implicit_tls());
+                    let mut conn = Conn::Plain(stream);
+                    if implicit {
+                        conn = match conn.upgrade(&tls.acceptor).await {
+                            Ok(c) => c,
+                            Err(e) => return handshake_failed(&shared, peer, port, &e),
+                        };
+                    }
                     match permit {
-                        Ok(_permit) => session(stream, peer, service, shared).await,
-                        Err(_) => busy(stream, service).await,
+                        Ok(_permit) => session(conn, peer, port, service, shared, tls).await,
+                        Err(_) => busy(conn, service).await,
                     }
                 });
             }
@@ -467,30 +543,70 @@ async fn stopped() -> Result<(), String> {
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
 }
 
+/// The certificate: `--tls-cert`/`--tls-key`, or the self-signed one in the data directory.
+fn load_tls(o: &Options) -> Result<Tls, String> {
+    use crate::tls::Source;
+    match (&o.tls_cert, &o.tls_key) {
+        (Some(cert), Some(key)) => Tls::load(Source::Files { cert, key }),
+        _ => {
+            let dir = o.data_dir.clone().unwrap_or_else(crate::tls::default_data_dir);
+            Tls::load(Source::SelfSigned { dir: &dir })
+        }
+    }
+}
+
+/// A TLS handshake failed (a client that does not trust the certificate, or that spoke
+/// plain text to a TLS port): say so on the console, where the person running serve looks.
+fn handshake_failed(shared: &Shared, peer: SocketAddr, port: u16, e: &std::io::Error) {
+    if !shared.lock().expect("not poisoned").quiet {
+        println!("[tls] handshake with {peer} on port {port} failed: {e}");
+    }
+}
+
 /// Too many connections: the protocol's "try again later" in place of a greeting, then close.
-async fn busy(mut stream: TcpStream, service: u16) {
+async fn busy(mut stream: Conn, service: u16) {
     use mailsim_proto::Closing;
     let reply = match service {
-        110 => mailsim_proto::pop3::closing_response(Closing::Busy),
-        143 => mailsim_proto::imap::server::closing_response(Closing::Busy),
+        110 | 995 => mailsim_proto::pop3::closing_response(Closing::Busy),
+        143 | 993 => mailsim_proto::imap::server::closing_response(Closing::Busy),
         _ => mailsim_proto::smtp::closing_reply("localhost", Closing::Busy),
     };
     let _ = stream.write_all(&reply.bytes).await;
+    let _ = stream.shutdown().await;
 }
 
-async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: Shared) {
-    let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+async fn session(mut stream: Conn, peer: SocketAddr, port: u16, service: u16, shared: Shared, tls: Tls) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let Some(sid) = shared.lock().expect("not poisoned").open(peer, port, service, tx) else { return };
+    let is_tls = stream.is_tls();
+    let Some(sid) = shared.lock().expect("not poisoned").open(peer, port, service, is_tls, tx) else { return };
     let mut buf = vec![0u8; 16 * 1024];
     let by_client = loop {
         // A day stands for "never" when the engine has no idle timer.
         let idle = shared.lock().expect("not poisoned").time_left(sid).unwrap_or(Duration::from_secs(86_400));
         tokio::select! {
+            // What the engine said comes first: after STARTTLS's go-ahead the next bytes from
+            // the client are its TLS handshake, which must not reach the engine.
+            biased;
             out = rx.recv() => match out {
                 Some(Out::Bytes(b)) => {
                     if stream.write_all(&b).await.is_err() {
                         break true;
+                    }
+                }
+                Some(Out::StartTls) => {
+                    let _ = stream.flush().await;
+                    stream = match stream.upgrade(&tls.acceptor).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            handshake_failed(&shared, peer, port, &e);
+                            // The socket is gone with the failed handshake.
+                            shared.lock().expect("not poisoned").close(sid, true);
+                            return;
+                        }
+                    };
+                    let s = shared.lock().expect("not poisoned");
+                    if !s.quiet {
+                        println!("[{sid}] TLS started: {}", stream.describe().unwrap_or_default());
                     }
                 }
                 Some(Out::Close) | None => break false,
@@ -507,5 +623,7 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: 
     while let Ok(Out::Bytes(b)) = rx.try_recv() {
         let _ = stream.write_all(&b).await;
     }
+    // A TLS session ends with close_notify.
+    let _ = stream.shutdown().await;
     shared.lock().expect("not poisoned").close(sid, by_client);
 }
