@@ -9,8 +9,14 @@ Clients (Debian packages, installed by `scripts/install.sh --test`): msmtp, swak
 A client that is not installed is skipped, saying so. Run by scripts/test.sh:
     python3 -m unittest discover -s tests/interop -v
 """
+import base64
+import imaplib
 import os
+import poplib
 import shutil
+import smtplib
+import socket
+import ssl
 import tempfile
 import unittest
 
@@ -83,6 +89,154 @@ class Swaks(unittest.TestCase):
                 self.assertIn("235 2.7.0", r.stdout)
                 sent.add(subject)
         self.assertEqual(set(mailbox("bob@bob.example")), sent)
+
+
+def login_plain(user):
+    return base64.b64encode(f"\0{user}\0{PASSWORDS[user]}".encode()).decode()
+
+
+class PythonStdlib(unittest.TestCase):
+    """smtplib, poplib and imaplib over STARTTLS/STLS and over implicit TLS."""
+
+    USER = "py@bob.example"
+
+    def setUp(self):
+        h.empty(self.USER)
+
+    def test_smtplib_starttls_and_smtps(self):
+        with smtplib.SMTP(HOST, h.SERVER.ports["submission"], timeout=10) as s:
+            s.ehlo()
+            self.assertTrue(s.has_extn("starttls"))
+            s.starttls(context=h.context())
+            s.ehlo()
+            self.assertFalse(s.has_extn("starttls"), "no STARTTLS inside TLS (RFC 3207 §4.2)")
+            self.assertEqual(s.esmtp_features["auth"].split(), ["PLAIN", "LOGIN"])
+            s.login("alice@alice.example", PASSWORDS["alice@alice.example"])
+            s.sendmail("alice@alice.example", [self.USER], message("smtplib starttls", self.USER))
+        with smtplib.SMTP_SSL(HOST, h.SERVER.ports["smtps"], context=h.context(), timeout=10) as s:
+            s.ehlo()
+            self.assertFalse(s.has_extn("starttls"), "no STARTTLS on the implicit-TLS port")
+            s.user, s.password = "alice@alice.example", PASSWORDS["alice@alice.example"]
+            code, _ = s.auth("LOGIN", s.auth_login)
+            self.assertEqual(code, 235)
+            s.sendmail("alice@alice.example", [self.USER], message("smtplib smtps", self.USER))
+        self.assertEqual(set(mailbox(self.USER)), {"smtplib starttls", "smtplib smtps"})
+        # The relay port offers STARTTLS too (RFC 3207), and takes mail for local users inside it.
+        with smtplib.SMTP(HOST, h.SERVER.ports["smtp"], timeout=10) as s:
+            s.starttls(context=h.context())
+            s.sendmail("someone@elsewhere.example", [self.USER], message("relay starttls", self.USER))
+        self.assertIn("relay starttls", mailbox(self.USER))
+
+    def test_poplib_stls_and_pop3s_with_stable_uidl(self):
+        for i in (1, 2):
+            h.deliver(self.USER, f"pop {i}")
+        p = poplib.POP3(HOST, h.SERVER.ports["pop3"], timeout=10)
+        self.assertIn("STLS", p.capa())
+        p.stls(context=h.context())
+        capa = p.capa()
+        self.assertNotIn("STLS", capa)
+        self.assertEqual(capa["SASL"], ["PLAIN", "LOGIN"])
+        self.assertTrue(p._shortcmd("AUTH PLAIN " + login_plain(self.USER)).startswith(b"+OK"))
+        ids = p.uidl()[1]
+        with self.assertRaisesRegex(poplib.error_proto, "LAST is obsolete"):
+            p._shortcmd("LAST")
+        p.quit()
+        p = poplib.POP3_SSL(HOST, h.SERVER.ports["pop3s"], context=h.context(), timeout=10)
+        self.assertNotIn("STLS", p.capa())
+        p.user(self.USER)
+        p.pass_(PASSWORDS[self.USER])
+        self.assertEqual(p.uidl()[1], ids, "the same unique-ids in the next session")
+        p.dele(1)
+        p.quit()
+        self.assertEqual(h.pop_subjects(self.USER), ["pop 2"])
+        self.assertEqual(set(mailbox(self.USER)), {"pop 2"})
+
+    def test_imaplib_starttls_and_imaps(self):
+        m = imaplib.IMAP4(HOST, h.SERVER.ports["imap"], timeout=10)
+        self.assertIn("STARTTLS", m.capabilities)
+        m.starttls(ssl_context=h.context())
+        self.assertNotIn("STARTTLS", m.capabilities)
+        self.assertNotIn("LOGINDISABLED", m.capabilities)
+        m.login(self.USER, PASSWORDS[self.USER])
+        m.append("INBOX", None, None, message("imap starttls", self.USER).encode())
+        m.logout()
+        m = imaplib.IMAP4_SSL(HOST, h.SERVER.ports["imaps"], ssl_context=h.context(), timeout=10)
+        self.assertNotIn("STARTTLS", m.capabilities)
+        m.authenticate("PLAIN", lambda _: f"\0{self.USER}\0{PASSWORDS[self.USER]}".encode())
+        m.select("INBOX")
+        m.store("1", "+FLAGS", "(\\Flagged)")
+        m.logout()
+        self.assertEqual(mailbox(self.USER), {"imap starttls": {"\\Flagged"}})
+
+    def test_an_untrusting_client_and_plain_text_on_a_tls_port_do_not_disturb_the_server(self):
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            ssl.create_default_context().wrap_socket(
+                socket.create_connection((HOST, h.SERVER.ports["imaps"]), timeout=10), server_hostname=HOST)
+        with socket.create_connection((HOST, h.SERVER.ports["pop3s"]), timeout=10) as raw:
+            raw.sendall(b"USER bob\r\n")
+            self.assertEqual(raw.recv(100)[:1], b"\x15", "a TLS alert, not a POP3 answer")
+        self.assertIn("handshake with", h.SERVER.output())
+        self.assertEqual(set(mailbox(self.USER)), set(), "still serving")
+
+
+class PlaintextOffLoopback(unittest.TestCase):
+    """From an address that is not loopback, passwords wait for TLS (unless the flag says so)."""
+
+    USER = "plain@bob.example"
+
+    def start(self, extra=()):
+        ip = h.non_loopback_ip()
+        if ip is None:
+            self.skipTest("this machine has no address besides loopback")
+        server = h.Server(bind=ip, extra=extra)
+        self.addCleanup(server.stop)
+        ctx = ssl.create_default_context(cafile=server.cert)
+        ctx.check_hostname = False  # the certificate names localhost; the chain is still checked
+        return ip, server, ctx
+
+    def test_logins_in_the_clear_are_refused_and_work_after_starttls(self):
+        ip, server, ctx = self.start()
+        with smtplib.SMTP(ip, server.ports["submission"], timeout=10) as s:
+            s.ehlo()
+            self.assertTrue(s.has_extn("starttls"))
+            self.assertFalse(s.has_extn("auth"), "AUTH is offered only inside TLS")
+            code, text = s.docmd("AUTH", "PLAIN " + login_plain(self.USER))
+            self.assertEqual(code, 538, text)
+            self.assertTrue(text.startswith(b"5.7.11"), text)
+            s.starttls(context=ctx)
+            s.login(self.USER, PASSWORDS[self.USER])
+        m = imaplib.IMAP4(ip, server.ports["imap"], timeout=10)
+        self.assertIn("LOGINDISABLED", m.capabilities)
+        self.assertNotIn("AUTH=PLAIN", m.capabilities)
+        with self.assertRaises(imaplib.IMAP4.error):
+            m.login(self.USER, PASSWORDS[self.USER])
+        m.starttls(ssl_context=ctx)
+        self.assertNotIn("LOGINDISABLED", m.capabilities)
+        m.login(self.USER, PASSWORDS[self.USER])
+        m.logout()
+        p = poplib.POP3(ip, server.ports["pop3"], timeout=10)
+        capa = p.capa()
+        self.assertNotIn("USER", capa)
+        self.assertNotIn("SASL", capa)
+        with self.assertRaisesRegex(poplib.error_proto, r"\[AUTH\] Plaintext authentication disallowed"):
+            p.user(self.USER)
+        p.stls(context=ctx)
+        p.user(self.USER)
+        p.pass_(PASSWORDS[self.USER])
+        p.quit()
+
+    def test_allow_plaintext_auth_lets_them_in_anywhere(self):
+        ip, server, _ = self.start(extra=["--allow-plaintext-auth"])
+        with smtplib.SMTP(ip, server.ports["submission"], timeout=10) as s:
+            s.login(self.USER, PASSWORDS[self.USER])
+        m = imaplib.IMAP4(ip, server.ports["imap"], timeout=10)
+        self.assertNotIn("LOGINDISABLED", m.capabilities)
+        m.login(self.USER, PASSWORDS[self.USER])
+        m.logout()
+        p = poplib.POP3(ip, server.ports["pop3"], timeout=10)
+        p.user(self.USER)
+        p.pass_(PASSWORDS[self.USER])
+        p.quit()
 
 
 if __name__ == "__main__":
