@@ -83,7 +83,7 @@ pub fn response(r: &Response, to: Pop3ReplyTo) -> Explanation {
             );
         }
         if r.text.contains("Plaintext authentication disallowed") {
-            return ex(label, "-ERR [AUTH]: this server takes passwords only inside TLS. The client should send STLS (or connect to port 995) and log in again there.", "RFC 2595 §2.1, §4; RFC 3206 §4 (AUTH)");
+            return ex(label, "-ERR [AUTH]: this server takes passwords only inside TLS. The client should send STLS (or connect to port 995) and log in again there.", "RFC 2595 §2.3, §4; RFC 3206 §4 (AUTH)");
         }
         return ex(label, format!("-ERR: the command failed ({}). The session stays in the same state.", r.text), rfc);
     }

@@ -94,7 +94,7 @@ pub struct Pop3Config {
     /// The autologout timer; `None`: never. RFC 1939 §3: at least 10 minutes.
     pub idle_timeout: Option<Millis>,
     /// Passwords may be sent before TLS (USER/PASS, AUTH PLAIN and LOGIN). Off: only after
-    /// STLS, as Dovecot's `disable_plaintext_auth` (RFC 2595 §2.1).
+    /// STLS, as Dovecot's `disable_plaintext_auth` (RFC 2595 §2.3).
     pub plaintext_auth: bool,
     /// TLS from the first byte (port 995, RFC 8314 §3.3).
     pub implicit_tls: bool,

@@ -1,5 +1,5 @@
 //! POP3 logins beyond USER/PASS: SASL AUTH (RFC 5034) with PLAIN (RFC 4616) and LOGIN, the
-//! rule that passwords in the clear wait for TLS where the owner says so (RFC 2595 §2.1;
+//! rule that passwords in the clear wait for TLS where the owner says so (RFC 2595 §2.3;
 //! `-ERR [AUTH]` as Dovecot answers), and CAPA listing exactly what works right now.
 
 use super::{Pop3Server, Pop3ServerEvent, Pop3State};
@@ -8,8 +8,9 @@ use crate::pop3::command::Command;
 use crate::pop3::response::Response;
 use base64::Engine as _;
 
-/// The longest client response line inside AUTH, CRLF included. RFC 5034 §4 lets SASL
-/// responses be longer than a command line (255); PLAIN with long names fits easily.
+/// The longest client response line inside AUTH, CRLF included. RFC 5034 §4 caps the AUTH
+/// command line (initial response included) at 255 octets; the response lines after a `+`
+/// challenge are not command lines, and this server takes them up to this length.
 pub const MAX_SASL_LINE: usize = 4096;
 
 /// Where an AUTH exchange stands.
