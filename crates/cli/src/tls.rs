@@ -74,12 +74,7 @@ impl Tls {
             Source::SelfSigned { dir } => {
                 let dir = dir.join("tls");
                 let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-                let generated = if cert.exists() && key.exists() {
-                    false
-                } else {
-                    make_self_signed(&dir, &cert, &key)?;
-                    true
-                };
+                let generated = !(cert.exists() && key.exists()) && make_self_signed(&dir)?;
                 (cert, key, generated)
             }
         };
@@ -107,9 +102,11 @@ pub fn fingerprint(cert: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 
-/// A self-signed certificate for localhost and 127.0.0.1 (ECDSA P-256), valid until 2099;
-/// the key is readable by its owner only.
-fn make_self_signed(dir: &Path, cert_path: &Path, key_path: &Path) -> Result<(), String> {
+/// A self-signed certificate for localhost and 127.0.0.1 (ECDSA P-256), valid until 2099, in
+/// `dir` (`cert.pem`, `key.pem`, readable by its owner only). Made in a fresh directory beside
+/// it and renamed into place, so that two servers starting at once never pair one's key with
+/// the other's certificate; returns false if another got there first (its pair is used).
+fn make_self_signed(dir: &Path) -> Result<bool, String> {
     let fail = |e: &dyn std::fmt::Display| format!("cannot make a TLS certificate in {}: {e}", dir.display());
     let names: Vec<String> = SELF_SIGNED_NAMES.iter().map(|s| s.to_string()).collect();
     let mut params = rcgen::CertificateParams::new(names).map_err(|e| fail(&e))?;
@@ -123,10 +120,25 @@ fn make_self_signed(dir: &Path, cert_path: &Path, key_path: &Path) -> Result<(),
     params.not_after = rcgen::date_time_ymd(2099, 12, 31);
     let key = rcgen::KeyPair::generate().map_err(|e| fail(&e))?;
     let cert = params.self_signed(&key).map_err(|e| fail(&e))?;
-    std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
-    write_private(key_path, key.serialize_pem().as_bytes()).map_err(|e| fail(&e))?;
-    std::fs::write(cert_path, cert.pem()).map_err(|e| fail(&e))?;
-    Ok(())
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
+    static MADE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = parent.join(format!(".tls-new-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).map_err(|e| fail(&e))?;
+    write_private(&tmp.join("key.pem"), key.serialize_pem().as_bytes()).map_err(|e| fail(&e))?;
+    std::fs::write(tmp.join("cert.pem"), cert.pem()).map_err(|e| fail(&e))?;
+    // An empty directory left by someone else is replaced; a full one wins.
+    let _ = std::fs::remove_dir(dir);
+    match std::fs::rename(&tmp, dir) {
+        Ok(()) => Ok(true),
+        Err(_) if dir.join("cert.pem").exists() && dir.join("key.pem").exists() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(false)
+        }
+        Err(e) => Err(fail(&e)),
+    }
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -233,6 +245,19 @@ mod tests {
         let own = Tls::load(Source::Files { cert: &cert, key: &key }).unwrap();
         assert_eq!(own.fingerprint, first.fingerprint);
         assert!(!own.generated);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn servers_starting_at_once_agree_on_one_certificate() {
+        let dir = temp_dir("race");
+        let made: Vec<Tls> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4).map(|_| s.spawn(|| Tls::load(Source::SelfSigned { dir: &dir }))).collect();
+            handles.into_iter().map(|h| h.join().unwrap().unwrap()).collect()
+        });
+        assert!(made.iter().all(|t| t.fingerprint == made[0].fingerprint));
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(files, ["tls"], "no temporary directory left behind");
         let _ = std::fs::remove_dir_all(&dir);
     }
 
