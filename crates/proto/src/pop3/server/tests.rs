@@ -272,6 +272,30 @@ mod sasl_and_tls {
     }
 
     #[test]
+    fn a_person_typing_auth_plain_at_a_terminal() {
+        use crate::pop3::typed::Pop3Typed;
+        let lines = ["AUTH PLAIN", "AGJvYgBzZWNyZXQ=", "QUIT"].map(String::from).to_vec();
+        let mut typed = Pop3Typed::new(lines);
+        let mut server = Pop3Server::new(Pop3Config::new("h"), 0);
+        let mut sent = Vec::new();
+        for _ in 0..10 {
+            while let Some(t) = server.poll_transmit() {
+                typed.handle_input(0, &t.bytes);
+            }
+            while let Some(t) = typed.poll_transmit() {
+                sent.push(t.pdu.clone());
+                server.handle_input(0, &t.bytes);
+            }
+            if let Some(Pop3ServerEvent::LoginRequested { .. }) = server.poll_event() {
+                server.grant(vec![]);
+            }
+        }
+        assert_eq!(sent[1], Pdu::Pop3Command(Command::SaslResponse("AGJvYgBzZWNyZXQ=".into())));
+        assert_eq!(sent[2], Pdu::Pop3Command(Command::Quit));
+        assert!(typed.is_closed());
+    }
+
+    #[test]
     fn every_new_line_has_an_explanation_naming_its_rfc() {
         let cases = [
             Pdu::Pop3Command(Command::Auth(None, None)),
