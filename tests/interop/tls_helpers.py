@@ -49,7 +49,7 @@ class Server:
         names = ["smtp", "submission", "pop3", "imap", "smtps", "imaps", "pop3s"]
         self.ports = {n: free_port() for n in names}
         self.data = tempfile.mkdtemp(prefix="mailsim-tls-")
-        args = [BINARY, "serve", "--bind", bind, "--data-dir", self.data, "--idle-timeout", "20", *extra]
+        args = [BINARY, "serve", "--bind", bind, "--maildir", self.data, "--idle-timeout", "20", *extra]
         for n in names:
             args += [f"--{n}-port", str(self.ports[n])]
         for a in ACCOUNTS:
@@ -63,8 +63,10 @@ class Server:
                 socket.create_connection((bind, self.ports["pop3s"]), timeout=0.2).close()
                 return
             except OSError:
+                if self.proc.poll() is not None:
+                    break
                 time.sleep(0.05)
-        raise RuntimeError("mailsim serve did not start")
+        raise RuntimeError("mailsim serve did not start:\n" + self.output())
 
     def output(self):
         self.out.seek(0)

@@ -66,7 +66,87 @@ pub fn default_data_dir() -> PathBuf {
     }
 }
 
+/// `mailsim serve`'s TLS flags.
+#[derive(clap::Args, Debug, Clone)]
+pub struct TlsOptions {
+    /// SMTP submission over implicit TLS (port 465's rules, RFC 8314).
+    #[arg(long, value_name = "PORT", default_value_t = 2465)]
+    pub smtps_port: u16,
+    /// IMAP over implicit TLS (port 993's rules).
+    #[arg(long, value_name = "PORT", default_value_t = 2993)]
+    pub imaps_port: u16,
+    /// POP3 over implicit TLS (port 995's rules).
+    #[arg(long, value_name = "PORT", default_value_t = 2995)]
+    pub pop3s_port: u16,
+    /// The server's certificate chain (PEM) [default: a self-signed one for localhost and
+    /// 127.0.0.1, made on first start].
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Where the self-signed certificate is kept (DIR/tls/) [default: the mail's directory,
+    /// or with --memory the user's data directory].
+    #[arg(long, value_name = "DIR")]
+    pub tls_dir: Option<PathBuf>,
+    /// Accept passwords before TLS from any address [default: from loopback only, as Dovecot
+    /// treats localhost as secure; elsewhere only after STARTTLS/STLS].
+    #[arg(long)]
+    pub allow_plaintext_auth: bool,
+}
+
+impl TlsOptions {
+    /// Who may send a password in the clear.
+    pub fn plaintext_auth(&self) -> mailsim_sim::host::PlaintextAuth {
+        use mailsim_sim::host::PlaintextAuth;
+        if self.allow_plaintext_auth {
+            PlaintextAuth::Anywhere
+        } else {
+            PlaintextAuth::LoopbackOnly
+        }
+    }
+
+    /// The implicit-TLS listeners: (port, the well-known port whose rules apply).
+    pub fn listeners(&self) -> [(u16, u16); 3] {
+        [(self.smtps_port, 465), (self.imaps_port, 993), (self.pop3s_port, 995)]
+    }
+}
+
 impl Tls {
+    /// The certificate `serve` uses: --tls-cert/--tls-key, or the self-signed one in
+    /// --tls-dir, else in `data_dir` (where the mail is kept), else in [`default_data_dir`].
+    pub fn for_serve(o: &TlsOptions, data_dir: Option<&Path>) -> Result<Tls, String> {
+        match (&o.tls_cert, &o.tls_key) {
+            (Some(cert), Some(key)) => Tls::load(Source::Files { cert, key }),
+            _ => {
+                let dir =
+                    o.tls_dir.clone().or_else(|| data_dir.map(Path::to_path_buf)).unwrap_or_else(default_data_dir);
+                Tls::load(Source::SelfSigned { dir: &dir })
+            }
+        }
+    }
+
+    /// The lines `serve` prints at start: the ports, the certificate and its fingerprint,
+    /// and who may log in before TLS.
+    pub fn banner(&self, o: &TlsOptions, bind: std::net::IpAddr) -> String {
+        let made = if self.generated { "made now, self-signed" } else { "kept from before" };
+        let plaintext = if o.allow_plaintext_auth {
+            "passwords are accepted before TLS from any address (--allow-plaintext-auth)"
+        } else {
+            "passwords are accepted before TLS from loopback only; from elsewhere after STARTTLS/STLS"
+        };
+        format!(
+            "  TLS: STARTTLS on SMTP, POP3 (STLS) and IMAP; implicit TLS: submissions on {bind}:{}, \
+             IMAPS on {bind}:{}, POP3S on {bind}:{}\n  certificate {} ({made}), for clients to trust\n    \
+             SHA-256 fingerprint {}\n  {plaintext}\n",
+            o.smtps_port,
+            o.imaps_port,
+            o.pop3s_port,
+            self.cert_path.display(),
+            self.fingerprint
+        )
+    }
+
     /// Loads (or on first start makes) the certificate and builds the rustls acceptor.
     pub fn load(source: Source) -> Result<Tls, String> {
         let (cert_path, key_path, generated) = match source {
@@ -149,10 +229,11 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     io::Write::write_all(&mut options.open(path)?, bytes)
 }
 
-/// A client connection: in the clear, or inside TLS.
+/// A client connection: in the clear, or inside TLS; `Closed` after a failed handshake.
 pub enum Conn {
     Plain(TcpStream),
     Tls(Box<TlsStream<TcpStream>>),
+    Closed,
 }
 
 impl Conn {
@@ -160,15 +241,51 @@ impl Conn {
         matches!(self, Conn::Tls(_))
     }
 
-    /// The TLS handshake on this connection (the server side), within [`HANDSHAKE_TIMEOUT`].
-    pub async fn upgrade(self, acceptor: &TlsAcceptor) -> io::Result<Conn> {
+    /// The TLS handshake on this connection (the server side), within [`HANDSHAKE_TIMEOUT`];
+    /// on failure the connection is gone ([`Conn::Closed`]).
+    pub async fn upgrade(&mut self, acceptor: &TlsAcceptor) -> io::Result<()> {
+        let tcp = match std::mem::replace(self, Conn::Closed) {
+            Conn::Plain(tcp) => tcp,
+            other => {
+                *self = other;
+                return Err(io::Error::other("TLS is already active"));
+            }
+        };
+        match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+            Ok(Ok(tls)) => {
+                *self = Conn::Tls(Box::new(tls));
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "the TLS handshake took too long")),
+        }
+    }
+
+    /// A new connection on a port that serves `service`: on the implicit-TLS ports (465,
+    /// 993, 995) the handshake comes first.
+    pub async fn accept(tcp: TcpStream, service: u16, tls: &Tls) -> io::Result<Conn> {
+        let mut conn = Conn::Plain(tcp);
+        if mailsim_proto::service::by_port(service).is_some_and(|s| s.implicit_tls()) {
+            conn.upgrade(&tls.acceptor).await?;
+        }
+        Ok(conn)
+    }
+
+    /// The client's address, while connected.
+    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
         match self {
-            Conn::Tls(_) => Err(io::Error::other("TLS is already active")),
-            Conn::Plain(tcp) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(tls)) => Ok(Conn::Tls(Box::new(tls))),
-                Ok(Err(e)) => Err(e),
-                Err(_) => Err(io::Error::new(io::ErrorKind::TimedOut, "the TLS handshake took too long")),
-            },
+            Conn::Plain(s) => s.peer_addr().ok(),
+            Conn::Tls(s) => s.get_ref().0.peer_addr().ok(),
+            Conn::Closed => None,
+        }
+    }
+
+    /// The port the client connected to.
+    pub fn local_port(&self) -> u16 {
+        match self {
+            Conn::Plain(s) => s.local_addr().map(|a| a.port()).unwrap_or(0),
+            Conn::Tls(s) => s.get_ref().0.local_addr().map(|a| a.port()).unwrap_or(0),
+            Conn::Closed => 0,
         }
     }
 
@@ -187,6 +304,7 @@ impl AsyncRead for Conn {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
             Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+            Conn::Closed => Poll::Ready(Ok(())),
         }
     }
 }
@@ -196,6 +314,7 @@ impl AsyncWrite for Conn {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
             Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            Conn::Closed => Poll::Ready(Err(io::ErrorKind::NotConnected.into())),
         }
     }
 
@@ -203,6 +322,7 @@ impl AsyncWrite for Conn {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_flush(cx),
             Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            Conn::Closed => Poll::Ready(Ok(())),
         }
     }
 
@@ -210,6 +330,7 @@ impl AsyncWrite for Conn {
         match self.get_mut() {
             Conn::Plain(s) => Pin::new(s).poll_shutdown(cx),
             Conn::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            Conn::Closed => Poll::Ready(Ok(())),
         }
     }
 }

@@ -41,25 +41,129 @@ pub enum LoginError {
     InUse,
 }
 
+/// A change to the store, for a driver that keeps the store on disk (`mailsim serve`):
+/// recorded only after [`MailStore::record_changes`], taken with [`MailStore::take_changes`].
+/// `folder` is `INBOX` for the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreChange {
+    /// A message arrived in a folder (delivery, APPEND, COPY).
+    Added {
+        address: String,
+        folder: String,
+        message: StoredMessage,
+    },
+    /// A message's flags are now these.
+    Flags {
+        address: String,
+        folder: String,
+        uid: u32,
+        flags: Vec<String>,
+    },
+    /// Messages left a folder (EXPUNGE, POP3's UPDATE state).
+    Removed {
+        address: String,
+        folder: String,
+        uids: Vec<u32>,
+    },
+    FolderCreated {
+        address: String,
+        folder: String,
+        uid_validity: u32,
+    },
+    FolderDeleted {
+        address: String,
+        folder: String,
+    },
+    FolderRenamed {
+        address: String,
+        from: String,
+        to: String,
+    },
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MailStore {
     accounts: BTreeMap<String, Account>,
+    /// The next UIDVALIDITY to give a new mailbox; `None`: the playground's fixed values
+    /// (deterministic worlds and golden logs).
+    next_validity: Option<u32>,
+    /// What changed since the last [`MailStore::take_changes`], when recording.
+    changes: Option<Vec<StoreChange>>,
 }
 
 impl MailStore {
+    /// New mailboxes get UIDVALIDITY `first`, `first + 1`... (a real server starts from the
+    /// clock, so that a mailbox deleted and created again, or lost with a restart, never
+    /// reuses a value: RFC 9051 §2.3.1.1). Without this, the playground's fixed values.
+    pub fn set_uid_validity_from(&mut self, first: u32) {
+        self.next_validity = Some(first.max(1));
+    }
+
+    /// The UIDVALIDITY a new mailbox gets (`fixed` in the playground).
+    fn new_validity(&mut self, fixed: u32) -> u32 {
+        match &mut self.next_validity {
+            Some(n) => {
+                let v = *n;
+                *n = n.checked_add(1).unwrap_or(1);
+                v
+            }
+            None => fixed,
+        }
+    }
+
+    /// The next UIDVALIDITY that would be given (for a driver that keeps it on disk).
+    pub fn next_uid_validity(&self) -> Option<u32> {
+        self.next_validity
+    }
+
+    /// From now on, record every change for [`MailStore::take_changes`].
+    pub fn record_changes(&mut self) {
+        self.changes.get_or_insert_with(Vec::new);
+    }
+
+    /// The changes since the last call (none unless recording).
+    pub fn take_changes(&mut self) -> Vec<StoreChange> {
+        self.changes.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    fn changed(&mut self, c: impl FnOnce() -> StoreChange) {
+        if let Some(v) = &mut self.changes {
+            v.push(c());
+        }
+    }
+
     pub fn add_account(&mut self, address: &str, password: &str) {
+        let inbox = self.new_validity(3_857_529_045);
+        let mut folders = BTreeMap::new();
+        for f in ["Sent", "Trash"] {
+            let v = self.new_validity(3_857_529_046);
+            folders.insert(f.to_string(), Mailbox { messages: vec![], uid_next: 1, uid_validity: v });
+        }
         self.accounts.insert(
             address.to_ascii_lowercase(),
             Account {
                 password: password.into(),
-                mailbox: Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_045 },
-                folders: ["Sent", "Trash"]
-                    .iter()
-                    .map(|f| (f.to_string(), Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_046 }))
-                    .collect(),
+                mailbox: Mailbox { messages: vec![], uid_next: 1, uid_validity: inbox },
+                folders,
                 locked: false,
             },
         );
+    }
+
+    /// Puts back a folder as it was kept (on disk): `INBOX` or another, created if missing.
+    /// The UIDVALIDITY given to new mailboxes stays above the restored one. False if there is
+    /// no such account.
+    pub fn restore_folder(&mut self, address: &str, name: &str, mailbox: Mailbox) -> bool {
+        if let Some(n) = &mut self.next_validity {
+            *n = (*n).max(mailbox.uid_validity.saturating_add(1));
+        }
+        let Some(a) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return false };
+        if name.eq_ignore_ascii_case("INBOX") {
+            a.mailbox = mailbox;
+        } else {
+            a.folders.insert(name.into(), mailbox);
+        }
+        true
     }
 
     pub fn addresses(&self) -> impl Iterator<Item = &str> {
@@ -94,12 +198,12 @@ impl MailStore {
         let mb = &mut self.accounts.get_mut(&address.to_ascii_lowercase())?.mailbox;
         let uid = mb.uid_next;
         mb.uid_next += 1;
-        mb.messages.push(StoredMessage {
-            uid,
-            data,
-            flags: flags.iter().map(|f| f.to_string()).collect(),
-            internal_date,
-        });
+        let message = StoredMessage { uid, data, flags: flags.iter().map(|f| f.to_string()).collect(), internal_date };
+        if let Some(v) = &mut self.changes {
+            let (address, folder) = (address.to_ascii_lowercase(), "INBOX".into());
+            v.push(StoreChange::Added { address, folder, message: message.clone() });
+        }
+        mb.messages.push(message);
         Some(uid)
     }
 
@@ -134,14 +238,24 @@ impl MailStore {
         if name.eq_ignore_ascii_case("INBOX") || a.folders.contains_key(name) {
             return false;
         }
-        let validity = 3_857_529_050 + a.folders.len() as u32;
-        a.folders.insert(name.into(), Mailbox { messages: vec![], uid_next: 1, uid_validity: validity });
+        let fixed = 3_857_529_050 + a.folders.len() as u32;
+        let uid_validity = self.new_validity(fixed);
+        let Some(a) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return false };
+        a.folders.insert(name.into(), Mailbox { messages: vec![], uid_next: 1, uid_validity });
+        let (address, folder) = (address.to_ascii_lowercase(), name.to_string());
+        self.changed(|| StoreChange::FolderCreated { address, folder, uid_validity });
         true
     }
 
     /// Deletes a folder (never INBOX); false if there is no such folder.
     pub fn delete_folder(&mut self, address: &str, name: &str) -> bool {
-        self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| a.folders.remove(name).is_some())
+        let done =
+            self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| a.folders.remove(name).is_some());
+        if done {
+            let (address, folder) = (address.to_ascii_lowercase(), name.to_string());
+            self.changed(|| StoreChange::FolderDeleted { address, folder });
+        }
+        done
     }
 
     /// Renames a folder; false if `from` is missing or `to` exists.
@@ -153,6 +267,8 @@ impl MailStore {
         match a.folders.remove(from) {
             Some(m) => {
                 a.folders.insert(to.into(), m);
+                let (address, from, to) = (address.to_ascii_lowercase(), from.to_string(), to.to_string());
+                self.changed(|| StoreChange::FolderRenamed { address, from, to });
                 true
             }
             None => false,
@@ -171,7 +287,13 @@ impl MailStore {
         let mb = self.folder_mut(address, folder)?;
         let uid = mb.uid_next;
         mb.uid_next += 1;
-        mb.messages.push(StoredMessage { uid, data, flags: flags.to_vec(), internal_date });
+        let message = StoredMessage { uid, data, flags: flags.to_vec(), internal_date };
+        if self.changes.is_some() {
+            let (address, folder) = (address.to_ascii_lowercase(), canonical(folder));
+            let message = message.clone();
+            self.changed(|| StoreChange::Added { address, folder, message });
+        }
+        self.folder_mut(address, folder)?.messages.push(message);
         Some(uid)
     }
 
@@ -193,6 +315,8 @@ impl MailStore {
     pub fn set_folder_flags(&mut self, address: &str, folder: &str, uid: u32, flags: &[String]) {
         if let Some(m) = self.folder_mut(address, folder).and_then(|f| f.messages.iter_mut().find(|m| m.uid == uid)) {
             m.flags = flags.to_vec();
+            let (address, folder, flags) = (address.to_ascii_lowercase(), canonical(folder), flags.to_vec());
+            self.changed(|| StoreChange::Flags { address, folder, uid, flags });
         }
     }
 
@@ -201,7 +325,9 @@ impl MailStore {
         let Some(f) = self.folder_mut(address, folder) else { return vec![] };
         let before: Vec<u32> = f.messages.iter().map(|m| m.uid).collect();
         f.messages.retain(|m| !uids.contains(&m.uid));
-        before.into_iter().filter(|u| uids.contains(u)).collect()
+        let removed: Vec<u32> = before.into_iter().filter(|u| uids.contains(u)).collect();
+        self.removed(address, &canonical(folder), &removed);
+        removed
     }
 
     /// The password of an account (for SASL mechanisms that compute with it, like SCRAM).
@@ -217,15 +343,21 @@ impl MailStore {
             .and_then(|a| a.mailbox.messages.iter_mut().find(|m| m.uid == uid))
         {
             m.flags = flags.to_vec();
+            let (address, flags) = (address.to_ascii_lowercase(), flags.to_vec());
+            self.changed(|| StoreChange::Flags { address, folder: "INBOX".into(), uid, flags });
         }
     }
 
     /// Removes messages (IMAP EXPUNGE); returns the UIDs removed.
     pub fn expunge(&mut self, address: &str, uids: &[u32]) -> Vec<u32> {
-        let Some(acct) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return vec![] };
-        let before: Vec<u32> = acct.mailbox.messages.iter().map(|m| m.uid).collect();
-        acct.mailbox.messages.retain(|m| !uids.contains(&m.uid));
-        before.into_iter().filter(|u| uids.contains(u)).collect()
+        self.expunge_folder(address, "INBOX", uids)
+    }
+
+    fn removed(&mut self, address: &str, folder: &str, uids: &[u32]) {
+        if !uids.is_empty() {
+            let (address, folder, uids) = (address.to_ascii_lowercase(), folder.to_string(), uids.to_vec());
+            self.changed(|| StoreChange::Removed { address, folder, uids });
+        }
     }
 
     /// Logs in with a user name (local part or address) and password: see [`MailStore::login`].
@@ -268,7 +400,18 @@ impl MailStore {
         acct.locked = false;
         let before: Vec<u32> = acct.mailbox.messages.iter().map(|m| m.uid).collect();
         acct.mailbox.messages.retain(|m| !remove.contains(&m.uid));
-        before.into_iter().filter(|u| remove.contains(u)).collect()
+        let removed: Vec<u32> = before.into_iter().filter(|u| remove.contains(u)).collect();
+        self.removed(address, "INBOX", &removed);
+        removed
+    }
+}
+
+/// `INBOX` in any case is the inbox; other names are exact.
+fn canonical(folder: &str) -> String {
+    if folder.eq_ignore_ascii_case("INBOX") {
+        "INBOX".into()
+    } else {
+        folder.into()
     }
 }
 
@@ -290,5 +433,34 @@ mod tests {
         assert_eq!(s.logout("bob@bob.example", &[1]), vec![1]);
         assert_eq!(s.mailbox("bob@bob.example").unwrap().messages[0].uid, 2);
         assert_eq!(s.deliver("bob@bob.example", b"three".to_vec()), Some(3), "UIDs are never reused");
+    }
+
+    #[test]
+    fn uid_validity_grows_and_changes_are_recorded() {
+        let mut s = MailStore::default();
+        s.add_account("a@x.example", "pw");
+        assert_eq!(s.mailbox("a@x.example").unwrap().uid_validity, 3_857_529_045, "the playground's value");
+        let mut s = MailStore::default();
+        s.set_uid_validity_from(1_000);
+        s.add_account("a@x.example", "pw");
+        assert_eq!(s.folder("a@x.example", "INBOX").unwrap().uid_validity, 1_000);
+        assert_eq!(s.folder("a@x.example", "Trash").unwrap().uid_validity, 1_002);
+        s.record_changes();
+        assert!(s.create_folder("a@x.example", "Work"));
+        assert!(s.delete_folder("a@x.example", "Work"));
+        assert!(s.create_folder("a@x.example", "Work"));
+        assert_eq!(s.folder("a@x.example", "Work").unwrap().uid_validity, 1_004, "never the same twice");
+        assert_eq!(s.deliver("a@x.example", b"hi".to_vec()), Some(1));
+        s.set_flags("a@x.example", 1, &["\\Seen".into()]);
+        assert_eq!(s.expunge("a@x.example", &[1, 7]), vec![1]);
+        let c = s.take_changes();
+        assert_eq!(c.len(), 6, "{c:?}");
+        assert!(matches!(&c[3], StoreChange::Added { folder, message, .. } if folder == "INBOX" && message.uid == 1));
+        assert!(matches!(&c[5], StoreChange::Removed { uids, .. } if uids == &[1]));
+        assert!(s.take_changes().is_empty());
+        let kept = Mailbox { messages: vec![], uid_next: 9, uid_validity: 5_000 };
+        assert!(s.restore_folder("a@x.example", "Old", kept));
+        assert!(s.create_folder("a@x.example", "New"));
+        assert_eq!(s.folder("a@x.example", "New").unwrap().uid_validity, 5_001, "above what was restored");
     }
 }

@@ -136,6 +136,8 @@ impl Pop3Server {
     pub(super) fn read_sasl_line(&mut self) -> bool {
         let Some(end) = crate::codec::find_crlf(&self.inbuf) else {
             if self.inbuf.len() > MAX_SASL_LINE {
+                // The rest of the line is skipped up to its CRLF, so the next line is a command.
+                self.skip.start(&self.inbuf);
                 self.inbuf.clear();
                 self.sasl = None;
                 self.send(Response::err("AUTH failed: response line too long"), Pop3ReplyTo::Auth);
