@@ -13,6 +13,7 @@ import base64
 import imaplib
 import os
 import poplib
+import re
 import shutil
 import smtplib
 import socket
@@ -237,6 +238,43 @@ class PlaintextOffLoopback(unittest.TestCase):
         p.user(self.USER)
         p.pass_(PASSWORDS[self.USER])
         p.quit()
+
+
+class Restart(unittest.TestCase):
+    """The certificate and the POP3 unique-ids outlive a restart on the same mail directory."""
+
+    def test_same_certificate_and_uidl_after_a_restart(self):
+        d = tempfile.mkdtemp(prefix="mailsim-restart-")
+        self.addCleanup(shutil.rmtree, d, True)
+        user = "bob@bob.example"
+
+        def uidl(server):
+            ctx = ssl.create_default_context(cafile=os.path.join(d, "tls", "cert.pem"))
+            p = poplib.POP3_SSL(HOST, server.ports["pop3s"], context=ctx, timeout=10)
+            p.user(user)
+            p.pass_(PASSWORDS[user])
+            ids = p.uidl()[1]
+            p.quit()
+            return ids
+
+        first = h.Server(data=d)
+        ctx = ssl.create_default_context(cafile=first.cert)
+        with smtplib.SMTP_SSL(HOST, first.ports["smtps"], context=ctx, timeout=10) as s:
+            s.login("alice@alice.example", PASSWORDS["alice@alice.example"])
+            for i in (1, 2):
+                s.sendmail("alice@alice.example", [user], message(f"restart {i}", user))
+        before = uidl(first)
+        code, out = first.stop()
+        self.assertEqual(code, 0, out)
+        self.assertIn("(made now, self-signed)", out)
+        fingerprint = re.search(r"SHA-256 fingerprint ([0-9A-F:]{95})", out).group(1)
+        second = h.Server(data=d)
+        self.addCleanup(second.stop)
+        self.assertEqual(len(before), 2)
+        self.assertEqual(uidl(second), before, "the same unique-ids after the restart")
+        out = second.output()
+        self.assertIn("(kept from before)", out)
+        self.assertIn(f"SHA-256 fingerprint {fingerprint}", out)
 
 
 if __name__ == "__main__":

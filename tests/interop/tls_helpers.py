@@ -45,10 +45,12 @@ def non_loopback_ip():
 class Server:
     """`mailsim serve` on free ports, with its data directory (and certificate) in a temp dir."""
 
-    def __init__(self, bind="127.0.0.1", extra=()):
+    def __init__(self, bind="127.0.0.1", extra=(), data=None):
         names = ["smtp", "submission", "pop3", "imap", "smtps", "imaps", "pop3s"]
         self.ports = {n: free_port() for n in names}
-        self.data = tempfile.mkdtemp(prefix="mailsim-tls-")
+        # A directory given by the caller outlives the server (restart tests).
+        self.keep = data is not None
+        self.data = data or tempfile.mkdtemp(prefix="mailsim-tls-")
         args = [BINARY, "serve", "--bind", bind, "--maildir", self.data, "--idle-timeout", "20", *extra]
         for n in names:
             args += [f"--{n}-port", str(self.ports[n])]
@@ -77,7 +79,8 @@ class Server:
         code = self.proc.wait(timeout=10)
         out = self.output()
         self.out.close()
-        shutil.rmtree(self.data, ignore_errors=True)
+        if not self.keep:
+            shutil.rmtree(self.data, ignore_errors=True)
         return code, out
 
 
