@@ -71,7 +71,7 @@ pub enum PlaintextAuth {
     #[default]
     AsConfigured,
     /// From loopback peers only, as Dovecot treats localhost as secure; elsewhere only inside
-    /// TLS (SMTP 538 5.7.11, RFC 4954 §4; IMAP LOGINDISABLED, RFC 9051 §6.2.3; POP3 -ERR [AUTH]).
+    /// TLS (SMTP 538 5.7.11, RFC 4954 §4; IMAP LOGINDISABLED, RFC 9051 §6.2.3; POP3 `-ERR [AUTH]`).
     LoopbackOnly,
     /// Everywhere (`--allow-plaintext-auth`).
     Anywhere,
