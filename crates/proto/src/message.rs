@@ -139,9 +139,11 @@ pub fn bounce(b: &Bounce) -> Vec<u8> {
     }
     m.push_str(&format!("\r\n--{}\r\nContent-Type: text/rfc822-headers\r\n\r\n", b.boundary));
     let end = b.original.windows(4).position(|w| w == b"\r\n\r\n").map_or(b.original.len(), |i| i.saturating_add(2));
-    m.push_str(&String::from_utf8_lossy(b.original.get(..end).unwrap_or_default()));
-    m.push_str(&format!("\r\n--{}--\r\n", b.boundary));
-    m.into_bytes()
+    // The original header as it came, byte for byte (8-bit included): mail is bytes.
+    let mut out = m.into_bytes();
+    out.extend_from_slice(b.original.get(..end).unwrap_or_default());
+    out.extend_from_slice(format!("\r\n--{}--\r\n", b.boundary).as_bytes());
+    out
 }
 
 /// The RFC 5322 §3.3 date-time for a UTC instant, e.g. `Mon, 14 Sep 2026 09:00:00 +0000`.
@@ -292,6 +294,28 @@ mod tests {
             text.contains("Content-Type: text/rfc822-headers\r\n\r\nSubject: hi\r\nFrom: a\r\n\r\n--B1--\r\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_bounce_returns_an_eight_bit_header_byte_for_byte() {
+        let original = b"Subject: caf\xE9 \xC3\x28\r\nFrom: a\r\n\r\nbody \xFF\r\n";
+        let b = Bounce { original, ..sample_bounce() };
+        let m = bounce(&b);
+        let header = &original[..original.len() - 9];
+        assert!(m.windows(header.len()).any(|w| w == header), "{}", String::from_utf8_lossy(&m));
+    }
+
+    fn sample_bounce() -> Bounce<'static> {
+        Bounce {
+            reporting_mta: "mail.alice.example",
+            to: "alice@alice.example",
+            failed: &[],
+            original: b"",
+            arrival: 0,
+            date: 60,
+            message_id: "x@y",
+            boundary: "B1",
+        }
     }
 
     #[test]
