@@ -159,6 +159,25 @@ mod tests {
     }
 
     #[test]
+    fn inbuf_takes_from_the_front() {
+        let mut b = InBuf::default();
+        b.extend_from_slice(&b"ab".repeat(5000));
+        assert_eq!(b.take(3), b"aba");
+        assert_eq!(&b[..2], b"ba");
+        b.consume(5000);
+        assert_eq!(b.len(), 10_000 - 5003);
+        b.extend_from_slice(b"\r\nX");
+        assert_eq!(&b[b.len() - 3..], b"\r\nX");
+        assert_eq!(b.take(usize::MAX).len(), 10_000 - 5003 + 3);
+        assert!(b.is_empty());
+        let mut skip = LineSkip::default();
+        skip.start(b"x");
+        b.extend_from_slice(b"yy\r\nNEXT");
+        assert!(!skip.skip_in(&mut b));
+        assert_eq!(&b[..], b"NEXT");
+    }
+
+    #[test]
     fn a_skipped_line_ends_at_its_crlf_however_split() {
         let rest = b"xx\rxx\r\nNEXT\r\n";
         for cut in 0..=rest.len() {
