@@ -148,11 +148,16 @@ pub fn frame(buf: &[u8]) -> Frame {
         };
         let end = pos.saturating_add(len);
         text = text.saturating_add(len);
+        let line = rest.get(..len.saturating_sub(2)).unwrap_or_default();
         if text > IMAP_LINE {
             let text = format!("Command line too long: the limit is {IMAP_LINE} octets");
-            return Frame::Refused { tag: tag_of(buf), text, consumed: end, then: Skip::Nothing };
+            // A non-synchronizing literal announced at its end comes anyway: skip it too.
+            let then = match literal_at_end(line) {
+                Some((n, false)) => Skip::Octets(n),
+                _ => Skip::Nothing,
+            };
+            return Frame::Refused { tag: tag_of(buf), text, consumed: end, then };
         }
-        let line = rest.get(..len.saturating_sub(2)).unwrap_or_default();
         let Some((n, sync)) = literal_at_end(line) else { return Frame::Whole(end) };
         if n > IMAP_LITERAL {
             let text = format!("[TOOBIG] Literal of {n} octets is too large: the limit is {IMAP_LITERAL} octets");
@@ -230,6 +235,9 @@ mod tests {
         // Chained small literals count their lines' text against the limit.
         let chained = b"a1 LOGIN {1}\r\nx".repeat(IMAP_LINE / 8);
         assert!(matches!(frame(&chained), Frame::Refused { then: Skip::Nothing, .. }));
+        let mut long_then_literal = format!("a1 APPEND INBOX {} {{5+}}\r\n", "x".repeat(IMAP_LINE)).into_bytes();
+        long_then_literal.extend_from_slice(b"hello");
+        assert!(matches!(frame(&long_then_literal), Frame::Refused { then: Skip::Octets(5), .. }));
         assert_eq!(literal_at_end(b"x {}"), None);
         assert_eq!(literal_at_end(b"x {+}"), None);
         assert_eq!(literal_at_end(b"x {1a}"), None);
