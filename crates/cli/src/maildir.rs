@@ -157,9 +157,13 @@ impl Maildir {
     /// fsync (group commit). Folder operations are barriers.
     pub fn apply(&mut self, changes: &[StoreChange]) -> io::Result<()> {
         let mut work = Commit::default();
+        let mut written = self.prewrite(changes)?.into_iter();
         for c in changes {
             match c {
-                StoreChange::Added { address, folder, message } => self.add(address, folder, message, &mut work)?,
+                StoreChange::Added { address, folder, message } => {
+                    let base = written.next().flatten();
+                    self.add(address, folder, message, base, &mut work)?
+                }
                 StoreChange::Flags { address, folder, uid, flags } => {
                     let key = (address.clone(), folder.clone());
                     let fd = self.get(address, folder)?;
@@ -226,6 +230,51 @@ impl Maildir {
         self.commit(&mut work)
     }
 
+    /// The first half of a group commit: every new message's file written to `tmp/` and
+    /// fsync'd, several at once (the file system merges their journal commits). One entry
+    /// per `Added` change: the file's unique name, or `None` to leave it to [`Maildir::add`]
+    /// (a batch with folder operations, whose directories may change under it).
+    fn prewrite(&mut self, changes: &[StoreChange]) -> io::Result<Vec<Option<String>>> {
+        let added = changes.iter().filter(|c| matches!(c, StoreChange::Added { .. })).count();
+        let folder_ops = changes.iter().any(|c| {
+            matches!(
+                c,
+                StoreChange::FolderCreated { .. }
+                    | StoreChange::FolderDeleted { .. }
+                    | StoreChange::FolderRenamed { .. }
+            )
+        });
+        if added < 2 || folder_ops {
+            return Ok(vec![None; added]);
+        }
+        let mut jobs: Vec<(PathBuf, &[u8])> = Vec::new();
+        let mut names = Vec::new();
+        for c in changes {
+            if let StoreChange::Added { address, folder, message } = c {
+                let base = self.unique(message.internal_date);
+                let fd = self.get(address, folder)?;
+                jobs.push((fd.dir.join("tmp").join(&base), &message.data));
+                names.push(Some(base));
+            }
+        }
+        let threads = jobs.len().min(16);
+        let per = jobs.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = jobs
+                .chunks(per)
+                .map(|chunk| scope.spawn(move || chunk.iter().try_for_each(|(path, data)| write_synced(path, data))))
+                .collect();
+            handles.into_iter().try_for_each(|h| h.join().unwrap_or_else(|_| Err(io::Error::other("writer panicked"))))
+        })?;
+        Ok(names)
+    }
+
+    /// A file name no other message has had (Maildir's time.unique.host, the host being us).
+    fn unique(&mut self, date: i64) -> String {
+        self.seq += 1;
+        format!("{}.M{}P{}.mailsim", date.max(0), self.seq, std::process::id())
+    }
+
     /// The second half of a group commit: the directories, then the indexes.
     fn commit(&mut self, work: &mut Commit) -> io::Result<()> {
         for dir in std::mem::take(&mut work.dirs) {
@@ -245,15 +294,26 @@ impl Maildir {
             .ok_or_else(|| io::Error::other(format!("no folder {folder} of {address} on disk")))
     }
 
-    fn add(&mut self, address: &str, folder: &str, m: &StoredMessage, work: &mut Commit) -> io::Result<()> {
-        self.seq += 1;
-        let base = format!("{}.M{}P{}.mailsim", m.internal_date.max(0), self.seq, std::process::id());
+    /// A new message: its file (written and fsync'd to `tmp/` already if `written` names
+    /// it) moved into `cur/`, its index line queued.
+    fn add(
+        &mut self,
+        address: &str,
+        folder: &str,
+        m: &StoredMessage,
+        written: Option<String>,
+        work: &mut Commit,
+    ) -> io::Result<()> {
+        let base = match written {
+            Some(b) => b,
+            None => {
+                let b = self.unique(m.internal_date);
+                write_synced(&self.get(address, folder)?.dir.join("tmp").join(&b), &m.data)?;
+                b
+            }
+        };
         let fd = self.get(address, folder)?;
         let tmp = fd.dir.join("tmp").join(&base);
-        let mut f = File::create(&tmp)?;
-        f.write_all(&m.data)?;
-        f.sync_all()?;
-        drop(f);
         fs::rename(&tmp, fd.dir.join("cur").join(file_name(&base, &m.flags)))?;
         work.dirs.insert(fd.dir.join("cur"));
         let line = format!("+ {} {} {base}{}\n", m.uid, m.internal_date, flag_words(&m.flags));
@@ -284,6 +344,12 @@ fn write_index(dir: &Path, validity: u32, uid_next: u32, entries: &BTreeMap<u32,
         text.push_str(&format!("+ {uid} {} {}{}\n", e.date, e.base, flag_words(&e.flags)));
     }
     write_atomically(&dir.join(INDEX), text.as_bytes())
+}
+
+fn write_synced(path: &Path, data: &[u8]) -> io::Result<()> {
+    let mut f = File::create(path)?;
+    f.write_all(data)?;
+    f.sync_all()
 }
 
 /// tmp file, fsync, rename over, fsync the directory.

@@ -135,3 +135,22 @@ fn names_survive_the_file_system() {
         assert_eq!(decode(&enc.replace('.', "/")), n);
     }
 }
+
+#[test]
+fn a_batch_of_many_messages_is_written_together() {
+    let dir = temp_dir("batch");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    for i in 0..50 {
+        s.deliver(a, format!("message {i}").into_bytes());
+    }
+    s.set_flags(a, 7, &["\\Seen".into()]);
+    s.expunge(a, &[3]);
+    flush(&mut m, &mut s);
+    assert_eq!(fs::read_dir(dir.join("alice@a.example/tmp")).unwrap().count(), 0, "nothing left in tmp/");
+    drop(m);
+    let (_m, s2, n) = open(&dir, 1_000);
+    assert_eq!(n, 49);
+    assert_eq!(s2.folder(a, "INBOX"), s.folder(a, "INBOX"));
+    let _ = fs::remove_dir_all(&dir);
+}
