@@ -4,6 +4,7 @@
 
 use super::flag::canonical_flag;
 use super::sequence::{set_contains, valid_set};
+use crate::limits::SEARCH_NESTING;
 use crate::store::StoredMessage;
 
 /// One search key; a list of keys is their AND.
@@ -43,7 +44,7 @@ pub fn parse(tokens: &[String]) -> Result<SearchKey, String> {
     let mut pos = 0;
     let mut keys = Vec::new();
     while pos < tokens.len() {
-        keys.push(parse_key(tokens, &mut pos)?);
+        keys.push(parse_key(tokens, &mut pos, 0)?);
     }
     match keys.len() {
         0 => Err("SEARCH needs at least one key, such as ALL, UNSEEN or FROM \"alice\"".into()),
@@ -52,7 +53,12 @@ pub fn parse(tokens: &[String]) -> Result<SearchKey, String> {
     }
 }
 
-fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
+/// One key at `t[*pos]`, `depth` groups, NOTs and ORs deep (at most [`SEARCH_NESTING`]).
+fn parse_key(t: &[String], pos: &mut usize, depth: usize) -> Result<SearchKey, String> {
+    if depth >= SEARCH_NESTING {
+        return Err(format!("search keys nest too deep: the limit here is {SEARCH_NESTING} levels of OR, NOT and ()"));
+    }
+    let inner = depth.saturating_add(1);
     let key = t.get(*pos).ok_or("a search key is missing")?.clone();
     *pos += 1;
     let mut arg = |what: &str| -> Result<String, String> {
@@ -73,7 +79,7 @@ fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
                 if *pos >= t.len() {
                     return Err("a parenthesised group of keys is not closed".into());
                 }
-                keys.push(parse_key(t, pos)?);
+                keys.push(parse_key(t, pos, inner)?);
             }
             *pos += 1;
             SearchKey::And(keys)
@@ -113,10 +119,10 @@ fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
             }
             SearchKey::Uid(set)
         }
-        "NOT" => SearchKey::Not(Box::new(parse_key(t, pos)?)),
+        "NOT" => SearchKey::Not(Box::new(parse_key(t, pos, inner)?)),
         "OR" => {
-            let a = parse_key(t, pos)?;
-            SearchKey::Or(Box::new(a), Box::new(parse_key(t, pos)?))
+            let a = parse_key(t, pos, inner)?;
+            SearchKey::Or(Box::new(a), Box::new(parse_key(t, pos, inner)?))
         }
         "NEW" | "OLD" | "RECENT" => return Err(format!("{upper} went away with \\Recent in IMAP4rev2 (RFC 9051 §6.4.4); use UNSEEN")),
         _ if valid_set(&key) => SearchKey::Sequence(key),
@@ -270,5 +276,9 @@ mod tests {
         assert!(parse(&[]).is_err());
         assert_eq!(parse_date("1-Jan-1970"), Some(0));
         assert_eq!(parse_date("29-Feb-2024"), Some(19_782));
+        let deep = format!("{}SEEN{}", "OR SEEN ".repeat(10_000), "");
+        assert!(parse(&toks(&deep)).unwrap_err().contains("nest too deep"));
+        let nots = format!("{}SEEN", "NOT ".repeat(SEARCH_NESTING - 1));
+        assert!(parse(&toks(&nots)).is_ok());
     }
 }
