@@ -4,6 +4,8 @@ import unittest
 
 from serve_helper import USERS, Conn, Serve
 
+ALICE = "alice@alice.example"
+
 TRIGGER = "PANIC-NOW-7f3a"
 
 
@@ -99,3 +101,29 @@ class LogWhileServing(unittest.TestCase):
         finally:
             code, out = s.stop()
         self.assertEqual(code, 0, out)
+
+
+class Drain(unittest.TestCase):
+    def test_sigterm_and_ctrl_c_drain_every_session_and_exit_0(self):
+        import signal
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(sig=sig):
+                s = Serve()
+                smtp = Conn(s.ports["submission"])
+                smtp.line()
+                smtp.send(b"EHLO x.example\r\n")
+                smtp.until(b"250 ")
+                imap = Conn(s.ports["imap"])
+                imap.line()
+                imap.send(f"a LOGIN {ALICE} {USERS[ALICE]}\r\n".encode())
+                imap.until(b"a OK")
+                pop = Conn(s.ports["pop3"])
+                pop.line()
+                code, out = s.stop(sig)
+                self.assertEqual(code, 0, out)
+                self.assertTrue(smtp.line().startswith(b"421 4.3.2"))
+                self.assertTrue(imap.line().startswith(b"* BYE"))
+                self.assertTrue(pop.line().startswith(b"-ERR"))
+                for c in (smtp, imap, pop):
+                    self.assertTrue(c.closed())
+                    c.close()

@@ -30,6 +30,9 @@ use std::path::{Path, PathBuf};
 
 const INDEX: &str = "mailsim-index";
 const VALIDITY_FILE: &str = ".mailsim-uidvalidity";
+/// In each folder but INBOX: the folder's IMAP name, as it is (its directory's name is
+/// an encoding of it, shortened with a hash when it would be too long for a file name).
+const NAME_FILE: &str = "mailsim-name";
 
 struct Entry {
     /// The unique part of the file name (before `:2,`).
@@ -90,7 +93,9 @@ impl Maildir {
                 let name = e.file_name().to_string_lossy().into_owned();
                 if let Some(enc) = name.strip_prefix('.') {
                     if e.file_type()?.is_dir() && !enc.is_empty() {
-                        on_disk.push((decode(&enc.replace('.', "/")), e.path()));
+                        let name = fs::read_to_string(e.path().join(NAME_FILE))
+                            .unwrap_or_else(|_| decode(&enc.replace('.', "/")));
+                        on_disk.push((name, e.path()));
                     }
                 } else if name.starts_with("deleted.") {
                     // A folder whose deletion a crash interrupted.
@@ -122,10 +127,16 @@ impl Maildir {
     fn folder_dir(&self, address: &str, folder: &str) -> PathBuf {
         let account = self.root.join(encode(address, b"@.+"));
         if folder == "INBOX" {
-            account
-        } else {
-            account.join(format!(".{}", encode(folder, b"/").replace('/', ".")))
+            return account;
         }
+        let mut name = encode(folder, b"/").replace('/', ".");
+        if name.len() > 200 {
+            // Too long for a file name (255 octets) once encoded: a prefix and a hash.
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(folder, &mut h);
+            name = format!("{}~{:016x}", name.get(..120).unwrap_or_default(), std::hash::Hasher::finish(&h));
+        }
+        account.join(format!(".{name}"))
     }
 
     /// Starts keeping a folder: its directories and a fresh index.
@@ -140,6 +151,9 @@ impl Maildir {
     ) -> io::Result<()> {
         for sub in ["cur", "new", "tmp"] {
             fs::create_dir_all(dir.join(sub))?;
+        }
+        if folder != "INBOX" {
+            write_synced(&dir.join(NAME_FILE), folder.as_bytes())?;
         }
         write_index(&dir, uid_validity, uid_next, &entries)?;
         if let Some(parent) = dir.parent() {
@@ -218,6 +232,7 @@ impl Maildir {
                     if let Some(mut fd) = self.folders.remove(&(address.clone(), from.clone())) {
                         let dir = self.folder_dir(address, to);
                         fs::rename(&fd.dir, &dir)?;
+                        write_atomically(&dir.join(NAME_FILE), to.as_bytes())?;
                         if let Some(parent) = dir.parent() {
                             sync_dir(parent)?;
                         }

@@ -36,6 +36,9 @@ fn everything_comes_back_after_a_restart() {
     s.append(a, "Work/2026", b"filed".to_vec(), &["\\Seen".into()], 5);
     assert!(s.create_folder(a, "Gone"));
     assert!(s.delete_folder(a, "Gone"));
+    let long = "é".repeat(120);
+    assert!(s.create_folder(a, &long), "255 octets: the longest name IMAP takes");
+    s.append(a, &long, b"in a long folder".to_vec(), &[], 6);
     assert!(s.create_folder(a, "Old.name"));
     assert!(s.rename_folder(a, "Old.name", "New"));
     flush(&mut m, &mut s);
@@ -50,8 +53,8 @@ fn everything_comes_back_after_a_restart() {
     assert!(dir.join("alice@a.example/.Work.2026/cur").is_dir());
 
     let (_m, s2, n) = open(&dir, 1_000);
-    assert_eq!(n, 3);
-    for f in ["INBOX", "Sent", "Trash", "Work/2026", "New"] {
+    assert_eq!(n, 4);
+    for f in ["INBOX", "Sent", "Trash", "Work/2026", "New", long.as_str()] {
         assert_eq!(s2.folder(a, f), before.folder(a, f), "{f}");
     }
     assert!(s2.folder(a, "Gone").is_none());
