@@ -421,6 +421,12 @@ fn read_folder(dir: &Path, fallback_validity: u32) -> io::Result<(Mailbox, BTree
             _ => {}
         }
     }
+    // What a crash left in tmp/ was never acknowledged (this server is the only writer).
+    if let Ok(rd) = fs::read_dir(dir.join("tmp")) {
+        for e in rd.flatten() {
+            let _ = fs::remove_file(e.path());
+        }
+    }
     // The files there are: unique part -> (directory, full name).
     let mut files: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
     for sub in ["new", "cur"] {

@@ -90,6 +90,8 @@ fn crashes_between_steps_lose_nothing_and_resurrect_nothing() {
     flush(&mut m, &mut s);
     drop(m);
     let inbox = dir.join("alice@a.example");
+    // A delivery interrupted in tmp/: never acknowledged, cleared.
+    fs::write(inbox.join("tmp/98.M1P1.mailsim"), b"half").unwrap();
     // A delivery interrupted before its index line: the file is adopted.
     fs::write(inbox.join("new/99.M1P1.mailsim"), b"orphan").unwrap();
     // A removal interrupted after the unlink: the index line without its file is dropped.
@@ -108,6 +110,7 @@ fn crashes_between_steps_lose_nothing_and_resurrect_nothing() {
     let msgs = &s.folder(a, "INBOX").unwrap().messages;
     assert_eq!((msgs[0].uid, msgs[0].data.as_slice()), (1, &b"kept"[..]));
     assert_eq!((msgs[1].uid, msgs[1].data.as_slice()), (3, &b"orphan"[..]), "a new UID, never 2 again");
+    assert_eq!(fs::read_dir(inbox.join("tmp")).unwrap().count(), 0);
     let _ = fs::remove_dir_all(&dir);
 }
 
