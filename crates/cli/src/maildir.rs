@@ -75,6 +75,7 @@ impl Maildir {
     /// Opens (creating) `root`; returns it and the smallest UIDVALIDITY not given yet.
     pub fn open(root: &Path) -> io::Result<(Maildir, u32)> {
         fs::create_dir_all(root)?;
+        claim(root)?;
         let next = fs::read_to_string(root.join(VALIDITY_FILE)).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
         Ok((Maildir { root: root.into(), folders: HashMap::new(), seq: 0 }, next))
     }
@@ -337,6 +338,25 @@ impl Maildir {
         fd.entries.insert(m.uid, Entry { base, flags: m.flags.clone(), date: m.internal_date });
         Ok(())
     }
+}
+
+/// One server per directory: `DIR/.mailsim-pid` names the process that keeps it. A file
+/// left by a server that is gone (killed) is taken over; one of a running process is not.
+fn claim(root: &Path) -> io::Result<()> {
+    let file = root.join(".mailsim-pid");
+    let me = std::process::id();
+    if let Some(pid) = fs::read_to_string(&file).ok().and_then(|s| s.trim().parse::<u32>().ok()) {
+        // Where /proc tells which processes run (Linux); elsewhere the file is taken over.
+        let running =
+            pid != me && Path::new("/proc").join(pid.to_string()).exists() && Path::new("/proc/self").exists();
+        if running {
+            return Err(io::Error::other(format!(
+                "another mailsim serve (process {pid}) keeps its mail there; stop it, or remove {} if it is not running",
+                file.display()
+            )));
+        }
+    }
+    write_atomically(&file, format!("{me}\n").as_bytes())
 }
 
 /// Appends lines to a folder's index and makes them durable; rewrites the index whole
