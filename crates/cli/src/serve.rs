@@ -190,7 +190,6 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let host = MailHost::with_store("server", "localhost", &domains, store, policy);
     let log = o.log.as_deref().map(LogWriter::create).transpose()?;
     let mut hub = Hub::new(host, Rng::new(fresh_u64()), epoch, log, o.quiet);
-    hub.set_panic_on(o.panic_on.as_ref().map(|t| t.as_bytes().to_vec()));
     let mailboxes = hub.host().store().addresses().map(str::to_string).collect();
     let actor = Actor {
         id: "server".into(),
@@ -201,7 +200,7 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         mailboxes,
     };
     hub.log(Event::ActorJoined { actor });
-    let shared = Arc::new(Shared::new(hub, disk));
+    let shared = Arc::new(Shared::new(hub, disk, o.panic_on.as_ref().map(|t| t.as_bytes().to_vec())));
     let bind = |port: u16| SocketAddr::new(o.bind, port);
     let listen = |port: u16| async move {
         TcpListener::bind(bind(port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(port)))
@@ -372,7 +371,7 @@ async fn session(
                 }
                 Ok(Ok(0)) | Ok(Err(_)) => break true,
                 Ok(Ok(n)) => {
-                    let commands = shared.with(Some(sid), |h| h.input(sid, &buf[..n])).await.unwrap_or(0);
+                    let commands = shared.input(sid, &buf[..n]).await.unwrap_or(0);
                     // Too fast: answer what was asked, but read nothing more for a while.
                     if let Some(wait) = throttle.spend(commands) {
                         let until = tokio::time::Instant::now() + wait;
