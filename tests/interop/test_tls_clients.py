@@ -277,5 +277,26 @@ class Restart(unittest.TestCase):
         self.assertIn(f"SHA-256 fingerprint {fingerprint}", out)
 
 
+class OwnCertificate(unittest.TestCase):
+    """--tls-cert/--tls-key: the operator's own certificate (here made by openssl) is served."""
+
+    def test_serves_the_given_certificate(self):
+        h.need("openssl")
+        d = tempfile.mkdtemp(prefix="mailsim-own-cert-")
+        self.addCleanup(shutil.rmtree, d, True)
+        cert, key = os.path.join(d, "c.pem"), os.path.join(d, "k.pem")
+        r = h.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                   "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        server = h.Server(extra=["--tls-cert", cert, "--tls-key", key])
+        self.addCleanup(server.stop)
+        self.assertFalse(os.path.exists(server.cert), "no self-signed certificate made")
+        ctx = ssl.create_default_context(cafile=cert)
+        m = imaplib.IMAP4_SSL(HOST, server.ports["imaps"], ssl_context=ctx, timeout=10)
+        m.login("bob@bob.example", PASSWORDS["bob@bob.example"])
+        m.logout()
+        self.assertIn(f"certificate {cert} ", server.output())
+
+
 if __name__ == "__main__":
     unittest.main()
