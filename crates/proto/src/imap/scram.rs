@@ -35,6 +35,10 @@ pub struct ScramClient {
     server_signature: Vec<u8>,
 }
 
+/// The most PBKDF2 rounds the client agrees to compute: about 24 times RFC 7677's minimum
+/// of 4096, more than servers use (Dovecot and Cyrus default to 4096).
+pub const MAX_SCRAM_ITERATIONS: u32 = 100_000;
+
 impl ScramClient {
     pub fn new(user: &str, password: &str, nonce: &str) -> Self {
         let first_bare = format!("n={},r={nonce}", user.replace('=', "=3D").replace(',', "=2C"));
@@ -58,6 +62,12 @@ impl ScramClient {
         let r = attr(server_first, 'r')?;
         let salt = B64.decode(attr(server_first, 's')?).ok()?;
         let i: u32 = attr(server_first, 'i')?.parse().ok()?;
+        // The count comes from the server, and the client pays for it: a hostile server could
+        // ask for 4 billion PBKDF2 rounds (hours of work). RFC 7677 §4 asks for at least
+        // 4096; anything past MAX_SCRAM_ITERATIONS is refused as a client would.
+        if i == 0 || i > MAX_SCRAM_ITERATIONS {
+            return None;
+        }
         if !r.starts_with(&self.nonce) || r.len() == self.nonce.len() {
             return None;
         }

@@ -5,6 +5,7 @@ use super::{Ctx, HostOutput, MailHost, SessionId};
 use crate::log::Event;
 use crate::log::Millis;
 use mailsim_proto::dns::{self, DnsMessage};
+use mailsim_proto::imap::folder::FolderOp;
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::{login_apop, Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::service::{self, Protocol, TlsStyle};
@@ -310,6 +311,13 @@ impl MailHost {
                 }
                 ImapServerEvent::Folder { user, op } => {
                     let r = apply_folder_op(&mut self.store, &user, &op, unix);
+                    if matches!(op, FolderOp::Append { .. }) {
+                        // RFC 9051 §6.3.12: a message appended to the selected mailbox is
+                        // announced (EXISTS) with the APPEND's own reply, not with whichever
+                        // command happens to arrive in the next read.
+                        let latest = self.store.folder(&user, engine.folder()).map(|m| m.messages.clone());
+                        engine.refresh(&latest.unwrap_or_default());
+                    }
                     engine.folder_result(r);
                 }
                 ImapServerEvent::Stored { user, folder, uid, flags } => {
