@@ -21,6 +21,9 @@ pub struct Mailbox {
     pub uid_next: u32,
     /// IMAP's UIDVALIDITY: UIDs stay valid as long as this does not change.
     pub uid_validity: u32,
+    /// IMAP4rev1's `\Recent` (RFC 3501 §2.3.2): messages from this UID on have not been
+    /// seen by a session that selected the mailbox yet.
+    pub recent_from: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +35,11 @@ pub struct Account {
     pub folders: BTreeMap<String, Mailbox>,
     /// Held while a POP3 session owns the maildrop (RFC 1939 §8: exclusive lock).
     pub locked: bool,
+    /// IMAP subscriptions (RFC 9051 §6.3.7): names, which need not exist.
+    pub subscribed: std::collections::BTreeSet<String>,
+    /// The highest UIDVALIDITY given to a folder so far: a folder created again after a
+    /// DELETE gets a new one (RFC 9051 §2.3.1.1).
+    pub last_validity: u32,
 }
 
 /// Why a login failed.
@@ -52,12 +60,16 @@ impl MailStore {
             address.to_ascii_lowercase(),
             Account {
                 password: password.into(),
-                mailbox: Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_045 },
+                mailbox: Mailbox { uid_next: 1, uid_validity: 3_857_529_045, ..Default::default() },
                 folders: ["Sent", "Trash"]
                     .iter()
-                    .map(|f| (f.to_string(), Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_046 }))
+                    .map(|f| {
+                        (f.to_string(), Mailbox { uid_next: 1, uid_validity: 3_857_529_046, ..Default::default() })
+                    })
                     .collect(),
                 locked: false,
+                subscribed: ["INBOX", "Sent", "Trash"].iter().map(|f| f.to_string()).collect(),
+                last_validity: 3_857_529_046,
             },
         );
     }
@@ -134,9 +146,40 @@ impl MailStore {
         if name.eq_ignore_ascii_case("INBOX") || a.folders.contains_key(name) {
             return false;
         }
-        let validity = 3_857_529_050 + a.folders.len() as u32;
-        a.folders.insert(name.into(), Mailbox { messages: vec![], uid_next: 1, uid_validity: validity });
+        // The same numbers as before for a fresh account; never one given before.
+        let validity = (3_857_529_050 + a.folders.len() as u32).max(a.last_validity + 1);
+        a.last_validity = validity;
+        a.folders.insert(name.into(), Mailbox { uid_next: 1, uid_validity: validity, ..Default::default() });
         true
+    }
+
+    /// Subscribes to (or unsubscribes from) a mailbox name; false if nothing changed.
+    pub fn subscribe(&mut self, address: &str, name: &str, on: bool) -> bool {
+        let name = if name.eq_ignore_ascii_case("INBOX") { "INBOX" } else { name };
+        self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| {
+            if on {
+                a.subscribed.insert(name.to_string())
+            } else {
+                a.subscribed.remove(name)
+            }
+        })
+    }
+
+    /// The subscribed names of an account, in order.
+    pub fn subscriptions(&self, address: &str) -> Vec<String> {
+        self.accounts
+            .get(&address.to_ascii_lowercase())
+            .map(|a| a.subscribed.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// A session selects a folder (not EXAMINE): the `\Recent` messages are now its own.
+    /// Returns the first UID that was still recent.
+    pub fn take_recent(&mut self, address: &str, name: &str) -> Option<u32> {
+        let mb = self.folder_mut(address, name)?;
+        let from = mb.recent_from;
+        mb.recent_from = mb.uid_next;
+        Some(from)
     }
 
     /// Deletes a folder (never INBOX); false if there is no such folder.

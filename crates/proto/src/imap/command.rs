@@ -4,7 +4,8 @@
 
 use super::fetch::{fetch_items, FetchItem};
 use super::flag::{canonical_flag, SYSTEM_FLAGS};
-use super::sequence::valid_set;
+pub use super::list_args::ListArgs;
+use super::sequence::valid_set_or_saved as valid_set;
 pub use super::token::pending_literal;
 use super::token::{literal_at_end, tokenize, Token, LITERAL};
 use crate::codec::{find_crlf, Decoded};
@@ -40,15 +41,35 @@ pub enum Command {
         mailbox: String,
         read_only: bool,
     },
-    /// LIST (RFC 9051 §6.3.9, with LIST-EXTENDED's selection and return options):
-    /// `special_use_only` for the SPECIAL-USE selection option, `subscribed` when
-    /// SUBSCRIBED was asked for (as selection or return option).
-    List {
+    /// LIST (RFC 9051 §6.3.9, with LIST-EXTENDED's selection and return options, RFC 5258,
+    /// and LIST-STATUS, RFC 5819).
+    List(ListArgs),
+    /// LSUB (RFC 3501 §6.3.9): the subscribed names matching the pattern.
+    Lsub {
         reference: String,
         pattern: String,
-        special_use_only: bool,
-        subscribed: bool,
     },
+    /// CHECK (RFC 3501 §6.4.1): a checkpoint of the selected mailbox.
+    Check,
+    /// ID (RFC 2971): the client says who it is; the server answers likewise.
+    Id,
+    /// UID EXPUNGE (RFC 4315 §2.1): expunge only these `\Deleted` UIDs.
+    UidExpunge(String),
+    /// SORT (RFC 5256 §3): matching messages in the order of the sort keys.
+    Sort {
+        uid: bool,
+        criteria: Vec<String>,
+        key: super::search::SearchKey,
+    },
+    /// THREAD (RFC 5256 §3): matching messages as threads (ORDEREDSUBJECT or REFERENCES).
+    Thread {
+        uid: bool,
+        algorithm: String,
+        key: super::search::SearchKey,
+    },
+    /// GETQUOTAROOT (RFC 9208 §4.3.2) and GETQUOTA (§4.3.1): the account's quota.
+    GetQuotaRoot(String),
+    GetQuota(String),
     Namespace,
     Fetch {
         uid: bool,
@@ -106,6 +127,14 @@ impl Command {
             Command::Select { read_only: false, .. } => "SELECT",
             Command::Select { read_only: true, .. } => "EXAMINE",
             Command::List { .. } => "LIST",
+            Command::Lsub { .. } => "LSUB",
+            Command::Check => "CHECK",
+            Command::Id => "ID",
+            Command::UidExpunge(_) => "UID EXPUNGE",
+            Command::Sort { .. } => "SORT",
+            Command::Thread { .. } => "THREAD",
+            Command::GetQuotaRoot(_) => "GETQUOTAROOT",
+            Command::GetQuota(_) => "GETQUOTA",
             Command::Namespace => "NAMESPACE",
             Command::Fetch { .. } => "FETCH",
             Command::Store { .. } => "STORE",
@@ -157,7 +186,9 @@ pub fn decode(buf: &[u8]) -> Decoded<Tagged, ImapError> {
                     return Decoded::Incomplete;
                 }
                 let open = line.iter().rposition(|&b| b == b'{').unwrap_or(line.len());
-                text.push_str(&String::from_utf8_lossy(&line[..open]));
+                // `~{n}`: a literal8 (RFC 3516 §4.4, BINARY), which may hold any octet.
+                let head = line[..open].strip_suffix(b"~").unwrap_or(&line[..open]);
+                text.push_str(&String::from_utf8_lossy(head));
                 text.push(LITERAL);
                 text.push_str(&literals.len().to_string());
                 literals.push(buf[end..end + n].to_vec());
@@ -172,6 +203,23 @@ pub fn decode(buf: &[u8]) -> Decoded<Tagged, ImapError> {
             }
         }
     }
+}
+
+/// Search keys as words, parenthesised groups as `(` … `)` words (what [`super::search::parse`] reads).
+pub(super) fn flatten_keys(toks: &[Token]) -> Vec<String> {
+    fn flatten(t: &Token, out: &mut Vec<String>) {
+        match t {
+            Token::List(l) => {
+                out.push("(".into());
+                l.iter().for_each(|x| flatten(x, out));
+                out.push(")".into());
+            }
+            other => out.push(other.text().unwrap_or_default().to_string()),
+        }
+    }
+    let mut flat = Vec::new();
+    toks.iter().for_each(|t| flatten(t, &mut flat));
+    flat
 }
 
 fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
@@ -211,7 +259,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
     if name == "UID" {
         uid = true;
         let Some(Token::Atom(n)) = toks.first() else {
-            return Err(bad("UID must be followed by FETCH, STORE or SEARCH"));
+            return Err(bad("UID must be followed by FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, SORT or THREAD"));
         };
         name = n.to_ascii_uppercase();
         toks = &toks[1..];
@@ -225,6 +273,27 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
         "STARTTLS" => none(Command::StartTls)?,
         "NAMESPACE" => none(Command::Namespace)?,
         "EXPUNGE" if !uid => none(Command::Expunge)?,
+        "EXPUNGE" => match (text(0), toks.len()) {
+            (Some(set), 1) if valid_set(&set) => Command::UidExpunge(set),
+            _ => return Err(bad("usage: UID EXPUNGE uid-set")),
+        },
+        "CHECK" => none(Command::Check)?,
+        "ID" => match toks {
+            [Token::List(_)] => Command::Id,
+            [Token::Atom(n)] if n.eq_ignore_ascii_case("NIL") => Command::Id,
+            _ => return Err(bad("usage: ID NIL, or ID (\"name\" \"value\" ...) (RFC 2971)")),
+        },
+        "LSUB" => match (text(0), text(1), toks.len()) {
+            (Some(reference), Some(pattern), 2) => Command::Lsub { reference, pattern },
+            _ => return Err(bad("usage: LSUB reference pattern, e.g. LSUB \"\" \"*\"")),
+        },
+        "GETQUOTAROOT" | "GETQUOTA" => match (text(0), toks.len()) {
+            (Some(m), 1) if name == "GETQUOTAROOT" => Command::GetQuotaRoot(m),
+            (Some(m), 1) => Command::GetQuota(m),
+            _ => return Err(bad(&format!("usage: {name} mailbox"))),
+        },
+        "SETQUOTA" => return Err(bad("SETQUOTA: the limit is set by the administrator (no SETQUOTA capability)")),
+        "SORT" | "THREAD" => super::sort::parse(&name, uid, toks).map_err(|e| bad(&e))?,
         "CLOSE" => none(Command::Close)?,
         "UNSELECT" => none(Command::Unselect)?,
         "IDLE" => none(Command::Idle)?,
@@ -243,56 +312,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             (Some(mailbox), 1) => Command::Select { mailbox, read_only: name == "EXAMINE" },
             _ => return Err(bad(&format!("usage: {name} mailbox"))),
         },
-        "LIST" => {
-            let usage =
-                || bad("usage: LIST [(selection options)] reference pattern [RETURN (options)], e.g. LIST \"\" \"*\"");
-            let opts = |t: &Token| match t {
-                Token::List(l) => {
-                    Ok(l.iter().filter_map(|x| x.text().map(str::to_ascii_uppercase)).collect::<Vec<_>>())
-                }
-                _ => Err(usage()),
-            };
-            let mut rest: &[Token] = toks;
-            let mut selection = Vec::new();
-            if let Some(first @ Token::List(_)) = rest.first() {
-                selection = opts(first)?;
-                rest = &rest[1..];
-            }
-            let (reference, pattern) = match rest {
-                [r, p, ..] => {
-                    (r.text().map(str::to_string).ok_or_else(usage)?, p.text().map(str::to_string).ok_or_else(usage)?)
-                }
-                _ => return Err(usage()),
-            };
-            let returns = match &rest[2..] {
-                [] => vec![],
-                [Token::Atom(r), l @ Token::List(_)] if r.eq_ignore_ascii_case("RETURN") => opts(l)?,
-                _ => return Err(usage()),
-            };
-            if let Some(o) = selection
-                .iter()
-                .find(|o| !["SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"].contains(&o.as_str()))
-            {
-                return Err(bad(&format!(
-                    "unknown LIST selection option {o}: SUBSCRIBED, REMOTE, RECURSIVEMATCH and SPECIAL-USE are known"
-                )));
-            }
-            if selection.iter().any(|o| o == "RECURSIVEMATCH")
-                && !selection.iter().any(|o| o != "RECURSIVEMATCH" && o != "REMOTE")
-            {
-                return Err(bad("RECURSIVEMATCH needs another selection option such as SUBSCRIBED (RFC 5258 §3.1)"));
-            }
-            if let Some(o) = returns.iter().find(|o| !["SUBSCRIBED", "CHILDREN", "SPECIAL-USE"].contains(&o.as_str())) {
-                return Err(bad(&format!("LIST RETURN option {o} is not supported here: SUBSCRIBED, CHILDREN and SPECIAL-USE are (use STATUS for counts)")));
-            }
-            let subscribed = selection.iter().chain(&returns).any(|o| o == "SUBSCRIBED");
-            Command::List {
-                reference,
-                pattern,
-                special_use_only: selection.iter().any(|o| o == "SPECIAL-USE"),
-                subscribed,
-            }
-        }
+        "LIST" => Command::List(super::list_args::parse_list(toks).map_err(|e| bad(&e))?),
         "FETCH" => {
             let set = text(0)
                 .filter(|s| valid_set(s))
@@ -333,23 +353,15 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             Command::Store { uid, set, mode, silent, flags: flags.iter().map(|f| canonical_flag(f)).collect() }
         }
         "SEARCH" => {
-            fn flatten(t: &Token, out: &mut Vec<String>) {
-                match t {
-                    Token::List(l) => {
-                        out.push("(".into());
-                        l.iter().for_each(|x| flatten(x, out));
-                        out.push(")".into());
-                    }
-                    other => out.push(other.text().unwrap_or_default().to_string()),
-                }
-            }
             let mut rest: &[Token] = toks;
             let mut ret = None;
             if let [Token::Atom(r), Token::List(opts), tail @ ..] = rest {
                 if r.eq_ignore_ascii_case("RETURN") {
                     let o: Vec<String> = opts.iter().filter_map(|o| o.text().map(str::to_ascii_uppercase)).collect();
                     if let Some(o) = o.iter().find(|o| !["MIN", "MAX", "COUNT", "ALL", "SAVE"].contains(&o.as_str())) {
-                        return Err(bad(&format!("unknown RETURN option {o}: MIN, MAX, COUNT and ALL are known")));
+                        return Err(bad(&format!(
+                            "unknown RETURN option {o}: MIN, MAX, COUNT, ALL and SAVE are known"
+                        )));
                     }
                     ret = Some(o);
                     rest = tail;
@@ -362,8 +374,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                     rest = tail;
                 }
             }
-            let mut flat = Vec::new();
-            rest.iter().for_each(|t| flatten(t, &mut flat));
+            let flat = flatten_keys(rest);
             Command::Search { uid, charset, ret, key: super::search::parse(&flat).map_err(|e| bad(&e))? }
         }
         "CREATE" | "DELETE" | "SUBSCRIBE" | "UNSUBSCRIBE" => {
@@ -413,7 +424,6 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             _ => return Err(bad(&format!("usage: {name} sequence-set mailbox"))),
         },
         "" => return Err(bad("missing command after the tag")),
-        "LSUB" | "CHECK" => return Err(bad(&format!("{name} is an IMAP command this server does not implement yet"))),
         _ => return Err(bad(&format!("unknown command {name}"))),
     };
     Ok(Tagged { tag: tag.to_string(), command })

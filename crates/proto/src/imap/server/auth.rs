@@ -20,6 +20,23 @@ impl ImapServer {
         }
         if self.state != ImapState::NotAuthenticated {
             c.extend(["ENABLE", "IDLE", "UNSELECT", "NAMESPACE", "ESEARCH", "LITERAL+"]);
+            // What is implemented beyond that, each with its RFC (see explain.rs).
+            c.extend([
+                "ID",
+                "UIDPLUS",
+                "MOVE",
+                "CHILDREN",
+                "LIST-EXTENDED",
+                "LIST-STATUS",
+                "SPECIAL-USE",
+                "SEARCHRES",
+                "BINARY",
+                "QUOTA",
+                "QUOTA=RES-STORAGE",
+                "SORT",
+                "THREAD=ORDEREDSUBJECT",
+                "THREAD=REFERENCES",
+            ]);
         }
         c.join(" ")
     }

@@ -18,8 +18,11 @@
 
 mod auth;
 mod folders;
+mod list;
 mod mailbox;
 mod messages;
+#[cfg(test)]
+mod rev1_tests;
 #[cfg(test)]
 mod tests;
 
@@ -36,6 +39,9 @@ use std::collections::VecDeque;
 use std::fmt;
 
 pub use super::folder::{apply_folder_op, FolderOp, FolderResult};
+
+/// The longest command line read (each line of a command with literals on its own).
+pub const MAX_LINE: usize = 8192;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -177,6 +183,17 @@ enum Auth {
     Plain(String),
 }
 
+/// The selected mailbox's session state beyond its messages.
+#[derive(Debug, Default)]
+struct View {
+    /// UIDs that are `\Recent` in this session (IMAP4rev1, RFC 3501 §2.3.2).
+    recent: Vec<u32>,
+    /// Keywords in use in the selected mailbox, listed in FLAGS (RFC 9051 §7.3.5).
+    keywords: Vec<String>,
+    /// The UIDs of the last `SEARCH RETURN (SAVE)`: what `$` means (RFC 5182).
+    saved: Vec<u32>,
+}
+
 #[derive(Debug)]
 pub struct ImapServer {
     config: ImapConfig,
@@ -203,6 +220,11 @@ pub struct ImapServer {
     waiting: Option<(String, Command)>,
     /// The literal we sent a continuation for (position of its line's end).
     continued_at: Option<usize>,
+    /// What this session keeps about the selected mailbox beyond its messages (boxed: the
+    /// host keeps sessions in an enum, whose variants should stay close in size).
+    view: Box<View>,
+    /// A line longer than the limit is being skipped up to its CRLF.
+    discarding: bool,
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ImapServerEvent>,
@@ -286,6 +308,8 @@ impl ImapServer {
             folder: "INBOX".into(),
             waiting: None,
             continued_at: None,
+            view: Box::default(),
+            discarding: false,
             received: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -371,6 +395,21 @@ impl ImapServer {
     /// Reads what the client sent: the line ending IDLE, a SASL response, or commands.
     fn process(&mut self) {
         while self.state != ImapState::Logout && !self.awaiting_mailbox && self.waiting.is_none() {
+            if self.discarding {
+                // The rest of a line that was too long: dropped up to its CRLF.
+                match find_crlf(&self.inbuf) {
+                    Some(n) => {
+                        self.inbuf.drain(..n);
+                        self.discarding = false;
+                    }
+                    None => {
+                        let keep = usize::from(self.inbuf.last() == Some(&b'\r'));
+                        self.inbuf.drain(..self.inbuf.len() - keep);
+                        return;
+                    }
+                }
+                continue;
+            }
             if let Some(tag) = self.idling.clone() {
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
@@ -398,6 +437,10 @@ impl ImapServer {
                     .unwrap_or_default();
                 self.received.push_back(Transmit { bytes, pdu: Pdu::ImapSaslResponse { line: line.clone(), decoded } });
                 self.on_sasl(&line);
+                continue;
+            }
+            if let Some(n) = find_crlf(&self.inbuf).filter(|&n| n > MAX_LINE + 2) {
+                self.line_too_long(Some(n));
                 continue;
             }
             match command::decode(&self.inbuf) {
@@ -434,14 +477,37 @@ impl ImapServer {
                         }
                         return;
                     }
-                    if self.inbuf.len() > 8192 {
-                        self.inbuf.clear();
-                        self.bad("*", "error", "Command line too long");
+                    if self.inbuf.len() > MAX_LINE {
+                        self.line_too_long(None);
                     }
                     return;
                 }
             }
         }
+    }
+
+    /// A command line over [`MAX_LINE`] octets: BAD to its tag if the tag can be read (else
+    /// untagged), and the line is dropped up to its CRLF (`end`, or when it comes), so that
+    /// its rest is not read as a new command (RFC 9051 §7.1.3).
+    fn line_too_long(&mut self, end: Option<usize>) {
+        let head = &self.inbuf[..self.inbuf.len().min(64)];
+        let tag = head
+            .split(|&b| b == b' ')
+            .next()
+            .filter(|t| head.contains(&b' ') && !t.is_empty())
+            .filter(|t| t.iter().all(|&b| b.is_ascii_graphic() && !b"(){%*\"\\+".contains(&b)))
+            .map(|t| String::from_utf8_lossy(t).into_owned())
+            .unwrap_or_else(|| "*".into());
+        match end {
+            Some(n) => {
+                self.inbuf.drain(..n);
+            }
+            None => {
+                self.inbuf.clear();
+                self.discarding = true;
+            }
+        }
+        self.bad(&tag, "error", &format!("Command line too long (the limit is {MAX_LINE} octets)"));
     }
 
     /// One command: which handler, in which state (RFC 9051 §6: what each state allows).
@@ -456,6 +522,11 @@ impl ImapServer {
                 self.ok(&tag, name, vec![format!("* CAPABILITY {caps}").into()], "CAPABILITY completed".into())
             }
             (_, Command::Noop) => self.on_noop(&tag),
+            (_, Command::Id) => {
+                // RFC 2971 §3.2: the server's own identification.
+                let id = "* ID (\"name\" \"Mailsim\" \"vendor\" \"Mailsim e-mail playground\" \"support-url\" \"https://www.rfc-editor.org/rfc/rfc9051\")";
+                self.ok(&tag, name, vec![id.into()], "ID completed".into())
+            }
             (_, Command::Logout) => self.on_logout(&tag),
             (NotAuthenticated, Command::StartTls) => self.on_starttls(&tag),
             (NotAuthenticated, Command::Login { user, pass }) => self.on_login(&tag, &user, &pass),
@@ -476,6 +547,9 @@ impl ImapServer {
                 _,
                 c @ (Command::Select { .. }
                 | Command::List { .. }
+                | Command::Lsub { .. }
+                | Command::GetQuotaRoot(_)
+                | Command::GetQuota(_)
                 | Command::Create(_)
                 | Command::Delete(_)
                 | Command::Rename(..)
@@ -491,7 +565,11 @@ impl ImapServer {
             (Selected, Command::Search { uid, charset, ret, key }) => {
                 self.on_search(&tag, uid, charset.as_deref(), ret, &key)
             }
-            (Selected, Command::Expunge) => self.on_expunge(&tag),
+            (Selected, Command::Expunge) => self.on_expunge(&tag, None),
+            (Selected, Command::UidExpunge(set)) => self.on_expunge(&tag, Some(&set)),
+            (Selected, Command::Check) => self.ok(&tag, name, vec![], "CHECK completed".into()),
+            (Selected, Command::Sort { uid, criteria, key }) => self.on_sort(&tag, uid, &criteria, &key),
+            (Selected, Command::Thread { uid, algorithm, key }) => self.on_thread(&tag, uid, &algorithm, &key),
             (Selected, Command::Close) => self.on_close(&tag),
             (Selected, Command::Unselect) => {
                 self.state = Authenticated;
