@@ -27,9 +27,13 @@ pub fn valid_set_or_saved(s: &str) -> bool {
     s == "$" || valid_set(s)
 }
 
-/// Does the sequence set name a message number above `exists`? (`*` never does.) Sequence
-/// numbers run from 1 to EXISTS; any other is a protocol error: BAD (RFC 9051 §9, seq-number).
+/// Does the sequence set name a message number above `exists`? Sequence numbers run from 1
+/// to EXISTS; any other is a protocol error: BAD (RFC 9051 §9, seq-number), "`*`" included
+/// when the mailbox is empty (then 0 is returned).
 pub fn beyond(set: &str, exists: u32) -> Option<u32> {
+    if exists == 0 && set != "$" {
+        return Some(0);
+    }
     set.split(',').flat_map(|r| r.split(':')).filter(|n| *n != "*" && *n != "$").find_map(|n| {
         let v: u32 = n.parse().unwrap_or(u32::MAX);
         (v > exists).then_some(v)
@@ -65,6 +69,8 @@ mod tests {
         assert_eq!(beyond("5:2", 1), Some(5));
         assert_eq!(beyond("1:*", 1), None);
         assert_eq!(beyond("1,3", 2), Some(3));
+        assert_eq!(beyond("*", 0), Some(0), "* in an empty mailbox");
+        assert_eq!(beyond("1:*", 0), Some(0));
         assert!(valid_set_or_saved("$") && !valid_set("$"));
     }
 }

@@ -19,6 +19,14 @@ impl ImapServer {
             return true;
         }
         match sequence::beyond(set, self.messages.len() as u32) {
+            Some(0) => {
+                self.bad(
+                    tag,
+                    name,
+                    "the mailbox is empty: no sequence number, not even *, names a message (RFC 9051 §9)",
+                );
+                false
+            }
             Some(n) => {
                 let text = format!(
                     "message number {n} does not exist: this mailbox has {} (sequence numbers run from 1 to EXISTS; RFC 9051 §9)",

@@ -299,3 +299,37 @@ fn sort_thread_and_quota() {
     assert!(o.send(a, "q3 GETQUOTA other").contains("q3 NO"));
     assert!(o.send(a, "q4 SETQUOTA \"\" (STORAGE 1)").contains("q4 BAD"));
 }
+
+#[test]
+fn an_empty_mailbox_is_not_fetched_from_and_star_there_is_bad() {
+    use crate::imap::client::{ImapClient, ImapStep};
+    let mut o = Owner::new(&[]);
+    let a = o.login();
+    o.send(a, "s SELECT INBOX");
+    assert!(o.send(a, "f FETCH 1:* FLAGS").contains("f BAD the mailbox is empty"));
+    assert!(o.send(a, "f2 FETCH * FLAGS").contains("f2 BAD"));
+    assert!(o.send(a, "f3 UID FETCH 1:* FLAGS").contains("f3 OK"), "a UID set is fine");
+    // The scripted client (webmail, the check-mail task) skips fetches by number there.
+    let steps = ["c LOGIN bob pw", "d SELECT INBOX", "e FETCH 1:* (FLAGS ENVELOPE)", "g FETCH * BODY[]", "h LOGOUT"];
+    let mut c = ImapClient::new(steps.iter().map(|s| ImapStep::Line(s.to_string())).collect());
+    let k = {
+        let mut cfg = ImapConfig::new("h", vec![(USER.into(), "pw".into())], vec![1; 16], "n");
+        cfg.login_requires_tls = false;
+        o.sessions.push(ImapServer::new(cfg, 0));
+        o.sessions.len() - 1
+    };
+    let mut wire = String::new();
+    let mut to_client = o.send_bytes(k, b"");
+    for _ in 0..20 {
+        c.handle_input(0, to_client.as_bytes());
+        let mut sent = Vec::new();
+        while let Some(t) = c.poll_transmit() {
+            sent.extend(t.bytes);
+        }
+        wire.push_str(&String::from_utf8_lossy(&sent));
+        to_client = o.send_bytes(k, &sent);
+        wire.push_str(&to_client);
+    }
+    assert!(!wire.contains("FETCH") && !wire.contains("BAD"), "{wire}");
+    assert!(wire.contains("h OK LOGOUT completed"), "{wire}");
+}
