@@ -104,6 +104,8 @@ pub enum Command {
     Append {
         mailbox: String,
         flags: Vec<String>,
+        /// The internal date the client asked for (Unix seconds).
+        date: Option<i64>,
         message: Vec<u8>,
     },
     Copy {
@@ -415,7 +417,15 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                 Some(Token::List(l)) => l.iter().filter_map(|t| t.text().map(canonical_flag)).collect(),
                 _ => vec![],
             };
-            Command::Append { mailbox, flags, message }
+            // The optional date-time (RFC 9051 §6.3.12): the message's internal date.
+            let date = match toks.get(toks.len().saturating_sub(2)) {
+                Some(Token::Quoted(d)) if toks.len() >= 3 => Some(
+                    super::search::parse_date_time(d)
+                        .ok_or_else(|| bad("APPEND's date-time is like \"30-Nov-2026 09:00:00 +0100\""))?,
+                ),
+                _ => None,
+            };
+            Command::Append { mailbox, flags, date, message }
         }
         "COPY" | "MOVE" => match (text(0), text(1), toks.len()) {
             (Some(set), Some(mailbox), 2) if valid_set(&set) => {

@@ -28,6 +28,8 @@ pub enum FolderOp {
     Append {
         folder: String,
         flags: Vec<String>,
+        /// The internal date asked for; else now.
+        date: Option<i64>,
         message: Vec<u8>,
     },
     /// Copy these UIDs of the selected folder to `to`.
@@ -219,7 +221,8 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
             Some(m) => FolderResult::Status(FolderStatus::of(m)),
             None => FolderResult::NoSuchFolder,
         },
-        FolderOp::Append { folder, flags, message } => {
+        FolderOp::Append { folder, flags, date, message } => {
+            let internal_date = date.unwrap_or(internal_date);
             if store.folder(user, folder).is_some() && used(store, user) + message.len() as u64 > QUOTA_BYTES {
                 return FolderResult::OverQuota;
             }

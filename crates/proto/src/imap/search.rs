@@ -143,6 +143,28 @@ pub fn parse_date(s: &str) -> Option<i64> {
     Some(days_from_civil(year, month, day))
 }
 
+/// `30-Nov-2026 09:00:00 +0100` (RFC 9051 `date-time`, the day may be ` 1`) to Unix seconds.
+pub fn parse_date_time(s: &str) -> Option<i64> {
+    let mut it = s.trim().split_whitespace();
+    let (date, time, zone) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || zone.len() != 5 {
+        return None;
+    }
+    let days = parse_date(date)?;
+    let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok().filter(|_| p.len() == 2)).collect::<Option<_>>()?;
+    let [h, m, sec] = hms[..] else { return None };
+    if h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let sign = match &zone[..1] {
+        "+" => 1,
+        "-" => -1,
+        _ => return None,
+    };
+    let (zh, zm): (i64, i64) = (zone[1..3].parse().ok()?, zone[3..].parse().ok()?);
+    Some(days * 86_400 + h * 3600 + m * 60 + sec - sign * (zh * 3600 + zm * 60))
+}
+
 /// Howard Hinnant's `days_from_civil`.
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -348,5 +370,8 @@ mod tests {
         assert!(parse(&[]).is_err());
         assert_eq!(parse_date("1-Jan-1970"), Some(0));
         assert_eq!(parse_date("29-Feb-2024"), Some(19_782));
+        assert_eq!(parse_date_time(" 1-Jan-1970 01:00:00 +0100"), Some(0));
+        assert_eq!(parse_date_time("01-Jan-1970 00:00:10 -0001"), Some(70));
+        assert!(parse_date_time("1-Jan-1970 1:00:00 +0100").is_none() && parse_date_time("1-Jan-1970").is_none());
     }
 }

@@ -51,9 +51,12 @@ impl ImapServer {
             Command::Subscribe(m) => FolderOp::Subscribe(m.clone(), true),
             Command::Unsubscribe(m) => FolderOp::Subscribe(m.clone(), false),
             Command::Status(m, _) => FolderOp::Status(m.clone()),
-            Command::Append { mailbox, flags, message } => {
-                FolderOp::Append { folder: mailbox.clone(), flags: flags.clone(), message: message.clone() }
-            }
+            Command::Append { mailbox, flags, date, message } => FolderOp::Append {
+                folder: mailbox.clone(),
+                flags: flags.clone(),
+                date: *date,
+                message: message.clone(),
+            },
             Command::Copy { is_move: true, .. } if self.read_only => {
                 return self.no(tag, name, "[READ-ONLY] The mailbox was opened with EXAMINE")
             }

@@ -333,3 +333,15 @@ fn an_empty_mailbox_is_not_fetched_from_and_star_there_is_bad() {
     assert!(!wire.contains("FETCH") && !wire.contains("BAD"), "{wire}");
     assert!(wire.contains("h OK LOGOUT completed"), "{wire}");
 }
+
+#[test]
+fn append_keeps_the_date_time_asked_for() {
+    let mut o = Owner::new(&[]);
+    let a = o.login();
+    let ap = o.send_bytes(a, b"p APPEND INBOX (\\Seen) \"30-Nov-2026 09:00:00 +0100\" {14}\r\nSubject: x\r\n\r\n\r\n");
+    assert!(ap.contains("p OK [APPENDUID"), "{ap}");
+    o.send(a, "s SELECT INBOX");
+    let f = o.send(a, "f FETCH 1 (INTERNALDATE FLAGS)");
+    assert!(f.contains("INTERNALDATE \"30-Nov-2026 08:00:00 +0000\" FLAGS (\\Recent \\Seen)"), "{f}");
+    assert!(o.send_bytes(a, b"q APPEND INBOX \"yesterday\" {14}\r\nSubject: x\r\n\r\n\r\n").contains("q BAD"));
+}
