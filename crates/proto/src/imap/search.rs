@@ -145,7 +145,7 @@ pub fn parse_date(s: &str) -> Option<i64> {
 
 /// `30-Nov-2026 09:00:00 +0100` (RFC 9051 `date-time`, the day may be ` 1`) to Unix seconds.
 pub fn parse_date_time(s: &str) -> Option<i64> {
-    let mut it = s.trim().split_whitespace();
+    let mut it = s.split_whitespace();
     let (date, time, zone) = (it.next()?, it.next()?, it.next()?);
     if it.next().is_some() || zone.len() != 5 {
         return None;
