@@ -13,6 +13,9 @@ pub struct StoredMessage {
     pub data: Vec<u8>,
     pub flags: Vec<String>,
     pub internal_date: i64,
+    /// CONDSTORE's mod-sequence (RFC 7162 §3.1.1): the mailbox's counter when the message
+    /// arrived or its flags last changed.
+    pub modseq: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,6 +27,44 @@ pub struct Mailbox {
     /// IMAP4rev1's `\Recent` (RFC 3501 §2.3.2): messages from this UID on have not been
     /// seen by a session that selected the mailbox yet.
     pub recent_from: u32,
+    /// The highest mod-sequence given in this mailbox (RFC 7162 HIGHESTMODSEQ).
+    pub highest_modseq: u64,
+    /// Expunged UIDs with the mod-sequence of their expunge (QRESYNC's VANISHED, RFC 7162 §3.2.5).
+    pub vanished: Vec<(u32, u64)>,
+}
+
+impl Mailbox {
+    /// The next mod-sequence: every change gets a higher one.
+    fn next_modseq(&mut self) -> u64 {
+        self.highest_modseq += 1;
+        self.highest_modseq
+    }
+
+    fn push(&mut self, data: Vec<u8>, flags: Vec<String>, internal_date: i64) -> u32 {
+        let uid = self.uid_next;
+        self.uid_next += 1;
+        let modseq = self.next_modseq();
+        self.messages.push(StoredMessage { uid, data, flags, internal_date, modseq });
+        uid
+    }
+
+    fn set_flags(&mut self, uid: u32, flags: &[String]) {
+        let Some(i) = self.messages.iter().position(|m| m.uid == uid) else { return };
+        if self.messages[i].flags != flags {
+            self.messages[i].modseq = self.next_modseq();
+            self.messages[i].flags = flags.to_vec();
+        }
+    }
+
+    fn remove(&mut self, uids: &[u32]) -> Vec<u32> {
+        let gone: Vec<u32> = self.messages.iter().map(|m| m.uid).filter(|u| uids.contains(u)).collect();
+        self.messages.retain(|m| !uids.contains(&m.uid));
+        for &uid in &gone {
+            let m = self.next_modseq();
+            self.vanished.push((uid, m));
+        }
+        gone
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,15 +145,7 @@ impl MailStore {
     /// Appends a message with its arrival time and initial flags.
     pub fn deliver_at(&mut self, address: &str, data: Vec<u8>, internal_date: i64, flags: &[&str]) -> Option<u32> {
         let mb = &mut self.accounts.get_mut(&address.to_ascii_lowercase())?.mailbox;
-        let uid = mb.uid_next;
-        mb.uid_next += 1;
-        mb.messages.push(StoredMessage {
-            uid,
-            data,
-            flags: flags.iter().map(|f| f.to_string()).collect(),
-            internal_date,
-        });
-        Some(uid)
+        Some(mb.push(data, flags.iter().map(|f| f.to_string()).collect(), internal_date))
     }
 
     /// A folder of an account: `INBOX` (any case) or another by exact name.
@@ -211,11 +244,7 @@ impl MailStore {
         flags: &[String],
         internal_date: i64,
     ) -> Option<u32> {
-        let mb = self.folder_mut(address, folder)?;
-        let uid = mb.uid_next;
-        mb.uid_next += 1;
-        mb.messages.push(StoredMessage { uid, data, flags: flags.to_vec(), internal_date });
-        Some(uid)
+        Some(self.folder_mut(address, folder)?.push(data, flags.to_vec(), internal_date))
     }
 
     /// Copies messages between folders; returns (old UID, new UID) pairs, or None if either
@@ -234,17 +263,14 @@ impl MailStore {
 
     /// Sets flags in a folder.
     pub fn set_folder_flags(&mut self, address: &str, folder: &str, uid: u32, flags: &[String]) {
-        if let Some(m) = self.folder_mut(address, folder).and_then(|f| f.messages.iter_mut().find(|m| m.uid == uid)) {
-            m.flags = flags.to_vec();
+        if let Some(f) = self.folder_mut(address, folder) {
+            f.set_flags(uid, flags);
         }
     }
 
     /// Removes messages from a folder; returns the UIDs removed.
     pub fn expunge_folder(&mut self, address: &str, folder: &str, uids: &[u32]) -> Vec<u32> {
-        let Some(f) = self.folder_mut(address, folder) else { return vec![] };
-        let before: Vec<u32> = f.messages.iter().map(|m| m.uid).collect();
-        f.messages.retain(|m| !uids.contains(&m.uid));
-        before.into_iter().filter(|u| uids.contains(u)).collect()
+        self.folder_mut(address, folder).map(|f| f.remove(uids)).unwrap_or_default()
     }
 
     /// The password of an account (for SASL mechanisms that compute with it, like SCRAM).
@@ -254,21 +280,15 @@ impl MailStore {
 
     /// Sets the flags of a message (IMAP STORE).
     pub fn set_flags(&mut self, address: &str, uid: u32, flags: &[String]) {
-        if let Some(m) = self
-            .accounts
-            .get_mut(&address.to_ascii_lowercase())
-            .and_then(|a| a.mailbox.messages.iter_mut().find(|m| m.uid == uid))
-        {
-            m.flags = flags.to_vec();
+        if let Some(a) = self.accounts.get_mut(&address.to_ascii_lowercase()) {
+            a.mailbox.set_flags(uid, flags);
         }
     }
 
     /// Removes messages (IMAP EXPUNGE); returns the UIDs removed.
     pub fn expunge(&mut self, address: &str, uids: &[u32]) -> Vec<u32> {
         let Some(acct) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return vec![] };
-        let before: Vec<u32> = acct.mailbox.messages.iter().map(|m| m.uid).collect();
-        acct.mailbox.messages.retain(|m| !uids.contains(&m.uid));
-        before.into_iter().filter(|u| uids.contains(u)).collect()
+        acct.mailbox.remove(uids)
     }
 
     /// Logs in with a user name (local part or address) and password: see [`MailStore::login`].
@@ -309,9 +329,7 @@ impl MailStore {
     pub fn logout(&mut self, address: &str, remove: &[u32]) -> Vec<u32> {
         let Some(acct) = self.accounts.get_mut(address) else { return vec![] };
         acct.locked = false;
-        let before: Vec<u32> = acct.mailbox.messages.iter().map(|m| m.uid).collect();
-        acct.mailbox.messages.retain(|m| !remove.contains(&m.uid));
-        before.into_iter().filter(|u| remove.contains(u)).collect()
+        acct.mailbox.remove(remove)
     }
 }
 

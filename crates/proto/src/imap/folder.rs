@@ -228,8 +228,9 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
             }
             match store.append(user, folder, message.clone(), flags, internal_date) {
                 Some(uid) => {
-                    let m = StoredMessage { uid, data: message.clone(), flags: flags.clone(), internal_date };
-                    FolderResult::Appended(store.folder(user, folder).map(|m| m.uid_validity).unwrap_or(0), m)
+                    let target = store.folder(user, folder);
+                    let m = target.and_then(|t| t.messages.iter().find(|m| m.uid == uid)).cloned().unwrap_or_default();
+                    FolderResult::Appended(target.map(|m| m.uid_validity).unwrap_or(0), m)
                 }
                 None => FolderResult::NoSuchFolder,
             }

@@ -306,6 +306,7 @@ mod tests {
             data: data.as_bytes().to_vec(),
             flags: flags.iter().map(|f| f.to_string()).collect(),
             internal_date,
+            modseq: u64::from(uid),
         }
     }
 

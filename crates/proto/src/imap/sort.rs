@@ -302,7 +302,13 @@ mod tests {
     use super::*;
 
     fn m(uid: u32, h: &str, date: i64) -> StoredMessage {
-        StoredMessage { uid, data: format!("{h}\r\n\r\nx\r\n").into_bytes(), flags: vec![], internal_date: date }
+        StoredMessage {
+            uid,
+            data: format!("{h}\r\n\r\nx\r\n").into_bytes(),
+            flags: vec![],
+            internal_date: date,
+            modseq: 1,
+        }
     }
 
     #[test]

@@ -35,6 +35,7 @@ mod lecture {
                 data: format!("From: a{i}@x.example\r\nSubject: s{i}\r\n\r\nbody {i}\r\n").into_bytes(),
                 flags: if i == 1 { vec!["\\Seen".into()] } else { vec![] },
                 internal_date: 0,
+                modseq: 1,
             })
             .collect()
     }
@@ -208,6 +209,7 @@ mod sync_tests {
                     data: b"Subject: x\r\n\r\nx\r\n".to_vec(),
                     flags: f.iter().map(|s| s.to_string()).collect(),
                     internal_date: 0,
+                    modseq: 1,
                 })
                 .collect()
         };
