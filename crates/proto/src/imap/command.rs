@@ -20,7 +20,8 @@ pub enum StoreMode {
 }
 
 /// STATUS data items (RFC 9051 §6.3.11; RECENT for IMAP4rev1 clients).
-pub const STATUS_ITEMS: &[&str] = &["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT"];
+pub const STATUS_ITEMS: &[&str] =
+    &["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -37,9 +38,11 @@ pub enum Command {
         initial: Option<String>,
     },
     Enable(Vec<String>),
+    /// SELECT or EXAMINE, with CONDSTORE/QRESYNC parameters (RFC 7162 §3.1.8, §3.2.5).
     Select {
         mailbox: String,
         read_only: bool,
+        params: super::condstore::SelectParams,
     },
     /// LIST (RFC 9051 §6.3.9, with LIST-EXTENDED's selection and return options, RFC 5258,
     /// and LIST-STATUS, RFC 5819).
@@ -76,6 +79,9 @@ pub enum Command {
         set: String,
         items: Vec<FetchItem>,
         macro_name: Option<String>,
+        /// CHANGEDSINCE and VANISHED (RFC 7162).
+        changed_since: Option<u64>,
+        vanished: bool,
     },
     Store {
         uid: bool,
@@ -83,6 +89,8 @@ pub enum Command {
         mode: StoreMode,
         silent: bool,
         flags: Vec<String>,
+        /// UNCHANGEDSINCE (RFC 7162 §3.1.3).
+        unchanged_since: Option<u64>,
     },
     /// `ret`: RFC 4731/9051 RETURN options (MIN, MAX, COUNT, ALL); `charset` if given.
     Search {
@@ -311,8 +319,14 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             Command::Enable(toks.iter().filter_map(|t| t.text().map(str::to_ascii_uppercase)).collect())
         }
         "SELECT" | "EXAMINE" => match (text(0), toks.len()) {
-            (Some(mailbox), 1) => Command::Select { mailbox, read_only: name == "EXAMINE" },
-            _ => return Err(bad(&format!("usage: {name} mailbox"))),
+            (Some(mailbox), 1 | 2) => {
+                let params = match toks.get(1) {
+                    Some(p) => super::condstore::select_params(p).map_err(|e| bad(&e))?,
+                    None => Default::default(),
+                };
+                Command::Select { mailbox, read_only: name == "EXAMINE", params }
+            }
+            _ => return Err(bad(&format!("usage: {name} mailbox [(CONDSTORE)]"))),
         },
         "LIST" => Command::List(super::list_args::parse_list(toks).map_err(|e| bad(&e))?),
         "FETCH" => {
@@ -321,14 +335,26 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                 .ok_or_else(|| bad("usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS"))?;
             let (items, macro_name) =
                 fetch_items(toks.get(1).ok_or_else(|| bad("FETCH needs data items"))?).map_err(|e| bad(&e))?;
-            if toks.len() > 2 {
-                return Err(bad("FETCH takes one item or a parenthesized list"));
+            let (changed_since, vanished) = match toks.get(2) {
+                Some(m) if toks.len() == 3 => super::condstore::fetch_modifiers(m).map_err(|e| bad(&e))?,
+                None => (None, false),
+                _ => return Err(bad("FETCH takes one item or a parenthesized list")),
+            };
+            if vanished && !uid {
+                return Err(bad("VANISHED is for UID FETCH only (RFC 7162 §3.2.6)"));
             }
-            Command::Fetch { uid, set, items, macro_name }
+            Command::Fetch { uid, set, items, macro_name, changed_since, vanished }
         }
         "STORE" => {
             let set =
                 text(0).filter(|s| valid_set(s)).ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
+            let mut unchanged_since = None;
+            let mut toks = toks;
+            if let Some(m @ Token::List(_)) = toks.get(1) {
+                unchanged_since = Some(super::condstore::store_modifier(m).map_err(|e| bad(&e))?);
+                toks = &toks[1..];
+            }
+            let text = |i: usize| toks.get(i).and_then(Token::text).map(str::to_string);
             let what = text(1)
                 .map(|s| s.to_ascii_uppercase())
                 .ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
@@ -352,7 +378,8 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             if flags.iter().any(|f| f.starts_with('\\') && !SYSTEM_FLAGS.iter().any(|s| s.eq_ignore_ascii_case(f))) {
                 return Err(bad("unknown system flag: the flags are \\Answered \\Flagged \\Deleted \\Seen \\Draft"));
             }
-            Command::Store { uid, set, mode, silent, flags: flags.iter().map(|f| canonical_flag(f)).collect() }
+            let flags = flags.iter().map(|f| canonical_flag(f)).collect();
+            Command::Store { uid, set, mode, silent, flags, unchanged_since }
         }
         "SEARCH" => {
             let mut rest: &[Token] = toks;
@@ -458,7 +485,10 @@ mod tests {
             Command::Authenticate { mechanism: "SCRAM-SHA-256".into(), initial: None }
         );
         assert_eq!(ok("babc ENABLE IMAP4rev2").command, Command::Enable(vec!["IMAP4REV2".into()]));
-        assert_eq!(ok("a002 select inbox").command, Command::Select { mailbox: "inbox".into(), read_only: false });
+        assert_eq!(
+            ok("a002 select inbox").command,
+            Command::Select { mailbox: "inbox".into(), read_only: false, params: Default::default() }
+        );
         assert!(matches!(ok("a003 fetch 12 full").command, Command::Fetch { ref items, .. } if items.len() == 5));
         assert!(
             matches!(ok("a004 fetch 12 body[header]").command, Command::Fetch { ref items, .. } if items == &[FetchItem::Section { peek: false, section: "HEADER".into(), legacy: None, partial: None }])
@@ -470,7 +500,8 @@ mod tests {
                 set: "12".into(),
                 mode: StoreMode::Add,
                 silent: false,
-                flags: vec!["\\Deleted".into()]
+                flags: vec!["\\Deleted".into()],
+                unchanged_since: None,
             }
         );
         assert_eq!(ok("a006 logout").command, Command::Logout);

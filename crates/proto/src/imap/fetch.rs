@@ -15,6 +15,8 @@ pub enum FetchItem {
     Body,
     BodyStructure,
     Uid,
+    /// `MODSEQ` (RFC 7162 §3.1.5): the message's mod-sequence.
+    ModSeq,
     /// `BODY[section]` or `BODY.PEEK[section]`; PEEK does not set `\Seen`. `legacy` is the
     /// RFC 3501 name (RFC822, RFC822.HEADER, RFC822.TEXT) the response must use instead.
     Section {
@@ -43,6 +45,7 @@ impl fmt::Display for FetchItem {
             FetchItem::Body => f.write_str("BODY"),
             FetchItem::BodyStructure => f.write_str("BODYSTRUCTURE"),
             FetchItem::Uid => f.write_str("UID"),
+            FetchItem::ModSeq => f.write_str("MODSEQ"),
             FetchItem::Section { legacy: Some(name), .. } => f.write_str(name),
             FetchItem::Section { section, partial: Some((start, _)), .. } => write!(f, "BODY[{section}]<{start}>"),
             FetchItem::Section { section, .. } => write!(f, "BODY[{section}]"),
@@ -366,6 +369,7 @@ pub fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String
             "BODY" => Body,
             "BODYSTRUCTURE" => BodyStructure,
             "UID" => Uid,
+            "MODSEQ" => ModSeq,
             "RFC822" => Section { peek: false, section: String::new(), legacy: Some("RFC822"), partial: None },
             "RFC822.HEADER" => {
                 Section { peek: true, section: "HEADER".into(), legacy: Some("RFC822.HEADER"), partial: None }

@@ -54,6 +54,8 @@ pub struct FolderStatus {
     pub deleted: usize,
     /// Messages no session has selected yet (IMAP4rev1 `\Recent`).
     pub recent: usize,
+    /// HIGHESTMODSEQ (RFC 7162 §3.1.2.1).
+    pub highest_modseq: u64,
 }
 
 impl FolderStatus {
@@ -67,6 +69,7 @@ impl FolderStatus {
             size: m.messages.iter().map(|x| x.data.len() as u64).sum(),
             deleted: count("\\Deleted"),
             recent: m.messages.iter().filter(|x| x.uid >= m.recent_from).count(),
+            highest_modseq: m.highest_modseq.max(1),
         }
     }
 }
@@ -81,6 +84,9 @@ pub enum FolderResult {
         uid_validity: u32,
         uid_next: u32,
         recent_from: u32,
+        /// HIGHESTMODSEQ and the expunged UIDs with their mod-sequences (RFC 7162).
+        highest_modseq: u64,
+        vanished: Vec<(u32, u64)>,
     },
     /// Folder names (INBOX first), subscribed names, and the counts when asked for.
     List {
@@ -136,6 +142,8 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
                     uid_validity: m.uid_validity,
                     uid_next: m.uid_next,
                     recent_from,
+                    highest_modseq: m.highest_modseq,
+                    vanished: m.vanished.clone(),
                 },
                 _ => FolderResult::NoSuchFolder,
             }

@@ -25,6 +25,7 @@ pub mod address;
 pub mod binary;
 pub mod client;
 pub mod command;
+pub mod condstore;
 pub mod explain;
 pub mod fetch;
 pub mod flag;

@@ -33,6 +33,8 @@ pub enum SearchKey {
     },
     Uid(String),
     Sequence(String),
+    /// `MODSEQ n` (RFC 7162 §3.1.5): changed at or after mod-sequence n.
+    ModSeq(u64),
     /// IMAP4rev1's `RECENT` (true) / `OLD` (false) (RFC 3501 §6.4.4); `NEW` is RECENT UNSEEN.
     Recent(bool),
     Not(Box<SearchKey>),
@@ -120,6 +122,15 @@ fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
             let a = parse_key(t, pos)?;
             SearchKey::Or(Box::new(a), Box::new(parse_key(t, pos)?))
         }
+        "MODSEQ" => {
+            // MODSEQ ["/flags/\\Seen" priv|shared|all] n: the entry is accepted, not used.
+            let mut a = arg("a mod-sequence")?;
+            if a.parse::<u64>().is_err() {
+                arg("an entry type (priv, shared or all)")?;
+                a = arg("a mod-sequence")?;
+            }
+            SearchKey::ModSeq(a.parse().map_err(|_| format!("MODSEQ needs a number, not {a}"))?)
+        }
         "RECENT" => SearchKey::Recent(true),
         "OLD" => SearchKey::Recent(false),
         "NEW" => SearchKey::And(vec![SearchKey::Recent(true), flag("\\Seen", false)]),
@@ -195,6 +206,17 @@ impl SearchKey {
             SearchKey::Not(k) => k.uses_recent(),
             SearchKey::Or(a, b) => a.uses_recent() || b.uses_recent(),
             SearchKey::And(ks) => ks.iter().any(SearchKey::uses_recent),
+            _ => false,
+        }
+    }
+
+    /// Does the key use MODSEQ (which turns CONDSTORE on, RFC 7162 §3.1)?
+    pub fn uses_modseq(&self) -> bool {
+        match self {
+            SearchKey::ModSeq(_) => true,
+            SearchKey::Not(k) => k.uses_modseq(),
+            SearchKey::Or(a, b) => a.uses_modseq() || b.uses_modseq(),
+            SearchKey::And(ks) => ks.iter().any(SearchKey::uses_modseq),
             _ => false,
         }
     }
@@ -285,6 +307,7 @@ impl SearchKey {
             SearchKey::Uid(set) => set_contains(set, m.uid, c.max_uid),
             SearchKey::Sequence(set) => set_contains(set, c.seq, c.max_seq),
             SearchKey::Recent(r) => c.recent == *r,
+            SearchKey::ModSeq(n) => m.modseq >= *n,
             SearchKey::Not(k) => !k.matches(c),
             SearchKey::Or(a, b) => a.matches(c) || b.matches(c),
             SearchKey::And(ks) => ks.iter().all(|k| k.matches(c)),
@@ -358,6 +381,8 @@ mod tests {
         assert_eq!(hits("OLD", &msgs), [10, 11]);
         assert_eq!(hits("$", &msgs), [10, 12], "$ is the saved result (RFC 5182)");
         assert_eq!(hits("UID $ NOT 1", &msgs), [12]);
+        assert_eq!(hits("MODSEQ 11", &msgs), [11, 12], "modseq is the uid here");
+        assert_eq!(hits("MODSEQ \"/flags/\\\\seen\" all 12", &msgs), [12]);
     }
 
     #[test]

@@ -216,7 +216,8 @@ impl MailHost {
             }
             if let Session::Imap(e) = s {
                 if let Some(user) = e.user().map(str::to_string) {
-                    e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                    let folder = e.folder().to_string();
+                    e.refresh_mailbox(store.folder(&user, &folder).unwrap_or(&Default::default()));
                     self.out.push_back(HostOutput::Touched(*id));
                 }
             }

@@ -110,7 +110,8 @@ impl MailHost {
             Some(Session::Imap(e)) => {
                 // Report what other sessions changed (flags, new mail, expunges) first.
                 if let Some(user) = e.user().map(str::to_string) {
-                    e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                    let folder = e.folder().to_string();
+                    e.refresh_mailbox(store.folder(&user, &folder).unwrap_or(&Default::default()));
                 }
                 e.handle_input(now, bytes)
             }
@@ -319,6 +320,12 @@ impl MailHost {
             }
         }
         if changed {
+            // The store numbered this session's changes (RFC 7162 mod-sequences): keep in step.
+            if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
+                if let Some(m) = e.user().and_then(|u| self.store.folder(u, e.folder())) {
+                    e.sync_modseq(m.highest_modseq);
+                }
+            }
             self.notify_imap(Some(sid));
         }
         any

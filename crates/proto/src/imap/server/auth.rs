@@ -31,6 +31,8 @@ impl ImapServer {
                 "SPECIAL-USE",
                 "SEARCHRES",
                 "BINARY",
+                "CONDSTORE",
+                "QRESYNC",
                 "QUOTA",
                 "QUOTA=RES-STORAGE",
                 "SORT",

@@ -13,7 +13,10 @@ impl ImapServer {
     pub(super) fn on_folder_command(&mut self, tag: &str, command: Command) {
         let name = command.name();
         let op = match &command {
-            Command::Select { mailbox, read_only } => {
+            Command::Select { params, .. } if params.qresync.is_some() && !self.view.qresync => {
+                return self.bad(tag, name, "SELECT (QRESYNC ...) needs ENABLE QRESYNC first (RFC 7162 §3.2.5)")
+            }
+            Command::Select { mailbox, read_only, .. } => {
                 FolderOp::Select { folder: mailbox.clone(), read_only: *read_only }
             }
             Command::List(args) if args.patterns.len() == 1 && args.patterns[0].is_empty() && !args.subscribed_only => {
@@ -94,9 +97,14 @@ impl ImapServer {
         let no = |s: &mut Self, text: &str| s.no(&tag, name, text);
         match (command, result) {
             (
-                Command::Select { mailbox, read_only },
-                FolderResult::Selected { messages, uid_validity, uid_next, recent_from },
+                Command::Select { mailbox, read_only, params },
+                FolderResult::Selected { messages, uid_validity, uid_next, recent_from, highest_modseq, vanished },
             ) => {
+                // RFC 9051 §7.1: the mailbox selected before is closed first, and says so.
+                let closed = self.state == ImapState::Selected;
+                self.view.condstore |= params.condstore;
+                self.view.highest = highest_modseq;
+                self.view.vanished = vanished;
                 self.view.recent = messages.iter().map(|m| m.uid).filter(|&u| u >= recent_from).collect();
                 self.messages = messages;
                 self.uid_validity = uid_validity;
@@ -112,24 +120,38 @@ impl ImapServer {
                 let _ = self.note_keywords(msgs.iter().flat_map(|m| m.flags.iter()));
                 self.messages = msgs;
                 let [flags, permanent] = self.flag_lines();
-                let mut lines = vec![
-                    format!("* {} EXISTS", self.messages.len()),
-                    flags,
-                    permanent,
-                    format!("* OK [UIDVALIDITY {}] UIDs valid", self.uid_validity),
-                    format!("* OK [UIDNEXT {}] Predicted next UID", self.uid_next),
-                ];
+                let mut lines: Vec<Line> = Vec::new();
+                if closed {
+                    lines.push("* OK [CLOSED] Previous mailbox closed".into());
+                }
+                lines.extend(
+                    [
+                        format!("* {} EXISTS", self.messages.len()),
+                        flags,
+                        permanent,
+                        format!("* OK [UIDVALIDITY {}] UIDs valid", self.uid_validity),
+                        format!("* OK [UIDNEXT {}] Predicted next UID", self.uid_next),
+                        format!("* OK [HIGHESTMODSEQ {}] Highest", self.highest_modseq()),
+                    ]
+                    .map(Line::from),
+                );
                 if self.rev2 {
-                    lines.push(format!("* LIST () \"/\" {}", astring(&self.folder)));
+                    lines.push(format!("* LIST () \"/\" {}", astring(&self.folder)).into());
                 } else {
-                    lines.push(format!("* {} RECENT", self.view.recent.len()));
+                    lines.push(format!("* {} RECENT", self.view.recent.len()).into());
+                }
+                if let Some(q) = &params.qresync {
+                    lines.extend(self.resync_lines(q));
                 }
                 let mode = if read_only { "READ-ONLY" } else { "READ-WRITE" };
-                ok(self, lines, format!("[{mode}] {name} completed"))
+                self.ok(&tag, name, lines, format!("[{mode}] {name} completed"))
             }
             (Command::Select { mailbox, .. }, _) => {
+                let closed = self.state == ImapState::Selected;
                 self.state = ImapState::Authenticated;
-                no(self, &format!("[NONEXISTENT] Mailbox {mailbox} does not exist"))
+                let lines = if closed { vec!["* OK [CLOSED] Previous mailbox closed".into()] } else { vec![] };
+                let text = format!("[NONEXISTENT] Mailbox {mailbox} does not exist");
+                self.respond(lines, Some((&tag, crate::imap::response::Status::No, text)), name)
             }
             (Command::List(args), FolderResult::List { names, subscribed, status }) => {
                 let lines = self.list_lines(&args, &names, &subscribed, &status);
@@ -152,6 +174,8 @@ impl ImapServer {
                 ok(self, lines, "GETQUOTA completed".into())
             }
             (Command::Status(mailbox, items), FolderResult::Status(st)) => {
+                // STATUS (HIGHESTMODSEQ) turns CONDSTORE on (RFC 7162 §3.1).
+                self.view.condstore |= items.iter().any(|i| i == "HIGHESTMODSEQ");
                 let line = self.status_line(&mailbox, &items, &st);
                 ok(self, vec![line], "STATUS completed".into())
             }
@@ -174,15 +198,17 @@ impl ImapServer {
                 if is_move {
                     // RFC 6851 §4.4: the COPYUID code travels in an untagged OK for MOVE.
                     lines.push(format!("* OK {code} Moved").into());
+                    let (mut removed, mut modseqs) = (Vec::new(), Vec::new());
                     let mut i = 0;
                     while i < self.messages.len() {
                         if olds.contains(&self.messages[i].uid) {
-                            self.messages.remove(i);
-                            lines.push(format!("* {} EXPUNGE", i + 1).into());
+                            removed.push((i + 1, self.messages.remove(i).uid));
+                            modseqs.push(self.bump_modseq());
                         } else {
                             i += 1;
                         }
                     }
+                    lines.extend(self.expunged_lines(&removed, &modseqs));
                     let (user, folder) = (self.user.clone().unwrap_or_default(), self.folder.clone());
                     self.events.push_back(ImapServerEvent::Expunged { user, folder, uids: olds });
                 }

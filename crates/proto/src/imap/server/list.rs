@@ -130,6 +130,7 @@ impl ImapServer {
                 "UIDVALIDITY" => format!("UIDVALIDITY {}", st.uid_validity),
                 "SIZE" => format!("SIZE {}", st.size),
                 "DELETED" => format!("DELETED {}", st.deleted),
+                "HIGHESTMODSEQ" => format!("HIGHESTMODSEQ {}", st.highest_modseq),
                 _ => format!("RECENT {}", st.recent),
             })
             .collect();

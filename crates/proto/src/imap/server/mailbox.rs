@@ -35,8 +35,12 @@ impl ImapServer {
             match latest.iter().find(|l| l.uid == uid) {
                 Some(l) if l.flags != self.messages[i].flags => {
                     self.messages[i].flags = l.flags.clone();
+                    self.messages[i].modseq = l.modseq;
                     if selected {
-                        self.pending.push(format!("* {} FETCH (FLAGS {})", i + 1, self.shown_flags(i)).into());
+                        // With CONDSTORE: MODSEQ too; with QRESYNC: the UID too (RFC 7162 §3.2.4).
+                        let uid_part = if self.view.qresync { format!("UID {uid} ") } else { String::new() };
+                        let (flags, ms) = (self.shown_flags(i), self.modseq_part(i));
+                        self.pending.push(format!("* {} FETCH ({uid_part}FLAGS {flags}{ms})", i + 1).into());
                     }
                 }
                 None if !self.pending_expunge.contains(&uid) => self.pending_expunge.push(uid),
@@ -77,6 +81,7 @@ impl ImapServer {
             vec![]
         };
         self.view.recent.extend(new.iter().map(|m| m.uid));
+        self.view.highest = new.iter().map(|m| m.modseq).fold(self.view.highest, u64::max);
         self.messages.extend(new);
         if self.state == ImapState::Selected {
             lines.push(format!("* {} EXISTS", self.messages.len()).into());
@@ -128,16 +133,21 @@ impl ImapServer {
 
     /// Reports expunges made elsewhere (only where message numbers may change).
     fn take_expunges(&mut self) -> Vec<Line> {
-        let mut lines = Vec::new();
+        let (mut removed, mut modseqs) = (Vec::new(), Vec::new());
         for uid in std::mem::take(&mut self.pending_expunge) {
             if let Some(i) = self.messages.iter().position(|m| m.uid == uid) {
                 self.messages.remove(i);
-                if self.state == ImapState::Selected {
-                    lines.push(format!("* {} EXPUNGE", i + 1).into());
-                }
+                removed.push((i + 1, uid));
+                // Made elsewhere: the mailbox's HIGHESTMODSEQ bounds its mod-sequence.
+                modseqs.push(self.view.highest);
             }
         }
-        lines
+        let lines = self.expunged_lines(&removed, &modseqs);
+        if self.state == ImapState::Selected {
+            lines
+        } else {
+            vec![]
+        }
     }
 
     /// Message indexes (0-based) for a sequence set or UID set; `$` is the saved search
@@ -155,7 +165,7 @@ impl ImapServer {
     /// Removes `\\Deleted` messages (only those of `only`, a UID set, for UID EXPUNGE);
     /// returns the `* n EXPUNGE` lines (each number as of then).
     fn expunge(&mut self, only: Option<&str>) -> Vec<Line> {
-        let mut lines = Vec::new();
+        let (mut removed, mut modseqs) = (Vec::new(), Vec::new());
         let mut uids = Vec::new();
         let max_uid = self.messages.last().map(|m| m.uid).unwrap_or(0);
         let listed = |s: &Self, uid: u32| match only {
@@ -166,8 +176,10 @@ impl ImapServer {
         let mut i = 0;
         while i < self.messages.len() {
             if self.messages[i].flags.iter().any(|f| f == "\\Deleted") && listed(self, self.messages[i].uid) {
-                uids.push(self.messages.remove(i).uid);
-                lines.push(format!("* {} EXPUNGE", i + 1).into());
+                let uid = self.messages.remove(i).uid;
+                uids.push(uid);
+                removed.push((i + 1, uid));
+                modseqs.push(self.bump_modseq());
             } else {
                 i += 1;
             }
@@ -179,7 +191,7 @@ impl ImapServer {
                 uids,
             });
         }
-        lines
+        self.expunged_lines(&removed, &modseqs)
     }
 
     pub(super) fn on_noop(&mut self, tag: &str) {

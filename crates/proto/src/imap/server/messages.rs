@@ -39,10 +39,29 @@ impl ImapServer {
         }
     }
 
-    pub(super) fn on_fetch(&mut self, tag: &str, uid: bool, set: &str, items: &[FetchItem]) {
+    /// FETCH, with CHANGEDSINCE (only messages changed since; MODSEQ implied) and, for UID
+    /// FETCH with QRESYNC, VANISHED (RFC 7162 §3.1.4.1, §3.2.6).
+    pub(super) fn on_fetch(
+        &mut self,
+        tag: &str,
+        uid: bool,
+        set: &str,
+        items: &[FetchItem],
+        changed_since: Option<u64>,
+        vanished: bool,
+    ) {
         if !self.in_range(tag, "FETCH", set, uid) {
             return;
         }
+        if vanished && !self.view.qresync {
+            return self.bad(tag, "FETCH", "VANISHED needs ENABLE QRESYNC first (RFC 7162 §3.2.6)");
+        }
+        self.view.condstore |= changed_since.is_some() || items.contains(&FetchItem::ModSeq);
+        let mut items = items.to_vec();
+        if changed_since.is_some() && !items.contains(&FetchItem::ModSeq) {
+            items.push(FetchItem::ModSeq);
+        }
+        let items = &items[..];
         // BINARY of a part whose encoding is unknown: NO [UNKNOWN-CTE] (RFC 3516 §4.2).
         for i in self.resolve(set, uid) {
             for item in items {
@@ -55,7 +74,13 @@ impl ImapServer {
             }
         }
         let mut lines = Vec::new();
+        if let (true, Some(since)) = (vanished, changed_since) {
+            lines.extend(self.vanished_earlier(Some(set), since));
+        }
         for i in self.resolve(set, uid) {
+            if changed_since.is_some_and(|n| self.messages[i].modseq <= n) {
+                continue;
+            }
             let mut parts: Vec<Line> = Vec::new();
             let mut set_seen = false;
             let wants_flags = items.contains(&FetchItem::Flags);
@@ -95,6 +120,7 @@ impl ImapServer {
                         format!("BODYSTRUCTURE {}", fetch::body_structure(&m.data, true)).into()
                     }
                     FetchItem::Uid => format!("UID {}", m.uid).into(),
+                    FetchItem::ModSeq => format!("MODSEQ ({})", m.modseq).into(),
                     FetchItem::Section { peek, section, partial, .. } => {
                         set_seen |= !peek && !self.read_only && !m.flags.iter().any(|f| f == "\\Seen");
                         let whole = fetch::section_bytes(&m.data, section);
@@ -112,6 +138,7 @@ impl ImapServer {
             if set_seen {
                 // RFC 9051 §6.4.5: fetching BODY[...] sets \Seen, and the server says so.
                 self.messages[i].flags.push("\\Seen".into());
+                self.messages[i].modseq = self.bump_modseq();
                 let (uid, flags) = (self.messages[i].uid, self.messages[i].flags.clone());
                 self.events.push_back(ImapServerEvent::Stored {
                     user: self.user.clone().unwrap_or_default(),
@@ -120,7 +147,8 @@ impl ImapServer {
                     flags: flags.clone(),
                 });
                 if !wants_flags {
-                    parts.insert(0, format!("FLAGS {}", self.shown_flags(i)).into());
+                    let ms = if items.contains(&FetchItem::ModSeq) { String::new() } else { self.modseq_part(i) };
+                    parts.insert(0, format!("FLAGS {}{ms}", self.shown_flags(i)).into());
                 }
             }
             let mut line = Line::new(format!("* {} FETCH (", i + 1));
@@ -137,13 +165,14 @@ impl ImapServer {
         self.ok(tag, "FETCH", lines, format!("{what} completed"))
     }
 
+    /// STORE, with UNCHANGEDSINCE (RFC 7162 §3.1.3): messages changed after that
+    /// mod-sequence are left alone and listed in `[MODIFIED ...]`.
     pub(super) fn on_store(
         &mut self,
         tag: &str,
         uid: bool,
         set: &str,
-        mode: StoreMode,
-        silent: bool,
+        (mode, silent, unchanged_since): (StoreMode, bool, Option<u64>),
         flags: &[String],
     ) {
         if self.read_only {
@@ -152,10 +181,17 @@ impl ImapServer {
         if !self.in_range(tag, "STORE", set, uid) {
             return;
         }
+        self.view.condstore |= unchanged_since.is_some();
         // A keyword used for the first time: FLAGS and PERMANENTFLAGS say so first (§7.3.5).
         let mut lines = self.note_keywords(flags.iter());
+        let mut modified = Vec::new();
         for i in self.resolve(set, uid) {
+            if unchanged_since.is_some_and(|n| self.messages[i].modseq > n) {
+                modified.push(if uid { self.messages[i].uid } else { i as u32 + 1 });
+                continue;
+            }
             let m = &mut self.messages[i];
+            let before = m.flags.clone();
             match mode {
                 StoreMode::Replace => m.flags = flags.to_vec(),
                 StoreMode::Add => flags.iter().for_each(|f| {
@@ -166,10 +202,15 @@ impl ImapServer {
                 StoreMode::Remove => m.flags.retain(|f| !flags.contains(f)),
             }
             m.flags.sort_by_key(|f| flag_order(f));
-            let (u, fl) = (m.uid, m.flags.clone());
+            if m.flags != before {
+                // The store gives the change the next mod-sequence, as here.
+                self.messages[i].modseq = self.bump_modseq();
+            }
+            let (u, fl) = (self.messages[i].uid, self.messages[i].flags.clone());
             if !silent {
                 let uid_part = if uid { format!("UID {u} ") } else { String::new() };
-                lines.push(format!("* {} FETCH ({uid_part}FLAGS {})", i + 1, self.shown_flags(i)).into());
+                let (shown, ms) = (self.shown_flags(i), self.modseq_part(i));
+                lines.push(format!("* {} FETCH ({uid_part}FLAGS {shown}{ms})", i + 1).into());
             }
             self.events.push_back(ImapServerEvent::Stored {
                 user: self.user.clone().unwrap_or_default(),
@@ -183,7 +224,12 @@ impl ImapServer {
             StoreMode::Remove => "-FLAGS",
             StoreMode::Replace => "FLAGS",
         };
-        self.ok(tag, "STORE", lines, format!("{what} completed"))
+        if modified.is_empty() {
+            self.ok(tag, "STORE", lines, format!("{what} completed"))
+        } else {
+            let text = format!("[MODIFIED {}] Conditional STORE failed for these", sequence::compact(&modified));
+            self.ok(tag, "STORE", lines, text)
+        }
     }
 
     pub(super) fn on_search(
@@ -199,6 +245,13 @@ impl ImapServer {
         }
         let Some(found) = self.matching(tag, "SEARCH", key) else { return };
         let ids: Vec<u32> = found.iter().map(|&i| if uid { self.messages[i].uid } else { i as u32 + 1 }).collect();
+        // SEARCH MODSEQ: CONDSTORE on, and the highest mod-sequence found (RFC 7162 §3.1.5).
+        let modseq = if key.uses_modseq() {
+            self.view.condstore = true;
+            found.iter().map(|&i| self.messages[i].modseq).max()
+        } else {
+            None
+        };
         if let Some(r) = ret.as_ref().filter(|r| r.iter().any(|o| o == "SAVE")) {
             // RFC 5182 §2.1: SAVE keeps the result for `$`; with MIN or MAX (and not ALL or
             // COUNT), only the messages those return.
@@ -233,9 +286,12 @@ impl ImapServer {
                     _ => {}
                 }
             }
+            parts.extend(modseq.map(|m| format!("MODSEQ {m}")));
             parts.join(" ")
         } else {
-            format!("* SEARCH{}", ids.iter().map(|n| format!(" {n}")).collect::<String>())
+            let mut line = format!("* SEARCH{}", ids.iter().map(|n| format!(" {n}")).collect::<String>());
+            line.extend(modseq.map(|m| format!(" (MODSEQ {m})")));
+            line
         };
         self.ok(tag, "SEARCH", vec![line.into()], "SEARCH completed".into())
     }

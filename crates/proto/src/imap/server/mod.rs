@@ -17,10 +17,13 @@
 //! IDLE, and the changes other sessions made), `messages` (FETCH, STORE, SEARCH).
 
 mod auth;
+#[cfg(test)]
+mod condstore_tests;
 mod folders;
 mod list;
 mod mailbox;
 mod messages;
+mod modseq;
 #[cfg(test)]
 mod rev1_tests;
 #[cfg(test)]
@@ -192,6 +195,14 @@ struct View {
     keywords: Vec<String>,
     /// The UIDs of the last `SEARCH RETURN (SAVE)`: what `$` means (RFC 5182).
     saved: Vec<u32>,
+    /// CONDSTORE is on (RFC 7162 §3.1): flag changes come with MODSEQ.
+    condstore: bool,
+    /// QRESYNC is on (RFC 7162 §3.2): expunges are reported as VANISHED.
+    qresync: bool,
+    /// The selected mailbox's HIGHESTMODSEQ as this session knows it.
+    highest: u64,
+    /// Expunged UIDs with (an upper bound of) their mod-sequences, for VANISHED (EARLIER).
+    vanished: Vec<(u32, u64)>,
 }
 
 #[derive(Debug)]
@@ -558,9 +569,11 @@ impl ImapServer {
                 | Command::Status(..)
                 | Command::Append { .. }),
             ) => self.on_folder_command(&tag, c),
-            (Selected, Command::Fetch { uid, set, items, .. }) => self.on_fetch(&tag, uid, &set, &items),
-            (Selected, Command::Store { uid, set, mode, silent, flags }) => {
-                self.on_store(&tag, uid, &set, mode, silent, &flags)
+            (Selected, Command::Fetch { uid, set, items, changed_since, vanished, .. }) => {
+                self.on_fetch(&tag, uid, &set, &items, changed_since, vanished)
+            }
+            (Selected, Command::Store { uid, set, mode, silent, flags, unchanged_since }) => {
+                self.on_store(&tag, uid, &set, (mode, silent, unchanged_since), &flags)
             }
             (Selected, Command::Search { uid, charset, ret, key }) => {
                 self.on_search(&tag, uid, charset.as_deref(), ret, &key)
@@ -589,9 +602,22 @@ impl ImapServer {
     }
 
     fn on_enable(&mut self, tag: &str, caps: &[String]) {
-        let enabled: Vec<String> =
-            caps.iter().filter(|c| c.as_str() == "IMAP4REV2").map(|_| "IMAP4rev2".to_string()).collect();
-        self.rev2 |= !enabled.is_empty();
+        let mut enabled: Vec<String> = Vec::new();
+        for c in caps {
+            match c.as_str() {
+                "IMAP4REV2" => {
+                    self.rev2 = true;
+                    enabled.push("IMAP4rev2".into());
+                }
+                // RFC 7162 §3.1, §3.2.3: QRESYNC turns CONDSTORE on too.
+                "CONDSTORE" | "QRESYNC" => {
+                    self.view.condstore = true;
+                    self.view.qresync |= c == "QRESYNC";
+                    enabled.push(c.clone());
+                }
+                _ => {}
+            }
+        }
         let lines = if enabled.is_empty() { vec![] } else { vec![format!("* ENABLED {}", enabled.join(" ")).into()] };
         self.ok(tag, "ENABLE", lines, "ENABLE completed".into())
     }

@@ -7,15 +7,15 @@ use super::*;
 use crate::store::MailStore;
 
 /// Sessions over one store; changes reach the other sessions as in `sim::host`.
-struct Owner {
-    store: MailStore,
+pub(super) struct Owner {
+    pub(super) store: MailStore,
     sessions: Vec<ImapServer>,
 }
 
-const USER: &str = "bob@b.example";
+pub(super) const USER: &str = "bob@b.example";
 
 impl Owner {
-    fn new(messages: &[&str]) -> Self {
+    pub(super) fn new(messages: &[&str]) -> Self {
         let mut store = MailStore::default();
         store.add_account(USER, "pw");
         for (i, m) in messages.iter().enumerate() {
@@ -25,7 +25,7 @@ impl Owner {
     }
 
     /// A new session, logged in; returns its number.
-    fn login(&mut self) -> usize {
+    pub(super) fn login(&mut self) -> usize {
         let mut c = ImapConfig::new("h", vec![(USER.into(), "pw".into())], vec![1; 16], "n");
         c.login_requires_tls = false;
         c.idle_timeout = None;
@@ -36,11 +36,11 @@ impl Owner {
     }
 
     /// Sends one line (CRLF added) to session `k`; returns what it answered.
-    fn send(&mut self, k: usize, line: &str) -> String {
+    pub(super) fn send(&mut self, k: usize, line: &str) -> String {
         self.send_bytes(k, format!("{line}\r\n").as_bytes())
     }
 
-    fn send_bytes(&mut self, k: usize, bytes: &[u8]) -> String {
+    pub(super) fn send_bytes(&mut self, k: usize, bytes: &[u8]) -> String {
         self.sessions[k].handle_input(0, bytes);
         let mut out = String::new();
         loop {
@@ -75,6 +75,10 @@ impl Owner {
                 }
             }
             if changed {
+                let s = &mut self.sessions[k];
+                if let Some(m) = self.store.folder(USER, s.folder()) {
+                    s.sync_modseq(m.highest_modseq);
+                }
                 self.notify(Some(k));
             }
             if !progressed {
@@ -87,12 +91,12 @@ impl Owner {
     fn notify(&mut self, except: Option<usize>) {
         for (i, s) in self.sessions.iter_mut().enumerate() {
             if Some(i) != except && s.user().is_some() {
-                s.refresh(&self.store.folder(USER, s.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                s.refresh_mailbox(&self.store.folder(USER, s.folder()).cloned().unwrap_or_default());
             }
         }
     }
 
-    fn deliver(&mut self, m: &str) {
+    pub(super) fn deliver(&mut self, m: &str) {
         self.store.deliver_at(USER, m.as_bytes().to_vec(), 1_770_200_000, &[]);
         self.notify(None);
     }

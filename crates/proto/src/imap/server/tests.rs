@@ -7,7 +7,14 @@ use super::*;
 
 /// The owner's answer to SELECT, with no message `\Recent`.
 pub(super) fn selected(messages: Vec<StoredMessage>, uid_validity: u32, uid_next: u32) -> FolderResult {
-    FolderResult::Selected { messages, uid_validity, uid_next, recent_from: u32::MAX }
+    FolderResult::Selected {
+        messages,
+        uid_validity,
+        uid_next,
+        recent_from: u32::MAX,
+        highest_modseq: 1,
+        vanished: vec![],
+    }
 }
 
 mod lecture {
