@@ -32,7 +32,7 @@ class Server:
     def __init__(self):
         self.ports = {"smtp": free_port(), "submission": free_port(), "pop3": free_port(), "imap": free_port()}
         self.log = tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False).name
-        args = [BINARY, "serve", "--smtp-port", str(self.ports["smtp"]), "--submission-port", str(self.ports["submission"]),
+        args = [BINARY, "serve", "--memory", "--smtp-port", str(self.ports["smtp"]), "--submission-port", str(self.ports["submission"]),
                 "--pop3-port", str(self.ports["pop3"]), "--imap-port", str(self.ports["imap"]), "--log", self.log, "--idle-timeout", "2", "--max-message-size", str(MAX_SIZE)]
         for a, p in USERS.items():
             args += ["--user", f"{a}:{p}"]

@@ -186,26 +186,32 @@ pub fn decode(buf: &[u8]) -> Decoded<Tagged, ImapError> {
     let mut pos = 0;
     let mut text = String::new();
     let mut literals: Vec<Vec<u8>> = Vec::new();
+    // The text as the tokenizer reads it: a literal is marked by LITERAL and its index, so
+    // a LITERAL byte sent by the client is shown as U+FFFD instead.
+    let push_text = |text: &mut String, bytes: &[u8]| {
+        text.push_str(&String::from_utf8_lossy(bytes).replace(LITERAL, "\u{FFFD}"));
+    };
     loop {
-        let Some(len) = find_crlf(&buf[pos..]) else { return Decoded::Incomplete };
-        let end = pos + len;
-        let line = &buf[pos..end - 2];
+        let Some(rest) = buf.get(pos..) else { return Decoded::Incomplete };
+        let Some(len) = find_crlf(rest) else { return Decoded::Incomplete };
+        let end = pos.saturating_add(len);
+        let line = rest.get(..len.saturating_sub(2)).unwrap_or_default();
         match literal_at_end(line) {
             Some((n, _)) => {
-                if buf.len() < end + n {
+                let Some(literal) = end.checked_add(n).and_then(|stop| buf.get(end..stop)) else {
                     return Decoded::Incomplete;
-                }
+                };
                 let open = line.iter().rposition(|&b| b == b'{').unwrap_or(line.len());
                 // `~{n}`: a literal8 (RFC 3516 §4.4, BINARY), which may hold any octet.
-                let head = line[..open].strip_suffix(b"~").unwrap_or(&line[..open]);
-                text.push_str(&String::from_utf8_lossy(head));
+                let head = line.get(..open).unwrap_or_default();
+                push_text(&mut text, head.strip_suffix(b"~").unwrap_or(head));
                 text.push(LITERAL);
                 text.push_str(&literals.len().to_string());
-                literals.push(buf[end..end + n].to_vec());
-                pos = end + n;
+                literals.push(literal.to_vec());
+                pos = end.saturating_add(n);
             }
             None => {
-                text.push_str(&String::from_utf8_lossy(line));
+                push_text(&mut text, line);
                 return match parse(&text, &literals) {
                     Ok(t) => Decoded::Complete(t, end),
                     Err(e) => Decoded::Invalid(e, end),
@@ -242,6 +248,9 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
         return Err(ImapError { tag: None, text: "every command starts with a tag, such as a001".into() });
     }
     let bad = |text: &str| ImapError { tag: Some(tag.to_string()), text: text.to_string() };
+    if rest.contains('\0') {
+        return Err(bad("NUL is not allowed in a command (RFC 9051 §9: CHAR8 excludes %x00)"));
+    }
     let (name, args) = rest.split_once(' ').unwrap_or((rest, ""));
     let mut name = name.to_ascii_uppercase();
     let toks = tokenize(args).map_err(|e| bad(&e))?;

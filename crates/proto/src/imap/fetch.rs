@@ -2,6 +2,7 @@
 //! sections, INTERNALDATE; and IMAP's string syntax (quoted, literal or NIL).
 
 use super::token::Token;
+use crate::limits::{MESSAGE_DEPTH, MIME_DEPTH};
 use crate::message;
 use std::fmt;
 
@@ -116,10 +117,17 @@ pub fn envelope(raw: &[u8]) -> String {
     )
 }
 
-/// BODY (the non-extensible BODYSTRUCTURE), built from `mail-parser`'s MIME tree.
+/// BODY (the non-extensible BODYSTRUCTURE), built from `mail-parser`'s MIME tree. Parts
+/// nested deeper than [`MIME_DEPTH`] (multiparts and encapsulated messages alike) are shown
+/// as one opaque `APPLICATION/OCTET-STREAM` part, so no message recurses without bound.
 pub fn body_structure(raw: &[u8], extensible: bool) -> String {
-    use mail_parser::{MessageParser, MimeHeaders, PartType};
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    body_structure_at(raw, extensible, 0, 0)
+}
+
+/// `depth`: parts above this one; `messages`: encapsulated messages above it.
+fn body_structure_at(raw: &[u8], extensible: bool, depth: usize, messages: usize) -> String {
+    use mail_parser::{MimeHeaders, PartType};
+    let Some(msg) = message::parse_mime(raw) else {
         return format!("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" {} 0)", raw.len());
     };
     /// `("NAME" "value" ...)` or NIL (RFC 9051 body-fld-param).
@@ -152,13 +160,30 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
         };
         format!("{dsp} {lang} {}", nstring(p.content_location()))
     }
-    fn part(msg: &mail_parser::Message, id: u32, raw: &[u8], ext: bool) -> String {
+    /// The message's bytes, whether the structure is extensible, where its LFs are (so that
+    /// counting a part's lines costs O(log n), not a pass over the part at every level).
+    struct Ctx<'a> {
+        raw: &'a [u8],
+        ext: bool,
+        newlines: Vec<usize>,
+    }
+    fn part(msg: &mail_parser::Message, id: u32, cx: &Ctx, depth: usize, messages: usize) -> String {
+        let (raw, ext) = (cx.raw, cx.ext);
         let Some(p) = msg.parts.get(id as usize) else { return "NIL".into() };
         let ct = p.content_type();
-        let ty = ct.map(|c| c.ctype().to_ascii_uppercase()).unwrap_or_else(|| "TEXT".into());
-        let sub = ct.and_then(|c| c.subtype()).map(|s| s.to_ascii_uppercase()).unwrap_or_else(|| "PLAIN".into());
-        if let PartType::Multipart(children) = &p.body {
-            let inner: String = children.iter().map(|c| part(msg, *c, raw, ext)).collect();
+        let mut ty = ct.map(|c| c.ctype().to_ascii_uppercase()).unwrap_or_else(|| "TEXT".into());
+        let mut sub = ct.and_then(|c| c.subtype()).map(|s| s.to_ascii_uppercase()).unwrap_or_else(|| "PLAIN".into());
+        let too_deep = match p.body {
+            PartType::Multipart(_) => depth >= MIME_DEPTH,
+            PartType::Message(_) => depth >= MIME_DEPTH || messages >= MESSAGE_DEPTH,
+            _ => false,
+        };
+        if too_deep {
+            ty = "APPLICATION".into();
+            sub = "OCTET-STREAM".into();
+        }
+        if let (PartType::Multipart(children), false) = (&p.body, too_deep) {
+            let inner: String = children.iter().map(|c| part(msg, *c, cx, depth.saturating_add(1), messages)).collect();
             let tail = if ext {
                 format!(" {} {}", params(ct).unwrap_or_else(|| "NIL".into()), ext_tail(p))
             } else {
@@ -166,7 +191,7 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
             };
             return format!("({inner} {}{tail})", nstring(Some(&sub)));
         }
-        let fields = params(ct).unwrap_or_else(|| {
+        let fields = params(ct.filter(|_| !too_deep)).unwrap_or_else(|| {
             if ty == "TEXT" {
                 "(\"CHARSET\" \"US-ASCII\")".to_string()
             } else {
@@ -174,11 +199,13 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
             }
         });
         let enc = p.content_transfer_encoding().unwrap_or("7BIT").to_ascii_uppercase();
-        let body = raw.get(p.offset_body as usize..p.offset_end as usize).unwrap_or_default();
+        let (from, to) = if too_deep { (p.offset_header, p.offset_end) } else { (p.offset_body, p.offset_end) };
+        let body = raw.get(from as usize..to as usize).unwrap_or_default();
         // Text lines; a last line without its CRLF (the CRLF before a boundary belongs to the
         // boundary, RFC 2046 §5.1.1) still counts.
+        let lf_before = |at: u32| cx.newlines.partition_point(|&i| i < at as usize);
         let lines =
-            body.iter().filter(|&&b| b == b'\n').count() + usize::from(!body.is_empty() && !body.ends_with(b"\n"));
+            lf_before(to).saturating_sub(lf_before(from)) + usize::from(!body.is_empty() && !body.ends_with(b"\n"));
         let basic = format!(
             "{} {} {fields} {} {} {} {}",
             nstring(Some(&ty)),
@@ -193,7 +220,22 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
         let specific = match (&p.body, ty.as_str()) {
             (PartType::Message(inner), "MESSAGE") => {
                 let r = inner.raw_message();
-                format!(" {} {} {lines}", envelope(r), body_structure(r, ext))
+                let (depth, messages) = (depth.saturating_add(1), messages.saturating_add(1));
+                // An encapsulated message mail-parser read in place has its offsets in `raw`:
+                // walk it as it is. One it decoded first (base64) is parsed on its own.
+                let in_place = raw.as_ptr_range().contains(&r.as_ptr());
+                let inner = if in_place {
+                    part(inner, 0, cx, depth, messages)
+                } else {
+                    body_structure_at(r, ext, depth, messages)
+                };
+                format!(" {} {inner} {lines}", envelope(r))
+            }
+            // mail-parser takes apart three levels of encapsulated messages at a time: a
+            // deeper one arrives as bytes, and is parsed here on its own.
+            (_, "MESSAGE") if matches!(sub.as_str(), "RFC822" | "GLOBAL") => {
+                let inner = body_structure_at(body, ext, depth.saturating_add(1), messages.saturating_add(1));
+                format!(" {} {inner} {lines}", envelope(body))
             }
             (_, "TEXT") => format!(" {lines}"),
             _ => String::new(),
@@ -201,7 +243,8 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
         let tail = if ext { format!(" NIL {}", ext_tail(p)) } else { String::new() };
         format!("({basic}{specific}{tail})")
     }
-    part(&msg, 0, raw, extensible)
+    let newlines = raw.iter().enumerate().filter(|(_, &b)| b == b'\n').map(|(i, _)| i).collect();
+    part(&msg, 0, &Ctx { raw, ext: extensible, newlines }, depth, messages)
 }
 
 /// Is `spec` a section this server can fetch (RFC 9051 §6.4.5 `section-spec`)?
@@ -259,8 +302,17 @@ fn header_fields(t: &str) -> Option<(bool, Vec<String>)> {
 /// `HEADER.FIELDS.NOT (..)`, part numbers like `2` or `1.2`, and `n.MIME` / `n.HEADER` /
 /// `n.TEXT`. A part that does not exist is empty, as servers answer.
 pub fn section_bytes(raw: &[u8], spec: &str) -> Vec<u8> {
-    use mail_parser::{MessageParser, PartType};
+    section_bytes_at(raw, spec, 0)
+}
+
+/// `messages`: how many encapsulated messages `raw` is inside.
+fn section_bytes_at(raw: &[u8], spec: &str, messages: usize) -> Vec<u8> {
+    use mail_parser::PartType;
     let (parts, rest) = split_part_numbers(spec);
+    if parts.len() > MIME_DEPTH || messages > MESSAGE_DEPTH {
+        // Deeper than any part this server takes apart (see body_structure): no such part.
+        return vec![];
+    }
     if parts.is_empty() {
         if let Some((not, names)) = header_fields(rest) {
             // Whole fields (with their folded lines) whose name is, or is not, listed.
@@ -288,24 +340,37 @@ pub fn section_bytes(raw: &[u8], spec: &str) -> Vec<u8> {
         }
         return section(raw, rest).to_vec();
     }
-    let Some(msg) = MessageParser::default().parse(raw) else { return vec![] };
+    let Some(top) = message::parse_mime(raw) else { return vec![] };
+    // The message whose parts are being numbered, the part reached, and whether it is that
+    // message's top (where a single-part message has one part, numbered 1).
+    let mut msg: &mail_parser::Message = &top;
     let mut cur = 0u32;
+    let mut at_top = true;
     for (i, &n) in parts.iter().enumerate() {
-        let Some(p) = msg.parts.get(cur as usize) else { return vec![] };
-        match &p.body {
-            PartType::Multipart(children) => match children.get(n as usize - 1) {
-                Some(&c) => cur = c,
-                None => return vec![],
-            },
-            PartType::Message(inner) if i > 0 => {
-                // Inside an encapsulated message, numbering starts again.
-                let tail: Vec<String> = parts[i..].iter().map(u32::to_string).collect();
-                let spec = if rest.is_empty() { tail.join(".") } else { format!("{}.{rest}", tail.join(".")) };
-                return section_bytes(inner.raw_message(), &spec);
+        loop {
+            let Some(p) = msg.parts.get(cur as usize) else { return vec![] };
+            match &p.body {
+                PartType::Multipart(children) => match children.get((n as usize).wrapping_sub(1)) {
+                    Some(&c) => (cur, at_top) = (c, false),
+                    None => return vec![],
+                },
+                // Inside an encapsulated message, numbering starts again. One that mail-parser
+                // read in place (its offsets are in `raw`) is walked as it is; one it decoded
+                // first is taken apart on its own.
+                PartType::Message(inner) if !at_top => {
+                    let r = inner.raw_message();
+                    if raw.as_ptr_range().contains(&r.as_ptr()) {
+                        (msg, cur, at_top) = (inner, 0, true);
+                        continue;
+                    }
+                    let tail: Vec<String> = parts.get(i..).unwrap_or_default().iter().map(u32::to_string).collect();
+                    let spec = if rest.is_empty() { tail.join(".") } else { format!("{}.{rest}", tail.join(".")) };
+                    return section_bytes_at(r, &spec, messages.saturating_add(1));
+                }
+                _ if at_top && n == 1 => at_top = false,
+                _ => return vec![],
             }
-            // A single-part message has one part, numbered 1.
-            _ if i == 0 && n == 1 && cur == 0 => {}
-            _ => return vec![],
+            break;
         }
     }
     let Some(p) = msg.parts.get(cur as usize) else { return vec![] };
@@ -313,7 +378,7 @@ pub fn section_bytes(raw: &[u8], spec: &str) -> Vec<u8> {
     match (rest, &p.body) {
         ("", _) => range(p.offset_body, p.offset_end),
         ("MIME", _) => range(p.offset_header, p.offset_body),
-        (r, PartType::Message(inner)) => section_bytes(inner.raw_message(), r),
+        (r, PartType::Message(inner)) => section_bytes_at(inner.raw_message(), r, messages.saturating_add(1)),
         _ => vec![],
     }
 }

@@ -4,6 +4,7 @@
 
 use super::flag::canonical_flag;
 use super::sequence::{set_contains, valid_set_or_saved as valid_set};
+use crate::limits::SEARCH_NESTING;
 use crate::store::StoredMessage;
 
 /// One search key; a list of keys is their AND.
@@ -47,7 +48,7 @@ pub fn parse(tokens: &[String]) -> Result<SearchKey, String> {
     let mut pos = 0;
     let mut keys = Vec::new();
     while pos < tokens.len() {
-        keys.push(parse_key(tokens, &mut pos)?);
+        keys.push(parse_key(tokens, &mut pos, 0)?);
     }
     match keys.len() {
         0 => Err("SEARCH needs at least one key, such as ALL, UNSEEN or FROM \"alice\"".into()),
@@ -56,7 +57,12 @@ pub fn parse(tokens: &[String]) -> Result<SearchKey, String> {
     }
 }
 
-fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
+/// One key at `t[*pos]`, `depth` groups, NOTs and ORs deep (at most [`SEARCH_NESTING`]).
+fn parse_key(t: &[String], pos: &mut usize, depth: usize) -> Result<SearchKey, String> {
+    if depth >= SEARCH_NESTING {
+        return Err(format!("search keys nest too deep: the limit here is {SEARCH_NESTING} levels of OR, NOT and ()"));
+    }
+    let inner = depth.saturating_add(1);
     let key = t.get(*pos).ok_or("a search key is missing")?.clone();
     *pos += 1;
     let mut arg = |what: &str| -> Result<String, String> {
@@ -77,7 +83,7 @@ fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
                 if *pos >= t.len() {
                     return Err("a parenthesised group of keys is not closed".into());
                 }
-                keys.push(parse_key(t, pos)?);
+                keys.push(parse_key(t, pos, inner)?);
             }
             *pos += 1;
             SearchKey::And(keys)
@@ -117,10 +123,10 @@ fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
             }
             SearchKey::Uid(set)
         }
-        "NOT" => SearchKey::Not(Box::new(parse_key(t, pos)?)),
+        "NOT" => SearchKey::Not(Box::new(parse_key(t, pos, inner)?)),
         "OR" => {
-            let a = parse_key(t, pos)?;
-            SearchKey::Or(Box::new(a), Box::new(parse_key(t, pos)?))
+            let a = parse_key(t, pos, inner)?;
+            SearchKey::Or(Box::new(a), Box::new(parse_key(t, pos, inner)?))
         }
         "MODSEQ" => {
             // MODSEQ ["/flags/\\Seen" priv|shared|all] n: the entry is accepted, not used.
@@ -399,5 +405,9 @@ mod tests {
         assert_eq!(parse_date_time(" 1-Jan-1970 01:00:00 +0100"), Some(0));
         assert_eq!(parse_date_time("01-Jan-1970 00:00:10 -0001"), Some(70));
         assert!(parse_date_time("1-Jan-1970 1:00:00 +0100").is_none() && parse_date_time("1-Jan-1970").is_none());
+        let deep = format!("{}SEEN{}", "OR SEEN ".repeat(10_000), "");
+        assert!(parse(&toks(&deep)).unwrap_err().contains("nest too deep"));
+        let nots = format!("{}SEEN", "NOT ".repeat(SEARCH_NESTING - 1));
+        assert!(parse(&toks(&nots)).is_ok());
     }
 }

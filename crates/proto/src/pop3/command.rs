@@ -5,7 +5,7 @@ use crate::codec::{find_crlf, Decoded};
 use std::fmt;
 
 /// The longest command line, CRLF included (RFC 2449 §4).
-pub const MAX_COMMAND_LINE: usize = 255;
+pub const MAX_COMMAND_LINE: usize = crate::limits::POP3_COMMAND_LINE;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {

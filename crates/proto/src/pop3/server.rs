@@ -13,7 +13,7 @@
 
 use super::command::{self, Command};
 use super::response::Response;
-use crate::codec::Decoded;
+use crate::codec::{Decoded, LineSkip};
 use crate::engine::{Closing, Engine, IdleTimer, Millis, POP3_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, Pop3ReplyTo, Transmit};
 use crate::state::{main, side, st, sub, Side, StateId, StateMachine, StateView};
@@ -141,6 +141,8 @@ pub struct Pop3Server {
     tls: bool,
     state: Pop3State,
     inbuf: Vec<u8>,
+    /// The rest of an over-long command line being skipped up to its CRLF.
+    skip: LineSkip,
     user: Option<String>,
     maildrop: Vec<DropMessage>,
     received: VecDeque<Transmit>,
@@ -213,6 +215,7 @@ impl Pop3Server {
             tls: false,
             state: Pop3State::Authorization,
             inbuf: Vec::new(),
+            skip: LineSkip::default(),
             user: None,
             maildrop: Vec::new(),
             received: VecDeque::new(),
@@ -308,6 +311,9 @@ impl Pop3Server {
 
     fn process(&mut self) {
         while matches!(self.state, Pop3State::Authorization | Pop3State::Transaction) {
+            if self.skip.skip(&mut self.inbuf) {
+                return;
+            }
             match command::decode(&self.inbuf) {
                 Decoded::Complete(cmd, n) => {
                     let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
@@ -321,9 +327,17 @@ impl Pop3Server {
                     self.send(Response::err(e.0), Pop3ReplyTo::Error);
                 }
                 Decoded::Incomplete => {
-                    if self.inbuf.len() > 4 * command::MAX_COMMAND_LINE {
+                    // A line with no CRLF within the limit: -ERR, and the rest of it is skipped
+                    // up to its CRLF so that the next line is a fresh command.
+                    if self.inbuf.len() >= command::MAX_COMMAND_LINE {
+                        self.skip.start(&self.inbuf);
                         self.inbuf.clear();
-                        self.send(Response::err("command line too long"), Pop3ReplyTo::Error);
+                        let text = format!(
+                            "command line too long (the limit is {} octets, RFC 2449 §4)",
+                            command::MAX_COMMAND_LINE
+                        );
+                        self.send(Response::err(text), Pop3ReplyTo::Error);
+                        continue;
                     }
                     return;
                 }

@@ -111,6 +111,12 @@ impl MailHost {
         for (a, p) in accounts {
             store.add_account(a, p);
         }
+        Self::with_store(id, hostname, domains, store, policy)
+    }
+
+    /// A host over a store its driver made (accounts, mailboxes kept on disk, UIDVALIDITY
+    /// from the clock: `mailsim serve`).
+    pub fn with_store(id: &str, hostname: &str, domains: &[&str], store: MailStore, policy: ServerPolicy) -> Self {
         MailHost {
             id: id.into(),
             hostname: hostname.into(),
@@ -132,6 +138,11 @@ impl MailHost {
 
     pub fn store(&self) -> &MailStore {
         &self.store
+    }
+
+    /// The store, for a driver that records its changes or puts back what it kept.
+    pub fn store_mut(&mut self) -> &mut MailStore {
+        &mut self.store
     }
 
     pub fn policy(&self) -> &ServerPolicy {

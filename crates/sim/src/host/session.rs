@@ -189,6 +189,14 @@ impl MailHost {
         }
     }
 
+    /// Drops session `sid` without calling its engine again (the driver caught a panic in
+    /// it): a POP3 maildrop it held is released, nothing deleted.
+    pub fn abort_session(&mut self, _now: Millis, sid: SessionId) {
+        if let Some(Session::Pop3 { login: Some(address), .. }) = self.sessions.remove(&sid) {
+            self.store.logout(&address, &[]);
+        }
+    }
+
     /// Acts on what the engine of `sid` decided (a login to check, a message received, a
     /// mailbox change). True if there was anything.
     pub fn drive(&mut self, ctx: &mut Ctx, sid: SessionId) -> bool {

@@ -78,3 +78,23 @@ fn qresync_vanished_and_resynchronization() {
         "{n}"
     );
 }
+
+#[test]
+fn expunges_of_unknown_time_are_reported_as_vanished() {
+    // As after a restart of `mailsim serve`: UID 2 is gone, with no record of when.
+    let mut o = Owner::new(&[M, M, M]);
+    o.store.expunge(USER, &[2]);
+    let inbox = o.store.folder(USER, "INBOX").unwrap().clone();
+    let mut fresh = inbox.clone();
+    fresh.vanished.clear();
+    let mut store = crate::store::MailStore::default();
+    store.add_account(USER, "pw");
+    store.restore_folder(USER, "INBOX", fresh);
+    o.store = store;
+    let a = o.login();
+    o.send(a, "e ENABLE QRESYNC");
+    let r = o.send(a, "r SELECT INBOX (QRESYNC (3857529045 3))");
+    assert!(r.contains("* VANISHED (EARLIER) 2\r\n"), "{r}");
+    let v = o.send(a, "v UID FETCH 3 (FLAGS) (CHANGEDSINCE 3 VANISHED)");
+    assert!(!v.contains("VANISHED"), "only the UIDs asked about: {v}");
+}

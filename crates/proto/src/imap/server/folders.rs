@@ -8,10 +8,17 @@ use crate::imap::command::Command;
 use crate::imap::fetch;
 use crate::imap::folder::{FolderOp, FolderResult};
 use crate::imap::response::Line;
+use crate::limits::MAILBOX_NAME;
 
 impl ImapServer {
     pub(super) fn on_folder_command(&mut self, tag: &str, command: Command) {
         let name = command.name();
+        if let Command::Create(m) | Command::Rename(_, m) = &command {
+            if m.len() > MAILBOX_NAME {
+                let text = format!("[LIMIT] A mailbox name may have at most {MAILBOX_NAME} octets");
+                return self.no(tag, name, &text);
+            }
+        }
         let op = match &command {
             Command::Select { params, .. } if params.qresync.is_some() && !self.view.qresync => {
                 return self.bad(tag, name, "SELECT (QRESYNC ...) needs ENABLE QRESYNC first (RFC 7162 §3.2.5)")
@@ -245,7 +252,24 @@ pub(super) fn list_match(pattern: &str, name: &str) -> bool {
         Some(head) if head.eq_ignore_ascii_case("INBOX") => format!("INBOX{}", &s[5..]),
         _ => s.to_string(),
     };
-    let (p, n): (Vec<char>, Vec<char>) = (fold(pattern).chars().collect(), fold(name).chars().collect());
+    let n: Vec<char> = fold(name).chars().collect();
+    // A run of wildcards is one wildcard: `*` if it holds a `*`, else `%`.
+    let mut p: Vec<char> = Vec::new();
+    for c in fold(pattern).chars() {
+        match (p.last_mut(), c) {
+            (Some(last @ ('*' | '%')), '*' | '%') => {
+                if c == '*' {
+                    *last = '*';
+                }
+            }
+            _ => p.push(c),
+        }
+    }
+    // Each other pattern character matches one name character: more of them than the name
+    // has cannot match (and the pattern left is at most twice the name, plus one).
+    if p.iter().filter(|c| !matches!(c, '*' | '%')).count() > n.len() {
+        return false;
+    }
     // ok[j]: the pattern so far matches the first j characters of the name. One row per
     // pattern character: O(pattern × name), however many wildcards (no backtracking).
     let mut ok = vec![false; n.len() + 1];

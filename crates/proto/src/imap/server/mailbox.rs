@@ -157,8 +157,10 @@ impl ImapServer {
             return (0..self.messages.len()).filter(|&i| self.view.saved.contains(&self.messages[i].uid)).collect();
         }
         let max = if uid { self.messages.last().map(|m| m.uid).unwrap_or(0) } else { self.messages.len() as u32 };
+        // The set is read once (an 8 KB set against a large mailbox stays cheap).
+        let ranges = sequence::ranges(set, max);
         (0..self.messages.len())
-            .filter(|&i| sequence::set_contains(set, if uid { self.messages[i].uid } else { i as u32 + 1 }, max))
+            .filter(|&i| sequence::in_ranges(&ranges, if uid { self.messages[i].uid } else { i as u32 + 1 }))
             .collect()
     }
 

@@ -125,7 +125,12 @@ impl ImapServer {
                         set_seen |= !peek && !self.read_only && !m.flags.iter().any(|f| f == "\\Seen");
                         let whole = fetch::section_bytes(&m.data, section);
                         let body = match partial {
-                            Some((start, count)) => &whole[(*start).min(whole.len())..(start + count).min(whole.len())],
+                            // <start.count>: both may be up to 2^64-1 (RFC 9051 number64), so saturate.
+                            Some((start, count)) => {
+                                let from = (*start).min(whole.len());
+                                let to = start.saturating_add(*count).min(whole.len());
+                                whole.get(from..to).unwrap_or_default()
+                            }
                             None => &whole[..],
                         };
                         // The literal carries the octets as they are: {n} counts octets.

@@ -32,8 +32,10 @@ mod tests;
 use super::command::{self, Command, Tagged};
 use super::response::{Line, Status};
 use super::scram::ScramServer;
-use crate::codec::{find_crlf, Decoded};
+use super::token::{frame, Frame, Skip};
+use crate::codec::{find_crlf, Decoded, LineSkip};
 use crate::engine::{Closing, Engine, IdleTimer, Millis, IMAP_IDLE_TIMEOUT};
+use crate::limits::IMAP_LINE;
 use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use crate::store::StoredMessage;
@@ -42,9 +44,6 @@ use std::collections::VecDeque;
 use std::fmt;
 
 pub use super::folder::{apply_folder_op, FolderOp, FolderResult};
-
-/// The longest command line read (each line of a command with literals on its own).
-pub const MAX_LINE: usize = 8192;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -234,8 +233,10 @@ pub struct ImapServer {
     /// What this session keeps about the selected mailbox beyond its messages (boxed: the
     /// host keeps sessions in an enum, whose variants should stay close in size).
     view: Box<View>,
-    /// A line longer than the limit is being skipped up to its CRLF.
-    discarding: bool,
+    /// The rest of an over-long line being skipped (see [`crate::limits::IMAP_LINE`]).
+    skip: LineSkip,
+    /// Octets of a too-large non-synchronizing literal still to throw away.
+    skip_octets: usize,
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ImapServerEvent>,
@@ -320,7 +321,8 @@ impl ImapServer {
             waiting: None,
             continued_at: None,
             view: Box::default(),
-            discarding: false,
+            skip: LineSkip::default(),
+            skip_octets: 0,
             received: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -403,25 +405,43 @@ impl ImapServer {
             .push_back(Transmit { bytes, pdu: Pdu::ImapContinuation { text: text.into(), decoded: decoded.into() } });
     }
 
+    /// Drops what is being skipped (the rest of an over-long line, a refused literal's
+    /// octets); `true` while there is more to skip.
+    fn skipping(&mut self) -> bool {
+        if self.skip_octets > 0 {
+            let n = self.skip_octets.min(self.inbuf.len());
+            self.inbuf.drain(..n);
+            self.skip_octets = self.skip_octets.saturating_sub(n);
+            if self.skip_octets > 0 {
+                return true;
+            }
+        }
+        self.skip.skip(&mut self.inbuf)
+    }
+
+    /// A line (DONE, a SASL response) that has no CRLF within [`IMAP_LINE`] octets: starts
+    /// skipping it and returns `true`.
+    fn line_too_long(&mut self) -> bool {
+        if self.inbuf.len() < IMAP_LINE || find_crlf(&self.inbuf).is_some() {
+            return false;
+        }
+        self.skip.start(&self.inbuf);
+        self.inbuf.clear();
+        true
+    }
+
     /// Reads what the client sent: the line ending IDLE, a SASL response, or commands.
     fn process(&mut self) {
         while self.state != ImapState::Logout && !self.awaiting_mailbox && self.waiting.is_none() {
-            if self.discarding {
-                // The rest of a line that was too long: dropped up to its CRLF.
-                match find_crlf(&self.inbuf) {
-                    Some(n) => {
-                        self.inbuf.drain(..n);
-                        self.discarding = false;
-                    }
-                    None => {
-                        let keep = usize::from(self.inbuf.last() == Some(&b'\r'));
-                        self.inbuf.drain(..self.inbuf.len() - keep);
-                        return;
-                    }
-                }
-                continue;
+            if self.skipping() {
+                return;
             }
             if let Some(tag) = self.idling.clone() {
+                if self.line_too_long() {
+                    self.idling = None;
+                    self.bad(&tag, "IDLE", "Expected DONE to end IDLE (this line is too long)");
+                    continue;
+                }
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                 let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
@@ -438,6 +458,15 @@ impl ImapServer {
                 continue;
             }
             if !matches!(self.auth, Auth::None) {
+                if self.line_too_long() {
+                    let tag = match std::mem::replace(&mut self.auth, Auth::None) {
+                        Auth::ScramFirst(t) | Auth::ScramFinal(t, _) | Auth::ScramDone(t, _) | Auth::Plain(t) => t,
+                        Auth::None => "*".into(),
+                    };
+                    let text = format!("Authentication line too long: the limit is {IMAP_LINE} octets");
+                    self.bad(&tag, "AUTHENTICATE", &text);
+                    continue;
+                }
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                 let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
@@ -450,11 +479,38 @@ impl ImapServer {
                 self.on_sasl(&line);
                 continue;
             }
-            if let Some(n) = find_crlf(&self.inbuf).filter(|&n| n > MAX_LINE + 2) {
-                self.line_too_long(Some(n));
-                continue;
-            }
-            match command::decode(&self.inbuf) {
+            let whole = match frame(&self.inbuf) {
+                Frame::Whole(n) => n,
+                Frame::Partial(literal) => {
+                    // A synchronizing literal: say "go ahead" once (RFC 9051 §7.5).
+                    if let Some((line_end, true)) = literal {
+                        if self.continued_at != Some(line_end) {
+                            self.continued_at = Some(line_end);
+                            self.continuation("Ready for literal data", "");
+                        }
+                    }
+                    return;
+                }
+                Frame::Refused { tag, text, consumed, then } => {
+                    self.continued_at = None;
+                    let dropped: Vec<u8> = self.inbuf.drain(..consumed.min(self.inbuf.len())).collect();
+                    match then {
+                        Skip::Nothing => {}
+                        Skip::RestOfLine => self.skip.start(&dropped),
+                        Skip::Octets(n) => self.skip_octets = n,
+                    }
+                    // What the log keeps of it: the start, not megabytes.
+                    let shown = dropped.get(..dropped.len().min(80)).unwrap_or_default();
+                    let line = format!("{}… ({} octets)", String::from_utf8_lossy(shown).trim_end(), dropped.len());
+                    self.received.push_back(Transmit {
+                        bytes: dropped,
+                        pdu: Pdu::ImapCommand { tag: tag.clone().unwrap_or_default(), name: String::new(), line },
+                    });
+                    self.bad(tag.as_deref().unwrap_or("*"), "error", &text);
+                    continue;
+                }
+            };
+            match command::decode(self.inbuf.get(..whole).unwrap_or_default()) {
                 Decoded::Complete(t, n) => {
                     self.continued_at = None;
                     let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
@@ -475,50 +531,13 @@ impl ImapServer {
                     let tag = e.tag.unwrap_or_else(|| "*".into());
                     self.bad(&tag, "error", &e.text);
                 }
+                // Not expected (the frame is whole): never leave the bytes to stall the session.
                 Decoded::Incomplete => {
-                    if let Some((n, sync, line_end)) = command::pending_literal(&self.inbuf) {
-                        if n > 1_000_000 {
-                            self.inbuf.clear();
-                            return self.bad("*", "error", "Literal too large");
-                        }
-                        // A synchronizing literal: say "go ahead" once (RFC 9051 §7.5).
-                        if sync && self.continued_at != Some(line_end) {
-                            self.continued_at = Some(line_end);
-                            self.continuation("Ready for literal data", "");
-                        }
-                        return;
-                    }
-                    if self.inbuf.len() > MAX_LINE {
-                        self.line_too_long(None);
-                    }
-                    return;
+                    self.inbuf.drain(..whole.min(self.inbuf.len()));
+                    self.bad("*", "error", "Command could not be read");
                 }
             }
         }
-    }
-
-    /// A command line over [`MAX_LINE`] octets: BAD to its tag if the tag can be read (else
-    /// untagged), and the line is dropped up to its CRLF (`end`, or when it comes), so that
-    /// its rest is not read as a new command (RFC 9051 §7.1.3).
-    fn line_too_long(&mut self, end: Option<usize>) {
-        let head = &self.inbuf[..self.inbuf.len().min(64)];
-        let tag = head
-            .split(|&b| b == b' ')
-            .next()
-            .filter(|t| head.contains(&b' ') && !t.is_empty())
-            .filter(|t| t.iter().all(|&b| b.is_ascii_graphic() && !b"(){%*\"\\+".contains(&b)))
-            .map(|t| String::from_utf8_lossy(t).into_owned())
-            .unwrap_or_else(|| "*".into());
-        match end {
-            Some(n) => {
-                self.inbuf.drain(..n);
-            }
-            None => {
-                self.inbuf.clear();
-                self.discarding = true;
-            }
-        }
-        self.bad(&tag, "error", &format!("Command line too long (the limit is {MAX_LINE} octets)"));
     }
 
     /// One command: which handler, in which state (RFC 9051 §6: what each state allows).

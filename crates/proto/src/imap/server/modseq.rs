@@ -59,16 +59,19 @@ impl ImapServer {
         }
     }
 
-    /// `* VANISHED (EARLIER) uids`: UIDs in `set` expunged after mod-sequence `since`.
+    /// `* VANISHED (EARLIER) uids`: UIDs in `set` expunged after mod-sequence `since`, and
+    /// those expunged at a time not known (before a restart of `mailsim serve`, whose disk
+    /// keeps no expunge history): RFC 7162 §3.2.5.2 allows reporting more, never fewer.
     pub(super) fn vanished_earlier(&self, set: Option<&str>, since: u64) -> Option<Line> {
         let max = self.uid_next.saturating_sub(1);
-        let mut uids: Vec<u32> = self
-            .view
-            .vanished
-            .iter()
-            .filter(|(u, m)| *m > since && set.is_none_or(|s| sequence::set_contains(s, *u, max)))
-            .map(|(u, _)| *u)
-            .collect();
+        let wanted = |u: u32| set.is_none_or(|s| sequence::set_contains(s, u, max));
+        let mut uids: Vec<u32> =
+            self.view.vanished.iter().filter(|(u, m)| *m > since && wanted(*u)).map(|(u, _)| *u).collect();
+        if max <= 1_000_000 {
+            let present: std::collections::BTreeSet<u32> = self.messages.iter().map(|m| m.uid).collect();
+            let known: std::collections::BTreeSet<u32> = self.view.vanished.iter().map(|(u, _)| *u).collect();
+            uids.extend((1..=max).filter(|u| !present.contains(u) && !known.contains(u) && wanted(*u)));
+        }
         uids.sort_unstable();
         uids.dedup();
         (!uids.is_empty()).then(|| format!("* VANISHED (EARLIER) {}", sequence::compact(&uids)).into())

@@ -275,11 +275,11 @@ fn issue_14_bugs() {
 fn a_line_over_the_limit_answers_its_tag_and_is_skipped() {
     let mut o = Owner::new(&[]);
     let a = o.login();
-    let long = format!("t1 LOGIN {} x", "a".repeat(MAX_LINE));
+    let long = format!("t1 LOGIN {} x", "a".repeat(crate::limits::IMAP_LINE));
     // In pieces: the BAD comes once the limit is passed; the rest of the line is dropped.
-    let out = o.send_bytes(a, &long.as_bytes()[..MAX_LINE + 5]);
+    let out = o.send_bytes(a, &long.as_bytes()[..crate::limits::IMAP_LINE + 5]);
     assert!(out.starts_with("t1 BAD Command line too long"), "{out}");
-    let out = o.send_bytes(a, format!("{}\r\nt2 NOOP\r\n", &long[MAX_LINE + 5..]).as_bytes());
+    let out = o.send_bytes(a, format!("{}\r\nt2 NOOP\r\n", &long[crate::limits::IMAP_LINE + 5..]).as_bytes());
     assert_eq!(out, "t2 OK NOOP completed\r\n", "the tail of the long line is not a command");
     // Whole: the same.
     let out = o.send_bytes(a, format!("{long}\r\nt3 NOOP\r\n").as_bytes());
