@@ -19,7 +19,9 @@ fn open(dir: &Path, clock: u32) -> (Maildir, MailStore, usize) {
 
 /// What the Maildir keeps of a folder: its messages (not their IMAP mod-sequences, which a
 /// restart gives anew), UIDNEXT and UIDVALIDITY.
-fn kept(m: Option<&Mailbox>) -> Option<(Vec<(u32, Vec<u8>, Vec<String>, i64)>, u32, u32)> {
+type Kept = (Vec<(u32, Vec<u8>, Vec<String>, i64)>, u32, u32);
+
+fn kept(m: Option<&Mailbox>) -> Option<Kept> {
     m.map(|m| {
         let msgs = m.messages.iter().map(|x| (x.uid, x.data.clone(), x.flags.clone(), x.internal_date)).collect();
         (msgs, m.uid_next, m.uid_validity)
