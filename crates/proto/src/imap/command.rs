@@ -21,7 +21,7 @@ pub enum StoreMode {
 
 /// STATUS data items (RFC 9051 §6.3.11; RECENT for IMAP4rev1 clients).
 pub const STATUS_ITEMS: &[&str] =
-    &["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ"];
+    &["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "DELETED-STORAGE"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {

@@ -56,6 +56,8 @@ pub struct FolderStatus {
     pub recent: usize,
     /// HIGHESTMODSEQ (RFC 7162 §3.1.2.1).
     pub highest_modseq: u64,
+    /// What EXPUNGE would free, in units of 1024 octets (DELETED-STORAGE, RFC 9208 §4.2).
+    pub deleted_storage: u64,
 }
 
 impl FolderStatus {
@@ -70,6 +72,13 @@ impl FolderStatus {
             deleted: count("\\Deleted"),
             recent: m.messages.iter().filter(|x| x.uid >= m.recent_from).count(),
             highest_modseq: m.highest_modseq.max(1),
+            deleted_storage: m
+                .messages
+                .iter()
+                .filter(|x| x.flags.iter().any(|f| f == "\\Deleted"))
+                .map(|x| x.data.len() as u64)
+                .sum::<u64>()
+                .div_ceil(1024),
         }
     }
 }

@@ -131,6 +131,7 @@ impl ImapServer {
                 "SIZE" => format!("SIZE {}", st.size),
                 "DELETED" => format!("DELETED {}", st.deleted),
                 "HIGHESTMODSEQ" => format!("HIGHESTMODSEQ {}", st.highest_modseq),
+                "DELETED-STORAGE" => format!("DELETED-STORAGE {}", st.deleted_storage),
                 _ => format!("RECENT {}", st.recent),
             })
             .collect();

@@ -300,6 +300,10 @@ fn sort_thread_and_quota() {
     let q = o.send(a, "q GETQUOTAROOT INBOX");
     assert!(q.starts_with("* QUOTAROOT INBOX \"\"\r\n* QUOTA \"\" (STORAGE 1 51200)\r\nq OK"), "{q}");
     assert!(o.send(a, "q2 GETQUOTA \"\"").contains("* QUOTA \"\" (STORAGE 1 51200)"));
+    o.send(a, "d STORE 3 +FLAGS (\\Deleted)");
+    assert!(o
+        .send(a, "q5 STATUS INBOX (DELETED DELETED-STORAGE)")
+        .contains("* STATUS INBOX (DELETED 1 DELETED-STORAGE 1)"));
     assert!(o.send(a, "q3 GETQUOTA other").contains("q3 NO"));
     assert!(o.send(a, "q4 SETQUOTA \"\" (STORAGE 1)").contains("q4 BAD"));
 }
