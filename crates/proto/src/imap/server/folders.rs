@@ -192,7 +192,8 @@ impl ImapServer {
                 if self.is_selected(&mailbox) {
                     // RFC 9051 §6.3.12: the session with the target selected learns of it.
                     self.uid_next = self.uid_next.max(uid + 1);
-                    lines = self.add_messages(vec![message]);
+                    let recent_from = if self.read_only { u32::MAX } else { 0 };
+                    lines = self.add_messages(vec![message], recent_from);
                 }
                 self.ok(&tag, name, lines, format!("[APPENDUID {validity} {uid}] APPEND completed"))
             }
@@ -221,7 +222,8 @@ impl ImapServer {
                 }
                 if self.is_selected(&mailbox) {
                     self.uid_next = self.uid_next.max(new_uids.iter().max().map_or(0, |u| u + 1));
-                    lines.extend(self.add_messages(news));
+                    let recent_from = if self.read_only { u32::MAX } else { 0 };
+                    lines.extend(self.add_messages(news, recent_from));
                 }
                 let text = if is_move { format!("{name} completed") } else { format!("{code} {name} completed") };
                 self.ok(&tag, name, lines, text)

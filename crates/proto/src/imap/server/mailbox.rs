@@ -26,9 +26,18 @@ impl ImapServer {
     /// The mailbox as the store has it now (other sessions may have changed it): the
     /// differences are reported to this client as untagged responses (RFC 9051 §5.2, §7.5).
     pub fn refresh(&mut self, latest: &[StoredMessage]) {
+        self.refresh_from(latest, 0);
+    }
+
+    /// [`ImapServer::refresh`], where new messages from UID `recent_from` on are `\Recent`
+    /// to this session if it has the mailbox selected read-write (RFC 3501 §2.3.2: recent to
+    /// one session only). Returns whether it took any: the owner then marks them seen by a
+    /// session ([`crate::store::MailStore::take_recent`]).
+    pub(super) fn refresh_from(&mut self, latest: &[StoredMessage], recent_from: u32) -> bool {
         if self.user.is_none() || self.awaiting_mailbox {
-            return;
+            return false;
         }
+        let mut took = false;
         let selected = self.state == ImapState::Selected;
         for i in 0..self.messages.len() {
             let uid = self.messages[i].uid;
@@ -56,7 +65,9 @@ impl ImapServer {
         }
         if !new.is_empty() {
             self.uid_next = new.iter().map(|m| m.uid + 1).max().unwrap_or(self.uid_next);
-            let mut lines = self.add_messages(new);
+            let claim = selected && !self.read_only;
+            took = claim && new.iter().any(|m| m.uid >= recent_from);
+            let mut lines = self.add_messages(new, if claim { recent_from } else { u32::MAX });
             self.pending.append(&mut lines);
         }
         if self.idling.is_some() {
@@ -67,11 +78,13 @@ impl ImapServer {
                 self.respond(lines, None, "IDLE");
             }
         }
+        took
     }
 
     /// Messages new to this session join its view: `* n EXISTS` (and for an IMAP4rev1
     /// client `* n RECENT`: they are recent to this session, RFC 3501 §7.3.2).
-    pub(super) fn add_messages(&mut self, new: Vec<StoredMessage>) -> Vec<Line> {
+    /// Those from UID `recent_from` on are recent to this session.
+    pub(super) fn add_messages(&mut self, new: Vec<StoredMessage>, recent_from: u32) -> Vec<Line> {
         if new.is_empty() {
             return vec![];
         }
@@ -80,7 +93,7 @@ impl ImapServer {
         } else {
             vec![]
         };
-        self.view.recent.extend(new.iter().map(|m| m.uid));
+        self.view.recent.extend(new.iter().map(|m| m.uid).filter(|&u| u >= recent_from));
         self.view.highest = new.iter().map(|m| m.modseq).fold(self.view.highest, u64::max);
         self.messages.extend(new);
         if self.state == ImapState::Selected {

@@ -20,10 +20,20 @@ impl ImapServer {
         self.view.highest = self.view.highest.max(highest);
     }
 
-    /// [`ImapServer::refresh`] with the whole mailbox: its HIGHESTMODSEQ too.
-    pub fn refresh_mailbox(&mut self, mailbox: &Mailbox) {
-        self.refresh(&mailbox.messages);
+    /// [`ImapServer::refresh`] with the whole mailbox: its HIGHESTMODSEQ too, and new
+    /// messages from UID `recent_from` on (the mailbox's, unless another session has just
+    /// taken them) are `\Recent` to this session. Returns whether it took any: the owner
+    /// then calls [`crate::store::MailStore::take_recent`].
+    pub fn refresh_mailbox(&mut self, mailbox: &Mailbox, recent_from: u32) -> bool {
+        let took = self.refresh_from(&mailbox.messages, recent_from);
         self.sync_modseq(mailbox.highest_modseq);
+        took
+    }
+
+    /// Does this session have a mailbox selected read-write (so that what it adds there, or
+    /// sees arrive, is `\Recent` to it)?
+    pub fn selected_read_write(&self) -> bool {
+        self.state == super::ImapState::Selected && !self.read_only
     }
 
     /// ` MODSEQ (n)` for message `i` once CONDSTORE is on, else nothing.

@@ -79,6 +79,10 @@ impl Owner {
                 if let Some(m) = self.store.folder(USER, s.folder()) {
                     s.sync_modseq(m.highest_modseq);
                 }
+                if s.selected_read_write() {
+                    let folder = s.folder().to_string();
+                    self.store.take_recent(USER, &folder);
+                }
                 self.notify(Some(k));
             }
             if !progressed {
@@ -89,9 +93,14 @@ impl Owner {
 
     /// What the host does after a change: every other session refreshes its view.
     fn notify(&mut self, except: Option<usize>) {
-        for (i, s) in self.sessions.iter_mut().enumerate() {
+        for i in 0..self.sessions.len() {
+            let s = &mut self.sessions[i];
             if Some(i) != except && s.user().is_some() {
-                s.refresh_mailbox(&self.store.folder(USER, s.folder()).cloned().unwrap_or_default());
+                let folder = s.folder().to_string();
+                let m = self.store.folder(USER, &folder).cloned().unwrap_or_default();
+                if s.refresh_mailbox(&m, m.recent_from) {
+                    self.store.take_recent(USER, &folder);
+                }
             }
         }
     }
@@ -352,4 +361,22 @@ fn append_keeps_the_date_time_asked_for() {
     let f = o.send(a, "f FETCH 1 (INTERNALDATE FLAGS)");
     assert!(f.contains("INTERNALDATE \"30-Nov-2026 08:00:00 +0000\" FLAGS (\\Recent \\Seen)"), "{f}");
     assert!(o.send_bytes(a, b"q APPEND INBOX \"yesterday\" {14}\r\nSubject: x\r\n\r\n\r\n").contains("q BAD"));
+}
+
+#[test]
+fn new_mail_is_recent_to_one_session_only() {
+    let mut o = Owner::new(&[M1]);
+    let a = o.login();
+    let b = o.login();
+    assert!(o.send(a, "s SELECT INBOX").contains("* 1 RECENT"));
+    assert!(o.send(b, "s SELECT INBOX").contains("* 0 RECENT"));
+    o.deliver("Subject: new\r\n\r\nx\r\n");
+    let (na, nb) = (o.send(a, "n NOOP"), o.send(b, "n NOOP"));
+    assert!(na.contains("* 2 EXISTS\r\n* 2 RECENT\r\n"), "the first session told: {na}");
+    assert!(nb.contains("* 2 EXISTS\r\n* 0 RECENT\r\n"), "not recent to the second: {nb}");
+    // What a session appends to its own selected mailbox is recent to it, and to no one else.
+    let ap = o.send_bytes(b, b"p APPEND INBOX {14}\r\nSubject: x\r\n\r\n\r\n");
+    assert!(ap.contains("* 3 EXISTS\r\n* 1 RECENT\r\n"), "{ap}");
+    let c = o.login();
+    assert!(o.send(c, "s SELECT INBOX").contains("* 0 RECENT"));
 }
