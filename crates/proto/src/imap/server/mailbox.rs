@@ -13,6 +13,25 @@ pub(super) fn flags_list(flags: &[String]) -> String {
     format!("({})", flags.join(" "))
 }
 
+/// The selected mailbox's session state beyond its messages.
+#[derive(Debug, Default)]
+pub(super) struct View {
+    /// UIDs that are `\Recent` in this session (IMAP4rev1, RFC 3501 §2.3.2).
+    pub(super) recent: Vec<u32>,
+    /// Keywords in use in the selected mailbox, listed in FLAGS (RFC 9051 §7.3.5).
+    pub(super) keywords: Vec<String>,
+    /// The UIDs of the last `SEARCH RETURN (SAVE)`: what `$` means (RFC 5182).
+    pub(super) saved: Vec<u32>,
+    /// CONDSTORE is on (RFC 7162 §3.1): flag changes come with MODSEQ.
+    pub(super) condstore: bool,
+    /// QRESYNC is on (RFC 7162 §3.2): expunges are reported as VANISHED.
+    pub(super) qresync: bool,
+    /// The selected mailbox's HIGHESTMODSEQ as this session knows it.
+    pub(super) highest: u64,
+    /// Expunged UIDs with (an upper bound of) their mod-sequences, for VANISHED (EARLIER).
+    pub(super) vanished: Vec<(u32, u64)>,
+}
+
 impl ImapServer {
     /// The INBOX of the user who just logged in (and its UIDVALIDITY and UIDNEXT).
     pub fn set_mailbox(&mut self, messages: Vec<StoredMessage>, uid_validity: u32, uid_next: u32) {

@@ -185,25 +185,6 @@ enum Auth {
     Plain(String),
 }
 
-/// The selected mailbox's session state beyond its messages.
-#[derive(Debug, Default)]
-struct View {
-    /// UIDs that are `\Recent` in this session (IMAP4rev1, RFC 3501 §2.3.2).
-    recent: Vec<u32>,
-    /// Keywords in use in the selected mailbox, listed in FLAGS (RFC 9051 §7.3.5).
-    keywords: Vec<String>,
-    /// The UIDs of the last `SEARCH RETURN (SAVE)`: what `$` means (RFC 5182).
-    saved: Vec<u32>,
-    /// CONDSTORE is on (RFC 7162 §3.1): flag changes come with MODSEQ.
-    condstore: bool,
-    /// QRESYNC is on (RFC 7162 §3.2): expunges are reported as VANISHED.
-    qresync: bool,
-    /// The selected mailbox's HIGHESTMODSEQ as this session knows it.
-    highest: u64,
-    /// Expunged UIDs with (an upper bound of) their mod-sequences, for VANISHED (EARLIER).
-    vanished: Vec<(u32, u64)>,
-}
-
 #[derive(Debug)]
 pub struct ImapServer {
     config: ImapConfig,
@@ -232,7 +213,7 @@ pub struct ImapServer {
     continued_at: Option<usize>,
     /// What this session keeps about the selected mailbox beyond its messages (boxed: the
     /// host keeps sessions in an enum, whose variants should stay close in size).
-    view: Box<View>,
+    view: Box<mailbox::View>,
     /// The rest of an over-long line being skipped (see [`crate::limits::IMAP_LINE`]).
     skip: LineSkip,
     /// Octets of a too-large non-synchronizing literal still to throw away.
@@ -610,34 +591,5 @@ impl ImapServer {
             (Authenticated | Selected, Command::Idle) => self.on_idle(&tag),
             _ => self.wrong_state(&tag, name),
         }
-    }
-
-    fn on_logout(&mut self, tag: &str) {
-        let host = self.config.hostname.clone();
-        let bye = format!("* BYE {host} IMAP4rev2 server terminating connection");
-        self.ok(tag, "LOGOUT", vec![bye.into()], "LOGOUT completed".into());
-        self.state = ImapState::Logout;
-        self.events.push_back(ImapServerEvent::Closed);
-    }
-
-    fn on_enable(&mut self, tag: &str, caps: &[String]) {
-        let mut enabled: Vec<String> = Vec::new();
-        for c in caps {
-            match c.as_str() {
-                "IMAP4REV2" => {
-                    self.rev2 = true;
-                    enabled.push("IMAP4rev2".into());
-                }
-                // RFC 7162 §3.1, §3.2.3: QRESYNC turns CONDSTORE on too.
-                "CONDSTORE" | "QRESYNC" => {
-                    self.view.condstore = true;
-                    self.view.qresync |= c == "QRESYNC";
-                    enabled.push(c.clone());
-                }
-                _ => {}
-            }
-        }
-        let lines = if enabled.is_empty() { vec![] } else { vec![format!("* ENABLED {}", enabled.join(" ")).into()] };
-        self.ok(tag, "ENABLE", lines, "ENABLE completed".into())
     }
 }
