@@ -194,7 +194,7 @@ pub fn thread(msgs: &[StoredMessage], idx: &[usize], algorithm: &str, num: &dyn 
             })
             .collect()
     } else {
-        references(msgs, idx)
+        group_by_subject(msgs, references(msgs, idx))
     };
     let mut roots = roots;
     fn order(n: &mut Node, date: &dyn Fn(&Node) -> i64) {
@@ -216,8 +216,58 @@ fn ids(v: &str) -> Vec<String> {
     v.split('<').skip(1).filter_map(|p| p.split_once('>').map(|(id, _)| id.trim().to_string())).collect()
 }
 
+/// Does the message's subject say it is a reply or a forward (something came off to get the
+/// base subject)?
+fn is_reply(raw: &[u8]) -> bool {
+    let subject = mail_parser::MessageParser::default()
+        .parse_headers(raw)
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_default();
+    subject.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase() != base_subject(raw)
+}
+
+/// REFERENCES step 5 (§4): roots with the same base subject are gathered, a reply under the
+/// message it answers, otherwise side by side under a dummy.
+fn group_by_subject(msgs: &[StoredMessage], roots: Vec<Node>) -> Vec<Node> {
+    fn first(n: &Node) -> Option<usize> {
+        n.msg.or_else(|| n.children.iter().find_map(first))
+    }
+    let mut out: Vec<Node> = Vec::new();
+    let mut table: Vec<(String, usize)> = Vec::new();
+    for root in roots {
+        let subject = first(&root).map(|m| base_subject(&msgs[m].data)).unwrap_or_default();
+        let Some(&(_, at)) = table.iter().find(|(s, _)| !subject.is_empty() && *s == subject) else {
+            if !subject.is_empty() {
+                table.push((subject, out.len()));
+            }
+            out.push(root);
+            continue;
+        };
+        let here = &mut out[at];
+        match (here.msg, root.msg) {
+            (None, None) => here.children.extend(root.children),
+            (None, Some(_)) => here.children.push(root),
+            (Some(_), None) => {
+                let old = std::mem::replace(here, root);
+                here.children.push(old);
+            }
+            (Some(a), Some(b)) => match (is_reply(&msgs[a].data), is_reply(&msgs[b].data)) {
+                (false, true) => here.children.push(root),
+                (true, false) => {
+                    let old = std::mem::replace(here, root);
+                    here.children.push(old);
+                }
+                _ => {
+                    let old = std::mem::replace(here, Node { msg: None, children: vec![] });
+                    here.children = vec![old, root];
+                }
+            },
+        }
+    }
+    out
+}
+
 /// REFERENCES (§4, steps 1-4): parents from References (or In-Reply-To), dummies pruned.
-/// Step 5 (gathering roots by subject) is left out: threads follow the reference chains only.
 fn references(msgs: &[StoredMessage], idx: &[usize]) -> Vec<Node> {
     // Containers by message ID: the message (if present) and the parent's ID.
     let mut msg_of: BTreeMap<String, usize> = BTreeMap::new();
@@ -349,5 +399,14 @@ mod tests {
         let num = |i: usize| i as u32 + 1;
         assert_eq!(thread(&msgs, &all, "ORDEREDSUBJECT", &num), "(3)(1 (2)(4)(5))(6)(7)");
         assert_eq!(thread(&msgs, &all, "REFERENCES", &num), "(3)(1 (2 4)(5))((6)(7))");
+        // Step 5: without references, a reply joins the message whose subject it answers.
+        let loose = vec![
+            m(1, "Subject: plans\r\nDate: Sun, 1 Feb 2026 10:00:00 +0000", 1),
+            m(2, "Subject: other\r\nDate: Sun, 1 Feb 2026 10:30:00 +0000", 2),
+            m(3, "Subject: Re: plans\r\nDate: Sun, 1 Feb 2026 11:00:00 +0000", 3),
+            m(4, "Subject: plans\r\nDate: Sun, 1 Feb 2026 12:00:00 +0000", 4),
+        ];
+        let all: Vec<usize> = (0..loose.len()).collect();
+        assert_eq!(thread(&loose, &all, "REFERENCES", &num), "((1 3)(4))(2)");
     }
 }
