@@ -33,6 +33,9 @@ pub struct Mailbox {
     pub vanished: Vec<(u32, u64)>,
 }
 
+/// How many expunged UIDs a mailbox remembers with their mod-sequences.
+const VANISHED_KEPT: usize = 10_000;
+
 impl Mailbox {
     /// A new, empty mailbox.
     pub fn new(uid_validity: u32) -> Self {
@@ -72,6 +75,11 @@ impl Mailbox {
         for &uid in &gone {
             let m = self.next_modseq();
             self.vanished.push((uid, m));
+        }
+        // A bounded history: UIDs dropped from it are reported as expunged at a time not
+        // known, which QRESYNC allows (RFC 7162 §3.2.5.2).
+        if self.vanished.len() > VANISHED_KEPT {
+            self.vanished.drain(..self.vanished.len() - VANISHED_KEPT / 2);
         }
         gone
     }
