@@ -156,8 +156,6 @@ class Hostile(unittest.TestCase):
                     b"Subject: lf\n\n.\n\r\n.\r\n", wait=0.1)
         self.attack("imap", IMAP_LOGIN + b"t FETCH 1:* (BODY[] BODYSTRUCTURE)\r\n", wait=0.1)
 
-    @unittest.skip("aborts the whole server today (stack overflow in FETCH BODYSTRUCTURE): needs the MIME depth "
-                   "limit of branch robust (d2b551d, issue 13 item 4); the lead removes this skip when it is merged")
     def test_a_message_nested_30000_multiparts_deep(self):
         depth = 30_000
         head = b"".join(b"Content-Type: multipart/mixed; boundary=b%d\r\n\r\n--b%d\r\n" % (i, i) for i in range(depth))

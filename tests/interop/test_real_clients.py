@@ -30,10 +30,13 @@ def free_port():
 
 class Server:
     def __init__(self):
-        self.ports = {"smtp": free_port(), "submission": free_port(), "pop3": free_port(), "imap": free_port()}
+        self.ports = {"smtp": free_port(), "submission": free_port(), "pop3": free_port(), "imap": free_port(),
+                      "smtps": free_port(), "imaps": free_port(), "pop3s": free_port()}
+        self.data = tempfile.mkdtemp(prefix="mailsim-interop-")
         self.log = tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False).name
         args = [BINARY, "serve", "--memory", "--smtp-port", str(self.ports["smtp"]), "--submission-port", str(self.ports["submission"]),
-                "--pop3-port", str(self.ports["pop3"]), "--imap-port", str(self.ports["imap"]), "--log", self.log, "--idle-timeout", "2", "--max-message-size", str(MAX_SIZE)]
+                "--pop3-port", str(self.ports["pop3"]), "--imap-port", str(self.ports["imap"]),
+                "--smtps-port", str(self.ports["smtps"]), "--imaps-port", str(self.ports["imaps"]), "--pop3s-port", str(self.ports["pop3s"]), "--tls-dir", self.data, "--log", self.log, "--idle-timeout", "2", "--max-message-size", str(MAX_SIZE)]
         for a, p in USERS.items():
             args += ["--user", f"{a}:{p}"]
         self.out = tempfile.TemporaryFile()  # closed in stop()

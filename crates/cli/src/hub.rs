@@ -36,6 +36,8 @@ use tokio::sync::mpsc;
 /// What a session task is told to do with its socket.
 pub enum Out {
     Bytes(Vec<u8>),
+    /// The engine's go-ahead for STARTTLS/STLS was written: the TLS handshake comes next.
+    StartTls,
     /// The engine ended the session: close after what was written.
     Close,
 }
@@ -47,6 +49,8 @@ struct Peer {
     port: u16,
     /// Commands read since the session task last asked (for the throttle).
     commands: u32,
+    /// The session runs inside TLS (the log's `tls` field).
+    tls: bool,
 }
 
 /// The host and its driver's state; reached through [`Shared::with`].
@@ -265,9 +269,14 @@ impl Hub {
                     self.log(e)
                 }
                 HostOutput::Touched(sid) => self.pump(sid),
-                // No TLS on loopback (the policy offers none), and no network beyond it: mail
-                // for other domains stays in the queue.
-                HostOutput::TlsStarted(_) | HostOutput::WakeAt(_) | HostOutput::Relay { .. } => {}
+                HostOutput::TlsStarted(sid) => {
+                    if let Some(p) = self.peers.get_mut(&sid) {
+                        p.tls = true;
+                    }
+                    self.send(sid, Out::StartTls);
+                }
+                // No network beyond loopback: mail for other domains stays in the queue.
+                HostOutput::WakeAt(_) | HostOutput::Relay { .. } => {}
                 HostOutput::Resolve { query, .. } => {
                     if !self.quiet {
                         let name = query.questions.first().map(|q| q.name.clone()).unwrap_or_default();
@@ -315,7 +324,7 @@ impl Hub {
 
     fn record(&mut self, sid: SessionId, t: &Transmit, to_server: bool) {
         let Some(p) = self.peers.get(&sid) else { return };
-        let (client, protocol, port) = (p.client.clone(), p.protocol, p.port);
+        let (client, protocol, port, tls) = (p.client.clone(), p.protocol, p.port, p.tls);
         let ex = t.pdu.explain();
         if !self.quiet {
             let dir = if to_server { "C:" } else { "S:" };
@@ -348,7 +357,7 @@ impl Hub {
             rfc: ex.rfc,
             from_state,
             to_state,
-            tls: false,
+            tls,
         });
     }
 
@@ -360,6 +369,7 @@ impl Hub {
         peer: SocketAddr,
         port: u16,
         service: u16,
+        tls: bool,
         tx: mpsc::UnboundedSender<Out>,
     ) -> bool {
         let ip = peer.ip().to_string();
@@ -388,7 +398,7 @@ impl Hub {
         if !self.quiet {
             println!("[{sid} {protocol}] connection from {peer} to port {port}");
         }
-        self.peers.insert(sid, Peer { tx, client, protocol, port, commands: 0 });
+        self.peers.insert(sid, Peer { tx, client, protocol, port, commands: 0, tls });
         self.pump(sid);
         true
     }

@@ -372,11 +372,23 @@ fn no_mail_is_lost_or_duplicated_in_any_scenario() {
         let removed = log.events.iter().filter(|e| matches!(e, Event::QueueEntryRemoved { .. })).count();
         assert_eq!(queued, removed, "{}: every queue entry ends", s.id);
         let mut seen = std::collections::BTreeSet::new();
+        // A duplicate is allowed only where a crash swallowed a 250 (crash-before-250: RFC
+        // 5321 §6.1, at-least-once), one per such loss.
+        let mut lost_250 = log
+            .events
+            .iter()
+            .filter(
+                |e| matches!(e, Event::MessageDeferred { reason, .. } if reason.contains("may be sent more than once")),
+            )
+            .count();
         for e in &log.events {
             if let Event::MessageStored { mailbox, raw, uid, .. } = e {
                 // A message without a Message-ID (the lecture's examples) is known by its UID.
                 let id = mailsim_proto::message::header(raw, "Message-ID").unwrap_or_else(|| format!("uid {uid}"));
-                assert!(seen.insert((mailbox.clone(), id)), "{}: duplicate delivery to {mailbox}", s.id);
+                if !seen.insert((mailbox.clone(), id)) {
+                    assert!(lost_250 > 0, "{}: duplicate delivery to {mailbox}", s.id);
+                    lost_250 -= 1;
+                }
             }
         }
     }

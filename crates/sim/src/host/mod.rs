@@ -28,7 +28,7 @@ use mailsim_proto::dns::DnsMessage;
 use mailsim_proto::smtp::SmtpJob;
 use mailsim_proto::smtp::SmtpServer;
 use mailsim_proto::store::MailStore;
-pub use policy::ServerPolicy;
+pub use policy::{PlaintextAuth, ServerPolicy};
 use queue::QueueEntry;
 use session::Session;
 use std::collections::{BTreeMap, VecDeque};

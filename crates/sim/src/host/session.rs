@@ -5,6 +5,7 @@ use super::{Ctx, HostOutput, MailHost, SessionId};
 use crate::log::Event;
 use crate::log::Millis;
 use mailsim_proto::dns::{self, DnsMessage};
+use mailsim_proto::imap::folder::FolderOp;
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::{login_apop, Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::service::{self, Protocol, TlsStyle};
@@ -27,6 +28,7 @@ impl MailHost {
         let p = &self.policy;
         let now = ctx.now;
         let svc = service::by_port(service)?;
+        let plaintext = p.plaintext_auth.allows(peer_ip);
         let (session, protocol) = match svc.protocol {
             Protocol::Smtp => {
                 let role = svc.smtp_role()?;
@@ -39,7 +41,7 @@ impl MailHost {
                 config.max_message_size = p.max_message_size;
                 config.starttls = p.starttls && service != 465;
                 config.implicit_tls = service == 465;
-                config.require_tls = service == 587 && p.require_tls_on_submission;
+                config.require_tls = service == 587 && plaintext.map_or(p.require_tls_on_submission, |ok| !ok);
                 config.trusted_peer = p.trusted_ips.iter().any(|ip| ip == peer_ip);
                 // Asked only when a policy needs it (greylisting or quotas, which faults on
                 // demand may switch on: they apply to connections opened afterwards).
@@ -59,14 +61,21 @@ impl MailHost {
                 let engine = SmtpServer::new(config, now);
                 (Session::Smtp { engine, service, peer_ip: peer_ip.into() }, "SMTP")
             }
-            // POP3 over implicit TLS (995) is not offered: STLS on 110 is.
-            Protocol::Pop3 if svc.tls == TlsStyle::Implicit => return None,
+            // POP3 over implicit TLS (995) only where TLS is real (`mailsim serve`); the world
+            // offers STLS on 110.
+            Protocol::Pop3 if svc.tls == TlsStyle::Implicit && plaintext.is_none() => return None,
             Protocol::Pop3 => {
                 // RFC 1939 §7: the APOP timestamp must be unique per greeting; the session
                 // number and the clock make it so (and keep simulated runs deterministic).
                 let timestamp = format!("<{}.{}@{}>", sid, ctx.unix(), self.hostname);
-                let mut config =
-                    Pop3Config { timestamp: Some(timestamp), stls: p.tls, ..Pop3Config::new(&self.hostname) };
+                let implicit_tls = svc.tls == TlsStyle::Implicit;
+                let mut config = Pop3Config {
+                    timestamp: Some(timestamp),
+                    stls: p.tls && !implicit_tls,
+                    implicit_tls,
+                    plaintext_auth: plaintext.unwrap_or(true),
+                    ..Pop3Config::new(&self.hostname)
+                };
                 if let Some(t) = p.idle_timeout {
                     config.idle_timeout = t;
                 }
@@ -80,7 +89,7 @@ impl MailHost {
                     starttls: service == 143 && p.tls,
                     implicit_tls: service == 993,
                     // Without TLS (loopback) LOGIN and AUTH=PLAIN are allowed in the clear.
-                    login_requires_tls: p.tls,
+                    login_requires_tls: plaintext.map_or(p.tls, |ok| !ok),
                     accounts: self.accounts(),
                     scram_salt,
                     scram_iterations: 4096,
@@ -263,10 +272,18 @@ impl MailHost {
         for ev in events {
             match ev {
                 Pop3ServerEvent::LoginRequested { user, pass } => {
-                    *login = engine.answer_login(self.store.login_user(&user, &pass))
+                    let verdict = self.store.login_user(&user, &pass);
+                    if let Some(mb) = verdict.as_ref().ok().and_then(|(a, _)| self.store.mailbox(a)) {
+                        engine.set_uid_validity(mb.uid_validity);
+                    }
+                    *login = engine.answer_login(verdict)
                 }
                 Pop3ServerEvent::ApopRequested { user, digest, timestamp } => {
-                    *login = engine.answer_login(login_apop(&mut self.store, &user, &digest, &timestamp))
+                    let verdict = login_apop(&mut self.store, &user, &digest, &timestamp);
+                    if let Some(mb) = verdict.as_ref().ok().and_then(|(a, _)| self.store.mailbox(a)) {
+                        engine.set_uid_validity(mb.uid_validity);
+                    }
+                    *login = engine.answer_login(verdict)
                 }
                 Pop3ServerEvent::Commit { deleted, .. } => {
                     let address = login.take().unwrap_or_default();
@@ -304,6 +321,13 @@ impl MailHost {
                 }
                 ImapServerEvent::Folder { user, op } => {
                     let r = apply_folder_op(&mut self.store, &user, &op, unix);
+                    if matches!(op, FolderOp::Append { .. }) {
+                        // RFC 9051 §6.3.12: a message appended to the selected mailbox is
+                        // announced (EXISTS) with the APPEND's own reply, not with whichever
+                        // command happens to arrive in the next read.
+                        let latest = self.store.folder(&user, engine.folder()).map(|m| m.messages.clone());
+                        engine.refresh(&latest.unwrap_or_default());
+                    }
                     engine.folder_result(r);
                 }
                 ImapServerEvent::Stored { user, folder, uid, flags } => {
