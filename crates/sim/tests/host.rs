@@ -127,7 +127,8 @@ fn submitted_mail_for_local_users_goes_through_the_queue_and_an_idling_session_h
     while let Some(t) = d.host.poll_transmit(1) {
         pushed.extend(t.bytes);
     }
-    assert_eq!(String::from_utf8_lossy(&pushed), "* 1 EXISTS\r\n");
+    // An IMAP4rev1 session also hears that the message is recent to it (RFC 3501 §7.3.2).
+    assert_eq!(String::from_utf8_lossy(&pushed), "* 1 EXISTS\r\n* 1 RECENT\r\n");
     let all = String::from_utf8_lossy(&d.wire).into_owned();
     assert!(all.contains("235 2.7.0"), "{all}");
 }

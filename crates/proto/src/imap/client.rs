@@ -83,6 +83,8 @@ pub struct ImapClient {
     tag: String,
     scram: Option<ScramClient>,
     idling: bool,
+    /// The last `* n EXISTS` heard: a mailbox known to be empty is not fetched from.
+    exists: Option<u32>,
     inbuf: Vec<u8>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ImapClientEvent>,
@@ -151,6 +153,7 @@ impl ImapClient {
             tag: String::new(),
             scram: None,
             idling: false,
+            exists: None,
             inbuf: vec![],
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -162,6 +165,16 @@ impl ImapClient {
     }
 
     fn next_step(&mut self) {
+        // In an empty mailbox no sequence number names a message, `*` included (RFC 9051
+        // §9): like a real client, skip FETCH, STORE, COPY and MOVE by number there.
+        while let Some(ImapStep::Line(line)) = self.steps.front() {
+            let name = line.split(' ').nth(1).unwrap_or("").to_ascii_uppercase();
+            if self.exists == Some(0) && ["FETCH", "STORE", "COPY", "MOVE"].contains(&name.as_str()) {
+                self.steps.pop_front();
+            } else {
+                break;
+            }
+        }
         match self.steps.pop_front() {
             Some(ImapStep::Line(line)) => {
                 self.tag = line.split(' ').next().unwrap_or("").to_string();
@@ -192,6 +205,9 @@ impl ImapClient {
     }
 
     fn on_line(&mut self, line: &str) {
+        if let Some(n) = line.strip_prefix("* ").and_then(|r| r.strip_suffix(" EXISTS")).and_then(|n| n.parse().ok()) {
+            self.exists = Some(n);
+        }
         if self.state == ImapClientState::AwaitGreeting {
             if line.starts_with("* OK") {
                 self.next_step();
