@@ -29,9 +29,13 @@ function freePort() {
 execFileSync('cargo', ['build', '--locked', '-q', '--release', '-p', 'mailsim-cli'], {
   cwd: ROOT, stdio: 'inherit', env: { ...process.env, MAILSIM_WEB_DIST: dist },
 });
-const ports = { submission: await freePort(), imap: await freePort(), smtp: await freePort(), pop3: await freePort(), web: await freePort() };
-const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-bench-')), 'serve.jsonl');
-const args = ['serve', '--quiet', '--memory', '--log', log, '--max-commands-per-second', '0', '--max-connections-per-address', String(CLIENTS * 2 + 10), '--max-connections', String(CLIENTS * 2 + 10),
+const ports = {
+  submission: await freePort(), imap: await freePort(), smtp: await freePort(), pop3: await freePort(), web: await freePort(),
+  smtps: await freePort(), imaps: await freePort(), pop3s: await freePort(),
+};
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-bench-'));
+const log = path.join(tmp, 'serve.jsonl');
+const args = ['serve', '--quiet', '--memory', '--tls-dir', tmp, '--log', log, '--max-commands-per-second', '0', '--max-connections-per-address', String(CLIENTS * 2 + 10), '--max-connections', String(CLIENTS * 2 + 10),
   ...Object.entries(ports).flatMap(([k, p]) => [`--${k === 'web' ? 'web' : k}-port`, String(p)])];
 for (let i = 1; i <= CLIENTS; i += 1) args.push('--user', `s${i}@class.example:pw-${i}-x`);
 const serve = spawn(path.join(ROOT, 'target', 'release', 'mailsim'), args, { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -38,9 +38,11 @@ before(async () => {
     cwd: ROOT, stdio: 'inherit', env: { ...process.env, MAILSIM_WEB_DIST: dist },
   });
   ports = { smtp: await freePort(), submission: await freePort(), pop3: await freePort(), imap: await freePort(), web: await freePort() };
-  logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-live-')), 'serve.jsonl');
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-live-'));
+  logFile = path.join(tmp, 'serve.jsonl');
   const args = ['serve', '--smtp-port', ports.smtp, '--submission-port', ports.submission, '--pop3-port', ports.pop3,
-    '--imap-port', ports.imap, '--web-port', ports.web, '--log', logFile, '--quiet', '--memory'].map(String);
+    '--imap-port', ports.imap, '--web-port', ports.web, '--log', logFile, '--quiet', '--memory', '--tls-dir', tmp,
+    '--smtps-port', await freePort(), '--imaps-port', await freePort(), '--pop3s-port', await freePort()].map(String);
   for (const [a, p] of Object.entries(USERS)) args.push('--user', `${a}:${p}`);
   serve = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   serve.stdout.on('data', (d) => { output += d; });

@@ -13,6 +13,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BINARY = os.environ.get("MAILSIM", os.path.join(ROOT, "target", "debug", "mailsim"))
 HOST = "127.0.0.1"
 USERS = {"alice@alice.example": "alice-secret", "bob@bob.example": "bob-secret"}
+# The self-signed certificate of every server of the run (made by the first, reused after).
+TLS_DIR = tempfile.mkdtemp(prefix="mailsim-tls-")
 GREETING = {"smtp": b"220 ", "submission": b"220 ", "pop3": b"+OK", "imap": b"* OK"}
 
 
@@ -26,10 +28,11 @@ class Serve:
     """`mailsim serve` on free ports; `maildir=None` means --memory."""
 
     def __init__(self, maildir=None, extra=(), ports=None):
-        self.ports = ports or {k: free_port() for k in ("smtp", "submission", "pop3", "imap")}
+        self.ports = ports or {k: free_port() for k in ("smtp", "submission", "pop3", "imap", "smtps", "imaps", "pop3s")}
         args = [BINARY, "serve", "--quiet", "--smtp-port", str(self.ports["smtp"]),
                 "--submission-port", str(self.ports["submission"]), "--pop3-port", str(self.ports["pop3"]),
-                "--imap-port", str(self.ports["imap"])]
+                "--imap-port", str(self.ports["imap"]), "--smtps-port", str(self.ports["smtps"]),
+                "--imaps-port", str(self.ports["imaps"]), "--pop3s-port", str(self.ports["pop3s"]), "--tls-dir", TLS_DIR]
         args += ["--maildir", maildir] if maildir else ["--memory"]
         for a, p in USERS.items():
             args += ["--user", f"{a}:{p}"]
@@ -45,7 +48,12 @@ class Serve:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.05)
-        raise RuntimeError("mailsim serve did not start:\n" + self.output())
+        out = self.output()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.out.close()
+        raise RuntimeError("mailsim serve did not start:\n" + out)
 
     def output(self):
         self.out.seek(0)

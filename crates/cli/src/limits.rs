@@ -11,13 +11,12 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 
 /// The protocol's "try again later" in place of a greeting, then close.
-pub async fn busy(mut stream: TcpStream, service: u16) {
+pub async fn busy<S: tokio::io::AsyncWrite + Unpin>(mut stream: S, service: u16) {
     let reply = match service {
-        110 => mailsim_proto::pop3::closing_response(Closing::Busy),
-        143 => mailsim_proto::imap::server::closing_response(Closing::Busy),
+        110 | 995 => mailsim_proto::pop3::closing_response(Closing::Busy),
+        143 | 993 => mailsim_proto::imap::server::closing_response(Closing::Busy),
         _ => mailsim_proto::smtp::closing_reply("localhost", Closing::Busy),
     };
     let _ = stream.write_all(&reply.bytes).await;

@@ -6,6 +6,7 @@
 //! mailsim run --list                                     list the scenarios
 //! mailsim serve [--bind ADDR] [--smtp-port N] [--submission-port N] [--pop3-port N] [--imap-port N]
 //!               [--user ADDRESS:PASSWORD]... [--log FILE] [--maildir DIR | --memory] ...
+//!               [--smtps-port N] [--imaps-port N] [--pop3s-port N] [--tls-cert FILE --tls-key FILE] [--allow-plaintext-auth]
 //! mailsim activity check|list|export|steps ...
 //! ```
 //! `mailsim --help`, `mailsim run --help` and `mailsim serve --help` say the rest.
@@ -14,6 +15,7 @@
 //! - `main.rs`: the command line (clap) and `run` (a built-in scenario by id, or a scenario
 //!   file; a file with mistakes gets `FILE:LINE:COLUMN: what was expected` and exit code 1).
 //! - [`serve`]: the tokio driver around the sans-IO engines.
+//! - [`tls`]: rustls for `serve` (certificate, STARTTLS upgrade, implicit TLS).
 
 mod activity;
 mod eventlog;
@@ -21,6 +23,7 @@ mod hub;
 mod limits;
 mod maildir;
 mod serve;
+mod tls;
 mod web;
 
 use clap::{Parser, Subcommand, ValueEnum};

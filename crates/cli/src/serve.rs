@@ -19,6 +19,7 @@ use crate::eventlog::LogWriter;
 use crate::hub::{Hub, Out, Shared};
 use crate::limits::{self, PerAddress, Throttle};
 use crate::maildir::Maildir;
+use crate::tls::{Conn, Tls};
 use mailsim_proto::store::MailStore;
 use mailsim_sim::host::{MailHost, ServerPolicy, SessionId};
 use mailsim_sim::log::{Actor, Event};
@@ -29,7 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 /// `mailsim serve`'s flags.
@@ -87,6 +88,8 @@ pub struct Options {
     /// others must go on).
     #[arg(long, value_name = "TEXT", hide = true)]
     pub panic_on: Option<String>,
+    #[command(flatten)]
+    pub tls: crate::tls::TlsOptions,
 }
 
 fn parse_user(v: &str) -> Result<(String, String), String> {
@@ -152,10 +155,14 @@ pub async fn run(mut o: Options) -> Result<(), String> {
             domains.push(d);
         }
     }
-    // On loopback: no TLS, so plaintext logins are allowed; mail for the host's own users is
+    let tls = Tls::for_serve(&o.tls, store_dir(&o).as_deref())?;
+    // Real TLS (STARTTLS on the plain ports, implicit TLS on their own), passwords in the
+    // clear from loopback only unless --allow-plaintext-auth; mail for the host's own users is
     // delivered at once; the size limit comes from the flags.
     let policy = ServerPolicy {
-        tls: false,
+        tls: true,
+        starttls: true,
+        plaintext_auth: o.tls.plaintext_auth(),
         queue_delay: 0,
         max_message_size: o.max_message_size,
         idle_timeout: o.idle_timeout.map(|d| Some(d.as_millis() as u64)),
@@ -185,7 +192,6 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let host = MailHost::with_store("server", "localhost", &domains, store, policy);
     let log = o.log.as_deref().map(LogWriter::create).transpose()?;
     let mut hub = Hub::new(host, Rng::new(fresh_u64()), epoch, log, o.quiet);
-    hub.set_panic_on(o.panic_on.as_ref().map(|t| t.as_bytes().to_vec()));
     let feed = o.web.feed(&o.users);
     hub.set_live(feed.clone());
     let mailboxes = hub.host().store().addresses().map(str::to_string).collect();
@@ -198,18 +204,21 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         mailboxes,
     };
     hub.log(Event::ActorJoined { actor });
-    let shared = Arc::new(Shared::new(hub, disk));
+    let shared = Arc::new(Shared::new(hub, disk, o.panic_on.as_ref().map(|t| t.as_bytes().to_vec())));
     let bind = |port: u16| SocketAddr::new(o.bind, port);
     let listen = |port: u16| async move {
         TcpListener::bind(bind(port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(port)))
     };
     // (listener, the service it offers: the well-known port whose rules apply)
-    let listeners = [
+    let mut listeners = vec![
         (listen(o.smtp_port).await?, 25),
         (listen(o.submission_port).await?, 587),
         (listen(o.pop3_port).await?, 110),
         (listen(o.imap_port).await?, 143),
     ];
+    for (port, service) in o.tls.listeners() {
+        listeners.push((listen(port).await?, service));
+    }
     println!(
         "mailsim serve: SMTP relay on {}, submission on {}, POP3 on {}, IMAP on {}",
         bind(o.smtp_port),
@@ -217,6 +226,7 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         bind(o.pop3_port),
         bind(o.imap_port)
     );
+    print!("{}", tls.banner(&o.tls, o.bind));
     match &dir {
         Some(d) => println!("  mail kept in {} ({loaded} messages loaded; --memory keeps none)", d.display()),
         None => println!("  mail kept in memory only (gone when it stops)"),
@@ -233,8 +243,9 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let permits = Arc::new(tokio::sync::Semaphore::new(o.max_connections));
     let per_address = PerAddress::new(o.max_connections_per_address);
     let rate = o.max_commands_per_second;
+    let quiet = o.quiet;
     for (listener, service) in listeners {
-        let (shared, permits, per_address) = (shared.clone(), permits.clone(), per_address.clone());
+        let (shared, permits, per_address, tls) = (shared.clone(), permits.clone(), per_address.clone(), tls.clone());
         tokio::spawn(async move {
             loop {
                 let (stream, peer) = match listener.accept().await {
@@ -245,12 +256,17 @@ pub async fn run(mut o: Options) -> Result<(), String> {
                         continue;
                     }
                 };
-                let shared = shared.clone();
+                let (shared, tls) = (shared.clone(), tls.clone());
                 let permit = permits.clone().try_acquire_owned();
                 let slot = per_address.enter(peer.ip());
                 tokio::spawn(async move {
+                    let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+                    let stream = match Conn::accept(stream, service, &tls).await {
+                        Ok(s) => s,
+                        Err(e) => return handshake_failed(quiet, peer, port, &e),
+                    };
                     match (permit, slot) {
-                        (Ok(_permit), Some(_slot)) => session(stream, peer, service, shared, rate).await,
+                        (Ok(_permit), Some(_slot)) => session(stream, peer, service, shared, rate, tls, quiet).await,
                         _ => limits::busy(stream, service).await,
                     }
                 });
@@ -289,13 +305,56 @@ async fn stopped() -> Result<(), String> {
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
 }
 
+/// A TLS handshake failed (a client that does not trust the certificate, or plain text on
+/// a TLS port): said on the console, where the person running serve looks.
+fn handshake_failed(quiet: bool, peer: SocketAddr, port: u16, e: &std::io::Error) {
+    if !quiet {
+        println!("[tls] handshake with {peer} on port {port} failed: {e}");
+    }
+}
+
+/// Carries out one instruction of the hub on the socket; `Some(by_client)` ends the session.
+async fn carry(stream: &mut Conn, out: Option<Out>, tls: &Tls, sid: SessionId, quiet: bool) -> Option<bool> {
+    match out {
+        Some(Out::Bytes(b)) => stream.write_all(&b).await.is_err().then_some(true),
+        // After STARTTLS's go-ahead: the handshake, then the same session inside TLS.
+        Some(Out::StartTls) => {
+            let peer = stream.peer_addr();
+            let port = stream.local_port();
+            match stream.upgrade(&tls.acceptor).await {
+                Ok(()) => {
+                    if !quiet {
+                        println!("[{sid}] TLS started: {}", stream.describe().unwrap_or_default());
+                    }
+                    None
+                }
+                Err(e) => {
+                    if let Some(peer) = peer {
+                        handshake_failed(quiet, peer, port, &e);
+                    }
+                    Some(true)
+                }
+            }
+        }
+        Some(Out::Close) | None => Some(false),
+    }
+}
+
 /// One connection: what the client sends goes to the hub, what the hub has for it goes to
 /// the socket, until either side ends it.
-async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: Arc<Shared>, rate: u32) {
-    let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+async fn session(
+    mut stream: Conn,
+    peer: SocketAddr,
+    service: u16,
+    shared: Arc<Shared>,
+    rate: u32,
+    tls: Tls,
+    quiet: bool,
+) {
     let sid: SessionId = shared.next_sid();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    if shared.with(Some(sid), |h| h.open(sid, peer, port, service, tx)).await != Some(true) {
+    let (port, is_tls) = (stream.local_port(), stream.is_tls());
+    if shared.with(Some(sid), |h| h.open(sid, peer, port, service, is_tls, tx)).await != Some(true) {
         // Refused, or failed before its greeting: write what it was told, then close.
         while let Ok(Out::Bytes(b)) = rx.try_recv() {
             let _ = stream.write_all(&b).await;
@@ -308,13 +367,11 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: 
         // A day stands for "never" when the engine has no idle timer.
         let idle = shared.with(Some(sid), |h| h.time_left(sid)).await.flatten().unwrap_or(Duration::from_secs(86_400));
         tokio::select! {
-            out = rx.recv() => match out {
-                Some(Out::Bytes(b)) => {
-                    if stream.write_all(&b).await.is_err() {
-                        break true;
-                    }
-                }
-                Some(Out::Close) | None => break false,
+            // What the hub said comes first: after STARTTLS's go-ahead the next bytes from the
+            // client are its TLS handshake, which must not reach the engine.
+            biased;
+            out = rx.recv() => if let Some(by_client) = carry(&mut stream, out, &tls, sid, quiet).await {
+                break by_client;
             },
             read = tokio::time::timeout(idle, stream.read(&mut buf)) => match read {
                 // The idle timer ran out: the engine says goodbye (then Out::Close comes).
@@ -323,19 +380,14 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: 
                 }
                 Ok(Ok(0)) | Ok(Err(_)) => break true,
                 Ok(Ok(n)) => {
-                    let commands = shared.with(Some(sid), |h| h.input(sid, &buf[..n])).await.unwrap_or(0);
+                    let commands = shared.input(sid, &buf[..n]).await.unwrap_or(0);
                     // Too fast: answer what was asked, but read nothing more for a while.
                     if let Some(wait) = throttle.spend(commands) {
                         let until = tokio::time::Instant::now() + wait;
                         loop {
                             tokio::select! {
-                                out = rx.recv() => match out {
-                                    Some(Out::Bytes(b)) => {
-                                        if stream.write_all(&b).await.is_err() {
-                                            break 'session true;
-                                        }
-                                    }
-                                    Some(Out::Close) | None => break 'session false,
+                                out = rx.recv() => if let Some(by_client) = carry(&mut stream, out, &tls, sid, quiet).await {
+                                    break 'session by_client;
                                 },
                                 _ = tokio::time::sleep_until(until) => break,
                             }
@@ -349,5 +401,7 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: 
     while let Ok(Out::Bytes(b)) = rx.try_recv() {
         let _ = stream.write_all(&b).await;
     }
+    // A TLS session ends with close_notify.
+    let _ = stream.shutdown().await;
     shared.with(Some(sid), |h| h.close(sid, by_client)).await;
 }
