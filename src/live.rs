@@ -228,10 +228,14 @@ fn live_view(props: &ViewProps) -> Html {
 
     let log = {
         let received = received.clone();
-        use_memo(((*version), (*filter).clone()), move |(_, f)| Rc::new(received.borrow().view(f)))
+        // Keyed by the version and the filter: comparing logs would cost as much as the view.
+        use_memo(((*version), (*filter).clone()), move |(_, f)| {
+            let log = received.borrow().view(f);
+            let diagram = Diagram::from_log(&log);
+            (Rc::new(log), Rc::new(diagram))
+        })
     };
-    let diagram = use_memo(log.clone(), |log| Rc::new(Diagram::from_log(log)));
-    let (log, diagram): (Rc<_>, Rc<Diagram>) = ((*log).clone(), (*diagram).clone());
+    let (log, diagram): (Rc<_>, Rc<Diagram>) = (log.0.clone(), log.1.clone());
     let len = diagram.arrows.len();
     let step = paused.map_or(len, |s| s.min(len));
     // The diagram draws a window of the history around the step, so that a crowded class stays
