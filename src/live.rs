@@ -242,8 +242,23 @@ fn live_view(props: &ViewProps) -> Html {
     // fluid (the inspector and the world panel still see the whole log).
     let from = step.saturating_sub(WINDOW * 3 / 4).min(len.saturating_sub(WINDOW));
     let window = if len > WINDOW {
-        let arrows = diagram.arrows[from..(from + WINDOW).min(len)].to_vec();
-        Rc::new(Diagram { actors: diagram.actors.clone(), arrows, events: diagram.events })
+        // Only the lifelines of the window's messages (the server's first).
+        let mut arrows = diagram.arrows[from..(from + WINDOW).min(len)].to_vec();
+        let mut used: Vec<usize> = vec![0];
+        for a in &arrows {
+            for i in [a.from, a.to] {
+                if !used.contains(&i) {
+                    used.push(i);
+                }
+            }
+        }
+        used.sort_unstable();
+        for a in &mut arrows {
+            a.from = used.iter().position(|&i| i == a.from).unwrap_or(0);
+            a.to = used.iter().position(|&i| i == a.to).unwrap_or(0);
+        }
+        let actors = used.iter().filter_map(|&i| diagram.actors.get(i).cloned()).collect();
+        Rc::new(Diagram { actors, arrows, events: diagram.events })
     } else {
         diagram.clone()
     };

@@ -26,7 +26,9 @@ function freePort() {
   });
 }
 
-execFileSync('cargo', ['build', '--locked', '-q', '--release', '-p', 'mailsim-cli'], {
+// LIVE_DEBUG=1: the debug binary (a quick look, not a measurement).
+const profile = process.env.LIVE_DEBUG ? 'debug' : 'release';
+execFileSync('cargo', ['build', '--locked', '-q', ...(profile === 'release' ? ['--release'] : []), '-p', 'mailsim-cli'], {
   cwd: ROOT, stdio: 'inherit', env: { ...process.env, MAILSIM_WEB_DIST: dist },
 });
 const ports = {
@@ -38,7 +40,7 @@ const log = path.join(tmp, 'serve.jsonl');
 const args = ['serve', '--quiet', '--memory', '--tls-dir', tmp, '--log', log, '--max-commands-per-second', '0', '--max-connections-per-address', String(CLIENTS * 2 + 10), '--max-connections', String(CLIENTS * 2 + 10),
   ...Object.entries(ports).flatMap(([k, p]) => [`--${k === 'web' ? 'web' : k}-port`, String(p)])];
 for (let i = 1; i <= CLIENTS; i += 1) args.push('--user', `s${i}@class.example:pw-${i}-x`);
-const serve = spawn(path.join(ROOT, 'target', 'release', 'mailsim'), args, { stdio: ['ignore', 'pipe', 'inherit'] });
+const serve = spawn(path.join(ROOT, 'target', profile, 'mailsim'), args, { stdio: ['ignore', 'pipe', 'inherit'] });
 process.on('exit', () => serve.kill('SIGINT'));
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1));
 let out = '';
