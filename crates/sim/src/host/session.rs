@@ -357,14 +357,17 @@ impl MailHost {
                 }
                 ImapServerEvent::Folder { user, op } => {
                     let r = apply_folder_op(&mut self.store, &user, &op, unix);
-                    if matches!(op, FolderOp::Append { .. }) {
-                        // RFC 9051 §6.3.12: a message appended to the selected mailbox is
-                        // announced (EXISTS) with the APPEND's own reply, not with whichever
-                        // command happens to arrive in the next read.
-                        let latest = self.store.folder(&user, engine.folder()).map(|m| m.messages.clone());
-                        engine.refresh(&latest.unwrap_or_default());
-                    }
                     engine.folder_result(r);
+                    // What it added to its own selected mailbox is \Recent to it alone
+                    // (RFC 3501 §2.3.2), however its commands were cut into reads.
+                    let into_selected = match &op {
+                        FolderOp::Append { folder, .. } => folder == engine.folder(),
+                        FolderOp::Copy { to, .. } => to == engine.folder(),
+                        _ => false,
+                    };
+                    if into_selected && engine.claims_recent_in(engine.folder()) {
+                        self.store.take_recent(&user, engine.folder());
+                    }
                 }
                 ImapServerEvent::Stored { user, folder, uid, flags } => {
                     self.store.set_folder_flags(&user, &folder, uid, &flags);

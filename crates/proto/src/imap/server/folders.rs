@@ -189,8 +189,9 @@ impl ImapServer {
             (Command::Append { mailbox, .. }, FolderResult::Appended(validity, message)) => {
                 let uid = message.uid;
                 let mut lines = Vec::new();
-                if self.is_selected(&mailbox) {
-                    // RFC 9051 §6.3.12: the session with the target selected learns of it.
+                if self.is_selected(&mailbox) && !self.messages.iter().any(|m| m.uid == uid) {
+                    // RFC 9051 §6.3.12: the session with the target selected learns of it
+                    // (once: a refresh may have told it already).
                     self.uid_next = self.uid_next.max(uid + 1);
                     let recent_from = if self.read_only { u32::MAX } else { 0 };
                     lines = self.add_messages(vec![message], recent_from);

@@ -36,6 +36,13 @@ impl ImapServer {
         self.state == super::ImapState::Selected && !self.read_only
     }
 
+    /// Whether a message this session adds to `folder` is `\Recent` to it: the folder is the
+    /// one it selected read-write, even if commands it read in the same go have since moved
+    /// it on (a pipelined LOGOUT after an APPEND; RFC 3501 §2.3.2).
+    pub fn claims_recent_in(&self, folder: &str) -> bool {
+        self.folder == folder && !self.read_only && self.user.is_some()
+    }
+
     /// ` MODSEQ (n)` for message `i` once CONDSTORE is on, else nothing.
     pub(super) fn modseq_part(&self, i: usize) -> String {
         if self.view.condstore {
