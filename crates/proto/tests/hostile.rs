@@ -611,3 +611,17 @@ fn smtp_limits_answered_with_their_replies() {
     let ehlo = smtp.send(b"RSET\r\nEHLO c.example\r\n");
     assert!(ehlo.contains(&format!("250-SIZE {}\r\n", limits::MESSAGE_SIZE)), "{ehlo}");
 }
+
+/// Found by the lint pass: a date-time zone of five bytes with a multibyte character in it
+/// was sliced inside the character (APPEND's date-time, a panic before login is needed).
+#[test]
+fn imap_a_date_time_zone_with_a_multibyte_character() {
+    use mailsim_proto::imap::search::parse_date_time;
+    assert_eq!(parse_date_time("01-Jan-2020 10:00:00 +0\u{e9}0"), None);
+    assert_eq!(parse_date_time("01-Jan-2020 10:00:00 \u{e9}000"), None);
+    assert_eq!(parse_date_time("01-Jan-2020 10:00:00 +0100"), Some(1_577_869_200));
+    let mut imap = Imap::selected(&[]);
+    let out = imap.text("a APPEND INBOX \"01-Jan-2020 10:00:00 +0\u{e9}0\" {3}\r\nabc\r\n".as_bytes());
+    assert!(out.contains("a BAD") || out.contains("a NO"), "{out}");
+    imap.alive();
+}

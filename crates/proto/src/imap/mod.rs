@@ -21,6 +21,7 @@
 //! every greeting, response and command of every scenario with it, and lists which messages
 //! belong to the extensions it lacks.
 
+#[allow(clippy::indexing_slicing, clippy::string_slice, clippy::arithmetic_side_effects)] // not cleaned yet (issue 13)
 pub mod address;
 pub mod binary;
 pub mod client;
@@ -36,5 +37,6 @@ pub mod scram;
 pub mod search;
 pub mod sequence;
 pub mod server;
+#[allow(clippy::indexing_slicing, clippy::string_slice, clippy::arithmetic_side_effects)] // not cleaned yet (issue 13)
 pub mod sort;
 pub mod token;
