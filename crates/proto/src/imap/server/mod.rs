@@ -19,10 +19,8 @@
 mod auth;
 #[cfg(test)]
 mod condstore_tests;
-#[allow(clippy::indexing_slicing, clippy::string_slice, clippy::arithmetic_side_effects)] // not cleaned yet (issue 13)
 mod folders;
 mod list;
-#[allow(clippy::indexing_slicing, clippy::string_slice, clippy::arithmetic_side_effects)] // not cleaned yet (issue 13)
 mod mailbox;
 #[allow(clippy::indexing_slicing, clippy::string_slice, clippy::arithmetic_side_effects)] // not cleaned yet (issue 13)
 mod messages;
