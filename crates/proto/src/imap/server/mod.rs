@@ -22,7 +22,6 @@ mod condstore_tests;
 mod folders;
 mod list;
 mod mailbox;
-#[allow(clippy::indexing_slicing, clippy::string_slice, clippy::arithmetic_side_effects)] // not cleaned yet (issue 13)
 mod messages;
 mod modseq;
 #[cfg(test)]
