@@ -625,3 +625,14 @@ fn imap_a_date_time_zone_with_a_multibyte_character() {
     assert!(out.contains("a BAD") || out.contains("a NO"), "{out}");
     imap.alive();
 }
+
+/// Found by the lint pass: a `)` outside a comment in an address field made the address
+/// tokenizer stop moving (an empty word pushed forever: FETCH ENVELOPE froze the server and
+/// ate its memory). Anyone can deliver such a header.
+#[test]
+fn imap_envelope_of_an_address_with_a_stray_parenthesis() {
+    let mut imap = Imap::selected(&[b"From: a)b@x.example\r\nTo: ) , (c) d@y.example\r\nSubject: x\r\n\r\nx\r\n"]);
+    let out = imap.text(b"e FETCH 1 ENVELOPE\r\n");
+    assert!(out.contains("e OK FETCH completed"), "{out}");
+    imap.alive();
+}

@@ -21,7 +21,6 @@
 //! every greeting, response and command of every scenario with it, and lists which messages
 //! belong to the extensions it lacks.
 
-#[allow(clippy::indexing_slicing, clippy::string_slice, clippy::arithmetic_side_effects)] // not cleaned yet (issue 13)
 pub mod address;
 pub mod binary;
 pub mod client;
