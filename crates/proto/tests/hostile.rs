@@ -636,3 +636,22 @@ fn imap_envelope_of_an_address_with_a_stray_parenthesis() {
     assert!(out.contains("e OK FETCH completed"), "{out}");
     imap.alive();
 }
+
+/// Found by the lint pass: SORT/THREAD's base subject sliced "[fwd…" at byte 5, inside a
+/// character; and a References field of many IDs made THREAD quadratic.
+#[test]
+fn imap_sort_and_thread_on_hostile_subjects_and_references() {
+    let mut refs = String::from("References:");
+    for i in 0..50_000 {
+        refs.push_str(&format!(" <{i}@x>"));
+    }
+    let many = format!("Subject: Re: x\r\nMessage-ID: <top@x>\r\n{refs}\r\n\r\nx\r\n");
+    let mut imap = Imap::selected(&["Subject: [fwd\u{e9}] x]\r\n\r\nx\r\n".as_bytes(), many.as_bytes()]);
+    let out = imap.text(b"s SORT (SUBJECT) UTF-8 ALL\r\nt THREAD ORDEREDSUBJECT UTF-8 ALL\r\n");
+    assert!(out.contains("s OK SORT completed") && out.contains("t OK THREAD completed"), "{out}");
+    let started = std::time::Instant::now();
+    let out = imap.text(b"u THREAD REFERENCES UTF-8 ALL\r\n");
+    assert!(out.contains("u OK THREAD completed"), "{out}");
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    imap.alive();
+}
