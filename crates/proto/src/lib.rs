@@ -75,8 +75,6 @@ pub mod dns;
 pub mod engine;
 pub mod explain;
 pub mod http;
-// imap/ is cleaned last (another branch is adding commands there).
-#[allow(clippy::indexing_slicing, clippy::string_slice, clippy::arithmetic_side_effects)]
 pub mod imap;
 pub mod limits;
 pub mod machines;

@@ -74,6 +74,11 @@ pub const MIME_PARTS: usize = 1000;
 /// passes over the message. Deeper ones are one opaque part.
 pub const MESSAGE_DEPTH: usize = 8;
 
+/// IMAP THREAD=REFERENCES: how many message IDs of a `References:` field are used (the
+/// last ones, the nearest ancestors; RFC 5256 §4 sets no limit). More made threading
+/// quadratic: the rest are ignored.
+pub const THREAD_REFERENCES: usize = 100;
+
 /// HTTP: the largest request or response body (`Content-Length`) the webmail engines read;
 /// larger is `413 Content Too Large` (RFC 9110 §15.5.14).
 pub const HTTP_BODY: usize = 1_000_000;

@@ -611,3 +611,47 @@ fn smtp_limits_answered_with_their_replies() {
     let ehlo = smtp.send(b"RSET\r\nEHLO c.example\r\n");
     assert!(ehlo.contains(&format!("250-SIZE {}\r\n", limits::MESSAGE_SIZE)), "{ehlo}");
 }
+
+/// Found by the lint pass: a date-time zone of five bytes with a multibyte character in it
+/// was sliced inside the character (APPEND's date-time, a panic before login is needed).
+#[test]
+fn imap_a_date_time_zone_with_a_multibyte_character() {
+    use mailsim_proto::imap::search::parse_date_time;
+    assert_eq!(parse_date_time("01-Jan-2020 10:00:00 +0\u{e9}0"), None);
+    assert_eq!(parse_date_time("01-Jan-2020 10:00:00 \u{e9}000"), None);
+    assert_eq!(parse_date_time("01-Jan-2020 10:00:00 +0100"), Some(1_577_869_200));
+    let mut imap = Imap::selected(&[]);
+    let out = imap.text("a APPEND INBOX \"01-Jan-2020 10:00:00 +0\u{e9}0\" {3}\r\nabc\r\n".as_bytes());
+    assert!(out.contains("a BAD") || out.contains("a NO"), "{out}");
+    imap.alive();
+}
+
+/// Found by the lint pass: a `)` outside a comment in an address field made the address
+/// tokenizer stop moving (an empty word pushed forever: FETCH ENVELOPE froze the server and
+/// ate its memory). Anyone can deliver such a header.
+#[test]
+fn imap_envelope_of_an_address_with_a_stray_parenthesis() {
+    let mut imap = Imap::selected(&[b"From: a)b@x.example\r\nTo: ) , (c) d@y.example\r\nSubject: x\r\n\r\nx\r\n"]);
+    let out = imap.text(b"e FETCH 1 ENVELOPE\r\n");
+    assert!(out.contains("e OK FETCH completed"), "{out}");
+    imap.alive();
+}
+
+/// Found by the lint pass: SORT/THREAD's base subject sliced "[fwd…" at byte 5, inside a
+/// character; and a References field of many IDs made THREAD quadratic.
+#[test]
+fn imap_sort_and_thread_on_hostile_subjects_and_references() {
+    let mut refs = String::from("References:");
+    for i in 0..50_000 {
+        refs.push_str(&format!(" <{i}@x>"));
+    }
+    let many = format!("Subject: Re: x\r\nMessage-ID: <top@x>\r\n{refs}\r\n\r\nx\r\n");
+    let mut imap = Imap::selected(&["Subject: [fwd\u{e9}] x]\r\n\r\nx\r\n".as_bytes(), many.as_bytes()]);
+    let out = imap.text(b"s SORT (SUBJECT) UTF-8 ALL\r\nt THREAD ORDEREDSUBJECT UTF-8 ALL\r\n");
+    assert!(out.contains("s OK SORT completed") && out.contains("t OK THREAD completed"), "{out}");
+    let started = std::time::Instant::now();
+    let out = imap.text(b"u THREAD REFERENCES UTF-8 ALL\r\n");
+    assert!(out.contains("u OK THREAD completed"), "{out}");
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    imap.alive();
+}

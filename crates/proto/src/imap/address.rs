@@ -21,70 +21,78 @@ enum Tok {
 }
 
 fn tokens(s: &str) -> Vec<Tok> {
-    let c: Vec<char> = s.chars().collect();
+    let mut c = s.chars().peekable();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < c.len() {
-        match c[i] {
-            ' ' | '\t' | '\r' | '\n' => i += 1,
+    while let Some(&ch) = c.peek() {
+        match ch {
+            ' ' | '\t' | '\r' | '\n' => {
+                c.next();
+            }
             '"' => {
+                c.next();
                 let mut q = String::new();
-                i += 1;
-                while i < c.len() && c[i] != '"' {
-                    if c[i] == '\\' && i + 1 < c.len() {
-                        i += 1;
+                while let Some(x) = c.next() {
+                    match x {
+                        '"' => break,
+                        '\\' => q.push(c.next().unwrap_or('\\')),
+                        x => q.push(x),
                     }
-                    q.push(c[i]);
-                    i += 1;
                 }
-                i += 1;
                 out.push(Tok::Quoted(q));
             }
             '(' => {
                 // Comments nest (RFC 5322 §3.2.2).
+                c.next();
                 let (mut depth, mut text) = (1usize, String::new());
-                i += 1;
-                while i < c.len() && depth > 0 {
-                    match c[i] {
-                        '\\' if i + 1 < c.len() => {
-                            i += 1;
-                            text.push(c[i]);
-                        }
+                while depth > 0 {
+                    let Some(x) = c.next() else { break };
+                    match x {
+                        '\\' => text.push(c.next().unwrap_or('\\')),
                         '(' => {
-                            depth += 1;
+                            depth = depth.saturating_add(1);
                             text.push('(');
                         }
                         ')' => {
-                            depth -= 1;
+                            depth = depth.saturating_sub(1);
                             if depth > 0 {
                                 text.push(')');
                             }
                         }
-                        ch => text.push(ch),
+                        x => text.push(x),
                     }
-                    i += 1;
                 }
                 out.push(Tok::Comment(text.trim().to_string()));
             }
             '[' => {
                 // A domain literal is one word.
-                let start = i;
-                while i < c.len() && c[i] != ']' {
-                    i += 1;
+                let mut w = String::new();
+                for x in c.by_ref() {
+                    w.push(x);
+                    if x == ']' {
+                        break;
+                    }
                 }
-                i = (i + 1).min(c.len());
-                out.push(Tok::Word(c[start..i].iter().collect()));
+                out.push(Tok::Word(w));
             }
             ch @ ('<' | '>' | '@' | ',' | ';' | ':') => {
+                c.next();
                 out.push(Tok::Special(ch));
-                i += 1;
+            }
+            // A `)` outside a comment is not part of any word: dropped (it once stopped this
+            // loop from moving on: an empty word was pushed forever).
+            ')' => {
+                c.next();
             }
             _ => {
-                let start = i;
-                while i < c.len() && !" \t\r\n\"()<>@,;:[".contains(c[i]) {
-                    i += 1;
+                let mut w = String::new();
+                while let Some(&x) = c.peek() {
+                    if " \t\r\n\"()<>@,;:[".contains(x) {
+                        break;
+                    }
+                    w.push(x);
+                    c.next();
                 }
-                out.push(Tok::Word(c[start..i].iter().collect()));
+                out.push(Tok::Word(w));
             }
         }
     }
@@ -95,12 +103,12 @@ fn tokens(s: &str) -> Vec<Tok> {
 pub fn parse(value: &str) -> Vec<EnvAddr> {
     let t = tokens(value);
     let mut out = Vec::new();
-    let mut pos = 0;
+    let mut rest: &[Tok] = &t;
     let mut in_group = false;
-    while pos < t.len() {
-        match &t[pos] {
+    while let Some(first) = rest.first() {
+        match first {
             Tok::Special(',') => {
-                pos += 1;
+                rest = rest.get(1..).unwrap_or_default();
                 continue;
             }
             Tok::Special(';') => {
@@ -108,35 +116,36 @@ pub fn parse(value: &str) -> Vec<EnvAddr> {
                     out.push(EnvAddr::default());
                     in_group = false;
                 }
-                pos += 1;
+                rest = rest.get(1..).unwrap_or_default();
                 continue;
             }
             _ => {}
         }
         // A group: a phrase, then ':' before any '<' or '@'.
-        let next = t[pos..].iter().position(|x| matches!(x, Tok::Special(_))).map(|k| &t[pos + k]);
+        let next = rest.iter().find(|x| matches!(x, Tok::Special(_)));
         if !in_group && next == Some(&Tok::Special(':')) {
-            let end = pos + t[pos..].iter().position(|x| x == &Tok::Special(':')).unwrap_or(0);
-            let name = phrase(&t[pos..end]);
+            let end = rest.iter().position(|x| x == &Tok::Special(':')).unwrap_or(0);
+            let name = phrase(rest.get(..end).unwrap_or_default());
             out.push(EnvAddr { mailbox: Some(name.unwrap_or_default()), ..Default::default() });
             in_group = true;
-            pos = end + 1;
+            rest = rest.get(end.saturating_add(1)..).unwrap_or_default();
             continue;
         }
-        let start = pos;
-        let mut depth = 0;
-        while pos < t.len() {
-            match t[pos] {
-                Tok::Special('<') => depth += 1,
-                Tok::Special('>') => depth -= 1,
+        let mut depth = 0i64;
+        let mut len = 0usize;
+        for x in rest {
+            match x {
+                Tok::Special('<') => depth = depth.saturating_add(1),
+                Tok::Special('>') => depth = depth.saturating_sub(1),
                 Tok::Special(',' | ';') if depth <= 0 => break,
                 _ => {}
             }
-            pos += 1;
+            len = len.saturating_add(1);
         }
-        if let Some(a) = mailbox(&t[start..pos]) {
+        if let Some(a) = mailbox(rest.get(..len).unwrap_or_default()) {
             out.push(a);
         }
+        rest = rest.get(len..).unwrap_or_default();
     }
     if in_group {
         out.push(EnvAddr::default());
@@ -164,10 +173,12 @@ fn mailbox(t: &[Tok]) -> Option<EnvAddr> {
     });
     if let Some(open) = t.iter().position(|x| x == &Tok::Special('<')) {
         let close = t.iter().rposition(|x| x == &Tok::Special('>')).filter(|&c| c > open).unwrap_or(t.len());
-        let inner = &t[open + 1..close];
+        let inner = t.get(open.saturating_add(1)..close).unwrap_or_default();
         let (adl, spec) = match inner.iter().position(|x| x == &Tok::Special(':')) {
             Some(colon) => {
-                let route: String = inner[..colon]
+                let route: String = inner
+                    .get(..colon)
+                    .unwrap_or_default()
                     .iter()
                     .filter_map(|x| match x {
                         Tok::Special(c) => Some(c.to_string()),
@@ -175,7 +186,7 @@ fn mailbox(t: &[Tok]) -> Option<EnvAddr> {
                         _ => None,
                     })
                     .collect();
-                (Some(route), &inner[colon + 1..])
+                (Some(route), inner.get(colon.saturating_add(1)..).unwrap_or_default())
             }
             None => (None, inner),
         };
@@ -183,7 +194,7 @@ fn mailbox(t: &[Tok]) -> Option<EnvAddr> {
         if mailbox.is_empty() && host.is_none() {
             return None;
         }
-        let name = phrase(&t[..open]).or(comment);
+        let name = phrase(t.get(..open).unwrap_or_default()).or(comment);
         return Some(EnvAddr { name, adl, mailbox: Some(mailbox), host: Some(host.unwrap_or_default()) });
     }
     let (mailbox, host) = addr_spec(t);
@@ -198,7 +209,9 @@ fn addr_spec(t: &[Tok]) -> (String, Option<String>) {
     let at = t.iter().rposition(|x| x == &Tok::Special('@'));
     let join = |t: &[Tok]| t.iter().filter_map(word).collect::<String>();
     match at {
-        Some(at) => (join(&t[..at]), Some(join(&t[at + 1..]))),
+        Some(at) => {
+            (join(t.get(..at).unwrap_or_default()), Some(join(t.get(at.saturating_add(1)..).unwrap_or_default())))
+        }
         None => (join(t), None),
     }
 }

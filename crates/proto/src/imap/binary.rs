@@ -42,25 +42,27 @@ pub fn binary_section(raw: &[u8], section: &str) -> Result<Vec<u8>, BinaryError>
 fn quoted_printable(b: &[u8]) -> Vec<u8> {
     let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'=' {
-            if b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') {
-                i += 3;
-                continue;
-            }
-            if b.get(i + 1) == Some(&b'\n') {
-                i += 2;
-                continue;
-            }
-            if let (Some(h), Some(l)) = (b.get(i + 1).and_then(|&c| hex(c)), b.get(i + 2).and_then(|&c| hex(c))) {
-                out.push(h * 16 + l);
-                i += 3;
-                continue;
+    let mut rest = b;
+    while let Some((&c, tail)) = rest.split_first() {
+        if c == b'=' {
+            match tail {
+                [b'\r', b'\n', after @ ..] | [b'\n', after @ ..] => {
+                    rest = after;
+                    continue;
+                }
+                [h, l, after @ ..] => {
+                    if let (Some(h), Some(l)) = (hex(*h), hex(*l)) {
+                        // Two hex digits: at most 15 * 16 + 15.
+                        out.push(h.saturating_mul(16).saturating_add(l));
+                        rest = after;
+                        continue;
+                    }
+                }
+                _ => {}
             }
         }
-        out.push(b[i]);
-        i += 1;
+        out.push(c);
+        rest = tail;
     }
     out
 }

@@ -281,7 +281,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             return Err(bad("UID must be followed by FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, SORT or THREAD"));
         };
         name = n.to_ascii_uppercase();
-        toks = &toks[1..];
+        toks = toks.get(1..).unwrap_or_default();
     }
     let text = |i: usize| toks.get(i).and_then(Token::text).map(str::to_string);
     let none = |c: Command| if toks.is_empty() { Ok(c) } else { Err(bad(&format!("{name} takes no arguments"))) };
@@ -361,23 +361,27 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             let mut toks = toks;
             if let Some(m @ Token::List(_)) = toks.get(1) {
                 unchanged_since = Some(super::condstore::store_modifier(m).map_err(|e| bad(&e))?);
-                toks = &toks[1..];
+                toks = toks.get(1..).unwrap_or_default();
             }
             let text = |i: usize| toks.get(i).and_then(Token::text).map(str::to_string);
             let what = text(1)
                 .map(|s| s.to_ascii_uppercase())
                 .ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
-            let (mode, rest) = match what.chars().next() {
-                Some('+') => (StoreMode::Add, &what[1..]),
-                Some('-') => (StoreMode::Remove, &what[1..]),
-                _ => (StoreMode::Replace, &what[..]),
+            let (mode, rest) = if let Some(r) = what.strip_prefix('+') {
+                (StoreMode::Add, r)
+            } else if let Some(r) = what.strip_prefix('-') {
+                (StoreMode::Remove, r)
+            } else {
+                (StoreMode::Replace, what.as_str())
             };
             let silent = match rest {
                 "FLAGS" => false,
                 "FLAGS.SILENT" => true,
                 _ => return Err(bad("STORE changes FLAGS, +FLAGS or -FLAGS (optionally .SILENT)")),
             };
-            let flags: Vec<String> = toks[2..]
+            let flags: Vec<String> = toks
+                .get(2..)
+                .unwrap_or_default()
                 .iter()
                 .flat_map(|t| match t {
                     Token::List(l) => l.iter().filter_map(|x| x.text().map(str::to_string)).collect(),

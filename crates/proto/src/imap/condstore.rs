@@ -26,12 +26,12 @@ fn number<T: std::str::FromStr>(t: Option<&Token>, what: &str) -> Result<T, Stri
 pub fn select_params(t: &Token) -> Result<SelectParams, String> {
     let Token::List(l) = t else { return Err("SELECT parameters go in parentheses, e.g. (CONDSTORE)".into()) };
     let mut p = SelectParams::default();
-    let mut i = 0;
-    while i < l.len() {
-        match l[i].text().map(str::to_ascii_uppercase).as_deref() {
+    let mut items = l.iter();
+    while let Some(item) = items.next() {
+        match item.text().map(str::to_ascii_uppercase).as_deref() {
             Some("CONDSTORE") => p.condstore = true,
             Some("QRESYNC") => {
-                let Some(Token::List(q)) = l.get(i + 1) else {
+                let Some(Token::List(q)) = items.next() else {
                     return Err("usage: SELECT mailbox (QRESYNC (uidvalidity modseq [known-uids]))".into());
                 };
                 let known_uids = q.get(2).and_then(Token::text).map(str::to_string);
@@ -43,11 +43,9 @@ pub fn select_params(t: &Token) -> Result<SelectParams, String> {
                     modseq: number(q.get(1), "QRESYNC's mod-sequence")?,
                     known_uids,
                 });
-                i += 1;
             }
             _ => return Err("SELECT parameters are CONDSTORE or QRESYNC (...) (RFC 7162)".into()),
         }
-        i += 1;
     }
     Ok(p)
 }
@@ -56,17 +54,13 @@ pub fn select_params(t: &Token) -> Result<SelectParams, String> {
 pub fn fetch_modifiers(t: &Token) -> Result<(Option<u64>, bool), String> {
     let Token::List(l) = t else { return Err("FETCH modifiers go in parentheses, e.g. (CHANGEDSINCE 12)".into()) };
     let (mut since, mut vanished) = (None, false);
-    let mut i = 0;
-    while i < l.len() {
-        match l[i].text().map(str::to_ascii_uppercase).as_deref() {
-            Some("CHANGEDSINCE") => {
-                since = Some(number(l.get(i + 1), "CHANGEDSINCE")?);
-                i += 1;
-            }
+    let mut items = l.iter();
+    while let Some(item) = items.next() {
+        match item.text().map(str::to_ascii_uppercase).as_deref() {
+            Some("CHANGEDSINCE") => since = Some(number(items.next(), "CHANGEDSINCE")?),
             Some("VANISHED") => vanished = true,
             _ => return Err("FETCH modifiers are CHANGEDSINCE n and VANISHED (RFC 7162)".into()),
         }
-        i += 1;
     }
     if vanished && since.is_none() {
         return Err("VANISHED needs CHANGEDSINCE (RFC 7162 §3.2.6)".into());
@@ -77,7 +71,10 @@ pub fn fetch_modifiers(t: &Token) -> Result<(Option<u64>, bool), String> {
 /// `(UNCHANGEDSINCE n)` before STORE's flags (RFC 7162 §3.1.3).
 pub fn store_modifier(t: &Token) -> Result<u64, String> {
     match t {
-        Token::List(l) if l.len() == 2 && l[0].text().is_some_and(|s| s.eq_ignore_ascii_case("UNCHANGEDSINCE")) => {
+        Token::List(l)
+            if l.len() == 2
+                && l.first().and_then(Token::text).is_some_and(|s| s.eq_ignore_ascii_case("UNCHANGEDSINCE")) =>
+        {
             number(l.get(1), "UNCHANGEDSINCE")
         }
         _ => Err("STORE's modifier is (UNCHANGEDSINCE n) (RFC 7162 §3.1.3)".into()),

@@ -70,8 +70,10 @@ pub fn nstring(s: Option<&str>) -> String {
 pub fn internal_date(unix: i64) -> String {
     // Reuse the RFC 5322 formatter: "Mon, 14 Sep 2026 09:00:00 +0000".
     let d = message::format_date(unix);
-    let parts: Vec<&str> = d.split(' ').collect();
-    format!("{:>2}-{}-{} {} {}", parts[1].trim_start_matches('0'), parts[2], parts[3], parts[4], parts[5])
+    match d.split(' ').collect::<Vec<&str>>().as_slice() {
+        [_, day, mon, year, time, zone] => format!("{:>2}-{mon}-{year} {time} {zone}", day.trim_start_matches('0')),
+        _ => d,
+    }
 }
 
 /// An address list for ENVELOPE (see [`super::address`]), or NIL.
@@ -204,8 +206,9 @@ fn body_structure_at(raw: &[u8], extensible: bool, depth: usize, messages: usize
         // Text lines; a last line without its CRLF (the CRLF before a boundary belongs to the
         // boundary, RFC 2046 §5.1.1) still counts.
         let lf_before = |at: u32| cx.newlines.partition_point(|&i| i < at as usize);
-        let lines =
-            lf_before(to).saturating_sub(lf_before(from)) + usize::from(!body.is_empty() && !body.ends_with(b"\n"));
+        let lines = lf_before(to)
+            .saturating_sub(lf_before(from))
+            .saturating_add(usize::from(!body.is_empty() && !body.ends_with(b"\n")));
         let basic = format!(
             "{} {} {fields} {} {} {} {}",
             nstring(Some(&ty)),
@@ -385,10 +388,10 @@ fn section_bytes_at(raw: &[u8], spec: &str, messages: usize) -> Vec<u8> {
 
 /// `BODY[]` (the whole message), `BODY[HEADER]` (the header and its blank line), `BODY[TEXT]`.
 pub fn section<'a>(raw: &'a [u8], section: &str) -> &'a [u8] {
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4).unwrap_or(raw.len());
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").map_or(raw.len(), |i| i.saturating_add(4));
     match section {
-        "HEADER" => &raw[..split],
-        "TEXT" => &raw[split..],
+        "HEADER" => raw.get(..split).unwrap_or(raw),
+        "TEXT" => raw.get(split..).unwrap_or_default(),
         _ => raw,
     }
 }

@@ -65,7 +65,7 @@ impl FolderStatus {
         let count = |flag: &str| m.messages.iter().filter(|x| x.flags.iter().any(|f| f == flag)).count();
         FolderStatus {
             messages: m.messages.len(),
-            unseen: m.messages.len() - count("\\Seen"),
+            unseen: m.messages.len().saturating_sub(count("\\Seen")),
             uid_next: m.uid_next,
             uid_validity: m.uid_validity,
             size: m.messages.iter().map(|x| x.data.len() as u64).sum(),
@@ -173,7 +173,7 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
             // Superior names first: CREATE a/b/c makes a and a/b if they are missing.
             let mut created = false;
             for (i, _) in f.match_indices('/').chain(std::iter::once((f.len(), ""))) {
-                let name = &f[..i];
+                let name = f.get(..i).unwrap_or_default();
                 if !name.is_empty() && store.folder(user, name).is_none() && store.create_folder(user, name) {
                     store.subscribe(user, name, true);
                     created = true;
@@ -215,12 +215,12 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
             // Inferior names move with it (RFC 9051 §6.3.6), and so do subscriptions.
             let prefix = format!("{a}/");
             for name in store.folder_names(user).into_iter().filter(|n| n.starts_with(&prefix)) {
-                let to = format!("{b}/{}", &name[prefix.len()..]);
+                let to = format!("{b}/{}", name.get(prefix.len()..).unwrap_or_default());
                 store.rename_folder(user, &name, &to);
             }
             for name in store.subscriptions(user).into_iter().filter(|n| n == a || n.starts_with(&prefix)) {
                 store.subscribe(user, &name, false);
-                store.subscribe(user, &format!("{b}{}", &name[a.len()..]), true);
+                store.subscribe(user, &format!("{b}{}", name.get(a.len()..).unwrap_or_default()), true);
             }
             FolderResult::Done
         }
@@ -240,7 +240,9 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
         },
         FolderOp::Append { folder, flags, date, message } => {
             let internal_date = date.unwrap_or(internal_date);
-            if store.folder(user, folder).is_some() && used(store, user) + message.len() as u64 > QUOTA_BYTES {
+            if store.folder(user, folder).is_some()
+                && used(store, user).saturating_add(message.len() as u64) > QUOTA_BYTES
+            {
                 return FolderResult::OverQuota;
             }
             match store.append(user, folder, message.clone(), flags, internal_date) {
@@ -257,7 +259,7 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
                 .folder(user, from)
                 .map(|m| m.messages.iter().filter(|x| uids.contains(&x.uid)).map(|x| x.data.len() as u64).sum())
                 .unwrap_or(0);
-            if store.folder(user, to).is_some() && used(store, user) + adding > QUOTA_BYTES {
+            if store.folder(user, to).is_some() && used(store, user).saturating_add(adding) > QUOTA_BYTES {
                 return FolderResult::OverQuota;
             }
             match store.copy(user, from, uids, to) {

@@ -34,7 +34,7 @@ pub fn parse_list(toks: &[Token]) -> Result<ListArgs, String> {
     let mut selection = Vec::new();
     if let Some(Token::List(l)) = rest.first() {
         selection = words(l);
-        rest = &rest[1..];
+        rest = rest.get(1..).unwrap_or_default();
     }
     let (reference, patterns) = match rest {
         [r, Token::List(ps), ..] => {
@@ -60,25 +60,24 @@ pub fn parse_list(toks: &[Token]) -> Result<ListArgs, String> {
     args.subscribed_only = selection.iter().any(|o| o == "SUBSCRIBED");
     args.special_use_only = selection.iter().any(|o| o == "SPECIAL-USE");
     args.return_subscribed = args.subscribed_only;
-    match &rest[2..] {
+    match rest.get(2..).unwrap_or_default() {
         [] => {}
         [Token::Atom(r), Token::List(opts)] if r.eq_ignore_ascii_case("RETURN") => {
-            let mut i = 0;
-            while i < opts.len() {
-                let o = opts[i].text().map(str::to_ascii_uppercase).unwrap_or_default();
+            let mut items = opts.iter();
+            while let Some(opt) = items.next() {
+                let o = opt.text().map(str::to_ascii_uppercase).unwrap_or_default();
                 match o.as_str() {
                     "SUBSCRIBED" => args.return_subscribed = true,
                     "CHILDREN" | "SPECIAL-USE" => {}
                     "STATUS" => {
-                        let Some(Token::List(items)) = opts.get(i + 1) else {
+                        let Some(Token::List(status)) = items.next() else {
                             return Err("RETURN (STATUS (items)) lists STATUS items, e.g. (MESSAGES UNSEEN)".into());
                         };
-                        let items = words(items);
-                        if let Some(bad) = items.iter().find(|x| !STATUS_ITEMS.contains(&x.as_str())) {
+                        let status = words(status);
+                        if let Some(bad) = status.iter().find(|x| !STATUS_ITEMS.contains(&x.as_str())) {
                             return Err(format!("unknown STATUS item {bad}: {} are known", STATUS_ITEMS.join(", ")));
                         }
-                        args.status = Some(items);
-                        i += 1;
+                        args.status = Some(status);
                     }
                     _ => {
                         return Err(format!(
@@ -86,7 +85,6 @@ pub fn parse_list(toks: &[Token]) -> Result<ListArgs, String> {
                         ))
                     }
                 }
-                i += 1;
             }
         }
         _ => return Err(usage()),

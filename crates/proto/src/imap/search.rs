@@ -64,14 +64,14 @@ fn parse_key(t: &[String], pos: &mut usize, depth: usize) -> Result<SearchKey, S
     }
     let inner = depth.saturating_add(1);
     let key = t.get(*pos).ok_or("a search key is missing")?.clone();
-    *pos += 1;
+    *pos = pos.saturating_add(1);
     let mut arg = |what: &str| -> Result<String, String> {
         let a = t
             .get(*pos)
             .filter(|a| a.as_str() != "(" && a.as_str() != ")")
             .ok_or(format!("{} needs {what}", key.to_ascii_uppercase()))?
             .clone();
-        *pos += 1;
+        *pos = pos.saturating_add(1);
         Ok(a)
     };
     let flag = |f: &str, set: bool| SearchKey::Flag { flag: f.to_string(), set };
@@ -85,13 +85,13 @@ fn parse_key(t: &[String], pos: &mut usize, depth: usize) -> Result<SearchKey, S
                 }
                 keys.push(parse_key(t, pos, inner)?);
             }
-            *pos += 1;
+            *pos = pos.saturating_add(1);
             SearchKey::And(keys)
         }
         ")" => return Err("a ')' closes no group".into()),
         "ALL" => SearchKey::All,
         "ANSWERED" | "DELETED" | "DRAFT" | "FLAGGED" | "SEEN" => flag(&canonical_flag(&format!("\\{upper}")), true),
-        "UNANSWERED" | "UNDELETED" | "UNDRAFT" | "UNFLAGGED" | "UNSEEN" => flag(&canonical_flag(&format!("\\{}", &upper[2..])), false),
+        "UNANSWERED" | "UNDELETED" | "UNDRAFT" | "UNFLAGGED" | "UNSEEN" => flag(&canonical_flag(&format!("\\{}", upper.get(2..).unwrap_or_default())), false),
         "KEYWORD" => flag(&arg("a keyword")?, true),
         "UNKEYWORD" => flag(&arg("a keyword")?, false),
         "FROM" | "TO" | "CC" | "BCC" | "SUBJECT" => SearchKey::Header { field: upper.clone(), value: arg("a string")? },
@@ -155,7 +155,7 @@ pub fn parse_date(s: &str) -> Option<i64> {
     }
     let day: u32 = d.parse().ok().filter(|d| (1..=31).contains(d))?;
     const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
-    let month = MONTHS.iter().position(|x| x.eq_ignore_ascii_case(m))? as u32 + 1;
+    let month = u32::try_from(MONTHS.iter().position(|x| x.eq_ignore_ascii_case(m))?).ok()?.saturating_add(1);
     let year: i64 = y.parse().ok().filter(|_| y.len() == 4)?;
     Some(days_from_civil(year, month, day))
 }
@@ -173,16 +173,28 @@ pub fn parse_date_time(s: &str) -> Option<i64> {
     if h > 23 || m > 59 || sec > 60 {
         return None;
     }
-    let sign = match &zone[..1] {
-        "+" => 1,
-        "-" => -1,
+    // `+hhmm` / `-hhmm`, read as bytes: a zone with a multibyte character is not one.
+    let digit = |c: u8| c.is_ascii_digit().then(|| i64::from(c.saturating_sub(b'0')));
+    let (sign, zh1, zh2, zm1, zm2) = match zone.as_bytes() {
+        [s @ (b'+' | b'-'), a, b, c, d] => {
+            (if *s == b'+' { 1 } else { -1 }, digit(*a)?, digit(*b)?, digit(*c)?, digit(*d)?)
+        }
         _ => return None,
     };
-    let (zh, zm): (i64, i64) = (zone[1..3].parse().ok()?, zone[3..].parse().ok()?);
+    zone_seconds(days, [h, m, sec], sign, [zh1, zh2, zm1, zm2])
+}
+
+/// Seconds since 1970 of a day, a time and a zone offset: all small (days of 4-digit years,
+/// times checked above, zone digits), so nothing can overflow.
+#[allow(clippy::arithmetic_side_effects)]
+fn zone_seconds(days: i64, [h, m, sec]: [i64; 3], sign: i64, [zh1, zh2, zm1, zm2]: [i64; 4]) -> Option<i64> {
+    let (zh, zm) = (zh1 * 10 + zh2, zm1 * 10 + zm2);
     Some(days * 86_400 + h * 3600 + m * 60 + sec - sign * (zh * 3600 + zm * 60))
 }
 
 /// Howard Hinnant's `days_from_civil`.
+// Years have four digits and months and days are checked by `parse_date`: no overflow.
+#[allow(clippy::arithmetic_side_effects)]
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);

@@ -70,16 +70,26 @@ pub fn beyond(set: &str, exists: u32) -> Option<u32> {
 
 /// Ascending numbers as a compact sequence set: 1,2,3,5 → 1:3,5.
 pub fn compact(ids: &[u32]) -> String {
-    let mut out: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < ids.len() {
-        let mut j = i;
-        while ids.get(j + 1).is_some_and(|&next| ids.get(j).is_some_and(|&this| this.checked_add(1) == Some(next))) {
-            j += 1;
+    fn run_text((a, b): (u32, u32)) -> String {
+        if a == b {
+            a.to_string()
+        } else {
+            format!("{a}:{b}")
         }
-        out.push(if j > i { format!("{}:{}", ids[i], ids[j]) } else { ids[i].to_string() });
-        i = j + 1;
     }
+    let mut out: Vec<String> = Vec::new();
+    let mut run: Option<(u32, u32)> = None;
+    for &id in ids {
+        run = match run {
+            Some((a, b)) if b.checked_add(1) == Some(id) => Some((a, id)),
+            Some(done) => {
+                out.push(run_text(done));
+                Some((id, id))
+            }
+            None => Some((id, id)),
+        };
+    }
+    out.extend(run.map(run_text));
     out.join(",")
 }
 

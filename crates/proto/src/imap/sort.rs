@@ -76,7 +76,7 @@ pub fn base_subject(raw: &[u8]) -> String {
                 r.strip_prefix(':').map(|r| rest.len() - r.len())
             });
             match leader {
-                Some(n) => s = rest[n..].trim_start().to_string(),
+                Some(n) => s = rest.get(n..).unwrap_or_default().trim_start().to_string(),
                 None if rest.len() != t.len() && !rest.is_empty() => s = rest.to_string(),
                 None => {
                     s = t.to_string();
@@ -85,8 +85,13 @@ pub fn base_subject(raw: &[u8]) -> String {
             }
         }
         // (6) "[fwd: ... ]".
-        if s.len() > 6 && s[..5].eq_ignore_ascii_case("[fwd:") && s.ends_with(']') {
-            s = s[5..s.len() - 1].trim().to_string();
+        // `get`: a subject such as "[fwdé…" has no character boundary at 5.
+        if let (true, Some(head), Some(inner)) =
+            (s.len() > 6 && s.ends_with(']'), s.get(..5), s.get(5..s.len().saturating_sub(1)))
+        {
+            if head.eq_ignore_ascii_case("[fwd:") {
+                s = inner.trim().to_string();
+            }
         }
         if s == before {
             return s.to_uppercase();
@@ -106,7 +111,7 @@ fn sent_date(m: &StoredMessage) -> i64 {
 fn first_mailbox(m: &StoredMessage, field: &str) -> String {
     let v = message::header(&m.data, field).unwrap_or_default();
     let addr = match (v.find('<'), v.find('>')) {
-        (Some(a), Some(b)) if a < b => v[a + 1..b].to_string(),
+        (Some(a), Some(b)) if a < b => v.get(a.saturating_add(1)..b).unwrap_or_default().to_string(),
         _ => v.split(',').next().unwrap_or_default().split_whitespace().find(|w| w.contains('@')).unwrap_or("").into(),
     };
     addr.rsplit_once('@').map(|(l, _)| l).unwrap_or(&addr).to_ascii_lowercase()
@@ -291,6 +296,10 @@ fn references(msgs: &[StoredMessage], idx: &[usize]) -> Vec<Node> {
             refs = message::header(&msgs[i].data, "In-Reply-To").map(|v| ids(&v)).unwrap_or_default();
             refs.truncate(1);
         }
+        // The nearest ancestors only: a References field of 100,000 IDs made threading
+        // quadratic (and its chains deep).
+        let skip = refs.len().saturating_sub(crate::limits::THREAD_REFERENCES);
+        refs.drain(..skip);
         let ancestors_of = |p: &BTreeMap<String, String>, x: &str, y: &str| {
             // Is y an ancestor of x (or x itself)?
             let mut cur = Some(x.to_string());

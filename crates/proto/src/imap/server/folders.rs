@@ -26,7 +26,7 @@ impl ImapServer {
             Command::Select { mailbox, read_only, .. } => {
                 FolderOp::Select { folder: mailbox.clone(), read_only: *read_only }
             }
-            Command::List(args) if args.patterns.len() == 1 && args.patterns[0].is_empty() && !args.subscribed_only => {
+            Command::List(args) if matches!(args.patterns.as_slice(), [p] if p.is_empty()) && !args.subscribed_only => {
                 // RFC 9051 §6.3.9: an empty pattern asks for the hierarchy delimiter.
                 let line = "* LIST (\\Noselect) \"/\" \"\"";
                 return self.ok(tag, name, vec![line.into()], "LIST completed".into());
@@ -74,7 +74,8 @@ impl ImapServer {
                 if !self.in_range(tag, name, set, *uid) {
                     return;
                 }
-                let uids: Vec<u32> = self.resolve(set, *uid).into_iter().map(|i| self.messages[i].uid).collect();
+                let uids: Vec<u32> =
+                    self.resolve(set, *uid).into_iter().filter_map(|i| self.messages.get(i)).map(|m| m.uid).collect();
                 FolderOp::Copy { from: self.folder.clone(), uids, to: mailbox.clone() }
             }
             _ => return self.wrong_state(tag, name),
@@ -192,7 +193,7 @@ impl ImapServer {
                 if self.is_selected(&mailbox) && !self.messages.iter().any(|m| m.uid == uid) {
                     // RFC 9051 §6.3.12: the session with the target selected learns of it
                     // (once: a refresh may have told it already).
-                    self.uid_next = self.uid_next.max(uid + 1);
+                    self.uid_next = self.uid_next.max(uid.saturating_add(1));
                     let recent_from = if self.read_only { u32::MAX } else { 0 };
                     lines = self.add_messages(vec![message], recent_from);
                 }
@@ -208,13 +209,13 @@ impl ImapServer {
                     // RFC 6851 §4.4: the COPYUID code travels in an untagged OK for MOVE.
                     lines.push(format!("* OK {code} Moved").into());
                     let (mut removed, mut modseqs) = (Vec::new(), Vec::new());
-                    let mut i = 0;
-                    while i < self.messages.len() {
-                        if olds.contains(&self.messages[i].uid) {
-                            removed.push((i + 1, self.messages.remove(i).uid));
+                    let mut i = 0usize;
+                    while let Some(m) = self.messages.get(i) {
+                        if olds.contains(&m.uid) {
+                            removed.push((i.saturating_add(1), self.messages.remove(i).uid));
                             modseqs.push(self.bump_modseq());
                         } else {
-                            i += 1;
+                            i = i.saturating_add(1);
                         }
                     }
                     lines.extend(self.expunged_lines(&removed, &modseqs));
@@ -222,7 +223,7 @@ impl ImapServer {
                     self.events.push_back(ImapServerEvent::Expunged { user, folder, uids: olds });
                 }
                 if self.is_selected(&mailbox) {
-                    self.uid_next = self.uid_next.max(new_uids.iter().max().map_or(0, |u| u + 1));
+                    self.uid_next = self.uid_next.max(new_uids.iter().max().map_or(0, |u| u.saturating_add(1)));
                     let recent_from = if self.read_only { u32::MAX } else { 0 };
                     lines.extend(self.add_messages(news, recent_from));
                 }
@@ -252,7 +253,7 @@ pub(super) fn list_match(pattern: &str, name: &str) -> bool {
     // INBOX is case-insensitive (RFC 9051 §5.1); the rest of a name is compared as written.
     // `get(..5)` is None inside a multibyte character, so no byte of a name can split one.
     let fold = |s: &str| match s.get(..5) {
-        Some(head) if head.eq_ignore_ascii_case("INBOX") => format!("INBOX{}", &s[5..]),
+        Some(head) if head.eq_ignore_ascii_case("INBOX") => format!("INBOX{}", s.get(5..).unwrap_or_default()),
         _ => s.to_string(),
     };
     let n: Vec<char> = fold(name).chars().collect();
@@ -275,38 +276,31 @@ pub(super) fn list_match(pattern: &str, name: &str) -> bool {
     }
     // ok[j]: the pattern so far matches the first j characters of the name. One row per
     // pattern character: O(pattern × name), however many wildcards (no backtracking).
-    let mut ok = vec![false; n.len() + 1];
-    ok[0] = true;
+    let mut ok: Vec<bool> = std::iter::once(true).chain(n.iter().map(|_| false)).collect();
+    // before_delim[j]: the name's character before position j is the delimiter `/`.
+    let before_delim: Vec<bool> = std::iter::once(false).chain(n.iter().map(|&x| x == '/')).collect();
     for &c in &p {
-        let mut next = vec![false; n.len() + 1];
-        match c {
-            '*' => {
-                let mut any = false;
-                for j in 0..=n.len() {
-                    any |= ok[j];
-                    next[j] = any;
-                }
-            }
-            '%' => {
-                // Like `*`, but not across the hierarchy delimiter.
-                let mut any = false;
-                for j in 0..=n.len() {
-                    if j > 0 && n[j - 1] == '/' {
-                        any = false;
-                    }
-                    any |= ok[j];
-                    next[j] = any;
-                }
-            }
-            _ => {
-                for j in 1..=n.len() {
-                    next[j] = ok[j - 1] && n[j - 1] == c;
-                }
-            }
-        }
-        ok = next;
+        ok = match c {
+            '*' => ok
+                .iter()
+                .scan(false, |any, &o| {
+                    *any |= o;
+                    Some(*any)
+                })
+                .collect(),
+            // Like `*`, but not across the hierarchy delimiter.
+            '%' => ok
+                .iter()
+                .zip(&before_delim)
+                .scan(false, |any, (&o, &delim)| {
+                    *any = (*any && !delim) || o;
+                    Some(*any)
+                })
+                .collect(),
+            _ => std::iter::once(false).chain(ok.iter().zip(&n).map(|(&o, &x)| o && x == c)).collect(),
+        };
     }
-    ok[n.len()]
+    ok.last().copied().unwrap_or(false)
 }
 
 /// A mailbox name as an IMAP astring: bare when it is a valid atom, else quoted or a literal.

@@ -59,16 +59,19 @@ impl ImapServer {
         let mut took = false;
         let selected = self.state == ImapState::Selected;
         for i in 0..self.messages.len() {
-            let uid = self.messages[i].uid;
+            let Some((uid, flags)) = self.messages.get(i).map(|m| (m.uid, m.flags.clone())) else { continue };
             match latest.iter().find(|l| l.uid == uid) {
-                Some(l) if l.flags != self.messages[i].flags => {
-                    self.messages[i].flags = l.flags.clone();
-                    self.messages[i].modseq = l.modseq;
+                Some(l) if l.flags != flags => {
+                    if let Some(m) = self.messages.get_mut(i) {
+                        m.flags = l.flags.clone();
+                        m.modseq = l.modseq;
+                    }
                     if selected {
                         // With CONDSTORE: MODSEQ too; with QRESYNC: the UID too (RFC 7162 §3.2.4).
                         let uid_part = if self.view.qresync { format!("UID {uid} ") } else { String::new() };
                         let (flags, ms) = (self.shown_flags(i), self.modseq_part(i));
-                        self.pending.push(format!("* {} FETCH ({uid_part}FLAGS {flags}{ms})", i + 1).into());
+                        let n = i.saturating_add(1);
+                        self.pending.push(format!("* {n} FETCH ({uid_part}FLAGS {flags}{ms})").into());
                     }
                 }
                 None if !self.pending_expunge.contains(&uid) => self.pending_expunge.push(uid),
@@ -83,7 +86,7 @@ impl ImapServer {
             self.pending.splice(0..0, lines);
         }
         if !new.is_empty() {
-            self.uid_next = new.iter().map(|m| m.uid + 1).max().unwrap_or(self.uid_next);
+            self.uid_next = new.iter().map(|m| m.uid.saturating_add(1)).max().unwrap_or(self.uid_next);
             let claim = selected && !self.read_only;
             took = claim && new.iter().any(|m| m.uid >= recent_from);
             let mut lines = self.add_messages(new, if claim { recent_from } else { u32::MAX });
@@ -153,7 +156,7 @@ impl ImapServer {
 
     /// A message's flags as FETCH shows them: with `\Recent` for an IMAP4rev1 client.
     pub(super) fn shown_flags(&self, i: usize) -> String {
-        let m = &self.messages[i];
+        let Some(m) = self.messages.get(i) else { return "()".into() };
         if !self.rev2 && self.view.recent.contains(&m.uid) {
             let mut f = vec!["\\Recent".to_string()];
             f.extend(m.flags.iter().cloned());
@@ -169,7 +172,7 @@ impl ImapServer {
         for uid in std::mem::take(&mut self.pending_expunge) {
             if let Some(i) = self.messages.iter().position(|m| m.uid == uid) {
                 self.messages.remove(i);
-                removed.push((i + 1, uid));
+                removed.push((i.saturating_add(1), uid));
                 // Made elsewhere: the mailbox's HIGHESTMODSEQ bounds its mod-sequence.
                 modseqs.push(self.view.highest);
             }
@@ -186,13 +189,24 @@ impl ImapServer {
     /// result (RFC 5182).
     pub(super) fn resolve(&self, set: &str, uid: bool) -> Vec<usize> {
         if set == "$" {
-            return (0..self.messages.len()).filter(|&i| self.view.saved.contains(&self.messages[i].uid)).collect();
+            let saved = self.messages.iter().enumerate().filter(|(_, m)| self.view.saved.contains(&m.uid));
+            return saved.map(|(i, _)| i).collect();
         }
         let max = if uid { self.messages.last().map(|m| m.uid).unwrap_or(0) } else { self.messages.len() as u32 };
         // The set is read once (an 8 KB set against a large mailbox stays cheap).
         let ranges = sequence::ranges(set, max);
-        (0..self.messages.len())
-            .filter(|&i| sequence::in_ranges(&ranges, if uid { self.messages[i].uid } else { i as u32 + 1 }))
+        let number = |i: usize, m: &StoredMessage| {
+            if uid {
+                m.uid
+            } else {
+                u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1)
+            }
+        };
+        self.messages
+            .iter()
+            .enumerate()
+            .filter(|&(i, m)| sequence::in_ranges(&ranges, number(i, m)))
+            .map(|(i, _)| i)
             .collect()
     }
 
@@ -207,15 +221,15 @@ impl ImapServer {
             Some("$") => s.view.saved.contains(&uid),
             Some(set) => sequence::set_contains(set, uid, max_uid),
         };
-        let mut i = 0;
-        while i < self.messages.len() {
-            if self.messages[i].flags.iter().any(|f| f == "\\Deleted") && listed(self, self.messages[i].uid) {
+        let mut i = 0usize;
+        while let Some(m) = self.messages.get(i) {
+            if m.flags.iter().any(|f| f == "\\Deleted") && listed(self, m.uid) {
                 let uid = self.messages.remove(i).uid;
                 uids.push(uid);
-                removed.push((i + 1, uid));
+                removed.push((i.saturating_add(1), uid));
                 modseqs.push(self.bump_modseq());
             } else {
-                i += 1;
+                i = i.saturating_add(1);
             }
         }
         if !uids.is_empty() {

@@ -41,6 +41,9 @@ impl ImapServer {
 
     /// FETCH, with CHANGEDSINCE (only messages changed since; MODSEQ implied) and, for UID
     /// FETCH with QRESYNC, VANISHED (RFC 7162 §3.1.4.1, §3.2.6).
+    // `i` comes from `self.resolve` or `self.matching` (indexes of `self.messages`, which
+    // nothing removes from while these run): in bounds.
+    #[allow(clippy::indexing_slicing)]
     pub(super) fn on_fetch(
         &mut self,
         tag: &str,
@@ -156,7 +159,7 @@ impl ImapServer {
                     parts.insert(0, format!("FLAGS {}{ms}", self.shown_flags(i)).into());
                 }
             }
-            let mut line = Line::new(format!("* {} FETCH (", i + 1));
+            let mut line = Line::new(format!("* {} FETCH (", seq_number(i)));
             for (k, part) in parts.iter().enumerate() {
                 if k > 0 {
                     line.push(" ");
@@ -172,6 +175,9 @@ impl ImapServer {
 
     /// STORE, with UNCHANGEDSINCE (RFC 7162 §3.1.3): messages changed after that
     /// mod-sequence are left alone and listed in `[MODIFIED ...]`.
+    // `i` comes from `self.resolve` or `self.matching` (indexes of `self.messages`, which
+    // nothing removes from while these run): in bounds.
+    #[allow(clippy::indexing_slicing)]
     pub(super) fn on_store(
         &mut self,
         tag: &str,
@@ -192,7 +198,7 @@ impl ImapServer {
         let mut modified = Vec::new();
         for i in self.resolve(set, uid) {
             if unchanged_since.is_some_and(|n| self.messages[i].modseq > n) {
-                modified.push(if uid { self.messages[i].uid } else { i as u32 + 1 });
+                modified.push(if uid { self.messages[i].uid } else { seq_number(i) });
                 continue;
             }
             let m = &mut self.messages[i];
@@ -215,7 +221,7 @@ impl ImapServer {
             if !silent {
                 let uid_part = if uid { format!("UID {u} ") } else { String::new() };
                 let (shown, ms) = (self.shown_flags(i), self.modseq_part(i));
-                lines.push(format!("* {} FETCH ({uid_part}FLAGS {shown}{ms})", i + 1).into());
+                lines.push(format!("* {} FETCH ({uid_part}FLAGS {shown}{ms})", seq_number(i)).into());
             }
             self.events.push_back(ImapServerEvent::Stored {
                 user: self.user.clone().unwrap_or_default(),
@@ -237,6 +243,9 @@ impl ImapServer {
         }
     }
 
+    // `i` comes from `self.resolve` or `self.matching` (indexes of `self.messages`, which
+    // nothing removes from while these run): in bounds.
+    #[allow(clippy::indexing_slicing)]
     pub(super) fn on_search(
         &mut self,
         tag: &str,
@@ -249,7 +258,7 @@ impl ImapServer {
             return self.no(tag, "SEARCH", &format!("[BADCHARSET (UTF-8 US-ASCII)] {cs} is not supported"));
         }
         let Some(found) = self.matching(tag, "SEARCH", key) else { return };
-        let ids: Vec<u32> = found.iter().map(|&i| if uid { self.messages[i].uid } else { i as u32 + 1 }).collect();
+        let ids: Vec<u32> = found.iter().map(|&i| if uid { self.messages[i].uid } else { seq_number(i) }).collect();
         // SEARCH MODSEQ: CONDSTORE on, and the highest mod-sequence found (RFC 7162 §3.1.5).
         let modseq = if key.uses_modseq() {
             self.view.condstore = true;
@@ -284,8 +293,8 @@ impl ImapServer {
             }
             for o in &ret {
                 match o.as_str() {
-                    "MIN" if !ids.is_empty() => parts.push(format!("MIN {}", ids[0])),
-                    "MAX" if !ids.is_empty() => parts.push(format!("MAX {}", ids[ids.len() - 1])),
+                    "MIN" if !ids.is_empty() => parts.extend(ids.first().map(|n| format!("MIN {n}"))),
+                    "MAX" if !ids.is_empty() => parts.extend(ids.last().map(|n| format!("MAX {n}"))),
                     "COUNT" => parts.push(format!("COUNT {}", ids.len())),
                     "ALL" if !ids.is_empty() => parts.push(format!("ALL {}", sequence::compact(&ids))),
                     _ => {}
@@ -304,6 +313,9 @@ impl ImapServer {
     /// The indexes of the messages that match `key`, or None after sending BAD (a sequence
     /// number beyond EXISTS; RECENT, NEW or OLD once IMAP4rev2 is on). A failed search
     /// empties the saved result (RFC 5182 §2.1).
+    // `i` comes from `self.resolve` or `self.matching` (indexes of `self.messages`, which
+    // nothing removes from while these run): in bounds.
+    #[allow(clippy::indexing_slicing)]
     fn matching(&mut self, tag: &str, name: &str, key: &SearchKey) -> Option<Vec<usize>> {
         if self.rev2 && key.uses_recent() {
             self.view.saved.clear();
@@ -328,7 +340,7 @@ impl ImapServer {
                     let m = &self.messages[i];
                     key.matches(&Candidate {
                         message: m,
-                        seq: i as u32 + 1,
+                        seq: seq_number(i),
                         max_seq,
                         max_uid,
                         recent: self.view.recent.contains(&m.uid),
@@ -343,18 +355,28 @@ impl ImapServer {
     pub(super) fn on_sort(&mut self, tag: &str, uid: bool, criteria: &[String], key: &SearchKey) {
         let Some(mut found) = self.matching(tag, "SORT", key) else { return };
         sort::sort(&self.messages, &mut found, criteria);
-        let ids: String =
-            found.iter().map(|&i| format!(" {}", if uid { self.messages[i].uid } else { i as u32 + 1 })).collect();
+        let ids: String = found
+            .iter()
+            .map(|&i| format!(" {}", if uid { self.messages.get(i).map_or(0, |m| m.uid) } else { seq_number(i) }))
+            .collect();
         self.ok(tag, "SORT", vec![format!("* SORT{ids}").into()], "SORT completed".into())
     }
 
     /// THREAD (RFC 5256 §3): `* THREAD (1 2)(3)`.
+    // `i` comes from `self.resolve` or `self.matching` (indexes of `self.messages`, which
+    // nothing removes from while these run): in bounds.
+    #[allow(clippy::indexing_slicing)]
     pub(super) fn on_thread(&mut self, tag: &str, uid: bool, algorithm: &str, key: &SearchKey) {
         let Some(found) = self.matching(tag, "THREAD", key) else { return };
         let msgs = &self.messages;
-        let num = |i: usize| if uid { msgs[i].uid } else { i as u32 + 1 };
+        let num = |i: usize| if uid { msgs[i].uid } else { seq_number(i) };
         let threads = sort::thread(msgs, &found, algorithm, &num);
         let line = format!("* THREAD {threads}").trim_end().to_string();
         self.ok(tag, "THREAD", vec![line.into()], "THREAD completed".into())
     }
+}
+
+/// The message sequence number of index `i` (RFC 9051 §2.3.1.2: numbers start at 1).
+fn seq_number(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1)
 }

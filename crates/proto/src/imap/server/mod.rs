@@ -353,7 +353,7 @@ impl ImapServer {
         lines.extend(status.clone().map(Line::from));
         let mut bytes = Vec::new();
         lines.iter().for_each(|l| l.encode_into(&mut bytes));
-        let first = lines[0].to_text();
+        let first = lines.first().map(Line::to_text).unwrap_or_default();
         let pdu = Pdu::ImapResponse {
             command: command.into(),
             status: status.unwrap_or_else(|| first.clone()),
@@ -425,7 +425,7 @@ impl ImapServer {
                 }
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
-                let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                let line = String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                 self.received.push_back(Transmit {
                     bytes,
                     pdu: Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: line.clone() },
@@ -450,7 +450,7 @@ impl ImapServer {
                 }
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
-                let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                let line = String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                 let decoded = B64
                     .decode(line.trim())
                     .ok()
@@ -495,7 +495,8 @@ impl ImapServer {
                 Decoded::Complete(t, n) => {
                     self.continued_at = None;
                     let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
-                    let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                    let line =
+                        String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                     self.received.push_back(Transmit {
                         bytes,
                         pdu: Pdu::ImapCommand { tag: t.tag.clone(), name: t.command.name().into(), line },
@@ -504,7 +505,8 @@ impl ImapServer {
                 }
                 Decoded::Invalid(e, n) => {
                     let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
-                    let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                    let line =
+                        String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                     self.received.push_back(Transmit {
                         bytes,
                         pdu: Pdu::ImapCommand { tag: e.tag.clone().unwrap_or_default(), name: String::new(), line },
