@@ -267,3 +267,22 @@ fn dns_names_that_cannot_be_written_back_are_refused() {
     q[12] = 0x43;
     assert_eq!(DnsMessage::decode(&q), Err("unknown label type".to_string()));
 }
+
+/// Found by the `imap_client` fuzz target (fuzz/regressions/imap-client-literal-overflow.bin):
+/// a server line announcing a literal of usize::MAX octets overflowed the client's framing
+/// (a panic; in a release build, a wrapped index and an abort).
+#[test]
+fn imap_client_survives_a_literal_too_large_to_exist() {
+    use mailsim_proto::imap::client::{ImapClient, ImapStep};
+    use mailsim_proto::Engine;
+    for input in [
+        &include_bytes!("../../../fuzz/regressions/imap-client-literal-overflow.bin")[2..],
+        &b"* OK ready\r\n* 1 FETCH (BODY[] {18446744073709551615}\r\nabc\r\n"[..],
+        &b"* OK ready\r\n* 1 FETCH (BODY[] {99999999999}\r\nabc\r\na1 OK done\r\n"[..],
+    ] {
+        let mut c = ImapClient::new(vec![ImapStep::Line("a1 NOOP".into()), ImapStep::Line("a2 LOGOUT".into())]);
+        c.handle_input(0, input);
+        while c.poll_transmit().is_some() {}
+        while c.poll_event().is_some() {}
+    }
+}

@@ -102,10 +102,15 @@ fn response_line(buf: &[u8]) -> Option<usize> {
                     .trim_end_matches('+')
                     .parse::<usize>()
                 {
-                    if buf.len() < end + n {
+                    // A literal past the largest one a server may send is not read as one (a
+                    // count near usize::MAX overflowed here: found by fuzzing, issue 13).
+                    let Some(next) = end.checked_add(n).filter(|_| n <= crate::limits::IMAP_LITERAL) else {
+                        return Some(end);
+                    };
+                    if buf.len() < next {
                         return None;
                     }
-                    pos = end + n;
+                    pos = next;
                     continue;
                 }
             }
