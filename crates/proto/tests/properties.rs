@@ -286,3 +286,29 @@ fn imap_client_survives_a_literal_too_large_to_exist() {
         while c.poll_event().is_some() {}
     }
 }
+
+/// Found by the `imap_client` fuzz target (fuzz/regressions/imap-client-done-after-close.bin):
+/// the client wrote `DONE` after its session was over. Now nothing comes out once it is closed.
+#[test]
+fn imap_client_writes_nothing_after_it_closed() {
+    use mailsim_proto::imap::client::{ImapClient, ImapStep};
+    use mailsim_proto::Engine;
+    let input = &include_bytes!("../../../fuzz/regressions/imap-client-done-after-close.bin")[2..];
+    let steps = vec![
+        ImapStep::Scram { tag: "a1".into(), user: "bob".into(), password: "pw".into(), nonce: "abc".into() },
+        ImapStep::Line("a2 SELECT INBOX".into()),
+        ImapStep::Line("a3 FETCH 1:* (FLAGS BODY.PEEK[])".into()),
+        ImapStep::IdleUntilNews("a4".into()),
+        ImapStep::Line("a5 LOGOUT".into()),
+    ];
+    let mut c = ImapClient::new(steps);
+    for byte in input.chunks(1) {
+        let closed = c.is_closed();
+        c.handle_input(0, byte);
+        let mut out = Vec::new();
+        while let Some(t) = c.poll_transmit() {
+            out.extend(t.bytes);
+        }
+        assert!(!closed || out.is_empty(), "{:?} after close", String::from_utf8_lossy(&out));
+    }
+}
