@@ -113,17 +113,63 @@ impl MailHost {
     /// Bytes from the client of `sid`.
     pub fn handle_input(&mut self, now: Millis, sid: SessionId, bytes: &[u8]) {
         let store = &self.store;
+        let mut took = None;
         match self.sessions.get_mut(&sid) {
             Some(Session::Smtp { engine, .. }) => engine.handle_input(now, bytes),
             Some(Session::Pop3 { engine, .. }) => engine.handle_input(now, bytes),
             Some(Session::Imap(e)) => {
                 // Report what other sessions changed (flags, new mail, expunges) first.
                 if let Some(user) = e.user().map(str::to_string) {
-                    e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                    let folder = e.folder().to_string();
+                    let empty = Default::default();
+                    let m = store.folder(&user, &folder).unwrap_or(&empty);
+                    if e.refresh_mailbox(m, m.recent_from) {
+                        took = Some((user, folder));
+                    }
                 }
                 e.handle_input(now, bytes)
             }
             None => {}
+        }
+        // New mail it saw first is \Recent to it alone (RFC 3501 §2.3.2).
+        if let Some((user, folder)) = took {
+            self.store.take_recent(&user, &folder);
+        }
+    }
+
+    /// Takes session `sid` out of the host, so that its engine can read input while the host
+    /// serves others (`mailsim serve` runs it outside the host's lock). An IMAP session is
+    /// brought up to date first, as [`MailHost::handle_input`] does. Put it back with
+    /// [`MailHost::attach`] (then drive it as after `handle_input`), or drop it with
+    /// [`MailHost::abort_detached`]. While it is out, nothing is sent to it.
+    pub fn detach(&mut self, sid: SessionId) -> Option<Detached> {
+        let store = &self.store;
+        if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
+            if let Some(user) = e.user().map(str::to_string) {
+                e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+            }
+        }
+        let session = self.sessions.remove(&sid)?;
+        Some(Detached { sid, session, generation: self.generation })
+    }
+
+    /// Puts back a session taken out with [`MailHost::detach`]; an IMAP session hears what
+    /// changed meanwhile.
+    pub fn attach(&mut self, d: Detached) {
+        let Detached { sid, mut session, generation } = d;
+        if let (Session::Imap(e), true) = (&mut session, generation != self.generation) {
+            if let Some(user) = e.user().map(str::to_string) {
+                e.refresh(&self.store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+            }
+        }
+        self.sessions.insert(sid, session);
+    }
+
+    /// Drops a detached session whose engine failed: a POP3 maildrop it held is released,
+    /// nothing deleted.
+    pub fn abort_detached(&mut self, d: Detached) {
+        if let Session::Pop3 { login: Some(address), .. } = d.session {
+            self.store.logout(&address, &[]);
         }
     }
 
@@ -311,14 +357,17 @@ impl MailHost {
                 }
                 ImapServerEvent::Folder { user, op } => {
                     let r = apply_folder_op(&mut self.store, &user, &op, unix);
-                    if matches!(op, FolderOp::Append { .. }) {
-                        // RFC 9051 §6.3.12: a message appended to the selected mailbox is
-                        // announced (EXISTS) with the APPEND's own reply, not with whichever
-                        // command happens to arrive in the next read.
-                        let latest = self.store.folder(&user, engine.folder()).map(|m| m.messages.clone());
-                        engine.refresh(&latest.unwrap_or_default());
-                    }
                     engine.folder_result(r);
+                    // What it added to its own selected mailbox is \Recent to it alone
+                    // (RFC 3501 §2.3.2), however its commands were cut into reads.
+                    let into_selected = match &op {
+                        FolderOp::Append { folder, .. } => folder == engine.folder(),
+                        FolderOp::Copy { to, .. } => to == engine.folder(),
+                        _ => false,
+                    };
+                    if into_selected && engine.claims_recent_in(engine.folder()) {
+                        self.store.take_recent(&user, engine.folder());
+                    }
                 }
                 ImapServerEvent::Stored { user, folder, uid, flags } => {
                     self.store.set_folder_flags(&user, &folder, uid, &flags);
@@ -351,9 +400,39 @@ impl MailHost {
             }
         }
         if changed {
+            // The store numbered this session's changes (RFC 7162 mod-sequences): keep in step;
+            // what it added to its selected mailbox is \Recent to it alone.
+            if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
+                if let Some(m) = e.user().and_then(|u| self.store.folder(u, e.folder())) {
+                    e.sync_modseq(m.highest_modseq);
+                }
+                if let (true, Some(user)) = (e.selected_read_write(), e.user()) {
+                    self.store.take_recent(user, e.folder());
+                }
+            }
             self.notify_imap(Some(sid));
         }
         any
+    }
+}
+
+/// A session out of its host (see [`MailHost::detach`]): only its engine, fed input.
+#[derive(Debug)]
+pub struct Detached {
+    sid: SessionId,
+    session: Session,
+    generation: u64,
+}
+
+impl Detached {
+    pub fn sid(&self) -> SessionId {
+        self.sid
+    }
+
+    /// Bytes from the client, to the engine alone (what [`MailHost::handle_input`] does, but
+    /// without the store; its events are acted on once attached).
+    pub fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
+        self.session.engine_mut().handle_input(now, bytes);
     }
 }
 
