@@ -267,3 +267,48 @@ fn dns_names_that_cannot_be_written_back_are_refused() {
     q[12] = 0x43;
     assert_eq!(DnsMessage::decode(&q), Err("unknown label type".to_string()));
 }
+
+/// Found by the `imap_client` fuzz target (fuzz/regressions/imap-client-literal-overflow.bin):
+/// a server line announcing a literal of usize::MAX octets overflowed the client's framing
+/// (a panic; in a release build, a wrapped index and an abort).
+#[test]
+fn imap_client_survives_a_literal_too_large_to_exist() {
+    use mailsim_proto::imap::client::{ImapClient, ImapStep};
+    use mailsim_proto::Engine;
+    for input in [
+        &include_bytes!("../../../fuzz/regressions/imap-client-literal-overflow.bin")[2..],
+        &b"* OK ready\r\n* 1 FETCH (BODY[] {18446744073709551615}\r\nabc\r\n"[..],
+        &b"* OK ready\r\n* 1 FETCH (BODY[] {99999999999}\r\nabc\r\na1 OK done\r\n"[..],
+    ] {
+        let mut c = ImapClient::new(vec![ImapStep::Line("a1 NOOP".into()), ImapStep::Line("a2 LOGOUT".into())]);
+        c.handle_input(0, input);
+        while c.poll_transmit().is_some() {}
+        while c.poll_event().is_some() {}
+    }
+}
+
+/// Found by the `imap_client` fuzz target (fuzz/regressions/imap-client-done-after-close.bin):
+/// the client wrote `DONE` after its session was over. Now nothing comes out once it is closed.
+#[test]
+fn imap_client_writes_nothing_after_it_closed() {
+    use mailsim_proto::imap::client::{ImapClient, ImapStep};
+    use mailsim_proto::Engine;
+    let input = &include_bytes!("../../../fuzz/regressions/imap-client-done-after-close.bin")[2..];
+    let steps = vec![
+        ImapStep::Scram { tag: "a1".into(), user: "bob".into(), password: "pw".into(), nonce: "abc".into() },
+        ImapStep::Line("a2 SELECT INBOX".into()),
+        ImapStep::Line("a3 FETCH 1:* (FLAGS BODY.PEEK[])".into()),
+        ImapStep::IdleUntilNews("a4".into()),
+        ImapStep::Line("a5 LOGOUT".into()),
+    ];
+    let mut c = ImapClient::new(steps);
+    for byte in input.chunks(1) {
+        let closed = c.is_closed();
+        c.handle_input(0, byte);
+        let mut out = Vec::new();
+        while let Some(t) = c.poll_transmit() {
+            out.extend(t.bytes);
+        }
+        assert!(!closed || out.is_empty(), "{:?} after close", String::from_utf8_lossy(&out));
+    }
+}

@@ -113,8 +113,13 @@ impl Engine for ImapClient {
     type Event = ImapClientEvent;
 
     fn handle_input(&mut self, _now: Millis, bytes: &[u8]) {
+        // Once the session is over nothing more is read or written (a DONE went out after
+        // the end: found by the imap_client fuzz target, issue 13).
+        if self.state == ImapClientState::Done {
+            return;
+        }
         self.inbuf.extend_from_slice(bytes);
-        while let Some(n) = response_line(&self.inbuf) {
+        while let Some(n) = response_line(&self.inbuf).filter(|_| self.state != ImapClientState::Done) {
             let line: Vec<u8> = self.inbuf.drain(..n).collect();
             let text = String::from_utf8_lossy(line.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
             self.on_line(&text);
