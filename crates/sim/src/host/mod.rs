@@ -232,7 +232,7 @@ impl MailHost {
             }
             if let Session::Imap(e) = s {
                 if let Some(user) = e.user().map(str::to_string) {
-                    e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                    e.refresh(store.folder(&user, e.folder()).map_or(&[][..], |m| m.messages.as_slice()));
                     self.out.push_back(HostOutput::Touched(*id));
                 }
             }
