@@ -464,7 +464,7 @@ fn read_folder(dir: &Path, fallback_validity: u32) -> io::Result<(Mailbox, BTree
     for (uid, e) in &entries {
         let (sub, name) = files.remove(&e.base).unwrap_or_default();
         let data = fs::read(sub.join(name))?;
-        messages.push(StoredMessage { uid: *uid, data, flags: e.flags.clone(), internal_date: e.date });
+        messages.push(StoredMessage { uid: *uid, data, flags: e.flags.clone(), internal_date: e.date, modseq: 0 });
     }
     // Files the index does not know: a delivery interrupted before its index line, or mail
     // put there by hand. Adopted with new UIDs, flags from the Maildir info.
@@ -479,10 +479,11 @@ fn read_folder(dir: &Path, fallback_validity: u32) -> io::Result<(Mailbox, BTree
         let (sub_cur, name_cur) = (dir.join("cur"), file_name(&base, &flags));
         fs::rename(sub.join(&name), sub_cur.join(&name_cur))?;
         entries.insert(uid, Entry { base, flags: flags.clone(), date });
-        messages.push(StoredMessage { uid, data, flags, internal_date: date });
+        messages.push(StoredMessage { uid, data, flags, internal_date: date, modseq: 0 });
     }
     let uid_validity = validity.unwrap_or(fallback_validity);
-    Ok((Mailbox { messages, uid_next, uid_validity }, entries))
+    // Mod-sequences are given on restore (MailStore::restore_folder); none is \Recent.
+    Ok((Mailbox { messages, uid_next, uid_validity, recent_from: uid_next, ..Default::default() }, entries))
 }
 
 fn flag_words(flags: &[String]) -> String {

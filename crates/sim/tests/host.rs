@@ -127,7 +127,8 @@ fn submitted_mail_for_local_users_goes_through_the_queue_and_an_idling_session_h
     while let Some(t) = d.host.poll_transmit(1) {
         pushed.extend(t.bytes);
     }
-    assert_eq!(String::from_utf8_lossy(&pushed), "* 1 EXISTS\r\n");
+    // An IMAP4rev1 session also hears that the message is recent to it (RFC 3501 §7.3.2).
+    assert_eq!(String::from_utf8_lossy(&pushed), "* 1 EXISTS\r\n* 1 RECENT\r\n");
     let all = String::from_utf8_lossy(&d.wire).into_owned();
     assert!(all.contains("235 2.7.0"), "{all}");
 }
@@ -167,10 +168,11 @@ fn a_detached_session_reads_on_its_own_and_hears_the_news_when_back() {
     d.host.attach(out);
     d.pump(1);
     assert!(String::from_utf8_lossy(&d.wire).contains("c OK"));
-    // The news is the store's as of now, told with the next response (RFC 9051 §5.2).
+    // The news is the store's as of now, told with the next response (RFC 9051 §5.2); this
+    // session did not ENABLE IMAP4rev2, so it hears RECENT too (RFC 3501 §7.3.2).
     d.say(1, "d NOOP\r\n");
     let wire = String::from_utf8_lossy(&d.wire);
-    assert!(wire.contains("* 1 EXISTS\r\nd OK"), "{wire}");
+    assert!(wire.contains("* 1 EXISTS\r\n* 1 RECENT\r\nd OK"), "{wire}");
     // A POP3 session dropped while out releases its maildrop.
     d.call(|h, ctx| h.accept(ctx, 3, 110, "127.0.0.1"));
     d.pump(3);

@@ -17,6 +17,17 @@ fn open(dir: &Path, clock: u32) -> (Maildir, MailStore, usize) {
     (m, s, n)
 }
 
+/// What the Maildir keeps of a folder: its messages (not their IMAP mod-sequences, which a
+/// restart gives anew), UIDNEXT and UIDVALIDITY.
+type Kept = (Vec<(u32, Vec<u8>, Vec<String>, i64)>, u32, u32);
+
+fn kept(m: Option<&Mailbox>) -> Option<Kept> {
+    m.map(|m| {
+        let msgs = m.messages.iter().map(|x| (x.uid, x.data.clone(), x.flags.clone(), x.internal_date)).collect();
+        (msgs, m.uid_next, m.uid_validity)
+    })
+}
+
 fn flush(m: &mut Maildir, s: &mut MailStore) {
     m.apply(&s.take_changes()).unwrap();
 }
@@ -55,7 +66,7 @@ fn everything_comes_back_after_a_restart() {
     let (_m, s2, n) = open(&dir, 1_000);
     assert_eq!(n, 4);
     for f in ["INBOX", "Sent", "Trash", "Work/2026", "New", long.as_str()] {
-        assert_eq!(s2.folder(a, f), before.folder(a, f), "{f}");
+        assert_eq!(kept(s2.folder(a, f)), kept(before.folder(a, f)), "{f}");
     }
     assert!(s2.folder(a, "Gone").is_none());
     assert_eq!(s2.folder_names(a), before.folder_names(a));
@@ -129,7 +140,7 @@ fn the_index_is_compacted_when_it_grows() {
     assert!(lines < 300, "{lines} lines");
     drop(m);
     let (_m, s2, _) = open(&dir, 1_000);
-    assert_eq!(s2.folder(a, "INBOX"), s.folder(a, "INBOX"));
+    assert_eq!(kept(s2.folder(a, "INBOX")), kept(s.folder(a, "INBOX")));
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -157,6 +168,6 @@ fn a_batch_of_many_messages_is_written_together() {
     drop(m);
     let (_m, s2, n) = open(&dir, 1_000);
     assert_eq!(n, 49);
-    assert_eq!(s2.folder(a, "INBOX"), s.folder(a, "INBOX"));
+    assert_eq!(kept(s2.folder(a, "INBOX")), kept(s.folder(a, "INBOX")));
     let _ = fs::remove_dir_all(&dir);
 }

@@ -16,6 +16,8 @@ pub enum FetchItem {
     Body,
     BodyStructure,
     Uid,
+    /// `MODSEQ` (RFC 7162 §3.1.5): the message's mod-sequence.
+    ModSeq,
     /// `BODY[section]` or `BODY.PEEK[section]`; PEEK does not set `\Seen`. `legacy` is the
     /// RFC 3501 name (RFC822, RFC822.HEADER, RFC822.TEXT) the response must use instead.
     Section {
@@ -24,6 +26,14 @@ pub enum FetchItem {
         legacy: Option<&'static str>,
         partial: Option<(usize, usize)>,
     },
+    /// `BINARY[part]` / `BINARY.PEEK[part]` (RFC 3516 §4.2): the part decoded.
+    Binary {
+        peek: bool,
+        section: String,
+        partial: Option<(usize, usize)>,
+    },
+    /// `BINARY.SIZE[part]`: the size of the decoded part.
+    BinarySize(String),
 }
 
 impl fmt::Display for FetchItem {
@@ -36,9 +46,13 @@ impl fmt::Display for FetchItem {
             FetchItem::Body => f.write_str("BODY"),
             FetchItem::BodyStructure => f.write_str("BODYSTRUCTURE"),
             FetchItem::Uid => f.write_str("UID"),
+            FetchItem::ModSeq => f.write_str("MODSEQ"),
             FetchItem::Section { legacy: Some(name), .. } => f.write_str(name),
             FetchItem::Section { section, partial: Some((start, _)), .. } => write!(f, "BODY[{section}]<{start}>"),
             FetchItem::Section { section, .. } => write!(f, "BODY[{section}]"),
+            FetchItem::Binary { section, partial: Some((start, _)), .. } => write!(f, "BINARY[{section}]<{start}>"),
+            FetchItem::Binary { section, .. } => write!(f, "BINARY[{section}]"),
+            FetchItem::BinarySize(section) => write!(f, "BINARY.SIZE[{section}]"),
         }
     }
 }
@@ -60,46 +74,22 @@ pub fn internal_date(unix: i64) -> String {
     format!("{:>2}-{}-{} {} {}", parts[1].trim_start_matches('0'), parts[2], parts[3], parts[4], parts[5])
 }
 
-/// Addresses of a header field, as (name, local part, domain).
-fn addresses(value: &str) -> Vec<(Option<String>, String, String)> {
-    let mut out = Vec::new();
-    let (mut cur, mut quoted, mut angle) = (String::new(), false, false);
-    let mut items = Vec::new();
-    for c in value.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            '<' if !quoted => angle = true,
-            '>' if !quoted => angle = false,
-            ',' if !quoted && !angle => {
-                items.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    items.push(cur);
-    for item in items.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let (name, addr) = match (item.rfind('<'), item.rfind('>')) {
-            (Some(a), Some(b)) if a < b => {
-                let n = item[..a].trim().trim_matches('"').trim();
-                ((!n.is_empty()).then(|| n.to_string()), &item[a + 1..b])
-            }
-            _ => (None, item),
-        };
-        let (local, domain) = addr.rsplit_once('@').unwrap_or((addr, ""));
-        out.push((name, local.to_string(), domain.to_string()));
-    }
-    out
-}
-
+/// An address list for ENVELOPE (see [`super::address`]), or NIL.
 fn address_list(value: Option<String>) -> String {
-    match value.map(|v| addresses(&v)).filter(|a| !a.is_empty()) {
+    match value.map(|v| super::address::parse(&v)).filter(|a| !a.is_empty()) {
         None => "NIL".into(),
         Some(list) => {
             let parts: Vec<String> = list
                 .iter()
-                .map(|(n, l, d)| format!("({} NIL {} {})", nstring(n.as_deref()), nstring(Some(l)), nstring(Some(d))))
+                .map(|a| {
+                    format!(
+                        "({} {} {} {})",
+                        nstring(a.name.as_deref()),
+                        nstring(a.adl.as_deref()),
+                        nstring(a.mailbox.as_deref()),
+                        nstring(a.host.as_deref())
+                    )
+                })
                 .collect();
             format!("({})", parts.join(""))
         }
@@ -403,6 +393,33 @@ pub fn section<'a>(raw: &'a [u8], section: &str) -> &'a [u8] {
     }
 }
 
+/// `BINARY[1.2]`, `BINARY.PEEK[1]<0.100>`, `BINARY.SIZE[1]` (RFC 3516 §4.2): a part number only.
+fn binary_item(u: &str) -> Option<Result<FetchItem, String>> {
+    let (kind, rest) = [("SIZE", "BINARY.SIZE["), ("PEEK", "BINARY.PEEK["), ("", "BINARY[")]
+        .iter()
+        .find_map(|(k, p)| u.strip_prefix(p).map(|r| (*k, r)))?;
+    let (section, tail) = rest.split_once(']')?;
+    let parts_ok = section.is_empty() || section.split('.').all(|n| n.parse::<u32>().is_ok_and(|n| n > 0));
+    if !parts_ok {
+        return Some(Err("BINARY takes a part number such as 1 or 1.2 (no HEADER, TEXT or MIME)".into()));
+    }
+    let partial = match tail {
+        "" => None,
+        _ if kind == "SIZE" => return Some(Err("BINARY.SIZE takes no <partial>".into())),
+        t => {
+            let range = t.strip_prefix('<').and_then(|r| r.strip_suffix('>')).and_then(|r| r.split_once('.'));
+            match range.and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))) {
+                Some(p) => Some(p),
+                None => return Some(Err("a partial range is <start.count>".into())),
+            }
+        }
+    };
+    Some(Ok(match kind {
+        "SIZE" => FetchItem::BinarySize(section.to_string()),
+        k => FetchItem::Binary { peek: k == "PEEK", section: section.to_string(), partial },
+    }))
+}
+
 /// FETCH items as the client wrote them (one atom, a macro, or a list): the items and
 /// the macro name (ALL, FAST, FULL) if one was used.
 pub fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String> {
@@ -417,6 +434,7 @@ pub fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String
             "BODY" => Body,
             "BODYSTRUCTURE" => BodyStructure,
             "UID" => Uid,
+            "MODSEQ" => ModSeq,
             "RFC822" => Section { peek: false, section: String::new(), legacy: Some("RFC822"), partial: None },
             "RFC822.HEADER" => {
                 Section { peek: true, section: "HEADER".into(), legacy: Some("RFC822.HEADER"), partial: None }
@@ -425,6 +443,9 @@ pub fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String
                 Section { peek: false, section: "TEXT".into(), legacy: Some("RFC822.TEXT"), partial: None }
             }
             _ => {
+                if let Some(item) = binary_item(&u) {
+                    return item.map_err(|e| format!("{s}: {e}"));
+                }
                 let (peek, rest) = if let Some(r) = u.strip_prefix("BODY.PEEK[") {
                     (true, r)
                 } else if let Some(r) = u.strip_prefix("BODY[") {
@@ -551,5 +572,21 @@ mod tests {
         assert_eq!(internal_date(837_573_865), "17-Jul-1996 03:24:25 +0000");
         assert_eq!(nstring(Some("a\"b")), "\"a\\\"b\"");
         assert_eq!(nstring(Some("é")), "{2}\r\né");
+    }
+}
+
+#[cfg(test)]
+mod epilogue_tests {
+    use super::*;
+
+    #[test]
+    fn text_of_an_encapsulated_multipart_keeps_its_epilogue() {
+        let inner = "Subject: inner\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\npre\r\n--i\r\n\r\none\r\n--i--\r\nthe epilogue\r\n";
+        let m = format!("Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: message/rfc822\r\n\r\n{inner}\r\n--o--\r\nouter\r\n");
+        let text = "pre\r\n--i\r\n\r\none\r\n--i--\r\nthe epilogue\r\n";
+        assert_eq!(String::from_utf8_lossy(&section_bytes(m.as_bytes(), "1.TEXT")), text);
+        assert_eq!(String::from_utf8_lossy(&section_bytes(m.as_bytes(), "1")), inner);
+        assert_eq!(section_bytes(m.as_bytes(), "1.1"), b"one");
+        assert!(section(m.as_bytes(), "TEXT").ends_with(b"--o--\r\nouter\r\n"));
     }
 }

@@ -50,6 +50,24 @@ pub fn valid_set(s: &str) -> bool {
         })
 }
 
+/// A sequence set, or `$`: the result saved by the last `SEARCH RETURN (SAVE)` (RFC 5182 §2.1).
+pub fn valid_set_or_saved(s: &str) -> bool {
+    s == "$" || valid_set(s)
+}
+
+/// Does the sequence set name a message number above `exists`? Sequence numbers run from 1
+/// to EXISTS; any other is a protocol error: BAD (RFC 9051 §9, seq-number), "`*`" included
+/// when the mailbox is empty (then 0 is returned).
+pub fn beyond(set: &str, exists: u32) -> Option<u32> {
+    if exists == 0 && set != "$" {
+        return Some(0);
+    }
+    set.split(',').flat_map(|r| r.split(':')).filter(|n| *n != "*" && *n != "$").find_map(|n| {
+        let v: u32 = n.parse().unwrap_or(u32::MAX);
+        (v > exists).then_some(v)
+    })
+}
+
 /// Ascending numbers as a compact sequence set: 1,2,3,5 → 1:3,5.
 pub fn compact(ids: &[u32]) -> String {
     let mut out: Vec<String> = Vec::new();
@@ -76,6 +94,12 @@ mod tests {
         assert!(!set_contains("1:3,7", 5, 9));
         assert_eq!(compact(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
         assert_eq!(compact(&[]), "");
+        assert_eq!(beyond("5:2", 1), Some(5));
+        assert_eq!(beyond("1:*", 1), None);
+        assert_eq!(beyond("1,3", 2), Some(3));
+        assert_eq!(beyond("*", 0), Some(0), "* in an empty mailbox");
+        assert_eq!(beyond("1:*", 0), Some(0));
+        assert!(valid_set_or_saved("$") && !valid_set("$"));
         let r = ranges("9:7,1,2,*,3:4", 20);
         assert_eq!(r, vec![(1, 4), (7, 9), (20, 20)]);
         for n in 0..=21 {

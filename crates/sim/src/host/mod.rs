@@ -226,16 +226,27 @@ impl MailHost {
     pub(super) fn notify_imap(&mut self, except: Option<SessionId>) {
         self.generation += 1;
         let store = &self.store;
+        // New mail is \Recent to the first session that hears of it only (RFC 3501 §2.3.2).
+        let mut took: Vec<(String, String)> = Vec::new();
+        let empty = Default::default();
         for (id, s) in self.sessions.iter_mut() {
             if Some(*id) == except {
                 continue;
             }
             if let Session::Imap(e) = s {
                 if let Some(user) = e.user().map(str::to_string) {
-                    e.refresh(store.folder(&user, e.folder()).map_or(&[][..], |m| m.messages.as_slice()));
+                    let folder = e.folder().to_string();
+                    let m = store.folder(&user, &folder).unwrap_or(&empty);
+                    let taken = took.iter().any(|(u, f)| *u == user && f.eq_ignore_ascii_case(&folder));
+                    if e.refresh_mailbox(m, if taken { u32::MAX } else { m.recent_from }) {
+                        took.push((user, folder));
+                    }
                     self.out.push_back(HostOutput::Touched(*id));
                 }
             }
+        }
+        for (user, folder) in took {
+            self.store.take_recent(&user, &folder);
         }
     }
 }

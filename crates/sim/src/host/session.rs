@@ -113,17 +113,27 @@ impl MailHost {
     /// Bytes from the client of `sid`.
     pub fn handle_input(&mut self, now: Millis, sid: SessionId, bytes: &[u8]) {
         let store = &self.store;
+        let mut took = None;
         match self.sessions.get_mut(&sid) {
             Some(Session::Smtp { engine, .. }) => engine.handle_input(now, bytes),
             Some(Session::Pop3 { engine, .. }) => engine.handle_input(now, bytes),
             Some(Session::Imap(e)) => {
                 // Report what other sessions changed (flags, new mail, expunges) first.
                 if let Some(user) = e.user().map(str::to_string) {
-                    e.refresh(store.folder(&user, e.folder()).map_or(&[][..], |m| m.messages.as_slice()));
+                    let folder = e.folder().to_string();
+                    let empty = Default::default();
+                    let m = store.folder(&user, &folder).unwrap_or(&empty);
+                    if e.refresh_mailbox(m, m.recent_from) {
+                        took = Some((user, folder));
+                    }
                 }
                 e.handle_input(now, bytes)
             }
             None => {}
+        }
+        // New mail it saw first is \Recent to it alone (RFC 3501 §2.3.2).
+        if let Some((user, folder)) = took {
+            self.store.take_recent(&user, &folder);
         }
     }
 
@@ -133,11 +143,8 @@ impl MailHost {
     /// [`MailHost::attach`] (then drive it as after `handle_input`), or drop it with
     /// [`MailHost::abort_detached`]. While it is out, nothing is sent to it.
     pub fn detach(&mut self, sid: SessionId) -> Option<Detached> {
-        let store = &self.store;
         if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
-            if let Some(user) = e.user().map(str::to_string) {
-                e.refresh(store.folder(&user, e.folder()).map_or(&[][..], |m| m.messages.as_slice()));
-            }
+            refresh_imap(&mut self.store, e);
         }
         let session = self.sessions.remove(&sid)?;
         Some(Detached { sid, session, generation: self.generation })
@@ -148,9 +155,7 @@ impl MailHost {
     pub fn attach(&mut self, d: Detached) {
         let Detached { sid, mut session, generation } = d;
         if let (Session::Imap(e), true) = (&mut session, generation != self.generation) {
-            if let Some(user) = e.user().map(str::to_string) {
-                e.refresh(self.store.folder(&user, e.folder()).map_or(&[][..], |m| m.messages.as_slice()));
-            }
+            refresh_imap(&mut self.store, e);
         }
         self.sessions.insert(sid, session);
     }
@@ -387,9 +392,31 @@ impl MailHost {
             }
         }
         if changed {
+            // The store numbered this session's changes (RFC 7162 mod-sequences): keep in step;
+            // what it added to its selected mailbox is \Recent to it alone.
+            if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
+                if let Some(m) = e.user().and_then(|u| self.store.folder(u, e.folder())) {
+                    e.sync_modseq(m.highest_modseq);
+                }
+                if let (true, Some(user)) = (e.selected_read_write(), e.user()) {
+                    self.store.take_recent(user, e.folder());
+                }
+            }
             self.notify_imap(Some(sid));
         }
         any
+    }
+}
+
+/// Brings an IMAP session up to date with its folder in the store, as
+/// [`MailHost::handle_input`] does (new mail it sees first is `\Recent` to it alone).
+fn refresh_imap(store: &mut mailsim_proto::store::MailStore, e: &mut ImapServer) {
+    let Some(user) = e.user().map(str::to_string) else { return };
+    let folder = e.folder().to_string();
+    let empty = Default::default();
+    let m = store.folder(&user, &folder).unwrap_or(&empty);
+    if e.refresh_mailbox(m, m.recent_from) {
+        store.take_recent(&user, &folder);
     }
 }
 

@@ -17,9 +17,15 @@
 //! IDLE, and the changes other sessions made), `messages` (FETCH, STORE, SEARCH).
 
 mod auth;
+#[cfg(test)]
+mod condstore_tests;
 mod folders;
+mod list;
 mod mailbox;
 mod messages;
+mod modseq;
+#[cfg(test)]
+mod rev1_tests;
 #[cfg(test)]
 mod tests;
 
@@ -205,6 +211,9 @@ pub struct ImapServer {
     waiting: Option<(String, Command)>,
     /// The literal we sent a continuation for (position of its line's end).
     continued_at: Option<usize>,
+    /// What this session keeps about the selected mailbox beyond its messages (boxed: the
+    /// host keeps sessions in an enum, whose variants should stay close in size).
+    view: Box<mailbox::View>,
     /// The rest of an over-long line being skipped (see [`crate::limits::IMAP_LINE`]).
     skip: LineSkip,
     /// Octets of a too-large non-synchronizing literal still to throw away.
@@ -292,6 +301,7 @@ impl ImapServer {
             folder: "INBOX".into(),
             waiting: None,
             continued_at: None,
+            view: Box::default(),
             skip: LineSkip::default(),
             skip_octets: 0,
             received: VecDeque::new(),
@@ -523,6 +533,11 @@ impl ImapServer {
                 self.ok(&tag, name, vec![format!("* CAPABILITY {caps}").into()], "CAPABILITY completed".into())
             }
             (_, Command::Noop) => self.on_noop(&tag),
+            (_, Command::Id) => {
+                // RFC 2971 §3.2: the server's own identification.
+                let id = "* ID (\"name\" \"Mailsim\" \"vendor\" \"Mailsim e-mail playground\" \"support-url\" \"https://www.rfc-editor.org/rfc/rfc9051\")";
+                self.ok(&tag, name, vec![id.into()], "ID completed".into())
+            }
             (_, Command::Logout) => self.on_logout(&tag),
             (NotAuthenticated, Command::StartTls) => self.on_starttls(&tag),
             (NotAuthenticated, Command::Login { user, pass }) => self.on_login(&tag, &user, &pass),
@@ -543,6 +558,9 @@ impl ImapServer {
                 _,
                 c @ (Command::Select { .. }
                 | Command::List { .. }
+                | Command::Lsub { .. }
+                | Command::GetQuotaRoot(_)
+                | Command::GetQuota(_)
                 | Command::Create(_)
                 | Command::Delete(_)
                 | Command::Rename(..)
@@ -551,14 +569,20 @@ impl ImapServer {
                 | Command::Status(..)
                 | Command::Append { .. }),
             ) => self.on_folder_command(&tag, c),
-            (Selected, Command::Fetch { uid, set, items, .. }) => self.on_fetch(&tag, uid, &set, &items),
-            (Selected, Command::Store { uid, set, mode, silent, flags }) => {
-                self.on_store(&tag, uid, &set, mode, silent, &flags)
+            (Selected, Command::Fetch { uid, set, items, changed_since, vanished, .. }) => {
+                self.on_fetch(&tag, uid, &set, &items, changed_since, vanished)
+            }
+            (Selected, Command::Store { uid, set, mode, silent, flags, unchanged_since }) => {
+                self.on_store(&tag, uid, &set, (mode, silent, unchanged_since), &flags)
             }
             (Selected, Command::Search { uid, charset, ret, key }) => {
                 self.on_search(&tag, uid, charset.as_deref(), ret, &key)
             }
-            (Selected, Command::Expunge) => self.on_expunge(&tag),
+            (Selected, Command::Expunge) => self.on_expunge(&tag, None),
+            (Selected, Command::UidExpunge(set)) => self.on_expunge(&tag, Some(&set)),
+            (Selected, Command::Check) => self.ok(&tag, name, vec![], "CHECK completed".into()),
+            (Selected, Command::Sort { uid, criteria, key }) => self.on_sort(&tag, uid, &criteria, &key),
+            (Selected, Command::Thread { uid, algorithm, key }) => self.on_thread(&tag, uid, &algorithm, &key),
             (Selected, Command::Close) => self.on_close(&tag),
             (Selected, Command::Unselect) => {
                 self.state = Authenticated;
@@ -567,21 +591,5 @@ impl ImapServer {
             (Authenticated | Selected, Command::Idle) => self.on_idle(&tag),
             _ => self.wrong_state(&tag, name),
         }
-    }
-
-    fn on_logout(&mut self, tag: &str) {
-        let host = self.config.hostname.clone();
-        let bye = format!("* BYE {host} IMAP4rev2 server terminating connection");
-        self.ok(tag, "LOGOUT", vec![bye.into()], "LOGOUT completed".into());
-        self.state = ImapState::Logout;
-        self.events.push_back(ImapServerEvent::Closed);
-    }
-
-    fn on_enable(&mut self, tag: &str, caps: &[String]) {
-        let enabled: Vec<String> =
-            caps.iter().filter(|c| c.as_str() == "IMAP4REV2").map(|_| "IMAP4rev2".to_string()).collect();
-        self.rev2 |= !enabled.is_empty();
-        let lines = if enabled.is_empty() { vec![] } else { vec![format!("* ENABLED {}", enabled.join(" ")).into()] };
-        self.ok(tag, "ENABLE", lines, "ENABLE completed".into())
     }
 }
