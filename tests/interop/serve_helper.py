@@ -28,6 +28,16 @@ class Serve:
     """`mailsim serve` on free ports; `maildir=None` means --memory."""
 
     def __init__(self, maildir=None, extra=(), ports=None):
+        # A port found free may be taken by someone else before the server binds it: try again
+        # with other ports then.
+        for attempt in range(5):
+            try:
+                return self._start(maildir, extra, ports)
+            except RuntimeError as e:
+                if ports or "Address already in use" not in str(e) or attempt == 4:
+                    raise
+
+    def _start(self, maildir, extra, ports):
         self.ports = ports or {k: free_port() for k in ("smtp", "submission", "pop3", "imap", "smtps", "imaps", "pop3s")}
         args = [BINARY, "serve", "--quiet", "--smtp-port", str(self.ports["smtp"]),
                 "--submission-port", str(self.ports["submission"]), "--pop3-port", str(self.ports["pop3"]),

@@ -65,11 +65,15 @@ class Hostile(unittest.TestCase):
             # An earlier input brought it down (that test failed): go on with a fresh one.
             type(self).server = Serve()
 
-    def attack(self, port, payload, then=b"", wait=0.3):
-        """Sends `payload` on a new connection to `port`, then checks every port while it is still open."""
+    def attack(self, port, payload, then=b"", wait=0.3, logged_in=False):
+        """Sends `payload` on a new connection to `port` (after IMAP's LOGIN and SELECT are answered if
+        `logged_in`), then checks every port while it is still open."""
         c = Conn(self.server.ports[port], timeout=5)
         try:
             c.line()
+            if logged_in:
+                c.send(IMAP_LOGIN)
+                c.until(b"a1 ")
             try:
                 c.send(payload)
                 if then:
@@ -163,7 +167,9 @@ class Hostile(unittest.TestCase):
         # Through the relay port, without logging in; the 250 says it is stored.
         with smtplib.SMTP(HOST, self.server.ports["smtp"], timeout=120) as s:
             s.sendmail("carol@elsewhere.example", [ALICE], message)
-        self.attack("imap", IMAP_LOGIN + b"t FETCH 1:* (BODYSTRUCTURE)\r\nu FETCH 1:* (BODY[1.1.1])\r\n", wait=1)
+        # (Commands pipelined behind LOGIN or SELECT are run when the host answers those, under
+        # its lock; sent on their own, they run outside it.)
+        self.attack("imap", b"t FETCH 1:* (BODYSTRUCTURE)\r\nu FETCH 1:* (BODY[1.1.1])\r\n", wait=1, logged_in=True)
         self.attack("pop3", f"USER {ALICE}\r\nPASS {USERS[ALICE]}\r\nRETR 2\r\n".encode(), wait=1)
 
     def test_exponential_list_patterns(self):

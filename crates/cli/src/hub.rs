@@ -134,14 +134,18 @@ impl Shared {
     /// session failed.
     pub async fn input(&self, sid: SessionId, bytes: &[u8]) -> Option<u32> {
         let (mut d, now) = self.with(Some(sid), |h| h.detach(sid)).await.flatten()?;
-        let step = catch_unwind(AssertUnwindSafe(|| {
-            if let Some(trigger) = &self.panic_on {
-                if bytes.windows(trigger.len()).any(|w| w == trigger.as_slice()) {
-                    panic!("test hook: --panic-on matched the input of session {sid}");
+        // A long step (a FETCH of a big folder) must not hold up the runtime's other tasks:
+        // this worker thread hands them to another while it computes.
+        let step = tokio::task::block_in_place(|| {
+            catch_unwind(AssertUnwindSafe(|| {
+                if let Some(trigger) = &self.panic_on {
+                    if bytes.windows(trigger.len()).any(|w| w == trigger.as_slice()) {
+                        panic!("test hook: --panic-on matched the input of session {sid}");
+                    }
                 }
-            }
-            d.handle_input(now, bytes)
-        }));
+                d.handle_input(now, bytes)
+            }))
+        });
         match step {
             Ok(()) => self.with(Some(sid), move |h| h.attach(d)).await,
             Err(panic) => {
@@ -466,6 +470,11 @@ impl Hub {
         self.pump(sid);
         self.run_queue_if_due();
         self.peers.get_mut(&sid).map(|p| std::mem::take(&mut p.commands)).unwrap_or(0)
+    }
+
+    /// How many sessions are open.
+    pub fn sessions(&self) -> usize {
+        self.peers.len()
     }
 
     /// How long session `sid` may stay silent before its idle timer runs out.

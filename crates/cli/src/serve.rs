@@ -244,9 +244,10 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let per_address = PerAddress::new(o.max_connections_per_address);
     let rate = o.max_commands_per_second;
     let quiet = o.quiet;
+    let mut accepting = Vec::new();
     for (listener, service) in listeners {
         let (shared, permits, per_address, tls) = (shared.clone(), permits.clone(), per_address.clone(), tls.clone());
-        tokio::spawn(async move {
+        accepting.push(tokio::spawn(async move {
             loop {
                 let (stream, peer) = match listener.accept().await {
                     Ok(c) => c,
@@ -271,7 +272,7 @@ pub async fn run(mut o: Options) -> Result<(), String> {
                     }
                 });
             }
-        });
+        }));
     }
     // Later deliveries (the queue's retries) need a clock that ticks without input.
     let ticker = shared.clone();
@@ -282,9 +283,17 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         }
     });
     stopped().await?;
+    // No new connections; every open session gets its protocol's goodbye.
+    for a in accepting {
+        a.abort();
+    }
     shared.with(None, |h| h.shutdown()).await;
-    // Let the session tasks write their goodbyes.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Let the session tasks write their goodbyes and close (a client that does not read
+    // gets 5 seconds).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while shared.with(None, |h| h.sessions()).await.unwrap_or(0) > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let events = shared.finish().await;
     println!("\nmailsim serve: stopped ({} events logged)", events + 1);
     Ok(())

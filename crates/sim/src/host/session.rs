@@ -143,11 +143,8 @@ impl MailHost {
     /// [`MailHost::attach`] (then drive it as after `handle_input`), or drop it with
     /// [`MailHost::abort_detached`]. While it is out, nothing is sent to it.
     pub fn detach(&mut self, sid: SessionId) -> Option<Detached> {
-        let store = &self.store;
         if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
-            if let Some(user) = e.user().map(str::to_string) {
-                e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
-            }
+            refresh_imap(&mut self.store, e);
         }
         let session = self.sessions.remove(&sid)?;
         Some(Detached { sid, session, generation: self.generation })
@@ -158,9 +155,7 @@ impl MailHost {
     pub fn attach(&mut self, d: Detached) {
         let Detached { sid, mut session, generation } = d;
         if let (Session::Imap(e), true) = (&mut session, generation != self.generation) {
-            if let Some(user) = e.user().map(str::to_string) {
-                e.refresh(&self.store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
-            }
+            refresh_imap(&mut self.store, e);
         }
         self.sessions.insert(sid, session);
     }
@@ -413,6 +408,18 @@ impl MailHost {
             self.notify_imap(Some(sid));
         }
         any
+    }
+}
+
+/// Brings an IMAP session up to date with its folder in the store, as
+/// [`MailHost::handle_input`] does (new mail it sees first is `\Recent` to it alone).
+fn refresh_imap(store: &mut mailsim_proto::store::MailStore, e: &mut ImapServer) {
+    let Some(user) = e.user().map(str::to_string) else { return };
+    let folder = e.folder().to_string();
+    let empty = Default::default();
+    let m = store.folder(&user, &folder).unwrap_or(&empty);
+    if e.refresh_mailbox(m, m.recent_from) {
+        store.take_recent(&user, &folder);
     }
 }
 
