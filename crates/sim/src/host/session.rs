@@ -5,7 +5,6 @@ use super::{Ctx, HostOutput, MailHost, SessionId};
 use crate::log::Event;
 use crate::log::Millis;
 use mailsim_proto::dns::{self, DnsMessage};
-use mailsim_proto::imap::folder::FolderOp;
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::{login_apop, Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::service::{self, Protocol, TlsStyle};
@@ -321,13 +320,8 @@ impl MailHost {
                 }
                 ImapServerEvent::Folder { user, op } => {
                     let r = apply_folder_op(&mut self.store, &user, &op, unix);
-                    if matches!(op, FolderOp::Append { .. }) {
-                        // RFC 9051 §6.3.12: a message appended to the selected mailbox is
-                        // announced (EXISTS) with the APPEND's own reply, not with whichever
-                        // command happens to arrive in the next read.
-                        let latest = self.store.folder(&user, engine.folder()).map(|m| m.messages.clone());
-                        engine.refresh(&latest.unwrap_or_default());
-                    }
+                    // An APPEND, COPY or MOVE into the selected mailbox: the engine announces it
+                    // (EXISTS) with its own reply from the result (RFC 9051 §6.3.12).
                     engine.folder_result(r);
                 }
                 ImapServerEvent::Stored { user, folder, uid, flags } => {
@@ -361,14 +355,10 @@ impl MailHost {
             }
         }
         if changed {
-            // The store numbered this session's changes (RFC 7162 mod-sequences): keep in step;
-            // what it added to its selected mailbox is \Recent to it alone.
+            // The store numbered this session's changes (RFC 7162 mod-sequences): keep in step.
             if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
                 if let Some(m) = e.user().and_then(|u| self.store.folder(u, e.folder())) {
                     e.sync_modseq(m.highest_modseq);
-                }
-                if let (true, Some(user)) = (e.selected_read_write(), e.user()) {
-                    self.store.take_recent(user, e.folder());
                 }
             }
             self.notify_imap(Some(sid));

@@ -30,12 +30,6 @@ impl ImapServer {
         took
     }
 
-    /// Does this session have a mailbox selected read-write (so that what it adds there, or
-    /// sees arrive, is `\Recent` to it)?
-    pub fn selected_read_write(&self) -> bool {
-        self.state == super::ImapState::Selected && !self.read_only
-    }
-
     /// ` MODSEQ (n)` for message `i` once CONDSTORE is on, else nothing.
     pub(super) fn modseq_part(&self, i: usize) -> String {
         if self.view.condstore {
