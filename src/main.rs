@@ -15,6 +15,8 @@
 //!   mode and the embed; [`activity::Root`] picks the playground or the activities by URL.
 //! - [`guard`]: the page survives its own faults (a replay that never finished sets the
 //!   newest action aside; a panic shows a notice).
+//! - [`live`]: the live classroom view (`#/live`): real traffic to `mailsim serve`, as it
+//!   happens.
 //! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
 //!   (queues, mailboxes, downloads, connections as of the step).
 
@@ -24,6 +26,7 @@ mod diagram;
 mod guard;
 mod inspector;
 mod learner;
+mod live;
 mod panels;
 mod state;
 mod states;

@@ -48,7 +48,12 @@ class Serve:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.05)
-        raise RuntimeError("mailsim serve did not start:\n" + self.output())
+        out = self.output()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.out.close()
+        raise RuntimeError("mailsim serve did not start:\n" + out)
 
     def output(self):
         self.out.seek(0)

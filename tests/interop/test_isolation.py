@@ -4,6 +4,8 @@ import unittest
 
 from serve_helper import USERS, Conn, Serve
 
+ALICE = "alice@alice.example"
+
 TRIGGER = "PANIC-NOW-7f3a"
 
 
@@ -99,3 +101,72 @@ class LogWhileServing(unittest.TestCase):
         finally:
             code, out = s.stop()
         self.assertEqual(code, 0, out)
+
+
+class Drain(unittest.TestCase):
+    def test_sigterm_and_ctrl_c_drain_every_session_and_exit_0(self):
+        import signal
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(sig=sig):
+                s = Serve()
+                smtp = Conn(s.ports["submission"])
+                smtp.line()
+                smtp.send(b"EHLO x.example\r\n")
+                smtp.until(b"250 ")
+                imap = Conn(s.ports["imap"])
+                imap.line()
+                imap.send(f"a LOGIN {ALICE} {USERS[ALICE]}\r\n".encode())
+                imap.until(b"a OK")
+                pop = Conn(s.ports["pop3"])
+                pop.line()
+                code, out = s.stop(sig)
+                self.assertEqual(code, 0, out)
+                self.assertTrue(smtp.line().startswith(b"421 4.3.2"))
+                self.assertTrue(imap.line().startswith(b"* BYE"))
+                self.assertTrue(pop.line().startswith(b"-ERR"))
+                for c in (smtp, imap, pop):
+                    self.assertTrue(c.closed())
+                    c.close()
+
+
+class Limits(unittest.TestCase):
+    def test_connections_per_address_are_refused_with_each_protocols_reply(self):
+        import time
+        s = Serve(extra=["--max-connections-per-address", "2"])
+        try:
+            for port, busy in [("smtp", b"421 4.7.0"), ("pop3", b"-ERR [SYS/TEMP]"), ("imap", b"* BYE [UNAVAILABLE]")]:
+                with self.subTest(port=port):
+                    held = [Conn(s.ports[port]) for _ in range(2)]
+                    for c in held:
+                        c.line()
+                    third = Conn(s.ports[port])
+                    self.assertTrue(third.line().startswith(busy))
+                    self.assertTrue(third.closed())
+                    third.close()
+                    for c in held:
+                        c.close()
+                    time.sleep(0.2)  # the server notices the closes
+            # Closed connections free their slots.
+            s.all_ports_answer(self)
+        finally:
+            s.stop()
+
+    def test_a_client_faster_than_the_command_rate_is_slowed_not_refused(self):
+        import time
+        s = Serve(extra=["--max-commands-per-second", "100"])
+        try:
+            c = Conn(s.ports["smtp"], timeout=10)
+            c.line()
+            t = time.time()
+            c.send(b"NOOP\r\n" * 300)
+            for _ in range(300):
+                self.assertTrue(c.line().startswith(b"250"))
+            # A second's burst, the rest at 100 a second (the first 300 are read in one go: at
+            # least the next write waits).
+            c.send(b"NOOP\r\n")
+            self.assertTrue(c.line().startswith(b"250"))
+            self.assertGreater(time.time() - t, 1.0)
+            c.close()
+            s.all_ports_answer(self)
+        finally:
+            s.stop()

@@ -130,6 +130,17 @@ class Restart(unittest.TestCase):
         finally:
             second.stop()
 
+    def test_one_server_per_directory(self):
+        first = Serve(maildir=self.dir)
+        try:
+            with self.assertRaises(RuntimeError) as e:
+                Serve(maildir=self.dir)
+            self.assertIn("another mailsim serve", str(e.exception))
+        finally:
+            first.stop(signal.SIGKILL)
+        # A killed server's claim is taken over.
+        Serve(maildir=self.dir).stop()
+
     def test_a_lost_store_gets_a_new_uid_validity(self):
         first = Serve(maildir=self.dir)
         with smtplib.SMTP(HOST, first.ports["smtp"], timeout=5) as s:

@@ -277,5 +277,59 @@ class Restart(unittest.TestCase):
         self.assertIn(f"SHA-256 fingerprint {fingerprint}", out)
 
 
+class OwnCertificate(unittest.TestCase):
+    """--tls-cert/--tls-key: the operator's own certificate (here made by openssl) is served."""
+
+    def test_serves_the_given_certificate(self):
+        h.need("openssl")
+        d = tempfile.mkdtemp(prefix="mailsim-own-cert-")
+        self.addCleanup(shutil.rmtree, d, True)
+        cert, key = os.path.join(d, "c.pem"), os.path.join(d, "k.pem")
+        r = h.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                   "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        server = h.Server(extra=["--tls-cert", cert, "--tls-key", key])
+        self.addCleanup(server.stop)
+        self.assertFalse(os.path.exists(server.cert), "no self-signed certificate made")
+        ctx = ssl.create_default_context(cafile=cert)
+        m = imaplib.IMAP4_SSL(HOST, server.ports["imaps"], ssl_context=ctx, timeout=10)
+        m.login("bob@bob.example", PASSWORDS["bob@bob.example"])
+        m.logout()
+        self.assertIn(f"certificate {cert} ", server.output())
+
+
+class Curl(unittest.TestCase):
+    """curl with --ssl-reqd (STARTTLS/STLS) and the implicit-TLS schemes, trusting the certificate."""
+
+    USER = "bob@bob.example"
+
+    def setUp(self):
+        h.need("curl")
+        h.empty(self.USER)
+
+    def curl(self, *args, data=None):
+        r = run(["curl", "--silent", "--show-error", "--cacert", h.SERVER.cert, *args], input=data)
+        self.assertEqual((r.returncode, r.stderr), (0, ""), r.stdout)
+        return r.stdout
+
+    def test_send_over_both_tls_styles_and_read_back_over_pop3_and_imap(self):
+        alice = f"alice@alice.example:{PASSWORDS['alice@alice.example']}"
+        for url, subject in [(f"smtp://{HOST}:{h.SERVER.ports['submission']}", "curl starttls"),
+                             (f"smtps://{HOST}:{h.SERVER.ports['smtps']}", "curl smtps")]:
+            self.curl("--ssl-reqd", url, "--user", alice, "--mail-from", "alice@alice.example",
+                      "--mail-rcpt", self.USER, "--upload-file", "-", data=message(subject, self.USER))
+        self.assertEqual(set(mailbox(self.USER)), {"curl starttls", "curl smtps"})
+        bob = f"{self.USER}:{PASSWORDS[self.USER]}"
+        listing = self.curl("--ssl-reqd", f"pop3://{HOST}:{h.SERVER.ports['pop3']}/", "--user", bob)
+        self.assertEqual(len(listing.splitlines()), 2, listing)
+        first = self.curl(f"pop3s://{HOST}:{h.SERVER.ports['pop3s']}/1", "--user", bob)
+        self.assertIn("Subject: curl starttls", first)
+        found = self.curl(f"imaps://{HOST}:{h.SERVER.ports['imaps']}/INBOX", "--user", bob, "--request",
+                          'SEARCH SUBJECT "curl smtps"')
+        self.assertIn("* SEARCH 2", found)
+        fetched = self.curl("--ssl-reqd", f"imap://{HOST}:{h.SERVER.ports['imap']}/INBOX;MAILINDEX=2", "--user", bob)
+        self.assertIn("Subject: curl smtps", fetched)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -22,10 +22,10 @@ use crate::limits;
 use crate::maildir::Maildir;
 use mailsim_proto::pdu::Transmit;
 use mailsim_proto::store::StoreChange;
-use mailsim_sim::host::{Ctx, HostOutput, MailHost, SessionId};
+use mailsim_sim::host::{Ctx, Detached, HostOutput, MailHost, SessionId};
 use mailsim_sim::log::{Actor, Event};
 use mailsim_sim::rng::Rng;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -66,8 +66,10 @@ pub struct Hub {
     quiet: bool,
     /// Bytes (and closes) for the sessions, sent once the step's changes are on disk.
     pending: Vec<(mpsc::UnboundedSender<Out>, Out)>,
-    /// Test hook (`--panic-on`): input containing these bytes panics its session's step.
-    panic_on: Option<Vec<u8>>,
+    /// Sessions whose engine is reading input outside the lock: not pumped meanwhile.
+    detached: BTreeSet<SessionId>,
+    /// The live view's stream (`crate::web`), if served.
+    live: Option<std::sync::Arc<crate::web::feed::Feed>>,
 }
 
 /// The hub behind its lock, and the queue to the disk thread.
@@ -75,6 +77,8 @@ pub struct Shared {
     hub: Mutex<Hub>,
     disk: Option<DiskQueue>,
     next_sid: AtomicU32,
+    /// Test hook (`--panic-on`): input containing these bytes panics its session's engine.
+    panic_on: Option<Vec<u8>>,
 }
 
 type DiskReply = tokio::sync::oneshot::Sender<Result<(), String>>;
@@ -105,14 +109,52 @@ impl DiskQueue {
     }
 }
 
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic is caught inside the lock, so it is never poisoned by one; be safe anyway.
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Shared {
-    pub fn new(hub: Hub, disk: Option<Maildir>) -> Self {
-        Shared { hub: Mutex::new(hub), disk: disk.map(DiskQueue::start), next_sid: AtomicU32::new(1) }
+    pub fn new(hub: Hub, disk: Option<Maildir>, panic_on: Option<Vec<u8>>) -> Self {
+        let panic_on = panic_on.filter(|t| !t.is_empty());
+        Shared { hub: Mutex::new(hub), disk: disk.map(DiskQueue::start), next_sid: AtomicU32::new(1), panic_on }
+    }
+
+    /// Bytes from the client of `sid`: its engine reads them outside the lock (the session is
+    /// taken out of the host meanwhile), then, back under the lock, the host acts on what the
+    /// engine decided. Returns how many commands they held (for the throttle); `None` if the
+    /// session failed.
+    pub async fn input(&self, sid: SessionId, bytes: &[u8]) -> Option<u32> {
+        let (mut d, now) = self.with(Some(sid), |h| h.detach(sid)).await.flatten()?;
+        let step = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(trigger) = &self.panic_on {
+                if bytes.windows(trigger.len()).any(|w| w == trigger.as_slice()) {
+                    panic!("test hook: --panic-on matched the input of session {sid}");
+                }
+            }
+            d.handle_input(now, bytes)
+        }));
+        match step {
+            Ok(()) => self.with(Some(sid), move |h| h.attach(d)).await,
+            Err(panic) => {
+                let what = panic_text(&*panic);
+                self.with(Some(sid), move |h| {
+                    h.detached.remove(&sid);
+                    h.host.abort_detached(d);
+                    h.fail(sid, &what)
+                })
+                .await;
+                None
+            }
+        }
     }
 
     /// A number for a new connection.
@@ -128,11 +170,7 @@ impl Shared {
             let r = match catch_unwind(AssertUnwindSafe(|| f(&mut hub))) {
                 Ok(r) => Some(r),
                 Err(panic) => {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_default();
+                    let what = panic_text(&*panic);
                     match sid {
                         Some(sid) => hub.fail(sid, &what),
                         None => eprintln!("mailsim: a step of the server panicked ({what}); it goes on"),
@@ -209,12 +247,13 @@ impl Hub {
             log,
             quiet,
             pending: vec![],
-            panic_on: None,
+            detached: BTreeSet::new(),
+            live: None,
         }
     }
 
-    pub fn set_panic_on(&mut self, trigger: Option<Vec<u8>>) {
-        self.panic_on = trigger.filter(|t| !t.is_empty());
+    pub fn set_live(&mut self, feed: Option<std::sync::Arc<crate::web::feed::Feed>>) {
+        self.live = feed;
     }
 
     pub fn host(&self) -> &MailHost {
@@ -228,6 +267,9 @@ impl Hub {
     /// Hands one event to the log's writer (JSON lines, the playground's format).
     pub fn log(&mut self, e: Event) {
         self.events += 1;
+        if let Some(feed) = &self.live {
+            feed.publish(&e);
+        }
         if let Some(l) = &self.log {
             l.log(e);
         }
@@ -298,6 +340,10 @@ impl Hub {
     /// Logs what session `sid` read and queues what it has to say, acting on its events,
     /// until nothing is left; closes it if its engine ended it.
     fn pump(&mut self, sid: SessionId) {
+        if self.detached.contains(&sid) {
+            // Its engine is busy outside the lock; it is pumped when it is back.
+            return;
+        }
         loop {
             let mut progressed = false;
             while let Some(t) = self.host.poll_received(sid) {
@@ -403,15 +449,20 @@ impl Hub {
         true
     }
 
-    /// Bytes from the client of `sid`; returns how many commands they held (for the throttle).
-    pub fn input(&mut self, sid: SessionId, bytes: &[u8]) -> u32 {
-        if let Some(trigger) = &self.panic_on {
-            if bytes.windows(trigger.len()).any(|w| w == trigger.as_slice()) {
-                panic!("test hook: --panic-on matched the input of session {sid}");
-            }
-        }
-        let now = self.now();
-        self.host.handle_input(now, sid, bytes);
+    /// Takes session `sid` out of the host for its engine to read input (see
+    /// [`Shared::input`]); with the time to give it.
+    fn detach(&mut self, sid: SessionId) -> Option<(Detached, u64)> {
+        let d = self.host.detach(sid)?;
+        self.detached.insert(sid);
+        Some((d, self.now()))
+    }
+
+    /// Puts a session back after its engine read input, and acts on what it decided; returns
+    /// how many commands the input held.
+    fn attach(&mut self, d: Detached) -> u32 {
+        let sid = d.sid();
+        self.detached.remove(&sid);
+        self.host.attach(d);
         self.pump(sid);
         self.run_queue_if_due();
         self.peers.get_mut(&sid).map(|p| std::mem::take(&mut p.commands)).unwrap_or(0)

@@ -30,6 +30,9 @@ use std::path::{Path, PathBuf};
 
 const INDEX: &str = "mailsim-index";
 const VALIDITY_FILE: &str = ".mailsim-uidvalidity";
+/// In each folder but INBOX: the folder's IMAP name, as it is (its directory's name is
+/// an encoding of it, shortened with a hash when it would be too long for a file name).
+const NAME_FILE: &str = "mailsim-name";
 
 struct Entry {
     /// The unique part of the file name (before `:2,`).
@@ -72,6 +75,7 @@ impl Maildir {
     /// Opens (creating) `root`; returns it and the smallest UIDVALIDITY not given yet.
     pub fn open(root: &Path) -> io::Result<(Maildir, u32)> {
         fs::create_dir_all(root)?;
+        claim(root)?;
         let next = fs::read_to_string(root.join(VALIDITY_FILE)).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
         Ok((Maildir { root: root.into(), folders: HashMap::new(), seq: 0 }, next))
     }
@@ -90,7 +94,9 @@ impl Maildir {
                 let name = e.file_name().to_string_lossy().into_owned();
                 if let Some(enc) = name.strip_prefix('.') {
                     if e.file_type()?.is_dir() && !enc.is_empty() {
-                        on_disk.push((decode(&enc.replace('.', "/")), e.path()));
+                        let name = fs::read_to_string(e.path().join(NAME_FILE))
+                            .unwrap_or_else(|_| decode(&enc.replace('.', "/")));
+                        on_disk.push((name, e.path()));
                     }
                 } else if name.starts_with("deleted.") {
                     // A folder whose deletion a crash interrupted.
@@ -122,10 +128,16 @@ impl Maildir {
     fn folder_dir(&self, address: &str, folder: &str) -> PathBuf {
         let account = self.root.join(encode(address, b"@.+"));
         if folder == "INBOX" {
-            account
-        } else {
-            account.join(format!(".{}", encode(folder, b"/").replace('/', ".")))
+            return account;
         }
+        let mut name = encode(folder, b"/").replace('/', ".");
+        if name.len() > 200 {
+            // Too long for a file name (255 octets) once encoded: a prefix and a hash.
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(folder, &mut h);
+            name = format!("{}~{:016x}", name.get(..120).unwrap_or_default(), std::hash::Hasher::finish(&h));
+        }
+        account.join(format!(".{name}"))
     }
 
     /// Starts keeping a folder: its directories and a fresh index.
@@ -140,6 +152,9 @@ impl Maildir {
     ) -> io::Result<()> {
         for sub in ["cur", "new", "tmp"] {
             fs::create_dir_all(dir.join(sub))?;
+        }
+        if folder != "INBOX" {
+            write_synced(&dir.join(NAME_FILE), folder.as_bytes())?;
         }
         write_index(&dir, uid_validity, uid_next, &entries)?;
         if let Some(parent) = dir.parent() {
@@ -157,9 +172,13 @@ impl Maildir {
     /// fsync (group commit). Folder operations are barriers.
     pub fn apply(&mut self, changes: &[StoreChange]) -> io::Result<()> {
         let mut work = Commit::default();
+        let mut written = self.prewrite(changes)?.into_iter();
         for c in changes {
             match c {
-                StoreChange::Added { address, folder, message } => self.add(address, folder, message, &mut work)?,
+                StoreChange::Added { address, folder, message } => {
+                    let base = written.next().flatten();
+                    self.add(address, folder, message, base, &mut work)?
+                }
                 StoreChange::Flags { address, folder, uid, flags } => {
                     let key = (address.clone(), folder.clone());
                     let fd = self.get(address, folder)?;
@@ -214,6 +233,7 @@ impl Maildir {
                     if let Some(mut fd) = self.folders.remove(&(address.clone(), from.clone())) {
                         let dir = self.folder_dir(address, to);
                         fs::rename(&fd.dir, &dir)?;
+                        write_atomically(&dir.join(NAME_FILE), to.as_bytes())?;
                         if let Some(parent) = dir.parent() {
                             sync_dir(parent)?;
                         }
@@ -224,6 +244,51 @@ impl Maildir {
             }
         }
         self.commit(&mut work)
+    }
+
+    /// The first half of a group commit: every new message's file written to `tmp/` and
+    /// fsync'd, several at once (the file system merges their journal commits). One entry
+    /// per `Added` change: the file's unique name, or `None` to leave it to [`Maildir::add`]
+    /// (a batch with folder operations, whose directories may change under it).
+    fn prewrite(&mut self, changes: &[StoreChange]) -> io::Result<Vec<Option<String>>> {
+        let added = changes.iter().filter(|c| matches!(c, StoreChange::Added { .. })).count();
+        let folder_ops = changes.iter().any(|c| {
+            matches!(
+                c,
+                StoreChange::FolderCreated { .. }
+                    | StoreChange::FolderDeleted { .. }
+                    | StoreChange::FolderRenamed { .. }
+            )
+        });
+        if added < 2 || folder_ops {
+            return Ok(vec![None; added]);
+        }
+        let mut jobs: Vec<(PathBuf, &[u8])> = Vec::new();
+        let mut names = Vec::new();
+        for c in changes {
+            if let StoreChange::Added { address, folder, message } = c {
+                let base = self.unique(message.internal_date);
+                let fd = self.get(address, folder)?;
+                jobs.push((fd.dir.join("tmp").join(&base), &message.data));
+                names.push(Some(base));
+            }
+        }
+        let threads = jobs.len().min(16);
+        let per = jobs.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = jobs
+                .chunks(per)
+                .map(|chunk| scope.spawn(move || chunk.iter().try_for_each(|(path, data)| write_synced(path, data))))
+                .collect();
+            handles.into_iter().try_for_each(|h| h.join().unwrap_or_else(|_| Err(io::Error::other("writer panicked"))))
+        })?;
+        Ok(names)
+    }
+
+    /// A file name no other message has had (Maildir's time.unique.host, the host being us).
+    fn unique(&mut self, date: i64) -> String {
+        self.seq += 1;
+        format!("{}.M{}P{}.mailsim", date.max(0), self.seq, std::process::id())
     }
 
     /// The second half of a group commit: the directories, then the indexes.
@@ -245,15 +310,26 @@ impl Maildir {
             .ok_or_else(|| io::Error::other(format!("no folder {folder} of {address} on disk")))
     }
 
-    fn add(&mut self, address: &str, folder: &str, m: &StoredMessage, work: &mut Commit) -> io::Result<()> {
-        self.seq += 1;
-        let base = format!("{}.M{}P{}.mailsim", m.internal_date.max(0), self.seq, std::process::id());
+    /// A new message: its file (written and fsync'd to `tmp/` already if `written` names
+    /// it) moved into `cur/`, its index line queued.
+    fn add(
+        &mut self,
+        address: &str,
+        folder: &str,
+        m: &StoredMessage,
+        written: Option<String>,
+        work: &mut Commit,
+    ) -> io::Result<()> {
+        let base = match written {
+            Some(b) => b,
+            None => {
+                let b = self.unique(m.internal_date);
+                write_synced(&self.get(address, folder)?.dir.join("tmp").join(&b), &m.data)?;
+                b
+            }
+        };
         let fd = self.get(address, folder)?;
         let tmp = fd.dir.join("tmp").join(&base);
-        let mut f = File::create(&tmp)?;
-        f.write_all(&m.data)?;
-        f.sync_all()?;
-        drop(f);
         fs::rename(&tmp, fd.dir.join("cur").join(file_name(&base, &m.flags)))?;
         work.dirs.insert(fd.dir.join("cur"));
         let line = format!("+ {} {} {base}{}\n", m.uid, m.internal_date, flag_words(&m.flags));
@@ -262,6 +338,25 @@ impl Maildir {
         fd.entries.insert(m.uid, Entry { base, flags: m.flags.clone(), date: m.internal_date });
         Ok(())
     }
+}
+
+/// One server per directory: `DIR/.mailsim-pid` names the process that keeps it. A file
+/// left by a server that is gone (killed) is taken over; one of a running process is not.
+fn claim(root: &Path) -> io::Result<()> {
+    let file = root.join(".mailsim-pid");
+    let me = std::process::id();
+    if let Some(pid) = fs::read_to_string(&file).ok().and_then(|s| s.trim().parse::<u32>().ok()) {
+        // Where /proc tells which processes run (Linux); elsewhere the file is taken over.
+        let running =
+            pid != me && Path::new("/proc").join(pid.to_string()).exists() && Path::new("/proc/self").exists();
+        if running {
+            return Err(io::Error::other(format!(
+                "another mailsim serve (process {pid}) keeps its mail there; stop it, or remove {} if it is not running",
+                file.display()
+            )));
+        }
+    }
+    write_atomically(&file, format!("{me}\n").as_bytes())
 }
 
 /// Appends lines to a folder's index and makes them durable; rewrites the index whole
@@ -284,6 +379,12 @@ fn write_index(dir: &Path, validity: u32, uid_next: u32, entries: &BTreeMap<u32,
         text.push_str(&format!("+ {uid} {} {}{}\n", e.date, e.base, flag_words(&e.flags)));
     }
     write_atomically(&dir.join(INDEX), text.as_bytes())
+}
+
+fn write_synced(path: &Path, data: &[u8]) -> io::Result<()> {
+    let mut f = File::create(path)?;
+    f.write_all(data)?;
+    f.sync_all()
 }
 
 /// tmp file, fsync, rename over, fsync the directory.
@@ -338,6 +439,12 @@ fn read_folder(dir: &Path, fallback_validity: u32) -> io::Result<(Mailbox, BTree
                 }
             }
             _ => {}
+        }
+    }
+    // What a crash left in tmp/ was never acknowledged (this server is the only writer).
+    if let Ok(rd) = fs::read_dir(dir.join("tmp")) {
+        for e in rd.flatten() {
+            let _ = fs::remove_file(e.path());
         }
     }
     // The files there are: unique part -> (directory, full name).

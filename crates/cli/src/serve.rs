@@ -82,6 +82,8 @@ pub struct Options {
     /// a client that keeps going faster waits); 0: no limit.
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub max_commands_per_second: u32,
+    #[command(flatten)]
+    pub web: crate::web::WebOptions,
     /// Test hook: a session whose input holds this text panics inside the server (the
     /// others must go on).
     #[arg(long, value_name = "TEXT", hide = true)]
@@ -190,7 +192,8 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let host = MailHost::with_store("server", "localhost", &domains, store, policy);
     let log = o.log.as_deref().map(LogWriter::create).transpose()?;
     let mut hub = Hub::new(host, Rng::new(fresh_u64()), epoch, log, o.quiet);
-    hub.set_panic_on(o.panic_on.as_ref().map(|t| t.as_bytes().to_vec()));
+    let feed = o.web.feed(&o.users);
+    hub.set_live(feed.clone());
     let mailboxes = hub.host().store().addresses().map(str::to_string).collect();
     let actor = Actor {
         id: "server".into(),
@@ -201,7 +204,7 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         mailboxes,
     };
     hub.log(Event::ActorJoined { actor });
-    let shared = Arc::new(Shared::new(hub, disk));
+    let shared = Arc::new(Shared::new(hub, disk, o.panic_on.as_ref().map(|t| t.as_bytes().to_vec())));
     let bind = |port: u16| SocketAddr::new(o.bind, port);
     let listen = |port: u16| async move {
         TcpListener::bind(bind(port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(port)))
@@ -230,6 +233,11 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     }
     for (a, p) in &o.users {
         println!("  user {a}  password {p}");
+    }
+    if let Some(feed) = feed {
+        if let Some(started) = crate::web::start(o.bind, &o.web, feed).await {
+            print!("{}", crate::web::banner(o.bind, &started, o.web.show_credentials));
+        }
     }
     println!("  Ctrl-C stops it.");
     let permits = Arc::new(tokio::sync::Semaphore::new(o.max_connections));
@@ -372,7 +380,7 @@ async fn session(
                 }
                 Ok(Ok(0)) | Ok(Err(_)) => break true,
                 Ok(Ok(n)) => {
-                    let commands = shared.with(Some(sid), |h| h.input(sid, &buf[..n])).await.unwrap_or(0);
+                    let commands = shared.input(sid, &buf[..n]).await.unwrap_or(0);
                     // Too fast: answer what was asked, but read nothing more for a while.
                     if let Some(wait) = throttle.spend(commands) {
                         let until = tokio::time::Instant::now() + wait;

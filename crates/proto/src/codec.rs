@@ -43,26 +43,84 @@ impl LineSkip {
     /// Drops the skipped line's bytes from the front of `buf`; `true` while the line's
     /// CRLF has not arrived yet (`buf` is then empty).
     pub fn skip(&mut self, buf: &mut Vec<u8>) -> bool {
+        let n = self.skip_len(buf);
+        buf.drain(..n.min(buf.len()));
+        self.active
+    }
+
+    /// [`LineSkip::skip`] for an [`InBuf`].
+    pub fn skip_in(&mut self, buf: &mut InBuf) -> bool {
+        let n = self.skip_len(buf);
+        buf.consume(n);
+        self.active
+    }
+
+    /// How many bytes at the front of `buf` belong to the skipped line (all of them while
+    /// its CRLF has not come).
+    fn skip_len(&mut self, buf: &[u8]) -> usize {
         if !self.active {
-            return false;
+            return 0;
         }
         if self.after_cr && buf.first() == Some(&b'\n') {
-            buf.drain(..1);
             self.active = false;
-            return false;
+            return 1;
         }
         match find_crlf(buf) {
             Some(n) => {
-                buf.drain(..n);
                 self.active = false;
-                false
+                n
             }
             None => {
                 self.after_cr = buf.last() == Some(&b'\r') || (self.after_cr && buf.is_empty());
-                buf.clear();
-                true
+                buf.len()
             }
         }
+    }
+}
+
+/// An engine's input buffer: bytes are taken from the front by moving a start index, and
+/// the buffer is compacted only when the taken part is at least half of it. Taking one
+/// command at a time from a megabyte of pipelined commands then costs O(command), not a
+/// shift of the whole rest (which made one read of 1 MB take seconds).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InBuf {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl InBuf {
+    pub fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.start = 0;
+    }
+
+    /// Drops the first `n` bytes (all of them if there are fewer).
+    pub fn consume(&mut self, n: usize) {
+        self.start = self.start.saturating_add(n).min(self.buf.len());
+        if self.start == self.buf.len() {
+            self.clear();
+        } else if self.start >= self.buf.len() / 2 && self.start >= 4096 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+    }
+
+    /// Takes the first `n` bytes out.
+    pub fn take(&mut self, n: usize) -> Vec<u8> {
+        let out = self.get(..n.min(self.len())).unwrap_or_default().to_vec();
+        self.consume(n);
+        out
+    }
+}
+
+impl std::ops::Deref for InBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or_default()
     }
 }
 
@@ -98,6 +156,25 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn inbuf_takes_from_the_front() {
+        let mut b = InBuf::default();
+        b.extend_from_slice(&b"ab".repeat(5000));
+        assert_eq!(b.take(3), b"aba");
+        assert_eq!(&b[..2], b"ba");
+        b.consume(5000);
+        assert_eq!(b.len(), 10_000 - 5003);
+        b.extend_from_slice(b"\r\nX");
+        assert_eq!(&b[b.len() - 3..], b"\r\nX");
+        assert_eq!(b.take(usize::MAX).len(), 10_000 - 5003 + 3);
+        assert!(b.is_empty());
+        let mut skip = LineSkip::default();
+        skip.start(b"x");
+        b.extend_from_slice(b"yy\r\nNEXT");
+        assert!(!skip.skip_in(&mut b));
+        assert_eq!(&b[..], b"NEXT");
     }
 
     #[test]

@@ -187,6 +187,10 @@ impl Reader<'_> {
                 pos = (len & 0x3f) << 8 | lo;
                 continue;
             }
+            if len & 0xc0 != 0 {
+                // 01 and 10 are reserved label types (RFC 1035 §4.1.4, RFC 6891 §5).
+                return Err("unknown label type".into());
+            }
             if len == 0 {
                 if !jumped {
                     self.pos = pos.saturating_add(1);
@@ -195,6 +199,11 @@ impl Reader<'_> {
             }
             let start = pos.saturating_add(1);
             let label = self.buf.get(start..start.saturating_add(len)).ok_or("label runs past the end")?;
+            // Mail domains are host names (RFC 5321 §2.3.5): a label of other octets (a dot
+            // inside it, bytes that are not text) could not be written back the same.
+            if !label.iter().all(|&b| b.is_ascii_graphic() && b != b'.') {
+                return Err("a label that is not a host name".into());
+            }
             labels.push(String::from_utf8_lossy(label).into_owned());
             pos = start.saturating_add(len);
         }

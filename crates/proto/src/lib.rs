@@ -92,7 +92,7 @@ pub mod state;
 #[allow(clippy::indexing_slicing, clippy::string_slice, clippy::arithmetic_side_effects)]
 pub mod store;
 
-pub use codec::{visible_bytes, Decoded, LineSkip};
+pub use codec::{visible_bytes, Decoded, InBuf, LineSkip};
 pub use engine::{Closing, Engine, Millis, Wire};
 pub use pdu::{Explanation, Pdu, Transmit};
 pub use state::{StateMachine, StateView};

@@ -63,6 +63,12 @@ pub const MAILBOX_NAME: usize = 255;
 /// than this are shown as one opaque `APPLICATION/OCTET-STREAM` part.
 pub const MIME_DEPTH: usize = 100;
 
+/// MIME: how many parts of one message are taken apart (Dovecot's default is 10,000; mail
+/// with more than a thousand parts is made to hurt). Counted cheaply as lines that may start
+/// a part (boundary lines and `Content-Type:` fields); what follows the line past the limit
+/// stays inside the part it is in (see `message::mime_cut`).
+pub const MIME_PARTS: usize = 1000;
+
 /// MIME: how many encapsulated messages (`message/rfc822`, `message/global`) inside each
 /// other are taken apart; each is parsed again on its own, so this bounds the work to a few
 /// passes over the message. Deeper ones are one opaque part.

@@ -139,9 +139,11 @@ pub fn bounce(b: &Bounce) -> Vec<u8> {
     }
     m.push_str(&format!("\r\n--{}\r\nContent-Type: text/rfc822-headers\r\n\r\n", b.boundary));
     let end = b.original.windows(4).position(|w| w == b"\r\n\r\n").map_or(b.original.len(), |i| i.saturating_add(2));
-    m.push_str(&String::from_utf8_lossy(b.original.get(..end).unwrap_or_default()));
-    m.push_str(&format!("\r\n--{}--\r\n", b.boundary));
-    m.into_bytes()
+    // The original header as it came, byte for byte (8-bit included): mail is bytes.
+    let mut out = m.into_bytes();
+    out.extend_from_slice(b.original.get(..end).unwrap_or_default());
+    out.extend_from_slice(format!("\r\n--{}--\r\n", b.boundary).as_bytes());
+    out
 }
 
 /// The RFC 5322 §3.3 date-time for a UTC instant, e.g. `Mon, 14 Sep 2026 09:00:00 +0000`.
@@ -249,6 +251,16 @@ pub fn header(message: &[u8], name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn mime_cut_keeps_ordinary_mail_whole_and_cuts_a_thousand_parts() {
+        let ordinary = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b--\r\n";
+        assert_eq!(mime_cut(ordinary), ordinary.len());
+        let many = [&b"Subject: x\r\n\r\n"[..], &b"--b\r\nx\r\n".repeat(2000)].concat();
+        let cut = mime_cut(&many);
+        assert_eq!(cut, 14 + 1000 * 8, "at the line past the limit");
+        assert!(parse_mime(&many).is_some());
+    }
     use super::*;
 
     #[test]
@@ -282,6 +294,28 @@ mod tests {
             text.contains("Content-Type: text/rfc822-headers\r\n\r\nSubject: hi\r\nFrom: a\r\n\r\n--B1--\r\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_bounce_returns_an_eight_bit_header_byte_for_byte() {
+        let original = b"Subject: caf\xE9 \xC3\x28\r\nFrom: a\r\n\r\nbody \xFF\r\n";
+        let b = Bounce { original, ..sample_bounce() };
+        let m = bounce(&b);
+        let header = &original[..original.len() - 9];
+        assert!(m.windows(header.len()).any(|w| w == header), "{}", String::from_utf8_lossy(&m));
+    }
+
+    fn sample_bounce() -> Bounce<'static> {
+        Bounce {
+            reporting_mta: "mail.alice.example",
+            to: "alice@alice.example",
+            failed: &[],
+            original: b"",
+            arrival: 0,
+            date: 60,
+            message_id: "x@y",
+            boundary: "B1",
+        }
     }
 
     #[test]
@@ -421,9 +455,35 @@ impl Drop for Parsed<'_> {
     }
 }
 
-/// Parses a message's MIME structure (see [`Parsed`]).
+/// Parses a message's MIME structure (see [`Parsed`]), at most
+/// [`MIME_PARTS`](crate::limits::MIME_PARTS) parts of it: see [`mime_cut`].
 pub fn parse_mime(raw: &[u8]) -> Option<Parsed<'_>> {
-    mail_parser::MessageParser::default().parse(raw).map(Parsed)
+    mail_parser::MessageParser::default().parse(raw.get(..mime_cut(raw)).unwrap_or(raw)).map(Parsed)
+}
+
+/// How much of `raw` is taken apart as MIME: all of it, unless it has more than
+/// [`MIME_PARTS`](crate::limits::MIME_PARTS) lines that may start a part (a boundary line
+/// `--...` or a `Content-Type:` field); then up to the line that goes past the limit. One
+/// pass, no parsing: it keeps hostile messages (30,000 nested multiparts) from costing
+/// mail-parser more than an ordinary message would.
+pub fn mime_cut(raw: &[u8]) -> usize {
+    let mut seen = 0usize;
+    let mut start = 0usize;
+    while let Some(line) = raw.get(start..) {
+        let starts_part =
+            line.starts_with(b"--") || line.get(..13).is_some_and(|h| h.eq_ignore_ascii_case(b"content-type:"));
+        if starts_part {
+            seen = seen.saturating_add(1);
+            if seen > crate::limits::MIME_PARTS {
+                return start;
+            }
+        }
+        match line.iter().position(|&b| b == b'\n') {
+            Some(i) => start = start.saturating_add(i).saturating_add(1),
+            None => break,
+        }
+    }
+    raw.len()
 }
 
 pub fn inspect(raw: &[u8]) -> Inspection {

@@ -537,3 +537,77 @@ fn imap_thirty_thousand_encapsulated_messages_and_long_mailbox_names() {
     assert!(out.contains("l OK LIST completed") && !out.contains("* LIST () \"/\" nnn"), "{out}");
     assert!(out.contains("* LIST (") && out.contains("m OK LIST completed"), "{out}");
 }
+
+#[test]
+fn imap_client_a_server_literal_near_usize_max() {
+    use mailsim_proto::imap::client::{ImapClient, ImapStep};
+    let mut c = ImapClient::new(vec![ImapStep::Line("a NOOP".into())]);
+    c.handle_input(0, b"* OK ready\r\n* 1 FETCH (BODY[] {18446744073709551615}\r\nabc\r\n");
+    c.handle_input(0, b"* 2 FETCH (BODY[] {99999999999999999999999}\r\nabc\r\n");
+    while c.poll_transmit().is_some() {}
+    while c.poll_event().is_some() {}
+}
+
+/// The same bytes split anywhere (in two reads, and one octet at a time) give the same
+/// replies: the framing (lines, literals, skipped over-long lines, mail data) keeps its state
+/// across reads.
+#[test]
+fn any_split_gives_the_same_replies() {
+    let long = "x".repeat(limits::IMAP_LINE + 10);
+    let imap_script = format!(
+        "a LOGIN bob pw\r\nb SELECT INBOX\r\nc FETCH 1 (FLAGS BODY.PEEK[HEADER])\r\n{long}\r\nd NOOP\r\n\
+         e LOGIN {{3}}\r\nbob {{2}}\r\npw\r\nf SEARCH OR SEEN (UNSEEN FROM \"a\")\r\ng LIST \"\" *\r\nh LOGOUT\r\n"
+    );
+    let run_imap = |pieces: &[&[u8]]| {
+        let mut imap = Imap::new(&[b"Subject: x\r\n\r\nbody\r\n"]);
+        let mut out = String::new();
+        for p in pieces {
+            out.push_str(&imap.text(p));
+        }
+        out.replace("+ Ready for literal data\r\n", "")
+    };
+    let bytes = imap_script.as_bytes();
+    let whole = run_imap(&[bytes]);
+    assert!(whole.contains("d OK NOOP") && whole.contains("h OK LOGOUT"), "{whole}");
+    for cut in (0..bytes.len()).step_by(7) {
+        assert_eq!(run_imap(&[&bytes[..cut], &bytes[cut..]]), whole, "IMAP split at {cut}");
+    }
+    let octets: Vec<&[u8]> = bytes.chunks(1).collect();
+    assert_eq!(run_imap(&octets), whole, "IMAP one octet at a time");
+
+    let smtp_long = "y".repeat(2000);
+    let smtp_script = format!(
+        "EHLO c.example\r\n{smtp_long}\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<bob@b.example>\r\nDATA\r\n\
+         Subject: s\r\n\r\n..dot\r\n.x\r\nlast\r\n.\r\nRSET\r\nAUTH PLAIN\r\n*\r\nQUIT\r\n"
+    );
+    let run_smtp = |pieces: &[&[u8]]| {
+        let mut smtp = Smtp::new();
+        let out: String = pieces.iter().map(|p| smtp.send(p)).collect();
+        (out, smtp.got)
+    };
+    let bytes = smtp_script.as_bytes();
+    let whole = run_smtp(&[bytes]);
+    assert_eq!(whole.1, vec![b"Subject: s\r\n\r\n.dot\r\nx\r\nlast\r\n".to_vec()]);
+    for cut in 0..bytes.len() {
+        assert_eq!(run_smtp(&[&bytes[..cut], &bytes[cut..]]), whole, "SMTP split at {cut}");
+    }
+    let octets: Vec<&[u8]> = bytes.chunks(1).collect();
+    assert_eq!(run_smtp(&octets), whole, "SMTP one octet at a time");
+}
+
+#[test]
+fn smtp_limits_answered_with_their_replies() {
+    let mut smtp = Smtp::new();
+    smtp.send(b"EHLO c.example\r\n");
+    let out = smtp.send(b"MAIL FROM:<a@c.example> SIZE=99999999999999999999999\r\n");
+    assert!(out.starts_with("552 5.3.4 Message size 18446744073709551615 exceeds"), "{out}");
+    assert!(smtp.send(b"MAIL FROM:<a@c.example> SIZE=12x\r\n").starts_with("501 5.5.4"));
+    assert!(smtp.send(b"MAIL FROM:<a@c.example> SIZE=1000\r\n").starts_with("250"));
+    let mut out = String::new();
+    for _ in 0..=limits::SMTP_MAX_RECIPIENTS {
+        out = smtp.send(b"RCPT TO:<bob@b.example>\r\n");
+    }
+    assert_eq!(out, "452 4.5.3 Too many recipients\r\n");
+    let ehlo = smtp.send(b"RSET\r\nEHLO c.example\r\n");
+    assert!(ehlo.contains(&format!("250-SIZE {}\r\n", limits::MESSAGE_SIZE)), "{ehlo}");
+}

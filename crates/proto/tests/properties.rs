@@ -248,3 +248,22 @@ fn scram_client_refuses_a_huge_iteration_count() {
     assert!(start.elapsed().as_secs() < 1);
     assert!(client.client_final("r=clientnoncesrv,s=c2FsdA==,i=4096").is_some());
 }
+
+/// Found by the `dns` fuzz target (fuzz/regressions/dns-label-not-text.bin): a name whose
+/// labels held bytes that are not text was decoded lossily (U+FFFD, three octets each), and
+/// a label length byte of 0x40..0xBF (reserved label types) was read as a length, so the
+/// decoded message re-encoded to bytes that did not decode. Both are now refused.
+#[test]
+fn dns_names_that_cannot_be_written_back_are_refused() {
+    let found = include_bytes!("../../../fuzz/regressions/dns-label-not-text.bin");
+    if let Ok(m) = DnsMessage::decode(found) {
+        assert_eq!(DnsMessage::decode(&m.encode()), Ok(m));
+    }
+    let mut q = DnsMessage::query(7, "bob.example", TYPE_MX).encode();
+    let at = q.iter().position(|&b| b == b'b').unwrap();
+    q[at] = 0xff;
+    assert_eq!(DnsMessage::decode(&q), Err("a label that is not a host name".to_string()));
+    let mut q = DnsMessage::query(7, "bob.example", TYPE_MX).encode();
+    q[12] = 0x43;
+    assert_eq!(DnsMessage::decode(&q), Err("unknown label type".to_string()));
+}

@@ -47,6 +47,9 @@ fn everything_comes_back_after_a_restart() {
     s.append(a, "Work/2026", b"filed".to_vec(), &["\\Seen".into()], 5);
     assert!(s.create_folder(a, "Gone"));
     assert!(s.delete_folder(a, "Gone"));
+    let long = "é".repeat(120);
+    assert!(s.create_folder(a, &long), "255 octets: the longest name IMAP takes");
+    s.append(a, &long, b"in a long folder".to_vec(), &[], 6);
     assert!(s.create_folder(a, "Old.name"));
     assert!(s.rename_folder(a, "Old.name", "New"));
     flush(&mut m, &mut s);
@@ -61,8 +64,8 @@ fn everything_comes_back_after_a_restart() {
     assert!(dir.join("alice@a.example/.Work.2026/cur").is_dir());
 
     let (_m, s2, n) = open(&dir, 1_000);
-    assert_eq!(n, 3);
-    for f in ["INBOX", "Sent", "Trash", "Work/2026", "New"] {
+    assert_eq!(n, 4);
+    for f in ["INBOX", "Sent", "Trash", "Work/2026", "New", long.as_str()] {
         assert_eq!(kept(s2.folder(a, f)), kept(before.folder(a, f)), "{f}");
     }
     assert!(s2.folder(a, "Gone").is_none());
@@ -98,6 +101,8 @@ fn crashes_between_steps_lose_nothing_and_resurrect_nothing() {
     flush(&mut m, &mut s);
     drop(m);
     let inbox = dir.join("alice@a.example");
+    // A delivery interrupted in tmp/: never acknowledged, cleared.
+    fs::write(inbox.join("tmp/98.M1P1.mailsim"), b"half").unwrap();
     // A delivery interrupted before its index line: the file is adopted.
     fs::write(inbox.join("new/99.M1P1.mailsim"), b"orphan").unwrap();
     // A removal interrupted after the unlink: the index line without its file is dropped.
@@ -116,6 +121,7 @@ fn crashes_between_steps_lose_nothing_and_resurrect_nothing() {
     let msgs = &s.folder(a, "INBOX").unwrap().messages;
     assert_eq!((msgs[0].uid, msgs[0].data.as_slice()), (1, &b"kept"[..]));
     assert_eq!((msgs[1].uid, msgs[1].data.as_slice()), (3, &b"orphan"[..]), "a new UID, never 2 again");
+    assert_eq!(fs::read_dir(inbox.join("tmp")).unwrap().count(), 0);
     let _ = fs::remove_dir_all(&dir);
 }
 
@@ -145,4 +151,23 @@ fn names_survive_the_file_system() {
         assert!(!enc.contains(['/', '\\']) && !enc.starts_with('.'), "{enc}");
         assert_eq!(decode(&enc.replace('.', "/")), n);
     }
+}
+
+#[test]
+fn a_batch_of_many_messages_is_written_together() {
+    let dir = temp_dir("batch");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    for i in 0..50 {
+        s.deliver(a, format!("message {i}").into_bytes());
+    }
+    s.set_flags(a, 7, &["\\Seen".into()]);
+    s.expunge(a, &[3]);
+    flush(&mut m, &mut s);
+    assert_eq!(fs::read_dir(dir.join("alice@a.example/tmp")).unwrap().count(), 0, "nothing left in tmp/");
+    drop(m);
+    let (_m, s2, n) = open(&dir, 1_000);
+    assert_eq!(n, 49);
+    assert_eq!(kept(s2.folder(a, "INBOX")), kept(s.folder(a, "INBOX")));
+    let _ = fs::remove_dir_all(&dir);
 }

@@ -1,6 +1,9 @@
 //! The IMAP command tokenizer: atoms, quoted strings, parenthesized lists and literals
 //! (`{n}` CRLF and n bytes, RFC 9051 §4.3), which the command decoder marks in the text.
 
+// Checked already: the rest of imap/ is allowed in lib.rs until the imap branch lands.
+#![deny(clippy::indexing_slicing, clippy::string_slice, clippy::arithmetic_side_effects)]
+
 use crate::codec::find_crlf;
 use crate::limits::{IMAP_LINE, IMAP_LITERAL, IMAP_NESTING};
 
@@ -25,81 +28,82 @@ impl Token {
 /// Literals are replaced by this character and an index before tokenizing.
 pub const LITERAL: char = '\u{1}';
 
+/// Reads the tokens of a command's arguments. Lists are read without recursion (a stack of
+/// open lists), at most [`IMAP_NESTING`] deep.
 pub fn tokenize(s: &str) -> Result<Vec<Token>, String> {
-    fn list(chars: &[char], pos: &mut usize, depth: usize) -> Result<Vec<Token>, String> {
-        let mut out = Vec::new();
-        while *pos < chars.len() {
-            match chars[*pos] {
-                ' ' => *pos += 1,
-                ')' if depth > 0 => {
-                    *pos += 1;
-                    return Ok(out);
-                }
-                ')' => return Err("unbalanced ')'".into()),
-                '(' if depth >= IMAP_NESTING => {
-                    return Err(format!("lists nest too deep: the limit here is {IMAP_NESTING} levels"))
-                }
-                '(' => {
-                    *pos += 1;
-                    out.push(Token::List(list(chars, pos, depth + 1)?));
-                }
-                '"' => {
-                    *pos += 1;
-                    let mut q = String::new();
-                    loop {
-                        match chars.get(*pos) {
-                            None => return Err("unterminated quoted string".into()),
-                            Some('"') => break,
-                            Some('\\') => {
-                                q.push(*chars.get(*pos + 1).ok_or("unterminated quoted string")?);
-                                *pos += 2;
-                                continue;
-                            }
-                            Some(&c) => q.push(c),
-                        }
-                        *pos += 1;
-                    }
-                    *pos += 1;
-                    out.push(Token::Quoted(q));
-                }
-                LITERAL => {
-                    *pos += 1;
-                    let mut n = String::new();
-                    while let Some(c) = chars.get(*pos).filter(|c| c.is_ascii_digit()) {
-                        n.push(*c);
-                        *pos += 1;
-                    }
-                    let i: usize = n.parse().map_err(|_| "bad literal")?;
-                    out.push(Token::Literal(i));
-                }
-                '{' => return Err("a literal {n} must end its line".into()),
-                _ => {
-                    let mut a = String::new();
-                    let mut brackets = 0usize;
-                    while let Some(&c) = chars.get(*pos) {
-                        if brackets == 0 && (c == ' ' || c == '(' || c == ')') {
-                            break;
-                        }
-                        if c == '[' {
-                            brackets += 1;
-                        } else if c == ']' {
-                            brackets = brackets.saturating_sub(1);
-                        }
-                        a.push(c);
-                        *pos += 1;
-                    }
-                    out.push(Token::Atom(a));
-                }
-            }
-        }
-        if depth > 0 {
-            Err("unbalanced '('".into())
-        } else {
-            Ok(out)
+    // The lists being read, innermost last; the first is the argument list itself.
+    let mut stack: Vec<Vec<Token>> = vec![Vec::new()];
+    fn push(stack: &mut [Vec<Token>], t: Token) {
+        if let Some(list) = stack.last_mut() {
+            list.push(t);
         }
     }
-    let chars: Vec<char> = s.chars().collect();
-    list(&chars, &mut 0, 0)
+    let mut chars = s.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        match c {
+            ' ' => {
+                chars.next();
+            }
+            ')' if stack.len() > 1 => {
+                chars.next();
+                let inner = stack.pop().unwrap_or_default();
+                push(&mut stack, Token::List(inner));
+            }
+            ')' => return Err("unbalanced ')'".into()),
+            '(' if stack.len() > IMAP_NESTING => {
+                return Err(format!("lists nest too deep: the limit here is {IMAP_NESTING} levels"))
+            }
+            '(' => {
+                chars.next();
+                stack.push(Vec::new());
+            }
+            '"' => {
+                chars.next();
+                let mut q = String::new();
+                loop {
+                    match chars.next() {
+                        None => return Err("unterminated quoted string".into()),
+                        Some('"') => break,
+                        Some('\\') => q.push(chars.next().ok_or("unterminated quoted string")?),
+                        Some(c) => q.push(c),
+                    }
+                }
+                push(&mut stack, Token::Quoted(q));
+            }
+            LITERAL => {
+                chars.next();
+                let mut n = String::new();
+                while let Some(&d) = chars.peek().filter(|c| c.is_ascii_digit()) {
+                    n.push(d);
+                    chars.next();
+                }
+                let i: usize = n.parse().map_err(|_| "bad literal")?;
+                push(&mut stack, Token::Literal(i));
+            }
+            '{' => return Err("a literal {n} must end its line".into()),
+            _ => {
+                let mut a = String::new();
+                let mut brackets = 0usize;
+                while let Some(&c) = chars.peek() {
+                    if brackets == 0 && (c == ' ' || c == '(' || c == ')') {
+                        break;
+                    }
+                    if c == '[' {
+                        brackets = brackets.saturating_add(1);
+                    } else if c == ']' {
+                        brackets = brackets.saturating_sub(1);
+                    }
+                    a.push(c);
+                    chars.next();
+                }
+                push(&mut stack, Token::Atom(a));
+            }
+        }
+    }
+    if stack.len() > 1 {
+        return Err("unbalanced '('".into());
+    }
+    Ok(stack.pop().unwrap_or_default())
 }
 
 /// How the command at the start of a buffer stands before it is parsed: whole, waiting for
@@ -144,11 +148,16 @@ pub fn frame(buf: &[u8]) -> Frame {
         };
         let end = pos.saturating_add(len);
         text = text.saturating_add(len);
+        let line = rest.get(..len.saturating_sub(2)).unwrap_or_default();
         if text > IMAP_LINE {
             let text = format!("Command line too long: the limit is {IMAP_LINE} octets");
-            return Frame::Refused { tag: tag_of(buf), text, consumed: end, then: Skip::Nothing };
+            // A non-synchronizing literal announced at its end comes anyway: skip it too.
+            let then = match literal_at_end(line) {
+                Some((n, false)) => Skip::Octets(n),
+                _ => Skip::Nothing,
+            };
+            return Frame::Refused { tag: tag_of(buf), text, consumed: end, then };
         }
-        let line = rest.get(..len.saturating_sub(2)).unwrap_or_default();
         let Some((n, sync)) = literal_at_end(line) else { return Frame::Whole(end) };
         if n > IMAP_LITERAL {
             let text = format!("[TOOBIG] Literal of {n} octets is too large: the limit is {IMAP_LITERAL} octets");
@@ -226,6 +235,9 @@ mod tests {
         // Chained small literals count their lines' text against the limit.
         let chained = b"a1 LOGIN {1}\r\nx".repeat(IMAP_LINE / 8);
         assert!(matches!(frame(&chained), Frame::Refused { then: Skip::Nothing, .. }));
+        let mut long_then_literal = format!("a1 APPEND INBOX {} {{5+}}\r\n", "x".repeat(IMAP_LINE)).into_bytes();
+        long_then_literal.extend_from_slice(b"hello");
+        assert!(matches!(frame(&long_then_literal), Frame::Refused { then: Skip::Octets(5), .. }));
         assert_eq!(literal_at_end(b"x {}"), None);
         assert_eq!(literal_at_end(b"x {+}"), None);
         assert_eq!(literal_at_end(b"x {1a}"), None);

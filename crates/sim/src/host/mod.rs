@@ -30,6 +30,7 @@ use mailsim_proto::smtp::SmtpServer;
 use mailsim_proto::store::MailStore;
 pub use policy::{PlaintextAuth, ServerPolicy};
 use queue::QueueEntry;
+pub use session::Detached;
 use session::Session;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -101,6 +102,8 @@ pub struct MailHost {
     /// RCPT TO checks waiting for DNS: (query id, session, domain).
     rcpt_checks: Vec<(u16, SessionId, String)>,
     out: VecDeque<HostOutput>,
+    /// Counts the times a mailbox changed (see [`MailHost::detach`]).
+    generation: u64,
 }
 
 impl MailHost {
@@ -129,6 +132,7 @@ impl MailHost {
             sessions: BTreeMap::new(),
             rcpt_checks: vec![],
             out: VecDeque::new(),
+            generation: 0,
         }
     }
 
@@ -220,6 +224,7 @@ impl MailHost {
     /// A mailbox changed: every IMAP session refreshes its view (an idling one tells its
     /// client at once), except `except`, which made the change itself.
     pub(super) fn notify_imap(&mut self, except: Option<SessionId>) {
+        self.generation += 1;
         let store = &self.store;
         // New mail is \Recent to the first session that hears of it only (RFC 3501 §2.3.2).
         let mut took: Vec<(String, String)> = Vec::new();

@@ -136,6 +136,42 @@ impl MailHost {
         }
     }
 
+    /// Takes session `sid` out of the host, so that its engine can read input while the host
+    /// serves others (`mailsim serve` runs it outside the host's lock). An IMAP session is
+    /// brought up to date first, as [`MailHost::handle_input`] does. Put it back with
+    /// [`MailHost::attach`] (then drive it as after `handle_input`), or drop it with
+    /// [`MailHost::abort_detached`]. While it is out, nothing is sent to it.
+    pub fn detach(&mut self, sid: SessionId) -> Option<Detached> {
+        let store = &self.store;
+        if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
+            if let Some(user) = e.user().map(str::to_string) {
+                e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+            }
+        }
+        let session = self.sessions.remove(&sid)?;
+        Some(Detached { sid, session, generation: self.generation })
+    }
+
+    /// Puts back a session taken out with [`MailHost::detach`]; an IMAP session hears what
+    /// changed meanwhile.
+    pub fn attach(&mut self, d: Detached) {
+        let Detached { sid, mut session, generation } = d;
+        if let (Session::Imap(e), true) = (&mut session, generation != self.generation) {
+            if let Some(user) = e.user().map(str::to_string) {
+                e.refresh(&self.store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+            }
+        }
+        self.sessions.insert(sid, session);
+    }
+
+    /// Drops a detached session whose engine failed: a POP3 maildrop it held is released,
+    /// nothing deleted.
+    pub fn abort_detached(&mut self, d: Detached) {
+        if let Session::Pop3 { login: Some(address), .. } = d.session {
+            self.store.logout(&address, &[]);
+        }
+    }
+
     /// When session `sid` wants [`MailHost::handle_timeout`] (its idle timer), if ever.
     pub fn session_timeout(&self, sid: SessionId) -> Option<Millis> {
         self.sessions.get(&sid).and_then(|s| s.engine().poll_timeout())
@@ -364,6 +400,26 @@ impl MailHost {
             self.notify_imap(Some(sid));
         }
         any
+    }
+}
+
+/// A session out of its host (see [`MailHost::detach`]): only its engine, fed input.
+#[derive(Debug)]
+pub struct Detached {
+    sid: SessionId,
+    session: Session,
+    generation: u64,
+}
+
+impl Detached {
+    pub fn sid(&self) -> SessionId {
+        self.sid
+    }
+
+    /// Bytes from the client, to the engine alone (what [`MailHost::handle_input`] does, but
+    /// without the store; its events are acted on once attached).
+    pub fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
+        self.session.engine_mut().handle_input(now, bytes);
     }
 }
 

@@ -64,8 +64,11 @@ impl Pop3Server {
     /// `AUTH [mechanism [initial-response]]` in the AUTHORIZATION state.
     pub(super) fn on_auth(&mut self, mechanism: Option<String>, initial: Option<String>) -> Option<Response> {
         let Some(mechanism) = mechanism else {
-            // The mechanism list, as Dovecot and others answer a bare AUTH (Outlook asks so).
-            let body = MECHANISMS.iter().flat_map(|m| format!("{m}\r\n").into_bytes()).collect();
+            // The mechanism list, as Dovecot and others answer a bare AUTH (Outlook asks so):
+            // like CAPA's SASL line, only what may be used now (none before TLS if passwords
+            // must wait for it).
+            let usable: &[&str] = if self.plaintext_ok() { &MECHANISMS } else { &[] };
+            let body = usable.iter().flat_map(|m| format!("{m}\r\n").into_bytes()).collect();
             return Some(Response::multi("Supported SASL mechanisms follow", body));
         };
         if !MECHANISMS.contains(&mechanism.as_str()) {

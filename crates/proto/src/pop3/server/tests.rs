@@ -206,6 +206,8 @@ mod sasl_and_tls {
     fn without_tls_passwords_wait_for_stls_where_the_owner_says_so() {
         let config = Pop3Config { stls: true, plaintext_auth: false, ..Pop3Config::new("h") };
         let mut s = fresh(config);
+        s.handle_input(0, b"AUTH\r\n");
+        assert_eq!(out(&mut s), "+OK Supported SASL mechanisms follow\r\n.\r\n", "none usable before TLS");
         s.handle_input(0, b"CAPA\r\nUSER bob\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\n");
         let o = out(&mut s);
         assert_eq!(

@@ -24,7 +24,7 @@ pub use config::{Role, ServerConfig};
 use super::command;
 use super::data;
 use super::reply::Reply;
-use crate::codec::{find_crlf, Decoded, LineSkip};
+use crate::codec::{find_crlf, Decoded, InBuf, LineSkip};
 use crate::engine::{Closing, Engine, IdleTimer, Millis};
 use crate::limits::{SMTP_AUTH_LINE, SMTP_COMMAND_LINE};
 use crate::pdu::{Pdu, SmtpReplyTo, Transmit};
@@ -179,7 +179,7 @@ impl fmt::Display for ServerState {
 pub struct SmtpServer {
     config: ServerConfig,
     state: ServerState,
-    inbuf: Vec<u8>,
+    inbuf: InBuf,
     helo: Option<(String, bool)>,
     mail_from: String,
     rcpt_to: Vec<String>,
@@ -288,7 +288,7 @@ impl SmtpServer {
         let mut s = SmtpServer {
             idle: IdleTimer::new(config.idle_timeout, now),
             state: ServerState::Greeted,
-            inbuf: Vec::new(),
+            inbuf: InBuf::default(),
             helo: None,
             mail_from: String::new(),
             rcpt_to: Vec::new(),
@@ -423,7 +423,7 @@ impl SmtpServer {
         if self.inbuf.len() < limit || find_crlf(&self.inbuf).is_some() {
             return false;
         }
-        let shown = self.inbuf.get(..80).unwrap_or(&self.inbuf);
+        let shown = self.inbuf.get(..self.inbuf.len().min(80)).unwrap_or_default();
         let line = format!("{}… ({} octets so far)", String::from_utf8_lossy(shown), self.inbuf.len());
         self.skip.start(&self.inbuf);
         self.inbuf.clear();
@@ -434,14 +434,14 @@ impl SmtpServer {
 
     fn process(&mut self) {
         loop {
-            if self.state != ServerState::Data && self.skip.skip(&mut self.inbuf) {
+            if self.state != ServerState::Data && self.skip.skip_in(&mut self.inbuf) {
                 return;
             }
             match self.state {
                 ServerState::Closed | ServerState::Deciding | ServerState::CheckingRecipient => return,
                 ServerState::Authenticating => match find_crlf(&self.inbuf) {
                     Some(n) => {
-                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        let bytes: Vec<u8> = self.inbuf.take(n);
                         let line =
                             String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                         let decoded = base64::engine::general_purpose::STANDARD
@@ -474,7 +474,7 @@ impl SmtpServer {
                     } else {
                         *raw = Vec::new();
                     }
-                    self.inbuf.drain(..used.min(self.inbuf.len()));
+                    self.inbuf.consume(used);
                     if end.is_none() {
                         return;
                     }
@@ -503,12 +503,12 @@ impl SmtpServer {
                 }
                 _ => match command::decode(&self.inbuf) {
                     Decoded::Complete(cmd, n) => {
-                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        let bytes: Vec<u8> = self.inbuf.take(n);
                         self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpCommand(cmd.clone()) });
                         self.on_command(cmd);
                     }
                     Decoded::Invalid(e, n) => {
-                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        let bytes: Vec<u8> = self.inbuf.take(n);
                         let line =
                             String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                         self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpTyped { line } });
