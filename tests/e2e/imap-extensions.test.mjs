@@ -63,7 +63,7 @@ test('IMAP extensions typed into the terminal', async (t) => {
   await type(page, 'h SORT (REVERSE ARRIVAL) UTF-8 ALL', /\* SORT [\d ]+.*h OK SORT completed/s);
   assert.match(await page.textContent('#details .rfc'), /RFC 5256/);
   await type(page, 'i THREAD REFERENCES UTF-8 ALL', /\* THREAD \(.*i OK THREAD completed/s);
-  await type(page, 'j GETQUOTAROOT INBOX', /\* QUOTAROOT INBOX ""\s+\* QUOTA "" \(STORAGE \d+ 51200\).*j OK/s);
+  await type(page, 'j GETQUOTAROOT INBOX', /\* QUOTAROOT INBOX ""\s+S: \* QUOTA "" \(STORAGE \d+ 51200\).*j OK/s);
   await type(page, 'k SEARCH RETURN (SAVE) ALL', /k OK SEARCH completed, result saved/);
   await type(page, 'l FETCH $ (MODSEQ)', /\* 1 FETCH \(MODSEQ \(\d+\)\).*l OK/s);
   await type(page, 'm FETCH 1 BINARY.SIZE[1]', /\* 1 FETCH \(BINARY\.SIZE\[1\] \d+\).*m OK/s);

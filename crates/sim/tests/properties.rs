@@ -624,7 +624,7 @@ fn append_to_the_selected_mailbox_reports_exists_with_its_reply() {
     let (wire, _) = run_split(143, &[lines.as_bytes()]);
     let wire = String::from_utf8_lossy(&wire);
     let tail = wire.rsplit_once("* 3 EXISTS\r\n").map(|x| x.1).unwrap_or_default();
-    // A session that did not ENABLE IMAP4rev2 hears RECENT too (RFC 3501 §7.3.2).
+    // An IMAP4rev1 session hears RECENT with EXISTS (RFC 3501 §7.3.2).
     let tail = tail.strip_prefix("* 3 RECENT\r\n").unwrap_or(tail);
     assert_eq!(wire.matches(" EXISTS\r\n").count(), 2, "announced once: {wire}");
     assert!(tail.starts_with("c OK [APPENDUID ") && tail.ends_with(" 3] APPEND completed\r\n"), "{wire}");

@@ -25,18 +25,22 @@ pub enum FolderOp {
     /// SUBSCRIBE (true) or UNSUBSCRIBE (false) a name (RFC 9051 §6.3.7, §6.3.8).
     Subscribe(String, bool),
     Status(String),
+    /// `recent`: the target is the session's selected mailbox (read-write), so the message is
+    /// `\Recent` to that session and to no other (RFC 3501 §2.3.2).
     Append {
         folder: String,
         flags: Vec<String>,
         /// The internal date asked for; else now.
         date: Option<i64>,
         message: Vec<u8>,
+        recent: bool,
     },
-    /// Copy these UIDs of the selected folder to `to`.
+    /// Copy these UIDs of the selected folder to `to` (`recent` as for Append).
     Copy {
         from: String,
         uids: Vec<u32>,
         to: String,
+        recent: bool,
     },
     /// The account's storage use and limit (QUOTA, RFC 9208).
     Quota,
@@ -238,7 +242,7 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
             Some(m) => FolderResult::Status(FolderStatus::of(m)),
             None => FolderResult::NoSuchFolder,
         },
-        FolderOp::Append { folder, flags, date, message } => {
+        FolderOp::Append { folder, flags, date, message, recent } => {
             let internal_date = date.unwrap_or(internal_date);
             if store.folder(user, folder).is_some()
                 && used(store, user).saturating_add(message.len() as u64) > QUOTA_BYTES
@@ -247,6 +251,9 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
             }
             match store.append(user, folder, message.clone(), flags, internal_date) {
                 Some(uid) => {
+                    if *recent {
+                        store.take_recent(user, folder);
+                    }
                     let target = store.folder(user, folder);
                     let m = target.and_then(|t| t.messages.iter().find(|m| m.uid == uid)).cloned().unwrap_or_default();
                     FolderResult::Appended(target.map(|m| m.uid_validity).unwrap_or(0), m)
@@ -254,7 +261,7 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
                 None => FolderResult::NoSuchFolder,
             }
         }
-        FolderOp::Copy { from, uids, to } => {
+        FolderOp::Copy { from, uids, to, recent } => {
             let adding: u64 = store
                 .folder(user, from)
                 .map(|m| m.messages.iter().filter(|x| uids.contains(&x.uid)).map(|x| x.data.len() as u64).sum())
@@ -264,6 +271,9 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
             }
             match store.copy(user, from, uids, to) {
                 Some(pairs) => {
+                    if *recent {
+                        store.take_recent(user, to);
+                    }
                     let target = store.folder(user, to);
                     let news = target
                         .map(|m| {

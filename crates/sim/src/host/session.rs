@@ -5,7 +5,6 @@ use super::{Ctx, HostOutput, MailHost, SessionId};
 use crate::log::Event;
 use crate::log::Millis;
 use mailsim_proto::dns::{self, DnsMessage};
-use mailsim_proto::imap::folder::FolderOp;
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::{login_apop, Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::service::{self, Protocol, TlsStyle};
@@ -143,8 +142,11 @@ impl MailHost {
     /// [`MailHost::attach`] (then drive it as after `handle_input`), or drop it with
     /// [`MailHost::abort_detached`]. While it is out, nothing is sent to it.
     pub fn detach(&mut self, sid: SessionId) -> Option<Detached> {
+        let store = &self.store;
         if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
-            refresh_imap(&mut self.store, e);
+            if let Some(user) = e.user().map(str::to_string) {
+                e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+            }
         }
         let session = self.sessions.remove(&sid)?;
         Some(Detached { sid, session, generation: self.generation })
@@ -155,7 +157,9 @@ impl MailHost {
     pub fn attach(&mut self, d: Detached) {
         let Detached { sid, mut session, generation } = d;
         if let (Session::Imap(e), true) = (&mut session, generation != self.generation) {
-            refresh_imap(&mut self.store, e);
+            if let Some(user) = e.user().map(str::to_string) {
+                e.refresh(&self.store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+            }
         }
         self.sessions.insert(sid, session);
     }
@@ -352,17 +356,9 @@ impl MailHost {
                 }
                 ImapServerEvent::Folder { user, op } => {
                     let r = apply_folder_op(&mut self.store, &user, &op, unix);
+                    // An APPEND, COPY or MOVE into the selected mailbox: the engine announces it
+                    // (EXISTS) with its own reply from the result (RFC 9051 §6.3.12).
                     engine.folder_result(r);
-                    // What it added to its own selected mailbox is \Recent to it alone
-                    // (RFC 3501 §2.3.2), however its commands were cut into reads.
-                    let into_selected = match &op {
-                        FolderOp::Append { folder, .. } => folder == engine.folder(),
-                        FolderOp::Copy { to, .. } => to == engine.folder(),
-                        _ => false,
-                    };
-                    if into_selected && engine.claims_recent_in(engine.folder()) {
-                        self.store.take_recent(&user, engine.folder());
-                    }
                 }
                 ImapServerEvent::Stored { user, folder, uid, flags } => {
                     self.store.set_folder_flags(&user, &folder, uid, &flags);
@@ -395,31 +391,15 @@ impl MailHost {
             }
         }
         if changed {
-            // The store numbered this session's changes (RFC 7162 mod-sequences): keep in step;
-            // what it added to its selected mailbox is \Recent to it alone.
+            // The store numbered this session's changes (RFC 7162 mod-sequences): keep in step.
             if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
                 if let Some(m) = e.user().and_then(|u| self.store.folder(u, e.folder())) {
                     e.sync_modseq(m.highest_modseq);
-                }
-                if let (true, Some(user)) = (e.selected_read_write(), e.user()) {
-                    self.store.take_recent(user, e.folder());
                 }
             }
             self.notify_imap(Some(sid));
         }
         any
-    }
-}
-
-/// Brings an IMAP session up to date with its folder in the store, as
-/// [`MailHost::handle_input`] does (new mail it sees first is `\Recent` to it alone).
-fn refresh_imap(store: &mut mailsim_proto::store::MailStore, e: &mut ImapServer) {
-    let Some(user) = e.user().map(str::to_string) else { return };
-    let folder = e.folder().to_string();
-    let empty = Default::default();
-    let m = store.folder(&user, &folder).unwrap_or(&empty);
-    if e.refresh_mailbox(m, m.recent_from) {
-        store.take_recent(&user, &folder);
     }
 }
 

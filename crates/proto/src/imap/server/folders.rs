@@ -66,6 +66,7 @@ impl ImapServer {
                 flags: flags.clone(),
                 date: *date,
                 message: message.clone(),
+                recent: self.is_selected(mailbox) && !self.read_only,
             },
             Command::Copy { is_move: true, .. } if self.read_only => {
                 return self.no(tag, name, "[READ-ONLY] The mailbox was opened with EXAMINE")
@@ -76,7 +77,8 @@ impl ImapServer {
                 }
                 let uids: Vec<u32> =
                     self.resolve(set, *uid).into_iter().filter_map(|i| self.messages.get(i)).map(|m| m.uid).collect();
-                FolderOp::Copy { from: self.folder.clone(), uids, to: mailbox.clone() }
+                let recent = self.is_selected(mailbox) && !self.read_only;
+                FolderOp::Copy { from: self.folder.clone(), uids, to: mailbox.clone(), recent }
             }
             _ => return self.wrong_state(tag, name),
         };

@@ -11,7 +11,7 @@ use crate::store::Mailbox;
 impl ImapServer {
     /// The next mod-sequence, for a change this session makes (the store counts alike).
     pub(super) fn bump_modseq(&mut self) -> u64 {
-        self.view.highest = self.view.highest.saturating_add(1);
+        self.view.highest += 1;
         self.view.highest
     }
 
@@ -30,23 +30,10 @@ impl ImapServer {
         took
     }
 
-    /// Does this session have a mailbox selected read-write (so that what it adds there, or
-    /// sees arrive, is `\Recent` to it)?
-    pub fn selected_read_write(&self) -> bool {
-        self.state == super::ImapState::Selected && !self.read_only
-    }
-
-    /// Whether a message this session adds to `folder` is `\Recent` to it: the folder is the
-    /// one it selected read-write, even if commands it read in the same go have since moved
-    /// it on (a pipelined LOGOUT after an APPEND; RFC 3501 §2.3.2).
-    pub fn claims_recent_in(&self, folder: &str) -> bool {
-        self.folder == folder && !self.read_only && self.user.is_some()
-    }
-
     /// ` MODSEQ (n)` for message `i` once CONDSTORE is on, else nothing.
     pub(super) fn modseq_part(&self, i: usize) -> String {
         if self.view.condstore {
-            format!(" MODSEQ ({})", self.messages.get(i).map_or(0, |m| m.modseq))
+            format!(" MODSEQ ({})", self.messages[i].modseq)
         } else {
             String::new()
         }
@@ -106,10 +93,7 @@ impl ImapServer {
         for (i, m) in self.messages.iter().enumerate() {
             if m.modseq > q.modseq && known.is_none_or(|k| sequence::set_contains(k, m.uid, max)) {
                 let flags = self.shown_flags(i);
-                lines.push(
-                    format!("* {} FETCH (UID {} FLAGS {flags} MODSEQ ({}))", i.saturating_add(1), m.uid, m.modseq)
-                        .into(),
-                );
+                lines.push(format!("* {} FETCH (UID {} FLAGS {flags} MODSEQ ({}))", i + 1, m.uid, m.modseq).into());
             }
         }
         lines

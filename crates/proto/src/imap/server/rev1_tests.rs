@@ -79,10 +79,7 @@ impl Owner {
                 if let Some(m) = self.store.folder(USER, s.folder()) {
                     s.sync_modseq(m.highest_modseq);
                 }
-                if s.selected_read_write() {
-                    let folder = s.folder().to_string();
-                    self.store.take_recent(USER, &folder);
-                }
+
                 self.notify(Some(k));
             }
             if !progressed {
