@@ -133,6 +133,7 @@ class Limits(unittest.TestCase):
     def test_connections_per_address_are_refused_with_each_protocols_reply(self):
         import time
         s = Serve(extra=["--max-connections-per-address", "2"])
+        time.sleep(0.3)  # the server notices that its readiness probes (one per port) closed
         try:
             for port, busy in [("smtp", b"421 4.7.0"), ("pop3", b"-ERR [SYS/TEMP]"), ("imap", b"* BYE [UNAVAILABLE]")]:
                 with self.subTest(port=port):

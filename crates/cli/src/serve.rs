@@ -413,4 +413,17 @@ async fn session(
     // A TLS session ends with close_notify.
     let _ = stream.shutdown().await;
     shared.with(Some(sid), |h| h.close(sid, by_client)).await;
+    if !by_client {
+        // A lingering close: read what the client still sends until it closes too (briefly),
+        // so the kernel does not answer unread input with a reset that can destroy the last
+        // reply before the client has read it (RFC 9293 §3.6; what Apache and nginx do).
+        let linger = async {
+            while let Ok(n) = stream.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), linger).await;
+    }
 }
