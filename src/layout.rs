@@ -9,7 +9,6 @@
 use crate::diagram::ViewOptions;
 use mailsim_sim::diagram::Diagram;
 use mailsim_sim::log::Actor;
-use std::collections::BTreeMap;
 
 /// A group lane stands for at least this many user agents.
 pub const GROUP_MIN: usize = 4;
@@ -79,27 +78,33 @@ impl Layout {
             used = vec![true; n];
         }
         let keys: Vec<Option<String>> = d.actors.iter().map(group_key).collect();
-        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+        // (key, members, its lane once made): few distinct keys, so a list.
+        let mut groups: Vec<(&str, usize, Option<usize>)> = Vec::new();
         for (k, _) in keys.iter().zip(&used).filter(|(_, u)| **u) {
             if let Some(k) = k {
-                *count.entry(k.as_str()).or_default() += 1;
+                match groups.iter_mut().find(|g| g.0 == k) {
+                    Some(g) => g.1 += 1,
+                    None => groups.push((k, 1, None)),
+                }
             }
         }
         let mut lanes: Vec<Lane> = Vec::new();
         let mut lane_of = vec![0; n];
-        let mut group_lane: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, a) in d.actors.iter().enumerate() {
             if !used[i] {
                 continue;
             }
-            let key = keys[i].as_deref().filter(|k| count.get(k).copied().unwrap_or(0) >= GROUP_MIN);
-            match key {
-                Some(k) if !expanded.iter().any(|e| e == k) => {
-                    if let Some(&l) = group_lane.get(k) {
+            let group = keys[i]
+                .as_deref()
+                .and_then(|k| groups.iter().position(|g| g.0 == k))
+                .filter(|&g| groups[g].1 >= GROUP_MIN);
+            match group {
+                Some(g) if !expanded.iter().any(|e| e == groups[g].0) => {
+                    if let Some(l) = groups[g].2 {
                         lane_of[i] = l;
                         continue;
                     }
-                    let members = count[k];
+                    let (k, members, _) = groups[g];
                     let ip = k.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b':');
                     lanes.push(Lane {
                         name: if ip {
@@ -112,51 +117,60 @@ impl Layout {
                         group: Some(k.to_string()),
                         members,
                     });
-                    group_lane.insert(k, lanes.len() - 1);
+                    groups[g].2 = Some(lanes.len() - 1);
                 }
                 _ => lanes.push(Lane {
                     name: a.name.clone(),
                     host: a.host.clone(),
                     kind: a.kind.clone(),
-                    group: key.map(str::to_string),
+                    group: group.map(|g| groups[g].0.to_string()),
                     members: 1,
                 }),
             }
             lane_of[i] = lanes.len() - 1;
         }
 
-        // Each connection's first and last arrow and size, in one pass.
-        let mut conns: BTreeMap<u32, (usize, usize, usize)> = BTreeMap::new();
+        // Each connection's first and last arrow and size, in one pass; connections are found
+        // by their place in the sorted list of ids.
+        let mut ids: Vec<u32> = d.arrows.iter().filter_map(|a| a.conn).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let slot = |c: u32| ids.binary_search(&c).unwrap_or(0);
+        // (first arrow, last arrow, messages, first row shown)
+        let mut conns: Vec<(usize, usize, usize, Option<u32>)> = vec![(0, 0, 0, None); ids.len()];
         for (i, a) in d.arrows.iter().enumerate() {
             if let Some(c) = a.conn {
-                let e = conns.entry(c).or_insert((i, i, 0));
+                let e = &mut conns[slot(c)];
+                if e.2 == 0 {
+                    e.0 = i;
+                }
                 e.1 = i;
                 e.2 += 1;
             }
         }
         let mut rows = Vec::with_capacity(d.arrows.len());
         let mut row_of_step = vec![None; d.arrows.len()];
-        let mut shown_first: BTreeMap<u32, u32> = BTreeMap::new();
         for (i, a) in d.arrows.iter().enumerate() {
             if v.hidden.contains(&a.protocol) || v.only_conn.is_some_and(|c| a.conn != Some(c)) {
                 continue;
             }
-            let first = a.conn.is_some_and(|c| !shown_first.contains_key(&c));
+            let first = a.conn.is_some_and(|c| conns[slot(c)].3.is_none());
             if let Some(c) = a.conn {
+                let k = slot(c);
                 if first {
-                    shown_first.insert(c, rows.len() as u32);
+                    conns[k].3 = Some(rows.len() as u32);
                 }
                 if v.collapsed.contains(&c) {
                     if first {
-                        rows.push(Row::Collapsed { idx: i, n: conns[&c].2 });
+                        rows.push(Row::Collapsed { idx: i, n: conns[k].2 });
                     }
-                    row_of_step[i] = shown_first.get(&c).copied();
+                    row_of_step[i] = conns[k].3;
                     continue;
                 }
             }
             // Client and server: the server is whoever sent the first message (HTTP: the client).
             if v.tcp && first && a.protocol != "TCP" {
-                let head = &d.arrows[a.conn.map(|c| conns[&c].0).unwrap_or(i)];
+                let head = &d.arrows[a.conn.map(|c| conns[slot(c)].0).unwrap_or(i)];
                 let client_first =
                     head.protocol == "HTTP" || head.label.starts_with("GET") || head.label.starts_with("POST");
                 let (client, server) = if client_first { (a.from, a.to) } else { (a.to, a.from) };
@@ -166,7 +180,7 @@ impl Layout {
             }
             row_of_step[i] = Some(rows.len() as u32);
             rows.push(Row::Arrow { idx: i, first });
-            let last = a.conn.is_some_and(|c| conns[&c].1 == i);
+            let last = a.conn.is_some_and(|c| conns[slot(c)].1 == i);
             if v.tcp && last && a.protocol != "TCP" {
                 rows.push(Row::Segment { from: a.to, to: a.from, text: "FIN, ACK", t: a.t });
                 rows.push(Row::Segment { from: a.from, to: a.to, text: "FIN, ACK", t: a.t + 1 });
