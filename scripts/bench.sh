@@ -2,8 +2,13 @@
 # The benchmark (a command, not a test): builds the page in release (Trunk, wasm-opt), then
 # measures it in headless Chromium on loopback. Prints a table and writes bench/results.json;
 # docs/benchmarks.md keeps the tables of past runs. BENCH_LOADS=N sets the page loads timed.
+# `scripts/bench.sh serve`: `mailsim serve`'s throughput instead (bench/serve_bench.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = serve ]; then
+  nice -n 19 cargo build --release --offline -p mailsim-cli
+  MAILSIM="$PWD/target/release/mailsim" exec nice -n 19 python3 bench/serve_bench.py
+fi
 scripts/install.sh --test >/dev/null
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 trunk build --release --offline

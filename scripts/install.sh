@@ -63,5 +63,15 @@ if [ "${1:-}" = "--test" ]; then
   if ! command -v curl >/dev/null; then
     apt_install curl
   fi
+  # Real mail clients for tests/interop/test_tls_clients.py (Debian's packages: msmtp, isync
+  # = mbsync, fetchmail, swaks, offlineimap3, getmail6); only those missing are installed.
+  missing=()
+  for pair in msmtp:msmtp mbsync:isync fetchmail:fetchmail swaks:swaks offlineimap:offlineimap3 getmail:getmail6; do
+    command -v "${pair%%:*}" >/dev/null || missing+=("${pair#*:}")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing mail clients for the interop tests: ${missing[*]}"
+    apt_install "${missing[@]}"
+  fi
 fi
 say "all tools present"

@@ -26,7 +26,7 @@ CHROMEDRIVER=$(command -v chromedriver) \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked -p mailsim-sim --target wasm32-unknown-unknown --test wasm
 
-step "real clients against mailsim serve: Python smtplib and poplib, curl"
+step "real clients against mailsim serve: Python smtplib, poplib, imaplib, curl; msmtp, swaks, mbsync, offlineimap, fetchmail, getmail over TLS"
 cargo build --locked -p mailsim-cli
 python3 -m unittest discover -s tests/interop -v
 

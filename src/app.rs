@@ -218,6 +218,9 @@ pub fn app() -> Html {
         Player::open(&id, step)
     });
 
+    // The learner's actions were replayed and drawn: a reload need not set any aside.
+    use_effect(crate::guard::clear);
+
     // Keyboard shortcuts, on the whole document.
     {
         let d = player.dispatcher();
@@ -627,6 +630,14 @@ pub fn app() -> Html {
                 <div id="load-error" class="load-error" role="alert">
                     <pre>{ (*problem).clone() }</pre>
                     <button onclick={ { let p = problem.clone(); Callback::from(move |_| p.set(String::new())) } }>{"Dismiss"}</button>
+                </div>
+            }
+            if let Some(a) = player.set_aside.clone() {
+                <div id="set-aside" class="load-error" role="alert">
+                    <p>{ format!("The page stopped the last time it replayed what you did here. So that the rest of your work plays, \
+                        your newest action is set aside: {}.", crate::guard::describe(&a)) }</p>
+                    <button id="set-aside-keep" onclick={ { let d = player.dispatcher(); Callback::from(move |_| d.dispatch(Action::SetAside(true))) } }>{"Put it back and try again"}</button>
+                    <button id="set-aside-drop" onclick={ { let d = player.dispatcher(); Callback::from(move |_| d.dispatch(Action::SetAside(false))) } }>{"Drop it"}</button>
                 </div>
             }
             if *embed_open {

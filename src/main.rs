@@ -14,12 +14,15 @@
 //! - [`states`]: the SMTP, POP3 and IMAP state diagrams with the current state lit.
 //! - [`activity`]: in-class activities (`#/activities`, `#/activity/ID/item/N`), presenter
 //!   mode and the embed; [`activity::Root`] picks the playground or the activities by URL.
+//! - [`guard`]: the page survives its own faults (a replay that never finished sets the
+//!   newest action aside; a panic shows a notice).
 //! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
 //!   (queues, mailboxes, downloads, connections as of the step).
 
 mod activity;
 mod app;
 mod diagram;
+mod guard;
 mod inspector;
 mod layout;
 mod learner;
@@ -28,5 +31,6 @@ mod state;
 mod states;
 
 fn main() {
+    guard::install();
     yew::Renderer::<activity::Root>::new().render();
 }

@@ -49,6 +49,9 @@ pub struct Player {
     pub actions: Rc<Vec<LearnerAction>>,
     /// The scenario being played: built in, or opened from a file (`None`: a log).
     pub source: Option<Source>,
+    /// An action set aside because replaying it made the page fail (see [`crate::guard`]):
+    /// the learner puts it back or drops it.
+    pub set_aside: Option<Rc<LearnerAction>>,
 }
 
 /// A scenario, built in or opened from a file; compared by identity (none ever changes).
@@ -118,6 +121,8 @@ pub enum Action {
     Learn(LearnerAction),
     /// Forget what the learner did.
     Forget,
+    /// The action set aside after a failure: put it back (`true`) or drop it.
+    SetAside(bool),
 }
 
 /// Local storage, where the learner's actions survive a reload (as `[[action]]` tables of a
@@ -131,6 +136,26 @@ fn stored_actions(id: &str) -> Vec<LearnerAction> {
         .and_then(|s| s.get_item(&format!("mailsim.actions.{id}")).ok().flatten())
         .map(|t| actions::from_toml(&t))
         .unwrap_or_default()
+}
+
+fn set_aside_key(id: &str) -> String {
+    format!("mailsim.set-aside.{id}")
+}
+
+/// The action set aside for `id`, if any (kept until the learner decides).
+fn stored_set_aside(id: &str) -> Option<LearnerAction> {
+    let text = storage()?.get_item(&set_aside_key(id)).ok().flatten()?;
+    actions::from_toml(&text).pop()
+}
+
+fn store_set_aside(id: &str, a: Option<&LearnerAction>) {
+    if let Some(s) = storage() {
+        let key = set_aside_key(id);
+        let _ = match a {
+            Some(a) => s.set_item(&key, &actions::to_toml(std::slice::from_ref(a))),
+            None => s.remove_item(&key),
+        };
+    }
 }
 
 fn store_actions(id: &str, a: &[LearnerAction]) {
@@ -160,7 +185,16 @@ impl Player {
     pub fn open(id: &str, step: usize) -> Player {
         let info = scenario::info_of(id)
             .unwrap_or_else(|| scenario::info_of(DEFAULT_SCENARIO).expect("default scenario exists"));
-        let actions = stored_actions(&info.id);
+        let mut actions = stored_actions(&info.id);
+        if crate::guard::tripped(&info.id, actions.len()) {
+            // The last replay of these actions never finished: set the newest aside.
+            if let Some(a) = actions.pop() {
+                store_set_aside(&info.id, Some(&a));
+                store_actions(&info.id, &actions);
+            }
+        }
+        let set_aside = stored_set_aside(&info.id).map(Rc::new);
+        crate::guard::arm(&info.id, actions.len());
         let log = timed(|| info.run_with(&actions));
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
@@ -174,6 +208,7 @@ impl Player {
             speed: 1.0,
             decrypted: false,
             actions: Rc::new(actions),
+            set_aside,
         }
     }
 
@@ -194,6 +229,7 @@ impl Player {
             decrypted: false,
             actions: Rc::new(vec![]),
             source: Some(Source::File(s)),
+            set_aside: None,
         }
     }
 
@@ -219,6 +255,7 @@ impl Player {
             decrypted: false,
             actions: Rc::new(vec![]),
             source: None,
+            set_aside: None,
         }
     }
 
@@ -245,6 +282,7 @@ impl Player {
     /// Runs the scenario again with the learner's actions; moves to the first new message.
     fn replay(&mut self, actions: Vec<LearnerAction>) {
         store_actions(&self.scenario.id, &actions);
+        crate::guard::arm(&self.scenario.id, actions.len());
         let before = self.diagram.arrows.clone();
         let log = match &self.source {
             Some(s) => s.get().run_with(&actions),
@@ -362,6 +400,17 @@ impl Reducible for Player {
             Action::Forget => {
                 p.replay(vec![]);
                 p.step = 0;
+            }
+            Action::SetAside(keep) => {
+                if let Some(a) = p.set_aside.take() {
+                    store_set_aside(&p.scenario.id, None);
+                    if keep {
+                        let mut list = (*p.actions).clone();
+                        list.push((*a).clone());
+                        list.sort_by_key(|x| x.at());
+                        p.replay(list);
+                    }
+                }
             }
             Action::ToggleDecrypted => p.decrypted = !p.decrypted,
             Action::Open(id, step) => {

@@ -70,6 +70,9 @@ pub struct Run {
     pub revealed: bool,
     /// The current task's check, re-run after every action.
     pub outcome: Option<TaskOutcome>,
+    /// The learner's action set aside because replaying it made the page fail last time
+    /// (see `crate::guard`), in words.
+    pub set_aside: Option<String>,
 }
 
 pub enum RunAction {
@@ -99,7 +102,15 @@ impl Run {
     pub fn new(activity: Rc<Activity>, view: View, present: bool) -> Run {
         let baseline = Rc::new(activity.baseline());
         let base_diagram = Rc::new(Diagram::from_log(&baseline));
-        let progress = if present { Progress::new(&activity) } else { store::load_progress(&activity) };
+        let mut progress = if present { Progress::new(&activity) } else { store::load_progress(&activity) };
+        let key = format!("activity:{}", activity.id);
+        let mut set_aside = None;
+        if crate::guard::tripped(&key, progress.actions.len()) {
+            // The last replay of these actions never finished: drop the newest, keep the rest.
+            set_aside = progress.actions.pop().map(|a| crate::guard::describe(&a));
+            store::save_progress(&activity.id, &progress);
+        }
+        crate::guard::arm(&key, progress.actions.len());
         let (played, played_diagram) = if progress.actions.is_empty() {
             (baseline.clone(), base_diagram.clone())
         } else {
@@ -120,6 +131,7 @@ impl Run {
             present,
             revealed: false,
             outcome: None,
+            set_aside,
         };
         run.show(view);
         run
@@ -233,6 +245,7 @@ impl Run {
     /// Runs the scenario again with the learner's actions; moves to the first message sent
     /// at or after `from` (what the new action caused), or to the end.
     fn replay(&mut self, actions: Vec<LearnerAction>, from: Option<u64>) {
+        crate::guard::arm(&format!("activity:{}", self.activity.id), actions.len());
         let log = self.activity.play(&actions);
         let diagram = Diagram::from_log(&log);
         let len = diagram.arrows.len();

@@ -70,7 +70,10 @@ pub fn run_page(props: &RunProps) -> Html {
     let run = use_reducer(|| Run::new(props.activity.clone(), props.view, props.present));
     let embed_open = use_state(|| false);
     let confirm_reset = use_state(|| false);
+    let aside_seen = use_state(|| false);
     let id = props.activity.id.clone();
+    // The learner's actions were replayed and drawn: a reload need not set any aside.
+    use_effect(crate::guard::clear);
     let items = props.activity.items.len();
 
     // The URL says which page is open.
@@ -201,6 +204,7 @@ pub fn run_page(props: &RunProps) -> Html {
             actions: Rc::new(run.progress.actions.clone()),
             // Saving as a scenario file is for the playground, not an activity's world.
             source: None,
+            set_aside: None,
         };
         let d = run.dispatcher();
         let on_learn = Callback::from(move |a: state::Action| match a {
@@ -241,6 +245,13 @@ pub fn run_page(props: &RunProps) -> Html {
                     <p>{"Start this activity over? Your answers and what you did in the playground for it are forgotten."}</p>
                     <button id="reset-yes" class="danger" onclick={ { let (d, c) = (run.dispatcher(), confirm_reset.clone()); Callback::from(move |_| { d.dispatch(RunAction::Reset); c.set(false); }) } }>{"Yes, start over"}</button>
                     <button id="reset-no" onclick={ { let c = confirm_reset.clone(); Callback::from(move |_| c.set(false)) } }>{"Cancel"}</button>
+                </div>
+            }
+            if let (Some(what), false) = (run.set_aside.clone(), *aside_seen) {
+                <div id="set-aside" class="load-error" role="alert">
+                    <p>{ format!("The page stopped the last time it replayed what you did here. So that the rest of your work plays, \
+                        your newest action was dropped: {what}. Your answers are kept.") }</p>
+                    <button onclick={ { let a = aside_seen.clone(); Callback::from(move |_| a.set(true)) } }>{"OK"}</button>
                 </div>
             }
             if *embed_open {

@@ -4,70 +4,126 @@
 //! mailsim run <scenario-id> [--format transcript|json|mermaid|plantuml|svg|pcapng] [-o FILE]
 //! mailsim run --file FILE.toml [--format ...] [-o FILE]   a scenario file (docs/scenarios.md)
 //! mailsim run --list                                     list the scenarios
-//! mailsim serve [--bind ADDR] [--smtp-port N] [--submission-port N] [--pop3-port N]
-//!               [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS]
+//! mailsim serve [--bind ADDR] [--smtp-port N] [--submission-port N] [--pop3-port N] [--imap-port N]
+//!               [--user ADDRESS:PASSWORD]... [--log FILE] [--maildir DIR | --memory] ...
+//!               [--smtps-port N] [--imaps-port N] [--pop3s-port N] [--tls-cert FILE --tls-key FILE] [--allow-plaintext-auth]
+//! mailsim activity check|list|export|steps ...
 //! ```
+//! `mailsim --help`, `mailsim run --help` and `mailsim serve --help` say the rest.
 //!
 //! ## Layout
-//! - `main.rs`: argument handling and `run` (a built-in scenario by id, or a scenario file;
-//!   a file with mistakes gets `FILE:LINE:COLUMN: what was expected` and exit code 1).
+//! - `main.rs`: the command line (clap) and `run` (a built-in scenario by id, or a scenario
+//!   file; a file with mistakes gets `FILE:LINE:COLUMN: what was expected` and exit code 1).
 //! - [`serve`]: the tokio driver around the sans-IO engines.
+//! - [`tls`]: rustls for `serve` (certificate, STARTTLS upgrade, implicit TLS).
 
 mod activity;
+mod eventlog;
+mod hub;
+mod limits;
+mod maildir;
 mod serve;
+mod tls;
 
+use clap::{Parser, Subcommand, ValueEnum};
 use mailsim_sim::{diagram, export, scenario};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage:
-  mailsim run <scenario-id> [--format transcript|json|mermaid|plantuml|svg|pcapng] [-o FILE]
-  mailsim run --file FILE.toml [--format ...] [-o FILE]
-  mailsim run --list
-  mailsim serve [--bind 127.0.0.1] [--smtp-port 2525] [--submission-port 2587] [--pop3-port 2110] [--imap-port 2143]
-                [--user ADDRESS:PASSWORD]... [--log FILE] [--idle-timeout SECS] [--max-connections N]";
+/// Mailsim: the e-mail playground's scenarios and mail servers on the command line.
+#[derive(Parser, Debug)]
+#[command(name = "mailsim", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario of the playground and print what happened (a transcript by default).
+    Run(RunArgs),
+    /// Serve SMTP (relay and submission), POP3 and IMAP on loopback sockets, with the same
+    /// engines as the playground, for real clients.
+    Serve(serve::Options),
+    /// Check, list and export in-class activity files (`mailsim activity --help`).
+    #[command(disable_help_flag = true)]
+    Activity {
+        /// check FILE... | list | export --format gift FILE|ID [-o OUT] | steps SCENARIO
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Examples:\n  mailsim run alice-to-bob\n  mailsim run greylisting --format svg -o g.svg\n  mailsim run --file mine.toml --format json"
+)]
+struct RunArgs {
+    /// A built-in scenario (`mailsim run --list` shows them).
+    #[arg(value_name = "SCENARIO-ID", conflicts_with = "file", required_unless_present_any = ["file", "list"])]
+    id: Option<String>,
+    /// Run a scenario file instead (docs/scenarios.md).
+    #[arg(long, value_name = "FILE.toml")]
+    file: Option<String>,
+    /// What to print.
+    #[arg(short, long, value_enum, default_value_t = Format::Transcript)]
+    format: Format,
+    /// Write it to this file instead of standard output (needed for pcapng).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<String>,
+    /// List the built-in scenarios.
+    #[arg(long, conflicts_with_all = ["id", "file"])]
+    list: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Transcript,
+    Json,
+    Mermaid,
+    Plantuml,
+    Svg,
+    Pcapng,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("activity") {
-        return activity::main(&args[1..]);
-    }
-    if args.first().map(String::as_str) == Some("serve") {
-        let opts = match serve::parse(&args[1..]) {
-            Ok(o) => o,
-            Err(e) => {
-                eprintln!("mailsim: {e}\n{USAGE}");
-                return ExitCode::from(2);
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // --help and --version print to stdout and succeed; mistakes go to stderr, exit 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match cli.command {
+        Command::Activity { args } => {
+            if matches!(args.first().map(String::as_str), Some("--help" | "-h" | "help")) {
+                println!("{}", activity::USAGE);
+                return ExitCode::SUCCESS;
             }
-        };
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
-        return match rt.block_on(serve::run(opts)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("mailsim: {e}");
+            activity::main(&args)
+        }
+        Command::Serve(opts) => serve::main(opts),
+        Command::Run(args) => match run(&args) {
+            Ok(out) => {
+                print!("{out}");
+                ExitCode::SUCCESS
+            }
+            Err(Failure::Usage(e)) => {
+                eprintln!("mailsim: {e}\n(mailsim run --help says more)");
+                ExitCode::from(2)
+            }
+            Err(Failure::File(e)) => {
+                eprintln!("{e}");
                 ExitCode::FAILURE
             }
-        };
-    }
-    match run(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(Failure::Usage(e)) => {
-            eprintln!("mailsim: {e}\n{USAGE}");
-            ExitCode::from(2)
-        }
-        Err(Failure::File(e)) => {
-            eprintln!("{e}");
-            ExitCode::FAILURE
-        }
+        },
     }
 }
 
 /// Why `run` printed nothing.
 #[derive(Debug)]
 enum Failure {
-    /// The command line is wrong: say so and show the usage (exit code 2).
+    /// The command line is wrong: say so (exit code 2).
     Usage(String),
     /// A file cannot be read or written, or a scenario file has a mistake (exit code 1).
     File(String),
@@ -85,84 +141,85 @@ impl From<String> for Failure {
     }
 }
 
-fn run(args: &[String]) -> Result<String, Failure> {
-    let (out, file) = run_bytes(args)?;
-    match file {
+fn run(args: &RunArgs) -> Result<String, Failure> {
+    let out = run_bytes(args)?;
+    match &args.output {
         Some(path) => {
-            std::fs::write(&path, &out).map_err(|e| Failure::File(format!("mailsim: cannot write {path}: {e}")))?;
+            std::fs::write(path, &out).map_err(|e| Failure::File(format!("mailsim: cannot write {path}: {e}")))?;
             Ok(String::new())
         }
         None => Ok(String::from_utf8(out).map_err(|_| "this format is binary: write it to a file with -o FILE")?),
     }
 }
 
-/// The output of `run` as bytes, and the file to write it to (`-o`).
-fn run_bytes(args: &[String]) -> Result<(Vec<u8>, Option<String>), Failure> {
-    let (cmd, rest) = args.split_first().ok_or("no command given")?;
-    if cmd != "run" {
-        return Err(format!("unknown command \"{cmd}\"").into());
+/// The output of `run` as bytes.
+fn run_bytes(args: &RunArgs) -> Result<Vec<u8>, Failure> {
+    if args.list {
+        return Ok(scenario::SCENARIOS
+            .iter()
+            .map(|s| format!("{:<16} {}: {}\n", s.id, s.title, s.summary))
+            .collect::<String>()
+            .into_bytes());
     }
-    if rest.iter().any(|a| a == "--list") {
-        return Ok((
-            scenario::SCENARIOS
-                .iter()
-                .map(|s| format!("{:<16} {}: {}\n", s.id, s.title, s.summary))
-                .collect::<String>()
-                .into_bytes(),
-            None,
-        ));
-    }
-    let mut id = None;
-    let mut scenario_file = None;
-    let mut file = None;
-    let mut format = "transcript".to_string();
-    let mut it = rest.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--format" | "-f" => format = it.next().ok_or("--format needs a value")?.clone(),
-            s if s.starts_with("--format=") => format = s["--format=".len()..].to_string(),
-            "-o" | "--output" => file = Some(it.next().ok_or("-o needs a file name")?.clone()),
-            "--file" => scenario_file = Some(it.next().ok_or("--file needs a scenario file")?.clone()),
-            s if s.starts_with("--file=") => scenario_file = Some(s["--file=".len()..].to_string()),
-            s if s.starts_with('-') => return Err(format!("unknown option \"{s}\"").into()),
-            s => id = Some(s.to_string()),
-        }
-    }
-    let log = match (id, scenario_file) {
+    let log = match (&args.id, &args.file) {
         (Some(_), Some(_)) => return Err("give a scenario id or --file FILE, not both".into()),
         (None, None) => return Err("which scenario? (mailsim run --list shows them, or give --file FILE)".into()),
         (Some(id), None) => {
-            scenario::run(&id).ok_or_else(|| format!("no scenario \"{id}\" (mailsim run --list shows them)"))?
+            scenario::run(id).ok_or_else(|| format!("no scenario \"{id}\" (mailsim run --list shows them)"))?
         }
         (None, Some(path)) => {
-            let text = std::fs::read_to_string(&path)
+            let text = std::fs::read_to_string(path)
                 .map_err(|e| Failure::File(format!("mailsim: cannot read {path}: {e}")))?;
-            scenario::load(&path, &text).map_err(|e| Failure::File(e.to_string()))?.run()
+            scenario::load(path, &text).map_err(|e| Failure::File(e.to_string()))?.run()
         }
     };
-    let out = match format.as_str() {
-        "transcript" => diagram::transcript(&log).into_bytes(),
-        "json" => log.to_jsonl().into_bytes(),
-        "mermaid" => export::mermaid(&log).into_bytes(),
-        "plantuml" => export::plantuml(&log).into_bytes(),
-        "svg" => export::svg(&log).into_bytes(),
-        "pcapng" if file.is_none() => return Err(Failure::Usage("pcapng is binary: give a file with -o FILE".into())),
-        "pcapng" => export::pcapng(&log),
-        other => {
-            return Err(
-                format!("unknown format \"{other}\" (transcript, json, mermaid, plantuml, svg or pcapng)").into()
-            )
+    Ok(match args.format {
+        Format::Transcript => diagram::transcript(&log).into_bytes(),
+        Format::Json => log.to_jsonl().into_bytes(),
+        Format::Mermaid => export::mermaid(&log).into_bytes(),
+        Format::Plantuml => export::plantuml(&log).into_bytes(),
+        Format::Svg => export::svg(&log).into_bytes(),
+        Format::Pcapng if args.output.is_none() => {
+            return Err(Failure::Usage("pcapng is binary: give a file with -o FILE".into()))
         }
-    };
-    Ok((out, file))
+        Format::Pcapng => export::pcapng(&log),
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{run, Failure};
+    use super::{Cli, Command, Failure};
+    use clap::Parser;
 
-    fn args(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
+    /// Parses `mailsim ARGS` (a command-line mistake is a `Failure::Usage`) and runs it.
+    fn run(a: &[&str]) -> Result<String, Failure> {
+        let cli = Cli::try_parse_from(std::iter::once("mailsim").chain(a.iter().copied()))
+            .map_err(|e| Failure::Usage(e.to_string()))?;
+        match cli.command {
+            Command::Run(r) => super::run(&r),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn args<'a>(a: &[&'a str]) -> Vec<&'a str> {
+        a.to_vec()
+    }
+
+    #[test]
+    fn help_everywhere_and_clear_errors() {
+        for a in [&["--help"][..], &["run", "--help"], &["serve", "--help"]] {
+            let e = Cli::try_parse_from(std::iter::once("mailsim").chain(a.iter().copied())).unwrap_err();
+            assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp, "{a:?}");
+            assert!(e.to_string().contains("Usage: mailsim"), "{e}");
+        }
+        let e = Cli::try_parse_from(["mailsim", "serve", "--smtp-port", "70000"]).unwrap_err().to_string();
+        assert!(e.contains("70000") && e.contains("--smtp-port"), "{e}");
+        let e = Cli::try_parse_from(["mailsim", "serve", "--user", "nobody"]).unwrap_err().to_string();
+        assert!(e.contains("ADDRESS:PASSWORD"), "{e}");
+        let e = Cli::try_parse_from(["mailsim", "serve", "--smpt-port", "1"]).unwrap_err().to_string();
+        assert!(e.contains("--smtp-port"), "suggests the flag meant: {e}");
+        assert!(Cli::try_parse_from(["mailsim", "serve", "--maildir", "/tmp/x", "--memory"]).is_err());
+        assert!(Cli::try_parse_from(["mailsim", "nope"]).is_err());
     }
 
     #[test]

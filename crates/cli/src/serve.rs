@@ -8,98 +8,116 @@
 //! real clock. Each session is printed as a transcript, and the playground's event log is
 //! appended to `--log` as it grows.
 //!
-//! Limits per connection: the engines bound line lengths and message sizes; this loop adds
-//! an idle timeout and a cap on simultaneous connections.
+//! - [`crate::hub`]: the host behind its lock; a session's panic is caught there.
+//! - [`crate::maildir`]: the mail kept on disk (`--maildir DIR`, or the user's data dir;
+//!   `--memory` keeps nothing).
+//! - [`crate::eventlog`]: `--log`, appended by a writer thread.
+//! - [`crate::limits`]: connections in all and per address, commands per second. The engines
+//!   bound line lengths and message sizes and run the idle timers.
 
-use mailsim_proto::pdu::Transmit;
-use mailsim_sim::host::{Ctx, HostOutput, MailHost, ServerPolicy, SessionId};
-use mailsim_sim::log::{Actor, Event, EventLog};
+use crate::eventlog::LogWriter;
+use crate::hub::{Hub, Out, Shared};
+use crate::limits::{self, PerAddress, Throttle};
+use crate::maildir::Maildir;
+use crate::tls::{Conn, Tls};
+use mailsim_proto::store::MailStore;
+use mailsim_sim::host::{MailHost, ServerPolicy, SessionId};
+use mailsim_sim::log::{Actor, Event};
 use mailsim_sim::rng::Rng;
-use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
-use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+/// `mailsim serve`'s flags.
+#[derive(clap::Args, Debug, Clone)]
+#[command(after_help = "Without --user it serves alice@alice.example and bob@bob.example and prints their passwords.")]
 pub struct Options {
+    /// The address to listen on.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
     pub bind: IpAddr,
+    /// SMTP relay (port 25's rules: mail for this server's domains, no login).
+    #[arg(long, value_name = "PORT", default_value_t = 2525)]
     pub smtp_port: u16,
+    /// SMTP submission (port 587's rules: login, then mail anywhere).
+    #[arg(long, value_name = "PORT", default_value_t = 2587)]
     pub submission_port: u16,
+    #[arg(long, value_name = "PORT", default_value_t = 2110)]
     pub pop3_port: u16,
+    #[arg(long, value_name = "PORT", default_value_t = 2143)]
     pub imap_port: u16,
+    /// An account (repeat for more); its domain becomes one of the server's domains.
+    #[arg(long = "user", value_name = "ADDRESS:PASSWORD", value_parser = parse_user)]
     pub users: Vec<(String, String)>,
+    /// Append the playground's event log (JSON lines) to FILE; the page's "Open…" plays it.
+    #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
-    /// For every protocol; `None`: each protocol's RFC default (SMTP 5, POP3 10, IMAP 30 min).
+    /// Idle timeout for every protocol, in seconds [default: each RFC's: SMTP 5 min, POP3 10 min, IMAP 30 min].
+    #[arg(long, value_name = "SECS", value_parser = parse_secs)]
     pub idle_timeout: Option<Duration>,
+    /// Simultaneous connections in all; more are refused with 421 / -ERR / * BYE.
+    #[arg(long, value_name = "N", default_value_t = 64)]
     pub max_connections: usize,
+    /// The largest message accepted (SMTP SIZE, RFC 1870), in octets.
+    #[arg(long, value_name = "OCTETS", default_value_t = 10_240_000)]
     pub max_message_size: usize,
+    /// Print no transcript, only the start-up lines.
+    #[arg(long)]
     pub quiet: bool,
+    /// Keep the mail in DIR (Maildir, one folder per mailbox) [default: $XDG_DATA_HOME/mailsim
+    /// or ~/.local/share/mailsim].
+    #[arg(long, value_name = "DIR", conflicts_with = "memory")]
+    pub maildir: Option<PathBuf>,
+    /// Keep the mail in memory only: gone when the server stops.
+    #[arg(long)]
+    pub memory: bool,
+    /// Simultaneous connections from one client address.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub max_connections_per_address: usize,
+    /// Commands per second per connection (a burst of a second's worth is served at once,
+    /// a client that keeps going faster waits); 0: no limit.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    pub max_commands_per_second: u32,
+    /// Test hook: a session whose input holds this text panics inside the server (the
+    /// others must go on).
+    #[arg(long, value_name = "TEXT", hide = true)]
+    pub panic_on: Option<String>,
+    #[command(flatten)]
+    pub tls: crate::tls::TlsOptions,
 }
 
-impl Default for Options {
-    fn default() -> Self {
-        Options {
-            bind: IpAddr::from([127, 0, 0, 1]),
-            smtp_port: 2525,
-            submission_port: 2587,
-            pop3_port: 2110,
-            imap_port: 2143,
-            users: vec![],
-            log: None,
-            idle_timeout: None,
-            max_connections: 64,
-            max_message_size: 10_240_000,
-            quiet: false,
-        }
+fn parse_user(v: &str) -> Result<(String, String), String> {
+    let (addr, pw) = v.split_once(':').ok_or("takes ADDRESS:PASSWORD")?;
+    if !mailsim_proto::smtp::command::valid_mailbox(addr) || pw.is_empty() {
+        return Err(format!("\"{addr}\" is not an address, or the password is empty (ADDRESS:PASSWORD)"));
     }
+    Ok((addr.to_ascii_lowercase(), pw.to_string()))
 }
 
-/// Reads `serve`'s flags.
-pub fn parse(args: &[String]) -> Result<Options, String> {
-    let mut o = Options::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (flag, inline) = match a.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = || inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| format!("{flag} needs a value"));
-        let port = |v: String| v.parse::<u16>().map_err(|_| format!("{flag}: \"{v}\" is not a port number"));
-        match flag {
-            "--bind" => o.bind = value()?.parse().map_err(|_| format!("{flag}: not an IP address"))?,
-            "--smtp-port" => o.smtp_port = port(value()?)?,
-            "--submission-port" => o.submission_port = port(value()?)?,
-            "--pop3-port" => o.pop3_port = port(value()?)?,
-            "--imap-port" => o.imap_port = port(value()?)?,
-            "--user" => {
-                let v = value()?;
-                let (addr, pw) = v.split_once(':').ok_or("--user takes ADDRESS:PASSWORD")?;
-                if !mailsim_proto::smtp::command::valid_mailbox(addr) || pw.is_empty() {
-                    return Err(format!("--user: \"{addr}\" is not an address, or the password is empty"));
-                }
-                o.users.push((addr.to_ascii_lowercase(), pw.to_string()));
-            }
-            "--log" => o.log = Some(PathBuf::from(value()?)),
-            "--idle-timeout" => {
-                o.idle_timeout =
-                    Some(Duration::from_secs(value()?.parse().map_err(|_| "--idle-timeout takes seconds")?))
-            }
-            "--max-connections" => {
-                o.max_connections = value()?.parse().map_err(|_| "--max-connections takes a number")?
-            }
-            "--max-message-size" => {
-                o.max_message_size = value()?.parse().map_err(|_| "--max-message-size takes octets")?
-            }
-            "--quiet" => o.quiet = true,
-            other => return Err(format!("unknown option \"{other}\" for serve")),
+fn parse_secs(v: &str) -> Result<Duration, String> {
+    v.parse().map(Duration::from_secs).map_err(|_| format!("\"{v}\" is not a number of seconds"))
+}
+
+/// Runs `mailsim serve` until Ctrl-C or SIGTERM.
+pub fn main(opts: Options) -> std::process::ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mailsim: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(opts)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mailsim: {e}");
+            std::process::ExitCode::FAILURE
         }
     }
-    Ok(o)
 }
 
 /// A number from the process's hash keys: random enough for default passwords and seeds.
@@ -107,235 +125,20 @@ fn fresh_u64() -> u64 {
     std::collections::hash_map::RandomState::new().build_hasher().finish()
 }
 
-/// What a session task is told to do with its socket.
-enum Out {
-    Bytes(Vec<u8>),
-    /// The engine ended the session: close after what was written.
-    Close,
+/// Where the mail is kept: `--maildir`, else the user's data directory; `None` with
+/// `--memory` (or when there is no home to keep it in).
+fn store_dir(o: &Options) -> Option<PathBuf> {
+    if o.memory {
+        return None;
+    }
+    if let Some(d) = &o.maildir {
+        return Some(d.clone());
+    }
+    let data = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()).map(PathBuf::from).or_else(|| {
+        std::env::var_os("HOME").filter(|h| !h.is_empty()).map(|h| PathBuf::from(h).join(".local/share"))
+    })?;
+    Some(data.join("mailsim"))
 }
-
-struct Peer {
-    tx: mpsc::UnboundedSender<Out>,
-    client: String,
-    protocol: &'static str,
-    port: u16,
-}
-
-/// The host, the real clock and what carries its output: sockets, the log file, stdout.
-struct Server {
-    host: MailHost,
-    rng: Rng,
-    start: Instant,
-    /// Unix seconds at `start`.
-    epoch: i64,
-    next_conn: u32,
-    peers: BTreeMap<SessionId, Peer>,
-    events: usize,
-    log: Option<std::fs::File>,
-    quiet: bool,
-}
-
-impl Server {
-    fn now(&self) -> u64 {
-        self.start.elapsed().as_millis() as u64
-    }
-
-    /// Appends one event to the log file (JSON lines, the playground's format).
-    fn log(&mut self, e: Event) {
-        self.events += 1;
-        if let Some(f) = &mut self.log {
-            let line = serde_json::to_string(&e).expect("events serialize");
-            if let Err(err) = writeln!(f, "{line}") {
-                eprintln!("mailsim: cannot write the log: {err}");
-                self.log = None;
-            }
-        }
-    }
-
-    /// Calls the host with the clock and RNG, then carries out what it asks for.
-    fn call<R>(&mut self, f: impl FnOnce(&mut MailHost, &mut Ctx) -> R) -> R {
-        let now = self.now();
-        let mut ctx = Ctx { now, epoch: self.epoch, rng: &mut self.rng };
-        let r = f(&mut self.host, &mut ctx);
-        let outputs: Vec<HostOutput> = std::iter::from_fn(|| self.host.poll_output()).collect();
-        for o in outputs {
-            match o {
-                HostOutput::Log(e) => {
-                    if let (Event::MessageQueued { queue_id, rcpt_to, .. }, false) = (&e, self.quiet) {
-                        println!("[queue] {queue_id} queued for {}", rcpt_to.join(", "));
-                    }
-                    self.log(e)
-                }
-                HostOutput::Touched(sid) => self.pump(sid),
-                // No TLS on loopback (the policy offers none), and no network beyond it: mail
-                // for other domains stays in the queue.
-                HostOutput::TlsStarted(_) | HostOutput::WakeAt(_) | HostOutput::Relay { .. } => {}
-                HostOutput::Resolve { query, .. } => {
-                    if !self.quiet {
-                        let name = query.questions.first().map(|q| q.name.clone()).unwrap_or_default();
-                        println!("[queue] mail for {name} stays queued: this server delivers only to its own domains");
-                    }
-                }
-            }
-        }
-        r
-    }
-
-    /// Runs the queue if the host asked for it by now.
-    fn run_queue_if_due(&mut self) {
-        if self.host.poll_timeout().is_some_and(|t| t <= self.now()) {
-            self.call(|h, ctx| h.run_queue(ctx));
-        }
-    }
-
-    /// Logs what session `sid` read and sends what it has to say, acting on its events, until
-    /// nothing is left; closes it if its engine ended it.
-    fn pump(&mut self, sid: SessionId) {
-        loop {
-            let mut progressed = false;
-            while let Some(t) = self.host.poll_received(sid) {
-                progressed = true;
-                self.record(sid, &t, true);
-            }
-            while let Some(t) = self.host.poll_transmit(sid) {
-                progressed = true;
-                self.record(sid, &t, false);
-                if let Some(p) = self.peers.get(&sid) {
-                    let _ = p.tx.send(Out::Bytes(t.bytes));
-                }
-            }
-            progressed |= self.call(|h, ctx| h.drive(ctx, sid));
-            if !progressed {
-                break;
-            }
-        }
-        if self.host.session_closed(sid) {
-            if let Some(p) = self.peers.get(&sid) {
-                let _ = p.tx.send(Out::Close);
-            }
-        }
-    }
-
-    fn record(&mut self, sid: SessionId, t: &Transmit, to_server: bool) {
-        let Some(p) = self.peers.get(&sid) else { return };
-        let (client, protocol, port) = (p.client.clone(), p.protocol, p.port);
-        let ex = t.pdu.explain();
-        if !self.quiet {
-            let dir = if to_server { "C:" } else { "S:" };
-            let text = String::from_utf8_lossy(&t.bytes);
-            let shown: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
-            if shown.len() > 6 {
-                println!("[{sid} {protocol}] {dir} {}  ({} lines, {} bytes)", ex.label, shown.len(), t.bytes.len());
-            } else {
-                for l in shown {
-                    println!("[{sid} {protocol}] {dir} {l}");
-                }
-            }
-        }
-        let state = self.host.session_state(sid);
-        let (from, to) = if to_server { (client, "server".to_string()) } else { ("server".to_string(), client) };
-        let (from_state, to_state) =
-            if to_server { ("client".to_string(), state) } else { (state, "client".to_string()) };
-        let now = self.now();
-        self.log(Event::MessageSent {
-            t_sent: now,
-            t: now,
-            conn: Some(sid),
-            from,
-            to,
-            protocol: protocol.into(),
-            port,
-            raw: t.bytes.clone(),
-            label: ex.label,
-            meaning: ex.meaning,
-            rfc: ex.rfc,
-            from_state,
-            to_state,
-            tls: false,
-        });
-    }
-
-    /// A new connection on `port` (which serves `service`): the host greets it, or refuses.
-    fn open(&mut self, peer: SocketAddr, port: u16, service: u16, tx: mpsc::UnboundedSender<Out>) -> Option<SessionId> {
-        let sid = self.next_conn;
-        self.next_conn += 1;
-        let ip = peer.ip().to_string();
-        let protocol = self.call(|h, ctx| h.accept(ctx, sid, service, &ip))?;
-        let client = format!("client-{sid}");
-        let actor = Actor {
-            id: client.clone(),
-            name: format!("client :{}", peer.port()),
-            host: ip.clone(),
-            ip,
-            kind: "ua".into(),
-            mailboxes: vec![],
-        };
-        self.log(Event::ActorJoined { actor });
-        let (t, server) = (self.now(), "server".to_string());
-        let opened = Event::ConnectionOpened {
-            t,
-            conn: sid,
-            client: client.clone(),
-            client_port: peer.port(),
-            server,
-            port,
-            protocol: protocol.into(),
-        };
-        self.log(opened);
-        if !self.quiet {
-            println!("[{sid} {protocol}] connection from {peer} to port {port}");
-        }
-        self.peers.insert(sid, Peer { tx, client, protocol, port });
-        self.pump(sid);
-        Some(sid)
-    }
-
-    fn input(&mut self, sid: SessionId, bytes: &[u8]) {
-        let now = self.now();
-        self.host.handle_input(now, sid, bytes);
-        self.pump(sid);
-        self.run_queue_if_due();
-    }
-
-    /// How long session `sid` may stay silent before its idle timer runs out.
-    fn time_left(&self, sid: SessionId) -> Option<Duration> {
-        let deadline = self.host.session_timeout(sid)?;
-        Some(Duration::from_millis(deadline.saturating_sub(self.now())))
-    }
-
-    /// The idle timer ran out: the engine writes its own 421 / -ERR / BYE and ends.
-    fn timeout(&mut self, sid: SessionId) {
-        let now = self.now();
-        self.host.handle_timeout(now, sid);
-        self.pump(sid);
-    }
-
-    /// The service is stopping: every session gets its protocol's goodbye.
-    fn shutdown(&mut self) {
-        let now = self.now();
-        for sid in self.host.shutdown(now) {
-            self.pump(sid);
-        }
-    }
-
-    fn close(&mut self, sid: SessionId, by_client: bool) {
-        let now = self.now();
-        self.host.close_session(now, sid);
-        let Some(p) = self.peers.remove(&sid) else { return };
-        let by = if by_client { p.client.clone() } else { "server".into() };
-        let t = self.now();
-        self.log(Event::ConnectionClosed { t, conn: sid, by });
-        if let Some(f) = &mut self.log {
-            let _ = f.flush();
-        }
-        if !self.quiet {
-            let who = if by_client { "client" } else { "server" };
-            println!("[{sid} {}] connection closed by the {who}", p.protocol);
-        }
-    }
-}
-
-type Shared = Arc<Mutex<Server>>;
 
 pub async fn run(mut o: Options) -> Result<(), String> {
     if o.users.is_empty() {
@@ -350,39 +153,44 @@ pub async fn run(mut o: Options) -> Result<(), String> {
             domains.push(d);
         }
     }
-    let accounts: Vec<(&str, &str)> = o.users.iter().map(|(a, p)| (a.as_str(), p.as_str())).collect();
-    // On loopback: no TLS, so plaintext logins are allowed; mail for the host's own users is
+    let tls = Tls::for_serve(&o.tls, store_dir(&o).as_deref())?;
+    // Real TLS (STARTTLS on the plain ports, implicit TLS on their own), passwords in the
+    // clear from loopback only unless --allow-plaintext-auth; mail for the host's own users is
     // delivered at once; the size limit comes from the flags.
     let policy = ServerPolicy {
-        tls: false,
+        tls: true,
+        starttls: true,
+        plaintext_auth: o.tls.plaintext_auth(),
         queue_delay: 0,
         max_message_size: o.max_message_size,
         idle_timeout: o.idle_timeout.map(|d| Some(d.as_millis() as u64)),
         ..ServerPolicy::default()
     };
-    let host = MailHost::new("server", "localhost", &domains, &accounts, policy);
-    let mut log = match &o.log {
-        Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("cannot write {}: {e}", p.display()))?),
-        None => None,
-    };
     let epoch =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
-    if let Some(f) = &mut log {
-        let header = EventLog { scenario: "serve".into(), seed: 0, epoch: 0, events: vec![] }.to_jsonl();
-        f.write_all(header.as_bytes()).map_err(|e| e.to_string())?;
-    }
-    let mut server = Server {
-        host,
-        rng: Rng::new(fresh_u64()),
-        start: Instant::now(),
-        epoch,
-        next_conn: 1,
-        peers: BTreeMap::new(),
-        events: 0,
-        log,
-        quiet: o.quiet,
+    // The store: UIDVALIDITY from the clock, above any given before (RFC 9051 §2.3.1.1).
+    let dir = store_dir(&o);
+    let (mut disk, next_validity) = match &dir {
+        Some(d) => {
+            let (m, next) = Maildir::open(d).map_err(|e| format!("cannot keep mail in {}: {e}", d.display()))?;
+            (Some(m), next)
+        }
+        None => (None, 0),
     };
-    let mailboxes = server.host.store().addresses().map(str::to_string).collect();
+    let mut store = MailStore::default();
+    store.set_uid_validity_from(u32::try_from(epoch).unwrap_or(u32::MAX).max(next_validity));
+    for (a, p) in &o.users {
+        store.add_account(a, p);
+    }
+    let mut loaded = 0;
+    if let (Some(m), Some(d)) = (&mut disk, &dir) {
+        loaded = m.load(&mut store).map_err(|e| format!("cannot read the mail in {}: {e}", d.display()))?;
+        store.record_changes();
+    }
+    let host = MailHost::with_store("server", "localhost", &domains, store, policy);
+    let log = o.log.as_deref().map(LogWriter::create).transpose()?;
+    let mut hub = Hub::new(host, Rng::new(fresh_u64()), epoch, log, o.quiet);
+    let mailboxes = hub.host().store().addresses().map(str::to_string).collect();
     let actor = Actor {
         id: "server".into(),
         name: "mailsim serve".into(),
@@ -391,19 +199,22 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         kind: "server".into(),
         mailboxes,
     };
-    server.log(Event::ActorJoined { actor });
-    let shared: Shared = Arc::new(Mutex::new(server));
+    hub.log(Event::ActorJoined { actor });
+    let shared = Arc::new(Shared::new(hub, disk, o.panic_on.as_ref().map(|t| t.as_bytes().to_vec())));
     let bind = |port: u16| SocketAddr::new(o.bind, port);
     let listen = |port: u16| async move {
         TcpListener::bind(bind(port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(port)))
     };
     // (listener, the service it offers: the well-known port whose rules apply)
-    let listeners = [
+    let mut listeners = vec![
         (listen(o.smtp_port).await?, 25),
         (listen(o.submission_port).await?, 587),
         (listen(o.pop3_port).await?, 110),
         (listen(o.imap_port).await?, 143),
     ];
+    for (port, service) in o.tls.listeners() {
+        listeners.push((listen(port).await?, service));
+    }
     println!(
         "mailsim serve: SMTP relay on {}, submission on {}, POP3 on {}, IMAP on {}",
         bind(o.smtp_port),
@@ -411,22 +222,43 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         bind(o.pop3_port),
         bind(o.imap_port)
     );
+    print!("{}", tls.banner(&o.tls, o.bind));
+    match &dir {
+        Some(d) => println!("  mail kept in {} ({loaded} messages loaded; --memory keeps none)", d.display()),
+        None => println!("  mail kept in memory only (gone when it stops)"),
+    }
     for (a, p) in &o.users {
         println!("  user {a}  password {p}");
     }
     println!("  Ctrl-C stops it.");
     let permits = Arc::new(tokio::sync::Semaphore::new(o.max_connections));
+    let per_address = PerAddress::new(o.max_connections_per_address);
+    let rate = o.max_commands_per_second;
+    let quiet = o.quiet;
     for (listener, service) in listeners {
-        let (shared, permits) = (shared.clone(), permits.clone());
+        let (shared, permits, per_address, tls) = (shared.clone(), permits.clone(), per_address.clone(), tls.clone());
         tokio::spawn(async move {
             loop {
-                let Ok((stream, peer)) = listener.accept().await else { continue };
-                let shared = shared.clone();
+                let (stream, peer) = match listener.accept().await {
+                    Ok(c) => c,
+                    Err(_) => {
+                        // Out of file descriptors, say: wait instead of spinning.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let (shared, tls) = (shared.clone(), tls.clone());
                 let permit = permits.clone().try_acquire_owned();
+                let slot = per_address.enter(peer.ip());
                 tokio::spawn(async move {
-                    match permit {
-                        Ok(_permit) => session(stream, peer, service, shared).await,
-                        Err(_) => busy(stream, service).await,
+                    let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+                    let stream = match Conn::accept(stream, service, &tls).await {
+                        Ok(s) => s,
+                        Err(e) => return handshake_failed(quiet, peer, port, &e),
+                    };
+                    match (permit, slot) {
+                        (Ok(_permit), Some(_slot)) => session(stream, peer, service, shared, rate, tls, quiet).await,
+                        _ => limits::busy(stream, service).await,
                     }
                 });
             }
@@ -437,18 +269,15 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_millis(500)).await;
-            ticker.lock().expect("not poisoned").run_queue_if_due();
+            ticker.with(None, |h| h.run_queue_if_due()).await;
         }
     });
     stopped().await?;
-    shared.lock().expect("not poisoned").shutdown();
+    shared.with(None, |h| h.shutdown()).await;
     // Let the session tasks write their goodbyes.
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let mut s = shared.lock().expect("not poisoned");
-    if let Some(f) = &mut s.log {
-        let _ = f.flush();
-    }
-    println!("\nmailsim serve: stopped ({} events logged)", s.events + 1);
+    let events = shared.finish().await;
+    println!("\nmailsim serve: stopped ({} events logged)", events + 1);
     Ok(())
 }
 
@@ -467,39 +296,95 @@ async fn stopped() -> Result<(), String> {
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())
 }
 
-/// Too many connections: the protocol's "try again later" in place of a greeting, then close.
-async fn busy(mut stream: TcpStream, service: u16) {
-    use mailsim_proto::Closing;
-    let reply = match service {
-        110 => mailsim_proto::pop3::closing_response(Closing::Busy),
-        143 => mailsim_proto::imap::server::closing_response(Closing::Busy),
-        _ => mailsim_proto::smtp::closing_reply("localhost", Closing::Busy),
-    };
-    let _ = stream.write_all(&reply.bytes).await;
+/// A TLS handshake failed (a client that does not trust the certificate, or plain text on
+/// a TLS port): said on the console, where the person running serve looks.
+fn handshake_failed(quiet: bool, peer: SocketAddr, port: u16, e: &std::io::Error) {
+    if !quiet {
+        println!("[tls] handshake with {peer} on port {port} failed: {e}");
+    }
 }
 
-async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: Shared) {
-    let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let Some(sid) = shared.lock().expect("not poisoned").open(peer, port, service, tx) else { return };
-    let mut buf = vec![0u8; 16 * 1024];
-    let by_client = loop {
-        // A day stands for "never" when the engine has no idle timer.
-        let idle = shared.lock().expect("not poisoned").time_left(sid).unwrap_or(Duration::from_secs(86_400));
-        tokio::select! {
-            out = rx.recv() => match out {
-                Some(Out::Bytes(b)) => {
-                    if stream.write_all(&b).await.is_err() {
-                        break true;
+/// Carries out one instruction of the hub on the socket; `Some(by_client)` ends the session.
+async fn carry(stream: &mut Conn, out: Option<Out>, tls: &Tls, sid: SessionId, quiet: bool) -> Option<bool> {
+    match out {
+        Some(Out::Bytes(b)) => stream.write_all(&b).await.is_err().then_some(true),
+        // After STARTTLS's go-ahead: the handshake, then the same session inside TLS.
+        Some(Out::StartTls) => {
+            let peer = stream.peer_addr();
+            let port = stream.local_port();
+            match stream.upgrade(&tls.acceptor).await {
+                Ok(()) => {
+                    if !quiet {
+                        println!("[{sid}] TLS started: {}", stream.describe().unwrap_or_default());
                     }
+                    None
                 }
-                Some(Out::Close) | None => break false,
+                Err(e) => {
+                    if let Some(peer) = peer {
+                        handshake_failed(quiet, peer, port, &e);
+                    }
+                    Some(true)
+                }
+            }
+        }
+        Some(Out::Close) | None => Some(false),
+    }
+}
+
+/// One connection: what the client sends goes to the hub, what the hub has for it goes to
+/// the socket, until either side ends it.
+async fn session(
+    mut stream: Conn,
+    peer: SocketAddr,
+    service: u16,
+    shared: Arc<Shared>,
+    rate: u32,
+    tls: Tls,
+    quiet: bool,
+) {
+    let sid: SessionId = shared.next_sid();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (port, is_tls) = (stream.local_port(), stream.is_tls());
+    if shared.with(Some(sid), |h| h.open(sid, peer, port, service, is_tls, tx)).await != Some(true) {
+        // Refused, or failed before its greeting: write what it was told, then close.
+        while let Ok(Out::Bytes(b)) = rx.try_recv() {
+            let _ = stream.write_all(&b).await;
+        }
+        return;
+    }
+    let mut throttle = Throttle::new(rate);
+    let mut buf = vec![0u8; 16 * 1024];
+    let by_client = 'session: loop {
+        // A day stands for "never" when the engine has no idle timer.
+        let idle = shared.with(Some(sid), |h| h.time_left(sid)).await.flatten().unwrap_or(Duration::from_secs(86_400));
+        tokio::select! {
+            // What the hub said comes first: after STARTTLS's go-ahead the next bytes from the
+            // client are its TLS handshake, which must not reach the engine.
+            biased;
+            out = rx.recv() => if let Some(by_client) = carry(&mut stream, out, &tls, sid, quiet).await {
+                break by_client;
             },
             read = tokio::time::timeout(idle, stream.read(&mut buf)) => match read {
                 // The idle timer ran out: the engine says goodbye (then Out::Close comes).
-                Err(_) => shared.lock().expect("not poisoned").timeout(sid),
+                Err(_) => {
+                    shared.with(Some(sid), |h| h.timeout(sid)).await;
+                }
                 Ok(Ok(0)) | Ok(Err(_)) => break true,
-                Ok(Ok(n)) => shared.lock().expect("not poisoned").input(sid, &buf[..n]),
+                Ok(Ok(n)) => {
+                    let commands = shared.input(sid, &buf[..n]).await.unwrap_or(0);
+                    // Too fast: answer what was asked, but read nothing more for a while.
+                    if let Some(wait) = throttle.spend(commands) {
+                        let until = tokio::time::Instant::now() + wait;
+                        loop {
+                            tokio::select! {
+                                out = rx.recv() => if let Some(by_client) = carry(&mut stream, out, &tls, sid, quiet).await {
+                                    break 'session by_client;
+                                },
+                                _ = tokio::time::sleep_until(until) => break,
+                            }
+                        }
+                    }
+                }
             },
         }
     };
@@ -507,5 +392,7 @@ async fn session(mut stream: TcpStream, peer: SocketAddr, service: u16, shared: 
     while let Ok(Out::Bytes(b)) = rx.try_recv() {
         let _ = stream.write_all(&b).await;
     }
-    shared.lock().expect("not poisoned").close(sid, by_client);
+    // A TLS session ends with close_notify.
+    let _ = stream.shutdown().await;
+    shared.with(Some(sid), |h| h.close(sid, by_client)).await;
 }

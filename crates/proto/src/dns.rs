@@ -120,10 +120,11 @@ impl DnsMessage {
             r.u16()?;
             m.questions.push(Question { name, qtype });
         }
-        for i in 0..(an as usize + ns as usize + ar as usize) {
+        let (an, ns, ar) = (usize::from(an), usize::from(ns), usize::from(ar));
+        for i in 0..an.saturating_add(ns).saturating_add(ar) {
             let name = r.name()?;
             let (t, _class, ttl, len) = (r.u16()?, r.u16()?, r.u32()?, r.u16()? as usize);
-            let end = r.pos + len;
+            let end = r.pos.saturating_add(len);
             let data = match t {
                 TYPE_A if len == 4 => RData::A([r.u8()?, r.u8()?, r.u8()?, r.u8()?]),
                 TYPE_MX => RData::Mx { preference: r.u16()?, exchange: r.name()? },
@@ -136,9 +137,9 @@ impl DnsMessage {
                 return Err("record data length does not match its content".into());
             }
             let rec = Record { name, ttl, data };
-            if i < an as usize {
+            if i < an {
                 m.answers.push(rec)
-            } else if i >= an as usize + ns as usize {
+            } else if i >= an.saturating_add(ns) {
                 m.additional.push(rec)
             }
         }
@@ -162,7 +163,7 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn u8(&mut self) -> Result<u8, String> {
         let b = *self.buf.get(self.pos).ok_or("message ends early")?;
-        self.pos += 1;
+        self.pos = self.pos.saturating_add(1);
         Ok(b)
     }
     fn u16(&mut self) -> Result<u16, String> {
@@ -178,23 +179,33 @@ impl Reader<'_> {
         for _ in 0..128 {
             let len = *self.buf.get(pos).ok_or("name runs past the end")? as usize;
             if len & 0xc0 == 0xc0 {
-                let lo = *self.buf.get(pos + 1).ok_or("name runs past the end")? as usize;
+                let lo = *self.buf.get(pos.saturating_add(1)).ok_or("name runs past the end")? as usize;
                 if !jumped {
-                    self.pos = pos + 2;
+                    self.pos = pos.saturating_add(2);
                 }
                 jumped = true;
                 pos = (len & 0x3f) << 8 | lo;
                 continue;
             }
+            if len & 0xc0 != 0 {
+                // 01 and 10 are reserved label types (RFC 1035 §4.1.4, RFC 6891 §5).
+                return Err("unknown label type".into());
+            }
             if len == 0 {
                 if !jumped {
-                    self.pos = pos + 1;
+                    self.pos = pos.saturating_add(1);
                 }
                 return Ok(labels.join("."));
             }
-            let label = self.buf.get(pos + 1..pos + 1 + len).ok_or("label runs past the end")?;
+            let start = pos.saturating_add(1);
+            let label = self.buf.get(start..start.saturating_add(len)).ok_or("label runs past the end")?;
+            // Mail domains are host names (RFC 5321 §2.3.5): a label of other octets (a dot
+            // inside it, bytes that are not text) could not be written back the same.
+            if !label.iter().all(|&b| b.is_ascii_graphic() && b != b'.') {
+                return Err("a label that is not a host name".into());
+            }
             labels.push(String::from_utf8_lossy(label).into_owned());
-            pos += 1 + len;
+            pos = start.saturating_add(len);
         }
         Err("name has too many labels or a pointer loop".into())
     }

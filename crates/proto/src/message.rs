@@ -138,14 +138,21 @@ pub fn bounce(b: &Bounce) -> Vec<u8> {
         m.push_str(&format!("Diagnostic-Code: smtp; {}\r\n", f.diagnostic));
     }
     m.push_str(&format!("\r\n--{}\r\nContent-Type: text/rfc822-headers\r\n\r\n", b.boundary));
-    let end = b.original.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 2).unwrap_or(b.original.len());
-    m.push_str(&String::from_utf8_lossy(&b.original[..end]));
-    m.push_str(&format!("\r\n--{}--\r\n", b.boundary));
-    m.into_bytes()
+    let end = b.original.windows(4).position(|w| w == b"\r\n\r\n").map_or(b.original.len(), |i| i.saturating_add(2));
+    // The original header as it came, byte for byte (8-bit included): mail is bytes.
+    let mut out = m.into_bytes();
+    out.extend_from_slice(b.original.get(..end).unwrap_or_default());
+    out.extend_from_slice(format!("\r\n--{}--\r\n", b.boundary).as_bytes());
+    out
 }
 
 /// The RFC 5322 §3.3 date-time for a UTC instant, e.g. `Mon, 14 Sep 2026 09:00:00 +0000`.
+/// Instants outside the years 1..=9999 are shown as the nearest end of that range.
+// The instant is clamped to years 1..=9999, so no step can overflow; `rem_euclid(7)` is in
+// 0..7 and `civil_from_days` gives a month in 1..=12, so both indexes are in bounds.
+#[allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 pub fn format_date(unix: i64) -> String {
+    let unix = unix.clamp(-62_135_596_800, 253_402_300_799);
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
@@ -162,6 +169,8 @@ pub fn format_date(unix: i64) -> String {
 }
 
 /// Days since 1970-01-01 to (year, month, day), after Howard Hinnant's `civil_from_days`.
+// Called only by `format_date`, with days of the years 1..=9999: nothing overflows.
+#[allow(clippy::arithmetic_side_effects)]
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
@@ -207,7 +216,7 @@ pub fn received_field(t: &Trace) -> String {
 
 /// `field` (a whole header field with its CRLF) put in front of `message`.
 pub fn prepend_field(field: &str, message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(field.len() + message.len());
+    let mut out = Vec::with_capacity(field.len().saturating_add(message.len()));
     out.extend_from_slice(field.as_bytes());
     out.extend_from_slice(message);
     out
@@ -215,7 +224,9 @@ pub fn prepend_field(field: &str, message: &[u8]) -> Vec<u8> {
 
 /// The header fields of `message` as (name, unfolded value), in order.
 pub fn header_fields(message: &[u8]) -> Vec<(String, String)> {
-    let text = String::from_utf8_lossy(message);
+    // Only the header is read: up to the blank line (not a pass over a whole large message).
+    let end = message.windows(4).position(|w| w == b"\r\n\r\n").map_or(message.len(), |i| i.saturating_add(2));
+    let text = String::from_utf8_lossy(message.get(..end).unwrap_or(message));
     let mut fields: Vec<(String, String)> = Vec::new();
     for line in text.split("\r\n") {
         if line.is_empty() {
@@ -240,6 +251,16 @@ pub fn header(message: &[u8], name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn mime_cut_keeps_ordinary_mail_whole_and_cuts_a_thousand_parts() {
+        let ordinary = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhi\r\n--b--\r\n";
+        assert_eq!(mime_cut(ordinary), ordinary.len());
+        let many = [&b"Subject: x\r\n\r\n"[..], &b"--b\r\nx\r\n".repeat(2000)].concat();
+        let cut = mime_cut(&many);
+        assert_eq!(cut, 14 + 1000 * 8, "at the line past the limit");
+        assert!(parse_mime(&many).is_some());
+    }
     use super::*;
 
     #[test]
@@ -273,6 +294,28 @@ mod tests {
             text.contains("Content-Type: text/rfc822-headers\r\n\r\nSubject: hi\r\nFrom: a\r\n\r\n--B1--\r\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_bounce_returns_an_eight_bit_header_byte_for_byte() {
+        let original = b"Subject: caf\xE9 \xC3\x28\r\nFrom: a\r\n\r\nbody \xFF\r\n";
+        let b = Bounce { original, ..sample_bounce() };
+        let m = bounce(&b);
+        let header = &original[..original.len() - 9];
+        assert!(m.windows(header.len()).any(|w| w == header), "{}", String::from_utf8_lossy(&m));
+    }
+
+    fn sample_bounce() -> Bounce<'static> {
+        Bounce {
+            reporting_mta: "mail.alice.example",
+            to: "alice@alice.example",
+            failed: &[],
+            original: b"",
+            arrival: 0,
+            date: 60,
+            message_id: "x@y",
+            boundary: "B1",
+        }
     }
 
     #[test]
@@ -387,10 +430,66 @@ pub struct Inspection {
     pub parts: Vec<PartView>,
 }
 
+/// A message parsed by `mail-parser`, taken apart without recursion when dropped:
+/// mail-parser nests one `Message` per encapsulated `message/rfc822` part, and dropping
+/// tens of thousands of them recursively would overflow the stack (issue 13 item 4).
+pub struct Parsed<'x>(mail_parser::Message<'x>);
+
+impl<'x> std::ops::Deref for Parsed<'x> {
+    type Target = mail_parser::Message<'x>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Drop for Parsed<'_> {
+    fn drop(&mut self) {
+        let mut stack = vec![std::mem::take(&mut self.0.parts)];
+        while let Some(mut parts) = stack.pop() {
+            for p in &mut parts {
+                if let mail_parser::PartType::Message(m) = &mut p.body {
+                    stack.push(std::mem::take(&mut m.parts));
+                }
+            }
+        }
+    }
+}
+
+/// Parses a message's MIME structure (see [`Parsed`]), at most
+/// [`MIME_PARTS`](crate::limits::MIME_PARTS) parts of it: see [`mime_cut`].
+pub fn parse_mime(raw: &[u8]) -> Option<Parsed<'_>> {
+    mail_parser::MessageParser::default().parse(raw.get(..mime_cut(raw)).unwrap_or(raw)).map(Parsed)
+}
+
+/// How much of `raw` is taken apart as MIME: all of it, unless it has more than
+/// [`MIME_PARTS`](crate::limits::MIME_PARTS) lines that may start a part (a boundary line
+/// `--...` or a `Content-Type:` field); then up to the line that goes past the limit. One
+/// pass, no parsing: it keeps hostile messages (30,000 nested multiparts) from costing
+/// mail-parser more than an ordinary message would.
+pub fn mime_cut(raw: &[u8]) -> usize {
+    let mut seen = 0usize;
+    let mut start = 0usize;
+    while let Some(line) = raw.get(start..) {
+        let starts_part =
+            line.starts_with(b"--") || line.get(..13).is_some_and(|h| h.eq_ignore_ascii_case(b"content-type:"));
+        if starts_part {
+            seen = seen.saturating_add(1);
+            if seen > crate::limits::MIME_PARTS {
+                return start;
+            }
+        }
+        match line.iter().position(|&b| b == b'\n') {
+            Some(i) => start = start.saturating_add(i).saturating_add(1),
+            None => break,
+        }
+    }
+    raw.len()
+}
+
 pub fn inspect(raw: &[u8]) -> Inspection {
-    use mail_parser::{MessageParser, MimeHeaders, PartType};
+    use mail_parser::{MimeHeaders, PartType};
     let header = header_fields(raw);
-    let Some(msg) = MessageParser::default().parse(raw) else { return Inspection { header, parts: vec![] } };
+    let Some(msg) = parse_mime(raw) else { return Inspection { header, parts: vec![] } };
     let mut parts = Vec::new();
     let mut stack = vec![(0u32, 0usize)];
     while let Some((id, depth)) = stack.pop() {
@@ -406,7 +505,7 @@ pub fn inspect(raw: &[u8]) -> Inspection {
             PartType::Message(m) => (m.raw_message.len(), None),
             PartType::Multipart(children) => {
                 for c in children.iter().rev() {
-                    stack.push((*c, depth + 1));
+                    stack.push((*c, depth.saturating_add(1)));
                 }
                 (0, None)
             }

@@ -71,8 +71,11 @@ pub struct StateMachine {
 }
 
 impl StateMachine {
+    /// The state `id` names (a `StateId` comes from the machine's own table; one that does
+    /// not is shown as an unknown state rather than a panic).
     pub fn state(&self, id: StateId) -> &State {
-        &self.states[id.index()]
+        static UNKNOWN: State = st("?", "unknown state", "This machine has no such state.");
+        self.states.get(id.index()).unwrap_or(&UNKNOWN)
     }
 
     /// The state a logged text means (the inverse of [`StateView`]'s `Display`).
@@ -127,7 +130,7 @@ impl StateView {
     }
 
     pub fn state(&self) -> &'static State {
-        &self.machine.states[self.id.index()]
+        self.machine.state(self.id)
     }
 
     pub fn label(&self) -> &'static str {

@@ -13,6 +13,9 @@ pub struct StoredMessage {
     pub data: Vec<u8>,
     pub flags: Vec<String>,
     pub internal_date: i64,
+    /// CONDSTORE's mod-sequence (RFC 7162 §3.1.1): the mailbox's counter when the message
+    /// arrived or its flags last changed.
+    pub modseq: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -21,6 +24,65 @@ pub struct Mailbox {
     pub uid_next: u32,
     /// IMAP's UIDVALIDITY: UIDs stay valid as long as this does not change.
     pub uid_validity: u32,
+    /// IMAP4rev1's `\Recent` (RFC 3501 §2.3.2): messages from this UID on have not been
+    /// seen by a session that selected the mailbox yet.
+    pub recent_from: u32,
+    /// The highest mod-sequence given in this mailbox (RFC 7162 HIGHESTMODSEQ).
+    pub highest_modseq: u64,
+    /// Expunged UIDs with the mod-sequence of their expunge (QRESYNC's VANISHED, RFC 7162 §3.2.5).
+    pub vanished: Vec<(u32, u64)>,
+}
+
+/// How many expunged UIDs a mailbox remembers with their mod-sequences.
+const VANISHED_KEPT: usize = 10_000;
+
+impl Mailbox {
+    /// A new, empty mailbox.
+    pub fn new(uid_validity: u32) -> Self {
+        Mailbox { uid_next: 1, uid_validity, ..Default::default() }
+    }
+
+    /// The next mod-sequence: every change gets a higher one.
+    fn next_modseq(&mut self) -> u64 {
+        self.highest_modseq += 1;
+        self.highest_modseq
+    }
+
+    /// Adds a message with the next UID and mod-sequence; returns a copy of it.
+    fn push(&mut self, data: Vec<u8>, flags: Vec<String>, internal_date: i64) -> StoredMessage {
+        let uid = self.uid_next;
+        self.uid_next += 1;
+        let modseq = self.next_modseq();
+        let message = StoredMessage { uid, data, flags, internal_date, modseq };
+        self.messages.push(message.clone());
+        message
+    }
+
+    /// Sets a message's flags (a new mod-sequence if they changed); false if no such UID.
+    fn set_flags(&mut self, uid: u32, flags: &[String]) -> bool {
+        let Some(i) = self.messages.iter().position(|m| m.uid == uid) else { return false };
+        if self.messages[i].flags != flags {
+            self.messages[i].modseq = self.next_modseq();
+            self.messages[i].flags = flags.to_vec();
+        }
+        true
+    }
+
+    /// Removes messages, each expunge with its mod-sequence; returns the UIDs removed.
+    fn remove(&mut self, uids: &[u32]) -> Vec<u32> {
+        let gone: Vec<u32> = self.messages.iter().map(|m| m.uid).filter(|u| uids.contains(u)).collect();
+        self.messages.retain(|m| !uids.contains(&m.uid));
+        for &uid in &gone {
+            let m = self.next_modseq();
+            self.vanished.push((uid, m));
+        }
+        // A bounded history: UIDs dropped from it are reported as expunged at a time not
+        // known, which QRESYNC allows (RFC 7162 §3.2.5.2).
+        if self.vanished.len() > VANISHED_KEPT {
+            self.vanished.drain(..self.vanished.len() - VANISHED_KEPT / 2);
+        }
+        gone
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +94,11 @@ pub struct Account {
     pub folders: BTreeMap<String, Mailbox>,
     /// Held while a POP3 session owns the maildrop (RFC 1939 §8: exclusive lock).
     pub locked: bool,
+    /// IMAP subscriptions (RFC 9051 §6.3.7): names, which need not exist.
+    pub subscribed: std::collections::BTreeSet<String>,
+    /// The highest UIDVALIDITY given to a folder so far: a folder created again after a
+    /// DELETE gets a new one (RFC 9051 §2.3.1.1), in the playground too.
+    pub last_validity: u32,
 }
 
 /// Why a login failed.
@@ -41,25 +108,142 @@ pub enum LoginError {
     InUse,
 }
 
+/// A change to the store, for a driver that keeps the store on disk (`mailsim serve`):
+/// recorded only after [`MailStore::record_changes`], taken with [`MailStore::take_changes`].
+/// `folder` is `INBOX` for the inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreChange {
+    /// A message arrived in a folder (delivery, APPEND, COPY).
+    Added {
+        address: String,
+        folder: String,
+        message: StoredMessage,
+    },
+    /// A message's flags are now these.
+    Flags {
+        address: String,
+        folder: String,
+        uid: u32,
+        flags: Vec<String>,
+    },
+    /// Messages left a folder (EXPUNGE, POP3's UPDATE state).
+    Removed {
+        address: String,
+        folder: String,
+        uids: Vec<u32>,
+    },
+    FolderCreated {
+        address: String,
+        folder: String,
+        uid_validity: u32,
+    },
+    FolderDeleted {
+        address: String,
+        folder: String,
+    },
+    FolderRenamed {
+        address: String,
+        from: String,
+        to: String,
+    },
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MailStore {
     accounts: BTreeMap<String, Account>,
+    /// The next UIDVALIDITY to give a new mailbox; `None`: the playground's fixed values
+    /// (deterministic worlds and golden logs).
+    next_validity: Option<u32>,
+    /// What changed since the last [`MailStore::take_changes`], when recording.
+    changes: Option<Vec<StoreChange>>,
 }
 
 impl MailStore {
+    /// New mailboxes get UIDVALIDITY `first`, `first + 1`... (a real server starts from the
+    /// clock, so that a mailbox deleted and created again, or lost with a restart, never
+    /// reuses a value: RFC 9051 §2.3.1.1). Without this, the playground's fixed values.
+    pub fn set_uid_validity_from(&mut self, first: u32) {
+        self.next_validity = Some(first.max(1));
+    }
+
+    /// The UIDVALIDITY a new mailbox gets (`fixed` in the playground).
+    fn new_validity(&mut self, fixed: u32) -> u32 {
+        match &mut self.next_validity {
+            Some(n) => {
+                let v = *n;
+                *n = n.checked_add(1).unwrap_or(1);
+                v
+            }
+            None => fixed,
+        }
+    }
+
+    /// The next UIDVALIDITY that would be given (for a driver that keeps it on disk).
+    pub fn next_uid_validity(&self) -> Option<u32> {
+        self.next_validity
+    }
+
+    /// From now on, record every change for [`MailStore::take_changes`].
+    pub fn record_changes(&mut self) {
+        self.changes.get_or_insert_with(Vec::new);
+    }
+
+    /// The changes since the last call (none unless recording).
+    pub fn take_changes(&mut self) -> Vec<StoreChange> {
+        self.changes.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    fn changed(&mut self, c: impl FnOnce() -> StoreChange) {
+        if let Some(v) = &mut self.changes {
+            v.push(c());
+        }
+    }
+
     pub fn add_account(&mut self, address: &str, password: &str) {
+        let inbox = self.new_validity(3_857_529_045);
+        let mut folders = BTreeMap::new();
+        for f in ["Sent", "Trash"] {
+            let v = self.new_validity(3_857_529_046);
+            folders.insert(f.to_string(), Mailbox::new(v));
+        }
+        let last_validity = folders.values().map(|m| m.uid_validity).max().unwrap_or(inbox);
         self.accounts.insert(
             address.to_ascii_lowercase(),
             Account {
                 password: password.into(),
-                mailbox: Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_045 },
-                folders: ["Sent", "Trash"]
-                    .iter()
-                    .map(|f| (f.to_string(), Mailbox { messages: vec![], uid_next: 1, uid_validity: 3_857_529_046 }))
-                    .collect(),
+                mailbox: Mailbox::new(inbox),
+                folders,
                 locked: false,
+                subscribed: ["INBOX", "Sent", "Trash"].iter().map(|f| f.to_string()).collect(),
+                last_validity,
             },
         );
+    }
+
+    /// Puts back a folder as it was kept (on disk): `INBOX` or another, created if missing.
+    /// The UIDVALIDITY given to new mailboxes stays above the restored one. False if there is
+    /// no such account.
+    pub fn restore_folder(&mut self, address: &str, name: &str, mut mailbox: Mailbox) -> bool {
+        if let Some(n) = &mut self.next_validity {
+            *n = (*n).max(mailbox.uid_validity.saturating_add(1));
+            // Mod-sequences are not kept on disk: restored ones start above any given before
+            // the restart (the counter is clock-based), so CHANGEDSINCE never misses a change.
+            let base = u64::from(*n) << 20;
+            for m in mailbox.messages.iter_mut().filter(|m| m.modseq == 0) {
+                m.modseq = base;
+            }
+            mailbox.highest_modseq = mailbox.highest_modseq.max(base);
+        }
+        let Some(a) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return false };
+        a.last_validity = a.last_validity.max(mailbox.uid_validity);
+        // A folder kept on disk stays subscribed, as when it was created.
+        a.subscribed.insert(if name.eq_ignore_ascii_case("INBOX") { "INBOX".into() } else { name.to_string() });
+        if name.eq_ignore_ascii_case("INBOX") {
+            a.mailbox = mailbox;
+        } else {
+            a.folders.insert(name.into(), mailbox);
+        }
+        true
     }
 
     pub fn addresses(&self) -> impl Iterator<Item = &str> {
@@ -92,14 +276,12 @@ impl MailStore {
     /// Appends a message with its arrival time and initial flags.
     pub fn deliver_at(&mut self, address: &str, data: Vec<u8>, internal_date: i64, flags: &[&str]) -> Option<u32> {
         let mb = &mut self.accounts.get_mut(&address.to_ascii_lowercase())?.mailbox;
-        let uid = mb.uid_next;
-        mb.uid_next += 1;
-        mb.messages.push(StoredMessage {
-            uid,
-            data,
-            flags: flags.iter().map(|f| f.to_string()).collect(),
-            internal_date,
-        });
+        let message = mb.push(data, flags.iter().map(|f| f.to_string()).collect(), internal_date);
+        let uid = message.uid;
+        if let Some(v) = &mut self.changes {
+            let (address, folder) = (address.to_ascii_lowercase(), "INBOX".into());
+            v.push(StoreChange::Added { address, folder, message });
+        }
         Some(uid)
     }
 
@@ -134,14 +316,55 @@ impl MailStore {
         if name.eq_ignore_ascii_case("INBOX") || a.folders.contains_key(name) {
             return false;
         }
-        let validity = 3_857_529_050 + a.folders.len() as u32;
-        a.folders.insert(name.into(), Mailbox { messages: vec![], uid_next: 1, uid_validity: validity });
+        // The playground's fixed numbers for a fresh account, but never one given before.
+        let fixed = (3_857_529_050 + a.folders.len() as u32).max(a.last_validity.saturating_add(1));
+        let uid_validity = self.new_validity(fixed);
+        let Some(a) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return false };
+        a.last_validity = a.last_validity.max(uid_validity);
+        a.folders.insert(name.into(), Mailbox::new(uid_validity));
+        let (address, folder) = (address.to_ascii_lowercase(), name.to_string());
+        self.changed(|| StoreChange::FolderCreated { address, folder, uid_validity });
         true
+    }
+
+    /// Subscribes to (or unsubscribes from) a mailbox name; false if nothing changed.
+    pub fn subscribe(&mut self, address: &str, name: &str, on: bool) -> bool {
+        let name = if name.eq_ignore_ascii_case("INBOX") { "INBOX" } else { name };
+        self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| {
+            if on {
+                a.subscribed.insert(name.to_string())
+            } else {
+                a.subscribed.remove(name)
+            }
+        })
+    }
+
+    /// The subscribed names of an account, in order.
+    pub fn subscriptions(&self, address: &str) -> Vec<String> {
+        self.accounts
+            .get(&address.to_ascii_lowercase())
+            .map(|a| a.subscribed.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// A session selects a folder (not EXAMINE): the `\Recent` messages are now its own.
+    /// Returns the first UID that was still recent.
+    pub fn take_recent(&mut self, address: &str, name: &str) -> Option<u32> {
+        let mb = self.folder_mut(address, name)?;
+        let from = mb.recent_from;
+        mb.recent_from = mb.uid_next;
+        Some(from)
     }
 
     /// Deletes a folder (never INBOX); false if there is no such folder.
     pub fn delete_folder(&mut self, address: &str, name: &str) -> bool {
-        self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| a.folders.remove(name).is_some())
+        let done =
+            self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| a.folders.remove(name).is_some());
+        if done {
+            let (address, folder) = (address.to_ascii_lowercase(), name.to_string());
+            self.changed(|| StoreChange::FolderDeleted { address, folder });
+        }
+        done
     }
 
     /// Renames a folder; false if `from` is missing or `to` exists.
@@ -153,6 +376,8 @@ impl MailStore {
         match a.folders.remove(from) {
             Some(m) => {
                 a.folders.insert(to.into(), m);
+                let (address, from, to) = (address.to_ascii_lowercase(), from.to_string(), to.to_string());
+                self.changed(|| StoreChange::FolderRenamed { address, from, to });
                 true
             }
             None => false,
@@ -168,10 +393,12 @@ impl MailStore {
         flags: &[String],
         internal_date: i64,
     ) -> Option<u32> {
-        let mb = self.folder_mut(address, folder)?;
-        let uid = mb.uid_next;
-        mb.uid_next += 1;
-        mb.messages.push(StoredMessage { uid, data, flags: flags.to_vec(), internal_date });
+        let message = self.folder_mut(address, folder)?.push(data, flags.to_vec(), internal_date);
+        let uid = message.uid;
+        if self.changes.is_some() {
+            let (address, folder) = (address.to_ascii_lowercase(), canonical(folder));
+            self.changed(|| StoreChange::Added { address, folder, message });
+        }
         Some(uid)
     }
 
@@ -191,17 +418,18 @@ impl MailStore {
 
     /// Sets flags in a folder.
     pub fn set_folder_flags(&mut self, address: &str, folder: &str, uid: u32, flags: &[String]) {
-        if let Some(m) = self.folder_mut(address, folder).and_then(|f| f.messages.iter_mut().find(|m| m.uid == uid)) {
-            m.flags = flags.to_vec();
+        if self.folder_mut(address, folder).is_some_and(|f| f.set_flags(uid, flags)) {
+            let (address, folder, flags) = (address.to_ascii_lowercase(), canonical(folder), flags.to_vec());
+            self.changed(|| StoreChange::Flags { address, folder, uid, flags });
         }
     }
 
     /// Removes messages from a folder; returns the UIDs removed.
     pub fn expunge_folder(&mut self, address: &str, folder: &str, uids: &[u32]) -> Vec<u32> {
         let Some(f) = self.folder_mut(address, folder) else { return vec![] };
-        let before: Vec<u32> = f.messages.iter().map(|m| m.uid).collect();
-        f.messages.retain(|m| !uids.contains(&m.uid));
-        before.into_iter().filter(|u| uids.contains(u)).collect()
+        let removed = f.remove(uids);
+        self.removed(address, &canonical(folder), &removed);
+        removed
     }
 
     /// The password of an account (for SASL mechanisms that compute with it, like SCRAM).
@@ -211,21 +439,22 @@ impl MailStore {
 
     /// Sets the flags of a message (IMAP STORE).
     pub fn set_flags(&mut self, address: &str, uid: u32, flags: &[String]) {
-        if let Some(m) = self
-            .accounts
-            .get_mut(&address.to_ascii_lowercase())
-            .and_then(|a| a.mailbox.messages.iter_mut().find(|m| m.uid == uid))
-        {
-            m.flags = flags.to_vec();
+        if self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| a.mailbox.set_flags(uid, flags)) {
+            let (address, flags) = (address.to_ascii_lowercase(), flags.to_vec());
+            self.changed(|| StoreChange::Flags { address, folder: "INBOX".into(), uid, flags });
         }
     }
 
     /// Removes messages (IMAP EXPUNGE); returns the UIDs removed.
     pub fn expunge(&mut self, address: &str, uids: &[u32]) -> Vec<u32> {
-        let Some(acct) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return vec![] };
-        let before: Vec<u32> = acct.mailbox.messages.iter().map(|m| m.uid).collect();
-        acct.mailbox.messages.retain(|m| !uids.contains(&m.uid));
-        before.into_iter().filter(|u| uids.contains(u)).collect()
+        self.expunge_folder(address, "INBOX", uids)
+    }
+
+    fn removed(&mut self, address: &str, folder: &str, uids: &[u32]) {
+        if !uids.is_empty() {
+            let (address, folder, uids) = (address.to_ascii_lowercase(), folder.to_string(), uids.to_vec());
+            self.changed(|| StoreChange::Removed { address, folder, uids });
+        }
     }
 
     /// Logs in with a user name (local part or address) and password: see [`MailStore::login`].
@@ -266,9 +495,18 @@ impl MailStore {
     pub fn logout(&mut self, address: &str, remove: &[u32]) -> Vec<u32> {
         let Some(acct) = self.accounts.get_mut(address) else { return vec![] };
         acct.locked = false;
-        let before: Vec<u32> = acct.mailbox.messages.iter().map(|m| m.uid).collect();
-        acct.mailbox.messages.retain(|m| !remove.contains(&m.uid));
-        before.into_iter().filter(|u| remove.contains(u)).collect()
+        let removed = acct.mailbox.remove(remove);
+        self.removed(address, "INBOX", &removed);
+        removed
+    }
+}
+
+/// `INBOX` in any case is the inbox; other names are exact.
+fn canonical(folder: &str) -> String {
+    if folder.eq_ignore_ascii_case("INBOX") {
+        "INBOX".into()
+    } else {
+        folder.into()
     }
 }
 
@@ -290,5 +528,34 @@ mod tests {
         assert_eq!(s.logout("bob@bob.example", &[1]), vec![1]);
         assert_eq!(s.mailbox("bob@bob.example").unwrap().messages[0].uid, 2);
         assert_eq!(s.deliver("bob@bob.example", b"three".to_vec()), Some(3), "UIDs are never reused");
+    }
+
+    #[test]
+    fn uid_validity_grows_and_changes_are_recorded() {
+        let mut s = MailStore::default();
+        s.add_account("a@x.example", "pw");
+        assert_eq!(s.mailbox("a@x.example").unwrap().uid_validity, 3_857_529_045, "the playground's value");
+        let mut s = MailStore::default();
+        s.set_uid_validity_from(1_000);
+        s.add_account("a@x.example", "pw");
+        assert_eq!(s.folder("a@x.example", "INBOX").unwrap().uid_validity, 1_000);
+        assert_eq!(s.folder("a@x.example", "Trash").unwrap().uid_validity, 1_002);
+        s.record_changes();
+        assert!(s.create_folder("a@x.example", "Work"));
+        assert!(s.delete_folder("a@x.example", "Work"));
+        assert!(s.create_folder("a@x.example", "Work"));
+        assert_eq!(s.folder("a@x.example", "Work").unwrap().uid_validity, 1_004, "never the same twice");
+        assert_eq!(s.deliver("a@x.example", b"hi".to_vec()), Some(1));
+        s.set_flags("a@x.example", 1, &["\\Seen".into()]);
+        assert_eq!(s.expunge("a@x.example", &[1, 7]), vec![1]);
+        let c = s.take_changes();
+        assert_eq!(c.len(), 6, "{c:?}");
+        assert!(matches!(&c[3], StoreChange::Added { folder, message, .. } if folder == "INBOX" && message.uid == 1));
+        assert!(matches!(&c[5], StoreChange::Removed { uids, .. } if uids == &[1]));
+        assert!(s.take_changes().is_empty());
+        let kept = Mailbox { uid_next: 9, ..Mailbox::new(5_000) };
+        assert!(s.restore_folder("a@x.example", "Old", kept));
+        assert!(s.create_folder("a@x.example", "New"));
+        assert_eq!(s.folder("a@x.example", "New").unwrap().uid_validity, 5_001, "above what was restored");
     }
 }

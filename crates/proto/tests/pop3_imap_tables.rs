@@ -315,6 +315,10 @@ fn rfc3501_example_session_as_a_table() {
         let data = if i == 12 { MSG12.to_vec() } else { format!("Subject: message {i}\r\n\r\nbody\r\n").into_bytes() };
         // 17-Jul-1996 09:44:25 UTC is the RFC's 02:44:25 -0700.
         store.deliver_at("mrc@cac.washington.edu", data, 837_596_665, if i == 12 { &["\\Seen"] } else { &[] });
+        if i == 16 {
+            // An earlier session saw messages 1 to 16: 17 and 18 are \Recent, as in the RFC.
+            store.take_recent("mrc@cac.washington.edu", "INBOX");
+        }
     }
     let mut s = ImapServer::new(
         ImapConfig {
@@ -336,7 +340,7 @@ fn rfc3501_example_session_as_a_table() {
     let mut st = (s, store);
     let table: &[(&str, &[&str])] = &[
         ("a001 login mrc secret", &["a001 OK [CAPABILITY IMAP4rev1 IMAP4rev2"]),
-        ("a002 select inbox", &["* 18 EXISTS\r\n", "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n", "* OK [UIDVALIDITY ", "a002 OK [READ-WRITE] SELECT completed\r\n"]),
+        ("a002 select inbox", &["* 18 EXISTS\r\n", "* 2 RECENT\r\n", "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n", "* OK [UIDVALIDITY ", "a002 OK [READ-WRITE] SELECT completed\r\n"]),
         ("a003 fetch 12 full", &[
             "* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 09:44:25 +0000\" RFC822.SIZE 397 ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev1 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\"))",
             "((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL \"<B27397-0100000@cac.washington.edu>\") BODY (\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" 55 1))\r\n",

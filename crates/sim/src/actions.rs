@@ -67,6 +67,12 @@ pub enum Fault {
     GreylistOff,
     MailboxFull,
     MailboxRoom,
+    /// The server process dies now: every connection to or from it is reset, and nothing
+    /// answers until `up`. What it had written (mailboxes, queue) survives.
+    Crash,
+    /// The server dies the next time it has taken a whole message (end of DATA), before its
+    /// reply is sent; it stays down until `up`.
+    CrashBeforeReply,
 }
 
 impl SubmitMode {
@@ -102,6 +108,8 @@ impl Fault {
             Fault::GreylistOff => "greylist-off",
             Fault::MailboxFull => "mailbox-full",
             Fault::MailboxRoom => "mailbox-room",
+            Fault::Crash => "crash",
+            Fault::CrashBeforeReply => "crash-before-reply",
         }
     }
 }

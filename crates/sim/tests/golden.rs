@@ -372,11 +372,23 @@ fn no_mail_is_lost_or_duplicated_in_any_scenario() {
         let removed = log.events.iter().filter(|e| matches!(e, Event::QueueEntryRemoved { .. })).count();
         assert_eq!(queued, removed, "{}: every queue entry ends", s.id);
         let mut seen = std::collections::BTreeSet::new();
+        // A duplicate is allowed only where a crash swallowed a 250 (crash-before-250: RFC
+        // 5321 §6.1, at-least-once), one per such loss.
+        let mut lost_250 = log
+            .events
+            .iter()
+            .filter(
+                |e| matches!(e, Event::MessageDeferred { reason, .. } if reason.contains("may be sent more than once")),
+            )
+            .count();
         for e in &log.events {
             if let Event::MessageStored { mailbox, raw, uid, .. } = e {
                 // A message without a Message-ID (the lecture's examples) is known by its UID.
                 let id = mailsim_proto::message::header(raw, "Message-ID").unwrap_or_else(|| format!("uid {uid}"));
-                assert!(seen.insert((mailbox.clone(), id)), "{}: duplicate delivery to {mailbox}", s.id);
+                if !seen.insert((mailbox.clone(), id)) {
+                    assert!(lost_250 > 0, "{}: duplicate delivery to {mailbox}", s.id);
+                    lost_250 -= 1;
+                }
             }
         }
     }
@@ -567,7 +579,8 @@ fn two_devices_pop3_empties_and_imap_idle_hears_the_seen_flag() {
     let imap = wire(&log, 143);
     let pushed = imap
         .iter()
-        .position(|(to, r)| to == "bob-phone" && r == "* 1 FETCH (FLAGS (\\Seen))\r\n")
+        // The phone (IMAP4rev1, first to select) holds the message as \Recent (RFC 3501 §2.3.2).
+        .position(|(to, r)| to == "bob-phone" && r == "* 1 FETCH (FLAGS (\\Recent \\Seen))\r\n")
         .expect("the idling phone is told");
     let done = imap.iter().position(|(_, r)| r == "DONE\r\n").unwrap();
     assert!(pushed < done);
@@ -586,7 +599,7 @@ fn headers_only_is_much_smaller_than_the_message() {
     let fetch = wire(&log, 143).into_iter().find(|(_, r)| r.contains("RFC822.SIZE")).unwrap().1;
     assert!(fetch.starts_with("* 1 FETCH (RFC822.SIZE 4648 BODY[HEADER] {"), "{fetch}");
     let flags = wire(&log, 143).into_iter().find(|(_, r)| r.starts_with("* 1 FETCH (FLAGS")).unwrap().1;
-    assert!(flags.starts_with("* 1 FETCH (FLAGS ())"), "PEEK left \\Seen unset: {flags}");
+    assert!(flags.starts_with("* 1 FETCH (FLAGS (\\Recent))"), "PEEK left \\Seen unset: {flags}");
 }
 
 mod learner_actions {

@@ -127,7 +127,8 @@ fn submitted_mail_for_local_users_goes_through_the_queue_and_an_idling_session_h
     while let Some(t) = d.host.poll_transmit(1) {
         pushed.extend(t.bytes);
     }
-    assert_eq!(String::from_utf8_lossy(&pushed), "* 1 EXISTS\r\n");
+    // An IMAP4rev1 session also hears that the message is recent to it (RFC 3501 §7.3.2).
+    assert_eq!(String::from_utf8_lossy(&pushed), "* 1 EXISTS\r\n* 1 RECENT\r\n");
     let all = String::from_utf8_lossy(&d.wire).into_owned();
     assert!(all.contains("235 2.7.0"), "{all}");
 }
@@ -145,4 +146,43 @@ fn an_idle_client_gets_the_engines_timeout_reply() {
     d.pump(7);
     assert!(String::from_utf8_lossy(&d.wire).ends_with("421 4.4.2 mail.bob.example Error: timeout exceeded\r\n"));
     assert!(d.host.session_closed(7));
+}
+
+#[test]
+fn a_detached_session_reads_on_its_own_and_hears_the_news_when_back() {
+    let mut d = Driver::new();
+    d.call(|h, ctx| h.accept(ctx, 1, 143, "127.0.0.1"));
+    d.pump(1);
+    d.say(1, "a LOGIN bob@bob.example bob-pw\r\nb SELECT INBOX\r\n");
+    d.wire.clear();
+    // Session 1's engine reads "c NOOP" outside the host while mail arrives for bob.
+    let mut out = d.host.detach(1).expect("a session");
+    assert!(d.host.poll_transmit(1).is_none(), "nothing to send to a session that is out");
+    d.call(|h, ctx| h.accept(ctx, 2, 25, "203.0.113.9"));
+    d.pump(2);
+    for line in ["EHLO x.example\r\n", "MAIL FROM:<x@x.example>\r\n", "RCPT TO:<bob@bob.example>\r\n", "DATA\r\n"] {
+        d.say(2, line);
+    }
+    d.say(2, "Subject: hi\r\n\r\nhi\r\n.\r\n");
+    out.handle_input(d.now, b"c NOOP\r\n");
+    d.host.attach(out);
+    d.pump(1);
+    assert!(String::from_utf8_lossy(&d.wire).contains("c OK"));
+    // The news is the store's as of now, told with the next response (RFC 9051 §5.2); this
+    // session did not ENABLE IMAP4rev2, so it hears RECENT too (RFC 3501 §7.3.2).
+    d.say(1, "d NOOP\r\n");
+    let wire = String::from_utf8_lossy(&d.wire);
+    assert!(wire.contains("* 1 EXISTS\r\n* 1 RECENT\r\nd OK"), "{wire}");
+    // A POP3 session dropped while out releases its maildrop.
+    d.call(|h, ctx| h.accept(ctx, 3, 110, "127.0.0.1"));
+    d.pump(3);
+    d.say(3, "USER bob@bob.example\r\nPASS bob-pw\r\n");
+    let out = d.host.detach(3).unwrap();
+    d.host.abort_detached(out);
+    d.call(|h, ctx| h.accept(ctx, 4, 110, "127.0.0.1"));
+    d.pump(4);
+    d.wire.clear();
+    d.say(4, "USER bob@bob.example\r\nPASS bob-pw\r\n");
+    assert!(String::from_utf8_lossy(&d.wire).contains("+OK"), "{}", String::from_utf8_lossy(&d.wire));
+    assert!(!String::from_utf8_lossy(&d.wire).contains("-ERR"));
 }

@@ -82,21 +82,22 @@ impl HttpMessage {
 pub fn url_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
+    let mut i = 0usize;
+    while let Some(&c) = b.get(i) {
+        match c {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                if let Ok(v) = u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+            b'%' => {
+                let hex = b.get(i.saturating_add(1)..i.saturating_add(3)).and_then(|h| std::str::from_utf8(h).ok());
+                if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     out.push(v);
-                    i += 2;
+                    i = i.saturating_add(2);
                 } else {
                     out.push(b'%');
                 }
             }
             c => out.push(c),
         }
-        i += 1;
+        i = i.saturating_add(1);
     }
     String::from_utf8_lossy(&out).into_owned()
 }
@@ -120,7 +121,7 @@ pub struct HttpError {
 
 /// Reads one message (request when `request`, else response) from the start of `buf`.
 pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
-    let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4) else {
+    let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i.saturating_add(4)) else {
         if buf.len() > 16 * 1024 {
             return Decoded::Invalid(
                 HttpError { status: 431, text: "Request Header Fields Too Large".into() },
@@ -130,18 +131,21 @@ pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
         return Decoded::Incomplete;
     };
     let bad = |status: u16, text: &str| Decoded::Invalid(HttpError { status, text: text.into() }, head_end);
-    let head = String::from_utf8_lossy(&buf[..head_end - 4]).into_owned();
+    let head = String::from_utf8_lossy(buf.get(..head_end.saturating_sub(4)).unwrap_or_default()).into_owned();
     let mut lines = head.split("\r\n");
     let start = lines.next().unwrap_or("").to_string();
     let parts: Vec<&str> = start.split(' ').collect();
     if request {
-        if parts.len() != 3 || !parts[0].bytes().all(|b| b.is_ascii_uppercase()) || !parts[1].starts_with('/') {
+        let [method, path, version] = parts.as_slice() else {
+            return bad(400, "Bad Request: the request line must be METHOD /path HTTP/1.1");
+        };
+        if !method.bytes().all(|b| b.is_ascii_uppercase()) || !path.starts_with('/') {
             return bad(400, "Bad Request: the request line must be METHOD /path HTTP/1.1");
         }
-        if parts[2] != "HTTP/1.1" && parts[2] != "HTTP/1.0" {
+        if *version != "HTTP/1.1" && *version != "HTTP/1.0" {
             return bad(505, "HTTP Version Not Supported");
         }
-    } else if parts.len() < 2 || !parts[0].starts_with("HTTP/1.") || parts[1].len() != 3 {
+    } else if !matches!(parts.as_slice(), [v, code, ..] if v.starts_with("HTTP/1.") && code.len() == 3) {
         return bad(502, "not an HTTP response");
     }
     let mut headers = Vec::new();
@@ -167,14 +171,13 @@ pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
     }
     let len = match msg.header("Content-Length").map(|v| v.parse::<usize>()) {
         None => 0,
-        Some(Ok(n)) if n <= 1_000_000 => n,
+        Some(Ok(n)) if n <= crate::limits::HTTP_BODY => n,
         Some(Ok(_)) => return bad(413, "Content Too Large"),
         Some(Err(_)) => return bad(400, "Bad Request: Content-Length must be a number"),
     };
-    if buf.len() < head_end + len {
-        return Decoded::Incomplete;
-    }
-    Decoded::Complete(HttpMessage { body: buf[head_end..head_end + len].to_vec(), ..msg }, head_end + len)
+    let end = head_end.saturating_add(len);
+    let Some(body) = buf.get(head_end..end) else { return Decoded::Incomplete };
+    Decoded::Complete(HttpMessage { body: body.to_vec(), ..msg }, end)
 }
 
 #[cfg(test)]

@@ -83,6 +83,8 @@ pub struct ImapClient {
     tag: String,
     scram: Option<ScramClient>,
     idling: bool,
+    /// The last `* n EXISTS` heard: a mailbox known to be empty is not fetched from.
+    exists: Option<u32>,
     inbuf: Vec<u8>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ImapClientEvent>,
@@ -90,27 +92,20 @@ pub struct ImapClient {
 
 /// Splits one response line off `buf`, literals included; returns (line bytes, length used).
 fn response_line(buf: &[u8]) -> Option<usize> {
-    let mut pos = 0;
+    let mut pos = 0usize;
     loop {
-        let end = pos + crate::codec::find_crlf(&buf[pos..])?;
-        let line = &buf[pos..end - 2];
+        let rest = buf.get(pos..)?;
+        let len = crate::codec::find_crlf(rest)?;
+        let end = pos.checked_add(len)?;
+        let line = rest.get(..len.saturating_sub(2))?;
         // A line ending in {n} is followed by n bytes of literal, then the line goes on.
-        if line.ends_with(b"}") {
-            if let Some(open) = line.iter().rposition(|&b| b == b'{') {
-                if let Ok(n) = std::str::from_utf8(&line[open + 1..line.len() - 1])
-                    .unwrap_or("")
-                    .trim_end_matches('+')
-                    .parse::<usize>()
-                {
-                    if buf.len() < end + n {
-                        return None;
-                    }
-                    pos = end + n;
-                    continue;
-                }
+        match super::token::literal_at_end(line) {
+            Some((n, _)) => {
+                let after = end.checked_add(n).filter(|&a| a <= buf.len())?;
+                pos = after;
             }
+            None => return Some(end),
         }
-        return Some(end);
     }
 }
 
@@ -121,7 +116,7 @@ impl Engine for ImapClient {
         self.inbuf.extend_from_slice(bytes);
         while let Some(n) = response_line(&self.inbuf) {
             let line: Vec<u8> = self.inbuf.drain(..n).collect();
-            let text = String::from_utf8_lossy(&line[..n - 2]).into_owned();
+            let text = String::from_utf8_lossy(line.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
             self.on_line(&text);
         }
     }
@@ -158,6 +153,7 @@ impl ImapClient {
             tag: String::new(),
             scram: None,
             idling: false,
+            exists: None,
             inbuf: vec![],
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -169,6 +165,16 @@ impl ImapClient {
     }
 
     fn next_step(&mut self) {
+        // In an empty mailbox no sequence number names a message, `*` included (RFC 9051
+        // §9): like a real client, skip FETCH, STORE, COPY and MOVE by number there.
+        while let Some(ImapStep::Line(line)) = self.steps.front() {
+            let name = line.split(' ').nth(1).unwrap_or("").to_ascii_uppercase();
+            if self.exists == Some(0) && ["FETCH", "STORE", "COPY", "MOVE"].contains(&name.as_str()) {
+                self.steps.pop_front();
+            } else {
+                break;
+            }
+        }
         match self.steps.pop_front() {
             Some(ImapStep::Line(line)) => {
                 self.tag = line.split(' ').next().unwrap_or("").to_string();
@@ -199,6 +205,9 @@ impl ImapClient {
     }
 
     fn on_line(&mut self, line: &str) {
+        if let Some(n) = line.strip_prefix("* ").and_then(|r| r.strip_suffix(" EXISTS")).and_then(|n| n.parse().ok()) {
+            self.exists = Some(n);
+        }
         if self.state == ImapClientState::AwaitGreeting {
             if line.starts_with("* OK") {
                 self.next_step();

@@ -4,7 +4,8 @@
 
 use super::fetch::{fetch_items, FetchItem};
 use super::flag::{canonical_flag, SYSTEM_FLAGS};
-use super::sequence::valid_set;
+pub use super::list_args::ListArgs;
+use super::sequence::valid_set_or_saved as valid_set;
 pub use super::token::pending_literal;
 use super::token::{literal_at_end, tokenize, Token, LITERAL};
 use crate::codec::{find_crlf, Decoded};
@@ -19,7 +20,8 @@ pub enum StoreMode {
 }
 
 /// STATUS data items (RFC 9051 §6.3.11; RECENT for IMAP4rev1 clients).
-pub const STATUS_ITEMS: &[&str] = &["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT"];
+pub const STATUS_ITEMS: &[&str] =
+    &["MESSAGES", "UIDNEXT", "UIDVALIDITY", "UNSEEN", "DELETED", "SIZE", "RECENT", "HIGHESTMODSEQ", "DELETED-STORAGE"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -36,25 +38,50 @@ pub enum Command {
         initial: Option<String>,
     },
     Enable(Vec<String>),
+    /// SELECT or EXAMINE, with CONDSTORE/QRESYNC parameters (RFC 7162 §3.1.8, §3.2.5).
     Select {
         mailbox: String,
         read_only: bool,
+        params: super::condstore::SelectParams,
     },
-    /// LIST (RFC 9051 §6.3.9, with LIST-EXTENDED's selection and return options):
-    /// `special_use_only` for the SPECIAL-USE selection option, `subscribed` when
-    /// SUBSCRIBED was asked for (as selection or return option).
-    List {
+    /// LIST (RFC 9051 §6.3.9, with LIST-EXTENDED's selection and return options, RFC 5258,
+    /// and LIST-STATUS, RFC 5819).
+    List(ListArgs),
+    /// LSUB (RFC 3501 §6.3.9): the subscribed names matching the pattern.
+    Lsub {
         reference: String,
         pattern: String,
-        special_use_only: bool,
-        subscribed: bool,
     },
+    /// CHECK (RFC 3501 §6.4.1): a checkpoint of the selected mailbox.
+    Check,
+    /// ID (RFC 2971): the client says who it is; the server answers likewise.
+    Id,
+    /// UID EXPUNGE (RFC 4315 §2.1): expunge only these `\Deleted` UIDs.
+    UidExpunge(String),
+    /// SORT (RFC 5256 §3): matching messages in the order of the sort keys.
+    Sort {
+        uid: bool,
+        criteria: Vec<String>,
+        key: super::search::SearchKey,
+    },
+    /// THREAD (RFC 5256 §3): matching messages as threads (ORDEREDSUBJECT or REFERENCES).
+    Thread {
+        uid: bool,
+        algorithm: String,
+        key: super::search::SearchKey,
+    },
+    /// GETQUOTAROOT (RFC 9208 §4.3.2) and GETQUOTA (§4.3.1): the account's quota.
+    GetQuotaRoot(String),
+    GetQuota(String),
     Namespace,
     Fetch {
         uid: bool,
         set: String,
         items: Vec<FetchItem>,
         macro_name: Option<String>,
+        /// CHANGEDSINCE and VANISHED (RFC 7162).
+        changed_since: Option<u64>,
+        vanished: bool,
     },
     Store {
         uid: bool,
@@ -62,6 +89,8 @@ pub enum Command {
         mode: StoreMode,
         silent: bool,
         flags: Vec<String>,
+        /// UNCHANGEDSINCE (RFC 7162 §3.1.3).
+        unchanged_since: Option<u64>,
     },
     /// `ret`: RFC 4731/9051 RETURN options (MIN, MAX, COUNT, ALL); `charset` if given.
     Search {
@@ -83,6 +112,8 @@ pub enum Command {
     Append {
         mailbox: String,
         flags: Vec<String>,
+        /// The internal date the client asked for (Unix seconds).
+        date: Option<i64>,
         message: Vec<u8>,
     },
     Copy {
@@ -106,6 +137,14 @@ impl Command {
             Command::Select { read_only: false, .. } => "SELECT",
             Command::Select { read_only: true, .. } => "EXAMINE",
             Command::List { .. } => "LIST",
+            Command::Lsub { .. } => "LSUB",
+            Command::Check => "CHECK",
+            Command::Id => "ID",
+            Command::UidExpunge(_) => "UID EXPUNGE",
+            Command::Sort { .. } => "SORT",
+            Command::Thread { .. } => "THREAD",
+            Command::GetQuotaRoot(_) => "GETQUOTAROOT",
+            Command::GetQuota(_) => "GETQUOTA",
             Command::Namespace => "NAMESPACE",
             Command::Fetch { .. } => "FETCH",
             Command::Store { .. } => "STORE",
@@ -147,24 +186,32 @@ pub fn decode(buf: &[u8]) -> Decoded<Tagged, ImapError> {
     let mut pos = 0;
     let mut text = String::new();
     let mut literals: Vec<Vec<u8>> = Vec::new();
+    // The text as the tokenizer reads it: a literal is marked by LITERAL and its index, so
+    // a LITERAL byte sent by the client is shown as U+FFFD instead.
+    let push_text = |text: &mut String, bytes: &[u8]| {
+        text.push_str(&String::from_utf8_lossy(bytes).replace(LITERAL, "\u{FFFD}"));
+    };
     loop {
-        let Some(len) = find_crlf(&buf[pos..]) else { return Decoded::Incomplete };
-        let end = pos + len;
-        let line = &buf[pos..end - 2];
+        let Some(rest) = buf.get(pos..) else { return Decoded::Incomplete };
+        let Some(len) = find_crlf(rest) else { return Decoded::Incomplete };
+        let end = pos.saturating_add(len);
+        let line = rest.get(..len.saturating_sub(2)).unwrap_or_default();
         match literal_at_end(line) {
             Some((n, _)) => {
-                if buf.len() < end + n {
+                let Some(literal) = end.checked_add(n).and_then(|stop| buf.get(end..stop)) else {
                     return Decoded::Incomplete;
-                }
+                };
                 let open = line.iter().rposition(|&b| b == b'{').unwrap_or(line.len());
-                text.push_str(&String::from_utf8_lossy(&line[..open]));
+                // `~{n}`: a literal8 (RFC 3516 §4.4, BINARY), which may hold any octet.
+                let head = line.get(..open).unwrap_or_default();
+                push_text(&mut text, head.strip_suffix(b"~").unwrap_or(head));
                 text.push(LITERAL);
                 text.push_str(&literals.len().to_string());
-                literals.push(buf[end..end + n].to_vec());
-                pos = end + n;
+                literals.push(literal.to_vec());
+                pos = end.saturating_add(n);
             }
             None => {
-                text.push_str(&String::from_utf8_lossy(line));
+                push_text(&mut text, line);
                 return match parse(&text, &literals) {
                     Ok(t) => Decoded::Complete(t, end),
                     Err(e) => Decoded::Invalid(e, end),
@@ -172,6 +219,23 @@ pub fn decode(buf: &[u8]) -> Decoded<Tagged, ImapError> {
             }
         }
     }
+}
+
+/// Search keys as words, parenthesised groups as `(` … `)` words (what [`super::search::parse`] reads).
+pub(super) fn flatten_keys(toks: &[Token]) -> Vec<String> {
+    fn flatten(t: &Token, out: &mut Vec<String>) {
+        match t {
+            Token::List(l) => {
+                out.push("(".into());
+                l.iter().for_each(|x| flatten(x, out));
+                out.push(")".into());
+            }
+            other => out.push(other.text().unwrap_or_default().to_string()),
+        }
+    }
+    let mut flat = Vec::new();
+    toks.iter().for_each(|t| flatten(t, &mut flat));
+    flat
 }
 
 fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
@@ -184,6 +248,9 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
         return Err(ImapError { tag: None, text: "every command starts with a tag, such as a001".into() });
     }
     let bad = |text: &str| ImapError { tag: Some(tag.to_string()), text: text.to_string() };
+    if rest.contains('\0') {
+        return Err(bad("NUL is not allowed in a command (RFC 9051 §9: CHAR8 excludes %x00)"));
+    }
     let (name, args) = rest.split_once(' ').unwrap_or((rest, ""));
     let mut name = name.to_ascii_uppercase();
     let toks = tokenize(args).map_err(|e| bad(&e))?;
@@ -211,7 +278,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
     if name == "UID" {
         uid = true;
         let Some(Token::Atom(n)) = toks.first() else {
-            return Err(bad("UID must be followed by FETCH, STORE or SEARCH"));
+            return Err(bad("UID must be followed by FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, SORT or THREAD"));
         };
         name = n.to_ascii_uppercase();
         toks = &toks[1..];
@@ -225,6 +292,27 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
         "STARTTLS" => none(Command::StartTls)?,
         "NAMESPACE" => none(Command::Namespace)?,
         "EXPUNGE" if !uid => none(Command::Expunge)?,
+        "EXPUNGE" => match (text(0), toks.len()) {
+            (Some(set), 1) if valid_set(&set) => Command::UidExpunge(set),
+            _ => return Err(bad("usage: UID EXPUNGE uid-set")),
+        },
+        "CHECK" => none(Command::Check)?,
+        "ID" => match toks {
+            [Token::List(_)] => Command::Id,
+            [Token::Atom(n)] if n.eq_ignore_ascii_case("NIL") => Command::Id,
+            _ => return Err(bad("usage: ID NIL, or ID (\"name\" \"value\" ...) (RFC 2971)")),
+        },
+        "LSUB" => match (text(0), text(1), toks.len()) {
+            (Some(reference), Some(pattern), 2) => Command::Lsub { reference, pattern },
+            _ => return Err(bad("usage: LSUB reference pattern, e.g. LSUB \"\" \"*\"")),
+        },
+        "GETQUOTAROOT" | "GETQUOTA" => match (text(0), toks.len()) {
+            (Some(m), 1) if name == "GETQUOTAROOT" => Command::GetQuotaRoot(m),
+            (Some(m), 1) => Command::GetQuota(m),
+            _ => return Err(bad(&format!("usage: {name} mailbox"))),
+        },
+        "SETQUOTA" => return Err(bad("SETQUOTA: the limit is set by the administrator (no SETQUOTA capability)")),
+        "SORT" | "THREAD" => super::sort::parse(&name, uid, toks).map_err(|e| bad(&e))?,
         "CLOSE" => none(Command::Close)?,
         "UNSELECT" => none(Command::Unselect)?,
         "IDLE" => none(Command::Idle)?,
@@ -240,73 +328,42 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             Command::Enable(toks.iter().filter_map(|t| t.text().map(str::to_ascii_uppercase)).collect())
         }
         "SELECT" | "EXAMINE" => match (text(0), toks.len()) {
-            (Some(mailbox), 1) => Command::Select { mailbox, read_only: name == "EXAMINE" },
-            _ => return Err(bad(&format!("usage: {name} mailbox"))),
+            (Some(mailbox), 1 | 2) => {
+                let params = match toks.get(1) {
+                    Some(p) => super::condstore::select_params(p).map_err(|e| bad(&e))?,
+                    None => Default::default(),
+                };
+                Command::Select { mailbox, read_only: name == "EXAMINE", params }
+            }
+            _ => return Err(bad(&format!("usage: {name} mailbox [(CONDSTORE)]"))),
         },
-        "LIST" => {
-            let usage =
-                || bad("usage: LIST [(selection options)] reference pattern [RETURN (options)], e.g. LIST \"\" \"*\"");
-            let opts = |t: &Token| match t {
-                Token::List(l) => {
-                    Ok(l.iter().filter_map(|x| x.text().map(str::to_ascii_uppercase)).collect::<Vec<_>>())
-                }
-                _ => Err(usage()),
-            };
-            let mut rest: &[Token] = toks;
-            let mut selection = Vec::new();
-            if let Some(first @ Token::List(_)) = rest.first() {
-                selection = opts(first)?;
-                rest = &rest[1..];
-            }
-            let (reference, pattern) = match rest {
-                [r, p, ..] => {
-                    (r.text().map(str::to_string).ok_or_else(usage)?, p.text().map(str::to_string).ok_or_else(usage)?)
-                }
-                _ => return Err(usage()),
-            };
-            let returns = match &rest[2..] {
-                [] => vec![],
-                [Token::Atom(r), l @ Token::List(_)] if r.eq_ignore_ascii_case("RETURN") => opts(l)?,
-                _ => return Err(usage()),
-            };
-            if let Some(o) = selection
-                .iter()
-                .find(|o| !["SUBSCRIBED", "REMOTE", "RECURSIVEMATCH", "SPECIAL-USE"].contains(&o.as_str()))
-            {
-                return Err(bad(&format!(
-                    "unknown LIST selection option {o}: SUBSCRIBED, REMOTE, RECURSIVEMATCH and SPECIAL-USE are known"
-                )));
-            }
-            if selection.iter().any(|o| o == "RECURSIVEMATCH")
-                && !selection.iter().any(|o| o != "RECURSIVEMATCH" && o != "REMOTE")
-            {
-                return Err(bad("RECURSIVEMATCH needs another selection option such as SUBSCRIBED (RFC 5258 §3.1)"));
-            }
-            if let Some(o) = returns.iter().find(|o| !["SUBSCRIBED", "CHILDREN", "SPECIAL-USE"].contains(&o.as_str())) {
-                return Err(bad(&format!("LIST RETURN option {o} is not supported here: SUBSCRIBED, CHILDREN and SPECIAL-USE are (use STATUS for counts)")));
-            }
-            let subscribed = selection.iter().chain(&returns).any(|o| o == "SUBSCRIBED");
-            Command::List {
-                reference,
-                pattern,
-                special_use_only: selection.iter().any(|o| o == "SPECIAL-USE"),
-                subscribed,
-            }
-        }
+        "LIST" => Command::List(super::list_args::parse_list(toks).map_err(|e| bad(&e))?),
         "FETCH" => {
             let set = text(0)
                 .filter(|s| valid_set(s))
                 .ok_or_else(|| bad("usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS"))?;
             let (items, macro_name) =
                 fetch_items(toks.get(1).ok_or_else(|| bad("FETCH needs data items"))?).map_err(|e| bad(&e))?;
-            if toks.len() > 2 {
-                return Err(bad("FETCH takes one item or a parenthesized list"));
+            let (changed_since, vanished) = match toks.get(2) {
+                Some(m) if toks.len() == 3 => super::condstore::fetch_modifiers(m).map_err(|e| bad(&e))?,
+                None => (None, false),
+                _ => return Err(bad("FETCH takes one item or a parenthesized list")),
+            };
+            if vanished && !uid {
+                return Err(bad("VANISHED is for UID FETCH only (RFC 7162 §3.2.6)"));
             }
-            Command::Fetch { uid, set, items, macro_name }
+            Command::Fetch { uid, set, items, macro_name, changed_since, vanished }
         }
         "STORE" => {
             let set =
                 text(0).filter(|s| valid_set(s)).ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
+            let mut unchanged_since = None;
+            let mut toks = toks;
+            if let Some(m @ Token::List(_)) = toks.get(1) {
+                unchanged_since = Some(super::condstore::store_modifier(m).map_err(|e| bad(&e))?);
+                toks = &toks[1..];
+            }
+            let text = |i: usize| toks.get(i).and_then(Token::text).map(str::to_string);
             let what = text(1)
                 .map(|s| s.to_ascii_uppercase())
                 .ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
@@ -330,26 +387,19 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             if flags.iter().any(|f| f.starts_with('\\') && !SYSTEM_FLAGS.iter().any(|s| s.eq_ignore_ascii_case(f))) {
                 return Err(bad("unknown system flag: the flags are \\Answered \\Flagged \\Deleted \\Seen \\Draft"));
             }
-            Command::Store { uid, set, mode, silent, flags: flags.iter().map(|f| canonical_flag(f)).collect() }
+            let flags = flags.iter().map(|f| canonical_flag(f)).collect();
+            Command::Store { uid, set, mode, silent, flags, unchanged_since }
         }
         "SEARCH" => {
-            fn flatten(t: &Token, out: &mut Vec<String>) {
-                match t {
-                    Token::List(l) => {
-                        out.push("(".into());
-                        l.iter().for_each(|x| flatten(x, out));
-                        out.push(")".into());
-                    }
-                    other => out.push(other.text().unwrap_or_default().to_string()),
-                }
-            }
             let mut rest: &[Token] = toks;
             let mut ret = None;
             if let [Token::Atom(r), Token::List(opts), tail @ ..] = rest {
                 if r.eq_ignore_ascii_case("RETURN") {
                     let o: Vec<String> = opts.iter().filter_map(|o| o.text().map(str::to_ascii_uppercase)).collect();
                     if let Some(o) = o.iter().find(|o| !["MIN", "MAX", "COUNT", "ALL", "SAVE"].contains(&o.as_str())) {
-                        return Err(bad(&format!("unknown RETURN option {o}: MIN, MAX, COUNT and ALL are known")));
+                        return Err(bad(&format!(
+                            "unknown RETURN option {o}: MIN, MAX, COUNT, ALL and SAVE are known"
+                        )));
                     }
                     ret = Some(o);
                     rest = tail;
@@ -362,8 +412,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                     rest = tail;
                 }
             }
-            let mut flat = Vec::new();
-            rest.iter().for_each(|t| flatten(t, &mut flat));
+            let flat = flatten_keys(rest);
             Command::Search { uid, charset, ret, key: super::search::parse(&flat).map_err(|e| bad(&e))? }
         }
         "CREATE" | "DELETE" | "SUBSCRIBE" | "UNSUBSCRIBE" => {
@@ -404,7 +453,15 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                 Some(Token::List(l)) => l.iter().filter_map(|t| t.text().map(canonical_flag)).collect(),
                 _ => vec![],
             };
-            Command::Append { mailbox, flags, message }
+            // The optional date-time (RFC 9051 §6.3.12): the message's internal date.
+            let date = match toks.get(toks.len().saturating_sub(2)) {
+                Some(Token::Quoted(d)) if toks.len() >= 3 => Some(
+                    super::search::parse_date_time(d)
+                        .ok_or_else(|| bad("APPEND's date-time is like \"30-Nov-2026 09:00:00 +0100\""))?,
+                ),
+                _ => None,
+            };
+            Command::Append { mailbox, flags, date, message }
         }
         "COPY" | "MOVE" => match (text(0), text(1), toks.len()) {
             (Some(set), Some(mailbox), 2) if valid_set(&set) => {
@@ -413,7 +470,6 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             _ => return Err(bad(&format!("usage: {name} sequence-set mailbox"))),
         },
         "" => return Err(bad("missing command after the tag")),
-        "LSUB" | "CHECK" => return Err(bad(&format!("{name} is an IMAP command this server does not implement yet"))),
         _ => return Err(bad(&format!("unknown command {name}"))),
     };
     Ok(Tagged { tag: tag.to_string(), command })
@@ -438,7 +494,10 @@ mod tests {
             Command::Authenticate { mechanism: "SCRAM-SHA-256".into(), initial: None }
         );
         assert_eq!(ok("babc ENABLE IMAP4rev2").command, Command::Enable(vec!["IMAP4REV2".into()]));
-        assert_eq!(ok("a002 select inbox").command, Command::Select { mailbox: "inbox".into(), read_only: false });
+        assert_eq!(
+            ok("a002 select inbox").command,
+            Command::Select { mailbox: "inbox".into(), read_only: false, params: Default::default() }
+        );
         assert!(matches!(ok("a003 fetch 12 full").command, Command::Fetch { ref items, .. } if items.len() == 5));
         assert!(
             matches!(ok("a004 fetch 12 body[header]").command, Command::Fetch { ref items, .. } if items == &[FetchItem::Section { peek: false, section: "HEADER".into(), legacy: None, partial: None }])
@@ -450,7 +509,8 @@ mod tests {
                 set: "12".into(),
                 mode: StoreMode::Add,
                 silent: false,
-                flags: vec!["\\Deleted".into()]
+                flags: vec!["\\Deleted".into()],
+                unchanged_since: None,
             }
         );
         assert_eq!(ok("a006 logout").command, Command::Logout);

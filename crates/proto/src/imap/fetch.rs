@@ -2,6 +2,7 @@
 //! sections, INTERNALDATE; and IMAP's string syntax (quoted, literal or NIL).
 
 use super::token::Token;
+use crate::limits::{MESSAGE_DEPTH, MIME_DEPTH};
 use crate::message;
 use std::fmt;
 
@@ -15,6 +16,8 @@ pub enum FetchItem {
     Body,
     BodyStructure,
     Uid,
+    /// `MODSEQ` (RFC 7162 §3.1.5): the message's mod-sequence.
+    ModSeq,
     /// `BODY[section]` or `BODY.PEEK[section]`; PEEK does not set `\Seen`. `legacy` is the
     /// RFC 3501 name (RFC822, RFC822.HEADER, RFC822.TEXT) the response must use instead.
     Section {
@@ -23,6 +26,14 @@ pub enum FetchItem {
         legacy: Option<&'static str>,
         partial: Option<(usize, usize)>,
     },
+    /// `BINARY[part]` / `BINARY.PEEK[part]` (RFC 3516 §4.2): the part decoded.
+    Binary {
+        peek: bool,
+        section: String,
+        partial: Option<(usize, usize)>,
+    },
+    /// `BINARY.SIZE[part]`: the size of the decoded part.
+    BinarySize(String),
 }
 
 impl fmt::Display for FetchItem {
@@ -35,9 +46,13 @@ impl fmt::Display for FetchItem {
             FetchItem::Body => f.write_str("BODY"),
             FetchItem::BodyStructure => f.write_str("BODYSTRUCTURE"),
             FetchItem::Uid => f.write_str("UID"),
+            FetchItem::ModSeq => f.write_str("MODSEQ"),
             FetchItem::Section { legacy: Some(name), .. } => f.write_str(name),
             FetchItem::Section { section, partial: Some((start, _)), .. } => write!(f, "BODY[{section}]<{start}>"),
             FetchItem::Section { section, .. } => write!(f, "BODY[{section}]"),
+            FetchItem::Binary { section, partial: Some((start, _)), .. } => write!(f, "BINARY[{section}]<{start}>"),
+            FetchItem::Binary { section, .. } => write!(f, "BINARY[{section}]"),
+            FetchItem::BinarySize(section) => write!(f, "BINARY.SIZE[{section}]"),
         }
     }
 }
@@ -59,46 +74,22 @@ pub fn internal_date(unix: i64) -> String {
     format!("{:>2}-{}-{} {} {}", parts[1].trim_start_matches('0'), parts[2], parts[3], parts[4], parts[5])
 }
 
-/// Addresses of a header field, as (name, local part, domain).
-fn addresses(value: &str) -> Vec<(Option<String>, String, String)> {
-    let mut out = Vec::new();
-    let (mut cur, mut quoted, mut angle) = (String::new(), false, false);
-    let mut items = Vec::new();
-    for c in value.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            '<' if !quoted => angle = true,
-            '>' if !quoted => angle = false,
-            ',' if !quoted && !angle => {
-                items.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    items.push(cur);
-    for item in items.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        let (name, addr) = match (item.rfind('<'), item.rfind('>')) {
-            (Some(a), Some(b)) if a < b => {
-                let n = item[..a].trim().trim_matches('"').trim();
-                ((!n.is_empty()).then(|| n.to_string()), &item[a + 1..b])
-            }
-            _ => (None, item),
-        };
-        let (local, domain) = addr.rsplit_once('@').unwrap_or((addr, ""));
-        out.push((name, local.to_string(), domain.to_string()));
-    }
-    out
-}
-
+/// An address list for ENVELOPE (see [`super::address`]), or NIL.
 fn address_list(value: Option<String>) -> String {
-    match value.map(|v| addresses(&v)).filter(|a| !a.is_empty()) {
+    match value.map(|v| super::address::parse(&v)).filter(|a| !a.is_empty()) {
         None => "NIL".into(),
         Some(list) => {
             let parts: Vec<String> = list
                 .iter()
-                .map(|(n, l, d)| format!("({} NIL {} {})", nstring(n.as_deref()), nstring(Some(l)), nstring(Some(d))))
+                .map(|a| {
+                    format!(
+                        "({} {} {} {})",
+                        nstring(a.name.as_deref()),
+                        nstring(a.adl.as_deref()),
+                        nstring(a.mailbox.as_deref()),
+                        nstring(a.host.as_deref())
+                    )
+                })
                 .collect();
             format!("({})", parts.join(""))
         }
@@ -126,10 +117,17 @@ pub fn envelope(raw: &[u8]) -> String {
     )
 }
 
-/// BODY (the non-extensible BODYSTRUCTURE), built from `mail-parser`'s MIME tree.
+/// BODY (the non-extensible BODYSTRUCTURE), built from `mail-parser`'s MIME tree. Parts
+/// nested deeper than [`MIME_DEPTH`] (multiparts and encapsulated messages alike) are shown
+/// as one opaque `APPLICATION/OCTET-STREAM` part, so no message recurses without bound.
 pub fn body_structure(raw: &[u8], extensible: bool) -> String {
-    use mail_parser::{MessageParser, MimeHeaders, PartType};
-    let Some(msg) = MessageParser::default().parse(raw) else {
+    body_structure_at(raw, extensible, 0, 0)
+}
+
+/// `depth`: parts above this one; `messages`: encapsulated messages above it.
+fn body_structure_at(raw: &[u8], extensible: bool, depth: usize, messages: usize) -> String {
+    use mail_parser::{MimeHeaders, PartType};
+    let Some(msg) = message::parse_mime(raw) else {
         return format!("(\"TEXT\" \"PLAIN\" (\"CHARSET\" \"US-ASCII\") NIL NIL \"7BIT\" {} 0)", raw.len());
     };
     /// `("NAME" "value" ...)` or NIL (RFC 9051 body-fld-param).
@@ -162,13 +160,30 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
         };
         format!("{dsp} {lang} {}", nstring(p.content_location()))
     }
-    fn part(msg: &mail_parser::Message, id: u32, raw: &[u8], ext: bool) -> String {
+    /// The message's bytes, whether the structure is extensible, where its LFs are (so that
+    /// counting a part's lines costs O(log n), not a pass over the part at every level).
+    struct Ctx<'a> {
+        raw: &'a [u8],
+        ext: bool,
+        newlines: Vec<usize>,
+    }
+    fn part(msg: &mail_parser::Message, id: u32, cx: &Ctx, depth: usize, messages: usize) -> String {
+        let (raw, ext) = (cx.raw, cx.ext);
         let Some(p) = msg.parts.get(id as usize) else { return "NIL".into() };
         let ct = p.content_type();
-        let ty = ct.map(|c| c.ctype().to_ascii_uppercase()).unwrap_or_else(|| "TEXT".into());
-        let sub = ct.and_then(|c| c.subtype()).map(|s| s.to_ascii_uppercase()).unwrap_or_else(|| "PLAIN".into());
-        if let PartType::Multipart(children) = &p.body {
-            let inner: String = children.iter().map(|c| part(msg, *c, raw, ext)).collect();
+        let mut ty = ct.map(|c| c.ctype().to_ascii_uppercase()).unwrap_or_else(|| "TEXT".into());
+        let mut sub = ct.and_then(|c| c.subtype()).map(|s| s.to_ascii_uppercase()).unwrap_or_else(|| "PLAIN".into());
+        let too_deep = match p.body {
+            PartType::Multipart(_) => depth >= MIME_DEPTH,
+            PartType::Message(_) => depth >= MIME_DEPTH || messages >= MESSAGE_DEPTH,
+            _ => false,
+        };
+        if too_deep {
+            ty = "APPLICATION".into();
+            sub = "OCTET-STREAM".into();
+        }
+        if let (PartType::Multipart(children), false) = (&p.body, too_deep) {
+            let inner: String = children.iter().map(|c| part(msg, *c, cx, depth.saturating_add(1), messages)).collect();
             let tail = if ext {
                 format!(" {} {}", params(ct).unwrap_or_else(|| "NIL".into()), ext_tail(p))
             } else {
@@ -176,7 +191,7 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
             };
             return format!("({inner} {}{tail})", nstring(Some(&sub)));
         }
-        let fields = params(ct).unwrap_or_else(|| {
+        let fields = params(ct.filter(|_| !too_deep)).unwrap_or_else(|| {
             if ty == "TEXT" {
                 "(\"CHARSET\" \"US-ASCII\")".to_string()
             } else {
@@ -184,11 +199,13 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
             }
         });
         let enc = p.content_transfer_encoding().unwrap_or("7BIT").to_ascii_uppercase();
-        let body = raw.get(p.offset_body as usize..p.offset_end as usize).unwrap_or_default();
+        let (from, to) = if too_deep { (p.offset_header, p.offset_end) } else { (p.offset_body, p.offset_end) };
+        let body = raw.get(from as usize..to as usize).unwrap_or_default();
         // Text lines; a last line without its CRLF (the CRLF before a boundary belongs to the
         // boundary, RFC 2046 §5.1.1) still counts.
+        let lf_before = |at: u32| cx.newlines.partition_point(|&i| i < at as usize);
         let lines =
-            body.iter().filter(|&&b| b == b'\n').count() + usize::from(!body.is_empty() && !body.ends_with(b"\n"));
+            lf_before(to).saturating_sub(lf_before(from)) + usize::from(!body.is_empty() && !body.ends_with(b"\n"));
         let basic = format!(
             "{} {} {fields} {} {} {} {}",
             nstring(Some(&ty)),
@@ -203,7 +220,22 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
         let specific = match (&p.body, ty.as_str()) {
             (PartType::Message(inner), "MESSAGE") => {
                 let r = inner.raw_message();
-                format!(" {} {} {lines}", envelope(r), body_structure(r, ext))
+                let (depth, messages) = (depth.saturating_add(1), messages.saturating_add(1));
+                // An encapsulated message mail-parser read in place has its offsets in `raw`:
+                // walk it as it is. One it decoded first (base64) is parsed on its own.
+                let in_place = raw.as_ptr_range().contains(&r.as_ptr());
+                let inner = if in_place {
+                    part(inner, 0, cx, depth, messages)
+                } else {
+                    body_structure_at(r, ext, depth, messages)
+                };
+                format!(" {} {inner} {lines}", envelope(r))
+            }
+            // mail-parser takes apart three levels of encapsulated messages at a time: a
+            // deeper one arrives as bytes, and is parsed here on its own.
+            (_, "MESSAGE") if matches!(sub.as_str(), "RFC822" | "GLOBAL") => {
+                let inner = body_structure_at(body, ext, depth.saturating_add(1), messages.saturating_add(1));
+                format!(" {} {inner} {lines}", envelope(body))
             }
             (_, "TEXT") => format!(" {lines}"),
             _ => String::new(),
@@ -211,7 +243,8 @@ pub fn body_structure(raw: &[u8], extensible: bool) -> String {
         let tail = if ext { format!(" NIL {}", ext_tail(p)) } else { String::new() };
         format!("({basic}{specific}{tail})")
     }
-    part(&msg, 0, raw, extensible)
+    let newlines = raw.iter().enumerate().filter(|(_, &b)| b == b'\n').map(|(i, _)| i).collect();
+    part(&msg, 0, &Ctx { raw, ext: extensible, newlines }, depth, messages)
 }
 
 /// Is `spec` a section this server can fetch (RFC 9051 §6.4.5 `section-spec`)?
@@ -269,8 +302,17 @@ fn header_fields(t: &str) -> Option<(bool, Vec<String>)> {
 /// `HEADER.FIELDS.NOT (..)`, part numbers like `2` or `1.2`, and `n.MIME` / `n.HEADER` /
 /// `n.TEXT`. A part that does not exist is empty, as servers answer.
 pub fn section_bytes(raw: &[u8], spec: &str) -> Vec<u8> {
-    use mail_parser::{MessageParser, PartType};
+    section_bytes_at(raw, spec, 0)
+}
+
+/// `messages`: how many encapsulated messages `raw` is inside.
+fn section_bytes_at(raw: &[u8], spec: &str, messages: usize) -> Vec<u8> {
+    use mail_parser::PartType;
     let (parts, rest) = split_part_numbers(spec);
+    if parts.len() > MIME_DEPTH || messages > MESSAGE_DEPTH {
+        // Deeper than any part this server takes apart (see body_structure): no such part.
+        return vec![];
+    }
     if parts.is_empty() {
         if let Some((not, names)) = header_fields(rest) {
             // Whole fields (with their folded lines) whose name is, or is not, listed.
@@ -298,24 +340,37 @@ pub fn section_bytes(raw: &[u8], spec: &str) -> Vec<u8> {
         }
         return section(raw, rest).to_vec();
     }
-    let Some(msg) = MessageParser::default().parse(raw) else { return vec![] };
+    let Some(top) = message::parse_mime(raw) else { return vec![] };
+    // The message whose parts are being numbered, the part reached, and whether it is that
+    // message's top (where a single-part message has one part, numbered 1).
+    let mut msg: &mail_parser::Message = &top;
     let mut cur = 0u32;
+    let mut at_top = true;
     for (i, &n) in parts.iter().enumerate() {
-        let Some(p) = msg.parts.get(cur as usize) else { return vec![] };
-        match &p.body {
-            PartType::Multipart(children) => match children.get(n as usize - 1) {
-                Some(&c) => cur = c,
-                None => return vec![],
-            },
-            PartType::Message(inner) if i > 0 => {
-                // Inside an encapsulated message, numbering starts again.
-                let tail: Vec<String> = parts[i..].iter().map(u32::to_string).collect();
-                let spec = if rest.is_empty() { tail.join(".") } else { format!("{}.{rest}", tail.join(".")) };
-                return section_bytes(inner.raw_message(), &spec);
+        loop {
+            let Some(p) = msg.parts.get(cur as usize) else { return vec![] };
+            match &p.body {
+                PartType::Multipart(children) => match children.get((n as usize).wrapping_sub(1)) {
+                    Some(&c) => (cur, at_top) = (c, false),
+                    None => return vec![],
+                },
+                // Inside an encapsulated message, numbering starts again. One that mail-parser
+                // read in place (its offsets are in `raw`) is walked as it is; one it decoded
+                // first is taken apart on its own.
+                PartType::Message(inner) if !at_top => {
+                    let r = inner.raw_message();
+                    if raw.as_ptr_range().contains(&r.as_ptr()) {
+                        (msg, cur, at_top) = (inner, 0, true);
+                        continue;
+                    }
+                    let tail: Vec<String> = parts.get(i..).unwrap_or_default().iter().map(u32::to_string).collect();
+                    let spec = if rest.is_empty() { tail.join(".") } else { format!("{}.{rest}", tail.join(".")) };
+                    return section_bytes_at(r, &spec, messages.saturating_add(1));
+                }
+                _ if at_top && n == 1 => at_top = false,
+                _ => return vec![],
             }
-            // A single-part message has one part, numbered 1.
-            _ if i == 0 && n == 1 && cur == 0 => {}
-            _ => return vec![],
+            break;
         }
     }
     let Some(p) = msg.parts.get(cur as usize) else { return vec![] };
@@ -323,7 +378,7 @@ pub fn section_bytes(raw: &[u8], spec: &str) -> Vec<u8> {
     match (rest, &p.body) {
         ("", _) => range(p.offset_body, p.offset_end),
         ("MIME", _) => range(p.offset_header, p.offset_body),
-        (r, PartType::Message(inner)) => section_bytes(inner.raw_message(), r),
+        (r, PartType::Message(inner)) => section_bytes_at(inner.raw_message(), r, messages.saturating_add(1)),
         _ => vec![],
     }
 }
@@ -336,6 +391,33 @@ pub fn section<'a>(raw: &'a [u8], section: &str) -> &'a [u8] {
         "TEXT" => &raw[split..],
         _ => raw,
     }
+}
+
+/// `BINARY[1.2]`, `BINARY.PEEK[1]<0.100>`, `BINARY.SIZE[1]` (RFC 3516 §4.2): a part number only.
+fn binary_item(u: &str) -> Option<Result<FetchItem, String>> {
+    let (kind, rest) = [("SIZE", "BINARY.SIZE["), ("PEEK", "BINARY.PEEK["), ("", "BINARY[")]
+        .iter()
+        .find_map(|(k, p)| u.strip_prefix(p).map(|r| (*k, r)))?;
+    let (section, tail) = rest.split_once(']')?;
+    let parts_ok = section.is_empty() || section.split('.').all(|n| n.parse::<u32>().is_ok_and(|n| n > 0));
+    if !parts_ok {
+        return Some(Err("BINARY takes a part number such as 1 or 1.2 (no HEADER, TEXT or MIME)".into()));
+    }
+    let partial = match tail {
+        "" => None,
+        _ if kind == "SIZE" => return Some(Err("BINARY.SIZE takes no <partial>".into())),
+        t => {
+            let range = t.strip_prefix('<').and_then(|r| r.strip_suffix('>')).and_then(|r| r.split_once('.'));
+            match range.and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))) {
+                Some(p) => Some(p),
+                None => return Some(Err("a partial range is <start.count>".into())),
+            }
+        }
+    };
+    Some(Ok(match kind {
+        "SIZE" => FetchItem::BinarySize(section.to_string()),
+        k => FetchItem::Binary { peek: k == "PEEK", section: section.to_string(), partial },
+    }))
 }
 
 /// FETCH items as the client wrote them (one atom, a macro, or a list): the items and
@@ -352,6 +434,7 @@ pub fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String
             "BODY" => Body,
             "BODYSTRUCTURE" => BodyStructure,
             "UID" => Uid,
+            "MODSEQ" => ModSeq,
             "RFC822" => Section { peek: false, section: String::new(), legacy: Some("RFC822"), partial: None },
             "RFC822.HEADER" => {
                 Section { peek: true, section: "HEADER".into(), legacy: Some("RFC822.HEADER"), partial: None }
@@ -360,6 +443,9 @@ pub fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String
                 Section { peek: false, section: "TEXT".into(), legacy: Some("RFC822.TEXT"), partial: None }
             }
             _ => {
+                if let Some(item) = binary_item(&u) {
+                    return item.map_err(|e| format!("{s}: {e}"));
+                }
                 let (peek, rest) = if let Some(r) = u.strip_prefix("BODY.PEEK[") {
                     (true, r)
                 } else if let Some(r) = u.strip_prefix("BODY[") {
@@ -486,5 +572,21 @@ mod tests {
         assert_eq!(internal_date(837_573_865), "17-Jul-1996 03:24:25 +0000");
         assert_eq!(nstring(Some("a\"b")), "\"a\\\"b\"");
         assert_eq!(nstring(Some("é")), "{2}\r\né");
+    }
+}
+
+#[cfg(test)]
+mod epilogue_tests {
+    use super::*;
+
+    #[test]
+    fn text_of_an_encapsulated_multipart_keeps_its_epilogue() {
+        let inner = "Subject: inner\r\nContent-Type: multipart/mixed; boundary=i\r\n\r\npre\r\n--i\r\n\r\none\r\n--i--\r\nthe epilogue\r\n";
+        let m = format!("Content-Type: multipart/mixed; boundary=o\r\n\r\n--o\r\nContent-Type: message/rfc822\r\n\r\n{inner}\r\n--o--\r\nouter\r\n");
+        let text = "pre\r\n--i\r\n\r\none\r\n--i--\r\nthe epilogue\r\n";
+        assert_eq!(String::from_utf8_lossy(&section_bytes(m.as_bytes(), "1.TEXT")), text);
+        assert_eq!(String::from_utf8_lossy(&section_bytes(m.as_bytes(), "1")), inner);
+        assert_eq!(section_bytes(m.as_bytes(), "1.1"), b"one");
+        assert!(section(m.as_bytes(), "TEXT").ends_with(b"--o--\r\nouter\r\n"));
     }
 }

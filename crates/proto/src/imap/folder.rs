@@ -2,20 +2,34 @@
 //! [`FolderOp`] out, [`FolderResult`] back, and [`apply_folder_op`], the one place that maps
 //! it to the [`MailStore`].
 
-use crate::store::{MailStore, StoredMessage};
+use crate::store::{MailStore, Mailbox, StoredMessage};
 
 /// Folder work the engine asks its owner to do (the owner keeps the mailbox store).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FolderOp {
-    Select(String),
-    List,
+    /// SELECT (`read_only` false: the session takes the `\Recent` messages) or EXAMINE.
+    Select {
+        folder: String,
+        read_only: bool,
+    },
+    /// Every folder name and the subscriptions; with `status`, each folder's counts too
+    /// (LIST-STATUS, RFC 5819).
+    List {
+        status: bool,
+    },
+    /// CREATE: the folder and any superior names it needs (RFC 9051 §6.3.4).
     Create(String),
     Delete(String),
+    /// RENAME: the folder and its inferiors (RFC 9051 §6.3.6).
     Rename(String, String),
+    /// SUBSCRIBE (true) or UNSUBSCRIBE (false) a name (RFC 9051 §6.3.7, §6.3.8).
+    Subscribe(String, bool),
     Status(String),
     Append {
         folder: String,
         flags: Vec<String>,
+        /// The internal date asked for; else now.
+        date: Option<i64>,
         message: Vec<u8>,
     },
     /// Copy these UIDs of the selected folder to `to`.
@@ -24,35 +38,148 @@ pub enum FolderOp {
         uids: Vec<u32>,
         to: String,
     },
+    /// The account's storage use and limit (QUOTA, RFC 9208).
+    Quota,
+}
+
+/// A folder's counts, for STATUS (RFC 9051 §6.3.11) and LIST-STATUS.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderStatus {
+    pub messages: usize,
+    pub unseen: usize,
+    pub uid_next: u32,
+    pub uid_validity: u32,
+    /// The octets of all its messages (STATUS SIZE).
+    pub size: u64,
+    pub deleted: usize,
+    /// Messages no session has selected yet (IMAP4rev1 `\Recent`).
+    pub recent: usize,
+    /// HIGHESTMODSEQ (RFC 7162 §3.1.2.1).
+    pub highest_modseq: u64,
+    /// What EXPUNGE would free, in units of 1024 octets (DELETED-STORAGE, RFC 9208 §4.2).
+    pub deleted_storage: u64,
+}
+
+impl FolderStatus {
+    pub fn of(m: &Mailbox) -> Self {
+        let count = |flag: &str| m.messages.iter().filter(|x| x.flags.iter().any(|f| f == flag)).count();
+        FolderStatus {
+            messages: m.messages.len(),
+            unseen: m.messages.len() - count("\\Seen"),
+            uid_next: m.uid_next,
+            uid_validity: m.uid_validity,
+            size: m.messages.iter().map(|x| x.data.len() as u64).sum(),
+            deleted: count("\\Deleted"),
+            recent: m.messages.iter().filter(|x| x.uid >= m.recent_from).count(),
+            highest_modseq: m.highest_modseq.max(1),
+            deleted_storage: m
+                .messages
+                .iter()
+                .filter(|x| x.flags.iter().any(|f| f == "\\Deleted"))
+                .map(|x| x.data.len() as u64)
+                .sum::<u64>()
+                .div_ceil(1024),
+        }
+    }
 }
 
 /// The owner's answer to a [`FolderOp`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FolderResult {
-    /// The folder's messages, UIDVALIDITY and UIDNEXT.
-    Selected(Vec<StoredMessage>, u32, u32),
-    List(Vec<String>),
-    /// MESSAGES, UNSEEN, UIDNEXT, UIDVALIDITY, SIZE (octets), DELETED.
-    Status(usize, usize, u32, u32, u64, usize),
-    /// UIDVALIDITY of the target and the new UID(s).
-    Appended(u32, u32),
-    Copied(u32, Vec<(u32, u32)>),
+    /// The folder's messages, UIDVALIDITY, UIDNEXT, and the first UID that is `\Recent`
+    /// for this session.
+    Selected {
+        messages: Vec<StoredMessage>,
+        uid_validity: u32,
+        uid_next: u32,
+        recent_from: u32,
+        /// HIGHESTMODSEQ and the expunged UIDs with their mod-sequences (RFC 7162).
+        highest_modseq: u64,
+        vanished: Vec<(u32, u64)>,
+    },
+    /// Folder names (INBOX first), subscribed names, and the counts when asked for.
+    List {
+        names: Vec<String>,
+        subscribed: Vec<String>,
+        status: Vec<FolderStatus>,
+    },
+    Status(FolderStatus),
+    /// UIDVALIDITY of the target and the new message (its UID inside).
+    Appended(u32, StoredMessage),
+    /// UIDVALIDITY of the target, (old UID, new UID) pairs, and the new messages.
+    Copied(u32, Vec<(u32, u32)>, Vec<StoredMessage>),
+    /// Octets used by all the account's mailboxes, and the limit.
+    Quota {
+        used: u64,
+        limit: u64,
+    },
     Done,
+    /// Nothing to do (UNSUBSCRIBE of a name that is not subscribed).
+    Unchanged,
     NoSuchFolder,
     AlreadyExists,
+    /// Over the account's storage limit (RFC 9208 `OVERQUOTA`).
+    OverQuota,
+}
+
+/// Storage per account (QUOTA, RFC 9208 STORAGE resource): 50 MiB, like a small provider.
+pub const QUOTA_BYTES: u64 = 50 * 1024 * 1024;
+
+fn used(store: &MailStore, user: &str) -> u64 {
+    store
+        .folder_names(user)
+        .iter()
+        .filter_map(|f| store.folder(user, f))
+        .flat_map(|m| m.messages.iter())
+        .map(|m| m.data.len() as u64)
+        .sum()
 }
 
 /// Carries out a [`FolderOp`] on the store: the one place that maps IMAP folder work to the
 /// mailbox store, shared by every driver (the simulated world, `mailsim serve`, tests).
 pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, internal_date: i64) -> FolderResult {
     match op {
-        FolderOp::Select(f) => match store.folder(user, f) {
-            Some(m) => FolderResult::Selected(m.messages.clone(), m.uid_validity, m.uid_next),
-            None => FolderResult::NoSuchFolder,
-        },
-        FolderOp::List => FolderResult::List(store.folder_names(user)),
+        FolderOp::Select { folder, read_only } => {
+            let recent_from = if *read_only {
+                store.folder(user, folder).map(|m| m.recent_from)
+            } else {
+                store.take_recent(user, folder)
+            };
+            match (store.folder(user, folder), recent_from) {
+                (Some(m), Some(recent_from)) => FolderResult::Selected {
+                    messages: m.messages.clone(),
+                    uid_validity: m.uid_validity,
+                    uid_next: m.uid_next,
+                    recent_from,
+                    highest_modseq: m.highest_modseq,
+                    vanished: m.vanished.clone(),
+                },
+                _ => FolderResult::NoSuchFolder,
+            }
+        }
+        FolderOp::List { status } => {
+            let names = store.folder_names(user);
+            let status = if *status {
+                names.iter().map(|n| store.folder(user, n).map(FolderStatus::of).unwrap_or_default()).collect()
+            } else {
+                vec![]
+            };
+            FolderResult::List { names, subscribed: store.subscriptions(user), status }
+        }
         FolderOp::Create(f) => {
-            if store.create_folder(user, f) {
+            if store.folder(user, f).is_some() {
+                return FolderResult::AlreadyExists;
+            }
+            // Superior names first: CREATE a/b/c makes a and a/b if they are missing.
+            let mut created = false;
+            for (i, _) in f.match_indices('/').chain(std::iter::once((f.len(), ""))) {
+                let name = &f[..i];
+                if !name.is_empty() && store.folder(user, name).is_none() && store.create_folder(user, name) {
+                    store.subscribe(user, name, true);
+                    created = true;
+                }
+            }
+            if created {
                 FolderResult::Done
             } else {
                 FolderResult::AlreadyExists
@@ -67,39 +194,85 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
         }
         FolderOp::Rename(a, b) => {
             if store.folder(user, b).is_some() {
-                FolderResult::AlreadyExists
-            } else if store.rename_folder(user, a, b) {
+                return FolderResult::AlreadyExists;
+            }
+            // RENAME INBOX moves its messages to a new folder and leaves INBOX empty (§6.3.6).
+            if a.eq_ignore_ascii_case("INBOX") {
+                let Some(msgs) = store.folder(user, "INBOX").map(|m| m.messages.clone()) else {
+                    return FolderResult::NoSuchFolder;
+                };
+                if !store.create_folder(user, b) {
+                    return FolderResult::AlreadyExists;
+                }
+                let uids: Vec<u32> = msgs.iter().map(|m| m.uid).collect();
+                store.copy(user, "INBOX", &uids, b);
+                store.expunge_folder(user, "INBOX", &uids);
+                return FolderResult::Done;
+            }
+            if !store.rename_folder(user, a, b) {
+                return FolderResult::NoSuchFolder;
+            }
+            // Inferior names move with it (RFC 9051 §6.3.6), and so do subscriptions.
+            let prefix = format!("{a}/");
+            for name in store.folder_names(user).into_iter().filter(|n| n.starts_with(&prefix)) {
+                let to = format!("{b}/{}", &name[prefix.len()..]);
+                store.rename_folder(user, &name, &to);
+            }
+            for name in store.subscriptions(user).into_iter().filter(|n| n == a || n.starts_with(&prefix)) {
+                store.subscribe(user, &name, false);
+                store.subscribe(user, &format!("{b}{}", &name[a.len()..]), true);
+            }
+            FolderResult::Done
+        }
+        FolderOp::Subscribe(f, on) => {
+            if *on && store.folder(user, f).is_none() {
+                return FolderResult::NoSuchFolder;
+            }
+            if store.subscribe(user, f, *on) || *on {
                 FolderResult::Done
             } else {
-                FolderResult::NoSuchFolder
+                FolderResult::Unchanged
             }
         }
         FolderOp::Status(f) => match store.folder(user, f) {
-            Some(m) => {
-                let count = |flag: &str| m.messages.iter().filter(|x| x.flags.iter().any(|f| f == flag)).count();
-                let size = m.messages.iter().map(|x| x.data.len() as u64).sum();
-                FolderResult::Status(
-                    m.messages.len(),
-                    m.messages.len() - count("\\Seen"),
-                    m.uid_next,
-                    m.uid_validity,
-                    size,
-                    count("\\Deleted"),
-                )
-            }
+            Some(m) => FolderResult::Status(FolderStatus::of(m)),
             None => FolderResult::NoSuchFolder,
         },
-        FolderOp::Append { folder, flags, message } => {
+        FolderOp::Append { folder, flags, date, message } => {
+            let internal_date = date.unwrap_or(internal_date);
+            if store.folder(user, folder).is_some() && used(store, user) + message.len() as u64 > QUOTA_BYTES {
+                return FolderResult::OverQuota;
+            }
             match store.append(user, folder, message.clone(), flags, internal_date) {
                 Some(uid) => {
-                    FolderResult::Appended(store.folder(user, folder).map(|m| m.uid_validity).unwrap_or(0), uid)
+                    let target = store.folder(user, folder);
+                    let m = target.and_then(|t| t.messages.iter().find(|m| m.uid == uid)).cloned().unwrap_or_default();
+                    FolderResult::Appended(target.map(|m| m.uid_validity).unwrap_or(0), m)
                 }
                 None => FolderResult::NoSuchFolder,
             }
         }
-        FolderOp::Copy { from, uids, to } => match store.copy(user, from, uids, to) {
-            Some(pairs) => FolderResult::Copied(store.folder(user, to).map(|m| m.uid_validity).unwrap_or(0), pairs),
-            None => FolderResult::NoSuchFolder,
-        },
+        FolderOp::Copy { from, uids, to } => {
+            let adding: u64 = store
+                .folder(user, from)
+                .map(|m| m.messages.iter().filter(|x| uids.contains(&x.uid)).map(|x| x.data.len() as u64).sum())
+                .unwrap_or(0);
+            if store.folder(user, to).is_some() && used(store, user) + adding > QUOTA_BYTES {
+                return FolderResult::OverQuota;
+            }
+            match store.copy(user, from, uids, to) {
+                Some(pairs) => {
+                    let target = store.folder(user, to);
+                    let news = target
+                        .map(|m| {
+                            m.messages.iter().filter(|x| pairs.iter().any(|(_, n)| *n == x.uid)).cloned().collect()
+                        })
+                        .unwrap_or_default();
+                    FolderResult::Copied(target.map(|m| m.uid_validity).unwrap_or(0), pairs, news)
+                }
+                None => FolderResult::NoSuchFolder,
+            }
+        }
+        FolderOp::Quota => FolderResult::Quota { used: used(store, user), limit: QUOTA_BYTES },
     }
 }

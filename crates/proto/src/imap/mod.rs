@@ -21,15 +21,20 @@
 //! every greeting, response and command of every scenario with it, and lists which messages
 //! belong to the extensions it lacks.
 
+pub mod address;
+pub mod binary;
 pub mod client;
 pub mod command;
+pub mod condstore;
 pub mod explain;
 pub mod fetch;
 pub mod flag;
 pub mod folder;
+pub mod list_args;
 pub mod response;
 pub mod scram;
 pub mod search;
 pub mod sequence;
 pub mod server;
+pub mod sort;
 pub mod token;

@@ -35,6 +35,10 @@ pub struct ScramClient {
     server_signature: Vec<u8>,
 }
 
+/// The most PBKDF2 rounds the client agrees to compute: about 24 times RFC 7677's minimum
+/// of 4096, more than servers use (Dovecot and Cyrus default to 4096).
+pub const MAX_SCRAM_ITERATIONS: u32 = 100_000;
+
 impl ScramClient {
     pub fn new(user: &str, password: &str, nonce: &str) -> Self {
         let first_bare = format!("n={},r={nonce}", user.replace('=', "=3D").replace(',', "=2C"));
@@ -58,6 +62,12 @@ impl ScramClient {
         let r = attr(server_first, 'r')?;
         let salt = B64.decode(attr(server_first, 's')?).ok()?;
         let i: u32 = attr(server_first, 'i')?.parse().ok()?;
+        // The count comes from the server, and the client pays for it: a hostile server could
+        // ask for 4 billion PBKDF2 rounds (hours of work). RFC 7677 §4 asks for at least
+        // 4096; anything past MAX_SCRAM_ITERATIONS is refused as a client would.
+        if i == 0 || i > MAX_SCRAM_ITERATIONS {
+            return None;
+        }
         if !r.starts_with(&self.nonce) || r.len() == self.nonce.len() {
             return None;
         }
@@ -83,6 +93,9 @@ impl ScramClient {
 #[derive(Debug, Clone)]
 pub struct ScramServer {
     pub user: String,
+    /// The GS2 header the client sent (`n,,` or `n,a=user,`), which client-final's `c=` carries
+    /// back in base64 (RFC 5802 §7).
+    gs2_header: String,
     first_bare: String,
     server_first: String,
     nonce: String,
@@ -96,29 +109,44 @@ pub enum ScramError {
 }
 
 impl ScramServer {
-    /// Reads client-first (`n,,n=user,r=cnonce`) and makes server-first with our nonce part,
-    /// salt and iteration count.
+    /// Reads client-first (`n,,n=user,r=cnonce`, or `n,a=user,n=user,r=cnonce` with an
+    /// authorization identity, as Cyrus SASL sends it) and makes server-first with our nonce
+    /// part, salt and iteration count. Channel binding (`p=`) is not offered, so a client that
+    /// asks for it fails (RFC 5802 §6); an authorization identity other than the user's own
+    /// (acting as someone else) is refused.
     pub fn start(
         client_first: &str,
         server_nonce: &str,
         salt: &[u8],
         iterations: u32,
     ) -> Result<(ScramServer, String), ScramError> {
-        let bare = client_first
-            .strip_prefix("n,,")
-            .or_else(|| client_first.strip_prefix("y,,"))
-            .ok_or(ScramError::Malformed)?;
-        let user = attr(bare, 'n').ok_or(ScramError::Malformed)?.replace("=2C", ",").replace("=3D", "=");
+        let (flag, rest) = client_first.split_once(',').ok_or(ScramError::Malformed)?;
+        if flag != "n" && flag != "y" {
+            return Err(ScramError::Malformed);
+        }
+        let (authzid, bare) = rest.split_once(',').ok_or(ScramError::Malformed)?;
+        let gs2_header = format!("{flag},{authzid},");
+        let unescape = |s: &str| s.replace("=2C", ",").replace("=3D", "=");
+        let user = unescape(attr(bare, 'n').ok_or(ScramError::Malformed)?);
+        match authzid.strip_prefix("a=") {
+            None if authzid.is_empty() => {}
+            Some(a) if unescape(a) == user => {}
+            _ => return Err(ScramError::Malformed),
+        }
         let cnonce = attr(bare, 'r').ok_or(ScramError::Malformed)?;
         let nonce = format!("{cnonce}{server_nonce}");
         let server_first = format!("r={nonce},s={},i={iterations}", B64.encode(salt));
-        Ok((ScramServer { user, first_bare: bare.into(), server_first: server_first.clone(), nonce }, server_first))
+        Ok((
+            ScramServer { user, gs2_header, first_bare: bare.into(), server_first: server_first.clone(), nonce },
+            server_first,
+        ))
     }
 
     /// Checks client-final against the user's password; returns server-final (`v=...`).
     pub fn finish(&self, client_final: &str, password: &str) -> Result<String, ScramError> {
         let (without_proof, proof) = client_final.rsplit_once(",p=").ok_or(ScramError::Malformed)?;
-        if attr(without_proof, 'r') != Some(self.nonce.as_str()) || attr(without_proof, 'c') != Some("biws") {
+        let binding = B64.encode(self.gs2_header.as_bytes());
+        if attr(without_proof, 'r') != Some(self.nonce.as_str()) || attr(without_proof, 'c') != Some(binding.as_str()) {
             return Err(ScramError::Malformed);
         }
         let proof = B64.decode(proof).map_err(|_| ScramError::Malformed)?;
@@ -155,5 +183,33 @@ mod tests {
         assert_eq!(v, "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
         assert!(c.verify_server_final(&v));
         assert_eq!(server.finish(&fin, "wrong"), Err(ScramError::WrongProof));
+    }
+
+    /// Cyrus SASL (mbsync, offlineimap) names the user as authorization identity too:
+    /// `n,a=user,n=user,r=...`, and client-final's `c=` is then base64 of `n,a=user,`.
+    #[test]
+    fn authorization_identity_of_the_user_itself() {
+        let salt = B64.decode("W22ZaJ0SNY7soEsUEjb6gQ==").unwrap();
+        let first = "n,a=user,n=user,r=rOprNGfwEbeRWgbNEkqO";
+        let (server, server_first) = ScramServer::start(first, "srv", &salt, 4096).unwrap();
+        assert_eq!(server.user, "user");
+        // What the client computes, with its own GS2 header.
+        let salted = salted_password("pencil", &salt, 4096);
+        let without_proof = format!("c={},r=rOprNGfwEbeRWgbNEkqOsrv", B64.encode("n,a=user,"));
+        let auth = format!("n=user,r=rOprNGfwEbeRWgbNEkqO,{server_first},{without_proof}");
+        let client_key = hmac(&salted, b"Client Key");
+        let signature = hmac(&Sha256::digest(&client_key), auth.as_bytes());
+        let proof: Vec<u8> = client_key.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
+        let fin = format!("{without_proof},p={}", B64.encode(proof));
+        assert!(server.finish(&fin, "pencil").unwrap().starts_with("v="));
+        // The plain header's `c=biws` does not match what this client sent first.
+        assert_eq!(
+            server.finish(&fin.replacen(&B64.encode("n,a=user,"), "biws", 1), "pencil"),
+            Err(ScramError::Malformed)
+        );
+        // Acting as someone else, or asking for channel binding, is refused.
+        assert!(ScramServer::start("n,a=admin,n=user,r=x", "s", &salt, 4096).is_err());
+        assert!(ScramServer::start("p=tls-unique,,n=user,r=x", "s", &salt, 4096).is_err());
+        assert!(ScramServer::start("n,,n=user,r=x", "s", &salt, 4096).is_ok());
     }
 }

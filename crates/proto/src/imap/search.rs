@@ -3,7 +3,8 @@
 //! nothing, and evaluated against each message of the selected mailbox.
 
 use super::flag::canonical_flag;
-use super::sequence::{set_contains, valid_set};
+use super::sequence::{set_contains, valid_set_or_saved as valid_set};
+use crate::limits::SEARCH_NESTING;
 use crate::store::StoredMessage;
 
 /// One search key; a list of keys is their AND.
@@ -33,6 +34,10 @@ pub enum SearchKey {
     },
     Uid(String),
     Sequence(String),
+    /// `MODSEQ n` (RFC 7162 §3.1.5): changed at or after mod-sequence n.
+    ModSeq(u64),
+    /// IMAP4rev1's `RECENT` (true) / `OLD` (false) (RFC 3501 §6.4.4); `NEW` is RECENT UNSEEN.
+    Recent(bool),
     Not(Box<SearchKey>),
     Or(Box<SearchKey>, Box<SearchKey>),
     And(Vec<SearchKey>),
@@ -43,7 +48,7 @@ pub fn parse(tokens: &[String]) -> Result<SearchKey, String> {
     let mut pos = 0;
     let mut keys = Vec::new();
     while pos < tokens.len() {
-        keys.push(parse_key(tokens, &mut pos)?);
+        keys.push(parse_key(tokens, &mut pos, 0)?);
     }
     match keys.len() {
         0 => Err("SEARCH needs at least one key, such as ALL, UNSEEN or FROM \"alice\"".into()),
@@ -52,7 +57,12 @@ pub fn parse(tokens: &[String]) -> Result<SearchKey, String> {
     }
 }
 
-fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
+/// One key at `t[*pos]`, `depth` groups, NOTs and ORs deep (at most [`SEARCH_NESTING`]).
+fn parse_key(t: &[String], pos: &mut usize, depth: usize) -> Result<SearchKey, String> {
+    if depth >= SEARCH_NESTING {
+        return Err(format!("search keys nest too deep: the limit here is {SEARCH_NESTING} levels of OR, NOT and ()"));
+    }
+    let inner = depth.saturating_add(1);
     let key = t.get(*pos).ok_or("a search key is missing")?.clone();
     *pos += 1;
     let mut arg = |what: &str| -> Result<String, String> {
@@ -73,7 +83,7 @@ fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
                 if *pos >= t.len() {
                     return Err("a parenthesised group of keys is not closed".into());
                 }
-                keys.push(parse_key(t, pos)?);
+                keys.push(parse_key(t, pos, inner)?);
             }
             *pos += 1;
             SearchKey::And(keys)
@@ -113,12 +123,23 @@ fn parse_key(t: &[String], pos: &mut usize) -> Result<SearchKey, String> {
             }
             SearchKey::Uid(set)
         }
-        "NOT" => SearchKey::Not(Box::new(parse_key(t, pos)?)),
+        "NOT" => SearchKey::Not(Box::new(parse_key(t, pos, inner)?)),
         "OR" => {
-            let a = parse_key(t, pos)?;
-            SearchKey::Or(Box::new(a), Box::new(parse_key(t, pos)?))
+            let a = parse_key(t, pos, inner)?;
+            SearchKey::Or(Box::new(a), Box::new(parse_key(t, pos, inner)?))
         }
-        "NEW" | "OLD" | "RECENT" => return Err(format!("{upper} went away with \\Recent in IMAP4rev2 (RFC 9051 §6.4.4); use UNSEEN")),
+        "MODSEQ" => {
+            // MODSEQ ["/flags/\\Seen" priv|shared|all] n: the entry is accepted, not used.
+            let mut a = arg("a mod-sequence")?;
+            if a.parse::<u64>().is_err() {
+                arg("an entry type (priv, shared or all)")?;
+                a = arg("a mod-sequence")?;
+            }
+            SearchKey::ModSeq(a.parse().map_err(|_| format!("MODSEQ needs a number, not {a}"))?)
+        }
+        "RECENT" => SearchKey::Recent(true),
+        "OLD" => SearchKey::Recent(false),
+        "NEW" => SearchKey::And(vec![SearchKey::Recent(true), flag("\\Seen", false)]),
         _ if valid_set(&key) => SearchKey::Sequence(key),
         _ => return Err(format!("unknown search key {key}: try ALL, SEEN, UNSEEN, FLAGGED, FROM, TO, SUBJECT, BODY, TEXT, LARGER, SINCE, NOT, OR")),
     })
@@ -139,6 +160,28 @@ pub fn parse_date(s: &str) -> Option<i64> {
     Some(days_from_civil(year, month, day))
 }
 
+/// `30-Nov-2026 09:00:00 +0100` (RFC 9051 `date-time`, the day may be ` 1`) to Unix seconds.
+pub fn parse_date_time(s: &str) -> Option<i64> {
+    let mut it = s.split_whitespace();
+    let (date, time, zone) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || zone.len() != 5 {
+        return None;
+    }
+    let days = parse_date(date)?;
+    let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok().filter(|_| p.len() == 2)).collect::<Option<_>>()?;
+    let [h, m, sec] = hms[..] else { return None };
+    if h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let sign = match &zone[..1] {
+        "+" => 1,
+        "-" => -1,
+        _ => return None,
+    };
+    let (zh, zm): (i64, i64) = (zone[1..3].parse().ok()?, zone[3..].parse().ok()?);
+    Some(days * 86_400 + h * 3600 + m * 60 + sec - sign * (zh * 3600 + zm * 60))
+}
+
 /// Howard Hinnant's `days_from_civil`.
 fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -151,12 +194,81 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 /// What a key is checked against: the message, its sequence number, and the largest
-/// sequence number and UID (for `*`).
+/// sequence number and UID (for `*`), whether it is `\Recent`, and the UIDs `$` stands for.
 pub struct Candidate<'a> {
     pub message: &'a StoredMessage,
     pub seq: u32,
     pub max_seq: u32,
     pub max_uid: u32,
+    pub recent: bool,
+    pub saved: &'a [u32],
+}
+
+impl SearchKey {
+    /// Does the key use IMAP4rev1's `\Recent` (RECENT, NEW, OLD)?
+    pub fn uses_recent(&self) -> bool {
+        match self {
+            SearchKey::Recent(_) => true,
+            SearchKey::Not(k) => k.uses_recent(),
+            SearchKey::Or(a, b) => a.uses_recent() || b.uses_recent(),
+            SearchKey::And(ks) => ks.iter().any(SearchKey::uses_recent),
+            _ => false,
+        }
+    }
+
+    /// Does the key use MODSEQ (which turns CONDSTORE on, RFC 7162 §3.1)?
+    pub fn uses_modseq(&self) -> bool {
+        match self {
+            SearchKey::ModSeq(_) => true,
+            SearchKey::Not(k) => k.uses_modseq(),
+            SearchKey::Or(a, b) => a.uses_modseq() || b.uses_modseq(),
+            SearchKey::And(ks) => ks.iter().any(SearchKey::uses_modseq),
+            _ => false,
+        }
+    }
+
+    /// The sequence sets in the key (each must stay within EXISTS).
+    pub fn sequence_sets(&self) -> Vec<&str> {
+        match self {
+            SearchKey::Sequence(s) => vec![s.as_str()],
+            SearchKey::Not(k) => k.sequence_sets(),
+            SearchKey::Or(a, b) => [a.sequence_sets(), b.sequence_sets()].concat(),
+            SearchKey::And(ks) => ks.iter().flat_map(SearchKey::sequence_sets).collect(),
+            _ => vec![],
+        }
+    }
+}
+
+/// The addresses of a header field as a client shows them (`Name <local@domain>`), with
+/// comments and encoded words read: what FROM, TO, CC and BCC also match against.
+fn address_text(data: &[u8], field: &str) -> Option<String> {
+    use mail_parser::{Address, HeaderName};
+    let msg = mail_parser::MessageParser::default().parse_headers(data)?;
+    let name = match field {
+        "FROM" => HeaderName::From,
+        "TO" => HeaderName::To,
+        "CC" => HeaderName::Cc,
+        "BCC" => HeaderName::Bcc,
+        _ => return None,
+    };
+    let one = |a: &mail_parser::Addr| {
+        format!("{} <{}>", a.name.as_deref().unwrap_or_default(), a.address.as_deref().unwrap_or_default())
+    };
+    let addrs = msg.header(name)?.as_address()?;
+    Some(match addrs {
+        Address::List(l) => l.iter().map(one).collect::<Vec<_>>().join(", "),
+        Address::Group(g) => g
+            .iter()
+            .map(|g| {
+                format!(
+                    "{}: {}",
+                    g.name.as_deref().unwrap_or_default(),
+                    g.addresses.iter().map(one).collect::<Vec<_>>().join(", ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    })
 }
 
 impl SearchKey {
@@ -175,28 +287,33 @@ impl SearchKey {
                     .split("\r\n")
                     .filter_map(|l| l.split_once(':'))
                     .any(|(n, val)| n.trim().eq_ignore_ascii_case(field) && val.to_lowercase().contains(&v))
+                    || address_text(&m.data, field).is_some_and(|t| t.to_lowercase().contains(&v))
             }
             SearchKey::Body(s) => lower(super::fetch::section(&m.data, "TEXT")).contains(&s.to_lowercase()),
             SearchKey::Text(s) => lower(&m.data).contains(&s.to_lowercase()),
             SearchKey::Larger(n) => m.data.len() as u64 > *n,
             SearchKey::Smaller(n) => (m.data.len() as u64) < *n,
             SearchKey::Date { sent, cmp, or_equal, day } => {
-                let unix = if *sent {
-                    match mail_parser::MessageParser::default()
-                        .parse_headers(&m.data)
-                        .and_then(|p| p.date().map(|d| d.to_timestamp()))
-                    {
+                // SENT*: the date of the Date: field as written, in its own time zone
+                // (RFC 9051 §6.4.4: "disregarding time and timezone").
+                let date = if *sent {
+                    match mail_parser::MessageParser::default().parse_headers(&m.data).and_then(|p| {
+                        p.date().map(|d| days_from_civil(i64::from(d.year), u32::from(d.month), u32::from(d.day)))
+                    }) {
                         Some(t) => t,
                         None => return false,
                     }
                 } else {
-                    m.internal_date
+                    m.internal_date.div_euclid(86_400)
                 };
-                let d = unix.div_euclid(86_400).cmp(day);
+                let d = date.cmp(day);
                 d == *cmp || (*or_equal && d == std::cmp::Ordering::Equal)
             }
+            SearchKey::Uid(set) | SearchKey::Sequence(set) if set == "$" => c.saved.contains(&m.uid),
             SearchKey::Uid(set) => set_contains(set, m.uid, c.max_uid),
             SearchKey::Sequence(set) => set_contains(set, c.seq, c.max_seq),
+            SearchKey::Recent(r) => c.recent == *r,
+            SearchKey::ModSeq(n) => m.modseq >= *n,
             SearchKey::Not(k) => !k.matches(c),
             SearchKey::Or(a, b) => a.matches(c) || b.matches(c),
             SearchKey::And(ks) => ks.iter().all(|k| k.matches(c)),
@@ -218,6 +335,7 @@ mod tests {
             data: data.as_bytes().to_vec(),
             flags: flags.iter().map(|f| f.to_string()).collect(),
             internal_date,
+            modseq: u64::from(uid),
         }
     }
 
@@ -227,7 +345,14 @@ mod tests {
         msgs.iter()
             .enumerate()
             .filter(|(i, m)| {
-                k.matches(&Candidate { message: m, seq: *i as u32 + 1, max_seq: msgs.len() as u32, max_uid })
+                k.matches(&Candidate {
+                    message: m,
+                    seq: *i as u32 + 1,
+                    max_seq: msgs.len() as u32,
+                    max_uid,
+                    recent: m.uid == 12,
+                    saved: &[10, 12],
+                })
             })
             .map(|(_, m)| m.uid)
             .collect()
@@ -257,6 +382,13 @@ mod tests {
         assert_eq!(hits("2:* UID 11:12", &msgs), [11, 12]);
         assert_eq!(hits("UID *", &msgs), [12]);
         assert_eq!(hits("BODY friday", &msgs), [10, 11]);
+        assert_eq!(hits("RECENT", &msgs), [12]);
+        assert_eq!(hits("NEW", &msgs), [12]);
+        assert_eq!(hits("OLD", &msgs), [10, 11]);
+        assert_eq!(hits("$", &msgs), [10, 12], "$ is the saved result (RFC 5182)");
+        assert_eq!(hits("UID $ NOT 1", &msgs), [12]);
+        assert_eq!(hits("MODSEQ 11", &msgs), [11, 12], "modseq is the uid here");
+        assert_eq!(hits("MODSEQ \"/flags/\\\\seen\" all 12", &msgs), [12]);
     }
 
     #[test]
@@ -265,10 +397,17 @@ mod tests {
         assert!(parse(&toks("SINCE yesterday")).unwrap_err().contains("1-Feb-2026"));
         assert!(parse(&toks("OR SEEN")).is_err());
         assert!(parse(&toks("(SEEN")).unwrap_err().contains("not closed"));
-        assert!(parse(&toks("RECENT")).unwrap_err().contains("IMAP4rev2"));
+        assert!(parse(&toks("RECENT")).unwrap().uses_recent());
         assert!(parse(&toks("LARGER big")).is_err());
         assert!(parse(&[]).is_err());
         assert_eq!(parse_date("1-Jan-1970"), Some(0));
         assert_eq!(parse_date("29-Feb-2024"), Some(19_782));
+        assert_eq!(parse_date_time(" 1-Jan-1970 01:00:00 +0100"), Some(0));
+        assert_eq!(parse_date_time("01-Jan-1970 00:00:10 -0001"), Some(70));
+        assert!(parse_date_time("1-Jan-1970 1:00:00 +0100").is_none() && parse_date_time("1-Jan-1970").is_none());
+        let deep = format!("{}SEEN{}", "OR SEEN ".repeat(10_000), "");
+        assert!(parse(&toks(&deep)).unwrap_err().contains("nest too deep"));
+        let nots = format!("{}SEEN", "NOT ".repeat(SEARCH_NESTING - 1));
+        assert!(parse(&toks(&nots)).is_ok());
     }
 }

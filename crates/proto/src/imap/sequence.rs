@@ -9,6 +9,34 @@ pub fn set_contains(set: &str, n: u32, max: u32) -> bool {
     })
 }
 
+/// The ranges of `set` (with `*` as `max`), sorted and merged: read once, then
+/// [`in_ranges`] answers for each message in O(log ranges).
+pub fn ranges(set: &str, max: u32) -> Vec<(u32, u32)> {
+    let num = |s: &str| if s == "*" { max } else { s.parse().unwrap_or(0) };
+    let mut out: Vec<(u32, u32)> = set
+        .split(',')
+        .map(|r| {
+            let (a, b) = r.split_once(':').map(|(a, b)| (num(a), num(b))).unwrap_or((num(r), num(r)));
+            (a.min(b), a.max(b))
+        })
+        .collect();
+    out.sort_unstable();
+    let mut merged: Vec<(u32, u32)> = Vec::with_capacity(out.len());
+    for (a, b) in out {
+        match merged.last_mut() {
+            Some(last) if a <= last.1.saturating_add(1) => last.1 = last.1.max(b),
+            _ => merged.push((a, b)),
+        }
+    }
+    merged
+}
+
+/// Is `n` in `ranges` (from [`ranges`])?
+pub fn in_ranges(ranges: &[(u32, u32)], n: u32) -> bool {
+    let i = ranges.partition_point(|&(_, b)| b < n);
+    ranges.get(i).is_some_and(|&(a, _)| a <= n)
+}
+
 /// Is `s` a sequence set (RFC 9051 `sequence-set`: `1:5,7,9:*`)?
 pub fn valid_set(s: &str) -> bool {
     !s.is_empty()
@@ -22,13 +50,31 @@ pub fn valid_set(s: &str) -> bool {
         })
 }
 
+/// A sequence set, or `$`: the result saved by the last `SEARCH RETURN (SAVE)` (RFC 5182 §2.1).
+pub fn valid_set_or_saved(s: &str) -> bool {
+    s == "$" || valid_set(s)
+}
+
+/// Does the sequence set name a message number above `exists`? Sequence numbers run from 1
+/// to EXISTS; any other is a protocol error: BAD (RFC 9051 §9, seq-number), "`*`" included
+/// when the mailbox is empty (then 0 is returned).
+pub fn beyond(set: &str, exists: u32) -> Option<u32> {
+    if exists == 0 && set != "$" {
+        return Some(0);
+    }
+    set.split(',').flat_map(|r| r.split(':')).filter(|n| *n != "*" && *n != "$").find_map(|n| {
+        let v: u32 = n.parse().unwrap_or(u32::MAX);
+        (v > exists).then_some(v)
+    })
+}
+
 /// Ascending numbers as a compact sequence set: 1,2,3,5 → 1:3,5.
 pub fn compact(ids: &[u32]) -> String {
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
     while i < ids.len() {
         let mut j = i;
-        while j + 1 < ids.len() && ids[j + 1] == ids[j] + 1 {
+        while ids.get(j + 1).is_some_and(|&next| ids.get(j).is_some_and(|&this| this.checked_add(1) == Some(next))) {
             j += 1;
         }
         out.push(if j > i { format!("{}:{}", ids[i], ids[j]) } else { ids[i].to_string() });
@@ -48,5 +94,16 @@ mod tests {
         assert!(!set_contains("1:3,7", 5, 9));
         assert_eq!(compact(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
         assert_eq!(compact(&[]), "");
+        assert_eq!(beyond("5:2", 1), Some(5));
+        assert_eq!(beyond("1:*", 1), None);
+        assert_eq!(beyond("1,3", 2), Some(3));
+        assert_eq!(beyond("*", 0), Some(0), "* in an empty mailbox");
+        assert_eq!(beyond("1:*", 0), Some(0));
+        assert!(valid_set_or_saved("$") && !valid_set("$"));
+        let r = ranges("9:7,1,2,*,3:4", 20);
+        assert_eq!(r, vec![(1, 4), (7, 9), (20, 20)]);
+        for n in 0..=21 {
+            assert_eq!(in_ranges(&r, n), set_contains("9:7,1,2,*,3:4", n, 20), "{n}");
+        }
     }
 }

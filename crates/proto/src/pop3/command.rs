@@ -5,7 +5,7 @@ use crate::codec::{find_crlf, Decoded};
 use std::fmt;
 
 /// The longest command line, CRLF included (RFC 2449 §4).
-pub const MAX_COMMAND_LINE: usize = 255;
+pub const MAX_COMMAND_LINE: usize = crate::limits::POP3_COMMAND_LINE;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -25,6 +25,16 @@ pub enum Command {
     Apop(String, String),
     /// `STLS` (RFC 2595 §4): upgrade to TLS.
     Stls,
+    /// `AUTH [mechanism [initial-response]]` (RFC 5034 §4): log in with a SASL mechanism.
+    /// Without a mechanism: the list of mechanisms (a pre-RFC form many clients still send).
+    Auth(Option<String>, Option<String>),
+    /// A client's line in the middle of AUTH: base64 answering the server's `+` challenge,
+    /// or `*` to cancel (RFC 5034 §4). Never read by [`decode`]: only the server knows it is
+    /// waiting for one.
+    SaslResponse(String),
+    /// `LAST` (RFC 1460), removed from POP3 by RFC 1725: read, so that it can be refused with
+    /// an explanation.
+    Last,
 }
 
 impl Command {
@@ -44,12 +54,23 @@ impl Command {
             Command::Capa => "CAPA",
             Command::Apop(..) => "APOP",
             Command::Stls => "STLS",
+            Command::Auth(..) => "AUTH",
+            Command::SaslResponse(_) => "",
+            Command::Last => "LAST",
         }
     }
 
     /// Whether a positive answer to this command is multi-line (RFC 1939 §3).
     pub fn expects_multiline(&self) -> bool {
-        matches!(self, Command::List(None) | Command::Uidl(None) | Command::Retr(_) | Command::Top(..) | Command::Capa)
+        matches!(
+            self,
+            Command::List(None)
+                | Command::Uidl(None)
+                | Command::Retr(_)
+                | Command::Top(..)
+                | Command::Capa
+                | Command::Auth(None, _)
+        )
     }
 
     pub fn encode(&self) -> Vec<u8> {
@@ -67,6 +88,9 @@ impl fmt::Display for Command {
             }
             Command::Top(n, l) => write!(f, "{k} {n} {l}"),
             Command::Apop(n, d) => write!(f, "{k} {n} {d}"),
+            Command::Auth(Some(m), Some(i)) => write!(f, "{k} {m} {i}"),
+            Command::Auth(Some(m), None) => write!(f, "{k} {m}"),
+            Command::SaslResponse(line) => f.write_str(line),
             _ => f.write_str(k),
         }
     }
@@ -156,7 +180,12 @@ fn parse(line: &[u8]) -> Result<Command, String> {
             Command::Apop(args[0].to_string(), args[1].to_ascii_lowercase())
         }
         "STLS" => arity(&[0], "STLS").map(|_| Command::Stls)?,
-        "AUTH" => return Err("AUTH is not supported by this server: use USER/PASS or APOP".into()),
+        "AUTH" => {
+            arity(&[0, 1, 2], "AUTH [mechanism [initial-response]]")?;
+            let mechanism = args.first().map(|m| m.to_ascii_uppercase());
+            Command::Auth(mechanism, args.get(1).map(|s| s.to_string()))
+        }
+        "LAST" => arity(&[0], "LAST").map(|_| Command::Last)?,
         "" => return Err("empty command line".into()),
         _ => return Err(format!("unknown command \"{}\"", keyword.chars().take(20).collect::<String>())),
     })
@@ -180,6 +209,10 @@ mod tests {
             ("UIDL", Command::Uidl(None)),
             ("CAPA", Command::Capa),
             ("QUIT", Command::Quit),
+            ("AUTH", Command::Auth(None, None)),
+            ("AUTH PLAIN", Command::Auth(Some("PLAIN".into()), None)),
+            ("AUTH PLAIN AGJvYgBzZWNyZXQ=", Command::Auth(Some("PLAIN".into()), Some("AGJvYgBzZWNyZXQ=".into()))),
+            ("LAST", Command::Last),
         ] {
             assert_eq!(decode(format!("{line}\r\n").as_bytes()), Decoded::Complete(cmd.clone(), line.len() + 2));
             assert_eq!(cmd.to_string(), line);
@@ -199,6 +232,9 @@ mod tests {
             "\r\n",
             "STAT 1\r\n",
             "TOP 1\r\n",
+            "AUTH PLAIN x y\r\n",
+            "AUTH  PLAIN\r\n",
+            "LAST 1\r\n",
         ] {
             assert!(matches!(decode(line.as_bytes()), Decoded::Invalid(_, n) if n == line.len()), "{line:?}");
         }

@@ -23,11 +23,43 @@ pub fn command(c: &Command) -> Explanation {
         Capa => ex(label, "Asks which optional POP3 features the server supports.", "RFC 2449 §5"),
         Apop(..) => ex(label, "Logs in without sending the password: the digest is MD5 of the timestamp from the server's greeting followed by the password. (MD5 is weak today; TLS is the real answer.)", "RFC 1939 §7 (APOP)"),
         Stls => ex(label, "Asks to start TLS on this POP3 connection; after +OK, everything is encrypted.", "RFC 2595 §4"),
+        Auth(None, _) => ex(label, "A bare AUTH: asks which SASL mechanisms the server offers. Not in RFC 5034 (CAPA's SASL line is the standard way), but older clients such as Outlook send it and servers answer with the list.", "RFC 5034 §4; RFC 2449 §6.9 (SASL)"),
+        Auth(Some(m), initial) => {
+            let how = match (m.as_str(), initial) {
+                ("PLAIN", Some(_)) => " The initial response is base64 of authzid NUL user NUL password: the password is only encoded, not hidden, so PLAIN belongs inside TLS.",
+                ("PLAIN", None) => " The server answers with an empty challenge \"+ \"; the client then sends base64 of authzid NUL user NUL password.",
+                ("LOGIN", _) => " LOGIN asks for the user name and then the password, each as a base64 line after a \"+\" challenge.",
+                _ => "",
+            };
+            ex(label, format!("Logs in with the SASL mechanism {m}, the standard way to add login methods to POP3.{how}"), "RFC 5034 §4; RFC 4616 (PLAIN)")
+        }
+        SaslResponse(line) if line == "*" => ex("*".to_string(), "The client cancels the AUTH exchange; the server answers -ERR and waits for another command.", "RFC 5034 §4"),
+        SaslResponse(line) => {
+            let decoded = base64_text(line).map(|t| format!(" It decodes to \"{}\".", t.replace('\0', "\\0"))).unwrap_or_default();
+            ex(shorten(line, 72), format!("The client's answer to the server's SASL challenge, in base64.{decoded} Base64 is an encoding, not encryption: anyone on the wire can read it unless the connection is inside TLS."), "RFC 5034 §4")
+        }
+        Last => ex(label, "Asks for the highest message number accessed in this session. LAST was in RFC 1460 but RFC 1725 removed it: servers answer -ERR, and clients use UIDL to recognise messages already downloaded.", "RFC 1725 §Appendix; RFC 1939 §7 (UIDL)"),
     }
+}
+
+fn base64_text(s: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()?;
+    String::from_utf8(bytes).ok().filter(|t| !t.is_empty())
 }
 
 pub fn response(r: &Response, to: Pop3ReplyTo) -> Explanation {
     use Pop3ReplyTo::*;
+    if r.challenge {
+        let decoded = base64_text(&r.text).map(|t| format!(" It decodes to \"{t}\".")).unwrap_or_default();
+        return ex(
+            shorten(&r.status_line(), 72),
+            format!(
+                "A SASL challenge: the server waits for the client's next base64 line (or \"*\" to cancel).{decoded}"
+            ),
+            "RFC 5034 §4",
+        );
+    }
     let mut label = shorten(&r.status_line(), 72);
     if let Some(body) = &r.body {
         let lines = body.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
@@ -43,6 +75,16 @@ pub fn response(r: &Response, to: Pop3ReplyTo) -> Explanation {
     }
     if !r.ok {
         let rfc = if r.text.starts_with('[') { "RFC 1939 §3; RFC 2449 §8, RFC 3206" } else { "RFC 1939 §3" };
+        if r.text.starts_with("LAST is obsolete") {
+            return ex(
+                label,
+                "-ERR: LAST was removed from POP3 by RFC 1725; the client should use UIDL instead.",
+                "RFC 1725; RFC 1939 §7 (UIDL)",
+            );
+        }
+        if r.text.contains("Plaintext authentication disallowed") {
+            return ex(label, "-ERR [AUTH]: this server takes passwords only inside TLS. The client should send STLS (or connect to port 995) and log in again there.", "RFC 2595 §2.3, §4; RFC 3206 §4 (AUTH)");
+        }
         return ex(label, format!("-ERR: the command failed ({}). The session stays in the same state.", r.text), rfc);
     }
     let (meaning, rfc) = match to {
@@ -61,9 +103,12 @@ pub fn response(r: &Response, to: Pop3ReplyTo) -> Explanation {
         Rset => ("Deletion marks are removed.", "RFC 1939 §5 (RSET)"),
         Quit => ("The server has applied the deletions (UPDATE state), released the maildrop and closes the connection.", "RFC 1939 §6"),
         Top => ("The header and the requested number of body lines follow.", "RFC 1939 §7 (TOP)"),
-        Uidl => ("Unique ids follow.", "RFC 1939 §7 (UIDL)"),
+        Uidl => ("The unique-ids: one per message, never reused for another message of this maildrop, so a client that keeps mail on the server knows what it has already downloaded. Here each id is the message's UID then the mailbox's UIDVALIDITY, in hexadecimal.", "RFC 1939 §7 (UIDL)"),
         Capa => ("The list of capabilities follows, one per line.", "RFC 2449 §5"),
         Stls => ("The server is ready for TLS: the handshake starts now and the rest of the session is encrypted.", "RFC 2595 §4"),
+        Auth => ("Logged in through SASL: the maildrop is locked for this session and the server is in the TRANSACTION state.", "RFC 5034 §4; RFC 1939 §5"),
+        AuthChallenge => ("A SASL challenge: the server waits for the client's next base64 line.", "RFC 5034 §4"),
+        AuthList => ("The SASL mechanisms this server offers, one per line (the same list as CAPA's SASL line).", "RFC 5034 §4; RFC 2449 §6.9"),
         Error | Pop3ReplyTo::Closing(_) => ("+OK", "RFC 1939 §3"),
     };
     ex(label, meaning, rfc)

@@ -12,21 +12,31 @@ pub struct Response {
     pub text: String,
     /// The data lines of a multi-line response, stuffing undone, CRLF line ends.
     pub body: Option<Vec<u8>>,
+    /// A SASL challenge, `+ base64` (RFC 5034 §4): neither +OK nor -ERR, the server waits for
+    /// the client's next response line.
+    pub challenge: bool,
 }
 
 impl Response {
     pub fn ok(text: impl Into<String>) -> Self {
-        Response { ok: true, text: text.into(), body: None }
+        Response { ok: true, text: text.into(), body: None, challenge: false }
     }
     pub fn err(text: impl Into<String>) -> Self {
-        Response { ok: false, text: text.into(), body: None }
+        Response { ok: false, text: text.into(), body: None, challenge: false }
     }
     pub fn multi(text: impl Into<String>, body: Vec<u8>) -> Self {
-        Response { ok: true, text: text.into(), body: Some(body) }
+        Response { ok: true, text: text.into(), body: Some(body), challenge: false }
+    }
+    /// A SASL challenge line `+ text` (RFC 5034 §4); `text` is base64, possibly empty.
+    pub fn challenge(text: impl Into<String>) -> Self {
+        Response { ok: true, text: text.into(), body: None, challenge: true }
     }
 
     /// The status line without its CRLF, e.g. `+OK 2 messages`.
     pub fn status_line(&self) -> String {
+        if self.challenge {
+            return format!("+ {}", self.text);
+        }
         let s = if self.ok { "+OK" } else { "-ERR" };
         if self.text.is_empty() {
             s.to_string()
@@ -56,14 +66,18 @@ pub fn decode(buf: &[u8], multiline: bool) -> Decoded<Response, ResponseError> {
         (true, rest.strip_prefix(' ').unwrap_or(rest).to_string())
     } else if let Some(rest) = line.strip_prefix("-ERR") {
         (false, rest.strip_prefix(' ').unwrap_or(rest).to_string())
+    } else if let Some(rest) = line.strip_prefix("+ ").or((line == "+").then_some("")) {
+        return Decoded::Complete(Response::challenge(rest), end);
     } else {
         return Decoded::Invalid(ResponseError("a POP3 status line starts with +OK or -ERR".into()), end);
     };
     if !(ok && multiline) {
-        return Decoded::Complete(Response { ok, text, body: None }, end);
+        return Decoded::Complete(Response { ok, text, body: None, challenge: false }, end);
     }
     match data::decode(&buf[end..]) {
-        Decoded::Complete(d, n) => Decoded::Complete(Response { ok, text, body: Some(d.message) }, end + n),
+        Decoded::Complete(d, n) => {
+            Decoded::Complete(Response { ok, text, body: Some(d.message), challenge: false }, end + n)
+        }
         _ => Decoded::Incomplete,
     }
 }
@@ -85,6 +99,12 @@ pub enum Pop3ReplyTo {
     Uidl,
     Capa,
     Stls,
+    /// The end of an AUTH exchange (RFC 5034): +OK logged in, or -ERR.
+    Auth,
+    /// A SASL challenge (`+ base64`) in the middle of AUTH.
+    AuthChallenge,
+    /// The mechanism list in answer to a bare `AUTH`.
+    AuthList,
     Error,
     /// The server ends the session on its own (idle client, shutdown, too many connections).
     Closing(Closing),
@@ -112,5 +132,8 @@ mod tests {
     fn err_is_single_line_even_when_multiline_expected() {
         assert_eq!(decode(b"-ERR no such message\r\n", true), Decoded::Complete(Response::err("no such message"), 22));
         assert!(matches!(decode(b"OK\r\n", false), Decoded::Invalid(..)));
+        assert_eq!(decode(b"+ VXNlcm5hbWU6\r\n", true), Decoded::Complete(Response::challenge("VXNlcm5hbWU6"), 16));
+        assert_eq!(decode(b"+ \r\n", false), Decoded::Complete(Response::challenge(""), 4));
+        assert_eq!(Response::challenge("").encode(), b"+ \r\n");
     }
 }

@@ -13,7 +13,7 @@
 
 use super::command::{self, Command};
 use super::response::Response;
-use crate::codec::Decoded;
+use crate::codec::{Decoded, LineSkip};
 use crate::engine::{Closing, Engine, IdleTimer, Millis, POP3_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, Pop3ReplyTo, Transmit};
 use crate::state::{main, side, st, sub, Side, StateId, StateMachine, StateView};
@@ -93,12 +93,24 @@ pub struct Pop3Config {
     pub stls: bool,
     /// The autologout timer; `None`: never. RFC 1939 §3: at least 10 minutes.
     pub idle_timeout: Option<Millis>,
+    /// Passwords may be sent before TLS (USER/PASS, AUTH PLAIN and LOGIN). Off: only after
+    /// STLS, as Dovecot's `disable_plaintext_auth` (RFC 2595 §2.3).
+    pub plaintext_auth: bool,
+    /// TLS from the first byte (port 995, RFC 8314 §3.3).
+    pub implicit_tls: bool,
 }
 
 impl Pop3Config {
-    /// No APOP, no STLS, the 10-minute autologout timer.
+    /// No APOP, no STLS, the 10-minute autologout timer, passwords allowed in the clear.
     pub fn new(hostname: &str) -> Self {
-        Pop3Config { hostname: hostname.into(), timestamp: None, stls: false, idle_timeout: Some(POP3_IDLE_TIMEOUT) }
+        Pop3Config {
+            hostname: hostname.into(),
+            timestamp: None,
+            stls: false,
+            idle_timeout: Some(POP3_IDLE_TIMEOUT),
+            plaintext_auth: true,
+            implicit_tls: false,
+        }
     }
 }
 
@@ -141,12 +153,20 @@ pub struct Pop3Server {
     tls: bool,
     state: Pop3State,
     inbuf: Vec<u8>,
+    /// The rest of an over-long command line being skipped up to its CRLF.
+    skip: LineSkip,
     user: Option<String>,
     maildrop: Vec<DropMessage>,
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Pop3ServerEvent>,
     idle: IdleTimer,
+    /// An AUTH exchange waiting for the client's next line.
+    sasl: Option<auth::SaslStep>,
+    /// What the answer to the login being checked replies to (PASS, APOP or AUTH).
+    reply_to: Pop3ReplyTo,
+    /// The mailbox's UIDVALIDITY: part of each UIDL unique-id when known.
+    uid_validity: Option<u32>,
 }
 
 impl Engine for Pop3Server {
@@ -210,9 +230,13 @@ impl Pop3Server {
     pub fn new(config: Pop3Config, now: Millis) -> Self {
         let mut s = Pop3Server {
             idle: IdleTimer::new(config.idle_timeout, now),
-            tls: false,
+            tls: config.implicit_tls,
+            sasl: None,
+            reply_to: Pop3ReplyTo::Pass,
+            uid_validity: None,
             state: Pop3State::Authorization,
             inbuf: Vec::new(),
+            skip: LineSkip::default(),
             user: None,
             maildrop: Vec::new(),
             received: VecDeque::new(),
@@ -250,6 +274,27 @@ impl Pop3Server {
         self.user.as_deref()
     }
 
+    /// The maildrop's UIDVALIDITY (RFC 9051 §2.3.1.1), set before the login is granted: each
+    /// UIDL unique-id is then the message's UID and the UIDVALIDITY in hexadecimal (Dovecot's
+    /// `%08Xu%08Xv`), so ids stay the same across sessions and restarts and never come back
+    /// for another message, even if the mailbox is re-created.
+    pub fn set_uid_validity(&mut self, uid_validity: u32) {
+        self.uid_validity = Some(uid_validity);
+    }
+
+    /// The UIDL unique-id of a message (RFC 1939 §7: 1 to 70 characters 0x21 to 0x7E).
+    fn unique_id(&self, uid: u32) -> String {
+        match self.uid_validity {
+            Some(v) => format!("{uid:08X}{v:08X}"),
+            None => uid.to_string(),
+        }
+    }
+
+    /// Whether the session is encrypted (after STLS, or from the start on port 995).
+    pub fn is_tls(&self) -> bool {
+        self.tls
+    }
+
     /// The password was right: `maildrop` is the mailbox as of now (locked for us).
     pub fn grant(&mut self, maildrop: Vec<StoredMessage>) {
         if self.state != Pop3State::CheckingPassword {
@@ -262,7 +307,7 @@ impl Pop3Server {
         let user = self.user.clone().unwrap_or_default();
         self.send(
             Response::ok(format!("{user}'s maildrop has {n} message{} ({size} octets)", plural(n))),
-            Pop3ReplyTo::Pass,
+            self.reply_to,
         );
         self.process();
     }
@@ -294,7 +339,7 @@ impl Pop3Server {
         }
         self.state = Pop3State::Authorization;
         self.user = None;
-        self.send(Response::err(text), Pop3ReplyTo::Pass);
+        self.send(Response::err(text), self.reply_to);
         self.process();
     }
 
@@ -308,6 +353,15 @@ impl Pop3Server {
 
     fn process(&mut self) {
         while matches!(self.state, Pop3State::Authorization | Pop3State::Transaction) {
+            if self.skip.skip(&mut self.inbuf) {
+                return;
+            }
+            if self.sasl.is_some() {
+                if !self.read_sasl_line() {
+                    return;
+                }
+                continue;
+            }
             match command::decode(&self.inbuf) {
                 Decoded::Complete(cmd, n) => {
                     let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
@@ -321,9 +375,17 @@ impl Pop3Server {
                     self.send(Response::err(e.0), Pop3ReplyTo::Error);
                 }
                 Decoded::Incomplete => {
-                    if self.inbuf.len() > 4 * command::MAX_COMMAND_LINE {
+                    // A line with no CRLF within the limit: -ERR, and the rest of it is skipped
+                    // up to its CRLF so that the next line is a fresh command.
+                    if self.inbuf.len() >= command::MAX_COMMAND_LINE {
+                        self.skip.start(&self.inbuf);
                         self.inbuf.clear();
-                        self.send(Response::err("command line too long"), Pop3ReplyTo::Error);
+                        let text = format!(
+                            "command line too long (the limit is {} octets, RFC 2449 §4)",
+                            command::MAX_COMMAND_LINE
+                        );
+                        self.send(Response::err(text), Pop3ReplyTo::Error);
+                        continue;
                     }
                     return;
                 }
@@ -344,16 +406,15 @@ impl Pop3Server {
         use Pop3State::*;
         let to = reply_to(&cmd);
         let response = match (self.state, cmd) {
-            (_, Command::Capa) => {
-                let stls = if self.config.stls && !self.tls { "STLS\r\n" } else { "" };
-                Response::multi(
-                    "Capability list follows",
-                    format!("USER\r\nTOP\r\nUIDL\r\nRESP-CODES\r\nPIPELINING\r\n{stls}IMPLEMENTATION Mailsim\r\n")
-                        .into_bytes(),
-                )
-            }
+            (_, Command::Capa) => Response::multi("Capability list follows", self.capabilities()),
+            (_, Command::Last) => Response::err(
+                "LAST is obsolete: RFC 1725 removed it from POP3 (1994). Use UIDL to tell which messages are new",
+            ),
             (Authorization, Command::Stls) if self.config.stls && !self.tls => {
+                // RFC 2595 §4: the session starts over inside TLS; what was sent before (a
+                // USER name, pipelined commands) is forgotten.
                 self.tls = true;
+                self.user = None;
                 self.inbuf.clear();
                 self.events.push_back(Pop3ServerEvent::TlsStarted);
                 Response::ok("Begin TLS negotiation")
@@ -366,9 +427,17 @@ impl Pop3Server {
                 Some(timestamp) => {
                     self.user = Some(name.clone());
                     self.state = CheckingPassword;
+                    self.reply_to = Pop3ReplyTo::Pass;
                     self.events.push_back(Pop3ServerEvent::ApopRequested { user: name, digest, timestamp });
                     return;
                 }
+            },
+            (Authorization, Command::User(_)) if !self.plaintext_ok() => {
+                self.refuse_plaintext().unwrap_or_else(|| Response::err("use STLS first"))
+            }
+            (Authorization, Command::Auth(mechanism, initial)) => match self.on_auth(mechanism, initial) {
+                Some(r) => r,
+                None => return,
             },
             (Authorization, Command::User(name)) => {
                 let r = Response::ok(format!("{name} accepted: send PASS"));
@@ -379,6 +448,7 @@ impl Pop3Server {
                 None => Response::err("send USER first"),
                 Some(user) => {
                     self.state = CheckingPassword;
+                    self.reply_to = Pop3ReplyTo::Pass;
                     self.events.push_back(Pop3ServerEvent::LoginRequested { user, pass });
                     return;
                 }
@@ -407,12 +477,12 @@ impl Pop3Server {
             (Transaction, Command::Uidl(None)) => {
                 let mut body = Vec::new();
                 for (i, m) in self.maildrop.iter().enumerate().filter(|(_, m)| !m.deleted) {
-                    body.extend(format!("{} {}\r\n", i + 1, m.uid).into_bytes());
+                    body.extend(format!("{} {}\r\n", i + 1, self.unique_id(m.uid)).into_bytes());
                 }
                 Response::multi("unique-id listing follows", body)
             }
             (Transaction, Command::Uidl(Some(n))) => match self.message(n) {
-                Ok(m) => Response::ok(format!("{n} {}", m.uid)),
+                Ok(m) => Response::ok(format!("{n} {}", self.unique_id(m.uid))),
                 Err(e) => e,
             },
             (Transaction, Command::Retr(n)) => match self.message(n) {
@@ -451,7 +521,9 @@ impl Pop3Server {
                 Response::ok(format!("{} POP3 server signing off ({summary})", self.config.hostname))
             }
             (Authorization, _) => Response::err("not logged in: send USER and PASS first"),
-            (_, Command::User(_) | Command::Pass(_)) => Response::err("already logged in"),
+            (_, Command::User(_) | Command::Pass(_) | Command::Apop(..) | Command::Auth(..)) => {
+                Response::err("already logged in")
+            }
             _ => Response::err("command not valid in this state"),
         };
         self.send(response, to);
@@ -502,8 +574,12 @@ fn reply_to(cmd: &Command) -> Pop3ReplyTo {
         Command::Capa => Pop3ReplyTo::Capa,
         Command::Apop(..) => Pop3ReplyTo::Pass,
         Command::Stls => Pop3ReplyTo::Stls,
+        Command::Auth(None, _) => Pop3ReplyTo::AuthList,
+        Command::Auth(..) | Command::SaslResponse(_) => Pop3ReplyTo::Auth,
+        Command::Last => Pop3ReplyTo::Error,
     }
 }
 
+mod auth;
 #[cfg(test)]
 mod tests;

@@ -38,6 +38,8 @@ pub struct Pop3Typed {
     lines: VecDeque<String>,
     multiline: bool,
     after_quit: bool,
+    /// The server's last line was a SASL challenge (`+ ...`): the next line typed answers it.
+    in_sasl: bool,
     done: bool,
     inbuf: Vec<u8>,
     transmits: VecDeque<Transmit>,
@@ -51,8 +53,19 @@ impl Engine for Pop3Typed {
         self.inbuf.extend_from_slice(bytes);
         while !self.done {
             match response::decode(&self.inbuf, self.multiline) {
-                Decoded::Complete(_, n) | Decoded::Invalid(_, n) => {
+                Decoded::Complete(r, n) => {
                     self.inbuf.drain(..n);
+                    self.in_sasl = r.challenge;
+                    if self.after_quit {
+                        self.done = true;
+                        self.events.push_back(Pop3TypedEvent::Closed);
+                        return;
+                    }
+                    self.type_next();
+                }
+                Decoded::Invalid(_, n) => {
+                    self.inbuf.drain(..n);
+                    self.in_sasl = false;
                     if self.after_quit {
                         self.done = true;
                         self.events.push_back(Pop3TypedEvent::Closed);
@@ -94,6 +107,7 @@ impl Pop3Typed {
             lines: lines.into(),
             multiline: false,
             after_quit: false,
+            in_sasl: false,
             done: false,
             inbuf: vec![],
             transmits: VecDeque::new(),
@@ -104,6 +118,11 @@ impl Pop3Typed {
     fn type_next(&mut self) {
         let Some(line) = self.lines.pop_front() else { return };
         let bytes = format!("{line}\r\n").into_bytes();
+        if self.in_sasl {
+            self.multiline = false;
+            let pdu = Pdu::Pop3Command(Command::SaslResponse(line));
+            return self.transmits.push_back(Transmit { bytes, pdu });
+        }
         let pdu = match command::decode(&bytes) {
             Decoded::Complete(cmd, _) => {
                 self.multiline = cmd.expects_multiline();

@@ -123,7 +123,7 @@ impl ClientState {
             ClientState::AwaitStartTls => StateView::new(&MACHINE, id(3)),
             ClientState::AwaitAuth => StateView::new(&MACHINE, id(4)),
             ClientState::AwaitMail => StateView::new(&MACHINE, id(5)),
-            ClientState::AwaitRcpt(i) => StateView::with_n(&MACHINE, id(6), i as u64 + 1),
+            ClientState::AwaitRcpt(i) => StateView::with_n(&MACHINE, id(6), (i as u64).saturating_add(1)),
             ClientState::AwaitDataGo => StateView::new(&MACHINE, id(7)),
             ClientState::AwaitDataEnd => StateView::new(&MACHINE, id(8)),
             ClientState::AwaitQuit => StateView::new(&MACHINE, id(9)),
@@ -291,7 +291,8 @@ impl SmtpClient {
     }
 
     fn rcpt(&mut self, i: usize) {
-        self.command(Command::Rcpt { to: self.job.rcpt_to[i].clone(), params: vec![] }, ClientState::AwaitRcpt(i));
+        let to = self.job.rcpt_to.get(i).cloned().unwrap_or_default();
+        self.command(Command::Rcpt { to, params: vec![] }, ClientState::AwaitRcpt(i));
     }
 
     /// Reports the failure and quits (after the replies still owed, if pipelined).
@@ -362,16 +363,17 @@ impl SmtpClient {
                 }
             }
             ClientState::AwaitRcpt(i) => {
-                let to = self.job.rcpt_to[i].clone();
+                let to = self.job.rcpt_to.get(i).cloned().unwrap_or_default();
                 if r.is_positive_completion() {
                     self.accepted.push(to);
                 } else {
                     self.rejected.push((to, r.clone()));
                 }
-                let last = i + 1 == self.job.rcpt_to.len();
+                let next = i.saturating_add(1);
+                let last = next >= self.job.rcpt_to.len();
                 if !self.pipelined() {
                     if !last {
-                        self.rcpt(i + 1);
+                        self.rcpt(next);
                     } else if self.accepted.is_empty() {
                         self.fail(r);
                     } else {

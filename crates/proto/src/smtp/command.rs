@@ -8,7 +8,7 @@ use crate::codec::{find_crlf, Decoded};
 use std::fmt;
 
 /// The longest command line a server must accept, CRLF included (RFC 5321 §4.5.3.1.4).
-pub const MAX_COMMAND_LINE: usize = 512;
+pub const MAX_COMMAND_LINE: usize = crate::limits::SMTP_COMMAND_LINE;
 
 /// One SMTP command, as typed values. `Display` gives the wire form without the CRLF.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +114,7 @@ pub fn decode(buf: &[u8]) -> Decoded<Command, SyntaxError> {
         let e = SyntaxError::new(500, "5.5.2", "Line too long (the limit is 512 octets, RFC 5321 §4.5.3.1.4)");
         return Decoded::Invalid(e, end);
     }
-    match parse_line(&buf[..end - 2]) {
+    match parse_line(buf.get(..end.saturating_sub(2)).unwrap_or_default()) {
         Ok(cmd) => Decoded::Complete(cmd, end),
         Err(e) => Decoded::Invalid(e, end),
     }
@@ -125,10 +125,7 @@ fn parse_line(line: &[u8]) -> Result<Command, SyntaxError> {
         return Err(SyntaxError::new(500, "5.5.2", "Command line contains a byte that is not printable US-ASCII"));
     }
     let line = std::str::from_utf8(line).expect("checked: ASCII");
-    let (verb, rest) = match line.find(' ') {
-        Some(i) => (&line[..i], &line[i + 1..]),
-        None => (line, ""),
-    };
+    let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
     let rest_trimmed = rest.trim();
     let no_args = |cmd: Command, name: &str| {
         if rest_trimmed.is_empty() {
@@ -201,7 +198,7 @@ fn parse_line(line: &[u8]) -> Result<Command, SyntaxError> {
 
 fn truncate(s: &str, n: usize) -> &str {
     match s.char_indices().nth(n) {
-        Some((i, _)) => &s[..i],
+        Some((i, _)) => s.get(..i).unwrap_or(s),
         None => s,
     }
 }
@@ -210,27 +207,23 @@ fn truncate(s: &str, n: usize) -> &str {
 /// widely deployed servers do, and drops an obsolete source route (`<@a,@b:user@c>`) as
 /// RFC 5321 §4.1.1.3 says a server must accept and may ignore.
 fn path_argument(rest: &str, keyword: &str) -> Option<(String, Vec<String>)> {
-    if rest.len() < keyword.len() || !rest[..keyword.len()].eq_ignore_ascii_case(keyword) {
+    if !rest.get(..keyword.len())?.eq_ignore_ascii_case(keyword) {
         return None;
     }
-    let after = rest[keyword.len()..].trim_start();
-    let inner_end = after.find('>')?;
-    if !after.starts_with('<') {
-        return None;
-    }
-    let mut path = &after[1..inner_end];
+    let after = rest.get(keyword.len()..)?.trim_start();
+    let (inside, tail) = after.strip_prefix('<')?.split_once('>')?;
+    let mut path = inside;
     if path.starts_with('@') {
-        path = &path[path.find(':')? + 1..];
+        path = path.split_once(':')?.1;
     }
-    let params = after[inner_end + 1..].split(' ').filter(|p| !p.is_empty()).map(str::to_string).collect();
+    let params = tail.split(' ').filter(|p| !p.is_empty()).map(str::to_string).collect();
     Some((path.to_string(), params))
 }
 
 /// `Local-part "@" Domain` (RFC 5321 §4.1.2): a dot-atom or quoted local part and a domain
 /// name or address literal.
 pub fn valid_mailbox(s: &str) -> bool {
-    let Some(at) = s.rfind('@') else { return false };
-    let (local, domain) = (&s[..at], &s[at + 1..]);
+    let Some((local, domain)) = s.rsplit_once('@') else { return false };
     let local_ok = if local.starts_with('"') {
         local.len() >= 2 && local.ends_with('"')
     } else {

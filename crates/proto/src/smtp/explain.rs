@@ -42,7 +42,7 @@ pub fn reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
     let first = r.lines.first().cloned().unwrap_or_default();
     let mut label = shorten(&format!("{} {first}", r.code), 72);
     if r.lines.len() > 1 {
-        label = shorten(&format!("{} {first}", r.code), 60) + &format!(" (+{} lines)", r.lines.len() - 1);
+        label = shorten(&format!("{} {first}", r.code), 60) + &format!(" (+{} lines)", r.lines.len().saturating_sub(1));
     }
     use SmtpReplyTo::*;
     let positive = r.is_positive_completion();

@@ -76,18 +76,24 @@ pub struct ReplyError(pub String);
 
 /// Reads one whole reply (all its lines) from the start of `buf`.
 pub fn decode(buf: &[u8]) -> Decoded<Reply, ReplyError> {
-    let mut pos = 0;
+    let mut pos = 0usize;
     let mut code = None;
     let mut lines = Vec::new();
     loop {
-        let Some(len) = find_crlf(&buf[pos..]) else { return Decoded::Incomplete };
-        let line = &buf[pos..pos + len - 2];
-        pos += len;
+        let rest = buf.get(pos..).unwrap_or_default();
+        let Some(len) = find_crlf(rest) else { return Decoded::Incomplete };
+        let line = rest.get(..len.saturating_sub(2)).unwrap_or_default();
+        pos = pos.saturating_add(len);
         let bad = |why: &str| Decoded::Invalid(ReplyError(why.to_string()), pos);
-        if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) || !(b'2'..=b'5').contains(&line[0]) {
+        let this: Option<u16> = match line.get(..3) {
+            Some(digits @ [b'2'..=b'5', b'0'..=b'9', b'0'..=b'9']) => {
+                std::str::from_utf8(digits).ok().and_then(|d| d.parse().ok())
+            }
+            _ => None,
+        };
+        let Some(this) = this else {
             return bad("a reply line must start with a three-digit code from 200 to 599");
-        }
-        let this: u16 = std::str::from_utf8(&line[..3]).unwrap().parse().unwrap();
+        };
         if code.is_some_and(|c| c != this) {
             return bad("the lines of a multi-line reply must all carry the same code");
         }

@@ -28,8 +28,9 @@ use mailsim_proto::dns::DnsMessage;
 use mailsim_proto::smtp::SmtpJob;
 use mailsim_proto::smtp::SmtpServer;
 use mailsim_proto::store::MailStore;
-pub use policy::ServerPolicy;
+pub use policy::{PlaintextAuth, ServerPolicy};
 use queue::QueueEntry;
+pub use session::Detached;
 use session::Session;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -101,6 +102,8 @@ pub struct MailHost {
     /// RCPT TO checks waiting for DNS: (query id, session, domain).
     rcpt_checks: Vec<(u16, SessionId, String)>,
     out: VecDeque<HostOutput>,
+    /// Counts the times a mailbox changed (see [`MailHost::detach`]).
+    generation: u64,
 }
 
 impl MailHost {
@@ -111,6 +114,12 @@ impl MailHost {
         for (a, p) in accounts {
             store.add_account(a, p);
         }
+        Self::with_store(id, hostname, domains, store, policy)
+    }
+
+    /// A host over a store its driver made (accounts, mailboxes kept on disk, UIDVALIDITY
+    /// from the clock: `mailsim serve`).
+    pub fn with_store(id: &str, hostname: &str, domains: &[&str], store: MailStore, policy: ServerPolicy) -> Self {
         MailHost {
             id: id.into(),
             hostname: hostname.into(),
@@ -123,6 +132,7 @@ impl MailHost {
             sessions: BTreeMap::new(),
             rcpt_checks: vec![],
             out: VecDeque::new(),
+            generation: 0,
         }
     }
 
@@ -132,6 +142,11 @@ impl MailHost {
 
     pub fn store(&self) -> &MailStore {
         &self.store
+    }
+
+    /// The store, for a driver that records its changes or puts back what it kept.
+    pub fn store_mut(&mut self) -> &mut MailStore {
+        &mut self.store
     }
 
     pub fn policy(&self) -> &ServerPolicy {
@@ -209,17 +224,29 @@ impl MailHost {
     /// A mailbox changed: every IMAP session refreshes its view (an idling one tells its
     /// client at once), except `except`, which made the change itself.
     pub(super) fn notify_imap(&mut self, except: Option<SessionId>) {
+        self.generation += 1;
         let store = &self.store;
+        // New mail is \Recent to the first session that hears of it only (RFC 3501 §2.3.2).
+        let mut took: Vec<(String, String)> = Vec::new();
+        let empty = Default::default();
         for (id, s) in self.sessions.iter_mut() {
             if Some(*id) == except {
                 continue;
             }
             if let Session::Imap(e) = s {
                 if let Some(user) = e.user().map(str::to_string) {
-                    e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                    let folder = e.folder().to_string();
+                    let m = store.folder(&user, &folder).unwrap_or(&empty);
+                    let taken = took.iter().any(|(u, f)| *u == user && f.eq_ignore_ascii_case(&folder));
+                    if e.refresh_mailbox(m, if taken { u32::MAX } else { m.recent_from }) {
+                        took.push((user, folder));
+                    }
                     self.out.push_back(HostOutput::Touched(*id));
                 }
             }
+        }
+        for (user, folder) in took {
+            self.store.take_recent(&user, &folder);
         }
     }
 }

@@ -58,6 +58,37 @@ pub struct ServerPolicy {
     /// The servers' idle timers: `None` = each protocol's RFC default (SMTP 5 min, POP3
     /// 10 min, IMAP 30 min); `Some(None)` = never; `Some(Some(t))` = `t` for all of them.
     pub idle_timeout: Option<Option<Millis>>,
+    /// Who may send a password before TLS (real TLS in `mailsim serve`). [`PlaintextAuth::AsConfigured`]
+    /// (the world): SMTP as `require_tls_on_submission` says, POP3 always, IMAP only without `tls`.
+    pub plaintext_auth: PlaintextAuth,
+}
+
+/// Where logins in the clear (SMTP AUTH PLAIN/LOGIN, POP3 USER/PASS and AUTH, IMAP LOGIN and
+/// AUTHENTICATE PLAIN) are allowed before TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PlaintextAuth {
+    /// Each protocol as the rest of the policy says (the simulated world).
+    #[default]
+    AsConfigured,
+    /// From loopback peers only, as Dovecot treats localhost as secure; elsewhere only inside
+    /// TLS (SMTP 538 5.7.11, RFC 4954 §4; IMAP LOGINDISABLED, RFC 9051 §6.2.3; POP3 `-ERR [AUTH]`).
+    LoopbackOnly,
+    /// Everywhere (`--allow-plaintext-auth`).
+    Anywhere,
+}
+
+impl PlaintextAuth {
+    /// Whether a password may be sent in the clear by `peer_ip`; `None`: as configured.
+    pub fn allows(self, peer_ip: &str) -> Option<bool> {
+        match self {
+            PlaintextAuth::AsConfigured => None,
+            PlaintextAuth::Anywhere => Some(true),
+            PlaintextAuth::LoopbackOnly => Some(peer_ip.parse::<std::net::IpAddr>().is_ok_and(|ip| match ip {
+                std::net::IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+                v4 => v4.is_loopback(),
+            })),
+        }
+    }
 }
 
 impl Default for ServerPolicy {
@@ -87,6 +118,25 @@ impl Default for ServerPolicy {
             storage_fails: false,
             tls: true,
             idle_timeout: None,
+            plaintext_auth: PlaintextAuth::AsConfigured,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PlaintextAuth;
+
+    #[test]
+    fn plaintext_logins_from_loopback_only() {
+        let rule = PlaintextAuth::LoopbackOnly;
+        for ip in ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1"] {
+            assert_eq!(rule.allows(ip), Some(true), "{ip}");
+        }
+        for ip in ["192.0.2.1", "10.0.0.1", "2001:db8::1", "::ffff:192.0.2.1", "not an address", ""] {
+            assert_eq!(rule.allows(ip), Some(false), "{ip}");
+        }
+        assert_eq!(PlaintextAuth::Anywhere.allows("192.0.2.1"), Some(true));
+        assert_eq!(PlaintextAuth::AsConfigured.allows("127.0.0.1"), None);
     }
 }

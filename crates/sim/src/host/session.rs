@@ -5,6 +5,7 @@ use super::{Ctx, HostOutput, MailHost, SessionId};
 use crate::log::Event;
 use crate::log::Millis;
 use mailsim_proto::dns::{self, DnsMessage};
+use mailsim_proto::imap::folder::FolderOp;
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pop3::{login_apop, Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::service::{self, Protocol, TlsStyle};
@@ -27,6 +28,7 @@ impl MailHost {
         let p = &self.policy;
         let now = ctx.now;
         let svc = service::by_port(service)?;
+        let plaintext = p.plaintext_auth.allows(peer_ip);
         let (session, protocol) = match svc.protocol {
             Protocol::Smtp => {
                 let role = svc.smtp_role()?;
@@ -39,7 +41,7 @@ impl MailHost {
                 config.max_message_size = p.max_message_size;
                 config.starttls = p.starttls && service != 465;
                 config.implicit_tls = service == 465;
-                config.require_tls = service == 587 && p.require_tls_on_submission;
+                config.require_tls = service == 587 && plaintext.map_or(p.require_tls_on_submission, |ok| !ok);
                 config.trusted_peer = p.trusted_ips.iter().any(|ip| ip == peer_ip);
                 // Asked only when a policy needs it (greylisting or quotas, which faults on
                 // demand may switch on: they apply to connections opened afterwards).
@@ -59,14 +61,21 @@ impl MailHost {
                 let engine = SmtpServer::new(config, now);
                 (Session::Smtp { engine, service, peer_ip: peer_ip.into() }, "SMTP")
             }
-            // POP3 over implicit TLS (995) is not offered: STLS on 110 is.
-            Protocol::Pop3 if svc.tls == TlsStyle::Implicit => return None,
+            // POP3 over implicit TLS (995) only where TLS is real (`mailsim serve`); the world
+            // offers STLS on 110.
+            Protocol::Pop3 if svc.tls == TlsStyle::Implicit && plaintext.is_none() => return None,
             Protocol::Pop3 => {
                 // RFC 1939 §7: the APOP timestamp must be unique per greeting; the session
                 // number and the clock make it so (and keep simulated runs deterministic).
                 let timestamp = format!("<{}.{}@{}>", sid, ctx.unix(), self.hostname);
-                let mut config =
-                    Pop3Config { timestamp: Some(timestamp), stls: p.tls, ..Pop3Config::new(&self.hostname) };
+                let implicit_tls = svc.tls == TlsStyle::Implicit;
+                let mut config = Pop3Config {
+                    timestamp: Some(timestamp),
+                    stls: p.tls && !implicit_tls,
+                    implicit_tls,
+                    plaintext_auth: plaintext.unwrap_or(true),
+                    ..Pop3Config::new(&self.hostname)
+                };
                 if let Some(t) = p.idle_timeout {
                     config.idle_timeout = t;
                 }
@@ -80,7 +89,7 @@ impl MailHost {
                     starttls: service == 143 && p.tls,
                     implicit_tls: service == 993,
                     // Without TLS (loopback) LOGIN and AUTH=PLAIN are allowed in the clear.
-                    login_requires_tls: p.tls,
+                    login_requires_tls: plaintext.map_or(p.tls, |ok| !ok),
                     accounts: self.accounts(),
                     scram_salt,
                     scram_iterations: 4096,
@@ -104,17 +113,63 @@ impl MailHost {
     /// Bytes from the client of `sid`.
     pub fn handle_input(&mut self, now: Millis, sid: SessionId, bytes: &[u8]) {
         let store = &self.store;
+        let mut took = None;
         match self.sessions.get_mut(&sid) {
             Some(Session::Smtp { engine, .. }) => engine.handle_input(now, bytes),
             Some(Session::Pop3 { engine, .. }) => engine.handle_input(now, bytes),
             Some(Session::Imap(e)) => {
                 // Report what other sessions changed (flags, new mail, expunges) first.
                 if let Some(user) = e.user().map(str::to_string) {
-                    e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                    let folder = e.folder().to_string();
+                    let empty = Default::default();
+                    let m = store.folder(&user, &folder).unwrap_or(&empty);
+                    if e.refresh_mailbox(m, m.recent_from) {
+                        took = Some((user, folder));
+                    }
                 }
                 e.handle_input(now, bytes)
             }
             None => {}
+        }
+        // New mail it saw first is \Recent to it alone (RFC 3501 §2.3.2).
+        if let Some((user, folder)) = took {
+            self.store.take_recent(&user, &folder);
+        }
+    }
+
+    /// Takes session `sid` out of the host, so that its engine can read input while the host
+    /// serves others (`mailsim serve` runs it outside the host's lock). An IMAP session is
+    /// brought up to date first, as [`MailHost::handle_input`] does. Put it back with
+    /// [`MailHost::attach`] (then drive it as after `handle_input`), or drop it with
+    /// [`MailHost::abort_detached`]. While it is out, nothing is sent to it.
+    pub fn detach(&mut self, sid: SessionId) -> Option<Detached> {
+        let store = &self.store;
+        if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
+            if let Some(user) = e.user().map(str::to_string) {
+                e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+            }
+        }
+        let session = self.sessions.remove(&sid)?;
+        Some(Detached { sid, session, generation: self.generation })
+    }
+
+    /// Puts back a session taken out with [`MailHost::detach`]; an IMAP session hears what
+    /// changed meanwhile.
+    pub fn attach(&mut self, d: Detached) {
+        let Detached { sid, mut session, generation } = d;
+        if let (Session::Imap(e), true) = (&mut session, generation != self.generation) {
+            if let Some(user) = e.user().map(str::to_string) {
+                e.refresh(&self.store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+            }
+        }
+        self.sessions.insert(sid, session);
+    }
+
+    /// Drops a detached session whose engine failed: a POP3 maildrop it held is released,
+    /// nothing deleted.
+    pub fn abort_detached(&mut self, d: Detached) {
+        if let Session::Pop3 { login: Some(address), .. } = d.session {
+            self.store.logout(&address, &[]);
         }
     }
 
@@ -188,6 +243,14 @@ impl MailHost {
         }
     }
 
+    /// Drops session `sid` without calling its engine again (the driver caught a panic in
+    /// it): a POP3 maildrop it held is released, nothing deleted.
+    pub fn abort_session(&mut self, _now: Millis, sid: SessionId) {
+        if let Some(Session::Pop3 { login: Some(address), .. }) = self.sessions.remove(&sid) {
+            self.store.logout(&address, &[]);
+        }
+    }
+
     /// Acts on what the engine of `sid` decided (a login to check, a message received, a
     /// mailbox change). True if there was anything.
     pub fn drive(&mut self, ctx: &mut Ctx, sid: SessionId) -> bool {
@@ -245,10 +308,18 @@ impl MailHost {
         for ev in events {
             match ev {
                 Pop3ServerEvent::LoginRequested { user, pass } => {
-                    *login = engine.answer_login(self.store.login_user(&user, &pass))
+                    let verdict = self.store.login_user(&user, &pass);
+                    if let Some(mb) = verdict.as_ref().ok().and_then(|(a, _)| self.store.mailbox(a)) {
+                        engine.set_uid_validity(mb.uid_validity);
+                    }
+                    *login = engine.answer_login(verdict)
                 }
                 Pop3ServerEvent::ApopRequested { user, digest, timestamp } => {
-                    *login = engine.answer_login(login_apop(&mut self.store, &user, &digest, &timestamp))
+                    let verdict = login_apop(&mut self.store, &user, &digest, &timestamp);
+                    if let Some(mb) = verdict.as_ref().ok().and_then(|(a, _)| self.store.mailbox(a)) {
+                        engine.set_uid_validity(mb.uid_validity);
+                    }
+                    *login = engine.answer_login(verdict)
                 }
                 Pop3ServerEvent::Commit { deleted, .. } => {
                     let address = login.take().unwrap_or_default();
@@ -286,6 +357,13 @@ impl MailHost {
                 }
                 ImapServerEvent::Folder { user, op } => {
                     let r = apply_folder_op(&mut self.store, &user, &op, unix);
+                    if matches!(op, FolderOp::Append { .. }) {
+                        // RFC 9051 §6.3.12: a message appended to the selected mailbox is
+                        // announced (EXISTS) with the APPEND's own reply, not with whichever
+                        // command happens to arrive in the next read.
+                        let latest = self.store.folder(&user, engine.folder()).map(|m| m.messages.clone());
+                        engine.refresh(&latest.unwrap_or_default());
+                    }
                     engine.folder_result(r);
                 }
                 ImapServerEvent::Stored { user, folder, uid, flags } => {
@@ -319,9 +397,39 @@ impl MailHost {
             }
         }
         if changed {
+            // The store numbered this session's changes (RFC 7162 mod-sequences): keep in step;
+            // what it added to its selected mailbox is \Recent to it alone.
+            if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
+                if let Some(m) = e.user().and_then(|u| self.store.folder(u, e.folder())) {
+                    e.sync_modseq(m.highest_modseq);
+                }
+                if let (true, Some(user)) = (e.selected_read_write(), e.user()) {
+                    self.store.take_recent(user, e.folder());
+                }
+            }
             self.notify_imap(Some(sid));
         }
         any
+    }
+}
+
+/// A session out of its host (see [`MailHost::detach`]): only its engine, fed input.
+#[derive(Debug)]
+pub struct Detached {
+    sid: SessionId,
+    session: Session,
+    generation: u64,
+}
+
+impl Detached {
+    pub fn sid(&self) -> SessionId {
+        self.sid
+    }
+
+    /// Bytes from the client, to the engine alone (what [`MailHost::handle_input`] does, but
+    /// without the store; its events are acted on once attached).
+    pub fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
+        self.session.engine_mut().handle_input(now, bytes);
     }
 }
 

@@ -19,6 +19,7 @@ pub const FILES: &[(&str, &str)] = &[
     file!("unknown-user"),
     file!("greylisting"),
     file!("server-down"),
+    file!("crash-before-250"),
     file!("too-big"),
     file!("relay-denied"),
     file!("starttls-auth"),

@@ -354,6 +354,8 @@ impl Stage<'_> {
                     Fault::GreylistOff => Task::SetGreylist(None),
                     Fault::MailboxFull => Task::SetQuota(Some(0)),
                     Fault::MailboxRoom => Task::SetQuota(None),
+                    Fault::Crash => Task::Crash { before_reply: false },
+                    Fault::CrashBeforeReply => Task::Crash { before_reply: true },
                 };
                 self.world.schedule(*at, node, task);
             }

@@ -122,6 +122,8 @@ impl World {
                 };
                 self.narrate(node, &text);
             }
+            Task::Crash { before_reply } => self.crash_task(node, before_reply),
+            Task::SetDown(false) if self.nodes[node].crashed || self.nodes[node].crash_armed => self.restart(node),
             Task::SetDown(down) => {
                 self.nodes[node].down = down;
                 let name = self.nodes[node].actor.name.clone();

@@ -9,6 +9,7 @@
 //! keeps its bytes in order (TCP) even with jitter.
 
 mod agent;
+mod crash;
 mod dns;
 mod net;
 mod web;
@@ -41,6 +42,9 @@ pub enum Task {
     RunQueue,
     /// A server crashes (`true`) or comes back (`false`).
     SetDown(bool),
+    /// A mail server's process dies: now, or (`before_reply`) once it has taken a whole
+    /// message and before it answers (world/crash.rs).
+    Crash { before_reply: bool },
     /// Greylisting on (with this delay) or off.
     SetGreylist(Option<Millis>),
     /// Mailbox quota on (octets) or off.
@@ -140,6 +144,11 @@ struct Node {
     ip: [u8; 4],
     kind: NodeKind,
     down: bool,
+    /// The process is dead (a crash, not just unreachable): its timers and the datagrams
+    /// for it wait in `World::held` until it restarts.
+    crashed: bool,
+    /// It will crash once it has taken a whole message, before its reply.
+    crash_armed: bool,
 }
 
 #[derive(Debug)]
@@ -253,6 +262,8 @@ pub struct World {
     log: Vec<Event>,
     /// What each POP3 user agent in download-and-keep mode has downloaded (UIDL ids).
     pop3_seen: BTreeMap<NodeId, Vec<String>>,
+    /// What was due for crashed servers, in order: carried out when they restart.
+    held: Vec<Action>,
 }
 
 /// Who takes part, when building a world.
@@ -283,12 +294,13 @@ impl World {
             next_conn: 1,
             log: Vec::new(),
             pop3_seen: BTreeMap::new(),
+            held: Vec::new(),
         }
     }
 
     fn add_node(&mut self, actor: Actor, ip: [u8; 4], kind: NodeKind) -> NodeId {
         self.log.push(Event::ActorJoined { actor: actor.clone() });
-        self.nodes.push(Node { actor, ip, kind, down: false });
+        self.nodes.push(Node { actor, ip, kind, down: false, crashed: false, crash_armed: false });
         self.nodes.len() - 1
     }
 
@@ -457,6 +469,10 @@ impl World {
     }
 
     fn perform(&mut self, action: Action) {
+        if self.for_crashed(&action) {
+            self.held.push(action);
+            return;
+        }
         match action {
             Action::Task(node, task) => self.start_task(node, task),
             Action::Establish(conn) => self.establish(conn),

@@ -63,10 +63,9 @@ impl World {
     }
 
     pub(super) fn establish(&mut self, id: u32) {
-        let (server, port, client) = {
-            let c = &self.conns[&id];
-            (c.server, c.port, c.client)
-        };
+        // A connection whose client crashed while it was being set up is gone already.
+        let Some(c) = self.conns.get(&id) else { return };
+        let (server, port, client) = (c.server, c.port, c.client);
         let peer_ip = ip_string(self.nodes[client].ip);
         let refused = self.nodes[server].down || self.conns[&id].open;
         let accepted = match (&self.nodes[server].kind, port) {
@@ -309,7 +308,14 @@ impl World {
         let Some(c) = self.conns.get_mut(&id) else { return false };
         let server = c.server;
         match &mut c.side {
-            ServerSide::Host => self.with_host(server, |h, ctx| h.drive(ctx, id)).unwrap_or(false),
+            ServerSide::Host => {
+                let before = self.log.len();
+                let any = self.with_host(server, |h, ctx| h.drive(ctx, id)).unwrap_or(false);
+                if self.nodes[server].crash_armed && self.took_message(server, before) {
+                    self.crash_now(server, true);
+                }
+                any
+            }
             ServerSide::Http(engine) => {
                 let events: Vec<HttpServerEvent> = std::iter::from_fn(|| engine.poll_event()).collect();
                 let any = !events.is_empty();

@@ -20,6 +20,25 @@ impl ImapServer {
         }
         if self.state != ImapState::NotAuthenticated {
             c.extend(["ENABLE", "IDLE", "UNSELECT", "NAMESPACE", "ESEARCH", "LITERAL+"]);
+            // What is implemented beyond that, each with its RFC (see explain.rs).
+            c.extend([
+                "ID",
+                "UIDPLUS",
+                "MOVE",
+                "CHILDREN",
+                "LIST-EXTENDED",
+                "LIST-STATUS",
+                "SPECIAL-USE",
+                "SEARCHRES",
+                "BINARY",
+                "CONDSTORE",
+                "QRESYNC",
+                "QUOTA",
+                "QUOTA=RES-STORAGE",
+                "SORT",
+                "THREAD=ORDEREDSUBJECT",
+                "THREAD=REFERENCES",
+            ]);
         }
         c.join(" ")
     }
@@ -183,5 +202,34 @@ impl ImapServer {
                 "AUTHENTICATE",
             ),
         }
+    }
+
+    pub(super) fn on_logout(&mut self, tag: &str) {
+        let host = self.config.hostname.clone();
+        let bye = format!("* BYE {host} IMAP4rev2 server terminating connection");
+        self.ok(tag, "LOGOUT", vec![bye.into()], "LOGOUT completed".into());
+        self.state = ImapState::Logout;
+        self.events.push_back(ImapServerEvent::Closed);
+    }
+
+    pub(super) fn on_enable(&mut self, tag: &str, caps: &[String]) {
+        let mut enabled: Vec<String> = Vec::new();
+        for c in caps {
+            match c.as_str() {
+                "IMAP4REV2" => {
+                    self.rev2 = true;
+                    enabled.push("IMAP4rev2".into());
+                }
+                // RFC 7162 §3.1, §3.2.3: QRESYNC turns CONDSTORE on too.
+                "CONDSTORE" | "QRESYNC" => {
+                    self.view.condstore = true;
+                    self.view.qresync |= c == "QRESYNC";
+                    enabled.push(c.clone());
+                }
+                _ => {}
+            }
+        }
+        let lines = if enabled.is_empty() { vec![] } else { vec![format!("* ENABLED {}", enabled.join(" ")).into()] };
+        self.ok(tag, "ENABLE", lines, "ENABLE completed".into())
     }
 }

@@ -17,17 +17,25 @@
 //! IDLE, and the changes other sessions made), `messages` (FETCH, STORE, SEARCH).
 
 mod auth;
+#[cfg(test)]
+mod condstore_tests;
 mod folders;
+mod list;
 mod mailbox;
 mod messages;
+mod modseq;
+#[cfg(test)]
+mod rev1_tests;
 #[cfg(test)]
 mod tests;
 
 use super::command::{self, Command, Tagged};
 use super::response::{Line, Status};
 use super::scram::ScramServer;
-use crate::codec::{find_crlf, Decoded};
+use super::token::{frame, Frame, Skip};
+use crate::codec::{find_crlf, Decoded, LineSkip};
 use crate::engine::{Closing, Engine, IdleTimer, Millis, IMAP_IDLE_TIMEOUT};
+use crate::limits::IMAP_LINE;
 use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use crate::store::StoredMessage;
@@ -203,6 +211,13 @@ pub struct ImapServer {
     waiting: Option<(String, Command)>,
     /// The literal we sent a continuation for (position of its line's end).
     continued_at: Option<usize>,
+    /// What this session keeps about the selected mailbox beyond its messages (boxed: the
+    /// host keeps sessions in an enum, whose variants should stay close in size).
+    view: Box<mailbox::View>,
+    /// The rest of an over-long line being skipped (see [`crate::limits::IMAP_LINE`]).
+    skip: LineSkip,
+    /// Octets of a too-large non-synchronizing literal still to throw away.
+    skip_octets: usize,
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
     events: VecDeque<ImapServerEvent>,
@@ -286,6 +301,9 @@ impl ImapServer {
             folder: "INBOX".into(),
             waiting: None,
             continued_at: None,
+            view: Box::default(),
+            skip: LineSkip::default(),
+            skip_octets: 0,
             received: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -368,10 +386,43 @@ impl ImapServer {
             .push_back(Transmit { bytes, pdu: Pdu::ImapContinuation { text: text.into(), decoded: decoded.into() } });
     }
 
+    /// Drops what is being skipped (the rest of an over-long line, a refused literal's
+    /// octets); `true` while there is more to skip.
+    fn skipping(&mut self) -> bool {
+        if self.skip_octets > 0 {
+            let n = self.skip_octets.min(self.inbuf.len());
+            self.inbuf.drain(..n);
+            self.skip_octets = self.skip_octets.saturating_sub(n);
+            if self.skip_octets > 0 {
+                return true;
+            }
+        }
+        self.skip.skip(&mut self.inbuf)
+    }
+
+    /// A line (DONE, a SASL response) that has no CRLF within [`IMAP_LINE`] octets: starts
+    /// skipping it and returns `true`.
+    fn line_too_long(&mut self) -> bool {
+        if self.inbuf.len() < IMAP_LINE || find_crlf(&self.inbuf).is_some() {
+            return false;
+        }
+        self.skip.start(&self.inbuf);
+        self.inbuf.clear();
+        true
+    }
+
     /// Reads what the client sent: the line ending IDLE, a SASL response, or commands.
     fn process(&mut self) {
         while self.state != ImapState::Logout && !self.awaiting_mailbox && self.waiting.is_none() {
+            if self.skipping() {
+                return;
+            }
             if let Some(tag) = self.idling.clone() {
+                if self.line_too_long() {
+                    self.idling = None;
+                    self.bad(&tag, "IDLE", "Expected DONE to end IDLE (this line is too long)");
+                    continue;
+                }
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                 let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
@@ -388,6 +439,15 @@ impl ImapServer {
                 continue;
             }
             if !matches!(self.auth, Auth::None) {
+                if self.line_too_long() {
+                    let tag = match std::mem::replace(&mut self.auth, Auth::None) {
+                        Auth::ScramFirst(t) | Auth::ScramFinal(t, _) | Auth::ScramDone(t, _) | Auth::Plain(t) => t,
+                        Auth::None => "*".into(),
+                    };
+                    let text = format!("Authentication line too long: the limit is {IMAP_LINE} octets");
+                    self.bad(&tag, "AUTHENTICATE", &text);
+                    continue;
+                }
                 let Some(n) = find_crlf(&self.inbuf) else { return };
                 let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
                 let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
@@ -400,7 +460,38 @@ impl ImapServer {
                 self.on_sasl(&line);
                 continue;
             }
-            match command::decode(&self.inbuf) {
+            let whole = match frame(&self.inbuf) {
+                Frame::Whole(n) => n,
+                Frame::Partial(literal) => {
+                    // A synchronizing literal: say "go ahead" once (RFC 9051 §7.5).
+                    if let Some((line_end, true)) = literal {
+                        if self.continued_at != Some(line_end) {
+                            self.continued_at = Some(line_end);
+                            self.continuation("Ready for literal data", "");
+                        }
+                    }
+                    return;
+                }
+                Frame::Refused { tag, text, consumed, then } => {
+                    self.continued_at = None;
+                    let dropped: Vec<u8> = self.inbuf.drain(..consumed.min(self.inbuf.len())).collect();
+                    match then {
+                        Skip::Nothing => {}
+                        Skip::RestOfLine => self.skip.start(&dropped),
+                        Skip::Octets(n) => self.skip_octets = n,
+                    }
+                    // What the log keeps of it: the start, not megabytes.
+                    let shown = dropped.get(..dropped.len().min(80)).unwrap_or_default();
+                    let line = format!("{}… ({} octets)", String::from_utf8_lossy(shown).trim_end(), dropped.len());
+                    self.received.push_back(Transmit {
+                        bytes: dropped,
+                        pdu: Pdu::ImapCommand { tag: tag.clone().unwrap_or_default(), name: String::new(), line },
+                    });
+                    self.bad(tag.as_deref().unwrap_or("*"), "error", &text);
+                    continue;
+                }
+            };
+            match command::decode(self.inbuf.get(..whole).unwrap_or_default()) {
                 Decoded::Complete(t, n) => {
                     self.continued_at = None;
                     let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
@@ -421,24 +512,10 @@ impl ImapServer {
                     let tag = e.tag.unwrap_or_else(|| "*".into());
                     self.bad(&tag, "error", &e.text);
                 }
+                // Not expected (the frame is whole): never leave the bytes to stall the session.
                 Decoded::Incomplete => {
-                    if let Some((n, sync, line_end)) = command::pending_literal(&self.inbuf) {
-                        if n > 1_000_000 {
-                            self.inbuf.clear();
-                            return self.bad("*", "error", "Literal too large");
-                        }
-                        // A synchronizing literal: say "go ahead" once (RFC 9051 §7.5).
-                        if sync && self.continued_at != Some(line_end) {
-                            self.continued_at = Some(line_end);
-                            self.continuation("Ready for literal data", "");
-                        }
-                        return;
-                    }
-                    if self.inbuf.len() > 8192 {
-                        self.inbuf.clear();
-                        self.bad("*", "error", "Command line too long");
-                    }
-                    return;
+                    self.inbuf.drain(..whole.min(self.inbuf.len()));
+                    self.bad("*", "error", "Command could not be read");
                 }
             }
         }
@@ -456,6 +533,11 @@ impl ImapServer {
                 self.ok(&tag, name, vec![format!("* CAPABILITY {caps}").into()], "CAPABILITY completed".into())
             }
             (_, Command::Noop) => self.on_noop(&tag),
+            (_, Command::Id) => {
+                // RFC 2971 §3.2: the server's own identification.
+                let id = "* ID (\"name\" \"Mailsim\" \"vendor\" \"Mailsim e-mail playground\" \"support-url\" \"https://www.rfc-editor.org/rfc/rfc9051\")";
+                self.ok(&tag, name, vec![id.into()], "ID completed".into())
+            }
             (_, Command::Logout) => self.on_logout(&tag),
             (NotAuthenticated, Command::StartTls) => self.on_starttls(&tag),
             (NotAuthenticated, Command::Login { user, pass }) => self.on_login(&tag, &user, &pass),
@@ -476,6 +558,9 @@ impl ImapServer {
                 _,
                 c @ (Command::Select { .. }
                 | Command::List { .. }
+                | Command::Lsub { .. }
+                | Command::GetQuotaRoot(_)
+                | Command::GetQuota(_)
                 | Command::Create(_)
                 | Command::Delete(_)
                 | Command::Rename(..)
@@ -484,14 +569,20 @@ impl ImapServer {
                 | Command::Status(..)
                 | Command::Append { .. }),
             ) => self.on_folder_command(&tag, c),
-            (Selected, Command::Fetch { uid, set, items, .. }) => self.on_fetch(&tag, uid, &set, &items),
-            (Selected, Command::Store { uid, set, mode, silent, flags }) => {
-                self.on_store(&tag, uid, &set, mode, silent, &flags)
+            (Selected, Command::Fetch { uid, set, items, changed_since, vanished, .. }) => {
+                self.on_fetch(&tag, uid, &set, &items, changed_since, vanished)
+            }
+            (Selected, Command::Store { uid, set, mode, silent, flags, unchanged_since }) => {
+                self.on_store(&tag, uid, &set, (mode, silent, unchanged_since), &flags)
             }
             (Selected, Command::Search { uid, charset, ret, key }) => {
                 self.on_search(&tag, uid, charset.as_deref(), ret, &key)
             }
-            (Selected, Command::Expunge) => self.on_expunge(&tag),
+            (Selected, Command::Expunge) => self.on_expunge(&tag, None),
+            (Selected, Command::UidExpunge(set)) => self.on_expunge(&tag, Some(&set)),
+            (Selected, Command::Check) => self.ok(&tag, name, vec![], "CHECK completed".into()),
+            (Selected, Command::Sort { uid, criteria, key }) => self.on_sort(&tag, uid, &criteria, &key),
+            (Selected, Command::Thread { uid, algorithm, key }) => self.on_thread(&tag, uid, &algorithm, &key),
             (Selected, Command::Close) => self.on_close(&tag),
             (Selected, Command::Unselect) => {
                 self.state = Authenticated;
@@ -500,21 +591,5 @@ impl ImapServer {
             (Authenticated | Selected, Command::Idle) => self.on_idle(&tag),
             _ => self.wrong_state(&tag, name),
         }
-    }
-
-    fn on_logout(&mut self, tag: &str) {
-        let host = self.config.hostname.clone();
-        let bye = format!("* BYE {host} IMAP4rev2 server terminating connection");
-        self.ok(tag, "LOGOUT", vec![bye.into()], "LOGOUT completed".into());
-        self.state = ImapState::Logout;
-        self.events.push_back(ImapServerEvent::Closed);
-    }
-
-    fn on_enable(&mut self, tag: &str, caps: &[String]) {
-        let enabled: Vec<String> =
-            caps.iter().filter(|c| c.as_str() == "IMAP4REV2").map(|_| "IMAP4rev2".to_string()).collect();
-        self.rev2 |= !enabled.is_empty();
-        let lines = if enabled.is_empty() { vec![] } else { vec![format!("* ENABLED {}", enabled.join(" ")).into()] };
-        self.ok(tag, "ENABLE", lines, "ENABLE completed".into())
     }
 }

@@ -5,6 +5,18 @@
 use super::folders::list_match;
 use super::*;
 
+/// The owner's answer to SELECT, with no message `\Recent`.
+pub(super) fn selected(messages: Vec<StoredMessage>, uid_validity: u32, uid_next: u32) -> FolderResult {
+    FolderResult::Selected {
+        messages,
+        uid_validity,
+        uid_next,
+        recent_from: u32::MAX,
+        highest_modseq: 1,
+        vanished: vec![],
+    }
+}
+
 mod lecture {
     use super::*;
     use crate::imap::client::{ImapClient, ImapClientEvent, ImapStep};
@@ -30,6 +42,7 @@ mod lecture {
                 data: format!("From: a{i}@x.example\r\nSubject: s{i}\r\n\r\nbody {i}\r\n").into_bytes(),
                 flags: if i == 1 { vec!["\\Seen".into()] } else { vec![] },
                 internal_date: 0,
+                modseq: 1,
             })
             .collect()
     }
@@ -67,8 +80,8 @@ mod lecture {
             while let Some(e) = s.poll_event() {
                 match &e {
                     ImapServerEvent::LoggedIn { .. } => s.set_mailbox(inbox(), 3857529045, 31),
-                    ImapServerEvent::Folder { op: FolderOp::Select(_), .. } => {
-                        s.folder_result(FolderResult::Selected(inbox(), 3857529045, 31))
+                    ImapServerEvent::Folder { op: FolderOp::Select { .. }, .. } => {
+                        s.folder_result(selected(inbox(), 3857529045, 31))
                     }
                     _ => {}
                 }
@@ -136,8 +149,8 @@ mod lecture {
             while let Some(e) = s.poll_event() {
                 match e {
                     ImapServerEvent::LoggedIn { .. } => s.set_mailbox(current.clone(), 1, 31),
-                    ImapServerEvent::Folder { op: FolderOp::Select(_), .. } => {
-                        s.folder_result(FolderResult::Selected(current.clone(), 1, 31))
+                    ImapServerEvent::Folder { op: FolderOp::Select { .. }, .. } => {
+                        s.folder_result(selected(current.clone(), 1, 31))
                     }
                     ImapServerEvent::Expunged { uids, .. } => current.retain(|m| !uids.contains(&m.uid)),
                     _ => {}
@@ -203,6 +216,7 @@ mod sync_tests {
                     data: b"Subject: x\r\n\r\nx\r\n".to_vec(),
                     flags: f.iter().map(|s| s.to_string()).collect(),
                     internal_date: 0,
+                    modseq: 1,
                 })
                 .collect()
         };
@@ -216,7 +230,7 @@ mod sync_tests {
         s.handle_input(0, b"b SELECT INBOX\r\n");
         while let Some(e) = s.poll_event() {
             if matches!(e, ImapServerEvent::Folder { .. }) {
-                s.folder_result(FolderResult::Selected(msgs(&[&[], &[]]), 1, 3));
+                s.folder_result(selected(msgs(&[&[], &[]]), 1, 3));
             }
         }
         let _ = std::iter::from_fn(|| s.poll_transmit()).count();
@@ -236,12 +250,12 @@ mod sync_tests {
     }
 }
 
-mod folder_tests {
+pub(super) mod folder_tests {
     use super::*;
     use crate::store::MailStore;
 
     /// Drives a server with a real store as its owner; returns everything it sent.
-    fn session(lines: &[&[u8]]) -> (String, MailStore) {
+    pub(crate) fn session(lines: &[&[u8]]) -> (String, MailStore) {
         let mut store = MailStore::default();
         store.add_account("bob@b.example", "pw");
         store.deliver("bob@b.example", b"Subject: one\r\n\r\n1\r\n".to_vec());
@@ -323,7 +337,12 @@ mod folder_tests {
             "{out}"
         );
         assert!(out.contains("* LIST (\\HasNoChildren \\Subscribed) \"/\" INBOX\r\ng OK"), "{out}");
-        assert!(out.contains("h BAD LIST RETURN option STATUS") && out.contains("i BAD RECURSIVEMATCH needs"), "{out}");
+        assert!(
+            out.contains("* LIST (\\HasNoChildren) \"/\" \"My Work\"\r\n* STATUS \"My Work\" (MESSAGES 0)\r\n"),
+            "LIST-STATUS: {out}"
+        );
+        assert!(out.contains("* LIST (\\HasChildren) \"/\" Work\r\n"), "CREATE Work/2026 made Work: {out}");
+        assert!(out.contains("i BAD RECURSIVEMATCH needs"), "{out}");
         assert!(out.contains("* STATUS INBOX (MESSAGES 2 SIZE ") && out.contains(" DELETED 0)\r\nj OK"), "{out}");
         assert!(out.contains("k BAD unknown STATUS item MESAGES"), "{out}");
         assert!(out.contains("l OK [READ-WRITE]"), "{out}");
@@ -402,7 +421,7 @@ mod partial_tests {
         s.handle_input(0, b"b SELECT INBOX\r\n");
         while let Some(e) = s.poll_event() {
             if matches!(e, ImapServerEvent::Folder { .. }) {
-                s.folder_result(FolderResult::Selected(vec![msg.clone()], 1, 2));
+                s.folder_result(selected(vec![msg.clone()], 1, 2));
             }
         }
         s.handle_input(0, b"c FETCH 1 BODY.PEEK[TEXT]<4.6>\r\nd FETCH 1 BODY.PEEK[]<0.8>\r\n");
@@ -434,7 +453,7 @@ mod eight_bit_tests {
         s.handle_input(1, b"b SELECT INBOX\r\n");
         while let Some(e) = s.poll_event() {
             if matches!(e, ImapServerEvent::Folder { .. }) {
-                s.folder_result(FolderResult::Selected(vec![msg.clone()], 1, 2));
+                s.folder_result(selected(vec![msg.clone()], 1, 2));
             }
         }
         let _ = std::iter::from_fn(|| s.poll_transmit()).count();

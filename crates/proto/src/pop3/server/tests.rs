@@ -59,7 +59,7 @@ fn wrong_state_and_bad_arguments_get_err() {
     s.handle_input(0, b"STAT\r\nPASS x\r\nRETR 1\r\nFOO\r\nCAPA\r\n");
     let o = out(&mut s);
     assert_eq!(o.matches("-ERR").count(), 4, "{o}");
-    assert!(o.contains("+OK Capability list follows\r\nUSER\r\n"));
+    assert!(o.contains("+OK Capability list follows\r\nTOP\r\n") && o.contains("\r\nUSER\r\nSASL PLAIN LOGIN\r\n"));
     s.handle_input(0, b"USER bob\r\nPASS bad\r\n");
     assert!(matches!(s.poll_event(), Some(Pop3ServerEvent::LoginRequested { .. })));
     s.deny("[AUTH] invalid user name or password");
@@ -129,5 +129,201 @@ mod apop_tests {
                 && out.ends_with("+OK mrose's maildrop has 0 messages (0 octets)\r\n"),
             "{out}"
         );
+    }
+}
+
+mod sasl_and_tls {
+    use super::*;
+
+    fn fresh(config: Pop3Config) -> Pop3Server {
+        let mut s = Pop3Server::new(config, 0);
+        out(&mut s);
+        s
+    }
+
+    fn login_asked(s: &mut Pop3Server) -> Option<(String, String)> {
+        match s.poll_event() {
+            Some(Pop3ServerEvent::LoginRequested { user, pass }) => Some((user, pass)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn auth_plain_with_and_without_an_initial_response() {
+        // base64("\0bob\0secret") and base64("bob\0bob\0secret")
+        for input in ["AUTH PLAIN AGJvYgBzZWNyZXQ=\r\n", "AUTH PLAIN\r\nYm9iAGJvYgBzZWNyZXQ=\r\n"] {
+            let mut s = fresh(Pop3Config::new("h"));
+            s.handle_input(0, input.as_bytes());
+            assert_eq!(login_asked(&mut s), Some(("bob".into(), "secret".into())), "{input}");
+            s.grant(drop_of(&["a\r\n"]));
+            let o = out(&mut s);
+            assert!(o.ends_with("+OK bob's maildrop has 1 message (3 octets)\r\n"), "{o}");
+            assert_eq!(o.starts_with("+ \r\n"), input.contains("\r\nYm"), "{o}");
+            assert_eq!(s.state(), Pop3State::Transaction.view());
+        }
+    }
+
+    #[test]
+    fn auth_login_asks_for_user_then_password() {
+        let mut s = fresh(Pop3Config::new("h"));
+        s.handle_input(0, b"auth login\r\nYm9i\r\n");
+        assert_eq!(out(&mut s), "+ VXNlcm5hbWU6\r\n+ UGFzc3dvcmQ6\r\n");
+        s.handle_input(0, b"c2VjcmV0\r\n");
+        assert_eq!(login_asked(&mut s), Some(("bob".into(), "secret".into())));
+        s.deny("[AUTH] invalid user name or password");
+        assert_eq!(out(&mut s), "-ERR [AUTH] invalid user name or password\r\n");
+        assert_eq!(s.state(), Pop3State::Authorization.view());
+        // The response received is shown as a SASL line, not as an unknown command.
+        let received: Vec<Pdu> = std::iter::from_fn(|| s.poll_received()).map(|t| t.pdu).collect();
+        assert_eq!(received[1], Pdu::Pop3Command(Command::SaslResponse("Ym9i".into())));
+    }
+
+    #[test]
+    fn auth_failures_cancel_and_the_mechanism_list() {
+        let mut s = fresh(Pop3Config::new("h"));
+        s.handle_input(
+            0,
+            b"AUTH PLAIN\r\n*\r\nAUTH PLAIN !!!\r\nAUTH CRAM-MD5\r\nAUTH PLAIN Ym9iAHNlY3JldA==\r\nAUTH\r\n",
+        );
+        let o = out(&mut s);
+        let lines: Vec<&str> = o.split("\r\n").collect();
+        assert_eq!(lines[0], "+ ");
+        assert!(lines[1].starts_with("-ERR AUTH cancelled"), "{o}");
+        assert!(lines[2].starts_with("-ERR AUTH failed: the response is not valid base64"), "{o}");
+        assert!(lines[3].starts_with("-ERR Unsupported authentication mechanism CRAM-MD5"), "{o}");
+        assert!(lines[4].starts_with("-ERR [AUTH] AUTH PLAIN expects"), "{o}");
+        assert_eq!(&lines[5..], ["+OK Supported SASL mechanisms follow", "PLAIN", "LOGIN", ".", ""]);
+        assert_eq!(s.poll_event(), None);
+        // A response line that never ends is cut off, and the session goes on.
+        s.handle_input(0, b"AUTH PLAIN\r\n");
+        s.handle_input(0, &vec![b'A'; auth::MAX_SASL_LINE + 1]);
+        assert!(out(&mut s).ends_with("-ERR AUTH failed: response line too long\r\n"));
+        s.handle_input(0, b"AAAA\r\nNOOP\r\n");
+        assert!(out(&mut s).starts_with("-ERR not logged in"), "the long line's end is skipped, NOOP is a command");
+    }
+
+    #[test]
+    fn without_tls_passwords_wait_for_stls_where_the_owner_says_so() {
+        let config = Pop3Config { stls: true, plaintext_auth: false, ..Pop3Config::new("h") };
+        let mut s = fresh(config);
+        s.handle_input(0, b"AUTH\r\n");
+        assert_eq!(out(&mut s), "+OK Supported SASL mechanisms follow\r\n.\r\n", "none usable before TLS");
+        s.handle_input(0, b"CAPA\r\nUSER bob\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\n");
+        let o = out(&mut s);
+        assert_eq!(
+            o.split("\r\n").take(8).collect::<Vec<_>>(),
+            [
+                "+OK Capability list follows",
+                "TOP",
+                "UIDL",
+                "RESP-CODES",
+                "AUTH-RESP-CODE",
+                "PIPELINING",
+                "STLS",
+                "IMPLEMENTATION Mailsim"
+            ]
+        );
+        assert_eq!(o.matches("-ERR [AUTH] Plaintext authentication disallowed").count(), 2, "{o}");
+        assert_eq!(s.poll_event(), None);
+        s.handle_input(0, b"STLS\r\n");
+        assert_eq!(s.poll_event(), Some(Pop3ServerEvent::TlsStarted));
+        assert_eq!(out(&mut s), "+OK Begin TLS negotiation\r\n");
+        s.handle_input(0, b"CAPA\r\nUSER bob\r\nPASS secret\r\n");
+        let o = out(&mut s);
+        assert!(o.contains("USER\r\nSASL PLAIN LOGIN\r\nIMPLEMENTATION Mailsim\r\n.\r\n"), "{o}");
+        assert!(!o.contains("STLS"), "no STLS once inside TLS (RFC 2595 §4): {o}");
+        assert_eq!(login_asked(&mut s), Some(("bob".into(), "secret".into())));
+    }
+
+    #[test]
+    fn implicit_tls_offers_no_stls_and_takes_passwords() {
+        let config = Pop3Config { stls: true, plaintext_auth: false, implicit_tls: true, ..Pop3Config::new("h") };
+        let mut s = fresh(config);
+        assert!(s.is_tls());
+        s.handle_input(0, b"CAPA\r\nSTLS\r\nUSER bob\r\n");
+        let o = out(&mut s);
+        assert!(!o.contains("\r\nSTLS\r\n") && o.contains("SASL PLAIN LOGIN"), "{o}");
+        assert!(o.contains("-ERR STLS is not available") && o.ends_with("+OK bob accepted: send PASS\r\n"), "{o}");
+    }
+
+    #[test]
+    fn last_is_refused_with_the_reason_in_every_state() {
+        let mut s = fresh(Pop3Config::new("h"));
+        s.handle_input(0, b"LAST\r\n");
+        let o = out(&mut s);
+        assert!(o.starts_with("-ERR LAST is obsolete: RFC 1725 removed it") && o.contains("UIDL"), "{o}");
+        let mut s = logged_in(&["a\r\n"]);
+        s.handle_input(0, b"LAST\r\n");
+        assert!(out(&mut s).starts_with("-ERR LAST is obsolete"));
+        let ex = Pdu::Pop3Command(Command::Last).explain();
+        assert!(ex.rfc.contains("RFC 1725"), "{ex:?}");
+    }
+
+    #[test]
+    fn uidl_ids_carry_uid_and_uidvalidity() {
+        let mut s = Pop3Server::new(Pop3Config::new("h"), 0);
+        s.handle_input(0, b"USER bob\r\nPASS secret\r\n");
+        s.set_uid_validity(0x6543_21AB);
+        s.grant(drop_of(&["a\r\n", "b\r\n"]));
+        out(&mut s);
+        s.handle_input(0, b"UIDL\r\nUIDL 2\r\n");
+        assert_eq!(
+            out(&mut s),
+            "+OK unique-id listing follows\r\n1 0000000A654321AB\r\n2 0000000B654321AB\r\n.\r\n+OK 2 0000000B654321AB\r\n"
+        );
+    }
+
+    #[test]
+    fn a_person_typing_auth_plain_at_a_terminal() {
+        use crate::pop3::typed::Pop3Typed;
+        let lines = ["AUTH PLAIN", "AGJvYgBzZWNyZXQ=", "QUIT"].map(String::from).to_vec();
+        let mut typed = Pop3Typed::new(lines);
+        let mut server = Pop3Server::new(Pop3Config::new("h"), 0);
+        let mut sent = Vec::new();
+        for _ in 0..10 {
+            while let Some(t) = server.poll_transmit() {
+                typed.handle_input(0, &t.bytes);
+            }
+            while let Some(t) = typed.poll_transmit() {
+                sent.push(t.pdu.clone());
+                server.handle_input(0, &t.bytes);
+            }
+            if let Some(Pop3ServerEvent::LoginRequested { .. }) = server.poll_event() {
+                server.grant(vec![]);
+            }
+        }
+        assert_eq!(sent[1], Pdu::Pop3Command(Command::SaslResponse("AGJvYgBzZWNyZXQ=".into())));
+        assert_eq!(sent[2], Pdu::Pop3Command(Command::Quit));
+        assert!(typed.is_closed());
+    }
+
+    #[test]
+    fn every_new_line_has_an_explanation_naming_its_rfc() {
+        let cases = [
+            Pdu::Pop3Command(Command::Auth(None, None)),
+            Pdu::Pop3Command(Command::Auth(Some("PLAIN".into()), Some("AGJvYgBzZWNyZXQ=".into()))),
+            Pdu::Pop3Command(Command::Auth(Some("LOGIN".into()), None)),
+            Pdu::Pop3Command(Command::SaslResponse("Ym9i".into())),
+            Pdu::Pop3Command(Command::SaslResponse("*".into())),
+            Pdu::Pop3Response { response: Response::challenge("VXNlcm5hbWU6"), to: Pop3ReplyTo::AuthChallenge },
+            Pdu::Pop3Response { response: Response::ok("bob's maildrop has 0 messages"), to: Pop3ReplyTo::Auth },
+            Pdu::Pop3Response { response: Response::multi("list", b"PLAIN\r\n".to_vec()), to: Pop3ReplyTo::AuthList },
+            Pdu::Pop3Response {
+                response: Response::err(
+                    "[AUTH] Plaintext authentication disallowed on non-secure (SSL/TLS) connections",
+                ),
+                to: Pop3ReplyTo::Pass,
+            },
+        ];
+        for pdu in cases {
+            let ex = pdu.explain();
+            assert!(ex.rfc.starts_with("RFC "), "{pdu:?}: {ex:?}");
+            assert!(!ex.meaning.is_empty() && !ex.label.is_empty(), "{pdu:?}");
+        }
+        let ex = Pdu::Pop3Command(Command::SaslResponse("Ym9i".into())).explain();
+        assert!(ex.meaning.contains("\"bob\""), "{ex:?}");
+        let ex = Pdu::Pop3Response { response: Response::challenge("VXNlcm5hbWU6"), to: Pop3ReplyTo::AuthChallenge }
+            .explain();
+        assert!(ex.meaning.contains("Username:") && ex.label == "+ VXNlcm5hbWU6", "{ex:?}");
     }
 }

@@ -131,7 +131,13 @@ impl SmtpServer {
                 for p in &params {
                     let (key, value) = p.split_once('=').unwrap_or((p, ""));
                     if key.eq_ignore_ascii_case("SIZE") {
-                        match value.parse::<usize>() {
+                        // A number too large for this machine is still a number: too big (552).
+                        let size = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+                            Ok(value.parse::<usize>().unwrap_or(usize::MAX))
+                        } else {
+                            Err(())
+                        };
+                        match size {
                             Ok(n) if self.config.low_disk => {
                                 let r = Reply::enhanced(455, "4.3.1", format!("Server unable to accommodate parameters: not enough free disk space for SIZE={n} right now"));
                                 return self.send(r, SmtpReplyTo::Mail);

@@ -68,7 +68,7 @@ impl ServerConfig {
             role,
             local_domains: local_domains.iter().map(|s| s.to_string()).collect(),
             local_users: local_users.iter().map(|s| s.to_string()).collect(),
-            max_message_size: 10_240_000,
+            max_message_size: crate::limits::MESSAGE_SIZE,
             accounts: vec![],
             starttls: false,
             implicit_tls: false,

@@ -24,8 +24,9 @@ pub use config::{Role, ServerConfig};
 use super::command;
 use super::data;
 use super::reply::Reply;
-use crate::codec::Decoded;
+use crate::codec::{find_crlf, Decoded, InBuf, LineSkip};
 use crate::engine::{Closing, Engine, IdleTimer, Millis};
+use crate::limits::{SMTP_AUTH_LINE, SMTP_COMMAND_LINE};
 use crate::pdu::{Pdu, SmtpReplyTo, Transmit};
 use crate::state::{main, side, st, sub, Side, StateMachine, StateView};
 use base64::Engine as _;
@@ -178,7 +179,7 @@ impl fmt::Display for ServerState {
 pub struct SmtpServer {
     config: ServerConfig,
     state: ServerState,
-    inbuf: Vec<u8>,
+    inbuf: InBuf,
     helo: Option<(String, bool)>,
     mail_from: String,
     rcpt_to: Vec<String>,
@@ -187,9 +188,11 @@ pub struct SmtpServer {
     auth: AuthStep,
     pending_rcpt: Option<String>,
     errors: usize,
-    /// The message being received went over the size limit: its bytes are being dropped
-    /// until the end-of-data line, then the answer is 552.
-    oversized: bool,
+    /// The message being received, read incrementally (O(size) over any split), and the
+    /// bytes as they came (for the log), while they are within the size limit.
+    data: Option<(data::DataReader, Vec<u8>)>,
+    /// The rest of an over-long command line being skipped up to its CRLF.
+    skip: LineSkip,
     /// What the engine read from the client, one unit (command, data, AUTH line) at a time.
     received: VecDeque<Transmit>,
     transmits: VecDeque<Transmit>,
@@ -278,14 +281,14 @@ impl Engine for SmtpServer {
 
 impl SmtpServer {
     /// The most recipients one transaction may name (RFC 5321 §4.5.3.1.8 asks for ≥ 100).
-    pub const MAX_RECIPIENTS: usize = 100;
+    pub const MAX_RECIPIENTS: usize = crate::limits::SMTP_MAX_RECIPIENTS;
 
     /// A new connection at `now`: the 220 greeting is queued for sending.
     pub fn new(config: ServerConfig, now: Millis) -> Self {
         let mut s = SmtpServer {
             idle: IdleTimer::new(config.idle_timeout, now),
             state: ServerState::Greeted,
-            inbuf: Vec::new(),
+            inbuf: InBuf::default(),
             helo: None,
             mail_from: String::new(),
             rcpt_to: Vec::new(),
@@ -294,7 +297,8 @@ impl SmtpServer {
             auth: AuthStep::None,
             pending_rcpt: None,
             errors: 0,
-            oversized: false,
+            data: None,
+            skip: LineSkip::default(),
             received: VecDeque::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -382,7 +386,7 @@ impl SmtpServer {
         let protocol_error = (500..=504).contains(&reply.code);
         self.transmits.push_back(Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to } });
         if protocol_error {
-            self.errors += 1;
+            self.errors = self.errors.saturating_add(1);
             if self.errors >= self.config.max_errors && self.state != ServerState::Closed {
                 let r = Reply::enhanced(
                     421,
@@ -406,14 +410,40 @@ impl SmtpServer {
         self.state = if self.helo.is_some() { ServerState::Ready } else { ServerState::Greeted };
     }
 
+    /// How much of a message the server keeps before it drops it (and answers 552 at its
+    /// end): the SIZE limit and some slack, so that a message a little over the limit is
+    /// still shown whole.
+    fn data_keep(&self) -> usize {
+        self.config.max_message_size.saturating_add(64 * 1024)
+    }
+
+    /// A command or AUTH line with no CRLF within `limit` octets: answer `reply` and skip
+    /// the rest of the line up to its CRLF (RFC 5321 §4.5.3.1.10: "500 Line too long").
+    fn line_too_long(&mut self, limit: usize, reply: Reply) -> bool {
+        if self.inbuf.len() < limit || find_crlf(&self.inbuf).is_some() {
+            return false;
+        }
+        let shown = self.inbuf.get(..self.inbuf.len().min(80)).unwrap_or_default();
+        let line = format!("{}… ({} octets so far)", String::from_utf8_lossy(shown), self.inbuf.len());
+        self.skip.start(&self.inbuf);
+        self.inbuf.clear();
+        self.received.push_back(Transmit { bytes: line.clone().into_bytes(), pdu: Pdu::SmtpTyped { line } });
+        self.send(reply, SmtpReplyTo::Error);
+        true
+    }
+
     fn process(&mut self) {
         loop {
+            if self.state != ServerState::Data && self.skip.skip_in(&mut self.inbuf) {
+                return;
+            }
             match self.state {
                 ServerState::Closed | ServerState::Deciding | ServerState::CheckingRecipient => return,
-                ServerState::Authenticating => match crate::codec::find_crlf(&self.inbuf) {
+                ServerState::Authenticating => match find_crlf(&self.inbuf) {
                     Some(n) => {
-                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
-                        let line = String::from_utf8_lossy(&bytes[..n - 2]).into_owned();
+                        let bytes: Vec<u8> = self.inbuf.take(n);
+                        let line =
+                            String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                         let decoded = base64::engine::general_purpose::STANDARD
                             .decode(line.trim())
                             .ok()
@@ -423,71 +453,73 @@ impl SmtpServer {
                             .push_back(Transmit { bytes, pdu: Pdu::SmtpAuthResponse { line: line.clone(), decoded } });
                         self.on_auth_response(&line);
                     }
-                    None => return,
-                },
-                ServerState::Data if self.oversized => {
-                    // Skip to the end-of-data line without keeping the message.
-                    match self.inbuf.windows(5).position(|w| w == b"\r\n.\r\n") {
-                        Some(i) => {
-                            self.inbuf.drain(..i + 5);
-                            self.oversized = false;
-                            self.received.push_back(Transmit {
-                                bytes: b"(message over the size limit, dropped)\r\n.\r\n".to_vec(),
-                                pdu: Pdu::SmtpData { size: 0, lines: 0 },
-                            });
-                            let limit = self.config.max_message_size;
-                            self.send(
-                                Reply::enhanced(
-                                    552,
-                                    "5.3.4",
-                                    format!("Message size exceeds fixed limit of {limit} octets"),
-                                ),
-                                SmtpReplyTo::EndOfData,
-                            );
-                            self.end_transaction();
-                        }
-                        None => {
-                            let keep = self.inbuf.len().saturating_sub(4);
-                            self.inbuf.drain(..keep);
-                            return;
-                        }
-                    }
-                }
-                ServerState::Data => match data::decode(&self.inbuf) {
-                    Decoded::Complete(md, n) => {
-                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
-                        let lines = md.message.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
-                        self.received
-                            .push_back(Transmit { bytes, pdu: Pdu::SmtpData { size: md.message.len(), lines } });
-                        self.on_data(md);
-                    }
-                    _ => {
-                        if self.inbuf.len() > self.config.max_message_size + 64 * 1024 {
-                            // Bounded memory: a client may not make us hold more than the limit.
-                            let keep = self.inbuf.len().saturating_sub(4);
-                            self.inbuf.drain(..keep);
-                            self.oversized = true;
+                    None => {
+                        // RFC 4954 §4: AUTH lines may be 12,288 octets; longer is 500 5.5.6 (§6).
+                        let r = Reply::enhanced(500, "5.5.6", "Authentication Exchange line is too long");
+                        if self.line_too_long(SMTP_AUTH_LINE, r) {
+                            self.auth = AuthStep::None;
+                            self.state = if self.helo.is_some() { ServerState::Ready } else { ServerState::Greeted };
+                            continue;
                         }
                         return;
                     }
                 },
+                ServerState::Data => {
+                    let keep = self.data_keep();
+                    let (reader, raw) = self.data.get_or_insert_with(|| (data::DataReader::new(keep), Vec::new()));
+                    let end = reader.feed(&self.inbuf);
+                    let used = end.unwrap_or(self.inbuf.len());
+                    if !reader.dropped() {
+                        raw.extend_from_slice(self.inbuf.get(..used).unwrap_or_default());
+                    } else {
+                        *raw = Vec::new();
+                    }
+                    self.inbuf.consume(used);
+                    if end.is_none() {
+                        return;
+                    }
+                    let Some((reader, bytes)) = self.data.take() else { return };
+                    if reader.dropped() {
+                        self.received.push_back(Transmit {
+                            bytes: b"(message over the size limit, dropped)\r\n.\r\n".to_vec(),
+                            pdu: Pdu::SmtpData { size: 0, lines: 0 },
+                        });
+                        let limit = self.config.max_message_size;
+                        self.send(
+                            Reply::enhanced(
+                                552,
+                                "5.3.4",
+                                format!("Message size exceeds fixed limit of {limit} octets"),
+                            ),
+                            SmtpReplyTo::EndOfData,
+                        );
+                        self.end_transaction();
+                        continue;
+                    }
+                    let md = reader.finish();
+                    let lines = md.message.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
+                    self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpData { size: md.message.len(), lines } });
+                    self.on_data(md);
+                }
                 _ => match command::decode(&self.inbuf) {
                     Decoded::Complete(cmd, n) => {
-                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                        let bytes: Vec<u8> = self.inbuf.take(n);
                         self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpCommand(cmd.clone()) });
                         self.on_command(cmd);
                     }
                     Decoded::Invalid(e, n) => {
-                        let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
-                        let line = String::from_utf8_lossy(&bytes[..n.saturating_sub(2)]).into_owned();
+                        let bytes: Vec<u8> = self.inbuf.take(n);
+                        let line =
+                            String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                         self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpTyped { line } });
                         self.send(Reply::enhanced(e.code, e.enhanced, e.text), SmtpReplyTo::Error);
                     }
                     Decoded::Incomplete => {
-                        if self.inbuf.len() > 4 * command::MAX_COMMAND_LINE {
-                            // A client that never ends its line: drop what it sent so far.
-                            self.inbuf.clear();
-                            self.send(Reply::enhanced(500, "5.5.2", "Line too long"), SmtpReplyTo::Error);
+                        // A client that does not end its line: 500, and the rest of it is skipped.
+                        let text =
+                            format!("Line too long (the limit is {SMTP_COMMAND_LINE} octets, RFC 5321 §4.5.3.1.4)");
+                        if self.line_too_long(SMTP_COMMAND_LINE, Reply::enhanced(500, "5.5.2", text)) {
+                            continue;
                         }
                         return;
                     }

@@ -1,0 +1,497 @@
+//! The mail host on the real clock, shared by `mailsim serve`'s session tasks.
+//!
+//! [`Shared::with`] is the only way in: it takes the host's lock, runs one step of a
+//! session (open, input, timeout, close) under `catch_unwind`, and, after the lock is
+//! released, carries out what the step produced, in this order:
+//! 1. the store's changes are written to disk (the persistent store, if any), and
+//! 2. only then the bytes for the sockets are handed to their session tasks,
+//!
+//! so a `250` after DATA, or a tagged `OK` after STORE or EXPUNGE, is sent only once what it
+//! acknowledges is on disk. The store lock is never held across I/O: sockets are written by
+//! the session tasks, the event log by its own thread, the disk by the disk thread. Changes
+//! are queued to the disk thread under the lock, so they reach the disk in the order they
+//! were made; the disk thread writes whatever is queued together (one directory and index
+//! fsync for many messages: group commit) and answers each step when its changes are safe.
+//!
+//! A panic in one session's step (an engine bug) is caught here: it is reported on stderr,
+//! that client gets its protocol's "internal error" goodbye and is closed, and every other
+//! session goes on.
+
+use crate::eventlog::LogWriter;
+use crate::limits;
+use crate::maildir::Maildir;
+use mailsim_proto::pdu::Transmit;
+use mailsim_proto::store::StoreChange;
+use mailsim_sim::host::{Ctx, Detached, HostOutput, MailHost, SessionId};
+use mailsim_sim::log::{Actor, Event};
+use mailsim_sim::rng::Rng;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// What a session task is told to do with its socket.
+pub enum Out {
+    Bytes(Vec<u8>),
+    /// The engine's go-ahead for STARTTLS/STLS was written: the TLS handshake comes next.
+    StartTls,
+    /// The engine ended the session: close after what was written.
+    Close,
+}
+
+struct Peer {
+    tx: mpsc::UnboundedSender<Out>,
+    client: String,
+    protocol: &'static str,
+    port: u16,
+    /// Commands read since the session task last asked (for the throttle).
+    commands: u32,
+    /// The session runs inside TLS (the log's `tls` field).
+    tls: bool,
+}
+
+/// The host and its driver's state; reached through [`Shared::with`].
+pub struct Hub {
+    host: MailHost,
+    rng: Rng,
+    start: Instant,
+    /// Unix seconds at `start`.
+    epoch: i64,
+    peers: BTreeMap<SessionId, Peer>,
+    events: usize,
+    log: Option<LogWriter>,
+    quiet: bool,
+    /// Bytes (and closes) for the sessions, sent once the step's changes are on disk.
+    pending: Vec<(mpsc::UnboundedSender<Out>, Out)>,
+    /// Sessions whose engine is reading input outside the lock: not pumped meanwhile.
+    detached: BTreeSet<SessionId>,
+}
+
+/// The hub behind its lock, and the queue to the disk thread.
+pub struct Shared {
+    hub: Mutex<Hub>,
+    disk: Option<DiskQueue>,
+    next_sid: AtomicU32,
+    /// Test hook (`--panic-on`): input containing these bytes panics its session's engine.
+    panic_on: Option<Vec<u8>>,
+}
+
+type DiskReply = tokio::sync::oneshot::Sender<Result<(), String>>;
+
+/// Changes for the disk thread, each batch with whom to tell when it is on disk.
+struct DiskQueue {
+    tx: std::sync::mpsc::Sender<(Vec<StoreChange>, DiskReply)>,
+}
+
+impl DiskQueue {
+    fn start(mut maildir: Maildir) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel::<(Vec<StoreChange>, DiskReply)>();
+        std::thread::spawn(move || {
+            while let Ok(first) = rx.recv() {
+                // Everything queued by now goes to disk together.
+                let mut batch = vec![first];
+                while let Ok(more) = rx.try_recv() {
+                    batch.push(more);
+                }
+                let changes: Vec<StoreChange> = batch.iter_mut().flat_map(|(c, _)| std::mem::take(c)).collect();
+                let r = maildir.apply(&changes).map_err(|e| e.to_string());
+                for (_, reply) in batch {
+                    let _ = reply.send(r.clone());
+                }
+            }
+        });
+        DiskQueue { tx }
+    }
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic is caught inside the lock, so it is never poisoned by one; be safe anyway.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Shared {
+    pub fn new(hub: Hub, disk: Option<Maildir>, panic_on: Option<Vec<u8>>) -> Self {
+        let panic_on = panic_on.filter(|t| !t.is_empty());
+        Shared { hub: Mutex::new(hub), disk: disk.map(DiskQueue::start), next_sid: AtomicU32::new(1), panic_on }
+    }
+
+    /// Bytes from the client of `sid`: its engine reads them outside the lock (the session is
+    /// taken out of the host meanwhile), then, back under the lock, the host acts on what the
+    /// engine decided. Returns how many commands they held (for the throttle); `None` if the
+    /// session failed.
+    pub async fn input(&self, sid: SessionId, bytes: &[u8]) -> Option<u32> {
+        let (mut d, now) = self.with(Some(sid), |h| h.detach(sid)).await.flatten()?;
+        let step = catch_unwind(AssertUnwindSafe(|| {
+            if let Some(trigger) = &self.panic_on {
+                if bytes.windows(trigger.len()).any(|w| w == trigger.as_slice()) {
+                    panic!("test hook: --panic-on matched the input of session {sid}");
+                }
+            }
+            d.handle_input(now, bytes)
+        }));
+        match step {
+            Ok(()) => self.with(Some(sid), move |h| h.attach(d)).await,
+            Err(panic) => {
+                let what = panic_text(&*panic);
+                self.with(Some(sid), move |h| {
+                    h.detached.remove(&sid);
+                    h.host.abort_detached(d);
+                    h.fail(sid, &what)
+                })
+                .await;
+                None
+            }
+        }
+    }
+
+    /// A number for a new connection.
+    pub fn next_sid(&self) -> SessionId {
+        self.next_sid.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Runs one step on the hub (for session `sid`, if any), then persists and sends what it
+    /// produced. `None` if the step panicked: that session has been answered and dropped.
+    pub async fn with<R>(&self, sid: Option<SessionId>, f: impl FnOnce(&mut Hub) -> R) -> Option<R> {
+        let (r, sends, on_disk) = {
+            let mut hub = lock(&self.hub);
+            let r = match catch_unwind(AssertUnwindSafe(|| f(&mut hub))) {
+                Ok(r) => Some(r),
+                Err(panic) => {
+                    let what = panic_text(&*panic);
+                    match sid {
+                        Some(sid) => hub.fail(sid, &what),
+                        None => eprintln!("mailsim: a step of the server panicked ({what}); it goes on"),
+                    }
+                    None
+                }
+            };
+            let changes = hub.host.store_mut().take_changes();
+            let sends = std::mem::take(&mut hub.pending);
+            let on_disk = match (&self.disk, changes.is_empty()) {
+                (Some(d), false) => {
+                    let (reply, wait) = tokio::sync::oneshot::channel();
+                    let _ = d.tx.send((changes, reply));
+                    Some(wait)
+                }
+                _ => None,
+            };
+            (r, sends, on_disk)
+        };
+        if let Some(wait) = on_disk {
+            if let Err(e) = wait.await.unwrap_or_else(|_| Err("the disk thread is gone".into())) {
+                eprintln!("mailsim: cannot write the mail store: {e}");
+                // What the step acknowledged is not safely on disk: take the acknowledgement
+                // back by closing with "try again later" in its place (the client resends).
+                let mut hub = lock(&self.hub);
+                let mine = sid.and_then(|s| hub.peers.get(&s)).map(|p| p.tx.clone());
+                if let Some(sid) = sid {
+                    hub.fail(sid, "the disk refused a write");
+                }
+                let sends: Vec<_> = sends
+                    .into_iter()
+                    .filter(|(tx, _)| !mine.as_ref().is_some_and(|m| m.same_channel(tx)))
+                    .chain(std::mem::take(&mut hub.pending))
+                    .collect();
+                drop(hub);
+                for (tx, out) in sends {
+                    let _ = tx.send(out);
+                }
+                return r;
+            }
+        }
+        for (tx, out) in sends {
+            let _ = tx.send(out);
+        }
+        r
+    }
+
+    /// The service is stopping: waits for the disk, flushes the log; returns the number of
+    /// events logged.
+    pub async fn finish(&self) -> usize {
+        if let Some(d) = &self.disk {
+            let (reply, wait) = tokio::sync::oneshot::channel();
+            if d.tx.send((vec![], reply)).is_ok() {
+                let _ = wait.await;
+            }
+        }
+        let mut hub = lock(&self.hub);
+        if let Some(l) = hub.log.take() {
+            l.finish();
+        }
+        hub.events
+    }
+}
+
+impl Hub {
+    pub fn new(host: MailHost, rng: Rng, epoch: i64, log: Option<LogWriter>, quiet: bool) -> Self {
+        Hub {
+            host,
+            rng,
+            start: Instant::now(),
+            epoch,
+            peers: BTreeMap::new(),
+            events: 0,
+            log,
+            quiet,
+            pending: vec![],
+            detached: BTreeSet::new(),
+        }
+    }
+
+    pub fn host(&self) -> &MailHost {
+        &self.host
+    }
+
+    fn now(&self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    /// Hands one event to the log's writer (JSON lines, the playground's format).
+    pub fn log(&mut self, e: Event) {
+        self.events += 1;
+        if let Some(l) = &self.log {
+            l.log(e);
+        }
+    }
+
+    fn send(&mut self, sid: SessionId, out: Out) {
+        if let Some(p) = self.peers.get(&sid) {
+            self.pending.push((p.tx.clone(), out));
+        }
+    }
+
+    /// Session `sid`'s step panicked: say so on stderr, give its client the protocol's
+    /// internal-error goodbye and forget the session (without calling its engine again).
+    fn fail(&mut self, sid: SessionId, what: &str) {
+        let Some(p) = self.peers.remove(&sid) else {
+            eprintln!("mailsim: session {sid} failed ({what}) before it began; closed");
+            return;
+        };
+        eprintln!("mailsim: session {sid} ({}) failed: {what}; closed it, the others go on", p.protocol);
+        self.pending.push((p.tx.clone(), Out::Bytes(limits::internal_error(p.protocol))));
+        self.pending.push((p.tx, Out::Close));
+        let now = self.now();
+        let _ = catch_unwind(AssertUnwindSafe(|| self.host.abort_session(now, sid)));
+        let t = self.now();
+        self.log(Event::ConnectionClosed { t, conn: sid, by: "server".into() });
+    }
+
+    /// Calls the host with the clock and RNG, then carries out what it asks for.
+    fn call<R>(&mut self, f: impl FnOnce(&mut MailHost, &mut Ctx) -> R) -> R {
+        let now = self.now();
+        let mut ctx = Ctx { now, epoch: self.epoch, rng: &mut self.rng };
+        let r = f(&mut self.host, &mut ctx);
+        while let Some(o) = self.host.poll_output() {
+            match o {
+                HostOutput::Log(e) => {
+                    if let (Event::MessageQueued { queue_id, rcpt_to, .. }, false) = (&e, self.quiet) {
+                        println!("[queue] {queue_id} queued for {}", rcpt_to.join(", "));
+                    }
+                    self.log(e)
+                }
+                HostOutput::Touched(sid) => self.pump(sid),
+                HostOutput::TlsStarted(sid) => {
+                    if let Some(p) = self.peers.get_mut(&sid) {
+                        p.tls = true;
+                    }
+                    self.send(sid, Out::StartTls);
+                }
+                // No network beyond loopback: mail for other domains stays in the queue.
+                HostOutput::WakeAt(_) | HostOutput::Relay { .. } => {}
+                HostOutput::Resolve { query, .. } => {
+                    if !self.quiet {
+                        let name = query.questions.first().map(|q| q.name.clone()).unwrap_or_default();
+                        println!("[queue] mail for {name} stays queued: this server delivers only to its own domains");
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    /// Runs the queue if the host asked for it by now.
+    pub fn run_queue_if_due(&mut self) {
+        if self.host.poll_timeout().is_some_and(|t| t <= self.now()) {
+            self.call(|h, ctx| h.run_queue(ctx));
+        }
+    }
+
+    /// Logs what session `sid` read and queues what it has to say, acting on its events,
+    /// until nothing is left; closes it if its engine ended it.
+    fn pump(&mut self, sid: SessionId) {
+        if self.detached.contains(&sid) {
+            // Its engine is busy outside the lock; it is pumped when it is back.
+            return;
+        }
+        loop {
+            let mut progressed = false;
+            while let Some(t) = self.host.poll_received(sid) {
+                progressed = true;
+                if let Some(p) = self.peers.get_mut(&sid) {
+                    p.commands = p.commands.saturating_add(1);
+                }
+                self.record(sid, &t, true);
+            }
+            while let Some(t) = self.host.poll_transmit(sid) {
+                progressed = true;
+                self.record(sid, &t, false);
+                self.send(sid, Out::Bytes(t.bytes));
+            }
+            progressed |= self.call(|h, ctx| h.drive(ctx, sid));
+            if !progressed {
+                break;
+            }
+        }
+        if self.host.session_closed(sid) {
+            self.send(sid, Out::Close);
+        }
+    }
+
+    fn record(&mut self, sid: SessionId, t: &Transmit, to_server: bool) {
+        let Some(p) = self.peers.get(&sid) else { return };
+        let (client, protocol, port, tls) = (p.client.clone(), p.protocol, p.port, p.tls);
+        let ex = t.pdu.explain();
+        if !self.quiet {
+            let dir = if to_server { "C:" } else { "S:" };
+            let text = String::from_utf8_lossy(&t.bytes);
+            let shown: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+            if shown.len() > 6 {
+                println!("[{sid} {protocol}] {dir} {}  ({} lines, {} bytes)", ex.label, shown.len(), t.bytes.len());
+            } else {
+                for l in shown {
+                    println!("[{sid} {protocol}] {dir} {l}");
+                }
+            }
+        }
+        let state = self.host.session_state(sid);
+        let (from, to) = if to_server { (client, "server".to_string()) } else { ("server".to_string(), client) };
+        let (from_state, to_state) =
+            if to_server { ("client".to_string(), state) } else { (state, "client".to_string()) };
+        let now = self.now();
+        self.log(Event::MessageSent {
+            t_sent: now,
+            t: now,
+            conn: Some(sid),
+            from,
+            to,
+            protocol: protocol.into(),
+            port,
+            raw: t.bytes.clone(),
+            label: ex.label,
+            meaning: ex.meaning,
+            rfc: ex.rfc,
+            from_state,
+            to_state,
+            tls,
+        });
+    }
+
+    /// A new connection `sid` on `port` (which serves `service`): the host greets it, or
+    /// refuses (false).
+    pub fn open(
+        &mut self,
+        sid: SessionId,
+        peer: SocketAddr,
+        port: u16,
+        service: u16,
+        tls: bool,
+        tx: mpsc::UnboundedSender<Out>,
+    ) -> bool {
+        let ip = peer.ip().to_string();
+        let Some(protocol) = self.call(|h, ctx| h.accept(ctx, sid, service, &ip)) else { return false };
+        let client = format!("client-{sid}");
+        let actor = Actor {
+            id: client.clone(),
+            name: format!("client :{}", peer.port()),
+            host: ip.clone(),
+            ip,
+            kind: "ua".into(),
+            mailboxes: vec![],
+        };
+        self.log(Event::ActorJoined { actor });
+        let (t, server) = (self.now(), "server".to_string());
+        let opened = Event::ConnectionOpened {
+            t,
+            conn: sid,
+            client: client.clone(),
+            client_port: peer.port(),
+            server,
+            port,
+            protocol: protocol.into(),
+        };
+        self.log(opened);
+        if !self.quiet {
+            println!("[{sid} {protocol}] connection from {peer} to port {port}");
+        }
+        self.peers.insert(sid, Peer { tx, client, protocol, port, commands: 0, tls });
+        self.pump(sid);
+        true
+    }
+
+    /// Takes session `sid` out of the host for its engine to read input (see
+    /// [`Shared::input`]); with the time to give it.
+    fn detach(&mut self, sid: SessionId) -> Option<(Detached, u64)> {
+        let d = self.host.detach(sid)?;
+        self.detached.insert(sid);
+        Some((d, self.now()))
+    }
+
+    /// Puts a session back after its engine read input, and acts on what it decided; returns
+    /// how many commands the input held.
+    fn attach(&mut self, d: Detached) -> u32 {
+        let sid = d.sid();
+        self.detached.remove(&sid);
+        self.host.attach(d);
+        self.pump(sid);
+        self.run_queue_if_due();
+        self.peers.get_mut(&sid).map(|p| std::mem::take(&mut p.commands)).unwrap_or(0)
+    }
+
+    /// How long session `sid` may stay silent before its idle timer runs out.
+    pub fn time_left(&self, sid: SessionId) -> Option<Duration> {
+        let deadline = self.host.session_timeout(sid)?;
+        Some(Duration::from_millis(deadline.saturating_sub(self.now())))
+    }
+
+    /// The idle timer ran out: the engine writes its own 421 / -ERR / BYE and ends.
+    pub fn timeout(&mut self, sid: SessionId) {
+        let now = self.now();
+        self.host.handle_timeout(now, sid);
+        self.pump(sid);
+    }
+
+    /// The service is stopping: every session gets its protocol's goodbye.
+    pub fn shutdown(&mut self) {
+        let now = self.now();
+        for sid in self.host.shutdown(now) {
+            self.pump(sid);
+        }
+    }
+
+    pub fn close(&mut self, sid: SessionId, by_client: bool) {
+        let now = self.now();
+        self.host.close_session(now, sid);
+        let Some(p) = self.peers.remove(&sid) else { return };
+        let by = if by_client { p.client.clone() } else { "server".into() };
+        let t = self.now();
+        self.log(Event::ConnectionClosed { t, conn: sid, by });
+        if let Some(l) = &self.log {
+            l.flush();
+        }
+        if !self.quiet {
+            let who = if by_client { "client" } else { "server" };
+            println!("[{sid} {}] connection closed by the {who}", p.protocol);
+        }
+    }
+}

@@ -1,0 +1,173 @@
+use super::*;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mailsim-maildir-{}-{name}", std::process::id()));
+    let _ = fs::remove_dir_all(&d);
+    d
+}
+
+/// A store for alice kept in `dir`, recording changes, as `mailsim serve` makes it.
+fn open(dir: &Path, clock: u32) -> (Maildir, MailStore, usize) {
+    let (mut m, next) = Maildir::open(dir).unwrap();
+    let mut s = MailStore::default();
+    s.set_uid_validity_from(clock.max(next));
+    s.add_account("alice@a.example", "pw");
+    let n = m.load(&mut s).unwrap();
+    s.record_changes();
+    (m, s, n)
+}
+
+/// What the Maildir keeps of a folder: its messages (not their IMAP mod-sequences, which a
+/// restart gives anew), UIDNEXT and UIDVALIDITY.
+type Kept = (Vec<(u32, Vec<u8>, Vec<String>, i64)>, u32, u32);
+
+fn kept(m: Option<&Mailbox>) -> Option<Kept> {
+    m.map(|m| {
+        let msgs = m.messages.iter().map(|x| (x.uid, x.data.clone(), x.flags.clone(), x.internal_date)).collect();
+        (msgs, m.uid_next, m.uid_validity)
+    })
+}
+
+fn flush(m: &mut Maildir, s: &mut MailStore) {
+    m.apply(&s.take_changes()).unwrap();
+}
+
+#[test]
+fn everything_comes_back_after_a_restart() {
+    let dir = temp_dir("restart");
+    let (mut m, mut s, n) = open(&dir, 1_000);
+    assert_eq!(n, 0);
+    let a = "alice@a.example";
+    s.deliver_at(a, b"Subject: one\r\n\r\n\xff bytes, not text\r\n".to_vec(), 1_700_000_000, &[]);
+    s.deliver_at(a, b"Subject: two\r\n\r\nhi\r\n".to_vec(), 1_700_000_001, &[]);
+    s.deliver_at(a, b"Subject: three\r\n\r\nhi\r\n".to_vec(), 1_700_000_002, &[]);
+    s.set_flags(a, 2, &["\\Seen".into(), "\\Flagged".into(), "$Important".into()]);
+    s.expunge(a, &[1]);
+    assert!(s.create_folder(a, "Work/2026"));
+    s.append(a, "Work/2026", b"filed".to_vec(), &["\\Seen".into()], 5);
+    assert!(s.create_folder(a, "Gone"));
+    assert!(s.delete_folder(a, "Gone"));
+    let long = "é".repeat(120);
+    assert!(s.create_folder(a, &long), "255 octets: the longest name IMAP takes");
+    s.append(a, &long, b"in a long folder".to_vec(), &[], 6);
+    assert!(s.create_folder(a, "Old.name"));
+    assert!(s.rename_folder(a, "Old.name", "New"));
+    flush(&mut m, &mut s);
+    let before = s.clone();
+    drop(m);
+    // The files look like Maildir.
+    assert!(dir
+        .join("alice@a.example/cur")
+        .read_dir()
+        .unwrap()
+        .any(|e| { e.unwrap().file_name().to_string_lossy().ends_with(":2,FS") }));
+    assert!(dir.join("alice@a.example/.Work.2026/cur").is_dir());
+
+    let (_m, s2, n) = open(&dir, 1_000);
+    assert_eq!(n, 4);
+    for f in ["INBOX", "Sent", "Trash", "Work/2026", "New", long.as_str()] {
+        assert_eq!(kept(s2.folder(a, f)), kept(before.folder(a, f)), "{f}");
+    }
+    assert!(s2.folder(a, "Gone").is_none());
+    assert_eq!(s2.folder_names(a), before.folder_names(a));
+    assert_eq!(s2.folder(a, "INBOX").unwrap().uid_next, 4);
+    // UIDVALIDITY never repeats, even for a name used before.
+    let mut s2 = s2;
+    assert!(s2.create_folder(a, "Gone"));
+    let v = s2.folder(a, "Gone").unwrap().uid_validity;
+    assert!(v > before.folder(a, "New").unwrap().uid_validity, "{v}");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_lost_store_gets_a_new_uid_validity() {
+    let dir = temp_dir("lost");
+    let (_m, s, _) = open(&dir, 1_000);
+    let old = s.folder("alice@a.example", "INBOX").unwrap().uid_validity;
+    fs::remove_dir_all(&dir).unwrap();
+    // The clock moved on: a new store starts above it.
+    let (_m, s, _) = open(&dir, 2_000);
+    assert!(s.folder("alice@a.example", "INBOX").unwrap().uid_validity > old);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn crashes_between_steps_lose_nothing_and_resurrect_nothing() {
+    let dir = temp_dir("crash");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    s.deliver(a, b"kept".to_vec());
+    s.deliver(a, b"removed".to_vec());
+    flush(&mut m, &mut s);
+    drop(m);
+    let inbox = dir.join("alice@a.example");
+    // A delivery interrupted in tmp/: never acknowledged, cleared.
+    fs::write(inbox.join("tmp/98.M1P1.mailsim"), b"half").unwrap();
+    // A delivery interrupted before its index line: the file is adopted.
+    fs::write(inbox.join("new/99.M1P1.mailsim"), b"orphan").unwrap();
+    // A removal interrupted after the unlink: the index line without its file is dropped.
+    let removed: Vec<_> = fs::read_dir(inbox.join("cur"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| fs::read(p).unwrap() == b"removed")
+        .collect();
+    fs::remove_file(&removed[0]).unwrap();
+    // A torn last line of the index is ignored.
+    let mut idx = OpenOptions::new().append(true).open(inbox.join(INDEX)).unwrap();
+    idx.write_all(b"- 1").unwrap();
+    drop(idx);
+    let (_m, s, n) = open(&dir, 1_000);
+    assert_eq!(n, 2);
+    let msgs = &s.folder(a, "INBOX").unwrap().messages;
+    assert_eq!((msgs[0].uid, msgs[0].data.as_slice()), (1, &b"kept"[..]));
+    assert_eq!((msgs[1].uid, msgs[1].data.as_slice()), (3, &b"orphan"[..]), "a new UID, never 2 again");
+    assert_eq!(fs::read_dir(inbox.join("tmp")).unwrap().count(), 0);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_index_is_compacted_when_it_grows() {
+    let dir = temp_dir("compact");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    s.deliver(a, b"one".to_vec());
+    for i in 0..600 {
+        let flags = if i % 2 == 0 { vec!["\\Seen".to_string()] } else { vec![] };
+        s.set_flags(a, 1, &flags);
+        flush(&mut m, &mut s);
+    }
+    let lines = fs::read_to_string(dir.join("alice@a.example").join(INDEX)).unwrap().lines().count();
+    assert!(lines < 300, "{lines} lines");
+    drop(m);
+    let (_m, s2, _) = open(&dir, 1_000);
+    assert_eq!(kept(s2.folder(a, "INBOX")), kept(s.folder(a, "INBOX")));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn names_survive_the_file_system() {
+    for n in ["Work", "a/b", "dots.in.name", "100%", "é ü", "../etc"] {
+        let enc = encode(n, b"/").replace('/', ".");
+        assert!(!enc.contains(['/', '\\']) && !enc.starts_with('.'), "{enc}");
+        assert_eq!(decode(&enc.replace('.', "/")), n);
+    }
+}
+
+#[test]
+fn a_batch_of_many_messages_is_written_together() {
+    let dir = temp_dir("batch");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    for i in 0..50 {
+        s.deliver(a, format!("message {i}").into_bytes());
+    }
+    s.set_flags(a, 7, &["\\Seen".into()]);
+    s.expunge(a, &[3]);
+    flush(&mut m, &mut s);
+    assert_eq!(fs::read_dir(dir.join("alice@a.example/tmp")).unwrap().count(), 0, "nothing left in tmp/");
+    drop(m);
+    let (_m, s2, n) = open(&dir, 1_000);
+    assert_eq!(n, 49);
+    assert_eq!(kept(s2.folder(a, "INBOX")), kept(s.folder(a, "INBOX")));
+    let _ = fs::remove_dir_all(&dir);
+}

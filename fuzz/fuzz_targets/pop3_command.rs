@@ -1,0 +1,24 @@
+//! POP3 command lines (RFC 1939 §3): decode never panics; a decoded command re-encodes to a
+//! line that decodes the same.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use mailsim_proto::pop3::command::decode;
+use mailsim_proto::Decoded;
+
+fuzz_target!(|data: &[u8]| {
+    let mut rest = data;
+    while let Decoded::Complete(_, n) | Decoded::Invalid(_, n) = decode(rest) {
+        if let Decoded::Complete(cmd, _) = decode(rest) {
+            let wire = cmd.encode();
+            match decode(&wire) {
+                Decoded::Complete(again, used) => {
+                    assert_eq!(again, cmd);
+                    assert_eq!(used, wire.len());
+                }
+                other => panic!("{cmd:?} encodes to {:?}, which reads as {other:?}", String::from_utf8_lossy(&wire)),
+            }
+        }
+        assert!(n > 0 && n <= rest.len());
+        rest = &rest[n..];
+    }
+});

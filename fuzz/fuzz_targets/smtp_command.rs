@@ -1,0 +1,25 @@
+//! SMTP command lines (RFC 5321 §4.1): decode never panics; what decodes re-encodes to a
+//! line that decodes to the same command, using exactly its length.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use mailsim_proto::smtp::command::decode;
+use mailsim_proto::Decoded;
+
+fuzz_target!(|data: &[u8]| {
+    let mut rest = data;
+    while let Decoded::Complete(_, n) | Decoded::Invalid(_, n) = decode(rest) {
+        if let Decoded::Complete(cmd, _) = decode(rest) {
+            let wire = cmd.encode();
+            match decode(&wire) {
+                Decoded::Complete(again, used) => {
+                    assert_eq!(again, cmd, "{:?}", String::from_utf8_lossy(&wire));
+                    assert_eq!(used, wire.len());
+                }
+                other => panic!("{cmd:?} encodes to {:?}, which reads as {other:?}", String::from_utf8_lossy(&wire)),
+            }
+            let _ = mailsim_proto::Pdu::SmtpCommand(cmd).explain();
+        }
+        assert!(n > 0 && n <= rest.len());
+        rest = &rest[n..];
+    }
+});

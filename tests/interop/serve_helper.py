@@ -1,0 +1,135 @@
+"""Starting and stopping `mailsim serve` for the robustness tests (hostile input, restart, isolation).
+
+Each server gets free loopback ports and its own mail directory (or --memory), so runs share no state.
+"""
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BINARY = os.environ.get("MAILSIM", os.path.join(ROOT, "target", "debug", "mailsim"))
+HOST = "127.0.0.1"
+USERS = {"alice@alice.example": "alice-secret", "bob@bob.example": "bob-secret"}
+# The self-signed certificate of every server of the run (made by the first, reused after).
+TLS_DIR = tempfile.mkdtemp(prefix="mailsim-tls-")
+GREETING = {"smtp": b"220 ", "submission": b"220 ", "pop3": b"+OK", "imap": b"* OK"}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class Serve:
+    """`mailsim serve` on free ports; `maildir=None` means --memory."""
+
+    def __init__(self, maildir=None, extra=(), ports=None):
+        self.ports = ports or {k: free_port() for k in ("smtp", "submission", "pop3", "imap", "smtps", "imaps", "pop3s")}
+        args = [BINARY, "serve", "--quiet", "--smtp-port", str(self.ports["smtp"]),
+                "--submission-port", str(self.ports["submission"]), "--pop3-port", str(self.ports["pop3"]),
+                "--imap-port", str(self.ports["imap"]), "--smtps-port", str(self.ports["smtps"]),
+                "--imaps-port", str(self.ports["imaps"]), "--pop3s-port", str(self.ports["pop3s"]), "--tls-dir", TLS_DIR]
+        args += ["--maildir", maildir] if maildir else ["--memory"]
+        for a, p in USERS.items():
+            args += ["--user", f"{a}:{p}"]
+        args += list(extra)
+        self.out = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(args, stdout=self.out, stderr=subprocess.STDOUT)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            try:
+                socket.create_connection((HOST, self.ports["imap"]), timeout=0.2).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        out = self.output()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.out.close()
+        raise RuntimeError("mailsim serve did not start:\n" + out)
+
+    def output(self):
+        self.out.seek(0)
+        return self.out.read().decode(errors="replace")
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        code = self.proc.wait(timeout=15)
+        out = self.output()
+        self.out.close()
+        return code, out
+
+    def greets(self, name, within=1.0):
+        """Connects to port `name` and returns its greeting line, which must come within `within` s."""
+        with socket.create_connection((HOST, self.ports[name]), timeout=within) as s:
+            s.settimeout(within)
+            data = b""
+            while b"\r\n" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            return data
+
+    def all_ports_answer(self, test, within=1.0):
+        """Every port greets at once (within `within` seconds)."""
+        test.assertTrue(self.alive(), "the server is still running")
+        for name, prefix in GREETING.items():
+            t = time.time()
+            g = self.greets(name, within)
+            test.assertTrue(g.startswith(prefix), f"{name} greets: {g[:80]!r}")
+            test.assertLess(time.time() - t, within, f"{name} greets within {within} s")
+
+
+class Conn:
+    """A raw line-oriented client."""
+
+    def __init__(self, port, timeout=5.0):
+        self.s = socket.create_connection((HOST, port), timeout=timeout)
+        self.buf = b""
+
+    def send(self, data):
+        self.s.sendall(data)
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.s.recv(65536)
+            if not chunk:
+                raise EOFError(self.buf)
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def until(self, prefix):
+        """Lines up to and including the first that starts with `prefix`."""
+        lines = []
+        while True:
+            line = self.line()
+            lines.append(line)
+            if line.startswith(prefix):
+                return lines
+
+    def closed(self):
+        """True if the server closed the connection (after whatever it still sent)."""
+        try:
+            while True:
+                chunk = self.s.recv(65536)
+                if not chunk:
+                    return True
+                self.buf += chunk
+        except OSError:
+            return False
+
+    def close(self):
+        self.s.close()

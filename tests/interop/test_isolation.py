@@ -1,0 +1,172 @@
+"""One session's panic never touches another (issue 13): `mailsim serve --panic-on TEXT` is a test hook
+that panics the server inside the step of any session whose input holds TEXT."""
+import unittest
+
+from serve_helper import USERS, Conn, Serve
+
+ALICE = "alice@alice.example"
+
+TRIGGER = "PANIC-NOW-7f3a"
+
+
+class Isolation(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Serve(extra=["--panic-on", TRIGGER])
+
+    @classmethod
+    def tearDownClass(cls):
+        code, out = cls.server.stop()
+        assert code == 0, out
+
+    def test_a_panicking_session_is_closed_and_the_others_go_on(self):
+        s = self.server
+        imap = Conn(s.ports["imap"])
+        imap.line()
+        imap.send(b"a1 LOGIN alice@alice.example alice-secret\r\n")
+        self.assertTrue(imap.until(b"a1 ")[-1].startswith(b"a1 OK"))
+        imap.send(b"a2 SELECT INBOX\r\n")
+        imap.until(b"a2 OK")
+        smtp = Conn(s.ports["smtp"])
+        smtp.line()
+        smtp.send(b"EHLO x.example\r\nMAIL FROM:<eve@x.example>\r\nRCPT TO:<alice@alice.example>\r\n")
+        smtp.until(b"250 ")
+        self.assertTrue(smtp.line().startswith(b"250"))
+        self.assertTrue(smtp.line().startswith(b"250"))
+        # Each protocol's victim gets its internal-error goodbye and is closed.
+        for port, hello, login, answer in [
+            ("imap", b"", b"x1 NOOP " + TRIGGER.encode() + b"\r\n", b"* BYE [SERVERBUG]"),
+            ("pop3", b"", b"USER " + TRIGGER.encode() + b"\r\n", b"-ERR [SYS/TEMP]"),
+            ("submission", b"", b"EHLO " + TRIGGER.encode() + b"\r\n", b"421 4.3.0"),
+        ]:
+            v = Conn(s.ports[port])
+            v.line()
+            v.send(login)
+            self.assertTrue(v.line().startswith(answer), port)
+            self.assertTrue(v.closed(), f"{port}: the failed session is closed")
+            v.close()
+        # The sessions that were open go on where they were.
+        smtp.send(b"DATA\r\n")
+        self.assertTrue(smtp.line().startswith(b"354"))
+        smtp.send(b"Subject: still here\r\n\r\nhello\r\n.\r\n")
+        self.assertTrue(smtp.line().startswith(b"250"))
+        smtp.send(b"QUIT\r\n")
+        smtp.close()
+        imap.send(b"a3 NOOP\r\n")
+        lines = imap.until(b"a3 ")
+        self.assertTrue(lines[-1].startswith(b"a3 OK"), lines)
+        self.assertIn(b"* 1 EXISTS", lines, "the delivery made while another session failed is seen")
+        imap.send(b"a4 LOGOUT\r\n")
+        imap.close()
+        s.all_ports_answer(self)
+        self.assertIn("failed", s.output())
+        self.assertIn("alice@alice.example", USERS)
+
+
+if __name__ == "__main__":
+    unittest.main()
+
+
+class LogWhileServing(unittest.TestCase):
+    def test_the_log_is_readable_while_it_grows(self):
+        import json
+        import tempfile
+        import time
+        log = tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False).name
+        s = Serve(extra=["--log", log])
+
+        def closes():
+            with open(log, encoding="utf-8") as f:
+                lines = [json.loads(line) for line in f if line.strip()]
+            return lines, [e for e in lines[1:] if e.get("event") == "connection_closed" and e.get("conn") in mine]
+
+        mine = []
+        try:
+            for n in range(3):
+                c = Conn(s.ports["pop3"])
+                mine.append(int(c.line().split(b"<")[1].split(b".")[0]))  # the APOP timestamp <sid.time@host>
+                c.send(b"QUIT\r\n")
+                c.line()
+                c.closed()
+                c.close()
+                # Flushed per connection: the close is in the file while the server runs.
+                deadline = time.time() + 2
+                while time.time() < deadline:
+                    lines, closed = closes()
+                    if len(closed) == n + 1:
+                        break
+                    time.sleep(0.02)
+                self.assertEqual(len(closed), n + 1, lines[-3:])
+            self.assertEqual(lines[0].get("scenario"), "serve")
+        finally:
+            code, out = s.stop()
+        self.assertEqual(code, 0, out)
+
+
+class Drain(unittest.TestCase):
+    def test_sigterm_and_ctrl_c_drain_every_session_and_exit_0(self):
+        import signal
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(sig=sig):
+                s = Serve()
+                smtp = Conn(s.ports["submission"])
+                smtp.line()
+                smtp.send(b"EHLO x.example\r\n")
+                smtp.until(b"250 ")
+                imap = Conn(s.ports["imap"])
+                imap.line()
+                imap.send(f"a LOGIN {ALICE} {USERS[ALICE]}\r\n".encode())
+                imap.until(b"a OK")
+                pop = Conn(s.ports["pop3"])
+                pop.line()
+                code, out = s.stop(sig)
+                self.assertEqual(code, 0, out)
+                self.assertTrue(smtp.line().startswith(b"421 4.3.2"))
+                self.assertTrue(imap.line().startswith(b"* BYE"))
+                self.assertTrue(pop.line().startswith(b"-ERR"))
+                for c in (smtp, imap, pop):
+                    self.assertTrue(c.closed())
+                    c.close()
+
+
+class Limits(unittest.TestCase):
+    def test_connections_per_address_are_refused_with_each_protocols_reply(self):
+        import time
+        s = Serve(extra=["--max-connections-per-address", "2"])
+        try:
+            for port, busy in [("smtp", b"421 4.7.0"), ("pop3", b"-ERR [SYS/TEMP]"), ("imap", b"* BYE [UNAVAILABLE]")]:
+                with self.subTest(port=port):
+                    held = [Conn(s.ports[port]) for _ in range(2)]
+                    for c in held:
+                        c.line()
+                    third = Conn(s.ports[port])
+                    self.assertTrue(third.line().startswith(busy))
+                    self.assertTrue(third.closed())
+                    third.close()
+                    for c in held:
+                        c.close()
+                    time.sleep(0.2)  # the server notices the closes
+            # Closed connections free their slots.
+            s.all_ports_answer(self)
+        finally:
+            s.stop()
+
+    def test_a_client_faster_than_the_command_rate_is_slowed_not_refused(self):
+        import time
+        s = Serve(extra=["--max-commands-per-second", "100"])
+        try:
+            c = Conn(s.ports["smtp"], timeout=10)
+            c.line()
+            t = time.time()
+            c.send(b"NOOP\r\n" * 300)
+            for _ in range(300):
+                self.assertTrue(c.line().startswith(b"250"))
+            # A second's burst, the rest at 100 a second (the first 300 are read in one go: at
+            # least the next write waits).
+            c.send(b"NOOP\r\n")
+            self.assertTrue(c.line().startswith(b"250"))
+            self.assertGreater(time.time() - t, 1.0)
+            c.close()
+            s.all_ports_answer(self)
+        finally:
+            s.stop()
