@@ -102,7 +102,7 @@ for (const size of SIZES) {
     }
     // The diagram scrolls (at the lanes' readable width) rather than shrinking.
     const lane = await page.$eval('.actor rect', (r) => r.getBoundingClientRect().width);
-    assert.ok(lane >= 140, `a lane stays readable (${lane}px)`);
+    assert.ok(lane >= 130, `a lane stays readable (${lane}px: the lane is 150, its box 134)`);
     await page.screenshot({ path: path.join(OUT, `screen-${size.name}.png`) });
   });
 
