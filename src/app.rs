@@ -52,7 +52,7 @@ fn topics() -> Vec<&'static str> {
 }
 
 /// Offers `text` as a file download.
-fn download(name: &str, mime: &str, text: &str) {
+pub(crate) fn download(name: &str, mime: &str, text: &str) {
     let parts = web_sys::js_sys::Array::of1(&JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
@@ -205,8 +205,27 @@ fn transcript(player: &Player) -> Html {
     }
 }
 
+/// The playground, or the live classroom view (`#/live`, [`crate::live`]).
 #[function_component(App)]
 pub fn app() -> Html {
+    let live = use_state(crate::live::wanted);
+    {
+        let live = live.clone();
+        use_effect_with((), move |_| {
+            let window = web_sys::window().expect("a window");
+            let listener = EventListener::new(&window, "hashchange", move |_| live.set(crate::live::wanted()));
+            move || drop(listener)
+        });
+    }
+    if *live {
+        html! { <crate::live::Live /> }
+    } else {
+        html! { <Playground /> }
+    }
+}
+
+#[function_component(Playground)]
+fn playground() -> Html {
     let player = use_reducer(|| {
         // An opened log, kept in this browser, comes back on reload (`?log=URL` fetches one).
         if let Some(step) = imported_step(&current_hash()).filter(|_| log_url().is_none()) {

@@ -16,6 +16,8 @@
 //!   mode and the embed; [`activity::Root`] picks the playground or the activities by URL.
 //! - [`guard`]: the page survives its own faults (a replay that never finished sets the
 //!   newest action aside; a panic shows a notice).
+//! - [`live`]: the live classroom view (`#/live`): real traffic to `mailsim serve`, as it
+//!   happens.
 //! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
 //!   (queues, mailboxes, downloads, connections as of the step).
 
@@ -26,6 +28,7 @@ mod guard;
 mod inspector;
 mod layout;
 mod learner;
+mod live;
 mod panels;
 mod state;
 mod states;

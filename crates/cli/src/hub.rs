@@ -68,6 +68,8 @@ pub struct Hub {
     pending: Vec<(mpsc::UnboundedSender<Out>, Out)>,
     /// Sessions whose engine is reading input outside the lock: not pumped meanwhile.
     detached: BTreeSet<SessionId>,
+    /// The live view's stream (`crate::web`), if served.
+    live: Option<std::sync::Arc<crate::web::feed::Feed>>,
 }
 
 /// The hub behind its lock, and the queue to the disk thread.
@@ -246,7 +248,12 @@ impl Hub {
             quiet,
             pending: vec![],
             detached: BTreeSet::new(),
+            live: None,
         }
+    }
+
+    pub fn set_live(&mut self, feed: Option<std::sync::Arc<crate::web::feed::Feed>>) {
+        self.live = feed;
     }
 
     pub fn host(&self) -> &MailHost {
@@ -260,6 +267,9 @@ impl Hub {
     /// Hands one event to the log's writer (JSON lines, the playground's format).
     pub fn log(&mut self, e: Event) {
         self.events += 1;
+        if let Some(feed) = &self.live {
+            feed.publish(&e);
+        }
         if let Some(l) = &self.log {
             l.log(e);
         }

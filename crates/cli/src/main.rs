@@ -24,6 +24,7 @@ mod limits;
 mod maildir;
 mod serve;
 mod tls;
+mod web;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mailsim_sim::{diagram, export, scenario};

@@ -82,6 +82,8 @@ pub struct Options {
     /// a client that keeps going faster waits); 0: no limit.
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub max_commands_per_second: u32,
+    #[command(flatten)]
+    pub web: crate::web::WebOptions,
     /// Test hook: a session whose input holds this text panics inside the server (the
     /// others must go on).
     #[arg(long, value_name = "TEXT", hide = true)]
@@ -190,6 +192,8 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let host = MailHost::with_store("server", "localhost", &domains, store, policy);
     let log = o.log.as_deref().map(LogWriter::create).transpose()?;
     let mut hub = Hub::new(host, Rng::new(fresh_u64()), epoch, log, o.quiet);
+    let feed = o.web.feed(&o.users);
+    hub.set_live(feed.clone());
     let mailboxes = hub.host().store().addresses().map(str::to_string).collect();
     let actor = Actor {
         id: "server".into(),
@@ -229,6 +233,11 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     }
     for (a, p) in &o.users {
         println!("  user {a}  password {p}");
+    }
+    if let Some(feed) = feed {
+        if let Some(started) = crate::web::start(o.bind, &o.web, feed).await {
+            print!("{}", crate::web::banner(o.bind, &started, o.web.show_credentials));
+        }
     }
     println!("  Ctrl-C stops it.");
     let permits = Arc::new(tokio::sync::Semaphore::new(o.max_connections));

@@ -1,0 +1,266 @@
+//! The live stream's memory: every event the engines logged, numbered, in a bounded ring.
+//!
+//! [`Feed::publish`] is called by the server for every event, in log order, and never waits
+//! for a viewer: it redacts the record (unless credentials are to be shown), works out who may
+//! see it, appends it and wakes the viewers through a `watch` channel. Each viewer keeps its
+//! own cursor (the last sequence number it sent) and copies what follows out of the ring in
+//! batches ([`Feed::read`]); a viewer that fell behind the ring's start is told how many
+//! entries it missed and goes on from the oldest one kept.
+//!
+//! ## Who sees what
+//! The instructor (the token) sees every entry. A student (logged in with a mail account)
+//! sees the server's lifeline, and the connections attributed to them: a connection belongs
+//! to the user its login succeeded for, from its first event (the lifeline of its client
+//! address and port, the greeting) to its last. When the login succeeds, an `owner` entry is
+//! appended; a student's stream sends, at that entry, the connection's earlier events (which
+//! it had to hold back, not knowing whose they were) and then the entry. Mailbox and queue
+//! events are shown to the users whose mailbox or message they concern.
+
+use super::redact::Tracker;
+use mailsim_proto::store::MailStore;
+use mailsim_sim::log::Event;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use tokio::sync::watch;
+
+/// Who may see an entry, besides the instructor.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scope {
+    Everyone,
+    /// Events of one connection: its owner, once known.
+    Conn(u32),
+    /// These users (addresses).
+    Users(Vec<String>),
+    Instructor,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// A record of the event log, as JSON: `{"seq":N,"event":RECORD}`.
+    Event,
+    /// Connection `conn` is `user`'s, from its first event: `{"seq":N,"conn":C,"user":U}`.
+    Owner { conn: u32, user: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub seq: u64,
+    pub kind: Kind,
+    pub scope: Scope,
+    /// The SSE data line.
+    pub data: Arc<str>,
+}
+
+/// Who is reading the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Viewer {
+    Instructor,
+    Student(String),
+}
+
+/// A batch for one viewer: what to send, and where its cursor goes.
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// Entries, in order; those marked `true` carry an SSE id (the cursor after them).
+    pub items: Vec<(Arc<Entry>, bool)>,
+    /// The viewer fell behind: this many entries were dropped before it could read them.
+    pub missed: u64,
+    pub cursor: u64,
+}
+
+struct Inner {
+    ring: VecDeque<Arc<Entry>>,
+    bytes: usize,
+    next: u64,
+    tracker: Tracker,
+    /// Connection → (owner, the seq of its `owner` entry).
+    owners: BTreeMap<u32, (String, u64)>,
+    /// Queue id → users concerned (sender and local recipients).
+    queued: BTreeMap<String, Vec<String>>,
+    /// Entries every new stream starts with (the server's lifeline).
+    pinned: Vec<Arc<Entry>>,
+}
+
+pub struct Feed {
+    inner: Mutex<Inner>,
+    wake: watch::Sender<u64>,
+    accounts: MailStore,
+    show_credentials: bool,
+    max_entries: usize,
+    max_bytes: usize,
+}
+
+fn scope_of(e: &Event, queued: &BTreeMap<String, Vec<String>>, accounts: &MailStore) -> Scope {
+    let local = |a: &str| accounts.resolve_login(a).filter(|r| r.eq_ignore_ascii_case(a));
+    match e {
+        Event::ActorJoined { actor } if actor.kind == "server" => Scope::Everyone,
+        Event::ActorJoined { actor } => {
+            actor.id.strip_prefix("client-").and_then(|n| n.parse().ok()).map_or(Scope::Instructor, Scope::Conn)
+        }
+        Event::ConnectionOpened { conn, .. } | Event::ConnectionClosed { conn, .. } => Scope::Conn(*conn),
+        Event::MessageSent { conn: Some(c), .. } => Scope::Conn(*c),
+        Event::MessageQueued { mail_from, rcpt_to, .. } => {
+            Scope::Users(std::iter::once(mail_from).chain(rcpt_to).filter_map(|a| local(a)).collect())
+        }
+        Event::MessageDeferred { queue_id, .. } | Event::QueueEntryRemoved { queue_id, .. } => {
+            Scope::Users(queued.get(queue_id).cloned().unwrap_or_default())
+        }
+        Event::MessageStored { mailbox, .. }
+        | Event::FlagsChanged { mailbox, .. }
+        | Event::MessageDeleted { mailbox, .. } => Scope::Users(vec![mailbox.to_ascii_lowercase()]),
+        _ => Scope::Instructor,
+    }
+}
+
+impl Feed {
+    /// A feed for a server with these accounts (address, password).
+    pub fn new(accounts: &[(String, String)], show_credentials: bool, max_entries: usize) -> Self {
+        Self::with_limits(accounts, show_credentials, max_entries, super::HISTORY_BYTES)
+    }
+
+    /// The same, with a bound on the history's bytes too.
+    pub fn with_limits(
+        accounts: &[(String, String)],
+        show_credentials: bool,
+        max_entries: usize,
+        max_bytes: usize,
+    ) -> Self {
+        let mut store = MailStore::default();
+        for (a, p) in accounts {
+            store.add_account(a, p);
+        }
+        let inner = Inner {
+            ring: VecDeque::new(),
+            bytes: 0,
+            next: 1,
+            tracker: Tracker::default(),
+            owners: BTreeMap::new(),
+            queued: BTreeMap::new(),
+            pinned: vec![],
+        };
+        Feed {
+            inner: Mutex::new(inner),
+            wake: watch::channel(0).0,
+            accounts: store,
+            show_credentials,
+            max_entries: max_entries.max(1),
+            max_bytes,
+        }
+    }
+
+    /// The account a student logs in with: their address, if the password is right.
+    pub fn check_login(&self, user: &str, password: &str) -> Option<String> {
+        let address = self.accounts.resolve_login(user.trim())?;
+        (self.accounts.password(&address)? == password).then_some(address)
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.wake.subscribe()
+    }
+
+    /// The sequence number of the newest entry (0: none yet).
+    pub fn last(&self) -> u64 {
+        self.inner.lock().expect("not poisoned").next - 1
+    }
+
+    /// Appends an event of the log (see the module's documentation).
+    pub fn publish(&self, e: &Event) {
+        let mut e = e.clone();
+        let mut g = self.inner.lock().expect("not poisoned");
+        let inner = &mut *g;
+        let login = inner.tracker.observe(&mut e, !self.show_credentials);
+        let scope = scope_of(&e, &inner.queued, &self.accounts);
+        if let (Event::MessageQueued { queue_id, .. }, Scope::Users(u)) = (&e, &scope) {
+            inner.queued.insert(queue_id.clone(), u.clone());
+        }
+        if let Event::QueueEntryRemoved { queue_id, .. } = &e {
+            inner.queued.remove(queue_id);
+        }
+        let seq = inner.next;
+        let record = serde_json::to_string(&e).expect("events serialize");
+        let data: Arc<str> = format!("{{\"seq\":{seq},\"event\":{record}}}").into();
+        let entry = Arc::new(Entry { seq, kind: Kind::Event, scope: scope.clone(), data });
+        if matches!(&e, Event::ActorJoined { .. }) && scope == Scope::Everyone {
+            inner.pinned.push(entry.clone());
+        }
+        self.push(inner, entry);
+        if let Some((conn, name)) = login {
+            let user = self.accounts.resolve_login(&name).unwrap_or_else(|| name.to_ascii_lowercase());
+            let seq = inner.next;
+            inner.owners.insert(conn, (user.clone(), seq));
+            let data = serde_json::json!({ "seq": seq, "conn": conn, "user": user }).to_string().into();
+            let entry = Entry { seq, kind: Kind::Owner { conn, user }, scope: Scope::Conn(conn), data };
+            self.push(inner, Arc::new(entry));
+        }
+        let last = inner.next - 1;
+        drop(g);
+        self.wake.send_replace(last);
+    }
+
+    fn push(&self, inner: &mut Inner, entry: Arc<Entry>) {
+        inner.next += 1;
+        inner.bytes += entry.data.len();
+        inner.ring.push_back(entry);
+        while inner.ring.len() > self.max_entries || (inner.bytes > self.max_bytes && inner.ring.len() > 1) {
+            if let Some(old) = inner.ring.pop_front() {
+                inner.bytes -= old.data.len();
+            }
+        }
+    }
+
+    /// Whether `v` sees entry `e` where it stands in the stream.
+    fn visible(inner: &Inner, v: &Viewer, e: &Entry) -> bool {
+        let Viewer::Student(user) = v else { return true };
+        match (&e.scope, &e.kind) {
+            (Scope::Everyone, _) => true,
+            (Scope::Users(u), _) => u.contains(user),
+            (Scope::Conn(_), Kind::Owner { user: owner, .. }) => owner == user,
+            // An event of a connection is sent in order once its owner is known; before, it
+            // waits for the `owner` entry.
+            (Scope::Conn(c), Kind::Event) => {
+                inner.owners.get(c).is_some_and(|(owner, since)| owner == user && *since < e.seq)
+            }
+            (Scope::Instructor, _) => false,
+        }
+    }
+
+    /// What follows `cursor` for `v`: at most `max` entries (see [`Batch`]). A cursor of 0 is
+    /// a new viewer: it gets the pinned entries first.
+    pub fn read(&self, v: &Viewer, cursor: u64, max: usize) -> Batch {
+        let g = self.inner.lock().expect("not poisoned");
+        let mut b = Batch { cursor, ..Batch::default() };
+        let first = g.ring.front().map_or(g.next, |e| e.seq);
+        if cursor + 1 < first {
+            b.missed = first - cursor - 1;
+            for p in g.pinned.iter().filter(|p| p.seq < first) {
+                b.items.push((p.clone(), false));
+            }
+            b.cursor = first - 1;
+        }
+        let start = (b.cursor + 1 - first) as usize;
+        for e in g.ring.iter().skip(start) {
+            if b.items.len() >= max {
+                break;
+            }
+            b.cursor = e.seq;
+            if !Self::visible(&g, v, e) {
+                continue;
+            }
+            if let (Viewer::Student(user), Kind::Owner { conn, user: owner }) = (v, &e.kind) {
+                if owner == user {
+                    // The connection's earlier events, held back until now.
+                    for old in g.ring.iter().filter(|o| o.seq < e.seq && o.kind == Kind::Event) {
+                        if old.scope == Scope::Conn(*conn) {
+                            b.items.push((old.clone(), false));
+                        }
+                    }
+                }
+            }
+            b.items.push((e.clone(), true));
+        }
+        b
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+use super::*;
+use mailsim_sim::log::{Actor, Event};
+
+fn accounts() -> Vec<(String, String)> {
+    vec![("alice@alice.example".into(), "apw".into()), ("bob@bob.example".into(), "bpw".into())]
+}
+
+fn actor(id: &str, kind: &str) -> Event {
+    let actor = Actor {
+        id: id.into(),
+        name: id.into(),
+        host: "h".into(),
+        ip: "127.0.0.1".into(),
+        kind: kind.into(),
+        mailboxes: vec![],
+    };
+    Event::ActorJoined { actor }
+}
+
+fn opened(conn: u32) -> Event {
+    Event::ConnectionOpened {
+        t: 0,
+        conn,
+        client: format!("client-{conn}"),
+        client_port: 4000 + conn as u16,
+        server: "server".into(),
+        port: 2110,
+        protocol: "POP3".into(),
+    }
+}
+
+fn line(conn: u32, to_server: bool, text: &str) -> Event {
+    let client = format!("client-{conn}");
+    let (from, to) = if to_server { (client, "server".to_string()) } else { ("server".to_string(), client) };
+    Event::MessageSent {
+        t_sent: 0,
+        t: 0,
+        conn: Some(conn),
+        from,
+        to,
+        protocol: "POP3".into(),
+        port: 2110,
+        raw: format!("{text}\r\n").into_bytes(),
+        label: text.into(),
+        meaning: String::new(),
+        rfc: String::new(),
+        from_state: String::new(),
+        to_state: String::new(),
+        tls: false,
+    }
+}
+
+/// A POP3 session on `conn` that logs in as `user`.
+fn session(feed: &Feed, conn: u32, user: &str, pass: &str) {
+    feed.publish(&actor(&format!("client-{conn}"), "ua"));
+    feed.publish(&opened(conn));
+    feed.publish(&line(conn, false, "+OK ready"));
+    feed.publish(&line(conn, true, &format!("USER {user}")));
+    feed.publish(&line(conn, false, "+OK"));
+    feed.publish(&line(conn, true, &format!("PASS {pass}")));
+    feed.publish(&line(conn, false, if pass.ends_with("pw") { "+OK locked" } else { "-ERR no" }));
+    feed.publish(&line(conn, true, "STAT"));
+}
+
+/// Everything `v` gets from `cursor` on, as (seq, data, with id), reading in small batches.
+fn drain(feed: &Feed, v: &Viewer, mut cursor: u64) -> Vec<(u64, String, bool)> {
+    let mut out = vec![];
+    loop {
+        let b = feed.read(v, cursor, 3);
+        out.extend(b.items.iter().map(|(e, id)| (e.seq, e.data.to_string(), *id)));
+        if b.cursor == cursor {
+            return out;
+        }
+        cursor = b.cursor;
+    }
+}
+
+#[test]
+fn the_instructor_sees_everything_in_order_redacted() {
+    let feed = Feed::new(&accounts(), false, 1000);
+    feed.publish(&actor("server", "server"));
+    session(&feed, 1, "bob", "bpw");
+    let got = drain(&feed, &Viewer::Instructor, 0);
+    let seqs: Vec<u64> = got.iter().map(|g| g.0).collect();
+    assert_eq!(seqs, (1..=feed.last()).collect::<Vec<_>>(), "every entry once, in order");
+    assert!(got.iter().all(|g| g.2));
+    let all: String = got.iter().map(|g| g.1.clone()).collect();
+    assert!(!all.contains("bpw") && all.contains("PASS [redacted]"), "{all}");
+    assert!(all.contains(r#"{"conn":1,"seq":9,"user":"bob@bob.example"}"#), "the owner entry: {all}");
+    // Resuming from any id gives exactly the rest.
+    for k in 0..feed.last() {
+        let rest: Vec<u64> = drain(&feed, &Viewer::Instructor, k).iter().map(|g| g.0).collect();
+        assert_eq!(rest, (k + 1..=feed.last()).collect::<Vec<_>>());
+    }
+    let shown = Feed::new(&accounts(), true, 1000);
+    session(&shown, 1, "bob", "bpw");
+    assert!(drain(&shown, &Viewer::Instructor, 0).iter().any(|g| g.1.contains("PASS bpw")));
+}
+
+#[test]
+fn a_student_sees_only_their_own_sessions_each_event_once() {
+    let feed = Feed::new(&accounts(), false, 1000);
+    feed.publish(&actor("server", "server"));
+    session(&feed, 1, "bob", "bpw");
+    session(&feed, 2, "alice@alice.example", "apw");
+    session(&feed, 3, "bob", "wrong");
+    feed.publish(&line(1, true, "QUIT"));
+    let bob = Viewer::Student("bob@bob.example".into());
+    let got = drain(&feed, &bob, 0);
+    let mut seqs: Vec<u64> = got.iter().filter(|g| !g.1.contains("\"user\"")).map(|g| g.0).collect();
+    let n = seqs.len();
+    seqs.sort();
+    seqs.dedup();
+    assert_eq!(seqs.len(), n, "nothing twice");
+    let all: String = got.iter().map(|g| g.1.clone()).collect();
+    assert!(all.contains("\"conn\":1") && !all.contains("\"conn\":2") && !all.contains("\"conn\":3"), "{all}");
+    assert!(all.contains("client-1") && all.contains("\"server\""), "lifelines: {all}");
+    assert!(all.contains("+OK ready") && all.contains("QUIT"), "the whole session, from its greeting: {all}");
+    // The held-back events come without an id, then the owner entry with one.
+    let owner = got.iter().position(|g| g.1.contains("\"user\"")).unwrap();
+    assert!(got[owner].2 && !got[owner - 1].2);
+    // Resuming after any id that was sent: what follows, nothing missed, nothing twice.
+    for (i, g) in got.iter().enumerate().filter(|(_, g)| g.2) {
+        let rest: Vec<u64> = drain(&feed, &bob, g.0).iter().map(|g| g.0).collect();
+        let expected: Vec<u64> = got[i + 1..].iter().map(|g| g.0).collect();
+        assert_eq!(rest, expected, "after {}", g.0);
+    }
+    let alice = drain(&feed, &Viewer::Student("alice@alice.example".into()), 0);
+    assert!(alice.iter().all(|g| !g.1.contains("client-1") && !g.1.contains("client-3")));
+}
+
+#[test]
+fn a_viewer_behind_the_history_is_told_and_catches_up() {
+    let feed = Feed::new(&accounts(), false, 10);
+    feed.publish(&actor("server", "server"));
+    for c in 1..=5 {
+        session(&feed, c, "bob", "bpw");
+    }
+    let b = feed.read(&Viewer::Instructor, 0, 100);
+    let first = feed.last() - 9;
+    assert_eq!(b.missed, first - 1);
+    assert_eq!(b.items[0].0.seq, 1, "the server's lifeline is kept");
+    assert!(!b.items[0].1);
+    assert_eq!(b.items[1].0.seq, first);
+    assert_eq!(b.cursor, feed.last());
+    let small = Feed::with_limits(&accounts(), false, 1000, 200);
+    session(&small, 1, "bob", "bpw");
+    assert!(small.read(&Viewer::Instructor, 0, 100).missed > 0, "bounded in bytes too");
+}
+
+#[test]
+fn logins_are_checked_against_the_accounts() {
+    let feed = Feed::new(&accounts(), false, 10);
+    assert_eq!(feed.check_login("bob", "bpw").as_deref(), Some("bob@bob.example"));
+    assert_eq!(feed.check_login("Alice@alice.example", "apw").as_deref(), Some("alice@alice.example"));
+    assert_eq!(feed.check_login("bob", "apw"), None);
+    assert_eq!(feed.check_login("carol", "x"), None);
+}

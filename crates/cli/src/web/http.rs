@@ -1,0 +1,181 @@
+//! Just enough HTTP/1.1 (RFC 9112) for the page and its event stream: one request per
+//! connection (`Connection: close`), a bounded head and body, GET, HEAD and POST.
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// Largest request head, and body (a login form).
+pub const MAX_HEAD: usize = 16 * 1024;
+pub const MAX_BODY: usize = 4 * 1024;
+
+#[derive(Debug, Default, PartialEq)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    /// The query, decoded: (name, value).
+    pub query: Vec<(String, String)>,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a request could not be read: the status to answer with.
+#[derive(Debug, PartialEq)]
+pub enum Bad {
+    /// The peer went away or sent nothing: answer nothing.
+    Gone,
+    Status(u16, &'static str),
+}
+
+/// `%XX` and `+` decoding of a query or form value; bytes that are not UTF-8 become U+FFFD.
+pub fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() && b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit() => {
+                let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+                out.push(hex(b[i + 1]) * 16 + hex(b[i + 2]));
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `a=1&b=2`, decoded.
+pub fn form(s: &str) -> Vec<(String, String)> {
+    s.split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// Reads one request (head and body).
+pub async fn read<R: AsyncRead + Unpin>(r: &mut R) -> Result<Request, Bad> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 2048];
+    let head_end = loop {
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            if p > MAX_HEAD {
+                return Err(Bad::Status(431, "Request Header Fields Too Large"));
+            }
+            break p;
+        }
+        if buf.len() > MAX_HEAD {
+            return Err(Bad::Status(431, "Request Header Fields Too Large"));
+        }
+        let n = r.read(&mut chunk).await.map_err(|_| Bad::Gone)?;
+        if n == 0 {
+            return Err(if buf.is_empty() { Bad::Gone } else { Bad::Status(400, "Bad Request") });
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    };
+    let head = std::str::from_utf8(&buf[..head_end]).map_err(|_| Bad::Status(400, "Bad Request"))?;
+    let mut lines = head.split("\r\n");
+    let mut parts = lines.next().unwrap_or("").split(' ');
+    let (method, target, version) = (parts.next(), parts.next(), parts.next());
+    let (Some(method), Some(target), Some(version), None) = (method, target, version, parts.next()) else {
+        return Err(Bad::Status(400, "Bad Request"));
+    };
+    if !version.starts_with("HTTP/1.") {
+        return Err(Bad::Status(505, "HTTP Version Not Supported"));
+    }
+    let mut headers = Vec::new();
+    for l in lines {
+        let (n, v) = l.split_once(':').ok_or(Bad::Status(400, "Bad Request"))?;
+        headers.push((n.trim().to_ascii_lowercase(), v.trim().to_string()));
+    }
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut req =
+        Request { method: method.to_string(), path: decode(path), query: form(query), headers, body: Vec::new() };
+    let len: usize = match req.header("content-length") {
+        Some(v) => v.parse().map_err(|_| Bad::Status(400, "Bad Request"))?,
+        None => 0,
+    };
+    if len > MAX_BODY {
+        return Err(Bad::Status(413, "Content Too Large"));
+    }
+    req.body = buf[head_end + 4..].to_vec();
+    while req.body.len() < len {
+        let n = r.read(&mut chunk).await.map_err(|_| Bad::Gone)?;
+        if n == 0 {
+            return Err(Bad::Status(400, "Bad Request"));
+        }
+        req.body.extend_from_slice(&chunk[..n]);
+    }
+    req.body.truncate(len);
+    Ok(req)
+}
+
+/// A whole response with `Connection: close`.
+pub fn response(status: u16, reason: &str, content_type: &str, extra: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\
+         X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n",
+        body.len()
+    );
+    for (n, v) in extra {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// A short plain-text answer.
+pub fn text(status: u16, reason: &str, body: &str) -> Vec<u8> {
+    response(status, reason, "text/plain; charset=utf-8", &[("Cache-Control", "no-store")], body.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn parse(raw: &[u8]) -> Result<Request, Bad> {
+        let mut r = raw;
+        read(&mut r).await
+    }
+
+    #[tokio::test]
+    async fn requests_are_read_and_bounded() {
+        let r =
+            parse(b"GET /events?token=a%2Bb&since=5 HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 7\r\n\r\n").await.unwrap();
+        assert_eq!((r.method.as_str(), r.path.as_str()), ("GET", "/events"));
+        assert_eq!((r.param("token"), r.param("since")), (Some("a+b"), Some("5")));
+        assert_eq!(r.header("last-event-id"), Some("7"));
+        let r = parse(b"POST /login HTTP/1.1\r\nContent-Length: 11\r\n\r\nuser=b&p=%").await;
+        assert_eq!(r, Err(Bad::Status(400, "Bad Request")), "a body shorter than its length");
+        let r = parse(b"POST /login HTTP/1.1\r\nContent-Length: 12\r\n\r\nuser=b&p=%41").await.unwrap();
+        assert_eq!(
+            form(std::str::from_utf8(&r.body).unwrap()),
+            vec![("user".into(), "b".into()), ("p".into(), "A".into())]
+        );
+        assert_eq!(parse(b"").await, Err(Bad::Gone));
+        assert_eq!(parse(b"GET / SPDY/3\r\n\r\n").await, Err(Bad::Status(505, "HTTP Version Not Supported")));
+        assert_eq!(parse(b"GET /\r\n\r\n").await, Err(Bad::Status(400, "Bad Request")));
+        let huge = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(MAX_HEAD));
+        assert!(parse(huge.as_bytes()).await == Err(Bad::Status(431, "Request Header Fields Too Large")));
+        let big = b"POST / HTTP/1.1\r\nContent-Length: 99999\r\n\r\n";
+        assert_eq!(parse(big).await, Err(Bad::Status(413, "Content Too Large")));
+        assert_eq!(decode("%zz%4"), "%zz%4");
+        assert_eq!(decode("%C3%A9+x"), "é x");
+    }
+}

@@ -1,0 +1,221 @@
+//! The live stream: an `EventSource` on `/events`, and what it delivered since the view last
+//! looked ([`Shared`]).
+//!
+//! The browser reconnects by itself after a dropped connection, sending the last id it saw
+//! (`Last-Event-ID`); the server resumes after it. If the stream is closed for good (the server
+//! stopped, or refused), a probe (`/events?…&check=1`) tells a refusal (403) from an absent
+//! server, and in the second case a new stream is opened after the last id (`since=`).
+
+use super::model::{parse, Received};
+use gloo_timers::callback::Timeout;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Status {
+    Connecting,
+    Open,
+    Reconnecting,
+    /// 403: a wrong token, or a session the server does not know.
+    Refused,
+}
+
+type Listener = Closure<dyn FnMut(web_sys::MessageEvent)>;
+
+/// What the stream's callbacks leave for the view.
+pub struct Shared {
+    messages: Vec<String>,
+    owners: Vec<(u32, String)>,
+    missed: u64,
+    /// The last id received (where a new stream resumes).
+    last_id: u64,
+    status: Status,
+    query: String,
+    source: Option<web_sys::EventSource>,
+    /// The listeners, kept alive while the source is.
+    listeners: Vec<Listener>,
+    retry: Option<Timeout>,
+    closed: bool,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            messages: vec![],
+            owners: vec![],
+            missed: 0,
+            last_id: 0,
+            status: Status::Connecting,
+            query: String::new(),
+            source: None,
+            listeners: vec![],
+            retry: None,
+            closed: false,
+        }
+    }
+}
+
+fn data(e: &web_sys::MessageEvent) -> String {
+    e.data().as_string().unwrap_or_default()
+}
+
+/// Opens the stream with `query` (`token=…` or `session=…`), after id `since`.
+pub fn connect(shared: &Rc<RefCell<Shared>>, query: &str, since: u64) {
+    let url = if since > 0 { format!("events?{query}&since={since}") } else { format!("events?{query}") };
+    let Ok(source) = web_sys::EventSource::new(&url) else { return };
+    let mut listeners: Vec<(&str, Listener)> = Vec::new();
+    let s = shared.clone();
+    listeners.push((
+        "message",
+        Closure::new(move |e: web_sys::MessageEvent| {
+            let mut s = s.borrow_mut();
+            s.messages.push(data(&e));
+            if let Ok(id) = e.last_event_id().parse::<u64>() {
+                s.last_id = s.last_id.max(id);
+            }
+        }),
+    ));
+    let s = shared.clone();
+    listeners.push((
+        "owner",
+        Closure::new(move |e: web_sys::MessageEvent| {
+            let v: serde_json::Value = serde_json::from_str(&data(&e)).unwrap_or_default();
+            let mut s = s.borrow_mut();
+            if let (Some(conn), Some(user)) = (v["conn"].as_u64(), v["user"].as_str()) {
+                s.owners.push((conn as u32, user.to_string()));
+            }
+            if let Ok(id) = e.last_event_id().parse::<u64>() {
+                s.last_id = s.last_id.max(id);
+            }
+        }),
+    ));
+    let s = shared.clone();
+    listeners.push((
+        "gap",
+        Closure::new(move |e: web_sys::MessageEvent| {
+            let v: serde_json::Value = serde_json::from_str(&data(&e)).unwrap_or_default();
+            s.borrow_mut().missed += v["missed"].as_u64().unwrap_or(0);
+        }),
+    ));
+    let s = shared.clone();
+    listeners.push(("open", Closure::new(move |_| s.borrow_mut().status = Status::Open)));
+    let s = shared.clone();
+    let src = source.clone();
+    listeners.push((
+        "error",
+        Closure::new(move |_| {
+            // CONNECTING: the browser retries by itself. CLOSED: find out why.
+            if src.ready_state() == web_sys::EventSource::CLOSED {
+                probe(&s);
+            } else {
+                s.borrow_mut().status = Status::Reconnecting;
+            }
+        }),
+    ));
+    for (name, l) in &listeners {
+        let _ = source.add_event_listener_with_callback(name, l.as_ref().unchecked_ref());
+    }
+    let mut s = shared.borrow_mut();
+    s.query = query.to_string();
+    s.source = Some(source);
+    s.listeners = listeners.into_iter().map(|(_, l)| l).collect();
+    s.closed = false;
+}
+
+/// The stream closed for good: refused (stop), or try again in two seconds.
+fn probe(shared: &Rc<RefCell<Shared>>) {
+    let query = {
+        let mut s = shared.borrow_mut();
+        if let Some(src) = s.source.take() {
+            src.close();
+        }
+        s.query.clone()
+    };
+    let shared = shared.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let refused = match status_of(&format!("events?{query}&check=1")).await {
+            Some(code) => code == 403,
+            None => false,
+        };
+        let mut s = shared.borrow_mut();
+        if s.closed {
+            return;
+        }
+        if refused {
+            s.status = Status::Refused;
+            return;
+        }
+        s.status = Status::Reconnecting;
+        let again = shared.clone();
+        s.retry = Some(Timeout::new(2000, move || {
+            let (q, since) = {
+                let s = again.borrow();
+                (s.query.clone(), s.last_id)
+            };
+            connect(&again, &q, since);
+        }));
+    });
+}
+
+async fn status_of(url: &str) -> Option<u16> {
+    let window = web_sys::window()?;
+    let r = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url)).await.ok()?;
+    Some(r.dyn_into::<web_sys::Response>().ok()?.status())
+}
+
+/// Stops the stream (the view is gone).
+pub fn close(shared: &Rc<RefCell<Shared>>) {
+    let mut s = shared.borrow_mut();
+    s.closed = true;
+    s.retry = None;
+    if let Some(src) = s.source.take() {
+        src.close();
+    }
+}
+
+/// Moves what arrived into `r`: whether anything did, and the stream's status.
+pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received) -> (bool, Status) {
+    let (messages, owners, missed, status) = {
+        let mut s = shared.borrow_mut();
+        let m = std::mem::take(&mut s.messages);
+        let o = std::mem::take(&mut s.owners);
+        let missed = std::mem::take(&mut s.missed);
+        (m, o, missed, s.status)
+    };
+    let changed = !messages.is_empty() || !owners.is_empty() || missed > 0;
+    if !messages.is_empty() {
+        let (batch, _bad) = parse(&messages);
+        r.add(batch);
+    }
+    r.owners.extend(owners);
+    r.missed += missed;
+    (changed, status)
+}
+
+/// `POST /login`: (session, address), or what to tell the student.
+pub async fn login(user: &str, password: &str) -> Result<(String, String), String> {
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or("no window")?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let body = serde_json::json!({ "user": user, "password": password }).to_string();
+    init.set_body(&JsValue::from_str(&body));
+    let r = JsFuture::from(window.fetch_with_str_and_init("login", &init))
+        .await
+        .map_err(|_| "The server did not answer: is mailsim serve running?".to_string())?;
+    let r: web_sys::Response = r.dyn_into().map_err(|_| "no response".to_string())?;
+    if r.status() == 403 {
+        return Err("Wrong user name or password.".into());
+    }
+    if !r.ok() {
+        return Err(format!("The server answered HTTP {}: this page works when mailsim serve serves it.", r.status()));
+    }
+    let text = JsFuture::from(r.text().map_err(|_| "no body")?).await.ok().and_then(|t| t.as_string());
+    let v: serde_json::Value = serde_json::from_str(&text.unwrap_or_default()).unwrap_or_default();
+    match (v["session"].as_str(), v["user"].as_str()) {
+        (Some(s), Some(u)) => Ok((s.to_string(), u.to_string())),
+        _ => Err("The server's answer could not be read.".into()),
+    }
+}

@@ -1,0 +1,323 @@
+// End-to-end: the live classroom (issue 16). `mailsim serve` with the page built in, the
+// instructor's view at ?token=…#/live in headless Chromium, Python's smtplib, poplib and
+// imaplib (and a telnet-like raw socket) talking to serve; every message in the page within a
+// second, in order, with the text of --log; credentials redacted; a student sees only their
+// sessions; a wrong token is refused; a dropped stream resumes without loss or duplicates.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { launch } from './browser.mjs';
+import { DIST } from './bundle-size.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '../..');
+const OUT = path.join(HERE, 'out');
+const BINARY = path.join(ROOT, 'target', 'debug', 'mailsim');
+const USERS = { 'alice@alice.example': 'alice-Secret1', 'bob@bob.example': 'bob-Secret2', 'carol@bob.example': 'carol-Secret3' };
+const SECRETS = Object.values(USERS);
+
+let serve, browser, ports, live, logFile, output = '';
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+before(async () => {
+  fs.mkdirSync(OUT, { recursive: true });
+  // The binary with this page built in (build.rs embeds MAILSIM_WEB_DIST).
+  const dist = process.env.LIVE_DIST || DIST;
+  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no page build in ${dist}: trunk build --release first`);
+  execFileSync('cargo', ['build', '--locked', '-q', '-p', 'mailsim-cli'], {
+    cwd: ROOT, stdio: 'inherit', env: { ...process.env, MAILSIM_WEB_DIST: dist },
+  });
+  ports = { smtp: await freePort(), submission: await freePort(), pop3: await freePort(), imap: await freePort(), web: await freePort() };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-live-'));
+  logFile = path.join(tmp, 'serve.jsonl');
+  const args = ['serve', '--smtp-port', ports.smtp, '--submission-port', ports.submission, '--pop3-port', ports.pop3,
+    '--imap-port', ports.imap, '--web-port', ports.web, '--log', logFile, '--quiet', '--memory', '--tls-dir', tmp,
+    '--smtps-port', await freePort(), '--imaps-port', await freePort(), '--pop3s-port', await freePort()].map(String);
+  for (const [a, p] of Object.entries(USERS)) args.push('--user', `${a}:${p}`);
+  serve = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  serve.stdout.on('data', (d) => { output += d; });
+  serve.stderr.on('data', (d) => { output += d; });
+  const deadline = Date.now() + 15000;
+  while (!/live view[^\n]*(http:\/\/\S+)/.test(output)) {
+    if (Date.now() > deadline) throw new Error(`mailsim serve did not print its live URL:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  live = output.match(/live view[^\n]*(http:\/\/\S+)/)[1];
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  serve?.kill('SIGINT');
+});
+
+/** Runs Python with the servers' ports in scope (H, SMTP, SUB, POP, IMAP, USERS). */
+function python(code) {
+  const prelude = `import smtplib, poplib, imaplib\nfrom email.message import EmailMessage\nH = '127.0.0.1'\n`
+    + `SMTP, SUB, POP, IMAP = ${ports.smtp}, ${ports.submission}, ${ports.pop3}, ${ports.imap}\nUSERS = ${JSON.stringify(USERS)}\n`
+    + 'def mail(frm, to, subject):\n    m = EmailMessage(); m["From"] = frm; m["To"] = to; m["Subject"] = subject; m.set_content("Hello from the test.\\n"); return m\n';
+  return execFileSync('python3', ['-c', prelude + code]).toString();
+}
+
+/** The whole class, once: submission with AUTH PLAIN, POP3 USER/PASS, IMAP LOGIN. */
+const CLASS = `
+s = smtplib.SMTP(H, SUB); s.login('alice@alice.example', USERS['alice@alice.example'])
+s.send_message(mail('alice@alice.example', 'bob@bob.example', 'Live one')); s.quit()
+p = poplib.POP3(H, POP); p.user('bob'); p.pass_(USERS['bob@bob.example']); p.stat(); p.retr(1); p.quit()
+i = imaplib.IMAP4(H, IMAP); i.login('carol@bob.example', USERS['carol@bob.example']); i.select('INBOX'); i.logout()
+`;
+
+/** The MessageSent records of --log, in order. */
+function loggedMessages() {
+  return fs.readFileSync(logFile, 'latin1').split('\n').filter(Boolean).slice(1).map((l) => JSON.parse(l))
+    .filter((e) => e.event === 'message_sent');
+}
+
+async function open(t, url, viewport = { width: 1440, height: 900 }) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error' && !/403|Forbidden|ERR_INTERNET_DISCONNECTED|net::/.test(m.text())) errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  t.after(async () => {
+    await context.close();
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+  await page.goto(url);
+  return page;
+}
+
+const labels = (page) => page.$$eval('#live-transcript li .label', (ls) => ls.map((l) => l.textContent));
+
+async function waitForCount(page, n, timeout = 5000) {
+  await page.waitForFunction((n) => document.querySelectorAll('#live-transcript li').length >= n, n, { timeout });
+}
+
+/** A page label as the diagram cuts it: compares a --log label with what the page shows. */
+function sameLabel(logged, shown) {
+  return logged === shown || (shown.endsWith('…') && logged.startsWith(shown.slice(0, -1)));
+}
+
+test('the instructor sees every message within a second, in order, with the text of --log, credentials redacted', async (t) => {
+  const page = await open(t, live);
+  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  const before = loggedMessages().length;
+  const start = Date.now();
+  python(CLASS);
+  const clientsDone = Date.now();
+  const logged = loggedMessages();
+  await waitForCount(page, logged.length, 1000 + (clientsDone - start));
+  const caughtUp = Date.now() - clientsDone;
+  assert.ok(caughtUp < 1000, `the page caught up ${caughtUp} ms after the clients finished`);
+  const shown = await labels(page);
+  assert.equal(shown.length, logged.length, 'one arrow per message in --log');
+  let redacted = 0;
+  for (const [i, e] of logged.entries()) {
+    if (shown[i].includes('[redacted]')) {
+      redacted += 1;
+      assert.match(e.label, /^(AUTH PLAIN|PASS|\S+ LOGIN) /, `only credential lines differ: ${e.label}`);
+      continue;
+    }
+    assert.ok(sameLabel(e.label, shown[i]), `message ${i + 1}: page "${shown[i]}" vs --log "${e.label}"`);
+  }
+  assert.equal(redacted, 3, 'AUTH PLAIN, PASS and LOGIN are redacted');
+  assert.ok(before === 0 || shown.length > before);
+  const text = await page.evaluate(() => document.body.innerText);
+  for (const s of SECRETS) assert.ok(!text.includes(s), `no password on the page: ${s}`);
+  // The PASS step in the inspector.
+  const pass = shown.findIndex((l) => l.startsWith('PASS'));
+  await page.click(`#live-transcript li:nth-child(${pass + 1})`).catch(() => {});
+  await page.click('#live-toggle');
+  await page.waitForSelector('#live-status.paused');
+  for (let k = 0; k < shown.length - pass - 1; k += 1) await page.click('#prev');
+  assert.match(await page.textContent('#details'), /PASS \[redacted\]/);
+  for (const s of SECRETS) assert.ok(!(await page.textContent('#details')).includes(s));
+  await page.screenshot({ path: path.join(OUT, 'live-instructor.png') });
+  t.diagnostic(`${logged.length} messages; page caught up ${caughtUp} ms after the clients finished`);
+});
+
+test('each line a telnet-like client sends appears within a second', async (t) => {
+  const page = await open(t, live);
+  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  const greeted = (await labels(page)).length;
+  const sock = net.connect(ports.pop3, '127.0.0.1');
+  const replies = [];
+  sock.on('data', (d) => replies.push(d.toString()));
+  const worst = [];
+  const lines = ['CAPA', 'USER carol', `PASS ${USERS['carol@bob.example']}`, 'STAT', 'NOOP', 'QUIT'];
+  await page.waitForFunction((n) => [...document.querySelectorAll('#live-transcript .label')].slice(n).some((l) => l.textContent.includes('POP3 server ready <')), greeted, { timeout: 1000 });
+  for (const line of lines) {
+    const n = (await labels(page)).length;
+    const sent = Date.now();
+    sock.write(`${line}\r\n`);
+    // Its arrow and the server's reply.
+    await waitForCount(page, n + 2, 1000);
+    worst.push(Date.now() - sent);
+    const shown = await labels(page);
+    const expected = line.startsWith('PASS') ? 'PASS [redacted]' : line;
+    assert.equal(shown[n], expected);
+  }
+  sock.destroy();
+  t.diagnostic(`latency per line (ms): ${worst.join(', ')}`);
+  assert.ok(Math.max(...worst) < 1000);
+});
+
+test('the stream itself carries no credentials, and refuses a wrong token', async () => {
+  const token = new URL(live).searchParams.get('token');
+  const base = live.split('?')[0];
+  for (const bad of ['', '?token=', `?token=${token.slice(0, -1)}0`, '?session=nope']) {
+    const r = await fetch(`${base}events${bad}`);
+    assert.equal(r.status, 403, `events${bad}`);
+  }
+  const ctl = new AbortController();
+  const r = await fetch(`${base}events?token=${token}`, { signal: ctl.signal });
+  assert.equal(r.headers.get('content-type'), 'text/event-stream');
+  const reader = r.body.getReader();
+  let text = '';
+  const until = Date.now() + 1500;
+  while (Date.now() < until) {
+    const { value, done } = await Promise.race([reader.read(), new Promise((res) => setTimeout(() => res({ done: true }), 300))]);
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  ctl.abort();
+  assert.match(text, /"label":"PASS \[redacted\]"/);
+  for (const s of SECRETS) assert.ok(!text.includes(s), `no ${s} in the stream`);
+  const b64 = Buffer.from(`\0alice@alice.example\0${USERS['alice@alice.example']}`).toString('base64');
+  assert.ok(!text.includes(b64), 'no AUTH PLAIN response in the stream');
+});
+
+test('the instructor view refuses a wrong token', async (t) => {
+  const page = await open(t, live.replace(/token=[0-9a-f]+/, 'token=0123456789abcdef0123456789abcdef'));
+  await page.waitForSelector('#live-status.refused', { timeout: 10000 });
+  assert.equal(await page.$$eval('#live-transcript li', (l) => l.length), 0);
+  await page.screenshot({ path: path.join(OUT, 'live-refused.png') });
+});
+
+test('a student logs in and sees only their own sessions, as they happen', async (t) => {
+  const page = await open(t, live.split('?')[0] + '#/live', { width: 1200, height: 800 });
+  await page.fill('#live-user-name', 'bob');
+  await page.fill('#live-password', 'wrong');
+  await page.click('#live-login-button');
+  await page.waitForSelector('#live-login-error');
+  await page.fill('#live-password', USERS['bob@bob.example']);
+  await page.click('#live-login-button');
+  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  assert.match(await page.textContent('#live-who'), /bob@bob\.example/);
+  // Earlier sessions: only bob's POP3 one (from its greeting).
+  await page.waitForFunction(() => document.querySelectorAll('#live-transcript li').length > 0);
+  const lanes = () => page.$$eval('#live-transcript li', (ls) => ls.map((l) => l.textContent));
+  let rows = await lanes();
+  assert.ok(rows.every((r) => r.includes('bob@bob.example') && !r.includes('alice@') && !r.includes('carol@')), rows.join('\n'));
+  assert.match(rows[0], /\+OK .*POP3 server ready/);
+  const n = rows.length;
+  // New traffic: alice's and carol's stay hidden, bob's shows within a second.
+  python(`
+s = smtplib.SMTP(H, SUB); s.login('alice@alice.example', USERS['alice@alice.example'])
+s.send_message(mail('alice@alice.example', 'bob@bob.example', 'For bob')); s.quit()
+i = imaplib.IMAP4(H, IMAP); i.login('carol@bob.example', USERS['carol@bob.example']); i.logout()
+i = imaplib.IMAP4(H, IMAP); i.login('bob', USERS['bob@bob.example']); i.select('INBOX'); i.logout()
+`);
+  await page.waitForFunction((n) => [...document.querySelectorAll('#live-transcript .label')].slice(n).some((l) => /LOGOUT completed/.test(l.textContent)), n, { timeout: 1000 });
+  rows = await lanes();
+  assert.ok(rows.slice(n).every((r) => r.includes('bob@bob.example') && r.includes('IMAP')), rows.slice(n).join('\n'));
+  assert.match(rows[n], /\* OK /, 'from the greeting, before the login');
+  const text = await page.evaluate(() => document.body.innerText);
+  assert.ok(!/alice@alice\.example →|carol@bob\.example →/.test(text));
+  await page.screenshot({ path: path.join(OUT, 'live-student.png') });
+});
+
+test('pause, step back, return to live; filters; save as log and open it in the playground', async (t) => {
+  const page = await open(t, live);
+  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  const total = loggedMessages().length;
+  await waitForCount(page, total);
+  await page.click('#live-toggle');
+  await page.click('#prev');
+  await page.click('#prev');
+  assert.equal(await page.textContent('#position'), `step ${total - 2} of ${total}`);
+  python(`p = poplib.POP3(H, POP); p.user('bob'); p.pass_(USERS['bob@bob.example']); p.quit()`);
+  const now = loggedMessages().length;
+  await page.waitForFunction((n) => document.querySelector('#position').textContent.endsWith(` of ${n}`), now, { timeout: 1000 });
+  assert.equal(await page.textContent('#position'), `step ${total - 2} of ${now}`, 'paused: the step stays');
+  await page.click('#live-toggle');
+  assert.equal(await page.textContent('#position'), `step ${now} of ${now}`);
+  await page.selectOption('#live-protocol', 'IMAP');
+  let rows = await page.$$eval('#live-transcript li', (ls) => ls.map((l) => l.textContent));
+  assert.ok(rows.length > 0 && rows.every((r) => r.includes(' IMAP ')));
+  await page.selectOption('#live-protocol', '');
+  await page.selectOption('#live-user', 'carol@bob.example');
+  rows = await page.$$eval('#live-transcript li', (ls) => ls.map((l) => l.textContent));
+  assert.ok(rows.length > 0 && rows.every((r) => r.includes('carol@bob.example')));
+  await page.selectOption('#live-user', '');
+  await page.fill('#live-address', '127.0.0.2');
+  await page.press('#live-address', 'Enter');
+  await page.waitForSelector('#live-transcript li', { state: 'detached' });
+  await page.fill('#live-address', '127.0.0.1');
+  await page.press('#live-address', 'Enter');
+  await waitForCount(page, now);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#live-save')]);
+  const saved = path.join(OUT, 'live-saved.jsonl');
+  await download.saveAs(saved);
+  const lines = fs.readFileSync(saved, 'latin1').split('\n').filter(Boolean);
+  assert.equal(lines.slice(1).filter((l) => JSON.parse(l).event === 'message_sent').length, now);
+  // Opened later like any log.
+  await page.goto(live.split('?')[0] + '#/scenario/alice-to-bob');
+  await page.waitForSelector('#import');
+  await page.setInputFiles('#import', saved);
+  await page.waitForFunction((n) => document.querySelector('#position')?.textContent === `step 0 of ${n}`, now);
+});
+
+/** A TCP proxy in front of the web port, whose connections can be cut (a flaky network). */
+async function proxy(target) {
+  const sockets = new Set();
+  const port = await freePort();
+  let server;
+  const listen = () => new Promise((resolve) => {
+    server = net.createServer((c) => {
+      const up = net.connect(target, '127.0.0.1');
+      for (const s of [c, up]) { sockets.add(s); s.on('close', () => sockets.delete(s)); s.on('error', () => {}); }
+      c.pipe(up).pipe(c);
+    }).listen(port, '127.0.0.1', resolve);
+  });
+  await listen();
+  return {
+    url: live.replace(`:${target}/`, `:${port}/`),
+    /** Cuts every connection and refuses new ones. */
+    drop: () => new Promise((resolve) => { server.close(() => resolve()); for (const s of sockets) s.destroy(); }),
+    restore: listen,
+    close: () => { server.close(); for (const s of sockets) s.destroy(); },
+  };
+}
+
+test('a dropped stream resumes without loss or duplicates', async (t) => {
+  const net = await proxy(ports.web);
+  t.after(() => net.close());
+  const page = await open(t, net.url);
+  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  await waitForCount(page, loggedMessages().length);
+  await net.drop();
+  await page.waitForSelector('#live-status.reconnecting', { timeout: 10000 });
+  python(CLASS.replace('Live one', 'While you were away'));
+  await page.waitForTimeout(1500);
+  await net.restore();
+  const logged = loggedMessages();
+  await waitForCount(page, logged.length, 10000);
+  await page.waitForSelector('#live-status.on');
+  await page.waitForTimeout(400);
+  const shown = await labels(page);
+  assert.equal(shown.length, logged.length, 'nothing missed, nothing twice');
+  logged.forEach((e, i) => assert.ok(shown[i].includes('[redacted]') || sameLabel(e.label, shown[i]), `${i}: ${shown[i]} vs ${e.label}`));
+  assert.equal(await page.getAttribute('main.layout', 'data-duplicates'), '0', 'the server sent nothing twice');
+  assert.equal(await page.$('#live-missed'), null, 'nothing fell out of the history');
+});
