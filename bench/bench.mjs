@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { measure, DIST } from '../tests/e2e/bundle-size.mjs';
 import { serveDist } from '../tests/e2e/serve-dist.mjs';
 import { launch } from '../tests/e2e/browser.mjs';
+import { diagramFigures } from './diagram.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results.json');
@@ -68,6 +69,7 @@ function commit() {
 
 const size = bundle();
 const tti = await timeToInteractive();
+const diagram = process.env.BENCH_SKIP_DIAGRAM ? null : await diagramFigures();
 
 const rows = [
   ['wasm (gzipped)', `${kb(size.wasm.gzip)} KB`],
@@ -76,6 +78,7 @@ const rows = [
   ['bundle total (gzipped)', `${kb(size.total.gzip)} KB`],
   ['wasm (raw)', `${kb(size.wasm.raw)} KB`],
   [`time to interactive (median of ${tti.runs_ms.length})`, `${tti.median_ms} ms`],
+  ...(diagram ? diagram.rows : []),
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
 const v = Math.max(...rows.map((r) => r[1].length));
@@ -93,5 +96,6 @@ results.date = new Date().toISOString();
 results.commit = commit();
 results.bundle_bytes = size;
 results.time_to_interactive = tti;
+if (diagram) results.diagram = diagram.results;
 fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS) || RESULTS}`);

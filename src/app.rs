@@ -4,7 +4,10 @@
 use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::learner::LearnerPanel;
 use crate::panels::{Details, WorldPanel};
-use crate::state::{parse_fragment, Action, Player, DEFAULT_SCENARIO, FILE_PREFIX, SPEEDS, SPEED_NAMES};
+use crate::state::{
+    imported_step, keep_log, kept_log, parse_fragment, Action, Player, DEFAULT_SCENARIO, FILE_PREFIX, IMPORTED, SPEEDS,
+    SPEED_NAMES,
+};
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Interval;
 use mailsim_sim::diagram::format_time;
@@ -120,18 +123,29 @@ fn scenario_from(name: &str, text: &str) -> Result<std::rc::Rc<mailsim_sim::scen
 
 /// `?scenario=URL`: the URL (same origin only) of a scenario file to open, with its name.
 fn scenario_url() -> Option<Result<(String, String), String>> {
+    same_origin_param("scenario", "scenario files")
+}
+
+/// `?KEY=URL`: a URL on this site (others are refused: `what` from this site only), with the
+/// file's name.
+fn same_origin_param(key: &str, what: &str) -> Option<Result<(String, String), String>> {
     let loc = web_sys::window()?.location();
     let query = loc.search().ok()?;
-    let raw = query.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix("scenario="))?;
+    let raw = query.trim_start_matches('?').split('&').find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))?;
     let wanted = web_sys::js_sys::decode_uri_component(&raw.replace('+', " ")).ok()?.as_string()?;
     let Ok(url) = web_sys::Url::new_with_base(&wanted, &loc.href().ok()?) else {
-        return Some(Err(format!("?scenario={wanted}: not a URL")));
+        return Some(Err(format!("?{key}={wanted}: not a URL")));
     };
     if url.origin() != loc.origin().ok()? {
-        return Some(Err(format!("?scenario={wanted}: only scenario files from this site can be opened")));
+        return Some(Err(format!("?{key}={wanted}: only {what} from this site can be opened")));
     }
-    let name = url.pathname().rsplit('/').next().unwrap_or("scenario.toml").to_string();
+    let name = url.pathname().rsplit('/').next().unwrap_or("file").to_string();
     Some(Ok((url.href(), name)))
+}
+
+/// `?log=URL`: an event log (same origin) to open, with its name.
+fn log_url() -> Option<Result<(String, String), String>> {
+    same_origin_param("log", "event logs")
 }
 
 /// Fetches the text at `url` (same origin).
@@ -146,6 +160,49 @@ async fn fetch_text(url: &str) -> Result<String, String> {
     }
     let text = response.text().map_err(|_| format!("{url}: no text"))?;
     JsFuture::from(text).await.ok().and_then(|t| t.as_string()).ok_or_else(|| format!("{url}: no text"))
+}
+
+/// Each connection of the log as the "one connection" menu names it.
+fn connections(log: &mailsim_sim::EventLog, d: &mailsim_sim::diagram::Diagram) -> Vec<(u32, String)> {
+    let names: std::collections::BTreeMap<&str, &str> =
+        d.actors.iter().map(|a| (a.id.as_str(), a.name.as_str())).collect();
+    log.events
+        .iter()
+        .filter_map(|e| match e {
+            mailsim_sim::log::Event::ConnectionOpened { conn, client, server, port, protocol, .. } => {
+                let name = |id: &str| names.get(id).copied().unwrap_or_default();
+                Some((*conn, format!("#{conn} {} → {} :{port} {protocol}", name(client), name(server))))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Transcript lines drawn around the current step; the rest are a line saying how many.
+const TRANSCRIPT_WINDOW: usize = 60;
+
+/// The text transcript: a window of lines around the current step (all of them in a short
+/// run), numbered as in the whole.
+fn transcript(player: &Player) -> Html {
+    let d = &player.diagram;
+    let (step, len) = (player.step, d.arrows.len());
+    let from = step.saturating_sub(TRANSCRIPT_WINDOW / 2).min(len.saturating_sub(TRANSCRIPT_WINDOW));
+    let to = (from + TRANSCRIPT_WINDOW).min(len);
+    let name = |i: usize| d.actors.get(i).map(|a| a.name.as_str()).unwrap_or("?");
+    html! {
+        <>
+            if from > 0 { <p class="more">{ format!("{from} earlier lines (step back to see them)") }</p> }
+            <ol start={(from + 1).to_string()}>
+                { for d.arrows[from..to].iter().map(|a| html! {
+                    <li aria-current={(a.step == step).then_some("step")} class={classes!((a.step == step).then_some("current"))}>
+                        { format!("{} {} to {}, {} port {}: {}", format_time(a.t), name(a.from), name(a.to), a.protocol, a.port,
+                            if a.tls && !player.decrypted { "a TLS record (encrypted)".to_string() } else { a.label.clone() }) }
+                    </li>
+                }) }
+            </ol>
+            if to < len { <p class="more">{ format!("{} later lines", len - to) }</p> }
+        </>
+    }
 }
 
 /// The playground, or the live classroom view (`#/live`, [`crate::live`]).
@@ -170,6 +227,12 @@ pub fn app() -> Html {
 #[function_component(Playground)]
 fn playground() -> Html {
     let player = use_reducer(|| {
+        // An opened log, kept in this browser, comes back on reload (`?log=URL` fetches one).
+        if let Some(step) = imported_step(&current_hash()).filter(|_| log_url().is_none()) {
+            if let Some((name, log)) = kept_log() {
+                return Player::imported(&name, std::rc::Rc::new(log), step);
+            }
+        }
         let (id, step) = parse_fragment(&current_hash()).unwrap_or((DEFAULT_SCENARIO.into(), 0));
         Player::open(&id, step)
     });
@@ -289,6 +352,25 @@ fn playground() -> Html {
             }),
         });
     }
+    // `?log=URL` opens an event log from this site, at the step in the fragment.
+    {
+        let (d, problem) = (player.dispatcher(), problem.clone());
+        let first = use_memo((), |_| current_hash());
+        use_effect_with((), move |_| match log_url() {
+            None => {}
+            Some(Err(e)) => problem.set(e),
+            Some(Ok((url, name))) => wasm_bindgen_futures::spawn_local(async move {
+                let step = imported_step(&first).unwrap_or(0);
+                match fetch_text(&url).await.and_then(|text| {
+                    mailsim_sim::EventLog::from_jsonl(&text)
+                        .map_err(|e| format!("{name} is not a Mailsim event log: {e}"))
+                }) {
+                    Ok(log) => d.dispatch(Action::Import(name, std::rc::Rc::new(log), step)),
+                    Err(e) => problem.set(e),
+                }
+            }),
+        });
+    }
     let on_import = {
         let (d, problem) = (player.dispatcher(), problem.clone());
         Callback::from(move |e: Event| {
@@ -305,15 +387,27 @@ fn playground() -> Html {
                     .and_then(|v| v.as_string())
                     .unwrap_or_default();
                 let opened = if name.to_ascii_lowercase().ends_with(".toml") {
-                    scenario_from(&name, &text).map(|s| Action::OpenFile(s, 0))
+                    scenario_from(&name, &text).map(|s| (Action::OpenFile(s, 0), String::new()))
                 } else {
                     mailsim_sim::EventLog::from_jsonl(&text)
-                        .map(|log| Action::Import(name.clone(), std::rc::Rc::new(log)))
+                        .map(|log| {
+                            // Kept for a reload; too large for local storage, the page says so.
+                            let kept = keep_log(&name, &text);
+                            let warning = if kept {
+                                String::new()
+                            } else {
+                                format!(
+                                    "{name} is too large to keep in this browser: a reload will not open it again \
+                                     (put it on this site and link it as ?log=URL)"
+                                )
+                            };
+                            (Action::Import(name.clone(), std::rc::Rc::new(log), 0), warning)
+                        })
                         .map_err(|err| format!("{name} is not a Mailsim event log: {err}"))
                 };
                 match opened {
-                    Ok(action) => {
-                        problem.set(String::new());
+                    Ok((action, warning)) => {
+                        problem.set(warning);
                         d.dispatch(action);
                     }
                     Err(e) => problem.set(e),
@@ -410,26 +504,16 @@ fn playground() -> Html {
             view.set(v);
         })
     };
-    let protocols: Vec<String> = {
-        let mut p: Vec<String> = player.diagram.arrows.iter().map(|a| a.protocol.clone()).collect();
+    // Per log, not per step.
+    let protocols = use_memo(player.diagram.clone(), |d| {
+        let mut p: Vec<String> = d.arrows.iter().map(|a| a.protocol.clone()).collect();
         p.sort();
         p.dedup();
         p
-    };
-    let conns: Vec<(u32, String)> = player
-        .log
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            mailsim_sim::log::Event::ConnectionOpened { conn, client, server, port, protocol, .. } => {
-                let name = |id: &str| {
-                    player.diagram.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_default()
-                };
-                Some((*conn, format!("#{conn} {} → {} :{port} {protocol}", name(client), name(server))))
-            }
-            _ => None,
-        })
-        .collect();
+    });
+    let conns = use_memo((player.log.clone(), player.diagram.clone()), |(log, d)| connections(log, d));
+    // A long list of connections is put in the menu only when it is opened.
+    let conn_menu = use_state_eq(|| false);
     let view_bar = {
         let toggle_proto = |p: String| {
             let view = view.clone();
@@ -476,9 +560,11 @@ fn playground() -> Html {
                 { for protocols.iter().map(|p| html! {
                     <label class="chip"><input type="checkbox" id={format!("show-{}", p.to_ascii_lowercase())} checked={!view.hidden.contains(p)} onchange={toggle_proto(p.clone())} />{ format!(" {p}") }</label>
                 }) }
-                <select id="only-conn" onchange={on_conn} aria-label="Show one connection">
+                <select id="only-conn" onchange={on_conn} aria-label="Show one connection"
+                    onfocus={ { let m = conn_menu.clone(); Callback::from(move |_| m.set(true)) } }
+                    onpointerdown={ { let m = conn_menu.clone(); Callback::from(move |_| m.set(true)) } }>
                     <option value="" selected={view.only_conn.is_none()}>{"All connections"}</option>
-                    { for conns.iter().map(|(c, label)| html! { <option value={c.to_string()} selected={view.only_conn == Some(*c)}>{ label.clone() }</option> }) }
+                    { for conns.iter().filter(|(c, _)| *conn_menu || conns.len() <= 40 || view.only_conn == Some(*c)).map(|(c, label)| html! { <option value={c.to_string()} selected={view.only_conn == Some(*c)}>{ label.clone() }</option> }) }
                 </select>
                 <label class="chip"><input type="checkbox" id="show-tcp" checked={view.tcp} onchange={on_tcp} />{" TCP segments"}</label>
                 <select id="zoom" onchange={on_zoom} aria-label="Zoom">
@@ -488,7 +574,8 @@ fn playground() -> Html {
         }
     };
     let (step, len) = (player.step, player.len());
-    let has_tls = player.diagram.arrows.iter().any(|a| a.tls);
+    let has_tls = *use_memo(player.diagram.clone(), |d| d.arrows.iter().any(|a| a.tls));
+    let transcript_open = use_state_eq(|| false);
     let now = if step == 0 { 0 } else { player.diagram.arrows[step - 1].t };
     html! {
         <div class={classes!("app", (*large).then_some("large"), embed.then_some("embed"))}>
@@ -499,6 +586,9 @@ fn playground() -> Html {
                     <select id="scenario" onchange={on_scenario} aria-label="Scenario">
                         if player.scenario.id.starts_with(FILE_PREFIX) {
                             <option value="" selected=true disabled=true>{ format!("{} (opened file)", player.scenario.title) }</option>
+                        }
+                        if player.scenario.id == IMPORTED {
+                            <option value="" selected=true disabled=true>{ format!("{} (opened log)", player.scenario.title) }</option>
                         }
                         { for topics().into_iter().filter(|topic| SCENARIOS.iter().any(|s| s.topic == *topic && matches(s, &search))).map(|topic| html! {
                             <optgroup label={topic}>
@@ -586,16 +676,10 @@ fn playground() -> Html {
                     <LearnerPanel player={std::rc::Rc::new((*player).clone())} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } />
                     <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario.clone()} decrypted={player.decrypted} />
                     <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={step} />
-                    <details id="transcript" class="panel transcript">
+                    <details id="transcript" class="panel transcript"
+                        ontoggle={ { let o = transcript_open.clone(); Callback::from(move |e: Event| if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() { o.set(d.open()) }) } }>
                         <summary>{"Text transcript (what the diagram shows)"}</summary>
-                        <ol>
-                            { for player.diagram.arrows.iter().map(|a| html! {
-                                <li aria-current={(a.step == step).then_some("step")} class={classes!((a.step == step).then_some("current"))}>
-                                    { format!("{} {} to {}, {} port {}: {}", format_time(a.t), player.diagram.actors[a.from].name, player.diagram.actors[a.to].name, a.protocol, a.port,
-                                        if a.tls && !player.decrypted { "a TLS record (encrypted)".to_string() } else { a.label.clone() }) }
-                                </li>
-                            }) }
-                        </ol>
+                        if *transcript_open { { transcript(&player) } }
                     </details>
                 </aside>
             </main>

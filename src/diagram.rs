@@ -1,18 +1,31 @@
-//! The sequence diagram in SVG: one lifeline per actor, one arrow per protocol message.
-//! The actors' header stays visible while the arrows scroll; the current arrow is
-//! highlighted and scrolled into view; clicking an arrow jumps to it.
+//! The sequence diagram in SVG: one lifeline per lane, one arrow per protocol message.
+//!
+//! Its cost per step does not depend on the length of the log: the layout ([`Layout`]) is
+//! computed once per log and view, and only the rows in view (plus an overscan) are drawn in
+//! an SVG as tall as the whole run, so the scroll bar is true. A track beside it shows the
+//! whole run (its protocols, the part in view, the current step) and jumps where clicked. The
+//! actors' header stays visible while the arrows scroll; lanes keep a readable width and the
+//! diagram scrolls sideways rather than shrinking. Coordinates are whole pixels.
 
+use crate::layout::{Layout, Row};
+use gloo_events::EventListener;
 use mailsim_sim::diagram::{format_time, Diagram};
+use std::cell::Cell;
 use std::rc::Rc;
 use yew::prelude::*;
 
-const COL_W: f64 = 176.0;
-const LEFT: f64 = 70.0;
-const HEAD_H: f64 = 58.0;
-const ROW_H: f64 = 36.0;
-const TOP: f64 = 8.0;
-/// Width of one character of the 11px monospace label font, roughly.
-const CHAR_W: f64 = 6.7;
+const LEFT: i32 = 70;
+const HEAD_H: i32 = 58;
+const ROW_H: i32 = 36;
+const TOP: i32 = 8;
+/// Lane widths, in diagram units: lanes share the pane's width between these bounds.
+const MIN_W: i32 = 150;
+const MAX_W: i32 = 280;
+/// Up to this many rows everything is drawn; beyond, only a window around the view.
+const ALL_ROWS: usize = 160;
+/// The window moves in steps of this many rows, with this many more drawn on each side.
+const CHUNK: usize = 16;
+const OVERSCAN: usize = 24;
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
@@ -26,6 +39,10 @@ pub struct DiagramProps {
     pub view: Rc<ViewOptions>,
     /// Collapse or expand a connection.
     pub on_toggle_conn: Callback<u32>,
+    /// Draw every row, not only those in view (an activity's world stays small, and its
+    /// checks count the arrows).
+    #[prop_or_default]
+    pub draw_all: bool,
 }
 
 #[derive(Clone, PartialEq, Default)]
@@ -38,19 +55,6 @@ pub struct ViewOptions {
     pub zoom: u32,
 }
 
-/// One row of the diagram.
-enum Row<'a> {
-    Arrow(&'a mailsim_sim::diagram::Arrow),
-    /// A TCP segment of a connection's handshake or teardown: (from, to, text, time).
-    Segment(usize, usize, &'static str, u64),
-    /// A collapsed connection: its first arrow and how many messages it holds.
-    Collapsed(&'a mailsim_sim::diagram::Arrow, usize),
-}
-
-fn x(col: usize) -> f64 {
-    LEFT + COL_W * col as f64 + COL_W / 2.0
-}
-
 /// Cuts `label` to `max` characters, marking the cut.
 fn fit(label: &str, max: usize) -> String {
     if label.chars().count() <= max {
@@ -60,178 +64,297 @@ fn fit(label: &str, max: usize) -> String {
     }
 }
 
+/// The scroll pane's size and the chunk of rows in view (what a re-render depends on).
+#[derive(Clone, Copy, PartialEq)]
+struct Port {
+    chunk: usize,
+    height: i32,
+    width: i32,
+}
+
+fn scroller_port(el: &web_sys::Element, row_px: i32) -> (Port, i32) {
+    let top = el.scroll_top();
+    let first = ((top - TOP).max(0) / row_px.max(1)) as usize;
+    (Port { chunk: first / CHUNK, height: el.client_height(), width: el.client_width() }, top)
+}
+
 #[function_component(SequenceDiagram)]
 pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let d = &props.diagram;
     let v = &props.view;
-    let width = LEFT + COL_W * d.actors.len() as f64 + 10.0;
-    // The rows to draw, after filters; TCP segments around each connection if asked for.
-    let mut rows: Vec<Row> = Vec::new();
-    let mut seen_conn: Vec<u32> = Vec::new();
-    for (i, a) in d.arrows.iter().enumerate() {
-        if v.hidden.contains(&a.protocol) || v.only_conn.is_some_and(|c| a.conn != Some(c)) {
-            continue;
-        }
-        let first_of_conn = a.conn.is_some_and(|c| !seen_conn.contains(&c));
-        if let Some(c) = a.conn {
-            if first_of_conn {
-                seen_conn.push(c);
-            }
-            if v.collapsed.contains(&c) {
-                if first_of_conn {
-                    let n = d.arrows.iter().filter(|x| x.conn == Some(c)).count();
-                    rows.push(Row::Collapsed(a, n));
+    let expanded = use_state(Vec::<String>::new);
+    let layout = use_memo((d.clone(), v.clone(), (*expanded).clone()), |(d, v, e)| Layout::build(d, v, e));
+    let z = v.zoom.clamp(50, 200) as i32;
+    let px = |units: i32| units * z / 100;
+    let row_px = px(ROW_H).max(1);
+    let head_px = px(HEAD_H);
+
+    let scroller = use_node_ref();
+    let track_ref = use_node_ref();
+    let port = use_state_eq(|| Port { chunk: 0, height: 600, width: 900 });
+    // The scroll position as last seen or set; a new step that is out of view moves it.
+    let top = use_mut_ref(|| 0i32);
+    let shown = use_mut_ref(|| (usize::MAX, std::ptr::null::<Diagram>()));
+    let pending = use_mut_ref(|| Cell::new(None::<i32>));
+
+    // Measure on mount and on resize; follow scrolling.
+    {
+        let (scroller, port, top) = (scroller.clone(), port.clone(), top.clone());
+        use_effect_with(row_px, move |row_px| {
+            let row_px = *row_px;
+            let measure = move || {
+                if let Some(el) = scroller.cast::<web_sys::Element>() {
+                    let (p, t) = scroller_port(&el, row_px);
+                    *top.borrow_mut() = t;
+                    port.set(p);
                 }
-                continue;
-            }
-        }
-        // Client and server of the connection: the server is whoever sent the first message.
-        if v.tcp && first_of_conn && a.protocol != "TCP" {
-            let (client, server) = (a.to, a.from);
-            let (client, server) = if d
-                .arrows
-                .iter()
-                .find(|x| x.conn == a.conn)
-                .is_some_and(|x| x.protocol == "HTTP" || x.label.starts_with("GET") || x.label.starts_with("POST"))
-            {
-                (a.from, a.to)
-            } else {
-                (client, server)
             };
-            rows.push(Row::Segment(client, server, "SYN", a.t_sent.saturating_sub(2)));
-            rows.push(Row::Segment(server, client, "SYN, ACK", a.t_sent.saturating_sub(1)));
-            rows.push(Row::Segment(client, server, "ACK", a.t_sent));
-        }
-        rows.push(Row::Arrow(a));
-        let last_of_conn = a.conn.is_some_and(|c| !d.arrows[i + 1..].iter().any(|x| x.conn == Some(c)));
-        if v.tcp && last_of_conn && a.protocol != "TCP" {
-            rows.push(Row::Segment(a.to, a.from, "FIN, ACK", a.t));
-            rows.push(Row::Segment(a.from, a.to, "FIN, ACK", a.t + 1));
-            rows.push(Row::Segment(a.to, a.from, "ACK", a.t + 2));
+            measure();
+            let listener = web_sys::window().map(|w| EventListener::new(&w, "resize", move |_| measure()));
+            move || drop(listener)
+        });
+    }
+    let onscroll = {
+        let (scroller, port, top) = (scroller.clone(), port.clone(), top.clone());
+        Callback::from(move |_: Event| {
+            if let Some(el) = scroller.cast::<web_sys::Element>() {
+                let (p, t) = scroller_port(&el, row_px);
+                *top.borrow_mut() = t;
+                port.set(p);
+            }
+        })
+    };
+
+    let rows = &layout.rows;
+    let view_h = (port.height - head_px).max(row_px);
+    let cur_row = props.step.checked_sub(1).and_then(|s| layout.row_of_step.get(s).copied().flatten());
+    // A new step (or a new log): bring its row into view, nearest edge.
+    let key = (props.step, Rc::as_ptr(d));
+    if *shown.borrow() != key {
+        *shown.borrow_mut() = key;
+        if let Some(r) = cur_row {
+            let y = px(TOP) + r as i32 * row_px;
+            let t = *top.borrow();
+            let want = if y < t {
+                Some(y)
+            } else if y + row_px > t + view_h {
+                Some(y + row_px - view_h)
+            } else {
+                None
+            };
+            if let Some(w) = want {
+                *top.borrow_mut() = w.max(0);
+                pending.borrow().set(Some(w.max(0)));
+            }
         }
     }
-    let height = TOP + ROW_H * rows.len() as f64 + 24.0;
+    {
+        let (scroller, pending) = (scroller.clone(), pending.clone());
+        use_effect(move || {
+            if let (Some(t), Some(el)) = (pending.borrow().take(), scroller.cast::<web_sys::Element>()) {
+                el.set_scroll_top(t);
+            }
+        });
+    }
+    let t = *top.borrow();
+    let visible = (view_h / row_px + 1) as usize;
+    let (start, end) = if rows.len() <= ALL_ROWS || props.draw_all {
+        (0, rows.len())
+    } else {
+        let first = ((t - px(TOP)).max(0) / row_px) as usize / CHUNK * CHUNK;
+        (first.saturating_sub(OVERSCAN), (first + visible + CHUNK + OVERSCAN).min(rows.len()))
+    };
 
-    // Keep the current arrow in view.
-    use_effect_with(props.step, |step| {
-        let el = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|doc| doc.get_element_by_id(&format!("arrow-{step}")));
-        if let Some(el) = el {
-            let opts = web_sys::ScrollIntoViewOptions::new();
-            opts.set_block(web_sys::ScrollLogicalPosition::Nearest);
-            el.scroll_into_view_with_scroll_into_view_options(&opts);
-        }
-    });
+    let lanes = &layout.lanes;
+    let lane_w = ((port.width * 100 / z - LEFT - 10) / (lanes.len().max(1) as i32)).clamp(MIN_W, MAX_W);
+    let x = |lane: usize| LEFT + lane_w * lane as i32 + lane_w / 2;
+    let ax = |actor: usize| x(layout.lane(actor));
+    let width = LEFT + lane_w * lanes.len() as i32 + 10;
+    let height = TOP + ROW_H * rows.len() as i32 + 24;
+    let (w_px, h_px) = (px(width), px(height));
+    let s = |n: i32| n.to_string();
 
+    let toggle_group = |g: String| {
+        let expanded = expanded.clone();
+        Callback::from(move |_: MouseEvent| {
+            let mut e = (*expanded).clone();
+            if let Some(i) = e.iter().position(|x| *x == g) {
+                e.remove(i);
+            } else {
+                e.push(g.clone());
+            }
+            expanded.set(e);
+        })
+    };
     let header = html! {
-        <svg class="diagram-head" width={width.to_string()} height={HEAD_H.to_string()} preserveAspectRatio="xMinYMin meet" viewBox={format!("0 0 {width} {HEAD_H}")} role="img" aria-label="Actors">
-            { for d.actors.iter().enumerate().map(|(i, a)| html! {
-                <g class={classes!("actor", a.kind.clone())}>
-                    <rect x={(x(i) - 80.0).to_string()} y="6" width="160" height="46" rx="8" />
-                    <text x={x(i).to_string()} y="25" class="actor-name" text-anchor="middle">{ &a.name }</text>
-                    <text x={x(i).to_string()} y="42" class="actor-host" text-anchor="middle">{ &a.host }</text>
-                </g>
+        <svg class="diagram-head" width={s(w_px)} height={s(head_px)} viewBox={format!("0 0 {width} {HEAD_H}")} role="img" aria-label="Actors">
+            { for lanes.iter().enumerate().map(|(i, a)| {
+                let chars = ((lane_w - 24) * 10 / 75).max(6) as usize;
+                let group = a.group.clone();
+                let title = match (&a.group, a.members) {
+                    (Some(_), n) if n > 1 => format!("{} ({}): click to show each one", a.name, a.host),
+                    (Some(_), _) => format!("{} ({}): click to group again", a.name, a.host),
+                    _ => format!("{} ({})", a.name, a.host),
+                };
+                html! {
+                    <g class={classes!("actor", a.kind.clone(), (a.members > 1).then_some("group"), (a.group.is_some() && a.members == 1).then_some("member"))}
+                        onclick={group.map(toggle_group)}>
+                        <title>{ title }</title>
+                        <rect x={s(x(i) - lane_w / 2 + 8)} y="6" width={s(lane_w - 16)} height="46" rx="8" />
+                        <text x={s(x(i))} y="25" class="actor-name" text-anchor="middle">{ fit(&a.name, chars) }</text>
+                        <text x={s(x(i))} y="42" class="actor-host" text-anchor="middle">{ fit(&a.host, chars + 2) }</text>
+                    </g>
+                }
             }) }
         </svg>
     };
 
-    let arrows = rows.iter().enumerate().map(|(row, r)| {
-        let y = TOP + ROW_H * row as f64 + 22.0;
-        let a = match r {
-            Row::Arrow(a) => *a,
-            Row::Segment(from, to, text, t) => {
-                let (x1, x2) = (x(*from), x(*to));
-                let dir = if x2 > x1 { 1.0 } else { -1.0 };
-                return html! {
+    let row_y = |row: usize| TOP + ROW_H * row as i32 + 22;
+    let drawn = rows[start..end].iter().enumerate().map(|(k, r)| {
+        let y = row_y(start + k);
+        match *r {
+            Row::Segment { from, to, text, t } => {
+                let (x1, x2) = (ax(from), ax(to));
+                let dir = if x2 > x1 { 1 } else { -1 };
+                html! {
                     <g class="tcp-seg">
-                        <text class="time" x="6" y={(y + 3.0).to_string()}>{ format_time(*t) }</text>
-                        <line x1={(x1 + dir * 3.0).to_string()} y1={y.to_string()} x2={(x2 - dir * 5.0).to_string()} y2={y.to_string()} marker-end="url(#head-tcp)" />
-                        <text class="label" x={((x1 + x2) / 2.0).to_string()} y={(y - 5.0).to_string()} text-anchor="middle">{ format!("TCP {text}") }</text>
+                        <text class="time" x="6" y={s(y + 3)}>{ format_time(t) }</text>
+                        <line x1={s(x1 + dir * 3)} y1={s(y)} x2={s(x2 - dir * 5)} y2={s(y)} marker-end="url(#head-tcp)" />
+                        <text class="label" x={s((x1 + x2) / 2)} y={s(y - 5)} text-anchor="middle">{ format!("TCP {text}") }</text>
                     </g>
-                };
+                }
             }
-            Row::Collapsed(a, n) => {
-                let (x1, x2) = (x(a.from), x(a.to));
+            Row::Collapsed { idx, n } => {
+                let a = &d.arrows[idx];
+                let (x1, x2) = (ax(a.from), ax(a.to));
                 let conn = a.conn.unwrap_or(0);
                 let cb = props.on_toggle_conn.clone();
-                return html! {
+                html! {
                     <g class={classes!("collapsed", a.protocol.to_ascii_lowercase())} data-conn={conn.to_string()} onclick={Callback::from(move |_: MouseEvent| cb.emit(conn))}>
                         <title>{"Click to expand this connection"}</title>
-                        <rect class="row" x="0" y={(y - 22.0).to_string()} width={width.to_string()} height={ROW_H.to_string()} />
-                        <text class="time" x="6" y={(y + 3.0).to_string()}>{ format_time(a.t) }</text>
-                        <line x1={x1.min(x2).to_string()} y1={y.to_string()} x2={x1.max(x2).to_string()} y2={y.to_string()} />
-                        <text class="label" x={((x1 + x2) / 2.0).to_string()} y={(y - 6.0).to_string()} text-anchor="middle">{ format!("▸ {} session, port {}: {n} messages", a.protocol, a.port) }</text>
+                        <rect class="row" x="0" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
+                        <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
+                        <line x1={s(x1.min(x2))} y1={s(y)} x2={s(x1.max(x2))} y2={s(y)} />
+                        <text class="label" x={s((x1 + x2) / 2)} y={s(y - 6)} text-anchor="middle">{ format!("▸ {} session, port {}: {n} messages", a.protocol, a.port) }</text>
                     </g>
-                };
+                }
             }
-        };
-        let (x1, x2) = (x(a.from), x(a.to));
-        let dir = if x2 > x1 { 1.0 } else { -1.0 };
-        let (x1, x2) = (x1 + dir * 3.0, x2 - dir * 5.0);
-        let room = (((x2 - x1).abs() - 12.0) / CHAR_W).max(8.0) as usize;
-        let state = match a.step.cmp(&props.step) {
-            std::cmp::Ordering::Less => "past",
-            std::cmp::Ordering::Equal => "current",
-            std::cmp::Ordering::Greater => "future",
-        };
-        let proto = a.protocol.to_ascii_lowercase();
-        let hidden = a.tls && !props.decrypted;
-        let label = if hidden { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() };
-        let onclick = {
-            let cb = props.on_select.clone();
-            let step = a.step;
-            Callback::from(move |_: MouseEvent| cb.emit(step))
-        };
-        let mid = (x1 + x2) / 2.0;
-        let title = format!("Step {}: {} → {}: {}", a.step, d.actors[a.from].name, d.actors[a.to].name, a.label);
-        html! {
-            <g id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string()).unwrap_or_default()} onclick={onclick}>
-                <title>{ title }</title>
-                <rect class="row" x="0" y={(y - 22.0).to_string()} width={width.to_string()} height={ROW_H.to_string()} />
-                <text class="time" x="6" y={(y + 3.0).to_string()}>{ format_time(a.t) }</text>
-                { for a.conn.filter(|c| d.arrows.iter().find(|x| x.conn == Some(*c)).map(|x| x.step) == Some(a.step)).map(|c| {
-                    let cb = props.on_toggle_conn.clone();
-                    html! {
-                        <text class="collapse" x="6" y={(y + 14.0).to_string()} data-conn={c.to_string()}
-                            onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); cb.emit(c) })}>{"⊟ collapse"}</text>
-                    }
-                }) }
-                <line x1={x1.to_string()} y1={y.to_string()} x2={x2.to_string()} y2={y.to_string()} marker-end={format!("url(#head-{proto})")} />
-                <text class="label" x={mid.to_string()} y={(y - 6.0).to_string()} text-anchor="middle">{ fit(&label, room) }</text>
-                { for a.phase.map(|ph| html! {
-                    <text class={classes!("phase", ph)} x={(width - 6.0).to_string()} y={(y + 3.0).to_string()} text-anchor="end">{ format!("SMTP {ph}") }</text>
-                }) }
-                <text class="port" x={mid.to_string()} y={(y + 12.0).to_string()} text-anchor="middle">
-                    { match (a.conn.is_some(), a.tls) {
-                        (true, true) => format!("{} in TLS · TCP port {}", a.protocol, a.port),
-                        (true, false) if a.protocol == "TCP" => format!("TCP port {}", a.port),
-                        (true, false) => format!("{} · TCP port {}", a.protocol, a.port),
-                        (false, _) => format!("{} · UDP port {}", a.protocol, a.port),
-                    } }
-                </text>
-            </g>
+            Row::Arrow { idx, first } => arrow(props, idx, first, y, width, &ax),
         }
     });
 
-    let zoom = format!("zoom-{}", v.zoom.clamp(50, 200));
+    // The track: the whole run, the part in view, the current step.
+    let total = rows.len().max(1) as i64;
+    let pct = |r: i64| (r * 1000 / total) as i32;
+    let view_first = ((t - px(TOP)).max(0) / row_px) as i64;
+    let (view_top, view_h) = (pct(view_first.min(total)), pct((visible as i64).min(total)).max(8));
+    let on_track = {
+        let (layout, on_select, track_ref) = (layout.clone(), props.on_select.clone(), track_ref.clone());
+        Callback::from(move |e: MouseEvent| {
+            let Some(el) = track_ref.cast::<web_sys::Element>() else { return };
+            let rect = el.get_bounding_client_rect();
+            let h = (rect.height() as i32).max(1);
+            let y = (e.client_y() - rect.top() as i32).clamp(0, h);
+            let row = (y as usize * layout.rows.len() / h as usize).min(layout.rows.len().saturating_sub(1));
+            // The arrow at or after that row (or the last one before it).
+            let step = layout.rows[row..].iter().chain(layout.rows[..row].iter().rev()).find_map(|r| match r {
+                Row::Arrow { idx, .. } | Row::Collapsed { idx, .. } => Some(idx + 1),
+                Row::Segment { .. } => None,
+            });
+            if let Some(step) = step {
+                on_select.emit(step);
+            }
+        })
+    };
+
+    let zoom = format!("zoom-{z}");
     html! {
-        <div class={classes!("diagram", zoom)}>
-            <div class="diagram-sticky">{ header }</div>
-            <svg class="diagram-body" width={width.to_string()} height={height.to_string()} preserveAspectRatio="xMinYMin meet" viewBox={format!("0 0 {width} {height}")}
-                 role="img" aria-label={format!("Sequence diagram with {} messages", d.arrows.len())}>
-                <defs>
-                    { for ["smtp", "pop3", "imap", "http", "dns", "tcp"].iter().map(|p| html! {
-                        <marker id={format!("head-{p}")} class={classes!("head", *p)} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
-                            <path d="M 0 0 L 10 5 L 0 10 z" />
-                        </marker>
+        <div class="diagram-frame">
+            <div class={classes!("diagram", zoom)} ref={scroller} onscroll={onscroll} tabindex="0" aria-label="Sequence diagram, scrolls both ways">
+                <div class="diagram-sticky">{ header }</div>
+                <svg class="diagram-body" width={s(w_px)} height={s(h_px)} viewBox={format!("0 0 {width} {height}")}
+                     role="img" aria-label={format!("Sequence diagram with {} messages", d.arrows.len())} data-rows={rows.len().to_string()} data-drawn={format!("{start}-{end}")}>
+                    <defs>
+                        { for ["smtp", "pop3", "imap", "http", "dns", "tcp"].iter().map(|p| html! {
+                            <marker id={format!("head-{p}")} class={classes!("head", *p)} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
+                                <path d="M 0 0 L 10 5 L 0 10 z" />
+                            </marker>
+                        }) }
+                    </defs>
+                    // Lifelines over the drawn rows only: a dashed line as long as the run
+                    // would cost the browser every one of its dashes.
+                    { for (0..lanes.len()).map(|i| html! {
+                        <line class="lifeline" x1={s(x(i))} y1={s(if start == 0 { 0 } else { row_y(start) - 22 })}
+                            x2={s(x(i))} y2={s(if end == rows.len() { height } else { row_y(end) - 22 })} />
                     }) }
-                </defs>
-                { for d.actors.iter().enumerate().map(|(i, _)| html! {
-                    <line class="lifeline" x1={x(i).to_string()} y1="0" x2={x(i).to_string()} y2={height.to_string()} />
-                }) }
-                { for arrows }
-            </svg>
+                    { for drawn }
+                </svg>
+            </div>
+            if rows.len() > ALL_ROWS {
+                <svg class="track" ref={track_ref} onclick={on_track} viewBox="0 0 10 1000" preserveAspectRatio="none" role="img" aria-label="The whole run: click to jump there">
+                    <title>{"The whole run: click to jump there"}</title>
+                    { for layout.track.iter().map(|(class, from, to)| html! {
+                        <rect class={classes!("band", *class)} x="0" width="10" y={from.to_string()} height={(to - from).to_string()} />
+                    }) }
+                    <rect class="track-view" x="1" width="8" y={s(view_top)} height={s(view_h)} />
+                    { for cur_row.map(|r| html! { <rect class="track-now" x="0" width="10" y={s(pct(i64::from(r)).min(994))} height="6" /> }) }
+                </svg>
+            }
         </div>
+    }
+}
+
+/// One message's arrow at height `y`.
+fn arrow(props: &DiagramProps, idx: usize, first: bool, y: i32, width: i32, ax: &dyn Fn(usize) -> i32) -> Html {
+    let d = &props.diagram;
+    let a = &d.arrows[idx];
+    let s = |n: i32| n.to_string();
+    let (x1, x2) = (ax(a.from), ax(a.to));
+    let dir = if x2 >= x1 { 1 } else { -1 };
+    let (x1, x2) = (x1 + dir * 3, x2 - dir * 5);
+    // Characters of the 11px monospace label font (about 6.7 px each) that fit.
+    let room = (((x2 - x1).abs() - 12) * 10 / 67).max(8) as usize;
+    let state = match a.step.cmp(&props.step) {
+        std::cmp::Ordering::Less => "past",
+        std::cmp::Ordering::Equal => "current",
+        std::cmp::Ordering::Greater => "future",
+    };
+    let proto = a.protocol.to_ascii_lowercase();
+    let hidden = a.tls && !props.decrypted;
+    let label = if hidden { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() };
+    let onclick = {
+        let cb = props.on_select.clone();
+        let step = a.step;
+        Callback::from(move |_: MouseEvent| cb.emit(step))
+    };
+    let mid = (x1 + x2) / 2;
+    let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
+    let title = format!("Step {}: {} → {}: {label}", a.step, name(a.from), name(a.to));
+    html! {
+        <g id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string()).unwrap_or_default()} onclick={onclick}>
+            <title>{ title }</title>
+            <rect class="row" x="0" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
+            <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
+            { for a.conn.filter(|_| first).map(|c| {
+                let cb = props.on_toggle_conn.clone();
+                html! {
+                    <text class="collapse" x="6" y={s(y + 14)} data-conn={c.to_string()}
+                        onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); cb.emit(c) })}>{"⊟ collapse"}</text>
+                }
+            }) }
+            <line x1={s(x1)} y1={s(y)} x2={s(x2)} y2={s(y)} marker-end={format!("url(#head-{proto})")} />
+            <text class="label" x={s(mid)} y={s(y - 6)} text-anchor="middle">{ fit(&label, room) }</text>
+            { for a.phase.map(|ph| html! {
+                <text class={classes!("phase", ph)} x={s(width - 6)} y={s(y + 3)} text-anchor="end">{ format!("SMTP {ph}") }</text>
+            }) }
+            <text class="port" x={s(mid)} y={s(y + 12)} text-anchor="middle">
+                { match (a.conn.is_some(), a.tls) {
+                    (true, true) => format!("{} in TLS · TCP port {}", a.protocol, a.port),
+                    (true, false) if a.protocol == "TCP" => format!("TCP port {}", a.port),
+                    (true, false) => format!("{} · TCP port {}", a.protocol, a.port),
+                    (false, _) => format!("{} · UDP port {}", a.protocol, a.port),
+                } }
+            </text>
+        </g>
     }
 }

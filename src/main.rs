@@ -7,7 +7,8 @@
 //! - [`state`]: the player (scenario, step, play/pause, speed) as a `use_reducer` state
 //!   with its `Action` enum, and the URL fragment `#/scenario/<id>/step/<n>`.
 //! - [`app`]: the page: header, controls, keyboard, timers, URL sync.
-//! - [`diagram`]: the SVG sequence diagram.
+//! - [`diagram`]: the SVG sequence diagram, drawn in a window of rows around the view;
+//!   [`layout`]: its lanes and rows, computed once per log and view.
 //! - [`inspector`]: a message taken apart: header table, MIME tree, decoded parts, source.
 //! - [`learner`]: "Try it yourself": compose, terminal, faults (actions replayed by the sim).
 //! - [`states`]: the SMTP, POP3 and IMAP state diagrams with the current state lit.
@@ -25,6 +26,7 @@ mod app;
 mod diagram;
 mod guard;
 mod inspector;
+mod layout;
 mod learner;
 mod live;
 mod panels;

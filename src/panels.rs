@@ -6,12 +6,37 @@
 use crate::inspector::MessageInspector;
 use crate::state::Info;
 use crate::states::StateDiagram;
-use mailsim_sim::diagram::{self, carried_message, envelope, raw_view, tls_record, Diagram, RawView};
+use mailsim_sim::diagram::{self, carried_message, envelope, raw_view, tls_record, Diagram, RawView, Snapshots};
 use mailsim_sim::log::Event;
 use mailsim_sim::proto::message::header;
 use mailsim_sim::EventLog;
 use std::rc::Rc;
 use yew::prelude::*;
+
+thread_local! {
+    /// The checkpoints of the log last shown (both panels ask for the same log).
+    static SNAPSHOTS: std::cell::RefCell<Option<(Rc<EventLog>, Rc<Snapshots>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The world checkpoints of `log`, made once per log: the world at a step is then a copy of
+/// the checkpoint before it and a few events, however long the log.
+fn snapshots(log: &Rc<EventLog>) -> Rc<Snapshots> {
+    SNAPSHOTS.with(|c| {
+        let mut c = c.borrow_mut();
+        match &*c {
+            Some((l, s)) if Rc::ptr_eq(l, log) => s.clone(),
+            _ => {
+                let s = Rc::new(Snapshots::new(log));
+                *c = Some((log.clone(), s.clone()));
+                s
+            }
+        }
+    })
+}
+
+/// A world panel lists at most this many boxes of a kind (a class has hundreds); the ones
+/// the current message touches first.
+const BOXES: usize = 8;
 
 #[derive(Properties, PartialEq)]
 pub struct DetailsProps {
@@ -96,14 +121,12 @@ pub fn details(props: &DetailsProps) -> Html {
         return html! {};
     };
     // The story so far: the last narration before this message.
-    let narration = props.log.events[..arrow.event].iter().rev().find_map(|e| {
-        if let Event::Narrated { text, .. } = e {
-            Some(text.clone())
-        } else {
-            None
-        }
+    let snaps = snapshots(&props.log);
+    let narration = snaps.narration_before(arrow.event).and_then(|i| match &props.log.events[i] {
+        Event::Narrated { text, .. } => Some(text.clone()),
+        _ => None,
     });
-    let snap = diagram::snapshot(&props.log, arrow.event, d.events_at_step(props.step));
+    let snap = snaps.at(&props.log, arrow.event, d.events_at_step(props.step));
     let transport = if conn.is_some() { "TCP" } else { "UDP" };
     let hidden = *tls && !props.decrypted;
     let wire = if hidden { tls_record(raw, conn.unwrap_or(0), props.step) } else { raw.clone() };
@@ -190,12 +213,41 @@ pub fn world_panel(props: &WorldProps) -> Html {
     let d = &props.diagram;
     let name =
         |id: &str| d.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
-    let snap = diagram::snapshot(&props.log, 0, d.events_at_step(props.step));
+    let snap = snapshots(&props.log).at(&props.log, 0, d.events_at_step(props.step));
+    // The ends of the current message come first when there are more boxes than are shown.
+    let ends: Vec<&str> = props
+        .step
+        .checked_sub(1)
+        .and_then(|s| d.arrows.get(s))
+        .map(|a| [a.from, a.to].iter().filter_map(|&i| d.actors.get(i)).map(|x| x.id.as_str()).collect())
+        .unwrap_or_default();
+    let pick = |ids: Vec<(&str, bool)>| -> (Vec<usize>, usize) {
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        if ids.len() > BOXES {
+            order.sort_by_key(|&i| (!ends.contains(&ids[i].0), ids[i].1));
+        }
+        let more = order.len().saturating_sub(BOXES);
+        order.truncate(BOXES);
+        order.sort_unstable();
+        (order, more)
+    };
+    let (queues, more_queues) = pick(snap.queues.iter().map(|q| (q.server.as_str(), q.entries.is_empty())).collect());
+    let (mailboxes, more_mailboxes) =
+        pick(snap.mailboxes.iter().map(|m| (m.server.as_str(), m.messages.is_empty())).collect());
+    let (inboxes, more_inboxes) =
+        pick(snap.inboxes.iter().map(|b| (b.agent.as_str(), b.messages.is_empty())).collect());
+    let more = |n: usize, what: &str| -> Html {
+        if n == 0 {
+            html! {}
+        } else {
+            html! { <p class="more">{ format!("and {n} more {what}, not involved in this step") }</p> }
+        }
+    };
     html! {
         <section id="world" class="panel world" aria-label="Mailboxes and queues as of this step">
             <h2>{ format!("The world at step {}", props.step) }</h2>
             <div class="queues">
-                { for snap.queues.iter().map(|q| html! {
+                { for queues.iter().map(|&i| &snap.queues[i]).map(|q| html! {
                     <div class="box queue" data-server={q.server.clone()}>
                         <h3>{ format!("{}: outgoing queue", name(&q.server)) }</h3>
                         if q.entries.is_empty() { <p class="empty">{"empty"}</p> }
@@ -207,37 +259,69 @@ pub fn world_panel(props: &WorldProps) -> Html {
                 }) }
             </div>
             <div class="mailboxes">
-                { for snap.mailboxes.iter().map(|m| html! {
+                { more(more_queues, "queues") }
+                { for mailboxes.iter().map(|&i| &snap.mailboxes[i]).map(|m| html! {
                     <div class="box mailbox" data-mailbox={m.address.clone()}>
                         <h3>{ format!("{}: mailbox of {}", name(&m.server), m.address) }</h3>
                         if m.messages.is_empty() { <p class="empty">{"empty"}</p> }
-                        { for m.messages.iter().map(|msg| html! {
-                            <details class="stored">
-                                <summary>
-                                    { format!("UID {} · ", msg.uid) }
-                                    if !msg.flags.is_empty() { <code class="flags">{ format!("({})", msg.flags.join(" ")) }</code>{" · "} }
-                                    { format!("{} · ", msg.from) }<q>{ msg.subject.clone() }</q>
-                                </summary>
-                                <MessageInspector raw={Rc::new(msg.raw.clone())} />
-                            </details>
+                        if m.messages.len() > BOXES { <p class="more">{ format!("{} earlier messages, then:", m.messages.len() - BOXES) }</p> }
+                        { for m.messages[m.messages.len().saturating_sub(BOXES)..].iter().map(|msg| html! {
+                            <Stored uid={msg.uid} flags={msg.flags.join(" ")} from={msg.from.clone()} subject={msg.subject.clone()} raw={msg.raw.clone()} />
                         }) }
                     </div>
                 }) }
-                { for snap.inboxes.iter().map(|b| html! {
+                { more(more_mailboxes, "mailboxes") }
+                { for inboxes.iter().map(|&i| &snap.inboxes[i]).map(|b| html! {
                     <div class="box inbox" data-agent={b.agent.clone()}>
                         <h3>{ format!("{}: downloaded messages", name(&b.agent)) }</h3>
                         if b.messages.is_empty() { <p class="empty">{"none yet"}</p> }
                         <ul>{ for b.messages.iter().map(|(from, subject)| html! { <li>{ format!("{from} · ") }<q>{ subject.clone() }</q></li> }) }</ul>
                     </div>
                 }) }
+                { more(more_inboxes, "user agents") }
             </div>
             <div class="box connections">
                 <h3>{"Open TCP connections"}</h3>
                 if snap.connections.is_empty() { <p class="empty">{"none"}</p> }
-                <ul>{ for snap.connections.iter().map(|c| html! {
+                if snap.connections.len() > 2 * BOXES { <p class="more">{ format!("{} open; the last {}:", snap.connections.len(), 2 * BOXES) }</p> }
+                <ul>{ for snap.connections[snap.connections.len().saturating_sub(2 * BOXES)..].iter().map(|c| html! {
                     <li>{ format!("{} :{} → {} :{} ({})", name(&c.client), c.client_port, name(&c.server), c.port, c.protocol) }</li>
                 }) }</ul>
             </div>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct StoredProps {
+    uid: u32,
+    /// Space-separated, as IMAP writes them.
+    flags: String,
+    from: String,
+    subject: String,
+    raw: Rc<Vec<u8>>,
+}
+
+/// A stored message: one line, taken apart only when opened (a closed one costs no more).
+#[function_component(Stored)]
+fn stored(p: &StoredProps) -> Html {
+    let open = use_state_eq(|| false);
+    let ontoggle = {
+        let open = open.clone();
+        Callback::from(move |e: yew::Event| {
+            if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() {
+                open.set(d.open());
+            }
+        })
+    };
+    html! {
+        <details class="stored" {ontoggle}>
+            <summary>
+                { format!("UID {} · ", p.uid) }
+                if !p.flags.is_empty() { <code class="flags">{ format!("({})", p.flags) }</code>{" · "} }
+                { format!("{} · ", p.from) }<q>{ p.subject.clone() }</q>
+            </summary>
+            if *open { <MessageInspector raw={p.raw.clone()} /> }
+        </details>
     }
 }

@@ -76,6 +76,27 @@ impl PartialEq for Source {
     }
 }
 
+/// The id of an opened log.
+pub const IMPORTED: &str = "imported";
+
+/// Where the last opened log is kept (its file name, a line end, its text) so that a reload
+/// or `#/imported/step/N` in this browser opens it again.
+const LOG_KEY: &str = "mailsim.imported-log";
+
+/// Keeps an opened log for reloads; false if it does not fit in local storage.
+pub fn keep_log(name: &str, text: &str) -> bool {
+    let Some(s) = storage() else { return false };
+    let _ = s.remove_item(LOG_KEY);
+    s.set_item(LOG_KEY, &format!("{name}\n{text}")).is_ok()
+}
+
+/// The log kept by [`keep_log`], read again: (file name, log).
+pub fn kept_log() -> Option<(String, EventLog)> {
+    let kept = storage()?.get_item(LOG_KEY).ok()??;
+    let (name, text) = kept.split_once('\n')?;
+    Some((name.to_string(), EventLog::from_jsonl(text).ok()?))
+}
+
 /// Ids of scenarios opened from a file start with this; their learner actions are not stored.
 pub const FILE_PREFIX: &str = "file:";
 
@@ -92,8 +113,8 @@ pub enum Action {
     ToggleDecrypted,
     /// Open a scenario (and a step), e.g. from the URL.
     Open(String, usize),
-    /// Play a log read from a file (file name, contents).
-    Import(String, Rc<EventLog>),
+    /// Play a log read from a file (file name, contents, step).
+    Import(String, Rc<EventLog>, usize),
     /// Play a scenario read from a file, at a step.
     OpenFile(Rc<Scenario>, usize),
     /// The learner did something: add it (or, for a terminal, replace the last one).
@@ -147,6 +168,19 @@ fn store_actions(id: &str, a: &[LearnerAction]) {
     }
 }
 
+/// Runs `f` and leaves how long it took, in milliseconds, in `window.mailsimRunMs` (the
+/// benchmark compares the world's speed in wasm with the native build's).
+fn timed<T>(f: impl FnOnce() -> T) -> T {
+    let window = web_sys::window();
+    let perf = window.as_ref().and_then(|w| w.performance());
+    let t0 = perf.as_ref().map(|p| p.now());
+    let out = f();
+    if let (Some(w), Some(p), Some(t0)) = (window, perf, t0) {
+        let _ = web_sys::js_sys::Reflect::set(&w, &"mailsimRunMs".into(), &(p.now() - t0).into());
+    }
+    out
+}
+
 impl Player {
     pub fn open(id: &str, step: usize) -> Player {
         let info = scenario::info_of(id)
@@ -161,7 +195,7 @@ impl Player {
         }
         let set_aside = stored_set_aside(&info.id).map(Rc::new);
         crate::guard::arm(&info.id, actions.len());
-        let log = info.run_with(&actions);
+        let log = timed(|| info.run_with(&actions));
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
         Player {
@@ -181,7 +215,7 @@ impl Player {
     /// A scenario opened from a file (its actions are the file's; the learner's are not
     /// stored).
     pub fn open_file(s: Rc<Scenario>, step: usize) -> Player {
-        let log = s.run();
+        let log = timed(|| s.run());
         let diagram = Diagram::from_log(&log);
         let mut info = Info::from(&*s);
         info.id = format!("{FILE_PREFIX}{}", s.id);
@@ -195,6 +229,32 @@ impl Player {
             decrypted: false,
             actions: Rc::new(vec![]),
             source: Some(Source::File(s)),
+            set_aside: None,
+        }
+    }
+
+    /// A log opened from a file (`mailsim serve --log`), at a step.
+    pub fn imported(name: &str, log: Rc<EventLog>, step: usize) -> Player {
+        let diagram = Diagram::from_log(&log);
+        let info = Info {
+            id: IMPORTED.into(),
+            title: format!("Imported: {name}"),
+            summary: format!("{} messages from {}", diagram.arrows.len(), name),
+            description: format!(
+                "A log opened from the file {name}, for example one written by `mailsim serve --log` while real clients talked to it. \
+                 Every arrow is a message a real client or the server sent; step through it like any scenario."
+            ),
+        };
+        Player {
+            scenario: Rc::new(info),
+            log,
+            step: step.min(diagram.arrows.len()),
+            diagram: Rc::new(diagram),
+            playing: false,
+            speed: 1.0,
+            decrypted: false,
+            actions: Rc::new(vec![]),
+            source: None,
             set_aside: None,
         }
     }
@@ -243,7 +303,7 @@ impl Player {
 
     /// The fragment for the current position.
     pub fn fragment(&self) -> String {
-        if self.scenario.id == "imported" {
+        if self.scenario.id == IMPORTED {
             format!("#/imported/step/{}", self.step)
         } else if self.scenario.id.starts_with(FILE_PREFIX) {
             format!("#/file/step/{}", self.step)
@@ -251,6 +311,12 @@ impl Player {
             format!("#/scenario/{}/step/{}", self.scenario.id, self.step)
         }
     }
+}
+
+/// The step of `#/imported/step/<n>`, if that is the fragment.
+pub fn imported_step(hash: &str) -> Option<usize> {
+    let rest = hash.trim_start_matches('#').trim_start_matches('/').strip_prefix("imported")?;
+    Some(rest.strip_prefix("/step/").and_then(|n| n.parse().ok()).unwrap_or(0))
 }
 
 /// Reads `#/scenario/<id>/step/<n>` (or `#/scenario/<id>`).
@@ -302,29 +368,11 @@ impl Reducible for Player {
                 }
             }
             Action::SetSpeed(s) => p.speed = s,
-            Action::Import(name, log) => {
-                let diagram = Diagram::from_log(&log);
-                let info = Info {
-                    id: "imported".into(),
-                    title: format!("Imported: {name}"),
-                    summary: format!("{} messages from {}", diagram.arrows.len(), name),
-                    description: format!(
-                        "A log opened from the file {name}, for example one written by `mailsim serve --log` while real clients talked to it. \
-                         Every arrow is a message a real client or the server sent; step through it like any scenario."
-                    ),
-                };
-                p = Player {
-                    scenario: Rc::new(info),
-                    log,
-                    diagram: Rc::new(diagram),
-                    step: 0,
-                    playing: false,
-                    speed: p.speed,
-                    decrypted: p.decrypted,
-                    actions: Rc::new(vec![]),
-                    source: None,
-                    set_aside: None,
-                };
+            Action::Import(name, log, step) => {
+                let (speed, decrypted) = (p.speed, p.decrypted);
+                p = Player::imported(&name, log, step);
+                p.speed = speed;
+                p.decrypted = decrypted;
             }
             Action::OpenFile(s, step) => {
                 let (speed, decrypted) = (p.speed, p.decrypted);

@@ -276,7 +276,7 @@ pub fn run_page(props: &RunProps) -> Html {
                         }
                     </div>
                     <SequenceDiagram diagram={diagram.clone()} step={step} decrypted={run.decrypted} on_select={on_select}
-                        view={view_opts} on_toggle_conn={Callback::from(|_| ())} />
+                        view={view_opts} on_toggle_conn={Callback::from(|_| ())} draw_all=true />
                 </section>
                 <aside class="side" aria-label="Activity">
                     { side }

@@ -159,14 +159,16 @@ test('every scenario in the picker plays to its end without an error', async (t)
   const ids = await page.$$eval('#scenario option', (os) => os.map((o) => o.value));
   assert.ok(ids.length >= 15, `the picker lists the scenarios (${ids.length})`);
   const groups = await page.$$eval('#scenario optgroup', (gs) => gs.map((g) => g.label));
-  assert.deepEqual(groups, ['Your own', 'Basics', 'Envelope and header', 'Failures', 'Security', 'Routing', 'Message format', 'SMTP replies', 'Reading mail', 'Web-based e-mail', 'SMTP extensions']);
+  assert.deepEqual(groups, ['Your own', 'Basics', 'Envelope and header', 'Failures', 'Security', 'Routing', 'Message format', 'SMTP replies', 'Reading mail', 'Web-based e-mail', 'SMTP extensions', 'At scale']);
   for (const id of ids.filter((i) => i !== 'playground')) {  // the playground starts empty
     await page.selectOption('#scenario', id);
     await page.waitForFunction((i) => location.hash === `#/scenario/${i}/step/0`, id);
     const total = Number((await position(page)).split(' of ')[1]);
     assert.ok(total > 5, `${id} has messages`);
     assert.ok((await page.textContent('#details .description')).length > 100, `${id} says what it teaches`);
-    for (let i = 1; i <= total; i++) await page.keyboard.press('ArrowRight');
+    // Step by step (the class of 200, thousands of messages: its first 200, then End).
+    for (let i = 1; i <= Math.min(total, 200); i++) await page.keyboard.press('ArrowRight');
+    if (total > 200) await page.keyboard.press('End');
     // On a loaded machine the last steps may still be drawing: give them a moment.
     const want = `step ${total} of ${total}`;
     await page.waitForFunction((w) => document.querySelector('#position').textContent === w, want, { timeout: 5000 }).catch(() => {});

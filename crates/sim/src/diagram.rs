@@ -103,7 +103,8 @@ pub struct StoredView {
     pub flags: Vec<String>,
     pub from: String,
     pub subject: String,
-    pub raw: Vec<u8>,
+    /// Shared between snapshots.
+    pub raw: std::rc::Rc<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,39 +163,120 @@ pub struct Snapshot {
     pub happenings: Vec<String>,
 }
 
-/// Folds the first `n` events of `log`; `since` marks where "happenings" start.
+/// Folds the first `n` events of `log`; `since` marks where "happenings" start. Walks the
+/// log from the start: for many steps of one log, [`Snapshots`] answers without that.
 pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
-    let mut s = Snapshot::default();
-    let name = |id: &str| -> String {
-        log.events
-            .iter()
-            .find_map(|e| match e {
-                Event::ActorJoined { actor } if actor.id == id => Some(actor.name.clone()),
-                _ => None,
-            })
-            .unwrap_or_else(|| id.to_string())
-    };
+    let mut f = Fold::new(log);
     for (i, e) in log.events.iter().take(n).enumerate() {
-        s.time = s.time.max(e.time());
+        f.apply(e, i >= since);
+    }
+    f.s
+}
+
+/// The world after every `K`-th event of one log, kept so that the world at any step is a
+/// copy of the checkpoint before it and at most `K - 1` events folded on top: the cost of a
+/// step does not grow with the log. Stored message bytes are shared, not copied.
+#[derive(Debug, Clone)]
+pub struct Snapshots {
+    names: BTreeMap<String, String>,
+    checkpoints: Vec<Snapshot>,
+    /// Indexes of the `Narrated` events, in order.
+    narrations: Vec<usize>,
+    /// Events between checkpoints.
+    every: usize,
+}
+
+/// Events between checkpoints.
+const K: usize = 128;
+
+impl Snapshots {
+    pub fn new(log: &EventLog) -> Snapshots {
+        Snapshots::every(log, K)
+    }
+
+    /// With a checkpoint every `every` events (at least 1).
+    pub fn every(log: &EventLog, every: usize) -> Snapshots {
+        let every = every.max(1);
+        let mut f = Fold::new(log);
+        let mut checkpoints = vec![f.s.clone()];
+        let mut narrations = Vec::new();
+        for (i, e) in log.events.iter().enumerate() {
+            if matches!(e, Event::Narrated { .. }) {
+                narrations.push(i);
+            }
+            f.apply(e, false);
+            if (i + 1) % every == 0 {
+                checkpoints.push(f.s.clone());
+            }
+        }
+        Snapshots { names: f.names, checkpoints, narrations, every }
+    }
+
+    /// The same as [`snapshot`]`(log, since, n)`, for the log this was made from.
+    pub fn at(&self, log: &EventLog, since: usize, n: usize) -> Snapshot {
+        let n = n.min(log.events.len());
+        let from = (since.min(n) / self.every).min(self.checkpoints.len() - 1);
+        let mut f = Fold { s: self.checkpoints[from].clone(), names: BTreeMap::new(), all: &self.names };
+        for (i, e) in log.events.iter().enumerate().take(n).skip(from * self.every) {
+            f.apply(e, i >= since);
+        }
+        f.s
+    }
+
+    /// The index of the last `Narrated` event before event `before`, if any.
+    pub fn narration_before(&self, before: usize) -> Option<usize> {
+        let i = self.narrations.partition_point(|&n| n < before);
+        i.checked_sub(1).map(|i| self.narrations[i])
+    }
+}
+
+/// The fold of events into a [`Snapshot`], with the actors' names at hand.
+struct Fold<'a> {
+    s: Snapshot,
+    /// Actor id → name, when built here.
+    names: BTreeMap<String, String>,
+    /// The names to use: `names`, or a [`Snapshots`]' own.
+    all: &'a BTreeMap<String, String>,
+}
+
+static NO_NAMES: BTreeMap<String, String> = BTreeMap::new();
+
+impl<'a> Fold<'a> {
+    fn new(log: &EventLog) -> Fold<'a> {
+        let mut names = BTreeMap::new();
+        for e in &log.events {
+            if let Event::ActorJoined { actor } = e {
+                names.entry(actor.id.clone()).or_insert_with(|| actor.name.clone());
+            }
+        }
+        Fold { s: Snapshot::default(), names, all: &NO_NAMES }
+    }
+
+    fn name(&self, id: &str) -> String {
+        self.names.get(id).or_else(|| self.all.get(id)).cloned().unwrap_or_else(|| id.to_string())
+    }
+
+    fn apply(&mut self, e: &Event, record: bool) {
+        self.s.time = self.s.time.max(e.time());
         let mut happened = None;
         match e {
             Event::ActorJoined { actor } => match actor.kind.as_str() {
                 "server" => {
                     for m in &actor.mailboxes {
-                        s.mailboxes.push(MailboxView {
+                        self.s.mailboxes.push(MailboxView {
                             server: actor.id.clone(),
                             address: m.clone(),
                             messages: vec![],
                         });
                     }
-                    s.queues.push(QueueView { server: actor.id.clone(), entries: vec![] });
+                    self.s.queues.push(QueueView { server: actor.id.clone(), entries: vec![] });
                 }
-                "ua" => s.inboxes.push(InboxView { agent: actor.id.clone(), messages: vec![] }),
+                "ua" => self.s.inboxes.push(InboxView { agent: actor.id.clone(), messages: vec![] }),
                 _ => {}
             },
-            Event::Narrated { text, .. } => s.narration = Some(text.clone()),
+            Event::Narrated { text, .. } => self.s.narration = Some(text.clone()),
             Event::ConnectionOpened { conn, client, client_port, server, port, protocol, .. } => {
-                s.connections.push(ConnView {
+                self.s.connections.push(ConnView {
                     conn: *conn,
                     client: client.clone(),
                     client_port: *client_port,
@@ -204,17 +286,17 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
                 });
                 happened = Some(format!(
                     "{} opened a TCP connection to {} port {port} ({protocol})",
-                    name(client),
-                    name(server)
+                    self.name(client),
+                    self.name(server)
                 ));
             }
             Event::ConnectionClosed { conn, .. } => {
-                if let Some(c) = s.connections.iter().position(|c| c.conn == *conn) {
-                    let c = s.connections.remove(c);
+                if let Some(c) = self.s.connections.iter().position(|c| c.conn == *conn) {
+                    let c = self.s.connections.remove(c);
                     happened = Some(format!(
                         "the connection from {} to {} port {} was closed",
-                        name(&c.client),
-                        name(&c.server),
+                        self.name(&c.client),
+                        self.name(&c.server),
                         c.port
                     ));
                 }
@@ -222,12 +304,12 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
             Event::ConnectionRefused { client, server, port, .. } => {
                 happened = Some(format!(
                     "{} could not connect to {} port {port}: connection refused",
-                    name(client),
-                    name(server)
+                    self.name(client),
+                    self.name(server)
                 ));
             }
             Event::MessageQueued { node, queue_id, mail_from, rcpt_to, size, subject, .. } => {
-                if let Some(q) = s.queues.iter_mut().find(|q| &q.server == node) {
+                if let Some(q) = self.s.queues.iter_mut().find(|q| &q.server == node) {
                     q.entries.push(QueueItem {
                         id: queue_id.clone(),
                         status: "waiting for delivery".into(),
@@ -240,15 +322,16 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
                 happened = Some(if mail_from.is_empty() {
                     format!(
                         "{} queued a bounce (delivery status notification) for <{}> as {queue_id}",
-                        name(node),
+                        self.name(node),
                         rcpt_to.join(">, <")
                     )
                 } else {
-                    format!("{} put the message in its outgoing queue as {queue_id}", name(node))
+                    format!("{} put the message in its outgoing queue as {queue_id}", self.name(node))
                 });
             }
             Event::MessageDeferred { node, queue_id, reason, retry_at, .. } => {
-                if let Some(e) = s
+                if let Some(e) = self
+                    .s
                     .queues
                     .iter_mut()
                     .filter(|q| &q.server == node)
@@ -259,30 +342,31 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
                 }
                 happened = Some(format!(
                     "{} deferred {queue_id}: {reason}; it will try again at {}",
-                    name(node),
+                    self.name(node),
                     format_time(*retry_at)
                 ));
             }
             Event::QueueEntryRemoved { node, queue_id, outcome, .. } => {
-                if let Some(q) = s.queues.iter_mut().find(|q| &q.server == node) {
+                if let Some(q) = self.s.queues.iter_mut().find(|q| &q.server == node) {
                     q.entries.retain(|e| &e.id != queue_id);
                 }
-                happened = Some(format!("{} removed {queue_id} from its queue: {outcome}", name(node)));
+                happened = Some(format!("{} removed {queue_id} from its queue: {outcome}", self.name(node)));
             }
             Event::MessageStored { node, mailbox, uid, from, subject, raw, .. } => {
-                if let Some(m) = s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
+                if let Some(m) = self.s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
                     m.messages.push(StoredView {
                         uid: *uid,
                         flags: vec![],
                         from: from.clone(),
                         subject: subject.clone(),
-                        raw: raw.clone(),
+                        raw: std::rc::Rc::new(raw.clone()),
                     });
                 }
-                happened = Some(format!("{} stored the message in {mailbox}'s mailbox (UID {uid})", name(node)));
+                happened = Some(format!("{} stored the message in {mailbox}'s mailbox (UID {uid})", self.name(node)));
             }
             Event::FlagsChanged { node, mailbox, uid, flags, .. } => {
-                if let Some(m) = s
+                if let Some(m) = self
+                    .s
                     .mailboxes
                     .iter_mut()
                     .find(|m| &m.server == node && &m.address == mailbox)
@@ -293,30 +377,29 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
                 if t_nonzero(e) {
                     happened = Some(format!(
                         "{} set the flags of UID {uid} in {mailbox}'s mailbox to ({})",
-                        name(node),
+                        self.name(node),
                         flags.join(" ")
                     ));
                 }
             }
             Event::MessageDeleted { node, mailbox, uid, .. } => {
-                if let Some(m) = s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
+                if let Some(m) = self.s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
                     m.messages.retain(|x| x.uid != *uid);
                 }
-                happened = Some(format!("{} removed message UID {uid} from {mailbox}'s mailbox", name(node)));
+                happened = Some(format!("{} removed message UID {uid} from {mailbox}'s mailbox", self.name(node)));
             }
             Event::MessageDownloaded { node, from, subject, .. } => {
-                if let Some(b) = s.inboxes.iter_mut().find(|b| &b.agent == node) {
+                if let Some(b) = self.s.inboxes.iter_mut().find(|b| &b.agent == node) {
                     b.messages.push((from.clone(), subject.clone()));
                 }
-                happened = Some(format!("{} downloaded \"{subject}\"", name(node)));
+                happened = Some(format!("{} downloaded \"{subject}\"", self.name(node)));
             }
             Event::MessageSent { .. } => {}
         }
-        if i >= since {
-            s.happenings.extend(happened);
+        if record {
+            self.s.happenings.extend(happened);
         }
     }
-    s
 }
 
 fn t_nonzero(e: &Event) -> bool {
@@ -494,5 +577,32 @@ mod tests {
         let RawView::Hex(h) = raw_view(&[0x12, 0x34, 0, 1]) else { panic!() };
         assert!(h[0].starts_with("0000  12 34 00 01"));
         assert_eq!(format_time(61_005), "01:01.005");
+    }
+}
+
+#[cfg(test)]
+mod snapshot_tests {
+    use super::*;
+
+    /// The checkpoints give what folding from the start gives, at every step of a scenario.
+    #[test]
+    fn checkpoints_agree_with_the_fold_from_the_start() {
+        for s in crate::scenario::SCENARIOS
+            .iter()
+            .filter(|s| ["two-devices", "greylisting", "imap-session"].contains(&s.id.as_str()))
+        {
+            let log = s.run();
+            let d = Diagram::from_log(&log);
+            let snaps = Snapshots::every(&log, 7);
+            for step in 0..=d.arrows.len() {
+                let since = if step == 0 { 0 } else { d.arrows[step - 1].event };
+                let n = d.events_at_step(step);
+                assert_eq!(snaps.at(&log, since, n), snapshot(&log, since, n), "{} step {step}", s.id);
+                assert_eq!(snaps.at(&log, 0, n), snapshot(&log, 0, n), "{} step {step}", s.id);
+                let narr = log.events[..since].iter().rposition(|e| matches!(e, Event::Narrated { .. }));
+                assert_eq!(snaps.narration_before(since), narr);
+            }
+            assert!(log.events.len() > 3 * 7, "{}: long enough to cross checkpoints", s.id);
+        }
     }
 }

@@ -38,6 +38,7 @@ pub const FILES: &[(&str, &str)] = &[
     file!("smtp-vs-http"),
     file!("organizing"),
     file!("pipelining"),
+    file!("class"),
 ];
 
 /// The built-in scenarios, loaded on first use. A file that does not load is a bug that the

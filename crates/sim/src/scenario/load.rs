@@ -37,6 +37,7 @@ pub fn load(file: &str, text: &str) -> Result<Scenario, LoadError> {
     };
     let root = DeTable::parse(text).map_err(|e| at((e.span().unwrap_or(0..0), parser_message(e.message()))))?;
     let root = Spanned::new(root.span(), DeValue::Table(root.into_inner()));
+    let root = super::repeat::expand(root).map_err(at)?;
     let (doc, actions) = format::read(&root).map_err(at)?;
     resolve::resolve(doc, &actions, file, text).map_err(at)
 }

@@ -13,6 +13,8 @@
 //!   message, which host) for the header, seeds and messages, and for each action.
 //! - `stage`: builds the [`World`](crate::world::World) and runs it; the seeded RNG is drawn
 //!   in file order, so a file's log never changes unless the file does.
+//! - `repeat`: `[repeat] n = COUNT`, `{n}` in keys and list items: many alike actors and
+//!   actions written once (the class of 200), expanded on the parsed tree before reading.
 //! - `builtin`: the files compiled into the binary and the page ([`SCENARIOS`], [`FILES`]).
 //!
 //! To add a scenario: write `scenarios/ID.toml`, add it to `builtin.rs`, and bless its golden
@@ -24,6 +26,7 @@ pub mod cast;
 pub mod format;
 pub mod load;
 pub(crate) mod reader;
+mod repeat;
 mod resolve;
 mod stage;
 

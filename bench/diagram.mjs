@@ -1,0 +1,195 @@
+// The diagram's figures for the benchmark (bench/bench.mjs prints and stores them):
+// - step latency p50/p95 and DOM nodes with logs of 100, 1,000 and 10,000 messages (made up
+//   like `mailsim serve --log` writes them: bench/gen-log.mjs), the time to first draw of the
+//   10,000 log, the JS heap;
+// - the world simulating about 1,000 messages (the class scenario with 13 pairs) in wasm, in
+//   the page, against the native `mailsim` binary (target/release; scripts/bench.sh builds it);
+// - the same 2,000-message diagram drawn by Mermaid 11 (npm `mermaid`) in the same browser
+//   against ours.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DIST } from '../tests/e2e/bundle-size.mjs';
+import { serveDist } from '../tests/e2e/serve-dist.mjs';
+import { launch } from '../tests/e2e/browser.mjs';
+import { makeLog } from './gen-log.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const STEPS = Number(process.env.BENCH_STEPS || 60);
+const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
+const r1 = (x) => Math.round(x * 10) / 10;
+
+/**
+ * Key press to the frame that shows the step: the key event is dispatched at the start of a
+ * frame (in a requestAnimationFrame callback); the time runs until the page has applied the
+ * step (the position text changed), recomputed style and layout, and the next frame begins.
+ * Also the work alone: key press to the step applied and laid out.
+ */
+async function stepLatency(page, key, n) {
+  const frame = [];
+  const work = [];
+  for (let i = 0; i < n; i++) {
+    const t = await page.evaluate((k) => new Promise((res) => requestAnimationFrame(() => {
+      const pos = document.querySelector('#position');
+      const before = pos.textContent;
+      const t0 = performance.now();
+      const mo = new MutationObserver(() => {
+        if (pos.textContent === before) return;
+        mo.disconnect();
+        document.querySelector('.arrow.current')?.getBoundingClientRect();
+        const w = performance.now() - t0;
+        requestAnimationFrame(() => res([w, performance.now() - t0]));
+      });
+      mo.observe(pos, { childList: true, subtree: true, characterData: true });
+      document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
+    })), key);
+    work.push(t[0]);
+    frame.push(t[1]);
+  }
+  return { p50_ms: r1(pct(frame, 0.5)), p95_ms: r1(pct(frame, 0.95)), work_p50_ms: r1(pct(work, 0.5)), work_p95_ms: r1(pct(work, 0.95)) };
+}
+
+async function openLog(page, file, total) {
+  await page.evaluate(() => {
+    window.__opened = null;
+    document.querySelector('#import').addEventListener('change', () => { window.__opened = performance.now(); }, { once: true, capture: true });
+  });
+  await page.setInputFiles('#import', file);
+  // First draw: the file chosen to the first frame showing its diagram.
+  return page.evaluate((n) => new Promise((res) => {
+    const check = () => {
+      if (document.querySelector('#position').textContent === `step 0 of ${n}` && document.querySelector('.arrow')) {
+        requestAnimationFrame(() => res(performance.now() - window.__opened));
+      } else {
+        requestAnimationFrame(check);
+      }
+    };
+    check();
+  }), total);
+}
+
+const nodes = (page) => page.evaluate(() => document.getElementsByTagName('*').length);
+
+async function heap(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  return usedSize;
+}
+
+/** The class scenario with `pairs` pairs, as a file. */
+function classFile(pairs) {
+  const text = fs.readFileSync(path.join(ROOT, 'scenarios/class.toml'), 'utf8')
+    .replace(/^n = 100$/m, `n = ${pairs}`).replace(/^id = "class"$/m, 'id = "class-bench"');
+  const file = path.join(DIST, 'bench-class.toml');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function native(file) {
+  const bin = path.join(ROOT, 'target/release/mailsim');
+  if (!fs.existsSync(bin)) return null;
+  const runs = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = process.hrtime.bigint();
+    execFileSync(bin, ['run', '--file', file, '--format', 'json', '-o', '/dev/null']);
+    runs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return Math.min(...runs);
+}
+
+/** A Mermaid sequence diagram of the made-up log: the same two lanes as ours, grouped. */
+function mermaidText(messages) {
+  const lines = ['sequenceDiagram', '  participant S as mailsim serve', '  participant C as clients (127.0.0.1)'];
+  for (const l of makeLog(messages).trim().split('\n')) {
+    const e = JSON.parse(l);
+    if (e.event !== 'message_sent') continue;
+    const label = e.label.replace(/[;#:<>{}]/g, ' ');
+    lines.push(e.from === 'server' ? `  S->>C: ${label}` : `  C->>S: ${label}`);
+  }
+  return lines.join('\n');
+}
+
+export async function diagramFigures() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-bench-'));
+  const server = await serveDist(DIST);
+  const browser = await launch();
+  const results = { logs: {}, wasm_vs_native: null, mermaid: null };
+  const rows = [];
+  try {
+    for (const n of [100, 1000, 10000]) {
+      const file = path.join(dir, `log-${n}.jsonl`);
+      fs.writeFileSync(file, makeLog(n));
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await page.goto(server.url);
+      await page.waitForSelector('#position');
+      const first = await openLog(page, file, n);
+      const fwd = await stepLatency(page, 'ArrowRight', STEPS);
+      const at = { nodes: await nodes(page) };
+      await page.keyboard.press('End');
+      await page.waitForSelector(`#arrow-${n}.current`);
+      const back = await stepLatency(page, 'ArrowLeft', STEPS);
+      at.nodes = Math.max(at.nodes, await nodes(page));
+      const all = { p50_ms: Math.max(fwd.p50_ms, back.p50_ms), p95_ms: Math.max(fwd.p95_ms, back.p95_ms), work_p50_ms: Math.max(fwd.work_p50_ms, back.work_p50_ms), work_p95_ms: Math.max(fwd.work_p95_ms, back.work_p95_ms) };
+      results.logs[n] = { first_draw_ms: Math.round(first), steps: all, dom_nodes: at.nodes, js_heap_bytes: await heap(page) };
+      rows.push([`${n.toLocaleString('en')} messages: step p50 / p95 (work p50 / p95)`, `${all.p50_ms} / ${all.p95_ms} ms (${all.work_p50_ms} / ${all.work_p95_ms})`]);
+      rows.push([`${n.toLocaleString('en')} messages: DOM nodes, JS heap`, `${at.nodes}, ${(results.logs[n].js_heap_bytes / 1048576).toFixed(1)} MB`]);
+      if (n === 10000) rows.push(['10,000 messages: first draw', `${Math.round(first)} ms`]);
+      await page.close();
+    }
+
+    // The world: about 1,000 messages, in wasm in the page and natively.
+    const file = classFile(13);
+    const wasmRuns = [];
+    let messages = 0;
+    for (let i = 0; i < 5; i++) {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}?scenario=bench-class.toml#/file/step/0`);
+      await page.waitForFunction(() => /of [1-9]\d{3}/.test(document.querySelector('#position')?.textContent || ''), null, { timeout: 60_000 });
+      messages = Number((await page.textContent('#position')).split(' of ')[1]);
+      wasmRuns.push(await page.evaluate(() => window.mailsimRunMs));
+      await page.close();
+    }
+    const wasm = Math.min(...wasmRuns);
+    const nat = native(file);
+    results.wasm_vs_native = { messages, wasm_ms: r1(wasm), native_ms: nat && r1(nat), ratio: nat && r1(wasm / nat) };
+    rows.push([`world, ${messages} messages: wasm / native`, nat ? `${r1(wasm)} / ${r1(nat)} ms (${r1(wasm / nat)}×)` : `${r1(wasm)} ms / (no target/release/mailsim)`]);
+    fs.rmSync(file, { force: true });
+
+    // Mermaid 11 against ours, 2,000 messages, same browser.
+    const mjs = path.join(ROOT, 'node_modules/mermaid/dist/mermaid.min.js');
+    if (fs.existsSync(mjs)) {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await page.goto(server.url);
+      await page.waitForSelector('#position');
+      const log = path.join(dir, 'log-2000.jsonl');
+      fs.writeFileSync(log, makeLog(2000));
+      const ours = await openLog(page, log, 2000);
+      await page.close();
+      const mp = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await mp.goto('about:blank');
+      await mp.addScriptTag({ path: mjs });
+      const text = mermaidText(2000);
+      const mermaidMs = await mp.evaluate(async (t) => {
+        window.mermaid.initialize({ startOnLoad: false, maxTextSize: 10_000_000, maxEdges: 100_000, securityLevel: 'strict' });
+        const t0 = performance.now();
+        const { svg } = await window.mermaid.render('bench', t);
+        const host = document.createElement('div');
+        host.innerHTML = svg;
+        document.body.append(host);
+        await new Promise((r) => requestAnimationFrame(() => r()));
+        return performance.now() - t0;
+      }, text);
+      await mp.close();
+      results.mermaid = { messages: 2000, mermaid_ms: Math.round(mermaidMs), ours_ms: Math.round(ours), ratio: r1(mermaidMs / ours) };
+      rows.push(['2,000 messages drawn: Mermaid 11 / ours', `${Math.round(mermaidMs)} / ${Math.round(ours)} ms (ours ${r1(mermaidMs / ours)}× faster)`]);
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return { rows, results };
+}

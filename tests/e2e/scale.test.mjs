@@ -1,0 +1,135 @@
+// Scale: the page's size and work per step do not grow with the log. A log of 100 and one of
+// 10,000 messages (made up like `mailsim serve --log` writes them, bench/gen-log.mjs) are
+// opened; the DOM holds about as many nodes for both, and every step still shows its arrow.
+// The built-in class of 200 opens and its last step is drawn. An opened log comes back on a
+// reload, and the scenario menu names it.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serveDist } from './serve-dist.mjs';
+import { launch } from './browser.mjs';
+import { DIST } from './bundle-size.mjs';
+import { makeLog } from '../../bench/gen-log.mjs';
+
+let server, browser;
+const files = {};
+before(async () => {
+  server = await serveDist(DIST);
+  browser = await launch();
+  for (const n of [100, 10000]) {
+    files[n] = path.join(os.tmpdir(), `mailsim-scale-${process.pid}-${n}.jsonl`);
+    fs.writeFileSync(files[n], makeLog(n));
+  }
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  for (const f of Object.values(files)) fs.rmSync(f, { force: true });
+});
+
+async function open(t, hash = '') {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  t.after(async () => {
+    await page.close();
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+  await page.goto(server.url + hash);
+  await page.waitForSelector('#position');
+  return page;
+}
+
+async function importLog(page, file, total) {
+  await page.setInputFiles('#import', file);
+  await page.waitForFunction((n) => document.querySelector('#position').textContent === `step 0 of ${n}`, total, { timeout: 30_000 });
+}
+
+const nodes = (page) => page.evaluate(() => document.getElementsByTagName('*').length);
+
+test('the DOM does not grow with the log: 100 against 10,000 messages', async (t) => {
+  const page = await open(t);
+  const counts = {};
+  for (const n of [100, 10000]) {
+    await importLog(page, files[n], n);
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    await page.waitForSelector('#arrow-5.current');
+    const start = await nodes(page);
+    await page.keyboard.press('End');
+    await page.waitForSelector(`#arrow-${n}.current`);
+    counts[n] = Math.max(start, await nodes(page));
+  }
+  assert.ok(counts[10000] <= 3000, `at most 3,000 nodes at 10,000 messages (${counts[10000]})`);
+  assert.ok(counts[10000] <= counts[100] * 1.3, `about as many nodes as at 100 (${counts[100]} → ${counts[10000]})`);
+  // Only a window of rows is drawn, and the SVG is as tall as the whole run.
+  const drawn = await page.$$eval('.arrow', (as) => as.length);
+  assert.ok(drawn < 300, `a window of rows is drawn (${drawn})`);
+  assert.equal(await page.getAttribute('.diagram-body', 'data-rows'), '10000');
+  // Stepping back from the end, each step's arrow is there and current.
+  for (let s = 9999; s > 9990; s--) {
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForSelector(`#arrow-${s}.current`);
+  }
+  // Home: the first rows are drawn again.
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#arrow-1.current');
+  // The track jumps: its middle is about the middle of the run.
+  const box = await page.locator('.track').boundingBox();
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+  const at = Number((await page.textContent('#position')).split(' ')[1]);
+  assert.ok(at > 4000 && at < 6000, `the track's middle is the middle of the run (${at})`);
+  await page.waitForSelector(`#arrow-${at}.current`);
+});
+
+test('many client connections from one address share one lane, which expands', async (t) => {
+  const page = await open(t);
+  await importLog(page, files[100], 100);
+  assert.deepEqual(await page.locator('.actor-name').allTextContents(), ['mailsim serve', '10 client connections']);
+  await page.click('.actor.group');
+  assert.equal(await page.locator('.actor').count(), 11, 'expanded: one lane per connection');
+  // The lanes keep their width: the diagram scrolls sideways instead of shrinking.
+  const scroller = await page.$eval('.diagram', (d) => ({ sw: d.scrollWidth, cw: d.clientWidth }));
+  assert.ok(scroller.sw > scroller.cw, 'the diagram scrolls sideways');
+  const lane = await page.$eval('.actor rect', (r) => r.getBoundingClientRect().width);
+  assert.ok(lane >= 130, `a lane keeps its width (${lane}px)`);
+  await page.click('.actor.member');
+  assert.equal(await page.locator('.actor').count(), 2, 'grouped again');
+});
+
+test('an opened log stays on reload and the menu names it', async (t) => {
+  const page = await open(t);
+  await importLog(page, files[100], 100);
+  assert.match(await page.$eval('#scenario', (s) => s.selectedOptions[0].textContent), /Imported: .*\(opened log\)/);
+  for (let i = 0; i < 7; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => location.hash === '#/imported/step/7');
+  await page.reload();
+  await page.waitForSelector('#arrow-7.current');
+  assert.equal(await page.textContent('#position'), 'step 7 of 100');
+  assert.match(await page.$eval('#scenario', (s) => s.selectedOptions[0].textContent), /opened log/);
+  // Choosing a scenario leaves the log.
+  await page.selectOption('#scenario', 'alice-to-bob');
+  await page.waitForFunction(() => location.hash.startsWith('#/scenario/alice-to-bob'));
+});
+
+test('?log=URL opens a log from this site at the fragment\'s step', async (t) => {
+  const name = `scale-${process.pid}.jsonl`;
+  fs.copyFileSync(files[100], path.join(DIST, name));
+  t.after(() => fs.rmSync(path.join(DIST, name), { force: true }));
+  const page = await open(t, `?log=${name}#/imported/step/12`);
+  await page.waitForSelector('#arrow-12.current');
+  assert.equal(await page.textContent('#position'), 'step 12 of 100');
+});
+
+test('the built-in class of 200 opens and plays to its end', async (t) => {
+  const page = await open(t, '#/scenario/class');
+  const total = Number((await page.textContent('#position')).split(' of ')[1]);
+  assert.ok(total > 5000, `thousands of messages (${total})`);
+  assert.deepEqual(await page.locator('.actor-name').allTextContents(), ['200 user agents', 'Class server', 'DNS', "Alice's server"]);
+  await page.keyboard.press('End');
+  await page.waitForSelector(`#arrow-${total}.current`);
+  assert.ok((await nodes(page)) <= 3000, 'few nodes');
+});

@@ -1,0 +1,155 @@
+// Every screen: the playground and an activity at 1,440×900, the 1,024×600 embed, a 768 px
+// tablet and a 390 px phone, and at 200 % text. Nothing may stick out sideways except inside
+// a scroll container (the diagram scrolls both ways), and every control must be reachable:
+// inside the page's width, or inside a container that scrolls to it. Screenshots go to
+// tests/e2e/out/screen-*.png.
+import test, { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveDist } from './serve-dist.mjs';
+import { launch } from './browser.mjs';
+import { DIST } from './bundle-size.mjs';
+
+const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
+const SIZES = [
+  { name: 'desktop', width: 1440, height: 900 },
+  { name: 'embed', width: 1024, height: 600, query: '?embed=1' },
+  { name: 'tablet', width: 768, height: 1024 },
+  { name: 'phone', width: 390, height: 844 },
+];
+
+let server, browser;
+before(async () => {
+  fs.mkdirSync(OUT, { recursive: true });
+  server = await serveDist(DIST);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+async function open(t, url, size) {
+  const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  t.after(async () => {
+    await page.close();
+    assert.deepEqual(errors, [], 'no console errors');
+  });
+  await page.goto(server.url + (size.query || '') + url);
+  await page.waitForSelector('#position, .activity-app, .list-app');
+  return page;
+}
+
+/**
+ * What sticks out: elements whose box passes the right edge of the page (or the left) while no
+ * ancestor clips or scrolls it; and controls that cannot be reached (outside the page and not in
+ * a scroll container). Hidden elements do not count.
+ */
+function problems() {
+  const width = document.documentElement.clientWidth;
+  const scrolls = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (/(auto|scroll|hidden|clip)/.test(s.overflowX)) return true;
+    }
+    return false;
+  };
+  const out = [];
+  if (document.documentElement.scrollWidth > width + 1) out.push(`the page scrolls sideways: ${document.documentElement.scrollWidth} > ${width}`);
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.closest('svg') && el.tagName.toLowerCase() !== 'svg') continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.height === 0) continue;
+    if ((r.right > width + 1 || r.left < -1) && !scrolls(el)) {
+      out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')} spans ${Math.round(r.left)}–${Math.round(r.right)} of ${width}`);
+    }
+  }
+  return out.slice(0, 10);
+}
+
+/** Controls that are on the page but cannot be seen or scrolled to. */
+function unreachable() {
+  const out = [];
+  for (const el of document.querySelectorAll('button, select, input, a[href], textarea, summary')) {
+    const s = getComputedStyle(el);
+    if (s.display === 'none' || s.visibility === 'hidden' || el.closest('[hidden], details:not([open]) > :not(summary)')) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.width < 8 || r.height < 8) out.push(`${el.tagName.toLowerCase()}#${el.id} is ${Math.round(r.width)}×${Math.round(r.height)}`);
+    // Scrolled into view, it must be inside the viewport horizontally.
+    el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const v = el.getBoundingClientRect();
+    if (v.left < -1 || v.right > document.documentElement.clientWidth + 1) out.push(`${el.tagName.toLowerCase()}#${el.id} at ${Math.round(v.left)}–${Math.round(v.right)}`);
+  }
+  window.scrollTo(0, 0);
+  return out.slice(0, 10);
+}
+
+for (const size of SIZES) {
+  test(`${size.name} ${size.width}×${size.height}: the playground fits, every control is reachable`, async (t) => {
+    const page = await open(t, '#/scenario/starttls-auth/step/12', size);
+    assert.deepEqual(await page.evaluate(problems), [], 'nothing overflows outside a scroll container');
+    assert.deepEqual(await page.evaluate(unreachable), [], 'every control is reachable');
+    // The step controls are on screen without scrolling the page.
+    for (const id of ['#next', '#prev', '#position']) {
+      const box = await page.locator(id).boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= size.width && box.y >= 0 && box.y + box.height <= size.height, `${id} is on screen`);
+    }
+    // The diagram scrolls (at the lanes' readable width) rather than shrinking.
+    const lane = await page.$eval('.actor rect', (r) => r.getBoundingClientRect().width);
+    assert.ok(lane >= 130, `a lane stays readable (${lane}px: the lane is 150, its box 134)`);
+    await page.screenshot({ path: path.join(OUT, `screen-${size.name}.png`) });
+  });
+
+  test(`${size.name}: an activity fits and its progress is whole`, async (t) => {
+    const page = await open(t, '#/activity/envelope-and-header', size);
+    await page.waitForSelector('.activity-app');
+    assert.deepEqual(await page.evaluate(problems), [], 'nothing overflows outside a scroll container');
+    const done = page.locator('.progress-text');
+    if (await done.count()) {
+      const [box, text] = [await done.boundingBox(), await done.textContent()];
+      assert.match(text, /\d+ of \d+/);
+      assert.ok(box.x >= 0 && box.x + box.width <= size.width, `"${text}" is whole on screen`);
+      assert.ok(await done.evaluate((e) => e.scrollWidth <= e.clientWidth + 1), `"${text}" is not cut`);
+    }
+    await page.screenshot({ path: path.join(OUT, `screen-${size.name}-activity.png`) });
+  });
+}
+
+test('text at 200 %: the page reflows without sideways scrolling', async (t) => {
+  for (const size of [SIZES[0], SIZES[2]]) {
+    const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
+    t.after(() => page.close());
+    await page.goto(server.url + '#/scenario/starttls-auth/step/12');
+    await page.waitForSelector('#position');
+    // What a browser's text size setting does: the root font size doubles.
+    await page.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
+    assert.deepEqual(await page.evaluate(problems), [], `${size.name} at 200 %: nothing overflows`);
+    assert.deepEqual(await page.evaluate(unreachable), [], `${size.name} at 200 %: every control is reachable`);
+    await page.screenshot({ path: path.join(OUT, `screen-${size.name}-200.png`) });
+  }
+});
+
+test('a long token (the SCRAM explanation) wraps inside the details', async (t) => {
+  const page = await open(t, '#/scenario/two-devices', SIZES[3]);
+  // The first SCRAM message of the phone's IMAP session.
+  const step = await page.evaluate(() => {
+    const a = [...document.querySelectorAll('.arrow')].find((x) => x.querySelector('title').textContent.includes('AUTHENTICATE SCRAM'));
+    return a && Number(a.dataset.step) + 2;
+  });
+  assert.ok(step, 'the SCRAM exchange is on the diagram');
+  await page.evaluate((s) => { location.hash = `#/scenario/two-devices/step/${s}`; }, step);
+  await page.waitForFunction((s) => document.querySelector('#position').textContent.startsWith(`step ${s} `), step);
+  assert.deepEqual(await page.evaluate(problems), [], 'nothing overflows');
+  const details = await page.locator('#details').boundingBox();
+  for (const sel of ['#meaning', '#raw']) {
+    const box = await page.locator(sel).boundingBox();
+    assert.ok(box.x + box.width <= details.x + details.width + 1, `${sel} stays inside the details panel`);
+    assert.ok(await page.locator(sel).evaluate((e) => e.scrollWidth <= e.clientWidth + 1), `${sel} wraps`);
+  }
+});
