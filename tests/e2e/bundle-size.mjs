@@ -9,7 +9,12 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // 500 KB until scenario files and in-class activities came into the page (measured at that
 // merge: 606 KB, of which the activity core ~58 KB and its views ~40 KB). The way down to
 // issue 15's 300 KB, measured item by item, is in docs/benchmarks.md.
-export const BUDGET = 620 * 1024;
+// 620 KB until the session of 2026-11-30 (second): 707.6 KB at its last merge. What came in:
+// the live classroom view (~21 KB), the diagram at scale (~23 KB: layout, snapshots, track,
+// group lanes), and the engines' growth (~58 KB: IMAP CONDSTORE/QRESYNC, SORT/THREAD, QUOTA,
+// BINARY, LIST-EXTENDED, ID, rev1 forms; POP3 SASL and STLS; explicit limits and checked
+// arithmetic; incremental DATA). A ratchet against unnoticed growth, not the goal.
+export const BUDGET = 720 * 1024;
 
 export function measure(dist = DIST) {
   const files = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));
