@@ -79,6 +79,12 @@ pub const MESSAGE_DEPTH: usize = 8;
 /// quadratic: the rest are ignored.
 pub const THREAD_REFERENCES: usize = 100;
 
+/// IMAP THREAD: how deep a thread tree is nested. A chain of replies deeper than this has
+/// its deeper messages shown side by side under the last nested one (RFC 5256 sets no
+/// limit; without one, tens of thousands of chained replies overflowed the stack of every
+/// walk of the tree).
+pub const THREAD_DEPTH: usize = 200;
+
 /// HTTP: the largest request or response body (`Content-Length`) the webmail engines read;
 /// larger is `413 Content Too Large` (RFC 9110 §15.5.14).
 pub const HTTP_BODY: usize = 1_000_000;

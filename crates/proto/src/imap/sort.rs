@@ -329,9 +329,34 @@ fn references(msgs: &[StoredMessage], idx: &[usize]) -> Vec<Node> {
             }
         }
     }
-    fn build(id: &str, kids: &BTreeMap<String, Vec<String>>, msg_of: &BTreeMap<String, usize>) -> Vec<Node> {
-        let children: Vec<Node> =
-            kids.get(id).map(|k| k.iter().flat_map(|c| build(c, kids, msg_of)).collect()).unwrap_or_default();
+    /// Below [`crate::limits::THREAD_DEPTH`]: every message under `id`, side by side, found
+    /// without recursion.
+    fn flat(id: &str, kids: &BTreeMap<String, Vec<String>>, msg_of: &BTreeMap<String, usize>) -> Vec<Node> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&str> =
+            kids.get(id).map(|k| k.iter().rev().map(String::as_str).collect()).unwrap_or_default();
+        while let Some(c) = stack.pop() {
+            if let Some(&m) = msg_of.get(c) {
+                out.push(Node { msg: Some(m), children: vec![] });
+            }
+            if let Some(k) = kids.get(c) {
+                stack.extend(k.iter().rev().map(String::as_str));
+            }
+        }
+        out
+    }
+    fn build(
+        id: &str,
+        kids: &BTreeMap<String, Vec<String>>,
+        msg_of: &BTreeMap<String, usize>,
+        depth: usize,
+    ) -> Vec<Node> {
+        let children: Vec<Node> = if depth >= crate::limits::THREAD_DEPTH {
+            flat(id, kids, msg_of)
+        } else {
+            let next = depth.saturating_add(1);
+            kids.get(id).map(|k| k.iter().flat_map(|c| build(c, kids, msg_of, next)).collect()).unwrap_or_default()
+        };
         match msg_of.get(id) {
             Some(&m) => vec![Node { msg: Some(m), children }],
             None => children, // a dummy: its children take its place (pruning, step 4)
@@ -345,7 +370,7 @@ fn references(msgs: &[StoredMessage], idx: &[usize]) -> Vec<Node> {
     }
     let mut roots = Vec::new();
     for id in order.iter().filter(|id| !parent.contains_key(*id)) {
-        let built = build(id, &kids, &msg_of);
+        let built = build(id, &kids, &msg_of, 0);
         if msg_of.contains_key(id) || built.len() <= 1 {
             roots.extend(built);
         } else {
@@ -382,6 +407,27 @@ mod tests {
         ] {
             assert_eq!(base_subject(format!("Subject: {s}\r\n\r\n").as_bytes()), want, "{s}");
         }
+    }
+
+    #[test]
+    fn a_chain_of_replies_deeper_than_the_limit_does_not_overflow_the_stack() {
+        let n: u32 = 3_000;
+        let msgs: Vec<StoredMessage> = (1..=n)
+            .map(|i| {
+                let refs = if i > 1 { format!("References: <m{}@x>\r\n", i - 1) } else { String::new() };
+                let h = format!("Message-ID: <m{i}@x>\r\n{refs}Subject: chain\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000");
+                m(i, &h, i64::from(i))
+            })
+            .collect();
+        let idx: Vec<usize> = (0..msgs.len()).collect();
+        let out = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024) // a tokio worker's stack
+            .spawn(move || thread(&msgs, &idx, "REFERENCES", &|i| u32::try_from(i).unwrap_or(0) + 1))
+            .unwrap()
+            .join()
+            .expect("no stack overflow");
+        assert!(out.contains("(1 2 3 4 "), "{}", out.get(..40).unwrap_or_default());
+        assert!(out.contains(&format!("({n})")), "the deepest replies side by side at the depth limit");
     }
 
     #[test]
