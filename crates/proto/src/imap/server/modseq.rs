@@ -11,7 +11,7 @@ use crate::store::Mailbox;
 impl ImapServer {
     /// The next mod-sequence, for a change this session makes (the store counts alike).
     pub(super) fn bump_modseq(&mut self) -> u64 {
-        self.view.highest += 1;
+        self.view.highest = self.view.highest.saturating_add(1);
         self.view.highest
     }
 
@@ -33,7 +33,7 @@ impl ImapServer {
     /// ` MODSEQ (n)` for message `i` once CONDSTORE is on, else nothing.
     pub(super) fn modseq_part(&self, i: usize) -> String {
         if self.view.condstore {
-            format!(" MODSEQ ({})", self.messages[i].modseq)
+            format!(" MODSEQ ({})", self.messages.get(i).map_or(0, |m| m.modseq))
         } else {
             String::new()
         }
@@ -93,7 +93,10 @@ impl ImapServer {
         for (i, m) in self.messages.iter().enumerate() {
             if m.modseq > q.modseq && known.is_none_or(|k| sequence::set_contains(k, m.uid, max)) {
                 let flags = self.shown_flags(i);
-                lines.push(format!("* {} FETCH (UID {} FLAGS {flags} MODSEQ ({}))", i + 1, m.uid, m.modseq).into());
+                lines.push(
+                    format!("* {} FETCH (UID {} FLAGS {flags} MODSEQ ({}))", i.saturating_add(1), m.uid, m.modseq)
+                        .into(),
+                );
             }
         }
         lines
