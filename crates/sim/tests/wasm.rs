@@ -12,6 +12,8 @@ const GOLDEN: &[(&str, &str)] = &[
     ("attachment", include_str!("golden/attachment.jsonl")),
     ("auth-failure", include_str!("golden/auth-failure.jsonl")),
     ("cc-and-bcc", include_str!("golden/cc-and-bcc.jsonl")),
+    ("class", include_str!("golden/class.jsonl")),
+    ("crash-before-250", include_str!("golden/crash-before-250.jsonl")),
     ("greylisting", include_str!("golden/greylisting.jsonl")),
     ("headers-only", include_str!("golden/headers-only.jsonl")),
     ("imap-session", include_str!("golden/imap-session.jsonl")),
