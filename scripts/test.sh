@@ -20,6 +20,9 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q -p mailsim-proto -p m
 
 step "native tests: codecs, engines, world, golden logs, determinism, cli"
 cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli
+# The engine-time measurement is #[ignore]d (a measurement, not a timed assertion); run it here
+# too, in debug, so every command it times still runs to its end (its figures: bench_engine.rs).
+cargo test --locked -p mailsim-proto --test bench_engine -- --ignored
 
 step "wasm32 tests in headless Chromium (same golden log as native)"
 CHROMEDRIVER=$(command -v chromedriver) \
