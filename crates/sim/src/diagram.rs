@@ -160,7 +160,44 @@ pub struct Snapshot {
     /// The latest narration, if any.
     pub narration: Option<String>,
     /// What happened since the previous step (queued, stored, deleted...), in words.
-    pub happenings: Vec<String>,
+    pub happenings: Happenings,
+}
+
+/// Sentences about what happened, in order: a slice of a list that [`Snapshots`] made once
+/// for the whole log, so that asking for the world at a step copies none of them. Reads as
+/// a `[String]`.
+#[derive(Clone, Default)]
+pub struct Happenings {
+    all: std::rc::Rc<Vec<String>>,
+    range: std::ops::Range<usize>,
+}
+
+impl Happenings {
+    fn of(all: Vec<String>) -> Happenings {
+        let range = 0..all.len();
+        Happenings { all: std::rc::Rc::new(all), range }
+    }
+}
+
+impl std::ops::Deref for Happenings {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.all[self.range.clone()]
+    }
+}
+
+impl PartialEq for Happenings {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Happenings {}
+
+impl std::fmt::Debug for Happenings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// Folds the first `n` events of `log`; `since` marks where "happenings" start. Walks the
@@ -170,18 +207,25 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
     for (i, e) in log.events.iter().take(n).enumerate() {
         f.apply(e, i >= since);
     }
+    f.s.happenings = Happenings::of(f.happened);
     f.s
 }
 
 /// The world after every `K`-th event of one log, kept so that the world at any step is a
-/// copy of the checkpoint before it and at most `K - 1` events folded on top: the cost of a
-/// step does not grow with the log. Stored message bytes are shared, not copied.
+/// copy of the checkpoint before it and at most `K - 1` events folded on top, and what
+/// happened between any two events a slice of one list made here: the cost of a step does
+/// not grow with the log. Stored message bytes are shared, not copied.
 #[derive(Debug, Clone)]
 pub struct Snapshots {
     names: BTreeMap<String, String>,
     checkpoints: Vec<Snapshot>,
     /// Indexes of the `Narrated` events, in order.
     narrations: Vec<usize>,
+    /// Every event's happening, in order (events that change nothing to tell have none).
+    happened: std::rc::Rc<Vec<String>>,
+    /// For each event index `i` (and the log's length), how many of `happened` come from
+    /// the events before `i`.
+    happened_before: Vec<u32>,
     /// Events between checkpoints.
     every: usize,
 }
@@ -200,26 +244,40 @@ impl Snapshots {
         let mut f = Fold::new(log);
         let mut checkpoints = vec![f.s.clone()];
         let mut narrations = Vec::new();
+        let mut happened_before = Vec::with_capacity(log.events.len() + 1);
         for (i, e) in log.events.iter().enumerate() {
             if matches!(e, Event::Narrated { .. }) {
                 narrations.push(i);
             }
-            f.apply(e, false);
+            happened_before.push(f.happened.len() as u32);
+            f.apply(e, true);
             if (i + 1) % every == 0 {
                 checkpoints.push(f.s.clone());
             }
         }
-        Snapshots { names: f.names, checkpoints, narrations, every }
+        happened_before.push(f.happened.len() as u32);
+        Snapshots {
+            names: f.names,
+            checkpoints,
+            narrations,
+            happened: std::rc::Rc::new(f.happened),
+            happened_before,
+            every,
+        }
     }
 
     /// The same as [`snapshot`]`(log, since, n)`, for the log this was made from.
     pub fn at(&self, log: &EventLog, since: usize, n: usize) -> Snapshot {
-        let n = n.min(log.events.len());
-        let from = (since.min(n) / self.every).min(self.checkpoints.len() - 1);
-        let mut f = Fold { s: self.checkpoints[from].clone(), names: BTreeMap::new(), all: &self.names };
-        for (i, e) in log.events.iter().enumerate().take(n).skip(from * self.every) {
-            f.apply(e, i >= since);
+        let n = n.min(log.events.len()).min(self.happened_before.len() - 1);
+        let from = (n / self.every).min(self.checkpoints.len() - 1);
+        let mut f =
+            Fold { s: self.checkpoints[from].clone(), names: BTreeMap::new(), all: &self.names, happened: vec![] };
+        for e in log.events.iter().take(n).skip(from * self.every) {
+            f.apply(e, false);
         }
+        let since = since.min(n);
+        let range = self.happened_before[since] as usize..self.happened_before[n] as usize;
+        f.s.happenings = Happenings { all: self.happened.clone(), range };
         f.s
     }
 
@@ -237,6 +295,8 @@ struct Fold<'a> {
     names: BTreeMap<String, String>,
     /// The names to use: `names`, or a [`Snapshots`]' own.
     all: &'a BTreeMap<String, String>,
+    /// What happened, in words, for the events folded with `record`.
+    happened: Vec<String>,
 }
 
 static NO_NAMES: BTreeMap<String, String> = BTreeMap::new();
@@ -249,13 +309,14 @@ impl<'a> Fold<'a> {
                 names.entry(actor.id.clone()).or_insert_with(|| actor.name.clone());
             }
         }
-        Fold { s: Snapshot::default(), names, all: &NO_NAMES }
+        Fold { s: Snapshot::default(), names, all: &NO_NAMES, happened: vec![] }
     }
 
     fn name(&self, id: &str) -> String {
         self.names.get(id).or_else(|| self.all.get(id)).cloned().unwrap_or_else(|| id.to_string())
     }
 
+    /// Applies one event; with `record`, also says what it did (in `happened`).
     fn apply(&mut self, e: &Event, record: bool) {
         self.s.time = self.s.time.max(e.time());
         let mut happened = None;
@@ -284,29 +345,35 @@ impl<'a> Fold<'a> {
                     port: *port,
                     protocol: protocol.clone(),
                 });
-                happened = Some(format!(
-                    "{} opened a TCP connection to {} port {port} ({protocol})",
-                    self.name(client),
-                    self.name(server)
-                ));
+                happened = record.then(|| {
+                    format!(
+                        "{} opened a TCP connection to {} port {port} ({protocol})",
+                        self.name(client),
+                        self.name(server)
+                    )
+                });
             }
             Event::ConnectionClosed { conn, .. } => {
                 if let Some(c) = self.s.connections.iter().position(|c| c.conn == *conn) {
                     let c = self.s.connections.remove(c);
-                    happened = Some(format!(
-                        "the connection from {} to {} port {} was closed",
-                        self.name(&c.client),
-                        self.name(&c.server),
-                        c.port
-                    ));
+                    happened = record.then(|| {
+                        format!(
+                            "the connection from {} to {} port {} was closed",
+                            self.name(&c.client),
+                            self.name(&c.server),
+                            c.port
+                        )
+                    });
                 }
             }
             Event::ConnectionRefused { client, server, port, .. } => {
-                happened = Some(format!(
-                    "{} could not connect to {} port {port}: connection refused",
-                    self.name(client),
-                    self.name(server)
-                ));
+                happened = record.then(|| {
+                    format!(
+                        "{} could not connect to {} port {port}: connection refused",
+                        self.name(client),
+                        self.name(server)
+                    )
+                });
             }
             Event::MessageQueued { node, queue_id, mail_from, rcpt_to, size, subject, .. } => {
                 if let Some(q) = self.s.queues.iter_mut().find(|q| &q.server == node) {
@@ -319,14 +386,16 @@ impl<'a> Fold<'a> {
                         subject: subject.clone(),
                     });
                 }
-                happened = Some(if mail_from.is_empty() {
-                    format!(
-                        "{} queued a bounce (delivery status notification) for <{}> as {queue_id}",
-                        self.name(node),
-                        rcpt_to.join(">, <")
-                    )
-                } else {
-                    format!("{} put the message in its outgoing queue as {queue_id}", self.name(node))
+                happened = record.then(|| {
+                    if mail_from.is_empty() {
+                        format!(
+                            "{} queued a bounce (delivery status notification) for <{}> as {queue_id}",
+                            self.name(node),
+                            rcpt_to.join(">, <")
+                        )
+                    } else {
+                        format!("{} put the message in its outgoing queue as {queue_id}", self.name(node))
+                    }
                 });
             }
             Event::MessageDeferred { node, queue_id, reason, retry_at, .. } => {
@@ -340,17 +409,19 @@ impl<'a> Fold<'a> {
                 {
                     e.status = format!("deferred ({reason}); next attempt at {}", format_time(*retry_at));
                 }
-                happened = Some(format!(
-                    "{} deferred {queue_id}: {reason}; it will try again at {}",
-                    self.name(node),
-                    format_time(*retry_at)
-                ));
+                happened = record.then(|| {
+                    format!(
+                        "{} deferred {queue_id}: {reason}; it will try again at {}",
+                        self.name(node),
+                        format_time(*retry_at)
+                    )
+                });
             }
             Event::QueueEntryRemoved { node, queue_id, outcome, .. } => {
                 if let Some(q) = self.s.queues.iter_mut().find(|q| &q.server == node) {
                     q.entries.retain(|e| &e.id != queue_id);
                 }
-                happened = Some(format!("{} removed {queue_id} from its queue: {outcome}", self.name(node)));
+                happened = record.then(|| format!("{} removed {queue_id} from its queue: {outcome}", self.name(node)));
             }
             Event::MessageStored { node, mailbox, uid, from, subject, raw, .. } => {
                 if let Some(m) = self.s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
@@ -362,7 +433,8 @@ impl<'a> Fold<'a> {
                         raw: std::rc::Rc::new(raw.clone()),
                     });
                 }
-                happened = Some(format!("{} stored the message in {mailbox}'s mailbox (UID {uid})", self.name(node)));
+                happened = record
+                    .then(|| format!("{} stored the message in {mailbox}'s mailbox (UID {uid})", self.name(node)));
             }
             Event::FlagsChanged { node, mailbox, uid, flags, .. } => {
                 if let Some(m) = self
@@ -375,30 +447,31 @@ impl<'a> Fold<'a> {
                     m.flags = flags.clone();
                 }
                 if t_nonzero(e) {
-                    happened = Some(format!(
-                        "{} set the flags of UID {uid} in {mailbox}'s mailbox to ({})",
-                        self.name(node),
-                        flags.join(" ")
-                    ));
+                    happened = record.then(|| {
+                        format!(
+                            "{} set the flags of UID {uid} in {mailbox}'s mailbox to ({})",
+                            self.name(node),
+                            flags.join(" ")
+                        )
+                    });
                 }
             }
             Event::MessageDeleted { node, mailbox, uid, .. } => {
                 if let Some(m) = self.s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
                     m.messages.retain(|x| x.uid != *uid);
                 }
-                happened = Some(format!("{} removed message UID {uid} from {mailbox}'s mailbox", self.name(node)));
+                happened =
+                    record.then(|| format!("{} removed message UID {uid} from {mailbox}'s mailbox", self.name(node)));
             }
             Event::MessageDownloaded { node, from, subject, .. } => {
                 if let Some(b) = self.s.inboxes.iter_mut().find(|b| &b.agent == node) {
                     b.messages.push((from.clone(), subject.clone()));
                 }
-                happened = Some(format!("{} downloaded \"{subject}\"", self.name(node)));
+                happened = record.then(|| format!("{} downloaded \"{subject}\"", self.name(node)));
             }
             Event::MessageSent { .. } => {}
         }
-        if record {
-            self.s.happenings.extend(happened);
-        }
+        self.happened.extend(happened);
     }
 }
 
@@ -478,13 +551,16 @@ pub fn envelope(log: &EventLog, index: usize) -> Option<(String, Vec<String>)> {
     use mailsim_proto::smtp::command::{self, Command};
     use mailsim_proto::Decoded;
     let Event::MessageSent { conn: Some(conn), .. } = log.events.get(index)? else { return None };
-    let client = log.events.iter().find_map(|e| match e {
-        Event::ConnectionOpened { conn: c, client, .. } if c == conn => Some(client.clone()),
+    // The connection's opening, looked for backwards: the cost is the connection's length,
+    // not the log's (and a log that numbers connections again after a restart finds the
+    // latest one).
+    let (opened, client) = log.events[..index].iter().enumerate().rev().find_map(|(i, e)| match e {
+        Event::ConnectionOpened { conn: c, client, .. } if c == conn => Some((i, client.clone())),
         _ => None,
     })?;
     let mut pending: std::collections::VecDeque<Option<Command>> = std::collections::VecDeque::new();
     let (mut from, mut rcpts) = (None, Vec::new());
-    for e in &log.events[..index] {
+    for e in &log.events[opened..index] {
         let Event::MessageSent { conn: Some(c), from: sender, raw, .. } = e else { continue };
         if c != conn {
             continue;
@@ -599,6 +675,7 @@ mod snapshot_tests {
                 let n = d.events_at_step(step);
                 assert_eq!(snaps.at(&log, since, n), snapshot(&log, since, n), "{} step {step}", s.id);
                 assert_eq!(snaps.at(&log, 0, n), snapshot(&log, 0, n), "{} step {step}", s.id);
+                assert_eq!(snaps.at(&log, n / 3, n), snapshot(&log, n / 3, n), "{} step {step}", s.id);
                 let narr = log.events[..since].iter().rposition(|e| matches!(e, Event::Narrated { .. }));
                 assert_eq!(snaps.narration_before(since), narr);
             }
