@@ -4,7 +4,9 @@
 
 use crate::log::{Actor, Event, EventLog, Millis};
 use mailsim_proto::smtp::{self, Phase};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// One arrow: one protocol message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +106,7 @@ pub struct StoredView {
     pub from: String,
     pub subject: String,
     /// Shared between snapshots.
-    pub raw: std::rc::Rc<Vec<u8>>,
+    pub raw: Rc<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,14 +151,15 @@ pub struct ConnView {
     pub protocol: String,
 }
 
-/// The world as of a log prefix.
+/// The world as of a log prefix. Its lists are shared between copies (a copy costs four
+/// counts, not the lists) and copied when a copy changes one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Snapshot {
     pub time: Millis,
-    pub mailboxes: Vec<MailboxView>,
-    pub queues: Vec<QueueView>,
-    pub inboxes: Vec<InboxView>,
-    pub connections: Vec<ConnView>,
+    pub mailboxes: Rc<Vec<MailboxView>>,
+    pub queues: Rc<Vec<QueueView>>,
+    pub inboxes: Rc<Vec<InboxView>>,
+    pub connections: Rc<Vec<ConnView>>,
     /// The latest narration, if any.
     pub narration: Option<String>,
     /// What happened since the previous step (queued, stored, deleted...), in words.
@@ -168,14 +171,14 @@ pub struct Snapshot {
 /// a `[String]`.
 #[derive(Clone, Default)]
 pub struct Happenings {
-    all: std::rc::Rc<Vec<String>>,
+    all: Rc<Vec<String>>,
     range: std::ops::Range<usize>,
 }
 
 impl Happenings {
     fn of(all: Vec<String>) -> Happenings {
         let range = 0..all.len();
-        Happenings { all: std::rc::Rc::new(all), range }
+        Happenings { all: Rc::new(all), range }
     }
 }
 
@@ -222,12 +225,15 @@ pub struct Snapshots {
     /// Indexes of the `Narrated` events, in order.
     narrations: Vec<usize>,
     /// Every event's happening, in order (events that change nothing to tell have none).
-    happened: std::rc::Rc<Vec<String>>,
+    happened: Rc<Vec<String>>,
     /// For each event index `i` (and the log's length), how many of `happened` come from
     /// the events before `i`.
     happened_before: Vec<u32>,
     /// Events between checkpoints.
     every: usize,
+    /// The world last asked for (after how many events): stepping forward from it folds
+    /// the events since, not those since the checkpoint.
+    last: RefCell<Option<(usize, Snapshot)>>,
 }
 
 /// Events between checkpoints.
@@ -260,21 +266,27 @@ impl Snapshots {
             names: f.names,
             checkpoints,
             narrations,
-            happened: std::rc::Rc::new(f.happened),
+            happened: Rc::new(f.happened),
             happened_before,
             every,
+            last: RefCell::new(None),
         }
     }
 
     /// The same as [`snapshot`]`(log, since, n)`, for the log this was made from.
     pub fn at(&self, log: &EventLog, since: usize, n: usize) -> Snapshot {
         let n = n.min(log.events.len()).min(self.happened_before.len() - 1);
-        let from = (n / self.every).min(self.checkpoints.len() - 1);
-        let mut f =
-            Fold { s: self.checkpoints[from].clone(), names: BTreeMap::new(), all: &self.names, happened: vec![] };
-        for e in log.events.iter().take(n).skip(from * self.every) {
+        let checkpoint = (n / self.every).min(self.checkpoints.len() - 1);
+        // From the last world asked for, if it is on the way; else from the checkpoint.
+        let (start, s) = match self.last.borrow_mut().take() {
+            Some((at, s)) if at <= n && at >= checkpoint * self.every => (at, s),
+            _ => (checkpoint * self.every, self.checkpoints[checkpoint].clone()),
+        };
+        let mut f = Fold { s, names: BTreeMap::new(), all: &self.names, happened: vec![] };
+        for e in log.events.iter().take(n).skip(start) {
             f.apply(e, false);
         }
+        *self.last.borrow_mut() = Some((n, f.s.clone()));
         let since = since.min(n);
         let range = self.happened_before[since] as usize..self.happened_before[n] as usize;
         f.s.happenings = Happenings { all: self.happened.clone(), range };
@@ -316,6 +328,12 @@ impl<'a> Fold<'a> {
         self.names.get(id).or_else(|| self.all.get(id)).cloned().unwrap_or_else(|| id.to_string())
     }
 
+    /// A mailbox to change (the list is copied first if a copy of the world shares it).
+    fn mailbox(&mut self, node: &str, address: &str) -> Option<&mut MailboxView> {
+        let i = self.s.mailboxes.iter().position(|m| m.server == node && m.address == address)?;
+        Some(&mut Rc::make_mut(&mut self.s.mailboxes)[i])
+    }
+
     /// Applies one event; with `record`, also says what it did (in `happened`).
     fn apply(&mut self, e: &Event, record: bool) {
         self.s.time = self.s.time.max(e.time());
@@ -324,20 +342,20 @@ impl<'a> Fold<'a> {
             Event::ActorJoined { actor } => match actor.kind.as_str() {
                 "server" => {
                     for m in &actor.mailboxes {
-                        self.s.mailboxes.push(MailboxView {
+                        Rc::make_mut(&mut self.s.mailboxes).push(MailboxView {
                             server: actor.id.clone(),
                             address: m.clone(),
                             messages: vec![],
                         });
                     }
-                    self.s.queues.push(QueueView { server: actor.id.clone(), entries: vec![] });
+                    Rc::make_mut(&mut self.s.queues).push(QueueView { server: actor.id.clone(), entries: vec![] });
                 }
-                "ua" => self.s.inboxes.push(InboxView { agent: actor.id.clone(), messages: vec![] }),
+                "ua" => Rc::make_mut(&mut self.s.inboxes).push(InboxView { agent: actor.id.clone(), messages: vec![] }),
                 _ => {}
             },
             Event::Narrated { text, .. } => self.s.narration = Some(text.clone()),
             Event::ConnectionOpened { conn, client, client_port, server, port, protocol, .. } => {
-                self.s.connections.push(ConnView {
+                Rc::make_mut(&mut self.s.connections).push(ConnView {
                     conn: *conn,
                     client: client.clone(),
                     client_port: *client_port,
@@ -355,7 +373,7 @@ impl<'a> Fold<'a> {
             }
             Event::ConnectionClosed { conn, .. } => {
                 if let Some(c) = self.s.connections.iter().position(|c| c.conn == *conn) {
-                    let c = self.s.connections.remove(c);
+                    let c = Rc::make_mut(&mut self.s.connections).remove(c);
                     happened = record.then(|| {
                         format!(
                             "the connection from {} to {} port {} was closed",
@@ -376,7 +394,7 @@ impl<'a> Fold<'a> {
                 });
             }
             Event::MessageQueued { node, queue_id, mail_from, rcpt_to, size, subject, .. } => {
-                if let Some(q) = self.s.queues.iter_mut().find(|q| &q.server == node) {
+                if let Some(q) = Rc::make_mut(&mut self.s.queues).iter_mut().find(|q| &q.server == node) {
                     q.entries.push(QueueItem {
                         id: queue_id.clone(),
                         status: "waiting for delivery".into(),
@@ -399,9 +417,7 @@ impl<'a> Fold<'a> {
                 });
             }
             Event::MessageDeferred { node, queue_id, reason, retry_at, .. } => {
-                if let Some(e) = self
-                    .s
-                    .queues
+                if let Some(e) = Rc::make_mut(&mut self.s.queues)
                     .iter_mut()
                     .filter(|q| &q.server == node)
                     .flat_map(|q| q.entries.iter_mut())
@@ -418,31 +434,26 @@ impl<'a> Fold<'a> {
                 });
             }
             Event::QueueEntryRemoved { node, queue_id, outcome, .. } => {
-                if let Some(q) = self.s.queues.iter_mut().find(|q| &q.server == node) {
+                if let Some(q) = Rc::make_mut(&mut self.s.queues).iter_mut().find(|q| &q.server == node) {
                     q.entries.retain(|e| &e.id != queue_id);
                 }
                 happened = record.then(|| format!("{} removed {queue_id} from its queue: {outcome}", self.name(node)));
             }
             Event::MessageStored { node, mailbox, uid, from, subject, raw, .. } => {
-                if let Some(m) = self.s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
+                if let Some(m) = self.mailbox(node, mailbox) {
                     m.messages.push(StoredView {
                         uid: *uid,
                         flags: vec![],
                         from: from.clone(),
                         subject: subject.clone(),
-                        raw: std::rc::Rc::new(raw.clone()),
+                        raw: Rc::new(raw.clone()),
                     });
                 }
                 happened = record
                     .then(|| format!("{} stored the message in {mailbox}'s mailbox (UID {uid})", self.name(node)));
             }
             Event::FlagsChanged { node, mailbox, uid, flags, .. } => {
-                if let Some(m) = self
-                    .s
-                    .mailboxes
-                    .iter_mut()
-                    .find(|m| &m.server == node && &m.address == mailbox)
-                    .and_then(|m| m.messages.iter_mut().find(|x| x.uid == *uid))
+                if let Some(m) = self.mailbox(node, mailbox).and_then(|m| m.messages.iter_mut().find(|x| x.uid == *uid))
                 {
                     m.flags = flags.clone();
                 }
@@ -457,14 +468,14 @@ impl<'a> Fold<'a> {
                 }
             }
             Event::MessageDeleted { node, mailbox, uid, .. } => {
-                if let Some(m) = self.s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
+                if let Some(m) = self.mailbox(node, mailbox) {
                     m.messages.retain(|x| x.uid != *uid);
                 }
                 happened =
                     record.then(|| format!("{} removed message UID {uid} from {mailbox}'s mailbox", self.name(node)));
             }
             Event::MessageDownloaded { node, from, subject, .. } => {
-                if let Some(b) = self.s.inboxes.iter_mut().find(|b| &b.agent == node) {
+                if let Some(b) = Rc::make_mut(&mut self.s.inboxes).iter_mut().find(|b| &b.agent == node) {
                     b.messages.push((from.clone(), subject.clone()));
                 }
                 happened = record.then(|| format!("{} downloaded \"{subject}\"", self.name(node)));
@@ -678,6 +689,12 @@ mod snapshot_tests {
                 assert_eq!(snaps.at(&log, n / 3, n), snapshot(&log, n / 3, n), "{} step {step}", s.id);
                 let narr = log.events[..since].iter().rposition(|e| matches!(e, Event::Narrated { .. }));
                 assert_eq!(snaps.narration_before(since), narr);
+            }
+            // Backwards and by jumps: the world kept from the last question is used only
+            // when it is on the way.
+            let n_of = |step: usize| d.events_at_step(step);
+            for step in (0..=d.arrows.len()).rev().chain([0, d.arrows.len(), 1, d.arrows.len() / 2]) {
+                assert_eq!(snaps.at(&log, 0, n_of(step)), snapshot(&log, 0, n_of(step)), "{} back {step}", s.id);
             }
             assert!(log.events.len() > 3 * 7, "{}: long enough to cross checkpoints", s.id);
         }

@@ -22,11 +22,17 @@ const SHA256_IV: [u32; 8] =
 /// HMAC-SHA-256's two keyed states (RFC 2104 §2): SHA-256 after the block of the key XOR
 /// ipad, and after the block of the key XOR opad.
 fn hmac_states(key: &[u8]) -> ([u32; 8], [u32; 8]) {
-    let mut k = [0u8; 64];
-    if key.len() > 64 {
-        k[..32].copy_from_slice(&Sha256::digest(key));
+    // A key longer than a block is hashed first.
+    let hashed;
+    let key = if key.len() > 64 {
+        hashed = Sha256::digest(key);
+        hashed.as_slice()
     } else {
-        k[..key.len()].copy_from_slice(key);
+        key
+    };
+    let mut k = [0u8; 64];
+    for (k, b) in k.iter_mut().zip(key) {
+        *k = *b;
     }
     let (mut inner, mut outer) = (SHA256_IV, SHA256_IV);
     compress256(&mut inner, &[k.map(|b| b ^ 0x36)]);
