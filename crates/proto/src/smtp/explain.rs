@@ -13,7 +13,14 @@ pub fn command(c: &Command) -> Explanation {
         Command::Mail { from, params } => {
             let who = if from.is_empty() { "the null sender <> (used by bounces, so that a bounce never bounces)".to_string() } else { format!("<{from}>") };
             let extra: String = params.iter().map(|p| format!(" {}", mail_param(p))).collect();
-            let rfc = if params.is_empty() { "RFC 5321 §4.1.1.2" } else { "RFC 5321 §4.1.1.2, §4.1.1.11; RFC 1870, 6152, 6531 §3.4, 3461 §4.3-4.4, 3030 §3" };
+            let key = |k: &str| params.iter().any(|p| p.split('=').next().is_some_and(|x| x.eq_ignore_ascii_case(k)));
+            let rfc = match (key("SMTPUTF8"), key("RET") || key("ENVID"), key("BODY")) {
+                (false, false, false) => "RFC 5321 §4.1.1.2",
+                (true, false, _) => "RFC 5321 §4.1.1.2; RFC 6531 §3.4",
+                (false, true, _) => "RFC 5321 §4.1.1.2; RFC 3461 §4.3, §4.4",
+                (true, true, _) => "RFC 5321 §4.1.1.2; RFC 6531 §3.4; RFC 3461 §4.3, §4.4",
+                (false, false, true) => "RFC 5321 §4.1.1.2; RFC 6152; RFC 3030 §3",
+            };
             ex(label, format!("Starts a mail transaction (the transfer phase). The envelope sender is {who}: the address bounces go to, which may differ from the From: header.{extra}"), rfc)
         }
         Command::Rcpt { to, params } => {
