@@ -231,3 +231,24 @@ fn notify_delay_gives_one_delayed_report() {
     d.settle();
     assert!(d.reports().is_empty());
 }
+
+#[test]
+fn the_dsn_scenario_gives_alice_a_delivered_report_and_a_bounce_but_none_for_ghost() {
+    let log = mailsim_sim::scenario::run("dsn").unwrap();
+    let reports: Vec<Vec<u8>> = log
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageStored { mailbox, raw, .. } if mailbox == "alice@alice.example" => Some(raw.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reports.len(), 2);
+    let status: Vec<String> = reports.iter().map(|r| parts(r)[1].1.clone()).collect();
+    assert!(status.iter().any(|s| s.contains("Original-Recipient: rfc822; Nobody@bob.example")
+        && s.contains("Action: failed")
+        && s.contains("Original-Envelope-Id: QQ314159")));
+    assert!(status.iter().any(|s| s.contains("Final-Recipient: rfc822; bob@bob.example\r\nAction: delivered")));
+    assert!(status.iter().all(|s| !s.contains("ghost")), "NOTIFY=NEVER");
+    assert!(reports.iter().all(|r| !String::from_utf8_lossy(r).contains("Please confirm")), "RET=HDRS");
+}
