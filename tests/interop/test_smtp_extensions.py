@@ -118,6 +118,7 @@ class SmtpUtf8(unittest.TestCase):
         got = msgs[-1]
         self.assertIn("Subject: Grüße aus Köln\r\n".encode(), got)
         self.assertIn("Return-Path: <jörg@alice.example>".encode(), got)
+        self.assertIn(b" with UTF8SMTP id ", got, "RFC 6531 §4.3 protocol type in Received:")
         self.assertTrue(got.endswith("Hallo, schöne Grüße!\r\n".encode()))
 
     def test_utf8_address_without_the_parameter_is_553_5_6_7(self):
