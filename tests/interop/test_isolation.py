@@ -219,3 +219,33 @@ class PipelinedBatch(unittest.TestCase):
             c.close()
         finally:
             s.stop()
+
+
+class LineLimits(unittest.TestCase):
+    def test_max_line_length_raises_imap_and_pop3_limits_not_below_the_rfcs(self):
+        s = Serve(extra=["--max-line-length", "imap=20000", "--max-line-length", "pop3=1000"])
+        try:
+            imap = Conn(s.ports["imap"])
+            imap.line()
+            imap.send(f"a LOGIN {ALICE} {USERS[ALICE]}\r\nb SELECT INBOX\r\n".encode())
+            imap.until(b"b OK")
+            imap.send(b"c SEARCH SUBJECT " + b"x" * 12_000 + b"\r\n")
+            self.assertTrue(imap.until(b"c ")[-1].startswith(b"c OK"), "12,000 octets: under the raised limit")
+            imap.send(b"d SEARCH SUBJECT " + b"x" * 25_000 + b"\r\ne NOOP\r\n")
+            self.assertEqual(imap.until(b"d ")[-1], b"d BAD Command line too long: the limit is 20000 octets")
+            self.assertTrue(imap.until(b"e ")[-1].startswith(b"e OK"))
+            imap.close()
+            pop = Conn(s.ports["pop3"])
+            pop.line()
+            pop.send(b"USER " + b"x" * 900 + b"\r\n")
+            self.assertTrue(pop.line().startswith(b"+OK"), "900 octets: under the raised limit")
+            pop.send(b"USER " + b"x" * 1100 + b"\r\n")
+            self.assertIn(b"the limit is 1000 octets", pop.line())
+            pop.close()
+            s.all_ports_answer(self)
+        finally:
+            s.stop()
+        for bad in ["imap=8000", "pop3=100", "smtp=2000"]:
+            with self.subTest(bad), self.assertRaises(RuntimeError) as e:
+                Serve(extra=["--max-line-length", bad])
+            self.assertIn("invalid value", str(e.exception))
