@@ -221,6 +221,35 @@ class PipelinedBatch(unittest.TestCase):
             s.stop()
 
 
+class StartTlsInjection(unittest.TestCase):
+    def test_commands_after_starttls_in_the_same_write_are_thrown_away(self):
+        """The server reads a long write in pieces (64 lines a turn of its lock): what follows STARTTLS in the same
+        write was sent in the clear and must never be read as if it came inside TLS (RFC 9051 §6.2.1, RFC 3207
+        §4.2), however far behind STARTTLS it is."""
+        import ssl
+        s = Serve(extra=["--max-commands-per-second", "0"])
+        try:
+            for before in (0, 63, 200):
+                with self.subTest(before=before):
+                    c = Conn(s.ports["imap"])
+                    c.line()
+                    injected = f"b LOGIN {ALICE} {USERS[ALICE]}\r\n".encode() + b"c NOOP\r\n" * 100
+                    c.send(b"x NOOP\r\n" * before + b"a STARTTLS\r\n" + injected)
+                    self.assertTrue(c.until(b"a ")[-1].startswith(b"a OK"))
+                    ctx = ssl.create_default_context()
+                    ctx.check_hostname = False
+                    ctx.verify_mode = ssl.CERT_NONE
+                    c.s = ctx.wrap_socket(c.s, server_hostname="localhost")
+                    c.buf = b""
+                    c.send(b"d SELECT INBOX\r\n")
+                    lines = c.until(b"d ")
+                    self.assertEqual([ln for ln in lines if ln[:2] in (b"b ", b"c ")], [], "nothing injected ran")
+                    self.assertTrue(lines[-1].startswith(b"d BAD"), f"not logged in: {lines[-1]!r}")
+                    c.close()
+        finally:
+            s.stop()
+
+
 class LineLimits(unittest.TestCase):
     def test_max_line_length_raises_imap_and_pop3_limits_not_below_the_rfcs(self):
         s = Serve(extra=["--max-line-length", "imap=20000", "--max-line-length", "pop3=1000"])
