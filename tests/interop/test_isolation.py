@@ -246,6 +246,21 @@ class StartTlsInjection(unittest.TestCase):
                     self.assertEqual([ln for ln in lines if ln[:2] in (b"b ", b"c ")], [], "nothing injected ran")
                     self.assertTrue(lines[-1].startswith(b"d BAD"), f"not logged in: {lines[-1]!r}")
                     c.close()
+            # SMTP too (submission): an injected HELP would answer 214 inside TLS.
+            for before in (0, 63):
+                with self.subTest(smtp=before):
+                    c = Conn(s.ports["submission"])
+                    c.line()
+                    c.send(b"EHLO x.example\r\n" + b"NOOP\r\n" * before + b"STARTTLS\r\n" + b"HELP\r\n" * 100)
+                    self.assertTrue(c.until(b"220 ")[-1].startswith(b"220"))
+                    ctx = ssl.create_default_context()
+                    ctx.check_hostname = False
+                    ctx.verify_mode = ssl.CERT_NONE
+                    c.s = ctx.wrap_socket(c.s, server_hostname="localhost")
+                    c.buf = b""
+                    c.send(b"NOOP\r\n")
+                    self.assertTrue(c.line().startswith(b"250"), "the first reply inside TLS is NOOP's")
+                    c.close()
         finally:
             s.stop()
 
