@@ -3,6 +3,7 @@
 //! downloads, open connections). Everything that came from a user (subjects, bodies) is
 //! rendered as text nodes, never as HTML.
 
+use crate::growing::Src;
 use crate::inspector::MessageInspector;
 use crate::state::Info;
 use crate::states::StateDiagram;
@@ -15,19 +16,26 @@ use yew::prelude::*;
 
 thread_local! {
     /// The checkpoints of the log last shown (both panels ask for the same log).
-    static SNAPSHOTS: std::cell::RefCell<Option<(Rc<EventLog>, Rc<Snapshots>)>> = const { std::cell::RefCell::new(None) };
+    static SNAPSHOTS: std::cell::RefCell<Option<(Src<EventLog>, Rc<Snapshots>)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The world checkpoints of `log`, made once per log: the world at a step is then a copy of
-/// the checkpoint before it and a few events, however long the log.
-fn snapshots(log: &Rc<EventLog>) -> Rc<Snapshots> {
+/// The world checkpoints of `log`, made once per log (a growing log's are extended by what it
+/// gained): the world at a step is then a copy of the checkpoint before it and a few events,
+/// however long the log.
+fn snapshots(src: &Src<EventLog>, log: &EventLog) -> Rc<Snapshots> {
     SNAPSHOTS.with(|c| {
         let mut c = c.borrow_mut();
-        match &*c {
-            Some((l, s)) if Rc::ptr_eq(l, log) => s.clone(),
+        match &mut *c {
+            Some((l, s)) if l.same(src) => {
+                if s.len() != log.events.len() {
+                    Rc::make_mut(s).extend(log);
+                }
+                *l = src.clone();
+                s.clone()
+            }
             _ => {
                 let s = Rc::new(Snapshots::new(log));
-                *c = Some((log.clone(), s.clone()));
+                *c = Some((src.clone(), s.clone()));
                 s
             }
         }
@@ -40,8 +48,8 @@ const BOXES: usize = 8;
 
 #[derive(Properties, PartialEq)]
 pub struct DetailsProps {
-    pub log: Rc<EventLog>,
-    pub diagram: Rc<Diagram>,
+    pub log: Src<EventLog>,
+    pub diagram: Src<Diagram>,
     pub step: usize,
     pub info: Rc<Info>,
     pub decrypted: bool,
@@ -80,12 +88,11 @@ fn raw_line(line: &str) -> Html {
 
 #[function_component(Details)]
 pub fn details(props: &DetailsProps) -> Html {
-    let d = &props.diagram;
+    let (d, log) = (&*props.diagram.get(), &*props.log.get());
     let name =
         |id: &str| d.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
     if props.step == 0 {
-        let narration = props
-            .log
+        let narration = log
             .events
             .iter()
             .take(d.events_at_step(0))
@@ -116,17 +123,17 @@ pub fn details(props: &DetailsProps) -> Html {
         conn,
         tls,
         ..
-    } = &props.log.events[arrow.event]
+    } = &log.events[arrow.event]
     else {
         return html! {};
     };
     // The story so far: the last narration before this message.
-    let snaps = snapshots(&props.log);
-    let narration = snaps.narration_before(arrow.event).and_then(|i| match &props.log.events[i] {
+    let snaps = snapshots(&props.log, log);
+    let narration = snaps.narration_before(arrow.event).and_then(|i| match &log.events[i] {
         Event::Narrated { text, .. } => Some(text.clone()),
         _ => None,
     });
-    let snap = snaps.at(&props.log, arrow.event, d.events_at_step(props.step));
+    let snap = snaps.at(log, arrow.event, d.events_at_step(props.step));
     let transport = if conn.is_some() { "TCP" } else { "UDP" };
     let hidden = *tls && !props.decrypted;
     let wire = if hidden { tls_record(raw, conn.unwrap_or(0), props.step) } else { raw.clone() };
@@ -169,7 +176,7 @@ pub fn details(props: &DetailsProps) -> Html {
             <p id="meaning" class="meaning">{ if *tls { format!("Inside TLS: {meaning}") } else { meaning.clone() } }</p>
             <p class="rfc">{"Defined in "}<cite>{ rfc.clone() }</cite></p>
             <figure class="bytes">{ raw_html }</figure>
-            { for (!hidden).then(|| carried_message(protocol, &arrow.label, raw)).flatten().zip(envelope(&props.log, arrow.event)).map(|(m, (from, rcpts))| html! {
+            { for (!hidden).then(|| carried_message(protocol, &arrow.label, raw)).flatten().zip(envelope(log, arrow.event)).map(|(m, (from, rcpts))| html! {
                 <table id="envelope" class="envelope">
                     <caption>{"Envelope and header: SMTP delivers to the envelope"}</caption>
                     <tr><th></th><th scope="col">{"Envelope (SMTP commands)"}</th><th scope="col">{"Header (inside the message)"}</th></tr>
@@ -203,17 +210,17 @@ pub fn details(props: &DetailsProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct WorldProps {
-    pub log: Rc<EventLog>,
-    pub diagram: Rc<Diagram>,
+    pub log: Src<EventLog>,
+    pub diagram: Src<Diagram>,
     pub step: usize,
 }
 
 #[function_component(WorldPanel)]
 pub fn world_panel(props: &WorldProps) -> Html {
-    let d = &props.diagram;
+    let (d, log) = (&*props.diagram.get(), &*props.log.get());
     let name =
         |id: &str| d.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
-    let snap = snapshots(&props.log).at(&props.log, 0, d.events_at_step(props.step));
+    let snap = snapshots(&props.log, log).at(log, 0, d.events_at_step(props.step));
     // The ends of the current message come first when there are more boxes than are shown.
     let ends: Vec<&str> = props
         .step
