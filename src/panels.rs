@@ -12,6 +12,7 @@ use mailsim_sim::log::Event;
 use mailsim_sim::proto::message::header;
 use mailsim_sim::EventLog;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 thread_local! {
@@ -330,5 +331,87 @@ fn stored(p: &StoredProps) -> Html {
             </summary>
             if *open { <MessageInspector raw={p.raw.clone()} /> }
         </details>
+    }
+}
+
+/// At most this wide (CSS pixels), the panels are tabs beside the diagram rather than a
+/// column beside it (a phone).
+const NARROW: f64 = 600.0;
+
+/// Whether the window is narrow enough for [`Tabs`]; follows resizes.
+#[hook]
+pub fn use_narrow() -> bool {
+    let width = || web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).unwrap_or(1e4);
+    let narrow = use_state_eq(move || width() <= NARROW);
+    {
+        let narrow = narrow.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window()
+                .map(|w| gloo_events::EventListener::new(&w, "resize", move |_| narrow.set(width() <= NARROW)));
+            move || drop(listener)
+        });
+    }
+    *narrow
+}
+
+/// Panel `id` (`#panel-ID`), one of the [`Tabs`] when the screen is narrow: then a tab
+/// panel, hidden unless it is the `current` one; else it takes no box of its own.
+pub fn tab_panel(narrow: bool, current: &str, id: &'static str, content: Html) -> Html {
+    html! {
+        <div id={format!("panel-{id}")} class="tab-panel" role={narrow.then_some("tabpanel")}
+            aria-labelledby={narrow.then(|| format!("tab-{id}"))} hidden={narrow && current != id}>
+            { content }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TabsProps {
+    /// (id, label): the panel of tab `id` is labelled by the button `#tab-ID`.
+    pub tabs: Vec<(&'static str, &'static str)>,
+    pub current: &'static str,
+    pub on_pick: Callback<&'static str>,
+}
+
+/// The phone's tabs: one panel at a time (the diagram, the details, ...). A tab list as the
+/// ARIA practices describe it: ← and → (Home, End) move between tabs, only the chosen one is
+/// in the tab order.
+#[function_component(Tabs)]
+pub fn tabs(p: &TabsProps) -> Html {
+    let onkeydown = {
+        let (tabs, current, on_pick) = (p.tabs.clone(), p.current, p.on_pick.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let i = tabs.iter().position(|t| t.0 == current).unwrap_or(0);
+            let n = tabs.len();
+            let j = match e.key().as_str() {
+                "ArrowRight" => (i + 1) % n,
+                "ArrowLeft" => (i + n - 1) % n,
+                "Home" => 0,
+                "End" => n - 1,
+                _ => return,
+            };
+            e.prevent_default();
+            e.stop_propagation();
+            on_pick.emit(tabs[j].0);
+            let tab = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&format!("tab-{}", tabs[j].0)));
+            if let Some(t) = tab.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = t.focus();
+            }
+        })
+    };
+    html! {
+        <div class="tabs-bar" role="tablist" aria-label="Panels" {onkeydown}>
+            { for p.tabs.iter().map(|&(id, label)| {
+                let on_pick = p.on_pick.clone();
+                let chosen = id == p.current;
+                html! {
+                    <button id={format!("tab-{id}")} class="tab" role="tab" aria-selected={chosen.to_string()}
+                        aria-controls={format!("panel-{id}")} tabindex={if chosen { "0" } else { "-1" }}
+                        onclick={Callback::from(move |_: MouseEvent| on_pick.emit(id))}>{ label }</button>
+                }
+            }) }
+        </div>
     }
 }

@@ -9,7 +9,7 @@ use super::stream::{self, Shared, Status};
 use super::Access;
 use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::growing::Src;
-use crate::panels::{Details, WorldPanel};
+use crate::panels::{tab_panel, use_narrow, Details, Tabs, WorldPanel};
 use crate::state::Info;
 use gloo_events::{EventListener, EventListenerOptions};
 use std::cell::{Cell, RefCell};
@@ -130,11 +130,14 @@ pub fn live_view(props: &ViewProps) -> Html {
                     EventListenerOptions::enable_prevent_default(),
                     move |e| {
                         let Some(e) = e.dyn_ref::<web_sys::KeyboardEvent>() else { return };
-                        let tag =
-                            e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|el| el.tag_name());
+                        let target = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+                        let tag = target.as_ref().map(|el| el.tag_name());
+                        // The phone's tab list uses the arrows itself.
+                        let tab = target.and_then(|el| el.get_attribute("role")).is_some_and(|r| r == "tab");
                         if e.ctrl_key()
                             || e.meta_key()
                             || e.alt_key()
+                            || tab
                             || matches!(tag.as_deref(), Some("INPUT" | "SELECT"))
                         {
                             return;
@@ -221,6 +224,19 @@ pub fn live_view(props: &ViewProps) -> Html {
         (Status::Open, true) => ("paused", "paused"),
         (Status::Open, false) => ("live", "on"),
     };
+    // A phone: the diagram and each panel are tabs.
+    let narrow = use_narrow();
+    let tab = use_state_eq(|| "diagram");
+    let on_tab = {
+        let tab = tab.clone();
+        Callback::from(move |t: &'static str| {
+            tab.set(t);
+            // A diagram shown again measures its pane.
+            if let Some(w) = web_sys::window() {
+                let _ = web_sys::Event::new("resize").map(|e| w.dispatch_event(&e));
+            }
+        })
+    };
     let transcript = {
         let d = src_diagram.get();
         let from = step.saturating_sub(TRANSCRIPT_ROWS / 2).min(len.saturating_sub(TRANSCRIPT_ROWS));
@@ -243,7 +259,7 @@ pub fn live_view(props: &ViewProps) -> Html {
         }
     };
     html! {
-        <div class="app live">
+        <div class={classes!("app", "live", narrow.then_some("tabbed"))}>
             <header class="top">
                 <h1><span class="logo" aria-hidden="true">{"✉"}</span>{" Mailsim live"}</h1>
                 <span id="live-status" class={classes!("live-status", status_class)} role="status">{ status_text }</span>
@@ -253,44 +269,56 @@ pub fn live_view(props: &ViewProps) -> Html {
                 }
                 <a class="nav-link" href="#/scenario/alice-to-bob">{"Playground"}</a>
             </header>
-            <nav class="controls" aria-label="Live controls">
-                <button id="live-toggle" class="primary" onclick={ if paused.is_some() { go(LIVE) } else { go(PAUSE) } } title="Pause, or follow what happens again (End)">
-                    { if paused.is_some() { "Back to live" } else { "Pause" } }
-                </button>
-                <button id="live-first" onclick={go(FIRST)} disabled={step <= 1} title="The first message (Home)">{"First"}</button>
-                <button id="prev" onclick={go(BACK)} disabled={step == 0} title="Step back (←)">{"Back"}</button>
-                <button id="next" onclick={go(NEXT)} disabled={step >= len} title="Step forward (→)">{"Next"}</button>
-                <span id="position" class="position" aria-live="off">{ format!("step {step} of {len}") }</span>
-                { choice("live-user", "All users", &users, &filter.user, on_filter(|f, v| f.user = v)) }
-                { choice("live-protocol", "All protocols", &protocols, &filter.protocol, on_filter(|f, v| f.protocol = v)) }
-                <input id="live-address" type="search" placeholder="Client address…" aria-label="Show one client address" onchange={on_filter(|f, v| f.address = v)} />
-                <span class="tools">
-                    <button id="live-save" onclick={on_save} title="Download what is shown as an event log (JSON lines); Open… in the playground plays it">{"Save as log"}</button>
-                </span>
-            </nav>
+            <div class="bar">
+                <nav class="controls" aria-label="Live controls">
+                    <button id="live-toggle" class="primary" onclick={ if paused.is_some() { go(LIVE) } else { go(PAUSE) } } title="Pause, or follow what happens again (End)">
+                        { if paused.is_some() { "Back to live" } else { "Pause" } }
+                    </button>
+                    <button id="live-first" onclick={go(FIRST)} disabled={step <= 1} title="The first message (Home)">{"First"}</button>
+                    <button id="prev" onclick={go(BACK)} disabled={step == 0} title="Step back (←)">{"Back"}</button>
+                    <button id="next" onclick={go(NEXT)} disabled={step >= len} title="Step forward (→)">{"Next"}</button>
+                    <span id="position" class="position" aria-live="off">{ format!("step {step} of {len}") }</span>
+                    { choice("live-user", "All users", &users, &filter.user, on_filter(|f, v| f.user = v)) }
+                    { choice("live-protocol", "All protocols", &protocols, &filter.protocol, on_filter(|f, v| f.protocol = v)) }
+                    <input id="live-address" type="search" placeholder="Client address…" aria-label="Show one client address" onchange={on_filter(|f, v| f.address = v)} />
+                    <span class="tools">
+                        <button id="live-save" onclick={on_save} title="Download what is shown as an event log (JSON lines); Open… in the playground plays it">{"Save as log"}</button>
+                    </span>
+                </nav>
+                if narrow {
+                    <Tabs tabs={vec![("diagram", "Diagram"), ("details", "Details"), ("world", "World"), ("transcript", "Transcript")]}
+                        current={*tab} on_pick={on_tab} />
+                }
+            </div>
             if missed > 0 {
                 <p id="live-missed" class="note" role="status">{ format!("This view fell behind the server's history: {missed} events were not received.") }</p>
             }
             if !note.is_empty() { <p id="note" class="note" role="status">{ (*note).clone() }</p> }
             <main class="layout" data-duplicates={duplicates.to_string()}>
-                <section class="diagram-pane" aria-label="Sequence diagram">
-                    if len == 0 {
-                        <p id="live-empty" class="hint live-empty">{ if logout.is_some() {
-                            "Nothing yet: connect with your mail client, telnet or your own program, and log in. Your session appears here as it happens."
-                        } else {
-                            "Nothing yet: when a client connects to mailsim serve, its messages appear here as they happen."
-                        } }</p>
-                    }
-                    <SequenceDiagram diagram={src_diagram.clone()} step={step} decrypted={false} on_select={on_select}
-                        view={Rc::new((*view_opts).clone())} on_toggle_conn={on_toggle_conn} />
-                </section>
-                <aside class="side">
-                    <Details log={src_log.clone()} diagram={src_diagram.clone()} step={step} info={info} decrypted={false} />
-                    <WorldPanel log={src_log} diagram={src_diagram} step={step} />
-                    <details id="transcript" class="panel transcript" open=true>
-                        <summary>{"Transcript (what the diagram shows)"}</summary>
-                        { transcript }
-                    </details>
+                { tab_panel(narrow, &tab, "diagram", html! {
+                    <section class="diagram-pane" aria-label="Sequence diagram">
+                        if len == 0 {
+                            <p id="live-empty" class="hint live-empty">{ if logout.is_some() {
+                                "Nothing yet: connect with your mail client, telnet or your own program, and log in. Your session appears here as it happens."
+                            } else {
+                                "Nothing yet: when a client connects to mailsim serve, its messages appear here as they happen."
+                            } }</p>
+                        }
+                        <SequenceDiagram diagram={src_diagram.clone()} step={step} decrypted={false} on_select={on_select}
+                            view={Rc::new((*view_opts).clone())} on_toggle_conn={on_toggle_conn} />
+                    </section>
+                }) }
+                <aside class="side" hidden={narrow && *tab == "diagram"}>
+                    { tab_panel(narrow, &tab, "details", html! {
+                        <Details log={src_log.clone()} diagram={src_diagram.clone()} step={step} info={info} decrypted={false} />
+                    }) }
+                    { tab_panel(narrow, &tab, "world", html! { <WorldPanel log={src_log} diagram={src_diagram} step={step} /> }) }
+                    { tab_panel(narrow, &tab, "transcript", html! {
+                        <details id="transcript" class="panel transcript" open=true>
+                            <summary>{"Transcript (what the diagram shows)"}</summary>
+                            { transcript }
+                        </details>
+                    }) }
                 </aside>
             </main>
         </div>
