@@ -171,3 +171,51 @@ class Limits(unittest.TestCase):
             s.all_ports_answer(self)
         finally:
             s.stop()
+
+
+class PipelinedBatch(unittest.TestCase):
+    def test_a_megabyte_of_pipelined_commands_does_not_hold_up_other_clients(self):
+        """LOGIN, SELECT and 20,000 NOOPs (1 MB) in one write: the server takes a bounded number of commands per
+        turn of the store lock, so another client's greeting comes while the batch is being answered."""
+        import threading
+        import time
+        s = Serve(extra=["--max-commands-per-second", "0"])
+        try:
+            c = Conn(s.ports["imap"], timeout=30)
+            c.line()
+            n = 20_000
+            batch = f"a LOGIN {ALICE} {USERS[ALICE]}\r\nb SELECT INBOX\r\n".encode()
+            batch += b"".join(f"n{i:0>42} NOOP\r\n".encode() for i in range(n))
+            done = {}
+
+            def read_all():
+                oks = 0
+                while True:
+                    line = c.line()
+                    if line.startswith(b"n") and line.endswith(b" OK NOOP completed"):
+                        oks += 1
+                        if oks == n:
+                            done["t"], done["oks"] = time.time(), oks
+                            return
+
+            reader = threading.Thread(target=read_all)
+            reader.start()
+            started = time.time()
+            threading.Thread(target=c.send, args=(batch,), daemon=True).start()
+            greetings = []
+            while reader.is_alive() and time.time() - started < 60:
+                t = time.time()
+                g = s.greets("pop3", within=5)
+                greetings.append((time.time() - t, t))
+                self.assertTrue(g.startswith(b"+OK"), g)
+                time.sleep(0.02)
+            reader.join(timeout=60)
+            self.assertEqual(done.get("oks"), n, "every NOOP answered")
+            during = [d for d, t in greetings if t + d < done["t"]]
+            print(f"(batch {done['t'] - started:.2f} s; {len(during)} greetings during it, slowest "
+                  f"{max(during or [0]) * 1000:.0f} ms) ", end="", flush=True)
+            self.assertGreater(len(during), 0, "a greeting came before the batch was answered")
+            self.assertLess(max(during), 0.5, "each greeting came at once (generous bound for a loaded machine)")
+            c.close()
+        finally:
+            s.stop()
