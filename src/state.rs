@@ -393,7 +393,7 @@ impl Reducible for Player {
                         _ => {}
                     }
                     list.push(a);
-                    list.sort_by_key(|x| x.at());
+                    mailsim_sim::actions::sort_by_time(&mut list);
                     p.replay(list);
                 }
             }
@@ -407,7 +407,7 @@ impl Reducible for Player {
                     if keep {
                         let mut list = (*p.actions).clone();
                         list.push((*a).clone());
-                        list.sort_by_key(|x| x.at());
+                        mailsim_sim::actions::sort_by_time(&mut list);
                         p.replay(list);
                     }
                 }

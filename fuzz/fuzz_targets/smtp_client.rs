@@ -18,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
         auth: auth.then(|| ("alice".to_string(), "pw".to_string())),
         starttls,
         pipelining,
+        ..Default::default()
     };
     let mut c = SmtpClient::new(job);
     feed(&mut c, &chunks, |_| {});

@@ -313,7 +313,7 @@ impl Reducible for Run {
                 // After a typed line, the end (the answer to it); else what the action caused.
                 let from = (!matches!(a, LearnerAction::Terminal { .. })).then(|| a.at());
                 list.push(a);
-                list.sort_by_key(|x| x.at());
+                mailsim_sim::actions::sort_by_time(&mut list);
                 r.replay(list, from);
             }
             RunAction::Forget => {

@@ -9,14 +9,15 @@
 
 use mailsim_sim::actions::Action as LearnerAction;
 use mailsim_sim::activity::{self, Activity, Answered, LocatedError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
 /// A learner's progress in one activity.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Progress {
     /// [`fingerprint`] of the activity this progress belongs to.
     pub fingerprint: String,
@@ -24,29 +25,43 @@ pub struct Progress {
     pub answers: Vec<Option<Answered>>,
     /// What the learner did in the playground for this activity's tasks (kept as the
     /// scenario files' `[[action]]` tables).
-    #[serde(default, with = "actions_as_toml")]
+    #[serde(serialize_with = "actions_as_toml")]
     pub actions: Vec<LearnerAction>,
     /// Items whose hint the learner opened.
-    #[serde(default)]
     pub hints: Vec<usize>,
 }
 
 /// The learner's actions inside the JSON progress record, as `[[action]]` TOML text (the
 /// form the playground and scenario files use; actions have no serde derives).
-mod actions_as_toml {
-    use mailsim_sim::actions::{self, Action};
-    use serde::{Deserialize, Deserializer, Serializer};
+fn actions_as_toml<S: serde::Serializer>(a: &[LearnerAction], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&mailsim_sim::actions::to_toml(a))
+}
 
-    pub fn serialize<S: Serializer>(a: &[Action], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&actions::to_toml(a))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Action>, D::Error> {
-        Ok(actions::from_toml(&String::deserialize(d)?))
-    }
+/// A list of JSON values each read with `f`; `None` if one is not.
+fn list_of<T>(v: &Value, f: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    v.as_array()?.iter().map(f).collect()
 }
 
 impl Progress {
+    /// Reads what [`save_progress`] wrote: `fingerprint` and `answers` required, `actions` (the
+    /// TOML text) and `hints` optional, other keys ignored; `None` where serde's derived reader
+    /// failed. By hand over a JSON value: the derived readers cost the page more code.
+    fn from_json(v: &Value) -> Option<Progress> {
+        let answer = |x: &Value| if x.is_null() { Some(None) } else { Answered::from_json(x).map(Some) };
+        Some(Progress {
+            fingerprint: v.get("fingerprint")?.as_str()?.to_string(),
+            answers: list_of(v.get("answers")?, answer)?,
+            actions: match v.get("actions") {
+                None => vec![],
+                Some(a) => mailsim_sim::actions::from_toml(a.as_str()?),
+            },
+            hints: match v.get("hints") {
+                None => vec![],
+                Some(h) => list_of(h, |x| x.as_u64().and_then(|n| usize::try_from(n).ok()))?,
+            },
+        })
+    }
+
     pub fn new(a: &Activity) -> Progress {
         Progress { fingerprint: fingerprint(a), answers: vec![None; a.items.len()], actions: vec![], hints: vec![] }
     }
@@ -71,7 +86,8 @@ fn progress_key(id: &str) -> String {
 pub fn load_progress(a: &Activity) -> Progress {
     let stored: Option<Progress> = storage()
         .and_then(|s| s.get_item(&progress_key(&a.id)).ok().flatten())
-        .and_then(|t| serde_json::from_str(&t).ok());
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| Progress::from_json(&v));
     match stored {
         Some(mut p) if p.fingerprint == fingerprint(a) => {
             p.answers.resize(a.items.len(), None);
@@ -94,7 +110,7 @@ pub fn clear_progress(id: &str) {
 }
 
 /// An activity file loaded by an instructor.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CustomFile {
     pub name: String,
     pub text: String,
@@ -105,7 +121,15 @@ const CUSTOM_KEY: &str = "mailsim.activities.custom";
 pub fn custom_files() -> Vec<CustomFile> {
     storage()
         .and_then(|s| s.get_item(CUSTOM_KEY).ok().flatten())
-        .and_then(|t| serde_json::from_str(&t).ok())
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| {
+            list_of(&v, |f| {
+                Some(CustomFile {
+                    name: f.get("name")?.as_str()?.to_string(),
+                    text: f.get("text")?.as_str()?.to_string(),
+                })
+            })
+        })
         .unwrap_or_default()
 }
 

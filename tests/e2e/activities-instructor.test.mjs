@@ -6,13 +6,10 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serveDist } from './serve-dist.mjs';
-import { launch } from './browser.mjs';
+import { useBrowser, OUT } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
 import { terminal } from './activity-recipes.mjs';
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
 const ROOT = process.env.MAILSIM_DIST || DIST;
 const FILES = path.join(ROOT, 'test-activities');
 
@@ -64,36 +61,15 @@ explain = "<iframe src=\\"javascript:window.__xss = 6\\"></iframe> and \`<code>\
 hint = "[a data link](data:text/html,<script>alert(1)</script>)"
 `;
 
-let server, browser;
-before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
+before(() => {
   fs.mkdirSync(FILES, { recursive: true });
   fs.writeFileSync(path.join(FILES, 'lab.toml'), LAB);
   fs.writeFileSync(path.join(FILES, 'broken.toml'), BROKEN);
-  server = await serveDist(ROOT);
-  browser = await launch();
 });
-after(async () => {
-  fs.rmSync(FILES, { recursive: true, force: true });
-  await browser?.close();
-  await server?.close();
-});
-
-async function open(t, url, viewport = { width: 1440, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
-  t.after(async () => {
-    await context.close();
-    assert.deepEqual(errors, [], 'no console errors, no dialogs');
-  });
-  await page.goto(server.url + url);
-  await page.waitForSelector('.app');
-  return page;
-}
+after(() => fs.rmSync(FILES, { recursive: true, force: true }));
+const pw = useBrowser({ root: ROOT });
+/** A fresh browser context (its own localStorage); the 404 of a missing file is expected. */
+const open = (t, url, viewport = undefined) => pw.open(t, url, { viewport, ready: '.app', fresh: true, ignore: /Failed to load resource/ });
 
 const arrows = (page) => page.locator('.arrow').count();
 const hash = (page) => page.evaluate(() => location.hash);
@@ -155,7 +131,7 @@ test('a malformed pasted or uploaded activity shows located errors', async (t) =
   await page.click('#paste-open');
   await page.waitForFunction(() => location.hash === '#/activity/course-lab');
   await page.waitForSelector('#intro');
-  await page.goto(server.url + '#/activities');
+  await page.goto(pw.server.url + '#/activities');
   await page.waitForSelector('#card-course-lab .tag');
   await page.reload();
   await page.waitForSelector('#card-course-lab', { timeout: 5000 });
@@ -187,7 +163,7 @@ test('an activity file\'s HTML and scripts are shown as text, never run', async 
   assert.ok((await page.textContent('#feedback .explain')).includes('<iframe src="javascript:window.__xss = 6"></iframe> and <code>'));
   assert.equal(await page.locator('.app img, .app script, .app iframe, .app b, a[href^="javascript"], a[href^="data"]').count(), 0, 'no element made from the file');
   assert.equal(await page.evaluate(() => window.__xss), undefined, 'no script ran');
-  await page.goto(server.url + '#/activities');
+  await page.goto(pw.server.url + '#/activities');
   await page.waitForSelector('#card-hostile');
   assert.equal(await page.locator('#card-hostile img, #card-hostile b').count(), 0);
 });
@@ -202,14 +178,14 @@ test('?activity=URL loads a file from this origin, refuses other origins, shows 
   const code = await page.inputValue('#embed-code');
   assert.match(code, /^<iframe src="http:\/\/127\.0\.0\.1:\d+\/\?embed=1&activity=test-activities\/lab\.toml#\/activity\/course-lab" width="100%" height="600"/);
   // Another origin (localhost is not 127.0.0.1): refused, with what to do instead.
-  const other = server.url.replace('127.0.0.1', 'localhost');
-  await page.goto(`${server.url}?activity=${other}test-activities/lab.toml#/activities`);
+  const other = pw.server.url.replace('127.0.0.1', 'localhost');
+  await page.goto(`${pw.server.url}?activity=${other}test-activities/lab.toml#/activities`);
   await page.waitForSelector('#notice');
   assert.match(await page.textContent('#notice'), /^Refused to load the activity "http:\/\/localhost:\d+\/test-activities\/lab\.toml": it is on http:\/\/localhost:\d+, and activity files load only from this page's own origin \(http:\/\/127\.0\.0\.1:\d+\)/);
-  await page.goto(`${server.url}?activity=test-activities/missing.toml`);
+  await page.goto(`${pw.server.url}?activity=test-activities/missing.toml`);
   await page.waitForSelector('#notice');
   assert.match(await page.textContent('#notice'), /Could not load the activity "test-activities\/missing\.toml": the server answered HTTP 404/);
-  await page.goto(`${server.url}?activity=test-activities/broken.toml`);
+  await page.goto(`${pw.server.url}?activity=test-activities/broken.toml`);
   await page.waitForSelector('#file-errors');
   assert.equal(await page.locator('.located-error').count(), 4);
   assert.match(await page.textContent('.located-error .where'), /^test-activities\/broken\.toml:2:6$/);
@@ -263,7 +239,7 @@ test('on a 390 px phone the item sits below the diagram; screenshots of every pa
   const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
   assert.ok(await fits(), 'no sideways scrolling');
   await page.screenshot({ path: path.join(OUT, 'activities-list-390x844.png') });
-  await page.goto(server.url + '#/activity/send-protocols/item/1');
+  await page.goto(pw.server.url + '#/activity/send-protocols/item/1');
   await page.waitForSelector('#item');
   const diagram = await page.locator('.diagram-pane').boundingBox();
   const item = await page.locator('#item').boundingBox();
@@ -275,13 +251,13 @@ test('on a 390 px phone the item sits below the diagram; screenshots of every pa
   await page.waitForSelector('#feedback');
   await page.screenshot({ path: path.join(OUT, 'activity-item-390x844.png') });
   // A task on the phone: the terminal is usable.
-  await page.goto(server.url + '#/activity/make-a-reply/item/1');
+  await page.goto(pw.server.url + '#/activity/make-a-reply/item/1');
   await page.waitForSelector('#task-status');
   await terminal(page, 'alice-ua', 'mail.bob.example', 25, ['HELO phone']);
   await page.waitForSelector('#task-status[data-done="true"]');
   await page.locator('#task-status').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(OUT, 'activity-task-390x844.png') });
-  await page.goto(server.url + '#/activity/make-a-reply/summary');
+  await page.goto(pw.server.url + '#/activity/make-a-reply/summary');
   await page.waitForSelector('#completion-code');
   assert.ok(await fits());
   await page.screenshot({ path: path.join(OUT, 'activity-summary-390x844.png') });
@@ -289,13 +265,13 @@ test('on a 390 px phone the item sits below the diagram; screenshots of every pa
   // The desktop and the embed size, for the record.
   for (const [w, h] of [[1440, 900], [1024, 600]]) {
     await page.setViewportSize({ width: w, height: h });
-    await page.goto(server.url + '#/activity/make-a-reply/item/1');
+    await page.goto(pw.server.url + '#/activity/make-a-reply/item/1');
     await page.waitForSelector('#task-status[data-done="true"]');
     await page.screenshot({ path: path.join(OUT, `activity-task-${w}x${h}.png`) });
-    await page.goto(server.url + '#/activity/send-protocols/item/2');
+    await page.goto(pw.server.url + '#/activity/send-protocols/item/2');
     await page.waitForSelector('#hidden-note');
     await page.screenshot({ path: path.join(OUT, `activity-predict-${w}x${h}.png`) });
-    await page.goto(server.url + '#/activity/make-a-reply/summary');
+    await page.goto(pw.server.url + '#/activity/make-a-reply/summary');
     await page.waitForSelector('#completion-code');
     await page.screenshot({ path: path.join(OUT, `activity-summary-${w}x${h}.png`) });
   }

@@ -3,49 +3,22 @@
 // each item is driven by its kind (a wrong answer first, to see its feedback, then the right
 // one), and each task is really done in the playground UI (compose, terminal, faults) by a
 // recipe picked by the task's check kind (tests/e2e/activity-recipes.mjs).
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serveDist } from './serve-dist.mjs';
-import { launch } from './browser.mjs';
+import { useBrowser, OUT } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
 import { solveTask } from './activity-recipes.mjs';
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
 const ROOT = process.env.MAILSIM_DIST || DIST;
 const CODE = /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]$/;
 
-let server, browser;
-before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  server = await serveDist(ROOT);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
+const pw = useBrowser({ root: ROOT });
 /** A fresh browser context (its own localStorage) and a page that fails the test on errors. */
-async function open(t, url = '', viewport = { width: 1440, height: 900 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
-  t.after(async () => {
-    await context.close();
-    assert.deepEqual(errors, [], 'no console errors, no dialogs');
-  });
-  if (url !== null) await goto(page, url);
-  return page;
-}
+const open = (t, url = '', viewport = undefined) => pw.open(t, url, { viewport, ready: '.app', fresh: true });
 
 async function goto(page, url) {
-  await page.goto(server.url + url);
+  await page.goto(pw.server.url + url);
   await page.waitForSelector('.app');
 }
 

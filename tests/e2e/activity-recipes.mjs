@@ -4,6 +4,7 @@
 // (crates/sim/tests/activities.rs, `solve`), done with clicks and typing instead of actions.
 // A check kind or reply with no recipe fails loudly: add one here.
 import assert from 'node:assert/strict';
+import { openTerminal } from './terminal.mjs';
 
 const domain = (mailbox) => mailbox.split('@')[1];
 const local = (mailbox) => mailbox.split('@')[0];
@@ -19,12 +20,7 @@ function bySmtp(rcpt, { from = 'Alice <alice@alice.example>', subject = 'typed b
 
 /** Opens a terminal session and types `lines`, one Enter each. */
 export async function terminal(page, client, hostName, port, lines) {
-  await page.click('#tab-terminal');
-  await page.selectOption('#t-client', client);
-  await page.selectOption('#t-host', hostName);
-  await page.selectOption('#t-port', String(port));
-  await page.click('#t-open');
-  await page.waitForSelector('#t-line');
+  await openTerminal(page, client, hostName, port);
   for (const line of lines) {
     await page.fill('#t-line', line);
     await page.press('#t-line', 'Enter');

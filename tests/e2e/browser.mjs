@@ -1,8 +1,18 @@
-// Launches Debian's Chromium headless through playwright-core (which downloads no browser).
+// What the browser tests share: Debian's Chromium launched headless through playwright-core
+// (which downloads no browser), the built page served on loopback, and pages that fail their
+// test on any console error, uncaught exception or dialog.
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveDist } from './serve-dist.mjs';
+import { DIST } from './bundle-size.mjs';
 
 export const CHROMIUM = process.env.CHROMIUM || ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+/** Where the tests write their screenshots. */
+export const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
 
 export function launch() {
   if (!CHROMIUM) throw new Error('Chromium not found: run scripts/install.sh (it installs Debian\'s chromium)');
@@ -12,4 +22,45 @@ export function launch() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
+}
+
+/**
+ * One static server for the built page (`root`, default dist/) and one Chromium for a test file.
+ * Registers node:test's `before` and `after` hooks; `server` and `browser` are set once `before`
+ * has run. `open(t, hash, options)` gives a page that fails test `t` on any console error,
+ * uncaught exception or dialog, and is closed after it:
+ * - `hash`: what follows the server's URL (`#/scenario/...`, `?log=...`); `null` stays on about:blank;
+ * - `viewport` (1,440×900), `ready` (the selector waited for: `#position`, the player's position);
+ * - `fresh`: a browser context of its own (its own localStorage); `context`: options of the page or context;
+ * - `ignore`: console errors matching this are expected (a 404 the test provokes).
+ */
+export function useBrowser({ root = DIST, csp } = {}) {
+  const s = { server: null, browser: null };
+  before(async () => {
+    fs.mkdirSync(OUT, { recursive: true });
+    s.server = await serveDist(root, { csp });
+    s.browser = await launch();
+  });
+  after(async () => {
+    await s.browser?.close();
+    await s.server?.close();
+  });
+  s.open = async (t, hash = '', { viewport = { width: 1440, height: 900 }, ready = '#position', fresh = false, context = {}, ignore = null } = {}) => {
+    const ctx = fresh ? await s.browser.newContext({ viewport, ...context }) : null;
+    const page = ctx ? await ctx.newPage() : await s.browser.newPage({ viewport, ...context });
+    const errors = [];
+    page.on('console', (m) => { if (m.type() === 'error' && !ignore?.test(m.text())) errors.push(m.text()); });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
+    t.after(async () => {
+      await (ctx ?? page).close();
+      assert.deepEqual(errors, [], 'no console errors, no uncaught exceptions, no dialogs');
+    });
+    if (hash !== null) {
+      await page.goto(s.server.url + hash);
+      await page.waitForSelector(ready);
+    }
+    return page;
+  };
+  return s;
 }

@@ -2,73 +2,21 @@
 // lines typed into the SMTP, POP3 and IMAP terminals, after each of which the page still
 // answers; and a replay that never finished sets the newest action aside instead of
 // bricking the playground on every load.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serveDist } from './serve-dist.mjs';
-import { launch } from './browser.mjs';
-import { DIST } from './bundle-size.mjs';
+import { useBrowser, OUT } from './browser.mjs';
+import { openTerminal, typeLine } from './terminal.mjs';
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
-let server, browser;
-before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  server = await serveDist(DIST);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function open(t, hash) {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  t.after(async () => {
-    await page.close();
-    assert.deepEqual(errors, [], 'no console errors, no panic');
-  });
-  await page.goto(server.url + hash);
-  await page.waitForSelector('#position');
-  return { page, errors };
-}
-
-async function terminal(page, client, host, port) {
-  if (!(await page.locator('#tab-terminal').isVisible())) await page.click('#learn summary');
-  await page.click('#tab-terminal');
-  await page.selectOption('#t-client', client);
-  await page.selectOption('#t-host', host);
-  await page.selectOption('#t-port', String(port));
-  await page.click('#t-open');
-  await page.waitForSelector('#t-line');
-}
-
-/** Types `line`, waits for the server's next reply line, and checks the page still works. */
-async function type(page, line, expect) {
-  const before = await page.$eval('#t-out', (el) => (el.textContent.match(/S: /g) || []).length);
-  await page.fill('#t-line', line);
-  await page.press('#t-line', 'Enter');
-  await page.waitForFunction((n) => document.querySelector('#crashed')
-    || (document.querySelector('#t-out').textContent.match(/S: /g) || []).length > n, before, { timeout: 20000 });
-  assert.equal(await page.locator('#crashed').count(), 0, `the page did not stop after ${JSON.stringify(line.slice(0, 60))}`);
-  if (expect) {
-    const out = await page.textContent('#t-out');
-    const tail = out.slice(out.lastIndexOf('C: '));
-    assert.match(tail, expect, `reply to ${JSON.stringify(line.slice(0, 60))}`);
-  }
-}
+const { open } = useBrowser();
 
 const deep = (n) => '('.repeat(n) + ')'.repeat(n);
 
 test('hostile lines in the IMAP terminal: every one answered, the page keeps working', async (t) => {
-  const { page } = await open(t, '#/scenario/imap-session');
-  await terminal(page, 'bob-ua', 'mail.bob.example', 143);
-  await type(page, 'a STARTTLS', /OK/);
-  await type(page, 'b LOGIN bob bob-pw', /b OK/);
+  const page = await open(t, '#/scenario/imap-session');
+  await openTerminal(page, 'bob-ua', 'mail.bob.example', 143);
+  await typeLine(page, 'a STARTTLS', /OK/);
+  await typeLine(page, 'b LOGIN bob bob-pw', /b OK/);
   const battery = [
     ['c CREATE Work', /c OK/],
     ['d LIST "" "abcdé"', /d OK/],
@@ -89,7 +37,7 @@ test('hostile lines in the IMAP terminal: every one answered, the page keeps wor
     ['r SEARCH FROM "\uD83D\uDE00"', /r OK/],
     ['s LOGOUT', /s OK/],
   ];
-  for (const [line, expect] of battery) await type(page, line, expect);
+  for (const [line, expect] of battery) await typeLine(page, line, expect);
   await page.screenshot({ path: path.join(OUT, 'hostile-imap.png') });
   // The page still steps through its diagram.
   await page.click('#reset');
@@ -98,8 +46,8 @@ test('hostile lines in the IMAP terminal: every one answered, the page keeps wor
 });
 
 test('hostile lines in the SMTP and POP3 terminals', async (t) => {
-  const { page } = await open(t, '#/scenario/playground');
-  await terminal(page, 'alice-ua', 'mail.bob.example', 25);
+  const page = await open(t, '#/scenario/playground');
+  await openTerminal(page, 'alice-ua', 'mail.bob.example', 25);
   for (const [line, expect] of [
     ['EHLO x', /250/],
     [`MAIL FROM:<${'a'.repeat(3000)}@x>`, /5\d\d/],
@@ -108,8 +56,8 @@ test('hostile lines in the SMTP and POP3 terminals', async (t) => {
     ['HELO \u0000\u00ff', /[25]\d\d/],
     [`NOOP ${'y'.repeat(20000)}`, /5\d\d/],
     ['QUIT', /221/],
-  ]) await type(page, line, expect);
-  await terminal(page, 'bob-ua', 'mail.bob.example', 110);
+  ]) await typeLine(page, line, expect);
+  await openTerminal(page, 'bob-ua', 'mail.bob.example', 110);
   for (const [line, expect] of [
     ['USER bob', /\+OK|-ERR/],
     ['PASS bob-pw', /\+OK|-ERR/],
@@ -118,11 +66,11 @@ test('hostile lines in the SMTP and POP3 terminals', async (t) => {
     [`LIST ${'9'.repeat(5000)}`, /-ERR/],
     ['DELE 0', /-ERR/],
     ['QUIT', /\+OK/],
-  ]) await type(page, line, expect);
+  ]) await typeLine(page, line, expect);
 });
 
 test('a replay that never finished sets the newest action aside; the rest of the work plays', async (t) => {
-  const { page } = await open(t, '#/scenario/alice-to-bob/step/13');
+  const page = await open(t, '#/scenario/alice-to-bob/step/13');
   await page.click('#learn summary');
   await page.click('#tab-faults');
   await page.click('#f-down-bob-server');

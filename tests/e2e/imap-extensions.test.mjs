@@ -2,57 +2,17 @@
 // CONDSTORE, SORT, THREAD, QUOTA, BINARY, SEARCHRES...) works when typed into the page's IMAP
 // terminal, which drives the same engine as `mailsim serve`, and each step is explained with
 // its RFC.
-import test, { before, after } from 'node:test';
+import test from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serveDist } from './serve-dist.mjs';
-import { launch } from './browser.mjs';
-import { DIST } from './bundle-size.mjs';
+import { useBrowser, OUT } from './browser.mjs';
+import { openTerminal, typeLine as type } from './terminal.mjs';
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
-let server, browser;
-before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  server = await serveDist(DIST);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function type(page, line, expect) {
-  const before = await page.$eval('#t-out', (el) => (el.textContent.match(/S: /g) || []).length);
-  await page.fill('#t-line', line);
-  await page.press('#t-line', 'Enter');
-  await page.waitForFunction((n) => (document.querySelector('#t-out').textContent.match(/S: /g) || []).length > n,
-    before, { timeout: 20000 });
-  // The whole answer (untagged lines and the tagged status) arrives as one response.
-  const out = await page.textContent('#t-out');
-  const tail = out.slice(out.lastIndexOf('C: '));
-  assert.match(tail, expect, `reply to ${line}`);
-  return tail;
-}
+const { open } = useBrowser();
 
 test('IMAP extensions typed into the terminal', async (t) => {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  t.after(async () => {
-    await page.close();
-    assert.deepEqual(errors, []);
-  });
-  await page.goto(server.url + '#/scenario/imap-session');
-  await page.waitForSelector('#position');
-  if (!(await page.locator('#tab-terminal').isVisible())) await page.click('#learn summary');
-  await page.click('#tab-terminal');
-  await page.selectOption('#t-client', 'bob-ua');
-  await page.selectOption('#t-host', 'mail.bob.example');
-  await page.selectOption('#t-port', '143');
-  await page.click('#t-open');
-  await page.waitForSelector('#t-line');
+  const page = await open(t, '#/scenario/imap-session');
+  await openTerminal(page, 'bob-ua', 'mail.bob.example', 143);
   await type(page, 'a STARTTLS', /a OK/);
   await type(page, 'b LOGIN bob bob-pw', /b OK \[CAPABILITY [^\]]*UIDPLUS MOVE[^\]]*CONDSTORE QRESYNC[^\]]*SORT THREAD=ORDEREDSUBJECT/);
   await type(page, 'c ID ("name" "playwright")', /\* ID \("name" "Mailsim"[^\n]*\n.*c OK ID completed/s);

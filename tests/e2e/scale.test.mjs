@@ -8,40 +8,21 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { serveDist } from './serve-dist.mjs';
-import { launch } from './browser.mjs';
+import { useBrowser } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
 import { makeLog } from '../../bench/gen-log.mjs';
 
-let server, browser;
+const { open } = useBrowser();
 const files = {};
-before(async () => {
-  server = await serveDist(DIST);
-  browser = await launch();
+before(() => {
   for (const n of [100, 10000]) {
     files[n] = path.join(os.tmpdir(), `mailsim-scale-${process.pid}-${n}.jsonl`);
     fs.writeFileSync(files[n], makeLog(n));
   }
 });
-after(async () => {
-  await browser?.close();
-  await server?.close();
+after(() => {
   for (const f of Object.values(files)) fs.rmSync(f, { force: true });
 });
-
-async function open(t, hash = '') {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  t.after(async () => {
-    await page.close();
-    assert.deepEqual(errors, [], 'no console errors');
-  });
-  await page.goto(server.url + hash);
-  await page.waitForSelector('#position');
-  return page;
-}
 
 async function importLog(page, file, total) {
   await page.setInputFiles('#import', file);

@@ -4,12 +4,9 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serveDist } from './serve-dist.mjs';
-import { launch } from './browser.mjs';
+import { useBrowser, OUT } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
 
-const OUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'out');
 // Served from the built site for ?scenario=URL (same origin); removed afterwards.
 const FIXTURE = 'e2e-carol.toml';
 
@@ -60,32 +57,10 @@ say = "Carol reads her mail."
 // Line 6: a typo in a kind.
 const BAD = '[scenario]\nid = "bad"\ntitle = "Bad"\n\n[[action]]\nkind = "faul"\nat = 0\n';
 
-let server, browser;
-before(async () => {
-  fs.mkdirSync(OUT, { recursive: true });
-  fs.writeFileSync(path.join(DIST, FIXTURE), CAROL);
-  server = await serveDist(DIST);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  fs.rmSync(path.join(DIST, FIXTURE), { force: true });
-});
-
-async function open(t, url = server.url) {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
-  const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', (e) => errors.push(e.message));
-  t.after(async () => {
-    await page.close();
-    assert.deepEqual(errors, [], 'no console errors');
-  });
-  await page.goto(url);
-  await page.waitForSelector('#position');
-  return page;
-}
+before(() => fs.writeFileSync(path.join(DIST, FIXTURE), CAROL));
+after(() => fs.rmSync(path.join(DIST, FIXTURE), { force: true }));
+const pw = useBrowser();
+const open = (t, query = '') => pw.open(t, query, { context: { acceptDownloads: true } });
 
 const labels = (page) => page.$$eval('.arrow .label', (ls) => ls.map((l) => l.textContent));
 const actors = (page) => page.locator('.actor-name').allTextContents();
@@ -123,18 +98,18 @@ test('a malformed file is refused with its line, column and what was expected', 
 });
 
 test('?scenario=URL opens a file from the same site, at the step in the fragment', async (t) => {
-  const page = await open(t, `${server.url}?scenario=${FIXTURE}#/file/step/3`);
+  const page = await open(t, `?scenario=${FIXTURE}#/file/step/3`);
   await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 3 of'));
   assert.equal(await page.textContent('.tagline'), 'A cast of six, greylisting, POP3');
   assert.equal(await page.evaluate(() => location.hash), '#/file/step/3');
   assert.equal((await actors(page)).length, 5, 'the five who take part');
-  const other = await open(t, `${server.url}?scenario=${encodeURIComponent('http://example.com/x.toml')}`);
+  const other = await open(t, `?scenario=${encodeURIComponent('http://example.com/x.toml')}`);
   await other.waitForSelector('#load-error');
   assert.match(await other.textContent('#load-error pre'), /only scenario files from this site can be opened/);
 });
 
 test('a playground session saved as a scenario replays the same thing', async (t) => {
-  const page = await open(t, `${server.url}#/scenario/playground`);
+  const page = await open(t, `#/scenario/playground`);
   // Compose a message (the form's defaults: Alice to Bob), and take a fault on the way.
   await page.click('#tab-compose');
   await page.fill('#c-subject', 'Saved "as" a file');
@@ -156,7 +131,7 @@ test('a playground session saved as a scenario replays the same thing', async (t
 });
 
 test('the composer refuses a recipient that is no address', async (t) => {
-  const page = await open(t, `${server.url}#/scenario/playground`);
+  const page = await open(t, `#/scenario/playground`);
   await page.click('#tab-compose');
   const before = await labels(page);
   await page.fill('#c-to', 'bob at bob.example');

@@ -70,6 +70,8 @@ pub struct Hub {
     detached: BTreeSet<SessionId>,
     /// The live view's stream (`crate::web`), if served.
     live: Option<std::sync::Arc<crate::web::feed::Feed>>,
+    /// Sessions whose engine said to start TLS since their input was last handed over.
+    tls_began: BTreeSet<SessionId>,
 }
 
 /// The hub behind its lock, and the queue to the disk thread.
@@ -109,6 +111,21 @@ impl DiskQueue {
     }
 }
 
+/// How many lines of a client's input are read per turn of the lock (see [`Shared::input`]).
+/// (A read of 16 KB of mail text, lines of 76 octets, is about four turns.)
+pub const LINES_PER_TURN: usize = 64;
+
+/// The length of the first piece of `bytes` that holds at most `lines` line ends (all of
+/// `bytes` if it holds fewer).
+fn piece_len(bytes: &[u8], lines: usize) -> usize {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .nth(lines.saturating_sub(1))
+        .map_or(bytes.len(), |(i, _)| i.saturating_add(1))
+}
+
 fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
@@ -132,7 +149,36 @@ impl Shared {
     /// taken out of the host meanwhile), then, back under the lock, the host acts on what the
     /// engine decided. Returns how many commands they held (for the throttle); `None` if the
     /// session failed.
+    ///
+    /// Pipelined commands are taken [`LINES_PER_TURN`] lines at a time, each piece a turn of
+    /// its own, with a yield between turns: an engine that waited for the host (IMAP's LOGIN,
+    /// SELECT, APPEND...) reads the commands behind it under the lock once the host answered,
+    /// so a piece bounds what one client does per turn of the lock; the others' greetings and
+    /// commands come in between.
     pub async fn input(&self, sid: SessionId, bytes: &[u8]) -> Option<u32> {
+        let mut commands = 0u32;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let (piece, after) = rest.split_at(piece_len(rest, LINES_PER_TURN));
+            let (n, tls_began) = self.input_piece(sid, piece).await?;
+            commands = commands.saturating_add(n);
+            if tls_began {
+                // What came after STARTTLS in the same read was sent before the handshake:
+                // thrown away, as the engine throws away what it holds (RFC 3207 §4.2, RFC 9051
+                // §6.2.1, RFC 2595 §4), never read as if it came inside TLS.
+                break;
+            }
+            rest = after;
+            if !rest.is_empty() {
+                tokio::task::yield_now().await;
+            }
+        }
+        Some(commands)
+    }
+
+    /// One turn of [`Shared::input`]: how many commands, and whether the session's engine
+    /// said to start TLS.
+    async fn input_piece(&self, sid: SessionId, bytes: &[u8]) -> Option<(u32, bool)> {
         let (mut d, now) = self.with(Some(sid), |h| h.detach(sid)).await.flatten()?;
         // A long step (a FETCH of a big folder) must not hold up the runtime's other tasks:
         // this worker thread hands them to another while it computes.
@@ -253,6 +299,7 @@ impl Hub {
             pending: vec![],
             detached: BTreeSet::new(),
             live: None,
+            tls_began: BTreeSet::new(),
         }
     }
 
@@ -319,6 +366,7 @@ impl Hub {
                     if let Some(p) = self.peers.get_mut(&sid) {
                         p.tls = true;
                     }
+                    self.tls_began.insert(sid);
                     self.send(sid, Out::StartTls);
                 }
                 // No network beyond loopback: mail for other domains stays in the queue.
@@ -462,14 +510,15 @@ impl Hub {
     }
 
     /// Puts a session back after its engine read input, and acts on what it decided; returns
-    /// how many commands the input held.
-    fn attach(&mut self, d: Detached) -> u32 {
+    /// how many commands the input held, and whether the engine said to start TLS.
+    fn attach(&mut self, d: Detached) -> (u32, bool) {
         let sid = d.sid();
         self.detached.remove(&sid);
         self.host.attach(d);
         self.pump(sid);
         self.run_queue_if_due();
-        self.peers.get_mut(&sid).map(|p| std::mem::take(&mut p.commands)).unwrap_or(0)
+        let commands = self.peers.get_mut(&sid).map(|p| std::mem::take(&mut p.commands)).unwrap_or(0);
+        (commands, self.tls_began.remove(&sid))
     }
 
     /// How many sessions are open.
@@ -501,6 +550,7 @@ impl Hub {
     pub fn close(&mut self, sid: SessionId, by_client: bool) {
         let now = self.now();
         self.host.close_session(now, sid);
+        self.tls_began.remove(&sid);
         let Some(p) = self.peers.remove(&sid) else { return };
         let by = if by_client { p.client.clone() } else { "server".into() };
         let t = self.now();
@@ -512,5 +562,21 @@ impl Hub {
             let who = if by_client { "client" } else { "server" };
             println!("[{sid} {}] connection closed by the {who}", p.protocol);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::piece_len;
+
+    #[test]
+    fn input_is_cut_after_a_number_of_lines() {
+        assert_eq!(piece_len(b"", 2), 0);
+        assert_eq!(piece_len(b"a\r\nb\r\nc\r\n", 2), 6);
+        assert_eq!(piece_len(b"a\r\nb\r\n", 2), 6);
+        assert_eq!(piece_len(b"a\r\nb", 2), 4, "fewer lines: all of it");
+        assert_eq!(piece_len(b"no line end", 1), 11);
+        let noops = b"a NOOP\r\n".repeat(2048);
+        assert_eq!(piece_len(&noops, super::LINES_PER_TURN), 8 * super::LINES_PER_TURN);
     }
 }

@@ -1,61 +1,60 @@
 //! `mailsim serve`'s persistent store: every account's mailboxes as Maildir, with a small
-//! index per folder for what Maildir does not keep (UIDVALIDITY, UIDNEXT, UIDs, IMAP flags).
+//! index per folder for what Maildir does not keep (UIDVALIDITY, UIDNEXT, UIDs, IMAP flags,
+//! mod-sequences and the expunge history: [`index`]), and each account's subscriptions.
 //!
 //! ```text
 //! DIR/.mailsim-uidvalidity          the next UIDVALIDITY to give (never reused)
 //! DIR/<address>/{cur,new,tmp}/      INBOX
 //! DIR/<address>/.<Name>/{cur,...}   other folders, Maildir++ style ("a/b" is ".a.b")
 //! DIR/<address>/[.<Name>/]mailsim-index
+//! DIR/<address>/mailsim-subscriptions
 //! ```
 //! A message file is `cur/<unique>:2,<flags>` (Maildir's info: D F R S T for \Draft
-//! \Flagged \Answered \Seen \Deleted). The index starts with `mailsim-index v1 VALIDITY
-//! UIDNEXT`, then one line per change: `+ UID DATE FILE FLAGS...` (added), `F UID FLAGS...`
-//! (flags are now), `- UID` (removed). It is appended and fsync'd per change (O(1) per
-//! change), rewritten whole only at start and when it has grown to several times its
-//! messages (tmp file, fsync, rename). A line torn by a crash has no newline and is ignored.
+//! \Flagged \Answered \Seen \Deleted). The index is appended and fsync'd per change (O(1)
+//! per change), rewritten whole only at start and when it has grown to several times what it
+//! describes (tmp file, fsync, rename). The subscriptions file is rewritten whole (tmp file,
+//! fsync, rename) when they change: one percent-encoded name a line.
 //!
 //! Order on disk, so that a crash at any moment loses nothing acknowledged:
 //! - a new message: written to `tmp/`, fsync'd, renamed into `cur/`, the directory fsync'd,
 //!   then its index line appended and fsync'd; only then does the hub send the `250` (or the
 //!   tagged OK of APPEND). A crash before the index line leaves a file the index does not
 //!   know: it is adopted at the next start with a new UID (delivered at least once).
-//! - a removal: the file is unlinked first, then `- UID` appended: a crash in between
-//!   leaves an index line without its file, dropped at the next start (never resurrected).
+//! - a removal: the file is unlinked first, then `- UID MODSEQ` appended: a crash in between
+//!   leaves an index line without its file, expunged at the next start (never resurrected).
+//! - flags, mod-sequences, subscriptions: on disk before the tagged OK that acknowledges them.
 
-use mailsim_proto::store::{MailStore, Mailbox, StoreChange, StoredMessage};
+mod index;
+
+use index::{Entry, Index, INDEX};
+use mailsim_proto::store::{MailStore, StoreChange, StoredMessage};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-const INDEX: &str = "mailsim-index";
+const SUBSCRIPTIONS: &str = "mailsim-subscriptions";
 const VALIDITY_FILE: &str = ".mailsim-uidvalidity";
 /// In each folder but INBOX: the folder's IMAP name, as it is (its directory's name is
 /// an encoding of it, shortened with a hash when it would be too long for a file name).
 const NAME_FILE: &str = "mailsim-name";
 
-struct Entry {
-    /// The unique part of the file name (before `:2,`).
-    base: String,
-    flags: Vec<String>,
-    date: i64,
-}
-
 struct FolderDisk {
     dir: PathBuf,
     uid_validity: u32,
-    uid_next: u32,
-    entries: BTreeMap<u32, Entry>,
+    ix: Index,
     /// Lines appended since the index was last written whole.
     appended: usize,
     index: File,
 }
 
-/// What a group commit still has to do: directories to fsync, index lines to append.
+/// What a group commit still has to do: directories to fsync, index lines to append,
+/// subscriptions to write (the last set of each account).
 #[derive(Default)]
 struct Commit {
     dirs: std::collections::BTreeSet<PathBuf>,
     lines: BTreeMap<(String, String), String>,
+    subscriptions: BTreeMap<String, Vec<String>>,
 }
 
 impl Commit {
@@ -69,6 +68,9 @@ pub struct Maildir {
     root: PathBuf,
     folders: HashMap<(String, String), FolderDisk>,
     seq: u64,
+    /// When this process opened the store (nanoseconds): part of every new file name, so that
+    /// a later process with the same id (after a reboot) never writes over a file.
+    opened: u128,
 }
 
 impl Maildir {
@@ -77,7 +79,9 @@ impl Maildir {
         fs::create_dir_all(root)?;
         claim(root)?;
         let next = fs::read_to_string(root.join(VALIDITY_FILE)).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
-        Ok((Maildir { root: root.into(), folders: HashMap::new(), seq: 0 }, next))
+        let opened =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        Ok((Maildir { root: root.into(), folders: HashMap::new(), seq: 0, opened }, next))
     }
 
     /// Puts back into `store` every folder kept for its accounts, and creates on disk every
@@ -105,18 +109,28 @@ impl Maildir {
             }
             for (folder, dir) in on_disk {
                 let fallback = store.next_uid_validity().unwrap_or(1);
-                let (mailbox, entries) = read_folder(&dir, fallback)?;
+                let (mailbox, mut ix) = index::read_folder(&dir, fallback)?;
                 loaded += mailbox.messages.len();
-                let (validity, next) = (mailbox.uid_validity, mailbox.uid_next);
+                let validity = mailbox.uid_validity;
                 store.restore_folder(address, &folder, mailbox);
-                self.track(address, &folder, dir, validity, next, entries)?;
+                if let Some(restored) = store.folder(address, &folder) {
+                    index::follow(&mut ix, restored);
+                }
+                self.track(address, &folder, dir, validity, ix)?;
             }
             for folder in store.folder_names(address) {
                 if !self.folders.contains_key(&(address.clone(), folder.clone())) {
                     let m = store.folder(address, &folder).cloned().unwrap_or_default();
                     let dir = self.folder_dir(address, &folder);
-                    self.track(address, &folder, dir, m.uid_validity, m.uid_next, BTreeMap::new())?;
+                    let ix = Index { highest_modseq: m.highest_modseq, ..Index::new(m.uid_next) };
+                    self.track(address, &folder, dir, m.uid_validity, ix)?;
                 }
+            }
+            // The subscriptions as they were (without the file: every folder kept, as
+            // restore_folder subscribes them, and the account's defaults).
+            if let Ok(text) = fs::read_to_string(account.join(SUBSCRIPTIONS)) {
+                let names: Vec<String> = text.lines().skip(1).map(decode).collect();
+                store.set_subscriptions(address, &names);
             }
         }
         if let Some(next) = store.next_uid_validity() {
@@ -140,28 +154,20 @@ impl Maildir {
         account.join(format!(".{name}"))
     }
 
-    /// Starts keeping a folder: its directories and a fresh index.
-    fn track(
-        &mut self,
-        address: &str,
-        folder: &str,
-        dir: PathBuf,
-        uid_validity: u32,
-        uid_next: u32,
-        entries: BTreeMap<u32, Entry>,
-    ) -> io::Result<()> {
+    /// Starts keeping a folder: its directories and its index written whole.
+    fn track(&mut self, address: &str, folder: &str, dir: PathBuf, uid_validity: u32, ix: Index) -> io::Result<()> {
         for sub in ["cur", "new", "tmp"] {
             fs::create_dir_all(dir.join(sub))?;
         }
         if folder != "INBOX" {
             write_synced(&dir.join(NAME_FILE), folder.as_bytes())?;
         }
-        write_index(&dir, uid_validity, uid_next, &entries)?;
+        write_atomically(&dir.join(INDEX), ix.text(uid_validity).as_bytes())?;
         if let Some(parent) = dir.parent() {
             sync_dir(parent)?;
         }
         let index = OpenOptions::new().append(true).open(dir.join(INDEX))?;
-        let fd = FolderDisk { dir, uid_validity, uid_next, entries, appended: 0, index };
+        let fd = FolderDisk { dir, uid_validity, ix, appended: 0, index };
         self.folders.insert((address.to_string(), folder.to_string()), fd);
         Ok(())
     }
@@ -179,33 +185,37 @@ impl Maildir {
                     let base = written.next().flatten();
                     self.add(address, folder, message, base, &mut work)?
                 }
-                StoreChange::Flags { address, folder, uid, flags } => {
+                StoreChange::Flags { address, folder, uid, flags, modseq } => {
                     let key = (address.clone(), folder.clone());
                     let fd = self.get(address, folder)?;
-                    if let Some(e) = fd.entries.get_mut(uid) {
+                    if let Some(e) = fd.ix.entries.get(uid) {
                         let (old, new) = (file_name(&e.base, &e.flags), file_name(&e.base, flags));
                         if old != new {
                             let cur = fd.dir.join("cur");
                             // Best effort: the index is what counts for flags.
                             let _ = fs::rename(cur.join(old), cur.join(new));
                         }
-                        e.flags = flags.clone();
-                        work.line(key, format!("F {uid}{}\n", flag_words(flags)));
+                        fd.ix.flagged(*uid, flags.clone(), *modseq);
+                        work.line(key, index::flags_line(*uid, *modseq, flags));
                     }
                 }
-                StoreChange::Removed { address, folder, uids } => {
+                StoreChange::Removed { address, folder, uids, modseqs } => {
                     let key = (address.clone(), folder.clone());
                     let fd = self.get(address, folder)?;
-                    for uid in uids {
-                        if let Some(e) = fd.entries.remove(uid) {
+                    for (i, uid) in uids.iter().enumerate() {
+                        let modseq = modseqs.get(i).copied().unwrap_or(0);
+                        if let Some(e) = fd.ix.removed(*uid, modseq) {
                             match fs::remove_file(fd.dir.join("cur").join(file_name(&e.base, &e.flags))) {
                                 Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
                                 _ => {}
                             }
                             work.dirs.insert(fd.dir.join("cur"));
-                            work.line(key.clone(), format!("- {uid}\n"));
+                            work.line(key.clone(), index::removed_line(*uid, modseq));
                         }
                     }
+                }
+                StoreChange::Subscriptions { address, names } => {
+                    work.subscriptions.insert(address.clone(), names.clone());
                 }
                 StoreChange::FolderCreated { address, folder, uid_validity } => {
                     self.commit(&mut work)?;
@@ -213,7 +223,7 @@ impl Maildir {
                     if dir.exists() {
                         fs::remove_dir_all(&dir)?;
                     }
-                    self.track(address, folder, dir, *uid_validity, 1, BTreeMap::new())?;
+                    self.track(address, folder, dir, *uid_validity, Index::new(1))?;
                     let next = uid_validity.saturating_add(1).to_string();
                     write_atomically(&self.root.join(VALIDITY_FILE), next.as_bytes())?;
                 }
@@ -285,10 +295,11 @@ impl Maildir {
         Ok(names)
     }
 
-    /// A file name no other message has had (Maildir's time.unique.host, the host being us).
+    /// A file name no other message has had (Maildir's time.unique.host, the host being us;
+    /// unique: the process, its start and a counter).
     fn unique(&mut self, date: i64) -> String {
         self.seq += 1;
-        format!("{}.M{}P{}.mailsim", date.max(0), self.seq, std::process::id())
+        format!("{}.M{}P{}Q{}.mailsim", date.max(0), self.seq, std::process::id(), self.opened)
     }
 
     /// The second half of a group commit: the directories, then the indexes.
@@ -300,6 +311,13 @@ impl Maildir {
             if let Some(fd) = self.folders.get_mut(&key) {
                 append(fd, &lines)?;
             }
+        }
+        for (address, names) in std::mem::take(&mut work.subscriptions) {
+            let account = self.root.join(encode(&address, b"@.+"));
+            let text: String = std::iter::once("mailsim-subscriptions v1\n".to_string())
+                .chain(names.iter().map(|n| format!("{}\n", encode(n, b"/."))))
+                .collect();
+            write_atomically(&account.join(SUBSCRIPTIONS), text.as_bytes())?;
         }
         Ok(())
     }
@@ -332,10 +350,9 @@ impl Maildir {
         let tmp = fd.dir.join("tmp").join(&base);
         fs::rename(&tmp, fd.dir.join("cur").join(file_name(&base, &m.flags)))?;
         work.dirs.insert(fd.dir.join("cur"));
-        let line = format!("+ {} {} {base}{}\n", m.uid, m.internal_date, flag_words(&m.flags));
-        work.line((address.to_string(), folder.to_string()), line);
-        fd.uid_next = fd.uid_next.max(m.uid.saturating_add(1));
-        fd.entries.insert(m.uid, Entry { base, flags: m.flags.clone(), date: m.internal_date });
+        let entry = Entry { base, flags: m.flags.clone(), date: m.internal_date, modseq: m.modseq };
+        work.line((address.to_string(), folder.to_string()), index::added_line(m.uid, &entry));
+        fd.ix.added(m.uid, entry);
         Ok(())
     }
 }
@@ -365,20 +382,12 @@ fn append(fd: &mut FolderDisk, lines: &str) -> io::Result<()> {
     fd.index.write_all(lines.as_bytes())?;
     fd.index.sync_data()?;
     fd.appended += lines.matches('\n').count();
-    if fd.appended > 4 * fd.entries.len() + 256 {
-        write_index(&fd.dir, fd.uid_validity, fd.uid_next, &fd.entries)?;
+    if fd.appended > 4 * fd.ix.lines() + 256 {
+        write_atomically(&fd.dir.join(INDEX), fd.ix.text(fd.uid_validity).as_bytes())?;
         fd.index = OpenOptions::new().append(true).open(fd.dir.join(INDEX))?;
         fd.appended = 0;
     }
     Ok(())
-}
-
-fn write_index(dir: &Path, validity: u32, uid_next: u32, entries: &BTreeMap<u32, Entry>) -> io::Result<()> {
-    let mut text = format!("mailsim-index v1 {validity} {uid_next}\n");
-    for (uid, e) in entries {
-        text.push_str(&format!("+ {uid} {} {}{}\n", e.date, e.base, flag_words(&e.flags)));
-    }
-    write_atomically(&dir.join(INDEX), text.as_bytes())
 }
 
 fn write_synced(path: &Path, data: &[u8]) -> io::Result<()> {
@@ -405,91 +414,6 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// A folder as kept: its mailbox, and what the index knows of each message.
-fn read_folder(dir: &Path, fallback_validity: u32) -> io::Result<(Mailbox, BTreeMap<u32, Entry>)> {
-    let text = fs::read(dir.join(INDEX)).unwrap_or_default();
-    let text = String::from_utf8_lossy(&text);
-    let mut validity = None;
-    let mut uid_next = 1u32;
-    let mut entries: BTreeMap<u32, Entry> = BTreeMap::new();
-    // The last piece has no newline if a crash tore it: not a line.
-    let complete = text.rsplit_once('\n').map(|(c, _)| c).unwrap_or("");
-    for line in complete.lines() {
-        let w: Vec<&str> = line.split(' ').collect();
-        match w.as_slice() {
-            ["mailsim-index", "v1", v, n] => {
-                validity = v.parse().ok();
-                uid_next = n.parse().unwrap_or(1);
-            }
-            ["+", uid, date, base, flags @ ..] => {
-                if let (Ok(uid), Ok(date)) = (uid.parse::<u32>(), date.parse()) {
-                    let flags = flags.iter().map(|f| f.to_string()).collect();
-                    entries.insert(uid, Entry { base: base.to_string(), flags, date });
-                    uid_next = uid_next.max(uid.saturating_add(1));
-                }
-            }
-            ["F", uid, flags @ ..] => {
-                if let Some(e) = uid.parse().ok().and_then(|u: u32| entries.get_mut(&u)) {
-                    e.flags = flags.iter().map(|f| f.to_string()).collect();
-                }
-            }
-            ["-", uid] => {
-                if let Ok(uid) = uid.parse() {
-                    entries.remove(&uid);
-                }
-            }
-            _ => {}
-        }
-    }
-    // What a crash left in tmp/ was never acknowledged (this server is the only writer).
-    if let Ok(rd) = fs::read_dir(dir.join("tmp")) {
-        for e in rd.flatten() {
-            let _ = fs::remove_file(e.path());
-        }
-    }
-    // The files there are: unique part -> (directory, full name).
-    let mut files: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
-    for sub in ["new", "cur"] {
-        let Ok(rd) = fs::read_dir(dir.join(sub)) else { continue };
-        for e in rd {
-            let e = e?;
-            let name = e.file_name().to_string_lossy().into_owned();
-            let base = name.split_once(":2,").map(|(b, _)| b).unwrap_or(&name).to_string();
-            files.insert(base, (dir.join(sub), name));
-        }
-    }
-    let mut messages = Vec::new();
-    // Known messages whose file is there (a removal interrupted after the unlink is done).
-    entries.retain(|_, e| files.contains_key(&e.base));
-    for (uid, e) in &entries {
-        let (sub, name) = files.remove(&e.base).unwrap_or_default();
-        let data = fs::read(sub.join(name))?;
-        messages.push(StoredMessage { uid: *uid, data, flags: e.flags.clone(), internal_date: e.date, modseq: 0 });
-    }
-    // Files the index does not know: a delivery interrupted before its index line, or mail
-    // put there by hand. Adopted with new UIDs, flags from the Maildir info.
-    for (base, (sub, name)) in files {
-        let data = fs::read(sub.join(&name))?;
-        let info = name.split_once(":2,").map(|(_, i)| i).unwrap_or("");
-        let flags: Vec<String> = info.chars().filter_map(flag_of_letter).map(str::to_string).collect();
-        let date = base.split('.').next().and_then(|d| d.parse().ok()).unwrap_or(0);
-        let uid = uid_next;
-        uid_next = uid_next.saturating_add(1);
-        // Into cur/ under its own name, so that the index can find it.
-        let (sub_cur, name_cur) = (dir.join("cur"), file_name(&base, &flags));
-        fs::rename(sub.join(&name), sub_cur.join(&name_cur))?;
-        entries.insert(uid, Entry { base, flags: flags.clone(), date });
-        messages.push(StoredMessage { uid, data, flags, internal_date: date, modseq: 0 });
-    }
-    let uid_validity = validity.unwrap_or(fallback_validity);
-    // Mod-sequences are given on restore (MailStore::restore_folder); none is \Recent.
-    Ok((Mailbox { messages, uid_next, uid_validity, recent_from: uid_next, ..Default::default() }, entries))
-}
-
-fn flag_words(flags: &[String]) -> String {
-    flags.iter().filter(|f| !f.is_empty() && !f.contains([' ', '\n', '\r'])).map(|f| format!(" {f}")).collect()
-}
-
 fn letter_of_flag(f: &str) -> Option<char> {
     match f.to_ascii_lowercase().as_str() {
         "\\draft" => Some('D'),
@@ -501,7 +425,7 @@ fn letter_of_flag(f: &str) -> Option<char> {
     }
 }
 
-fn flag_of_letter(c: char) -> Option<&'static str> {
+pub(crate) fn flag_of_letter(c: char) -> Option<&'static str> {
     match c {
         'D' => Some("\\Draft"),
         'F' => Some("\\Flagged"),
@@ -513,7 +437,7 @@ fn flag_of_letter(c: char) -> Option<&'static str> {
 }
 
 /// `base:2,` and the Maildir letters of `flags`, in ASCII order.
-fn file_name(base: &str, flags: &[String]) -> String {
+pub(crate) fn file_name(base: &str, flags: &[String]) -> String {
     let mut letters: Vec<char> = flags.iter().filter_map(|f| letter_of_flag(f)).collect();
     letters.sort_unstable();
     letters.dedup();

@@ -33,8 +33,9 @@ pub struct Mailbox {
     pub vanished: Vec<(u32, u64)>,
 }
 
-/// How many expunged UIDs a mailbox remembers with their mod-sequences.
-const VANISHED_KEPT: usize = 10_000;
+/// How many expunged UIDs a mailbox remembers with their mod-sequences (past it, the older
+/// half is forgotten).
+pub const VANISHED_KEPT: usize = 10_000;
 
 impl Mailbox {
     /// A new, empty mailbox.
@@ -58,30 +59,35 @@ impl Mailbox {
         message
     }
 
-    /// Sets a message's flags (a new mod-sequence if they changed); false if no such UID.
-    fn set_flags(&mut self, uid: u32, flags: &[String]) -> bool {
-        let Some(i) = self.messages.iter().position(|m| m.uid == uid) else { return false };
+    /// Sets a message's flags (a new mod-sequence if they changed); its mod-sequence now, or
+    /// `None` if there is no such UID.
+    fn set_flags(&mut self, uid: u32, flags: &[String]) -> Option<u64> {
+        let i = self.messages.iter().position(|m| m.uid == uid)?;
         if self.messages[i].flags != flags {
             self.messages[i].modseq = self.next_modseq();
             self.messages[i].flags = flags.to_vec();
         }
-        true
+        Some(self.messages[i].modseq)
     }
 
-    /// Removes messages, each expunge with its mod-sequence; returns the UIDs removed.
-    fn remove(&mut self, uids: &[u32]) -> Vec<u32> {
+    /// Removes messages, each expunge with its mod-sequence; returns the UIDs removed with
+    /// the mod-sequences of their expunges.
+    fn remove(&mut self, uids: &[u32]) -> Vec<(u32, u64)> {
         let gone: Vec<u32> = self.messages.iter().map(|m| m.uid).filter(|u| uids.contains(u)).collect();
         self.messages.retain(|m| !uids.contains(&m.uid));
-        for &uid in &gone {
-            let m = self.next_modseq();
-            self.vanished.push((uid, m));
-        }
-        // A bounded history: UIDs dropped from it are reported as expunged at a time not
-        // known, which QRESYNC allows (RFC 7162 §3.2.5.2).
-        if self.vanished.len() > VANISHED_KEPT {
-            self.vanished.drain(..self.vanished.len() - VANISHED_KEPT / 2);
-        }
+        let gone: Vec<(u32, u64)> = gone.into_iter().map(|uid| (uid, self.next_modseq())).collect();
+        self.vanished.extend_from_slice(&gone);
+        forget_old_expunges(&mut self.vanished);
         gone
+    }
+}
+
+/// Keeps an expunge history bounded: past [`VANISHED_KEPT`] entries the older ones are
+/// dropped, and their UIDs are reported as expunged at a time not known, which QRESYNC allows
+/// (RFC 7162 §3.2.5.2). For a driver that keeps the history on disk too.
+pub fn forget_old_expunges(vanished: &mut Vec<(u32, u64)>) {
+    if vanished.len() > VANISHED_KEPT {
+        vanished.drain(..vanished.len() - VANISHED_KEPT / 2);
     }
 }
 
@@ -119,18 +125,26 @@ pub enum StoreChange {
         folder: String,
         message: StoredMessage,
     },
-    /// A message's flags are now these.
+    /// A message's flags are now these, and its mod-sequence this (RFC 7162).
     Flags {
         address: String,
         folder: String,
         uid: u32,
         flags: Vec<String>,
+        modseq: u64,
     },
-    /// Messages left a folder (EXPUNGE, POP3's UPDATE state).
+    /// Messages left a folder (EXPUNGE, POP3's UPDATE state); `modseqs[i]` is the
+    /// mod-sequence of the expunge of `uids[i]` (QRESYNC's VANISHED, RFC 7162 §3.2.5).
     Removed {
         address: String,
         folder: String,
         uids: Vec<u32>,
+        modseqs: Vec<u64>,
+    },
+    /// An account's subscriptions (RFC 9051 §6.3.7) are now these names.
+    Subscriptions {
+        address: String,
+        names: Vec<String>,
     },
     FolderCreated {
         address: String,
@@ -226,13 +240,16 @@ impl MailStore {
     pub fn restore_folder(&mut self, address: &str, name: &str, mut mailbox: Mailbox) -> bool {
         if let Some(n) = &mut self.next_validity {
             *n = (*n).max(mailbox.uid_validity.saturating_add(1));
-            // Mod-sequences are not kept on disk: restored ones start above any given before
-            // the restart (the counter is clock-based), so CHANGEDSINCE never misses a change.
-            let base = u64::from(*n) << 20;
-            for m in mailbox.messages.iter_mut().filter(|m| m.modseq == 0) {
-                m.modseq = base;
+            // A mailbox kept without its mod-sequences (HIGHESTMODSEQ 0, or messages with
+            // none: an older store): they start above any given before the restart (the
+            // counter is clock-based), so CHANGEDSINCE never misses a change.
+            if mailbox.highest_modseq == 0 || mailbox.messages.iter().any(|m| m.modseq == 0) {
+                let base = u64::from(*n) << 20;
+                for m in mailbox.messages.iter_mut().filter(|m| m.modseq == 0) {
+                    m.modseq = base;
+                }
+                mailbox.highest_modseq = mailbox.highest_modseq.max(base);
             }
-            mailbox.highest_modseq = mailbox.highest_modseq.max(base);
         }
         let Some(a) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return false };
         a.last_validity = a.last_validity.max(mailbox.uid_validity);
@@ -330,13 +347,26 @@ impl MailStore {
     /// Subscribes to (or unsubscribes from) a mailbox name; false if nothing changed.
     pub fn subscribe(&mut self, address: &str, name: &str, on: bool) -> bool {
         let name = if name.eq_ignore_ascii_case("INBOX") { "INBOX" } else { name };
-        self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| {
+        let changed = self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| {
             if on {
                 a.subscribed.insert(name.to_string())
             } else {
                 a.subscribed.remove(name)
             }
-        })
+        });
+        if changed && self.changes.is_some() {
+            let (address, names) = (address.to_ascii_lowercase(), self.subscriptions(address));
+            self.changed(|| StoreChange::Subscriptions { address, names });
+        }
+        changed
+    }
+
+    /// Puts back an account's subscriptions as they were kept (on disk); false if there is
+    /// no such account.
+    pub fn set_subscriptions(&mut self, address: &str, names: &[String]) -> bool {
+        let Some(a) = self.accounts.get_mut(&address.to_ascii_lowercase()) else { return false };
+        a.subscribed = names.iter().cloned().collect();
+        true
     }
 
     /// The subscribed names of an account, in order.
@@ -418,9 +448,9 @@ impl MailStore {
 
     /// Sets flags in a folder.
     pub fn set_folder_flags(&mut self, address: &str, folder: &str, uid: u32, flags: &[String]) {
-        if self.folder_mut(address, folder).is_some_and(|f| f.set_flags(uid, flags)) {
+        if let Some(modseq) = self.folder_mut(address, folder).and_then(|f| f.set_flags(uid, flags)) {
             let (address, folder, flags) = (address.to_ascii_lowercase(), canonical(folder), flags.to_vec());
-            self.changed(|| StoreChange::Flags { address, folder, uid, flags });
+            self.changed(|| StoreChange::Flags { address, folder, uid, flags, modseq });
         }
     }
 
@@ -428,8 +458,7 @@ impl MailStore {
     pub fn expunge_folder(&mut self, address: &str, folder: &str, uids: &[u32]) -> Vec<u32> {
         let Some(f) = self.folder_mut(address, folder) else { return vec![] };
         let removed = f.remove(uids);
-        self.removed(address, &canonical(folder), &removed);
-        removed
+        self.removed(address, &canonical(folder), &removed)
     }
 
     /// The password of an account (for SASL mechanisms that compute with it, like SCRAM).
@@ -439,10 +468,7 @@ impl MailStore {
 
     /// Sets the flags of a message (IMAP STORE).
     pub fn set_flags(&mut self, address: &str, uid: u32, flags: &[String]) {
-        if self.accounts.get_mut(&address.to_ascii_lowercase()).is_some_and(|a| a.mailbox.set_flags(uid, flags)) {
-            let (address, flags) = (address.to_ascii_lowercase(), flags.to_vec());
-            self.changed(|| StoreChange::Flags { address, folder: "INBOX".into(), uid, flags });
-        }
+        self.set_folder_flags(address, "INBOX", uid, flags)
     }
 
     /// Removes messages (IMAP EXPUNGE); returns the UIDs removed.
@@ -450,11 +476,15 @@ impl MailStore {
         self.expunge_folder(address, "INBOX", uids)
     }
 
-    fn removed(&mut self, address: &str, folder: &str, uids: &[u32]) {
-        if !uids.is_empty() {
-            let (address, folder, uids) = (address.to_ascii_lowercase(), folder.to_string(), uids.to_vec());
-            self.changed(|| StoreChange::Removed { address, folder, uids });
+    /// Records a removal; returns the UIDs removed.
+    fn removed(&mut self, address: &str, folder: &str, gone: &[(u32, u64)]) -> Vec<u32> {
+        let uids: Vec<u32> = gone.iter().map(|(u, _)| *u).collect();
+        if !uids.is_empty() && self.changes.is_some() {
+            let (address, folder, uids) = (address.to_ascii_lowercase(), folder.to_string(), uids.clone());
+            let modseqs = gone.iter().map(|(_, m)| *m).collect();
+            self.changed(|| StoreChange::Removed { address, folder, uids, modseqs });
         }
+        uids
     }
 
     /// Logs in with a user name (local part or address) and password: see [`MailStore::login`].
@@ -496,8 +526,7 @@ impl MailStore {
         let Some(acct) = self.accounts.get_mut(address) else { return vec![] };
         acct.locked = false;
         let removed = acct.mailbox.remove(remove);
-        self.removed(address, "INBOX", &removed);
-        removed
+        self.removed(address, "INBOX", &removed)
     }
 }
 
@@ -551,8 +580,19 @@ mod tests {
         let c = s.take_changes();
         assert_eq!(c.len(), 6, "{c:?}");
         assert!(matches!(&c[3], StoreChange::Added { folder, message, .. } if folder == "INBOX" && message.uid == 1));
-        assert!(matches!(&c[5], StoreChange::Removed { uids, .. } if uids == &[1]));
+        assert!(matches!(&c[4], StoreChange::Flags { modseq: 2, .. }), "{c:?}");
+        assert!(matches!(&c[5], StoreChange::Removed { uids, modseqs, .. } if uids == &[1] && modseqs == &[3]));
         assert!(s.take_changes().is_empty());
+        // Subscriptions: recorded whole when they change, not when nothing changed.
+        assert!(s.subscribe("a@x.example", "Work", true));
+        assert!(!s.subscribe("a@x.example", "Work", true));
+        let c = s.take_changes();
+        assert_eq!(c.len(), 1);
+        assert!(
+            matches!(&c[0], StoreChange::Subscriptions { names, .. } if names == &["INBOX", "Sent", "Trash", "Work"])
+        );
+        assert!(s.set_subscriptions("a@x.example", &["Old".into()]));
+        assert_eq!(s.subscriptions("a@x.example"), vec!["Old"]);
         let kept = Mailbox { uid_next: 9, ..Mailbox::new(5_000) };
         assert!(s.restore_folder("a@x.example", "Old", kept));
         assert!(s.create_folder("a@x.example", "New"));

@@ -6,6 +6,7 @@
 
 use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::limits::{IMAP_LINE, IMAP_NESTING, SEARCH_NESTING, SMTP_COMMAND_LINE};
+use mailsim_proto::pop3::{Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::{Role, ServerConfig, ServerEvent, SmtpServer};
 use mailsim_proto::store::MailStore;
 use mailsim_proto::Engine;
@@ -208,5 +209,29 @@ fn engine_time_per_command() {
             t.as_secs_f64() * 1e3
         );
     }
+    // 20,000 pipelined NOOPs in one read (tests/pipelining.rs checks their replies): IMAP
+    // with 43-octet tags (1 MB), POP3 after login.
+    let noops: String = (0..20_000).map(|i| format!("n{i:0>42} NOOP\r\n")).collect();
+    let (t, out) = imap.send(noops.as_bytes());
+    let oks = String::from_utf8_lossy(&out).matches(" OK NOOP completed").count();
+    println!("IMAP {:<48} {:>9.3} ms  ({oks} tagged OKs)", "20,000 NOOPs, 1 MB, one read", t.as_secs_f64() * 1e3);
+    let mut st = MailStore::default();
+    st.add_account("bob@b.example", "pw");
+    let mut pop = Pop3Server::new(Pop3Config::new("h"), 0);
+    pop.handle_input(0, b"USER bob\r\nPASS pw\r\n");
+    while let Some(e) = pop.poll_event() {
+        if let Pop3ServerEvent::LoginRequested { user, pass } = e {
+            pop.answer_login(st.login_user(&user, &pass));
+        }
+    }
+    while pop.poll_transmit().is_some() {}
+    let started = Instant::now();
+    pop.handle_input(0, &b"NOOP\r\n".repeat(20_000));
+    let mut oks = 0;
+    while let Some(t) = pop.poll_transmit() {
+        oks += t.bytes.windows(3).filter(|w| w == b"+OK").count();
+    }
+    let t = started.elapsed();
+    println!("POP3 {:<48} {:>9.3} ms  ({oks} +OKs)", "20,000 NOOPs, 120 KB, one read", t.as_secs_f64() * 1e3);
     println!("worst: {} at {:.3} ms", worst.1, worst.0.as_secs_f64() * 1e3);
 }

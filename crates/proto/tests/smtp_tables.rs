@@ -176,12 +176,14 @@ fn corpus() -> Vec<(At, Vec<u8>, u16)> {
         add(Ready, &format!("{v}\r\n"), 500);
     }
     add(Ready, "\r\n", 500);
-    // Non-ASCII and control bytes in a command: 500.
-    for v in
-        ["MAIL FROM:<jörg@foo.com>", "RCPT TO:<бob@foo.com>", "EHLO caf\u{e9}.example", "NOOP \u{7f}", "VRFY \u{1}bob"]
-    {
+    // Non-ASCII and control bytes in a command: 500; but UTF-8 addresses in MAIL and RCPT
+    // parse (RFC 6531 §3.3), and are refused without SMTPUTF8 (553 5.6.7, §3.7.4.1).
+    for v in ["EHLO caf\u{e9}.example", "NOOP \u{7f}", "VRFY \u{1}bob", "VRFY b\u{f6}b"] {
         add(Ready, &format!("{v}\r\n"), 500);
     }
+    add(Ready, "MAIL FROM:<jörg@foo.com>\r\n", 553);
+    add(Ready, "MAIL FROM:<jörg@foo.com> SMTPUTF8\r\n", 250);
+    add(Ready, "RCPT TO:<бob@foo.com>\r\n", 503);
     // Overlong lines: 500 5.5.2.
     for n in [513, 600, 1000, 2000] {
         add(Ready, &format!("NOOP {}\r\n", "x".repeat(n)), 500);
@@ -243,7 +245,6 @@ fn corpus() -> Vec<(At, Vec<u8>, u16)> {
         "EXPN staff",
         "TURN",
         "ETRN foo.com",
-        "BDAT 100 LAST",
         "ATRN foo.com",
         "SEND FROM:<a@b.c>",
         "SOML FROM:<a@b.c>",
@@ -264,10 +265,23 @@ fn corpus() -> Vec<(At, Vec<u8>, u16)> {
     for m in ["CRAM-MD5", "DIGEST-MD5", "GSSAPI", "XOAUTH2", "SCRAM-SHA-1"] {
         add(Ready, &format!("AUTH {m}\r\n"), 504);
     }
-    for p in ["FOO=1", "RET=HDRS", "ENVID=x", "SMTPUTF8", "BODY=BINARYMIME"] {
+    for p in ["FOO=1", "XRET=HDRS", "AUTH=<>"] {
         add(Ready, &format!("MAIL FROM:<a@b.c> {p}\r\n"), 555);
     }
-    add(InMail, "RCPT TO:<jones@foo.com> NOTIFY=NEVER\r\n", 555);
+    add(InMail, "RCPT TO:<jones@foo.com> FOO=BAR\r\n", 555);
+    // The parameters of DSN (RFC 3461), SMTPUTF8 (RFC 6531), BINARYMIME (RFC 3030): 250,
+    // and 501 5.5.4 for a bad value.
+    for p in ["RET=HDRS", "ENVID=x", "SMTPUTF8", "BODY=BINARYMIME", "RET=FULL ENVID=a+2Bb SMTPUTF8"] {
+        add(Ready, &format!("MAIL FROM:<a@b.c> {p}\r\n"), 250);
+    }
+    for p in ["RET=ALL", "ENVID=a=b", "SMTPUTF8=1", "BODY=BIN", "RET=FULL RET=FULL"] {
+        add(Ready, &format!("MAIL FROM:<a@b.c> {p}\r\n"), 501);
+    }
+    add(InMail, "RCPT TO:<jones@foo.com> NOTIFY=NEVER\r\n", 250);
+    add(InMail, "RCPT TO:<jones@foo.com> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;jones@foo.com\r\n", 250);
+    for p in ["NOTIFY=NEVER,FAILURE", "NOTIFY=", "ORCPT=jones", "ORCPT=rfc822;+zz"] {
+        add(InMail, &format!("RCPT TO:<jones@foo.com> {p}\r\n"), 501);
+    }
     // Policy: unknown local user (550), relaying (554), too big (552).
     for r in ["green@foo.com", "root@foo.com", "jones+tag@foo.com"] {
         add(InMail, &format!("RCPT TO:<{r}>\r\n"), 550);
@@ -288,6 +302,11 @@ fn corpus() -> Vec<(At, Vec<u8>, u16)> {
     add(Ready, "MAIL FROM:<>\r\n", 250);
     add(InMail, "rcpt to:<JONES@FOO.COM>\r\n", 250);
     add(InMail, "RCPT TO:<@relay.example:jones@foo.com>\r\n", 250);
+    // BDAT (RFC 3030 §2): out of sequence, 503 after the chunk is read; bad syntax, 501.
+    add(Ready, "BDAT 3 LAST\r\nabc", 503);
+    add(InMail, "BDAT 4\r\nNOOP", 554);
+    add(Ready, "BDAT three\r\n", 501);
+    add(Ready, "BDAT 3 FIRST\r\n", 501);
     c
 }
 

@@ -8,6 +8,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+mod grow;
+pub use grow::Builder;
+
 /// One arrow: one protocol message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arrow {
@@ -54,19 +57,20 @@ impl Diagram {
         let mut arrows = Vec::new();
         // The three phases of an SMTP dialog (handshake, transfer, closure): proto reads each
         // client unit with the SMTP codec and says which phase it opens.
-        let mut phase_of: BTreeMap<u32, Phase> = BTreeMap::new();
-        let mut client_of: BTreeMap<u32, &str> = BTreeMap::new();
+        // Per connection: its client and its current phase (one map, one copy of its code).
+        let mut conns: BTreeMap<u32, (Option<&str>, Option<Phase>)> = BTreeMap::new();
         for (i, e) in log.events.iter().enumerate() {
             if let Event::ConnectionOpened { conn, client, .. } = e {
-                client_of.insert(*conn, client);
+                conns.entry(*conn).or_default().0 = Some(client);
             }
             if let Event::MessageSent { t_sent, t, conn, from, to, protocol, port, label, tls, raw, .. } = e {
                 let phase = match (protocol.as_str(), conn) {
                     ("SMTP", Some(c)) => {
-                        let to_server = client_of.get(c) == Some(&from.as_str());
-                        let current = phase_of.get(c).copied();
+                        let entry = conns.entry(*c).or_default();
+                        let to_server = entry.0 == Some(from.as_str());
+                        let current = entry.1;
                         let now = smtp::phase_of(raw, to_server).or(current).unwrap_or(Phase::FIRST);
-                        phase_of.insert(*c, now);
+                        entry.1 = Some(now);
                         (current != Some(now)).then_some(now.as_str())
                     }
                     _ => None,
@@ -231,6 +235,12 @@ pub struct Snapshots {
     happened_before: Vec<u32>,
     /// Events between checkpoints.
     every: usize,
+    /// The world after the last event folded, and how many were ([`Snapshots::extend`]).
+    tail: Snapshot,
+    len: usize,
+    /// An actor was renamed ([`Snapshots::rename`]): the happenings made before name it as
+    /// it was called then, so they are made again at each question, with the names of now.
+    renamed: bool,
     /// The world last asked for (after how many events): stepping forward from it folds
     /// the events since, not those since the checkpoint.
     last: RefCell<Option<(usize, Snapshot)>>,
@@ -269,13 +279,28 @@ impl Snapshots {
             happened: Rc::new(f.happened),
             happened_before,
             every,
+            tail: f.s,
+            len: log.events.len(),
+            renamed: false,
             last: RefCell::new(None),
         }
     }
 
     /// The same as [`snapshot`]`(log, since, n)`, for the log this was made from.
     pub fn at(&self, log: &EventLog, since: usize, n: usize) -> Snapshot {
-        let n = n.min(log.events.len()).min(self.happened_before.len() - 1);
+        let n = n.min(log.events.len());
+        if self.renamed || n > self.len {
+            // The happenings from `since` folded again, from the checkpoint before it.
+            let since = since.min(n);
+            let from = (since / self.every).min(self.checkpoints.len() - 1);
+            let s = self.checkpoints[from].clone();
+            let mut f = Fold { s, names: BTreeMap::new(), all: &self.names, happened: vec![] };
+            for (i, e) in log.events.iter().enumerate().take(n).skip(from * self.every) {
+                f.apply(e, i >= since);
+            }
+            f.s.happenings = Happenings::of(f.happened);
+            return f.s;
+        }
         let checkpoint = (n / self.every).min(self.checkpoints.len() - 1);
         // From the last world asked for, if it is on the way; else from the checkpoint.
         let (start, s) = match self.last.borrow_mut().take() {

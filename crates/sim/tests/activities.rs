@@ -473,3 +473,40 @@ fn no_input_panics() {
         assert!(activity::parse("junk.toml", junk).is_err(), "{junk:?}");
     }
 }
+
+/// The page keeps answers in localStorage as serde wrote them and reads them back by hand
+/// (`Answered::from_json`): every response comes back as it was, and what serde's derived
+/// reader refused is refused.
+#[test]
+fn answers_read_back_as_serde_wrote_them() {
+    let all = [
+        Response::Choices(vec![]),
+        Response::Choices(vec![0, 3, 2]),
+        Response::Text(String::new()),
+        Response::Text("MX \"records\"\n".into()),
+        Response::TaskDone,
+        Response::Revealed,
+    ];
+    for r in all {
+        for correct in [true, false] {
+            let a = Answered { response: r.clone(), correct };
+            let v = serde_json::to_value(&a).unwrap();
+            assert_eq!(Answered::from_json(&v), Some(a), "{v}");
+        }
+    }
+    let read = |s: &str| Answered::from_json(&serde_json::from_str(s).unwrap());
+    let ok = r#"{"correct":true,"extra":1,"response":{"value":null,"type":"revealed"}}"#;
+    assert_eq!(read(ok), Some(Answered { response: Response::Revealed, correct: true }));
+    for bad in [
+        r#"{"response":{"type":"text"},"correct":true}"#,
+        r#"{"response":{"type":"choices","value":[-1]},"correct":true}"#,
+        r#"{"response":{"type":"choices","value":[1.5]},"correct":true}"#,
+        r#"{"response":{"type":"revealed","value":3},"correct":true}"#,
+        r#"{"response":{"type":"other"},"correct":true}"#,
+        r#"{"response":{"type":"task-done"},"correct":"yes"}"#,
+        r#"{"response":{"type":"task-done"}}"#,
+        r#"[]"#,
+    ] {
+        assert_eq!(read(bad), None, "{bad}");
+    }
+}

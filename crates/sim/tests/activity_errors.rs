@@ -328,7 +328,7 @@ choices = ["HELO", "RCPT", "DATA"]
     assert_eq!(
         errors(text),
         [
-            r#"10:11: the next message after step 2 is 250 (250 mail.alice.example greets laptop.alice.example (+5 lines)): expected exactly one choice naming 250, found 0"#,
+            r#"10:11: the next message after step 2 is 250 (250 mail.alice.example greets laptop.alice.example (+9 lines)): expected exactly one choice naming 250, found 0"#,
         ]
     );
 }

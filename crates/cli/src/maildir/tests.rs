@@ -1,4 +1,5 @@
 use super::*;
+use mailsim_proto::store::Mailbox;
 
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("mailsim-maildir-{}-{name}", std::process::id()));
@@ -17,14 +18,15 @@ fn open(dir: &Path, clock: u32) -> (Maildir, MailStore, usize) {
     (m, s, n)
 }
 
-/// What the Maildir keeps of a folder: its messages (not their IMAP mod-sequences, which a
-/// restart gives anew), UIDNEXT and UIDVALIDITY.
-type Kept = (Vec<(u32, Vec<u8>, Vec<String>, i64)>, u32, u32);
+/// What the Maildir keeps of a folder: its messages with their IMAP mod-sequences,
+/// UIDNEXT, UIDVALIDITY, HIGHESTMODSEQ and the expunge history.
+type Kept = (Vec<(u32, Vec<u8>, Vec<String>, i64, u64)>, u32, u32, u64, Vec<(u32, u64)>);
 
 fn kept(m: Option<&Mailbox>) -> Option<Kept> {
     m.map(|m| {
-        let msgs = m.messages.iter().map(|x| (x.uid, x.data.clone(), x.flags.clone(), x.internal_date)).collect();
-        (msgs, m.uid_next, m.uid_validity)
+        let msgs =
+            m.messages.iter().map(|x| (x.uid, x.data.clone(), x.flags.clone(), x.internal_date, x.modseq)).collect();
+        (msgs, m.uid_next, m.uid_validity, m.highest_modseq.max(1), m.vanished.clone())
     })
 }
 
@@ -169,5 +171,100 @@ fn a_batch_of_many_messages_is_written_together() {
     let (_m, s2, n) = open(&dir, 1_000);
     assert_eq!(n, 49);
     assert_eq!(kept(s2.folder(a, "INBOX")), kept(s.folder(a, "INBOX")));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn mod_sequences_expunges_and_subscriptions_come_back() {
+    let dir = temp_dir("modseq");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    for i in 0..4 {
+        s.deliver(a, format!("message {i}").into_bytes());
+    }
+    s.set_flags(a, 2, &["\\Seen".into()]);
+    s.set_flags(a, 2, &["\\Seen".into(), "$Work".into()]);
+    s.expunge(a, &[1, 3]);
+    assert!(s.subscribe(a, "Trash", false));
+    assert!(s.subscribe(a, "Not/There yet", true));
+    flush(&mut m, &mut s);
+    s.expunge(a, &[4]);
+    flush(&mut m, &mut s);
+    let inbox = s.folder(a, "INBOX").unwrap().clone();
+    // A new folder starts at HIGHESTMODSEQ 1; then 4 arrivals, 2 flag changes, 3 expunges.
+    assert_eq!(inbox.highest_modseq, 10);
+    assert_eq!(inbox.vanished, vec![(1, 8), (3, 9), (4, 10)]);
+    drop(m);
+    let (mut m, mut s2, _) = open(&dir, 1_000);
+    assert_eq!(kept(s2.folder(a, "INBOX")), kept(Some(&inbox)), "the same modseqs, HIGHESTMODSEQ, history");
+    assert_eq!(s2.folder(a, "INBOX").unwrap().messages[0].modseq, 7, "UID 2: its last flag change");
+    assert_eq!(s2.subscriptions(a), vec!["INBOX", "Not/There yet", "Sent"]);
+    for f in ["Sent", "Trash"] {
+        assert_eq!(kept(s2.folder(a, f)), kept(s.folder(a, f)), "{f}");
+    }
+    // The numbering goes on from there, and the index is compacted with the history in it.
+    s2.set_flags(a, 2, &[]);
+    assert_eq!(s2.folder(a, "INBOX").unwrap().highest_modseq, 11);
+    for i in 0..300 {
+        s2.deliver(a, format!("more {i}").into_bytes());
+        flush(&mut m, &mut s2);
+    }
+    s2.expunge(a, &(5..305).collect::<Vec<_>>());
+    flush(&mut m, &mut s2);
+    drop(m);
+    let (_m, s3, _) = open(&dir, 1_000);
+    assert_eq!(kept(s3.folder(a, "INBOX")), kept(s2.folder(a, "INBOX")));
+    assert_eq!(s3.folder(a, "INBOX").unwrap().vanished.len(), 303);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_crash_after_an_unlink_is_an_expunge_at_the_next_start() {
+    let dir = temp_dir("unlinked");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    s.deliver(a, b"kept".to_vec());
+    s.deliver(a, b"removed".to_vec());
+    flush(&mut m, &mut s);
+    drop(m);
+    let inbox = dir.join("alice@a.example");
+    for e in fs::read_dir(inbox.join("cur")).unwrap() {
+        let p = e.unwrap().path();
+        if fs::read(&p).unwrap() == b"removed" {
+            fs::remove_file(p).unwrap();
+        }
+    }
+    fs::write(inbox.join("new/99.M1P1.mailsim"), b"orphan").unwrap();
+    let (_m, s, _) = open(&dir, 1_000);
+    let mb = s.folder(a, "INBOX").unwrap();
+    assert_eq!(mb.vanished, vec![(2, 4)], "expunged above every mod-sequence given before");
+    assert_eq!((mb.messages[1].uid, mb.messages[1].modseq, mb.highest_modseq), (3, 5, 5), "adopted after it");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_index_of_version_1_is_read() {
+    let dir = temp_dir("v1");
+    let a = "alice@a.example";
+    let inbox = dir.join("alice@a.example");
+    for sub in ["cur", "new", "tmp"] {
+        fs::create_dir_all(inbox.join(sub)).unwrap();
+    }
+    fs::write(inbox.join("cur/5.M1P1.mailsim:2,S"), b"one").unwrap();
+    fs::write(inbox.join("cur/6.M2P1.mailsim:2,"), b"two").unwrap();
+    let v1 = "mailsim-index v1 777 4\n+ 1 5 5.M1P1.mailsim \\Seen\n+ 2 6 6.M2P1.mailsim\n+ 3 7 7.M3P1.mailsim\n\
+              F 2 $Work\n- 3\n";
+    fs::write(inbox.join(INDEX), v1).unwrap();
+    let (m, s, n) = open(&dir, 1_000);
+    assert_eq!(n, 2);
+    let mb = s.folder(a, "INBOX").unwrap().clone();
+    assert_eq!((mb.uid_validity, mb.uid_next), (777, 4));
+    assert_eq!(mb.messages[1].flags, vec!["$Work"]);
+    assert!(mb.messages.iter().all(|x| x.modseq > 0 && x.modseq <= mb.highest_modseq), "{mb:?}");
+    assert!(mb.vanished.is_empty(), "a version 1 expunge has no known time");
+    drop(m);
+    assert!(fs::read_to_string(inbox.join(INDEX)).unwrap().starts_with("mailsim-index v2 777 4 "));
+    let (_m, s2, _) = open(&dir, 1_000);
+    assert_eq!(kept(s2.folder(a, "INBOX")), kept(Some(&mb)), "the mod-sequences given then are kept");
     let _ = fs::remove_dir_all(&dir);
 }

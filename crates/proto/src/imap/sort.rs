@@ -120,7 +120,7 @@ fn first_mailbox(m: &StoredMessage, field: &str) -> String {
 /// Sorts message indexes (0-based, in sequence order) by the criteria; ties keep sequence
 /// order (§3).
 pub fn sort(msgs: &[StoredMessage], idx: &mut [usize], criteria: &[String]) {
-    idx.sort_by(|&a, &b| {
+    sort_indexes(idx, &|a, b| {
         let (ma, mb) = (&msgs[a], &msgs[b]);
         let mut reverse = false;
         for c in criteria {
@@ -143,6 +143,16 @@ pub fn sort(msgs: &[StoredMessage], idx: &mut [usize], criteria: &[String]) {
         }
         a.cmp(&b)
     });
+}
+
+/// The one stable sort of indexes (a comparator behind `dyn`: one copy of the sort's code).
+fn sort_indexes(idx: &mut [usize], cmp: &dyn Fn(usize, usize) -> Ordering) {
+    idx.sort_by(|&a, &b| cmp(a, b));
+}
+
+/// The one stable sort of thread nodes, by `date` (one copy of the sort's code).
+fn sort_nodes(nodes: &mut [Node], date: &dyn Fn(&Node) -> i64) {
+    nodes.sort_by_key(|n| date(n));
 }
 
 /// A thread tree: a message index, or `None` for a dummy (a message referred to but absent).
@@ -193,7 +203,7 @@ pub fn thread(msgs: &[StoredMessage], idx: &[usize], algorithm: &str, num: &dyn 
         groups
             .into_values()
             .map(|mut g| {
-                g.sort_by_key(|&i| (sent_date(&msgs[i]), i));
+                sort_indexes(&mut g, &|a, b| (sent_date(&msgs[a]), a).cmp(&(sent_date(&msgs[b]), b)));
                 let children = g[1..].iter().map(|&i| Node { msg: Some(i), children: vec![] }).collect();
                 Node { msg: Some(g[0]), children }
             })
@@ -204,10 +214,10 @@ pub fn thread(msgs: &[StoredMessage], idx: &[usize], algorithm: &str, num: &dyn 
     let mut roots = roots;
     fn order(n: &mut Node, date: &dyn Fn(&Node) -> i64) {
         n.children.iter_mut().for_each(|c| order(c, date));
-        n.children.sort_by_key(|c| date(c));
+        sort_nodes(&mut n.children, date);
     }
     roots.iter_mut().for_each(|r| order(r, &date));
-    roots.sort_by_key(|r| date(r));
+    sort_nodes(&mut roots, &date);
     let mut out = String::new();
     for r in &roots {
         out.push('(');
@@ -238,12 +248,13 @@ fn group_by_subject(msgs: &[StoredMessage], roots: Vec<Node>) -> Vec<Node> {
         n.msg.or_else(|| n.children.iter().find_map(first))
     }
     let mut out: Vec<Node> = Vec::new();
-    let mut table: Vec<(String, usize)> = Vec::new();
+    // Base subject -> where its thread is in `out` (a map: 20,000 threads stay linear).
+    let mut table: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for root in roots {
         let subject = first(&root).map(|m| base_subject(&msgs[m].data)).unwrap_or_default();
-        let Some(&(_, at)) = table.iter().find(|(s, _)| !subject.is_empty() && *s == subject) else {
+        let Some(&at) = table.get(&subject).filter(|_| !subject.is_empty()) else {
             if !subject.is_empty() {
-                table.push((subject, out.len()));
+                table.insert(subject, out.len());
             }
             out.push(root);
             continue;
@@ -277,12 +288,16 @@ fn references(msgs: &[StoredMessage], idx: &[usize]) -> Vec<Node> {
     // Containers by message ID: the message (if present) and the parent's ID.
     let mut msg_of: BTreeMap<String, usize> = BTreeMap::new();
     let mut parent: BTreeMap<String, String> = BTreeMap::new();
+    // Every ID in the order it was first seen (a set beside it: O(1) to ask).
     let mut order: Vec<String> = Vec::new();
-    let seen = |id: &String, order: &mut Vec<String>| {
-        if !order.contains(id) {
+    let mut known: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut seen = |id: &String, order: &mut Vec<String>| {
+        if known.insert(id.clone()) {
             order.push(id.clone());
         }
     };
+    // IDs that are some container's parent: only those can be a proper ancestor.
+    let mut parents: std::collections::HashSet<String> = std::collections::HashSet::new();
     for &i in idx {
         let mut id = message::header(&msgs[i].data, "Message-ID").map(|v| ids(&v)).and_then(|v| v.into_iter().next());
         if id.as_ref().is_some_and(|x| msg_of.contains_key(x)) {
@@ -300,30 +315,43 @@ fn references(msgs: &[StoredMessage], idx: &[usize]) -> Vec<Node> {
         // quadratic (and its chains deep).
         let skip = refs.len().saturating_sub(crate::limits::THREAD_REFERENCES);
         refs.drain(..skip);
-        let ancestors_of = |p: &BTreeMap<String, String>, x: &str, y: &str| {
-            // Is y an ancestor of x (or x itself)?
-            let mut cur = Some(x.to_string());
-            let mut steps = 0;
-            while let Some(c) = cur {
-                if c == y || steps > 10_000 {
+        // Is y an ancestor of x, or x itself (linking x under y would make a loop, §4 step
+        // 1A)? A new reply (the common case: a long chain of them) has no children yet: O(1).
+        // Otherwise a walk up from x, each container once (the links have no loop).
+        let ancestor_or_self =
+            |p: &BTreeMap<String, String>, parents: &std::collections::HashSet<String>, x: &str, y: &str| {
+                if x == y {
                     return true;
                 }
-                cur = p.get(&c).cloned();
-                steps += 1;
-            }
-            false
-        };
+                if !parents.contains(y) {
+                    return false;
+                }
+                let mut visited = std::collections::HashSet::new();
+                let mut cur = p.get(x);
+                while let Some(c) = cur {
+                    if c == y {
+                        return true;
+                    }
+                    if !visited.insert(c) {
+                        return false;
+                    }
+                    cur = p.get(c);
+                }
+                false
+            };
         for w in refs.windows(2) {
             seen(&w[0], &mut order);
             seen(&w[1], &mut order);
-            if !parent.contains_key(&w[1]) && !ancestors_of(&parent, &w[0], &w[1]) {
+            if !parent.contains_key(&w[1]) && !ancestor_or_self(&parent, &parents, &w[0], &w[1]) {
                 parent.insert(w[1].clone(), w[0].clone());
+                parents.insert(w[0].clone());
             }
         }
         if let Some(last) = refs.last() {
             seen(last, &mut order);
-            if !ancestors_of(&parent, last, &id) {
+            if !ancestor_or_self(&parent, &parents, last, &id) {
                 parent.insert(id.clone(), last.clone());
+                parents.insert(last.clone());
             } else {
                 parent.remove(&id);
             }
@@ -428,6 +456,58 @@ mod tests {
             .expect("no stack overflow");
         assert!(out.contains("(1 2 3 4 "), "{}", out.get(..40).unwrap_or_default());
         assert!(out.contains(&format!("({n})")), "the deepest replies side by side at the depth limit");
+    }
+
+    /// How many threads (top-level groups) a THREAD answer holds.
+    fn threads(out: &str) -> usize {
+        let mut depth = 0usize;
+        let mut n = 0;
+        for c in out.chars() {
+            match c {
+                '(' => {
+                    n += usize::from(depth == 0);
+                    depth += 1;
+                }
+                ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        n
+    }
+
+    #[test]
+    fn twenty_thousand_chained_replies_are_one_thread_in_linear_time() {
+        // Each reply names its parent only (20,000 of them), or, as mail clients do, its last
+        // 100 ancestors (3,000: the headers alone are 100 times larger; linear too).
+        for (full, n) in [(false, 20_000u32), (true, 3_000)] {
+            let msgs: Vec<StoredMessage> = (1..=n)
+                .map(|i| {
+                    let first = if full { i.saturating_sub(100).max(1) } else { i.saturating_sub(1).max(1) };
+                    let refs: String = (first..i).map(|j| format!(" <m{j}@x>")).collect();
+                    let refs = if i > 1 { format!("References:{refs}\r\n") } else { String::new() };
+                    m(i, &format!("Message-ID: <m{i}@x>\r\n{refs}Subject: chain"), i64::from(i))
+                })
+                .collect();
+            // In arrival order and backwards (each reply before the message it answers).
+            for backwards in [false, true] {
+                let mut idx: Vec<usize> = (0..msgs.len()).collect();
+                if backwards {
+                    idx.reverse();
+                }
+                let msgs = msgs.clone();
+                let started = std::time::Instant::now();
+                let out = std::thread::Builder::new()
+                    .stack_size(2 * 1024 * 1024)
+                    .spawn(move || thread(&msgs, &idx, "REFERENCES", &|i| u32::try_from(i).unwrap_or(0) + 1))
+                    .unwrap()
+                    .join()
+                    .expect("no stack overflow");
+                assert_eq!(threads(&out), 1, "one thread ({full} {backwards}): {}", out.get(..60).unwrap_or_default());
+                assert!(out.starts_with("(1 2 3 4 "), "{}", out.get(..40).unwrap_or_default());
+                assert!(out.ends_with(&format!("({n}))")), "{}", out.get(out.len() - 40..).unwrap_or_default());
+                println!("{n} chained replies (full {full}, backwards {backwards}): {:?}", started.elapsed());
+            }
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use super::command::{self, Command};
 use super::response::Response;
-use crate::codec::{Decoded, LineSkip};
+use crate::codec::{Decoded, InBuf, LineSkip};
 use crate::engine::{Closing, Engine, IdleTimer, Millis, POP3_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, Pop3ReplyTo, Transmit};
 use crate::state::{main, side, st, sub, Side, StateId, StateMachine, StateView};
@@ -152,7 +152,8 @@ pub struct Pop3Server {
     config: Pop3Config,
     tls: bool,
     state: Pop3State,
-    inbuf: Vec<u8>,
+    /// What the client sent that is not read yet (taken by a cursor: O(command) per command).
+    inbuf: InBuf,
     /// The rest of an over-long command line being skipped up to its CRLF.
     skip: LineSkip,
     user: Option<String>,
@@ -235,7 +236,7 @@ impl Pop3Server {
             reply_to: Pop3ReplyTo::Pass,
             uid_validity: None,
             state: Pop3State::Authorization,
-            inbuf: Vec::new(),
+            inbuf: InBuf::default(),
             skip: LineSkip::default(),
             user: None,
             maildrop: Vec::new(),
@@ -353,7 +354,7 @@ impl Pop3Server {
 
     fn process(&mut self) {
         while matches!(self.state, Pop3State::Authorization | Pop3State::Transaction) {
-            if self.skip.skip(&mut self.inbuf) {
+            if self.skip.skip_in(&mut self.inbuf) {
                 return;
             }
             if self.sasl.is_some() {
@@ -364,12 +365,12 @@ impl Pop3Server {
             }
             match command::decode(&self.inbuf) {
                 Decoded::Complete(cmd, n) => {
-                    let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                    let bytes: Vec<u8> = self.inbuf.take(n);
                     self.received.push_back(Transmit { bytes, pdu: Pdu::Pop3Command(cmd.clone()) });
                     self.on_command(cmd);
                 }
                 Decoded::Invalid(e, n) => {
-                    let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                    let bytes: Vec<u8> = self.inbuf.take(n);
                     let line = String::from_utf8_lossy(&bytes[..n.saturating_sub(2)]).into_owned();
                     self.received.push_back(Transmit { bytes, pdu: Pdu::Pop3Typed { line } });
                     self.send(Response::err(e.0), Pop3ReplyTo::Error);
@@ -377,13 +378,11 @@ impl Pop3Server {
                 Decoded::Incomplete => {
                     // A line with no CRLF within the limit: -ERR, and the rest of it is skipped
                     // up to its CRLF so that the next line is a fresh command.
-                    if self.inbuf.len() >= command::MAX_COMMAND_LINE {
+                    let max = crate::limits::pop3_command_line();
+                    if self.inbuf.len() >= max {
                         self.skip.start(&self.inbuf);
                         self.inbuf.clear();
-                        let text = format!(
-                            "command line too long (the limit is {} octets, RFC 2449 §4)",
-                            command::MAX_COMMAND_LINE
-                        );
+                        let text = format!("command line too long (the limit is {max} octets, RFC 2449 §4)");
                         self.send(Response::err(text), Pop3ReplyTo::Error);
                         continue;
                     }

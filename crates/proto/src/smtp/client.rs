@@ -14,6 +14,7 @@
 
 use super::command::Command;
 use super::data;
+use super::params::{Body, Ret};
 use super::reply::{self, Reply};
 use crate::codec::Decoded;
 use crate::engine::{Engine, Millis};
@@ -38,6 +39,13 @@ pub struct SmtpJob {
     pub starttls: bool,
     /// Pipeline MAIL, RCPT and DATA when the server offers PIPELINING.
     pub pipelining: bool,
+    /// MAIL FROM's parameters as the message came: SMTPUTF8 (sent only to a server that
+    /// offers it; mail that needs it fails for a server that does not, RFC 6531 §3.2),
+    /// BODY=BINARYMIME (sent with BDAT, RFC 3030 §3), RET and ENVID (to a DSN server).
+    pub params: super::params::MailParams,
+    /// Each recipient's NOTIFY and ORCPT (RFC 3461 §4), in the order of `rcpt_to`; passed on
+    /// when the server offers DSN.
+    pub rcpt_params: Vec<super::params::RcptParams>,
 }
 
 /// What the owner learns from the session.
@@ -46,7 +54,9 @@ pub enum ClientEvent {
     /// The server said 220 to STARTTLS: what follows is encrypted.
     TlsStarted,
     /// The server took the message (its 250 after the data) for the `accepted` recipients.
-    Sent { accepted: Vec<String>, rejected: Vec<(String, Reply)>, reply: Reply },
+    /// `dsn`: the server offered DSN and got the NOTIFY/ORCPT parameters, so it is now the
+    /// one to send delivery notifications (else the sender reports "relayed", RFC 3461 §4.2).
+    Sent { accepted: Vec<String>, rejected: Vec<(String, Reply)>, reply: Reply, dsn: bool },
     /// The server refused; `permanent` for a 5yz reply (bounce), else retry later.
     Failed { reply: Reply, permanent: bool, rejected: Vec<(String, Reply)> },
     /// The session is over: close the connection.
@@ -271,8 +281,50 @@ impl SmtpClient {
         self.transaction();
     }
 
+    /// Whether this message needs SMTPUTF8: a non-ASCII address or header (RFC 6531 §3.2).
+    fn needs_smtputf8(&self) -> bool {
+        let header_end = self.job.message.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(self.job.message.len());
+        !self.job.mail_from.is_ascii()
+            || self.job.rcpt_to.iter().any(|r| !r.is_ascii())
+            || !self.job.message.get(..header_end).unwrap_or_default().is_ascii()
+    }
+
+    /// BDAT instead of DATA: for BODY=BINARYMIME, which may not travel with DATA (RFC 3030 §3).
+    fn chunked(&self) -> bool {
+        self.job.params.body == Body::BinaryMime
+    }
+
     fn transaction(&mut self) {
-        let params = if self.has_extension("SIZE") { vec![format!("SIZE={}", self.job.message.len())] } else { vec![] };
+        let p = self.job.params.clone();
+        if p.smtputf8 && !self.has_extension("SMTPUTF8") && self.needs_smtputf8() {
+            // RFC 6531 §3.2: such mail must not go to a server without SMTPUTF8: it bounces.
+            let text = "SMTPUTF8 is required, but was not offered by the host (RFC 6531 §3.2)";
+            return self.give_up(Reply::enhanced(550, "5.6.7", text));
+        }
+        if self.chunked() && !(self.has_extension("CHUNKING") && self.has_extension("BINARYMIME")) {
+            let text = "BINARYMIME is required, but CHUNKING and BINARYMIME were not offered by the host (RFC 3030 §3)";
+            return self.give_up(Reply::enhanced(554, "5.6.3", text));
+        }
+        let mut params =
+            if self.has_extension("SIZE") { vec![format!("SIZE={}", self.job.message.len())] } else { vec![] };
+        match p.body {
+            Body::EightBitMime if self.has_extension("8BITMIME") => params.push("BODY=8BITMIME".into()),
+            Body::BinaryMime => params.push("BODY=BINARYMIME".into()),
+            _ => {}
+        }
+        if p.smtputf8 && self.has_extension("SMTPUTF8") {
+            params.push("SMTPUTF8".into());
+        }
+        if self.has_extension("DSN") {
+            match p.ret {
+                Some(Ret::Full) => params.push("RET=FULL".into()),
+                Some(Ret::Hdrs) => params.push("RET=HDRS".into()),
+                None => {}
+            }
+            if let Some(id) = &p.envid {
+                params.push(format!("ENVID={}", super::params::xtext_encode(id)));
+            }
+        }
         self.command(Command::Mail { from: self.job.mail_from.clone(), params }, ClientState::AwaitMail);
         if self.job.rcpt_to.is_empty() {
             return;
@@ -282,8 +334,20 @@ impl SmtpClient {
             for i in 0..self.job.rcpt_to.len() {
                 self.rcpt(i);
             }
-            self.command(Command::Data, ClientState::AwaitDataGo);
+            self.body_command();
         }
+    }
+
+    /// DATA (the message follows the 354), or the whole message as one BDAT LAST chunk.
+    fn body_command(&mut self) {
+        if !self.chunked() {
+            return self.command(Command::Data, ClientState::AwaitDataGo);
+        }
+        let cmd = Command::Bdat { size: self.job.message.len() as u64, last: true };
+        let mut bytes = cmd.encode();
+        bytes.extend_from_slice(&self.job.message);
+        self.transmits.push_back(Transmit { bytes, pdu: Pdu::SmtpCommand(cmd) });
+        self.expect.push_back(ClientState::AwaitDataEnd);
     }
 
     fn pipelined(&self) -> bool {
@@ -292,7 +356,11 @@ impl SmtpClient {
 
     fn rcpt(&mut self, i: usize) {
         let to = self.job.rcpt_to.get(i).cloned().unwrap_or_default();
-        self.command(Command::Rcpt { to, params: vec![] }, ClientState::AwaitRcpt(i));
+        let params = match self.job.rcpt_params.get(i) {
+            Some(p) if self.has_extension("DSN") => super::params::rcpt_wire(p),
+            _ => vec![],
+        };
+        self.command(Command::Rcpt { to, params }, ClientState::AwaitRcpt(i));
     }
 
     /// Reports the failure and quits (after the replies still owed, if pipelined).
@@ -377,7 +445,7 @@ impl SmtpClient {
                     } else if self.accepted.is_empty() {
                         self.fail(r);
                     } else {
-                        self.command(Command::Data, ClientState::AwaitDataGo);
+                        self.body_command();
                     }
                 }
             }
@@ -409,7 +477,8 @@ impl SmtpClient {
             ClientState::AwaitDataEnd if r.is_positive_completion() => {
                 let accepted = std::mem::take(&mut self.accepted);
                 let rejected = std::mem::take(&mut self.rejected);
-                self.events.push_back(ClientEvent::Sent { accepted, rejected, reply: r });
+                let dsn = self.has_extension("DSN");
+                self.events.push_back(ClientEvent::Sent { accepted, rejected, reply: r, dsn });
                 self.command(Command::Quit, ClientState::AwaitQuit);
             }
             ClientState::AwaitQuit => {

@@ -37,6 +37,8 @@ pub enum Command {
     StartTls,
     /// `AUTH mechanism [initial-response]` (RFC 4954 §4).
     Auth { mechanism: String, initial: Option<String> },
+    /// `BDAT size [LAST]` (RFC 3030 §2): the next `size` octets are a chunk of the message.
+    Bdat { size: u64, last: bool },
 }
 
 impl Command {
@@ -55,6 +57,7 @@ impl Command {
             Command::Quit => "QUIT",
             Command::StartTls => "STARTTLS",
             Command::Auth { .. } => "AUTH",
+            Command::Bdat { .. } => "BDAT",
         }
     }
 
@@ -81,6 +84,7 @@ impl fmt::Display for Command {
             Command::Help { topic: Some(t) } => write!(f, "HELP {t}"),
             Command::Auth { mechanism, initial: Some(i) } => write!(f, "AUTH {mechanism} {i}"),
             Command::Auth { mechanism, initial: None } => write!(f, "AUTH {mechanism}"),
+            Command::Bdat { size, last } => write!(f, "BDAT {size}{}", if *last { " LAST" } else { "" }),
             other => f.write_str(other.verb()),
         }
     }
@@ -121,11 +125,17 @@ pub fn decode(buf: &[u8]) -> Decoded<Command, SyntaxError> {
 }
 
 fn parse_line(line: &[u8]) -> Result<Command, SyntaxError> {
-    if line.iter().any(|&b| !(0x20..0x7f).contains(&b) && b != b'\t') {
-        return Err(SyntaxError::new(500, "5.5.2", "Command line contains a byte that is not printable US-ASCII"));
+    // RFC 6531 §3.3: UTF-8 may appear in the addresses of MAIL and RCPT (whether the
+    // SMTPUTF8 parameter allows it is the server's check); elsewhere only US-ASCII.
+    let not_ascii = || SyntaxError::new(500, "5.5.2", "Command line contains a byte that is not printable US-ASCII");
+    if line.iter().any(|&b| b < 0x20 && b != b'\t' || b == 0x7f) {
+        return Err(not_ascii());
     }
-    let line = std::str::from_utf8(line).expect("checked: ASCII");
+    let line = std::str::from_utf8(line).map_err(|_| not_ascii())?;
     let (verb, rest) = line.split_once(' ').unwrap_or((line, ""));
+    if !line.is_ascii() && !["MAIL", "RCPT"].iter().any(|v| verb.eq_ignore_ascii_case(v)) {
+        return Err(not_ascii());
+    }
     let rest_trimmed = rest.trim();
     let no_args = |cmd: Command, name: &str| {
         if rest_trimmed.is_empty() {
@@ -187,7 +197,21 @@ fn parse_line(line: &[u8]) -> Result<Command, SyntaxError> {
             }
             Ok(Command::Auth { mechanism, initial })
         }
-        "EXPN" | "TURN" | "ETRN" | "BDAT" | "ATRN" | "SEND" | "SOML" | "SAML" => Err(SyntaxError::new(
+        "BDAT" => {
+            // RFC 3030 §2: bdat-cmd = "BDAT" SP chunk-size [ SP end-marker ]
+            let mut words = rest.split(' ');
+            let size = words.next().filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()));
+            let last = match words.next() {
+                None => Some(false),
+                Some(w) if w.eq_ignore_ascii_case("LAST") => Some(true),
+                Some(_) => None,
+            };
+            match (size.and_then(|s| s.parse::<u64>().ok()), last, words.next()) {
+                (Some(size), Some(last), None) => Ok(Command::Bdat { size, last }),
+                _ => Err(SyntaxError::new(501, "5.5.4", "Syntax: BDAT <chunk size in octets> [LAST] (RFC 3030 §2)")),
+            }
+        }
+        "EXPN" | "TURN" | "ETRN" | "ATRN" | "SEND" | "SOML" | "SAML" => Err(SyntaxError::new(
             502,
             "5.5.1",
             format!("{} is a known SMTP command that this server does not implement", verb.to_ascii_uppercase()),
@@ -230,7 +254,9 @@ pub fn valid_mailbox(s: &str) -> bool {
         !local.is_empty()
             && local.split('.').all(|atom| {
                 !atom.is_empty()
-                    && atom.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b))
+                    && atom
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~".contains(&b) || b >= 0x80)
             })
     };
     local_ok && local.len() <= 64 && valid_domain(domain)
@@ -248,7 +274,7 @@ pub fn valid_domain(d: &str) -> bool {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80)
         })
 }
 
@@ -327,6 +353,9 @@ mod tests {
             "STARTTLS",
             "AUTH PLAIN",
             "AUTH PLAIN AGFsaWNlAHNlY3JldA==",
+            "BDAT 0 LAST",
+            "BDAT 1000",
+            "MAIL FROM:<caf\u{e9}@\u{e9}cole.example> SMTPUTF8",
         ] {
             let c = ok(&format!("{line}\r\n"));
             assert_eq!(c.to_string(), line);
@@ -346,7 +375,17 @@ mod tests {
         assert_eq!(bad("AUTH\r\n").code, 501);
         assert_eq!(bad("STARTTLS now\r\n").code, 501);
         assert_eq!(bad("\r\n").code, 500);
-        assert_eq!(bad("MAIL FROM:<caf\u{e9}@x.example>\r\n").code, 500);
+        assert_eq!(bad("NOOP caf\u{e9}\r\n").code, 500);
+        assert_eq!(bad("MAIL FROM:<\u{1}@x.example>\r\n").code, 500);
+        assert!(matches!(decode(b"MAIL FROM:<caf\xe9@x.example>\r\n"), Decoded::Invalid(e, _) if e.code == 500));
+        assert_eq!(
+            ok("RCPT TO:<\u{70b9}@\u{4f8b}.example> NOTIFY=NEVER\r\n"),
+            Command::Rcpt { to: "\u{70b9}@\u{4f8b}.example".into(), params: vec!["NOTIFY=NEVER".into()] }
+        );
+        assert_eq!(bad("BDAT\r\n").code, 501);
+        assert_eq!(bad("BDAT 10 MORE\r\n").code, 501);
+        assert_eq!(bad("BDAT -1\r\n").code, 501);
+        assert_eq!(bad("BDAT 99999999999999999999999\r\n").code, 501);
         let long = format!("NOOP {}\r\n", "x".repeat(600));
         let e = bad(&long);
         assert_eq!((e.code, e.enhanced), (500, "5.5.2"));

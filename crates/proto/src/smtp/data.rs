@@ -85,6 +85,52 @@ pub struct DataReader {
     dropped: bool,
 }
 
+/// Octets of message that a BDAT chunk carries (RFC 3030 §2): no dot-stuffing and no end
+/// line, the chunk's size says where it ends. [`DataReader::feed_raw`] keeps them with the
+/// same bound and the same line checks (longest line, bare CR or LF) as DATA, across any
+/// number of chunks, in one pass.
+impl DataReader {
+    /// Takes `bytes` as they are (a BDAT chunk, or part of one).
+    pub fn feed_raw(&mut self, bytes: &[u8]) {
+        self.store(bytes);
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            if self.pending_cr {
+                self.pending_cr = false;
+                if rest.first() == Some(&b'\n') {
+                    self.line_len = self.line_len.saturating_add(1);
+                    self.longest_line = self.longest_line.max(self.line_len);
+                    self.line_len = 0;
+                    rest = rest.get(1..).unwrap_or_default();
+                    continue;
+                }
+                self.bare_cr_or_lf = true;
+            }
+            let run = rest.iter().position(|&c| c == b'\r' || c == b'\n').unwrap_or(rest.len());
+            self.line_len = self.line_len.saturating_add(run);
+            match rest.get(run) {
+                Some(b'\r') => self.pending_cr = true,
+                Some(_) => self.bare_cr_or_lf = true,
+                None => {}
+            }
+            if run < rest.len() {
+                self.line_len = self.line_len.saturating_add(1);
+            }
+            rest = rest.get(run.saturating_add(1)..).unwrap_or_default();
+        }
+    }
+
+    /// What the chunks held (after the chunk marked LAST): a CR at the very end is a bare
+    /// CR, and a last line without CRLF still counts for the longest line.
+    pub fn finish_raw(mut self) -> MailData {
+        if self.pending_cr {
+            self.bare_cr_or_lf = true;
+        }
+        self.longest_line = self.longest_line.max(self.line_len);
+        self.finish()
+    }
+}
+
 impl DataReader {
     /// A reader that keeps at most `keep` octets of the message.
     pub fn new(keep: usize) -> Self {
@@ -167,6 +213,15 @@ impl DataReader {
             }
         }
         None
+    }
+
+    /// Octets of message kept so far.
+    pub fn len(&self) -> usize {
+        self.message.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.message.is_empty()
     }
 
     /// Whether the message went past `keep` octets and was dropped.
@@ -278,6 +333,36 @@ mod tests {
         }
         assert_eq!(end, Some(wire.len()));
         assert_eq!(r.finish().message, msg);
+    }
+
+    #[test]
+    fn raw_chunks_split_anywhere_give_the_same_result() {
+        for msg in [&b"Subject: x\r\n\r\n.dot stays\r\nend"[..], b"a\nb\r\n", b"cr at end\r", b"\r\n\r\n", b""] {
+            let mut whole = DataReader::new(usize::MAX);
+            whole.feed_raw(msg);
+            let whole = whole.finish_raw();
+            assert_eq!(whole.message, msg.to_vec());
+            for a in 0..=msg.len() {
+                let mut r = DataReader::new(usize::MAX);
+                r.feed_raw(&msg[..a]);
+                r.feed_raw(&msg[a..]);
+                assert_eq!(r.finish_raw(), whole, "{msg:?} split at {a}");
+            }
+        }
+        let lines = |m: &[u8]| {
+            let mut r = DataReader::new(usize::MAX);
+            r.feed_raw(m);
+            let d = r.finish_raw();
+            (d.longest_line, d.bare_cr_or_lf)
+        };
+        assert_eq!(lines(b"abc\r\nde\r\n"), (5, false));
+        assert_eq!(lines(b"abc\nde"), (6, true), "a bare LF does not end a line");
+        assert_eq!(lines(b"abc\r"), (4, true));
+        assert_eq!(lines(b"abcdef"), (6, false));
+        let mut r = DataReader::new(4);
+        r.feed_raw(b"abc");
+        r.feed_raw(b"de");
+        assert!(r.dropped());
     }
 
     #[test]

@@ -12,10 +12,26 @@ pub fn command(c: &Command) -> Explanation {
         Command::Helo { domain } => ex(label, format!("The client greets the server and names itself ({domain}), the old way: no extensions will be used."), "RFC 5321 §4.1.1.1"),
         Command::Mail { from, params } => {
             let who = if from.is_empty() { "the null sender <> (used by bounces, so that a bounce never bounces)".to_string() } else { format!("<{from}>") };
-            let size = params.iter().find(|p| p.to_ascii_uppercase().starts_with("SIZE=")).map(|p| format!(" {p} announces the message size so the server can refuse it before it is sent (RFC 1870).")).unwrap_or_default();
-            ex(label, format!("Starts a mail transaction (the transfer phase). The envelope sender is {who}: the address bounces go to, which may differ from the From: header.{size}"), "RFC 5321 §4.1.1.2")
+            let extra: String = params.iter().map(|p| format!(" {}", mail_param(p))).collect();
+            let key = |k: &str| params.iter().any(|p| p.split('=').next().is_some_and(|x| x.eq_ignore_ascii_case(k)));
+            let rfc = match (key("SMTPUTF8"), key("RET") || key("ENVID"), key("BODY")) {
+                (false, false, false) => "RFC 5321 §4.1.1.2",
+                (true, false, _) => "RFC 5321 §4.1.1.2; RFC 6531 §3.4",
+                (false, true, _) => "RFC 5321 §4.1.1.2; RFC 3461 §4.3, §4.4",
+                (true, true, _) => "RFC 5321 §4.1.1.2; RFC 6531 §3.4; RFC 3461 §4.3, §4.4",
+                (false, false, true) => "RFC 5321 §4.1.1.2; RFC 6152; RFC 3030 §3",
+            };
+            ex(label, format!("Starts a mail transaction (the transfer phase). The envelope sender is {who}: the address bounces go to, which may differ from the From: header.{extra}"), rfc)
         }
-        Command::Rcpt { to, .. } => ex(label, format!("Names one envelope recipient, <{to}>. The server delivers to the RCPT TO addresses, not to the To: header; Cc and Bcc recipients are RCPT TO lines too."), "RFC 5321 §4.1.1.3"),
+        Command::Rcpt { to, params } => {
+            let extra: String = params.iter().map(|p| format!(" {}", rcpt_param(p))).collect();
+            let rfc = if params.is_empty() { "RFC 5321 §4.1.1.3" } else { "RFC 5321 §4.1.1.3; RFC 3461 §4.1, §4.2" };
+            ex(label, format!("Names one envelope recipient, <{to}>. The server delivers to the RCPT TO addresses, not to the To: header; Cc and Bcc recipients are RCPT TO lines too.{extra}"), rfc)
+        }
+        Command::Bdat { size, last } => {
+            let end = if *last { " LAST says this is the final chunk: after it the message is complete and the server answers as it would after DATA's final \".\"." } else { " More chunks follow (only the one marked LAST ends the message)." };
+            ex(label, format!("CHUNKING: the next {size} octets are a chunk of the message, sent right after this line. Nothing marks the end: the size does, so there is no dot-stuffing and no scanning for CRLF.CRLF, and binary data (BODY=BINARYMIME) can travel as is.{end} The server answers each chunk only after reading all of it."), "RFC 3030 §2, §3")
+        }
         Command::Data => ex(label, "Asks to send the message itself (header and body).", "RFC 5321 §4.1.1.4"),
         Command::Rset => ex(label, "Aborts the current mail transaction: sender and recipients are forgotten.", "RFC 5321 §4.1.1.5"),
         Command::Vrfy { .. } => ex(label, "Asks whether a user or mailbox exists. Most servers no longer say, to keep spammers from harvesting addresses.", "RFC 5321 §4.1.1.6, §3.5.3"),
@@ -35,6 +51,31 @@ pub fn command(c: &Command) -> Explanation {
             };
             ex(label, format!("The client logs in with the {mechanism} mechanism, so that the server knows whose mail this is.{how}"), "RFC 4954 §4; RFC 4616")
         }
+    }
+}
+
+/// What one MAIL FROM parameter asks for.
+fn mail_param(p: &str) -> String {
+    let (key, value) = p.split_once('=').unwrap_or((p, ""));
+    match key.to_ascii_uppercase().as_str() {
+        "SIZE" => format!("{p} announces the message size so the server can refuse it before it is sent (RFC 1870)."),
+        "BODY" if value.eq_ignore_ascii_case("BINARYMIME") => format!("{p}: the message may hold binary data, so it must travel in BDAT chunks, never with DATA (RFC 3030 §3)."),
+        "BODY" => format!("{p} says whether the body holds 8-bit octets (RFC 6152)."),
+        "SMTPUTF8" => "SMTPUTF8: addresses and header fields of this message may be UTF-8 (internationalized email); without it a non-ASCII address is refused with 553 5.6.7 (RFC 6531 §3.4, §3.7.4.1).".into(),
+        "RET" => format!("{p}: if a delivery status notification is sent, it returns {} (RFC 3461 §4.3).", if value.eq_ignore_ascii_case("HDRS") { "only the message's header" } else { "the whole message" }),
+        "ENVID" => format!("{p}: the sender's own identifier for this message, copied into every DSN as Original-Envelope-Id (RFC 3461 §4.4)."),
+        _ => format!("{p} is a parameter of an extension (RFC 5321 §4.1.1.11)."),
+    }
+}
+
+/// What one RCPT TO parameter asks for.
+fn rcpt_param(p: &str) -> String {
+    let (key, value) = p.split_once('=').unwrap_or((p, ""));
+    match key.to_ascii_uppercase().as_str() {
+        "NOTIFY" if value.eq_ignore_ascii_case("NEVER") => format!("{p}: send no delivery status notification for this recipient, not even a bounce (RFC 3461 §4.1)."),
+        "NOTIFY" => format!("{p}: send a delivery status notification (DSN) to the sender when delivery to this recipient succeeds (SUCCESS), fails (FAILURE) or is delayed (DELAY) (RFC 3461 §4.1)."),
+        "ORCPT" => format!("{p}: the recipient's original address, as the sender wrote it, kept for the DSN's Original-Recipient field even if the address is rewritten on the way (RFC 3461 §4.2)."),
+        _ => format!("{p} is a parameter of an extension (RFC 5321 §4.1.1.11)."),
     }
 }
 
@@ -66,8 +107,16 @@ pub fn reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
         (Greeting, _) => ("The server refuses service on this connection; the client should QUIT.".into(), "RFC 5321 §3.1"),
         (Ehlo, 250) => {
             let exts: Vec<&str> = r.lines.iter().skip(1).map(|l| l.split(' ').next().unwrap_or("")).collect();
-            (format!("The server greets the client and lists the extensions it supports, one per line: {}.", exts.join(", ")), "RFC 5321 §4.1.1.1; RFC 1870, 2920, 6152, 2034")
+            let newer = exts.iter().any(|e| ["DSN", "SMTPUTF8", "CHUNKING"].contains(e));
+            let more = if newer { " SMTPUTF8 = internationalized addresses and header fields (RFC 6531); CHUNKING = the BDAT command and BINARYMIME = binary bodies (RFC 3030); DSN = delivery status notifications on request (RFC 3461); ENHANCEDSTATUSCODES = a code like 5.1.1 after each reply code (RFC 2034, 3463)." } else { "" };
+            let rfc = if newer { "RFC 5321 §4.1.1.1; RFC 1870, 2920, 6152, 2034, 6531 §3.2, 3030 §2-3, 3461 §4" } else { "RFC 5321 §4.1.1.1; RFC 1870, 2920, 6152, 2034" };
+            (format!("The server greets the client and lists the extensions it supports, one per line: {}.{more}", exts.join(", ")), rfc)
         }
+        (Bdat, 250) => ("The chunk was read whole and kept; the client may send the next one.".into(), "RFC 3030 §2"),
+        (Bdat, 503) => ("Bad sequence: BDAT needs MAIL FROM and at least one accepted RCPT TO first, and DATA and BDAT may not be mixed in one transaction. The server still read the chunk (and threw it away), so the session stays in step.".into(), "RFC 3030 §2; RFC 5321 §4.3.2"),
+        (Bdat, c) if c >= 400 => ("The chunk was read (a server must read the whole chunk before it answers) and the message is refused: the transaction is over, further chunks are read and thrown away.".into(), "RFC 3030 §2, §4.2"),
+        (Mail, 553) | (Rcpt, 553) if first.starts_with("5.6.7") => ("The address is not US-ASCII, but the client did not say SMTPUTF8 on MAIL FROM: refused (5.6.7, non-ASCII addresses not permitted). With SMTPUTF8 the same address is accepted.".into(), "RFC 6531 §3.4, §3.7.4.1; RFC 5248"),
+        (Data, 503) if first.contains("BDAT") || first.contains("BINARYMIME") => ("DATA cannot be used here: the transaction already sent BDAT chunks, or announced BODY=BINARYMIME, which may travel only in BDAT chunks.".into(), "RFC 3030 §2, §3"),
         (Helo, 250) => ("The server accepts the greeting; without EHLO no extensions are used.".into(), "RFC 5321 §4.1.1.1"),
         (Mail, 250) => ("The server accepts the envelope sender: a new mail transaction is open.".into(), "RFC 5321 §4.1.1.2"),
         (Mail, 552) => ("The announced size is above the server's limit: the message is refused before it is sent.".into(), "RFC 1870 §6.1"),

@@ -2,6 +2,7 @@
 //!
 //! - [`command`]: one command line ⇄ [`Command`]; [`explain`]: what commands and replies mean.
 //! - [`reply`]: one (possibly multi-line) reply ⇄ [`Reply`].
+//! - [`params`]: MAIL and RCPT parameters (SIZE, BODY, SMTPUTF8, DSN's RET, ENVID, NOTIFY, ORCPT).
 //! - [`data`]: the mail data between `354` and the line holding only `.` (dot-stuffing).
 //! - [`server`]: [`SmtpServer`], the receiving side of one connection.
 //! - [`client`]: [`SmtpClient`], the sending side of one connection, for one message.
@@ -12,6 +13,7 @@ pub mod client;
 pub mod command;
 pub mod data;
 pub mod explain;
+pub mod params;
 pub mod phase;
 pub mod reply;
 pub mod server;
@@ -20,6 +22,7 @@ pub mod typed;
 pub use client::{ClientEvent, ClientState, SmtpClient, SmtpJob};
 pub use command::{Command, MAX_COMMAND_LINE};
 pub use data::MAX_TEXT_LINE;
+pub use params::{Body, MailParams, Notify, RcptParams, Ret};
 pub use phase::{phase_of, Phase};
 pub use reply::Reply;
 pub use server::{closing_reply, ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpServer};

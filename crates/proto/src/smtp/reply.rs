@@ -127,6 +127,9 @@ pub enum SmtpReplyTo {
     Quit,
     StartTls,
     Auth,
+    /// The answer to a BDAT chunk that is not the last (RFC 3030 §2); the last chunk's
+    /// answer is [`SmtpReplyTo::EndOfData`].
+    Bdat,
     /// A `334` challenge inside an AUTH exchange.
     AuthChallenge,
     /// A command that could not be parsed or came out of sequence.

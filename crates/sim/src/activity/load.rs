@@ -38,7 +38,7 @@ pub fn parse_with(
         cx.err(span, message);
     }
     let Some(head) = file.head else {
-        cx.errors.sort_by_key(|e| (e.line, e.column));
+        sort_errors(&mut cx.errors);
         return Err(cx.errors);
     };
     let id = head.id.get_ref().clone();
@@ -81,7 +81,7 @@ pub fn parse_with(
         }
     }
     if !cx.errors.is_empty() {
-        cx.errors.sort_by_key(|e| (e.line, e.column));
+        sort_errors(&mut cx.errors);
         return Err(cx.errors);
     }
     Ok(Activity {
@@ -165,6 +165,18 @@ pub(super) fn id_of(text: &str) -> Option<String> {
 }
 
 /// A (possibly multi-line) library message on one line.
+/// Sorts errors by position, keeping the order of errors at the same place (as a stable
+/// `sort_by_key` would): an insertion sort, the lists are short and it is one small copy.
+fn sort_errors(errors: &mut [LocatedError]) {
+    for i in 1..errors.len() {
+        let mut j = i;
+        while j > 0 && (errors[j - 1].line, errors[j - 1].column) > (errors[j].line, errors[j].column) {
+            errors.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 fn one_line(m: &str) -> String {
     m.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -41,7 +41,7 @@ pub use load::{parse, parse_all, parse_all_with, parse_with};
 
 use crate::actions::Action;
 use crate::log::EventLog;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// One activity, checked: every item fits its kind, every step exists in the scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +172,7 @@ pub struct Predicted {
 }
 
 /// A learner's answer to one item.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", content = "value", rename_all = "kebab-case")]
 pub enum Response {
     /// choice, multi, predict with choices: the indices picked.
@@ -196,10 +196,41 @@ pub struct Feedback {
 
 /// One recorded answer, as the page keeps it (in localStorage) and feeds it to
 /// [`completion_code`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Answered {
     pub response: Response,
     pub correct: bool,
+}
+
+impl Answered {
+    /// Reads what serde wrote ([`Serialize`]): `{"response": ..., "correct": ...}`, other
+    /// keys ignored; `None` where serde's derived reader fails. By hand over a JSON value: the
+    /// derived reader of the adjacently tagged [`Response`] costs the page more code.
+    pub fn from_json(v: &serde_json::Value) -> Option<Answered> {
+        Some(Answered { response: Response::from_json(v.get("response")?)?, correct: v.get("correct")?.as_bool()? })
+    }
+}
+
+impl Response {
+    /// Reads `{"type": "choices", "value": [0, 2]}`, `{"type": "text", "value": "..."}`,
+    /// `{"type": "task-done"}` or `{"type": "revealed"}` (a unit variant's `value` absent or
+    /// `null`), as serde's derived reader of this adjacently tagged enum does.
+    pub fn from_json(v: &serde_json::Value) -> Option<Response> {
+        let value = v.as_object()?.get("value");
+        let unit = value.is_none_or(|x| x.is_null());
+        match v.get("type")?.as_str()? {
+            "choices" => value?
+                .as_array()?
+                .iter()
+                .map(|x| x.as_u64().and_then(|n| usize::try_from(n).ok()))
+                .collect::<Option<Vec<usize>>>()
+                .map(Response::Choices),
+            "text" => Some(Response::Text(value?.as_str()?.to_string())),
+            "task-done" if unit => Some(Response::TaskDone),
+            "revealed" if unit => Some(Response::Revealed),
+            _ => None,
+        }
+    }
 }
 
 /// A problem in an activity file, where it is.

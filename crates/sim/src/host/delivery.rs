@@ -2,6 +2,8 @@
 //! RCPT TO: the trace field, local mailboxes, the queue; greylisting, quotas, and the DNS
 //! check of a recipient's domain.
 
+use super::dsn::{About, Action};
+use super::queue::{success_line, Envelope};
 use super::{Ctx, HostOutput, MailHost, SessionId};
 use mailsim_proto::dns::{DnsMessage, RData};
 use mailsim_proto::message::{self, Trace};
@@ -22,13 +24,18 @@ impl MailHost {
         if self.policy.storage_fails {
             return Err(Reply::enhanced(451, "4.3.0", "Error: queue file write error (disk full?)"));
         }
-        // RFC 3848: ESMTP, plus S for TLS and A for an authenticated client.
-        let with = match (m.esmtp, m.tls, m.authenticated.is_some()) {
-            (false, _, _) => "SMTP",
-            (true, false, false) => "ESMTP",
-            (true, true, false) => "ESMTPS",
-            (true, false, true) => "ESMTPA",
-            (true, true, true) => "ESMTPSA",
+        // RFC 3848: ESMTP, plus S for TLS and A for an authenticated client; UTF8SMTP for
+        // mail sent with SMTPUTF8 (RFC 6531 §4.3).
+        let with = match (m.esmtp, m.params.smtputf8, m.tls, m.authenticated.is_some()) {
+            (false, _, _, _) => "SMTP",
+            (true, false, false, false) => "ESMTP",
+            (true, false, true, false) => "ESMTPS",
+            (true, false, false, true) => "ESMTPA",
+            (true, false, true, true) => "ESMTPSA",
+            (true, true, false, false) => "UTF8SMTP",
+            (true, true, true, false) => "UTF8SMTPS",
+            (true, true, false, true) => "UTF8SMTPA",
+            (true, true, true, true) => "UTF8SMTPSA",
         };
         // The same recipient named twice gets one copy (as Postfix's duplicate filter does).
         let mut m = m;
@@ -49,28 +56,42 @@ impl MailHost {
             (vec![], m.rcpt_to.clone())
         };
         // A moved user this server forwards for (251): the message goes on to the new address.
+        // The DSN parameters travel with each recipient (RFC 3461 §4); a forwarded one keeps
+        // its original address as ORCPT.
+        let mut env = Envelope { params: m.params.clone(), rcpts: vec![] };
+        for r in &m.rcpt_to {
+            env.rcpts.push((r.clone(), m.rcpt_params_of(r)));
+        }
         let forwards = self.policy.forwards.clone();
         let local: Vec<String> = local
             .into_iter()
             .filter(|r| match forwards.iter().find(|(a, _, fwd)| *fwd && a.eq_ignore_ascii_case(r)) {
                 Some((_, new, _)) => {
+                    let mut p = m.rcpt_params_of(r);
+                    p.orcpt.get_or_insert_with(|| ("rfc822".into(), r.clone()));
+                    env.rcpts.push((new.clone(), p));
                     remote.push(new.clone());
                     false
                 }
                 None => true,
             })
             .collect();
+        let mut delivered = Vec::new();
         if !local.is_empty() {
             let data = message::prepend_field(&format!("Return-Path: <{}>\r\n", m.mail_from), &data);
             for r in &local {
                 let mailbox = r.to_ascii_lowercase();
                 if let Some(uid) = self.store.deliver_at(&mailbox, data.clone(), ctx.unix(), &[]) {
                     self.log_stored(ctx, &mailbox, uid, data.clone());
+                    delivered.extend(success_line(r, env.of(r), Action::Delivered, None));
                 }
             }
         }
+        // NOTIFY=SUCCESS (RFC 3461 §4.1): this host made the final delivery, so it reports it.
+        let about = About { sender: &m.mail_from, params: &m.params, arrival: ctx.now, original: &data };
+        self.send_dsn(ctx, &about, delivered);
         if !remote.is_empty() {
-            self.enqueue(ctx, qid, m.mail_from, remote, data);
+            self.enqueue(ctx, qid, m.mail_from, remote, data, env);
         }
         self.notify_imap(None);
         Ok(())

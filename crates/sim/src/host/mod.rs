@@ -16,8 +16,10 @@
 //! - `delivery`: what happens to a message that arrived (Received: trace, local mailboxes,
 //!   the queue), greylisting, quotas and recipient checks.
 //! - `queue`: the outgoing queue: legs per domain, MX lookups, relaying, retries, bounces.
+//! - `dsn`: delivery status notifications (RFC 3464/3461): failed, delayed, delivered, relayed.
 
 mod delivery;
+mod dsn;
 pub mod policy;
 mod queue;
 mod session;

@@ -3,11 +3,29 @@
 //! connections, retries what failed for now with growing delays, and bounces what failed
 //! for good (RFC 3464), unless the sender is the null sender.
 
+use super::dsn::{Action, Line};
 use super::{Ctx, HostOutput, MailHost, RelayTarget};
 use crate::log::{Event, Millis};
 use mailsim_proto::dns::{self, DnsMessage, RData};
 use mailsim_proto::message::{self, FailedRecipient};
-use mailsim_proto::smtp::{ClientEvent, Reply, SmtpJob};
+use mailsim_proto::smtp::{ClientEvent, MailParams, RcptParams, Reply, SmtpJob};
+
+/// The envelope parameters a queued message keeps (RFC 3461, RFC 6531, RFC 3030): MAIL
+/// FROM's, and each recipient's NOTIFY and ORCPT.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Envelope {
+    pub params: MailParams,
+    pub rcpts: Vec<(String, RcptParams)>,
+}
+
+impl Envelope {
+    pub fn of(&self, rcpt: &str) -> RcptParams {
+        self.rcpts.iter().find(|(a, _)| a.eq_ignore_ascii_case(rcpt)).map(|(_, p)| p.clone()).unwrap_or_default()
+    }
+}
+
+/// A DSN to send after a queue run: (sender, MAIL parameters, arrival, original, lines).
+type Report = (String, MailParams, Millis, Vec<u8>, Vec<Line>);
 
 #[derive(Debug)]
 pub(super) struct QueueEntry {
@@ -20,6 +38,9 @@ pub(super) struct QueueEntry {
     deferrals: usize,
     failed: Vec<FailedRecipient>,
     delivered: Vec<String>,
+    env: Envelope,
+    /// A "delayed" DSN went out already (one per message is enough).
+    delay_reported: bool,
 }
 
 #[derive(Debug)]
@@ -44,7 +65,15 @@ enum LegState {
 
 impl MailHost {
     /// Puts a message in the outgoing queue, one leg per destination domain.
-    pub(super) fn enqueue(&mut self, ctx: &Ctx, qid: &str, mail_from: String, rcpt_to: Vec<String>, data: Vec<u8>) {
+    pub(super) fn enqueue(
+        &mut self,
+        ctx: &Ctx,
+        qid: &str,
+        mail_from: String,
+        rcpt_to: Vec<String>,
+        data: Vec<u8>,
+        env: Envelope,
+    ) {
         let mut legs: Vec<Leg> = Vec::new();
         for r in &rcpt_to {
             let domain = r.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()).unwrap_or_else(|| self.domain());
@@ -66,6 +95,8 @@ impl MailHost {
             deferrals: 0,
             failed: vec![],
             delivered: vec![],
+            env,
+            delay_reported: false,
         };
         self.queue.push(entry);
         // The queue manager picks new mail up after a short moment.
@@ -83,6 +114,7 @@ impl MailHost {
         let relayhost = self.policy.relayhost.clone();
         let lifetime = self.policy.queue_lifetime;
         let (mut queries, mut direct, mut expired, mut stored) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut reports: Vec<Report> = Vec::new();
         for entry in &mut self.queue {
             if entry.legs.iter().any(|l| l.state == LegState::Deferred) && now >= entry.arrival + lifetime {
                 expired.push(entry.id.clone());
@@ -95,12 +127,18 @@ impl MailHost {
                 if own.contains(&leg.domain) {
                     // Local recipients: straight into their mailboxes.
                     let data = message::prepend_field(&format!("Return-Path: <{}>\r\n", entry.mail_from), &entry.data);
+                    let mut lines = Vec::new();
                     for r in &leg.rcpts {
                         if let Some(uid) = self.store.deliver_at(r, data.clone(), ctx.epoch + (now / 1000) as i64, &[])
                         {
                             stored.push((r.to_ascii_lowercase(), uid, data.clone()));
                             entry.delivered.push(r.clone());
+                            lines.extend(success_line(r, entry.env.of(r), Action::Delivered, None));
                         }
+                    }
+                    if !lines.is_empty() {
+                        let (from, params) = (entry.mail_from.clone(), entry.env.params.clone());
+                        reports.push((from, params, entry.arrival, entry.data.clone(), lines));
                     }
                     leg.state = LegState::Done;
                 } else if let Some(host) = &relayhost {
@@ -115,6 +153,10 @@ impl MailHost {
         }
         for (mailbox, uid, data) in stored {
             self.log_stored(ctx, &mailbox, uid, data);
+        }
+        for (sender, params, arrival, original, lines) in reports {
+            let about = super::dsn::About { sender: &sender, params: &params, arrival, original: &original };
+            self.send_dsn(ctx, &about, lines);
         }
         let ids: Vec<String> = self.queue.iter().map(|e| e.id.clone()).collect();
         for id in expired {
@@ -146,6 +188,8 @@ impl MailHost {
             auth: None,
             starttls: self.policy.relay_starttls,
             pipelining: self.policy.relay_pipelining,
+            params: entry.env.params.clone(),
+            rcpt_params: leg.rcpts.iter().map(|r| entry.env.of(r)).collect(),
         };
         self.out.push_back(HostOutput::Relay { queue_id: qid.into(), leg: li, target, job });
     }
@@ -221,7 +265,12 @@ impl MailHost {
     /// final event).
     pub fn relay_outcome(&mut self, ctx: &mut Ctx, qid: &str, li: usize, remote: &str, event: ClientEvent) {
         match event {
-            ClientEvent::Sent { rejected, accepted, .. } => {
+            ClientEvent::Sent { rejected, accepted, dsn, .. } => {
+                if !dsn {
+                    // RFC 3461 §4.2: the next hop does not offer DSN, so it will never report
+                    // success: this MTA says "relayed" to whoever asked for NOTIFY=SUCCESS.
+                    self.report_relayed(ctx, qid, &accepted, remote);
+                }
                 let failed = rejected.iter().map(|(r, why)| failure(r, remote, why)).collect();
                 self.finish_leg(ctx, qid, li, accepted, failed);
             }
@@ -305,8 +354,35 @@ impl MailHost {
         let delay = delays.get(e.deferrals).or(delays.last()).copied().unwrap_or(5 * 60_000);
         e.deferrals += 1;
         let retry_at = now + delay;
+        // NOTIFY=DELAY (RFC 3461 §4.1): one "delayed" report per message, at the first delay.
+        let mut delayed = Vec::new();
+        if !e.delay_reported && !e.mail_from.is_empty() {
+            for r in &e.legs[li].rcpts {
+                let params = e.env.of(r);
+                if params.wants_delay() {
+                    let diagnostic = Some(reason.to_string());
+                    let status = "4.0.0".to_string();
+                    delayed.push(Line {
+                        address: r.clone(),
+                        params,
+                        action: Action::Delayed,
+                        status,
+                        remote: None,
+                        diagnostic,
+                    });
+                }
+            }
+        }
+        let about_delay = (!delayed.is_empty()).then(|| {
+            e.delay_reported = true;
+            (e.mail_from.clone(), e.env.params.clone(), e.arrival, e.data.clone())
+        });
         let (node, queue_id) = (self.id.clone(), qid.to_string());
         self.log(Event::MessageDeferred { t: now, node, queue_id, reason: reason.into(), retry_at });
+        if let Some((sender, params, arrival, original)) = about_delay {
+            let about = super::dsn::About { sender: &sender, params: &params, arrival, original: &original };
+            self.send_dsn(ctx, &about, delayed);
+        }
         self.wake_at(now, retry_at);
         self.maybe_remove_entry(ctx, qid);
     }
@@ -349,28 +425,50 @@ impl MailHost {
         }
         let (node, queue_id) = (self.id.clone(), e.id.clone());
         self.log(Event::QueueEntryRemoved { t: ctx.now, node, queue_id, outcome: parts.join("; ") });
-        if e.failed.is_empty() || e.mail_from.is_empty() {
+        // RFC 3461 §4.1: a recipient with NOTIFY=NEVER (or without FAILURE) gets no bounce.
+        let lines: Vec<Line> = e
+            .failed
+            .iter()
+            .map(|f| (f, e.env.of(&f.address)))
+            .filter(|(_, p)| p.wants_failure())
+            .map(|(f, params)| Line {
+                address: f.address.clone(),
+                params,
+                action: Action::Failed,
+                status: f.status.clone(),
+                remote: f.remote.clone(),
+                diagnostic: Some(f.diagnostic.clone()),
+            })
+            .collect();
+        let about =
+            super::dsn::About { sender: &e.mail_from, params: &e.env.params, arrival: e.arrival, original: &e.data };
+        self.send_dsn(ctx, &about, lines);
+    }
+
+    /// "relayed" reports for the `accepted` recipients of `qid` that asked for NOTIFY=SUCCESS.
+    fn report_relayed(&mut self, ctx: &mut Ctx, qid: &str, accepted: &[String], remote: &str) {
+        let Some(e) = self.queue.iter().find(|e| e.id == qid) else { return };
+        let lines: Vec<Line> = accepted
+            .iter()
+            .filter_map(|r| success_line(r, e.env.of(r), Action::Relayed, Some(remote.to_string())))
+            .collect();
+        if lines.is_empty() {
             return;
         }
-        let unix = ctx.unix();
-        let host = self.hostname.clone();
-        let arrival = ctx.epoch + (e.arrival / 1000) as i64;
-        let message_id = format!("{}.{}@{host}", unix, ctx.rng.hex(8).to_ascii_lowercase());
-        let boundary = format!("{}.{}/{host}", ctx.rng.hex(10), unix);
-        let dsn = message::bounce(&message::Bounce {
-            reporting_mta: &host,
-            to: &e.mail_from,
-            failed: &e.failed,
-            original: &e.data,
-            arrival,
-            date: unix,
-            message_id: &message_id,
-            boundary: &boundary,
-        });
-        let qid = ctx.rng.hex(10);
-        // The bounce travels with the null sender, so that it can never bounce itself.
-        self.enqueue(ctx, &qid, String::new(), vec![e.mail_from.clone()], dsn);
+        let (sender, params, arrival, original) =
+            (e.mail_from.clone(), e.env.params.clone(), e.arrival, e.data.clone());
+        let about = super::dsn::About { sender: &sender, params: &params, arrival, original: &original };
+        self.send_dsn(ctx, &about, lines);
     }
+}
+
+/// The report line for a recipient that asked for NOTIFY=SUCCESS (else none).
+pub(super) fn success_line(rcpt: &str, params: RcptParams, action: Action, remote: Option<String>) -> Option<Line> {
+    if !params.wants_success() {
+        return None;
+    }
+    let diagnostic = remote.as_ref().map(|r| format!("relayed to {r}, which does not offer DSN (RFC 3461 §4.2)"));
+    Some(Line { address: rcpt.to_string(), params, action, status: "2.0.0".into(), remote, diagnostic })
 }
 
 fn failure(rcpt: &str, remote: &str, reply: &Reply) -> FailedRecipient {

@@ -28,6 +28,7 @@ impl World {
                     auth: sub.auth,
                     starttls: sub.starttls,
                     pipelining: sub.pipelining,
+                    ..Default::default()
                 };
                 let engine = SmtpClient::with_tls(job, sub.port == 465);
                 self.connect(node, target, sub.port, ClientEngine::Smtp(engine), Purpose::Submission);
@@ -151,7 +152,7 @@ impl World {
                     match ev {
                         ClientEvent::Closed => closed = true,
                         ClientEvent::TlsStarted => {}
-                        ClientEvent::Sent { reply, rejected, accepted } => {
+                        ClientEvent::Sent { reply, rejected, accepted, dsn } => {
                             if let Purpose::Backend { http, reply: back } = &purpose {
                                 let text = format!("{} {}", reply.code, reply.text());
                                 self.finish_backend(client, *http, back.clone(), Some(text));
@@ -163,7 +164,7 @@ impl World {
                                 self.narrate(client, &text);
                             }
                             if let Purpose::Relay { queue_id, leg } = &purpose {
-                                let ev = ClientEvent::Sent { reply, rejected, accepted };
+                                let ev = ClientEvent::Sent { reply, rejected, accepted, dsn };
                                 self.with_host(client, |h, ctx| h.relay_outcome(ctx, queue_id, *leg, &remote, ev));
                             }
                         }

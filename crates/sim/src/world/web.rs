@@ -194,6 +194,7 @@ impl World {
             auth: Some((address.into(), password.into())),
             starttls: false,
             pipelining: false,
+            ..Default::default()
         };
         self.connect(
             server,

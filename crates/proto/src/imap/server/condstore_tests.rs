@@ -42,6 +42,21 @@ fn condstore_modseq_changedsince_unchangedsince_and_search() {
     assert!(o.send(a, "s3 EXAMINE INBOX").contains("* OK [HIGHESTMODSEQ 8]"));
 }
 
+/// .SILENT drops the FLAGS of a conditional STORE, not its MODSEQ: the client must learn the
+/// mod-sequence its change got (RFC 7162 §3.1.3).
+#[test]
+fn silent_conditional_store_still_reports_modseq() {
+    let mut o = Owner::new(&[M, M]);
+    let a = o.login();
+    o.send(a, "s SELECT INBOX");
+    let w = o.send(a, "w UID STORE 1 (UNCHANGEDSINCE 2) +FLAGS.SILENT (\\Draft)");
+    assert_eq!(w, "* 1 FETCH (UID 1 MODSEQ (3))\r\nw OK +FLAGS completed\r\n");
+    let w = o.send(a, "w2 STORE 1:2 (UNCHANGEDSINCE 2) +FLAGS.SILENT (\\Answered)");
+    assert_eq!(w, "* 2 FETCH (MODSEQ (4))\r\nw2 OK [MODIFIED 1] Conditional STORE failed for these\r\n");
+    // Without UNCHANGEDSINCE, .SILENT is silent (RFC 9051 §6.4.6).
+    assert_eq!(o.send(a, "w3 STORE 2 -FLAGS.SILENT (\\Answered)"), "w3 OK -FLAGS completed\r\n");
+}
+
 #[test]
 fn qresync_vanished_and_resynchronization() {
     let mut o = Owner::new(&[M, M, M, M]);

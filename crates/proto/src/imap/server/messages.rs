@@ -218,10 +218,15 @@ impl ImapServer {
                 self.messages[i].modseq = self.bump_modseq();
             }
             let (u, fl) = (self.messages[i].uid, self.messages[i].flags.clone());
+            let uid_part = if uid { format!("UID {u} ") } else { String::new() };
             if !silent {
-                let uid_part = if uid { format!("UID {u} ") } else { String::new() };
                 let (shown, ms) = (self.shown_flags(i), self.modseq_part(i));
                 lines.push(format!("* {} FETCH ({uid_part}FLAGS {shown}{ms})", seq_number(i)).into());
+            } else if unchanged_since.is_some() {
+                // A conditional STORE answers with each message's new MODSEQ even when
+                // .SILENT, so the client learns the mod-sequence of its change (§3.1.3).
+                lines
+                    .push(format!("* {} FETCH ({uid_part}MODSEQ ({}))", seq_number(i), self.messages[i].modseq).into());
             }
             self.events.push_back(ImapServerEvent::Stored {
                 user: self.user.clone().unwrap_or_default(),

@@ -33,9 +33,8 @@ use super::command::{self, Command, Tagged};
 use super::response::{Line, Status};
 use super::scram::ScramServer;
 use super::token::{frame, Frame, Skip};
-use crate::codec::{find_crlf, Decoded, LineSkip};
+use crate::codec::{find_crlf, Decoded, InBuf, LineSkip};
 use crate::engine::{Closing, Engine, IdleTimer, Millis, IMAP_IDLE_TIMEOUT};
-use crate::limits::IMAP_LINE;
 use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use crate::store::StoredMessage;
@@ -189,7 +188,8 @@ enum Auth {
 pub struct ImapServer {
     config: ImapConfig,
     state: ImapState,
-    inbuf: Vec<u8>,
+    /// What the client sent that is not read yet (taken by a cursor: O(command) per command).
+    inbuf: InBuf,
     tls: bool,
     user: Option<String>,
     rev2: bool,
@@ -286,7 +286,7 @@ impl ImapServer {
             tls: config.implicit_tls,
             config,
             state: ImapState::NotAuthenticated,
-            inbuf: vec![],
+            inbuf: InBuf::default(),
             user: None,
             rev2: false,
             awaiting_mailbox: false,
@@ -391,19 +391,20 @@ impl ImapServer {
     fn skipping(&mut self) -> bool {
         if self.skip_octets > 0 {
             let n = self.skip_octets.min(self.inbuf.len());
-            self.inbuf.drain(..n);
+            self.inbuf.consume(n);
             self.skip_octets = self.skip_octets.saturating_sub(n);
             if self.skip_octets > 0 {
                 return true;
             }
         }
-        self.skip.skip(&mut self.inbuf)
+        self.skip.skip_in(&mut self.inbuf)
     }
 
-    /// A line (DONE, a SASL response) that has no CRLF within [`IMAP_LINE`] octets: starts
+    /// A line (DONE, a SASL response) that has no CRLF within the line limit
+    /// ([`crate::limits::imap_line`]) octets: starts
     /// skipping it and returns `true`.
     fn line_too_long(&mut self) -> bool {
-        if self.inbuf.len() < IMAP_LINE || find_crlf(&self.inbuf).is_some() {
+        if self.inbuf.len() < crate::limits::imap_line() || find_crlf(&self.inbuf).is_some() {
             return false;
         }
         self.skip.start(&self.inbuf);
@@ -424,7 +425,7 @@ impl ImapServer {
                     continue;
                 }
                 let Some(n) = find_crlf(&self.inbuf) else { return };
-                let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                let bytes: Vec<u8> = self.inbuf.take(n);
                 let line = String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                 self.received.push_back(Transmit {
                     bytes,
@@ -444,12 +445,13 @@ impl ImapServer {
                         Auth::ScramFirst(t) | Auth::ScramFinal(t, _) | Auth::ScramDone(t, _) | Auth::Plain(t) => t,
                         Auth::None => "*".into(),
                     };
-                    let text = format!("Authentication line too long: the limit is {IMAP_LINE} octets");
+                    let text =
+                        format!("Authentication line too long: the limit is {} octets", crate::limits::imap_line());
                     self.bad(&tag, "AUTHENTICATE", &text);
                     continue;
                 }
                 let Some(n) = find_crlf(&self.inbuf) else { return };
-                let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                let bytes: Vec<u8> = self.inbuf.take(n);
                 let line = String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                 let decoded = B64
                     .decode(line.trim())
@@ -474,7 +476,7 @@ impl ImapServer {
                 }
                 Frame::Refused { tag, text, consumed, then } => {
                     self.continued_at = None;
-                    let dropped: Vec<u8> = self.inbuf.drain(..consumed.min(self.inbuf.len())).collect();
+                    let dropped: Vec<u8> = self.inbuf.take(consumed);
                     match then {
                         Skip::Nothing => {}
                         Skip::RestOfLine => self.skip.start(&dropped),
@@ -494,7 +496,7 @@ impl ImapServer {
             match command::decode(self.inbuf.get(..whole).unwrap_or_default()) {
                 Decoded::Complete(t, n) => {
                     self.continued_at = None;
-                    let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                    let bytes: Vec<u8> = self.inbuf.take(n);
                     let line =
                         String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                     self.received.push_back(Transmit {
@@ -504,7 +506,7 @@ impl ImapServer {
                     self.on_command(t);
                 }
                 Decoded::Invalid(e, n) => {
-                    let bytes: Vec<u8> = self.inbuf.drain(..n).collect();
+                    let bytes: Vec<u8> = self.inbuf.take(n);
                     let line =
                         String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
                     self.received.push_back(Transmit {
@@ -516,7 +518,7 @@ impl ImapServer {
                 }
                 // Not expected (the frame is whole): never leave the bytes to stall the session.
                 Decoded::Incomplete => {
-                    self.inbuf.drain(..whole.min(self.inbuf.len()));
+                    self.inbuf.consume(whole);
                     self.bad("*", "error", "Command could not be read");
                 }
             }

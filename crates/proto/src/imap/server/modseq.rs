@@ -64,8 +64,9 @@ impl ImapServer {
     }
 
     /// `* VANISHED (EARLIER) uids`: UIDs in `set` expunged after mod-sequence `since`, and
-    /// those expunged at a time not known (before a restart of `mailsim serve`, whose disk
-    /// keeps no expunge history): RFC 7162 §3.2.5.2 allows reporting more, never fewer.
+    /// those expunged at a time not known (older than the bounded history the store keeps,
+    /// `store::VANISHED_KEPT`, or kept by a store of an older version): RFC 7162 §3.2.5.2
+    /// allows reporting more, never fewer.
     pub(super) fn vanished_earlier(&self, set: Option<&str>, since: u64) -> Option<Line> {
         let max = self.uid_next.saturating_sub(1);
         let wanted = |u: u32| set.is_none_or(|s| sequence::set_contains(s, u, max));

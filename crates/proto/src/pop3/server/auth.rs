@@ -147,7 +147,7 @@ impl Pop3Server {
             }
             return false;
         };
-        let bytes: Vec<u8> = self.inbuf.drain(..end).collect();
+        let bytes: Vec<u8> = self.inbuf.take(end);
         let line = String::from_utf8_lossy(&bytes[..end - 2]).into_owned();
         self.received.push_back(crate::pdu::Transmit {
             bytes,

@@ -215,3 +215,106 @@ fn auth_login_and_cancel_on_the_server() {
     // 538 before TLS; the MAIL pipelined behind STARTTLS is discarded (RFC 3207 §4.2).
     assert_eq!(codes, vec![220, 250, 538, 220, 250, 334, 501, 504]);
 }
+
+/// The client against a scripted server: `replies` are fed one by one, each after the
+/// client's previous output; returns what the client sent and its events.
+fn scripted(job: SmtpJob, replies: &[&str]) -> (String, Vec<ClientEvent>) {
+    let mut c = SmtpClient::new(job);
+    let mut sent = String::new();
+    for r in replies {
+        c.handle_input(0, r.as_bytes());
+        while let Some(t) = c.poll_transmit() {
+            sent.push_str(&String::from_utf8_lossy(&t.bytes));
+        }
+    }
+    (sent, std::iter::from_fn(|| c.poll_event()).collect())
+}
+
+fn utf8_job() -> SmtpJob {
+    SmtpJob {
+        mail_from: "jos\u{e9}@alice.example".into(),
+        params: crate::smtp::MailParams { smtputf8: true, ..Default::default() },
+        ..job(&["bob@bob.example"])
+    }
+}
+
+#[test]
+fn smtputf8_mail_goes_only_to_a_server_that_offers_it() {
+    // RFC 6531 §3.2: the next hop does not offer SMTPUTF8: the message fails for good (5.6.7).
+    let (sent, events) = scripted(utf8_job(), &["220 old.example\r\n", "250-old.example\r\n250 8BITMIME\r\n"]);
+    assert!(!sent.contains("MAIL FROM"), "{sent}");
+    assert!(
+        matches!(&events[0], ClientEvent::Failed { permanent: true, reply, .. } if reply.code == 550 && reply.lines[0].starts_with("5.6.7")),
+        "{events:?}"
+    );
+    // Our own server offers it: MAIL carries SMTPUTF8 and the message arrives.
+    let (events, received, _) = pair(utf8_job());
+    assert!(matches!(&events[0], ClientEvent::Sent { .. }), "{events:?}");
+    assert!(received[0].params.smtputf8);
+    // SMTPUTF8 asked for but not needed (all ASCII): sent without it to an old server.
+    let ascii = SmtpJob { mail_from: "alice@alice.example".into(), ..utf8_job() };
+    let (sent, _) = scripted(ascii, &["220 old.example\r\n", "250-old.example\r\n250 8BITMIME\r\n"]);
+    assert!(sent.contains("MAIL FROM:<alice@alice.example>\r\n"), "{sent}");
+}
+
+#[test]
+fn dsn_parameters_go_on_to_a_dsn_server_and_the_event_says_so() {
+    let p = crate::smtp::RcptParams {
+        notify: Some(crate::smtp::Notify { success: true, failure: true, delay: false }),
+        orcpt: Some(("rfc822".into(), "Bob+x@bob.example".into())),
+    };
+    let dsn_job = || SmtpJob {
+        params: crate::smtp::MailParams {
+            ret: Some(crate::smtp::Ret::Hdrs),
+            envid: Some("id=1".into()),
+            ..Default::default()
+        },
+        rcpt_params: vec![p.clone()],
+        ..job(&["bob@bob.example"])
+    };
+    let (events, received, wire) = pair(dsn_job());
+    assert!(
+        wire.iter().any(|l| l == "C: MAIL FROM:<alice@alice.example> SIZE=29 RET=HDRS ENVID=id+3D1\r\n"),
+        "{wire:?}"
+    );
+    assert!(wire
+        .iter()
+        .any(|l| l == "C: RCPT TO:<bob@bob.example> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Bob+2Bx@bob.example\r\n"));
+    assert!(matches!(&events[0], ClientEvent::Sent { dsn: true, .. }), "{events:?}");
+    assert_eq!(received[0].rcpt_params, vec![p.clone()]);
+    assert_eq!(received[0].params.envid.as_deref(), Some("id=1"));
+    // A server without DSN gets no parameters, and the event says so (the relay then says "relayed").
+    let (sent, events) = scripted(
+        dsn_job(),
+        &["220 old.example\r\n", "250 old.example\r\n", "250 ok\r\n", "250 ok\r\n", "354 go\r\n", "250 queued\r\n"],
+    );
+    assert!(
+        sent.contains("MAIL FROM:<alice@alice.example>\r\nRCPT TO:<bob@bob.example>\r\n")
+            || sent.contains("MAIL FROM:<alice@alice.example>\r\n"),
+        "{sent}"
+    );
+    assert!(!sent.contains("NOTIFY") && !sent.contains("RET="), "{sent}");
+    assert!(matches!(&events[0], ClientEvent::Sent { dsn: false, .. }), "{events:?}");
+}
+
+#[test]
+fn binarymime_travels_in_one_bdat_chunk() {
+    let msg =
+        b"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n\x00\xff\n.\r\n".to_vec();
+    let job = SmtpJob {
+        message: msg.clone(),
+        params: crate::smtp::MailParams { body: crate::smtp::Body::BinaryMime, ..Default::default() },
+        pipelining: true,
+        ..job(&["bob@bob.example"])
+    };
+    let (events, received, wire) = pair(job.clone());
+    assert!(matches!(&events[0], ClientEvent::Sent { .. }), "{events:?} {wire:?}");
+    assert_eq!(received[0].data, msg);
+    assert!(wire.iter().any(|l| l.starts_with(&format!("C: BDAT {} LAST\r\n", msg.len()))), "{wire:?}");
+    // A server without CHUNKING: the message cannot go (5.6.3, conversion needed).
+    let (_, events) = scripted(job, &["220 old.example\r\n", "250-old.example\r\n250 8BITMIME\r\n"]);
+    assert!(
+        matches!(&events[0], ClientEvent::Failed { permanent: true, reply, .. } if reply.code == 554),
+        "{events:?}"
+    );
+}

@@ -14,10 +14,13 @@
 //! server behaves.
 
 mod auth;
+mod chunking;
 mod commands;
 mod config;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ext;
 
 pub use config::{Role, ServerConfig};
 
@@ -48,8 +51,23 @@ pub struct ReceivedMessage {
     pub mail_from: String,
     /// The envelope recipients that were accepted.
     pub rcpt_to: Vec<String>,
-    /// The message, dot-stuffing undone.
+    /// The message, dot-stuffing undone (or the BDAT chunks joined).
     pub data: Vec<u8>,
+    /// MAIL FROM's parameters: BODY, SMTPUTF8, DSN's RET and ENVID.
+    pub params: super::params::MailParams,
+    /// Each recipient's DSN parameters (NOTIFY, ORCPT), in the order of `rcpt_to`.
+    pub rcpt_params: Vec<super::params::RcptParams>,
+}
+
+impl ReceivedMessage {
+    /// The DSN parameters of recipient `rcpt` (the defaults if it has none).
+    pub fn rcpt_params_of(&self, rcpt: &str) -> super::params::RcptParams {
+        self.rcpt_to
+            .iter()
+            .position(|r| r.eq_ignore_ascii_case(rcpt))
+            .and_then(|i| self.rcpt_params.get(i).cloned())
+            .unwrap_or_default()
+    }
 }
 
 /// What happened on the connection that the owner must act on.
@@ -87,6 +105,8 @@ pub enum ServerState {
     Authenticating,
     /// 221 sent: the session is over.
     Closed,
+    /// Reading the octets of a BDAT chunk (RFC 3030 §2).
+    Chunk,
 }
 
 /// The server's machine: [`ServerState`] in table form (same order as the enum).
@@ -123,6 +143,12 @@ pub static MACHINE: StateMachine = StateMachine {
             1,
         ),
         st("Closed", "closed", "221 or 421 was sent: the session is over."),
+        sub(
+            "BDAT",
+            "reading a BDAT chunk (exactly its size in octets)",
+            "After BDAT n the server reads exactly n octets, then answers (RFC 3030 §2).",
+            3,
+        ),
     ],
     transitions: &[
         main(0, 1, "EHLO"),
@@ -147,6 +173,9 @@ pub static MACHINE: StateMachine = StateMachine {
         side(2, 8, "QUIT / 421"),
         side(3, 8, "QUIT / 421"),
         side(4, 8, "421 (timeout)"),
+        side(3, 9, "BDAT n"),
+        side(9, 3, "250 (chunk read)"),
+        side(9, 5, "BDAT n LAST: chunk read"),
     ],
 };
 
@@ -163,6 +192,7 @@ impl ServerState {
             ServerState::CheckingRecipient => 6,
             ServerState::Authenticating => 7,
             ServerState::Closed => 8,
+            ServerState::Chunk => 9,
         };
         StateView::new(&MACHINE, crate::state::StateId(id))
     }
@@ -183,6 +213,13 @@ pub struct SmtpServer {
     helo: Option<(String, bool)>,
     mail_from: String,
     rcpt_to: Vec<String>,
+    mail_params: super::params::MailParams,
+    rcpt_params: Vec<super::params::RcptParams>,
+    /// The BDAT chunks of this transaction so far (RFC 3030 §2), joined as they arrive.
+    bdat: Option<data::DataReader>,
+    /// The BDAT chunk being read.
+    chunk: Option<chunking::Chunk>,
+    pending_rcpt_params: super::params::RcptParams,
     tls: bool,
     authenticated: Option<String>,
     auth: AuthStep,
@@ -292,6 +329,11 @@ impl SmtpServer {
             helo: None,
             mail_from: String::new(),
             rcpt_to: Vec::new(),
+            mail_params: Default::default(),
+            rcpt_params: Vec::new(),
+            bdat: None,
+            chunk: None,
+            pending_rcpt_params: Default::default(),
             tls: config.implicit_tls,
             authenticated: None,
             auth: AuthStep::None,
@@ -340,6 +382,7 @@ impl SmtpServer {
             None => {
                 self.send(Reply::enhanced(250, "2.1.5", format!("Recipient <{to}> OK")), SmtpReplyTo::Rcpt);
                 self.rcpt_to.push(to);
+                self.rcpt_params.push(std::mem::take(&mut self.pending_rcpt_params));
                 self.state = ServerState::RcptTo;
             }
             Some(r) => self.send(r, SmtpReplyTo::Rcpt),
@@ -407,6 +450,9 @@ impl SmtpServer {
     fn end_transaction(&mut self) {
         self.mail_from.clear();
         self.rcpt_to.clear();
+        self.rcpt_params.clear();
+        self.mail_params = Default::default();
+        self.bdat = None;
         self.state = if self.helo.is_some() { ServerState::Ready } else { ServerState::Greeted };
     }
 
@@ -434,11 +480,16 @@ impl SmtpServer {
 
     fn process(&mut self) {
         loop {
-            if self.state != ServerState::Data && self.skip.skip_in(&mut self.inbuf) {
+            if !matches!(self.state, ServerState::Data | ServerState::Chunk) && self.skip.skip_in(&mut self.inbuf) {
                 return;
             }
             match self.state {
                 ServerState::Closed | ServerState::Deciding | ServerState::CheckingRecipient => return,
+                ServerState::Chunk => {
+                    if !self.read_chunk() {
+                        return;
+                    }
+                }
                 ServerState::Authenticating => match find_crlf(&self.inbuf) {
                     Some(n) => {
                         let bytes: Vec<u8> = self.inbuf.take(n);
@@ -502,6 +553,11 @@ impl SmtpServer {
                     self.on_data(md);
                 }
                 _ => match command::decode(&self.inbuf) {
+                    Decoded::Complete(command::Command::Bdat { size, last }, n) => {
+                        // The command and its chunk are one unit (logged when the chunk is read).
+                        let line: Vec<u8> = self.inbuf.take(n);
+                        self.on_bdat(size, last, line);
+                    }
                     Decoded::Complete(cmd, n) => {
                         let bytes: Vec<u8> = self.inbuf.take(n);
                         self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpCommand(cmd.clone()) });
