@@ -6,6 +6,9 @@ use crate::log::{Actor, Event, EventLog, Millis};
 use mailsim_proto::smtp::{self, Phase};
 use std::collections::BTreeMap;
 
+mod grow;
+pub use grow::Builder;
+
 /// One arrow: one protocol message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arrow {
@@ -52,19 +55,20 @@ impl Diagram {
         let mut arrows = Vec::new();
         // The three phases of an SMTP dialog (handshake, transfer, closure): proto reads each
         // client unit with the SMTP codec and says which phase it opens.
-        let mut phase_of: BTreeMap<u32, Phase> = BTreeMap::new();
-        let mut client_of: BTreeMap<u32, &str> = BTreeMap::new();
+        // Per connection: its client and its current phase (one map, one copy of its code).
+        let mut conns: BTreeMap<u32, (Option<&str>, Option<Phase>)> = BTreeMap::new();
         for (i, e) in log.events.iter().enumerate() {
             if let Event::ConnectionOpened { conn, client, .. } = e {
-                client_of.insert(*conn, client);
+                conns.entry(*conn).or_default().0 = Some(client);
             }
             if let Event::MessageSent { t_sent, t, conn, from, to, protocol, port, label, tls, raw, .. } = e {
                 let phase = match (protocol.as_str(), conn) {
                     ("SMTP", Some(c)) => {
-                        let to_server = client_of.get(c) == Some(&from.as_str());
-                        let current = phase_of.get(c).copied();
+                        let entry = conns.entry(*c).or_default();
+                        let to_server = entry.0 == Some(from.as_str());
+                        let current = entry.1;
                         let now = smtp::phase_of(raw, to_server).or(current).unwrap_or(Phase::FIRST);
-                        phase_of.insert(*c, now);
+                        entry.1 = Some(now);
                         (current != Some(now)).then_some(now.as_str())
                     }
                     _ => None,
@@ -184,6 +188,9 @@ pub struct Snapshots {
     narrations: Vec<usize>,
     /// Events between checkpoints.
     every: usize,
+    /// The world after the last event folded, and how many were ([`Snapshots::extend`]).
+    tail: Snapshot,
+    len: usize,
 }
 
 /// Events between checkpoints.
@@ -209,7 +216,7 @@ impl Snapshots {
                 checkpoints.push(f.s.clone());
             }
         }
-        Snapshots { names: f.names, checkpoints, narrations, every }
+        Snapshots { names: f.names, checkpoints, narrations, every, tail: f.s, len: log.events.len() }
     }
 
     /// The same as [`snapshot`]`(log, since, n)`, for the log this was made from.
