@@ -153,6 +153,8 @@ test('a long token (the SCRAM explanation) wraps inside the details', async (t) 
   await page.evaluate((s) => { location.hash = `#/scenario/two-devices/step/${s}`; }, step);
   await page.waitForFunction((s) => document.querySelector('#position').textContent.startsWith(`step ${s} `), step);
   assert.deepEqual(await page.evaluate(problems), [], 'nothing overflows');
+  // A phone shows the details in their tab.
+  await page.click('#tab-details');
   const details = await page.locator('#details').boundingBox();
   for (const sel of ['#meaning', '#raw']) {
     const box = await page.locator(sel).boundingBox();
@@ -164,7 +166,7 @@ test('a long token (the SCRAM explanation) wraps inside the details', async (t) 
 /** The tabs of a narrow screen: their names, the chosen one, and which panels show. */
 async function tabs(page) {
   return page.evaluate(() => {
-    const list = document.querySelector('[role=tablist]');
+    const list = document.querySelector('.tabs-bar[role=tablist]');
     if (!list) return null;
     const shown = (sel) => { const el = document.querySelector(sel); return !!el && el.getClientRects().length > 0; };
     return {

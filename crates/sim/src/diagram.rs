@@ -3,7 +3,6 @@
 //! of the [`EventLog`]: stepping back is choosing a shorter prefix.
 
 use crate::log::{Actor, Event, EventLog, Millis};
-use mailsim_proto::smtp::{self, Phase};
 use std::collections::BTreeMap;
 
 mod grow;
@@ -42,54 +41,11 @@ pub struct Diagram {
 }
 
 impl Diagram {
+    /// The diagram of `log` (see [`Builder`], which makes it event by event).
     pub fn from_log(log: &EventLog) -> Diagram {
-        let actors: Vec<Actor> = log
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                Event::ActorJoined { actor } => Some(actor.clone()),
-                _ => None,
-            })
-            .collect();
-        let col = |id: &str| actors.iter().position(|a| a.id == id).unwrap_or(0);
-        let mut arrows = Vec::new();
-        // The three phases of an SMTP dialog (handshake, transfer, closure): proto reads each
-        // client unit with the SMTP codec and says which phase it opens.
-        let mut phase_of: BTreeMap<u32, Phase> = BTreeMap::new();
-        let mut client_of: BTreeMap<u32, &str> = BTreeMap::new();
-        for (i, e) in log.events.iter().enumerate() {
-            if let Event::ConnectionOpened { conn, client, .. } = e {
-                client_of.insert(*conn, client);
-            }
-            if let Event::MessageSent { t_sent, t, conn, from, to, protocol, port, label, tls, raw, .. } = e {
-                let phase = match (protocol.as_str(), conn) {
-                    ("SMTP", Some(c)) => {
-                        let to_server = client_of.get(c) == Some(&from.as_str());
-                        let current = phase_of.get(c).copied();
-                        let now = smtp::phase_of(raw, to_server).or(current).unwrap_or(Phase::FIRST);
-                        phase_of.insert(*c, now);
-                        (current != Some(now)).then_some(now.as_str())
-                    }
-                    _ => None,
-                };
-                arrows.push(Arrow {
-                    step: arrows.len() + 1,
-                    event: i,
-                    from: col(from),
-                    to: col(to),
-                    protocol: protocol.clone(),
-                    port: *port,
-                    conn: *conn,
-                    label: label.clone(),
-                    t_sent: *t_sent,
-                    t: *t,
-                    tls: *tls,
-                    size: raw.len(),
-                    phase,
-                });
-            }
-        }
-        Diagram { actors, arrows, events: log.events.len() }
+        let mut d = Builder::empty();
+        Builder::default().extend(&mut d, log);
+        d
     }
 
     /// How many events are in effect at `step` (0 = before the first message): every event

@@ -6,9 +6,10 @@ use crate::log::{Event, EventLog};
 use mailsim_proto::smtp::{self, Phase};
 use std::collections::BTreeMap;
 
-/// Builds a [`Diagram`] event by event. For a log whose actors join before they take part (as
-/// every log written by the world or by `mailsim serve` does), the result is that of
-/// [`Diagram::from_log`].
+/// Builds a [`Diagram`] event by event ([`Diagram::from_log`] is one call). An arrow's ends
+/// are the lifelines of the actors of those ids that joined before it (the server's, 0, for an
+/// id that has not joined: every log written by the world or by `mailsim serve` has its actors
+/// join first).
 #[derive(Debug, Clone, Default)]
 pub struct Builder {
     /// Actor id → lifeline (the first actor of that id).
