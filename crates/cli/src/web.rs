@@ -251,11 +251,10 @@ fn messages(out: &mut Vec<u8>, items: &[(Arc<feed::Entry>, bool)]) {
     };
     for (e, with_id) in items {
         let owner = matches!(e.kind, Kind::Owner { .. });
-        if owner && open {
-            end(out, &mut id);
-            open = false;
-        }
         if owner {
+            if open {
+                end(out, &mut id);
+            }
             out.extend_from_slice(b"event: owner\n");
         }
         out.extend_from_slice(b"data: ");
@@ -264,10 +263,9 @@ fn messages(out: &mut Vec<u8>, items: &[(Arc<feed::Entry>, bool)]) {
         if *with_id {
             id = Some(e.seq);
         }
-        open = true;
+        open = !owner;
         if owner {
             end(out, &mut id);
-            open = false;
         }
     }
     if open {
