@@ -510,9 +510,13 @@ fn playground() -> Html {
     };
     // Per log, not per step.
     let protocols = use_memo(player.diagram.clone(), |d| {
-        let mut p: Vec<String> = d.arrows.iter().map(|a| a.protocol.clone()).collect();
-        p.sort();
-        p.dedup();
+        // Sorted and without repeats, kept so as it is built (no sort's code for this list).
+        let mut p: Vec<String> = Vec::new();
+        for a in &d.arrows {
+            if let Err(i) = p.binary_search(&a.protocol) {
+                p.insert(i, a.protocol.clone());
+            }
+        }
         p
     });
     let conns = use_memo((player.log.clone(), player.diagram.clone()), |(log, d)| connections(log, d));

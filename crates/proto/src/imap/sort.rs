@@ -120,7 +120,7 @@ fn first_mailbox(m: &StoredMessage, field: &str) -> String {
 /// Sorts message indexes (0-based, in sequence order) by the criteria; ties keep sequence
 /// order (§3).
 pub fn sort(msgs: &[StoredMessage], idx: &mut [usize], criteria: &[String]) {
-    idx.sort_by(|&a, &b| {
+    sort_indexes(idx, &|a, b| {
         let (ma, mb) = (&msgs[a], &msgs[b]);
         let mut reverse = false;
         for c in criteria {
@@ -143,6 +143,16 @@ pub fn sort(msgs: &[StoredMessage], idx: &mut [usize], criteria: &[String]) {
         }
         a.cmp(&b)
     });
+}
+
+/// The one stable sort of indexes (a comparator behind `dyn`: one copy of the sort's code).
+fn sort_indexes(idx: &mut [usize], cmp: &dyn Fn(usize, usize) -> Ordering) {
+    idx.sort_by(|&a, &b| cmp(a, b));
+}
+
+/// The one stable sort of thread nodes, by `date` (one copy of the sort's code).
+fn sort_nodes(nodes: &mut [Node], date: &dyn Fn(&Node) -> i64) {
+    nodes.sort_by_key(|n| date(n));
 }
 
 /// A thread tree: a message index, or `None` for a dummy (a message referred to but absent).
@@ -193,7 +203,7 @@ pub fn thread(msgs: &[StoredMessage], idx: &[usize], algorithm: &str, num: &dyn 
         groups
             .into_values()
             .map(|mut g| {
-                g.sort_by_key(|&i| (sent_date(&msgs[i]), i));
+                sort_indexes(&mut g, &|a, b| (sent_date(&msgs[a]), a).cmp(&(sent_date(&msgs[b]), b)));
                 let children = g[1..].iter().map(|&i| Node { msg: Some(i), children: vec![] }).collect();
                 Node { msg: Some(g[0]), children }
             })
@@ -204,10 +214,10 @@ pub fn thread(msgs: &[StoredMessage], idx: &[usize], algorithm: &str, num: &dyn 
     let mut roots = roots;
     fn order(n: &mut Node, date: &dyn Fn(&Node) -> i64) {
         n.children.iter_mut().for_each(|c| order(c, date));
-        n.children.sort_by_key(|c| date(c));
+        sort_nodes(&mut n.children, date);
     }
     roots.iter_mut().for_each(|r| order(r, &date));
-    roots.sort_by_key(|r| date(r));
+    sort_nodes(&mut roots, &date);
     let mut out = String::new();
     for r in &roots {
         out.push('(');
