@@ -253,7 +253,7 @@ fn unexpected(v: &DeValue) -> String {
             },
         },
         DeValue::Float(f) => {
-            let x: f64 = f.as_str().parse().unwrap_or(f64::NAN);
+            let x: f64 = super::float::parse(f.as_str()).unwrap_or(f64::NAN);
             let mut s = x.to_string();
             if x.is_finite() && !s.contains('.') {
                 s.push_str(".0");
