@@ -1,8 +1,9 @@
-//! Decimal text to the nearest `f64`: the same forms and the same result as
-//! `str::parse::<f64>()` (tested against it below), by exact big-integer arithmetic. Only the
-//! error message about a float where an activity file wants something else needs it; std's
-//! parser (its fast path and its 10 KB table of powers of five) cost the page 14 KB gzipped,
-//! this about a tenth of that. Slow, and it does not matter on that path.
+//! Decimal text to the nearest `f64` and back: the same forms and results as
+//! `str::parse::<f64>()` and `f64`'s `Display` (tested against them below), by exact
+//! big-integer arithmetic. Only the error message about a float where an activity file wants
+//! something else needs them; std's parser (its fast path and its 10 KB table of powers of
+//! five) and float printing cost the page 21 KB gzipped, these about a tenth of that. Slow,
+//! and it does not matter on that path.
 
 use std::cmp::Ordering;
 
@@ -103,6 +104,88 @@ pub(crate) fn parse(s: &str) -> Option<f64> {
     Some(sign(f64::from_bits(bits)))
 }
 
+/// `x` as `f64`'s `Display` (`{}`) writes it: the fewest digits that read back as `x` (of two
+/// such, the nearer), without exponent: "0.1", "1e23" as "100000000000000000000000", "-0",
+/// "NaN", "inf". Tested against `Display` below.
+pub(crate) fn display(x: f64) -> String {
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return format!("{sign}inf");
+    }
+    if x == 0.0 {
+        return format!("{sign}0");
+    }
+    let bits = x.abs().to_bits();
+    let (biased, fraction) = (bits >> 52, bits & ((1 << 52) - 1));
+    let (m, e) = if biased == 0 { (fraction, -1074) } else { (fraction | (1 << 52), biased as i64 - 1075) };
+    // |x| = m × 2^e = n × 10^-shift exactly; its decimal digits, then |x| = 0.DIGITS × 10^point.
+    let mut n = Big(vec![m as u32, (m >> 32) as u32]);
+    n.trim();
+    let mut shift = 0i64;
+    if e >= 0 {
+        n = n.shl(e as usize);
+    } else {
+        for _ in 0..-e {
+            n.mul_add(5, 0);
+        }
+        shift = -e;
+    }
+    let mut all = Vec::new();
+    while n.0 != [0] {
+        all.push(n.div_small(10));
+    }
+    all.reverse();
+    let point = all.len() as i64 - shift;
+    let reads_back = |d: &[u8], point: i64| {
+        let text: String = d.iter().map(|&c| char::from(b'0' + c)).collect();
+        parse(&format!("0.{text}e{point}")).map(f64::to_bits) == Some(bits)
+    };
+    let mut best = (all.clone(), point);
+    for p in 1..all.len() {
+        let down = all[..p].to_vec();
+        let (mut up, mut up_point) = (down.clone(), point);
+        match up.iter().rposition(|&c| c != 9) {
+            Some(i) => {
+                up[i] += 1;
+                up[i + 1..].iter_mut().for_each(|c| *c = 0);
+            }
+            None => {
+                up = vec![1];
+                up_point += 1;
+            }
+        }
+        let (down_ok, up_ok) = (reads_back(&down, point), reads_back(&up, up_point));
+        // Nearer: the rest of the digits against one half of the last kept digit.
+        let rest = &all[p..];
+        let above_half = rest[0] > 5 || (rest[0] == 5 && rest[1..].iter().any(|&c| c != 0));
+        let at_half = rest[0] == 5 && !above_half;
+        if down_ok && (!up_ok || !(above_half || at_half)) {
+            best = (down, point);
+            break;
+        }
+        if up_ok {
+            best = (up, up_point);
+            break;
+        }
+    }
+    let (mut d, point) = best;
+    while d.len() > 1 && d.last() == Some(&0) {
+        d.pop();
+    }
+    let text: String = d.iter().map(|&c| char::from(b'0' + c)).collect();
+    let len = d.len() as i64;
+    if point <= 0 {
+        format!("{sign}0.{}{text}", "0".repeat(point.unsigned_abs() as usize))
+    } else if point < len {
+        format!("{sign}{}.{}", &text[..point as usize], &text[point as usize..])
+    } else {
+        format!("{sign}{text}{}", "0".repeat((point - len) as usize))
+    }
+}
+
 /// An unsigned big integer, 32-bit limbs, least significant first, no high zero limbs
 /// (except zero itself, `[0]`).
 #[derive(Clone)]
@@ -119,6 +202,18 @@ impl Big {
         if carry > 0 {
             self.0.push(carry as u32);
         }
+    }
+
+    /// Divides by `d`, returns the remainder (a digit for `d` = 10).
+    fn div_small(&mut self, d: u32) -> u8 {
+        let mut rem = 0u64;
+        for limb in self.0.iter_mut().rev() {
+            let cur = (rem << 32) | u64::from(*limb);
+            *limb = (cur / u64::from(d)) as u32;
+            rem = cur % u64::from(d);
+        }
+        self.trim();
+        rem as u8
     }
 
     fn bits(&self) -> usize {
@@ -177,7 +272,49 @@ impl Big {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{display, parse};
+
+    #[test]
+    fn writes_what_display_writes() {
+        for x in [
+            0.1,
+            0.2,
+            0.3,
+            1.5,
+            100.0,
+            1e23,
+            1e21,
+            1e22,
+            123456789.125,
+            5e-324,
+            1e-7,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            9007199254740992.0,
+            9007199254740993.0,
+            0.000001,
+            2.5e-10,
+            1.0 / 3.0,
+            -2.0 / 3.0,
+            4.35,
+            0.3e-300,
+        ] {
+            assert_eq!(display(x), x.to_string());
+            assert_eq!(display(-x), (-x).to_string());
+        }
+        for x in [0.0, -0.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(display(x), x.to_string());
+        }
+        let mut s = 0x9e37_79b9_7f4a_7c15_u64;
+        for i in 0..1_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            // Any bits; every tenth a short decimal (the usual case).
+            let x = if i % 10 == 0 { (s % 100_000) as f64 / 1000.0 } else { f64::from_bits(s) };
+            assert_eq!(display(x), x.to_string(), "{:#x}", x.to_bits());
+        }
+    }
 
     fn same(s: &str) {
         let want = s.parse::<f64>().ok();

@@ -254,7 +254,7 @@ fn unexpected(v: &DeValue) -> String {
         },
         DeValue::Float(f) => {
             let x: f64 = super::float::parse(f.as_str()).unwrap_or(f64::NAN);
-            let mut s = x.to_string();
+            let mut s = super::float::display(x);
             if x.is_finite() && !s.contains('.') {
                 s.push_str(".0");
             }
