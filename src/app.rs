@@ -3,7 +3,7 @@
 
 use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::learner::LearnerPanel;
-use crate::panels::{Details, WorldPanel};
+use crate::panels::{tab_panel, use_narrow, Details, Tabs, WorldPanel};
 use crate::state::{
     imported_step, keep_log, kept_log, parse_fragment, Action, Player, DEFAULT_SCENARIO, FILE_PREFIX, IMPORTED, SPEEDS,
     SPEED_NAMES,
@@ -262,6 +262,10 @@ fn playground() -> Html {
                     // Fields that use these keys themselves keep them; a checkbox has no use for
                     // arrows or Home, so the shortcuts work there too.
                     let toggle = tag == "INPUT" && matches!(input_type.as_str(), "checkbox" | "radio");
+                    // The phone's tab list uses the arrows itself.
+                    if target.as_ref().and_then(|el| el.get_attribute("role")).as_deref() == Some("tab") {
+                        return;
+                    }
                     if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") && !toggle {
                         return;
                     }
@@ -581,8 +585,22 @@ fn playground() -> Html {
     let has_tls = *use_memo(player.diagram.clone(), |d| d.arrows.iter().any(|a| a.tls));
     let transcript_open = use_state_eq(|| false);
     let now = if step == 0 { 0 } else { player.diagram.arrows[step - 1].t };
+    // A phone: the diagram and each panel are tabs.
+    let narrow = use_narrow() && !embed;
+    let tab = use_state_eq(|| "diagram");
+    let on_tab = {
+        let tab = tab.clone();
+        Callback::from(move |t: &'static str| {
+            tab.set(t);
+            // A diagram shown again measures its pane.
+            if let Some(w) = web_sys::window() {
+                let _ = web_sys::Event::new("resize").map(|e| w.dispatch_event(&e));
+            }
+        })
+    };
+    let transcript_shown = *transcript_open || (narrow && *tab == "transcript");
     html! {
-        <div class={classes!("app", (*large).then_some("large"), embed.then_some("embed"))}>
+        <div class={classes!("app", (*large).then_some("large"), embed.then_some("embed"), narrow.then_some("tabbed"))}>
             <header class="top">
                 <h1><span class="logo" aria-hidden="true">{"✉"}</span>{" Mailsim"}</h1>
                 <input id="search" class="search" type="search" placeholder="Find a scenario…" aria-label="Find a scenario" oninput={on_search} />
@@ -609,45 +627,51 @@ fn playground() -> Html {
                     <input id="import" type="file" accept=".toml,.jsonl,.json,application/json" onchange={on_import} />
                 </label>
             </header>
-            <nav class="controls" aria-label="Playback controls">
-                <button id="reset" onclick={dispatch(|| Action::Reset)} title="Back to the start (Home)">{ icon(ICON_RESET) }{" Reset"}</button>
-                <button id="prev" onclick={dispatch(|| Action::Prev)} disabled={step == 0} title="Step back (←)">{ icon(ICON_BACK) }{" Back"}</button>
-                <button id="play" class="primary" onclick={dispatch(|| Action::TogglePlay)} aria-pressed={player.playing.to_string()} title="Play or pause (space)">
-                    { if player.playing { icon(ICON_PAUSE) } else { icon(ICON_PLAY) } }
-                    { if player.playing { " Pause" } else { " Play" } }
-                </button>
-                <button id="next" onclick={dispatch(|| Action::Next)} disabled={step == len} title="Step forward (→)">{"Next "}{ icon(ICON_NEXT) }</button>
-                <label class="speed">{"Speed "}
-                    <select id="speed" onchange={on_speed} aria-label="Playback speed">
-                        { for SPEEDS.iter().zip(SPEED_NAMES).map(|(s, name)| html! {
-                            <option value={name} selected={*s == player.speed}>{ format!("{name}×") }</option>
-                        }) }
-                    </select>
-                </label>
-                <label class="toggle" title="Show what is inside TLS instead of the ciphertext on the wire">
-                    <input id="decrypted" type="checkbox" checked={player.decrypted} disabled={!has_tls}
-                        onchange={ { let d = player.dispatcher(); Callback::from(move |_: Event| d.dispatch(Action::ToggleDecrypted)) } } />
-                    {" show decrypted"}
-                </label>
-                <span id="position" class="position" aria-live="polite">{ format!("step {step} of {len}") }</span>
-                <span class="clock" title="Virtual time since the scenario started">{ format!("t = {}", format_time(now)) }</span>
-                <span class="tools">
-                    <button id="share" onclick={on_share} title="Copy a link to this step">{"Share"}</button>
-                    <button id="embed-btn" onclick={ { let e = embed_open.clone(); Callback::from(move |_| e.set(!*e)) } } title="Put this step in a course page">{"Embed"}</button>
-                    <select id="export" onchange={on_export} aria-label="Export">
-                        <option value="" selected=true>{"Export…"}</option>
-                        <option value="svg">{"Diagram (SVG)"}</option>
-                        <option value="png">{"Diagram (PNG)"}</option>
-                        <option value="mermaid">{"Mermaid"}</option>
-                        <option value="plantuml">{"PlantUML"}</option>
-                        <option value="transcript">{"Transcript (text)"}</option>
-                        <option value="json">{"Event log (JSON lines)"}</option>
-                    </select>
-                    <button id="save-scenario" onclick={on_save} disabled={player.source.is_none()} title="Download this scenario, with what you added, as a file that replays it">{"Save as scenario"}</button>
-                    <button id="large" aria-pressed={large.to_string()} onclick={ { let l = large.clone(); Callback::from(move |_| l.set(!*l)) } } title="Larger text for a projector">{"A+"}</button>
-                </span>
-                <span class="keys" aria-hidden="true"><kbd>{"←"}</kbd>{" "}<kbd>{"→"}</kbd>{" step · "}<kbd>{"space"}</kbd>{" play · "}<kbd>{"Home"}</kbd>{" reset"}</span>
-            </nav>
+            <div class="bar">
+                <nav class="controls" aria-label="Playback controls">
+                    <button id="reset" onclick={dispatch(|| Action::Reset)} title="Back to the start (Home)">{ icon(ICON_RESET) }{" Reset"}</button>
+                    <button id="prev" onclick={dispatch(|| Action::Prev)} disabled={step == 0} title="Step back (←)">{ icon(ICON_BACK) }{" Back"}</button>
+                    <button id="play" class="primary" onclick={dispatch(|| Action::TogglePlay)} aria-pressed={player.playing.to_string()} title="Play or pause (space)">
+                        { if player.playing { icon(ICON_PAUSE) } else { icon(ICON_PLAY) } }
+                        { if player.playing { " Pause" } else { " Play" } }
+                    </button>
+                    <button id="next" onclick={dispatch(|| Action::Next)} disabled={step == len} title="Step forward (→)">{"Next "}{ icon(ICON_NEXT) }</button>
+                    <label class="speed">{"Speed "}
+                        <select id="speed" onchange={on_speed} aria-label="Playback speed">
+                            { for SPEEDS.iter().zip(SPEED_NAMES).map(|(s, name)| html! {
+                                <option value={name} selected={*s == player.speed}>{ format!("{name}×") }</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label class="toggle" title="Show what is inside TLS instead of the ciphertext on the wire">
+                        <input id="decrypted" type="checkbox" checked={player.decrypted} disabled={!has_tls}
+                            onchange={ { let d = player.dispatcher(); Callback::from(move |_: Event| d.dispatch(Action::ToggleDecrypted)) } } />
+                        {" show decrypted"}
+                    </label>
+                    <span id="position" class="position" aria-live="polite">{ format!("step {step} of {len}") }</span>
+                    <span class="clock" title="Virtual time since the scenario started">{ format!("t = {}", format_time(now)) }</span>
+                    <span class="tools">
+                        <button id="share" onclick={on_share} title="Copy a link to this step">{"Share"}</button>
+                        <button id="embed-btn" onclick={ { let e = embed_open.clone(); Callback::from(move |_| e.set(!*e)) } } title="Put this step in a course page">{"Embed"}</button>
+                        <select id="export" onchange={on_export} aria-label="Export">
+                            <option value="" selected=true>{"Export…"}</option>
+                            <option value="svg">{"Diagram (SVG)"}</option>
+                            <option value="png">{"Diagram (PNG)"}</option>
+                            <option value="mermaid">{"Mermaid"}</option>
+                            <option value="plantuml">{"PlantUML"}</option>
+                            <option value="transcript">{"Transcript (text)"}</option>
+                            <option value="json">{"Event log (JSON lines)"}</option>
+                        </select>
+                        <button id="save-scenario" onclick={on_save} disabled={player.source.is_none()} title="Download this scenario, with what you added, as a file that replays it">{"Save as scenario"}</button>
+                        <button id="large" aria-pressed={large.to_string()} onclick={ { let l = large.clone(); Callback::from(move |_| l.set(!*l)) } } title="Larger text for a projector">{"A+"}</button>
+                    </span>
+                    <span class="keys" aria-hidden="true"><kbd>{"←"}</kbd>{" "}<kbd>{"→"}</kbd>{" step · "}<kbd>{"space"}</kbd>{" play · "}<kbd>{"Home"}</kbd>{" reset"}</span>
+                </nav>
+                if narrow {
+                    <Tabs tabs={vec![("diagram", "Diagram"), ("details", "Details"), ("learn", "Try it"), ("world", "World"), ("transcript", "Transcript")]}
+                        current={*tab} on_pick={on_tab} />
+                }
+            </div>
             if !note.is_empty() { <p id="note" class="note" role="status">{ (*note).clone() }</p> }
             if !problem.is_empty() {
                 <div id="load-error" class="load-error" role="alert">
@@ -671,20 +695,28 @@ fn playground() -> Html {
                 </div>
             }
             <main class="layout">
-                <section class="diagram-pane" aria-label="Sequence diagram">
-                    { view_bar }
-                    <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select}
-                        view={std::rc::Rc::new((*view).clone())} on_toggle_conn={on_toggle_conn} />
-                </section>
-                <aside class="side">
-                    <LearnerPanel player={std::rc::Rc::new((*player).clone())} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } />
-                    <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario.clone()} decrypted={player.decrypted} />
-                    <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={step} />
-                    <details id="transcript" class="panel transcript"
-                        ontoggle={ { let o = transcript_open.clone(); Callback::from(move |e: Event| if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() { o.set(d.open()) }) } }>
-                        <summary>{"Text transcript (what the diagram shows)"}</summary>
-                        if *transcript_open { { transcript(&player) } }
-                    </details>
+                { tab_panel(narrow, &tab, "diagram", html! {
+                    <section class="diagram-pane" aria-label="Sequence diagram">
+                        { view_bar }
+                        <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select}
+                            view={std::rc::Rc::new((*view).clone())} on_toggle_conn={on_toggle_conn} />
+                    </section>
+                }) }
+                <aside class="side" hidden={narrow && *tab == "diagram"}>
+                    { tab_panel(narrow, &tab, "learn", html! {
+                        <LearnerPanel player={std::rc::Rc::new((*player).clone())} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } />
+                    }) }
+                    { tab_panel(narrow, &tab, "details", html! {
+                        <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario.clone()} decrypted={player.decrypted} />
+                    }) }
+                    { tab_panel(narrow, &tab, "world", html! { <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={step} /> }) }
+                    { tab_panel(narrow, &tab, "transcript", html! {
+                        <details id="transcript" class="panel transcript" open={transcript_shown}
+                            ontoggle={ { let o = transcript_open.clone(); Callback::from(move |e: Event| if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() { o.set(d.open()) }) } }>
+                            <summary>{"Text transcript (what the diagram shows)"}</summary>
+                            if transcript_shown { { transcript(&player) } }
+                        </details>
+                    }) }
                 </aside>
             </main>
         </div>

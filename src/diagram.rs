@@ -7,6 +7,7 @@
 //! actors' header stays visible while the arrows scroll; lanes keep a readable width and the
 //! diagram scrolls sideways rather than shrinking. Coordinates are whole pixels.
 
+use crate::growing::Src;
 use crate::layout::{Layout, Row};
 use gloo_events::EventListener;
 use mailsim_sim::diagram::{format_time, Diagram};
@@ -29,7 +30,8 @@ const OVERSCAN: usize = 24;
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
-    pub diagram: Rc<Diagram>,
+    /// A log's diagram, or the live view's, which grows (laid out by appending).
+    pub diagram: Src<Diagram>,
     pub step: usize,
     /// Label TLS-protected arrows by their content rather than as ciphertext.
     pub decrypted: bool,
@@ -53,6 +55,8 @@ pub struct ViewOptions {
     pub tcp: bool,
     /// Percent.
     pub zoom: u32,
+    /// Actors of the same name and host share a lane (the live view: a student's connections).
+    pub by_name: bool,
 }
 
 /// Cuts `label` to `max` characters, marking the cut.
@@ -80,10 +84,27 @@ fn scroller_port(el: &web_sys::Element, row_px: i32) -> (Port, i32) {
 
 #[function_component(SequenceDiagram)]
 pub fn sequence_diagram(props: &DiagramProps) -> Html {
-    let d = &props.diagram;
+    let d = &*props.diagram.get();
     let v = &props.view;
     let expanded = use_state(Vec::<String>::new);
-    let layout = use_memo((d.clone(), v.clone(), (*expanded).clone()), |(d, v, e)| Layout::build(d, v, e));
+    // Laid out once per log and view; a growing log is laid out by appending what it gained.
+    let cache = use_mut_ref(|| None::<(Src<Diagram>, Rc<ViewOptions>, Vec<String>, Layout)>);
+    {
+        let mut c = cache.borrow_mut();
+        match &mut *c {
+            Some((src, view, e, l))
+                if src.same(&props.diagram) && view == v && *e == *expanded && (*src == props.diagram || !v.tcp) =>
+            {
+                if *src != props.diagram {
+                    l.append(d, v, e);
+                    *src = props.diagram.clone();
+                }
+            }
+            _ => *c = Some((props.diagram.clone(), v.clone(), (*expanded).clone(), Layout::build(d, v, &expanded))),
+        }
+    }
+    let cache_ref = cache.borrow();
+    let Some((_, _, _, layout)) = &*cache_ref else { return html! {} };
     let z = v.zoom.clamp(50, 200) as i32;
     let px = |units: i32| units * z / 100;
     let row_px = px(ROW_H).max(1);
@@ -129,7 +150,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let view_h = (port.height - head_px).max(row_px);
     let cur_row = props.step.checked_sub(1).and_then(|s| layout.row_of_step.get(s).copied().flatten());
     // A new step (or a new log): bring its row into view, nearest edge.
-    let key = (props.step, Rc::as_ptr(d));
+    let key = (props.step, d as *const Diagram);
     if *shown.borrow() != key {
         *shown.borrow_mut() = key;
         if let Some(r) = cur_row {
@@ -239,7 +260,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                     </g>
                 }
             }
-            Row::Arrow { idx, first } => arrow(props, idx, first, y, width, &ax),
+            Row::Arrow { idx, first } => arrow(props, d, idx, first, y, width, &ax),
         }
     });
 
@@ -249,9 +270,11 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let view_first = ((t - px(TOP)).max(0) / row_px) as i64;
     let (view_top, view_h) = (pct(view_first.min(total)), pct((visible as i64).min(total)).max(8));
     let on_track = {
-        let (layout, on_select, track_ref) = (layout.clone(), props.on_select.clone(), track_ref.clone());
+        let (cache, on_select, track_ref) = (cache.clone(), props.on_select.clone(), track_ref.clone());
         Callback::from(move |e: MouseEvent| {
             let Some(el) = track_ref.cast::<web_sys::Element>() else { return };
+            let cache = cache.borrow();
+            let Some((_, _, _, layout)) = &*cache else { return };
             let rect = el.get_bounding_client_rect();
             let h = (rect.height() as i32).max(1);
             let y = (e.client_y() - rect.top() as i32).clamp(0, h);
@@ -305,8 +328,15 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
 }
 
 /// One message's arrow at height `y`.
-fn arrow(props: &DiagramProps, idx: usize, first: bool, y: i32, width: i32, ax: &dyn Fn(usize) -> i32) -> Html {
-    let d = &props.diagram;
+fn arrow(
+    props: &DiagramProps,
+    d: &Diagram,
+    idx: usize,
+    first: bool,
+    y: i32,
+    width: i32,
+    ax: &dyn Fn(usize) -> i32,
+) -> Html {
     let a = &d.arrows[idx];
     let s = |n: i32| n.to_string();
     let (x1, x2) = (ax(a.from), ax(a.to));

@@ -1,6 +1,8 @@
 //! The diagram's layout: which lanes (lifelines) there are and which row holds what. Computed
 //! once per log and view (filters, collapsed connections, expanded groups), never per step,
-//! in one pass over the arrows: stepping through the log only picks rows out of it.
+//! in one pass over the arrows: stepping through the log only picks rows out of it. A log that
+//! grows (the live view) is laid out by appending ([`Layout::append`]): the rows of the new
+//! arrows, and the lanes again (they depend on the actors only).
 //!
 //! Lanes: only actors that send or receive something get one; many user agents from one place
 //! (the connections `mailsim serve` logs from one client address, or the students of a class
@@ -35,7 +37,7 @@ pub enum Row {
     Collapsed { idx: usize, n: usize },
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Layout {
     pub lanes: Vec<Lane>,
     /// Actor index → lane index.
@@ -46,6 +48,17 @@ pub struct Layout {
     pub row_of_step: Vec<Option<u32>>,
     /// The scroll track's bands: (protocol class, from, to per mille of the run).
     pub track: Vec<(&'static str, u16, u16)>,
+    /// What [`Layout::append`] goes on from.
+    grow: Grow,
+}
+
+/// The state of a layout made by appending: the arrows laid out, the actors that take part,
+/// and each connection's (id, first row shown, messages), sorted by id.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Grow {
+    arrows: usize,
+    used: Vec<bool>,
+    conns: Vec<(u32, Option<u32>, u32)>,
 }
 
 /// What several user agents have in common to share a lane: the client address (`mailsim
@@ -64,6 +77,11 @@ pub fn group_key(a: &Actor) -> Option<String> {
 
 impl Layout {
     pub fn build(d: &Diagram, v: &ViewOptions, expanded: &[String]) -> Layout {
+        if !v.tcp {
+            let mut l = Layout::default();
+            l.append(d, v, expanded);
+            return l;
+        }
         let n = d.actors.len();
         let mut used = vec![false; n];
         for a in &d.arrows {
@@ -77,58 +95,7 @@ impl Layout {
         if !used.contains(&true) {
             used = vec![true; n];
         }
-        let keys: Vec<Option<String>> = d.actors.iter().map(group_key).collect();
-        // (key, members, its lane once made): few distinct keys, so a list.
-        let mut groups: Vec<(&str, usize, Option<usize>)> = Vec::new();
-        for (k, _) in keys.iter().zip(&used).filter(|(_, u)| **u) {
-            if let Some(k) = k {
-                match groups.iter_mut().find(|g| g.0 == k) {
-                    Some(g) => g.1 += 1,
-                    None => groups.push((k, 1, None)),
-                }
-            }
-        }
-        let mut lanes: Vec<Lane> = Vec::new();
-        let mut lane_of = vec![0; n];
-        for (i, a) in d.actors.iter().enumerate() {
-            if !used[i] {
-                continue;
-            }
-            let group = keys[i]
-                .as_deref()
-                .and_then(|k| groups.iter().position(|g| g.0 == k))
-                .filter(|&g| groups[g].1 >= GROUP_MIN);
-            match group {
-                Some(g) if !expanded.iter().any(|e| e == groups[g].0) => {
-                    if let Some(l) = groups[g].2 {
-                        lane_of[i] = l;
-                        continue;
-                    }
-                    let (k, members, _) = groups[g];
-                    let ip = k.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b':');
-                    lanes.push(Lane {
-                        name: if ip {
-                            format!("{members} client connections")
-                        } else {
-                            format!("{members} user agents")
-                        },
-                        host: if ip { k.to_string() } else { format!("*.{k}") },
-                        kind: a.kind.clone(),
-                        group: Some(k.to_string()),
-                        members,
-                    });
-                    groups[g].2 = Some(lanes.len() - 1);
-                }
-                _ => lanes.push(Lane {
-                    name: a.name.clone(),
-                    host: a.host.clone(),
-                    kind: a.kind.clone(),
-                    group: group.map(|g| groups[g].0.to_string()),
-                    members: 1,
-                }),
-            }
-            lane_of[i] = lanes.len() - 1;
-        }
+        let (lanes, lane_of) = lanes(d, &used, v, expanded);
 
         // Each connection's first and last arrow and size, in one pass; connections are found
         // by their place in the sorted list of ids.
@@ -188,13 +155,157 @@ impl Layout {
             }
         }
         let track = track(d, &rows);
-        Layout { lanes, lane_of, rows, row_of_step, track }
+        Layout { lanes, lane_of, rows, row_of_step, track, grow: Grow::default() }
+    }
+
+    /// Lays out the arrows of `d` added since this layout was made or last appended to (`d`
+    /// must have grown by appending, with the same view), and the lanes again: the cost is
+    /// that of the new arrows and of the actors, not of the whole log. Without TCP segments
+    /// only (a connection's closing segments wait for its last arrow): with them, build.
+    pub fn append(&mut self, d: &Diagram, v: &ViewOptions, expanded: &[String]) {
+        let g = &mut self.grow;
+        for (i, a) in d.arrows.iter().enumerate().skip(g.arrows) {
+            for end in [a.from, a.to] {
+                if g.used.len() <= end {
+                    g.used.resize(end + 1, false);
+                }
+                g.used[end] = true;
+            }
+            // This arrow's connection: the first row shown of it, and its messages so far.
+            let conn = a.conn.map(|c| match g.conns.binary_search_by_key(&c, |e| e.0) {
+                Ok(k) => k,
+                Err(k) => {
+                    g.conns.insert(k, (c, None, 0));
+                    k
+                }
+            });
+            if let Some(k) = conn {
+                g.conns[k].2 += 1;
+                // A collapsed connection's row counts it.
+                if let (Some(r), true) = (g.conns[k].1, v.collapsed.contains(&g.conns[k].0)) {
+                    if let Some(Row::Collapsed { n, .. }) = self.rows.get_mut(r as usize) {
+                        *n += 1;
+                    }
+                }
+            }
+            self.row_of_step.push(None);
+            if v.hidden.contains(&a.protocol) || v.only_conn.is_some_and(|c| a.conn != Some(c)) {
+                continue;
+            }
+            let row = self.rows.len() as u32;
+            let first = conn.is_some_and(|k| g.conns[k].1.is_none());
+            if let Some(k) = conn {
+                if first {
+                    g.conns[k].1 = Some(row);
+                }
+                if v.collapsed.contains(&g.conns[k].0) {
+                    if first {
+                        self.rows.push(Row::Collapsed { idx: i, n: g.conns[k].2 as usize });
+                    }
+                    self.row_of_step[i] = g.conns[k].1;
+                    continue;
+                }
+            }
+            self.row_of_step[i] = Some(row);
+            self.rows.push(Row::Arrow { idx: i, first });
+        }
+        g.arrows = d.arrows.len();
+        let mut used = g.used.clone();
+        used.resize(d.actors.len(), false);
+        (self.lanes, self.lane_of) = lanes(d, &used, v, expanded);
+        self.track = track(d, &self.rows);
     }
 
     /// The lane of actor `i`.
     pub fn lane(&self, i: usize) -> usize {
         self.lane_of.get(i).copied().unwrap_or(0)
     }
+}
+
+/// The lanes of the actors that take part (`used`; all of them if none does), and each
+/// actor's lane. Actors with a group key share a group lane while there are at least
+/// [`GROUP_MIN`] of them, unless the group is `expanded`; with `v.by_name`, actors of the same
+/// name and host share one lane (the live view: a student's connections).
+fn lanes(d: &Diagram, used: &[bool], v: &ViewOptions, expanded: &[String]) -> (Vec<Lane>, Vec<usize>) {
+    let n = d.actors.len();
+    let mut used = used.to_vec();
+    if !used.contains(&true) {
+        used = vec![true; n];
+    }
+    let keys: Vec<Option<String>> = d.actors.iter().map(group_key).collect();
+    // The members of each group: actors, or with `by_name` the distinct names.
+    let mut members: Vec<(&str, &str)> = Vec::new();
+    for (i, k) in keys.iter().enumerate().filter(|(i, _)| used[*i]) {
+        if let Some(k) = k {
+            members.push((k, if v.by_name { d.actors[i].name.as_str() } else { "" }));
+        }
+    }
+    members.sort_unstable();
+    if v.by_name {
+        members.dedup();
+    }
+    // (key, members, its lane once made): few distinct keys, so a list.
+    let mut groups: Vec<(&str, usize, Option<usize>)> = Vec::new();
+    for (k, _) in members {
+        match groups.last_mut() {
+            Some(g) if g.0 == k => g.1 += 1,
+            _ => groups.push((k, 1, None)),
+        }
+    }
+    // With `by_name`: (name, host, lane) of the lanes made, sorted.
+    let mut named: Vec<(&str, &str, usize)> = Vec::new();
+    let mut lanes: Vec<Lane> = Vec::new();
+    let mut lane_of = vec![0; n];
+    for (i, a) in d.actors.iter().enumerate() {
+        if !used[i] {
+            continue;
+        }
+        let group =
+            keys[i].as_deref().and_then(|k| groups.iter().position(|g| g.0 == k)).filter(|&g| groups[g].1 >= GROUP_MIN);
+        match group {
+            Some(g) if !expanded.iter().any(|e| e == groups[g].0) => {
+                if let Some(l) = groups[g].2 {
+                    lane_of[i] = l;
+                    continue;
+                }
+                let (k, members, _) = groups[g];
+                let ip = k.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b':');
+                lanes.push(Lane {
+                    name: match (ip, v.by_name) {
+                        (true, false) => format!("{members} client connections"),
+                        (true, true) => format!("{members} clients"),
+                        _ => format!("{members} user agents"),
+                    },
+                    host: if ip { k.to_string() } else { format!("*.{k}") },
+                    kind: a.kind.clone(),
+                    group: Some(k.to_string()),
+                    members,
+                });
+                groups[g].2 = Some(lanes.len() - 1);
+            }
+            _ => {
+                if v.by_name {
+                    let key = (a.name.as_str(), a.host.as_str());
+                    match named.binary_search_by(|e| (e.0, e.1).cmp(&key)) {
+                        Ok(k) => {
+                            lane_of[i] = named[k].2;
+                            continue;
+                        }
+                        Err(k) => named.insert(k, (key.0, key.1, lanes.len())),
+                    }
+                }
+                lanes.push(Lane {
+                    name: a.name.clone(),
+                    host: a.host.clone(),
+                    kind: a.kind.clone(),
+                    group: group.map(|g| groups[g].0.to_string()),
+                    members: 1,
+                })
+            }
+        }
+        lane_of[i] = lanes.len() - 1;
+    }
+    (lanes, lane_of)
 }
 
 /// The scroll track's bands: (CSS class, first and last per mille of the run), one per
@@ -226,4 +337,73 @@ fn track(d: &Diagram, rows: &[Row]) -> Vec<(&'static str, u16, u16)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mailsim_sim::diagram::Builder;
+
+    /// Appending a log's arrows a few at a time lays out what building at once does.
+    #[test]
+    fn appending_lays_out_what_building_does() {
+        for id in ["class", "two-devices", "greylisting", "imap-session"] {
+            let Some(s) = mailsim_sim::scenario::SCENARIOS.iter().find(|s| s.id == id) else { continue };
+            let log = s.run();
+            let whole = Diagram::from_log(&log);
+            let conns: Vec<u32> = whole.arrows.iter().filter_map(|a| a.conn).take(40).step_by(7).collect();
+            let views = [
+                ViewOptions::default(),
+                ViewOptions { collapsed: conns.clone(), ..ViewOptions::default() },
+                ViewOptions { hidden: vec!["DNS".into()], by_name: true, ..ViewOptions::default() },
+                ViewOptions { only_conn: conns.first().copied(), ..ViewOptions::default() },
+            ];
+            for v in &views {
+                let built = Layout::build(&whole, v, &[]);
+                let mut part = mailsim_sim::EventLog { events: vec![], ..log.clone() };
+                let (mut d, mut b) = (Builder::empty(), Builder::default());
+                let mut l = Layout::default();
+                for events in log.events.chunks(13) {
+                    part.events.extend_from_slice(events);
+                    b.extend(&mut d, &part);
+                    l.append(&d, v, &[]);
+                }
+                assert_eq!(l.rows, built.rows, "{id}");
+                assert_eq!(l.row_of_step, built.row_of_step, "{id}");
+                assert_eq!(l.lanes, built.lanes, "{id}");
+                assert_eq!(l.lane_of, built.lane_of, "{id}");
+                assert_eq!(l.track, built.track, "{id}");
+            }
+        }
+    }
+
+    /// With `by_name`, one lane per name and host; groups count names, not actors.
+    #[test]
+    fn by_name_lanes_merge_a_students_connections() {
+        let actor = |id: &str, name: &str| Actor {
+            id: id.into(),
+            name: name.into(),
+            host: "127.0.0.1".into(),
+            ip: "127.0.0.1".into(),
+            kind: if name == "server" { "server".into() } else { "ua".into() },
+            mailboxes: vec![],
+        };
+        let names = ["server", "ann", "bob", "ann", "client 127.0.0.1", "bob"];
+        let actors: Vec<Actor> = names.iter().enumerate().map(|(i, n)| actor(&format!("a{i}"), n)).collect();
+        let d = Diagram { actors, arrows: vec![], events: 0 };
+        let v = ViewOptions { by_name: true, ..ViewOptions::default() };
+        let (lanes, lane_of) = lanes(&d, &[true; 6], &v, &[]);
+        assert_eq!(
+            lanes.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
+            ["server", "ann", "bob", "client 127.0.0.1"]
+        );
+        assert_eq!(lane_of, [0, 1, 2, 1, 3, 2]);
+        let d2 = Diagram { actors: [d.actors.clone(), vec![actor("a6", "cy")]].concat(), ..d };
+        let (lanes, lane_of) = super::lanes(&d2, &[true; 7], &v, &[]);
+        assert_eq!(lanes.len(), 2, "four names from one address: one group lane");
+        assert_eq!(lanes[1].name, "4 clients");
+        assert_eq!(lane_of, [0, 1, 1, 1, 1, 1, 1]);
+        let (lanes, _) = super::lanes(&d2, &[true; 7], &v, &["127.0.0.1".into()]);
+        assert_eq!(lanes.len(), 5, "expanded: one lane per name");
+    }
 }

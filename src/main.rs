@@ -24,6 +24,7 @@
 mod activity;
 mod app;
 mod diagram;
+mod growing;
 mod guard;
 mod inspector;
 mod layout;

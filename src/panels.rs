@@ -3,6 +3,7 @@
 //! downloads, open connections). Everything that came from a user (subjects, bodies) is
 //! rendered as text nodes, never as HTML.
 
+use crate::growing::Src;
 use crate::inspector::MessageInspector;
 use crate::state::Info;
 use crate::states::StateDiagram;
@@ -11,23 +12,31 @@ use mailsim_sim::log::Event;
 use mailsim_sim::proto::message::header;
 use mailsim_sim::EventLog;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 thread_local! {
     /// The checkpoints of the log last shown (both panels ask for the same log).
-    static SNAPSHOTS: std::cell::RefCell<Option<(Rc<EventLog>, Rc<Snapshots>)>> = const { std::cell::RefCell::new(None) };
+    static SNAPSHOTS: std::cell::RefCell<Option<(Src<EventLog>, Rc<Snapshots>)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The world checkpoints of `log`, made once per log: the world at a step is then a copy of
-/// the checkpoint before it and a few events, however long the log.
-fn snapshots(log: &Rc<EventLog>) -> Rc<Snapshots> {
+/// The world checkpoints of `log`, made once per log (a growing log's are extended by what it
+/// gained): the world at a step is then a copy of the checkpoint before it and a few events,
+/// however long the log.
+fn snapshots(src: &Src<EventLog>, log: &EventLog) -> Rc<Snapshots> {
     SNAPSHOTS.with(|c| {
         let mut c = c.borrow_mut();
-        match &*c {
-            Some((l, s)) if Rc::ptr_eq(l, log) => s.clone(),
+        match &mut *c {
+            Some((l, s)) if l.same(src) => {
+                if s.len() != log.events.len() {
+                    Rc::make_mut(s).extend(log);
+                }
+                *l = src.clone();
+                s.clone()
+            }
             _ => {
                 let s = Rc::new(Snapshots::new(log));
-                *c = Some((log.clone(), s.clone()));
+                *c = Some((src.clone(), s.clone()));
                 s
             }
         }
@@ -40,8 +49,8 @@ const BOXES: usize = 8;
 
 #[derive(Properties, PartialEq)]
 pub struct DetailsProps {
-    pub log: Rc<EventLog>,
-    pub diagram: Rc<Diagram>,
+    pub log: Src<EventLog>,
+    pub diagram: Src<Diagram>,
     pub step: usize,
     pub info: Rc<Info>,
     pub decrypted: bool,
@@ -80,12 +89,11 @@ fn raw_line(line: &str) -> Html {
 
 #[function_component(Details)]
 pub fn details(props: &DetailsProps) -> Html {
-    let d = &props.diagram;
+    let (d, log) = (&*props.diagram.get(), &*props.log.get());
     let name =
         |id: &str| d.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
     if props.step == 0 {
-        let narration = props
-            .log
+        let narration = log
             .events
             .iter()
             .take(d.events_at_step(0))
@@ -116,17 +124,17 @@ pub fn details(props: &DetailsProps) -> Html {
         conn,
         tls,
         ..
-    } = &props.log.events[arrow.event]
+    } = &log.events[arrow.event]
     else {
         return html! {};
     };
     // The story so far: the last narration before this message.
-    let snaps = snapshots(&props.log);
-    let narration = snaps.narration_before(arrow.event).and_then(|i| match &props.log.events[i] {
+    let snaps = snapshots(&props.log, log);
+    let narration = snaps.narration_before(arrow.event).and_then(|i| match &log.events[i] {
         Event::Narrated { text, .. } => Some(text.clone()),
         _ => None,
     });
-    let snap = snaps.at(&props.log, arrow.event, d.events_at_step(props.step));
+    let snap = snaps.at(log, arrow.event, d.events_at_step(props.step));
     let transport = if conn.is_some() { "TCP" } else { "UDP" };
     let hidden = *tls && !props.decrypted;
     let wire = if hidden { tls_record(raw, conn.unwrap_or(0), props.step) } else { raw.clone() };
@@ -169,7 +177,7 @@ pub fn details(props: &DetailsProps) -> Html {
             <p id="meaning" class="meaning">{ if *tls { format!("Inside TLS: {meaning}") } else { meaning.clone() } }</p>
             <p class="rfc">{"Defined in "}<cite>{ rfc.clone() }</cite></p>
             <figure class="bytes">{ raw_html }</figure>
-            { for (!hidden).then(|| carried_message(protocol, &arrow.label, raw)).flatten().zip(envelope(&props.log, arrow.event)).map(|(m, (from, rcpts))| html! {
+            { for (!hidden).then(|| carried_message(protocol, &arrow.label, raw)).flatten().zip(envelope(log, arrow.event)).map(|(m, (from, rcpts))| html! {
                 <table id="envelope" class="envelope">
                     <caption>{"Envelope and header: SMTP delivers to the envelope"}</caption>
                     <tr><th></th><th scope="col">{"Envelope (SMTP commands)"}</th><th scope="col">{"Header (inside the message)"}</th></tr>
@@ -203,17 +211,17 @@ pub fn details(props: &DetailsProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct WorldProps {
-    pub log: Rc<EventLog>,
-    pub diagram: Rc<Diagram>,
+    pub log: Src<EventLog>,
+    pub diagram: Src<Diagram>,
     pub step: usize,
 }
 
 #[function_component(WorldPanel)]
 pub fn world_panel(props: &WorldProps) -> Html {
-    let d = &props.diagram;
+    let (d, log) = (&*props.diagram.get(), &*props.log.get());
     let name =
         |id: &str| d.actors.iter().find(|a| a.id == id).map(|a| a.name.clone()).unwrap_or_else(|| id.to_string());
-    let snap = snapshots(&props.log).at(&props.log, 0, d.events_at_step(props.step));
+    let snap = snapshots(&props.log, log).at(log, 0, d.events_at_step(props.step));
     // The ends of the current message come first when there are more boxes than are shown.
     let ends: Vec<&str> = props
         .step
@@ -323,5 +331,87 @@ fn stored(p: &StoredProps) -> Html {
             </summary>
             if *open { <MessageInspector raw={p.raw.clone()} /> }
         </details>
+    }
+}
+
+/// At most this wide (CSS pixels), the panels are tabs beside the diagram rather than a
+/// column beside it (a phone).
+const NARROW: f64 = 600.0;
+
+/// Whether the window is narrow enough for [`Tabs`]; follows resizes.
+#[hook]
+pub fn use_narrow() -> bool {
+    let width = || web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).unwrap_or(1e4);
+    let narrow = use_state_eq(move || width() <= NARROW);
+    {
+        let narrow = narrow.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window()
+                .map(|w| gloo_events::EventListener::new(&w, "resize", move |_| narrow.set(width() <= NARROW)));
+            move || drop(listener)
+        });
+    }
+    *narrow
+}
+
+/// Panel `id` (`#panel-ID`), one of the [`Tabs`] when the screen is narrow: then a tab
+/// panel, hidden unless it is the `current` one; else it takes no box of its own.
+pub fn tab_panel(narrow: bool, current: &str, id: &'static str, content: Html) -> Html {
+    html! {
+        <div id={format!("panel-{id}")} class="tab-panel" role={narrow.then_some("tabpanel")}
+            aria-labelledby={narrow.then(|| format!("tab-{id}"))} hidden={narrow && current != id}>
+            { content }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TabsProps {
+    /// (id, label): the panel of tab `id` is labelled by the button `#tab-ID`.
+    pub tabs: Vec<(&'static str, &'static str)>,
+    pub current: &'static str,
+    pub on_pick: Callback<&'static str>,
+}
+
+/// The phone's tabs: one panel at a time (the diagram, the details, ...). A tab list as the
+/// ARIA practices describe it: ← and → (Home, End) move between tabs, only the chosen one is
+/// in the tab order.
+#[function_component(Tabs)]
+pub fn tabs(p: &TabsProps) -> Html {
+    let onkeydown = {
+        let (tabs, current, on_pick) = (p.tabs.clone(), p.current, p.on_pick.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let i = tabs.iter().position(|t| t.0 == current).unwrap_or(0);
+            let n = tabs.len();
+            let j = match e.key().as_str() {
+                "ArrowRight" => (i + 1) % n,
+                "ArrowLeft" => (i + n - 1) % n,
+                "Home" => 0,
+                "End" => n - 1,
+                _ => return,
+            };
+            e.prevent_default();
+            e.stop_propagation();
+            on_pick.emit(tabs[j].0);
+            let tab = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(&format!("tab-{}", tabs[j].0)));
+            if let Some(t) = tab.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = t.focus();
+            }
+        })
+    };
+    html! {
+        <div class="tabs-bar" role="tablist" aria-label="Panels" {onkeydown}>
+            { for p.tabs.iter().map(|&(id, label)| {
+                let on_pick = p.on_pick.clone();
+                let chosen = id == p.current;
+                html! {
+                    <button id={format!("tab-{id}")} class="tab" role="tab" aria-selected={chosen.to_string()}
+                        aria-controls={format!("panel-{id}")} tabindex={if chosen { "0" } else { "-1" }}
+                        onclick={Callback::from(move |_: MouseEvent| on_pick.emit(id))}>{ label }</button>
+                }
+            }) }
+        </div>
     }
 }

@@ -1,24 +1,44 @@
 //! What the live view holds: every record received from the stream by sequence number, who
-//! each connection belongs to, and the filtered, regrouped log the diagram draws.
+//! each connection belongs to ([`Received`]), and the filtered log the diagram draws
+//! ([`Shown`]), which grows by appending as records arrive.
 //!
-//! Lanes: a connection's client is drawn on its student's lifeline, `user:ADDRESS` when its
-//! login is known (from the stream's `owner` entries), else `addr:IP` (the client's address).
-//! So each student has one lifeline, and their connections are told apart by number.
+//! Lanes: each connection's client is an actor of its own (`client-N`, as `mailsim serve`
+//! logs it), named by its student's login once that is known (from the stream's `owner`
+//! entries), else `client IP`; the diagram puts actors of the same name and host on one
+//! lifeline ([`crate::diagram::ViewOptions::by_name`]), so each student has one lifeline and
+//! their connections are told apart by number. A login renames one actor: nothing already
+//! drawn moves, so the view only ever appends (and is made again only when the filter
+//! changes, or when a student's stream sends a connection's earlier records at its login).
 
+use mailsim_sim::diagram::{Builder, Diagram};
 use mailsim_sim::log::{Actor, Event};
 use mailsim_sim::EventLog;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The stream's records, each once.
-#[derive(Default, Clone, PartialEq)]
+#[derive(Default)]
 pub struct Received {
     pub events: BTreeMap<u64, Event>,
     /// Connection → the user it logged in as.
     pub owners: BTreeMap<u32, String>,
+    /// The same, in the order the logins arrived.
+    logins: Vec<(u32, String)>,
     /// Records the stream said were lost (the viewer fell behind the server's history).
     pub missed: u64,
     /// Records that arrived a second time (and were ignored): 0 unless something is wrong.
     pub duplicates: u64,
+    /// The users and protocols seen, sorted (the filter menus).
+    pub users: Vec<String>,
+    pub protocols: Vec<String>,
+    /// Connection → its client's address, port and protocol.
+    conns: BTreeMap<u32, ConnInfo>,
+    /// Client actor id → address.
+    ips: BTreeMap<String, String>,
+    /// Whether a record arrived before one already kept (a student's stream sends a
+    /// connection's earlier records at its login): the view is then made again.
+    out_of_order: bool,
 }
 
 /// The filters of the live view; empty strings match everything.
@@ -38,10 +58,35 @@ struct ConnInfo {
     protocol: String,
 }
 
+/// Inserts `item` into the sorted `list` unless it is there.
+fn insert_sorted(list: &mut Vec<String>, item: &str) {
+    if let Err(i) = list.binary_search_by(|x| x.as_str().cmp(item)) {
+        list.insert(i, item.to_string());
+    }
+}
+
+fn conn_of_client(id: &str) -> Option<u32> {
+    id.strip_prefix("client-").and_then(|n| n.parse::<u32>().ok())
+}
+
 impl Received {
     /// Adds records parsed from the stream: (seq, record).
     pub fn add(&mut self, batch: Vec<(u64, Event)>) {
         for (seq, e) in batch {
+            if self.events.last_key_value().is_some_and(|(last, _)| *last > seq) && !self.events.contains_key(&seq) {
+                self.out_of_order = true;
+            }
+            match &e {
+                Event::ActorJoined { actor } if conn_of_client(&actor.id).is_some() => {
+                    self.ips.insert(actor.id.clone(), actor.ip.clone());
+                }
+                Event::ConnectionOpened { conn, client, client_port, protocol, .. } => {
+                    let ip = self.ips.get(client).cloned().unwrap_or_default();
+                    insert_sorted(&mut self.protocols, protocol);
+                    self.conns.insert(*conn, ConnInfo { ip, port: *client_port, protocol: protocol.clone() });
+                }
+                _ => {}
+            }
             match self.events.entry(seq) {
                 std::collections::btree_map::Entry::Occupied(_) => self.duplicates += 1,
                 std::collections::btree_map::Entry::Vacant(v) => {
@@ -51,80 +96,139 @@ impl Received {
         }
     }
 
-    /// The users seen (owners of connections), sorted.
-    pub fn users(&self) -> Vec<String> {
-        let mut u: Vec<String> = self.owners.values().cloned().collect();
-        u.sort();
-        u.dedup();
-        u
+    /// Connection `conn` logged in as `user`.
+    pub fn own(&mut self, conn: u32, user: String) {
+        insert_sorted(&mut self.users, &user);
+        self.logins.push((conn, user.clone()));
+        self.owners.insert(conn, user);
     }
 
-    /// The protocols seen, sorted.
-    pub fn protocols(&self) -> Vec<String> {
-        let mut p: Vec<String> = self
-            .events
-            .values()
-            .filter_map(|e| match e {
-                Event::ConnectionOpened { protocol, .. } => Some(protocol.clone()),
-                _ => None,
-            })
-            .collect();
-        p.sort();
-        p.dedup();
-        p
+    /// Whether connection `c` passes `f`.
+    fn passes(&self, c: u32, f: &Filter) -> bool {
+        let info = self.conns.get(&c);
+        let owner = self.owners.get(&c).map(String::as_str).unwrap_or("");
+        (f.user.is_empty() || owner == f.user)
+            && (f.protocol.is_empty() || info.is_some_and(|i| i.protocol == f.protocol))
+            && (f.address.is_empty() || info.is_some_and(|i| format!("{}:{}", i.ip, i.port).contains(f.address.trim())))
     }
 
-    fn conns(&self) -> BTreeMap<u32, ConnInfo> {
-        let mut ips: BTreeMap<String, String> = BTreeMap::new();
-        let mut out = BTreeMap::new();
-        for e in self.events.values() {
-            match e {
-                Event::ActorJoined { actor } => {
-                    ips.insert(actor.id.clone(), actor.ip.clone());
-                }
-                Event::ConnectionOpened { conn, client, client_port, protocol, .. } => {
-                    let ip = ips.get(client).cloned().unwrap_or_default();
-                    out.insert(*conn, ConnInfo { ip, port: *client_port, protocol: protocol.clone() });
-                }
-                _ => {}
-            }
+    /// What connection `c`'s client is called: its owner, or its address.
+    fn client_name(&self, c: u32) -> String {
+        match self.owners.get(&c) {
+            Some(u) => u.clone(),
+            None => format!("client {}", self.conns.get(&c).map(|i| i.ip.as_str()).unwrap_or("?")),
         }
-        out
     }
+}
 
-    /// The log the diagram draws: the records that pass `f`, in order, with each client on its
-    /// student's lane (see the module's documentation).
-    pub fn view(&self, f: &Filter) -> EventLog {
-        let conns = self.conns();
-        let conn_of_client = |id: &str| id.strip_prefix("client-").and_then(|n| n.parse::<u32>().ok());
-        let lane = |c: u32| match self.owners.get(&c) {
-            Some(u) => format!("user:{u}"),
-            None => format!("addr:{}", conns.get(&c).map(|i| i.ip.as_str()).unwrap_or("?")),
-        };
-        let passes = |c: u32| {
-            let info = conns.get(&c).cloned().unwrap_or_default();
-            let owner = self.owners.get(&c).map(String::as_str).unwrap_or("");
-            (f.user.is_empty() || owner == f.user)
-                && (f.protocol.is_empty() || info.protocol == f.protocol)
-                && (f.address.is_empty() || format!("{}:{}", info.ip, info.port).contains(f.address.trim()))
-        };
-        let everything = f.user.is_empty() && f.protocol.is_empty() && f.address.is_empty();
-        let rename = |id: &mut String| {
-            if let Some(c) = conn_of_client(id) {
-                *id = lane(c);
+/// The log the diagram draws (the records that pass the filter, in order) and its diagram,
+/// grown in place; the views draw them through [`crate::growing::Src`].
+pub struct Shown {
+    pub log: Rc<RefCell<EventLog>>,
+    pub diagram: Rc<RefCell<Diagram>>,
+    builder: Builder,
+    /// Changes with every change, and when the view was made again.
+    pub version: u64,
+    pub generation: u64,
+    filter: Filter,
+    /// The last record folded in.
+    upto: Option<u64>,
+    /// Connection → its client's `ActorJoined` in the log and its lifeline in the diagram.
+    clients: BTreeMap<u32, (usize, usize)>,
+    /// Logins already applied.
+    owned: usize,
+}
+
+impl Default for Shown {
+    fn default() -> Self {
+        Shown {
+            log: Rc::new(RefCell::new(EventLog { scenario: "live".into(), seed: 0, epoch: 0, events: vec![] })),
+            diagram: Rc::new(RefCell::new(Builder::empty())),
+            builder: Builder::default(),
+            version: 0,
+            generation: 0,
+            filter: Filter::default(),
+            upto: None,
+            clients: BTreeMap::new(),
+            owned: 0,
+        }
+    }
+}
+
+impl Shown {
+    /// Brings the view up to date with `r` and `f`: appends the new records (their cost, not
+    /// the log's), or makes the view again when the filter changed or records came out of
+    /// order. Whether anything changed.
+    pub fn update(&mut self, r: &mut Received, f: &Filter) -> bool {
+        let again = *f != self.filter
+            || std::mem::take(&mut r.out_of_order)
+            // A login that lets a connection through the user filter: its earlier records too.
+            || (!f.user.is_empty() && r.logins.iter().skip(self.owned).any(|(_, u)| *u == f.user));
+        if again {
+            self.filter = f.clone();
+            self.generation += 1;
+            self.upto = None;
+            self.clients.clear();
+            self.owned = 0;
+            self.builder = Builder::default();
+            *self.diagram.borrow_mut() = Builder::empty();
+            self.log.borrow_mut().events.clear();
+        }
+        let mut changed = again;
+        // Logins: the client's actor takes its owner's name (and lifeline).
+        if r.logins.len() != self.owned {
+            let (mut log, mut d) = (self.log.borrow_mut(), self.diagram.borrow_mut());
+            for (c, user) in &r.logins[self.owned..] {
+                if let Some(&(e, a)) = self.clients.get(c) {
+                    if let (Event::ActorJoined { actor }, Some(lane)) = (&mut log.events[e], d.actors.get_mut(a)) {
+                        if actor.name != *user {
+                            actor.name = user.clone();
+                            lane.name = user.clone();
+                            changed = true;
+                        }
+                    }
+                }
             }
-        };
-        let mut lanes: Vec<String> = Vec::new();
-        let mut events = Vec::new();
-        for e in self.events.values() {
+            self.owned = r.logins.len();
+        }
+        let start = self.upto.map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+        let mut log = self.log.borrow_mut();
+        let before = log.events.len();
+        // Actors added to the log and not yet to the diagram.
+        let mut joined = 0;
+        let everything = f.user.is_empty() && f.protocol.is_empty() && f.address.is_empty();
+        for (&seq, e) in r.events.range((start, std::ops::Bound::Unbounded)) {
+            self.upto = Some(seq);
             let conn = match e {
-                Event::ActorJoined { actor } => conn_of_client(&actor.id),
+                Event::ActorJoined { actor } => {
+                    // A client's actor joins the view with its connection's first record.
+                    if conn_of_client(&actor.id).is_some() {
+                        continue;
+                    }
+                    None
+                }
                 Event::ConnectionOpened { conn, .. } | Event::ConnectionClosed { conn, .. } => Some(*conn),
                 Event::MessageSent { conn, .. } => *conn,
                 _ => None,
             };
             match conn {
-                Some(c) if !passes(c) => continue,
+                Some(c) if !r.passes(c, f) => continue,
+                Some(c) if !self.clients.contains_key(&c) => {
+                    let ip = r.conns.get(&c).map_or("?", |i| i.ip.as_str());
+                    let actor = Actor {
+                        id: format!("client-{c}"),
+                        name: r.client_name(c),
+                        host: ip.to_string(),
+                        ip: ip.to_string(),
+                        kind: "ua".into(),
+                        mailboxes: vec![],
+                    };
+                    let lane = self.diagram.borrow().actors.len() + joined;
+                    joined += 1;
+                    self.clients.insert(c, (log.events.len(), lane));
+                    log.events.push(Event::ActorJoined { actor });
+                }
+                Some(_) => {}
                 // Mailbox and queue facts: shown when they concern the chosen user.
                 None if !everything
                     && !matches!(e, Event::ActorJoined { .. })
@@ -132,38 +236,18 @@ impl Received {
                 {
                     continue
                 }
-                _ => {}
+                None => joined += usize::from(matches!(e, Event::ActorJoined { .. })),
             }
-            let mut e = e.clone();
-            match &mut e {
-                Event::ActorJoined { actor } => {
-                    let Some(c) = conn_of_client(&actor.id) else {
-                        events.push(e);
-                        continue;
-                    };
-                    let id = lane(c);
-                    if !lanes.contains(&id) {
-                        lanes.push(id.clone());
-                        let name = match self.owners.get(&c) {
-                            Some(u) => u.clone(),
-                            None => format!("client {}", actor.ip),
-                        };
-                        let actor = Actor { id, name, kind: "ua".into(), mailboxes: vec![], ..actor.clone() };
-                        events.push(Event::ActorJoined { actor });
-                    }
-                    continue;
-                }
-                Event::ConnectionOpened { client, .. } => rename(client),
-                Event::MessageSent { from, to, .. } => {
-                    rename(from);
-                    rename(to);
-                }
-                Event::ConnectionClosed { by, .. } => rename(by),
-                _ => {}
-            }
-            events.push(e);
+            log.events.push(e.clone());
         }
-        EventLog { scenario: "live".into(), seed: 0, epoch: 0, events }
+        if log.events.len() != before {
+            self.builder.extend(&mut self.diagram.borrow_mut(), &log);
+            changed = true;
+        }
+        if changed {
+            self.version += 1;
+        }
+        changed
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Shared {
     listeners: Vec<Listener>,
     retry: Option<Timeout>,
     closed: bool,
+    /// Called when something arrived or the status changed (the view asks for a frame).
+    pub wake: Option<Rc<dyn Fn()>>,
 }
 
 impl Default for Shared {
@@ -53,7 +55,16 @@ impl Default for Shared {
             listeners: vec![],
             retry: None,
             closed: false,
+            wake: None,
         }
+    }
+}
+
+/// Tells the view that something changed (outside any borrow of `shared`).
+fn wake(shared: &Rc<RefCell<Shared>>) {
+    let w = shared.borrow().wake.clone();
+    if let Some(w) = w {
+        w();
     }
 }
 
@@ -70,11 +81,14 @@ pub fn connect(shared: &Rc<RefCell<Shared>>, query: &str, since: u64) {
     listeners.push((
         "message",
         Closure::new(move |e: web_sys::MessageEvent| {
-            let mut s = s.borrow_mut();
-            s.messages.push(data(&e));
-            if let Ok(id) = e.last_event_id().parse::<u64>() {
-                s.last_id = s.last_id.max(id);
+            {
+                let mut s = s.borrow_mut();
+                s.messages.push(data(&e));
+                if let Ok(id) = e.last_event_id().parse::<u64>() {
+                    s.last_id = s.last_id.max(id);
+                }
             }
+            wake(&s);
         }),
     ));
     let s = shared.clone();
@@ -82,13 +96,16 @@ pub fn connect(shared: &Rc<RefCell<Shared>>, query: &str, since: u64) {
         "owner",
         Closure::new(move |e: web_sys::MessageEvent| {
             let v: serde_json::Value = serde_json::from_str(&data(&e)).unwrap_or_default();
-            let mut s = s.borrow_mut();
-            if let (Some(conn), Some(user)) = (v["conn"].as_u64(), v["user"].as_str()) {
-                s.owners.push((conn as u32, user.to_string()));
+            {
+                let mut s = s.borrow_mut();
+                if let (Some(conn), Some(user)) = (v["conn"].as_u64(), v["user"].as_str()) {
+                    s.owners.push((conn as u32, user.to_string()));
+                }
+                if let Ok(id) = e.last_event_id().parse::<u64>() {
+                    s.last_id = s.last_id.max(id);
+                }
             }
-            if let Ok(id) = e.last_event_id().parse::<u64>() {
-                s.last_id = s.last_id.max(id);
-            }
+            wake(&s);
         }),
     ));
     let s = shared.clone();
@@ -97,10 +114,17 @@ pub fn connect(shared: &Rc<RefCell<Shared>>, query: &str, since: u64) {
         Closure::new(move |e: web_sys::MessageEvent| {
             let v: serde_json::Value = serde_json::from_str(&data(&e)).unwrap_or_default();
             s.borrow_mut().missed += v["missed"].as_u64().unwrap_or(0);
+            wake(&s);
         }),
     ));
     let s = shared.clone();
-    listeners.push(("open", Closure::new(move |_| s.borrow_mut().status = Status::Open)));
+    listeners.push((
+        "open",
+        Closure::new(move |_| {
+            s.borrow_mut().status = Status::Open;
+            wake(&s);
+        }),
+    ));
     let s = shared.clone();
     let src = source.clone();
     listeners.push((
@@ -112,6 +136,7 @@ pub fn connect(shared: &Rc<RefCell<Shared>>, query: &str, since: u64) {
             } else {
                 s.borrow_mut().status = Status::Reconnecting;
             }
+            wake(&s);
         }),
     ));
     for (name, l) in &listeners {
@@ -139,23 +164,26 @@ fn probe(shared: &Rc<RefCell<Shared>>) {
             Some(code) => code == 403,
             None => false,
         };
-        let mut s = shared.borrow_mut();
-        if s.closed {
-            return;
+        {
+            let mut s = shared.borrow_mut();
+            if s.closed {
+                return;
+            }
+            if refused {
+                s.status = Status::Refused;
+            } else {
+                s.status = Status::Reconnecting;
+                let again = shared.clone();
+                s.retry = Some(Timeout::new(2000, move || {
+                    let (q, since) = {
+                        let s = again.borrow();
+                        (s.query.clone(), s.last_id)
+                    };
+                    connect(&again, &q, since);
+                }));
+            }
         }
-        if refused {
-            s.status = Status::Refused;
-            return;
-        }
-        s.status = Status::Reconnecting;
-        let again = shared.clone();
-        s.retry = Some(Timeout::new(2000, move || {
-            let (q, since) = {
-                let s = again.borrow();
-                (s.query.clone(), s.last_id)
-            };
-            connect(&again, &q, since);
-        }));
+        wake(&shared);
     });
 }
 
@@ -170,6 +198,7 @@ pub fn close(shared: &Rc<RefCell<Shared>>) {
     let mut s = shared.borrow_mut();
     s.closed = true;
     s.retry = None;
+    s.wake = None;
     if let Some(src) = s.source.take() {
         src.close();
     }
@@ -189,7 +218,9 @@ pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received) -> (bool, Status) {
         let (batch, _bad) = parse(&messages);
         r.add(batch);
     }
-    r.owners.extend(owners);
+    for (conn, user) in owners {
+        r.own(conn, user);
+    }
     r.missed += missed;
     (changed, status)
 }

@@ -321,3 +321,56 @@ test('a dropped stream resumes without loss or duplicates', async (t) => {
   assert.equal(await page.getAttribute('main.layout', 'data-duplicates'), '0', 'the server sent nothing twice');
   assert.equal(await page.$('#live-missed'), null, 'nothing fell out of the history');
 });
+
+/** 20 telnet-like IMAP sessions at once, each 50 NOOPs: about 2,100 events. */
+const BURST = `
+import socket, threading
+def session(k):
+    s = socket.create_connection((H, IMAP)); f = s.makefile('rb')
+    f.readline()
+    for n in range(50):
+        s.sendall(b'a%d NOOP\\r\\n' % n); f.readline()
+    s.sendall(b'z LOGOUT\\r\\n'); f.readline(); f.readline()
+    s.close()
+ts = [threading.Thread(target=session, args=(k,)) for k in range(20)]
+for t in ts: t.start()
+for t in ts: t.join()
+`;
+
+const elements = (page) => page.evaluate(() => document.getElementsByTagName('*').length);
+
+// Last: the transcript shows 300 lines around the step, and the tests above compare all of them.
+test('2,000 events: the whole history is there, the DOM does not grow with it, First reaches the first message', async (t) => {
+  const page = await open(t, live);
+  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  python(BURST);
+  const logged = loggedMessages();
+  const events = fs.readFileSync(logFile, 'latin1').split('\n').filter(Boolean).length - 1;
+  assert.ok(events >= 2000, `${events} events`);
+  const n = logged.length;
+  await page.waitForFunction((n) => document.querySelector('#position').textContent === `step ${n} of ${n}`, n, { timeout: 10000 });
+  await page.waitForSelector(`#arrow-${n}.current`);
+  assert.equal(Number(await page.getAttribute('.diagram-body', 'data-rows')), n, 'one row per message, all of them');
+  const drawn = await page.$$eval('.diagram-body .arrow', (a) => a.length);
+  assert.ok(drawn < 200, `only the rows in view are drawn (${drawn})`);
+  const following = await elements(page);
+  assert.ok(following < 3000, `${following} elements while following ${n} messages`);
+  // Back to the very first message: drawn, in the details and the transcript.
+  await page.click('#live-first');
+  await page.waitForSelector('#arrow-1.current');
+  assert.equal(await page.textContent('#position'), `step 1 of ${n}`);
+  assert.match(await page.textContent('#details h2'), /^Step 1: /);
+  const first = await page.$eval('#live-transcript li.current .label', (l) => l.textContent);
+  assert.ok(first.includes('[redacted]') || sameLabel(logged[0].label, first), `${first} vs ${logged[0].label}`);
+  // Stepping on with the keyboard, then back to live.
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#arrow-2.current');
+  const atStart = await elements(page);
+  assert.ok(atStart < 3000, `${atStart} elements at the first message`);
+  await page.screenshot({ path: path.join(OUT, 'live-2000-first.png') });
+  await page.click('#live-toggle');
+  await page.waitForSelector(`#arrow-${n}.current`);
+  assert.equal(await page.textContent('#position'), `step ${n} of ${n}`);
+  await page.screenshot({ path: path.join(OUT, 'live-2000.png') });
+  t.diagnostic(`${events} events, ${n} messages; ${following} elements following, ${atStart} at the start; ${drawn} arrows drawn`);
+});

@@ -122,7 +122,7 @@ for (const size of SIZES) {
 }
 
 test('text at 200 %: the page reflows without sideways scrolling', async (t) => {
-  for (const size of [SIZES[0], SIZES[2]]) {
+  for (const size of [SIZES[0], SIZES[2], SIZES[3]]) {
     const page = await browser.newPage({ viewport: { width: size.width, height: size.height } });
     t.after(() => page.close());
     await page.goto(server.url + '#/scenario/starttls-auth/step/12');
@@ -131,6 +131,13 @@ test('text at 200 %: the page reflows without sideways scrolling', async (t) => 
     await page.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
     assert.deepEqual(await page.evaluate(problems), [], `${size.name} at 200 %: nothing overflows`);
     assert.deepEqual(await page.evaluate(unreachable), [], `${size.name} at 200 %: every control is reachable`);
+    // The step controls stay at hand: on screen after scrolling to the end of the page.
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    for (const id of ['#next', '#prev']) {
+      const box = await page.locator(id).boundingBox();
+      assert.ok(box && box.y >= 0 && box.y + box.height <= size.height, `${size.name} at 200 %: ${id} on screen when scrolled down`);
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(OUT, `screen-${size.name}-200.png`) });
   }
 });
@@ -152,4 +159,90 @@ test('a long token (the SCRAM explanation) wraps inside the details', async (t) 
     assert.ok(box.x + box.width <= details.x + details.width + 1, `${sel} stays inside the details panel`);
     assert.ok(await page.locator(sel).evaluate((e) => e.scrollWidth <= e.clientWidth + 1), `${sel} wraps`);
   }
+});
+
+/** The tabs of a narrow screen: their names, the chosen one, and which panels show. */
+async function tabs(page) {
+  return page.evaluate(() => {
+    const list = document.querySelector('[role=tablist]');
+    if (!list) return null;
+    const shown = (sel) => { const el = document.querySelector(sel); return !!el && el.getClientRects().length > 0; };
+    return {
+      names: [...list.querySelectorAll('[role=tab]')].map((t) => t.textContent),
+      chosen: list.querySelector('[aria-selected=true]')?.textContent,
+      focusable: [...list.querySelectorAll('[role=tab]')].filter((t) => t.tabIndex === 0).length,
+      diagram: shown('.diagram-pane'), details: shown('#details'), world: shown('#world'),
+    };
+  });
+}
+
+test('phone: the diagram and the panels are tabs, by mouse and by keyboard; the step controls stay', async (t) => {
+  const page = await open(t, '#/scenario/starttls-auth/step/12', SIZES[3]);
+  let s = await tabs(page);
+  assert.deepEqual(s.names, ['Diagram', 'Details', 'Try it', 'World', 'Transcript']);
+  assert.equal(s.chosen, 'Diagram');
+  assert.equal(s.focusable, 1, 'one tab in the tab order');
+  assert.ok(s.diagram && !s.details && !s.world, 'the diagram alone');
+  const panel = await page.getAttribute('#panel-details', 'role');
+  assert.equal(panel, 'tabpanel');
+  assert.equal(await page.getAttribute('#panel-details', 'aria-labelledby'), 'tab-details');
+  await page.click('#tab-details');
+  s = await tabs(page);
+  assert.ok(!s.diagram && s.details && !s.world, 'the details alone');
+  assert.match(await page.textContent('#details h2'), /^Step 12: /);
+  // The step controls work from the details tab.
+  await page.click('#next');
+  await page.waitForFunction(() => /^Step 13: /.test(document.querySelector('#details h2').textContent));
+  // Keyboard: → moves to the next tab (and focuses it) without stepping; Home, End.
+  await page.focus('#tab-details');
+  await page.keyboard.press('ArrowRight');
+  s = await tabs(page);
+  assert.equal(s.chosen, 'Try it');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-learn');
+  assert.match(await page.textContent('#position'), /^step 13 /, 'the arrow key moved the tab, not the step');
+  await page.keyboard.press('ArrowRight');
+  assert.equal((await tabs(page)).chosen, 'World');
+  assert.ok((await tabs(page)).world);
+  await page.keyboard.press('End');
+  assert.equal((await tabs(page)).chosen, 'Transcript');
+  assert.ok(await page.isVisible('#transcript li.current'), 'the transcript tab opens the transcript');
+  await page.keyboard.press('ArrowRight');
+  assert.equal((await tabs(page)).chosen, 'Diagram', 'wraps around');
+  assert.ok((await tabs(page)).diagram);
+  assert.ok(await page.isVisible('#arrow-13.current'), 'the diagram shows the step');
+  assert.deepEqual(await page.evaluate(problems), [], 'nothing overflows');
+  // Scrolled down a long panel, the controls are still on screen.
+  await page.click('#tab-details');
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  const box = await page.locator('#next').boundingBox();
+  assert.ok(box.y >= 0 && box.y + box.height <= SIZES[3].height, 'the step controls stay on screen');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(OUT, 'screen-phone-details.png') });
+});
+
+test('tablet and desktop: no tabs, the panels beside or below the diagram', async (t) => {
+  for (const size of [SIZES[0], SIZES[2]]) {
+    const page = await open(t, '#/scenario/starttls-auth/step/12', size);
+    assert.equal(await tabs(page), null, `${size.name}: no tab list`);
+    assert.ok(await page.isVisible('#details') && await page.isVisible('.diagram-pane'));
+    assert.equal(await page.getAttribute('#panel-details', 'role'), null, 'no tab panel roles without tabs');
+  }
+});
+
+test('phone: the live view has the same tabs', async (t) => {
+  // No mailsim serve here: the view opens and waits for its stream.
+  const page = await browser.newPage({ viewport: { width: SIZES[3].width, height: SIZES[3].height } });
+  t.after(() => page.close());
+  await page.goto(server.url + '?token=0#/live');
+  await page.waitForSelector('#live-status');
+  const s = await tabs(page);
+  assert.deepEqual(s.names, ['Diagram', 'Details', 'World', 'Transcript']);
+  await page.click('#tab-world');
+  assert.ok((await tabs(page)).world && !(await tabs(page)).diagram);
+  assert.deepEqual(await page.evaluate(problems), [], 'nothing overflows');
+  for (const id of ['#live-toggle', '#prev', '#next', '#position']) {
+    const box = await page.locator(id).boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= SIZES[3].width && box.y + box.height <= SIZES[3].height, `${id} is on screen`);
+  }
+  await page.screenshot({ path: path.join(OUT, 'screen-phone-live.png') });
 });

@@ -219,3 +219,77 @@ class PipelinedBatch(unittest.TestCase):
             c.close()
         finally:
             s.stop()
+
+
+class StartTlsInjection(unittest.TestCase):
+    def test_commands_after_starttls_in_the_same_write_are_thrown_away(self):
+        """The server reads a long write in pieces (64 lines a turn of its lock): what follows STARTTLS in the same
+        write was sent in the clear and must never be read as if it came inside TLS (RFC 9051 §6.2.1, RFC 3207
+        §4.2), however far behind STARTTLS it is."""
+        import ssl
+        s = Serve(extra=["--max-commands-per-second", "0"])
+        try:
+            for before in (0, 63, 200):
+                with self.subTest(before=before):
+                    c = Conn(s.ports["imap"])
+                    c.line()
+                    injected = f"b LOGIN {ALICE} {USERS[ALICE]}\r\n".encode() + b"c NOOP\r\n" * 100
+                    c.send(b"x NOOP\r\n" * before + b"a STARTTLS\r\n" + injected)
+                    self.assertTrue(c.until(b"a ")[-1].startswith(b"a OK"))
+                    ctx = ssl.create_default_context()
+                    ctx.check_hostname = False
+                    ctx.verify_mode = ssl.CERT_NONE
+                    c.s = ctx.wrap_socket(c.s, server_hostname="localhost")
+                    c.buf = b""
+                    c.send(b"d SELECT INBOX\r\n")
+                    lines = c.until(b"d ")
+                    self.assertEqual([ln for ln in lines if ln[:2] in (b"b ", b"c ")], [], "nothing injected ran")
+                    self.assertTrue(lines[-1].startswith(b"d BAD"), f"not logged in: {lines[-1]!r}")
+                    c.close()
+            # SMTP too (submission): an injected HELP would answer 214 inside TLS.
+            for before in (0, 63):
+                with self.subTest(smtp=before):
+                    c = Conn(s.ports["submission"])
+                    c.line()
+                    c.send(b"EHLO x.example\r\n" + b"NOOP\r\n" * before + b"STARTTLS\r\n" + b"HELP\r\n" * 100)
+                    self.assertTrue(c.until(b"220 ")[-1].startswith(b"220"))
+                    ctx = ssl.create_default_context()
+                    ctx.check_hostname = False
+                    ctx.verify_mode = ssl.CERT_NONE
+                    c.s = ctx.wrap_socket(c.s, server_hostname="localhost")
+                    c.buf = b""
+                    c.send(b"NOOP\r\n")
+                    self.assertTrue(c.line().startswith(b"250"), "the first reply inside TLS is NOOP's")
+                    c.close()
+        finally:
+            s.stop()
+
+
+class LineLimits(unittest.TestCase):
+    def test_max_line_length_raises_imap_and_pop3_limits_not_below_the_rfcs(self):
+        s = Serve(extra=["--max-line-length", "imap=20000", "--max-line-length", "pop3=1000"])
+        try:
+            imap = Conn(s.ports["imap"])
+            imap.line()
+            imap.send(f"a LOGIN {ALICE} {USERS[ALICE]}\r\nb SELECT INBOX\r\n".encode())
+            imap.until(b"b OK")
+            imap.send(b"c SEARCH SUBJECT " + b"x" * 12_000 + b"\r\n")
+            self.assertTrue(imap.until(b"c ")[-1].startswith(b"c OK"), "12,000 octets: under the raised limit")
+            imap.send(b"d SEARCH SUBJECT " + b"x" * 25_000 + b"\r\ne NOOP\r\n")
+            self.assertEqual(imap.until(b"d ")[-1], b"d BAD Command line too long: the limit is 20000 octets")
+            self.assertTrue(imap.until(b"e ")[-1].startswith(b"e OK"))
+            imap.close()
+            pop = Conn(s.ports["pop3"])
+            pop.line()
+            pop.send(b"USER " + b"x" * 900 + b"\r\n")
+            self.assertTrue(pop.line().startswith(b"+OK"), "900 octets: under the raised limit")
+            pop.send(b"USER " + b"x" * 1100 + b"\r\n")
+            self.assertIn(b"the limit is 1000 octets", pop.line())
+            pop.close()
+            s.all_ports_answer(self)
+        finally:
+            s.stop()
+        for bad in ["imap=8000", "pop3=100", "smtp=2000"]:
+            with self.subTest(bad), self.assertRaises(RuntimeError) as e:
+                Serve(extra=["--max-line-length", bad])
+            self.assertIn("invalid value", str(e.exception))

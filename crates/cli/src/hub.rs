@@ -70,6 +70,8 @@ pub struct Hub {
     detached: BTreeSet<SessionId>,
     /// The live view's stream (`crate::web`), if served.
     live: Option<std::sync::Arc<crate::web::feed::Feed>>,
+    /// Sessions whose engine said to start TLS since their input was last handed over.
+    tls_began: BTreeSet<SessionId>,
 }
 
 /// The hub behind its lock, and the queue to the disk thread.
@@ -158,7 +160,14 @@ impl Shared {
         let mut rest = bytes;
         while !rest.is_empty() {
             let (piece, after) = rest.split_at(piece_len(rest, LINES_PER_TURN));
-            commands = commands.saturating_add(self.input_piece(sid, piece).await?);
+            let (n, tls_began) = self.input_piece(sid, piece).await?;
+            commands = commands.saturating_add(n);
+            if tls_began {
+                // What came after STARTTLS in the same read was sent before the handshake:
+                // thrown away, as the engine throws away what it holds (RFC 3207 §4.2, RFC 9051
+                // §6.2.1, RFC 2595 §4), never read as if it came inside TLS.
+                break;
+            }
             rest = after;
             if !rest.is_empty() {
                 tokio::task::yield_now().await;
@@ -167,8 +176,9 @@ impl Shared {
         Some(commands)
     }
 
-    /// One turn of [`Shared::input`].
-    async fn input_piece(&self, sid: SessionId, bytes: &[u8]) -> Option<u32> {
+    /// One turn of [`Shared::input`]: how many commands, and whether the session's engine
+    /// said to start TLS.
+    async fn input_piece(&self, sid: SessionId, bytes: &[u8]) -> Option<(u32, bool)> {
         let (mut d, now) = self.with(Some(sid), |h| h.detach(sid)).await.flatten()?;
         // A long step (a FETCH of a big folder) must not hold up the runtime's other tasks:
         // this worker thread hands them to another while it computes.
@@ -289,6 +299,7 @@ impl Hub {
             pending: vec![],
             detached: BTreeSet::new(),
             live: None,
+            tls_began: BTreeSet::new(),
         }
     }
 
@@ -355,6 +366,7 @@ impl Hub {
                     if let Some(p) = self.peers.get_mut(&sid) {
                         p.tls = true;
                     }
+                    self.tls_began.insert(sid);
                     self.send(sid, Out::StartTls);
                 }
                 // No network beyond loopback: mail for other domains stays in the queue.
@@ -498,14 +510,15 @@ impl Hub {
     }
 
     /// Puts a session back after its engine read input, and acts on what it decided; returns
-    /// how many commands the input held.
-    fn attach(&mut self, d: Detached) -> u32 {
+    /// how many commands the input held, and whether the engine said to start TLS.
+    fn attach(&mut self, d: Detached) -> (u32, bool) {
         let sid = d.sid();
         self.detached.remove(&sid);
         self.host.attach(d);
         self.pump(sid);
         self.run_queue_if_due();
-        self.peers.get_mut(&sid).map(|p| std::mem::take(&mut p.commands)).unwrap_or(0)
+        let commands = self.peers.get_mut(&sid).map(|p| std::mem::take(&mut p.commands)).unwrap_or(0);
+        (commands, self.tls_began.remove(&sid))
     }
 
     /// How many sessions are open.
@@ -537,6 +550,7 @@ impl Hub {
     pub fn close(&mut self, sid: SessionId, by_client: bool) {
         let now = self.now();
         self.host.close_session(now, sid);
+        self.tls_began.remove(&sid);
         let Some(p) = self.peers.remove(&sid) else { return };
         let by = if by_client { p.client.clone() } else { "server".into() };
         let t = self.now();

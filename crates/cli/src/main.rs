@@ -44,7 +44,7 @@ enum Command {
     Run(RunArgs),
     /// Serve SMTP (relay and submission), POP3 and IMAP on loopback sockets, with the same
     /// engines as the playground, for real clients.
-    Serve(serve::Options),
+    Serve(Box<serve::Options>),
     /// Check, list and export in-class activity files (`mailsim activity --help`).
     #[command(disable_help_flag = true)]
     Activity {
@@ -103,7 +103,7 @@ fn main() -> ExitCode {
             }
             activity::main(&args)
         }
-        Command::Serve(opts) => serve::main(opts),
+        Command::Serve(opts) => serve::main(*opts),
         Command::Run(args) => match run(&args) {
             Ok(out) => {
                 print!("{out}");

@@ -65,6 +65,11 @@ pub struct Options {
     /// The largest message accepted (SMTP SIZE, RFC 1870), in octets.
     #[arg(long, value_name = "OCTETS", default_value_t = 10_240_000)]
     pub max_message_size: usize,
+    /// A protocol's line limit, CRLF included (repeat for both): imap=OCTETS [default 8192; at
+    /// least 8192, RFC 7162 §4] or pop3=OCTETS [default 255; at least 255, RFC 2449 §4]; at most
+    /// 1048576. SMTP keeps RFC 5321's 512-octet command lines and 1000-octet text lines.
+    #[arg(long, value_name = "PROTO=OCTETS", value_parser = parse_line_limit)]
+    pub max_line_length: Vec<(LineProtocol, usize)>,
     /// Print no transcript, only the start-up lines.
     #[arg(long)]
     pub quiet: bool,
@@ -98,6 +103,29 @@ fn parse_user(v: &str) -> Result<(String, String), String> {
         return Err(format!("\"{addr}\" is not an address, or the password is empty (ADDRESS:PASSWORD)"));
     }
     Ok((addr.to_ascii_lowercase(), pw.to_string()))
+}
+
+/// A protocol whose line limit `--max-line-length` sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineProtocol {
+    Imap,
+    Pop3,
+}
+
+fn parse_line_limit(v: &str) -> Result<(LineProtocol, usize), String> {
+    use mailsim_proto::limits::{IMAP_LINE_MIN, LINE_MAX, POP3_LINE_MIN};
+    let (proto, n) = v.split_once('=').ok_or("takes PROTO=OCTETS, as imap=65536 or pop3=1000")?;
+    let n: usize = n.trim().parse().map_err(|_| format!("\"{n}\" is not a number of octets"))?;
+    let (proto, min, why) = match proto.trim().to_ascii_lowercase().as_str() {
+        "imap" => (LineProtocol::Imap, IMAP_LINE_MIN, "RFC 7162 §4"),
+        "pop3" => (LineProtocol::Pop3, POP3_LINE_MIN, "RFC 2449 §4"),
+        "smtp" => return Err("SMTP's line limits are RFC 5321's (512 octets for commands, §4.5.3.1.4; 1000 for text lines, §4.5.3.1.6) and cannot be set here".into()),
+        other => return Err(format!("\"{other}\" is not imap or pop3")),
+    };
+    if !(min..=LINE_MAX).contains(&n) {
+        return Err(format!("{n} octets: at least {min} ({why}) and at most {LINE_MAX}"));
+    }
+    Ok((proto, n))
 }
 
 fn parse_secs(v: &str) -> Result<Duration, String> {
@@ -153,6 +181,13 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         let d = a.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
         if !domains.contains(&d) {
             domains.push(d);
+        }
+    }
+    // Line limits: process-wide, set before any session starts.
+    for (proto, octets) in &o.max_line_length {
+        match proto {
+            LineProtocol::Imap => mailsim_proto::limits::set_imap_line(*octets)?,
+            LineProtocol::Pop3 => mailsim_proto::limits::set_pop3_command_line(*octets)?,
         }
     }
     let tls = Tls::for_serve(&o.tls, store_dir(&o).as_deref())?;

@@ -6,6 +6,8 @@
 //! line is read as a fresh command; past the message size the data is dropped up to the
 //! end-of-data line and answered with 552.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 /// SMTP: the longest command line, CRLF included (RFC 5321 §4.5.3.1.4). A longer line is
 /// answered `500 5.5.2 Line too long` (§4.5.3.1.10 lists "500 Line too long"; 5.5.2 is
 /// the enhanced code for a syntax error, RFC 3463 §3.6) and skipped up to its CRLF.
@@ -38,6 +40,54 @@ pub const POP3_COMMAND_LINE: usize = 255;
 /// §4 recommends clients keep lines under 8192 octets). Past it: `tag BAD` (the tag if it
 /// could be read, else `*`) and the rest of the line is skipped up to its CRLF.
 pub const IMAP_LINE: usize = 8192;
+
+/// The line limits a server that real clients use may raise (`mailsim serve
+/// --max-line-length`): process-wide, set once by the driver before any session starts. The
+/// simulated world and the page never set them, so they keep [`IMAP_LINE`] and
+/// [`POP3_COMMAND_LINE`]. Values below the protocol's minimum, or above [`LINE_MAX`], are refused.
+static IMAP_LINE_NOW: AtomicUsize = AtomicUsize::new(IMAP_LINE);
+static POP3_LINE_NOW: AtomicUsize = AtomicUsize::new(POP3_COMMAND_LINE);
+
+/// IMAP: the least a server may set its line limit to: RFC 7162 §4 asks clients to keep
+/// command lines under about 8192 octets, so a server must take at least that (RFC 2683
+/// §3.2.1.5 asked for 8000).
+pub const IMAP_LINE_MIN: usize = IMAP_LINE;
+
+/// POP3: the least a server may set its command line limit to (RFC 2449 §4: 255 octets).
+pub const POP3_LINE_MIN: usize = POP3_COMMAND_LINE;
+
+/// The most any line limit may be set to (1 MiB): a server holds up to a line of a client's
+/// input.
+pub const LINE_MAX: usize = 1 << 20;
+
+/// The IMAP line limit in force ([`IMAP_LINE`] unless raised with [`set_imap_line`]).
+pub fn imap_line() -> usize {
+    IMAP_LINE_NOW.load(Ordering::Relaxed)
+}
+
+/// The POP3 command line limit in force ([`POP3_COMMAND_LINE`] unless raised with
+/// [`set_pop3_command_line`]).
+pub fn pop3_command_line() -> usize {
+    POP3_LINE_NOW.load(Ordering::Relaxed)
+}
+
+fn set_line(what: &str, at: &AtomicUsize, n: usize, min: usize, why: &str) -> Result<(), String> {
+    if !(min..=LINE_MAX).contains(&n) {
+        return Err(format!("{what} line limit {n}: it must be {min} octets at least ({why}) and {LINE_MAX} at most"));
+    }
+    at.store(n, Ordering::Relaxed);
+    Ok(())
+}
+
+/// Sets the IMAP line limit of every session from now on (see [`imap_line`]).
+pub fn set_imap_line(octets: usize) -> Result<(), String> {
+    set_line("the IMAP", &IMAP_LINE_NOW, octets, IMAP_LINE_MIN, "RFC 7162 §4")
+}
+
+/// Sets the POP3 command line limit of every session from now on (see [`pop3_command_line`]).
+pub fn set_pop3_command_line(octets: usize) -> Result<(), String> {
+    set_line("the POP3", &POP3_LINE_NOW, octets, POP3_LINE_MIN, "RFC 2449 §4")
+}
 
 /// IMAP: the largest literal (RFC 9051 §4.3), which is also the largest APPEND: as large as
 /// the largest message SMTP takes. A synchronizing literal over it gets `tag BAD [TOOBIG]`

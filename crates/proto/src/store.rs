@@ -580,8 +580,19 @@ mod tests {
         let c = s.take_changes();
         assert_eq!(c.len(), 6, "{c:?}");
         assert!(matches!(&c[3], StoreChange::Added { folder, message, .. } if folder == "INBOX" && message.uid == 1));
-        assert!(matches!(&c[5], StoreChange::Removed { uids, .. } if uids == &[1]));
+        assert!(matches!(&c[4], StoreChange::Flags { modseq: 2, .. }), "{c:?}");
+        assert!(matches!(&c[5], StoreChange::Removed { uids, modseqs, .. } if uids == &[1] && modseqs == &[3]));
         assert!(s.take_changes().is_empty());
+        // Subscriptions: recorded whole when they change, not when nothing changed.
+        assert!(s.subscribe("a@x.example", "Work", true));
+        assert!(!s.subscribe("a@x.example", "Work", true));
+        let c = s.take_changes();
+        assert_eq!(c.len(), 1);
+        assert!(
+            matches!(&c[0], StoreChange::Subscriptions { names, .. } if names == &["INBOX", "Sent", "Trash", "Work"])
+        );
+        assert!(s.set_subscriptions("a@x.example", &["Old".into()]));
+        assert_eq!(s.subscriptions("a@x.example"), vec!["Old"]);
         let kept = Mailbox { uid_next: 9, ..Mailbox::new(5_000) };
         assert!(s.restore_folder("a@x.example", "Old", kept));
         assert!(s.create_folder("a@x.example", "New"));

@@ -6,6 +6,9 @@ use crate::log::{Actor, Event, EventLog, Millis};
 use mailsim_proto::smtp::{self, Phase};
 use std::collections::BTreeMap;
 
+mod grow;
+pub use grow::Builder;
+
 /// One arrow: one protocol message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Arrow {
@@ -185,6 +188,9 @@ pub struct Snapshots {
     narrations: Vec<usize>,
     /// Events between checkpoints.
     every: usize,
+    /// The world after the last event folded, and how many were ([`Snapshots::extend`]).
+    tail: Snapshot,
+    len: usize,
 }
 
 /// Events between checkpoints.
@@ -210,7 +216,7 @@ impl Snapshots {
                 checkpoints.push(f.s.clone());
             }
         }
-        Snapshots { names: f.names, checkpoints, narrations, every }
+        Snapshots { names: f.names, checkpoints, narrations, every, tail: f.s, len: log.events.len() }
     }
 
     /// The same as [`snapshot`]`(log, since, n)`, for the log this was made from.

@@ -14,6 +14,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("cc-and-bcc", include_str!("golden/cc-and-bcc.jsonl")),
     ("class", include_str!("golden/class.jsonl")),
     ("crash-before-250", include_str!("golden/crash-before-250.jsonl")),
+    ("dsn", include_str!("golden/dsn.jsonl")),
     ("greylisting", include_str!("golden/greylisting.jsonl")),
     ("headers-only", include_str!("golden/headers-only.jsonl")),
     ("imap-session", include_str!("golden/imap-session.jsonl")),

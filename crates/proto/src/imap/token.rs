@@ -2,7 +2,9 @@
 //! (`{n}` CRLF and n bytes, RFC 9051 §4.3), which the command decoder marks in the text.
 
 use crate::codec::find_crlf;
-use crate::limits::{IMAP_LINE, IMAP_LITERAL, IMAP_NESTING};
+#[cfg(test)]
+use crate::limits::IMAP_LINE;
+use crate::limits::{IMAP_LITERAL, IMAP_NESTING};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {
@@ -129,16 +131,18 @@ pub enum Skip {
 }
 
 /// Frames the command at the start of `buf`: lines joined by literals (RFC 9051 §4.3),
-/// within [`IMAP_LINE`] octets of text and literals of at most [`IMAP_LITERAL`] octets.
+/// within [`crate::limits::imap_line`] octets of text ([`crate::limits::IMAP_LINE`] unless raised) and literals of at most [`IMAP_LITERAL`] octets.
 /// Literal octets are skipped by their count, not scanned: the work is in the text only.
 pub fn frame(buf: &[u8]) -> Frame {
     let mut pos = 0usize;
     let mut text = 0usize;
+    // The limit in force: IMAP_LINE unless the driver raised it (`mailsim serve`).
+    let max = crate::limits::imap_line();
     loop {
         let rest = buf.get(pos..).unwrap_or_default();
         let Some(len) = find_crlf(rest) else {
-            if text.saturating_add(rest.len()) >= IMAP_LINE {
-                let text = format!("Command line too long: the limit is {IMAP_LINE} octets");
+            if text.saturating_add(rest.len()) >= max {
+                let text = format!("Command line too long: the limit is {max} octets");
                 return Frame::Refused { tag: tag_of(buf), text, consumed: buf.len(), then: Skip::RestOfLine };
             }
             return Frame::Partial(None);
@@ -146,8 +150,8 @@ pub fn frame(buf: &[u8]) -> Frame {
         let end = pos.saturating_add(len);
         text = text.saturating_add(len);
         let line = rest.get(..len.saturating_sub(2)).unwrap_or_default();
-        if text > IMAP_LINE {
-            let text = format!("Command line too long: the limit is {IMAP_LINE} octets");
+        if text > max {
+            let text = format!("Command line too long: the limit is {max} octets");
             // A non-synchronizing literal announced at its end comes anyway: skip it too.
             let then = match literal_at_end(line) {
                 Some((n, false)) => Skip::Octets(n),

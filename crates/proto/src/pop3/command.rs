@@ -103,8 +103,13 @@ pub struct Pop3Error(pub String);
 /// Reads one command line from the start of `buf`.
 pub fn decode(buf: &[u8]) -> Decoded<Command, Pop3Error> {
     let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };
-    if end > MAX_COMMAND_LINE {
-        return Decoded::Invalid(Pop3Error("command line too long (the limit is 255 octets, RFC 2449 §4)".into()), end);
+    // MAX_COMMAND_LINE unless the driver raised it (`mailsim serve`).
+    let max = crate::limits::pop3_command_line();
+    if end > max {
+        return Decoded::Invalid(
+            Pop3Error(format!("command line too long (the limit is {max} octets, RFC 2449 §4)")),
+            end,
+        );
     }
     match parse(&buf[..end - 2]) {
         Ok(c) => Decoded::Complete(c, end),

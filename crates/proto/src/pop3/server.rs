@@ -378,13 +378,11 @@ impl Pop3Server {
                 Decoded::Incomplete => {
                     // A line with no CRLF within the limit: -ERR, and the rest of it is skipped
                     // up to its CRLF so that the next line is a fresh command.
-                    if self.inbuf.len() >= command::MAX_COMMAND_LINE {
+                    let max = crate::limits::pop3_command_line();
+                    if self.inbuf.len() >= max {
                         self.skip.start(&self.inbuf);
                         self.inbuf.clear();
-                        let text = format!(
-                            "command line too long (the limit is {} octets, RFC 2449 §4)",
-                            command::MAX_COMMAND_LINE
-                        );
+                        let text = format!("command line too long (the limit is {max} octets, RFC 2449 §4)");
                         self.send(Response::err(text), Pop3ReplyTo::Error);
                         continue;
                     }

@@ -1,6 +1,7 @@
 //! A person at a terminal (`telnet mail.bob.example 25`): sends the lines of a script one
 //! at a time, each after the server's whole reply, exactly as typed (bad ones included).
-//! After a `354` the next item is the message; after a `334`, an AUTH response.
+//! After a `354` the next item is the message; after a `334`, an AUTH response; after a
+//! `BDAT n` line the next item is its chunk, sent at once (a line counts with its CRLF).
 
 use super::command::{self, Command};
 use super::reply::{self, Reply};
@@ -153,8 +154,18 @@ impl TypedSession {
                 Transmit { bytes: format!("{line}\r\n").into_bytes(), pdu: Pdu::SmtpAuthResponse { line, decoded } }
             }
             Typed::Line(line) => {
-                let bytes = format!("{line}\r\n").into_bytes();
+                let mut bytes = format!("{line}\r\n").into_bytes();
                 let pdu = match command::decode(&bytes) {
+                    Decoded::Complete(cmd @ Command::Bdat { .. }, _) => {
+                        // RFC 3030 §2: the chunk follows the BDAT line at once, with no reply
+                        // in between: the next item is sent as it is (a line with its CRLF).
+                        match self.script.pop_front() {
+                            Some(Typed::Message(m)) => bytes.extend_from_slice(&m),
+                            Some(Typed::Line(l)) => bytes.extend_from_slice(format!("{l}\r\n").as_bytes()),
+                            None => {}
+                        }
+                        Pdu::SmtpCommand(cmd)
+                    }
                     Decoded::Complete(cmd, _) => Pdu::SmtpCommand(cmd),
                     _ => Pdu::SmtpTyped { line },
                 };
@@ -201,5 +212,33 @@ mod tests {
         );
         assert_eq!(sent[2].1, "frob", "an invalid line is shown as typed");
         assert_eq!(c.poll_event(), Some(TypedEvent::Closed));
+    }
+
+    #[test]
+    fn a_bdat_line_takes_the_next_line_as_its_chunk() {
+        let mut s = SmtpServer::new(ServerConfig::basic("h.example", Role::Relay, &["h.example"], &["u@h.example"]), 0);
+        let script = lines([
+            "EHLO me.example",
+            "MAIL FROM:<a@me.example>",
+            "RCPT TO:<u@h.example>",
+            "BDAT 13 LAST",
+            "Subject: hi",
+        ]);
+        let mut c = TypedSession::new(script);
+        let mut replies = vec![];
+        for _ in 0..20 {
+            while let Some(t) = s.poll_transmit() {
+                replies.push(String::from_utf8(t.bytes.clone()).unwrap());
+                c.handle_input(0, &t.bytes);
+            }
+            while let Some(t) = c.poll_transmit() {
+                s.handle_input(0, &t.bytes);
+            }
+            if let Some(crate::smtp::ServerEvent::MessageReceived(m)) = s.poll_event() {
+                assert_eq!(m.data, b"Subject: hi\r\n");
+                s.accept_message("Q1");
+            }
+        }
+        assert!(replies.last().unwrap().starts_with("250 2.0.0 OK: queued as Q1"), "{replies:?}");
     }
 }

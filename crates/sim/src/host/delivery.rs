@@ -24,13 +24,18 @@ impl MailHost {
         if self.policy.storage_fails {
             return Err(Reply::enhanced(451, "4.3.0", "Error: queue file write error (disk full?)"));
         }
-        // RFC 3848: ESMTP, plus S for TLS and A for an authenticated client.
-        let with = match (m.esmtp, m.tls, m.authenticated.is_some()) {
-            (false, _, _) => "SMTP",
-            (true, false, false) => "ESMTP",
-            (true, true, false) => "ESMTPS",
-            (true, false, true) => "ESMTPA",
-            (true, true, true) => "ESMTPSA",
+        // RFC 3848: ESMTP, plus S for TLS and A for an authenticated client; UTF8SMTP for
+        // mail sent with SMTPUTF8 (RFC 6531 §4.3).
+        let with = match (m.esmtp, m.params.smtputf8, m.tls, m.authenticated.is_some()) {
+            (false, _, _, _) => "SMTP",
+            (true, false, false, false) => "ESMTP",
+            (true, false, true, false) => "ESMTPS",
+            (true, false, false, true) => "ESMTPA",
+            (true, false, true, true) => "ESMTPSA",
+            (true, true, false, false) => "UTF8SMTP",
+            (true, true, true, false) => "UTF8SMTPS",
+            (true, true, false, true) => "UTF8SMTPA",
+            (true, true, true, true) => "UTF8SMTPSA",
         };
         // The same recipient named twice gets one copy (as Postfix's duplicate filter does).
         let mut m = m;

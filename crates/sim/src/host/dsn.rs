@@ -94,8 +94,11 @@ pub(super) fn build(host: &str, about: &About, lines: &[Line], date: i64, arriva
         Action::Delayed => {
             "Your message could not be delivered yet to one or more recipients.\r\nIt is still in the queue and will be retried; you need not send it again.\r\n\r\n"
         }
-        Action::Delivered | Action::Relayed => {
-            "Your message was successfully delivered to the destination(s)\r\nlisted below, as you asked (NOTIFY=SUCCESS). If it went on to\r\na system that does not report delivery (\"relayed\"), no further\r\nnotification will come from there.\r\n\r\n"
+        Action::Delivered => {
+            "Your message was successfully delivered to the destination(s)\r\nlisted below, as you asked (NOTIFY=SUCCESS).\r\n\r\n"
+        }
+        Action::Relayed => {
+            "Your message was relayed to the destination(s) listed below, as you\r\nasked (NOTIFY=SUCCESS). The next system does not report delivery,\r\nso no further notification will come from there.\r\n\r\n"
         }
     });
     for l in lines {

@@ -17,6 +17,7 @@ pub const FILES: &[(&str, &str)] = &[
     file!("cc-and-bcc"),
     file!("spoofed-from"),
     file!("unknown-user"),
+    file!("dsn"),
     file!("greylisting"),
     file!("server-down"),
     file!("crash-before-250"),

@@ -35,7 +35,6 @@ use super::scram::ScramServer;
 use super::token::{frame, Frame, Skip};
 use crate::codec::{find_crlf, Decoded, InBuf, LineSkip};
 use crate::engine::{Closing, Engine, IdleTimer, Millis, IMAP_IDLE_TIMEOUT};
-use crate::limits::IMAP_LINE;
 use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use crate::store::StoredMessage;
@@ -401,10 +400,11 @@ impl ImapServer {
         self.skip.skip_in(&mut self.inbuf)
     }
 
-    /// A line (DONE, a SASL response) that has no CRLF within [`IMAP_LINE`] octets: starts
+    /// A line (DONE, a SASL response) that has no CRLF within the line limit
+    /// ([`crate::limits::imap_line`]) octets: starts
     /// skipping it and returns `true`.
     fn line_too_long(&mut self) -> bool {
-        if self.inbuf.len() < IMAP_LINE || find_crlf(&self.inbuf).is_some() {
+        if self.inbuf.len() < crate::limits::imap_line() || find_crlf(&self.inbuf).is_some() {
             return false;
         }
         self.skip.start(&self.inbuf);
@@ -445,7 +445,8 @@ impl ImapServer {
                         Auth::ScramFirst(t) | Auth::ScramFinal(t, _) | Auth::ScramDone(t, _) | Auth::Plain(t) => t,
                         Auth::None => "*".into(),
                     };
-                    let text = format!("Authentication line too long: the limit is {IMAP_LINE} octets");
+                    let text =
+                        format!("Authentication line too long: the limit is {} octets", crate::limits::imap_line());
                     self.bad(&tag, "AUTHENTICATE", &text);
                     continue;
                 }

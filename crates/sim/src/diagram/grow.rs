@@ -1,0 +1,151 @@
+//! The diagram and the world's checkpoints of a log that grows (the page's live view appends
+//! records as they arrive): each new event is looked at once, whatever came before it.
+
+use super::{Arrow, Diagram, Fold, Snapshots};
+use crate::log::{Event, EventLog};
+use mailsim_proto::smtp::{self, Phase};
+use std::collections::BTreeMap;
+
+/// Builds a [`Diagram`] event by event. For a log whose actors join before they take part (as
+/// every log written by the world or by `mailsim serve` does), the result is that of
+/// [`Diagram::from_log`].
+#[derive(Debug, Clone, Default)]
+pub struct Builder {
+    /// Actor id → lifeline (the first actor of that id).
+    col: BTreeMap<String, usize>,
+    phase_of: BTreeMap<u32, Phase>,
+    client_of: BTreeMap<u32, String>,
+}
+
+impl Builder {
+    /// An empty diagram, to [`Builder::extend`].
+    pub fn empty() -> Diagram {
+        Diagram { actors: Vec::new(), arrows: Vec::new(), events: 0 }
+    }
+
+    /// Adds to `d` the events of `log` it has not seen (from `d.events` on).
+    pub fn extend(&mut self, d: &mut Diagram, log: &EventLog) {
+        for (i, e) in log.events.iter().enumerate().skip(d.events) {
+            match e {
+                Event::ActorJoined { actor } => {
+                    self.col.entry(actor.id.clone()).or_insert(d.actors.len());
+                    d.actors.push(actor.clone());
+                }
+                Event::ConnectionOpened { conn, client, .. } => {
+                    self.client_of.insert(*conn, client.clone());
+                }
+                Event::MessageSent { t_sent, t, conn, from, to, protocol, port, label, tls, raw, .. } => {
+                    let phase = match (protocol.as_str(), conn) {
+                        ("SMTP", Some(c)) => {
+                            let to_server = self.client_of.get(c) == Some(from);
+                            let current = self.phase_of.get(c).copied();
+                            let now = smtp::phase_of(raw, to_server).or(current).unwrap_or(Phase::FIRST);
+                            self.phase_of.insert(*c, now);
+                            (current != Some(now)).then_some(now.as_str())
+                        }
+                        _ => None,
+                    };
+                    let col = |id: &str| self.col.get(id).copied().unwrap_or(0);
+                    d.arrows.push(Arrow {
+                        step: d.arrows.len() + 1,
+                        event: i,
+                        from: col(from),
+                        to: col(to),
+                        protocol: protocol.clone(),
+                        port: *port,
+                        conn: *conn,
+                        label: label.clone(),
+                        t_sent: *t_sent,
+                        t: *t,
+                        tls: *tls,
+                        size: raw.len(),
+                        phase,
+                    });
+                }
+                _ => {}
+            }
+        }
+        d.events = log.events.len();
+    }
+}
+
+impl Snapshots {
+    /// Folds the events of `log` added since these checkpoints were made or last extended
+    /// (the log must have grown by appending).
+    pub fn extend(&mut self, log: &EventLog) {
+        let start = self.len.min(log.events.len());
+        for (i, e) in log.events.iter().enumerate().skip(start) {
+            match e {
+                Event::ActorJoined { actor } => {
+                    self.names.entry(actor.id.clone()).or_insert_with(|| actor.name.clone());
+                }
+                Event::Narrated { .. } => self.narrations.push(i),
+                _ => {}
+            }
+        }
+        let mut f = Fold { s: std::mem::take(&mut self.tail), names: BTreeMap::new(), all: &self.names };
+        let mut checkpoints = Vec::new();
+        for (i, e) in log.events.iter().enumerate().skip(start) {
+            f.apply(e, false);
+            if (i + 1) % self.every == 0 {
+                checkpoints.push(f.s.clone());
+            }
+        }
+        self.tail = f.s;
+        self.checkpoints.append(&mut checkpoints);
+        self.len = log.events.len();
+    }
+
+    /// How many events of the log have been folded.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether no event has been folded.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// What actor `id` is called from now on (a live connection's owner became known).
+    pub fn rename(&mut self, id: &str, name: &str) {
+        self.names.insert(id.to_string(), name.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagram::snapshot;
+
+    /// Grown a few events at a time, the diagram and the checkpoints are those made at once.
+    #[test]
+    fn growing_gives_what_making_at_once_gives() {
+        for s in crate::scenario::SCENARIOS
+            .iter()
+            .filter(|s| ["two-devices", "greylisting", "imap-session", "alice-to-bob"].contains(&s.id.as_str()))
+        {
+            let log = s.run();
+            let whole = Diagram::from_log(&log);
+            for chunk in [1, 5, 64] {
+                let mut part = EventLog { events: vec![], ..log.clone() };
+                let mut d = Builder::empty();
+                let mut b = Builder::default();
+                let mut snaps = Snapshots::every(&part, 7);
+                for events in log.events.chunks(chunk) {
+                    part.events.extend_from_slice(events);
+                    b.extend(&mut d, &part);
+                    snaps.extend(&part);
+                }
+                assert_eq!(d, whole, "{} in chunks of {chunk}", s.id);
+                assert_eq!(snaps.len(), log.events.len());
+                for step in (0..=d.arrows.len()).step_by(3) {
+                    let since = if step == 0 { 0 } else { d.arrows[step - 1].event };
+                    let n = d.events_at_step(step);
+                    assert_eq!(snaps.at(&log, since, n), snapshot(&log, since, n), "{} step {step}", s.id);
+                    let narr = log.events[..since].iter().rposition(|e| matches!(e, Event::Narrated { .. }));
+                    assert_eq!(snaps.narration_before(since), narr);
+                }
+            }
+        }
+    }
+}
