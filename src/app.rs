@@ -178,6 +178,35 @@ fn connections(log: &mailsim_sim::EventLog, d: &mailsim_sim::diagram::Diagram) -
         .collect()
 }
 
+thread_local! {
+    /// The fragment waiting to be written by [`set_fragment_soon`].
+    static FRAGMENT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes `fragment` into the URL after the next frame is drawn: `history.replaceState`
+/// costs the browser a few milliseconds, which would otherwise delay the frame that shows a
+/// step; and several steps within one frame (a key held down) write only the last, which
+/// keeps under the browser's limit on how often a page may change its URL.
+fn set_fragment_soon(fragment: String) {
+    let first = FRAGMENT.with(|f| f.borrow_mut().replace(fragment).is_none());
+    if !first {
+        return;
+    }
+    let write = || {
+        let Some(fragment) = FRAGMENT.with(|f| f.borrow_mut().take()) else { return };
+        if current_hash() != fragment {
+            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&fragment));
+            }
+        }
+    };
+    let after_frame =
+        wasm_bindgen::closure::Closure::once_into_js(move || gloo_timers::callback::Timeout::new(0, write).forget());
+    if web_sys::window().and_then(|w| w.request_animation_frame(after_frame.unchecked_ref()).ok()).is_none() {
+        write();
+    }
+}
+
 /// Transcript lines drawn around the current step; the rest are a line saying how many.
 const TRANSCRIPT_WINDOW: usize = 60;
 
@@ -303,16 +332,11 @@ fn playground() -> Html {
         });
     }
 
-    // Stepping updates the fragment (replacing the history entry, not adding one per step).
+    // Stepping updates the fragment (replacing the history entry, not adding one per step),
+    // once the step is on screen.
     {
         let fragment = player.fragment();
-        use_effect_with(fragment, |fragment| {
-            if current_hash() != *fragment {
-                if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-                    let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(fragment));
-                }
-            }
-        });
+        use_effect_with(fragment, |fragment| set_fragment_soon(fragment.clone()));
     }
 
     // Playing: one step per tick.

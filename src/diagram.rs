@@ -146,6 +146,19 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         })
     };
 
+    // The callbacks handed to each arrow stay the same from render to render (the page makes
+    // new ones every time), so that an arrow whose own props did not change is not drawn again.
+    let select_ref = use_mut_ref(|| props.on_select.clone());
+    *select_ref.borrow_mut() = props.on_select.clone();
+    let toggle_ref = use_mut_ref(|| props.on_toggle_conn.clone());
+    *toggle_ref.borrow_mut() = props.on_toggle_conn.clone();
+    let stable = use_memo((), move |_| {
+        let on_select = Callback::from(move |step: usize| select_ref.borrow().emit(step));
+        let on_toggle = Callback::from(move |conn: u32| toggle_ref.borrow().emit(conn));
+        (on_select, on_toggle)
+    });
+    let diagram = Drawn(props.diagram.clone());
+
     let rows = &layout.rows;
     let view_h = (port.height - head_px).max(row_px);
     let cur_row = props.step.checked_sub(1).and_then(|s| layout.row_of_step.get(s).copied().flatten());
@@ -238,7 +251,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                 let (x1, x2) = (ax(from), ax(to));
                 let dir = if x2 > x1 { 1 } else { -1 };
                 html! {
-                    <g class="tcp-seg">
+                    <g key={start + k} class="tcp-seg">
                         <text class="time" x="6" y={s(y + 3)}>{ format_time(t) }</text>
                         <line x1={s(x1 + dir * 3)} y1={s(y)} x2={s(x2 - dir * 5)} y2={s(y)} marker-end="url(#head-tcp)" />
                         <text class="label" x={s((x1 + x2) / 2)} y={s(y - 5)} text-anchor="middle">{ format!("TCP {text}") }</text>
@@ -251,7 +264,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                 let conn = a.conn.unwrap_or(0);
                 let cb = props.on_toggle_conn.clone();
                 html! {
-                    <g class={classes!("collapsed", a.protocol.to_ascii_lowercase())} data-conn={conn.to_string()} onclick={Callback::from(move |_: MouseEvent| cb.emit(conn))}>
+                    <g key={start + k} class={classes!("collapsed", a.protocol.to_ascii_lowercase())} data-conn={conn.to_string()} onclick={Callback::from(move |_: MouseEvent| cb.emit(conn))}>
                         <title>{"Click to expand this connection"}</title>
                         <rect class="row" x="0" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
                         <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
@@ -260,7 +273,19 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                     </g>
                 }
             }
-            Row::Arrow { idx, first } => arrow(props, d, idx, first, y, width, &ax),
+            Row::Arrow { idx, first } => {
+                let a = &d.arrows[idx];
+                let state = match a.step.cmp(&props.step) {
+                    std::cmp::Ordering::Less => "past",
+                    std::cmp::Ordering::Equal => "current",
+                    std::cmp::Ordering::Greater => "future",
+                };
+                html! {
+                    <ArrowRow key={start + k} diagram={diagram.clone()} {idx} {first} {y} {width} {state}
+                        x1={ax(a.from)} x2={ax(a.to)} decrypted={props.decrypted}
+                        on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
+                }
+            }
         }
     });
 
@@ -327,28 +352,51 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     }
 }
 
-/// One message's arrow at height `y`.
-fn arrow(
-    props: &DiagramProps,
-    d: &Diagram,
+/// The diagram an arrow is drawn from: a log's, compared by identity (it never changes), or
+/// the live view's, by its version (it grows, and a login renames an actor).
+#[derive(Clone)]
+struct Drawn(Src<Diagram>);
+
+impl PartialEq for Drawn {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (Src::Fixed(a), Src::Fixed(b)) => Rc::ptr_eq(a, b),
+            (a, b) => a == b,
+        }
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ArrowProps {
+    diagram: Drawn,
     idx: usize,
+    /// The first arrow of its connection (it carries the collapse control).
     first: bool,
     y: i32,
     width: i32,
-    ax: &dyn Fn(usize) -> i32,
-) -> Html {
-    let a = &d.arrows[idx];
+    /// `past`, `current` or `future`.
+    state: &'static str,
+    /// The lifelines' x of its two ends.
+    x1: i32,
+    x2: i32,
+    decrypted: bool,
+    on_select: Callback<usize>,
+    on_toggle_conn: Callback<u32>,
+}
+
+/// One message's arrow at height `y`: a component of its own, so that a step draws again
+/// only the arrows whose state changed (the one that was current and the new one).
+#[function_component(ArrowRow)]
+fn arrow_row(props: &ArrowProps) -> Html {
+    let d = props.diagram.0.get();
+    let a = &d.arrows[props.idx];
+    let (y, width) = (props.y, props.width);
     let s = |n: i32| n.to_string();
-    let (x1, x2) = (ax(a.from), ax(a.to));
+    let (x1, x2) = (props.x1, props.x2);
     let dir = if x2 >= x1 { 1 } else { -1 };
     let (x1, x2) = (x1 + dir * 3, x2 - dir * 5);
     // Characters of the 11px monospace label font (about 6.7 px each) that fit.
     let room = (((x2 - x1).abs() - 12) * 10 / 67).max(8) as usize;
-    let state = match a.step.cmp(&props.step) {
-        std::cmp::Ordering::Less => "past",
-        std::cmp::Ordering::Equal => "current",
-        std::cmp::Ordering::Greater => "future",
-    };
     let proto = a.protocol.to_ascii_lowercase();
     let hidden = a.tls && !props.decrypted;
     let label = if hidden { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() };
@@ -361,11 +409,11 @@ fn arrow(
     let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
     let title = format!("Step {}: {} → {}: {label}", a.step, name(a.from), name(a.to));
     html! {
-        <g id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string()).unwrap_or_default()} onclick={onclick}>
+        <g id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), props.state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string()).unwrap_or_default()} onclick={onclick}>
             <title>{ title }</title>
             <rect class="row" x="0" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
             <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
-            { for a.conn.filter(|_| first).map(|c| {
+            { for a.conn.filter(|_| props.first).map(|c| {
                 let cb = props.on_toggle_conn.clone();
                 html! {
                     <text class="collapse" x="6" y={s(y + 14)} data-conn={c.to_string()}

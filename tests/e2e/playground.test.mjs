@@ -50,7 +50,8 @@ test('steps through the whole scenario in protocol order, then back', async (t) 
     const c = await current(page);
     assert.equal(c.step, i, 'the current arrow is highlighted');
     seen.push(c.badge === 'DNS' ? 'DNS' : c.first.split(/[ -]/)[0]);
-    assert.equal(await hash(page), `${SCENARIO}/step/${i}`, 'stepping updates the URL');
+    // Stepping updates the URL, once the frame that shows the step is drawn.
+    await page.waitForFunction((h) => location.hash === h, `${SCENARIO}/step/${i}`, { timeout: 5000 });
   }
   assert.deepEqual(seen, EXPECTED);
   assert.ok(await page.isDisabled('#next'), 'Next is disabled at the end');

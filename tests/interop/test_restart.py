@@ -173,6 +173,54 @@ class Restart(unittest.TestCase):
         finally:
             second.stop()
 
+    def test_kill_9_in_the_middle_of_flag_changes(self):
+        """Every STORE whose tagged OK came is on disk with its mod-sequence (written and fsync'd before the OK)."""
+        first = Serve(maildir=self.dir, extra=["--max-commands-per-second", "0"])
+        for i in range(4):
+            with smtplib.SMTP(HOST, first.ports["smtp"], timeout=5) as s:
+                s.sendmail("carol@elsewhere.example", [ALICE], f"Subject: m{i}\r\n\r\nx\r\n".encode())
+        acknowledged = {}  # uid -> (keywords set so far, highest modseq acknowledged)
+        stop = threading.Event()
+
+        def store(uid):
+            try:
+                imap = imaplib.IMAP4(HOST, first.ports["imap"], timeout=5)
+                imap.login(ALICE, USERS[ALICE])
+                imap._simple_command("ENABLE", "CONDSTORE")
+                imap.select("INBOX")
+                for k in range(10_000):
+                    if stop.is_set():
+                        return
+                    typ, data = imap.uid("STORE", str(uid), "+FLAGS", f"($k{k})")
+                    if typ != "OK":
+                        return
+                    modseq = max(int(m) for m in re.findall(rb"MODSEQ \((\d+)\)", b" ".join(d for d in data if d)))
+                    keywords, _ = acknowledged.get(uid, (set(), 0))
+                    acknowledged[uid] = (keywords | {f"$k{k}"}, modseq)
+            except (OSError, imaplib.IMAP4.error):
+                return
+
+        threads = [threading.Thread(target=store, args=(uid,)) for uid in (1, 2, 3)]
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        first.stop(signal.SIGKILL)
+        stop.set()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(acknowledged), [1, 2, 3])
+        second = Serve(maildir=self.dir)
+        try:
+            messages = state(second)[2]
+            for uid, (keywords, modseq) in acknowledged.items():
+                flags = {f.decode() for f in messages[uid][0]}
+                self.assertLessEqual(keywords, flags, f"UID {uid}: every acknowledged keyword is kept")
+                self.assertGreaterEqual(messages[uid][1], modseq, f"UID {uid}: its mod-sequence never goes back")
+            print(f"({sum(len(k) for k, _ in acknowledged.values())} STOREs acknowledged before kill -9) ",
+                  end="", flush=True)
+        finally:
+            second.stop()
+
     def test_one_server_per_directory(self):
         first = Serve(maildir=self.dir)
         try:

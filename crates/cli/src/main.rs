@@ -74,6 +74,10 @@ struct RunArgs {
     /// List the built-in scenarios.
     #[arg(long, conflicts_with_all = ["id", "file"])]
     list: bool,
+    /// Print to standard error how long running the scenario took, in milliseconds (only
+    /// the run, as the page times it: not reading the file nor writing the output).
+    #[arg(long)]
+    time: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,18 +166,23 @@ fn run_bytes(args: &RunArgs) -> Result<Vec<u8>, Failure> {
             .collect::<String>()
             .into_bytes());
     }
-    let log = match (&args.id, &args.file) {
+    let s = match (&args.id, &args.file) {
         (Some(_), Some(_)) => return Err("give a scenario id or --file FILE, not both".into()),
         (None, None) => return Err("which scenario? (mailsim run --list shows them, or give --file FILE)".into()),
-        (Some(id), None) => {
-            scenario::run(id).ok_or_else(|| format!("no scenario \"{id}\" (mailsim run --list shows them)"))?
-        }
+        (Some(id), None) => std::borrow::Cow::Borrowed(
+            scenario::info_of(id).ok_or_else(|| format!("no scenario \"{id}\" (mailsim run --list shows them)"))?,
+        ),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| Failure::File(format!("mailsim: cannot read {path}: {e}")))?;
-            scenario::load(path, &text).map_err(|e| Failure::File(e.to_string()))?.run()
+            std::borrow::Cow::Owned(scenario::load(path, &text).map_err(|e| Failure::File(e.to_string()))?)
         }
     };
+    let t0 = std::time::Instant::now();
+    let log = s.run();
+    if args.time {
+        eprintln!("mailsim: ran {} in {:.1} ms", s.id, t0.elapsed().as_secs_f64() * 1000.0);
+    }
     Ok(match args.format {
         Format::Transcript => diagram::transcript(&log).into_bytes(),
         Format::Json => log.to_jsonl().into_bytes(),

@@ -4,7 +4,9 @@
 
 use crate::log::{Actor, Event, EventLog, Millis};
 use mailsim_proto::smtp::{self, Phase};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 mod grow;
 pub use grow::Builder;
@@ -108,7 +110,7 @@ pub struct StoredView {
     pub from: String,
     pub subject: String,
     /// Shared between snapshots.
-    pub raw: std::rc::Rc<Vec<u8>>,
+    pub raw: Rc<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,18 +155,56 @@ pub struct ConnView {
     pub protocol: String,
 }
 
-/// The world as of a log prefix.
+/// The world as of a log prefix. Its lists are shared between copies (a copy costs four
+/// counts, not the lists) and copied when a copy changes one.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Snapshot {
     pub time: Millis,
-    pub mailboxes: Vec<MailboxView>,
-    pub queues: Vec<QueueView>,
-    pub inboxes: Vec<InboxView>,
-    pub connections: Vec<ConnView>,
+    pub mailboxes: Rc<Vec<MailboxView>>,
+    pub queues: Rc<Vec<QueueView>>,
+    pub inboxes: Rc<Vec<InboxView>>,
+    pub connections: Rc<Vec<ConnView>>,
     /// The latest narration, if any.
     pub narration: Option<String>,
     /// What happened since the previous step (queued, stored, deleted...), in words.
-    pub happenings: Vec<String>,
+    pub happenings: Happenings,
+}
+
+/// Sentences about what happened, in order: a slice of a list that [`Snapshots`] made once
+/// for the whole log, so that asking for the world at a step copies none of them. Reads as
+/// a `[String]`.
+#[derive(Clone, Default)]
+pub struct Happenings {
+    all: Rc<Vec<String>>,
+    range: std::ops::Range<usize>,
+}
+
+impl Happenings {
+    fn of(all: Vec<String>) -> Happenings {
+        let range = 0..all.len();
+        Happenings { all: Rc::new(all), range }
+    }
+}
+
+impl std::ops::Deref for Happenings {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.all[self.range.clone()]
+    }
+}
+
+impl PartialEq for Happenings {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Happenings {}
+
+impl std::fmt::Debug for Happenings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 /// Folds the first `n` events of `log`; `since` marks where "happenings" start. Walks the
@@ -174,23 +214,36 @@ pub fn snapshot(log: &EventLog, since: usize, n: usize) -> Snapshot {
     for (i, e) in log.events.iter().take(n).enumerate() {
         f.apply(e, i >= since);
     }
+    f.s.happenings = Happenings::of(f.happened);
     f.s
 }
 
 /// The world after every `K`-th event of one log, kept so that the world at any step is a
-/// copy of the checkpoint before it and at most `K - 1` events folded on top: the cost of a
-/// step does not grow with the log. Stored message bytes are shared, not copied.
+/// copy of the checkpoint before it and at most `K - 1` events folded on top, and what
+/// happened between any two events a slice of one list made here: the cost of a step does
+/// not grow with the log. Stored message bytes are shared, not copied.
 #[derive(Debug, Clone)]
 pub struct Snapshots {
     names: BTreeMap<String, String>,
     checkpoints: Vec<Snapshot>,
     /// Indexes of the `Narrated` events, in order.
     narrations: Vec<usize>,
+    /// Every event's happening, in order (events that change nothing to tell have none).
+    happened: Rc<Vec<String>>,
+    /// For each event index `i` (and the log's length), how many of `happened` come from
+    /// the events before `i`.
+    happened_before: Vec<u32>,
     /// Events between checkpoints.
     every: usize,
     /// The world after the last event folded, and how many were ([`Snapshots::extend`]).
     tail: Snapshot,
     len: usize,
+    /// An actor was renamed ([`Snapshots::rename`]): the happenings made before name it as
+    /// it was called then, so they are made again at each question, with the names of now.
+    renamed: bool,
+    /// The world last asked for (after how many events): stepping forward from it folds
+    /// the events since, not those since the checkpoint.
+    last: RefCell<Option<(usize, Snapshot)>>,
 }
 
 /// Events between checkpoints.
@@ -207,26 +260,61 @@ impl Snapshots {
         let mut f = Fold::new(log);
         let mut checkpoints = vec![f.s.clone()];
         let mut narrations = Vec::new();
+        let mut happened_before = Vec::with_capacity(log.events.len() + 1);
         for (i, e) in log.events.iter().enumerate() {
             if matches!(e, Event::Narrated { .. }) {
                 narrations.push(i);
             }
-            f.apply(e, false);
+            happened_before.push(f.happened.len() as u32);
+            f.apply(e, true);
             if (i + 1) % every == 0 {
                 checkpoints.push(f.s.clone());
             }
         }
-        Snapshots { names: f.names, checkpoints, narrations, every, tail: f.s, len: log.events.len() }
+        happened_before.push(f.happened.len() as u32);
+        Snapshots {
+            names: f.names,
+            checkpoints,
+            narrations,
+            happened: Rc::new(f.happened),
+            happened_before,
+            every,
+            tail: f.s,
+            len: log.events.len(),
+            renamed: false,
+            last: RefCell::new(None),
+        }
     }
 
     /// The same as [`snapshot`]`(log, since, n)`, for the log this was made from.
     pub fn at(&self, log: &EventLog, since: usize, n: usize) -> Snapshot {
         let n = n.min(log.events.len());
-        let from = (since.min(n) / self.every).min(self.checkpoints.len() - 1);
-        let mut f = Fold { s: self.checkpoints[from].clone(), names: BTreeMap::new(), all: &self.names };
-        for (i, e) in log.events.iter().enumerate().take(n).skip(from * self.every) {
-            f.apply(e, i >= since);
+        if self.renamed || n > self.len {
+            // The happenings from `since` folded again, from the checkpoint before it.
+            let since = since.min(n);
+            let from = (since / self.every).min(self.checkpoints.len() - 1);
+            let s = self.checkpoints[from].clone();
+            let mut f = Fold { s, names: BTreeMap::new(), all: &self.names, happened: vec![] };
+            for (i, e) in log.events.iter().enumerate().take(n).skip(from * self.every) {
+                f.apply(e, i >= since);
+            }
+            f.s.happenings = Happenings::of(f.happened);
+            return f.s;
         }
+        let checkpoint = (n / self.every).min(self.checkpoints.len() - 1);
+        // From the last world asked for, if it is on the way; else from the checkpoint.
+        let (start, s) = match self.last.borrow_mut().take() {
+            Some((at, s)) if at <= n && at >= checkpoint * self.every => (at, s),
+            _ => (checkpoint * self.every, self.checkpoints[checkpoint].clone()),
+        };
+        let mut f = Fold { s, names: BTreeMap::new(), all: &self.names, happened: vec![] };
+        for e in log.events.iter().take(n).skip(start) {
+            f.apply(e, false);
+        }
+        *self.last.borrow_mut() = Some((n, f.s.clone()));
+        let since = since.min(n);
+        let range = self.happened_before[since] as usize..self.happened_before[n] as usize;
+        f.s.happenings = Happenings { all: self.happened.clone(), range };
         f.s
     }
 
@@ -244,6 +332,8 @@ struct Fold<'a> {
     names: BTreeMap<String, String>,
     /// The names to use: `names`, or a [`Snapshots`]' own.
     all: &'a BTreeMap<String, String>,
+    /// What happened, in words, for the events folded with `record`.
+    happened: Vec<String>,
 }
 
 static NO_NAMES: BTreeMap<String, String> = BTreeMap::new();
@@ -256,13 +346,20 @@ impl<'a> Fold<'a> {
                 names.entry(actor.id.clone()).or_insert_with(|| actor.name.clone());
             }
         }
-        Fold { s: Snapshot::default(), names, all: &NO_NAMES }
+        Fold { s: Snapshot::default(), names, all: &NO_NAMES, happened: vec![] }
     }
 
     fn name(&self, id: &str) -> String {
         self.names.get(id).or_else(|| self.all.get(id)).cloned().unwrap_or_else(|| id.to_string())
     }
 
+    /// A mailbox to change (the list is copied first if a copy of the world shares it).
+    fn mailbox(&mut self, node: &str, address: &str) -> Option<&mut MailboxView> {
+        let i = self.s.mailboxes.iter().position(|m| m.server == node && m.address == address)?;
+        Some(&mut Rc::make_mut(&mut self.s.mailboxes)[i])
+    }
+
+    /// Applies one event; with `record`, also says what it did (in `happened`).
     fn apply(&mut self, e: &Event, record: bool) {
         self.s.time = self.s.time.max(e.time());
         let mut happened = None;
@@ -270,20 +367,20 @@ impl<'a> Fold<'a> {
             Event::ActorJoined { actor } => match actor.kind.as_str() {
                 "server" => {
                     for m in &actor.mailboxes {
-                        self.s.mailboxes.push(MailboxView {
+                        Rc::make_mut(&mut self.s.mailboxes).push(MailboxView {
                             server: actor.id.clone(),
                             address: m.clone(),
                             messages: vec![],
                         });
                     }
-                    self.s.queues.push(QueueView { server: actor.id.clone(), entries: vec![] });
+                    Rc::make_mut(&mut self.s.queues).push(QueueView { server: actor.id.clone(), entries: vec![] });
                 }
-                "ua" => self.s.inboxes.push(InboxView { agent: actor.id.clone(), messages: vec![] }),
+                "ua" => Rc::make_mut(&mut self.s.inboxes).push(InboxView { agent: actor.id.clone(), messages: vec![] }),
                 _ => {}
             },
             Event::Narrated { text, .. } => self.s.narration = Some(text.clone()),
             Event::ConnectionOpened { conn, client, client_port, server, port, protocol, .. } => {
-                self.s.connections.push(ConnView {
+                Rc::make_mut(&mut self.s.connections).push(ConnView {
                     conn: *conn,
                     client: client.clone(),
                     client_port: *client_port,
@@ -291,32 +388,38 @@ impl<'a> Fold<'a> {
                     port: *port,
                     protocol: protocol.clone(),
                 });
-                happened = Some(format!(
-                    "{} opened a TCP connection to {} port {port} ({protocol})",
-                    self.name(client),
-                    self.name(server)
-                ));
+                happened = record.then(|| {
+                    format!(
+                        "{} opened a TCP connection to {} port {port} ({protocol})",
+                        self.name(client),
+                        self.name(server)
+                    )
+                });
             }
             Event::ConnectionClosed { conn, .. } => {
                 if let Some(c) = self.s.connections.iter().position(|c| c.conn == *conn) {
-                    let c = self.s.connections.remove(c);
-                    happened = Some(format!(
-                        "the connection from {} to {} port {} was closed",
-                        self.name(&c.client),
-                        self.name(&c.server),
-                        c.port
-                    ));
+                    let c = Rc::make_mut(&mut self.s.connections).remove(c);
+                    happened = record.then(|| {
+                        format!(
+                            "the connection from {} to {} port {} was closed",
+                            self.name(&c.client),
+                            self.name(&c.server),
+                            c.port
+                        )
+                    });
                 }
             }
             Event::ConnectionRefused { client, server, port, .. } => {
-                happened = Some(format!(
-                    "{} could not connect to {} port {port}: connection refused",
-                    self.name(client),
-                    self.name(server)
-                ));
+                happened = record.then(|| {
+                    format!(
+                        "{} could not connect to {} port {port}: connection refused",
+                        self.name(client),
+                        self.name(server)
+                    )
+                });
             }
             Event::MessageQueued { node, queue_id, mail_from, rcpt_to, size, subject, .. } => {
-                if let Some(q) = self.s.queues.iter_mut().find(|q| &q.server == node) {
+                if let Some(q) = Rc::make_mut(&mut self.s.queues).iter_mut().find(|q| &q.server == node) {
                     q.entries.push(QueueItem {
                         id: queue_id.clone(),
                         status: "waiting for delivery".into(),
@@ -326,20 +429,20 @@ impl<'a> Fold<'a> {
                         subject: subject.clone(),
                     });
                 }
-                happened = Some(if mail_from.is_empty() {
-                    format!(
-                        "{} queued a bounce (delivery status notification) for <{}> as {queue_id}",
-                        self.name(node),
-                        rcpt_to.join(">, <")
-                    )
-                } else {
-                    format!("{} put the message in its outgoing queue as {queue_id}", self.name(node))
+                happened = record.then(|| {
+                    if mail_from.is_empty() {
+                        format!(
+                            "{} queued a bounce (delivery status notification) for <{}> as {queue_id}",
+                            self.name(node),
+                            rcpt_to.join(">, <")
+                        )
+                    } else {
+                        format!("{} put the message in its outgoing queue as {queue_id}", self.name(node))
+                    }
                 });
             }
             Event::MessageDeferred { node, queue_id, reason, retry_at, .. } => {
-                if let Some(e) = self
-                    .s
-                    .queues
+                if let Some(e) = Rc::make_mut(&mut self.s.queues)
                     .iter_mut()
                     .filter(|q| &q.server == node)
                     .flat_map(|q| q.entries.iter_mut())
@@ -347,65 +450,64 @@ impl<'a> Fold<'a> {
                 {
                     e.status = format!("deferred ({reason}); next attempt at {}", format_time(*retry_at));
                 }
-                happened = Some(format!(
-                    "{} deferred {queue_id}: {reason}; it will try again at {}",
-                    self.name(node),
-                    format_time(*retry_at)
-                ));
+                happened = record.then(|| {
+                    format!(
+                        "{} deferred {queue_id}: {reason}; it will try again at {}",
+                        self.name(node),
+                        format_time(*retry_at)
+                    )
+                });
             }
             Event::QueueEntryRemoved { node, queue_id, outcome, .. } => {
-                if let Some(q) = self.s.queues.iter_mut().find(|q| &q.server == node) {
+                if let Some(q) = Rc::make_mut(&mut self.s.queues).iter_mut().find(|q| &q.server == node) {
                     q.entries.retain(|e| &e.id != queue_id);
                 }
-                happened = Some(format!("{} removed {queue_id} from its queue: {outcome}", self.name(node)));
+                happened = record.then(|| format!("{} removed {queue_id} from its queue: {outcome}", self.name(node)));
             }
             Event::MessageStored { node, mailbox, uid, from, subject, raw, .. } => {
-                if let Some(m) = self.s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
+                if let Some(m) = self.mailbox(node, mailbox) {
                     m.messages.push(StoredView {
                         uid: *uid,
                         flags: vec![],
                         from: from.clone(),
                         subject: subject.clone(),
-                        raw: std::rc::Rc::new(raw.clone()),
+                        raw: Rc::new(raw.clone()),
                     });
                 }
-                happened = Some(format!("{} stored the message in {mailbox}'s mailbox (UID {uid})", self.name(node)));
+                happened = record
+                    .then(|| format!("{} stored the message in {mailbox}'s mailbox (UID {uid})", self.name(node)));
             }
             Event::FlagsChanged { node, mailbox, uid, flags, .. } => {
-                if let Some(m) = self
-                    .s
-                    .mailboxes
-                    .iter_mut()
-                    .find(|m| &m.server == node && &m.address == mailbox)
-                    .and_then(|m| m.messages.iter_mut().find(|x| x.uid == *uid))
+                if let Some(m) = self.mailbox(node, mailbox).and_then(|m| m.messages.iter_mut().find(|x| x.uid == *uid))
                 {
                     m.flags = flags.clone();
                 }
                 if t_nonzero(e) {
-                    happened = Some(format!(
-                        "{} set the flags of UID {uid} in {mailbox}'s mailbox to ({})",
-                        self.name(node),
-                        flags.join(" ")
-                    ));
+                    happened = record.then(|| {
+                        format!(
+                            "{} set the flags of UID {uid} in {mailbox}'s mailbox to ({})",
+                            self.name(node),
+                            flags.join(" ")
+                        )
+                    });
                 }
             }
             Event::MessageDeleted { node, mailbox, uid, .. } => {
-                if let Some(m) = self.s.mailboxes.iter_mut().find(|m| &m.server == node && &m.address == mailbox) {
+                if let Some(m) = self.mailbox(node, mailbox) {
                     m.messages.retain(|x| x.uid != *uid);
                 }
-                happened = Some(format!("{} removed message UID {uid} from {mailbox}'s mailbox", self.name(node)));
+                happened =
+                    record.then(|| format!("{} removed message UID {uid} from {mailbox}'s mailbox", self.name(node)));
             }
             Event::MessageDownloaded { node, from, subject, .. } => {
-                if let Some(b) = self.s.inboxes.iter_mut().find(|b| &b.agent == node) {
+                if let Some(b) = Rc::make_mut(&mut self.s.inboxes).iter_mut().find(|b| &b.agent == node) {
                     b.messages.push((from.clone(), subject.clone()));
                 }
-                happened = Some(format!("{} downloaded \"{subject}\"", self.name(node)));
+                happened = record.then(|| format!("{} downloaded \"{subject}\"", self.name(node)));
             }
             Event::MessageSent { .. } => {}
         }
-        if record {
-            self.s.happenings.extend(happened);
-        }
+        self.happened.extend(happened);
     }
 }
 
@@ -485,13 +587,16 @@ pub fn envelope(log: &EventLog, index: usize) -> Option<(String, Vec<String>)> {
     use mailsim_proto::smtp::command::{self, Command};
     use mailsim_proto::Decoded;
     let Event::MessageSent { conn: Some(conn), .. } = log.events.get(index)? else { return None };
-    let client = log.events.iter().find_map(|e| match e {
-        Event::ConnectionOpened { conn: c, client, .. } if c == conn => Some(client.clone()),
+    // The connection's opening, looked for backwards: the cost is the connection's length,
+    // not the log's (and a log that numbers connections again after a restart finds the
+    // latest one).
+    let (opened, client) = log.events[..index].iter().enumerate().rev().find_map(|(i, e)| match e {
+        Event::ConnectionOpened { conn: c, client, .. } if c == conn => Some((i, client.clone())),
         _ => None,
     })?;
     let mut pending: std::collections::VecDeque<Option<Command>> = std::collections::VecDeque::new();
     let (mut from, mut rcpts) = (None, Vec::new());
-    for e in &log.events[..index] {
+    for e in &log.events[opened..index] {
         let Event::MessageSent { conn: Some(c), from: sender, raw, .. } = e else { continue };
         if c != conn {
             continue;
@@ -606,8 +711,15 @@ mod snapshot_tests {
                 let n = d.events_at_step(step);
                 assert_eq!(snaps.at(&log, since, n), snapshot(&log, since, n), "{} step {step}", s.id);
                 assert_eq!(snaps.at(&log, 0, n), snapshot(&log, 0, n), "{} step {step}", s.id);
+                assert_eq!(snaps.at(&log, n / 3, n), snapshot(&log, n / 3, n), "{} step {step}", s.id);
                 let narr = log.events[..since].iter().rposition(|e| matches!(e, Event::Narrated { .. }));
                 assert_eq!(snaps.narration_before(since), narr);
+            }
+            // Backwards and by jumps: the world kept from the last question is used only
+            // when it is on the way.
+            let n_of = |step: usize| d.events_at_step(step);
+            for step in (0..=d.arrows.len()).rev().chain([0, d.arrows.len(), 1, d.arrows.len() / 2]) {
+                assert_eq!(snaps.at(&log, 0, n_of(step)), snapshot(&log, 0, n_of(step)), "{} back {step}", s.id);
             }
             assert!(log.events.len() > 3 * 7, "{}: long enough to cross checkpoints", s.id);
         }

@@ -5,6 +5,7 @@ use super::{Arrow, Diagram, Fold, Snapshots};
 use crate::log::{Event, EventLog};
 use mailsim_proto::smtp::{self, Phase};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Builds a [`Diagram`] event by event. For a log whose actors join before they take part (as
 /// every log written by the world or by `mailsim serve` does), the result is that of
@@ -83,15 +84,25 @@ impl Snapshots {
                 _ => {}
             }
         }
-        let mut f = Fold { s: std::mem::take(&mut self.tail), names: BTreeMap::new(), all: &self.names };
+        let mut f =
+            Fold { s: std::mem::take(&mut self.tail), names: BTreeMap::new(), all: &self.names, happened: vec![] };
         let mut checkpoints = Vec::new();
+        // How many happenings come before each new event (the last entry, the total, is
+        // replaced).
+        let base = self.happened.len();
+        let mut before = Vec::new();
         for (i, e) in log.events.iter().enumerate().skip(start) {
-            f.apply(e, false);
+            before.push((base + f.happened.len()) as u32);
+            f.apply(e, true);
             if (i + 1) % self.every == 0 {
                 checkpoints.push(f.s.clone());
             }
         }
         self.tail = f.s;
+        Rc::make_mut(&mut self.happened).extend(f.happened);
+        self.happened_before.truncate(start);
+        self.happened_before.extend(before);
+        self.happened_before.push(self.happened.len() as u32);
         self.checkpoints.append(&mut checkpoints);
         self.len = log.events.len();
     }
@@ -108,6 +119,7 @@ impl Snapshots {
 
     /// What actor `id` is called from now on (a live connection's owner became known).
     pub fn rename(&mut self, id: &str, name: &str) {
+        self.renamed = true;
         self.names.insert(id.to_string(), name.to_string());
     }
 }

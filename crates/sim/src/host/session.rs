@@ -145,7 +145,7 @@ impl MailHost {
         let store = &self.store;
         if let Some(Session::Imap(e)) = self.sessions.get_mut(&sid) {
             if let Some(user) = e.user().map(str::to_string) {
-                e.refresh(&store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                e.refresh(store.folder(&user, e.folder()).map_or(&[][..], |m| m.messages.as_slice()));
             }
         }
         let session = self.sessions.remove(&sid)?;
@@ -158,7 +158,7 @@ impl MailHost {
         let Detached { sid, mut session, generation } = d;
         if let (Session::Imap(e), true) = (&mut session, generation != self.generation) {
             if let Some(user) = e.user().map(str::to_string) {
-                e.refresh(&self.store.folder(&user, e.folder()).map(|m| m.messages.clone()).unwrap_or_default());
+                e.refresh(self.store.folder(&user, e.folder()).map_or(&[][..], |m| m.messages.as_slice()));
             }
         }
         self.sessions.insert(sid, session);

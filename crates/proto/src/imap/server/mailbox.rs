@@ -58,10 +58,15 @@ impl ImapServer {
         }
         let mut took = false;
         let selected = self.state == ImapState::Selected;
+        // By UID, once: O(messages) per refresh, not messages × latest (a driver refreshes
+        // the session on every read, under its store lock).
+        let by_uid: std::collections::HashMap<u32, &StoredMessage> = latest.iter().map(|l| (l.uid, l)).collect();
+        let mut expunged: std::collections::HashSet<u32> = self.pending_expunge.iter().copied().collect();
         for i in 0..self.messages.len() {
-            let Some((uid, flags)) = self.messages.get(i).map(|m| (m.uid, m.flags.clone())) else { continue };
-            match latest.iter().find(|l| l.uid == uid) {
-                Some(l) if l.flags != flags => {
+            let Some(uid) = self.messages.get(i).map(|m| m.uid) else { continue };
+            let changed = |l: &&StoredMessage| self.messages.get(i).is_some_and(|m| m.flags != l.flags);
+            match by_uid.get(&uid).copied() {
+                Some(l) if changed(&l) => {
                     if let Some(m) = self.messages.get_mut(i) {
                         m.flags = l.flags.clone();
                         m.modseq = l.modseq;
@@ -74,7 +79,7 @@ impl ImapServer {
                         self.pending.push(format!("* {n} FETCH ({uid_part}FLAGS {flags}{ms})").into());
                     }
                 }
-                None if !self.pending_expunge.contains(&uid) => self.pending_expunge.push(uid),
+                None if expunged.insert(uid) => self.pending_expunge.push(uid),
                 _ => {}
             }
         }
