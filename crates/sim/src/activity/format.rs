@@ -427,15 +427,15 @@ mod tests {
     }
 
     #[test]
-    fn values_are_named_as_serde_names_them() {
+    fn values_are_named_as_serde_names_them_floats_as_written() {
         assert_eq!(value("3"), "integer `3`");
         assert_eq!(value("0xff"), "integer `255`");
         assert_eq!(value("18446744073709551615"), "integer `18446744073709551615`");
         assert_eq!(value("99999999999999999999"), "integer `99999999999999999999` as i128");
-        assert_eq!(value("1e3"), "floating point `1000.0`");
+        assert_eq!(value("1e3"), "floating point `1e3`");
         assert_eq!(value("1.5"), "floating point `1.5`");
         assert_eq!(value("-0.0"), "floating point `-0.0`");
-        assert_eq!(value("nan"), "floating point `NaN`");
+        assert_eq!(value("nan"), "floating point `nan`");
         assert_eq!(value("-inf"), "floating point `-inf`");
         assert_eq!(value("true"), "boolean `true`");
         assert_eq!(value(r#""a\tb\"c""#), r#"string "a\tb\"c""#);
