@@ -299,3 +299,44 @@ pub fn parse(messages: &[String]) -> (Vec<(u64, Event)>, usize) {
         Err(_) => (vec![], messages.len()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `LIVE_LOG=serve.jsonl cargo test -p mailsim-web --bin mailsim-web live_timing -- --ignored --nocapture`:
+    /// where the time of a frame goes, per stage, for a `mailsim serve --log` file.
+    #[test]
+    #[ignore]
+    fn live_timing() {
+        let Ok(path) = std::env::var("LIVE_LOG") else { return };
+        let text = std::fs::read_to_string(path).unwrap();
+        let msgs: Vec<String> =
+            text.lines().skip(1).enumerate().map(|(i, l)| format!("{{\"seq\":{},\"event\":{l}}}", i + 1)).collect();
+        let (mut r, mut s) = (Received::default(), Shown::default());
+        let v = crate::diagram::ViewOptions { by_name: true, ..Default::default() };
+        let mut layout = crate::layout::Layout::default();
+        let mut snaps = mailsim_sim::diagram::Snapshots::new(&s.log.borrow());
+        let mut t = [std::time::Duration::ZERO; 5];
+        for batch in msgs.chunks(200) {
+            let t0 = std::time::Instant::now();
+            let (b, _) = parse(batch);
+            let t1 = std::time::Instant::now();
+            r.add(b);
+            s.update(&mut r, &Filter::default());
+            let t2 = std::time::Instant::now();
+            layout.append(&s.diagram.borrow(), &v, &[]);
+            let t3 = std::time::Instant::now();
+            snaps.extend(&s.log.borrow());
+            let t4 = std::time::Instant::now();
+            let log = s.log.borrow();
+            let d = s.diagram.borrow();
+            let _ = snaps.at(&log, d.arrows.last().map_or(0, |a| a.event), d.events_at_step(d.arrows.len()));
+            let t5 = std::time::Instant::now();
+            for (k, (a, b)) in [(t0, t1), (t1, t2), (t2, t3), (t3, t4), (t4, t5)].into_iter().enumerate() {
+                t[k] += b - a;
+            }
+        }
+        eprintln!("parse {:?} update {:?} layout {:?} snapshots {:?} at {:?}", t[0], t[1], t[2], t[3], t[4]);
+    }
+}

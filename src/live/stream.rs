@@ -215,7 +215,9 @@ pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received) -> (bool, Status) {
     };
     let changed = !messages.is_empty() || !owners.is_empty() || missed > 0;
     if !messages.is_empty() {
-        let (batch, _bad) = parse(&messages);
+        // A message holds one or more records, one a line.
+        let records: Vec<String> = messages.iter().flat_map(|m| m.split('\n')).map(String::from).collect();
+        let (batch, _bad) = parse(&records);
         r.add(batch);
     }
     for (conn, user) in owners {

@@ -31,10 +31,13 @@ function freePort() {
 }
 
 // LIVE_DEBUG=1: the debug binary (a quick look, not a measurement).
+// LIVE_BINARY=PATH: that binary as it is (another build, to compare).
 const profile = process.env.LIVE_DEBUG ? 'debug' : 'release';
-execFileSync('cargo', ['build', '--locked', '-q', ...(profile === 'release' ? ['--release'] : []), '-p', 'mailsim-cli'], {
-  cwd: ROOT, stdio: 'inherit', env: { ...process.env, MAILSIM_WEB_DIST: dist },
-});
+if (!process.env.LIVE_BINARY) {
+  execFileSync('cargo', ['build', '--locked', '-q', ...(profile === 'release' ? ['--release'] : []), '-p', 'mailsim-cli'], {
+    cwd: ROOT, stdio: 'inherit', env: { ...process.env, MAILSIM_WEB_DIST: dist },
+  });
+}
 const ports = {
   submission: await freePort(), imap: await freePort(), smtp: await freePort(), pop3: await freePort(), web: await freePort(),
   smtps: await freePort(), imaps: await freePort(), pop3s: await freePort(),
@@ -44,7 +47,7 @@ const log = path.join(tmp, 'serve.jsonl');
 const args = ['serve', '--quiet', '--memory', '--tls-dir', tmp, '--log', log, '--max-commands-per-second', '0', '--max-connections-per-address', String(CLIENTS * 2 + 10), '--max-connections', String(CLIENTS * 2 + 10),
   ...Object.entries(ports).flatMap(([k, p]) => [`--${k === 'web' ? 'web' : k}-port`, String(p)])];
 for (let i = 1; i <= CLIENTS; i += 1) args.push('--user', `s${i}@class.example:pw-${i}-x`);
-const serve = spawn(path.join(ROOT, 'target', profile, 'mailsim'), args, { stdio: ['ignore', 'pipe', 'inherit'] });
+const serve = spawn(process.env.LIVE_BINARY || path.join(ROOT, 'target', profile, 'mailsim'), args, { stdio: ['ignore', 'pipe', 'inherit'] });
 process.on('exit', () => serve.kill('SIGINT'));
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1));
 let out = '';
@@ -62,7 +65,11 @@ await page.addInitScript(() => {
   window.EventSource = class extends Source {
     constructor(...args) {
       super(...args);
-      this.addEventListener('message', (e) => { if (e.data.includes('"event":"message_sent"')) b.arrivals.push(performance.now()); });
+      // A message holds one or more records.
+      this.addEventListener('message', (e) => {
+        const t = performance.now();
+        for (let i = e.data.indexOf('"event":"message_sent"'); i >= 0; i = e.data.indexOf('"event":"message_sent"', i + 1)) b.arrivals.push(t);
+      });
     }
   };
   let last = performance.now();

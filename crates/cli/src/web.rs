@@ -5,8 +5,9 @@
 //! - `GET /`, `GET /<file>`: the page's release build, embedded by `build.rs`.
 //! - `GET /events?token=T` (the instructor: every event) or `GET /events?session=S` (a
 //!   student: their own sessions); `since=N` or the `Last-Event-ID` header resumes after entry
-//!   N. Each message is `id: N` and `data: {"seq":N,"event":RECORD}` where RECORD is the line
-//!   `--log` writes (credentials redacted unless `--show-credentials`); `event: owner` with
+//!   N. Each message is one or more lines `data: {"seq":N,"event":RECORD}` (consecutive
+//!   records share a message) and `id: N` (the last), where RECORD is the line `--log` writes
+//!   (credentials redacted unless `--show-credentials`); `event: owner` with
 //!   `{"seq","conn","user"}` says whose a connection is; `event: gap` with `{"missed":N}` says
 //!   the viewer fell behind the kept history (see [`feed`]).
 //! - `POST /login` (form or JSON: `user`, `password`, a mail account of this server): a
@@ -235,18 +236,41 @@ fn viewer(req: &http::Request, web: &Web) -> Option<Viewer> {
     sessions.iter().find(|(k, _)| same(k, s)).map(|(_, user)| Viewer::Student(user.clone()))
 }
 
-/// One SSE message for an entry (with its id when it moves the viewer's cursor).
-fn message(out: &mut Vec<u8>, e: &feed::Entry, with_id: bool) {
-    if matches!(e.kind, Kind::Owner { .. }) {
-        out.extend_from_slice(b"event: owner\n");
+/// The SSE messages for a batch of entries. Consecutive records go in one message, one `data:`
+/// line each (the page splits them at the line ends: a record is one line), so that a burst
+/// costs the page a few messages rather than one per record; the message's id is the last
+/// one that moves the viewer's cursor. An `owner` entry is a message of its own.
+fn messages(out: &mut Vec<u8>, items: &[(Arc<feed::Entry>, bool)]) {
+    let mut id = None;
+    let mut open = false;
+    let end = |out: &mut Vec<u8>, id: &mut Option<u64>| {
+        if let Some(seq) = id.take() {
+            out.extend_from_slice(format!("id: {seq}\n").as_bytes());
+        }
+        out.push(b'\n');
+    };
+    for (e, with_id) in items {
+        let owner = matches!(e.kind, Kind::Owner { .. });
+        if owner {
+            if open {
+                end(out, &mut id);
+            }
+            out.extend_from_slice(b"event: owner\n");
+        }
+        out.extend_from_slice(b"data: ");
+        out.extend_from_slice(e.data.as_bytes());
+        out.push(b'\n');
+        if *with_id {
+            id = Some(e.seq);
+        }
+        open = !owner;
+        if owner {
+            end(out, &mut id);
+        }
     }
-    out.extend_from_slice(b"data: ");
-    out.extend_from_slice(e.data.as_bytes());
-    out.push(b'\n');
-    if with_id {
-        out.extend_from_slice(format!("id: {}\n", e.seq).as_bytes());
+    if open {
+        end(out, &mut id);
     }
-    out.push(b'\n');
 }
 
 /// The event stream for one viewer, until it goes away.
@@ -272,9 +296,7 @@ async fn events(mut stream: TcpStream, req: &http::Request, web: Arc<Web>) {
         if batch.missed > 0 {
             out.extend_from_slice(format!("event: gap\ndata: {{\"missed\":{}}}\n\n", batch.missed).as_bytes());
         }
-        for (e, with_id) in &batch.items {
-            message(&mut out, e, *with_id);
-        }
+        messages(&mut out, &batch.items);
         let moved = batch.cursor != cursor;
         cursor = batch.cursor;
         if !out.is_empty() {

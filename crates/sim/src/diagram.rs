@@ -3,7 +3,6 @@
 //! of the [`EventLog`]: stepping back is choosing a shorter prefix.
 
 use crate::log::{Actor, Event, EventLog, Millis};
-use mailsim_proto::smtp::{self, Phase};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -44,55 +43,11 @@ pub struct Diagram {
 }
 
 impl Diagram {
+    /// The diagram of `log` (see [`Builder`], which makes it event by event).
     pub fn from_log(log: &EventLog) -> Diagram {
-        let actors: Vec<Actor> = log
-            .events
-            .iter()
-            .filter_map(|e| match e {
-                Event::ActorJoined { actor } => Some(actor.clone()),
-                _ => None,
-            })
-            .collect();
-        let col = |id: &str| actors.iter().position(|a| a.id == id).unwrap_or(0);
-        let mut arrows = Vec::new();
-        // The three phases of an SMTP dialog (handshake, transfer, closure): proto reads each
-        // client unit with the SMTP codec and says which phase it opens.
-        // Per connection: its client and its current phase (one map, one copy of its code).
-        let mut conns: BTreeMap<u32, (Option<&str>, Option<Phase>)> = BTreeMap::new();
-        for (i, e) in log.events.iter().enumerate() {
-            if let Event::ConnectionOpened { conn, client, .. } = e {
-                conns.entry(*conn).or_default().0 = Some(client);
-            }
-            if let Event::MessageSent { t_sent, t, conn, from, to, protocol, port, label, tls, raw, .. } = e {
-                let phase = match (protocol.as_str(), conn) {
-                    ("SMTP", Some(c)) => {
-                        let entry = conns.entry(*c).or_default();
-                        let to_server = entry.0 == Some(from.as_str());
-                        let current = entry.1;
-                        let now = smtp::phase_of(raw, to_server).or(current).unwrap_or(Phase::FIRST);
-                        entry.1 = Some(now);
-                        (current != Some(now)).then_some(now.as_str())
-                    }
-                    _ => None,
-                };
-                arrows.push(Arrow {
-                    step: arrows.len() + 1,
-                    event: i,
-                    from: col(from),
-                    to: col(to),
-                    protocol: protocol.clone(),
-                    port: *port,
-                    conn: *conn,
-                    label: label.clone(),
-                    t_sent: *t_sent,
-                    t: *t,
-                    tls: *tls,
-                    size: raw.len(),
-                    phase,
-                });
-            }
-        }
-        Diagram { actors, arrows, events: log.events.len() }
+        let mut d = Builder::empty();
+        Builder::default().extend(&mut d, log);
+        d
     }
 
     /// How many events are in effect at `step` (0 = before the first message): every event

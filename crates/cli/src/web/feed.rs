@@ -79,6 +79,10 @@ struct Inner {
     queued: BTreeMap<String, Vec<String>>,
     /// Entries every new stream starts with (the server's lifeline).
     pinned: Vec<Arc<Entry>>,
+    /// The servers that joined, by the seq of their entry: a student is sent the server with
+    /// their own mailbox only (the others' addresses are not theirs to see, and their
+    /// contents would read as empty).
+    servers: BTreeMap<u64, mailsim_sim::log::Actor>,
 }
 
 pub struct Feed {
@@ -135,6 +139,7 @@ impl Feed {
             next: 1,
             tracker: Tracker::default(),
             owners: BTreeMap::new(),
+            servers: BTreeMap::new(),
             queued: BTreeMap::new(),
             pinned: vec![],
         };
@@ -180,8 +185,9 @@ impl Feed {
         let record = serde_json::to_string(&e).expect("events serialize");
         let data: Arc<str> = format!("{{\"seq\":{seq},\"event\":{record}}}").into();
         let entry = Arc::new(Entry { seq, kind: Kind::Event, scope: scope.clone(), data });
-        if matches!(&e, Event::ActorJoined { .. }) && scope == Scope::Everyone {
+        if let (Event::ActorJoined { actor }, Scope::Everyone) = (&e, &scope) {
             inner.pinned.push(entry.clone());
+            inner.servers.insert(seq, actor.clone());
         }
         self.push(inner, entry);
         if let Some((conn, name)) = login {
@@ -233,7 +239,7 @@ impl Feed {
         if cursor + 1 < first {
             b.missed = first - cursor - 1;
             for p in g.pinned.iter().filter(|p| p.seq < first) {
-                b.items.push((p.clone(), false));
+                b.items.push((Self::as_seen_by(&g, v, p), false));
             }
             b.cursor = first - 1;
         }
@@ -256,9 +262,20 @@ impl Feed {
                     }
                 }
             }
-            b.items.push((e.clone(), true));
+            b.items.push((Self::as_seen_by(&g, v, e), true));
         }
         b
+    }
+
+    /// Entry `e` as viewer `v` is sent it: a server's lifeline lists only a student's own
+    /// mailbox.
+    fn as_seen_by(inner: &Inner, v: &Viewer, e: &Arc<Entry>) -> Arc<Entry> {
+        let (Viewer::Student(user), Some(server)) = (v, inner.servers.get(&e.seq)) else { return e.clone() };
+        let mut actor = server.clone();
+        actor.mailboxes.retain(|m| m.eq_ignore_ascii_case(user));
+        let record = serde_json::to_string(&Event::ActorJoined { actor }).expect("events serialize");
+        let data = format!("{{\"seq\":{},\"event\":{record}}}", e.seq).into();
+        Arc::new(Entry { data, ..(**e).clone() })
     }
 }
 

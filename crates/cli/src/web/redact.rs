@@ -37,6 +37,13 @@ struct Conn {
     pending: Option<String>,
     /// The IMAP tag of the login command.
     tag: Option<String>,
+    /// The client's last line may have been a login without its password (IMAP `LOGIN`
+    /// with one argument, POP3 `USER`): a next line that is no command may be the password
+    /// typed alone.
+    suspect_next: bool,
+    /// Secrets of the client's last line: the server's answer may quote them (an IMAP `BAD`
+    /// repeats what it took for a tag), so they are redacted there too.
+    echoed: Vec<String>,
 }
 
 /// Follows every connection (see the module's documentation).
@@ -73,11 +80,19 @@ impl Tracker {
                 let c = self.conns.get_mut(id)?;
                 if *from == c.client {
                     let found = c.client_line(raw);
+                    c.echoed = found.secrets.iter().filter(|s| s.len() >= 3).cloned().collect();
                     if redact {
                         apply(&found, raw, label, meaning);
                     }
                     None
                 } else {
+                    let echoed = std::mem::take(&mut c.echoed);
+                    if redact && !echoed.is_empty() {
+                        let text: String = raw.iter().map(|&b| b as char).collect();
+                        if echoed.iter().any(|s| text.contains(s.as_str())) {
+                            apply(&Found { secrets: echoed, whole: None }, raw, label, meaning);
+                        }
+                    }
                     c.server_reply(raw).map(|user| (*id, user))
                 }
             }
@@ -93,6 +108,10 @@ impl Conn {
         if self.sasl.is_some() {
             return self.sasl_response(line);
         }
+        if std::mem::take(&mut self.suspect_next) && self.no_command(line) {
+            // A password typed alone after a login that lacked it (a learner's slip).
+            return Found { secrets: vec![line.to_string()], whole: Some(REDACTED.to_string()) };
+        }
         let mut words = line.split(' ');
         match self.protocol.as_str() {
             "SMTP" if words.next().is_some_and(|w| w.eq_ignore_ascii_case("AUTH")) => {
@@ -102,7 +121,15 @@ impl Conn {
                 let verb = words.next().unwrap_or("").to_ascii_uppercase();
                 let rest = line.get(verb.len() + 1..).unwrap_or("");
                 match verb.as_str() {
-                    "USER" => self.named = Some(rest.to_string()),
+                    "USER" => {
+                        // `USER name password` on one line: all after the name may be the password.
+                        let (name, more) = rest.split_once(' ').unwrap_or((rest, ""));
+                        self.named = Some(name.to_string());
+                        if !more.trim().is_empty() {
+                            return Found { secrets: vec![more.to_string()], whole: None };
+                        }
+                        self.suspect_next = true;
+                    }
                     "PASS" => {
                         self.pending = self.named.clone();
                         return Found { secrets: vec![rest.to_string()], whole: None };
@@ -119,13 +146,17 @@ impl Conn {
             "IMAP" => {
                 let tag = words.next().unwrap_or("");
                 let verb = words.next().unwrap_or("");
-                if verb.eq_ignore_ascii_case("LOGIN") {
+                // `a LOGIN user pass`, or `LOGIN user pass` with the tag forgotten.
+                let untagged = tag.eq_ignore_ascii_case("LOGIN");
+                if verb.eq_ignore_ascii_case("LOGIN") || untagged {
                     self.tag = Some(tag.to_string());
-                    let skip = (tag.chars().count() + verb.chars().count() + 2).min(raw.len());
-                    let args = imap_strings(&raw[skip..]);
+                    let before = tag.chars().count() + 1 + if untagged { 0 } else { verb.chars().count() + 1 };
+                    let args = imap_strings(raw.get(before.min(raw.len())..).unwrap_or_default());
                     self.pending = args.first().map(|(v, _)| v.clone());
-                    // The password as written (quoted, or a literal) and as meant.
-                    let secrets = args.get(1).map(|(v, w)| vec![w.clone(), v.clone()]).unwrap_or_default();
+                    self.suspect_next = args.len() < 2;
+                    // The password as written (quoted, or a literal) and as meant; and anything
+                    // after it, in case the learner typed more.
+                    let secrets = args.iter().skip(1).flat_map(|(v, w)| [w.clone(), v.clone()]).collect();
                     return Found { secrets, whole: None };
                 }
                 if verb.eq_ignore_ascii_case("AUTHENTICATE") {
@@ -136,6 +167,23 @@ impl Conn {
             _ => {}
         }
         Found::default()
+    }
+
+    /// Whether a line is no command of this protocol (so it may be a password typed alone).
+    fn no_command(&self, line: &str) -> bool {
+        let mut words = line.split_whitespace();
+        match self.protocol.as_str() {
+            // An IMAP command is a tag and a command name.
+            "IMAP" => words.nth(1).is_none(),
+            "POP3" => !words.next().is_some_and(|w| {
+                const POP3: [&str; 14] = [
+                    "USER", "PASS", "APOP", "AUTH", "QUIT", "CAPA", "STLS", "NOOP", "STAT", "LIST", "RETR", "DELE",
+                    "RSET", "UIDL",
+                ];
+                POP3.iter().any(|c| w.eq_ignore_ascii_case(c))
+            }),
+            _ => false,
+        }
     }
 
     fn start_sasl(&mut self, mech: &str, initial: Option<&str>) -> Found {

@@ -46,10 +46,11 @@ async fn page_stream_login_and_refusals() {
     feed.publish(&mailsim_sim::log::Event::Narrated { t: 6, actor: "x".into(), text: "two".into() });
     let r = request(s.addr, &format!("GET /events?token={token} HTTP/1.1\r\n\r\n")).await;
     assert!(r.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream"), "{r}");
+    // Both records in one message, one line each; its id is the last.
     assert!(r.contains(
-        "data: {\"seq\":1,\"event\":{\"event\":\"narrated\",\"t\":5,\"actor\":\"x\",\"text\":\"one\"}}\nid: 1\n\n"
+        "data: {\"seq\":1,\"event\":{\"event\":\"narrated\",\"t\":5,\"actor\":\"x\",\"text\":\"one\"}}\ndata: {\"seq\":2,"
     ));
-    assert!(r.contains("id: 2\n"));
+    assert!(r.contains("\"text\":\"two\"}}\nid: 2\n\n") && !r.contains("id: 1\n"), "{r}");
     let r = request(s.addr, &format!("GET /events?token={token} HTTP/1.1\r\nLast-Event-ID: 1\r\n\r\n")).await;
     assert!(!r.contains("id: 1\n") && r.contains("id: 2\n"), "{r}");
     // The stream is live: what is published later arrives on the open connection.
@@ -76,4 +77,24 @@ fn banner_warns_off_loopback() {
     assert!(b.contains("warning: --bind 0.0.0.0") && b.contains("--show-credentials"));
     let b = banner("127.0.0.1".parse().unwrap(), &s, false);
     assert!(!b.contains("warning"));
+}
+
+/// Consecutive records share a message (one data line each, the last id); an owner entry is a
+/// message of its own; a record held back (no id) does not move the id.
+#[test]
+fn records_are_batched_into_messages() {
+    use super::feed::{Entry, Kind, Scope};
+    use std::sync::Arc;
+    let e = |seq: u64, kind: Kind| {
+        Arc::new(Entry { seq, kind, scope: Scope::Everyone, data: Arc::from(format!("{{\"seq\":{seq}}}")) })
+    };
+    let owner = Kind::Owner { conn: 1, user: "bob@bob.example".into() };
+    let items =
+        vec![(e(1, Kind::Event), true), (e(2, Kind::Event), false), (e(3, owner), true), (e(4, Kind::Event), true)];
+    let mut out = Vec::new();
+    super::messages(&mut out, &items);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "data: {\"seq\":1}\ndata: {\"seq\":2}\nid: 1\n\nevent: owner\ndata: {\"seq\":3}\nid: 3\n\ndata: {\"seq\":4}\nid: 4\n\n"
+    );
 }

@@ -253,8 +253,8 @@ fn unexpected(v: &DeValue) -> String {
             },
         },
         DeValue::Float(f) => {
-            let x: f64 = f.as_str().parse().unwrap_or(f64::NAN);
-            let mut s = x.to_string();
+            let x: f64 = super::float::parse(f.as_str()).unwrap_or(f64::NAN);
+            let mut s = super::float::display(x);
             if x.is_finite() && !s.contains('.') {
                 s.push_str(".0");
             }

@@ -30,6 +30,7 @@ macro_rules! builtin_file {
 
 pub mod check;
 mod evidence;
+mod float;
 mod format;
 pub mod gift;
 mod grade;

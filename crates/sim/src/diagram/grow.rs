@@ -7,15 +7,16 @@ use mailsim_proto::smtp::{self, Phase};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// Builds a [`Diagram`] event by event. For a log whose actors join before they take part (as
-/// every log written by the world or by `mailsim serve` does), the result is that of
-/// [`Diagram::from_log`].
+/// Builds a [`Diagram`] event by event ([`Diagram::from_log`] is one call). An arrow's ends
+/// are the lifelines of the actors of those ids that joined before it (the server's, 0, for an
+/// id that has not joined: every log written by the world or by `mailsim serve` has its actors
+/// join first).
 #[derive(Debug, Clone, Default)]
 pub struct Builder {
     /// Actor id → lifeline (the first actor of that id).
     col: BTreeMap<String, usize>,
-    phase_of: BTreeMap<u32, Phase>,
-    client_of: BTreeMap<u32, String>,
+    /// Per connection: its client and its current SMTP phase (one map, one copy of its code).
+    conns: BTreeMap<u32, (Option<String>, Option<Phase>)>,
 }
 
 impl Builder {
@@ -33,15 +34,16 @@ impl Builder {
                     d.actors.push(actor.clone());
                 }
                 Event::ConnectionOpened { conn, client, .. } => {
-                    self.client_of.insert(*conn, client.clone());
+                    self.conns.entry(*conn).or_default().0 = Some(client.clone());
                 }
                 Event::MessageSent { t_sent, t, conn, from, to, protocol, port, label, tls, raw, .. } => {
                     let phase = match (protocol.as_str(), conn) {
                         ("SMTP", Some(c)) => {
-                            let to_server = self.client_of.get(c) == Some(from);
-                            let current = self.phase_of.get(c).copied();
+                            let entry = self.conns.entry(*c).or_default();
+                            let to_server = entry.0.as_ref() == Some(from);
+                            let current = entry.1;
                             let now = smtp::phase_of(raw, to_server).or(current).unwrap_or(Phase::FIRST);
-                            self.phase_of.insert(*c, now);
+                            entry.1 = Some(now);
                             (current != Some(now)).then_some(now.as_str())
                         }
                         _ => None,

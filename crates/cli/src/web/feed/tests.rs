@@ -156,3 +156,28 @@ fn logins_are_checked_against_the_accounts() {
     assert_eq!(feed.check_login("bob", "apw"), None);
     assert_eq!(feed.check_login("carol", "x"), None);
 }
+
+/// The server's lifeline lists every mailbox for the instructor, and only a student's own for
+/// the student: nobody else's address, and no mailbox whose deliveries they are not sent.
+#[test]
+fn a_student_sees_only_their_own_mailbox_on_the_servers_lifeline() {
+    let feed = Feed::new(&accounts(), false, 1000);
+    let Event::ActorJoined { actor: mut server } = actor("server", "server") else { unreachable!() };
+    server.mailboxes = vec!["alice@alice.example".into(), "bob@bob.example".into()];
+    feed.publish(&Event::ActorJoined { actor: server });
+    let mailboxes = |v: &Viewer| drain(&feed, v, 0).into_iter().find(|g| g.1.contains("actor_joined")).unwrap().1;
+    let all = mailboxes(&Viewer::Instructor);
+    assert!(all.contains("alice@alice.example") && all.contains("bob@bob.example"), "{all}");
+    let bob = mailboxes(&Viewer::Student("bob@bob.example".into()));
+    assert!(bob.contains(r#""mailboxes":["bob@bob.example"]"#) && !bob.contains("alice"), "{bob}");
+    assert!(bob.starts_with(r#"{"seq":1,"event":{"event":"actor_joined""#), "{bob}");
+    // A viewer who fell behind the ring gets the pinned lifeline the same way.
+    let small = Feed::new(&accounts(), false, 2);
+    let Event::ActorJoined { actor: mut server } = actor("server", "server") else { unreachable!() };
+    server.mailboxes = vec!["alice@alice.example".into(), "bob@bob.example".into()];
+    small.publish(&Event::ActorJoined { actor: server });
+    session(&small, 1, "bob", "bpw");
+    let b = small.read(&Viewer::Student("bob@bob.example".into()), 0, 100);
+    assert!(b.missed > 0);
+    assert!(!b.items.iter().any(|(e, _)| e.data.contains("alice")), "pinned, filtered");
+}

@@ -181,3 +181,55 @@ fn imap_strings_read_atoms_quoted_and_literals() {
     assert_eq!(imap_strings(b"{99}\r\nab"), vec![("ab".to_string(), "ab".to_string())]);
     assert!(imap_strings(b"{").is_empty());
 }
+
+/// Every line of a dialog as it became (client and server lines alike).
+fn all_lines(protocol: &str, lines: &[&str]) -> Vec<(String, String, String)> {
+    let mut t = Tracker::default();
+    t.observe(&mut opened(7, protocol), true);
+    lines
+        .iter()
+        .map(|l| {
+            let (to_server, text) = (l.starts_with("C: "), &l[3..]);
+            let mut e = sent(7, to_server, &format!("{text}\r\n"), text, &format!("It reads \"{text}\"."));
+            t.observe(&mut e, true);
+            let Event::MessageSent { raw, label, meaning, .. } = e else { unreachable!() };
+            (String::from_utf8(raw).unwrap(), label, meaning)
+        })
+        .collect()
+}
+
+/// What learners type by mistake still keeps the password off the projector: a login with
+/// its tag forgotten, `USER name password` on one line, the password alone on the line after
+/// a login that lacked it, and the server's reply that repeats that line as a tag.
+#[test]
+fn slips_that_carry_a_password_are_redacted_too() {
+    let out = all_lines("IMAP", &["C: login ben maple3", "S: login BAD unknown command ben"]);
+    assert_eq!(out[0].0, "login ben [redacted]\r\n");
+    assert_clean(&out, &["maple3"]);
+
+    let out = all_lines("POP3", &["C: USER ben maple3", "S: -ERR USER takes one name: ben maple3"]);
+    assert_eq!(out[0].0, "USER ben [redacted]\r\n");
+    assert_clean(&out, &["maple3"]);
+
+    let out = all_lines(
+        "IMAP",
+        &[
+            "C: a1 login ben@class.example",
+            "S: a1 BAD LOGIN needs a user name and a password",
+            "C: maple3",
+            "S: maple3 BAD missing command after the tag",
+            "C: a2 NOOP",
+            "S: a2 OK NOOP completed",
+        ],
+    );
+    assert_eq!(out[2].0, "[redacted]\r\n");
+    assert_eq!(out[3].0, "[redacted] BAD missing command after the tag\r\n");
+    assert_eq!(out[4].0, "a2 NOOP\r\n", "a command after the slip is itself");
+    assert_eq!(out[5].0, "a2 OK NOOP completed\r\n");
+    assert_clean(&out, &["maple3"]);
+
+    let out = all_lines("POP3", &["C: USER ben", "S: +OK", "C: maple3", "S: -ERR unknown command maple3", "C: STAT"]);
+    assert_eq!(out[2].0, "[redacted]\r\n");
+    assert_clean(&out, &["maple3"]);
+    assert_eq!(out[4].0, "STAT\r\n");
+}
