@@ -30,7 +30,6 @@ macro_rules! builtin_file {
 
 pub mod check;
 mod evidence;
-mod float;
 mod format;
 pub mod gift;
 mod grade;
