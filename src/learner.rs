@@ -312,7 +312,7 @@ fn terminal(props: &LearnerProps) -> Html {
             if let Some((_, client, host, port, _)) = &current {
                 <p class="session">{ format!("telnet {host} {port}  (from {client})") }</p>
                 <pre ref={out_ref} id="t-out" class="raw term-out" aria-live="polite">{ transcript.unwrap_or_default() }</pre>
-                <input ref={line} id="t-line" class="term-in" placeholder="Type a command and press Enter (↑/↓: history; after DATA, end the message with a line holding only .)"
+                <input ref={line} id="t-line" class="term-in" placeholder="Type a command and press Enter (↑/↓: history; after DATA, end the message with a line holding only .; after BDAT n, the next line is the chunk, its CRLF counted only if n = its length + 2)"
                     onkeydown={onkeydown} onpaste={onpaste} aria-label="Command line" autocomplete="off" spellcheck="false" />
             } else {
                 <p class="hint">{"Choose a client, a server and a port, then open a session: like telnet, you type the protocol yourself."}</p>

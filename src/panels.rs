@@ -283,7 +283,7 @@ pub fn world_panel(props: &WorldProps) -> Html {
                     <div class="box inbox" data-agent={b.agent.clone()}>
                         <h3>{ format!("{}: downloaded messages", name(&b.agent)) }</h3>
                         if b.messages.is_empty() { <p class="empty">{"none yet"}</p> }
-                        <ul>{ for b.messages.iter().map(|(from, subject)| html! { <li>{ format!("{from} · ") }<q>{ subject.clone() }</q></li> }) }</ul>
+                        <ul>{ for b.messages.iter().map(|(from, subject)| html! { <li>if !from.trim().is_empty() { { format!("{from} · ") } }<q>{ subject.clone() }</q></li> }) }</ul>
                     </div>
                 }) }
                 { more(more_inboxes, "user agents") }
@@ -327,7 +327,7 @@ fn stored(p: &StoredProps) -> Html {
             <summary>
                 { format!("UID {} · ", p.uid) }
                 if !p.flags.is_empty() { <code class="flags">{ format!("({})", p.flags) }</code>{" · "} }
-                { format!("{} · ", p.from) }<q>{ p.subject.clone() }</q>
+                if !p.from.trim().is_empty() { { format!("{} · ", p.from) } }<q>{ p.subject.clone() }</q>
             </summary>
             if *open { <MessageInspector raw={p.raw.clone()} /> }
         </details>

@@ -31,3 +31,19 @@ test('IMAP extensions typed into the terminal', async (t) => {
   await page.screenshot({ path: path.join(OUT, 'imap-extensions.png') });
   await type(page, 'o LOGOUT', /o OK/);
 });
+
+// QA defect: in an empty mailbox FETCH and STORE still go out and get the server's BAD
+// (RFC 9051 §9), and DONE ends IDLE (RFC 2177 §3) with the session going on after it.
+test('IMAP terminal: FETCH/STORE in an empty mailbox, IDLE then DONE', async (t) => {
+  const page = await open(t, '#/scenario/playground');
+  await openTerminal(page, 'bob-ua', 'mail.bob.example', 143);
+  await type(page, 'a1 starttls', /a1 OK/);
+  await type(page, 'a2 login bob bob-pw', /a2 OK/);
+  await type(page, 'a3 select INBOX', /\* 0 EXISTS.*a3 OK/s);
+  await type(page, 'a4 fetch 1:* flags', /a4 BAD/);
+  await type(page, 'a5 store 1 +flags (\\Deleted)', /a5 BAD/);
+  await type(page, 'a6 idle', /\+ idling/);
+  await type(page, 'done', /a6 OK IDLE terminated/);
+  await type(page, 'a7 noop', /a7 OK/);
+  await type(page, 'a8 logout', /a8 OK/);
+});

@@ -46,8 +46,10 @@ pub struct Options {
     /// SMTP submission (port 587's rules: login, then mail anywhere).
     #[arg(long, value_name = "PORT", default_value_t = 2587)]
     pub submission_port: u16,
+    /// POP3 (port 110's rules: USER/PASS or APOP, STLS; RFC 1939, RFC 2595).
     #[arg(long, value_name = "PORT", default_value_t = 2110)]
     pub pop3_port: u16,
+    /// IMAP (port 143's rules: STARTTLS, then LOGIN or AUTHENTICATE; RFC 9051).
     #[arg(long, value_name = "PORT", default_value_t = 2143)]
     pub imap_port: u16,
     /// An account (repeat for more); its domain becomes one of the server's domains.

@@ -365,7 +365,8 @@ fn smtp_a_two_megabyte_line_gets_500_once_and_the_next_line_is_fresh() {
     assert!(smtp.send(b"\nEHLO c.example\r\n").starts_with("250-mx.b.example"));
     smtp.alive();
     // Inside AUTH: RFC 4954's limit and its own code.
-    assert!(smtp.send(b"AUTH PLAIN\r\n").starts_with("334"));
+    // `continue-req = "334" SP [base64] CRLF` (RFC 4954 §4, §8): the space stays.
+    assert_eq!(smtp.send(b"AUTH PLAIN\r\n"), "334 \r\n");
     let out = smtp.send(&vec![b'A'; limits::SMTP_AUTH_LINE]);
     assert_eq!(out, "500 5.5.6 Authentication Exchange line is too long\r\n");
     smtp.send(b"AAAA\r\n");

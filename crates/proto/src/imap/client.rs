@@ -83,6 +83,10 @@ pub struct ImapClient {
     tag: String,
     scram: Option<ScramClient>,
     idling: bool,
+    /// Lines typed by a person (the page's terminal): each is sent as typed, FETCH in an
+    /// empty mailbox included, and a line typed after a `+` continuation (`DONE` after IDLE,
+    /// a literal, a SASL response) goes out as that continuation, not as a new command.
+    typed: bool,
     /// The last `* n EXISTS` heard: a mailbox known to be empty is not fetched from.
     exists: Option<u32>,
     inbuf: Vec<u8>,
@@ -158,11 +162,31 @@ impl ImapClient {
             tag: String::new(),
             scram: None,
             idling: false,
+            typed: false,
             exists: None,
             inbuf: vec![],
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
+    }
+
+    /// A person's typed lines, sent one after the other as the lecture's terminal does.
+    pub fn typed(lines: Vec<String>) -> Self {
+        ImapClient { typed: true, ..Self::new(lines.into_iter().map(ImapStep::Line).collect()) }
+    }
+
+    /// After a `+` continuation, the next typed line is its answer: `DONE` ends IDLE
+    /// (RFC 2177 §3), anything else is sent as typed (a literal, a SASL response).
+    fn continue_typed(&mut self) {
+        let Some(ImapStep::Line(line)) = self.steps.pop_front() else { return };
+        self.idling = false;
+        let pdu = if line.trim().eq_ignore_ascii_case("DONE") {
+            Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: line.clone() }
+        } else {
+            let decoded = B64.decode(line.trim()).ok().and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
+            Pdu::ImapSaslResponse { line: line.clone(), decoded }
+        };
+        self.send_line(line, pdu);
     }
 
     fn send_line(&mut self, line: String, pdu: Pdu) {
@@ -172,7 +196,8 @@ impl ImapClient {
     fn next_step(&mut self) {
         // In an empty mailbox no sequence number names a message, `*` included (RFC 9051
         // §9): like a real client, skip FETCH, STORE, COPY and MOVE by number there.
-        while let Some(ImapStep::Line(line)) = self.steps.front() {
+        // A person typing is shown the server's answer instead.
+        while let Some(ImapStep::Line(line)) = self.steps.front().filter(|_| !self.typed) {
             let name = line.split(' ').nth(1).unwrap_or("").to_ascii_uppercase();
             if self.exists == Some(0) && ["FETCH", "STORE", "COPY", "MOVE"].contains(&name.as_str()) {
                 self.steps.pop_front();
@@ -219,11 +244,15 @@ impl ImapClient {
             }
             return;
         }
+        if line.starts_with('+') && self.typed && self.scram.is_none() {
+            self.idling = true;
+            return self.continue_typed();
+        }
         if line.starts_with("+ idling") || (line.starts_with('+') && self.scram.is_none()) {
             self.idling = true;
             return;
         }
-        if self.idling && line.starts_with("* ") {
+        if self.idling && !self.typed && line.starts_with("* ") {
             // News while idling: stop idling so the next command can run.
             self.idling = false;
             return self.send_line(

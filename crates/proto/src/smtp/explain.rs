@@ -30,7 +30,7 @@ pub fn command(c: &Command) -> Explanation {
         }
         Command::Bdat { size, last } => {
             let end = if *last { " LAST says this is the final chunk: after it the message is complete and the server answers as it would after DATA's final \".\"." } else { " More chunks follow (only the one marked LAST ends the message)." };
-            ex(label, format!("CHUNKING: the next {size} octets are a chunk of the message, sent right after this line. Nothing marks the end: the size does, so there is no dot-stuffing and no scanning for CRLF.CRLF, and binary data (BODY=BINARYMIME) can travel as is.{end} The server answers each chunk only after reading all of it."), "RFC 3030 §2, §3")
+            ex(label, format!("CHUNKING: the next {size} octets are a chunk of the message, sent right after this line. Nothing marks the end: the size does, so there is no dot-stuffing and no scanning for CRLF.CRLF, and binary data (BODY=BINARYMIME) can travel as is.{end} The server answers each chunk only after reading all of it. At a terminal, the next line you type is the chunk, sent as typed: its CRLF counts only if the size is the typed length + 2; BDAT 0 has no chunk line."), "RFC 3030 §2, §3")
         }
         Command::Data => ex(label, "Asks to send the message itself (header and body).", "RFC 5321 §4.1.1.4"),
         Command::Rset => ex(label, "Aborts the current mail transaction: sender and recipients are forgotten.", "RFC 5321 §4.1.1.5"),

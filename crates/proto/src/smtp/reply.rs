@@ -60,7 +60,9 @@ impl fmt::Display for Reply {
             if i > 0 {
                 f.write_str("\r\n")?;
             }
-            if line.is_empty() && i == last {
+            // RFC 5321 §4.2 lets an empty text go without its space, but a 334 challenge
+            // keeps it: `continue-req = "334" SP [base64] CRLF` (RFC 4954 §4, §8).
+            if line.is_empty() && i == last && self.code != 334 {
                 write!(f, "{}", self.code)?;
             } else {
                 write!(f, "{}{sep}{line}", self.code)?;
@@ -141,6 +143,17 @@ pub enum SmtpReplyTo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_334_challenge_keeps_its_space() {
+        assert_eq!(Reply::new(334, "").encode(), b"334 \r\n");
+        assert_eq!(Reply::new(250, "").encode(), b"250\r\n");
+        // The client reads both forms as an empty challenge.
+        for wire in [&b"334 \r\n"[..], b"334\r\n"] {
+            let Decoded::Complete(r, n) = decode(wire) else { panic!("{wire:?}") };
+            assert_eq!((r.code, r.text(), n), (334, String::new(), wire.len()));
+        }
+    }
 
     #[test]
     fn one_and_multi_line_replies_round_trip() {

@@ -1,7 +1,8 @@
 //! A person at a terminal (`telnet mail.bob.example 25`): sends the lines of a script one
 //! at a time, each after the server's whole reply, exactly as typed (bad ones included).
 //! After a `354` the next item is the message; after a `334`, an AUTH response; after a
-//! `BDAT n` line the next item is its chunk, sent at once (a line counts with its CRLF).
+//! `BDAT n` line (n > 0) the next item is its chunk, sent at once: the typed bytes, with
+//! their CRLF only if n counts it (n = typed length + 2); `BDAT 0` has no chunk.
 
 use super::command::{self, Command};
 use super::reply::{self, Reply};
@@ -156,15 +157,17 @@ impl TypedSession {
             Typed::Line(line) => {
                 let mut bytes = format!("{line}\r\n").into_bytes();
                 let pdu = match command::decode(&bytes) {
-                    Decoded::Complete(cmd @ Command::Bdat { .. }, _) => {
+                    Decoded::Complete(Command::Bdat { size, last }, _) => {
                         // RFC 3030 §2: the chunk follows the BDAT line at once, with no reply
-                        // in between: the next item is sent as it is (a line with its CRLF).
-                        match self.script.pop_front() {
-                            Some(Typed::Message(m)) => bytes.extend_from_slice(&m),
-                            Some(Typed::Line(l)) => bytes.extend_from_slice(format!("{l}\r\n").as_bytes()),
-                            None => {}
+                        // in between. `BDAT 0` has no chunk; otherwise the next item is it.
+                        if size > 0 {
+                            match self.script.pop_front() {
+                                Some(Typed::Message(m)) => bytes.extend_from_slice(&m),
+                                Some(Typed::Line(l)) => bytes.extend_from_slice(&chunk(&l, size)),
+                                None => {}
+                            }
                         }
-                        Pdu::SmtpCommand(cmd)
+                        Pdu::SmtpCommand(Command::Bdat { size, last })
                     }
                     Decoded::Complete(cmd, _) => Pdu::SmtpCommand(cmd),
                     _ => Pdu::SmtpTyped { line },
@@ -174,6 +177,16 @@ impl TypedSession {
         };
         self.transmits.push_back(t);
     }
+}
+
+/// A typed line as a BDAT chunk: exactly the typed bytes, plus the terminal's CRLF only
+/// when the size counts it (`size` = typed length + 2), as in `BDAT 13 LAST` + `Subject: hi`.
+pub fn chunk(line: &str, size: u64) -> Vec<u8> {
+    let mut bytes = line.as_bytes().to_vec();
+    if u64::try_from(bytes.len()).ok().and_then(|n| n.checked_add(2)) == Some(size) {
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes
 }
 
 /// A convenience for scripts: `lines(["EHLO x", "QUIT"])`.
@@ -240,5 +253,48 @@ mod tests {
             }
         }
         assert!(replies.last().unwrap().starts_with("250 2.0.0 OK: queued as Q1"), "{replies:?}");
+    }
+
+    /// Runs a typed script against a relay; returns every server reply and the messages.
+    fn run(script: Vec<Typed>) -> (Vec<String>, Vec<Vec<u8>>) {
+        let mut s = SmtpServer::new(ServerConfig::basic("h.example", Role::Relay, &["h.example"], &["u@h.example"]), 0);
+        let mut c = TypedSession::new(script);
+        let (mut replies, mut messages) = (vec![], vec![]);
+        for _ in 0..20 {
+            while let Some(t) = s.poll_transmit() {
+                replies.push(String::from_utf8(t.bytes.clone()).unwrap());
+                c.handle_input(0, &t.bytes);
+            }
+            while let Some(t) = c.poll_transmit() {
+                s.handle_input(0, &t.bytes);
+            }
+            if let Some(crate::smtp::ServerEvent::MessageReceived(m)) = s.poll_event() {
+                messages.push(m.data.clone());
+                s.accept_message("Q1");
+            }
+        }
+        (replies, messages)
+    }
+
+    #[test]
+    fn a_chunk_is_the_typed_bytes_and_bdat_0_has_none() {
+        let head = ["EHLO me.example", "MAIL FROM:<a@me.example>", "RCPT TO:<u@h.example>"];
+        // `BDAT 5` + `hello`: five octets, no CRLF sent after them, so no empty command.
+        let mut script = lines(head);
+        script.extend(lines(["BDAT 5", "hello", "BDAT 0 LAST", "NOOP"]));
+        let (replies, messages) = run(script);
+        let tail: Vec<&str> = replies.iter().skip(4).map(|r| r.split(' ').next().unwrap()).collect();
+        assert_eq!(tail, ["250", "250", "250"], "chunk, BDAT 0 LAST, NOOP: {replies:?}");
+        assert!(replies[4].contains("5 octets"), "{replies:?}");
+        assert!(replies[5].starts_with("250 2.0.0 OK: queued as Q1"), "BDAT 0 LAST is answered at once: {replies:?}");
+        assert_eq!(messages, [b"hello".to_vec()]);
+        // `BDAT 0 LAST` alone (nothing typed after it) is answered too.
+        let mut script = lines(head);
+        script.extend(lines(["BDAT 0 LAST"]));
+        let (replies, _) = run(script);
+        assert!(replies.last().unwrap().starts_with("250 2.0.0 OK: queued as Q1"), "{replies:?}");
+        assert_eq!(chunk("hi", 4), b"hi\r\n");
+        assert_eq!(chunk("hi", 2), b"hi");
+        assert_eq!(chunk("hi", 3), b"hi");
     }
 }

@@ -61,7 +61,7 @@ impl World {
                 let Some(target) = self.node_by_host(&server) else { return };
                 let engine = match port {
                     110 | 995 => ClientEngine::Pop3Typed(Pop3Typed::new(lines)),
-                    143 | 993 => ClientEngine::Imap(ImapClient::new(lines.into_iter().map(ImapStep::Line).collect())),
+                    143 | 993 => ClientEngine::Imap(ImapClient::typed(lines)),
                     _ => {
                         // After DATA, the lines up to "." are the message.
                         let mut script = Vec::new();

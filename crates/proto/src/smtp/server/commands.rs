@@ -58,6 +58,16 @@ impl SmtpServer {
         self.send(Reply::enhanced(503, "5.5.1", text), SmtpReplyTo::Error);
     }
 
+    /// STARTTLS is offered where it is configured and TLS is not yet on (RFC 3207 §4.2).
+    fn offers_starttls(&self) -> bool {
+        self.config.starttls && !self.tls
+    }
+
+    /// Like Postfix's smtpd_tls_auth_only: AUTH is offered only where it may be used.
+    fn offers_auth(&self) -> bool {
+        !self.config.accounts.is_empty() && (self.tls || !self.config.require_tls)
+    }
+
     pub(super) fn on_command(&mut self, cmd: Command) {
         if self.config.refuse_all && cmd != Command::Quit {
             let r = Reply::enhanced(521, "5.3.2", format!("{} does not accept mail", self.config.hostname));
@@ -72,11 +82,10 @@ impl SmtpServer {
                     "8BITMIME".into(),
                     "ENHANCEDSTATUSCODES".into(),
                 ];
-                if self.config.starttls && !self.tls {
+                if self.offers_starttls() {
                     lines.push("STARTTLS".into());
                 }
-                // Like Postfix's smtpd_tls_auth_only: AUTH is offered only where it may be used.
-                if !self.config.accounts.is_empty() && (self.tls || !self.config.require_tls) {
+                if self.offers_auth() {
                     lines.push("AUTH PLAIN LOGIN".into());
                 }
                 // RFC 3461 (DSN), RFC 6531 (SMTPUTF8), RFC 3030 (CHUNKING, BINARYMIME).
@@ -255,8 +264,16 @@ impl SmtpServer {
                 self.send(Reply { code: 211, lines }, SmtpReplyTo::Help);
             }
             Command::Help { .. } => {
+                // The commands this port offers now, as its EHLO lists them.
+                let mut commands = String::from("2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT");
+                if self.offers_starttls() {
+                    commands.push_str(" STARTTLS");
+                }
+                if self.offers_auth() {
+                    commands.push_str(" AUTH");
+                }
                 let lines = vec![
-                    "2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT STARTTLS AUTH".into(),
+                    commands,
                     "2.0.0 RSET NOOP VRFY HELP QUIT".into(),
                     "2.0.0 HELP STATUS gives the server's status; see RFC 5321".into(),
                 ];

@@ -363,3 +363,34 @@ fn every_reply_carries_an_enhanced_code_of_its_class() {
         assert!(seen.contains(&code) || code == 452, "no {code} seen: {seen:?}");
     }
 }
+
+/// HELP lists STARTTLS and AUTH only where EHLO offers them (QA: the relay port listed AUTH).
+#[test]
+fn help_lists_what_this_port_offers() {
+    let help_and_ehlo = |c: ServerConfig| {
+        let mut s = SmtpServer::new(c, 0);
+        replies(&mut s);
+        s.handle_input(0, b"EHLO c.example\r\nHELP\r\n");
+        let mut lines = vec![];
+        while let Some(t) = s.poll_transmit() {
+            if let Pdu::SmtpReply { reply, .. } = t.pdu {
+                lines.push(reply.lines);
+            }
+        }
+        let has = |i: usize, w: &str| lines[i].iter().any(|l| l.split(' ').any(|x| x == w));
+        (has(1, "STARTTLS"), has(1, "AUTH"), has(0, "STARTTLS"), lines[0].iter().any(|l| l.starts_with("AUTH ")))
+    };
+    let mut relay = config(Role::Relay);
+    relay.accounts = vec![];
+    assert_eq!(help_and_ehlo(relay), (false, false, false, false));
+    let mut relay_tls = config(Role::Relay);
+    relay_tls.accounts = vec![];
+    relay_tls.starttls = true;
+    assert_eq!(help_and_ehlo(relay_tls), (true, false, true, false));
+    let mut sub = config(Role::Submission);
+    sub.starttls = true;
+    sub.require_tls = true;
+    assert_eq!(help_and_ehlo(sub.clone()), (true, false, true, false), "AUTH only after STARTTLS");
+    sub.require_tls = false;
+    assert_eq!(help_and_ehlo(sub), (true, true, true, true));
+}
