@@ -14,6 +14,24 @@ fn lit(machine: &'static StateMachine, states: &(String, String)) -> Option<Stat
     Some(machine.drawn_as(view.id))
 }
 
+/// A coordinate of this drawing, whole or half pixels (every one is), written as `f64`'s
+/// `Display` writes it ("40", "40.5") but with integers: float printing stays out of the
+/// page (docs/benchmarks.md).
+#[derive(Clone, Copy)]
+struct Px(f64);
+
+impl std::fmt::Display for Px {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let halves = (self.0 * 2.0) as i64;
+        debug_assert!(halves as f64 == self.0 * 2.0 && self.0 >= 0.0, "whole or half pixels");
+        write!(f, "{}", halves / 2)?;
+        if halves % 2 != 0 {
+            f.write_str(".5")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct StateProps {
     pub protocol: String,
@@ -40,33 +58,33 @@ pub fn state_diagram(props: &StateProps) -> Html {
     html! {
         <figure id="state-diagram" class="state-diagram">
             <figcaption>{ title }{ now.map(|l| format!(": now {l}")).unwrap_or_default() }</figcaption>
-            <svg viewBox={format!("0 0 {width} {h}")} width="100%" role="img" aria-label={format!("{title}, current state {}", now.unwrap_or("unknown"))}>
+            <svg viewBox={format!("0 0 {} {}", Px(width), Px(h))} width="100%" role="img" aria-label={format!("{title}, current state {}", now.unwrap_or("unknown"))}>
                 <defs><marker id="st-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" /></marker></defs>
                 { for edges.iter().map(|&(a, b, label)| {
                     let forward = b > a;
                     let (x1, x2) = if forward { (x(a) + bw, x(b)) } else { (x(a), x(b) + bw) };
                     let y = if forward { 34.0 } else { 70.0 };
                     let path = if forward && b - a == 1 {
-                        format!("M {x1} {y} L {x2} {y}")
+                        format!("M {} {} L {} {}", Px(x1), Px(y), Px(x2), Px(y))
                     } else {
                         let cy = if forward { 6.0 } else { 86.0 };
                         let (sx, ex) = (x(a) + bw / 2.0, x(b) + bw / 2.0);
                         let sy = if forward { 22.0 } else { 48.0 };
-                        format!("M {sx} {sy} Q {} {cy} {ex} {sy}", (sx + ex) / 2.0)
+                        format!("M {} {} Q {} {} {} {}", Px(sx), Px(sy), Px((sx + ex) / 2.0), Px(cy), Px(ex), Px(sy))
                     };
                     let (lx, ly) = if forward && b - a == 1 { ((x1 + x2) / 2.0, y - 4.0) } else { ((x(a) + x(b) + bw) / 2.0, if forward { 12.0 } else { 84.0 }) };
                     html! {
                         <g class="st-edge">
                             <path d={path} marker-end="url(#st-head)" />
-                            <text x={lx.to_string()} y={ly.to_string()} text-anchor="middle">{ label }</text>
+                            <text x={Px(lx).to_string()} y={Px(ly).to_string()} text-anchor="middle">{ label }</text>
                         </g>
                     }
                 }) }
                 { for nodes.iter().enumerate().map(|(i, (_, s))| html! {
                     <g class={classes!("st", (Some(i) == current).then_some("lit"))} data-state={s.label}>
                         <title>{ s.description }</title>
-                        <rect x={x(i).to_string()} y="22" width={bw.to_string()} height="26" rx="6" />
-                        <text x={(x(i) + bw / 2.0).to_string()} y="39" text-anchor="middle">{ s.label }</text>
+                        <rect x={Px(x(i)).to_string()} y="22" width={Px(bw).to_string()} height="26" rx="6" />
+                        <text x={Px(x(i) + bw / 2.0).to_string()} y="39" text-anchor="middle">{ s.label }</text>
                     </g>
                 }) }
             </svg>

@@ -14,7 +14,10 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // group lanes), and the engines' growth (~58 KB: IMAP CONDSTORE/QRESYNC, SORT/THREAD, QUOTA,
 // BINARY, LIST-EXTENDED, ID, rev1 forms; POP3 SASL and STLS; explicit limits and checked
 // arithmetic; incremental DATA). A ratchet against unnoticed growth, not the goal.
-export const BUDGET = 720 * 1024;
+// 720 KB until the second diet (branch diet2): 707.0 KB after merging main at 432ddc2 (32.6 KB
+// off: serde's derived readers of the activity progress, std's float parsing and printing, ten
+// sort copies); 717 KB leaves ~10 KB of headroom.
+export const BUDGET = 717 * 1024;
 
 export function measure(dist = DIST) {
   const files = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));

@@ -75,10 +75,11 @@ fn xml(s: &str) -> String {
 /// A standalone SVG of the whole sequence diagram (inline styles, no fonts from elsewhere).
 pub fn svg(log: &EventLog) -> String {
     let d = Diagram::from_log(log);
-    let (col, left, head, row) = (176.0, 70.0, 58.0, 36.0);
-    let x = |i: usize| left + col * i as f64 + col / 2.0;
-    let width = left + col * d.actors.len() as f64 + 10.0;
-    let height = head + row * d.arrows.len() as f64 + 24.0;
+    // Whole pixels, in integers: no float printing in the page (docs/benchmarks.md).
+    let (col, left, head, row) = (176i64, 70i64, 58i64, 36i64);
+    let x = |i: usize| left + col * i as i64 + col / 2;
+    let width = left + col * d.actors.len() as i64 + 10;
+    let height = head + row * d.arrows.len() as i64 + 24;
     let color = |p: &str| match p {
         "SMTP" => "#1d4ed8",
         "POP3" => "#15803d",
@@ -97,7 +98,7 @@ pub fn svg(log: &EventLog) -> String {
     for (i, a) in d.actors.iter().enumerate() {
         out.push_str(&format!(
             "<rect x=\"{}\" y=\"6\" width=\"160\" height=\"46\" rx=\"8\" fill=\"#f7f8fa\" stroke=\"#d5dae1\"/><text x=\"{}\" y=\"25\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">{}</text><text x=\"{}\" y=\"42\" text-anchor=\"middle\" font-size=\"10\" fill=\"#5b6470\">{}</text>\n",
-            x(i) - 80.0, x(i), xml(&a.name), x(i), xml(&a.host)
+            x(i) - 80, x(i), xml(&a.name), x(i), xml(&a.host)
         ));
         out.push_str(&format!(
             "<line x1=\"{0}\" y1=\"{head}\" x2=\"{0}\" y2=\"{height}\" stroke=\"#d5dae1\" stroke-dasharray=\"4 4\"/>\n",
@@ -105,10 +106,10 @@ pub fn svg(log: &EventLog) -> String {
         ));
     }
     for a in &d.arrows {
-        let y = head + row * (a.step - 1) as f64 + 22.0;
+        let y = head + row * (a.step as i64 - 1) + 22;
         let (x1, x2) = (x(a.from), x(a.to));
         let c = color(&a.protocol);
-        let room = (((x2 - x1).abs() - 12.0) / 6.7).max(8.0) as usize;
+        let room = (((x2 - x1).abs() - 12) as f64 / 6.7).max(8.0) as usize;
         let label: String = if a.label.chars().count() > room {
             a.label.chars().take(room - 1).collect::<String>() + "…"
         } else {
@@ -116,7 +117,7 @@ pub fn svg(log: &EventLog) -> String {
         };
         out.push_str(&format!(
             "<text x=\"6\" y=\"{}\" font-size=\"10\" fill=\"#5b6470\" font-family=\"monospace\">{}</text><line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"{c}\" stroke-width=\"1.6\" marker-end=\"url(#h{})\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" font-family=\"monospace\">{}</text>\n",
-            y + 3.0, crate::diagram::format_time(a.t), a.protocol, (x1 + x2) / 2.0, y - 6.0, xml(&label)
+            y + 3, crate::diagram::format_time(a.t), a.protocol, (x1 + x2) / 2, y - 6, xml(&label)
         ));
     }
     out.push_str("</svg>\n");

@@ -104,7 +104,7 @@ fn values_of_the_wrong_type() {
     let items: &[(&str, &str)] = &[
         ("kind = 5\nprompt = \"P\"", "7:8: invalid type: integer `5`, expected a string"),
         ("kind = \"discuss\"\nstep = \"x\"", "8:8: invalid type: string \"x\", expected i64"),
-        ("kind = \"discuss\"\nstep = 1e3", "8:8: invalid type: floating point `1000.0`, expected i64"),
+        ("kind = \"discuss\"\nstep = 1e3", "8:8: invalid type: floating point `1e3`, expected i64"),
         ("kind = \"discuss\"\nstep = -0.0", "8:8: invalid type: floating point `-0.0`, expected i64"),
         ("kind = \"discuss\"\nstep = true", "8:8: invalid type: boolean `true`, expected i64"),
         ("kind = \"discuss\"\nstep = 07:32:00", "8:8: invalid type: date-time `07:32:00`, expected i64"),

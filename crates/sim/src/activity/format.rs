@@ -252,14 +252,9 @@ fn unexpected(v: &DeValue) -> String {
                 Err(_) => format!("integer `{i}`"),
             },
         },
-        DeValue::Float(f) => {
-            let x: f64 = f.as_str().parse().unwrap_or(f64::NAN);
-            let mut s = x.to_string();
-            if x.is_finite() && !s.contains('.') {
-                s.push_str(".0");
-            }
-            format!("floating point `{s}`")
-        }
+        // The number as the file writes it: converting it would link the page with std's
+        // float parsing and printing (about 20 KB gzipped) for the sake of this message.
+        DeValue::Float(f) => format!("floating point `{}`", f.as_str()),
         DeValue::Boolean(b) => format!("boolean `{b}`"),
         DeValue::Datetime(d) => format!("date-time `{d}`"),
         DeValue::Array(_) => "sequence".into(),
