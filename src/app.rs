@@ -461,6 +461,19 @@ fn playground() -> Html {
     };
 
     let view = use_state(|| ViewOptions { zoom: 100, ..ViewOptions::default() });
+    // A log saved by the live view: each student's connections on one lifeline, as there.
+    let by_name = {
+        let cache = use_mut_ref(|| None::<(std::rc::Rc<mailsim_sim::diagram::Diagram>, bool)>);
+        let mut c = cache.borrow_mut();
+        match &*c {
+            Some((d, b)) if std::rc::Rc::ptr_eq(d, &player.diagram) => *b,
+            _ => {
+                let b = crate::layout::named_clients(&player.diagram);
+                *c = Some((player.diagram.clone(), b));
+                b
+            }
+        }
+    };
     let search = use_state(String::new);
     let large = use_state(|| false);
     let note = use_state(String::new);
@@ -723,7 +736,7 @@ fn playground() -> Html {
                     <section class="diagram-pane" aria-label="Sequence diagram">
                         { view_bar }
                         <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select}
-                            view={std::rc::Rc::new((*view).clone())} on_toggle_conn={on_toggle_conn} />
+                            view={std::rc::Rc::new(ViewOptions { by_name, ..(*view).clone() })} on_toggle_conn={on_toggle_conn} />
                     </section>
                 }) }
                 <aside class="side" hidden={narrow && *tab == "diagram"}>

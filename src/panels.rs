@@ -209,6 +209,12 @@ pub fn details(props: &DetailsProps) -> Html {
     }
 }
 
+/// Whether actor `id` is a client connection that `mailsim serve` logged (`client-N`): a real
+/// mail program, whose downloads the server does not see (it logs no `message_downloaded`).
+fn served_client(id: &str) -> bool {
+    id.strip_prefix("client-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[derive(Properties, PartialEq)]
 pub struct WorldProps {
     pub log: Src<EventLog>,
@@ -242,8 +248,9 @@ pub fn world_panel(props: &WorldProps) -> Html {
     let (queues, more_queues) = pick(snap.queues.iter().map(|q| (q.server.as_str(), q.entries.is_empty())).collect());
     let (mailboxes, more_mailboxes) =
         pick(snap.mailboxes.iter().map(|m| (m.server.as_str(), m.messages.is_empty())).collect());
-    let (inboxes, more_inboxes) =
-        pick(snap.inboxes.iter().map(|b| (b.agent.as_str(), b.messages.is_empty())).collect());
+    // A real client of `mailsim serve` has no box: what it downloaded is known only to it.
+    let agents: Vec<&diagram::InboxView> = snap.inboxes.iter().filter(|b| !served_client(&b.agent)).collect();
+    let (inboxes, more_inboxes) = pick(agents.iter().map(|b| (b.agent.as_str(), b.messages.is_empty())).collect());
     let more = |n: usize, what: &str| -> Html {
         if n == 0 {
             html! {}
@@ -279,7 +286,7 @@ pub fn world_panel(props: &WorldProps) -> Html {
                     </div>
                 }) }
                 { more(more_mailboxes, "mailboxes") }
-                { for inboxes.iter().map(|&i| &snap.inboxes[i]).map(|b| html! {
+                { for inboxes.iter().map(|&i| agents[i]).map(|b| html! {
                     <div class="box inbox" data-agent={b.agent.clone()}>
                         <h3>{ format!("{}: downloaded messages", name(&b.agent)) }</h3>
                         if b.messages.is_empty() { <p class="empty">{"none yet"}</p> }

@@ -266,6 +266,23 @@ test('pause, step back, return to live; filters; save as log and open it in the 
   await page.fill('#live-address', '127.0.0.1');
   await page.press('#live-address', 'Enter');
   await waitForCount(page, now);
+  // The World panel: no "downloaded messages" box per connection (the server cannot see what a
+  // real client downloaded), each mailbox once.
+  const world = (p) => p.evaluate(() => ({
+    agents: document.querySelectorAll('#world .box.inbox').length,
+    text: document.querySelector('#world')?.textContent ?? '',
+    mailboxes: [...document.querySelectorAll('#world .box.mailbox')].map((b) => b.dataset.mailbox),
+  }));
+  const lanes = (p) => p.$$eval('.actor-name', (ns) => ns.map((n) => `${n.textContent} ${n.nextElementSibling?.textContent}`));
+  await page.waitForSelector('#world');
+  const w = await world(page);
+  assert.equal(w.agents, 0, 'no user-agent boxes for real clients');
+  assert.ok(!/more user agents|none yet/.test(w.text), w.text);
+  assert.ok(w.mailboxes.length > 0);
+  assert.equal(new Set(w.mailboxes).size, w.mailboxes.length, 'each mailbox once');
+  const liveLanes = await lanes(page);
+  assert.ok(liveLanes.some((l) => l.startsWith('carol@bob.example')), liveLanes.join(' | '));
+  assert.equal(new Set(liveLanes).size, liveLanes.length, `one lane per student: ${liveLanes.join(' | ')}`);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#live-save')]);
   const saved = path.join(OUT, 'live-saved.jsonl');
   await download.saveAs(saved);
@@ -276,6 +293,12 @@ test('pause, step back, return to live; filters; save as log and open it in the 
   await page.waitForSelector('#import');
   await page.setInputFiles('#import', saved);
   await page.waitForFunction((n) => document.querySelector('#position')?.textContent === `step 0 of ${n}`, now);
+  // Reopened, it looks like the live view: the same lanes, by login name.
+  assert.deepEqual(await lanes(page), liveLanes);
+  await page.evaluate(() => document.activeElement?.blur());
+  await page.keyboard.press('End');
+  await page.waitForFunction((n) => document.querySelector('#position')?.textContent === `step ${n} of ${n}`, now);
+  assert.equal((await world(page)).agents, 0);
 });
 
 /** A TCP proxy in front of the web port, whose connections can be cut (a flaky network). */

@@ -138,6 +138,16 @@ test('text at 200 %: the page reflows without sideways scrolling', async (t) => 
       const box = await page.locator(id).boundingBox();
       assert.ok(box && box.y >= 0 && box.y + box.height <= size.height, `${size.name} at 200 %: ${id} on screen when scrolled down`);
     }
+    if (size.name === 'phone') {
+      // The tabs too: on screen at the foot of the controls, and they work.
+      for (const id of ['#tab-diagram', '#tab-world']) {
+        const box = await page.locator(id).boundingBox();
+        assert.ok(box && box.y >= 0 && box.y + box.height <= size.height, `phone at 200 %: ${id} on screen: ${JSON.stringify(box)}`);
+      }
+      await page.click('#tab-world');
+      assert.ok(await page.locator('#world').isVisible(), 'phone at 200 %: the World tab shows the world');
+      await page.click('#tab-diagram');
+    }
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: path.join(OUT, `screen-${size.name}-200.png`) });
   }
