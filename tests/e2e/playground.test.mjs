@@ -349,6 +349,8 @@ test('faults on demand, and what the learner did survives a reload until reset',
   assert.match(await page.textContent('#learn .mine'), /You added 1 action/);
   await page.click('#forget');
   await page.waitForFunction(() => !document.querySelector('.arrow.tcp'));
+  // The URL follows the step in the frame after it is drawn (src/app.rs): wait for it.
+  await page.waitForFunction(() => location.hash.endsWith('/step/0'));
   await page.reload();
   await page.waitForSelector('#position');
   assert.equal(await page.locator('.arrow.tcp').count(), 0, 'reset is remembered too');
