@@ -19,10 +19,15 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q -p mailsim-proto -p mailsim-sim -p mailsim-cli
 
 step "native tests: codecs, engines, world, golden logs, determinism, cli"
-cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli
-# The engine-time measurement is #[ignore]d (a measurement, not a timed assertion); run it here
-# too, in debug, so every command it times still runs to its end (its figures: bench_engine.rs).
+cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli -p mailsim-web
+# The measurements are #[ignore]d (measurements, not timed assertions); run them here too, in
+# debug, so everything they time still runs to its end: the engine time per command
+# (bench_engine.rs) and the live view's cost per frame on a generated 1,000-message serve log.
 cargo test --locked -p mailsim-proto --test bench_engine -- --ignored
+live_log=$(mktemp)
+node --input-type=module -e "import fs from 'node:fs'; import { makeLog } from './bench/gen-log.mjs'; fs.writeFileSync(process.argv[1], makeLog(1000));" "$live_log"
+LIVE_LOG=$live_log cargo test --locked -p mailsim-web --bin mailsim-web live_timing -- --ignored
+rm -f "$live_log"
 
 step "wasm32 tests in headless Chromium (same golden log as native)"
 CHROMEDRIVER=$(command -v chromedriver) \

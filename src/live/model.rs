@@ -307,9 +307,9 @@ mod tests {
     /// `LIVE_LOG=serve.jsonl cargo test -p mailsim-web --bin mailsim-web live_timing -- --ignored --nocapture`:
     /// where the time of a frame goes, per stage, for a `mailsim serve --log` file.
     #[test]
-    #[ignore]
+    #[ignore = "a measurement over a log file: LIVE_LOG=FILE, run with -- --ignored --nocapture (scripts/test.sh runs it on a generated log)"]
     fn live_timing() {
-        let Ok(path) = std::env::var("LIVE_LOG") else { return };
+        let path = std::env::var("LIVE_LOG").expect("LIVE_LOG names a `mailsim serve --log` file");
         let text = std::fs::read_to_string(path).unwrap();
         let msgs: Vec<String> =
             text.lines().skip(1).enumerate().map(|(i, l)| format!("{{\"seq\":{},\"event\":{l}}}", i + 1)).collect();
@@ -338,5 +338,7 @@ mod tests {
             }
         }
         eprintln!("parse {:?} update {:?} layout {:?} snapshots {:?} at {:?}", t[0], t[1], t[2], t[3], t[4]);
+        assert!(!msgs.is_empty(), "the log has records");
+        assert!(!s.diagram.borrow().arrows.is_empty(), "its messages were drawn");
     }
 }
