@@ -3,7 +3,7 @@
 
 use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::learner::LearnerPanel;
-use crate::panels::{tab_panel, use_narrow, Details, Tabs, WorldPanel};
+use crate::panels::{tab_panel, use_narrow, use_tab, Details, Tabs, WorldPanel};
 use crate::state::{
     imported_step, keep_log, kept_log, parse_fragment, Action, Player, DEFAULT_SCENARIO, FILE_PREFIX, IMPORTED, SPEEDS,
     SPEED_NAMES,
@@ -624,17 +624,7 @@ fn playground() -> Html {
     let now = if step == 0 { 0 } else { player.diagram.arrows[step - 1].t };
     // A phone: the diagram and each panel are tabs.
     let narrow = use_narrow() && !embed;
-    let tab = use_state_eq(|| "diagram");
-    let on_tab = {
-        let tab = tab.clone();
-        Callback::from(move |t: &'static str| {
-            tab.set(t);
-            // A diagram shown again measures its pane.
-            if let Some(w) = web_sys::window() {
-                let _ = web_sys::Event::new("resize").map(|e| w.dispatch_event(&e));
-            }
-        })
-    };
+    let (tab, on_tab) = use_tab();
     let transcript_shown = *transcript_open || (narrow && *tab == "transcript");
     html! {
         <div class={classes!("app", (*large).then_some("large"), embed.then_some("embed"), narrow.then_some("tabbed"))}>

@@ -361,6 +361,23 @@ pub fn use_narrow() -> bool {
     *narrow
 }
 
+/// The chosen one of the [`Tabs`] (the diagram at first), and the callback that chooses one.
+#[hook]
+pub fn use_tab() -> (UseStateHandle<&'static str>, Callback<&'static str>) {
+    let tab = use_state_eq(|| "diagram");
+    let on_tab = {
+        let tab = tab.clone();
+        Callback::from(move |t: &'static str| {
+            tab.set(t);
+            // A diagram shown again measures its pane.
+            if let Some(w) = web_sys::window() {
+                let _ = web_sys::Event::new("resize").map(|e| w.dispatch_event(&e));
+            }
+        })
+    };
+    (tab, on_tab)
+}
+
 /// Panel `id` (`#panel-ID`), one of the [`Tabs`] when the screen is narrow: then a tab
 /// panel, hidden unless it is the `current` one; else it takes no box of its own.
 pub fn tab_panel(narrow: bool, current: &str, id: &'static str, content: Html) -> Html {

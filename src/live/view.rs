@@ -9,7 +9,7 @@ use super::stream::{self, Shared, Status};
 use super::Access;
 use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::growing::Src;
-use crate::panels::{tab_panel, use_narrow, Details, Tabs, WorldPanel};
+use crate::panels::{tab_panel, use_narrow, use_tab, Details, Tabs, WorldPanel};
 use crate::state::Info;
 use gloo_events::{EventListener, EventListenerOptions};
 use std::cell::{Cell, RefCell};
@@ -226,17 +226,7 @@ pub fn live_view(props: &ViewProps) -> Html {
     };
     // A phone: the diagram and each panel are tabs.
     let narrow = use_narrow();
-    let tab = use_state_eq(|| "diagram");
-    let on_tab = {
-        let tab = tab.clone();
-        Callback::from(move |t: &'static str| {
-            tab.set(t);
-            // A diagram shown again measures its pane.
-            if let Some(w) = web_sys::window() {
-                let _ = web_sys::Event::new("resize").map(|e| w.dispatch_event(&e));
-            }
-        })
-    };
+    let (tab, on_tab) = use_tab();
     let transcript = {
         let d = src_diagram.get();
         let from = step.saturating_sub(TRANSCRIPT_ROWS / 2).min(len.saturating_sub(TRANSCRIPT_ROWS));
