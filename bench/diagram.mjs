@@ -22,6 +22,8 @@ const DIST_USED = path.resolve(process.env.BENCH_DIST || DIST);
 const STEPS = Number(process.env.BENCH_STEPS || 60);
 // BENCH_PARTS: which of steps, world, mermaid to measure (all by default), e.g. `world`.
 const PARTS = new Set((process.env.BENCH_PARTS || 'steps,world,mermaid').split(','));
+// BENCH_SIZES: the logs' sizes for the step figures (100,1000,10000 by default).
+const SIZES = (process.env.BENCH_SIZES || '100,1000,10000').split(',').map(Number);
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
 const r1 = (x) => Math.round(x * 10) / 10;
 
@@ -29,13 +31,21 @@ const r1 = (x) => Math.round(x * 10) / 10;
  * Key press to the frame that shows the step: the key event is dispatched at the start of a
  * frame (in a requestAnimationFrame callback); the time runs until the page has applied the
  * step (the position text changed), recomputed style and layout, and the next frame begins.
- * Also the work alone: key press to the step applied and laid out.
+ * Also the work alone: key press to the step applied and laid out; and how many steps were
+ * shown in the frame whose start they were pressed at: the next frame began one frame
+ * interval later (less than 1.5 intervals by the frames' own timestamps), none was missed.
  */
 async function stepLatency(page, key, n) {
   const frame = [];
   const work = [];
+  let inFrame = 0;
+  const interval = await page.evaluate(() => new Promise((res) => {
+    const ts = [];
+    const tick = (t) => { ts.push(t); if (ts.length < 31) requestAnimationFrame(tick); else res(ts.slice(1).map((x, i) => x - ts[i]).sort((a, b) => a - b)[15]); };
+    requestAnimationFrame(tick);
+  }));
   for (let i = 0; i < n; i++) {
-    const t = await page.evaluate((k) => new Promise((res) => requestAnimationFrame(() => {
+    const t = await page.evaluate((k) => new Promise((res) => requestAnimationFrame((f0) => {
       const pos = document.querySelector('#position');
       const before = pos.textContent;
       const t0 = performance.now();
@@ -44,15 +54,19 @@ async function stepLatency(page, key, n) {
         mo.disconnect();
         document.querySelector('.arrow.current')?.getBoundingClientRect();
         const w = performance.now() - t0;
-        requestAnimationFrame(() => res([w, performance.now() - t0]));
+        requestAnimationFrame((f1) => res([w, performance.now() - t0, f1 - f0]));
       });
       mo.observe(pos, { childList: true, subtree: true, characterData: true });
       document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
     })), key);
     work.push(t[0]);
     frame.push(t[1]);
+    if (t[2] < 1.5 * interval) inFrame++;
   }
-  return { p50_ms: r1(pct(frame, 0.5)), p95_ms: r1(pct(frame, 0.95)), work_p50_ms: r1(pct(work, 0.5)), work_p95_ms: r1(pct(work, 0.95)) };
+  return {
+    p50_ms: r1(pct(frame, 0.5)), p95_ms: r1(pct(frame, 0.95)), work_p50_ms: r1(pct(work, 0.5)), work_p95_ms: r1(pct(work, 0.95)),
+    in_frame: inFrame / n, frame_interval_ms: r1(interval),
+  };
 }
 
 async function openLog(page, file, total) {
@@ -132,7 +146,7 @@ export async function diagramFigures() {
   const results = { logs: {}, wasm_vs_native: null, mermaid: null };
   const rows = [];
   try {
-    for (const n of PARTS.has('steps') ? [100, 1000, 10000] : []) {
+    for (const n of PARTS.has('steps') ? SIZES : []) {
       const file = path.join(dir, `log-${n}.jsonl`);
       fs.writeFileSync(file, makeLog(n));
       const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -145,9 +159,14 @@ export async function diagramFigures() {
       await page.waitForSelector(`#arrow-${n}.current`);
       const back = await stepLatency(page, 'ArrowLeft', STEPS);
       at.nodes = Math.max(at.nodes, await nodes(page));
-      const all = { p50_ms: Math.max(fwd.p50_ms, back.p50_ms), p95_ms: Math.max(fwd.p95_ms, back.p95_ms), work_p50_ms: Math.max(fwd.work_p50_ms, back.work_p50_ms), work_p95_ms: Math.max(fwd.work_p95_ms, back.work_p95_ms) };
+      const all = {
+        p50_ms: Math.max(fwd.p50_ms, back.p50_ms), p95_ms: Math.max(fwd.p95_ms, back.p95_ms),
+        work_p50_ms: Math.max(fwd.work_p50_ms, back.work_p50_ms), work_p95_ms: Math.max(fwd.work_p95_ms, back.work_p95_ms),
+        in_frame_pct: Math.round(50 * (fwd.in_frame + back.in_frame)), frame_interval_ms: fwd.frame_interval_ms,
+      };
       results.logs[n] = { first_draw_ms: Math.round(first), steps: all, dom_nodes: at.nodes, js_heap_bytes: await heap(page) };
       rows.push([`${n.toLocaleString('en')} messages: step p50 / p95 (work p50 / p95)`, `${all.p50_ms} / ${all.p95_ms} ms (${all.work_p50_ms} / ${all.work_p95_ms})`]);
+      rows.push([`${n.toLocaleString('en')} messages: steps shown in their frame`, `${all.in_frame_pct} % (frames of ${all.frame_interval_ms} ms)`]);
       rows.push([`${n.toLocaleString('en')} messages: DOM nodes, JS heap`, `${at.nodes}, ${(results.logs[n].js_heap_bytes / 1048576).toFixed(1)} MB`]);
       if (n === 10000) rows.push(['10,000 messages: first draw', `${Math.round(first)} ms`]);
       await page.close();

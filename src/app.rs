@@ -5,8 +5,8 @@ use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::learner::LearnerPanel;
 use crate::panels::{tab_panel, use_narrow, use_tab, Details, Tabs, WorldPanel};
 use crate::state::{
-    imported_step, keep_log, kept_log, parse_fragment, Action, Player, DEFAULT_SCENARIO, FILE_PREFIX, IMPORTED, SPEEDS,
-    SPEED_NAMES,
+    flush_fragment, imported_step, keep_log, kept_log, parse_fragment, set_fragment_soon, Action, Player,
+    DEFAULT_SCENARIO, FILE_PREFIX, IMPORTED, SPEEDS, SPEED_NAMES,
 };
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Interval;
@@ -35,6 +35,7 @@ fn matches(s: &mailsim_sim::scenario::Scenario, q: &str) -> bool {
 
 /// The iframe code for the current page, in the compact layout.
 fn embed_snippet() -> String {
+    flush_fragment();
     let Some(loc) = web_sys::window().map(|w| w.location()) else { return String::new() };
     let base = format!("{}{}", loc.origin().unwrap_or_default(), loc.pathname().unwrap_or_default());
     format!("<iframe src=\"{base}?embed=1{}\" width=\"100%\" height=\"600\" title=\"Mailsim: how e-mail works\" style=\"border:1px solid #ccc\"></iframe>", loc.hash().unwrap_or_default())
@@ -178,35 +179,6 @@ fn connections(log: &mailsim_sim::EventLog, d: &mailsim_sim::diagram::Diagram) -
         .collect()
 }
 
-thread_local! {
-    /// The fragment waiting to be written by [`set_fragment_soon`].
-    static FRAGMENT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Writes `fragment` into the URL after the next frame is drawn: `history.replaceState`
-/// costs the browser a few milliseconds, which would otherwise delay the frame that shows a
-/// step; and several steps within one frame (a key held down) write only the last, which
-/// keeps under the browser's limit on how often a page may change its URL.
-fn set_fragment_soon(fragment: String) {
-    let first = FRAGMENT.with(|f| f.borrow_mut().replace(fragment).is_none());
-    if !first {
-        return;
-    }
-    let write = || {
-        let Some(fragment) = FRAGMENT.with(|f| f.borrow_mut().take()) else { return };
-        if current_hash() != fragment {
-            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&fragment));
-            }
-        }
-    };
-    let after_frame =
-        wasm_bindgen::closure::Closure::once_into_js(move || gloo_timers::callback::Timeout::new(0, write).forget());
-    if web_sys::window().and_then(|w| w.request_animation_frame(after_frame.unchecked_ref()).ok()).is_none() {
-        write();
-    }
-}
-
 /// Transcript lines drawn around the current step; the rest are a line saying how many.
 const TRANSCRIPT_WINDOW: usize = 60;
 
@@ -333,7 +305,7 @@ fn playground() -> Html {
     }
 
     // Stepping updates the fragment (replacing the history entry, not adding one per step),
-    // once the step is on screen.
+    // once the stepping pauses.
     {
         let fragment = player.fragment();
         use_effect_with(fragment, |fragment| set_fragment_soon(fragment.clone()));
@@ -491,6 +463,7 @@ fn playground() -> Html {
         let note = note.clone();
         Callback::from(move |_: MouseEvent| {
             let Some(w) = web_sys::window() else { return };
+            flush_fragment();
             let href = w.location().href().unwrap_or_default();
             let _ = w.navigator().clipboard().write_text(&href);
             note.set(format!("Link copied: {href}"));

@@ -7,10 +7,13 @@
 //! actors' header stays visible while the arrows scroll; lanes keep a readable width and the
 //! diagram scrolls sideways rather than shrinking. Coordinates are whole pixels.
 
+mod rows;
+
 use crate::growing::Src;
 use crate::layout::{Layout, Row};
 use gloo_events::EventListener;
-use mailsim_sim::diagram::{format_time, Diagram};
+use mailsim_sim::diagram::Diagram;
+use rows::{Chunk, Drawn, Laid};
 use std::cell::Cell;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -24,9 +27,10 @@ const MIN_W: i32 = 150;
 const MAX_W: i32 = 280;
 /// Up to this many rows everything is drawn; beyond, only a window around the view.
 const ALL_ROWS: usize = 160;
-/// The window moves in steps of this many rows, with this many more drawn on each side.
+/// Rows are drawn in chunks of this many (a group each).
 const CHUNK: usize = 16;
-const OVERSCAN: usize = 24;
+/// Chunks drawn beyond those in view, on each side.
+const OVER: usize = 2;
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
@@ -46,6 +50,10 @@ pub struct DiagramProps {
     #[prop_or_default]
     pub draw_all: bool,
 }
+
+/// The layout of a diagram, with what it was made from (the diagram, the view, the groups
+/// shown expanded).
+type Cached = (Src<Diagram>, Rc<ViewOptions>, Vec<String>, Layout);
 
 #[derive(Clone, PartialEq, Default)]
 pub struct ViewOptions {
@@ -88,7 +96,13 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let v = &props.view;
     let expanded = use_state(Vec::<String>::new);
     // Laid out once per log and view; a growing log is laid out by appending what it gained.
-    let cache = use_mut_ref(|| None::<(Src<Diagram>, Rc<ViewOptions>, Vec<String>, Layout)>);
+    let cache = use_mut_ref(|| None::<Cached>);
+    // Bumped whenever the layout changes (the chunks compare it).
+    let gen = use_mut_ref(|| 0u64);
+    // The chunks drawn (a range), and whether a move of them to where the view is waits.
+    let drawn = use_mut_ref(|| None::<(usize, usize)>);
+    let catch_up = use_mut_ref(|| false);
+    let force = use_force_update();
     {
         let mut c = cache.borrow_mut();
         match &mut *c {
@@ -98,9 +112,15 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                 if *src != props.diagram {
                     l.append(d, v, e);
                     *src = props.diagram.clone();
+                    *drawn.borrow_mut() = None;
+                    *gen.borrow_mut() += 1;
                 }
             }
-            _ => *c = Some((props.diagram.clone(), v.clone(), (*expanded).clone(), Layout::build(d, v, &expanded))),
+            _ => {
+                *c = Some((props.diagram.clone(), v.clone(), (*expanded).clone(), Layout::build(d, v, &expanded)));
+                *drawn.borrow_mut() = None;
+                *gen.borrow_mut() += 1;
+            }
         }
     }
     let cache_ref = cache.borrow();
@@ -192,17 +212,42 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     }
     let t = *top.borrow();
     let visible = (view_h / row_px + 1) as usize;
-    let (start, end) = if rows.len() <= ALL_ROWS || props.draw_all {
-        (0, rows.len())
+    let chunks = rows.len().div_ceil(CHUNK);
+    let (c0, c1) = if rows.len() <= ALL_ROWS || props.draw_all {
+        (0, chunks)
     } else {
-        let first = ((t - px(TOP)).max(0) / row_px) as usize / CHUNK * CHUNK;
-        (first.saturating_sub(OVERSCAN), (first + visible + CHUNK + OVERSCAN).min(rows.len()))
+        // The chunks in view must be drawn now; a move of the rest to be centred on them waits
+        // for the frame that shows this step to be drawn (a step then creates no rows).
+        let first = ((t - px(TOP)).max(0) / row_px) as usize;
+        let need0 = (first / CHUNK).min(chunks.saturating_sub(1));
+        let need1 = ((first + visible) / CHUNK + 1).clamp(need0 + 1, chunks.max(1));
+        let want = (need0.saturating_sub(OVER), (need1 + OVER).min(chunks));
+        let mut now = drawn.borrow_mut();
+        match *now {
+            Some((a, b)) if a <= need0 && need1 <= b => {
+                if (a, b) != want && !*catch_up.borrow() {
+                    *catch_up.borrow_mut() = true;
+                    let (drawn, catch_up, force) = (drawn.clone(), catch_up.clone(), force.clone());
+                    gloo_timers::callback::Timeout::new(0, move || {
+                        *catch_up.borrow_mut() = false;
+                        *drawn.borrow_mut() = None;
+                        force.force_update();
+                    })
+                    .forget();
+                }
+                (a, b)
+            }
+            _ => {
+                *now = Some(want);
+                want
+            }
+        }
     };
+    let (start, end) = (c0 * CHUNK, (c1 * CHUNK).min(rows.len()));
 
     let lanes = &layout.lanes;
     let lane_w = ((port.width * 100 / z - LEFT - 10) / (lanes.len().max(1) as i32)).clamp(MIN_W, MAX_W);
     let x = |lane: usize| LEFT + lane_w * lane as i32 + lane_w / 2;
-    let ax = |actor: usize| x(layout.lane(actor));
     let width = LEFT + lane_w * lanes.len() as i32 + 10;
     let height = TOP + ROW_H * rows.len() as i32 + 24;
     let (w_px, h_px) = (px(width), px(height));
@@ -243,52 +288,23 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         </svg>
     };
 
-    let row_y = |row: usize| TOP + ROW_H * row as i32 + 22;
-    let drawn = rows[start..end].iter().enumerate().map(|(k, r)| {
-        let y = row_y(start + k);
-        match *r {
-            Row::Segment { from, to, text, t } => {
-                let (x1, x2) = (ax(from), ax(to));
-                let dir = if x2 > x1 { 1 } else { -1 };
-                html! {
-                    <g key={start + k} class="tcp-seg">
-                        <text class="time" x="6" y={s(y + 3)}>{ format_time(t) }</text>
-                        <line x1={s(x1 + dir * 3)} y1={s(y)} x2={s(x2 - dir * 5)} y2={s(y)} marker-end="url(#head-tcp)" />
-                        <text class="label" x={s((x1 + x2) / 2)} y={s(y - 5)} text-anchor="middle">{ format!("TCP {text}") }</text>
-                    </g>
-                }
-            }
-            Row::Collapsed { idx, n } => {
-                let a = &d.arrows[idx];
-                let (x1, x2) = (ax(a.from), ax(a.to));
-                let conn = a.conn.unwrap_or(0);
-                let cb = props.on_toggle_conn.clone();
-                html! {
-                    <g key={start + k} class={classes!("collapsed", a.protocol.to_ascii_lowercase())} data-conn={conn.to_string()} onclick={Callback::from(move |_: MouseEvent| cb.emit(conn))}>
-                        <title>{"Click to expand this connection"}</title>
-                        <rect class="row" x="0" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
-                        <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
-                        <line x1={s(x1.min(x2))} y1={s(y)} x2={s(x1.max(x2))} y2={s(y)} />
-                        <text class="label" x={s((x1 + x2) / 2)} y={s(y - 6)} text-anchor="middle">{ format!("▸ {} session, port {}: {n} messages", a.protocol, a.port) }</text>
-                    </g>
-                }
-            }
-            Row::Arrow { idx, first } => {
-                let a = &d.arrows[idx];
-                let state = match a.step.cmp(&props.step) {
-                    std::cmp::Ordering::Less => "past",
-                    std::cmp::Ordering::Equal => "current",
-                    std::cmp::Ordering::Greater => "future",
-                };
-                html! {
-                    <ArrowRow key={start + k} diagram={diagram.clone()} {idx} {first} {y} {width} {state}
-                        x1={ax(a.from)} x2={ax(a.to)} decrypted={props.decrypted}
-                        on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
-                }
-            }
+    // Each chunk sees the step as its arrows do: before them all, after them all or among
+    // them; so that a step draws again only the chunks it changes.
+    let chunk_step = |c: usize| {
+        let steps = rows[c * CHUNK..((c + 1) * CHUNK).min(rows.len())].iter().filter_map(|r| match r {
+            Row::Arrow { idx, .. } => Some(idx + 1),
+            _ => None,
+        });
+        let (lo, hi) = steps.fold((usize::MAX, 0), |(lo, hi), s| (lo.min(s), hi.max(s)));
+        if props.step < lo {
+            0
+        } else if props.step > hi {
+            usize::MAX
+        } else {
+            props.step
         }
-    });
-
+    };
+    let laid = Laid(cache.clone(), *gen.borrow());
     // The track: the whole run, the part in view, the current step.
     let total = rows.len().max(1) as i64;
     let pct = |r: i64| (r * 1000 / total) as i32;
@@ -329,13 +345,10 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                             </marker>
                         }) }
                     </defs>
-                    // Lifelines over the drawn rows only: a dashed line as long as the run
-                    // would cost the browser every one of its dashes.
-                    { for (0..lanes.len()).map(|i| html! {
-                        <line class="lifeline" x1={s(x(i))} y1={s(if start == 0 { 0 } else { row_y(start) - 22 })}
-                            x2={s(x(i))} y2={s(if end == rows.len() { height } else { row_y(end) - 22 })} />
+                    { for (c0..c1).map(|c| html! {
+                        <Chunk key={c} diagram={diagram.clone()} layout={laid.clone()} {c} last={c + 1 == chunks} step={chunk_step(c)}
+                            {lane_w} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
                     }) }
-                    { for drawn }
                 </svg>
             </div>
             if rows.len() > ALL_ROWS {
@@ -349,90 +362,5 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                 </svg>
             }
         </div>
-    }
-}
-
-/// The diagram an arrow is drawn from: a log's, compared by identity (it never changes), or
-/// the live view's, by its version (it grows, and a login renames an actor).
-#[derive(Clone)]
-struct Drawn(Src<Diagram>);
-
-impl PartialEq for Drawn {
-    fn eq(&self, other: &Self) -> bool {
-        match (&self.0, &other.0) {
-            (Src::Fixed(a), Src::Fixed(b)) => Rc::ptr_eq(a, b),
-            (a, b) => a == b,
-        }
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct ArrowProps {
-    diagram: Drawn,
-    idx: usize,
-    /// The first arrow of its connection (it carries the collapse control).
-    first: bool,
-    y: i32,
-    width: i32,
-    /// `past`, `current` or `future`.
-    state: &'static str,
-    /// The lifelines' x of its two ends.
-    x1: i32,
-    x2: i32,
-    decrypted: bool,
-    on_select: Callback<usize>,
-    on_toggle_conn: Callback<u32>,
-}
-
-/// One message's arrow at height `y`: a component of its own, so that a step draws again
-/// only the arrows whose state changed (the one that was current and the new one).
-#[function_component(ArrowRow)]
-fn arrow_row(props: &ArrowProps) -> Html {
-    let d = props.diagram.0.get();
-    let a = &d.arrows[props.idx];
-    let (y, width) = (props.y, props.width);
-    let s = |n: i32| n.to_string();
-    let (x1, x2) = (props.x1, props.x2);
-    let dir = if x2 >= x1 { 1 } else { -1 };
-    let (x1, x2) = (x1 + dir * 3, x2 - dir * 5);
-    // Characters of the 11px monospace label font (about 6.7 px each) that fit.
-    let room = (((x2 - x1).abs() - 12) * 10 / 67).max(8) as usize;
-    let proto = a.protocol.to_ascii_lowercase();
-    let hidden = a.tls && !props.decrypted;
-    let label = if hidden { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() };
-    let onclick = {
-        let cb = props.on_select.clone();
-        let step = a.step;
-        Callback::from(move |_: MouseEvent| cb.emit(step))
-    };
-    let mid = (x1 + x2) / 2;
-    let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
-    let title = format!("Step {}: {} → {}: {label}", a.step, name(a.from), name(a.to));
-    html! {
-        <g id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), props.state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string()).unwrap_or_default()} onclick={onclick}>
-            <title>{ title }</title>
-            <rect class="row" x="0" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
-            <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
-            { for a.conn.filter(|_| props.first).map(|c| {
-                let cb = props.on_toggle_conn.clone();
-                html! {
-                    <text class="collapse" x="6" y={s(y + 14)} data-conn={c.to_string()}
-                        onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); cb.emit(c) })}>{"⊟ collapse"}</text>
-                }
-            }) }
-            <line x1={s(x1)} y1={s(y)} x2={s(x2)} y2={s(y)} marker-end={format!("url(#head-{proto})")} />
-            <text class="label" x={s(mid)} y={s(y - 6)} text-anchor="middle">{ fit(&label, room) }</text>
-            { for a.phase.map(|ph| html! {
-                <text class={classes!("phase", ph)} x={s(width - 6)} y={s(y + 3)} text-anchor="end">{ format!("SMTP {ph}") }</text>
-            }) }
-            <text class="port" x={s(mid)} y={s(y + 12)} text-anchor="middle">
-                { match (a.conn.is_some(), a.tls) {
-                    (true, true) => format!("{} in TLS · TCP port {}", a.protocol, a.port),
-                    (true, false) if a.protocol == "TCP" => format!("TCP port {}", a.port),
-                    (true, false) => format!("{} · TCP port {}", a.protocol, a.port),
-                    (false, _) => format!("{} · UDP port {}", a.protocol, a.port),
-                } }
-            </text>
-        </g>
     }
 }

@@ -432,3 +432,54 @@ impl Reducible for Player {
         }
     }
 }
+
+/// How long the URL waits for stepping to pause before it follows, and at most how long it
+/// lags behind while stepping goes on (a key held down, playing).
+const FRAGMENT_QUIET_MS: u32 = 300;
+const FRAGMENT_LAG_MS: f64 = 1000.0;
+
+thread_local! {
+    /// The fragment [`set_fragment_soon`] will write, since when one has been waiting, and the
+    /// number of the timer that is to write it (earlier timers find another number and stop).
+    static FRAGMENT: std::cell::RefCell<(Option<String>, f64, u32)> = const { std::cell::RefCell::new((None, 0.0, 0)) };
+}
+
+/// Writes `fragment` into the URL (replacing the history entry) once stepping pauses, at the
+/// latest a second after it was first asked for. Every `history.replaceState` costs the page
+/// several milliseconds of its main thread (Chromium also fetches and decodes the favicon
+/// again after each): written at every step, it took about 7 ms of each step's 19
+/// (docs/benchmarks.md). Another scenario or log is written at once (after this task);
+/// [`flush_fragment`] writes it now (Share, Embed).
+pub fn set_fragment_soon(fragment: String) {
+    let now = web_sys::js_sys::Date::now();
+    let place = |f: &str| f.rsplit_once("/step/").map(|(p, _)| p.to_string()).unwrap_or_default();
+    let shown = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+    let elsewhere = place(&shown) != place(&fragment);
+    let (delay, id) = FRAGMENT.with(|f| {
+        let mut f = f.borrow_mut();
+        if f.0.is_none() {
+            f.1 = now;
+        }
+        f.0 = Some(fragment);
+        f.2 = f.2.wrapping_add(1);
+        let left = if elsewhere { 0 } else { (FRAGMENT_LAG_MS - (now - f.1)).max(0.0) as u32 };
+        (FRAGMENT_QUIET_MS.min(left), f.2)
+    });
+    gloo_timers::callback::Timeout::new(delay, move || {
+        if FRAGMENT.with(|f| f.borrow().2) == id {
+            flush_fragment();
+        }
+    })
+    .forget();
+}
+
+/// Writes the fragment [`set_fragment_soon`] holds now, if any.
+pub fn flush_fragment() {
+    let Some(fragment) = FRAGMENT.with(|f| f.borrow_mut().0.take()) else { return };
+    let Some(window) = web_sys::window() else { return };
+    if window.location().hash().ok().as_deref() != Some(fragment.as_str()) {
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
+        }
+    }
+}
