@@ -20,27 +20,42 @@ thread_local! {
     static SNAPSHOTS: std::cell::RefCell<Option<(Src<EventLog>, Rc<Snapshots>)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The world checkpoints of `log`, made once per log (a growing log's are extended by what it
-/// gained): the world at a step is then a copy of the checkpoint before it and a few events,
-/// however long the log.
-fn snapshots(src: &Src<EventLog>, log: &EventLog) -> Rc<Snapshots> {
+/// The world checkpoints of `log`. A growing log's are made at once and extended by what it
+/// gained; a log made once (a scenario's run, an opened file) is folded only as far as it is
+/// shown (at least to event `upto`, in steps of [`AHEAD`] events): opening a long log does
+/// not wait for its whole world. The world at a step is then a copy of the checkpoint before
+/// it and a few events, however long the log.
+fn snapshots_to(src: &Src<EventLog>, log: &EventLog, upto: usize) -> Rc<Snapshots> {
     SNAPSHOTS.with(|c| {
         let mut c = c.borrow_mut();
-        match &mut *c {
+        let growing = matches!(src, Src::Growing { .. });
+        let s = match &mut *c {
             Some((l, s)) if l.same(src) => {
-                if s.len() != log.events.len() {
-                    Rc::make_mut(s).extend(log);
-                }
                 *l = src.clone();
-                s.clone()
-            }
-            _ => {
-                let s = Rc::new(Snapshots::new(log));
-                *c = Some((src.clone(), s.clone()));
                 s
             }
+            _ => {
+                let s = if growing { Snapshots::new(log) } else { Snapshots::empty(128) };
+                &mut c.insert((src.clone(), Rc::new(s))).1
+            }
+        };
+        if growing && s.len() != log.events.len() {
+            Rc::make_mut(s).extend(log);
         }
+        if s.len() < upto.min(log.events.len()) {
+            Rc::make_mut(s).extend_to(log, upto.next_multiple_of(AHEAD));
+        }
+        s.clone()
     })
+}
+
+/// Events folded at a time when a step needs more of the world.
+const AHEAD: usize = 512;
+
+/// The checkpoints as far as they are made ([`snapshots_to`]); a world asked of them beyond is
+/// folded from the last checkpoint (the details panel, drawn first, asks for its step).
+fn snapshots(src: &Src<EventLog>, log: &EventLog) -> Rc<Snapshots> {
+    snapshots_to(src, log, 0)
 }
 
 /// A world panel lists at most this many boxes of a kind (a class has hundreds); the ones
@@ -129,7 +144,7 @@ pub fn details(props: &DetailsProps) -> Html {
         return html! {};
     };
     // The story so far: the last narration before this message.
-    let snaps = snapshots(&props.log, log);
+    let snaps = snapshots_to(&props.log, log, d.events_at_step(props.step));
     let narration = snaps.narration_before(arrow.event).and_then(|i| match &log.events[i] {
         Event::Narrated { text, .. } => Some(text.clone()),
         _ => None,

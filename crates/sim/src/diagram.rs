@@ -209,6 +209,23 @@ impl Snapshots {
         Snapshots::every(log, K)
     }
 
+    /// Nothing folded yet, with a checkpoint every `every` events (at least 1): to
+    /// [`Snapshots::extend_to`] as far as needed.
+    pub fn empty(every: usize) -> Snapshots {
+        Snapshots {
+            names: BTreeMap::new(),
+            checkpoints: vec![Snapshot::default()],
+            narrations: Vec::new(),
+            happened: Rc::new(Vec::new()),
+            happened_before: vec![0],
+            every: every.max(1),
+            tail: Snapshot::default(),
+            len: 0,
+            renamed: false,
+            last: RefCell::new(None),
+        }
+    }
+
     /// With a checkpoint every `every` events (at least 1).
     pub fn every(log: &EventLog, every: usize) -> Snapshots {
         let every = every.max(1);

@@ -76,8 +76,19 @@ impl Snapshots {
     /// Folds the events of `log` added since these checkpoints were made or last extended
     /// (the log must have grown by appending).
     pub fn extend(&mut self, log: &EventLog) {
-        let start = self.len.min(log.events.len());
-        for (i, e) in log.events.iter().enumerate().skip(start) {
+        self.extend_to(log, log.events.len());
+    }
+
+    /// Folds the events of `log` before event `end` (at most its length) that these
+    /// checkpoints have not folded yet: a long log's world is made as far as it is shown
+    /// ([`Snapshots::empty`] and then this, rather than [`Snapshots::new`]).
+    pub fn extend_to(&mut self, log: &EventLog, end: usize) {
+        let end = end.min(log.events.len());
+        if self.len >= end {
+            return;
+        }
+        let start = self.len;
+        for (i, e) in log.events.iter().enumerate().take(end).skip(start) {
             match e {
                 Event::ActorJoined { actor } => {
                     self.names.entry(actor.id.clone()).or_insert_with(|| actor.name.clone());
@@ -93,7 +104,7 @@ impl Snapshots {
         // replaced).
         let base = self.happened.len();
         let mut before = Vec::new();
-        for (i, e) in log.events.iter().enumerate().skip(start) {
+        for (i, e) in log.events.iter().enumerate().take(end).skip(start) {
             before.push((base + f.happened.len()) as u32);
             f.apply(e, true);
             if (i + 1) % self.every == 0 {
@@ -106,7 +117,7 @@ impl Snapshots {
         self.happened_before.extend(before);
         self.happened_before.push(self.happened.len() as u32);
         self.checkpoints.append(&mut checkpoints);
-        self.len = log.events.len();
+        self.len = end;
     }
 
     /// How many events of the log have been folded.
@@ -151,11 +162,20 @@ mod tests {
                     snaps.extend(&part);
                 }
                 assert_eq!(d, whole, "{} in chunks of {chunk}", s.id);
+                // Folded as far as asked, a few events at a time, from nothing.
+                let mut lazy = Snapshots::empty(7);
+                let mut upto = 0;
+                while upto < log.events.len() {
+                    upto += chunk;
+                    lazy.extend_to(&log, upto);
+                }
+                assert_eq!(lazy.len(), log.events.len());
                 assert_eq!(snaps.len(), log.events.len());
                 for step in (0..=d.arrows.len()).step_by(3) {
                     let since = if step == 0 { 0 } else { d.arrows[step - 1].event };
                     let n = d.events_at_step(step);
                     assert_eq!(snaps.at(&log, since, n), snapshot(&log, since, n), "{} step {step}", s.id);
+                    assert_eq!(lazy.at(&log, since, n), snapshot(&log, since, n), "{} step {step}, lazily", s.id);
                     let narr = log.events[..since].iter().rposition(|e| matches!(e, Event::Narrated { .. }));
                     assert_eq!(snaps.narration_before(since), narr);
                 }
