@@ -194,9 +194,18 @@ fn set_fragment_soon(fragment: String) {
     }
     let write = || {
         let Some(fragment) = FRAGMENT.with(|f| f.borrow_mut().take()) else { return };
-        if current_hash() != fragment {
+        let now = current_hash();
+        if now != fragment {
             if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&fragment));
+                // Another scenario is a new page (Back returns to the last one); a step is not.
+                let scenario = |h: &str| parse_fragment(h).map(|(id, _)| id);
+                let _ = if matches!((scenario(&now), scenario(&fragment)), (Some(a), Some(b))
+                    if a != b && mailsim_sim::scenario::info_of(&a).is_some())
+                {
+                    history.push_state_with_url(&JsValue::NULL, "", Some(&fragment))
+                } else {
+                    history.replace_state_with_url(&JsValue::NULL, "", Some(&fragment))
+                };
             }
         }
     };
