@@ -30,6 +30,13 @@ pub enum Pdu {
         size: usize,
         lines: usize,
     },
+    /// The lines a person typed after `354`, sent as typed (no dot-stuffing), through the
+    /// `.` line; `dotted` of them start with a dot, which the server removes.
+    SmtpTypedData {
+        size: usize,
+        lines: usize,
+        dotted: usize,
+    },
     /// A line typed at a terminal that is not a valid SMTP command.
     SmtpTyped {
         line: String,
@@ -100,6 +107,7 @@ impl Pdu {
             Pdu::SmtpCommand(_)
             | Pdu::SmtpReply { .. }
             | Pdu::SmtpData { .. }
+            | Pdu::SmtpTypedData { .. }
             | Pdu::SmtpAuthResponse { .. }
             | Pdu::SmtpTyped { .. } => "SMTP",
             Pdu::Pop3Command(_) | Pdu::Pop3Response { .. } | Pdu::Pop3Typed { .. } => "POP3",
@@ -120,6 +128,7 @@ impl Pdu {
             Pdu::SmtpCommand(c) => smtp::explain::command(c),
             Pdu::SmtpReply { reply, to } => smtp::explain::reply(reply, *to),
             Pdu::SmtpData { size, lines } => smtp::explain::data(*size, *lines),
+            Pdu::SmtpTypedData { size, lines, dotted } => smtp::explain::typed_data(*size, *lines, *dotted),
             Pdu::SmtpTyped { line } => smtp::explain::typed(line),
             Pdu::SmtpAuthResponse { line, decoded } => smtp::explain::auth_response(line, decoded),
             Pdu::Pop3Command(c) => pop3::explain::command(c),
@@ -162,6 +171,7 @@ mod tests {
             Pdu::SmtpCommand(Command::Quit),
             Pdu::SmtpReply { reply: Reply::new(503, "x"), to: SmtpReplyTo::Error },
             Pdu::SmtpData { size: 10, lines: 2 },
+            Pdu::SmtpTypedData { size: 10, lines: 2, dotted: 1 },
             Pdu::SmtpAuthResponse { line: "Ym9i".into(), decoded: "bob".into() },
             Pdu::SmtpCommand(Command::StartTls),
             Pdu::SmtpReply { reply: Reply::new(334, "VXNlcm5hbWU6"), to: SmtpReplyTo::AuthChallenge },

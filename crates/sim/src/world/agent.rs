@@ -69,7 +69,7 @@ impl World {
                         for l in lines {
                             match &mut message {
                                 Some(m) if l == "." => {
-                                    script.push(Typed::Message(std::mem::take(m).into_bytes()));
+                                    script.push(Typed::Raw(std::mem::take(m).into_bytes()));
                                     message = None;
                                 }
                                 Some(m) => {
