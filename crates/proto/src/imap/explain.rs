@@ -113,7 +113,7 @@ pub fn scram_fields(msg: &str) -> Vec<(String, &'static str)> {
         } else {
             "GS2 header: y = the client could bind to the TLS channel but thinks the server cannot; no authorization identity"
         };
-        out.push((msg[..3].to_string(), what));
+        out.push((msg.get(..3).unwrap_or_default().to_string(), what));
         rest = after;
     }
     let client_first = !out.is_empty();
