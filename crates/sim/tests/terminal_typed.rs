@@ -45,3 +45,28 @@ fn typed_data_lines_go_out_as_typed() {
     let stored = String::from_utf8(stored.expect("Bob's server stores it")).unwrap();
     assert!(stored.ends_with("\r\n\r\ndot line\r\n.two\r\n"), "the server removed one dot of each: {stored:?}");
 }
+
+/// pop3-session (F17): after the lecture's session deleted message 1, the learner's own
+/// session still finds a copy of the lecture's message, byte-stuffed on the wire.
+#[test]
+fn the_learner_can_retrieve_the_lectures_message_after_the_scripted_session() {
+    let action = Action::Terminal {
+        at: 3_600_000,
+        client: "bob-ua".into(),
+        host: "mail.bob.example".into(),
+        port: 110,
+        lines: ["USER bob", "PASS bob-pw", "LIST", "RETR 5", "QUIT"].map(String::from).to_vec(),
+    };
+    let log = scenario::run_with("pop3-session", &[action]).unwrap();
+    let raws: Vec<String> = log
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageSent { raw, t, .. } if *t > 3_600_000 => Some(String::from_utf8_lossy(raw).into_owned()),
+            _ => None,
+        })
+        .collect();
+    assert!(raws.iter().any(|r| r.starts_with("+OK 5 messages")), "{raws:#?}");
+    let retr = raws.iter().find(|r| r.contains("Subject: Some boring mail")).expect("RETR 5 is the lecture's message");
+    assert!(retr.contains("\r\n\r\nSome data\r\n..A line that starts with a .\r\n... Another one\r\n.\r\n"), "{retr}");
+}
