@@ -297,6 +297,23 @@ impl Player {
         self.playing = false;
     }
 
+    /// After a line typed at the terminal: moves on to the newest message of its session
+    /// (the reply the terminal already prints), if it is past the current step.
+    fn follow_terminal(&mut self, at: u64, client: &str, port: u16) {
+        let conn = self.log.events.iter().find_map(|e| match e {
+            mailsim_sim::Event::ConnectionOpened { t, conn, client: c, port: pt, .. }
+                if c == client && *pt == port && *t >= at =>
+            {
+                Some(*conn)
+            }
+            _ => None,
+        });
+        let last = self.diagram.arrows.iter().rposition(|a| conn.is_some() && a.conn == conn);
+        if let Some(i) = last.filter(|&i| i + 1 > self.step) {
+            self.step = i + 1;
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.diagram.arrows.len()
     }
@@ -392,9 +409,16 @@ impl Reducible for Player {
                         }
                         _ => {}
                     }
+                    let typed = match &a {
+                        LearnerAction::Terminal { at, client, port, .. } => Some((*at, client.clone(), *port)),
+                        _ => None,
+                    };
                     list.push(a);
                     mailsim_sim::actions::sort_by_time(&mut list);
                     p.replay(list);
+                    if let Some((at, client, port)) = typed {
+                        p.follow_terminal(at, &client, port);
+                    }
                 }
             }
             Action::Forget => {
@@ -477,9 +501,18 @@ pub fn set_fragment_soon(fragment: String) {
 pub fn flush_fragment() {
     let Some(fragment) = FRAGMENT.with(|f| f.borrow_mut().0.take()) else { return };
     let Some(window) = web_sys::window() else { return };
-    if window.location().hash().ok().as_deref() != Some(fragment.as_str()) {
+    let now = window.location().hash().unwrap_or_default();
+    if now != fragment {
         if let Ok(history) = window.history() {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&fragment));
+            // Another scenario is a new page (Back returns to the last one); a step is not.
+            let scenario = |h: &str| parse_fragment(h).map(|(id, _)| id);
+            let null = wasm_bindgen::JsValue::NULL;
+            let _ = match (scenario(&now), scenario(&fragment)) {
+                (Some(a), Some(b)) if a != b && scenario::info_of(&a).is_some() => {
+                    history.push_state_with_url(&null, "", Some(&fragment))
+                }
+                _ => history.replace_state_with_url(&null, "", Some(&fragment)),
+            };
         }
     }
 }
