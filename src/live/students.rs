@@ -249,14 +249,12 @@ fn student(p: &StudentProps) -> Html {
         1 => "connected".to_string(),
         n => format!("connected ({n})"),
     };
-    let protocols = match (l.open, l.protocols.is_empty()) {
-        (_, true) => String::new(),
-        (0, _) => format!(" · used {}", l.protocols.join(", ")),
-        _ => format!(" · {}", l.protocols.join(", ")),
-    };
+    // Offline: the protocols they used; connected: those in use.
+    let protocols = if l.protocols.is_empty() { String::new() } else { format!(" · {}", l.protocols.join(", ")) };
     let text = format!(" {} · {state}{protocols} · sent {} · mailbox {} · read {}", l.name, l.sent, l.stored, l.read);
+    let title = format!("{text} (from {}; {} connections in all)", l.host, l.connections);
     html! {
-        <li class={classes!("student", (l.open > 0).then_some("on"))} data-student={l.name.clone()} title={l.host.clone()}>
+        <li class={classes!("student", (l.open > 0).then_some("on"))} data-student={l.name.clone()} {title}>
             <span class="dot" aria-hidden="true">{ if l.open > 0 { "●" } else { "○" } }</span>{ text }
         </li>
     }

@@ -184,5 +184,11 @@ console.log(JSON.stringify(result, null, 1));
 fs.mkdirSync(path.join(HERE, 'out'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'bench', 'live-results.json'), JSON.stringify(result, null, 1) + '\n');
 await page.screenshot({ path: path.join(HERE, 'out', 'live-bench.png') });
+// The World panel's line per student, scrolled into view in the side column.
+await page.evaluate(() => document.querySelector('#live-students')?.scrollIntoView());
+await page.waitForTimeout(300);
+const students = await page.$$eval('#live-students li', (ls) => ls.length);
+console.error(`${students} student lines`);
+await page.screenshot({ path: path.join(HERE, 'out', 'live-bench-students.png') });
 await browser.close();
 serve.kill('SIGINT');
