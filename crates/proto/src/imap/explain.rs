@@ -67,7 +67,7 @@ pub fn response(command: &str, status: &str, untagged: usize, first: &str) -> Ex
         ("FETCH", _) => ("The data asked for, in untagged FETCH responses (one per message), then the tagged OK. A literal {n} announces n bytes that follow verbatim.".into(), "RFC 9051 §7.5.2"),
         ("STORE", _) => ("The flags now set on each message (untagged FETCH), then OK.".into(), "RFC 9051 §6.4.6"),
         ("LOGOUT", _) => ("BYE, then OK: the server closes the connection.".into(), "RFC 9051 §6.1.3, §7.1.5"),
-        ("AUTHENTICATE", _) => ("Authenticated: the session moves to the Authenticated state; the response code lists the capabilities now available.".into(), "RFC 9051 §6.2.2"),
+        ("AUTHENTICATE", _) => ("Authenticated: the session moves to the Authenticated state; the response code lists the capabilities now available: no STARTTLS, AUTH= or LOGINDISABLED any more, as those commands belong to the Not Authenticated state.".into(), "RFC 9051 §6.2.2, §6.2, §7.2.2"),
         ("ENABLE", _) => ("The server confirms which extensions are now on (ENABLED).".into(), "RFC 9051 §6.3.1"),
         ("STARTTLS", _) => ("The server is ready: TLS negotiation starts now, and everything after it is encrypted.".into(), "RFC 9051 §6.2.1"),
         ("SEARCH", _) => ("The numbers of the matching messages (ESEARCH in IMAP4rev2, SEARCH in rev1).".into(), "RFC 9051 §7.3.4"),
