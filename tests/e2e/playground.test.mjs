@@ -172,9 +172,10 @@ test('the lecture\'s IMAP session opens with "show decrypted" ticked (its scenar
   const page = await open(t, '#/scenario/imap-session/step/12');
   assert.equal(await page.isChecked('#decrypted'), true);
   assert.match(await page.textContent('#arrow-12 .label'), /^babc ENABLE IMAP4rev2/);
-  assert.match(await page.textContent('#details .description'), /show decrypted/);
   await page.uncheck('#decrypted');
   assert.match(await page.textContent('#arrow-12 .label'), /^TLS record/);
+  await page.keyboard.press('Home');
+  assert.match(await page.textContent('#details .description'), /"show decrypted" is ticked/);
   // Other TLS scenarios open as the network sees them.
   await page.goto(pw.server.url + '#/scenario/implicit-tls/step/3');
   await page.reload();
