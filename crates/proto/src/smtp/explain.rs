@@ -180,6 +180,27 @@ pub fn data(size: usize, lines: usize) -> Explanation {
     )
 }
 
+/// The lines typed after `354` at a terminal, sent as typed: the person is the client, and
+/// dot-stuffing is the client's job (RFC 5321 §4.5.2).
+pub fn typed_data(size: usize, lines: usize, dotted: usize) -> Explanation {
+    let dots = match dotted {
+        0 => "No line starts with \".\", so nothing needed doubling.".to_string(),
+        n => format!(
+            "{n} line{} start{} with \".\": the server removes that first dot (a line \".x\" is stored as \"x\", \"..x\" as \".x\"). \
+             A mail program doubles the dot of such lines before sending (dot-stuffing); at a terminal the person must.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" }
+        ),
+    };
+    ex(
+        format!("message ({size} bytes) + \".\""),
+        format!(
+            "The message typed by hand ({lines} lines), sent exactly as typed, then the line holding only \".\" that ends it. {dots}"
+        ),
+        "RFC 5321 §4.5.2, §4.1.1.4",
+    )
+}
+
 /// A line typed at a terminal that is not a valid command.
 pub fn typed(line: &str) -> Explanation {
     ex(
