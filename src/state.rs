@@ -206,7 +206,7 @@ impl Player {
             step,
             playing: false,
             speed: 1.0,
-            decrypted: false,
+            decrypted: info.decrypted,
             actions: Rc::new(actions),
             set_aside,
         }
@@ -226,7 +226,7 @@ impl Player {
             diagram: Rc::new(diagram),
             playing: false,
             speed: 1.0,
-            decrypted: false,
+            decrypted: s.decrypted,
             actions: Rc::new(vec![]),
             source: Some(Source::File(s)),
             set_aside: None,
@@ -395,7 +395,7 @@ impl Reducible for Player {
                 let (speed, decrypted) = (p.speed, p.decrypted);
                 p = Player::open_file(s, step);
                 p.speed = speed;
-                p.decrypted = decrypted;
+                p.decrypted |= decrypted; // or the file asks for it
             }
             Action::Learn(a) => {
                 if p.scenario.id != "imported" {
@@ -445,7 +445,7 @@ impl Reducible for Player {
                     let (speed, decrypted) = (p.speed, p.decrypted);
                     p = Player::open(&id, step);
                     p.speed = speed;
-                    p.decrypted = decrypted;
+                    p.decrypted |= decrypted; // or the scenario asks for it
                 }
             }
         }

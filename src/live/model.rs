@@ -269,12 +269,13 @@ fn concerns(e: &Event, user: &str) -> bool {
 
 /// Reads the stream's `{"seq":N,"event":RECORD}` messages, all at once (one parse of the
 /// records as a log): the (seq, record) pairs, and how many could not be read.
-pub fn parse(messages: &[String]) -> (Vec<(u64, Event)>, usize) {
+pub fn parse<S: AsRef<str>>(messages: &[S]) -> (Vec<(u64, Event)>, usize) {
     let mut seqs = Vec::new();
     let mut text = String::from("{}\n");
     let mut bad = 0;
     for m in messages {
         let parsed = m
+            .as_ref()
             .strip_prefix("{\"seq\":")
             .and_then(|r| r.split_once(",\"event\":"))
             .and_then(|(n, rest)| Some((n.parse::<u64>().ok()?, rest.strip_suffix('}')?)));

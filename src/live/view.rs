@@ -1,11 +1,15 @@
 //! The live view: controls, filters, the diagram of the whole history and the panels.
 //!
-//! The stream's callbacks ask for an animation frame; in it, what arrived is moved into the
-//! records ([`Received`]) and one render appends it to the view ([`Shown`]): one batch per
-//! frame, however fast records arrive, and no more work per record than its own.
+//! The stream's callbacks ask for an animation frame; in it, what arrived is read into the
+//! records ([`Received`], at most [`stream::PER_FRAME`] a frame), and one render appends it to
+//! the view ([`Shown`]). While records keep coming the view is drawn at most every
+//! [`DRAW_EVERY_MS`] (each draw costs the browser a style and layout pass whatever it adds),
+//! and a record after a quiet spell is drawn in the next frame. No more work per record than
+//! its own, however many came before.
 
 use super::model::{Filter, Received, Shown};
 use super::stream::{self, Shared, Status};
+use super::students::Students;
 use super::Access;
 use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::growing::Src;
@@ -16,6 +20,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// While records keep arriving, the view is drawn at most this often (what arrives is read in
+/// every frame); a record after a quiet spell is drawn in the frame after it arrives.
+const DRAW_EVERY_MS: f64 = 100.0;
 
 /// The transcript shows this many lines around the step (the last ones when following).
 const TRANSCRIPT_ROWS: usize = 300;
@@ -86,11 +94,24 @@ pub fn live_view(props: &ViewProps) -> Html {
             let frame = {
                 let shared = shared.clone();
                 let (frames, last) = (Cell::new(0u64), Cell::new(Status::Connecting));
+                // When the view was last drawn, and whether what arrived since is not yet.
+                let (drawn, dirty) = (Cell::new(f64::NEG_INFINITY), Cell::new(false));
                 move || {
-                    let (changed, now) = stream::drain(&shared, &mut received.borrow_mut());
-                    if changed {
+                    let (changed, now, more) = stream::drain(&shared, &mut received.borrow_mut());
+                    dirty.set(dirty.get() || changed);
+                    let t = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+                    if dirty.get() && t - drawn.get() >= DRAW_EVERY_MS {
+                        drawn.set(t);
+                        dirty.set(false);
                         frames.set(frames.get() + 1);
                         tick.set(frames.get());
+                    }
+                    if dirty.get() || more {
+                        // A burst: read now (what is left in the next frame), drawn later.
+                        let wake = shared.borrow().wake.clone();
+                        if let Some(w) = wake {
+                            w();
+                        }
                     }
                     if now != last.replace(now) {
                         if student && now == Status::Refused {
@@ -259,7 +280,7 @@ pub fn live_view(props: &ViewProps) -> Html {
                 }
                 <ol id="live-transcript" start={(from + 1).to_string()}>
                     { for d.arrows[from..to].iter().map(|a| html! {
-                        <li class={classes!((a.step == step).then_some("current"))} data-conn={a.conn.map(|c| c.to_string())}>
+                        <li key={a.step} class={classes!((a.step == step).then_some("current"))} data-conn={a.conn.map(|c| c.to_string())}>
                             { format!("{} → {} {} ", name(a.from), name(a.to), a.protocol) }
                             <span class="label">{ if a.tls && !*decrypted { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() } }</span>
                         </li>
@@ -326,7 +347,11 @@ pub fn live_view(props: &ViewProps) -> Html {
                     { tab_panel(narrow, &tab, "details", html! {
                         <Details log={src_log.clone()} diagram={src_diagram.clone()} step={step} info={info} decrypted={*decrypted} />
                     }) }
-                    { tab_panel(narrow, &tab, "world", html! { <WorldPanel log={src_log} diagram={src_diagram} step={step} /> }) }
+                    { tab_panel(narrow, &tab, "world", html! {
+                        <WorldPanel log={src_log.clone()} diagram={src_diagram.clone()} step={step}>
+                            <Students log={src_log} diagram={src_diagram} step={step} />
+                        </WorldPanel>
+                    }) }
                     { tab_panel(narrow, &tab, "transcript", html! {
                         <details id="transcript" class="panel transcript" open=true>
                             <summary>{"Transcript (what the diagram shows)"}</summary>

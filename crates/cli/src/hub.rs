@@ -28,8 +28,8 @@ use mailsim_sim::rng::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -85,14 +85,22 @@ pub struct Shared {
 
 type DiskReply = tokio::sync::oneshot::Sender<Result<(), String>>;
 
+/// What the disk thread is given: a step's changes, or (`None`) a wait: the reply comes once
+/// everything queued before it is on disk.
+type DiskJob = (Option<Vec<StoreChange>>, DiskReply);
+
 /// Changes for the disk thread, each batch with whom to tell when it is on disk.
 struct DiskQueue {
-    tx: std::sync::mpsc::Sender<(Vec<StoreChange>, DiskReply)>,
+    tx: std::sync::mpsc::Sender<DiskJob>,
+    /// Batches of changes queued and not yet on disk.
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl DiskQueue {
     fn start(mut maildir: Maildir) -> Self {
-        let (tx, rx) = std::sync::mpsc::channel::<(Vec<StoreChange>, DiskReply)>();
+        let (tx, rx) = std::sync::mpsc::channel::<DiskJob>();
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let count = in_flight.clone();
         std::thread::spawn(move || {
             while let Ok(first) = rx.recv() {
                 // Everything queued by now goes to disk together.
@@ -100,14 +108,20 @@ impl DiskQueue {
                 while let Ok(more) = rx.try_recv() {
                     batch.push(more);
                 }
-                let changes: Vec<StoreChange> = batch.iter_mut().flat_map(|(c, _)| std::mem::take(c)).collect();
-                let r = maildir.apply(&changes).map_err(|e| e.to_string());
+                let writes = batch.iter().filter(|(c, _)| c.as_ref().is_some_and(|c| !c.is_empty())).count();
+                let waits_only = batch.iter().all(|(c, _)| c.is_none());
+                let changes: Vec<StoreChange> =
+                    batch.iter_mut().flat_map(|(c, _)| c.take().unwrap_or_default()).collect();
+                // Only waits: nothing to write (an empty list is the stop's barrier: what the
+                // store holds in memory is written).
+                let r = if waits_only { Ok(()) } else { maildir.apply(&changes).map_err(|e| e.to_string()) };
+                count.fetch_sub(writes, Ordering::AcqRel);
                 for (_, reply) in batch {
                     let _ = reply.send(r.clone());
                 }
             }
         });
-        DiskQueue { tx }
+        DiskQueue { tx, in_flight }
     }
 }
 
@@ -230,10 +244,17 @@ impl Shared {
             };
             let changes = hub.host.store_mut().take_changes();
             let sends = std::mem::take(&mut hub.pending);
-            let on_disk = match (&self.disk, changes.is_empty()) {
-                (Some(d), false) => {
+            // What this step sends waits for its changes to be on disk, and also for the
+            // changes of other steps still being written: this step may tell its client about
+            // them (a new message's EXISTS and UID), and what a client was told must survive a
+            // crash like what it was acknowledged (a UID is never given twice, RFC 9051 §2.3.1.1).
+            let on_disk = match &self.disk {
+                Some(d) if !changes.is_empty() || d.in_flight.load(Ordering::Acquire) > 0 => {
                     let (reply, wait) = tokio::sync::oneshot::channel();
-                    let _ = d.tx.send((changes, reply));
+                    if !changes.is_empty() {
+                        d.in_flight.fetch_add(1, Ordering::AcqRel);
+                    }
+                    let _ = d.tx.send((Some(changes).filter(|c| !c.is_empty()), reply));
                     Some(wait)
                 }
                 _ => None,
@@ -273,7 +294,7 @@ impl Shared {
     pub async fn finish(&self) -> usize {
         if let Some(d) = &self.disk {
             let (reply, wait) = tokio::sync::oneshot::channel();
-            if d.tx.send((vec![], reply)).is_ok() {
+            if d.tx.send((Some(vec![]), reply)).is_ok() {
                 let _ = wait.await;
             }
         }
