@@ -308,9 +308,10 @@ test('terminal: type SMTP by hand, with DATA, history and the reply of real engi
   await page.selectOption('#t-port', '25');
   await page.click('#t-open');
   await page.waitForSelector('#t-line');
-  // Commands show up as they are sent; the message lines after DATA go out together at ".".
+  // Commands show up as they are sent; the message lines after DATA go out together at ".",
+  // as typed, like telnet: a leading dot is the client's to double (RFC 5321 §4.5.2).
   const typed = [['EHLO terminal.example', 'C: EHLO terminal.example'], ['MAIL FROM:<alice@alice.example>', 'S: 250 2.1.0'], ['RCPT TO:<bob@bob.example>', 'S: 250 2.1.5'],
-    ['DATA', 'S: 354'], ['Subject: typed by hand', null], ['', null], ['.dots are stuffed', null], ['.', 'C: ..dots are stuffed'], ['QUIT', 'S: 221']];
+    ['DATA', 'S: 354'], ['Subject: typed by hand', null], ['', null], ['..doubled by hand', null], ['.', 'C: ..doubled by hand'], ['QUIT', 'S: 221']];
   for (const [line, expect] of typed) {
     await page.fill('#t-line', line);
     await page.press('#t-line', 'Enter');
