@@ -34,7 +34,9 @@ nice -n 19 cargo +nightly fuzz build -O -a -s none >/dev/null 2>&1 || nice -n 19
 for t in $targets; do
   mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
   d=$(dict_of "$t")
-  args=(-timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 "-artifact_prefix=fuzz/artifacts/$t/")
+  # -reload=0: one process per corpus, so nothing else adds to it; rereading the directory
+  # every second took 3 to 13 % of a run (mime: 7,800 files).
+  args=(-timeout=10 -rss_limit_mb=2048 -max_len=16384 -reload=0 -print_final_stats=1 "-artifact_prefix=fuzz/artifacts/$t/")
   [ -n "$d" ] && args+=("-dict=fuzz/dict/$d.dict")
   if [ -n "${FUZZ_RUNS:-}" ]; then args+=("-runs=$FUZZ_RUNS"); else args+=("-max_total_time=$secs"); fi
   [ -n "${FUZZ_IGNORE_CRASHES:-}" ] && args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
