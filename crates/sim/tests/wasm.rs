@@ -3,6 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use mailsim_sim::scenario;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -38,10 +39,27 @@ const GOLDEN: &[(&str, &str)] = &[
     ("webmail", include_str!("golden/webmail.jsonl")),
 ];
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(f: &js_sys::Function, ms: i32) -> i32;
+}
+
+/// Lets the browser run its queued tasks: the test runner reads the page through WebDriver,
+/// and a page busy for 20 s without a turn of its event loop (all scenarios in a debug build on
+/// a loaded machine) makes the runner give up.
+async fn next_task() {
+    let turn = js_sys::Promise::new(&mut |resolve, _| {
+        set_timeout(&resolve, 0);
+    });
+    wasm_bindgen_futures::JsFuture::from(turn).await.expect("a timer resolves");
+}
+
 #[wasm_bindgen_test]
-fn every_scenario_matches_its_native_golden_log() {
+async fn every_scenario_matches_its_native_golden_log() {
     assert_eq!(GOLDEN.len(), scenario::SCENARIOS.len(), "a golden log per scenario");
     for (id, golden) in GOLDEN {
+        next_task().await;
         let first = scenario::run(id).unwrap().to_jsonl();
         let second = scenario::run(id).unwrap().to_jsonl();
         assert_eq!(first, second, "{id}: deterministic in wasm32");
