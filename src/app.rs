@@ -194,9 +194,18 @@ fn set_fragment_soon(fragment: String) {
     }
     let write = || {
         let Some(fragment) = FRAGMENT.with(|f| f.borrow_mut().take()) else { return };
-        if current_hash() != fragment {
+        let now = current_hash();
+        if now != fragment {
             if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
-                let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&fragment));
+                // Another scenario is a new page (Back returns to the last one); a step is not.
+                let scenario = |h: &str| parse_fragment(h).map(|(id, _)| id);
+                let _ = if matches!((scenario(&now), scenario(&fragment)), (Some(a), Some(b))
+                    if a != b && mailsim_sim::scenario::info_of(&a).is_some())
+                {
+                    history.push_state_with_url(&JsValue::NULL, "", Some(&fragment))
+                } else {
+                    history.replace_state_with_url(&JsValue::NULL, "", Some(&fragment))
+                };
             }
         }
     };
@@ -361,6 +370,18 @@ fn playground() -> Html {
             }
         })
     };
+    // The menu follows the scenario on screen (Back and Forward too): an option's `selected`
+    // attribute no longer moves a menu the user has picked from.
+    let scenario_menu = use_node_ref();
+    {
+        let menu = scenario_menu.clone();
+        use_effect_with(player.scenario.id.clone(), move |id| {
+            if let Some(m) = menu.cast::<web_sys::HtmlSelectElement>() {
+                let shown = if SCENARIOS.iter().any(|s| s.id == *id) { id.as_str() } else { "" };
+                m.set_value(shown);
+            }
+        });
+    }
     // Mistakes in a scenario file (or a log) that the learner opened, shown as text.
     let problem = use_state(String::new);
     // `?scenario=URL` opens a scenario file from this site, at the step in the fragment (as the
@@ -632,7 +653,7 @@ fn playground() -> Html {
                 <h1><span class="logo" aria-hidden="true">{"✉"}</span>{" Mailsim"}</h1>
                 <input id="search" class="search" type="search" placeholder="Find a scenario…" aria-label="Find a scenario" oninput={on_search} />
                 <label class="picker">{"Scenario "}
-                    <select id="scenario" onchange={on_scenario} aria-label="Scenario">
+                    <select id="scenario" ref={scenario_menu} onchange={on_scenario} aria-label="Scenario">
                         if player.scenario.id.starts_with(FILE_PREFIX) {
                             <option value="" selected=true disabled=true>{ format!("{} (opened file)", player.scenario.title) }</option>
                         }

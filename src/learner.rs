@@ -5,6 +5,8 @@
 use crate::state::{Action, Player};
 use mailsim_sim::actions::{Action as Learn, Attachment, Fault, ReadMode, SubmitMode};
 use mailsim_sim::log::Event;
+use mailsim_sim::proto::imap::client::SCRAM_HELPER;
+use mailsim_sim::proto::imap::explain::scram_fields;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -264,31 +266,24 @@ fn terminal(props: &LearnerProps) -> Html {
         })
     };
     // The session's transcript, from the log: everything on its connection.
-    let transcript = current.as_ref().map(|(at, client, _, port, _)| {
-        let conn = p.log.events.iter().find_map(|e| match e {
-            Event::ConnectionOpened { t, conn, client: c, port: pt, .. } if c == client && pt == port && t >= at => {
-                Some(*conn)
-            }
-            _ => None,
-        });
-        let mut out = String::new();
-        for e in &p.log.events {
-            if let Event::MessageSent { conn: Some(c), from, raw, .. } = e {
-                if Some(*c) == conn {
-                    let who = if from == client { "C: " } else { "S: " };
-                    for l in String::from_utf8_lossy(raw).split("\r\n").filter(|l| !l.is_empty()) {
-                        out.push_str(who);
-                        out.push_str(l);
-                        out.push('\n');
-                    }
-                }
-            }
-        }
-        if conn.is_none() {
-            out.push_str("(no connection: nothing answers on that port)\n");
-        }
-        out
-    });
+    let transcript = current.as_ref().map(|(at, client, _, port, _)| session_text(&p.log.events, *at, client, *port));
+    let (transcript, waiting) = match transcript {
+        Some((t, w)) => (Some(t), w),
+        None => (None, Waiting::Command),
+    };
+    let helper = {
+        let (d, current) = (props.dispatch.clone(), current.clone());
+        Callback::from(move |_| {
+            let Some((at, client, host, port, mut lines)) = current.clone() else { return };
+            lines.push(SCRAM_HELPER.to_string());
+            d.emit(Action::Learn(Learn::Terminal { at, client, host, port, lines }));
+        })
+    };
+    let account = current
+        .as_ref()
+        .and_then(|c| p.diagram.actors.iter().find(|a| a.id == c.1))
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
     // Like a terminal, keep the newest lines in view as the session grows.
     let out_ref = use_node_ref();
     {
@@ -305,20 +300,118 @@ fn terminal(props: &LearnerProps) -> Html {
                 <label>{"From "}<select ref={client} id="t-client">{ for clients.iter().map(|(id, n)| html! { <option value={id.clone()}>{ n.clone() }</option> }) }</select></label>
                 <label>{"to "}<select ref={host} id="t-host">{ for hosts.iter().map(|(h, n)| html! { <option value={h.clone()}>{ format!("{h} ({n})") }</option> }) }</select></label>
                 <label>{"port "}<select ref={port} id="t-port">
-                    { for [("25", "25 SMTP"), ("587", "587 submission"), ("465", "465 SMTPS"), ("110", "110 POP3"), ("143", "143 IMAP"), ("993", "993 IMAPS")].iter().map(|(v, n)| html! { <option value={*v}>{ *n }</option> }) }
+                    { for [("25", "25 SMTP"), ("587", "587 submission"), ("465", "465 SMTPS"), ("110", "110 POP3"), ("143", "143 IMAP"), ("993", "993 IMAPS"), ("995", "995 POP3S")].iter().map(|(v, n)| html! { <option value={*v}>{ *n }</option> }) }
                 </select></label>
                 <button id="t-open" onclick={open}>{"Open session"}</button>
             </div>
             if let Some((_, client, host, port, _)) = &current {
                 <p class="session">{ format!("telnet {host} {port}  (from {client})") }</p>
                 <pre ref={out_ref} id="t-out" class="raw term-out" aria-live="polite">{ transcript.unwrap_or_default() }</pre>
+                if let Waiting::Scram(next) = waiting {
+                    <p class="hint scram-helper">
+                        <button id="t-scram" onclick={helper}>{ format!("Mail client: {next}") }</button>
+                        { format!(" Nobody types SCRAM by hand: {account}, the mail program, computes this message from the account's password (PBKDF2, HMAC, SHA-256; RFC 5802 §3) and sends it as base64. Same as typing {SCRAM_HELPER}. The terminal shows each message decoded, field by field.") }
+                    </p>
+                }
+                if waiting == Waiting::Message {
+                    <p class="hint" id="t-data-hint">{"You are the client: each line goes out as typed, and a line holding only . ends the message. The server removes the first dot of any line that starts with one (RFC 5321 §4.5.2), so to send a line starting with . type it with two (..like this)."}</p>
+                }
                 <input ref={line} id="t-line" class="term-in" placeholder="Type a command and press Enter (↑/↓: history; after DATA, end the message with a line holding only .; after BDAT n, the next line is the chunk, its CRLF counted only if n = its length + 2)"
                     onkeydown={onkeydown} onpaste={onpaste} aria-label="Command line" autocomplete="off" spellcheck="false" />
             } else {
-                <p class="hint">{"Choose a client, a server and a port, then open a session: like telnet, you type the protocol yourself."}</p>
+                <p class="hint">{"Choose a client, a server and a port, then open a session: like telnet, you type the protocol yourself. \
+                    25 is server-to-server SMTP, 587 submission (RFC 6409) and 465 submission over TLS (RFC 8314); 2525 is no IANA port, \
+                    only a fallback some providers open when 587 is blocked (mailsim serve listens there, this world does not). \
+                    110/995 are POP3 and POP3 over TLS, 143/993 IMAP and IMAP over TLS."}</p>
             }
         </div>
     }
+}
+
+/// What the server of a terminal session waits for after its last line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Waiting {
+    Command,
+    /// The lines of a message, after `354`.
+    Message,
+    /// The next message of an AUTHENTICATE SCRAM-SHA-256 exchange (what the helper computes).
+    Scram(&'static str),
+}
+
+/// The session's lines (`C: ` / `S: `), from the log: everything on the terminal's connection,
+/// empty lines included (the blank line between header and body), each base64 line of an
+/// authentication exchange followed by what it decodes to. Also what the server waits for.
+fn session_text(events: &[Event], at: u64, client: &str, port: u16) -> (String, Waiting) {
+    let conn = events.iter().find_map(|e| match e {
+        Event::ConnectionOpened { t, conn, client: c, port: pt, .. } if c == client && *pt == port && *t >= at => {
+            Some(*conn)
+        }
+        _ => None,
+    });
+    let (mut out, mut waiting) = (String::new(), Waiting::Command);
+    // A `+`/`334` challenge was the server's last line; the command that opened it was SCRAM.
+    let (mut challenge, mut scram) = (false, false);
+    for e in events {
+        let Event::MessageSent { conn: Some(c), from, raw, .. } = e else { continue };
+        if Some(*c) != conn {
+            continue;
+        }
+        let text = String::from_utf8_lossy(raw);
+        let mine = from == client;
+        let lines: Vec<&str> = text.strip_suffix("\r\n").unwrap_or(&text).split("\r\n").collect();
+        for l in &lines {
+            out.push_str(if mine { "C: " } else { "S: " });
+            out.push_str(l);
+            out.push('\n');
+            let payload = match (mine, challenge) {
+                (true, true) => Some(l.trim()),
+                (false, _) => l.strip_prefix("+ ").or_else(|| l.strip_prefix("334 ")).map(str::trim),
+                _ => None,
+            };
+            if let Some(decoded) = payload.and_then(decode_base64) {
+                out.push_str(&format!("     base64 of \"{}\"\n", decoded.replace('\0', "\\0")));
+                for (field, what) in scram_fields(&decoded) {
+                    out.push_str(&format!("       {field}  {what}\n"));
+                }
+            }
+        }
+        let last = lines.last().copied().unwrap_or_default();
+        if mine {
+            let upper = last.to_ascii_uppercase();
+            if upper.contains(" AUTHENTICATE ") || upper.starts_with("AUTH ") {
+                scram = upper.contains("SCRAM-SHA-256");
+            }
+            challenge = false;
+        } else {
+            challenge = last == "+" || last.starts_with("+ ") || last.starts_with("334 ");
+            waiting = if last.starts_with("354") {
+                Waiting::Message
+            } else if challenge && scram && matches!(port, 143 | 993) {
+                let decoded = decode_base64(last.trim_start_matches('+').trim()).unwrap_or_default();
+                Waiting::Scram(if decoded.starts_with("v=") {
+                    "check the server's signature v= (then answer with an empty line)"
+                } else if decoded.starts_with("r=") {
+                    "compute client-final, with the proof p="
+                } else {
+                    "compute client-first (user name and nonce)"
+                })
+            } else {
+                Waiting::Command
+            };
+        }
+    }
+    if conn.is_none() {
+        out.push_str("(no connection: nothing answers on that port)\n");
+    }
+    (out, waiting)
+}
+
+/// Text that is base64 of something readable (NULs allowed, as in AUTH PLAIN).
+fn decode_base64(s: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(s).ok().filter(|b| !b.is_empty())?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.chars().all(|c| c == '\0' || !c.is_control()).then_some(text)
 }
 
 #[function_component(Faults)]

@@ -6,8 +6,9 @@
 //! logs in with their mail account (`POST /login`) and sees only their own sessions. Either way
 //! the page reads the server-sent events of `/events` with an `EventSource`: each record is
 //! kept once by its sequence number (a reconnect resumes after the last id, and anything sent
-//! twice is dropped). What arrived is folded into the view once per animation frame, however
-//! many records that is, and the view grows by appending: the cost of a record does not
+//! twice is dropped). The stream's text stays in JavaScript until an animation frame reads it
+//! (one copy into wasm per frame); what arrived is folded in every frame and drawn at most every
+//! 100 ms while a burst lasts, and the view grows by appending: the cost of a record does not
 //! depend on how many came before it, so the whole history stays at hand.
 //!
 //! Pause stops following (the records keep arriving); First, Back and Next (or Home, ← and
@@ -18,10 +19,12 @@
 //!
 //! - [`stream`]: the `EventSource` and its reconnection.
 //! - [`model`]: the records received, and the log the diagram draws.
+//! - [`students`]: the World panel's line per student.
 //! - [`view`]: the view itself.
 
 pub mod model;
 mod stream;
+mod students;
 mod view;
 
 use view::LiveView;

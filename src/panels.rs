@@ -220,6 +220,9 @@ pub struct WorldProps {
     pub log: Src<EventLog>,
     pub diagram: Src<Diagram>,
     pub step: usize,
+    /// Shown first (the live view's students).
+    #[prop_or_default]
+    pub children: Html,
 }
 
 #[function_component(WorldPanel)]
@@ -261,6 +264,7 @@ pub fn world_panel(props: &WorldProps) -> Html {
     html! {
         <section id="world" class="panel world" aria-label="Mailboxes and queues as of this step">
             <h2>{ format!("The world at step {}", props.step) }</h2>
+            { props.children.clone() }
             <div class="queues">
                 { for queues.iter().map(|&i| &snap.queues[i]).map(|q| html! {
                     <div class="box queue" data-server={q.server.clone()}>

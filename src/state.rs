@@ -206,7 +206,7 @@ impl Player {
             step,
             playing: false,
             speed: 1.0,
-            decrypted: false,
+            decrypted: info.decrypted,
             actions: Rc::new(actions),
             set_aside,
         }
@@ -226,7 +226,7 @@ impl Player {
             diagram: Rc::new(diagram),
             playing: false,
             speed: 1.0,
-            decrypted: false,
+            decrypted: s.decrypted,
             actions: Rc::new(vec![]),
             source: Some(Source::File(s)),
             set_aside: None,
@@ -295,6 +295,23 @@ impl Player {
         self.diagram = Rc::new(diagram);
         self.actions = Rc::new(actions);
         self.playing = false;
+    }
+
+    /// After a line typed at the terminal: moves on to the newest message of its session
+    /// (the reply the terminal already prints), if it is past the current step.
+    fn follow_terminal(&mut self, at: u64, client: &str, port: u16) {
+        let conn = self.log.events.iter().find_map(|e| match e {
+            mailsim_sim::Event::ConnectionOpened { t, conn, client: c, port: pt, .. }
+                if c == client && *pt == port && *t >= at =>
+            {
+                Some(*conn)
+            }
+            _ => None,
+        });
+        let last = self.diagram.arrows.iter().rposition(|a| conn.is_some() && a.conn == conn);
+        if let Some(i) = last.filter(|&i| i + 1 > self.step) {
+            self.step = i + 1;
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -378,7 +395,7 @@ impl Reducible for Player {
                 let (speed, decrypted) = (p.speed, p.decrypted);
                 p = Player::open_file(s, step);
                 p.speed = speed;
-                p.decrypted = decrypted;
+                p.decrypted |= decrypted; // or the file asks for it
             }
             Action::Learn(a) => {
                 if p.scenario.id != "imported" {
@@ -392,9 +409,16 @@ impl Reducible for Player {
                         }
                         _ => {}
                     }
+                    let typed = match &a {
+                        LearnerAction::Terminal { at, client, port, .. } => Some((*at, client.clone(), *port)),
+                        _ => None,
+                    };
                     list.push(a);
                     mailsim_sim::actions::sort_by_time(&mut list);
                     p.replay(list);
+                    if let Some((at, client, port)) = typed {
+                        p.follow_terminal(at, &client, port);
+                    }
                 }
             }
             Action::Forget => {
@@ -421,7 +445,7 @@ impl Reducible for Player {
                     let (speed, decrypted) = (p.speed, p.decrypted);
                     p = Player::open(&id, step);
                     p.speed = speed;
-                    p.decrypted = decrypted;
+                    p.decrypted |= decrypted; // or the scenario asks for it
                 }
             }
         }

@@ -38,6 +38,9 @@ use yew::prelude::*;
 pub enum Route {
     List,
     Activity(String, View),
+    /// `#/activity/ID/…` naming no page (`…/3`, `…/item/x`): the activity's intro, with a
+    /// note saying so.
+    NoSuchPage(String, String),
 }
 
 /// Reads `#/activities`, `#/activity/ID`, `#/activity/ID/item/N`, `#/activity/ID/summary`.
@@ -48,10 +51,12 @@ pub fn parse_route(hash: &str) -> Option<Route> {
         ["activities"] => Some(Route::List),
         ["activity", id] => Some(Route::Activity(id.to_string(), View::Intro)),
         ["activity", id, "summary"] => Some(Route::Activity(id.to_string(), View::Summary)),
-        ["activity", id, "item", n] => {
-            let n: usize = n.parse().ok()?;
-            Some(Route::Activity(id.to_string(), if n == 0 { View::Intro } else { View::Item(n - 1) }))
-        }
+        ["activity", id, "item", n] => match n.parse::<usize>() {
+            Ok(0) => Some(Route::Activity(id.to_string(), View::Intro)),
+            Ok(n) => Some(Route::Activity(id.to_string(), View::Item(n - 1))),
+            Err(_) => Some(Route::NoSuchPage(id.to_string(), format!("item/{n}"))),
+        },
+        ["activity", id, rest @ ..] => Some(Route::NoSuchPage(id.to_string(), rest.join("/"))),
         _ => None,
     }
 }
@@ -175,26 +180,40 @@ fn activity_app() -> Html {
     let list = |notice: Option<String>| {
         html! { <list::ActivitiesPage library={(*library).clone()} on_change={on_change.clone()} notice={notice} load_errors={load_errors.clone()} compact={compact} /> }
     };
-    match &*route {
-        Route::List => list(notice),
-        Route::Activity(id, v) => match library.get(id) {
-            Some(a) => {
-                let file_url = match &*loaded {
-                    Loaded::Ready(lid, url) if lid == id => Some(url.clone()),
-                    _ => None,
-                };
-                html! {
-                    <view::RunPage key={format!("{id}-{}", store::fingerprint(a))} activity={Rc::new(a.clone())} view={*v}
-                        present={present} compact={compact} file_url={file_url} />
-                }
+    // A page the activity does not have: its intro, and a note.
+    let (id, v, missing) = match &*route {
+        Route::List => return list(notice),
+        Route::Activity(id, View::Item(n)) if library.get(id).is_some_and(|a| *n >= a.items.len()) => {
+            (id, View::Intro, Some(format!("item/{}", n + 1)))
+        }
+        Route::Activity(id, v) => (id, *v, None),
+        Route::NoSuchPage(id, what) => (id, View::Intro, Some(what.clone())),
+    };
+    match library.get(id) {
+        Some(a) => {
+            let missing = missing.map(|what| {
+                    let items = match a.items.len() {
+                        0 => String::new(),
+                        1 => format!("item 1 ({}), ", View::Item(0).fragment(id)),
+                        n => format!("items 1 to {n} (#/activity/{id}/item/N), "),
+                    };
+                    format!("This activity has no page \"{what}\": its pages are the intro, {items}and the summary. Here is its introduction.")
+                });
+            let file_url = match &*loaded {
+                Loaded::Ready(lid, url) if lid == id => Some(url.clone()),
+                _ => None,
+            };
+            html! {
+                <view::RunPage key={format!("{id}-{}", store::fingerprint(a))} activity={Rc::new(a.clone())} view={v}
+                    present={present} compact={compact} file_url={file_url} missing={missing} />
             }
-            None if matches!(&*loaded, Loaded::Loading(_)) => html! {
-                <div class="app activity-app"><p class="loading" role="status">{"Loading the activity…"}</p></div>
-            },
-            None => list(Some(
-                notice.unwrap_or_else(|| format!("There is no activity \"{id}\" here. These are the ones there are:")),
-            )),
+        }
+        None if matches!(&*loaded, Loaded::Loading(_)) => html! {
+            <div class="app activity-app"><p class="loading" role="status">{"Loading the activity…"}</p></div>
         },
+        None => list(Some(
+            notice.unwrap_or_else(|| format!("There is no activity \"{id}\" here. These are the ones there are:")),
+        )),
     }
 }
 
@@ -211,7 +230,8 @@ mod tests {
         );
         assert_eq!(parse_route("#/activity/x/item/3"), Some(Route::Activity("x".into(), View::Item(2))));
         assert_eq!(parse_route("#/activity/x/summary"), Some(Route::Activity("x".into(), View::Summary)));
-        assert_eq!(parse_route("#/activity/x/item/zz"), None);
+        assert_eq!(parse_route("#/activity/x/item/zz"), Some(Route::NoSuchPage("x".into(), "item/zz".into())));
+        assert_eq!(parse_route("#/activity/x/3"), Some(Route::NoSuchPage("x".into(), "3".into())));
         assert_eq!(parse_route("#/scenario/alice-to-bob/step/3"), None);
         assert_eq!(parse_route(""), None);
     }

@@ -15,7 +15,7 @@ use crate::learner::LearnerPanel;
 use crate::panels::{Details, WorldPanel};
 use crate::state::{self, Info, Player};
 use gloo_events::{EventListener, EventListenerOptions};
-use mailsim_sim::activity::Activity;
+use mailsim_sim::activity::{Activity, Kind};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -28,6 +28,9 @@ pub struct RunProps {
     pub compact: bool,
     /// Where the file came from with `?activity=` (for links and the embed snippet).
     pub file_url: Option<String>,
+    /// The URL named a page this activity does not have: what to say about it.
+    #[prop_or_default]
+    pub missing: Option<String>,
 }
 
 /// Opens a page of the activity (a new history entry, so Back works).
@@ -262,6 +265,9 @@ pub fn run_page(props: &RunProps) -> Html {
                 </div>
             }
             { bar }
+            if let Some(m) = &props.missing {
+                <div id="no-such-page" class="load-error" role="alert"><p>{ m.clone() }</p></div>
+            }
             <main class="layout activity-layout">
                 <section class="diagram-pane" aria-label="Sequence diagram">
                     <div class="step-bar" role="toolbar" aria-label="Diagram steps">
@@ -272,7 +278,13 @@ pub fn run_page(props: &RunProps) -> Html {
                             <label class="toggle"><input id="decrypted" type="checkbox" checked={run.decrypted} onchange={ { let d = run.dispatcher(); Callback::from(move |_: Event| d.dispatch(RunAction::ToggleDecrypted)) } } />{" show decrypted"}</label>
                         }
                         if let Some(s) = hidden {
-                            <span id="hidden-note" class="hidden-note">{ format!("What comes after step {s} is hidden until you {}.", if run.present { "reveal it" } else { "predict it" }) }</span>
+                            <span id="hidden-note" class="hidden-note">{ format!("What comes after step {s} is hidden until {}.", match (run.view, run.present, run.item().map(|i| i.kind)) {
+                                (View::Intro, true, _) => "its item is revealed",
+                                (View::Intro, false, _) => "you answer the items about it",
+                                (_, true, _) => "you reveal it",
+                                (_, false, Some(Kind::Predict)) => "you predict it",
+                                _ => "you answer",
+                            }) }</span>
                         }
                     </div>
                     <SequenceDiagram diagram={diagram.clone()} step={step} decrypted={run.decrypted} on_select={on_select}

@@ -46,7 +46,7 @@ pub struct Received {
 pub struct Filter {
     pub user: String,
     pub protocol: String,
-    /// A part of the client's address (`127.0.0.1`, `:5123`).
+    /// A part of the client's address (`127.0.0.1`, `:5123`) or of its login (`ben`).
     pub address: String,
 }
 
@@ -109,7 +109,9 @@ impl Received {
         let owner = self.owners.get(&c).map(String::as_str).unwrap_or("");
         (f.user.is_empty() || owner == f.user)
             && (f.protocol.is_empty() || info.is_some_and(|i| i.protocol == f.protocol))
-            && (f.address.is_empty() || info.is_some_and(|i| format!("{}:{}", i.ip, i.port).contains(f.address.trim())))
+            && (f.address.trim().is_empty()
+                || info.is_some_and(|i| format!("{}:{}", i.ip, i.port).contains(f.address.trim()))
+                || owner.to_ascii_lowercase().contains(&f.address.trim().to_ascii_lowercase()))
     }
 
     /// What connection `c`'s client is called: its owner, or its address.
@@ -229,10 +231,11 @@ impl Shown {
                     log.events.push(Event::ActorJoined { actor });
                 }
                 Some(_) => {}
-                // Mailbox and queue facts: shown when they concern the chosen user.
+                // Mailbox and queue facts: the filters hide arrows, not mail (all of it, or the
+                // chosen user's).
                 None if !everything
                     && !matches!(e, Event::ActorJoined { .. })
-                    && (f.user.is_empty() || !concerns(e, &f.user)) =>
+                    && (matches!(e, Event::MessageSent { .. }) || !(f.user.is_empty() || concerns(e, &f.user))) =>
                 {
                     continue
                 }
@@ -266,12 +269,13 @@ fn concerns(e: &Event, user: &str) -> bool {
 
 /// Reads the stream's `{"seq":N,"event":RECORD}` messages, all at once (one parse of the
 /// records as a log): the (seq, record) pairs, and how many could not be read.
-pub fn parse(messages: &[String]) -> (Vec<(u64, Event)>, usize) {
+pub fn parse<S: AsRef<str>>(messages: &[S]) -> (Vec<(u64, Event)>, usize) {
     let mut seqs = Vec::new();
     let mut text = String::from("{}\n");
     let mut bad = 0;
     for m in messages {
         let parsed = m
+            .as_ref()
             .strip_prefix("{\"seq\":")
             .and_then(|r| r.split_once(",\"event\":"))
             .and_then(|(n, rest)| Some((n.parse::<u64>().ok()?, rest.strip_suffix('}')?)));
@@ -303,6 +307,81 @@ pub fn parse(messages: &[String]) -> (Vec<(u64, Event)>, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A filter that matches no connection hides its arrows, not the mail (QA F8); the
+    /// address field also matches a login.
+    #[test]
+    fn filters_hide_arrows_not_mail() {
+        let actor = |id: &str, ip: &str| Actor {
+            id: id.into(),
+            name: id.into(),
+            host: ip.into(),
+            ip: ip.into(),
+            kind: "ua".into(),
+            mailboxes: vec![],
+        };
+        let stored = Event::MessageStored {
+            t: 1,
+            node: "server".into(),
+            mailbox: "ben@class.example".into(),
+            uid: 1,
+            from: "ana@class.example".into(),
+            subject: "hi".into(),
+            raw: b"Subject: hi\r\n\r\nhi\r\n".to_vec(),
+        };
+        let opened = Event::ConnectionOpened {
+            t: 2,
+            conn: 1,
+            client: "client-1".into(),
+            client_port: 40000,
+            server: "server".into(),
+            port: 143,
+            protocol: "IMAP".into(),
+        };
+        let sent = Event::MessageSent {
+            t_sent: 3,
+            t: 3,
+            conn: Some(1),
+            from: "server".into(),
+            to: "client-1".into(),
+            protocol: "IMAP".into(),
+            port: 143,
+            raw: b"* OK ready\r\n".to_vec(),
+            label: "* OK ready".into(),
+            meaning: String::new(),
+            rfc: String::new(),
+            from_state: String::new(),
+            to_state: String::new(),
+            tls: false,
+        };
+        let mut r = Received::default();
+        r.add(vec![
+            (1, Event::ActorJoined { actor: actor("server", "10.0.0.1") }),
+            (2, Event::ActorJoined { actor: actor("client-1", "127.0.0.1") }),
+            (3, stored),
+            (4, opened),
+            (5, sent),
+        ]);
+        r.own(1, "ben@class.example".into());
+        let mut shown = |f: Filter| {
+            let mut s = Shown::default();
+            s.update(&mut r, &f);
+            let mail = s.log.borrow().events.iter().filter(|e| matches!(e, Event::MessageStored { .. })).count();
+            let arrows = s.diagram.borrow().arrows.len();
+            (arrows, mail)
+        };
+        assert_eq!(shown(Filter::default()), (1, 1));
+        let f = |address: &str| Filter { address: address.into(), ..Filter::default() };
+        assert_eq!(shown(f("10.9.9.9")), (0, 1), "no arrow, the mail stays");
+        assert_eq!(shown(f("127.0.0")), (1, 1), "by address");
+        assert_eq!(shown(f("Ben")), (1, 1), "by login");
+        assert_eq!(shown(Filter { protocol: "SMTP".into(), ..Filter::default() }), (0, 1));
+        assert_eq!(
+            shown(Filter { user: "ana@class.example".into(), ..Filter::default() }),
+            (0, 0),
+            "another user's mail"
+        );
+    }
 
     /// `LIVE_LOG=serve.jsonl cargo test -p mailsim-web --bin mailsim-web live_timing -- --ignored --nocapture`:
     /// where the time of a frame goes, per stage, for a `mailsim serve --log` file.

@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::js_sys;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Status {
@@ -26,7 +27,12 @@ type Listener = Closure<dyn FnMut(web_sys::MessageEvent)>;
 
 /// What the stream's callbacks leave for the view.
 pub struct Shared {
-    messages: Vec<String>,
+    /// The messages' text, left in JavaScript until the frame takes them all at once (one
+    /// copy into the wasm memory per frame, not one per message).
+    texts: js_sys::Array,
+    /// Records taken from `texts` and not yet read, one a line (a burst is read over several
+    /// frames, at most [`PER_FRAME`] records in each).
+    backlog: String,
     owners: Vec<(u32, String)>,
     missed: u64,
     /// The last id received (where a new stream resumes).
@@ -45,7 +51,8 @@ pub struct Shared {
 impl Default for Shared {
     fn default() -> Self {
         Shared {
-            messages: vec![],
+            texts: js_sys::Array::new(),
+            backlog: String::new(),
             owners: vec![],
             missed: 0,
             last_id: 0,
@@ -57,6 +64,36 @@ impl Default for Shared {
             closed: false,
             wake: None,
         }
+    }
+}
+
+/// At most this many records are read in one animation frame; the rest wait for the next.
+pub const PER_FRAME: usize = 600;
+
+/// The sequence number of `{"seq":N,…`.
+fn seq_of(record: &str) -> Option<u64> {
+    let digits = record.strip_prefix("{\"seq\":")?;
+    digits[..digits.bytes().take_while(u8::is_ascii_digit).count()].parse().ok()
+}
+
+impl Shared {
+    /// Moves the texts received into the backlog (one copy into the wasm memory).
+    fn take_texts(&mut self) {
+        if self.texts.length() == 0 {
+            return;
+        }
+        let text = String::from(self.texts.join("\n"));
+        self.texts.set_length(0);
+        if !self.backlog.is_empty() {
+            self.backlog.push('\n');
+        }
+        self.backlog.push_str(&text);
+    }
+
+    /// The last id received, read or not (where a new stream resumes).
+    fn last_seen(&mut self) -> u64 {
+        self.take_texts();
+        self.backlog.split('\n').filter_map(seq_of).fold(self.last_id, u64::max)
     }
 }
 
@@ -81,13 +118,8 @@ pub fn connect(shared: &Rc<RefCell<Shared>>, query: &str, since: u64) {
     listeners.push((
         "message",
         Closure::new(move |e: web_sys::MessageEvent| {
-            {
-                let mut s = s.borrow_mut();
-                s.messages.push(data(&e));
-                if let Ok(id) = e.last_event_id().parse::<u64>() {
-                    s.last_id = s.last_id.max(id);
-                }
-            }
+            // The text stays in JavaScript; its ids are read when it is (`drain`).
+            s.borrow().texts.push(&e.data());
             wake(&s);
         }),
     ));
@@ -176,8 +208,8 @@ fn probe(shared: &Rc<RefCell<Shared>>) {
                 let again = shared.clone();
                 s.retry = Some(Timeout::new(2000, move || {
                     let (q, since) = {
-                        let s = again.borrow();
-                        (s.query.clone(), s.last_id)
+                        let mut s = again.borrow_mut();
+                        (s.query.clone(), s.last_seen())
                     };
                     connect(&again, &q, since);
                 }));
@@ -204,27 +236,41 @@ pub fn close(shared: &Rc<RefCell<Shared>>) {
     }
 }
 
-/// Moves what arrived into `r`: whether anything did, and the stream's status.
-pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received) -> (bool, Status) {
-    let (messages, owners, missed, status) = {
+/// Moves what arrived into `r`, at most [`PER_FRAME`] records: whether anything changed, the
+/// stream's status, and whether records are left for the next frame.
+pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received) -> (bool, Status, bool) {
+    let (chunk, more, owners, missed, status) = {
         let mut s = shared.borrow_mut();
-        let m = std::mem::take(&mut s.messages);
+        s.take_texts();
+        let cut = s.backlog.match_indices('\n').nth(PER_FRAME - 1).map(|(i, _)| i);
+        let chunk = match cut {
+            Some(i) => {
+                let rest = s.backlog.split_off(i + 1);
+                let mut chunk = std::mem::replace(&mut s.backlog, rest);
+                chunk.pop();
+                chunk
+            }
+            None => std::mem::take(&mut s.backlog),
+        };
         let o = std::mem::take(&mut s.owners);
         let missed = std::mem::take(&mut s.missed);
-        (m, o, missed, s.status)
+        (chunk, !s.backlog.is_empty(), o, missed, s.status)
     };
-    let changed = !messages.is_empty() || !owners.is_empty() || missed > 0;
-    if !messages.is_empty() {
-        // A message holds one or more records, one a line.
-        let records: Vec<String> = messages.iter().flat_map(|m| m.split('\n')).map(String::from).collect();
+    let changed = !chunk.is_empty() || !owners.is_empty() || missed > 0;
+    if !chunk.is_empty() {
+        let records: Vec<&str> = chunk.split('\n').collect();
         let (batch, _bad) = parse(&records);
+        if let Some(last) = batch.iter().map(|(seq, _)| *seq).max() {
+            let mut s = shared.borrow_mut();
+            s.last_id = s.last_id.max(last);
+        }
         r.add(batch);
     }
     for (conn, user) in owners {
         r.own(conn, user);
     }
     r.missed += missed;
-    (changed, status)
+    (changed, status, more)
 }
 
 /// `POST /login`: (session, address), or what to tell the student.

@@ -1,11 +1,15 @@
 //! The live view: controls, filters, the diagram of the whole history and the panels.
 //!
-//! The stream's callbacks ask for an animation frame; in it, what arrived is moved into the
-//! records ([`Received`]) and one render appends it to the view ([`Shown`]): one batch per
-//! frame, however fast records arrive, and no more work per record than its own.
+//! The stream's callbacks ask for an animation frame; in it, what arrived is read into the
+//! records ([`Received`], at most [`stream::PER_FRAME`] a frame), and one render appends it to
+//! the view ([`Shown`]). While records keep coming the view is drawn at most every
+//! [`DRAW_EVERY_MS`] (each draw costs the browser a style and layout pass whatever it adds),
+//! and a record after a quiet spell is drawn in the next frame. No more work per record than
+//! its own, however many came before.
 
 use super::model::{Filter, Received, Shown};
 use super::stream::{self, Shared, Status};
+use super::students::Students;
 use super::Access;
 use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::growing::Src;
@@ -16,6 +20,10 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// While records keep arriving, the view is drawn at most this often (what arrives is read in
+/// every frame); a record after a quiet spell is drawn in the frame after it arrives.
+const DRAW_EVERY_MS: f64 = 100.0;
 
 /// The transcript shows this many lines around the step (the last ones when following).
 const TRANSCRIPT_ROWS: usize = 300;
@@ -28,6 +36,23 @@ fn choice(id: &'static str, all: &'static str, items: &[String], chosen: &str, o
             { for items.iter().map(|u| html! { <option value={u.clone()} selected={chosen == u}>{ u.clone() }</option> }) }
         </select>
     }
+}
+
+/// What the live view says when the filters let no connection through.
+fn no_match(f: &Filter) -> String {
+    let mut what = vec![];
+    if !f.user.is_empty() {
+        what.push(format!("of the user {}", f.user));
+    }
+    if !f.protocol.is_empty() {
+        what.push(format!("over {}", f.protocol));
+    }
+    if !f.address.trim().is_empty() {
+        what.push(format!("whose address or login contains \"{}\"", f.address.trim()));
+    }
+    let world =
+        if f.user.is_empty() { " The filters hide arrows, not mail: the World panel shows every mailbox." } else { "" };
+    format!("No connection matches: none {} yet.{world}", what.join(", "))
 }
 
 #[derive(Properties, PartialEq)]
@@ -56,6 +81,9 @@ pub fn live_view(props: &ViewProps) -> Html {
     let filter = use_state(Filter::default);
     let view_opts = use_state(|| ViewOptions { zoom: 100, by_name: true, ..ViewOptions::default() });
     let note = use_state(String::new);
+    // What is inside TLS (the server terminates it and logs it, credentials redacted): on,
+    // since that is what a lecture shows; off shows what the network sees.
+    let decrypted = use_state(|| true);
 
     // The stream, for as long as the view is open; what it delivers is taken in once a frame.
     {
@@ -66,11 +94,24 @@ pub fn live_view(props: &ViewProps) -> Html {
             let frame = {
                 let shared = shared.clone();
                 let (frames, last) = (Cell::new(0u64), Cell::new(Status::Connecting));
+                // When the view was last drawn, and whether what arrived since is not yet.
+                let (drawn, dirty) = (Cell::new(f64::NEG_INFINITY), Cell::new(false));
                 move || {
-                    let (changed, now) = stream::drain(&shared, &mut received.borrow_mut());
-                    if changed {
+                    let (changed, now, more) = stream::drain(&shared, &mut received.borrow_mut());
+                    dirty.set(dirty.get() || changed);
+                    let t = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+                    if dirty.get() && t - drawn.get() >= DRAW_EVERY_MS {
+                        drawn.set(t);
+                        dirty.set(false);
                         frames.set(frames.get() + 1);
                         tick.set(frames.get());
+                    }
+                    if dirty.get() || more {
+                        // A burst: read now (what is left in the next frame), drawn later.
+                        let wake = shared.borrow().wake.clone();
+                        if let Some(w) = wake {
+                            w();
+                        }
                     }
                     if now != last.replace(now) {
                         if student && now == Status::Refused {
@@ -239,9 +280,9 @@ pub fn live_view(props: &ViewProps) -> Html {
                 }
                 <ol id="live-transcript" start={(from + 1).to_string()}>
                     { for d.arrows[from..to].iter().map(|a| html! {
-                        <li class={classes!((a.step == step).then_some("current"))} data-conn={a.conn.map(|c| c.to_string())}>
+                        <li key={a.step} class={classes!((a.step == step).then_some("current"))} data-conn={a.conn.map(|c| c.to_string())}>
                             { format!("{} → {} {} ", name(a.from), name(a.to), a.protocol) }
-                            <span class="label">{ a.label.clone() }</span>
+                            <span class="label">{ if a.tls && !*decrypted { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() } }</span>
                         </li>
                     }) }
                 </ol>
@@ -270,7 +311,9 @@ pub fn live_view(props: &ViewProps) -> Html {
                     <span id="position" class="position" aria-live="off">{ format!("step {step} of {len}") }</span>
                     { choice("live-user", "All users", &users, &filter.user, on_filter(|f, v| f.user = v)) }
                     { choice("live-protocol", "All protocols", &protocols, &filter.protocol, on_filter(|f, v| f.protocol = v)) }
-                    <input id="live-address" type="search" placeholder="Client address…" aria-label="Show one client address" onchange={on_filter(|f, v| f.address = v)} />
+                    <input id="live-address" type="search" placeholder="Client address or login…" aria-label="Show the connections whose client address or login contains this" onchange={on_filter(|f, v| f.address = v)} />
+                    <label class="toggle" title="What the clients and the server said inside TLS (mailsim serve terminates it; credentials stay redacted). Off: what anyone on the network sees.">
+                        <input id="decrypted" type="checkbox" checked={*decrypted} onchange={ { let d = decrypted.clone(); Callback::from(move |_: Event| d.set(!*d)) } } />{" show decrypted"}</label>
                     <span class="tools">
                         <button id="live-save" onclick={on_save} title="Download what is shown as an event log (JSON lines); Open… in the playground plays it">{"Save as log"}</button>
                     </span>
@@ -287,22 +330,28 @@ pub fn live_view(props: &ViewProps) -> Html {
             <main class="layout" data-duplicates={duplicates.to_string()}>
                 { tab_panel(narrow, &tab, "diagram", html! {
                     <section class="diagram-pane" aria-label="Sequence diagram">
-                        if len == 0 {
+                        if len == 0 && *filter != Filter::default() {
+                            <p id="live-no-match" class="hint live-empty" role="status">{ no_match(&filter) }</p>
+                        } else if len == 0 {
                             <p id="live-empty" class="hint live-empty">{ if logout.is_some() {
                                 "Nothing yet: connect with your mail client, telnet or your own program, and log in. Your session appears here as it happens."
                             } else {
                                 "Nothing yet: when a client connects to mailsim serve, its messages appear here as they happen."
                             } }</p>
                         }
-                        <SequenceDiagram diagram={src_diagram.clone()} step={step} decrypted={false} on_select={on_select}
+                        <SequenceDiagram diagram={src_diagram.clone()} step={step} decrypted={*decrypted} on_select={on_select}
                             view={Rc::new((*view_opts).clone())} on_toggle_conn={on_toggle_conn} />
                     </section>
                 }) }
                 <aside class="side" hidden={narrow && *tab == "diagram"}>
                     { tab_panel(narrow, &tab, "details", html! {
-                        <Details log={src_log.clone()} diagram={src_diagram.clone()} step={step} info={info} decrypted={false} />
+                        <Details log={src_log.clone()} diagram={src_diagram.clone()} step={step} info={info} decrypted={*decrypted} />
                     }) }
-                    { tab_panel(narrow, &tab, "world", html! { <WorldPanel log={src_log} diagram={src_diagram} step={step} /> }) }
+                    { tab_panel(narrow, &tab, "world", html! {
+                        <WorldPanel log={src_log.clone()} diagram={src_diagram.clone()} step={step}>
+                            <Students log={src_log} diagram={src_diagram} step={step} />
+                        </WorldPanel>
+                    }) }
                     { tab_panel(narrow, &tab, "transcript", html! {
                         <details id="transcript" class="panel transcript" open=true>
                             <summary>{"Transcript (what the diagram shows)"}</summary>

@@ -86,11 +86,33 @@ await page.addInitScript(() => {
     for (const e of l.getEntries()) { b.long += 1; b.longest = Math.max(b.longest, e.duration); }
   }).observe({ entryTypes: ['longtask'] });
 });
+// LIVE_PAGE=DIR: the page's files from DIR instead of those built into the binary (to try a
+// page build without building the binary again; the binary's CSP header is not sent then).
+if (process.env.LIVE_PAGE) {
+  const types = { html: 'text/html', js: 'text/javascript', wasm: 'application/wasm', css: 'text/css', svg: 'image/svg+xml', png: 'image/png' };
+  await page.route((url) => !/^\/(events|login)\b/.test(url.pathname), (route) => {
+    const p = new URL(route.request().url()).pathname.replace(/^\/+/, '') || 'index.html';
+    const file = path.join(process.env.LIVE_PAGE, path.normalize(p));
+    if (!fs.existsSync(file)) return route.fulfill({ status: 404, body: '' });
+    return route.fulfill({ status: 200, contentType: types[p.split('.').pop()] || 'application/octet-stream', body: fs.readFileSync(file) });
+  });
+}
 await page.goto(live);
 await page.waitForSelector('#live-status.on');
 // Only the frames from here on count (not the page's load).
 await page.evaluate(() => { window.bench.gaps = []; window.bench.long = 0; window.bench.longest = 0; });
 const load0 = os.loadavg();
+// Where the page's time goes during the run (Chrome's own counters: script, style, layout),
+// and with LIVE_PROFILE=1 the functions with the most self time (CDP sampling profiler).
+const cdp = await page.context().newCDPSession(page);
+await cdp.send('Performance.enable');
+const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
+const m0 = await metrics();
+if (process.env.LIVE_PROFILE) {
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+}
 
 const py = `
 import smtplib, imaplib, threading
@@ -122,6 +144,23 @@ const messages = fs.readFileSync(log, 'latin1').split('\n').filter((l) => l.incl
 const events = fs.readFileSync(log, 'latin1').split('\n').filter(Boolean).length - 1;
 await page.waitForFunction((n) => document.querySelector('#position').textContent.endsWith(` of ${n}`), messages, { timeout: 120000, polling: 100 });
 const caughtUp = Date.now() - t0 - clients;
+const m1 = await metrics();
+const busy = Object.fromEntries(['TaskDuration', 'ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration'].map((k) => [k.replace('Duration', '_ms'), Math.round(1000 * (m1[k] - m0[k]))]));
+busy.style_recalcs = m1.RecalcStyleCount - m0.RecalcStyleCount;
+busy.layouts = m1.LayoutCount - m0.LayoutCount;
+if (process.env.LIVE_PROFILE) {
+  const { profile } = await cdp.send('Profiler.stop');
+  const dt = new Map();
+  for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) || 0) + (profile.timeDeltas[i] || 0));
+  const self = new Map();
+  for (const node of profile.nodes) {
+    const name = node.callFrame.functionName || `(${node.callFrame.url.split('/').pop() || 'anonymous'})`;
+    if (name !== '(idle)') self.set(name, (self.get(name) || 0) + (dt.get(node.id) || 0));
+  }
+  for (const [name, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP || 30))) {
+    console.error(`${(us / 1000).toFixed(1).padStart(8)} ms  ${name.slice(0, 120)}`);
+  }
+}
 // Interaction while it is full: pause, step back, back to live.
 const i0 = Date.now();
 await page.click('#live-toggle');
@@ -136,6 +175,7 @@ const result = {
   longest_frame_ms: Math.round(Math.max(...gaps)), frames_over_50ms: gaps.filter((g) => g > 50).length, frames_over_100ms: gaps.filter((g) => g > 100).length,
   frames: gaps.length, long_tasks: b.long, longest_task_ms: Math.round(b.longest),
   latency_ms: { p50: pct(b.latencies, 0.5), p95: pct(b.latencies, 0.95), max: pct(b.latencies, 1), measured: b.latencies.length },
+  page_busy: busy,
   dom_nodes: b.nodes, dom_nodes_max: Math.max(b.maxNodes, b.nodes),
   load_average: { before: load0.map((l) => l.toFixed(2)).join(' '), after: os.loadavg().map((l) => l.toFixed(2)).join(' ') },
   date: new Date().toISOString(),
@@ -144,5 +184,11 @@ console.log(JSON.stringify(result, null, 1));
 fs.mkdirSync(path.join(HERE, 'out'), { recursive: true });
 fs.writeFileSync(path.join(ROOT, 'bench', 'live-results.json'), JSON.stringify(result, null, 1) + '\n');
 await page.screenshot({ path: path.join(HERE, 'out', 'live-bench.png') });
+// The World panel's line per student, scrolled into view in the side column.
+await page.evaluate(() => document.querySelector('#live-students')?.scrollIntoView());
+await page.waitForTimeout(300);
+const students = await page.$$eval('#live-students li', (ls) => ls.length);
+console.error(`${students} student lines`);
+await page.screenshot({ path: path.join(HERE, 'out', 'live-bench-students.png') });
 await browser.close();
 serve.kill('SIGINT');

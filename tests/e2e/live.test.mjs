@@ -175,7 +175,9 @@ test('each line a telnet-like client sends appears within a second', async (t) =
 test('the stream itself carries no credentials, and refuses a wrong token', async () => {
   const token = new URL(live).searchParams.get('token');
   const base = live.split('?')[0];
-  for (const bad of ['', '?token=', `?token=${token.slice(0, -1)}0`, '?session=nope']) {
+  // The token with its last digit changed (a token ending in 0 was once "changed" to itself).
+  const wrong = `${token.slice(0, -1)}${token.endsWith('0') ? '1' : '0'}`;
+  for (const bad of ['', '?token=', `?token=${wrong}`, '?session=nope']) {
     const r = await fetch(`${base}events${bad}`);
     assert.equal(r.status, 403, `events${bad}`);
   }
@@ -343,6 +345,50 @@ test('a dropped stream resumes without loss or duplicates', async (t) => {
   logged.forEach((e, i) => assert.ok(shown[i].includes('[redacted]') || sameLabel(e.label, shown[i]), `${i}: ${shown[i]} vs ${e.label}`));
   assert.equal(await page.getAttribute('main.layout', 'data-duplicates'), '0', 'the server sent nothing twice');
   assert.equal(await page.$('#live-missed'), null, 'nothing fell out of the history');
+});
+
+test('the World panel has one line per student: connected, protocols, sent, in the mailbox, read', async (t) => {
+  const page = await open(t, live);
+  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  await page.waitForFunction((n) => document.querySelector('#position').textContent.endsWith(` of ${n}`), loggedMessages().length, { timeout: 5000 });
+  const line = (name) => page.$eval(`#live-students li[data-student="${name}"]`, (l) => l.textContent).catch(() => '');
+  const count = (text, what) => Number((new RegExp(`${what} (\\d+)`).exec(text) || [])[1] || 0);
+  const [alice0, bob0] = [await line('alice@alice.example'), await line('bob@bob.example')];
+  // A telnet-like client that connects and stays, not logged in: its address's line.
+  const idle = net.connect(ports.imap, '127.0.0.1');
+  await new Promise((r) => idle.once('data', r));
+  await page.waitForFunction(() => /connected/.test(document.querySelector('#live-students li[data-student="client 127.0.0.1"]')?.textContent || ''), null, { timeout: 2000 });
+  assert.match(await line('client 127.0.0.1'), /· connected(?: \(\d+\))? · (?:\w+, )*IMAP/);
+  // alice sends bob two messages in two sessions; bob reads one with IMAP, which sets \Seen.
+  python(`
+for k in range(2):
+    s = smtplib.SMTP(H, SUB); s.login('alice@alice.example', USERS['alice@alice.example'])
+    s.send_message(mail('alice@alice.example', 'bob@bob.example', f'Count {k}')); s.quit()
+i = imaplib.IMAP4(H, IMAP); i.login('bob', USERS['bob@bob.example']); i.select('INBOX')
+typ, data = i.search(None, 'SUBJECT', '"Count 0"'); i.fetch(data[0].split()[-1], '(BODY[])'); i.logout()
+`);
+  await page.waitForFunction((n) => document.querySelector('#position').textContent.endsWith(` of ${n}`), loggedMessages().length, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelector('#live-students li[data-student="bob@bob.example"]')?.textContent.includes('offline'));
+  const [alice, bob] = [await line('alice@alice.example'), await line('bob@bob.example')];
+  assert.equal(count(alice, 'sent'), count(alice0, 'sent') + 2, `${alice0} → ${alice}`);
+  assert.match(alice, /^. alice@alice\.example · offline · (?:used )?SMTP/, 'her SMTP sessions are over');
+  assert.equal(count(bob, 'mailbox'), count(bob0, 'mailbox') + 2, `${bob0} → ${bob}`);
+  assert.equal(count(bob, 'read'), count(bob0, 'read') + 1, `${bob0} → ${bob}`);
+  assert.match(bob, /offline · (?:used )?(?:\w+, )*IMAP/);
+  // One line per student, as the lanes group them: every name once.
+  const names = await page.$$eval('#live-students li', (ls) => ls.map((l) => l.dataset.student));
+  assert.equal(new Set(names).size, names.length, names.join(', '));
+  assert.ok(names.includes('alice@alice.example') && names.includes('carol@bob.example'));
+  assert.match(await page.textContent('#live-students h3'), new RegExp(`Students: ${names.length} seen, \\d+ connected`));
+  // As of an earlier step: paused at the first message, alice had sent nothing yet.
+  await page.click('#live-first');
+  await page.waitForSelector('#arrow-1.current');
+  assert.equal(count(await line('alice@alice.example'), 'sent'), 0);
+  assert.ok((await page.$$('#live-students li')).length < names.length, 'fewer students at the first message');
+  await page.click('#live-toggle');
+  idle.destroy();
+  await page.waitForFunction(() => !/connected/.test(document.querySelector('#live-students li[data-student="client 127.0.0.1"]')?.textContent || 'connected'), null, { timeout: 2000 });
+  await page.screenshot({ path: path.join(OUT, 'live-students.png') });
 });
 
 /** 20 telnet-like IMAP sessions at once, each 50 NOOPs: about 2,100 events. */

@@ -168,6 +168,21 @@ test('TLS: ciphertext on the wire unless "show decrypted" is ticked', async (t) 
   assert.match(await page.textContent('#raw'), /^250-mail\.alice\.example greets/);
 });
 
+test('the lecture\'s IMAP session opens with "show decrypted" ticked (its scenario file says so)', async (t) => {
+  const page = await open(t, '#/scenario/imap-session/step/12');
+  assert.equal(await page.isChecked('#decrypted'), true);
+  assert.match(await page.textContent('#arrow-12 .label'), /^babc ENABLE IMAP4rev2/);
+  await page.uncheck('#decrypted');
+  assert.match(await page.textContent('#arrow-12 .label'), /^TLS record/);
+  await page.keyboard.press('Home');
+  assert.match(await page.textContent('#details .description'), /"show decrypted" is ticked/);
+  // Other TLS scenarios open as the network sees them.
+  await page.goto(pw.server.url + '#/scenario/implicit-tls/step/3');
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 3 '));
+  assert.equal(await page.isChecked('#decrypted'), false);
+});
+
 test('a bounce shows up in the queue and then in Alice\'s mailbox', async (t) => {
   const page = await open(t, '#/scenario/unknown-user/step/22');
   assert.match(await page.textContent('#raw'), /^550 5\.1\.1 <nobody@bob\.example>/);

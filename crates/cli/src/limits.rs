@@ -1,9 +1,17 @@
 //! Per-connection limits of `mailsim serve`, each answered with its protocol's reply:
 //! simultaneous connections in all and per client address (refused in place of the
 //! greeting: SMTP `421 4.7.0`, RFC 5321 §3.1; POP3 `-ERR [SYS/TEMP]`, RFC 3206; IMAP
-//! `* BYE [UNAVAILABLE]`, RFC 9051 §7.1.5 with RFC 5530), and a command rate (a client
-//! faster than that is slowed down, not refused). Line lengths and message sizes are the
-//! engines' limits; the idle timeout is the engines' timer.
+//! `* BYE [UNAVAILABLE]`, RFC 9051 §7.1.5 with RFC 5530), and a command rate ([`Throttle`]).
+//! Line lengths and message sizes are the engines' limits; the idle timeout is the engines'
+//! timer.
+//!
+//! The command rate has no reply of its own: a client faster than the rate is slowed down,
+//! not refused. Every command it sent is answered as its protocol says, in order; the
+//! server only waits before it reads more of the client's input (TCP's flow control holds
+//! the client back meanwhile). None of the protocols has a "too fast" reply for a command
+//! that is otherwise fine (SMTP's 421 and 4.7.0 close the session or refuse a transaction,
+//! RFC 5321 §3.8 and RFC 3463; IMAP and POP3 have none), and the waits stay far below the
+//! protocols' timeouts (RFC 5321 §4.5.3.2: minutes; RFC 9051 §5.4: 30 minutes).
 
 use mailsim_proto::Closing;
 use std::collections::HashMap;
@@ -76,29 +84,41 @@ impl Drop for AddressSlot {
     }
 }
 
-/// Commands per second, as a token bucket holding one second's worth: a burst is served at
-/// once, a client that keeps going faster waits before its next read.
+/// Commands per second, as a token bucket: it holds at most `burst` commands and fills at
+/// `rate` a second. A burst is served at once; a client that keeps going faster than `rate`
+/// waits before its next read, so over any stretch of time it gets `rate` commands a second
+/// plus one burst, however long it goes on.
 pub struct Throttle {
     rate: f64,
+    burst: f64,
     tokens: f64,
     last: Instant,
 }
 
+/// The bucket's size when none is given: RFC 5321 §4.5.3.1.8's 100 recipients of one
+/// message, pipelined (RFC 2920), go through at once.
+pub const DEFAULT_BURST: u32 = 100;
+
 impl Throttle {
-    /// `rate` commands per second; 0: no limit.
-    pub fn new(rate: u32) -> Self {
-        Throttle { rate: f64::from(rate), tokens: f64::from(rate), last: Instant::now() }
+    /// `rate` commands per second (0: no limit), at most `burst` at once (at least 1).
+    pub fn new(rate: u32, burst: u32) -> Self {
+        let burst = f64::from(burst.max(1));
+        Throttle { rate: f64::from(rate), burst, tokens: burst, last: Instant::now() }
     }
 
-    /// `n` commands were read: how long to wait before reading more.
+    /// `n` commands were read (the bucket may go below empty: they were read already): how
+    /// long to wait before reading more, if at all.
     pub fn spend(&mut self, n: u32) -> Option<Duration> {
+        self.spend_at(Instant::now(), n)
+    }
+
+    fn spend_at(&mut self, now: Instant, n: u32) -> Option<Duration> {
         if self.rate <= 0.0 {
             return None;
         }
-        let now = Instant::now();
-        let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
-        self.last = now;
-        self.tokens = (self.tokens + refill).min(self.rate) - f64::from(n);
+        let refill = now.saturating_duration_since(self.last).as_secs_f64() * self.rate;
+        self.last = self.last.max(now);
+        self.tokens = (self.tokens + refill).min(self.burst) - f64::from(n);
         (self.tokens < 0.0).then(|| Duration::from_secs_f64(-self.tokens / self.rate))
     }
 }
@@ -120,12 +140,41 @@ mod tests {
     }
 
     #[test]
-    fn throttle_allows_a_second_of_burst_then_paces() {
-        let mut t = Throttle::new(100);
-        assert_eq!(t.spend(100), None);
-        let wait = t.spend(50).unwrap();
-        assert!(wait > Duration::from_millis(450) && wait <= Duration::from_millis(500), "{wait:?}");
-        assert_eq!(Throttle::new(0).spend(1_000_000), None, "0 means no limit");
+    fn throttle_serves_a_burst_then_paces() {
+        let t0 = Instant::now();
+        let mut t = Throttle::new(100, 20);
+        assert_eq!(t.spend_at(t0, 20), None, "the burst at once");
+        let wait = t.spend_at(t0, 50).unwrap();
+        assert_eq!(wait, Duration::from_millis(500), "50 beyond it: half a second at 100 a second");
+        assert_eq!(Throttle::new(0, 1).spend(1_000_000), None, "0 means no limit");
+    }
+
+    /// The rate a client gets does not depend on how long it goes on: N commands sent as
+    /// fast as the throttle lets them take (N - burst) / rate seconds, for any N.
+    #[test]
+    fn throttle_paces_long_and_short_runs_alike() {
+        for (rate, burst) in [(500, 100), (100, 1), (1_000, 1_000)] {
+            for n in [200u32, 1_000, 5_000, 20_000] {
+                let t0 = Instant::now();
+                let mut t = Throttle::new(rate, burst);
+                let mut now = t0;
+                // A client that sends 4 commands at a time, as soon as it may.
+                for _ in 0..n / 4 {
+                    if let Some(wait) = t.spend_at(now, 4) {
+                        now += wait;
+                    }
+                }
+                let took = now.duration_since(t0).as_secs_f64();
+                let want = f64::from(n.saturating_sub(burst)) / f64::from(rate);
+                assert!((took - want).abs() < 0.01 + f64::from(4) / f64::from(rate), "{rate}/{burst} {n}: {took}");
+            }
+        }
+        // Idle time refills the bucket up to its size, not beyond.
+        let t0 = Instant::now();
+        let mut t = Throttle::new(10, 5);
+        assert_eq!(t.spend_at(t0, 5), None);
+        assert_eq!(t.spend_at(t0 + Duration::from_secs(60), 5), None);
+        assert_eq!(t.spend_at(t0 + Duration::from_secs(60), 1), Some(Duration::from_millis(100)));
     }
 
     #[test]

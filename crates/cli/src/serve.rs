@@ -85,10 +85,15 @@ pub struct Options {
     /// Simultaneous connections from one client address.
     #[arg(long, value_name = "N", default_value_t = 32)]
     pub max_connections_per_address: usize,
-    /// Commands per second per connection (a burst of a second's worth is served at once,
-    /// a client that keeps going faster waits); 0: no limit.
+    /// Commands per second per connection, a steady rate (a client that goes faster waits
+    /// before the server reads more; every command is still answered); 0: no limit.
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub max_commands_per_second: u32,
+    /// Commands a connection may send at once beyond that rate (the token bucket's size; the
+    /// default lets RFC 5321's 100 recipients of a message be pipelined).
+    #[arg(long, value_name = "N", default_value_t = limits::DEFAULT_BURST,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub command_burst: u32,
     #[command(flatten)]
     pub web: crate::web::WebOptions,
     /// Test hook: a session whose input holds this text panics inside the server (the
@@ -279,7 +284,7 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     println!("  Ctrl-C stops it.");
     let permits = Arc::new(tokio::sync::Semaphore::new(o.max_connections));
     let per_address = PerAddress::new(o.max_connections_per_address);
-    let rate = o.max_commands_per_second;
+    let rate = (o.max_commands_per_second, o.command_burst);
     let quiet = o.quiet;
     let mut accepting = Vec::new();
     for (listener, service) in listeners {
@@ -393,7 +398,7 @@ async fn session(
     peer: SocketAddr,
     service: u16,
     shared: Arc<Shared>,
-    rate: u32,
+    rate: (u32, u32),
     tls: Tls,
     quiet: bool,
 ) {
@@ -407,7 +412,7 @@ async fn session(
         }
         return;
     }
-    let mut throttle = Throttle::new(rate);
+    let mut throttle = Throttle::new(rate.0, rate.1);
     let mut buf = vec![0u8; 16 * 1024];
     let by_client = 'session: loop {
         // A day stands for "never" when the engine has no idle timer.

@@ -30,6 +30,13 @@ pub enum Pdu {
         size: usize,
         lines: usize,
     },
+    /// The lines a person typed after `354`, sent as typed (no dot-stuffing), through the
+    /// `.` line; `dotted` of them start with a dot, which the server removes.
+    SmtpTypedData {
+        size: usize,
+        lines: usize,
+        dotted: usize,
+    },
     /// A line typed at a terminal that is not a valid SMTP command.
     SmtpTyped {
         line: String,
@@ -40,6 +47,12 @@ pub enum Pdu {
         decoded: String,
     },
     Pop3Command(pop3::Command),
+    /// A valid POP3 command as a person typed it: the label keeps the line's case (`user bob`
+    /// stays `user bob`; keywords are case-insensitive, RFC 1939 §3).
+    Pop3Line {
+        cmd: pop3::Command,
+        line: String,
+    },
     /// A line that is not a valid POP3 command.
     Pop3Typed {
         line: String,
@@ -100,9 +113,10 @@ impl Pdu {
             Pdu::SmtpCommand(_)
             | Pdu::SmtpReply { .. }
             | Pdu::SmtpData { .. }
+            | Pdu::SmtpTypedData { .. }
             | Pdu::SmtpAuthResponse { .. }
             | Pdu::SmtpTyped { .. } => "SMTP",
-            Pdu::Pop3Command(_) | Pdu::Pop3Response { .. } | Pdu::Pop3Typed { .. } => "POP3",
+            Pdu::Pop3Command(_) | Pdu::Pop3Line { .. } | Pdu::Pop3Response { .. } | Pdu::Pop3Typed { .. } => "POP3",
             Pdu::Dns(_) => "DNS",
             Pdu::ImapCommand { .. }
             | Pdu::ImapResponse { .. }
@@ -120,9 +134,13 @@ impl Pdu {
             Pdu::SmtpCommand(c) => smtp::explain::command(c),
             Pdu::SmtpReply { reply, to } => smtp::explain::reply(reply, *to),
             Pdu::SmtpData { size, lines } => smtp::explain::data(*size, *lines),
+            Pdu::SmtpTypedData { size, lines, dotted } => smtp::explain::typed_data(*size, *lines, *dotted),
             Pdu::SmtpTyped { line } => smtp::explain::typed(line),
             Pdu::SmtpAuthResponse { line, decoded } => smtp::explain::auth_response(line, decoded),
             Pdu::Pop3Command(c) => pop3::explain::command(c),
+            Pdu::Pop3Line { cmd, line } => {
+                Explanation { label: crate::explain::shorten(line, 72), ..pop3::explain::command(cmd) }
+            }
             Pdu::Pop3Typed { line } => pop3::explain::typed(line),
             Pdu::Pop3Response { response, to } => pop3::explain::response(response, *to),
             Pdu::Dns(m) => dns::explain(m),
@@ -162,10 +180,12 @@ mod tests {
             Pdu::SmtpCommand(Command::Quit),
             Pdu::SmtpReply { reply: Reply::new(503, "x"), to: SmtpReplyTo::Error },
             Pdu::SmtpData { size: 10, lines: 2 },
+            Pdu::SmtpTypedData { size: 10, lines: 2, dotted: 1 },
             Pdu::SmtpAuthResponse { line: "Ym9i".into(), decoded: "bob".into() },
             Pdu::SmtpCommand(Command::StartTls),
             Pdu::SmtpReply { reply: Reply::new(334, "VXNlcm5hbWU6"), to: SmtpReplyTo::AuthChallenge },
             Pdu::Pop3Command(pop3::Command::Dele(1)),
+            Pdu::Pop3Line { cmd: pop3::Command::Dele(1), line: "dele 1".into() },
             Pdu::Pop3Response { response: pop3::Response::err("[IN-USE] locked"), to: Pop3ReplyTo::Pass },
             Pdu::Dns(DnsMessage::query(1, "bob.example", dns::TYPE_MX)),
         ];

@@ -4,7 +4,6 @@
 //!
 //! `nice -n 19 cargo test --release -p mailsim-proto --test bench_engine -- --ignored --nocapture`
 
-use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::limits::{IMAP_LINE, IMAP_NESTING, SEARCH_NESTING, SMTP_COMMAND_LINE};
 use mailsim_proto::pop3::{Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::{Role, ServerConfig, ServerEvent, SmtpServer};
@@ -12,40 +11,21 @@ use mailsim_proto::store::MailStore;
 use mailsim_proto::Engine;
 use std::time::{Duration, Instant};
 
-struct Imap {
-    s: ImapServer,
-    st: MailStore,
-}
+mod support;
+use support::ImapSession;
+
+/// A session with the time its engine took for each read.
+struct Imap(ImapSession);
 
 impl Imap {
+    fn new(st: MailStore) -> Imap {
+        Imap(ImapSession::new(st))
+    }
+
     fn send(&mut self, bytes: &[u8]) -> (Duration, Vec<u8>) {
         let started = Instant::now();
-        self.s.handle_input(0, bytes);
-        let mut out = Vec::new();
-        loop {
-            let mut quiet = true;
-            while let Some(t) = self.s.poll_transmit() {
-                out.extend_from_slice(&t.bytes);
-                quiet = false;
-            }
-            while let Some(e) = self.s.poll_event() {
-                quiet = false;
-                match e {
-                    ImapServerEvent::LoggedIn { user } => {
-                        let m = self.st.mailbox(&user).cloned().unwrap_or_default();
-                        self.s.set_mailbox(m.messages, m.uid_validity, m.uid_next);
-                    }
-                    ImapServerEvent::Folder { user, op } => {
-                        let r = apply_folder_op(&mut self.st, &user, &op, 0);
-                        self.s.folder_result(r);
-                    }
-                    _ => {}
-                }
-            }
-            if quiet {
-                return (started.elapsed(), out);
-            }
-        }
+        let out = self.0.send(bytes);
+        (started.elapsed(), out)
     }
 }
 
@@ -97,10 +77,7 @@ fn engine_time_per_command() {
     }
     big.extend_from_slice(b"--z--\r\n");
     st.deliver("bob@b.example", big);
-    let mut config = ImapConfig::new("h", vec![("bob@b.example".into(), "pw".into())], vec![7; 16], "n");
-    config.login_requires_tls = false;
-    let mut imap = Imap { s: ImapServer::new(config, 0), st };
-    imap.send(b"");
+    let mut imap = Imap::new(st);
     imap.send(b"a LOGIN bob pw\r\n");
     let long_name = "x".repeat(IMAP_LINE - 40);
     imap.send(format!("c CREATE {long_name}\r\n").as_bytes());
@@ -241,14 +218,12 @@ fn engine_time_per_command() {
     for i in 0..10_000 {
         big.deliver("bob@b.example", format!("Subject: {i}\r\n\r\nx\r\n").into_bytes());
     }
-    let mut config = ImapConfig::new("h", vec![("bob@b.example".into(), "pw".into())], vec![7; 16], "n");
-    config.login_requires_tls = false;
-    let mut viewer = Imap { s: ImapServer::new(config, 0), st: big };
+    let mut viewer = Imap::new(big);
     viewer.send(b"a LOGIN bob pw\r\nb SELECT INBOX\r\n");
-    viewer.st.set_flags("bob@b.example", 5_000, &["\\Seen".into()]);
-    let latest = viewer.st.mailbox("bob@b.example").map(|m| m.messages.clone()).unwrap_or_default();
+    viewer.0.st.set_flags("bob@b.example", 5_000, &["\\Seen".into()]);
+    let latest = viewer.0.st.mailbox("bob@b.example").map(|m| m.messages.clone()).unwrap_or_default();
     let started = Instant::now();
-    viewer.s.refresh(&latest);
+    viewer.0.s.refresh(&latest);
     let t = started.elapsed();
     let (_, out) = viewer.send(b"c NOOP\r\n");
     let out = String::from_utf8_lossy(&out).into_owned();

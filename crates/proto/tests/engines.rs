@@ -4,7 +4,7 @@
 
 use mailsim_proto::http::{HttpClient, HttpClientEvent, HttpMessage, HttpServer, HttpServerEvent};
 use mailsim_proto::imap::client::{ImapClient, ImapClientEvent, ImapStep};
-use mailsim_proto::imap::server::{self as imap_server, apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::imap::server::{self as imap_server, answer_from_store, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::pdu::{Pdu, Pop3ReplyTo, SmtpReplyTo};
 use mailsim_proto::pop3::typed::Pop3Typed;
 use mailsim_proto::pop3::{self, Pop3Client, Pop3ClientEvent, Pop3Config, Pop3Job, Pop3Server, Pop3ServerEvent};
@@ -180,16 +180,8 @@ fn imap_client_and_server_through_the_trait() {
     let wire = drive(
         &mut c,
         &mut s,
-        |s, e| match e {
-            ImapServerEvent::LoggedIn { user } => {
-                let m = st.mailbox(&user).cloned().unwrap_or_default();
-                s.set_mailbox(m.messages, m.uid_validity, m.uid_next);
-            }
-            ImapServerEvent::Folder { user, op } => {
-                let r = apply_folder_op(&mut st, &user, &op, 0);
-                s.folder_result(r);
-            }
-            _ => {}
+        |s, e| {
+            let _ = answer_from_store(s, &mut st, e, 0);
         },
         |e| closed |= e == ImapClientEvent::Closed,
     );

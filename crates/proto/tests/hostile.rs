@@ -2,7 +2,6 @@
 //! past one of the limits of `mailsim_proto::limits`. Each test checks the RFC's answer and
 //! that the session still answers the next command at once.
 
-use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
 use mailsim_proto::limits;
 use mailsim_proto::pop3::{Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::{Role, ServerConfig, ServerEvent, SmtpServer};
@@ -10,65 +9,28 @@ use mailsim_proto::store::MailStore;
 use mailsim_proto::Engine;
 use std::time::{Duration, Instant};
 
+mod support;
+use support::{store_with, ImapSession};
+
 /// An IMAP session with its owner (the store), as a driver would run it.
-struct Imap {
-    s: ImapServer,
-    st: MailStore,
-}
+struct Imap(ImapSession);
 
 impl Imap {
     fn new(messages: &[&[u8]]) -> Imap {
-        let mut st = MailStore::default();
-        st.add_account("bob@b.example", "pw");
-        for m in messages {
-            st.deliver("bob@b.example", m.to_vec());
-        }
-        let mut config = ImapConfig::new("h", vec![("bob@b.example".into(), "pw".into())], vec![7; 16], "n");
-        config.login_requires_tls = false;
-        let mut imap = Imap { s: ImapServer::new(config, 0), st };
-        imap.send(b"");
-        imap
+        Imap(ImapSession::new(store_with(messages)))
     }
 
     /// Logged in, INBOX selected.
     fn selected(messages: &[&[u8]]) -> Imap {
-        let mut imap = Imap::new(messages);
-        let out = imap.text(b"a LOGIN bob pw\r\nb SELECT INBOX\r\n");
-        assert!(out.contains("b OK [READ-WRITE]"), "{out}");
-        imap
+        Imap(ImapSession::selected(store_with(messages)))
     }
 
     fn send(&mut self, bytes: &[u8]) -> Vec<u8> {
-        self.s.handle_input(0, bytes);
-        let mut out = Vec::new();
-        loop {
-            let mut quiet = true;
-            while let Some(t) = self.s.poll_transmit() {
-                out.extend_from_slice(&t.bytes);
-                quiet = false;
-            }
-            while let Some(e) = self.s.poll_event() {
-                quiet = false;
-                match e {
-                    ImapServerEvent::LoggedIn { user } => {
-                        let m = self.st.mailbox(&user).cloned().unwrap_or_default();
-                        self.s.set_mailbox(m.messages, m.uid_validity, m.uid_next);
-                    }
-                    ImapServerEvent::Folder { user, op } => {
-                        let r = apply_folder_op(&mut self.st, &user, &op, 0);
-                        self.s.folder_result(r);
-                    }
-                    _ => {}
-                }
-            }
-            if quiet {
-                return out;
-            }
-        }
+        self.0.send(bytes)
     }
 
     fn text(&mut self, bytes: &[u8]) -> String {
-        String::from_utf8_lossy(&self.send(bytes)).into_owned()
+        self.0.text(bytes)
     }
 
     /// The session still answers a command at once.

@@ -3,7 +3,7 @@
 //! engine in random chunks. No input may panic an engine (overflow checks are on in tests).
 //! Deterministic: a fixed seed, so a failure is reproducible.
 
-use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::imap::server::{answer_from_store, ImapConfig, ImapServer};
 use mailsim_proto::pop3::{Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::{Role, ServerConfig, ServerEvent, SmtpServer};
 use mailsim_proto::store::MailStore;
@@ -126,17 +126,7 @@ fn mutated_sessions_never_panic_a_server() {
                 while s.poll_transmit().is_some() {}
                 while let Some(e) = s.poll_event() {
                     quiet = false;
-                    match e {
-                        ImapServerEvent::LoggedIn { user } => {
-                            let m = st.mailbox(&user).cloned().unwrap_or_default();
-                            s.set_mailbox(m.messages, m.uid_validity, m.uid_next);
-                        }
-                        ImapServerEvent::Folder { user, op } => {
-                            let r = apply_folder_op(&mut st, &user, &op, 0);
-                            s.folder_result(r);
-                        }
-                        _ => {}
-                    }
+                    let _ = answer_from_store(&mut s, &mut st, e, 0);
                 }
                 if quiet {
                     break;

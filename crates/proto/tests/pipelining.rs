@@ -3,7 +3,9 @@
 //! not a shift of the rest per command. Each test feeds 20,000 NOOPs (IMAP and SMTP: 50 octets
 //! each, 1 MB) in one `handle_input` and counts the replies; `bench_engine` (ignored) prints the time.
 
-use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
+mod support;
+use support::{store_with, ImapSession};
+
 use mailsim_proto::pop3::{Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::smtp::{Role, ServerConfig, SmtpServer};
 use mailsim_proto::store::MailStore;
@@ -19,40 +21,7 @@ pub fn imap_noop(i: usize) -> String {
 /// Runs an IMAP server logged in with INBOX selected, then feeds it `input` in one read;
 /// returns everything it wrote after the SELECT.
 pub fn imap_after_select(input: &[u8]) -> Vec<u8> {
-    let mut st = MailStore::default();
-    st.add_account("bob@b.example", "pw");
-    st.deliver("bob@b.example", b"Subject: hi\r\n\r\nhi\r\n".to_vec());
-    let mut config = ImapConfig::new("h", vec![("bob@b.example".into(), "pw".into())], vec![7; 16], "n");
-    config.login_requires_tls = false;
-    let mut s = ImapServer::new(config, 0);
-    let mut run = |s: &mut ImapServer, bytes: &[u8]| {
-        s.handle_input(0, bytes);
-        let mut out = Vec::new();
-        loop {
-            let mut quiet = true;
-            while let Some(t) = s.poll_transmit() {
-                out.extend_from_slice(&t.bytes);
-                quiet = false;
-            }
-            while let Some(e) = s.poll_event() {
-                quiet = false;
-                match e {
-                    ImapServerEvent::LoggedIn { user } => {
-                        let m = st.mailbox(&user).cloned().unwrap_or_default();
-                        s.set_mailbox(m.messages, m.uid_validity, m.uid_next);
-                    }
-                    ImapServerEvent::Folder { user, op } => s.folder_result(apply_folder_op(&mut st, &user, &op, 0)),
-                    _ => {}
-                }
-            }
-            if quiet {
-                return out;
-            }
-        }
-    };
-    let out = run(&mut s, b"a LOGIN bob pw\r\nb SELECT INBOX\r\n");
-    assert!(String::from_utf8_lossy(&out).contains("b OK [READ-WRITE]"));
-    run(&mut s, input)
+    ImapSession::selected(store_with(&[b"Subject: hi\r\n\r\nhi\r\n"])).send(input)
 }
 
 #[test]

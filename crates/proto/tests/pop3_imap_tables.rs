@@ -1,7 +1,7 @@
 //! Malformed and hostile command lines for POP3 and IMAP, each with the reply it must get,
 //! and the RFC 1939 example session as a table. No line may panic or end the session.
 
-use mailsim_proto::imap::server::{apply_folder_op, ImapConfig, ImapServer, ImapServerEvent};
+use mailsim_proto::imap::server::{answer_from_store, ImapConfig, ImapServer};
 use mailsim_proto::pop3::{Pop3Config, Pop3Server, Pop3ServerEvent};
 use mailsim_proto::store::MailStore;
 #[allow(unused_imports)]
@@ -170,17 +170,7 @@ fn pop3_corpus_of_malformed_lines() {
 /// The owner's side: the store answers the engine's folder requests.
 fn owner(s: &mut ImapServer, store: &mut MailStore) {
     while let Some(e) = s.poll_event() {
-        match e {
-            ImapServerEvent::LoggedIn { user } => {
-                let m = store.mailbox(&user).cloned().unwrap_or_default();
-                s.set_mailbox(m.messages, m.uid_validity, m.uid_next);
-            }
-            ImapServerEvent::Folder { user, op } => {
-                let r = apply_folder_op(store, &user, &op, 0);
-                s.folder_result(r);
-            }
-            _ => {}
-        }
+        let _ = answer_from_store(s, store, e, 0);
     }
 }
 

@@ -170,7 +170,7 @@ fn typed_message_delivered_only_for_typed_mail() {
     // Through Alice's own server (port 587 trusts her laptop's address): relayed, still typed.
     let (done, detail) = Learner::new("playground").terminal("alice-ua", "mail.alice.example", 587, BY_HAND).check(&c);
     assert!(done, "{detail}");
-    // A line starting with a dot is stuffed on the wire and stored as typed.
+    // A line starting with a dot is sent as typed and stored without its first dot.
     let dotted: Vec<&str> = BY_HAND
         .iter()
         .flat_map(|l| if *l == "Hello Bob, I typed this." { vec![*l, ".profile", "..."] } else { vec![*l] })

@@ -518,7 +518,8 @@ fn the_lectures_imap_session() {
     let all = raws.concat();
     assert!(all.contains("* 18 EXISTS\r\n"));
     assert!(
-        all.contains("* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 02:24:25 +0000\" RFC822.SIZE "),
+        // RFC 9051 §8's "17-Jul-1996 02:44:25 -0700", in UTC: after the Date: (QA F4).
+        all.contains("* 12 FETCH (FLAGS (\\Seen) INTERNALDATE \"17-Jul-1996 09:44:25 +0000\" RFC822.SIZE "),
         "{all}"
     );
     assert!(all.contains("ENVELOPE (\"Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\" \"IMAP4rev2 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\"))"));

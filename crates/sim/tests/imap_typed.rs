@@ -56,3 +56,44 @@ fn done_ends_idle_and_later_lines_still_run() {
     assert!(has(&raws, "a7 OK"), "{raws:#?}");
     assert!(has(&raws, "a8 OK"), "{raws:#?}");
 }
+
+/// The lecture's IMAP slide typed at the terminal (CPSC 317): STARTTLS, AUTHENTICATE
+/// SCRAM-SHA-256 with the client's messages computed by the helper (`!scram`), ENABLE,
+/// SELECT, FETCH FULL, FETCH BODY[HEADER], STORE +FLAGS \Deleted, LOGOUT.
+#[test]
+fn the_scram_helper_logs_in_as_the_user_agent() {
+    use base64::Engine as _;
+    let b64 = |s: &str| String::from_utf8(base64::engine::general_purpose::STANDARD.decode(s.trim()).unwrap()).unwrap();
+    let auth = ["a000 starttls", "a001 AUTHENTICATE SCRAM-SHA-256"];
+    // Only the command so far: the server's empty `+` waits for client-first.
+    let raws = typed(&auth);
+    assert_eq!(raws.last().map(String::as_str), Some("+ \r\n"), "{raws:#?}");
+    // The helper, step by step: client-first, then client-final once server-first is in.
+    let lines: Vec<&str> = auth.iter().copied().chain(["!scram"]).collect();
+    let raws = typed(&lines);
+    let first = &raws[raws.len() - 2];
+    assert!(b64(first).starts_with("n,,n=bob,r="), "client-first: {raws:#?}");
+    let server_first = b64(raws.last().unwrap().trim_start_matches("+ "));
+    assert!(server_first.starts_with(&format!("r={}", &b64(first)[11..])), "{server_first}");
+    let lines: Vec<&str> = auth.iter().copied().chain(["!scram", "!SCRAM", "!scram"]).collect();
+    let raws = typed(&lines);
+    assert!(raws.iter().any(|r| r.starts_with("+ ") && b64(&r[2..]).starts_with("v=")), "server-final: {raws:#?}");
+    assert!(has(&raws, "a001 OK"), "authenticated: {raws:#?}");
+    let session = [
+        "a002 ENABLE IMAP4rev2",
+        "a003 SELECT INBOX",
+        "a004 FETCH 1 FULL",
+        "a004 FETCH 1 BODY[HEADER]",
+        "a004 STORE 1 +FLAGS \\Deleted",
+        "a005 LOGOUT",
+    ];
+    let lines: Vec<&str> = lines.iter().copied().chain(session).collect();
+    let raws = typed(&lines);
+    assert!(has(&raws, "a002 OK"), "{raws:#?}");
+    assert!(has(&raws, "a005 OK"), "the session reaches LOGOUT: {raws:#?}");
+    // The same lines give the same bytes (the client nonce comes from the world's seed).
+    assert_eq!(raws, typed(&lines));
+    // Typed without the helper, `!scram` is sent as typed and the server says so.
+    let raws = typed(&["a1 noop", "!scram"]);
+    assert!(has(&raws, "!scram\r\n") && has(&raws, "!scram BAD"), "{raws:#?}");
+}

@@ -310,3 +310,16 @@ fn the_worked_example_of_the_docs_is_the_greylisting_scenario() {
     // Only the description was shortened: the same world, the same log.
     assert_eq!(s.run(), scenario::run("greylisting").unwrap());
 }
+
+/// `decrypted = true` opens the page with "show decrypted" ticked (QA F3): the lecture's IMAP
+/// session, whose commands are all inside TLS; off by default; not a boolean is an error.
+#[test]
+fn a_scenario_can_open_decrypted() {
+    assert!(scenario::info_of("imap-session").unwrap().decrypted);
+    assert!(!scenario::info_of("starttls-auth").unwrap().decrypted, "there the ciphertext is the point");
+    let head = "[scenario]\nid = \"t\"\ntitle = \"T\"\n";
+    assert!(!load("a.toml", head).unwrap().decrypted);
+    assert!(load("b.toml", &format!("{head}decrypted = true\n")).unwrap().decrypted);
+    let e = load("c.toml", &format!("{head}decrypted = \"yes\"\n")).unwrap_err();
+    assert_eq!((e.line, e.column), (4, 13), "{e}");
+}

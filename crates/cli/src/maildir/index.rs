@@ -15,7 +15,7 @@
 
 use super::{file_name, flag_of_letter};
 use mailsim_proto::store::{forget_old_expunges, Mailbox, StoredMessage};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -177,8 +177,18 @@ fn flag_words(flags: &[String]) -> String {
     flags.iter().filter(|f| !f.is_empty() && !f.contains([' ', '\n', '\r'])).map(|f| format!(" {f}")).collect()
 }
 
+/// `,U=<uid>,M=<modseq>` in a file's unique name (what `Maildir::unique` gives): the UID and
+/// mod-sequence its message was given on arrival.
+pub(super) fn uid_and_modseq(base: &str) -> Option<(u32, u64)> {
+    let mut fields = base.split(',').skip(1);
+    let uid = fields.next()?.strip_prefix("U=")?.parse().ok()?;
+    let modseq = fields.next()?.strip_prefix("M=")?.parse().ok()?;
+    Some((uid, modseq))
+}
+
 /// A folder as kept: its mailbox, and its index as it is now (messages whose file is gone
-/// are expunged, files the index did not know are adopted, each at a new mod-sequence).
+/// are expunged at a new mod-sequence; files the index did not know are taken back with the
+/// UID and mod-sequence their names carry, or adopted with new ones).
 pub(super) fn read_folder(dir: &Path, fallback_validity: u32) -> io::Result<(Mailbox, Index)> {
     let (validity, mut ix) = Index::parse(&fs::read(dir.join(INDEX)).unwrap_or_default());
     // What a crash left in tmp/ was never acknowledged (this server is the only writer).
@@ -198,8 +208,9 @@ pub(super) fn read_folder(dir: &Path, fallback_validity: u32) -> io::Result<(Mai
             files.insert(base, (dir.join(sub), name));
         }
     }
-    // Known messages whose file is gone: a removal interrupted after the unlink (never
-    // acknowledged, so never resurrected); expunged now, so QRESYNC clients hear of it.
+    // Known messages whose file is gone (removed by hand, or a removal an older version cut
+    // after its unlink, which came before its line then): expunged now, so QRESYNC clients
+    // hear of it.
     let gone: Vec<u32> = ix.entries.iter().filter(|(_, e)| !files.contains_key(&e.base)).map(|(u, _)| *u).collect();
     let legacy = ix.highest_modseq == 0;
     for uid in gone {
@@ -213,20 +224,53 @@ pub(super) fn read_folder(dir: &Path, fallback_validity: u32) -> io::Result<(Mai
         let (flags, internal_date, modseq) = (e.flags.clone(), e.date, e.modseq);
         messages.push(StoredMessage { uid: *uid, data, flags, internal_date, modseq });
     }
-    // Files the index does not know: a delivery interrupted before its index line, or mail
-    // put there by hand. Adopted with new UIDs, flags from the Maildir info.
-    for (base, (sub, name)) in files {
+    // Files the index does not know. Those whose name carries a UID the index says was
+    // expunged: a removal whose line was durable, cut before its unlink was: finished now.
+    let expunged: BTreeSet<u32> = ix.vanished.iter().map(|(u, _)| *u).collect();
+    let cut: Vec<String> =
+        files.keys().filter(|b| uid_and_modseq(b).is_some_and(|(u, _)| expunged.contains(&u))).cloned().collect();
+    for base in cut {
+        if let Some((sub, name)) = files.remove(&base) {
+            fs::remove_file(sub.join(name))?;
+        }
+    }
+    // Then those whose name carries their UID: a delivery whose index line a crash lost
+    // after the file was durable in cur/ (acknowledged, maybe seen under that UID): taken
+    // back as they were, in UID order. A UID the folder has given otherwise is not taken
+    // twice.
+    let mut by_uid: BTreeMap<u32, (String, u64)> = BTreeMap::new();
+    for base in files.keys() {
+        if let Some((uid, modseq)) = uid_and_modseq(base) {
+            if uid > 0 && !ix.entries.contains_key(&uid) {
+                by_uid.entry(uid).or_insert((base.clone(), modseq));
+            }
+        }
+    }
+    let mut adopt = Vec::new();
+    for (uid, (base, modseq)) in by_uid {
+        if let Some((sub, name)) = files.remove(&base) {
+            adopt.push((Some((uid, if legacy { 0 } else { modseq })), base, sub, name));
+        }
+    }
+    // Then the others: mail put there by hand (or an older version's delivery interrupted
+    // before its index line), adopted with new UIDs after every UID given.
+    adopt.extend(files.into_iter().map(|(base, (sub, name))| (None, base, sub, name)));
+    for (kept, base, sub, name) in adopt {
         let data = fs::read(sub.join(&name))?;
         let info = name.split_once(":2,").map(|(_, i)| i).unwrap_or("");
         let flags: Vec<String> = info.chars().filter_map(flag_of_letter).map(str::to_string).collect();
         let date = base.split('.').next().and_then(|d| d.parse().ok()).unwrap_or(0);
-        let uid = ix.uid_next;
-        let modseq = if legacy { 0 } else { ix.next_modseq() };
+        let (uid, modseq) = match kept {
+            Some(k) => k,
+            None => (ix.uid_next, if legacy { 0 } else { ix.next_modseq() }),
+        };
         // Into cur/ under its own name, so that the index can find it.
         fs::rename(sub.join(&name), dir.join("cur").join(file_name(&base, &flags)))?;
         ix.added(uid, Entry { base, flags: flags.clone(), date, modseq });
         messages.push(StoredMessage { uid, data, flags, internal_date: date, modseq });
     }
+    // In UID order, as a mailbox keeps them (a UID taken back may be below one indexed).
+    messages.sort_by_key(|m| m.uid);
     let mailbox = Mailbox {
         messages,
         uid_next: ix.uid_next,

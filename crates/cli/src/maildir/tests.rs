@@ -24,8 +24,14 @@ type Kept = (Vec<(u32, Vec<u8>, Vec<String>, i64, u64)>, u32, u32, u64, Vec<(u32
 
 fn kept(m: Option<&Mailbox>) -> Option<Kept> {
     m.map(|m| {
+        // Flags are a set: in the order the store has them, or the order of a file name's letters.
+        let set = |f: &[String]| {
+            let mut f = f.to_vec();
+            f.sort();
+            f
+        };
         let msgs =
-            m.messages.iter().map(|x| (x.uid, x.data.clone(), x.flags.clone(), x.internal_date, x.modseq)).collect();
+            m.messages.iter().map(|x| (x.uid, x.data.clone(), set(&x.flags), x.internal_date, x.modseq)).collect();
         (msgs, m.uid_next, m.uid_validity, m.highest_modseq.max(1), m.vanished.clone())
     })
 }
@@ -101,6 +107,7 @@ fn crashes_between_steps_lose_nothing_and_resurrect_nothing() {
     s.deliver(a, b"kept".to_vec());
     s.deliver(a, b"removed".to_vec());
     flush(&mut m, &mut s);
+    m.apply(&[]).unwrap();
     drop(m);
     let inbox = dir.join("alice@a.example");
     // A delivery interrupted in tmp/: never acknowledged, cleared.
@@ -226,6 +233,7 @@ fn a_crash_after_an_unlink_is_an_expunge_at_the_next_start() {
     s.deliver(a, b"kept".to_vec());
     s.deliver(a, b"removed".to_vec());
     flush(&mut m, &mut s);
+    m.apply(&[]).unwrap();
     drop(m);
     let inbox = dir.join("alice@a.example");
     for e in fs::read_dir(inbox.join("cur")).unwrap() {
@@ -266,5 +274,195 @@ fn an_index_of_version_1_is_read() {
     assert!(fs::read_to_string(inbox.join(INDEX)).unwrap().starts_with("mailsim-index v2 777 4 "));
     let (_m, s2, _) = open(&dir, 1_000);
     assert_eq!(kept(s2.folder(a, "INBOX")), kept(Some(&mb)), "the mod-sequences given then are kept");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// A copy of a store's directory (to read one crash state from it, then another).
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_delivery_waits_for_two_fsyncs_a_flag_change_or_an_expunge_for_one() {
+    let dir = temp_dir("fsyncs");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    let before = m.fsyncs;
+    s.deliver(a, b"one".to_vec());
+    flush(&mut m, &mut s);
+    assert_eq!(m.fsyncs - before, 2, "the file, then cur/ (the index line rides along)");
+    // 20 at once: each file, then cur/ once.
+    for i in 0..20 {
+        s.deliver(a, format!("m{i}").into_bytes());
+    }
+    let before = m.fsyncs;
+    flush(&mut m, &mut s);
+    assert_eq!(m.fsyncs - before, 21);
+    // A flag change is an index line, durable before its OK.
+    let before = m.fsyncs;
+    s.set_flags(a, 1, &["\\Seen".into()]);
+    flush(&mut m, &mut s);
+    assert_eq!(m.fsyncs - before, 1);
+    // APPEND with a keyword Maildir has no letter for: its index line is fsync'd too.
+    let before = m.fsyncs;
+    s.append(a, "INBOX", b"kept with a keyword".to_vec(), &["$Important".into()], 7);
+    flush(&mut m, &mut s);
+    assert_eq!(m.fsyncs - before, 3);
+    // An expunge: its index line (then the unlink).
+    let before = m.fsyncs;
+    s.expunge(a, &[2]);
+    flush(&mut m, &mut s);
+    assert_eq!(m.fsyncs - before, 1);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+/// Every state a crash can leave after deliveries whose index lines were not fsync'd yet:
+/// the index cut anywhere after its last fsync'd line. The messages come back with the
+/// UIDs, mod-sequences, flags and dates they had, and the next UID and mod-sequence go on
+/// from there.
+#[test]
+fn deliveries_whose_index_lines_a_crash_lost_keep_their_uids_modseqs_and_flags() {
+    let dir = temp_dir("lost-lines");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    s.deliver_at(a, b"Subject: one\r\n\r\n1\r\n".to_vec(), 1_700_000_001, &[]);
+    s.deliver_at(a, b"Subject: two\r\n\r\n2\r\n".to_vec(), 1_700_000_002, &[]);
+    flush(&mut m, &mut s);
+    s.expunge(a, &[1]);
+    flush(&mut m, &mut s);
+    let inbox = dir.join("alice@a.example");
+    // Everything up to the expunge was fsync'd with its line.
+    let synced = fs::metadata(inbox.join(INDEX)).unwrap().len();
+    s.deliver_at(a, b"Subject: three\r\n\r\n3\r\n".to_vec(), 1_700_000_003, &["\\Seen", "\\Flagged"]);
+    flush(&mut m, &mut s);
+    for i in 4..7 {
+        s.deliver_at(a, format!("Subject: {i}\r\n\r\n{i}\r\n").into_bytes(), 1_700_000_000 + i, &[]);
+    }
+    flush(&mut m, &mut s);
+    assert_eq!(fs::metadata(inbox.join(INDEX)).unwrap().len(), synced, "the arrival lines are held in memory");
+    // Written when the server stops (an empty batch), not fsync'd.
+    m.apply(&[]).unwrap();
+    let index = fs::read(inbox.join(INDEX)).unwrap();
+    assert!(index.len() as u64 > synced);
+    let before = kept(s.folder(a, "INBOX")).unwrap();
+    assert_eq!(before.0.iter().map(|x| x.0).collect::<Vec<_>>(), [2, 3, 4, 5, 6]);
+    drop(m);
+    // Cut after each line, and in the middle of each (a torn line).
+    let mut cuts = vec![synced as usize];
+    for (i, b) in index.iter().enumerate().skip(synced as usize) {
+        if *b == b'\n' {
+            cuts.push((cuts.last().unwrap_or(&0) + i) / 2);
+            cuts.push(i + 1);
+        }
+    }
+    assert_eq!(cuts.len(), 9, "four lines unsynced: {cuts:?}");
+    for cut in cuts {
+        let state = temp_dir(&format!("lost-lines-{cut}"));
+        copy_dir(&dir, &state);
+        fs::write(state.join("alice@a.example").join(INDEX), index.get(..cut).unwrap()).unwrap();
+        let (mut m2, mut s2, n) = open(&state, 1_000);
+        assert_eq!(n, 5, "cut at {cut}");
+        assert_eq!(kept(s2.folder(a, "INBOX")).unwrap(), before, "cut at {cut}");
+        // And it goes on from there: the next UID and mod-sequence are new.
+        s2.deliver(a, b"next".to_vec());
+        let next = s2.folder(a, "INBOX").unwrap().messages.last().unwrap().clone();
+        assert_eq!((next.uid, next.modseq), (7, before.3 + 1), "cut at {cut}");
+        flush(&mut m2, &mut s2);
+        drop(m2);
+        let (_m3, s3, _) = open(&state, 1_000);
+        assert_eq!(kept(s3.folder(a, "INBOX")), kept(s2.folder(a, "INBOX")), "cut at {cut}, twice");
+        let _ = fs::remove_dir_all(&state);
+    }
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_file_whose_uid_was_expunged_goes_and_one_whose_uid_is_taken_gets_a_new_one() {
+    let dir = temp_dir("uid-taken");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    s.deliver(a, b"kept".to_vec());
+    s.deliver(a, b"expunged".to_vec());
+    flush(&mut m, &mut s);
+    s.expunge(a, &[2]);
+    flush(&mut m, &mut s);
+    drop(m);
+    let cur = dir.join("alice@a.example/cur");
+    // A file claiming UID 1 (taken: copied there by hand); one with UID 2, whose expunge is
+    // in the index (a removal cut after its line, before its unlink); one in tmp/ with a UID
+    // (a delivery a crash cut before its rename: never acknowledged).
+    fs::write(cur.join("5.M1P1Q1.mailsim,U=1,M=3:2,S"), b"copy of one").unwrap();
+    fs::write(cur.join("5.M2P1Q1.mailsim,U=2,M=4:2,"), b"copy of two").unwrap();
+    fs::write(dir.join("alice@a.example/tmp/5.M3P1Q1.mailsim,U=3,M=5"), b"cut").unwrap();
+    let (_m, s, n) = open(&dir, 1_000);
+    assert_eq!(n, 2);
+    let mb = s.folder(a, "INBOX").unwrap();
+    let got: Vec<(u32, &[u8])> = mb.messages.iter().map(|x| (x.uid, x.data.as_slice())).collect();
+    assert_eq!(got, [(1, &b"kept"[..]), (3, b"copy of one")]);
+    assert_eq!(mb.messages[1].flags, ["\\Seen"]);
+    assert_eq!(mb.vanished, [(2, 4)], "the expunge as it was");
+    assert!(!cur.join("5.M2P1Q1.mailsim,U=2,M=4:2,").exists(), "its unlink finished");
+    assert_eq!(fs::read_dir(dir.join("alice@a.example/tmp")).unwrap().count(), 0);
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_move_writes_the_copy_before_it_unlinks_the_original() {
+    let dir = temp_dir("move");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    s.deliver(a, b"moved".to_vec());
+    flush(&mut m, &mut s);
+    let original = fs::read_dir(dir.join("alice@a.example/cur")).unwrap().next().unwrap().unwrap().path();
+    // What IMAP's MOVE does to the store: the copy, then the expunge, in one batch.
+    s.append(a, "Trash", b"moved".to_vec(), &[], 5);
+    s.expunge(a, &[1]);
+    let mut work = Commit::default();
+    m.stage(&s.take_changes(), &mut work).unwrap();
+    // Staged: the copy is in Trash's cur/, the original not unlinked yet (that waits until
+    // Trash's cur/ is fsync'd, in commit).
+    assert_eq!(fs::read_dir(dir.join("alice@a.example/.Trash/cur")).unwrap().count(), 1);
+    assert!(original.exists());
+    assert!(work.dirs.iter().any(|d| d.ends_with(".Trash/cur")) && work.unlinks == [original.clone()]);
+    m.commit(&mut work).unwrap();
+    assert!(!original.exists());
+    drop(m);
+    let (_m, s2, _) = open(&dir, 1_000);
+    assert!(s2.folder(a, "INBOX").unwrap().messages.is_empty());
+    assert_eq!(s2.folder(a, "Trash").unwrap().messages[0].data, b"moved");
+    let _ = fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn held_arrival_lines_are_written_before_a_durable_line_and_when_many() {
+    let dir = temp_dir("held");
+    let a = "alice@a.example";
+    let (mut m, mut s, _) = open(&dir, 1_000);
+    let index = dir.join("alice@a.example").join(INDEX);
+    let lines = || fs::read_to_string(&index).unwrap().lines().count();
+    s.deliver(a, b"one".to_vec());
+    s.deliver(a, b"two".to_vec());
+    flush(&mut m, &mut s);
+    assert_eq!(lines(), 1, "the header only");
+    s.set_flags(a, 2, &["$Later".into()]);
+    flush(&mut m, &mut s);
+    assert_eq!(lines(), 4, "both arrivals, then the flag change, in order");
+    for i in 0..UNSYNCED_LINES {
+        s.deliver(a, format!("m{i}").into_bytes());
+        flush(&mut m, &mut s);
+    }
+    assert_eq!(lines(), 4 + UNSYNCED_LINES, "written once there are {UNSYNCED_LINES}");
+    drop(m);
+    let (_m, s2, n) = open(&dir, 1_000);
+    assert_eq!(n, 2 + UNSYNCED_LINES);
+    assert_eq!(kept(s2.folder(a, "INBOX")), kept(s.folder(a, "INBOX")));
     let _ = fs::remove_dir_all(&dir);
 }

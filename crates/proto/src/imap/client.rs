@@ -12,6 +12,16 @@ use std::fmt;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+/// What a person types at the terminal, after AUTHENTICATE SCRAM-SHA-256's `+`, to have the
+/// mail client compute the next SCRAM message (nobody computes PBKDF2 and HMAC by hand).
+/// Never base64, so it cannot be mistaken for a SASL response.
+pub const SCRAM_HELPER: &str = "!scram";
+
+/// Whether a typed line asks for the SCRAM helper.
+pub fn is_helper(line: &str) -> bool {
+    line.trim().eq_ignore_ascii_case(SCRAM_HELPER)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImapStep {
     /// A command line with its tag, e.g. `a002 select inbox`.
@@ -87,6 +97,9 @@ pub struct ImapClient {
     /// empty mailbox included, and a line typed after a `+` continuation (`DONE` after IDLE,
     /// a literal, a SASL response) goes out as that continuation, not as a new command.
     typed: bool,
+    /// The account a typed session's SCRAM helper computes for (user, password, client
+    /// nonce): a line [`SCRAM_HELPER`] typed after a `+` is answered as a mail client would.
+    helper: Option<(String, String, String)>,
     /// The last `* n EXISTS` heard: a mailbox known to be empty is not fetched from.
     exists: Option<u32>,
     inbuf: Vec<u8>,
@@ -163,6 +176,7 @@ impl ImapClient {
             scram: None,
             idling: false,
             typed: false,
+            helper: None,
             exists: None,
             inbuf: vec![],
             transmits: VecDeque::new(),
@@ -175,11 +189,21 @@ impl ImapClient {
         ImapClient { typed: true, ..Self::new(lines.into_iter().map(ImapStep::Line).collect()) }
     }
 
+    /// A typed session whose SCRAM helper answers for `user` with `password` (the account of
+    /// the user agent at the terminal); `nonce` is the client nonce it would draw.
+    pub fn typed_with_helper(lines: Vec<String>, user: &str, password: &str, nonce: &str) -> Self {
+        ImapClient { helper: Some((user.into(), password.into(), nonce.into())), ..Self::typed(lines) }
+    }
+
     /// After a `+` continuation, the next typed line is its answer: `DONE` ends IDLE
-    /// (RFC 2177 §3), anything else is sent as typed (a literal, a SASL response).
-    fn continue_typed(&mut self) {
+    /// (RFC 2177 §3), [`SCRAM_HELPER`] lets the client program compute the SCRAM message,
+    /// anything else is sent as typed (a literal, a SASL response).
+    fn continue_typed(&mut self, payload: &str) {
         let Some(ImapStep::Line(line)) = self.steps.pop_front() else { return };
         self.idling = false;
+        if is_helper(&line) && self.helper_answer(payload) {
+            return;
+        }
         let pdu = if line.trim().eq_ignore_ascii_case("DONE") {
             Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: line.clone() }
         } else {
@@ -187,6 +211,41 @@ impl ImapClient {
             Pdu::ImapSaslResponse { line: line.clone(), decoded }
         };
         self.send_line(line, pdu);
+    }
+
+    /// The SCRAM helper: after the empty `+`, client-first; after server-first, client-final
+    /// with the proof; after server-final, the empty line once its signature checks (or `*`
+    /// if it does not). False when there is nothing it can compute (no account, or the
+    /// exchange was not started by the helper): the line then goes out as typed.
+    fn helper_answer(&mut self, payload: &str) -> bool {
+        let decoded = B64.decode(payload).ok().and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
+        match (&mut self.scram, &self.helper) {
+            (None, Some((user, password, nonce))) if payload.is_empty() => {
+                let scram = ScramClient::new(user, password, nonce);
+                let first = scram.client_first();
+                self.scram = Some(scram);
+                self.sasl(first);
+            }
+            (Some(scram), _) if decoded.starts_with("v=") => {
+                if scram.verify_server_final(&decoded) {
+                    self.send_line(
+                        String::new(),
+                        Pdu::ImapSaslResponse { line: String::new(), decoded: String::new() },
+                    );
+                } else {
+                    self.events.push_back(ImapClientEvent::ServerNotAuthenticated);
+                    self.send_line("*".into(), Pdu::ImapSaslResponse { line: "*".into(), decoded: "(cancel)".into() });
+                }
+            }
+            (Some(scram), _) => match scram.client_final(&decoded) {
+                Some(fin) => self.sasl(fin),
+                None => {
+                    self.send_line("*".into(), Pdu::ImapSaslResponse { line: "*".into(), decoded: "(cancel)".into() })
+                }
+            },
+            _ => return false,
+        }
+        true
     }
 
     fn send_line(&mut self, line: String, pdu: Pdu) {
@@ -244,9 +303,9 @@ impl ImapClient {
             }
             return;
         }
-        if line.starts_with('+') && self.typed && self.scram.is_none() {
+        if let Some(rest) = line.strip_prefix('+').filter(|_| self.typed) {
             self.idling = true;
-            return self.continue_typed();
+            return self.continue_typed(rest.trim());
         }
         if line.starts_with("+ idling") || (line.starts_with('+') && self.scram.is_none()) {
             self.idling = true;

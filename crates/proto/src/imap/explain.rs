@@ -11,7 +11,7 @@ pub fn command(name: &str, line: &str) -> Explanation {
         "NOOP" => ("Does nothing, but lets the server report changes to the selected mailbox.", "RFC 9051 §6.1.2"),
         "LOGOUT" => ("Ends the session: the server says BYE and closes the connection.", "RFC 9051 §6.1.3"),
         "STARTTLS" => ("Asks to start TLS on this connection; after the OK, both sides negotiate TLS and everything after is encrypted.", "RFC 9051 §6.2.1"),
-        "AUTHENTICATE" => ("Starts a SASL authentication exchange. With SCRAM-SHA-256 the password never crosses the network: both sides prove they know it.", "RFC 9051 §6.2.2; RFC 7677"),
+        "AUTHENTICATE" => ("Starts a SASL authentication exchange. With SCRAM-SHA-256 the password never crosses the network: both sides prove they know it. The client's first message may follow on the same line (an initial response, as in RFC 9051 §8's sample) or come after the server's empty \"+\".", "RFC 9051 §6.2.2; RFC 7677"),
         "LOGIN" => ("Logs in with a user name and a password in the clear: only acceptable inside TLS.", "RFC 9051 §6.2.3"),
         "ENABLE" => ("Turns on an extension for this session; ENABLE IMAP4rev2 asks for the IMAP4rev2 behaviour (for example ESEARCH results), ENABLE QRESYNC for quick resynchronization (VANISHED instead of EXPUNGE).", "RFC 9051 §6.3.1; RFC 5161; RFC 7162 §3.2.3"),
         "SELECT" => ("Opens a mailbox for reading and changing; the server reports how many messages it holds, the flags, UIDVALIDITY and UIDNEXT.", "RFC 9051 §6.3.2"),
@@ -63,11 +63,11 @@ pub fn response(command: &str, status: &str, untagged: usize, first: &str) -> Ex
         ("greeting", _) => (format!("The server greets and lists its capabilities in a response code: {}", shorten(first, 120)), "RFC 9051 §7.1.1, §7.2.2"),
         (_, "BAD") => ("BAD: the command was not understood (bad syntax, unknown command, or not allowed in this state). The text says why.".into(), "RFC 9051 §7.1.3"),
         (_, "NO") => ("NO: the command was understood but failed; the response code in brackets says why.".into(), "RFC 9051 §7.1.2, §7.1"),
-        ("SELECT" | "EXAMINE", _) => ("The mailbox is selected: EXISTS gives the number of messages, FLAGS the flags in use, UIDVALIDITY and UIDNEXT the UID bookkeeping, HIGHESTMODSEQ the mailbox's change counter (CONDSTORE); an IMAP4rev1 client also hears RECENT. The tagged OK says READ-WRITE or READ-ONLY.".into(), "RFC 9051 §6.3.2, §7.2; RFC 7162 §3.1.2.1; RFC 3501 §7.3.2"),
+        ("SELECT" | "EXAMINE", _) => ("The mailbox is selected: EXISTS gives the number of messages, FLAGS the flags in use, UIDVALIDITY and UIDNEXT the UID bookkeeping, HIGHESTMODSEQ the mailbox's change counter (CONDSTORE); an IMAP4rev1 client also hears RECENT, an IMAP4rev2 client a LIST line with the mailbox's name. The tagged OK says READ-WRITE or READ-ONLY. RFC 9051 §8's sample LIST line adds (\"OLDNAME\" (\"inbox\")): OLDNAME is required only for a de-normalized UTF-8 name (§6.3.2); inbox is INBOX in another case (INBOX is case-insensitive, §5.1), so this server leaves it out.".into(), "RFC 9051 §6.3.2, §7.2, §5.1; RFC 7162 §3.1.2.1; RFC 3501 §7.3.2"),
         ("FETCH", _) => ("The data asked for, in untagged FETCH responses (one per message), then the tagged OK. A literal {n} announces n bytes that follow verbatim.".into(), "RFC 9051 §7.5.2"),
         ("STORE", _) => ("The flags now set on each message (untagged FETCH), then OK.".into(), "RFC 9051 §6.4.6"),
         ("LOGOUT", _) => ("BYE, then OK: the server closes the connection.".into(), "RFC 9051 §6.1.3, §7.1.5"),
-        ("AUTHENTICATE", _) => ("Authenticated: the session moves to the Authenticated state; the response code lists the capabilities now available.".into(), "RFC 9051 §6.2.2"),
+        ("AUTHENTICATE", _) => ("Authenticated: the session moves to the Authenticated state; the response code lists the capabilities now available: no STARTTLS, AUTH= or LOGINDISABLED any more, as those commands belong to the Not Authenticated state.".into(), "RFC 9051 §6.2.2, §6.2, §7.2.2"),
         ("ENABLE", _) => ("The server confirms which extensions are now on (ENABLED).".into(), "RFC 9051 §6.3.1"),
         ("STARTTLS", _) => ("The server is ready: TLS negotiation starts now, and everything after it is encrypted.".into(), "RFC 9051 §6.2.1"),
         ("SEARCH", _) => ("The numbers of the matching messages (ESEARCH in IMAP4rev2, SEARCH in rev1).".into(), "RFC 9051 §7.3.4"),
@@ -93,12 +93,56 @@ pub fn continuation(text: &str, decoded: &str) -> Explanation {
         if decoded.is_empty() {
             "A continuation request: the server is ready for the client's next line (here, the first message of the authentication exchange).".to_string()
         } else if decoded.starts_with("v=") {
-            format!("The last SCRAM message, server-final (base64 of \"{decoded}\"): the server proves that it knows the password too; the client answers with an empty line.")
+            format!("The last SCRAM message, server-final (base64 of \"{decoded}\"): the server proves that it knows the password too; the client answers with an empty line.{}", fields_text(decoded))
         } else {
-            format!("A continuation request carrying SCRAM's server-first message (base64 of \"{decoded}\"): the combined nonce, the salt and the iteration count for PBKDF2.")
+            format!("A continuation request carrying SCRAM's server-first message (base64 of \"{decoded}\"): the combined nonce, the salt and the iteration count for PBKDF2.{}", fields_text(decoded))
         },
-        "RFC 9051 §7.6; RFC 5802 §5",
+        "RFC 9051 §7.6; RFC 5802 §5, §7",
     )
+}
+
+/// The attributes of a SCRAM message (RFC 5802 §5.1, §7; RFC 7677), each with what it
+/// means: what the page's terminal prints under a decoded SCRAM line, and what the
+/// explanations list. Empty for anything that is not a SCRAM message.
+pub fn scram_fields(msg: &str) -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    let mut rest = msg;
+    if let Some(after) = msg.strip_prefix("n,,").or_else(|| msg.strip_prefix("y,,")) {
+        let what = if msg.starts_with('n') {
+            "GS2 header: n = no channel binding, and no authorization identity (the empty field between the commas)"
+        } else {
+            "GS2 header: y = the client could bind to the TLS channel but thinks the server cannot; no authorization identity"
+        };
+        out.push((msg.get(..3).unwrap_or_default().to_string(), what));
+        rest = after;
+    }
+    let client_first = !out.is_empty();
+    for part in rest.split(',') {
+        let what = match part.split_once('=').map(|(k, _)| k) {
+            Some("n") => "the user name (a \",\" or \"=\" in it would be written =2C or =3D)",
+            Some("r") if client_first => "the client's nonce: random, new for every exchange, so that an old proof cannot be replayed",
+            Some("r") => "the combined nonce: the client's nonce with the server's own appended (it must start with the client's)",
+            Some("s") => "the salt, base64: chosen by the server for this user, mixed into the password hash",
+            Some("i") => "the iteration count of Hi() = PBKDF2-HMAC-SHA-256 over the password (RFC 7677: at least 4096)",
+            Some("c") => "channel binding, base64 of the GS2 header (biws = \"n,,\"): repeats what client-first said",
+            Some("p") => "ClientProof = ClientKey XOR HMAC(StoredKey, AuthMessage): shows the client knows the password without sending it",
+            Some("v") => "ServerSignature = HMAC(ServerKey, AuthMessage): the server proves it holds the password's keys too",
+            Some("e") => "an error from the server: the exchange failed",
+            _ => return Vec::new(),
+        };
+        out.push((part.to_string(), what));
+    }
+    out
+}
+
+/// The fields of a SCRAM message as a sentence for an explanation.
+fn fields_text(msg: &str) -> String {
+    let fields = scram_fields(msg);
+    if fields.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = fields.iter().map(|(f, what)| format!("{} = {what}", shorten(f, 24))).collect();
+    format!(" Field by field: {}.", list.join("; "))
 }
 
 /// The untagged BYE of a server that ends the session on its own.
@@ -116,14 +160,39 @@ pub fn sasl(line: &str, decoded: &str) -> Explanation {
     ex(
         if line.is_empty() { "(empty line)".to_string() } else { shorten(line, 72) },
         if decoded.starts_with("n,,") {
-            format!("SCRAM client-first (base64 of \"{decoded}\"): the user name and a fresh client nonce. No password travels.")
+            format!("SCRAM client-first (base64 of \"{decoded}\"): the user name and a fresh client nonce. No password travels.{}", fields_text(decoded))
         } else if decoded.starts_with("c=") {
-            format!("SCRAM client-final (base64 of \"{decoded}\"): the proof p= shows the client knows the password, computed with PBKDF2, HMAC and SHA-256 over the whole exchange.")
+            format!("SCRAM client-final (base64 of \"{decoded}\"): the proof p= shows the client knows the password, computed with PBKDF2, HMAC and SHA-256 over the whole exchange (AuthMessage = client-first without its GS2 header, server-first, client-final without p=).{}", fields_text(decoded))
         } else if line.is_empty() {
-            "An empty line: the client accepts the server's proof and ends the exchange.".to_string()
+            "An empty line: the client checked the server's signature and ends the exchange; the server answers with the tagged OK.".to_string()
         } else {
             format!("The client's answer inside AUTHENTICATE (base64 of \"{decoded}\").")
         },
-        "RFC 9051 §6.2.2; RFC 5802 §5, RFC 7677",
+        "RFC 9051 §6.2.2; RFC 5802 §3, §5, §7; RFC 7677",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7677 §3's messages, field by field.
+    #[test]
+    fn scram_messages_are_explained_field_by_field() {
+        let first = scram_fields("n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+        let names: Vec<&str> = first.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(names, ["n,,", "n=user", "r=rOprNGfwEbeRWgbNEkqO"]);
+        assert!(first[2].1.contains("client's nonce"));
+        let server =
+            scram_fields("r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096");
+        assert!(server[0].1.contains("combined nonce") && server[1].1.contains("salt") && server[2].1.contains("4096"));
+        let fin = scram_fields("c=biws,r=x,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+        assert!(fin[0].1.contains("biws") && fin[2].1.contains("ClientProof"));
+        assert!(scram_fields("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")[0].1.contains("ServerSignature"));
+        // Anything else is no SCRAM message.
+        assert!(scram_fields("\0bob\0pw").is_empty() && scram_fields("hello").is_empty());
+        let e = sasl("biws", "n,,n=bob,r=abc");
+        assert!(e.meaning.contains("Field by field: n,, = GS2 header"), "{}", e.meaning);
+        assert!(e.rfc.contains("RFC 5802"));
+    }
 }

@@ -139,6 +139,33 @@ fn used(store: &MailStore, user: &str) -> u64 {
         .sum()
 }
 
+/// The simplest owner of an IMAP server engine, for drivers without a mail host (tests,
+/// benchmarks, fuzz targets): the store answers the login with the user's INBOX and each
+/// folder request at once, dated `internal_date`. Any other event is handed back to the
+/// caller. The world and `mailsim serve` go through `MailHost`, which keeps more books
+/// (sessions to notify, mod-sequences on disk) around the same [`apply_folder_op`].
+pub fn answer_from_store(
+    server: &mut crate::imap::server::ImapServer,
+    store: &mut MailStore,
+    event: crate::imap::server::ImapServerEvent,
+    internal_date: i64,
+) -> Option<crate::imap::server::ImapServerEvent> {
+    use crate::imap::server::ImapServerEvent;
+    match event {
+        ImapServerEvent::LoggedIn { user } => {
+            let m = store.mailbox(&user).cloned().unwrap_or_default();
+            server.set_mailbox(m.messages, m.uid_validity, m.uid_next);
+            None
+        }
+        ImapServerEvent::Folder { user, op } => {
+            let r = apply_folder_op(store, &user, &op, internal_date);
+            server.folder_result(r);
+            None
+        }
+        other => Some(other),
+    }
+}
+
 /// Carries out a [`FolderOp`] on the store: the one place that maps IMAP folder work to the
 /// mailbox store, shared by every driver (the simulated world, `mailsim serve`, tests).
 pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, internal_date: i64) -> FolderResult {

@@ -127,7 +127,7 @@ impl Pop3Typed {
             Decoded::Complete(cmd, _) => {
                 self.multiline = cmd.expects_multiline();
                 self.after_quit = cmd == Command::Quit;
-                Pdu::Pop3Command(cmd)
+                Pdu::Pop3Line { cmd, line }
             }
             _ => {
                 self.multiline = false;

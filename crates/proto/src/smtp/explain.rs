@@ -95,7 +95,8 @@ pub fn reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
         (Rcpt, 251) => ("The user has moved and this server will forward the message to the new address itself.".into(), "RFC 5321 §3.4, §4.2.2"),
         (Rcpt, 551) => ("The user has moved; this server will not forward, but says where to send instead. The client must try the new address itself.".into(), "RFC 5321 §3.4, §4.2.2"),
         (Rcpt, 556) => ("The recipient's domain publishes a null MX: it accepts no mail at all, so the server refuses at once (5.1.10).".into(), "RFC 7505 §4.3; RFC 7504"),
-        (Mail, 455) => ("The server understood the parameter (here SIZE) but cannot accommodate it right now: a transient failure, try later.".into(), "RFC 5321 §4.1.1.11, §4.2.3"),
+        (Mail, 452) => ("The declared SIZE fits under the server's fixed limit but there is not enough free storage for it right now: \"452 insufficient system storage\" (4.3.1), a transient failure. The client sends RSET or QUIT and tries again later; a size over the fixed limit would be 552 instead, for good.".into(), "RFC 1870 §6.1, §6.2; RFC 5321 §4.2.2"),
+        (Rcpt, 455) | (Mail, 455) => ("The server knows the parameter but cannot accommodate it right now (in Mailsim: NOTIFY=SUCCESS on a server short of disk): a transient failure, try later or without it. 455 is for a parameter whose own definition names no other code; SIZE's does (452, RFC 1870 §6.1), DSN's NOTIFY's does not (RFC 3461).".into(), "RFC 5321 §4.1.1.11, §4.2.3"),
         (Mail, 523) => ("Encryption needed: this server takes mail only over TLS, so the client must send STARTTLS first (5.7.10).".into(), "RFC 5248 §2.4; RFC 3207"),
         (Auth, 432) => ("The credentials were right, but the account must change its password before it may log in (4.7.12).".into(), "RFC 4954 §6"),
         (Auth, 454) => ("A temporary authentication failure: try again later (4.7.0).".into(), "RFC 4954 §6"),
@@ -119,14 +120,14 @@ pub fn reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
         (Data, 503) if first.contains("BDAT") || first.contains("BINARYMIME") => ("DATA cannot be used here: the transaction already sent BDAT chunks, or announced BODY=BINARYMIME, which may travel only in BDAT chunks.".into(), "RFC 3030 §2, §3"),
         (Helo, 250) => ("The server accepts the greeting; without EHLO no extensions are used.".into(), "RFC 5321 §4.1.1.1"),
         (Mail, 250) => ("The server accepts the envelope sender: a new mail transaction is open.".into(), "RFC 5321 §4.1.1.2"),
-        (Mail, 552) => ("The announced size is above the server's limit: the message is refused before it is sent.".into(), "RFC 1870 §6.1"),
+        (Mail, 552) => ("The announced size is above the server's fixed limit: the message is refused for good before it is sent (5.3.4). Tables that list \"554 Message too big for system\" quote RFC 4468's example reply to BURL (a message fetched from an IMAP server); that phrase is the title of the enhanced code 5.3.4 (RFC 3463), and for SIZE= or DATA the reply code is 552, \"exceeded storage allocation\".".into(), "RFC 1870 §6.1, §6.2; RFC 5321 §4.2.2; RFC 3463 §3.4; RFC 4468 §6"),
         (Rcpt, 250) => ("The server accepts this recipient: it will deliver to that mailbox or relay towards it.".into(), "RFC 5321 §4.1.1.3"),
         (Rcpt, 550) => ("No such mailbox here: a permanent failure for this recipient (5.1.1). Other recipients are not affected.".into(), "RFC 5321 §4.2.2, §3.3; RFC 3463"),
         (Rcpt, 554) => ("The server will not relay: it accepts mail only for its own domains from unauthenticated clients (5.7.1).".into(), "RFC 5321 §3.6.2, §4.2.2"),
         (Rcpt, c) if (400..500).contains(&c) => ("A transient failure for this recipient: the client should try again later.".into(), "RFC 5321 §4.2.1, §4.5.4.1"),
         (Data, 354) => ("Go ahead: the server waits for the message and will read until a line holding only \".\".".into(), "RFC 5321 §4.1.1.4"),
         (EndOfData, 250) => ("The server has taken responsibility for the message: from now on it must deliver it or send a bounce. The transaction is over.".into(), "RFC 5321 §4.1.1.4, §6.1"),
-        (EndOfData, 552) => ("The message is larger than the server accepts: refused for good.".into(), "RFC 5321 §4.5.3.1.10; RFC 1870"),
+        (EndOfData, 552) => ("The message is larger than the server accepts: refused for good (5.3.4, \"Message too big for system\" is the enhanced code's title; the reply code is 552, \"exceeded storage allocation\").".into(), "RFC 5321 §4.2.2, §4.5.3.1.10; RFC 1870 §6.2; RFC 3463 §3.4"),
         (EndOfData, c) if c >= 500 => ("The server refuses the message permanently: the sender's server will bounce it.".into(), "RFC 5321 §4.2.1"),
         (EndOfData, _) => ("The server cannot take the message now: the sender's server keeps it queued and tries again later.".into(), "RFC 5321 §4.2.1, §4.5.4.1"),
         (Rset, 250) => ("The transaction is reset.".into(), "RFC 5321 §4.1.1.5"),
@@ -152,6 +153,7 @@ pub fn reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
         (Mail, 530) => ("Refused: this port wants the client to log in (AUTH) or to encrypt (STARTTLS) before it takes mail.".into(), "RFC 4954 §6; RFC 3207 §4; RFC 6409 §4.3"),
         (Mail, 553) => ("Refused: the envelope sender is not an address the logged-in user owns (a submission server's defence against spoofing).".into(), "RFC 6409 §4.1; RFC 5321 §4.2.2"),
         (Rcpt, 450) => ("Greylisted: the server refuses the first attempt from an unknown sender on purpose (4.2.0, a transient failure). A real mail server retries later and gets through; many spam programs never retry.".into(), "RFC 5321 §4.2.1, §4.5.4.1; RFC 6647"),
+        (Rcpt, 452) if first.starts_with("4.5.3") => ("Too many recipients in this transaction (4.5.3): the client sends the rest in another transaction. A server must take at least 100.".into(), "RFC 5321 §4.5.3.1.8, §4.5.3.1.10"),
         (Rcpt, 452) | (Rcpt, 552) => ("The recipient's mailbox is full (insufficient storage).".into(), "RFC 5321 §4.2.2; RFC 3463 (4.2.2/5.2.2)"),
         (_, 500) => ("Syntax error: the command was not recognized or the line was too long.".into(), "RFC 5321 §4.2.2, §4.5.3.1.4"),
         (_, 501) => ("Syntax error in the parameters or arguments: the text says what was expected.".into(), "RFC 5321 §4.2.2"),
@@ -175,6 +177,27 @@ pub fn data(size: usize, lines: usize) -> Explanation {
              A line holding only \".\" ends it; a line of the message that starts with \".\" is sent with a second \".\" (dot-stuffing)."
         ),
         "RFC 5321 §4.1.1.4, §4.5.2; RFC 5322 §2.1",
+    )
+}
+
+/// The lines typed after `354` at a terminal, sent as typed: the person is the client, and
+/// dot-stuffing is the client's job (RFC 5321 §4.5.2).
+pub fn typed_data(size: usize, lines: usize, dotted: usize) -> Explanation {
+    let dots = match dotted {
+        0 => "No line starts with \".\", so nothing needed doubling.".to_string(),
+        n => format!(
+            "{n} line{} start{} with \".\": the server removes that first dot (a line \".x\" is stored as \"x\", \"..x\" as \".x\"). \
+             A mail program doubles the dot of such lines before sending (dot-stuffing); at a terminal the person must.",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "s" } else { "" }
+        ),
+    };
+    ex(
+        format!("message ({size} bytes) + \".\""),
+        format!(
+            "The message typed by hand ({lines} lines), sent exactly as typed, then the line holding only \".\" that ends it. {dots}"
+        ),
+        "RFC 5321 §4.5.2, §4.1.1.4",
     )
 }
 

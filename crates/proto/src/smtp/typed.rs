@@ -21,6 +21,10 @@ pub enum Typed {
     Line(String),
     /// The message after `354`, sent dot-stuffed with its final `.` line.
     Message(Vec<u8>),
+    /// The lines typed after `354` (each with its CRLF), sent as typed, then the `.` line:
+    /// at a terminal the person is the client, and doubling a leading dot is their job
+    /// (RFC 5321 §4.5.2). A line `.x` typed as is reaches the mailbox as `x`.
+    Raw(Vec<u8>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,6 +150,13 @@ impl TypedSession {
                 let lines = m.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
                 Transmit { bytes: super::data::encode(&m), pdu: Pdu::SmtpData { size: m.len(), lines } }
             }
+            Typed::Raw(m) => {
+                let typed = m.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+                let (lines, dotted) = (typed.clone().count(), typed.filter(|l| l.starts_with(b".")).count());
+                let mut bytes = m.clone();
+                bytes.extend_from_slice(b".\r\n");
+                Transmit { bytes, pdu: Pdu::SmtpTypedData { size: m.len(), lines, dotted } }
+            }
             Typed::Line(line) if after == Some(334) => {
                 let decoded = base64::engine::general_purpose::STANDARD
                     .decode(line.trim())
@@ -162,7 +173,7 @@ impl TypedSession {
                         // in between. `BDAT 0` has no chunk; otherwise the next item is it.
                         if size > 0 {
                             match self.script.pop_front() {
-                                Some(Typed::Message(m)) => bytes.extend_from_slice(&m),
+                                Some(Typed::Message(m) | Typed::Raw(m)) => bytes.extend_from_slice(&m),
                                 Some(Typed::Line(l)) => bytes.extend_from_slice(&chunk(&l, size)),
                                 None => {}
                             }
@@ -274,6 +285,23 @@ mod tests {
             }
         }
         (replies, messages)
+    }
+
+    /// At a terminal the person is the client: typed DATA lines go out as typed (no
+    /// dot-stuffing), so `.dot line` is stored as `dot line` and `..two` as `.two`.
+    #[test]
+    fn typed_data_lines_are_not_dot_stuffed() {
+        let mut script = lines(["EHLO me.example", "MAIL FROM:<a@me.example>", "RCPT TO:<u@h.example>", "DATA"]);
+        script.push(Typed::Raw(b"Subject: dots\r\n\r\n.dot line\r\n..two\r\n".to_vec()));
+        let (replies, messages) = run(script);
+        assert!(replies.last().unwrap().starts_with("250 2.0.0 OK: queued as Q1"), "{replies:?}");
+        assert_eq!(messages, [b"Subject: dots\r\n\r\ndot line\r\n.two\r\n".to_vec()]);
+        let mut c = TypedSession::new(vec![Typed::Raw(b".a\r\nb\r\n".to_vec())]);
+        c.handle_input(0, b"354 go ahead\r\n");
+        let t = c.poll_transmit().unwrap();
+        assert_eq!(t.bytes, b".a\r\nb\r\n.\r\n");
+        assert_eq!(t.pdu, Pdu::SmtpTypedData { size: 7, lines: 2, dotted: 1 });
+        assert!(t.pdu.explain().meaning.contains("1 line starts with"), "{:?}", t.pdu.explain());
     }
 
     #[test]

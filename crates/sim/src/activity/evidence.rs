@@ -106,15 +106,16 @@ pub(super) fn answers(log: &EventLog, s: &Session) -> Vec<(Option<String>, Optio
     out
 }
 
-/// The messages typed after DATA in a terminal action's lines, as lines. (The terminal
-/// dot-stuffs them on the wire, like a mail program, so the stored lines are the typed ones.)
+/// The messages typed after DATA in a terminal action's lines, as the server stores them:
+/// the terminal sends them as typed, and the server removes the first dot of a line that
+/// starts with one (RFC 5321 §4.5.2), so `.profile` is stored as `profile`.
 pub(super) fn typed_messages(lines: &[String]) -> Vec<Vec<String>> {
     let mut out = vec![];
     let mut cur: Option<Vec<String>> = None;
     for l in lines {
         match &mut cur {
             Some(m) if l == "." => out.push(std::mem::take(m)),
-            Some(m) => m.push(l.clone()),
+            Some(m) => m.push(l.strip_prefix('.').unwrap_or(l).to_string()),
             None => {}
         }
         if cur.is_some() && l == "." {

@@ -122,7 +122,7 @@ impl MailHost {
                 return Some(Reply::enhanced(
                     452,
                     "4.2.2",
-                    format!("<{rcpt}>: Mailbox full: {used} of {quota} octets used"),
+                    format!("<{rcpt}>: Mailbox full: {used} octets stored, quota {quota} octets"),
                 ));
             }
         }

@@ -44,7 +44,7 @@ pub struct ServerPolicy {
     pub login_too_weak: bool,
     /// STARTTLS answers 454.
     pub tls_temporarily_unavailable: bool,
-    /// SIZE parameters cannot be accommodated now (455).
+    /// Short of disk: a declared SIZE gets 452 4.3.1 (RFC 1870 §6.1), NOTIFY=SUCCESS 455.
     pub low_disk: bool,
     /// The host takes no mail at all (521).
     pub refuse_all: bool,

@@ -32,6 +32,8 @@ pub struct Header {
     pub seed: Option<u64>,
     /// The moment the story starts.
     pub start: Option<Spanned<Datetime>>,
+    /// Open the page with "show decrypted" ticked.
+    pub decrypted: Option<bool>,
 }
 
 /// `[message.NAME]`, or the message fields of a `send` action: a message a user agent
@@ -172,7 +174,7 @@ pub(super) fn read<'a>(root: &'a Value<'a>) -> Result<(Doc<'a>, Vec<&'a Value<'a
 }
 
 fn header(v: &Value) -> Result<Header> {
-    let t = Table::new(v, &["id", "title", "topic", "summary", "description", "seed", "start"])?;
+    let t = Table::new(v, &["id", "title", "topic", "summary", "description", "seed", "start", "decrypted"])?;
     let h = Header {
         id: t.need_string("id"),
         title: t.need_string("title").into_inner(),
@@ -181,6 +183,7 @@ fn header(v: &Value) -> Result<Header> {
         description: t.text("description"),
         seed: t.read("seed", |v| integer(v, u64::MAX)),
         start: t.read("start", datetime),
+        decrypted: t.boolean("decrypted"),
     };
     t.finish()?;
     Ok(h)

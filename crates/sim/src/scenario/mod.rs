@@ -52,6 +52,9 @@ pub struct Scenario {
     pub summary: String,
     /// One paragraph: what it teaches.
     pub description: String,
+    /// The page opens it with "show decrypted" ticked: the commands inside TLS are what the
+    /// scenario is about (`decrypted = true` in `[scenario]`).
+    pub decrypted: bool,
     /// The file it came from, and its text (to save it again with a learner's additions).
     pub file: String,
     pub source: String,

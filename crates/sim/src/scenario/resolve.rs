@@ -53,6 +53,7 @@ pub(super) fn resolve(doc: Doc, actions: &[&Value], file: &str, text: &str) -> R
         title: header.title,
         topic: header.topic.unwrap_or_else(|| "Your own".into()),
         description: header.description.unwrap_or_else(|| summary.clone()),
+        decrypted: header.decrypted.unwrap_or(false),
         summary,
         file: file.to_string(),
         source: text.to_string(),

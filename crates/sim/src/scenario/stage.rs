@@ -218,7 +218,7 @@ impl Stage<'_> {
         for item in items {
             match (item, &mut message) {
                 (Item::Text(l), Some(m)) if l == "." => {
-                    script.push(Typed::Message(std::mem::take(m).into_bytes()));
+                    script.push(Typed::Raw(std::mem::take(m).into_bytes()));
                     message = None;
                 }
                 (Item::Text(l), Some(m)) => {

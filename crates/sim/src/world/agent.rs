@@ -3,7 +3,7 @@
 
 use super::*;
 use mailsim_proto::http::HttpClientEvent;
-use mailsim_proto::imap::client::ImapClientEvent;
+use mailsim_proto::imap::client::{is_helper, ImapClientEvent};
 use mailsim_proto::message;
 use mailsim_proto::pop3::{Pop3ClientEvent, Pop3Job};
 use mailsim_proto::smtp::typed::TypedEvent;
@@ -61,7 +61,7 @@ impl World {
                 let Some(target) = self.node_by_host(&server) else { return };
                 let engine = match port {
                     110 | 995 => ClientEngine::Pop3Typed(Pop3Typed::new(lines)),
-                    143 | 993 => ClientEngine::Imap(ImapClient::typed(lines)),
+                    143 | 993 => ClientEngine::Imap(self.typed_imap(node, lines)),
                     _ => {
                         // After DATA, the lines up to "." are the message.
                         let mut script = Vec::new();
@@ -69,7 +69,7 @@ impl World {
                         for l in lines {
                             match &mut message {
                                 Some(m) if l == "." => {
-                                    script.push(Typed::Message(std::mem::take(m).into_bytes()));
+                                    script.push(Typed::Raw(std::mem::take(m).into_bytes()));
                                     message = None;
                                 }
                                 Some(m) => {
@@ -135,6 +135,25 @@ impl World {
                 };
                 self.narrate(node, &text);
             }
+        }
+    }
+
+    /// A typed IMAP session. Its SCRAM helper (a line `!scram` after a `+`) computes for the
+    /// user agent's own account, as its mail program would; the client nonce is drawn only
+    /// when the helper is used, so sessions without it replay as before.
+    fn typed_imap(&mut self, node: NodeId, lines: Vec<String>) -> ImapClient {
+        let account = match &self.nodes[node].kind {
+            NodeKind::UserAgent { address, password, .. } => {
+                Some((address.split('@').next().unwrap_or_default().to_string(), password.clone()))
+            }
+            _ => None,
+        };
+        match account {
+            Some((user, password)) if lines.iter().any(|l| is_helper(l)) => {
+                let nonce = self.rng.hex(16);
+                ImapClient::typed_with_helper(lines, &user, &password, &nonce)
+            }
+            _ => ImapClient::typed(lines),
         }
     }
 

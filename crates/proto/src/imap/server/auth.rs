@@ -9,16 +9,20 @@ use base64::Engine as _;
 impl ImapServer {
     pub(super) fn capabilities(&self) -> String {
         let mut c = vec!["IMAP4rev1", "IMAP4rev2"];
-        if self.config.starttls && !self.tls {
-            c.push("STARTTLS");
-        }
-        c.push("AUTH=SCRAM-SHA-256");
-        if self.tls || !self.config.login_requires_tls {
-            c.push("AUTH=PLAIN");
+        // STARTTLS, LOGIN and AUTHENTICATE are valid only in the not authenticated state
+        // (RFC 9051 §6.2): once logged in, the capabilities no longer offer them (§7.2.2,
+        // as Dovecot does); the CAPABILITY after login lists what the new state offers.
+        if self.state == ImapState::NotAuthenticated {
+            if self.config.starttls && !self.tls {
+                c.push("STARTTLS");
+            }
+            c.push("AUTH=SCRAM-SHA-256");
+            if self.tls || !self.config.login_requires_tls {
+                c.push("AUTH=PLAIN");
+            } else {
+                c.push("LOGINDISABLED");
+            }
         } else {
-            c.push("LOGINDISABLED");
-        }
-        if self.state != ImapState::NotAuthenticated {
             c.extend(["ENABLE", "IDLE", "UNSELECT", "NAMESPACE", "ESEARCH", "LITERAL+"]);
             // What is implemented beyond that, each with its RFC (see explain.rs).
             c.extend([

@@ -42,7 +42,7 @@ use base64::Engine as _;
 use std::collections::VecDeque;
 use std::fmt;
 
-pub use super::folder::{apply_folder_op, FolderOp, FolderResult};
+pub use super::folder::{answer_from_store, apply_folder_op, FolderOp, FolderResult};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 

@@ -138,6 +138,23 @@ mod lecture {
         assert!(out.contains("* CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS AUTH=SCRAM-SHA-256 LOGINDISABLED\r\na4 OK"));
     }
 
+    /// QA F20: after LOGIN the capabilities offer no STARTTLS, AUTH= or LOGINDISABLED (valid
+    /// only in the not authenticated state, RFC 9051 §6.2), but the authenticated state's own.
+    #[test]
+    fn capabilities_after_login_drop_what_only_the_login_state_offers() {
+        let mut c = config();
+        c.login_requires_tls = false;
+        let mut s = ImapServer::new(c, 0);
+        s.handle_input(0, b"a0 CAPABILITY\r\na1 LOGIN bob bob-pw\r\n");
+        let out: String =
+            std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
+        let line = |start: &str| out.lines().find(|l| l.starts_with(start)).unwrap_or_default().to_string();
+        assert!(line("* CAPABILITY ").contains(" STARTTLS AUTH=SCRAM-SHA-256 AUTH=PLAIN"), "{out}");
+        let after = line("a1 OK [CAPABILITY ");
+        assert!(after.contains(" IMAP4rev2 ENABLE IDLE "), "{out}");
+        assert!(!after.contains("STARTTLS") && !after.contains("AUTH=") && !after.contains("LOGINDISABLED"), "{out}");
+    }
+
     #[test]
     fn search_expunge_and_examine() {
         let mut c = config();

@@ -293,8 +293,23 @@ mod sasl_and_tls {
             }
         }
         assert_eq!(sent[1], Pdu::Pop3Command(Command::SaslResponse("AGJvYgBzZWNyZXQ=".into())));
-        assert_eq!(sent[2], Pdu::Pop3Command(Command::Quit));
+        assert_eq!(sent[2], Pdu::Pop3Line { cmd: Command::Quit, line: "QUIT".into() });
+        assert_eq!(sent[0].explain().label, "AUTH PLAIN");
         assert!(typed.is_closed());
+    }
+
+    /// A typed command's label is the line as sent: `user bob` stays lower case (F2).
+    #[test]
+    fn a_typed_command_is_labelled_as_typed() {
+        use crate::pop3::typed::Pop3Typed;
+        let mut typed = Pop3Typed::new(vec!["user bob".into(), "Quit".into()]);
+        typed.handle_input(0, b"+OK ready\r\n");
+        let t = typed.poll_transmit().unwrap();
+        assert_eq!(t.bytes, b"user bob\r\n");
+        assert_eq!(t.pdu.explain().label, "user bob");
+        assert!(t.pdu.explain().rfc.contains("RFC 1939"));
+        typed.handle_input(0, b"+OK bob\r\n");
+        assert_eq!(typed.poll_transmit().unwrap().pdu.explain().label, "Quit");
     }
 
     #[test]

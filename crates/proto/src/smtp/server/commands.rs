@@ -150,10 +150,7 @@ impl SmtpServer {
                     return self.send(not_ascii(&from), SmtpReplyTo::Mail);
                 }
                 match mp.size {
-                    Some(n) if self.config.low_disk => {
-                        let r = Reply::enhanced(455, "4.3.1", format!("Server unable to accommodate parameters: not enough free disk space for SIZE={n} right now"));
-                        return self.send(r, SmtpReplyTo::Mail);
-                    }
+                    // RFC 1870 §6.1: the fixed limit first (permanent), then what fits now.
                     Some(n) if n > self.config.max_message_size => {
                         let limit = self.config.max_message_size;
                         let r = Reply::enhanced(
@@ -162,6 +159,11 @@ impl SmtpServer {
                             format!("Message size {n} exceeds fixed limit of {limit} octets"),
                         );
                         return self.send(r, SmtpReplyTo::Mail);
+                    }
+                    Some(n) if self.config.low_disk => {
+                        let text =
+                            format!("Insufficient system storage: not enough free disk space for SIZE={n} right now");
+                        return self.send(Reply::enhanced(452, "4.3.1", text), SmtpReplyTo::Mail);
                     }
                     _ => {}
                 }
@@ -181,6 +183,13 @@ impl SmtpServer {
                 };
                 if !to.is_ascii() && !self.mail_params.smtputf8 {
                     return self.send(not_ascii(&to), SmtpReplyTo::Rcpt);
+                }
+                // RFC 5321 §4.1.1.11: a known parameter that cannot be accommodated now is 455
+                // when its definition names no other code; RFC 3461 names none for NOTIFY.
+                if self.config.low_disk && rp.notify.is_some_and(|n| n.success) {
+                    let text = "Server unable to accommodate parameters: NOTIFY=SUCCESS (no disk space to queue \
+                                success notifications right now; retry later or without SUCCESS)";
+                    return self.send(Reply::enhanced(455, "4.3.1", text), SmtpReplyTo::Rcpt);
                 }
                 if self.rcpt_to.len() >= Self::MAX_RECIPIENTS {
                     return self.send(Reply::enhanced(452, "4.5.3", "Too many recipients"), SmtpReplyTo::Rcpt);

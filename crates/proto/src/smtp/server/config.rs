@@ -50,7 +50,8 @@ pub struct ServerConfig {
     pub login_too_weak: bool,
     /// STARTTLS is offered but cannot start right now: 454 (RFC 3207 §4).
     pub tls_temporarily_unavailable: bool,
-    /// Low on disk: a SIZE parameter cannot be accommodated now: 455 (RFC 5321 §4.1.1.11).
+    /// Low on disk: a declared SIZE does not fit now, `452 4.3.1` (RFC 1870 §6.1); NOTIFY=SUCCESS
+    /// cannot be accommodated now, `455 4.3.1` (RFC 5321 §4.1.1.11: RFC 3461 names no code).
     pub low_disk: bool,
     /// This host takes no mail at all: 521 greeting and replies (RFC 7504).
     pub refuse_all: bool,
