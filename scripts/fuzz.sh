@@ -3,6 +3,7 @@
 #   scripts/fuzz.sh                 every target, 60 s each
 #   scripts/fuzz.sh TARGET [SECS]   one target (SECS: 60); TARGET=all for every target
 #   FUZZ_RUNS=N scripts/fuzz.sh T   stop after N executions instead (-runs=N)
+#   FUZZ_RUNS=N scripts/fuzz.sh T S after N executions or S seconds, whichever comes first
 # Needs the nightly toolchain and cargo-fuzz (cargo +nightly install cargo-fuzz --locked).
 # Builds without a sanitizer (-s none: safe Rust; panics, overflows in debug assertions,
 # timeouts and OOMs are what we look for) with debug assertions on (-a). Seeds come from
@@ -11,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-all}
-secs=${2:-60}
+secs=${2:-}
 dict_of() {
   case $1 in
     smtp_*|typed_terminals) echo smtp ;;
@@ -34,9 +35,12 @@ nice -n 19 cargo +nightly fuzz build -O -a -s none >/dev/null 2>&1 || nice -n 19
 for t in $targets; do
   mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
   d=$(dict_of "$t")
-  args=(-timeout=10 -rss_limit_mb=2048 -max_len=16384 -print_final_stats=1 "-artifact_prefix=fuzz/artifacts/$t/")
+  # -reload=0: one process per corpus, so nothing else adds to it; rereading the directory
+  # every second took 3 to 13 % of a run (mime: 7,800 files).
+  args=(-timeout=10 -rss_limit_mb=2048 -max_len=16384 -reload=0 -print_final_stats=1 "-artifact_prefix=fuzz/artifacts/$t/")
   [ -n "$d" ] && args+=("-dict=fuzz/dict/$d.dict")
-  if [ -n "${FUZZ_RUNS:-}" ]; then args+=("-runs=$FUZZ_RUNS"); else args+=("-max_total_time=$secs"); fi
+  [ -n "${FUZZ_RUNS:-}" ] && args+=("-runs=$FUZZ_RUNS")
+  [ -n "$secs" ] || [ -z "${FUZZ_RUNS:-}" ] && args+=("-max_total_time=${secs:-60}")
   [ -n "${FUZZ_IGNORE_CRASHES:-}" ] && args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
   log=fuzz/logs/$t.log
   set +e

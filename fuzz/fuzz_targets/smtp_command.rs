@@ -7,8 +7,14 @@ use mailsim_proto::Decoded;
 
 fuzz_target!(|data: &[u8]| {
     let mut rest = data;
-    while let Decoded::Complete(_, n) | Decoded::Invalid(_, n) = decode(rest) {
-        if let Decoded::Complete(cmd, _) = decode(rest) {
+    // Each line is decoded once (it was twice: once to move on, once to check).
+    loop {
+        let (cmd, n) = match decode(rest) {
+            Decoded::Complete(cmd, n) => (Some(cmd), n),
+            Decoded::Invalid(_, n) => (None, n),
+            _ => break,
+        };
+        if let Some(cmd) = cmd {
             let wire = cmd.encode();
             match decode(&wire) {
                 Decoded::Complete(again, used) => {

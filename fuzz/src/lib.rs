@@ -2,9 +2,11 @@
 //! explaining every unit they produce, since the explanations parse too), and a mail host
 //! driven as `mailsim serve` drives it, with accounts and mail in them.
 
+use mailsim_proto::store::MailStore;
 use mailsim_proto::{Transmit, Wire};
 use mailsim_sim::host::{Ctx, HostOutput, MailHost, ServerPolicy};
 use mailsim_sim::rng::Rng;
+use std::sync::OnceLock;
 
 /// The input as the network would deliver it: the same bytes, cut anywhere, with a little
 /// time between the pieces (sometimes enough for an idle timer).
@@ -97,6 +99,10 @@ MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\
 Body\r\n--b1\r\nContent-Type: application/octet-stream; name=x.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n\
 AAEC\r\n--b1--\r\n";
 
+/// An IMAP session that reads and changes the seeded mailbox (to check the host's copies).
+const CHECK_SESSION: &[u8] = b"a LOGIN bob bob-pw\r\nb SELECT INBOX\r\nc FETCH 1:* (UID FLAGS BODY[])\r\n\
+d APPEND INBOX {3+}\r\nabc\r\ne UID SEARCH ALL\r\nf LOGOUT\r\n";
+
 /// A mail host as `mailsim serve` runs it (no TLS, loopback), with Bob's and Carol's
 /// mailboxes holding two messages, driven one session at a time.
 pub struct HostDriver {
@@ -112,14 +118,45 @@ impl Default for HostDriver {
 }
 
 impl HostDriver {
+    /// The host as every input starts it: made and seeded once per process (the two stored
+    /// messages are parsed for the event log as they go in: a tenth of an input's time), then
+    /// copied. The copy is the same state as making it again: the store and the randomness
+    /// are plain values, and the seeding leaves no session, queue entry or timer behind.
     pub fn new() -> Self {
-        let policy = ServerPolicy { tls: false, queue_delay: 0, ..ServerPolicy::default() };
+        static TEMPLATE: OnceLock<(MailStore, Rng)> = OnceLock::new();
+        let (store, rng) = TEMPLATE.get_or_init(|| {
+            let mut d = HostDriver::build();
+            assert!(d.host.poll_output().is_none() && d.host.poll_timeout().is_none());
+            let template = (d.host.store().clone(), d.rng.clone());
+            // Once per process: a copy answers as a host made from scratch does.
+            let script = Chunks { pieces: vec![(1, CHECK_SESSION.to_vec())] };
+            let mut copy = HostDriver::from_template(&template.0, &template.1);
+            let wire = copy.session(143, &script);
+            assert!(wire.ends_with(b"f OK LOGOUT completed\r\n"), "{}", String::from_utf8_lossy(&wire));
+            assert_eq!(wire, d.session(143, &script));
+            assert_eq!(copy.host.store(), d.host.store());
+            template
+        });
+        HostDriver::from_template(store, rng)
+    }
+
+    fn from_template(store: &MailStore, rng: &Rng) -> Self {
+        let host = MailHost::with_store("server", "mail.bob.example", &["bob.example"], store.clone(), Self::policy());
+        HostDriver { host, rng: rng.clone(), now: 0 }
+    }
+
+    fn policy() -> ServerPolicy {
+        ServerPolicy { tls: false, queue_delay: 0, ..ServerPolicy::default() }
+    }
+
+    /// Made from scratch: the accounts, then the messages through the host.
+    pub fn build() -> Self {
         let host = MailHost::new(
             "server",
             "mail.bob.example",
             &["bob.example"],
             &[("bob@bob.example", "bob-pw"), ("carol@bob.example", "carol-pw")],
-            policy,
+            Self::policy(),
         );
         let mut d = HostDriver { host, rng: Rng::new(7), now: 0 };
         d.call(|h, ctx| {

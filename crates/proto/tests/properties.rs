@@ -312,3 +312,32 @@ fn imap_client_writes_nothing_after_it_closed() {
         assert!(!closed || out.is_empty(), "{:?} after close", String::from_utf8_lossy(&out));
     }
 }
+
+/// Found by the `smtp_command` fuzz target (fuzz/regressions/smtp-command-path-then-text.bin):
+/// `MAIL FROM:<>''2 ...` was read as the path `<>` and a parameter `''2`, and written back as
+/// `MAIL FROM:<> ''2 ...`: one octet longer, so a 512-octet line came back too long to read.
+/// RFC 5321 §4.1.1.2 and §4.1.1.3 put a space between the path and the parameters.
+#[test]
+fn smtp_a_path_with_text_right_after_it_is_a_syntax_error() {
+    use mailsim_proto::smtp::command::{decode, Command};
+    let line = include_bytes!("../../../fuzz/regressions/smtp-command-path-then-text.bin");
+    assert_eq!(line.len(), 512);
+    for bad in
+        [&line[..], b"MAIL FROM:<>x\r\n", b"MAIL FROM:<a@b.example>SIZE=10\r\n", b"RCPT TO:<bob@bob.example>x\r\n"]
+    {
+        match decode(bad) {
+            Decoded::Invalid(e, n) => assert_eq!((e.code, n), (501, bad.len()), "{}", String::from_utf8_lossy(bad)),
+            other => panic!("{}: {other:?}", String::from_utf8_lossy(bad)),
+        }
+    }
+    let params = vec!["SIZE=10".to_string()];
+    for (good, from) in
+        [(&b"MAIL FROM:<a@b.example> SIZE=10\r\n"[..], "a@b.example"), (b"MAIL FROM:<> SIZE=10\r\n", "")]
+    {
+        let Decoded::Complete(cmd, n) = decode(good) else { panic!("{}", String::from_utf8_lossy(good)) };
+        assert_eq!((cmd.clone(), n), (Command::Mail { from: from.into(), params: params.clone() }, good.len()));
+        assert_eq!(cmd.encode(), good);
+    }
+    let Decoded::Complete(cmd, _) = decode(b"RCPT TO:<bob@bob.example>\r\n") else { panic!() };
+    assert_eq!(cmd, Command::Rcpt { to: "bob@bob.example".into(), params: vec![] });
+}

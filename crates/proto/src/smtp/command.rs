@@ -236,6 +236,11 @@ fn path_argument(rest: &str, keyword: &str) -> Option<(String, Vec<String>)> {
     }
     let after = rest.get(keyword.len()..)?.trim_start();
     let (inside, tail) = after.strip_prefix('<')?.split_once('>')?;
+    // `Reverse-path [SP Mail-parameters]` (RFC 5321 §4.1.1.2, §4.1.1.3): after the path, a
+    // space or the end (text right after it would move away from it when written back).
+    if !(tail.is_empty() || tail.starts_with(' ')) {
+        return None;
+    }
     let mut path = inside;
     if path.starts_with('@') {
         path = path.split_once(':')?.1;
