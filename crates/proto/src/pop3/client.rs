@@ -113,7 +113,7 @@ pub struct Pop3Client {
     job: Pop3Job,
     state: Pop3ClientState,
     expect_multiline: bool,
-    inbuf: Vec<u8>,
+    input: response::ResponseReader,
     /// Message numbers still to download, from the LIST response.
     todo: VecDeque<u32>,
     /// Unique-ids by message number, from UIDL (download-and-keep).
@@ -126,15 +126,13 @@ impl Engine for Pop3Client {
     type Event = Pop3ClientEvent;
 
     fn handle_input(&mut self, _now: Millis, bytes: &[u8]) {
-        self.inbuf.extend_from_slice(bytes);
+        self.input.push(bytes);
         while self.state != Pop3ClientState::Done {
-            match response::decode(&self.inbuf, self.expect_multiline) {
-                Decoded::Complete(r, n) => {
-                    self.inbuf.drain(..n);
+            match self.input.next(self.expect_multiline) {
+                Decoded::Complete(r, _) => {
                     self.on_response(r);
                 }
-                Decoded::Invalid(_, n) => {
-                    self.inbuf.drain(..n);
+                Decoded::Invalid(..) => {
                     self.send(Command::Quit, Pop3ClientState::AwaitQuit);
                 }
                 Decoded::Incomplete => return,
@@ -146,7 +144,7 @@ impl Engine for Pop3Client {
 
     fn handle_close(&mut self, _now: Millis) {
         self.state = Pop3ClientState::Done;
-        self.inbuf.clear();
+        self.input.clear();
     }
 
     fn poll_transmit(&mut self) -> Option<Transmit> {
@@ -172,7 +170,7 @@ impl Pop3Client {
             job,
             state: Pop3ClientState::AwaitGreeting,
             expect_multiline: false,
-            inbuf: Vec::new(),
+            input: Default::default(),
             todo: VecDeque::new(),
             uids: Vec::new(),
             transmits: VecDeque::new(),

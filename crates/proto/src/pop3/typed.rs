@@ -41,7 +41,7 @@ pub struct Pop3Typed {
     /// The server's last line was a SASL challenge (`+ ...`): the next line typed answers it.
     in_sasl: bool,
     done: bool,
-    inbuf: Vec<u8>,
+    input: response::ResponseReader,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Pop3TypedEvent>,
 }
@@ -50,11 +50,10 @@ impl Engine for Pop3Typed {
     type Event = Pop3TypedEvent;
 
     fn handle_input(&mut self, _now: Millis, bytes: &[u8]) {
-        self.inbuf.extend_from_slice(bytes);
+        self.input.push(bytes);
         while !self.done {
-            match response::decode(&self.inbuf, self.multiline) {
-                Decoded::Complete(r, n) => {
-                    self.inbuf.drain(..n);
+            match self.input.next(self.multiline) {
+                Decoded::Complete(r, _) => {
                     self.in_sasl = r.challenge;
                     if self.after_quit {
                         self.done = true;
@@ -63,8 +62,7 @@ impl Engine for Pop3Typed {
                     }
                     self.type_next();
                 }
-                Decoded::Invalid(_, n) => {
-                    self.inbuf.drain(..n);
+                Decoded::Invalid(..) => {
                     self.in_sasl = false;
                     if self.after_quit {
                         self.done = true;
@@ -109,7 +107,7 @@ impl Pop3Typed {
             after_quit: false,
             in_sasl: false,
             done: false,
-            inbuf: vec![],
+            input: Default::default(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
