@@ -16,8 +16,14 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // arithmetic; incremental DATA). A ratchet against unnoticed growth, not the goal.
 // 720 KB until the second diet (branch diet2): 707.0 KB after merging main at 432ddc2 (32.6 KB
 // off: serde's derived readers of the activity progress, std's float parsing and printing, ten
-// sort copies); 717 KB leaves ~10 KB of headroom.
-export const BUDGET = 717 * 1024;
+// sort copies); 717 KB left ~10 KB of headroom.
+// 717 KB until the fourth session of 2026-11-30: WebAssembly SIMD took 5.9 KB off (705.3 →
+// 699.4 KB), then the session's features added 25.9 KB (725.3 KB at its last merge, measured
+// on each branch's build): the live view's line per student and its stream batching ~15 KB,
+// the step-latency work (row chunks, lazy world checkpoints, the deferred URL) ~3 KB, the
+// terminal's SCRAM helper and raw DATA ~2 KB, the QA fixes to activities (hidden future, bad
+// links) ~2 KB and to protocol content ~4 KB. 735 KB leaves ~10 KB of headroom.
+export const BUDGET = 735 * 1024;
 
 export function measure(dist = DIST) {
   const files = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));
