@@ -230,6 +230,16 @@ fn served_client(id: &str) -> bool {
     id.strip_prefix("client-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// A connection's client end: its name and port, once (a `mailsim serve` client's name is
+/// already `client :PORT`).
+fn client_end(name: &str, port: u16) -> String {
+    if name.ends_with(&format!(":{port}")) {
+        name.to_string()
+    } else {
+        format!("{name} :{port}")
+    }
+}
+
 #[derive(Properties, PartialEq)]
 pub struct WorldProps {
     pub log: Src<EventLog>,
@@ -319,7 +329,7 @@ pub fn world_panel(props: &WorldProps) -> Html {
                 if snap.connections.is_empty() { <p class="empty">{"none"}</p> }
                 if snap.connections.len() > 2 * BOXES { <p class="more">{ format!("{} open; the last {}:", snap.connections.len(), 2 * BOXES) }</p> }
                 <ul>{ for snap.connections[snap.connections.len().saturating_sub(2 * BOXES)..].iter().map(|c| html! {
-                    <li>{ format!("{} :{} → {} :{} ({})", name(&c.client), c.client_port, name(&c.server), c.port, c.protocol) }</li>
+                    <li>{ format!("{} → {} :{} ({})", client_end(&name(&c.client), c.client_port), name(&c.server), c.port, c.protocol) }</li>
                 }) }</ul>
             </div>
         </section>

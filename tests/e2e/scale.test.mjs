@@ -79,6 +79,10 @@ test('many client connections from one address share one lane, which expands', a
   assert.ok(lane >= 130, `a lane keeps its width (${lane}px)`);
   await page.click('.actor.member');
   assert.equal(await page.locator('.actor').count(), 2, 'grouped again');
+  // The World panel names an open connection's client end once: `client :PORT`, not `client :PORT :PORT`.
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
+  const conn = await page.locator('#world li').filter({ hasText: 'mailsim serve :' }).first().textContent();
+  assert.match(conn, /^client :\d+ → mailsim serve :\d+ \(/, conn);
 });
 
 test('an opened log stays on reload and the menu names it', async (t) => {
