@@ -2,8 +2,9 @@
 //! explaining every unit they produce, since the explanations parse too), and a mail host
 //! driven as `mailsim serve` drives it, with accounts and mail in them.
 
+use mailsim_proto::state::StateView;
 use mailsim_proto::store::MailStore;
-use mailsim_proto::{Transmit, Wire};
+use mailsim_proto::{Decoded, Transmit, Wire};
 use mailsim_sim::host::{Ctx, HostOutput, MailHost, ServerPolicy};
 use mailsim_sim::rng::Rng;
 use std::sync::OnceLock;
@@ -65,30 +66,84 @@ pub fn drain(e: &mut dyn Wire) -> Vec<u8> {
     while let Some(t) = e.poll_transmit() {
         out.extend(explain(t));
     }
-    let _ = e.state().to_string();
     out
+}
+
+/// The engine's state as the page shows it, rendered when it differs from `last` (the text
+/// is a function of the `StateView` alone, so every state reached is still rendered once;
+/// rendering it after every drain, twice a piece, was a fifth of a terminal run). Compared
+/// by machine address, state and number: `StateView`'s `==` compares the whole tables.
+fn show_state(e: &dyn Wire, last: &mut Option<StateView>) {
+    let now = e.state();
+    let same = last.is_some_and(|l| std::ptr::eq(l.machine, now.machine) && l.id == now.id && l.n == now.n);
+    if !same {
+        let _ = now.to_string();
+        *last = Some(now);
+    }
 }
 
 /// Feeds a bare engine `chunks` as its peer's bytes, with its timers; checks that nothing
 /// comes out once it is closed.
 pub fn feed(e: &mut dyn Wire, chunks: &Chunks, mut events: impl FnMut(&mut dyn Wire)) {
     let mut now = 0;
+    let mut shown = None;
     drain(e);
     events(e);
+    show_state(e, &mut shown);
     for (gap, bytes) in &chunks.pieces {
         now += gap;
         let closed = e.is_closed();
         if e.poll_timeout().is_some_and(|t| t <= now) {
             e.handle_timeout(now);
+            show_state(e, &mut shown);
         }
         e.handle_input(now, bytes);
         let out = drain(e);
+        show_state(e, &mut shown);
         events(e);
         let out2 = drain(e);
+        show_state(e, &mut shown);
         assert!(!closed || (out.is_empty() && out2.is_empty()), "output after close: {out:?}{out2:?}");
     }
     e.handle_close(now);
     let _ = drain(e);
+    show_state(e, &mut shown);
+}
+
+/// A line codec's round trip, for the command and reply targets: `data` is read unit after
+/// unit as a server reads it (each decode takes at least one byte and at most what is
+/// there); every unit that decodes re-encodes to bytes that decode to the same unit, using
+/// all of them. `seen` gets each decoded unit (to explain it). Each unit is decoded once.
+pub fn round_trips<T, E>(
+    data: &[u8],
+    decode: impl Fn(&[u8]) -> Decoded<T, E>,
+    encode: impl Fn(&T) -> Vec<u8>,
+    mut seen: impl FnMut(T),
+) where
+    T: PartialEq + std::fmt::Debug,
+    E: std::fmt::Debug,
+{
+    let mut rest = data;
+    loop {
+        let (unit, n) = match decode(rest) {
+            Decoded::Complete(unit, n) => (Some(unit), n),
+            Decoded::Invalid(_, n) => (None, n),
+            Decoded::Incomplete => break,
+        };
+        if let Some(unit) = unit {
+            let wire = encode(&unit);
+            match decode(&wire) {
+                Decoded::Complete(again, used) => {
+                    assert_eq!(again, unit, "{:?}", String::from_utf8_lossy(&wire));
+                    assert_eq!(used, wire.len());
+                }
+                other => panic!("{unit:?} encodes to {:?}, which reads as {other:?}", String::from_utf8_lossy(&wire)),
+            }
+            seen(unit);
+        }
+        assert!(n > 0 && n <= rest.len());
+        rest = &rest[n..];
+    }
 }
 
 /// A message for the mailboxes: a plain one and a MIME one.
