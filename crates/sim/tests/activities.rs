@@ -104,7 +104,6 @@ const PREDICTIONS: &[(&str, usize, &str)] = &[
     ("forged-from", 0, "MAIL"),
     ("store-and-forward", 2, "220"),
     ("pop3-keep-or-delete", 1, "DELE"),
-    ("pop3-keep-or-delete", 3, "QUIT"),
     ("imap-states-folders", 1, "SELECT"),
     ("imap-states-folders", 2, "STORE"),
     ("ica34-idle", 1, "FETCH"),

@@ -33,10 +33,12 @@ mod evidence;
 mod format;
 pub mod gift;
 mod grade;
+mod leak;
 mod load;
 
 pub use check::{check_task, Check, TaskOutcome};
 pub use grade::{code_is_well_formed, completion_code, expected_next, grade, score};
+pub use leak::{leaks, Leak};
 pub use load::{parse, parse_all, parse_all_with, parse_with};
 
 use crate::actions::Action;
