@@ -291,9 +291,13 @@ pub fn resolve_scenario_with(name: &str, beside: &dyn Fn(&str) -> Option<String>
     }
     match crate::scenario::info_of(name) {
         Some(info) => Ok(ScenarioSource::Builtin(info.id.as_str())),
-        None => Err(format!(
-            "unknown scenario \"{name}\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml"
-        )),
+        None => {
+            let ids: Vec<&str> = crate::scenario::SCENARIOS.iter().map(|s| s.id.as_str()).collect();
+            Err(format!(
+                "unknown scenario \"{name}\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml{}",
+                format::did_you_mean(name, &ids)
+            ))
+        }
     }
 }
 
