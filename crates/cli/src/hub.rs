@@ -72,6 +72,9 @@ pub struct Hub {
     live: Option<std::sync::Arc<crate::web::feed::Feed>>,
     /// Sessions whose engine said to start TLS since their input was last handed over.
     tls_began: BTreeSet<SessionId>,
+    /// Who each connection logged in as, for `--log`'s owner records (the live stream finds
+    /// the same with its own tracker).
+    logins: Option<crate::web::redact::Tracker>,
 }
 
 /// The hub behind its lock, and the queue to the disk thread.
@@ -315,12 +318,13 @@ impl Hub {
             epoch,
             peers: BTreeMap::new(),
             events: 0,
-            log,
             quiet,
             pending: vec![],
             detached: BTreeSet::new(),
             live: None,
             tls_began: BTreeSet::new(),
+            logins: log.is_some().then(Default::default),
+            log,
         }
     }
 
@@ -337,13 +341,20 @@ impl Hub {
     }
 
     /// Hands one event to the log's writer (JSON lines, the playground's format).
-    pub fn log(&mut self, e: Event) {
+    /// A login that succeeded is followed by an owner record (see [`LogWriter::owner`]).
+    pub fn log(&mut self, mut e: Event) {
         self.events += 1;
         if let Some(feed) = &self.live {
             feed.publish(&e);
         }
+        let login = self.logins.as_mut().and_then(|t| t.observe(&mut e, false));
         if let Some(l) = &self.log {
             l.log(e);
+            if let Some((conn, name)) = login {
+                // As the live stream names it: the account's address.
+                let user = self.host.store().resolve_login(&name).unwrap_or_else(|| name.to_ascii_lowercase());
+                l.owner(conn, &user);
+            }
         }
     }
 
