@@ -16,6 +16,7 @@ const EVENTS: &str = "actor_joined, narrated, connection_opened, message_sent, c
 
 /// One line of a log after its header.
 #[derive(Debug, PartialEq)]
+#[allow(clippy::large_enum_variant, reason = "read and taken apart at once, never stored")]
 pub(super) enum Line {
     Event(Event),
     /// `{"event":"owner","conn":C,"user":U}` (`mailsim serve --log`): connection `C` logged in
