@@ -404,6 +404,8 @@ async fn carry(stream: &mut Conn, item: Option<Item>, tls: &Tls, sid: SessionId,
         None => return Some(false),
     };
     match out {
+        // Flushed (see write_out): a reply left in the TLS layer reaches the client only with
+        // the next write; the client waits for it, the session for the client.
         Out::Bytes(b) => write_out(stream, &b).await.is_err().then_some(true),
         // After STARTTLS's go-ahead: the handshake, then the same session inside TLS.
         Out::StartTls => {
@@ -445,6 +447,8 @@ async fn session(
     if shared.with(Some(sid), |h| h.open(sid, peer, port, service, is_tls, tx)).await != Some(true) {
         // Refused, or failed before its greeting: write what it was told, then close.
         write_rest(&mut stream, &mut rx).await;
+        // (Ends TLS with close_notify.)
+        let _ = stream.shutdown().await;
         return;
     }
     let mut throttle = Throttle::new(rate.0, rate.1);
