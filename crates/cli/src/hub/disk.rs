@@ -137,3 +137,50 @@ impl DiskQueue {
         (*self.progress.done.borrow() < last).then(|| Ticket { job: last, progress: self.progress.clone() })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mailsim_proto::store::MailStore;
+
+    const A: &str = "alice@a.example";
+
+    fn bytes(o: Option<Out>) -> Option<Vec<u8>> {
+        match o {
+            Some(Out::Bytes(b)) => Some(b),
+            _ => None,
+        }
+    }
+
+    /// Output waits for its job (and for the jobs before it); when a job cannot be written,
+    /// the output of the step that made it is dropped, the others' is sent.
+    #[tokio::test]
+    async fn output_waits_for_the_disk_and_a_failed_steps_own_output_is_dropped() {
+        let dir = std::env::temp_dir().join(format!("mailsim-disk-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (mut m, _) = Maildir::open(&dir).unwrap();
+        let mut s = MailStore::default();
+        s.add_account(A, "pw");
+        m.load(&mut s).unwrap();
+        s.record_changes();
+        let q = DiskQueue::start(m, Some(Duration::from_millis(200)));
+        let item = |t: &Ticket, own: bool| Item { out: Out::Bytes(b"250 ok".to_vec()), after: Some(t.clone()), own };
+        s.deliver(A, b"one".to_vec());
+        let t = q.submit(s.take_changes(), false).expect("a write in flight");
+        let after = q.submit(vec![], false).expect("a step without changes waits for the write before it");
+        let early = tokio::time::timeout(Duration::from_millis(50), item(&after, false).ready()).await;
+        assert!(early.is_err(), "not before the disk");
+        assert_eq!(bytes(item(&t, true).ready().await).as_deref(), Some(&b"250 ok"[..]));
+        assert!(q.submit(vec![], false).is_none(), "everything on disk: nothing to wait for");
+        // A write that fails: the folder's directory is a file now.
+        std::fs::remove_dir_all(dir.join(A)).unwrap();
+        std::fs::write(dir.join(A), b"not a directory").unwrap();
+        s.deliver(A, b"two".to_vec());
+        let t = q.submit(s.take_changes(), false).unwrap();
+        assert!(t.wait().await.is_err());
+        assert!(item(&t, true).ready().await.is_none(), "the acknowledgement is taken back");
+        assert!(item(&t, false).ready().await.is_some(), "another session's output goes on");
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_file(&dir);
+    }
+}
