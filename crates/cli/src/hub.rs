@@ -67,8 +67,8 @@ pub struct Hub {
     live: Option<std::sync::Arc<crate::web::feed::Feed>>,
     /// Sessions whose engine said to start TLS since their input was last handed over.
     tls_began: BTreeSet<SessionId>,
-    /// Who each connection logged in as, for `--log`'s owner records (the live stream finds
-    /// the same with its own tracker).
+    /// Who each connection logged in as, for `--log`'s owner records, when there is no live
+    /// stream (which finds the same with its own tracker).
     logins: Option<crate::web::redact::Tracker>,
 }
 
@@ -297,6 +297,10 @@ impl Hub {
     }
 
     pub fn set_live(&mut self, feed: Option<std::sync::Arc<crate::web::feed::Feed>>) {
+        if feed.is_some() {
+            // The stream follows the logins (see [`Hub::log`]).
+            self.logins = None;
+        }
         self.live = feed;
     }
 
@@ -312,15 +316,18 @@ impl Hub {
     /// A login that succeeded is followed by an owner record (see [`LogWriter::owner`]).
     pub fn log(&mut self, mut e: Event) {
         self.events += 1;
-        if let Some(feed) = &self.live {
-            feed.publish(&e);
-        }
-        let login = self.logins.as_mut().and_then(|t| t.observe(&mut e, false));
+        // The live stream follows the logins; without it, the log's own tracker does.
+        let login = match (&self.live, &mut self.logins) {
+            (Some(feed), _) => feed.publish(&e),
+            (None, Some(t)) => t.observe(&mut e, false).map(|(conn, name)| {
+                // As the live stream names it: the account's address.
+                (conn, self.host.store().resolve_login(&name).unwrap_or_else(|| name.to_ascii_lowercase()))
+            }),
+            (None, None) => None,
+        };
         if let Some(l) = &self.log {
             l.log(e);
-            if let Some((conn, name)) = login {
-                // As the live stream names it: the account's address.
-                let user = self.host.store().resolve_login(&name).unwrap_or_else(|| name.to_ascii_lowercase());
+            if let Some((conn, user)) = login {
                 l.owner(conn, &user);
             }
         }
