@@ -14,6 +14,9 @@ together used to resume in any order).
 
 Also: over TLS, every write is flushed (tokio-rustls keeps ciphertext it could not write at once
 until the next write or flush; a reply's tail could wait for a command the client never sends).
+The test below is the real-client check (a big RETR over POP3S to a slow reader, poplib's DELE
+and QUIT); the deterministic one is `tls::tests::a_reply_is_written_whole_over_tls` (a 4 KB
+pipe: here the kernel's buffers are too large to make the tail wait every time).
 """
 import imaplib
 import os
