@@ -4,6 +4,7 @@
 //
 //   const serve = await startServe({ dist, users, log: true });
 //   serve.ports.submission; serve.live; serve.logFile; serve.output(); serve.stop();
+//   serve.python(code): Python with H, SMTP, SUB, POP, IMAP and USERS in scope; logRecords(file).
 import fs from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -36,14 +37,15 @@ export function buildServe(dist) {
  * a new temporary directory (`prefix`), and with `log`, `--log` to serve.jsonl there.
  * Resolves when it has printed the live view's URL.
  */
-export async function startServe({ dist, users, log = false, prefix = 'mailsim-serve-', timeout = 15000 }) {
+export async function startServe({ dist, users, log = false, prefix = 'mailsim-serve-', timeout = 15000, extra = [] }) {
   buildServe(dist);
   const ports = { smtp: await freePort(), submission: await freePort(), pop3: await freePort(), imap: await freePort(), web: await freePort() };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const logFile = log ? path.join(tmp, 'serve.jsonl') : null;
   const args = ['serve', '--smtp-port', ports.smtp, '--submission-port', ports.submission, '--pop3-port', ports.pop3,
     '--imap-port', ports.imap, '--web-port', ports.web, ...(logFile ? ['--log', logFile] : []), '--quiet', '--memory',
-    '--tls-dir', tmp, '--smtps-port', await freePort(), '--imaps-port', await freePort(), '--pop3s-port', await freePort()]
+    '--tls-dir', tmp, '--smtps-port', await freePort(), '--imaps-port', await freePort(), '--pop3s-port', await freePort(),
+    ...extra]
     .map(String);
   for (const [a, p] of Object.entries(users)) args.push('--user', `${a}:${p}`);
   const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -67,5 +69,16 @@ export async function startServe({ dist, users, log = false, prefix = 'mailsim-s
     process: child,
     output: () => output,
     stop: () => child.kill('SIGINT'),
+    /** Runs Python with H, SMTP, SUB, POP, IMAP and USERS in scope; returns what it printed. */
+    python(code) {
+      const prelude = `import smtplib, poplib, imaplib\nH = '127.0.0.1'\n`
+        + `SMTP, SUB, POP, IMAP = ${ports.smtp}, ${ports.submission}, ${ports.pop3}, ${ports.imap}\nUSERS = ${JSON.stringify(users)}\n`;
+      return execFileSync('python3', ['-c', prelude + code]).toString();
+    },
   };
+}
+
+/** The records of a `--log` file (after its header). */
+export function logRecords(logFile) {
+  return fs.readFileSync(logFile, 'latin1').split('\n').filter(Boolean).slice(1).map((l) => JSON.parse(l));
 }
