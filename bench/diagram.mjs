@@ -145,6 +145,8 @@ export async function diagramFigures() {
         const st = Object.entries(all.latency_stages);
         rows.push([`${m}: stages p50 (${st.map(([k]) => k).join(', ')})`, st.map(([, v]) => v.p50_ms).join(', ') + ' ms']);
         rows.push([`${m}: stages, slowest 5 %`, st.map(([, v]) => v.slowest_5pct_ms).join(', ') + ' ms']);
+        const [sc, no] = [all.scrolled, all.not_scrolled];
+        rows.push([`${m}: steps that scroll / do not: n, p50 / p95`, `${sc.n}: ${sc.p50_ms} / ${sc.p95_ms}; ${no.n}: ${no.p50_ms} / ${no.p95_ms} ms`]);
       }
       if (OLD) rows.push([`${m}: old instrument (to next frame's start; work)`, `${all.old_p50_ms} / ${all.old_p95_ms} ms (${all.work_p50_ms} / ${all.work_p95_ms})`]);
       rows.push([`${m}: DOM nodes, JS heap`, `${at.nodes}, ${(results.logs[n].js_heap_bytes / 1048576).toFixed(1)} MB`]);

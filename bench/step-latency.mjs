@@ -132,10 +132,12 @@ export async function installRecorders(page) {
     const pos = () => document.querySelector('#position')?.textContent;
     // Capture on window: before the page's own listener on the document.
     window.addEventListener('keydown', (e) => {
-      const rec = { ts: e.timeStamp, start: performance.now(), before: pos(), shown: null };
+      const scroller = document.querySelector('.diagram');
+      const rec = { ts: e.timeStamp, start: performance.now(), before: pos(), shown: null, top: scroller?.scrollTop };
       window.__steps.push(rec);
       requestAnimationFrame(() => {
         rec.frameAfter = pos();
+        rec.scrolled = document.querySelector('.diagram')?.scrollTop !== rec.top;
         const ch = new MessageChannel();
         ch.port1.onmessage = () => { rec.shown = performance.now(); };
         ch.port2.postMessage(0);
@@ -174,7 +176,7 @@ export async function pressSteps(page, key, n) {
   }
   return page.evaluate((f) => {
     const out = window.__steps.slice(f).map((r) => ({
-      ts: r.ts, delay: r.start - r.ts, handler: r.bubbled - r.start, changed: r.frameAfter !== r.before,
+      ts: r.ts, delay: r.start - r.ts, handler: r.bubbled - r.start, changed: r.frameAfter !== r.before, scrolled: r.scrolled,
       shown: r.shown - r.ts, api: window.__eventTiming.get(r.ts) ?? null,
     }));
     return out;
@@ -186,11 +188,15 @@ export function summarize(samples, trace) {
   const lat = [];
   const tim = [];
   const staged = [];
+  // Steps whose row was out of view (the diagram scrolled to it) and the others.
+  const scrolled = [];
+  const still = [];
   for (const s of samples) {
     const t = trace?.get(s.ts);
     if (t?.latency != null) lat.push(t.latency);
     if (t?.timing != null) tim.push(t.timing);
     if (t?.stages) staged.push({ ms: t.latency, ...t.stages });
+    if (t?.latency != null) (s.scrolled ? scrolled : still).push(t.latency);
   }
   // Each stage's p50, and its mean over the slowest 5 % of presses (where the p95 comes from).
   const stages = {};
@@ -206,6 +212,8 @@ export function summarize(samples, trace) {
     n: samples.length,
     latency_p50_ms: r1(pct(lat, 0.5)), latency_p95_ms: r1(pct(lat, 0.95)), latency_samples: lat.length,
     latency_stages: staged.length ? stages : null,
+    scrolled: { n: scrolled.length, p50_ms: r1(pct(scrolled, 0.5)), p95_ms: r1(pct(scrolled, 0.95)) },
+    not_scrolled: { n: still.length, p50_ms: r1(pct(still, 0.5)), p95_ms: r1(pct(still, 0.95)) },
     event_timing_trace_p50_ms: r1(pct(tim, 0.5)), event_timing_trace_p95_ms: r1(pct(tim, 0.95)),
     event_timing_api_p50_ms: pct(api, 0.5), event_timing_api_p95_ms: pct(api, 0.95),
     event_timing_api_over_16: samples.filter((s) => (s.api ?? 0) > 16).length,
