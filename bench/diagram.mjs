@@ -25,8 +25,8 @@ const STEPS = Number(process.env.BENCH_STEPS || 60);
 const OLD = process.env.BENCH_OLD !== '0';
 // BENCH_TRACE=0: without Chromium's trace (the Event Timing API's figures alone).
 const TRACE = process.env.BENCH_TRACE !== '0';
-// BENCH_PARTS: which of steps, world, mermaid to measure (all by default), e.g. `world`.
-const PARTS = new Set((process.env.BENCH_PARTS || 'steps,world,mermaid').split(','));
+// BENCH_PARTS: which of steps, floor, world, mermaid to measure (all by default), e.g. `world`.
+const PARTS = new Set((process.env.BENCH_PARTS || 'steps,floor,world,mermaid').split(','));
 // BENCH_SIZES: the logs' sizes for the step figures (100,1000,10000 by default).
 const SIZES = (process.env.BENCH_SIZES || '100,1000,10000').split(',').map(Number);
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
@@ -151,6 +151,20 @@ export async function diagramFigures() {
       if (OLD) rows.push([`${m}: old instrument (to next frame's start; work)`, `${all.old_p50_ms} / ${all.old_p95_ms} ms (${all.work_p50_ms} / ${all.work_p95_ms})`]);
       rows.push([`${m}: DOM nodes, JS heap`, `${at.nodes}, ${(results.logs[n].js_heap_bytes / 1048576).toFixed(1)} MB`]);
       if (n === 10000) rows.push(['10,000 messages: first draw', `${Math.round(first)} ms`]);
+      await page.close();
+    }
+
+    // The floor: the same presses and instruments on a page that only changes one line of text
+    // per key (no wasm, no diagram): what the browser itself adds on this machine at this load.
+    if (PARTS.has('floor')) {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await page.setContent('<p id="position">step 0 of 100</p><script>let n = 0; document.addEventListener(\'keydown\', () => { document.querySelector(\'#position\').textContent = `step ${++n} of 100`; });</script>');
+      const trace = TRACE ? await startTrace(browser) : null;
+      const samples = await pressSteps(page, 'ArrowRight', 2 * STEPS);
+      const f = summarize(samples, trace && traceByKey(await trace.stop()));
+      results.floor = f;
+      rows.push(['floor (a page changing one line): step p50 / p95', `${f.latency_p50_ms} / ${f.latency_p95_ms} ms (Event Timing API ${f.event_timing_api_p50_ms} / ${f.event_timing_api_p95_ms})`]);
+      if (f.latency_stages) rows.push(['floor: stages p50 (input, handlers, to_commit, raster, draw)', Object.values(f.latency_stages).map((v) => v.p50_ms).join(', ') + ' ms']);
       await page.close();
     }
 
