@@ -59,7 +59,9 @@ const STAGES = {
   input: ['GenerationToBrowserMain', 'BrowserMainToRendererCompositor', 'RendererCompositorQueueingDelay',
     'RendererCompositorProcessing', 'RendererCompositorToMain'],
   handlers: ['RendererMainProcessing'],
-  to_commit: ['RendererMainFinishedToCommit'],
+  // One of: the frame's BeginMainFrame already sent (…ToCommit), or not yet (the three others).
+  to_commit: ['RendererMainFinishedToCommit', 'RendererMainFinishedToBeginImplFrame', 'RendererMainFinishedToSendBeginMainFrame',
+    'BeginImplFrameToSendBeginMainFrame', 'SendBeginMainFrameToCommit'],
   raster: ['Commit', 'EndCommitToActivation', 'Activation'],
   draw: ['EndActivateToSubmitCompositorFrame', 'SubmitCompositorFrameToPresentationCompositorFrame'],
 };
