@@ -73,7 +73,7 @@ fn salted_password(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
     if let Some(out) = hit {
         return out.to_vec();
     }
-    HI_COMPUTED.with(|n| n.set(n.get() + 1));
+    HI_COMPUTED.with(|n| n.set(n.get().saturating_add(1)));
     let (inner, outer) = hmac_states(password.as_bytes());
     // U1 = HMAC(password, salt || INT(1)); Ui = HMAC(password, Ui-1); Hi = U1 XOR ... XOR Ui.
     let mut u = [0u8; 32];
