@@ -141,7 +141,10 @@ export async function installRecorders(page) {
         rec.frameAfter = pos();
         rec.scrolled = document.querySelector('.diagram')?.scrollTop !== rec.top;
         const ch = new MessageChannel();
-        ch.port1.onmessage = () => { rec.shown = performance.now(); };
+        ch.port1.onmessage = () => {
+          rec.shown = performance.now();
+          window.__onShown?.();
+        };
         ch.port2.postMessage(0);
       });
     }, { capture: true });
@@ -164,16 +167,12 @@ export async function pressSteps(page, key, n) {
   for (let i = 0; i < n; i++) {
     await page.keyboard.press(key);
     // Wait until the frame that shows it is done, two frames more, then 0–16 ms (every phase).
+    // (No polling: a timer every few ms would itself delay frames.)
     await page.evaluate((j) => new Promise((res) => {
-      const wait = () => {
-        const rec = window.__steps[j];
-        if (rec && rec.shown != null) {
-          requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(res, (j * 7) % 17)));
-        } else {
-          setTimeout(wait, 4);
-        }
-      };
-      wait();
+      const next = () => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(res, (j * 7) % 17)));
+      window.__onShown = null;
+      if (window.__steps[j]?.shown != null) next();
+      else window.__onShown = () => { if (window.__steps[j]?.shown != null) { window.__onShown = null; next(); } };
     }), from + i);
   }
   return page.evaluate((f) => {
