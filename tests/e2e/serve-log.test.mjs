@@ -5,15 +5,16 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch } from './browser.mjs';
-import { OUT, logRecords, startServe } from './serve-helper.mjs';
+import { launch, OUT } from './browser.mjs';
+import { logRecords, startServe } from './serve-lib.mjs';
+import { DIST } from './bundle-size.mjs';
 
 const USERS = { 'ana@class.example': 'ana-Secret1', 'ben@class.example': 'ben-Secret2' };
 let serve, browser;
 
 before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  serve = await startServe(USERS);
+  serve = await startServe({ dist: process.env.LIVE_DIST || DIST, users: USERS, log: true, prefix: 'mailsim-e2e-' });
   browser = await launch();
 });
 
