@@ -374,10 +374,15 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                             </marker>
                         }) }
                     </defs>
+                    // A group of their own: the chunks are a keyed list only among themselves
+                    // (beside <defs>, Yew would match them by position and draw them again
+                    // whenever the first one drawn changes).
+                    <g class="chunks">
                     { for (c0..c1).map(|c| html! {
                         <Chunk key={c} diagram={diagram.clone()} layout={laid.clone()} {c} last={c + 1 == chunks} step={chunk_step(c)}
                             {lane_w} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
                     }) }
+                    </g>
                 </svg>
             </div>
             if rows.len() > ALL_ROWS {

@@ -120,7 +120,8 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
             { for (0..layout.lanes.len()).map(|i| html! {
                 <line class="lifeline" x1={s(x(i))} y1={s(y0)} x2={s(x(i))} y2={s(y1)} />
             }) }
-            { for (c * CHUNK..((c + 1) * CHUNK).min(rows.len())).map(row) }
+            // Keyed among themselves, not matched by position after the lifelines.
+            <g>{ for (c * CHUNK..((c + 1) * CHUNK).min(rows.len())).map(row) }</g>
         </g>
     }
 }

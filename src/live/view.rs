@@ -179,7 +179,8 @@ pub fn live_view(props: &ViewProps) -> Html {
         let t = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
         let mut h = held.borrow_mut();
         let same = h.shown.as_ref().is_some_and(|(l, _, _, n)| l.same(&src_log) && *n <= len);
-        let moved = !same || h.shown.as_ref().is_some_and(|(_, _, s, n)| (*s, *n) != (step, len));
+        // Anything new: a step, or events that are not messages (a connection closed).
+        let moved = h.shown.as_ref().is_none_or(|(l, _, s, n)| *l != src_log || (*s, *n) != (step, len));
         if paused.is_some() || !same || t - h.at >= PANELS_EVERY_MS {
             h.shown = Some((src_log.clone(), src_diagram.clone(), step, len));
             // Back to live shows the newest step at once.

@@ -25,28 +25,27 @@ export function frameCpu(events) {
   if (!main) return null;
   const xs = events.filter((e) => e.ph === 'X' && `${e.pid}:${e.tid}` === main && e.dur !== undefined)
     .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
-  // Nesting: each event's self thread time goes to its kind (or its parent's).
+  // Nesting: each event's self thread time goes to its kind (or its parent's kind).
   const tasks = [];
+  const nodes = [];
   const stack = [];
   for (const e of xs) {
     while (stack.length && e.ts >= stack[stack.length - 1].ts + stack[stack.length - 1].dur) stack.pop();
     const parent = stack[stack.length - 1];
-    const node = { ts: e.ts, dur: e.dur, cpu: e.tdur ?? e.dur, kind: kindOf(e.name) || parent?.kind || 'other', children: 0, task: parent ? parent.task : null, anim: false };
-    if (!parent) {
-      if (!TOP.has(e.name) && !kindOf(e.name)) continue;
+    if (!parent && !TOP.has(e.name) && !kindOf(e.name)) continue;
+    const node = { ts: e.ts, dur: e.dur, cpu: e.tdur ?? e.dur, kind: kindOf(e.name) || parent?.kind || 'other', children: 0 };
+    if (parent) {
+      parent.children += node.cpu;
+      node.task = parent.task;
+    } else {
       node.task = { ts: e.ts, cpu: node.cpu, by: {}, anim: false };
       tasks.push(node.task);
-    } else {
-      parent.children += node.cpu;
     }
     if (e.name === 'FireAnimationFrame') node.task.anim = true;
-    node.done = () => { node.task.by[node.kind] = (node.task.by[node.kind] || 0) + Math.max(0, node.cpu - node.children); };
     stack.push(node);
-    node.parentRef = parent;
-    xs.nodes = xs.nodes || [];
-    xs.nodes.push(node);
+    nodes.push(node);
   }
-  for (const n of xs.nodes || []) n.done();
+  for (const n of nodes) n.task.by[n.kind] = (n.task.by[n.kind] || 0) + Math.max(0, n.cpu - n.children);
   const starts = tasks.filter((t) => t.anim).map((t) => t.ts);
   const frames = [];
   let j = 0;
