@@ -33,10 +33,12 @@ mod evidence;
 mod format;
 pub mod gift;
 mod grade;
+mod leak;
 mod load;
 
 pub use check::{check_task, Check, TaskOutcome};
 pub use grade::{code_is_well_formed, completion_code, expected_next, grade, score};
+pub use leak::{leaks, Leak};
 pub use load::{parse, parse_all, parse_all_with, parse_with};
 
 use crate::actions::Action;
@@ -289,9 +291,13 @@ pub fn resolve_scenario_with(name: &str, beside: &dyn Fn(&str) -> Option<String>
     }
     match crate::scenario::info_of(name) {
         Some(info) => Ok(ScenarioSource::Builtin(info.id.as_str())),
-        None => Err(format!(
-            "unknown scenario \"{name}\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml"
-        )),
+        None => {
+            let ids: Vec<&str> = crate::scenario::SCENARIOS.iter().map(|s| s.id.as_str()).collect();
+            Err(format!(
+                "unknown scenario \"{name}\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml{}",
+                format::did_you_mean(name, &ids)
+            ))
+        }
     }
 }
 
@@ -341,8 +347,10 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     builtin_file!("smtp-phases.toml"),
     builtin_file!("reply-code-classes.toml"),
     builtin_file!("make-a-reply.toml"),
+    builtin_file!("smtp-ports.toml"),
     builtin_file!("envelope-and-header.toml"),
     builtin_file!("forged-from.toml"),
+    builtin_file!("message-format.toml"),
     builtin_file!("store-and-forward.toml"),
     builtin_file!("pop3-keep-or-delete.toml"),
     builtin_file!("imap-states-folders.toml"),
