@@ -6,59 +6,29 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { launch } from './browser.mjs';
+import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { launch, OUT } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
+import { freePort, startServe } from './serve-lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
-const OUT = path.join(HERE, 'out');
-const BINARY = path.join(ROOT, 'target', 'debug', 'mailsim');
 const USERS = { 'alice@alice.example': 'alice-Secret1', 'bob@bob.example': 'bob-Secret2', 'carol@bob.example': 'carol-Secret3' };
 const SECRETS = Object.values(USERS);
 
-let serve, browser, ports, live, logFile, output = '';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
+let serve, browser, ports, live, logFile;
 
 before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  // The binary with this page built in (build.rs embeds MAILSIM_WEB_DIST).
-  const dist = process.env.LIVE_DIST || DIST;
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no page build in ${dist}: trunk build --release first`);
-  execFileSync('cargo', ['build', '--locked', '-q', '-p', 'mailsim-cli'], {
-    cwd: ROOT, stdio: 'inherit', env: { ...process.env, MAILSIM_WEB_DIST: dist },
-  });
-  ports = { smtp: await freePort(), submission: await freePort(), pop3: await freePort(), imap: await freePort(), web: await freePort() };
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-live-'));
-  logFile = path.join(tmp, 'serve.jsonl');
-  const args = ['serve', '--smtp-port', ports.smtp, '--submission-port', ports.submission, '--pop3-port', ports.pop3,
-    '--imap-port', ports.imap, '--web-port', ports.web, '--log', logFile, '--quiet', '--memory', '--tls-dir', tmp,
-    '--smtps-port', await freePort(), '--imaps-port', await freePort(), '--pop3s-port', await freePort()].map(String);
-  for (const [a, p] of Object.entries(USERS)) args.push('--user', `${a}:${p}`);
-  serve = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  serve.stdout.on('data', (d) => { output += d; });
-  serve.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 15000;
-  while (!/live view[^\n]*(http:\/\/\S+)/.test(output)) {
-    if (Date.now() > deadline) throw new Error(`mailsim serve did not print its live URL:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  live = output.match(/live view[^\n]*(http:\/\/\S+)/)[1];
+  // The binary with this page built in (build.rs embeds MAILSIM_WEB_DIST), --log on.
+  serve = await startServe({ dist: process.env.LIVE_DIST || DIST, users: USERS, log: true, prefix: 'mailsim-live-' });
+  ({ ports, live, logFile } = serve);
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  serve?.kill('SIGINT');
+  serve?.stop();
 });
 
 /** Runs Python with the servers' ports in scope (H, SMTP, SUB, POP, IMAP, USERS). */
