@@ -67,6 +67,9 @@ function commit() {
   }
 }
 
+// The machine's load (1, 5, 15-minute averages) before and after: the times depend on it.
+const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+const loadBefore = fs.existsSync('/proc/loadavg') ? loadavg() : null;
 const size = bundle();
 const tti = await timeToInteractive();
 const diagram = process.env.BENCH_SKIP_DIAGRAM ? null : await diagramFigures();
@@ -80,6 +83,8 @@ const rows = [
   [`time to interactive (median of ${tti.runs_ms.length})`, `${tti.median_ms} ms`],
   ...(diagram ? diagram.rows : []),
 ];
+const loadAfter = loadBefore && loadavg();
+if (loadBefore) rows.push(['machine load (1/5/15 min) before; after', `${loadBefore.join(' ')}; ${loadAfter.join(' ')}`]);
 const w = Math.max(...rows.map((r) => r[0].length));
 const v = Math.max(...rows.map((r) => r[1].length));
 console.log(`| ${'measure'.padEnd(w)} | ${'value'.padStart(v)} |`);
@@ -96,6 +101,7 @@ results.date = new Date().toISOString();
 results.commit = commit();
 results.bundle_bytes = size;
 results.time_to_interactive = tti;
+results.load = loadBefore && { before: loadBefore, after: loadAfter };
 if (diagram) results.diagram = diagram.results;
 fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS) || RESULTS}`);

@@ -15,59 +15,22 @@ import { DIST } from '../tests/e2e/bundle-size.mjs';
 import { serveDist } from '../tests/e2e/serve-dist.mjs';
 import { launch } from '../tests/e2e/browser.mjs';
 import { makeLog } from './gen-log.mjs';
+import { pressSteps, summarize, startTrace, traceByKey, oldStepLatency } from './step-latency.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // BENCH_DIST: another build of the page to measure (e.g. a copy of an older dist/).
 const DIST_USED = path.resolve(process.env.BENCH_DIST || DIST);
 const STEPS = Number(process.env.BENCH_STEPS || 60);
-// BENCH_PARTS: which of steps, world, mermaid to measure (all by default), e.g. `world`.
-const PARTS = new Set((process.env.BENCH_PARTS || 'steps,world,mermaid').split(','));
+// BENCH_OLD=0: without the old instrument's figures (bench/step-latency.mjs).
+const OLD = process.env.BENCH_OLD !== '0';
+// BENCH_TRACE=0: without Chromium's trace (the Event Timing API's figures alone).
+const TRACE = process.env.BENCH_TRACE !== '0';
+// BENCH_PARTS: which of steps, floor, world, mermaid to measure (all by default), e.g. `world`.
+const PARTS = new Set((process.env.BENCH_PARTS || 'steps,floor,world,mermaid').split(','));
 // BENCH_SIZES: the logs' sizes for the step figures (100,1000,10000 by default).
 const SIZES = (process.env.BENCH_SIZES || '100,1000,10000').split(',').map(Number);
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
 const r1 = (x) => Math.round(x * 10) / 10;
-
-/**
- * Key press to the frame that shows the step: the key event is dispatched at the start of a
- * frame (in a requestAnimationFrame callback); the time runs until the page has applied the
- * step (the position text changed), recomputed style and layout, and the next frame begins.
- * Also the work alone: key press to the step applied and laid out; and how many steps were
- * shown in the frame whose start they were pressed at: the next frame began one frame
- * interval later (less than 1.5 intervals by the frames' own timestamps), none was missed.
- */
-async function stepLatency(page, key, n) {
-  const frame = [];
-  const work = [];
-  let inFrame = 0;
-  const interval = await page.evaluate(() => new Promise((res) => {
-    const ts = [];
-    const tick = (t) => { ts.push(t); if (ts.length < 31) requestAnimationFrame(tick); else res(ts.slice(1).map((x, i) => x - ts[i]).sort((a, b) => a - b)[15]); };
-    requestAnimationFrame(tick);
-  }));
-  for (let i = 0; i < n; i++) {
-    const t = await page.evaluate((k) => new Promise((res) => requestAnimationFrame((f0) => {
-      const pos = document.querySelector('#position');
-      const before = pos.textContent;
-      const t0 = performance.now();
-      const mo = new MutationObserver(() => {
-        if (pos.textContent === before) return;
-        mo.disconnect();
-        document.querySelector('.arrow.current')?.getBoundingClientRect();
-        const w = performance.now() - t0;
-        requestAnimationFrame((f1) => res([w, performance.now() - t0, f1 - f0]));
-      });
-      mo.observe(pos, { childList: true, subtree: true, characterData: true });
-      document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
-    })), key);
-    work.push(t[0]);
-    frame.push(t[1]);
-    if (t[2] < 1.5 * interval) inFrame++;
-  }
-  return {
-    p50_ms: r1(pct(frame, 0.5)), p95_ms: r1(pct(frame, 0.95)), work_p50_ms: r1(pct(work, 0.5)), work_p95_ms: r1(pct(work, 0.95)),
-    in_frame: inFrame / n, frame_interval_ms: r1(interval),
-  };
-}
 
 async function openLog(page, file, total) {
   await page.evaluate(() => {
@@ -153,22 +116,55 @@ export async function diagramFigures() {
       await page.goto(server.url);
       await page.waitForSelector('#position');
       const first = await openLog(page, file, n);
-      const fwd = await stepLatency(page, 'ArrowRight', STEPS);
+      // The same presses, measured by the page (Event Timing) and by Chromium's trace.
+      const trace = TRACE ? await startTrace(browser) : null;
+      const samples = await pressSteps(page, 'ArrowRight', STEPS);
       const at = { nodes: await nodes(page) };
       await page.keyboard.press('End');
       await page.waitForSelector(`#arrow-${n}.current`);
-      const back = await stepLatency(page, 'ArrowLeft', STEPS);
+      samples.push(...await pressSteps(page, 'ArrowLeft', STEPS));
       at.nodes = Math.max(at.nodes, await nodes(page));
-      const all = {
-        p50_ms: Math.max(fwd.p50_ms, back.p50_ms), p95_ms: Math.max(fwd.p95_ms, back.p95_ms),
-        work_p50_ms: Math.max(fwd.work_p50_ms, back.work_p50_ms), work_p95_ms: Math.max(fwd.work_p95_ms, back.work_p95_ms),
-        in_frame_pct: Math.round(50 * (fwd.in_frame + back.in_frame)), frame_interval_ms: fwd.frame_interval_ms,
-      };
+      const all = summarize(samples, trace && traceByKey(await trace.stop()));
+      if (OLD) {
+        // The old instrument, on its own presses after these (the worse of the two directions).
+        await page.keyboard.press('Home');
+        await page.waitForFunction((k) => document.querySelector('#position').textContent === `step 0 of ${k}`, n);
+        const f = await oldStepLatency(page, 'ArrowRight', STEPS);
+        await page.keyboard.press('End');
+        await page.waitForSelector(`#arrow-${n}.current`);
+        const b = await oldStepLatency(page, 'ArrowLeft', STEPS);
+        for (const k of Object.keys(f)) all[k] = Math.max(f[k], b[k]);
+      }
       results.logs[n] = { first_draw_ms: Math.round(first), steps: all, dom_nodes: at.nodes, js_heap_bytes: await heap(page) };
-      rows.push([`${n.toLocaleString('en')} messages: step p50 / p95 (work p50 / p95)`, `${all.p50_ms} / ${all.p95_ms} ms (${all.work_p50_ms} / ${all.work_p95_ms})`]);
-      rows.push([`${n.toLocaleString('en')} messages: steps shown in their frame`, `${all.in_frame_pct} % (frames of ${all.frame_interval_ms} ms)`]);
-      rows.push([`${n.toLocaleString('en')} messages: DOM nodes, JS heap`, `${at.nodes}, ${(results.logs[n].js_heap_bytes / 1048576).toFixed(1)} MB`]);
+      const m = `${n.toLocaleString('en')} messages`;
+      rows.push([`${m}: step p50 / p95 (key to frame presented, trace)`, `${all.latency_p50_ms} / ${all.latency_p95_ms} ms (${all.latency_samples} of ${all.n})`]);
+      rows.push([`${m}: Event Timing API p50 / p95 (8 ms, < 16 = 0)`, `${all.event_timing_api_p50_ms} / ${all.event_timing_api_p95_ms} ms (${all.event_timing_api_over_16} over 16)`]);
+      rows.push([`${m}: key to main thread done with its frame`, `${all.main_thread_p50_ms} / ${all.main_thread_p95_ms} ms`]);
+      rows.push([`${m}: keydown handler and render`, `${all.handler_p50_ms} / ${all.handler_p95_ms} ms`]);
+      if (all.latency_stages) {
+        const st = Object.entries(all.latency_stages);
+        rows.push([`${m}: stages p50 (${st.map(([k]) => k).join(', ')})`, st.map(([, v]) => v.p50_ms).join(', ') + ' ms']);
+        rows.push([`${m}: stages, slowest 5 %`, st.map(([, v]) => v.slowest_5pct_ms).join(', ') + ' ms']);
+        const [sc, no] = [all.scrolled, all.not_scrolled];
+        rows.push([`${m}: steps that scroll / do not: n, p50 / p95`, `${sc.n}: ${sc.p50_ms} / ${sc.p95_ms}; ${no.n}: ${no.p50_ms} / ${no.p95_ms} ms`]);
+      }
+      if (OLD) rows.push([`${m}: old instrument (to next frame's start; work)`, `${all.old_p50_ms} / ${all.old_p95_ms} ms (${all.work_p50_ms} / ${all.work_p95_ms})`]);
+      rows.push([`${m}: DOM nodes, JS heap`, `${at.nodes}, ${(results.logs[n].js_heap_bytes / 1048576).toFixed(1)} MB`]);
       if (n === 10000) rows.push(['10,000 messages: first draw', `${Math.round(first)} ms`]);
+      await page.close();
+    }
+
+    // The floor: the same presses and instruments on a page that only changes one line of text
+    // per key (no wasm, no diagram): what the browser itself adds on this machine at this load.
+    if (PARTS.has('floor')) {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      await page.setContent('<p id="position">step 0 of 100</p><script>let n = 0; document.addEventListener(\'keydown\', () => { document.querySelector(\'#position\').textContent = `step ${++n} of 100`; });</script>');
+      const trace = TRACE ? await startTrace(browser) : null;
+      const samples = await pressSteps(page, 'ArrowRight', 2 * STEPS);
+      const f = summarize(samples, trace && traceByKey(await trace.stop()));
+      results.floor = f;
+      rows.push(['floor (a page changing one line): step p50 / p95', `${f.latency_p50_ms} / ${f.latency_p95_ms} ms (Event Timing API ${f.event_timing_api_p50_ms} / ${f.event_timing_api_p95_ms})`]);
+      if (f.latency_stages) rows.push(['floor: stages p50 (input, handlers, to_commit, raster, draw)', Object.values(f.latency_stages).map((v) => v.p50_ms).join(', ') + ' ms']);
       await page.close();
     }
 

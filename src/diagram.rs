@@ -14,7 +14,7 @@ use crate::layout::{Layout, Row};
 use gloo_events::EventListener;
 use mailsim_sim::diagram::Diagram;
 use rows::{Chunk, Drawn, Laid};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -31,6 +31,35 @@ const ALL_ROWS: usize = 160;
 const CHUNK: usize = 16;
 /// Chunks drawn beyond those in view, on each side.
 const OVER: usize = 2;
+/// While a live diagram grows, the chunks beyond those in view wait until it has not grown for
+/// this long: following, the view moves at each draw, by more than they hold in a burst (and
+/// under load draws are a few hundred ms apart); scrolling draws what comes into view anyway.
+const SETTLE_MS: f64 = 1000.0;
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
+}
+
+/// Moves the chunks drawn to where the view is, after `delay` ms, and not before the diagram
+/// has stopped growing for [`SETTLE_MS`].
+fn catch_up_later(
+    delay: u32,
+    grown: Rc<Cell<f64>>,
+    drawn: Rc<RefCell<Option<(usize, usize)>>>,
+    pending: Rc<Cell<bool>>,
+    force: UseForceUpdateHandle,
+) {
+    gloo_timers::callback::Timeout::new(delay, move || {
+        let quiet = now_ms() - grown.get();
+        if quiet < SETTLE_MS {
+            return catch_up_later((SETTLE_MS - quiet) as u32 + 1, grown, drawn, pending, force);
+        }
+        pending.set(false);
+        *drawn.borrow_mut() = None;
+        force.force_update();
+    })
+    .forget();
+}
 
 #[derive(Properties, PartialEq)]
 pub struct DiagramProps {
@@ -101,7 +130,10 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let gen = use_mut_ref(|| 0u64);
     // The chunks drawn (a range), and whether a move of them to where the view is waits.
     let drawn = use_mut_ref(|| None::<(usize, usize)>);
-    let catch_up = use_mut_ref(|| false);
+    let catch_up = use_memo((), |_| Rc::new(Cell::new(false)));
+    // When the diagram last grew (ms), and whether it grew for this render.
+    let grown = use_memo((), |_| Rc::new(Cell::new(f64::NEG_INFINITY)));
+    let mut grew = false;
     let force = use_force_update();
     {
         let mut c = cache.borrow_mut();
@@ -110,10 +142,13 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                 if src.same(&props.diagram) && view == v && *e == *expanded && (*src == props.diagram || !v.tcp) =>
             {
                 if *src != props.diagram {
+                    // The chunks drawn stay (each draws its new rows); those the view needs
+                    // are added below.
                     l.append(d, v, e);
                     *src = props.diagram.clone();
-                    *drawn.borrow_mut() = None;
                     *gen.borrow_mut() += 1;
+                    grew = true;
+                    grown.set(now_ms());
                 }
             }
             _ => {
@@ -223,25 +258,19 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         let need1 = ((first + visible) / CHUNK + 1).clamp(need0 + 1, chunks.max(1));
         let want = (need0.saturating_sub(OVER), (need1 + OVER).min(chunks));
         let mut now = drawn.borrow_mut();
-        match *now {
-            Some((a, b)) if a <= need0 && need1 <= b => {
-                if (a, b) != want && !*catch_up.borrow() {
-                    *catch_up.borrow_mut() = true;
-                    let (drawn, catch_up, force) = (drawn.clone(), catch_up.clone(), force.clone());
-                    gloo_timers::callback::Timeout::new(0, move || {
-                        *catch_up.borrow_mut() = false;
-                        *drawn.borrow_mut() = None;
-                        force.force_update();
-                    })
-                    .forget();
-                }
-                (a, b)
-            }
-            _ => {
-                *now = Some(want);
-                want
-            }
+        let range = match *now {
+            Some((a, b)) if a <= need0 && need1 <= b && b <= chunks => (a, b),
+            // Grown out of what is drawn (following): the chunks in view, those already drawn
+            // among them kept; the rest once it settles.
+            Some(_) if grew => (need0, need1),
+            _ => want,
+        };
+        *now = Some(range);
+        if range != want && !catch_up.replace(true) {
+            let (grown, drawn, catch_up) = ((*grown).clone(), drawn.clone(), (*catch_up).clone());
+            catch_up_later(0, grown, drawn, catch_up, force.clone());
         }
+        range
     };
     let (start, end) = (c0 * CHUNK, (c1 * CHUNK).min(rows.len()));
 
@@ -345,10 +374,15 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                             </marker>
                         }) }
                     </defs>
+                    // A group of their own: the chunks are a keyed list only among themselves
+                    // (beside <defs>, Yew would match them by position and draw them again
+                    // whenever the first one drawn changes).
+                    <g class="chunks">
                     { for (c0..c1).map(|c| html! {
                         <Chunk key={c} diagram={diagram.clone()} layout={laid.clone()} {c} last={c + 1 == chunks} step={chunk_step(c)}
                             {lane_w} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
                     }) }
+                    </g>
                 </svg>
             </div>
             if rows.len() > ALL_ROWS {

@@ -352,6 +352,19 @@ fn track(d: &Diagram, rows: &[Row]) -> Vec<(&'static str, u16, u16)> {
     out
 }
 
+/// An actor on loopback, for tests: a user agent, or a server if it is named `server`.
+#[cfg(test)]
+pub(crate) fn test_actor(id: &str, name: &str) -> Actor {
+    Actor {
+        id: id.into(),
+        name: name.into(),
+        host: "127.0.0.1".into(),
+        ip: "127.0.0.1".into(),
+        kind: if name == "server" { "server".into() } else { "ua".into() },
+        mailboxes: vec![],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,14 +406,7 @@ mod tests {
     /// With `by_name`, one lane per name and host; groups count names, not actors.
     #[test]
     fn by_name_lanes_merge_a_students_connections() {
-        let actor = |id: &str, name: &str| Actor {
-            id: id.into(),
-            name: name.into(),
-            host: "127.0.0.1".into(),
-            ip: "127.0.0.1".into(),
-            kind: if name == "server" { "server".into() } else { "ua".into() },
-            mailboxes: vec![],
-        };
+        let actor = test_actor;
         let names = ["server", "ann", "bob", "ann", "client 127.0.0.1", "bob"];
         let actors: Vec<Actor> = names.iter().enumerate().map(|(i, n)| actor(&format!("a{i}"), n)).collect();
         let d = Diagram { actors, arrows: vec![], events: 0 };
@@ -425,14 +431,7 @@ mod tests {
     /// scenario's are not.
     #[test]
     fn named_clients_tells_a_saved_live_log() {
-        let actor = |id: &str, name: &str| Actor {
-            id: id.into(),
-            name: name.into(),
-            host: "127.0.0.1".into(),
-            ip: "127.0.0.1".into(),
-            kind: "ua".into(),
-            mailboxes: vec![],
-        };
+        let actor = test_actor;
         let d = |a: Vec<Actor>| Diagram { actors: a, arrows: vec![], events: 0 };
         assert!(named_clients(&d(vec![actor("client-1", "ana"), actor("client-2", "ben"), actor("client-3", "ana")])));
         // Each student on one connection, or anonymous ones named by their address: by name too.

@@ -69,6 +69,11 @@ pub struct DetailsProps {
     pub step: usize,
     pub info: Rc<Info>,
     pub decrypted: bool,
+    /// An activity's open question closes the future at this step: the protocol states after
+    /// the message are held back, since a receiver's state is taken after it has reacted (a
+    /// client that got 250 for MAIL is already "sent RCPT TO"), which would answer it.
+    #[prop_or_default]
+    pub states_hidden: bool,
 }
 
 /// A line of visible bytes: the control-character glyphs get their own style.
@@ -208,12 +213,18 @@ pub fn details(props: &DetailsProps) -> Html {
                     <MessageInspector raw={Rc::new(m)} />
                 </details>
             }) }
-            <table id="states" class="states">
-                <caption>{"Protocol state after this message"}</caption>
-                <tr><th scope="row">{ name(from) }<small>{" (sender)"}</small></th><td>{ shown_state(from, from_state) }</td></tr>
-                <tr><th scope="row">{ name(to) }<small>{" (receiver)"}</small></th><td>{ shown_state(to, to_state) }</td></tr>
-            </table>
-            <StateDiagram protocol={protocol.clone()} states={(from_state.clone(), to_state.clone())} />
+            if props.states_hidden {
+                <p id="states-hidden" class="states-hidden">
+                    {"Protocol states after this message: shown once you have answered (they tell what comes next)."}
+                </p>
+            } else {
+                <table id="states" class="states">
+                    <caption>{"Protocol state after this message"}</caption>
+                    <tr><th scope="row">{ name(from) }<small>{" (sender)"}</small></th><td>{ shown_state(from, from_state) }</td></tr>
+                    <tr><th scope="row">{ name(to) }<small>{" (receiver)"}</small></th><td>{ shown_state(to, to_state) }</td></tr>
+                </table>
+                <StateDiagram protocol={protocol.clone()} states={(from_state.clone(), to_state.clone())} />
+            }
             if !snap.happenings.is_empty() {
                 <div class="happenings">
                     <h3>{"Meanwhile"}</h3>

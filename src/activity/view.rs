@@ -293,7 +293,8 @@ pub fn run_page(props: &RunProps) -> Html {
                     { page_nav }
                     { for learner }
                     if !props.present && run.view != View::Summary {
-                        <Details log={log.clone()} diagram={diagram.clone()} step={step} info={Rc::new(scenario_info(&run))} decrypted={run.decrypted} />
+                        <Details log={log.clone()} diagram={diagram.clone()} step={step} info={Rc::new(scenario_info(&run))} decrypted={run.decrypted}
+                            states_hidden={hidden == Some(step)} />
                         <WorldPanel log={log} diagram={diagram} step={step} />
                     }
                 </aside>

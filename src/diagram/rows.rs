@@ -12,7 +12,8 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// The diagram an arrow is drawn from: a log's, compared by identity (it never changes), or
-/// the live view's, by its version (it grows, and a login renames an actor).
+/// the live view's, by its generation: it grows by appending, and an arrow once appended
+/// does not change (a login renames an actor: the arrows' names are props of their own).
 #[derive(Clone)]
 pub(super) struct Drawn(pub Src<Diagram>);
 
@@ -20,7 +21,7 @@ impl PartialEq for Drawn {
     fn eq(&self, other: &Self) -> bool {
         match (&self.0, &other.0) {
             (Src::Fixed(a), Src::Fixed(b)) => Rc::ptr_eq(a, b),
-            (a, b) => a == b,
+            (a, b) => a.same(b),
         }
     }
 }
@@ -104,8 +105,10 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                     std::cmp::Ordering::Equal => "current",
                     std::cmp::Ordering::Greater => "future",
                 };
+                let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
+                let ends = format!("{} → {}", name(a.from), name(a.to));
                 html! {
-                    <ArrowRow key={i} diagram={props.diagram.clone()} {idx} {first} {y} {width} {state}
+                    <ArrowRow key={i} diagram={props.diagram.clone()} {idx} {first} {y} {width} {state} {ends}
                         x1={ax(a.from)} x2={ax(a.to)} decrypted={props.decrypted}
                         on_select={props.on_select.clone()} on_toggle_conn={props.on_toggle_conn.clone()} />
                 }
@@ -117,7 +120,8 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
             { for (0..layout.lanes.len()).map(|i| html! {
                 <line class="lifeline" x1={s(x(i))} y1={s(y0)} x2={s(x(i))} y2={s(y1)} />
             }) }
-            { for (c * CHUNK..((c + 1) * CHUNK).min(rows.len())).map(row) }
+            // Keyed among themselves, not matched by position after the lifelines.
+            <g>{ for (c * CHUNK..((c + 1) * CHUNK).min(rows.len())).map(row) }</g>
         </g>
     }
 }
@@ -132,6 +136,8 @@ struct ArrowProps {
     width: i32,
     /// `past`, `current` or `future`.
     state: &'static str,
+    /// "sender → receiver", by name.
+    ends: String,
     /// The lifelines' x of its two ends.
     x1: i32,
     x2: i32,
@@ -162,8 +168,7 @@ fn arrow_row(props: &ArrowProps) -> Html {
         Callback::from(move |_: MouseEvent| cb.emit(step))
     };
     let mid = (x1 + x2) / 2;
-    let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
-    let title = format!("Step {}: {} → {}: {label}", a.step, name(a.from), name(a.to));
+    let title = format!("Step {}: {}: {label}", a.step, props.ends);
     html! {
         <g id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), props.state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string()).unwrap_or_default()} onclick={onclick}>
             <title>{ title }</title>

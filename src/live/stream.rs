@@ -68,7 +68,7 @@ impl Default for Shared {
 }
 
 /// At most this many records are read in one animation frame; the rest wait for the next.
-pub const PER_FRAME: usize = 600;
+pub const PER_FRAME: usize = 300;
 
 /// The sequence number of `{"seq":N,…`.
 fn seq_of(record: &str) -> Option<u64> {

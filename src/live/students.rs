@@ -263,18 +263,9 @@ fn student(p: &StudentProps) -> Html {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mailsim_sim::log::Actor;
 
     fn actor(id: &str, name: &str) -> Event {
-        let actor = Actor {
-            id: id.into(),
-            name: name.into(),
-            host: "127.0.0.1".into(),
-            ip: "127.0.0.1".into(),
-            kind: "ua".into(),
-            mailboxes: vec![],
-        };
-        Event::ActorJoined { actor }
+        Event::ActorJoined { actor: crate::layout::test_actor(id, name) }
     }
 
     fn opened(conn: u32, protocol: &str) -> Event {

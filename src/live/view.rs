@@ -16,6 +16,8 @@ use crate::growing::Src;
 use crate::panels::{tab_panel, use_narrow, use_tab, Details, Tabs, WorldPanel};
 use crate::state::Info;
 use gloo_events::{EventListener, EventListenerOptions};
+use mailsim_sim::diagram::Diagram;
+use mailsim_sim::EventLog;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -24,6 +26,11 @@ use yew::prelude::*;
 /// While records keep arriving, the view is drawn at most this often (what arrives is read in
 /// every frame); a record after a quiet spell is drawn in the frame after it arrives.
 const DRAW_EVERY_MS: f64 = 100.0;
+
+/// While following, the panels (Details, World, the transcript) show a new step at most this
+/// often: each step rebuilds them (the bytes, the states, the boxes, the lines), and a burst
+/// brings a new step every draw; paused, at once. The diagram and the position follow every draw.
+const PANELS_EVERY_MS: f64 = 400.0;
 
 /// The transcript shows this many lines around the step (the last ones when following).
 const TRANSCRIPT_ROWS: usize = 300;
@@ -55,6 +62,17 @@ fn no_match(f: &Filter) -> String {
     format!("No connection matches: none {} yet.{world}", what.join(", "))
 }
 
+/// What the panels were last given ([`PANELS_EVERY_MS`]).
+#[derive(Default)]
+struct Held {
+    /// The log, the diagram, the step and the number of messages.
+    shown: Option<(Src<EventLog>, Src<Diagram>, usize, usize)>,
+    /// When it last showed another step.
+    at: f64,
+    /// A timer will draw the view again.
+    waiting: bool,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct ViewProps {
     pub access: Access,
@@ -84,6 +102,8 @@ pub fn live_view(props: &ViewProps) -> Html {
     // What is inside TLS (the server terminates it and logs it, credentials redacted): on,
     // since that is what a lecture shows; off shows what the network sees.
     let decrypted = use_state(|| true);
+    let held = use_mut_ref(Held::default);
+    let refresh = use_force_update();
 
     // The stream, for as long as the view is open; what it delivers is taken in once a frame.
     {
@@ -153,6 +173,33 @@ pub fn live_view(props: &ViewProps) -> Html {
         (log, diagram, len)
     };
     let step = paused.map_or(len, |s| s.min(len));
+    // What the panels show: while following, what they showed last until the interval is over
+    // (then the step now; a timer draws it if nothing else does).
+    let (p_log, p_diagram, p_step, p_len) = {
+        let t = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+        let mut h = held.borrow_mut();
+        let same = h.shown.as_ref().is_some_and(|(l, _, _, n)| l.same(&src_log) && *n <= len);
+        // Anything new: a step, or events that are not messages (a connection closed).
+        let moved = h.shown.as_ref().is_none_or(|(l, _, s, n)| *l != src_log || (*s, *n) != (step, len));
+        if paused.is_some() || !same || t - h.at >= PANELS_EVERY_MS {
+            h.shown = Some((src_log.clone(), src_diagram.clone(), step, len));
+            // Back to live shows the newest step at once.
+            if paused.is_some() {
+                h.at = f64::NEG_INFINITY;
+            } else if moved {
+                h.at = t;
+            }
+        } else if moved && !h.waiting {
+            h.waiting = true;
+            let (held, force) = (held.clone(), refresh.clone());
+            gloo_timers::callback::Timeout::new((h.at + PANELS_EVERY_MS - t).max(0.0) as u32 + 1, move || {
+                held.borrow_mut().waiting = false;
+                force.force_update();
+            })
+            .forget();
+        }
+        h.shown.clone().unwrap_or((src_log.clone(), src_diagram.clone(), step, len))
+    };
     let r = received.borrow();
     let (users, protocols, missed, duplicates) = (r.users.clone(), r.protocols.clone(), r.missed, r.duplicates);
     drop(r);
@@ -269,7 +316,7 @@ pub fn live_view(props: &ViewProps) -> Html {
     let narrow = use_narrow();
     let (tab, on_tab) = use_tab();
     let transcript = {
-        let d = src_diagram.get();
+        let (d, step, len) = (p_diagram.get(), p_step, p_len);
         let from = step.saturating_sub(TRANSCRIPT_ROWS / 2).min(len.saturating_sub(TRANSCRIPT_ROWS));
         let to = (from + TRANSCRIPT_ROWS).min(len);
         let name = |i: usize| d.actors.get(i).map(|a| a.name.as_str()).unwrap_or("?");
@@ -345,11 +392,11 @@ pub fn live_view(props: &ViewProps) -> Html {
                 }) }
                 <aside class="side" hidden={narrow && *tab == "diagram"}>
                     { tab_panel(narrow, &tab, "details", html! {
-                        <Details log={src_log.clone()} diagram={src_diagram.clone()} step={step} info={info} decrypted={*decrypted} />
+                        <Details log={p_log.clone()} diagram={p_diagram.clone()} step={p_step} info={info} decrypted={*decrypted} />
                     }) }
                     { tab_panel(narrow, &tab, "world", html! {
-                        <WorldPanel log={src_log.clone()} diagram={src_diagram.clone()} step={step}>
-                            <Students log={src_log} diagram={src_diagram} step={step} />
+                        <WorldPanel log={p_log.clone()} diagram={p_diagram.clone()} step={p_step}>
+                            <Students log={p_log} diagram={p_diagram.clone()} step={p_step} />
                         </WorldPanel>
                     }) }
                     { tab_panel(narrow, &tab, "transcript", html! {

@@ -72,6 +72,15 @@ test('1: no activity shows its scenario\'s description; pop3-keep-or-delete name
   await page.waitForFunction(() => document.querySelectorAll('.diagram-pane .arrow').length === 9);
   assert.doesNotMatch(await page.textContent('#item'), /\bDELE\b/);
   assert.equal(await page.getAttribute('#answer', 'placeholder'), 'a command verb or a reply code', 'no example that may be the answer');
+  // The protocol states after step 9 are the receiver's after it reacted ("sent DELE"): held
+  // back until the item is answered, then shown.
+  assert.equal(await page.locator('#details #states').count(), 0, 'no states table on an open predict item');
+  assert.match(await page.textContent('#details #states-hidden'), /shown once you have answered/);
+  assert.doesNotMatch(await page.textContent('#details'), /\bDELE\b/, 'the details panel names no answer');
+  await page.fill('#answer', 'DELE');
+  await page.click('#submit');
+  await page.waitForSelector('#details #states');
+  assert.equal(await page.locator('#details #states-hidden').count(), 0);
 });
 
 test('2: the instructor\'s new activities load by URL; a file with slips lists each with its line and what to write', async (t) => {

@@ -72,6 +72,31 @@ await page.addInitScript(() => {
       });
     }
   };
+  // The DOM's changes (counted from when the run starts): elements added and removed,
+  // attributes and texts set.
+  // By where they happen: each change counts once as `added`, `removed`, `attributes`
+  // or `texts`, and once under its part of the page.
+  b.dom = { added: 0, removed: 0, attributes: 0, texts: 0, where: {} };
+  const count = (n) => (n.nodeType === 1 ? 1 + n.getElementsByTagName('*').length : 0);
+  const PARTS = [['diagram', '.diagram-body'], ['header', '.diagram-head'], ['track', '.track'], ['students', '#live-students'], ['world', '#world'], ['details', '#details'], ['transcript', '#live-transcript'], ['bar', '.bar']];
+  const part = (n) => {
+    const el = n.nodeType === 1 ? n : n.parentElement;
+    for (const [name, sel] of PARTS) if (el?.closest(sel)) return name;
+    return 'other';
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      let k = 0;
+      if (r.type === 'attributes') { b.dom.attributes += 1; k = 1; }
+      else if (r.type === 'characterData') { b.dom.texts += 1; k = 1; }
+      else {
+        for (const n of r.addedNodes) { const c = count(n); b.dom.added += c; k += c; }
+        for (const n of r.removedNodes) { const c = count(n); b.dom.removed += c; k += c; }
+      }
+      const w = part(r.target);
+      b.dom.where[w] = (b.dom.where[w] || 0) + k;
+    }
+  }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
   let last = performance.now();
   const frame = (t) => {
     b.gaps.push(t - last);
@@ -100,7 +125,7 @@ if (process.env.LIVE_PAGE) {
 await page.goto(live);
 await page.waitForSelector('#live-status.on');
 // Only the frames from here on count (not the page's load).
-await page.evaluate(() => { window.bench.gaps = []; window.bench.long = 0; window.bench.longest = 0; });
+await page.evaluate(() => { const b = window.bench; b.gaps = []; b.long = 0; b.longest = 0; b.dom = { added: 0, removed: 0, attributes: 0, texts: 0, where: {} }; });
 const load0 = os.loadavg();
 // Where the page's time goes during the run (Chrome's own counters: script, style, layout),
 // and with LIVE_PROFILE=1 the functions with the most self time (CDP sampling profiler).
@@ -108,6 +133,13 @@ const cdp = await page.context().newCDPSession(page);
 await cdp.send('Performance.enable');
 const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
 const m0 = await metrics();
+// LIVE_TRACE=1: Chrome's trace of the run; each frame's main-thread CPU time (thread time:
+// what the page itself spent, not the time it waited for a core) by kind (see frameCpu).
+const traced = [];
+if (process.env.LIVE_TRACE) {
+  cdp.on('Tracing.dataCollected', (e) => traced.push(...e.value));
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,toplevel', transferMode: 'ReportEvents' });
+}
 if (process.env.LIVE_PROFILE) {
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
@@ -145,6 +177,7 @@ const events = fs.readFileSync(log, 'latin1').split('\n').filter(Boolean).length
 await page.waitForFunction((n) => document.querySelector('#position').textContent.endsWith(` of ${n}`), messages, { timeout: 120000, polling: 100 });
 const caughtUp = Date.now() - t0 - clients;
 const m1 = await metrics();
+const domChanges = await page.evaluate(() => JSON.parse(JSON.stringify(window.bench.dom)));
 const busy = Object.fromEntries(['TaskDuration', 'ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration'].map((k) => [k.replace('Duration', '_ms'), Math.round(1000 * (m1[k] - m0[k]))]));
 busy.style_recalcs = m1.RecalcStyleCount - m0.RecalcStyleCount;
 busy.layouts = m1.LayoutCount - m0.LayoutCount;
@@ -161,6 +194,13 @@ if (process.env.LIVE_PROFILE) {
     console.error(`${(us / 1000).toFixed(1).padStart(8)} ms  ${name.slice(0, 120)}`);
   }
 }
+let frameCpu = null;
+if (process.env.LIVE_TRACE) {
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  await cdp.send('Tracing.end');
+  await done;
+  frameCpu = (await import('./live-trace.mjs')).frameCpu(traced);
+}
 // Interaction while it is full: pause, step back, back to live.
 const i0 = Date.now();
 await page.click('#live-toggle');
@@ -176,6 +216,8 @@ const result = {
   frames: gaps.length, long_tasks: b.long, longest_task_ms: Math.round(b.longest),
   latency_ms: { p50: pct(b.latencies, 0.5), p95: pct(b.latencies, 0.95), max: pct(b.latencies, 1), measured: b.latencies.length },
   page_busy: busy,
+  ...(frameCpu ? { frame_cpu: frameCpu } : {}),
+  dom_changes: domChanges,
   dom_nodes: b.nodes, dom_nodes_max: Math.max(b.maxNodes, b.nodes),
   load_average: { before: load0.map((l) => l.toFixed(2)).join(' '), after: os.loadavg().map((l) => l.toFixed(2)).join(' ') },
   date: new Date().toISOString(),

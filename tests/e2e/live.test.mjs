@@ -6,59 +6,29 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { launch } from './browser.mjs';
+import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { launch, OUT } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
+import { freePort, startServe } from './serve-lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
-const OUT = path.join(HERE, 'out');
-const BINARY = path.join(ROOT, 'target', 'debug', 'mailsim');
 const USERS = { 'alice@alice.example': 'alice-Secret1', 'bob@bob.example': 'bob-Secret2', 'carol@bob.example': 'carol-Secret3' };
 const SECRETS = Object.values(USERS);
 
-let serve, browser, ports, live, logFile, output = '';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
+let serve, browser, ports, live, logFile;
 
 before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
-  // The binary with this page built in (build.rs embeds MAILSIM_WEB_DIST).
-  const dist = process.env.LIVE_DIST || DIST;
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no page build in ${dist}: trunk build --release first`);
-  execFileSync('cargo', ['build', '--locked', '-q', '-p', 'mailsim-cli'], {
-    cwd: ROOT, stdio: 'inherit', env: { ...process.env, MAILSIM_WEB_DIST: dist },
-  });
-  ports = { smtp: await freePort(), submission: await freePort(), pop3: await freePort(), imap: await freePort(), web: await freePort() };
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-live-'));
-  logFile = path.join(tmp, 'serve.jsonl');
-  const args = ['serve', '--smtp-port', ports.smtp, '--submission-port', ports.submission, '--pop3-port', ports.pop3,
-    '--imap-port', ports.imap, '--web-port', ports.web, '--log', logFile, '--quiet', '--memory', '--tls-dir', tmp,
-    '--smtps-port', await freePort(), '--imaps-port', await freePort(), '--pop3s-port', await freePort()].map(String);
-  for (const [a, p] of Object.entries(USERS)) args.push('--user', `${a}:${p}`);
-  serve = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  serve.stdout.on('data', (d) => { output += d; });
-  serve.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 15000;
-  while (!/live view[^\n]*(http:\/\/\S+)/.test(output)) {
-    if (Date.now() > deadline) throw new Error(`mailsim serve did not print its live URL:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  live = output.match(/live view[^\n]*(http:\/\/\S+)/)[1];
+  // The binary with this page built in (build.rs embeds MAILSIM_WEB_DIST), --log on.
+  serve = await startServe({ dist: process.env.LIVE_DIST || DIST, users: USERS, log: true, prefix: 'mailsim-live-' });
+  ({ ports, live, logFile } = serve);
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  serve?.kill('SIGINT');
+  serve?.stop();
 });
 
 /** Runs Python with the servers' ports in scope (H, SMTP, SUB, POP, IMAP, USERS). */
@@ -351,6 +321,7 @@ test('the World panel has one line per student: connected, protocols, sent, in t
   const page = await open(t, live);
   await page.waitForSelector('#live-status.on', { timeout: 10000 });
   await page.waitForFunction((n) => document.querySelector('#position').textContent.endsWith(` of ${n}`), loggedMessages().length, { timeout: 5000 });
+  await page.waitForFunction((n) => document.querySelector('#world h2').textContent === `The world at step ${n}`, loggedMessages().length, { timeout: 2000 });
   const line = (name) => page.$eval(`#live-students li[data-student="${name}"]`, (l) => l.textContent).catch(() => '');
   const count = (text, what) => Number((new RegExp(`${what} (\\d+)`).exec(text) || [])[1] || 0);
   const [alice0, bob0] = [await line('alice@alice.example'), await line('bob@bob.example')];
@@ -368,6 +339,8 @@ i = imaplib.IMAP4(H, IMAP); i.login('bob', USERS['bob@bob.example']); i.select('
 typ, data = i.search(None, 'SUBJECT', '"Count 0"'); i.fetch(data[0].split()[-1], '(BODY[])'); i.logout()
 `);
   await page.waitForFunction((n) => document.querySelector('#position').textContent.endsWith(` of ${n}`), loggedMessages().length, { timeout: 5000 });
+  // While following, the panels show a new step at most every 400 ms.
+  await page.waitForFunction((n) => document.querySelector('#world h2').textContent === `The world at step ${n}`, loggedMessages().length, { timeout: 2000 });
   await page.waitForFunction(() => document.querySelector('#live-students li[data-student="bob@bob.example"]')?.textContent.includes('offline'));
   const [alice, bob] = [await line('alice@alice.example'), await line('bob@bob.example')];
   assert.equal(count(alice, 'sent'), count(alice0, 'sent') + 2, `${alice0} → ${alice}`);
@@ -407,6 +380,67 @@ for t in ts: t.join()
 `;
 
 const elements = (page) => page.evaluate(() => document.getElementsByTagName('*').length);
+
+/**
+ * Tags every arrow drawn (a property on its element) and says which tagged at the last look
+ * are drawn again by new elements (`fresh`), which of the last look's newest are gone
+ * (`gone`), how many arrows are drawn and how many elements the page has.
+ */
+const look = (page) => page.evaluate(() => {
+  const arrows = [...document.querySelectorAll('.diagram-body .arrow')];
+  const step = (a) => Number(a.dataset.step);
+  const before = window.__tagged || [];
+  const fresh = arrows.filter((a) => before.includes(step(a)) && !a.__kept).map(step);
+  const newest = before.slice(-5);
+  const gone = newest.filter((s) => !document.getElementById(`arrow-${s}`)?.__kept);
+  for (const a of arrows) a.__kept = true;
+  window.__tagged = arrows.map(step).sort((x, y) => x - y);
+  return { fresh, gone, drawn: arrows.length, last: window.__tagged.at(-1), elements: document.getElementsByTagName('*').length, range: document.querySelector('.diagram-body').dataset.drawn };
+});
+
+test('following live keeps the rows already drawn (new ones appended) and the DOM stays bounded', async (t) => {
+  const page = await open(t, live);
+  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  await page.waitForFunction((n) => document.querySelector('#position').textContent.endsWith(` of ${n}`), loggedMessages().length, { timeout: 5000 });
+  let want = loggedMessages().length + 1;
+  const sock = net.connect(ports.imap, '127.0.0.1');
+  await new Promise((r) => sock.once('data', r));
+  let k = 0;
+  const noops = async (n, gap) => {
+    for (let i = 0; i < n; i += 1, k += 1) {
+      sock.write(`a${k} NOOP\r\n`);
+      if (gap) await new Promise((r) => setTimeout(r, gap));
+    }
+  };
+  // Enough rows that only a window of them is drawn, then a trickle: a few messages a draw.
+  await noops(100, 0);
+  const upto = async (n) => page.waitForFunction((n) => Number(/of (\d+)$/.exec(document.querySelector('#position').textContent)[1]) >= n
+    && document.querySelector(`#arrow-${n}.current`), n, { timeout: 5000 });
+  want += 200;
+  await upto(want);
+  await page.waitForTimeout(300);
+  const rows = Number(await page.getAttribute('.diagram-body', 'data-rows'));
+  assert.ok(rows > 200, `${rows} rows`);
+  const looks = [await look(page)];
+  for (let round = 0; round < 8; round += 1) {
+    // Five commands and their replies, a draw or two apart.
+    await noops(5, 40);
+    want += 10;
+    await upto(want);
+    const l = await look(page);
+    looks.push(l);
+    assert.deepEqual(l.fresh, [], `round ${round}: rows already drawn were drawn again by new elements ${JSON.stringify(looks.at(-2))}`);
+    assert.deepEqual(l.gone, [], `round ${round}: the newest rows of the last look are still drawn`);
+    assert.equal(l.last, want, 'the newest message is drawn');
+    assert.ok(l.drawn < 130, `round ${round}: ${l.drawn} arrows drawn (a window, not the history)`);
+  }
+  sock.end('z LOGOUT\r\n');
+  const sizes = looks.map((l) => l.elements);
+  const grew = Math.max(...sizes) - Math.min(...sizes);
+  // 80 more messages would be 80 more rows (about 600 elements) if the history were drawn.
+  assert.ok(grew < 300, `elements while 80 messages arrived: ${sizes.join(', ')}`);
+  t.diagnostic(`${want} messages; elements ${sizes.join(', ')}; arrows drawn ${looks.map((l) => l.drawn).join(', ')}`);
+});
 
 // Last: the transcript shows 300 lines around the step, and the tests above compare all of them.
 test('2,000 events: the whole history is there, the DOM does not grow with it, First reaches the first message', async (t) => {

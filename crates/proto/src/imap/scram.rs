@@ -73,6 +73,7 @@ fn salted_password(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
     if let Some(out) = hit {
         return out.to_vec();
     }
+    HI_COMPUTED.with(|n| n.set(n.get().saturating_add(1)));
     let (inner, outer) = hmac_states(password.as_bytes());
     // U1 = HMAC(password, salt || INT(1)); Ui = HMAC(password, Ui-1); Hi = U1 XOR ... XOR Ui.
     let mut u = [0u8; 32];
@@ -92,6 +93,17 @@ fn salted_password(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
         r.push((password.to_string(), salt.to_vec(), iterations, out));
     });
     out.to_vec()
+}
+
+thread_local! {
+    static HI_COMPUTED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many times this thread has computed Hi() (not found among the kept results): what
+/// SCRAM costs the simulated world, for tests (one per login: the client's; the server finds
+/// the same value kept).
+pub fn hi_computed() -> u64 {
+    HI_COMPUTED.with(|n| n.get())
 }
 
 /// Reads `key=value` attributes of a SCRAM message.

@@ -142,7 +142,22 @@ fn read_before(a: &Activity, n: usize, log: &EventLog, diagram: &Diagram) -> Vec
     }
     // The details panel explains the message at the step; its own verb is the history.
     if let Some(arrow) = step.checked_sub(1).and_then(|s| diagram.arrows.get(s)) {
-        if let Some(Event::MessageSent { meaning, .. }) = log.events.get(arrow.event) {
+        if let Some(Event::MessageSent { meaning, from_state, to_state, .. }) = log.events.get(arrow.event) {
+            // Its "Protocol state after this message" (the receiver's state after it has
+            // reacted: a client that got 250 for MAIL is already "sent RCPT TO"), which the page
+            // holds back while an open item closes the future at this step (as the page's
+            // `Run::hidden_after`: predict items, and questions placed at a step).
+            let item = &a.items[n];
+            let closes = match item.kind {
+                Kind::Predict => true,
+                Kind::Choice | Kind::Multi | Kind::Short => item.step.is_some(),
+                Kind::Task | Kind::Discuss => false,
+            };
+            if !closes {
+                for (who, state) in [("sender", from_state), ("receiver", to_state)] {
+                    say(format!("the details panel's {who} state at step {step}"), state, true);
+                }
+            }
             let own = arrow.label.to_ascii_uppercase();
             let text: String = meaning
                 .split_whitespace()
