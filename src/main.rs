@@ -14,6 +14,8 @@
 //! - [`states`]: the SMTP, POP3 and IMAP state diagrams with the current state lit.
 //! - [`activity`]: in-class activities (`#/activities`, `#/activity/ID/item/N`), presenter
 //!   mode and the embed; [`activity::Root`] picks the playground or the activities by URL.
+//! - [`data`]: the built-in scenario and activity files, fetched when the page needs them
+//!   ([`data::Gate`] holds the page until what its URL needs is at hand).
 //! - [`guard`]: the page survives its own faults (a replay that never finished sets the
 //!   newest action aside; a panic shows a notice).
 //! - [`live`]: the live classroom view (`#/live`): real traffic to `mailsim serve`, as it
@@ -23,6 +25,7 @@
 
 mod activity;
 mod app;
+mod data;
 mod diagram;
 mod growing;
 mod guard;
@@ -36,5 +39,6 @@ mod states;
 
 fn main() {
     guard::install();
-    yew::Renderer::<activity::Root>::new().render();
+    data::take_preload();
+    yew::Renderer::<data::Gate>::new().render();
 }
