@@ -178,7 +178,16 @@ def need(program):
 
 
 def run(args, **kw):
-    return subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)
+    """A real client, given a minute. If it hangs, the failure shows what the server said last
+    (its console has every session's lines) and what the client had printed."""
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=60, **kw)
+    except subprocess.TimeoutExpired as e:
+        said = SERVER.output().splitlines()[-80:] if SERVER else []
+        out = lambda b: (b.decode(errors="replace") if isinstance(b, bytes) else b or "")[-2000:]
+        raise AssertionError(f"{args[-1] if args else ''}: no end after {e.timeout} s\n"
+                             f"client stdout: {out(e.stdout)}\nclient stderr: {out(e.stderr)}\n"
+                             "the server's last lines:\n" + "\n".join(said)) from None
 
 
 def as_nobody(args, home):

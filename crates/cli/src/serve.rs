@@ -367,7 +367,11 @@ fn handshake_failed(quiet: bool, peer: SocketAddr, port: u16, e: &std::io::Error
 /// Carries out one instruction of the hub on the socket; `Some(by_client)` ends the session.
 async fn carry(stream: &mut Conn, out: Option<Out>, tls: &Tls, sid: SessionId, quiet: bool) -> Option<bool> {
     match out {
-        Some(Out::Bytes(b)) => stream.write_all(&b).await.is_err().then_some(true),
+        // Flushed: a TLS stream keeps what the socket could not take at once in its own buffer
+        // (tokio-rustls returns from a write as soon as the plaintext is accepted), and a
+        // reply left there reaches the client only with the next write: the client waits for
+        // it, the session waits for the client, until the idle timer.
+        Some(Out::Bytes(b)) => (stream.write_all(&b).await.is_err() || stream.flush().await.is_err()).then_some(true),
         // After STARTTLS's go-ahead: the handshake, then the same session inside TLS.
         Some(Out::StartTls) => {
             let peer = stream.peer_addr();
@@ -410,6 +414,8 @@ async fn session(
         while let Ok(Out::Bytes(b)) = rx.try_recv() {
             let _ = stream.write_all(&b).await;
         }
+        // (Flushes, and ends TLS with close_notify.)
+        let _ = stream.shutdown().await;
         return;
     }
     let mut throttle = Throttle::new(rate.0, rate.1);
