@@ -6,8 +6,9 @@
 // staying blank.
 //
 // It also fetches the scenario file the URL opens (`#/scenario/ID/...`, or the default one)
-// while the wasm downloads (index.html preloads it), and leaves it in `window.mailsimPreload`:
-// the page takes it when it starts and draws at once (src/data.rs). The file's URL carries
+// while the wasm downloads and compiles (index.html preloads it), leaves it in
+// `window.mailsimPreload` and then starts the page (`start_page`), which takes it and draws at
+// once (src/main.rs, src/data.rs). The file's URL carries
 // its version, a hash of its text (FNV-1a, as crates/sim/build.rs computes it), as the
 // page's own fetches do.
 import fs from 'node:fs';
@@ -40,6 +41,23 @@ const preload = Object.keys(versions).length === 0 ? [] : [
   '  : fetch(`./scenarios/${id}.toml?v=${versions[id]}`).then((r) => (r.ok ? r.text() : null)).catch(() => null);',
 ];
 let html = fs.readFileSync(index, 'utf8');
+// Trunk's start, `const wasm = await init({...});`, becomes: the wasm starts compiling at once,
+// the page starts (`start_page`, src/main.rs) when the scenario file has arrived too.
+function start(body) {
+  if (preload.length === 0) return body;
+  const i = body.findIndex((l) => /^const wasm = await init\((.*)\);$/.test(l.trim()));
+  if (i < 0) throw new Error('externalize-init: Trunk\'s loader changed; expected `const wasm = await init(...)`');
+  const args = body[i].trim().match(/^const wasm = await init\((.*)\);$/)[1];
+  return [
+    ...body.slice(0, i),
+    'window.mailsimDeferStart = true;',
+    `const [wasm, text] = await Promise.all([init(${args}), wanted]);`,
+    'if (text !== null) window.mailsimPreload = { id, text };',
+    'bindings.start_page();',
+    ...body.slice(i + 1),
+  ];
+}
+
 const re = /<script type="module">([\s\S]*?)<\/script>/;
 const m = html.match(re);
 if (m) {
@@ -50,8 +68,7 @@ if (m) {
     ...imports,
     ...preload,
     'try {',
-    ...(preload.length ? ['  const text = await wanted;', '  if (text !== null) window.mailsimPreload = { id, text };'] : []),
-    ...body.map((l) => `  ${l}`),
+    ...start(body).map((l) => `  ${l}`),
     '} catch (e) {',
     "  const p = document.createElement('p');",
     "  p.id = 'boot-error';",

@@ -39,6 +39,23 @@ mod states;
 
 fn main() {
     guard::install();
+    // The boot script starts the page itself once the first scenario file has arrived too
+    // (scripts/externalize-init.mjs); without it, the page starts now and fetches the file.
+    let deferred = web_sys::window()
+        .and_then(|w| web_sys::js_sys::Reflect::get(&w, &"mailsimDeferStart".into()).ok())
+        .is_some_and(|v| v.is_truthy());
+    if !deferred {
+        start_page();
+    }
+}
+
+/// Draws the page (once), with the scenario file the boot script fetched, if any.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn start_page() {
+    thread_local!(static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if STARTED.with(|s| s.replace(true)) {
+        return;
+    }
     data::take_preload();
     yew::Renderer::<data::Gate>::new().render();
 }
