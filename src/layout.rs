@@ -75,16 +75,17 @@ pub fn group_key(a: &Actor) -> Option<String> {
     rest.contains('.').then(|| rest.to_string())
 }
 
-/// Whether `d` is a log the live view saved: client connections that `mailsim serve` logged
-/// (`client-N`) of which some share a name and host (a student's connections, named by their
-/// login). Such a log is drawn as the live view drew it, with [`ViewOptions::by_name`]; a log
-/// of `mailsim serve --log` names each connection by its port, and is drawn as before.
+/// Whether `d` is a log named as the live view names its lanes: client connections that
+/// `mailsim serve` logged (`client-N`) named by their student's login or their address (a log
+/// the live view saved, or a `--log` file with owner records, see `EventLog::from_jsonl`).
+/// Such a log is drawn as the live view drew it, with [`ViewOptions::by_name`]; an older
+/// `--log` file names each connection by its port (`client :PORT`), and is drawn as before.
 pub fn named_clients(d: &Diagram) -> bool {
-    let mut seen = std::collections::HashSet::new();
-    d.actors
-        .iter()
-        .filter(|a| a.kind == "ua" && a.id.strip_prefix("client-").is_some_and(|n| n.parse::<u32>().is_ok()))
-        .any(|a| !seen.insert((a.name.as_str(), a.host.as_str())))
+    d.actors.iter().any(|a| {
+        a.kind == "ua"
+            && a.id.strip_prefix("client-").is_some_and(|n| n.parse::<u32>().is_ok())
+            && !a.name.starts_with("client :")
+    })
 }
 
 impl Layout {
@@ -419,8 +420,9 @@ mod tests {
         assert_eq!(lanes.len(), 5, "expanded: one lane per name");
     }
 
-    /// A log saved by the live view (client actors sharing names) is drawn by name; one of
-    /// `mailsim serve --log` (each connection named by its port) and a scenario's are not.
+    /// A log saved by the live view (client actors named by login or address) is drawn by
+    /// name; an older one of `mailsim serve --log` (each connection named by its port) and a
+    /// scenario's are not.
     #[test]
     fn named_clients_tells_a_saved_live_log() {
         let actor = |id: &str, name: &str| Actor {
@@ -433,6 +435,9 @@ mod tests {
         };
         let d = |a: Vec<Actor>| Diagram { actors: a, arrows: vec![], events: 0 };
         assert!(named_clients(&d(vec![actor("client-1", "ana"), actor("client-2", "ben"), actor("client-3", "ana")])));
+        // Each student on one connection, or anonymous ones named by their address: by name too.
+        assert!(named_clients(&d(vec![actor("client-1", "ana"), actor("client-2", "ben")])));
+        assert!(named_clients(&d(vec![actor("client-1", "client 127.0.0.1"), actor("client-2", "client :5002")])));
         assert!(!named_clients(&d(vec![actor("client-1", "client :5001"), actor("client-2", "client :5002")])));
         assert!(!named_clients(&d(vec![actor("alice-ua", "Alice"), actor("alice-ua2", "Alice")])));
         let log = mailsim_sim::scenario::SCENARIOS[0].run();

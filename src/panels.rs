@@ -210,8 +210,8 @@ pub fn details(props: &DetailsProps) -> Html {
             }) }
             <table id="states" class="states">
                 <caption>{"Protocol state after this message"}</caption>
-                <tr><th scope="row">{ name(from) }<small>{" (sender)"}</small></th><td>{ from_state.clone() }</td></tr>
-                <tr><th scope="row">{ name(to) }<small>{" (receiver)"}</small></th><td>{ to_state.clone() }</td></tr>
+                <tr><th scope="row">{ name(from) }<small>{" (sender)"}</small></th><td>{ shown_state(from, from_state) }</td></tr>
+                <tr><th scope="row">{ name(to) }<small>{" (receiver)"}</small></th><td>{ shown_state(to, to_state) }</td></tr>
             </table>
             <StateDiagram protocol={protocol.clone()} states={(from_state.clone(), to_state.clone())} />
             if !snap.happenings.is_empty() {
@@ -229,6 +229,18 @@ pub fn details(props: &DetailsProps) -> Html {
 fn served_client(id: &str) -> bool {
     id.strip_prefix("client-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
+
+/// What the states table says of actor `id`'s state: a real client of `mailsim serve` keeps
+/// its state to itself (QA F9: the log's placeholder `client` is no state).
+fn shown_state(id: &str, state: &str) -> String {
+    if served_client(id) {
+        REAL_CLIENT_STATE.to_string()
+    } else {
+        state.to_string()
+    }
+}
+
+const REAL_CLIENT_STATE: &str = "a real client: its state is not known to the server";
 
 /// A connection's client end: its name and port, once (a `mailsim serve` client's name is
 /// already `client :PORT`).
@@ -466,5 +478,20 @@ pub fn tabs(p: &TabsProps) -> Html {
                 }
             }) }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// QA F9: a real client's state is not known (the log's `client` is a placeholder); a
+    /// simulated client's and the server's states are shown as logged.
+    #[test]
+    fn a_real_clients_state_is_not_made_up() {
+        assert_eq!(shown_state("client-7", "client"), REAL_CLIENT_STATE);
+        assert_eq!(shown_state("server", "AUTHENTICATED"), "AUTHENTICATED");
+        assert_eq!(shown_state("alice-ua", "TRANSACTION"), "TRANSACTION");
+        assert_eq!(shown_state("client-x", "READY"), "READY", "not a serve connection");
     }
 }

@@ -132,7 +132,7 @@ pub fn item_panel(props: &ItemProps) -> Html {
     let choice_list = |interactive: bool| {
         let multi = item.kind == Kind::Multi;
         html! {
-            <fieldset class="choices" disabled={!interactive}>
+            <fieldset class="choices" disabled={!interactive} aria-describedby="item-prompt">
                 <legend class="sr-only">{ if multi { "Choices (pick all that apply)" } else { "Choices (pick one)" } }</legend>
                 { for item.choices.iter().enumerate().map(|(i, c)| {
                     let checked = shown_picks.contains(&i);
@@ -200,8 +200,8 @@ pub fn item_panel(props: &ItemProps) -> Html {
                 if uses_choices { { choice_list(answered.is_none()) } }
                 if uses_text {
                     <label class="text-answer">{ if item.kind == Kind::Predict { "The next command verb or reply code " } else { "Your answer " } }
-                        <input id="answer" type="text" autocomplete="off" spellcheck="false" disabled={answered.is_some()}
-                            placeholder={ if item.kind == Kind::Predict { "e.g. MAIL, RCPT, 250, 354, +OK, RETR" } else { "" } }
+                        <input id="answer" type="text" autocomplete="off" spellcheck="false" disabled={answered.is_some()} aria-describedby="item-prompt"
+                            placeholder={ if item.kind == Kind::Predict { "a command verb or a reply code" } else { "" } }
                             value={ match answered.as_ref().map(|a| &a.response) { Some(Response::Text(t)) => t.clone(), _ => (*text).clone() } }
                             oninput={ { let text = text.clone(); Callback::from(move |e: InputEvent| {
                                 if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() { text.set(i.value()); }
@@ -266,7 +266,7 @@ pub fn item_panel(props: &ItemProps) -> Html {
                 <span class={classes!("kind", format!("kind-{}", item.kind.name()))}>{ kind_label(item.kind) }</span>
                 { for item.step.map(|s| html! { <span class="at-step">{ format!("at step {s}") }</span> }) }
             </p>
-            <div class="prompt">{ render(&item.prompt) }</div>
+            <div id="item-prompt" class="prompt">{ render(&item.prompt) }</div>
             { body }
             { hint }
             { feedback }

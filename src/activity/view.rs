@@ -56,16 +56,14 @@ fn present_link(id: &str, view: View, on: bool, file_url: Option<&str>) -> Strin
     format!("{}{q}{}", store::base_url(), view.fragment(id))
 }
 
+/// The scenario's name for the panels. Not its summary and description: they tell the
+/// story of the whole run, the next messages included, which a question may ask to predict
+/// (the activity's own intro says what the learner needs).
 fn scenario_info(run: &Run) -> Info {
-    match mailsim_sim::scenario::info_of(&run.activity.scenario) {
-        Some(s) => s.into(),
-        None => Info {
-            id: run.activity.scenario.clone(),
-            title: run.activity.scenario.clone(),
-            summary: String::new(),
-            description: String::new(),
-        },
-    }
+    let title = mailsim_sim::scenario::info_of(&run.activity.scenario)
+        .map(|s| s.title.to_string())
+        .unwrap_or_else(|| run.activity.scenario.clone());
+    Info { id: run.activity.scenario.clone(), title, summary: String::new(), description: String::new() }
 }
 
 #[function_component(RunPage)]

@@ -106,6 +106,10 @@ const RECIPES = {
     bySmtp(c.mailbox, { from: `The Dean <dean@${domain(c.mailbox)}>`, subject: 'You passed' })),
   reply: async (page, c) => {
     const protocol = c.protocol ?? 'SMTP';
+    // 530: submission without a login, from a network Alice's server does not trust.
+    if (protocol === 'SMTP' && c.code === '530') {
+      return terminal(page, 'alice-ua', 'mail.alice.example', 587, ['EHLO laptop', 'MAIL FROM:<alice@alice.example>']);
+    }
     if (protocol === 'SMTP' && /^4/.test(c.code)) await fault(page, 'f-grey-bob-server');
     if (protocol !== 'SMTP' && ['RETR', 'TOP', 'DELE', 'FETCH', 'STORE', 'SEARCH'].includes(c.verb?.toUpperCase())) await mailForBob(page);
     const [client, hostName] = protocol === 'SMTP' ? ['alice-ua', 'mail.bob.example'] : ['bob-ua', 'mail.bob.example'];

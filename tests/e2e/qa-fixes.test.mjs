@@ -10,16 +10,12 @@
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
-import net from 'node:net';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { useBrowser, OUT } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
+import { startServe, ROOT } from './serve-lib.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '../..');
 const DIST_DIR = process.env.MAILSIM_DIST || DIST;
 const pw = useBrowser({ root: DIST_DIR });
 
@@ -143,38 +139,15 @@ test('F18: Back after switching scenario returns to the last one, at its step', 
 // ---------------------------------------------------------------------------------------------
 // The live view, with real clients over STARTTLS.
 
-const BINARY = path.join(ROOT, 'target', 'debug', 'mailsim');
 const USERS = { 'alice@alice.example': 'alice-Secret1', 'bob@bob.example': 'bob-Secret2' };
-let serve, ports, live, output = '';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
+let serve, ports, live;
 
 before(async () => {
-  execFileSync('cargo', ['build', '--locked', '-q', '-p', 'mailsim-cli'], {
-    cwd: ROOT, stdio: 'inherit', env: { ...process.env, MAILSIM_WEB_DIST: DIST_DIR },
-  });
-  ports = { smtp: await freePort(), submission: await freePort(), pop3: await freePort(), imap: await freePort(), web: await freePort() };
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-qa-'));
-  const args = ['serve', '--smtp-port', ports.smtp, '--submission-port', ports.submission, '--pop3-port', ports.pop3,
-    '--imap-port', ports.imap, '--web-port', ports.web, '--quiet', '--memory', '--tls-dir', tmp,
-    '--smtps-port', await freePort(), '--imaps-port', await freePort(), '--pop3s-port', await freePort()].map(String);
-  for (const [a, p] of Object.entries(USERS)) args.push('--user', `${a}:${p}`);
-  serve = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  serve.stdout.on('data', (d) => { output += d; });
-  serve.stderr.on('data', (d) => { output += d; });
-  const deadline = Date.now() + 15000;
-  while (!/live view[^\n]*(http:\/\/\S+)/.test(output)) {
-    if (Date.now() > deadline) throw new Error(`mailsim serve did not print its live URL:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  live = output.match(/live view[^\n]*(http:\/\/\S+)/)[1];
+  serve = await startServe({ dist: DIST_DIR, users: USERS, prefix: 'mailsim-qa-' });
+  ({ ports, live } = serve);
 });
 
-after(() => serve?.kill('SIGINT'));
+after(() => serve?.stop());
 
 /** The lecture's sessions by a student's real clients, all inside STARTTLS: submission with AUTH
  * PLAIN and AUTH LOGIN, IMAP with AUTHENTICATE SCRAM-SHA-256, ENABLE, SELECT, FETCH, STORE, and

@@ -92,8 +92,11 @@ class Serve:
                 data += chunk
             return data
 
-    def all_ports_answer(self, test, within=1.0):
-        """Every port greets at once (within `within` seconds)."""
+    def all_ports_answer(self, test, within=10.0):
+        """Every port greets (within `within` seconds): the server is neither down nor frozen by what another
+        session sent. The bound catches a freeze (an input that holds the server took 40 s or never returned);
+        how fast a greeting comes is a figure of the benchmark, not of this test: on a loaded 2-core machine a
+        greeting took over 1 s without anything being wrong."""
         test.assertTrue(self.alive(), "the server is still running")
         for name, prefix in GREETING.items():
             t = time.time()

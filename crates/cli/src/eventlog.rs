@@ -13,6 +13,8 @@ use std::sync::mpsc;
 
 enum Msg {
     Event(Box<Event>),
+    /// A line as it is (an owner record, [`mailsim_sim::log::owner_record`]).
+    Line(String),
     Flush,
 }
 
@@ -38,8 +40,12 @@ impl LogWriter {
                 let mut next = Some(first);
                 // Everything queued now, then one flush.
                 while let Some(m) = next {
-                    if let (Msg::Event(e), false) = (m, broken) {
-                        let line = serde_json::to_string(&e).unwrap_or_default();
+                    let line = match (m, broken) {
+                        (Msg::Event(e), false) => Some(serde_json::to_string(&e).unwrap_or_default()),
+                        (Msg::Line(l), false) => Some(l),
+                        _ => None,
+                    };
+                    if let Some(line) = line {
                         if let Err(err) = out.write_all(line.as_bytes()).and_then(|()| out.write_all(b"\n")) {
                             eprintln!("mailsim: cannot write the log: {err}");
                             broken = true;
@@ -61,6 +67,12 @@ impl LogWriter {
 
     pub fn log(&self, e: Event) {
         let _ = self.tx.send(Msg::Event(Box::new(e)));
+    }
+
+    /// Connection `conn` logged in as `user` (read back by `EventLog::from_jsonl`, which names
+    /// the connection's client after it, as the live view does).
+    pub fn owner(&self, conn: u32, user: &str) {
+        let _ = self.tx.send(Msg::Line(mailsim_sim::log::owner_record(conn, user)));
     }
 
     /// Asks for a flush (the writer flushes anyway when it has caught up).

@@ -1,49 +1,44 @@
 //! The mail host on the real clock, shared by `mailsim serve`'s session tasks.
 //!
 //! [`Shared::with`] is the only way in: it takes the host's lock, runs one step of a
-//! session (open, input, timeout, close) under `catch_unwind`, and, after the lock is
-//! released, carries out what the step produced, in this order:
-//! 1. the store's changes are written to disk (the persistent store, if any), and
-//! 2. only then the bytes for the sockets are handed to their session tasks,
+//! session (open, input, timeout, close) under `catch_unwind`, and, still under the lock,
+//! queues what the step produced: the store's changes to the disk thread ([`disk`]), and the
+//! output for each session to that session's task, each item with a [`disk::Ticket`] when
+//! changes are still being written. A session task writes an item only once its ticket says
+//! the disk got that far, so a `250` after DATA, or a tagged `OK` after STORE or EXPUNGE, is
+//! sent only once what it acknowledges is on disk.
 //!
-//! so a `250` after DATA, or a tagged `OK` after STORE or EXPUNGE, is sent only once what it
-//! acknowledges is on disk. The store lock is never held across I/O: sockets are written by
-//! the session tasks, the event log by its own thread, the disk by the disk thread. Changes
-//! are queued to the disk thread under the lock, so they reach the disk in the order they
-//! were made; the disk thread writes whatever is queued together (one directory and index
-//! fsync for many messages: group commit) and answers each step when its changes are safe.
+//! Output is queued under the lock so that each session gets it in the order the steps
+//! decided it: a step that queued it after the lock was released could be overtaken by a later
+//! step on another thread (issue 13: another client's delivery refreshed an IMAP session that
+//! had just answered LOGOUT, and its "close" overtook the `* BYE` and the tagged OK). The store
+//! lock is never held across I/O: sockets are written by the session tasks, the event log by
+//! its own thread, the disk by the disk thread.
 //!
 //! A panic in one session's step (an engine bug) is caught here: it is reported on stderr,
 //! that client gets its protocol's "internal error" goodbye and is closed, and every other
 //! session goes on.
 
+mod disk;
+
 use crate::eventlog::LogWriter;
 use crate::limits;
 use crate::maildir::Maildir;
+use disk::{DiskQueue, Outbox, Ticket};
+pub use disk::{Item, Out};
 use mailsim_proto::pdu::Transmit;
-use mailsim_proto::store::StoreChange;
 use mailsim_sim::host::{Ctx, Detached, HostOutput, MailHost, SessionId};
 use mailsim_sim::log::{Actor, Event};
 use mailsim_sim::rng::Rng;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
-
-/// What a session task is told to do with its socket.
-pub enum Out {
-    Bytes(Vec<u8>),
-    /// The engine's go-ahead for STARTTLS/STLS was written: the TLS handshake comes next.
-    StartTls,
-    /// The engine ended the session: close after what was written.
-    Close,
-}
 
 struct Peer {
-    tx: mpsc::UnboundedSender<Out>,
+    tx: Outbox,
     client: String,
     protocol: &'static str,
     port: u16,
@@ -64,14 +59,28 @@ pub struct Hub {
     events: usize,
     log: Option<LogWriter>,
     quiet: bool,
-    /// Bytes (and closes) for the sessions, sent once the step's changes are on disk.
-    pending: Vec<(mpsc::UnboundedSender<Out>, Out)>,
+    /// Output of the current step for the sessions (queued at its end, see [`Shared::with`]).
+    pending: Vec<(SessionId, Outbox, Out)>,
     /// Sessions whose engine is reading input outside the lock: not pumped meanwhile.
     detached: BTreeSet<SessionId>,
     /// The live view's stream (`crate::web`), if served.
     live: Option<std::sync::Arc<crate::web::feed::Feed>>,
     /// Sessions whose engine said to start TLS since their input was last handed over.
     tls_began: BTreeSet<SessionId>,
+    /// Who each connection logged in as, for `--log`'s owner records, when there is no live
+    /// stream (which finds the same with its own tracker).
+    logins: Option<crate::web::redact::Tracker>,
+}
+
+/// Test hooks of `mailsim serve` (hidden flags).
+#[derive(Default)]
+pub struct Hooks {
+    /// Input holding these bytes panics its session's engine.
+    pub panic_on: Option<Vec<u8>>,
+    /// The step that acts on input holding these bytes pauses once it released the lock.
+    pub slow_step_on: Option<Vec<u8>>,
+    /// Each write of the disk thread takes this long more.
+    pub slow_disk: Option<Duration>,
 }
 
 /// The hub behind its lock, and the queue to the disk thread.
@@ -81,49 +90,13 @@ pub struct Shared {
     next_sid: AtomicU32,
     /// Test hook (`--panic-on`): input containing these bytes panics its session's engine.
     panic_on: Option<Vec<u8>>,
+    /// Test hook (`--slow-step-on`): the step that acts on input containing these bytes
+    /// pauses after it released the lock (another thread's step can come between).
+    slow_on: Option<Vec<u8>>,
 }
 
-type DiskReply = tokio::sync::oneshot::Sender<Result<(), String>>;
-
-/// What the disk thread is given: a step's changes, or (`None`) a wait: the reply comes once
-/// everything queued before it is on disk.
-type DiskJob = (Option<Vec<StoreChange>>, DiskReply);
-
-/// Changes for the disk thread, each batch with whom to tell when it is on disk.
-struct DiskQueue {
-    tx: std::sync::mpsc::Sender<DiskJob>,
-    /// Batches of changes queued and not yet on disk.
-    in_flight: Arc<AtomicUsize>,
-}
-
-impl DiskQueue {
-    fn start(mut maildir: Maildir) -> Self {
-        let (tx, rx) = std::sync::mpsc::channel::<DiskJob>();
-        let in_flight = Arc::new(AtomicUsize::new(0));
-        let count = in_flight.clone();
-        std::thread::spawn(move || {
-            while let Ok(first) = rx.recv() {
-                // Everything queued by now goes to disk together.
-                let mut batch = vec![first];
-                while let Ok(more) = rx.try_recv() {
-                    batch.push(more);
-                }
-                let writes = batch.iter().filter(|(c, _)| c.as_ref().is_some_and(|c| !c.is_empty())).count();
-                let waits_only = batch.iter().all(|(c, _)| c.is_none());
-                let changes: Vec<StoreChange> =
-                    batch.iter_mut().flat_map(|(c, _)| c.take().unwrap_or_default()).collect();
-                // Only waits: nothing to write (an empty list is the stop's barrier: what the
-                // store holds in memory is written).
-                let r = if waits_only { Ok(()) } else { maildir.apply(&changes).map_err(|e| e.to_string()) };
-                count.fetch_sub(writes, Ordering::AcqRel);
-                for (_, reply) in batch {
-                    let _ = reply.send(r.clone());
-                }
-            }
-        });
-        DiskQueue { tx, in_flight }
-    }
-}
+/// How long a step of `--slow-step-on` pauses.
+const SLOW_STEP: Duration = Duration::from_millis(300);
 
 /// How many lines of a client's input are read per turn of the lock (see [`Shared::input`]).
 /// (A read of 16 KB of mail text, lines of 76 octets, is about four turns.)
@@ -154,9 +127,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(hub: Hub, disk: Option<Maildir>, panic_on: Option<Vec<u8>>) -> Self {
-        let panic_on = panic_on.filter(|t| !t.is_empty());
-        Shared { hub: Mutex::new(hub), disk: disk.map(DiskQueue::start), next_sid: AtomicU32::new(1), panic_on }
+    /// `hooks`: the test hooks (`--panic-on`, `--slow-step-on`, `--slow-disk`).
+    pub fn new(hub: Hub, disk: Option<Maildir>, hooks: Hooks) -> Self {
+        let nonempty = |t: Option<Vec<u8>>| t.filter(|t| !t.is_empty());
+        Shared {
+            hub: Mutex::new(hub),
+            disk: disk.map(|m| DiskQueue::start(m, hooks.slow_disk)),
+            next_sid: AtomicU32::new(1),
+            panic_on: nonempty(hooks.panic_on),
+            slow_on: nonempty(hooks.slow_step_on),
+        }
     }
 
     /// Bytes from the client of `sid`: its engine reads them outside the lock (the session is
@@ -206,8 +186,9 @@ impl Shared {
                 d.handle_input(now, bytes)
             }))
         });
+        let slow = self.slow_on.as_ref().is_some_and(|t| bytes.windows(t.len()).any(|w| w == t.as_slice()));
         match step {
-            Ok(()) => self.with(Some(sid), move |h| h.attach(d)).await,
+            Ok(()) => self.step(Some(sid), slow, move |h| h.attach(d)).await,
             Err(panic) => {
                 let what = panic_text(&*panic);
                 self.with(Some(sid), move |h| {
@@ -229,7 +210,12 @@ impl Shared {
     /// Runs one step on the hub (for session `sid`, if any), then persists and sends what it
     /// produced. `None` if the step panicked: that session has been answered and dropped.
     pub async fn with<R>(&self, sid: Option<SessionId>, f: impl FnOnce(&mut Hub) -> R) -> Option<R> {
-        let (r, sends, on_disk) = {
+        self.step(sid, false, f).await
+    }
+
+    /// [`Shared::with`]; a `slow` step pauses once the lock is released (`--slow-step-on`).
+    async fn step<R>(&self, sid: Option<SessionId>, slow: bool, f: impl FnOnce(&mut Hub) -> R) -> Option<R> {
+        let (r, ticket) = {
             let mut hub = lock(&self.hub);
             let r = match catch_unwind(AssertUnwindSafe(|| f(&mut hub))) {
                 Ok(r) => Some(r),
@@ -243,48 +229,30 @@ impl Shared {
                 }
             };
             let changes = hub.host.store_mut().take_changes();
-            let sends = std::mem::take(&mut hub.pending);
             // What this step sends waits for its changes to be on disk, and also for the
             // changes of other steps still being written: this step may tell its client about
             // them (a new message's EXISTS and UID), and what a client was told must survive a
             // crash like what it was acknowledged (a UID is never given twice, RFC 9051 §2.3.1.1).
-            let on_disk = match &self.disk {
-                Some(d) if !changes.is_empty() || d.in_flight.load(Ordering::Acquire) > 0 => {
-                    let (reply, wait) = tokio::sync::oneshot::channel();
-                    if !changes.is_empty() {
-                        d.in_flight.fetch_add(1, Ordering::AcqRel);
-                    }
-                    let _ = d.tx.send((Some(changes).filter(|c| !c.is_empty()), reply));
-                    Some(wait)
-                }
-                _ => None,
-            };
-            (r, sends, on_disk)
+            let ticket = self.disk.as_ref().and_then(|d| d.submit(changes, false));
+            hub.hand_over(sid, ticket.as_ref());
+            (r, ticket)
         };
-        if let Some(wait) = on_disk {
-            if let Err(e) = wait.await.unwrap_or_else(|_| Err("the disk thread is gone".into())) {
-                eprintln!("mailsim: cannot write the mail store: {e}");
-                // What the step acknowledged is not safely on disk: take the acknowledgement
-                // back by closing with "try again later" in its place (the client resends).
-                let mut hub = lock(&self.hub);
-                let mine = sid.and_then(|s| hub.peers.get(&s)).map(|p| p.tx.clone());
-                if let Some(sid) = sid {
-                    hub.fail(sid, "the disk refused a write");
-                }
-                let sends: Vec<_> = sends
-                    .into_iter()
-                    .filter(|(tx, _)| !mine.as_ref().is_some_and(|m| m.same_channel(tx)))
-                    .chain(std::mem::take(&mut hub.pending))
-                    .collect();
-                drop(hub);
-                for (tx, out) in sends {
-                    let _ = tx.send(out);
-                }
-                return r;
-            }
+        if slow {
+            tokio::time::sleep(SLOW_STEP).await;
         }
-        for (tx, out) in sends {
-            let _ = tx.send(out);
+        if let Some(Err(e)) = match &ticket {
+            Some(t) => Some(t.wait().await),
+            None => None,
+        } {
+            eprintln!("mailsim: cannot write the mail store: {e}");
+            // What the step acknowledged is not safely on disk: its session's output is dropped
+            // (see [`Item::ready`]) and it is closed with "try again later" in its place (the
+            // client resends).
+            let mut hub = lock(&self.hub);
+            if let Some(sid) = sid {
+                hub.fail(sid, "the disk refused a write");
+            }
+            hub.hand_over(None, None);
         }
         r
     }
@@ -293,9 +261,12 @@ impl Shared {
     /// events logged.
     pub async fn finish(&self) -> usize {
         if let Some(d) = &self.disk {
-            let (reply, wait) = tokio::sync::oneshot::channel();
-            if d.tx.send((Some(vec![]), reply)).is_ok() {
-                let _ = wait.await;
+            let ticket = {
+                let _hub = lock(&self.hub);
+                d.submit(vec![], true)
+            };
+            if let Some(t) = ticket {
+                let _ = t.wait().await;
             }
         }
         let mut hub = lock(&self.hub);
@@ -315,16 +286,21 @@ impl Hub {
             epoch,
             peers: BTreeMap::new(),
             events: 0,
-            log,
             quiet,
             pending: vec![],
             detached: BTreeSet::new(),
             live: None,
             tls_began: BTreeSet::new(),
+            logins: log.is_some().then(Default::default),
+            log,
         }
     }
 
     pub fn set_live(&mut self, feed: Option<std::sync::Arc<crate::web::feed::Feed>>) {
+        if feed.is_some() {
+            // The stream follows the logins (see [`Hub::log`]).
+            self.logins = None;
+        }
         self.live = feed;
     }
 
@@ -337,19 +313,37 @@ impl Hub {
     }
 
     /// Hands one event to the log's writer (JSON lines, the playground's format).
-    pub fn log(&mut self, e: Event) {
+    /// A login that succeeded is followed by an owner record (see [`LogWriter::owner`]).
+    pub fn log(&mut self, mut e: Event) {
         self.events += 1;
-        if let Some(feed) = &self.live {
-            feed.publish(&e);
-        }
+        // The live stream follows the logins; without it, the log's own tracker does.
+        let login = match (&self.live, &mut self.logins) {
+            (Some(feed), _) => feed.publish(&e),
+            (None, Some(t)) => t.observe(&mut e, false).map(|(conn, name)| {
+                // As the live stream names it: the account's address.
+                (conn, self.host.store().resolve_login(&name).unwrap_or_else(|| name.to_ascii_lowercase()))
+            }),
+            (None, None) => None,
+        };
         if let Some(l) = &self.log {
             l.log(e);
+            if let Some((conn, user)) = login {
+                l.owner(conn, &user);
+            }
         }
     }
 
     fn send(&mut self, sid: SessionId, out: Out) {
         if let Some(p) = self.peers.get(&sid) {
-            self.pending.push((p.tx.clone(), out));
+            self.pending.push((sid, p.tx.clone(), out));
+        }
+    }
+
+    /// Queues the step's output to the session tasks (under the lock: in the order the steps
+    /// decided it), each item after `ticket`; `step`: the session whose step it was.
+    fn hand_over(&mut self, step: Option<SessionId>, ticket: Option<&Ticket>) {
+        for (sid, tx, out) in self.pending.drain(..) {
+            let _ = tx.send(Item { out, after: ticket.cloned(), own: Some(sid) == step });
         }
     }
 
@@ -361,8 +355,8 @@ impl Hub {
             return;
         };
         eprintln!("mailsim: session {sid} ({}) failed: {what}; closed it, the others go on", p.protocol);
-        self.pending.push((p.tx.clone(), Out::Bytes(limits::internal_error(p.protocol))));
-        self.pending.push((p.tx, Out::Close));
+        self.pending.push((sid, p.tx.clone(), Out::Bytes(limits::internal_error(p.protocol))));
+        self.pending.push((sid, p.tx, Out::Close));
         let now = self.now();
         let _ = catch_unwind(AssertUnwindSafe(|| self.host.abort_session(now, sid)));
         let t = self.now();
@@ -482,15 +476,7 @@ impl Hub {
 
     /// A new connection `sid` on `port` (which serves `service`): the host greets it, or
     /// refuses (false).
-    pub fn open(
-        &mut self,
-        sid: SessionId,
-        peer: SocketAddr,
-        port: u16,
-        service: u16,
-        tls: bool,
-        tx: mpsc::UnboundedSender<Out>,
-    ) -> bool {
+    pub fn open(&mut self, sid: SessionId, peer: SocketAddr, port: u16, service: u16, tls: bool, tx: Outbox) -> bool {
         let ip = peer.ip().to_string();
         let Some(protocol) = self.call(|h, ctx| h.accept(ctx, sid, service, &ip)) else { return false };
         let client = format!("client-{sid}");

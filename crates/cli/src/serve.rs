@@ -16,7 +16,7 @@
 //!   bound line lengths and message sizes and run the idle timers.
 
 use crate::eventlog::LogWriter;
-use crate::hub::{Hub, Out, Shared};
+use crate::hub::{Hooks, Hub, Item, Out, Shared};
 use crate::limits::{self, PerAddress, Throttle};
 use crate::maildir::Maildir;
 use crate::tls::{Conn, Tls};
@@ -100,6 +100,13 @@ pub struct Options {
     /// others must go on).
     #[arg(long, value_name = "TEXT", hide = true)]
     pub panic_on: Option<String>,
+    /// Test hook: the step that acts on input holding this text pauses 300 ms after it
+    /// released the host's lock, so that other sessions' steps come in between.
+    #[arg(long, value_name = "TEXT", hide = true)]
+    pub slow_step_on: Option<String>,
+    /// Test hook: each write of the disk thread takes this many milliseconds more.
+    #[arg(long, value_name = "MS", hide = true)]
+    pub slow_disk: Option<u64>,
     #[command(flatten)]
     pub tls: crate::tls::TlsOptions,
 }
@@ -246,7 +253,13 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         mailboxes,
     };
     hub.log(Event::ActorJoined { actor });
-    let shared = Arc::new(Shared::new(hub, disk, o.panic_on.as_ref().map(|t| t.as_bytes().to_vec())));
+    let hook = |t: &Option<String>| t.as_ref().map(|t| t.as_bytes().to_vec());
+    let hooks = Hooks {
+        panic_on: hook(&o.panic_on),
+        slow_step_on: hook(&o.slow_step_on),
+        slow_disk: o.slow_disk.map(Duration::from_millis),
+    };
+    let shared = Arc::new(Shared::new(hub, disk, hooks));
     let bind = |port: u16| SocketAddr::new(o.bind, port);
     let listen = |port: u16| async move {
         TcpListener::bind(bind(port)).await.map_err(|e| format!("cannot listen on {}: {e}", bind(port)))
@@ -364,16 +377,38 @@ fn handshake_failed(quiet: bool, peer: SocketAddr, port: u16, e: &std::io::Error
     }
 }
 
-/// Carries out one instruction of the hub on the socket; `Some(by_client)` ends the session.
-async fn carry(stream: &mut Conn, out: Option<Out>, tls: &Tls, sid: SessionId, quiet: bool) -> Option<bool> {
+/// Writes `bytes` and flushes them: over TLS, what the socket could not take at once stays in
+/// the TLS layer until a flush (tokio-rustls), and the client would wait for a reply's tail
+/// while the server waits for its next command.
+pub async fn write_out<W: tokio::io::AsyncWrite + Unpin>(w: &mut W, bytes: &[u8]) -> std::io::Result<()> {
+    w.write_all(bytes).await?;
+    w.flush().await
+}
+
+/// What is still queued for the socket, written (the last reply before a close).
+async fn write_rest(stream: &mut Conn, rx: &mut mpsc::UnboundedReceiver<Item>) {
+    while let Ok(item) = rx.try_recv() {
+        if let Some(Out::Bytes(b)) = item.ready().await {
+            if write_out(stream, &b).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Carries out one instruction of the hub on the socket, once it may be (its disk wait);
+/// `Some(by_client)` ends the session.
+async fn carry(stream: &mut Conn, item: Option<Item>, tls: &Tls, sid: SessionId, quiet: bool) -> Option<bool> {
+    let out = match item {
+        Some(item) => item.ready().await?,
+        None => return Some(false),
+    };
     match out {
-        // Flushed: a TLS stream keeps what the socket could not take at once in its own buffer
-        // (tokio-rustls returns from a write as soon as the plaintext is accepted), and a
-        // reply left there reaches the client only with the next write: the client waits for
-        // it, the session waits for the client, until the idle timer.
-        Some(Out::Bytes(b)) => (stream.write_all(&b).await.is_err() || stream.flush().await.is_err()).then_some(true),
+        // Flushed (see write_out): a reply left in the TLS layer reaches the client only with
+        // the next write; the client waits for it, the session for the client.
+        Out::Bytes(b) => write_out(stream, &b).await.is_err().then_some(true),
         // After STARTTLS's go-ahead: the handshake, then the same session inside TLS.
-        Some(Out::StartTls) => {
+        Out::StartTls => {
             let peer = stream.peer_addr();
             let port = stream.local_port();
             match stream.upgrade(&tls.acceptor).await {
@@ -391,7 +426,7 @@ async fn carry(stream: &mut Conn, out: Option<Out>, tls: &Tls, sid: SessionId, q
                 }
             }
         }
-        Some(Out::Close) | None => Some(false),
+        Out::Close => Some(false),
     }
 }
 
@@ -411,10 +446,8 @@ async fn session(
     let (port, is_tls) = (stream.local_port(), stream.is_tls());
     if shared.with(Some(sid), |h| h.open(sid, peer, port, service, is_tls, tx)).await != Some(true) {
         // Refused, or failed before its greeting: write what it was told, then close.
-        while let Ok(Out::Bytes(b)) = rx.try_recv() {
-            let _ = stream.write_all(&b).await;
-        }
-        // (Flushes, and ends TLS with close_notify.)
+        write_rest(&mut stream, &mut rx).await;
+        // (Ends TLS with close_notify.)
         let _ = stream.shutdown().await;
         return;
     }
@@ -455,9 +488,7 @@ async fn session(
         }
     };
     // Write what is still queued for the socket (the last reply before a close).
-    while let Ok(Out::Bytes(b)) = rx.try_recv() {
-        let _ = stream.write_all(&b).await;
-    }
+    write_rest(&mut stream, &mut rx).await;
     // A TLS session ends with close_notify.
     let _ = stream.shutdown().await;
     shared.with(Some(sid), |h| h.close(sid, by_client)).await;

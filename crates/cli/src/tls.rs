@@ -345,6 +345,62 @@ mod tests {
         d
     }
 
+    /// Over TLS, a reply bigger than the socket takes at once has arrived whole when
+    /// `serve::write_out` returns: tokio-rustls keeps the ciphertext the socket did not take
+    /// until a flush, and without one the tail waited for the server's next write while the
+    /// client waited for the tail (a POP3S RETR that hung under load, issue 13).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_reply_is_written_whole_over_tls() {
+        use tokio::io::AsyncReadExt;
+        let dir = temp_dir("flush");
+        let tls = Tls::load(Source::SelfSigned { dir: &dir }).unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        for c in CertificateDer::pem_file_iter(&tls.cert_path).unwrap() {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let reply: Vec<u8> = (0..40_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        for flushed in [true, false] {
+            // A pipe that holds 4 KB: the socket of a client that reads slowly.
+            let (server_io, client_io) = tokio::io::duplex(4096);
+            let acceptor = tls.acceptor.clone();
+            let sent = reply.clone();
+            let (wrote, written) = tokio::sync::oneshot::channel();
+            let server = tokio::spawn(async move {
+                let mut s = acceptor.accept(server_io).await.unwrap();
+                if flushed {
+                    crate::serve::write_out(&mut s, &sent).await.unwrap();
+                } else {
+                    tokio::io::AsyncWriteExt::write_all(&mut s, &sent).await.unwrap();
+                }
+                let _ = wrote.send(());
+                // The session then waits for the client's next command.
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                drop(s);
+            });
+            let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+            let mut c = connector.connect(name, client_io).await.unwrap();
+            // The client reads once the write returned (a flushed write cannot return before
+            // the client reads: then after a while).
+            let _ = tokio::time::timeout(Duration::from_millis(300), written).await;
+            let mut got = vec![0u8; reply.len()];
+            let read = tokio::time::timeout(Duration::from_secs(2), c.read_exact(&mut got)).await;
+            if flushed {
+                assert!(read.is_ok(), "the whole reply arrives");
+                assert_eq!(got, reply);
+            } else {
+                assert!(read.is_err(), "without the flush its tail stays in the TLS layer (what the test guards)");
+            }
+            server.abort();
+        }
+    }
+
     #[test]
     fn the_self_signed_certificate_is_made_once_and_reused() {
         let dir = temp_dir("reuse");

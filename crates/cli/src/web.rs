@@ -25,6 +25,8 @@ mod assets;
 pub mod feed;
 mod http;
 pub mod redact;
+#[cfg(test)]
+mod test_events;
 
 use feed::{Feed, Kind, Viewer};
 use std::collections::BTreeMap;

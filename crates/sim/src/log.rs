@@ -202,14 +202,51 @@ impl EventLog {
         let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
         let (_, first) = lines.next().ok_or("empty log")?;
         let header: serde_json::Value = serde_json::from_str(first).map_err(|e| e.to_string())?;
-        let events =
-            lines.map(|(i, l)| read::event(l).map_err(|e| format!("line {}: {e}", i + 1))).collect::<Result<_, _>>()?;
+        let mut events = Vec::new();
+        let mut owners = Vec::new();
+        for (i, l) in lines {
+            match read::line(l).map_err(|e| format!("line {}: {e}", i + 1))? {
+                read::Line::Event(e) => events.push(e),
+                read::Line::Owner { conn, user } => owners.push((conn, user)),
+            }
+        }
+        if !owners.is_empty() {
+            name_serve_clients(&mut events, &owners);
+        }
         Ok(EventLog {
             scenario: header["scenario"].as_str().unwrap_or_default().to_string(),
             seed: header["seed"].as_u64().unwrap_or_default(),
             epoch: header["epoch"].as_i64().unwrap_or_default(),
             events,
         })
+    }
+}
+
+/// The line `mailsim serve --log` writes when connection `conn` has logged in as `user` (the
+/// live stream's `owner` entry): `{"event":"owner","conn":C,"user":U}`. It is no [`Event`]:
+/// [`EventLog::from_jsonl`] reads it into the names of the connections' clients.
+pub fn owner_record(conn: u32, user: &str) -> String {
+    serde_json::json!({ "event": "owner", "conn": conn, "user": user }).to_string()
+}
+
+/// A `mailsim serve` log that records logins ([`owner_record`]) names its clients as the live
+/// view does: a connection's client (`client-N`) by the user it logged in as, the others by
+/// their address (`client 127.0.0.1`), so that each student has one lifeline when the log is
+/// opened, as on the projector. (A log without owner records keeps its names.)
+fn name_serve_clients(events: &mut [Event], owners: &[(u32, String)]) {
+    let owned: std::collections::BTreeMap<String, &str> =
+        owners.iter().map(|(c, u)| (format!("client-{c}"), u.as_str())).collect();
+    for e in events.iter_mut() {
+        let Event::ActorJoined { actor } = e else { continue };
+        let serve_client = actor.kind == "ua"
+            && actor.id.strip_prefix("client-").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        if !serve_client {
+            continue;
+        }
+        actor.name = match owned.get(&actor.id) {
+            Some(user) => user.to_string(),
+            None => format!("client {}", actor.ip),
+        };
     }
 }
 
@@ -242,5 +279,58 @@ mod tests {
             }],
         };
         assert_eq!(EventLog::from_jsonl(&log.to_jsonl()).unwrap(), log);
+    }
+
+    /// QA F19: a `mailsim serve --log` file with owner records opens with each connection's
+    /// client named as the live view names it; without them, as before.
+    #[test]
+    fn owner_records_name_serve_clients_as_the_live_view_does() {
+        let client = |n: u32, port: u16| {
+            let actor = Actor {
+                id: format!("client-{n}"),
+                name: format!("client :{port}"),
+                host: "127.0.0.1".into(),
+                ip: "127.0.0.1".into(),
+                kind: "ua".into(),
+                mailboxes: vec![],
+            };
+            serde_json::to_string(&Event::ActorJoined { actor }).unwrap()
+        };
+        let server = r#"{"event":"actor_joined","actor":{"id":"server","name":"mailsim serve","host":"localhost","ip":"127.0.0.1","kind":"server"}}"#;
+        let closed =
+            |n: u32| serde_json::to_string(&Event::ConnectionClosed { t: 9, conn: n, by: "server".into() }).unwrap();
+        let lines = [
+            r#"{"scenario":"serve","seed":0,"epoch":0}"#.to_string(),
+            server.to_string(),
+            client(1, 40001),
+            client(2, 40002),
+            owner_record(1, "ana@class.example"),
+            client(3, 40003),
+            owner_record(3, "ben@class.example"),
+            client(4, 40004),
+            owner_record(4, "ana@class.example"),
+            closed(1),
+        ];
+        let log = EventLog::from_jsonl(&lines.join("\n")).unwrap();
+        let names: Vec<&str> = log
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::ActorJoined { actor } => Some(actor.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            names,
+            ["mailsim serve", "ana@class.example", "client 127.0.0.1", "ben@class.example", "ana@class.example"]
+        );
+        assert_eq!(log.events.len(), 6, "owner records are no events");
+        // An old log (no owner record): its names as written.
+        let old: Vec<String> = lines.iter().filter(|l| !l.contains("\"owner\"")).cloned().collect();
+        let log = EventLog::from_jsonl(&old.join("\n")).unwrap();
+        assert!(log.events.iter().any(|e| matches!(e, Event::ActorJoined { actor } if actor.name == "client :40002")));
+        // A bad owner record is an error that names its line.
+        let bad = format!("{}\n{}\n{{\"event\":\"owner\",\"conn\":-1,\"user\":\"x\"}}", lines[0], lines[1]);
+        assert!(EventLog::from_jsonl(&bad).unwrap_err().starts_with("line 3: `conn` must be"));
     }
 }

@@ -101,10 +101,11 @@ const PREDICTIONS: &[(&str, usize, &str)] = &[
     ("reply-code-classes", 2, "503"),
     ("reply-code-classes", 3, "550"),
     ("envelope-and-header", 0, "RCPT"),
+    ("smtp-ports", 3, "235"),
     ("forged-from", 0, "MAIL"),
+    ("message-format", 0, "DATA"),
     ("store-and-forward", 2, "220"),
     ("pop3-keep-or-delete", 1, "DELE"),
-    ("pop3-keep-or-delete", 3, "QUIT"),
     ("imap-states-folders", 1, "SELECT"),
     ("imap-states-folders", 2, "STORE"),
     ("ica34-idle", 1, "FETCH"),
@@ -204,6 +205,24 @@ fn solve(id: &str, n: usize) -> Learner {
                 ".",
             ],
         ),
+        ("message-format", 5) => smtp(
+            l,
+            &[
+                "HELO laptop",
+                "MAIL FROM:<alice@alice.example>",
+                "RCPT TO:<bob@bob.example>",
+                "DATA",
+                "Subject: typed",
+                "From: Alice <alice@alice.example>",
+                "",
+                "Hello Bob",
+                ".",
+                "QUIT",
+            ],
+        ),
+        ("smtp-ports", 5) => {
+            l.terminal("alice-ua", "mail.alice.example", 587, &["EHLO laptop", "MAIL FROM:<alice@alice.example>"])
+        }
         ("store-and-forward", 3) => {
             let down = l.fault("bob-server", Fault::Down).compose(
                 "alice",

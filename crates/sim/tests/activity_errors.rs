@@ -54,7 +54,7 @@ hints = "x"
     assert_eq!(
         errors(text),
         [
-            r#"11:1: unknown field `hints`, expected one of `kind`, `step`, `prompt`, `choices`, `answer`, `explain`, `hint`, `check`, `model`"#,
+            r#"11:1: unknown field `hints`, expected one of `kind`, `step`, `prompt`, `choices`, `answer`, `explain`, `hint`, `check`, `model`: did you mean `hint`?"#,
         ]
     );
 }
@@ -213,7 +213,12 @@ kind = "short"
 prompt = "P"
 answer = ["/3[0-9/"]
 "#;
-    assert_eq!(errors(text), [r#"9:10: bad regular expression /3[0-9/: found unclosed character class"#,]);
+    assert_eq!(
+        errors(text),
+        [
+            r#"9:10: bad regular expression /3[0-9/: found unclosed character class: write a regular expression between slashes, e.g. "/4(xx|\\d\\d)/" (in TOML a backslash is written twice), or the answer itself without slashes"#,
+        ]
+    );
 }
 
 #[test]
@@ -575,4 +580,38 @@ fn every_problem_is_reported_not_only_the_first() {
             r#"13:8: unknown item kind "quiz": expected one of choice, multi, short, predict, task, discuss"#,
         ]
     );
+}
+
+/// The mistakes an instructor writing a file from docs/activities.md makes: each message
+/// says where, and what to write instead.
+#[test]
+fn instructor_mistakes_say_what_to_write_instead() {
+    let head = "[activity]\nid = \"t\"\ntitle = \"T\"\nscenario = \"alice-to-bob\"\n\n";
+    let cases: &[(&str, &str)] = &[
+        // A typo in a key.
+        ("[[item]]\nkind = \"choice\"\npromt = \"P\"\nchoices = [\"a\", \"b\"]\nanswer = [0]\n", "8:1: unknown field `promt`, expected one of `kind`, `step`, `prompt`, `choices`, `answer`, `explain`, `hint`, `check`, `model`: did you mean `prompt`?"),
+        ("[[item]]\nkind = \"Choice\"\nprompt = \"P\"\nchoices = [\"a\", \"b\"]\nanswer = [0]\n", "7:8: unknown item kind \"Choice\": expected one of choice, multi, short, predict, task, discuss: did you mean `choice`?"),
+        ("[[items]]\nkind = \"choice\"\nprompt = \"P\"\nchoices = [\"a\", \"b\"]\nanswer = [0]\n", "6:3: unknown field `items`, expected `activity` or `item`: did you mean `item`?"),
+        ("[[item]]\nkind = \"task\"\nprompt = \"P\"\ncheck = { kind = \"repyl\", code = \"5xx\" }\n", "9:9: in check: unknown variant `repyl`, expected one of `forged-from`, `reply`, `kept-after-pop3`, `told-of-new-mail`, `typed-message-delivered`, `copy-delivered`, `delivered-after-outage`, `connections`, `typed` in `kind`: did you mean `reply`?"),
+        // A wrong type.
+        ("[[item]]\nkind = \"predict\"\nstep = \"8\"\nprompt = \"P\"\n", "8:8: invalid type: string \"8\", expected i64: write a whole number without quotes, e.g. `step = 8`"),
+        ("[[item]]\nkind = \"choice\"\nprompt = \"P\"\nchoices = \"a, b\"\nanswer = [0]\n", "9:11: invalid type: string \"a, b\", expected a sequence: write a list of texts, e.g. `choices = [\"SMTP\", \"POP3\"]`"),
+        ("[[item]]\nkind = \"choice\"\nprompt = \"P\"\nchoices = [\"a\", \"b\"]\nanswer = [\"a\"]\n", "10:10: a choice item's answer is a list of choice indices (integers from 0), found string: write e.g. `answer = [0]` for the first choice"),
+        ("[[item]]\nkind = \"discuss\"\nprompt = \"P\"\nmodel = 3\n", "9:9: invalid type: integer `3`, expected a string: write `model` as text in quotes, e.g. `model = \"...\"`, or between `\"\"\"` for several lines"),
+        ("[[item]]\nkind = \"task\"\nprompt = \"P\"\ncheck = \"reply\"\n", "9:9: in check: invalid type: string \"reply\", expected internally tagged enum Check: write a table with the check's kind and its fields, e.g. `check = { kind = \"reply\", code = \"5xx\", protocol = \"SMTP\" }`"),
+        ("[[item]]\nkind = \"task\"\nprompt = \"P\"\ncheck = { kind = \"connections\", client = \"bob-ua\", protocol = \"POP3\", at_least = \"3\" }\n", "9:9: in check: invalid type: string \"3\", expected u32: write a whole number without quotes, e.g. `at_least = 3`"),
+        ("[item]\nkind = \"choice\"\nprompt = \"P\"\nchoices = [\"a\", \"b\"]\nanswer = [0]\n", "6:1: invalid type: map, expected a sequence: `[item]` makes a single table; write `[[item]]` (two pairs of brackets) above each item"),
+        // A step that does not exist, a regex that does not compile.
+        ("[[item]]\nkind = \"predict\"\nstep = 43\nprompt = \"P\"\n", "8:8: there is no message after step 43: scenario \"alice-to-bob\" has 43 steps, so a predict item's step is 0 to 42"),
+        ("[[item]]\nkind = \"short\"\nprompt = \"P\"\nanswer = [\"/(4xx/\"]\n", "9:10: bad regular expression /(4xx/: found open group without closing ')': write a regular expression between slashes, e.g. \"/4(xx|\\\\d\\\\d)/\" (in TOML a backslash is written twice), or the answer itself without slashes"),
+    ];
+    for (item, want) in cases {
+        assert_eq!(errors(&format!("{head}{item}")), [*want], "{item}");
+    }
+    // A misspelt scenario, and `[[activity]]` for `[activity]`.
+    let typo = "[activity]\nid = \"t\"\ntitle = \"T\"\nscenario = \"alice-to-bobb\"\n[[item]]\nkind = \"discuss\"\nprompt = \"P\"\nmodel = \"m\"\n";
+    assert_eq!(errors(typo), ["4:12: unknown scenario \"alice-to-bobb\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml: did you mean `alice-to-bob`?"]);
+    let twice = "[[activity]]\nid = \"t\"\ntitle = \"T\"\nscenario = \"alice-to-bob\"\n[[item]]\nkind = \"discuss\"\nprompt = \"P\"\nmodel = \"m\"\n";
+    let e = errors(twice);
+    assert!(e[0].ends_with("write `[activity]` (one pair of brackets), once, at the top of the file"), "{e:?}");
 }

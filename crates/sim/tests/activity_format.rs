@@ -9,11 +9,17 @@ use mailsim_sim::activity::{self, check::Protocol, Check};
 const HEAD: &str = "[activity]\nid = \"t\"\ntitle = \"T\"\nscenario = \"alice-to-bob\"\n\n";
 const DISCUSS: &str = "[[item]]\nkind = \"discuss\"\nprompt = \"P\"\nmodel = \"M\"\n";
 
-/// `line:column: message` for each error of `text`.
+/// `line:column: message` for each error of `text`, without the advice that follows serde's
+/// words (what to write instead: ": write ...", ": did you mean ...?"; activity_errors.rs
+/// holds it).
 fn errors(text: &str) -> Vec<String> {
+    let words = |m: &str| -> String {
+        let cut = [": write ", ": did you mean ", ": `[item]` makes"].iter().filter_map(|a| m.find(a)).min();
+        m[..cut.unwrap_or(m.len())].to_string()
+    };
     match activity::parse("t.toml", text) {
         Ok(a) => panic!("parsed: {a:?}\n{text}"),
-        Err(e) => e.iter().map(|e| format!("{}:{}: {}", e.line, e.column, e.message)).collect(),
+        Err(e) => e.iter().map(|e| format!("{}:{}: {}", e.line, e.column, words(&e.message))).collect(),
     }
 }
 

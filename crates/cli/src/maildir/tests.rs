@@ -12,7 +12,7 @@ fn open(dir: &Path, clock: u32) -> (Maildir, MailStore, usize) {
     let (mut m, next) = Maildir::open(dir).unwrap();
     let mut s = MailStore::default();
     s.set_uid_validity_from(clock.max(next));
-    s.add_account("alice@a.example", "pw");
+    s.add_account(A, "pw");
     let n = m.load(&mut s).unwrap();
     s.record_changes();
     (m, s, n)
@@ -40,12 +40,72 @@ fn flush(m: &mut Maildir, s: &mut MailStore) {
     m.apply(&s.take_changes()).unwrap();
 }
 
+const A: &str = "alice@a.example";
+
+/// A test's directory, removed when the test ends (however it ends).
+struct Dir(PathBuf);
+
+impl std::ops::Deref for Dir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Dir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A new, empty store for alice in its own directory ([`open`]).
+fn fresh(name: &str) -> (Dir, Maildir, MailStore) {
+    let dir = Dir(temp_dir(name));
+    let (m, s, n) = open(&dir, 1_000);
+    assert_eq!(n, 0);
+    (dir, m, s)
+}
+
+/// The server stops (its Maildir dropped, as a kill leaves it) and starts again on `dir`.
+fn restart(dir: &Path, m: Maildir) -> (Maildir, MailStore, usize) {
+    drop(m);
+    open(dir, 1_000)
+}
+
+/// Alice's INBOX, as kept, is the same in both stores.
+fn assert_same_inbox(after: &MailStore, before: &MailStore) {
+    assert_eq!(kept(after.folder(A, "INBOX")), kept(before.folder(A, "INBOX")));
+}
+
+/// Two messages on disk ("kept", UID 1; "removed", UID 2), the server stopped, then the
+/// file of "removed" unlinked (a removal cut after its unlink): alice's INBOX directory.
+fn kept_and_removed_then_unlinked(dir: &Path) -> PathBuf {
+    let (mut m, mut s, _) = open(dir, 1_000);
+    s.deliver(A, b"kept".to_vec());
+    s.deliver(A, b"removed".to_vec());
+    flush(&mut m, &mut s);
+    m.apply(&[]).unwrap();
+    drop(m);
+    let inbox = dir.join(A);
+    for e in fs::read_dir(inbox.join("cur")).unwrap() {
+        let p = e.unwrap().path();
+        if fs::read(&p).unwrap() == b"removed" {
+            fs::remove_file(p).unwrap();
+        }
+    }
+    inbox
+}
+
 #[test]
 fn everything_comes_back_after_a_restart() {
-    let dir = temp_dir("restart");
-    let (mut m, mut s, n) = open(&dir, 1_000);
-    assert_eq!(n, 0);
-    let a = "alice@a.example";
+    let (dir, mut m, mut s) = fresh("restart");
+    let a = A;
     s.deliver_at(a, b"Subject: one\r\n\r\n\xff bytes, not text\r\n".to_vec(), 1_700_000_000, &[]);
     s.deliver_at(a, b"Subject: two\r\n\r\nhi\r\n".to_vec(), 1_700_000_001, &[]);
     s.deliver_at(a, b"Subject: three\r\n\r\nhi\r\n".to_vec(), 1_700_000_002, &[]);
@@ -84,43 +144,29 @@ fn everything_comes_back_after_a_restart() {
     assert!(s2.create_folder(a, "Gone"));
     let v = s2.folder(a, "Gone").unwrap().uid_validity;
     assert!(v > before.folder(a, "New").unwrap().uid_validity, "{v}");
-    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_lost_store_gets_a_new_uid_validity() {
-    let dir = temp_dir("lost");
+    let dir = Dir(temp_dir("lost"));
     let (_m, s, _) = open(&dir, 1_000);
-    let old = s.folder("alice@a.example", "INBOX").unwrap().uid_validity;
+    let old = s.folder(A, "INBOX").unwrap().uid_validity;
     fs::remove_dir_all(&dir).unwrap();
     // The clock moved on: a new store starts above it.
     let (_m, s, _) = open(&dir, 2_000);
-    assert!(s.folder("alice@a.example", "INBOX").unwrap().uid_validity > old);
-    let _ = fs::remove_dir_all(&dir);
+    assert!(s.folder(A, "INBOX").unwrap().uid_validity > old);
 }
 
 #[test]
 fn crashes_between_steps_lose_nothing_and_resurrect_nothing() {
-    let dir = temp_dir("crash");
-    let a = "alice@a.example";
-    let (mut m, mut s, _) = open(&dir, 1_000);
-    s.deliver(a, b"kept".to_vec());
-    s.deliver(a, b"removed".to_vec());
-    flush(&mut m, &mut s);
-    m.apply(&[]).unwrap();
-    drop(m);
-    let inbox = dir.join("alice@a.example");
+    let dir = Dir(temp_dir("crash"));
+    let a = A;
+    // A removal interrupted after the unlink: the index line without its file is dropped.
+    let inbox = kept_and_removed_then_unlinked(&dir);
     // A delivery interrupted in tmp/: never acknowledged, cleared.
     fs::write(inbox.join("tmp/98.M1P1.mailsim"), b"half").unwrap();
     // A delivery interrupted before its index line: the file is adopted.
     fs::write(inbox.join("new/99.M1P1.mailsim"), b"orphan").unwrap();
-    // A removal interrupted after the unlink: the index line without its file is dropped.
-    let removed: Vec<_> = fs::read_dir(inbox.join("cur"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| fs::read(p).unwrap() == b"removed")
-        .collect();
-    fs::remove_file(&removed[0]).unwrap();
     // A torn last line of the index is ignored.
     let mut idx = OpenOptions::new().append(true).open(inbox.join(INDEX)).unwrap();
     idx.write_all(b"- 1").unwrap();
@@ -131,26 +177,22 @@ fn crashes_between_steps_lose_nothing_and_resurrect_nothing() {
     assert_eq!((msgs[0].uid, msgs[0].data.as_slice()), (1, &b"kept"[..]));
     assert_eq!((msgs[1].uid, msgs[1].data.as_slice()), (3, &b"orphan"[..]), "a new UID, never 2 again");
     assert_eq!(fs::read_dir(inbox.join("tmp")).unwrap().count(), 0);
-    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn the_index_is_compacted_when_it_grows() {
-    let dir = temp_dir("compact");
-    let a = "alice@a.example";
-    let (mut m, mut s, _) = open(&dir, 1_000);
+    let (dir, mut m, mut s) = fresh("compact");
+    let a = A;
     s.deliver(a, b"one".to_vec());
     for i in 0..600 {
         let flags = if i % 2 == 0 { vec!["\\Seen".to_string()] } else { vec![] };
         s.set_flags(a, 1, &flags);
         flush(&mut m, &mut s);
     }
-    let lines = fs::read_to_string(dir.join("alice@a.example").join(INDEX)).unwrap().lines().count();
+    let lines = fs::read_to_string(dir.join(A).join(INDEX)).unwrap().lines().count();
     assert!(lines < 300, "{lines} lines");
-    drop(m);
-    let (_m, s2, _) = open(&dir, 1_000);
-    assert_eq!(kept(s2.folder(a, "INBOX")), kept(s.folder(a, "INBOX")));
-    let _ = fs::remove_dir_all(&dir);
+    let (_m, s2, _) = restart(&dir, m);
+    assert_same_inbox(&s2, &s);
 }
 
 #[test]
@@ -164,9 +206,8 @@ fn names_survive_the_file_system() {
 
 #[test]
 fn a_batch_of_many_messages_is_written_together() {
-    let dir = temp_dir("batch");
-    let a = "alice@a.example";
-    let (mut m, mut s, _) = open(&dir, 1_000);
+    let (dir, mut m, mut s) = fresh("batch");
+    let a = A;
     for i in 0..50 {
         s.deliver(a, format!("message {i}").into_bytes());
     }
@@ -174,18 +215,15 @@ fn a_batch_of_many_messages_is_written_together() {
     s.expunge(a, &[3]);
     flush(&mut m, &mut s);
     assert_eq!(fs::read_dir(dir.join("alice@a.example/tmp")).unwrap().count(), 0, "nothing left in tmp/");
-    drop(m);
-    let (_m, s2, n) = open(&dir, 1_000);
+    let (_m, s2, n) = restart(&dir, m);
     assert_eq!(n, 49);
-    assert_eq!(kept(s2.folder(a, "INBOX")), kept(s.folder(a, "INBOX")));
-    let _ = fs::remove_dir_all(&dir);
+    assert_same_inbox(&s2, &s);
 }
 
 #[test]
 fn mod_sequences_expunges_and_subscriptions_come_back() {
-    let dir = temp_dir("modseq");
-    let a = "alice@a.example";
-    let (mut m, mut s, _) = open(&dir, 1_000);
+    let (dir, mut m, mut s) = fresh("modseq");
+    let a = A;
     for i in 0..4 {
         s.deliver(a, format!("message {i}").into_bytes());
     }
@@ -218,43 +256,28 @@ fn mod_sequences_expunges_and_subscriptions_come_back() {
     }
     s2.expunge(a, &(5..305).collect::<Vec<_>>());
     flush(&mut m, &mut s2);
-    drop(m);
-    let (_m, s3, _) = open(&dir, 1_000);
-    assert_eq!(kept(s3.folder(a, "INBOX")), kept(s2.folder(a, "INBOX")));
+    let (_m, s3, _) = restart(&dir, m);
+    assert_same_inbox(&s3, &s2);
     assert_eq!(s3.folder(a, "INBOX").unwrap().vanished.len(), 303);
-    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_crash_after_an_unlink_is_an_expunge_at_the_next_start() {
-    let dir = temp_dir("unlinked");
-    let a = "alice@a.example";
-    let (mut m, mut s, _) = open(&dir, 1_000);
-    s.deliver(a, b"kept".to_vec());
-    s.deliver(a, b"removed".to_vec());
-    flush(&mut m, &mut s);
-    m.apply(&[]).unwrap();
-    drop(m);
-    let inbox = dir.join("alice@a.example");
-    for e in fs::read_dir(inbox.join("cur")).unwrap() {
-        let p = e.unwrap().path();
-        if fs::read(&p).unwrap() == b"removed" {
-            fs::remove_file(p).unwrap();
-        }
-    }
+    let dir = Dir(temp_dir("unlinked"));
+    let a = A;
+    let inbox = kept_and_removed_then_unlinked(&dir);
     fs::write(inbox.join("new/99.M1P1.mailsim"), b"orphan").unwrap();
     let (_m, s, _) = open(&dir, 1_000);
     let mb = s.folder(a, "INBOX").unwrap();
     assert_eq!(mb.vanished, vec![(2, 4)], "expunged above every mod-sequence given before");
     assert_eq!((mb.messages[1].uid, mb.messages[1].modseq, mb.highest_modseq), (3, 5, 5), "adopted after it");
-    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn an_index_of_version_1_is_read() {
-    let dir = temp_dir("v1");
-    let a = "alice@a.example";
-    let inbox = dir.join("alice@a.example");
+    let dir = Dir(temp_dir("v1"));
+    let a = A;
+    let inbox = dir.join(A);
     for sub in ["cur", "new", "tmp"] {
         fs::create_dir_all(inbox.join(sub)).unwrap();
     }
@@ -274,7 +297,6 @@ fn an_index_of_version_1_is_read() {
     assert!(fs::read_to_string(inbox.join(INDEX)).unwrap().starts_with("mailsim-index v2 777 4 "));
     let (_m, s2, _) = open(&dir, 1_000);
     assert_eq!(kept(s2.folder(a, "INBOX")), kept(Some(&mb)), "the mod-sequences given then are kept");
-    let _ = fs::remove_dir_all(&dir);
 }
 
 /// A copy of a store's directory (to read one crash state from it, then another).
@@ -292,9 +314,8 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn a_delivery_waits_for_two_fsyncs_a_flag_change_or_an_expunge_for_one() {
-    let dir = temp_dir("fsyncs");
-    let a = "alice@a.example";
-    let (mut m, mut s, _) = open(&dir, 1_000);
+    let (_dir, mut m, mut s) = fresh("fsyncs");
+    let a = A;
     let before = m.fsyncs;
     s.deliver(a, b"one".to_vec());
     flush(&mut m, &mut s);
@@ -321,7 +342,6 @@ fn a_delivery_waits_for_two_fsyncs_a_flag_change_or_an_expunge_for_one() {
     s.expunge(a, &[2]);
     flush(&mut m, &mut s);
     assert_eq!(m.fsyncs - before, 1);
-    let _ = fs::remove_dir_all(&dir);
 }
 
 /// Every state a crash can leave after deliveries whose index lines were not fsync'd yet:
@@ -330,15 +350,14 @@ fn a_delivery_waits_for_two_fsyncs_a_flag_change_or_an_expunge_for_one() {
 /// from there.
 #[test]
 fn deliveries_whose_index_lines_a_crash_lost_keep_their_uids_modseqs_and_flags() {
-    let dir = temp_dir("lost-lines");
-    let a = "alice@a.example";
-    let (mut m, mut s, _) = open(&dir, 1_000);
+    let (dir, mut m, mut s) = fresh("lost-lines");
+    let a = A;
     s.deliver_at(a, b"Subject: one\r\n\r\n1\r\n".to_vec(), 1_700_000_001, &[]);
     s.deliver_at(a, b"Subject: two\r\n\r\n2\r\n".to_vec(), 1_700_000_002, &[]);
     flush(&mut m, &mut s);
     s.expunge(a, &[1]);
     flush(&mut m, &mut s);
-    let inbox = dir.join("alice@a.example");
+    let inbox = dir.join(A);
     // Everything up to the expunge was fsync'd with its line.
     let synced = fs::metadata(inbox.join(INDEX)).unwrap().len();
     s.deliver_at(a, b"Subject: three\r\n\r\n3\r\n".to_vec(), 1_700_000_003, &["\\Seen", "\\Flagged"]);
@@ -365,9 +384,9 @@ fn deliveries_whose_index_lines_a_crash_lost_keep_their_uids_modseqs_and_flags()
     }
     assert_eq!(cuts.len(), 9, "four lines unsynced: {cuts:?}");
     for cut in cuts {
-        let state = temp_dir(&format!("lost-lines-{cut}"));
+        let state = Dir(temp_dir(&format!("lost-lines-{cut}")));
         copy_dir(&dir, &state);
-        fs::write(state.join("alice@a.example").join(INDEX), index.get(..cut).unwrap()).unwrap();
+        fs::write(state.join(A).join(INDEX), index.get(..cut).unwrap()).unwrap();
         let (mut m2, mut s2, n) = open(&state, 1_000);
         assert_eq!(n, 5, "cut at {cut}");
         assert_eq!(kept(s2.folder(a, "INBOX")).unwrap(), before, "cut at {cut}");
@@ -376,19 +395,15 @@ fn deliveries_whose_index_lines_a_crash_lost_keep_their_uids_modseqs_and_flags()
         let next = s2.folder(a, "INBOX").unwrap().messages.last().unwrap().clone();
         assert_eq!((next.uid, next.modseq), (7, before.3 + 1), "cut at {cut}");
         flush(&mut m2, &mut s2);
-        drop(m2);
-        let (_m3, s3, _) = open(&state, 1_000);
-        assert_eq!(kept(s3.folder(a, "INBOX")), kept(s2.folder(a, "INBOX")), "cut at {cut}, twice");
-        let _ = fs::remove_dir_all(&state);
+        let (_m3, s3, _) = restart(&state, m2);
+        assert_same_inbox(&s3, &s2);
     }
-    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_file_whose_uid_was_expunged_goes_and_one_whose_uid_is_taken_gets_a_new_one() {
-    let dir = temp_dir("uid-taken");
-    let a = "alice@a.example";
-    let (mut m, mut s, _) = open(&dir, 1_000);
+    let (dir, mut m, mut s) = fresh("uid-taken");
+    let a = A;
     s.deliver(a, b"kept".to_vec());
     s.deliver(a, b"expunged".to_vec());
     flush(&mut m, &mut s);
@@ -411,14 +426,12 @@ fn a_file_whose_uid_was_expunged_goes_and_one_whose_uid_is_taken_gets_a_new_one(
     assert_eq!(mb.vanished, [(2, 4)], "the expunge as it was");
     assert!(!cur.join("5.M2P1Q1.mailsim,U=2,M=4:2,").exists(), "its unlink finished");
     assert_eq!(fs::read_dir(dir.join("alice@a.example/tmp")).unwrap().count(), 0);
-    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_move_writes_the_copy_before_it_unlinks_the_original() {
-    let dir = temp_dir("move");
-    let a = "alice@a.example";
-    let (mut m, mut s, _) = open(&dir, 1_000);
+    let (dir, mut m, mut s) = fresh("move");
+    let a = A;
     s.deliver(a, b"moved".to_vec());
     flush(&mut m, &mut s);
     let original = fs::read_dir(dir.join("alice@a.example/cur")).unwrap().next().unwrap().unwrap().path();
@@ -438,15 +451,13 @@ fn a_move_writes_the_copy_before_it_unlinks_the_original() {
     let (_m, s2, _) = open(&dir, 1_000);
     assert!(s2.folder(a, "INBOX").unwrap().messages.is_empty());
     assert_eq!(s2.folder(a, "Trash").unwrap().messages[0].data, b"moved");
-    let _ = fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn held_arrival_lines_are_written_before_a_durable_line_and_when_many() {
-    let dir = temp_dir("held");
-    let a = "alice@a.example";
-    let (mut m, mut s, _) = open(&dir, 1_000);
-    let index = dir.join("alice@a.example").join(INDEX);
+    let (dir, mut m, mut s) = fresh("held");
+    let a = A;
+    let index = dir.join(A).join(INDEX);
     let lines = || fs::read_to_string(&index).unwrap().lines().count();
     s.deliver(a, b"one".to_vec());
     s.deliver(a, b"two".to_vec());
@@ -460,9 +471,7 @@ fn held_arrival_lines_are_written_before_a_durable_line_and_when_many() {
         flush(&mut m, &mut s);
     }
     assert_eq!(lines(), 4 + UNSYNCED_LINES, "written once there are {UNSYNCED_LINES}");
-    drop(m);
-    let (_m, s2, n) = open(&dir, 1_000);
+    let (_m, s2, n) = restart(&dir, m);
     assert_eq!(n, 2 + UNSYNCED_LINES);
-    assert_eq!(kept(s2.folder(a, "INBOX")), kept(s.folder(a, "INBOX")));
-    let _ = fs::remove_dir_all(&dir);
+    assert_same_inbox(&s2, &s);
 }

@@ -168,8 +168,9 @@ impl Feed {
         self.inner.lock().expect("not poisoned").next - 1
     }
 
-    /// Appends an event of the log (see the module's documentation).
-    pub fn publish(&self, e: &Event) {
+    /// Appends an event of the log (see the module's documentation). Returns the login that
+    /// just succeeded, if any: (connection, the account's address).
+    pub fn publish(&self, e: &Event) -> Option<(u32, String)> {
         let mut e = e.clone();
         let mut g = self.inner.lock().expect("not poisoned");
         let inner = &mut *g;
@@ -190,17 +191,20 @@ impl Feed {
             inner.servers.insert(seq, actor.clone());
         }
         self.push(inner, entry);
+        let mut owner = None;
         if let Some((conn, name)) = login {
             let user = self.accounts.resolve_login(&name).unwrap_or_else(|| name.to_ascii_lowercase());
             let seq = inner.next;
             inner.owners.insert(conn, (user.clone(), seq));
             let data = serde_json::json!({ "seq": seq, "conn": conn, "user": user }).to_string().into();
+            owner = Some((conn, user.clone()));
             let entry = Entry { seq, kind: Kind::Owner { conn, user }, scope: Scope::Conn(conn), data };
             self.push(inner, Arc::new(entry));
         }
         let last = inner.next - 1;
         drop(g);
         self.wake.send_replace(last);
+        owner
     }
 
     fn push(&self, inner: &mut Inner, entry: Arc<Entry>) {

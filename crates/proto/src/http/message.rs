@@ -119,10 +119,21 @@ pub struct HttpError {
     pub text: String,
 }
 
+/// Headers longer than this get 431 (RFC 6585 §5).
+pub const HEAD_MAX: usize = 16 * 1024;
+
+/// Where the head of the message in `buf` ends (after its empty line), searching from `from`
+/// (a search resumed where an earlier one stopped finds an end that straddles the two).
+pub fn head_end(buf: &[u8], from: usize) -> Option<usize> {
+    let from = from.saturating_sub(3);
+    let i = buf.get(from..)?.windows(4).position(|w| w == b"\r\n\r\n")?;
+    Some(from.saturating_add(i).saturating_add(4))
+}
+
 /// Reads one message (request when `request`, else response) from the start of `buf`.
 pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
-    let Some(head_end) = buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i.saturating_add(4)) else {
-        if buf.len() > 16 * 1024 {
+    let Some(end) = head_end(buf, 0) else {
+        if buf.len() > HEAD_MAX {
             return Decoded::Invalid(
                 HttpError { status: 431, text: "Request Header Fields Too Large".into() },
                 buf.len(),
@@ -130,8 +141,21 @@ pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
         }
         return Decoded::Incomplete;
     };
-    let bad = |status: u16, text: &str| Decoded::Invalid(HttpError { status, text: text.into() }, head_end);
-    let head = String::from_utf8_lossy(buf.get(..head_end.saturating_sub(4)).unwrap_or_default()).into_owned();
+    match parse_head(buf.get(..end).unwrap_or_default(), request) {
+        Err(e) => Decoded::Invalid(e, end),
+        Ok((msg, len)) => {
+            let total = end.saturating_add(len);
+            let Some(body) = buf.get(end..total) else { return Decoded::Incomplete };
+            Decoded::Complete(HttpMessage { body: body.to_vec(), ..msg }, total)
+        }
+    }
+}
+
+/// A message's head (its start line and header fields, with the empty line that ends them):
+/// the message without its body, and how long the body is (`Content-Length`).
+pub fn parse_head(head: &[u8], request: bool) -> Result<(HttpMessage, usize), HttpError> {
+    let bad = |status: u16, text: &str| Err(HttpError { status, text: text.into() });
+    let head = String::from_utf8_lossy(head.strip_suffix(b"\r\n\r\n").unwrap_or(head)).into_owned();
     let mut lines = head.split("\r\n");
     let start = lines.next().unwrap_or("").to_string();
     let parts: Vec<&str> = start.split(' ').collect();
@@ -175,9 +199,7 @@ pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
         Some(Ok(_)) => return bad(413, "Content Too Large"),
         Some(Err(_)) => return bad(400, "Bad Request: Content-Length must be a number"),
     };
-    let end = head_end.saturating_add(len);
-    let Some(body) = buf.get(head_end..end) else { return Decoded::Incomplete };
-    Decoded::Complete(HttpMessage { body: body.to_vec(), ..msg }, end)
+    Ok((msg, len))
 }
 
 #[cfg(test)]

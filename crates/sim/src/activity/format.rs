@@ -91,11 +91,17 @@ pub(super) fn read<'a>(root: &'a Value<'a>) -> File<'a> {
     match t.get("activity").map(head) {
         None => file.errors.push(missing(&t, "activity")),
         Some(Ok(h)) => file.head = Some(h),
+        Some(Err((span, m))) if matches!(t.get("activity").map(Value::get_ref), Some(DeValue::Array(_))) => file
+            .errors
+            .push((span, format!("{m}: write `[activity]` (one pair of brackets), once, at the top of the file"))),
         Some(Err(e)) => file.errors.push(e),
     }
     match t.get("item").map(list) {
         None => {}
-        Some(Err(e)) => file.errors.push(e),
+        Some(Err((span, m))) => file.errors.push((
+            span,
+            format!("{m}: `[item]` makes a single table; write `[[item]]` (two pairs of brackets) above each item"),
+        )),
         Some(Ok(tables)) => {
             for v in tables {
                 match item(v) {
@@ -124,7 +130,7 @@ fn head(v: &Value) -> Result<Head> {
         goals: t.read("goals", strings).map(Spanned::into_inner).unwrap_or_default(),
     };
     required(&t, &["id", "title", "scenario"]);
-    t.finish().map(|_| head)
+    t.finish().map(|_| head).map_err(|e| advise(&t, e))
 }
 
 fn item<'a>(v: &'a Value<'a>) -> Result<RawItem<'a>> {
@@ -143,7 +149,64 @@ fn item<'a>(v: &'a Value<'a>) -> Result<RawItem<'a>> {
         model: t.read("model", string),
     };
     required(&t, &["kind", "prompt"]);
-    t.finish().map(|_| item)
+    t.finish().map(|_| item).map_err(|e| advise(&t, e))
+}
+
+/// A value of the wrong type: what to write instead, for the key whose value it is.
+fn advise(t: &Table, (span, m): Located) -> Located {
+    if !m.starts_with("invalid type") && !m.starts_with("invalid value") {
+        return (span, m);
+    }
+    let key = t.entries().into_iter().find(|(_, v)| v.span().contains(&span.start)).map(|(k, _)| k.into_inner());
+    let how = match key.as_deref() {
+        Some("id") => "write it in quotes, e.g. `id = \"pop3-delete\"`",
+        Some("scenario") => "write a scenario id in quotes, e.g. `scenario = \"alice-to-bob\"`",
+        Some(k @ ("title" | "intro" | "prompt" | "explain" | "hint" | "model")) => {
+            return (
+                span,
+                format!(
+                    "{m}: write `{k}` as text in quotes, e.g. `{k} = \"...\"`, or between `\"\"\"` for several lines"
+                ),
+            );
+        }
+        Some("goals") => "write a list of texts, e.g. `goals = [\"Describe the functionality of SMTP, POP3, IMAP\"]`",
+        Some("kind") => "write the kind in quotes, e.g. `kind = \"choice\"`",
+        Some("step") => "write a whole number without quotes, e.g. `step = 8`",
+        Some("choices") => "write a list of texts, e.g. `choices = [\"SMTP\", \"POP3\"]`",
+        _ => return (span, m),
+    };
+    (span, format!("{m}: {how}"))
+}
+
+/// The known name nearest to a misspelt `key` (in any case, at most one letter off for a short
+/// name, two for a longer one), if there is one.
+pub(super) fn nearest<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.iter().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let here = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(here + 1);
+                prev = here;
+            }
+        }
+        row[b.len()]
+    }
+    let lower = key.to_lowercase();
+    known
+        .iter()
+        .map(|k| (distance(&lower, k), *k))
+        .filter(|(d, k)| *d <= if k.chars().count() <= 4 { 1 } else { 2 })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// ", did you mean `x`?" for a misspelt name, or nothing.
+pub(super) fn did_you_mean(key: &str, known: &[&str]) -> String {
+    nearest(key, known).map(|k| format!(": did you mean `{k}`?")).unwrap_or_default()
 }
 
 /// Until [`Table::finish`] says that nothing is missing.
@@ -276,13 +339,13 @@ fn unknown_field(key: &str, known: &[&str]) -> String {
     if known.is_empty() {
         format!("unknown field `{key}`, there are no fields")
     } else {
-        format!("unknown field `{key}`, expected {}", one_of(known))
+        format!("unknown field `{key}`, expected {}{}", one_of(known), did_you_mean(key, known))
     }
 }
 
 #[inline(never)]
 fn unknown_variant(name: &str, known: &[&str]) -> String {
-    format!("unknown variant `{name}`, expected {}", one_of(known))
+    format!("unknown variant `{name}`, expected {}{}", one_of(known), did_you_mean(name, known))
 }
 
 // A task's `check`: `{ kind = "...", ... }`, the kind's keys and no other.
@@ -332,7 +395,10 @@ struct CheckKeys {
 /// value, after "in check: ").
 pub(super) fn check(v: &Value) -> std::result::Result<Check, String> {
     let DeValue::Table(t) = v.get_ref() else {
-        return Err(invalid_type(v.get_ref(), "internally tagged enum Check"));
+        return Err(format!(
+            "{}: write a table with the check's kind and its fields, e.g. `check = {{ kind = \"reply\", code = \"5xx\", protocol = \"SMTP\" }}`",
+            invalid_type(v.get_ref(), "internally tagged enum Check")
+        ));
     };
     let t = Table::of(t, v.span());
     let Some(kind) = t.get("kind") else {
@@ -342,7 +408,12 @@ pub(super) fn check(v: &Value) -> std::result::Result<Check, String> {
         return Err(format!("{} in `kind`", invalid_type(kind.get_ref(), "variant identifier")));
     };
     let Some(known) = check_fields(kind) else {
-        return Err(format!("{} in `kind`", unknown_variant(kind, CHECK_KINDS)));
+        return Err(format!(
+            "unknown variant `{}`, expected {} in `kind`{}",
+            &**kind,
+            one_of(CHECK_KINDS),
+            did_you_mean(kind, CHECK_KINDS)
+        ));
     };
     let text = |v: &Value| match v.get_ref() {
         DeValue::String(s) => Ok(Some(s.to_string())),
@@ -360,7 +431,8 @@ pub(super) fn check(v: &Value) -> std::result::Result<Check, String> {
             "protocol" => keys.protocol = Some(protocol(v.get_ref())?),
             "copy" => keys.copy = Some(copy_kind(v.get_ref())?),
             "at_least" => {
-                let n = whole(v.get_ref(), "u32", 0, i64::from(u32::MAX))?;
+                let n = whole(v.get_ref(), "u32", 0, i64::from(u32::MAX))
+                    .map_err(|m| format!("{m}: write a whole number without quotes, e.g. `at_least = 3`"))?;
                 keys.at_least = u32::try_from(n).ok();
             }
             _ => {}

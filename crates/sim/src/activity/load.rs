@@ -215,7 +215,8 @@ impl Cx<'_> {
             self.err(
                 raw.kind.span(),
                 format!(
-                    "unknown item kind \"{kind_name}\": expected one of choice, multi, short, predict, task, discuss"
+                    "unknown item kind \"{kind_name}\": expected one of choice, multi, short, predict, task, discuss{}",
+                    format::did_you_mean(kind_name, &Kind::ALL.map(Kind::name))
                 ),
             );
             return None;
@@ -238,8 +239,8 @@ impl Cx<'_> {
                     self.err(
                         s.span(),
                         format!(
-                            "step {v} is past the end: scenario \"{}\" has {n} steps (expected 0 to {n})",
-                            baseline.map(|b| b.scenario.as_str()).unwrap_or("")
+                            "step {v} is past the end: scenario \"{sc}\" has {n} steps (expected 0 to {n})",
+                            sc = baseline.map(|b| b.scenario.as_str()).unwrap_or("")
                         ),
                     );
                     None
@@ -357,9 +358,11 @@ impl Cx<'_> {
                         self.err(
                             aspan.clone(),
                             format!(
-                                "a {} item's answer is a list of choice indices (integers from 0), found {}",
+                                "a {} item's answer is a list of choice indices (integers from 0), found {}: write e.g. `answer = [{}]` for the {} choice",
                                 kind.name(),
-                                v.type_str()
+                                v.type_str(),
+                                if kind == Kind::Multi { "0, 2" } else { "0" },
+                                if kind == Kind::Multi { "first and third" } else { "first" }
                             ),
                         );
                         return None;
@@ -420,7 +423,7 @@ impl Cx<'_> {
                         if let Err(e) = regex_lite::Regex::new(pattern) {
                             let why = e.to_string();
                             let why = why.lines().last().unwrap_or("").trim();
-                            self.err(aspan.clone(), format!("bad regular expression /{pattern}/: {why}"));
+                            self.err(aspan.clone(), format!("bad regular expression /{pattern}/: {why}: write a regular expression between slashes, e.g. \"/4(xx|\\\\d\\\\d)/\" (in TOML a backslash is written twice), or the answer itself without slashes"));
                             return None;
                         }
                         accepted.push(Accepted::Pattern(pattern.to_string()));

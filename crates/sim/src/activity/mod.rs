@@ -40,10 +40,12 @@ mod evidence;
 mod format;
 pub mod gift;
 mod grade;
+mod leak;
 mod load;
 
 pub use check::{check_task, Check, TaskOutcome};
 pub use grade::{code_is_well_formed, completion_code, expected_next, grade, score};
+pub use leak::{leaks, Leak};
 pub use load::{parse, parse_all, parse_all_with, parse_with};
 
 use crate::actions::Action;
@@ -296,9 +298,12 @@ pub fn resolve_scenario_with(name: &str, beside: &dyn Fn(&str) -> Option<String>
     }
     match crate::scenario::info_of(name) {
         Some(info) => Ok(ScenarioSource::Builtin(info.id.as_str())),
-        None => Err(format!(
-            "unknown scenario \"{name}\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml"
-        )),
+        None => {
+            Err(format!(
+                "unknown scenario \"{name}\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml{}",
+                format::did_you_mean(name, crate::scenario::IDS)
+            ))
+        }
     }
 }
 
@@ -346,8 +351,10 @@ builtin_files!(
     "smtp-phases.toml",
     "reply-code-classes.toml",
     "make-a-reply.toml",
+    "smtp-ports.toml",
     "envelope-and-header.toml",
     "forged-from.toml",
+    "message-format.toml",
     "store-and-forward.toml",
     "pop3-keep-or-delete.toml",
     "imap-states-folders.toml",

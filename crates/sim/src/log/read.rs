@@ -12,12 +12,39 @@ type Obj = Map<String, Value>;
 /// The `event` tags, in the order of [`Event`]'s variants.
 const EVENTS: &str = "actor_joined, narrated, connection_opened, message_sent, connection_closed, \
                       connection_refused, message_queued, message_deferred, queue_entry_removed, \
-                      message_stored, flags_changed, message_deleted, message_downloaded";
+                      message_stored, flags_changed, message_deleted, message_downloaded (and owner)";
 
-/// One line of a JSON-lines log as an [`Event`].
-pub(super) fn event(line: &str) -> Result<Event, String> {
+/// One line of a log after its header.
+#[derive(Debug, PartialEq)]
+#[allow(clippy::large_enum_variant, reason = "read and taken apart at once, never stored")]
+pub(super) enum Line {
+    Event(Event),
+    /// `{"event":"owner","conn":C,"user":U}` (`mailsim serve --log`): connection `C` logged in
+    /// as `U`, the same fact as the live stream's `owner` entry.
+    Owner {
+        conn: u32,
+        user: String,
+    },
+}
+
+/// One line of a JSON-lines log: an [`Event`] or an owner record.
+pub(super) fn line(line: &str) -> Result<Line, String> {
     let value: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
     let o = value.as_object().ok_or("an event is a JSON object")?;
+    if o.get("event").and_then(Value::as_str) == Some("owner") {
+        return Ok(Line::Owner { conn: num(o, "conn")?, user: text(o, "user")? });
+    }
+    event_of(o).map(Line::Event)
+}
+
+/// One line of a JSON-lines log as an [`Event`].
+#[cfg(test)]
+pub(super) fn event(line: &str) -> Result<Event, String> {
+    let value: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    event_of(value.as_object().ok_or("an event is a JSON object")?)
+}
+
+fn event_of(o: &Obj) -> Result<Event, String> {
     let tag = o.get("event").ok_or("missing field `event`")?;
     let tag = tag.as_str().ok_or("`event` must be a string")?;
     Ok(match tag {

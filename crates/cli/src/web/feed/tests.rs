@@ -18,36 +18,12 @@ fn actor(id: &str, kind: &str) -> Event {
 }
 
 fn opened(conn: u32) -> Event {
-    Event::ConnectionOpened {
-        t: 0,
-        conn,
-        client: format!("client-{conn}"),
-        client_port: 4000 + conn as u16,
-        server: "server".into(),
-        port: 2110,
-        protocol: "POP3".into(),
-    }
+    crate::web::test_events::opened(conn, "POP3", 2110)
 }
 
+/// A POP3 line on `conn`.
 fn line(conn: u32, to_server: bool, text: &str) -> Event {
-    let client = format!("client-{conn}");
-    let (from, to) = if to_server { (client, "server".to_string()) } else { ("server".to_string(), client) };
-    Event::MessageSent {
-        t_sent: 0,
-        t: 0,
-        conn: Some(conn),
-        from,
-        to,
-        protocol: "POP3".into(),
-        port: 2110,
-        raw: format!("{text}\r\n").into_bytes(),
-        label: text.into(),
-        meaning: String::new(),
-        rfc: String::new(),
-        from_state: String::new(),
-        to_state: String::new(),
-        tls: false,
-    }
+    crate::web::test_events::sent(conn, to_server, ("POP3", 2110), format!("{text}\r\n").as_bytes(), text, "")
 }
 
 /// A POP3 session on `conn` that logs in as `user`.

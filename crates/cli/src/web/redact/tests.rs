@@ -2,36 +2,11 @@ use super::*;
 use mailsim_sim::log::Event;
 
 fn opened(conn: u32, protocol: &str) -> Event {
-    Event::ConnectionOpened {
-        t: 0,
-        conn,
-        client: format!("client-{conn}"),
-        client_port: 5000,
-        server: "server".into(),
-        port: 0,
-        protocol: protocol.into(),
-    }
+    crate::web::test_events::opened(conn, protocol, 0)
 }
 
 fn sent(conn: u32, to_server: bool, raw: &str, label: &str, meaning: &str) -> Event {
-    let client = format!("client-{conn}");
-    let (from, to) = if to_server { (client, "server".to_string()) } else { ("server".to_string(), client) };
-    Event::MessageSent {
-        t_sent: 0,
-        t: 0,
-        conn: Some(conn),
-        from,
-        to,
-        protocol: "X".into(),
-        port: 0,
-        raw: raw.bytes().collect(),
-        label: label.into(),
-        meaning: meaning.into(),
-        rfc: String::new(),
-        from_state: String::new(),
-        to_state: String::new(),
-        tls: false,
-    }
+    crate::web::test_events::sent(conn, to_server, ("X", 0), raw.as_bytes(), label, meaning)
 }
 
 /// Feeds a dialog (`C:`/`S:` lines, the meaning quoting the line) and returns what the

@@ -1,0 +1,84 @@
+// `mailsim serve` for the e2e tests that need real servers: builds the CLI with the page built
+// in (build.rs embeds MAILSIM_WEB_DIST), starts it on free ports with the given users and a
+// TLS directory of its own, and waits for the live view's URL (with the instructor's token).
+//
+//   const serve = await startServe({ dist, users, log: true });
+//   serve.ports.submission; serve.live; serve.logFile; serve.output(); serve.stop();
+//   serve.python(code): Python with H, SMTP, SUB, POP, IMAP and USERS in scope; logRecords(file).
+import fs from 'node:fs';
+import os from 'node:os';
+import net from 'node:net';
+import path from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const ROOT = path.resolve(HERE, '../..');
+export const BINARY = path.join(ROOT, 'target', 'debug', 'mailsim');
+
+/** A TCP port nobody listens on now (the OS's pick). */
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+/** Builds target/debug/mailsim with the page in `dist` built in. */
+export function buildServe(dist) {
+  if (!fs.existsSync(path.join(dist, 'index.html'))) throw new Error(`no page build in ${dist}: trunk build --release first`);
+  execFileSync('cargo', ['build', '--locked', '-q', '-p', 'mailsim-cli'], {
+    cwd: ROOT, stdio: 'inherit', env: { ...process.env, MAILSIM_WEB_DIST: dist },
+  });
+}
+
+/**
+ * Builds and starts `mailsim serve --quiet --memory` with `users` ({ address: password }) on
+ * free ports (smtp, submission, pop3, imap, web, and the implicit-TLS ones), its TLS files in
+ * a new temporary directory (`prefix`), and with `log`, `--log` to serve.jsonl there.
+ * Resolves when it has printed the live view's URL.
+ */
+export async function startServe({ dist, users, log = false, prefix = 'mailsim-serve-', timeout = 15000, extra = [] }) {
+  buildServe(dist);
+  const ports = { smtp: await freePort(), submission: await freePort(), pop3: await freePort(), imap: await freePort(), web: await freePort() };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const logFile = log ? path.join(tmp, 'serve.jsonl') : null;
+  const args = ['serve', '--smtp-port', ports.smtp, '--submission-port', ports.submission, '--pop3-port', ports.pop3,
+    '--imap-port', ports.imap, '--web-port', ports.web, ...(logFile ? ['--log', logFile] : []), '--quiet', '--memory',
+    '--tls-dir', tmp, '--smtps-port', await freePort(), '--imaps-port', await freePort(), '--pop3s-port', await freePort(),
+    ...extra]
+    .map(String);
+  for (const [a, p] of Object.entries(users)) args.push('--user', `${a}:${p}`);
+  const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const url = /live view[^\n]*(http:\/\/\S+)/;
+  const deadline = Date.now() + timeout;
+  while (!url.test(output)) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGINT');
+      throw new Error(`mailsim serve did not print its live URL:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    ports,
+    live: output.match(url)[1],
+    logFile,
+    tmp,
+    process: child,
+    output: () => output,
+    stop: () => child.kill('SIGINT'),
+    /** Runs Python with H, SMTP, SUB, POP, IMAP and USERS in scope; returns what it printed. */
+    python(code) {
+      const prelude = `import smtplib, poplib, imaplib\nH = '127.0.0.1'\n`
+        + `SMTP, SUB, POP, IMAP = ${ports.smtp}, ${ports.submission}, ${ports.pop3}, ${ports.imap}\nUSERS = ${JSON.stringify(users)}\n`;
+      return execFileSync('python3', ['-c', prelude + code]).toString();
+    },
+  };
+}
+
+/** The records of a `--log` file (after its header). */
+export function logRecords(logFile) {
+  return fs.readFileSync(logFile, 'latin1').split('\n').filter(Boolean).slice(1).map((l) => JSON.parse(l));
+}
