@@ -28,12 +28,14 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // the step-latency work (row chunks, lazy world checkpoints, the deferred URL) ~3 KB, the
 // terminal's SCRAM helper and raw DATA ~2 KB, the QA fixes to activities (hidden future, bad
 // links) ~2 KB and to protocol content ~4 KB. 735 KB leaves ~10 KB of headroom.
-// 735 KB until the data went out of the wasm (branch bundle): the 28 scenario files and 15
-// activity files are fetched when the page needs them, the wasm keeps their index (725.3 →
-// 707.5 KB wasm); 716 KB leaves ~1 % of headroom.
-export const BUDGET = 716 * 1024;
+// 735 KB until the data went out of the wasm (branch bundle, fifth session): the 28 scenario
+// files and the activity files are fetched when the page needs them, the wasm keeps their
+// index (wasm 725.3 → 707.7 KB gzipped); with main merged after (two activities, the activity
+// polish, layout by name: +4.8 KB) the bundle is 714.3 KB and the first download 715.0 KB.
+// 722 and 723 KB leave ~1 % of headroom.
+export const BUDGET = 722 * 1024;
 // What the page needs to draw its default scenario and be interactive.
-export const FIRST_BUDGET = 717 * 1024;
+export const FIRST_BUDGET = 723 * 1024;
 /** The data file the page fetches at its default address. */
 export const START_DATA = ['scenarios/alice-to-bob.toml'];
 const DATA_DIRS = ['scenarios', 'activities'];
