@@ -297,12 +297,7 @@ fn playground() -> Html {
             let listener = EventListener::new(&window, "hashchange", move |_| {
                 if let Some((id, step)) = parse_fragment(&current_hash()) {
                     let d = d.clone();
-                    // Opened when its file is at hand, if the URL has not moved on meanwhile.
-                    crate::data::then_open(id.clone(), move || {
-                        if parse_fragment(&current_hash()).is_some_and(|(now, _)| now == id) {
-                            d.dispatch(Action::Open(id, step));
-                        }
-                    });
+                    crate::data::then_open(id.clone(), move || d.dispatch(Action::Open(id, step)));
                 }
             });
             move || drop(listener)
@@ -335,12 +330,7 @@ fn playground() -> Html {
         Callback::from(move |e: Event| {
             if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
                 let (d, id) = (d.clone(), sel.value());
-                // Opened when its file is at hand, if it is still the one chosen.
-                crate::data::then_open(id.clone(), move || {
-                    if sel.value() == id {
-                        d.dispatch(Action::Open(id, 0));
-                    }
-                });
+                crate::data::then_open(id.clone(), move || d.dispatch(Action::Open(id, 0)));
             }
         })
     };

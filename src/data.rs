@@ -22,6 +22,8 @@ use yew::prelude::*;
 thread_local! {
     /// Whether every built-in activity and scenario file has been fetched.
     static ALL: Cell<bool> = const { Cell::new(false) };
+    /// The number of the last [`then_open`] request.
+    static LATEST: Cell<u32> = const { Cell::new(0) };
 }
 
 /// What the page at the current URL needs before it can draw.
@@ -148,14 +150,19 @@ fn report(message: &str) {
 }
 
 /// Runs `open` once built-in scenario `id` (or the default one, for an id that is none) is
-/// at hand: now, or after fetching it.
+/// at hand: now, or after fetching it, unless another scenario was asked for meanwhile (the
+/// last one asked for opens, whichever file arrives first). Not the URL decides that: while a
+/// file is on its way the page may still write the scenario on screen into the URL.
 pub fn then_open(id: String, open: impl FnOnce() + 'static) {
+    let ticket = LATEST.with(|l| l.get().wrapping_add(1));
+    LATEST.with(|l| l.set(ticket));
     if at_hand(&Need::Scenario(id.clone())) {
         return open();
     }
     wasm_bindgen_futures::spawn_local(async move {
         match load_scenario(&id).await {
-            Ok(()) => open(),
+            Ok(()) if LATEST.with(Cell::get) == ticket => open(),
+            Ok(()) => {}
             Err(m) => report(&m),
         }
     });
