@@ -4,13 +4,60 @@
 // so that a browser that cannot compile it (the module uses WebAssembly SIMD: Chrome and Edge
 // 91, Firefox 89, Safari 16.4 or newer) or cannot fetch it says so on the page, instead of
 // staying blank.
+//
+// It also fetches the scenario file the URL opens (`#/scenario/ID/...`, or the default one)
+// while the wasm downloads and compiles (index.html preloads it), leaves it in
+// `window.mailsimPreload` and then starts the page (`start_page`), which takes it and draws at
+// once (src/main.rs, src/data.rs). The file's URL carries
+// its version, a hash of its text (FNV-1a, as crates/sim/build.rs computes it), as the
+// page's own fetches do.
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 
 const dir = process.env.TRUNK_STAGING_DIR || process.argv[2] || 'dist';
 const index = path.join(dir, 'index.html');
+// The scenario the page opens when the URL names none (src/state.rs, DEFAULT_SCENARIO).
+const DEFAULT_SCENARIO = 'alice-to-bob';
+
+/** FNV-1a (64 bits) of the bytes, in hex. */
+function version(bytes) {
+  let h = 0xcbf29ce484222325n;
+  for (const b of bytes) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+  return h.toString(16).padStart(16, '0');
+}
+
+const scenarioDir = path.join(dir, 'scenarios');
+const versions = Object.fromEntries(fs.existsSync(scenarioDir)
+  ? fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.toml')).sort()
+    .map((f) => [f.slice(0, -5), version(fs.readFileSync(path.join(scenarioDir, f)))])
+  : []);
+const preload = Object.keys(versions).length === 0 ? [] : [
+  `const versions = ${JSON.stringify(versions)};`,
+  "let named = '';",
+  "try { named = decodeURIComponent((/^#\\/scenario\\/([^/?]+)/.exec(location.hash) || [])[1] || ''); } catch {}",
+  `const id = Object.hasOwn(versions, named) ? named : ${JSON.stringify(DEFAULT_SCENARIO)};`,
+  'const wanted = /^#\\/activit/.test(location.hash) ? null',
+  '  : fetch(`./scenarios/${id}.toml?v=${versions[id]}`).then((r) => (r.ok ? r.text() : null)).catch(() => null);',
+];
 let html = fs.readFileSync(index, 'utf8');
+// Trunk's start, `const wasm = await init({...});`, becomes: the wasm starts compiling at once,
+// the page starts (`start_page`, src/main.rs) when the scenario file has arrived too.
+function start(body) {
+  if (preload.length === 0) return body;
+  const i = body.findIndex((l) => /^const wasm = await init\((.*)\);$/.test(l.trim()));
+  if (i < 0) throw new Error('externalize-init: Trunk\'s loader changed; expected `const wasm = await init(...)`');
+  const args = body[i].trim().match(/^const wasm = await init\((.*)\);$/)[1];
+  return [
+    ...body.slice(0, i),
+    'window.mailsimDeferStart = true;',
+    `const [wasm, text] = await Promise.all([init(${args}), wanted]);`,
+    'if (text !== null) window.mailsimPreload = { id, text };',
+    'bindings.start_page();',
+    ...body.slice(i + 1),
+  ];
+}
+
 const re = /<script type="module">([\s\S]*?)<\/script>/;
 const m = html.match(re);
 if (m) {
@@ -19,8 +66,9 @@ if (m) {
   const body = lines.filter((l) => !/^import\s/.test(l) && l.trim() !== '');
   const code = [
     ...imports,
+    ...preload,
     'try {',
-    ...body.map((l) => `  ${l}`),
+    ...start(body).map((l) => `  ${l}`),
     '} catch (e) {',
     "  const p = document.createElement('p');",
     "  p.id = 'boot-error';",

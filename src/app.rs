@@ -11,7 +11,7 @@ use crate::state::{
 use gloo_events::{EventListener, EventListenerOptions};
 use gloo_timers::callback::Interval;
 use mailsim_sim::diagram::format_time;
-use mailsim_sim::scenario::SCENARIOS;
+use mailsim_sim::scenario::{self, Entry};
 use wasm_bindgen::{JsCast, JsValue};
 use yew::prelude::*;
 
@@ -27,10 +27,9 @@ const ICON_PLAY: &str = "M4 2v12l10-6z";
 const ICON_PAUSE: &str = "M3 2h4v12H3z M9 2h4v12H9z";
 const ICON_NEXT: &str = "M4 2v12l9-6z";
 
-fn matches(s: &mailsim_sim::scenario::Scenario, q: &str) -> bool {
+fn matches(s: &Entry, q: &str) -> bool {
     let q = q.trim().to_lowercase();
-    q.is_empty()
-        || [&s.title, &s.summary, &s.description, &s.topic, &s.id].iter().any(|t| t.to_lowercase().contains(&q))
+    q.is_empty() || [s.title, s.summary, s.description, s.topic, s.id].iter().any(|t| t.to_lowercase().contains(&q))
 }
 
 /// The iframe code for the current page, in the compact layout.
@@ -44,9 +43,9 @@ fn embed_snippet() -> String {
 /// The scenario topics, in the order they first appear.
 fn topics() -> Vec<&'static str> {
     let mut out: Vec<&'static str> = Vec::new();
-    for s in SCENARIOS.iter() {
-        if !out.contains(&s.topic.as_str()) {
-            out.push(&s.topic);
+    for s in scenario::index() {
+        if !out.contains(&s.topic) {
+            out.push(s.topic);
         }
     }
     out
@@ -297,7 +296,8 @@ fn playground() -> Html {
             let window = web_sys::window().expect("a window");
             let listener = EventListener::new(&window, "hashchange", move |_| {
                 if let Some((id, step)) = parse_fragment(&current_hash()) {
-                    d.dispatch(Action::Open(id, step));
+                    let d = d.clone();
+                    crate::data::then_open(id.clone(), move || d.dispatch(Action::Open(id, step)));
                 }
             });
             move || drop(listener)
@@ -329,7 +329,8 @@ fn playground() -> Html {
         let d = player.dispatcher();
         Callback::from(move |e: Event| {
             if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
-                d.dispatch(Action::Open(sel.value(), 0));
+                let (d, id) = (d.clone(), sel.value());
+                crate::data::then_open(id.clone(), move || d.dispatch(Action::Open(id, 0)));
             }
         })
     };
@@ -340,7 +341,7 @@ fn playground() -> Html {
         let menu = scenario_menu.clone();
         use_effect_with(player.scenario.id.clone(), move |id| {
             if let Some(m) = menu.cast::<web_sys::HtmlSelectElement>() {
-                let shown = if SCENARIOS.iter().any(|s| s.id == *id) { id.as_str() } else { "" };
+                let shown = if scenario::entry(id).is_some() { id.as_str() } else { "" };
                 m.set_value(shown);
             }
         });
@@ -624,10 +625,10 @@ fn playground() -> Html {
                         if player.scenario.id == IMPORTED {
                             <option value="" selected=true disabled=true>{ format!("{} (opened log)", player.scenario.title) }</option>
                         }
-                        { for topics().into_iter().filter(|topic| SCENARIOS.iter().any(|s| s.topic == *topic && matches(s, &search))).map(|topic| html! {
+                        { for topics().into_iter().filter(|topic| scenario::index().any(|s| s.topic == *topic && matches(s, &search))).map(|topic| html! {
                             <optgroup label={topic}>
-                                { for SCENARIOS.iter().filter(|s| s.topic == topic && matches(s, &search)).map(|s| html! {
-                                    <option value={s.id.clone()} selected={s.id == player.scenario.id}>{ s.title.clone() }</option>
+                                { for scenario::index().filter(|s| s.topic == topic && matches(s, &search)).map(|s| html! {
+                                    <option value={s.id} selected={s.id == player.scenario.id}>{ s.title }</option>
                                 }) }
                             </optgroup>
                         }) }

@@ -14,6 +14,8 @@
 //! - [`states`]: the SMTP, POP3 and IMAP state diagrams with the current state lit.
 //! - [`activity`]: in-class activities (`#/activities`, `#/activity/ID/item/N`), presenter
 //!   mode and the embed; [`activity::Root`] picks the playground or the activities by URL.
+//! - [`data`]: the built-in scenario and activity files, fetched when the page needs them
+//!   ([`data::Gate`] holds the page until what its URL needs is at hand).
 //! - [`guard`]: the page survives its own faults (a replay that never finished sets the
 //!   newest action aside; a panic shows a notice).
 //! - [`live`]: the live classroom view (`#/live`): real traffic to `mailsim serve`, as it
@@ -23,6 +25,7 @@
 
 mod activity;
 mod app;
+mod data;
 mod diagram;
 mod growing;
 mod guard;
@@ -36,5 +39,23 @@ mod states;
 
 fn main() {
     guard::install();
-    yew::Renderer::<activity::Root>::new().render();
+    // The boot script starts the page itself once the first scenario file has arrived too
+    // (scripts/externalize-init.mjs); without it, the page starts now and fetches the file.
+    let deferred = web_sys::window()
+        .and_then(|w| web_sys::js_sys::Reflect::get(&w, &"mailsimDeferStart".into()).ok())
+        .is_some_and(|v| v.is_truthy());
+    if !deferred {
+        start_page();
+    }
+}
+
+/// Draws the page (once), with the scenario file the boot script fetched, if any.
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn start_page() {
+    thread_local!(static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if STARTED.with(|s| s.replace(true)) {
+        return;
+    }
+    data::take_preload();
+    yew::Renderer::<data::Gate>::new().render();
 }

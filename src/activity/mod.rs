@@ -66,7 +66,7 @@ fn current_hash() -> String {
 }
 
 /// Whether the URL asks for the activities part (rather than the playground).
-fn wants_activities() -> bool {
+pub(crate) fn wants_activities() -> bool {
     let hash = current_hash();
     let bare = hash.trim_start_matches('#').trim_start_matches('/').is_empty();
     parse_route(&hash).is_some() || (bare && (store::query("activity").is_some() || store::present()))

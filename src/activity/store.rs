@@ -191,8 +191,8 @@ impl Library {
                 .map(|f| (f.name, f.text));
         }
         let a = self.builtin.iter().find(|a| a.id == id)?;
-        activity::BUILTIN_FILES
-            .iter()
+        activity::builtin_files()
+            .into_iter()
             .find(|(name, _)| *name == a.file)
             .map(|(name, text)| (name.rsplit('/').next().unwrap_or(name).to_string(), text.to_string()))
     }

@@ -2,7 +2,10 @@
 // module did not arrive) gets a message on the page that says so, instead of a blank page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { useBrowser } from './browser.mjs';
+import { DIST } from './bundle-size.mjs';
 
 // Under the strict policy the site is served with (the message is made without inline script or style).
 const s = useBrowser({ csp: "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'" });
@@ -29,4 +32,75 @@ test('a wasm module that cannot be compiled leaves a message, not a blank page',
 test('the same page starts normally when the module arrives', async (t) => {
   const page = await s.open(t, '');
   assert.equal(await page.$('#boot-error'), null);
+});
+
+// The built-in scenario and activity files are not in the wasm: the page fetches the one it
+// opens (while the wasm downloads), another when it is chosen, and all of them for the activities.
+const tomls = (page) => {
+  const seen = [];
+  page.on('request', (r) => { if (/\.toml\b/.test(r.url())) seen.push(new URL(r.url()).pathname.replace(/^\//, '')); });
+  return seen;
+};
+
+test('the page fetches only the scenario file it opens, and the next one when it is chosen', async (t) => {
+  const page = await s.open(t, null);
+  const seen = tomls(page);
+  await page.goto(s.server.url);
+  await page.waitForSelector('#position');
+  assert.deepEqual(seen, ['scenarios/alice-to-bob.toml'], 'the default scenario only');
+  // The picker lists and searches every scenario without fetching any.
+  assert.equal(await page.locator('#scenario option').count(), 28);
+  await page.fill('#search', 'greylist');
+  const found = await page.$$eval('#scenario option', (os) => os.map((o) => o.value));
+  assert.ok(found.includes('greylisting') && found.length < 5, `${found}`);
+  await page.fill('#search', 'trusts');
+  const inDescription = await page.$$eval('#scenario option', (os) => os.map((o) => o.value));
+  assert.deepEqual(inDescription, ['alice-to-bob', 'two-hops'], 'found by their descriptions');
+  await page.fill('#search', '');
+  assert.equal(seen.length, 1);
+  await page.selectOption('#scenario', 'two-hops');
+  await page.waitForFunction(() => location.hash.startsWith('#/scenario/two-hops/'));
+  assert.equal(await page.inputValue('#scenario'), 'two-hops');
+  assert.match(await page.textContent('#position'), /^step 0 of /);
+  assert.deepEqual(seen, ['scenarios/alice-to-bob.toml', 'scenarios/two-hops.toml']);
+  // Back to a scenario already fetched: no request.
+  await page.selectOption('#scenario', 'alice-to-bob');
+  await page.waitForFunction(() => location.hash.startsWith('#/scenario/alice-to-bob/'));
+  assert.equal(seen.length, 2);
+});
+
+test('a link to a step of any scenario opens it directly, and a link typed later fetches its file', async (t) => {
+  const page = await s.open(t, null);
+  const seen = tomls(page);
+  await page.goto(`${s.server.url}?embed=1#/scenario/greylisting/step/24`);
+  await page.waitForSelector('#position');
+  assert.match(await page.textContent('#position'), /^step 24 of /);
+  assert.deepEqual(seen, ['scenarios/greylisting.toml']);
+  await page.evaluate(() => { location.hash = '#/scenario/dsn/step/2'; });
+  await page.waitForFunction(() => document.querySelector('#position')?.textContent.startsWith('step 2 of '));
+  assert.deepEqual(seen, ['scenarios/greylisting.toml', 'scenarios/dsn.toml']);
+});
+
+test('the activities fetch their files, and the player then opens any scenario at once', async (t) => {
+  const page = await s.open(t, null);
+  const seen = tomls(page);
+  await page.goto(`${s.server.url}#/activities`);
+  await page.waitForSelector('#activity-list .card');
+  const files = (dir) => fs.readdirSync(path.join(DIST, dir)).filter((f) => f.endsWith('.toml')).length;
+  assert.equal(await page.locator('#activity-list .card').count(), files('activities'));
+  assert.equal(seen.filter((f) => f.startsWith('activities/')).length, files('activities'));
+  assert.equal(seen.filter((f) => f.startsWith('scenarios/')).length, files('scenarios'), 'an activity may name any scenario');
+  const before = seen.length;
+  await page.evaluate(() => { location.hash = '#/scenario/class/step/1'; });
+  await page.waitForFunction(() => document.querySelector('#position')?.textContent.startsWith('step 1 of '));
+  assert.equal(seen.length, before, 'nothing more to fetch');
+});
+
+test('a scenario file that cannot be fetched is reported on the page', async (t) => {
+  const page = await s.open(t, '', { ignore: /404|Failed to load resource/ });
+  await page.route(/scenarios\/pipelining\.toml/, (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.selectOption('#scenario', 'pipelining');
+  const alert = await page.waitForSelector('#load-error');
+  assert.match(await alert.textContent(), /could not load scenarios\/pipelining\.toml: the server answered HTTP 404/);
+  assert.match(await page.textContent('#details h2'), /Alice/, 'the scenario on screen stays');
 });

@@ -1,5 +1,10 @@
-// Measures the release build in dist/: gzipped size of the wasm, JS and CSS that a browser
-// downloads. `node tests/e2e/bundle-size.mjs` prints it; bundle.test.mjs holds the budget.
+// Measures the release build in dist/: gzipped size (level 9) of what a browser downloads.
+// `node tests/e2e/bundle-size.mjs` prints it; bundle.test.mjs holds the budgets.
+// - the bundle: the wasm, the JS (wasm-bindgen's glue, the boot script) and the CSS;
+// - the first download: the bundle and the one data file the page fetches to draw at its
+//   default address (scenarios/alice-to-bob.toml: src/data.rs, scripts/externalize-init.mjs);
+// - the whole: the bundle and every data file (scenarios/, activities/), each gzipped alone
+//   (as a server sends them).
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -23,7 +28,17 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // the step-latency work (row chunks, lazy world checkpoints, the deferred URL) ~3 KB, the
 // terminal's SCRAM helper and raw DATA ~2 KB, the QA fixes to activities (hidden future, bad
 // links) ~2 KB and to protocol content ~4 KB. 735 KB leaves ~10 KB of headroom.
-export const BUDGET = 735 * 1024;
+// 735 KB until the data went out of the wasm (branch bundle, fifth session): the 28 scenario
+// files and the activity files are fetched when the page needs them, the wasm keeps their
+// index (wasm 725.3 → 707.7 KB gzipped); with main merged after (two activities, the activity
+// polish, layout by name: +4.8 KB) the bundle is 714.3 KB and the first download 715.0 KB.
+// 722 and 723 KB leave ~1 % of headroom.
+export const BUDGET = 722 * 1024;
+// What the page needs to draw its default scenario and be interactive.
+export const FIRST_BUDGET = 723 * 1024;
+/** The data file the page fetches at its default address. */
+export const START_DATA = ['scenarios/alice-to-bob.toml'];
+const DATA_DIRS = ['scenarios', 'activities'];
 
 export function measure(dist = DIST) {
   const files = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));
@@ -34,8 +49,33 @@ export function measure(dist = DIST) {
   return { rows, total: rows.reduce((s, r) => s + r.gzip, 0) };
 }
 
+const gzipped = (file) => {
+  const data = fs.readFileSync(file);
+  return { raw: data.length, gzip: zlib.gzipSync(data, { level: 9 }).length };
+};
+
+/** The data files in dist/ (scenarios/, activities/): relative name, raw and gzipped bytes. */
+export function data(dist = DIST) {
+  return DATA_DIRS.flatMap((d) => (fs.existsSync(path.join(dist, d)) ? fs.readdirSync(path.join(dist, d)).sort() : [])
+    .map((f) => ({ file: `${d}/${f}`, ...gzipped(path.join(dist, d, f)) })))
+    .filter((r) => DATA_DIRS.some((d) => r.file.startsWith(`${d}/`)));
+}
+
+/** The first download (bundle + START_DATA) and the whole (bundle + every data file), gzipped. */
+export function downloads(dist = DIST) {
+  const { total } = measure(dist);
+  const files = data(dist);
+  const start = files.filter((r) => START_DATA.includes(r.file)).reduce((s, r) => s + r.gzip, 0);
+  const all = files.reduce((s, r) => s + r.gzip, 0);
+  return { bundle: total, startData: start, first: total + start, data: all, whole: total + all, files: files.length };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { rows, total } = measure();
   for (const r of rows) console.log(`${r.file.padEnd(44)} ${String(r.raw).padStart(8)} B  ${String(r.gzip).padStart(8)} B gzipped`);
-  console.log(`bundle (wasm + JS + CSS): ${(total / 1024).toFixed(1)} KB gzipped (budget ${BUDGET / 1024} KB)`);
+  const kb = (b) => (b / 1024).toFixed(1);
+  const d = downloads();
+  console.log(`bundle (wasm + JS + CSS): ${kb(total)} KB gzipped (budget ${BUDGET / 1024} KB)`);
+  console.log(`first download (bundle + ${START_DATA.join(', ')}): ${kb(d.first)} KB gzipped (budget ${FIRST_BUDGET / 1024} KB)`);
+  console.log(`whole (bundle + ${d.files} data files, each gzipped): ${kb(d.whole)} KB gzipped (data ${kb(d.data)} KB)`);
 }

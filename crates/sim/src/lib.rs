@@ -16,7 +16,8 @@
 //!   latency, DNS datagrams), and the nodes that carry out what hosts return: user agents
 //!   (`world/agent.rs`), mail servers (a host each), the DNS server and web servers.
 //! - [`scenario`]: scenarios as data. `scenarios/*.toml` at the top of the repository are
-//!   compiled in ([`scenario::SCENARIOS`], [`scenario::run`]); [`scenario::load()`] reads any
+//!   compiled in (`scenario::SCENARIOS`, [`scenario::run`]; the page fetches them instead,
+//!   feature `fetch-data`, and keeps their [`scenario::index`]); [`scenario::load()`] reads any
 //!   file into a checked [`scenario::Scenario`] or a located [`scenario::LoadError`].
 //!   Inside: `load` (parsing, errors with line and column), `reader` and `format` (taking
 //!   the TOML tree apart key by key), `cast` (actors, the standard cast as data, `[actor.ID]`),

@@ -22,9 +22,16 @@
 //! 4. Tasks: [`Activity::play`] with the learner's actions, then [`check_task`] on that log.
 //! 5. At the end, [`completion_code`] over the recorded [`Answered`] list.
 
-macro_rules! builtin_file {
-    ($name:literal) => {
-        (concat!("activities/", $name), include_str!(concat!("../../../../activities/", $name)))
+macro_rules! builtin_files {
+    ($($name:literal),* $(,)?) => {
+        /// The built-in activity files (`activities/*.toml`), in teaching order (the lectures'
+        /// order). A test checks that every file in `activities/` is listed here.
+        pub const BUILTIN_NAMES: &[&str] = &[$(concat!("activities/", $name)),*];
+        /// The built-in activity files as (file name, text), where they are compiled in (not
+        /// in the page, which fetches them: [`builtin_index`], [`provide`]).
+        #[cfg(builtin_text)]
+        pub const BUILTIN_FILES: &[(&str, &str)] =
+            &[$((concat!("activities/", $name), include_str!(concat!("../../../../activities/", $name)))),*];
     };
 }
 
@@ -292,10 +299,9 @@ pub fn resolve_scenario_with(name: &str, beside: &dyn Fn(&str) -> Option<String>
     match crate::scenario::info_of(name) {
         Some(info) => Ok(ScenarioSource::Builtin(info.id.as_str())),
         None => {
-            let ids: Vec<&str> = crate::scenario::SCENARIOS.iter().map(|s| s.id.as_str()).collect();
             Err(format!(
                 "unknown scenario \"{name}\": expected a built-in scenario id (mailsim run --list shows them), e.g. alice-to-bob, or a scenario file name ending in .toml{}",
-                format::did_you_mean(name, &ids)
+                format::did_you_mean(name, crate::scenario::IDS)
             ))
         }
     }
@@ -339,38 +345,118 @@ impl Activity {
     }
 }
 
-/// The built-in activity files (`activities/*.toml`), as (file name, text), in teaching
-/// order (the lectures' order). A test checks that every file in `activities/` is listed here.
-pub const BUILTIN_FILES: &[(&str, &str)] = &[
-    builtin_file!("send-protocols.toml"),
-    builtin_file!("read-protocols.toml"),
-    builtin_file!("smtp-phases.toml"),
-    builtin_file!("reply-code-classes.toml"),
-    builtin_file!("make-a-reply.toml"),
-    builtin_file!("smtp-ports.toml"),
-    builtin_file!("envelope-and-header.toml"),
-    builtin_file!("forged-from.toml"),
-    builtin_file!("message-format.toml"),
-    builtin_file!("store-and-forward.toml"),
-    builtin_file!("pop3-keep-or-delete.toml"),
-    builtin_file!("imap-states-folders.toml"),
-    builtin_file!("ica34-idle.toml"),
-    builtin_file!("smtp-vs-http.toml"),
-    builtin_file!("performance.toml"),
-    builtin_file!("webmail.toml"),
-    builtin_file!("by-hand-lab.toml"),
-];
+builtin_files!(
+    "send-protocols.toml",
+    "read-protocols.toml",
+    "smtp-phases.toml",
+    "reply-code-classes.toml",
+    "make-a-reply.toml",
+    "smtp-ports.toml",
+    "envelope-and-header.toml",
+    "forged-from.toml",
+    "message-format.toml",
+    "store-and-forward.toml",
+    "pop3-keep-or-delete.toml",
+    "imap-states-folders.toml",
+    "ica34-idle.toml",
+    "smtp-vs-http.toml",
+    "performance.toml",
+    "webmail.toml",
+    "by-hand-lab.toml",
+);
+
+/// A built-in activity file, without its text: (file name as in [`BUILTIN_NAMES`], id, the
+/// scenario it names, a hash of its text). build.rs reads them from `activities/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexEntry {
+    pub name: &'static str,
+    pub id: &'static str,
+    pub scenario: &'static str,
+    pub version: &'static str,
+}
+
+impl IndexEntry {
+    /// Where the page fetches the file, relative to the page.
+    pub fn url(&self) -> String {
+        format!("{}?v={}", self.name, self.version)
+    }
+}
+
+/// The built-in activity files, in teaching order, without their texts.
+pub fn builtin_index() -> Vec<IndexEntry> {
+    BUILTIN_NAMES
+        .iter()
+        .filter_map(|name| {
+            let file = name.trim_start_matches("activities/");
+            let i = crate::scenario::ACTIVITY_INDEX.binary_search_by(|e| e.0.cmp(file)).ok()?;
+            let (_, id, scenario, version) = crate::scenario::ACTIVITY_INDEX[i];
+            Some(IndexEntry { name, id, scenario, version })
+        })
+        .collect()
+}
+
+#[cfg(not(builtin_text))]
+thread_local! {
+    /// The built-in files the page has fetched: (file name, text), kept for the page's life.
+    static PROVIDED: std::cell::RefCell<Vec<(&'static str, &'static str)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Hands over the text of built-in activity file `name` (as in [`BUILTIN_NAMES`]), fetched by
+/// the page from [`IndexEntry::url`]. Where the files are compiled in, this does nothing.
+pub fn provide(name: &str, text: &str) {
+    #[cfg(not(builtin_text))]
+    if let Some(name) = BUILTIN_NAMES.iter().find(|n| **n == name) {
+        PROVIDED.with(|p| {
+            let mut p = p.borrow_mut();
+            if !p.iter().any(|(n, _)| n == name) {
+                p.push((name, Box::leak(text.to_string().into_boxed_str())));
+            }
+        });
+    }
+    #[cfg(builtin_text)]
+    let _ = (name, text);
+}
+
+/// The built-in activity files at hand, as (file name, text), in teaching order: all of them
+/// where they are compiled in, those [`provide`]d in the page.
+pub fn builtin_files() -> Vec<(&'static str, &'static str)> {
+    #[cfg(builtin_text)]
+    return BUILTIN_FILES.to_vec();
+    #[cfg(not(builtin_text))]
+    return PROVIDED.with(|p| {
+        let p = p.borrow();
+        BUILTIN_NAMES.iter().filter_map(|n| p.iter().find(|(name, _)| name == n).copied()).collect()
+    });
+}
 
 /// The built-in activities, parsed. Every one parses (a test holds this), so an error here
 /// is a bug; such a file is skipped rather than panicking.
 pub fn builtin() -> Vec<Activity> {
-    BUILTIN_FILES.iter().filter_map(|(name, text)| parse(name, text).ok()).collect()
+    builtin_files().iter().filter_map(|(name, text)| parse(name, text).ok()).collect()
 }
 
 /// The built-in activity `id` (only that file is parsed and its scenario run).
 pub fn builtin_by_id(id: &str) -> Option<Activity> {
-    BUILTIN_FILES
-        .iter()
+    builtin_files()
+        .into_iter()
         .find(|(_, text)| load::id_of(text).as_deref() == Some(id))
         .and_then(|(name, text)| parse(name, text).ok())
+}
+
+#[cfg(all(test, builtin_text))]
+mod tests {
+    /// The index build.rs wrote says what parsing each file says, in teaching order.
+    #[test]
+    fn the_index_matches_the_files() {
+        let index = super::builtin_index();
+        let all = super::builtin();
+        assert_eq!(index.len(), super::BUILTIN_NAMES.len(), "every listed file is in the index");
+        assert_eq!(crate::scenario::ACTIVITY_INDEX.len(), index.len(), "every activities/*.toml is listed");
+        assert_eq!(all.len(), index.len(), "every built-in activity parses");
+        for (e, a) in index.iter().zip(&all) {
+            assert_eq!((e.name, e.id, e.scenario), (a.file.as_str(), a.id.as_str(), a.scenario.as_str()));
+            assert!(e.url().starts_with(&format!("{}?v=", e.name)), "{}", e.url());
+            assert!(crate::scenario::entry(e.scenario).is_some(), "{}: a built-in scenario", e.name);
+        }
+    }
 }

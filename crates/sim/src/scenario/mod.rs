@@ -15,9 +15,10 @@
 //!   in file order, so a file's log never changes unless the file does.
 //! - `repeat`: `[repeat] n = COUNT`, `{n}` in keys and list items: many alike actors and
 //!   actions written once (the class of 200), expanded on the parsed tree before reading.
-//! - `builtin`: the files compiled into the binary and the page ([`SCENARIOS`], [`FILES`]).
+//! - `builtin`: the built-in files: their [`index`] (the picker's list), their texts compiled
+//!   into the binary (`SCENARIOS`, `FILES`), or in the page fetched and [`provide`]d.
 //!
-//! To add a scenario: write `scenarios/ID.toml`, add it to `builtin.rs`, and bless its golden
+//! To add a scenario: write `scenarios/ID.toml`, add its id to `builtin.rs`, and bless its golden
 //! log (`BLESS=1 cargo test -p mailsim-sim --test golden`).
 
 mod acts;
@@ -31,6 +32,9 @@ mod resolve;
 mod stage;
 
 pub(crate) use acts::learner_actions;
+pub(crate) use builtin::ACTIVITY_INDEX;
+pub use builtin::{entry, index, is_ready, provide, Entry, IDS};
+#[cfg(builtin_text)]
 pub use builtin::{FILES, SCENARIOS};
 pub use load::{load, LoadError};
 
@@ -120,9 +124,9 @@ pub fn check_recipients(list: &str) -> Result<(), String> {
     resolve::check_list(Some(&toml::Spanned::new(0..0, list.to_string()))).map(|_| ()).map_err(|(_, m)| m)
 }
 
-/// A built-in scenario by id.
+/// A built-in scenario by id (in the page: once its file is [`provide`]d).
 pub fn info_of(id: &str) -> Option<&'static Scenario> {
-    SCENARIOS.iter().find(|s| s.id == id)
+    builtin::find(id)
 }
 
 /// Runs the built-in scenario `id`; `None` if there is no such scenario.

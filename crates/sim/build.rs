@@ -1,0 +1,86 @@
+//! The index of the built-in scenario and activity files (`scenarios/*.toml`,
+//! `activities/*.toml` at the top of the repository), written to `$OUT_DIR/builtin_index.rs`:
+//! what the page needs to list them without their texts (`scenario::builtin`,
+//! `activity::builtin_index`), and a version of each file (a hash of its text) for the URL the
+//! page fetches it from, so that a browser's cache never mixes files of two builds.
+//!
+//! Also sets `cfg(builtin_text)`: the files' texts are compiled in, except in the page
+//! (wasm32 with the feature `fetch-data`), which fetches a file when it needs it.
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    println!("cargo::rustc-check-cfg=cfg(builtin_text)");
+    let wasm = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "wasm32");
+    if !(wasm && std::env::var_os("CARGO_FEATURE_FETCH_DATA").is_some()) {
+        println!("cargo::rustc-cfg=builtin_text");
+    }
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let top = manifest.join("../..");
+    let mut out = String::from("// Written by build.rs from scenarios/*.toml and activities/*.toml.\n\n");
+    out.push_str("/// The built-in scenarios' headers, sorted by id (the file's name without `.toml`).\n");
+    out.push_str("pub(crate) static SCENARIO_INDEX: &[Entry] = &[\n");
+    for (name, text) in files(&top.join("scenarios")) {
+        let head = table(&name, &text, "scenario");
+        let get = |k: &str| head.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        let summary = get("summary").unwrap_or_default();
+        out.push_str(&format!(
+            "    Entry {{ id: {:?}, title: {:?}, topic: {:?}, summary: {:?}, description: {:?}, version: {:?} }},\n",
+            name.trim_end_matches(".toml"),
+            get("title").unwrap_or_default(),
+            get("topic").unwrap_or_else(|| "Your own".into()),
+            summary,
+            get("description").unwrap_or_else(|| summary.clone()),
+            version(&text),
+        ));
+    }
+    out.push_str("];\n\n");
+    out.push_str("/// The built-in activity files, sorted by file name: (file name, id, scenario, version).\n");
+    out.push_str("pub(crate) static ACTIVITY_INDEX: &[(&str, &str, &str, &str)] = &[\n");
+    for (name, text) in files(&top.join("activities")) {
+        let head = table(&name, &text, "activity");
+        let get = |k: &str| head.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default();
+        out.push_str(&format!("    ({name:?}, {:?}, {:?}, {:?}),\n", get("id"), get("scenario"), version(&text)));
+    }
+    out.push_str("];\n");
+    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it")).join("builtin_index.rs");
+    std::fs::write(dest, out).expect("OUT_DIR is writable");
+}
+
+/// The `.toml` files of `dir`, sorted by name: (name, text).
+fn files(dir: &Path) -> Vec<(String, String)> {
+    println!("cargo::rerun-if-changed={}", dir.display());
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("the directory exists").flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.ends_with(".toml") {
+            println!("cargo::rerun-if-changed={}", e.path().display());
+            out.push((name, std::fs::read_to_string(e.path()).expect("a text file")));
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The string values of table `[name]` in a file (a file that does not parse gives none: the
+/// loader's tests report it).
+fn table(file: &str, text: &str, name: &str) -> Vec<(String, String)> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(root) = DeTable::parse(text) else {
+        println!("cargo::warning={file} does not parse");
+        return vec![];
+    };
+    let Some(DeValue::Table(t)) = root.get_ref().get(name).map(|v| v.get_ref()) else { return vec![] };
+    t.iter()
+        .filter_map(|(k, v)| match v.get_ref() {
+            DeValue::String(s) => Some((k.get_ref().to_string(), s.to_string())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// FNV-1a (64 bits) of the text, in hex.
+fn version(text: &str) -> String {
+    let h = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{h:016x}")
+}
