@@ -447,9 +447,14 @@ test('2,000 events: the whole history is there, the DOM does not grow with it, F
   const page = await open(t, live);
   await page.waitForSelector('#live-status.on', { timeout: 10000 });
   python(BURST);
-  const logged = loggedMessages();
-  const events = fs.readFileSync(logFile, 'latin1').split('\n').filter(Boolean).length - 1;
+  // The log is written by a thread of its own, behind the replies: wait until it has them all.
+  const count = () => fs.readFileSync(logFile, 'latin1').split('\n').filter(Boolean).length - 1;
+  let events = count();
+  for (const until = Date.now() + 10000; events < 2000 && Date.now() < until; events = count()) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
   assert.ok(events >= 2000, `${events} events`);
+  const logged = loggedMessages();
   const n = logged.length;
   await page.waitForFunction((n) => document.querySelector('#position').textContent === `step ${n} of ${n}`, n, { timeout: 10000 });
   await page.waitForSelector(`#arrow-${n}.current`);
