@@ -404,6 +404,9 @@ test('share, export, search, large text, transcript and SMTP phases', async (t) 
   assert.equal(await page.getAttribute('#large', 'aria-pressed'), 'true');
   assert.ok(await page.locator('.app.large').count());
   await page.click('#transcript summary');
+  // The transcript is drawn on the frame after it opens (under load, not by the time click returns).
+  await page.waitForFunction((n) => document.querySelectorAll('#transcript li').length === n, EXPECTED.length, { timeout: 10000 })
+    .catch(() => {});
   assert.equal(await page.locator('#transcript li').count(), EXPECTED.length);
   assert.match(await page.textContent('#transcript li[aria-current="step"]'), /Alice's server to Alice's UA, SMTP port 587: 250 2\.1\.5 Recipient <bob@bob\.example> OK/);
   const phases = await page.$$eval('.phase', (ps) => ps.map((p) => p.textContent));
