@@ -163,17 +163,6 @@ impl Run {
         }
     }
 
-    /// Where an item closes the future, if it does while it is open: a predict item at its
-    /// step, and a question (choice, multi, short) placed at a step, whose answer the
-    /// messages after its step may give away. Tasks and discussions keep the whole run.
-    fn closes_after(item: &Item) -> Option<usize> {
-        match item.kind {
-            Kind::Predict => Some(item.step.unwrap_or(0)),
-            Kind::Choice | Kind::Multi | Kind::Short => item.step,
-            Kind::Task | Kind::Discuss => None,
-        }
-    }
-
     /// The step past which nothing is shown (hidden, not faded): on an item not yet answered
     /// (in presenter mode: not yet revealed) that closes the future, its step; on the intro,
     /// the first such step of the items still open (presenter mode: of all items), so that
@@ -183,11 +172,11 @@ impl Run {
             View::Item(n) => {
                 let item = self.activity.items.get(n)?;
                 let open = if self.present { self.revealed } else { self.answer(n).is_some() };
-                Self::closes_after(item).filter(|_| !open)
+                item.closes_future_at().filter(|_| !open)
             }
             View::Intro => (self.activity.items.iter().enumerate())
                 .filter(|(i, _)| self.present || self.answer(*i).is_none())
-                .filter_map(|(_, item)| Self::closes_after(item))
+                .filter_map(|(_, item)| item.closes_future_at())
                 .min(),
             View::Summary => None,
         }

@@ -147,13 +147,7 @@ fn read_before(a: &Activity, n: usize, log: &EventLog, diagram: &Diagram) -> Vec
             // reacted: a client that got 250 for MAIL is already "sent RCPT TO"), which the page
             // holds back while an open item closes the future at this step (as the page's
             // `Run::hidden_after`: predict items, and questions placed at a step).
-            let item = &a.items[n];
-            let closes = match item.kind {
-                Kind::Predict => true,
-                Kind::Choice | Kind::Multi | Kind::Short => item.step.is_some(),
-                Kind::Task | Kind::Discuss => false,
-            };
-            if !closes {
+            if a.items[n].closes_future_at().is_none() {
                 for (who, state) in [("sender", from_state), ("receiver", to_state)] {
                     say(format!("the details panel's {who} state at step {step}"), state, true);
                 }

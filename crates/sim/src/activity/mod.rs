@@ -140,6 +140,20 @@ pub struct Item {
     pub line: usize,
 }
 
+impl Item {
+    /// Where this item closes the future while it is open: a predict item at its step, and a
+    /// question (choice, multi, short) placed at a step, whose answer the messages after its
+    /// step may give away. Tasks and discussions keep the whole run. The page hides what
+    /// follows (and the protocol states at that step); [`leaks`] reads what it leaves shown.
+    pub fn closes_future_at(&self) -> Option<usize> {
+        match self.kind {
+            Kind::Predict => Some(self.step.unwrap_or(0)),
+            Kind::Choice | Kind::Multi | Kind::Short => self.step,
+            Kind::Task | Kind::Discuss => None,
+        }
+    }
+}
+
 /// What counts as right.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
