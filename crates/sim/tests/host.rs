@@ -252,3 +252,46 @@ fn a_delivery_touches_only_the_recipients_imap_sessions() {
         String::from_utf8_lossy(&d.wire)
     );
 }
+
+/// Not a test, a measurement (issue 13: a delivery's cost must not grow with the sessions):
+/// `cargo test --release -p mailsim-sim --test host -- --ignored --nocapture deliveries_cost`.
+/// Delivers 2,000 messages to bob through one SMTP session with 0 and with 2,000 IMAP sessions
+/// of other users logged in (INBOX selected), and prints the CPU time of each run.
+#[test]
+#[ignore]
+fn deliveries_cost_with_many_imap_sessions() {
+    fn cpu_ms() -> u64 {
+        // utime + stime of this thread, in clock ticks (100 a second here).
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+        let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+        let f: Vec<u64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(0)).collect();
+        (f.get(11).unwrap_or(&0) + f.get(12).unwrap_or(&0)) * 10
+    }
+    for sessions in [0u32, 2000] {
+        let users: Vec<(String, String)> =
+            (0..sessions).map(|i| (format!("u{i}@bob.example"), format!("pw{i}"))).collect();
+        let mut accounts: Vec<(&str, &str)> = users.iter().map(|(a, p)| (a.as_str(), p.as_str())).collect();
+        accounts.push(("bob@bob.example", "bob-pw"));
+        let mut d = Driver::new();
+        let policy = ServerPolicy { tls: false, queue_delay: 0, ..ServerPolicy::default() };
+        d.host = MailHost::new("server", "mail.bob.example", &["bob.example"], &accounts, policy);
+        for (sid, (user, pw)) in (1000..).zip(&users) {
+            d.call(|h, ctx| h.accept(ctx, sid, 143, "127.0.0.1"));
+            d.pump(sid);
+            d.say(sid, &format!("a LOGIN {user} {pw}\r\nb SELECT INBOX\r\n"));
+        }
+        d.call(|h, ctx| h.accept(ctx, 1, 25, "203.0.113.9"));
+        d.pump(1);
+        d.say(1, "EHLO x.example\r\n");
+        let (t0, c0) = (std::time::Instant::now(), cpu_ms());
+        for i in 0..2000 {
+            d.say(1, "MAIL FROM:<x@x.example>\r\nRCPT TO:<bob@bob.example>\r\nDATA\r\n");
+            d.say(1, &format!("Subject: {i}\r\n\r\nhi\r\n.\r\n"));
+            d.log.clear();
+            d.wire.clear();
+            d.touched.clear();
+        }
+        let (wall, cpu) = (t0.elapsed().as_millis(), cpu_ms() - c0);
+        println!("{sessions} IMAP sessions: 2,000 deliveries in {cpu} ms CPU ({wall} ms wall)");
+    }
+}
