@@ -113,15 +113,23 @@ const PREDICTIONS: &[(&str, usize, &str)] = &[
     ("performance", 2, "MAIL"),
     ("webmail", 1, "POST"),
     ("webmail", 2, "220"),
+    ("reply-codes-positive", 0, "214"),
+    ("reply-codes-positive", 1, "211"),
+    ("reply-codes-positive", 2, "252"),
+    ("reply-codes-positive", 3, "251"),
     ("reply-codes-transient", 0, "452"),
     ("reply-codes-transient", 2, "454"),
-    ("reply-codes-transient", 3, "451"),
-    ("reply-codes-transient", 4, "421"),
+    ("reply-codes-transient", 3, "432"),
+    ("reply-codes-transient", 4, "455"),
+    ("reply-codes-transient", 5, "451"),
+    ("reply-codes-transient", 6, "421"),
     ("reply-codes-permanent", 0, "554"),
-    ("reply-codes-permanent", 1, "535"),
-    ("reply-codes-permanent", 2, "556"),
-    ("reply-codes-permanent", 3, "521"),
-    ("reply-codes-permanent", 4, "523"),
+    ("reply-codes-permanent", 1, "504"),
+    ("reply-codes-permanent", 2, "534"),
+    ("reply-codes-permanent", 3, "535"),
+    ("reply-codes-permanent", 4, "556"),
+    ("reply-codes-permanent", 5, "521"),
+    ("reply-codes-permanent", 6, "523"),
     ("imap-ports", 1, "NO"),
     ("imap-ports", 2, "STARTTLS"),
     ("imap-ports", 4, "OK"),
@@ -320,19 +328,20 @@ fn solve(id: &str, n: usize) -> Learner {
             143,
             &["a starttls", "b login bob bob-pw", "c select inbox", "d fetch 1 body[]", "e logout"],
         ),
-        ("reply-codes-transient", 6) => {
+        ("reply-codes-transient", 8) => {
             l.terminal("alice-ua", "old.example", 25, &["EHLO laptop", "MAIL FROM:<alice@alice.example> SIZE=2048"])
         }
-        ("reply-codes-transient", 7) => l.terminal("alice-ua", "mail.alice.example", 587, &["EHLO laptop", "STARTTLS"]),
-        ("reply-codes-permanent", 6) => {
+        ("reply-codes-transient", 9) => l.terminal("alice-ua", "mail.alice.example", 587, &["EHLO laptop", "STARTTLS"]),
+        ("reply-codes-permanent", 8) => {
             smtp(l, &["HELO laptop", "MAIL FROM:<alice@alice.example>", "RCPT TO:<someone@carol.example>"])
         }
-        ("reply-codes-permanent", 7) => l.terminal(
+        ("reply-codes-permanent", 9) => l.terminal(
             "alice-ua",
             "mail.alice.example",
             587,
             &["EHLO laptop", "AUTH PLAIN AGFsaWNlQGFsaWNlLmV4YW1wbGUAZ3Vlc3M="],
         ),
+        ("reply-codes-positive", 6) => smtp(l, &["EHLO laptop", "VRFY bob"]),
         ("imap-ports", 6) => l.terminal("bob-ua", "mail.bob.example", 143, &["a login bob bob-pw"]),
         ("imap-ports", 7) => l.terminal("bob-ua", "mail.bob.example", 993, &["a login bob bob-pw", "b logout"]),
         ("imap-organizing", 7) | ("imap-goals", 5) => l.terminal(

@@ -365,6 +365,7 @@ builtin_files!(
     "read-protocols.toml",
     "smtp-phases.toml",
     "reply-code-classes.toml",
+    "reply-codes-positive.toml",
     "reply-codes-transient.toml",
     "reply-codes-permanent.toml",
     "make-a-reply.toml",
