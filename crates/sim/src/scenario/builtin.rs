@@ -64,6 +64,7 @@ builtin!(
     "attachment",
     "reply-codes",
     "imap-session",
+    "imap-ports",
     "pop3-session",
     "two-devices",
     "headers-only",
