@@ -4,6 +4,7 @@
 #   scripts/fuzz.sh TARGET [SECS]   one target (SECS: 60); TARGET=all for every target
 #   FUZZ_RUNS=N scripts/fuzz.sh T   stop after N executions instead (-runs=N)
 #   FUZZ_RUNS=N scripts/fuzz.sh T S after N executions or S seconds, whichever comes first
+#   FUZZ_JOB=2 scripts/fuzz.sh T S  a second process on the same corpus (its log: fuzz/logs/T.2.log)
 # Needs the nightly toolchain and cargo-fuzz (cargo +nightly install cargo-fuzz --locked).
 # Builds without a sanitizer (-s none: safe Rust; panics, overflows in debug assertions,
 # timeouts and OOMs are what we look for) with debug assertions on (-a). Seeds come from
@@ -46,7 +47,7 @@ for t in $targets; do
   [ -n "${FUZZ_RUNS:-}" ] && args+=("-runs=$FUZZ_RUNS")
   [ -n "$secs" ] || [ -z "${FUZZ_RUNS:-}" ] && args+=("-max_total_time=${secs:-60}")
   [ -n "${FUZZ_IGNORE_CRASHES:-}" ] && args+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
-  log=fuzz/logs/$t.log
+  log=fuzz/logs/$t${FUZZ_JOB:+.$FUZZ_JOB}.log
   set +e
   nice -n 19 cargo +nightly fuzz run -O -a -s none "$t" "fuzz/corpus/$t" -- "${args[@]}" >"$log" 2>&1
   rc=$?
