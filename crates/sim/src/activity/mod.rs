@@ -368,6 +368,7 @@ builtin_files!(
     "reply-codes-positive.toml",
     "reply-codes-transient.toml",
     "reply-codes-permanent.toml",
+    "too-many-recipients.toml",
     "make-a-reply.toml",
     "smtp-ports.toml",
     "envelope-and-header.toml",

@@ -63,6 +63,7 @@ builtin!(
     "no-mx",
     "attachment",
     "reply-codes",
+    "too-many-recipients",
     "imap-session",
     "imap-ports",
     "pop3-session",
