@@ -117,8 +117,8 @@ fn current_hash() -> String {
 }
 
 /// Reads a scenario file: the scenario, or its mistakes as `NAME:LINE:COLUMN: message`.
-fn scenario_from(name: &str, text: &str) -> Result<std::rc::Rc<mailsim_sim::scenario::Scenario>, String> {
-    mailsim_sim::scenario::load(name, text).map(std::rc::Rc::new).map_err(|e| e.to_string())
+fn scenario_from(name: &str, text: &str) -> Result<crate::engine::Loaded, String> {
+    crate::engine::load_scenario(name, text)
 }
 
 /// `?scenario=URL`: the URL (same origin only) of a scenario file to open, with its name.
@@ -510,7 +510,7 @@ fn playground() -> Html {
         Callback::from(move |_: MouseEvent| {
             let Some((name, text)) = player.save() else { return };
             // What is saved must open again: check it, and say what is wrong if it does not.
-            match mailsim_sim::scenario::load(&name, &text) {
+            match crate::engine::load_scenario(&name, &text) {
                 Ok(_) => {
                     download(&name, "application/toml", &text);
                     note.set(format!("Saved {name}: open it with Open… to replay it"));

@@ -11,9 +11,10 @@
 //! ([`take_preload`]); [`Gate`] fetches what else the URL asks for before the page draws (and again when the URL turns
 //! to the activities); [`then_open`] fetches a scenario chosen later before opening it.
 
+use crate::engine;
 use crate::state::{parse_fragment, DEFAULT_SCENARIO};
 use gloo_events::EventListener;
-use mailsim_sim::{activity, scenario};
+use mailsim_sim::scenario;
 use std::cell::Cell;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -54,7 +55,7 @@ fn builtin_for(id: &str) -> &str {
 
 fn at_hand(need: &Need) -> bool {
     match need {
-        Need::Scenario(id) => scenario::is_ready(builtin_for(id)),
+        Need::Scenario(id) => engine::scenario_ready(builtin_for(id)),
         Need::All => ALL.with(Cell::get),
     }
 }
@@ -82,26 +83,26 @@ async fn fetch_all(urls: &[String]) -> Result<Vec<String>, String> {
 /// at hand.
 pub async fn load_scenario(id: &str) -> Result<(), String> {
     let id = builtin_for(id);
-    if scenario::is_ready(id) {
+    if engine::scenario_ready(id) {
         return Ok(());
     }
     let entry = scenario::entry(id).ok_or("no default scenario")?;
     let text = fetch_all(&[entry.url()]).await?.remove(0);
-    scenario::provide(id, &text).map(|_| ())
+    engine::provide_scenario(id, &text)
 }
 
 /// Fetches every built-in activity file and every built-in scenario not at hand yet.
 async fn load_all() -> Result<(), String> {
-    let acts = activity::builtin_index();
-    let scenarios: Vec<_> = scenario::index().filter(|e| !scenario::is_ready(e.id)).collect();
+    let acts = engine::activity_index();
+    let scenarios: Vec<_> = scenario::index().filter(|e| !engine::scenario_ready(e.id)).collect();
     let urls: Vec<String> = acts.iter().map(|a| a.url()).chain(scenarios.iter().map(|e| e.url())).collect();
     let texts = fetch_all(&urls).await?;
     let (act_texts, scenario_texts) = texts.split_at(acts.len());
     for (e, text) in scenarios.iter().zip(scenario_texts) {
-        scenario::provide(e.id, text)?;
+        engine::provide_scenario(e.id, text)?;
     }
     for (a, text) in acts.iter().zip(act_texts) {
-        activity::provide(a.name, text);
+        engine::provide_activity(a.name, text);
     }
     ALL.with(|a| a.set(true));
     Ok(())
@@ -127,7 +128,7 @@ pub fn take_preload() {
     let Ok(v) = Reflect::get(&window, &key) else { return };
     let get = |k: &str| Reflect::get(&v, &k.into()).ok().and_then(|x| x.as_string());
     if let (Some(id), Some(text)) = (get("id"), get("text")) {
-        let _ = scenario::provide(&id, &text);
+        let _ = engine::provide_scenario(&id, &text);
     }
     let _ = Reflect::delete_property(&window, &key);
 }

@@ -1,8 +1,8 @@
 //! The player's state and the actions that change it (Yew's `use_reducer` pattern).
 
+use crate::engine::{self, Loaded};
 use mailsim_sim::actions::{self, Action as LearnerAction};
 use mailsim_sim::diagram::Diagram;
-use mailsim_sim::scenario::{self, Scenario};
 use mailsim_sim::EventLog;
 use std::rc::Rc;
 use yew::Reducible;
@@ -23,8 +23,8 @@ pub struct Info {
     pub description: String,
 }
 
-impl From<&scenario::Scenario> for Info {
-    fn from(s: &scenario::Scenario) -> Self {
+impl From<&Loaded> for Info {
+    fn from(s: &Loaded) -> Self {
         Info {
             id: s.id.clone(),
             title: s.title.clone(),
@@ -48,32 +48,10 @@ pub struct Player {
     /// What the learner added to this scenario (kept in local storage).
     pub actions: Rc<Vec<LearnerAction>>,
     /// The scenario being played: built in, or opened from a file (`None`: a log).
-    pub source: Option<Source>,
+    pub source: Option<Loaded>,
     /// An action set aside because replaying it made the page fail (see [`crate::guard`]):
     /// the learner puts it back or drops it.
     pub set_aside: Option<Rc<LearnerAction>>,
-}
-
-/// A scenario, built in or opened from a file; compared by identity (none ever changes).
-#[derive(Clone)]
-pub enum Source {
-    Builtin(&'static Scenario),
-    File(Rc<Scenario>),
-}
-
-impl Source {
-    pub fn get(&self) -> &Scenario {
-        match self {
-            Source::Builtin(s) => s,
-            Source::File(s) => s,
-        }
-    }
-}
-
-impl PartialEq for Source {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.get(), other.get())
-    }
 }
 
 /// The id of an opened log.
@@ -116,7 +94,7 @@ pub enum Action {
     /// Play a log read from a file (file name, contents, step).
     Import(String, Rc<EventLog>, usize),
     /// Play a scenario read from a file, at a step.
-    OpenFile(Rc<Scenario>, usize),
+    OpenFile(Loaded, usize),
     /// The learner did something: add it (or, for a terminal, replace the last one).
     Learn(LearnerAction),
     /// Forget what the learner did.
@@ -134,7 +112,7 @@ fn storage() -> Option<web_sys::Storage> {
 fn stored_actions(id: &str) -> Vec<LearnerAction> {
     storage()
         .and_then(|s| s.get_item(&format!("mailsim.actions.{id}")).ok().flatten())
-        .map(|t| actions::from_toml(&t))
+        .map(|t| engine::actions_from_toml(&t))
         .unwrap_or_default()
 }
 
@@ -145,7 +123,7 @@ fn set_aside_key(id: &str) -> String {
 /// The action set aside for `id`, if any (kept until the learner decides).
 fn stored_set_aside(id: &str) -> Option<LearnerAction> {
     let text = storage()?.get_item(&set_aside_key(id)).ok().flatten()?;
-    actions::from_toml(&text).pop()
+    engine::actions_from_toml(&text).pop()
 }
 
 fn store_set_aside(id: &str, a: Option<&LearnerAction>) {
@@ -183,8 +161,8 @@ fn timed<T>(f: impl FnOnce() -> T) -> T {
 
 impl Player {
     pub fn open(id: &str, step: usize) -> Player {
-        let info = scenario::info_of(id)
-            .unwrap_or_else(|| scenario::info_of(DEFAULT_SCENARIO).expect("default scenario exists"));
+        let info = engine::scenario(id)
+            .unwrap_or_else(|| engine::scenario(DEFAULT_SCENARIO).expect("default scenario exists"));
         let mut actions = stored_actions(&info.id);
         if crate::guard::tripped(&info.id, actions.len()) {
             // The last replay of these actions never finished: set the newest aside.
@@ -195,18 +173,18 @@ impl Player {
         }
         let set_aside = stored_set_aside(&info.id).map(Rc::new);
         crate::guard::arm(&info.id, actions.len());
-        let log = timed(|| info.run_with(&actions));
+        let log = timed(|| engine::run(&info, &actions));
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
         Player {
-            scenario: Rc::new(info.into()),
-            source: Some(Source::Builtin(info)),
+            scenario: Rc::new((&info).into()),
+            decrypted: info.decrypted,
+            source: Some(info),
             log: Rc::new(log),
             diagram: Rc::new(diagram),
             step,
             playing: false,
             speed: 1.0,
-            decrypted: info.decrypted,
             actions: Rc::new(actions),
             set_aside,
         }
@@ -214,10 +192,10 @@ impl Player {
 
     /// A scenario opened from a file (its actions are the file's; the learner's are not
     /// stored).
-    pub fn open_file(s: Rc<Scenario>, step: usize) -> Player {
-        let log = timed(|| s.run());
+    pub fn open_file(s: Loaded, step: usize) -> Player {
+        let log = timed(|| engine::run(&s, &[]));
         let diagram = Diagram::from_log(&log);
-        let mut info = Info::from(&*s);
+        let mut info = Info::from(&s);
         info.id = format!("{FILE_PREFIX}{}", s.id);
         Player {
             scenario: Rc::new(info),
@@ -228,7 +206,7 @@ impl Player {
             speed: 1.0,
             decrypted: s.decrypted,
             actions: Rc::new(vec![]),
-            source: Some(Source::File(s)),
+            source: Some(s),
             set_aside: None,
         }
     }
@@ -261,8 +239,7 @@ impl Player {
 
     /// The scenario with what the learner added, as a file that replays it: (name, text).
     pub fn save(&self) -> Option<(String, String)> {
-        let s = self.source.as_ref()?.get();
-        Some((format!("{}.toml", s.id), s.save_with(&self.actions)))
+        Some(engine::save(self.source.as_ref()?, &self.actions))
     }
 
     /// Virtual time of the last event: where new actions go.
@@ -285,7 +262,7 @@ impl Player {
         crate::guard::arm(&self.scenario.id, actions.len());
         let before = self.diagram.arrows.clone();
         let log = match &self.source {
-            Some(s) => s.get().run_with(&actions),
+            Some(s) => engine::run(s, &actions),
             None => (*self.log).clone(),
         };
         let diagram = Diagram::from_log(&log);
@@ -508,7 +485,7 @@ pub fn flush_fragment() {
             let scenario = |h: &str| parse_fragment(h).map(|(id, _)| id);
             let null = wasm_bindgen::JsValue::NULL;
             let _ = match (scenario(&now), scenario(&fragment)) {
-                (Some(a), Some(b)) if a != b && scenario::info_of(&a).is_some() => {
+                (Some(a), Some(b)) if a != b && engine::scenario(&a).is_some() => {
                     history.push_state_with_url(&null, "", Some(&fragment))
                 }
                 _ => history.replace_state_with_url(&null, "", Some(&fragment)),

@@ -36,6 +36,7 @@ fn main() {
     }
     out.push_str("];\n\n");
     out.push_str("/// The built-in activity files, sorted by file name: (file name, id, scenario, version).\n");
+    out.push_str("#[cfg_attr(not(feature = \"engine\"), allow(dead_code))]\n");
     out.push_str("pub(crate) static ACTIVITY_INDEX: &[(&str, &str, &str, &str)] = &[\n");
     for (name, text) in files(&top.join("activities")) {
         let head = table(&name, &text, "activity");

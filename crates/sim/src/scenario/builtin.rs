@@ -8,6 +8,7 @@
 //! handing its text over with [`provide`]. [`info_of`](super::info_of) finds a scenario either
 //! way: compiled in, or provided.
 
+#[cfg(feature = "engine")]
 use super::Scenario;
 
 /// What the picker shows of a built-in scenario, without its file.
@@ -74,12 +75,6 @@ builtin!(
     "class",
 );
 
-/// The built-in scenarios, loaded on first use. A file that does not load is a bug that the
-/// golden test catches; here it is left out rather than taking the page down.
-#[cfg(builtin_text)]
-pub static SCENARIOS: std::sync::LazyLock<Vec<Scenario>> =
-    std::sync::LazyLock::new(|| FILES.iter().filter_map(|(name, text)| super::load(name, text).ok()).collect());
-
 /// The index of the built-in scenarios, in the picker's order.
 pub fn index() -> impl Iterator<Item = &'static Entry> {
     IDS.iter().filter_map(|id| entry(id))
@@ -89,6 +84,13 @@ pub fn index() -> impl Iterator<Item = &'static Entry> {
 pub fn entry(id: &str) -> Option<&'static Entry> {
     SCENARIO_INDEX.binary_search_by(|e| e.id.cmp(id)).ok().map(|i| &SCENARIO_INDEX[i])
 }
+
+engine! {
+/// The built-in scenarios, loaded on first use. A file that does not load is a bug that the
+/// golden test catches; here it is left out rather than taking the page down.
+#[cfg(builtin_text)]
+pub static SCENARIOS: std::sync::LazyLock<Vec<Scenario>> =
+    std::sync::LazyLock::new(|| FILES.iter().filter_map(|(name, text)| super::load(name, text).ok()).collect());
 
 /// A built-in scenario by id: compiled in, or (in the page) provided.
 pub(super) fn find(id: &str) -> Option<&'static Scenario> {
@@ -132,8 +134,9 @@ pub fn provide(id: &str, text: &str) -> Result<&'static Scenario, String> {
         Ok(s)
     }
 }
+}
 
-#[cfg(all(test, builtin_text))]
+#[cfg(all(test, builtin_text, feature = "engine"))]
 mod tests {
     use super::*;
 
