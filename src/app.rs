@@ -240,6 +240,17 @@ fn playground() -> Html {
     // The learner's actions were replayed and drawn: a reload need not set any aside.
     use_effect(crate::guard::clear);
 
+    // A built-in scenario drawn from its precomputed log: once it is on screen, its file goes
+    // to the engine (what the learner does meanwhile waits in the player's queue).
+    {
+        let d = player.dispatcher();
+        use_effect_with((player.scenario.id.clone(), player.waiting()), move |(id, waiting)| {
+            if *waiting {
+                crate::data::then_engine(id.clone(), move || d.dispatch(Action::EngineReady));
+            }
+        });
+    }
+
     // Keyboard shortcuts, on the whole document.
     {
         let d = player.dispatcher();
@@ -686,6 +697,7 @@ fn playground() -> Html {
                 }
             </div>
             if !note.is_empty() { <p id="note" class="note" role="status">{ (*note).clone() }</p> }
+            if !player.queued.is_empty() { <p id="engine-status" class="note" role="status">{"Loading the simulator… what you did runs as soon as it is here."}</p> }
             if !problem.is_empty() {
                 <div id="load-error" class="load-error" role="alert">
                     <pre>{ (*problem).clone() }</pre>

@@ -3,6 +3,7 @@
 use crate::engine::{self, Loaded};
 use mailsim_sim::actions::{self, Action as LearnerAction};
 use mailsim_sim::diagram::Diagram;
+use mailsim_sim::scenario;
 use mailsim_sim::EventLog;
 use std::rc::Rc;
 use yew::Reducible;
@@ -47,8 +48,12 @@ pub struct Player {
     pub decrypted: bool,
     /// What the learner added to this scenario (kept in local storage).
     pub actions: Rc<Vec<LearnerAction>>,
-    /// The scenario being played: built in, or opened from a file (`None`: a log).
+    /// The scenario being played: built in, or opened from a file (`None`: a log, or a
+    /// built-in scenario drawn from its precomputed log until the engine has it).
     pub source: Option<Loaded>,
+    /// What the learner did while the engine was not here yet: done once it is
+    /// ([`Action::EngineReady`]).
+    pub queued: Rc<Vec<Action>>,
     /// An action set aside because replaying it made the page fail (see [`crate::guard`]):
     /// the learner puts it back or drops it.
     pub set_aside: Option<Rc<LearnerAction>>,
@@ -78,6 +83,7 @@ pub fn kept_log() -> Option<(String, EventLog)> {
 /// Ids of scenarios opened from a file start with this; their learner actions are not stored.
 pub const FILE_PREFIX: &str = "file:";
 
+#[derive(Clone, PartialEq)]
 pub enum Action {
     Next,
     Prev,
@@ -101,12 +107,24 @@ pub enum Action {
     Forget,
     /// The action set aside after a failure: put it back (`true`) or drop it.
     SetAside(bool),
+    /// The engine has the scenario on screen (drawn from its precomputed log so far): what
+    /// the learner did meanwhile is done now.
+    EngineReady,
 }
 
 /// Local storage, where the learner's actions survive a reload (as `[[action]]` tables of a
 /// scenario file; what an older page stored as JSON is not read).
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+/// Whether the learner added to scenario `id` (actions stored, or one set aside): then it is
+/// run, not drawn from its precomputed log. Only the keys are read (reading the actions
+/// takes the engine).
+pub fn has_learner_actions(id: &str) -> bool {
+    storage().is_some_and(|s| {
+        [format!("mailsim.actions.{id}"), set_aside_key(id)].iter().any(|k| s.get_item(k).ok().flatten().is_some())
+    })
 }
 
 fn stored_actions(id: &str) -> Vec<LearnerAction> {
@@ -161,6 +179,12 @@ fn timed<T>(f: impl FnOnce() -> T) -> T {
 
 impl Player {
     pub fn open(id: &str, step: usize) -> Player {
+        let id = if scenario::entry(id).is_some() { id } else { DEFAULT_SCENARIO };
+        if !engine::scenario_ready(id) && !has_learner_actions(id) {
+            if let (Some(entry), Some(log)) = (scenario::entry(id), crate::data::log_of(id)) {
+                return Player::from_log(entry, log, step);
+            }
+        }
         let info = engine::scenario(id)
             .unwrap_or_else(|| engine::scenario(DEFAULT_SCENARIO).expect("default scenario exists"));
         let mut actions = stored_actions(&info.id);
@@ -187,7 +211,38 @@ impl Player {
             speed: 1.0,
             actions: Rc::new(actions),
             set_aside,
+            queued: Rc::default(),
         }
+    }
+
+    /// Built-in scenario `entry` drawn from its precomputed log (no learner actions), before
+    /// the engine has it.
+    fn from_log(entry: &scenario::Entry, log: Rc<EventLog>, step: usize) -> Player {
+        let diagram = Diagram::from_log(&log);
+        Player {
+            scenario: Rc::new(Info {
+                id: entry.id.into(),
+                title: entry.title.into(),
+                summary: entry.summary.into(),
+                description: entry.description.into(),
+            }),
+            step: step.min(diagram.arrows.len()),
+            log,
+            diagram: Rc::new(diagram),
+            playing: false,
+            speed: 1.0,
+            decrypted: entry.decrypted,
+            actions: Rc::default(),
+            source: None,
+            set_aside: None,
+            queued: Rc::default(),
+        }
+    }
+
+    /// A built-in scenario drawn from its precomputed log: what the learner does waits for
+    /// the engine.
+    pub fn waiting(&self) -> bool {
+        self.source.is_none() && scenario::entry(&self.scenario.id).is_some()
     }
 
     /// A scenario opened from a file (its actions are the file's; the learner's are not
@@ -208,6 +263,7 @@ impl Player {
             actions: Rc::new(vec![]),
             source: Some(s),
             set_aside: None,
+            queued: Rc::default(),
         }
     }
 
@@ -234,6 +290,7 @@ impl Player {
             actions: Rc::new(vec![]),
             source: None,
             set_aside: None,
+            queued: Rc::default(),
         }
     }
 
@@ -329,7 +386,19 @@ impl Reducible for Player {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut p = (*self).clone();
+        if p.waiting() && matches!(action, Action::Learn(_) | Action::Forget | Action::SetAside(_)) {
+            Rc::make_mut(&mut p.queued).push(action);
+            return Rc::new(p);
+        }
         match action {
+            Action::EngineReady => {
+                if let Some(s) = engine::scenario(&p.scenario.id).filter(|_| p.waiting()) {
+                    p.source = Some(s);
+                    for a in std::mem::take(&mut p.queued).iter().cloned() {
+                        p = (*Rc::new(p).reduce(a)).clone();
+                    }
+                }
+            }
             Action::Next => p.step = (p.step + 1).min(p.len()),
             Action::Prev => {
                 p.step = p.step.saturating_sub(1);

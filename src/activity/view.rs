@@ -206,6 +206,7 @@ pub fn run_page(props: &RunProps) -> Html {
             // Saving as a scenario file is for the playground, not an activity's world.
             source: None,
             set_aside: None,
+            queued: Rc::default(),
         };
         let d = run.dispatcher();
         let on_learn = Callback::from(move |a: state::Action| match a {

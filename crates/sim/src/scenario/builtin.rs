@@ -19,8 +19,12 @@ pub struct Entry {
     pub topic: &'static str,
     pub summary: &'static str,
     pub description: &'static str,
+    /// The page opens it with "show decrypted" ticked (`decrypted = true`).
+    pub decrypted: bool,
     /// A hash of the file's text.
     pub version: &'static str,
+    /// A hash of its precomputed log beside the page (`logs/ID.jsonl`), "" for none (build.rs).
+    pub log: &'static str,
 }
 
 impl Entry {
@@ -28,6 +32,12 @@ impl Entry {
     /// file of another build out).
     pub fn url(&self) -> String {
         format!("scenarios/{}.toml?v={}", self.id, self.version)
+    }
+
+    /// Where the page fetches its precomputed log (the log of a run without learner
+    /// actions), if it has one: the page draws it without running the world.
+    pub fn log_url(&self) -> Option<String> {
+        (!self.log.is_empty()).then(|| format!("logs/{}.jsonl?v={}", self.id, self.log))
     }
 }
 
@@ -148,13 +158,30 @@ mod tests {
         assert_eq!(SCENARIOS.len(), IDS.len(), "every built-in file loads");
         for (s, e) in SCENARIOS.iter().zip(index()) {
             assert_eq!(
-                (e.id, e.title, e.topic, e.summary, e.description),
-                (s.id.as_str(), s.title.as_str(), s.topic.as_str(), s.summary.as_str(), s.description.as_str())
+                (e.id, e.title, e.topic, e.summary, e.description, e.decrypted),
+                (
+                    s.id.as_str(),
+                    s.title.as_str(),
+                    s.topic.as_str(),
+                    s.summary.as_str(),
+                    s.description.as_str(),
+                    s.decrypted
+                )
             );
             assert_eq!(e.url(), format!("scenarios/{}.toml?v={}", s.id, e.version));
         }
         let v: Vec<&str> = SCENARIO_INDEX.iter().map(|e| e.version).collect();
         assert!(v.iter().all(|v| v.len() == 16), "{v:?}");
+        // The precomputed logs the page draws from: every scenario's but the class of 200.
+        let logs: Vec<&str> = index().filter(|e| e.log_url().is_none()).map(|e| e.id).collect();
+        assert_eq!(logs, ["class"]);
+        assert_eq!(
+            entry("alice-to-bob").and_then(Entry::log_url).map(|u| u.len()),
+            Some("logs/alice-to-bob.jsonl?v=".len() + 16)
+        );
+        assert!(
+            entry("imap-session").is_some_and(|e| e.decrypted) && entry("alice-to-bob").is_some_and(|e| !e.decrypted)
+        );
         assert!(provide("alice-to-bob", "").is_ok_and(|s| s.id == "alice-to-bob"), "at hand already");
         assert!(provide("no-such", "").is_err());
     }
