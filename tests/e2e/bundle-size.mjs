@@ -40,10 +40,13 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // 0.8 KB scenario file, which now follows after the first draw) and queues what the learner
 // does until the engine has the scenario (+2.9 KB wasm, +0.5 KB boot script): 723.6 KB. That is
 // the first step of the split (docs/benchmarks.md, "The way to 300 KB"): the first draw no longer
-// needs the engines, which can then leave the first download. 726 KB until they do.
-export const BUDGET = 722 * 1024;
+// needs the engines, which can then leave the first download. With main merged after (88f6acb:
+// seven activities, imap-ports, too-many-recipients, the host's session index: +5.8 KB wasm)
+// the bundle is 724.8 KB and the first download 729.4 KB: 727 and 731 KB until the engines
+// leave the first download (docs/benchmarks.md).
+export const BUDGET = 727 * 1024;
 // What the page needs to draw its default scenario and be interactive.
-export const FIRST_BUDGET = 726 * 1024;
+export const FIRST_BUDGET = 731 * 1024;
 /** The data file the page fetches at its default address. */
 export const START_DATA = ['logs/alice-to-bob.jsonl'];
 const DATA_DIRS = ['scenarios', 'activities', 'logs'];
