@@ -14,6 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { copyLogs } from './copy-logs.mjs';
 
 const dir = process.env.TRUNK_STAGING_DIR || process.argv[2] || 'dist';
 const index = path.join(dir, 'index.html');
@@ -27,6 +28,10 @@ function version(bytes) {
   return h.toString(16).padStart(16, '0');
 }
 
+copyLogs(dir);
+const logDir = path.join(dir, 'logs');
+const logs = Object.fromEntries(fs.readdirSync(logDir).filter((f) => f.endsWith('.jsonl')).sort()
+  .map((f) => [f.slice(0, -6), version(fs.readFileSync(path.join(logDir, f)))]));
 const scenarioDir = path.join(dir, 'scenarios');
 const versions = Object.fromEntries(fs.existsSync(scenarioDir)
   ? fs.readdirSync(scenarioDir).filter((f) => f.endsWith('.toml')).sort()
@@ -37,8 +42,14 @@ const preload = Object.keys(versions).length === 0 ? [] : [
   "let named = '';",
   "try { named = decodeURIComponent((/^#\\/scenario\\/([^/?]+)/.exec(location.hash) || [])[1] || ''); } catch {}",
   `const id = Object.hasOwn(versions, named) ? named : ${JSON.stringify(DEFAULT_SCENARIO)};`,
+  `const logs = ${JSON.stringify(logs)};`,
+  // The scenario's precomputed log, unless the learner added to it (then the page runs it).
+  "let kept = false;",
+  "try { kept = ['mailsim.actions.', 'mailsim.set-aside.'].some((k) => localStorage.getItem(k + id) !== null); } catch {}",
+  'const log = Object.hasOwn(logs, id) && !kept;',
   'const wanted = /^#\\/activit/.test(location.hash) ? null',
-  '  : fetch(`./scenarios/${id}.toml?v=${versions[id]}`).then((r) => (r.ok ? r.text() : null)).catch(() => null);',
+  '  : fetch(log ? `./logs/${id}.jsonl?v=${logs[id]}` : `./scenarios/${id}.toml?v=${versions[id]}`)',
+  '    .then((r) => (r.ok ? r.text() : null)).catch(() => null);',
 ];
 let html = fs.readFileSync(index, 'utf8');
 // Trunk's start, `const wasm = await init({...});`, becomes: the wasm starts compiling at once,
@@ -52,7 +63,7 @@ function start(body) {
     ...body.slice(0, i),
     'window.mailsimDeferStart = true;',
     `const [wasm, text] = await Promise.all([init(${args}), wanted]);`,
-    'if (text !== null) window.mailsimPreload = { id, text };',
+    'if (text !== null) window.mailsimPreload = { id, text, log };',
     'bindings.start_page();',
     ...body.slice(i + 1),
   ];

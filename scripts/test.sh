@@ -17,6 +17,8 @@ step "format and lints (rustfmt.toml; clippy with warnings as errors)"
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q -p mailsim-proto -p mailsim-sim -p mailsim-cli
+# The log, diagram and export model builds without the engines (the page's split, docs/benchmarks.md).
+cargo clippy --locked -p mailsim-sim --no-default-features --features model -- -D warnings
 
 step "native tests: codecs, engines, world, golden logs, determinism, cli"
 cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli -p mailsim-web

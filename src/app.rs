@@ -117,8 +117,8 @@ fn current_hash() -> String {
 }
 
 /// Reads a scenario file: the scenario, or its mistakes as `NAME:LINE:COLUMN: message`.
-fn scenario_from(name: &str, text: &str) -> Result<std::rc::Rc<mailsim_sim::scenario::Scenario>, String> {
-    mailsim_sim::scenario::load(name, text).map(std::rc::Rc::new).map_err(|e| e.to_string())
+fn scenario_from(name: &str, text: &str) -> Result<crate::engine::Loaded, String> {
+    crate::engine::load_scenario(name, text)
 }
 
 /// `?scenario=URL`: the URL (same origin only) of a scenario file to open, with its name.
@@ -239,6 +239,17 @@ fn playground() -> Html {
 
     // The learner's actions were replayed and drawn: a reload need not set any aside.
     use_effect(crate::guard::clear);
+
+    // A built-in scenario drawn from its precomputed log: once it is on screen, its file goes
+    // to the engine (what the learner does meanwhile waits in the player's queue).
+    {
+        let d = player.dispatcher();
+        use_effect_with((player.scenario.id.clone(), player.waiting()), move |(id, waiting)| {
+            if *waiting {
+                crate::data::then_engine(id.clone(), move || d.dispatch(Action::EngineReady));
+            }
+        });
+    }
 
     // Keyboard shortcuts, on the whole document.
     {
@@ -510,7 +521,7 @@ fn playground() -> Html {
         Callback::from(move |_: MouseEvent| {
             let Some((name, text)) = player.save() else { return };
             // What is saved must open again: check it, and say what is wrong if it does not.
-            match mailsim_sim::scenario::load(&name, &text) {
+            match crate::engine::load_scenario(&name, &text) {
                 Ok(_) => {
                     download(&name, "application/toml", &text);
                     note.set(format!("Saved {name}: open it with Open… to replay it"));
@@ -686,6 +697,7 @@ fn playground() -> Html {
                 }
             </div>
             if !note.is_empty() { <p id="note" class="note" role="status">{ (*note).clone() }</p> }
+            if !player.queued.is_empty() { <p id="engine-status" class="note" role="status">{"Loading the simulator… what you did runs as soon as it is here."}</p> }
             if !problem.is_empty() {
                 <div id="load-error" class="load-error" role="alert">
                     <pre>{ (*problem).clone() }</pre>

@@ -7,14 +7,21 @@
 //! index (`scenario::index`, `activity::builtin_index`), so the picker lists and searches
 //! every scenario without its file.
 //!
-//! The boot script fetches the scenario the URL opens while the wasm downloads
+//! A built-in scenario the learner has not added to is drawn from its precomputed log
+//! (`logs/ID.jsonl`, the golden log, when the index names one: [`log_of`]), without running
+//! the world; its file goes to the engine after the first draw ([`then_engine`]), before
+//! the learner's first action replays it (the player queues what comes earlier).
+//!
+//! The boot script fetches the log (or the file) the URL opens while the wasm downloads
 //! ([`take_preload`]); [`Gate`] fetches what else the URL asks for before the page draws (and again when the URL turns
 //! to the activities); [`then_open`] fetches a scenario chosen later before opening it.
 
+use crate::engine;
 use crate::state::{parse_fragment, DEFAULT_SCENARIO};
 use gloo_events::EventListener;
-use mailsim_sim::{activity, scenario};
-use std::cell::Cell;
+use mailsim_sim::{scenario, EventLog};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
@@ -24,6 +31,30 @@ thread_local! {
     static ALL: Cell<bool> = const { Cell::new(false) };
     /// The number of the last [`then_open`] request.
     static LATEST: Cell<u32> = const { Cell::new(0) };
+    /// The precomputed logs fetched, by scenario id.
+    static LOGS: RefCell<Vec<(String, Rc<EventLog>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The precomputed log of built-in scenario `id` (a run without learner actions), if fetched.
+pub fn log_of(id: &str) -> Option<Rc<EventLog>> {
+    LOGS.with(|l| l.borrow().iter().find(|(i, _)| i == id).map(|(_, log)| log.clone()))
+}
+
+fn provide_log(id: &str, text: &str) -> Result<(), String> {
+    let log = EventLog::from_jsonl(text).map_err(|e| format!("could not read logs/{id}.jsonl: {e}"))?;
+    LOGS.with(|l| {
+        let mut l = l.borrow_mut();
+        if !l.iter().any(|(i, _)| i == id) {
+            l.push((id.to_string(), Rc::new(log)));
+        }
+    });
+    Ok(())
+}
+
+/// Whether built-in scenario `id` can be drawn now: the engine has it, or its precomputed log
+/// is here and the learner has not added to it.
+fn drawable(id: &str) -> bool {
+    engine::scenario_ready(id) || (log_of(id).is_some() && !crate::state::has_learner_actions(id))
 }
 
 /// What the page at the current URL needs before it can draw.
@@ -54,7 +85,7 @@ fn builtin_for(id: &str) -> &str {
 
 fn at_hand(need: &Need) -> bool {
     match need {
-        Need::Scenario(id) => scenario::is_ready(builtin_for(id)),
+        Need::Scenario(id) => drawable(builtin_for(id)),
         Need::All => ALL.with(Cell::get),
     }
 }
@@ -78,30 +109,57 @@ async fn fetch_all(urls: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// Fetches built-in scenario `id` (or the default one, for an id that is none), unless it is
-/// at hand.
+/// Fetches what draws built-in scenario `id` (or the default one, for an id that is none),
+/// unless it is at hand: its precomputed log, or (if it has none, or the learner added to it)
+/// its file, for the engine.
 pub async fn load_scenario(id: &str) -> Result<(), String> {
     let id = builtin_for(id);
-    if scenario::is_ready(id) {
+    if drawable(id) {
         return Ok(());
     }
     let entry = scenario::entry(id).ok_or("no default scenario")?;
+    match entry.log_url().filter(|_| !crate::state::has_learner_actions(id)) {
+        Some(url) => provide_log(id, &fetch_all(&[url]).await?.remove(0)),
+        None => load_engine(id).await,
+    }
+}
+
+/// Fetches built-in scenario `id`'s file for the engine, unless the engine has it.
+async fn load_engine(id: &str) -> Result<(), String> {
+    if engine::scenario_ready(id) {
+        return Ok(());
+    }
+    let entry = scenario::entry(id).ok_or_else(|| format!("\"{id}\" is not a built-in scenario"))?;
     let text = fetch_all(&[entry.url()]).await?.remove(0);
-    scenario::provide(id, &text).map(|_| ())
+    engine::provide_scenario(id, &text)
+}
+
+/// Runs `ready` once the engine has built-in scenario `id`: now, or after fetching its file
+/// (what went wrong is reported on the page).
+pub fn then_engine(id: String, ready: impl FnOnce() + 'static) {
+    if engine::scenario_ready(&id) {
+        return ready();
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        match load_engine(&id).await {
+            Ok(()) => ready(),
+            Err(m) => report(&m),
+        }
+    });
 }
 
 /// Fetches every built-in activity file and every built-in scenario not at hand yet.
 async fn load_all() -> Result<(), String> {
-    let acts = activity::builtin_index();
-    let scenarios: Vec<_> = scenario::index().filter(|e| !scenario::is_ready(e.id)).collect();
+    let acts = engine::activity_index();
+    let scenarios: Vec<_> = scenario::index().filter(|e| !engine::scenario_ready(e.id)).collect();
     let urls: Vec<String> = acts.iter().map(|a| a.url()).chain(scenarios.iter().map(|e| e.url())).collect();
     let texts = fetch_all(&urls).await?;
     let (act_texts, scenario_texts) = texts.split_at(acts.len());
     for (e, text) in scenarios.iter().zip(scenario_texts) {
-        scenario::provide(e.id, text)?;
+        engine::provide_scenario(e.id, text)?;
     }
     for (a, text) in acts.iter().zip(act_texts) {
-        activity::provide(a.name, text);
+        engine::provide_activity(a.name, text);
     }
     ALL.with(|a| a.set(true));
     Ok(())
@@ -126,8 +184,9 @@ pub fn take_preload() {
     let key = wasm_bindgen::JsValue::from_str("mailsimPreload");
     let Ok(v) = Reflect::get(&window, &key) else { return };
     let get = |k: &str| Reflect::get(&v, &k.into()).ok().and_then(|x| x.as_string());
+    let log = Reflect::get(&v, &"log".into()).ok().and_then(|x| x.as_bool()).unwrap_or(false);
     if let (Some(id), Some(text)) = (get("id"), get("text")) {
-        let _ = scenario::provide(&id, &text);
+        let _ = if log { provide_log(&id, &text) } else { engine::provide_scenario(&id, &text) };
     }
     let _ = Reflect::delete_property(&window, &key);
 }

@@ -2,7 +2,7 @@
 //! encoding, size and decoded text, and the raw source. Everything is rendered as text
 //! nodes: an HTML part shows its source, it is never interpreted.
 
-use mailsim_sim::proto::message::inspect;
+use crate::engine::message_tree as inspect;
 use std::rc::Rc;
 use yew::prelude::*;
 

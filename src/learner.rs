@@ -106,7 +106,7 @@ fn composer(props: &LearnerProps) -> Html {
         );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let checked = [&to, &cc, &bcc].iter().try_for_each(|f| mailsim_sim::scenario::check_recipients(&value(f)));
+            let checked = [&to, &cc, &bcc].iter().try_for_each(|f| crate::engine::check_recipients(&value(f)));
             problem.set(checked.clone().err().unwrap_or_default());
             if checked.is_err() {
                 return;

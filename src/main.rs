@@ -14,6 +14,8 @@
 //! - [`states`]: the SMTP, POP3 and IMAP state diagrams with the current state lit.
 //! - [`activity`]: in-class activities (`#/activities`, `#/activity/ID/item/N`), presenter
 //!   mode and the embed; [`activity::Root`] picks the playground or the activities by URL.
+//! - [`engine`]: the page's one door to the engines (scenarios, activities, grading); the
+//!   rest of the page reads event logs.
 //! - [`data`]: the built-in scenario and activity files, fetched when the page needs them
 //!   ([`data::Gate`] holds the page until what its URL needs is at hand).
 //! - [`guard`]: the page survives its own faults (a replay that never finished sets the
@@ -27,6 +29,7 @@ mod activity;
 mod app;
 mod data;
 mod diagram;
+mod engine;
 mod growing;
 mod guard;
 mod inspector;

@@ -1,8 +1,9 @@
 //! The player's state and the actions that change it (Yew's `use_reducer` pattern).
 
+use crate::engine::{self, Loaded};
 use mailsim_sim::actions::{self, Action as LearnerAction};
 use mailsim_sim::diagram::Diagram;
-use mailsim_sim::scenario::{self, Scenario};
+use mailsim_sim::scenario;
 use mailsim_sim::EventLog;
 use std::rc::Rc;
 use yew::Reducible;
@@ -23,8 +24,8 @@ pub struct Info {
     pub description: String,
 }
 
-impl From<&scenario::Scenario> for Info {
-    fn from(s: &scenario::Scenario) -> Self {
+impl From<&Loaded> for Info {
+    fn from(s: &Loaded) -> Self {
         Info {
             id: s.id.clone(),
             title: s.title.clone(),
@@ -47,33 +48,15 @@ pub struct Player {
     pub decrypted: bool,
     /// What the learner added to this scenario (kept in local storage).
     pub actions: Rc<Vec<LearnerAction>>,
-    /// The scenario being played: built in, or opened from a file (`None`: a log).
-    pub source: Option<Source>,
+    /// The scenario being played: built in, or opened from a file (`None`: a log, or a
+    /// built-in scenario drawn from its precomputed log until the engine has it).
+    pub source: Option<Loaded>,
+    /// What the learner did while the engine was not here yet: done once it is
+    /// ([`Action::EngineReady`]).
+    pub queued: Rc<Vec<Action>>,
     /// An action set aside because replaying it made the page fail (see [`crate::guard`]):
     /// the learner puts it back or drops it.
     pub set_aside: Option<Rc<LearnerAction>>,
-}
-
-/// A scenario, built in or opened from a file; compared by identity (none ever changes).
-#[derive(Clone)]
-pub enum Source {
-    Builtin(&'static Scenario),
-    File(Rc<Scenario>),
-}
-
-impl Source {
-    pub fn get(&self) -> &Scenario {
-        match self {
-            Source::Builtin(s) => s,
-            Source::File(s) => s,
-        }
-    }
-}
-
-impl PartialEq for Source {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.get(), other.get())
-    }
 }
 
 /// The id of an opened log.
@@ -100,6 +83,7 @@ pub fn kept_log() -> Option<(String, EventLog)> {
 /// Ids of scenarios opened from a file start with this; their learner actions are not stored.
 pub const FILE_PREFIX: &str = "file:";
 
+#[derive(Clone, PartialEq)]
 pub enum Action {
     Next,
     Prev,
@@ -116,13 +100,16 @@ pub enum Action {
     /// Play a log read from a file (file name, contents, step).
     Import(String, Rc<EventLog>, usize),
     /// Play a scenario read from a file, at a step.
-    OpenFile(Rc<Scenario>, usize),
+    OpenFile(Loaded, usize),
     /// The learner did something: add it (or, for a terminal, replace the last one).
     Learn(LearnerAction),
     /// Forget what the learner did.
     Forget,
     /// The action set aside after a failure: put it back (`true`) or drop it.
     SetAside(bool),
+    /// The engine has the scenario on screen (drawn from its precomputed log so far): what
+    /// the learner did meanwhile is done now.
+    EngineReady,
 }
 
 /// Local storage, where the learner's actions survive a reload (as `[[action]]` tables of a
@@ -131,10 +118,19 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.local_storage().ok().flatten())
 }
 
+/// Whether the learner added to scenario `id` (actions stored, or one set aside): then it is
+/// run, not drawn from its precomputed log. Only the keys are read (reading the actions
+/// takes the engine).
+pub fn has_learner_actions(id: &str) -> bool {
+    storage().is_some_and(|s| {
+        [format!("mailsim.actions.{id}"), set_aside_key(id)].iter().any(|k| s.get_item(k).ok().flatten().is_some())
+    })
+}
+
 fn stored_actions(id: &str) -> Vec<LearnerAction> {
     storage()
         .and_then(|s| s.get_item(&format!("mailsim.actions.{id}")).ok().flatten())
-        .map(|t| actions::from_toml(&t))
+        .map(|t| engine::actions_from_toml(&t))
         .unwrap_or_default()
 }
 
@@ -145,7 +141,7 @@ fn set_aside_key(id: &str) -> String {
 /// The action set aside for `id`, if any (kept until the learner decides).
 fn stored_set_aside(id: &str) -> Option<LearnerAction> {
     let text = storage()?.get_item(&set_aside_key(id)).ok().flatten()?;
-    actions::from_toml(&text).pop()
+    engine::actions_from_toml(&text).pop()
 }
 
 fn store_set_aside(id: &str, a: Option<&LearnerAction>) {
@@ -183,8 +179,14 @@ fn timed<T>(f: impl FnOnce() -> T) -> T {
 
 impl Player {
     pub fn open(id: &str, step: usize) -> Player {
-        let info = scenario::info_of(id)
-            .unwrap_or_else(|| scenario::info_of(DEFAULT_SCENARIO).expect("default scenario exists"));
+        let id = if scenario::entry(id).is_some() { id } else { DEFAULT_SCENARIO };
+        if !engine::scenario_ready(id) && !has_learner_actions(id) {
+            if let (Some(entry), Some(log)) = (scenario::entry(id), crate::data::log_of(id)) {
+                return Player::from_log(entry, log, step);
+            }
+        }
+        let info = engine::scenario(id)
+            .unwrap_or_else(|| engine::scenario(DEFAULT_SCENARIO).expect("default scenario exists"));
         let mut actions = stored_actions(&info.id);
         if crate::guard::tripped(&info.id, actions.len()) {
             // The last replay of these actions never finished: set the newest aside.
@@ -195,29 +197,60 @@ impl Player {
         }
         let set_aside = stored_set_aside(&info.id).map(Rc::new);
         crate::guard::arm(&info.id, actions.len());
-        let log = timed(|| info.run_with(&actions));
+        let log = timed(|| engine::run(&info, &actions));
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
         Player {
-            scenario: Rc::new(info.into()),
-            source: Some(Source::Builtin(info)),
+            scenario: Rc::new((&info).into()),
+            decrypted: info.decrypted,
+            source: Some(info),
             log: Rc::new(log),
             diagram: Rc::new(diagram),
             step,
             playing: false,
             speed: 1.0,
-            decrypted: info.decrypted,
             actions: Rc::new(actions),
             set_aside,
+            queued: Rc::default(),
         }
+    }
+
+    /// Built-in scenario `entry` drawn from its precomputed log (no learner actions), before
+    /// the engine has it.
+    fn from_log(entry: &scenario::Entry, log: Rc<EventLog>, step: usize) -> Player {
+        let diagram = Diagram::from_log(&log);
+        Player {
+            scenario: Rc::new(Info {
+                id: entry.id.into(),
+                title: entry.title.into(),
+                summary: entry.summary.into(),
+                description: entry.description.into(),
+            }),
+            step: step.min(diagram.arrows.len()),
+            log,
+            diagram: Rc::new(diagram),
+            playing: false,
+            speed: 1.0,
+            decrypted: entry.decrypted,
+            actions: Rc::default(),
+            source: None,
+            set_aside: None,
+            queued: Rc::default(),
+        }
+    }
+
+    /// A built-in scenario drawn from its precomputed log: what the learner does waits for
+    /// the engine.
+    pub fn waiting(&self) -> bool {
+        self.source.is_none() && scenario::entry(&self.scenario.id).is_some()
     }
 
     /// A scenario opened from a file (its actions are the file's; the learner's are not
     /// stored).
-    pub fn open_file(s: Rc<Scenario>, step: usize) -> Player {
-        let log = timed(|| s.run());
+    pub fn open_file(s: Loaded, step: usize) -> Player {
+        let log = timed(|| engine::run(&s, &[]));
         let diagram = Diagram::from_log(&log);
-        let mut info = Info::from(&*s);
+        let mut info = Info::from(&s);
         info.id = format!("{FILE_PREFIX}{}", s.id);
         Player {
             scenario: Rc::new(info),
@@ -228,8 +261,9 @@ impl Player {
             speed: 1.0,
             decrypted: s.decrypted,
             actions: Rc::new(vec![]),
-            source: Some(Source::File(s)),
+            source: Some(s),
             set_aside: None,
+            queued: Rc::default(),
         }
     }
 
@@ -256,13 +290,13 @@ impl Player {
             actions: Rc::new(vec![]),
             source: None,
             set_aside: None,
+            queued: Rc::default(),
         }
     }
 
     /// The scenario with what the learner added, as a file that replays it: (name, text).
     pub fn save(&self) -> Option<(String, String)> {
-        let s = self.source.as_ref()?.get();
-        Some((format!("{}.toml", s.id), s.save_with(&self.actions)))
+        Some(engine::save(self.source.as_ref()?, &self.actions))
     }
 
     /// Virtual time of the last event: where new actions go.
@@ -285,7 +319,7 @@ impl Player {
         crate::guard::arm(&self.scenario.id, actions.len());
         let before = self.diagram.arrows.clone();
         let log = match &self.source {
-            Some(s) => s.get().run_with(&actions),
+            Some(s) => engine::run(s, &actions),
             None => (*self.log).clone(),
         };
         let diagram = Diagram::from_log(&log);
@@ -352,7 +386,19 @@ impl Reducible for Player {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut p = (*self).clone();
+        if p.waiting() && matches!(action, Action::Learn(_) | Action::Forget | Action::SetAside(_)) {
+            Rc::make_mut(&mut p.queued).push(action);
+            return Rc::new(p);
+        }
         match action {
+            Action::EngineReady => {
+                if let Some(s) = engine::scenario(&p.scenario.id).filter(|_| p.waiting()) {
+                    p.source = Some(s);
+                    for a in std::mem::take(&mut p.queued).iter().cloned() {
+                        p = (*Rc::new(p).reduce(a)).clone();
+                    }
+                }
+            }
             Action::Next => p.step = (p.step + 1).min(p.len()),
             Action::Prev => {
                 p.step = p.step.saturating_sub(1);
@@ -508,7 +554,7 @@ pub fn flush_fragment() {
             let scenario = |h: &str| parse_fragment(h).map(|(id, _)| id);
             let null = wasm_bindgen::JsValue::NULL;
             let _ = match (scenario(&now), scenario(&fragment)) {
-                (Some(a), Some(b)) if a != b && scenario::info_of(&a).is_some() => {
+                (Some(a), Some(b)) if a != b && engine::scenario(&a).is_some() => {
                     history.push_state_with_url(&null, "", Some(&fragment))
                 }
                 _ => history.replace_state_with_url(&null, "", Some(&fragment)),

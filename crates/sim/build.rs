@@ -25,17 +25,20 @@ fn main() {
         let get = |k: &str| head.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         let summary = get("summary").unwrap_or_default();
         out.push_str(&format!(
-            "    Entry {{ id: {:?}, title: {:?}, topic: {:?}, summary: {:?}, description: {:?}, version: {:?} }},\n",
+            "    Entry {{ id: {:?}, title: {:?}, topic: {:?}, summary: {:?}, description: {:?}, decrypted: {}, version: {:?}, log: {:?} }},\n",
             name.trim_end_matches(".toml"),
             get("title").unwrap_or_default(),
             get("topic").unwrap_or_else(|| "Your own".into()),
             summary,
             get("description").unwrap_or_else(|| summary.clone()),
+            get("decrypted").is_some_and(|d| d == "true"),
             version(&text),
+            log_version(&manifest.join("tests/golden").join(name.replace(".toml", ".jsonl"))),
         ));
     }
     out.push_str("];\n\n");
     out.push_str("/// The built-in activity files, sorted by file name: (file name, id, scenario, version).\n");
+    out.push_str("#[cfg_attr(not(feature = \"engine\"), allow(dead_code))]\n");
     out.push_str("pub(crate) static ACTIVITY_INDEX: &[(&str, &str, &str, &str)] = &[\n");
     for (name, text) in files(&top.join("activities")) {
         let head = table(&name, &text, "activity");
@@ -74,9 +77,25 @@ fn table(file: &str, text: &str, name: &str) -> Vec<(String, String)> {
     t.iter()
         .filter_map(|(k, v)| match v.get_ref() {
             DeValue::String(s) => Some((k.get_ref().to_string(), s.to_string())),
+            DeValue::Boolean(b) => Some((k.get_ref().to_string(), b.to_string())),
             _ => None,
         })
         .collect()
+}
+
+/// The page draws a built-in scenario from its precomputed log (the golden log, which the
+/// golden test holds equal to what the engines write), copied beside the page as
+/// `logs/ID.jsonl` by scripts/copy-logs.mjs, when the log is at most this long (the same
+/// limit there); a longer one (the class of 200) is computed in the page.
+const LOG_LIMIT: u64 = 256 * 1024;
+
+/// The version of the precomputed log at `path` (a hash of its text), or "" for none.
+fn log_version(path: &Path) -> String {
+    println!("cargo::rerun-if-changed={}", path.display());
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() <= LOG_LIMIT => std::fs::read_to_string(path).map(|t| version(&t)).unwrap_or_default(),
+        _ => String::new(),
+    }
 }
 
 /// FNV-1a (64 bits) of the text, in hex.

@@ -3,7 +3,8 @@
 
 use super::markdown::{render, render_line};
 use super::run::{Run, RunAction};
-use mailsim_sim::activity::{grade, Accepted, Answer, Item, Kind, Response};
+use crate::engine::grade;
+use mailsim_sim::activity::{Accepted, Answer, Item, Kind, Response};
 use std::rc::Rc;
 use yew::prelude::*;
 

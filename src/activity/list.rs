@@ -6,7 +6,8 @@ use super::markdown::{plain, render_line};
 use super::run::View;
 use super::store::{self, Library};
 use super::view::short;
-use mailsim_sim::activity::{score, Activity, LocatedError};
+use crate::engine::score;
+use mailsim_sim::activity::{Activity, LocatedError};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -72,8 +73,7 @@ fn card(
     let (right, graded) = score(a, &progress.answers);
     let custom = lib.is_custom(&a.id);
     let id = a.id.clone();
-    let scenario =
-        mailsim_sim::scenario::info_of(&a.scenario).map(|s| s.title.to_string()).unwrap_or(a.scenario.clone());
+    let scenario = mailsim_sim::scenario::entry(&a.scenario).map(|s| s.title.to_string()).unwrap_or(a.scenario.clone());
     let go = if done == 0 {
         ("Start", View::Intro)
     } else if done < n {

@@ -141,7 +141,7 @@ fn activity_app() -> Html {
         use_effect_with((), move |_| {
             if let Loaded::Loading(value) = (*loaded).clone() {
                 // `?activity=smtp-phases`: a built-in activity's id opens it (no file to fetch).
-                if mailsim_sim::activity::builtin_index().iter().any(|e| e.id == value) {
+                if crate::engine::activity_index().iter().any(|e| e.id == value) {
                     if parse_route(&current_hash()).is_none() {
                         view::go(&value, View::Intro);
                     }

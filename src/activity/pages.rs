@@ -5,7 +5,8 @@ use super::item::{kind_label, letter};
 use super::markdown::{plain, render_line};
 use super::run::{Run, RunAction, View};
 use super::view::{intro, item_summary, short};
-use mailsim_sim::activity::{completion_code, score, Item, Kind, Response};
+use crate::engine::{completion_code, score};
+use mailsim_sim::activity::{Item, Kind, Response};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -17,8 +18,7 @@ pub struct PageProps {
 #[function_component(IntroPage)]
 pub fn intro_page(props: &PageProps) -> Html {
     let a = &props.run.activity;
-    let scenario =
-        mailsim_sim::scenario::info_of(&a.scenario).map(|s| s.title.to_string()).unwrap_or(a.scenario.clone());
+    let scenario = mailsim_sim::scenario::entry(&a.scenario).map(|s| s.title.to_string()).unwrap_or(a.scenario.clone());
     html! {
         <section id="intro" class="panel intro" aria-labelledby="intro-title">
             <h2 id="intro-title">{ plain(&a.title) }</h2>

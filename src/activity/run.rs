@@ -4,8 +4,9 @@
 //! (`mailsim_sim::activity`); this only records what they say.
 
 use super::store::{self, Progress};
+use crate::engine::{self, check_task, grade};
 use mailsim_sim::actions::Action as LearnerAction;
-use mailsim_sim::activity::{check_task, grade, Activity, Answer, Answered, Item, Kind, Response, TaskOutcome};
+use mailsim_sim::activity::{Activity, Answer, Answered, Item, Kind, Response, TaskOutcome};
 use mailsim_sim::diagram::Diagram;
 use mailsim_sim::EventLog;
 use std::rc::Rc;
@@ -100,7 +101,7 @@ pub enum RunAction {
 
 impl Run {
     pub fn new(activity: Rc<Activity>, view: View, present: bool) -> Run {
-        let baseline = Rc::new(activity.baseline());
+        let baseline = Rc::new(engine::baseline(&activity));
         let base_diagram = Rc::new(Diagram::from_log(&baseline));
         let mut progress = if present { Progress::new(&activity) } else { store::load_progress(&activity) };
         let key = format!("activity:{}", activity.id);
@@ -114,7 +115,7 @@ impl Run {
         let (played, played_diagram) = if progress.actions.is_empty() {
             (baseline.clone(), base_diagram.clone())
         } else {
-            let log = activity.play(&progress.actions);
+            let log = engine::play(&activity, &progress.actions);
             let d = Diagram::from_log(&log);
             (Rc::new(log), Rc::new(d))
         };
@@ -256,7 +257,7 @@ impl Run {
     /// at or after `from` (what the new action caused), or to the end.
     fn replay(&mut self, actions: Vec<LearnerAction>, from: Option<u64>) {
         crate::guard::arm(&format!("activity:{}", self.activity.id), actions.len());
-        let log = self.activity.play(&actions);
+        let log = engine::play(&self.activity, &actions);
         let diagram = Diagram::from_log(&log);
         let len = diagram.arrows.len();
         self.step = from.and_then(|t| diagram.arrows.iter().position(|a| a.t_sent >= t)).map_or(len, |i| i + 1);

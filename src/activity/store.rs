@@ -7,8 +7,9 @@
 //!   with `?activity=URL` (file name and text), so that their links survive a reload.
 //! - The query: `?activity=URL` (a file from this origin), `?present=1`, `?embed=1`.
 
+use crate::engine;
 use mailsim_sim::actions::Action as LearnerAction;
-use mailsim_sim::activity::{self, Activity, Answered, LocatedError};
+use mailsim_sim::activity::{Activity, Answered, LocatedError};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -53,7 +54,7 @@ impl Progress {
             answers: list_of(v.get("answers")?, answer)?,
             actions: match v.get("actions") {
                 None => vec![],
-                Some(a) => mailsim_sim::actions::from_toml(a.as_str()?),
+                Some(a) => engine::actions_from_toml(a.as_str()?),
             },
             hints: match v.get("hints") {
                 None => vec![],
@@ -75,7 +76,7 @@ impl Progress {
 /// Identifies a version of an activity (its id, items, kinds and prompts): the completion
 /// code of no answers, which hashes exactly that.
 pub fn fingerprint(a: &Activity) -> String {
-    activity::completion_code(a, &[])
+    engine::completion_code(a, &[])
 }
 
 fn progress_key(id: &str) -> String {
@@ -149,8 +150,8 @@ pub struct Library {
 
 impl Library {
     pub fn load() -> Library {
-        let custom = custom_files().iter().filter_map(|f| activity::parse(&f.name, &f.text).ok()).collect();
-        Library { builtin: activity::builtin(), custom }
+        let custom = custom_files().iter().filter_map(|f| engine::parse_activity(&f.name, &f.text).ok()).collect();
+        Library { builtin: engine::builtin_activities(), custom }
     }
 
     pub fn get(&self, id: &str) -> Option<&Activity> {
@@ -163,9 +164,9 @@ impl Library {
 
     /// Checks a file and, if it is sound, keeps it (replacing a loaded one with its id).
     pub fn add(&mut self, name: &str, text: &str) -> Result<Activity, Vec<LocatedError>> {
-        let a = activity::parse(name, text)?;
+        let a = engine::parse_activity(name, text)?;
         let mut files: Vec<CustomFile> = custom_files();
-        files.retain(|f| activity::parse(&f.name, &f.text).map(|x| x.id != a.id).unwrap_or(false));
+        files.retain(|f| engine::parse_activity(&f.name, &f.text).map(|x| x.id != a.id).unwrap_or(false));
         files.push(CustomFile { name: name.into(), text: text.into() });
         save_custom(&files);
         self.custom.retain(|x| x.id != a.id);
@@ -176,7 +177,7 @@ impl Library {
     /// Forgets a loaded activity (and the learner's progress in it).
     pub fn remove(&mut self, id: &str) {
         let mut files = custom_files();
-        files.retain(|f| activity::parse(&f.name, &f.text).map(|x| x.id != id).unwrap_or(false));
+        files.retain(|f| engine::parse_activity(&f.name, &f.text).map(|x| x.id != id).unwrap_or(false));
         save_custom(&files);
         self.custom.retain(|x| x.id != id);
         clear_progress(id);
@@ -187,11 +188,11 @@ impl Library {
         if self.is_custom(id) {
             return custom_files()
                 .into_iter()
-                .find(|f| activity::parse(&f.name, &f.text).is_ok_and(|x| x.id == id))
+                .find(|f| engine::parse_activity(&f.name, &f.text).is_ok_and(|x| x.id == id))
                 .map(|f| (f.name, f.text));
         }
         let a = self.builtin.iter().find(|a| a.id == id)?;
-        activity::builtin_files()
+        engine::builtin_activity_files()
             .into_iter()
             .find(|(name, _)| *name == a.file)
             .map(|(name, text)| (name.rsplit('/').next().unwrap_or(name).to_string(), text.to_string()))

@@ -60,7 +60,7 @@ fn present_link(id: &str, view: View, on: bool, file_url: Option<&str>) -> Strin
 /// story of the whole run, the next messages included, which a question may ask to predict
 /// (the activity's own intro says what the learner needs).
 fn scenario_info(run: &Run) -> Info {
-    let title = mailsim_sim::scenario::info_of(&run.activity.scenario)
+    let title = mailsim_sim::scenario::entry(&run.activity.scenario)
         .map(|s| s.title.to_string())
         .unwrap_or_else(|| run.activity.scenario.clone());
     Info { id: run.activity.scenario.clone(), title, summary: String::new(), description: String::new() }
@@ -206,6 +206,7 @@ pub fn run_page(props: &RunProps) -> Html {
             // Saving as a scenario file is for the playground, not an activity's world.
             source: None,
             set_aside: None,
+            queued: Rc::default(),
         };
         let d = run.dispatcher();
         let on_learn = Callback::from(move |a: state::Action| match a {

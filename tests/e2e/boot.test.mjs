@@ -34,20 +34,26 @@ test('the same page starts normally when the module arrives', async (t) => {
   assert.equal(await page.$('#boot-error'), null);
 });
 
-// The built-in scenario and activity files are not in the wasm: the page fetches the one it
-// opens (while the wasm downloads), another when it is chosen, and all of them for the activities.
-const tomls = (page) => {
+// The built-in scenario and activity files are not in the wasm: the page draws a scenario from
+// its precomputed log (logs/ID.jsonl, fetched while the wasm downloads), then hands its file to
+// the engine; another when it is chosen; all the files for the activities.
+const requests = (page, re) => {
   const seen = [];
-  page.on('request', (r) => { if (/\.toml\b/.test(r.url())) seen.push(new URL(r.url()).pathname.replace(/^\//, '')); });
+  page.on('request', (r) => { if (re.test(r.url())) seen.push(new URL(r.url()).pathname.replace(/^\//, '')); });
   return seen;
 };
+const tomls = (page) => requests(page, /\.toml\b/);
+const data = (page) => requests(page, /\.(toml|jsonl)\b/);
+// The engine has the scenario on screen once the "Save as scenario" button is enabled.
+const engineHas = (page) => page.waitForFunction(() => document.querySelector('#save-scenario')?.disabled === false);
 
-test('the page fetches only the scenario file it opens, and the next one when it is chosen', async (t) => {
+test('the page fetches only the scenario it opens, and the next one when it is chosen', async (t) => {
   const page = await s.open(t, null);
-  const seen = tomls(page);
+  const seen = data(page);
   await page.goto(s.server.url);
   await page.waitForSelector('#position');
-  assert.deepEqual(seen, ['scenarios/alice-to-bob.toml'], 'the default scenario only');
+  await engineHas(page);
+  assert.deepEqual(seen, ['logs/alice-to-bob.jsonl', 'scenarios/alice-to-bob.toml'], 'the default scenario only: its log, then its file');
   // The picker lists and searches every scenario without fetching any.
   assert.equal(await page.locator('#scenario option').count(), 30);
   await page.fill('#search', 'greylist');
@@ -57,28 +63,29 @@ test('the page fetches only the scenario file it opens, and the next one when it
   const inDescription = await page.$$eval('#scenario option', (os) => os.map((o) => o.value));
   assert.deepEqual(inDescription, ['alice-to-bob', 'two-hops'], 'found by their descriptions');
   await page.fill('#search', '');
-  assert.equal(seen.length, 1);
+  assert.equal(seen.length, 2);
   await page.selectOption('#scenario', 'two-hops');
   await page.waitForFunction(() => location.hash.startsWith('#/scenario/two-hops/'));
   assert.equal(await page.inputValue('#scenario'), 'two-hops');
   assert.match(await page.textContent('#position'), /^step 0 of /);
-  assert.deepEqual(seen, ['scenarios/alice-to-bob.toml', 'scenarios/two-hops.toml']);
+  await engineHas(page);
+  assert.deepEqual(seen.slice(2), ['logs/two-hops.jsonl', 'scenarios/two-hops.toml']);
   // Back to a scenario already fetched: no request.
   await page.selectOption('#scenario', 'alice-to-bob');
   await page.waitForFunction(() => location.hash.startsWith('#/scenario/alice-to-bob/'));
-  assert.equal(seen.length, 2);
+  assert.equal(seen.length, 4);
 });
 
 test('a link to a step of any scenario opens it directly, and a link typed later fetches its file', async (t) => {
   const page = await s.open(t, null);
-  const seen = tomls(page);
+  const seen = requests(page, /\.jsonl\b/);
   await page.goto(`${s.server.url}?embed=1#/scenario/greylisting/step/24`);
   await page.waitForSelector('#position');
   assert.match(await page.textContent('#position'), /^step 24 of /);
-  assert.deepEqual(seen, ['scenarios/greylisting.toml']);
+  assert.deepEqual(seen, ['logs/greylisting.jsonl']);
   await page.evaluate(() => { location.hash = '#/scenario/dsn/step/2'; });
   await page.waitForFunction(() => document.querySelector('#position')?.textContent.startsWith('step 2 of '));
-  assert.deepEqual(seen, ['scenarios/greylisting.toml', 'scenarios/dsn.toml']);
+  assert.deepEqual(seen, ['logs/greylisting.jsonl', 'logs/dsn.jsonl']);
 });
 
 test('the activities fetch their files, and the player then opens any scenario at once', async (t) => {
@@ -96,11 +103,43 @@ test('the activities fetch their files, and the player then opens any scenario a
   assert.equal(seen.length, before, 'nothing more to fetch');
 });
 
-test('a scenario file that cannot be fetched is reported on the page', async (t) => {
+test('a scenario that cannot be fetched is reported on the page', async (t) => {
   const page = await s.open(t, '', { ignore: /404|Failed to load resource/ });
-  await page.route(/scenarios\/pipelining\.toml/, (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.route(/logs\/pipelining\.jsonl/, (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.selectOption('#scenario', 'pipelining');
   const alert = await page.waitForSelector('#load-error');
-  assert.match(await alert.textContent(), /could not load scenarios\/pipelining\.toml: the server answered HTTP 404/);
+  assert.match(await alert.textContent(), /could not load logs\/pipelining\.jsonl: the server answered HTTP 404/);
   assert.match(await page.textContent('#details h2'), /Alice/, 'the scenario on screen stays');
+});
+
+// The first draw needs no engine: the scenario's file (what the engine runs) is held back; the
+// page draws from the precomputed log, and what the learner does meanwhile waits, then runs.
+test('the first draw comes from the log; acting before the engine has the scenario waits, then acts', async (t) => {
+  const page = await s.open(t, null, { fresh: true });
+  const seen = data(page);
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route(/scenarios\/alice-to-bob\.toml/, async (route) => { await held; await route.continue(); });
+  await page.goto(`${s.server.url}#/scenario/alice-to-bob/step/13`);
+  await page.waitForSelector('#position');
+  assert.match(await page.textContent('#position'), /^step 13 of /, 'drawn without the engine');
+  assert.equal(await page.$eval('#save-scenario', (b) => b.disabled), true, 'the engine does not have it yet');
+  await page.click('#learn summary');
+  await page.click('#tab-faults');
+  await page.click('#f-down-bob-server');
+  await page.waitForSelector('#engine-status');
+  assert.match(await page.textContent('#engine-status'), /Loading the simulator/);
+  assert.equal(await page.locator('.arrow.tcp').count(), 0, 'nothing runs before the engine has the scenario');
+  release();
+  await page.waitForFunction(() => [...document.querySelectorAll('.arrow .label')].some((l) => l.textContent.startsWith('SYN')));
+  assert.equal(await page.$('#engine-status'), null);
+  assert.ok(await page.locator('.arrow.tcp').count() >= 1, 'the fault ran once the engine had the scenario');
+  assert.deepEqual(seen, ['logs/alice-to-bob.jsonl', 'scenarios/alice-to-bob.toml']);
+  // What the learner added is run on reload (the file, not the log, is fetched first).
+  await page.unroute(/scenarios\/alice-to-bob\.toml/);
+  seen.length = 0;
+  await page.reload();
+  await page.waitForSelector('#position');
+  assert.ok(await page.locator('.arrow.tcp').count() >= 1, 'still there after a reload');
+  assert.deepEqual(seen, ['scenarios/alice-to-bob.toml']);
 });

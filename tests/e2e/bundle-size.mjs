@@ -2,9 +2,11 @@
 // `node tests/e2e/bundle-size.mjs` prints it; bundle.test.mjs holds the budgets.
 // - the bundle: the wasm, the JS (wasm-bindgen's glue, the boot script) and the CSS;
 // - the first download: the bundle and the one data file the page fetches to draw at its
-//   default address (scenarios/alice-to-bob.toml: src/data.rs, scripts/externalize-init.mjs);
-// - the whole: the bundle and every data file (scenarios/, activities/), each gzipped alone
-//   (as a server sends them).
+//   default address (logs/alice-to-bob.jsonl, the scenario's precomputed log; since branch
+//   split, scenarios/alice-to-bob.toml follows after the first draw: src/data.rs,
+//   scripts/externalize-init.mjs);
+// - the whole: the bundle and every data file (scenarios/, activities/, logs/), each gzipped
+//   alone (as a server sends them).
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -33,12 +35,21 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // index (wasm 725.3 → 707.7 KB gzipped); with main merged after (two activities, the activity
 // polish, layout by name: +4.8 KB) the bundle is 714.3 KB and the first download 715.0 KB.
 // 722 and 723 KB leave ~1 % of headroom.
-export const BUDGET = 722 * 1024;
+// 723 KB for the first download until branch split (sixth session): the page draws a built-in
+// scenario from its precomputed log (logs/alice-to-bob.jsonl, 4.5 KB gzipped, instead of the
+// 0.8 KB scenario file, which now follows after the first draw) and queues what the learner
+// does until the engine has the scenario (+2.9 KB wasm, +0.5 KB boot script): 723.6 KB. That is
+// the first step of the split (docs/benchmarks.md, "The way to 300 KB"): the first draw no longer
+// needs the engines, which can then leave the first download. With main merged after (88f6acb:
+// seven activities, imap-ports, too-many-recipients, the host's session index: +5.8 KB wasm)
+// the bundle is 724.8 KB and the first download 729.4 KB: 727 and 731 KB until the engines
+// leave the first download (docs/benchmarks.md).
+export const BUDGET = 727 * 1024;
 // What the page needs to draw its default scenario and be interactive.
-export const FIRST_BUDGET = 723 * 1024;
+export const FIRST_BUDGET = 731 * 1024;
 /** The data file the page fetches at its default address. */
-export const START_DATA = ['scenarios/alice-to-bob.toml'];
-const DATA_DIRS = ['scenarios', 'activities'];
+export const START_DATA = ['logs/alice-to-bob.jsonl'];
+const DATA_DIRS = ['scenarios', 'activities', 'logs'];
 
 export function measure(dist = DIST) {
   const files = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));

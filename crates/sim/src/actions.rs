@@ -136,6 +136,7 @@ pub fn sort_by_time(list: &mut [Action]) {
 }
 
 /// Reads actions written by [`to_toml`]; anything unreadable is left out.
+#[cfg(feature = "engine")]
 pub fn from_toml(text: &str) -> Vec<Action> {
     crate::scenario::learner_actions(text)
 }

@@ -664,7 +664,7 @@ mod tests {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "engine"))]
 mod snapshot_tests {
     use super::*;
 

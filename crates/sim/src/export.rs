@@ -338,7 +338,7 @@ pub fn pcapng(log: &EventLog) -> Vec<u8> {
     p.out
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "engine"))]
 mod tests {
     use super::*;
 

@@ -42,18 +42,28 @@
 //! by hand rather than with serde's derives, which cost the page about 150 KB (gzipped); the
 //! few `[[action]]` tables the page writes come from [`actions::to_toml`].
 
+/// Items of the feature `engine` (the world, scenario loading and running, activities); the
+/// feature `model` alone builds the log, the diagram model, the exports and the scenario index.
+macro_rules! engine {
+    ($($item:item)*) => { $( #[cfg(feature = "engine")] $item )* };
+}
+
 pub mod actions;
+#[cfg(feature = "engine")]
 pub mod activity;
 pub mod diagram;
 pub mod export;
+#[cfg(feature = "engine")]
 pub mod host;
 pub mod log;
 pub mod rng;
 pub mod scenario;
+#[cfg(feature = "engine")]
 pub mod world;
 
 pub use diagram::Diagram;
 pub use log::{Event, EventLog};
 /// The protocol crate, for views that take a message apart (the inspector).
 pub use mailsim_proto as proto;
+#[cfg(feature = "engine")]
 pub use world::World;

@@ -137,7 +137,7 @@ impl Snapshots {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "engine"))]
 mod tests {
     use super::*;
     use crate::diagram::snapshot;

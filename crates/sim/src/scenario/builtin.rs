@@ -8,6 +8,7 @@
 //! handing its text over with [`provide`]. [`info_of`](super::info_of) finds a scenario either
 //! way: compiled in, or provided.
 
+#[cfg(feature = "engine")]
 use super::Scenario;
 
 /// What the picker shows of a built-in scenario, without its file.
@@ -18,8 +19,12 @@ pub struct Entry {
     pub topic: &'static str,
     pub summary: &'static str,
     pub description: &'static str,
+    /// The page opens it with "show decrypted" ticked (`decrypted = true`).
+    pub decrypted: bool,
     /// A hash of the file's text.
     pub version: &'static str,
+    /// A hash of its precomputed log beside the page (`logs/ID.jsonl`), "" for none (build.rs).
+    pub log: &'static str,
 }
 
 impl Entry {
@@ -27,6 +32,12 @@ impl Entry {
     /// file of another build out).
     pub fn url(&self) -> String {
         format!("scenarios/{}.toml?v={}", self.id, self.version)
+    }
+
+    /// Where the page fetches its precomputed log (the log of a run without learner
+    /// actions), if it has one: the page draws it without running the world.
+    pub fn log_url(&self) -> Option<String> {
+        (!self.log.is_empty()).then(|| format!("logs/{}.jsonl?v={}", self.id, self.log))
     }
 }
 
@@ -76,12 +87,6 @@ builtin!(
     "class",
 );
 
-/// The built-in scenarios, loaded on first use. A file that does not load is a bug that the
-/// golden test catches; here it is left out rather than taking the page down.
-#[cfg(builtin_text)]
-pub static SCENARIOS: std::sync::LazyLock<Vec<Scenario>> =
-    std::sync::LazyLock::new(|| FILES.iter().filter_map(|(name, text)| super::load(name, text).ok()).collect());
-
 /// The index of the built-in scenarios, in the picker's order.
 pub fn index() -> impl Iterator<Item = &'static Entry> {
     IDS.iter().filter_map(|id| entry(id))
@@ -91,6 +96,13 @@ pub fn index() -> impl Iterator<Item = &'static Entry> {
 pub fn entry(id: &str) -> Option<&'static Entry> {
     SCENARIO_INDEX.binary_search_by(|e| e.id.cmp(id)).ok().map(|i| &SCENARIO_INDEX[i])
 }
+
+engine! {
+/// The built-in scenarios, loaded on first use. A file that does not load is a bug that the
+/// golden test catches; here it is left out rather than taking the page down.
+#[cfg(builtin_text)]
+pub static SCENARIOS: std::sync::LazyLock<Vec<Scenario>> =
+    std::sync::LazyLock::new(|| FILES.iter().filter_map(|(name, text)| super::load(name, text).ok()).collect());
 
 /// A built-in scenario by id: compiled in, or (in the page) provided.
 pub(super) fn find(id: &str) -> Option<&'static Scenario> {
@@ -134,8 +146,9 @@ pub fn provide(id: &str, text: &str) -> Result<&'static Scenario, String> {
         Ok(s)
     }
 }
+}
 
-#[cfg(all(test, builtin_text))]
+#[cfg(all(test, builtin_text, feature = "engine"))]
 mod tests {
     use super::*;
 
@@ -147,13 +160,30 @@ mod tests {
         assert_eq!(SCENARIOS.len(), IDS.len(), "every built-in file loads");
         for (s, e) in SCENARIOS.iter().zip(index()) {
             assert_eq!(
-                (e.id, e.title, e.topic, e.summary, e.description),
-                (s.id.as_str(), s.title.as_str(), s.topic.as_str(), s.summary.as_str(), s.description.as_str())
+                (e.id, e.title, e.topic, e.summary, e.description, e.decrypted),
+                (
+                    s.id.as_str(),
+                    s.title.as_str(),
+                    s.topic.as_str(),
+                    s.summary.as_str(),
+                    s.description.as_str(),
+                    s.decrypted
+                )
             );
             assert_eq!(e.url(), format!("scenarios/{}.toml?v={}", s.id, e.version));
         }
         let v: Vec<&str> = SCENARIO_INDEX.iter().map(|e| e.version).collect();
         assert!(v.iter().all(|v| v.len() == 16), "{v:?}");
+        // The precomputed logs the page draws from: every scenario's but the class of 200.
+        let logs: Vec<&str> = index().filter(|e| e.log_url().is_none()).map(|e| e.id).collect();
+        assert_eq!(logs, ["class"]);
+        assert_eq!(
+            entry("alice-to-bob").and_then(Entry::log_url).map(|u| u.len()),
+            Some("logs/alice-to-bob.jsonl?v=".len() + 16)
+        );
+        assert!(
+            entry("imap-session").is_some_and(|e| e.decrypted) && entry("alice-to-bob").is_some_and(|e| !e.decrypted)
+        );
         assert!(provide("alice-to-bob", "").is_ok_and(|s| s.id == "alice-to-bob"), "at hand already");
         assert!(provide("no-such", "").is_err());
     }

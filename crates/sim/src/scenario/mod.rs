@@ -21,8 +21,16 @@
 //! To add a scenario: write `scenarios/ID.toml`, add its id to `builtin.rs`, and bless its golden
 //! log (`BLESS=1 cargo test -p mailsim-sim --test golden`).
 
-mod acts;
 mod builtin;
+
+#[cfg(feature = "engine")]
+pub(crate) use builtin::ACTIVITY_INDEX;
+#[cfg(builtin_text)]
+pub use builtin::FILES;
+pub use builtin::{entry, index, Entry, IDS};
+
+engine! {
+mod acts;
 pub mod cast;
 pub mod format;
 pub mod load;
@@ -32,10 +40,9 @@ mod resolve;
 mod stage;
 
 pub(crate) use acts::learner_actions;
-pub(crate) use builtin::ACTIVITY_INDEX;
-pub use builtin::{entry, index, is_ready, provide, Entry, IDS};
+pub use builtin::{is_ready, provide};
 #[cfg(builtin_text)]
-pub use builtin::{FILES, SCENARIOS};
+pub use builtin::SCENARIOS;
 pub use load::{load, LoadError};
 
 use crate::actions::{Action, ReadMode};
@@ -258,4 +265,5 @@ pub(crate) enum Act {
         actor: String,
         say: String,
     },
+}
 }
