@@ -1,8 +1,9 @@
 """One session's panic never touches another (issue 13): `mailsim serve --panic-on TEXT` is a test hook
 that panics the server inside the step of any session whose input holds TEXT."""
+import time
 import unittest
 
-from serve_helper import USERS, Conn, Serve
+from serve_helper import GREETING, USERS, Conn, Serve
 
 ALICE = "alice@alice.example"
 
@@ -131,24 +132,40 @@ class Drain(unittest.TestCase):
 
 class Limits(unittest.TestCase):
     def test_connections_per_address_are_refused_with_each_protocols_reply(self):
-        import time
         s = Serve(extra=["--max-connections-per-address", "2"])
-        time.sleep(0.3)  # the server notices that its readiness probes (one per port) closed
+        busy_replies = {"smtp": b"421 4.7.0", "pop3": b"-ERR [SYS/TEMP]", "imap": b"* BYE [UNAVAILABLE]"}
+
+        def greeted(port, busy, within=10.0):
+            """A connection the server greeted normally. A slot is freed when the server notices a close, which
+            takes a moment on a loaded machine (its readiness probes, the last subtest's connections): until
+            then a new connection may still be refused, so it is tried again (this was a fixed sleep of 0.2 s,
+            which failed under load)."""
+            deadline = time.time() + within
+            while True:
+                c = Conn(s.ports[port])
+                first = c.line()
+                if not first.startswith(busy):
+                    return c, first
+                c.close()
+                self.assertLess(time.time(), deadline, f"{port}: a slot is still taken {within} s after its close")
+                time.sleep(0.05)
+
         try:
-            for port, busy in [("smtp", b"421 4.7.0"), ("pop3", b"-ERR [SYS/TEMP]"), ("imap", b"* BYE [UNAVAILABLE]")]:
+            for port, busy in busy_replies.items():
                 with self.subTest(port=port):
-                    held = [Conn(s.ports[port]) for _ in range(2)]
-                    for c in held:
-                        c.line()
+                    held = [greeted(port, busy)[0] for _ in range(2)]
                     third = Conn(s.ports[port])
                     self.assertTrue(third.line().startswith(busy))
                     self.assertTrue(third.closed())
                     third.close()
                     for c in held:
                         c.close()
-                    time.sleep(0.2)  # the server notices the closes
-            # Closed connections free their slots.
-            s.all_ports_answer(self)
+            # Closed connections free their slots: each port greets again.
+            for port, busy in busy_replies.items():
+                c, first = greeted(port, busy)
+                self.assertTrue(first.startswith(GREETING[port]), first)
+                c.close()
+            self.assertTrue(s.alive(), "the server is still running")
         finally:
             s.stop()
 
