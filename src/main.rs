@@ -36,6 +36,7 @@ mod live;
 mod panels;
 mod state;
 mod states;
+mod transcript;
 
 fn main() {
     guard::install();
