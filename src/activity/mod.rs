@@ -140,12 +140,29 @@ fn activity_app() -> Html {
         let (loaded, library) = (loaded.clone(), library.clone());
         use_effect_with((), move |_| {
             if let Loaded::Loading(value) = (*loaded).clone() {
+                // `?activity=smtp-phases`: a built-in activity's id opens it (no file to fetch).
+                if mailsim_sim::activity::builtin_index().iter().any(|e| e.id == value) {
+                    if parse_route(&current_hash()).is_none() {
+                        view::go(&value, View::Intro);
+                    }
+                    loaded.set(Loaded::None);
+                    return;
+                }
                 match store::activity_url(&value) {
                     Err(m) => loaded.set(Loaded::Refused(m)),
                     Ok(url) => wasm_bindgen_futures::spawn_local(async move {
                         match fetch_text(&url).await {
                             Err(m) => {
-                                loaded.set(Loaded::Refused(format!("Could not load the activity \"{value}\": {m}.")))
+                                let hint = if value.ends_with(".toml") {
+                                    ""
+                                } else {
+                                    " It is not a built-in activity's id either: the built-in ones are listed \
+                                     below (open one with ?activity=ID), and a file is named with its path, \
+                                     e.g. ?activity=activities/your-file.toml."
+                                };
+                                loaded.set(Loaded::Refused(format!(
+                                    "Could not load the activity \"{value}\": {m}.{hint}"
+                                )))
                             }
                             Ok(text) => {
                                 let mut lib = (**library).clone();

@@ -185,6 +185,14 @@ test('?activity=URL loads a file from this origin, refuses other origins, shows 
   await page.goto(`${pw.server.url}?activity=test-activities/missing.toml`);
   await page.waitForSelector('#notice');
   assert.match(await page.textContent('#notice'), /Could not load the activity "test-activities\/missing\.toml": the server answered HTTP 404/);
+  // A built-in activity's id opens it; an unknown bare name says what to write instead.
+  await page.goto(`${pw.server.url}?activity=smtp-phases`);
+  await page.waitForFunction(() => location.hash === '#/activity/smtp-phases');
+  await page.waitForSelector('#intro');
+  assert.equal(await page.locator('#notice').count(), 0);
+  await page.goto(`${pw.server.url}?activity=smtp-phase`);
+  await page.waitForSelector('#notice');
+  assert.match(await page.textContent('#notice'), /HTTP 404\. It is not a built-in activity's id either: .*\?activity=activities\/your-file\.toml/);
   await page.goto(`${pw.server.url}?activity=test-activities/broken.toml`);
   await page.waitForSelector('#file-errors');
   assert.equal(await page.locator('.located-error').count(), 4);

@@ -211,9 +211,12 @@ for (const [name, opts, embedded] of SCREENS) {
       const correct = await doc.getAttribute('#feedback', 'data-correct');
       await page.screenshot({ path: path.join(OUT, `polish-${name}-${w.id}-${w.n}.png`) });
       // Reload: the answer and the item bar's state are still there.
+      // (The old document is marked: in the frame, reload() returns before it is gone, and its #feedback
+      // would be found at once.)
+      await doc.evaluate(() => { window.__beforeReload = true; });
       if (embedded) await doc.evaluate(() => location.reload());
       else await page.reload();
-      await doc.waitForSelector('#feedback');
+      await doc.waitForFunction(() => !window.__beforeReload && document.querySelector('#feedback'));
       assert.equal(await doc.getAttribute('#feedback', 'data-correct'), correct, `${w.id}: the answer is kept`);
       assert.equal(await doc.locator(`.item-pill.${correct === 'true' ? 'right' : 'wrong'}`).count(), 1);
       // Its summary, what a student hands in: no sideways overflow either.

@@ -87,6 +87,7 @@ function replyLines(protocol, code, verb) {
       NOOP: '', CAPABILITY: '', LOGOUT: '', FETCH: '1 body[]', STORE: '1 +FLAGS (\\Seen)', SEARCH: 'ALL', EXPUNGE: '', CLOSE: '', IDLE: '' };
     const selected = ['FETCH', 'STORE', 'SEARCH', 'EXPUNGE', 'CLOSE', 'IDLE'];
     if (v === 'STARTTLS') return ['a starttls'];
+    if (v === 'MOVE') return [...login, 'c select inbox', 'd create Later', 'e move 1 Later'];
     if (v === 'LOGIN' || !v) return login;
     if (v in args) return [...login, ...(selected.includes(v) ? ['c select inbox'] : []), `d ${v.toLowerCase()} ${args[v]}`.trim()];
   }
@@ -94,6 +95,15 @@ function replyLines(protocol, code, verb) {
 }
 
 const PORT = { SMTP: 25, POP3: 110, IMAP: 143 };
+
+/** Replies that only the reply-codes scenario's servers give: [host, port, lines]. */
+const SMTP_SPECIAL = {
+  '4xx MAIL': ['old.example', 25, ['EHLO laptop', 'MAIL FROM:<alice@alice.example> SIZE=2048']],
+  '454 STARTTLS': ['mail.alice.example', 587, ['EHLO laptop', 'STARTTLS']],
+  '554 RCPT': ['mail.bob.example', 25, ['HELO laptop', 'MAIL FROM:<alice@alice.example>', 'RCPT TO:<someone@carol.example>']],
+  '535 AUTH': ['mail.alice.example', 587, ['EHLO laptop', 'AUTH PLAIN AGFsaWNlQGFsaWNlLmV4YW1wbGUAZ3Vlc3M=']],
+  '252 VRFY': ['mail.bob.example', 25, ['EHLO laptop', 'VRFY bob']],
+};
 
 /** Bob's mailbox holds a message (for reading it over POP3 or IMAP). */
 async function mailForBob(page) {
@@ -110,8 +120,15 @@ const RECIPES = {
     if (protocol === 'SMTP' && c.code === '530') {
       return terminal(page, 'alice-ua', 'mail.alice.example', 587, ['EHLO laptop', 'MAIL FROM:<alice@alice.example>']);
     }
+    // The reply-codes scenario's servers (as crates/sim/tests/activities.rs `solve` does).
+    const special = SMTP_SPECIAL[`${c.code} ${c.verb?.toUpperCase()}`];
+    if (protocol === 'SMTP' && special) return terminal(page, 'alice-ua', ...special);
+    // IMAP on 993: TLS from the first byte, so no STARTTLS before the login.
+    if (protocol === 'IMAP' && c.port === 993) {
+      return terminal(page, 'bob-ua', 'mail.bob.example', 993, ['a login bob bob-pw', 'b logout']);
+    }
     if (protocol === 'SMTP' && /^4/.test(c.code)) await fault(page, 'f-grey-bob-server');
-    if (protocol !== 'SMTP' && ['RETR', 'TOP', 'DELE', 'FETCH', 'STORE', 'SEARCH'].includes(c.verb?.toUpperCase())) await mailForBob(page);
+    if (protocol !== 'SMTP' && ['RETR', 'TOP', 'DELE', 'FETCH', 'STORE', 'SEARCH', 'MOVE'].includes(c.verb?.toUpperCase())) await mailForBob(page);
     const [client, hostName] = protocol === 'SMTP' ? ['alice-ua', 'mail.bob.example'] : ['bob-ua', 'mail.bob.example'];
     await terminal(page, client, hostName, PORT[protocol], replyLines(protocol, c.code, c.verb));
   },

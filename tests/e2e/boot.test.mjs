@@ -49,7 +49,7 @@ test('the page fetches only the scenario file it opens, and the next one when it
   await page.waitForSelector('#position');
   assert.deepEqual(seen, ['scenarios/alice-to-bob.toml'], 'the default scenario only');
   // The picker lists and searches every scenario without fetching any.
-  assert.equal(await page.locator('#scenario option').count(), 28);
+  assert.equal(await page.locator('#scenario option').count(), 30);
   await page.fill('#search', 'greylist');
   const found = await page.$$eval('#scenario option', (os) => os.map((o) => o.value));
   assert.ok(found.includes('greylisting') && found.length < 5, `${found}`);

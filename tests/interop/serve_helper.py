@@ -24,6 +24,23 @@ def free_port():
         return s.getsockname()[1]
 
 
+
+def send_until(port, stop, prefix, acknowledged, to="alice@alice.example", limit=100_000):
+    """One SMTP connection that sends `Subject: PREFIX-i` messages until `stop` is set (or the server goes away),
+    appending each subject to `acknowledged` once its 250 came: what a crash test may then demand to find."""
+    import smtplib
+
+    try:
+        with smtplib.SMTP(HOST, port, timeout=5) as s:
+            for i in range(limit):
+                if stop.is_set():
+                    return
+                subject = f"{prefix}-{i}"
+                s.sendmail("carol@elsewhere.example", [to], f"Subject: {subject}\r\n\r\nx\r\n".encode())
+                acknowledged.append(subject)
+    except (OSError, smtplib.SMTPException):
+        return
+
 class Serve:
     """`mailsim serve` on free ports; `maildir=None` means --memory."""
 

@@ -17,7 +17,7 @@ import threading
 import time
 import unittest
 
-from serve_helper import HOST, USERS, Serve
+from serve_helper import HOST, USERS, Serve, send_until
 
 ALICE = "alice@alice.example"
 BOB = "bob@bob.example"
@@ -62,16 +62,7 @@ class CrashInTheMiddle(unittest.TestCase):
         stop = threading.Event()
 
         def deliver(n, to=ALICE, acknowledged=delivered):
-            try:
-                with smtplib.SMTP(HOST, first.ports["smtp"], timeout=5) as s:
-                    for i in range(100_000):
-                        if stop.is_set():
-                            return
-                        subject = f"d{n}-{i}"
-                        s.sendmail("carol@elsewhere.example", [to], f"Subject: {subject}\r\n\r\nx\r\n".encode())
-                        acknowledged.append(subject)
-            except (OSError, smtplib.SMTPException):
-                return
+            send_until(first.ports["smtp"], stop, f"d{n}", acknowledged, to)
 
         def watch():
             """Bob's client: the UID of each message as it arrives."""

@@ -12,7 +12,7 @@ import threading
 import time
 import unittest
 
-from serve_helper import HOST, USERS, Serve
+from serve_helper import HOST, USERS, Serve, send_until
 
 ALICE = "alice@alice.example"
 
@@ -139,16 +139,7 @@ class Restart(unittest.TestCase):
         stop = threading.Event()
 
         def deliver(n):
-            try:
-                with smtplib.SMTP(HOST, first.ports["smtp"], timeout=5) as s:
-                    for i in range(10_000):
-                        if stop.is_set():
-                            return
-                        subject = f"t{n}-{i}"
-                        s.sendmail("carol@elsewhere.example", [ALICE], f"Subject: {subject}\r\n\r\nx\r\n".encode())
-                        acknowledged.append(subject)
-            except (OSError, smtplib.SMTPException):
-                return
+            send_until(first.ports["smtp"], stop, f"t{n}", acknowledged, limit=10_000)
 
         threads = [threading.Thread(target=deliver, args=(n,)) for n in range(4)]
         for t in threads:

@@ -1,7 +1,8 @@
 //! `mailsim activity`: check, list and export in-class activity files.
 //!
 //! ```text
-//! mailsim activity check FILE...                 validate; located errors; exit 1 on any
+//! mailsim activity check [--strict] FILE...      validate; located errors; exit 1 on any;
+//!                                                answers given away are warnings (--strict: exit 1)
 //! mailsim activity list                          the built-in activities, their goals and items
 //! mailsim activity export --format gift FILE|ID [-o OUT]   Moodle GIFT (choice, multi, short)
 //! mailsim activity steps SCENARIO                each step's next message (for predict items)
@@ -12,7 +13,7 @@ use mailsim_sim::{scenario, Diagram};
 use std::process::ExitCode;
 
 pub const USAGE: &str = "usage:
-  mailsim activity check FILE...
+  mailsim activity check [--strict] FILE...
   mailsim activity list
   mailsim activity export --format gift FILE|ID [-o OUT]
   mailsim activity steps SCENARIO";
@@ -57,24 +58,45 @@ pub fn run(args: &[String]) -> Outcome {
     }
 }
 
-fn check(files: &[String]) -> Outcome {
+fn check(args: &[String]) -> Outcome {
+    let strict = args.iter().any(|a| a == "--strict");
+    let files: Vec<&String> = args.iter().filter(|a| *a != "--strict").collect();
+    if let Some(bad) = files.iter().find(|f| f.starts_with("--")) {
+        return Outcome::usage(format!("unknown option \"{bad}\" (--strict)"));
+    }
     if files.is_empty() {
         return Outcome::usage("check needs at least one FILE".into());
     }
     let mut texts = vec![];
     let mut stderr = String::new();
+    let mut failed = false;
     for f in files {
         match std::fs::read_to_string(f) {
             Ok(t) => texts.push((f.as_str(), t)),
-            Err(e) => stderr.push_str(&format!("{f}: cannot read: {e}\n")),
+            Err(e) => {
+                stderr.push_str(&format!("{f}: cannot read: {e}\n"));
+                failed = true;
+            }
         }
     }
     let refs: Vec<(&str, &str)> = texts.iter().map(|(f, t)| (*f, t.as_str())).collect();
     let mut stdout = String::new();
     match activity::parse_all_with(&refs, &beside) {
         Ok(all) => {
+            let mut warnings = 0;
             for a in &all {
                 stdout.push_str(&format!("{}: ok: \"{}\" ({} items: {})\n", a.file, a.id, a.items.len(), a.counts()));
+                // The file is valid, but an item's answer is written where the learner reads
+                // it before answering (the intro, an earlier item, the diagram up to its step).
+                for leak in activity::leaks(a, &a.baseline()) {
+                    stderr.push_str(&format!("{}: warning: {leak}\n", a.file));
+                    warnings += 1;
+                }
+            }
+            if warnings > 0 {
+                let s = if warnings == 1 { "" } else { "s" };
+                stderr.push_str(&format!("{warnings} warning{s}: an answer is given away before its item\n"));
+                failed |= strict;
             }
         }
         Err(errors) => {
@@ -83,10 +105,10 @@ fn check(files: &[String]) -> Outcome {
             }
             let n = errors.len();
             stderr.push_str(&format!("{n} error{} found\n", if n == 1 { "" } else { "s" }));
+            failed = true;
         }
     }
-    let code = if stderr.is_empty() { 0 } else { 1 };
-    Outcome { stdout, stderr, code }
+    Outcome { stdout, stderr, code: u8::from(failed) }
 }
 
 fn list() -> String {

@@ -56,6 +56,7 @@ fn check_accepts_good_files_and_the_builtins() {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (code, out, err) = mailsim(&refs);
     assert_eq!(code, 0, "{err}");
+    assert!(err.is_empty(), "no built-in activity gives an answer away:\n{err}");
     assert_eq!(out.lines().count(), files.len() + 1, "{out}");
     assert!(out.contains("good.toml: ok: \"mine\" (2 items: 1 choice, 1 predict)"), "{out}");
 }
@@ -84,6 +85,64 @@ fn check_reports_located_errors_and_exits_1() {
     let (code, _, err) = mailsim(&["activity", "check", &temp("a.toml", GOOD), &temp("b.toml", GOOD)]);
     assert_eq!(code, 1);
     assert!(err.contains("b.toml:2:6: duplicate activity id \"mine\""), "{err}");
+}
+
+const LEAKY: &str = r#"[activity]
+id = "leaky"
+title = "POP3"
+scenario = "pop3-session"
+intro = "Bob logs in, reads message 1, deletes it with `DELE 1` and quits."
+
+[[item]]
+kind = "predict"
+step = 9
+prompt = "Bob has read message 1. What does he type next?"
+explain = "It marks it; it goes at QUIT (RFC 1939 §6)."
+
+[[item]]
+kind = "choice"
+prompt = "Which port?"
+choices = ["110", "25"]
+answer = [0]
+"#;
+
+#[test]
+fn check_warns_of_answers_given_away() {
+    let leaky = temp("leaky.toml", LEAKY);
+    let (code, out, err) = mailsim(&["activity", "check", &leaky]);
+    assert_eq!(code, 0, "a warning is no error: {err}");
+    assert_eq!(out, format!("{leaky}: ok: \"leaky\" (2 items: 1 choice, 1 predict)\n"));
+    assert_eq!(
+        err,
+        format!(
+            "{leaky}: warning: item 1 (line 7): its answer \"DELE\" is written in the intro, which the learner reads before answering it\n\
+             1 warning: an answer is given away before its item\n"
+        )
+    );
+    // --strict makes it fail; the same file without the give-away passes either way.
+    let (code, _, err2) = mailsim(&["activity", "check", "--strict", &leaky]);
+    assert_eq!((code, err2), (1, err));
+    let fixed = temp("fixed.toml", &LEAKY.replace("deletes it with `DELE 1`", "deletes it"));
+    let (code, out, err) = mailsim(&["activity", "check", "--strict", &fixed]);
+    assert_eq!((code, err.as_str()), (0, ""), "{out}");
+    // Two give-aways in two files: each line names its file and item, and they are counted.
+    let other = temp(
+        "leaky2.toml",
+        &LEAKY
+            .replace("\"leaky\"", "\"leaky2\"")
+            .replace("explain = \"It marks it", "explain = \"Port 110. It marks it"),
+    );
+    let (code, _, err) = mailsim(&["activity", "check", &leaky, &other]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains(&format!(
+            "{other}: warning: item 2 (line 13): its answer \"110\" is written in item 1's explanation"
+        )),
+        "{err}"
+    );
+    assert!(err.ends_with("3 warnings: an answer is given away before its item\n"), "{err}");
+    // An unknown option is a usage error.
+    assert_eq!(mailsim(&["activity", "check", "--pedantic", &leaky]).0, 2);
 }
 
 #[test]

@@ -9,7 +9,7 @@
 //! - the page draws the diagram from [`StateMachine::states`] and
 //!   [`StateMachine::transitions`] and lights the state it found.
 //!
-//! A state's `text` may hold one `{n}` (a number, e.g. `sent RETR {n}: downloading`).
+//! A state's `text` may hold one `{n}` (a number, e.g. `sending RETR {n}, then downloading`).
 //! A *sub-state* (`part_of`) is a short wait inside another state (the server checking a
 //! password, or waiting for its owner's decision): it is drawn and lit as that state.
 

@@ -99,7 +99,7 @@ fn smtp_client_and_server_through_the_trait() {
     assert_eq!(got, vec![b"Subject: hi\r\n\r\nhello\r\n".to_vec()]);
     assert!(sent && c.is_closed() && s.is_closed(), "{wire:?}");
     assert_eq!(wire.last().unwrap().1, "221 2.0.0 mail.bob.example closing connection\r\n");
-    assert_eq!(wire[1].2, "sent EHLO: waiting for the extension list", "the client's state after EHLO");
+    assert_eq!(wire[1].2, "sending EHLO, then waiting for the extension list", "the client's state after EHLO");
     assert_eq!(s.state().label(), "Closed");
     assert_eq!(s.poll_timeout(), None, "a closed session has no timer");
 }
@@ -376,16 +376,16 @@ fn state_texts_are_the_ones_the_logs_store() {
         (Ss::Authenticating.to_string(), "AUTH exchange: waiting for the client's response"),
         (Ss::Closed.to_string(), "closed"),
         (Sc::AwaitGreeting.to_string(), "connected: waiting for the 220 greeting"),
-        (Sc::AwaitEhlo.to_string(), "sent EHLO: waiting for the extension list"),
-        (Sc::AwaitHelo.to_string(), "sent HELO: waiting for 250"),
-        (Sc::AwaitStartTls.to_string(), "sent STARTTLS: waiting for 220"),
+        (Sc::AwaitEhlo.to_string(), "sending EHLO, then waiting for the extension list"),
+        (Sc::AwaitHelo.to_string(), "sending HELO, then waiting for 250"),
+        (Sc::AwaitStartTls.to_string(), "sending STARTTLS, then waiting for 220"),
         (Sc::AwaitAuth.to_string(), "logging in (AUTH): waiting for the server"),
-        (Sc::AwaitMail.to_string(), "sent MAIL FROM: waiting for 250"),
-        (Sc::AwaitRcpt(0).to_string(), "sent RCPT TO #1: waiting for 250"),
-        (Sc::AwaitRcpt(11).to_string(), "sent RCPT TO #12: waiting for 250"),
-        (Sc::AwaitDataGo.to_string(), "sent DATA: waiting for 354"),
-        (Sc::AwaitDataEnd.to_string(), "sent the message: waiting for 250"),
-        (Sc::AwaitQuit.to_string(), "sent QUIT: waiting for 221"),
+        (Sc::AwaitMail.to_string(), "sending MAIL FROM, then waiting for 250"),
+        (Sc::AwaitRcpt(0).to_string(), "sending RCPT TO #1, then waiting for 250"),
+        (Sc::AwaitRcpt(11).to_string(), "sending RCPT TO #12, then waiting for 250"),
+        (Sc::AwaitDataGo.to_string(), "sending DATA, then waiting for 354"),
+        (Sc::AwaitDataEnd.to_string(), "sending the message, then waiting for 250"),
+        (Sc::AwaitQuit.to_string(), "sending QUIT, then waiting for 221"),
         (Sc::Done.to_string(), "done: connection closing"),
         (T::Waiting.to_string(), "terminal: waiting for the server's reply"),
         (T::Done.to_string(), "terminal: session over"),
@@ -395,14 +395,14 @@ fn state_texts_are_the_ones_the_logs_store() {
         (Ps::Update.to_string(), "UPDATE"),
         (Ps::Closed.to_string(), "closed"),
         (Pc::AwaitGreeting.to_string(), "connected: waiting for +OK greeting"),
-        (Pc::AwaitUser.to_string(), "sent USER: waiting"),
-        (Pc::AwaitPass.to_string(), "sent PASS: waiting"),
-        (Pc::AwaitStat.to_string(), "sent STAT: waiting"),
-        (Pc::AwaitList.to_string(), "sent LIST: waiting for the scan listing"),
-        (Pc::AwaitUidl.to_string(), "sent UIDL: which messages are new?"),
-        (Pc::AwaitRetr(3).to_string(), "sent RETR 3: downloading"),
-        (Pc::AwaitDele(3).to_string(), "sent DELE 3: waiting"),
-        (Pc::AwaitQuit.to_string(), "sent QUIT: waiting"),
+        (Pc::AwaitUser.to_string(), "sending USER, then waiting"),
+        (Pc::AwaitPass.to_string(), "sending PASS, then waiting"),
+        (Pc::AwaitStat.to_string(), "sending STAT, then waiting"),
+        (Pc::AwaitList.to_string(), "sending LIST, then waiting for the scan listing"),
+        (Pc::AwaitUidl.to_string(), "sending UIDL: which messages are new?"),
+        (Pc::AwaitRetr(3).to_string(), "sending RETR 3, then downloading"),
+        (Pc::AwaitDele(3).to_string(), "sending DELE 3, then waiting"),
+        (Pc::AwaitQuit.to_string(), "sending QUIT, then waiting"),
         (Pc::Done.to_string(), "done: connection closing"),
         (Is::NotAuthenticated.to_string(), "Not Authenticated"),
         (Is::Authenticated.to_string(), "Authenticated"),
@@ -435,6 +435,6 @@ fn state_texts_are_the_ones_the_logs_store() {
         let found = mailsim_proto::machines::all().iter().filter_map(|m| m.find(text)).count();
         assert!(found >= 1, "{text}");
     }
-    let rcpt = mailsim_proto::smtp::client::MACHINE.find("sent RCPT TO #12: waiting for 250").unwrap();
+    let rcpt = mailsim_proto::smtp::client::MACHINE.find("sending RCPT TO #12, then waiting for 250").unwrap();
     assert_eq!((rcpt.label(), rcpt.n), ("RCPT", Some(12)));
 }

@@ -113,6 +113,33 @@ const PREDICTIONS: &[(&str, usize, &str)] = &[
     ("performance", 2, "MAIL"),
     ("webmail", 1, "POST"),
     ("webmail", 2, "220"),
+    ("reply-codes-positive", 0, "214"),
+    ("reply-codes-positive", 1, "211"),
+    ("reply-codes-positive", 2, "252"),
+    ("reply-codes-positive", 3, "251"),
+    ("reply-codes-transient", 0, "452"),
+    ("reply-codes-transient", 2, "454"),
+    ("reply-codes-transient", 3, "432"),
+    ("reply-codes-transient", 4, "455"),
+    ("reply-codes-transient", 5, "451"),
+    ("reply-codes-transient", 6, "421"),
+    ("reply-codes-permanent", 0, "554"),
+    ("reply-codes-permanent", 1, "504"),
+    ("reply-codes-permanent", 2, "534"),
+    ("reply-codes-permanent", 3, "535"),
+    ("reply-codes-permanent", 4, "556"),
+    ("reply-codes-permanent", 5, "521"),
+    ("reply-codes-permanent", 6, "523"),
+    ("too-many-recipients", 1, "452"),
+    ("too-many-recipients", 3, "MAIL"),
+    ("imap-ports", 1, "NO"),
+    ("imap-ports", 2, "STARTTLS"),
+    ("imap-ports", 4, "OK"),
+    ("imap-organizing", 0, "CREATE"),
+    ("imap-organizing", 1, "SEARCH"),
+    ("imap-organizing", 3, "MOVE"),
+    ("headers-only", 0, "TOP"),
+    ("headers-only", 2, "FETCH"),
 ];
 
 #[test]
@@ -167,6 +194,35 @@ fn counting_answers_match_the_logs() {
         .filter(|e| matches!(e, Event::MessageSent { raw, port: 25, .. } if raw.starts_with(b"RCPT TO")))
         .count();
     assert!(short("envelope-and-header", 1, &rcpts.to_string()));
+    // The new activities' short answers, read from their logs.
+    let smtp_sessions = opened("email-history", &|_, _, p| p == 587 || p == 25);
+    assert!(short("email-history", 3, &smtp_sessions), "{smtp_sessions} SMTP sessions");
+    let raw_of = |id: &str, step: usize| {
+        let log = builtin(id).baseline();
+        let d = mailsim_sim::Diagram::from_log(&log);
+        match &log.events[d.arrows[step - 1].event] {
+            Event::MessageSent { raw, .. } => String::from_utf8_lossy(raw).into_owned(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let found = raw_of("imap-organizing", 17);
+    let numbers = found.split("ALL ").nth(1).and_then(|r| r.split_whitespace().next()).expect("an ESEARCH ALL");
+    assert!(short("imap-organizing", 2, numbers) && short("imap-organizing", 2, "1 3 5"), "{found}");
+    let header = raw_of("headers-only", 24);
+    let octets = header.split("BODY[HEADER] {").nth(1).and_then(|r| r.split('}').next()).expect("a literal");
+    assert!(short("headers-only", 3, octets), "{header}");
+    let accepted = builtin("too-many-recipients")
+        .baseline()
+        .events
+        .iter()
+        .take_while(|e| !matches!(e, Event::MessageSent { raw, .. } if raw.starts_with(b"452")))
+        .filter(|e| matches!(e, Event::MessageSent { raw, .. } if raw.starts_with(b"250 2.1.5")))
+        .count();
+    assert!(short("too-many-recipients", 0, &accepted.to_string()), "{accepted} accepted before the 452");
+    // The size the question quotes is the scan listing's.
+    assert!(raw_of("headers-only", 7).contains("1 4648\r\n"));
+    let seen = raw_of("imap-goals", 108);
+    assert!(seen.contains("\\Seen") && short("imap-goals", 2, "\\Seen"), "{seen}");
 }
 
 /// What a scripted learner does to complete each built-in task (the same steps the page's
@@ -281,6 +337,49 @@ fn solve(id: &str, n: usize) -> Learner {
             "mail.bob.example",
             143,
             &["a starttls", "b login bob bob-pw", "c select inbox", "d fetch 1 body[]", "e logout"],
+        ),
+        ("reply-codes-transient", 8) => {
+            l.terminal("alice-ua", "old.example", 25, &["EHLO laptop", "MAIL FROM:<alice@alice.example> SIZE=2048"])
+        }
+        ("reply-codes-transient", 9) => l.terminal("alice-ua", "mail.alice.example", 587, &["EHLO laptop", "STARTTLS"]),
+        ("reply-codes-permanent", 8) => {
+            smtp(l, &["HELO laptop", "MAIL FROM:<alice@alice.example>", "RCPT TO:<someone@carol.example>"])
+        }
+        ("reply-codes-permanent", 9) => l.terminal(
+            "alice-ua",
+            "mail.alice.example",
+            587,
+            &["EHLO laptop", "AUTH PLAIN AGFsaWNlQGFsaWNlLmV4YW1wbGUAZ3Vlc3M="],
+        ),
+        ("reply-codes-positive", 6) => smtp(l, &["EHLO laptop", "VRFY bob"]),
+        ("imap-ports", 6) => l.terminal("bob-ua", "mail.bob.example", 143, &["a login bob bob-pw"]),
+        ("imap-ports", 7) => l.terminal("bob-ua", "mail.bob.example", 993, &["a login bob bob-pw", "b logout"]),
+        ("imap-organizing", 7) | ("imap-goals", 5) => l.terminal(
+            "bob-ua",
+            "mail.bob.example",
+            143,
+            &["a starttls", "b login bob bob-pw", "c select inbox", "d search from alice"],
+        ),
+        ("imap-organizing", 8) => l.terminal(
+            "bob-ua",
+            "mail.bob.example",
+            143,
+            &["a starttls", "b login bob bob-pw", "c select inbox", "e create Later", "f move 1 Later"],
+        ),
+        ("imap-goals", 6) => l.terminal(
+            "bob-ua",
+            "mail.bob.example",
+            143,
+            &["a starttls", "b login bob bob-pw", "c select inbox", "e store 1 +flags \\Flagged"],
+        ),
+        ("headers-only", 6) => {
+            l.terminal("bob-ua", "mail.bob.example", 110, &["USER bob", "PASS bob-pw", "TOP 1 0", "QUIT"])
+        }
+        ("headers-only", 7) => l.terminal(
+            "bob-ua",
+            "mail.bob.example",
+            143,
+            &["a starttls", "b login bob bob-pw", "c select inbox", "d fetch 1 body.peek[header]"],
         ),
         _ => panic!("no solution for task {id} item {n}: add one"),
     }

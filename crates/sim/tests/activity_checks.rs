@@ -47,7 +47,7 @@ fn forged_from_needs_a_typed_message_whose_from_differs_from_mail_from() {
 
 #[test]
 fn reply_codes_by_class_and_verb() {
-    let class = |code: &str| Check::Reply { code: code.into(), verb: None, protocol: None };
+    let class = |code: &str| Check::Reply { code: code.into(), verb: None, protocol: None, port: None };
     let smtp = Learner::new("playground").terminal(
         "alice-ua",
         "mail.bob.example",
@@ -67,7 +67,8 @@ fn reply_codes_by_class_and_verb() {
     assert!(done, "{detail}");
     assert_eq!(detail, "Bob's server answered 500 to your FOO.");
     // With a verb: 550 to RCPT only.
-    let rcpt = Check::Reply { code: "550".into(), verb: Some("rcpt".into()), protocol: Some(Protocol::Smtp) };
+    let rcpt =
+        Check::Reply { code: "550".into(), verb: Some("rcpt".into()), protocol: Some(Protocol::Smtp), port: None };
     assert!(!bad.check(&rcpt).0);
     let unknown = Learner::new("playground").terminal(
         "alice-ua",
@@ -89,10 +90,58 @@ fn reply_codes_by_class_and_verb() {
     assert!(!check_task(&class("5xx"), &scenario::run("reply-codes").unwrap(), &[]).done);
     // A protocol filter: POP3's -ERR is not SMTP's.
     let pop = Learner::new("playground").terminal("bob-ua", "mail.bob.example", 110, &["USER bob", "PASS wrong"]);
-    let err = Check::Reply { code: "-ERR".into(), verb: Some("PASS".into()), protocol: Some(Protocol::Pop3) };
+    let err =
+        Check::Reply { code: "-ERR".into(), verb: Some("PASS".into()), protocol: Some(Protocol::Pop3), port: None };
     assert!(pop.check(&err).0);
-    let err_smtp = Check::Reply { code: "-ERR".into(), verb: None, protocol: Some(Protocol::Smtp) };
+    let err_smtp = Check::Reply { code: "-ERR".into(), verb: None, protocol: Some(Protocol::Smtp), port: None };
     assert!(!pop.check(&err_smtp).0);
+}
+
+#[test]
+fn a_reply_on_a_given_port() {
+    // LOGIN answered OK on 993 (TLS from the first byte), not on 143 after STARTTLS.
+    let on_993 =
+        Check::Reply { code: "OK".into(), verb: Some("LOGIN".into()), protocol: Some(Protocol::Imap), port: Some(993) };
+    assert_eq!(on_993.describe(), "Make an IMAP server on port 993 answer OK to a LOGIN command you type.");
+    let plain = Learner::new("playground").terminal(
+        "bob-ua",
+        "mail.bob.example",
+        143,
+        &["a starttls", "b login bob bob-pw", "c logout"],
+    );
+    let any_port =
+        Check::Reply { code: "OK".into(), verb: Some("LOGIN".into()), protocol: Some(Protocol::Imap), port: None };
+    assert!(plain.check(&any_port).0, "OK to LOGIN on 143 after STARTTLS");
+    let (done, detail) = plain.check(&on_993);
+    assert!(!done);
+    assert_eq!(detail, "you have not typed LOGIN in a terminal on port 993 yet");
+    let tls =
+        Learner::new("playground").terminal("bob-ua", "mail.bob.example", 993, &["a login bob bob-pw", "b logout"]);
+    let (done, detail) = tls.check(&on_993);
+    assert!(done, "{detail}");
+    assert_eq!(detail, "Bob's server answered OK to your LOGIN.");
+    let wrong = Learner::new("playground").terminal("bob-ua", "mail.bob.example", 993, &["a login bob nope"]);
+    assert_eq!(wrong.check(&on_993), (false, "no server on port 993 has answered OK to a LOGIN you typed yet".into()));
+    // In a file: `port` is a whole number of 1 to 65535, and only `reply` takes it.
+    let file = |check: &str| {
+        format!(
+            "[activity]\nid = \"p\"\ntitle = \"P\"\nscenario = \"playground\"\n\n[[item]]\nkind = \"task\"\nprompt = \"Do it.\"\ncheck = {check}\n"
+        )
+    };
+    let a = mailsim_sim::activity::parse(
+        "p.toml",
+        &file(r#"{ kind = "reply", code = "OK", verb = "LOGIN", protocol = "IMAP", port = 993 }"#),
+    )
+    .unwrap();
+    assert_eq!(a.items[0].check, Some(on_993));
+    for (bad, want) in [
+        (r#"{ kind = "reply", code = "OK", port = "993" }"#, "write a port number without quotes, e.g. `port = 993`"),
+        (r#"{ kind = "reply", code = "OK", port = 0 }"#, "invalid value: integer `0`, expected u16"),
+        (r#"{ kind = "typed", verb = "LOGIN", protocol = "IMAP", port = 993 }"#, "unknown field `port`"),
+    ] {
+        let e = mailsim_sim::activity::parse("p.toml", &file(bad)).unwrap_err();
+        assert!(e[0].message.contains(want), "{bad}: {}", e[0]);
+    }
 }
 
 #[test]
@@ -299,10 +348,10 @@ fn every_check_says_what_to_do() {
             "Get a message into bob@bob.example whose From: line names someone else than its envelope sender (MAIL FROM).",
         ),
         (
-            Check::Reply { code: "5xx".into(), verb: Some("rcpt".into()), protocol: Some(Protocol::Smtp) },
+            Check::Reply { code: "5xx".into(), verb: Some("rcpt".into()), protocol: Some(Protocol::Smtp), port: None },
             "Make an SMTP server answer with a 5xx code to a RCPT command you type.",
         ),
-        (Check::Reply { code: "+OK".into(), verb: None, protocol: None }, "Make a server answer +OK to a line you type."),
+        (Check::Reply { code: "+OK".into(), verb: None, protocol: None, port: None }, "Make a server answer +OK to a line you type."),
         (
             Check::KeptAfterPop3 { mailbox: m() },
             "Read a message of bob@bob.example over POP3 and leave it on the server (download and keep).",

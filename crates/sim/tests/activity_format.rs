@@ -197,7 +197,7 @@ fn checks() {
         ),
         (
             "{ kind = \"reply\", code = \"250\", x = 1 }",
-            "unknown field `x`, expected one of `code`, `verb`, `protocol`".into(),
+            "unknown field `x`, expected one of `code`, `verb`, `protocol`, `port`".into(),
         ),
         // The first unknown key in the file's order.
         (
@@ -272,7 +272,7 @@ fn protocols_are_named_in_upper_or_lower_case() {
     }
     let text = task("{ kind = \"reply\", code = \"5xx\" }");
     let a = activity::parse("t.toml", &text).unwrap();
-    assert_eq!(a.items[0].check, Some(Check::Reply { code: "5xx".into(), verb: None, protocol: None }));
+    assert_eq!(a.items[0].check, Some(Check::Reply { code: "5xx".into(), verb: None, protocol: None, port: None }));
 }
 
 #[test]

@@ -119,8 +119,15 @@ pub struct HttpError {
     pub text: String,
 }
 
-/// Headers longer than this get 431 (RFC 6585 §5).
+/// A head (start line, header fields and the empty line) longer than this gets 431 (RFC 6585
+/// §5), whether its end came with it or not: so the answer does not depend on how the bytes
+/// were cut.
 pub const HEAD_MAX: usize = 16 * 1024;
+
+/// Why a head over [`HEAD_MAX`] is refused.
+pub fn too_large() -> HttpError {
+    HttpError { status: 431, text: "Request Header Fields Too Large".into() }
+}
 
 /// Where the head of the message in `buf` ends (after its empty line), searching from `from`
 /// (a search resumed where an earlier one stopped finds an end that straddles the two).
@@ -134,13 +141,13 @@ pub fn head_end(buf: &[u8], from: usize) -> Option<usize> {
 pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
     let Some(end) = head_end(buf, 0) else {
         if buf.len() > HEAD_MAX {
-            return Decoded::Invalid(
-                HttpError { status: 431, text: "Request Header Fields Too Large".into() },
-                buf.len(),
-            );
+            return Decoded::Invalid(too_large(), buf.len());
         }
         return Decoded::Incomplete;
     };
+    if end > HEAD_MAX {
+        return Decoded::Invalid(too_large(), end);
+    }
     match parse_head(buf.get(..end).unwrap_or_default(), request) {
         Err(e) => Decoded::Invalid(e, end),
         Ok((msg, len)) => {

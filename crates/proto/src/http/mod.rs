@@ -10,8 +10,10 @@
 pub mod client;
 pub mod explain;
 pub mod message;
+pub mod reader;
 pub mod server;
 
 pub use client::{HttpClient, HttpClientEvent};
 pub use message::{decode, url_decode, url_encode, HttpError, HttpMessage};
+pub use reader::MessageReader;
 pub use server::{HttpServer, HttpServerEvent};

@@ -99,8 +99,10 @@ fn address_list(value: Option<String>) -> String {
 }
 
 /// ENVELOPE: date, subject, from, sender, reply-to, to, cc, bcc, in-reply-to, message-id.
+/// The header is read once; each field is the first of its name, as [`message::header`].
 pub fn envelope(raw: &[u8]) -> String {
-    let h = |n: &str| message::header(raw, n);
+    let fields = message::header_fields(raw);
+    let h = |n: &str| fields.iter().find(|(f, _)| f.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone());
     let from = h("From");
     let sender = h("Sender").or_else(|| from.clone());
     let reply_to = h("Reply-To").or_else(|| from.clone());
@@ -495,6 +497,10 @@ pub fn fetch_items(t: &Token) -> Result<(Vec<FetchItem>, Option<String>), String
         Token::Quoted(_) | Token::Literal(_) => Err("FETCH items are atoms, not strings".into()),
     }
 }
+
+#[cfg(test)]
+#[path = "envelope_tests.rs"]
+mod envelope_tests;
 
 #[cfg(test)]
 mod tests {

@@ -88,17 +88,17 @@ pub static MACHINE: StateMachine = StateMachine {
         st("greeting", "connected: waiting for the 220 greeting", "Connected; the server speaks first."),
         st(
             "EHLO",
-            "sent EHLO: waiting for the extension list",
-            "The client named itself and waits for the extensions.",
+            "sending EHLO, then waiting for the extension list",
+            "The client names itself and waits for the extensions.",
         ),
-        st("HELO", "sent HELO: waiting for 250", "An old server refused EHLO: the client falls back to HELO."),
-        st("STARTTLS", "sent STARTTLS: waiting for 220", "The client asked for TLS (RFC 3207)."),
-        st("AUTH", "logging in (AUTH): waiting for the server", "The client sent its credentials (RFC 4954)."),
-        st("MAIL", "sent MAIL FROM: waiting for 250", "The envelope sender is sent."),
-        st("RCPT", "sent RCPT TO #{n}: waiting for 250", "Recipient number n is sent."),
-        st("DATA", "sent DATA: waiting for 354", "The client asks to send the message."),
-        st(".", "sent the message: waiting for 250", "The message and its final \".\" line are sent."),
-        st("QUIT", "sent QUIT: waiting for 221", "The client ends the session."),
+        st("HELO", "sending HELO, then waiting for 250", "An old server refused EHLO: the client falls back to HELO."),
+        st("STARTTLS", "sending STARTTLS, then waiting for 220", "The client asks for TLS (RFC 3207)."),
+        st("AUTH", "logging in (AUTH): waiting for the server", "The client sends its credentials (RFC 4954)."),
+        st("MAIL", "sending MAIL FROM, then waiting for 250", "The client sends the envelope sender."),
+        st("RCPT", "sending RCPT TO #{n}, then waiting for 250", "The client sends recipient number n."),
+        st("DATA", "sending DATA, then waiting for 354", "The client asks to send the message."),
+        st(".", "sending the message, then waiting for 250", "The client sends the message and its final \".\" line."),
+        st("QUIT", "sending QUIT, then waiting for 221", "The client ends the session."),
         st("done", "done: connection closing", "The session is over."),
     ],
     transitions: &[
@@ -294,6 +294,22 @@ impl SmtpClient {
         self.job.params.body == Body::BinaryMime
     }
 
+    /// Keeps only the recipients in `keep` (and their parameters), for another transaction.
+    fn only_recipients(&mut self, keep: &[String]) {
+        let aligned = self.job.rcpt_params.len() == self.job.rcpt_to.len();
+        let (mut to, mut params) = (vec![], vec![]);
+        for (i, r) in self.job.rcpt_to.iter().enumerate() {
+            if keep.contains(r) {
+                to.push(r.clone());
+                if let Some(p) = self.job.rcpt_params.get(i).filter(|_| aligned) {
+                    params.push(p.clone());
+                }
+            }
+        }
+        self.job.rcpt_to = to;
+        self.job.rcpt_params = params;
+    }
+
     fn transaction(&mut self) {
         let p = self.job.params.clone();
         if p.smtputf8 && !self.has_extension("SMTPUTF8") && self.needs_smtputf8() {
@@ -476,10 +492,21 @@ impl SmtpClient {
             }
             ClientState::AwaitDataEnd if r.is_positive_completion() => {
                 let accepted = std::mem::take(&mut self.accepted);
-                let rejected = std::mem::take(&mut self.rejected);
+                let mut rejected = std::mem::take(&mut self.rejected);
+                // RFC 5321 §4.5.3.1.10: recipients refused because the transaction already had
+                // as many as the server takes (452 4.5.3) are sent again, in a new transaction
+                // on this connection. Each transaction delivers at least one, so this ends.
+                let again: Vec<String> =
+                    rejected.iter().filter(|(_, why)| too_many_recipients(why)).map(|(to, _)| to.clone()).collect();
+                rejected.retain(|(_, why)| !too_many_recipients(why));
                 let dsn = self.has_extension("DSN");
                 self.events.push_back(ClientEvent::Sent { accepted, rejected, reply: r, dsn });
-                self.command(Command::Quit, ClientState::AwaitQuit);
+                if again.is_empty() {
+                    self.command(Command::Quit, ClientState::AwaitQuit);
+                } else {
+                    self.only_recipients(&again);
+                    self.transaction();
+                }
             }
             ClientState::AwaitQuit => {
                 self.expect.clear();
@@ -490,6 +517,13 @@ impl SmtpClient {
             _ => self.fail(r),
         }
     }
+}
+
+/// 452 with the enhanced status 4.5.3: the transaction has too many recipients (RFC 5321
+/// §4.5.3.1.10, RFC 3463), as opposed to 452 for lack of storage, which another transaction
+/// right away would not cure.
+fn too_many_recipients(r: &Reply) -> bool {
+    r.code == 452 && r.lines.first().is_some_and(|l| l.starts_with("4.5.3"))
 }
 
 #[cfg(test)]

@@ -61,13 +61,16 @@ pub enum Check {
     /// A server answered `code` to a line the learner typed in a terminal. `code` is an SMTP
     /// reply code (`"250"`), a class (`"5xx"`, `"4xx"`), or a POP3 (`"+OK"`, `"-ERR"`) or IMAP
     /// (`"OK"`, `"NO"`, `"BAD"`) status. With `verb`, only answers to that command count;
-    /// with `protocol`, only that protocol.
+    /// with `protocol`, only that protocol; with `port`, only sessions to that server port
+    /// (993: IMAP with TLS from the first byte, not 143).
     Reply {
         code: String,
         #[serde(skip_serializing_if = "Option::is_none")]
         verb: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         protocol: Option<Protocol>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
     },
     /// The learner read a message of `mailbox` over POP3 (RETR answered +OK) and the mailbox
     /// still holds it at the end: download and keep.
@@ -108,7 +111,7 @@ impl Check {
             Check::ForgedFrom { mailbox } => format!(
                 "Get a message into {mailbox} whose From: line names someone else than its envelope sender (MAIL FROM)."
             ),
-            Check::Reply { code, verb, protocol } => {
+            Check::Reply { code, verb, protocol, port } => {
                 let to = match verb {
                     Some(v) => format!("to a {} command you type", v.to_ascii_uppercase()),
                     None => "to a line you type".to_string(),
@@ -118,7 +121,8 @@ impl Check {
                     Some(p) => format!("an {} server", p.name()),
                     None => "a server".to_string(),
                 };
-                format!("Make {server} answer {} {to}.", describe_code(code))
+                let on = port.map(|p| format!(" on port {p}")).unwrap_or_default();
+                format!("Make {server}{on} answer {} {to}.", describe_code(code))
             }
             Check::KeptAfterPop3 { mailbox } => {
                 format!("Read a message of {mailbox} over POP3 and leave it on the server (download and keep).")
@@ -270,10 +274,10 @@ pub fn check_task(check: &Check, log: &EventLog, actions: &[Action]) -> TaskOutc
                 format!("no message typed by hand has reached {mailbox} yet")
             })
         }
-        Check::Reply { code, verb, protocol } => {
+        Check::Reply { code, verb, protocol, port } => {
             let mut any = false;
             for s in sessions(log, actions).into_iter().filter(|s| s.typed) {
-                if protocol.is_some_and(|p| p.name() != s.protocol) {
+                if protocol.is_some_and(|p| p.name() != s.protocol) || port.is_some_and(|p| p != s.port) {
                     continue;
                 }
                 for (v, reply) in answers(log, &s) {
@@ -291,10 +295,11 @@ pub fn check_task(check: &Check, log: &EventLog, actions: &[Action]) -> TaskOutc
                 }
             }
             let to = verb.as_ref().map(|v| format!(" to a {} you typed", v.to_ascii_uppercase())).unwrap_or_default();
+            let on = port.map(|p| format!(" on port {p}")).unwrap_or_default();
             not_yet(if any {
-                format!("no server has answered {code}{to} yet")
+                format!("no server{on} has answered {code}{to} yet")
             } else {
-                format!("you have not typed {} in a terminal yet", verb.as_deref().unwrap_or("a line"))
+                format!("you have not typed {} in a terminal{on} yet", verb.as_deref().unwrap_or("a line"))
             })
         }
         Check::KeptAfterPop3 { mailbox } => kept_after_pop3(log, actions, mailbox),

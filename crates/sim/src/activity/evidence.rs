@@ -12,6 +12,8 @@ pub(super) struct Session<'a> {
     pub(super) client: &'a str,
     pub(super) server: &'a str,
     pub(super) protocol: &'a str,
+    /// The server's port (110, 143, 993, 25, 587...).
+    pub(super) port: u16,
     pub(super) opened: Millis,
     /// Opened by a terminal action (typed by hand), not by a mail program.
     pub(super) typed: bool,
@@ -35,10 +37,10 @@ pub(super) fn sessions<'a>(log: &'a EventLog, actions: &'a [Action]) -> Vec<Sess
                 .map(|(_, who)| format!("{who}-ua"));
             let Some(reader) = reader else { continue };
             let found = log.events.iter().find_map(|e| match e {
-                Event::ConnectionOpened { t, conn, client, server, port: 110 | 143, protocol, .. }
+                Event::ConnectionOpened { t, conn, client, server, port: port @ (110 | 143), protocol, .. }
                     if *client == reader && *t >= at + 120_000 && !out.iter().any(|o| o.conn == *conn) =>
                 {
-                    Some(Session { conn: *conn, client, server, protocol, opened: *t, typed: false })
+                    Some(Session { conn: *conn, client, server, protocol, port: *port, opened: *t, typed: false })
                 }
                 _ => None,
             });
@@ -56,7 +58,7 @@ pub(super) fn sessions<'a>(log: &'a EventLog, actions: &'a [Action]) -> Vec<Sess
             Event::ConnectionOpened { t, conn, client: c, server: s, port: p, protocol, .. }
                 if c == client && s == server && p == port && t >= at && !out.iter().any(|o| o.conn == *conn) =>
             {
-                Some(Session { conn: *conn, client: c, server, protocol, opened: *t, typed: true })
+                Some(Session { conn: *conn, client: c, server, protocol, port: *p, opened: *t, typed: true })
             }
             _ => None,
         });

@@ -371,7 +371,7 @@ fn check_fields(kind: &str) -> Option<&'static [&'static str]> {
         | "told-of-new-mail"
         | "typed-message-delivered"
         | "delivered-after-outage" => &["mailbox"],
-        "reply" => &["code", "verb", "protocol"],
+        "reply" => &["code", "verb", "protocol", "port"],
         "copy-delivered" => &["mailbox", "copy"],
         "connections" => &["client", "protocol", "at_least"],
         "typed" => &["verb", "protocol"],
@@ -389,6 +389,7 @@ struct CheckKeys {
     protocol: Option<Protocol>,
     copy: Option<CopyKind>,
     at_least: Option<u32>,
+    port: Option<u16>,
 }
 
 /// Reads a `check` value; the message says what is wrong (the caller places it at the
@@ -435,16 +436,21 @@ pub(super) fn check(v: &Value) -> std::result::Result<Check, String> {
                     .map_err(|m| format!("{m}: write a whole number without quotes, e.g. `at_least = 3`"))?;
                 keys.at_least = u32::try_from(n).ok();
             }
+            "port" => {
+                let n = whole(v.get_ref(), "u16", 1, 65_535)
+                    .map_err(|m| format!("{m}: write a port number without quotes, e.g. `port = 993`"))?;
+                keys.port = u16::try_from(n).ok();
+            }
             _ => {}
         }
     }
     fn need<T>(v: Option<T>, key: &str) -> std::result::Result<T, String> {
         v.ok_or_else(|| format!("missing field `{key}`"))
     }
-    let CheckKeys { mailbox, code, verb, client, protocol, copy, at_least } = keys;
+    let CheckKeys { mailbox, code, verb, client, protocol, copy, at_least, port } = keys;
     Ok(match &**kind {
         "forged-from" => Check::ForgedFrom { mailbox: need(mailbox, "mailbox")? },
-        "reply" => Check::Reply { code: need(code, "code")?, verb, protocol },
+        "reply" => Check::Reply { code: need(code, "code")?, verb, protocol, port },
         "kept-after-pop3" => Check::KeptAfterPop3 { mailbox: need(mailbox, "mailbox")? },
         "told-of-new-mail" => Check::ToldOfNewMail { mailbox: need(mailbox, "mailbox")? },
         "typed-message-delivered" => Check::TypedMessageDelivered { mailbox: need(mailbox, "mailbox")? },

@@ -144,7 +144,7 @@ fn read_before(a: &Activity, n: usize, log: &EventLog, diagram: &Diagram) -> Vec
     if let Some(arrow) = step.checked_sub(1).and_then(|s| diagram.arrows.get(s)) {
         if let Some(Event::MessageSent { meaning, from_state, to_state, .. }) = log.events.get(arrow.event) {
             // Its "Protocol state after this message" (the receiver's state after it has
-            // reacted: a client that got 250 for MAIL is already "sent RCPT TO"), which the page
+            // reacted: a client that got 250 for MAIL is already "sending RCPT TO #1"), which the page
             // holds back while an open item closes the future at this step (as the page's
             // `Run::hidden_after`: predict items, and questions placed at a step).
             if a.items[n].closes_future_at().is_none() {

@@ -82,6 +82,7 @@ impl MailHost {
             for r in &local {
                 let mailbox = r.to_ascii_lowercase();
                 if let Some(uid) = self.store.deliver_at(&mailbox, data.clone(), ctx.unix(), &[]) {
+                    self.mailbox_changed(&mailbox);
                     self.log_stored(ctx, &mailbox, uid, data.clone());
                     delivered.extend(success_line(r, env.of(r), Action::Delivered, None));
                 }

@@ -20,6 +20,7 @@
 
 mod delivery;
 mod dsn;
+mod imap_news;
 pub mod policy;
 mod queue;
 mod session;
@@ -34,7 +35,7 @@ pub use policy::{PlaintextAuth, ServerPolicy};
 use queue::QueueEntry;
 pub use session::Detached;
 use session::Session;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A connection to the host, numbered by its driver.
 pub type SessionId = u32;
@@ -101,6 +102,11 @@ pub struct MailHost {
     /// A queue run is already asked for at this time.
     run_at: Option<Millis>,
     sessions: BTreeMap<SessionId, Session>,
+    /// The logged-in IMAP sessions in `sessions`, by account (lower case): who hears of a
+    /// change to that account's mailboxes (see `imap_news`).
+    imap_by_account: BTreeMap<String, BTreeSet<SessionId>>,
+    /// Accounts whose mailboxes changed since their IMAP sessions last heard of it.
+    changed_accounts: BTreeSet<String>,
     /// RCPT TO checks waiting for DNS: (query id, session, domain).
     rcpt_checks: Vec<(u16, SessionId, String)>,
     out: VecDeque<HostOutput>,
@@ -132,6 +138,8 @@ impl MailHost {
             greylist: BTreeMap::new(),
             run_at: None,
             sessions: BTreeMap::new(),
+            imap_by_account: BTreeMap::new(),
+            changed_accounts: BTreeSet::new(),
             rcpt_checks: vec![],
             out: VecDeque::new(),
             generation: 0,
@@ -220,35 +228,6 @@ impl MailHost {
         match self.sessions.get_mut(&sid) {
             Some(Session::Smtp { engine, .. }) => Some(engine),
             _ => None,
-        }
-    }
-
-    /// A mailbox changed: every IMAP session refreshes its view (an idling one tells its
-    /// client at once), except `except`, which made the change itself.
-    pub(super) fn notify_imap(&mut self, except: Option<SessionId>) {
-        self.generation += 1;
-        let store = &self.store;
-        // New mail is \Recent to the first session that hears of it only (RFC 3501 §2.3.2).
-        let mut took: Vec<(String, String)> = Vec::new();
-        let empty = Default::default();
-        for (id, s) in self.sessions.iter_mut() {
-            if Some(*id) == except {
-                continue;
-            }
-            if let Session::Imap(e) = s {
-                if let Some(user) = e.user().map(str::to_string) {
-                    let folder = e.folder().to_string();
-                    let m = store.folder(&user, &folder).unwrap_or(&empty);
-                    let taken = took.iter().any(|(u, f)| *u == user && f.eq_ignore_ascii_case(&folder));
-                    if e.refresh_mailbox(m, if taken { u32::MAX } else { m.recent_from }) {
-                        took.push((user, folder));
-                    }
-                    self.out.push_back(HostOutput::Touched(*id));
-                }
-            }
-        }
-        for (user, folder) in took {
-            self.store.take_recent(&user, &folder);
         }
     }
 }

@@ -152,6 +152,7 @@ impl MailHost {
             }
         }
         for (mailbox, uid, data) in stored {
+            self.mailbox_changed(&mailbox);
             self.log_stored(ctx, &mailbox, uid, data);
         }
         for (sender, params, arrival, original, lines) in reports {

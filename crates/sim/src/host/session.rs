@@ -101,7 +101,9 @@ impl MailHost {
             }
             _ => return None,
         };
-        self.sessions.insert(sid, session);
+        if let Some(old) = self.sessions.insert(sid, session) {
+            self.unindex_imap(sid, &old);
+        }
         Some(protocol)
     }
 
@@ -130,6 +132,8 @@ impl MailHost {
             }
             None => {}
         }
+        // A login it just read makes it hear of its account's changes from now on.
+        self.index_imap(sid);
         // New mail it saw first is \Recent to it alone (RFC 3501 §2.3.2).
         if let Some((user, folder)) = took {
             self.store.take_recent(&user, &folder);
@@ -149,6 +153,7 @@ impl MailHost {
             }
         }
         let session = self.sessions.remove(&sid)?;
+        self.unindex_imap(sid, &session);
         Some(Detached { sid, session, generation: self.generation })
     }
 
@@ -162,6 +167,7 @@ impl MailHost {
             }
         }
         self.sessions.insert(sid, session);
+        self.index_imap(sid);
     }
 
     /// Drops a detached session whose engine failed: a POP3 maildrop it held is released,
@@ -236,6 +242,7 @@ impl MailHost {
     /// nothing and releases the maildrop (RFC 1939 §6).
     pub fn close_session(&mut self, now: Millis, sid: SessionId) {
         let Some(mut s) = self.sessions.remove(&sid) else { return };
+        self.unindex_imap(sid, &s);
         s.engine_mut().handle_close(now);
         if let Session::Pop3 { login: Some(address), .. } = s {
             self.store.logout(&address, &[]);
@@ -245,7 +252,9 @@ impl MailHost {
     /// Drops session `sid` without calling its engine again (the driver caught a panic in
     /// it): a POP3 maildrop it held is released, nothing deleted.
     pub fn abort_session(&mut self, _now: Millis, sid: SessionId) {
-        if let Some(Session::Pop3 { login: Some(address), .. }) = self.sessions.remove(&sid) {
+        let Some(s) = self.sessions.remove(&sid) else { return };
+        self.unindex_imap(sid, &s);
+        if let Session::Pop3 { login: Some(address), .. } = s {
             self.store.logout(&address, &[]);
         }
     }
@@ -331,6 +340,7 @@ impl MailHost {
             }
         }
         for (mailbox, uid) in deleted_uids {
+            self.mailbox_changed(&mailbox);
             self.log(Event::MessageDeleted { t: ctx.now, node: self.id.clone(), mailbox, uid });
         }
         self.notify_imap(Some(sid));
@@ -353,14 +363,17 @@ impl MailHost {
                 ImapServerEvent::LoggedIn { user } => {
                     let mb = self.store.mailbox(&user).cloned().unwrap_or_default();
                     engine.set_mailbox(mb.messages, mb.uid_validity, mb.uid_next);
+                    self.imap_by_account.entry(user.to_ascii_lowercase()).or_default().insert(sid);
                 }
                 ImapServerEvent::Folder { user, op } => {
+                    self.changed_accounts.insert(user.to_ascii_lowercase());
                     let r = apply_folder_op(&mut self.store, &user, &op, unix);
                     // An APPEND, COPY or MOVE into the selected mailbox: the engine announces it
                     // (EXISTS) with its own reply from the result (RFC 9051 §6.3.12).
                     engine.folder_result(r);
                 }
                 ImapServerEvent::Stored { user, folder, uid, flags } => {
+                    self.changed_accounts.insert(user.to_ascii_lowercase());
                     self.store.set_folder_flags(&user, &folder, uid, &flags);
                     if folder == "INBOX" {
                         let node = self.id.clone();
@@ -374,6 +387,7 @@ impl MailHost {
                     }
                 }
                 ImapServerEvent::Expunged { user, folder, uids } => {
+                    self.changed_accounts.insert(user.to_ascii_lowercase());
                     for uid in self.store.expunge_folder(&user, &folder, &uids) {
                         if folder == "INBOX" {
                             let (node, mailbox) = (self.id.clone(), user.clone());

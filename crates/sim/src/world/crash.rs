@@ -157,5 +157,5 @@ impl World {
 
 /// The client of `c` has sent the message and its final "." and waits for the reply.
 fn ended_data(c: &Conn) -> bool {
-    c.client_engine.wire_ref().state().to_string().starts_with("sent the message")
+    c.client_engine.wire_ref().state().to_string().starts_with("sending the message")
 }

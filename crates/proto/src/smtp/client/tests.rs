@@ -318,3 +318,49 @@ fn binarymime_travels_in_one_bdat_chunk() {
         "{events:?}"
     );
 }
+
+#[test]
+fn recipients_refused_as_too_many_go_in_a_second_transaction() {
+    // RFC 5321 §4.5.3.1.10: the server's 452 4.5.3 for b, a 452 4.3.1 (storage) for c.
+    let (sent, events) = scripted(
+        job(&["a@bob.example", "b@bob.example", "c@bob.example"]),
+        &[
+            "220 mail.bob.example ESMTP\r\n",
+            "250-mail.bob.example\r\n250 ENHANCEDSTATUSCODES\r\n",
+            "250 2.1.0 OK\r\n",
+            "250 2.1.5 OK\r\n",
+            "452 4.5.3 Too many recipients\r\n",
+            "452 4.3.1 Insufficient system storage\r\n",
+            "354 go ahead\r\n",
+            "250 2.0.0 queued as 1\r\n",
+            // The second transaction: MAIL, RCPT b, DATA, the message.
+            "250 2.1.0 OK\r\n",
+            "250 2.1.5 OK\r\n",
+            "354 go ahead\r\n",
+            "250 2.0.0 queued as 2\r\n",
+            "221 bye\r\n",
+        ],
+    );
+    assert_eq!(sent.matches("MAIL FROM:<alice@alice.example>").count(), 2, "{sent}");
+    assert_eq!(sent.matches("RCPT TO:<b@bob.example>").count(), 2, "{sent}");
+    assert_eq!(sent.matches("RCPT TO:<c@bob.example>").count(), 1, "storage is not retried at once: {sent}");
+    assert_eq!(sent.matches("DATA\r\n").count(), 2, "{sent}");
+    assert!(sent.ends_with("QUIT\r\n"), "{sent}");
+    let [ClientEvent::Sent { accepted: first, rejected, .. }, ClientEvent::Sent { accepted: second, rejected: none, .. }, ClientEvent::Closed] =
+        &events[..]
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(first, &["a@bob.example"]);
+    assert_eq!(rejected.len(), 1, "only c is reported refused: {rejected:?}");
+    assert_eq!((rejected[0].0.as_str(), rejected[0].1.code), ("c@bob.example", 452));
+    assert_eq!(second, &["b@bob.example"]);
+    assert!(none.is_empty());
+    // A 452 without 4.5.3 to every recipient is a transient failure, with no second round.
+    let (sent, events) = scripted(
+        job(&["b@bob.example"]),
+        &["220 x\r\n", "250 x\r\n", "250 OK\r\n", "452 4.3.1 Insufficient system storage\r\n", "221 bye\r\n"],
+    );
+    assert_eq!(sent.matches("MAIL FROM").count(), 1, "{sent}");
+    assert!(matches!(&events[0], ClientEvent::Failed { permanent: false, .. }), "{events:?}");
+}
