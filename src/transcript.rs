@@ -66,10 +66,9 @@ fn into_view(i: usize, top: i32, height: i32) -> Option<i32> {
     }
 }
 
-/// The box as last seen or set: its scroll position and height (0 until measured), the step
-/// (and length) last brought into view, a scroll position to set after the render, and whether
-/// the box was scrolled by this (its scroll event is then not measured: reading the box's size
-/// then would lay the page out again, at every draw while following live).
+/// The box as last seen or set: its scroll position and height (0 until it is scrolled by hand:
+/// then [`BOX_PX`]), the step (and length) last brought into view, a scroll position to set
+/// after the render, and whether the box was scrolled by this.
 #[derive(Default)]
 struct Seen {
     top: i32,
@@ -85,20 +84,8 @@ pub fn transcript(props: &TranscriptProps) -> Html {
     let len = d.arrows.len();
     let scroller = use_node_ref();
     let seen = use_mut_ref(|| Seen { key: (usize::MAX, 0), ..Seen::default() });
-    // The chunk of the first line in view: a scroll within a chunk draws nothing.
-    let chunk = use_state_eq(|| 0usize);
-    let measure = {
-        let (scroller, seen, chunk) = (scroller.clone(), seen.clone(), chunk.clone());
-        move || {
-            // A hidden box (a closed tab) has no height and no scroll position: kept as they were.
-            if let Some(el) = scroller.cast::<web_sys::Element>().filter(|el| el.client_height() > 0) {
-                let mut s = seen.borrow_mut();
-                s.top = el.scroll_top();
-                s.height = el.client_height();
-                chunk.set((s.top.max(0) / LINE_PX) as usize / CHUNK);
-            }
-        }
-    };
+    // Draws again when a scroll by hand reaches another chunk (a scroll within one draws nothing).
+    let redraw = use_force_update();
     // A new step (or a new log, or a live log that grew while following): its line into view.
     {
         let mut s = seen.borrow_mut();
@@ -121,16 +108,24 @@ pub fn transcript(props: &TranscriptProps) -> Html {
             }
         });
     }
-    // Measured once drawn (a phone's live view draws it only while its tab is shown).
-    {
-        let measure = measure.clone();
-        use_effect_with((), move |_| measure());
-    }
+    // A scroll by hand: where the box is now (its own scrolls are known: reading the box's size
+    // then would lay the page out again, at every draw while following live).
     let onscroll = {
-        let seen = seen.clone();
+        let (scroller, seen) = (scroller.clone(), seen.clone());
         Callback::from(move |_: Event| {
-            if !std::mem::take(&mut seen.borrow_mut().scrolled) {
-                measure();
+            let mut s = seen.borrow_mut();
+            // A hidden box (a closed tab) has no height and no scroll position: kept as they were.
+            match scroller.cast::<web_sys::Element>() {
+                Some(el) if !std::mem::take(&mut s.scrolled) && el.client_height() > 0 => {
+                    let chunk = |top: i32| top.max(0) / LINE_PX / CHUNK as i32;
+                    let before = chunk(s.top);
+                    s.top = el.scroll_top();
+                    s.height = el.client_height();
+                    if chunk(s.top) != before {
+                        redraw.force_update();
+                    }
+                }
+                _ => {}
             }
         })
     };
@@ -159,14 +154,14 @@ pub fn transcript(props: &TranscriptProps) -> Html {
             )
         };
         html! {
-            <li key={a.step} class={classes!(current.then_some("current"))} aria-current={current.then_some("step")}
+            <li key={a.step} class={current.then_some("current")} aria-current={current.then_some("step")}
                 data-conn={a.conn.map(|c| c.to_string())}>
                 { head }<span class="label">{ label }</span>
             </li>
         }
     };
     html! {
-        <div class="transcript-rows" ref={scroller} {onscroll} tabindex="0" data-lines={len.to_string()}
+        <div class="transcript-rows" ref={scroller} {onscroll} tabindex="0"
             aria-label="One line per message; scrolls">
             { for gap(from) }
             <ol id={props.id.clone()} start={(from + 1).to_string()}>
@@ -192,11 +187,11 @@ mod tests {
         // At the top: the chunk in view and the next, then the overscan.
         let (from, to) = window(5000, 0, 256);
         assert_eq!(from, 0);
-        assert!(to >= 256 / LINE_PX as usize + 1 && to <= 4 * CHUNK, "{to}");
+        assert!(to > 256 / LINE_PX as usize && to <= 4 * CHUNK, "{to}");
         // In the middle: the lines in view are inside, and the window is bounded.
         let top = 2500 * LINE_PX;
         let (from, to) = window(5000, top, 256);
-        assert!(from <= 2500 && to >= 2500 + (256 / LINE_PX) as usize + 1, "{from}..{to}");
+        assert!(from <= 2500 && to > 2500 + (256 / LINE_PX) as usize, "{from}..{to}");
         assert!(to - from <= 5 * CHUNK, "{from}..{to}");
         // At the end.
         let (from, to) = window(5000, 5000 * LINE_PX - 256, 256);

@@ -79,7 +79,7 @@ const transcriptLines = (page) => page.$eval('#transcript .transcript-rows', (bo
     numbers: lis.map((_, i) => ol.start + i),
     texts: lis.map((l) => l.textContent),
     current: lis.map((l, i) => (l.classList.contains('current') && l.getAttribute('aria-current') === 'step' ? ol.start + i : 0)).filter(Boolean),
-    lines: Number(box.dataset.lines), height: box.scrollHeight, gaps, top: box.scrollTop, boxHeight: box.clientHeight,
+    height: box.scrollHeight, gaps, top: box.scrollTop, boxHeight: box.clientHeight,
   };
 });
 
@@ -96,7 +96,6 @@ test('the transcript of 5,000 messages draws a window of lines, the right ones, 
   /** Checks what is drawn: a bounded window, numbered from the list's start, each line its message's. */
   const check = async (what) => {
     const l = await transcriptLines(page);
-    assert.equal(l.lines, 5000, what);
     assert.ok(l.texts.length > 0 && l.texts.length <= 100, `${what}: ${l.texts.length} lines drawn (a window)`);
     // The blank boxes and the lines drawn are as tall as every line: the scroll bar is true.
     assert.equal(l.gaps + LINE * l.texts.length, LINE * 5000, `${what}: gaps ${l.gaps} + ${l.texts.length} lines`);
