@@ -138,8 +138,6 @@ const PREDICTIONS: &[(&str, usize, &str)] = &[
     ("imap-organizing", 0, "CREATE"),
     ("imap-organizing", 1, "SEARCH"),
     ("imap-organizing", 3, "MOVE"),
-    ("headers-only", 0, "TOP"),
-    ("headers-only", 2, "FETCH"),
 ];
 
 #[test]

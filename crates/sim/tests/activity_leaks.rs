@@ -71,3 +71,31 @@ fn answers_written_before_their_item_are_found() {
     let left: Vec<String> = activity::leaks(&a, &a.baseline()).iter().map(|l| l.place.clone()).collect();
     assert_eq!(left, ["the details panel's explanation of the message at step 11"]);
 }
+
+#[test]
+fn the_scenarios_title_is_read_before_every_item() {
+    // starttls-auth is titled "Submission with STARTTLS and AUTH": the intro and the panels
+    // name the scenario by it.
+    let text = r#"
+[activity]
+id = "titled"
+title = "Ports"
+scenario = "starttls-auth"
+
+[[item]]
+kind = "short"
+prompt = "Which extension encrypts the connection?"
+answer = ["STARTTLS"]
+
+[[item]]
+kind = "short"
+prompt = "Which port is for submission?"
+answer = ["587"]
+"#;
+    let a = activity::parse("titled.toml", text).expect("parses");
+    let found: Vec<String> = activity::leaks(&a, &a.baseline()).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        found,
+        ["item 1 (line 7): its answer \"STARTTLS\" is written in the scenario's title, which the learner reads before answering it"]
+    );
+}

@@ -1,7 +1,8 @@
-//! A mail program's message to more recipients than a server takes in one transaction: the
-//! server answers 452 4.5.3 past its limit (100), and the client sends the message again, in a
-//! second transaction, to those (RFC 5321 §4.5.3.1.8, §4.5.3.1.10). Every recipient gets
-//! exactly one copy, and nobody is reported refused.
+//! Recipients refused for now (4yz) while others are accepted. A mail program's message to more
+//! recipients than a server takes in one transaction: the server answers 452 4.5.3 past its
+//! limit (100), and the client sends the message again, in a second transaction, to those (RFC
+//! 5321 §4.5.3.1.8, §4.5.3.1.10). A relay whose recipient's mailbox is full (452 4.2.2) keeps
+//! that recipient queued and retries, rather than bouncing (RFC 5321 §4.2.1, §4.5.4.1).
 
 use mailsim_sim::log::Event;
 use mailsim_sim::scenario;
@@ -64,4 +65,89 @@ body = "Dear all,\n"
         )
         .count();
     assert_eq!(reports, 2);
+}
+
+const PARTIAL: &str = r#"[scenario]
+id = "partial"
+title = "Partial"
+
+[cast]
+actors = ["alice-ua", "alice-server", "dns", "old-server"]
+
+[actor.old-server]
+accounts = ["olga@old.example", "oscar@old.example"]
+policy = { quota = 512 }
+
+[[seed]]
+mailbox = "olga@old.example"
+from = "Admin <postmaster@old.example>"
+subject = "Big"
+body = """
+0123456789012345678901234567890123456789012345678901234567890123456789
+0123456789012345678901234567890123456789012345678901234567890123456789
+0123456789012345678901234567890123456789012345678901234567890123456789
+0123456789012345678901234567890123456789012345678901234567890123456789
+0123456789012345678901234567890123456789012345678901234567890123456789
+0123456789012345678901234567890123456789012345678901234567890123456789
+0123456789012345678901234567890123456789012345678901234567890123456789
+0123456789012345678901234567890123456789012345678901234567890123456789
+"""
+
+[[action]]
+kind = "send"
+at = 0
+sender = "alice-ua"
+to = "olga@old.example, oscar@old.example"
+subject = "Hello both"
+body = "Hi.\n"
+
+[[action]]
+kind = "fault"
+at = "2 min"
+server = "old-server"
+fault = "mailbox-room"
+"#;
+
+#[test]
+fn a_recipient_refused_for_now_is_retried_not_bounced() {
+    let log = scenario::load("partial.toml", PARTIAL).unwrap_or_else(|e| panic!("{e}")).run();
+    let stored = |mailbox: &str| {
+        log.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::MessageStored { mailbox: m, subject, t, .. } if m == mailbox && subject == "Hello both" => {
+                    Some(*t)
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    // Oscar's copy at the first attempt; Olga's mailbox was full (452 4.2.2), so hers waits
+    // for the retry, after her mailbox has room again.
+    let (oscar, olga) = (stored("oscar@old.example"), stored("olga@old.example"));
+    assert_eq!(oscar.len(), 1, "one copy for Oscar");
+    assert_eq!(olga.len(), 1, "one copy for Olga");
+    assert!(olga[0] > oscar[0] + 4 * 60_000, "Olga's comes with the retry: {olga:?} {oscar:?}");
+    let deferred: Vec<&str> = log
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageDeferred { reason, .. } => Some(reason.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(deferred.len(), 1, "{deferred:?}");
+    assert!(deferred[0].contains("<olga@old.example>: 452 4.2.2"), "{deferred:?}");
+    // The retry names only Olga; no bounce reaches Alice.
+    let rcpts_25 = log
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::MessageSent { port: 25, raw, .. } if raw.starts_with(b"RCPT TO:<oscar")))
+        .count();
+    assert_eq!(rcpts_25, 1, "Oscar is not sent a second copy");
+    assert!(stored("alice@alice.example").is_empty());
+    assert!(!log
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::MessageStored { mailbox, .. } if mailbox == "alice@alice.example")));
 }

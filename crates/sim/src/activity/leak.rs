@@ -1,5 +1,6 @@
 //! Answers given away: an item's answer written somewhere the learner reads before answering
 //! it. The page shows, before item N is answered: the activity's title, intro and goals, the
+//! scenario's title,
 //! first words of every item's prompt (the intro's list), the prompts and choices of the
 //! items before it and what they revealed once answered (explanation, hints, model answer),
 //! its own prompt, and, on the diagram up to its step, the narrations, the phase names and
@@ -97,6 +98,9 @@ fn read_before(a: &Activity, n: usize, log: &EventLog, diagram: &Diagram) -> Vec
     let mut out = vec![];
     let mut say = |place: String, text: &str, diagram: bool| out.push(Seen { place, text: text.to_string(), diagram });
     say("the title".into(), &a.title, false);
+    // The intro and the panels name the scenario by its title (not its summary or description).
+    let scenario = crate::scenario::info_of(&a.scenario).map_or(a.scenario.as_str(), |s| s.title.as_str());
+    say("the scenario's title".into(), scenario, false);
     say("the intro".into(), &a.intro, false);
     for g in &a.goals {
         say("the learning goals".into(), g, false);

@@ -272,8 +272,22 @@ impl MailHost {
                     // success: this MTA says "relayed" to whoever asked for NOTIFY=SUCCESS.
                     self.report_relayed(ctx, qid, &accepted, remote);
                 }
-                let failed = rejected.iter().map(|(r, why)| failure(r, remote, why)).collect();
-                self.finish_leg(ctx, qid, li, accepted, failed);
+                // RFC 5321 §4.2.1, §4.5.4.1: a recipient refused with 4yz (a full mailbox, too
+                // many recipients, greylisting) stays queued for the next attempt; only 5yz fails.
+                let (later, refused): (Vec<_>, Vec<_>) =
+                    rejected.iter().partition(|(_, why)| why.is_transient_failure());
+                let failed = refused.iter().map(|(r, why)| failure(r, remote, why)).collect();
+                if later.is_empty() {
+                    self.finish_leg(ctx, qid, li, accepted, failed);
+                } else {
+                    let (r, why) = later[0];
+                    let reason = format!("host {remote} said about <{r}>: {} {}", why.code, why.text());
+                    if let Some(e) = self.queue.iter_mut().find(|e| e.id == qid) {
+                        e.delivered.extend(accepted);
+                        e.legs[li].rcpts.retain(|x| later.iter().any(|(l, _)| l == x));
+                    }
+                    self.defer_leg(ctx, qid, li, &reason, failed);
+                }
             }
             ClientEvent::Failed { reply, permanent, rejected } => {
                 let why = format!("host {remote} said: {} {}", reply.code, reply.text());
