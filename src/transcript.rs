@@ -142,27 +142,22 @@ pub fn transcript(props: &TranscriptProps) -> Html {
     };
     let line = |a: &mailsim_sim::diagram::Arrow| {
         let current = a.step == props.step;
-        let hidden = a.tls && !props.decrypted;
-        let (head, label) = if props.live {
-            let label = if hidden { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() };
-            (format!("{} → {} {} ", name(a.from), name(a.to), a.protocol), label)
+        // What the network sees of a message inside TLS, as the diagram labels it.
+        let label =
+            if a.tls && !props.decrypted { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() };
+        let head = if props.live {
+            format!("{} → {} {} ", name(a.from), name(a.to), a.protocol)
         } else {
-            let label = if hidden { "a TLS record (encrypted)".to_string() } else { a.label.clone() };
-            (
-                format!("{} {} to {}, {} port {}: ", format_time(a.t), name(a.from), name(a.to), a.protocol, a.port),
-                label,
-            )
+            format!("{} {} to {}, {} port {}: ", format_time(a.t), name(a.from), name(a.to), a.protocol, a.port)
         };
         html! {
-            <li key={a.step} class={current.then_some("current")} aria-current={current.then_some("step")}
-                data-conn={a.conn.map(|c| c.to_string())}>
+            <li key={a.step} class={current.then_some("current")} aria-current={current.then_some("step")}>
                 { head }<span class="label">{ label }</span>
             </li>
         }
     };
     html! {
-        <div class="transcript-rows" ref={scroller} {onscroll} tabindex="0"
-            aria-label="One line per message; scrolls">
+        <div class="transcript-rows" ref={scroller} {onscroll} tabindex="0">
             { for gap(from) }
             <ol id={props.id.clone()} start={(from + 1).to_string()}>
                 { for d.arrows[from..to].iter().map(line) }
