@@ -178,33 +178,6 @@ fn connections(log: &mailsim_sim::EventLog, d: &mailsim_sim::diagram::Diagram) -
         .collect()
 }
 
-/// Transcript lines drawn around the current step; the rest are a line saying how many.
-const TRANSCRIPT_WINDOW: usize = 60;
-
-/// The text transcript: a window of lines around the current step (all of them in a short
-/// run), numbered as in the whole.
-fn transcript(player: &Player) -> Html {
-    let d = &player.diagram;
-    let (step, len) = (player.step, d.arrows.len());
-    let from = step.saturating_sub(TRANSCRIPT_WINDOW / 2).min(len.saturating_sub(TRANSCRIPT_WINDOW));
-    let to = (from + TRANSCRIPT_WINDOW).min(len);
-    let name = |i: usize| d.actors.get(i).map(|a| a.name.as_str()).unwrap_or("?");
-    html! {
-        <>
-            if from > 0 { <p class="more">{ format!("{from} earlier lines (step back to see them)") }</p> }
-            <ol start={(from + 1).to_string()}>
-                { for d.arrows[from..to].iter().map(|a| html! {
-                    <li aria-current={(a.step == step).then_some("step")} class={classes!((a.step == step).then_some("current"))}>
-                        { format!("{} {} to {}, {} port {}: {}", format_time(a.t), name(a.from), name(a.to), a.protocol, a.port,
-                            if a.tls && !player.decrypted { "a TLS record (encrypted)".to_string() } else { a.label.clone() }) }
-                    </li>
-                }) }
-            </ol>
-            if to < len { <p class="more">{ format!("{} later lines", len - to) }</p> }
-        </>
-    }
-}
-
 /// The playground, or the live classroom view (`#/live`, [`crate::live`]).
 #[function_component(App)]
 pub fn app() -> Html {
@@ -739,7 +712,7 @@ fn playground() -> Html {
                         <details id="transcript" class="panel transcript" open={transcript_shown}
                             ontoggle={ { let o = transcript_open.clone(); Callback::from(move |e: Event| if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() { o.set(d.open()) }) } }>
                             <summary>{"Text transcript (what the diagram shows)"}</summary>
-                            if transcript_shown { { transcript(&player) } }
+                            if transcript_shown { <crate::transcript::Transcript diagram={player.diagram.clone()} step={player.step} decrypted={player.decrypted} /> }
                         </details>
                     }) }
                 </aside>

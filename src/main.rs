@@ -39,6 +39,7 @@ mod live;
 mod panels;
 mod state;
 mod states;
+mod transcript;
 
 fn main() {
     guard::install();

@@ -15,6 +15,7 @@ use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::growing::Src;
 use crate::panels::{tab_panel, use_narrow, use_tab, Details, Tabs, WorldPanel};
 use crate::state::Info;
+use crate::transcript::Transcript;
 use gloo_events::{EventListener, EventListenerOptions};
 use mailsim_sim::diagram::Diagram;
 use mailsim_sim::EventLog;
@@ -27,13 +28,11 @@ use yew::prelude::*;
 /// every frame); a record after a quiet spell is drawn in the frame after it arrives.
 const DRAW_EVERY_MS: f64 = 100.0;
 
-/// While following, the panels (Details, World, the transcript) show a new step at most this
-/// often: each step rebuilds them (the bytes, the states, the boxes, the lines), and a burst
-/// brings a new step every draw; paused, at once. The diagram and the position follow every draw.
+/// While following, the panels (Details, World) show a new step at most this often: each step
+/// rebuilds them (the bytes, the states, the boxes), and a burst brings a new step every draw;
+/// paused, at once. The diagram, the position and the transcript (a window of lines, each new
+/// one appended: `crate::transcript`) follow every draw.
 const PANELS_EVERY_MS: f64 = 400.0;
-
-/// The transcript shows this many lines around the step (the last ones when following).
-const TRANSCRIPT_ROWS: usize = 300;
 
 /// A filter menu: everything, or one of `items`.
 fn choice(id: &'static str, all: &'static str, items: &[String], chosen: &str, onchange: Callback<Event>) -> Html {
@@ -175,7 +174,7 @@ pub fn live_view(props: &ViewProps) -> Html {
     let step = paused.map_or(len, |s| s.min(len));
     // What the panels show: while following, what they showed last until the interval is over
     // (then the step now; a timer draws it if nothing else does).
-    let (p_log, p_diagram, p_step, p_len) = {
+    let (p_log, p_diagram, p_step, _) = {
         let t = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
         let mut h = held.borrow_mut();
         let same = h.shown.as_ref().is_some_and(|(l, _, _, n)| l.same(&src_log) && *n <= len);
@@ -315,27 +314,6 @@ pub fn live_view(props: &ViewProps) -> Html {
     // A phone: the diagram and each panel are tabs.
     let narrow = use_narrow();
     let (tab, on_tab) = use_tab();
-    let transcript = {
-        let (d, step, len) = (p_diagram.get(), p_step, p_len);
-        let from = step.saturating_sub(TRANSCRIPT_ROWS / 2).min(len.saturating_sub(TRANSCRIPT_ROWS));
-        let to = (from + TRANSCRIPT_ROWS).min(len);
-        let name = |i: usize| d.actors.get(i).map(|a| a.name.as_str()).unwrap_or("?");
-        html! {
-            <>
-                if len > TRANSCRIPT_ROWS {
-                    <p class="hint">{ format!("Lines {}–{to} of {len} (step back or forward for the others; the diagram has them all).", from + 1) }</p>
-                }
-                <ol id="live-transcript" start={(from + 1).to_string()}>
-                    { for d.arrows[from..to].iter().map(|a| html! {
-                        <li key={a.step} class={classes!((a.step == step).then_some("current"))} data-conn={a.conn.map(|c| c.to_string())}>
-                            { format!("{} → {} {} ", name(a.from), name(a.to), a.protocol) }
-                            <span class="label">{ if a.tls && !*decrypted { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() } }</span>
-                        </li>
-                    }) }
-                </ol>
-            </>
-        }
-    };
     html! {
         <div class={classes!("app", "live", narrow.then_some("tabbed"))}>
             <header class="top">
@@ -402,7 +380,7 @@ pub fn live_view(props: &ViewProps) -> Html {
                     { tab_panel(narrow, &tab, "transcript", html! {
                         <details id="transcript" class="panel transcript" open=true>
                             <summary>{"Transcript (what the diagram shows)"}</summary>
-                            { transcript }
+                            if !narrow || *tab == "transcript" { <Transcript diagram={src_diagram.clone()} step={step} decrypted={*decrypted} live=true id="live-transcript" /> }
                         </details>
                     }) }
                 </aside>

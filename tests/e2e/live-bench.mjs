@@ -183,6 +183,8 @@ busy.style_recalcs = m1.RecalcStyleCount - m0.RecalcStyleCount;
 busy.layouts = m1.LayoutCount - m0.LayoutCount;
 if (process.env.LIVE_PROFILE) {
   const { profile } = await cdp.send('Profiler.stop');
+  // LIVE_PROFILE_OUT=FILE: the whole profile too (for Chrome's DevTools, or to find a function's callers).
+  if (process.env.LIVE_PROFILE_OUT) fs.writeFileSync(process.env.LIVE_PROFILE_OUT, JSON.stringify(profile));
   const dt = new Map();
   for (let i = 0; i < profile.samples.length; i++) dt.set(profile.samples[i], (dt.get(profile.samples[i]) || 0) + (profile.timeDeltas[i] || 0));
   const self = new Map();

@@ -442,7 +442,7 @@ test('following live keeps the rows already drawn (new ones appended) and the DO
   t.diagnostic(`${want} messages; elements ${sizes.join(', ')}; arrows drawn ${looks.map((l) => l.drawn).join(', ')}`);
 });
 
-// Last: the transcript shows 300 lines around the step, and the tests above compare all of them.
+// Last: the transcript draws every line up to 300 (the tests above compare all of them), a window beyond.
 test('2,000 events: the whole history is there, the DOM does not grow with it, First reaches the first message', async (t) => {
   const page = await open(t, live);
   await page.waitForSelector('#live-status.on', { timeout: 10000 });
@@ -463,6 +463,15 @@ test('2,000 events: the whole history is there, the DOM does not grow with it, F
   assert.ok(drawn < 200, `only the rows in view are drawn (${drawn})`);
   const following = await elements(page);
   assert.ok(following < 3000, `${following} elements while following ${n} messages`);
+  // The transcript follows too, drawing a window of its lines: the newest one last, current.
+  await page.waitForFunction((n) => {
+    const ol = document.querySelector('#live-transcript');
+    return ol && ol.start + ol.children.length - 1 === n && ol.lastElementChild.classList.contains('current');
+  }, n, { timeout: 2000 });
+  const lines = await page.$$eval('#live-transcript li', (ls) => ls.map((l) => l.querySelector('.label').textContent));
+  assert.ok(lines.length <= 100, `${lines.length} transcript lines drawn of ${n}`);
+  const newest = logged.at(-1).label;
+  assert.ok(sameLabel(newest, lines.at(-1)), `${lines.at(-1)} vs ${newest}`);
   // Back to the very first message: drawn, in the details and the transcript.
   await page.click('#live-first');
   await page.waitForSelector('#arrow-1.current');

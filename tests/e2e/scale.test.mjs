@@ -15,7 +15,7 @@ import { makeLog } from '../../bench/gen-log.mjs';
 const { open } = useBrowser();
 const files = {};
 before(() => {
-  for (const n of [100, 10000]) {
+  for (const n of [100, 5000, 10000]) {
     files[n] = path.join(os.tmpdir(), `mailsim-scale-${process.pid}-${n}.jsonl`);
     fs.writeFileSync(files[n], makeLog(n));
   }
@@ -64,6 +64,79 @@ test('the DOM does not grow with the log: 100 against 10,000 messages', async (t
   const at = Number((await page.textContent('#position')).split(' ')[1]);
   assert.ok(at > 4000 && at < 6000, `the track's middle is the middle of the run (${at})`);
   await page.waitForSelector(`#arrow-${at}.current`);
+});
+
+/** The labels of a log's messages, in order (an arrow's label is the first line of its bytes). */
+const labelsOf = (file) => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+  .filter((e) => e.event === 'message_sent').map((e) => e.label);
+
+/** The transcript's lines drawn: their numbers (the list's start on), texts, the current one's number. */
+const transcriptLines = (page) => page.$eval('#transcript .transcript-rows', (box) => {
+  const ol = box.querySelector('ol');
+  const lis = [...ol.children];
+  const gaps = [...box.querySelectorAll('.gap')].reduce((h, g) => h + Number(g.getAttribute('height')), 0);
+  return {
+    numbers: lis.map((_, i) => ol.start + i),
+    texts: lis.map((l) => l.textContent),
+    current: lis.map((l, i) => (l.classList.contains('current') && l.getAttribute('aria-current') === 'step' ? ol.start + i : 0)).filter(Boolean),
+    height: box.scrollHeight, gaps, top: box.scrollTop, boxHeight: box.clientHeight,
+  };
+});
+
+/** A transcript line's height in px (src/transcript.rs LINE_PX). */
+const LINE = 34;
+
+test('the transcript of 5,000 messages draws a window of lines, the right ones, scrolled or stepped', async (t) => {
+  const page = await open(t);
+  const labels = labelsOf(files[5000]);
+  assert.equal(labels.length, 5000);
+  await importLog(page, files[5000], 5000);
+  await page.click('#transcript summary');
+  await page.waitForSelector('#transcript li');
+  /** Checks what is drawn: a bounded window, numbered from the list's start, each line its message's. */
+  const check = async (what) => {
+    const l = await transcriptLines(page);
+    assert.ok(l.texts.length > 0 && l.texts.length <= 100, `${what}: ${l.texts.length} lines drawn (a window)`);
+    // The blank boxes and the lines drawn are as tall as every line: the scroll bar is true.
+    assert.equal(l.gaps + LINE * l.texts.length, LINE * 5000, `${what}: gaps ${l.gaps} + ${l.texts.length} lines`);
+    assert.ok(l.height >= LINE * 5000, `${what}: scroll height ${l.height}`);
+    l.numbers.forEach((n, i) => assert.ok(l.texts[i].endsWith(`: ${labels[n - 1]}`), `${what}: line ${n} "${l.texts[i]}" is message ${n}'s ("${labels[n - 1]}")`));
+    // The lines in the box's view are among those drawn.
+    const first = Math.floor(l.top / LINE) + 1;
+    const last = Math.floor((l.top + l.boxHeight - 1) / LINE) + 1;
+    assert.ok(l.numbers[0] <= first && l.numbers.at(-1) >= Math.min(last, 5000), `${what}: lines ${first}–${last} in view, ${l.numbers[0]}–${l.numbers.at(-1)} drawn`);
+    return l;
+  };
+  let l = await check('at the start');
+  assert.equal(l.numbers[0], 1);
+  assert.deepEqual(l.current, []);
+  // The last step: its line drawn and marked, in view.
+  await page.keyboard.press('End');
+  await page.waitForSelector('#arrow-5000.current');
+  await page.waitForSelector('#transcript li.current');
+  l = await check('at the end');
+  assert.deepEqual(l.current, [5000]);
+  assert.ok(l.top + l.boxHeight >= LINE * 5000 - 1, 'scrolled to the last line');
+  assert.ok((await nodes(page)) <= 3000, 'few nodes with the transcript open');
+  // Scrolled to the middle by hand: the lines there are drawn.
+  await page.$eval('#transcript .transcript-rows', (b, y) => { b.scrollTop = y; }, 2500 * LINE);
+  await page.waitForFunction(() => document.querySelector('#transcript ol').start <= 2501 && document.querySelector('#transcript ol').start > 2400);
+  l = await check('scrolled to the middle');
+  assert.deepEqual(l.current, [], 'the current line is not in this window');
+  // Stepped: the current line comes back into view, drawn and marked.
+  await page.evaluate(() => document.activeElement?.blur());
+  for (let i = 0; i < 3; i += 1) await page.keyboard.press('ArrowLeft');
+  await page.waitForSelector('#arrow-4997.current');
+  await page.waitForFunction(() => document.querySelector('#transcript li.current'));
+  l = await check('stepped back');
+  assert.deepEqual(l.current, [4997]);
+  await page.keyboard.press('Home');
+  for (let i = 0; i < 2; i += 1) await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#arrow-2.current');
+  await page.waitForFunction(() => document.querySelector('#transcript li.current'));
+  l = await check('at step 2');
+  assert.deepEqual(l.current, [2]);
+  assert.equal(l.top, 0);
 });
 
 test('many client connections from one address share one lane, which expands', async (t) => {
