@@ -116,7 +116,26 @@ struct Port {
 fn scroller_port(el: &web_sys::Element, row_px: i32) -> (Port, i32) {
     let top = el.scroll_top();
     let first = ((top - TOP).max(0) / row_px.max(1)) as usize;
-    (Port { chunk: first / CHUNK, height: el.client_height(), width: el.client_width() }, top)
+    (Port { chunk: first / CHUNK, height: seen_height(el, row_px), width: el.client_width() }, top)
+}
+
+/// The height of the pane that can be seen: on a phone the page itself scrolls and the pane can
+/// reach below the window (then a step "in view" of the pane was below the screen); elsewhere
+/// the pane's own height.
+fn seen_height(el: &web_sys::Element, row_px: i32) -> i32 {
+    let own = el.client_height();
+    let window_h = web_sys::window().and_then(|w| w.inner_height().ok()).and_then(|h| h.as_f64());
+    match window_h {
+        Some(h) => {
+            let seen = (h - el.get_bounding_client_rect().top()) as i32;
+            if seen >= 2 * row_px {
+                own.min(seen)
+            } else {
+                own
+            }
+        }
+        None => own,
+    }
 }
 
 #[function_component(SequenceDiagram)]
@@ -170,8 +189,10 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let port = use_state_eq(|| Port { chunk: 0, height: 600, width: 900 });
     // The scroll position as last seen or set; a new step that is out of view moves it.
     let top = use_mut_ref(|| 0i32);
-    let shown = use_mut_ref(|| (usize::MAX, std::ptr::null::<Diagram>()));
+    let shown = use_mut_ref(|| (usize::MAX, std::ptr::null::<Diagram>(), 0i32));
     let pending = use_mut_ref(|| Cell::new(None::<i32>));
+    // The current arrow's span sideways (px), to bring into view when the lanes do not fit.
+    let pending_x = use_mut_ref(|| Cell::new(None::<(i32, i32)>));
 
     // Measure on mount and on resize; follow scrolling.
     {
@@ -217,9 +238,11 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let rows = &layout.rows;
     let view_h = (port.height - head_px).max(row_px);
     let cur_row = props.step.checked_sub(1).and_then(|s| layout.row_of_step.get(s).copied().flatten());
-    // A new step (or a new log): bring its row into view, nearest edge.
-    let key = (props.step, d as *const Diagram);
-    if *shown.borrow() != key {
+    // A new step (or a new log): bring its row into view, nearest edge; again once the pane's
+    // height is known (the first draw guesses it: a deep link on a phone showed rows far above).
+    let key = (props.step, d as *const Diagram, port.height);
+    let moved = *shown.borrow() != key;
+    if moved {
         *shown.borrow_mut() = key;
         if let Some(r) = cur_row {
             let y = px(TOP) + r as i32 * row_px;
@@ -238,9 +261,24 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         }
     }
     {
-        let (scroller, pending) = (scroller.clone(), pending.clone());
+        let (scroller, pending, pending_x) = (scroller.clone(), pending.clone(), pending_x.clone());
         use_effect(move || {
-            if let (Some(t), Some(el)) = (pending.borrow().take(), scroller.cast::<web_sys::Element>()) {
+            let Some(el) = scroller.cast::<web_sys::Element>() else { return };
+            // Sideways first (reading where the pane is, before the write below).
+            if let Some((a, b)) = pending_x.borrow().take() {
+                let (left, w) = (el.scroll_left(), el.client_width());
+                let want = if a < left || b - a > w {
+                    Some(a)
+                } else if b > left + w {
+                    Some(b - w)
+                } else {
+                    None
+                };
+                if let Some(x) = want {
+                    el.set_scroll_left(x.max(0));
+                }
+            }
+            if let Some(t) = pending.borrow().take() {
                 el.set_scroll_top(t);
             }
         });
@@ -279,6 +317,17 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let x = |lane: usize| LEFT + lane_w * lane as i32 + lane_w / 2;
     let width = LEFT + lane_w * lanes.len() as i32 + 10;
     let height = TOP + ROW_H * rows.len() as i32 + 24;
+    // A new step whose arrow is off to the side (a phone shows two or three lanes): its lanes
+    // come into view too (with the time column's width to the left of them).
+    if moved {
+        if let Some(Row::Arrow { idx, .. }) = cur_row.and_then(|r| rows.get(r as usize)) {
+            if let Some(a) = d.arrows.get(*idx) {
+                let (l1, l2) = (layout.lane(a.from), layout.lane(a.to));
+                let (lo, hi) = (l1.min(l2) as i32, l1.max(l2) as i32);
+                pending_x.borrow().set(Some((px(lane_w * lo), px(LEFT + lane_w * (hi + 1)))));
+            }
+        }
+    }
     let (w_px, h_px) = (px(width), px(height));
     let s = |n: i32| n.to_string();
 

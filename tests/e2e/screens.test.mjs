@@ -259,3 +259,23 @@ test('phone: the live view has the same tabs', async (t) => {
   }
   await page.screenshot({ path: path.join(OUT, 'screen-phone-live.png') });
 });
+
+test('phone: a deep link shows its step\'s arrow on the screen (down and sideways), in the playground and in an activity', async (t) => {
+  const phone = SIZES.find((s) => s.name === 'phone');
+  for (const url of ['#/scenario/reply-codes/step/43', '#/activity/reply-codes-transient/item/1']) {
+    const page = await open(t, url, phone);
+    await page.waitForSelector('#arrow-43 line', { state: 'attached' });
+    // The pane is measured after the first draw; the scroll follows that measure.
+    await page.waitForTimeout(500);
+    const seen = await page.evaluate(() => {
+      const line = document.querySelector('#arrow-43 line').getBoundingClientRect();
+      const pane = document.querySelector('.diagram').getBoundingClientRect();
+      const top = Math.max(pane.top, 0), bottom = Math.min(pane.bottom, window.innerHeight);
+      const left = Math.max(pane.left, 0), right = Math.min(pane.right, window.innerWidth);
+      return { line: [line.left, line.top, line.right, line.bottom], view: [left, top, right, bottom] };
+    });
+    const [l, tp, r, b] = seen.line, [vl, vt, vr, vb] = seen.view;
+    assert.ok(tp >= vt && b <= vb, `${url}: the arrow is on the screen vertically: ${JSON.stringify(seen)}`);
+    assert.ok(l >= vl - 1 && r <= vr + 1, `${url}: the arrow is on the screen sideways: ${JSON.stringify(seen)}`);
+  }
+});
