@@ -43,10 +43,13 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // needs the engines, which can then leave the first download. With main merged after (88f6acb:
 // seven activities, imap-ports, too-many-recipients, the host's session index: +5.8 KB wasm)
 // the bundle is 724.8 KB and the first download 729.4 KB: 727 and 731 KB until the engines
-// leave the first download (docs/benchmarks.md).
-export const BUDGET = 727 * 1024;
+// leave the first download (docs/benchmarks.md). With the rest of the sixth session merged (the
+// transcript as a window, +1.2 KB; the phone's scroll to a step's arrow, down and sideways) the
+// bundle is 726.9 KB and the first download 731.4 KB: 728 and 732 KB. The next budgets come with
+// the second module (about 323 KB first download, measured in S0).
+export const BUDGET = 728 * 1024;
 // What the page needs to draw its default scenario and be interactive.
-export const FIRST_BUDGET = 731 * 1024;
+export const FIRST_BUDGET = 732 * 1024;
 /** The data file the page fetches at its default address. */
 export const START_DATA = ['logs/alice-to-bob.jsonl'];
 const DATA_DIRS = ['scenarios', 'activities', 'logs'];
