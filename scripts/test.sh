@@ -24,8 +24,9 @@ step "native tests: codecs, engines, world, golden logs, determinism, cli"
 cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli -p mailsim-web
 # The measurements are #[ignore]d (measurements, not timed assertions); run them here too, in
 # debug, so everything they time still runs to its end: the engine time per command
-# (bench_engine.rs) and the live view's cost per frame on a generated 1,000-message serve log.
+# (bench_engine.rs), a delivery's cost with 2,000 IMAP sessions logged in (host.rs) and the live view's cost per frame on a generated 1,000-message serve log.
 cargo test --locked -p mailsim-proto --test bench_engine -- --ignored
+cargo test --locked -p mailsim-sim --test host -- --ignored deliveries_cost
 live_log=$(mktemp)
 node --input-type=module -e "import fs from 'node:fs'; import { makeLog } from './bench/gen-log.mjs'; fs.writeFileSync(process.argv[1], makeLog(1000));" "$live_log"
 LIVE_LOG=$live_log cargo test --locked -p mailsim-web --bin mailsim-web live_timing -- --ignored

@@ -258,7 +258,7 @@ fn a_delivery_touches_only_the_recipients_imap_sessions() {
 /// Delivers 10,000 messages to bob through one SMTP session with 0 and with 2,000 IMAP sessions
 /// of other users logged in (INBOX selected), and prints the CPU time of each run.
 #[test]
-#[ignore]
+#[ignore = "a measurement: run with --release -- --ignored --nocapture deliveries_cost (scripts/test.sh runs it)"]
 fn deliveries_cost_with_many_imap_sessions() {
     fn cpu_ms() -> u64 {
         // utime + stime of this thread, in clock ticks (100 a second here).
