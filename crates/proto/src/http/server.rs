@@ -64,6 +64,9 @@ pub struct HttpServer {
     pipelined: usize,
     /// No further request is read: the connection closes after the waiting answer.
     stopped: bool,
+    /// [`PIPELINE_BYTES`] and [`PIPELINE_REQUESTS`], unless made with other limits.
+    max_held: usize,
+    max_run: usize,
     closed: bool,
     transmits: VecDeque<Transmit>,
     events: VecDeque<HttpServerEvent>,
@@ -76,12 +79,12 @@ impl Engine for HttpServer {
         if self.closed || self.stopped {
             return;
         }
-        if self.waiting.is_some() && self.input.pending().saturating_add(bytes.len()) > PIPELINE_BYTES {
+        if self.waiting.is_some() && self.input.pending().saturating_add(bytes.len()) > self.max_held {
             return self.stop();
         }
         self.input.push(bytes);
         self.process(false);
-        if self.waiting.is_some() && self.input.pending() > PIPELINE_BYTES {
+        if self.waiting.is_some() && self.input.pending() > self.max_held {
             self.stop();
         }
     }
@@ -124,10 +127,24 @@ impl HttpServer {
             waiting: None,
             pipelined: 0,
             stopped: false,
+            max_held: PIPELINE_BYTES,
+            max_run: PIPELINE_REQUESTS,
             closed: false,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
+    }
+
+    /// A server holding at most `bytes` behind an unanswered request and answering at most
+    /// `requests` (at least 1) in one pipelined run, instead of [`PIPELINE_BYTES`] and
+    /// [`PIPELINE_REQUESTS`].
+    pub fn with_pipeline_limits(bytes: usize, requests: usize) -> Self {
+        HttpServer { max_held: bytes, max_run: requests.max(1), ..Self::new() }
+    }
+
+    /// Input held and not yet handed over as a request.
+    pub fn held(&self) -> usize {
+        self.input.pending()
     }
 
     /// Bytes of input searched, parsed or copied so far (see [`MessageReader::work`]).
@@ -139,7 +156,7 @@ impl HttpServer {
     /// for its answer with [`PIPELINE_BYTES`] already held after it (backpressure), and once
     /// no further request will be read.
     pub fn wants_input(&self) -> bool {
-        let held_full = self.waiting.is_some() && self.input.pending() >= PIPELINE_BYTES;
+        let held_full = self.waiting.is_some() && self.input.pending() >= self.max_held;
         !(self.closed || self.stopped || held_full)
     }
 
@@ -161,7 +178,7 @@ impl HttpServer {
                     self.pipelined = if answered { self.pipelined.saturating_add(1) } else { 1 };
                     self.waiting = Some(Waiting::of(&req));
                     self.events.push_back(HttpServerEvent::Request(req));
-                    if self.pipelined >= PIPELINE_REQUESTS {
+                    if self.pipelined >= self.max_run {
                         self.stop();
                     }
                 }
@@ -462,5 +479,15 @@ mod tests {
             assert_eq!(answer(&mut s).len(), 1);
         }
         assert!(!s.is_closed());
+        // Other limits: three in a run, then the close; 40 bytes held, then the close.
+        let mut s = HttpServer::with_pipeline_limits(PIPELINE_BYTES, 3);
+        s.handle_input(0, &wire);
+        assert_eq!(answer(&mut s).len(), 3);
+        assert!(s.is_closed());
+        let mut s = HttpServer::with_pipeline_limits(40, 100);
+        s.handle_input(0, &wire[..get("/0").len() + 40]);
+        assert!(!s.wants_input() && s.held() == 40);
+        s.handle_input(0, b"x");
+        assert_eq!((answer(&mut s).len(), s.is_closed(), s.held()), (1, true, 0));
     }
 }
