@@ -118,7 +118,7 @@ pub(super) fn parse(text: &str) -> Result<Val<'_>, String> {
     let v = p.value(0)?;
     p.ws();
     if p.i < p.s.len() {
-        return Err(p.err("trailing characters"));
+        return Err(p.err());
     }
     Ok(v)
 }
@@ -130,8 +130,10 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn err(&self, what: &str) -> String {
-        format!("{what} at column {}", self.i + 1)
+    /// What is wrong, and where: one wording for every syntax error (the page shows it with
+    /// the line's number).
+    fn err(&self) -> String {
+        format!("not valid JSON at column {}", self.i + 1)
     }
 
     fn ws(&mut self) {
@@ -150,15 +152,16 @@ impl<'a> Parser<'a> {
             self.i += word.len();
             Ok(v)
         } else {
-            Err(self.err("expected value"))
+            Err(self.err())
         }
     }
 
     fn value(&mut self, depth: usize) -> Result<Val<'a>, String> {
         self.ws();
         match self.peek() {
-            None => Err(self.err("EOF while parsing a value")),
-            Some(b'{') | Some(b'[') if depth >= MAX_DEPTH => Err(self.err("recursion limit exceeded")),
+            Some(b'{') | Some(b'[') if depth >= MAX_DEPTH => {
+                Err(format!("nested deeper than {MAX_DEPTH} at column {}", self.i + 1))
+            }
             Some(b'{') => self.object(depth + 1).map(Val::Obj),
             Some(b'[') => self.array(depth + 1),
             Some(b'"') => self.string().map(Val::Str),
@@ -166,7 +169,7 @@ impl<'a> Parser<'a> {
             Some(b'f') => self.word("false", Val::Bool(false)),
             Some(b'n') => self.word("null", Val::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(_) => Err(self.err("expected value")),
+            _ => Err(self.err()),
         }
     }
 
@@ -186,14 +189,14 @@ impl<'a> Parser<'a> {
         }
         let lead = self.peek();
         match self.digits() {
-            0 => return Err(self.err("invalid number")),
-            n if n > 1 && lead == Some(b'0') => return Err(self.err("invalid number")),
+            0 => return Err(self.err()),
+            n if n > 1 && lead == Some(b'0') => return Err(self.err()),
             _ => {}
         }
         if self.peek() == Some(b'.') {
             self.i += 1;
             if self.digits() == 0 {
-                return Err(self.err("invalid number"));
+                return Err(self.err());
             }
         }
         if let Some(b'e' | b'E') = self.peek() {
@@ -202,7 +205,7 @@ impl<'a> Parser<'a> {
                 self.i += 1;
             }
             if self.digits() == 0 {
-                return Err(self.err("invalid number"));
+                return Err(self.err());
             }
         }
         Ok(Val::Num(&self.text[start..self.i]))
@@ -214,7 +217,7 @@ impl<'a> Parser<'a> {
         self.i += 1;
         let start = self.i;
         loop {
-            let Some(b) = self.peek() else { return Err(self.err("EOF while parsing a string")) };
+            let Some(b) = self.peek() else { return Err(self.err()) };
             match b {
                 b'"' => {
                     self.i += 1;
@@ -227,7 +230,7 @@ impl<'a> Parser<'a> {
                         Some(b'u') => {
                             let hi = self.hex4()?;
                             if (0xdc00..0xe000).contains(&hi) {
-                                return Err(self.err("lone trailing surrogate in hex escape"));
+                                return Err(self.err());
                             }
                             if (0xd800..0xdc00).contains(&hi) {
                                 let lo = if self.s[self.i..].starts_with(b"\\u") {
@@ -237,14 +240,14 @@ impl<'a> Parser<'a> {
                                     0
                                 };
                                 if !(0xdc00..0xe000).contains(&lo) {
-                                    return Err(self.err("lone leading surrogate in hex escape"));
+                                    return Err(self.err());
                                 }
                             }
                         }
-                        _ => return Err(self.err("invalid escape")),
+                        _ => return Err(self.err()),
                     }
                 }
-                0..=0x1f => return Err(self.err("control character (\\u0000-\\u001F) found while parsing a string")),
+                0..=0x1f => return Err(self.err()),
                 _ => self.i += 1,
             }
         }
@@ -253,7 +256,7 @@ impl<'a> Parser<'a> {
     /// `uXXXX` (at the `u`): the code unit.
     fn hex4(&mut self) -> Result<u32, String> {
         let hex = self.s.get(self.i + 1..self.i + 5).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
-        let Some(hex) = hex else { return Err(self.err("invalid escape")) };
+        let Some(hex) = hex else { return Err(self.err()) };
         self.i += 5;
         Ok(hex.iter().fold(0, |n, h| n * 16 + (*h as char).to_digit(16).unwrap_or(0)))
     }
@@ -275,8 +278,7 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     return Ok(Val::Arr(items));
                 }
-                None => return Err(self.err("EOF while parsing a list")),
-                Some(_) => return Err(self.err("expected `,` or `]`")),
+                _ => return Err(self.err()),
             }
         }
     }
@@ -293,16 +295,14 @@ impl<'a> Parser<'a> {
             self.ws();
             match self.peek() {
                 Some(b'"') => {}
-                None => return Err(self.err("EOF while parsing an object")),
-                Some(_) => return Err(self.err("key must be a string")),
+                _ => return Err(self.err()),
             }
             let raw = self.string()?;
             let key = Val::Str(raw).as_str().unwrap_or_default();
             self.ws();
             match self.peek() {
                 Some(b':') => self.i += 1,
-                None => return Err(self.err("EOF while parsing an object")),
-                Some(_) => return Err(self.err("expected `:`")),
+                _ => return Err(self.err()),
             }
             fields.push((key, self.value(depth)?));
             self.ws();
@@ -312,8 +312,7 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     return Ok(Obj(fields));
                 }
-                None => return Err(self.err("EOF while parsing an object")),
-                Some(_) => return Err(self.err("expected `,` or `}`")),
+                _ => return Err(self.err()),
             }
         }
     }

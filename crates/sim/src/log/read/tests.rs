@@ -45,10 +45,10 @@ fn what_is_refused_and_why() {
             r#"{"event":"message_stored","t":1,"node":"n","mailbox":"m","uid":1,"from":"f","subject":"s","raw":"Ā"}"#,
             "`raw`: a byte string",
         ),
-        ("{", "EOF while parsing an object at column 2"),
-        (r#"{"event":"narrated","t":01,"actor":"a","text":"x"}"#, "invalid number"),
-        (r#"{"event":"narrated","t":1,"actor":"a","text":"x"} x"#, "trailing characters"),
-        (r#"{"event":"narrated","t":1,"actor":"\ud800","text":"x"}"#, "lone leading surrogate"),
+        ("{", "not valid JSON at column 2"),
+        (r#"{"event":"narrated","t":01,"actor":"a","text":"x"}"#, "not valid JSON at column 27"),
+        (r#"{"event":"narrated","t":1,"actor":"a","text":"x"} x"#, "not valid JSON at column 51"),
+        (r#"{"event":"narrated","t":1,"actor":"\ud800","text":"x"}"#, "not valid JSON at column 42"),
     ];
     for (line, want) in cases {
         let got = event(line).unwrap_err();
@@ -154,7 +154,7 @@ fn the_same_answers_on_damaged_and_unusual_lines() {
         agree(l).unwrap();
     }
     let deep = format!("{{\"event\":\"narrated\",\"x\":{}1{}}}", "[".repeat(300), "]".repeat(300));
-    assert!(super::line(&deep).unwrap_err().contains("recursion limit"));
+    assert!(super::line(&deep).unwrap_err().starts_with("nested deeper than 128"));
     agree(&deep).unwrap();
 }
 
