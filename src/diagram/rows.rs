@@ -80,12 +80,19 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
         let (select, toggle) = (props.on_select.clone(), props.on_toggle_conn.clone());
         Callback::from(move |e: MouseEvent| {
             use wasm_bindgen::JsCast;
-            let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
-            let num = |el: Option<web_sys::Element>, attr: &str| el?.get_attribute(attr)?.parse::<usize>().ok();
-            if let Some(conn) = num(el.closest(".collapse, .collapsed").ok().flatten(), "data-conn") {
-                toggle.emit(conn as u32);
-            } else if let Some(step) = num(el.closest(".arrow").ok().flatten(), "data-step") {
-                select.emit(step);
+            // From what was clicked up to its row: an arrow has a step (and a connection);
+            // "collapse" and a collapsed connection have a connection only.
+            let mut at = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            for _ in 0..3 {
+                let Some(el) = at else { return };
+                let num = |attr: &str| el.get_attribute(attr).and_then(|v| v.parse::<usize>().ok());
+                if let Some(step) = num("data-step") {
+                    return select.emit(step);
+                }
+                if let Some(conn) = num("data-conn") {
+                    return toggle.emit(conn as u32);
+                }
+                at = el.parent_element();
             }
         })
     };

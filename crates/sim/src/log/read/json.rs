@@ -42,7 +42,7 @@ impl<'a> Val<'a> {
     pub(super) fn as_str(&self) -> Option<Cow<'a, str>> {
         match self {
             Val::Str(raw) if !raw.contains('\\') => Some(Cow::Borrowed(raw)),
-            Val::Str(raw) => Some(Cow::Owned(unescape(raw))),
+            Val::Str(raw) => Some(Cow::Owned(chars(raw).collect())),
             _ => None,
         }
     }
@@ -80,32 +80,11 @@ impl<'a> Val<'a> {
     /// if it holds a character above U+00FF): decoded from the line's text in one pass.
     pub(super) fn as_latin1(&self) -> Option<Result<Vec<u8>, ()>> {
         let Val::Str(raw) = self else { return None };
-        let b = raw.as_bytes();
-        let mut out = Vec::with_capacity(b.len());
-        let mut i = 0;
-        while i < b.len() {
-            let c = b[i];
-            i += 1;
-            let byte = match c {
-                b'\\' => {
-                    let (ch, n) = escape(&b[i..]);
-                    i += n;
-                    u8::try_from(u32::from(ch)).map_err(|_| ())
-                }
-                0..=0x7f => Ok(c),
-                // U+0080..U+00FF: two bytes, C2 or C3 then the low six bits.
-                0xc2 | 0xc3 => match b.get(i) {
-                    Some(&next) => {
-                        i += 1;
-                        Ok(((c & 0x1f) << 6) | (next & 0x3f))
-                    }
-                    None => Err(()),
-                },
-                _ => Err(()),
-            };
-            match byte {
-                Ok(x) => out.push(x),
-                Err(()) => return Some(Err(())),
+        let mut out = Vec::with_capacity(raw.len());
+        for c in chars(raw) {
+            match u8::try_from(u32::from(c)) {
+                Ok(b) => out.push(b),
+                Err(_) => return Some(Err(())),
             }
         }
         Some(Ok(out))
@@ -349,16 +328,17 @@ fn escape(b: &[u8]) -> (char, usize) {
     }
 }
 
-/// A checked string's text with its escapes decoded.
-fn unescape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(at) = rest.find('\\') {
-        out.push_str(&rest[..at]);
-        let (c, n) = escape(&rest.as_bytes()[at + 1..]);
-        out.push(c);
-        rest = &rest[at + 1 + n..];
-    }
-    out.push_str(rest);
-    out
+/// The characters of a checked string's text, its escapes decoded.
+fn chars(raw: &str) -> impl Iterator<Item = char> + '_ {
+    let mut rest = raw.chars();
+    std::iter::from_fn(move || {
+        let c = rest.next()?;
+        if c != '\\' {
+            return Some(c);
+        }
+        let after = rest.as_str();
+        let (c, n) = escape(after.as_bytes());
+        rest = after.get(n..).unwrap_or_default().chars();
+        Some(c)
+    })
 }
