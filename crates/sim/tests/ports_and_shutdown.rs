@@ -1,4 +1,4 @@
-//! POP3 on port 995 in the world (TLS from the first byte, RFC 8314 §3.3), a server that takes
+//! POP3 on port 995 in the world (TLS from the first byte, RFC 8314 §3.1), a server that takes
 //! no POP3 password in the clear (`disable-plaintext-auth`, RFC 2595 §2.3), and the orderly
 //! `shutdown` fault (421 to open sessions, RFC 5321 §3.8; the sender's queue retries,
 //! §4.5.4.1).

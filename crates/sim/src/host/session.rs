@@ -60,7 +60,7 @@ impl MailHost {
                 let engine = SmtpServer::new(config, now);
                 (Session::Smtp { engine, service, peer_ip: peer_ip.into() }, "SMTP")
             }
-            // POP3 over implicit TLS (995, RFC 8314 §3.3) where the host can do TLS: real in
+            // POP3 over implicit TLS (995, RFC 8314 §3.1) where the host can do TLS: real in
             // `mailsim serve`, modelled in the world.
             Protocol::Pop3 if svc.tls == TlsStyle::Implicit && !p.tls => return None,
             Protocol::Pop3 => {

@@ -51,8 +51,8 @@ impl World {
             format!("{name} is shut down: nothing answers on its ports until it is started again.")
         } else {
             format!(
-                "{name} is shut down while it has open sessions: it tells each client it is going away \
-                 (SMTP: 421, RFC 5321 §3.8) and closes the connection. Nothing answers until it is started again."
+                "{name} is shut down while it has open sessions: it tells each client that the service is \
+                 closing (RFC 5321 §3.8) and closes the connection. Nothing answers until it is started again."
             )
         };
         self.narrate(node, &text);
