@@ -129,8 +129,9 @@ fn widths(pane: i32, lanes: usize, phases: bool) -> (i32, i32) {
 struct Shape(usize, Vec<u64>);
 
 impl Shape {
-    /// Takes `l` and `d` in: whether a row drawn before would be drawn otherwise now.
-    fn update(&mut self, l: &Layout, d: &Diagram) -> bool {
+    /// Takes `l` and `d` in: `None` if the lanes changed (every row is drawn otherwise), else
+    /// the actors whose lane or name changed (the rows with one of them at an end).
+    fn update(&mut self, l: &Layout, d: &Diagram) -> Option<Vec<bool>> {
         // FNV-1a over the lane and the name.
         let sig = |i: usize, name: &str| {
             let lane = (l.lane(i) as u32).to_le_bytes();
@@ -139,9 +140,10 @@ impl Shape {
                 .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
         };
         let now: Vec<u64> = d.actors.iter().enumerate().map(|(i, a)| sig(i, &a.name)).collect();
-        let changed = self.0 != l.lanes.len() || self.1.iter().zip(&now).any(|(a, b)| a != b);
+        let same_lanes = self.0 == l.lanes.len();
+        let changed = now.iter().enumerate().map(|(i, s)| self.1.get(i).is_some_and(|old| old != s)).collect();
         *self = Shape(l.lanes.len(), now);
-        changed
+        same_lanes.then_some(changed)
     }
 }
 
@@ -215,8 +217,24 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                     for ver in chunk_vers.iter_mut().skip(l.changed_from / CHUNK) {
                         *ver = *n;
                     }
-                    if shape.update(l, d) {
-                        *gen.borrow_mut() += 1;
+                    match shape.update(l, d) {
+                        None => *gen.borrow_mut() += 1,
+                        // Renamed or moved actors: the chunks with their arrows draw again.
+                        Some(moved) if moved.contains(&true) => {
+                            let hit = |i: usize| moved.get(i).copied().unwrap_or(false);
+                            for (r, row) in l.rows.iter().enumerate() {
+                                let (a, b) = match *row {
+                                    Row::Arrow { idx, .. } | Row::Collapsed { idx, .. } => {
+                                        d.arrows.get(idx).map_or((0, 0), |a| (a.from, a.to))
+                                    }
+                                    Row::Segment { from, to, .. } => (from, to),
+                                };
+                                if hit(a) || hit(b) {
+                                    chunk_vers[r / CHUNK] = *n;
+                                }
+                            }
+                        }
+                        Some(_) => {}
                     }
                     grew = true;
                     grown.set(now_ms());
