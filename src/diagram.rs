@@ -521,3 +521,40 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         </div>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With SMTP phases the half lane right of the last lifeline holds the phase's name; the
+    /// lanes still fill a wide pane exactly and keep their readable width on a phone.
+    #[test]
+    fn widths_keep_room_for_the_phase_names() {
+        for (pane, lanes) in [(370, 5), (900, 5), (1400, 4), (700, 2), (1400, 12)] {
+            let (w, width) = widths(pane, lanes, true);
+            let right = width - (LEFT + w * (lanes as i32 - 1) + w / 2);
+            assert!(right >= PHASE_W, "{pane}/{lanes}: {right} right of the last lifeline");
+            assert!((MIN_W..=MAX_W).contains(&w));
+            if MIN_W < w && w < MAX_W {
+                assert!(width <= pane && width > pane - 2 * lanes as i32, "{pane}/{lanes}: {width} fills the pane");
+            }
+            assert_eq!(widths(pane, lanes, false).1, LEFT + widths(pane, lanes, false).0 * lanes as i32 + 10);
+        }
+    }
+
+    /// A rename marks that actor only; a new actor marks nothing; other lanes mark everything.
+    #[test]
+    fn shape_names_the_actors_whose_rows_change() {
+        let s = mailsim_sim::scenario::SCENARIOS.iter().find(|s| s.id == "alice-to-bob").unwrap();
+        let mut d = Diagram::from_log(&s.run());
+        let v = ViewOptions::default();
+        let mut shape = Shape::default();
+        shape.update(&Layout::build(&d, &v, &[]), &d);
+        assert_eq!(shape.update(&Layout::build(&d, &v, &[]), &d), Some(vec![false; d.actors.len()]));
+        d.actors[1].name = "someone else".into();
+        let moved = shape.update(&Layout::build(&d, &v, &[]), &d).unwrap();
+        assert_eq!(moved.iter().filter(|m| **m).count(), 1);
+        assert!(moved[1]);
+        assert_eq!(shape.update(&Layout::default(), &d), None, "no lanes: every row changes");
+    }
+}
