@@ -73,7 +73,7 @@ fn a_server_without_plaintext_logins_wants_stls_first_on_110() {
     let capa: Vec<&String> =
         m.iter().filter(|(_, f, raw, _)| f == "bob-server" && raw.contains("Capability")).map(|x| &x.2).collect();
     assert_eq!(capa.len(), 2);
-    // In the clear: STLS, but neither USER nor SASL (RFC 2449 §6.8, RFC 2595 §4).
+    // In the clear: STLS, but neither USER nor SASL (RFC 2449 §6.2, RFC 2595 §4).
     assert!(capa[0].contains("STLS") && !capa[0].contains("USER") && !capa[0].contains("SASL"), "{}", capa[0]);
     assert!(capa[1].contains("USER") && !capa[1].contains("STLS"), "{}", capa[1]);
     let refused = answer_to(&log, 110, "USER");
