@@ -23,7 +23,6 @@
 
 mod builtin;
 
-#[cfg(feature = "engine")]
 pub(crate) use builtin::ACTIVITY_INDEX;
 #[cfg(builtin_text)]
 pub use builtin::FILES;
