@@ -517,7 +517,8 @@ thread_local! {
 /// Writes `fragment` into the URL (replacing the history entry) once stepping pauses, at the
 /// latest a second after it was first asked for. Every `history.replaceState` costs the page
 /// several milliseconds of its main thread (Chromium also fetches and decodes the favicon
-/// again after each): written at every step, it took about 7 ms of each step's 19
+/// again after each, which is why the favicon is a PNG: an SVG one cost 3.5–6 ms more a
+/// time, docs/benchmarks.md): written at every step, it took about 7 ms of each step's 19
 /// (docs/benchmarks.md). Another scenario or log is written at once (after this task);
 /// [`flush_fragment`] writes it now (Share, Embed).
 pub fn set_fragment_soon(fragment: String) {

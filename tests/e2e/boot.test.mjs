@@ -55,7 +55,7 @@ test('the page fetches only the scenario it opens, and the next one when it is c
   await engineHas(page);
   assert.deepEqual(seen, ['logs/alice-to-bob.jsonl', 'scenarios/alice-to-bob.toml'], 'the default scenario only: its log, then its file');
   // The picker lists and searches every scenario without fetching any.
-  assert.equal(await page.locator('#scenario option').count(), 30);
+  assert.equal(await page.locator('#scenario option').count(), 32);
   await page.fill('#search', 'greylist');
   const found = await page.$$eval('#scenario option', (os) => os.map((o) => o.value));
   assert.ok(found.includes('greylisting') && found.length < 5, `${found}`);

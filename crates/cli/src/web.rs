@@ -168,7 +168,7 @@ async fn connection(mut stream: TcpStream, web: Arc<Web>) {
         Ok(Ok(r)) => r,
         Ok(Err(http::Bad::Status(code, reason))) => {
             let _ = stream.write_all(&http::text(code, reason, reason)).await;
-            return;
+            return linger(stream).await;
         }
         Ok(Err(http::Bad::Gone)) | Err(_) => return,
     };
@@ -202,6 +202,23 @@ async fn connection(mut stream: TcpStream, web: Arc<Web>) {
     };
     let _ = stream.write_all(&reply).await;
     let _ = stream.shutdown().await;
+}
+
+/// Closes after a refusal without losing it: what the client still sends (a body not read) is
+/// read and dropped for a moment after our side is shut, since closing with unread input
+/// resets the connection and the reset can destroy the answer in flight (RFC 9112 §9.6).
+async fn linger(mut stream: TcpStream) {
+    use tokio::io::AsyncReadExt;
+    let _ = stream.shutdown().await;
+    let mut buf = [0u8; 4096];
+    let mut left: usize = 64 * 1024;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+    while left > 0 {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => left = left.saturating_sub(n),
+            _ => return,
+        }
+    }
 }
 
 /// The response to `POST /login`: a session, or (`Err`) the refusal.

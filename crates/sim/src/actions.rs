@@ -73,6 +73,9 @@ pub enum Fault {
     /// The server dies the next time it has taken a whole message (end of DATA), before its
     /// reply is sent; it stays down until `up`.
     CrashBeforeReply,
+    /// The mail service is stopped in an orderly way: each open session gets its protocol's
+    /// goodbye (SMTP 421, RFC 5321 §3.8), and nothing answers until `up`.
+    Shutdown,
 }
 
 impl SubmitMode {
@@ -110,6 +113,7 @@ impl Fault {
             Fault::MailboxRoom => "mailbox-room",
             Fault::Crash => "crash",
             Fault::CrashBeforeReply => "crash-before-reply",
+            Fault::Shutdown => "shutdown",
         }
     }
 }

@@ -70,6 +70,21 @@ async fn page_stream_login_and_refusals() {
     assert!(r.starts_with("HTTP/1.1 200") && !r.contains("data:"), "{r}");
 }
 
+/// A chunked body is refused with 501 on a real socket, the connection closes, and the
+/// request hidden in the body is not answered (RFC 9112 §6.1); with Content-Length too, 400.
+#[tokio::test]
+async fn chunked_bodies_are_refused_and_close() {
+    let o = WebOptions { port: 0, ..WebOptions::default() };
+    let s = start("127.0.0.1".parse().unwrap(), &o, feed()).await.unwrap();
+    let body = format!("{:x}\r\n{}\r\n0\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n", 20_000, "x".repeat(20_000));
+    for (extra, status) in [("", "501 Not Implemented"), ("Content-Length: 3\r\n", "400 Bad Request")] {
+        let raw = format!("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n{extra}\r\n{body}");
+        let r = request(s.addr, &raw).await;
+        assert!(r.starts_with(&format!("HTTP/1.1 {status}\r\n")), "{r}");
+        assert_eq!(r.matches("HTTP/1.1 ").count(), 1, "one answer, then closed: {r}");
+    }
+}
+
 #[test]
 fn banner_warns_off_loopback() {
     let s = Started { addr: "0.0.0.0:2080".parse().unwrap(), live_url: "u".into() };

@@ -197,16 +197,54 @@ pub fn parse_head(head: &[u8], request: bool) -> Result<(HttpMessage, usize), Ht
     if request && msg.version() == "HTTP/1.1" && msg.header("Host").is_none() {
         return bad(400, "Bad Request: HTTP/1.1 requires a Host header field (RFC 9112 §3.2)");
     }
-    if msg.header("Transfer-Encoding").is_some() {
-        return bad(501, "Not Implemented: this server reads only Content-Length bodies");
-    }
-    let len = match msg.header("Content-Length").map(|v| v.parse::<usize>()) {
-        None => 0,
-        Some(Ok(n)) if n <= crate::limits::HTTP_BODY => n,
-        Some(Ok(_)) => return bad(413, "Content Too Large"),
-        Some(Err(_)) => return bad(400, "Bad Request: Content-Length must be a number"),
-    };
+    let len = body_length(&msg, request)?;
     Ok((msg, len))
+}
+
+/// Every value of the field `name`, each field's comma-separated list split (RFC 9110 §5.3).
+fn values<'a>(msg: &'a HttpMessage, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    msg.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).flat_map(|(_, v)| v.split(',').map(str::trim))
+}
+
+/// How long a message's body is (RFC 9112 §6.3), or why its framing is refused. The engines
+/// read `Content-Length` bodies only: every case where a sender and a reader could disagree
+/// on where the body ends (request smuggling, RFC 9112 §11.2) is an error, after which the
+/// server closes the connection without reading on.
+fn body_length(msg: &HttpMessage, request: bool) -> Result<usize, HttpError> {
+    let bad = |status: u16, text: &str| Err(HttpError { status, text: text.into() });
+    if msg.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("Transfer-Encoding")) {
+        if msg.header("Content-Length").is_some() {
+            return bad(400, "Bad Request: Transfer-Encoding and Content-Length together (RFC 9112 §6.3)");
+        }
+        let http10 = if request { msg.version() == "HTTP/1.0" } else { msg.start.starts_with("HTTP/1.0 ") };
+        if http10 {
+            return bad(400, "Bad Request: Transfer-Encoding in an HTTP/1.0 message (RFC 9112 §6.1)");
+        }
+        if !values(msg, "Transfer-Encoding").last().is_some_and(|c| c.eq_ignore_ascii_case("chunked")) {
+            return bad(400, "Bad Request: chunked is not the final transfer coding (RFC 9112 §6.3)");
+        }
+        return bad(
+            501,
+            "Not Implemented: this server reads only Content-Length bodies, not chunked ones (RFC 9112 §6.1)",
+        );
+    }
+    // `Content-Length = 1*DIGIT`; repeated (in one field or several) only with the same value.
+    let mut len = None;
+    for v in values(msg, "Content-Length") {
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return bad(400, "Bad Request: Content-Length must be digits (RFC 9112 §6.3)");
+        }
+        if len.is_some_and(|l| l != v) {
+            return bad(400, "Bad Request: Content-Length given twice, differently (RFC 9112 §6.3)");
+        }
+        len = Some(v);
+    }
+    match len.map(str::parse::<usize>) {
+        None => Ok(0),
+        Some(Ok(n)) if n <= crate::limits::HTTP_BODY => Ok(n),
+        // Too many digits for a usize is too large as well.
+        Some(_) => bad(413, "Content Too Large"),
+    }
 }
 
 #[cfg(test)]

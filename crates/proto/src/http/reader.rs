@@ -58,6 +58,14 @@ impl MessageReader {
         self.buf.len().saturating_sub(self.start)
     }
 
+    /// Drops everything not yet taken (the connection reads no further messages).
+    pub fn clear(&mut self) {
+        self.buf = Vec::new();
+        self.start = 0;
+        self.scanned = 0;
+        self.head = None;
+    }
+
     /// Bytes searched, parsed, copied or moved since the reader was made.
     pub fn work(&self) -> usize {
         self.work

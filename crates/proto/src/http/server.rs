@@ -9,6 +9,20 @@ use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use std::collections::VecDeque;
 
+/// Input a connection may hold while a request waits for its answer (pipelined requests,
+/// RFC 9112 §9.3.2): room for one more request of the largest size. A client that sends more
+/// before reading its answers gets the waiting request's answer with `Connection: close`, and
+/// the connection closes after it (RFC 9112 §9.6); what it held is dropped unread (the client
+/// retries unanswered requests, §9.3.2). An owner that can stop reading its socket while
+/// [`HttpServer::wants_input`] is false never gets there: TCP pushes back on the client.
+pub const PIPELINE_BYTES: usize = super::message::HEAD_MAX + crate::limits::HTTP_BODY;
+
+/// Requests one pipelined run may hold: the first, and those found already waiting when the
+/// previous answer goes out. The answer to the last carries `Connection: close` (RFC 9112
+/// §9.6) and the connection reads no further. A client that waits for each answer before
+/// sending its next request never runs into it.
+pub const PIPELINE_REQUESTS: usize = 100;
+
 /// The server's machine (one connection, RFC 9112 §9.3 persistence).
 pub static MACHINE: StateMachine = StateMachine {
     protocol: "HTTP",
@@ -45,6 +59,14 @@ pub struct HttpServer {
     input: MessageReader,
     /// The request handed to the owner and not answered yet.
     waiting: Option<Waiting>,
+    /// Requests in this run: the first read from new input, then those already in the input
+    /// when the previous answer went.
+    pipelined: usize,
+    /// No further request is read: the connection closes after the waiting answer.
+    stopped: bool,
+    /// [`PIPELINE_BYTES`] and [`PIPELINE_REQUESTS`], unless made with other limits.
+    max_held: usize,
+    max_run: usize,
     closed: bool,
     transmits: VecDeque<Transmit>,
     events: VecDeque<HttpServerEvent>,
@@ -54,11 +76,17 @@ impl Engine for HttpServer {
     type Event = HttpServerEvent;
 
     fn handle_input(&mut self, _now: Millis, bytes: &[u8]) {
-        if self.closed {
+        if self.closed || self.stopped {
             return;
         }
+        if self.waiting.is_some() && self.input.pending().saturating_add(bytes.len()) > self.max_held {
+            return self.stop();
+        }
         self.input.push(bytes);
-        self.process();
+        self.process(false);
+        if self.waiting.is_some() && self.input.pending() > self.max_held {
+            self.stop();
+        }
     }
 
     fn handle_timeout(&mut self, _now: Millis) {}
@@ -97,10 +125,26 @@ impl HttpServer {
         HttpServer {
             input: MessageReader::requests(),
             waiting: None,
+            pipelined: 0,
+            stopped: false,
+            max_held: PIPELINE_BYTES,
+            max_run: PIPELINE_REQUESTS,
             closed: false,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
         }
+    }
+
+    /// A server holding at most `bytes` behind an unanswered request and answering at most
+    /// `requests` (at least 1) in one pipelined run, instead of [`PIPELINE_BYTES`] and
+    /// [`PIPELINE_REQUESTS`].
+    pub fn with_pipeline_limits(bytes: usize, requests: usize) -> Self {
+        HttpServer { max_held: bytes, max_run: requests.max(1), ..Self::new() }
+    }
+
+    /// Input held and not yet handed over as a request.
+    pub fn held(&self) -> usize {
+        self.input.pending()
     }
 
     /// Bytes of input searched, parsed or copied so far (see [`MessageReader::work`]).
@@ -108,12 +152,35 @@ impl HttpServer {
         self.input.work()
     }
 
-    fn process(&mut self) {
-        while self.waiting.is_none() && !self.closed {
+    /// Whether the owner should read more from the connection: false while a request waits
+    /// for its answer with [`PIPELINE_BYTES`] already held after it (backpressure), and once
+    /// no further request will be read.
+    pub fn wants_input(&self) -> bool {
+        let held_full = self.waiting.is_some() && self.input.pending() >= self.max_held;
+        !(self.closed || self.stopped || held_full)
+    }
+
+    /// Reads no further requests: the waiting request's answer closes the connection.
+    fn stop(&mut self) {
+        self.stopped = true;
+        self.input.clear();
+        if let Some(w) = self.waiting.as_mut() {
+            w.close = true;
+        }
+    }
+
+    /// Hands over the next request if it has all arrived; `answered`: called as an answer went
+    /// out (a request found then was pipelined behind it).
+    fn process(&mut self, answered: bool) {
+        while self.waiting.is_none() && !self.closed && !self.stopped {
             match self.input.next_message() {
                 Decoded::Complete(req, _) => {
+                    self.pipelined = if answered { self.pipelined.saturating_add(1) } else { 1 };
                     self.waiting = Some(Waiting::of(&req));
                     self.events.push_back(HttpServerEvent::Request(req));
+                    if self.pipelined >= self.max_run {
+                        self.stop();
+                    }
                 }
                 Decoded::Invalid(e, _) => {
                     let resp = HttpMessage::response(
@@ -146,7 +213,7 @@ impl HttpServer {
             self.closed = true;
             self.events.push_back(HttpServerEvent::Closed);
         } else {
-            self.process();
+            self.process(true);
         }
     }
 
@@ -247,5 +314,180 @@ mod tests {
             let (_, _, work) = serve(&wire, size);
             assert!(work <= 4 * wire.len(), "pieces of {size}: {work} for {} bytes", wire.len());
         }
+    }
+
+    /// One 200 for a first good request, then `head` (with a body and a smuggled request after
+    /// it), in pieces of `size`: what goes out and what is handed over.
+    fn refused(head: &str, size: usize) -> (Vec<String>, Vec<HttpServerEvent>, bool) {
+        let smuggled = "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n";
+        let wire = format!("GET /first HTTP/1.1\r\nHost: x\r\n\r\n{head}\r\n\r\n5\r\nhello\r\n0\r\n\r\n{smuggled}");
+        let mut s = HttpServer::new();
+        let (mut out, mut events) = (vec![], vec![]);
+        for piece in wire.as_bytes().chunks(size).chain([smuggled.as_bytes()]) {
+            s.handle_input(0, piece);
+            while let Some(ev) = s.poll_event() {
+                if matches!(ev, HttpServerEvent::Request(_)) {
+                    s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"ok"));
+                }
+                events.push(ev);
+            }
+            out.extend(
+                std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()),
+            );
+        }
+        (out, events, s.is_closed() && s.state().to_string() == "closed")
+    }
+
+    /// A body framed by Transfer-Encoding is not read (RFC 9112 §6.1: 501 for chunked, which
+    /// these engines do not decode; §6.3: 400 with Content-Length too, in either order, or when
+    /// chunked is not the last coding; §6.1: 400 in HTTP/1.0), and differing or malformed
+    /// Content-Lengths are 400 (§6.3): the answer closes the connection, and nothing after it
+    /// (the body, a request hidden in it) is read as a request, however the bytes are cut.
+    #[test]
+    fn ambiguous_framing_is_refused_and_closes_the_connection() {
+        let h = "Host: x";
+        for (head, status) in [
+            (format!("GET / HTTP/1.1\r\n{h}\r\nTransfer-Encoding: chunked"), 501),
+            (format!("POST /send HTTP/1.1\r\n{h}\r\ntransfer-encoding: gzip, Chunked"), 501),
+            (format!("PUT /x HTTP/1.1\r\n{h}\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked"), 501),
+            (format!("POST /send HTTP/1.1\r\n{h}\r\nTransfer-Encoding: chunked\r\nContent-Length: 5"), 400),
+            (format!("POST /send HTTP/1.1\r\n{h}\r\nContent-Length: 5\r\nTransfer-Encoding: chunked"), 400),
+            (format!("POST /send HTTP/1.1\r\n{h}\r\nTransfer-Encoding: chunked, gzip"), 400),
+            (format!("POST /send HTTP/1.1\r\n{h}\r\nTransfer-Encoding: identity"), 400),
+            ("POST /send HTTP/1.0\r\nTransfer-Encoding: chunked".to_string(), 400),
+            (format!("POST /send HTTP/1.1\r\n{h}\r\nContent-Length: 5\r\nContent-Length: 6"), 400),
+            (format!("POST /send HTTP/1.1\r\n{h}\r\nContent-Length: 5, 6"), 400),
+            (format!("POST /send HTTP/1.1\r\n{h}\r\nContent-Length: +5"), 400),
+            (format!("POST /send HTTP/1.1\r\n{h}\r\nContent-Length: "), 400),
+            (format!("POST /send HTTP/1.1\r\n{h}\r\nContent-Length: 99999999999999999999999"), 413),
+        ] {
+            let whole = refused(&head, usize::MAX);
+            assert_eq!(whole.0.len(), 2, "{head}: {:?}", whole.0);
+            assert!(whole.0[0].starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+            assert!(whole.0[1].starts_with(&format!("HTTP/1.1 {status} ")), "{head}: {}", whole.0[1]);
+            assert!(whole.0[1].contains("\r\nConnection: close\r\n"), "{head}");
+            assert!(
+                matches!(&whole.1[..], [HttpServerEvent::Request(r), HttpServerEvent::Closed] if r.target() == "/first")
+            );
+            assert!(whole.2, "{head}: closed");
+            for size in [1, 2, 7] {
+                assert_eq!(refused(&head, size), whole, "{head} in pieces of {size}");
+            }
+        }
+        // The same value twice is one length (RFC 9112 §6.3); a leading zero is a digit.
+        for cl in ["5, 5", "5\r\nContent-Length: 5", "005"] {
+            let wire = format!(
+                "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: {cl}\r\n\r\nhelloGET /b HTTP/1.1\r\nHost: x\r\n\r\n"
+            );
+            for size in [1, wire.len()] {
+                let (out, events, _) = serve(wire.as_bytes(), size);
+                assert_eq!(out.len(), 2, "{cl}");
+                assert!(matches!(&events[0], HttpServerEvent::Request(r) if r.body == b"hello"), "{cl}");
+            }
+        }
+    }
+
+    fn get(target: &str) -> Vec<u8> {
+        format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n").into_bytes()
+    }
+
+    fn answer(s: &mut HttpServer) -> Vec<String> {
+        let mut out = vec![];
+        while let Some(ev) = s.poll_event() {
+            if let HttpServerEvent::Request(r) = ev {
+                s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], r.target().as_bytes()));
+            }
+        }
+        out.extend(std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()));
+        out
+    }
+
+    /// While a request waits for its answer, what the client sends after it is held up to
+    /// PIPELINE_BYTES (`wants_input` false there: an owner stops reading); beyond, the waiting
+    /// answer says `Connection: close` and the connection closes after it, the rest unread
+    /// (RFC 9112 §9.6, §9.3.2). Under the bound, every pipelined request is answered in order.
+    #[test]
+    fn input_held_behind_an_unanswered_request_is_bounded() {
+        let mut s = HttpServer::new();
+        s.handle_input(0, &get("/first"));
+        let pipelined: Vec<u8> = (0..50).flat_map(|i| get(&format!("/p{i}"))).collect();
+        s.handle_input(0, &pipelined);
+        assert!(s.wants_input());
+        let out = answer(&mut s);
+        assert_eq!(out.len(), 51);
+        assert!(out
+            .iter()
+            .zip(["/first".to_string()].into_iter().chain((0..50).map(|i| format!("/p{i}"))))
+            .all(|(o, t)| o.ends_with(&t)));
+        assert!(!s.is_closed() && out.iter().all(|o| !o.contains("Connection: close")));
+
+        for piece in [64 * 1024, 1, PIPELINE_BYTES] {
+            let mut s = HttpServer::new();
+            s.handle_input(0, &get("/first"));
+            assert!(matches!(s.poll_event(), Some(HttpServerEvent::Request(_))));
+            let filler =
+                [b"POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 999999\r\n\r\n".as_slice(), &[b'x'; 999_999]]
+                    .concat();
+            let mut held = 0;
+            let mut rest = [filler.as_slice(), &vec![b'y'; PIPELINE_BYTES]].concat();
+            rest.truncate(PIPELINE_BYTES);
+            for p in rest.chunks(piece.min(64 * 1024)) {
+                s.handle_input(0, p);
+                held += p.len();
+            }
+            assert_eq!(held, PIPELINE_BYTES);
+            assert!(!s.wants_input() && !s.is_closed(), "pieces of {piece}: the bound reached, reading pauses");
+            s.handle_input(0, b"G");
+            assert!(!s.wants_input() && s.poll_event().is_none(), "over the bound: nothing more is read");
+            s.respond(HttpMessage::response("HTTP/1.1", 200, "OK", &[], b"first"));
+            let out: Vec<_> = std::iter::from_fn(|| s.poll_transmit()).collect();
+            assert_eq!(out.len(), 1);
+            assert!(out[0].bytes.starts_with(b"HTTP/1.1 200 OK\r\nConnection: close\r\n"));
+            assert_eq!(s.poll_event(), Some(HttpServerEvent::Closed));
+            assert!(s.is_closed() && s.poll_event().is_none(), "the held request is not handed over");
+        }
+        // Sent in one read past the bound: the same.
+        let mut s = HttpServer::new();
+        s.handle_input(0, &[get("/first"), vec![b'z'; PIPELINE_BYTES + 1]].concat());
+        assert!(!s.wants_input());
+        assert_eq!(answer(&mut s).len(), 1);
+        assert!(s.is_closed());
+    }
+
+    /// One run of pipelined requests is answered up to PIPELINE_REQUESTS, the last answer with
+    /// `Connection: close`; a client that waits for each answer is never cut off.
+    #[test]
+    fn a_run_of_pipelined_requests_is_bounded_in_count() {
+        let mut s = HttpServer::new();
+        let wire: Vec<u8> = (0..PIPELINE_REQUESTS + 50).flat_map(|i| get(&format!("/{i}"))).collect();
+        for size in [1, wire.len()] {
+            let (out, events, _) = serve(&wire, size);
+            assert_eq!(out.len(), if size == 1 { PIPELINE_REQUESTS + 50 } else { PIPELINE_REQUESTS }, "{size}");
+            let closes = events.iter().filter(|e| **e == HttpServerEvent::Closed).count();
+            assert_eq!(closes, usize::from(size > 1));
+        }
+        s.handle_input(0, &wire);
+        let out = answer(&mut s);
+        assert_eq!(out.len(), PIPELINE_REQUESTS);
+        assert!(out
+            .last()
+            .is_some_and(|o| o.contains("Connection: close") && o.ends_with(&format!("/{}", PIPELINE_REQUESTS - 1))));
+        assert!(s.is_closed());
+        let mut s = HttpServer::new();
+        for i in 0..PIPELINE_REQUESTS * 2 {
+            s.handle_input(0, &get(&format!("/{i}")));
+            assert_eq!(answer(&mut s).len(), 1);
+        }
+        assert!(!s.is_closed());
+        // Other limits: three in a run, then the close; 40 bytes held, then the close.
+        let mut s = HttpServer::with_pipeline_limits(PIPELINE_BYTES, 3);
+        s.handle_input(0, &wire);
+        assert_eq!(answer(&mut s).len(), 3);
+        assert!(s.is_closed());
+        let mut s = HttpServer::with_pipeline_limits(40, 100);
+        s.handle_input(0, &wire[..get("/0").len() + 40]);
+        assert!(!s.wants_input() && s.held() == 40);
+        s.handle_input(0, b"x");
+        assert_eq!((answer(&mut s).len(), s.is_closed(), s.held()), (1, true, 0));
     }
 }
