@@ -73,7 +73,7 @@ fn a_server_without_plaintext_logins_wants_stls_first_on_110() {
     let capa: Vec<&String> =
         m.iter().filter(|(_, f, raw, _)| f == "bob-server" && raw.contains("Capability")).map(|x| &x.2).collect();
     assert_eq!(capa.len(), 2);
-    // In the clear: STLS, but neither USER nor SASL (RFC 2449 §6.8, RFC 2595 §4).
+    // In the clear: STLS, but neither USER nor SASL (RFC 2449 §6.2, RFC 2595 §4).
     assert!(capa[0].contains("STLS") && !capa[0].contains("USER") && !capa[0].contains("SASL"), "{}", capa[0]);
     assert!(capa[1].contains("USER") && !capa[1].contains("STLS"), "{}", capa[1]);
     let refused = answer_to(&log, 110, "USER");
@@ -164,4 +164,37 @@ fn shutdown_closes_pop3_and_imap_sessions_with_their_goodbyes() {
     }]);
     assert!(text.contains("fault = \"shutdown\""), "{text}");
     assert_eq!(mailsim_sim::actions::from_toml(&text).len(), 1);
+}
+
+/// Shut each server down at every moment of alice-to-bob (and start it again 90 s later): a
+/// 421 never loses a message a server took, and never makes a second copy, since a server
+/// that says 421 has not taken the transaction's message (RFC 5321 §3.8, §4.5.4.1).
+#[test]
+fn a_shutdown_at_any_moment_loses_nothing_and_duplicates_nothing() {
+    use mailsim_sim::actions::{Action, Fault};
+    let base = scenario::run("alice-to-bob").unwrap();
+    let mut times: Vec<u64> = base.events.iter().map(Event::time).collect();
+    times.dedup();
+    let mut saw_421 = 0;
+    for server in ["alice-server", "bob-server"] {
+        for &t in &times {
+            for at in [t, t + 1] {
+                let actions = [
+                    Action::Fault { at, server: server.into(), fault: Fault::Shutdown },
+                    Action::Fault { at: at + 90_000, server: server.into(), fault: Fault::Up },
+                ];
+                let log = scenario::run_with("alice-to-bob", &actions).unwrap();
+                let stored = log
+                    .events
+                    .iter()
+                    .filter(|e| matches!(e, Event::MessageStored { mailbox, .. } if mailbox == "bob@bob.example"))
+                    .count();
+                let taken =
+                    log.events.iter().any(|e| matches!(e, Event::MessageQueued { node, .. } if node == "alice-server"));
+                assert_eq!(stored, usize::from(taken), "{server} shut down at {at}: {stored} copies, taken {taken}");
+                saw_421 += messages(&log).iter().filter(|m| m.2.starts_with("421 4.3.2")).count();
+            }
+        }
+    }
+    assert!(saw_421 >= 40, "{saw_421} sessions were told 421");
 }

@@ -47,14 +47,10 @@ impl World {
         let NodeKind::MailServer(h) = &mut self.nodes[node].kind else { return };
         let sessions = h.shutdown(now);
         let name = self.nodes[node].actor.name.clone();
-        let text = if sessions.is_empty() {
-            format!("{name} is shut down: nothing answers on its ports until it is started again.")
-        } else {
-            format!(
-                "{name} is shut down while it has open sessions: it tells each client that the service is \
-                 closing (RFC 5321 §3.8) and closes the connection. Nothing answers until it is started again."
-            )
-        };
+        let text = format!(
+            "{name} is shut down: it tells each open session that the service is closing (RFC 5321 §3.8), \
+             and nothing answers until it is started again."
+        );
         self.narrate(node, &text);
         self.nodes[node].down = true;
         for id in sessions {
