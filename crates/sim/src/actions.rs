@@ -102,6 +102,34 @@ impl ReadMode {
 }
 
 impl Fault {
+    /// Every fault (a test holds it to [`Fault::index`], whose match names every variant).
+    pub const ALL: [Fault; 9] = [
+        Fault::Down,
+        Fault::Up,
+        Fault::GreylistOn,
+        Fault::GreylistOff,
+        Fault::MailboxFull,
+        Fault::MailboxRoom,
+        Fault::Crash,
+        Fault::CrashBeforeReply,
+        Fault::Shutdown,
+    ];
+
+    /// Its place in [`Fault::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Fault::Down => 0,
+            Fault::Up => 1,
+            Fault::GreylistOn => 2,
+            Fault::GreylistOff => 3,
+            Fault::MailboxFull => 4,
+            Fault::MailboxRoom => 5,
+            Fault::Crash => 6,
+            Fault::CrashBeforeReply => 7,
+            Fault::Shutdown => 8,
+        }
+    }
+
     /// The name a scenario file uses.
     pub fn name(self) -> &'static str {
         match self {
@@ -290,18 +318,7 @@ fn action_from_json(v: &serde_json::Value) -> Option<Action> {
         "fault" => Action::Fault {
             at,
             server: s("server")?,
-            fault: [
-                Fault::Down,
-                Fault::Up,
-                Fault::GreylistOn,
-                Fault::GreylistOff,
-                Fault::MailboxFull,
-                Fault::MailboxRoom,
-                Fault::Crash,
-                Fault::CrashBeforeReply,
-            ]
-            .into_iter()
-            .find(|f| Some(f.name()) == v.get("fault").and_then(|x| x.as_str()))?,
+            fault: Fault::ALL.into_iter().find(|f| Some(f.name()) == v.get("fault").and_then(|x| x.as_str()))?,
         },
         _ => return None,
     })
@@ -338,6 +355,16 @@ mod tests {
             },
             Action::Fault { at: 3000, server: "bob-server".into(), fault: Fault::CrashBeforeReply },
         ]
+    }
+
+    /// Every fault is in `Fault::ALL` once, and crosses as JSON.
+    #[test]
+    fn every_fault_crosses() {
+        for (i, f) in Fault::ALL.iter().enumerate() {
+            assert_eq!(f.index(), i, "{}", f.name());
+            let a = vec![Action::Fault { at: 1, server: "s".into(), fault: *f }];
+            assert_eq!(from_json(&to_json(&a)), a);
+        }
     }
 
     /// Every kind of action reads back from its JSON; a wrong one is left out, the rest kept.
