@@ -49,8 +49,8 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // the second module (about 323 KB first download, measured in S0).
 // 728 and 732 KB until the engines left the page (branch split7, seventh session: S2b): the
 // engines are a second wasm module (crates/engine-wasm) fetched after the first draw. With
-// main merged at 1c4d1df the page's bundle is 374.8 KB (wasm 363.4, JS 9.8 + boot 2.0 +
-// snippet 0.4, CSS 8.2) and the first download 379.4 KB; the engine module 479.9 KB; the
+// main merged at 1c4d1df the page's bundle is 374.8 KB (wasm 354.9, JS 9.5 + boot 1.9 +
+// snippet 0.4, CSS 8.0) and the first download 379.4 KB; the engine module 479.9 KB; the
 // whole 1,084.2 KB (92 data files 229.5 KB). S0's 323 KB was low: its stubs let the optimizer
 // drop the activity views too (docs/benchmarks.md, "The second module"). 377 and 382 KB;
 // the engine module 484 KB; the whole 1,100 KB (it grows with every scenario and activity).
