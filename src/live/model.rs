@@ -267,41 +267,25 @@ fn concerns(e: &Event, user: &str) -> bool {
     }
 }
 
-/// Reads the stream's `{"seq":N,"event":RECORD}` messages, all at once (one parse of the
-/// records as a log): the (seq, record) pairs, and how many could not be read.
+/// Reads the stream's `{"seq":N,"event":RECORD}` messages, each record straight from the
+/// message's text (`Event::from_json`: no copy of it, no `serde_json::Value`): the
+/// (seq, record) pairs, and how many could not be read.
 pub fn parse<S: AsRef<str>>(messages: &[S]) -> (Vec<(u64, Event)>, usize) {
-    let mut seqs = Vec::new();
-    let mut text = String::from("{}\n");
+    let mut out = Vec::with_capacity(messages.len());
     let mut bad = 0;
     for m in messages {
         let parsed = m
             .as_ref()
             .strip_prefix("{\"seq\":")
             .and_then(|r| r.split_once(",\"event\":"))
-            .and_then(|(n, rest)| Some((n.parse::<u64>().ok()?, rest.strip_suffix('}')?)));
+            .and_then(|(n, rest)| Some((n.parse::<u64>().ok()?, rest.strip_suffix('}')?)))
+            .and_then(|(seq, record)| Some((seq, Event::from_json(record).ok()?)));
         match parsed {
-            Some((seq, record)) if !record.contains('\n') => {
-                seqs.push(seq);
-                text.push_str(record);
-                text.push('\n');
-            }
-            _ => bad += 1,
+            Some(p) => out.push(p),
+            None => bad += 1,
         }
     }
-    match EventLog::from_jsonl(&text) {
-        Ok(log) => (seqs.into_iter().zip(log.events).collect(), bad),
-        // One bad record: read them one by one, keeping the good ones.
-        Err(_) if messages.len() > 1 => {
-            let (mut out, mut bad) = (Vec::new(), 0);
-            for m in messages {
-                let (mut one, b) = parse(std::slice::from_ref(m));
-                out.append(&mut one);
-                bad += b;
-            }
-            (out, bad)
-        }
-        Err(_) => (vec![], messages.len()),
-    }
+    (out, bad)
 }
 
 #[cfg(test)]

@@ -1,13 +1,17 @@
 //! Reading one event line of a log (what `serde_json::to_string(&event)` wrote), by hand over
-//! `serde_json::Value`. The same rules as the derived reader had: fields in any order,
-//! unknown fields ignored, `mailboxes`, `tls` and `conn` may be left out, numbers must fit
-//! their type, and a byte string holds only U+0000..U+00FF. See the module doc of `log` for
-//! why this is not derived.
+//! a small JSON reader that borrows the line ([`json`]): no `serde_json::Value` is built, and
+//! each string is decoded once, into the event's field. The same rules as the derived reader
+//! had: fields in any order, unknown fields ignored, `mailboxes`, `tls` and `conn` may be left
+//! out, numbers must fit their type, and a byte string holds only U+0000..U+00FF. See the
+//! module doc of `log` for why this is not derived; `value` (tests only) is the reader over
+//! `serde_json::Value` this one replaced, and the tests compare the two.
 
 use super::{Actor, Event};
-use serde_json::{Map, Value};
+use json::{Obj, Val};
 
-type Obj = Map<String, Value>;
+mod json;
+#[cfg(test)]
+mod value;
 
 /// The `event` tags, in the order of [`Event`]'s variants.
 const EVENTS: &str = "actor_joined, narrated, connection_opened, message_sent, connection_closed, \
@@ -29,25 +33,24 @@ pub(super) enum Line {
 
 /// One line of a JSON-lines log: an [`Event`] or an owner record.
 pub(super) fn line(line: &str) -> Result<Line, String> {
-    let value: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let value = json::parse(line)?;
     let o = value.as_object().ok_or("an event is a JSON object")?;
-    if o.get("event").and_then(Value::as_str) == Some("owner") {
+    if o.get("event").and_then(Val::as_str).is_some_and(|t| t == "owner") {
         return Ok(Line::Owner { conn: num(o, "conn")?, user: text(o, "user")? });
     }
     event_of(o).map(Line::Event)
 }
 
 /// One line of a JSON-lines log as an [`Event`].
-#[cfg(test)]
 pub(super) fn event(line: &str) -> Result<Event, String> {
-    let value: Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    let value = json::parse(line)?;
     event_of(value.as_object().ok_or("an event is a JSON object")?)
 }
 
 fn event_of(o: &Obj) -> Result<Event, String> {
     let tag = o.get("event").ok_or("missing field `event`")?;
     let tag = tag.as_str().ok_or("`event` must be a string")?;
-    Ok(match tag {
+    Ok(match &*tag {
         "actor_joined" => Event::ActorJoined { actor: actor(o.get("actor").ok_or("missing field `actor`")?)? },
         "narrated" => Event::Narrated { t: num(o, "t")?, actor: text(o, "actor")?, text: text(o, "text")? },
         "connection_opened" => Event::ConnectionOpened {
@@ -63,7 +66,7 @@ fn event_of(o: &Obj) -> Result<Event, String> {
             t_sent: num(o, "t_sent")?,
             t: num(o, "t")?,
             conn: match o.get("conn") {
-                None | Some(Value::Null) => None,
+                None | Some(Val::Null) => None,
                 Some(_) => Some(num(o, "conn")?),
             },
             from: text(o, "from")?,
@@ -143,7 +146,7 @@ fn event_of(o: &Obj) -> Result<Event, String> {
     })
 }
 
-fn actor(v: &Value) -> Result<Actor, String> {
+fn actor(v: &Val) -> Result<Actor, String> {
     let o = v.as_object().ok_or("`actor` must be an object")?;
     Ok(Actor {
         id: text(o, "id")?,
@@ -155,12 +158,12 @@ fn actor(v: &Value) -> Result<Actor, String> {
     })
 }
 
-fn field<'a>(o: &'a Obj, key: &str) -> Result<&'a Value, String> {
+fn field<'a, 'b>(o: &'b Obj<'a>, key: &str) -> Result<&'b Val<'a>, String> {
     o.get(key).ok_or_else(|| format!("missing field `{key}`"))
 }
 
 fn text(o: &Obj, key: &str) -> Result<String, String> {
-    field(o, key)?.as_str().map(str::to_string).ok_or_else(|| format!("`{key}` must be a string"))
+    field(o, key)?.as_str().map(|s| s.into_owned()).ok_or_else(|| format!("`{key}` must be a string"))
 }
 
 /// A list of strings; `optional` ones may be left out (read as empty).
@@ -170,7 +173,7 @@ fn texts(o: &Obj, key: &str, optional: bool) -> Result<Vec<String>, String> {
         _ => field(o, key)?.as_array().ok_or_else(|| format!("`{key}` must be a list of strings"))?,
     };
     list.iter()
-        .map(|v| v.as_str().map(str::to_string).ok_or_else(|| format!("`{key}` must be a list of strings")))
+        .map(|v| v.as_str().map(|s| s.into_owned()).ok_or_else(|| format!("`{key}` must be a list of strings")))
         .collect()
 }
 
@@ -184,67 +187,12 @@ fn num<T: TryFrom<u64>>(o: &Obj, key: &str) -> Result<T, String> {
 
 /// Bytes written as a string of U+0000..U+00FF (see the `log` module doc).
 fn bytes(o: &Obj, key: &str) -> Result<Vec<u8>, String> {
-    let s = field(o, key)?.as_str().ok_or_else(|| format!("`{key}` must be a string"))?;
-    s.chars()
-        .map(|c| u8::try_from(u32::from(c)).map_err(|_| format!("`{key}`: a byte string holds only U+0000..U+00FF")))
-        .collect()
+    match field(o, key)?.as_latin1() {
+        Some(Ok(b)) => Ok(b),
+        Some(Err(())) => Err(format!("`{key}`: a byte string holds only U+0000..U+00FF")),
+        None => Err(format!("`{key}` must be a string")),
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fields_in_any_order_and_optional_ones_left_out() {
-        let e = event(r#"{"t":3,"raw":"\u00ff.","to":"b","from":"a","protocol":"DNS","port":53,"label":"l","meaning":"m","rfc":"r","from_state":"x","to_state":"y","t_sent":1,"event":"message_sent","extra":0}"#).unwrap();
-        assert_eq!(
-            e,
-            Event::MessageSent {
-                t_sent: 1,
-                t: 3,
-                conn: None,
-                from: "a".into(),
-                to: "b".into(),
-                protocol: "DNS".into(),
-                port: 53,
-                raw: vec![0xff, b'.'],
-                label: "l".into(),
-                meaning: "m".into(),
-                rfc: "r".into(),
-                from_state: "x".into(),
-                to_state: "y".into(),
-                tls: false,
-            }
-        );
-        let a =
-            event(r#"{"event":"actor_joined","actor":{"id":"i","name":"n","host":"h","ip":"1.2.3.4","kind":"ua"}}"#);
-        assert!(matches!(a, Ok(Event::ActorJoined { actor }) if actor.mailboxes.is_empty() && actor.ip == "1.2.3.4"));
-    }
-
-    #[test]
-    fn what_is_refused_and_why() {
-        let cases = [
-            ("[1]", "an event is a JSON object"),
-            (r#"{"t":1}"#, "missing field `event`"),
-            (r#"{"event":"teleported"}"#, "unknown event `teleported`, expected one of actor_joined"),
-            (r#"{"event":"message_deleted","t":1,"node":"n","mailbox":"m"}"#, "missing field `uid`"),
-            (r#"{"event":"message_deleted","t":-1,"node":"n","mailbox":"m","uid":1}"#, "`t` must be a whole number"),
-            (r#"{"event":"connection_refused","t":1,"client":"c","server":"s","port":65536}"#, "`port` must be"),
-            (r#"{"event":"narrated","t":1.5,"actor":"a","text":"x"}"#, "`t` must be a whole number"),
-            (r#"{"event":"narrated","t":1,"actor":2,"text":"x"}"#, "`actor` must be a string"),
-            (
-                r#"{"event":"flags_changed","t":1,"node":"n","mailbox":"m","uid":1,"flags":[1]}"#,
-                "`flags` must be a list",
-            ),
-            (
-                r#"{"event":"message_stored","t":1,"node":"n","mailbox":"m","uid":1,"from":"f","subject":"s","raw":"Ā"}"#,
-                "`raw`: a byte string",
-            ),
-            ("{", "EOF while parsing an object"),
-        ];
-        for (line, want) in cases {
-            let got = event(line).unwrap_err();
-            assert!(got.starts_with(want), "{line}: {got}");
-        }
-    }
-}
+mod tests;
