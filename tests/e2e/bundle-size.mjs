@@ -52,11 +52,13 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // main merged at 1c4d1df the page's bundle is 374.8 KB (wasm 354.9, JS 9.5 + boot 1.9 +
 // snippet 0.4, CSS 8.0) and the first download 379.4 KB; the engine module 479.9 KB; the
 // whole 1,084.2 KB (92 data files 229.5 KB). S0's 323 KB was low: its stubs let the optimizer
-// drop the activity views too (docs/benchmarks.md, "The second module"). 377 and 382 KB;
+// drop the activity views too (docs/benchmarks.md, "The second module"). With main merged
+// again at 8aba99e (live7: the faster log reader, +2.4 KB) the page's bundle is 377.0 KB, the
+// first download 381.6 KB, the engine module 481.8 KB, the whole 1,088.5 KB: 379 and 384 KB;
 // the engine module 484 KB; the whole 1,100 KB (it grows with every scenario and activity).
-export const BUDGET = 377 * 1024;
+export const BUDGET = 379 * 1024;
 // What the page needs to draw its default scenario and be interactive.
-export const FIRST_BUDGET = 382 * 1024;
+export const FIRST_BUDGET = 384 * 1024;
 /** The engine module (its wasm and JS), fetched after the first draw. */
 export const ENGINE_BUDGET = 484 * 1024;
 /** Both modules and every data file. */
