@@ -29,6 +29,20 @@ function version(bytes) {
 }
 
 copyLogs(dir);
+
+// The engine module (crates/engine-wasm, a Trunk "worker": its files named after the bin):
+// versioned names, left for the page in `window.mailsimEngine` (src/engine.js imports it).
+function versionEngine() {
+  const js = path.join(dir, 'mailsim-engine.js');
+  const wasm = path.join(dir, 'mailsim-engine_bg.wasm');
+  if (!fs.existsSync(js) || !fs.existsSync(wasm)) return [];
+  const hash = crypto.createHash('sha256').update(fs.readFileSync(js)).update(fs.readFileSync(wasm)).digest('hex').slice(0, 16);
+  const names = { js: `mailsim-engine-${hash}.js`, wasm: `mailsim-engine-${hash}_bg.wasm` };
+  fs.renameSync(js, path.join(dir, names.js));
+  fs.renameSync(wasm, path.join(dir, names.wasm));
+  return [`window.mailsimEngine = ${JSON.stringify({ js: `./${names.js}`, wasm: `./${names.wasm}` })};`];
+}
+const engine = versionEngine();
 const logDir = path.join(dir, 'logs');
 const logs = Object.fromEntries(fs.readdirSync(logDir).filter((f) => f.endsWith('.jsonl')).sort()
   .map((f) => [f.slice(0, -6), version(fs.readFileSync(path.join(logDir, f)))]));
@@ -77,6 +91,7 @@ if (m) {
   const body = lines.filter((l) => !/^import\s/.test(l) && l.trim() !== '');
   const code = [
     ...imports,
+    ...engine,
     ...preload,
     'try {',
     ...start(body).map((l) => `  ${l}`),

@@ -21,7 +21,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q -p mailsim-proto -p m
 cargo clippy --locked -p mailsim-sim --no-default-features --features model -- -D warnings
 
 step "native tests: codecs, engines, world, golden logs, determinism, cli"
-cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli -p mailsim-web
+cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli -p mailsim-web -p mailsim-engine-wasm
 # The measurements are #[ignore]d (measurements, not timed assertions); run them here too, in
 # debug, so everything they time still runs to its end: the engine time per command
 # (bench_engine.rs), a delivery's cost with 2,000 IMAP sessions logged in (host.rs) and the live view's cost per frame on a generated 1,000-message serve log.

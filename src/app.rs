@@ -116,8 +116,10 @@ fn current_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
-/// Reads a scenario file: the scenario, or its mistakes as `NAME:LINE:COLUMN: message`.
-fn scenario_from(name: &str, text: &str) -> Result<crate::engine::Loaded, String> {
+/// Reads a scenario file (once the engine is here): the scenario, or its mistakes as
+/// `NAME:LINE:COLUMN: message`.
+async fn scenario_from(name: &str, text: &str) -> Result<crate::engine::Loaded, String> {
+    crate::engine::load().await?;
     crate::engine::load_scenario(name, text)
 }
 
@@ -342,7 +344,11 @@ fn playground() -> Html {
             Some(Err(e)) => problem.set(e),
             Some(Ok((url, name))) => wasm_bindgen_futures::spawn_local(async move {
                 let step = first.strip_prefix("#/file/step/").and_then(|n| n.parse().ok()).unwrap_or(0);
-                match fetch_text(&url).await.and_then(|text| scenario_from(&name, &text)) {
+                let opened = match fetch_text(&url).await {
+                    Ok(text) => scenario_from(&name, &text).await,
+                    Err(e) => Err(e),
+                };
+                match opened {
                     Ok(s) => d.dispatch(Action::OpenFile(s, step)),
                     Err(e) => problem.set(e),
                 }
@@ -384,7 +390,7 @@ fn playground() -> Html {
                     .and_then(|v| v.as_string())
                     .unwrap_or_default();
                 let opened = if name.to_ascii_lowercase().ends_with(".toml") {
-                    scenario_from(&name, &text).map(|s| (Action::OpenFile(s, 0), String::new()))
+                    scenario_from(&name, &text).await.map(|s| (Action::OpenFile(s, 0), String::new()))
                 } else {
                     mailsim_sim::EventLog::from_jsonl(&text)
                         .map(|log| {

@@ -124,14 +124,56 @@ pub async fn load_scenario(id: &str) -> Result<(), String> {
     }
 }
 
-/// Fetches built-in scenario `id`'s file for the engine, unless the engine has it.
+/// Fetches the engine module and built-in scenario `id`'s file for it (at once), unless the
+/// engine has it.
 async fn load_engine(id: &str) -> Result<(), String> {
     if engine::scenario_ready(id) {
         return Ok(());
     }
     let entry = scenario::entry(id).ok_or_else(|| format!("\"{id}\" is not a built-in scenario"))?;
-    let text = fetch_all(&[entry.url()]).await?.remove(0);
+    if engine::scenario_held(id) {
+        // The boot script fetched the file: it goes to the module when that comes.
+        engine::load().await?;
+        if engine::scenario_ready(id) {
+            return Ok(());
+        }
+    }
+    let (module, text) = futures_join(engine::load(), fetch_all(&[entry.url()])).await;
+    module?;
+    let text = text?.remove(0);
+    if engine::scenario_ready(id) {
+        return Ok(());
+    }
     engine::provide_scenario(id, &text)
+}
+
+/// Both futures, run together.
+async fn futures_join<A, B>(
+    a: impl std::future::Future<Output = A>,
+    b: impl std::future::Future<Output = B>,
+) -> (A, B) {
+    let mut a = std::pin::pin!(a);
+    let mut b = std::pin::pin!(b);
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none() {
+            if let std::task::Poll::Ready(x) = a.as_mut().poll(cx) {
+                ra = Some(x);
+            }
+        }
+        if rb.is_none() {
+            if let std::task::Poll::Ready(x) = b.as_mut().poll(cx) {
+                rb = Some(x);
+            }
+        }
+        if ra.is_some() && rb.is_some() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    (ra.take().expect("polled to the end"), rb.take().expect("polled to the end"))
 }
 
 /// Runs `ready` once the engine has built-in scenario `id`: now, or after fetching its file
@@ -153,9 +195,13 @@ async fn load_all() -> Result<(), String> {
     let acts = engine::activity_index();
     let scenarios: Vec<_> = scenario::index().filter(|e| !engine::scenario_ready(e.id)).collect();
     let urls: Vec<String> = acts.iter().map(|a| a.url()).chain(scenarios.iter().map(|e| e.url())).collect();
-    let texts = fetch_all(&urls).await?;
-    let (act_texts, scenario_texts) = texts.split_at(acts.len());
-    for (e, text) in scenarios.iter().zip(scenario_texts) {
+    let (module, texts) = futures_join(engine::load(), fetch_all(&urls)).await;
+    module?;
+    let texts = texts?;
+    let scenarios: Vec<_> =
+        scenarios.into_iter().zip(&texts[acts.len()..]).filter(|(e, _)| !engine::scenario_ready(e.id)).collect();
+    let act_texts = &texts[..acts.len()];
+    for (e, text) in scenarios {
         engine::provide_scenario(e.id, text)?;
     }
     for (a, text) in acts.iter().zip(act_texts) {

@@ -105,6 +105,48 @@ fn fit(label: &str, max: usize) -> String {
     }
 }
 
+/// The room an SMTP phase's name takes at the right of the last lifeline (`SMTP HANDSHAKE`,
+/// 10 px capitals about 111 units wide, a gap before it and the margin after).
+const PHASE_W: i32 = 118;
+
+/// A lane's width and the diagram's, for a pane `pane` units wide: the lanes share the pane
+/// (within [`MIN_W`]..[`MAX_W`]); with SMTP phases, the half lane right of the last lifeline
+/// is widened to hold the phase's name, so that it is never drawn over an arrow (a phone's
+/// lanes are narrow), and the lanes share what is left.
+fn widths(pane: i32, lanes: usize, phases: bool) -> (i32, i32) {
+    let n = lanes.max(1) as i32;
+    let room = pane - LEFT - 10;
+    let lane_w = (room / n).clamp(MIN_W, MAX_W);
+    let extra = |w: i32| if phases { (PHASE_W - w / 2).max(0) } else { 0 };
+    let lane_w = if extra(lane_w) > 0 { ((room - PHASE_W) * 2 / (2 * n - 1)).clamp(MIN_W, MAX_W) } else { lane_w };
+    (lane_w, LEFT + lane_w * n + 10 + extra(lane_w))
+}
+
+/// What a chunk draws besides its own rows: the number of lanes (lifelines, the width) and
+/// each actor's lane and name, hashed (an arrow's ends and title). A login renames an actor, a
+/// new client can join a group's lane; an actor that joins is in no row drawn before.
+#[derive(Default)]
+struct Shape(usize, Vec<u64>);
+
+impl Shape {
+    /// Takes `l` and `d` in: `None` if the lanes changed (every row is drawn otherwise), else
+    /// the actors whose lane or name changed (the rows with one of them at an end).
+    fn update(&mut self, l: &Layout, d: &Diagram) -> Option<Vec<bool>> {
+        // FNV-1a over the lane and the name.
+        let sig = |i: usize, name: &str| {
+            let lane = (l.lane(i) as u32).to_le_bytes();
+            lane.iter()
+                .chain(name.as_bytes())
+                .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3))
+        };
+        let now: Vec<u64> = d.actors.iter().enumerate().map(|(i, a)| sig(i, &a.name)).collect();
+        let same_lanes = self.0 == l.lanes.len();
+        let changed = now.iter().enumerate().map(|(i, s)| self.1.get(i).is_some_and(|old| old != s)).collect();
+        *self = Shape(l.lanes.len(), now);
+        same_lanes.then_some(changed)
+    }
+}
+
 /// The scroll pane's size and the chunk of rows in view (what a re-render depends on).
 #[derive(Clone, Copy, PartialEq)]
 struct Port {
@@ -145,8 +187,12 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let expanded = use_state(Vec::<String>::new);
     // Laid out once per log and view; a growing log is laid out by appending what it gained.
     let cache = use_mut_ref(|| None::<Cached>);
-    // Bumped whenever the layout changes (the chunks compare it).
+    // Bumped whenever the layout changes other than by rows added at its end: made again, or
+    // lanes or names changed (every chunk compares it).
     let gen = use_mut_ref(|| 0u64);
+    // Growing: each chunk's version (its rows added or changed: only those chunks draw again)
+    // and what the chunks draw beside their rows (lanes, actors' names), hashed.
+    let vers = use_mut_ref(|| (0u64, Vec::<u64>::new(), Shape::default()));
     // The chunks drawn (a range), and whether a move of them to where the view is waits.
     let drawn = use_mut_ref(|| None::<(usize, usize)>);
     let catch_up = use_memo((), |_| Rc::new(Cell::new(false)));
@@ -161,17 +207,45 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                 if src.same(&props.diagram) && view == v && *e == *expanded && (*src == props.diagram || !v.tcp) =>
             {
                 if *src != props.diagram {
-                    // The chunks drawn stay (each draws its new rows); those the view needs
-                    // are added below.
+                    // The chunks drawn stay (those with new rows draw them); those the view
+                    // needs are added below.
                     l.append(d, v, e);
                     *src = props.diagram.clone();
-                    *gen.borrow_mut() += 1;
+                    let (n, chunk_vers, shape) = &mut *vers.borrow_mut();
+                    *n += 1;
+                    chunk_vers.resize(l.rows.len().div_ceil(CHUNK), 0);
+                    for ver in chunk_vers.iter_mut().skip(l.changed_from / CHUNK) {
+                        *ver = *n;
+                    }
+                    match shape.update(l, d) {
+                        None => *gen.borrow_mut() += 1,
+                        // Renamed or moved actors: the chunks with their arrows draw again.
+                        Some(moved) if moved.contains(&true) => {
+                            let hit = |i: usize| moved.get(i).copied().unwrap_or(false);
+                            for (r, row) in l.rows.iter().enumerate() {
+                                let (a, b) = match *row {
+                                    Row::Arrow { idx, .. } | Row::Collapsed { idx, .. } => {
+                                        d.arrows.get(idx).map_or((0, 0), |a| (a.from, a.to))
+                                    }
+                                    Row::Segment { from, to, .. } => (from, to),
+                                };
+                                if hit(a) || hit(b) {
+                                    chunk_vers[r / CHUNK] = *n;
+                                }
+                            }
+                        }
+                        Some(_) => {}
+                    }
                     grew = true;
                     grown.set(now_ms());
                 }
             }
             _ => {
-                *c = Some((props.diagram.clone(), v.clone(), (*expanded).clone(), Layout::build(d, v, &expanded)));
+                let l = Layout::build(d, v, &expanded);
+                let mut shape = Shape::default();
+                shape.update(&l, d);
+                *vers.borrow_mut() = (0, vec![0; l.rows.len().div_ceil(CHUNK)], shape);
+                *c = Some((props.diagram.clone(), v.clone(), (*expanded).clone(), l));
                 *drawn.borrow_mut() = None;
                 *gen.borrow_mut() += 1;
             }
@@ -313,9 +387,8 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let (start, end) = (c0 * CHUNK, (c1 * CHUNK).min(rows.len()));
 
     let lanes = &layout.lanes;
-    let lane_w = ((port.width * 100 / z - LEFT - 10) / (lanes.len().max(1) as i32)).clamp(MIN_W, MAX_W);
+    let (lane_w, width) = widths(port.width * 100 / z, lanes.len(), layout.phases);
     let x = |lane: usize| LEFT + lane_w * lane as i32 + lane_w / 2;
-    let width = LEFT + lane_w * lanes.len() as i32 + 10;
     let height = TOP + ROW_H * rows.len() as i32 + 24;
     // A new step whose arrow is off to the side (a phone shows two or three lanes): its lanes
     // come into view too (with the time column's width to the left of them).
@@ -383,6 +456,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         }
     };
     let laid = Laid(cache.clone(), *gen.borrow());
+    let chunk_ver = |c: usize| vers.borrow().1.get(c).copied().unwrap_or(0);
     // The track: the whole run, the part in view, the current step.
     let total = rows.len().max(1) as i64;
     let pct = |r: i64| (r * 1000 / total) as i32;
@@ -428,8 +502,8 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                     // whenever the first one drawn changes).
                     <g class="chunks">
                     { for (c0..c1).map(|c| html! {
-                        <Chunk key={c} diagram={diagram.clone()} layout={laid.clone()} {c} last={c + 1 == chunks} step={chunk_step(c)}
-                            {lane_w} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
+                        <Chunk key={c} diagram={diagram.clone()} layout={laid.clone()} {c} ver={chunk_ver(c)} last={c + 1 == chunks} step={chunk_step(c)}
+                            {lane_w} {width} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
                     }) }
                     </g>
                 </svg>
@@ -445,5 +519,42 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                 </svg>
             }
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With SMTP phases the half lane right of the last lifeline holds the phase's name; the
+    /// lanes still fill a wide pane exactly and keep their readable width on a phone.
+    #[test]
+    fn widths_keep_room_for_the_phase_names() {
+        for (pane, lanes) in [(370, 5), (900, 5), (1400, 4), (700, 2), (1400, 12)] {
+            let (w, width) = widths(pane, lanes, true);
+            let right = width - (LEFT + w * (lanes as i32 - 1) + w / 2);
+            assert!(right >= PHASE_W, "{pane}/{lanes}: {right} right of the last lifeline");
+            assert!((MIN_W..=MAX_W).contains(&w));
+            if MIN_W < w && w < MAX_W {
+                assert!(width <= pane && width > pane - 2 * lanes as i32, "{pane}/{lanes}: {width} fills the pane");
+            }
+            assert_eq!(widths(pane, lanes, false).1, LEFT + widths(pane, lanes, false).0 * lanes as i32 + 10);
+        }
+    }
+
+    /// A rename marks that actor only; a new actor marks nothing; other lanes mark everything.
+    #[test]
+    fn shape_names_the_actors_whose_rows_change() {
+        let s = mailsim_sim::scenario::SCENARIOS.iter().find(|s| s.id == "alice-to-bob").unwrap();
+        let mut d = Diagram::from_log(&s.run());
+        let v = ViewOptions::default();
+        let mut shape = Shape::default();
+        shape.update(&Layout::build(&d, &v, &[]), &d);
+        assert_eq!(shape.update(&Layout::build(&d, &v, &[]), &d), Some(vec![false; d.actors.len()]));
+        d.actors[1].name = "someone else".into();
+        let moved = shape.update(&Layout::build(&d, &v, &[]), &d).unwrap();
+        assert_eq!(moved.iter().filter(|m| **m).count(), 1);
+        assert!(moved[1]);
+        assert_eq!(shape.update(&Layout::default(), &d), None, "no lanes: every row changes");
     }
 }

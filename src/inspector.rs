@@ -13,8 +13,33 @@ pub struct InspectorProps {
 
 #[function_component(MessageInspector)]
 pub fn message_inspector(props: &InspectorProps) -> Html {
-    let i = use_memo(props.raw.clone(), |raw| inspect(raw));
+    // The message is taken apart by the engine module: until it is here, the source only.
+    let loaded = use_state(crate::engine::loaded);
+    {
+        let loaded = loaded.clone();
+        use_effect_with((), move |_| {
+            if !*loaded {
+                wasm_bindgen_futures::spawn_local(async move {
+                    if crate::engine::load().await.is_ok() {
+                        loaded.set(true);
+                    }
+                });
+            }
+        });
+    }
+    let i = use_memo((props.raw.clone(), *loaded), |(raw, _)| inspect(raw));
     let source = String::from_utf8_lossy(&props.raw).replace("\r\n", "\n");
+    let Some(i) = i.as_ref() else {
+        return html! {
+            <div class="inspector">
+                <p class="loading" role="status">{"Reading the message… (the mail engine is loading)"}</p>
+                <details class="source">
+                    <summary>{ format!("Source ({} bytes)", props.raw.len()) }</summary>
+                    <pre class="raw">{ source }</pre>
+                </details>
+            </div>
+        };
+    };
     html! {
         <div class="inspector">
             <h4>{"Header fields"}</h4>

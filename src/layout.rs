@@ -48,6 +48,11 @@ pub struct Layout {
     pub row_of_step: Vec<Option<u32>>,
     /// The scroll track's bands: (protocol class, from, to per mille of the run).
     pub track: Vec<(&'static str, u16, u16)>,
+    /// The first row the last [`Layout::append`] added or changed (a collapsed connection's
+    /// count); rows before it are as they were (0 after a build).
+    pub changed_from: usize,
+    /// Some arrow opens an SMTP phase (the diagram keeps room for the phase's name).
+    pub phases: bool,
     /// What [`Layout::append`] goes on from.
     grow: Grow,
 }
@@ -168,7 +173,8 @@ impl Layout {
             }
         }
         let track = track(d, &rows);
-        Layout { lanes, lane_of, rows, row_of_step, track, grow: Grow::default() }
+        let phases = d.arrows.iter().any(|a| a.phase.is_some());
+        Layout { lanes, lane_of, rows, row_of_step, track, changed_from: 0, phases, grow: Grow::default() }
     }
 
     /// Lays out the arrows of `d` added since this layout was made or last appended to (`d`
@@ -177,7 +183,9 @@ impl Layout {
     /// only (a connection's closing segments wait for its last arrow): with them, build.
     pub fn append(&mut self, d: &Diagram, v: &ViewOptions, expanded: &[String]) {
         let g = &mut self.grow;
+        self.changed_from = self.rows.len();
         for (i, a) in d.arrows.iter().enumerate().skip(g.arrows) {
+            self.phases |= a.phase.is_some();
             for end in [a.from, a.to] {
                 if g.used.len() <= end {
                     g.used.resize(end + 1, false);
@@ -198,6 +206,7 @@ impl Layout {
                 if let (Some(r), true) = (g.conns[k].1, v.collapsed.contains(&g.conns[k].0)) {
                     if let Some(Row::Collapsed { n, .. }) = self.rows.get_mut(r as usize) {
                         *n += 1;
+                        self.changed_from = self.changed_from.min(r as usize);
                     }
                 }
             }

@@ -430,6 +430,7 @@ fn faults(props: &LearnerProps) -> Html {
                 <div class="fault-row">
                     <strong>{ a.name.clone() }</strong>
                     { button(&a.id, Fault::Down, "Take down", format!("f-down-{}", a.id)) }
+                    { button(&a.id, Fault::Shutdown, "Shut down (421)", format!("f-shutdown-{}", a.id)) }
                     { button(&a.id, Fault::Up, "Bring back", format!("f-up-{}", a.id)) }
                     { button(&a.id, Fault::GreylistOn, "Greylist on", format!("f-grey-{}", a.id)) }
                     { button(&a.id, Fault::GreylistOff, "Greylist off", format!("f-ungrey-{}", a.id)) }

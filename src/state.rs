@@ -555,7 +555,7 @@ pub fn flush_fragment() {
             let scenario = |h: &str| parse_fragment(h).map(|(id, _)| id);
             let null = wasm_bindgen::JsValue::NULL;
             let _ = match (scenario(&now), scenario(&fragment)) {
-                (Some(a), Some(b)) if a != b && engine::scenario(&a).is_some() => {
+                (Some(a), Some(b)) if a != b && scenario::entry(&a).is_some() => {
                     history.push_state_with_url(&null, "", Some(&fragment))
                 }
                 _ => history.replace_state_with_url(&null, "", Some(&fragment)),

@@ -1,7 +1,8 @@
 //! The diagram's rows: drawn in chunks of [`CHUNK`], each a component that draws again only
-//! when the step moves into, out of or within it (or the layout changes), and within a chunk
-//! one component per arrow, which draws again only when its own state changes. A step thus
-//! rebuilds two arrows and compares a handful of chunks, however many rows are drawn.
+//! when the step moves into, out of or within it (or the layout changes). A chunk draws its
+//! rows as plain elements (no component per arrow: a chunk that leaves the window is one
+//! component to destroy, not seventeen) and takes their clicks with one listener. A step thus
+//! draws again one or two chunks and compares a handful, however many rows are drawn.
 
 use super::{fit, Cached, CHUNK, LEFT, ROW_H, TOP};
 use crate::growing::Src;
@@ -27,7 +28,8 @@ impl PartialEq for Drawn {
 }
 
 /// The diagram's layout as a chunk reads it: the diagram's cache, compared by the number of
-/// times it was laid out.
+/// times it was laid out again or its lanes or names changed (rows added at the end change
+/// only the chunks that hold them: [`ChunkProps::ver`]).
 #[derive(Clone)]
 pub(super) struct Laid(pub Rc<RefCell<Option<Cached>>>, pub u64);
 
@@ -43,12 +45,16 @@ pub(super) struct ChunkProps {
     pub layout: Laid,
     /// Rows `c * CHUNK ..`.
     pub c: usize,
+    /// Changes when rows of the chunk were added or changed (a growing diagram).
+    pub ver: u64,
     /// The chunk ends the diagram (its lifelines run to the bottom).
     pub last: bool,
     /// The step as the chunk's arrows see it: 0 when they are all to come, `usize::MAX` when
     /// all are past, else the step.
     pub step: usize,
     pub lane_w: i32,
+    /// The diagram's width.
+    pub width: i32,
     pub decrypted: bool,
     pub on_select: Callback<usize>,
     pub on_toggle_conn: Callback<u32>,
@@ -64,10 +70,32 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     let lane_w = props.lane_w;
     let x = |lane: usize| LEFT + lane_w * lane as i32 + lane_w / 2;
     let ax = |actor: usize| x(layout.lane(actor));
-    let width = LEFT + lane_w * layout.lanes.len() as i32 + 10;
+    let width = props.width;
     let s = |n: i32| n.to_string();
     let c = props.c;
     let y0 = if c == 0 { 0 } else { TOP + ROW_H * (c * CHUNK) as i32 };
+    // One listener for the chunk's rows: a click on "collapse" or on a collapsed connection
+    // toggles it, elsewhere on an arrow selects its step.
+    let onclick = {
+        let (select, toggle) = (props.on_select.clone(), props.on_toggle_conn.clone());
+        Callback::from(move |e: MouseEvent| {
+            use wasm_bindgen::JsCast;
+            // From what was clicked up to its row: an arrow has a step (and a connection);
+            // "collapse" and a collapsed connection have a connection only.
+            let mut at = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            for _ in 0..3 {
+                let Some(el) = at else { return };
+                let num = |attr: &str| el.get_attribute(attr).and_then(|v| v.parse::<usize>().ok());
+                if let Some(step) = num("data-step") {
+                    return select.emit(step);
+                }
+                if let Some(conn) = num("data-conn") {
+                    return toggle.emit(conn as u32);
+                }
+                at = el.parent_element();
+            }
+        })
+    };
     let y1 = if props.last { TOP + ROW_H * rows.len() as i32 + 24 } else { TOP + ROW_H * ((c + 1) * CHUNK) as i32 };
     let row = |i: usize| {
         let y = TOP + ROW_H * i as i32 + 22;
@@ -87,9 +115,8 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                 let a = &d.arrows[idx];
                 let (x1, x2) = (ax(a.from), ax(a.to));
                 let conn = a.conn.unwrap_or(0);
-                let cb = props.on_toggle_conn.clone();
                 html! {
-                    <g key={i} class={classes!("collapsed", a.protocol.to_ascii_lowercase())} data-conn={conn.to_string()} onclick={Callback::from(move |_: MouseEvent| cb.emit(conn))}>
+                    <g key={i} class={classes!("collapsed", a.protocol.to_ascii_lowercase())} data-conn={conn.to_string()}>
                         <title>{"Click to expand this connection"}</title>
                         <rect class="row" x="0" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
                         <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
@@ -107,11 +134,7 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                 };
                 let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
                 let ends = format!("{} → {}", name(a.from), name(a.to));
-                html! {
-                    <ArrowRow key={i} diagram={props.diagram.clone()} {idx} {first} {y} {width} {state} {ends}
-                        x1={ax(a.from)} x2={ax(a.to)} decrypted={props.decrypted}
-                        on_select={props.on_select.clone()} on_toggle_conn={props.on_toggle_conn.clone()} />
-                }
+                arrow(a, i, first, y, width, state, &ends, (ax(a.from), ax(a.to)), props.decrypted)
             }
         }
     };
@@ -121,65 +144,42 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                 <line class="lifeline" x1={s(x(i))} y1={s(y0)} x2={s(x(i))} y2={s(y1)} />
             }) }
             // Keyed among themselves, not matched by position after the lifelines.
-            <g>{ for (c * CHUNK..((c + 1) * CHUNK).min(rows.len())).map(row) }</g>
+            <g onclick={onclick}>{ for (c * CHUNK..((c + 1) * CHUNK).min(rows.len())).map(row) }</g>
         </g>
     }
 }
 
-#[derive(Properties, PartialEq)]
-struct ArrowProps {
-    diagram: Drawn,
-    idx: usize,
-    /// The first arrow of its connection (it carries the collapse control).
+/// One message's arrow, row `key` at height `y`: `state` is `past`, `current` or `future`,
+/// `ends` "sender → receiver" by name, `x` the lifelines' x of its two ends.
+#[allow(clippy::too_many_arguments, reason = "one row's parts, read once")]
+fn arrow(
+    a: &mailsim_sim::diagram::Arrow,
+    key: usize,
     first: bool,
     y: i32,
     width: i32,
-    /// `past`, `current` or `future`.
     state: &'static str,
-    /// "sender → receiver", by name.
-    ends: String,
-    /// The lifelines' x of its two ends.
-    x1: i32,
-    x2: i32,
+    ends: &str,
+    (x1, x2): (i32, i32),
     decrypted: bool,
-    on_select: Callback<usize>,
-    on_toggle_conn: Callback<u32>,
-}
-
-/// One message's arrow at height `y`: a component of its own, so that a step draws again
-/// only the arrows whose state changed (the one that was current and the new one).
-#[function_component(ArrowRow)]
-fn arrow_row(props: &ArrowProps) -> Html {
-    let d = props.diagram.0.get();
-    let a = &d.arrows[props.idx];
-    let (y, width) = (props.y, props.width);
+) -> Html {
     let s = |n: i32| n.to_string();
-    let (x1, x2) = (props.x1, props.x2);
     let dir = if x2 >= x1 { 1 } else { -1 };
     let (x1, x2) = (x1 + dir * 3, x2 - dir * 5);
     // Characters of the 11px monospace label font (about 6.7 px each) that fit.
     let room = (((x2 - x1).abs() - 12) * 10 / 67).max(8) as usize;
     let proto = a.protocol.to_ascii_lowercase();
-    let hidden = a.tls && !props.decrypted;
+    let hidden = a.tls && !decrypted;
     let label = if hidden { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() };
-    let onclick = {
-        let cb = props.on_select.clone();
-        let step = a.step;
-        Callback::from(move |_: MouseEvent| cb.emit(step))
-    };
     let mid = (x1 + x2) / 2;
-    let title = format!("Step {}: {}: {label}", a.step, props.ends);
+    let title = format!("Step {}: {ends}: {label}", a.step);
     html! {
-        <g id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), props.state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string()).unwrap_or_default()} onclick={onclick}>
+        <g key={key} id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string()).unwrap_or_default()}>
             <title>{ title }</title>
             <rect class="row" x="0" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
             <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
-            { for a.conn.filter(|_| props.first).map(|c| {
-                let cb = props.on_toggle_conn.clone();
-                html! {
-                    <text class="collapse" x="6" y={s(y + 14)} data-conn={c.to_string()}
-                        onclick={Callback::from(move |e: MouseEvent| { e.stop_propagation(); cb.emit(c) })}>{"⊟ collapse"}</text>
-                }
+            { for a.conn.filter(|_| first).map(|c| html! {
+                <text class="collapse" x="6" y={s(y + 14)} data-conn={c.to_string()}>{"⊟ collapse"}</text>
             }) }
             <line x1={s(x1)} y1={s(y)} x2={s(x2)} y2={s(y)} marker-end={format!("url(#head-{proto})")} />
             <text class="label" x={s(mid)} y={s(y - 6)} text-anchor="middle">{ fit(&label, room) }</text>

@@ -127,10 +127,14 @@ const RECIPES = {
     if (protocol === 'IMAP' && c.port === 993) {
       return terminal(page, 'bob-ua', 'mail.bob.example', 993, ['a login bob bob-pw', 'b logout']);
     }
+    // POP3 on 995: TLS from the first byte, so USER and PASS work at once.
+    if (protocol === 'POP3' && c.port === 995) {
+      return terminal(page, 'bob-ua', 'mail.bob.example', 995, [...replyLines(protocol, c.code, c.verb), 'QUIT']);
+    }
     if (protocol === 'SMTP' && /^4/.test(c.code)) await fault(page, 'f-grey-bob-server');
     if (protocol !== 'SMTP' && ['RETR', 'TOP', 'DELE', 'FETCH', 'STORE', 'SEARCH', 'MOVE'].includes(c.verb?.toUpperCase())) await mailForBob(page);
     const [client, hostName] = protocol === 'SMTP' ? ['alice-ua', 'mail.bob.example'] : ['bob-ua', 'mail.bob.example'];
-    await terminal(page, client, hostName, PORT[protocol], replyLines(protocol, c.code, c.verb));
+    await terminal(page, client, hostName, c.port ?? PORT[protocol], replyLines(protocol, c.code, c.verb));
   },
   typed: async (page, c) => {
     const code = { SMTP: '250', POP3: '+OK', IMAP: 'OK' }[c.protocol];

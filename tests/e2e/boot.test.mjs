@@ -55,7 +55,7 @@ test('the page fetches only the scenario it opens, and the next one when it is c
   await engineHas(page);
   assert.deepEqual(seen, ['logs/alice-to-bob.jsonl', 'scenarios/alice-to-bob.toml'], 'the default scenario only: its log, then its file');
   // The picker lists and searches every scenario without fetching any.
-  assert.equal(await page.locator('#scenario option').count(), 30);
+  assert.equal(await page.locator('#scenario option').count(), 32);
   await page.fill('#search', 'greylist');
   const found = await page.$$eval('#scenario option', (os) => os.map((o) => o.value));
   assert.ok(found.includes('greylisting') && found.length < 5, `${found}`);
@@ -142,4 +142,67 @@ test('the first draw comes from the log; acting before the engine has the scenar
   await page.waitForSelector('#position');
   assert.ok(await page.locator('.arrow.tcp').count() >= 1, 'still there after a reload');
   assert.deepEqual(seen, ['scenarios/alice-to-bob.toml']);
+});
+
+// The engines are a second wasm module (crates/engine-wasm), imported after the first draw:
+// held back here, the page still draws, and what needs the engines waits for it (a fault the
+// learner clicks, the message inspector, the activities), then runs once it has come.
+const holdEngine = async (page) => {
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route(/mailsim-engine[^/]*_bg\.wasm/, async (route) => { await held; await route.continue(); });
+  return release;
+};
+
+test('the engines come after the first draw, in a module of their own; the inspector waits for them', async (t) => {
+  const page = await s.open(t, null, { fresh: true });
+  const engine = requests(page, /mailsim-engine/);
+  const page1 = requests(page, /mailsim-web/);
+  const release = await holdEngine(page);
+  await page.goto(`${s.server.url}#/scenario/attachment`);
+  await page.waitForSelector('#position');
+  assert.ok(page1.some((f) => f.endsWith('.wasm')), 'the page module');
+  assert.match(await page.textContent('#position'), /^step 0 of /, 'drawn without the engines');
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  const box = page.locator('[data-mailbox="bob@bob.example"]');
+  await box.locator('summary').first().click();
+  assert.match(await box.locator('.inspector .loading').textContent(), /the mail engine is loading/);
+  assert.ok((await box.locator('.inspector .raw').textContent()).includes('multipart/mixed'), 'its source meanwhile');
+  release();
+  const tree = await box.locator('.mime-tree').textContent();
+  assert.ok(tree.includes('multipart/mixed') && tree.includes('hike.png'), tree);
+  assert.equal(await box.locator('.inspector .loading').count(), 0);
+  assert.equal(engine.filter((f) => f.endsWith('.js')).length, 1, `${engine}`);
+  assert.equal(engine.filter((f) => f.endsWith('_bg.wasm')).length, 1, `${engine}`);
+});
+
+test('a fault clicked before the engines are here waits for them, then runs', async (t) => {
+  const page = await s.open(t, null, { fresh: true });
+  const release = await holdEngine(page);
+  await page.goto(`${s.server.url}#/scenario/alice-to-bob/step/13`);
+  await page.waitForSelector('#position');
+  await page.click('#learn summary');
+  await page.click('#tab-faults');
+  await page.click('#f-down-bob-server');
+  await page.waitForSelector('#engine-status');
+  assert.match(await page.textContent('#engine-status'), /Loading the simulator/);
+  assert.equal(await page.locator('.arrow.tcp').count(), 0, 'nothing runs before the engines are here');
+  release();
+  await page.waitForFunction(() => [...document.querySelectorAll('.arrow .label')].some((l) => l.textContent.startsWith('SYN')));
+  assert.equal(await page.$('#engine-status'), null);
+});
+
+test('the activities wait for the engines, then list and grade', async (t) => {
+  const page = await s.open(t, null, { fresh: true });
+  const release = await holdEngine(page);
+  await page.goto(`${s.server.url}#/activities`);
+  await page.waitForSelector('p.loading');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await page.locator('#activity-list .card').count(), 0, 'not before the engines are here');
+  release();
+  await page.waitForSelector('#activity-list .card');
+  const files = fs.readdirSync(path.join(DIST, 'activities')).filter((f) => f.endsWith('.toml')).length;
+  assert.equal(await page.locator('#activity-list .card').count(), files);
 });

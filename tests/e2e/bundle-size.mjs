@@ -47,16 +47,42 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // transcript as a window, +1.2 KB; the phone's scroll to a step's arrow, down and sideways) the
 // bundle is 726.9 KB and the first download 731.4 KB: 728 and 732 KB. The next budgets come with
 // the second module (about 323 KB first download, measured in S0).
-export const BUDGET = 728 * 1024;
+// 728 and 732 KB until the engines left the page (branch split7, seventh session: S2b): the
+// engines are a second wasm module (crates/engine-wasm) fetched after the first draw. With
+// main merged at 1c4d1df the page's bundle is 374.8 KB (wasm 354.9, JS 9.5 + boot 1.9 +
+// snippet 0.4, CSS 8.0) and the first download 379.4 KB; the engine module 479.9 KB; the
+// whole 1,084.2 KB (92 data files 229.5 KB). S0's 323 KB was low: its stubs let the optimizer
+// drop the activity views too (docs/benchmarks.md, "The second module"). With main merged
+// again at 8aba99e (live7: the faster log reader, +2.4 KB) the page's bundle is 377.0 KB, the
+// first download 381.6 KB, the engine module 481.8 KB, the whole 1,088.5 KB: 379 and 384 KB;
+// the engine module 484 KB; the whole 1,100 KB (it grows with every scenario and activity).
+export const BUDGET = 379 * 1024;
 // What the page needs to draw its default scenario and be interactive.
-export const FIRST_BUDGET = 732 * 1024;
+export const FIRST_BUDGET = 384 * 1024;
+/** The engine module (its wasm and JS), fetched after the first draw. */
+export const ENGINE_BUDGET = 484 * 1024;
+/** Both modules and every data file. */
+export const WHOLE_BUDGET = 1100 * 1024;
 /** The data file the page fetches at its default address. */
 export const START_DATA = ['logs/alice-to-bob.jsonl'];
 const DATA_DIRS = ['scenarios', 'activities', 'logs'];
 
-export function measure(dist = DIST) {
-  const files = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));
-  const rows = files.map((f) => {
+/** The engine module's files (crates/engine-wasm), fetched after the first draw. */
+export const isEngine = (f) => /^mailsim-engine[-_.]/.test(f);
+
+/** Code files in dist/ and in its snippets/ (wasm-bindgen's, such as src/engine.js). */
+function codeFiles(dist) {
+  const top = fs.readdirSync(dist).filter((f) => /\.(wasm|js|css)$/.test(f));
+  const snippets = path.join(dist, 'snippets');
+  const nested = fs.existsSync(snippets)
+    ? fs.readdirSync(snippets, { recursive: true }).map(String).filter((f) => f.endsWith('.js')).map((f) => `snippets/${f}`)
+    : [];
+  return [...top, ...nested];
+}
+
+/** The page's bundle (wasm, JS, CSS; not the engine module): rows and their gzipped total. */
+export function measure(dist = DIST, which = (f) => !isEngine(f)) {
+  const rows = codeFiles(dist).filter(which).map((f) => {
     const data = fs.readFileSync(path.join(dist, f));
     return { file: f, raw: data.length, gzip: zlib.gzipSync(data, { level: 9 }).length };
   });
@@ -75,21 +101,24 @@ export function data(dist = DIST) {
     .filter((r) => DATA_DIRS.some((d) => r.file.startsWith(`${d}/`)));
 }
 
-/** The first download (bundle + START_DATA) and the whole (bundle + every data file), gzipped. */
+/** The first download (the page's bundle + START_DATA) and the whole (both modules + every
+ * data file), gzipped. */
 export function downloads(dist = DIST) {
   const { total } = measure(dist);
+  const engine = measure(dist, isEngine).total;
   const files = data(dist);
   const start = files.filter((r) => START_DATA.includes(r.file)).reduce((s, r) => s + r.gzip, 0);
   const all = files.reduce((s, r) => s + r.gzip, 0);
-  return { bundle: total, startData: start, first: total + start, data: all, whole: total + all, files: files.length };
+  return { bundle: total, engine, startData: start, first: total + start, data: all, whole: total + engine + all, files: files.length };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { rows, total } = measure();
+  const { rows, total } = measure(DIST, () => true);
   for (const r of rows) console.log(`${r.file.padEnd(44)} ${String(r.raw).padStart(8)} B  ${String(r.gzip).padStart(8)} B gzipped`);
   const kb = (b) => (b / 1024).toFixed(1);
   const d = downloads();
-  console.log(`bundle (wasm + JS + CSS): ${kb(total)} KB gzipped (budget ${BUDGET / 1024} KB)`);
+  console.log(`page bundle (wasm + JS + CSS): ${kb(d.bundle)} KB gzipped (budget ${BUDGET / 1024} KB)`);
+  console.log(`engine module (after the first draw): ${kb(d.engine)} KB gzipped`);
   console.log(`first download (bundle + ${START_DATA.join(', ')}): ${kb(d.first)} KB gzipped (budget ${FIRST_BUDGET / 1024} KB)`);
-  console.log(`whole (bundle + ${d.files} data files, each gzipped): ${kb(d.whole)} KB gzipped (data ${kb(d.data)} KB)`);
+  console.log(`whole (both modules + ${d.files} data files, each gzipped): ${kb(d.whole)} KB gzipped (data ${kb(d.data)} KB)`);
 }

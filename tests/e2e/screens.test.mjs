@@ -279,3 +279,30 @@ test('phone: a deep link shows its step\'s arrow on the screen (down and sideway
     assert.ok(l >= vl - 1 && r <= vr + 1, `${url}: the arrow is on the screen sideways: ${JSON.stringify(seen)}`);
   }
 });
+
+test('every screen: the SMTP phases\' names lie clear of the arrows and are whole (boxes)', async (t) => {
+  for (const size of SIZES) {
+    const page = await open(t, '#/scenario/starttls-auth/step/12', size);
+    await page.waitForSelector('.diagram-body .phase', { state: 'attached' });
+    const found = await page.evaluate(() => {
+      const box = (el) => el.getBoundingClientRect();
+      const meet = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+      const svg = box(document.querySelector('.diagram-body'));
+      const parts = [...document.querySelectorAll('.diagram-body .arrow line, .diagram-body .arrow .label, .diagram-body .arrow .port, .diagram-body .lifeline')];
+      const phases = [...document.querySelectorAll('.diagram-body .phase')];
+      const over = [];
+      for (const p of phases) {
+        const b = box(p);
+        if (b.right > svg.right + 0.5) over.push(`${p.textContent} is cut at the diagram's edge`);
+        for (const q of parts) {
+          if (meet(b, box(q))) over.push(`${p.textContent} (${Math.round(b.left)}–${Math.round(b.right)}) over ${q.getAttribute('class') || q.tagName} "${q.textContent}" (${Math.round(box(q).left)}–${Math.round(box(q).right)})`);
+        }
+      }
+      return { phases: phases.length, size: parseFloat(getComputedStyle(phases[0]).fontSize), over: over.slice(0, 5) };
+    });
+    assert.ok(found.phases >= 3, `${size.name}: phases drawn (${found.phases})`);
+    assert.ok(found.size >= 10, `${size.name}: readable (${found.size} px)`);
+    assert.deepEqual(found.over, [], `${size.name}: no phase name over an arrow, its label or a lifeline`);
+    if (size.name === 'phone') await page.screenshot({ path: path.join(OUT, 'screen-phone-phases.png') });
+  }
+});

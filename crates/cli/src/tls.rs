@@ -5,7 +5,7 @@
 //! negotiation` / `OK Begin TLS negotiation now`, forget what the client said before, and the
 //! host reports [`mailsim_sim::host::HostOutput::TlsStarted`]. `serve` then hands the socket
 //! to [`Conn::upgrade`] and the same session goes on inside TLS. On the implicit-TLS ports
-//! (465, 993, 995; RFC 8314 §3.3) the handshake comes first, before the greeting.
+//! (465, 993, 995; RFC 8314 §3.3, §3.2, §3.1) the handshake comes first, before the greeting.
 //!
 //! The certificate: `--tls-cert FILE --tls-key FILE` (PEM), or else a self-signed one for
 //! `localhost` and `127.0.0.1`, made with rcgen on first start and kept in the data

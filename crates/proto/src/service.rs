@@ -41,7 +41,7 @@ pub enum TlsStyle {
     /// The session starts in the clear and is upgraded on request: SMTP's STARTTLS (RFC
     /// 3207), POP3's STLS (RFC 2595), IMAP's STARTTLS (RFC 9051 §6.2.1).
     Upgrade,
-    /// TLS from the first byte (RFC 8314 §3.3: the ports 465, 993, 995).
+    /// TLS from the first byte (RFC 8314 §3.1–3.3: the ports 995, 993, 465).
     Implicit,
 }
 
@@ -118,8 +118,8 @@ pub static SERVICES: [Service; 9] = [
     row("imap", Protocol::Imap, 143, TlsStyle::Upgrade, ServiceRole::Access, "RFC 9051 §2.1"),
     row("submissions", Protocol::Smtp, 465, TlsStyle::Implicit, ServiceRole::Submission, "RFC 8314 §3.3"),
     row("submission", Protocol::Smtp, 587, TlsStyle::Upgrade, ServiceRole::Submission, "RFC 6409 §3.1"),
-    row("imaps", Protocol::Imap, 993, TlsStyle::Implicit, ServiceRole::Access, "RFC 8314 §3.3"),
-    row("pop3s", Protocol::Pop3, 995, TlsStyle::Implicit, ServiceRole::Access, "RFC 8314 §3.3"),
+    row("imaps", Protocol::Imap, 993, TlsStyle::Implicit, ServiceRole::Access, "RFC 8314 §3.2"),
+    row("pop3s", Protocol::Pop3, 995, TlsStyle::Implicit, ServiceRole::Access, "RFC 8314 §3.1"),
 ];
 
 /// The service on a well-known port.

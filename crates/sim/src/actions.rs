@@ -73,6 +73,9 @@ pub enum Fault {
     /// The server dies the next time it has taken a whole message (end of DATA), before its
     /// reply is sent; it stays down until `up`.
     CrashBeforeReply,
+    /// The mail service is stopped in an orderly way: each open session gets its protocol's
+    /// goodbye (SMTP 421, RFC 5321 §3.8), and nothing answers until `up`.
+    Shutdown,
 }
 
 impl SubmitMode {
@@ -99,6 +102,34 @@ impl ReadMode {
 }
 
 impl Fault {
+    /// Every fault (a test holds it to [`Fault::index`], whose match names every variant).
+    pub const ALL: [Fault; 9] = [
+        Fault::Down,
+        Fault::Up,
+        Fault::GreylistOn,
+        Fault::GreylistOff,
+        Fault::MailboxFull,
+        Fault::MailboxRoom,
+        Fault::Crash,
+        Fault::CrashBeforeReply,
+        Fault::Shutdown,
+    ];
+
+    /// Its place in [`Fault::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Fault::Down => 0,
+            Fault::Up => 1,
+            Fault::GreylistOn => 2,
+            Fault::GreylistOff => 3,
+            Fault::MailboxFull => 4,
+            Fault::MailboxRoom => 5,
+            Fault::Crash => 6,
+            Fault::CrashBeforeReply => 7,
+            Fault::Shutdown => 8,
+        }
+    }
+
     /// The name a scenario file uses.
     pub fn name(self) -> &'static str {
         match self {
@@ -110,6 +141,7 @@ impl Fault {
             Fault::MailboxRoom => "mailbox-room",
             Fault::Crash => "crash",
             Fault::CrashBeforeReply => "crash-before-reply",
+            Fault::Shutdown => "shutdown",
         }
     }
 }
@@ -216,4 +248,144 @@ pub fn toml_string(s: &str) -> String {
     }
     out.push_str(if multi { "\"\"\"" } else { "\"" });
     out
+}
+
+/// Actions as JSON (what crosses from the engine's module to the page, which keeps no TOML
+/// reader): `[{"kind": "fault", "at": 5000, "server": "bob-server", "fault": "down"}, ...]`,
+/// the keys of the `[[action]]` tables ([`to_toml`]).
+pub fn to_json(actions: &[Action]) -> serde_json::Value {
+    use serde_json::json;
+    let list = actions
+        .iter()
+        .map(|a| match a {
+            Action::Compose { at, sender, to, cc, bcc, subject, body, attachment, submit, read } => json!({
+                "kind": "compose", "at": at, "sender": sender, "to": to, "cc": cc, "bcc": bcc,
+                "subject": subject, "body": body, "submit": submit.name(), "read": read.name(),
+                "attachment": attachment.as_ref().map(|t| json!({
+                    "filename": t.filename, "content-type": t.content_type, "base64": t.base64,
+                })),
+            }),
+            Action::Terminal { at, client, host, port, lines } => json!({
+                "kind": "terminal", "at": at, "client": client, "host": host, "port": port, "lines": lines,
+            }),
+            Action::Fault { at, server, fault } => json!({
+                "kind": "fault", "at": at, "server": server, "fault": fault.name(),
+            }),
+        })
+        .collect();
+    serde_json::Value::Array(list)
+}
+
+/// Reads what [`to_json`] wrote; an action that does not read is left out (as [`from_toml`]).
+pub fn from_json(v: &serde_json::Value) -> Vec<Action> {
+    v.as_array().map(|l| l.iter().filter_map(action_from_json).collect()).unwrap_or_default()
+}
+
+fn action_from_json(v: &serde_json::Value) -> Option<Action> {
+    let s = |k: &str| Some(v.get(k)?.as_str()?.to_string());
+    let at = v.get("at")?.as_u64()?;
+    Some(match v.get("kind")?.as_str()? {
+        "compose" => Action::Compose {
+            at,
+            sender: s("sender")?,
+            to: s("to")?,
+            cc: s("cc")?,
+            bcc: s("bcc")?,
+            subject: s("subject")?,
+            body: s("body")?,
+            attachment: match v.get("attachment") {
+                None | Some(serde_json::Value::Null) => None,
+                Some(t) => Some(Attachment {
+                    filename: t.get("filename")?.as_str()?.to_string(),
+                    content_type: t.get("content-type")?.as_str()?.to_string(),
+                    base64: t.get("base64")?.as_str()?.to_string(),
+                }),
+            },
+            submit: [SubmitMode::Plain587, SubmitMode::Starttls587, SubmitMode::Tls465]
+                .into_iter()
+                .find(|m| Some(m.name()) == v.get("submit").and_then(|x| x.as_str()))?,
+            read: [ReadMode::Pop3Delete, ReadMode::Pop3Keep, ReadMode::Imap, ReadMode::None]
+                .into_iter()
+                .find(|m| Some(m.name()) == v.get("read").and_then(|x| x.as_str()))?,
+        },
+        "terminal" => Action::Terminal {
+            at,
+            client: s("client")?,
+            host: s("host")?,
+            port: u16::try_from(v.get("port")?.as_u64()?).ok()?,
+            lines: v.get("lines")?.as_array()?.iter().map(|l| l.as_str().map(str::to_string)).collect::<Option<_>>()?,
+        },
+        "fault" => Action::Fault {
+            at,
+            server: s("server")?,
+            fault: Fault::ALL.into_iter().find(|f| Some(f.name()) == v.get("fault").and_then(|x| x.as_str()))?,
+        },
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<Action> {
+        vec![
+            Action::Compose {
+                at: 1000,
+                sender: "alice".into(),
+                to: "bob@bob.example".into(),
+                cc: String::new(),
+                bcc: "carol@bob.example".into(),
+                subject: "Hi \"there\"".into(),
+                body: "line 1\nline 2\n".into(),
+                attachment: Some(Attachment {
+                    filename: "a.txt".into(),
+                    content_type: "text/plain".into(),
+                    base64: "aGk=".into(),
+                }),
+                submit: SubmitMode::Tls465,
+                read: ReadMode::Pop3Keep,
+            },
+            Action::Terminal {
+                at: 2000,
+                client: "alice-ua".into(),
+                host: "bob.example".into(),
+                port: 25,
+                lines: vec!["EHLO me".into(), String::new()],
+            },
+            Action::Fault { at: 3000, server: "bob-server".into(), fault: Fault::CrashBeforeReply },
+        ]
+    }
+
+    /// Every fault is in `Fault::ALL` once, and crosses as JSON.
+    #[test]
+    fn every_fault_crosses() {
+        for (i, f) in Fault::ALL.iter().enumerate() {
+            assert_eq!(f.index(), i, "{}", f.name());
+            let a = vec![Action::Fault { at: 1, server: "s".into(), fault: *f }];
+            assert_eq!(from_json(&to_json(&a)), a);
+        }
+    }
+
+    /// Every kind of action reads back from its JSON; a wrong one is left out, the rest kept.
+    #[test]
+    fn actions_read_back_from_json() {
+        let all = sample();
+        let text = to_json(&all).to_string();
+        assert_eq!(from_json(&serde_json::from_str(&text).unwrap()), all);
+        let mut v = to_json(&all);
+        v[1]["port"] = serde_json::json!(70000);
+        v[2]["fault"] = serde_json::json!("melt");
+        assert_eq!(from_json(&v), all[..1].to_vec());
+        assert_eq!(from_json(&serde_json::json!({"kind": "fault"})), vec![]);
+    }
+
+    /// The same actions through TOML (the page's storage) and JSON (what crosses) agree.
+    #[cfg(feature = "engine")]
+    #[test]
+    fn toml_and_json_agree() {
+        let all = sample();
+        assert_eq!(from_toml(&to_toml(&all)), all);
+        assert_eq!(from_json(&to_json(&all)), from_toml(&to_toml(&all)));
+    }
 }

@@ -49,7 +49,6 @@ macro_rules! engine {
 }
 
 pub mod actions;
-#[cfg(feature = "engine")]
 pub mod activity;
 pub mod diagram;
 pub mod export;

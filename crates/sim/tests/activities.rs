@@ -138,6 +138,10 @@ const PREDICTIONS: &[(&str, usize, &str)] = &[
     ("imap-organizing", 0, "CREATE"),
     ("imap-organizing", 1, "SEARCH"),
     ("imap-organizing", 3, "MOVE"),
+    ("pop3-ports", 2, "-ERR"),
+    ("pop3-ports", 5, "+OK"),
+    ("two-hops", 4, "EHLO"),
+    ("server-shutdown", 0, "421"),
 ];
 
 #[test]
@@ -221,6 +225,45 @@ fn counting_answers_match_the_logs() {
     assert!(raw_of("headers-only", 7).contains("1 4648\r\n"));
     let seen = raw_of("imap-goals", 108);
     assert!(seen.contains("\\Seen") && short("imap-goals", 2, "\\Seen"), "{seen}");
+}
+
+/// The short answers of `two-hops`, read from its log: the SIZE that grew by one Received:
+/// line at Alice's server, and the Received: lines of the copy stored for Bob.
+#[test]
+fn two_hops_answers_match_the_log() {
+    let a = builtin("two-hops");
+    let log = a.baseline();
+    let short = |n: usize, given: &str| grade(&a.items[n], &Response::Text(given.into())).correct;
+    let sizes: Vec<String> = log
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageSent { raw, .. } if raw.starts_with(b"MAIL FROM") => {
+                String::from_utf8_lossy(raw).split("SIZE=").nth(1).map(|s| s.trim().to_string())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sizes, ["383", "543", "702"], "the prompt quotes the first two");
+    let stored = log
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::MessageStored { raw, mailbox, .. } if mailbox == "bob@bob.example" => Some(raw.clone()),
+            _ => None,
+        })
+        .expect("stored for Bob");
+    let text = String::from_utf8_lossy(&stored);
+    let received: Vec<&str> = text.lines().filter(|l| l.starts_with("Received:")).collect();
+    assert!(short(5, &received.len().to_string()) && short(5, "three"), "{received:?}");
+    assert_eq!(received[0], "Received: from relay.alice.example ([192.0.2.26])", "the newest hop on top");
+    for ok in ["Received", "received:", "a Received: line", "Received header"] {
+        assert!(short(1, ok), "{ok}");
+    }
+    assert!(!short(1, "Return-Path") && !short(1, "From"));
+    // The step of the short item on Received: is before the final delivery adds Return-Path.
+    let d = mailsim_sim::Diagram::from_log(&log);
+    assert!(d.arrows[a.items[1].step.unwrap() - 1].label.starts_with("MAIL FROM:<alice@alice.example> SIZE=543"));
 }
 
 /// What a scripted learner does to complete each built-in task (the same steps the page's
@@ -352,6 +395,8 @@ fn solve(id: &str, n: usize) -> Learner {
         ("reply-codes-positive", 6) => smtp(l, &["EHLO laptop", "VRFY bob"]),
         ("imap-ports", 6) => l.terminal("bob-ua", "mail.bob.example", 143, &["a login bob bob-pw"]),
         ("imap-ports", 7) => l.terminal("bob-ua", "mail.bob.example", 993, &["a login bob bob-pw", "b logout"]),
+        ("pop3-ports", 7) => l.terminal("bob-ua", "mail.bob.example", 110, &["USER bob"]),
+        ("pop3-ports", 8) => l.terminal("bob-ua", "mail.bob.example", 995, &["USER bob", "PASS bob-pw", "QUIT"]),
         ("imap-organizing", 7) | ("imap-goals", 5) => l.terminal(
             "bob-ua",
             "mail.bob.example",

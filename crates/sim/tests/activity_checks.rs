@@ -305,6 +305,13 @@ fn delivered_after_outage_needs_the_learners_fault_and_a_late_delivery() {
     assert_eq!(calm.check(&c), (false, "you have not taken a server down yet".into()));
     // The scenario's own outage is not the learner's.
     assert!(!check_task(&c, &scenario::run("server-down").unwrap(), &[]).done);
+    // A shutdown (421 to open sessions, then down) is an outage too.
+    let shut = Learner::new("playground")
+        .fault("bob-server", Fault::Shutdown)
+        .compose("alice", "bob@bob.example", "", "", "Patience", ReadMode::None)
+        .fault_at(200_000, "bob-server", Fault::Up);
+    let (done, detail) = shut.check(&c);
+    assert!(done, "{detail}");
 }
 
 #[test]

@@ -9,7 +9,7 @@ pub fn command(c: &Command) -> Explanation {
     let label = c.to_string();
     match c {
         User(u) => ex(label, format!("Names the maildrop to open ({u}). POP3 sends it in the clear unless the connection is encrypted."), "RFC 1939 §7 (USER)"),
-        Pass(_) => ex(label, "Sends the password, in the clear: this is why POP3 is run over TLS (port 995, or STLS) in practice.", "RFC 1939 §7 (PASS)"),
+        Pass(_) => ex(label, "Sends the password as typed: outside TLS anyone on the path can read it, which is why POP3 is run inside TLS (port 995, or after STLS) in practice.", "RFC 1939 §7 (PASS)"),
         Stat => ex(label, "Asks how many messages the maildrop holds and their total size.", "RFC 1939 §5 (STAT)"),
         List(None) => ex(label, "Asks for the scan listing: each message's number and size.", "RFC 1939 §5 (LIST)"),
         List(Some(_)) => ex(label, "Asks for the size of one message.", "RFC 1939 §5 (LIST)"),

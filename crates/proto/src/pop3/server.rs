@@ -96,7 +96,7 @@ pub struct Pop3Config {
     /// Passwords may be sent before TLS (USER/PASS, AUTH PLAIN and LOGIN). Off: only after
     /// STLS, as Dovecot's `disable_plaintext_auth` (RFC 2595 §2.3).
     pub plaintext_auth: bool,
-    /// TLS from the first byte (port 995, RFC 8314 §3.3).
+    /// TLS from the first byte (port 995, RFC 8314 §3.1).
     pub implicit_tls: bool,
 }
 

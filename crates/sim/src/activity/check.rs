@@ -6,11 +6,14 @@
 //! Each check has a [`Check::describe`] (what the learner must do) and, until it is done,
 //! a [`TaskOutcome::detail`] saying what is still missing.
 
+#[cfg(feature = "engine")]
 use super::evidence::{
     addresses, answers, delivered_after_outage, exchange, kept_after_pop3, learner_stored, sessions, told_of_new_mail,
     Stored,
 };
+#[cfg(feature = "engine")]
 use crate::actions::Action;
+#[cfg(feature = "engine")]
 use crate::log::{Event, EventLog};
 use serde::Serialize;
 
@@ -167,6 +170,7 @@ fn friendly(id: &str) -> String {
     }
 }
 
+#[cfg(feature = "engine")]
 /// An actor's name from the log (`bob-server`: "Bob's server").
 fn actor_name(log: &EventLog, id: &str) -> String {
     log.events
@@ -187,6 +191,7 @@ fn describe_code(code: &str) -> String {
     }
 }
 
+#[cfg(feature = "engine")]
 /// Whether a check makes sense in a scenario's world (`baseline`: the scenario with no
 /// learner actions, for the names of its mailboxes and actors). The error says what was
 /// expected.
@@ -237,18 +242,21 @@ pub(super) fn validate(check: &Check, baseline: Option<&EventLog>) -> Result<(),
     }
 }
 
+#[cfg(feature = "engine")]
 fn code_is_valid(code: &str) -> bool {
     let b = code.as_bytes();
     (b.len() == 3 && (b'2'..=b'5').contains(&b[0]) && b[1..].iter().all(|c| c.is_ascii_digit() || *c == b'x'))
         || ["+OK", "-ERR", "OK", "NO", "BAD"].contains(&code)
 }
 
+#[cfg(feature = "engine")]
 /// Whether a reply `token` (as [`super::grade`] reads it: `250`, `+OK`, `NO`) fits `code`.
 fn code_matches(code: &str, token: &str) -> bool {
     code.len() == token.len()
         && code.bytes().zip(token.bytes()).all(|(c, t)| c == b'x' && t.is_ascii_digit() || c.eq_ignore_ascii_case(&t))
 }
 
+#[cfg(feature = "engine")]
 /// Checks a task against the log of the scenario run with the learner's `actions` (the same
 /// actions, so that what the learner typed can be told from what the scenario did).
 pub fn check_task(check: &Check, log: &EventLog, actions: &[Action]) -> TaskOutcome {

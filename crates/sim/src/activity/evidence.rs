@@ -352,7 +352,7 @@ pub(super) fn delivered_after_outage(log: &EventLog, actions: &[Action], mailbox
     let downs: Vec<(Millis, &str)> = actions
         .iter()
         .filter_map(|a| match a {
-            Action::Fault { at, server, fault: Fault::Down } => Some((*at, server.as_str())),
+            Action::Fault { at, server, fault: Fault::Down | Fault::Shutdown } => Some((*at, server.as_str())),
             _ => None,
         })
         .collect();

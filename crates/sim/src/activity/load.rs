@@ -62,7 +62,7 @@ pub fn parse_with(
     let baseline = match resolve_scenario_with(head.scenario.get_ref(), beside) {
         Ok(src) => {
             if let ScenarioSource::File(s) = &src {
-                scenario_file = Some(super::ScenarioFile(s.clone()));
+                scenario_file = Some(super::ScenarioFile { name: s.file.clone(), text: s.source.clone() });
             }
             Some(src.run(&[]))
         }

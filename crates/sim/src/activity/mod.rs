@@ -36,19 +36,33 @@ macro_rules! builtin_files {
 }
 
 pub mod check;
+#[cfg(feature = "engine")]
 mod evidence;
+#[cfg(feature = "engine")]
 mod format;
+#[cfg(feature = "engine")]
 pub mod gift;
+#[cfg(feature = "engine")]
 mod grade;
+mod json;
+#[cfg(feature = "engine")]
 mod leak;
+#[cfg(feature = "engine")]
 mod load;
 
-pub use check::{check_task, Check, TaskOutcome};
+#[cfg(feature = "engine")]
+pub use check::check_task;
+pub use check::{Check, TaskOutcome};
+#[cfg(feature = "engine")]
 pub use grade::{code_is_well_formed, completion_code, expected_next, grade, score};
+#[cfg(feature = "engine")]
 pub use leak::{leaks, Leak};
+#[cfg(feature = "engine")]
 pub use load::{parse, parse_all, parse_all_with, parse_with};
 
+#[cfg(feature = "engine")]
 use crate::actions::Action;
+#[cfg(feature = "engine")]
 use crate::log::EventLog;
 use serde::Serialize;
 
@@ -71,17 +85,15 @@ pub struct Activity {
     pub scenario_file: Option<ScenarioFile>,
 }
 
-/// A scenario file an activity brought along (two are equal when their texts are).
-#[derive(Debug, Clone)]
-pub struct ScenarioFile(pub std::sync::Arc<crate::scenario::Scenario>);
-
-impl PartialEq for ScenarioFile {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.file == other.0.file && self.0.source == other.0.source
-    }
+/// A scenario file an activity brought along: its name and text, loaded again by the engine
+/// when the activity's scenario runs (the text loaded when the activity was parsed, so it
+/// loads). Name and text, not the loaded scenario: an activity crosses from the engine to the
+/// page as JSON (`Activity::to_json`, `Activity::from_json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioFile {
+    pub name: String,
+    pub text: String,
 }
-
-impl Eq for ScenarioFile {}
 
 /// What an item asks of the learner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,6 +287,7 @@ impl std::fmt::Display for LocatedError {
 }
 
 /// Where an activity's scenario comes from.
+#[cfg(feature = "engine")]
 #[derive(Debug, Clone)]
 pub enum ScenarioSource {
     /// A built-in scenario ([`crate::scenario::SCENARIOS`]).
@@ -283,6 +296,7 @@ pub enum ScenarioSource {
     File(std::sync::Arc<crate::scenario::Scenario>),
 }
 
+#[cfg(feature = "engine")]
 impl ScenarioSource {
     /// Runs it with what the learner did.
     pub fn run(&self, actions: &[Action]) -> EventLog {
@@ -298,6 +312,7 @@ impl ScenarioSource {
 /// Finds the scenario an activity names: a built-in scenario id, or (a name ending in
 /// `.toml`) a scenario file beside the activity, whose text `beside` gives (`None`: there is
 /// no such file). The error says what was expected (the caller locates it).
+#[cfg(feature = "engine")]
 pub fn resolve_scenario_with(name: &str, beside: &dyn Fn(&str) -> Option<String>) -> Result<ScenarioSource, String> {
     if name.ends_with(".toml") {
         let Some(text) = beside(name) else {
@@ -322,15 +337,19 @@ pub fn resolve_scenario_with(name: &str, beside: &dyn Fn(&str) -> Option<String>
 }
 
 /// [`resolve_scenario_with`] where no file is at hand: built-in ids only.
+#[cfg(feature = "engine")]
 pub fn resolve_scenario(name: &str) -> Result<ScenarioSource, String> {
     resolve_scenario_with(name, &|_| None)
 }
 
+#[cfg(feature = "engine")]
 impl Activity {
-    /// Its scenario's source (resolved when the file was parsed, so this succeeds).
+    /// Its scenario's source (resolved when the file was parsed, so this succeeds: a file
+    /// beside it is its text loaded again).
     pub fn source(&self) -> ScenarioSource {
-        match &self.scenario_file {
-            Some(s) => ScenarioSource::File(s.0.clone()),
+        let file = self.scenario_file.as_ref().and_then(|f| crate::scenario::load(&f.name, &f.text).ok());
+        match file {
+            Some(s) => ScenarioSource::File(std::sync::Arc::new(s)),
             None => resolve_scenario(&self.scenario).unwrap_or(ScenarioSource::Builtin("playground")),
         }
     }
@@ -345,7 +364,9 @@ impl Activity {
     pub fn play(&self, actions: &[Action]) -> EventLog {
         self.source().run(actions)
     }
+}
 
+impl Activity {
     /// How many items of each kind, e.g. "3 choice, 2 predict, 1 task".
     pub fn counts(&self) -> String {
         Kind::ALL
@@ -375,9 +396,12 @@ builtin_files!(
     "forged-from.toml",
     "message-format.toml",
     "store-and-forward.toml",
+    "two-hops.toml",
+    "server-shutdown.toml",
     "pop3-keep-or-delete.toml",
     "imap-states-folders.toml",
     "imap-ports.toml",
+    "pop3-ports.toml",
     "imap-organizing.toml",
     "headers-only.toml",
     "ica34-idle.toml",
@@ -454,11 +478,13 @@ pub fn builtin_files() -> Vec<(&'static str, &'static str)> {
 
 /// The built-in activities, parsed. Every one parses (a test holds this), so an error here
 /// is a bug; such a file is skipped rather than panicking.
+#[cfg(feature = "engine")]
 pub fn builtin() -> Vec<Activity> {
     builtin_files().iter().filter_map(|(name, text)| parse(name, text).ok()).collect()
 }
 
 /// The built-in activity `id` (only that file is parsed and its scenario run).
+#[cfg(feature = "engine")]
 pub fn builtin_by_id(id: &str) -> Option<Activity> {
     builtin_files()
         .into_iter()
@@ -466,7 +492,7 @@ pub fn builtin_by_id(id: &str) -> Option<Activity> {
         .and_then(|(name, text)| parse(name, text).ok())
 }
 
-#[cfg(all(test, builtin_text))]
+#[cfg(all(test, builtin_text, feature = "engine"))]
 mod tests {
     /// The index build.rs wrote says what parsing each file says, in teaching order.
     #[test]

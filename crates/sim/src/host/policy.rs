@@ -58,6 +58,10 @@ pub struct ServerPolicy {
     /// The servers' idle timers: `None` = each protocol's RFC default (SMTP 5 min, POP3
     /// 10 min, IMAP 30 min); `Some(None)` = never; `Some(Some(t))` = `t` for all of them.
     pub idle_timeout: Option<Option<Millis>>,
+    /// POP3 takes no password before TLS (`-ERR [AUTH]` to USER, AUTH), as Dovecot's
+    /// `disable_plaintext_auth = yes` (RFC 2595 §2.3); the world's IMAP always waits for TLS.
+    /// Applies where `plaintext_auth` is [`PlaintextAuth::AsConfigured`] (the world).
+    pub disable_plaintext_auth: bool,
     /// Who may send a password before TLS (real TLS in `mailsim serve`). [`PlaintextAuth::AsConfigured`]
     /// (the world): SMTP as `require_tls_on_submission` says, POP3 always, IMAP only without `tls`.
     pub plaintext_auth: PlaintextAuth,
@@ -118,6 +122,7 @@ impl Default for ServerPolicy {
             storage_fails: false,
             tls: true,
             idle_timeout: None,
+            disable_plaintext_auth: false,
             plaintext_auth: PlaintextAuth::AsConfigured,
         }
     }

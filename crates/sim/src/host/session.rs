@@ -21,7 +21,7 @@ pub(super) enum Session {
 
 impl MailHost {
     /// A connection from `peer_ip` arrived on `service` (the well-known port of the service:
-    /// 25, 587, 465, 110, 143 or 993, whatever port the driver really listens on). Returns
+    /// 25, 587, 465, 110, 995, 143 or 993, whatever port the driver really listens on). Returns
     /// the protocol, or `None` if the host offers nothing there (connection refused).
     pub fn accept(&mut self, ctx: &mut Ctx, sid: SessionId, service: u16, peer_ip: &str) -> Option<&'static str> {
         let p = &self.policy;
@@ -60,9 +60,9 @@ impl MailHost {
                 let engine = SmtpServer::new(config, now);
                 (Session::Smtp { engine, service, peer_ip: peer_ip.into() }, "SMTP")
             }
-            // POP3 over implicit TLS (995) only where TLS is real (`mailsim serve`); the world
-            // offers STLS on 110.
-            Protocol::Pop3 if svc.tls == TlsStyle::Implicit && plaintext.is_none() => return None,
+            // POP3 over implicit TLS (995, RFC 8314 §3.1) where the host can do TLS: real in
+            // `mailsim serve`, modelled in the world.
+            Protocol::Pop3 if svc.tls == TlsStyle::Implicit && !p.tls => return None,
             Protocol::Pop3 => {
                 // RFC 1939 §7: the APOP timestamp must be unique per greeting; the session
                 // number and the clock make it so (and keep simulated runs deterministic).
@@ -72,7 +72,7 @@ impl MailHost {
                     timestamp: Some(timestamp),
                     stls: p.tls && !implicit_tls,
                     implicit_tls,
-                    plaintext_auth: plaintext.unwrap_or(true),
+                    plaintext_auth: plaintext.unwrap_or(!p.disable_plaintext_auth),
                     ..Pop3Config::new(&self.hostname)
                 };
                 if let Some(t) = p.idle_timeout {

@@ -337,7 +337,7 @@ fn ip(v: &Value) -> Result<[u8; 4], Located> {
 /// Changes a mail server's policy (see `world::ServerPolicy`); what is left out keeps its value.
 fn apply_policy(p: &mut ServerPolicy, v: &Value) -> Result<(), Located> {
     let t = Table::new(v, &POLICY_KEYS)?;
-    let flags: [(&str, &mut bool); 11] = [
+    let flags: [(&str, &mut bool); 12] = [
         ("starttls", &mut p.starttls),
         ("require-tls-on-submission", &mut p.require_tls_on_submission),
         ("relay-starttls", &mut p.relay_starttls),
@@ -349,6 +349,7 @@ fn apply_policy(p: &mut ServerPolicy, v: &Value) -> Result<(), Located> {
         ("refuse-all", &mut p.refuse_all),
         ("require-tls-inbound", &mut p.require_tls_inbound),
         ("storage-fails", &mut p.storage_fails),
+        ("disable-plaintext-auth", &mut p.disable_plaintext_auth),
     ];
     for (key, flag) in flags {
         if let Some(b) = t.boolean(key) {
@@ -373,7 +374,7 @@ fn apply_policy(p: &mut ServerPolicy, v: &Value) -> Result<(), Located> {
     t.finish()
 }
 
-const POLICY_KEYS: [&str; 21] = [
+const POLICY_KEYS: [&str; 22] = [
     "starttls",
     "require-tls-on-submission",
     "trusted-ips",
@@ -395,6 +396,7 @@ const POLICY_KEYS: [&str; 21] = [
     "refuse-all",
     "require-tls-inbound",
     "storage-fails",
+    "disable-plaintext-auth",
 ];
 
 /// `"NAME [TTL] A 192.0.2.1"` or `"NAME [TTL] MX PREFERENCE HOST"`.

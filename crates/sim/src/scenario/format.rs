@@ -278,6 +278,7 @@ pub(super) fn fault(v: &Value) -> Result<Fault> {
         Fault::MailboxRoom,
         Fault::Crash,
         Fault::CrashBeforeReply,
+        Fault::Shutdown,
     ];
     Ok(all[*choice(v, &all.map(Fault::name))?.get_ref()])
 }

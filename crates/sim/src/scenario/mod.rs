@@ -21,9 +21,11 @@
 //! To add a scenario: write `scenarios/ID.toml`, add its id to `builtin.rs`, and bless its golden
 //! log (`BLESS=1 cargo test -p mailsim-sim --test golden`).
 
+mod address;
 mod builtin;
 
-#[cfg(feature = "engine")]
+pub use address::check_recipients;
+
 pub(crate) use builtin::ACTIVITY_INDEX;
 #[cfg(builtin_text)]
 pub use builtin::FILES;
@@ -123,12 +125,6 @@ impl Scenario {
             Action::Fault { server, .. } => has(server, false),
         }
     }
-}
-
-/// Whether a comma-separated list of recipients, as the page's composer takes it, holds only
-/// addresses (a scenario file must); the error says which one is not.
-pub fn check_recipients(list: &str) -> Result<(), String> {
-    resolve::check_list(Some(&toml::Spanned::new(0..0, list.to_string()))).map(|_| ()).map_err(|(_, m)| m)
 }
 
 /// A built-in scenario by id (in the page: once its file is [`provide`]d).

@@ -165,27 +165,7 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// `"Name <local@domain>"` or `"local@domain"`, as the page's composer reads it.
-pub(super) fn person(s: &str) -> Option<Person> {
-    let s = s.trim();
-    let p = match (s.find('<'), s.rfind('>')) {
-        (Some(a), Some(b)) if a < b && s[b + 1..].trim().is_empty() => {
-            Person::new(s[..a].trim().trim_matches('"'), s[a + 1..b].trim())
-        }
-        _ => Person::new("", s),
-    };
-    is_address(&p.address).then_some(p)
-}
-
-pub(super) fn is_address(a: &str) -> bool {
-    let Some((local, domain)) = a.rsplit_once('@') else { return false };
-    let bad = |c: char| c.is_whitespace() || "<>,;:\"()[]\\@".contains(c);
-    !local.is_empty() && !domain.is_empty() && !local.chars().any(bad) && !domain.chars().any(bad)
-}
-
-pub(super) fn not_address(s: &str) -> String {
-    format!("\"{s}\" is not an address; expected local@domain or Name <local@domain>")
-}
+pub(super) use super::address::{is_address, not_address, person};
 
 /// Every entry of an address list, checked.
 pub(super) fn people(list: Option<&Spanned<Addresses>>) -> Result<Vec<Person>, Located> {

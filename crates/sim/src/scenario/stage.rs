@@ -356,6 +356,7 @@ impl Stage<'_> {
                     Fault::MailboxRoom => Task::SetQuota(None),
                     Fault::Crash => Task::Crash { before_reply: false },
                     Fault::CrashBeforeReply => Task::Crash { before_reply: true },
+                    Fault::Shutdown => Task::Shutdown,
                 };
                 self.world.schedule(*at, node, task);
             }

@@ -124,6 +124,7 @@ impl World {
                 self.narrate(node, &text);
             }
             Task::Crash { before_reply } => self.crash_task(node, before_reply),
+            Task::Shutdown => self.shut_down(node),
             Task::SetDown(false) if self.nodes[node].crashed || self.nodes[node].crash_armed => self.restart(node),
             Task::SetDown(down) => {
                 self.nodes[node].down = down;

@@ -10,6 +10,12 @@
 //! (end of DATA) and dies before its 250 reaches the client. The client cannot tell whether
 //! the message was taken, so it must assume it was not and send it again: mail is delivered
 //! at least once, and here twice.
+//!
+//! `shutdown` is the orderly stop (an administrator stops the mail service): the server tells
+//! each open session it is going away, SMTP with `421 <domain> Service not available, closing
+//! transmission channel` (RFC 5321 §3.8, §4.2.2; sent even between commands, as §3.8 allows),
+//! POP3 with `-ERR`, IMAP with `* BYE`, and closes; then nothing answers until `up`. A sender's
+//! queue keeps what it did not get a 250 for and tries again later (§4.5.4.1).
 
 use super::*;
 
@@ -31,6 +37,24 @@ impl World {
             self.nodes[node].crash_armed = true;
         } else {
             self.crash_now(node, false);
+        }
+    }
+
+    /// The mail service on `node` is stopped: every session gets its goodbye and is closed once
+    /// it is written; from now on nothing answers (until `up`).
+    pub(super) fn shut_down(&mut self, node: NodeId) {
+        let now = self.now;
+        let NodeKind::MailServer(h) = &mut self.nodes[node].kind else { return };
+        let sessions = h.shutdown(now);
+        let name = self.nodes[node].actor.name.clone();
+        let text = format!(
+            "{name} is shut down: it tells each open session that the service is closing (RFC 5321 §3.8), \
+             and nothing answers until it is started again."
+        );
+        self.narrate(node, &text);
+        self.nodes[node].down = true;
+        for id in sessions {
+            self.pump(id);
         }
     }
 

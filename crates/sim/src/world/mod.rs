@@ -45,6 +45,9 @@ pub enum Task {
     /// A mail server's process dies: now, or (`before_reply`) once it has taken a whole
     /// message and before it answers (world/crash.rs).
     Crash { before_reply: bool },
+    /// A mail server's service is stopped: its sessions get their protocol's goodbye (SMTP
+    /// 421), then nothing answers until it comes back (world/crash.rs).
+    Shutdown,
     /// Greylisting on (with this delay) or off.
     SetGreylist(Option<Millis>),
     /// Mailbox quota on (octets) or off.
