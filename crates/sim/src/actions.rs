@@ -79,6 +79,18 @@ pub enum Fault {
 }
 
 impl SubmitMode {
+    /// Every mode, in [`SubmitMode::index`] order (readers find a mode by its name here).
+    pub const ALL: [SubmitMode; 3] = [SubmitMode::Plain587, SubmitMode::Starttls587, SubmitMode::Tls465];
+
+    /// Its place in [`SubmitMode::ALL`] (a new mode fails to build here until it is listed).
+    pub fn index(self) -> usize {
+        match self {
+            SubmitMode::Plain587 => 0,
+            SubmitMode::Starttls587 => 1,
+            SubmitMode::Tls465 => 2,
+        }
+    }
+
     /// The name a scenario file uses.
     pub fn name(self) -> &'static str {
         match self {
@@ -90,6 +102,19 @@ impl SubmitMode {
 }
 
 impl ReadMode {
+    /// Every mode, in [`ReadMode::index`] order (readers find a mode by its name here).
+    pub const ALL: [ReadMode; 4] = [ReadMode::Pop3Delete, ReadMode::Pop3Keep, ReadMode::Imap, ReadMode::None];
+
+    /// Its place in [`ReadMode::ALL`] (a new mode fails to build here until it is listed).
+    pub fn index(self) -> usize {
+        match self {
+            ReadMode::Pop3Delete => 0,
+            ReadMode::Pop3Keep => 1,
+            ReadMode::Imap => 2,
+            ReadMode::None => 3,
+        }
+    }
+
     /// The name a scenario file uses.
     pub fn name(self) -> &'static str {
         match self {
@@ -301,12 +326,8 @@ fn action_from_json(v: &serde_json::Value) -> Option<Action> {
                     base64: t.get("base64")?.as_str()?.to_string(),
                 }),
             },
-            submit: [SubmitMode::Plain587, SubmitMode::Starttls587, SubmitMode::Tls465]
-                .into_iter()
-                .find(|m| Some(m.name()) == v.get("submit").and_then(|x| x.as_str()))?,
-            read: [ReadMode::Pop3Delete, ReadMode::Pop3Keep, ReadMode::Imap, ReadMode::None]
-                .into_iter()
-                .find(|m| Some(m.name()) == v.get("read").and_then(|x| x.as_str()))?,
+            submit: SubmitMode::ALL.into_iter().find(|m| Some(m.name()) == v.get("submit").and_then(|x| x.as_str()))?,
+            read: ReadMode::ALL.into_iter().find(|m| Some(m.name()) == v.get("read").and_then(|x| x.as_str()))?,
         },
         "terminal" => Action::Terminal {
             at,
@@ -364,6 +385,27 @@ mod tests {
             assert_eq!(f.index(), i, "{}", f.name());
             let a = vec![Action::Fault { at: 1, server: "s".into(), fault: *f }];
             assert_eq!(from_json(&to_json(&a)), a);
+        }
+    }
+
+    /// Every submit and read mode is in its `ALL` once, in place, and crosses as JSON.
+    #[test]
+    fn every_mode_crosses() {
+        for (i, m) in SubmitMode::ALL.iter().enumerate() {
+            assert_eq!(m.index(), i, "{}", m.name());
+        }
+        for (i, m) in ReadMode::ALL.iter().enumerate() {
+            assert_eq!(m.index(), i, "{}", m.name());
+        }
+        for submit in SubmitMode::ALL {
+            for read in ReadMode::ALL {
+                let mut a = sample();
+                a.truncate(1);
+                if let Action::Compose { submit: s, read: r, .. } = &mut a[0] {
+                    (*s, *r) = (submit, read);
+                }
+                assert_eq!(from_json(&to_json(&a)), a, "{} {}", submit.name(), read.name());
+            }
         }
     }
 

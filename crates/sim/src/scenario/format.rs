@@ -257,12 +257,12 @@ fn seed_doc(v: &Value) -> Result<SeedDoc> {
 
 /// The learner's choices, by the names files use.
 pub(super) fn submit_mode(v: &Value) -> Result<SubmitMode> {
-    let all = [SubmitMode::Plain587, SubmitMode::Starttls587, SubmitMode::Tls465];
+    let all = SubmitMode::ALL;
     Ok(all[*choice(v, &all.map(SubmitMode::name))?.get_ref()])
 }
 
 pub(super) fn read_mode(v: &Value, with_none: bool) -> Result<Spanned<ReadMode>> {
-    let all = [ReadMode::Pop3Delete, ReadMode::Pop3Keep, ReadMode::Imap, ReadMode::None];
+    let all = ReadMode::ALL;
     let names = all.map(ReadMode::name);
     let c = choice(v, if with_none { &names } else { &names[..3] })?;
     Ok(Spanned::new(c.span(), all[*c.get_ref()]))
