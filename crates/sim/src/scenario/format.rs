@@ -269,16 +269,6 @@ pub(super) fn read_mode(v: &Value, with_none: bool) -> Result<Spanned<ReadMode>>
 }
 
 pub(super) fn fault(v: &Value) -> Result<Fault> {
-    let all = [
-        Fault::Down,
-        Fault::Up,
-        Fault::GreylistOn,
-        Fault::GreylistOff,
-        Fault::MailboxFull,
-        Fault::MailboxRoom,
-        Fault::Crash,
-        Fault::CrashBeforeReply,
-        Fault::Shutdown,
-    ];
+    let all = Fault::ALL;
     Ok(all[*choice(v, &all.map(Fault::name))?.get_ref()])
 }
