@@ -62,6 +62,19 @@ fn every_scenario_file_matches_its_golden_log() {
     }
 }
 
+/// The wasm32 test (tests/wasm.rs, run in a browser by scripts/test.sh only) lists every golden
+/// log: checked here too, so that a new scenario is caught by the native suite.
+#[test]
+fn the_wasm_test_lists_every_golden_log() {
+    let wasm = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wasm.rs")).unwrap();
+    for id in stems(&scenarios_dir(), "toml") {
+        assert!(
+            wasm.contains(&format!("(\"{id}\", include_str!(\"golden/{id}.jsonl\"))")),
+            "tests/wasm.rs does not list {id}"
+        );
+    }
+}
+
 #[test]
 fn running_twice_gives_identical_logs() {
     for s in scenario::SCENARIOS.iter() {
