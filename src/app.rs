@@ -280,8 +280,14 @@ fn playground() -> Html {
         let d = player.dispatcher();
         use_effect_with((), move |_| {
             let window = web_sys::window().expect("a window");
-            let listener = EventListener::new(&window, "hashchange", move |_| {
-                if let Some((id, step)) = parse_fragment(&current_hash()) {
+            let listener = EventListener::new(&window, "hashchange", move |e| {
+                // The URL the navigation went to, not the one at hand when this runs: the page's
+                // own deferred write of the step (`flush_fragment`) may have replaced it since
+                // (a race seen under load: the step asked for was lost).
+                let to = web_sys::js_sys::Reflect::get(e, &"newURL".into()).ok().and_then(|u| u.as_string());
+                let hash =
+                    to.and_then(|u| u.split_once('#').map(|(_, h)| format!("#{h}"))).unwrap_or_else(current_hash);
+                if let Some((id, step)) = parse_fragment(&hash) {
                     let d = d.clone();
                     crate::data::then_open(id.clone(), move || d.dispatch(Action::Open(id, step)));
                 }

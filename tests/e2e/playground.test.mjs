@@ -448,6 +448,15 @@ test('state diagrams light the current state of SMTP, POP3 and IMAP', async (t) 
   assert.match(await page.textContent('#state-diagram figcaption'), /IMAP states \(RFC 9051\): now Selected/);
 });
 
+test('a step asked for in the URL is not lost when the page rewrites the URL meanwhile', async (t) => {
+  // The race two full runs hit under load: the page's deferred write of its step replaced the URL
+  // between the navigation and its hashchange event, and the handler read the rewritten one.
+  const page = await open(t, `${SCENARIO}/step/4`);
+  await page.evaluate((s) => { location.hash = `${s}/step/40`; history.replaceState(null, '', `${s}/step/4`); }, SCENARIO);
+  await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 40 '));
+  await page.waitForFunction((s) => location.hash === `${s}/step/40`, SCENARIO);
+});
+
 test('diagram tools: filter by protocol and connection, collapse, TCP segments, zoom', async (t) => {
   const page = await open(t, '#/scenario/alice-to-bob/step/1');
   assert.equal(await page.locator('.arrow.dns').count(), 2);
