@@ -51,3 +51,17 @@ fn a_reply_code_of_another_protocol_is_an_error() {
         activity::parse("t.toml", &task(check)).unwrap_or_else(|e| panic!("{check}: {e:?}"));
     }
 }
+
+/// A predict item whose prompt tells of the message it asks for (`step = 1` with "the client
+/// sent EHLO", where step 1 is after the greeting and EHLO is what comes next): the warning
+/// names that message and says the step is probably one too early.
+#[test]
+fn a_predict_prompt_that_tells_its_answer_names_the_message_after_the_step() {
+    let text = "[activity]\nid = \"t\"\ntitle = \"T\"\nscenario = \"alice-to-bob\"\n\n[[item]]\nkind = \"predict\"\nstep = 1\nprompt = \"The client sent EHLO. What code comes back?\"\n";
+    let a = activity::parse("t.toml", text).expect("a valid file");
+    let found: Vec<String> = activity::leaks(&a, &a.baseline()).iter().map(ToString::to_string).collect();
+    assert_eq!(
+        found,
+        ["item 1 (line 6): its answer \"EHLO\" is written in its own prompt (the message it asks for, after step 1, is \"EHLO laptop.alice.example\": a prompt that tells of it as sent asks one step too early), which the learner reads before answering it"]
+    );
+}
