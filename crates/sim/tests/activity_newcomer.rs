@@ -65,3 +65,20 @@ fn a_predict_prompt_that_tells_its_answer_names_the_message_after_the_step() {
         ["item 1 (line 6): its answer \"EHLO\" is written in its own prompt (the message it asks for, after step 1, is \"EHLO laptop.alice.example\": a prompt that tells of it as sent asks one step too early), which the learner reads before answering it"]
     );
 }
+
+/// The page reads no scenario file beside an activity (pasted, uploaded or `?activity=`): the
+/// error says that only built-in scenarios work there, not that the file is missing (it may
+/// well be beside the activity on the course site).
+#[test]
+fn a_scenario_file_where_none_is_read_says_built_in_only() {
+    let text = "[activity]\nid = \"t\"\ntitle = \"T\"\nscenario = \"lab.toml\"\n\n[[item]]\nkind = \"discuss\"\nprompt = \"P\"\nmodel = \"M\"\n";
+    assert_eq!(
+        errors(text),
+        ["4:12: scenario file \"lab.toml\": only built-in scenarios can be used here (the page reads no file beside an activity; `mailsim activity check` does): expected a built-in scenario id, e.g. alice-to-bob"]
+    );
+    // Where the file is read (the command line), it is used.
+    let lab =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/greylisting.toml")).unwrap();
+    let a = activity::parse_with("t.toml", text, &|name| (name == "lab.toml").then(|| lab.clone())).expect("parsed");
+    assert_eq!(a.items.len(), 1);
+}

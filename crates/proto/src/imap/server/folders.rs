@@ -153,7 +153,7 @@ impl ImapServer {
                     // the first unseen message if there is one, and not otherwise (RFC 9051
                     // dropped it: an IMAP4rev2 client searches for UNSEEN instead).
                     if let Some(i) = self.messages.iter().position(|m| !m.flags.iter().any(|f| f == "\\Seen")) {
-                        lines.push(format!("* OK [UNSEEN {}] First unseen", i + 1).into());
+                        lines.push(format!("* OK [UNSEEN {}] First unseen", i.saturating_add(1)).into());
                     }
                 }
                 if let Some(q) = &params.qresync {
