@@ -83,6 +83,19 @@ for path in sorted(glob.glob("crates/sim/tests/golden/*.jsonl")):
 # SCRAM messages as the scram target reads them (client-first \n client-final).
 put("scram", b"n,,n=bob,r=rOprNGfwEbeRWgbNEkqO\nc=biws,r=rOprNGfwEbeRWgbNEkqOsrvnonce,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
 put("scram", b"r=clientnoncesrv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096\nv=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+# Chunked bodies (RFC 9112 §7.1), which no golden log has: a request with extensions and a
+# trailer, a pipelined request after it, and a chunked response for the client.
+chunked_req = (b"POST /send HTTP/1.1\r\nHost: webmail.alice.example\r\nTransfer-Encoding: chunked\r\n\r\n"
+               b"5;a=b\r\nto=bo\r\n1\r\nb\r\n0\r\nX-Sum: 1\r\n\r\nGET /inbox HTTP/1.1\r\nHost: x\r\n\r\n")
+chunked_resp = (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/html\r\n\r\n"
+                b"4\r\n<p>h\r\n5\r\ni</p>\r\n0\r\n\r\n"
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+put("http", chunked_req)
+put("http", chunked_resp)
+for mode, cut in [(1, 0), (1, 1), (0x37, 7), (0x75, 3)]:
+    put("http_engines", bytes([mode, cut]) + chunked_req)
+put("http_engines", b"\x00\x00" + chunked_resp)
+put("http_engines", b"\x00\x05" + chunked_resp)
 for target in sorted(os.listdir("fuzz/corpus")):
     print(target, len(os.listdir(os.path.join("fuzz/corpus", target))))
 PY

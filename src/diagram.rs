@@ -391,8 +391,9 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let x = |lane: usize| LEFT + lane_w * lane as i32 + lane_w / 2;
     let height = TOP + ROW_H * rows.len() as i32 + 24;
     // A new step whose arrow is off to the side (a phone shows two or three lanes): its lanes
-    // come into view too (with the time column's width to the left of them).
-    if moved {
+    // come into view too (with the time column's width to the left of them). Not when the
+    // lanes fit the pane (reading where the pane is scrolled lays the page out at once).
+    if moved && px(width) > port.width {
         if let Some(Row::Arrow { idx, .. }) = cur_row.and_then(|r| rows.get(r as usize)) {
             if let Some(a) = d.arrows.get(*idx) {
                 let (l1, l2) = (layout.lane(a.from), layout.lane(a.to));

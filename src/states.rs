@@ -32,6 +32,13 @@ impl std::fmt::Display for Px {
     }
 }
 
+/// The gap between two boxes whose straight arrow carries a label of `chars` characters:
+/// at least 32 px, and room for the label at the edges' 8.5 px (uppercase is about 6 px a
+/// character) with 4 px on each side.
+fn gap_for(chars: usize) -> f64 {
+    (chars as f64 * 6.0 + 8.0).max(32.0)
+}
+
 #[derive(Properties, PartialEq)]
 pub struct StateProps {
     pub protocol: String,
@@ -45,9 +52,7 @@ pub fn state_diagram(props: &StateProps) -> Html {
     let nodes: Vec<_> = machine.drawn_states().collect();
     let pos = |id: StateId| nodes.iter().position(|(n, _)| *n == id);
     let current = lit(machine, &props.states).and_then(pos);
-    let (bw, gap, h) = (if nodes.len() > 4 { 58.0 } else { 96.0 }, 32.0, 92.0);
-    let x = |i: usize| 6.0 + i as f64 * (bw + gap);
-    let width = x(nodes.len()) + 6.0;
+    let (bw, h) = (if nodes.len() > 4 { 58.0 } else { 96.0 }, 92.0);
     let title = machine.title;
     let now = current.map(|c| nodes[c].1.label);
     let edges: Vec<(usize, usize, &str)> = machine
@@ -55,6 +60,16 @@ pub fn state_diagram(props: &StateProps) -> Html {
         .filter_map(|t| Some((pos(t.from)?, pos(t.to)?, t.trigger)))
         .filter(|(a, b, _)| a != b)
         .collect();
+    // The gap after box i holds the label of the straight arrow to box i + 1, whole: boxes
+    // are drawn after the edges and would cover a label wider than its gap.
+    let gaps: Vec<f64> = (0..nodes.len())
+        .map(|i| {
+            let widest = edges.iter().filter(|&&(a, b, _)| a == i && b == i + 1).map(|e| e.2.chars().count()).max();
+            gap_for(widest.unwrap_or(0))
+        })
+        .collect();
+    let x = |i: usize| 6.0 + i as f64 * bw + gaps[..i].iter().sum::<f64>();
+    let width = x(nodes.len()) + 6.0;
     html! {
         <figure id="state-diagram" class="state-diagram">
             <figcaption>{ title }{ now.map(|l| format!(": now {l}")).unwrap_or_default() }</figcaption>

@@ -2,7 +2,8 @@
 //! requests pile up behind an unanswered one, under small pipelining limits), and the HTTP
 //! client fed an arbitrary server: no panic; nothing handed over or sent after the close; the
 //! input held behind a waiting request and the requests in one pipelined run stay within the
-//! server's limits, and reaching the run's limit closes the connection after its answer.
+//! server's limits, and reaching the run's limit closes the connection after its answer; every
+//! request handed over is delimited by its Content-Length (a chunked body decoded).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use mailsim_fuzz::{feed, split_input};
@@ -16,6 +17,11 @@ fn events(s: &mut HttpServer, waiting: &mut Vec<HttpMessage>, closed: &mut bool)
         assert!(!*closed, "an event after the close: {ev:?}");
         match ev {
             HttpServerEvent::Request(r) => {
+                // A request is handed over with its body delimited by Content-Length: a
+                // chunked one decoded, its Transfer-Encoding gone (RFC 9112 §7.1.3).
+                assert!(r.header("Transfer-Encoding").is_none(), "{r:?}");
+                let len = r.header("Content-Length").unwrap_or("0");
+                assert!(len.split(',').all(|v| v.trim().parse() == Ok(r.body.len())), "{len} for {}", r.body.len());
                 waiting.push(r);
                 handed += 1;
             }

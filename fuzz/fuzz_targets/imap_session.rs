@@ -127,17 +127,16 @@ fuzz_target!(|cmds: Vec<Cmd>| {
         let was_closed = d.host.session_closed(1);
         let out = d.send(1, format!("{tag} {}\r\n", line(c)).as_bytes());
         let text = String::from_utf8_lossy(&out);
-        let tagged = text
-            .split("\r\n")
-            .filter(|l| l.starts_with(&format!("{tag} ")))
-            .filter(|l| l[tag.len() + 1..].starts_with(['O', 'N', 'B']))
-            .count();
-        let other_tags = text
-            .split("\r\n")
-            .filter(|l| {
-                l.starts_with('t') && !l.starts_with(&tag) && l.len() > 4 && l[1..4].bytes().all(|b| b.is_ascii_digit())
-            })
-            .count();
+        // One pass over the reply lines, the tag's prefix made once (not per line).
+        let prefix = format!("{tag} ");
+        let (mut tagged, mut other_tags) = (0, 0);
+        for l in text.split("\r\n") {
+            if let Some(rest) = l.strip_prefix(&prefix) {
+                tagged += usize::from(rest.starts_with(['O', 'N', 'B']));
+            } else if l.starts_with('t') && l.len() > 4 && l.as_bytes()[1..4].iter().all(u8::is_ascii_digit) {
+                other_tags += usize::from(!l.starts_with(&tag));
+            }
+        }
         assert_eq!(other_tags, 0, "a reply with another tag: {text}");
         if was_closed {
             assert!(out.is_empty());

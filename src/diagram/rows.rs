@@ -60,9 +60,21 @@ pub(super) struct ChunkProps {
     pub on_toggle_conn: Callback<u32>,
 }
 
+/// What a chunk drew for its rows, made once and reused at each of its draws: a row is made
+/// again (its numbers and strings formatted) only when its arrow's state (past, current,
+/// future) changes, and all of them when what the rows are drawn from does (`Memo::key`: the
+/// chunk's rows, the layout, the lanes' width, the labels shown).
+#[derive(Default)]
+struct Memo {
+    key: Option<(u64, u64, i32, i32, bool)>,
+    /// Per row of the chunk: (the arrow's state, 3 for a row without one; what it drew).
+    rows: Vec<Option<(u8, Html)>>,
+}
+
 /// A chunk of rows and the lifelines beside them (from the top of the diagram for the first).
 #[function_component(Chunk)]
 pub(super) fn chunk(props: &ChunkProps) -> Html {
+    let memo = use_mut_ref(Memo::default);
     let cache = props.layout.0.borrow();
     let Some((_, _, _, layout)) = &*cache else { return html! {} };
     let d = props.diagram.0.get();
@@ -97,7 +109,12 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
         })
     };
     let y1 = if props.last { TOP + ROW_H * rows.len() as i32 + 24 } else { TOP + ROW_H * ((c + 1) * CHUNK) as i32 };
-    let row = |i: usize| {
+    // The arrow's state at the chunk's step, 3 for a row that has none.
+    let state_of = |i: usize| match rows[i] {
+        Row::Arrow { idx, .. } => d.arrows[idx].step.cmp(&props.step) as i8 as u8,
+        _ => 3,
+    };
+    let make = |i: usize| {
         let y = TOP + ROW_H * i as i32 + 22;
         match rows[i] {
             Row::Segment { from, to, text, t } => {
@@ -107,7 +124,7 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                     <g key={i} class="tcp-seg">
                         <text class="time" x="6" y={s(y + 3)}>{ format_time(t) }</text>
                         <line x1={s(x1 + dir * 3)} y1={s(y)} x2={s(x2 - dir * 5)} y2={s(y)} marker-end="url(#head-tcp)" />
-                        <text class="label" x={s((x1 + x2) / 2)} y={s(y - 5)} text-anchor="middle">{ format!("TCP {text}") }</text>
+                        <text class="label" x={s((x1 + x2) / 2)} y={s(y - 5)}>{ format!("TCP {text}") }</text>
                     </g>
                 }
             }
@@ -118,24 +135,38 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                 html! {
                     <g key={i} class={classes!("collapsed", a.protocol.to_ascii_lowercase())} data-conn={conn.to_string()}>
                         <title>{"Click to expand this connection"}</title>
-                        <rect class="row" x="0" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
+                        <rect class="row" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
                         <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
                         <line x1={s(x1.min(x2))} y1={s(y)} x2={s(x1.max(x2))} y2={s(y)} />
-                        <text class="label" x={s((x1 + x2) / 2)} y={s(y - 6)} text-anchor="middle">{ format!("▸ {} session, port {}: {n} messages", a.protocol, a.port) }</text>
+                        <text class="label" x={s((x1 + x2) / 2)} y={s(y - 6)}>{ format!("▸ {} session, port {}: {n} messages", a.protocol, a.port) }</text>
                     </g>
                 }
             }
             Row::Arrow { idx, first } => {
                 let a = &d.arrows[idx];
-                let state = match a.step.cmp(&props.step) {
-                    std::cmp::Ordering::Less => "past",
-                    std::cmp::Ordering::Equal => "current",
-                    std::cmp::Ordering::Greater => "future",
+                let state = match state_of(i) {
+                    255 => "past",
+                    0 => "current",
+                    _ => "future",
                 };
                 let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
                 let ends = format!("{} → {}", name(a.from), name(a.to));
                 arrow(a, i, first, y, width, state, &ends, (ax(a.from), ax(a.to)), props.decrypted)
             }
+        }
+    };
+    let mut memo = memo.borrow_mut();
+    let key = Some((props.ver, props.layout.1, lane_w, width, props.decrypted));
+    if memo.key != key {
+        memo.key = key;
+        memo.rows.clear();
+    }
+    memo.rows.resize(CHUNK, None);
+    let row = |i: usize| {
+        let state = state_of(i);
+        match &mut memo.rows[i % CHUNK] {
+            Some((s, html)) if *s == state => html.clone(),
+            slot => slot.insert((state, make(i))).1.clone(),
         }
     };
     html! {
@@ -176,17 +207,17 @@ fn arrow(
     html! {
         <g key={key} id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string()).unwrap_or_default()}>
             <title>{ title }</title>
-            <rect class="row" x="0" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
+            <rect class="row" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
             <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
             { for a.conn.filter(|_| first).map(|c| html! {
                 <text class="collapse" x="6" y={s(y + 14)} data-conn={c.to_string()}>{"⊟ collapse"}</text>
             }) }
             <line x1={s(x1)} y1={s(y)} x2={s(x2)} y2={s(y)} marker-end={format!("url(#head-{proto})")} />
-            <text class="label" x={s(mid)} y={s(y - 6)} text-anchor="middle">{ fit(&label, room) }</text>
+            <text class="label" x={s(mid)} y={s(y - 6)}>{ fit(&label, room) }</text>
             { for a.phase.map(|ph| html! {
-                <text class={classes!("phase", ph)} x={s(width - 6)} y={s(y + 3)} text-anchor="end">{ format!("SMTP {ph}") }</text>
+                <text class={classes!("phase", ph)} x={s(width - 6)} y={s(y + 3)}>{ format!("SMTP {ph}") }</text>
             }) }
-            <text class="port" x={s(mid)} y={s(y + 12)} text-anchor="middle">
+            <text class="port" x={s(mid)} y={s(y + 12)}>
                 { match (a.conn.is_some(), a.tls) {
                     (true, true) => format!("{} in TLS · TCP port {}", a.protocol, a.port),
                     (true, false) if a.protocol == "TCP" => format!("TCP port {}", a.port),

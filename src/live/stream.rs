@@ -27,11 +27,13 @@ type Listener = Closure<dyn FnMut(web_sys::MessageEvent)>;
 
 /// What the stream's callbacks leave for the view.
 pub struct Shared {
-    /// The messages' text, left in JavaScript until the frame takes them all at once (one
-    /// copy into the wasm memory per frame, not one per message).
+    /// The messages' text, left in JavaScript until a frame takes what it reads (each message
+    /// a batch of records, one a line).
     texts: js_sys::Array,
     /// Records taken from `texts` and not yet read, one a line (a burst is read over several
-    /// frames, at most [`PER_FRAME`] records in each).
+    /// frames, at most [`PER_FRAME`] records in each). Messages are taken in only as far as
+    /// the frame reads: a burst's text is not copied into the wasm memory at once and then
+    /// again at each frame, only what a frame reads and the rest of its last message.
     backlog: String,
     owners: Vec<(u32, String)>,
     missed: u64,
@@ -77,22 +79,23 @@ fn seq_of(record: &str) -> Option<u64> {
 }
 
 impl Shared {
-    /// Moves the texts received into the backlog (one copy into the wasm memory).
-    fn take_texts(&mut self) {
-        if self.texts.length() == 0 {
-            return;
+    /// Moves the texts received into the backlog, in order, until it holds at least `want`
+    /// records.
+    fn take_texts(&mut self, want: usize) {
+        let mut records = if self.backlog.is_empty() { 0 } else { self.backlog.matches('\n').count() + 1 };
+        while records < want && self.texts.length() > 0 {
+            let Some(text) = self.texts.shift().as_string() else { continue };
+            records += text.matches('\n').count() + 1;
+            if !self.backlog.is_empty() {
+                self.backlog.push('\n');
+            }
+            self.backlog.push_str(&text);
         }
-        let text = String::from(self.texts.join("\n"));
-        self.texts.set_length(0);
-        if !self.backlog.is_empty() {
-            self.backlog.push('\n');
-        }
-        self.backlog.push_str(&text);
     }
 
     /// The last id received, read or not (where a new stream resumes).
     fn last_seen(&mut self) -> u64 {
-        self.take_texts();
+        self.take_texts(usize::MAX);
         self.backlog.split('\n').filter_map(seq_of).fold(self.last_id, u64::max)
     }
 }
@@ -241,7 +244,7 @@ pub fn close(shared: &Rc<RefCell<Shared>>) {
 pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received) -> (bool, Status, bool) {
     let (chunk, more, owners, missed, status) = {
         let mut s = shared.borrow_mut();
-        s.take_texts();
+        s.take_texts(PER_FRAME);
         let cut = s.backlog.match_indices('\n').nth(PER_FRAME - 1).map(|(i, _)| i);
         let chunk = match cut {
             Some(i) => {
@@ -254,7 +257,7 @@ pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received) -> (bool, Status, b
         };
         let o = std::mem::take(&mut s.owners);
         let missed = std::mem::take(&mut s.missed);
-        (chunk, !s.backlog.is_empty(), o, missed, s.status)
+        (chunk, !s.backlog.is_empty() || s.texts.length() > 0, o, missed, s.status)
     };
     let changed = !chunk.is_empty() || !owners.is_empty() || missed > 0;
     if !chunk.is_empty() {

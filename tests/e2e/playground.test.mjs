@@ -448,6 +448,28 @@ test('state diagrams light the current state of SMTP, POP3 and IMAP', async (t) 
   assert.match(await page.textContent('#state-diagram figcaption'), /IMAP states \(RFC 9051\): now Selected/);
 });
 
+test('no state diagram hides an arrow label under a box', async (t) => {
+  // LOGIN/AUTH and LOGOUT were drawn wider than their gaps, and the boxes (drawn after the edges) covered them.
+  const page = await open(t, '#/scenario/alice-to-bob/step/4');
+  const overlaps = () => page.evaluate(() => {
+    const boxes = [...document.querySelectorAll('#state-diagram .st rect')].map((r) => r.getBoundingClientRect());
+    const cut = [];
+    for (const t of document.querySelectorAll('#state-diagram .st-edge text')) {
+      const l = t.getBoundingClientRect();
+      if (boxes.some((b) => l.left < b.right - 0.5 && b.left < l.right - 0.5 && l.top < b.bottom - 0.5 && b.top < l.bottom - 0.5)) cut.push(t.textContent);
+    }
+    return { cut, labels: document.querySelectorAll('#state-diagram .st-edge text').length };
+  });
+  for (const [where, protocol] of [['alice-to-bob/step/4', 'SMTP'], ['alice-to-bob/step/40', 'POP3'], ['imap-session/step/15', 'IMAP']]) {
+    await page.goto(`${pw.server.url}#/scenario/${where}`);
+    await page.waitForFunction((w) => location.hash.endsWith(w) && document.querySelector('#state-diagram figcaption')?.textContent.includes(w.startsWith('imap') ? 'IMAP' : w.endsWith('/40') ? 'POP3' : 'SMTP'), where);
+    const { cut, labels } = await overlaps();
+    assert.ok(labels >= 2, `${protocol}: the diagram has its labels`);
+    assert.deepEqual(cut, [], `${protocol}: labels under a box`);
+  }
+  assert.match(await page.textContent('#state-diagram'), /LOGIN\/AUTH/);
+});
+
 test('a step asked for in the URL is not lost when the page rewrites the URL meanwhile', async (t) => {
   // The race two full runs hit under load: the page's deferred write of its step replaced the URL
   // between the navigation and its hashchange event, and the handler read the rewritten one.

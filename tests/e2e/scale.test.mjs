@@ -191,3 +191,34 @@ test('the built-in class of 200 opens and plays to its end', async (t) => {
   await page.waitForSelector(`#arrow-${total}.current`);
   assert.ok((await nodes(page)) <= 3000, 'few nodes');
 });
+
+// A chunk keeps what it drew for each row (src/diagram/rows.rs): a step makes again only the
+// rows whose arrow changes state, and the DOM sees two class changes, nothing else.
+test('a step changes two arrows\' class in the diagram and nothing else', async (t) => {
+  const page = await open(t);
+  await importLog(page, files[10000], 10000);
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#arrow-5.current');
+  await page.evaluate(() => {
+    const body = document.querySelector('.diagram-body');
+    for (const el of body.querySelectorAll('*')) el.__kept = true;
+    window.__changes = [];
+    new MutationObserver((rs) => {
+      for (const r of rs) {
+        const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
+        window.__changes.push(`${r.type} ${r.attributeName || ''} ${el.closest('.arrow')?.id || el.tagName}`);
+      }
+    }).observe(body, { subtree: true, childList: true, attributes: true, characterData: true });
+  });
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#arrow-6.current');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50))));
+  const { changes, kept, rows } = await page.evaluate(() => {
+    const body = document.querySelector('.diagram-body');
+    const all = [...body.querySelectorAll('*')];
+    return { changes: window.__changes, kept: all.every((el) => el.__kept), rows: body.querySelectorAll('.arrow').length };
+  });
+  assert.deepEqual(changes.sort(), ['attributes class arrow-5', 'attributes class arrow-6']);
+  assert.ok(kept && rows > 16, `every element of the diagram is the one drawn before the step (${rows} arrows)`);
+  assert.match(await page.getAttribute('#arrow-5', 'class'), /\bpast\b/);
+});

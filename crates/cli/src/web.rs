@@ -201,7 +201,9 @@ async fn connection(mut stream: TcpStream, web: Arc<Web>) {
         _ => http::response(405, "Method Not Allowed", "text/plain", &[("Allow", "GET, HEAD, POST")], b""),
     };
     let _ = stream.write_all(&reply).await;
-    let _ = stream.shutdown().await;
+    // A request pipelined after this one is not read: closing without reading it would reset
+    // the connection and could destroy the answer (RFC 9112 §9.6).
+    linger(stream).await;
 }
 
 /// Closes after a refusal without losing it: what the client still sends (a body not read) is

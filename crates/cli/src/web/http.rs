@@ -1,6 +1,8 @@
 //! Just enough HTTP/1.1 (RFC 9112) for the page and its event stream: one request per
 //! connection (`Connection: close`), a bounded head and body, GET, HEAD and POST.
 
+use mailsim_proto::http::chunked::Chunked;
+use mailsim_proto::http::Framing;
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// Largest request head, and body (a login form).
@@ -109,43 +111,50 @@ pub async fn read<R: AsyncRead + Unpin>(r: &mut R) -> Result<Request, Bad> {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut req =
         Request { method: method.to_string(), path: decode(path), query: form(query), headers, body: Vec::new() };
-    let len = body_length(&req.headers)?;
-    if len > MAX_BODY {
-        return Err(Bad::Status(413, "Content Too Large"));
-    }
-    req.body = buf[head_end + 4..].to_vec();
-    while req.body.len() < len {
-        let n = r.read(&mut chunk).await.map_err(|_| Bad::Gone)?;
-        if n == 0 {
-            return Err(Bad::Status(400, "Bad Request"));
+    // How the body is delimited (RFC 9112 §6.3), as the HTTP engines read it: Content-Length
+    // (digits, repeated only the same), or chunked alone (§7.1); other codings are 501 (§6.1);
+    // Transfer-Encoding with Content-Length, chunked not last or twice, or in HTTP/1.0, 400.
+    // Every refusal closes the connection, so nothing after it is read as a request.
+    let framing = mailsim_proto::http::framing(&req.headers, version == "HTTP/1.0").map_err(|e| refused(e.status))?;
+    let rest = &buf[head_end + 4..];
+    match framing {
+        Framing::Length(len) if len > MAX_BODY => return Err(Bad::Status(413, "Content Too Large")),
+        Framing::Length(len) => {
+            req.body = rest.to_vec();
+            while req.body.len() < len {
+                let n = r.read(&mut chunk).await.map_err(|_| Bad::Gone)?;
+                if n == 0 {
+                    return Err(Bad::Status(400, "Bad Request"));
+                }
+                req.body.extend_from_slice(&chunk[..n]);
+            }
+            req.body.truncate(len);
         }
-        req.body.extend_from_slice(&chunk[..n]);
+        Framing::Chunked => {
+            // Decoded as it comes, MAX_BODY decoded bytes at most (413); what follows the
+            // body is not read (one request per connection).
+            let mut decoder = Chunked::new(MAX_BODY);
+            let mut input = rest;
+            while decoder.feed(input).map_err(|e| refused(e.status))?.is_none() {
+                let n = r.read(&mut chunk).await.map_err(|_| Bad::Gone)?;
+                if n == 0 {
+                    return Err(Bad::Status(400, "Bad Request"));
+                }
+                input = &chunk[..n];
+            }
+            req.body = decoder.into_body();
+        }
     }
-    req.body.truncate(len);
     Ok(req)
 }
 
-/// How long the body is (RFC 9112 §6.3). Only `Content-Length` bodies are read: a body framed
-/// by `Transfer-Encoding` is refused (with `Content-Length` too, 400; else 501, §6.1), and so is
-/// a `Content-Length` that is not digits or is given twice differently (400). Every answer
-/// closes the connection, so nothing after a refused head is read as a request.
-fn body_length(headers: &[(String, String)]) -> Result<usize, Bad> {
-    let field = |name: &'static str| headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str());
-    if field("transfer-encoding").next().is_some() {
-        return Err(match field("content-length").next() {
-            Some(_) => Bad::Status(400, "Bad Request"),
-            None => Bad::Status(501, "Not Implemented"),
-        });
+/// The answer to a framing the HTTP engines refuse, by its status.
+fn refused(status: u16) -> Bad {
+    match status {
+        413 => Bad::Status(413, "Content Too Large"),
+        501 => Bad::Status(501, "Not Implemented"),
+        _ => Bad::Status(400, "Bad Request"),
     }
-    let mut len = None;
-    for v in field("content-length").flat_map(|v| v.split(',')).map(str::trim) {
-        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) || len.is_some_and(|l| l != v) {
-            return Err(Bad::Status(400, "Bad Request"));
-        }
-        len = Some(v);
-    }
-    // Too many digits for a usize is too large as well.
-    len.map_or(Ok(0), |v| v.parse().map_err(|_| Bad::Status(413, "Content Too Large")))
 }
 
 /// A whole response with `Connection: close`.
@@ -199,12 +208,14 @@ mod tests {
         assert!(parse(huge.as_bytes()).await == Err(Bad::Status(431, "Request Header Fields Too Large")));
         let big = b"POST / HTTP/1.1\r\nContent-Length: 99999\r\n\r\n";
         assert_eq!(parse(big).await, Err(Bad::Status(413, "Content Too Large")));
-        // A body framed by Transfer-Encoding is not read: 501, or 400 with Content-Length in
-        // either order (RFC 9112 §6.1, §6.3); a smuggled request behind it is never reached.
+        // A body framed by Transfer-Encoding other than chunked alone is not read: 501, or 400
+        // with Content-Length in either order (RFC 9112 §6.1, §6.3); a smuggled request
+        // behind it is never reached.
         let chunked = "5\r\nhello\r\n0\r\n\r\nGET /admin HTTP/1.1\r\n\r\n";
         for (fields, status) in [
-            ("Transfer-Encoding: chunked", 501),
             ("transfer-encoding: gzip, chunked", 501),
+            ("Transfer-Encoding: chunked, chunked", 400),
+            ("Transfer-Encoding: gzip", 400),
             ("Transfer-Encoding: chunked\r\nContent-Length: 5", 400),
             ("Content-Length: 5\r\nTransfer-Encoding: chunked", 400),
             ("Transfer-Encoding : chunked", 400),
@@ -224,5 +235,49 @@ mod tests {
         assert_eq!(r.body, b"hello");
         assert_eq!(decode("%zz%4"), "%zz%4");
         assert_eq!(decode("%C3%A9+x"), "é x");
+    }
+
+    /// A reader that gives `size` bytes a read, as a network may.
+    struct Pieces<'a>(&'a [u8], usize);
+
+    impl AsyncRead for Pieces<'_> {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            let n = self.1.min(self.0.len()).min(buf.remaining());
+            let (piece, rest) = self.0.split_at(n);
+            buf.put_slice(piece);
+            self.0 = rest;
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    /// A chunked body is decoded (RFC 9112 §7.1): extensions ignored, trailers discarded, what
+    /// follows it not read; whole and in pieces of 1, 2 and 7 bytes. Over MAX_BODY decoded
+    /// (one chunk or the sum) is 413; malformed, or cut short, 400.
+    #[tokio::test]
+    async fn chunked_bodies_are_decoded_and_bounded() {
+        let head = "POST /login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let body = "5;note=1\r\nuser=\r\n7\r\nbob&p=1\r\n0\r\nX-Sum: 9\r\n\r\nGET /admin HTTP/1.1\r\n\r\n";
+        let over = "a".repeat(MAX_BODY / 2 + 1);
+        for size in [1, 2, 7, 2048] {
+            let wire = format!("{head}{body}");
+            let r = read(&mut Pieces(wire.as_bytes(), size)).await.unwrap();
+            assert_eq!((r.path.as_str(), r.body.as_slice()), ("/login", &b"user=bob&p=1"[..]), "pieces of {size}");
+            for (body, status) in [
+                (format!("{:x}\r\n", MAX_BODY + 1), 413),
+                (format!("{:x}\r\n{over}\r\n{:x}\r\n{over}\r\n0\r\n\r\n", over.len(), over.len()), 413),
+                ("5\r\nhelloX\r\n0\r\n\r\n".to_string(), 400),
+                ("5\r\nhel".to_string(), 400),
+                ("0\r\nno colon\r\n\r\n".to_string(), 400),
+            ] {
+                let wire = format!("{head}{body}");
+                let r = read(&mut Pieces(wire.as_bytes(), size)).await;
+                let reason = if status == 413 { "Content Too Large" } else { "Bad Request" };
+                assert_eq!(r, Err(Bad::Status(status, reason)), "{body:.30} in pieces of {size}");
+            }
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! HTTP/1.x messages (RFC 9112): requests and responses ⇄ bytes, strictly; form fields and
 //! cookies.
 
+use super::chunked;
 use crate::codec::Decoded;
+use crate::limits::HTTP_BODY;
 
 /// A request or a response: start line, header fields, body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,17 +152,42 @@ pub fn decode(buf: &[u8], request: bool) -> Decoded<HttpMessage, HttpError> {
     }
     match parse_head(buf.get(..end).unwrap_or_default(), request) {
         Err(e) => Decoded::Invalid(e, end),
-        Ok((msg, len)) => {
+        Ok((msg, Framing::Length(len))) => {
             let total = end.saturating_add(len);
             let Some(body) = buf.get(end..total) else { return Decoded::Incomplete };
             Decoded::Complete(HttpMessage { body: body.to_vec(), ..msg }, total)
         }
+        Ok((msg, Framing::Chunked)) => match chunked::decode(buf.get(end..).unwrap_or_default(), HTTP_BODY) {
+            Decoded::Complete(body, n) => Decoded::Complete(msg.unchunked(body), end.saturating_add(n)),
+            Decoded::Invalid(e, n) => Decoded::Invalid(e, end.saturating_add(n)),
+            Decoded::Incomplete => Decoded::Incomplete,
+        },
+    }
+}
+
+/// How a message's body is delimited (RFC 9112 §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// `Content-Length` octets (0 without one).
+    Length(usize),
+    /// The chunked transfer coding (§7.1), up to [`HTTP_BODY`] decoded octets.
+    Chunked,
+}
+
+impl HttpMessage {
+    /// The message whose chunked body decoded to `body`, as RFC 9112 §7.1.3 leaves it:
+    /// `chunked` taken out of Transfer-Encoding (the only coding these engines accept, so the
+    /// field goes) and the decoded length as `Content-Length`: re-encoded, it reads the same.
+    pub fn unchunked(mut self, body: Vec<u8>) -> HttpMessage {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("Transfer-Encoding"));
+        self.headers.push(("Content-Length".into(), body.len().to_string()));
+        HttpMessage { body, ..self }
     }
 }
 
 /// A message's head (its start line and header fields, with the empty line that ends them):
-/// the message without its body, and how long the body is (`Content-Length`).
-pub fn parse_head(head: &[u8], request: bool) -> Result<(HttpMessage, usize), HttpError> {
+/// the message without its body, and how its body is delimited.
+pub fn parse_head(head: &[u8], request: bool) -> Result<(HttpMessage, Framing), HttpError> {
     let bad = |status: u16, text: &str| Err(HttpError { status, text: text.into() });
     let head = String::from_utf8_lossy(head.strip_suffix(b"\r\n\r\n").unwrap_or(head)).into_owned();
     let mut lines = head.split("\r\n");
@@ -197,40 +224,50 @@ pub fn parse_head(head: &[u8], request: bool) -> Result<(HttpMessage, usize), Ht
     if request && msg.version() == "HTTP/1.1" && msg.header("Host").is_none() {
         return bad(400, "Bad Request: HTTP/1.1 requires a Host header field (RFC 9112 §3.2)");
     }
-    let len = body_length(&msg, request)?;
-    Ok((msg, len))
+    let http10 = if request { msg.version() == "HTTP/1.0" } else { msg.start.starts_with("HTTP/1.0 ") };
+    let framing = framing(&msg.headers, http10)?;
+    if matches!(framing, Framing::Length(n) if n > HTTP_BODY) {
+        return bad(413, "Content Too Large");
+    }
+    Ok((msg, framing))
 }
 
 /// Every value of the field `name`, each field's comma-separated list split (RFC 9110 §5.3).
-fn values<'a>(msg: &'a HttpMessage, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-    msg.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).flat_map(|(_, v)| v.split(',').map(str::trim))
+fn values<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).flat_map(|(_, v)| v.split(',').map(str::trim))
 }
 
-/// How long a message's body is (RFC 9112 §6.3), or why its framing is refused. The engines
-/// read `Content-Length` bodies only: every case where a sender and a reader could disagree
-/// on where the body ends (request smuggling, RFC 9112 §11.2) is an error, after which the
-/// server closes the connection without reading on.
-fn body_length(msg: &HttpMessage, request: bool) -> Result<usize, HttpError> {
+/// How a message's body is delimited (RFC 9112 §6.3), from its header fields, or why its
+/// framing is refused: every case where a sender and a reader could disagree on where the
+/// body ends (request smuggling, RFC 9112 §11.2) is 400, after which the server closes the
+/// connection without reading on. `Transfer-Encoding: chunked` alone is read (§7.1); other
+/// codings are 501 (§6.1). A `Content-Length` too large for a `usize` is 413; the caller
+/// applies its own body limit. Shared with the web port of `mailsim serve`.
+pub fn framing(headers: &[(String, String)], http10: bool) -> Result<Framing, HttpError> {
     let bad = |status: u16, text: &str| Err(HttpError { status, text: text.into() });
-    if msg.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("Transfer-Encoding")) {
-        if msg.header("Content-Length").is_some() {
+    if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("Transfer-Encoding")) {
+        if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("Content-Length")) {
             return bad(400, "Bad Request: Transfer-Encoding and Content-Length together (RFC 9112 §6.3)");
         }
-        let http10 = if request { msg.version() == "HTTP/1.0" } else { msg.start.starts_with("HTTP/1.0 ") };
         if http10 {
             return bad(400, "Bad Request: Transfer-Encoding in an HTTP/1.0 message (RFC 9112 §6.1)");
         }
-        if !values(msg, "Transfer-Encoding").last().is_some_and(|c| c.eq_ignore_ascii_case("chunked")) {
+        let codings: Vec<&str> = values(headers, "Transfer-Encoding").collect();
+        let chunked = |c: &str| c.eq_ignore_ascii_case("chunked");
+        if !codings.last().is_some_and(|c| chunked(c)) {
             return bad(400, "Bad Request: chunked is not the final transfer coding (RFC 9112 §6.3)");
         }
-        return bad(
-            501,
-            "Not Implemented: this server reads only Content-Length bodies, not chunked ones (RFC 9112 §6.1)",
-        );
+        if codings.iter().filter(|c| chunked(c)).count() > 1 {
+            return bad(400, "Bad Request: chunked applied more than once (RFC 9112 §7.1)");
+        }
+        if codings.len() > 1 {
+            return bad(501, "Not Implemented: no transfer coding but chunked is read here (RFC 9112 §6.1)");
+        }
+        return Ok(Framing::Chunked);
     }
     // `Content-Length = 1*DIGIT`; repeated (in one field or several) only with the same value.
     let mut len = None;
-    for v in values(msg, "Content-Length") {
+    for v in values(headers, "Content-Length") {
         if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
             return bad(400, "Bad Request: Content-Length must be digits (RFC 9112 §6.3)");
         }
@@ -240,8 +277,8 @@ fn body_length(msg: &HttpMessage, request: bool) -> Result<usize, HttpError> {
         len = Some(v);
     }
     match len.map(str::parse::<usize>) {
-        None => Ok(0),
-        Some(Ok(n)) if n <= crate::limits::HTTP_BODY => Ok(n),
+        None => Ok(Framing::Length(0)),
+        Some(Ok(n)) => Ok(Framing::Length(n)),
         // Too many digits for a usize is too large as well.
         Some(_) => bad(413, "Content Too Large"),
     }
@@ -283,7 +320,9 @@ mod tests {
             (b"GET / HTTP/1.1\r\nHost : x\r\n\r\n", 400),
             (b"GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", 400),
             (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ten\r\n\r\n", 400),
-            (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
+            (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+            (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400),
+            (b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX", 400),
         ] {
             match decode(wire, true) {
                 Decoded::Invalid(e, _) => assert_eq!(e.status, status, "{:?}", String::from_utf8_lossy(wire)),

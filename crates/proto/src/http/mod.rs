@@ -7,6 +7,7 @@
 //! SMTP or IMAP to its mail server. HTTP/1.1 connections stay open (persistent) unless
 //! `Connection: close`; HTTP/1.0 ones close after the response (RFC 9112 §9.3).
 
+pub mod chunked;
 pub mod client;
 pub mod explain;
 pub mod message;
@@ -14,6 +15,6 @@ pub mod reader;
 pub mod server;
 
 pub use client::{HttpClient, HttpClientEvent};
-pub use message::{decode, url_decode, url_encode, HttpError, HttpMessage};
+pub use message::{decode, framing, url_decode, url_encode, Framing, HttpError, HttpMessage};
 pub use reader::MessageReader;
 pub use server::{HttpServer, HttpServerEvent};

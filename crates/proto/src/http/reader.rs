@@ -7,8 +7,28 @@
 //! `pop3::response::ResponseReader`). What it gives is what [`super::decode`] gives on the
 //! same bytes, wherever they were cut.
 
-use super::message::{head_end, parse_head, too_large, HttpError, HttpMessage, HEAD_MAX};
+use super::chunked::Chunked;
+use super::message::{head_end, parse_head, too_large, Framing, HttpError, HttpMessage, HEAD_MAX};
 use crate::codec::Decoded;
+use crate::limits::HTTP_BODY;
+
+/// A head read, its body not yet whole.
+#[derive(Debug)]
+struct Head {
+    /// The message without its body.
+    msg: HttpMessage,
+    /// Where its body starts in the buffer.
+    body: usize,
+    body_end: BodyEnd,
+}
+
+#[derive(Debug)]
+enum BodyEnd {
+    /// A `Content-Length` body ends here in the buffer.
+    At(usize),
+    /// A chunked body, decoded as it comes: the buffer up to `fed` was given to `decoder`.
+    Chunked { decoder: Chunked, fed: usize },
+}
 
 #[derive(Debug, Default)]
 pub struct MessageReader {
@@ -19,9 +39,8 @@ pub struct MessageReader {
     start: usize,
     /// How much of `buf` was searched for the head's end without finding it.
     scanned: usize,
-    /// The head read so far: the message without its body, where its body starts and ends
-    /// (boxed: an engine holding a reader stays small).
-    head: Option<Box<(HttpMessage, usize, usize)>>,
+    /// The head read so far (boxed: an engine holding a reader stays small).
+    head: Option<Box<Head>>,
     /// Bytes searched, parsed or copied so far: the work done, which a test bounds.
     work: usize,
 }
@@ -43,9 +62,11 @@ impl MessageReader {
         if self.start > 0 && self.start >= self.buf.len() / 2 {
             self.buf.drain(..self.start);
             self.scanned = self.scanned.saturating_sub(self.start);
-            if let Some((_, body, end)) = self.head.as_deref_mut() {
+            if let Some(Head { body, body_end, .. }) = self.head.as_deref_mut() {
                 *body = body.saturating_sub(self.start);
-                *end = end.saturating_sub(self.start);
+                match body_end {
+                    BodyEnd::At(end) | BodyEnd::Chunked { fed: end, .. } => *end = end.saturating_sub(self.start),
+                }
             }
             self.work = self.work.saturating_add(self.buf.len());
             self.start = 0;
@@ -93,9 +114,13 @@ impl MessageReader {
             }
             self.work = self.work.saturating_add(len);
             match parse_head(rest.get(..len).unwrap_or_default(), self.requests) {
-                Ok((msg, body_len)) => {
+                Ok((msg, framing)) => {
                     let body = self.start.saturating_add(len);
-                    self.head = Some(Box::new((msg, body, body.saturating_add(body_len))));
+                    let body_end = match framing {
+                        Framing::Length(n) => BodyEnd::At(body.saturating_add(n)),
+                        Framing::Chunked => BodyEnd::Chunked { decoder: Chunked::new(HTTP_BODY), fed: body },
+                    };
+                    self.head = Some(Box::new(Head { msg, body, body_end }));
                 }
                 Err(e) => {
                     self.take(len);
@@ -103,15 +128,48 @@ impl MessageReader {
                 }
             }
         }
-        if !matches!(self.head.as_deref(), Some((_, _, end)) if self.buf.len() >= *end) {
-            return Decoded::Incomplete;
+        let Some(head) = self.head.as_deref_mut() else { return Decoded::Incomplete };
+        match &mut head.body_end {
+            BodyEnd::At(end) if self.buf.len() < *end => Decoded::Incomplete,
+            BodyEnd::At(end) => {
+                let end = *end;
+                let body = self.buf.get(head.body..end).unwrap_or_default().to_vec();
+                self.work = self.work.saturating_add(body.len());
+                let msg = std::mem::replace(
+                    &mut head.msg,
+                    HttpMessage { start: String::new(), headers: vec![], body: vec![] },
+                );
+                let n = end.saturating_sub(self.start);
+                self.take(n);
+                Decoded::Complete(HttpMessage { body, ..msg }, n)
+            }
+            BodyEnd::Chunked { decoder, fed } => {
+                // Only what arrived since the last read is decoded.
+                let new = self.buf.get(*fed..).unwrap_or_default();
+                self.work = self.work.saturating_add(new.len());
+                match decoder.feed(new) {
+                    Ok(None) => {
+                        *fed = self.buf.len();
+                        Decoded::Incomplete
+                    }
+                    Ok(Some(used)) => {
+                        let n = fed.saturating_add(used).saturating_sub(self.start);
+                        let Some(Head { msg, body_end: BodyEnd::Chunked { decoder, .. }, .. }) =
+                            self.head.take().map(|h| *h)
+                        else {
+                            return Decoded::Incomplete;
+                        };
+                        self.take(n);
+                        Decoded::Complete(msg.unchunked(decoder.into_body()), n)
+                    }
+                    Err(e) => {
+                        let n = head.body.saturating_add(decoder.used()).saturating_sub(self.start);
+                        self.take(n);
+                        Decoded::Invalid(e, n)
+                    }
+                }
+            }
         }
-        let Some((msg, body, end)) = self.head.take().map(|h| *h) else { return Decoded::Incomplete };
-        let body = self.buf.get(body..end).unwrap_or_default().to_vec();
-        self.work = self.work.saturating_add(body.len());
-        let n = end.saturating_sub(self.start);
-        self.take(n);
-        Decoded::Complete(HttpMessage { body, ..msg }, n)
     }
 
     /// Takes the first `n` bytes of what is pending: a new message starts after them.
@@ -247,6 +305,48 @@ pub(crate) mod tests {
             for size in (1..=7).chain([4096, wire.len()]) {
                 assert_eq!(read_in_pieces(MessageReader::requests(), &wire, size), whole, "pieces of {size}");
             }
+        }
+    }
+
+    /// Chunked messages among the others read as decoding them whole reads them, in any
+    /// pieces, and so does a malformed one after good ones; a chunked body a byte at a time
+    /// costs linear work (only new bytes are decoded).
+    #[test]
+    fn chunked_messages_split_anywhere_read_the_same() {
+        let long = "z".repeat(9_000);
+        let chunked = format!(
+            "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n{:x}\r\n{long}\r\n0\r\nT: 1\r\n\r\n",
+            long.len()
+        );
+        let wire = [requests(), chunked.clone().into_bytes(), requests()].concat();
+        let whole = decode_whole(&wire, true);
+        assert_eq!(whole.len(), 13);
+        assert!(matches!(&whole[6], Decoded::Complete(m, n) if m.body.len() == 9_003 && *n == chunked.len()));
+        for size in (1..=7).chain([4096, wire.len()]) {
+            assert_eq!(read_in_pieces(MessageReader::requests(), &wire, size), whole, "pieces of {size}");
+        }
+        let bad = [requests(), chunked.replace("\r\nabc\r\n", "\r\nabcd\r\n").into_bytes()].concat();
+        let whole = decode_whole(&bad, true);
+        assert!(matches!(whole.last(), Some(Decoded::Invalid(e, _)) if e.status == 400), "{whole:?}");
+        for size in (1..=7).chain([4096, bad.len()]) {
+            // (What follows the error is not read: the server closes after it.)
+            let mut got = read_in_pieces(MessageReader::requests(), &bad, size);
+            got.truncate(whole.len());
+            assert!(got == whole, "pieces of {size}: {:?}", got.last());
+        }
+        let response =
+            format!("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n{}", &chunked[chunked.find("3;").unwrap()..]);
+        let whole = decode_whole(response.as_bytes(), false);
+        assert!(matches!(&whole[..], [Decoded::Complete(m, _)] if m.body.len() == 9_003), "responses too");
+        let mut r = MessageReader::requests();
+        read_in_pieces_into(&mut r, &wire, 1);
+        assert!(r.work() <= 4 * wire.len(), "{} for {} bytes", r.work(), wire.len());
+    }
+
+    fn read_in_pieces_into(r: &mut MessageReader, wire: &[u8], size: usize) {
+        for piece in wire.chunks(size) {
+            r.push(piece);
+            while !matches!(r.next_message(), Decoded::Incomplete) {}
         }
     }
 

@@ -238,6 +238,45 @@ pub(super) fn flatten_keys(toks: &[Token]) -> Vec<String> {
     flat
 }
 
+/// The commands this server knows, to tell a command typed without its tag.
+const COMMAND_NAMES: &[&str] = &[
+    "CAPABILITY",
+    "NOOP",
+    "LOGOUT",
+    "STARTTLS",
+    "AUTHENTICATE",
+    "LOGIN",
+    "ENABLE",
+    "SELECT",
+    "EXAMINE",
+    "CREATE",
+    "DELETE",
+    "RENAME",
+    "SUBSCRIBE",
+    "UNSUBSCRIBE",
+    "LIST",
+    "LSUB",
+    "NAMESPACE",
+    "STATUS",
+    "APPEND",
+    "IDLE",
+    "CHECK",
+    "CLOSE",
+    "UNSELECT",
+    "EXPUNGE",
+    "SEARCH",
+    "FETCH",
+    "STORE",
+    "COPY",
+    "MOVE",
+    "UID",
+    "ID",
+    "SORT",
+    "THREAD",
+    "GETQUOTA",
+    "GETQUOTAROOT",
+];
+
 fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
     let (tag, rest) = line.split_once(' ').unwrap_or((line, ""));
     if tag.is_empty()
@@ -473,6 +512,14 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             }
             _ => return Err(bad(&format!("usage: {name} sequence-set mailbox"))),
         },
+        // `login bob pw` or `logout` typed without a tag: the command was read as the tag.
+        _ if COMMAND_NAMES.contains(&tag.to_ascii_uppercase().as_str()) => {
+            let verb = tag.to_ascii_uppercase();
+            return Err(bad(&format!(
+                "{verb} was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 {verb}{} (RFC 9051 §2.2.1)",
+                if rest.is_empty() { "" } else { " ..." }
+            )));
+        }
         "" => return Err(bad("missing command after the tag")),
         _ => return Err(bad(&format!("unknown command {name}"))),
     };
@@ -535,6 +582,17 @@ mod tests {
         ] {
             match decode(format!("{line}\r\n").as_bytes()) {
                 Decoded::Invalid(e, _) => assert_eq!(e.tag.as_deref(), tag, "{line}"),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        // A command typed without its tag: the reply says so (and never repeats a password).
+        for (line, text) in [
+            ("login bob secret", "LOGIN was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 LOGIN ... (RFC 9051 §2.2.1)"),
+            ("logout", "LOGOUT was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 LOGOUT (RFC 9051 §2.2.1)"),
+            ("Select INBOX", "SELECT was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 SELECT ... (RFC 9051 §2.2.1)"),
+        ] {
+            match decode(format!("{line}\r\n").as_bytes()) {
+                Decoded::Invalid(e, _) => assert_eq!(e.text, text, "{line}"),
                 other => panic!("{line}: {other:?}"),
             }
         }

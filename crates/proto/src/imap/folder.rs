@@ -2,7 +2,7 @@
 //! [`FolderOp`] out, [`FolderResult`] back, and [`apply_folder_op`], the one place that maps
 //! it to the [`MailStore`].
 
-use crate::store::{MailStore, Mailbox, StoredMessage};
+use crate::store::{MailStore, Mailbox, StoredMessage, UidSet};
 
 /// Folder work the engine asks its owner to do (the owner keeps the mailbox store).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -289,9 +289,10 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
             }
         }
         FolderOp::Copy { from, uids, to, recent } => {
+            let set = UidSet::new(uids.iter().copied());
             let adding: u64 = store
                 .folder(user, from)
-                .map(|m| m.messages.iter().filter(|x| uids.contains(&x.uid)).map(|x| x.data.len() as u64).sum())
+                .map(|m| m.messages.iter().filter(|x| set.contains(x.uid)).map(|x| x.data.len() as u64).sum())
                 .unwrap_or(0);
             if store.folder(user, to).is_some() && used(store, user).saturating_add(adding) > QUOTA_BYTES {
                 return FolderResult::OverQuota;
@@ -302,10 +303,9 @@ pub fn apply_folder_op(store: &mut MailStore, user: &str, op: &FolderOp, interna
                         store.take_recent(user, to);
                     }
                     let target = store.folder(user, to);
+                    let new_uids = UidSet::new(pairs.iter().map(|(_, n)| *n));
                     let news = target
-                        .map(|m| {
-                            m.messages.iter().filter(|x| pairs.iter().any(|(_, n)| *n == x.uid)).cloned().collect()
-                        })
+                        .map(|m| m.messages.iter().filter(|x| new_uids.contains(x.uid)).cloned().collect())
                         .unwrap_or_default();
                     FolderResult::Copied(target.map(|m| m.uid_validity).unwrap_or(0), pairs, news)
                 }

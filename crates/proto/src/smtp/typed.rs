@@ -25,6 +25,41 @@ pub enum Typed {
     /// at a terminal the person is the client, and doubling a leading dot is their job
     /// (RFC 5321 §4.5.2). A line `.x` typed as is reaches the mailbox as `x`.
     Raw(Vec<u8>),
+    /// The lines typed after `DATA` so far, the closing `.` not typed yet: after a `354` the
+    /// person is still writing the message (nothing is sent); after any other reply, DATA was
+    /// refused and they were commands, each sent on its own.
+    Open(Vec<u8>),
+}
+
+/// A terminal's typed lines as a script: after a `DATA` line, the lines up to a line holding
+/// only `.` are the message ([`Typed::Raw`]); lines after a `DATA` with no `.` yet are
+/// [`Typed::Open`]. Whether they really were a message is known only from DATA's reply.
+pub fn group(lines: impl IntoIterator<Item = String>) -> Vec<Typed> {
+    let mut script = Vec::new();
+    let mut message: Option<String> = None;
+    for l in lines {
+        match &mut message {
+            Some(m) if l == "." => {
+                script.push(Typed::Raw(std::mem::take(m).into_bytes()));
+                message = None;
+            }
+            Some(m) => {
+                m.push_str(&l);
+                m.push_str("\r\n");
+            }
+            None => {
+                let data = l.trim().eq_ignore_ascii_case("DATA");
+                script.push(Typed::Line(l));
+                if data {
+                    message = Some(String::new());
+                }
+            }
+        }
+    }
+    if let Some(m) = message {
+        script.push(Typed::Open(m.into_bytes()));
+    }
+    script
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,13 +178,43 @@ impl TypedSession {
     }
 
     fn type_next(&mut self) {
-        let Some(item) = self.script.pop_front() else { return };
         let after = self.last.as_ref().map(|r| r.code);
+        loop {
+            match self.script.front() {
+                // DATA was refused (503, 554, ...): what was typed after it were commands, as at
+                // a real terminal, each sent after the previous reply (a second DATA starts a
+                // message again).
+                Some(Typed::Raw(_) | Typed::Open(_)) if after != Some(354) => {
+                    let (m, closed) = match self.script.pop_front() {
+                        Some(Typed::Raw(m)) => (m, true),
+                        Some(Typed::Open(m)) => (m, false),
+                        _ => return,
+                    };
+                    let mut lines: Vec<String> = String::from_utf8_lossy(&m)
+                        .split('\n')
+                        .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+                        .collect();
+                    lines.pop(); // the empty piece after the last CRLF
+                    if closed {
+                        lines.push(".".into());
+                    }
+                    for t in group(lines).into_iter().rev() {
+                        self.script.push_front(t);
+                    }
+                }
+                // After 354 the message is still being typed: nothing to send until its `.`.
+                Some(Typed::Open(_)) => return,
+                _ => break,
+            }
+        }
+        let Some(item) = self.script.pop_front() else { return };
         let t = match item {
             Typed::Message(m) => {
                 let lines = m.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
                 Transmit { bytes: super::data::encode(&m), pdu: Pdu::SmtpData { size: m.len(), lines } }
             }
+            // Held back above: never sent before its `.`.
+            Typed::Open(_) => return,
             Typed::Raw(m) => {
                 let typed = m.split(|&b| b == b'\n').filter(|l| !l.is_empty());
                 let (lines, dotted) = (typed.clone().count(), typed.filter(|l| l.starts_with(b".")).count());
@@ -173,7 +238,7 @@ impl TypedSession {
                         // in between. `BDAT 0` has no chunk; otherwise the next item is it.
                         if size > 0 {
                             match self.script.pop_front() {
-                                Some(Typed::Message(m) | Typed::Raw(m)) => bytes.extend_from_slice(&m),
+                                Some(Typed::Message(m) | Typed::Raw(m) | Typed::Open(m)) => bytes.extend_from_slice(&m),
                                 Some(Typed::Line(l)) => bytes.extend_from_slice(&chunk(&l, size)),
                                 None => {}
                             }
@@ -270,6 +335,62 @@ mod tests {
             }
         }
         (replies, messages)
+    }
+
+    fn typed(l: &[&str]) -> Vec<Typed> {
+        group(l.iter().map(|s| s.to_string()))
+    }
+
+    /// DATA typed too early is refused (503), and what the person types next are commands,
+    /// each answered on its own, as at a real terminal: not a message held back until a `.`
+    /// and then sent in one block. A second DATA, once accepted (354), starts the message.
+    #[test]
+    fn lines_after_a_refused_data_are_commands() {
+        let (replies, messages) = run(typed(&[
+            "EHLO me.example",
+            "DATA",
+            "MAIL FROM:<a@me.example>",
+            "RCPT TO:<u@h.example>",
+            "DATA",
+            "Subject: hi",
+            "",
+            ".hello",
+            ".",
+            "QUIT",
+        ]));
+        let codes: Vec<&str> = replies.iter().map(|r| &r[..3]).collect();
+        assert_eq!(codes, ["220", "250", "503", "250", "250", "354", "250", "221"], "{replies:?}");
+        assert_eq!(messages, [b"Subject: hi\r\n\r\nhello\r\n".to_vec()]);
+        // Refused twice (no recipient yet, then no valid one): still commands, one at a time.
+        let (replies, _) = run(typed(&[
+            "EHLO me.example",
+            "MAIL FROM:<a@me.example>",
+            "DATA",
+            "RCPT TO:<nobody@h.example>",
+            "DATA",
+            "NOOP",
+            ".",
+        ]));
+        let codes: Vec<&str> = replies.iter().map(|r| &r[..3]).collect();
+        // DATA with no recipient: 554 no valid recipients (RFC 5321 §3.3 allows 503 or 554).
+        assert_eq!(codes, ["220", "250", "250", "554", "550", "554", "250", "500"], "{replies:?}");
+    }
+
+    /// The page sends what is typed so far: after a 354 the lines of an unfinished message
+    /// are held back until its `.`; after a refused DATA they are commands, answered at once.
+    #[test]
+    fn an_unfinished_message_waits_and_a_refused_data_does_not() {
+        let (replies, messages) = run(typed(&[
+            "EHLO me.example",
+            "MAIL FROM:<a@me.example>",
+            "RCPT TO:<u@h.example>",
+            "DATA",
+            "Subject: hi",
+        ]));
+        assert!(replies.last().unwrap().starts_with("354"), "{replies:?}");
+        assert!(messages.is_empty());
+        let (replies, _) = run(typed(&["EHLO me.example", "DATA", "MAIL FROM:<a@me.example>"]));
+        assert!(replies.last().unwrap().starts_with("250 2.1.0"), "MAIL answered after the 503: {replies:?}");
     }
 
     /// At a terminal the person is the client: typed DATA lines go out as typed (no

@@ -218,10 +218,34 @@ pub(super) fn validate(check: &Check, baseline: Option<&EventLog>) -> Result<(),
         | Check::TypedMessageDelivered { mailbox }
         | Check::CopyDelivered { mailbox, .. }
         | Check::DeliveredAfterOutage { mailbox } => known_mailbox(mailbox),
-        Check::Reply { code, verb, .. } => {
+        Check::Reply { code, verb, protocol, .. } => {
             if !code_is_valid(code) {
                 return Err(format!(
                     "`code` is \"{code}\": expected an SMTP reply code or class (250, 5xx, 55x), or +OK, -ERR (POP3), OK, NO, BAD (IMAP)"
+                ));
+            }
+            // A code of another protocol's form could never be answered: the task could never be done.
+            let numeric = code.as_bytes()[0].is_ascii_digit();
+            let fits = match protocol {
+                None => true,
+                Some(Protocol::Smtp | Protocol::Http) => numeric,
+                Some(Protocol::Pop3) => ["+OK", "-ERR"].contains(&code.as_str()),
+                Some(Protocol::Imap) => ["OK", "NO", "BAD"].contains(&code.as_str()),
+            };
+            if !fits {
+                let want = match protocol {
+                    Some(Protocol::Pop3) => "+OK or -ERR",
+                    Some(Protocol::Imap) => "OK, NO or BAD (the tagged status)",
+                    _ => "a three-digit code or class such as 250, 5xx, 55x",
+                };
+                let name = match protocol {
+                    Some(Protocol::Pop3) => "a POP3",
+                    Some(Protocol::Imap) => "an IMAP",
+                    Some(Protocol::Http) => "an HTTP",
+                    _ => "an SMTP",
+                };
+                return Err(format!(
+                    "`code` is \"{code}\", which {name} server never answers, so the task could never be done: expected {want}"
                 ));
             }
             verb.as_deref().map_or(Ok(()), |v| one_word("verb", v))

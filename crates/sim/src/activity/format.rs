@@ -416,19 +416,28 @@ pub(super) fn check(v: &Value) -> std::result::Result<Check, String> {
             did_you_mean(kind, CHECK_KINDS)
         ));
     };
-    let text = |v: &Value| match v.get_ref() {
+    // A number or a name written without quotes (`code = 550`): say how to write it.
+    let text = |key: &str, v: &Value| match v.get_ref() {
         DeValue::String(s) => Ok(Some(s.to_string())),
-        other => Err(invalid_type(other, "a string")),
+        other => {
+            let example = match key {
+                "mailbox" => "bob@bob.example",
+                "code" => "550",
+                "verb" => "RCPT",
+                _ => "bob-ua",
+            };
+            Err(format!("{}: write it in quotes, e.g. `{key} = \"{example}\"`", invalid_type(other, "a string")))
+        }
     };
     let mut keys = CheckKeys::default();
     for (key, v) in t.entries() {
         match key.get_ref().as_str() {
             "kind" => {}
             k if !known.contains(&k) => return Err(unknown_field(k, known)),
-            "mailbox" => keys.mailbox = text(v)?,
-            "code" => keys.code = text(v)?,
-            "verb" => keys.verb = text(v)?,
-            "client" => keys.client = text(v)?,
+            "mailbox" => keys.mailbox = text("mailbox", v)?,
+            "code" => keys.code = text("code", v)?,
+            "verb" => keys.verb = text("verb", v)?,
+            "client" => keys.client = text("client", v)?,
             "protocol" => keys.protocol = Some(protocol(v.get_ref())?),
             "copy" => keys.copy = Some(copy_kind(v.get_ref())?),
             "at_least" => {

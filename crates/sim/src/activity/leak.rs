@@ -183,7 +183,19 @@ pub fn leaks(a: &Activity, log: &EventLog) -> Vec<Leak> {
             // The next message: its verb or code, in capitals, anywhere (the diagram too).
             Answer::Predicted(p) if is_token(&p.expected) => {
                 for s in seen.iter().filter(|s| has_word(&norm(&s.text, false), &p.expected)) {
-                    leak(&p.expected, &s.place);
+                    if s.place == "its own prompt" {
+                        // Often a step one too early: the prompt tells of the very message to predict.
+                        leak(
+                            &p.expected,
+                            &format!(
+                                "its own prompt (the message it asks for, after step {}, is \"{}\": a prompt that tells of it as sent asks one step too early)",
+                                p.reveal_step - 1,
+                                p.label
+                            ),
+                        );
+                    } else {
+                        leak(&p.expected, &s.place);
+                    }
                 }
             }
             // A typed answer: each plain accepted token, in what was written for the learner

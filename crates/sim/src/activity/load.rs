@@ -13,14 +13,27 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-/// Reads one activity file. `file_name` is only used in messages. All problems found are
-/// returned (not only the first), each located.
+/// Reads one activity file with no files beside it (the page: pasted, uploaded or fetched by
+/// `?activity=`), so its scenario must be built in. `file_name` is only used in messages. All
+/// problems found are returned (not only the first), each located.
 pub fn parse(file_name: &str, text: &str) -> Result<Activity, Vec<LocatedError>> {
-    parse_with(file_name, text, &|_| None)
+    parse_with(file_name, text, &|_| None).map_err(|mut errors| {
+        // Not "no file beside": here no file beside is ever read, so say what works.
+        for e in &mut errors {
+            if let Some(name) =
+                e.message.strip_prefix("no scenario file \"").and_then(|r| r.split('"').next()).map(str::to_string)
+            {
+                e.message = format!(
+                    "scenario file \"{name}\": only built-in scenarios can be used here (the page reads no file beside an activity; `mailsim activity check` does): expected a built-in scenario id, e.g. alice-to-bob"
+                );
+            }
+        }
+        errors
+    })
 }
 
 /// [`parse`], where `scenario = "NAME.toml"` names a scenario file beside this one, whose text
-/// `beside(NAME.toml)` gives (the command line reads the folder; the page fetches it).
+/// `beside(NAME.toml)` gives (the command line reads the folder).
 pub fn parse_with(
     file_name: &str,
     text: &str,

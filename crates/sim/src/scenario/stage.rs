@@ -238,6 +238,10 @@ impl Stage<'_> {
                 (Item::Line(l), _) => script.push(Typed::Line(l.clone())),
             }
         }
+        // No `.` after DATA: if DATA is refused, those lines are commands (typed::group).
+        if let Some(m) = message {
+            script.push(Typed::Open(m.into_bytes()));
+        }
         script
     }
 

@@ -62,31 +62,8 @@ impl World {
                 let engine = match port {
                     110 | 995 => ClientEngine::Pop3Typed(Pop3Typed::new(lines)),
                     143 | 993 => ClientEngine::Imap(self.typed_imap(node, lines)),
-                    _ => {
-                        // After DATA, the lines up to "." are the message.
-                        let mut script = Vec::new();
-                        let mut message: Option<String> = None;
-                        for l in lines {
-                            match &mut message {
-                                Some(m) if l == "." => {
-                                    script.push(Typed::Raw(std::mem::take(m).into_bytes()));
-                                    message = None;
-                                }
-                                Some(m) => {
-                                    m.push_str(&l);
-                                    m.push_str("\r\n");
-                                }
-                                None => {
-                                    let data = l.trim().eq_ignore_ascii_case("DATA");
-                                    script.push(Typed::Line(l));
-                                    if data {
-                                        message = Some(String::new());
-                                    }
-                                }
-                            }
-                        }
-                        ClientEngine::Typed(TypedSession::new(script))
-                    }
+                    // After DATA, the lines up to "." are the message (if DATA is answered 354).
+                    _ => ClientEngine::Typed(TypedSession::new(mailsim_proto::smtp::typed::group(lines))),
                 };
                 self.connect(node, target, port, engine, Purpose::Terminal);
             }

@@ -149,6 +149,12 @@ impl ImapServer {
                     lines.push(format!("* LIST () \"/\" {}", astring(&self.folder)).into());
                 } else {
                     lines.push(format!("* {} RECENT", self.view.recent.len()).into());
+                    // RFC 3501 §6.3.1 with its verified erratum 3032: an IMAP4rev1 client is told
+                    // the first unseen message if there is one, and not otherwise (RFC 9051
+                    // dropped it: an IMAP4rev2 client searches for UNSEEN instead).
+                    if let Some(i) = self.messages.iter().position(|m| !m.flags.iter().any(|f| f == "\\Seen")) {
+                        lines.push(format!("* OK [UNSEEN {}] First unseen", i.saturating_add(1)).into());
+                    }
                 }
                 if let Some(q) = &params.qresync {
                     lines.extend(self.resync_lines(q));

@@ -150,6 +150,29 @@ fn rev1_clients_get_recent_check_and_search_new() {
     assert!(o.send(c, "n SEARCH NEW").contains("n BAD RECENT, NEW and OLD"));
 }
 
+/// RFC 3501 §6.3.1 (erratum 3032): SELECT and EXAMINE tell an IMAP4rev1 client the first
+/// unseen message, `* OK [UNSEEN n]`, when there is one, and say nothing when all are seen; an
+/// IMAP4rev2 client never hears it (RFC 9051 removed it). Dovecot answers the same.
+#[test]
+fn rev1_select_names_the_first_unseen_message() {
+    let mut o = Owner::new(&[M1, M2, M3]);
+    let a = o.login();
+    let ex = o.send(a, "e EXAMINE INBOX");
+    assert!(ex.contains("* OK [UNSEEN 1] First unseen\r\n"), "{ex}");
+    o.send(a, "s SELECT INBOX");
+    o.send(a, "t STORE 1 +FLAGS (\\Seen)");
+    let sel = o.send(a, "s2 SELECT INBOX");
+    assert!(sel.contains("* OK [UNSEEN 2] First unseen\r\n"), "{sel}");
+    o.send(a, "t2 STORE 2:3 +FLAGS (\\Seen)");
+    let all_seen = o.send(a, "s3 EXAMINE INBOX");
+    assert!(!all_seen.contains("UNSEEN"), "all seen: no UNSEEN response: {all_seen}");
+    o.send(a, "t3 STORE 3 -FLAGS (\\Seen)");
+    let b = o.login();
+    o.send(b, "x ENABLE IMAP4rev2");
+    let rev2 = o.send(b, "s SELECT INBOX");
+    assert!(!rev2.contains("UNSEEN") && rev2.contains("* 3 EXISTS"), "{rev2}");
+}
+
 #[test]
 fn id_lsub_subscriptions_and_list_extended() {
     let mut o = Owner::new(&[M1]);

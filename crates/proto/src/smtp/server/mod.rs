@@ -155,7 +155,7 @@ pub static MACHINE: StateMachine = StateMachine {
         main(1, 2, "MAIL"),
         main(2, 3, "RCPT"),
         main(3, 4, "DATA"),
-        main(4, 1, "."),
+        main(4, 1, "final . then 250"),
         main(1, 8, "QUIT"),
         side(0, 1, "HELO"),
         side(1, 0, "STARTTLS (220: start over inside TLS)"),
