@@ -112,6 +112,11 @@ fn embedded() -> bool {
     web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|s| s.contains("embed=1"))
 }
 
+/// The id a `#/scenario/ID` link names when no built-in scenario has it.
+fn unknown_scenario(hash: &str) -> Option<String> {
+    parse_fragment(hash).map(|(id, _)| id).filter(|id| scenario::entry(id).is_none())
+}
+
 fn current_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
@@ -212,6 +217,9 @@ fn playground() -> Html {
         Player::open(&id, step)
     });
 
+    // A link to a scenario that does not exist (a typo): the page opens another and says so.
+    let unknown = use_state(|| unknown_scenario(&current_hash()));
+
     // The learner's actions were replayed and drawn: a reload need not set any aside.
     use_effect(crate::guard::clear);
 
@@ -277,7 +285,7 @@ fn playground() -> Html {
 
     // The URL fragment opens a scenario and step (typed, pasted, or back/forward).
     {
-        let d = player.dispatcher();
+        let (d, unknown) = (player.dispatcher(), unknown.clone());
         use_effect_with((), move |_| {
             let window = web_sys::window().expect("a window");
             let listener = EventListener::new(&window, "hashchange", move |e| {
@@ -287,6 +295,7 @@ fn playground() -> Html {
                 let to = web_sys::js_sys::Reflect::get(e, &"newURL".into()).ok().and_then(|u| u.as_string());
                 let hash =
                     to.and_then(|u| u.split_once('#').map(|(_, h)| format!("#{h}"))).unwrap_or_else(current_hash);
+                unknown.set(unknown_scenario(&hash));
                 if let Some((id, step)) = parse_fragment(&hash) {
                     let d = d.clone();
                     crate::data::then_open(id.clone(), move || d.dispatch(Action::Open(id, step)));
@@ -318,8 +327,9 @@ fn playground() -> Html {
         Callback::from(move |_: MouseEvent| d.dispatch(a()))
     };
     let on_scenario = {
-        let d = player.dispatcher();
+        let (d, unknown) = (player.dispatcher(), unknown.clone());
         Callback::from(move |e: Event| {
+            unknown.set(None);
             if let Some(sel) = e.target_dyn_into::<web_sys::HtmlSelectElement>() {
                 let (d, id) = (d.clone(), sel.value());
                 crate::data::then_open(id.clone(), move || d.dispatch(Action::Open(id, 0)));
@@ -682,6 +692,9 @@ fn playground() -> Html {
                 }
             </div>
             if !note.is_empty() { <p id="note" class="note" role="status">{ (*note).clone() }</p> }
+            if let Some(id) = unknown.as_ref().filter(|_| player.scenario.id == DEFAULT_SCENARIO) {
+                <p id="no-scenario" class="load-error" role="alert">{ format!("No scenario \"{id}\": showing {}. Pick one in the Scenario menu.", player.scenario.title) }</p>
+            }
             if !player.queued.is_empty() { <p id="engine-status" class="note" role="status">{"Loading the simulator… what you did runs as soon as it is here."}</p> }
             if !problem.is_empty() {
                 <div id="load-error" class="load-error" role="alert">
