@@ -15,13 +15,13 @@ fi
 if [ "${1:-}" = live ]; then
   scripts/install.sh --test >/dev/null
   export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
-  trunk build --release --offline
+  scripts/release-wasm.sh trunk build --release --offline
   uptime
   exec node tests/e2e/live-bench.mjs "${2:-200}"
 fi
 scripts/install.sh --test >/dev/null
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
-trunk build --release --offline
+scripts/release-wasm.sh trunk build --release --offline
 # The native binary, for the world's wasm-against-native figure (bench/diagram.mjs).
 cargo build --release --offline -p mailsim-cli
 node bench/bench.mjs

@@ -30,6 +30,23 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The release wasm builds (scripts/release-wasm.sh): a pinned nightly with std's sources
+# (-Zbuild-std) and the wasm32 target, and the crates std's sources need (for --offline).
+NIGHTLY=nightly-2026-05-20
+if ! rustup run "$NIGHTLY" rustc --version >/dev/null 2>&1 \
+  || ! rustup +"$NIGHTLY" target list --installed | grep -qx wasm32-unknown-unknown \
+  || [ ! -d "$(rustup run "$NIGHTLY" rustc --print sysroot)/lib/rustlib/src/rust/library" ]; then
+  say "installing Rust $NIGHTLY (the release wasm builds: std built with the page, about 300 MB)"
+  rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src --target wasm32-unknown-unknown
+fi
+std_stamp="target/nightly/.std-fetched-$NIGHTLY"
+if [ ! -f "$std_stamp" ]; then
+  say "fetching the crates of std's sources ($NIGHTLY)"
+  cargo +"$NIGHTLY" fetch --manifest-path "$(rustup run "$NIGHTLY" rustc --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
+  mkdir -p target/nightly
+  touch "$std_stamp"
+fi
+
 if [ "$(trunk --version 2>/dev/null || true)" != "trunk $TRUNK_VERSION" ]; then
   say "installing Trunk $TRUNK_VERSION (about 15 minutes on 2 cores, once)"
   cargo install trunk --version "$TRUNK_VERSION" --locked

@@ -8,4 +8,4 @@ export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 echo
 echo "  Mailsim is being built; it will be served at  http://127.0.0.1:8080/"
 echo
-exec trunk serve --release --offline --address 127.0.0.1 --port 8080
+exec scripts/release-wasm.sh trunk serve --release --offline --address 127.0.0.1 --port 8080

@@ -42,7 +42,7 @@ cargo build --locked -p mailsim-cli
 python3 -m unittest discover -s tests/interop -v
 
 step "release build (trunk, wasm-opt -Oz)"
-trunk build --release --offline
+scripts/release-wasm.sh trunk build --release --offline
 node tests/e2e/bundle-size.mjs
 
 step "browser end-to-end tests"

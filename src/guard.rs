@@ -10,8 +10,10 @@
 //!
 //! A panic also shows a notice on the page ([`install`]) instead of leaving it frozen.
 
+#[cfg(not(panic = "immediate-abort"))]
 use wasm_bindgen::prelude::wasm_bindgen;
 
+#[cfg(not(panic = "immediate-abort"))]
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = error)]
@@ -54,16 +56,29 @@ pub fn tripped(key: &str, count: usize) -> bool {
     mine
 }
 
-/// On a panic, or an error the wasm module does not survive (a trap such as a stack
-/// overflow reaches the page as an uncaught JavaScript error, not as a panic): a notice on the
-/// page (as text) with a way to reload, and the message in the console.
+/// On a panic, or an error the wasm module does not survive: a notice on the page (as text)
+/// with a way to reload, and the message in the console. The release build's panics abort at
+/// once (scripts/release-wasm.sh: no hook runs, the panic is a trap), and a trap such as a
+/// stack overflow is one in any build: it reaches the page as an uncaught JavaScript error,
+/// or, in an asynchronous task (a fetch's continuation), as an unhandled rejection whose
+/// reason is a `WebAssembly.RuntimeError`.
 pub fn install() {
+    // Not in the release build, whose panics run no hook (its code would only weigh).
+    #[cfg(not(panic = "immediate-abort"))]
     std::panic::set_hook(Box::new(|info| {
         console_error(&format!("mailsim: {info}"));
         notice();
     }));
     if let Some(w) = web_sys::window() {
         gloo_events::EventListener::new(&w, "error", |_| notice()).forget();
+        gloo_events::EventListener::new(&w, "unhandledrejection", |e| {
+            use wasm_bindgen::JsCast;
+            use web_sys::js_sys::{Reflect, WebAssembly::RuntimeError};
+            if Reflect::get(e, &"reason".into()).is_ok_and(|r| r.is_instance_of::<RuntimeError>()) {
+                notice();
+            }
+        })
+        .forget();
     }
 }
 

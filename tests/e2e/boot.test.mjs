@@ -206,3 +206,33 @@ test('the activities wait for the engines, then list and grade', async (t) => {
   const files = fs.readdirSync(path.join(DIST, 'activities')).filter((f) => f.endsWith('.toml')).length;
   assert.equal(await page.locator('#activity-list .card').count(), files);
 });
+
+// The release build's panics abort at once (scripts/release-wasm.sh): no panic hook runs, a
+// panic is a trap, as a stack overflow is in any build. The page still says it stopped and
+// offers to reload (src/guard.rs), whether the trap comes in an event's handler or in an
+// asynchronous task. The trap is made by asking the module's allocator for more than it can
+// give (wasm-bindgen's `__wbindgen_malloc` aborts then).
+for (const where of ['an event handler', 'an asynchronous task']) {
+  test(`a trap in the page's wasm, in ${where}, shows the notice with a way to reload`, async () => {
+    const page = await s.browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.addInitScript(() => addEventListener('TrunkApplicationStarted', (e) => { window.mailsimWasm = e.detail.wasm; }));
+    try {
+      await page.goto(s.server.url);
+      await page.waitForSelector('#position');
+      assert.equal(await page.$('#crashed'), null);
+      await page.evaluate((async) => {
+        const trap = () => window.mailsimWasm.__wbindgen_malloc(0xfffffff0, 8);
+        if (async) Promise.resolve().then(trap);
+        else setTimeout(trap, 0);
+      }, where !== 'an event handler');
+      const notice = await page.waitForSelector('#crashed[role=alert]');
+      assert.match(await notice.textContent(), /Mailsim hit a bug and stopped\. Reload the page/);
+      assert.equal(await page.locator('#crashed a.button').textContent(), 'Reload');
+      if (where === 'an event handler') assert.equal(errors.length, 1, `the trap is reported to the console: ${errors}`);
+    } finally {
+      await page.close();
+    }
+  });
+}

@@ -4,6 +4,8 @@
 //! anywhere" is in crates/sim/tests/properties.rs, where the mail host drives them.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod support;
+
 use mailsim_proto::dns::{DnsMessage, Question, RData, Record, TYPE_A, TYPE_MX};
 use mailsim_proto::http::{self, url_decode, url_encode, HttpMessage};
 use mailsim_proto::imap::scram::{ScramClient, ScramServer};
@@ -340,4 +342,44 @@ fn smtp_a_path_with_text_right_after_it_is_a_syntax_error() {
     }
     let Decoded::Complete(cmd, _) = decode(b"RCPT TO:<bob@bob.example>\r\n") else { panic!() };
     assert_eq!(cmd, Command::Rcpt { to: "bob@bob.example".into(), params: vec![] });
+}
+
+/// Found by the `imap_session` fuzz target (seventh run, after 746,669 executions of its second
+/// process; fuzz/regressions/imap-session-uid-authenticate.bin): `UID  AUTHENTICATE PLAIN`
+/// was read as AUTHENTICATE, whatever command followed `UID` was; the server sent `+ ` and
+/// waited for a SASL response, so the command got no tagged reply (RFC 9051 §2.2.2). Only
+/// FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE (§6.4.9) and SORT, THREAD (RFC 5256 §3) take the
+/// prefix; after it anything else is `BAD`, at once.
+#[test]
+fn imap_uid_prefixes_only_the_commands_that_have_uid_forms() {
+    use mailsim_proto::imap::command::decode;
+    let mut imap = support::ImapSession::selected(support::store_with(&[b"Subject: x\r\n\r\nx\r\n"]));
+    for line in [
+        "t000 UID  AUTHENTICATE PLAIN",
+        "t001 UID AUTHENTICATE PLAIN",
+        "t002 UID LOGIN bob pw",
+        "t003 UID NOOP",
+        "t004 UID IDLE",
+        "t005 UID UID FETCH 1 FLAGS",
+        "t006 uid select INBOX",
+        "t007 UID LOGOUT",
+    ] {
+        let wire = format!("{line}\r\n");
+        assert!(matches!(decode(wire.as_bytes()), Decoded::Invalid(..)), "{line}");
+        let out = imap.text(wire.as_bytes());
+        assert!(out.starts_with(&format!("{} BAD ", &line[..4])) && out.matches("\r\n").count() == 1, "{line}: {out}");
+    }
+    for line in [
+        "t100 UID FETCH 1 FLAGS",
+        "t101 uid store 1 +FLAGS (\\Seen)",
+        "t102 UID SEARCH ALL",
+        "t103 UID COPY 1 Trash",
+        "t104 UID SORT (DATE) UTF-8 ALL",
+        "t105 UID THREAD REFERENCES UTF-8 ALL",
+        "t106 UID MOVE 1 Trash",
+        "t107 UID EXPUNGE 1",
+    ] {
+        let out = imap.text(format!("{line}\r\n").as_bytes());
+        assert!(out.contains(&format!("{} OK ", &line[..4])), "{line}: {out}");
+    }
 }

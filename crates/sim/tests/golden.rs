@@ -795,7 +795,7 @@ mod learner_actions {
         assert!(log
             .events
             .iter()
-            .any(|e| matches!(e, Event::MessageSent { raw, .. } if raw.starts_with(b"452 4.2.2"))));
+            .any(|e| matches!(e, Event::MessageSent { raw, .. } if raw == b"452 4.2.2 <bob@bob.example>: Mailbox full: no room for new mail, try again later\r\n")));
         let grey = Action::Fault { at: 0, server: "bob-server".into(), fault: Fault::GreylistOn };
         let log = scenario::run_with("alice-to-bob", &[grey]).unwrap();
         assert!(

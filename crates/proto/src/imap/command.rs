@@ -320,6 +320,11 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             return Err(bad("UID must be followed by FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, SORT or THREAD"));
         };
         name = n.to_ascii_uppercase();
+        // Only these have UID forms (RFC 9051 §6.4.9; SORT and THREAD, RFC 5256 §3): `UID
+        // AUTHENTICATE` was read as AUTHENTICATE (found by the imap_session fuzz target).
+        if !["FETCH", "STORE", "SEARCH", "COPY", "MOVE", "EXPUNGE", "SORT", "THREAD"].contains(&name.as_str()) {
+            return Err(bad("UID must be followed by FETCH, STORE, SEARCH, COPY, MOVE, EXPUNGE, SORT or THREAD"));
+        }
         toks = toks.get(1..).unwrap_or_default();
     }
     let text = |i: usize| toks.get(i).and_then(Token::text).map(str::to_string);

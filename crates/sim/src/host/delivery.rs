@@ -120,11 +120,13 @@ impl MailHost {
             let used: usize =
                 self.store.mailbox(rcpt).map(|m| m.messages.iter().map(|x| x.data.len()).sum()).unwrap_or(0);
             if used >= quota {
-                return Some(Reply::enhanced(
-                    452,
-                    "4.2.2",
-                    format!("<{rcpt}>: Mailbox full: {used} octets stored, quota {quota} octets"),
-                ));
+                // A quota of 0 is the playground's "Fill mailboxes": no octet counts to show.
+                let text = if quota == 0 {
+                    format!("<{rcpt}>: Mailbox full: no room for new mail, try again later")
+                } else {
+                    format!("<{rcpt}>: Mailbox full: {used} octets stored, quota {quota} octets")
+                };
+                return Some(Reply::enhanced(452, "4.2.2", text));
             }
         }
         None
