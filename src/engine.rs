@@ -247,7 +247,9 @@ pub fn parse_activity_in(
     };
     let beside = beside
         .map(|files| {
-            Value::Object(files.iter().map(|(n, t)| (n.clone(), Value::String(t.clone()))).collect()).to_string()
+            let pair =
+                |(n, t): &(String, String)| Value::Array(vec![Value::String(n.clone()), Value::String(t.clone())]);
+            Value::Array(files.iter().map(pair).collect()).to_string()
         })
         .unwrap_or_default();
     let v = call_str("parse_activity", &[name, text, &beside])

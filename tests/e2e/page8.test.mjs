@@ -99,15 +99,15 @@ test('P6: a scenario file that is not beside the activity is a located error nam
 
 test('P5: a link to a scenario that does not exist says so', async (t) => {
   const page = await open(t, '#/scenario/alice-to-bobb/step/3', { ready: '#position', ignore: /404/ });
-  await page.waitForSelector('#no-scenario');
-  assert.match(await page.textContent('#no-scenario'), /No scenario "alice-to-bobb": showing Alice sends Bob an e-mail/);
+  await page.waitForSelector('#load-error');
+  assert.match(await page.textContent('#load-error'), /No scenario "alice-to-bobb": showing Alice sends Bob an e-mail/);
   await page.screenshot({ path: path.join(OUT, 'page8-unknown-scenario.png') });
   // Changing the hash by hand to another wrong id says it again, naming that one.
   await page.evaluate(() => { location.hash = '#/scenario/nosuch/step/3'; });
-  await page.waitForFunction(() => document.querySelector('#no-scenario')?.textContent.includes('"nosuch"'));
+  await page.waitForFunction(() => document.querySelector('#load-error')?.textContent.includes('"nosuch"'));
   // A good link clears it.
   await page.evaluate(() => { location.hash = '#/scenario/greylisting/step/2'; });
-  await page.waitForFunction(() => !document.querySelector('#no-scenario'));
+  await page.waitForFunction(() => !document.querySelector('#load-error'));
 });
 
 test('P3: an activity locked at step 0 does not tell the learner to press → or Next', async (t) => {

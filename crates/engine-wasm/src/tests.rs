@@ -143,7 +143,7 @@ fn wrong_input_is_an_error_reply() {
     }
     assert_eq!(play("{}", "[]"), "");
     assert_eq!(completion_code("nope", "[]"), "");
-    assert_eq!(v(&parse_activity("e.toml", "\u{0}", "{}"))["errors"].as_array().map(|e| !e.is_empty()), Some(true));
+    assert_eq!(v(&parse_activity("e.toml", "\u{0}", "[]"))["errors"].as_array().map(|e| !e.is_empty()), Some(true));
 }
 
 /// `?activity=`: an activity that names a scenario file asks for it (`needs`), and with it
@@ -151,19 +151,19 @@ fn wrong_input_is_an_error_reply() {
 #[test]
 fn an_activity_asks_for_its_scenario_file_and_plays_on_it() {
     let text = "[activity]\nid = \"t\"\ntitle = \"T\"\nscenario = \"lab.toml\"\n\n[[item]]\nkind = \"discuss\"\nprompt = \"P\"\nmodel = \"M\"\n";
-    let first = v(&parse_activity("t.toml", text, "{}"));
+    let first = v(&parse_activity("t.toml", text, "[]"));
     assert_eq!(first["needs"], "lab.toml", "{first}");
     assert_eq!(first["errors"][0]["line"], 4);
     let pasted = v(&parse_activity("t.toml", text, ""));
     assert!(pasted.get("needs").is_none());
     assert!(pasted["errors"][0]["message"].as_str().unwrap().contains("no folder"), "{pasted}");
     let lab = repo("scenarios/greylisting.toml");
-    let with = v(&parse_activity("t.toml", text, &json!({ "lab.toml": lab }).to_string()));
+    let with = v(&parse_activity("t.toml", text, &json!([["lab.toml", lab]]).to_string()));
     let a = Activity::from_json(&with["activity"]).expect("parsed with its scenario file");
     assert_eq!(a.scenario_file.as_ref().map(|f| f.name.as_str()), Some("lab.toml"));
     assert!(play(&with["activity"].to_string(), "[]").contains("450"), "the greylisting scenario plays");
     // A scenario file with an error is located in it, and nothing more is asked for.
-    let bad = v(&parse_activity("t.toml", text, &json!({ "lab.toml": "[scenario]\nid = 3\n" }).to_string()));
+    let bad = v(&parse_activity("t.toml", text, &json!([["lab.toml", "[scenario]\nid = 3\n"]]).to_string()));
     assert!(bad.get("needs").is_none(), "{bad}");
     assert!(bad["errors"][0]["message"].as_str().unwrap().contains("the scenario file has an error"), "{bad}");
 }
