@@ -112,6 +112,16 @@ fn embedded() -> bool {
     web_sys::window().and_then(|w| w.location().search().ok()).is_some_and(|s| s.contains("embed=1"))
 }
 
+/// What a `#/scenario/ID` link says: `Some("")` for a built-in scenario, `Some(notice)` when
+/// none has that id (a typo: the page opens the default one and says so), `None` for another link.
+fn scenario_link(hash: &str) -> Option<String> {
+    let (id, _) = parse_fragment(hash)?;
+    Some(match (scenario::entry(&id), scenario::entry(DEFAULT_SCENARIO)) {
+        (None, Some(d)) => format!("No scenario \"{id}\": showing {}. Pick one in the Scenario menu.", d.title),
+        _ => String::new(),
+    })
+}
+
 fn current_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
@@ -212,6 +222,10 @@ fn playground() -> Html {
         Player::open(&id, step)
     });
 
+    // What went wrong (shown until dismissed), from the start: a link to a scenario that does
+    // not exist (a typo), for which the page opens the default one.
+    let problem = use_state(|| scenario_link(&current_hash()).unwrap_or_default());
+
     // The learner's actions were replayed and drawn: a reload need not set any aside.
     use_effect(crate::guard::clear);
 
@@ -277,7 +291,7 @@ fn playground() -> Html {
 
     // The URL fragment opens a scenario and step (typed, pasted, or back/forward).
     {
-        let d = player.dispatcher();
+        let (d, problem) = (player.dispatcher(), problem.clone());
         use_effect_with((), move |_| {
             let window = web_sys::window().expect("a window");
             let listener = EventListener::new(&window, "hashchange", move |e| {
@@ -287,6 +301,9 @@ fn playground() -> Html {
                 let to = web_sys::js_sys::Reflect::get(e, &"newURL".into()).ok().and_then(|u| u.as_string());
                 let hash =
                     to.and_then(|u| u.split_once('#').map(|(_, h)| format!("#{h}"))).unwrap_or_else(current_hash);
+                if let Some(notice) = scenario_link(&hash) {
+                    problem.set(notice);
+                }
                 if let Some((id, step)) = parse_fragment(&hash) {
                     let d = d.clone();
                     crate::data::then_open(id.clone(), move || d.dispatch(Action::Open(id, step)));
@@ -339,7 +356,6 @@ fn playground() -> Html {
         });
     }
     // Mistakes in a scenario file (or a log) that the learner opened, shown as text.
-    let problem = use_state(String::new);
     // `?scenario=URL` opens a scenario file from this site, at the step in the fragment (as the
     // page was opened: by the time the file arrives, the fragment names the default scenario).
     {

@@ -20,6 +20,7 @@
 //! | [`actions_from_toml`] | `[[action]]` tables | the actions |
 //! | [`check_recipients`] | the composer's To/Cc/Bcc list | ok, or the message |
 //! | [`parse_activity`], [`builtin_activities`], [`provide_activity`] | a file name and text | the activity, or located errors |
+//! | [`parse_activity_in`] | the same, and the scenario files fetched from its folder | the same, or the scenario file it needs |
 //! | [`baseline`], [`play`] | an activity, learner actions | the event log |
 //! | [`grade`], [`score`], [`completion_code`], [`check_task`] | an item and a response; answers; a task's check, its log and actions | feedback; counts; the code; the outcome |
 //! | [`message_tree`] | a message's bytes | the inspector's header table and MIME tree |
@@ -224,18 +225,42 @@ fn errors_of(v: &Value) -> Vec<LocatedError> {
         .unwrap_or_default()
 }
 
-/// An activity file: checked against its kinds and its scenario, or located errors.
+/// An activity file with no folder (pasted, uploaded): checked against its kinds and its
+/// scenario (a built-in one), or located errors.
 pub fn parse_activity(name: &str, text: &str) -> Result<Activity, Vec<LocatedError>> {
+    parse_activity_in(name, text, None).map_err(|e| e.0)
+}
+
+/// An activity file from a folder (`?activity=URL`) with `beside`, the scenario files fetched
+/// from it so far (`None`: it has no folder). Its errors, and the name of the scenario file it
+/// names that is not in `beside` (fetch it and call again).
+pub fn parse_activity_in(
+    name: &str,
+    text: &str,
+    beside: Option<&[(String, String)]>,
+) -> Result<Activity, (Vec<LocatedError>, Option<String>)> {
     let failed = || LocatedError {
         file: name.to_string(),
         line: 1,
         column: 1,
         message: "the mail engine is not loaded yet".into(),
     };
-    let v = call_str("parse_activity", &[name, text]).and_then(|t| json(&t)).ok_or_else(|| vec![failed()])?;
+    let beside = beside
+        .map(|files| {
+            let pair =
+                |(n, t): &(String, String)| Value::Array(vec![Value::String(n.clone()), Value::String(t.clone())]);
+            Value::Array(files.iter().map(pair).collect()).to_string()
+        })
+        .unwrap_or_default();
+    let v = call_str("parse_activity", &[name, text, &beside])
+        .and_then(|t| json(&t))
+        .ok_or_else(|| (vec![failed()], None))?;
     match v.get("activity").and_then(Activity::from_json) {
         Some(a) => Ok(a),
-        None => Err(Some(errors_of(&v)).filter(|e| !e.is_empty()).unwrap_or_else(|| vec![failed()])),
+        None => Err((
+            Some(errors_of(&v)).filter(|e| !e.is_empty()).unwrap_or_else(|| vec![failed()]),
+            v.get("needs").and_then(Value::as_str).map(str::to_string),
+        )),
     }
 }
 

@@ -71,7 +71,8 @@ pub struct DetailsProps {
     pub decrypted: bool,
     /// An activity's open question closes the future at this step: the protocol states after
     /// the message are held back, since a receiver's state is taken after it has reacted (a
-    /// client that got 250 for MAIL is already "sent RCPT TO"), which would answer it.
+    /// client that got 250 for MAIL is already "sent RCPT TO"), which would answer it; and at
+    /// step 0 no "press Next" hint is given.
     #[prop_or_default]
     pub states_hidden: bool,
 }
@@ -124,7 +125,10 @@ pub fn details(props: &DetailsProps) -> Html {
                 <h2>{ props.info.title.clone() }</h2>
                 <p class="description">{ props.info.description.clone() }</p>
                 { for narration.map(|n| html! { <p class="narration">{ n }</p> }) }
-                <p class="hint">{"Press "}<kbd>{"→"}</kbd>{" or "}<strong>{"Next"}</strong>{" to see the first message, "}<kbd>{"space"}</kbd>{" to play."}</p>
+                // Not while an activity holds the stepping here: Next is disabled (qa8 P3).
+                if !props.states_hidden {
+                    <p class="hint">{"Press "}<kbd>{"→"}</kbd>{" or "}<strong>{"Next"}</strong>{" to see the first message, "}<kbd>{"space"}</kbd>{" to play."}</p>
+                }
             </section>
         };
     }

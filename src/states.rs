@@ -70,6 +70,23 @@ pub fn state_diagram(props: &StateProps) -> Html {
         .collect();
     let x = |i: usize| 6.0 + i as f64 * bw + gaps[..i].iter().sum::<f64>();
     let width = x(nodes.len()) + 6.0;
+    // RFC 9051 §3's (7): LOGOUT is possible in every state. When the last state is reached from
+    // every other one by a trigger naming its drawn arrow's verb, one arrow under the boxes says
+    // "VERB from any state" (IMAP's LOGOUT; not SMTP's QUIT, which DATA reads as message text).
+    let last = nodes.len().saturating_sub(1);
+    let reaches = |i: usize, verb: &str| {
+        machine.transitions.iter().any(|t| {
+            pos(machine.drawn_as(t.from)) == Some(i)
+                && pos(machine.drawn_as(t.to)) == Some(last)
+                && t.trigger.contains(verb)
+        })
+    };
+    let any = edges
+        .iter()
+        .find(|&&(_, b, _)| b == last)
+        .and_then(|e| e.2.split(' ').next())
+        .filter(|verb| last >= 2 && (0..last).all(|i| reaches(i, verb)));
+    let h = if any.is_some() { 110.0 } else { h };
     html! {
         <figure id="state-diagram" class="state-diagram">
             <figcaption>{ title }{ now.map(|l| format!(": now {l}")).unwrap_or_default() }</figcaption>
@@ -95,6 +112,19 @@ pub fn state_diagram(props: &StateProps) -> Html {
                         </g>
                     }
                 }) }
+                if let Some(verb) = any {
+                    <g class="st-edge st-any">
+                        // A leg down from each box (the one before the last on its right, clear
+                        // of the arrows back), along under them, and up into the last.
+                        { for (0..last).map(|i| {
+                            let lx = x(i) + if i + 1 == last { bw * 0.75 } else { bw * 0.25 };
+                            html! { <path d={format!("M {} 48 V 94", Px(lx))} /> }
+                        }) }
+                        <path d={format!("M {} 94 H {}", Px(x(0) + bw * 0.25), Px(x(last) + bw / 2.0))} />
+                        <path d={format!("M {} 94 V 48", Px(x(last) + bw / 2.0))} marker-end="url(#st-head)" />
+                        <text x={Px(width / 2.0).to_string()} y="106" text-anchor="middle">{ format!("{verb} from any state") }</text>
+                    </g>
+                }
                 { for nodes.iter().enumerate().map(|(i, (_, s))| html! {
                     <g class={classes!("st", (Some(i) == current).then_some("lit"))} data-state={s.label}>
                         <title>{ s.description }</title>

@@ -142,7 +142,7 @@ pub fn activities_page(props: &ListProps) -> Html {
         let (lib, on_change, errors) = (lib.clone(), props.on_change.clone(), errors.clone());
         Callback::from(move |(name, text): (String, String)| {
             let mut l = (*lib).clone();
-            match l.add(&name, &text) {
+            match l.add(&name, &text, None) {
                 Ok(a) => {
                     errors.set(None);
                     on_change.emit(l);

@@ -115,6 +115,34 @@ async fn fetch_text(url: &str) -> Result<String, String> {
     JsFuture::from(text).await.ok().and_then(|t| t.as_string()).ok_or_else(|| "the body is not text".into())
 }
 
+/// The scenario file that activity `name` (fetched from `url`, text `text`) names, fetched
+/// from the same folder: `lab.toml` beside `…/lab-act.toml` (`None`: it names a built-in
+/// scenario); if it cannot be, the activity's error, located at its `scenario`, says why.
+async fn scenario_beside(name: &str, url: &str, text: &str) -> Result<Option<(String, String)>, Vec<LocatedError>> {
+    let (mut errors, file) = match crate::engine::parse_activity_in(name, text, Some(&[][..])) {
+        Err((e, Some(file))) => (e, file),
+        _ => return Ok(None),
+    };
+    let at = web_sys::Url::new_with_base(&file, url)
+        .ok()
+        .filter(|u| web_sys::Url::new(url).is_ok_and(|a| a.origin() == u.origin()));
+    let why = match &at {
+        None => "it is not on this page's site".to_string(),
+        Some(at) => match fetch_text(&at.href()).await {
+            Ok(t) => return Ok(Some((file, t))),
+            Err(m) => m,
+        },
+    };
+    let prefix = format!("no scenario file \"{file}\"");
+    for e in errors.iter_mut().filter(|e| e.message.starts_with(&prefix)) {
+        e.message = format!(
+            "could not fetch the scenario file \"{file}\" beside this activity ({}): {why}: expected the scenario file in the same folder as the activity, or a built-in scenario id",
+            at.as_ref().map(web_sys::Url::href).unwrap_or_else(|| file.clone())
+        );
+    }
+    Err(errors)
+}
+
 #[function_component(ActivityApp)]
 fn activity_app() -> Html {
     let route = use_state(|| parse_route(&current_hash()).unwrap_or(Route::List));
@@ -166,7 +194,11 @@ fn activity_app() -> Html {
                             }
                             Ok(text) => {
                                 let mut lib = (**library).clone();
-                                match lib.add(&value, &text) {
+                                let added = match scenario_beside(&value, &url, &text).await {
+                                    Ok(beside) => lib.add(&value, &text, beside),
+                                    Err(e) => Err(e),
+                                };
+                                match added {
                                     Ok(a) => {
                                         library.set(Rc::new(lib));
                                         if parse_route(&current_hash()).is_none() {

@@ -4,7 +4,8 @@
 //!   they did in the playground, hints opened), tagged with the activity's fingerprint so
 //!   that progress from an older version of the file is not applied to a changed one.
 //! - `mailsim.activities.custom`: activity files an instructor pasted, uploaded or loaded
-//!   with `?activity=URL` (file name and text), so that their links survive a reload.
+//!   with `?activity=URL` (file name and text, and the scenario file fetched beside it), so
+//!   that their links survive a reload.
 //! - The query: `?activity=URL` (a file from this origin), `?present=1`, `?embed=1`.
 
 use crate::engine;
@@ -115,6 +116,20 @@ pub fn clear_progress(id: &str) {
 pub struct CustomFile {
     pub name: String,
     pub text: String,
+    /// The scenario file it names, fetched from its folder (`?activity=URL`): name and text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beside: Option<(String, String)>,
+}
+
+impl CustomFile {
+    fn parse(&self) -> Result<Activity, Vec<LocatedError>> {
+        match &self.beside {
+            None => engine::parse_activity(&self.name, &self.text),
+            Some(b) => {
+                engine::parse_activity_in(&self.name, &self.text, Some(std::slice::from_ref(b))).map_err(|e| e.0)
+            }
+        }
+    }
 }
 
 const CUSTOM_KEY: &str = "mailsim.activities.custom";
@@ -128,6 +143,10 @@ pub fn custom_files() -> Vec<CustomFile> {
                 Some(CustomFile {
                     name: f.get("name")?.as_str()?.to_string(),
                     text: f.get("text")?.as_str()?.to_string(),
+                    beside: match f.get("beside") {
+                        Some(b) => Some((b.get(0)?.as_str()?.to_string(), b.get(1)?.as_str()?.to_string())),
+                        None => None,
+                    },
                 })
             })
         })
@@ -150,7 +169,7 @@ pub struct Library {
 
 impl Library {
     pub fn load() -> Library {
-        let custom = custom_files().iter().filter_map(|f| engine::parse_activity(&f.name, &f.text).ok()).collect();
+        let custom = custom_files().iter().filter_map(|f| f.parse().ok()).collect();
         Library { builtin: engine::builtin_activities(), custom }
     }
 
@@ -162,12 +181,19 @@ impl Library {
         self.custom.iter().any(|a| a.id == id)
     }
 
-    /// Checks a file and, if it is sound, keeps it (replacing a loaded one with its id).
-    pub fn add(&mut self, name: &str, text: &str) -> Result<Activity, Vec<LocatedError>> {
-        let a = engine::parse_activity(name, text)?;
+    /// Checks a file (with the scenario file fetched beside it, if any) and, if it is sound,
+    /// keeps it (replacing a loaded one with its id).
+    pub fn add(
+        &mut self,
+        name: &str,
+        text: &str,
+        beside: Option<(String, String)>,
+    ) -> Result<Activity, Vec<LocatedError>> {
+        let file = CustomFile { name: name.into(), text: text.into(), beside };
+        let a = file.parse()?;
         let mut files: Vec<CustomFile> = custom_files();
-        files.retain(|f| engine::parse_activity(&f.name, &f.text).map(|x| x.id != a.id).unwrap_or(false));
-        files.push(CustomFile { name: name.into(), text: text.into() });
+        files.retain(|f| f.parse().map(|x| x.id != a.id).unwrap_or(false));
+        files.push(file);
         save_custom(&files);
         self.custom.retain(|x| x.id != a.id);
         self.custom.push(a.clone());
@@ -177,7 +203,7 @@ impl Library {
     /// Forgets a loaded activity (and the learner's progress in it).
     pub fn remove(&mut self, id: &str) {
         let mut files = custom_files();
-        files.retain(|f| engine::parse_activity(&f.name, &f.text).map(|x| x.id != id).unwrap_or(false));
+        files.retain(|f| f.parse().map(|x| x.id != id).unwrap_or(false));
         save_custom(&files);
         self.custom.retain(|x| x.id != id);
         clear_progress(id);
@@ -186,10 +212,7 @@ impl Library {
     /// The file text of an activity, to download as a starting point.
     pub fn source(&self, id: &str) -> Option<(String, String)> {
         if self.is_custom(id) {
-            return custom_files()
-                .into_iter()
-                .find(|f| engine::parse_activity(&f.name, &f.text).is_ok_and(|x| x.id == id))
-                .map(|f| (f.name, f.text));
+            return custom_files().into_iter().find(|f| f.parse().is_ok_and(|x| x.id == id)).map(|f| (f.name, f.text));
         }
         let a = self.builtin.iter().find(|a| a.id == id)?;
         engine::builtin_activity_files()

@@ -15,7 +15,7 @@
 //! | [`actions_from_toml`] | `[[action]]` tables | actions (JSON) |
 //! | [`check_recipients`] | the composer's list | `""`, or what is wrong |
 //! | [`provide_activity`], [`builtin_activities`] | built-in file name, text; - | -; the activities provided (JSON array) |
-//! | [`parse_activity`] | file name, text | `{"activity"}` or `{"errors": [...]}` |
+//! | [`parse_activity`] | file name, text, the files beside it (`""`: it has no folder; else a JSON array of [name, text]) | `{"activity"}` or `{"errors": [...]}`, with `"needs": NAME` when it names a scenario file not given |
 //! | [`play`] | activity, actions (`[]`: its baseline) | the log (JSON lines) |
 //! | [`grade`], [`score`], [`completion_code`] | item and response; activity and answers | feedback; `[right, graded]`; the code |
 //! | [`check_task`] | a check, the log (JSON lines), actions | the outcome |
@@ -128,10 +128,34 @@ pub fn builtin_activities() -> String {
 }
 
 /// An activity file: `{"activity": ...}`, or `{"errors": [{"file","line","column","message"}]}`.
-pub fn parse_activity(name: &str, text: &str) -> String {
-    match activity::parse(name, text) {
+/// `beside` is `""` for a file with no folder (pasted, uploaded: its scenario must be built
+/// in), else the scenario files fetched from its folder so far as a JSON array of [name, text];
+/// when the activity names one that is not among them, the errors come with `"needs": NAME`
+/// (fetch it from the folder and call again).
+pub fn parse_activity(name: &str, text: &str, beside: &str) -> String {
+    let needs = RefCell::new(None);
+    let result = if beside.is_empty() {
+        activity::parse(name, text)
+    } else {
+        let files = parse(beside).unwrap_or(Value::Null);
+        activity::parse_with(name, text, &|file| {
+            let pairs = files.as_array().map(Vec::as_slice).unwrap_or_default();
+            let text = pairs.iter().find(|p| p[0] == file).and_then(|p| Some(p.get(1)?.as_str()?.to_string()));
+            if text.is_none() {
+                *needs.borrow_mut() = Some(file.to_string());
+            }
+            text
+        })
+    };
+    match result {
         Ok(a) => json!({ "activity": a.to_json() }).to_string(),
-        Err(errors) => json!({ "errors": errors.iter().map(LocatedError::to_json).collect::<Vec<_>>() }).to_string(),
+        Err(errors) => {
+            let mut reply = json!({ "errors": errors.iter().map(LocatedError::to_json).collect::<Vec<_>>() });
+            if let Some(file) = needs.into_inner() {
+                reply["needs"] = Value::String(file);
+            }
+            reply.to_string()
+        }
     }
 }
 

@@ -44,8 +44,8 @@ mod exports {
         api::builtin_activities()
     }
     #[wasm_bindgen]
-    pub fn parse_activity(name: &str, text: &str) -> String {
-        api::parse_activity(name, text)
+    pub fn parse_activity(name: &str, text: &str, beside: &str) -> String {
+        api::parse_activity(name, text, beside)
     }
     #[wasm_bindgen]
     pub fn play(activity: &str, actions: &str) -> String {

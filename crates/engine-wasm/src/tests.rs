@@ -78,7 +78,7 @@ fn an_activity_parses_plays_and_grades_as_directly() {
     let name = "activities/smtp-phases.toml";
     let text = repo(name);
     let direct = activity::parse(name, &text).unwrap();
-    let reply = v(&parse_activity(name, &text));
+    let reply = v(&parse_activity(name, &text, ""));
     let a = Activity::from_json(&reply["activity"]).unwrap();
     assert_eq!(a, direct);
     let a_json = reply["activity"].to_string();
@@ -97,7 +97,7 @@ fn an_activity_parses_plays_and_grades_as_directly() {
     let (right, graded) = activity::score(&direct, &answers);
     assert_eq!(v(&score(&a_json, &answers_json)), json!([right, graded]));
     assert_eq!(completion_code(&a_json, &answers_json), activity::completion_code(&direct, &answers));
-    let errors = v(&parse_activity("x.toml", "[activity]\nid = \"x\"\n"));
+    let errors = v(&parse_activity("x.toml", "[activity]\nid = \"x\"\n", ""));
     let e = &errors["errors"][0];
     assert_eq!((e["file"].as_str(), e["line"].as_u64().is_some()), (Some("x.toml"), true), "{errors}");
 }
@@ -143,5 +143,27 @@ fn wrong_input_is_an_error_reply() {
     }
     assert_eq!(play("{}", "[]"), "");
     assert_eq!(completion_code("nope", "[]"), "");
-    assert_eq!(v(&parse_activity("e.toml", "\u{0}"))["errors"].as_array().map(|e| !e.is_empty()), Some(true));
+    assert_eq!(v(&parse_activity("e.toml", "\u{0}", "[]"))["errors"].as_array().map(|e| !e.is_empty()), Some(true));
+}
+
+/// `?activity=`: an activity that names a scenario file asks for it (`needs`), and with it
+/// given beside, reads and plays on it; with no folder (pasted), it says to use a built-in id.
+#[test]
+fn an_activity_asks_for_its_scenario_file_and_plays_on_it() {
+    let text = "[activity]\nid = \"t\"\ntitle = \"T\"\nscenario = \"lab.toml\"\n\n[[item]]\nkind = \"discuss\"\nprompt = \"P\"\nmodel = \"M\"\n";
+    let first = v(&parse_activity("t.toml", text, "[]"));
+    assert_eq!(first["needs"], "lab.toml", "{first}");
+    assert_eq!(first["errors"][0]["line"], 4);
+    let pasted = v(&parse_activity("t.toml", text, ""));
+    assert!(pasted.get("needs").is_none());
+    assert!(pasted["errors"][0]["message"].as_str().unwrap().contains("no folder"), "{pasted}");
+    let lab = repo("scenarios/greylisting.toml");
+    let with = v(&parse_activity("t.toml", text, &json!([["lab.toml", lab]]).to_string()));
+    let a = Activity::from_json(&with["activity"]).expect("parsed with its scenario file");
+    assert_eq!(a.scenario_file.as_ref().map(|f| f.name.as_str()), Some("lab.toml"));
+    assert!(play(&with["activity"].to_string(), "[]").contains("450"), "the greylisting scenario plays");
+    // A scenario file with an error is located in it, and nothing more is asked for.
+    let bad = v(&parse_activity("t.toml", text, &json!([["lab.toml", "[scenario]\nid = 3\n"]]).to_string()));
+    assert!(bad.get("needs").is_none(), "{bad}");
+    assert!(bad["errors"][0]["message"].as_str().unwrap().contains("the scenario file has an error"), "{bad}");
 }

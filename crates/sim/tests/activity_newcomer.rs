@@ -66,15 +66,15 @@ fn a_predict_prompt_that_tells_its_answer_names_the_message_after_the_step() {
     );
 }
 
-/// The page reads no scenario file beside an activity (pasted, uploaded or `?activity=`): the
-/// error says that only built-in scenarios work there, not that the file is missing (it may
-/// well be beside the activity on the course site).
+/// A pasted or uploaded activity has no folder to read a scenario file from: the error says
+/// that only built-in scenarios work there, and how to use the file, not that it is missing
+/// (it may well be beside the activity on the course site; `?activity=` fetches it).
 #[test]
 fn a_scenario_file_where_none_is_read_says_built_in_only() {
     let text = "[activity]\nid = \"t\"\ntitle = \"T\"\nscenario = \"lab.toml\"\n\n[[item]]\nkind = \"discuss\"\nprompt = \"P\"\nmodel = \"M\"\n";
     assert_eq!(
         errors(text),
-        ["4:12: scenario file \"lab.toml\": only built-in scenarios can be used here (the page reads no file beside an activity; `mailsim activity check` does): expected a built-in scenario id, e.g. alice-to-bob"]
+        ["4:12: scenario file \"lab.toml\": a pasted or uploaded activity has no folder to read it from: expected a built-in scenario id, e.g. alice-to-bob, or put both files beside the page and open ?activity=FILE (`mailsim activity check` reads the folder too)"]
     );
     // Where the file is read (the command line), it is used.
     let lab =

@@ -13,18 +13,18 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
-/// Reads one activity file with no files beside it (the page: pasted, uploaded or fetched by
-/// `?activity=`), so its scenario must be built in. `file_name` is only used in messages. All
+/// Reads one activity file that has no folder (the page: pasted or uploaded), so its scenario
+/// must be built in. `file_name` is only used in messages. All
 /// problems found are returned (not only the first), each located.
 pub fn parse(file_name: &str, text: &str) -> Result<Activity, Vec<LocatedError>> {
     parse_with(file_name, text, &|_| None).map_err(|mut errors| {
-        // Not "no file beside": here no file beside is ever read, so say what works.
+        // Not "no file beside": such a file has no folder to read one from, so say what works.
         for e in &mut errors {
             if let Some(name) =
                 e.message.strip_prefix("no scenario file \"").and_then(|r| r.split('"').next()).map(str::to_string)
             {
                 e.message = format!(
-                    "scenario file \"{name}\": only built-in scenarios can be used here (the page reads no file beside an activity; `mailsim activity check` does): expected a built-in scenario id, e.g. alice-to-bob"
+                    "scenario file \"{name}\": a pasted or uploaded activity has no folder to read it from: expected a built-in scenario id, e.g. alice-to-bob, or put both files beside the page and open ?activity=FILE (`mailsim activity check` reads the folder too)"
                 );
             }
         }
@@ -33,7 +33,8 @@ pub fn parse(file_name: &str, text: &str) -> Result<Activity, Vec<LocatedError>>
 }
 
 /// [`parse`], where `scenario = "NAME.toml"` names a scenario file beside this one, whose text
-/// `beside(NAME.toml)` gives (the command line reads the folder).
+/// `beside(NAME.toml)` gives (the command line reads the folder; the page fetches it from the
+/// activity's URL folder).
 pub fn parse_with(
     file_name: &str,
     text: &str,
