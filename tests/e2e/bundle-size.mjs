@@ -61,10 +61,13 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // the page's bundle 375.1 → 346.7 KB, the first download 379.7 → 351.3 KB, the engine module
 // 479.7 → 444.8 KB, the whole 1,084.4 → 1,021.1 KB (docs/benchmarks.md, "Branch size8"). With
 // main merged at b63711e (qa8, live8, fuzz3): 347.7, 352.3, 447.9 and 1,025.9 KB. A build on
-// stable Rust (plain `trunk build --release`) is over these budgets.
-export const BUDGET = 349 * 1024;
+// stable Rust (plain `trunk build --release`) is over these budgets. 349 and 354 KB until
+// branch page8 (eighth session): an activity's own scenario file fetched beside it, the notice
+// for a link to a missing scenario, IMAP's "LOGOUT from any state": +2.1 KB, the bundle 349.8 KB
+// and the first download 354.3 KB at c1a38fa.
+export const BUDGET = 351 * 1024;
 // What the page needs to draw its default scenario and be interactive.
-export const FIRST_BUDGET = 354 * 1024;
+export const FIRST_BUDGET = 356 * 1024;
 /** The engine module (its wasm and JS), fetched after the first draw. */
 export const ENGINE_BUDGET = 449 * 1024;
 /** Both modules and every data file (it grows with every scenario and activity). */
