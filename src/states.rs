@@ -70,22 +70,10 @@ pub fn state_diagram(props: &StateProps) -> Html {
         .collect();
     let x = |i: usize| 6.0 + i as f64 * bw + gaps[..i].iter().sum::<f64>();
     let width = x(nodes.len()) + 6.0;
-    // RFC 9051 §3's (7): LOGOUT is possible in every state. When the last state is reached from
-    // every other one by a trigger naming its drawn arrow's verb, one arrow under the boxes says
-    // "VERB from any state" (IMAP's LOGOUT; not SMTP's QUIT, which DATA reads as message text).
+    // RFC 9051 §3's (7): LOGOUT is possible in every state. The machine says so (`from_any`),
+    // and one arrow under the boxes shows it, into the last box.
     let last = nodes.len().saturating_sub(1);
-    let reaches = |i: usize, verb: &str| {
-        machine.transitions.iter().any(|t| {
-            pos(machine.drawn_as(t.from)) == Some(i)
-                && pos(machine.drawn_as(t.to)) == Some(last)
-                && t.trigger.contains(verb)
-        })
-    };
-    let any = edges
-        .iter()
-        .find(|&&(_, b, _)| b == last)
-        .and_then(|e| e.2.split(' ').next())
-        .filter(|verb| last >= 2 && (0..last).all(|i| reaches(i, verb)));
+    let any = machine.from_any.and_then(|(to, verb)| (last >= 2 && pos(to) == Some(last)).then_some(verb));
     let h = if any.is_some() { 110.0 } else { h };
     html! {
         <figure id="state-diagram" class="state-diagram">

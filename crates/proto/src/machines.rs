@@ -59,6 +59,18 @@ mod tests {
                     assert!(m.state(p).part_of.is_none(), "one level of sub-states: {}", s.label);
                 }
             }
+            // A "from any state" arrow stands for transitions the table has: every other drawn
+            // state reaches its target by a trigger naming its command.
+            if let Some((to, verb)) = m.from_any {
+                for (from, _) in m.drawn_states().filter(|(id, _)| *id != to) {
+                    assert!(
+                        m.transitions.iter().any(|t| t.from == from && t.to == to && t.trigger.contains(verb)),
+                        "{}: no {verb} from {}",
+                        m.title,
+                        m.state(from).label
+                    );
+                }
+            }
             // Texts are distinct within a machine, so that find is unambiguous.
             for (i, a) in m.states.iter().enumerate() {
                 for b in &m.states[i + 1..] {

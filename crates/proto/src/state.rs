@@ -68,6 +68,9 @@ pub struct StateMachine {
     pub title: &'static str,
     pub states: &'static [State],
     pub transitions: &'static [Transition],
+    /// A state every other state reaches with this command (RFC 9051 §3's (7): LOGOUT from any
+    /// state), drawn as one arrow under the boxes; each such transition is in `transitions`.
+    pub from_any: Option<(StateId, &'static str)>,
 }
 
 impl StateMachine {
@@ -179,6 +182,7 @@ mod tests {
             side: Side::Client,
             title: "x",
             states: &[st("a", "waiting", ""), st("b", "sent #{n}: waiting", "")],
+            from_any: None,
             transitions: &[main(0, 1, "go")],
         };
         let v = M.find("sent #12: waiting").unwrap();

@@ -18,6 +18,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("waiting", "waiting for the response", "A request is out."),
         st("done", "done: connection closing", "Every request was answered, or the server closes."),
     ],
+    from_any: None,
     transitions: &[main(0, 1, "response (last)"), side(0, 0, "response (next request)")],
 };
 #[derive(Debug, Clone, PartialEq, Eq)]

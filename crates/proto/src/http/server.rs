@@ -37,6 +37,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("working", "working on the request", "A request arrived; the server prepares the response."),
         st("closed", "closed", "The connection closes (HTTP/1.0, Connection: close, or a bad request)."),
     ],
+    from_any: None,
     transitions: &[
         main(0, 1, "request"),
         main(1, 0, "response, keep-alive"),

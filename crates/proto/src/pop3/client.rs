@@ -66,6 +66,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("QUIT", "sending QUIT, then waiting", "The session ends; the server removes what was marked."),
         st("done", "done: connection closing", "The session is over."),
     ],
+    from_any: None,
     transitions: &[
         main(0, 1, "+OK"),
         main(1, 2, "+OK"),

@@ -51,6 +51,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("UPDATE", "UPDATE", "After QUIT: the marked messages are removed and the lock is released."),
         sub("closed", "closed", "The session is over.", 3),
     ],
+    from_any: None,
     transitions: &[
         main(0, 2, "PASS"),
         main(2, 3, "QUIT"),

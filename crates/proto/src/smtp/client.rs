@@ -101,6 +101,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("QUIT", "sending QUIT, then waiting for 221", "The client ends the session."),
         st("done", "done: connection closing", "The session is over."),
     ],
+    from_any: None,
     transitions: &[
         main(0, 1, "220"),
         main(1, 5, "250"),

@@ -106,6 +106,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("Selected", "Selected", "A mailbox is selected: its messages can be fetched, searched and changed."),
         st("Logout", "Logout", "The session is over: BYE was sent."),
     ],
+    from_any: Some((StateId(3), "LOGOUT")),
     transitions: &[
         main(0, 1, "LOGIN/AUTH"),
         main(1, 2, "SELECT"),

@@ -150,6 +150,7 @@ pub static MACHINE: StateMachine = StateMachine {
             3,
         ),
     ],
+    from_any: None,
     transitions: &[
         main(0, 1, "EHLO"),
         main(1, 2, "MAIL"),
