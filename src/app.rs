@@ -5,7 +5,7 @@ use crate::diagram::{SequenceDiagram, ViewOptions};
 use crate::learner::LearnerPanel;
 use crate::panels::{tab_panel, use_narrow, use_tab, Details, Tabs, WorldPanel};
 use crate::state::{
-    flush_fragment, imported_step, keep_log, kept_log, parse_fragment, set_fragment_soon, Action, Player,
+    flush_fragment, imported_step, keep_log, kept_log, own_step, parse_fragment, set_fragment_soon, Action, Player,
     DEFAULT_SCENARIO, FILE_PREFIX, IMPORTED, SPEEDS, SPEED_NAMES,
 };
 use gloo_events::{EventListener, EventListenerOptions};
@@ -307,6 +307,8 @@ fn playground() -> Html {
                 if let Some((id, step)) = parse_fragment(&hash) {
                     let d = d.clone();
                     crate::data::then_open(id.clone(), move || d.dispatch(Action::Open(id, step)));
+                } else if let Some((kind, step)) = own_step(&hash) {
+                    d.dispatch(Action::GotoIn(kind, step));
                 }
             });
             move || drop(listener)

@@ -110,6 +110,10 @@ pub enum Action {
     /// The engine has the scenario on screen (drawn from its precomputed log so far): what
     /// the learner did meanwhile is done now.
     EngineReady,
+    /// The fragment was changed to `#/imported/step/N` or `#/file/step/N` (typed, pasted, or
+    /// back/forward): go to step N if that is what is open (the kind is `IMPORTED` or
+    /// `FILE_PREFIX`).
+    GotoIn(&'static str, usize),
 }
 
 /// Local storage, where the learner's actions survive a reload (as `[[action]]` tables of a
@@ -370,6 +374,18 @@ pub fn imported_step(hash: &str) -> Option<usize> {
     Some(rest.strip_prefix("/step/").and_then(|n| n.parse().ok()).unwrap_or(0))
 }
 
+/// The step of `#/imported/step/<n>` or `#/file/step/<n>`, with which of the two it is
+/// (`IMPORTED` or `FILE_PREFIX`).
+pub fn own_step(hash: &str) -> Option<(&'static str, usize)> {
+    let path = hash.trim_start_matches('#').trim_start_matches('/');
+    let (kind, n) = if let Some(n) = path.strip_prefix("imported/step/") {
+        (IMPORTED, n)
+    } else {
+        (FILE_PREFIX, path.strip_prefix("file/step/")?)
+    };
+    Some((kind, n.parse().ok()?))
+}
+
 /// Reads `#/scenario/<id>/step/<n>` (or `#/scenario/<id>`).
 pub fn parse_fragment(hash: &str) -> Option<(String, usize)> {
     let path = hash.trim_start_matches('#').trim_start_matches('/');
@@ -415,6 +431,13 @@ impl Reducible for Player {
             Action::Goto(n) => {
                 p.step = n.min(p.len());
                 p.playing = false;
+            }
+            Action::GotoIn(kind, n) => {
+                let open = if kind == IMPORTED { p.scenario.id == IMPORTED } else { p.scenario.id.starts_with(kind) };
+                if open && n != p.step {
+                    p.step = n.min(p.len());
+                    p.playing = false;
+                }
             }
             Action::TogglePlay => {
                 if !p.playing && p.step >= p.len() {
@@ -561,5 +584,20 @@ pub fn flush_fragment() {
                 _ => history.replace_state_with_url(&null, "", Some(&fragment)),
             };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_step_reads_imported_and_file_fragments_only() {
+        assert_eq!(own_step("#/imported/step/2500"), Some((IMPORTED, 2500)));
+        assert_eq!(own_step("#/file/step/7"), Some((FILE_PREFIX, 7)));
+        assert_eq!(own_step("#/imported/step/x"), None);
+        assert_eq!(own_step("#/imported"), None);
+        assert_eq!(own_step("#/scenario/alice-to-bob/step/3"), None);
+        assert_eq!(imported_step("#/imported"), Some(0));
     }
 }

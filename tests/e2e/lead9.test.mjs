@@ -1,0 +1,31 @@
+// A step number typed into the URL of an opened log or scenario file moves the player (it did
+// nothing before: only `#/scenario/ID/step/N` was followed).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { useBrowser } from './browser.mjs';
+import { makeLog } from '../../bench/gen-log.mjs';
+
+const b = useBrowser();
+
+test('an opened log follows a step typed into its URL, and back/forward', async (t) => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lead9-')), 'typed.jsonl');
+  fs.writeFileSync(file, makeLog(300));
+  const page = await b.open(t, '#/scenario/alice-to-bob', { fresh: true });
+  await page.setInputFiles('#import', file);
+  await page.waitForFunction(() => location.hash === '#/imported/step/0');
+  const position = () => page.textContent('#position');
+  assert.match(await position(), /^step 0 of 300/);
+  await page.evaluate(() => { location.hash = '#/imported/step/150'; });
+  await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 150 of 300'));
+  await page.evaluate(() => { location.hash = '#/imported/step/99999'; });
+  await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 300 of 300'));
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 150 of 300'));
+  // Another kind of fragment does not move an opened log.
+  await page.evaluate(() => { location.hash = '#/file/step/3'; });
+  await page.waitForTimeout(300);
+  assert.match(await position(), /^step 150 of 300/);
+});
