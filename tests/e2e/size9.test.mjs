@@ -113,7 +113,7 @@ test('the search finds a scenario by a word only its description has, also when 
   await page.waitForFunction((d) => document.querySelector('#details .description')?.textContent === d, DESCRIPTIONS.get(id2));
 });
 
-test('the built style sheet (scripts/minify-css.mjs) parses to the same rules as www/style.css', async (t) => {
+test('the built style sheet (scripts/minify.mjs) parses to the same rules as www/style.css', async (t) => {
   const page = await s.open(t, '');
   const built = fs.readdirSync(DIST).filter((f) => f.endsWith('.css'));
   assert.equal(built.length, 1, `${built}`);
