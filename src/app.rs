@@ -27,9 +27,15 @@ const ICON_PLAY: &str = "M4 2v12l10-6z";
 const ICON_PAUSE: &str = "M3 2h4v12H3z M9 2h4v12H9z";
 const ICON_NEXT: &str = "M4 2v12l9-6z";
 
+/// Whether the search `q` finds scenario `s`: by its title, summary, topic, id or description
+/// (the descriptions are fetched when the learner first goes to the search field: src/data.rs).
 fn matches(s: &Entry, q: &str) -> bool {
     let q = q.trim().to_lowercase();
-    q.is_empty() || [s.title, s.summary, s.description, s.topic, s.id].iter().any(|t| t.to_lowercase().contains(&q))
+    if q.is_empty() {
+        return true;
+    }
+    let description = crate::data::description(s.id).unwrap_or_default();
+    [s.title, s.summary, &description, s.topic, s.id].iter().any(|t| t.to_lowercase().contains(&q))
 }
 
 /// The iframe code for the current page, in the compact layout.
@@ -478,9 +484,24 @@ fn playground() -> Html {
     let note = use_state(String::new);
     let embed_open = use_state(|| false);
     let embed = embedded();
+    // The scenarios' descriptions, which the search also looks in: fetched when the learner
+    // first goes to the search field; the list is filtered again when they arrive.
+    let described = use_state_eq(crate::data::all_described);
+    let describe = {
+        let described = described.clone();
+        move || {
+            let described = described.clone();
+            crate::data::load_descriptions(move || described.set(true));
+        }
+    };
+    let on_search_focus = {
+        let describe = describe.clone();
+        Callback::from(move |_: FocusEvent| describe())
+    };
     let on_search = {
         let search = search.clone();
         Callback::from(move |e: InputEvent| {
+            describe();
             if let Some(i) = e.target_dyn_into::<web_sys::HtmlInputElement>() {
                 search.set(i.value());
             }
@@ -630,7 +651,7 @@ fn playground() -> Html {
         <div class={classes!("app", (*large).then_some("large"), embed.then_some("embed"), narrow.then_some("tabbed"))}>
             <header class="top">
                 <h1><span class="logo" aria-hidden="true">{"✉"}</span>{" Mailsim"}</h1>
-                <input id="search" class="search" type="search" placeholder="Find a scenario…" aria-label="Find a scenario" oninput={on_search} />
+                <input id="search" class="search" type="search" placeholder="Find a scenario…" aria-label="Find a scenario" oninput={on_search} onfocus={on_search_focus} />
                 <label class="picker">{"Scenario "}
                     <select id="scenario" ref={scenario_menu} onchange={on_scenario} aria-label="Scenario">
                         if player.scenario.id.starts_with(FILE_PREFIX) {

@@ -12,6 +12,11 @@
 //! the world; its file goes to the engine after the first draw ([`then_engine`]), before
 //! the learner's first action replays it (the player queues what comes earlier).
 //!
+//! The index has no descriptions (16 KB of text, 6 KB gzipped, out of the wasm): a built-in
+//! scenario's is in the header of its precomputed log (scripts/copy-logs.mjs), which the
+//! details panel draws with the log ([`description`]); the picker's search fetches all of
+//! them when the learner first goes to the search field ([`load_descriptions`]).
+//!
 //! The boot script fetches the log (or the file) the URL opens while the wasm downloads
 //! ([`take_preload`]); [`Gate`] fetches what else the URL asks for before the page draws (and again when the URL turns
 //! to the activities); [`then_open`] fetches a scenario chosen later before opening it.
@@ -33,6 +38,65 @@ thread_local! {
     static LATEST: Cell<u32> = const { Cell::new(0) };
     /// The precomputed logs fetched, by scenario id.
     static LOGS: RefCell<Vec<(String, Rc<EventLog>)>> = const { RefCell::new(Vec::new()) };
+    /// Built-in scenarios' descriptions at hand (from their logs, or all of them), by id.
+    static DESCRIPTIONS: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+    /// Whether every description is here ([`load_descriptions`]), and who waits for them.
+    static ALL_DESCRIBED: Cell<bool> = const { Cell::new(false) };
+    static DESCRIBED_WAITING: RefCell<Vec<Box<dyn FnOnce()>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The description of built-in scenario `id`, if at hand: from its precomputed log's header,
+/// or from the file of every description.
+pub fn description(id: &str) -> Option<String> {
+    DESCRIPTIONS.with(|d| d.borrow().iter().find(|(i, _)| i == id).map(|(_, t)| t.clone()))
+}
+
+fn keep_description(id: &str, text: &str) {
+    DESCRIPTIONS.with(|d| {
+        let mut d = d.borrow_mut();
+        if !d.iter().any(|(i, _)| i == id) {
+            d.push((id.to_string(), text.to_string()));
+        }
+    });
+}
+
+/// Whether every built-in scenario's description is here (the search finds them by it).
+pub fn all_described() -> bool {
+    ALL_DESCRIBED.with(Cell::get)
+}
+
+/// Fetches every built-in scenario's description (`scenarios/descriptions.tsv`) unless it is
+/// here or on its way, and runs `done` once it is here (not if it already was).
+pub fn load_descriptions(done: impl FnOnce() + 'static) {
+    if all_described() {
+        return;
+    }
+    let first = DESCRIBED_WAITING.with(|w| {
+        let mut w = w.borrow_mut();
+        w.push(Box::new(done));
+        w.len() == 1
+    });
+    if !first {
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        match fetch_all(&[scenario::descriptions_url()]).await {
+            Ok(texts) => {
+                for (id, text) in scenario::read_descriptions(&texts[0]) {
+                    keep_description(id, text);
+                }
+                ALL_DESCRIBED.with(|a| a.set(true));
+                for f in DESCRIBED_WAITING.with(|w| std::mem::take(&mut *w.borrow_mut())) {
+                    f();
+                }
+            }
+            Err(m) => {
+                // The next visit to the search field tries again.
+                DESCRIBED_WAITING.with(|w| w.borrow_mut().clear());
+                report(&m);
+            }
+        }
+    });
 }
 
 /// The precomputed log of built-in scenario `id` (a run without learner actions), if fetched.
@@ -42,6 +106,11 @@ pub fn log_of(id: &str) -> Option<Rc<EventLog>> {
 
 fn provide_log(id: &str, text: &str) -> Result<(), String> {
     let log = EventLog::from_jsonl(text).map_err(|e| format!("could not read logs/{id}.jsonl: {e}"))?;
+    // The scenario's description, which scripts/copy-logs.mjs put into the header line.
+    let header = text.lines().next().and_then(|l| serde_json::from_str::<serde_json::Value>(l).ok());
+    if let Some(d) = header.as_ref().and_then(|h| h["description"].as_str()) {
+        keep_description(id, d);
+    }
     LOGS.with(|l| {
         let mut l = l.borrow_mut();
         if !l.iter().any(|(i, _)| i == id) {

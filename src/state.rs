@@ -228,7 +228,9 @@ impl Player {
                 id: entry.id.into(),
                 title: entry.title.into(),
                 summary: entry.summary.into(),
-                description: entry.description.into(),
+                // From the log's header (src/data.rs); a log without one (none of ours)
+                // shows the summary, the description's default.
+                description: crate::data::description(entry.id).unwrap_or_else(|| entry.summary.into()),
             }),
             step: step.min(diagram.arrows.len()),
             log,

@@ -4,7 +4,7 @@
 //! state text is mapped back to its state by the same table ([`StateMachine::find`]).
 
 use mailsim_sim::proto::machines;
-use mailsim_sim::proto::state::{Side, StateId, StateMachine};
+use mailsim_sim::proto::state::{StateId, StateMachine};
 use yew::prelude::*;
 
 /// The state of `machine` that one of the two logged texts names, as drawn (a sub-state is
@@ -48,7 +48,7 @@ pub struct StateProps {
 
 #[function_component(StateDiagram)]
 pub fn state_diagram(props: &StateProps) -> Html {
-    let Some(machine) = machines::of(&props.protocol, Side::Server) else { return html! {} };
+    let Some(machine) = machines::server(&props.protocol) else { return html! {} };
     let nodes: Vec<_> = machine.drawn_states().collect();
     let pos = |id: StateId| nodes.iter().position(|(n, _)| *n == id);
     let current = lit(machine, &props.states).and_then(pos);

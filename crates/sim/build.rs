@@ -5,35 +5,52 @@
 //! page fetches it from, so that a browser's cache never mixes files of two builds.
 //!
 //! Also sets `cfg(builtin_text)`: the files' texts are compiled in, except in the page
-//! (wasm32 with the feature `fetch-data`), which fetches a file when it needs it.
+//! (wasm32 with the feature `fetch-data`), which fetches a file when it needs it. The page's
+//! index has no descriptions either (16 KB of text): the page reads the one it draws from the
+//! header of the scenario's precomputed log (scripts/copy-logs.mjs writes it there), and the
+//! picker's search fetches all of them (`scenarios/descriptions.tsv`, a file the test
+//! `the_descriptions_file_matches_the_files` holds equal to the scenarios' own descriptions).
 
 use std::path::{Path, PathBuf};
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(builtin_text)");
     let wasm = std::env::var("CARGO_CFG_TARGET_ARCH").is_ok_and(|a| a == "wasm32");
-    if !(wasm && std::env::var_os("CARGO_FEATURE_FETCH_DATA").is_some()) {
+    let builtin_text = !(wasm && std::env::var_os("CARGO_FEATURE_FETCH_DATA").is_some());
+    if builtin_text {
         println!("cargo::rustc-cfg=builtin_text");
     }
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let top = manifest.join("../..");
+    let tsv_path = top.join("scenarios/descriptions.tsv");
+    println!("cargo::rerun-if-changed={}", tsv_path.display());
+    let tsv = std::fs::read_to_string(&tsv_path).unwrap_or_default();
+    let described = |id: &str| tsv.lines().find_map(|l| l.strip_prefix(id)?.strip_prefix('\t'));
     let mut out = String::from("// Written by build.rs from scenarios/*.toml and activities/*.toml.\n\n");
+    out.push_str(&format!(
+        "/// A hash of `scenarios/descriptions.tsv`, for its URL.\n#[allow(dead_code)]\npub(crate) const DESCRIPTIONS_VERSION: &str = {:?};\n\n",
+        version(&tsv)
+    ));
     out.push_str("/// The built-in scenarios' headers, sorted by id (the file's name without `.toml`).\n");
     out.push_str("pub(crate) static SCENARIO_INDEX: &[Entry] = &[\n");
     for (name, text) in files(&top.join("scenarios")) {
         let head = table(&name, &text, "scenario");
         let get = |k: &str| head.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
         let summary = get("summary").unwrap_or_default();
+        let id = name.trim_end_matches(".toml");
+        // The page's index leaves the descriptions out (above).
+        let description = match builtin_text {
+            true => format!("description: {:?}, ", get("description").unwrap_or_else(|| summary.clone())),
+            false => String::new(),
+        };
         out.push_str(&format!(
-            "    Entry {{ id: {:?}, title: {:?}, topic: {:?}, summary: {:?}, description: {:?}, decrypted: {}, version: {:?}, log: {:?} }},\n",
-            name.trim_end_matches(".toml"),
+            "    Entry {{ id: {id:?}, title: {:?}, topic: {:?}, summary: {:?}, {description}decrypted: {}, version: {:?}, log: {:?} }},\n",
             get("title").unwrap_or_default(),
             get("topic").unwrap_or_else(|| "Your own".into()),
             summary,
-            get("description").unwrap_or_else(|| summary.clone()),
             get("decrypted").is_some_and(|d| d == "true"),
             version(&text),
-            log_version(&manifest.join("tests/golden").join(name.replace(".toml", ".jsonl"))),
+            log_version(&manifest.join("tests/golden").join(name.replace(".toml", ".jsonl")), described(id)),
         ));
     }
     out.push_str("];\n\n");
@@ -89,13 +106,40 @@ fn table(file: &str, text: &str, name: &str) -> Vec<(String, String)> {
 /// limit there); a longer one (the class of 200) is computed in the page.
 const LOG_LIMIT: u64 = 256 * 1024;
 
-/// The version of the precomputed log at `path` (a hash of its text), or "" for none.
-fn log_version(path: &Path) -> String {
+/// The version of the precomputed log at `path` as copied beside the page (a hash of its
+/// text, with the scenario's description in its header: [`with_description`]), or "" for none.
+fn log_version(path: &Path, description: Option<&str>) -> String {
     println!("cargo::rerun-if-changed={}", path.display());
     match std::fs::metadata(path) {
-        Ok(m) if m.len() <= LOG_LIMIT => std::fs::read_to_string(path).map(|t| version(&t)).unwrap_or_default(),
+        Ok(m) if m.len() <= LOG_LIMIT => {
+            std::fs::read_to_string(path).map(|t| version(&with_description(&t, description))).unwrap_or_default()
+        }
         _ => String::new(),
     }
+}
+
+/// The log as scripts/copy-logs.mjs copies it: its header line (a JSON object) gets the key
+/// `description` last, written as `JSON.stringify` writes a string.
+fn with_description(log: &str, description: Option<&str>) -> String {
+    let (Some(d), Some((head, rest))) = (description, log.split_once('\n')) else { return log.to_string() };
+    let Some(head) = head.strip_suffix('}') else { return log.to_string() };
+    let mut out = format!("{head},\"description\":\"");
+    for c in d.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push_str("\"}\n");
+    out.push_str(rest);
+    out
 }
 
 /// FNV-1a (64 bits) of the text, in hex.

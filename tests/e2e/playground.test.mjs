@@ -397,6 +397,8 @@ test('share, export, search, large text, transcript and SMTP phases', async (t) 
     if (value === 'png') assert.ok(fs.statSync(await download.path()).size > 20000, 'a real picture');
   }
   await page.fill('#search', 'greylist');
+  // Filtered again when the descriptions arrive (fetched on first use of the field: size9).
+  await page.waitForFunction(() => document.querySelectorAll('#scenario option').length === 3);
   assert.ok((await page.$$eval('#scenario option', (os) => os.map((o) => o.value))).includes('greylisting'));
   assert.ok((await page.$$eval('#scenario option', (os) => os.length)) < 5, 'the search narrows the picker');
   await page.fill('#search', '');

@@ -26,6 +26,15 @@ pub fn of(protocol: &str, side: Side) -> Option<&'static StateMachine> {
     all().iter().copied().find(|m| m.protocol == protocol && m.side == side)
 }
 
+/// The server's machine of `protocol`, if there is one: what the page draws. Only the four
+/// servers' tables are linked where this is the one lookup (the page: the clients' and the
+/// terminals' texts stay out of its wasm).
+pub fn server(protocol: &str) -> Option<&'static StateMachine> {
+    static SERVERS: [&StateMachine; 4] =
+        [&smtp::server::MACHINE, &pop3::server::MACHINE, &imap::server::MACHINE, &http::server::MACHINE];
+    SERVERS.iter().copied().find(|m| m.protocol == protocol)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -42,6 +51,17 @@ mod tests {
                 assert!(s.text.matches("{n}").count() <= 1);
             }
         }
+    }
+
+    #[test]
+    fn server_finds_every_servers_machine() {
+        for m in all() {
+            let want = of(m.protocol, Side::Server).map(|m| m as *const StateMachine);
+            assert_eq!(server(m.protocol).map(|m| m as *const StateMachine), want, "{}", m.protocol);
+            assert!(server(m.protocol).is_some_and(|s| s.side == Side::Server));
+        }
+        assert_eq!(all().iter().filter(|m| m.side == Side::Server).count(), 4, "every server is in `server`");
+        assert!(server("DNS").is_none());
     }
 
     #[test]

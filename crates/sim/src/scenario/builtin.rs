@@ -3,9 +3,12 @@
 //!
 //! Natively and in the wasm tests their texts are compiled in ([`FILES`], [`SCENARIOS`]). The
 //! page (wasm32 with the feature `fetch-data`) compiles in only their [`index`] (id, title,
-//! topic, summary, description: what the picker lists and searches, written by build.rs) and
-//! fetches a file when it opens it (`scenarios/ID.toml` beside the page, [`Entry::url`]),
-//! handing its text over with [`provide`]. [`info_of`](super::info_of) finds a scenario either
+//! topic, summary: what the picker lists, written by build.rs) and fetches a file when it
+//! opens it (`scenarios/ID.toml` beside the page, [`Entry::url`]), handing its text over with
+//! [`provide`]. Its index has no descriptions: the page reads the one it draws from the
+//! scenario's precomputed log (scripts/copy-logs.mjs adds it to the log's header) and fetches
+//! all of them for the picker's search ([`descriptions_url`]: `scenarios/descriptions.tsv`,
+//! which a test holds equal to the files' descriptions). [`info_of`](super::info_of) finds a scenario either
 //! way: compiled in, or provided.
 
 #[cfg(feature = "engine")]
@@ -18,6 +21,8 @@ pub struct Entry {
     pub title: &'static str,
     pub topic: &'static str,
     pub summary: &'static str,
+    /// Not in the page's index (above).
+    #[cfg(builtin_text)]
     pub description: &'static str,
     /// The page opens it with "show decrypted" ticked (`decrypted = true`).
     pub decrypted: bool,
@@ -42,6 +47,18 @@ impl Entry {
 }
 
 include!(concat!(env!("OUT_DIR"), "/builtin_index.rs"));
+
+/// Where the page fetches every built-in scenario's description, for the picker's search:
+/// `scenarios/descriptions.tsv`, one `ID<TAB>description` line per scenario (its version keeps
+/// a cached file of another build out).
+pub fn descriptions_url() -> String {
+    format!("scenarios/descriptions.tsv?v={DESCRIPTIONS_VERSION}")
+}
+
+/// The lines of `scenarios/descriptions.tsv`: (id, description).
+pub fn read_descriptions(tsv: &str) -> impl Iterator<Item = (&str, &str)> {
+    tsv.lines().filter_map(|l| l.split_once('\t'))
+}
 
 macro_rules! builtin {
     ($($id:literal),* $(,)?) => {
@@ -188,5 +205,28 @@ mod tests {
         );
         assert!(provide("alice-to-bob", "").is_ok_and(|s| s.id == "alice-to-bob"), "at hand already");
         assert!(provide("no-such", "").is_err());
+    }
+
+    /// `scenarios/descriptions.tsv` (what the page's search fetches, and what
+    /// scripts/copy-logs.mjs writes into each precomputed log's header) says what the files
+    /// say. `BLESS=1 cargo test -p mailsim-sim the_descriptions_file` writes it again.
+    #[test]
+    fn the_descriptions_file_matches_the_files() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/descriptions.tsv");
+        let mut want = String::new();
+        for e in SCENARIO_INDEX {
+            assert!(!e.description.contains(['\t', '\n', '\r']), "{}: one line, no tab", e.id);
+            want.push_str(&format!("{}\t{}\n", e.id, e.description));
+        }
+        if std::env::var_os("BLESS").is_some() {
+            std::fs::write(path, &want).expect("the file is writable");
+        }
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(have == want, "{path} is out of date: BLESS=1 cargo test -p mailsim-sim the_descriptions_file");
+        let read: Vec<_> = read_descriptions(&have).collect();
+        assert_eq!(read.len(), SCENARIO_INDEX.len());
+        assert_eq!(read[0], ("alice-to-bob", entry("alice-to-bob").map(|e| e.description).unwrap_or_default()));
+        assert_eq!(descriptions_url(), format!("scenarios/descriptions.tsv?v={DESCRIPTIONS_VERSION}"));
+        assert_eq!(DESCRIPTIONS_VERSION.len(), 16);
     }
 }

@@ -19,7 +19,8 @@
 //!   into the binary (`SCENARIOS`, `FILES`), or in the page fetched and [`provide`]d.
 //!
 //! To add a scenario: write `scenarios/ID.toml`, add its id to `builtin.rs`, and bless its golden
-//! log (`BLESS=1 cargo test -p mailsim-sim --test golden`).
+//! log (`BLESS=1 cargo test -p mailsim-sim --test golden`) and the descriptions the page fetches
+//! (`BLESS=1 cargo test -p mailsim-sim the_descriptions_file`).
 
 mod address;
 mod builtin;
@@ -29,7 +30,7 @@ pub use address::check_recipients;
 pub(crate) use builtin::ACTIVITY_INDEX;
 #[cfg(builtin_text)]
 pub use builtin::FILES;
-pub use builtin::{entry, index, Entry, IDS};
+pub use builtin::{descriptions_url, entry, index, read_descriptions, Entry, IDS};
 
 engine! {
 mod acts;
