@@ -647,6 +647,9 @@ fn playground() -> Html {
     let narrow = use_narrow() && !embed;
     let (tab, on_tab) = use_tab();
     let transcript_shown = *transcript_open || (narrow && *tab == "transcript");
+    let hidden_by_search = !search.is_empty()
+        && !scenario::index().any(|s| s.id == player.scenario.id && matches(s, &search))
+        && scenario::index().any(|s| s.id == player.scenario.id);
     html! {
         <div class={classes!("app", (*large).then_some("large"), embed.then_some("embed"), narrow.then_some("tabbed"))}>
             <header class="top">
@@ -659,6 +662,11 @@ fn playground() -> Html {
                         }
                         if player.scenario.id == IMPORTED {
                             <option value="" selected=true disabled=true>{ format!("{} (opened log)", player.scenario.title) }</option>
+                        }
+                        // The scenario on screen stays what the menu shows when the search hides it
+                        // (else the menu would show the first scenario found, which is not open).
+                        if hidden_by_search {
+                            <option value="" selected=true disabled=true>{ format!("{} (on screen)", player.scenario.title) }</option>
                         }
                         { for topics().into_iter().filter(|topic| scenario::index().any(|s| s.topic == *topic && matches(s, &search))).map(|topic| html! {
                             <optgroup label={topic}>

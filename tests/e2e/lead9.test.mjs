@@ -29,3 +29,22 @@ test('an opened log follows a step typed into its URL, and back/forward', async 
   await page.waitForTimeout(300);
   assert.match(await position(), /^step 150 of 300/);
 });
+
+test('a search that hides the scenario on screen leaves the menu showing that scenario', async (t) => {
+  const page = await b.open(t, '#/scenario/pop3-session/step/3', { fresh: true });
+  const shown = () => page.$eval('#scenario', (s) => s.options[s.selectedIndex]?.textContent ?? '');
+  const title = await shown();
+  assert.ok(title.length > 0, 'a scenario is shown');
+  await page.fill('#search', 'greylist');
+  await page.waitForFunction(() => [...document.querySelectorAll('#scenario option')].some((o) => o.value === 'greylisting'));
+  assert.equal(await shown(), `${title} (on screen)`, 'the menu still names the open scenario');
+  assert.equal(await page.$eval('#scenario', (s) => s.options[s.selectedIndex].disabled), true);
+  assert.match(await page.textContent('#position'), /^step 3 of/);
+  // Choosing a scenario the search found opens it; then the marker is gone.
+  await page.selectOption('#scenario', 'greylisting');
+  await page.waitForFunction(() => location.hash.startsWith('#/scenario/greylisting'));
+  assert.ok(!(await shown()).endsWith('(on screen)'));
+  // With the search cleared, the open scenario is an ordinary option again.
+  await page.fill('#search', '');
+  await page.waitForFunction(() => document.querySelector('#scenario').selectedOptions[0]?.value === 'greylisting');
+});
