@@ -98,36 +98,18 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     // toggles it, elsewhere on an arrow selects its step.
     let onclick = {
         let (select, toggle) = (props.on_select.clone(), props.on_toggle_conn.clone());
-        Callback::from(move |e: MouseEvent| {
-            use wasm_bindgen::JsCast;
-            // From what was clicked up to its row: an arrow has a step (and a connection);
-            // "collapse" and a collapsed connection have a connection only.
-            let mut at = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-            for _ in 0..3 {
-                let Some(el) = at else { return };
-                let num = |attr: &str| el.get_attribute(attr).and_then(|v| v.parse::<usize>().ok());
-                if let Some(step) = num("data-step") {
-                    return select.emit(step);
-                }
-                if let Some(conn) = num("data-conn") {
-                    return toggle.emit(conn as u32);
-                }
-                at = el.parent_element();
-            }
+        Callback::from(move |e: MouseEvent| match hit(&e) {
+            Some((_, Some(step), _)) => select.emit(step),
+            Some((_, None, Some(conn))) => toggle.emit(conn),
+            _ => {}
         })
     };
     // The tooltip of the arrow the pointer enters (one listener for the chunk, as for clicks).
     let onmouseover = {
         let (diagram, decrypted) = (props.diagram.clone(), props.decrypted);
         Callback::from(move |e: MouseEvent| {
-            use wasm_bindgen::JsCast;
-            let mut at = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-            for _ in 0..3 {
-                let Some(el) = at else { return };
-                if let Some(step) = el.get_attribute("data-step").and_then(|v| v.parse::<usize>().ok()) {
-                    return tooltip(&el, &diagram.0.get(), step, decrypted);
-                }
-                at = el.parent_element();
+            if let Some((row, Some(step), _)) = hit(&e) {
+                tooltip(&row, &diagram.0.get(), step, decrypted);
             }
         })
     };
@@ -199,6 +181,23 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
             <g onclick={onclick} onmouseover={onmouseover}>{ for (c * CHUNK..((c + 1) * CHUNK).min(rows.len())).map(row) }</g>
         </g>
     }
+}
+
+/// The row under a mouse event, from its target up: an arrow (its element, step and
+/// connection), or "collapse" and a collapsed connection (a connection only).
+fn hit(e: &MouseEvent) -> Option<(web_sys::Element, Option<usize>, Option<u32>)> {
+    use wasm_bindgen::JsCast;
+    let mut at = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    for _ in 0..3 {
+        let el = at?;
+        let step = el.get_attribute("data-step").and_then(|v| v.parse().ok());
+        let conn = el.get_attribute("data-conn").and_then(|v| v.parse().ok());
+        if step.is_some() || conn.is_some() {
+            return Some((el, step, conn));
+        }
+        at = el.parent_element();
+    }
+    None
 }
 
 /// What an arrow's label says: its text, or what the network saw of a message inside TLS.
