@@ -69,15 +69,21 @@ function cpuNow() {
 
 // The latency of each client command: matched with the arrow the server logged for it (the
 // k-th message_sent of the log is the k-th message of the stream) by connection, through the
-// client's port, in order; a connection whose count of commands differs is left out.
+// client's port (a port used again by a later connection: the connections on it in the order
+// they began), in order; a connection whose commands differ in number or start is left out.
 function commandLatency(logFile, sendsFile, bench, clock) {
   const port = new Map();
+  const onPort = new Map();
   const byConn = new Map();
   let k = 0;
   for (const line of fs.readFileSync(logFile, 'latin1').split('\n')) {
     if (!line.includes('"event":"connection_opened"') && !line.includes('"event":"message_sent"')) continue;
     const e = JSON.parse(line);
-    if (e.event === 'connection_opened') port.set(e.conn, e.client_port);
+    if (e.event === 'connection_opened') {
+      port.set(e.conn, e.client_port);
+      if (!onPort.has(e.client_port)) onPort.set(e.client_port, []);
+      onPort.get(e.client_port).push(e.conn);
+    }
     else {
       if (e.conn != null && /^client-/.test(e.from)) {
         if (!byConn.has(e.conn)) byConn.set(e.conn, []);
@@ -86,15 +92,24 @@ function commandLatency(logFile, sendsFile, bench, clock) {
       k += 1;
     }
   }
-  const sent = new Map();
-  for (const [p, t, head] of JSON.parse(fs.readFileSync(sendsFile, 'utf8'))) {
-    if (!sent.has(p)) sent.set(p, []);
-    sent.get(p).push({ t, head: head.slice(0, 4).toUpperCase() });
+  // Port → its connections' sends, the connections in the order of their first send.
+  const socks = new Map();
+  for (const [p, sock, t, head] of JSON.parse(fs.readFileSync(sendsFile, 'utf8'))) {
+    const key = `${p} ${sock}`;
+    if (!socks.has(key)) socks.set(key, { p, list: [] });
+    socks.get(key).list.push({ t, head: head.slice(0, 4).toUpperCase() });
   }
-  for (const list of sent.values()) list.sort((a, b) => a.t - b.t);
+  const sent = new Map();
+  for (const { p, list } of socks.values()) {
+    list.sort((a, b) => a.t - b.t);
+    if (!sent.has(p)) sent.set(p, []);
+    sent.get(p).push(list);
+  }
+  for (const lists of sent.values()) lists.sort((a, b) => a[0].t - b[0].t);
   const out = { toPage: [], toScreen: [], matched: 0, unmatched: 0 };
   for (const [conn, msgs] of byConn) {
-    const s = sent.get(port.get(conn)) || [];
+    const p = port.get(conn);
+    const s = sent.get(p)?.[onPort.get(p).indexOf(conn)] || [];
     if (s.length !== msgs.length || msgs.some((m, i) => m.head !== s[i].head)) { out.unmatched += msgs.length; continue; }
     msgs.forEach((m, i) => {
       if (m.k < bench.arrivals.length) out.toPage.push(clock.toEpoch(bench.arrivals[m.k]) - s[i].t);
@@ -243,7 +258,8 @@ H, SUB, IMAP, N = '127.0.0.1', ${ports.submission}, ${ports.imap}, ${CLIENTS}
 sends = []
 def note(sock, data):
     head = data[:8] if isinstance(data, str) else data[:8].decode('latin1')
-    sends.append((sock.getsockname()[1], time.time() * 1000, head))
+    # The socket's id tells two connections apart that had the same port one after the other.
+    sends.append((sock.getsockname()[1], id(sock), time.time() * 1000, head))
 class SMTP(smtplib.SMTP):
     def send(self, s):
         if getattr(self, 'sock', None): note(self.sock, s)
