@@ -74,7 +74,8 @@ impl Default for Shared {
 pub const PER_FRAME: usize = 300;
 const FRAME_MS: f64 = 1000.0 / 60.0;
 /// A late frame reads at most this many times [`PER_FRAME`] (at eight, the frames that read
-/// 2,400 records held up to 50-60 ms of script on the loaded machine, against 33 before).
+/// 2,400 records held up to 48-60 ms of script on the loaded machine, at four 32-45 ms,
+/// against 26-40 ms at 300 a frame: docs/benchmarks.md, branch `live9`).
 const MOST_LATE: f64 = 4.0;
 
 /// How many records a frame reads, `since_ms` after the last frame that read: [`PER_FRAME`]

@@ -142,6 +142,8 @@ process.on('exit', () => serve.kill('SIGINT'));
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(1));
 let out = '';
 serve.stdout.on('data', (d) => { out += d; });
+// A port taken meanwhile by another program (freePort's race): say so rather than wait.
+serve.on('exit', (code) => { if (!/live view/.test(out)) { console.error(`mailsim serve exited (${code}) before serving`); process.exit(1); } });
 while (!/live view[^\n]*(http:\/\/\S+)/.test(out)) await new Promise((r) => setTimeout(r, 50));
 const live = out.match(/live view[^\n]*(http:\/\/\S+)/)[1];
 
