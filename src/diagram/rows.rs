@@ -3,6 +3,14 @@
 //! rows as plain elements (no component per arrow: a chunk that leaves the window is one
 //! component to destroy, not seventeen) and takes their clicks with one listener. A step thus
 //! draws again one or two chunks and compares a handful, however many rows are drawn.
+//!
+//! A row holds only what differs from row to row: what is the same for every row (the arrow
+//! heads, the text anchors, the row's background found as `.arrow > rect`) is in the
+//! stylesheet (`www/style.css`, "The diagram's rows"), and
+//! an arrow's tooltip (its step, ends and whole label) is made when the pointer enters it
+//! ([`tooltip`]), not drawn with every row: the browser creates and styles nine nodes and 20
+//! attributes for a new arrow instead of eleven and 22 (19 without a connection: no empty
+//! `data-conn`).
 
 use super::{fit, Cached, CHUNK, LEFT, ROW_H, TOP};
 use crate::growing::Src;
@@ -90,21 +98,18 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     // toggles it, elsewhere on an arrow selects its step.
     let onclick = {
         let (select, toggle) = (props.on_select.clone(), props.on_toggle_conn.clone());
+        Callback::from(move |e: MouseEvent| match hit(&e) {
+            Some((_, Some(step), _)) => select.emit(step),
+            Some((_, None, Some(conn))) => toggle.emit(conn),
+            _ => {}
+        })
+    };
+    // The tooltip of the arrow the pointer enters (one listener for the chunk, as for clicks).
+    let onmouseover = {
+        let (diagram, decrypted) = (props.diagram.clone(), props.decrypted);
         Callback::from(move |e: MouseEvent| {
-            use wasm_bindgen::JsCast;
-            // From what was clicked up to its row: an arrow has a step (and a connection);
-            // "collapse" and a collapsed connection have a connection only.
-            let mut at = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
-            for _ in 0..3 {
-                let Some(el) = at else { return };
-                let num = |attr: &str| el.get_attribute(attr).and_then(|v| v.parse::<usize>().ok());
-                if let Some(step) = num("data-step") {
-                    return select.emit(step);
-                }
-                if let Some(conn) = num("data-conn") {
-                    return toggle.emit(conn as u32);
-                }
-                at = el.parent_element();
+            if let Some((row, Some(step), _)) = hit(&e) {
+                tooltip(&row, &diagram.0.get(), step, decrypted);
             }
         })
     };
@@ -123,7 +128,7 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                 html! {
                     <g key={i} class="tcp-seg">
                         <text class="time" x="6" y={s(y + 3)}>{ format_time(t) }</text>
-                        <line x1={s(x1 + dir * 3)} y1={s(y)} x2={s(x2 - dir * 5)} y2={s(y)} marker-end="url(#head-tcp)" />
+                        <line x1={s(x1 + dir * 3)} y1={s(y)} x2={s(x2 - dir * 5)} y2={s(y)} />
                         <text class="label" x={s((x1 + x2) / 2)} y={s(y - 5)}>{ format!("TCP {text}") }</text>
                     </g>
                 }
@@ -135,7 +140,7 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                 html! {
                     <g key={i} class={classes!("collapsed", a.protocol.to_ascii_lowercase())} data-conn={conn.to_string()}>
                         <title>{"Click to expand this connection"}</title>
-                        <rect class="row" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
+                        <rect y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
                         <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
                         <line x1={s(x1.min(x2))} y1={s(y)} x2={s(x1.max(x2))} y2={s(y)} />
                         <text class="label" x={s((x1 + x2) / 2)} y={s(y - 6)}>{ format!("▸ {} session, port {}: {n} messages", a.protocol, a.port) }</text>
@@ -149,9 +154,7 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                     0 => "current",
                     _ => "future",
                 };
-                let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
-                let ends = format!("{} → {}", name(a.from), name(a.to));
-                arrow(a, i, first, y, width, state, &ends, (ax(a.from), ax(a.to)), props.decrypted)
+                arrow(a, i, first, y, width, state, (ax(a.from), ax(a.to)), props.decrypted)
             }
         }
     };
@@ -175,13 +178,69 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                 <line class="lifeline" x1={s(x(i))} y1={s(y0)} x2={s(x(i))} y2={s(y1)} />
             }) }
             // Keyed among themselves, not matched by position after the lifelines.
-            <g onclick={onclick}>{ for (c * CHUNK..((c + 1) * CHUNK).min(rows.len())).map(row) }</g>
+            <g onclick={onclick} onmouseover={onmouseover}>{ for (c * CHUNK..((c + 1) * CHUNK).min(rows.len())).map(row) }</g>
         </g>
     }
 }
 
-/// One message's arrow, row `key` at height `y`: `state` is `past`, `current` or `future`,
-/// `ends` "sender → receiver" by name, `x` the lifelines' x of its two ends.
+/// The row under a mouse event, from its target up: an arrow (its element, step and
+/// connection), or "collapse" and a collapsed connection (a connection only).
+fn hit(e: &MouseEvent) -> Option<(web_sys::Element, Option<usize>, Option<u32>)> {
+    use wasm_bindgen::JsCast;
+    let mut at = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+    for _ in 0..3 {
+        let el = at?;
+        let step = el.get_attribute("data-step").and_then(|v| v.parse().ok());
+        let conn = el.get_attribute("data-conn").and_then(|v| v.parse().ok());
+        if step.is_some() || conn.is_some() {
+            return Some((el, step, conn));
+        }
+        at = el.parent_element();
+    }
+    None
+}
+
+/// What an arrow's label says: its text, or what the network saw of a message inside TLS.
+fn shown_label(a: &mailsim_sim::diagram::Arrow, decrypted: bool) -> String {
+    if a.tls && !decrypted {
+        format!("TLS record, {} bytes", a.size + 22)
+    } else {
+        a.label.clone()
+    }
+}
+
+/// Gives the arrow of `step`, drawn as `row`, its tooltip (`Step N: sender → receiver: the
+/// whole label`, the label cut to fit on the row): a `<title>`, made or brought up to date when
+/// the pointer enters the row. A title drawn with every row was two nodes and the row's longest
+/// string for each new row; the pointer enters a few. (The diagram is `role="img"`: its rows'
+/// titles were never read out by a screen reader.)
+fn tooltip(row: &web_sys::Element, d: &Diagram, step: usize, decrypted: bool) {
+    let Ok(i) = d.arrows.binary_search_by_key(&step, |a| a.step) else { return };
+    let a = &d.arrows[i];
+    let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
+    let text = format!("Step {}: {} → {}: {}", a.step, name(a.from), name(a.to), shown_label(a, decrypted));
+    use wasm_bindgen::JsCast;
+    let first = row.first_child();
+    let title = match first.clone().and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
+        Some(t) if t.tag_name() == "title" => t,
+        _ => {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let Some(t) = doc.and_then(|d| d.create_element_ns(Some("http://www.w3.org/2000/svg"), "title").ok())
+            else {
+                return;
+            };
+            let _ = row.insert_before(&t, first.as_ref());
+            t
+        }
+    };
+    if title.text_content().as_deref() != Some(text.as_str()) {
+        title.set_text_content(Some(&text));
+    }
+}
+
+/// One message's arrow, row `key` at height `y`: `state` is `past`, `current` or `future`, `x`
+/// the lifelines' x of its two ends. Its arrow head is its protocol's (`marker-end` in the
+/// stylesheet), its tooltip made on hover ([`tooltip`]).
 #[allow(clippy::too_many_arguments, reason = "one row's parts, read once")]
 fn arrow(
     a: &mailsim_sim::diagram::Arrow,
@@ -190,7 +249,6 @@ fn arrow(
     y: i32,
     width: i32,
     state: &'static str,
-    ends: &str,
     (x1, x2): (i32, i32),
     decrypted: bool,
 ) -> Html {
@@ -200,19 +258,16 @@ fn arrow(
     // Characters of the 11px monospace label font (about 6.7 px each) that fit.
     let room = (((x2 - x1).abs() - 12) * 10 / 67).max(8) as usize;
     let proto = a.protocol.to_ascii_lowercase();
-    let hidden = a.tls && !decrypted;
-    let label = if hidden { format!("TLS record, {} bytes", a.size + 22) } else { a.label.clone() };
+    let label = shown_label(a, decrypted);
     let mid = (x1 + x2) / 2;
-    let title = format!("Step {}: {ends}: {label}", a.step);
     html! {
-        <g key={key} id={format!("arrow-{}", a.step)} class={classes!("arrow", proto.clone(), state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string()).unwrap_or_default()}>
-            <title>{ title }</title>
-            <rect class="row" y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
+        <g key={key} id={format!("arrow-{}", a.step)} class={classes!("arrow", proto, state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string())}>
+            <rect y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
             <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
             { for a.conn.filter(|_| first).map(|c| html! {
                 <text class="collapse" x="6" y={s(y + 14)} data-conn={c.to_string()}>{"⊟ collapse"}</text>
             }) }
-            <line x1={s(x1)} y1={s(y)} x2={s(x2)} y2={s(y)} marker-end={format!("url(#head-{proto})")} />
+            <line x1={s(x1)} y1={s(y)} x2={s(x2)} y2={s(y)} />
             <text class="label" x={s(mid)} y={s(y - 6)}>{ fit(&label, room) }</text>
             { for a.phase.map(|ph| html! {
                 <text class={classes!("phase", ph)} x={s(width - 6)} y={s(y + 3)}>{ format!("SMTP {ph}") }</text>

@@ -31,7 +31,7 @@ pub struct Shared {
     /// a batch of records, one a line).
     texts: js_sys::Array,
     /// Records taken from `texts` and not yet read, one a line (a burst is read over several
-    /// frames, at most [`PER_FRAME`] records in each). Messages are taken in only as far as
+    /// frames, at most [`per_frame`] records in each). Messages are taken in only as far as
     /// the frame reads: a burst's text is not copied into the wasm memory at once and then
     /// again at each frame, only what a frame reads and the rest of its last message.
     backlog: String,
@@ -69,8 +69,25 @@ impl Default for Shared {
     }
 }
 
-/// At most this many records are read in one animation frame; the rest wait for the next.
+/// At most this many records are read in an animation frame that comes on time (every
+/// [`FRAME_MS`]); the rest wait for the next.
 pub const PER_FRAME: usize = 300;
+const FRAME_MS: f64 = 1000.0 / 60.0;
+/// A late frame reads at most this many times [`PER_FRAME`] (at eight, the frames that read
+/// 2,400 records held up to 48-60 ms of script on the loaded machine, at four 32-45 ms,
+/// against 26-40 ms at 300 a frame: docs/benchmarks.md, branch `live9`).
+const MOST_LATE: f64 = 4.0;
+
+/// How many records a frame reads, `since_ms` after the last frame that read: [`PER_FRAME`]
+/// for each frame's time that passed, up to [`MOST_LATE`] frames' worth. On a busy machine
+/// the page's frames come 100 to 250 ms apart (it waits for a core), and at 300 records a
+/// frame a class's burst was read over some 25 such frames: the arrows came on screen 0.5 to
+/// 1.3 s (p50) after their records had arrived. A late frame now reads what the frames it
+/// missed would have read, up to four frames' worth; a frame that comes on time reads as
+/// before.
+pub fn per_frame(since_ms: f64) -> usize {
+    (PER_FRAME as f64 * (since_ms / FRAME_MS).clamp(1.0, MOST_LATE)).round() as usize
+}
 
 /// The sequence number of `{"seq":N,…`.
 fn seq_of(record: &str) -> Option<u64> {
@@ -239,13 +256,14 @@ pub fn close(shared: &Rc<RefCell<Shared>>) {
     }
 }
 
-/// Moves what arrived into `r`, at most [`PER_FRAME`] records: whether anything changed, the
+/// Moves what arrived into `r`, at most `most` records: whether anything changed, the
 /// stream's status, and whether records are left for the next frame.
-pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received) -> (bool, Status, bool) {
+pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received, most: usize) -> (bool, Status, bool) {
+    let most = most.max(1);
     let (chunk, more, owners, missed, status) = {
         let mut s = shared.borrow_mut();
-        s.take_texts(PER_FRAME);
-        let cut = s.backlog.match_indices('\n').nth(PER_FRAME - 1).map(|(i, _)| i);
+        s.take_texts(most);
+        let cut = s.backlog.match_indices('\n').nth(most - 1).map(|(i, _)| i);
         let chunk = match cut {
             Some(i) => {
                 let rest = s.backlog.split_off(i + 1);
@@ -299,5 +317,21 @@ pub async fn login(user: &str, password: &str) -> Result<(String, String), Strin
     match (v["session"].as_str(), v["user"].as_str()) {
         (Some(s), Some(u)) => Ok((s.to_string(), u.to_string())),
         _ => Err("The server's answer could not be read.".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame on time reads 300 records; a late one what the frames it missed would have
+    /// read, up to four frames' worth (a frame after a quiet spell too).
+    #[test]
+    fn a_late_frame_reads_for_the_frames_it_missed() {
+        for (since, most) in
+            [(0.0, 300), (10.0, 300), (FRAME_MS, 300), (2.0 * FRAME_MS, 600), (50.0, 900), (100.0, 1200), (1e9, 1200)]
+        {
+            assert_eq!(per_frame(since), most, "{since} ms after the last frame");
+        }
     }
 }

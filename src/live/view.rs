@@ -1,7 +1,8 @@
 //! The live view: controls, filters, the diagram of the whole history and the panels.
 //!
 //! The stream's callbacks ask for an animation frame; in it, what arrived is read into the
-//! records ([`Received`], at most [`stream::PER_FRAME`] a frame), and one render appends it to
+//! records ([`Received`], at most [`stream::PER_FRAME`] a frame, more in a late frame:
+//! [`stream::per_frame`]), and one render appends it to
 //! the view ([`Shown`]). While records keep coming the view is drawn at most every
 //! [`DRAW_EVERY_MS`] (each draw costs the browser a style and layout pass whatever it adds),
 //! and a record after a quiet spell is drawn in the next frame. No more work per record than
@@ -113,12 +114,14 @@ pub fn live_view(props: &ViewProps) -> Html {
             let frame = {
                 let shared = shared.clone();
                 let (frames, last) = (Cell::new(0u64), Cell::new(Status::Connecting));
-                // When the view was last drawn, and whether what arrived since is not yet.
-                let (drawn, dirty) = (Cell::new(f64::NEG_INFINITY), Cell::new(false));
+                // When the view was last drawn, and whether what arrived since is not yet; when
+                // a frame last read records.
+                let (drawn, dirty, read) = (Cell::new(f64::NEG_INFINITY), Cell::new(false), Cell::new(0.0));
                 move || {
-                    let (changed, now, more) = stream::drain(&shared, &mut received.borrow_mut());
-                    dirty.set(dirty.get() || changed);
                     let t = web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+                    let most = stream::per_frame(t - read.replace(t));
+                    let (changed, now, more) = stream::drain(&shared, &mut received.borrow_mut(), most);
+                    dirty.set(dirty.get() || changed);
                     if dirty.get() && t - drawn.get() >= DRAW_EVERY_MS {
                         drawn.set(t);
                         dirty.set(false);

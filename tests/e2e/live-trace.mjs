@@ -5,6 +5,9 @@
 // itself ran. Frames are the top-level tasks that fire animation frames; a frame's CPU is the
 // thread time of the tasks from its start to the next one's, split by the kind of the
 // innermost traced event (script, style, layout, paint; what no event names is "other").
+// Counts beside the times (they do not depend on the machine's load): the elements whose
+// style was recalculated (`UpdateLayoutTree`'s elementCount) and the layout objects that
+// needed layout (`Layout`'s dirtyObjects) and were in the layout's scope (totalObjects).
 
 const KINDS = [
   ['style', /^(UpdateLayoutTree|RecalculateStyles|ParseAuthorStyleSheet)$/],
@@ -38,8 +41,14 @@ export function frameCpu(events) {
       parent.children += node.cpu;
       node.task = parent.task;
     } else {
-      node.task = { ts: e.ts, cpu: node.cpu, by: {}, anim: false };
+      node.task = { ts: e.ts, cpu: node.cpu, by: {}, anim: false, styled: 0, dirty: 0, scope: 0, layouts: 0 };
       tasks.push(node.task);
+    }
+    if (e.name === 'UpdateLayoutTree') node.task.styled += Number(e.args?.elementCount ?? 0);
+    if (e.name === 'Layout') {
+      node.task.layouts += 1;
+      node.task.dirty += Number(e.args?.beginData?.dirtyObjects ?? 0);
+      node.task.scope += Number(e.args?.beginData?.totalObjects ?? 0);
     }
     if (e.name === 'FireAnimationFrame') node.task.anim = true;
     stack.push(node);
@@ -50,17 +59,19 @@ export function frameCpu(events) {
   const frames = [];
   let j = 0;
   for (let i = 0; i + 1 < starts.length; i += 1) {
-    const f = { wall: (starts[i + 1] - starts[i]) / 1000, cpu: 0, by: {} };
+    const f = { wall: (starts[i + 1] - starts[i]) / 1000, cpu: 0, by: {}, styled: 0, dirty: 0, scope: 0, layouts: 0 };
     while (j < tasks.length && tasks[j].ts < starts[i]) j += 1;
     for (; j < tasks.length && tasks[j].ts < starts[i + 1]; j += 1) {
       f.cpu += tasks[j].cpu / 1000;
+      for (const k of ['styled', 'dirty', 'scope', 'layouts']) f[k] += tasks[j][k];
       for (const [k, v] of Object.entries(tasks[j].by)) f.by[k] = (f.by[k] || 0) + v / 1000;
     }
     frames.push(f);
   }
   const r = (x) => Math.round(x * 10) / 10;
   const pct = (v, p) => { const s = [...v].sort((a, b) => a - b); return s.length ? r(s[Math.min(s.length - 1, Math.floor(s.length * p))]) : null; };
-  const row = (f) => ({ wall: r(f.wall), cpu: r(f.cpu), ...Object.fromEntries(Object.entries(f.by).map(([k, v]) => [k, r(v)])) });
+  const row = (f) => ({ wall: r(f.wall), cpu: r(f.cpu), ...Object.fromEntries(Object.entries(f.by).map(([k, v]) => [k, r(v)])), styled: f.styled, layout_dirty: f.dirty, layout_scope: f.scope });
+  const sum = (k) => frames.reduce((x, f) => x + f[k], 0);
   const total = { cpu: 0 };
   for (const f of frames) { total.cpu += f.cpu; for (const [k, v] of Object.entries(f.by)) total[k] = (total[k] || 0) + v; }
   return {
@@ -69,6 +80,8 @@ export function frameCpu(events) {
     cpu_over_50ms: frames.filter((f) => f.cpu > 50).length,
     cpu_over_100ms: frames.filter((f) => f.cpu > 100).length,
     total_ms: Object.fromEntries(Object.entries(total).map(([k, v]) => [k, Math.round(v)])),
+    // Over the frames: elements restyled, layouts, layout objects dirty and in scope.
+    counts: { styled: sum('styled'), layouts: sum('layouts'), layout_dirty: sum('dirty'), layout_scope: sum('scope') },
     longest: [...frames].sort((a, b) => b.wall - a.wall).slice(0, 6).map(row),
     busiest: [...frames].sort((a, b) => b.cpu - a.cpu).slice(0, 6).map(row),
   };

@@ -222,3 +222,36 @@ test('a step changes two arrows\' class in the diagram and nothing else', async 
   assert.ok(kept && rows > 16, `every element of the diagram is the one drawn before the step (${rows} arrows)`);
   assert.match(await page.getAttribute('#arrow-5', 'class'), /\bpast\b/);
 });
+
+// A row holds what differs from row to row (src/diagram/rows.rs): the arrow heads come from
+// the stylesheet, no attribute is empty, and the tooltip (step, ends, the whole label) is made
+// when the pointer enters the arrow.
+test('an arrow is drawn with what differs per row; its tooltip is made on hover', async (t) => {
+  const page = await open(t, '#/scenario/alice-to-bob/step/12');
+  await page.waitForSelector('#arrow-12.current');
+  const rows = await page.$$eval('.diagram-body .arrow', (as) => as.map((a) => ({
+    id: a.id,
+    proto: [...a.classList].find((c) => ['smtp', 'pop3', 'imap', 'http', 'dns', 'tcp'].includes(c)),
+    marker: getComputedStyle(a.querySelector('line')).markerEnd,
+    titles: a.querySelectorAll('title').length,
+    empty: [a, ...a.querySelectorAll('*')].flatMap((el) => [...el.attributes]).filter((x) => x.value === '').map((x) => x.name),
+    conn: a.getAttribute('data-conn'),
+  })));
+  assert.ok(rows.length > 20, `${rows.length} arrows`);
+  for (const r of rows) {
+    assert.match(r.marker, new RegExp(`#head-${r.proto}\\b`), `${r.id}: the ${r.proto} arrow head`);
+    assert.equal(r.titles, 0, `${r.id}: no tooltip before the pointer comes`);
+    assert.deepEqual(r.empty, [], `${r.id}: no empty attribute`);
+  }
+  assert.ok(rows.some((r) => r.conn === null), 'a message without a connection (DNS) has no data-conn');
+  // The tooltip: made on hover, with the whole label, once however often the pointer comes.
+  const label = await page.textContent('#arrow-12 .label');
+  await page.hover('#arrow-12 .label');
+  await page.hover('#arrow-3 .label');
+  await page.hover('#arrow-12 .time');
+  const title = await page.$$eval('#arrow-12 title', (ts) => ts.map((x) => x.textContent));
+  assert.equal(title.length, 1, 'one title');
+  assert.match(title[0], /^Step 12: Alice's UA → Alice's server: /);
+  assert.ok(title[0].endsWith(label.replace(/…$/, '')) || title[0].includes(label.replace(/…$/, '')), `${title[0]} holds the label ${label}`);
+  assert.match(await page.$eval('#arrow-3 title', (x) => x.textContent), /^Step 3: /);
+});

@@ -157,7 +157,9 @@ test('a long token (the SCRAM explanation) wraps inside the details', async (t) 
   const page = await open(t, '#/scenario/two-devices', SIZES[3]);
   // The first SCRAM message of the phone's IMAP session.
   const step = await page.evaluate(() => {
-    const a = [...document.querySelectorAll('.arrow')].find((x) => x.querySelector('title').textContent.includes('AUTHENTICATE SCRAM'));
+    // An arrow's tooltip is made when the pointer enters it (src/diagram/rows.rs).
+    const title = (x) => { x.dispatchEvent(new MouseEvent('mouseover', { bubbles: true })); return x.querySelector('title')?.textContent || ''; };
+    const a = [...document.querySelectorAll('.arrow')].find((x) => title(x).includes('AUTHENTICATE SCRAM'));
     return a && Number(a.dataset.step) + 2;
   });
   assert.ok(step, 'the SCRAM exchange is on the diagram');
