@@ -22,6 +22,8 @@ fi
 scripts/install.sh --test >/dev/null
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 scripts/release-wasm.sh trunk build --release --offline
-# The native binary, for the world's wasm-against-native figure (bench/diagram.mjs).
+# The native binary and the same work as the page's (examples/world_phases), for the world's
+# wasm-against-native figures (bench/diagram.mjs).
 cargo build --release --offline -p mailsim-cli
+cargo build --release --offline -p mailsim-engine-wasm --example world_phases
 node bench/bench.mjs

@@ -227,5 +227,56 @@ pub fn message_tree(raw: &[u8]) -> String {
     json!({ "header": i.header, "parts": parts }).to_string()
 }
 
+/// The phases of [`run`] one by one, for the benchmark (feature `phases`): bench/world-wasm.mjs
+/// times each call from JavaScript, so that the world alone (`Scenario::run`), the log written
+/// as JSON lines, the string crossing into JavaScript and back, and the page's reading of the
+/// lines (`EventLog::from_jsonl`, the same code at the same optimization as the page's) each
+/// have a figure in wasm to set against the native one (`examples/world_phases.rs`).
+#[cfg(feature = "phases")]
+pub mod phases {
+    use super::*;
+
+    thread_local! {
+        static LOG: RefCell<Option<EventLog>> = const { RefCell::new(None) };
+        static JSONL: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+
+    /// Runs scenario `key` (no actions) and keeps its log: the number of events.
+    pub fn run_world(key: &str) -> usize {
+        let log = with_scenario(key, |s| s.run_with(&[])).unwrap_or_else(|| EventLog {
+            scenario: String::new(),
+            seed: 0,
+            epoch: 0,
+            events: vec![],
+        });
+        let n = log.events.len();
+        LOG.with(|l| *l.borrow_mut() = Some(log));
+        n
+    }
+
+    /// Writes the kept log as JSON lines and keeps them: their length in bytes.
+    pub fn write_jsonl() -> usize {
+        let text = LOG.with(|l| l.borrow().as_ref().map(EventLog::to_jsonl)).unwrap_or_default();
+        let n = text.len();
+        JSONL.with(|j| *j.borrow_mut() = text);
+        n
+    }
+
+    /// The kept JSON lines (what crosses into JavaScript).
+    pub fn take_jsonl() -> String {
+        JSONL.with(|j| std::mem::take(&mut *j.borrow_mut()))
+    }
+
+    /// The length of `text` (what crossing a string into wasm costs alone).
+    pub fn length(text: &str) -> usize {
+        text.len()
+    }
+
+    /// Reads JSON lines as the page does: the number of events, 0 if they do not read.
+    pub fn read_jsonl(text: &str) -> usize {
+        EventLog::from_jsonl(text).map(|l| l.events.len()).unwrap_or(0)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -188,13 +188,14 @@ impl EventLog {
     /// One JSON object per line: a header line, then one line per event.
     pub fn to_jsonl(&self) -> String {
         let header = serde_json::json!({ "scenario": self.scenario, "seed": self.seed, "epoch": self.epoch });
-        let mut out = header.to_string();
-        out.push('\n');
+        // Every event written into one buffer (not a string of its own each, copied after).
+        let mut out = header.to_string().into_bytes();
+        out.push(b'\n');
         for e in &self.events {
-            out.push_str(&serde_json::to_string(e).expect("events serialize"));
-            out.push('\n');
+            serde_json::to_writer(&mut out, e).expect("events serialize");
+            out.push(b'\n');
         }
-        out
+        String::from_utf8(out).expect("serde_json writes UTF-8")
     }
 
     /// Reads what [`EventLog::to_jsonl`] wrote. An error names the line (1-based, in `text`).
@@ -254,6 +255,10 @@ mod latin1 {
     use serde::Serializer;
 
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        // Most wire bytes are ASCII (SMTP, POP3, IMAP, HTTP text): those are their own string.
+        if let Some(text) = bytes.is_ascii().then(|| std::str::from_utf8(bytes).ok()).flatten() {
+            return s.serialize_str(text);
+        }
         s.serialize_str(&bytes.iter().map(|&b| b as char).collect::<String>())
     }
 }

@@ -73,3 +73,26 @@ fn the_class_computes_hi_once_per_student() {
     assert_eq!(salts.len(), 13);
     assert_eq!(hi, 13);
 }
+
+/// The page runs a scenario again at every learner action and at every replay (the same
+/// seed, so the same salts): a second run in the same thread finds every login's Hi() kept
+/// and computes none, and its log is the same, byte for byte.
+#[test]
+fn a_world_run_again_computes_no_hi() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/class.toml")).unwrap();
+    let text = text.replace("\nn = 100\n", "\nn = 13\n");
+    let (first, second, again) = std::thread::spawn(move || {
+        let s = scenario::load("class.toml", &text).unwrap();
+        let before = hi_computed();
+        let first = s.run();
+        let between = hi_computed();
+        let second = s.run();
+        (first, second, (between - before, hi_computed() - between))
+    })
+    .join()
+    .unwrap();
+    assert_eq!(again, (13, 0), "13 Hi() in the first run, none in the second");
+    assert_eq!(first.to_jsonl(), second.to_jsonl());
+    let (logins, _) = logins_and_salts(&second);
+    assert_eq!(logins, 13);
+}

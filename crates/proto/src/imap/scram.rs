@@ -59,10 +59,11 @@ fn finish_32(state: &[u32; 8], data: &[u8; 32]) -> [u8; 32] {
 /// Hi(password, salt, i) of RFC 5802 §2.2: PBKDF2 with HMAC-SHA-256 (RFC 8018 §5.2, one
 /// block). It is the costly part of SCRAM: 4,096 rounds, each an HMAC of 32 bytes, which is
 /// two SHA-256 blocks from the key's two precomputed states (what the `pbkdf2` crate also
-/// computes, without its buffering around each block; a test checks the two agree). Both
-/// ends of one exchange compute the same value: in the simulated world, where both ends run
-/// in this process, the last few results are kept (per thread) so that the second end finds
-/// the first's.
+/// computes, without its buffering around each block; a test checks the two agree). Results
+/// are kept per thread, the last [`KEPT`]: both ends of one exchange compute the same value
+/// (in the simulated world both run in this process), and a world run again with the same
+/// seed (the page runs the scenario again at every learner action, and at every replay) draws
+/// the same salts, so its logins find every value kept instead of computing it again.
 fn salted_password(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
     type Entry = (String, Vec<u8>, u32, [u8; 32]);
     thread_local! {
@@ -87,13 +88,17 @@ fn salted_password(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
     }
     RECENT.with(|r| {
         let mut r = r.borrow_mut();
-        if r.len() == 4 {
+        if r.len() == KEPT {
             r.remove(0);
         }
         r.push((password.to_string(), salt.to_vec(), iterations, out));
     });
     out.to_vec()
 }
+
+/// How many Hi() results [`salted_password`] keeps (per thread): a run of the whole class
+/// (100 IMAP logins) and more. An entry is the password, the salt and 32 bytes.
+const KEPT: usize = 256;
 
 thread_local! {
     static HI_COMPUTED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
