@@ -60,8 +60,8 @@ prompt = "Which code means the message was accepted?"
 answer = ["/2\\d\\d/"]
 `);
   await page.click('#paste-form button[type=submit]');
-  await page.waitForFunction(() => document.body.textContent.includes('write a backslash twice'));
+  await page.waitForFunction(() => document.body.textContent.includes('write it twice'));
   const body = await page.textContent('body');
-  assert.match(body, /pasted\.toml:9:\d+: missing escaped value[^\n]*write a backslash twice \("\/\\\\d\+\/"\), or write the text between single quotes \('\/\\d\+\/'\)/);
+  assert.match(body, /pasted\.toml:9:\d+: missing escaped value[^\n]*write it twice \("\/\\\\d\+\/"\) or use single quotes \('\/\\d\+\/'\)/);
   await page.screenshot({ path: path.join(OUT, 'qa9-activity-backslash.png') });
 });

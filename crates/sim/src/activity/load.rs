@@ -160,7 +160,7 @@ fn parse_toml<'a>(cx: &mut Cx<'a>) -> Option<Value<'a>> {
             // The instructor's usual slip: a regular expression such as "/\d+/" between
             // double quotes, where TOML reads the backslash as the start of an escape.
             if m.contains("escape") {
-                m.push_str(r#": between double quotes a backslash starts an escape such as \n, so write a backslash twice ("/\\d+/"), or write the text between single quotes ('/\d+/'), where a backslash is just a backslash"#);
+                m.push_str(r#": in double quotes a backslash starts an escape; write it twice ("/\\d+/") or use single quotes ('/\d+/')"#);
             }
             cx.err(e.span().unwrap_or(0..0), m);
             None

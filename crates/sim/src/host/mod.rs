@@ -214,7 +214,7 @@ impl MailHost {
     /// postmaster (`<Postmaster>`, `postmaster@` a local domain) the account it is an alias of
     /// (RFC 5321 §4.5.1).
     fn mailbox_of(&self, rcpt: &str) -> String {
-        mailsim_proto::smtp::postmaster_mailbox(rcpt, &self.domains, self.store.addresses())
+        mailsim_proto::smtp::postmaster_mailbox(rcpt, &self.domains, &mut self.store.addresses())
             .unwrap_or_else(|| rcpt.to_ascii_lowercase())
     }
 

@@ -99,7 +99,7 @@ impl ServerConfig {
     }
     /// Where this server's postmaster mail goes, if `address` is its postmaster.
     pub(super) fn postmaster(&self, address: &str) -> Option<String> {
-        postmaster_mailbox(address, &self.local_domains, self.local_users.iter().map(String::as_str))
+        postmaster_mailbox(address, &self.local_domains, &mut self.local_users.iter().map(String::as_str))
     }
 }
 
@@ -113,7 +113,7 @@ impl ServerConfig {
 pub fn postmaster_mailbox<'a>(
     address: &str,
     domains: &[String],
-    users: impl IntoIterator<Item = &'a str>,
+    users: &mut dyn Iterator<Item = &'a str>,
 ) -> Option<String> {
     let domain = match address.rsplit_once('@') {
         Some((local, d)) if local.eq_ignore_ascii_case("postmaster") => {
