@@ -110,11 +110,7 @@ impl ServerConfig {
 /// first domain for `<Postmaster>`), as real servers alias it to their administrator, unless
 /// an account `postmaster@domain` exists. `None` when `address` is not the postmaster, or when
 /// the domain has no account to receive it.
-pub fn postmaster_mailbox<'a>(
-    address: &str,
-    domains: &[String],
-    users: &mut dyn Iterator<Item = &'a str>,
-) -> Option<String> {
+pub fn postmaster_mailbox(address: &str, domains: &[String], users: &mut dyn Iterator<Item = &str>) -> Option<String> {
     let domain = match address.rsplit_once('@') {
         Some((local, d)) if local.eq_ignore_ascii_case("postmaster") => {
             domains.iter().find(|x| x.eq_ignore_ascii_case(d))?
