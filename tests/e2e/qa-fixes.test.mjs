@@ -37,7 +37,7 @@ async function drawn(page, n) {
 }
 
 test('F11: the intro, an open item, presenter mode and the embed draw nothing after the question\'s step', async (t) => {
-  // pop3-session: step 9's next message is DELE 1, step 11's QUIT (the docs' table).
+  // pop3-session: step 9's next message is DELE 1, step 11's the second LIST (the docs' table).
   const page = await open(t, `?${FILE}#/activity/pop3-delete`);
   await page.waitForSelector('#intro');
   await drawn(page, 9);
@@ -56,7 +56,7 @@ test('F11: the intro, an open item, presenter mode and the embed draw nothing af
   await page.check('#choice-0');
   await page.click('#submit');
   await page.waitForSelector('#feedback');
-  await drawn(page, 13);
+  await drawn(page, 15);
   assert.ok((await page.locator('.diagram-pane .arrow.future').count()) > 0, 'answered: the rest, faded');
   // Item 1 is still open: the intro still stops at its step.
   await page.goto(`${pw.server.url}?${FILE}#/activity/pop3-delete`);
@@ -65,7 +65,7 @@ test('F11: the intro, an open item, presenter mode and the embed draw nothing af
   // The free playground keeps its faded future.
   await page.goto(`${pw.server.url}#/scenario/pop3-session/step/0`);
   await page.waitForSelector('#position');
-  await page.waitForFunction(() => document.querySelectorAll('.arrow.future').length === 13);
+  await page.waitForFunction(() => document.querySelectorAll('.arrow.future').length === 15);
 });
 
 test('F11: presenter mode on the projector: the answer of "who speaks first?" is not on screen', async (t) => {

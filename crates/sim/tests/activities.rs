@@ -344,7 +344,7 @@ fn solve(id: &str, n: usize) -> Learner {
                 .expect("a refused connection");
             down.fault_at(refused + 1, "bob-server", Fault::Up)
         }
-        ("pop3-keep-or-delete", 5) => {
+        ("pop3-keep-or-delete", 6) => {
             l.terminal("bob-ua", "mail.bob.example", 110, &["USER bob", "PASS bob-pw", "RETR 1", "QUIT"])
         }
         ("imap-states-folders", 5) => {

@@ -547,6 +547,39 @@ prompt = "P"
     );
 }
 
+/// An IMAP client's SASL line (SCRAM's client-first) is no message content: the error says
+/// what it is.
+#[test]
+fn predict_before_a_sasl_line() {
+    let text = r#"[activity]
+id = "t"
+title = "T"
+scenario = "imap-session"
+
+[[item]]
+kind = "predict"
+step = 5
+prompt = "P"
+"#;
+    assert_eq!(
+        errors(text),
+        [
+            r#"8:8: the message after step 5 (biwsbj1ib2Iscj1EQjlDNTU5ODkxOTQ4RDIz) has no command verb or reply code to predict (a line of the AUTHENTICATE exchange (SASL data) is not a command): choose another step"#,
+        ]
+    );
+}
+
+/// A regular expression between double quotes with single backslashes (`"/\d+/"`) is a TOML
+/// escape error: it says to double the backslash or use single quotes.
+#[test]
+fn a_single_backslash_in_a_double_quoted_answer() {
+    let text = "[activity]\nid = \"t\"\ntitle = \"T\"\nscenario = \"alice-to-bob\"\n\n[[item]]\nkind = \"short\"\nprompt = \"Code?\"\nanswer = [\"/\\d\\d\\d/\"]\n";
+    let e = errors(text);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].starts_with("9:"), "{e:?}");
+    assert!(e[0].contains(r#"write it twice ("/\\d+/") or use single quotes ('/\d+/')"#), "{e:?}");
+}
+
 #[test]
 fn duplicate_ids_across_files() {
     let a = "[activity]\nid = \"same\"\ntitle = \"A\"\nscenario = \"alice-to-bob\"\n\n[[item]]\nkind = \"discuss\"\nprompt = \"P\"\nmodel = \"M\"\n";

@@ -27,12 +27,12 @@ intro = "Bob logs in, RETRs message 1, DELEs it with `DELE 1` and quits."
 kind = "predict"
 step = 9
 prompt = "Bob has read message 1. What does he type next?"
-explain = "DELE marks it; it goes at QUIT."
+explain = "DELE marks it, in the maildrop that PASS opened."
 
 [[item]]
 kind = "predict"
-step = 11
-prompt = "What does he type to end the session?"
+step = 3
+prompt = "The server took his user name. What does he type next?"
 
 [[item]]
 kind = "choice"
@@ -55,21 +55,21 @@ fn answers_written_before_their_item_are_found() {
     // The intro names the next command (the known pop3-session case).
     assert!(has("item 1 (line 8): its answer \"DELE\" is written in the intro"), "{found:#?}");
     // An earlier item's explanation, and the scenario's own explanation of the message at the
-    // step (the details panel: "it will be removed at QUIT").
-    assert!(has("item 2 (line 14): its answer \"QUIT\" is written in item 1's explanation"), "{found:#?}");
+    // step (the details panel: "... and waits for PASS").
+    assert!(has("item 2 (line 14): its answer \"PASS\" is written in item 1's explanation"), "{found:#?}");
     assert!(has(
-        "item 2 (line 14): its answer \"QUIT\" is written in the details panel's explanation of the message at step 11"
+        "item 2 (line 14): its answer \"PASS\" is written in the details panel's explanation of the message at step 3"
     ));
     // Not: a choice answer (110) nowhere written; a short answer (LIST) nowhere before it.
     assert!(!has("item 3") && !has("item 4"), "{found:#?}");
     // The same file with the intro and the explanation rewritten has no leak left but the
-    // details panel's, which a predict item at step 11 cannot avoid.
+    // details panel's, which a predict item at step 3 cannot avoid.
     let fixed = LEAKY
         .replace("RETRs message 1, DELEs it with `DELE 1` and quits", "reads and deletes a message")
-        .replace("DELE marks it; it goes at QUIT.", "It marks it.");
+        .replace("DELE marks it, in the maildrop that PASS opened.", "It marks it.");
     let a = activity::parse("fixed.toml", &fixed).expect("parses");
     let left: Vec<String> = activity::leaks(&a, &a.baseline()).iter().map(|l| l.place.clone()).collect();
-    assert_eq!(left, ["the details panel's explanation of the message at step 11"]);
+    assert_eq!(left, ["the details panel's explanation of the message at step 3"]);
 }
 
 #[test]

@@ -131,6 +131,9 @@ fn parse(line: &[u8]) -> Result<Command, String> {
     let arity = |want: &[usize], usage: &str| -> Result<(), String> {
         if want.contains(&args.len()) && args.iter().all(|a| !a.is_empty()) {
             Ok(())
+        } else if args.iter().any(|a| a.is_empty()) {
+            // `retr 1 ` or `list  2`: RFC 1939 §3 separates words by one space, none after.
+            Err(format!("usage: {usage} (one space between words, none at the end)"))
         } else {
             Err(format!("usage: {usage}"))
         }
@@ -245,6 +248,13 @@ mod tests {
         }
         let Decoded::Invalid(Pop3Error(t), _) = decode(b"RETR x\r\n") else { panic!() };
         assert!(t.contains("not a message number"));
+        // A space too many (typed by hand) says so, not only the usage.
+        for line in ["retr 1 \r\n", "list  2\r\n", "user bob \r\n"] {
+            let Decoded::Invalid(Pop3Error(t), _) = decode(line.as_bytes()) else { panic!("{line:?}") };
+            assert!(t.ends_with("(one space between words, none at the end)"), "{line:?}: {t}");
+        }
+        let Decoded::Invalid(Pop3Error(t), _) = decode(b"RETR\r\n") else { panic!() };
+        assert_eq!(t, "usage: RETR message-number");
     }
 
     #[test]

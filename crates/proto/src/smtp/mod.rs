@@ -25,4 +25,6 @@ pub use data::MAX_TEXT_LINE;
 pub use params::{Body, MailParams, Notify, RcptParams, Ret};
 pub use phase::{phase_of, Phase};
 pub use reply::Reply;
-pub use server::{closing_reply, ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpServer};
+pub use server::{
+    closing_reply, postmaster_mailbox, ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpServer,
+};

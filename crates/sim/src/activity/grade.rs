@@ -32,9 +32,13 @@ pub fn expected_next(log: &EventLog, step: usize) -> Result<Predicted, String> {
     let command = client == Some(from.as_str());
     let text = String::from_utf8_lossy(raw);
     let expected = token_of(protocol, command, &text).ok_or_else(|| {
-        format!(
-            "the message after step {step} ({label}) has no command verb or reply code to predict (message content is not a command): choose another step"
-        )
+        // SMTP: the message itself after DATA; IMAP: a client line of an AUTHENTICATE exchange.
+        let why = if protocol == "IMAP" {
+            "a line of the AUTHENTICATE exchange (SASL data) is not a command"
+        } else {
+            "message content is not a command"
+        };
+        format!("the message after step {step} ({label}) has no command verb or reply code to predict ({why}): choose another step")
     })?;
     Ok(Predicted { expected, label: label.clone(), protocol: protocol.clone(), command, reveal_step: step + 1 })
 }

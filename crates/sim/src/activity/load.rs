@@ -156,7 +156,13 @@ fn parse_toml<'a>(cx: &mut Cx<'a>) -> Option<Value<'a>> {
     match DeTable::parse(cx.text) {
         Ok(root) => Some(Spanned::new(root.span(), DeValue::Table(root.into_inner()))),
         Err(e) => {
-            cx.err(e.span().unwrap_or(0..0), one_line(e.message()));
+            let mut m = one_line(e.message());
+            // The instructor's usual slip: a regular expression such as "/\d+/" between
+            // double quotes, where TOML reads the backslash as the start of an escape.
+            if m.contains("escape") {
+                m.push_str(r#": in double quotes a backslash starts an escape; write it twice ("/\\d+/") or use single quotes ('/\d+/')"#);
+            }
+            cx.err(e.span().unwrap_or(0..0), m);
             None
         }
     }

@@ -51,7 +51,7 @@ impl MailHost {
             Trace { helo: &m.helo, peer_ip, by: &self.hostname, with, id: qid, for_rcpt: single, date: ctx.unix() };
         let data = message::prepend_field(&message::received_field(&trace), &m.data);
         let (local, mut remote): (Vec<String>, Vec<String>) = if service == 25 {
-            m.rcpt_to.iter().cloned().partition(|r| self.is_local(r))
+            m.rcpt_to.iter().cloned().partition(|r| self.is_local(r) || r.eq_ignore_ascii_case("postmaster"))
         } else {
             (vec![], m.rcpt_to.clone())
         };
@@ -79,12 +79,18 @@ impl MailHost {
         let mut delivered = Vec::new();
         if !local.is_empty() {
             let data = message::prepend_field(&format!("Return-Path: <{}>\r\n", m.mail_from), &data);
+            // One copy per mailbox: the postmaster and the account it is an alias of, named
+            // both, share one (as Postfix's duplicate filter does after alias expansion).
+            let mut stored: Vec<String> = Vec::new();
             for r in &local {
-                let mailbox = r.to_ascii_lowercase();
-                if let Some(uid) = self.store.deliver_at(&mailbox, data.clone(), ctx.unix(), &[]) {
+                let mailbox = self.mailbox_of(r);
+                if stored.contains(&mailbox) {
+                    delivered.extend(success_line(r, env.of(r), Action::Delivered, None));
+                } else if let Some(uid) = self.store.deliver_at(&mailbox, data.clone(), ctx.unix(), &[]) {
                     self.mailbox_changed(&mailbox);
                     self.log_stored(ctx, &mailbox, uid, data.clone());
                     delivered.extend(success_line(r, env.of(r), Action::Delivered, None));
+                    stored.push(mailbox);
                 }
             }
         }

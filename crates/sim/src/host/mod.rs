@@ -210,6 +210,14 @@ impl MailHost {
         address.rsplit_once('@').is_some_and(|(_, d)| self.domains.iter().any(|x| d.eq_ignore_ascii_case(x)))
     }
 
+    /// The mailbox mail for `rcpt`, a local recipient, is stored in: its own, or for the
+    /// postmaster (`<Postmaster>`, `postmaster@` a local domain) the account it is an alias of
+    /// (RFC 5321 §4.5.1).
+    fn mailbox_of(&self, rcpt: &str) -> String {
+        mailsim_proto::smtp::postmaster_mailbox(rcpt, &self.domains, &mut self.store.addresses())
+            .unwrap_or_else(|| rcpt.to_ascii_lowercase())
+    }
+
     /// The domain of the host's own addresses (the first it serves).
     fn domain(&self) -> String {
         self.domains.first().cloned().unwrap_or_default()

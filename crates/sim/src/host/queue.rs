@@ -128,10 +128,19 @@ impl MailHost {
                     // Local recipients: straight into their mailboxes.
                     let data = message::prepend_field(&format!("Return-Path: <{}>\r\n", entry.mail_from), &entry.data);
                     let mut lines = Vec::new();
+                    // One copy per mailbox (the postmaster and the account it is an alias of).
+                    let mut boxes: Vec<String> = Vec::new();
                     for r in &leg.rcpts {
-                        if let Some(uid) = self.store.deliver_at(r, data.clone(), ctx.epoch + (now / 1000) as i64, &[])
-                        {
-                            stored.push((r.to_ascii_lowercase(), uid, data.clone()));
+                        // The postmaster's mail goes to the account it is an alias of (RFC 5321 §4.5.1).
+                        let mailbox = mailsim_proto::smtp::postmaster_mailbox(r, &own, &mut self.store.addresses())
+                            .unwrap_or_else(|| r.to_ascii_lowercase());
+                        let at = ctx.epoch + (now / 1000) as i64;
+                        if boxes.contains(&mailbox) {
+                            entry.delivered.push(r.clone());
+                            lines.extend(success_line(r, entry.env.of(r), Action::Delivered, None));
+                        } else if let Some(uid) = self.store.deliver_at(&mailbox, data.clone(), at, &[]) {
+                            boxes.push(mailbox.clone());
+                            stored.push((mailbox, uid, data.clone()));
                             entry.delivered.push(r.clone());
                             lines.extend(success_line(r, entry.env.of(r), Action::Delivered, None));
                         }

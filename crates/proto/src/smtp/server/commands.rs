@@ -210,7 +210,11 @@ impl SmtpServer {
                     );
                 }
                 let reply = self.check_recipient(&to);
-                let ask = if self.is_local(&to) {
+                // The postmaster is exempt from the owner's checks (greylisting, quotas): it
+                // must stay reachable to report problems (RFC 5321 §4.5.1).
+                let ask = if self.config.postmaster(&to).is_some() {
+                    false
+                } else if self.is_local(&to) {
                     self.config.ask_owner_about_recipients
                 } else {
                     self.config.check_remote_recipients
@@ -335,8 +339,9 @@ impl SmtpServer {
 
     fn check_recipient(&self, to: &str) -> Reply {
         let domain = to.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
+        // RFC 5321 §4.5.1: <Postmaster> and postmaster@ each local domain MUST be accepted.
         if to.eq_ignore_ascii_case("postmaster") || self.config.is_local_domain(domain) {
-            if to.eq_ignore_ascii_case("postmaster") || self.config.is_local_user(to) {
+            if self.config.postmaster(to).is_some() || self.config.is_local_user(to) {
                 Reply::enhanced(250, "2.1.5", format!("Recipient <{to}> OK"))
             } else {
                 Reply::enhanced(550, "5.1.1", format!("<{to}>: Recipient address rejected: no such user here"))

@@ -97,4 +97,36 @@ impl ServerConfig {
     pub(super) fn is_local_user(&self, address: &str) -> bool {
         self.local_users.iter().any(|u| u.eq_ignore_ascii_case(address))
     }
+    /// Where this server's postmaster mail goes, if `address` is its postmaster.
+    pub(super) fn postmaster(&self, address: &str) -> Option<String> {
+        postmaster_mailbox(address, &self.local_domains, &mut self.local_users.iter().map(String::as_str))
+    }
+}
+
+/// The mailbox that mail for `address` goes to when `address` is the reserved mailbox
+/// "postmaster" of a server for `domains` whose accounts are `users`: `<Postmaster>` with no
+/// domain, or `postmaster@` one of `domains`, in any case (RFC 5321 §4.5.1: a server that
+/// delivers mail MUST accept both). It is an alias of the first account of that domain (of the
+/// first domain for `<Postmaster>`), as real servers alias it to their administrator, unless
+/// an account `postmaster@domain` exists. `None` when `address` is not the postmaster, or when
+/// the domain has no account to receive it.
+pub fn postmaster_mailbox(address: &str, domains: &[String], users: &mut dyn Iterator<Item = &str>) -> Option<String> {
+    let domain = match address.rsplit_once('@') {
+        Some((local, d)) if local.eq_ignore_ascii_case("postmaster") => {
+            domains.iter().find(|x| x.eq_ignore_ascii_case(d))?
+        }
+        None if address.eq_ignore_ascii_case("postmaster") => domains.first()?,
+        _ => return None,
+    };
+    let own = format!("postmaster@{domain}");
+    let mut first = None;
+    for u in users {
+        if u.eq_ignore_ascii_case(&own) {
+            return Some(own.to_ascii_lowercase());
+        }
+        if first.is_none() && u.rsplit_once('@').is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain)) {
+            first = Some(u.to_ascii_lowercase());
+        }
+    }
+    first
 }

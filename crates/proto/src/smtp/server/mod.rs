@@ -22,7 +22,7 @@ mod tests;
 #[cfg(test)]
 mod tests_ext;
 
-pub use config::{Role, ServerConfig};
+pub use config::{postmaster_mailbox, Role, ServerConfig};
 
 use super::command;
 use super::data;

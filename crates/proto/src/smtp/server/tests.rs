@@ -133,3 +133,40 @@ fn other_commands() {
     s.handle_input(0, b"noop\r\nvrfy bob\r\nhelp\r\nhelo old.example\r\nrset\r\nbogus\r\nquit\r\nNOOP\r\n");
     assert_eq!(codes(&mut s), vec![220, 250, 252, 214, 250, 250, 500, 221]);
 }
+
+/// RFC 5321 §4.5.1: `<Postmaster>` and `postmaster@` a local domain, in any case, are
+/// accepted even where no account has that name; their mail goes to the domain's first
+/// account (or to a real postmaster account).
+#[test]
+fn the_postmaster_is_accepted_in_every_form_and_has_a_mailbox() {
+    for to in ["postmaster", "Postmaster", "postmaster@bob.example", "PostMaster@BOB.example"] {
+        let mut s = SmtpServer::new(config(Role::Relay), 0);
+        drain(&mut s);
+        s.handle_input(0, format!("HELO a.example\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<{to}>\r\n").as_bytes());
+        assert_eq!(codes(&mut s), vec![250, 250, 250], "{to}");
+    }
+    // Another user of a local domain is still refused, and postmaster elsewhere is a relay.
+    let mut s = SmtpServer::new(config(Role::Relay), 0);
+    drain(&mut s);
+    s.handle_input(
+        0,
+        b"HELO a\r\nMAIL FROM:<a@a.example>\r\nRCPT TO:<root@bob.example>\r\nRCPT TO:<postmaster@c.example>\r\n",
+    );
+    assert_eq!(codes(&mut s), vec![250, 250, 550, 554]);
+
+    let domains = ["bob.example".to_string(), "b2.example".to_string()];
+    let users = ["carol@b2.example", "bob@bob.example", "dave@bob.example"];
+    let pm = |a: &str| postmaster_mailbox(a, &domains, &mut users.into_iter());
+    assert_eq!(pm("POSTMASTER").as_deref(), Some("bob@bob.example"));
+    assert_eq!(pm("postmaster@B2.example").as_deref(), Some("carol@b2.example"));
+    assert_eq!(pm("postmaster@c.example"), None);
+    assert_eq!(pm("bob@bob.example"), None);
+    assert_eq!(pm("postmaster.x@bob.example"), None);
+    let own = ["bob@bob.example", "Postmaster@bob.example"];
+    assert_eq!(
+        postmaster_mailbox("postmaster", &domains, &mut own.into_iter()).as_deref(),
+        Some("postmaster@bob.example")
+    );
+    assert_eq!(postmaster_mailbox("postmaster", &domains, &mut std::iter::empty()), None);
+    assert_eq!(postmaster_mailbox("postmaster", &[], &mut users.into_iter()), None);
+}
