@@ -70,6 +70,70 @@ async function timeToInteractive() {
   return { median_ms: median(runs), runs_ms: runs, engine_ready_median_ms: median(engine), engine_ready_ms: engine };
 }
 
+/**
+ * A returning learner's first draw (branch boot9): the learner took a server down in
+ * alice-to-bob (stored in local storage, as the page keeps it) and comes back in a fresh
+ * browser context (nothing cached but local storage). From navigation start to the first frame
+ * that shows the scenario with their action (the SYN of a connection the fault makes the
+ * server retry), and to the engines' arrival. `kept`: local storage as the page left it (with
+ * the log kept by src/kept.rs, where the build keeps one); `no kept log`: the same without it
+ * (a build that keeps none, or the first load after a new build).
+ */
+async function returningLearner() {
+  const server = await serveDist(BUILD);
+  const browser = await launch();
+  const url = `${server.url}#/scenario/alice-to-bob/step/13`;
+  const out = {};
+  try {
+    const prep = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const page = await prep.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => document.querySelector('#save-scenario')?.disabled === false, null, { timeout: 60_000 });
+    await page.click('#learn summary');
+    await page.click('#tab-faults');
+    await page.click('#f-down-bob-server');
+    await page.waitForFunction(() => [...document.querySelectorAll('.arrow .label')].some((l) => l.textContent.startsWith('SYN')));
+    await page.waitForTimeout(1000);
+    const state = await prep.storageState();
+    await prep.close();
+    const withoutKept = {
+      ...state,
+      origins: state.origins.map((o) => ({ ...o, localStorage: o.localStorage.filter((e) => !e.name.startsWith('mailsim.kept')) })),
+    };
+    const keeps = state.origins.some((o) => o.localStorage.some((e) => e.name.startsWith('mailsim.kept.')));
+    const variants = keeps ? [['kept', state], ['no kept log', withoutKept]] : [['no kept log', withoutKept]];
+    for (const [name, storageState] of variants) {
+      const draws = [];
+      const engine = [];
+      for (let i = 0; i < LOADS; i++) {
+        const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, storageState });
+        const p = await context.newPage();
+        await p.goto(url, { waitUntil: 'commit' });
+        const drawn = await p.waitForFunction(
+          () => document.querySelector('#position')
+            && [...document.querySelectorAll('.arrow .label')].some((l) => l.textContent.startsWith('SYN'))
+            && performance.now(),
+          null,
+          { polling: 'raf', timeout: 60_000 },
+        );
+        draws.push(Math.round(await drawn.jsonValue()));
+        const ready = await p.waitForFunction(
+          () => document.querySelector('#save-scenario')?.disabled === false && performance.now(),
+          null,
+          { polling: 'raf', timeout: 60_000 },
+        );
+        engine.push(Math.round(await ready.jsonValue()));
+        await context.close();
+      }
+      out[name] = { first_draw_median_ms: median(draws), first_draw_ms: draws, engine_ready_median_ms: median(engine), engine_ready_ms: engine };
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return out;
+}
+
 function commit() {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
@@ -82,7 +146,8 @@ function commit() {
 const loadavg = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 const loadBefore = fs.existsSync('/proc/loadavg') ? loadavg() : null;
 const size = bundle();
-const tti = await timeToInteractive();
+const tti = process.env.BENCH_SKIP_TTI ? null : await timeToInteractive();
+const returning = process.env.BENCH_SKIP_RETURNING ? null : await returningLearner();
 const diagram = process.env.BENCH_SKIP_DIAGRAM ? null : await diagramFigures();
 
 const rows = [
@@ -91,8 +156,14 @@ const rows = [
   ['CSS (gzipped)', `${kb(size.css.gzip)} KB`],
   ['bundle total (gzipped)', `${kb(size.total.gzip)} KB`],
   ['wasm (raw)', `${kb(size.wasm.raw)} KB`],
-  [`time to interactive (median of ${tti.runs_ms.length})`, `${tti.median_ms} ms`],
-  ['the engines ready (median)', `${tti.engine_ready_median_ms} ms`],
+  ...(tti ? [
+    [`time to interactive (median of ${tti.runs_ms.length})`, `${tti.median_ms} ms`],
+    ['the engines ready (median)', `${tti.engine_ready_median_ms} ms`],
+  ] : []),
+  ...Object.entries(returning || {}).flatMap(([name, r]) => [
+    [`returning learner, ${name}: first draw (median of ${r.first_draw_ms.length})`, `${r.first_draw_median_ms} ms`],
+    [`returning learner, ${name}: the engines ready (median)`, `${r.engine_ready_median_ms} ms`],
+  ]),
   ...(diagram ? diagram.rows : []),
 ];
 const loadAfter = loadBefore && loadavg();
@@ -112,7 +183,8 @@ try {
 results.date = new Date().toISOString();
 results.commit = commit();
 results.bundle_bytes = size;
-results.time_to_interactive = tti;
+if (tti) results.time_to_interactive = tti;
+if (returning) results.returning_learner = returning;
 results.load = loadBefore && { before: loadBefore, after: loadAfter };
 if (diagram) results.diagram = diagram.results;
 fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
