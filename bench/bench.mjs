@@ -14,6 +14,7 @@ import { diagramFigures } from './diagram.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results.json');
 const LOADS = Number(process.env.BENCH_LOADS || 7);
+const THROTTLE = Number(process.env.BENCH_THROTTLE || 0);
 // Another build to measure (the same figures for a build before a change): BENCH_DIST=DIR.
 const BUILD = process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : DIST;
 
@@ -77,7 +78,11 @@ async function timeToInteractive() {
  * that shows the scenario with their action (the SYN of a connection the fault makes the
  * server retry), and to the engines' arrival. `kept`: local storage as the page left it (with
  * the log kept by src/kept.rs, where the build keeps one); `no kept log`: the same without it
- * (a build that keeps none, or the first load after a new build).
+ * (a build that keeps none, or the first load after a new build). Also the bytes fetched
+ * before that frame (the resources whose response had ended, as the server sent them: this
+ * server does not compress), a count that does not depend on the machine's load; and with
+ * BENCH_THROTTLE=MBIT the loads go through Chromium's network emulation at that many Mbit/s
+ * down and 20 ms of latency (a classroom's Wi-Fi rather than loopback).
  */
 async function returningLearner() {
   const server = await serveDist(BUILD);
@@ -105,18 +110,35 @@ async function returningLearner() {
     for (const [name, storageState] of variants) {
       const draws = [];
       const engine = [];
+      const bytes = [];
+      const engineFirst = [];
       for (let i = 0; i < LOADS; i++) {
         const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, storageState });
         const p = await context.newPage();
+        if (THROTTLE) {
+          const cdp = await context.newCDPSession(p);
+          await cdp.send('Network.enable');
+          const rate = (THROTTLE * 1e6) / 8;
+          await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: rate, uploadThroughput: rate });
+        }
         await p.goto(url, { waitUntil: 'commit' });
         const drawn = await p.waitForFunction(
-          () => document.querySelector('#position')
-            && [...document.querySelectorAll('.arrow .label')].some((l) => l.textContent.startsWith('SYN'))
-            && performance.now(),
+          () => {
+            if (!document.querySelector('#position')
+              || ![...document.querySelectorAll('.arrow .label')].some((l) => l.textContent.startsWith('SYN'))) return false;
+            const now = performance.now();
+            const done = performance.getEntriesByType('resource').filter((r) => r.responseEnd <= now);
+            const nav = performance.getEntriesByType('navigation')[0];
+            return { now, bytes: done.reduce((n, r) => n + r.encodedBodySize, nav ? nav.encodedBodySize : 0),
+              engine: done.some((r) => /mailsim-engine[^/]*_bg\.wasm/.test(r.name)) };
+          },
           null,
           { polling: 'raf', timeout: 60_000 },
         );
-        draws.push(Math.round(await drawn.jsonValue()));
+        const d = await drawn.jsonValue();
+        draws.push(Math.round(d.now));
+        bytes.push(d.bytes);
+        engineFirst.push(d.engine);
         const ready = await p.waitForFunction(
           () => document.querySelector('#save-scenario')?.disabled === false && performance.now(),
           null,
@@ -125,7 +147,10 @@ async function returningLearner() {
         engine.push(Math.round(await ready.jsonValue()));
         await context.close();
       }
-      out[name] = { first_draw_median_ms: median(draws), first_draw_ms: draws, engine_ready_median_ms: median(engine), engine_ready_ms: engine };
+      out[name] = {
+        first_draw_median_ms: median(draws), first_draw_ms: draws, engine_ready_median_ms: median(engine), engine_ready_ms: engine,
+        bytes_before_first_draw: median(bytes), engine_before_first_draw: engineFirst.filter(Boolean).length, throttle_mbit: THROTTLE || null,
+      };
     }
   } finally {
     await browser.close();
@@ -163,6 +188,7 @@ const rows = [
   ...Object.entries(returning || {}).flatMap(([name, r]) => [
     [`returning learner, ${name}: first draw (median of ${r.first_draw_ms.length})`, `${r.first_draw_median_ms} ms`],
     [`returning learner, ${name}: the engines ready (median)`, `${r.engine_ready_median_ms} ms`],
+    [`returning learner, ${name}: bytes fetched before the first draw`, `${kb(r.bytes_before_first_draw)} KB${r.engine_before_first_draw ? ` (engine module in ${r.engine_before_first_draw} of ${r.first_draw_ms.length})` : ''}`],
   ]),
   ...(diagram ? diagram.rows : []),
 ];
