@@ -87,7 +87,7 @@ const preload = Object.keys(versions).length === 0 || engine.length === 0 ? [] :
   // earlier load (src/kept.rs), or else the page runs it.
   'let added = false;',
   "try { added = ['mailsim.actions.', 'mailsim.set-aside.'].some((k) => localStorage.getItem(k + id) !== null); } catch {}",
-  'const drawn = added && kept_read(id, versions[id]) !== undefined;',
+  'const drawn = added && !!kept_read(id, versions[id]);',
   'const activities = /^#\\/activit/.test(location.hash);',
   'const log = Object.hasOwn(logs, id) && !added;',
   'const wanted = activities || drawn ? null',

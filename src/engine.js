@@ -18,8 +18,7 @@ export function engine_module() {
   return pending;
 }
 
-// The logs kept so that a returning learner's scenario is drawn before the engine module is
-// here (src/kept.rs says why, what and how much). The boot script imports kept_read too.
+// The log kept for a returning learner (src/kept.rs); the boot script imports kept_read too.
 const P = 'mailsim.kept.';
 const head = (v, b = window.mailsimEngine?.build) => b && `mailsim-kept/1 ${v} ${b}`;
 const toml = (id) => localStorage.getItem(`mailsim.actions.${id}`);
@@ -38,22 +37,12 @@ export function kept_read(id, v) {
 
 export function kept_write(id, v, actions, log) {
   try {
-    localStorage.removeItem(P + id);
-    const t = toml(id);
-    const r = t && actions && head(v) && `${head(v)}\n${JSON.stringify(t)}\n${actions}\n${log}`;
-    if (r && r.length < 1e6) {
-      kept_forget_all();
-      localStorage.setItem(P + id, r);
-    }
+    const s = localStorage;
+    const h = head(v);
+    const r = toml(id) && actions && h && `${h}\n${JSON.stringify(toml(id))}\n${actions}\n`;
+    const old = s.getItem(P + id);
+    if (r && old?.startsWith(r) && old !== r + log) console.warn(`mailsim: kept log of ${id} differs from the engine's run; redrawn`);
+    for (let i = s.length; i-- > 0;) if (s.key(i)?.startsWith(P)) s.removeItem(s.key(i));
+    if (r && r.length + log.length < 1e6) s.setItem(P + id, r + log);
   } catch {}
-}
-
-export function kept_forget_all() {
-  try {
-    for (let i = localStorage.length; i-- > 0;) if (localStorage.key(i)?.startsWith(P)) localStorage.removeItem(localStorage.key(i));
-  } catch {}
-}
-
-export function kept_differs(id) {
-  console.warn(`mailsim: the log kept for "${id}" differs from the engine's run; redrawn.`);
 }

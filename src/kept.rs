@@ -39,13 +39,15 @@ use wasm_bindgen::prelude::wasm_bindgen;
 #[wasm_bindgen(module = "/src/engine.js")]
 extern "C" {
     fn kept_read(id: &str, version: &str) -> Option<String>;
+    /// Forgets what was kept, then keeps this (if `actions` is not empty and it fits). A kept
+    /// log of the same build, scenario version and actions that is not `log` (it should not
+    /// be) is noted in the console: the player has just drawn the engine's.
     fn kept_write(id: &str, version: &str, actions: &str, log: &str);
-    /// Forgets every kept log (local storage is full, and the learner's own data needs it).
-    #[wasm_bindgen(js_name = kept_forget_all)]
-    pub fn forget_all();
-    /// Says in the console that the engine's run of scenario `id` differs from its kept log.
-    #[wasm_bindgen(js_name = kept_differs)]
-    pub fn differs(id: &str);
+}
+
+/// Forgets the kept log (local storage is full, and the learner's own data needs the room).
+pub fn forget_all() {
+    kept_write("", "", "", "");
 }
 
 /// A log with more events is not kept (the class of 200 has about 10,000).

@@ -64,8 +64,10 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // stable Rust (plain `trunk build --release`) is over these budgets. 349 and 354 KB until
 // branch page8 (eighth session): an activity's own scenario file fetched beside it, the notice
 // for a link to a missing scenario, IMAP's "LOGOUT from any state": +2.1 KB, the bundle 349.8 KB
-// and the first download 354.3 KB at c1a38fa.
-export const BUDGET = 351 * 1024;
+// and the first download 354.3 KB at c1a38fa. 351 KB until branch boot9 (ninth session): the
+// log kept for a returning learner (src/kept.rs) and the engine started with the page where the
+// first draw needs it, +1.5 KB: the bundle 351.1 KB (359,501 B) and the first download 355.6 KB.
+export const BUDGET = 352 * 1024;
 // What the page needs to draw its default scenario and be interactive.
 export const FIRST_BUDGET = 356 * 1024;
 /** The engine module (its wasm and JS), fetched after the first draw. */
