@@ -6,8 +6,9 @@
 //! the engine made with the learner's actions, it keeps that log in local storage with what
 //! it depends on ([`keep`]), and the next load draws it at once ([`get`]); the engine comes
 //! after the first draw, as for a first-time visitor. When the engine has the scenario, the
-//! player runs the stored actions again and redraws, with a note in the console, only if the
-//! log differs (it should not: the run is deterministic).
+//! player runs the stored actions again and draws the engine's log; if it differs from the
+//! kept one (it should not: the run is deterministic), that is noted in the console when it
+//! is kept again.
 //!
 //! A kept log is drawn only if all of these hold (else the page waits for the engine, as
 //! before):
