@@ -121,9 +121,12 @@ fn provide_log(id: &str, text: &str) -> Result<(), String> {
 }
 
 /// Whether built-in scenario `id` can be drawn now: the engine has it, or its precomputed log
-/// is here and the learner has not added to it.
+/// is here and the learner has not added to it, or the log of what they added is kept from an
+/// earlier load (`crate::kept`).
 fn drawable(id: &str) -> bool {
-    engine::scenario_ready(id) || (log_of(id).is_some() && !crate::state::has_learner_actions(id))
+    engine::scenario_ready(id)
+        || (log_of(id).is_some() && !crate::state::has_learner_actions(id))
+        || crate::kept::get(id).is_some()
 }
 
 /// What the page at the current URL needs before it can draw.

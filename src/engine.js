@@ -17,3 +17,32 @@ export function engine_module() {
   }
   return pending;
 }
+
+// The log kept for a returning learner (src/kept.rs); the boot script imports kept_read too.
+const P = 'mailsim.kept.';
+const head = (v, b = window.mailsimEngine?.build) => b && `mailsim-kept/1 ${v} ${b}`;
+const toml = (id) => localStorage.getItem(`mailsim.actions.${id}`);
+
+export function kept_read(id, v) {
+  try {
+    const s = localStorage;
+    const r = s.getItem(P + id) || '';
+    const a = r.indexOf('\n');
+    const b = r.indexOf('\n', a + 1);
+    if (b < 0 || r.slice(0, a) !== head(v) || JSON.parse(r.slice(a + 1, b)) !== toml(id)
+      || s.getItem(`mailsim.set-aside.${id}`) !== null || (s.getItem('mailsim.replaying') || '').split('\t')[1] === id) return;
+    return r.slice(b + 1);
+  } catch {}
+}
+
+export function kept_write(id, v, actions, log) {
+  try {
+    const s = localStorage;
+    const h = head(v);
+    const r = toml(id) && actions && h && `${h}\n${JSON.stringify(toml(id))}\n${actions}\n`;
+    const old = s.getItem(P + id);
+    if (r && old?.startsWith(r) && old !== r + log) console.warn(`mailsim: kept log of ${id} differs from the engine's run; redrawn`);
+    for (let i = s.length; i-- > 0;) if (s.key(i)?.startsWith(P)) s.removeItem(s.key(i));
+    if (r && r.length + log.length < 1e6) s.setItem(P + id, r + log);
+  } catch {}
+}

@@ -18,6 +18,8 @@
 //!   rest of the page reads event logs.
 //! - [`data`]: the built-in scenario and activity files, fetched when the page needs them
 //!   ([`data::Gate`] holds the page until what its URL needs is at hand).
+//! - [`kept`]: the log drawn with a returning learner's actions, kept in local storage so
+//!   that the next load draws it before the engines are here.
 //! - [`guard`]: the page survives its own faults (a replay that never finished sets the
 //!   newest action aside; a panic shows a notice).
 //! - [`live`]: the live classroom view (`#/live`): real traffic to `mailsim serve`, as it
@@ -33,6 +35,7 @@ mod engine;
 mod growing;
 mod guard;
 mod inspector;
+mod kept;
 mod layout;
 mod learner;
 mod live;

@@ -70,7 +70,14 @@ const LOG_KEY: &str = "mailsim.imported-log";
 pub fn keep_log(name: &str, text: &str) -> bool {
     let Some(s) = storage() else { return false };
     let _ = s.remove_item(LOG_KEY);
-    s.set_item(LOG_KEY, &format!("{name}\n{text}")).is_ok()
+    let text = format!("{name}\n{text}");
+    // Logs kept to draw a returning learner's scenario at once are a cache: they make room.
+    s.set_item(LOG_KEY, &text)
+        .or_else(|_| {
+            crate::kept::forget_all();
+            s.set_item(LOG_KEY, &text)
+        })
+        .is_ok()
 }
 
 /// The log kept by [`keep_log`], read again: (file name, log).
@@ -158,14 +165,24 @@ fn store_set_aside(id: &str, a: Option<&LearnerAction>) {
     }
 }
 
-fn store_actions(id: &str, a: &[LearnerAction]) {
+/// Stores the learner's actions for `id`; whether they are stored now.
+fn store_actions(id: &str, a: &[LearnerAction]) -> bool {
     if id.starts_with(FILE_PREFIX) {
-        return;
+        return false;
     }
-    if let Some(s) = storage() {
-        let key = format!("mailsim.actions.{id}");
-        let _ = if a.is_empty() { s.remove_item(&key) } else { s.set_item(&key, &actions::to_toml(a)) };
+    let Some(s) = storage() else { return false };
+    let key = format!("mailsim.actions.{id}");
+    if a.is_empty() {
+        return s.remove_item(&key).is_ok();
     }
+    // Kept logs (a cache, crate::kept) make room for the learner's actions.
+    let text = actions::to_toml(a);
+    s.set_item(&key, &text)
+        .or_else(|_| {
+            crate::kept::forget_all();
+            s.set_item(&key, &text)
+        })
+        .is_ok()
 }
 
 /// Runs `f` and leaves how long it took, in milliseconds, in `window.mailsimRunMs` (the
@@ -184,24 +201,38 @@ fn timed<T>(f: impl FnOnce() -> T) -> T {
 impl Player {
     pub fn open(id: &str, step: usize) -> Player {
         let id = if scenario::entry(id).is_some() { id } else { DEFAULT_SCENARIO };
-        if !engine::scenario_ready(id) && !has_learner_actions(id) {
-            if let (Some(entry), Some(log)) = (scenario::entry(id), crate::data::log_of(id)) {
-                return Player::from_log(entry, log, step);
+        if let Some(entry) = scenario::entry(id).filter(|_| !engine::scenario_ready(id)) {
+            if !has_learner_actions(id) {
+                if let Some(log) = crate::data::log_of(id) {
+                    return Player::from_log(entry, log, step);
+                }
+            } else if let Some(kept) = crate::kept::get(id) {
+                // The log the engine made with these actions at an earlier load (crate::kept),
+                // drawn as a replay is: should drawing it fail, the next load sets the newest
+                // action aside.
+                crate::guard::arm(id, kept.actions.len());
+                let mut p = Player::from_log(entry, kept.log, step);
+                p.actions = kept.actions;
+                return p;
             }
         }
         let info = engine::scenario(id)
             .unwrap_or_else(|| engine::scenario(DEFAULT_SCENARIO).expect("default scenario exists"));
         let mut actions = stored_actions(&info.id);
+        let mut stored = true;
         if crate::guard::tripped(&info.id, actions.len()) {
             // The last replay of these actions never finished: set the newest aside.
             if let Some(a) = actions.pop() {
                 store_set_aside(&info.id, Some(&a));
-                store_actions(&info.id, &actions);
+                stored = store_actions(&info.id, &actions);
             }
         }
         let set_aside = stored_set_aside(&info.id).map(Rc::new);
         crate::guard::arm(&info.id, actions.len());
         let log = timed(|| engine::run(&info, &actions));
+        if stored && !actions.is_empty() {
+            crate::kept::keep(&info.id, &actions, &log);
+        }
         let diagram = Diagram::from_log(&log);
         let step = step.min(diagram.arrows.len());
         Player {
@@ -321,7 +352,7 @@ impl Player {
 
     /// Runs the scenario again with the learner's actions; moves to the first new message.
     fn replay(&mut self, actions: Vec<LearnerAction>) {
-        store_actions(&self.scenario.id, &actions);
+        let stored = store_actions(&self.scenario.id, &actions);
         crate::guard::arm(&self.scenario.id, actions.len());
         let before = self.diagram.arrows.clone();
         let log = match &self.source {
@@ -335,6 +366,9 @@ impl Player {
         self.diagram = Rc::new(diagram);
         self.actions = Rc::new(actions);
         self.playing = false;
+        if stored && self.source.is_some() {
+            crate::kept::keep(&self.scenario.id, &self.actions, &self.log);
+        }
     }
 
     /// After a line typed at the terminal: moves on to the newest message of its session
@@ -411,7 +445,17 @@ impl Reducible for Player {
         match action {
             Action::EngineReady => {
                 if let Some(s) = engine::scenario(&p.scenario.id).filter(|_| p.waiting()) {
-                    p.source = Some(s);
+                    if p.actions.is_empty() {
+                        p.source = Some(s);
+                    } else {
+                        // Drawn from a kept log (crate::kept): the engine runs the stored
+                        // actions and its log is drawn (the same, or else noted in the console
+                        // when it is kept again).
+                        let mut run = Player::open(&p.scenario.id, p.step);
+                        (run.speed, run.decrypted, run.playing) = (p.speed, p.decrypted, p.playing);
+                        run.queued = std::mem::take(&mut p.queued);
+                        p = run;
+                    }
                     for a in std::mem::take(&mut p.queued).iter().cloned() {
                         p = (*Rc::new(p).reduce(a)).clone();
                     }

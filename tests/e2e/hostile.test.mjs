@@ -79,6 +79,8 @@ test('a replay that never finished sets the newest action aside; the rest of the
   const stored = () => page.evaluate(() => (localStorage.getItem('mailsim.actions.alice-to-bob') || '').split('[[action]]').length - 1);
   const n = await stored();
   assert.ok(n >= 1, 'the learner\'s actions are stored');
+  // The log drawn with them is kept for the next load (src/kept.rs): the marker wins over it.
+  await page.waitForFunction((n) => JSON.parse((localStorage.getItem('mailsim.kept.alice-to-bob') || '\n\n[]').split('\n')[2]).length === n, n);
   // As if the page had died while replaying them (the marker was set and never cleared).
   await page.evaluate((n) => localStorage.setItem('mailsim.replaying', `${n}\talice-to-bob`), n);
   await page.reload();
@@ -92,11 +94,15 @@ test('a replay that never finished sets the newest action aside; the rest of the
   await page.click('#set-aside-keep');
   await page.waitForFunction(() => !document.querySelector('#set-aside'));
   assert.equal(await stored(), n, 'put back');
-  // A normal reload replays everything and sets nothing aside.
+  // A normal reload replays everything (here from the log kept with it) and sets nothing aside.
+  await page.waitForFunction((n) => JSON.parse((localStorage.getItem('mailsim.kept.alice-to-bob') || '\n\n[]').split('\n')[2]).length === n, n);
   await page.reload();
   await page.waitForSelector('#position');
   assert.equal(await page.locator('#set-aside').count(), 0);
+  await page.waitForFunction(() => localStorage.getItem('mailsim.replaying') === null);
   assert.equal(await page.evaluate(() => localStorage.getItem('mailsim.replaying')), null, 'the marker is cleared once drawn');
+  await page.waitForFunction(() => document.querySelector('#save-scenario')?.disabled === false);
+  assert.equal(await page.evaluate(() => localStorage.getItem('mailsim.replaying')), null, 'and after the engine checked the kept log');
   // Dropping it.
   await page.evaluate((n) => localStorage.setItem('mailsim.replaying', `${n}\talice-to-bob`), n);
   await page.reload();
