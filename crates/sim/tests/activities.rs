@@ -91,7 +91,7 @@ fn explanations_name_the_rfc_section() {
 const PREDICTIONS: &[(&str, usize, &str)] = &[
     ("send-protocols", 1, "220"),
     ("send-protocols", 4, "+OK"),
-    ("read-protocols", 2, "DELE"),
+    ("read-protocols", 3, "DELE"),
     ("smtp-phases", 1, "EHLO"),
     ("smtp-phases", 2, "MAIL"),
     ("smtp-phases", 3, "354"),
