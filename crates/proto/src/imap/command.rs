@@ -338,7 +338,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
         "EXPUNGE" if !uid => none(Command::Expunge)?,
         "EXPUNGE" => match (text(0), toks.len()) {
             (Some(set), 1) if valid_set(&set) => Command::UidExpunge(set),
-            _ => return Err(bad("usage: UID EXPUNGE uid-set")),
+            _ => return Err(bad(&set_usage(text(0), "usage: UID EXPUNGE uid-set"))),
         },
         "CHECK" => none(Command::Check)?,
         "ID" => match toks {
@@ -385,7 +385,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
         "FETCH" => {
             let set = text(0)
                 .filter(|s| valid_set(s))
-                .ok_or_else(|| bad("usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS"))?;
+                .ok_or_else(|| bad(&set_usage(text(0), "usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS")))?;
             let (items, macro_name) =
                 fetch_items(toks.get(1).ok_or_else(|| bad("FETCH needs data items"))?).map_err(|e| bad(&e))?;
             let (changed_since, vanished) = match toks.get(2) {
@@ -399,8 +399,9 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             Command::Fetch { uid, set, items, macro_name, changed_since, vanished }
         }
         "STORE" => {
-            let set =
-                text(0).filter(|s| valid_set(s)).ok_or_else(|| bad("usage: STORE sequence-set +FLAGS (\\Seen)"))?;
+            let set = text(0)
+                .filter(|s| valid_set(s))
+                .ok_or_else(|| bad(&set_usage(text(0), "usage: STORE sequence-set +FLAGS (\\Seen)")))?;
             let mut unchanged_since = None;
             let mut toks = toks;
             if let Some(m @ Token::List(_)) = toks.get(1) {
@@ -515,7 +516,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
             (Some(set), Some(mailbox), 2) if valid_set(&set) => {
                 Command::Copy { uid, set, mailbox, is_move: name == "MOVE" }
             }
-            _ => return Err(bad(&format!("usage: {name} sequence-set mailbox"))),
+            _ => return Err(bad(&set_usage(text(0), &format!("usage: {name} sequence-set mailbox")))),
         },
         // `login bob pw` or `logout` typed without a tag: the command was read as the tag.
         _ if COMMAND_NAMES.contains(&tag.to_ascii_uppercase().as_str()) => {
@@ -529,6 +530,16 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
         _ => return Err(bad(&format!("unknown command {name}"))),
     };
     Ok(Tagged { tag: tag.to_string(), command })
+}
+
+/// The BAD text for a command whose sequence set is wrong: it says so when the set names 0.
+fn set_usage(set: Option<String>, usage: &str) -> String {
+    match set {
+        Some(s) if super::sequence::names_zero(&s) => {
+            format!("message numbers and UIDs start at 1, not 0 (RFC 9051 §9); {usage}")
+        }
+        _ => usage.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -590,6 +601,30 @@ mod tests {
                 other => panic!("{line}: {other:?}"),
             }
         }
+        // Message number 0: the reply says numbers start at 1, then the usage.
+        for (line, usage) in [
+            ("a1 FETCH 0 FLAGS", "usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS"),
+            ("a1 fetch 0:3 (FLAGS)", "usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS"),
+            ("a1 STORE 2,00 +FLAGS (\\Seen)", "usage: STORE sequence-set +FLAGS (\\Seen)"),
+            ("a1 UID COPY 0 Trash", "usage: COPY sequence-set mailbox"),
+            ("a1 UID EXPUNGE 0", "usage: UID EXPUNGE uid-set"),
+        ] {
+            match decode(format!("{line}\r\n").as_bytes()) {
+                Decoded::Invalid(e, _) => assert_eq!(
+                    e.text,
+                    format!("message numbers and UIDs start at 1, not 0 (RFC 9051 §9); {usage}"),
+                    "{line}"
+                ),
+                other => panic!("{line}: {other:?}"),
+            }
+        }
+        // Not 0: the usage alone; 10 and 1:20 are not 0.
+        match decode(b"a1 FETCH x FLAGS\r\n") {
+            Decoded::Invalid(e, _) => assert_eq!(e.text, "usage: FETCH sequence-set items, e.g. FETCH 1:* FLAGS"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!crate::imap::sequence::names_zero("10,1:20,*"));
+        assert!(crate::imap::sequence::names_zero("5:0"));
         // A command typed without its tag: the reply says so (and never repeats a password).
         for (line, text) in [
             ("login bob secret", "LOGIN was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 LOGIN ... (RFC 9051 §2.2.1)"),

@@ -50,6 +50,12 @@ pub fn valid_set(s: &str) -> bool {
         })
 }
 
+/// Does `s` (a would-be sequence set) name the number 0? Message numbers and UIDs start at 1
+/// (RFC 9051 §9: `seq-number = nz-number / "*"`), a common slip of a learner typing by hand.
+pub fn names_zero(s: &str) -> bool {
+    s.split([',', ':']).any(|n| !n.is_empty() && n.bytes().all(|b| b == b'0'))
+}
+
 /// A sequence set, or `$`: the result saved by the last `SEARCH RETURN (SAVE)` (RFC 5182 §2.1).
 pub fn valid_set_or_saved(s: &str) -> bool {
     s == "$" || valid_set(s)
