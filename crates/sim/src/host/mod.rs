@@ -214,8 +214,7 @@ impl MailHost {
     /// postmaster (`<Postmaster>`, `postmaster@` a local domain) the account it is an alias of
     /// (RFC 5321 §4.5.1).
     fn mailbox_of(&self, rcpt: &str) -> String {
-        mailsim_proto::smtp::postmaster_mailbox(rcpt, &self.domains, &mut self.store.addresses())
-            .unwrap_or_else(|| rcpt.to_ascii_lowercase())
+        mailbox_of(&self.domains, &self.store, rcpt)
     }
 
     /// The domain of the host's own addresses (the first it serves).
@@ -238,4 +237,12 @@ impl MailHost {
             _ => None,
         }
     }
+}
+
+/// The mailbox mail for `rcpt` is stored in on a host for `domains` with `store`: its own, or
+/// for the postmaster the account it is an alias of ([`MailHost::mailbox_of`]; a function of
+/// its fields, for the queue run, which holds the queue mutably meanwhile).
+fn mailbox_of(domains: &[String], store: &MailStore, rcpt: &str) -> String {
+    mailsim_proto::smtp::postmaster_mailbox(rcpt, domains, &mut store.addresses())
+        .unwrap_or_else(|| rcpt.to_ascii_lowercase())
 }

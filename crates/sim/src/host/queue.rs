@@ -132,8 +132,7 @@ impl MailHost {
                     let mut boxes: Vec<String> = Vec::new();
                     for r in &leg.rcpts {
                         // The postmaster's mail goes to the account it is an alias of (RFC 5321 §4.5.1).
-                        let mailbox = mailsim_proto::smtp::postmaster_mailbox(r, &own, &mut self.store.addresses())
-                            .unwrap_or_else(|| r.to_ascii_lowercase());
+                        let mailbox = super::mailbox_of(&own, &self.store, r);
                         let at = ctx.epoch + (now / 1000) as i64;
                         if boxes.contains(&mailbox) {
                             entry.delivered.push(r.clone());
