@@ -70,12 +70,16 @@ const LOG_KEY: &str = "mailsim.imported-log";
 pub fn keep_log(name: &str, text: &str) -> bool {
     let Some(s) = storage() else { return false };
     let _ = s.remove_item(LOG_KEY);
-    let text = format!("{name}\n{text}");
-    // Logs kept to draw a returning learner's scenario at once are a cache: they make room.
-    s.set_item(LOG_KEY, &text)
+    set_making_room(&s, LOG_KEY, &format!("{name}\n{text}"))
+}
+
+/// Stores `text` under `key`; when storage is full, the logs kept to draw a returning
+/// learner's scenario at once (a cache, crate::kept) make room. Whether it is stored.
+fn set_making_room(s: &web_sys::Storage, key: &str, text: &str) -> bool {
+    s.set_item(key, text)
         .or_else(|_| {
             crate::kept::forget_all();
-            s.set_item(LOG_KEY, &text)
+            s.set_item(key, text)
         })
         .is_ok()
 }
@@ -175,14 +179,7 @@ fn store_actions(id: &str, a: &[LearnerAction]) -> bool {
     if a.is_empty() {
         return s.remove_item(&key).is_ok();
     }
-    // Kept logs (a cache, crate::kept) make room for the learner's actions.
-    let text = actions::to_toml(a);
-    s.set_item(&key, &text)
-        .or_else(|_| {
-            crate::kept::forget_all();
-            s.set_item(&key, &text)
-        })
-        .is_ok()
+    set_making_room(&s, &key, &actions::to_toml(a))
 }
 
 /// Runs `f` and leaves how long it took, in milliseconds, in `window.mailsimRunMs` (the
