@@ -63,6 +63,9 @@ pub(super) struct ChunkProps {
     pub lane_w: i32,
     /// The diagram's width.
     pub width: i32,
+    /// The width a row's background spans: the pane's, where it is wider than the diagram (the
+    /// current row's highlight crosses the whole pane, not only the lanes).
+    pub fill: i32,
     pub decrypted: bool,
     pub on_select: Callback<usize>,
     pub on_toggle_conn: Callback<u32>,
@@ -71,10 +74,10 @@ pub(super) struct ChunkProps {
 /// What a chunk drew for its rows, made once and reused at each of its draws: a row is made
 /// again (its numbers and strings formatted) only when its arrow's state (past, current,
 /// future) changes, and all of them when what the rows are drawn from does (`Memo::key`: the
-/// chunk's rows, the layout, the lanes' width, the labels shown).
+/// chunk's rows, the layout, the lanes' width, the rows' width, the labels shown).
 #[derive(Default)]
 struct Memo {
-    key: Option<(u64, u64, i32, i32, bool)>,
+    key: Option<(u64, u64, i32, i32, i32, bool)>,
     /// Per row of the chunk: (the arrow's state, 3 for a row without one; what it drew).
     rows: Vec<Option<(u8, Html)>>,
 }
@@ -83,6 +86,30 @@ struct Memo {
 #[function_component(Chunk)]
 pub(super) fn chunk(props: &ChunkProps) -> Html {
     let memo = use_mut_ref(Memo::default);
+    // The tooltips made on hover in this chunk (a few: the rows the pointer entered).
+    let tips = use_mut_ref(Vec::<web_sys::Element>::new);
+    // A row drawn again for another arrow (a collapse, a filter, the labels as the network sees
+    // them) keeps the element, and the tooltip made for the arrow it showed before: after each
+    // draw, each tooltip is brought up to date with its row's arrow, or removed from a row that
+    // is no longer an arrow (or forgotten with a row that is gone).
+    {
+        let (tips, diagram, decrypted) = (tips.clone(), props.diagram.clone(), props.decrypted);
+        use_effect(move || {
+            let mut tips = tips.borrow_mut();
+            if !tips.is_empty() {
+                let d = diagram.0.get();
+                tips.retain(|title| {
+                    let Some(row) = title.parent_element().filter(|_| title.is_connected()) else { return false };
+                    let step = row.get_attribute("data-step").and_then(|v| v.parse().ok());
+                    if step.and_then(|step| tooltip(&row, &d, step, decrypted)).is_some() {
+                        return true;
+                    }
+                    title.remove();
+                    false
+                });
+            }
+        });
+    }
     let cache = props.layout.0.borrow();
     let Some((_, _, _, layout)) = &*cache else { return html! {} };
     let d = props.diagram.0.get();
@@ -90,7 +117,7 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     let lane_w = props.lane_w;
     let x = |lane: usize| LEFT + lane_w * lane as i32 + lane_w / 2;
     let ax = |actor: usize| x(layout.lane(actor));
-    let width = props.width;
+    let (width, fill) = (props.width, props.fill);
     let s = |n: i32| n.to_string();
     let c = props.c;
     let y0 = if c == 0 { 0 } else { TOP + ROW_H * (c * CHUNK) as i32 };
@@ -106,10 +133,12 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     };
     // The tooltip of the arrow the pointer enters (one listener for the chunk, as for clicks).
     let onmouseover = {
-        let (diagram, decrypted) = (props.diagram.clone(), props.decrypted);
+        let (diagram, decrypted, tips) = (props.diagram.clone(), props.decrypted, tips.clone());
         Callback::from(move |e: MouseEvent| {
             if let Some((row, Some(step), _)) = hit(&e) {
-                tooltip(&row, &diagram.0.get(), step, decrypted);
+                if let Some((title, true)) = tooltip(&row, &diagram.0.get(), step, decrypted) {
+                    tips.borrow_mut().push(title);
+                }
             }
         })
     };
@@ -140,7 +169,7 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                 html! {
                     <g key={i} class={classes!("collapsed", a.protocol.to_ascii_lowercase())} data-conn={conn.to_string()}>
                         <title>{"Click to expand this connection"}</title>
-                        <rect y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
+                        <rect y={s(y - 22)} width={s(fill)} height={s(ROW_H)} />
                         <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
                         <line x1={s(x1.min(x2))} y1={s(y)} x2={s(x1.max(x2))} y2={s(y)} />
                         <text class="label" x={s((x1 + x2) / 2)} y={s(y - 6)}>{ format!("▸ {} session, port {}: {n} messages", a.protocol, a.port) }</text>
@@ -154,12 +183,12 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                     0 => "current",
                     _ => "future",
                 };
-                arrow(a, i, first, y, width, state, (ax(a.from), ax(a.to)), props.decrypted)
+                arrow(a, i, first, y, (width, fill), state, (ax(a.from), ax(a.to)), props.decrypted)
             }
         }
     };
     let mut memo = memo.borrow_mut();
-    let key = Some((props.ver, props.layout.1, lane_w, width, props.decrypted));
+    let key = Some((props.ver, props.layout.1, lane_w, width, fill, props.decrypted));
     if memo.key != key {
         memo.key = key;
         memo.rows.clear();
@@ -213,33 +242,31 @@ fn shown_label(a: &mailsim_sim::diagram::Arrow, decrypted: bool) -> String {
 /// whole label`, the label cut to fit on the row): a `<title>`, made or brought up to date when
 /// the pointer enters the row. A title drawn with every row was two nodes and the row's longest
 /// string for each new row; the pointer enters a few. (The diagram is `role="img"`: its rows'
-/// titles were never read out by a screen reader.)
-fn tooltip(row: &web_sys::Element, d: &Diagram, step: usize, decrypted: bool) {
-    let Ok(i) = d.arrows.binary_search_by_key(&step, |a| a.step) else { return };
+/// titles were never read out by a screen reader.) Returns the title, and whether it is new.
+fn tooltip(row: &web_sys::Element, d: &Diagram, step: usize, decrypted: bool) -> Option<(web_sys::Element, bool)> {
+    let Ok(i) = d.arrows.binary_search_by_key(&step, |a| a.step) else { return None };
     let a = &d.arrows[i];
     let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
     let text = format!("Step {}: {} → {}: {}", a.step, name(a.from), name(a.to), shown_label(a, decrypted));
     use wasm_bindgen::JsCast;
     let first = row.first_child();
-    let title = match first.clone().and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
-        Some(t) if t.tag_name() == "title" => t,
+    let (title, new) = match first.clone().and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
+        Some(t) if t.tag_name() == "title" => (t, false),
         _ => {
             let doc = web_sys::window().and_then(|w| w.document());
-            let Some(t) = doc.and_then(|d| d.create_element_ns(Some("http://www.w3.org/2000/svg"), "title").ok())
-            else {
-                return;
-            };
+            let t = doc.and_then(|d| d.create_element_ns(Some("http://www.w3.org/2000/svg"), "title").ok())?;
             let _ = row.insert_before(&t, first.as_ref());
-            t
+            (t, true)
         }
     };
     if title.text_content().as_deref() != Some(text.as_str()) {
         title.set_text_content(Some(&text));
     }
+    Some((title, new))
 }
 
-/// One message's arrow, row `key` at height `y`: `state` is `past`, `current` or `future`, `x`
-/// the lifelines' x of its two ends. Its arrow head is its protocol's (`marker-end` in the
+/// One message's arrow, row `key` at height `y` in a diagram `width` wide (its background
+/// `fill` wide): `state` is `past`, `current` or `future`, `x` the lifelines' x of its two ends. Its arrow head is its protocol's (`marker-end` in the
 /// stylesheet), its tooltip made on hover ([`tooltip`]).
 #[allow(clippy::too_many_arguments, reason = "one row's parts, read once")]
 fn arrow(
@@ -247,7 +274,7 @@ fn arrow(
     key: usize,
     first: bool,
     y: i32,
-    width: i32,
+    (width, fill): (i32, i32),
     state: &'static str,
     (x1, x2): (i32, i32),
     decrypted: bool,
@@ -262,7 +289,7 @@ fn arrow(
     let mid = (x1 + x2) / 2;
     html! {
         <g key={key} id={format!("arrow-{}", a.step)} class={classes!("arrow", proto, state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string())}>
-            <rect y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
+            <rect y={s(y - 22)} width={s(fill)} height={s(ROW_H)} />
             <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
             { for a.conn.filter(|_| first).map(|c| html! {
                 <text class="collapse" x="6" y={s(y + 14)} data-conn={c.to_string()}>{"⊟ collapse"}</text>

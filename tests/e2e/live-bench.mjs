@@ -241,7 +241,12 @@ const m0 = await metrics();
 const traced = [];
 if (process.env.LIVE_TRACE) {
   cdp.on('Tracing.dataCollected', (e) => traced.push(...e.value));
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,toplevel', transferMode: 'ReportEvents' });
+  // LIVE_TRACE=full: also the frames' pipeline, V8's samples (which function) and its GC, to
+  // attribute each long frame (LIVE_TRACE_OUT=FILE keeps the raw trace; see live-frames.mjs).
+  const full = process.env.LIVE_TRACE === 'full'
+    ? ',disabled-by-default-devtools.timeline.frame,v8.execute,blink.user_timing,disabled-by-default-v8.cpu_profiler,disabled-by-default-v8.gc,blink.gc,cc,viz,gpu,benchmark'
+    : '';
+  await cdp.send('Tracing.start', { categories: `devtools.timeline,disabled-by-default-devtools.timeline,toplevel${full}`, transferMode: 'ReportEvents' });
 }
 if (process.env.LIVE_PROFILE) {
   await cdp.send('Profiler.enable');
@@ -326,6 +331,7 @@ if (process.env.LIVE_TRACE) {
   await cdp.send('Tracing.end');
   await done;
   frameCpu = (await import('./live-trace.mjs')).frameCpu(traced);
+  if (process.env.LIVE_TRACE_OUT) fs.writeFileSync(process.env.LIVE_TRACE_OUT, JSON.stringify({ traceEvents: traced }));
 }
 // The page's clock against this machine's (the clients' time.time() and Date.now() are the
 // same clock): performance.timeOrigin + now() - Date.now(), and half the round trip.
