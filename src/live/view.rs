@@ -104,14 +104,10 @@ pub fn live_view(props: &ViewProps) -> Html {
     let decrypted = use_state(|| true);
     let held = use_mut_ref(Held::default);
     let refresh = use_force_update();
-    // (A draw is coming: records read and not drawn yet, or more to read; the panels' timer
-    // came meanwhile and left their step to that draw.)
-    let coming = use_memo((), |_| Rc::new((Cell::new(false), Cell::new(false))));
 
     // The stream, for as long as the view is open; what it delivers is taken in once a frame.
     {
         let (shared, received, tick, status) = (shared.clone(), received.clone(), tick.clone(), status.clone());
-        let coming = (*coming).clone();
         let (on_access, student) = (props.on_access.clone(), matches!(props.access, Access::Student { .. }));
         use_effect_with(props.access.query(), move |query| {
             let pending = Rc::new(Cell::new(false));
@@ -126,17 +122,12 @@ pub fn live_view(props: &ViewProps) -> Html {
                     let most = stream::per_frame(t - read.replace(t));
                     let (changed, now, more) = stream::drain(&shared, &mut received.borrow_mut(), most);
                     dirty.set(dirty.get() || changed);
-                    // The panels' step left to a draw that did not come (the records read
-                    // showed nothing new): drawn now.
-                    let owed = !dirty.get() && !more && coming.1.get();
-                    if (dirty.get() && t - drawn.get() >= DRAW_EVERY_MS) || owed {
+                    if dirty.get() && t - drawn.get() >= DRAW_EVERY_MS {
                         drawn.set(t);
                         dirty.set(false);
-                        coming.1.set(false);
                         frames.set(frames.get() + 1);
                         tick.set(frames.get());
                     }
-                    coming.0.set(dirty.get() || more);
                     if dirty.get() || more {
                         // A burst: read now (what is left in the next frame), drawn later.
                         let wake = shared.borrow().wake.clone();
@@ -202,17 +193,10 @@ pub fn live_view(props: &ViewProps) -> Html {
             }
         } else if moved && !h.waiting {
             h.waiting = true;
-            let (held, force, coming) = (held.clone(), refresh.clone(), (*coming).clone());
+            let (held, force) = (held.clone(), refresh.clone());
             gloo_timers::callback::Timeout::new((h.at + PANELS_EVERY_MS - t).max(0.0) as u32 + 1, move || {
                 held.borrow_mut().waiting = false;
-                // In a burst the stream's next draw (at most `DRAW_EVERY_MS` away) shows the
-                // panels' step: a draw of its own here was a second render, style and layout
-                // of the whole view in the same frame's time (docs/benchmarks.md, `live10`).
-                if coming.0.get() {
-                    coming.1.set(true);
-                } else {
-                    force.force_update();
-                }
+                force.force_update();
             })
             .forget();
         }
