@@ -80,36 +80,16 @@ struct Memo {
     key: Option<(u64, u64, i32, i32, i32, bool)>,
     /// Per row of the chunk: (the arrow's state, 3 for a row without one; what it drew).
     rows: Vec<Option<(u8, Html)>>,
+    /// The tooltips made on hover (a few: the rows the pointer entered), and for which layout
+    /// and labels.
+    tips: Vec<web_sys::Element>,
+    tips_for: (u64, bool),
 }
 
 /// A chunk of rows and the lifelines beside them (from the top of the diagram for the first).
 #[function_component(Chunk)]
 pub(super) fn chunk(props: &ChunkProps) -> Html {
     let memo = use_mut_ref(Memo::default);
-    // The tooltips made on hover in this chunk (a few: the rows the pointer entered).
-    let tips = use_mut_ref(Vec::<web_sys::Element>::new);
-    // A row drawn again for another arrow (a collapse, a filter, the labels as the network sees
-    // them) keeps the element, and the tooltip made for the arrow it showed before: after each
-    // draw, each tooltip is brought up to date with its row's arrow, or removed from a row that
-    // is no longer an arrow (or forgotten with a row that is gone).
-    {
-        let (tips, diagram, decrypted) = (tips.clone(), props.diagram.clone(), props.decrypted);
-        use_effect(move || {
-            let mut tips = tips.borrow_mut();
-            if !tips.is_empty() {
-                let d = diagram.0.get();
-                tips.retain(|title| {
-                    let Some(row) = title.parent_element().filter(|_| title.is_connected()) else { return false };
-                    let step = row.get_attribute("data-step").and_then(|v| v.parse().ok());
-                    if step.and_then(|step| tooltip(&row, &d, step, decrypted)).is_some() {
-                        return true;
-                    }
-                    title.remove();
-                    false
-                });
-            }
-        });
-    }
     let cache = props.layout.0.borrow();
     let Some((_, _, _, layout)) = &*cache else { return html! {} };
     let d = props.diagram.0.get();
@@ -133,11 +113,11 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     };
     // The tooltip of the arrow the pointer enters (one listener for the chunk, as for clicks).
     let onmouseover = {
-        let (diagram, decrypted, tips) = (props.diagram.clone(), props.decrypted, tips.clone());
+        let (diagram, decrypted, memo) = (props.diagram.clone(), props.decrypted, memo.clone());
         Callback::from(move |e: MouseEvent| {
             if let Some((row, Some(step), _)) = hit(&e) {
-                if let Some((title, true)) = tooltip(&row, &diagram.0.get(), step, decrypted) {
-                    tips.borrow_mut().push(title);
+                if let Some(title) = tooltip(&row, &diagram.0.get(), step, decrypted) {
+                    memo.borrow_mut().tips.push(title);
                 }
             }
         })
@@ -188,6 +168,16 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
         }
     };
     let mut memo = memo.borrow_mut();
+    // A row drawn again for another arrow (a collapse, a filter, a login's new name, the labels
+    // as the network sees them: the layout made again, or `decrypted`) keeps its element, and
+    // with it the tooltip made for the arrow it showed: those go, made again on hover.
+    let tips_for = (props.layout.1, props.decrypted);
+    if memo.tips_for != tips_for {
+        memo.tips_for = tips_for;
+        for t in memo.tips.drain(..) {
+            t.remove();
+        }
+    }
     let key = Some((props.ver, props.layout.1, lane_w, width, fill, props.decrypted));
     if memo.key != key {
         memo.key = key;
@@ -240,34 +230,35 @@ fn shown_label(a: &mailsim_sim::diagram::Arrow, decrypted: bool) -> String {
 
 /// Gives the arrow of `step`, drawn as `row`, its tooltip (`Step N: sender → receiver: the
 /// whole label`, the label cut to fit on the row): a `<title>`, made or brought up to date when
-/// the pointer enters the row. A title drawn with every row was two nodes and the row's longest
+/// the pointer enters the row (and removed by its chunk when the row may show another arrow). A title drawn with every row was two nodes and the row's longest
 /// string for each new row; the pointer enters a few. (The diagram is `role="img"`: its rows'
-/// titles were never read out by a screen reader.) Returns the title, and whether it is new.
-fn tooltip(row: &web_sys::Element, d: &Diagram, step: usize, decrypted: bool) -> Option<(web_sys::Element, bool)> {
+/// titles were never read out by a screen reader.) Returns the title if it is new.
+fn tooltip(row: &web_sys::Element, d: &Diagram, step: usize, decrypted: bool) -> Option<web_sys::Element> {
     let Ok(i) = d.arrows.binary_search_by_key(&step, |a| a.step) else { return None };
     let a = &d.arrows[i];
     let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
     let text = format!("Step {}: {} → {}: {}", a.step, name(a.from), name(a.to), shown_label(a, decrypted));
     use wasm_bindgen::JsCast;
     let first = row.first_child();
-    let (title, new) = match first.clone().and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
-        Some(t) if t.tag_name() == "title" => (t, false),
-        _ => {
-            let doc = web_sys::window().and_then(|w| w.document());
-            let t = doc.and_then(|d| d.create_element_ns(Some("http://www.w3.org/2000/svg"), "title").ok())?;
-            let _ = row.insert_before(&t, first.as_ref());
-            (t, true)
+    if let Some(t) =
+        first.clone().and_then(|n| n.dyn_into::<web_sys::Element>().ok()).filter(|t| t.tag_name() == "title")
+    {
+        if t.text_content().as_deref() != Some(text.as_str()) {
+            t.set_text_content(Some(&text));
         }
-    };
-    if title.text_content().as_deref() != Some(text.as_str()) {
-        title.set_text_content(Some(&text));
+        return None;
     }
-    Some((title, new))
+    let doc = web_sys::window().and_then(|w| w.document());
+    let t = doc.and_then(|d| d.create_element_ns(Some("http://www.w3.org/2000/svg"), "title").ok())?;
+    t.set_text_content(Some(&text));
+    let _ = row.insert_before(&t, first.as_ref());
+    Some(t)
 }
 
 /// One message's arrow, row `key` at height `y` in a diagram `width` wide (its background
-/// `fill` wide): `state` is `past`, `current` or `future`, `x` the lifelines' x of its two ends. Its arrow head is its protocol's (`marker-end` in the
-/// stylesheet), its tooltip made on hover ([`tooltip`]).
+/// `fill` wide): `state` is `past`, `current` or `future`, `x` the lifelines' x of its two
+/// ends. Its arrow head is its protocol's (`marker-end` in the stylesheet), its tooltip made on
+/// hover ([`tooltip`]).
 #[allow(clippy::too_many_arguments, reason = "one row's parts, read once")]
 fn arrow(
     a: &mailsim_sim::diagram::Arrow,
