@@ -75,11 +75,6 @@ const BATCH: usize = 512;
 /// and resumes).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 const HEARTBEAT: Duration = Duration::from_secs(15);
-/// A viewer that has caught up waits this long after news before it reads them, so that what
-/// a class's burst logs meanwhile goes out as one message: each message costs the page's
-/// main thread the browser's parsing and an event of its own (200 clients: 2,055 messages for
-/// 7,401 records without the wait; docs/benchmarks.md, branch `live10`). Less than a frame.
-const GATHER: Duration = Duration::from_millis(8);
 /// Concurrent HTTP connections (viewers and page loads).
 const MAX_HTTP: usize = 1024;
 /// Student sessions kept at once.
@@ -340,7 +335,7 @@ async fn events(mut stream: TcpStream, req: &http::Request, web: Arc<Web>) {
             continue;
         }
         match tokio::time::timeout(HEARTBEAT, wake.changed()).await {
-            Ok(Ok(())) => tokio::time::sleep(GATHER).await,
+            Ok(Ok(())) => {}
             Ok(Err(_)) => return,
             Err(_) => out.extend_from_slice(b": keep-alive\n\n"),
         }
