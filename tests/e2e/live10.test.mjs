@@ -72,6 +72,22 @@ test('a row drawn again for another arrow does not keep the old tooltip (collaps
   assert.equal((await page.$$eval('#arrow-30 > title', (ts) => ts.map((x) => x.textContent))).length, 1);
 });
 
+test('a tooltip does not keep the label of before "show decrypted" was ticked', async (t) => {
+  const page = await open(t, '#/scenario/starttls-auth/step/8');
+  await page.hover('#arrow-8 .label');
+  assert.match(await page.$eval('#arrow-8 > title', (x) => x.textContent), /^Step 8: .*: TLS record, \d+ bytes$/);
+  // Ticked with the keyboard: the pointer stays on the row and sends no new mouseover.
+  await page.focus('#decrypted');
+  await page.keyboard.press('Space');
+  await page.waitForFunction(() => /^AUTH PLAIN/.test(document.querySelector('#arrow-8 .label').textContent));
+  const titles = await page.$$eval('#arrow-8 > title', (ts) => ts.map((x) => x.textContent));
+  assert.ok(titles.every((x) => /^Step 8: .*: AUTH PLAIN/.test(x)), `no title with the ciphertext's label: ${titles}`);
+  check(await tooltips(page));
+  await page.hover('#arrow-7 .label');
+  await page.hover('#arrow-8 .label');
+  assert.match(await page.$eval('#arrow-8 > title', (x) => x.textContent), /^Step 8: .*: AUTH PLAIN/);
+});
+
 test('the current row\'s highlight spans the pane when the lanes leave room', async (t) => {
   const page = await open(t);
   await page.setInputFiles('#import', file);
