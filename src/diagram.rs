@@ -403,6 +403,10 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         }
     }
     let (w_px, h_px) = (px(width), px(height));
+    // The rows' background (the current row's highlight) spans the pane where the lanes leave
+    // room to their right (a class with two lanes): the diagram's body is as wide as the pane
+    // (in whole units, so that it never scrolls sideways by a rounding).
+    let fill = width.max(port.width * 100 / z);
     let s = |n: i32| n.to_string();
 
     let toggle_group = |g: String| {
@@ -489,7 +493,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         <div class="diagram-frame">
             <div class={classes!("diagram", zoom)} ref={scroller} onscroll={onscroll} tabindex="0" aria-label="Sequence diagram, scrolls both ways">
                 <div class="diagram-sticky">{ header }</div>
-                <svg class="diagram-body" width={s(w_px)} height={s(h_px)} viewBox={format!("0 0 {width} {height}")}
+                <svg class="diagram-body" width={s(px(fill))} height={s(h_px)} viewBox={format!("0 0 {fill} {height}")}
                      role="img" aria-label={format!("Sequence diagram with {} messages", d.arrows.len())} data-rows={rows.len().to_string()} data-drawn={format!("{start}-{end}")}>
                     <defs>
                         { for ["smtp", "pop3", "imap", "http", "dns", "tcp"].iter().map(|p| html! {
@@ -504,7 +508,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                     <g class="chunks">
                     { for (c0..c1).map(|c| html! {
                         <Chunk key={c} diagram={diagram.clone()} layout={laid.clone()} {c} ver={chunk_ver(c)} last={c + 1 == chunks} step={chunk_step(c)}
-                            {lane_w} {width} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
+                            {lane_w} {width} {fill} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
                     }) }
                     </g>
                 </svg>

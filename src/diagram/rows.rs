@@ -63,6 +63,9 @@ pub(super) struct ChunkProps {
     pub lane_w: i32,
     /// The diagram's width.
     pub width: i32,
+    /// The width a row's background spans: the pane's, where it is wider than the diagram (the
+    /// current row's highlight crosses the whole pane, not only the lanes).
+    pub fill: i32,
     pub decrypted: bool,
     pub on_select: Callback<usize>,
     pub on_toggle_conn: Callback<u32>,
@@ -71,12 +74,16 @@ pub(super) struct ChunkProps {
 /// What a chunk drew for its rows, made once and reused at each of its draws: a row is made
 /// again (its numbers and strings formatted) only when its arrow's state (past, current,
 /// future) changes, and all of them when what the rows are drawn from does (`Memo::key`: the
-/// chunk's rows, the layout, the lanes' width, the labels shown).
+/// chunk's rows, the layout, the lanes' width, the rows' width, the labels shown).
 #[derive(Default)]
 struct Memo {
-    key: Option<(u64, u64, i32, i32, bool)>,
+    key: Option<(u64, u64, i32, i32, i32, bool)>,
     /// Per row of the chunk: (the arrow's state, 3 for a row without one; what it drew).
     rows: Vec<Option<(u8, Html)>>,
+    /// The tooltips made on hover (a few: the rows the pointer entered), and for which layout
+    /// and labels.
+    tips: Vec<web_sys::Element>,
+    tips_for: (u64, bool),
 }
 
 /// A chunk of rows and the lifelines beside them (from the top of the diagram for the first).
@@ -90,7 +97,7 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     let lane_w = props.lane_w;
     let x = |lane: usize| LEFT + lane_w * lane as i32 + lane_w / 2;
     let ax = |actor: usize| x(layout.lane(actor));
-    let width = props.width;
+    let (width, fill) = (props.width, props.fill);
     let s = |n: i32| n.to_string();
     let c = props.c;
     let y0 = if c == 0 { 0 } else { TOP + ROW_H * (c * CHUNK) as i32 };
@@ -106,10 +113,12 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     };
     // The tooltip of the arrow the pointer enters (one listener for the chunk, as for clicks).
     let onmouseover = {
-        let (diagram, decrypted) = (props.diagram.clone(), props.decrypted);
+        let (diagram, decrypted, memo) = (props.diagram.clone(), props.decrypted, memo.clone());
         Callback::from(move |e: MouseEvent| {
             if let Some((row, Some(step), _)) = hit(&e) {
-                tooltip(&row, &diagram.0.get(), step, decrypted);
+                if let Some(title) = tooltip(&row, &diagram.0.get(), step, decrypted) {
+                    memo.borrow_mut().tips.push(title);
+                }
             }
         })
     };
@@ -140,7 +149,7 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                 html! {
                     <g key={i} class={classes!("collapsed", a.protocol.to_ascii_lowercase())} data-conn={conn.to_string()}>
                         <title>{"Click to expand this connection"}</title>
-                        <rect y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
+                        <rect y={s(y - 22)} width={s(fill)} height={s(ROW_H)} />
                         <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
                         <line x1={s(x1.min(x2))} y1={s(y)} x2={s(x1.max(x2))} y2={s(y)} />
                         <text class="label" x={s((x1 + x2) / 2)} y={s(y - 6)}>{ format!("▸ {} session, port {}: {n} messages", a.protocol, a.port) }</text>
@@ -154,12 +163,22 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
                     0 => "current",
                     _ => "future",
                 };
-                arrow(a, i, first, y, width, state, (ax(a.from), ax(a.to)), props.decrypted)
+                arrow(a, i, first, y, (width, fill), state, (ax(a.from), ax(a.to)), props.decrypted)
             }
         }
     };
     let mut memo = memo.borrow_mut();
-    let key = Some((props.ver, props.layout.1, lane_w, width, props.decrypted));
+    // A row drawn again for another arrow (a collapse, a filter, a login's new name, the labels
+    // as the network sees them: the layout made again, or `decrypted`) keeps its element, and
+    // with it the tooltip made for the arrow it showed: those go, made again on hover.
+    let tips_for = (props.layout.1, props.decrypted);
+    if memo.tips_for != tips_for {
+        memo.tips_for = tips_for;
+        for t in memo.tips.drain(..) {
+            t.remove();
+        }
+    }
+    let key = Some((props.ver, props.layout.1, lane_w, width, fill, props.decrypted));
     if memo.key != key {
         memo.key = key;
         memo.rows.clear();
@@ -211,43 +230,42 @@ fn shown_label(a: &mailsim_sim::diagram::Arrow, decrypted: bool) -> String {
 
 /// Gives the arrow of `step`, drawn as `row`, its tooltip (`Step N: sender → receiver: the
 /// whole label`, the label cut to fit on the row): a `<title>`, made or brought up to date when
-/// the pointer enters the row. A title drawn with every row was two nodes and the row's longest
+/// the pointer enters the row (and removed by its chunk when the row may show another arrow). A title drawn with every row was two nodes and the row's longest
 /// string for each new row; the pointer enters a few. (The diagram is `role="img"`: its rows'
-/// titles were never read out by a screen reader.)
-fn tooltip(row: &web_sys::Element, d: &Diagram, step: usize, decrypted: bool) {
-    let Ok(i) = d.arrows.binary_search_by_key(&step, |a| a.step) else { return };
+/// titles were never read out by a screen reader.) Returns the title if it is new.
+fn tooltip(row: &web_sys::Element, d: &Diagram, step: usize, decrypted: bool) -> Option<web_sys::Element> {
+    let Ok(i) = d.arrows.binary_search_by_key(&step, |a| a.step) else { return None };
     let a = &d.arrows[i];
     let name = |i: usize| d.actors.get(i).map(|x| x.name.as_str()).unwrap_or("?");
     let text = format!("Step {}: {} → {}: {}", a.step, name(a.from), name(a.to), shown_label(a, decrypted));
     use wasm_bindgen::JsCast;
     let first = row.first_child();
-    let title = match first.clone().and_then(|n| n.dyn_into::<web_sys::Element>().ok()) {
-        Some(t) if t.tag_name() == "title" => t,
-        _ => {
-            let doc = web_sys::window().and_then(|w| w.document());
-            let Some(t) = doc.and_then(|d| d.create_element_ns(Some("http://www.w3.org/2000/svg"), "title").ok())
-            else {
-                return;
-            };
-            let _ = row.insert_before(&t, first.as_ref());
-            t
+    if let Some(t) =
+        first.clone().and_then(|n| n.dyn_into::<web_sys::Element>().ok()).filter(|t| t.tag_name() == "title")
+    {
+        if t.text_content().as_deref() != Some(text.as_str()) {
+            t.set_text_content(Some(&text));
         }
-    };
-    if title.text_content().as_deref() != Some(text.as_str()) {
-        title.set_text_content(Some(&text));
+        return None;
     }
+    let doc = web_sys::window().and_then(|w| w.document());
+    let t = doc.and_then(|d| d.create_element_ns(Some("http://www.w3.org/2000/svg"), "title").ok())?;
+    t.set_text_content(Some(&text));
+    let _ = row.insert_before(&t, first.as_ref());
+    Some(t)
 }
 
-/// One message's arrow, row `key` at height `y`: `state` is `past`, `current` or `future`, `x`
-/// the lifelines' x of its two ends. Its arrow head is its protocol's (`marker-end` in the
-/// stylesheet), its tooltip made on hover ([`tooltip`]).
+/// One message's arrow, row `key` at height `y` in a diagram `width` wide (its background
+/// `fill` wide): `state` is `past`, `current` or `future`, `x` the lifelines' x of its two
+/// ends. Its arrow head is its protocol's (`marker-end` in the stylesheet), its tooltip made on
+/// hover ([`tooltip`]).
 #[allow(clippy::too_many_arguments, reason = "one row's parts, read once")]
 fn arrow(
     a: &mailsim_sim::diagram::Arrow,
     key: usize,
     first: bool,
     y: i32,
-    width: i32,
+    (width, fill): (i32, i32),
     state: &'static str,
     (x1, x2): (i32, i32),
     decrypted: bool,
@@ -262,7 +280,7 @@ fn arrow(
     let mid = (x1 + x2) / 2;
     html! {
         <g key={key} id={format!("arrow-{}", a.step)} class={classes!("arrow", proto, state, a.tls.then_some("tls"))} data-step={a.step.to_string()} data-conn={a.conn.map(|c| c.to_string())}>
-            <rect y={s(y - 22)} width={s(width)} height={s(ROW_H)} />
+            <rect y={s(y - 22)} width={s(fill)} height={s(ROW_H)} />
             <text class="time" x="6" y={s(y + 3)}>{ format_time(a.t) }</text>
             { for a.conn.filter(|_| first).map(|c| html! {
                 <text class="collapse" x="6" y={s(y + 14)} data-conn={c.to_string()}>{"⊟ collapse"}</text>

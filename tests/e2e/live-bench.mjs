@@ -16,7 +16,8 @@
 //
 // LIVE_PIN=1: the page (Chromium) on CPU 1, and mailsim serve, the clients (under nice 10)
 // and this script on CPU 0 (taskset), so that the page's frames do not wait for our own
-// server and clients (other users of the machine still share both cores).
+// server and clients (other users of the machine still share both cores). LIVE_NICE=1: serve
+// and the clients under nice 10, not pinned (the page first on both cores).
 import fs from 'node:fs';
 import os from 'node:os';
 import net from 'node:net';
@@ -32,7 +33,11 @@ const CLIENTS = Number(process.argv[2] || 200);
 const dist = process.env.LIVE_DIST || DIST;
 // LIVE_PIN: the CPU of the page, and the CPU of everything else we start.
 const PIN = process.env.LIVE_PIN ? { page: '1', rest: '0' } : null;
-const pinned = (cmd, args, nice) => (PIN ? [nice ? 'nice' : 'taskset', nice ? ['-n', '10', 'taskset', '-c', PIN.rest, cmd, ...args] : ['-c', PIN.rest, cmd, ...args]] : [cmd, args]);
+// LIVE_NICE=1: mailsim serve and the clients under nice 10 (beside the page, not pinned): the
+// page has the cores first, as on a projector whose students' clients run on their own machines.
+const NICE = !!process.env.LIVE_NICE && !PIN;
+const pinned = (cmd, args, nice) => (PIN ? [nice ? 'nice' : 'taskset', nice ? ['-n', '10', 'taskset', '-c', PIN.rest, cmd, ...args] : ['-c', PIN.rest, cmd, ...args]]
+  : NICE ? ['nice', ['-n', '10', cmd, ...args]] : [cmd, args]);
 
 function freePort() {
   return new Promise((resolve) => {
@@ -241,7 +246,12 @@ const m0 = await metrics();
 const traced = [];
 if (process.env.LIVE_TRACE) {
   cdp.on('Tracing.dataCollected', (e) => traced.push(...e.value));
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline,toplevel', transferMode: 'ReportEvents' });
+  // LIVE_TRACE=full: also the frames' pipeline, V8's samples (which function) and its GC, to
+  // attribute each long frame (LIVE_TRACE_OUT=FILE keeps the raw trace; see live-frames.mjs).
+  const full = process.env.LIVE_TRACE === 'full'
+    ? ',disabled-by-default-devtools.timeline.frame,v8.execute,blink.user_timing,disabled-by-default-v8.cpu_profiler,disabled-by-default-v8.gc,blink.gc,cc,viz,gpu,benchmark'
+    : '';
+  await cdp.send('Tracing.start', { categories: `devtools.timeline,disabled-by-default-devtools.timeline,toplevel${full}`, transferMode: 'ReportEvents' });
 }
 if (process.env.LIVE_PROFILE) {
   await cdp.send('Profiler.enable');
@@ -326,6 +336,7 @@ if (process.env.LIVE_TRACE) {
   await cdp.send('Tracing.end');
   await done;
   frameCpu = (await import('./live-trace.mjs')).frameCpu(traced);
+  if (process.env.LIVE_TRACE_OUT) fs.writeFileSync(process.env.LIVE_TRACE_OUT, JSON.stringify({ traceEvents: traced }));
 }
 // The page's clock against this machine's (the clients' time.time() and Date.now() are the
 // same clock): performance.timeOrigin + now() - Date.now(), and half the round trip.
@@ -370,7 +381,7 @@ const result = {
   // From the client's command (sent) to its arrival on the page, and to that frame.
   command_to_page_ms: spread(commands.toPage), command_to_screen_ms: spread(commands.toScreen),
   commands_matched: commands.matched, commands_unmatched: commands.unmatched, clock_offset_ms: clock.offset, clock_uncertainty_ms: clock.uncertainty,
-  pinned: PIN ? `page on CPU ${PIN.page}; serve, clients (nice 10) and the bench on CPU ${PIN.rest}` : 'no',
+  pinned: PIN ? `page on CPU ${PIN.page}; serve, clients (nice 10) and the bench on CPU ${PIN.rest}` : NICE ? 'no; serve and the clients under nice 10' : 'no',
   cpu_ms: cpuUse,
   page_busy: busy,
   ...(frameCpu ? { frame_cpu: frameCpu } : {}),
