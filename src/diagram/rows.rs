@@ -230,8 +230,9 @@ fn shown_label(a: &mailsim_sim::diagram::Arrow, decrypted: bool) -> String {
 
 /// Gives the arrow of `step`, drawn as `row`, its tooltip (`Step N: sender → receiver: the
 /// whole label`, the label cut to fit on the row): a `<title>`, made or brought up to date when
-/// the pointer enters the row (and removed by its chunk when the row may show another arrow). A title drawn with every row was two nodes and the row's longest
-/// string for each new row; the pointer enters a few. (The diagram is `role="img"`: its rows'
+/// the pointer enters the row (and removed by its chunk when the row may show another arrow).
+/// A title drawn with every row was two nodes and the row's longest string for each new row;
+/// the pointer enters a few. (The diagram is `role="img"`: its rows'
 /// titles were never read out by a screen reader.) Returns the title if it is new.
 fn tooltip(row: &web_sys::Element, d: &Diagram, step: usize, decrypted: bool) -> Option<web_sys::Element> {
     let Ok(i) = d.arrows.binary_search_by_key(&step, |a| a.step) else { return None };
