@@ -38,55 +38,56 @@ pub(super) enum Line {
     },
 }
 
-/// Every field name an event, an owner record or an actor has: an object keeps these, each
-/// in its slot (the index here), and drops the others.
-const KEYS: [&str; 40] = [
-    "event",
-    "t",
-    "t_sent",
-    "conn",
-    "actor",
-    "text",
-    "client",
-    "client_port",
-    "server",
-    "port",
-    "protocol",
-    "from",
-    "to",
-    "raw",
-    "label",
-    "meaning",
-    "rfc",
-    "from_state",
-    "to_state",
-    "tls",
-    "by",
-    "node",
-    "queue_id",
-    "mail_from",
-    "rcpt_to",
-    "size",
-    "subject",
-    "reason",
-    "retry_at",
-    "outcome",
-    "mailbox",
-    "uid",
-    "flags",
-    "user",
-    "id",
-    "name",
-    "host",
-    "ip",
-    "kind",
-    "mailboxes",
-];
+/// The number of field names an event, an owner record or an actor has ([`slot`]).
+const KEYS: usize = 40;
 
-/// The slot of field `name`, if an event, an owner record or an actor has it. (A `match`
-/// over the names is a little faster and 1.2 KB larger in the page's wasm.)
+/// The slot of field `name`, if an event, an owner record or an actor has it: an object keeps
+/// these and drops the others. (The names in a list searched in order were 43 bytes smaller
+/// gzipped in the page and 160 in the engine module, and 16 % more of the reader's instructions.)
 fn slot(name: &str) -> Option<usize> {
-    KEYS.iter().position(|k| *k == name)
+    Some(match name {
+        "event" => 0,
+        "t" => 1,
+        "t_sent" => 2,
+        "conn" => 3,
+        "actor" => 4,
+        "text" => 5,
+        "client" => 6,
+        "client_port" => 7,
+        "server" => 8,
+        "port" => 9,
+        "protocol" => 10,
+        "from" => 11,
+        "to" => 12,
+        "raw" => 13,
+        "label" => 14,
+        "meaning" => 15,
+        "rfc" => 16,
+        "from_state" => 17,
+        "to_state" => 18,
+        "tls" => 19,
+        "by" => 20,
+        "node" => 21,
+        "queue_id" => 22,
+        "mail_from" => 23,
+        "rcpt_to" => 24,
+        "size" => 25,
+        "subject" => 26,
+        "reason" => 27,
+        "retry_at" => 28,
+        "outcome" => 29,
+        "mailbox" => 30,
+        "uid" => 31,
+        "flags" => 32,
+        "user" => 33,
+        "id" => 34,
+        "name" => 35,
+        "host" => 36,
+        "ip" => 37,
+        "kind" => 38,
+        "mailboxes" => 39,
+        _ => return None,
+    })
 }
 
 /// A JSON value as far as an event needs it.
@@ -105,7 +106,7 @@ enum Val<'a> {
 
 /// An object's known fields (a field written twice: the last one, as `serde_json::Value`).
 #[derive(Debug)]
-struct Obj<'a>([Option<Val<'a>>; KEYS.len()]);
+struct Obj<'a>([Option<Val<'a>>; KEYS]);
 
 impl<'de> Deserialize<'de> for Val<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
