@@ -82,7 +82,10 @@ fn golden_logs() -> Vec<(String, String)> {
 
 /// The page's reader and the old one give equal logs on every golden log (every event
 /// variant, 8-bit and binary DNS bytes) and on a `mailsim serve --log` file (owner records,
-/// logins, STARTTLS, POP3, 8-bit mail).
+/// logins, STARTTLS, POP3, 8-bit mail). `serve-sample.jsonl` was written by `mailsim serve
+/// --log` driven with Python's clients (tests/interop's `Serve`): submission with STARTTLS, AUTH
+/// and an 8-bit latin-1 message, a relayed message to two users, IMAP with STARTTLS (LOGIN,
+/// FETCH, STORE, EXPUNGE), a wrong and a right IMAP LOGIN, POP3 (USER/PASS, RETR, DELE).
 #[test]
 fn the_typed_reader_reads_every_golden_and_serve_log_as_the_value_reader() {
     let mut lines = 0;
