@@ -101,7 +101,9 @@ function native(file) {
     if (m) runs.push(Number(m[1]));
   }
   const result = { run: runs.length ? Math.min(...runs) : null, process: Math.min(...processes) };
-  const phases = path.join(ROOT, 'target/release/examples/world_phases');
+  // BENCH_PHASES_BIN: another build of world_phases (e.g. the one of the build in BENCH_DIST,
+  // so that before and after each set the page against its own native reader).
+  const phases = process.env.BENCH_PHASES_BIN || path.join(ROOT, 'target/release/examples/world_phases');
   if (fs.existsSync(phases)) {
     const cold = [];
     const warm = [];

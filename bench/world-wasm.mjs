@@ -1,8 +1,9 @@
 // The world in wasm without the page: the engine module alone (crates/engine-wasm, as Trunk
 // put it in dist/, or any wasm-bindgen `--target web` output) loads a scenario file and runs it
 // RUNS times through its `run` export, in Node or in headless Chromium. Each run is timed around
-// the call: `Scenario::run`, the log written as JSON lines and the reply decoded into a JS
-// string (what the page's `engine::run` gets before it reads the lines back). The first run is
+// the call: `Scenario::run`, the log written as JSON lines and the reply copied out of the
+// module (their bytes, a Uint8Array, since branch ratio10; a JS string decoded from them
+// before): what the page's `engine::run` gets before it reads the lines back. The first run is
 // the cold one (V8 compiles the code as it first meets it), the rest warm. One JSON object per
 // run on standard output; the native figures of the same work come from
 // `cargo run --release -p mailsim-engine-wasm --example world_phases -- FILE RUNS`.
@@ -51,18 +52,22 @@ async function load(m, wasmBytesOrUrl, name, text) {
 
 /**
  * Times `runs` runs of scenario `key`, numbered from `first`: the `run` export (the world, its
- * log written as JSON lines and decoded into a JS string), and, in a module built with the
+ * log written as JSON lines and copied out as bytes), and, in a module built with the
  * `phases` exports (bench/build-engine-phases.sh), each phase alone: `world` (`Scenario::run`),
- * `write` (`to_jsonl`), `decode` (the string into JavaScript), `encode` (the string back into
- * a module's memory), `read` (`EventLog::from_jsonl`, the page's reading).
+ * `write` (`to_jsonl`), `decode` (the bytes out into JavaScript: the name is from when they
+ * were decoded into a string), `encode` (the bytes back into a module's memory), `read`
+ * (UTF-8 checked and `EventLog::from_jsonl`, the page's reading).
  */
 function timeRuns(m, key, first, runs) {
   const out = [];
   const r3 = (x) => Math.round(x * 1000) / 1000;
   for (let i = first; i < first + runs; i++) {
     let t = performance.now();
+    // The log's JSON lines: their bytes (a Uint8Array) since branch ratio10, a string before.
     const jsonl = m.run(key, '[]');
-    const row = { run: i, bytes: jsonl.length, messages: (jsonl.match(/"event":"message_sent"/g) || []).length, run_ms: r3(performance.now() - t) };
+    const runMs = r3(performance.now() - t);
+    const text = typeof jsonl === 'string' ? jsonl : new TextDecoder().decode(jsonl);
+    const row = { run: i, bytes: jsonl.length, messages: (text.match(/"event":"message_sent"/g) || []).length, run_ms: runMs };
     if (m.phase_run_world) {
       const lap = () => { const now = performance.now(); const d = now - t; t = now; return r3(d); };
       t = performance.now();
@@ -70,11 +75,11 @@ function timeRuns(m, key, first, runs) {
       row.world_ms = lap();
       m.phase_write_jsonl();
       row.write_ms = lap();
-      const text = m.phase_take_jsonl();
+      const out = m.phase_take_jsonl();
       row.decode_ms = lap();
-      m.phase_length(text);
+      m.phase_length(out);
       row.encode_ms = lap();
-      const events = m.phase_read_jsonl(text);
+      const events = m.phase_read_jsonl(out);
       row.read_ms = r3(lap() - row.encode_ms);
       row.events = events;
     }

@@ -5,8 +5,9 @@
 //!
 //! The engines are a second wasm module (crates/engine-wasm, `mailsim-engine`), fetched after
 //! the first draw ([`load`]; docs/benchmarks.md, "The way to 300 KB"): these are the calls
-//! that cross, with JSON, JSON lines and TOML as strings, and this is the only place that
-//! knows the module. Once it is here every call is a plain synchronous call; before, the
+//! that cross, with JSON and TOML as strings and event logs as the bytes of their JSON lines
+//! (read by the same `EventLog::from_jsonl` as a log opened from a file), and this is the only
+//! place that knows the module. Once it is here every call is a plain synchronous call; before, the
 //! pages wait for it (`data::then_engine`, the activities' `Gate`, the inspector) and what is
 //! handed over ([`provide_scenario`], [`provide_activity`]) is kept until it comes. Keep it
 //! that way: a new use of the engines goes here, not into a view (a test below holds the
@@ -16,7 +17,7 @@
 //! |---|---|---|
 //! | [`scenario`], [`load_scenario`] | a built-in id; a file name and text | a [`Loaded`] (its header), or why not |
 //! | [`provide_scenario`], [`scenario_ready`] | a built-in id and its fetched text | whether it loads |
-//! | [`run`], [`save`] | a [`Loaded`], learner actions | the event log; the file with the actions |
+//! | [`run`], [`save`] | a [`Loaded`], learner actions | the event log (its JSON lines' bytes across); the file with the actions |
 //! | [`actions_from_toml`] | `[[action]]` tables | the actions |
 //! | [`check_recipients`] | the composer's To/Cc/Bcc list | ok, or the message |
 //! | [`parse_activity`], [`builtin_activities`], [`provide_activity`] | a file name and text | the activity, or located errors |
@@ -98,8 +99,17 @@ fn json(text: &str) -> Option<Value> {
     serde_json::from_str(text).ok()
 }
 
-fn log_of(jsonl: Option<String>) -> EventLog {
-    jsonl.and_then(|t| EventLog::from_jsonl(&t).ok()).unwrap_or_else(|| EventLog {
+/// Calls export `name` with string arguments; its reply of bytes (a `Uint8Array` the engine
+/// module copied out of its memory), copied into ours.
+fn call_bytes(name: &str, args: &[&str]) -> Option<Vec<u8>> {
+    let args: Vec<JsValue> = args.iter().map(|a| JsValue::from_str(a)).collect();
+    Some(call(name, &args)?.dyn_into::<Uint8Array>().ok()?.to_vec())
+}
+
+/// The log whose JSON lines' bytes the engine handed over (an empty one if they do not read).
+fn log_of(jsonl: Option<Vec<u8>>) -> EventLog {
+    let text = jsonl.and_then(|b| String::from_utf8(b).ok());
+    text.and_then(|t| EventLog::from_jsonl(&t).ok()).unwrap_or_else(|| EventLog {
         scenario: String::new(),
         seed: 0,
         epoch: 0,
@@ -196,7 +206,7 @@ pub fn load_scenario(name: &str, text: &str) -> Result<Loaded, String> {
 
 /// Runs a scenario with what the learner added.
 pub fn run(s: &Loaded, actions: &[Action]) -> EventLog {
-    log_of(call_str("run", &[&s.key, &actions_json(actions)]))
+    log_of(call_bytes("run", &[&s.key, &actions_json(actions)]))
 }
 
 /// The scenario's file with the learner's actions added as `[[action]]` tables: (name, text).
@@ -299,7 +309,7 @@ pub fn baseline(a: &Activity) -> EventLog {
 
 /// The activity's scenario with the learner's actions.
 pub fn play(a: &Activity, actions: &[Action]) -> EventLog {
-    log_of(call_str("play", &[&a.to_json().to_string(), &actions_json(actions)]))
+    log_of(call_bytes("play", &[&a.to_json().to_string(), &actions_json(actions)]))
 }
 
 /// Grades a response to a question.

@@ -262,18 +262,20 @@ pub mod phases {
         n
     }
 
-    /// The kept JSON lines (what crosses into JavaScript).
-    pub fn take_jsonl() -> String {
-        JSONL.with(|j| std::mem::take(&mut *j.borrow_mut()))
+    /// The kept JSON lines' bytes (what crosses into JavaScript, as `run`'s reply).
+    pub fn take_jsonl() -> Vec<u8> {
+        JSONL.with(|j| std::mem::take(&mut *j.borrow_mut())).into_bytes()
     }
 
-    /// The length of `text` (what crossing a string into wasm costs alone).
-    pub fn length(text: &str) -> usize {
-        text.len()
+    /// The length of `bytes` (what crossing them into wasm costs alone).
+    pub fn length(bytes: &[u8]) -> usize {
+        bytes.len()
     }
 
-    /// Reads JSON lines as the page does: the number of events, 0 if they do not read.
-    pub fn read_jsonl(text: &str) -> usize {
+    /// Reads the JSON lines' bytes as the page does (src/engine.rs `log_of`): the number of
+    /// events, 0 if they do not read.
+    pub fn read_jsonl(bytes: &[u8]) -> usize {
+        let text = std::str::from_utf8(bytes).unwrap_or_default();
         EventLog::from_jsonl(text).map(|l| l.events.len()).unwrap_or(0)
     }
 }

@@ -1,6 +1,10 @@
 //! The engine module's exports: each is a call of the lib (`mailsim_engine_wasm`), with
 //! strings (JSON, JSON lines, TOML) and bytes across. The page imports this module's JS after
-//! its first draw and calls these synchronously once it is there (src/engine.rs).
+//! its first draw and calls these synchronously once it is there (src/engine.rs). An event log
+//! (`run`, `play`) crosses as its UTF-8 bytes (a `Uint8Array` that the page copies into its
+//! memory), not as a JS string: for the class of 13 (646 KB) that is two copies instead of
+//! decoding the UTF-8 into a JS string and encoding it again (docs/benchmarks.md, "Branch
+//! ratio10").
 
 #[cfg(target_arch = "wasm32")]
 mod exports {
@@ -20,8 +24,8 @@ mod exports {
         api::load_scenario(name, text)
     }
     #[wasm_bindgen]
-    pub fn run(key: &str, actions: &str) -> String {
-        api::run(key, actions)
+    pub fn run(key: &str, actions: &str) -> Vec<u8> {
+        api::run(key, actions).into_bytes()
     }
     #[wasm_bindgen]
     pub fn save(key: &str, actions: &str) -> String {
@@ -48,8 +52,8 @@ mod exports {
         api::parse_activity(name, text, beside)
     }
     #[wasm_bindgen]
-    pub fn play(activity: &str, actions: &str) -> String {
-        api::play(activity, actions)
+    pub fn play(activity: &str, actions: &str) -> Vec<u8> {
+        api::play(activity, actions).into_bytes()
     }
     #[wasm_bindgen]
     pub fn grade(item: &str, response: &str) -> String {
@@ -70,6 +74,35 @@ mod exports {
     #[wasm_bindgen]
     pub fn message_tree(raw: &[u8]) -> String {
         api::message_tree(raw)
+    }
+
+    /// The phases of `run` one by one, for bench/world-wasm.mjs (feature `phases`, built by
+    /// bench/build-engine-phases.sh; the page's build leaves them out).
+    #[cfg(feature = "phases")]
+    mod phases {
+        use mailsim_engine_wasm::phases as p;
+        use wasm_bindgen::prelude::wasm_bindgen;
+
+        #[wasm_bindgen]
+        pub fn phase_run_world(key: &str) -> usize {
+            p::run_world(key)
+        }
+        #[wasm_bindgen]
+        pub fn phase_write_jsonl() -> usize {
+            p::write_jsonl()
+        }
+        #[wasm_bindgen]
+        pub fn phase_take_jsonl() -> Vec<u8> {
+            p::take_jsonl()
+        }
+        #[wasm_bindgen]
+        pub fn phase_length(bytes: &[u8]) -> usize {
+            p::length(bytes)
+        }
+        #[wasm_bindgen]
+        pub fn phase_read_jsonl(bytes: &[u8]) -> usize {
+            p::read_jsonl(bytes)
+        }
     }
 }
 

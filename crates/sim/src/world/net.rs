@@ -129,10 +129,10 @@ impl World {
 
     pub(super) fn states(&self, id: u32) -> (String, String) {
         let c = &self.conns[&id];
-        let client = c.client_engine.wire_ref().state().to_string();
+        let client = state_text(c.client_engine.wire_ref().state());
         let server = match &c.side {
             ServerSide::Host => self.host(c.server).map(|h| h.session_state(id)).unwrap_or_default(),
-            ServerSide::Http(e) => e.state().to_string(),
+            ServerSide::Http(e) => state_text(e.state()),
             ServerSide::Listening => "listening".into(),
         };
         (client, server)
@@ -437,6 +437,17 @@ fn tcp_syn(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, seq: u32) -> Vec<
     let ck = !(sum as u16);
     h[16..18].copy_from_slice(&ck.to_be_bytes());
     h
+}
+
+/// What `state.to_string()` writes, without the formatting machinery when the state's text has
+/// no `{n}` to fill in (most states; this runs twice for every message delivered).
+fn state_text(state: mailsim_proto::state::StateView) -> String {
+    let text = state.state().text;
+    if text.contains("{n}") {
+        state.to_string()
+    } else {
+        text.to_owned()
+    }
 }
 
 #[cfg(test)]
