@@ -365,6 +365,26 @@ pub(super) mod folder_tests {
         assert!(out.contains("l OK [READ-WRITE]"), "{out}");
     }
 
+    /// RENAME INBOX while INBOX is selected (qa9 found the view left stale until the next
+    /// SELECT): INBOX is empty now (RFC 9051 §6.3.6), so this session is told with EXPUNGE
+    /// before the tagged OK (§7.5.1), and a FETCH after it finds no message.
+    #[test]
+    fn rename_inbox_while_selected_expunges_the_sessions_view() {
+        let (out, store) = session(&[
+            b"a LOGIN bob pw\r\n",
+            b"b SELECT INBOX\r\n",
+            b"c RENAME inbox Archive\r\n",
+            b"d FETCH 1 FLAGS\r\n",
+            b"e NOOP\r\n",
+        ]);
+        assert!(out.contains("* 1 EXPUNGE\r\n* 1 EXPUNGE\r\nc OK RENAME completed\r\n"), "{out}");
+        assert!(out.contains("d BAD") || out.contains("d NO"), "no message 1 any more: {out}");
+        let after = out.split("c OK RENAME completed").nth(1).unwrap_or_default();
+        assert!(after.contains("e OK") && !after.contains("EXPUNGE"), "told once: {out}");
+        assert_eq!(store.mailbox("bob@b.example").unwrap().messages.len(), 0);
+        assert_eq!(store.folder("bob@b.example", "Archive").unwrap().messages.len(), 2, "no mail lost");
+    }
+
     #[test]
     fn list_wildcards() {
         assert!(list_match("*", "Work/2026") && list_match("%", "Work") && !list_match("%", "Work/2026"));
