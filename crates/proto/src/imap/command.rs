@@ -526,6 +526,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                 if rest.is_empty() { "" } else { " ..." }
             )));
         }
+        "" if rest.starts_with(' ') => return Err(bad("one space between the tag and the command (RFC 9051 §9)")),
         "" => return Err(bad("missing command after the tag")),
         _ => return Err(bad(&format!("unknown command {name}"))),
     };

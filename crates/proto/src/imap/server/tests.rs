@@ -128,13 +128,15 @@ mod lecture {
     #[test]
     fn states_are_enforced_and_bad_input_gets_bad() {
         let mut s = ImapServer::new(config(), 0);
-        s.handle_input(0, b"a1 SELECT INBOX\r\na2 LOGIN bob bob-pw\r\nfoo\r\na3 FROB\r\na4 CAPABILITY\r\n");
+        s.handle_input(0, b"a1 SELECT INBOX\r\na2 LOGIN bob bob-pw\r\nfoo\r\na3 FROB\r\na4 CAPABILITY\r\na5  NOOP\r\n");
         let out: String =
             std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.contains("a1 BAD SELECT is not valid in the Not Authenticated state"));
         assert!(out.contains("a2 NO [PRIVACYREQUIRED]"));
         assert!(out.contains("foo BAD missing command after the tag"));
         assert!(out.contains("a3 BAD unknown command FROB"));
+        // Two spaces after the tag (qa10, typed by hand): said so, not "missing command".
+        assert!(out.contains("a5 BAD one space between the tag and the command (RFC 9051 §9)"), "{out}");
         assert!(out.contains("* CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS AUTH=SCRAM-SHA-256 LOGINDISABLED\r\na4 OK"));
     }
 
