@@ -182,7 +182,8 @@ fn auth_after_helo_is_503_and_says_to_send_ehlo() {
     let out = drain(&mut s);
     assert!(out.ends_with("503 5.5.1 AUTH is an extension: HELO offers none, send EHLO first\r\n"), "{out}");
     assert_eq!(s.authenticated(), None);
-    let r = crate::smtp::reply::Reply::enhanced(503, "5.5.1", "AUTH is an extension: HELO offers none, send EHLO first");
+    let r =
+        crate::smtp::reply::Reply::enhanced(503, "5.5.1", "AUTH is an extension: HELO offers none, send EHLO first");
     let e = crate::smtp::explain::reply(&r, SmtpReplyTo::Auth);
     assert!(e.rfc.contains("RFC 4954 §3") && e.meaning.contains("EHLO"), "{e:?}");
     s.handle_input(0, b"EHLO a.example\r\nAUTH PLAIN AGJvYkBib2IuZXhhbXBsZQBwdw==\r\n");
