@@ -75,11 +75,31 @@ pub fn state_diagram(props: &StateProps) -> Html {
     let last = nodes.len().saturating_sub(1);
     let any = machine.from_any.and_then(|(to, verb)| (last >= 2 && pos(to) == Some(last)).then_some(verb));
     let h = if any.is_some() { 110.0 } else { h };
+    // RFC 9051 §3's (1)-(3): the greeting puts a connection in one of three states. A band
+    // above the boxes: a "server greeting" line, and an arrow down from it into each.
+    let entries: Vec<(f64, &str, &str)> =
+        machine.entries.iter().filter_map(|&(to, g, why)| Some((x(pos(to)?) + bw / 2.0, g, why))).collect();
+    let top = if entries.is_empty() { 0.0 } else { 30.0 };
+    let bus_end = entries.iter().map(|e| e.0).fold(0.0, f64::max);
     html! {
         <figure id="state-diagram" class="state-diagram">
             <figcaption>{ title }{ now.map(|l| format!(": now {l}")).unwrap_or_default() }</figcaption>
-            <svg viewBox={format!("0 0 {} {}", Px(width), Px(h))} width="100%" role="img" aria-label={format!("{title}, current state {}", now.unwrap_or("unknown"))}>
+            <svg viewBox={format!("0 0 {} {}", Px(width), Px(h + top))} width="100%" role="img" aria-label={format!("{title}, current state {}", now.unwrap_or("unknown"))}>
                 <defs><marker id="st-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" /></marker></defs>
+                if top > 0.0 {
+                    <g class="st-edge st-entry">
+                        <text x="6" y="9">{ "server greeting" }</text>
+                        <path d={format!("M 6 13 H {}", Px(bus_end))} />
+                        { for entries.iter().map(|&(cx, g, why)| html! {
+                            <g data-greeting={g}>
+                                <title>{ why }</title>
+                                <path d={format!("M {} 13 V 51", Px(cx))} marker-end="url(#st-head)" />
+                                <text x={Px(cx + 3.0).to_string()} y="33">{ g }</text>
+                            </g>
+                        }) }
+                    </g>
+                }
+                <g transform={format!("translate(0 {})", Px(top))}>
                 { for edges.iter().map(|&(a, b, label)| {
                     let forward = b > a;
                     let (x1, x2) = if forward { (x(a) + bw, x(b)) } else { (x(a), x(b) + bw) };
@@ -120,6 +140,7 @@ pub fn state_diagram(props: &StateProps) -> Html {
                         <text x={Px(x(i) + bw / 2.0).to_string()} y="39" text-anchor="middle">{ s.label }</text>
                     </g>
                 }) }
+                </g>
             </svg>
         </figure>
     }
