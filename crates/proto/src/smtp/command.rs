@@ -250,15 +250,24 @@ fn path_argument(rest: &str, keyword: &str) -> Option<(String, Vec<String>)> {
 /// the colon).
 fn path_error(rest: &str, command: &str) -> SyntaxError {
     let keyword = command.get(5..).unwrap_or_default();
+    let word = keyword.trim_end_matches(':');
+    let starts = |s: &str, w: &str| s.get(..w.len()).is_some_and(|k| k.eq_ignore_ascii_case(w));
     let after = rest.get(keyword.len()..).unwrap_or_default().trim_start();
-    let why = if !rest.get(..keyword.len()).is_some_and(|k| k.eq_ignore_ascii_case(keyword)) {
+    let trimmed = rest.trim_start();
+    let why = if starts(rest, keyword) {
+        if !after.starts_with('<') {
+            "the angle brackets are required"
+        } else if !after.contains('>') {
+            "the closing > is missing"
+        } else {
+            "a space between the > and a parameter"
+        }
+    } else if starts(trimmed, word) && trimmed.get(word.len()..).unwrap_or_default().trim_start().starts_with(':') {
         "one space after the verb, none before the colon"
-    } else if !after.starts_with('<') {
-        "the angle brackets are required"
-    } else if !after.contains('>') {
-        "the closing > is missing"
+    } else if starts(trimmed, word) {
+        "the colon is missing"
     } else {
-        "a space between the > and a parameter"
+        return SyntaxError::new(501, "5.5.4", format!("Syntax: {command}<address> ({keyword} is missing)"));
     };
     SyntaxError::new(501, "5.5.4", format!("Syntax: {command}<address> ({why})"))
 }
@@ -426,7 +435,8 @@ mod tests {
             ),
             ("RCPT TO:<bob@bob.example", "RCPT TO:<address> (the closing > is missing)"),
             ("RCPT TO:<bob@bob.example>NOTIFY=NEVER", "RCPT TO:<address> (a space between the > and a parameter)"),
-            ("rcpt to bob", "RCPT TO:<address> (one space after the verb, none before the colon)"),
+            ("rcpt to bob", "RCPT TO:<address> (the colon is missing)"),
+            ("MAIL alice@alice.example", "MAIL FROM:<address> (FROM: is missing)"),
         ] {
             let e = bad(&format!("{line}\r\n"));
             assert_eq!((e.code, e.text.as_str()), (501, format!("Syntax: {why}").as_str()), "{line}");
