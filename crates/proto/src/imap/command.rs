@@ -238,8 +238,9 @@ pub(super) fn flatten_keys(toks: &[Token]) -> Vec<String> {
     flat
 }
 
-/// The commands this server knows, to tell a command typed without its tag.
-const COMMAND_NAMES: &[&str] = &[
+/// The commands this server knows, to tell a command typed without its tag (and a misspelt
+/// command in an activity's task).
+pub const COMMAND_NAMES: &[&str] = &[
     "CAPABILITY",
     "NOOP",
     "LOGOUT",
