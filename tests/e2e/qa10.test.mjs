@@ -101,3 +101,46 @@ test('IMAP terminal: RENAME INBOX while INBOX is selected expunges it in this se
   await type(page, 'f STATUS Archive (MESSAGES)', new RegExp(`\\* STATUS Archive \\(MESSAGES ${n}\\)`));
   await page.screenshot({ path: path.join(OUT, 'qa10-rename-inbox.png') });
 });
+
+test('presenter mode: the new greeting questions (items 7 and 8) reveal Authenticated and Logout', async (t) => {
+  const page = await open(t, '?present=1#/activity/imap-states-folders/item/7');
+  await page.waitForSelector('#item');
+  assert.match(await page.textContent('.prompt'), /\* PREAUTH IMAP4rev2 server logged in as bob/);
+  assert.equal(await page.locator('[data-right], #revealed').count(), 0, 'nothing revealed');
+  await page.keyboard.press('r');
+  assert.deepEqual(await page.$$eval('[data-right="true"]', (cs) => cs.map((c) => c.textContent.trim())), ['BAuthenticated ✓'], 'B, the second choice, marked right');
+  assert.match(await page.textContent('#revealed'), /RFC 9051 §3\)[^.]*pre-authenticated connection/);
+  await page.screenshot({ path: path.join(OUT, 'qa10-present-preauth.png') });
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => location.hash === '#/activity/imap-states-folders/item/8');
+  await page.keyboard.press('r');
+  assert.deepEqual(await page.$$eval('[data-right="true"]', (cs) => cs.map((c) => c.textContent.trim())), ['DLogout ✓']);
+});
+
+test('embedded in a course page: the greeting question answered in the frame', async (t) => {
+  const page = await open(t, '?embed=1#/activity/imap-states-folders/item/7', { viewport: { width: 1024, height: 600 }, ready: '#item', fresh: true });
+  await page.check('#choice-1');  // Authenticated
+  await page.click('#submit');
+  await page.waitForSelector('#feedback');
+  assert.equal(await page.getAttribute('#feedback', 'data-correct'), 'true', await page.textContent('#feedback'));
+  assert.match(await page.textContent('#feedback'), /pre-authenticated connection \(§7\.1\.4\)/);
+  await page.screenshot({ path: path.join(OUT, 'qa10-embed-preauth.png') });
+});
+
+test('an instructor\'s task with a misspelt command says so, located, in "Check and open"', async (t) => {
+  const page = await open(t, '#/activities', { ready: '#paste' });
+  await page.fill('#paste', `[activity]
+id = "imap-by-hand"
+title = "IMAP by hand"
+scenario = "imap-session"
+
+[[item]]
+kind = "task"
+prompt = "Select the inbox yourself."
+check = { kind = "typed", verb = "SELCT", protocol = "IMAP" }
+`);
+  await page.click('#paste-form button[type=submit]');
+  await page.waitForFunction(() => document.body.textContent.includes('SELCT'));
+  assert.match(await page.textContent('body'), /pasted\.toml:9:9: in check: `verb` is "SELCT", which is not an IMAP command, so the task could never be done[^\n]*did you mean `SELECT`\?/);
+  await page.screenshot({ path: path.join(OUT, 'qa10-activity-selct.png') });
+});
