@@ -221,14 +221,17 @@ pub(super) fn validate(check: &Check, baseline: Option<&EventLog>) -> Result<(),
             return Ok(());
         }
         let lower: Vec<String> = known.iter().map(|k| k.to_ascii_lowercase()).collect();
-        // Nearest, or the same letters in another order (`RCTP`).
-        let sorted = |w: &str| {
-            let mut b = w.to_ascii_lowercase().into_bytes();
-            b.sort_unstable();
-            b
-        };
+        // Nearest, or the same letters in another order (`RCTP`; counted, not sorted: a sort
+        // would add its code to the engine module).
+        let v_lower = v.to_ascii_lowercase();
+        let count = |w: &str, c: u8| w.bytes().filter(|&b| b == c).count();
         let hint = super::format::nearest(v, &lower.iter().map(String::as_str).collect::<Vec<_>>())
-            .or_else(|| lower.iter().map(String::as_str).find(|k| sorted(k) == sorted(v)))
+            .or_else(|| {
+                lower
+                    .iter()
+                    .map(String::as_str)
+                    .find(|k| k.len() == v_lower.len() && k.bytes().all(|c| count(k, c) == count(&v_lower, c)))
+            })
             .map(|k| format!(": did you mean `{}`?", k.to_ascii_uppercase()))
             .unwrap_or_default();
         let name = protocol.name();
