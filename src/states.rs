@@ -75,30 +75,50 @@ pub fn state_diagram(props: &StateProps) -> Html {
     let last = nodes.len().saturating_sub(1);
     let any = machine.from_any.and_then(|(to, verb)| (last >= 2 && pos(to) == Some(last)).then_some(verb));
     let h = if any.is_some() { 110.0 } else { h };
+    // Each arrow: its path, where its label goes, the label, and a greeting's meaning.
+    let mut arrows: Vec<(String, f64, f64, &str, &str)> = edges
+        .iter()
+        .map(|&(a, b, label)| {
+            let forward = b > a;
+            let (x1, x2) = if forward { (x(a) + bw, x(b)) } else { (x(a), x(b) + bw) };
+            let y = if forward { 34.0 } else { 70.0 };
+            if forward && b - a == 1 {
+                let path = format!("M {} {} L {} {}", Px(x1), Px(y), Px(x2), Px(y));
+                return (path, (x1 + x2) / 2.0, y - 4.0, label, "");
+            }
+            let cy = if forward { 6.0 } else { 86.0 };
+            let (sx, ex) = (x(a) + bw / 2.0, x(b) + bw / 2.0);
+            let sy = if forward { 22.0 } else { 48.0 };
+            let path = format!("M {} {} Q {} {} {} {}", Px(sx), Px(sy), Px((sx + ex) / 2.0), Px(cy), Px(ex), Px(sy));
+            (path, (x(a) + x(b) + bw) / 2.0, if forward { 12.0 } else { 84.0 }, label, "")
+        })
+        .collect();
+    // RFC 9051 §3's (1)-(3): the greeting puts a connection in one of three states. A band
+    // above the boxes (negative y: the rest keeps its coordinates): the "server greeting"
+    // line from the left into the last state it reaches, and an arrow down into each other.
+    let targets: Vec<f64> = machine.entries.iter().filter_map(|e| Some(x(pos(e.0)?) + bw / 2.0)).collect();
+    let end = targets.iter().copied().fold(0.0, f64::max);
+    for (&cx, &(_, greeting, why)) in targets.iter().zip(machine.entries) {
+        let from = if cx == end { "6 -17 H".to_string() } else { format!("{} -17 V", Px(cx)) };
+        let path = format!("M {from} {} V 21", Px(cx));
+        arrows.push((path, cx + 5.0 + greeting.len() as f64 * 3.0, 3.0, greeting, why));
+    }
+    let top = if targets.is_empty() { 0.0 } else { 30.0 };
+    if top > 0.0 {
+        // The line's name, as an arrow label without an arrow (an empty path draws nothing).
+        arrows.push((String::new(), 48.0, -21.0, "server greeting", ""));
+    }
     html! {
         <figure id="state-diagram" class="state-diagram">
             <figcaption>{ title }{ now.map(|l| format!(": now {l}")).unwrap_or_default() }</figcaption>
-            <svg viewBox={format!("0 0 {} {}", Px(width), Px(h))} width="100%" role="img" aria-label={format!("{title}, current state {}", now.unwrap_or("unknown"))}>
+            <svg viewBox={format!("0 -{} {} {}", Px(top), Px(width), Px(h + top))} width="100%" role="img" aria-label={format!("{title}, current state {}", now.unwrap_or("unknown"))}>
                 <defs><marker id="st-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" /></marker></defs>
-                { for edges.iter().map(|&(a, b, label)| {
-                    let forward = b > a;
-                    let (x1, x2) = if forward { (x(a) + bw, x(b)) } else { (x(a), x(b) + bw) };
-                    let y = if forward { 34.0 } else { 70.0 };
-                    let path = if forward && b - a == 1 {
-                        format!("M {} {} L {} {}", Px(x1), Px(y), Px(x2), Px(y))
-                    } else {
-                        let cy = if forward { 6.0 } else { 86.0 };
-                        let (sx, ex) = (x(a) + bw / 2.0, x(b) + bw / 2.0);
-                        let sy = if forward { 22.0 } else { 48.0 };
-                        format!("M {} {} Q {} {} {} {}", Px(sx), Px(sy), Px((sx + ex) / 2.0), Px(cy), Px(ex), Px(sy))
-                    };
-                    let (lx, ly) = if forward && b - a == 1 { ((x1 + x2) / 2.0, y - 4.0) } else { ((x(a) + x(b) + bw) / 2.0, if forward { 12.0 } else { 84.0 }) };
-                    html! {
-                        <g class="st-edge">
-                            <path d={path} marker-end="url(#st-head)" />
-                            <text x={Px(lx).to_string()} y={Px(ly).to_string()} text-anchor="middle">{ label }</text>
-                        </g>
-                    }
+                { for arrows.into_iter().map(|(path, lx, ly, label, why)| html! {
+                    <g class="st-edge">
+                        <title>{ why }</title>
+                        <path d={path} marker-end="url(#st-head)" />
+                        <text x={Px(lx).to_string()} y={Px(ly).to_string()} text-anchor="middle">{ label }</text>
+                    </g>
                 }) }
                 if let Some(verb) = any {
                     <g class="st-edge st-any">

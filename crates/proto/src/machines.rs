@@ -91,6 +91,10 @@ mod tests {
                     );
                 }
             }
+            // Greetings lead into drawn states (the arrows end on boxes).
+            for &(to, greeting, _) in m.entries {
+                assert!(m.states.get(to.index()).is_some_and(|s| s.part_of.is_none()), "{}: {greeting}", m.title);
+            }
             // Texts are distinct within a machine, so that find is unambiguous.
             for (i, a) in m.states.iter().enumerate() {
                 for b in &m.states[i + 1..] {

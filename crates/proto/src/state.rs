@@ -71,6 +71,10 @@ pub struct StateMachine {
     /// A state every other state reaches with this command (RFC 9051 §3's (7): LOGOUT from any
     /// state), drawn as one arrow under the boxes; each such transition is in `transitions`.
     pub from_any: Option<(StateId, &'static str)>,
+    /// Where the server's first words put a new connection, when they choose among states
+    /// (RFC 9051 §3: an OK greeting, PREAUTH or BYE): the state, the greeting, and what it
+    /// means. Empty where a connection has one way in. Drawn as arrows from "server greeting".
+    pub entries: &'static [(StateId, &'static str, &'static str)],
 }
 
 impl StateMachine {
@@ -183,6 +187,7 @@ mod tests {
             title: "x",
             states: &[st("a", "waiting", ""), st("b", "sent #{n}: waiting", "")],
             from_any: None,
+            entries: &[],
             transitions: &[main(0, 1, "go")],
         };
         let v = M.find("sent #12: waiting").unwrap();

@@ -648,3 +648,50 @@ fn instructor_mistakes_say_what_to_write_instead() {
     let e = errors(twice);
     assert!(e[0].ends_with("write `[activity]` (one pair of brackets), once, at the top of the file"), "{e:?}");
 }
+
+/// qa10's activities, written as an instructor would with the lecture open: a misspelt
+/// command in a task's check passed (`verb = "SELCT"` could never be typed and answered), and
+/// `explanation` (for `explain`) got no suggestion.
+#[test]
+fn a_verb_the_protocol_does_not_have_and_a_long_misspelt_key() {
+    let text = r#"[activity]
+id = "t"
+title = "T"
+scenario = "imap-session"
+
+[[item]]
+kind = "task"
+prompt = "Select a mailbox by hand."
+check = { kind = "typed", verb = "SELCT", protocol = "IMAP" }
+
+[[item]]
+kind = "task"
+prompt = "Get a 5xx for a command after HELO."
+check = { kind = "reply", code = "5xx", verb = "RCTP", protocol = "SMTP" }
+
+[[item]]
+kind = "task"
+prompt = "Read a message over POP3 by hand."
+check = { kind = "typed", verb = "retr", protocol = "POP3" }
+
+[[item]]
+kind = "task"
+prompt = "End IDLE."
+check = { kind = "typed", verb = "done", protocol = "IMAP" }
+
+[[item]]
+kind = "choice"
+prompt = "P"
+choices = ["a", "b"]
+answer = [0]
+explanation = "x"
+"#;
+    assert_eq!(
+        errors(text),
+        [
+            r#"9:9: in check: `verb` is "SELCT", which is not an IMAP command, so the task could never be done: expected a command such as CAPABILITY: did you mean `SELECT`?"#,
+            r#"14:9: in check: `verb` is "RCTP", which is not an SMTP command, so the task could never be done: expected a command such as MAIL: did you mean `RCPT`?"#,
+            r#"31:1: unknown field `explanation`, expected one of `kind`, `step`, `prompt`, `choices`, `answer`, `explain`, `hint`, `check`, `model`: did you mean `explain`?"#,
+        ]
+    );
+}

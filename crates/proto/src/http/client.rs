@@ -19,6 +19,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("done", "done: connection closing", "Every request was answered, or the server closes."),
     ],
     from_any: None,
+    entries: &[],
     transitions: &[main(0, 1, "response (last)"), side(0, 0, "response (next request)")],
 };
 #[derive(Debug, Clone, PartialEq, Eq)]

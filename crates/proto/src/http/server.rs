@@ -38,6 +38,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("closed", "closed", "The connection closes (HTTP/1.0, Connection: close, or a bad request)."),
     ],
     from_any: None,
+    entries: &[],
     transitions: &[
         main(0, 1, "request"),
         main(1, 0, "response, keep-alive"),

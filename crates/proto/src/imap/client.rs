@@ -66,6 +66,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("done", "done: connection closing", "LOGOUT completed."),
     ],
     from_any: None,
+    entries: &[],
     transitions: &[
         main(0, 1, "* OK"),
         main(1, 3, "OK LOGOUT"),

@@ -238,8 +238,9 @@ pub(super) fn flatten_keys(toks: &[Token]) -> Vec<String> {
     flat
 }
 
-/// The commands this server knows, to tell a command typed without its tag.
-const COMMAND_NAMES: &[&str] = &[
+/// The commands this server knows, to tell a command typed without its tag (and a misspelt
+/// command in an activity's task).
+pub const COMMAND_NAMES: &[&str] = &[
     "CAPABILITY",
     "NOOP",
     "LOGOUT",
@@ -526,6 +527,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                 if rest.is_empty() { "" } else { " ..." }
             )));
         }
+        "" if rest.starts_with(' ') => return Err(bad("one space between the tag and the command (RFC 9051 §9)")),
         "" => return Err(bad("missing command after the tag")),
         _ => return Err(bad(&format!("unknown command {name}"))),
     };

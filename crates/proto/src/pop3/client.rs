@@ -67,6 +67,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("done", "done: connection closing", "The session is over."),
     ],
     from_any: None,
+    entries: &[],
     transitions: &[
         main(0, 1, "+OK"),
         main(1, 2, "+OK"),

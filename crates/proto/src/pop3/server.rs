@@ -52,6 +52,7 @@ pub static MACHINE: StateMachine = StateMachine {
         sub("closed", "closed", "The session is over.", 3),
     ],
     from_any: None,
+    entries: &[],
     transitions: &[
         main(0, 2, "PASS"),
         main(2, 3, "QUIT"),

@@ -31,6 +31,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("over", "terminal: session over", "The server answered QUIT."),
     ],
     from_any: None,
+    entries: &[],
     transitions: &[main(0, 1, "QUIT answered")],
 };
 

@@ -102,6 +102,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("done", "done: connection closing", "The session is over."),
     ],
     from_any: None,
+    entries: &[],
     transitions: &[
         main(0, 1, "220"),
         main(1, 5, "250"),

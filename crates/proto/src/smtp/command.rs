@@ -158,18 +158,14 @@ fn parse_line(line: &[u8]) -> Result<Command, SyntaxError> {
             Ok(if upper == "HELO" { Command::Helo { domain } } else { Command::Ehlo { domain } })
         }
         "MAIL" => {
-            let (from, params) = path_argument(rest, "FROM:").ok_or_else(|| {
-                SyntaxError::new(501, "5.5.4", "Syntax: MAIL FROM:<address> (the angle brackets are required)")
-            })?;
+            let (from, params) = path_argument(rest, "FROM:").ok_or_else(|| path_error(rest, "MAIL FROM:"))?;
             if !from.is_empty() && !valid_mailbox(&from) {
                 return Err(SyntaxError::new(501, "5.1.7", format!("Bad sender address syntax: <{from}>")));
             }
             Ok(Command::Mail { from, params })
         }
         "RCPT" => {
-            let (to, params) = path_argument(rest, "TO:").ok_or_else(|| {
-                SyntaxError::new(501, "5.5.4", "Syntax: RCPT TO:<address> (the angle brackets are required)")
-            })?;
+            let (to, params) = path_argument(rest, "TO:").ok_or_else(|| path_error(rest, "RCPT TO:"))?;
             if !(to.eq_ignore_ascii_case("postmaster") || valid_mailbox(&to)) {
                 return Err(SyntaxError::new(501, "5.1.3", format!("Bad recipient address syntax: <{to}>")));
             }
@@ -247,6 +243,33 @@ fn path_argument(rest: &str, keyword: &str) -> Option<(String, Vec<String>)> {
     }
     let params = tail.split(' ').filter(|p| !p.is_empty()).map(str::to_string).collect();
     Some((path.to_string(), params))
+}
+
+/// The 501 for a MAIL or RCPT argument that [`path_argument`] refused, saying what is wrong
+/// (RFC 5321 §4.1.1.2, §4.1.1.3: `MAIL FROM:<path> [SP params]`, one space, no space before
+/// the colon).
+fn path_error(rest: &str, command: &str) -> SyntaxError {
+    let keyword = command.get(5..).unwrap_or_default();
+    let word = keyword.trim_end_matches(':');
+    let starts = |s: &str, w: &str| s.get(..w.len()).is_some_and(|k| k.eq_ignore_ascii_case(w));
+    let after = rest.get(keyword.len()..).unwrap_or_default().trim_start();
+    let trimmed = rest.trim_start();
+    let why = if starts(rest, keyword) {
+        if !after.starts_with('<') {
+            "the angle brackets are required"
+        } else if !after.contains('>') {
+            "the closing > is missing"
+        } else {
+            "a space between the > and a parameter"
+        }
+    } else if starts(trimmed, word) && trimmed.get(word.len()..).unwrap_or_default().trim_start().starts_with(':') {
+        "one space after the verb, none before the colon"
+    } else if starts(trimmed, word) {
+        "the colon is missing"
+    } else {
+        return SyntaxError::new(501, "5.5.4", format!("Syntax: {command}<address> ({keyword} is missing)"));
+    };
+    SyntaxError::new(501, "5.5.4", format!("Syntax: {command}<address> ({why})"))
 }
 
 /// `Local-part "@" Domain` (RFC 5321 §4.1.2): a dot-atom or quoted local part and a domain
@@ -394,6 +417,32 @@ mod tests {
         let long = format!("NOOP {}\r\n", "x".repeat(600));
         let e = bad(&long);
         assert_eq!((e.code, e.enhanced), (500, "5.5.2"));
+    }
+
+    /// A typed MAIL or RCPT that is refused says what is wrong with it, not always "the angle
+    /// brackets are required" (qa10 typed `RCPT  TO:<bob@bob.example>` and was told that).
+    #[test]
+    fn a_refused_path_says_what_is_wrong() {
+        for (line, why) in [
+            ("MAIL FROM:alice@alice.example", "MAIL FROM:<address> (the angle brackets are required)"),
+            (
+                "MAIL  FROM:<alice@alice.example>",
+                "MAIL FROM:<address> (one space after the verb, none before the colon)",
+            ),
+            (
+                "MAIL FROM :<alice@alice.example>",
+                "MAIL FROM:<address> (one space after the verb, none before the colon)",
+            ),
+            ("RCPT TO:<bob@bob.example", "RCPT TO:<address> (the closing > is missing)"),
+            ("RCPT TO:<bob@bob.example>NOTIFY=NEVER", "RCPT TO:<address> (a space between the > and a parameter)"),
+            ("rcpt to bob", "RCPT TO:<address> (the colon is missing)"),
+            ("MAIL alice@alice.example", "MAIL FROM:<address> (FROM: is missing)"),
+        ] {
+            let e = bad(&format!("{line}\r\n"));
+            assert_eq!((e.code, e.text.as_str()), (501, format!("Syntax: {why}").as_str()), "{line}");
+        }
+        // A space after the colon is let through, as Postfix does.
+        assert!(matches!(ok("MAIL FROM: <alice@alice.example>\r\n"), Command::Mail { .. }));
     }
 
     #[test]

@@ -144,6 +144,7 @@ pub fn reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
             let what = if text.is_empty() { "an empty challenge: send the credentials".to_string() } else { format!("base64 for \"{decoded}\"") };
             (format!("A server challenge (334): {what}. The next line the client sends is its answer, not a command."), "RFC 4954 §4")
         }
+        (Auth, 503) if first.contains("HELO") => ("HELO asks for plain SMTP, without extensions, and AUTH is one (listed in the EHLO reply only): greet with EHLO, then log in.".into(), "RFC 4954 §3; RFC 5321 §2.2.1, §4.1.1.1"),
         (Auth, 235) => ("Authentication succeeded: this session now belongs to a known user, who may send mail through this server.".into(), "RFC 4954 §6"),
         (Auth, 535) => ("Authentication failed: wrong user name or password (5.7.8).".into(), "RFC 4954 §6; RFC 3463"),
         (Auth, 538) => ("The server will not take a password over an unencrypted connection: use STARTTLS first (5.7.11).".into(), "RFC 4954 §6"),

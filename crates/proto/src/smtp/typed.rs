@@ -88,6 +88,7 @@ pub static MACHINE: StateMachine = StateMachine {
         st("over", "terminal: session over", "The server said 221 or 421."),
     ],
     from_any: None,
+    entries: &[],
     transitions: &[main(0, 1, "221 / 421")],
 };
 

@@ -211,6 +211,33 @@ pub(super) fn validate(check: &Check, baseline: Option<&EventLog>) -> Result<(),
             Ok(())
         }
     };
+    // A verb the protocol does not have can never be typed and answered: the task could never
+    // be done (qa10 wrote `verb = "SELCT"` and it passed).
+    let known_verb = |v: &str, protocol: &Protocol| -> Result<(), String> {
+        let known = commands(protocol);
+        if known.iter().any(|k| k.eq_ignore_ascii_case(v))
+            || v.eq_ignore_ascii_case("DONE") && *protocol == Protocol::Imap
+        {
+            return Ok(());
+        }
+        let lower: Vec<String> = known.iter().map(|k| k.to_ascii_lowercase()).collect();
+        // Nearest, or the same letters in another order (`RCTP`; counted, not sorted: a sort
+        // would add its code to the engine module).
+        let v_lower = v.to_ascii_lowercase();
+        let count = |w: &str, c: u8| w.bytes().filter(|&b| b == c).count();
+        let hint = super::format::nearest(v, &lower.iter().map(String::as_str).collect::<Vec<_>>())
+            .or_else(|| {
+                lower
+                    .iter()
+                    .map(String::as_str)
+                    .find(|k| k.len() == v_lower.len() && k.bytes().all(|c| count(k, c) == count(&v_lower, c)))
+            })
+            .map(|k| format!(": did you mean `{}`?", k.to_ascii_uppercase()))
+            .unwrap_or_default();
+        let name = protocol.name();
+        let a = if *protocol == Protocol::Pop3 { "a" } else { "an" };
+        Err(format!("`verb` is \"{v}\", which is not {a} {name} command, so the task could never be done: expected a command such as {}{hint}", known[0]))
+    };
     match check {
         Check::ForgedFrom { mailbox }
         | Check::KeptAfterPop3 { mailbox }
@@ -248,7 +275,10 @@ pub(super) fn validate(check: &Check, baseline: Option<&EventLog>) -> Result<(),
                     "`code` is \"{code}\", which {name} server never answers, so the task could never be done: expected {want}"
                 ));
             }
-            verb.as_deref().map_or(Ok(()), |v| one_word("verb", v))
+            verb.as_deref().map_or(Ok(()), |v| {
+                one_word("verb", v)?;
+                protocol.as_ref().map_or(Ok(()), |p| known_verb(v, p))
+            })
         }
         Check::Connections { client, at_least, .. } => {
             if *at_least == 0 {
@@ -262,7 +292,27 @@ pub(super) fn validate(check: &Check, baseline: Option<&EventLog>) -> Result<(),
             }
             Ok(())
         }
-        Check::Typed { verb, .. } => one_word("verb", verb),
+        Check::Typed { verb, protocol } => {
+            one_word("verb", verb)?;
+            known_verb(verb, protocol)
+        }
+    }
+}
+
+#[cfg(feature = "engine")]
+/// The commands a learner can type in each protocol's terminal (HTTP: the methods).
+fn commands(protocol: &Protocol) -> &'static [&'static str] {
+    match protocol {
+        Protocol::Smtp => &[
+            "MAIL", "HELO", "EHLO", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS",
+            "AUTH",
+        ],
+        Protocol::Pop3 => &[
+            "RETR", "USER", "PASS", "APOP", "AUTH", "STAT", "LIST", "DELE", "NOOP", "RSET", "QUIT", "TOP", "UIDL",
+            "CAPA", "STLS", "LAST",
+        ],
+        Protocol::Imap => mailsim_proto::imap::command::COMMAND_NAMES,
+        Protocol::Http => &["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"],
     }
 }
 

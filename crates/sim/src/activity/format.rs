@@ -339,7 +339,14 @@ fn unknown_field(key: &str, known: &[&str]) -> String {
     if known.is_empty() {
         format!("unknown field `{key}`, there are no fields")
     } else {
-        format!("unknown field `{key}`, expected {}{}", one_of(known), did_you_mean(key, known))
+        // A field's first five letters and more is that field too (`explanation` for `explain`).
+        let hint =
+            nearest(key, known).or_else(|| known.iter().copied().find(|k| k.len() >= 5 && key.get(..5) == k.get(..5)));
+        format!(
+            "unknown field `{key}`, expected {}{}",
+            one_of(known),
+            hint.map(|k| format!(": did you mean `{k}`?")).unwrap_or_default()
+        )
     }
 }
 

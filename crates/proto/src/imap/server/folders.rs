@@ -247,6 +247,15 @@ impl ImapServer {
             (Command::Create(_) | Command::Rename(..), FolderResult::AlreadyExists) => {
                 no(self, "[ALREADYEXISTS] A mailbox with that name exists already")
             }
+            (Command::Rename(a, _), FolderResult::Done)
+                if a.eq_ignore_ascii_case("INBOX") && self.is_selected("INBOX") =>
+            {
+                // RENAME INBOX left INBOX empty (RFC 9051 §6.3.6): this session has it selected,
+                // so its messages are expunged from its view now (§7.5.1), not at a later SELECT.
+                self.pending_expunge.extend(self.messages.iter().map(|m| m.uid));
+                let lines = self.take_expunges();
+                self.ok(&tag, name, lines, format!("{name} completed"))
+            }
             (Command::Unsubscribe(_), FolderResult::Unchanged) => no(self, "[NONEXISTENT] That name is not subscribed"),
             (_, FolderResult::NoSuchFolder) => no(self, "[NONEXISTENT] No such mailbox"),
             (_, _) => ok(self, vec![], format!("{name} completed")),

@@ -172,7 +172,7 @@ impl ImapServer {
     }
 
     /// Reports expunges made elsewhere (only where message numbers may change).
-    fn take_expunges(&mut self) -> Vec<Line> {
+    pub(super) fn take_expunges(&mut self) -> Vec<Line> {
         let (mut removed, mut modseqs) = (Vec::new(), Vec::new());
         for uid in std::mem::take(&mut self.pending_expunge) {
             if let Some(i) = self.messages.iter().position(|m| m.uid == uid) {

@@ -107,9 +107,14 @@ pub static MACHINE: StateMachine = StateMachine {
         st("Logout", "Logout", "The session is over: BYE was sent."),
     ],
     from_any: Some((StateId(3), "LOGOUT")),
+    entries: &[
+        (StateId(0), "OK", "(1) OK greeting: log in first"),
+        (StateId(1), "PREAUTH", "(2) PREAUTH greeting: the connection is already authenticated"),
+        (StateId(3), "BYE", "(3) BYE greeting: the connection is rejected"),
+    ],
     transitions: &[
         main(0, 1, "LOGIN/AUTH"),
-        main(1, 2, "SELECT"),
+        main(1, 2, "SELECT/EXAMINE"),
         main(2, 1, "CLOSE"),
         main(2, 3, "LOGOUT"),
         side(2, 1, "UNSELECT / failed SELECT"),

@@ -128,13 +128,15 @@ mod lecture {
     #[test]
     fn states_are_enforced_and_bad_input_gets_bad() {
         let mut s = ImapServer::new(config(), 0);
-        s.handle_input(0, b"a1 SELECT INBOX\r\na2 LOGIN bob bob-pw\r\nfoo\r\na3 FROB\r\na4 CAPABILITY\r\n");
+        s.handle_input(0, b"a1 SELECT INBOX\r\na2 LOGIN bob bob-pw\r\nfoo\r\na3 FROB\r\na4 CAPABILITY\r\na5  NOOP\r\n");
         let out: String =
             std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.contains("a1 BAD SELECT is not valid in the Not Authenticated state"));
         assert!(out.contains("a2 NO [PRIVACYREQUIRED]"));
         assert!(out.contains("foo BAD missing command after the tag"));
         assert!(out.contains("a3 BAD unknown command FROB"));
+        // Two spaces after the tag (qa10, typed by hand): said so, not "missing command".
+        assert!(out.contains("a5 BAD one space between the tag and the command (RFC 9051 §9)"), "{out}");
         assert!(out.contains("* CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS AUTH=SCRAM-SHA-256 LOGINDISABLED\r\na4 OK"));
     }
 
@@ -363,6 +365,26 @@ pub(super) mod folder_tests {
         assert!(out.contains("* STATUS INBOX (MESSAGES 2 SIZE ") && out.contains(" DELETED 0)\r\nj OK"), "{out}");
         assert!(out.contains("k BAD unknown STATUS item MESAGES"), "{out}");
         assert!(out.contains("l OK [READ-WRITE]"), "{out}");
+    }
+
+    /// RENAME INBOX while INBOX is selected (qa9 found the view left stale until the next
+    /// SELECT): INBOX is empty now (RFC 9051 §6.3.6), so this session is told with EXPUNGE
+    /// before the tagged OK (§7.5.1), and a FETCH after it finds no message.
+    #[test]
+    fn rename_inbox_while_selected_expunges_the_sessions_view() {
+        let (out, store) = session(&[
+            b"a LOGIN bob pw\r\n",
+            b"b SELECT INBOX\r\n",
+            b"c RENAME inbox Archive\r\n",
+            b"d FETCH 1 FLAGS\r\n",
+            b"e NOOP\r\n",
+        ]);
+        assert!(out.contains("* 1 EXPUNGE\r\n* 1 EXPUNGE\r\nc OK RENAME completed\r\n"), "{out}");
+        assert!(out.contains("d BAD") || out.contains("d NO"), "no message 1 any more: {out}");
+        let after = out.split("c OK RENAME completed").nth(1).unwrap_or_default();
+        assert!(after.contains("e OK") && !after.contains("EXPUNGE"), "told once: {out}");
+        assert_eq!(store.mailbox("bob@b.example").unwrap().messages.len(), 0);
+        assert_eq!(store.folder("bob@b.example", "Archive").unwrap().messages.len(), 2, "no mail lost");
     }
 
     #[test]

@@ -16,8 +16,15 @@ fn decode64(s: &str) -> Option<String> {
 
 impl SmtpServer {
     pub(super) fn on_auth(&mut self, mechanism: &str, initial: Option<String>) {
-        if self.helo.is_none() {
-            return self.bad_sequence("Send EHLO first");
+        match &self.helo {
+            None => return self.bad_sequence("Send EHLO first"),
+            // AUTH is a service extension: in force only after EHLO advertised it (RFC 4954
+            // §3, RFC 5321 §2.2.1); Exim answers the same, Postfix lets it pass.
+            Some((_, false)) => {
+                let text = "AUTH is an extension: HELO offers none, send EHLO first";
+                return self.send(Reply::enhanced(503, "5.5.1", text), SmtpReplyTo::Auth);
+            }
+            Some(_) => {}
         }
         if self.config.accounts.is_empty() {
             return self

@@ -151,6 +151,7 @@ pub static MACHINE: StateMachine = StateMachine {
         ),
     ],
     from_any: None,
+    entries: &[],
     transitions: &[
         main(0, 1, "EHLO"),
         main(1, 2, "MAIL"),

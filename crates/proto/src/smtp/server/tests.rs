@@ -170,3 +170,23 @@ fn the_postmaster_is_accepted_in_every_form_and_has_a_mailbox() {
     assert_eq!(postmaster_mailbox("postmaster", &domains, &mut std::iter::empty()), None);
     assert_eq!(postmaster_mailbox("postmaster", &[], &mut users.into_iter()), None);
 }
+
+/// AUTH after HELO: HELO asks for no extensions, and AUTH is one (RFC 4954 §3, RFC 5321
+/// §2.2.1): 503 with a text that says to send EHLO, as Exim does; after EHLO the same
+/// credentials log in (qa9 found AUTH accepted after HELO).
+#[test]
+fn auth_after_helo_is_503_and_says_to_send_ehlo() {
+    let mut s = SmtpServer::new(config(Role::Submission), 0);
+    drain(&mut s);
+    s.handle_input(0, b"HELO a.example\r\nAUTH PLAIN AGJvYkBib2IuZXhhbXBsZQBwdw==\r\n");
+    let out = drain(&mut s);
+    assert!(out.ends_with("503 5.5.1 AUTH is an extension: HELO offers none, send EHLO first\r\n"), "{out}");
+    assert_eq!(s.authenticated(), None);
+    let r =
+        crate::smtp::reply::Reply::enhanced(503, "5.5.1", "AUTH is an extension: HELO offers none, send EHLO first");
+    let e = crate::smtp::explain::reply(&r, SmtpReplyTo::Auth);
+    assert!(e.rfc.contains("RFC 4954 §3") && e.meaning.contains("EHLO"), "{e:?}");
+    s.handle_input(0, b"EHLO a.example\r\nAUTH PLAIN AGJvYkBib2IuZXhhbXBsZQBwdw==\r\n");
+    assert!(drain(&mut s).ends_with("235 2.7.0 Authentication successful\r\n"));
+    assert_eq!(s.authenticated(), Some("bob@bob.example"));
+}
