@@ -80,6 +80,11 @@ for path in sorted(glob.glob("crates/sim/tests/golden/*.jsonl")):
         elif proto == "HTTP":
             put("http", wire)
             put("http_engines", (b"\x01" if to_server else b"\x00") + b"\x00" + wire)
+# Logs as the page opens them (log_read): the golden logs' first 40 lines (kept small, so
+# that each run is quick) and a `mailsim serve --log` sample with owner records.
+for path in sorted(glob.glob("crates/sim/tests/golden/*.jsonl")) + ["crates/sim/src/log/read/serve-sample.jsonl"]:
+    rows = open(path, "rb").read().split(b"\n")
+    put("log_read", b"\n".join(rows[:40]) + b"\n")
 # SCRAM messages as the scram target reads them (client-first \n client-final).
 put("scram", b"n,,n=bob,r=rOprNGfwEbeRWgbNEkqO\nc=biws,r=rOprNGfwEbeRWgbNEkqOsrvnonce,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
 put("scram", b"r=clientnoncesrv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096\nv=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")

@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// Builds a [`Diagram`] event by event ([`Diagram::from_log`] is one call). An arrow's ends
-/// are the lifelines of the actors of those ids that joined before it (the server's, 0, for an
-/// id that has not joined: every log written by the world or by `mailsim serve` has its actors
-/// join first).
+/// are the lifelines of the actors of those ids that joined before it. Every log written by the
+/// world or by `mailsim serve` has its actors join first; in a log edited by hand an id that
+/// has not joined gets a lifeline of its own, named by the id (so every arrow's ends are
+/// lifelines of the diagram: the transcript, the exports and the page index them).
 #[derive(Debug, Clone, Default)]
 pub struct Builder {
     /// Actor id → lifeline (the first actor of that id).
@@ -48,12 +49,12 @@ impl Builder {
                         }
                         _ => None,
                     };
-                    let col = |id: &str| self.col.get(id).copied().unwrap_or(0);
+                    let (from, to) = (self.lifeline(d, from), self.lifeline(d, to));
                     d.arrows.push(Arrow {
                         step: d.arrows.len() + 1,
                         event: i,
-                        from: col(from),
-                        to: col(to),
+                        from,
+                        to,
                         protocol: protocol.clone(),
                         port: *port,
                         conn: *conn,
@@ -69,6 +70,24 @@ impl Builder {
             }
         }
         d.events = log.events.len();
+    }
+
+    /// The lifeline of actor `id`: the first actor of that id that joined, or one made for it.
+    fn lifeline(&mut self, d: &mut Diagram, id: &str) -> usize {
+        if let Some(&c) = self.col.get(id) {
+            return c;
+        }
+        let actor = crate::log::Actor {
+            id: id.to_string(),
+            name: id.to_string(),
+            host: String::new(),
+            ip: String::new(),
+            kind: "ua".to_string(),
+            mailboxes: Vec::new(),
+        };
+        self.col.insert(id.to_string(), d.actors.len());
+        d.actors.push(actor);
+        d.actors.len() - 1
     }
 }
 
@@ -141,6 +160,30 @@ impl Snapshots {
 mod tests {
     use super::*;
     use crate::diagram::snapshot;
+
+    /// A log edited by hand whose messages name actors that never joined (found by the fuzz
+    /// target `log_read`: the transcript indexed an empty list of actors): each id gets a
+    /// lifeline of its own, and the transcript and the exports draw it.
+    #[test]
+    fn a_message_between_actors_that_never_joined_gets_lifelines() {
+        let text = concat!(
+            "{\"scenario\":\"x\",\"seed\":1,\"epoch\":0}\n",
+            "{\"event\":\"message_sent\",\"t_sent\":0,\"t\":5,\"conn\":1,\"from\":\"bob-ua\",\"to\":\"bob-server\",",
+            "\"protocol\":\"POP3\",\"port\":110,\"raw\":\"quit\\r\\n\",\"label\":\"quit\",\"meaning\":\"\",\"rfc\":\"\",",
+            "\"from_state\":\"\",\"to_state\":\"\"}\n",
+            "{\"event\":\"message_sent\",\"t_sent\":5,\"t\":9,\"conn\":1,\"from\":\"bob-server\",\"to\":\"bob-ua\",",
+            "\"protocol\":\"POP3\",\"port\":110,\"raw\":\"+OK\\r\\n\",\"label\":\"+OK\",\"meaning\":\"\",\"rfc\":\"\",",
+            "\"from_state\":\"\",\"to_state\":\"\"}\n",
+        );
+        let log = EventLog::from_jsonl(text).unwrap();
+        let d = Diagram::from_log(&log);
+        let names: Vec<&str> = d.actors.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["bob-ua", "bob-server"]);
+        assert_eq!((d.arrows[0].from, d.arrows[0].to, d.arrows[1].from, d.arrows[1].to), (0, 1, 1, 0));
+        let t = crate::diagram::transcript(&log);
+        assert!(t.contains("bob-ua → bob-server") && t.contains("bob-server → bob-ua"), "{t}");
+        let _ = crate::export::mermaid(&log);
+    }
 
     /// Grown a few events at a time, the diagram and the checkpoints are those made at once.
     #[test]
