@@ -209,6 +209,10 @@ pub fn app() -> Html {
         });
     }
     if *live {
+        // The player build hands the live view over to the full build (src/page.rs).
+        #[cfg(not(feature = "full"))]
+        return html! { <crate::HandOver /> };
+        #[cfg(feature = "full")]
         html! { <crate::live::Live /> }
     } else {
         html! { <Playground /> }

@@ -139,7 +139,8 @@ enum Need {
 }
 
 fn wanted() -> Need {
-    if crate::activity::wants_activities() {
+    // The player build fetches nothing for the activities: it hands them over (src/page.rs).
+    if cfg!(feature = "full") && crate::activity::wants_activities() {
         return Need::All;
     }
     let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
@@ -256,7 +257,10 @@ pub fn then_engine(id: String, ready: impl FnOnce() + 'static) {
     }
     wasm_bindgen_futures::spawn_local(async move {
         match load_engine(&id).await {
-            Ok(()) => ready(),
+            Ok(()) => {
+                ready();
+                crate::prefetch_full();
+            }
             Err(m) => report(&m),
         }
     });
