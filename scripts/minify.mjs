@@ -65,7 +65,7 @@ export async function minifyDist(dir) {
     let text;
     if (f.endsWith('.css')) {
       text = minifyCss(fs.readFileSync(file, 'utf8'));
-    } else if (/^mailsim-(web|full|engine)[-_.].*\.js$/.test(f)) {
+    } else if (/^mailsim-(web|full|engine)([-_.].*)?\.js$/.test(f)) {
       const out = await minify(fs.readFileSync(file, 'utf8'), { module: true, compress: true, mangle: true });
       text = out.code;
     } else {

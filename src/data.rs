@@ -349,6 +349,13 @@ pub fn then_open(id: String, open: impl FnOnce() + 'static) {
     });
 }
 
+/// Whether a `hashchange` left the live view (`#/live`, src/live.rs).
+fn left_live(e: &web_sys::Event) -> bool {
+    let old = web_sys::js_sys::Reflect::get(e, &"oldURL".into()).ok().and_then(|u| u.as_string()).unwrap_or_default();
+    let hash = old.split_once('#').map_or("", |(_, h)| h);
+    hash == "/live" || hash.starts_with("/live/") || hash.starts_with("/live?")
+}
+
 /// The page, once what its URL needs is at hand.
 #[function_component(Gate)]
 pub fn gate() -> Html {
@@ -359,8 +366,11 @@ pub fn gate() -> Html {
             let window = web_sys::window().expect("a window");
             // The activities need every file; a scenario chosen in the player is fetched
             // before it opens (`then_open`).
-            let listener = EventListener::new(&window, "hashchange", move |_| {
-                if wanted() == Need::All && !at_hand(&Need::All) {
+            // Leaving the live view, the player may need its scenario's files first (the page may
+            // have started at `#/live`, or been handed over there by the player: src/page.rs).
+            let listener = EventListener::new(&window, "hashchange", move |e| {
+                let need = wanted();
+                if !at_hand(&need) && (need == Need::All || left_live(e)) {
                     ready.set(false);
                 }
             });
