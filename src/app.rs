@@ -682,7 +682,7 @@ fn playground() -> Html {
                     </select>
                 </label>
                 <p class="tagline">{ player.scenario.summary.clone() }</p>
-                <a id="to-activities" class="nav-link" href="#/activities" title="Clicker questions, predictions and hands-on tasks">{"Activities"}</a>
+                <a id="to-activities" class="nav-link" href="#/activities" onclick={Callback::from(|_| flush_fragment())} title="Clicker questions, predictions and hands-on tasks">{"Activities"}</a>
                 <label class="import" title="Open a scenario file (.toml) or an event log (.jsonl, e.g. one written by mailsim serve --log)">{"Open… "}
                     <input id="import" type="file" accept=".toml,.jsonl,.json,application/json" onchange={on_import} />
                 </label>
