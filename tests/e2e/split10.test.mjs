@@ -79,8 +79,11 @@ test('from the player to the activities and back (header link, Back, Forward, a 
   // The step on screen is what Back returns to (the link writes it into the URL first).
   const hash = `#/scenario/alice-to-bob/step/${at.split(' ')[1]}`;
   // The header's link: the player hands over to the full page.
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /mailsim-full-[0-9a-f]+_bg\.wasm$/.test(e.name)), null, { timeout: 15000 });
+  const clicked = Date.now();
   await page.click('#to-activities');
   await page.waitForSelector('#activity-list .card', { timeout: 20000 });
+  t.diagnostic(`the header's link to the activities' list on screen: ${Date.now() - clicked} ms (full page prefetched)`);
   assert.equal(await page.evaluate(() => location.hash), '#/activities');
   assert.ok(seen.includes('full.wasm'), `${seen}`);
   const cost = await page.evaluate(() => performance.getEntriesByName('mailsim-handover', 'measure')[0]?.duration);
@@ -100,8 +103,9 @@ test('from the player to the activities and back (header link, Back, Forward, a 
   await page.waitForSelector('#activity-list .card');
   await page.evaluate(() => { location.hash = '#/activity/smtp-phases/item/2'; });
   await page.waitForSelector('#item');
-  await page.evaluate(() => { location.hash = '#/scenario/alice-to-bob/step/13'; });
+  await page.evaluate((h) => { location.hash = h; }, hash);
   await page.waitForFunction((a) => document.querySelector('#position')?.textContent === a, at);
+  assert.equal(await page.locator('.arrow').count(), arrows, 'the learner\'s action is still there');
   assert.equal(loads, 1, 'one page load');
   assert.equal(seen.filter((f) => f === 'full.wasm').length, 1, 'the full page fetched once');
   assert.equal(seen.filter((f) => f === 'web.wasm').length, 1, 'the player fetched once');
@@ -116,4 +120,24 @@ test('from the player to the live view by a typed URL, and back to the playgroun
   await page.goBack();
   await page.waitForFunction(() => document.querySelector('#position')?.textContent.startsWith('step 3 of '));
   assert.equal(await page.evaluate(() => location.hash), '#/scenario/dsn/step/3');
+});
+
+test('a hand-over before the full page was prefetched fetches it then', async (t) => {
+  const page = await s.open(t, null, { fresh: true });
+  const seen = code(page);
+  // The engine module held back: the player does not prefetch the full page before it.
+  await page.route(/mailsim-engine-[0-9a-f]+_bg\.wasm$/, () => {});
+  await page.goto(`${s.server.url}#/scenario/two-hops/step/4`);
+  await page.waitForSelector('#position');
+  assert.ok(!seen.includes('full.wasm'));
+  await page.unroute(/mailsim-engine-[0-9a-f]+_bg\.wasm$/);
+  const clicked = Date.now();
+  await page.click('#to-activities');
+  await page.waitForSelector('#activity-list .card', { timeout: 20000 });
+  const cost = await page.evaluate(() => performance.getEntriesByName('mailsim-handover', 'measure')[0]?.duration);
+  t.diagnostic(`cold hand-over: ${cost.toFixed(1)} ms to the full page started, ${Date.now() - clicked} ms to the list on screen`);
+  assert.equal(seen.filter((f) => f === 'full.wasm').length, 1);
+  await page.goBack();
+  await page.waitForFunction(() => document.querySelector('#position')?.textContent.startsWith('step 4 of '));
+  assert.equal(await page.evaluate(() => location.hash), '#/scenario/two-hops/step/4');
 });
