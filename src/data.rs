@@ -193,7 +193,9 @@ pub async fn load_scenario(id: &str) -> Result<(), String> {
     let entry = scenario::entry(id).ok_or("no default scenario")?;
     match entry.log_url().filter(|_| !crate::state::has_learner_actions(id)) {
         Some(url) => provide_log(id, &fetch_all(&[url]).await?.remove(0)),
-        None => load_engine(id).await,
+        // The first draw waits for the engine (the learner's actions, no kept log): the full
+        // page is prefetched after it too (src/page.rs).
+        None => load_engine(id).await.inspect(|_| crate::prefetch_full()),
     }
 }
 

@@ -141,3 +141,22 @@ test('a hand-over before the full page was prefetched fetches it then', async (t
   await page.waitForFunction(() => document.querySelector('#position')?.textContent.startsWith('step 4 of '));
   assert.equal(await page.evaluate(() => location.hash), '#/scenario/two-hops/step/4');
 });
+
+test('a returning learner whose first draw waits for the engine (no kept log) gets the full page prefetched after it too', async (t) => {
+  const page = await s.open(t, '#/scenario/alice-to-bob/step/13', { fresh: true });
+  await engineHas(page);
+  await page.click('#learn summary');
+  await page.click('#tab-faults');
+  await page.click('#f-down-bob-server');
+  await page.waitForFunction(() => [...document.querySelectorAll('.arrow .label')].some((l) => l.textContent.startsWith('SYN')));
+  // Without the kept log, the next load runs the learner's actions in the engine before it draws.
+  await page.evaluate(() => { for (let i = localStorage.length; i-- > 0;) if (localStorage.key(i).startsWith('mailsim.kept.')) localStorage.removeItem(localStorage.key(i)); });
+  await page.waitForTimeout(300);
+  await page.evaluate(() => { for (let i = localStorage.length; i-- > 0;) if (localStorage.key(i).startsWith('mailsim.kept.')) localStorage.removeItem(localStorage.key(i)); });
+  const seen = code(page);
+  await page.reload();
+  await page.waitForSelector('#position');
+  await page.waitForFunction(() => [...document.querySelectorAll('.arrow .label')].some((l) => l.textContent.startsWith('SYN')));
+  await page.waitForFunction(() => performance.getEntriesByType('resource').some((e) => /mailsim-full-[0-9a-f]+_bg\.wasm$/.test(e.name)), null, { timeout: 15000 });
+  assert.ok(seen.indexOf('engine.wasm') >= 0 && seen.indexOf('engine.wasm') < seen.indexOf('full.wasm'), `${seen}`);
+});
