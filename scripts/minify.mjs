@@ -9,7 +9,8 @@
 // Trunk's own `minify` would also rewrite index.html's inline loader, which
 // scripts/externalize-init.mjs moves to a file for the Content-Security-Policy.
 //
-// wasm-bindgen's glue of both modules (mailsim-web-HASH.js, mailsim-engine-HASH.js) through
+// wasm-bindgen's glue of the three modules (mailsim-web-HASH.js, mailsim-full.js,
+// mailsim-engine.js) through
 // terser (npm, package.json): white space, comments and local names; the names the wasm
 // imports and the module's exports are kept (property names and exports are never renamed).
 // The page's glue 9.7 -> 7.5 KB gzipped.
@@ -64,7 +65,7 @@ export async function minifyDist(dir) {
     let text;
     if (f.endsWith('.css')) {
       text = minifyCss(fs.readFileSync(file, 'utf8'));
-    } else if (/^mailsim-(web|engine)[-_.].*\.js$/.test(f)) {
+    } else if (/^mailsim-(web|full|engine)([-_.].*)?\.js$/.test(f)) {
       const out = await minify(fs.readFileSync(file, 'utf8'), { module: true, compress: true, mangle: true });
       text = out.code;
     } else {

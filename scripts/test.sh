@@ -19,6 +19,8 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps -q -p mailsim-proto -p mailsim-sim -p mailsim-cli
 # The log, diagram and export model builds without the engines (the page's split, docs/benchmarks.md).
 cargo clippy --locked -p mailsim-sim --no-default-features --features model -- -D warnings
+# The player build of the page (without `full`: no activities, no live view; src/main.rs).
+cargo clippy --locked -p mailsim-web --no-default-features --bin mailsim-web -- -D warnings
 
 step "native tests: codecs, engines, world, golden logs, determinism, cli"
 cargo test --locked -p mailsim-proto -p mailsim-sim -p mailsim-cli -p mailsim-web -p mailsim-engine-wasm

@@ -209,6 +209,10 @@ pub fn app() -> Html {
         });
     }
     if *live {
+        // The player build hands the live view over to the full build (src/page.rs).
+        #[cfg(not(feature = "full"))]
+        return html! { <crate::HandOver /> };
+        #[cfg(feature = "full")]
         html! { <crate::live::Live /> }
     } else {
         html! { <Playground /> }
@@ -678,7 +682,7 @@ fn playground() -> Html {
                     </select>
                 </label>
                 <p class="tagline">{ player.scenario.summary.clone() }</p>
-                <a id="to-activities" class="nav-link" href="#/activities" title="Clicker questions, predictions and hands-on tasks">{"Activities"}</a>
+                <a id="to-activities" class="nav-link" href="#/activities" onclick={Callback::from(|_| flush_fragment())} title="Clicker questions, predictions and hands-on tasks">{"Activities"}</a>
                 <label class="import" title="Open a scenario file (.toml) or an event log (.jsonl, e.g. one written by mailsim serve --log)">{"Open… "}
                     <input id="import" type="file" accept=".toml,.jsonl,.json,application/json" onchange={on_import} />
                 </label>

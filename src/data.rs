@@ -139,7 +139,8 @@ enum Need {
 }
 
 fn wanted() -> Need {
-    if crate::activity::wants_activities() {
+    // The player build fetches nothing for the activities: it hands them over (src/page.rs).
+    if cfg!(feature = "full") && crate::activity::wants_activities() {
         return Need::All;
     }
     let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
@@ -192,7 +193,9 @@ pub async fn load_scenario(id: &str) -> Result<(), String> {
     let entry = scenario::entry(id).ok_or("no default scenario")?;
     match entry.log_url().filter(|_| !crate::state::has_learner_actions(id)) {
         Some(url) => provide_log(id, &fetch_all(&[url]).await?.remove(0)),
-        None => load_engine(id).await,
+        // The first draw waits for the engine (the learner's actions, no kept log): the full
+        // page is prefetched after it too (src/page.rs).
+        None => load_engine(id).await.inspect(|_| crate::prefetch_full()),
     }
 }
 
@@ -256,7 +259,10 @@ pub fn then_engine(id: String, ready: impl FnOnce() + 'static) {
     }
     wasm_bindgen_futures::spawn_local(async move {
         match load_engine(&id).await {
-            Ok(()) => ready(),
+            Ok(()) => {
+                ready();
+                crate::prefetch_full();
+            }
             Err(m) => report(&m),
         }
     });
@@ -345,6 +351,13 @@ pub fn then_open(id: String, open: impl FnOnce() + 'static) {
     });
 }
 
+/// Whether a `hashchange` left the live view (`#/live`, src/live.rs).
+fn left_live(e: &web_sys::Event) -> bool {
+    let old = web_sys::js_sys::Reflect::get(e, &"oldURL".into()).ok().and_then(|u| u.as_string()).unwrap_or_default();
+    let hash = old.split_once('#').map_or("", |(_, h)| h);
+    hash == "/live" || hash.starts_with("/live/") || hash.starts_with("/live?")
+}
+
 /// The page, once what its URL needs is at hand.
 #[function_component(Gate)]
 pub fn gate() -> Html {
@@ -355,8 +368,11 @@ pub fn gate() -> Html {
             let window = web_sys::window().expect("a window");
             // The activities need every file; a scenario chosen in the player is fetched
             // before it opens (`then_open`).
-            let listener = EventListener::new(&window, "hashchange", move |_| {
-                if wanted() == Need::All && !at_hand(&Need::All) {
+            // Leaving the live view, the player may need its scenario's files first (the page may
+            // have started at `#/live`, or been handed over there by the player: src/page.rs).
+            let listener = EventListener::new(&window, "hashchange", move |e| {
+                let need = wanted();
+                if !at_hand(&need) && (need == Need::All || left_live(e)) {
                     ready.set(false);
                 }
             });

@@ -26,43 +26,16 @@
 //!   happens.
 //! - [`panels`]: the details panel (raw bytes, meaning, states) and the world panel
 //!   (queues, mailboxes, downloads, connections as of the step).
+//!
+//! ## Two builds of one page
+//! This bin, `mailsim-web`, is the player's first download: without the feature `full`
+//! (`data-cargo-no-default-features` in index.html), the activities' and the live view's
+//! views are not linked, and an address that needs them hands the page over to
+//! `mailsim-full` (src/full.rs: the same sources, `src/page.rs`, with `full`), which the boot
+//! script loads instead when the page is opened there (scripts/externalize-init.mjs).
 
-mod activity;
-mod app;
-mod data;
-mod diagram;
-mod engine;
-mod growing;
-mod guard;
-mod inspector;
-mod kept;
-mod layout;
-mod learner;
-mod live;
-mod panels;
-mod state;
-mod states;
-mod transcript;
+// The player links neither the activities' views nor the live view: what only they call is
+// not used in it (src/page.rs).
+#![cfg_attr(not(feature = "full"), allow(dead_code, unused_imports))]
 
-fn main() {
-    guard::install();
-    // The boot script starts the page itself once the first scenario file has arrived too
-    // (scripts/externalize-init.mjs); without it, the page starts now and fetches the file.
-    let deferred = web_sys::window()
-        .and_then(|w| web_sys::js_sys::Reflect::get(&w, &"mailsimDeferStart".into()).ok())
-        .is_some_and(|v| v.is_truthy());
-    if !deferred {
-        start_page();
-    }
-}
-
-/// Draws the page (once), with the scenario file the boot script fetched, if any.
-#[wasm_bindgen::prelude::wasm_bindgen]
-pub fn start_page() {
-    thread_local!(static STARTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-    if STARTED.with(|s| s.replace(true)) {
-        return;
-    }
-    data::take_preload();
-    yew::Renderer::<data::Gate>::new().render();
-}
+include!("page.rs");

@@ -615,6 +615,10 @@ pub fn flush_fragment() {
     let Some(fragment) = FRAGMENT.with(|f| f.borrow_mut().0.take()) else { return };
     let Some(window) = web_sys::window() else { return };
     let now = window.location().hash().unwrap_or_default();
+    // The page has left the player since (for the activities or the live view): their address stays.
+    if crate::activity::wants_activities() || crate::live::wanted() {
+        return;
+    }
     if now != fragment {
         if let Ok(history) = window.history() {
             // Another scenario is a new page (Back returns to the last one); a step is not.

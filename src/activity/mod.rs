@@ -85,6 +85,10 @@ pub fn root() -> Html {
         });
     }
     if *activities {
+        // The player build hands the activities over to the full build (src/page.rs).
+        #[cfg(not(feature = "full"))]
+        return html! { <crate::HandOver /> };
+        #[cfg(feature = "full")]
         html! { <ActivityApp /> }
     } else {
         html! { <crate::app::App /> }

@@ -179,7 +179,7 @@ test('the lecture\'s IMAP session opens with "show decrypted" ticked (its scenar
   // Other TLS scenarios open as the network sees them.
   await page.goto(pw.server.url + '#/scenario/implicit-tls/step/3');
   await page.reload();
-  await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 3 '));
+  await page.waitForFunction(() => document.querySelector('#position')?.textContent.startsWith('step 3 '));
   assert.equal(await page.isChecked('#decrypted'), false);
 });
 
