@@ -133,14 +133,17 @@ impl ImapServer {
     }
 
     /// The FLAGS and PERMANENTFLAGS lines: system flags, then the keywords in use; `\*`
-    /// because any keyword may be created (RFC 9051 §7.3.5, §7.1).
+    /// because any keyword may be created (RFC 9051 §7.3.5, §7.1). A mailbox opened with
+    /// EXAMINE permits no permanent change: `PERMANENTFLAGS ()`, as in RFC 9051 §6.3.3's example.
     pub(super) fn flag_lines(&self) -> [String; 2] {
         let all: Vec<&str> =
             SYSTEM_FLAGS.iter().copied().chain(self.view.keywords.iter().map(String::as_str)).collect();
-        [
-            format!("* FLAGS ({})", all.join(" ")),
-            format!("* OK [PERMANENTFLAGS ({} \\*)] Flags permitted", all.join(" ")),
-        ]
+        let permanent = if self.read_only {
+            "* OK [PERMANENTFLAGS ()] No permanent flags permitted".to_string()
+        } else {
+            format!("* OK [PERMANENTFLAGS ({} \\*)] Flags permitted", all.join(" "))
+        };
+        [format!("* FLAGS ({})", all.join(" ")), permanent]
     }
 
     /// Keywords not yet in FLAGS: added, and the new FLAGS lines returned (empty if none).

@@ -205,6 +205,10 @@ mod lecture {
         assert!(out.contains("* 1 EXPUNGE\r\n* 1 EXPUNGE\r\nf OK EXPUNGE completed"), "{out}");
         assert!(out.contains("* 1 FETCH (UID 30 FLAGS ())"));
         assert!(out.contains("h OK [READ-ONLY] EXAMINE completed"));
+        // EXAMINE permits no permanent change (RFC 9051 §6.3.3's example); SELECT lists them.
+        let examined = out.split("\r\ng OK").nth(1).unwrap_or_default();
+        assert!(examined.contains("* OK [PERMANENTFLAGS ()] No permanent flags permitted\r\n"), "{out}");
+        assert!(out.contains("* OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)]"), "{out}");
         assert!(out.contains("i NO [READ-ONLY]"));
     }
 }
