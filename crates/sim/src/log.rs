@@ -6,13 +6,15 @@
 //! a string whose characters U+0000..U+00FF stand for the bytes 0..255, so that SMTP and POP3
 //! text reads as itself and binary DNS messages still round-trip exactly.
 //!
-//! Writing is derived (serde); reading is by hand over `serde_json::Value` (module `read`):
+//! Writing a log is by hand (module `write`, equal to serde_json's derived writer, which the
+//! `mailsim serve` feed uses); reading is by hand over `serde_json::Value` (module `read`):
 //! the derived reader of an internally tagged enum buffers every field and builds a visitor
 //! per variant, which cost the page about 20 KB of its gzipped wasm for the same result.
 
 use serde::Serialize;
 
 mod read;
+mod write;
 
 /// Milliseconds of virtual time since the scenario started.
 pub type Millis = u64;
@@ -192,10 +194,10 @@ impl EventLog {
         let mut out = header.to_string().into_bytes();
         out.push(b'\n');
         for e in &self.events {
-            serde_json::to_writer(&mut out, e).expect("events serialize");
+            write::event(&mut out, e);
             out.push(b'\n');
         }
-        String::from_utf8(out).expect("serde_json writes UTF-8")
+        String::from_utf8(out).expect("the writer writes UTF-8")
     }
 
     /// Reads what [`EventLog::to_jsonl`] wrote. An error names the line (1-based, in `text`).
