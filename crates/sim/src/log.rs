@@ -16,6 +16,21 @@ use serde::Serialize;
 mod read;
 mod write;
 
+/// Every golden log (crates/sim/tests/golden), sorted by name, as (path, text): what the
+/// reader's and the writer's tests hold equal to serde_json's.
+#[cfg(test)]
+fn golden_logs() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut logs: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
+        .collect();
+    logs.sort();
+    logs
+}
+
 /// Milliseconds of virtual time since the scenario started.
 pub type Millis = u64;
 

@@ -68,18 +68,6 @@ fn same_for_every_line(name: &str, text: &str) -> usize {
     n
 }
 
-fn golden_logs() -> Vec<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let mut logs: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
-        .collect();
-    logs.sort();
-    logs
-}
-
 /// The page's reader and the old one give equal logs on every golden log (every event
 /// variant, 8-bit and binary DNS bytes) and on a `mailsim serve --log` file (owner records,
 /// logins, STARTTLS, POP3, 8-bit mail). `serve-sample.jsonl` was written by `mailsim serve
@@ -89,7 +77,7 @@ fn golden_logs() -> Vec<(String, String)> {
 #[test]
 fn the_typed_reader_reads_every_golden_and_serve_log_as_the_value_reader() {
     let mut lines = 0;
-    let logs = golden_logs();
+    let logs = crate::log::golden_logs();
     assert!(logs.len() >= 30, "the golden logs are there: {}", logs.len());
     for (name, text) in &logs {
         lines += same_for_every_line(name, text);
@@ -116,8 +104,9 @@ fn the_typed_reader_reads_every_golden_and_serve_log_as_the_value_reader() {
 #[test]
 fn damaged_lines_are_refused_alike() {
     let mut samples: Vec<String> = Vec::new();
-    for (_, text) in
-        golden_logs().iter().filter(|(n, _)| n.ends_with("no-mx.jsonl") || n.ends_with("pop3-session.jsonl"))
+    for (_, text) in crate::log::golden_logs()
+        .iter()
+        .filter(|(n, _)| n.ends_with("no-mx.jsonl") || n.ends_with("pop3-session.jsonl"))
     {
         samples.extend(text.lines().skip(1).take(40).map(str::to_string));
     }

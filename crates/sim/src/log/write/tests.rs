@@ -21,14 +21,7 @@ fn same(e: &Event) {
 }
 
 fn logs() -> Vec<(String, String)> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
-    let mut logs: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
-        .map(|p| (p.display().to_string(), std::fs::read_to_string(&p).unwrap()))
-        .collect();
-    logs.sort();
+    let mut logs = crate::log::golden_logs();
     let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/log/read/serve-sample.jsonl");
     logs.push((sample.display().to_string(), std::fs::read_to_string(&sample).unwrap()));
     logs
