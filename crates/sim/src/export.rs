@@ -125,10 +125,11 @@ pub fn svg(log: &EventLog) -> String {
 }
 
 fn checksum(chunks: &[&[u8]]) -> u16 {
-    let mut sum: u32 = 0;
+    // u64: a log opened by hand may carry a datagram of any size (no u32 overflow).
+    let mut sum: u64 = 0;
     for c in chunks {
         for w in c.chunks(2) {
-            sum += u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)]));
+            sum += u64::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)]));
         }
     }
     while sum >> 16 != 0 {
@@ -266,7 +267,10 @@ pub fn pcapng(log: &EventLog) -> Vec<u8> {
         })
         .collect();
     let ip = |id: &str| ips.get(id).copied().unwrap_or([127, 0, 0, 1]);
-    let base = (log.epoch.max(0) as u64) * 1000;
+    // Saturating: a log opened by hand may have any epoch and times (the fuzz target
+    // `log_read` found an epoch of 1.3e17 s overflowing).
+    let base = (log.epoch.max(0) as u64).saturating_mul(1000);
+    let at = |t: &u64| base.saturating_add(*t);
     let mut p = Pcap::new();
     let mut streams: BTreeMap<u32, Stream> = BTreeMap::new();
     let diagram = Diagram::from_log(log);
@@ -277,9 +281,9 @@ pub fn pcapng(log: &EventLog) -> Vec<u8> {
                 let s = Stream {
                     ends: [(ip(client), *client_port), (ip(server), *port)],
                     client: client.clone(),
-                    next: [isn[0] + 1, isn[1] + 1],
+                    next: [isn[0].wrapping_add(1), isn[1].wrapping_add(1)],
                 };
-                let ms = base + t;
+                let ms = at(t);
                 p.tcp(ms.saturating_sub(2), s.ends[0], s.ends[1], isn[0], 0, SYN, &[]);
                 p.tcp(ms.saturating_sub(1), s.ends[1], s.ends[0], isn[1], s.next[0], SYN | ACK, &[]);
                 p.tcp(ms, s.ends[0], s.ends[1], s.next[0], s.next[1], ACK, &[]);
@@ -291,7 +295,7 @@ pub fn pcapng(log: &EventLog) -> Vec<u8> {
                     let mut ips = [0u8; 8];
                     ips[..4].copy_from_slice(&ip(from));
                     ips[4..].copy_from_slice(&ip(to));
-                    p.packet(base + t, ip(from), ip(to), 6, raw);
+                    p.packet(at(t), ip(from), ip(to), 6, raw);
                     continue;
                 }
                 let Some(s) = streams.get_mut(conn) else { continue };
@@ -309,7 +313,7 @@ pub fn pcapng(log: &EventLog) -> Vec<u8> {
                 for chunk in payload.chunks(MSS) {
                     let (seq, ack) = (s.next[dir], s.next[1 - dir]);
                     s.next[dir] = s.next[dir].wrapping_add(chunk.len() as u32);
-                    p.tcp(base + t, src, dst, seq, ack, PSH | ACK, chunk);
+                    p.tcp(at(t), src, dst, seq, ack, PSH | ACK, chunk);
                 }
                 let _ = to;
             }
@@ -319,18 +323,18 @@ pub fn pcapng(log: &EventLog) -> Vec<u8> {
                 let eph = 32768 + id % 28000;
                 let is_response = raw.get(2).is_some_and(|b| b & 0x80 != 0);
                 let (sp, dp) = if is_response { (53, eph) } else { (eph, 53) };
-                p.udp(base + t, (ip(from), sp), (ip(to), dp), raw);
+                p.udp(at(t), (ip(from), sp), (ip(to), dp), raw);
             }
             Event::ConnectionClosed { t, conn, by } => {
                 let Some(mut s) = streams.remove(conn) else { continue };
                 let first = usize::from(*by != s.client);
-                let ms = base + t;
+                let ms = at(t);
                 let (a, b) = (first, 1 - first);
                 p.tcp(ms, s.ends[a], s.ends[b], s.next[a], s.next[b], FIN | ACK, &[]);
                 s.next[a] = s.next[a].wrapping_add(1);
-                p.tcp(ms + 1, s.ends[b], s.ends[a], s.next[b], s.next[a], FIN | ACK, &[]);
+                p.tcp(ms.saturating_add(1), s.ends[b], s.ends[a], s.next[b], s.next[a], FIN | ACK, &[]);
                 s.next[b] = s.next[b].wrapping_add(1);
-                p.tcp(ms + 2, s.ends[a], s.ends[b], s.next[a], s.next[b], ACK, &[]);
+                p.tcp(ms.saturating_add(2), s.ends[a], s.ends[b], s.next[a], s.next[b], ACK, &[]);
             }
             _ => {}
         }
@@ -341,6 +345,24 @@ pub fn pcapng(log: &EventLog) -> Vec<u8> {
 #[cfg(all(test, feature = "engine"))]
 mod tests {
     use super::*;
+
+    /// A log opened by hand with an epoch and times at the ends of their ranges (the fuzz
+    /// target `log_read` found `epoch × 1000` overflowing): the capture is still written.
+    #[test]
+    fn a_capture_of_times_at_the_ends_of_their_ranges() {
+        let mut log = crate::scenario::run("alice-to-bob").unwrap();
+        log.epoch = i64::MAX;
+        for e in &mut log.events {
+            if let Event::MessageSent { t, .. }
+            | Event::ConnectionOpened { t, .. }
+            | Event::ConnectionClosed { t, .. } = e
+            {
+                *t = u64::MAX - 1;
+            }
+        }
+        let cap = pcapng(&log);
+        assert!(cap.len() > 1_000 && cap.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]));
+    }
 
     #[test]
     fn exports_have_their_shapes() {
