@@ -37,6 +37,14 @@ pub enum Command {
     Last,
 }
 
+/// The command keywords of RFC 1939 (and its extensions: CAPA, STLS, AUTH, RFC 2449, 2595,
+/// 5034), and LAST (RFC 1460, answered): the verbs of [`Command`] (what an activity's task may
+/// name, `mailsim_sim::activity`).
+pub const COMMAND_NAMES: &[&str] = &[
+    "RETR", "USER", "PASS", "APOP", "AUTH", "STAT", "LIST", "DELE", "NOOP", "RSET", "QUIT", "TOP", "UIDL", "CAPA",
+    "STLS", "LAST",
+];
+
 impl Command {
     pub fn keyword(&self) -> &'static str {
         match self {
@@ -202,6 +210,37 @@ fn parse(line: &[u8]) -> Result<Command, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every name of [`COMMAND_NAMES`] is a command the parser knows, and every [`Command`]'s
+    /// verb is listed.
+    #[test]
+    fn the_command_names_are_the_parsers() {
+        for name in COMMAND_NAMES {
+            let e = parse(format!("{name} x").as_bytes()).err().unwrap_or_default();
+            assert!(!e.starts_with("unknown command"), "{name}: {e}");
+        }
+        for line in [
+            "USER bob",
+            "PASS pw",
+            "APOP bob 0123456789abcdef0123456789abcdef",
+            "AUTH PLAIN",
+            "STAT",
+            "LIST",
+            "RETR 1",
+            "DELE 1",
+            "NOOP",
+            "RSET",
+            "QUIT",
+            "TOP 1 0",
+            "UIDL",
+            "CAPA",
+            "STLS",
+            "LAST",
+        ] {
+            let verb = parse(line.as_bytes()).map(|c| c.keyword()).unwrap_or_default();
+            assert!(COMMAND_NAMES.contains(&verb), "{line}: {verb}");
+        }
+    }
 
     #[test]
     fn decodes_and_round_trips() {

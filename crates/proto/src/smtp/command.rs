@@ -41,6 +41,13 @@ pub enum Command {
     Bdat { size: u64, last: bool },
 }
 
+/// The verbs a client may send and this server answers as commands: those of [`Command`],
+/// and EXPN, which RFC 5321 §4.1.1.8 defines and this server answers with 502 (what an
+/// activity's task may name, `mailsim_sim::activity`).
+pub const COMMAND_NAMES: &[&str] = &[
+    "MAIL", "HELO", "EHLO", "RCPT", "DATA", "BDAT", "RSET", "VRFY", "EXPN", "HELP", "NOOP", "QUIT", "STARTTLS", "AUTH",
+];
+
 impl Command {
     /// The command verb as sent on the wire.
     pub fn verb(&self) -> &'static str {
@@ -417,6 +424,38 @@ mod tests {
         let long = format!("NOOP {}\r\n", "x".repeat(600));
         let e = bad(&long);
         assert_eq!((e.code, e.enhanced), (500, "5.5.2"));
+    }
+
+    /// Every name of [`COMMAND_NAMES`] is a command the parser knows (it answers other than
+    /// 500 "unknown"), and every [`Command`]'s verb is listed. (MAIL first: an activity's error
+    /// names the first as an example.)
+    #[test]
+    fn the_command_names_are_the_parsers() {
+        for name in COMMAND_NAMES {
+            let known = match parse_line(format!("{name} x").as_bytes()) {
+                Ok(c) => c.verb() == *name,
+                Err(e) => e.code != 500,
+            };
+            assert!(known, "{name}");
+        }
+        for line in [
+            "HELO x",
+            "EHLO x",
+            "MAIL FROM:<>",
+            "RCPT TO:<a@b>",
+            "DATA",
+            "BDAT 1",
+            "RSET",
+            "VRFY x",
+            "HELP",
+            "NOOP",
+            "QUIT",
+            "STARTTLS",
+            "AUTH PLAIN",
+        ] {
+            let verb = parse_line(line.as_bytes()).map(|c| c.verb()).unwrap_or_default();
+            assert!(COMMAND_NAMES.contains(&verb), "{line}: {verb}");
+        }
     }
 
     /// A typed MAIL or RCPT that is refused says what is wrong with it, not always "the angle

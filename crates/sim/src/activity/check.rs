@@ -303,14 +303,8 @@ pub(super) fn validate(check: &Check, baseline: Option<&EventLog>) -> Result<(),
 /// The commands a learner can type in each protocol's terminal (HTTP: the methods).
 fn commands(protocol: &Protocol) -> &'static [&'static str] {
     match protocol {
-        Protocol::Smtp => &[
-            "MAIL", "HELO", "EHLO", "RCPT", "DATA", "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP", "STARTTLS",
-            "AUTH",
-        ],
-        Protocol::Pop3 => &[
-            "RETR", "USER", "PASS", "APOP", "AUTH", "STAT", "LIST", "DELE", "NOOP", "RSET", "QUIT", "TOP", "UIDL",
-            "CAPA", "STLS", "LAST",
-        ],
+        Protocol::Smtp => mailsim_proto::smtp::command::COMMAND_NAMES,
+        Protocol::Pop3 => mailsim_proto::pop3::command::COMMAND_NAMES,
         Protocol::Imap => mailsim_proto::imap::command::COMMAND_NAMES,
         Protocol::Http => &["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"],
     }
