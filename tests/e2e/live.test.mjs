@@ -198,7 +198,15 @@ test('a student logs in and sees only their own sessions, as they happen', async
   // Earlier sessions: only bob's POP3 one (from its greeting).
   await page.waitForFunction(() => document.querySelectorAll('#live-transcript li').length > 0);
   const lanes = () => page.$$eval('#live-transcript li', (ls) => ls.map((l) => l.textContent));
+  // The earlier sessions arrive as a backlog the page draws in chunks, a frame each: wait
+  // until it is all on screen (the count still for half a second) before counting it.
   let rows = await lanes();
+  for (let still = 0; still < 5;) {
+    await page.waitForTimeout(100);
+    const now = await lanes();
+    still = now.length === rows.length ? still + 1 : 0;
+    rows = now;
+  }
   assert.ok(rows.every((r) => r.includes('bob@bob.example') && !r.includes('alice@') && !r.includes('carol@')), rows.join('\n'));
   assert.match(rows[0], /\+OK .*POP3 server ready/);
   const n = rows.length;

@@ -113,7 +113,11 @@ test('presenter mode: the new greeting questions (items 7 and 8) reveal Authenti
   await page.screenshot({ path: path.join(OUT, 'qa10-present-preauth.png') });
   await page.keyboard.press('ArrowRight');
   await page.waitForFunction(() => location.hash === '#/activity/imap-states-folders/item/8');
+  // The URL changes before item 8 is drawn: wait for its prompt and for nothing revealed,
+  // then reveal (a key pressed in between would reveal item 7 again).
+  await page.waitForFunction(() => /\* BYE /.test(document.querySelector('.prompt')?.textContent || '') && !document.querySelector('[data-right], #revealed'));
   await page.keyboard.press('r');
+  await page.waitForSelector('[data-right="true"]');
   assert.deepEqual(await page.$$eval('[data-right="true"]', (cs) => cs.map((c) => c.textContent.trim())), ['DLogout ✓']);
 });
 
