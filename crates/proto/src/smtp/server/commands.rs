@@ -58,6 +58,20 @@ impl SmtpServer {
         self.send(Reply::enhanced(503, "5.5.1", text), SmtpReplyTo::Error);
     }
 
+    /// MAIL and RCPT parameters belong to service extensions, which exist only in a session
+    /// opened with EHLO (RFC 5321 §4.1.1.11, §3.3; RFC 1869 §4.4): after HELO none is
+    /// recognized, so any parameter is 555.
+    fn params_need_ehlo(&self, params: &[String], verb: &str) -> Option<Reply> {
+        let esmtp = self.helo.as_ref().is_some_and(|(_, esmtp)| *esmtp);
+        let first = params.first().filter(|_| !esmtp)?;
+        let name = first.split('=').next().unwrap_or(first);
+        let text = format!(
+            "{verb} parameters not recognized or not implemented: {name} is a service extension, and this session \
+             began with HELO (send EHLO to use extensions)"
+        );
+        Some(Reply::enhanced(555, "5.5.4", text))
+    }
+
     /// STARTTLS is offered where it is configured and TLS is not yet on (RFC 3207 §4.2).
     fn offers_starttls(&self) -> bool {
         self.config.starttls && !self.tls
@@ -142,6 +156,9 @@ impl SmtpServer {
                         return self.send(r, SmtpReplyTo::Mail);
                     }
                 }
+                if let Some(r) = self.params_need_ehlo(&params, "MAIL FROM") {
+                    return self.send(r, SmtpReplyTo::Mail);
+                }
                 let mp = match params::parse_mail(&params) {
                     Ok(mp) => mp,
                     Err(r) => return self.send(r, SmtpReplyTo::Mail),
@@ -176,6 +193,9 @@ impl SmtpServer {
             Command::Rcpt { to, params } => {
                 if !matches!(self.state, ServerState::MailFrom | ServerState::RcptTo) {
                     return self.bad_sequence("Need MAIL FROM before RCPT TO");
+                }
+                if let Some(r) = self.params_need_ehlo(&params, "RCPT TO") {
+                    return self.send(r, SmtpReplyTo::Rcpt);
                 }
                 let rp = match params::parse_rcpt(&params) {
                     Ok(rp) => rp,

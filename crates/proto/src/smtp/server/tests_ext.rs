@@ -416,3 +416,18 @@ fn low_disk_size_is_452_and_an_unaccommodated_notify_is_455() {
     assert!(got[1].1.contains("Insufficient system storage"), "{got:?}");
     assert!(got[4].1.contains("NOTIFY=SUCCESS"), "{got:?}");
 }
+
+/// RFC 5321 §4.1.1.11 / RFC 1869 §4.4: parameters are service extensions; after HELO there
+/// are none, so MAIL and RCPT with parameters are 555, and the same commands without them go.
+#[test]
+fn parameters_after_helo_are_555() {
+    let mut s = server();
+    s.handle_input(
+        0,
+        b"HELO c.example\r\nMAIL FROM:<a@c.example> SIZE=10\r\nMAIL FROM:<a@c.example>\r\nRCPT TO:<bob@bob.example> NOTIFY=NEVER\r\nRCPT TO:<bob@bob.example>\r\n",
+    );
+    let r = replies(&mut s);
+    assert_eq!(codes_of(&r), vec![250, 555, 250, 555, 250]);
+    assert!(r[1].1.starts_with("5.5.4 MAIL FROM parameters") && r[1].1.contains("SIZE"), "{r:?}");
+    assert!(r[3].1.contains("NOTIFY") && r[3].1.contains("EHLO"), "{r:?}");
+}
