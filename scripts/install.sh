@@ -58,12 +58,12 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BIND
 fi
 
 # npm packages: binaryen (wasm-opt 132, which understands what rustc emits; Debian's is too
-# old) and playwright-core (drives Chromium; downloads no browser). Reinstalled only when
-# package-lock.json changed.
+# old), playwright-core (drives Chromium) and puppeteer-core (drives Firefox); neither downloads
+# a browser. Reinstalled only when package-lock.json changed.
 stamp=node_modules/.mailsim-lock
-if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || ! cmp -s package-lock.json "$stamp"; then
+if [ ! -x node_modules/.bin/wasm-opt ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ] || ! cmp -s package-lock.json "$stamp"; then
   command -v npm >/dev/null || { say "installing Node.js and npm"; apt_install nodejs npm; }
-  say "installing npm packages (wasm-opt, playwright-core)"
+  say "installing npm packages (wasm-opt, playwright-core, puppeteer-core)"
   npm ci --no-audit --no-fund
   cp package-lock.json "$stamp"
 fi
@@ -72,6 +72,13 @@ if [ "${1:-}" = "--test" ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     say "installing Debian's chromium and chromium-driver"
     apt_install chromium chromium-driver
+  fi
+  # The other two browser engines (tests/e2e/engines.test.mjs): Firefox ESR, driven by
+  # puppeteer-core over WebDriver BiDi, and WebKitGTK's MiniBrowser (Safari's engine) through
+  # WebKitWebDriver, on a virtual display (Xvfb).
+  if ! command -v firefox-esr >/dev/null || ! command -v WebKitWebDriver >/dev/null || ! command -v xvfb-run >/dev/null; then
+    say "installing Debian's firefox-esr, webkit2gtk-driver and xvfb (the page in Gecko and WebKit)"
+    apt_install firefox-esr webkit2gtk-driver xvfb
   fi
   if ! command -v tshark >/dev/null; then
     say "installing tshark (reads the pcapng exports in the interop tests)"

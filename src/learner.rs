@@ -294,13 +294,16 @@ fn terminal(props: &LearnerProps) -> Html {
             }
         });
     }
+    // Each menu names its default with `selected`: Yew inserts a list's options from the last
+    // one up, and Firefox keeps the first option inserted selected (the last one), where
+    // Chromium and WebKit select the first in order (tests/e2e/engines.test.mjs).
     html! {
         <div id="terminal" class="terminal">
             <div class="row">
-                <label>{"From "}<select ref={client} id="t-client">{ for clients.iter().map(|(id, n)| html! { <option value={id.clone()}>{ n.clone() }</option> }) }</select></label>
-                <label>{"to "}<select ref={host} id="t-host">{ for hosts.iter().map(|(h, n)| html! { <option value={h.clone()}>{ format!("{h} ({n})") }</option> }) }</select></label>
+                <label>{"From "}<select ref={client} id="t-client">{ for clients.iter().enumerate().map(|(i, (id, n))| html! { <option value={id.clone()} selected={i == 0}>{ n.clone() }</option> }) }</select></label>
+                <label>{"to "}<select ref={host} id="t-host">{ for hosts.iter().enumerate().map(|(i, (h, n))| html! { <option value={h.clone()} selected={i == 0}>{ format!("{h} ({n})") }</option> }) }</select></label>
                 <label>{"port "}<select ref={port} id="t-port">
-                    { for [("25", "25 SMTP"), ("587", "587 submission"), ("465", "465 SMTPS"), ("110", "110 POP3"), ("143", "143 IMAP"), ("993", "993 IMAPS"), ("995", "995 POP3S")].iter().map(|(v, n)| html! { <option value={*v}>{ *n }</option> }) }
+                    { for [("25", "25 SMTP"), ("587", "587 submission"), ("465", "465 SMTPS"), ("110", "110 POP3"), ("143", "143 IMAP"), ("993", "993 IMAPS"), ("995", "995 POP3S")].iter().map(|(v, n)| html! { <option value={*v} selected={*v == "25"}>{ *n }</option> }) }
                 </select></label>
                 <button id="t-open" onclick={open}>{"Open session"}</button>
             </div>
