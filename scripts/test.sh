@@ -4,7 +4,8 @@
 #   2. the simulation in wasm32 in headless Chromium (wasm-bindgen-test), against the
 #      native golden log
 #   3. the release build with wasm-opt, and its gzipped size (budget: tests/e2e/bundle-size.mjs)
-#   4. browser end-to-end tests on that build (playwright-core + Debian's Chromium)
+#   4. browser end-to-end tests on that build (playwright-core + Debian's Chromium; Firefox ESR
+#      and WebKitGTK for tests/e2e/engines.test.mjs)
 #   first rustfmt and clippy (warnings are errors); and, before the build, real clients (smtplib, poplib, curl) against `mailsim serve`
 set -euo pipefail
 cd "$(dirname "$0")/.."
