@@ -36,9 +36,13 @@ after(async () => {
  * from a screenshot: a head is a filled triangle, several times a line's pixels.
  */
 async function headPixels(b, selector, file) {
+  await b.eval((sel) => { document.querySelector(sel).scrollIntoView({ block: 'center', inline: 'center' }); return true; }, selector);
+  // WebKitGTK's screenshot is the last frame painted: a shot taken at once after the scroll
+  // showed the line where it was before it (and no pixels of it where it now is). Two frames
+  // and a moment for the scroll to be painted.
+  await b.eval(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => r(true), 200)))));
   const at = await b.eval((sel) => {
     const line = document.querySelector(sel);
-    line.scrollIntoView({ block: 'center', inline: 'center' });
     const m = line.getScreenCTM();
     const p = (x, y) => { const q = new DOMPoint(x, y).matrixTransform(m); return [q.x, q.y]; };
     const [x1, y1, x2, y2] = ['x1', 'y1', 'x2', 'y2'].map((k) => line[k].baseVal.value);
@@ -87,8 +91,11 @@ for (const name of ['Firefox', 'WebKit']) {
   test(`${name}: the terminal takes an SMTP session typed by hand`, async (t) => {
     const b = browsers[name];
     await b.goto(`${site.url}#/scenario/playground/step/0`);
-    await b.until(() => !!document.querySelector('#position'), 'the player');
-    await b.eval(() => { if (!document.querySelector('#tab-terminal')?.offsetParent) document.querySelector('#learn summary').click(); });
+    // Only the fragment changes: the page is the one of the test before until it has switched
+    // (WebDriver's navigation returns at once), and its "Try it" panel closed.
+    await b.until(() => document.querySelector('#position')?.textContent.startsWith('step 0 of'), 'the playground');
+    // Not `offsetParent`: in WebKit the content of a closed <details> has one.
+    await b.eval(() => { if (!document.querySelector('#learn').open) document.querySelector('#learn summary').click(); return true; });
     await b.click('#tab-terminal');
     await b.until(() => !!document.querySelector('#t-open'), 'the terminal tab');
     // The menus' defaults are their first entries in every engine: Alice's UA, her server, port 25.
