@@ -69,7 +69,7 @@ pub fn state_diagram(props: &StateProps) -> Html {
     let wide = widest(&mut edges.iter().filter(straight).map(|e| e.2));
     // Left of the boxes: the greetings' arrows (labels above them), or a lane for the jumps
     // forward (labels left of it); the main path's labels, right-aligned left of the centre
-    // line, keep 4 px from either.
+    // line, keep 4 px from either. (No machine has both: they would share the left side.)
     let entries = !machine.entries.is_empty();
     let jumps = widest(&mut edges.iter().filter(|e| e.1 > e.0 + 1).map(|e| e.2));
     let (fence, lane_l) = if entries {
