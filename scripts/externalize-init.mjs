@@ -155,8 +155,12 @@ function start(body) {
   return [
     ...body.slice(0, i),
     'window.mailsimDeferStart = true;',
-    // The wasm and its glue at once (both were preloaded by index.html before).
-    'const [bindings, wasm, text] = await Promise.all([...load(full ? whole : player), wanted]);',
+    // The wasm and its glue at once (both were preloaded by index.html before), and the
+    // engine module beside them when the first draw needs it (lost in split10: `early` was
+    // computed and not used with two builds).
+    'const started = load(full ? whole : player);',
+    'if (early) engine_module();',
+    'const [bindings, wasm, text] = await Promise.all([...started, wanted]);',
     'if (text !== null) window.mailsimPreload = { id, text, log };',
     'bindings.start_page();',
     ...body.slice(i + 1),

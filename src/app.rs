@@ -161,6 +161,12 @@ fn same_origin_param(key: &str, what: &str) -> Option<Result<(String, String), S
     Some(Ok((url.href(), name)))
 }
 
+/// A linked file or log that did not come: the scenario drawn meanwhile gets its engine.
+fn engine_for_drawn(first: &str, d: UseReducerDispatcher<Player>) {
+    let id = parse_fragment(first).map_or(DEFAULT_SCENARIO.into(), |f| f.0);
+    crate::data::then_engine(id, move || d.dispatch(Action::EngineReady));
+}
+
 /// `?log=URL`: an event log (same origin) to open, with its name.
 fn log_url() -> Option<Result<(String, String), String>> {
     same_origin_param("log", "event logs")
@@ -241,10 +247,14 @@ fn playground() -> Html {
 
     // A built-in scenario drawn from its precomputed log: once it is on screen, its file goes
     // to the engine (what the learner does meanwhile waits in the player's queue).
+    // Not the scenario drawn while a linked file or log (`?scenario=`, `?log=`) is on its way:
+    // the file replaces it (or, if it fails to come, says so and then hands it over).
+    let linked = use_mut_ref(|| scenario_url().or_else(log_url).is_some_and(|u| u.is_ok()));
     {
         let d = player.dispatcher();
+        let linked = linked.clone();
         use_effect_with((player.scenario.id.clone(), player.waiting()), move |(id, waiting)| {
-            if *waiting {
+            if *waiting && !std::mem::take(&mut *linked.borrow_mut()) {
                 crate::data::then_engine(id.clone(), move || d.dispatch(Action::EngineReady));
             }
         });
@@ -383,8 +393,16 @@ fn playground() -> Html {
                     Err(e) => Err(e),
                 };
                 match opened {
-                    Ok(s) => d.dispatch(Action::OpenFile(s, step)),
-                    Err(e) => problem.set(e),
+                    // The full page is prefetched after this first draw, as after a built-in
+                    // scenario's (src/data.rs).
+                    Ok(s) => {
+                        d.dispatch(Action::OpenFile(s, step));
+                        crate::prefetch_full();
+                    }
+                    Err(e) => {
+                        problem.set(e);
+                        engine_for_drawn(&first, d);
+                    }
                 }
             }),
         });
@@ -402,8 +420,15 @@ fn playground() -> Html {
                     mailsim_sim::EventLog::from_jsonl(&text)
                         .map_err(|e| format!("{name} is not a Mailsim event log: {e}"))
                 }) {
-                    Ok(log) => d.dispatch(Action::Import(name, std::rc::Rc::new(log), step)),
-                    Err(e) => problem.set(e),
+                    // An opened log needs no engine: the full page is prefetched after it.
+                    Ok(log) => {
+                        d.dispatch(Action::Import(name, std::rc::Rc::new(log), step));
+                        crate::prefetch_full();
+                    }
+                    Err(e) => {
+                        problem.set(e);
+                        engine_for_drawn(&first, d);
+                    }
                 }
             }),
         });
@@ -765,7 +790,7 @@ fn playground() -> Html {
                 }) }
                 <aside class="side" hidden={narrow && *tab == "diagram"}>
                     { tab_panel(narrow, &tab, "learn", html! {
-                        <LearnerPanel player={std::rc::Rc::new((*player).clone())} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } />
+                        <LearnerPanel player={std::rc::Rc::new((*player).clone())} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } open={narrow && *tab == "learn"} />
                     }) }
                     { tab_panel(narrow, &tab, "details", html! {
                         <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario.clone()} decrypted={player.decrypted} />

@@ -309,6 +309,11 @@ fn terminal(props: &LearnerProps) -> Html {
             </div>
             if let Some((_, client, host, port, _)) = &current {
                 <p class="session">{ format!("telnet {host} {port}  (from {client})") }</p>
+                // A student typing the lecture's POP3 or IMAP session needs the password: in
+                // the built-in worlds it is the user's name and -pw (sim's standard cast).
+                if *port != 25 {
+                    <p class="hint" id="t-login-hint">{"Password: the user name and -pw (bob, bob-pw)."}</p>
+                }
                 <pre ref={out_ref} id="t-out" class="raw term-out" aria-live="polite">{ transcript.unwrap_or_default() }</pre>
                 if let Waiting::Scram(next) = waiting {
                     <p class="hint scram-helper">

@@ -135,11 +135,13 @@ test('P4: the IMAP state diagram shows LOGOUT from every state', async (t) => {
   const any = page.locator('#state-diagram .st-any');
   assert.equal(await any.count(), 1, 'one "from any state" arrow');
   assert.match(await any.textContent(), /LOGOUT from any state/);
-  // It leaves every other box and ends at Logout's.
+  // It leaves every other box and ends at Logout's (on their right side: the diagram is drawn
+  // top to bottom since qa12).
   const ends = await page.evaluate(() => {
     const boxes = [...document.querySelectorAll('#state-diagram .st')].map((g) => ({ s: g.dataset.state, r: g.querySelector('rect').getBoundingClientRect() }));
     const legs = [...document.querySelectorAll('#state-diagram .st-any path')].map((p) => p.getBoundingClientRect());
-    const touches = (b) => legs.some((l) => l.left >= b.r.left - 1 && l.right <= b.r.right + 1 && Math.abs(l.top - b.r.bottom) < 2);
+    const within = (y, b) => y > b.r.top && y < b.r.bottom;
+    const touches = (b) => legs.some((l) => Math.abs(l.left - b.r.right) < 2 && (within(l.top, b) || within(l.bottom, b)));
     return boxes.filter(touches).map((b) => b.s);
   });
   assert.deepEqual(ends.sort(), ['Authenticated', 'Logout', 'Not Authenticated', 'Selected'].sort());

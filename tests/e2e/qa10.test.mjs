@@ -24,7 +24,7 @@ const layout = (page) => page.evaluate(() => {
   const cut = labels.filter((l) => boxes.some((b) => meet(l.r, b.r))).map((l) => l.t);
   const clash = [];
   labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => { if (meet(a.r, b.r)) clash.push(`${a.t} / ${b.t}`); }));
-  // Each greeting arrow ends on the top of one box.
+  // Each greeting arrow ends on the edge of one box.
   const end = (p) => {
     const q = p.getPointAtLength(p.getTotalLength());
     const m = p.getScreenCTM();
@@ -32,7 +32,9 @@ const layout = (page) => page.evaluate(() => {
   };
   const entries = [...fig.querySelectorAll('.st-edge')].filter((g) => ['OK', 'PREAUTH', 'BYE'].includes(g.querySelector('text')?.textContent)).map((g) => {
     const e = end(g.querySelector('path'));
-    const into = boxes.find((b) => e.x >= b.r.left && e.x <= b.r.right && Math.abs(e.y - b.r.top) < 3);
+    // On its top or (drawn top to bottom since qa12) its left side.
+    const into = boxes.find((b) => (e.x >= b.r.left && e.x <= b.r.right && Math.abs(e.y - b.r.top) < 3)
+      || (e.y >= b.r.top && e.y <= b.r.bottom && Math.abs(e.x - b.r.left) < 3));
     return [g.querySelector('text').textContent, into ? into.s : null];
   });
   const svg = fig.querySelector('svg').getBoundingClientRect();
