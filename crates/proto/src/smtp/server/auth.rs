@@ -36,7 +36,7 @@ impl SmtpServer {
         if self.state != ServerState::Ready {
             return self.bad_sequence("AUTH is not permitted during a mail transaction");
         }
-        if self.config.require_tls && !self.tls {
+        if self.config.require_tls && !self.io.tls {
             let r = Reply::enhanced(
                 538,
                 "5.7.11",

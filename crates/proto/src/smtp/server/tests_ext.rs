@@ -3,6 +3,7 @@
 
 use super::tests::config;
 use super::*;
+use crate::engine::Engine;
 use crate::pdu::Pdu;
 use crate::smtp::command::Command;
 use crate::smtp::params::{Body, Notify, Ret};
