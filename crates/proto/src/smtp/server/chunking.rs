@@ -37,7 +37,7 @@ const SHOWN: usize = 64 * 1024;
 impl SmtpServer {
     /// `BDAT size [LAST]` arrived (its line is `line`): decide now, read the chunk next.
     pub(super) fn on_bdat(&mut self, size: u64, last: bool, line: Vec<u8>) {
-        let (error, aborts) = if self.config.refuse_all {
+        let (error, aborts) = if self.config.rules.refuse_all {
             (Some(Reply::enhanced(521, "5.3.2", format!("{} does not accept mail", self.config.hostname))), false)
         } else {
             match self.state {

@@ -83,7 +83,7 @@ impl SmtpServer {
     }
 
     pub(super) fn on_command(&mut self, cmd: Command) {
-        if self.config.refuse_all && cmd != Command::Quit {
+        if self.config.rules.refuse_all && cmd != Command::Quit {
             let r = Reply::enhanced(521, "5.3.2", format!("{} does not accept mail", self.config.hostname));
             return self.send(r, SmtpReplyTo::Error);
         }
@@ -177,7 +177,7 @@ impl SmtpServer {
                         );
                         return self.send(r, SmtpReplyTo::Mail);
                     }
-                    Some(n) if self.config.low_disk => {
+                    Some(n) if self.config.rules.low_disk => {
                         let text =
                             format!("Insufficient system storage: not enough free disk space for SIZE={n} right now");
                         return self.send(Reply::enhanced(452, "4.3.1", text), SmtpReplyTo::Mail);
@@ -206,7 +206,7 @@ impl SmtpServer {
                 }
                 // RFC 5321 §4.1.1.11: a known parameter that cannot be accommodated now is 455
                 // when its definition names no other code; RFC 3461 names none for NOTIFY.
-                if self.config.low_disk && rp.notify.is_some_and(|n| n.success) {
+                if self.config.rules.low_disk && rp.notify.is_some_and(|n| n.success) {
                     let text = "Server unable to accommodate parameters: NOTIFY=SUCCESS (no disk space to queue \
                                 success notifications right now; retry later or without SUCCESS)";
                     return self.send(Reply::enhanced(455, "4.3.1", text), SmtpReplyTo::Rcpt);
@@ -215,7 +215,7 @@ impl SmtpServer {
                     return self.send(Reply::enhanced(452, "4.5.3", "Too many recipients"), SmtpReplyTo::Rcpt);
                 }
                 if let Some((_, new, forward)) =
-                    self.config.forwards.iter().find(|(a, _, _)| a.eq_ignore_ascii_case(&to)).cloned()
+                    self.config.rules.forwards.iter().find(|(a, _, _)| a.eq_ignore_ascii_case(&to)).cloned()
                 {
                     if !forward {
                         let r = Reply::enhanced(551, "5.1.6", format!("User not local; please try <{new}>"));
@@ -322,7 +322,7 @@ impl SmtpServer {
                 if self.io.tls {
                     return self.send(Reply::enhanced(554, "5.5.1", "TLS is already active"), SmtpReplyTo::StartTls);
                 }
-                if self.config.tls_temporarily_unavailable {
+                if self.config.rules.tls_temporarily_unavailable {
                     return self.send(
                         Reply::enhanced(454, "4.7.0", "TLS not available due to temporary reason"),
                         SmtpReplyTo::StartTls,

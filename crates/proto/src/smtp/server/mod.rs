@@ -22,7 +22,7 @@ mod tests;
 #[cfg(test)]
 mod tests_ext;
 
-pub use config::{postmaster_mailbox, Role, ServerConfig};
+pub use config::{postmaster_mailbox, Role, ServerConfig, SmtpRules};
 
 use super::command;
 use super::data;
@@ -312,7 +312,7 @@ impl SmtpServer {
             data: None,
             config,
         };
-        if s.config.refuse_all {
+        if s.config.rules.refuse_all {
             let r = Reply::enhanced(521, "5.3.2", format!("{} does not accept mail", s.config.hostname));
             s.send(r, SmtpReplyTo::Greeting);
         } else {
@@ -384,7 +384,7 @@ impl SmtpServer {
         self.io.transmits.push_back(Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to } });
         if protocol_error {
             self.errors = self.errors.saturating_add(1);
-            if self.errors >= self.config.max_errors {
+            if self.errors >= self.config.rules.max_errors {
                 let r = Reply::enhanced(
                     421,
                     "4.7.0",
