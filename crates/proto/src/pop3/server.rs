@@ -335,7 +335,7 @@ impl Pop3Server {
                     // A line with no CRLF within the limit: -ERR, and the rest of it is skipped
                     // up to its CRLF so that the next line is a fresh command.
                     let max = crate::limits::pop3_command_line();
-                    if self.io.overlong(max).is_some() {
+                    if self.io.overlong(max) {
                         let text = format!("command line too long (the limit is {max} octets, RFC 2449 §4)");
                         self.send(Response::err(text), Pop3ReplyTo::Error);
                         continue;

@@ -363,7 +363,7 @@ impl ImapServer {
     /// ([`crate::limits::imap_line`]) octets: starts
     /// skipping it and returns `true`.
     fn line_too_long(&mut self) -> bool {
-        self.io.overlong(crate::limits::imap_line()).is_some()
+        self.io.overlong(crate::limits::imap_line())
     }
 
     /// Reads what the client sent: the line ending IDLE, a SASL response, or commands.

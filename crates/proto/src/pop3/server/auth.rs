@@ -139,7 +139,7 @@ impl Pop3Server {
     pub(super) fn read_sasl_line(&mut self) -> bool {
         let Some((bytes, line)) = self.io.next_line() else {
             // The rest of the line is skipped up to its CRLF, so the next line is a command.
-            if self.io.overlong(MAX_SASL_LINE + 1).is_some() {
+            if self.io.overlong(MAX_SASL_LINE + 1) {
                 self.sasl = None;
                 self.send(Response::err("AUTH failed: response line too long"), Pop3ReplyTo::Auth);
             }

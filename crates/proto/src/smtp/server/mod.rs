@@ -414,9 +414,15 @@ impl SmtpServer {
     /// A command or AUTH line with no CRLF within `limit` octets: answer `reply` and skip
     /// the rest of the line up to its CRLF (RFC 5321 §4.5.3.1.10: "500 Line too long").
     fn line_too_long(&mut self, limit: usize, reply: Reply) -> bool {
-        let Some(dropped) = self.io.overlong(limit) else { return false };
-        let shown = dropped.get(..dropped.len().min(80)).unwrap_or_default();
-        let line = format!("{}… ({} octets so far)", String::from_utf8_lossy(shown), dropped.len());
+        let inbuf = &self.io.inbuf;
+        if inbuf.len() < limit {
+            return false;
+        }
+        let shown = inbuf.get(..inbuf.len().min(80)).unwrap_or_default();
+        let line = format!("{}… ({} octets so far)", String::from_utf8_lossy(shown), inbuf.len());
+        if !self.io.overlong(limit) {
+            return false;
+        }
         self.io.receive(line.clone().into_bytes(), Pdu::SmtpTyped { line });
         self.send(reply, SmtpReplyTo::Error);
         true
