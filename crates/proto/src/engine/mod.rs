@@ -5,9 +5,11 @@ use crate::pdu::Transmit;
 use crate::state::StateView;
 
 mod closing;
+mod server;
 mod timer;
 
 pub use closing::Closing;
+pub(crate) use server::{sasl_shown, Server, ServerIo};
 pub(crate) use timer::IdleTimer;
 pub use timer::{Millis, IMAP_IDLE_TIMEOUT, POP3_IDLE_TIMEOUT, SMTP_IDLE_TIMEOUT};
 

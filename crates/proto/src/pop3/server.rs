@@ -13,12 +13,11 @@
 
 use super::command::{self, Command};
 use super::response::Response;
-use crate::codec::{Decoded, InBuf, LineSkip};
-use crate::engine::{Closing, Engine, IdleTimer, Millis, POP3_IDLE_TIMEOUT};
+use crate::codec::Decoded;
+use crate::engine::{Closing, Millis, Server, ServerIo, POP3_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, Pop3ReplyTo, Transmit};
 use crate::state::{main, side, st, sub, Side, StateId, StateMachine, StateView};
 use crate::store::{LoginError, StoredMessage};
-use std::collections::VecDeque;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,18 +151,11 @@ struct DropMessage {
 #[derive(Debug)]
 pub struct Pop3Server {
     config: Pop3Config,
-    tls: bool,
     state: Pop3State,
-    /// What the client sent that is not read yet (taken by a cursor: O(command) per command).
-    inbuf: InBuf,
-    /// The rest of an over-long command line being skipped up to its CRLF.
-    skip: LineSkip,
+    /// Input, queues, idle timer and TLS: the plumbing every server shares.
+    io: ServerIo<Pop3ServerEvent>,
     user: Option<String>,
     maildrop: Vec<DropMessage>,
-    received: VecDeque<Transmit>,
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<Pop3ServerEvent>,
-    idle: IdleTimer,
     /// An AUTH exchange waiting for the client's next line.
     sasl: Option<auth::SaslStep>,
     /// What the answer to the login being checked replies to (PASS, APOP or AUTH).
@@ -172,59 +164,37 @@ pub struct Pop3Server {
     uid_validity: Option<u32>,
 }
 
-impl Engine for Pop3Server {
+impl Server for Pop3Server {
     type Event = Pop3ServerEvent;
+    const CLOSED: Pop3ServerEvent = Pop3ServerEvent::Closed;
 
-    fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
-        if self.state == Pop3State::Closed {
-            return;
-        }
-        self.idle.touch(now);
-        self.inbuf.extend_from_slice(bytes);
-        self.process();
+    fn io(&self) -> &ServerIo<Pop3ServerEvent> {
+        &self.io
     }
 
-    /// After the autologout timer: `-ERR [SYS/TEMP]` and close, without UPDATE (RFC 1939 §3).
-    fn handle_timeout(&mut self, now: Millis) {
-        if self.idle.expired(now) {
-            self.close_with(Closing::IdleTimeout);
-        }
+    fn io_mut(&mut self) -> &mut ServerIo<Pop3ServerEvent> {
+        &mut self.io
     }
 
-    /// The peer went away. Before QUIT nothing is committed (RFC 1939 §6); the owner must
-    /// still release the maildrop lock if it granted one.
-    fn handle_close(&mut self, _now: Millis) {
-        self.state = Pop3State::Closed;
-        self.inbuf.clear();
-    }
-
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    /// The next command read from the client (for drivers that log both directions).
-    fn poll_received(&mut self) -> Option<Transmit> {
-        self.received.pop_front()
-    }
-
-    fn poll_event(&mut self) -> Option<Pop3ServerEvent> {
-        self.events.pop_front()
-    }
-
-    fn poll_timeout(&self) -> Option<Millis> {
-        if self.state == Pop3State::Closed {
-            None
-        } else {
-            self.idle.deadline()
-        }
-    }
-
-    fn state(&self) -> StateView {
+    fn view(&self) -> StateView {
         self.state.view()
     }
 
-    fn is_closed(&self) -> bool {
+    fn closed(&self) -> bool {
         self.state == Pop3State::Closed
+    }
+
+    /// Closed without UPDATE: nothing is deleted (RFC 1939 §6).
+    fn set_closed(&mut self) {
+        self.state = Pop3State::Closed;
+    }
+
+    fn process(&mut self) {
+        self.read_input();
+    }
+
+    fn closing(&self, why: Closing) -> Transmit {
+        closing_response(why)
     }
 }
 
@@ -232,19 +202,13 @@ impl Pop3Server {
     /// A new session at `now`: the greeting is queued (with the APOP timestamp if any).
     pub fn new(config: Pop3Config, now: Millis) -> Self {
         let mut s = Pop3Server {
-            idle: IdleTimer::new(config.idle_timeout, now),
-            tls: config.implicit_tls,
+            io: ServerIo::new(config.idle_timeout, config.implicit_tls, now),
             sasl: None,
             reply_to: Pop3ReplyTo::Pass,
             uid_validity: None,
             state: Pop3State::Authorization,
-            inbuf: InBuf::default(),
-            skip: LineSkip::default(),
             user: None,
             maildrop: Vec::new(),
-            received: VecDeque::new(),
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
             config,
         };
         let ts = s.config.timestamp.as_ref().map(|t| format!(" {t}")).unwrap_or_default();
@@ -260,16 +224,6 @@ impl Pop3Server {
     /// The service is stopping: `-ERR [SYS/TEMP]` and close, without UPDATE.
     pub fn shutdown(&mut self, _now: Millis) {
         self.close_with(Closing::Shutdown);
-    }
-
-    fn close_with(&mut self, why: Closing) {
-        if self.state == Pop3State::Closed {
-            return;
-        }
-        self.transmits.push_back(closing_response(why));
-        self.state = Pop3State::Closed;
-        self.inbuf.clear();
-        self.events.push_back(Pop3ServerEvent::Closed);
     }
 
     /// The user who is logged in (or who sent USER).
@@ -295,7 +249,7 @@ impl Pop3Server {
 
     /// Whether the session is encrypted (after STLS, or from the start on port 995).
     pub fn is_tls(&self) -> bool {
-        self.tls
+        self.io.tls
     }
 
     /// The password was right: `maildrop` is the mailbox as of now (locked for us).
@@ -312,7 +266,7 @@ impl Pop3Server {
             Response::ok(format!("{user}'s maildrop has {n} message{} ({size} octets)", plural(n))),
             self.reply_to,
         );
-        self.process();
+        self.read_input();
     }
 
     /// The login failed; `text` should say why (with an RFC 3206 code such as `[AUTH]`).
@@ -343,20 +297,21 @@ impl Pop3Server {
         self.state = Pop3State::Authorization;
         self.user = None;
         self.send(Response::err(text), self.reply_to);
-        self.process();
+        self.read_input();
     }
 
     fn send(&mut self, response: Response, to: Pop3ReplyTo) {
-        self.transmits.push_back(Transmit { bytes: response.encode(), pdu: Pdu::Pop3Response { response, to } });
+        self.io.transmits.push_back(Transmit { bytes: response.encode(), pdu: Pdu::Pop3Response { response, to } });
     }
 
     fn totals(&self) -> (usize, usize) {
         self.maildrop.iter().filter(|m| !m.deleted).fold((0, 0), |(n, s), m| (n + 1, s + m.data.len()))
     }
 
-    fn process(&mut self) {
+    /// Reads commands (or an AUTH exchange's lines) while the state takes them.
+    fn read_input(&mut self) {
         while matches!(self.state, Pop3State::Authorization | Pop3State::Transaction) {
-            if self.skip.skip_in(&mut self.inbuf) {
+            if self.io.skip.skip_in(&mut self.io.inbuf) {
                 return;
             }
             if self.sasl.is_some() {
@@ -365,25 +320,22 @@ impl Pop3Server {
                 }
                 continue;
             }
-            match command::decode(&self.inbuf) {
+            match command::decode(&self.io.inbuf) {
                 Decoded::Complete(cmd, n) => {
-                    let bytes: Vec<u8> = self.inbuf.take(n);
-                    self.received.push_back(Transmit { bytes, pdu: Pdu::Pop3Command(cmd.clone()) });
+                    let bytes: Vec<u8> = self.io.inbuf.take(n);
+                    self.io.receive(bytes, Pdu::Pop3Command(cmd.clone()));
                     self.on_command(cmd);
                 }
                 Decoded::Invalid(e, n) => {
-                    let bytes: Vec<u8> = self.inbuf.take(n);
-                    let line = String::from_utf8_lossy(&bytes[..n.saturating_sub(2)]).into_owned();
-                    self.received.push_back(Transmit { bytes, pdu: Pdu::Pop3Typed { line } });
+                    let (bytes, line) = self.io.take_line(n);
+                    self.io.receive(bytes, Pdu::Pop3Typed { line });
                     self.send(Response::err(e.0), Pop3ReplyTo::Error);
                 }
                 Decoded::Incomplete => {
                     // A line with no CRLF within the limit: -ERR, and the rest of it is skipped
                     // up to its CRLF so that the next line is a fresh command.
                     let max = crate::limits::pop3_command_line();
-                    if self.inbuf.len() >= max {
-                        self.skip.start(&self.inbuf);
-                        self.inbuf.clear();
+                    if self.io.overlong(max) {
                         let text = format!("command line too long (the limit is {max} octets, RFC 2449 §4)");
                         self.send(Response::err(text), Pop3ReplyTo::Error);
                         continue;
@@ -411,13 +363,11 @@ impl Pop3Server {
             (_, Command::Last) => Response::err(
                 "LAST is obsolete: RFC 1725 removed it from POP3 (1994). Use UIDL to tell which messages are new",
             ),
-            (Authorization, Command::Stls) if self.config.stls && !self.tls => {
+            (Authorization, Command::Stls) if self.config.stls && !self.io.tls => {
                 // RFC 2595 §4: the session starts over inside TLS; what was sent before (a
                 // USER name, pipelined commands) is forgotten.
-                self.tls = true;
                 self.user = None;
-                self.inbuf.clear();
-                self.events.push_back(Pop3ServerEvent::TlsStarted);
+                self.io.start_tls(Pop3ServerEvent::TlsStarted);
                 Response::ok("Begin TLS negotiation")
             }
             (Authorization, Command::Stls) => {
@@ -429,7 +379,7 @@ impl Pop3Server {
                     self.user = Some(name.clone());
                     self.state = CheckingPassword;
                     self.reply_to = Pop3ReplyTo::Pass;
-                    self.events.push_back(Pop3ServerEvent::ApopRequested { user: name, digest, timestamp });
+                    self.io.events.push_back(Pop3ServerEvent::ApopRequested { user: name, digest, timestamp });
                     return;
                 }
             },
@@ -450,13 +400,13 @@ impl Pop3Server {
                 Some(user) => {
                     self.state = CheckingPassword;
                     self.reply_to = Pop3ReplyTo::Pass;
-                    self.events.push_back(Pop3ServerEvent::LoginRequested { user, pass });
+                    self.io.events.push_back(Pop3ServerEvent::LoginRequested { user, pass });
                     return;
                 }
             },
             (Authorization, Command::Quit) => {
                 self.state = Closed;
-                self.events.push_back(Pop3ServerEvent::Closed);
+                self.io.events.push_back(Pop3ServerEvent::Closed);
                 Response::ok(format!("{} POP3 server signing off", self.config.hostname))
             }
             (Transaction, Command::Stat) => {
@@ -516,8 +466,8 @@ impl Pop3Server {
                     (_, 0) => "maildrop empty".to_string(),
                     (d, l) => format!("{d} deleted, {l} left"),
                 };
-                self.events.push_back(Pop3ServerEvent::Commit { user, deleted });
-                self.events.push_back(Pop3ServerEvent::Closed);
+                self.io.events.push_back(Pop3ServerEvent::Commit { user, deleted });
+                self.io.events.push_back(Pop3ServerEvent::Closed);
                 self.state = Closed;
                 Response::ok(format!("{} POP3 server signing off ({summary})", self.config.hostname))
             }

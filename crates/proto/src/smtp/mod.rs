@@ -26,5 +26,6 @@ pub use params::{Body, MailParams, Notify, RcptParams, Ret};
 pub use phase::{phase_of, Phase};
 pub use reply::Reply;
 pub use server::{
-    closing_reply, postmaster_mailbox, ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpServer,
+    closing_reply, postmaster_mailbox, ReceivedMessage, Role, ServerConfig, ServerEvent, ServerState, SmtpRules,
+    SmtpServer,
 };

@@ -62,7 +62,7 @@ impl MailHost {
         for r in &m.rcpt_to {
             env.rcpts.push((r.clone(), m.rcpt_params_of(r)));
         }
-        let forwards = self.policy.forwards.clone();
+        let forwards = self.policy.smtp.forwards.clone();
         let local: Vec<String> = local
             .into_iter()
             .filter(|r| match forwards.iter().find(|(a, _, fwd)| *fwd && a.eq_ignore_ascii_case(r)) {

@@ -2,6 +2,7 @@
 //! serve` sets a few from its flags.
 
 use crate::log::Millis;
+use mailsim_proto::smtp::SmtpRules;
 
 /// How a mail server behaves.
 #[derive(Debug, Clone)]
@@ -34,20 +35,11 @@ pub struct ServerPolicy {
     /// On submission, look up each remote recipient's domain in DNS during RCPT TO
     /// (556 for a null MX, 550 for a domain that does not exist).
     pub verify_recipient_domains: bool,
-    /// Protocol errors before the server hangs up with 421.
-    pub max_errors: usize,
-    /// Moved users: (address, new address, whether this server forwards).
-    pub forwards: Vec<(String, String, bool)>,
-    /// Accounts that must change their password first (432).
-    pub password_transition: Vec<String>,
-    /// AUTH LOGIN is refused as too weak (534).
-    pub login_too_weak: bool,
-    /// STARTTLS answers 454.
-    pub tls_temporarily_unavailable: bool,
-    /// Short of disk: a declared SIZE gets 452 4.3.1 (RFC 1870 §6.1), NOTIFY=SUCCESS 455.
-    pub low_disk: bool,
-    /// The host takes no mail at all (521).
-    pub refuse_all: bool,
+    /// What every SMTP session of the host is given as it is: the error limit before 421,
+    /// moved users (251/551; the host also forwards for them), accounts in password
+    /// transition (432), AUTH LOGIN too weak (534), STARTTLS unavailable (454), short of disk
+    /// (452/455), no mail at all (521).
+    pub smtp: SmtpRules,
     /// Port 25 wants TLS before MAIL (523).
     pub require_tls_inbound: bool,
     /// Writing the queue file fails: 451 after the data.
@@ -111,13 +103,7 @@ impl Default for ServerPolicy {
             relay_starttls: false,
             relay_pipelining: false,
             verify_recipient_domains: false,
-            max_errors: 20,
-            forwards: vec![],
-            password_transition: vec![],
-            login_too_weak: false,
-            tls_temporarily_unavailable: false,
-            low_disk: false,
-            refuse_all: false,
+            smtp: SmtpRules::default(),
             require_tls_inbound: false,
             storage_fails: false,
             tls: true,

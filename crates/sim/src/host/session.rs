@@ -46,13 +46,7 @@ impl MailHost {
                 // demand may switch on: they apply to connections opened afterwards).
                 config.ask_owner_about_recipients = service == 25 && (p.greylist.is_some() || p.quota.is_some());
                 config.check_remote_recipients = service != 25 && p.verify_recipient_domains;
-                config.max_errors = p.max_errors;
-                config.forwards = p.forwards.clone();
-                config.password_transition = p.password_transition.clone();
-                config.login_too_weak = p.login_too_weak;
-                config.tls_temporarily_unavailable = p.tls_temporarily_unavailable;
-                config.low_disk = p.low_disk;
-                config.refuse_all = p.refuse_all;
+                config.rules = p.smtp.clone();
                 config.require_tls_inbound = service == 25 && p.require_tls_inbound;
                 if service != 25 {
                     config.accounts = self.accounts();

@@ -343,10 +343,10 @@ fn apply_policy(p: &mut ServerPolicy, v: &Value) -> Result<(), Located> {
         ("relay-starttls", &mut p.relay_starttls),
         ("relay-pipelining", &mut p.relay_pipelining),
         ("verify-recipient-domains", &mut p.verify_recipient_domains),
-        ("login-too-weak", &mut p.login_too_weak),
-        ("tls-temporarily-unavailable", &mut p.tls_temporarily_unavailable),
-        ("low-disk", &mut p.low_disk),
-        ("refuse-all", &mut p.refuse_all),
+        ("login-too-weak", &mut p.smtp.login_too_weak),
+        ("tls-temporarily-unavailable", &mut p.smtp.tls_temporarily_unavailable),
+        ("low-disk", &mut p.smtp.low_disk),
+        ("refuse-all", &mut p.smtp.refuse_all),
         ("require-tls-inbound", &mut p.require_tls_inbound),
         ("storage-fails", &mut p.storage_fails),
         ("disable-plaintext-auth", &mut p.disable_plaintext_auth),
@@ -366,11 +366,11 @@ fn apply_policy(p: &mut ServerPolicy, v: &Value) -> Result<(), Located> {
     p.relayhost = t.text("relayhost").or(p.relayhost.take());
     p.retry_delays = t.read("retry-delays", |v| each(v, reader::time)).unwrap_or(std::mem::take(&mut p.retry_delays));
     p.queue_lifetime = t.time("queue-lifetime").unwrap_or(p.queue_lifetime);
-    p.max_errors = size("max-errors").unwrap_or(p.max_errors);
-    p.forwards = t.read("forwards", |v| each(v, forward)).unwrap_or(std::mem::take(&mut p.forwards));
+    p.smtp.max_errors = size("max-errors").unwrap_or(p.smtp.max_errors);
+    p.smtp.forwards = t.read("forwards", |v| each(v, forward)).unwrap_or(std::mem::take(&mut p.smtp.forwards));
     let strings = |v| each(v, |x| Ok(string(x)?.into_inner()));
-    p.password_transition =
-        t.read("password-transition", strings).unwrap_or(std::mem::take(&mut p.password_transition));
+    p.smtp.password_transition =
+        t.read("password-transition", strings).unwrap_or(std::mem::take(&mut p.smtp.password_transition));
     t.finish()
 }
 

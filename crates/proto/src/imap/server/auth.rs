@@ -1,10 +1,12 @@
 //! Getting in: STARTTLS (RFC 9051 §6.2.1), LOGIN (§6.2.3), AUTHENTICATE (§6.2.2) with
 //! SCRAM-SHA-256 (RFC 7677) or PLAIN (RFC 4616), and the capabilities each state offers.
 
-use super::{Auth, ImapServer, ImapServerEvent, ImapState, B64};
+use super::{Auth, ImapServer, ImapServerEvent, ImapState};
 use crate::imap::response::Status;
 use crate::imap::scram::ScramServer;
 use base64::Engine as _;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 impl ImapServer {
     pub(super) fn capabilities(&self) -> String {
@@ -13,11 +15,11 @@ impl ImapServer {
         // (RFC 9051 §6.2): once logged in, the capabilities no longer offer them (§7.2.2,
         // as Dovecot does); the CAPABILITY after login lists what the new state offers.
         if self.state == ImapState::NotAuthenticated {
-            if self.config.starttls && !self.tls {
+            if self.config.starttls && !self.io.tls {
                 c.push("STARTTLS");
             }
             c.push("AUTH=SCRAM-SHA-256");
-            if self.tls || !self.config.login_requires_tls {
+            if self.io.tls || !self.config.login_requires_tls {
                 c.push("AUTH=PLAIN");
             } else {
                 c.push("LOGINDISABLED");
@@ -48,19 +50,17 @@ impl ImapServer {
     }
 
     pub(super) fn on_starttls(&mut self, tag: &str) {
-        if self.config.starttls && !self.tls {
+        if self.config.starttls && !self.io.tls {
             self.ok(tag, "STARTTLS", vec![], "Begin TLS negotiation now".into());
             // RFC 9051 §6.2.1: discard anything the client pipelined before TLS.
-            self.inbuf.clear();
-            self.tls = true;
-            self.events.push_back(ImapServerEvent::TlsStarted);
+            self.io.start_tls(ImapServerEvent::TlsStarted);
         } else {
             self.bad(tag, "STARTTLS", "STARTTLS is not available (not offered, or TLS is already active)");
         }
     }
 
     pub(super) fn on_login(&mut self, tag: &str, user: &str, pass: &str) {
-        if self.config.login_requires_tls && !self.tls {
+        if self.config.login_requires_tls && !self.io.tls {
             return self.no(
                 tag,
                 "LOGIN",
@@ -82,7 +82,7 @@ impl ImapServer {
                     None => self.continuation("", ""),
                 }
             }
-            "PLAIN" if self.tls || !self.config.login_requires_tls => match initial {
+            "PLAIN" if self.io.tls || !self.config.login_requires_tls => match initial {
                 Some(ir) => {
                     let decoded = B64.decode(ir.trim()).ok().and_then(|b| String::from_utf8(b).ok());
                     self.check_plain(tag, decoded)
@@ -111,7 +111,7 @@ impl ImapServer {
             Some((tag, Status::Ok, format!("[CAPABILITY {caps}] {how} authentication successful"))),
             "AUTHENTICATE",
         );
-        self.events.push_back(ImapServerEvent::LoggedIn { user });
+        self.io.events.push_back(ImapServerEvent::LoggedIn { user });
     }
 
     fn password_of(&self, user: &str) -> Option<(String, String)> {
@@ -213,7 +213,7 @@ impl ImapServer {
         let bye = format!("* BYE {host} IMAP4rev2 server terminating connection");
         self.ok(tag, "LOGOUT", vec![bye.into()], "LOGOUT completed".into());
         self.state = ImapState::Logout;
-        self.events.push_back(ImapServerEvent::Closed);
+        self.io.events.push_back(ImapServerEvent::Closed);
     }
 
     pub(super) fn on_enable(&mut self, tag: &str, caps: &[String]) {

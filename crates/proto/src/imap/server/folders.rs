@@ -88,7 +88,7 @@ impl ImapServer {
     fn ask(&mut self, tag: &str, command: Command, op: FolderOp) {
         self.waiting = Some((tag.to_string(), command));
         let user = self.user.clone().unwrap_or_default();
-        self.events.push_back(ImapServerEvent::Folder { user, op });
+        self.io.events.push_back(ImapServerEvent::Folder { user, op });
     }
 
     /// Is `folder` the selected mailbox?
@@ -228,7 +228,7 @@ impl ImapServer {
                     }
                     lines.extend(self.expunged_lines(&removed, &modseqs));
                     let (user, folder) = (self.user.clone().unwrap_or_default(), self.folder.clone());
-                    self.events.push_back(ImapServerEvent::Expunged { user, folder, uids: olds });
+                    self.io.events.push_back(ImapServerEvent::Expunged { user, folder, uids: olds });
                 }
                 if self.is_selected(&mailbox) {
                     self.uid_next = self.uid_next.max(new_uids.iter().max().map_or(0, |u| u.saturating_add(1)));
@@ -260,7 +260,7 @@ impl ImapServer {
             (_, FolderResult::NoSuchFolder) => no(self, "[NONEXISTENT] No such mailbox"),
             (_, _) => ok(self, vec![], format!("{name} completed")),
         }
-        self.process();
+        self.read_input();
     }
 }
 

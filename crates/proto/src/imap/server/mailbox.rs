@@ -39,7 +39,7 @@ impl ImapServer {
         self.uid_validity = uid_validity;
         self.uid_next = uid_next;
         self.awaiting_mailbox = false;
-        self.process();
+        self.read_input();
     }
 
     /// The mailbox as the store has it now (other sessions may have changed it): the
@@ -241,7 +241,7 @@ impl ImapServer {
             }
         }
         if !uids.is_empty() {
-            self.events.push_back(ImapServerEvent::Expunged {
+            self.io.events.push_back(ImapServerEvent::Expunged {
                 user: self.user.clone().unwrap_or_default(),
                 folder: self.folder.clone(),
                 uids,

@@ -148,7 +148,7 @@ impl ImapServer {
                 self.messages[i].flags.push("\\Seen".into());
                 self.messages[i].modseq = self.bump_modseq();
                 let (uid, flags) = (self.messages[i].uid, self.messages[i].flags.clone());
-                self.events.push_back(ImapServerEvent::Stored {
+                self.io.events.push_back(ImapServerEvent::Stored {
                     user: self.user.clone().unwrap_or_default(),
                     folder: self.folder.clone(),
                     uid,
@@ -228,7 +228,7 @@ impl ImapServer {
                 lines
                     .push(format!("* {} FETCH ({uid_part}MODSEQ ({}))", seq_number(i), self.messages[i].modseq).into());
             }
-            self.events.push_back(ImapServerEvent::Stored {
+            self.io.events.push_back(ImapServerEvent::Stored {
                 user: self.user.clone().unwrap_or_default(),
                 folder: self.folder.clone(),
                 uid: u,

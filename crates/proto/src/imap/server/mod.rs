@@ -33,18 +33,14 @@ use super::command::{self, Command, Tagged};
 use super::response::{Line, Status};
 use super::scram::ScramServer;
 use super::token::{frame, Frame, Skip};
-use crate::codec::{find_crlf, Decoded, InBuf, LineSkip};
-use crate::engine::{Closing, Engine, IdleTimer, Millis, IMAP_IDLE_TIMEOUT};
+use crate::codec::Decoded;
+use crate::engine::{sasl_shown, Closing, Millis, Server, ServerIo, IMAP_IDLE_TIMEOUT};
 use crate::pdu::{Pdu, Transmit};
 use crate::state::{main, side, st, Side, StateId, StateMachine, StateView};
 use crate::store::StoredMessage;
-use base64::Engine as _;
-use std::collections::VecDeque;
 use std::fmt;
 
 pub use super::folder::{answer_from_store, apply_folder_op, FolderOp, FolderResult};
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 #[derive(Debug, Clone)]
 pub struct ImapConfig {
@@ -194,9 +190,8 @@ enum Auth {
 pub struct ImapServer {
     config: ImapConfig,
     state: ImapState,
-    /// What the client sent that is not read yet (taken by a cursor: O(command) per command).
-    inbuf: InBuf,
-    tls: bool,
+    /// Input, queues, idle timer and TLS: the plumbing every server shares.
+    io: ServerIo<ImapServerEvent>,
     user: Option<String>,
     rev2: bool,
     awaiting_mailbox: bool,
@@ -220,67 +215,42 @@ pub struct ImapServer {
     /// What this session keeps about the selected mailbox beyond its messages (boxed: the
     /// host keeps sessions in an enum, whose variants should stay close in size).
     view: Box<mailbox::View>,
-    /// The rest of an over-long line being skipped (see [`crate::limits::IMAP_LINE`]).
-    skip: LineSkip,
-    /// Octets of a too-large non-synchronizing literal still to throw away.
+    /// Octets of a too-large non-synchronizing literal still to throw away (an over-long
+    /// line is skipped by `io.skip`, see [`crate::limits::IMAP_LINE`]).
     skip_octets: usize,
-    received: VecDeque<Transmit>,
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<ImapServerEvent>,
-    idle: IdleTimer,
 }
 
-impl Engine for ImapServer {
+impl Server for ImapServer {
     type Event = ImapServerEvent;
+    const CLOSED: ImapServerEvent = ImapServerEvent::Closed;
 
-    fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
-        if self.state == ImapState::Logout {
-            return;
-        }
-        self.idle.touch(now);
-        self.inbuf.extend_from_slice(bytes);
-        self.process();
+    fn io(&self) -> &ServerIo<ImapServerEvent> {
+        &self.io
     }
 
-    /// After the autologout timer: `* BYE Autologout` and close (RFC 9051 §5.4).
-    fn handle_timeout(&mut self, now: Millis) {
-        if self.idle.expired(now) {
-            self.close_with(Closing::IdleTimeout);
-        }
+    fn io_mut(&mut self) -> &mut ServerIo<ImapServerEvent> {
+        &mut self.io
     }
 
-    fn handle_close(&mut self, _now: Millis) {
-        self.state = ImapState::Logout;
-        self.inbuf.clear();
-        self.idling = None;
-    }
-
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    fn poll_received(&mut self) -> Option<Transmit> {
-        self.received.pop_front()
-    }
-
-    fn poll_event(&mut self) -> Option<ImapServerEvent> {
-        self.events.pop_front()
-    }
-
-    fn poll_timeout(&self) -> Option<Millis> {
-        if self.state == ImapState::Logout {
-            None
-        } else {
-            self.idle.deadline()
-        }
-    }
-
-    fn state(&self) -> StateView {
+    fn view(&self) -> StateView {
         self.state.view()
     }
 
-    fn is_closed(&self) -> bool {
+    fn closed(&self) -> bool {
         self.state == ImapState::Logout
+    }
+
+    fn set_closed(&mut self) {
+        self.state = ImapState::Logout;
+        self.idling = None;
+    }
+
+    fn process(&mut self) {
+        self.read_input();
+    }
+
+    fn closing(&self, why: Closing) -> Transmit {
+        closing_response(why)
     }
 }
 
@@ -288,11 +258,9 @@ impl ImapServer {
     /// A new session at `now`: the greeting (with the capabilities) is queued.
     pub fn new(config: ImapConfig, now: Millis) -> Self {
         let mut s = ImapServer {
-            idle: IdleTimer::new(config.idle_timeout, now),
-            tls: config.implicit_tls,
+            io: ServerIo::new(config.idle_timeout, config.implicit_tls, now),
             config,
             state: ImapState::NotAuthenticated,
-            inbuf: InBuf::default(),
             user: None,
             rev2: false,
             awaiting_mailbox: false,
@@ -308,11 +276,7 @@ impl ImapServer {
             waiting: None,
             continued_at: None,
             view: Box::default(),
-            skip: LineSkip::default(),
             skip_octets: 0,
-            received: VecDeque::new(),
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
         };
         let caps = s.capabilities();
         let host = s.config.hostname.clone();
@@ -323,17 +287,6 @@ impl ImapServer {
     /// The service is stopping: `* BYE [UNAVAILABLE]` and close.
     pub fn shutdown(&mut self, _now: Millis) {
         self.close_with(Closing::Shutdown);
-    }
-
-    fn close_with(&mut self, why: Closing) {
-        if self.state == ImapState::Logout {
-            return;
-        }
-        self.transmits.push_back(closing_response(why));
-        self.state = ImapState::Logout;
-        self.inbuf.clear();
-        self.idling = None;
-        self.events.push_back(ImapServerEvent::Closed);
     }
 
     /// The logged-in user, if any.
@@ -366,7 +319,7 @@ impl ImapServer {
             untagged: untagged.saturating_sub(usize::from(tagged.is_none())),
             first,
         };
-        self.transmits.push_back(Transmit { bytes, pdu });
+        self.io.transmits.push_back(Transmit { bytes, pdu });
     }
 
     fn ok(&mut self, tag: &str, command: &str, lines: Vec<Line>, text: String) {
@@ -388,38 +341,33 @@ impl ImapServer {
 
     fn continuation(&mut self, text: &str, decoded: &str) {
         let bytes = format!("+ {text}\r\n").into_bytes();
-        self.transmits
-            .push_back(Transmit { bytes, pdu: Pdu::ImapContinuation { text: text.into(), decoded: decoded.into() } });
+        let pdu = Pdu::ImapContinuation { text: text.into(), decoded: decoded.into() };
+        self.io.transmits.push_back(Transmit { bytes, pdu });
     }
 
     /// Drops what is being skipped (the rest of an over-long line, a refused literal's
     /// octets); `true` while there is more to skip.
     fn skipping(&mut self) -> bool {
         if self.skip_octets > 0 {
-            let n = self.skip_octets.min(self.inbuf.len());
-            self.inbuf.consume(n);
+            let n = self.skip_octets.min(self.io.inbuf.len());
+            self.io.inbuf.consume(n);
             self.skip_octets = self.skip_octets.saturating_sub(n);
             if self.skip_octets > 0 {
                 return true;
             }
         }
-        self.skip.skip_in(&mut self.inbuf)
+        self.io.skip.skip_in(&mut self.io.inbuf)
     }
 
     /// A line (DONE, a SASL response) that has no CRLF within the line limit
     /// ([`crate::limits::imap_line`]) octets: starts
     /// skipping it and returns `true`.
     fn line_too_long(&mut self) -> bool {
-        if self.inbuf.len() < crate::limits::imap_line() || find_crlf(&self.inbuf).is_some() {
-            return false;
-        }
-        self.skip.start(&self.inbuf);
-        self.inbuf.clear();
-        true
+        self.io.overlong(crate::limits::imap_line())
     }
 
     /// Reads what the client sent: the line ending IDLE, a SASL response, or commands.
-    fn process(&mut self) {
+    fn read_input(&mut self) {
         while self.state != ImapState::Logout && !self.awaiting_mailbox && self.waiting.is_none() {
             if self.skipping() {
                 return;
@@ -430,13 +378,9 @@ impl ImapServer {
                     self.bad(&tag, "IDLE", "Expected DONE to end IDLE (this line is too long)");
                     continue;
                 }
-                let Some(n) = find_crlf(&self.inbuf) else { return };
-                let bytes: Vec<u8> = self.inbuf.take(n);
-                let line = String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
-                self.received.push_back(Transmit {
-                    bytes,
-                    pdu: Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: line.clone() },
-                });
+                let Some((bytes, line)) = self.io.next_line() else { return };
+                self.io
+                    .receive(bytes, Pdu::ImapCommand { tag: String::new(), name: "DONE".into(), line: line.clone() });
                 self.idling = None;
                 if line.eq_ignore_ascii_case("DONE") {
                     self.ok(&tag, "IDLE", vec![], "IDLE terminated".into());
@@ -456,19 +400,13 @@ impl ImapServer {
                     self.bad(&tag, "AUTHENTICATE", &text);
                     continue;
                 }
-                let Some(n) = find_crlf(&self.inbuf) else { return };
-                let bytes: Vec<u8> = self.inbuf.take(n);
-                let line = String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
-                let decoded = B64
-                    .decode(line.trim())
-                    .ok()
-                    .map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0"))
-                    .unwrap_or_default();
-                self.received.push_back(Transmit { bytes, pdu: Pdu::ImapSaslResponse { line: line.clone(), decoded } });
+                let Some((bytes, line)) = self.io.next_line() else { return };
+                let decoded = sasl_shown(&line);
+                self.io.receive(bytes, Pdu::ImapSaslResponse { line: line.clone(), decoded });
                 self.on_sasl(&line);
                 continue;
             }
-            let whole = match frame(&self.inbuf) {
+            let whole = match frame(&self.io.inbuf) {
                 Frame::Whole(n) => n,
                 Frame::Partial(literal) => {
                     // A synchronizing literal: say "go ahead" once (RFC 9051 §7.5).
@@ -482,49 +420,39 @@ impl ImapServer {
                 }
                 Frame::Refused { tag, text, consumed, then } => {
                     self.continued_at = None;
-                    let dropped: Vec<u8> = self.inbuf.take(consumed);
+                    let dropped: Vec<u8> = self.io.inbuf.take(consumed);
                     match then {
                         Skip::Nothing => {}
-                        Skip::RestOfLine => self.skip.start(&dropped),
+                        Skip::RestOfLine => self.io.skip.start(&dropped),
                         Skip::Octets(n) => self.skip_octets = n,
                     }
                     // What the log keeps of it: the start, not megabytes.
                     let shown = dropped.get(..dropped.len().min(80)).unwrap_or_default();
                     let line = format!("{}… ({} octets)", String::from_utf8_lossy(shown).trim_end(), dropped.len());
-                    self.received.push_back(Transmit {
-                        bytes: dropped,
-                        pdu: Pdu::ImapCommand { tag: tag.clone().unwrap_or_default(), name: String::new(), line },
-                    });
+                    let pdu = Pdu::ImapCommand { tag: tag.clone().unwrap_or_default(), name: String::new(), line };
+                    self.io.receive(dropped, pdu);
                     self.bad(tag.as_deref().unwrap_or("*"), "error", &text);
                     continue;
                 }
             };
-            match command::decode(self.inbuf.get(..whole).unwrap_or_default()) {
+            match command::decode(self.io.inbuf.get(..whole).unwrap_or_default()) {
                 Decoded::Complete(t, n) => {
                     self.continued_at = None;
-                    let bytes: Vec<u8> = self.inbuf.take(n);
-                    let line =
-                        String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
-                    self.received.push_back(Transmit {
-                        bytes,
-                        pdu: Pdu::ImapCommand { tag: t.tag.clone(), name: t.command.name().into(), line },
-                    });
+                    let (bytes, line) = self.io.take_line(n);
+                    self.io
+                        .receive(bytes, Pdu::ImapCommand { tag: t.tag.clone(), name: t.command.name().into(), line });
                     self.on_command(t);
                 }
                 Decoded::Invalid(e, n) => {
-                    let bytes: Vec<u8> = self.inbuf.take(n);
-                    let line =
-                        String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
-                    self.received.push_back(Transmit {
-                        bytes,
-                        pdu: Pdu::ImapCommand { tag: e.tag.clone().unwrap_or_default(), name: String::new(), line },
-                    });
+                    let (bytes, line) = self.io.take_line(n);
+                    let tag = e.tag.clone().unwrap_or_default();
+                    self.io.receive(bytes, Pdu::ImapCommand { tag, name: String::new(), line });
                     let tag = e.tag.unwrap_or_else(|| "*".into());
                     self.bad(&tag, "error", &e.text);
                 }
                 // Not expected (the frame is whole): never leave the bytes to stall the session.
                 Decoded::Incomplete => {
-                    self.inbuf.consume(whole);
+                    self.io.inbuf.consume(whole);
                     self.bad("*", "error", "Command could not be read");
                 }
             }

@@ -4,6 +4,7 @@
 //! mail host does.
 
 use super::*;
+use crate::engine::Engine;
 use crate::store::MailStore;
 
 /// Sessions over one store; changes reach the other sessions as in `sim::host`.

@@ -4,6 +4,7 @@
 #[allow(unused_imports)]
 use super::folders::list_match;
 use super::*;
+use crate::engine::Engine;
 
 /// The owner's answer to SELECT, with no message `\Recent`.
 pub(super) fn selected(messages: Vec<StoredMessage>, uid_validity: u32, uid_next: u32) -> FolderResult {

@@ -38,7 +38,7 @@ impl Pop3Server {
     /// Whether a password may be sent now: inside TLS, or where the owner allows it in the
     /// clear (loopback, a trusted network, a lesson on a private machine).
     pub(super) fn plaintext_ok(&self) -> bool {
-        self.tls || self.config.plaintext_auth
+        self.io.tls || self.config.plaintext_auth
     }
 
     /// The CAPA list (RFC 2449 §5, §6): only what this session can use now.
@@ -49,7 +49,7 @@ impl Pop3Server {
             c.push("USER");
             c.push(&sasl);
         }
-        if self.config.stls && !self.tls {
+        if self.config.stls && !self.io.tls {
             c.push("STLS");
         }
         c.push("IMPLEMENTATION Mailsim");
@@ -130,29 +130,23 @@ impl Pop3Server {
         }
         self.user = Some(user.clone());
         self.state = Pop3State::CheckingPassword;
-        self.events.push_back(Pop3ServerEvent::LoginRequested { user, pass });
+        self.io.events.push_back(Pop3ServerEvent::LoginRequested { user, pass });
         None
     }
 
     /// Reads the client's line while an AUTH exchange waits for one; returns false when more
     /// bytes are needed.
     pub(super) fn read_sasl_line(&mut self) -> bool {
-        let Some(end) = crate::codec::find_crlf(&self.inbuf) else {
-            if self.inbuf.len() > MAX_SASL_LINE {
-                // The rest of the line is skipped up to its CRLF, so the next line is a command.
-                self.skip.start(&self.inbuf);
-                self.inbuf.clear();
+        let Some((bytes, line)) = self.io.next_line() else {
+            // The rest of the line is skipped up to its CRLF, so the next line is a command.
+            if self.io.overlong(MAX_SASL_LINE + 1) {
                 self.sasl = None;
                 self.send(Response::err("AUTH failed: response line too long"), Pop3ReplyTo::Auth);
             }
             return false;
         };
-        let bytes: Vec<u8> = self.inbuf.take(end);
-        let line = String::from_utf8_lossy(&bytes[..end - 2]).into_owned();
-        self.received.push_back(crate::pdu::Transmit {
-            bytes,
-            pdu: crate::pdu::Pdu::Pop3Command(Command::SaslResponse(line.clone())),
-        });
+        let end = bytes.len();
+        self.io.receive(bytes, crate::pdu::Pdu::Pop3Command(Command::SaslResponse(line.clone())));
         let step = self.sasl.take().unwrap_or(SaslStep::Plain);
         if end > MAX_SASL_LINE {
             self.send(Response::err("AUTH failed: response line too long"), Pop3ReplyTo::Auth);

@@ -2,6 +2,7 @@
 //! and STLS.
 
 use super::*;
+use crate::engine::Engine;
 
 fn drop_of(msgs: &[&str]) -> Vec<StoredMessage> {
     msgs.iter()

@@ -36,7 +36,7 @@ impl SmtpServer {
         if self.state != ServerState::Ready {
             return self.bad_sequence("AUTH is not permitted during a mail transaction");
         }
-        if self.config.require_tls && !self.tls {
+        if self.config.require_tls && !self.io.tls {
             let r = Reply::enhanced(
                 538,
                 "5.7.11",
@@ -51,7 +51,7 @@ impl SmtpServer {
                 self.state = ServerState::Authenticating;
                 self.send(Reply::new(334, ""), SmtpReplyTo::AuthChallenge);
             }
-            ("LOGIN", _) if self.config.login_too_weak => self.send(
+            ("LOGIN", _) if self.config.rules.login_too_weak => self.send(
                 Reply::enhanced(534, "5.7.9", "Authentication mechanism is too weak: use PLAIN inside TLS"),
                 SmtpReplyTo::Auth,
             ),
@@ -133,7 +133,9 @@ impl SmtpServer {
                 && p == pass
         });
         match account {
-            Some((address, _)) if self.config.password_transition.iter().any(|a| a.eq_ignore_ascii_case(address)) => {
+            Some((address, _))
+                if self.config.rules.password_transition.iter().any(|a| a.eq_ignore_ascii_case(address)) =>
+            {
                 self.send(
                     Reply::enhanced(
                         432,

@@ -9,7 +9,7 @@
 //! BINARYMIME (RFC 3030 §3).
 
 use super::{ServerState, SmtpServer};
-use crate::pdu::{Pdu, SmtpReplyTo, Transmit};
+use crate::pdu::{Pdu, SmtpReplyTo};
 use crate::smtp::command::Command;
 use crate::smtp::data::DataReader;
 use crate::smtp::reply::Reply;
@@ -37,7 +37,7 @@ const SHOWN: usize = 64 * 1024;
 impl SmtpServer {
     /// `BDAT size [LAST]` arrived (its line is `line`): decide now, read the chunk next.
     pub(super) fn on_bdat(&mut self, size: u64, last: bool, line: Vec<u8>) {
-        let (error, aborts) = if self.config.refuse_all {
+        let (error, aborts) = if self.config.rules.refuse_all {
             (Some(Reply::enhanced(521, "5.3.2", format!("{} does not accept mail", self.config.hostname))), false)
         } else {
             match self.state {
@@ -65,15 +65,15 @@ impl SmtpServer {
             self.state = ServerState::Ready;
             return true;
         };
-        let n = usize::try_from(chunk.remaining).unwrap_or(usize::MAX).min(self.inbuf.len());
-        let bytes = self.inbuf.get(..n).unwrap_or_default();
+        let n = usize::try_from(chunk.remaining).unwrap_or(usize::MAX).min(self.io.inbuf.len());
+        let bytes = self.io.inbuf.get(..n).unwrap_or_default();
         if chunk.error.is_none() {
             self.bdat.get_or_insert_with(|| DataReader::new(keep)).feed_raw(bytes);
         }
         let room = SHOWN.saturating_sub(chunk.shown.len());
         chunk.shown.extend_from_slice(bytes.get(..room.min(bytes.len())).unwrap_or_default());
         chunk.remaining = chunk.remaining.saturating_sub(n as u64);
-        self.inbuf.consume(n);
+        self.io.inbuf.consume(n);
         if chunk.remaining > 0 {
             return false;
         }
@@ -82,7 +82,7 @@ impl SmtpServer {
         if usize::try_from(size).map_or(true, |s| s > SHOWN) {
             shown.extend_from_slice(format!("… ({size} octets in all)").as_bytes());
         }
-        self.received.push_back(Transmit { bytes: shown, pdu: Pdu::SmtpCommand(Command::Bdat { size, last }) });
+        self.io.receive(shown, Pdu::SmtpCommand(Command::Bdat { size, last }));
         self.state = resume;
         if let Some(reply) = error {
             let to = if last { SmtpReplyTo::EndOfData } else { SmtpReplyTo::Bdat };

@@ -40,10 +40,10 @@ impl SmtpServer {
         } else {
             let (helo, esmtp) = self.helo.clone().unwrap_or_default();
             self.state = ServerState::Deciding;
-            self.events.push_back(ServerEvent::MessageReceived(ReceivedMessage {
+            self.io.events.push_back(ServerEvent::MessageReceived(ReceivedMessage {
                 helo,
                 esmtp,
-                tls: self.tls,
+                tls: self.io.tls,
                 authenticated: self.authenticated.clone(),
                 mail_from: self.mail_from.clone(),
                 rcpt_to: self.rcpt_to.clone(),
@@ -74,16 +74,16 @@ impl SmtpServer {
 
     /// STARTTLS is offered where it is configured and TLS is not yet on (RFC 3207 §4.2).
     fn offers_starttls(&self) -> bool {
-        self.config.starttls && !self.tls
+        self.config.starttls && !self.io.tls
     }
 
     /// Like Postfix's smtpd_tls_auth_only: AUTH is offered only where it may be used.
     fn offers_auth(&self) -> bool {
-        !self.config.accounts.is_empty() && (self.tls || !self.config.require_tls)
+        !self.config.accounts.is_empty() && (self.io.tls || !self.config.require_tls)
     }
 
     pub(super) fn on_command(&mut self, cmd: Command) {
-        if self.config.refuse_all && cmd != Command::Quit {
+        if self.config.rules.refuse_all && cmd != Command::Quit {
             let r = Reply::enhanced(521, "5.3.2", format!("{} does not accept mail", self.config.hostname));
             return self.send(r, SmtpReplyTo::Error);
         }
@@ -122,11 +122,11 @@ impl SmtpServer {
                     return self
                         .bad_sequence("Nested MAIL command: a transaction is already open (send RSET to start over)");
                 }
-                if self.config.require_tls && !self.tls {
+                if self.config.require_tls && !self.io.tls {
                     return self
                         .send(Reply::enhanced(530, "5.7.0", "Must issue a STARTTLS command first"), SmtpReplyTo::Mail);
                 }
-                if self.config.require_tls_inbound && !self.tls {
+                if self.config.require_tls_inbound && !self.io.tls {
                     return self.send(
                         Reply::enhanced(
                             523,
@@ -177,7 +177,7 @@ impl SmtpServer {
                         );
                         return self.send(r, SmtpReplyTo::Mail);
                     }
-                    Some(n) if self.config.low_disk => {
+                    Some(n) if self.config.rules.low_disk => {
                         let text =
                             format!("Insufficient system storage: not enough free disk space for SIZE={n} right now");
                         return self.send(Reply::enhanced(452, "4.3.1", text), SmtpReplyTo::Mail);
@@ -206,7 +206,7 @@ impl SmtpServer {
                 }
                 // RFC 5321 §4.1.1.11: a known parameter that cannot be accommodated now is 455
                 // when its definition names no other code; RFC 3461 names none for NOTIFY.
-                if self.config.low_disk && rp.notify.is_some_and(|n| n.success) {
+                if self.config.rules.low_disk && rp.notify.is_some_and(|n| n.success) {
                     let text = "Server unable to accommodate parameters: NOTIFY=SUCCESS (no disk space to queue \
                                 success notifications right now; retry later or without SUCCESS)";
                     return self.send(Reply::enhanced(455, "4.3.1", text), SmtpReplyTo::Rcpt);
@@ -215,7 +215,7 @@ impl SmtpServer {
                     return self.send(Reply::enhanced(452, "4.5.3", "Too many recipients"), SmtpReplyTo::Rcpt);
                 }
                 if let Some((_, new, forward)) =
-                    self.config.forwards.iter().find(|(a, _, _)| a.eq_ignore_ascii_case(&to)).cloned()
+                    self.config.rules.forwards.iter().find(|(a, _, _)| a.eq_ignore_ascii_case(&to)).cloned()
                 {
                     if !forward {
                         let r = Reply::enhanced(551, "5.1.6", format!("User not local; please try <{new}>"));
@@ -241,7 +241,7 @@ impl SmtpServer {
                 };
                 if reply.is_positive_completion() && ask {
                     self.state = ServerState::CheckingRecipient;
-                    self.events.push_back(ServerEvent::RecipientProposed {
+                    self.io.events.push_back(ServerEvent::RecipientProposed {
                         mail_from: self.mail_from.clone(),
                         rcpt: to.clone(),
                     });
@@ -319,10 +319,10 @@ impl SmtpServer {
                         SmtpReplyTo::StartTls,
                     );
                 }
-                if self.tls {
+                if self.io.tls {
                     return self.send(Reply::enhanced(554, "5.5.1", "TLS is already active"), SmtpReplyTo::StartTls);
                 }
-                if self.config.tls_temporarily_unavailable {
+                if self.config.rules.tls_temporarily_unavailable {
                     return self.send(
                         Reply::enhanced(454, "4.7.0", "TLS not available due to temporary reason"),
                         SmtpReplyTo::StartTls,
@@ -334,12 +334,10 @@ impl SmtpServer {
                 self.send(Reply::enhanced(220, "2.0.0", "Ready to start TLS"), SmtpReplyTo::StartTls);
                 // RFC 3207 §4.2: forget everything learned before TLS, and drop any bytes the
                 // client pipelined behind STARTTLS (they were not protected: CVE-2011-0411).
-                self.inbuf.clear();
-                self.tls = true;
                 self.helo = None;
                 self.authenticated = None;
                 self.end_transaction();
-                self.events.push_back(ServerEvent::TlsStarted);
+                self.io.start_tls(ServerEvent::TlsStarted);
             }
             Command::Auth { mechanism, initial } => self.on_auth(&mechanism, initial),
             // Taken apart in `process` (the chunk follows the line); kept here for completeness.
@@ -348,7 +346,7 @@ impl SmtpServer {
                 let text = format!("{} closing connection", self.config.hostname);
                 self.send(Reply::enhanced(221, "2.0.0", text), SmtpReplyTo::Quit);
                 self.state = ServerState::Closed;
-                self.events.push_back(ServerEvent::Closed);
+                self.io.events.push_back(ServerEvent::Closed);
             }
         }
     }

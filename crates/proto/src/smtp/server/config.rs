@@ -40,21 +40,8 @@ pub struct ServerConfig {
     /// Also ask about remote recipients we would relay for (the owner checks their domain
     /// in DNS: 556 for a null MX, RFC 7505 §4.3).
     pub check_remote_recipients: bool,
-    /// After this many protocol errors (500-504) the server gives up: 421 (RFC 5321 §4.2.3).
-    pub max_errors: usize,
-    /// Moved users: (address, new address, whether this server forwards): 251 or 551.
-    pub forwards: Vec<(String, String, bool)>,
-    /// Accounts that must change their password before they may log in: 432 (RFC 4954 §6).
-    pub password_transition: Vec<String>,
-    /// AUTH LOGIN is too weak for this server's policy: 534 (RFC 4954 §6).
-    pub login_too_weak: bool,
-    /// STARTTLS is offered but cannot start right now: 454 (RFC 3207 §4).
-    pub tls_temporarily_unavailable: bool,
-    /// Low on disk: a declared SIZE does not fit now, `452 4.3.1` (RFC 1870 §6.1); NOTIFY=SUCCESS
-    /// cannot be accommodated now, `455 4.3.1` (RFC 5321 §4.1.1.11: RFC 3461 names no code).
-    pub low_disk: bool,
-    /// This host takes no mail at all: 521 greeting and replies (RFC 7504).
-    pub refuse_all: bool,
+    /// Its limits and the situations a lesson stages, the same on every port of a host.
+    pub rules: SmtpRules,
     /// Port 25 takes mail only over TLS: 523 (RFC 5248 §2.4, 5.7.10 Encryption Needed).
     pub require_tls_inbound: bool,
     /// Close with 421 after this long without input; `None`: never (RFC 5321 §4.5.3.2.7).
@@ -77,6 +64,41 @@ impl ServerConfig {
             trusted_peer: false,
             ask_owner_about_recipients: false,
             check_remote_recipients: false,
+            rules: SmtpRules::default(),
+            require_tls_inbound: false,
+            idle_timeout: Some(SMTP_IDLE_TIMEOUT),
+        }
+    }
+}
+
+/// How an SMTP server answers where the protocol leaves a choice to the server: its error
+/// limit and the situations a lesson stages (moved users, accounts in transition, a weak
+/// mechanism refused, short-lived faults, a host that takes no mail). Unlike the rest of
+/// [`ServerConfig`], these do not depend on the port or the peer: a host's policy holds one
+/// and gives it to each SMTP session as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpRules {
+    /// After this many protocol errors (500-504) the server gives up: 421 (RFC 5321 §4.2.3).
+    pub max_errors: usize,
+    /// Moved users: (address, new address, whether this server forwards): 251 or 551.
+    pub forwards: Vec<(String, String, bool)>,
+    /// Accounts that must change their password before they may log in: 432 (RFC 4954 §6).
+    pub password_transition: Vec<String>,
+    /// AUTH LOGIN is too weak for this server's policy: 534 (RFC 4954 §6).
+    pub login_too_weak: bool,
+    /// STARTTLS is offered but cannot start right now: 454 (RFC 3207 §4).
+    pub tls_temporarily_unavailable: bool,
+    /// Low on disk: a declared SIZE does not fit now, `452 4.3.1` (RFC 1870 §6.1); NOTIFY=SUCCESS
+    /// cannot be accommodated now, `455 4.3.1` (RFC 5321 §4.1.1.11: RFC 3461 names no code).
+    pub low_disk: bool,
+    /// This host takes no mail at all: 521 greeting and replies (RFC 7504).
+    pub refuse_all: bool,
+}
+
+impl Default for SmtpRules {
+    /// 20 errors (as Postfix's `smtpd_hard_error_limit`), nothing staged.
+    fn default() -> Self {
+        SmtpRules {
             max_errors: 20,
             forwards: vec![],
             password_transition: vec![],
@@ -84,8 +106,6 @@ impl ServerConfig {
             tls_temporarily_unavailable: false,
             low_disk: false,
             refuse_all: false,
-            require_tls_inbound: false,
-            idle_timeout: Some(SMTP_IDLE_TIMEOUT),
         }
     }
 }

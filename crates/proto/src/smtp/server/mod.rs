@@ -22,18 +22,16 @@ mod tests;
 #[cfg(test)]
 mod tests_ext;
 
-pub use config::{postmaster_mailbox, Role, ServerConfig};
+pub use config::{postmaster_mailbox, Role, ServerConfig, SmtpRules};
 
 use super::command;
 use super::data;
 use super::reply::Reply;
-use crate::codec::{find_crlf, Decoded, InBuf, LineSkip};
-use crate::engine::{Closing, Engine, IdleTimer, Millis};
+use crate::codec::Decoded;
+use crate::engine::{sasl_shown, Closing, Millis, Server, ServerIo};
 use crate::limits::{SMTP_AUTH_LINE, SMTP_COMMAND_LINE};
 use crate::pdu::{Pdu, SmtpReplyTo, Transmit};
 use crate::state::{main, side, st, sub, Side, StateMachine, StateView};
-use base64::Engine as _;
-use std::collections::VecDeque;
 use std::fmt;
 
 /// A message the client has finished sending, waiting for the server's decision.
@@ -211,7 +209,8 @@ impl fmt::Display for ServerState {
 pub struct SmtpServer {
     config: ServerConfig,
     state: ServerState,
-    inbuf: InBuf,
+    /// Input, queues, idle timer and TLS: the plumbing every server shares.
+    io: ServerIo<ServerEvent>,
     helo: Option<(String, bool)>,
     mail_from: String,
     rcpt_to: Vec<String>,
@@ -222,7 +221,6 @@ pub struct SmtpServer {
     /// The BDAT chunk being read.
     chunk: Option<chunking::Chunk>,
     pending_rcpt_params: super::params::RcptParams,
-    tls: bool,
     authenticated: Option<String>,
     auth: AuthStep,
     pending_rcpt: Option<String>,
@@ -230,13 +228,6 @@ pub struct SmtpServer {
     /// The message being received, read incrementally (O(size) over any split), and the
     /// bytes as they came (for the log), while they are within the size limit.
     data: Option<(data::DataReader, Vec<u8>)>,
-    /// The rest of an over-long command line being skipped up to its CRLF.
-    skip: LineSkip,
-    /// What the engine read from the client, one unit (command, data, AUTH line) at a time.
-    received: VecDeque<Transmit>,
-    transmits: VecDeque<Transmit>,
-    events: VecDeque<ServerEvent>,
-    idle: IdleTimer,
 }
 
 /// Where an AUTH exchange stands.
@@ -264,57 +255,36 @@ pub fn closing_reply(hostname: &str, why: Closing) -> Transmit {
     Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to: SmtpReplyTo::Closing(why) } }
 }
 
-impl Engine for SmtpServer {
+impl Server for SmtpServer {
     type Event = ServerEvent;
+    const CLOSED: ServerEvent = ServerEvent::Closed;
 
-    fn handle_input(&mut self, now: Millis, bytes: &[u8]) {
-        if self.state == ServerState::Closed {
-            return;
-        }
-        self.idle.touch(now);
-        self.inbuf.extend_from_slice(bytes);
-        self.process();
+    fn io(&self) -> &ServerIo<ServerEvent> {
+        &self.io
     }
 
-    fn handle_timeout(&mut self, now: Millis) {
-        if self.idle.expired(now) {
-            self.close_with(Closing::IdleTimeout);
-        }
+    fn io_mut(&mut self) -> &mut ServerIo<ServerEvent> {
+        &mut self.io
     }
 
-    fn handle_close(&mut self, _now: Millis) {
-        self.state = ServerState::Closed;
-        self.inbuf.clear();
-    }
-
-    fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
-    }
-
-    /// What the engine read, one unit (command, mail data, AUTH line) at a time, for drivers
-    /// that log both directions (`mailsim serve`); the world knows what its client sent.
-    fn poll_received(&mut self) -> Option<Transmit> {
-        self.received.pop_front()
-    }
-
-    fn poll_event(&mut self) -> Option<ServerEvent> {
-        self.events.pop_front()
-    }
-
-    fn poll_timeout(&self) -> Option<Millis> {
-        if self.state == ServerState::Closed {
-            None
-        } else {
-            self.idle.deadline()
-        }
-    }
-
-    fn state(&self) -> StateView {
+    fn view(&self) -> StateView {
         self.state.view()
     }
 
-    fn is_closed(&self) -> bool {
+    fn closed(&self) -> bool {
         self.state == ServerState::Closed
+    }
+
+    fn set_closed(&mut self) {
+        self.state = ServerState::Closed;
+    }
+
+    fn process(&mut self) {
+        self.read_input();
+    }
+
+    fn closing(&self, why: Closing) -> Transmit {
+        closing_reply(&self.config.hostname, why)
     }
 }
 
@@ -325,9 +295,8 @@ impl SmtpServer {
     /// A new connection at `now`: the 220 greeting is queued for sending.
     pub fn new(config: ServerConfig, now: Millis) -> Self {
         let mut s = SmtpServer {
-            idle: IdleTimer::new(config.idle_timeout, now),
+            io: ServerIo::new(config.idle_timeout, config.implicit_tls, now),
             state: ServerState::Greeted,
-            inbuf: InBuf::default(),
             helo: None,
             mail_from: String::new(),
             rcpt_to: Vec::new(),
@@ -336,19 +305,14 @@ impl SmtpServer {
             bdat: None,
             chunk: None,
             pending_rcpt_params: Default::default(),
-            tls: config.implicit_tls,
             authenticated: None,
             auth: AuthStep::None,
             pending_rcpt: None,
             errors: 0,
             data: None,
-            skip: LineSkip::default(),
-            received: VecDeque::new(),
-            transmits: VecDeque::new(),
-            events: VecDeque::new(),
             config,
         };
-        if s.config.refuse_all {
+        if s.config.rules.refuse_all {
             let r = Reply::enhanced(521, "5.3.2", format!("{} does not accept mail", s.config.hostname));
             s.send(r, SmtpReplyTo::Greeting);
         } else {
@@ -364,7 +328,7 @@ impl SmtpServer {
 
     /// Whether the session is encrypted (after STARTTLS, or from the start on port 465).
     pub fn is_tls(&self) -> bool {
-        self.tls
+        self.io.tls
     }
 
     /// The account the client authenticated as.
@@ -389,7 +353,7 @@ impl SmtpServer {
             }
             Some(r) => self.send(r, SmtpReplyTo::Rcpt),
         }
-        self.process();
+        self.read_input();
     }
 
     /// Takes responsibility for the received message (RFC 5321 §4.1.1.4, §6.1): replies 250.
@@ -397,7 +361,7 @@ impl SmtpServer {
         if self.state == ServerState::Deciding {
             self.send(Reply::enhanced(250, "2.0.0", format!("OK: queued as {queue_id}")), SmtpReplyTo::EndOfData);
             self.end_transaction();
-            self.process();
+            self.read_input();
         }
     }
 
@@ -406,7 +370,7 @@ impl SmtpServer {
         if self.state == ServerState::Deciding {
             self.send(reply, SmtpReplyTo::EndOfData);
             self.end_transaction();
-            self.process();
+            self.read_input();
         }
     }
 
@@ -415,36 +379,18 @@ impl SmtpServer {
         self.close_with(Closing::Shutdown);
     }
 
-    /// Writes the reply that ends the session for `why`, and closes.
-    fn close_with(&mut self, why: Closing) {
-        if self.state == ServerState::Closed {
-            return;
-        }
-        let t = closing_reply(&self.config.hostname, why);
-        self.transmits.push_back(t);
-        self.state = ServerState::Closed;
-        self.inbuf.clear();
-        self.events.push_back(ServerEvent::Closed);
-    }
-
     fn send(&mut self, reply: Reply, to: SmtpReplyTo) {
         let protocol_error = (500..=504).contains(&reply.code);
-        self.transmits.push_back(Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to } });
+        self.io.transmits.push_back(Transmit { bytes: reply.encode(), pdu: Pdu::SmtpReply { reply, to } });
         if protocol_error {
             self.errors = self.errors.saturating_add(1);
-            if self.errors >= self.config.max_errors && self.state != ServerState::Closed {
+            if self.errors >= self.config.rules.max_errors {
                 let r = Reply::enhanced(
                     421,
                     "4.7.0",
                     format!("{} Error: too many errors, closing connection", self.config.hostname),
                 );
-                self.transmits.push_back(Transmit {
-                    bytes: r.encode(),
-                    pdu: Pdu::SmtpReply { reply: r, to: SmtpReplyTo::Error },
-                });
-                self.state = ServerState::Closed;
-                self.inbuf.clear();
-                self.events.push_back(ServerEvent::Closed);
+                self.end_with(Transmit { bytes: r.encode(), pdu: Pdu::SmtpReply { reply: r, to: SmtpReplyTo::Error } });
             }
         }
     }
@@ -468,21 +414,25 @@ impl SmtpServer {
     /// A command or AUTH line with no CRLF within `limit` octets: answer `reply` and skip
     /// the rest of the line up to its CRLF (RFC 5321 §4.5.3.1.10: "500 Line too long").
     fn line_too_long(&mut self, limit: usize, reply: Reply) -> bool {
-        if self.inbuf.len() < limit || find_crlf(&self.inbuf).is_some() {
+        let inbuf = &self.io.inbuf;
+        if inbuf.len() < limit {
             return false;
         }
-        let shown = self.inbuf.get(..self.inbuf.len().min(80)).unwrap_or_default();
-        let line = format!("{}… ({} octets so far)", String::from_utf8_lossy(shown), self.inbuf.len());
-        self.skip.start(&self.inbuf);
-        self.inbuf.clear();
-        self.received.push_back(Transmit { bytes: line.clone().into_bytes(), pdu: Pdu::SmtpTyped { line } });
+        let shown = inbuf.get(..inbuf.len().min(80)).unwrap_or_default();
+        let line = format!("{}… ({} octets so far)", String::from_utf8_lossy(shown), inbuf.len());
+        if !self.io.overlong(limit) {
+            return false;
+        }
+        self.io.receive(line.clone().into_bytes(), Pdu::SmtpTyped { line });
         self.send(reply, SmtpReplyTo::Error);
         true
     }
 
-    fn process(&mut self) {
+    /// Reads commands, AUTH lines, mail data and BDAT chunks as the state says.
+    fn read_input(&mut self) {
         loop {
-            if !matches!(self.state, ServerState::Data | ServerState::Chunk) && self.skip.skip_in(&mut self.inbuf) {
+            if !matches!(self.state, ServerState::Data | ServerState::Chunk) && self.io.skip.skip_in(&mut self.io.inbuf)
+            {
                 return;
             }
             match self.state {
@@ -492,18 +442,10 @@ impl SmtpServer {
                         return;
                     }
                 }
-                ServerState::Authenticating => match find_crlf(&self.inbuf) {
-                    Some(n) => {
-                        let bytes: Vec<u8> = self.inbuf.take(n);
-                        let line =
-                            String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
-                        let decoded = base64::engine::general_purpose::STANDARD
-                            .decode(line.trim())
-                            .ok()
-                            .map(|b| String::from_utf8_lossy(&b).replace('\0', "\\0"))
-                            .unwrap_or_default();
-                        self.received
-                            .push_back(Transmit { bytes, pdu: Pdu::SmtpAuthResponse { line: line.clone(), decoded } });
+                ServerState::Authenticating => match self.io.next_line() {
+                    Some((bytes, line)) => {
+                        let decoded = sasl_shown(&line);
+                        self.io.receive(bytes, Pdu::SmtpAuthResponse { line: line.clone(), decoded });
                         self.on_auth_response(&line);
                     }
                     None => {
@@ -520,23 +462,24 @@ impl SmtpServer {
                 ServerState::Data => {
                     let keep = self.data_keep();
                     let (reader, raw) = self.data.get_or_insert_with(|| (data::DataReader::new(keep), Vec::new()));
-                    let end = reader.feed(&self.inbuf);
-                    let used = end.unwrap_or(self.inbuf.len());
+                    let inbuf = &mut self.io.inbuf;
+                    let end = reader.feed(inbuf);
+                    let used = end.unwrap_or(inbuf.len());
                     if !reader.dropped() {
-                        raw.extend_from_slice(self.inbuf.get(..used).unwrap_or_default());
+                        raw.extend_from_slice(inbuf.get(..used).unwrap_or_default());
                     } else {
                         *raw = Vec::new();
                     }
-                    self.inbuf.consume(used);
+                    inbuf.consume(used);
                     if end.is_none() {
                         return;
                     }
                     let Some((reader, bytes)) = self.data.take() else { return };
                     if reader.dropped() {
-                        self.received.push_back(Transmit {
-                            bytes: b"(message over the size limit, dropped)\r\n.\r\n".to_vec(),
-                            pdu: Pdu::SmtpData { size: 0, lines: 0 },
-                        });
+                        self.io.receive(
+                            b"(message over the size limit, dropped)\r\n.\r\n".to_vec(),
+                            Pdu::SmtpData { size: 0, lines: 0 },
+                        );
                         let limit = self.config.max_message_size;
                         self.send(
                             Reply::enhanced(
@@ -551,25 +494,23 @@ impl SmtpServer {
                     }
                     let md = reader.finish();
                     let lines = md.message.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
-                    self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpData { size: md.message.len(), lines } });
+                    self.io.receive(bytes, Pdu::SmtpData { size: md.message.len(), lines });
                     self.on_data(md);
                 }
-                _ => match command::decode(&self.inbuf) {
+                _ => match command::decode(&self.io.inbuf) {
                     Decoded::Complete(command::Command::Bdat { size, last }, n) => {
                         // The command and its chunk are one unit (logged when the chunk is read).
-                        let line: Vec<u8> = self.inbuf.take(n);
+                        let line: Vec<u8> = self.io.inbuf.take(n);
                         self.on_bdat(size, last, line);
                     }
                     Decoded::Complete(cmd, n) => {
-                        let bytes: Vec<u8> = self.inbuf.take(n);
-                        self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpCommand(cmd.clone()) });
+                        let bytes: Vec<u8> = self.io.inbuf.take(n);
+                        self.io.receive(bytes, Pdu::SmtpCommand(cmd.clone()));
                         self.on_command(cmd);
                     }
                     Decoded::Invalid(e, n) => {
-                        let bytes: Vec<u8> = self.inbuf.take(n);
-                        let line =
-                            String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
-                        self.received.push_back(Transmit { bytes, pdu: Pdu::SmtpTyped { line } });
+                        let (bytes, line) = self.io.take_line(n);
+                        self.io.receive(bytes, Pdu::SmtpTyped { line });
                         self.send(Reply::enhanced(e.code, e.enhanced, e.text), SmtpReplyTo::Error);
                     }
                     Decoded::Incomplete => {

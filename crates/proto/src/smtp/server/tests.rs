@@ -2,6 +2,7 @@
 //! rules, size limits, bounded memory.
 
 use super::*;
+use crate::engine::Engine;
 use crate::pdu::Pdu;
 
 pub(crate) fn config(role: Role) -> ServerConfig {
@@ -120,7 +121,7 @@ fn an_endless_message_is_dropped_with_bounded_memory() {
     let chunk = "y".repeat(999) + "\r\n";
     for _ in 0..200 {
         s.handle_input(0, chunk.as_bytes());
-        assert!(s.inbuf.len() < 70 * 1024, "the buffer stays bounded");
+        assert!(s.io.inbuf.len() < 70 * 1024, "the buffer stays bounded");
     }
     s.handle_input(0, b"\r\n.\r\nNOOP\r\n");
     assert_eq!(codes(&mut s), vec![552, 250]);

@@ -3,6 +3,7 @@
 
 use super::tests::config;
 use super::*;
+use crate::engine::Engine;
 use crate::pdu::Pdu;
 use crate::smtp::command::Command;
 use crate::smtp::params::{Body, Notify, Ret};
@@ -184,30 +185,30 @@ fn dsn_parameters_are_checked_and_carried() {
 fn every_reply_carries_an_enhanced_code_of_its_class() {
     let sessions: Vec<(ServerConfig, Vec<&[u8]>)> = {
         let mut relay = config(Role::Relay);
-        relay.max_errors = 1000;
+        relay.rules.max_errors = 1000;
         let sub = config(Role::Submission);
         let mut tls_sub = config(Role::Submission);
         tls_sub.trusted_peer = false;
         tls_sub.require_tls = true;
         tls_sub.starttls = true;
         let mut odd = config(Role::Relay);
-        odd.low_disk = true;
-        odd.forwards = vec![
+        odd.rules.low_disk = true;
+        odd.rules.forwards = vec![
             ("old@bob.example".into(), "new@x.example".into(), true),
             ("gone@bob.example".into(), "n@y.example".into(), false),
         ];
-        odd.tls_temporarily_unavailable = true;
+        odd.rules.tls_temporarily_unavailable = true;
         odd.starttls = true;
         odd.require_tls_inbound = false;
         let mut refuse = config(Role::Relay);
-        refuse.refuse_all = true;
+        refuse.rules.refuse_all = true;
         let mut enc = config(Role::Relay);
         enc.require_tls_inbound = true;
         let mut weak = config(Role::Submission);
-        weak.login_too_weak = true;
-        weak.password_transition = vec!["bob@bob.example".into()];
+        weak.rules.login_too_weak = true;
+        weak.rules.password_transition = vec!["bob@bob.example".into()];
         let mut few = config(Role::Relay);
-        few.max_errors = 2;
+        few.rules.max_errors = 2;
         vec![
             (few, vec![b"EHLO c.example\r\n", b"FROB\r\n", b"FROB\r\n"]),
             (
@@ -403,7 +404,7 @@ fn help_lists_what_this_port_offers() {
 #[test]
 fn low_disk_size_is_452_and_an_unaccommodated_notify_is_455() {
     let mut c = config(Role::Relay);
-    c.low_disk = true;
+    c.rules.low_disk = true;
     let mut s = SmtpServer::new(c, 0);
     replies(&mut s);
     s.handle_input(0, b"EHLO c.example\r\nMAIL FROM:<a@c.example> SIZE=500\r\n");
