@@ -21,8 +21,6 @@
 //! | [`check_task`] | a check, the log (JSON lines), actions | the outcome |
 //! | [`message_tree`] | a message's bytes | `{"header": [[name, value]], "parts": [...]}` |
 
-pub mod size_classes;
-
 use mailsim_sim::actions::{self, Action};
 use mailsim_sim::activity::{self, Activity, Answered, Check, Item, LocatedError, Response};
 use mailsim_sim::scenario::{self, Scenario};

@@ -6,13 +6,6 @@
 //! decoding the UTF-8 into a JS string and encoding it again (docs/benchmarks.md, "Branch
 //! ratio10").
 
-/// Small blocks from free lists by size, in front of std's dlmalloc (`size_classes`): a world
-/// run allocates and frees some hundred thousand of them (docs/benchmarks.md, "Branch ratio12").
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: mailsim_engine_wasm::size_classes::Single<std::alloc::System> =
-    mailsim_engine_wasm::size_classes::Single(mailsim_engine_wasm::size_classes::SizeClasses::new(std::alloc::System));
-
 #[cfg(target_arch = "wasm32")]
 mod exports {
     use mailsim_engine_wasm as api;
