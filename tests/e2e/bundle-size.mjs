@@ -97,7 +97,9 @@ export const ENGINE_BUDGET = 441.5 * 1024;
 /** The full page (its wasm and JS): the activities' and the live view's addresses. */
 export const FULL_BUDGET = 331.8 * 1024;
 /** The three modules and every data file (it grows with every scenario and activity). */
-export const WHOLE_BUDGET = 1262 * 1024;
+// 1,262.5 KB since qa12 (session 12): legible state diagrams drawn top to bottom and the
+// ?scenario=/?log= boot paths put the whole 0.4 KB over 1,262 KB (docs/benchmarks.md "qa12").
+export const WHOLE_BUDGET = 1262.5 * 1024;
 /** The data file the page fetches at its default address. */
 export const START_DATA = ['logs/alice-to-bob.jsonl'];
 const DATA_DIRS = ['scenarios', 'activities', 'logs'];
