@@ -1,13 +1,13 @@
 //! The server side of one POP3 session (RFC 1939 §3-§6).
 //!
-//! Driven through [`Engine`] (see its doc for the order):
+//! Driven through [`Engine`](crate::engine::Engine) (see its doc for the order):
 //! ```text
 //! new(config, now) ──> "+OK ... ready" queued     state AUTHORIZATION
 //!   LoginRequested { user, pass }  ──> owner calls answer_login(verdict) (grant or deny)
 //!   grant ──> state TRANSACTION
 //!   QUIT in TRANSACTION ──> state UPDATE: Commit { user, deleted } ──> owner removes them
 //! ```
-//! A connection that drops without QUIT ([`Engine::handle_close`]), an idle timeout and a
+//! A connection that drops without QUIT ([`Engine::handle_close`](crate::engine::Engine::handle_close)), an idle timeout and a
 //! shutdown never reach UPDATE: nothing is deleted (RFC 1939 §6), the owner only releases
 //! the maildrop lock.
 

@@ -1,6 +1,6 @@
 //! The server side of one IMAP session (RFC 9051; IMAP4rev1 clients per RFC 3501 accepted).
 //!
-//! Driven through [`Engine`] (see its doc for the order):
+//! Driven through [`Engine`](crate::engine::Engine) (see its doc for the order):
 //! ```text
 //! new(config, now) ──> "* OK [CAPABILITY ...]" queued   Not Authenticated
 //!   LoggedIn { user } ──> owner calls set_mailbox(INBOX snapshot)   Authenticated

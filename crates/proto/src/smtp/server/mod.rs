@@ -1,6 +1,6 @@
 //! The receiving side of one SMTP connection (RFC 5321 §4, submission per RFC 6409).
 //!
-//! Driven through [`Engine`] (see its doc for the order): `new(config, now)` queues the
+//! Driven through [`Engine`](crate::engine::Engine) (see its doc for the order): `new(config, now)` queues the
 //! greeting; `handle_input` feeds the client's bytes; `poll_event` reports
 //! [`ServerEvent::MessageReceived`], answered with `accept_message`/`reject_message`.
 //! An idle client gets `421 4.4.2` after [`ServerConfig::idle_timeout`] (RFC 5321 §4.5.3.2.7).
