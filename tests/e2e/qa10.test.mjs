@@ -12,34 +12,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { useBrowser, OUT } from './browser.mjs';
 import { openTerminal, typeLine as type } from './terminal.mjs';
+import { stateDiagram } from './state-diagram.mjs';
 
 const { open } = useBrowser();
 
-/** The diagram's boxes and labels, and which labels touch a box or another label. */
-const layout = (page) => page.evaluate(() => {
-  const fig = document.querySelector('#state-diagram');
-  const boxes = [...fig.querySelectorAll('.st')].map((g) => ({ s: g.dataset.state, r: g.querySelector('rect').getBoundingClientRect() }));
-  const labels = [...fig.querySelectorAll('.st-edge text')].map((t) => ({ t: t.textContent, r: t.getBoundingClientRect() }));
-  const meet = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
-  const cut = labels.filter((l) => boxes.some((b) => meet(l.r, b.r))).map((l) => l.t);
-  const clash = [];
-  labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => { if (meet(a.r, b.r)) clash.push(`${a.t} / ${b.t}`); }));
-  // Each greeting arrow ends on the edge of one box.
-  const end = (p) => {
-    const q = p.getPointAtLength(p.getTotalLength());
-    const m = p.getScreenCTM();
-    return { x: q.x * m.a + m.e, y: q.y * m.d + m.f };
-  };
-  const entries = [...fig.querySelectorAll('.st-edge')].filter((g) => ['OK', 'PREAUTH', 'BYE'].includes(g.querySelector('text')?.textContent)).map((g) => {
-    const e = end(g.querySelector('path'));
-    // On its top or (drawn top to bottom since qa12) its left side.
-    const into = boxes.find((b) => (e.x >= b.r.left && e.x <= b.r.right && Math.abs(e.y - b.r.top) < 3)
-      || (e.y >= b.r.top && e.y <= b.r.bottom && Math.abs(e.x - b.r.left) < 3));
-    return [g.querySelector('text').textContent, into ? into.s : null];
-  });
-  const svg = fig.querySelector('svg').getBoundingClientRect();
-  return { cut, clash, entries, text: fig.textContent, width: svg.width, right: svg.right, view: innerWidth };
-});
+const layout = stateDiagram;
 
 for (const [w, h] of [[1440, 900], [390, 844]]) {
   test(`the IMAP state diagram has the lecture's greeting paths (${w} px)`, async (t) => {

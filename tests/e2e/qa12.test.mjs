@@ -15,29 +15,11 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { useBrowser, OUT } from './browser.mjs';
 import { typeLine as type } from './terminal.mjs';
+import { stateDiagram } from './state-diagram.mjs';
 
 const s = useBrowser();
 
-/** The state diagram's text sizes on screen, and which labels touch a box or another label. */
-const measure = (page) => page.evaluate(() => {
-  const fig = document.querySelector('#state-diagram');
-  const svg = fig.querySelector('svg');
-  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-  const sizes = [...fig.querySelectorAll('text')].filter((t) => t.textContent).map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
-  const boxes = [...fig.querySelectorAll('.st')].map((g) => ({ s: g.dataset.state, r: g.querySelector('rect').getBoundingClientRect() }));
-  const labels = [...fig.querySelectorAll('.st-edge text')].map((t) => ({ t: t.textContent, r: t.getBoundingClientRect() }));
-  const meet = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
-  const cut = labels.filter((l) => boxes.some((b) => meet(l.r, b.r))).map((l) => l.t);
-  const clash = [];
-  labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => { if (meet(a.r, b.r)) clash.push(`${a.t} / ${b.t}`); }));
-  const r = svg.getBoundingClientRect();
-  // Every box's name inside its box.
-  const spill = boxes.filter((b) => {
-    const t = [...fig.querySelectorAll('.st')].find((g) => g.dataset.state === b.s).querySelector('text').getBoundingClientRect();
-    return t.left < b.r.left || t.right > b.r.right;
-  }).map((b) => b.s);
-  return { min: Math.min(...sizes), cut, clash, spill, right: r.right, height: r.height, view: innerWidth, caption: fig.querySelector('figcaption').textContent };
-});
+const measure = stateDiagram;
 
 for (const [w, h] of [[1440, 900], [1024, 600], [390, 844]]) {
   test(`the state diagrams read at ${w} px: text of 10 px or more, no label on a box or a label, inside the window`, async (t) => {
