@@ -147,18 +147,29 @@ impl Shape {
     }
 }
 
-/// The scroll pane's size and the chunk of rows in view (what a re-render depends on).
+/// The scroll pane's size, the chunk of rows in view and the page's text size (what a
+/// re-render depends on).
 #[derive(Clone, Copy, PartialEq)]
 struct Port {
     chunk: usize,
     height: i32,
     width: i32,
+    /// The root's font size in percent of 16 px: the browser's text size (text zoom), which
+    /// the diagram's text follows as the page's does.
+    text: u32,
 }
 
 fn scroller_port(el: &web_sys::Element, row_px: i32) -> (Port, i32) {
     let top = el.scroll_top();
     let first = ((top - TOP).max(0) / row_px.max(1)) as usize;
-    (Port { chunk: first / CHUNK, height: seen_height(el, row_px), width: el.client_width() }, top)
+    // Whole pixels ("32px", "17.6px" as 17): parsing a float would pull std's decimal-to-float
+    // code into the page.
+    let text = web_sys::window()
+        .and_then(|w| w.get_computed_style(&w.document()?.document_element()?).ok()?)
+        .and_then(|s| s.get_property_value("font-size").ok())
+        .and_then(|v| v.split(['.', 'p']).next()?.parse::<u32>().ok())
+        .map_or(100, |px| px * 100 / 16);
+    (Port { chunk: first / CHUNK, height: seen_height(el, row_px), width: el.client_width(), text }, top)
 }
 
 /// The height of the pane that can be seen: on a phone the page itself scrolls and the pane can
@@ -253,14 +264,17 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     }
     let cache_ref = cache.borrow();
     let Some((_, _, _, layout)) = &*cache_ref else { return html! {} };
-    let z = v.zoom.clamp(50, 200) as i32;
+    let scroller = use_node_ref();
+    let track_ref = use_node_ref();
+    let port = use_state_eq(|| Port { chunk: 0, height: 600, width: 900, text: 100 });
+    // The zoom chosen times the page's text size (at 200 % text, as big again): read where the
+    // pane is measured, so that the rows in view, the scroll to the current row and the lanes'
+    // width are reckoned at the size drawn.
+    let zoom = v.zoom.clamp(50, 200);
+    let z = (zoom * port.text / 100).max(25) as i32;
     let px = |units: i32| units * z / 100;
     let row_px = px(ROW_H).max(1);
     let head_px = px(HEAD_H);
-
-    let scroller = use_node_ref();
-    let track_ref = use_node_ref();
-    let port = use_state_eq(|| Port { chunk: 0, height: 600, width: 900 });
     // The scroll position as last seen or set; a new step that is out of view moves it.
     let top = use_mut_ref(|| 0i32);
     let shown = use_mut_ref(|| (usize::MAX, std::ptr::null::<Diagram>(), 0i32));
@@ -313,8 +327,9 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let view_h = (port.height - head_px).max(row_px);
     let cur_row = props.step.checked_sub(1).and_then(|s| layout.row_of_step.get(s).copied().flatten());
     // A new step (or a new log): bring its row into view, nearest edge; again once the pane's
-    // height is known (the first draw guesses it: a deep link on a phone showed rows far above).
-    let key = (props.step, d as *const Diagram, port.height);
+    // height and the text size are known (the first draw guesses them: a deep link on a phone
+    // showed rows far above).
+    let key = (props.step, d as *const Diagram, port.height + (z << 16));
     let moved = *shown.borrow() != key;
     if moved {
         *shown.borrow_mut() = key;
@@ -488,7 +503,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         })
     };
 
-    let zoom = format!("zoom-{z}");
+    let zoom = format!("zoom-{zoom}");
     html! {
         <div class="diagram-frame">
             <div class={classes!("diagram", zoom)} ref={scroller} onscroll={onscroll} tabindex="0" aria-label="Sequence diagram, scrolls both ways">

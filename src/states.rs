@@ -48,7 +48,9 @@ pub struct StateProps {
 /// Drawn top to bottom, as RFC 9051 §3 draws IMAP's: the boxes in a column, the main path
 /// straight down with its labels on the left, the way back (and any jump forward) as a lane
 /// on the right (left), the server greeting's entries from the left, and at a fixed scale
-/// (text about 11 px), so that it reads in the narrow details column and on a phone alike.
+/// (text about 11 px at the browser's usual 16 px text: its width is in `rem`, so that it grows
+/// with the page's text size), so that it reads in the narrow details column and on a phone
+/// alike (wider than the column at large text, it scrolls sideways in its figure).
 #[function_component(StateDiagram)]
 pub fn state_diagram(props: &StateProps) -> Html {
     let Some(machine) = machines::server(&props.protocol) else { return html! {} };
@@ -131,7 +133,7 @@ pub fn state_diagram(props: &StateProps) -> Html {
     html! {
         <figure id="state-diagram" class="state-diagram">
             <figcaption>{ title }{ now.map(|l| format!(": now {l}")).unwrap_or_default() }</figcaption>
-            <svg viewBox={format!("0 0 {} {}", Px(width), Px(height))} width={Px((width * 1.25).round()).to_string()} role="img" aria-label={format!("{title}, current state {}", now.unwrap_or("unknown"))}>
+            <svg viewBox={format!("0 0 {} {}", Px(width), Px(height))} style={format!("width:calc({}rem/16)", Px((width * 1.25).round()))} role="img" aria-label={format!("{title}, current state {}", now.unwrap_or("unknown"))}>
                 <defs><marker id="st-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" /></marker></defs>
                 { for arrows.into_iter().map(|(path, lx, ly, label, why, anchor)| html! {
                     <g class="st-edge">
