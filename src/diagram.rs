@@ -324,7 +324,8 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let diagram = Drawn(props.diagram.clone());
 
     let rows = &layout.rows;
-    let view_h = (port.height - head_px).max(row_px);
+    // Below the actors' header and its 1 px border.
+    let view_h = (port.height - head_px - 1).max(row_px);
     let cur_row = props.step.checked_sub(1).and_then(|s| layout.row_of_step.get(s).copied().flatten());
     // A new step (or a new log): bring its row into view, nearest edge; again once the pane's
     // height and the text size are known (the first draw guesses them: a deep link on a phone
