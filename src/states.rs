@@ -38,6 +38,14 @@ fn text_w(chars: usize) -> f64 {
     chars as f64 * 6.0
 }
 
+/// `px` pixels of the usual 16 px text in `em` ("23.43em"), so that the drawing grows with the
+/// page's text size (text zoom, the A+ button); an attribute, not a `style` (the page runs
+/// under `style-src 'self'`), and without float printing.
+fn em(px: i64) -> String {
+    let h = px * 100 / 16;
+    format!("{}.{:02}em", h / 100, h % 100)
+}
+
 #[derive(Properties, PartialEq)]
 pub struct StateProps {
     pub protocol: String,
@@ -48,7 +56,7 @@ pub struct StateProps {
 /// Drawn top to bottom, as RFC 9051 §3 draws IMAP's: the boxes in a column, the main path
 /// straight down with its labels on the left, the way back (and any jump forward) as a lane
 /// on the right (left), the server greeting's entries from the left, and at a fixed scale
-/// (text about 11 px at the browser's usual 16 px text: its width is in `rem`, so that it grows
+/// (text about 11 px at the browser's usual 16 px text: its width is in `em`, so that it grows
 /// with the page's text size), so that it reads in the narrow details column and on a phone
 /// alike (wider than the column at large text, it scrolls sideways in its figure).
 #[function_component(StateDiagram)]
@@ -133,7 +141,7 @@ pub fn state_diagram(props: &StateProps) -> Html {
     html! {
         <figure id="state-diagram" class="state-diagram">
             <figcaption>{ title }{ now.map(|l| format!(": now {l}")).unwrap_or_default() }</figcaption>
-            <svg viewBox={format!("0 0 {} {}", Px(width), Px(height))} style={format!("width:calc({}rem/16)", Px((width * 1.25).round()))} role="img" aria-label={format!("{title}, current state {}", now.unwrap_or("unknown"))}>
+            <svg viewBox={format!("0 0 {} {}", Px(width), Px(height))} width={em((width * 1.25).round() as i64)} role="img" aria-label={format!("{title}, current state {}", now.unwrap_or("unknown"))}>
                 <defs><marker id="st-head" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" /></marker></defs>
                 { for arrows.into_iter().map(|(path, lx, ly, label, why, anchor)| html! {
                     <g class="st-edge">
@@ -159,5 +167,16 @@ pub fn state_diagram(props: &StateProps) -> Html {
                 }) }
             </svg>
         </figure>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Hundredths of an em, cut (at most 0.16 px short).
+    #[test]
+    fn em_writes_hundredths() {
+        assert_eq!(super::em(375), "23.43em");
+        assert_eq!(super::em(16), "1.00em");
+        assert_eq!(super::em(17), "1.06em");
     }
 }
