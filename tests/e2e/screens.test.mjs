@@ -72,9 +72,14 @@ function problems() {
   return out.slice(0, 10);
 }
 
-/** Controls that are on the page but cannot be seen or scrolled to. */
+/**
+ * Controls that are on the page but cannot be seen or scrolled to. The rows it scrolls sideways
+ * to reach them (a phone's header and controls) are scrolled back after, as a reader first
+ * sees them.
+ */
 function unreachable() {
   const out = [];
+  const rows = [...document.querySelectorAll('*')].map((el) => [el, el.scrollLeft]);
   for (const el of document.querySelectorAll('button, select, input, a[href], textarea, summary')) {
     const s = getComputedStyle(el);
     if (s.display === 'none' || s.visibility === 'hidden' || el.closest('[hidden], details:not([open]) > :not(summary)')) continue;
@@ -87,6 +92,7 @@ function unreachable() {
     if (v.left < -1 || v.right > document.documentElement.clientWidth + 1) out.push(`${el.tagName.toLowerCase()}#${el.id} at ${Math.round(v.left)}–${Math.round(v.right)}`);
   }
   window.scrollTo(0, 0);
+  for (const [el, left] of rows) if (el.scrollLeft !== left) el.scrollLeft = left;
   return out.slice(0, 10);
 }
 
