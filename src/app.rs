@@ -785,7 +785,7 @@ fn playground() -> Html {
                     <section class="diagram-pane" aria-label="Sequence diagram">
                         { view_bar }
                         <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select}
-                            view={std::rc::Rc::new(ViewOptions { by_name, ..(*view).clone() })} on_toggle_conn={on_toggle_conn} />
+                            view={std::rc::Rc::new(ViewOptions { by_name, zoom: view.zoom * if *large { 5 } else { 4 } / 4, ..(*view).clone() })} on_toggle_conn={on_toggle_conn} />
                     </section>
                 }) }
                 <aside class="side" hidden={narrow && *tab == "diagram"}>

@@ -167,8 +167,7 @@ fn scroller_port(el: &web_sys::Element, row_px: i32) -> (Port, i32) {
     let text = web_sys::window()
         .and_then(|w| w.get_computed_style(&w.document()?.document_element()?).ok()?)
         .and_then(|s| s.get_property_value("font-size").ok())
-        .and_then(|v| v.split(['.', 'p']).next()?.parse::<u32>().ok())
-        .map_or(100, |px| px * 100 / 16);
+        .map_or(100, |v| v.bytes().take_while(u8::is_ascii_digit).fold(0, |n, b| n * 10 + u32::from(b - b'0')) * 100 / 16);
     (Port { chunk: first / CHUNK, height: seen_height(el, row_px), width: el.client_width(), text }, top)
 }
 

@@ -172,3 +172,17 @@ for (const big of [false, true]) {
     assert.ok(second.y + second.height <= viewport.height, 'the second arrow is on the first screen too');
   });
 }
+
+test('A+ (larger text for a projector): the whole diagram grows with the page\'s text, 1.25 times, and back', async (t) => {
+  const page = await open(t, '#/scenario/starttls-auth/step/12');
+  const base = await diagram(page);
+  await page.click('#large');
+  await page.waitForFunction(() => document.querySelector('.diagram-sticky svg').getAttribute('height') !== '58');
+  const large = await diagram(page);
+  near(large.label, 1.25 * base.label, 'the label with A+');
+  near(large.time, 1.25 * base.time, 'the time column with A+');
+  assert.ok(large.inView, 'the current row stays in view');
+  await page.click('#large');
+  await page.waitForFunction(() => document.querySelector('.diagram-sticky svg').getAttribute('height') === '58');
+  near((await diagram(page)).label, base.label, 'the label without A+');
+});
