@@ -164,16 +164,34 @@ await page.addInitScript(() => {
   // first animation frame after the one that drew it (the page draws in its own frame
   // callback, after this one: the frame that drew it has been painted by then).
   const b = window.bench = { arrivals: [], shownAt: [], latencies: [], gaps: [], long: 0, longest: 0, longList: [], shown: 0, maxNodes: 0 };
+  // Each message as it arrives (its time and text), and each frame's time and the number of
+  // messages the page shows: read by settle() once the run is over. Reading the records during
+  // the run (an indexOf per message) took more of the page's CPU than the page's own listener
+  // (docs/benchmarks.md, branch live13).
+  b.raw = [];
+  b.seen = [];
   const Source = window.EventSource;
   window.EventSource = class extends Source {
     constructor(...args) {
       super(...args);
-      // A message holds one or more records.
-      this.addEventListener('message', (e) => {
-        const t = performance.now();
-        for (let i = e.data.indexOf('"event":"message_sent"'); i >= 0; i = e.data.indexOf('"event":"message_sent"', i + 1)) b.arrivals.push(t);
-      });
+      this.addEventListener('message', (e) => { b.raw.push(performance.now(), e.data); });
     }
+  };
+  b.settle = () => {
+    // A message holds one or more records.
+    for (let j = 0; j < b.raw.length; j += 2) {
+      const [t, data] = [b.raw[j], b.raw[j + 1]];
+      for (let i = data.indexOf('"event":"message_sent"'); i >= 0; i = data.indexOf('"event":"message_sent"', i + 1)) b.arrivals.push(t);
+    }
+    b.raw = [];
+    for (let j = 0; j < b.seen.length; j += 2) {
+      const [t, n] = [b.seen[j], b.seen[j + 1]];
+      for (; b.shown < n && b.shown < b.arrivals.length && b.arrivals[b.shown] <= t; b.shown += 1) {
+        b.latencies.push(t - b.arrivals[b.shown]);
+        b.shownAt.push(t);
+      }
+    }
+    b.seen = [];
   };
   // The DOM's changes (counted from when the run starts): elements added and removed,
   // attributes and texts set.
@@ -207,10 +225,7 @@ await page.addInitScript(() => {
     b.frameStarts.push(t);
     last = t;
     const m = /of (\d+)$/.exec(document.querySelector('#position')?.textContent || '');
-    for (const n = m ? Number(m[1]) : 0; b.shown < n && b.shown < b.arrivals.length; b.shown += 1) {
-      b.latencies.push(t - b.arrivals[b.shown]);
-      b.shownAt.push(t);
-    }
+    b.seen.push(t, m ? Number(m[1]) : 0);
     if (b.gaps.length % 30 === 0) b.maxNodes = Math.max(b.maxNodes, document.getElementsByTagName('*').length);
     requestAnimationFrame(frame);
   };
@@ -366,7 +381,7 @@ await page.click('#live-toggle');
 const interact = Date.now() - i0;
 await page.waitForTimeout(200);
 if (process.env.LIVE_TRACE && process.env.LIVE_TRACE_OUT) await endTrace();
-const b = await page.evaluate(() => ({ ...window.bench, nodes: document.getElementsByTagName('*').length }));
+const b = await page.evaluate(() => { window.bench.settle(); return { ...window.bench, settle: undefined, nodes: document.getElementsByTagName('*').length }; });
 const gaps = b.gaps.slice(1);
 // The gaps that end after the clicks began.
 const clicking = b.gaps.map((g, i) => [g, b.frameStarts[i]]).slice(1).filter(([, t]) => t > b.interactAt).map(([g]) => g);
