@@ -183,6 +183,7 @@ await page.addInitScript(() => {
       const [t, data] = [b.raw[j], b.raw[j + 1]];
       for (let i = data.indexOf('"event":"message_sent"'); i >= 0; i = data.indexOf('"event":"message_sent"', i + 1)) b.arrivals.push(t);
     }
+    b.messages = (b.messages || 0) + b.raw.length / 2;
     b.raw = [];
     for (let j = 0; j < b.seen.length; j += 2) {
       const [t, n] = [b.seen[j], b.seen[j + 1]];
@@ -403,6 +404,8 @@ const result = {
   clicks_frames_over_50ms: clicking.filter((g) => g > 50).length, clicks_frames_over_100ms: clicking.filter((g) => g > 100).length,
   frames: gaps.length, frame_gap_ms: { p50: pct(gaps, 0.5), p95: pct(gaps, 0.95), p99: pct(gaps, 0.99), max: pct(gaps, 1) },
   long_tasks: b.long, longest_task_ms: Math.round(b.longest),
+  // The stream's messages (each one event dispatched on the page's main thread).
+  stream_messages: b.messages,
   // Each long task: ms after the clients' start (negative: before), its length, and whether it came with the clicks.
   long_task_list: b.longList.map(([t, d]) => [Math.round(clock.toEpoch(t) - t0), Math.round(d), t > b.interactAt ? 'clicks' : 'run']),
   // From the message's arrival on the page's stream to the frame after the one that drew it.
