@@ -261,7 +261,7 @@ fn viewer(req: &http::Request, web: &Web) -> Option<Viewer> {
 /// line ends: a record is one line), so that a burst costs the page a few messages rather than
 /// one per record; its id is the last one that moves the viewer's cursor. An `owner` entry is
 /// a line among the records (`{"conn","seq","user"}`, no `"event"`): as a message of its own
-/// it split its batch, and a class's 400 logins were up to 800 more messages, each some 28 µs
+/// it split its batch, and a class's 400 logins were 400 more events, each some 28 µs
 /// of the page's main thread (docs/benchmarks.md, branch live13).
 fn messages(out: &mut Vec<u8>, items: &[(Arc<feed::Entry>, bool)]) {
     if items.is_empty() {
