@@ -35,7 +35,6 @@ pub struct Shared {
     /// the frame reads: a burst's text is not copied into the wasm memory at once and then
     /// again at each frame, only what a frame reads and the rest of its last message.
     backlog: String,
-    owners: Vec<(u32, String)>,
     missed: u64,
     /// The last id received (where a new stream resumes).
     last_id: u64,
@@ -55,7 +54,6 @@ impl Default for Shared {
         Shared {
             texts: js_sys::Array::new(),
             backlog: String::new(),
-            owners: vec![],
             missed: 0,
             last_id: 0,
             status: Status::Connecting,
@@ -87,6 +85,12 @@ const MOST_LATE: f64 = 4.0;
 /// before.
 pub fn per_frame(since_ms: f64) -> usize {
     (PER_FRAME as f64 * (since_ms / FRAME_MS).clamp(1.0, MOST_LATE)).round() as usize
+}
+
+/// Whether a line is an event's record (`{"seq":N,"event":…}`), not a login's owner line.
+fn is_record(line: &str) -> bool {
+    line.strip_prefix("{\"seq\":")
+        .is_some_and(|r| r.trim_start_matches(|c: char| c.is_ascii_digit()).starts_with(",\"event\":"))
 }
 
 /// The sequence number of `{"seq":N,…`.
@@ -140,23 +144,6 @@ pub fn connect(shared: &Rc<RefCell<Shared>>, query: &str, since: u64) {
         Closure::new(move |e: web_sys::MessageEvent| {
             // The text stays in JavaScript; its ids are read when it is (`drain`).
             s.borrow().texts.push(&e.data());
-            wake(&s);
-        }),
-    ));
-    let s = shared.clone();
-    listeners.push((
-        "owner",
-        Closure::new(move |e: web_sys::MessageEvent| {
-            let v: serde_json::Value = serde_json::from_str(&data(&e)).unwrap_or_default();
-            {
-                let mut s = s.borrow_mut();
-                if let (Some(conn), Some(user)) = (v["conn"].as_u64(), v["user"].as_str()) {
-                    s.owners.push((conn as u32, user.to_string()));
-                }
-                if let Ok(id) = e.last_event_id().parse::<u64>() {
-                    s.last_id = s.last_id.max(id);
-                }
-            }
             wake(&s);
         }),
     ));
@@ -260,7 +247,7 @@ pub fn close(shared: &Rc<RefCell<Shared>>) {
 /// stream's status, and whether records are left for the next frame.
 pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received, most: usize) -> (bool, Status, bool) {
     let most = most.max(1);
-    let (chunk, more, owners, missed, status) = {
+    let (chunk, more, missed, status) = {
         let mut s = shared.borrow_mut();
         s.take_texts(most);
         let cut = s.backlog.match_indices('\n').nth(most - 1).map(|(i, _)| i);
@@ -273,22 +260,25 @@ pub fn drain(shared: &Rc<RefCell<Shared>>, r: &mut Received, most: usize) -> (bo
             }
             None => std::mem::take(&mut s.backlog),
         };
-        let o = std::mem::take(&mut s.owners);
         let missed = std::mem::take(&mut s.missed);
-        (chunk, !s.backlog.is_empty() || s.texts.length() > 0, o, missed, s.status)
+        (chunk, !s.backlog.is_empty() || s.texts.length() > 0, missed, s.status)
     };
-    let changed = !chunk.is_empty() || !owners.is_empty() || missed > 0;
+    let changed = !chunk.is_empty() || missed > 0;
     if !chunk.is_empty() {
-        let records: Vec<&str> = chunk.split('\n').collect();
+        // A login's owner line (`{"conn","seq","user"}`) comes among the records.
+        let (records, owners): (Vec<&str>, Vec<&str>) = chunk.split('\n').partition(|l| is_record(l));
         let (batch, _bad) = parse(&records);
-        if let Some(last) = batch.iter().map(|(seq, _)| *seq).max() {
-            let mut s = shared.borrow_mut();
-            s.last_id = s.last_id.max(last);
-        }
+        let mut last = batch.iter().map(|(seq, _)| *seq).max().unwrap_or(0);
         r.add(batch);
-    }
-    for (conn, user) in owners {
-        r.own(conn, user);
+        for o in owners {
+            let v: serde_json::Value = serde_json::from_str(o).unwrap_or_default();
+            if let (Some(conn), Some(user)) = (v["conn"].as_u64(), v["user"].as_str()) {
+                r.own(conn as u32, user.to_string());
+                last = last.max(v["seq"].as_u64().unwrap_or(0));
+            }
+        }
+        let mut s = shared.borrow_mut();
+        s.last_id = s.last_id.max(last);
     }
     r.missed += missed;
     (changed, status, more)
@@ -323,6 +313,14 @@ pub async fn login(user: &str, password: &str) -> Result<(String, String), Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A login's owner line, which comes among the records, is not read as one.
+    #[test]
+    fn owner_lines_are_told_from_records() {
+        assert!(is_record(r#"{"seq":12,"event":{"event":"message_sent"}}"#));
+        assert!(!is_record(r#"{"conn":3,"seq":13,"user":"s1@class.example"}"#));
+        assert!(!is_record(r#"{"seq":13,"conn":3,"user":"s1@class.example"}"#));
+    }
 
     /// A frame on time reads 300 records; a late one what the frames it missed would have
     /// read, up to four frames' worth (a frame after a quiet spell too).

@@ -163,17 +163,36 @@ await page.addInitScript(() => {
   // arrivals[k], shownAt[k]: when the k-th message arrived on the stream, and the start of the
   // first animation frame after the one that drew it (the page draws in its own frame
   // callback, after this one: the frame that drew it has been painted by then).
-  const b = window.bench = { arrivals: [], shownAt: [], latencies: [], gaps: [], long: 0, longest: 0, shown: 0, maxNodes: 0 };
+  const b = window.bench = { arrivals: [], shownAt: [], latencies: [], gaps: [], long: 0, longest: 0, longList: [], shown: 0, maxNodes: 0 };
+  // Each message as it arrives (its time and text), and each frame's time and the number of
+  // messages the page shows: read by settle() once the run is over. Reading the records during
+  // the run (an indexOf per message) took more of the page's CPU than the page's own listener
+  // (docs/benchmarks.md, branch live13).
+  b.raw = [];
+  b.seen = [];
   const Source = window.EventSource;
   window.EventSource = class extends Source {
     constructor(...args) {
       super(...args);
-      // A message holds one or more records.
-      this.addEventListener('message', (e) => {
-        const t = performance.now();
-        for (let i = e.data.indexOf('"event":"message_sent"'); i >= 0; i = e.data.indexOf('"event":"message_sent"', i + 1)) b.arrivals.push(t);
-      });
+      this.addEventListener('message', (e) => { b.raw.push(performance.now(), e.data); });
     }
+  };
+  b.settle = () => {
+    // A message holds one or more records.
+    for (let j = 0; j < b.raw.length; j += 2) {
+      const [t, data] = [b.raw[j], b.raw[j + 1]];
+      for (let i = data.indexOf('"event":"message_sent"'); i >= 0; i = data.indexOf('"event":"message_sent"', i + 1)) b.arrivals.push(t);
+    }
+    b.messages = (b.messages || 0) + b.raw.length / 2;
+    b.raw = [];
+    for (let j = 0; j < b.seen.length; j += 2) {
+      const [t, n] = [b.seen[j], b.seen[j + 1]];
+      for (; b.shown < n && b.shown < b.arrivals.length && b.arrivals[b.shown] <= t; b.shown += 1) {
+        b.latencies.push(t - b.arrivals[b.shown]);
+        b.shownAt.push(t);
+      }
+    }
+    b.seen = [];
   };
   // The DOM's changes (counted from when the run starts): elements added and removed,
   // attributes and texts set.
@@ -207,16 +226,13 @@ await page.addInitScript(() => {
     b.frameStarts.push(t);
     last = t;
     const m = /of (\d+)$/.exec(document.querySelector('#position')?.textContent || '');
-    for (const n = m ? Number(m[1]) : 0; b.shown < n && b.shown < b.arrivals.length; b.shown += 1) {
-      b.latencies.push(t - b.arrivals[b.shown]);
-      b.shownAt.push(t);
-    }
+    b.seen.push(t, m ? Number(m[1]) : 0);
     if (b.gaps.length % 30 === 0) b.maxNodes = Math.max(b.maxNodes, document.getElementsByTagName('*').length);
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
   new PerformanceObserver((l) => {
-    for (const e of l.getEntries()) { b.long += 1; b.longest = Math.max(b.longest, e.duration); }
+    for (const e of l.getEntries()) { b.long += 1; b.longest = Math.max(b.longest, e.duration); b.longList.push([e.startTime, e.duration]); }
   }).observe({ entryTypes: ['longtask'] });
 });
 // LIVE_PAGE=DIR: the page's files from DIR instead of those built into the binary (to try a
@@ -233,7 +249,7 @@ if (process.env.LIVE_PAGE) {
 await page.goto(live);
 await page.waitForSelector('#live-status.on');
 // Only the frames from here on count (not the page's load).
-await page.evaluate(() => { const b = window.bench; b.gaps = []; b.frameStarts = []; b.long = 0; b.longest = 0; b.dom = { added: 0, removed: 0, attributes: 0, texts: 0, where: {} }; });
+await page.evaluate(() => { const b = window.bench; b.gaps = []; b.frameStarts = []; b.long = 0; b.longest = 0; b.longList = []; b.dom = { added: 0, removed: 0, attributes: 0, texts: 0, where: {} }; });
 const load0 = os.loadavg();
 // Where the page's time goes during the run (Chrome's own counters: script, style, layout),
 // and with LIVE_PROFILE=1 the functions with the most self time (CDP sampling profiler).
@@ -331,13 +347,17 @@ if (process.env.LIVE_PROFILE) {
   }
 }
 let frameCpu = null;
-if (process.env.LIVE_TRACE) {
+// The trace ends here (frame_cpu: the run until the page caught up), or with LIVE_TRACE_OUT
+// after the clicks below, so that the raw trace holds their frames too (a performance mark,
+// `bench-interact`, says where they begin: live-frames.mjs names the frames after it).
+const endTrace = async () => {
   const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
   await cdp.send('Tracing.end');
   await done;
   frameCpu = (await import('./live-trace.mjs')).frameCpu(traced);
   if (process.env.LIVE_TRACE_OUT) fs.writeFileSync(process.env.LIVE_TRACE_OUT, JSON.stringify({ traceEvents: traced }));
-}
+};
+if (process.env.LIVE_TRACE && !process.env.LIVE_TRACE_OUT) await endTrace();
 // The page's clock against this machine's (the clients' time.time() and Date.now() are the
 // same clock): performance.timeOrigin + now() - Date.now(), and half the round trip.
 const clock = await (async () => {
@@ -353,13 +373,19 @@ const clock = await (async () => {
 const origin = await page.evaluate(() => performance.timeOrigin);
 clock.toEpoch = (t) => origin + t - clock.offset;
 // Interaction while it is full: pause, step back, back to live.
+// The page's time when the clicks begin: the frames after it are the clicks' (counted apart).
+await page.evaluate(() => { window.bench.interactAt = performance.now(); performance.mark('bench-interact'); });
 const i0 = Date.now();
 await page.click('#live-toggle');
 await page.click('#prev');
 await page.click('#live-toggle');
 const interact = Date.now() - i0;
-const b = await page.evaluate(() => ({ ...window.bench, nodes: document.getElementsByTagName('*').length }));
+await page.waitForTimeout(200);
+if (process.env.LIVE_TRACE && process.env.LIVE_TRACE_OUT) await endTrace();
+const b = await page.evaluate(() => { window.bench.settle(); return { ...window.bench, settle: undefined, nodes: document.getElementsByTagName('*').length }; });
 const gaps = b.gaps.slice(1);
+// The gaps that end after the clicks began.
+const clicking = b.gaps.map((g, i) => [g, b.frameStarts[i]]).slice(1).filter(([, t]) => t > b.interactAt).map(([g]) => g);
 const pct = (xs, p) => { const s = [...xs].sort((x, y) => x - y); return s.length ? Math.round(s[Math.min(s.length - 1, Math.floor(s.length * p))]) : null; };
 const spread = (xs) => ({ p50: pct(xs, 0.5), p95: pct(xs, 0.95), max: pct(xs, 1), measured: xs.length });
 const commands = commandLatency(log, sendsFile, b, clock);
@@ -374,8 +400,14 @@ const cpuUse = (() => {
 const result = {
   clients: CLIENTS, client_failures: Number(failures[0]), failure_examples: failures.slice(1), messages, events, clients_ms: clients, page_caught_up_ms: caughtUp, pause_back_live_ms: interact,
   longest_frame_ms: Math.round(Math.max(...gaps)), frames_over_50ms: gaps.filter((g) => g > 50).length, frames_over_100ms: gaps.filter((g) => g > 100).length,
+  // Of those, the frames of the pause, back, live clicks after the page caught up.
+  clicks_frames_over_50ms: clicking.filter((g) => g > 50).length, clicks_frames_over_100ms: clicking.filter((g) => g > 100).length,
   frames: gaps.length, frame_gap_ms: { p50: pct(gaps, 0.5), p95: pct(gaps, 0.95), p99: pct(gaps, 0.99), max: pct(gaps, 1) },
   long_tasks: b.long, longest_task_ms: Math.round(b.longest),
+  // The stream's messages (each one event dispatched on the page's main thread).
+  stream_messages: b.messages,
+  // Each long task: ms after the clients' start (negative: before), its length, and whether it came with the clicks.
+  long_task_list: b.longList.map(([t, d]) => [Math.round(clock.toEpoch(t) - t0), Math.round(d), t > b.interactAt ? 'clicks' : 'run']),
   // From the message's arrival on the page's stream to the frame after the one that drew it.
   latency_ms: spread(b.latencies),
   // From the client's command (sent) to its arrival on the page, and to that frame.

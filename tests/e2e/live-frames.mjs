@@ -139,12 +139,14 @@ function describe(s, e) {
     if (w > 2000) others.push(`${procs.get(Number(k.split(':')[0])) || '?'}/${names.get(k) || k} ${r(w / 1000)} ms (cpu ${r(c / 1000)})`);
   }
   return {
-    at_ms: r((s - starts[0]) / 1000), wall: r(wall), main_tasks_wall: r(busyWall), main_cpu: r(cpu), waiting_in_tasks: r(busyWall - cpu), main_idle: r(wall - busyWall),
+    at_ms: r((s - starts[0]) / 1000), during: e > clicksAt ? 'clicks' : 'run', wall: r(wall), main_tasks_wall: r(busyWall), main_cpu: r(cpu), waiting_in_tasks: r(busyWall - cpu), main_idle: r(wall - busyWall),
     by_kind: Object.fromEntries(Object.entries(by).filter(([, v]) => v >= 0.5).map(([k, v]) => [k, r(v)])), styled, layout_dirty: dirty, gc: gcs,
     tasks: top, self: topOf(self), rust: topOf(wasm), other_threads: others,
   };
 }
 
+// The bench's mark where its clicks (pause, back, live) begin, once the page has caught up.
+const clicksAt = events.find((e) => e.name === 'bench-interact')?.ts ?? Infinity;
 const frames = [];
 for (let i = 0; i + 1 < starts.length; i += 1) if ((starts[i + 1] - starts[i]) / 1000 > MS) frames.push(describe(starts[i], starts[i + 1]));
 console.log(JSON.stringify({ frames: starts.length - 1, sample_interval_ms: r(interval / 1000), over: MS, long: frames }, null, 1));

@@ -7,9 +7,9 @@
 //!   student: their own sessions); `since=N` or the `Last-Event-ID` header resumes after entry
 //!   N. Each message is one or more lines `data: {"seq":N,"event":RECORD}` (consecutive
 //!   records share a message) and `id: N` (the last), where RECORD is the line `--log` writes
-//!   (credentials redacted unless `--show-credentials`); `event: owner` with
-//!   `{"seq","conn","user"}` says whose a connection is; `event: gap` with `{"missed":N}` says
-//!   the viewer fell behind the kept history (see [`feed`]).
+//!   (credentials redacted unless `--show-credentials`); a line `data: {"conn","seq","user"}`
+//!   among them (no `"event"`) says whose a connection is; `event: gap` with `{"missed":N}`
+//!   says the viewer fell behind the kept history (see [`feed`]).
 //! - `POST /login` (form or JSON: `user`, `password`, a mail account of this server): a
 //!   session for a student, `{"session":S,"user":ADDRESS}`; 403 if wrong.
 //!
@@ -28,7 +28,7 @@ pub mod redact;
 #[cfg(test)]
 mod test_events;
 
-use feed::{Feed, Kind, Viewer};
+use feed::{Feed, Viewer};
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::net::{IpAddr, SocketAddr};
@@ -257,41 +257,29 @@ fn viewer(req: &http::Request, web: &Web) -> Option<Viewer> {
     sessions.iter().find(|(k, _)| same(k, s)).map(|(_, user)| Viewer::Student(user.clone()))
 }
 
-/// The SSE messages for a batch of entries. Consecutive records go in one message, one `data:`
-/// line each (the page splits them at the line ends: a record is one line), so that a burst
-/// costs the page a few messages rather than one per record; the message's id is the last
-/// one that moves the viewer's cursor. An `owner` entry is a message of its own.
+/// The SSE message for a batch of entries: one `data:` line each (the page splits them at the
+/// line ends: a record is one line), so that a burst costs the page a few messages rather than
+/// one per record; its id is the last one that moves the viewer's cursor. An `owner` entry is
+/// a line among the records (`{"conn","seq","user"}`, no `"event"`): as a message of its own
+/// it split its batch, and a class's 400 logins were 400 more events, each some 28 µs
+/// of the page's main thread (docs/benchmarks.md, branch live13).
 fn messages(out: &mut Vec<u8>, items: &[(Arc<feed::Entry>, bool)]) {
+    if items.is_empty() {
+        return;
+    }
     let mut id = None;
-    let mut open = false;
-    let end = |out: &mut Vec<u8>, id: &mut Option<u64>| {
-        if let Some(seq) = id.take() {
-            out.extend_from_slice(format!("id: {seq}\n").as_bytes());
-        }
-        out.push(b'\n');
-    };
     for (e, with_id) in items {
-        let owner = matches!(e.kind, Kind::Owner { .. });
-        if owner {
-            if open {
-                end(out, &mut id);
-            }
-            out.extend_from_slice(b"event: owner\n");
-        }
         out.extend_from_slice(b"data: ");
         out.extend_from_slice(e.data.as_bytes());
         out.push(b'\n');
         if *with_id {
             id = Some(e.seq);
         }
-        open = !owner;
-        if owner {
-            end(out, &mut id);
-        }
     }
-    if open {
-        end(out, &mut id);
+    if let Some(seq) = id {
+        out.extend_from_slice(format!("id: {seq}\n").as_bytes());
     }
+    out.push(b'\n');
 }
 
 /// The event stream for one viewer, until it goes away.

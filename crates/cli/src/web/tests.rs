@@ -106,8 +106,8 @@ fn banner_warns_off_loopback() {
     assert!(!b.contains("warning"));
 }
 
-/// Consecutive records share a message (one data line each, the last id); an owner entry is a
-/// message of its own; a record held back (no id) does not move the id.
+/// Consecutive records share a message (one data line each, the last id), an owner entry too;
+/// a record held back (no id) does not move the id.
 #[test]
 fn records_are_batched_into_messages() {
     use super::feed::{Entry, Kind, Scope};
@@ -122,6 +122,12 @@ fn records_are_batched_into_messages() {
     super::messages(&mut out, &items);
     assert_eq!(
         String::from_utf8(out).unwrap(),
-        "data: {\"seq\":1}\ndata: {\"seq\":2}\nid: 1\n\nevent: owner\ndata: {\"seq\":3}\nid: 3\n\ndata: {\"seq\":4}\nid: 4\n\n"
+        "data: {\"seq\":1}\ndata: {\"seq\":2}\ndata: {\"seq\":3}\ndata: {\"seq\":4}\nid: 4\n\n"
     );
+    let mut out = Vec::new();
+    super::messages(&mut out, &items[..2]);
+    assert_eq!(String::from_utf8(out).unwrap(), "data: {\"seq\":1}\ndata: {\"seq\":2}\nid: 1\n\n");
+    let mut out = Vec::new();
+    super::messages(&mut out, &[]);
+    assert!(out.is_empty());
 }
