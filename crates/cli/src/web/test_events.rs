@@ -11,7 +11,7 @@ pub fn opened(conn: u32, protocol: &str, port: u16) -> Event {
         client_port: 4000u16.saturating_add(conn as u16),
         server: "server".into(),
         port,
-        protocol: protocol.into(),
+        protocol: protocol.to_string().into(),
     }
 }
 
@@ -32,14 +32,14 @@ pub fn sent(
         conn: Some(conn),
         from,
         to,
-        protocol: protocol.into(),
+        protocol: protocol.to_string().into(),
         port,
         raw: raw.to_vec(),
-        label: label.into(),
-        meaning: meaning.into(),
-        rfc: String::new(),
-        from_state: String::new(),
-        to_state: String::new(),
+        label: label.to_string().into(),
+        meaning: meaning.to_string().into(),
+        rfc: "".into(),
+        from_state: "".into(),
+        to_state: "".into(),
         tls: false,
     }
 }

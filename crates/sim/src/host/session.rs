@@ -220,9 +220,9 @@ impl MailHost {
     }
 
     /// The protocol state of `sid`, as the diagram shows it.
-    pub fn session_state(&self, sid: SessionId) -> String {
+    pub fn session_state(&self, sid: SessionId) -> crate::log::Text {
         match self.sessions.get(&sid) {
-            Some(s) => s.engine().state().to_string(),
+            Some(s) => s.engine().state().text(),
             None => "listening".into(),
         }
     }
