@@ -11,7 +11,7 @@ pub fn opened(conn: u32, protocol: &str, port: u16) -> Event {
         client_port: 4000u16.saturating_add(conn as u16),
         server: "server".into(),
         port,
-        protocol: protocol.to_string().into(),
+        protocol: protocol.into(),
     }
 }
 

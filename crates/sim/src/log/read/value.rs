@@ -41,7 +41,7 @@ fn event_of(o: &mut Obj) -> Result<Event, String> {
             client_port: num(o, "client_port")?,
             server: text(o, "server")?,
             port: num(o, "port")?,
-            protocol: text(o, "protocol")?.into(),
+            protocol: text(o, "protocol")?,
         },
         "message_sent" => Event::MessageSent {
             t_sent: num(o, "t_sent")?,
