@@ -179,7 +179,7 @@ pub fn details(props: &DetailsProps) -> Html {
             },
             RawView::Hex(lines) => html! {
                 <>
-                    <figcaption>{ format!("Bytes on the wire: {} bytes, binary ({}), shown in hex.", raw.len(), match &**protocol {
+                    <figcaption>{ format!("Bytes on the wire: {} bytes, binary ({}), shown in hex.", raw.len(), match protocol.as_str() {
                         "DNS" => "a DNS message in RFC 1035 format",
                         "TCP" => "a TCP header: ports, sequence number, flags, window, checksum",
                         _ => "not text",
@@ -198,7 +198,7 @@ pub fn details(props: &DetailsProps) -> Html {
                 if *tls { {" "}<span class="badge tls" title="Sent inside TLS">{"TLS"}</span> }
                 { format!(" {transport} port {port} · sent at {} · arrived at {}", diagram::format_time(*t_sent), diagram::format_time(*t)) }
             </p>
-            <p id="meaning" class="meaning">{ if *tls { format!("Inside TLS: {meaning}") } else { meaning.to_string() } }</p>
+            <p id="meaning" class="meaning">{ if *tls { format!("Inside TLS: {meaning}") } else { meaning.clone() } }</p>
             <p class="rfc">{"Defined in "}<cite>{ rfc.clone() }</cite></p>
             <figure class="bytes">{ raw_html }</figure>
             { for (!hidden).then(|| carried_message(protocol, &arrow.label, raw)).flatten().zip(envelope(log, arrow.event)).map(|(m, (from, rcpts))| html! {
@@ -227,7 +227,7 @@ pub fn details(props: &DetailsProps) -> Html {
                     <tr><th scope="row">{ name(from) }<small>{" (sender)"}</small></th><td>{ shown_state(from, from_state) }</td></tr>
                     <tr><th scope="row">{ name(to) }<small>{" (receiver)"}</small></th><td>{ shown_state(to, to_state) }</td></tr>
                 </table>
-                <StateDiagram protocol={protocol.to_string()} states={(from_state.to_string(), to_state.to_string())} />
+                <StateDiagram protocol={protocol.clone()} states={(from_state.clone(), to_state.clone())} />
             }
             if !snap.happenings.is_empty() {
                 <div class="happenings">

@@ -348,10 +348,10 @@ mod tests {
             port: 143,
             raw: b"* OK ready\r\n".to_vec(),
             label: "* OK ready".into(),
-            meaning: "".into(),
-            rfc: "".into(),
-            from_state: "".into(),
-            to_state: "".into(),
+            meaning: String::new(),
+            rfc: String::new(),
+            from_state: String::new(),
+            to_state: String::new(),
             tls: false,
         };
         let mut r = Received::default();

@@ -453,7 +453,8 @@ impl Hub {
         }
         let state = self.host.session_state(sid);
         let (from, to) = if to_server { (client, "server".to_string()) } else { ("server".to_string(), client) };
-        let (from_state, to_state) = if to_server { ("client".into(), state) } else { (state, "client".into()) };
+        let (from_state, to_state) =
+            if to_server { ("client".to_string(), state) } else { (state, "client".to_string()) };
         let now = self.now();
         self.log(Event::MessageSent {
             t_sent: now,

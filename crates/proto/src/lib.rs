@@ -92,6 +92,5 @@ pub mod store;
 
 pub use codec::{visible_bytes, Decoded, InBuf, LineSkip};
 pub use engine::{Closing, Engine, Millis, Wire};
-pub use explain::Text;
 pub use pdu::{Explanation, Pdu, Transmit};
 pub use state::{StateMachine, StateView};

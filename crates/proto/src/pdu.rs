@@ -139,7 +139,7 @@ impl Pdu {
             Pdu::SmtpAuthResponse { line, decoded } => smtp::explain::auth_response(line, decoded),
             Pdu::Pop3Command(c) => pop3::explain::command(c),
             Pdu::Pop3Line { cmd, line } => {
-                Explanation { label: crate::explain::shorten(line, 72).into(), ..pop3::explain::command(cmd) }
+                Explanation { label: crate::explain::shorten(line, 72), ..pop3::explain::command(cmd) }
             }
             Pdu::Pop3Typed { line } => pop3::explain::typed(line),
             Pdu::Pop3Response { response, to } => pop3::explain::response(response, *to),

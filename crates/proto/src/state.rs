@@ -143,18 +143,6 @@ impl StateView {
     pub fn label(&self) -> &'static str {
         self.state().label
     }
-
-    /// The text `Display` writes, borrowed from the table when it has no `{n}` to fill in
-    /// (most states): the log stores both ends' states for every message, and this spares
-    /// it the formatting and a `String` each time.
-    pub fn text(&self) -> crate::explain::Text {
-        let text = self.state().text;
-        if text.contains("{n}") {
-            self.to_string().into()
-        } else {
-            text.into()
-        }
-    }
 }
 
 impl fmt::Display for StateView {
@@ -205,9 +193,6 @@ mod tests {
         let v = M.find("sent #12: waiting").unwrap();
         assert_eq!((v.id, v.n, v.label()), (StateId(1), Some(12), "b"));
         assert_eq!(v.to_string(), "sent #12: waiting");
-        assert_eq!(v.text(), "sent #12: waiting");
-        let w = M.find("waiting").unwrap();
-        assert!(matches!(w.text(), std::borrow::Cow::Borrowed("waiting")), "no {{n}}: the table's own text");
         assert_eq!(M.find("sent #: waiting"), None);
         assert_eq!(M.find("sent #1x: waiting"), None);
         assert_eq!(M.find("waiting").map(|v| v.id), Some(StateId(0)));

@@ -13,11 +13,6 @@
 
 use serde::Serialize;
 
-/// A text of an event that is most often one of the program's own (a protocol's name, a
-/// state's text, an RFC section, a fixed sentence): borrowed then, so that a world run does
-/// not allocate a copy of it for every message (and the log's drop frees none).
-pub use mailsim_proto::Text;
-
 mod read;
 mod write;
 
@@ -86,18 +81,18 @@ pub enum Event {
         conn: Option<u32>,
         from: String,
         to: String,
-        protocol: Text,
+        protocol: String,
         /// The server's port.
         port: u16,
         #[serde(serialize_with = "latin1::serialize")]
         raw: Vec<u8>,
-        label: Text,
-        meaning: Text,
-        rfc: Text,
+        label: String,
+        meaning: String,
+        rfc: String,
         /// The sender's protocol state after sending.
-        from_state: Text,
+        from_state: String,
         /// The receiver's protocol state after processing it.
-        to_state: Text,
+        to_state: String,
         /// Sent inside TLS: on the wire these bytes were ciphertext.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         tls: bool,

@@ -96,7 +96,7 @@ fn sent(log: &EventLog) -> Vec<(String, String, String, String)> {
         .filter_map(|e| match e {
             Event::MessageSent { from, to, raw, protocol, .. } => {
                 let first = String::from_utf8_lossy(raw).lines().next().unwrap_or("").to_string();
-                Some((from.clone(), to.clone(), protocol.to_string(), first))
+                Some((from.clone(), to.clone(), protocol.clone(), first))
             }
             _ => None,
         })
@@ -813,7 +813,7 @@ fn webmail_is_http_at_both_ends_and_smtp_in_the_middle() {
         .iter()
         .filter_map(|e| {
             if let Event::MessageSent { from, to, protocol, .. } = e {
-                Some((from.clone(), to.clone(), protocol.to_string()))
+                Some((from.clone(), to.clone(), protocol.clone()))
             } else {
                 None
             }

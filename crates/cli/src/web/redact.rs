@@ -12,7 +12,7 @@
 //! No protocol engine is run here: this reads lines the engines already accepted and logged.
 
 use base64::Engine as _;
-use mailsim_sim::log::{Event, Text};
+use mailsim_sim::log::Event;
 use std::collections::BTreeMap;
 
 /// What replaces a secret.
@@ -324,7 +324,7 @@ fn imap_strings(b: &[u8]) -> Vec<(String, String)> {
 }
 
 /// Rewrites a client message without its secrets.
-fn apply(found: &Found, raw: &mut Vec<u8>, label: &mut Text, meaning: &mut Text) {
+fn apply(found: &Found, raw: &mut Vec<u8>, label: &mut String, meaning: &mut String) {
     let secrets: Vec<&String> = found.secrets.iter().filter(|s| !s.is_empty()).collect();
     if secrets.is_empty() && found.whole.is_none() {
         return;
@@ -335,14 +335,13 @@ fn apply(found: &Found, raw: &mut Vec<u8>, label: &mut Text, meaning: &mut Text)
         None => secrets.iter().fold(text, |t, s| t.replace(s.as_str(), REDACTED)),
     };
     *raw = new_raw.chars().map(|c| c as u32 as u8).collect();
-    *label = new_raw.lines().next().unwrap_or("").chars().take(72).collect::<String>().into();
+    *label = new_raw.lines().next().unwrap_or("").chars().take(72).collect();
     // An explanation quotes what it explains (decoded): the secrets go there too, when they
     // can be found reliably; else the explanation says only what the line was.
     let plain = |s: &str| s.len() >= 4 && s.chars().all(|c| c.is_ascii_graphic() && c != '"' && c != '\\');
     if secrets.iter().all(|s| plain(s)) {
-        let mut m = secrets.iter().fold(meaning.to_string(), |m, s| m.replace(s.as_str(), REDACTED));
-        m.push_str(" (Credentials are redacted: mailsim serve --show-credentials shows them.)");
-        *meaning = m.into();
+        *meaning = secrets.iter().fold(meaning.clone(), |m, s| m.replace(s.as_str(), REDACTED));
+        meaning.push_str(" (Credentials are redacted: mailsim serve --show-credentials shows them.)");
     } else {
         *meaning = "This line carries the client's credentials; they are redacted \
                     (mailsim serve --show-credentials shows them)."

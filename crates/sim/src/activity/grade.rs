@@ -40,7 +40,7 @@ pub fn expected_next(log: &EventLog, step: usize) -> Result<Predicted, String> {
         };
         format!("the message after step {step} ({label}) has no command verb or reply code to predict ({why}): choose another step")
     })?;
-    Ok(Predicted { expected, label: label.to_string(), protocol: protocol.to_string(), command, reveal_step: step + 1 })
+    Ok(Predicted { expected, label: label.clone(), protocol: protocol.clone(), command, reveal_step: step + 1 })
 }
 
 /// The verb or reply of one protocol message, upper case.

@@ -38,7 +38,7 @@ impl Builder {
                     self.conns.entry(*conn).or_default().0 = Some(client.clone());
                 }
                 Event::MessageSent { t_sent, t, conn, from, to, protocol, port, label, tls, raw, .. } => {
-                    let phase = match (&**protocol, conn) {
+                    let phase = match (protocol.as_str(), conn) {
                         ("SMTP", Some(c)) => {
                             let entry = self.conns.entry(*c).or_default();
                             let to_server = entry.0.as_ref() == Some(from);
@@ -55,10 +55,10 @@ impl Builder {
                         event: i,
                         from,
                         to,
-                        protocol: protocol.to_string(),
+                        protocol: protocol.clone(),
                         port: *port,
                         conn: *conn,
-                        label: label.to_string(),
+                        label: label.clone(),
                         t_sent: *t_sent,
                         t: *t,
                         tls: *tls,

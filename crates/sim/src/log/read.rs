@@ -244,14 +244,14 @@ impl<'a> Obj<'a> {
                 },
                 from: o.text("from")?,
                 to: o.text("to")?,
-                protocol: o.protocol()?,
+                protocol: o.text("protocol")?,
                 port: o.u16("port")?,
                 raw: o.bytes("raw")?,
-                label: o.text("label")?.into(),
-                meaning: o.text("meaning")?.into(),
-                rfc: o.text("rfc")?.into(),
-                from_state: o.text("from_state")?.into(),
-                to_state: o.text("to_state")?.into(),
+                label: o.text("label")?,
+                meaning: o.text("meaning")?,
+                rfc: o.text("rfc")?,
+                from_state: o.text("from_state")?,
+                to_state: o.text("to_state")?,
                 tls: match o.get("tls") {
                     None => false,
                     Some(Val::Bool(b)) => *b,
@@ -337,19 +337,6 @@ impl<'a> Obj<'a> {
             Some(Val::Str(s)) => Ok(s.into_owned()),
             Some(_) => Err(format!("`{key}` must be a string")),
             None => Err(format!("missing field `{key}`")),
-        }
-    }
-
-    /// A message's `protocol`: one of the names the world writes is borrowed (no copy per
-    /// message), any other string is taken as it is.
-    fn protocol(&mut self) -> Result<super::Text, String> {
-        const NAMES: [&str; 6] = ["SMTP", "IMAP", "POP3", "DNS", "HTTP", "TCP"];
-        match self.get("protocol") {
-            Some(Val::Str(s)) => match NAMES.iter().find(|n| **n == &**s) {
-                Some(n) => Ok(super::Text::Borrowed(n)),
-                None => self.text("protocol").map(Into::into),
-            },
-            _ => self.text("protocol").map(Into::into),
         }
     }
 

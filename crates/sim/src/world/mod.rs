@@ -16,7 +16,7 @@ mod web;
 
 pub use crate::host::ServerPolicy;
 use crate::host::{Ctx, HostOutput, MailHost};
-use crate::log::{Actor, Event, EventLog, Millis, Text};
+use crate::log::{Actor, Event, EventLog, Millis};
 use crate::rng::Rng;
 use mailsim_proto::dns::{DnsMessage, Record};
 use mailsim_proto::http::{HttpClient, HttpMessage, HttpServer};
@@ -120,7 +120,7 @@ enum Action {
         msg: DnsMessage,
         bytes: Vec<u8>,
         sent_at: Millis,
-        from_state: Text,
+        from_state: String,
     },
 }
 
@@ -522,7 +522,7 @@ impl World {
             }
             HostOutput::Resolve { query, state } => {
                 if let Some(dns) = self.nodes.iter().position(|n| matches!(n.kind, NodeKind::Dns { .. })) {
-                    self.send_datagram(node, dns, query, state.into());
+                    self.send_datagram(node, dns, query, state);
                 }
             }
             HostOutput::Relay { queue_id, leg, target, job } => {

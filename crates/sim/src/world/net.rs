@@ -114,13 +114,12 @@ impl World {
             protocol: "TCP".into(),
             port,
             raw,
-            label: format!("SYN (open a connection to port {port})").into(),
+            label: format!("SYN (open a connection to port {port})"),
             meaning: format!(
                 "A TCP segment with the SYN flag: the first step of the three-way handshake, asking {host} to open a connection to port {port}. \
                  The host is down, so no SYN-ACK comes back; the sender retransmits and gives up after {} seconds.",
                 CONNECT_TIMEOUT / 1000
-            )
-            .into(),
+            ),
             rfc: "RFC 9293 §3.5".into(),
             from_state: "SYN-SENT: waiting for SYN-ACK".into(),
             to_state: "down: no answer".into(),
@@ -128,14 +127,12 @@ impl World {
         });
     }
 
-    /// Both ends' states (client, server), as the log stores them: most are a state table's
-    /// own text, borrowed ([`mailsim_proto::StateView::text`]).
-    pub(super) fn states(&self, id: u32) -> (Text, Text) {
+    pub(super) fn states(&self, id: u32) -> (String, String) {
         let c = &self.conns[&id];
-        let client = c.client_engine.wire_ref().state().text();
+        let client = state_text(c.client_engine.wire_ref().state());
         let server = match &c.side {
             ServerSide::Host => self.host(c.server).map(|h| h.session_state(id)).unwrap_or_default(),
-            ServerSide::Http(e) => e.state().text(),
+            ServerSide::Http(e) => state_text(e.state()),
             ServerSide::Listening => "listening".into(),
         };
         (client, server)
@@ -365,7 +362,7 @@ impl World {
         }
     }
 
-    pub(super) fn send_datagram(&mut self, from: NodeId, to: NodeId, msg: DnsMessage, from_state: Text) {
+    pub(super) fn send_datagram(&mut self, from: NodeId, to: NodeId, msg: DnsMessage, from_state: String) {
         let lat = self.latency(from, to);
         let bytes = msg.encode();
         self.push(self.now + lat, Action::Datagram { from, to, msg, bytes, sent_at: self.now, from_state });
@@ -378,7 +375,7 @@ impl World {
         msg: DnsMessage,
         bytes: Vec<u8>,
         sent_at: Millis,
-        from_state: Text,
+        from_state: String,
     ) {
         // The receiver reads the wire bytes, as a real one would.
         let parsed = DnsMessage::decode(&bytes).unwrap_or(msg);
@@ -441,6 +438,17 @@ fn tcp_syn(src: [u8; 4], dst: [u8; 4], sport: u16, dport: u16, seq: u32) -> Vec<
     let ck = !(sum as u16);
     h[16..18].copy_from_slice(&ck.to_be_bytes());
     h
+}
+
+/// What `state.to_string()` writes, without the formatting machinery when the state's text has
+/// no `{n}` to fill in (most states; this runs twice for every message delivered).
+fn state_text(state: mailsim_proto::state::StateView) -> String {
+    let text = state.state().text;
+    if text.contains("{n}") {
+        state.to_string()
+    } else {
+        text.to_owned()
+    }
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ fn dialog(protocol: &str, lines: &[&str], redact: bool) -> (Rewritten, Vec<(u32,
         let mut e = sent(7, to_server, &raw, text, &format!("It reads \"{text}\"."));
         logins.extend(t.observe(&mut e, redact));
         if let (true, Event::MessageSent { raw, label, meaning, .. }) = (to_server, e) {
-            out.push((String::from_utf8(raw).unwrap(), label.into_owned(), meaning.into_owned()));
+            out.push((String::from_utf8(raw).unwrap(), label, meaning));
         }
     }
     (out, logins)
@@ -135,7 +135,7 @@ fn inside_tls_credentials_are_redacted_too() {
     }
     t.observe(&mut e, true);
     let Event::MessageSent { raw, label, .. } = e else { unreachable!() };
-    assert_eq!((raw.as_slice(), &*label), (&b"PASS [redacted]\r\n"[..], "PASS [redacted]"));
+    assert_eq!((raw.as_slice(), label.as_str()), (&b"PASS [redacted]\r\n"[..], "PASS [redacted]"));
 }
 
 #[test]
@@ -168,7 +168,7 @@ fn all_lines(protocol: &str, lines: &[&str]) -> Vec<(String, String, String)> {
             let mut e = sent(7, to_server, &format!("{text}\r\n"), text, &format!("It reads \"{text}\"."));
             t.observe(&mut e, true);
             let Event::MessageSent { raw, label, meaning, .. } = e else { unreachable!() };
-            (String::from_utf8(raw).unwrap(), label.into_owned(), meaning.into_owned())
+            (String::from_utf8(raw).unwrap(), label, meaning)
         })
         .collect()
 }
