@@ -2,7 +2,7 @@
 //! MX records (RFC 1035 §3.3.9, used per RFC 5321 §5.1) and A records. Names are written
 //! without compression; compressed names are read.
 
-use crate::explain::{ex, shorten, Explanation};
+use crate::explain::{ex, shortened, Explanation};
 use std::fmt;
 
 pub const TYPE_A: u16 = 1;
@@ -248,7 +248,7 @@ impl fmt::Display for DnsMessage {
 
 /// What a DNS message means, for the learner.
 pub fn explain(m: &DnsMessage) -> Explanation {
-    let label = shorten(&m.to_string(), 72);
+    let label = shortened(m.to_string(), 72);
     if !m.response {
         let q = m.questions.first();
         let (name, t) = (q.map(|q| q.name.clone()).unwrap_or_default(), q.map(|q| q.qtype).unwrap_or(0));

@@ -16,10 +16,22 @@ pub(crate) fn ex(label: String, meaning: impl Into<String>, rfc: &str) -> Explan
     Explanation { label, meaning: meaning.into(), rfc: rfc.into() }
 }
 
+/// `s` cut to `n` characters, the last of them `…` when it was longer.
 pub(crate) fn shorten(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
-        format!("{}…", s.chars().take(n.saturating_sub(1)).collect::<String>())
+        let mut out: String = s.chars().take(n.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// [`shorten`] of a string made for it: kept as it is (no copy) when it is short enough.
+pub(crate) fn shortened(s: String, n: usize) -> String {
+    if s.chars().count() <= n {
+        s
+    } else {
+        shorten(&s, n)
     }
 }

@@ -1,6 +1,6 @@
 //! What HTTP requests and responses mean, for the learner (webmail, and HTTP next to SMTP).
 
-use crate::explain::{ex, shorten, Explanation};
+use crate::explain::{ex, shorten, shortened, Explanation};
 
 pub fn request(start: &str, body_len: usize, cookie: bool) -> Explanation {
     let mut parts = start.split(' ');
@@ -41,7 +41,7 @@ pub fn response(start: &str, for_request: &str, body_len: usize, content_type: &
     let label = if for_request.is_empty() {
         shorten(start, 72)
     } else {
-        shorten(&format!("{start} ({})", for_request.split(' ').take(2).collect::<Vec<_>>().join(" ")), 72)
+        shortened(format!("{start} ({})", for_request.split(' ').take(2).collect::<Vec<_>>().join(" ")), 72)
     };
     ex(label, meaning, rfc)
 }

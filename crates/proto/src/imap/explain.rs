@@ -2,7 +2,7 @@
 //! [`command`] (and, if its response says something of its own, one in [`response`]).
 
 use crate::engine::Closing;
-use crate::explain::{ex, shorten, Explanation};
+use crate::explain::{ex, shorten, shortened, Explanation};
 
 pub fn command(name: &str, line: &str) -> Explanation {
     let label = shorten(line, 72);
@@ -89,7 +89,7 @@ pub fn response(command: &str, status: &str, untagged: usize, first: &str) -> Ex
 /// A continuation request (`+ ...`), with its base64 decoded.
 pub fn continuation(text: &str, decoded: &str) -> Explanation {
     ex(
-        shorten(&format!("+ {text}"), 72),
+        shortened(format!("+ {text}"), 72),
         if decoded.is_empty() {
             "A continuation request: the server is ready for the client's next line (here, the first message of the authentication exchange).".to_string()
         } else if decoded.starts_with("v=") {

@@ -2,7 +2,7 @@
 
 use super::command::Command;
 use super::response::{Pop3ReplyTo, Response};
-use crate::explain::{ex, shorten, Explanation};
+use crate::explain::{ex, shorten, shortened, Explanation};
 
 pub fn command(c: &Command) -> Explanation {
     use Command::*;
@@ -53,17 +53,17 @@ pub fn response(r: &Response, to: Pop3ReplyTo) -> Explanation {
     if r.challenge {
         let decoded = base64_text(&r.text).map(|t| format!(" It decodes to \"{t}\".")).unwrap_or_default();
         return ex(
-            shorten(&r.status_line(), 72),
+            shortened(r.status_line(), 72),
             format!(
                 "A SASL challenge: the server waits for the client's next base64 line (or \"*\" to cancel).{decoded}"
             ),
             "RFC 5034 §4",
         );
     }
-    let mut label = shorten(&r.status_line(), 72);
+    let mut label = shortened(r.status_line(), 72);
     if let Some(body) = &r.body {
         let lines = body.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
-        label = shorten(&r.status_line(), 60) + &format!(" (+{lines} lines, .)");
+        label = shortened(r.status_line(), 60) + &format!(" (+{lines} lines, .)");
     }
     if let Pop3ReplyTo::Closing(why) = to {
         let (meaning, rfc) = match why {

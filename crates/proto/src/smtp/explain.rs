@@ -3,10 +3,10 @@
 
 use super::command::Command;
 use super::reply::{Reply, SmtpReplyTo};
-use crate::explain::{ex, shorten, Explanation};
+use crate::explain::{ex, shorten, shortened, Explanation};
 
 pub fn command(c: &Command) -> Explanation {
-    let label = shorten(&c.to_string(), 72);
+    let label = shortened(c.to_string(), 72);
     match c {
         Command::Ehlo { domain } => ex(label, format!("The client greets the server, names itself ({domain}) and asks which SMTP service extensions the server supports. This is the handshake phase."), "RFC 5321 §4.1.1.1"),
         Command::Helo { domain } => ex(label, format!("The client greets the server and names itself ({domain}), the old way: no extensions will be used."), "RFC 5321 §4.1.1.1"),
@@ -81,9 +81,10 @@ fn rcpt_param(p: &str) -> String {
 
 pub fn reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
     let first = r.lines.first().cloned().unwrap_or_default();
-    let mut label = shorten(&format!("{} {first}", r.code), 72);
+    let mut label = shortened(format!("{} {first}", r.code), 72);
     if r.lines.len() > 1 {
-        label = shorten(&format!("{} {first}", r.code), 60) + &format!(" (+{} lines)", r.lines.len().saturating_sub(1));
+        label =
+            shortened(format!("{} {first}", r.code), 60) + &format!(" (+{} lines)", r.lines.len().saturating_sub(1));
     }
     use SmtpReplyTo::*;
     let positive = r.is_positive_completion();

@@ -266,9 +266,12 @@ impl MailHost {
 
     fn drive_smtp(&mut self, ctx: &mut Ctx, sid: SessionId) -> bool {
         let Some(Session::Smtp { engine, service, peer_ip }) = self.sessions.get_mut(&sid) else { return false };
-        let (service, peer_ip) = (*service, peer_ip.clone());
         let events: Vec<ServerEvent> = std::iter::from_fn(|| engine.poll_event()).collect();
-        let any = !events.is_empty();
+        if events.is_empty() {
+            // Asked after every delivery: nothing to copy when the engine decided nothing.
+            return false;
+        }
+        let (service, peer_ip) = (*service, peer_ip.clone());
         for ev in events {
             match ev {
                 ServerEvent::MessageReceived(m) => {
@@ -299,7 +302,7 @@ impl MailHost {
                 ServerEvent::Closed => {}
             }
         }
-        any
+        true
     }
 
     fn drive_pop3(&mut self, ctx: &mut Ctx, sid: SessionId) -> bool {

@@ -144,7 +144,6 @@ impl World {
             ClientEngine::Smtp(e) => {
                 let events: Vec<ClientEvent> = std::iter::from_fn(|| e.poll_event()).collect();
                 any = !events.is_empty();
-                let remote = self.nodes[server].actor.host.clone();
                 for ev in events {
                     match ev {
                         ClientEvent::Closed => closed = true,
@@ -162,6 +161,7 @@ impl World {
                             }
                             if let Purpose::Relay { queue_id, leg } = &purpose {
                                 let ev = ClientEvent::Sent { reply, rejected, accepted, dsn };
+                                let remote = self.nodes[server].actor.host.clone();
                                 self.with_host(client, |h, ctx| h.relay_outcome(ctx, queue_id, *leg, &remote, ev));
                             }
                         }
@@ -181,6 +181,7 @@ impl World {
                             }
                             if let Purpose::Relay { queue_id, leg } = &purpose {
                                 let ev = ClientEvent::Failed { reply, permanent, rejected };
+                                let remote = self.nodes[server].actor.host.clone();
                                 self.with_host(client, |h, ctx| h.relay_outcome(ctx, queue_id, *leg, &remote, ev));
                             }
                         }

@@ -267,6 +267,9 @@ pub struct World {
     pop3_seen: BTreeMap<NodeId, Vec<String>>,
     /// What was due for crashed servers, in order: carried out when they restart.
     held: Vec<Action>,
+    /// `pump`'s list of the units its engines sent, kept between calls (empty) so that
+    /// draining a connection does not allocate one each time.
+    outbox: Vec<(bool, Transmit)>,
 }
 
 /// Who takes part, when building a world.
@@ -298,6 +301,7 @@ impl World {
             log: Vec::new(),
             pop3_seen: BTreeMap::new(),
             held: Vec::new(),
+            outbox: Vec::new(),
         }
     }
 

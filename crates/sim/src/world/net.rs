@@ -194,7 +194,7 @@ impl World {
             let mut progressed = false;
             let Some(c) = self.conns.get_mut(&id) else { return };
             let (client, server) = (c.client, c.server);
-            let mut out: Vec<(bool, Transmit)> = Vec::new();
+            let mut out = std::mem::take(&mut self.outbox);
             let wire = c.client_engine.wire();
             out.extend(std::iter::from_fn(|| wire.poll_transmit()).map(|t| (true, t)));
             match &mut c.side {
@@ -206,7 +206,7 @@ impl World {
                 ServerSide::Http(e) => out.extend(std::iter::from_fn(|| e.poll_transmit()).map(|t| (false, t))),
                 ServerSide::Listening => {}
             }
-            for (to_server, transmit) in out {
+            for (to_server, transmit) in out.drain(..) {
                 progressed = true;
                 let lat = self.latency(client, server);
                 let c = self.conns.get_mut(&id).expect("connection exists");
@@ -216,6 +216,7 @@ impl World {
                 let tls = c.tls;
                 self.push(at, Action::Deliver { conn: id, to_server, transmit, sent_at: self.now, tls });
             }
+            self.outbox = out;
             progressed |= self.handle_server_events(id);
             progressed |= self.handle_client_events(id);
             if !progressed {
