@@ -89,17 +89,22 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // engine module 441.4 KB, the full page 331.7 KB, the whole 1,263.0 KB.
 // With engine10's log writer and EXAMINE's PERMANENTFLAGS (): the player 245.1 KB, the first
 // download 249.9 KB, the engine module 441.1 KB, the full page 331.3 KB, the whole 1,261.4 KB.
-export const BUDGET = 245.5 * 1024;
+// qa13 (session 13): the diagrams' text follows the browser's text size (text zoom 200 %) and a
+// phone's header and controls take one row each, so that the diagram is on its first screen:
+// player +0.7 KB, full page +0.8 KB (live13's owner records took 0.2 KB off the full page). The
+// player 246.1 KB, the first download 251.0 KB, the full page 332.6 KB, the whole 1,263.8 KB.
+export const BUDGET = 246.5 * 1024;
 // What the page needs to draw its default scenario and be interactive.
-export const FIRST_BUDGET = 250.5 * 1024;
+export const FIRST_BUDGET = 251.5 * 1024;
 /** The engine module (its wasm and JS), fetched after the first draw. */
 export const ENGINE_BUDGET = 441.5 * 1024;
 /** The full page (its wasm and JS): the activities' and the live view's addresses. */
-export const FULL_BUDGET = 331.8 * 1024;
+export const FULL_BUDGET = 333 * 1024;
 /** The three modules and every data file (it grows with every scenario and activity). */
 // 1,262.5 KB since qa12 (session 12): legible state diagrams drawn top to bottom and the
 // ?scenario=/?log= boot paths put the whole 0.4 KB over 1,262 KB (docs/benchmarks.md "qa12").
-export const WHOLE_BUDGET = 1262.5 * 1024;
+// 1,264.5 KB since qa13 (session 13): text zoom and the phone's first screen, +1.4 KB.
+export const WHOLE_BUDGET = 1264.5 * 1024;
 /** The data file the page fetches at its default address. */
 export const START_DATA = ['logs/alice-to-bob.jsonl'];
 const DATA_DIRS = ['scenarios', 'activities', 'logs'];
