@@ -397,20 +397,24 @@ fn stored(p: &StoredProps) -> Html {
     }
 }
 
-/// At most this wide (CSS pixels), the panels are tabs beside the diagram rather than a
-/// column beside it (a phone).
-const NARROW: f64 = 600.0;
+/// At most this wide, the panels are tabs beside the diagram rather than a column beside it (a
+/// phone): 600 CSS pixels at the browser's usual 16 px text, in `em` as www/style.css's media
+/// queries, so that a larger text size (the browser's setting) narrows the page as it does
+/// the CSS (at 32 px text a window up to 1,200 px wide).
+const NARROW: &str = "(max-width: 37.5em)";
 
 /// Whether the window is narrow enough for [`Tabs`]; follows resizes.
 #[hook]
 pub fn use_narrow() -> bool {
-    let width = || web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).unwrap_or(1e4);
-    let narrow = use_state_eq(move || width() <= NARROW);
+    let narrow_now = || {
+        web_sys::window().and_then(|w| w.match_media(NARROW).ok().flatten()).is_some_and(|m| m.matches())
+    };
+    let narrow = use_state_eq(narrow_now);
     {
         let narrow = narrow.clone();
         use_effect_with((), move |_| {
             let listener = web_sys::window()
-                .map(|w| gloo_events::EventListener::new(&w, "resize", move |_| narrow.set(width() <= NARROW)));
+                .map(|w| gloo_events::EventListener::new(&w, "resize", move |_| narrow.set(narrow_now())));
             move || drop(listener)
         });
     }

@@ -10,7 +10,10 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { useBrowser, OUT } from './browser.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
+import { chromium } from 'playwright-core';
+import { useBrowser, OUT, CHROMIUM } from './browser.mjs';
 
 const s = useBrowser();
 const BIG = () => { document.documentElement.style.fontSize = '200%'; };
@@ -185,4 +188,70 @@ test('A+ (larger text for a projector): the whole diagram grows with the page\'s
   await page.click('#large');
   await page.waitForFunction(() => document.querySelector('.diagram-sticky svg').getAttribute('height') === '58');
   near((await diagram(page)).label, base.label, 'the label without A+');
+});
+
+/**
+ * A Chromium whose own text size setting is `px` (chrome://settings/fonts: the profile's
+ * `webkit.webprefs.default_font_size`): unlike the emulation above, it also moves the
+ * media queries' `em`, as a reader's setting does.
+ */
+async function withTextSize(px, viewport, url, fn) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-text-'));
+  fs.mkdirSync(path.join(dir, 'Default'));
+  fs.writeFileSync(path.join(dir, 'Default', 'Preferences'), JSON.stringify({ webkit: { webprefs: { default_font_size: px } } }));
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM, headless: true, viewport,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await ctx.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(url);
+    await page.waitForSelector('.arrow.current');
+    await page.waitForTimeout(300);
+    const r = await fn(page);
+    assert.deepEqual(errors, [], 'no error in the page');
+    return r;
+  } finally {
+    await ctx.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const firstScreen = (page) => page.evaluate(() => {
+  const first = document.querySelector('.arrow line').getBoundingClientRect();
+  const next = document.querySelector('#next').getBoundingClientRect();
+  return {
+    root: getComputedStyle(document.documentElement).fontSize,
+    tabbed: document.querySelector('.app').classList.contains('tabbed'),
+    arrowTop: first.top, nextBottom: next.bottom,
+    sideways: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
+  };
+});
+
+test('the browser\'s own text size at 32 px: the diagram\'s text twice as big, and the layout of a window half as wide (media queries in em)', async () => {
+  const hash = '#/scenario/alice-to-bob/step/6';
+  for (const [name, viewport, q, tabbed] of [
+    ['desktop 1440×900', { width: 1440, height: 900 }, '', false],
+    ['tablet 768×1024', { width: 768, height: 1024 }, '', true],
+    ['embed 1024×600', { width: 1024, height: 600 }, '?embed=1', false],
+    ['phone 390×844', { width: 390, height: 844 }, '', true],
+  ]) {
+    const url = s.server.url + q + hash;
+    const [small, big] = [await withTextSize(16, viewport, url, diagram), await withTextSize(32, viewport, url, async (page) => ({ d: await diagram(page), f: await firstScreen(page) }))];
+    assert.equal(big.f.root, '32px', `${name}: the setting took`);
+    near(big.d.label, 2 * small.label, `${name}: the current label on screen`);
+    near(big.d.name, 2 * small.name, `${name}: an actor's name on screen`);
+    assert.deepEqual(big.d.out, [], `${name}: nothing sticks out`);
+    assert.ok(big.d.inView, `${name}: the current row in view`);
+    assert.equal(big.f.sideways, false, `${name}: the page does not scroll sideways`);
+    // 768 px at 32 px text is 24em: a phone's layout (tabs, one row of header), not a column of
+    // panels beside a diagram two lanes wide.
+    assert.equal(big.f.tabbed, tabbed, `${name}: the panels are ${tabbed ? '' : 'not '}tabs`);
+    if (name !== 'desktop 1440×900') {
+      assert.ok(big.f.arrowTop < viewport.height, `${name}: the first arrow on the first screen (${big.f.arrowTop})`);
+      assert.ok(big.f.nextBottom < viewport.height, `${name}: Next on the first screen (${big.f.nextBottom})`);
+    }
+  }
 });
