@@ -75,6 +75,7 @@ const BATCH: usize = 512;
 /// and resumes).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 const HEARTBEAT: Duration = Duration::from_secs(15);
+const PACE: Duration = Duration::from_millis(16);
 /// Concurrent HTTP connections (viewers and page loads).
 const MAX_HTTP: usize = 1024;
 /// Student sessions kept at once.
@@ -300,6 +301,7 @@ async fn events(mut stream: TcpStream, req: &http::Request, web: Arc<Web>) {
                 Connection: close\r\nX-Accel-Buffering: no\r\n\r\nretry: 1000\n\n";
     let mut wake = web.feed.subscribe();
     let mut out = head.as_bytes().to_vec();
+    let mut last_write: Option<tokio::time::Instant> = None;
     loop {
         let batch = web.feed.read(&viewer, cursor, BATCH);
         if batch.missed > 0 {
@@ -310,7 +312,10 @@ async fn events(mut stream: TcpStream, req: &http::Request, web: Arc<Web>) {
         cursor = batch.cursor;
         if !out.is_empty() {
             match tokio::time::timeout(WRITE_TIMEOUT, stream.write_all(&out)).await {
-                Ok(Ok(())) => out.clear(),
+                Ok(Ok(())) => {
+                    out.clear();
+                    last_write = Some(tokio::time::Instant::now());
+                }
                 _ => return,
             }
         }
@@ -323,7 +328,13 @@ async fn events(mut stream: TcpStream, req: &http::Request, web: Arc<Web>) {
             continue;
         }
         match tokio::time::timeout(HEARTBEAT, wake.changed()).await {
-            Ok(Ok(())) => {}
+            Ok(Ok(())) => {
+                // While news keeps coming, one write a frame at most: what else arrives in the
+                // meantime goes in the same message (after a quiet spell, at once).
+                if let Some(t) = last_write {
+                    tokio::time::sleep_until(t + PACE).await;
+                }
+            }
             Ok(Err(_)) => return,
             Err(_) => out.extend_from_slice(b": keep-alive\n\n"),
         }
