@@ -46,11 +46,22 @@ class Server:
     """`mailsim serve` on free ports, with its data directory (and certificate) in a temp dir."""
 
     def __init__(self, bind="127.0.0.1", extra=(), data=None):
-        names = ["smtp", "submission", "pop3", "imap", "smtps", "imaps", "pop3s"]
-        self.ports = {n: free_port() for n in names}
         # A directory given by the caller outlives the server (restart tests).
         self.keep = data is not None
         self.data = data or tempfile.mkdtemp(prefix="mailsim-tls-")
+        self.cert = os.path.join(self.data, "tls", "cert.pem")
+        # A free port can be taken by another process between free_port() and the server's
+        # bind (the fresh-clone run of session 13 saw it once): new ports, up to three times.
+        for _ in range(3):
+            if self._start(bind, extra):
+                return
+            if "Address already in use" not in self.output():
+                break
+        raise RuntimeError("mailsim serve did not start:\n" + self.output())
+
+    def _start(self, bind, extra):
+        names = ["smtp", "submission", "pop3", "imap", "smtps", "imaps", "pop3s"]
+        self.ports = {n: free_port() for n in names}
         args = [BINARY, "serve", "--bind", bind, "--maildir", self.data, "--idle-timeout", "20", *extra]
         for n in names:
             args += [f"--{n}-port", str(self.ports[n])]
@@ -58,17 +69,16 @@ class Server:
             args += ["--user", f"{a}:{PASSWORDS[a]}"]
         self.out = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(args, stdout=self.out, stderr=subprocess.STDOUT)
-        self.cert = os.path.join(self.data, "tls", "cert.pem")
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
                 socket.create_connection((bind, self.ports["pop3s"]), timeout=0.2).close()
-                return
+                return True
             except OSError:
                 if self.proc.poll() is not None:
-                    break
+                    return False
                 time.sleep(0.05)
-        raise RuntimeError("mailsim serve did not start:\n" + self.output())
+        return False
 
     def output(self):
         self.out.seek(0)
