@@ -78,6 +78,8 @@ class Server:
                 if self.proc.poll() is not None:
                     return False
                 time.sleep(0.05)
+        self.proc.kill()  # up but not listening in time: not left behind
+        self.proc.wait()
         return False
 
     def output(self):
