@@ -29,8 +29,12 @@ const MAX_W: i32 = 280;
 const ALL_ROWS: usize = 160;
 /// Rows are drawn in chunks of this many (a group each).
 const CHUNK: usize = 16;
-/// Chunks drawn beyond those in view, on each side.
-const OVER: usize = 2;
+/// Chunks drawn beyond those in view, on each side: one (16 rows, more than half a pane at
+/// 1,440×900) keeps rows drawn when the pane scrolls a little, and the chunks drawn follow the
+/// view after each step or scroll. Two drew 6–7 chunks at 1,440×900 (96–112 rows, 891 DOM
+/// nodes against 686), all walked by Chromium's paint at a step that scrolls, however little
+/// changed in them (docs/benchmarks.md, "Branch step14").
+const OVER: usize = 1;
 /// While a live diagram grows, the chunks beyond those in view wait until it has not grown for
 /// this long: following, the view moves at each draw, by more than they hold in a burst (and
 /// under load draws are a few hundred ms apart); scrolling draws what comes into view anyway.
