@@ -5,6 +5,10 @@
 
 use std::collections::BTreeMap;
 
+/// The accounts a server checks logins against, as (address, password): shared between a
+/// host's sessions (each SMTP submission and IMAP session holds the same list, not a copy).
+pub type Accounts = std::sync::Arc<[(String, String)]>;
+
 /// One stored message: its UID (unique per mailbox, never reused), its bytes, its IMAP
 /// flags (`\Seen`, `\Deleted`...) and when it arrived (IMAP's INTERNALDATE, Unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -282,7 +282,7 @@ struct Smtp {
 impl Smtp {
     fn new() -> Smtp {
         let mut config = ServerConfig::basic("mx.b.example", Role::Relay, &["b.example"], &["bob@b.example"]);
-        config.accounts = vec![("bob@b.example".into(), "pw".into())];
+        config.accounts = vec![("bob@b.example".into(), "pw".into())].into();
         let mut smtp = Smtp { s: SmtpServer::new(config, 0), got: vec![] };
         smtp.send(b"");
         smtp

@@ -136,7 +136,7 @@ fn mutated_sessions_never_panic_a_server() {
 
         let input = mutate(&mut rng, SMTP_SEED);
         let mut config = ServerConfig::basic("h", Role::Relay, &["b.example"], &["bob@b.example"]);
-        config.accounts = vec![("bob@b.example".into(), "pw".into())];
+        config.accounts = vec![("bob@b.example".into(), "pw".into())].into();
         let mut s = SmtpServer::new(config, 0);
         for c in chunks(&mut rng, &input) {
             s.handle_input(0, c);

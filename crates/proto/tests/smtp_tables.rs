@@ -9,7 +9,7 @@ fn server(role: Role) -> SmtpServer {
     let mut c =
         ServerConfig::basic("foo.com", role, &["foo.com"], &["smith@foo.com", "jones@foo.com", "brown@foo.com"]);
     c.max_message_size = 100_000;
-    c.accounts = vec![("jones@foo.com".into(), "pw".into())];
+    c.accounts = vec![("jones@foo.com".into(), "pw".into())].into();
     SmtpServer::new(c, 0)
 }
 

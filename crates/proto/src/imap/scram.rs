@@ -3,41 +3,89 @@
 //! nonces and the salt come from the caller (engines have no randomness).
 
 use base64::Engine as _;
-use hmac::{Hmac, KeyInit, Mac};
 use sha2::block_api::compress256;
-use sha2::{Digest, Sha256};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut m = <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
-    m.update(data);
-    m.finalize().into_bytes().to_vec()
-}
 
 /// SHA-256's initial hash value (FIPS 180-4 §5.3.3).
 const SHA256_IV: [u32; 8] =
     [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
-/// HMAC-SHA-256's two keyed states (RFC 2104 §2): SHA-256 after the block of the key XOR
-/// ipad, and after the block of the key XOR opad.
-fn hmac_states(key: &[u8]) -> ([u32; 8], [u32; 8]) {
-    // A key longer than a block is hashed first.
-    let hashed;
-    let key = if key.len() > 64 {
-        hashed = Sha256::digest(key);
-        hashed.as_slice()
-    } else {
-        key
-    };
-    let mut k = [0u8; 64];
-    for (k, b) in k.iter_mut().zip(key) {
-        *k = *b;
+/// SHA-256 (FIPS 180-4) from `state`, after `done` bytes already taken in whole 64-byte
+/// blocks, over the rest of the message `data`: its whole blocks, then the last one or two
+/// with the padding and the length of the whole message (§5.1.1).
+fn sha256_from(state: &[u32; 8], done: u64, data: &[u8]) -> [u8; 32] {
+    let mut s = *state;
+    let blocks = data.chunks_exact(64);
+    let rest = blocks.remainder();
+    for b in blocks {
+        compress256(&mut s, &[b.try_into().expect("a block of 64 bytes")]);
     }
-    let (mut inner, mut outer) = (SHA256_IV, SHA256_IV);
-    compress256(&mut inner, &[k.map(|b| b ^ 0x36)]);
-    compress256(&mut outer, &[k.map(|b| b ^ 0x5c)]);
-    (inner, outer)
+    let mut block = [0u8; 64];
+    for (b, x) in block.iter_mut().zip(rest) {
+        *b = *x;
+    }
+    // The remainder is shorter than a block: the 0x80 always has its place.
+    if let Some(b) = block.get_mut(rest.len()) {
+        *b = 0x80;
+    }
+    if rest.len() >= 56 {
+        compress256(&mut s, &[block]);
+        block = [0u8; 64];
+    }
+    // The length in bits, modulo 2^64 (§5.1.1 allows messages shorter than 2^64 bits).
+    block[56..].copy_from_slice(&done.wrapping_add(data.len() as u64).wrapping_mul(8).to_be_bytes());
+    compress256(&mut s, &[block]);
+    let mut out = [0u8; 32];
+    for (o, w) in out.chunks_exact_mut(4).zip(s) {
+        o.copy_from_slice(&w.to_be_bytes());
+    }
+    out
+}
+
+/// SHA-256 of `data`.
+fn sha256(data: &[u8]) -> [u8; 32] {
+    sha256_from(&SHA256_IV, 0, data)
+}
+
+/// An HMAC-SHA-256 key (RFC 2104 §2) as its two keyed states: SHA-256 after the block of
+/// the key XOR ipad, and after the block of the key XOR opad. Each HMAC with it is then the
+/// data's blocks and one more block, with no work per key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HmacKey {
+    inner: [u32; 8],
+    outer: [u32; 8],
+}
+
+impl HmacKey {
+    fn new(key: &[u8]) -> HmacKey {
+        // A key longer than a block is hashed first.
+        let hashed;
+        let key = if key.len() > 64 {
+            hashed = sha256(key);
+            &hashed[..]
+        } else {
+            key
+        };
+        let mut k = [0u8; 64];
+        for (k, b) in k.iter_mut().zip(key) {
+            *k = *b;
+        }
+        let (mut inner, mut outer) = (SHA256_IV, SHA256_IV);
+        compress256(&mut inner, &[k.map(|b| b ^ 0x36)]);
+        compress256(&mut outer, &[k.map(|b| b ^ 0x5c)]);
+        HmacKey { inner, outer }
+    }
+
+    /// HMAC(key, data).
+    fn mac(&self, data: &[u8]) -> [u8; 32] {
+        finish_32(&self.outer, &sha256_from(&self.inner, 64, data))
+    }
+
+    /// HMAC(key, data) of 32 bytes: two blocks.
+    fn mac_32(&self, data: &[u8; 32]) -> [u8; 32] {
+        finish_32(&self.outer, &finish_32(&self.inner, data))
+    }
 }
 
 /// SHA-256 from `state` (one 64-byte block already taken) over 32 more bytes: one block
@@ -59,45 +107,70 @@ fn finish_32(state: &[u32; 8], data: &[u8; 32]) -> [u8; 32] {
 /// Hi(password, salt, i) of RFC 5802 §2.2: PBKDF2 with HMAC-SHA-256 (RFC 8018 §5.2, one
 /// block). It is the costly part of SCRAM: 4,096 rounds, each an HMAC of 32 bytes, which is
 /// two SHA-256 blocks from the key's two precomputed states (what the `pbkdf2` crate also
-/// computes, without its buffering around each block; a test checks the two agree). Results
-/// are kept per thread, the last [`KEPT`]: both ends of one exchange compute the same value
-/// (in the simulated world both run in this process), and a world run again with the same
-/// seed (the page runs the scenario again at every learner action, and at every replay) draws
-/// the same salts, so its logins find every value kept instead of computing it again.
-fn salted_password(password: &str, salt: &[u8], iterations: u32) -> Vec<u8> {
-    type Entry = (String, Vec<u8>, u32, [u8; 32]);
+/// computes, without its buffering around each block; a test checks the two agree).
+fn hi(password: &str, salt: &[u8], iterations: u32) -> [u8; 32] {
+    HI_COMPUTED.with(|n| n.set(n.get().saturating_add(1)));
+    let key = HmacKey::new(password.as_bytes());
+    // U1 = HMAC(password, salt || INT(1)); Ui = HMAC(password, Ui-1); Hi = U1 XOR ... XOR Ui.
+    let mut u = key.mac(&[salt, &1u32.to_be_bytes()].concat());
+    let mut out = u;
+    for _ in 1..iterations {
+        u = key.mac_32(&u);
+        for (o, x) in out.iter_mut().zip(u) {
+            *o ^= x;
+        }
+    }
+    out
+}
+
+/// What both ends derive from Hi() (RFC 5802 §3) and need for every exchange: ClientKey,
+/// StoredKey = H(ClientKey), and the HMAC keys StoredKey and ServerKey (as their keyed
+/// states) that sign each exchange's AuthMessage.
+#[derive(Debug, Clone, Copy)]
+struct Keys {
+    client_key: [u8; 32],
+    stored_key: [u8; 32],
+    stored: HmacKey,
+    server: HmacKey,
+}
+
+/// The [`Keys`] of (password, salt, iteration count). They are kept per thread, the last
+/// [`KEPT`], with Hi() (what a server stores per account, RFC 5802 §5, and a client may keep
+/// per password, salt and count): both ends of one exchange derive the same keys (in the
+/// simulated world both run in this process), and a world run again with the same seed (the
+/// page runs the scenario again at every learner action, and at every replay) draws the same
+/// salts, so its logins find them kept instead of computing Hi() and four HMACs again.
+fn keys(password: &str, salt: &[u8], iterations: u32) -> Keys {
+    type Entry = (String, Vec<u8>, u32, Keys);
     thread_local! {
         static RECENT: std::cell::RefCell<Vec<Entry>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let hit = RECENT
         .with(|r| r.borrow().iter().find(|(p, s, i, _)| p == password && s == salt && *i == iterations).map(|e| e.3));
-    if let Some(out) = hit {
-        return out.to_vec();
+    if let Some(keys) = hit {
+        return keys;
     }
-    HI_COMPUTED.with(|n| n.set(n.get().saturating_add(1)));
-    let (inner, outer) = hmac_states(password.as_bytes());
-    // U1 = HMAC(password, salt || INT(1)); Ui = HMAC(password, Ui-1); Hi = U1 XOR ... XOR Ui.
-    let mut u = [0u8; 32];
-    u.copy_from_slice(&hmac(password.as_bytes(), &[salt, &1u32.to_be_bytes()].concat()));
-    let mut out = u;
-    for _ in 1..iterations {
-        u = finish_32(&outer, &finish_32(&inner, &u));
-        for (o, x) in out.iter_mut().zip(u) {
-            *o ^= x;
-        }
-    }
+    let salted = HmacKey::new(&hi(password, salt, iterations));
+    let client_key = salted.mac(b"Client Key");
+    let stored_key = sha256(&client_key);
+    let keys = Keys {
+        client_key,
+        stored_key,
+        stored: HmacKey::new(&stored_key),
+        server: HmacKey::new(&salted.mac(b"Server Key")),
+    };
     RECENT.with(|r| {
         let mut r = r.borrow_mut();
         if r.len() == KEPT {
             r.remove(0);
         }
-        r.push((password.to_string(), salt.to_vec(), iterations, out));
+        r.push((password.to_string(), salt.to_vec(), iterations, keys));
     });
-    out.to_vec()
+    keys
 }
 
-/// How many Hi() results [`salted_password`] keeps (per thread): a run of the whole class
-/// (100 IMAP logins) and more. An entry is the password, the salt and 32 bytes.
+/// How many derived keys [`keys`] keeps (per thread): a run of the whole class
+/// (100 IMAP logins) and more. An entry is the password, the salt and 160 bytes.
 const KEPT: usize = 256;
 
 thread_local! {
@@ -123,7 +196,8 @@ pub struct ScramClient {
     password: String,
     nonce: String,
     first_bare: String,
-    server_signature: Vec<u8>,
+    /// ServerSignature, once client-final is made.
+    server_signature: Option<[u8; 32]>,
 }
 
 /// The most PBKDF2 rounds the client agrees to compute: about 24 times RFC 7677's minimum
@@ -138,7 +212,7 @@ impl ScramClient {
             password: password.into(),
             nonce: nonce.into(),
             first_bare,
-            server_signature: vec![],
+            server_signature: None,
         }
     }
 
@@ -164,19 +238,19 @@ impl ScramClient {
         }
         let without_proof = format!("c=biws,r={r}");
         let auth = format!("{},{server_first},{without_proof}", self.first_bare);
-        let salted = salted_password(&self.password, &salt, i);
-        let client_key = hmac(&salted, b"Client Key");
-        let stored_key = Sha256::digest(&client_key);
-        let signature = hmac(&stored_key, auth.as_bytes());
-        let proof: Vec<u8> = client_key.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
-        self.server_signature = hmac(&hmac(&salted, b"Server Key"), auth.as_bytes());
+        let keys = keys(&self.password, &salt, i);
+        let signature = keys.stored.mac(auth.as_bytes());
+        let proof: Vec<u8> = keys.client_key.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
+        self.server_signature = Some(keys.server.mac(auth.as_bytes()));
         let _ = &self.user;
         Some(format!("{without_proof},p={}", B64.encode(proof)))
     }
 
     /// Checks `v=...`: the server proves it knew the password too.
     pub fn verify_server_final(&self, server_final: &str) -> bool {
-        attr(server_final, 'v').and_then(|v| B64.decode(v).ok()).is_some_and(|v| v == self.server_signature)
+        attr(server_final, 'v')
+            .and_then(|v| B64.decode(v).ok())
+            .is_some_and(|v| self.server_signature.is_some_and(|s| v == s))
     }
 }
 
@@ -244,14 +318,13 @@ impl ScramServer {
         let salt = B64.decode(attr(&self.server_first, 's').unwrap_or_default()).map_err(|_| ScramError::Malformed)?;
         let i: u32 = attr(&self.server_first, 'i').and_then(|i| i.parse().ok()).ok_or(ScramError::Malformed)?;
         let auth = format!("{},{},{without_proof}", self.first_bare, self.server_first);
-        let salted = salted_password(password, &salt, i);
-        let stored_key = Sha256::digest(hmac(&salted, b"Client Key"));
-        let signature = hmac(&stored_key, auth.as_bytes());
+        let keys = keys(password, &salt, i);
+        let signature = keys.stored.mac(auth.as_bytes());
         let client_key: Vec<u8> = proof.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
-        if proof.len() != 32 || Sha256::digest(&client_key).as_slice() != stored_key.as_slice() {
+        if proof.len() != 32 || sha256(&client_key) != keys.stored_key {
             return Err(ScramError::WrongProof);
         }
-        Ok(format!("v={}", B64.encode(hmac(&hmac(&salted, b"Server Key"), auth.as_bytes()))))
+        Ok(format!("v={}", B64.encode(keys.server.mac(auth.as_bytes()))))
     }
 }
 
@@ -263,18 +336,67 @@ mod tests {
     /// longer than a block and any number of rounds.
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
-    fn salted_password_agrees_with_pbkdf2() {
+    fn hi_agrees_with_pbkdf2() {
         for password in ["", "pencil", &"k".repeat(64), &"long password ".repeat(6)] {
             for salt in [&b""[..], b"W22ZaJ0SNY7soEsUEjb6gQ==", &[7u8; 70]] {
                 for rounds in [1, 2, 3, 4096] {
                     let mut want = [0u8; 32];
-                    pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), salt, rounds, &mut want);
-                    assert_eq!(salted_password(password, salt, rounds), want, "{password:?} {salt:?} {rounds}");
-                    // Again: from the kept results.
-                    assert_eq!(salted_password(password, salt, rounds), want);
+                    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password.as_bytes(), salt, rounds, &mut want);
+                    assert_eq!(hi(password, salt, rounds), want, "{password:?} {salt:?} {rounds}");
                 }
             }
         }
+    }
+
+    /// SHA-256 and HMAC-SHA-256 by hand agree with the `sha2` and `hmac` crates for every
+    /// message length across the padding's edges (55, 56, 63, 64 bytes and the same a block
+    /// further) and keys shorter than, as long as and longer than a block.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn sha256_and_hmac_agree_with_the_crates() {
+        use hmac::{KeyInit, Mac};
+        use sha2::Digest;
+        let bytes: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+        for len in 0..=200 {
+            let data = &bytes[..len];
+            assert_eq!(sha256(data)[..], sha2::Sha256::digest(data)[..], "sha256 of {len} bytes");
+            for key_len in [0, 1, 32, 63, 64, 65, 100, 300] {
+                let key = &bytes[300 - key_len..];
+                let mut m = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
+                m.update(data);
+                let want = m.finalize().into_bytes();
+                let key = HmacKey::new(key);
+                assert_eq!(key.mac(data)[..], want[..], "HMAC with a key of {key_len} bytes over {len} bytes");
+                if let Ok(data) = <&[u8; 32]>::try_from(data) {
+                    assert_eq!(key.mac_32(data)[..], want[..]);
+                }
+            }
+        }
+    }
+
+    /// The derived keys are RFC 5802 §3's (RFC 7677's example checks them on the wire, the
+    /// test after this one), and kept: asked again for the same password, salt and count,
+    /// Hi() is not computed again; another salt, count or password is another entry.
+    #[test]
+    fn keys_are_derived_once_and_kept() {
+        // A salt no other test uses, so that nothing is kept before.
+        let salt = b"keys_are_derived_once_and_kept";
+        let before = hi_computed();
+        let k = keys("pencil", salt, 4096);
+        assert_eq!(hi_computed() - before, 1);
+        let salted = HmacKey::new(&hi("pencil", salt, 4096));
+        assert_eq!(k.client_key, salted.mac(b"Client Key"));
+        assert_eq!(k.stored_key, sha256(&k.client_key));
+        assert_eq!(k.stored, HmacKey::new(&k.stored_key));
+        assert_eq!(k.server, HmacKey::new(&salted.mac(b"Server Key")));
+        let before = hi_computed();
+        let again = keys("pencil", salt, 4096);
+        assert_eq!(hi_computed(), before, "found kept");
+        assert_eq!((again.client_key, again.stored, again.server), (k.client_key, k.stored, k.server));
+        assert_ne!(keys("pencil", salt, 4095).client_key, k.client_key);
+        assert_ne!(keys("pencil", b"other salt", 4096).client_key, k.client_key);
+        assert_ne!(keys("pencil2", salt, 4096).client_key, k.client_key);
+        assert_eq!(hi_computed() - before, 3);
     }
 
     /// RFC 7677 §3, the example exchange, byte for byte.
@@ -303,12 +425,11 @@ mod tests {
         let (server, server_first) = ScramServer::start(first, "srv", &salt, 4096).unwrap();
         assert_eq!(server.user, "user");
         // What the client computes, with its own GS2 header.
-        let salted = salted_password("pencil", &salt, 4096);
+        let keys = keys("pencil", &salt, 4096);
         let without_proof = format!("c={},r=rOprNGfwEbeRWgbNEkqOsrv", B64.encode("n,a=user,"));
         let auth = format!("n=user,r=rOprNGfwEbeRWgbNEkqO,{server_first},{without_proof}");
-        let client_key = hmac(&salted, b"Client Key");
-        let signature = hmac(&Sha256::digest(&client_key), auth.as_bytes());
-        let proof: Vec<u8> = client_key.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
+        let signature = keys.stored.mac(auth.as_bytes());
+        let proof: Vec<u8> = keys.client_key.iter().zip(&signature).map(|(a, b)| a ^ b).collect();
         let fin = format!("{without_proof},p={}", B64.encode(proof));
         assert!(server.finish(&fin, "pencil").unwrap().starts_with("v="));
         // The plain header's `c=biws` does not match what this client sent first.

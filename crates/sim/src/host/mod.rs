@@ -112,6 +112,9 @@ pub struct MailHost {
     out: VecDeque<HostOutput>,
     /// Counts the times a mailbox changed (see [`MailHost::detach`]).
     generation: u64,
+    /// The store's accounts and addresses as its SMTP and IMAP sessions share them (made
+    /// again only when the store's accounts differ: `MailHost::shared_accounts`).
+    shared: (mailsim_proto::store::Accounts, std::sync::Arc<[String]>),
 }
 
 impl MailHost {
@@ -143,6 +146,7 @@ impl MailHost {
             rcpt_checks: vec![],
             out: VecDeque::new(),
             generation: 0,
+            shared: Default::default(),
         }
     }
 

@@ -24,6 +24,7 @@ impl MailHost {
     /// 25, 587, 465, 110, 995, 143 or 993, whatever port the driver really listens on). Returns
     /// the protocol, or `None` if the host offers nothing there (connection refused).
     pub fn accept(&mut self, ctx: &mut Ctx, sid: SessionId, service: u16, peer_ip: &str) -> Option<&'static str> {
+        let (accounts, local_users) = self.shared_accounts();
         let p = &self.policy;
         let now = ctx.now;
         let svc = service::by_port(service)?;
@@ -36,7 +37,7 @@ impl MailHost {
                     config.idle_timeout = t;
                 }
                 config.local_domains = self.domains.clone();
-                config.local_users = self.store.addresses().map(str::to_string).collect();
+                config.local_users = local_users;
                 config.max_message_size = p.max_message_size;
                 config.starttls = p.starttls && service != 465;
                 config.implicit_tls = service == 465;
@@ -49,7 +50,7 @@ impl MailHost {
                 config.rules = p.smtp.clone();
                 config.require_tls_inbound = service == 25 && p.require_tls_inbound;
                 if service != 25 {
-                    config.accounts = self.accounts();
+                    config.accounts = accounts;
                 }
                 let engine = SmtpServer::new(config, now);
                 (Session::Smtp { engine, service, peer_ip: peer_ip.into() }, "SMTP")
@@ -83,7 +84,7 @@ impl MailHost {
                     implicit_tls: service == 993,
                     // Without TLS (loopback) LOGIN and AUTH=PLAIN are allowed in the clear.
                     login_requires_tls: plaintext.map_or(p.tls, |ok| !ok),
-                    accounts: self.accounts(),
+                    accounts,
                     scram_salt,
                     scram_iterations: 4096,
                     server_nonce: ctx.rng.hex(16),
@@ -101,8 +102,18 @@ impl MailHost {
         Some(protocol)
     }
 
-    fn accounts(&self) -> Vec<(String, String)> {
-        self.store.accounts().map(|(a, p)| (a.to_string(), p.to_string())).collect()
+    /// The store's accounts (address, password) and addresses, for a new session: the lists
+    /// made for the last session when the store still has the same accounts (the class's
+    /// hosts have dozens, and every submission and IMAP session used to copy them all).
+    fn shared_accounts(&mut self) -> (mailsim_proto::store::Accounts, std::sync::Arc<[String]>) {
+        let (accounts, users) = &mut self.shared;
+        if !accounts.iter().map(|(a, p)| (a.as_str(), p.as_str())).eq(self.store.accounts()) {
+            *accounts = self.store.accounts().map(|(a, p)| (a.to_string(), p.to_string())).collect();
+        }
+        if !users.iter().map(String::as_str).eq(self.store.addresses()) {
+            *users = self.store.addresses().map(str::to_string).collect();
+        }
+        self.shared.clone()
     }
 
     /// Bytes from the client of `sid`.

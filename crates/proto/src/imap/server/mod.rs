@@ -51,7 +51,7 @@ pub struct ImapConfig {
     pub implicit_tls: bool,
     /// LOGINDISABLED and no AUTH=PLAIN until TLS (RFC 9051 §6.2.3).
     pub login_requires_tls: bool,
-    pub accounts: Vec<(String, String)>,
+    pub accounts: crate::store::Accounts,
     pub scram_salt: Vec<u8>,
     pub scram_iterations: u32,
     /// This server's part of the SCRAM nonce (from the owner's RNG).
@@ -63,13 +63,18 @@ pub struct ImapConfig {
 
 impl ImapConfig {
     /// A server with STARTTLS, LOGIN only inside TLS, and the 30-minute autologout timer.
-    pub fn new(hostname: &str, accounts: Vec<(String, String)>, scram_salt: Vec<u8>, server_nonce: &str) -> Self {
+    pub fn new(
+        hostname: &str,
+        accounts: impl Into<crate::store::Accounts>,
+        scram_salt: Vec<u8>,
+        server_nonce: &str,
+    ) -> Self {
         ImapConfig {
             hostname: hostname.into(),
             starttls: true,
             implicit_tls: false,
             login_requires_tls: true,
-            accounts,
+            accounts: accounts.into(),
             scram_salt,
             scram_iterations: 4096,
             server_nonce: server_nonce.into(),

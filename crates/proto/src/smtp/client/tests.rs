@@ -130,7 +130,7 @@ fn replies_split_at_every_byte_give_the_same_commands() {
 fn submission() -> SmtpServer {
     let mut c =
         ServerConfig::basic("mail.alice.example", Role::Submission, &["alice.example"], &["alice@alice.example"]);
-    c.accounts = vec![("alice@alice.example".into(), "pw".into())];
+    c.accounts = vec![("alice@alice.example".into(), "pw".into())].into();
     c.starttls = true;
     c.require_tls = true;
     SmtpServer::new(c, 0)
@@ -174,7 +174,7 @@ fn wrong_password_is_a_permanent_failure() {
 fn no_auth_on_submission_is_530() {
     let mut s =
         ServerConfig::basic("mail.alice.example", Role::Submission, &["alice.example"], &["alice@alice.example"]);
-    s.accounts = vec![("alice@alice.example".into(), "pw".into())];
+    s.accounts = vec![("alice@alice.example".into(), "pw".into())].into();
     let (events, _, _) = pair_with(job(&["bob@bob.example"]), SmtpServer::new(s, 0));
     assert!(matches!(&events[0], ClientEvent::Failed { reply, .. } if reply.code == 530), "{events:?}");
 }

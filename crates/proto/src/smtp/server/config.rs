@@ -1,5 +1,8 @@
 //! How an SMTP server behaves: its role (relay or submission), names, users and limits.
 
+use crate::store::Accounts;
+use std::sync::Arc;
+
 use crate::engine::{Millis, SMTP_IDLE_TIMEOUT};
 
 /// What the server is for, which decides whom it relays for.
@@ -19,12 +22,13 @@ pub struct ServerConfig {
     pub role: Role,
     /// Domains whose mail this server delivers to local mailboxes.
     pub local_domains: Vec<String>,
-    /// Addresses that have a mailbox here.
-    pub local_users: Vec<String>,
+    /// Addresses that have a mailbox here (shared: a host hands the same list to each of
+    /// its sessions instead of a copy per connection).
+    pub local_users: Arc<[String]>,
     /// The SIZE limit (RFC 1870) in octets.
     pub max_message_size: usize,
     /// Accounts that may authenticate, as (address, password); empty: AUTH is not offered.
-    pub accounts: Vec<(String, String)>,
+    pub accounts: Accounts,
     /// Offer STARTTLS (RFC 3207).
     pub starttls: bool,
     /// TLS from the first byte (port 465, RFC 8314).
@@ -57,7 +61,7 @@ impl ServerConfig {
             local_domains: local_domains.iter().map(|s| s.to_string()).collect(),
             local_users: local_users.iter().map(|s| s.to_string()).collect(),
             max_message_size: crate::limits::MESSAGE_SIZE,
-            accounts: vec![],
+            accounts: Accounts::default(),
             starttls: false,
             implicit_tls: false,
             require_tls: false,

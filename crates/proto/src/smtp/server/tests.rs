@@ -8,7 +8,7 @@ use crate::pdu::Pdu;
 pub(crate) fn config(role: Role) -> ServerConfig {
     let mut c = ServerConfig::basic("mail.bob.example", role, &["bob.example"], &["bob@bob.example"]);
     c.max_message_size = 1000;
-    c.accounts = vec![("bob@bob.example".into(), "pw".into())];
+    c.accounts = vec![("bob@bob.example".into(), "pw".into())].into();
     c.trusted_peer = role == Role::Submission;
     c
 }

@@ -64,7 +64,7 @@ fn smtputf8_addresses_need_the_parameter() {
     assert_eq!((r[1].0, &r[1].1[..5]), (553, "5.6.7"), "{r:?}");
     s.handle_input(0, b"RSET\r\n");
     let mut cfg = config(Role::Relay);
-    cfg.local_users.push("b\u{f6}b@bob.example".into());
+    cfg.local_users = cfg.local_users.iter().cloned().chain(["b\u{f6}b@bob.example".to_string()]).collect();
     let mut s = SmtpServer::new(cfg, 0);
     let msg = "EHLO c.example\r\nMAIL FROM:<jos\u{e9}@c.example> SMTPUTF8\r\nRCPT TO:<b\u{f6}b@bob.example>\r\nDATA\r\nSubject: caf\u{e9}\r\n\r\nhi\r\n.\r\n";
     s.handle_input(0, msg.as_bytes());
@@ -383,10 +383,10 @@ fn help_lists_what_this_port_offers() {
         (has(1, "STARTTLS"), has(1, "AUTH"), has(0, "STARTTLS"), lines[0].iter().any(|l| l.starts_with("AUTH ")))
     };
     let mut relay = config(Role::Relay);
-    relay.accounts = vec![];
+    relay.accounts = vec![].into();
     assert_eq!(help_and_ehlo(relay), (false, false, false, false));
     let mut relay_tls = config(Role::Relay);
-    relay_tls.accounts = vec![];
+    relay_tls.accounts = vec![].into();
     relay_tls.starttls = true;
     assert_eq!(help_and_ehlo(relay_tls), (true, false, true, false));
     let mut sub = config(Role::Submission);
