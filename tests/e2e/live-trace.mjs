@@ -79,6 +79,13 @@ export function frameCpu(events) {
     cpu_ms: { p50: pct(frames.map((f) => f.cpu), 0.5), p95: pct(frames.map((f) => f.cpu), 0.95), max: pct(frames.map((f) => f.cpu), 1) },
     cpu_over_50ms: frames.filter((f) => f.cpu > 50).length,
     cpu_over_100ms: frames.filter((f) => f.cpu > 100).length,
+    // The main thread's tasks during the frames (each task's own CPU, not its wait for a core):
+    // the longest, and how many took over 16 and 50 ms (a task over 16 ms of the page's own
+    // work cannot fit in a frame at 60 Hz even on an idle core).
+    task_cpu_ms: (() => {
+      const xs = tasks.filter((t) => starts.length && t.ts >= starts[0] && t.ts < starts[starts.length - 1]).map((t) => t.cpu / 1000);
+      return { max: r(Math.max(0, ...xs)), over_16: xs.filter((c) => c > 16).length, over_50: xs.filter((c) => c > 50).length };
+    })(),
     total_ms: Object.fromEntries(Object.entries(total).map(([k, v]) => [k, Math.round(v)])),
     // Over the frames: elements restyled, layouts, layout objects dirty and in scope.
     counts: { styled: sum('styled'), layouts: sum('layouts'), layout_dirty: sum('dirty'), layout_scope: sum('scope') },
