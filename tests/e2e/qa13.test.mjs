@@ -10,10 +10,8 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import fs from 'node:fs';
-import os from 'node:os';
-import { chromium } from 'playwright-core';
-import { useBrowser, OUT, CHROMIUM } from './browser.mjs';
+import { useBrowser, OUT } from './browser.mjs';
+import { withTextSize } from './fit.mjs';
 
 const s = useBrowser();
 const BIG = () => { document.documentElement.style.fontSize = '200%'; };
@@ -189,35 +187,6 @@ test('A+ (larger text for a projector): the whole diagram grows with the page\'s
   await page.waitForFunction(() => document.querySelector('.diagram-sticky svg').getAttribute('height') === '58');
   near((await diagram(page)).label, base.label, 'the label without A+');
 });
-
-/**
- * A Chromium whose own text size setting is `px` (chrome://settings/fonts: the profile's
- * `webkit.webprefs.default_font_size`): unlike the emulation above, it also moves the
- * media queries' `em`, as a reader's setting does.
- */
-async function withTextSize(px, viewport, url, fn) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailsim-text-'));
-  fs.mkdirSync(path.join(dir, 'Default'));
-  fs.writeFileSync(path.join(dir, 'Default', 'Preferences'), JSON.stringify({ webkit: { webprefs: { default_font_size: px } } }));
-  const ctx = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM, headless: true, viewport,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
-  try {
-    const page = await ctx.newPage();
-    const errors = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(url);
-    await page.waitForSelector('.arrow.current');
-    await page.waitForTimeout(300);
-    const r = await fn(page);
-    assert.deepEqual(errors, [], 'no error in the page');
-    return r;
-  } finally {
-    await ctx.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 const firstScreen = (page) => page.evaluate(() => {
   const first = document.querySelector('.arrow line').getBoundingClientRect();
