@@ -46,3 +46,23 @@ export function kept_write(id, v, actions, log) {
     if (r && r.length + log.length < 1e6) s.setItem(P + id, r + log);
   } catch {}
 }
+
+// The page's text size changed alone (no window edge moved: Firefox's text-only zoom, the
+// default font size changed while the page is open): an element 1 rem wide (#em-probe,
+// www/style.css) changes width, and that is sent on as a `resize`, which the diagram (it reads
+// the root's font size where it measures its pane) and the tabs (panels::use_narrow) follow.
+// Here, when this module is first imported (by the boot script, or by a build's glue), not in
+// Rust: through web-sys it cost the player 0.5 KB gzipped. Once per page: each build of the
+// page has its copy of this file.
+if (!window.mailsimTextProbe && typeof ResizeObserver === 'function') {
+  const probe = document.createElement('i');
+  probe.id = 'em-probe';
+  probe.setAttribute('aria-hidden', 'true');
+  document.documentElement.append(probe);
+  let first = true;
+  window.mailsimTextProbe = new ResizeObserver(() => {
+    if (!first) window.dispatchEvent(new Event('resize'));
+    first = false;
+  });
+  window.mailsimTextProbe.observe(probe);
+}

@@ -40,38 +40,7 @@ pub fn start_page() {
     data::take_preload();
     let page = yew::Renderer::<data::Gate>::new().render();
     PAGE.with(|p| *p.borrow_mut() = Some(page));
-    text_size_follows();
-}
-
-/// A change of the page's text size alone (Firefox's text-only zoom, the browser's default font
-/// size changed while the page is open) moves no window edge and sends no `resize`: the diagram,
-/// which measures its pane and the root's font size on `resize` (src/diagram.rs), and the tabs
-/// (`panels::use_narrow`) would follow only at the next one. An element 1 rem wide
-/// (`#em-probe`, www/style.css) is watched instead, and its change of width is sent on as a
-/// `resize` (not its first report, when observing starts: nothing changed then).
-fn text_size_follows() {
-    use wasm_bindgen::JsCast;
-    let Some(w) = web_sys::window() else { return };
-    let Some((probe, html)) = w.document().and_then(|d| Some((d.create_element("i").ok()?, d.document_element()?))) else {
-        return;
-    };
-    probe.set_id("em-probe");
-    probe.set_attribute("aria-hidden", "true").ok();
-    if html.append_child(&probe).is_err() {
-        return;
-    }
-    let first = std::cell::Cell::new(true);
-    let on_change = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
-        if !first.replace(false) {
-            let _ = web_sys::Event::new("resize").map(|e| w.dispatch_event(&e));
-        }
-    });
-    if let Ok(o) = web_sys::ResizeObserver::new(on_change.as_ref().unchecked_ref()) {
-        o.observe(&probe);
-        // Both live as long as the page.
-        on_change.forget();
-        std::mem::forget(o);
-    }
+    // A change of the text size alone (no resize) is sent on as a `resize` by src/engine.js.
 }
 
 thread_local!(static PAGE: std::cell::RefCell<Option<yew::AppHandle<data::Gate>>> = const { std::cell::RefCell::new(None) });
