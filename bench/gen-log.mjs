@@ -2,6 +2,8 @@
 // it: one server, one actor per client connection (all from 127.0.0.1), SMTP, POP3 and IMAP
 // sessions of about ten messages each. Deterministic. For the benchmark and the scale tests:
 //   node bench/gen-log.mjs 10000 > big.jsonl     (or import { makeLog } from it)
+import fs from 'node:fs';
+import path from 'node:path';
 
 const SESSIONS = {
   SMTP: [
@@ -57,4 +59,15 @@ export function makeLog(messages) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   process.stdout.write(makeLog(Number(process.argv[2] || 10000)));
+}
+
+/** Opens the page at `url` in `page` and opens a made-up log of `n` messages in it (written
+ * into `dir`), through the page's "Open…" file input; resolves at step 0 of it. */
+export async function openGenerated(page, url, n, dir) {
+  const file = path.join(dir, `log-${n}.jsonl`);
+  fs.writeFileSync(file, makeLog(n));
+  await page.goto(url);
+  await page.waitForSelector('#position');
+  await page.setInputFiles('#import', file);
+  await page.waitForFunction((k) => document.querySelector('#position').textContent === `step 0 of ${k}`, n);
 }

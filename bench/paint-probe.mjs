@@ -19,7 +19,7 @@ import path from 'node:path';
 import { DIST } from '../tests/e2e/bundle-size.mjs';
 import { serveDist } from '../tests/e2e/serve-dist.mjs';
 import { launch } from '../tests/e2e/browser.mjs';
-import { makeLog } from './gen-log.mjs';
+import { openGenerated } from './gen-log.mjs';
 import { pressSteps } from './step-latency.mjs';
 
 const n = Number(process.argv[2] || 10000);
@@ -34,12 +34,7 @@ try {
   if (floor) {
     await page.setContent('<p id="position">step 0 of 100</p><script>let n = 0; document.addEventListener(\'keydown\', () => { document.querySelector(\'#position\').textContent = `step ${++n} of 100`; });</script>');
   } else {
-    const file = path.join(dir, `log-${n}.jsonl`);
-    fs.writeFileSync(file, makeLog(n));
-    await page.goto(server.url);
-    await page.waitForSelector('#position');
-    await page.setInputFiles('#import', file);
-    await page.waitForFunction((k) => document.querySelector('#position').textContent === `step 0 of ${k}`, n);
+    await openGenerated(page, server.url, n, dir);
     if (process.env.PROBE_CSS) await page.addStyleTag({ content: process.env.PROBE_CSS });
     // A few steps first, so that what happens once (the first draw's leftovers) is not counted.
     // PROBE_FROM (3): where the steps start; beyond the first screen of rows (e.g. 40) each

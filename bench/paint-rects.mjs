@@ -9,7 +9,7 @@ import path from 'node:path';
 import { DIST } from '../tests/e2e/bundle-size.mjs';
 import { serveDist } from '../tests/e2e/serve-dist.mjs';
 import { launch } from '../tests/e2e/browser.mjs';
-import { makeLog } from './gen-log.mjs';
+import { openGenerated } from './gen-log.mjs';
 
 const n = Number(process.argv[2] || 10000);
 const steps = Number(process.argv[3] || 3);
@@ -20,12 +20,7 @@ const server = await serveDist(dist);
 const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-  const file = path.join(dir, `log-${n}.jsonl`);
-  fs.writeFileSync(file, makeLog(n));
-  await page.goto(server.url);
-  await page.waitForSelector('#position');
-  await page.setInputFiles('#import', file);
-  await page.waitForFunction((k) => document.querySelector('#position').textContent === `step 0 of ${k}`, n);
+  await openGenerated(page, server.url, n, dir);
   for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowRight');
   await page.waitForTimeout(500);
   const cdp = await page.context().newCDPSession(page);
