@@ -303,7 +303,7 @@ fn terminal(props: &LearnerProps) -> Html {
                 <label>{"From "}<select ref={client} id="t-client">{ for clients.iter().enumerate().map(|(i, (id, n))| html! { <option value={id.clone()} selected={i == 0}>{ n.clone() }</option> }) }</select></label>
                 <label>{"to "}<select ref={host} id="t-host">{ for hosts.iter().enumerate().map(|(i, (h, n))| html! { <option value={h.clone()} selected={i == 0}>{ format!("{h} ({n})") }</option> }) }</select></label>
                 <label>{"port "}<select ref={port} id="t-port">
-                    { for [("25", "25 SMTP"), ("587", "587 submission"), ("465", "465 SMTPS"), ("110", "110 POP3"), ("143", "143 IMAP"), ("993", "993 IMAPS"), ("995", "995 POP3S")].iter().map(|(v, n)| html! { <option value={*v} selected={*v == "25"}>{ *n }</option> }) }
+                    { for [("25", "25 SMTP"), ("587", "587 submission"), ("465", "465 SMTPS"), ("2525", "2525 submission"), ("110", "110 POP3"), ("143", "143 IMAP"), ("993", "993 IMAPS"), ("995", "995 POP3S")].iter().map(|(v, n)| html! { <option value={*v} selected={*v == "25"}>{ *n }</option> }) }
                 </select></label>
                 <button id="t-open" onclick={open}>{"Open session"}</button>
             </div>
@@ -329,7 +329,7 @@ fn terminal(props: &LearnerProps) -> Html {
             } else {
                 <p class="hint">{"Choose a client, a server and a port, then open a session: like telnet, you type the protocol yourself. \
                     25 is server-to-server SMTP, 587 submission (RFC 6409) and 465 submission over TLS (RFC 8314); 2525 is no IANA port, \
-                    only a fallback some providers open when 587 is blocked (mailsim serve listens there, this world does not). \
+                    only a fallback for submission some providers open when 587 is blocked, as the servers here do (mailsim serve uses 2525 for its port 25). \
                     110/995 are POP3 and POP3 over TLS, 143/993 IMAP and IMAP over TLS."}</p>
             }
         </div>

@@ -55,7 +55,7 @@ test('the page fetches only the scenario it opens, and the next one when it is c
   await engineHas(page);
   assert.deepEqual(seen, ['logs/alice-to-bob.jsonl', 'scenarios/alice-to-bob.toml'], 'the default scenario only: its log, then its file');
   // The picker lists and searches every scenario without fetching any.
-  assert.equal(await page.locator('#scenario option:not(:disabled)').count(), 32);
+  assert.equal(await page.locator('#scenario option:not(:disabled)').count(), 33);
   // The descriptions come in a file of their own when the search field is first used (size9):
   // the list is filtered again when they arrive.
   await page.fill('#search', 'greylist');

@@ -123,6 +123,9 @@ pub struct Snapshot {
     pub narration: Option<String>,
     /// What happened since the previous step (queued, stored, deleted...), in words.
     pub happenings: Happenings,
+    /// SYNs that no SYN-ACK answered yet (client, server, port): the connection attempt that
+    /// fails next between them timed out rather than being refused.
+    unanswered_syns: Vec<(String, String, u16)>,
 }
 
 /// Sentences about what happened, in order: a slice of a list that [`Snapshots`] made once
@@ -352,6 +355,12 @@ impl<'a> Fold<'a> {
             },
             Event::Narrated { text, .. } => self.s.narration = Some(text.clone()),
             Event::ConnectionOpened { conn, client, client_port, server, port, protocol, .. } => {
+                // A host that came back up before the client gave up answered after all.
+                if let Some(i) =
+                    self.s.unanswered_syns.iter().position(|(c, s, p)| c == client && s == server && p == port)
+                {
+                    self.s.unanswered_syns.remove(i);
+                }
                 Rc::make_mut(&mut self.s.connections).push(ConnView {
                     conn: *conn,
                     client: client.clone(),
@@ -381,13 +390,20 @@ impl<'a> Fold<'a> {
                     });
                 }
             }
+            Event::MessageSent { protocol, conn: Some(_), from, to, port, .. } if protocol == "TCP" => {
+                self.s.unanswered_syns.push((from.clone(), to.clone(), *port));
+            }
             Event::ConnectionRefused { client, server, port, .. } => {
+                let syn = self.s.unanswered_syns.iter().position(|(c, s, p)| c == client && s == server && p == port);
+                let why = match syn {
+                    Some(i) => {
+                        self.s.unanswered_syns.remove(i);
+                        "timed out (no answer to its SYN)"
+                    }
+                    None => "connection refused",
+                };
                 happened = record.then(|| {
-                    format!(
-                        "{} could not connect to {} port {port}: connection refused",
-                        self.name(client),
-                        self.name(server)
-                    )
+                    format!("{} could not connect to {} port {port}: {why}", self.name(client), self.name(server))
                 });
             }
             Event::MessageQueued { node, queue_id, mail_from, rcpt_to, size, subject, .. } => {

@@ -142,6 +142,7 @@ const PREDICTIONS: &[(&str, usize, &str)] = &[
     ("pop3-ports", 5, "+OK"),
     ("two-hops", 4, "EHLO"),
     ("server-shutdown", 0, "421"),
+    ("port-blocked", 2, "220"),
 ];
 
 #[test]
@@ -395,6 +396,7 @@ fn solve(id: &str, n: usize) -> Learner {
         ("reply-codes-positive", 6) => smtp(l, &["EHLO laptop", "VRFY bob"]),
         ("imap-ports", 6) => l.terminal("bob-ua", "mail.bob.example", 143, &["a login bob bob-pw"]),
         ("imap-ports", 7) => l.terminal("bob-ua", "mail.bob.example", 993, &["a login bob bob-pw", "b logout"]),
+        ("port-blocked", 3) => l.terminal("alice-ua", "mail.alice.example", 2525, &["EHLO laptop", "QUIT"]),
         ("pop3-ports", 7) => l.terminal("bob-ua", "mail.bob.example", 110, &["USER bob"]),
         ("pop3-ports", 8) => l.terminal("bob-ua", "mail.bob.example", 995, &["USER bob", "PASS bob-pw", "QUIT"]),
         ("imap-organizing", 7) | ("imap-goals", 5) => l.terminal(

@@ -198,3 +198,95 @@ fn a_shutdown_at_any_moment_loses_nothing_and_duplicates_nothing() {
     }
     assert!(saw_421 >= 40, "{saw_421} sessions were told 421");
 }
+
+/// What the world view says happened, over the whole log.
+fn happenings(log: &EventLog) -> Vec<String> {
+    mailsim_sim::diagram::snapshot(log, 0, log.events.len()).happenings.to_vec()
+}
+
+#[test]
+fn port_2525_takes_submission_as_587_does() {
+    // The standard servers list 2525 in `submission-ports`: the same service, the same replies.
+    let on = |port: u16| {
+        let lines: Vec<String> =
+            ["EHLO laptop", "MAIL FROM:<bob@bob.example>", "RCPT TO:<alice@alice.example>", "QUIT"]
+                .iter()
+                .map(|l| format!("{l:?}"))
+                .collect();
+        let log = run(&format!(
+            "[[action]]\nkind = \"terminal\"\nat = 0\nclient = \"bob-ua\"\nhost = \"mail.bob.example\"\nport = {port}\nlines = [{}]\n",
+            lines.join(", ")
+        ));
+        let replies: Vec<String> = messages(&log)
+            .into_iter()
+            .filter(|(p, from, _, _)| *p == port && from == "bob-server")
+            .map(|m| m.2)
+            .collect();
+        assert!(
+            log.events.iter().any(
+                |e| matches!(e, Event::ConnectionOpened { port: p, protocol, .. } if *p == port && protocol == "SMTP")
+            ),
+            "{port}: opened as SMTP"
+        );
+        replies
+    };
+    let (sub, alt) = (on(587), on(2525));
+    assert_eq!(sub, alt, "2525 answers exactly as 587");
+    // Submission, not relay: its EHLO offers AUTH, which port 25's does not.
+    assert!(alt.iter().any(|r| r.starts_with("250-") && r.contains("AUTH")), "{alt:?}");
+    assert!(!on(25).iter().any(|r| r.contains("AUTH")), "port 25 offers no AUTH");
+    // Without the policy, nothing listens there: refused at once, no SYN.
+    let log = run(&format!(
+        "[actor.bob-server]\npolicy = {{ submission-ports = [] }}\n\n{}",
+        terminal(2525, &["EHLO laptop"])
+    ));
+    assert!(log.events.iter().any(|e| matches!(e, Event::ConnectionRefused { port: 2525, t, .. } if *t < 1000)));
+    assert!(!log.events.iter().any(|e| matches!(e, Event::MessageSent { protocol, .. } if protocol == "TCP")));
+    assert!(happenings(&log).iter().any(|h| h.ends_with("port 2525: connection refused")), "{:?}", happenings(&log));
+}
+
+#[test]
+fn a_blocked_port_times_out_and_another_port_gets_through() {
+    let log = scenario::run("port-blocked").unwrap();
+    // One SYN to 587, never answered; 30 s later the user agent gives up.
+    let syns: Vec<_> = log
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MessageSent { protocol, port, label, meaning, .. } if protocol == "TCP" => {
+                Some((*port, label.clone(), meaning.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(syns.len(), 1, "{syns:?}");
+    assert_eq!(syns[0].0, 587);
+    assert!(syns[0].2.contains("firewall on the network of laptop.hotel.example"), "{}", syns[0].2);
+    let refused = log.events.iter().find_map(|e| match e {
+        Event::ConnectionRefused { t, port, .. } => Some((*t, *port)),
+        _ => None,
+    });
+    assert_eq!(refused, Some((30_000, 587)), "the timeout, after 30 s");
+    assert!(happenings(&log)
+        .iter()
+        .any(|h| h == "Alice's UA could not connect to Alice's server port 587: timed out (no answer to its SYN)"));
+    assert!(log
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Narrated { text, .. } if text.contains("port 587 (timed out: nothing answered)"))));
+    // The same message through 2525 reaches Bob.
+    let stored = log
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::MessageStored { mailbox, .. } if mailbox == "bob@bob.example"))
+        .count();
+    assert_eq!(stored, 1);
+    assert!(answer_to(&log, 2525, "AUTH PLAIN").starts_with("235"));
+    // A server that is down times out the same way (server-down), and says so.
+    let down = scenario::run("server-down").unwrap();
+    assert!(
+        happenings(&down).iter().any(|h| h.ends_with("port 25: timed out (no answer to its SYN)")),
+        "{:?}",
+        happenings(&down)
+    );
+}

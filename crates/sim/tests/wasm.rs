@@ -31,6 +31,7 @@ const GOLDEN: &[(&str, &str)] = &[
     ("relay-denied", include_str!("golden/relay-denied.jsonl")),
     ("reply-codes", include_str!("golden/reply-codes.jsonl")),
     ("server-down", include_str!("golden/server-down.jsonl")),
+    ("port-blocked", include_str!("golden/port-blocked.jsonl")),
     ("server-shutdown", include_str!("golden/server-shutdown.jsonl")),
     ("smtp-vs-http", include_str!("golden/smtp-vs-http.jsonl")),
     ("spoofed-from", include_str!("golden/spoofed-from.jsonl")),

@@ -392,6 +392,7 @@ builtin_files!(
     "too-many-recipients.toml",
     "make-a-reply.toml",
     "smtp-ports.toml",
+    "port-blocked.toml",
     "envelope-and-header.toml",
     "forged-from.toml",
     "message-format.toml",

@@ -80,6 +80,7 @@ builtin!(
     "dsn",
     "greylisting",
     "server-down",
+    "port-blocked",
     "crash-before-250",
     "server-shutdown",
     "too-big",

@@ -30,6 +30,9 @@ pub enum Role {
         address: String,
         password: String,
         server: String,
+        /// Ports the network this user agent is on does not let it reach (a firewall drops the
+        /// SYN: no answer, the connection times out), as a hotel's Wi-Fi may block 587.
+        blocked_ports: Vec<u16>,
     },
     MailServer {
         domain: String,
@@ -161,7 +164,7 @@ pub(super) fn build_cast<'a>(
     Ok(cast)
 }
 
-const ACTOR_KEYS: [&str; 15] = [
+const ACTOR_KEYS: [&str; 16] = [
     "kind",
     "name",
     "host",
@@ -170,6 +173,7 @@ const ACTOR_KEYS: [&str; 15] = [
     "address",
     "password",
     "server",
+    "blocked-ports",
     "domain",
     "accounts",
     "policy",
@@ -181,7 +185,7 @@ const ACTOR_KEYS: [&str; 15] = [
 
 /// The keys each kind of actor takes (beyond kind, name, host and ip).
 const KIND_KEYS: [(&str, &[&str]); 4] = [
-    ("user-agent", &["person", "address", "password", "server"]),
+    ("user-agent", &["person", "address", "password", "server", "blocked-ports"]),
     ("mail-server", &["domain", "accounts", "policy"]),
     ("dns", &["zone"]),
     ("web-server", &["site", "mail-server", "pages"]),
@@ -218,8 +222,10 @@ fn actor(id: &str, base: Option<Actor>, v: &Value) -> Result<Actor, Located> {
     let base_role = base.map(|b| b.role);
     let role = match kind {
         "user-agent" => {
-            let (p0, a0, w0, s0) = match base_role {
-                Some(Role::UserAgent { person, address, password, server }) => (person, address, password, server),
+            let (p0, a0, w0, s0, b0) = match base_role {
+                Some(Role::UserAgent { person, address, password, server, blocked_ports }) => {
+                    (person, address, password, server, blocked_ports)
+                }
                 _ => Default::default(),
             };
             let address = t.read("address", |v| {
@@ -235,6 +241,7 @@ fn actor(id: &str, base: Option<Actor>, v: &Value) -> Result<Actor, Located> {
                 address: address.unwrap_or(a0),
                 password: t.text("password").unwrap_or(w0),
                 server: t.text("server").unwrap_or(s0),
+                blocked_ports: t.read("blocked-ports", |v| each(v, tcp_port)).unwrap_or(b0),
             }
         }
         "mail-server" => {
@@ -330,6 +337,29 @@ fn forward(v: &Value) -> Result<(String, String, bool), Located> {
     Ok(f)
 }
 
+/// A TCP port number, 1 to 65535.
+fn tcp_port(v: &Value) -> Result<u16, Located> {
+    match integer(v, u16::MAX.into())? {
+        0 => Err((v.span(), "0 is not a port; expected 1 to 65535".into())),
+        n => Ok(n as u16),
+    }
+}
+
+/// A port that takes submission as 587 does: not the well-known port of a service.
+fn submission_port(v: &Value) -> Result<u16, Located> {
+    let port = tcp_port(v)?;
+    match mailsim_proto::service::by_port(port) {
+        Some(s) => Err((
+            v.span(),
+            format!(
+                "port {port} is the well-known port of {} ({}); submission-ports lists other ports that take submission as 587 does (2525 at some providers)",
+                s.name, s.rfc
+            ),
+        )),
+        None => Ok(port),
+    }
+}
+
 fn ip(v: &Value) -> Result<[u8; 4], Located> {
     reader::ip(v)
 }
@@ -366,6 +396,7 @@ fn apply_policy(p: &mut ServerPolicy, v: &Value) -> Result<(), Located> {
     p.relayhost = t.text("relayhost").or(p.relayhost.take());
     p.retry_delays = t.read("retry-delays", |v| each(v, reader::time)).unwrap_or(std::mem::take(&mut p.retry_delays));
     p.queue_lifetime = t.time("queue-lifetime").unwrap_or(p.queue_lifetime);
+    p.submission_ports = t.read("submission-ports", |v| each(v, submission_port)).unwrap_or(std::mem::take(&mut p.submission_ports));
     p.smtp.max_errors = size("max-errors").unwrap_or(p.smtp.max_errors);
     p.smtp.forwards = t.read("forwards", |v| each(v, forward)).unwrap_or(std::mem::take(&mut p.smtp.forwards));
     let strings = |v| each(v, |x| Ok(string(x)?.into_inner()));
@@ -374,7 +405,7 @@ fn apply_policy(p: &mut ServerPolicy, v: &Value) -> Result<(), Located> {
     t.finish()
 }
 
-const POLICY_KEYS: [&str; 22] = [
+const POLICY_KEYS: [&str; 23] = [
     "starttls",
     "require-tls-on-submission",
     "trusted-ips",
@@ -397,6 +428,7 @@ const POLICY_KEYS: [&str; 22] = [
     "require-tls-inbound",
     "storage-fails",
     "disable-plaintext-auth",
+    "submission-ports",
 ];
 
 /// `"NAME [TTL] A 192.0.2.1"` or `"NAME [TTL] MX PREFERENCE HOST"`.

@@ -58,9 +58,10 @@ impl Stage<'_> {
         for a in &self.s.cast {
             let w = &mut self.world;
             match &a.role {
-                Role::UserAgent { address, password, server, .. } => {
+                Role::UserAgent { address, password, server, blocked_ports, .. } => {
                     let spec = UserSpec { id: &a.id, name: &a.name, host: &a.host, ip: a.ip, address, password };
-                    w.add_user_agent(spec, server);
+                    let node = w.add_user_agent(spec, server);
+                    w.block_ports(node, blocked_ports);
                 }
                 Role::MailServer { domain, accounts, policy } => {
                     let refs: Vec<(&str, &str)> = accounts.iter().map(|(a, p)| (a.as_str(), p.as_str())).collect();

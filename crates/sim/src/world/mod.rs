@@ -152,6 +152,8 @@ struct Node {
     crashed: bool,
     /// It will crash once it has taken a whole message, before its reply.
     crash_armed: bool,
+    /// Ports the network this node is on does not let it connect to (a firewall drops the SYN).
+    blocked_ports: Vec<u16>,
 }
 
 #[derive(Debug)]
@@ -307,7 +309,15 @@ impl World {
 
     fn add_node(&mut self, actor: Actor, ip: [u8; 4], kind: NodeKind) -> NodeId {
         self.log.push(Event::ActorJoined { actor: actor.clone() });
-        self.nodes.push(Node { actor, ip, kind, down: false, crashed: false, crash_armed: false });
+        self.nodes.push(Node {
+            actor,
+            ip,
+            kind,
+            down: false,
+            crashed: false,
+            crash_armed: false,
+            blocked_ports: vec![],
+        });
         self.nodes.len() - 1
     }
 
@@ -370,6 +380,12 @@ impl World {
         let kind =
             NodeKind::UserAgent { address: u.address.into(), password: u.password.into(), server: server.into() };
         self.add_node(actor, u.ip, kind)
+    }
+
+    /// The network `node` is on drops its connections to these ports: a SYN goes unanswered and
+    /// the connection times out, as a hotel's Wi-Fi may block 587.
+    pub fn block_ports(&mut self, node: NodeId, ports: &[u16]) {
+        self.nodes[node].blocked_ports = ports.to_vec();
     }
 
     /// A web server: a static site or a provider's webmail front end.

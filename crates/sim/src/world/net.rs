@@ -18,7 +18,7 @@ impl World {
         self.next_conn += 1;
         let lat = self.latency(client, server);
         let rtt = lat * 2;
-        if self.nodes[server].down {
+        if self.nodes[server].down || self.blocked(client, port) {
             // No SYN-ACK will come: connect() gives up after its timeout.
             let client_port = 49152 + self.rng.below(16384) as u16;
             self.push(self.now + lat, Action::SynLost { conn: id, sent_at: self.now, client_port });
@@ -67,12 +67,18 @@ impl World {
         let Some(c) = self.conns.get(&id) else { return };
         let (server, port, client) = (c.server, c.port, c.client);
         let peer_ip = ip_string(self.nodes[client].ip);
-        let refused = self.nodes[server].down || self.conns[&id].open;
+        let refused = self.nodes[server].down || self.blocked(client, port) || self.conns[&id].open;
         let accepted = match (&self.nodes[server].kind, port) {
             _ if refused => None,
             (NodeKind::WebServer(_), 80) => Some((ServerSide::Http(HttpServer::new()), "HTTP")),
             (NodeKind::MailServer(_), _) => {
-                let protocol = self.with_host(server, |h, ctx| h.accept(ctx, id, port, &peer_ip)).flatten();
+                // A port the host also takes submission on (2525) is served as 587 is.
+                let protocol = self
+                    .with_host(server, |h, ctx| {
+                        let service = if h.policy().submission_ports.contains(&port) { 587 } else { port };
+                        h.accept(ctx, id, service, &peer_ip)
+                    })
+                    .flatten();
                 protocol.map(|p| (ServerSide::Host, p))
             }
             _ => None,
@@ -105,6 +111,11 @@ impl World {
         let seq = self.rng.next_u64() as u32;
         let raw = tcp_syn(self.nodes[client].ip, self.nodes[server].ip, client_port, port, seq);
         let host = self.nodes[server].actor.host.clone();
+        let why = if self.nodes[server].down {
+            "The host is down".to_string()
+        } else {
+            format!("A firewall on the network of {} drops connections to port {port}", self.nodes[client].actor.host)
+        };
         self.log.push(Event::MessageSent {
             t_sent: sent_at,
             t: self.now,
@@ -117,14 +128,19 @@ impl World {
             label: format!("SYN (open a connection to port {port})"),
             meaning: format!(
                 "A TCP segment with the SYN flag: the first step of the three-way handshake, asking {host} to open a connection to port {port}. \
-                 The host is down, so no SYN-ACK comes back; the sender retransmits and gives up after {} seconds.",
+                 {why}, so no SYN-ACK comes back; the sender retransmits and gives up after {} seconds.",
                 CONNECT_TIMEOUT / 1000
             ),
             rfc: "RFC 9293 §3.5".into(),
             from_state: "SYN-SENT: waiting for SYN-ACK".into(),
-            to_state: "down: no answer".into(),
+            to_state: if self.nodes[server].down { "down: no answer".into() } else { "never reached: the SYN was dropped".into() },
             tls: false,
         });
+    }
+
+    /// The network `client` is on drops its connections to `port` (a user agent's `blocked-ports`).
+    pub(super) fn blocked(&self, client: NodeId, port: u16) -> bool {
+        self.nodes[client].blocked_ports.contains(&port)
     }
 
     pub(super) fn states(&self, id: u32) -> (String, String) {
@@ -349,14 +365,19 @@ impl World {
             port: c.port,
         });
         let host = self.nodes[c.server].actor.host.clone();
-        let what = if self.nodes[c.server].down { "Connection timed out" } else { "Connection refused" };
+        let timed_out = self.nodes[c.server].down || self.blocked(c.client, c.port);
+        let what = if timed_out { "Connection timed out" } else { "Connection refused" };
         match c.purpose {
             Purpose::Relay { queue_id, leg } => {
                 let why = format!("connect to {host}[{}]:{}: {what}", ip_string(self.nodes[c.server].ip), c.port);
                 self.with_host(c.client, |h, ctx| h.relay_deferred(ctx, &queue_id, leg, &why));
             }
             _ => {
-                let text = format!("The user agent shows an error: cannot connect to {host} port {}.", c.port);
+                let text = if timed_out {
+                    format!("The user agent shows an error: cannot connect to {host} port {} (timed out: nothing answered).", c.port)
+                } else {
+                    format!("The user agent shows an error: cannot connect to {host} port {}.", c.port)
+                };
                 self.narrate(c.client, &text);
             }
         }
