@@ -123,9 +123,6 @@ pub struct Snapshot {
     pub narration: Option<String>,
     /// What happened since the previous step (queued, stored, deleted...), in words.
     pub happenings: Happenings,
-    /// SYNs that no SYN-ACK answered yet (client, server, port): the connection attempt that
-    /// fails next between them timed out rather than being refused.
-    unanswered_syns: Vec<(String, String, u16)>,
 }
 
 /// Sentences about what happened, in order: a slice of a list that [`Snapshots`] made once
@@ -355,12 +352,6 @@ impl<'a> Fold<'a> {
             },
             Event::Narrated { text, .. } => self.s.narration = Some(text.clone()),
             Event::ConnectionOpened { conn, client, client_port, server, port, protocol, .. } => {
-                // A host that came back up before the client gave up answered after all.
-                if let Some(i) =
-                    self.s.unanswered_syns.iter().position(|(c, s, p)| c == client && s == server && p == port)
-                {
-                    self.s.unanswered_syns.remove(i);
-                }
                 Rc::make_mut(&mut self.s.connections).push(ConnView {
                     conn: *conn,
                     client: client.clone(),
@@ -390,21 +381,11 @@ impl<'a> Fold<'a> {
                     });
                 }
             }
-            Event::MessageSent { protocol, conn: Some(_), from, to, port, .. } if protocol == "TCP" => {
-                self.s.unanswered_syns.push((from.clone(), to.clone(), *port));
-            }
+            // Refused (a reset) or timed out (an unanswered SYN): the user agent's words or the
+            // queue's reason say which.
             Event::ConnectionRefused { client, server, port, .. } => {
-                let syn = self.s.unanswered_syns.iter().position(|(c, s, p)| c == client && s == server && p == port);
-                let why = match syn {
-                    Some(i) => {
-                        self.s.unanswered_syns.remove(i);
-                        "timed out (no answer to its SYN)"
-                    }
-                    None => "connection refused",
-                };
-                happened = record.then(|| {
-                    format!("{} could not connect to {} port {port}: {why}", self.name(client), self.name(server))
-                });
+                happened = record
+                    .then(|| format!("{} could not connect to {} port {port}", self.name(client), self.name(server)));
             }
             Event::MessageQueued { node, queue_id, mail_from, rcpt_to, size, subject, .. } => {
                 if let Some(q) = Rc::make_mut(&mut self.s.queues).iter_mut().find(|q| &q.server == node) {

@@ -54,10 +54,6 @@ pub struct ServerPolicy {
     /// `disable_plaintext_auth = yes` (RFC 2595 §2.3); the world's IMAP always waits for TLS.
     /// Applies where `plaintext_auth` is [`PlaintextAuth::AsConfigured`] (the world).
     pub disable_plaintext_auth: bool,
-    /// Other ports that take mail submission as 587 does (2525 at some providers, for users on
-    /// networks that block 587; no IANA port, CPSC 317's slide). The world maps them to 587;
-    /// `mailsim serve` maps its own ports from its flags and leaves this empty.
-    pub submission_ports: Vec<u16>,
     /// Who may send a password before TLS (real TLS in `mailsim serve`). [`PlaintextAuth::AsConfigured`]
     /// (the world): SMTP as `require_tls_on_submission` says, POP3 always, IMAP only without `tls`.
     pub plaintext_auth: PlaintextAuth,
@@ -114,7 +110,6 @@ impl Default for ServerPolicy {
             idle_timeout: None,
             disable_plaintext_auth: false,
             plaintext_auth: PlaintextAuth::AsConfigured,
-            submission_ports: vec![],
         }
     }
 }

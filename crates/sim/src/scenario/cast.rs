@@ -345,21 +345,6 @@ fn tcp_port(v: &Value) -> Result<u16, Located> {
     }
 }
 
-/// A port that takes submission as 587 does: not the well-known port of a service.
-fn submission_port(v: &Value) -> Result<u16, Located> {
-    let port = tcp_port(v)?;
-    match mailsim_proto::service::by_port(port) {
-        Some(s) => Err((
-            v.span(),
-            format!(
-                "port {port} is the well-known port of {} ({}); submission-ports lists other ports that take submission as 587 does (2525 at some providers)",
-                s.name, s.rfc
-            ),
-        )),
-        None => Ok(port),
-    }
-}
-
 fn ip(v: &Value) -> Result<[u8; 4], Located> {
     reader::ip(v)
 }
@@ -396,7 +381,6 @@ fn apply_policy(p: &mut ServerPolicy, v: &Value) -> Result<(), Located> {
     p.relayhost = t.text("relayhost").or(p.relayhost.take());
     p.retry_delays = t.read("retry-delays", |v| each(v, reader::time)).unwrap_or(std::mem::take(&mut p.retry_delays));
     p.queue_lifetime = t.time("queue-lifetime").unwrap_or(p.queue_lifetime);
-    p.submission_ports = t.read("submission-ports", |v| each(v, submission_port)).unwrap_or(std::mem::take(&mut p.submission_ports));
     p.smtp.max_errors = size("max-errors").unwrap_or(p.smtp.max_errors);
     p.smtp.forwards = t.read("forwards", |v| each(v, forward)).unwrap_or(std::mem::take(&mut p.smtp.forwards));
     let strings = |v| each(v, |x| Ok(string(x)?.into_inner()));
@@ -405,7 +389,7 @@ fn apply_policy(p: &mut ServerPolicy, v: &Value) -> Result<(), Located> {
     t.finish()
 }
 
-const POLICY_KEYS: [&str; 23] = [
+const POLICY_KEYS: [&str; 22] = [
     "starttls",
     "require-tls-on-submission",
     "trusted-ips",
@@ -428,7 +412,6 @@ const POLICY_KEYS: [&str; 23] = [
     "require-tls-inbound",
     "storage-fails",
     "disable-plaintext-auth",
-    "submission-ports",
 ];
 
 /// `"NAME [TTL] A 192.0.2.1"` or `"NAME [TTL] MX PREFERENCE HOST"`.

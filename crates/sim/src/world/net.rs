@@ -72,13 +72,10 @@ impl World {
             _ if refused => None,
             (NodeKind::WebServer(_), 80) => Some((ServerSide::Http(HttpServer::new()), "HTTP")),
             (NodeKind::MailServer(_), _) => {
-                // A port the host also takes submission on (2525) is served as 587 is.
-                let protocol = self
-                    .with_host(server, |h, ctx| {
-                        let service = if h.policy().submission_ports.contains(&port) { 587 } else { port };
-                        h.accept(ctx, id, service, &peer_ip)
-                    })
-                    .flatten();
+                // 2525: no IANA port, but where some providers also take submission, for
+                // networks that block 587 (CPSC 317); every mail server of the world does.
+                let service = if port == 2525 { 587 } else { port };
+                let protocol = self.with_host(server, |h, ctx| h.accept(ctx, id, service, &peer_ip)).flatten();
                 protocol.map(|p| (ServerSide::Host, p))
             }
             _ => None,
@@ -376,7 +373,10 @@ impl World {
                 let text = if timed_out {
                     format!("The user agent shows an error: cannot connect to {host} port {} (timed out: nothing answered).", c.port)
                 } else {
-                    format!("The user agent shows an error: cannot connect to {host} port {}.", c.port)
+                    format!(
+                        "The user agent shows an error: cannot connect to {host} port {} (connection refused).",
+                        c.port
+                    )
                 };
                 self.narrate(c.client, &text);
             }
