@@ -85,6 +85,9 @@ for path in sorted(glob.glob("crates/sim/tests/golden/*.jsonl")):
 for path in sorted(glob.glob("crates/sim/tests/golden/*.jsonl")) + ["crates/sim/src/log/read/serve-sample.jsonl"]:
     rows = open(path, "rb").read().split(b"\n")
     put("log_read", b"\n".join(rows[:40]) + b"\n")
+# Scenario files (scenario_file): the built-in ones and the malformed test files.
+for path in sorted(glob.glob("scenarios/*.toml")) + sorted(glob.glob("crates/sim/tests/malformed/*.toml")):
+    put("scenario_file", open(path, "rb").read())
 # SCRAM messages as the scram target reads them (client-first \n client-final).
 put("scram", b"n,,n=bob,r=rOprNGfwEbeRWgbNEkqO\nc=biws,r=rOprNGfwEbeRWgbNEkqOsrvnonce,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
 put("scram", b"r=clientnoncesrv,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096\nv=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
