@@ -100,14 +100,21 @@ export const BUDGET = 246.5 * 1024;
 // What the page needs to draw its default scenario and be interactive.
 export const FIRST_BUDGET = 251.5 * 1024;
 /** The engine module (its wasm and JS), fetched after the first draw. */
-export const ENGINE_BUDGET = 441.5 * 1024;
+// 442.5 KB since session 16 (441.5 before): the port-blocked scenario (session 15) gave the
+// world a firewall (a user agent's `blocked-ports`: an unanswered SYN, a timeout, its own
+// narration) and submission on 2525, +0.9 KB gzipped of engine code (441.3 → 442.2 KB). The
+// engine module comes after the first draw: time to interactive does not move.
+export const ENGINE_BUDGET = 442.5 * 1024;
 /** The full page (its wasm and JS): the activities' and the live view's addresses. */
 export const FULL_BUDGET = 333 * 1024;
 /** The three modules and every data file (it grows with every scenario and activity). */
 // 1,262.5 KB since qa12 (session 12): legible state diagrams drawn top to bottom and the
 // ?scenario=/?log= boot paths put the whole 0.4 KB over 1,262 KB (docs/benchmarks.md "qa12").
 // 1,264.5 KB since qa13 (session 13): text zoom and the phone's first screen, +1.4 KB.
-export const WHOLE_BUDGET = 1264.5 * 1024;
+// 1,275 KB since session 16: the 33rd scenario and 31st activity (port-blocked, session 15):
+// its precomputed log 6.0 KB, its scenario file 1.0 KB, its activity 1.8 KB, and the engine's
+// +0.9 KB (1,263.9 → 1,274.2 KB).
+export const WHOLE_BUDGET = 1275 * 1024;
 /** The data file the page fetches at its default address. */
 export const START_DATA = ['logs/alice-to-bob.jsonl'];
 const DATA_DIRS = ['scenarios', 'activities', 'logs'];
