@@ -202,6 +202,52 @@ fn connections(log: &mailsim_sim::EventLog, d: &mailsim_sim::diagram::Diagram) -
         .collect()
 }
 
+#[derive(Properties, PartialEq)]
+struct DeferredProps {
+    step: usize,
+    log: std::rc::Rc<mailsim_sim::EventLog>,
+    /// Draws the panels at a step (and whether they are behind the player's).
+    render: Callback<(usize, bool), Html>,
+}
+
+/// The side panels (details, world, transcript, "Try it"), a frame behind the player's step, as
+/// React's `useDeferredValue`: a step's own frame carries the diagram's row and the position
+/// only, the panels (~5 ms a step at 10,000 messages: docs/benchmarks.md, "Branch step16")
+/// follow in the next animation frame. Presses in between coalesce and the panels end on the
+/// latest step; another log (or scenario) shows its panels at once, so that they never show a
+/// step of the log before. While behind, the panels are `aria-busy`.
+#[function_component(Deferred)]
+fn deferred(p: &DeferredProps) -> Html {
+    // The step the panels show and its log; the player's latest step; a frame asked for.
+    let shown = use_mut_ref(|| (p.step, p.log.clone()));
+    let latest = use_mut_ref(|| p.step);
+    let asked = use_mut_ref(|| false);
+    let force = use_force_update();
+    *latest.borrow_mut() = p.step;
+    if !std::rc::Rc::ptr_eq(&shown.borrow().1, &p.log) {
+        *shown.borrow_mut() = (p.step, p.log.clone());
+    }
+    let at = shown.borrow().0;
+    if at != p.step && !std::mem::replace(&mut *asked.borrow_mut(), true) {
+        // Two frames: the first callback runs before the step's own frame is drawn.
+        next_frame(move || {
+            next_frame(move || {
+                *asked.borrow_mut() = false;
+                shown.borrow_mut().0 = *latest.borrow();
+                force.force_update();
+            })
+        });
+    }
+    p.render.emit((at, at != p.step))
+}
+
+/// Runs `f` at the start of the next animation frame.
+fn next_frame(f: impl FnOnce() + 'static) {
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(wasm_bindgen::closure::Closure::once_into_js(f).unchecked_ref());
+    }
+}
+
 /// The playground, or the live classroom view (`#/live`, [`crate::live`]).
 #[function_component(App)]
 pub fn app() -> Html {
@@ -788,9 +834,14 @@ fn playground() -> Html {
                             view={std::rc::Rc::new(ViewOptions { by_name, zoom: view.zoom * if *large { 5 } else { 4 } / 4, ..(*view).clone() })} on_toggle_conn={on_toggle_conn} />
                     </section>
                 }) }
-                <aside class="side" hidden={narrow && *tab == "diagram"}>
+                // The step's own frame draws the diagram's row and the position; the side panels
+                // follow in the next frame ([`Deferred`]).
+                <Deferred step={step} log={player.log.clone()} render={ {
+                    let (player, tab, transcript_open) = (player.clone(), tab.clone(), transcript_open.clone());
+                    Callback::from(move |(step, busy): (usize, bool)| html! {
+                <aside class="side" hidden={narrow && *tab == "diagram"} aria-busy={busy.then_some("true")}>
                     { tab_panel(narrow, &tab, "learn", html! {
-                        <LearnerPanel player={std::rc::Rc::new((*player).clone())} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } open={narrow && *tab == "learn"} />
+                        <LearnerPanel player={std::rc::Rc::new(Player { step, ..(*player).clone() })} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } open={narrow && *tab == "learn"} />
                     }) }
                     { tab_panel(narrow, &tab, "details", html! {
                         <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario.clone()} decrypted={player.decrypted} />
@@ -800,10 +851,12 @@ fn playground() -> Html {
                         <details id="transcript" class="panel transcript" open={transcript_shown}
                             ontoggle={ { let o = transcript_open.clone(); Callback::from(move |e: Event| if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() { o.set(d.open()) }) } }>
                             <summary>{"Text transcript (what the diagram shows)"}</summary>
-                            if transcript_shown { <crate::transcript::Transcript diagram={player.diagram.clone()} step={player.step} decrypted={player.decrypted} /> }
+                            if transcript_shown { <crate::transcript::Transcript diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} /> }
                         </details>
                     }) }
                 </aside>
+                    })
+                } } />
             </main>
         </div>
     }
