@@ -25,6 +25,37 @@ export function launch() {
 }
 
 /**
+ * Resolves once the playground's side panels (details, world, transcript) show the player's
+ * step: they follow a step in the frame after the one that shows it, `aria-busy` until then
+ * (src/app.rs, `Deferred`). At once where there are none (an activity, the live view).
+ */
+export function panelsShown(page) {
+  const wait = page.__waitForFunction ?? page.waitForFunction.bind(page);
+  return wait(() => !document.querySelector('.side[aria-busy]'), null, { polling: 'raf' });
+}
+
+/**
+ * Makes the page's actions that may step the player (key presses, clicks, waits, scripts)
+ * resolve once the side panels show the step too ([`panelsShown`]), so that a test reads
+ * the panels of the step it went to.
+ */
+export function settling(page) {
+  page.__waitForFunction = page.waitForFunction.bind(page);
+  const after = (obj, name) => {
+    const f = obj[name].bind(obj);
+    obj[name] = async (...args) => {
+      const out = await f(...args);
+      // A navigation away (a reload, another page) ends the wait: nothing to wait for there.
+      await panelsShown(page).catch(() => {});
+      return out;
+    };
+  };
+  for (const name of ['click', 'waitForFunction', 'evaluate', 'goto', 'selectOption', 'check', 'dispatchEvent']) after(page, name);
+  for (const name of ['press', 'type']) after(page.keyboard, name);
+  return page;
+}
+
+/**
  * One static server for the built page (`root`, default dist/) and one Chromium for a test file.
  * Registers node:test's `before` and `after` hooks; `server` and `browser` are set once `before`
  * has run. `open(t, hash, options)` gives a page that fails test `t` on any console error,
@@ -56,6 +87,7 @@ export function useBrowser({ root = DIST, csp } = {}) {
       await (ctx ?? page).close();
       assert.deepEqual(errors, [], 'no console errors, no uncaught exceptions, no dialogs');
     });
+    settling(page);
     if (hash !== null) {
       await page.goto(s.server.url + hash);
       await page.waitForSelector(ready);
