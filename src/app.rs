@@ -202,49 +202,49 @@ fn connections(log: &mailsim_sim::EventLog, d: &mailsim_sim::diagram::Diagram) -
         .collect()
 }
 
-#[derive(Properties, PartialEq)]
-struct DeferredProps {
-    step: usize,
-    log: std::rc::Rc<mailsim_sim::EventLog>,
-    /// Draws the panels at a step (and whether they are behind the player's).
-    render: Callback<(usize, bool), Html>,
+thread_local! {
+    /// The side panels' step ([`use_deferred`]): the step they show, the address of its log,
+    /// the player's latest step, and whether a frame is asked for.
+    static PANELS: std::cell::Cell<(usize, usize, usize, bool)> = const { std::cell::Cell::new((0, 0, 0, false)) };
 }
 
-/// The side panels (details, world, transcript, "Try it"), a frame behind the player's step, as
-/// React's `useDeferredValue`: a step's own frame carries the diagram's row and the position
-/// only, the panels (~5 ms a step at 10,000 messages: docs/benchmarks.md, "Branch step16")
-/// follow in the next animation frame. Presses in between coalesce and the panels end on the
-/// latest step; another log (or scenario) shows its panels at once, so that they never show a
-/// step of the log before. While behind, the panels are `aria-busy`.
-#[function_component(Deferred)]
-fn deferred(p: &DeferredProps) -> Html {
-    // The step the panels show and its log; the player's latest step; a frame asked for.
-    let shown = use_mut_ref(|| (p.step, p.log.clone()));
-    let latest = use_mut_ref(|| p.step);
-    let asked = use_mut_ref(|| false);
+/// The step the side panels (details, world, transcript, "Try it") show, and whether it is
+/// behind the player's `step`, as React's `useDeferredValue`: a step's own frame carries the
+/// diagram's row and the position only; the panels (~5 ms a step at 10,000 messages:
+/// docs/benchmarks.md, "Branch step16") follow in the next animation frame. Presses in between
+/// coalesce and the panels end on the latest step; another log (or scenario) has its panels at
+/// once, so that they never show a step of the log before.
+#[hook]
+fn use_deferred(step: usize, log: &std::rc::Rc<mailsim_sim::EventLog>) -> (usize, bool) {
     let force = use_force_update();
-    *latest.borrow_mut() = p.step;
-    if !std::rc::Rc::ptr_eq(&shown.borrow().1, &p.log) {
-        *shown.borrow_mut() = (p.step, p.log.clone());
+    let log = std::rc::Rc::as_ptr(log) as usize;
+    let (mut at, mut of, _, mut asked) = PANELS.get();
+    if of != log {
+        (at, of) = (step, log);
     }
-    let at = shown.borrow().0;
-    if at != p.step && !std::mem::replace(&mut *asked.borrow_mut(), true) {
-        // Two frames: the first callback runs before the step's own frame is drawn.
-        next_frame(move || {
-            next_frame(move || {
-                *asked.borrow_mut() = false;
-                shown.borrow_mut().0 = *latest.borrow();
-                force.force_update();
-            })
-        });
+    if at != step && !asked {
+        asked = true;
+        // Two frames: the first's callbacks run before the step's own frame is drawn.
+        after_frames(2, force);
     }
-    p.render.emit((at, at != p.step))
+    PANELS.set((at, of, step, asked));
+    (at, at != step)
 }
 
-/// Runs `f` at the start of the next animation frame.
-fn next_frame(f: impl FnOnce() + 'static) {
+/// Shows the panels at the player's latest step at the start of the `n`th animation frame from
+/// now ([`use_deferred`]).
+fn after_frames(n: u8, force: UseForceUpdateHandle) {
     if let Some(w) = web_sys::window() {
-        let _ = w.request_animation_frame(wasm_bindgen::closure::Closure::once_into_js(f).unchecked_ref());
+        let next = move || {
+            if n > 1 {
+                after_frames(n - 1, force)
+            } else {
+                let (_, of, latest, _) = PANELS.get();
+                PANELS.set((latest, of, latest, false));
+                force.force_update();
+            }
+        };
+        let _ = w.request_animation_frame(wasm_bindgen::closure::Closure::once_into_js(next).unchecked_ref());
     }
 }
 
@@ -715,6 +715,9 @@ fn playground() -> Html {
         }
     };
     let (step, len) = (player.step, player.len());
+    let (panel, behind) = use_deferred(step, &player.log);
+    // (A log dropped and another made at its address, at worst a frame of its panels' step.)
+    let panel = panel.min(len);
     let has_tls = *use_memo(player.diagram.clone(), |d| d.arrows.iter().any(|a| a.tls));
     let transcript_open = use_state_eq(|| false);
     let now = if step == 0 { 0 } else { player.diagram.arrows[step - 1].t };
@@ -835,28 +838,23 @@ fn playground() -> Html {
                     </section>
                 }) }
                 // The step's own frame draws the diagram's row and the position; the side panels
-                // follow in the next frame ([`Deferred`]).
-                <Deferred step={step} log={player.log.clone()} render={ {
-                    let (player, tab, transcript_open) = (player.clone(), tab.clone(), transcript_open.clone());
-                    Callback::from(move |(step, busy): (usize, bool)| html! {
-                <aside class="side" hidden={narrow && *tab == "diagram"} aria-busy={busy.then_some("true")}>
+                // follow in the next frame ([`use_deferred`]).
+                <aside class="side" hidden={narrow && *tab == "diagram"} aria-busy={behind.then_some("true")}>
                     { tab_panel(narrow, &tab, "learn", html! {
-                        <LearnerPanel player={std::rc::Rc::new(Player { step, ..(*player).clone() })} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } open={narrow && *tab == "learn"} />
+                        <LearnerPanel player={std::rc::Rc::new(Player { step: panel, ..(*player).clone() })} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } open={narrow && *tab == "learn"} />
                     }) }
                     { tab_panel(narrow, &tab, "details", html! {
-                        <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario.clone()} decrypted={player.decrypted} />
+                        <Details log={player.log.clone()} diagram={player.diagram.clone()} step={panel} info={player.scenario.clone()} decrypted={player.decrypted} />
                     }) }
-                    { tab_panel(narrow, &tab, "world", html! { <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={step} /> }) }
+                    { tab_panel(narrow, &tab, "world", html! { <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={panel} /> }) }
                     { tab_panel(narrow, &tab, "transcript", html! {
                         <details id="transcript" class="panel transcript" open={transcript_shown}
                             ontoggle={ { let o = transcript_open.clone(); Callback::from(move |e: Event| if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() { o.set(d.open()) }) } }>
                             <summary>{"Text transcript (what the diagram shows)"}</summary>
-                            if transcript_shown { <crate::transcript::Transcript diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} /> }
+                            if transcript_shown { <crate::transcript::Transcript diagram={player.diagram.clone()} step={panel} decrypted={player.decrypted} /> }
                         </details>
                     }) }
                 </aside>
-                    })
-                } } />
             </main>
         </div>
     }
