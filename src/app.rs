@@ -203,20 +203,19 @@ fn connections(log: &mailsim_sim::EventLog, d: &mailsim_sim::diagram::Diagram) -
 }
 
 thread_local! {
-    /// The side panels' step ([`use_deferred`]): the step they show, the address of its log,
+    /// The side panels' step ([`deferred`]): the step they show, the address of its log,
     /// the player's latest step, and whether a frame is asked for.
     static PANELS: std::cell::Cell<(usize, usize, usize, bool)> = const { std::cell::Cell::new((0, 0, 0, false)) };
 }
 
-/// The step the side panels (details, world, transcript, "Try it") show, and whether it is
-/// behind the player's `step`, as React's `useDeferredValue`: a step's own frame carries the
-/// diagram's row and the position only; the panels (~5 ms a step at 10,000 messages:
-/// docs/benchmarks.md, "Branch step16") follow in the next animation frame. Presses in between
+/// The step the side panels (details, world, transcript, "Try it") show for the player's `step`,
+/// as React's `useDeferredValue`: a step's own frame carries the diagram's row and the position
+/// only; the panels (~5 ms a step at 10,000 messages: docs/benchmarks.md, "Branch step16")
+/// follow in the next animation frame, when `force` draws the page again. Presses in between
 /// coalesce and the panels end on the latest step; another log (or scenario) has its panels at
-/// once, so that they never show a step of the log before.
-#[hook]
-fn use_deferred(step: usize, log: &std::rc::Rc<mailsim_sim::EventLog>) -> (usize, bool) {
-    let force = use_force_update();
+/// once, so that they never show a step of the log before. (Tests wait for the world panel's
+/// heading to name the position's step: tests/e2e/browser.mjs, `panelsShown`.)
+fn deferred(step: usize, log: &std::rc::Rc<mailsim_sim::EventLog>, force: UseForceUpdateHandle) -> usize {
     let log = std::rc::Rc::as_ptr(log) as usize;
     let (mut at, mut of, _, mut asked) = PANELS.get();
     if of != log {
@@ -228,11 +227,11 @@ fn use_deferred(step: usize, log: &std::rc::Rc<mailsim_sim::EventLog>) -> (usize
         after_frames(2, force);
     }
     PANELS.set((at, of, step, asked));
-    (at, at != step)
+    at
 }
 
 /// Shows the panels at the player's latest step at the start of the `n`th animation frame from
-/// now ([`use_deferred`]).
+/// now ([`deferred`]).
 fn after_frames(n: u8, force: UseForceUpdateHandle) {
     if let Some(w) = web_sys::window() {
         let next = move || {
@@ -715,9 +714,8 @@ fn playground() -> Html {
         }
     };
     let (step, len) = (player.step, player.len());
-    let (panel, behind) = use_deferred(step, &player.log);
-    // (A log dropped and another made at its address, at worst a frame of its panels' step.)
-    let panel = panel.min(len);
+    // (A log dropped and another made at its address: at worst a frame of a step within it.)
+    let panel = deferred(step, &player.log, use_force_update()).min(len);
     let has_tls = *use_memo(player.diagram.clone(), |d| d.arrows.iter().any(|a| a.tls));
     let transcript_open = use_state_eq(|| false);
     let now = if step == 0 { 0 } else { player.diagram.arrows[step - 1].t };
@@ -838,8 +836,8 @@ fn playground() -> Html {
                     </section>
                 }) }
                 // The step's own frame draws the diagram's row and the position; the side panels
-                // follow in the next frame ([`use_deferred`]).
-                <aside class="side" hidden={narrow && *tab == "diagram"} aria-busy={behind.then_some("true")}>
+                // follow in the next frame ([`deferred`]).
+                <aside class="side" hidden={narrow && *tab == "diagram"}>
                     { tab_panel(narrow, &tab, "learn", html! {
                         <LearnerPanel player={std::rc::Rc::new(Player { step: panel, ..(*player).clone() })} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } open={narrow && *tab == "learn"} />
                     }) }

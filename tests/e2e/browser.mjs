@@ -24,14 +24,22 @@ export function launch() {
   });
 }
 
+/** In the page: whether the playground's world panel names the position's step (or there is none). */
+export const PANELS_SHOWN = () => {
+  const pos = document.querySelector('.app:not(.activity-app) #position');
+  const world = document.querySelector('.app:not(.activity-app) .side #world h2');
+  if (!pos || !world) return true;
+  return /^step (\d+)/.exec(pos.textContent)?.[1] === /^The world at step (\d+)/.exec(world.textContent)?.[1];
+};
+
 /**
  * Resolves once the playground's side panels (details, world, transcript) show the player's
- * step: they follow a step in the frame after the one that shows it, `aria-busy` until then
- * (src/app.rs, `Deferred`). At once where there are none (an activity, the live view).
+ * step: they follow a step in the frame after the one that shows it (src/app.rs, `deferred`).
+ * At once where there are none (an activity, the live view).
  */
 export function panelsShown(page) {
   const wait = page.__waitForFunction ?? page.waitForFunction.bind(page);
-  return wait(() => !document.querySelector('.side[aria-busy]'), null, { polling: 'raf' });
+  return wait(PANELS_SHOWN, null, { polling: 'raf', timeout: 10000 });
 }
 
 /**
