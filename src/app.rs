@@ -202,6 +202,51 @@ fn connections(log: &mailsim_sim::EventLog, d: &mailsim_sim::diagram::Diagram) -
         .collect()
 }
 
+thread_local! {
+    /// The side panels' step ([`deferred`]): the step they show, the address of its log,
+    /// the player's latest step, and whether a frame is asked for.
+    static PANELS: std::cell::Cell<(usize, usize, usize, bool)> = const { std::cell::Cell::new((0, 0, 0, false)) };
+}
+
+/// The step the side panels (details, world, transcript, "Try it") show for the player's `step`,
+/// as React's `useDeferredValue`: a step's own frame carries the diagram's row and the position
+/// only; the panels (~5 ms a step at 10,000 messages: docs/benchmarks.md, "Branch step16")
+/// follow in the next animation frame, when `force` draws the page again. Presses in between
+/// coalesce and the panels end on the latest step; another log (or scenario) has its panels at
+/// once, so that they never show a step of the log before. (Tests wait for the world panel's
+/// heading to name the position's step: tests/e2e/browser.mjs, `panelsShown`.)
+fn deferred(step: usize, log: &std::rc::Rc<mailsim_sim::EventLog>, force: UseForceUpdateHandle) -> usize {
+    let log = std::rc::Rc::as_ptr(log) as usize;
+    let (mut at, mut of, _, mut asked) = PANELS.get();
+    if of != log {
+        (at, of) = (step, log);
+    }
+    if at != step && !asked {
+        asked = true;
+        // Two frames: the first's callbacks run before the step's own frame is drawn.
+        after_frames(2, force);
+    }
+    PANELS.set((at, of, step, asked));
+    at
+}
+
+/// Shows the panels at the player's latest step at the start of the `n`th animation frame from
+/// now ([`deferred`]).
+fn after_frames(n: u8, force: UseForceUpdateHandle) {
+    if let Some(w) = web_sys::window() {
+        let next = move || {
+            if n > 1 {
+                after_frames(n - 1, force)
+            } else {
+                let (_, of, latest, _) = PANELS.get();
+                PANELS.set((latest, of, latest, false));
+                force.force_update();
+            }
+        };
+        let _ = w.request_animation_frame(wasm_bindgen::closure::Closure::once_into_js(next).unchecked_ref());
+    }
+}
+
 /// The playground, or the live classroom view (`#/live`, [`crate::live`]).
 #[function_component(App)]
 pub fn app() -> Html {
@@ -669,6 +714,8 @@ fn playground() -> Html {
         }
     };
     let (step, len) = (player.step, player.len());
+    // (A log dropped and another made at its address: at worst a frame of a step within it.)
+    let panel = deferred(step, &player.log, use_force_update()).min(len);
     let has_tls = *use_memo(player.diagram.clone(), |d| d.arrows.iter().any(|a| a.tls));
     let transcript_open = use_state_eq(|| false);
     let now = if step == 0 { 0 } else { player.diagram.arrows[step - 1].t };
@@ -788,19 +835,21 @@ fn playground() -> Html {
                             view={std::rc::Rc::new(ViewOptions { by_name, zoom: view.zoom * if *large { 5 } else { 4 } / 4, ..(*view).clone() })} on_toggle_conn={on_toggle_conn} />
                     </section>
                 }) }
+                // The step's own frame draws the diagram's row and the position; the side panels
+                // follow in the next frame ([`deferred`]).
                 <aside class="side" hidden={narrow && *tab == "diagram"}>
                     { tab_panel(narrow, &tab, "learn", html! {
-                        <LearnerPanel player={std::rc::Rc::new((*player).clone())} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } open={narrow && *tab == "learn"} />
+                        <LearnerPanel player={std::rc::Rc::new(Player { step: panel, ..(*player).clone() })} dispatch={ { let d = player.dispatcher(); Callback::from(move |a| d.dispatch(a)) } } open={narrow && *tab == "learn"} />
                     }) }
                     { tab_panel(narrow, &tab, "details", html! {
-                        <Details log={player.log.clone()} diagram={player.diagram.clone()} step={step} info={player.scenario.clone()} decrypted={player.decrypted} />
+                        <Details log={player.log.clone()} diagram={player.diagram.clone()} step={panel} info={player.scenario.clone()} decrypted={player.decrypted} />
                     }) }
-                    { tab_panel(narrow, &tab, "world", html! { <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={step} /> }) }
+                    { tab_panel(narrow, &tab, "world", html! { <WorldPanel log={player.log.clone()} diagram={player.diagram.clone()} step={panel} /> }) }
                     { tab_panel(narrow, &tab, "transcript", html! {
                         <details id="transcript" class="panel transcript" open={transcript_shown}
                             ontoggle={ { let o = transcript_open.clone(); Callback::from(move |e: Event| if let Some(d) = e.target_dyn_into::<web_sys::HtmlDetailsElement>() { o.set(d.open()) }) } }>
                             <summary>{"Text transcript (what the diagram shows)"}</summary>
-                            if transcript_shown { <crate::transcript::Transcript diagram={player.diagram.clone()} step={player.step} decrypted={player.decrypted} /> }
+                            if transcript_shown { <crate::transcript::Transcript diagram={player.diagram.clone()} step={panel} decrypted={player.decrypted} /> }
                         </details>
                     }) }
                 </aside>

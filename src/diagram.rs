@@ -330,9 +330,11 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     // Below the actors' header and its 1 px border.
     let view_h = (port.height - head_px - 1).max(row_px);
     let cur_row = props.step.checked_sub(1).and_then(|s| layout.row_of_step.get(s).copied().flatten());
-    // A new step (or a new log): bring its row into view, nearest edge; again once the pane's
-    // height and the text size are known (the first draw guesses them: a deep link on a phone
-    // showed rows far above).
+    // A new step (or a new log): a row out of view is brought in by a page, not a row: below
+    // the view, to a third from the top (the steps after it are in view); above, to a third
+    // from the bottom (stepping back). Most steps then do not scroll (a step that scrolls repaints
+    // the pane: docs/benchmarks.md, "Branch step16"). Again once the pane's height and the text
+    // size are known (the first draw guesses them: a deep link on a phone showed rows far above).
     let key = (props.step, d as *const Diagram, port.height + (z << 16));
     let moved = *shown.borrow() != key;
     if moved {
@@ -341,15 +343,18 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
             let y = px(TOP) + r as i32 * row_px;
             let t = *top.borrow();
             let want = if y < t {
-                Some(y)
+                Some(y + row_px - view_h * 2 / 3)
             } else if y + row_px > t + view_h {
-                Some(y + row_px - view_h)
+                // Not beyond the end of the diagram (the pane could not scroll there).
+                Some((y - view_h / 3).min(px(TOP + ROW_H * rows.len() as i32 + 24) - view_h))
             } else {
                 None
             };
             if let Some(w) = want {
-                *top.borrow_mut() = w.max(0);
-                pending.borrow().set(Some(w.max(0)));
+                // The row itself always in view.
+                let w = w.clamp(y + row_px - view_h, y).max(0);
+                *top.borrow_mut() = w;
+                pending.borrow().set(Some(w));
             }
         }
     }

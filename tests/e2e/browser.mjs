@@ -24,6 +24,45 @@ export function launch() {
   });
 }
 
+/** In the page: whether the playground's world panel names the position's step (or there is none). */
+export const PANELS_SHOWN = () => {
+  const pos = document.querySelector('.app:not(.activity-app) #position');
+  const world = document.querySelector('.app:not(.activity-app) .side #world h2');
+  if (!pos || !world) return true;
+  return /^step (\d+)/.exec(pos.textContent)?.[1] === /^The world at step (\d+)/.exec(world.textContent)?.[1];
+};
+
+/**
+ * Resolves once the playground's side panels (details, world, transcript) show the player's
+ * step: they follow a step in the frame after the one that shows it (src/app.rs, `deferred`).
+ * At once where there are none (an activity, the live view).
+ */
+export function panelsShown(page) {
+  const wait = page.__waitForFunction ?? page.waitForFunction.bind(page);
+  return wait(PANELS_SHOWN, null, { polling: 'raf', timeout: 10000 });
+}
+
+/**
+ * Makes the page's actions that may step the player (key presses, clicks, waits, scripts)
+ * resolve once the side panels show the step too ([`panelsShown`]), so that a test reads
+ * the panels of the step it went to.
+ */
+export function settling(page) {
+  page.__waitForFunction = page.waitForFunction.bind(page);
+  const after = (obj, name) => {
+    const f = obj[name].bind(obj);
+    obj[name] = async (...args) => {
+      const out = await f(...args);
+      // A navigation away (a reload, another page) ends the wait: nothing to wait for there.
+      await panelsShown(page).catch(() => {});
+      return out;
+    };
+  };
+  for (const name of ['click', 'waitForFunction', 'evaluate', 'goto', 'selectOption', 'check', 'dispatchEvent']) after(page, name);
+  for (const name of ['press', 'type']) after(page.keyboard, name);
+  return page;
+}
+
 /**
  * One static server for the built page (`root`, default dist/) and one Chromium for a test file.
  * Registers node:test's `before` and `after` hooks; `server` and `browser` are set once `before`
@@ -56,6 +95,7 @@ export function useBrowser({ root = DIST, csp } = {}) {
       await (ctx ?? page).close();
       assert.deepEqual(errors, [], 'no console errors, no uncaught exceptions, no dialogs');
     });
+    settling(page);
     if (hash !== null) {
       await page.goto(s.server.url + hash);
       await page.waitForSelector(ready);
