@@ -99,6 +99,31 @@ pub(super) fn normalize_token(s: &str) -> String {
     s.trim().split([' ', ':', '\t']).next().unwrap_or("").to_ascii_uppercase()
 }
 
+/// A typed prediction's verb or code, also from the line as the lecture writes it: `C:` or
+/// `S:` first, an IMAP tag (`a005 store 12 +flags \deleted`) or `*` and a message number
+/// (`* 12 FETCH (...)`) before the name, `HTTP/1.1` before a status code.
+fn given_token(p: &Predicted, text: &str) -> String {
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    if words.len() > 1 && ["C:", "S:"].iter().any(|w| w.eq_ignore_ascii_case(words[0])) {
+        words.remove(0);
+    }
+    let name = |w: &str| {
+        mailsim_proto::imap::command::COMMAND_NAMES
+            .iter()
+            .chain(&["OK", "NO", "BAD", "BYE", "PREAUTH", "DONE", "+"])
+            .any(|c| c.eq_ignore_ascii_case(w))
+    };
+    let mut i = 0;
+    if words.len() > 1 {
+        if p.protocol == "IMAP" && !name(words[0]) {
+            i = 1 + usize::from(words[0] == "*" && words.len() > 2 && words[1].bytes().all(|b| b.is_ascii_digit()));
+        } else if p.protocol == "HTTP" && words[0].get(..5).is_some_and(|h| h.eq_ignore_ascii_case("HTTP/")) {
+            i = 1;
+        }
+    }
+    normalize_token(words.get(i).copied().unwrap_or(""))
+}
+
 /// Case-insensitive, surrounding space dropped, inner runs of space as one.
 fn normalize_text(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
@@ -159,7 +184,7 @@ pub fn grade(item: &Item, response: &Response) -> Feedback {
         }
         (Answer::Predicted(p), Response::Text(_) | Response::Choices(_)) => {
             let given = match response {
-                Response::Text(t) => normalize_token(t),
+                Response::Text(t) => given_token(p, t),
                 Response::Choices(v) => {
                     v.first().and_then(|&i| item.choices.get(i)).map(|c| normalize_token(c)).unwrap_or_default()
                 }
