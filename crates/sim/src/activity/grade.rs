@@ -103,25 +103,20 @@ pub(super) fn normalize_token(s: &str) -> String {
 /// `S:` first, an IMAP tag (`a005 store 12 +flags \deleted`) or `*` and a message number
 /// (`* 12 FETCH (...)`) before the name, `HTTP/1.1` before a status code.
 fn given_token(p: &Predicted, text: &str) -> String {
-    let mut words: Vec<&str> = text.split_whitespace().collect();
-    if words.len() > 1 && ["C:", "S:"].iter().any(|w| w.eq_ignore_ascii_case(words[0])) {
-        words.remove(0);
+    let text = text.to_ascii_uppercase();
+    let mut w: Vec<&str> = text.split_whitespace().collect();
+    if w.len() > 1 && (w[0] == "C:" || w[0] == "S:") {
+        w.remove(0);
     }
-    let name = |w: &str| {
-        mailsim_proto::imap::command::COMMAND_NAMES
-            .iter()
-            .chain(&["OK", "NO", "BAD", "BYE", "PREAUTH", "DONE", "+"])
-            .any(|c| c.eq_ignore_ascii_case(w))
-    };
-    let mut i = 0;
-    if words.len() > 1 {
-        if p.protocol == "IMAP" && !name(words[0]) {
-            i = 1 + usize::from(words[0] == "*" && words.len() > 2 && words[1].bytes().all(|b| b.is_ascii_digit()));
-        } else if p.protocol == "HTTP" && words[0].get(..5).is_some_and(|h| h.eq_ignore_ascii_case("HTTP/")) {
-            i = 1;
-        }
-    }
-    normalize_token(words.get(i).copied().unwrap_or(""))
+    let names = mailsim_proto::imap::command::COMMAND_NAMES;
+    let skip = w.len() > 1
+        && (p.protocol == "IMAP"
+            && !names.contains(&w[0])
+            && !["OK", "NO", "BAD", "BYE", "PREAUTH", "+"].contains(&w[0])
+            || w[0].starts_with("HTTP/"));
+    let i =
+        usize::from(skip) + usize::from(skip && w[0] == "*" && w.len() > 2 && w[1].bytes().all(|b| b.is_ascii_digit()));
+    normalize_token(w.get(i).copied().unwrap_or(""))
 }
 
 /// Case-insensitive, surrounding space dropped, inner runs of space as one.
