@@ -91,3 +91,24 @@ test('a student\'s answers stay through Back, Forward and a reload', async (t) =
   await page.waitForSelector('#item[data-item="1"] #feedback[data-correct="true"]');
   assert.equal(await page.inputValue('#answer'), 'list');
 });
+
+test('the IMAP slide\'s activity shows the lecture\'s commands, as its scenario opens: "show decrypted" ticked', async (t) => {
+  // Was: the scenario imap-session opens decrypted (QA F3), but its activities opened with the box
+  // unticked, so the instructor teaching the slide's SELECT, FETCH and STORE saw "TLS record, 424 bytes".
+  for (const q of ['', '?present=1']) {
+    const page = await open(t, `${q}#/activity/imap-states-folders/item/3`);
+    await page.waitForSelector('#item[data-item="3"]');
+    await page.waitForSelector('.arrow.current');
+    assert.equal(await page.isChecked('#decrypted'), true, `${q}: ticked`);
+    const labels = await page.$$eval('.arrow', (as) => as.map((a) => a.textContent));
+    assert.ok(labels.some((l) => /a002 select inbox/.test(l)), `${q}: the slide's SELECT is drawn: ${labels.slice(-3)}`);
+    assert.ok(!labels.some((l) => /TLS record/.test(l)), `${q}: no TLS records`);
+    await page.click('#decrypted');
+    await page.waitForFunction(() => [...document.querySelectorAll('.arrow')].some((a) => /TLS record/.test(a.textContent)));
+    await page.screenshot({ path: path.join(OUT, `qa16-imap-activity${q ? '-present' : ''}.png`) });
+  }
+  // An activity on a scenario that does not ask for it stays as it was.
+  const page = await open(t, '#/activity/smtp-ports/item/1');
+  await page.waitForSelector('#item');
+  assert.equal(await page.isChecked('#decrypted'), false);
+});
