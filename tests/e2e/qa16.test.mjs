@@ -52,7 +52,18 @@ test('short answers in a student\'s words: port 110, 1, 3, and 5, Base-64', asyn
   ]) {
     const f = await answer(page, id, n, text);
     assert.equal(f.correct, ok, `${id} ${n}: ${text}: ${f.verdict}`);
+    if (ok === 'false') {
+      // The key a student sees after a wrong answer: the plain answers, not the regex that also
+      // accepts other ways of writing them (the presenter's key keeps it).
+      const key = await page.$$eval('#feedback .accepted', (ls) => ls.map((l) => l.textContent));
+      assert.deepEqual(key, ['110'], `${id} ${n}: ${key}`);
+    }
   }
+  await page.goto(`${pw.server.url}?present=1#/activity/read-protocols/item/3`);
+  await page.waitForSelector('#item[data-item="3"]');
+  await page.keyboard.press('r');
+  await page.waitForSelector('#revealed');
+  assert.equal(await page.locator('#revealed [data-pattern]').count(), 1, 'the presenter sees the pattern too');
 });
 
 test('reply-codes: the null MX and the unknown domain are explained as what they are', async (t) => {
