@@ -47,11 +47,13 @@ fn right_choices(item: &Item) -> Vec<usize> {
 }
 
 /// The answer, as the reveal shows it.
-fn answer_key(item: &Item) -> Html {
+/// The answer key. A learner (`plain`) is shown the plain accepted answers only when there are
+/// some: a `/regex/` that accepts other ways of writing them is for the instructor's eyes.
+fn answer_key(item: &Item, plain: bool) -> Html {
     match &item.answer {
         Answer::Accepted { accepted } => html! {
             <div class="key">{"Accepted answers: "}
-                <ul class="accepted-list">{ for accepted.iter().map(|a| match a {
+                <ul class="accepted-list">{ for accepted.iter().filter(|a| !(plain && matches!(a, Accepted::Pattern(_)) && accepted.iter().any(|t| matches!(t, Accepted::Text(_))))).map(|a| match a {
                     Accepted::Text(t) => html! { <li class="accepted" data-accepted={t.clone()}><code>{ t.clone() }</code></li> },
                     Accepted::Pattern(p) => html! { <li class="accepted" data-pattern={p.clone()}>{"matching "}<code>{ format!("/{p}/") }</code></li> },
                 }) }</ul>
@@ -222,7 +224,7 @@ pub fn item_panel(props: &ItemProps) -> Html {
         html! {
             if run.revealed {
                 <div id="revealed" class="feedback revealed" role="status">
-                    { answer_key(item) }
+                    { answer_key(item, false) }
                     if let Some(m) = &item.model { <div class="model"><strong>{"Model answer"}</strong>{ render(m) }</div> }
                     if !item.explain.is_empty() { <div class="explain">{ render(&item.explain) }</div> }
                 </div>
@@ -236,7 +238,7 @@ pub fn item_panel(props: &ItemProps) -> Html {
                 if item.kind != Kind::Discuss {
                     <p class="verdict"><strong>{ if a.correct { "✓ " } else { "✗ " } }</strong>{ fb.message }</p>
                 }
-                if !a.correct { { answer_key(item) } }
+                if !a.correct { { answer_key(item, true) } }
                 if let Some(m) = &item.model { <div class="model"><strong>{"Model answer"}</strong>{ render(m) }</div> }
                 if !item.explain.is_empty() { <div class="explain">{ render(&item.explain) }</div> }
                 if retry {

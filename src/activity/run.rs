@@ -119,6 +119,9 @@ impl Run {
             let d = Diagram::from_log(&log);
             (Rc::new(log), Rc::new(d))
         };
+        // As the playground opens the scenario ("show decrypted" ticked for the lecture's IMAP
+        // session: its commands, not TLS records).
+        let decrypted = engine::scenario(&activity.scenario).is_some_and(|s| s.decrypted);
         let mut run = Run {
             activity,
             baseline,
@@ -128,7 +131,7 @@ impl Run {
             progress: Rc::new(progress),
             view,
             step: 0,
-            decrypted: false,
+            decrypted,
             present,
             revealed: false,
             outcome: None,

@@ -25,7 +25,7 @@ const activityFile = (name) => fs.readFileSync(path.join(ROOT, 'activities', nam
 const SLIPS = activityFile('message-format.toml')
   .replace('prompt = "Alice\'s UA has named', 'promt = "Alice\'s UA has named')
   .replace('step = 10\nprompt = "Look at', 'step = "10"\nprompt = "Look at')
-  .replace('answer = ["base64", "/base ?64/"]', 'answer = ["base64", "/base (64/"]')
+  .replace('answer = ["base64", "/base[ -]?64/"]', 'answer = ["base64", "/base (64/"]')
   .replace('kind = "discuss"', 'kind = "Discuss"');
 
 before(() => {

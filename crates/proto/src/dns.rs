@@ -259,8 +259,18 @@ pub fn explain(m: &DnsMessage) -> Explanation {
         };
         return ex(label, meaning, "RFC 5321 §5.1; RFC 1035 §4.1");
     }
+    // RFC 7505 §3: a single MX 0 "." says the domain accepts no mail at all.
+    let null = m
+        .answers
+        .iter()
+        .any(|r| matches!(&r.data, RData::Mx { exchange, .. } if exchange.is_empty() || exchange == "."));
     let mut meaning = if m.rcode == 3 {
         "The domain does not exist (NXDOMAIN): the mail cannot be delivered.".to_string()
+    } else if null {
+        format!(
+            "{} has a null MX (preference 0, host \".\"): the domain accepts no mail, so a sender fails the message at once and tries no host.",
+            m.questions.first().map(|q| q.name.as_str()).unwrap_or("")
+        )
     } else {
         let mx: Vec<String> = m
             .answers
@@ -284,7 +294,7 @@ pub fn explain(m: &DnsMessage) -> Explanation {
         let extra: Vec<String> = m.additional.iter().map(|r| r.to_string()).collect();
         meaning.push_str(&format!(" The additional section already gives the address: {}.", extra.join("; ")));
     }
-    ex(label, meaning, "RFC 5321 §5.1; RFC 1035 §3.3.9, §4.1")
+    ex(label, meaning, if null { "RFC 7505 §3; RFC 5321 §5.1" } else { "RFC 5321 §5.1; RFC 1035 §3.3.9, §4.1" })
 }
 
 #[cfg(test)]
@@ -311,6 +321,25 @@ mod tests {
         assert_eq!(DnsMessage::decode(&wire).unwrap(), resp);
         assert_eq!(resp.to_string(), "bob.example MX 10 mail.bob.example");
         assert_eq!(q.to_string(), "query MX bob.example?");
+    }
+
+    /// qa16: a null MX (RFC 7505) was explained as "Mail for nomail.example goes to  (preference
+    /// 0)", an empty host.
+    #[test]
+    fn a_null_mx_is_explained_as_no_mail() {
+        let mut resp = DnsMessage::query(7, "nomail.example", TYPE_MX);
+        resp.response = true;
+        resp.answers.push(Record {
+            name: "nomail.example".into(),
+            ttl: 3600,
+            data: RData::Mx { preference: 0, exchange: String::new() },
+        });
+        let e = explain(&resp);
+        assert_eq!(
+            e.meaning,
+            "nomail.example has a null MX (preference 0, host \".\"): the domain accepts no mail, so a sender fails the message at once and tries no host."
+        );
+        assert_eq!(e.rfc, "RFC 7505 §3; RFC 5321 §5.1");
     }
 
     #[test]

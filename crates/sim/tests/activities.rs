@@ -673,3 +673,103 @@ fn answers_read_back_as_serde_wrote_them() {
         assert_eq!(read(bad), None, "{bad}");
     }
 }
+
+/// qa16: a prediction typed as the lecture writes the line: the IMAP slide's tag
+/// (`a005 store 12 +flags \deleted`, `C:` and `S:` before it), an untagged response with its
+/// `*` and message number (`* 1 FETCH (FLAGS (\Seen))`), an HTTP status line. Before, the first
+/// word was compared (`A005`, `*`, `HTTP/1.1`) and every one of them was marked wrong.
+#[test]
+fn predictions_typed_as_the_slide_writes_them() {
+    let said = |id: &str, n: usize, given: &str| grade(&builtin(id).items[n], &Response::Text(given.into()));
+    for (id, n, ok) in [
+        ("imap-states-folders", 2, "a005 store 12 +flags \\deleted"),
+        ("imap-states-folders", 2, "C: a005 store 12 +flags \\deleted"),
+        ("imap-states-folders", 2, "babc STORE 12 +FLAGS (\\Deleted)"),
+        ("imap-states-folders", 2, "store"),
+        ("imap-states-folders", 1, "a002 select inbox"),
+        ("ica34-idle", 1, "* 1 FETCH (FLAGS (\\Seen))"),
+        ("ica34-idle", 1, "S: * 1 FETCH (FLAGS (\\Seen))"),
+        ("ica34-idle", 1, "* FETCH"),
+        ("ica34-idle", 1, "fetch"),
+        ("imap-ports", 1, "a NO [PRIVACYREQUIRED]"),
+        ("imap-ports", 2, "a1 STARTTLS"),
+        ("webmail", 1, "POST /send HTTP/1.1"),
+        ("smtp-phases", 3, "354 End data with <CR><LF>.<CR><LF>"),
+        ("pop3-keep-or-delete", 1, "dele 1"),
+    ] {
+        let f = said(id, n, ok);
+        assert!(f.correct, "{id} item {}: {ok:?}: {}", n + 1, f.message);
+    }
+    for (id, n, wrong) in [
+        ("imap-states-folders", 2, "a005 fetch 12 full"),
+        ("imap-states-folders", 2, "FETCH STORE"),
+        ("imap-states-folders", 2, "a005"),
+        ("ica34-idle", 1, "* 1 EXISTS"),
+        ("ica34-idle", 1, "a OK"),
+        ("imap-ports", 1, "a OK"),
+        ("webmail", 1, "GET /send"),
+    ] {
+        assert!(!said(id, n, wrong).correct, "{id} item {}: {wrong:?}", n + 1);
+    }
+    assert_eq!(
+        said("ica34-idle", 1, "* 1 EXISTS").message,
+        "Not quite: you said EXISTS; the next message is * 1 FETCH (FLAGS (\\Recent \\Seen))."
+    );
+}
+
+/// qa16: short answers typed as a student would: with the unit the question counts, the port
+/// with its name, the tag of the lecture's IMAP lines, other spellings.
+#[test]
+fn short_answers_in_a_students_words() {
+    let short = |id: &str, n: usize, given: &str| grade(&builtin(id).items[n], &Response::Text(given.into())).correct;
+    for (id, n, ok) in [
+        ("read-protocols", 2, "port 110"),
+        ("read-protocols", 2, "TCP port 110"),
+        ("read-protocols", 2, "110"),
+        ("imap-states-folders", 4, "create"),
+        ("imap-states-folders", 4, "CREATE Projects"),
+        ("imap-states-folders", 4, "a007 create projects"),
+        ("message-format", 3, "Base-64"),
+        ("message-format", 3, "base64"),
+        ("imap-organizing", 2, "1, 3, and 5"),
+        ("imap-organizing", 2, "1, 3 and 5"),
+        ("imap-organizing", 2, "ALL 1,3,5"),
+        ("imap-organizing", 2, "1 3 5"),
+        ("imap-goals", 2, "the \\Seen flag"),
+        ("imap-goals", 2, "\\Seen"),
+        ("forged-from", 2, "Return Path"),
+        ("forged-from", 2, "Return-Path header"),
+        ("send-protocols", 3, "MX records"),
+        ("send-protocols", 3, "an MX record"),
+        ("email-history", 3, "2 sessions"),
+        ("email-history", 3, "two SMTP sessions"),
+        ("envelope-and-header", 1, "3 RCPT TO commands"),
+        ("ica34-idle", 2, "4 connections"),
+        ("performance", 1, "3 connections"),
+        ("performance", 1, "three TCP connections"),
+        ("smtp-vs-http", 2, "one connection"),
+        ("smtp-vs-http", 2, "just 1"),
+        ("pop3-keep-or-delete", 4, "5 messages"),
+        ("two-hops", 5, "3 Received lines"),
+        ("too-many-recipients", 0, "100 recipients"),
+    ] {
+        assert!(short(id, n, ok), "{id} item {}: {ok:?}", n + 1);
+    }
+    for (id, n, wrong) in [
+        ("read-protocols", 2, "port 995"),
+        ("read-protocols", 2, "1100"),
+        ("imap-states-folders", 4, "not create"),
+        ("imap-states-folders", 4, "MKDIR"),
+        ("message-format", 3, "quoted-printable"),
+        ("imap-organizing", 2, "135"),
+        ("imap-organizing", 2, "1, 3, 4"),
+        ("imap-goals", 2, "\\Deleted flag"),
+        ("email-history", 3, "2 or 3 sessions"),
+        ("performance", 1, "3 or 1"),
+        ("performance", 1, "13 connections"),
+        ("smtp-vs-http", 2, "one per message"),
+        ("two-hops", 5, "3 or 4"),
+    ] {
+        assert!(!short(id, n, wrong), "{id} item {}: {wrong:?}", n + 1);
+    }
+}

@@ -99,6 +99,26 @@ pub(super) fn normalize_token(s: &str) -> String {
     s.trim().split([' ', ':', '\t']).next().unwrap_or("").to_ascii_uppercase()
 }
 
+/// A typed prediction's verb or code, also from the line as the lecture writes it: `C:` or
+/// `S:` first, an IMAP tag (`a005 store 12 +flags \deleted`) or `*` and a message number
+/// (`* 12 FETCH (...)`) before the name, `HTTP/1.1` before a status code.
+fn given_token(p: &Predicted, text: &str) -> String {
+    let text = text.to_ascii_uppercase();
+    let mut w: Vec<&str> = text.split_whitespace().collect();
+    if w.len() > 1 && (w[0] == "C:" || w[0] == "S:") {
+        w.remove(0);
+    }
+    let names = mailsim_proto::imap::command::COMMAND_NAMES;
+    let skip = w.len() > 1
+        && (p.protocol == "IMAP"
+            && !names.contains(&w[0])
+            && !["OK", "NO", "BAD", "BYE", "PREAUTH", "+"].contains(&w[0])
+            || w[0].starts_with("HTTP/"));
+    let i =
+        usize::from(skip) + usize::from(skip && w[0] == "*" && w.len() > 2 && w[1].bytes().all(|b| b.is_ascii_digit()));
+    normalize_token(w.get(i).copied().unwrap_or(""))
+}
+
 /// Case-insensitive, surrounding space dropped, inner runs of space as one.
 fn normalize_text(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
@@ -159,7 +179,7 @@ pub fn grade(item: &Item, response: &Response) -> Feedback {
         }
         (Answer::Predicted(p), Response::Text(_) | Response::Choices(_)) => {
             let given = match response {
-                Response::Text(t) => normalize_token(t),
+                Response::Text(t) => given_token(p, t),
                 Response::Choices(v) => {
                     v.first().and_then(|&i| item.choices.get(i)).map(|c| normalize_token(c)).unwrap_or_default()
                 }

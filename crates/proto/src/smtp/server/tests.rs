@@ -191,3 +191,19 @@ fn auth_after_helo_is_503_and_says_to_send_ehlo() {
     assert!(drain(&mut s).ends_with("235 2.7.0 Authentication successful\r\n"));
     assert_eq!(s.authenticated(), Some("bob@bob.example"));
 }
+
+/// qa16: `550 5.1.2 ... Domain nowhere.example not found` (reply-codes, the lecture's 5xx) was
+/// explained as "No such mailbox here ... (5.1.1)": the wrong enhanced code and the wrong cause.
+#[test]
+fn a_domain_not_found_is_not_explained_as_no_such_mailbox() {
+    use crate::smtp::reply::Reply;
+    let r = Reply::enhanced(550, "5.1.2", "Recipient address rejected: Domain nowhere.example not found");
+    let e = crate::smtp::explain::reply(&r, SmtpReplyTo::Rcpt);
+    assert!(
+        e.meaning.contains("5.1.2") && e.meaning.contains("does not exist") && !e.meaning.contains("5.1.1"),
+        "{e:?}"
+    );
+    assert_eq!(e.rfc, "RFC 5321 §5.1, §4.2.2; RFC 3463 §3.2");
+    let r = Reply::enhanced(550, "5.1.1", "<nobody@bob.example>: Recipient address rejected: no such user");
+    assert!(crate::smtp::explain::reply(&r, SmtpReplyTo::Rcpt).meaning.starts_with("No such mailbox here"));
+}
