@@ -176,10 +176,10 @@ pub fn data(size: usize, lines: usize) -> Explanation {
     ex(
         format!("message ({size} bytes) + \".\""),
         format!(
-            "The message itself ({lines} lines): header fields (Date, From, To, Subject, Message-ID), a blank line, then the body. \
+            "The message itself ({lines} lines): header fields such as From, To, Subject and Date (each SMTP server that takes the message adds a Received: line on top), a blank line, then the body. \
              A line holding only \".\" ends it; a line of the message that starts with \".\" is sent with a second \".\" (dot-stuffing)."
         ),
-        "RFC 5321 §4.1.1.4, §4.5.2; RFC 5322 §2.1",
+        "RFC 5321 §4.1.1.4, §4.5.2, §4.4; RFC 5322 §2.1",
     )
 }
 
