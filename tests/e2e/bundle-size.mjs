@@ -96,25 +96,34 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // Session 14: qa14's text-size probe (src/engine.js) and the snippet through terser (−0.65 KB),
 // ratio14's SCRAM keys (engine −31 B): the player 246.1 KB, the first download 250.9 KB, the
 // engine module 441.3 KB, the full page 332.6 KB, the whole 1,263.9 KB. No budget moved.
-export const BUDGET = 246.5 * 1024;
+// Session 16: step16 (the side panels a frame after the step, the diagram following by pages:
+// step p50 at 10,000 messages 20.4–23.8 → 15.9–19.1 ms, 8 of 120 steps scroll instead of 85;
+// docs/benchmarks.md "Branch step16") +0.5 KB on the player and +0.3 KB on the full page; qa16's
+// fixes +0.15 KB on the full page. The player 246.9 KB, the first download 251.7 KB, the full
+// page 333.2 KB: the three budgets +0.5 KB (the issue's target for the player is 300 KB).
+export const BUDGET = 247 * 1024;
 // What the page needs to draw its default scenario and be interactive.
-export const FIRST_BUDGET = 251.5 * 1024;
+export const FIRST_BUDGET = 252 * 1024;
 /** The engine module (its wasm and JS), fetched after the first draw. */
 // 442.5 KB since session 16 (441.5 before): the port-blocked scenario (session 15) gave the
 // world a firewall (a user agent's `blocked-ports`: an unanswered SYN, a timeout, its own
 // narration) and submission on 2525, +0.9 KB gzipped of engine code (441.3 → 442.2 KB). The
 // engine module comes after the first draw: time to interactive does not move.
-export const ENGINE_BUDGET = 442.5 * 1024;
+// 443 KB since qa16 (session 16), correctness fixes only: a typed prediction read as the lecture
+// writes the line (a tag, `*` n, `C:`, `HTTP/1.1` skipped), the null MX and 550 5.1.2 explained
+// right (+0.5 KB): 442.8 KB.
+export const ENGINE_BUDGET = 443 * 1024;
 /** The full page (its wasm and JS): the activities' and the live view's addresses. */
-export const FULL_BUDGET = 333 * 1024;
+export const FULL_BUDGET = 333.5 * 1024;
 /** The three modules and every data file (it grows with every scenario and activity). */
 // 1,262.5 KB since qa12 (session 12): legible state diagrams drawn top to bottom and the
 // ?scenario=/?log= boot paths put the whole 0.4 KB over 1,262 KB (docs/benchmarks.md "qa12").
 // 1,264.5 KB since qa13 (session 13): text zoom and the phone's first screen, +1.4 KB.
 // 1,275 KB since session 16: the 33rd scenario and 31st activity (port-blocked, session 15):
 // its precomputed log 6.0 KB, its scenario file 1.0 KB, its activity 1.8 KB, and the engine's
-// +0.9 KB (1,263.9 → 1,274.2 KB).
-export const WHOLE_BUDGET = 1275 * 1024;
+// +0.9 KB (1,263.9 → 1,274.2 KB). 1,277.5 KB with step16 and qa16 (+0.8 KB of modules above,
+// +0.5 engine; qa16's answer patterns and the re-explained logs +0.4 KB of data): 1,276.9 KB.
+export const WHOLE_BUDGET = 1277.5 * 1024;
 /** The data file the page fetches at its default address. */
 export const START_DATA = ['logs/alice-to-bob.jsonl'];
 const DATA_DIRS = ['scenarios', 'activities', 'logs'];
