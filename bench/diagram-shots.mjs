@@ -61,11 +61,15 @@ try {
       }));
       if (data[0].w !== data[1].w || data[0].h !== data[1].h) return { size: data.map((d) => `${d.w}×${d.h}`) };
       let n = 0;
-      const rows = new Set();
+      const box = [Infinity, Infinity, -1, -1];
       for (let i = 0; i < data[0].px.length; i += 4) {
-        if ([0, 1, 2, 3].some((k) => data[0].px[i + k] !== data[1].px[i + k])) { n++; rows.add(Math.floor(i / 4 / data[0].w)); }
+        if ([0, 1, 2, 3].some((k) => data[0].px[i + k] !== data[1].px[i + k])) {
+          n++;
+          const [x, y] = [(i / 4) % data[0].w, Math.floor(i / 4 / data[0].w)];
+          box[0] = Math.min(box[0], x); box[1] = Math.min(box[1], y); box[2] = Math.max(box[2], x); box[3] = Math.max(box[3], y);
+        }
       }
-      return { pixels: n, rows: [...rows].slice(0, 10) };
+      return n ? { pixels: n, box } : { pixels: 0 };
     }, shots.map((s) => s.toString('base64')));
     await page.close();
     console.log(`${name}: ${JSON.stringify(diff)}`);

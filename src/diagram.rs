@@ -456,10 +456,11 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     };
     let header = html! {
         <svg class="diagram-head" width={s(w_px)} height={s(head_px)} viewBox={format!("0 0 {width} {HEAD_H}")} role="img" aria-label="Actors">
-            // The arrow heads, which every chunk's arrows use (the header is always there).
+            // The arrow heads, which every chunk's arrows use (the header is always there);
+            // each its protocol's colour (`#head-smtp` in the stylesheet).
             <defs>
                 { for ["smtp", "pop3", "imap", "http", "dns", "tcp"].iter().map(|p| html! {
-                    <marker id={format!("head-{p}")} class={classes!("head", *p)} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
+                    <marker id={format!("head-{p}")} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
                         <path d="M 0 0 L 10 5 L 0 10 z" />
                     </marker>
                 }) }
