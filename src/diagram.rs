@@ -543,7 +543,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                     { for (c0..c1).map(|c| html! {
                         <Chunk key={c} diagram={diagram.clone()} layout={laid.clone()} {c} ver={chunk_ver(c)} last={c + 1 == chunks} step={chunk_step(c)}
                             top={if c == c0 { 0 } else { chunk_top(c) }} bottom={if c + 1 == c1 { height } else { chunk_top(c + 1) }}
-                            {lane_w} {width} {fill} w_px={px(fill)} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
+                            {lane_w} {width} {fill} {z} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
                     }) }
                 </div>
             </div>

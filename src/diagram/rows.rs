@@ -66,9 +66,8 @@ pub(super) struct ChunkProps {
     /// The width a row's background spans: the pane's, where it is wider than the diagram (the
     /// current row's highlight crosses the whole pane, not only the lanes).
     pub fill: i32,
-    /// The SVG's width in pixels (`fill` at the scale drawn); its height follows from its
-    /// viewBox, so that the chunks stack as the one SVG's rows did, at any zoom.
-    pub w_px: i32,
+    /// The scale drawn, in percent (the zoom times the text size).
+    pub z: i32,
     /// Where the chunk's SVG begins and ends, in diagram units: its rows' (the first chunk
     /// drawn from the top, the last to the diagram's end, the chunks being stacked).
     pub top: i32,
@@ -200,9 +199,9 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     };
     // An SVG of its own (a paint layer: src/diagram.rs); what stands out below it (a
     // "collapse" link's descent) is drawn.
-    let (top, bottom) = (props.top, props.bottom);
+    let (px, top, bottom) = (|units: i32| units * props.z / 100, props.top, props.bottom);
     html! {
-        <svg class="rows" width={s(props.w_px)} viewBox={format!("0 {top} {fill} {}", bottom - top)}>
+        <svg class="rows" width={s(px(fill))} height={s(px(bottom) - px(top))} viewBox={format!("0 {top} {fill} {}", bottom - top)}>
             { for (0..layout.lanes.len()).map(|i| html! {
                 <line class="lifeline" x1={s(x(i))} y1={s(y0)} x2={s(x(i))} y2={s(y1)} />
             }) }
