@@ -9,7 +9,7 @@
 //! or leave the window, whatever the length of the log. The current step's line is brought into
 //! view (nearest edge), as the diagram's arrow is.
 
-use crate::growing::Src;
+use crate::growing::{newest_first, next_frame, Src};
 use mailsim_sim::diagram::{format_time, Diagram};
 use yew::prelude::*;
 
@@ -76,6 +76,11 @@ struct Seen {
     key: (usize, usize),
     pending: Option<i32>,
     scrolled: bool,
+    /// Live: the lines drawn `[from, to)`, whether lines in the window wait for a next frame
+    /// (at most `NEW_PER_FRAME` new lines a frame, the newest first), and that frame is asked for.
+    drawn: (usize, usize),
+    short: bool,
+    asked: bool,
 }
 
 #[function_component(Transcript)]
@@ -111,7 +116,7 @@ pub fn transcript(props: &TranscriptProps) -> Html {
     // A scroll by hand: where the box is now (its own scrolls are known: reading the box's size
     // then would lay the page out again, at every draw while following live).
     let onscroll = {
-        let (scroller, seen) = (scroller.clone(), seen.clone());
+        let (scroller, seen, redraw) = (scroller.clone(), seen.clone(), redraw.clone());
         Callback::from(move |_: Event| {
             let mut s = seen.borrow_mut();
             // A hidden box (a closed tab) has no height and no scroll position: kept as they were.
@@ -133,7 +138,23 @@ pub fn transcript(props: &TranscriptProps) -> Html {
         let s = seen.borrow();
         (s.top, if s.height > 0 { s.height } else { BOX_PX })
     };
-    let (from, to) = window(len, top, height);
+    let (mut from, to) = window(len, top, height);
+    if props.live {
+        let mut s = seen.borrow_mut();
+        let (a, b) = s.drawn;
+        if b < len || s.short {
+            from = newest_first(from, to, |i| usize::from(!(a..b).contains(&i)));
+        }
+        s.drawn = (from, to);
+        s.short = from > window(len, top, height).0;
+        if s.short && !std::mem::replace(&mut s.asked, true) {
+            let (seen, redraw) = (seen.clone(), redraw.clone());
+            next_frame(move || {
+                seen.borrow_mut().asked = false;
+                redraw.force_update();
+            });
+        }
+    }
     let name = |i: usize| d.actors.get(i).map(|a| a.name.as_str()).unwrap_or("?");
     let gap = |lines: usize| {
         (lines > 0).then(|| {
