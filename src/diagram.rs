@@ -9,7 +9,7 @@
 
 mod rows;
 
-use crate::growing::{newest_first, next_frame, Src};
+use crate::growing::{draw_next_frame, newest_first, Src};
 use crate::layout::{Layout, Row};
 use gloo_events::EventListener;
 use mailsim_sim::diagram::Diagram;
@@ -404,8 +404,8 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
             // Grown out of what is drawn (following), or not all drawn yet: the chunks in view,
             // those already drawn among them kept, the newest first and at most NEW_PER_FRAME
             // new rows a frame (the rest in the next frames); the overscan once it settles.
-            Some((a, b)) if grew || short.0.get() => (
-                newest_first(need0, need1, |c| {
+            Some((a, b)) if cfg!(feature = "full") && (grew || short.0.get()) => (
+                newest_first(need0, need1, &|c| {
                     let r = c * CHUNK;
                     let made = if (a..b).contains(&c) { new_from.max(r) } else { r };
                     ((c + 1) * CHUNK).min(rows.len()).saturating_sub(made)
@@ -417,12 +417,8 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         *now = Some(range);
         // Chunks in view left for the next frame, which draws them (asked for once).
         short.0.set(range.0 > need0);
-        if short.0.get() && !short.1.replace(true) {
-            let (asked, force) = (short.1.clone(), force.clone());
-            next_frame(move || {
-                asked.set(false);
-                force.force_update();
-            });
+        if short.0.get() {
+            draw_next_frame(&short.1, &force);
         }
         if !small && range != want && !catch_up.replace(true) {
             let (grown, drawn, catch_up) = ((*grown).clone(), drawn.clone(), (*catch_up).clone());

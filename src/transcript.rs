@@ -9,7 +9,7 @@
 //! or leave the window, whatever the length of the log. The current step's line is brought into
 //! view (nearest edge), as the diagram's arrow is.
 
-use crate::growing::{newest_first, next_frame, Src};
+use crate::growing::{draw_next_frame, newest_first, Src};
 use mailsim_sim::diagram::{format_time, Diagram};
 use yew::prelude::*;
 
@@ -80,7 +80,7 @@ struct Seen {
     /// (at most `NEW_PER_FRAME` new lines a frame, the newest first), and that frame is asked for.
     drawn: (usize, usize),
     short: bool,
-    asked: bool,
+    asked: std::rc::Rc<std::cell::Cell<bool>>,
 }
 
 #[function_component(Transcript)]
@@ -139,20 +139,16 @@ pub fn transcript(props: &TranscriptProps) -> Html {
         (s.top, if s.height > 0 { s.height } else { BOX_PX })
     };
     let (mut from, to) = window(len, top, height);
-    if props.live {
+    if props.live && cfg!(feature = "full") {
         let mut s = seen.borrow_mut();
         let (a, b) = s.drawn;
         if b < len || s.short {
-            from = newest_first(from, to, |i| usize::from(!(a..b).contains(&i)));
+            from = newest_first(from, to, &|i| usize::from(!(a..b).contains(&i)));
         }
         s.drawn = (from, to);
         s.short = from > window(len, top, height).0;
-        if s.short && !std::mem::replace(&mut s.asked, true) {
-            let (seen, redraw) = (seen.clone(), redraw.clone());
-            next_frame(move || {
-                seen.borrow_mut().asked = false;
-                redraw.force_update();
-            });
+        if s.short {
+            draw_next_frame(&s.asked, &redraw);
         }
     }
     let name = |i: usize| d.actors.get(i).map(|a| a.name.as_str()).unwrap_or("?");

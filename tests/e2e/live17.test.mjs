@@ -129,8 +129,10 @@ test('a burst larger than the budget: every frame draws consecutive messages onc
   const drawn = await page.getAttribute('.diagram-body', 'data-drawn');
   const [from, to] = drawn.split('-').map(Number);
   assert.equal(to, n, `rows ${drawn} drawn of ${n}`);
-  // The budget: the rows and lines made in a frame. A frame may run two renders (the draw and
-  // the rest left by the one before), each within it.
+  // The budget: the rows and lines made between two of the watcher's frame callbacks. That
+  // span can hold two frames' renders, each within the budget: the draw that runs after the
+  // watcher's callback, and the next frame's render on the scroll event the draw's scroll
+  // caused (scroll events come before the frame callbacks).
   const rows = Math.max(...frames.map((f) => f.newRows));
   const lines = Math.max(...frames.map((f) => f.newLines));
   assert.ok(rows <= 2 * BUDGET, `at most ${2 * BUDGET} new rows a frame (${rows})`);
