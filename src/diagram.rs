@@ -5,7 +5,9 @@
 //! an SVG as tall as the whole run, so the scroll bar is true. A track beside it shows the
 //! whole run (its protocols, the part in view, the current step) and jumps where clicked. The
 //! actors' header stays visible while the arrows scroll; lanes keep a readable width and the
-//! diagram scrolls sideways rather than shrinking. Coordinates are whole pixels.
+//! diagram scrolls sideways rather than shrinking. Coordinates are whole pixels. While a live
+//! diagram grows, a draw makes at most [`NEW_PER_FRAME`](crate::growing::NEW_PER_FRAME) new
+//! rows (whole chunks, the newest always), the newest first, and the rest in the next frames.
 
 mod rows;
 

@@ -7,7 +7,9 @@
 //! lines left out, so the scroll bar is true and every line is a scroll away. Lines are keyed by
 //! their step: a step, a scroll or a live append adds and removes only the lines that come into
 //! or leave the window, whatever the length of the log. The current step's line is brought into
-//! view (nearest edge), as the diagram's arrow is.
+//! view (nearest edge), as the diagram's arrow is. While the live view grows, a draw makes at
+//! most [`NEW_PER_FRAME`](crate::growing::NEW_PER_FRAME) new lines, the newest first, and the
+//! rest in the next frames (as the diagram's rows).
 
 use crate::growing::{draw_next_frame, newest_first, Src};
 use mailsim_sim::diagram::{format_time, Diagram};
