@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 scripts/install.sh --test
 export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 start=$(date +%s)
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+step() { printf '\n\033[1m== %s\033[0m (at %ss)\n' "$*" "$(( $(date +%s) - start ))"; }
 
 step "format and lints (rustfmt.toml; clippy with warnings as errors)"
 cargo fmt --all --check

@@ -233,18 +233,15 @@ fn deferred(step: usize, log: &std::rc::Rc<mailsim_sim::EventLog>, force: UseFor
 /// Shows the panels at the player's latest step at the start of the `n`th animation frame from
 /// now ([`deferred`]).
 fn after_frames(n: u8, force: UseForceUpdateHandle) {
-    if let Some(w) = web_sys::window() {
-        let next = move || {
-            if n > 1 {
-                after_frames(n - 1, force)
-            } else {
-                let (_, of, latest, _) = PANELS.get();
-                PANELS.set((latest, of, latest, false));
-                force.force_update();
-            }
-        };
-        let _ = w.request_animation_frame(wasm_bindgen::closure::Closure::once_into_js(next).unchecked_ref());
-    }
+    crate::growing::next_frame(Box::new(move || {
+        if n > 1 {
+            after_frames(n - 1, force)
+        } else {
+            let (_, of, latest, _) = PANELS.get();
+            PANELS.set((latest, of, latest, false));
+            force.force_update();
+        }
+    }));
 }
 
 /// The playground, or the live classroom view (`#/live`, [`crate::live`]).

@@ -5,11 +5,13 @@
 //! an SVG as tall as the whole run, so the scroll bar is true. A track beside it shows the
 //! whole run (its protocols, the part in view, the current step) and jumps where clicked. The
 //! actors' header stays visible while the arrows scroll; lanes keep a readable width and the
-//! diagram scrolls sideways rather than shrinking. Coordinates are whole pixels.
+//! diagram scrolls sideways rather than shrinking. Coordinates are whole pixels. While a live
+//! diagram grows, a draw makes at most [`NEW_PER_FRAME`](crate::growing::NEW_PER_FRAME) new
+//! rows (whole chunks, the newest always), the newest first, and the rest in the next frames.
 
 mod rows;
 
-use crate::growing::Src;
+use crate::growing::{draw_next_frame, newest_first, Src};
 use crate::layout::{Layout, Row};
 use gloo_events::EventListener;
 use mailsim_sim::diagram::Diagram;
@@ -222,6 +224,10 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     // When the diagram last grew (ms), and whether it grew for this render.
     let grown = use_memo((), |_| Rc::new(Cell::new(f64::NEG_INFINITY)));
     let mut grew = false;
+    // Growing: the first row appended by this render; and whether chunks in view wait for a
+    // next frame (at most `NEW_PER_FRAME` new rows a frame), and that frame is asked for.
+    let mut new_from = usize::MAX;
+    let short = use_memo((), |_| (Rc::new(Cell::new(false)), Rc::new(Cell::new(false))));
     let force = use_force_update();
     {
         let mut c = cache.borrow_mut();
@@ -233,6 +239,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                     // The chunks drawn stay (those with new rows draw them); those the view
                     // needs are added below.
                     l.append(d, v, e);
+                    new_from = l.changed_from;
                     *src = props.diagram.clone();
                     let (n, chunk_vers, shape) = &mut *vers.borrow_mut();
                     *n += 1;
@@ -393,25 +400,38 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let t = *top.borrow();
     let visible = (view_h / row_px + 1) as usize;
     let chunks = rows.len().div_ceil(CHUNK);
-    let (c0, c1) = if rows.len() <= ALL_ROWS || props.draw_all {
-        (0, chunks)
-    } else {
-        // The chunks in view must be drawn now; a move of the rest to be centred on them waits
-        // for the frame that shows this step to be drawn (a step then creates no rows).
+    let (c0, c1) = {
+        // Up to ALL_ROWS every chunk; beyond, the chunks in view must be drawn now, and a move
+        // of the rest to be centred on them waits for the frame that shows this step to be
+        // drawn (a step then creates no rows).
+        let small = rows.len() <= ALL_ROWS || props.draw_all;
         let first = ((t - px(TOP)).max(0) / row_px) as usize;
-        let need0 = (first / CHUNK).min(chunks.saturating_sub(1));
-        let need1 = ((first + visible) / CHUNK + 1).clamp(need0 + 1, chunks.max(1));
-        let want = (need0.saturating_sub(OVER), (need1 + OVER).min(chunks));
+        let need0 = if small { 0 } else { (first / CHUNK).min(chunks.saturating_sub(1)) };
+        let need1 = if small { chunks } else { ((first + visible) / CHUNK + 1).clamp(need0 + 1, chunks.max(1)) };
+        let want = if small { (0, chunks) } else { (need0.saturating_sub(OVER), (need1 + OVER).min(chunks)) };
         let mut now = drawn.borrow_mut();
         let range = match *now {
             Some((a, b)) if a <= need0 && need1 <= b && b <= chunks => (a, b),
-            // Grown out of what is drawn (following): the chunks in view, those already drawn
-            // among them kept; the rest once it settles.
-            Some(_) if grew => (need0, need1),
+            // Grown out of what is drawn (following), or not all drawn yet: the chunks in view,
+            // those already drawn among them kept, the newest first and at most NEW_PER_FRAME
+            // new rows a frame (the rest in the next frames); the overscan once it settles.
+            Some((a, b)) if cfg!(feature = "full") && (grew || short.0.get()) => (
+                newest_first(need0, need1, &|c| {
+                    let r = c * CHUNK;
+                    let made = if (a..b).contains(&c) { new_from.max(r) } else { r };
+                    ((c + 1) * CHUNK).min(rows.len()).saturating_sub(made)
+                }),
+                need1,
+            ),
             _ => want,
         };
         *now = Some(range);
-        if range != want && !catch_up.replace(true) {
+        // Chunks in view left for the next frame, which draws them (asked for once).
+        short.0.set(range.0 > need0);
+        if short.0.get() {
+            draw_next_frame(&short.1, &force);
+        }
+        if !small && range != want && !catch_up.replace(true) {
             let (grown, drawn, catch_up) = ((*grown).clone(), drawn.clone(), (*catch_up).clone());
             catch_up_later(0, grown, drawn, catch_up, force.clone());
         }

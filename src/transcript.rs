@@ -7,9 +7,11 @@
 //! lines left out, so the scroll bar is true and every line is a scroll away. Lines are keyed by
 //! their step: a step, a scroll or a live append adds and removes only the lines that come into
 //! or leave the window, whatever the length of the log. The current step's line is brought into
-//! view (nearest edge), as the diagram's arrow is.
+//! view (nearest edge), as the diagram's arrow is. While the live view grows, a draw makes at
+//! most [`NEW_PER_FRAME`](crate::growing::NEW_PER_FRAME) new lines, the newest first, and the
+//! rest in the next frames (as the diagram's rows).
 
-use crate::growing::Src;
+use crate::growing::{draw_next_frame, newest_first, Src};
 use mailsim_sim::diagram::{format_time, Diagram};
 use yew::prelude::*;
 
@@ -76,6 +78,11 @@ struct Seen {
     key: (usize, usize),
     pending: Option<i32>,
     scrolled: bool,
+    /// Live: the lines drawn `[from, to)`, whether lines in the window wait for a next frame
+    /// (at most `NEW_PER_FRAME` new lines a frame, the newest first), and that frame is asked for.
+    drawn: (usize, usize),
+    short: bool,
+    asked: std::rc::Rc<std::cell::Cell<bool>>,
 }
 
 #[function_component(Transcript)]
@@ -111,7 +118,7 @@ pub fn transcript(props: &TranscriptProps) -> Html {
     // A scroll by hand: where the box is now (its own scrolls are known: reading the box's size
     // then would lay the page out again, at every draw while following live).
     let onscroll = {
-        let (scroller, seen) = (scroller.clone(), seen.clone());
+        let (scroller, seen, redraw) = (scroller.clone(), seen.clone(), redraw.clone());
         Callback::from(move |_: Event| {
             let mut s = seen.borrow_mut();
             // A hidden box (a closed tab) has no height and no scroll position: kept as they were.
@@ -133,7 +140,19 @@ pub fn transcript(props: &TranscriptProps) -> Html {
         let s = seen.borrow();
         (s.top, if s.height > 0 { s.height } else { BOX_PX })
     };
-    let (from, to) = window(len, top, height);
+    let (mut from, to) = window(len, top, height);
+    if props.live && cfg!(feature = "full") {
+        let mut s = seen.borrow_mut();
+        let (a, b) = s.drawn;
+        if b < len || s.short {
+            from = newest_first(from, to, &|i| usize::from(!(a..b).contains(&i)));
+        }
+        s.drawn = (from, to);
+        s.short = from > window(len, top, height).0;
+        if s.short {
+            draw_next_frame(&s.asked, &redraw);
+        }
+    }
     let name = |i: usize| d.actors.get(i).map(|a| a.name.as_str()).unwrap_or("?");
     let gap = |lines: usize| {
         (lines > 0).then(|| {

@@ -150,13 +150,10 @@ pub fn live_view(props: &ViewProps) -> Html {
                     return;
                 }
                 let (pending, frame) = (pending.clone(), frame.clone());
-                let run = wasm_bindgen::closure::Closure::once_into_js(move || {
+                crate::growing::next_frame(Box::new(move || {
                     pending.set(false);
                     frame();
-                });
-                if let Some(w) = web_sys::window() {
-                    let _ = w.request_animation_frame(run.unchecked_ref());
-                }
+                }));
             }));
             stream::connect(&shared, query, 0);
             let shared = shared.clone();

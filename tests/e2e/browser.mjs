@@ -37,29 +37,68 @@ export const PANELS_SHOWN = () => {
  * step: they follow a step in the frame after the one that shows it (src/app.rs, `deferred`).
  * At once where there are none (an activity, the live view).
  */
-export function panelsShown(page) {
+export async function panelsShown(page) {
+  // Looked at once first: a page with no panels, or panels already on the step, costs no frame.
+  const look = page.__evaluate ?? page.evaluate.bind(page);
+  if (await look(PANELS_SHOWN)) return;
   const wait = page.__waitForFunction ?? page.waitForFunction.bind(page);
-  return wait(PANELS_SHOWN, null, { polling: 'raf', timeout: 10000 });
+  await wait(PANELS_SHOWN, null, { polling: 'raf', timeout: 10000 });
 }
 
+/** What a page (or a locator) does that may step the player: after one, the panels may be behind. */
+const ACTIONS = new Set(['click', 'dblclick', 'tap', 'waitForFunction', 'waitForSelector', 'waitFor', 'evaluate', 'evaluateHandle',
+  '$eval', '$$eval', 'goto', 'reload', 'goBack', 'goForward', 'selectOption', 'check', 'uncheck', 'setChecked', 'dispatchEvent',
+  'fill', 'press', 'type', 'pressSequentially', 'setInputFiles', 'focus']);
+/** What a page does that waits for the panels first when they may be behind: every read and action of the tests. */
+const PAGE_CALLS = [...ACTIONS, 'textContent', 'innerText', 'innerHTML', 'getAttribute', 'inputValue', 'isVisible', 'isHidden',
+  'isDisabled', 'isEnabled', 'isChecked', 'isEditable', 'hover', 'screenshot', 'content', 'title', '$', '$$', 'waitForURL'];
+/** A locator's calls that make another locator (no wait: nothing is read yet). */
+const LOCATOR_MAKERS = new Set(['locator', 'first', 'last', 'nth', 'filter', 'and', 'or', 'getByRole', 'getByText', 'getByLabel',
+  'getByPlaceholder', 'getByAltText', 'getByTitle', 'getByTestId', 'frameLocator', 'contentFrame', 'describe', 'page']);
+
 /**
- * Makes the page's actions that may step the player (key presses, clicks, waits, scripts)
- * resolve once the side panels show the step too ([`panelsShown`]), so that a test reads
- * the panels of the step it went to.
+ * Makes a page wait for its side panels before it reads, so that a test reads the panels of the
+ * step it went to. Lazily: a key press only marks the panels as possibly behind (a loop of key
+ * presses runs at full speed, the player coalesces them); any other call of the page or of its
+ * locators waits for [`panelsShown`] first when they may be behind, and marks them so again
+ * when it is an action that may step the player (a click, a script, a navigation, a wait).
  */
 export function settling(page) {
   page.__waitForFunction = page.waitForFunction.bind(page);
-  const after = (obj, name) => {
-    const f = obj[name].bind(obj);
-    obj[name] = async (...args) => {
-      const out = await f(...args);
-      // A navigation away (a reload, another page) ends the wait: nothing to wait for there.
-      await panelsShown(page).catch(() => {});
-      return out;
-    };
+  page.__evaluate = page.evaluate.bind(page);
+  let behind = false;
+  const settle = async () => {
+    if (!behind) return;
+    behind = false;
+    // Activities and the live view have no side panels (known without asking the page).
+    if (/#\/(activit|live)/.test(page.url())) return;
+    // A navigation away (a reload, another page) ends the wait: nothing to wait for there.
+    await panelsShown(page).catch(() => {});
   };
-  for (const name of ['click', 'waitForFunction', 'evaluate', 'goto', 'selectOption', 'check', 'dispatchEvent']) after(page, name);
-  for (const name of ['press', 'type']) after(page.keyboard, name);
+  const wrap = (f, name, { wait = true } = {}) => async (...args) => {
+    if (wait) await settle();
+    try {
+      return await f(...args);
+    } finally {
+      if (ACTIONS.has(name)) behind = true;
+    }
+  };
+  const locator = (l) => new Proxy(l, {
+    get(target, name) {
+      const v = Reflect.get(target, name);
+      if (typeof v !== 'function') return v;
+      if (LOCATOR_MAKERS.has(name)) return (...args) => { const r = v.apply(target, args); return name === 'page' ? r : locator(r); };
+      return wrap(v.bind(target), name);
+    },
+  });
+  for (const name of PAGE_CALLS) if (typeof page[name] === 'function') page[name] = wrap(page[name].bind(page), name);
+  for (const name of ['locator', 'getByRole', 'getByText', 'getByLabel', 'getByTitle', 'getByTestId']) {
+    const f = page[name].bind(page);
+    page[name] = (...args) => locator(f(...args));
+  }
+  // Key presses only mark: the next read waits.
+  for (const name of ['press', 'type', 'down', 'up', 'insertText']) if (typeof page.keyboard[name] === 'function') page.keyboard[name] = wrap(page.keyboard[name].bind(page.keyboard), 'press', { wait: false });
+  page.mouse.click = wrap(page.mouse.click.bind(page.mouse), 'click');
   return page;
 }
 
