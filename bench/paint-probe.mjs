@@ -12,7 +12,8 @@
 //   node bench/paint-probe.mjs [messages=10000] [steps=20]
 // PROBE_OUT=file: the whole trace, to open in chrome://tracing or Perfetto.
 // PROBE_CSS='rules': a style sheet added to the page before the steps (to try a change of the
-// style sheet without a build; the page's CSP is bypassed for it).
+// style sheet without a build; the page's CSP is bypassed for it). PROBE_JS='script': the same
+// for a script run in the page (a change of the DOM).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +37,8 @@ try {
   } else {
     await openGenerated(page, server.url, n, dir);
     if (process.env.PROBE_CSS) await page.addStyleTag({ content: process.env.PROBE_CSS });
+    // PROBE_JS='script': run in the page before the steps (to try a change of the DOM without a build).
+    if (process.env.PROBE_JS) await page.evaluate(process.env.PROBE_JS);
     // A few steps first, so that what happens once (the first draw's leftovers) is not counted.
     // PROBE_FROM (3): where the steps start; beyond the first screen of rows (e.g. 40) each
     // step scrolls the diagram by a row, as most of the benchmark's steps do.

@@ -42,6 +42,15 @@ const OVER: usize = 1;
 /// under load draws are a few hundred ms apart); scrolling draws what comes into view anyway.
 const SETTLE_MS: f64 = 1000.0;
 
+/// Where chunk `c`'s rows (and its SVG) begin, in diagram units: the first from the top.
+fn chunk_top(c: usize) -> i32 {
+    if c == 0 {
+        0
+    } else {
+        TOP + ROW_H * (c * CHUNK) as i32
+    }
+}
+
 fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now())
 }
@@ -446,7 +455,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
             }
         }
     }
-    let (w_px, h_px) = (px(width), px(height));
+    let w_px = px(width);
     // The rows' background (the current row's highlight) spans the pane where the lanes leave
     // room to their right (a class with two lanes): the diagram's body is as wide as the pane
     // (in whole units, so that it never scrolls sideways by a rounding).
@@ -467,6 +476,15 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     };
     let header = html! {
         <svg class="diagram-head" width={s(w_px)} height={s(head_px)} viewBox={format!("0 0 {width} {HEAD_H}")} role="img" aria-label="Actors">
+            // The arrow heads, which every chunk's arrows use (the header is always there);
+            // each its protocol's colour (`#head-smtp` in the stylesheet).
+            <defs>
+                { for ["smtp", "pop3", "imap", "http", "dns", "tcp"].iter().map(|p| html! {
+                    <marker id={format!("head-{p}")} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
+                        <path d="M 0 0 L 10 5 L 0 10 z" />
+                    </marker>
+                }) }
+            </defs>
             { for lanes.iter().enumerate().map(|(i, a)| {
                 let chars = ((lane_w - 24) * 10 / 75).max(6) as usize;
                 let group = a.group.clone();
@@ -537,25 +555,17 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         <div class="diagram-frame">
             <div class={classes!("diagram", zoom)} ref={scroller} onscroll={onscroll} tabindex="0" aria-label="Sequence diagram, scrolls both ways">
                 <div class="diagram-sticky">{ header }</div>
-                <svg class="diagram-body" width={s(px(fill))} height={s(h_px)} viewBox={format!("0 0 {fill} {height}")}
-                     role="img" aria-label={format!("Sequence diagram with {} messages", d.arrows.len())} data-rows={rows.len().to_string()} data-drawn={format!("{start}-{end}")}>
-                    <defs>
-                        { for ["smtp", "pop3", "imap", "http", "dns", "tcp"].iter().map(|p| html! {
-                            <marker id={format!("head-{p}")} class={classes!("head", *p)} viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
-                                <path d="M 0 0 L 10 5 L 0 10 z" />
-                            </marker>
-                        }) }
-                    </defs>
-                    // A group of their own: the chunks are a keyed list only among themselves
-                    // (beside <defs>, Yew would match them by position and draw them again
-                    // whenever the first one drawn changes).
-                    <g class="chunks">
+                // Each chunk is an SVG of its own, stacked: an SVG is one paint layer, so a step
+                // that changes two rows' class repaints their chunks, not every row drawn
+                // (docs/benchmarks.md, "Branch step17"). The first drawn reaches up to the top,
+                // the last down to the end (the body as tall as the whole run: the scroll bar).
+                <div class="diagram-body" role="img" aria-label={format!("Sequence diagram with {} messages", d.arrows.len())} data-rows={rows.len().to_string()} data-drawn={format!("{start}-{end}")}>
                     { for (c0..c1).map(|c| html! {
                         <Chunk key={c} diagram={diagram.clone()} layout={laid.clone()} {c} ver={chunk_ver(c)} last={c + 1 == chunks} step={chunk_step(c)}
-                            {lane_w} {width} {fill} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
+                            top={if c == c0 { 0 } else { chunk_top(c) }} bottom={if c + 1 == c1 { height } else { chunk_top(c + 1) }}
+                            {lane_w} {width} {fill} {z} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
                     }) }
-                    </g>
-                </svg>
+                </div>
             </div>
             if rows.len() > ALL_ROWS {
                 <svg class="track" ref={track_ref} onclick={on_track} viewBox="0 0 10 1000" preserveAspectRatio="none" role="img" aria-label="The whole run: click to jump there">

@@ -12,7 +12,7 @@
 //! attributes for a new arrow instead of eleven and 22 (19 without a connection: no empty
 //! `data-conn`).
 
-use super::{fit, Cached, CHUNK, LEFT, ROW_H, TOP};
+use super::{chunk_top, fit, Cached, CHUNK, LEFT, ROW_H, TOP};
 use crate::growing::Src;
 use crate::layout::Row;
 use mailsim_sim::diagram::{format_time, Diagram};
@@ -66,6 +66,12 @@ pub(super) struct ChunkProps {
     /// The width a row's background spans: the pane's, where it is wider than the diagram (the
     /// current row's highlight crosses the whole pane, not only the lanes).
     pub fill: i32,
+    /// The scale drawn, in percent (the zoom times the text size).
+    pub z: i32,
+    /// Where the chunk's SVG begins and ends, in diagram units: its rows' (the first chunk
+    /// drawn from the top, the last to the diagram's end, the chunks being stacked).
+    pub top: i32,
+    pub bottom: i32,
     pub decrypted: bool,
     pub on_select: Callback<usize>,
     pub on_toggle_conn: Callback<u32>,
@@ -100,7 +106,7 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     let (width, fill) = (props.width, props.fill);
     let s = |n: i32| n.to_string();
     let c = props.c;
-    let y0 = if c == 0 { 0 } else { TOP + ROW_H * (c * CHUNK) as i32 };
+    let y0 = chunk_top(c);
     // One listener for the chunk's rows: a click on "collapse" or on a collapsed connection
     // toggles it, elsewhere on an arrow selects its step.
     let onclick = {
@@ -191,14 +197,17 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
             slot => slot.insert((state, make(i))).1.clone(),
         }
     };
+    // An SVG of its own (a paint layer: src/diagram.rs); what stands out below it (a
+    // "collapse" link's descent) is drawn.
+    let (px, top, bottom) = (|units: i32| units * props.z / 100, props.top, props.bottom);
     html! {
-        <g class="rows">
+        <svg class="rows" width={s(px(fill))} height={s(px(bottom) - px(top))} viewBox={format!("0 {top} {fill} {}", bottom - top)}>
             { for (0..layout.lanes.len()).map(|i| html! {
                 <line class="lifeline" x1={s(x(i))} y1={s(y0)} x2={s(x(i))} y2={s(y1)} />
             }) }
             // Keyed among themselves, not matched by position after the lifelines.
             <g onclick={onclick} onmouseover={onmouseover}>{ for (c * CHUNK..((c + 1) * CHUNK).min(rows.len())).map(row) }</g>
-        </g>
+        </svg>
     }
 }
 

@@ -21,7 +21,7 @@ after(() => fs.rmSync(file, { force: true }));
 
 // Every tooltip in the diagram: an arrow's says its own step; a collapsed connection has only
 // its own ("Click to expand"). With the element the test marked, if it is still there.
-const tooltips = (page) => page.$$eval('.diagram-body .chunks g[data-step], .diagram-body .chunks g.collapsed', (rows) => rows.map((g) => ({
+const tooltips = (page) => page.$$eval('.diagram-body g[data-step], .diagram-body g.collapsed', (rows) => rows.map((g) => ({
   step: g.getAttribute('data-step'),
   collapsed: g.classList.contains('collapsed'),
   titles: [...g.children].filter((c) => c.tagName === 'title').map((c) => c.textContent),

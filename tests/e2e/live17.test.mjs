@@ -42,7 +42,7 @@ function watchFrames() {
   let last = '';
   const fresh = (els) => { let k = 0; for (const e of els) if (!seen.has(e)) { seen.add(e); k += 1; } return k; };
   const frame = () => {
-    const arrows = [...document.querySelectorAll('.diagram-body .chunks g.arrow')];
+    const arrows = [...document.querySelectorAll('.diagram-body svg.rows g.arrow')];
     const ol = document.querySelector('#live-transcript');
     const lines = ol ? [...ol.children] : [];
     const f = {

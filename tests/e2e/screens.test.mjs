@@ -245,7 +245,7 @@ test('every screen: the SMTP phases\' names lie clear of the arrows and are whol
     const found = await page.evaluate(() => {
       const box = (el) => el.getBoundingClientRect();
       const meet = (a, b) => a.left < b.right - 0.5 && b.left < a.right - 0.5 && a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
-      const svg = box(document.querySelector('.diagram-body'));
+      const svg = box(document.querySelector('.diagram-body svg.rows'));
       const parts = [...document.querySelectorAll('.diagram-body .arrow line, .diagram-body .arrow .label, .diagram-body .arrow .port, .diagram-body .lifeline')];
       const phases = [...document.querySelectorAll('.diagram-body .phase')];
       const over = [];

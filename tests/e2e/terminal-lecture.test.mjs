@@ -87,6 +87,6 @@ test('RETR shows the blank line after the header; POP3 labels keep the typed cas
   assert.match(tail, /S: Subject: Some boring mail\nS: \nS: Some data\nS: \.\.A line that starts with a \.\n/);
   await type(page, 'top 1 0', /S: \nS: \.\n$/);
   // The arrow's label is the line as sent.
-  assert.ok(await page.locator('svg.diagram-body text.label', { hasText: /^retr 5$/ }).count() > 0, 'label "retr 5"');
-  assert.equal(await page.locator('svg.diagram-body text.label', { hasText: /^RETR 5$/ }).count(), 0);
+  assert.ok(await page.locator('.diagram-body text.label', { hasText: /^retr 5$/ }).count() > 0, 'label "retr 5"');
+  assert.equal(await page.locator('.diagram-body text.label', { hasText: /^RETR 5$/ }).count(), 0);
 });
