@@ -40,7 +40,8 @@ fn choice(id: &'static str, all: &'static str, items: &[String], chosen: &str, o
     html! {
         <select id={id} onchange={onchange} aria-label={all}>
             <option value="" selected={chosen.is_empty()}>{ all }</option>
-            { for items.iter().map(|u| html! { <option value={u.clone()} selected={chosen == u}>{ u.clone() }</option> }) }
+            // Keyed: a login adds its option where it sorts, not a new text in every option after it.
+            { for items.iter().map(|u| html! { <option key={u.as_str()} value={u.clone()} selected={chosen == u}>{ u.clone() }</option> }) }
         </select>
     }
 }
