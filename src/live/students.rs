@@ -230,7 +230,9 @@ pub fn students(props: &StudentsProps) -> Html {
         <div id="live-students" class="box students">
             <h3>{ format!("Students: {} seen, {online} connected", lines.len()) }</h3>
             if lines.is_empty() { <p class="empty">{"nobody yet"}</p> }
-            <ul>{ for lines.into_iter().map(|l| html! { <Student line={l} /> }) }</ul>
+            // Keyed by student: a newcomer's line is inserted where it sorts, and the lines after
+            // it neither draw again nor change.
+            <ul>{ for lines.into_iter().map(|l| (format!("{}@{}", l.name, l.host), l)).map(|(key, l)| html! { <Student {key} line={l} /> }) }</ul>
         </div>
     }
 }

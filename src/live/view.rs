@@ -39,8 +39,11 @@ const PANELS_EVERY_MS: f64 = 400.0;
 fn choice(id: &'static str, all: &'static str, items: &[String], chosen: &str, onchange: Callback<Event>) -> Html {
     html! {
         <select id={id} onchange={onchange} aria-label={all}>
-            <option value="" selected={chosen.is_empty()}>{ all }</option>
-            { for items.iter().map(|u| html! { <option value={u.clone()} selected={chosen == u}>{ u.clone() }</option> }) }
+            // Keyed, all of them (`html!` splices the options below in with this one, and a list
+            // with one child unkeyed is matched by place from its end): a login adds its option
+            // where it sorts, not a new option or text at every place after it. No login is "".
+            <option key="" value="" selected={chosen.is_empty()}>{ all }</option>
+            { for items.iter().map(|u| html! { <option key={u.as_str()} value={u.clone()} selected={chosen == u}>{ u.clone() }</option> }) }
         </select>
     }
 }
