@@ -94,9 +94,17 @@ pub(super) fn token_of(protocol: &str, command: bool, text: &str) -> Option<Stri
     }
 }
 
-/// A learner's verb or code, as compared: the first word (up to a space or `:`), upper case.
+/// A learner's verb or code, as compared: the first word (up to a space or `:`), upper case,
+/// without quotes or a full stop around it (`"DELE"`, `QUIT.`), a reply code without the `-`
+/// of a multi-line reply (`250-SIZE`, RFC 5321 §4.2.1).
 pub(super) fn normalize_token(s: &str) -> String {
-    s.trim().split([' ', ':', '\t']).next().unwrap_or("").to_ascii_uppercase()
+    let w =
+        s.trim().split([' ', ':', '\t']).next().unwrap_or("").trim_matches(['"', '\'', '`', '.', ',', ';', '!', '?']);
+    let w = match w.as_bytes() {
+        [a, b, c, b'-', ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => &w[..3],
+        _ => w,
+    };
+    w.to_ascii_uppercase()
 }
 
 /// A typed prediction's verb or code, also from the line as the lecture writes it: `C:` or
@@ -105,8 +113,11 @@ pub(super) fn normalize_token(s: &str) -> String {
 fn given_token(p: &Predicted, text: &str) -> String {
     let text = text.to_ascii_uppercase();
     let mut w: Vec<&str> = text.split_whitespace().collect();
-    if w.len() > 1 && (w[0] == "C:" || w[0] == "S:") {
-        w.remove(0);
+    // `C:` or `S:` before the line, or glued to it (`C:EHLO laptop`).
+    match w.first().copied().and_then(|f| f.strip_prefix("C:").or_else(|| f.strip_prefix("S:"))) {
+        Some("") if w.len() > 1 => drop(w.remove(0)),
+        Some(rest) if !rest.is_empty() => w[0] = rest,
+        _ => {}
     }
     let names = mailsim_proto::imap::command::COMMAND_NAMES;
     let skip = w.len() > 1
