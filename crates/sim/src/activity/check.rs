@@ -401,8 +401,8 @@ pub fn check_task(check: &Check, log: &EventLog, actions: &[Action]) -> TaskOutc
                 };
                 if ok {
                     return done(format!(
-                        "{mailbox} got your message {} as a {}.",
-                        s.header("Subject").map_or("(no subject)".into(), |s| format!("\"{s}\"")),
+                        "{mailbox} got your message \"{}\" as a {}.",
+                        s.header("Subject").unwrap_or_default(),
                         if *copy == CopyKind::Cc { "Cc" } else { "blind copy" }
                     ));
                 }

@@ -168,30 +168,21 @@ pub(super) fn header_field(raw: &str, name: &str) -> Option<String> {
     found
 }
 
-/// The addresses in a header value (`Bob <bob@x>, carol@y`), lower case: without comments
-/// (`carol@y (Carol)`, RFC 5322 §3.2.2) or a group's name (`team: a@x, b@y;`, §3.4).
+/// The addresses in a header value (`Bob <bob@x>, carol@y`), lower case; without a comment
+/// after one (`carol@y (Carol)`, RFC 5322 §3.2.2) or a group's name (`team: a@x, b@y;`, §3.4).
 pub(super) fn addresses(value: &str) -> Vec<String> {
-    let (mut v, mut depth, mut quoted) = (String::new(), 0u32, false);
-    for c in value.chars() {
-        match c {
-            '"' if depth == 0 => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted && depth > 0 => depth -= 1,
-            _ if depth > 0 => continue,
-            _ => {}
-        }
-        if depth == 0 && c != ')' {
-            v.push(c);
-        }
-    }
-    v.split([',', ';'])
+    value
+        .split(',')
         .filter_map(|p| {
             let p = p.trim();
             let a = match (p.rfind('<'), p.rfind('>')) {
                 (Some(a), Some(b)) if a < b => &p[a + 1..b],
-                _ => p.rsplit(':').next().unwrap_or(p),
+                _ => {
+                    let p = p.find('(').map_or(p, |i| &p[..i]);
+                    p.rfind(':').map_or(p, |i| &p[i + 1..])
+                }
             };
-            let a = a.trim();
+            let a = a.trim().trim_end_matches(';');
             (!a.is_empty()).then(|| a.to_ascii_lowercase())
         })
         .collect()

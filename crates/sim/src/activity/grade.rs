@@ -94,26 +94,20 @@ pub(super) fn token_of(protocol: &str, command: bool, text: &str) -> Option<Stri
     }
 }
 
-/// A learner's verb or code, as compared: the first word (up to a space or `:`), upper case,
-/// without quotes or a full stop around it (`"DELE"`, `QUIT.`), a reply code without the `-`
-/// of a multi-line reply (`250-SIZE`, RFC 5321 §4.2.1).
+/// A learner's verb or code, as compared: the first word (up to a space or `:`), upper case.
 pub(super) fn normalize_token(s: &str) -> String {
-    let w =
-        s.trim().split([' ', ':', '\t']).next().unwrap_or("").trim_matches(['"', '\'', '`', '.', ',', ';', '!', '?']);
-    let w = match w.as_bytes() {
-        [a, b, c, b'-', ..] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => &w[..3],
-        _ => w,
-    };
-    w.to_ascii_uppercase()
+    s.trim().split([' ', ':', '\t']).next().unwrap_or("").to_ascii_uppercase()
 }
 
 /// A typed prediction's verb or code, also from the line as the lecture writes it: `C:` or
 /// `S:` first, an IMAP tag (`a005 store 12 +flags \deleted`) or `*` and a message number
-/// (`* 12 FETCH (...)`) before the name, `HTTP/1.1` before a status code.
+/// (`* 12 FETCH (...)`) before the name, `HTTP/1.1` before a status code; quotes or a full
+/// stop around a word (`"DELE"`, `QUIT.`), `C:` glued on (`C:EHLO x`), a reply code copied
+/// from a multi-line reply (`250-SIZE`, RFC 5321 §4.2.1).
 fn given_token(p: &Predicted, text: &str) -> String {
-    let text = text.to_ascii_uppercase();
+    let text: String =
+        text.chars().map(|c| if matches!(c, '"' | '`') { ' ' } else { c.to_ascii_uppercase() }).collect();
     let mut w: Vec<&str> = text.split_whitespace().collect();
-    // `C:` or `S:` before the line, or glued to it (`C:EHLO laptop`).
     match w.first().copied().and_then(|f| f.strip_prefix("C:").or_else(|| f.strip_prefix("S:"))) {
         Some("") if w.len() > 1 => drop(w.remove(0)),
         Some(rest) if !rest.is_empty() => w[0] = rest,
@@ -127,7 +121,11 @@ fn given_token(p: &Predicted, text: &str) -> String {
             || w[0].starts_with("HTTP/"));
     let i =
         usize::from(skip) + usize::from(skip && w[0] == "*" && w.len() > 2 && w[1].bytes().all(|b| b.is_ascii_digit()));
-    normalize_token(w.get(i).copied().unwrap_or(""))
+    let t = w.get(i).copied().unwrap_or("").trim_end_matches('.');
+    normalize_token(match t.find('-') {
+        Some(3) if t[..3].bytes().all(|b| b.is_ascii_digit()) => &t[..3],
+        _ => t,
+    })
 }
 
 /// Case-insensitive, surrounding space dropped, inner runs of space as one.
