@@ -1,7 +1,7 @@
 // qa18act: activities an instructor writes as files (an activity beside its own scenario file,
 // linked with ?activity=URL&embed=1) and a student does them: a Cc typed by hand over
 // submission is done in every form RFC 5322 allows for the address, and a prediction copied
-// from the terminal's lines (a 250- continuation, C: glued on, a full stop) is read as the
+// from the terminal's lines (a 250- continuation, a full stop) is read as the
 // verb or code. Screenshots go to tests/e2e/out/.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';

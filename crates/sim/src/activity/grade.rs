@@ -101,17 +101,13 @@ pub(super) fn normalize_token(s: &str) -> String {
 
 /// A typed prediction's verb or code, also from the line as the lecture writes it: `C:` or
 /// `S:` first, an IMAP tag (`a005 store 12 +flags \deleted`) or `*` and a message number
-/// (`* 12 FETCH (...)`) before the name, `HTTP/1.1` before a status code; quotes or a full
-/// stop around a word (`"DELE"`, `QUIT.`), `C:` glued on (`C:EHLO x`), a reply code copied
-/// from a multi-line reply (`250-SIZE`, RFC 5321 §4.2.1).
+/// (`* 12 FETCH (...)`) before the name, `HTTP/1.1` before a status code; a full stop after it
+/// (`QUIT.`), a reply code copied from a multi-line reply (`250-SIZE`, RFC 5321 §4.2.1).
 fn given_token(p: &Predicted, text: &str) -> String {
-    let text: String =
-        text.chars().map(|c| if matches!(c, '"' | '`') { ' ' } else { c.to_ascii_uppercase() }).collect();
+    let text = text.to_ascii_uppercase();
     let mut w: Vec<&str> = text.split_whitespace().collect();
-    match w.first().copied().and_then(|f| f.strip_prefix("C:").or_else(|| f.strip_prefix("S:"))) {
-        Some("") if w.len() > 1 => drop(w.remove(0)),
-        Some(rest) if !rest.is_empty() => w[0] = rest,
-        _ => {}
+    if w.len() > 1 && (w[0] == "C:" || w[0] == "S:") {
+        w.remove(0);
     }
     let names = mailsim_proto::imap::command::COMMAND_NAMES;
     let skip = w.len() > 1
