@@ -773,3 +773,31 @@ fn short_answers_in_a_students_words() {
         assert!(!short(id, n, wrong), "{id} item {}: {wrong:?}", n + 1);
     }
 }
+
+/// qa18: a prediction ended with a full stop as in a sentence (`DELE.`), and an SMTP reply copied
+/// from the terminal's multi-line answer (`250-mail.alice.example greets`, RFC 5321 §4.2.1).
+/// Before, the first word was compared as typed (`DELE.`, `250-MAIL.ALICE.EXAMPLE`) and each
+/// was marked wrong.
+#[test]
+fn predictions_with_a_full_stop_or_copied_from_a_continuation_line() {
+    let said = |a: &Activity, n: usize, given: &str| grade(&a.items[n], &Response::Text(given.into()));
+    let ehlo_reply = activity::parse(
+        "t.toml",
+        "[activity]\nid = \"t\"\ntitle = \"t\"\nscenario = \"alice-to-bob\"\n\n[[item]]\nkind = \"predict\"\nstep = 2\nprompt = \"And the answer?\"\n",
+    )
+    .unwrap();
+    let (pop3, smtp) = (builtin("pop3-keep-or-delete"), builtin("smtp-phases"));
+    for (a, n, ok) in [
+        (&pop3, 1, "DELE."),
+        (&ehlo_reply, 0, "S: 250-mail.alice.example greets laptop.alice.example"),
+        (&ehlo_reply, 0, "250-PIPELINING"),
+        (&ehlo_reply, 0, "250."),
+    ] {
+        let f = said(a, n, ok);
+        assert!(f.correct, "{} item {}: {ok:?}: {}", a.id, n + 1, f.message);
+    }
+    for (a, n, wrong) in [(&pop3, 1, "RETR."), (&smtp, 1, "HELO."), (&ehlo_reply, 0, "251-x"), (&ehlo_reply, 0, "25-0")]
+    {
+        assert!(!said(a, n, wrong).correct, "{} item {}: {wrong:?}", a.id, n + 1);
+    }
+}

@@ -406,3 +406,49 @@ fn toml_of(check: &Check) -> String {
     let v = serde_json::to_value(check).unwrap();
     v.as_object().unwrap().iter().map(|(k, v)| format!("{k} = {v}\n")).collect()
 }
+
+/// qa18: a Cc typed by hand over submission counts in every form RFC 5322 §3.4 allows for the
+/// address: a display name (quoted, with a comma), a comment after it (`carol@bob.example
+/// (Carol)`), a group (`team: carol@bob.example;`). Before, a comment or a group name made the
+/// check say "it is not in the Cc: line" of a message whose Cc: line named Carol; and a
+/// comment on To: made a message to Carol pass as her blind copy.
+#[test]
+fn copy_delivered_reads_every_form_of_address_in_a_typed_header() {
+    let cc = Check::CopyDelivered { mailbox: mailbox("carol@bob.example"), copy: CopyKind::Cc };
+    let bcc = Check::CopyDelivered { mailbox: mailbox("carol@bob.example"), copy: CopyKind::Bcc };
+    let typed_to = |to: &str, header: &str| {
+        let lines = [
+            "EHLO laptop",
+            "MAIL FROM:<alice@alice.example>",
+            "RCPT TO:<bob@bob.example>",
+            "RCPT TO:<carol@bob.example>",
+            "DATA",
+            to,
+            header,
+            "Subject: copy",
+            "",
+            "Hello",
+            ".",
+            "QUIT",
+        ];
+        Learner::new("cc-and-bcc").terminal("alice-ua", "mail.alice.example", 587, &lines)
+    };
+    let typed = |header: &str| typed_to("To: bob@bob.example", header);
+    for header in [
+        "Cc: carol@bob.example",
+        "CC: Carol <CAROL@bob.example>",
+        "Cc: \"Jones, Carol\" <carol@bob.example>, Dave <dave@bob.example>",
+        "Cc: carol@bob.example (Carol Jones)",
+        "Cc: \"Carol (work)\" <carol@bob.example>",
+        "Cc: friends: carol@bob.example, dave@bob.example;",
+    ] {
+        let (done, detail) = typed(header).check(&cc);
+        assert!(done, "{header}: {detail}");
+        assert!(!typed(header).check(&bcc).0, "{header}: named in Cc:, no blind copy");
+    }
+    let (done, detail) = typed("Cc: dave@bob.example").check(&cc);
+    assert!(!done);
+    assert!(detail.contains("not in the Cc: line"), "{detail}");
+    // A comment on To: still names Carol: no blind copy.
+    assert!(!typed_to("To: carol@bob.example (Carol)", "X-Note: none").check(&bcc).0);
+}

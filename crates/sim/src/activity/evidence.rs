@@ -168,7 +168,8 @@ pub(super) fn header_field(raw: &str, name: &str) -> Option<String> {
     found
 }
 
-/// The addresses in a header value (`Bob <bob@x>, carol@y`), lower case.
+/// The addresses in a header value (`Bob <bob@x>, carol@y`), lower case; without a comment
+/// after one (`carol@y (Carol)`, RFC 5322 §3.2.2) or a group's name (`team: a@x, b@y;`, §3.4).
 pub(super) fn addresses(value: &str) -> Vec<String> {
     value
         .split(',')
@@ -176,9 +177,12 @@ pub(super) fn addresses(value: &str) -> Vec<String> {
             let p = p.trim();
             let a = match (p.rfind('<'), p.rfind('>')) {
                 (Some(a), Some(b)) if a < b => &p[a + 1..b],
-                _ => p,
+                _ => {
+                    let p = p.find('(').map_or(p, |i| &p[..i]);
+                    p.rfind(':').map_or(p, |i| &p[i + 1..])
+                }
             };
-            let a = a.trim();
+            let a = a.trim().trim_end_matches(';');
             (!a.is_empty()).then(|| a.to_ascii_lowercase())
         })
         .collect()

@@ -101,7 +101,8 @@ pub(super) fn normalize_token(s: &str) -> String {
 
 /// A typed prediction's verb or code, also from the line as the lecture writes it: `C:` or
 /// `S:` first, an IMAP tag (`a005 store 12 +flags \deleted`) or `*` and a message number
-/// (`* 12 FETCH (...)`) before the name, `HTTP/1.1` before a status code.
+/// (`* 12 FETCH (...)`) before the name, `HTTP/1.1` before a status code; a full stop after it
+/// (`QUIT.`), a reply code copied from a multi-line reply (`250-SIZE`, RFC 5321 §4.2.1).
 fn given_token(p: &Predicted, text: &str) -> String {
     let text = text.to_ascii_uppercase();
     let mut w: Vec<&str> = text.split_whitespace().collect();
@@ -116,7 +117,11 @@ fn given_token(p: &Predicted, text: &str) -> String {
             || w[0].starts_with("HTTP/"));
     let i =
         usize::from(skip) + usize::from(skip && w[0] == "*" && w.len() > 2 && w[1].bytes().all(|b| b.is_ascii_digit()));
-    normalize_token(w.get(i).copied().unwrap_or(""))
+    let t = w.get(i).copied().unwrap_or("").trim_end_matches('.');
+    normalize_token(match t.find('-') {
+        Some(3) if t[..3].bytes().all(|b| b.is_ascii_digit()) => &t[..3],
+        _ => t,
+    })
 }
 
 /// Case-insensitive, surrounding space dropped, inner runs of space as one.
