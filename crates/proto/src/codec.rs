@@ -18,6 +18,18 @@ pub fn find_crlf(buf: &[u8]) -> Option<usize> {
     buf.windows(2).position(|w| w == b"\r\n").map(|i| i.saturating_add(2))
 }
 
+/// Finds the end of the first command line in `buf` (the index just past its LF), and whether
+/// it ended with a bare LF, which a command line may not (RFC 5321 §2.3.8, RFC 1939 §3, RFC
+/// 9051 §2.2): such a line is refused at once with [`BARE_LF`], not left waiting for a CRLF
+/// that `nc` or a learner's `"\n"` never sends.
+pub fn line_end(buf: &[u8]) -> Option<(usize, bool)> {
+    let i = buf.iter().position(|&b| b == b'\n')?;
+    Some((i.saturating_add(1), i == 0 || buf.get(i - 1) != Some(&b'\r')))
+}
+
+/// The reply text for a command line that ended with a bare LF.
+pub const BARE_LF: &str = "Line ended with a bare LF: lines end with CRLF (nc -C, telnet)";
+
 /// Skips the rest of a line that went over its protocol's limit, up to and including its
 /// CRLF, however the bytes are split across reads: so the line after it is read as a fresh
 /// command (see [`crate::limits`]). Holds one bit of state, never the bytes.
@@ -65,7 +77,8 @@ impl LineSkip {
             self.active = false;
             return 1;
         }
-        match find_crlf(buf) {
+        // A bare LF ends the skipped line too (see [`line_end`]).
+        match line_end(buf).map(|(n, _)| n) {
             Some(n) => {
                 self.active = false;
                 n
