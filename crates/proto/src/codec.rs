@@ -199,6 +199,7 @@ mod tests {
         // The CR of the CRLF ended what was dropped, or a read.
         assert_eq!(run(b"abc\r", &[b"\nNEXT\r\n"]), b"NEXT\r\n");
         assert_eq!(run(b"abc", &[b"\r", b"", b"\nNEXT\r\n"]), b"NEXT\r\n");
-        assert_eq!(run(b"abc\r", &[b"x\nmore\r\nNEXT\r\n"]), b"NEXT\r\n");
+        // A bare LF ends it too (`line_end`): what follows is a fresh line.
+        assert_eq!(run(b"abc\r", &[b"x\nmore\r\nNEXT\r\n"]), b"more\r\nNEXT\r\n");
     }
 }

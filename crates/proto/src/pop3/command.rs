@@ -1,7 +1,7 @@
 //! POP3 command lines (RFC 1939 §3): a case-insensitive keyword of three or four characters,
 //! arguments separated by single spaces, CRLF.
 
-use crate::codec::{line_end, Decoded};
+use crate::codec::{find_crlf, Decoded};
 use std::fmt;
 
 /// The longest command line, CRLF included (RFC 2449 §4).
@@ -110,10 +110,7 @@ pub struct Pop3Error(pub String);
 
 /// Reads one command line from the start of `buf`.
 pub fn decode(buf: &[u8]) -> Decoded<Command, Pop3Error> {
-    let Some((end, bare)) = line_end(buf) else { return Decoded::Incomplete };
-    if bare {
-        return Decoded::Invalid(Pop3Error(crate::codec::BARE_LF.into()), end);
-    }
+    let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };
     // MAX_COMMAND_LINE unless the driver raised it (`mailsim serve`).
     let max = crate::limits::pop3_command_line();
     if end > max {

@@ -4,7 +4,7 @@
 //! an error that unwinds: [`decode`] returns [`Decoded::Invalid`] with the reply the server
 //! must send (500 unknown command, 501 bad arguments, 502 not implemented).
 
-use crate::codec::{line_end, Decoded};
+use crate::codec::{find_crlf, Decoded};
 use std::fmt;
 
 /// The longest command line a server must accept, CRLF included (RFC 5321 §4.5.3.1.4).
@@ -116,14 +116,11 @@ impl SyntaxError {
 
 /// Reads one command line from the start of `buf`.
 ///
-/// Every prefix of a line that lacks its CRLF is [`Decoded::Incomplete`]; a line that ends
-/// with a bare LF is refused (`500 5.5.2`, [`crate::codec::line_end`]). A complete line longer than [`MAX_COMMAND_LINE`] is refused with
+/// Every prefix of a line that lacks its CRLF is [`Decoded::Incomplete`]; a bare LF does not
+/// end a line. A complete line longer than [`MAX_COMMAND_LINE`] is refused with
 /// `500 5.5.2`.
 pub fn decode(buf: &[u8]) -> Decoded<Command, SyntaxError> {
-    let Some((end, bare)) = line_end(buf) else { return Decoded::Incomplete };
-    if bare {
-        return Decoded::Invalid(SyntaxError::new(500, "5.5.2", crate::codec::BARE_LF), end);
-    }
+    let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };
     if end > MAX_COMMAND_LINE {
         let e = SyntaxError::new(500, "5.5.2", "Line too long (the limit is 512 octets, RFC 5321 §4.5.3.1.4)");
         return Decoded::Invalid(e, end);
