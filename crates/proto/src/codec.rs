@@ -24,7 +24,7 @@ pub fn find_crlf(buf: &[u8]) -> Option<usize> {
 /// that `nc` or a learner's `"\n"` never sends.
 pub fn line_end(buf: &[u8]) -> Option<(usize, bool)> {
     let i = buf.iter().position(|&b| b == b'\n')?;
-    Some((i.saturating_add(1), i == 0 || buf.get(i - 1) != Some(&b'\r')))
+    Some((i.saturating_add(1), i.checked_sub(1).and_then(|j| buf.get(j)) != Some(&b'\r')))
 }
 
 /// The reply text for a command line that ended with a bare LF.

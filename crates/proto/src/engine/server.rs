@@ -71,16 +71,6 @@ impl<E> ServerIo<E> {
         (bytes, line)
     }
 
-    /// The first line, if a bare LF ends it (see [`crate::codec::line_end`]): taken, for the
-    /// caller to refuse with [`crate::codec::BARE_LF`].
-    #[inline(never)]
-    pub(crate) fn bare_lf_line(&mut self) -> Option<(Vec<u8>, String)> {
-        match crate::codec::line_end(&self.inbuf) {
-            Some((n, true)) => Some(self.take_line(n)),
-            _ => None,
-        }
-    }
-
     /// The next whole line, if its CRLF has arrived: see [`ServerIo::take_line`].
     #[inline(never)]
     pub(crate) fn next_line(&mut self) -> Option<(Vec<u8>, String)> {
@@ -92,7 +82,7 @@ impl<E> ServerIo<E> {
     /// answers it as its protocol says).
     #[inline(never)]
     pub(crate) fn overlong(&mut self, limit: usize) -> bool {
-        if self.inbuf.len() < limit || crate::codec::line_end(&self.inbuf).is_some() {
+        if self.inbuf.len() < limit || find_crlf(&self.inbuf).is_some() {
             return false;
         }
         self.skip.start(&self.inbuf);

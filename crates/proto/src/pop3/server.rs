@@ -320,14 +320,7 @@ impl Pop3Server {
                 }
                 continue;
             }
-            // A line ended by a bare LF (RFC 1939 §3): refused at once, not left waiting for a
-            // CRLF that `nc` never sends.
-            if let Some((bytes, line)) = self.io.bare_lf_line() {
-                self.io.receive(bytes, Pdu::Pop3Typed { line });
-                self.send(Response::err(crate::codec::BARE_LF), Pop3ReplyTo::Error);
-                continue;
-            }
-            match command::decode(&self.io.inbuf) {
+            match command::decode_received(&self.io.inbuf) {
                 Decoded::Complete(cmd, n) => {
                     let bytes: Vec<u8> = self.io.inbuf.take(n);
                     self.io.receive(bytes, Pdu::Pop3Command(cmd.clone()));

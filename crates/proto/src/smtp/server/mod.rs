@@ -497,41 +497,32 @@ impl SmtpServer {
                     self.io.receive(bytes, Pdu::SmtpData { size: md.message.len(), lines });
                     self.on_data(md);
                 }
-                _ => {
-                    // A line ended by a bare LF (RFC 5321 §2.3.8): refused at once, not left
-                    // waiting for a CRLF that `nc` never sends.
-                    if let Some((bytes, line)) = self.io.bare_lf_line() {
+                _ => match command::decode_received(&self.io.inbuf) {
+                    Decoded::Complete(command::Command::Bdat { size, last }, n) => {
+                        // The command and its chunk are one unit (logged when the chunk is read).
+                        let line: Vec<u8> = self.io.inbuf.take(n);
+                        self.on_bdat(size, last, line);
+                    }
+                    Decoded::Complete(cmd, n) => {
+                        let bytes: Vec<u8> = self.io.inbuf.take(n);
+                        self.io.receive(bytes, Pdu::SmtpCommand(cmd.clone()));
+                        self.on_command(cmd);
+                    }
+                    Decoded::Invalid(e, n) => {
+                        let (bytes, line) = self.io.take_line(n);
                         self.io.receive(bytes, Pdu::SmtpTyped { line });
-                        self.send(Reply::enhanced(500, "5.5.2", crate::codec::BARE_LF), SmtpReplyTo::Error);
-                        continue;
+                        self.send(Reply::enhanced(e.code, e.enhanced, e.text), SmtpReplyTo::Error);
                     }
-                    match command::decode(&self.io.inbuf) {
-                        Decoded::Complete(command::Command::Bdat { size, last }, n) => {
-                            // The command and its chunk are one unit (logged when the chunk is read).
-                            let line: Vec<u8> = self.io.inbuf.take(n);
-                            self.on_bdat(size, last, line);
+                    Decoded::Incomplete => {
+                        // A client that does not end its line: 500, and the rest of it is skipped.
+                        let text =
+                            format!("Line too long (the limit is {SMTP_COMMAND_LINE} octets, RFC 5321 §4.5.3.1.4)");
+                        if self.line_too_long(SMTP_COMMAND_LINE, Reply::enhanced(500, "5.5.2", text)) {
+                            continue;
                         }
-                        Decoded::Complete(cmd, n) => {
-                            let bytes: Vec<u8> = self.io.inbuf.take(n);
-                            self.io.receive(bytes, Pdu::SmtpCommand(cmd.clone()));
-                            self.on_command(cmd);
-                        }
-                        Decoded::Invalid(e, n) => {
-                            let (bytes, line) = self.io.take_line(n);
-                            self.io.receive(bytes, Pdu::SmtpTyped { line });
-                            self.send(Reply::enhanced(e.code, e.enhanced, e.text), SmtpReplyTo::Error);
-                        }
-                        Decoded::Incomplete => {
-                            // A client that does not end its line: 500, and the rest of it is skipped.
-                            let text =
-                                format!("Line too long (the limit is {SMTP_COMMAND_LINE} octets, RFC 5321 §4.5.3.1.4)");
-                            if self.line_too_long(SMTP_COMMAND_LINE, Reply::enhanced(500, "5.5.2", text)) {
-                                continue;
-                            }
-                            return;
-                        }
+                        return;
                     }
-                }
+                },
             }
         }
     }
