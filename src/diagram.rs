@@ -381,8 +381,10 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
             // Sideways first (reading where the pane is, before the write below).
             if let Some((a, b)) = pending_x.borrow().take() {
                 let (left, w) = (el.scroll_left(), el.client_width());
+                // An arrow wider than the pane (a class's many lanes) is centred: its label, at
+                // its middle, in view (at its left end the label lay off to the right).
                 let want = if a < left || b - a > w {
-                    Some(a)
+                    Some(a.max((a + b - w) / 2))
                 } else if b > left + w {
                     Some(b - w)
                 } else {

@@ -18,6 +18,26 @@ pub fn find_crlf(buf: &[u8]) -> Option<usize> {
     buf.windows(2).position(|w| w == b"\r\n").map(|i| i.saturating_add(2))
 }
 
+/// Finds the end of the first command line in `buf` (the index just past its LF), and whether
+/// it ended with a bare LF, which a command line may not (RFC 5321 §2.3.8, RFC 1939 §3, RFC
+/// 9051 §2.2): such a line is refused at once with [`BARE_LF`], not left waiting for a CRLF
+/// that `nc` or a learner's `"\n"` never sends.
+///
+/// In the page (wasm32) only a CRLF ends a line, as before: there the engines read what the
+/// world's clients and the terminal write, every line with its CRLF, and the refusal would cost
+/// the engine module its last bytes of budget (docs/benchmarks.md, "qa18class").
+#[inline(always)]
+pub fn line_end(buf: &[u8]) -> Option<(usize, bool)> {
+    if cfg!(target_arch = "wasm32") {
+        return find_crlf(buf).map(|n| (n, false));
+    }
+    let i = buf.iter().position(|&b| b == b'\n')?;
+    Some((i.saturating_add(1), i.checked_sub(1).and_then(|j| buf.get(j)) != Some(&b'\r')))
+}
+
+/// The reply text for a command line that ended with a bare LF.
+pub const BARE_LF: &str = "Line ended with a bare LF: lines end with CRLF (nc -C, telnet)";
+
 /// Skips the rest of a line that went over its protocol's limit, up to and including its
 /// CRLF, however the bytes are split across reads: so the line after it is read as a fresh
 /// command (see [`crate::limits`]). Holds one bit of state, never the bytes.
@@ -65,7 +85,8 @@ impl LineSkip {
             self.active = false;
             return 1;
         }
-        match find_crlf(buf) {
+        // A bare LF ends the skipped line too (see [`line_end`]).
+        match line_end(buf).map(|(n, _)| n) {
             Some(n) => {
                 self.active = false;
                 n
@@ -186,6 +207,7 @@ mod tests {
         // The CR of the CRLF ended what was dropped, or a read.
         assert_eq!(run(b"abc\r", &[b"\nNEXT\r\n"]), b"NEXT\r\n");
         assert_eq!(run(b"abc", &[b"\r", b"", b"\nNEXT\r\n"]), b"NEXT\r\n");
-        assert_eq!(run(b"abc\r", &[b"x\nmore\r\nNEXT\r\n"]), b"NEXT\r\n");
+        // A bare LF ends it too (`line_end`): what follows is a fresh line.
+        assert_eq!(run(b"abc\r", &[b"x\nmore\r\nNEXT\r\n"]), b"more\r\nNEXT\r\n");
     }
 }

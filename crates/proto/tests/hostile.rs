@@ -618,3 +618,48 @@ fn imap_sort_and_thread_on_hostile_subjects_and_references() {
     assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
     imap.alive();
 }
+
+/// A learner's `nc` (or their own code writing `"\n"`) ends lines with a bare LF. Such a line
+/// used to get no answer at all (the server waited for a CRLF that never came: the session
+/// looked frozen). Now it is refused at once (RFC 5321 §2.3.8, RFC 1939 §3, RFC 9051 §2.2),
+/// in every protocol, and the next line, with its CRLF, is a fresh command; an over-long line
+/// ended by a bare LF is skipped up to that LF.
+#[test]
+fn a_line_ended_by_a_bare_lf_is_refused_at_once_and_the_next_line_is_fresh() {
+    let why = "Line ended with a bare LF: lines end with CRLF (nc -C, telnet)";
+    let mut smtp = Smtp::new();
+    assert_eq!(smtp.send(b"ehlo x\n"), format!("500 5.5.2 {why}\r\n"));
+    assert!(smtp.send(b"EHLO c.example\r\n").starts_with("250-mx.b.example"));
+    assert!(smtp.send(&[b'x'; 600]).starts_with("500 5.5.2 Line too long"));
+    assert_eq!(smtp.send(b"more\nnoop\n"), format!("500 5.5.2 {why}\r\n"), "the long line ended at its LF");
+    smtp.alive();
+
+    let mut imap = Imap::new(&[]);
+    assert_eq!(imap.text(b"a1 noop\n"), format!("a1 BAD {why}\r\n"));
+    assert_eq!(imap.text(b"a2 NOOP\r\n"), "a2 OK NOOP completed\r\n");
+    let mut long = b"a3 ".to_vec();
+    long.extend(vec![b'x'; limits::IMAP_LINE + 10]);
+    assert!(imap.text(&long).starts_with("a3 BAD Command line too long"));
+    assert_eq!(imap.text(b"still long\na4 noop\n"), format!("a4 BAD {why}\r\n"));
+    imap.alive();
+
+    let mut s = Pop3Server::new(Pop3Config::new("h"), 0);
+    let mut out = String::new();
+    let mut send = |s: &mut Pop3Server, bytes: &[u8]| {
+        out.clear();
+        s.handle_input(0, bytes);
+        while let Some(t) = s.poll_transmit() {
+            out.push_str(&String::from_utf8_lossy(&t.bytes));
+        }
+        while s.poll_event().is_some() {}
+        out.clone()
+    };
+    send(&mut s, b"");
+    assert_eq!(send(&mut s, b"capa\n"), format!("-ERR {why}\r\n"));
+    assert!(send(&mut s, b"CAPA\r\n").starts_with("+OK"));
+    let mut long = b"USER ".to_vec();
+    long.extend(vec![b'x'; 300]);
+    assert!(send(&mut s, &long).starts_with("-ERR command line too long"));
+    assert_eq!(send(&mut s, b"more of it\nnoop\n"), format!("-ERR {why}\r\n"));
+    assert!(send(&mut s, b"QUIT\r\n").starts_with("+OK"));
+}

@@ -65,7 +65,9 @@ impl<E> ServerIo<E> {
     #[inline(never)]
     pub(crate) fn take_line(&mut self, n: usize) -> (Vec<u8>, String) {
         let bytes: Vec<u8> = self.inbuf.take(n);
-        let line = String::from_utf8_lossy(bytes.get(..n.saturating_sub(2)).unwrap_or_default()).into_owned();
+        // Without its CRLF (or the bare LF that ended a refused line).
+        let text = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+        let line = String::from_utf8_lossy(text.strip_suffix(b"\r").unwrap_or(text)).into_owned();
         (bytes, line)
     }
 

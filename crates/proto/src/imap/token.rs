@@ -140,7 +140,7 @@ pub fn frame(buf: &[u8]) -> Frame {
     let max = crate::limits::imap_line();
     loop {
         let rest = buf.get(pos..).unwrap_or_default();
-        let Some(len) = find_crlf(rest) else {
+        let Some((len, bare)) = crate::codec::line_end(rest) else {
             if text.saturating_add(rest.len()) >= max {
                 let text = format!("Command line too long: the limit is {max} octets");
                 return Frame::Refused { tag: tag_of(buf), text, consumed: buf.len(), then: Skip::RestOfLine };
@@ -148,6 +148,10 @@ pub fn frame(buf: &[u8]) -> Frame {
             return Frame::Partial(None);
         };
         let end = pos.saturating_add(len);
+        if bare {
+            let text = crate::codec::BARE_LF.into();
+            return Frame::Refused { tag: tag_of(buf), text, consumed: end, then: Skip::Nothing };
+        }
         text = text.saturating_add(len);
         let line = rest.get(..len.saturating_sub(2)).unwrap_or_default();
         if text > max {

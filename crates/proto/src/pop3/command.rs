@@ -108,6 +108,15 @@ impl fmt::Display for Command {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pop3Error(pub String);
 
+/// [`decode`] as a server reads: a line ended by a bare LF (`nc` without `-C`) is refused at
+/// once (`-ERR`, [`crate::codec::line_end`]) instead of waiting for a CRLF that never comes.
+pub fn decode_received(buf: &[u8]) -> Decoded<Command, Pop3Error> {
+    match crate::codec::line_end(buf) {
+        Some((n, true)) => Decoded::Invalid(Pop3Error(crate::codec::BARE_LF.into()), n),
+        _ => decode(buf),
+    }
+}
+
 /// Reads one command line from the start of `buf`.
 pub fn decode(buf: &[u8]) -> Decoded<Command, Pop3Error> {
     let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };

@@ -320,7 +320,7 @@ impl Pop3Server {
                 }
                 continue;
             }
-            match command::decode(&self.io.inbuf) {
+            match command::decode_received(&self.io.inbuf) {
                 Decoded::Complete(cmd, n) => {
                     let bytes: Vec<u8> = self.io.inbuf.take(n);
                     self.io.receive(bytes, Pdu::Pop3Command(cmd.clone()));

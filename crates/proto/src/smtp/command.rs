@@ -114,6 +114,16 @@ impl SyntaxError {
     }
 }
 
+/// [`decode`] as a server reads: a line ended by a bare LF (`nc` without `-C`, a learner's
+/// `"\n"`) is refused at once (`500 5.5.2`, [`crate::codec::line_end`]) instead of waiting
+/// for a CRLF that never comes. Not in [`decode`], which the page runs on logged lines.
+pub fn decode_received(buf: &[u8]) -> Decoded<Command, SyntaxError> {
+    match crate::codec::line_end(buf) {
+        Some((n, true)) => Decoded::Invalid(SyntaxError::new(500, "5.5.2", crate::codec::BARE_LF), n),
+        _ => decode(buf),
+    }
+}
+
 /// Reads one command line from the start of `buf`.
 ///
 /// Every prefix of a line that lacks its CRLF is [`Decoded::Incomplete`]; a bare LF does not

@@ -497,7 +497,7 @@ impl SmtpServer {
                     self.io.receive(bytes, Pdu::SmtpData { size: md.message.len(), lines });
                     self.on_data(md);
                 }
-                _ => match command::decode(&self.io.inbuf) {
+                _ => match command::decode_received(&self.io.inbuf) {
                     Decoded::Complete(command::Command::Bdat { size, last }, n) => {
                         // The command and its chunk are one unit (logged when the chunk is read).
                         let line: Vec<u8> = self.io.inbuf.take(n);
