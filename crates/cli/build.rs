@@ -40,7 +40,11 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {
     for e in entries.flatten() {
         let path = e.path();
         if path.is_dir() {
-            collect(root, &path, out);
+            // Not Trunk's staging directory (`dist/.stage`, there while a build runs: its files
+            // come and go, and `include_bytes!` of one that went failed the build).
+            if !e.file_name().to_string_lossy().starts_with('.') {
+                collect(root, &path, out);
+            }
         } else if let Ok(rel) = path.strip_prefix(root) {
             let rel = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
             out.push((rel, path.canonicalize().unwrap_or(path)));

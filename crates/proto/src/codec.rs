@@ -23,14 +23,11 @@ pub fn find_crlf(buf: &[u8]) -> Option<usize> {
 /// 9051 §2.2): such a line is refused at once with [`BARE_LF`], not left waiting for a CRLF
 /// that `nc` or a learner's `"\n"` never sends.
 ///
-/// In the page (wasm32) only a CRLF ends a line, as before: there the engines read what the
-/// world's clients and the terminal write, every line with its CRLF, and the refusal would cost
-/// the engine module its last bytes of budget (docs/benchmarks.md, "qa18class").
+/// The same in the page and in `mailsim serve`: one set of engines (the page's world and
+/// terminal write every line with its CRLF, so there it never refuses; the refusal costs the
+/// engine module ~0.1 KB, docs/benchmarks.md "qa18class").
 #[inline(always)]
 pub fn line_end(buf: &[u8]) -> Option<(usize, bool)> {
-    if cfg!(target_arch = "wasm32") {
-        return find_crlf(buf).map(|n| (n, false));
-    }
     let i = buf.iter().position(|&b| b == b'\n')?;
     Some((i.saturating_add(1), i.checked_sub(1).and_then(|j| buf.get(j)) != Some(&b'\r')))
 }
