@@ -85,7 +85,24 @@ fn check(args: &[String]) -> Outcome {
         Ok(all) => {
             let mut warnings = 0;
             for a in &all {
-                stdout.push_str(&format!("{}: ok: \"{}\" ({} items: {})\n", a.file, a.id, a.items.len(), a.counts()));
+                stdout.push_str(&format!("{}: ok: \"{}\" ({}: {})\n", a.file, a.id, items(a.items.len()), a.counts()));
+                // What each predict item will accept, so that an item set a step too early (a
+                // prompt that asks for a command whose next message is the server's reply) shows.
+                for (n, item) in a.items.iter().enumerate() {
+                    if let activity::Answer::Predicted(p) = &item.answer {
+                        let (who, what) =
+                            if p.command { ("the client's command", "verb") } else { ("the server's reply", "code") };
+                        stdout.push_str(&format!(
+                            "  item {} (line {}): predict after step {}: the next message is {who} \"{}\" ({}); its {what}, {}, is the answer\n",
+                            n + 1,
+                            item.line,
+                            item.step.unwrap_or(0),
+                            p.label,
+                            p.protocol,
+                            p.expected
+                        ));
+                    }
+                }
                 // The file is valid, but an item's answer is written where the learner reads
                 // it before answering (the intro, an earlier item, the diagram up to its step).
                 for leak in activity::leaks(a, &a.baseline()) {
@@ -115,10 +132,10 @@ fn list() -> String {
     let mut out = String::new();
     for a in activity::builtin() {
         out.push_str(&format!(
-            "{:<22} {} ({} items: {}; scenario {})\n",
+            "{:<22} {} ({}: {}; scenario {})\n",
             a.id,
             a.title,
-            a.items.len(),
+            items(a.items.len()),
             a.counts(),
             a.scenario
         ));
@@ -202,4 +219,9 @@ fn steps(args: &[String]) -> Outcome {
 fn beside(activity: &str, name: &str) -> Option<String> {
     let dir = std::path::Path::new(activity).parent().unwrap_or(std::path::Path::new("."));
     std::fs::read_to_string(dir.join(name)).ok()
+}
+
+/// "1 item", "7 items".
+fn items(n: usize) -> String {
+    format!("{n} item{}", if n == 1 { "" } else { "s" })
 }

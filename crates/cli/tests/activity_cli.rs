@@ -57,8 +57,21 @@ fn check_accepts_good_files_and_the_builtins() {
     let (code, out, err) = mailsim(&refs);
     assert_eq!(code, 0, "{err}");
     assert!(err.is_empty(), "no built-in activity gives an answer away:\n{err}");
-    assert_eq!(out.lines().count(), files.len() + 1, "{out}");
+    assert_eq!(out.lines().filter(|l| l.contains(": ok: ")).count(), files.len() + 1, "{out}");
     assert!(out.contains("good.toml: ok: \"mine\" (2 items: 1 choice, 1 predict)"), "{out}");
+    // Each predict item says what it will accept: the message after its step (alice-to-bob's
+    // 8th is DATA), so that an item set a step too early shows before class.
+    assert!(
+        out.contains("  item 2 (line 14): predict after step 7: the next message is the client's command \"DATA\" (SMTP); its verb, DATA, is the answer\n"),
+        "{out}"
+    );
+    assert!(out.contains("its code, 354, is the answer"), "a reply's code: {out}");
+    // One item is "1 item".
+    let one = GOOD.split("\n[[item]]").next().unwrap().to_string()
+        + "\n[[item]]\nkind = \"predict\"\nstep = 7\nprompt = \"What next?\"\n";
+    let (code, out, err) = mailsim(&["activity", "check", &temp("one.toml", &one)]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("one.toml: ok: \"mine\" (1 item: 1 predict)"), "{out}");
 }
 
 #[test]
@@ -111,7 +124,7 @@ fn check_warns_of_answers_given_away() {
     let leaky = temp("leaky.toml", LEAKY);
     let (code, out, err) = mailsim(&["activity", "check", &leaky]);
     assert_eq!(code, 0, "a warning is no error: {err}");
-    assert_eq!(out, format!("{leaky}: ok: \"leaky\" (2 items: 1 choice, 1 predict)\n"));
+    assert!(out.starts_with(&format!("{leaky}: ok: \"leaky\" (2 items: 1 choice, 1 predict)\n")), "{out}");
     assert_eq!(
         err,
         format!(
