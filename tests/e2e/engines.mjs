@@ -45,7 +45,9 @@ async function until(b, fn, what, { timeout = 15000, args = [] } = {}) {
 export async function firefox({ width = 1440, height = 900 } = {}) {
   if (!FIREFOX) throw new Error('Firefox not found: run scripts/install.sh --test (it installs Debian\'s firefox-esr)');
   const { default: puppeteer } = await import('puppeteer-core');
-  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+  // Firefox ESR's first start in a new profile takes 13 s on the 2-core machine at rest, and
+  // went over puppeteer's 30 s default once in a fresh-clone run (session 18): 120 s.
+  const browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true, timeout: 120_000 });
   const page = await browser.newPage();
   await page.setViewport({ width, height });
   const errors = [];
