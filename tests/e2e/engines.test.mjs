@@ -23,7 +23,11 @@ before(async () => {
   fs.mkdirSync(OUT, { recursive: true });
   site = await serveDist(DIST);
   serve = await startServe({ dist: DIST, users: USERS, prefix: 'mailsim-engines-' });
-  [browsers.Firefox, browsers.WebKit] = await Promise.all([firefox(), webkit()]);
+  // Each browser kept as soon as it is up: if the other fails to start, `after` still closes
+  // this one (a WebKit session left open kept the test process, and CI, waiting forever).
+  const started = await Promise.allSettled([firefox().then((b) => (browsers.Firefox = b)), webkit().then((b) => (browsers.WebKit = b))]);
+  const failed = started.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
 });
 
 after(async () => {
