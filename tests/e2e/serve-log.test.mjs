@@ -5,7 +5,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { launch, OUT } from './browser.mjs';
+import { launch, OUT, panelsShown } from './browser.mjs';
 import { logRecords, startServe } from './serve-lib.mjs';
 import { DIST } from './bundle-size.mjs';
 
@@ -66,6 +66,8 @@ s = smtplib.SMTP(H, SUB); s.login('ana@class.example', USERS['ana@class.example'
   await page.evaluate(() => document.activeElement?.blur());
   for (let i = 0; i < step; i += 1) await page.keyboard.press('ArrowRight');
   await page.waitForFunction((s) => document.querySelector('#position')?.textContent.startsWith(`step ${s} of`), step);
+  // The panels follow the step a frame later (src/app.rs, `deferred`): read them on step `step`.
+  await panelsShown(page);
   const states = await page.$$eval('#states tr', (rs) => rs.map((r) => [r.querySelector('th').textContent, r.querySelector('td').textContent]));
   assert.equal(states.length, 2);
   assert.match(states[0][0], /^mailsim serve \(sender\)$/);
