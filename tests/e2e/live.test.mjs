@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { launch, OUT } from './browser.mjs';
+import { launch, OUT, panelsShown } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
 import { freePort, startServe } from './serve-lib.mjs';
 
@@ -287,6 +287,7 @@ test('pause, step back, return to live; filters; save as log and open it in the 
   await page.evaluate(() => document.activeElement?.blur());
   await page.keyboard.press('End');
   await page.waitForFunction((n) => document.querySelector('#position')?.textContent === `step ${n} of ${n}`, now);
+  await panelsShown(page);
   assert.equal((await world(page)).agents, 0);
 });
 

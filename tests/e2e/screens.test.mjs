@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveDist } from './serve-dist.mjs';
-import { launch } from './browser.mjs';
+import { launch, panelsShown } from './browser.mjs';
 import { problems, unreachable } from './fit.mjs';
 import { DIST } from './bundle-size.mjs';
 
@@ -121,6 +121,7 @@ test('a long token (the SCRAM explanation) wraps inside the details', async (t) 
   assert.ok(step, 'the SCRAM exchange is on the diagram');
   await page.evaluate((s) => { location.hash = `#/scenario/two-devices/step/${s}`; }, step);
   await page.waitForFunction((s) => document.querySelector('#position').textContent.startsWith(`step ${s} `), step);
+  await panelsShown(page);
   assert.deepEqual(await page.evaluate(problems), [], 'nothing overflows');
   // A phone shows the details in their tab.
   await page.click('#tab-details');
