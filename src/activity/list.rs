@@ -107,7 +107,7 @@ fn card(
         <article class={classes!("card", custom.then_some("custom"))} id={format!("card-{id}")} data-activity={id.clone()} aria-labelledby={format!("title-{id}")}>
             <h3 id={format!("title-{id}")}><a href={View::Intro.fragment(&id)}>{ plain(&a.title) }</a>
                 if custom { <span class="tag">{"loaded"}</span> }</h3>
-            <p class="meta">{ format!("{n} items: {} · scenario “{scenario}”", a.counts()) }</p>
+            <p class="meta">{ format!("{}: {} · scenario “{scenario}”", super::items(n), a.counts()) }</p>
             if !a.goals.is_empty() {
                 <ul class="goals" aria-label="Learning goals">{ for a.goals.iter().map(|g| html! { <li>{ render_line(g) }</li> }) }</ul>
             }

@@ -65,6 +65,11 @@ fn current_hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()
 }
 
+/// "1 item", "3 items".
+pub(crate) fn items(n: usize) -> String {
+    format!("{n} item{}", if n == 1 { "" } else { "s" })
+}
+
 /// Whether the URL asks for the activities part (rather than the playground).
 pub(crate) fn wants_activities() -> bool {
     let hash = current_hash();

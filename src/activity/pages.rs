@@ -27,7 +27,7 @@ pub fn intro_page(props: &PageProps) -> Html {
                 <h3>{"Learning goals"}</h3>
                 <ul class="goals">{ for a.goals.iter().map(|g| html! { <li>{ render_line(g) }</li> }) }</ul>
             }
-            <p class="meta">{ format!("{} items ({}) on the scenario “{scenario}”.", a.items.len(), a.counts()) }
+            <p class="meta">{ format!("{} ({}) on the scenario “{scenario}”.", super::items(a.items.len()), a.counts()) }
                 if props.run.present { {" Presenter mode: ← → move between items, R reveals the answer."} }
                 else { {" Your answers stay in this browser."} }
             </p>
@@ -78,7 +78,7 @@ pub fn summary_page(props: &SummaryProps) -> Html {
         return html! {
             <section id="summary" class="panel summary">
                 <h2>{"That was the last item"}</h2>
-                <p>{ format!("{} items. Students working through it on their own get a summary and a completion code here.", a.items.len()) }</p>
+                <p>{ format!("{}. Students working through it on their own get a summary and a completion code here.", super::items(a.items.len())) }</p>
             </section>
         };
     }

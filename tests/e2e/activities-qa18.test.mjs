@@ -87,7 +87,9 @@ for (const [cc, done] of [
 }
 
 test('a prediction copied from the terminal\'s lines is read as the reply code', async (t) => {
-  for (const [given, right] of [['S: 250-mail.alice.example greets laptop.alice.example', true], ['250.', true], ['251-x', false]]) {
+  for (const [given, right] of [['S: 250-mail.alice.example greets laptop.alice.example', true], ['250.', true], ['251-x', false],
+    // In quotes, or the side glued on as some slides print it (session 19).
+    ['“250”', true], ['S:250 mail.alice.example', true], ['"251"', false]]) {
     const page = await open(t, '?activity=test-qa18/ehlo.toml&embed=1#/activity/ehlo-reply/item/1');
     await page.waitForSelector('#answer');
     assert.equal(await page.locator('.arrow').count(), 2, 'the future is hidden before the prediction');
@@ -96,4 +98,13 @@ test('a prediction copied from the terminal\'s lines is read as the reply code',
     await page.waitForSelector('#feedback');
     assert.equal(await page.getAttribute('#feedback', 'data-correct'), String(right), `${given}: ${await page.textContent('#feedback')}`);
   }
+});
+
+test('an activity of one item says "1 item", on its first page and in the list', async (t) => {
+  const page = await open(t, '?activity=test-qa18/ehlo.toml&embed=1#/activity/ehlo-reply');
+  await page.waitForSelector('.meta');
+  assert.match(await page.textContent('.meta'), /^1 item \(1 prediction\) on the scenario/);
+  await page.evaluate(() => { location.hash = '#/activities'; });
+  await page.waitForSelector('#card-ehlo-reply .meta');
+  assert.match(await page.textContent('#card-ehlo-reply .meta'), /^1 item: 1 predict · scenario/);
 });

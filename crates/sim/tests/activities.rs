@@ -801,3 +801,20 @@ fn predictions_with_a_full_stop_or_copied_from_a_continuation_line() {
         assert!(!said(a, n, wrong).correct, "{} item {}: {wrong:?}", a.id, n + 1);
     }
 }
+
+/// A prediction in quotes (`"EHLO"`, as a sentence quotes a command; typographic quotes from a
+/// word processor or a phone's keyboard) or with the side glued on as some slides print it
+/// (`C:EHLO`, `S:250`): the same answer. Before, the quote or the `C` was the first word and
+/// each was marked wrong.
+#[test]
+fn predictions_in_quotes_or_with_the_side_glued_on() {
+    let said = |a: &Activity, n: usize, given: &str| grade(&a.items[n], &Response::Text(given.into()));
+    let pop3 = builtin("pop3-keep-or-delete");
+    for ok in ["\"DELE\"", "“dele 1”", "'DELE'", "`dele 1`", "C:DELE 1", "c:dele", "C: \"DELE 1\"."] {
+        let f = said(&pop3, 1, ok);
+        assert!(f.correct, "{ok:?}: {}", f.message);
+    }
+    for wrong in ["\"RETR\"", "C:RETR 1", "C:", "“”"] {
+        assert!(!said(&pop3, 1, wrong).correct, "{wrong:?}");
+    }
+}

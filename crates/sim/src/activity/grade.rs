@@ -102,12 +102,17 @@ pub(super) fn normalize_token(s: &str) -> String {
 /// A typed prediction's verb or code, also from the line as the lecture writes it: `C:` or
 /// `S:` first, an IMAP tag (`a005 store 12 +flags \deleted`) or `*` and a message number
 /// (`* 12 FETCH (...)`) before the name, `HTTP/1.1` before a status code; a full stop after it
-/// (`QUIT.`), a reply code copied from a multi-line reply (`250-SIZE`, RFC 5321 §4.2.1).
+/// (`QUIT.`), a reply code copied from a multi-line reply (`250-SIZE`, RFC 5321 §4.2.1); in
+/// quotes (`"EHLO"`, `“QUIT”`) and with the side glued on (`C:EHLO`).
 fn given_token(p: &Predicted, text: &str) -> String {
-    let text = text.to_ascii_uppercase();
+    let text = text.to_ascii_uppercase().replace(['"', '\'', '`', '“', '”', '‘', '’'], " ");
     let mut w: Vec<&str> = text.split_whitespace().collect();
-    if w.len() > 1 && (w[0] == "C:" || w[0] == "S:") {
-        w.remove(0);
+    match w.first().and_then(|f| f.strip_prefix("C:").or_else(|| f.strip_prefix("S:"))) {
+        Some("") if w.len() > 1 => {
+            w.remove(0);
+        }
+        Some(rest) if !rest.is_empty() => w[0] = rest,
+        _ => {}
     }
     let names = mailsim_proto::imap::command::COMMAND_NAMES;
     let skip = w.len() > 1
