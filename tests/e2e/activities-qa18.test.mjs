@@ -103,7 +103,7 @@ test('a prediction copied from the terminal\'s lines is read as the reply code',
 test('an activity of one item says "1 item", on its first page and in the list', async (t) => {
   const page = await open(t, '?activity=test-qa18/ehlo.toml&embed=1#/activity/ehlo-reply');
   await page.waitForSelector('.meta');
-  assert.match(await page.textContent('.meta'), /^1 item \(1 prediction\) on the scenario/);
+  assert.match(await page.textContent('.meta'), /^1 item \(1 predict\) on the scenario/);
   await page.evaluate(() => { location.hash = '#/activities'; });
   await page.waitForSelector('#card-ehlo-reply .meta');
   assert.match(await page.textContent('#card-ehlo-reply .meta'), /^1 item: 1 predict · scenario/);
