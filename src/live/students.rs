@@ -210,17 +210,17 @@ pub struct StudentsProps {
     pub step: usize,
 }
 
-/// Students' lines shown at once: the list is a page of the class, so that its DOM does not
-/// grow with the class (1,000 students made 3,542 elements); the live filters (a user, an
-/// address or login) narrow it to the students they let through.
+/// Students' lines shown at most: the list does not grow with the class (1,000 students made
+/// 3,542 elements). Beyond it, the students connected come first, and a count says how many
+/// more there are; the live filters (a user, an address or login) find one.
 pub const PAGE: usize = 25;
 
-/// The students' lines, for the World panel: a page of them, sorted as a class list (a line
-/// keeps its place when its student connects or leaves).
+/// The students' lines, for the World panel: sorted as a class list (a line keeps its place
+/// when its student connects or leaves); in a class larger than [`PAGE`], those connected
+/// first, then the others, [`PAGE`] in all.
 #[function_component(Students)]
 pub fn students(props: &StudentsProps) -> Html {
     let tally = use_mut_ref(|| (None::<Src<EventLog>>, Tally::default()));
-    let page = use_state(|| 0usize);
     let lines = {
         let mut t = tally.borrow_mut();
         let log = props.log.get();
@@ -234,12 +234,11 @@ pub fn students(props: &StudentsProps) -> Html {
     };
     let n = lines.len();
     let online = lines.iter().filter(|l| l.open > 0).count();
-    let last = n.saturating_sub(1) / PAGE;
-    let p = (*page).min(last);
-    let from = p * PAGE;
-    let go = |to: usize| {
-        let page = page.clone();
-        Callback::from(move |_| page.set(to))
+    let lines: Vec<Line> = if n > PAGE {
+        let (on, off): (Vec<Line>, Vec<Line>) = lines.into_iter().partition(|l| l.open > 0);
+        on.into_iter().chain(off).take(PAGE).collect()
+    } else {
+        lines
     };
     html! {
         <div id="live-students" class="box students">
@@ -247,14 +246,8 @@ pub fn students(props: &StudentsProps) -> Html {
             if n == 0 { <p class="empty">{"nobody yet"}</p> }
             // Keyed by student: a newcomer's line is inserted where it sorts, and the lines after
             // it neither draw again nor change.
-            <ul>{ for lines.into_iter().skip(from).take(PAGE).map(|l| (format!("{}@{}", l.name, l.host), l)).map(|(key, l)| html! { <Student {key} line={l} /> }) }</ul>
-            if n > PAGE {
-                <p class="pager">
-                    <button id="students-prev" onclick={go(p.saturating_sub(1))} disabled={p == 0}>{"Previous"}</button>
-                    <span id="students-page">{ format!(" {}–{} of {n} ", from + 1, (from + PAGE).min(n)) }</span>
-                    <button id="students-next" onclick={go(p + 1)} disabled={p == last}>{"Next"}</button>
-                </p>
-            }
+            <ul>{ for lines.into_iter().map(|l| (format!("{}@{}", l.name, l.host), l)).map(|(key, l)| html! { <Student {key} line={l} /> }) }</ul>
+            if n > PAGE { <p id="students-more" class="empty">{ format!("{} more: the filters above find one.", n - PAGE) }</p> }
         </div>
     }
 }
