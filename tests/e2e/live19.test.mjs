@@ -151,7 +151,19 @@ test('the user menu keeps its width whatever the longest address, at every size 
   }
 });
 
-test('1,000 students: the World panel shows 25 lines (those connected first) and a count of the others; a filter finds one', async (t) => {
+/** An IMAP connection logged in as `user`, held open. */
+async function imapLogin(port, user, password) {
+  const s = net.connect(port, '127.0.0.1');
+  let got = '';
+  s.on('data', (d) => { got += d; });
+  const until = (re) => new Promise((r) => { const i = setInterval(() => { if (re.test(got)) { clearInterval(i); r(); } }, 20); });
+  await until(/\r\n/);
+  s.write(`a1 LOGIN ${user} ${password}\r\n`);
+  await until(/a1 OK/);
+  return s;
+}
+
+test('1,000 students: the World panel lists those connected (25 at most) and a count of the others; a filter finds one', async (t) => {
   const N = 1000;
   const users = Object.fromEntries(Array.from({ length: N }, (_, i) => [`s${i + 1}@class.example`, `pw-${i + 1}-x`]));
   const big = await startServe({ dist: process.env.LIVE_DIST || DIST, users, prefix: 'mailsim-live19-class-', timeout: 60000 });
@@ -170,25 +182,25 @@ for user, pw in USERS.items():
     const box = document.querySelector('#live-students');
     return { elements: box.querySelectorAll('*').length, lines: [...box.querySelectorAll('li')].map((l) => l.dataset.student), more: document.querySelector('#students-more')?.textContent };
   });
-  const first = await dom();
-  assert.equal(first.lines.length, 25);
-  assert.ok(first.elements <= 25 * 2 + 5, `the list's DOM is bounded: ${first.elements} elements`);
-  assert.equal(first.more, `${N - 25} more: the filters above find one.`);
-  assert.deepEqual(first.lines.slice(0, 3), ['s1@class.example', 's2@class.example', 's3@class.example'], 'sorted as a class list');
-  // A student far down the list connects: their line comes first while they are connected.
-  const imap = net.connect(big.ports.imap, '127.0.0.1');
-  t.after(() => imap.destroy());
-  let got = '';
-  imap.on('data', (d) => { got += d; });
-  await new Promise((r) => { const i = setInterval(() => { if (got.includes('\r\n')) { clearInterval(i); r(); } }, 20); });
-  imap.write('a1 LOGIN s999@class.example pw-999-x\r\n');
+  const none = await dom();
+  assert.deepEqual(none.lines, [], 'nobody connected: no line');
+  assert.equal(none.more, `${N} more: the filters above find one.`);
+  // One student far down the class list connects: their line.
+  const held = [await imapLogin(big.ports.imap, 's999@class.example', 'pw-999-x')];
+  t.after(() => held.forEach((s) => s.destroy()));
   await page.waitForFunction(() => document.querySelector('#live-students li')?.dataset.student === 's999@class.example', null, { timeout: 5000 });
-  const on = await dom();
-  assert.equal(on.lines.length, 25);
-  assert.deepEqual(on.lines.slice(0, 3), ['s999@class.example', 's1@class.example', 's2@class.example']);
+  assert.equal((await dom()).more, `${N - 1} more: the filters above find one.`);
+  // Thirty connected: twenty-five lines, in class order, and the count of the others.
+  for (let i = 1; i <= 29; i++) held.push(await imapLogin(big.ports.imap, `s${i}@class.example`, `pw-${i}-x`));
+  await page.waitForFunction(() => /30 connected/.test(document.querySelector('#live-students h3')?.textContent ?? ''), null, { timeout: 10000 });
+  const thirty = await dom();
+  assert.equal(thirty.lines.length, 25);
+  assert.deepEqual(thirty.lines.slice(0, 3), ['s1@class.example', 's2@class.example', 's3@class.example'], 'sorted as a class list');
+  assert.ok(thirty.elements <= 25 * 2 + 5, `the list's DOM is bounded: ${thirty.elements} elements`);
+  assert.equal(thirty.more, `${N - 25} more: the filters above find one.`);
   await page.evaluate(() => document.querySelector('#live-students').scrollIntoView());
   await page.screenshot({ path: `${OUT}/live19-class-1000.png` });
-  // The instructor looks for one student: the user menu narrows the list to them.
+  // The instructor looks for one student, offline: the user menu narrows the list to them.
   await page.selectOption('#live-user', 's500@class.example');
   await page.waitForFunction(() => document.querySelectorAll('#live-students li').length === 1, null, { timeout: 5000 });
   const one = await dom();

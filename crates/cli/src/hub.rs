@@ -509,20 +509,12 @@ impl Hub {
     }
 
     /// Connection `sid` from `peer` on `port` was refused over a limit (`why`: which, and its
-    /// flag) with `reply` in place of the greeting: recorded as a session of its own, one
-    /// arrow from the server, so that the instructor sees it (the live view, `--log`). It never
-    /// reaches the host. `hidden`: refusals not recorded before it (see
+    /// flag) with [`limits::busy_reply`] in place of the greeting: recorded as a session of its
+    /// own, one arrow from the server, so that the instructor sees it (the live view, `--log`).
+    /// It never reaches the host. `hidden`: refusals not recorded before it (see
     /// [`limits::Refusals`]).
-    pub fn refused(
-        &mut self,
-        sid: SessionId,
-        peer: SocketAddr,
-        port: u16,
-        service: u16,
-        reply: &Transmit,
-        why: &str,
-        hidden: u64,
-    ) {
+    pub fn refused(&mut self, sid: SessionId, peer: SocketAddr, port: u16, service: u16, why: &str, hidden: u64) {
+        let reply = limits::busy_reply(service);
         let protocol = match service {
             110 | 995 => "POP3",
             143 | 993 => "IMAP",

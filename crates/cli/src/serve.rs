@@ -342,7 +342,7 @@ pub async fn run(mut o: Options) -> Result<(), String> {
                         // Recorded once answered (the client first), at most ten a second.
                         if let (Some(hidden), Some(why)) = (refusals.refused(std::time::Instant::now()), why) {
                             let sid = shared.next_sid();
-                            shared.with(None, |h| h.refused(sid, peer, port, service, &reply, &why, hidden)).await;
+                            shared.with(None, |h| h.refused(sid, peer, port, service, &why, hidden)).await;
                         }
                         return;
                     }
