@@ -4,8 +4,8 @@
 //    in --log; the server keeps serving.
 // 2. The user menu keeps its width whatever the longest address (1,440, 1,024×600, 768, 390 px,
 //    200 % text); the full address is in the option, and in the title once chosen.
-// 3. The World panel's students are a page of them: at 1,000 students the list's DOM is that of
-//    25 lines; Previous/Next page through, the live filters narrow it.
+// 3. The World panel's students do not grow with the class: beyond 25 students, those connected
+//    (25 at most) and a count of the others; the live filters find any one.
 import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
