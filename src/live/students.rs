@@ -210,7 +210,14 @@ pub struct StudentsProps {
     pub step: usize,
 }
 
-/// The students' lines, for the World panel.
+/// Students' lines shown at most: the list does not grow with the class (1,000 students made
+/// 3,542 elements). In a class larger than that, the list shows the students connected (the
+/// first [`PAGE`] of them) and a count of the others; the live filters (a user, an address or
+/// login) find any one.
+pub const PAGE: usize = 25;
+
+/// The students' lines, for the World panel: sorted as a class list (a line keeps its place
+/// when its student connects or leaves); in a class larger than [`PAGE`], those connected.
 #[function_component(Students)]
 pub fn students(props: &StudentsProps) -> Html {
     let tally = use_mut_ref(|| (None::<Src<EventLog>>, Tally::default()));
@@ -225,14 +232,18 @@ pub fn students(props: &StudentsProps) -> Html {
         let d = props.diagram.get();
         t.1.lines(&d, d.events_at_step(props.step))
     };
+    let n = lines.len();
     let online = lines.iter().filter(|l| l.open > 0).count();
+    let big = n > PAGE;
+    let more = n - if big { online.min(PAGE) } else { n };
     html! {
         <div id="live-students" class="box students">
-            <h3>{ format!("Students: {} seen, {online} connected", lines.len()) }</h3>
-            if lines.is_empty() { <p class="empty">{"nobody yet"}</p> }
+            <h3>{ format!("Students: {n} seen, {online} connected") }</h3>
+            if n == 0 { <p class="empty">{"nobody yet"}</p> }
             // Keyed by student: a newcomer's line is inserted where it sorts, and the lines after
             // it neither draw again nor change.
-            <ul>{ for lines.into_iter().map(|l| (format!("{}@{}", l.name, l.host), l)).map(|(key, l)| html! { <Student {key} line={l} /> }) }</ul>
+            <ul>{ for lines.into_iter().filter(|l| !big || l.open > 0).take(PAGE).map(|l| (format!("{}@{}", l.name, l.host), l)).map(|(key, l)| html! { <Student {key} line={l} /> }) }</ul>
+            if more > 0 { <p id="students-more" class="empty">{ format!("{more} more: the filters above find one.") }</p> }
         </div>
     }
 }

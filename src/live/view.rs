@@ -38,7 +38,7 @@ const PANELS_EVERY_MS: f64 = 400.0;
 /// A filter menu: everything, or one of `items`.
 fn choice(id: &'static str, all: &'static str, items: &[String], chosen: &str, onchange: Callback<Event>) -> Html {
     html! {
-        <select id={id} onchange={onchange} aria-label={all}>
+        <select id={id} onchange={onchange} aria-label={all} title={chosen.to_string()}>
             // Keyed, all of them (`html!` splices the options below in with this one, and a list
             // with one child unkeyed is matched by place from its end): a login adds its option
             // where it sorts, not a new option or text at every place after it. No login is "".

@@ -508,6 +508,87 @@ impl Hub {
         true
     }
 
+    /// Connection `sid` from `peer` on `port` was refused over a limit (`why`: which, and its
+    /// flag) with [`limits::busy_reply`] in place of the greeting: recorded as a session of its
+    /// own, one arrow from the server, so that the instructor sees it (the live view, `--log`).
+    /// It never reaches the host. `hidden`: refusals not recorded before it (see
+    /// [`limits::Refusals`]).
+    pub fn refused(&mut self, sid: SessionId, peer: SocketAddr, port: u16, service: u16, why: &str, hidden: u64) {
+        let reply = limits::busy_reply(service);
+        let protocol = match service {
+            110 | 995 => "POP3",
+            143 | 993 => "IMAP",
+            _ => "SMTP",
+        };
+        let ip = peer.ip().to_string();
+        let client = format!("client-{sid}");
+        let actor = Actor {
+            id: client.clone(),
+            name: format!("client :{}", peer.port()),
+            host: ip.clone(),
+            ip,
+            kind: "ua".into(),
+            mailboxes: vec![],
+        };
+        self.log(Event::ActorJoined { actor });
+        let (t, server) = (self.now(), "server".to_string());
+        let opened = Event::ConnectionOpened {
+            t,
+            conn: sid,
+            client: client.clone(),
+            client_port: peer.port(),
+            server: server.clone(),
+            port,
+            protocol: protocol.into(),
+        };
+        self.log(opened);
+        let ex = reply.pdu.explain();
+        let more = match hidden {
+            0 => String::new(),
+            k => format!(
+                " (+{k} more refused before this one, not drawn: at most {} a second are)",
+                limits::REFUSALS_RECORDED_PER_SECOND
+            ),
+        };
+        self.log(Event::MessageSent {
+            t_sent: t,
+            t,
+            conn: Some(sid),
+            from: server.clone(),
+            to: client,
+            protocol: protocol.into(),
+            port,
+            raw: reply.bytes.clone(),
+            label: ex.label,
+            meaning: format!("{} Refused by {why}; it took no slot.{more}", ex.meaning),
+            rfc: ex.rfc,
+            from_state: "refused".into(),
+            to_state: "client".into(),
+            tls: false,
+        });
+        self.log(Event::ConnectionClosed { t, conn: sid, by: server });
+        if let Some(l) = &self.log {
+            l.flush();
+        }
+        if !self.quiet {
+            println!("[{sid} {protocol}] connection from {peer} to port {port} refused: {why}{more}");
+        }
+    }
+
+    /// `k` refusals were not recorded and no other came since (the flood is over): a note
+    /// says how many.
+    pub fn refusals_not_recorded(&mut self, k: u64) {
+        let text = format!(
+            "{k} more connections were refused over the limits and not drawn (at most {} a second are).",
+            limits::REFUSALS_RECORDED_PER_SECOND
+        );
+        if !self.quiet {
+            println!("[refused] {text}");
+        }
+        let t = self.now();
+        self.log(Event::Narrated { t, actor: "server".into(), text });
+    }
+
     /// Takes session `sid` out of the host for its engine to read input (see
     /// [`Shared::input`]); with the time to give it.
     fn detach(&mut self, sid: SessionId) -> Option<(Detached, u64)> {

@@ -13,22 +13,83 @@
 //! RFC 5321 §3.8 and RFC 3463; IMAP and POP3 have none), and the waits stay far below the
 //! protocols' timeouts (RFC 5321 §4.5.3.2: minutes; RFC 9051 §5.4: 30 minutes).
 
+use mailsim_proto::pdu::Transmit;
 use mailsim_proto::Closing;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::AsyncWriteExt;
 
-/// The protocol's "try again later" in place of a greeting, then close.
-pub async fn busy<S: tokio::io::AsyncWrite + Unpin>(mut stream: S, service: u16) {
-    let reply = match service {
+/// The protocol's "try again later" in place of a greeting (`service`: the well-known port
+/// whose rules apply): what [`busy`] writes, and what the event log records.
+pub fn busy_reply(service: u16) -> Transmit {
+    match service {
         110 | 995 => mailsim_proto::pop3::closing_response(Closing::Busy),
         143 | 993 => mailsim_proto::imap::server::closing_response(Closing::Busy),
         _ => mailsim_proto::smtp::closing_reply("localhost", Closing::Busy),
-    };
-    let _ = stream.write_all(&reply.bytes).await;
+    }
+}
+
+/// Writes `reply` (a [`busy_reply`]), then closes.
+pub async fn busy<S: tokio::io::AsyncWrite + Unpin>(mut stream: S, reply: &[u8]) {
+    let _ = stream.write_all(reply).await;
     let _ = stream.shutdown().await;
+}
+
+/// Refused connections recorded per second at most (the event log, `--log`, the live view);
+/// the others are counted, and the next one recorded says how many were not (as does a note
+/// once the flood is over, see [`Refusals::quiet`]). A flood of refused connections then
+/// costs the log, the live stream and the page ten arrows a second, and no lock more.
+pub const REFUSALS_RECORDED_PER_SECOND: u32 = 10;
+
+/// Every refused connection counted; which ones are recorded (see
+/// [`REFUSALS_RECORDED_PER_SECOND`]).
+#[derive(Default)]
+pub struct Refusals {
+    total: AtomicU64,
+    /// (the current second's start, refusals recorded in it, refusals not recorded since the
+    /// last one recorded)
+    window: Mutex<Option<(Instant, u32, u64)>>,
+}
+
+impl Refusals {
+    /// One more refusal, at `now`: `Some(k)` to record it (`k`: how many before it were not
+    /// recorded since the last one that was), `None` to count it only.
+    pub fn refused(&self, now: Instant) -> Option<u64> {
+        self.total.fetch_add(1, Ordering::Relaxed);
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        let (start, shown, hidden) = w.get_or_insert((now, 0, 0));
+        if now.saturating_duration_since(*start) >= Duration::from_secs(1) {
+            (*start, *shown) = (now, 0);
+        }
+        if *shown >= REFUSALS_RECORDED_PER_SECOND {
+            *hidden += 1;
+            return None;
+        }
+        *shown += 1;
+        Some(std::mem::take(hidden))
+    }
+
+    /// Refusals not recorded, once a second has gone by without room for them (the flood is
+    /// over): taken, for a note saying how many.
+    pub fn quiet(&self, now: Instant) -> Option<u64> {
+        let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        match &mut *w {
+            Some((start, _, hidden))
+                if *hidden > 0 && now.saturating_duration_since(*start) >= Duration::from_secs(1) =>
+            {
+                Some(std::mem::take(hidden))
+            }
+            _ => None,
+        }
+    }
+
+    /// Connections refused since the start.
+    pub fn total(&self) -> u64 {
+        self.total.load(Ordering::Relaxed)
+    }
 }
 
 /// What a client hears when its session failed inside the server (a caught panic): SMTP
@@ -126,6 +187,29 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_are_all_counted_and_ten_a_second_recorded() {
+        let r = Refusals::default();
+        let t0 = Instant::now();
+        let n = REFUSALS_RECORDED_PER_SECOND as usize;
+        let first: Vec<_> = (0..n + 5).map(|i| r.refused(t0 + Duration::from_millis(i as u64))).collect();
+        assert!(first[..n].iter().all(|k| *k == Some(0)), "{first:?}");
+        assert!(first[n..].iter().all(Option::is_none), "{first:?}");
+        assert_eq!(r.quiet(t0 + Duration::from_millis(500)), None, "the second is not over");
+        // The next second: the first one recorded says how many were not.
+        assert_eq!(r.refused(t0 + Duration::from_millis(1000)), Some(5));
+        assert_eq!(r.refused(t0 + Duration::from_millis(1001)), Some(0));
+        for i in 0..n {
+            r.refused(t0 + Duration::from_millis(1002 + i as u64));
+        }
+        assert_eq!(r.total(), (n + 5 + 2 + n) as u64);
+        // The flood is over: a note takes the rest, once.
+        assert_eq!(r.quiet(t0 + Duration::from_millis(1500)), None);
+        assert_eq!(r.quiet(t0 + Duration::from_millis(2000)), Some(2));
+        assert_eq!(r.quiet(t0 + Duration::from_millis(2500)), None);
+        assert_eq!(r.refused(t0 + Duration::from_millis(3000)), Some(0));
+    }
 
     #[test]
     fn per_address_counts_and_releases() {

@@ -299,9 +299,12 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let per_address = PerAddress::new(o.max_connections_per_address);
     let rate = (o.max_commands_per_second, o.command_burst);
     let quiet = o.quiet;
+    let (max, per) = (o.max_connections, o.max_connections_per_address);
+    let refusals = Arc::new(limits::Refusals::default());
     let mut accepting = Vec::new();
     for (listener, service) in listeners {
         let (shared, permits, per_address, tls) = (shared.clone(), permits.clone(), per_address.clone(), tls.clone());
+        let refusals = refusals.clone();
         accepting.push(tokio::spawn(async move {
             loop {
                 let (stream, peer) = match listener.accept().await {
@@ -315,26 +318,54 @@ pub async fn run(mut o: Options) -> Result<(), String> {
                 let (shared, tls) = (shared.clone(), tls.clone());
                 let permit = permits.clone().try_acquire_owned();
                 let slot = per_address.enter(peer.ip());
+                let refusals = refusals.clone();
                 tokio::spawn(async move {
                     let port = stream.local_addr().map(|a| a.port()).unwrap_or(0);
+                    // Over a limit: why, with its flag, for the log. The refused connection
+                    // holds no slot (neither is taken) while it is answered.
+                    let why = match (&permit, &slot) {
+                        (Ok(_), Some(_)) => None,
+                        (Err(_), _) => Some(format!("--max-connections {max}: {max} connections are open")),
+                        (_, None) => Some(format!(
+                            "--max-connections-per-address {per}: {per} connections from {} are open",
+                            peer.ip()
+                        )),
+                    };
+                    if why.is_some() {
+                        drop((permit, slot));
+                        let stream = match Conn::accept(stream, service, &tls).await {
+                            Ok(s) => s,
+                            Err(e) => return handshake_failed(quiet, peer, port, &e),
+                        };
+                        let reply = limits::busy_reply(service);
+                        limits::busy(stream, &reply.bytes).await;
+                        // Recorded once answered (the client first), at most ten a second.
+                        if let (Some(hidden), Some(why)) = (refusals.refused(std::time::Instant::now()), why) {
+                            let sid = shared.next_sid();
+                            shared.with(None, |h| h.refused(sid, peer, port, service, &why, hidden)).await;
+                        }
+                        return;
+                    }
                     let stream = match Conn::accept(stream, service, &tls).await {
                         Ok(s) => s,
                         Err(e) => return handshake_failed(quiet, peer, port, &e),
                     };
-                    match (permit, slot) {
-                        (Ok(_permit), Some(_slot)) => session(stream, peer, service, shared, rate, tls, quiet).await,
-                        _ => limits::busy(stream, service).await,
-                    }
+                    let _held = (permit, slot);
+                    session(stream, peer, service, shared, rate, tls, quiet).await
                 });
             }
         }));
     }
     // Later deliveries (the queue's retries) need a clock that ticks without input.
-    let ticker = shared.clone();
+    // It also notes the refusals a flood left unrecorded, once it is over.
+    let (ticker, flood) = (shared.clone(), refusals.clone());
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_millis(500)).await;
             ticker.with(None, |h| h.run_queue_if_due()).await;
+            if let Some(k) = flood.quiet(std::time::Instant::now()) {
+                ticker.with(None, |h| h.refusals_not_recorded(k)).await;
+            }
         }
     });
     stopped().await?;
@@ -350,7 +381,11 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     let events = shared.finish().await;
-    println!("\nmailsim serve: stopped ({} events logged)", events + 1);
+    let refused = match refusals.total() {
+        0 => String::new(),
+        n => format!(", {n} connections refused over the limits"),
+    };
+    println!("\nmailsim serve: stopped ({} events logged{refused})", events + 1);
     Ok(())
 }
 
