@@ -450,8 +450,14 @@ impl SmtpServer {
                     }
                     None => {
                         // RFC 4954 §4: AUTH lines may be 12,288 octets; longer is 500 5.5.6 (§6).
-                        let r = Reply::enhanced(500, "5.5.6", "Authentication Exchange line is too long");
-                        if self.line_too_long(SMTP_AUTH_LINE, r) {
+                        // (The reply is made only when the line is that long: this arm runs
+                        // at the end of every read.)
+                        if self.io.inbuf.len() >= SMTP_AUTH_LINE
+                            && self.line_too_long(
+                                SMTP_AUTH_LINE,
+                                Reply::enhanced(500, "5.5.6", "Authentication Exchange line is too long"),
+                            )
+                        {
                             self.auth = AuthStep::None;
                             self.state = if self.helo.is_some() { ServerState::Ready } else { ServerState::Greeted };
                             continue;
@@ -515,6 +521,11 @@ impl SmtpServer {
                     }
                     Decoded::Incomplete => {
                         // A client that does not end its line: 500, and the rest of it is skipped.
+                        // Every read ends here once the input is used up, so the reply is made
+                        // only when the line is that long (two `format!`s a read before).
+                        if self.io.inbuf.len() < SMTP_COMMAND_LINE {
+                            return;
+                        }
                         let text =
                             format!("Line too long (the limit is {SMTP_COMMAND_LINE} octets, RFC 5321 §4.5.3.1.4)");
                         if self.line_too_long(SMTP_COMMAND_LINE, Reply::enhanced(500, "5.5.2", text)) {
