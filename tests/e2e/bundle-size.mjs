@@ -123,7 +123,10 @@ export const FIRST_BUDGET = 252 * 1024;
 // `mailsim serve`'s: +~125 B): 453,923 B.
 export const ENGINE_BUDGET = 443.5 * 1024;
 /** The full page (its wasm and JS): the activities' and the live view's addresses. */
-export const FULL_BUDGET = 333.75 * 1024;
+// 334.25 KB since session 19 (333.75 before): live19 (issue 16: the students' list bounded at
+// 1,000 students — the connected ones, 25 at most, and a count — and the menus' title: +242 B)
+// and "1 item" on an activity's pages (+~60 B): 342,052 B.
+export const FULL_BUDGET = 334.25 * 1024;
 /** The three modules and every data file (it grows with every scenario and activity). */
 // 1,262.5 KB since qa12 (session 12): legible state diagrams drawn top to bottom and the
 // ?scenario=/?log= boot paths put the whole 0.4 KB over 1,262 KB (docs/benchmarks.md "qa12").
@@ -134,7 +137,9 @@ export const FULL_BUDGET = 333.75 * 1024;
 // +0.5 engine; qa16's answer patterns and the re-explained logs +0.4 KB of data): 1,276.9 KB.
 // 1,278.5 KB since session 18: the engine's correctness fixes above and key18 (+42 B on the full
 // page): 1,308,711 B.
-export const WHOLE_BUDGET = 1278.5 * 1024;
+// 1,279 KB since session 19: the full page's +309 B above and the predictions read in quotes or
+// with the side glued on (`"EHLO"`, `C:EHLO`: +~200 B of engine): 1,309,248 B.
+export const WHOLE_BUDGET = 1279 * 1024;
 /** The data file the page fetches at its default address. */
 export const START_DATA = ['logs/alice-to-bob.jsonl'];
 const DATA_DIRS = ['scenarios', 'activities', 'logs'];
