@@ -137,8 +137,12 @@ test('the user menu keeps its width whatever the longest address, at every size 
     const m = await page.evaluate(() => {
       const s = document.querySelector('#live-user');
       const bar = document.querySelector('.live .controls');
-      return { width: s.getBoundingClientRect().width, right: s.getBoundingClientRect().right, barRight: bar.getBoundingClientRect().right, vw: document.documentElement.clientWidth, pageWidth: document.documentElement.scrollWidth, rem: parseFloat(getComputedStyle(document.documentElement).fontSize), option: s.querySelector('option[value^="a-student"]').textContent };
+      return { width: s.getBoundingClientRect().width, right: s.getBoundingClientRect().right, barRight: bar.getBoundingClientRect().right, vw: document.documentElement.clientWidth, pageWidth: document.documentElement.scrollWidth, rem: parseFloat(getComputedStyle(document.documentElement).fontSize), option: s.querySelector('option[value^="a-student"]').textContent,
+        // Each step button shows its word whole (the player's phone rule made the live view's
+        // Back and Next, which share its ids, 20 px wide and empty at 390 px).
+        buttons: [...bar.querySelectorAll('button')].map((b) => ({ text: b.textContent, size: parseFloat(getComputedStyle(b).fontSize), fits: b.scrollWidth <= b.clientWidth + 1 })) };
     });
+    for (const b of m.buttons) assert.ok(b.size > 0 && b.fits, `${name}: the button "${b.text}" shows its word: ${JSON.stringify(b)}`);
     assert.equal(m.width, widths[name], `${name}: the menu is as wide as before the long address`);
     assert.ok(m.width <= m.rem * 11 + 0.5, `${name}: at most 11rem (${m.width} px)`);
     assert.ok(m.pageWidth <= m.vw, `${name}: the page does not scroll sideways (${m.pageWidth} > ${m.vw})`);
