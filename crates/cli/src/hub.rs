@@ -474,11 +474,10 @@ impl Hub {
         });
     }
 
-    /// A new connection `sid` on `port` (which serves `service`): the host greets it, or
-    /// refuses (false).
-    pub fn open(&mut self, sid: SessionId, peer: SocketAddr, port: u16, service: u16, tls: bool, tx: Outbox) -> bool {
+    /// Logs connection `sid` from `peer` to the server's `port`: its client (an actor of its own,
+    /// named by its port, on the lane of its address) and the connection. The client's id.
+    fn log_connection(&mut self, sid: SessionId, peer: SocketAddr, port: u16, protocol: &str) -> String {
         let ip = peer.ip().to_string();
-        let Some(protocol) = self.call(|h, ctx| h.accept(ctx, sid, service, &ip)) else { return false };
         let client = format!("client-{sid}");
         let actor = Actor {
             id: client.clone(),
@@ -489,17 +488,25 @@ impl Hub {
             mailboxes: vec![],
         };
         self.log(Event::ActorJoined { actor });
-        let (t, server) = (self.now(), "server".to_string());
         let opened = Event::ConnectionOpened {
-            t,
+            t: self.now(),
             conn: sid,
             client: client.clone(),
             client_port: peer.port(),
-            server,
+            server: "server".into(),
             port,
             protocol: protocol.into(),
         };
         self.log(opened);
+        client
+    }
+
+    /// A new connection `sid` on `port` (which serves `service`): the host greets it, or
+    /// refuses (false).
+    pub fn open(&mut self, sid: SessionId, peer: SocketAddr, port: u16, service: u16, tls: bool, tx: Outbox) -> bool {
+        let ip = peer.ip().to_string();
+        let Some(protocol) = self.call(|h, ctx| h.accept(ctx, sid, service, &ip)) else { return false };
+        let client = self.log_connection(sid, peer, port, protocol);
         if !self.quiet {
             println!("[{sid} {protocol}] connection from {peer} to port {port}");
         }
@@ -520,28 +527,8 @@ impl Hub {
             143 | 993 => "IMAP",
             _ => "SMTP",
         };
-        let ip = peer.ip().to_string();
-        let client = format!("client-{sid}");
-        let actor = Actor {
-            id: client.clone(),
-            name: format!("client :{}", peer.port()),
-            host: ip.clone(),
-            ip,
-            kind: "ua".into(),
-            mailboxes: vec![],
-        };
-        self.log(Event::ActorJoined { actor });
+        let client = self.log_connection(sid, peer, port, protocol);
         let (t, server) = (self.now(), "server".to_string());
-        let opened = Event::ConnectionOpened {
-            t,
-            conn: sid,
-            client: client.clone(),
-            client_port: peer.port(),
-            server: server.clone(),
-            port,
-            protocol: protocol.into(),
-        };
-        self.log(opened);
         let ex = reply.pdu.explain();
         let more = match hidden {
             0 => String::new(),
