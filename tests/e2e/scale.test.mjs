@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { useBrowser } from './browser.mjs';
+import { useBrowser, panelsShown } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
 import { makeLog } from '../../bench/gen-log.mjs';
 
@@ -130,7 +130,11 @@ test('the transcript of 5,000 messages draws a window of lines, the right ones, 
   await page.waitForFunction(() => document.querySelector('#transcript li.current'));
   l = await check('stepped back');
   assert.deepEqual(l.current, [4997]);
+  // Home, and the panels there (else the presses after it coalesce with it and the transcript
+  // goes from line 4,997 straight to line 2, which it scrolls to the top edge: scrollTop 34).
   await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 0 '));
+  await panelsShown(page);
   for (let i = 0; i < 2; i += 1) await page.keyboard.press('ArrowRight');
   await page.waitForSelector('#arrow-2.current');
   await page.waitForFunction(() => document.querySelector('#transcript li.current'));
