@@ -11,7 +11,7 @@
 //   const png = await b.screenshot(file);  // PNG bytes (decodePng below reads them)
 //   b.errors(): the page's console errors and uncaught exceptions so far; await b.close();
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from './serve-lib.mjs';
 import zlib from 'node:zlib';
 import { spawn, execFileSync } from 'node:child_process';
 
@@ -80,12 +80,6 @@ export async function firefox({ width = 1440, height = 900 } = {}) {
 }
 
 const KEYS = { ArrowRight: '\uE014', ArrowLeft: '\uE012', Enter: '\uE007', Home: '\uE011', Escape: '\uE00C' };
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
 
 /**
  * WebKitGTK's MiniBrowser through WebKitWebDriver, on a virtual X display of its own (Xvfb).

@@ -17,10 +17,22 @@ export const ROOT = path.resolve(HERE, '../..');
 export const BINARY = path.join(ROOT, 'target', 'debug', 'mailsim');
 
 /** A TCP port nobody listens on now (the OS's pick). */
-export function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
+export async function freePort() {
+  return (await freePorts(1))[0];
+}
+
+/**
+ * `n` distinct TCP ports nobody listens on now: all held open together before any is closed,
+ * so the OS cannot hand out one twice (taken one by one, two of a serve's eight ports could be
+ * the same, and the second listen failed: "Address already in use", CI of 62ab74a).
+ */
+export async function freePorts(n) {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }
 
 /** Builds target/debug/mailsim with the page in `dist` built in. */
@@ -39,15 +51,28 @@ export function buildServe(dist) {
  */
 export async function startServe({ dist, users, log = false, prefix = 'mailsim-serve-', timeout = 15000, extra = [] }) {
   buildServe(dist);
-  const ports = { smtp: await freePort(), submission: await freePort(), pop3: await freePort(), imap: await freePort(), web: await freePort() };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const logFile = log ? path.join(tmp, 'serve.jsonl') : null;
-  const args = ['serve', '--smtp-port', ports.smtp, '--submission-port', ports.submission, '--pop3-port', ports.pop3,
-    '--imap-port', ports.imap, '--web-port', ports.web, ...(logFile ? ['--log', logFile] : []), '--quiet', '--memory',
-    '--tls-dir', tmp, '--smtps-port', await freePort(), '--imaps-port', await freePort(), '--pop3s-port', await freePort(),
-    ...extra]
-    .map(String);
-  for (const [a, p] of Object.entries(users)) args.push('--user', `${a}:${p}`);
+  // The ports are free when picked, not when the server listens: another program (a browser, a
+  // test file running beside this one) may take one meanwhile. Then pick again, as
+  // tests/interop/serve_helper.py does; any other failure is reported at once.
+  for (let attempt = 1; ; attempt++) {
+    const [smtp, submission, pop3, imap, web, smtps, imaps, pop3s] = await freePorts(8);
+    const ports = { smtp, submission, pop3, imap, web };
+    const args = ['serve', '--smtp-port', smtp, '--submission-port', submission, '--pop3-port', pop3,
+      '--imap-port', imap, '--web-port', web, ...(logFile ? ['--log', logFile] : []), '--quiet', '--memory',
+      '--tls-dir', tmp, '--smtps-port', smtps, '--imaps-port', imaps, '--pop3s-port', pop3s, ...extra]
+      .map(String);
+    for (const [a, p] of Object.entries(users)) args.push('--user', `${a}:${p}`);
+    try {
+      return await launch(args, ports, users, logFile, tmp, timeout);
+    } catch (e) {
+      if (attempt === 5 || !/Address already in use/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function launch(args, ports, users, logFile, tmp, timeout) {
   const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
