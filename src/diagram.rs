@@ -26,6 +26,8 @@ const ROW_H: i32 = 36;
 const TOP: i32 = 8;
 /// Lane widths, in diagram units: lanes share the pane's width between these bounds.
 const MIN_W: i32 = 150;
+/// Narrower lanes, down to this, only when the whole diagram then fits the pane (see `widths`).
+const SQUEEZE_W: i32 = 128;
 const MAX_W: i32 = 280;
 /// Up to this many rows everything is drawn; beyond, only a window around the view.
 const ALL_ROWS: usize = 160;
@@ -127,14 +129,20 @@ const PHASE_W: i32 = 118;
 /// A lane's width and the diagram's, for a pane `pane` units wide: the lanes share the pane
 /// (within [`MIN_W`]..[`MAX_W`]); with SMTP phases, the half lane right of the last lifeline
 /// is widened to hold the phase's name, so that it is never drawn over an arrow (a phone's
-/// lanes are narrow), and the lanes share what is left.
+/// lanes are narrow), and the lanes share what is left. Lanes narrower than [`MIN_W`], down to
+/// [`SQUEEZE_W`], when the whole diagram then fits the pane: six lanes at 1,440 px, four in the
+/// 1,024 px embed, with every phase's name in view, where at [`MIN_W`] the pane cut the names
+/// ("SMTP HAN") and the last lane, to be scrolled to sideways.
 fn widths(pane: i32, lanes: usize, phases: bool) -> (i32, i32) {
     let n = lanes.max(1) as i32;
     let room = pane - LEFT - 10;
-    let lane_w = (room / n).clamp(MIN_W, MAX_W);
     let extra = |w: i32| if phases { (PHASE_W - w / 2).max(0) } else { 0 };
-    let lane_w = if extra(lane_w) > 0 { ((room - PHASE_W) * 2 / (2 * n - 1)).clamp(MIN_W, MAX_W) } else { lane_w };
-    (lane_w, LEFT + lane_w * n + 10 + extra(lane_w))
+    let w = (room / n).clamp(SQUEEZE_W, MAX_W);
+    let w = if extra(w) > 0 { ((room - PHASE_W) * 2 / (2 * n - 1)).clamp(SQUEEZE_W, MAX_W) } else { w };
+    let width = |w: i32| LEFT + w * n + 10 + extra(w);
+    // What the lanes share at MIN_W is the same, raised to MIN_W.
+    let lane_w = if width(w) <= pane { w } else { w.max(MIN_W) };
+    (lane_w, width(lane_w))
 }
 
 /// What a chunk draws besides its own rows: the number of lanes (lifelines, the width) and
@@ -588,19 +596,25 @@ mod tests {
     use super::*;
 
     /// With SMTP phases the half lane right of the last lifeline holds the phase's name; the
-    /// lanes still fill a wide pane exactly and keep their readable width on a phone.
+    /// lanes still fill a wide pane exactly and keep their readable width on a phone; six lanes
+    /// at 1,440 px (a pane of 964) and four in the embed (685) fit without sideways scrolling.
     #[test]
     fn widths_keep_room_for_the_phase_names() {
-        for (pane, lanes) in [(370, 5), (900, 5), (1400, 4), (700, 2), (1400, 12)] {
+        for (pane, lanes) in [(370, 5), (900, 5), (1400, 4), (700, 2), (1400, 12), (964, 6), (685, 4), (685, 5)] {
             let (w, width) = widths(pane, lanes, true);
             let right = width - (LEFT + w * (lanes as i32 - 1) + w / 2);
             assert!(right >= PHASE_W, "{pane}/{lanes}: {right} right of the last lifeline");
-            assert!((MIN_W..=MAX_W).contains(&w));
-            if MIN_W < w && w < MAX_W {
+            assert!((SQUEEZE_W..=MAX_W).contains(&w));
+            if w < MIN_W {
+                assert!(width <= pane, "{pane}/{lanes}: lanes of {w} only when all fit ({width})");
+            }
+            if SQUEEZE_W < w && w < MAX_W && w != MIN_W {
                 assert!(width <= pane && width > pane - 2 * lanes as i32, "{pane}/{lanes}: {width} fills the pane");
             }
             assert_eq!(widths(pane, lanes, false).1, LEFT + widths(pane, lanes, false).0 * lanes as i32 + 10);
         }
+        assert_eq!(widths(964, 6, true), (139, 963));
+        assert_eq!(widths(370, 5, true).0, MIN_W, "a phone keeps its readable lanes and scrolls");
     }
 
     /// A rename marks that actor only; a new actor marks nothing; other lanes mark everything.

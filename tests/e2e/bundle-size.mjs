@@ -106,9 +106,13 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // player and +165 B on the full page; live17 (the live draw's per-frame budget, issue 16) +16 B
 // and +225 B. The player 252,996 B, the full page 341,681 B: the player's and the full page's
 // budgets +0.25 KB, the whole +0.5 KB.
+// Session 20: lanes narrower than 150 (down to 128) when the whole diagram then fits its pane
+// (six lanes at 1,440 px: the phases' names were cut at the pane's edge, src/diagram.rs
+// `widths`) +83 B on the player: the player 253,143 B; the first download 258,097 B, its
+// budget +0.25 KB (the issue's target for the first download is 300 KB).
 export const BUDGET = 247.25 * 1024;
 // What the page needs to draw its default scenario and be interactive.
-export const FIRST_BUDGET = 252 * 1024;
+export const FIRST_BUDGET = 252.25 * 1024;
 /** The engine module (its wasm and JS), fetched after the first draw. */
 // 442.5 KB since session 16 (441.5 before): the port-blocked scenario (session 15) gave the
 // world a firewall (a user agent's `blocked-ports`: an unanswered SYN, a timeout, its own

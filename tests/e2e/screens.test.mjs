@@ -239,6 +239,20 @@ test('phone: a deep link shows its step\'s arrow on the screen (down and sideway
   }
 });
 
+test('1,440×900: six lanes (two devices, POP3 and IMAP) fit the pane, every phase\'s name in view without scrolling sideways', async (t) => {
+  const page = await open(t, '#/scenario/two-devices/step/20', SIZES[0]);
+  await page.waitForSelector('.diagram-body .phase', { state: 'attached' });
+  const found = await page.evaluate(() => {
+    const pane = document.querySelector('.diagram');
+    const seen = pane.getBoundingClientRect();
+    const cut = [...document.querySelectorAll('.diagram-body .phase')].map((p) => p.getBoundingClientRect())
+      .filter((b) => b.right > seen.left + pane.clientWidth + 0.5).length;
+    return { scroll: pane.scrollWidth - pane.clientWidth, cut };
+  });
+  assert.equal(found.scroll, 0, 'no sideways scrolling');
+  assert.equal(found.cut, 0, 'no phase name cut at the pane\'s edge');
+});
+
 test('every screen: the SMTP phases\' names lie clear of the arrows and are whole (boxes)', async (t) => {
   for (const size of SIZES) {
     const page = await open(t, '#/scenario/starttls-auth/step/12', size);
