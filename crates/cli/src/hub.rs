@@ -527,6 +527,10 @@ impl Hub {
             143 | 993 => "IMAP",
             _ => "SMTP",
         };
+        if let Some(feed) = &self.live {
+            // Its records are a refusal's: for the students seen at its address.
+            feed.refusing(sid, &peer.ip().to_string());
+        }
         let client = self.log_connection(sid, peer, port, protocol);
         let (t, server) = (self.now(), "server".to_string());
         let ex = reply.pdu.explain();
