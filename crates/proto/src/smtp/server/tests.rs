@@ -207,3 +207,26 @@ fn a_domain_not_found_is_not_explained_as_no_such_mailbox() {
     let r = Reply::enhanced(550, "5.1.1", "<nobody@bob.example>: Recipient address rejected: no such user");
     assert!(crate::smtp::explain::reply(&r, SmtpReplyTo::Rcpt).meaning.starts_with("No such mailbox here"));
 }
+
+/// live20 (a student's walk-through): a valid command ended by a bare LF, and a line of 2,000
+/// octets, were each explained as "not a valid SMTP command (unknown verb, or arguments...)",
+/// and their 500 as "not recognized or the line was too long": the bare LF was named nowhere
+/// but in the reply's text. Both meanings now name it.
+#[test]
+fn a_bare_lf_line_and_its_500_are_explained_as_such() {
+    let mut s = SmtpServer::new(config(Role::Submission), 0);
+    drain(&mut s);
+    s.handle_input(0, b"EHLO a.example\r\nNOOP\n");
+    let out = drain(&mut s);
+    assert!(out.ends_with("500 5.5.2 Line ended with a bare LF: lines end with CRLF (nc -C, telnet)\r\n"), "{out}");
+    let mut last = None;
+    while let Some(t) = s.poll_received() {
+        last = Some(t);
+    }
+    let line = last.expect("the line was logged");
+    assert_eq!(line.bytes, b"NOOP\n");
+    assert!(line.pdu.explain().meaning.contains("bare LF instead of CRLF"), "{:?}", line.pdu.explain());
+    let r = crate::smtp::reply::Reply::enhanced(500, "5.5.2", crate::codec::BARE_LF);
+    let e = crate::smtp::explain::reply(&r, SmtpReplyTo::Error);
+    assert!(e.meaning.contains("did not end with CRLF"), "{e:?}");
+}
