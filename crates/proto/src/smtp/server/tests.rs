@@ -225,8 +225,8 @@ fn a_bare_lf_line_and_its_500_are_explained_as_such() {
     }
     let line = last.expect("the line was logged");
     assert_eq!(line.bytes, b"NOOP\n");
-    assert!(line.pdu.explain().meaning.contains("bare LF instead of CRLF"), "{:?}", line.pdu.explain());
+    assert!(line.pdu.explain().meaning.contains("ended by a bare LF (not CRLF)"), "{:?}", line.pdu.explain());
     let r = crate::smtp::reply::Reply::enhanced(500, "5.5.2", crate::codec::BARE_LF);
     let e = crate::smtp::explain::reply(&r, SmtpReplyTo::Error);
-    assert!(e.meaning.contains("did not end with CRLF"), "{e:?}");
+    assert!(e.meaning.contains("ended by a bare LF"), "{e:?}");
 }
