@@ -408,7 +408,7 @@ fn pop3_a_two_megabyte_line_gets_err_once_and_the_next_line_is_fresh() {
         s.handle_input(0, &p);
         drain(&mut s, &mut out);
     }
-    assert_eq!(out, "-ERR command line too long (the limit is 255 octets, RFC 2449 §4)\r\n");
+    assert_eq!(out, "-ERR command line too long (the limit is 255 octets, RFC 2449 section 4)\r\n");
     out.clear();
     s.handle_input(0, b"PASS x\r\nNOOP\r\n");
     drain(&mut s, &mut out);
