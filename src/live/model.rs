@@ -36,6 +36,9 @@ pub struct Received {
     conns: BTreeMap<u32, ConnInfo>,
     /// Client actor id → address.
     ips: BTreeMap<String, String>,
+    /// The server's newest note (`narrated` by `server`: the end of a flood of refusals, how
+    /// many were not drawn), shown above the diagram.
+    pub note: String,
     /// Whether a record arrived before one already kept (a student's stream sends a
     /// connection's earlier records at its login): the view is then made again.
     out_of_order: bool,
@@ -85,6 +88,7 @@ impl Received {
                     insert_sorted(&mut self.protocols, protocol);
                     self.conns.insert(*conn, ConnInfo { ip, port: *client_port, protocol: protocol.clone() });
                 }
+                Event::Narrated { actor, text, .. } if actor == "server" => self.note = text.clone(),
                 _ => {}
             }
             match self.events.entry(seq) {

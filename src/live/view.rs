@@ -204,6 +204,7 @@ pub fn live_view(props: &ViewProps) -> Html {
     };
     let r = received.borrow();
     let (users, protocols, missed, duplicates) = (r.users.clone(), r.protocols.clone(), r.missed, r.duplicates);
+    let server_note = r.note.clone();
     drop(r);
 
     // Keyboard: ← → step, Home the first message, End back to live (not in the filter fields).
@@ -354,6 +355,7 @@ pub fn live_view(props: &ViewProps) -> Html {
             if missed > 0 {
                 <p id="live-missed" class="note" role="status">{ format!("This view fell behind the server's history: {missed} events were not received.") }</p>
             }
+            if !server_note.is_empty() { <p id="live-server-note" class="note" role="status">{ server_note }</p> }
             if !note.is_empty() { <p id="note" class="note" role="status">{ (*note).clone() }</p> }
             <main class="layout" data-duplicates={duplicates.to_string()}>
                 { tab_panel(narrow, &tab, "diagram", html! {

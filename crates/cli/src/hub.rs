@@ -527,6 +527,10 @@ impl Hub {
             143 | 993 => "IMAP",
             _ => "SMTP",
         };
+        if let Some(feed) = &self.live {
+            // Its records are a refusal's: for the students seen at its address.
+            feed.refusing(sid, &peer.ip().to_string());
+        }
         let client = self.log_connection(sid, peer, port, protocol);
         let (t, server) = (self.now(), "server".to_string());
         let ex = reply.pdu.explain();
@@ -563,10 +567,13 @@ impl Hub {
     }
 
     /// `k` refusals were not recorded and no other came since (the flood is over): a note
-    /// says how many.
-    pub fn refusals_not_recorded(&mut self, k: u64) {
+    /// says how many, and how many in all (`total`, since serve started). The live page shows
+    /// the server's newest note above the diagram (`src/live/view.rs`), so the instructor at the
+    /// projector sees the flood's size where the few refusals drawn are.
+    pub fn refusals_not_recorded(&mut self, k: u64, total: u64) {
         let text = format!(
-            "{k} more connections were refused over the limits and not drawn (at most {} a second are).",
+            "{k} more connections were refused over the limits and not drawn (at most {} a second are); \
+             {total} refused since mailsim serve started.",
             limits::REFUSALS_RECORDED_PER_SECOND
         );
         if !self.quiet {

@@ -301,6 +301,11 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let quiet = o.quiet;
     let (max, per) = (o.max_connections, o.max_connections_per_address);
     let refusals = Arc::new(limits::Refusals::default());
+    // "2 connections are open", "1 connection from 127.0.0.1 is open".
+    let open = |n: usize, from: String| match n {
+        1 => format!("1 connection{from} is open"),
+        n => format!("{n} connections{from} are open"),
+    };
     let mut accepting = Vec::new();
     for (listener, service) in listeners {
         let (shared, permits, per_address, tls) = (shared.clone(), permits.clone(), per_address.clone(), tls.clone());
@@ -325,10 +330,10 @@ pub async fn run(mut o: Options) -> Result<(), String> {
                     // holds no slot (neither is taken) while it is answered.
                     let why = match (&permit, &slot) {
                         (Ok(_), Some(_)) => None,
-                        (Err(_), _) => Some(format!("--max-connections {max}: {max} connections are open")),
+                        (Err(_), _) => Some(format!("--max-connections {max}: {}", open(max, String::new()))),
                         (_, None) => Some(format!(
-                            "--max-connections-per-address {per}: {per} connections from {} are open",
-                            peer.ip()
+                            "--max-connections-per-address {per}: {}",
+                            open(per, format!(" from {}", peer.ip()))
                         )),
                     };
                     if why.is_some() {
@@ -364,7 +369,8 @@ pub async fn run(mut o: Options) -> Result<(), String> {
             tokio::time::sleep(Duration::from_millis(500)).await;
             ticker.with(None, |h| h.run_queue_if_due()).await;
             if let Some(k) = flood.quiet(std::time::Instant::now()) {
-                ticker.with(None, |h| h.refusals_not_recorded(k)).await;
+                let total = flood.total();
+                ticker.with(None, |h| h.refusals_not_recorded(k, total)).await;
             }
         }
     });

@@ -294,6 +294,10 @@ async fn events(mut stream: TcpStream, req: &http::Request, web: Arc<Web>) {
         let _ = stream.write_all(&http::response(204, "No Content", "text/plain", &[], b"")).await;
         return;
     }
+    if let (Viewer::Student(user), Ok(peer)) = (&viewer, stream.peer_addr()) {
+        // Their page is at this address: the refusals from it are theirs from now on.
+        web.feed.student_at(user, &peer.ip().to_string());
+    }
     let resume = req.header("last-event-id").or(req.param("since"));
     let mut cursor: u64 = resume.and_then(|v| v.trim().parse().ok()).unwrap_or(0);
     cursor = cursor.min(web.feed.last());

@@ -15,6 +15,23 @@
 //! appended; a student's stream sends, at that entry, the connection's earlier events (which
 //! it had to hold back, not knowing whose they were) and then the entry. Mailbox and queue
 //! events are shown to the users whose mailbox or message they concern.
+//!
+//! ## Refusals
+//! A connection refused over `--max-connections` or `--max-connections-per-address` never
+//! logs in: all it carries is its client's address and port, the busy reply and the limit
+//! (`crate::hub::Hub::refused`, which marks it here with [`Feed::refusing`] before recording
+//! it). It belongs to the students *seen at that address* before it: a student is seen at an
+//! address from the moment a connection from there logged in as them (its `owner` entry), or
+//! their page's stream came from there ([`Feed::student_at`], each request of `/events`:
+//! their mail client and their browser usually share a machine, and a first connection can
+//! be refused before any login). So the student whose Thunderbird or socket program just got
+//! "421 4.7.0" sees why, and a student at another address does not. Students who share an
+//! address (every one on 127.0.0.1 in a demo on one machine, or behind one NAT) share its
+//! refusals: the address is all a refusal says about its client, and a refusal shows nothing
+//! of anyone's session (no login, no mail, no credentials: the reply and the limit).
+//! A student is seen at an address from a sequence number on, never before and never
+//! forgotten, so whether an entry is visible to a viewer is decided once it is published and
+//! a resumed stream sends the same entries as an unbroken one.
 
 use super::redact::Tracker;
 use mailsim_proto::store::MailStore;
@@ -31,6 +48,9 @@ pub enum Scope {
     Conn(u32),
     /// These users (addresses).
     Users(Vec<String>),
+    /// A refused connection's events: the students seen at this client address (see the
+    /// module's documentation).
+    Refused(String),
     Instructor,
 }
 
@@ -83,6 +103,12 @@ struct Inner {
     /// their own mailbox only (the others' addresses are not theirs to see, and their
     /// contents would read as empty).
     servers: BTreeMap<u64, mailsim_sim::log::Actor>,
+    /// Open connections → their client's address (from their client's `actor_joined`).
+    peers: BTreeMap<u32, String>,
+    /// Refused connections being recorded → their client's address ([`Feed::refusing`]).
+    refusing: BTreeMap<u32, String>,
+    /// (address, student) → the seq after which the student is seen at that address.
+    seen: BTreeMap<(String, String), u64>,
 }
 
 pub struct Feed {
@@ -140,6 +166,9 @@ impl Feed {
             tracker: Tracker::default(),
             owners: BTreeMap::new(),
             servers: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            refusing: BTreeMap::new(),
+            seen: BTreeMap::new(),
             queued: BTreeMap::new(),
             pinned: vec![],
         };
@@ -175,7 +204,29 @@ impl Feed {
         let mut g = self.inner.lock().expect("not poisoned");
         let inner = &mut *g;
         let login = inner.tracker.observe(&mut e, !self.show_credentials);
-        let scope = scope_of(&e, &inner.queued, &self.accounts);
+        let conn = match &e {
+            Event::ActorJoined { actor } => actor.id.strip_prefix("client-").and_then(|n| n.parse().ok()),
+            Event::ConnectionOpened { conn, .. }
+            | Event::ConnectionClosed { conn, .. }
+            | Event::MessageSent { conn: Some(conn), .. } => Some(*conn),
+            _ => None,
+        };
+        let scope = match conn.and_then(|c| inner.refusing.get(&c)) {
+            Some(ip) => Scope::Refused(ip.clone()),
+            None => scope_of(&e, &inner.queued, &self.accounts),
+        };
+        match &e {
+            Event::ActorJoined { actor } if !matches!(scope, Scope::Refused(_)) => {
+                if let Some(c) = conn {
+                    inner.peers.insert(c, actor.ip.clone());
+                }
+            }
+            Event::ConnectionClosed { conn, .. } => {
+                inner.peers.remove(conn);
+                inner.refusing.remove(conn);
+            }
+            _ => {}
+        }
         if let (Event::MessageQueued { queue_id, .. }, Scope::Users(u)) = (&e, &scope) {
             inner.queued.insert(queue_id.clone(), u.clone());
         }
@@ -196,6 +247,10 @@ impl Feed {
             let user = self.accounts.resolve_login(&name).unwrap_or_else(|| name.to_ascii_lowercase());
             let seq = inner.next;
             inner.owners.insert(conn, (user.clone(), seq));
+            if let Some(ip) = inner.peers.get(&conn) {
+                // The student is seen at this connection's address (for refusals after it).
+                inner.seen.entry((ip.clone(), user.clone())).or_insert(seq);
+            }
             let data = serde_json::json!({ "seq": seq, "conn": conn, "user": user }).to_string().into();
             owner = Some((conn, user.clone()));
             let entry = Entry { seq, kind: Kind::Owner { conn, user }, scope: Scope::Conn(conn), data };
@@ -205,6 +260,20 @@ impl Feed {
         drop(g);
         self.wake.send_replace(last);
         owner
+    }
+
+    /// Connection `conn`, from `ip`, is refused: its events, recorded next, are a refusal's
+    /// (see the module's documentation), until its `connection_closed`.
+    pub fn refusing(&self, conn: u32, ip: &str) {
+        self.inner.lock().expect("not poisoned").refusing.insert(conn, ip.to_string());
+    }
+
+    /// Student `user`'s page reads the stream from `ip`: they are seen there from the next
+    /// entry on (if not already), and see the refusals of that address from then on.
+    pub fn student_at(&self, user: &str, ip: &str) {
+        let mut g = self.inner.lock().expect("not poisoned");
+        let last = g.next - 1;
+        g.seen.entry((ip.to_string(), user.to_string())).or_insert(last);
     }
 
     fn push(&self, inner: &mut Inner, entry: Arc<Entry>) {
@@ -224,6 +293,7 @@ impl Feed {
         match (&e.scope, &e.kind) {
             (Scope::Everyone, _) => true,
             (Scope::Users(u), _) => u.contains(user),
+            (Scope::Refused(ip), _) => inner.seen.get(&(ip.clone(), user.clone())).is_some_and(|since| *since < e.seq),
             (Scope::Conn(_), Kind::Owner { user: owner, .. }) => owner == user,
             // An event of a connection is sent in order once its owner is known; before, it
             // waits for the `owner` entry.

@@ -124,7 +124,7 @@ pub fn decode(buf: &[u8]) -> Decoded<Command, Pop3Error> {
     let max = crate::limits::pop3_command_line();
     if end > max {
         return Decoded::Invalid(
-            Pop3Error(format!("command line too long (the limit is {max} octets, RFC 2449 §4)")),
+            Pop3Error(format!("command line too long (the limit is {max} octets, RFC 2449 section 4)")),
             end,
         );
     }

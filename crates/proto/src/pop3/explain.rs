@@ -118,7 +118,7 @@ pub fn response(r: &Response, to: Pop3ReplyTo) -> Explanation {
 pub fn typed(line: &str) -> Explanation {
     ex(
         shorten(line, 72),
-        "A line that is not a valid POP3 command (unknown keyword or bad arguments); the server answers -ERR and stays in the same state.",
+        "Not a valid POP3 command (unknown keyword, bad arguments, a bare LF ending); the server answers -ERR, state unchanged.",
         "RFC 1939 §3",
     )
 }

@@ -336,7 +336,7 @@ impl Pop3Server {
                     // up to its CRLF so that the next line is a fresh command.
                     let max = crate::limits::pop3_command_line();
                     if self.io.overlong(max) {
-                        let text = format!("command line too long (the limit is {max} octets, RFC 2449 §4)");
+                        let text = format!("command line too long (the limit is {max} octets, RFC 2449 section 4)");
                         self.send(Response::err(text), Pop3ReplyTo::Error);
                         continue;
                     }

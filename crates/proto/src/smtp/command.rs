@@ -132,7 +132,7 @@ pub fn decode_received(buf: &[u8]) -> Decoded<Command, SyntaxError> {
 pub fn decode(buf: &[u8]) -> Decoded<Command, SyntaxError> {
     let Some(end) = find_crlf(buf) else { return Decoded::Incomplete };
     if end > MAX_COMMAND_LINE {
-        let e = SyntaxError::new(500, "5.5.2", "Line too long (the limit is 512 octets, RFC 5321 §4.5.3.1.4)");
+        let e = SyntaxError::new(500, "5.5.2", "Line too long (the limit is 512 octets, RFC 5321 section 4.5.3.1.4)");
         return Decoded::Invalid(e, end);
     }
     match parse_line(buf.get(..end.saturating_sub(2)).unwrap_or_default()) {
@@ -221,7 +221,11 @@ fn parse_line(line: &[u8]) -> Result<Command, SyntaxError> {
             };
             match (size.and_then(|s| s.parse::<u64>().ok()), last, words.next()) {
                 (Some(size), Some(last), None) => Ok(Command::Bdat { size, last }),
-                _ => Err(SyntaxError::new(501, "5.5.4", "Syntax: BDAT <chunk size in octets> [LAST] (RFC 3030 §2)")),
+                _ => Err(SyntaxError::new(
+                    501,
+                    "5.5.4",
+                    "Syntax: BDAT <chunk size in octets> [LAST] (RFC 3030 section 2)",
+                )),
             }
         }
         "EXPN" | "TURN" | "ETRN" | "ATRN" | "SEND" | "SOML" | "SAML" => Err(SyntaxError::new(

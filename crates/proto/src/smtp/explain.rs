@@ -158,7 +158,7 @@ pub fn reply(r: &Reply, to: SmtpReplyTo) -> Explanation {
         (Rcpt, 450) => ("Greylisted: the server refuses the first attempt from an unknown sender on purpose (4.2.0, a transient failure). A real mail server retries later and gets through; many spam programs never retry.".into(), "RFC 5321 §4.2.1, §4.5.4.1; RFC 6647"),
         (Rcpt, 452) if first.starts_with("4.5.3") => ("Too many recipients in this transaction (4.5.3): the client sends the rest in another transaction. A server must take at least 100.".into(), "RFC 5321 §4.5.3.1.8, §4.5.3.1.10"),
         (Rcpt, 452) | (Rcpt, 552) => ("The recipient's mailbox is full (insufficient storage).".into(), "RFC 5321 §4.2.2; RFC 3463 (4.2.2/5.2.2)"),
-        (_, 500) => ("Syntax error: the command was not recognized or the line was too long.".into(), "RFC 5321 §4.2.2, §4.5.3.1.4"),
+        (_, 500) => ("Syntax error: an unknown command, or a line too long or ended by a bare LF.".into(), "RFC 5321 §4.2.2, §4.5.3.1.4"),
         (_, 501) => ("Syntax error in the parameters or arguments: the text says what was expected.".into(), "RFC 5321 §4.2.2"),
         (_, 502) => ("The command exists in SMTP but this server does not implement it.".into(), "RFC 5321 §4.2.2"),
         (_, 503) => ("Bad sequence of commands: SMTP commands must come in order (EHLO, MAIL, RCPT, DATA).".into(), "RFC 5321 §4.1.4, §4.3.2"),
@@ -208,8 +208,8 @@ pub fn typed_data(size: usize, lines: usize, dotted: usize) -> Explanation {
 pub fn typed(line: &str) -> Explanation {
     ex(
         shorten(line, 72),
-        "A line typed by hand that is not a valid SMTP command (unknown verb, or arguments that do not fit the grammar). \
-         The server answers with a 5yz code and a text that says what it expected.",
+        "Not a valid SMTP command: an unknown verb, bad arguments, a line over 512 octets or ended by a bare LF (not CRLF). \
+         The server answers with a 5yz code and a text that says which.",
         "RFC 5321 §4.1, §4.2.2",
     )
 }

@@ -148,7 +148,7 @@ fn unknown(cmd: &str, p: &str) -> Reply {
 }
 
 fn twice(p: &str) -> Reply {
-    bad(format!("Parameter given twice: {p} (RFC 5321 §4.1.1.11)"))
+    bad(format!("Parameter given twice: {p} (RFC 5321 section 4.1.1.11)"))
 }
 
 /// Parses MAIL FROM's parameters. SIZE is checked for syntax only here (the limit is the
@@ -178,13 +178,13 @@ pub fn parse_mail(params: &[String]) -> Result<MailParams, Reply> {
                 };
             }
             ("SMTPUTF8", None) => m.smtputf8 = true,
-            ("SMTPUTF8", Some(_)) => return Err(bad("Syntax: SMTPUTF8 takes no value (RFC 6531 §3.4)")),
+            ("SMTPUTF8", Some(_)) => return Err(bad("Syntax: SMTPUTF8 takes no value (RFC 6531 section 3.4)")),
             ("RET", Some(v)) if v.eq_ignore_ascii_case("FULL") => m.ret = Some(Ret::Full),
             ("RET", Some(v)) if v.eq_ignore_ascii_case("HDRS") => m.ret = Some(Ret::Hdrs),
-            ("RET", _) => return Err(bad("Syntax: RET=FULL or RET=HDRS (RFC 3461 §4.3)")),
+            ("RET", _) => return Err(bad("Syntax: RET=FULL or RET=HDRS (RFC 3461 section 4.3)")),
             ("ENVID", Some(v)) => match xtext_decode(v) {
                 Some(id) if !v.is_empty() && v.len() <= 100 => m.envid = Some(id),
-                _ => return Err(bad("Syntax: ENVID=<xtext, at most 100 characters> (RFC 3461 §4.4)")),
+                _ => return Err(bad("Syntax: ENVID=<xtext, at most 100 characters> (RFC 3461 section 4.4)")),
             },
             _ => return Err(unknown("MAIL FROM", p)),
         }
@@ -219,11 +219,11 @@ pub fn parse_rcpt(params: &[String]) -> Result<RcptParams, Reply> {
 }
 
 fn orcpt_syntax() -> Reply {
-    bad("Syntax: ORCPT=addr-type;xtext, e.g. ORCPT=rfc822;bob@bob.example (RFC 3461 §4.2)")
+    bad("Syntax: ORCPT=addr-type;xtext, e.g. ORCPT=rfc822;bob@bob.example (RFC 3461 section 4.2)")
 }
 
 fn parse_notify(v: &str) -> Result<Notify, Reply> {
-    let syntax = || bad("Syntax: NOTIFY=NEVER or a list of SUCCESS, FAILURE, DELAY (RFC 3461 §4.1)");
+    let syntax = || bad("Syntax: NOTIFY=NEVER or a list of SUCCESS, FAILURE, DELAY (RFC 3461 section 4.1)");
     if v.eq_ignore_ascii_case("NEVER") {
         return Ok(Notify::NEVER);
     }

@@ -157,3 +157,100 @@ fn a_student_sees_only_their_own_mailbox_on_the_servers_lifeline() {
     assert!(b.missed > 0);
     assert!(!b.items.iter().any(|(e, _)| e.data.contains("alice")), "pinned, filtered");
 }
+
+/// Connection `conn`'s client, from `ip`.
+fn client_at(conn: u32, ip: &str) -> Event {
+    let Event::ActorJoined { mut actor } = actor(&format!("client-{conn}"), "ua") else { unreachable!() };
+    actor.ip = ip.into();
+    Event::ActorJoined { actor }
+}
+
+/// Connection `conn` from `ip`, refused over a limit, as `Hub::refused` records it.
+fn refusal(feed: &Feed, conn: u32, ip: &str) {
+    feed.refusing(conn, ip);
+    feed.publish(&client_at(conn, ip));
+    feed.publish(&opened(conn));
+    let busy = format!("-ERR [SYS/TEMP] refused {conn}");
+    feed.publish(&line(conn, false, &busy));
+    feed.publish(&Event::ConnectionClosed { t: 0, conn, by: "server".into() });
+}
+
+/// A POP3 session on `conn`, from `ip`, that logs in as `user` (and goes on).
+fn session_at(feed: &Feed, conn: u32, ip: &str, user: &str) {
+    feed.publish(&client_at(conn, ip));
+    feed.publish(&opened(conn));
+    feed.publish(&line(conn, false, "+OK ready"));
+    feed.publish(&line(conn, true, &format!("USER {user}")));
+    feed.publish(&line(conn, false, "+OK"));
+    feed.publish(&line(conn, true, "PASS x"));
+    feed.publish(&line(conn, false, "+OK locked"));
+}
+
+/// The refusals a student is sent: those of the addresses they were seen at before (a
+/// connection that logged in as them, their page's stream), each record once, in order, with
+/// an id; nobody else's; the same after a resumption from any id.
+#[test]
+fn a_student_sees_the_refusals_of_their_addresses() {
+    let accounts = vec![
+        ("alice@alice.example".to_string(), "x".to_string()),
+        ("bob@bob.example".to_string(), "x".to_string()),
+        ("carol@alice.example".to_string(), "x".to_string()),
+    ];
+    let feed = Feed::new(&accounts, false, 1000);
+    feed.publish(&actor("server", "server"));
+    // Nobody was seen at 10.0.0.2 yet: nobody's (but the instructor's).
+    refusal(&feed, 1, "10.0.0.2");
+    session_at(&feed, 2, "10.0.0.2", "bob");
+    refusal(&feed, 3, "10.0.0.2");
+    session_at(&feed, 4, "10.0.0.3", "alice");
+    refusal(&feed, 5, "10.0.0.3");
+    // Carol's page reads the stream from 10.0.0.4 (no mail client of hers logged in yet).
+    feed.student_at("carol@alice.example", "10.0.0.4");
+    refusal(&feed, 6, "10.0.0.4");
+    // Bob's connection 2 is still open: bob is seen at 10.0.0.2 whatever happens to it.
+    feed.publish(&Event::ConnectionClosed { t: 0, conn: 2, by: "client-2".into() });
+    refusal(&feed, 7, "10.0.0.2");
+    let refused = |v: &Viewer| -> Vec<u32> {
+        let got = drain(&feed, v, 0);
+        (1..=7).filter(|c| got.iter().any(|g| g.1.contains(&format!("refused {c}")))).collect()
+    };
+    assert_eq!(refused(&Viewer::Instructor), vec![1, 3, 5, 6, 7]);
+    let bob = Viewer::Student("bob@bob.example".into());
+    assert_eq!(refused(&bob), vec![3, 7]);
+    assert_eq!(refused(&Viewer::Student("alice@alice.example".into())), vec![5]);
+    assert_eq!(refused(&Viewer::Student("carol@alice.example".into())), vec![6]);
+    // Bob gets each of his refusals' records (its client, opened, the reply, closed) in order,
+    // each with an id; nothing of refusal 1 (before he was seen there) nor of alice's.
+    let got = drain(&feed, &bob, 0);
+    let all: String = got.iter().map(|g| format!("{}\n", g.1)).collect();
+    for c in [3, 7] {
+        let lines = all.lines().filter(|l| l.contains(&format!("client-{c}\""))).count();
+        assert_eq!(lines, 3, "actor, opened, reply: {all}");
+        assert!(all.contains(&format!("\"conn\":{c},\"by\":\"server\"")), "closed: {all}");
+    }
+    assert!(!all.contains("client-1\"") && !all.contains("client-4") && !all.contains("client-5"), "{all}");
+    let seqs: Vec<u64> = got.iter().map(|g| g.0).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "in order, once: {seqs:?}");
+    let of = |c: u32| {
+        move |g: &&(u64, String, bool)| {
+            g.1.contains(&format!("client-{c}\"")) || g.1.contains(&format!("\"conn\":{c},"))
+        }
+    };
+    for c in [3, 7] {
+        assert_eq!(got.iter().filter(of(c)).count(), 4);
+        assert!(got.iter().filter(of(c)).all(|g| g.2), "each with an id");
+    }
+    for (i, g) in got.iter().enumerate().filter(|(_, g)| g.2) {
+        let rest: Vec<u64> = drain(&feed, &bob, g.0).iter().map(|g| g.0).collect();
+        let expected: Vec<u64> = got[i + 1..].iter().map(|g| g.0).collect();
+        assert_eq!(rest, expected, "after {}", g.0);
+    }
+    // Seen again later (another page, another login) changes nothing already published.
+    feed.student_at("bob@bob.example", "10.0.0.3");
+    feed.student_at("bob@bob.example", "10.0.0.2");
+    assert_eq!(refused(&bob), vec![3, 7]);
+    refusal(&feed, 8, "10.0.0.3");
+    let got = drain(&feed, &bob, 0);
+    assert!(got.iter().any(|g| g.1.contains("refused 8")), "bob is at 10.0.0.3 from his page on");
+    assert!(!drain(&feed, &Viewer::Student("carol@alice.example".into()), 0).iter().any(|g| g.1.contains("refused 8")));
+}

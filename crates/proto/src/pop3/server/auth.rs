@@ -103,7 +103,7 @@ impl Pop3Server {
         }
         let decoded = if line == "=" { Some(Vec::new()) } else { decode64(line) };
         let Some(decoded) = decoded else {
-            return fail("AUTH failed: the response is not valid base64 (RFC 5034 §4)");
+            return fail("AUTH failed: the response is not valid base64 (RFC 5034 section 4)");
         };
         let text = String::from_utf8_lossy(&decoded).into_owned();
         match step {
@@ -112,7 +112,7 @@ impl Pop3Server {
                 let (Some(authz), Some(user), Some(pass), None) =
                     (parts.next(), parts.next(), parts.next(), parts.next())
                 else {
-                    return fail("[AUTH] AUTH PLAIN expects authzid NUL authcid NUL password (RFC 4616 §2)");
+                    return fail("[AUTH] AUTH PLAIN expects authzid NUL authcid NUL password (RFC 4616 section 2)");
                 };
                 if !authz.is_empty() && authz != user {
                     return fail("[AUTH] acting as another user (an authorization identity) is not supported");

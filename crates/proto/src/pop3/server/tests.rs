@@ -343,3 +343,25 @@ mod sasl_and_tls {
         assert!(ex.meaning.contains("Username:") && ex.label == "+ VXNlcm5hbWU6", "{ex:?}");
     }
 }
+
+/// Response text is ASCII (RFC 2449 §9: `CHAR` is 7-bit): the refusals that cited a section as
+/// `§` (UTF-8 on the wire) write "section" (live20's walk-through).
+#[test]
+fn responses_that_cite_an_rfc_are_ascii() {
+    let long = "X".repeat(300);
+    for input in [
+        vec![format!("{long}\r\n")],
+        vec![long.clone(), "\r\n".into()],
+        vec!["AUTH PLAIN\r\n".into(), "!!not base64!!\r\n".into()],
+        // "no nul here", in base64: not authzid NUL authcid NUL password.
+        vec!["AUTH PLAIN bm8gbnVsIGhlcmU=\r\n".into()],
+    ] {
+        let mut s = Pop3Server::new(Pop3Config::new("mail.bob.example"), 0);
+        out(&mut s);
+        for piece in &input {
+            s.handle_input(0, piece.as_bytes());
+        }
+        let o = out(&mut s);
+        assert!(o.is_ascii() && o.contains("-ERR") && o.contains("RFC"), "{input:?}: {o}");
+    }
+}

@@ -23,7 +23,7 @@ impl SmtpServer {
             let r = Reply::enhanced(
                 554,
                 "5.5.2",
-                "Message refused: it contains a bare CR or LF, which RFC 5321 §2.3.8 forbids",
+                "Message refused: it contains a bare CR or LF, which RFC 5321 section 2.3.8 forbids",
             );
             self.send(r, SmtpReplyTo::EndOfData);
             self.end_transaction();
@@ -32,7 +32,7 @@ impl SmtpServer {
                 Reply::enhanced(
                     500,
                     "5.5.2",
-                    "Line too long: text lines are limited to 1000 octets (RFC 5321 §4.5.3.1.6)",
+                    "Line too long: text lines are limited to 1000 octets (RFC 5321 section 4.5.3.1.6)",
                 ),
                 SmtpReplyTo::EndOfData,
             );
@@ -256,14 +256,13 @@ impl SmtpServer {
                 }
                 self.send(reply, SmtpReplyTo::Rcpt);
             }
-            Command::Data if self.bdat.is_some() && matches!(self.state, ServerState::RcptTo) => {
-                self.bad_sequence("DATA after BDAT: one transaction uses one or the other (RFC 3030 §2); send RSET")
-            }
+            Command::Data if self.bdat.is_some() && matches!(self.state, ServerState::RcptTo) => self
+                .bad_sequence("DATA after BDAT: one transaction uses one or the other (RFC 3030 section 2); send RSET"),
             Command::Data
                 if self.mail_params.body == Body::BinaryMime
                     && matches!(self.state, ServerState::MailFrom | ServerState::RcptTo) =>
             {
-                self.bad_sequence("BODY=BINARYMIME needs BDAT, not DATA (RFC 3030 §3)")
+                self.bad_sequence("BODY=BINARYMIME needs BDAT, not DATA (RFC 3030 section 3)")
             }
             Command::Data => match self.state {
                 ServerState::RcptTo => {

@@ -526,8 +526,9 @@ impl SmtpServer {
                         if self.io.inbuf.len() < SMTP_COMMAND_LINE {
                             return;
                         }
-                        let text =
-                            format!("Line too long (the limit is {SMTP_COMMAND_LINE} octets, RFC 5321 §4.5.3.1.4)");
+                        let text = format!(
+                            "Line too long (the limit is {SMTP_COMMAND_LINE} octets, RFC 5321 section 4.5.3.1.4)"
+                        );
                         if self.line_too_long(SMTP_COMMAND_LINE, Reply::enhanced(500, "5.5.2", text)) {
                             continue;
                         }

@@ -207,3 +207,69 @@ fn a_domain_not_found_is_not_explained_as_no_such_mailbox() {
     let r = Reply::enhanced(550, "5.1.1", "<nobody@bob.example>: Recipient address rejected: no such user");
     assert!(crate::smtp::explain::reply(&r, SmtpReplyTo::Rcpt).meaning.starts_with("No such mailbox here"));
 }
+
+/// live20 (a student's walk-through): a valid command ended by a bare LF, and a line of 2,000
+/// octets, were each explained as "not a valid SMTP command (unknown verb, or arguments...)",
+/// and their 500 as "not recognized or the line was too long": the bare LF was named nowhere
+/// but in the reply's text. Both meanings now name it.
+#[test]
+fn a_bare_lf_line_and_its_500_are_explained_as_such() {
+    let mut s = SmtpServer::new(config(Role::Submission), 0);
+    drain(&mut s);
+    s.handle_input(0, b"EHLO a.example\r\nNOOP\n");
+    let out = drain(&mut s);
+    assert!(out.ends_with("500 5.5.2 Line ended with a bare LF: lines end with CRLF (nc -C, telnet)\r\n"), "{out}");
+    let mut last = None;
+    while let Some(t) = s.poll_received() {
+        last = Some(t);
+    }
+    let line = last.expect("the line was logged");
+    assert_eq!(line.bytes, b"NOOP\n");
+    assert!(line.pdu.explain().meaning.contains("ended by a bare LF (not CRLF)"), "{:?}", line.pdu.explain());
+    let r = crate::smtp::reply::Reply::enhanced(500, "5.5.2", crate::codec::BARE_LF);
+    let e = crate::smtp::explain::reply(&r, SmtpReplyTo::Error);
+    assert!(e.meaning.contains("ended by a bare LF"), "{e:?}");
+}
+
+/// Reply text is ASCII: RFC 5321 §4.2 allows HT and printable US-ASCII only (`textstring`).
+/// live20's walk-through found `500 5.5.2 Line too long (... RFC 5321 §4.5.3.1.4)` sent with
+/// the `§` as UTF-8 (a client reading ASCII or Latin-1 showed `Â§`); every server text that
+/// cited a section that way now writes "section". One session per refusal that cited one.
+#[test]
+fn reply_text_is_ascii_for_every_refusal_that_cites_an_rfc() {
+    let mail = "MAIL FROM:<alice@alice.example>\r\n";
+    let to = "RCPT TO:<bob@bob.example>\r\n";
+    let long_command = format!("{}\r\n", "X".repeat(600));
+    let sessions: Vec<(Vec<String>, u16)> = vec![
+        (vec![long_command], 500),
+        (vec!["X".repeat(600), "\r\n".into()], 500),
+        (vec!["BDAT x\r\n".into()], 501),
+        (vec!["MAIL FROM:<alice@alice.example> RET=FULL RET=FULL\r\n".into()], 501),
+        (vec!["MAIL FROM:<alice@alice.example> SMTPUTF8=yes\r\n".into()], 501),
+        (vec!["MAIL FROM:<alice@alice.example> RET=SOME\r\n".into()], 501),
+        (vec![format!("MAIL FROM:<alice@alice.example> ENVID={}\r\n", "a".repeat(101))], 501),
+        (vec![mail.into(), "RCPT TO:<bob@bob.example> ORCPT=bad\r\n".into()], 501),
+        (vec![mail.into(), "RCPT TO:<bob@bob.example> NOTIFY=SOMETIMES\r\n".into()], 501),
+        (vec!["MAIL FROM:<alice@alice.example> BODY=BINARYMIME\r\n".into(), to.into(), "DATA\r\n".into()], 503),
+        (vec![mail.into(), to.into(), "BDAT 3\r\nabc".into(), "DATA\r\n".into()], 503),
+        (vec![mail.into(), to.into(), "DATA\r\n".into(), "a\nb\r\n.\r\n".into()], 554),
+        (vec![mail.into(), to.into(), "DATA\r\n".into(), format!("{}\r\n.\r\n", "y".repeat(1100))], 500),
+    ];
+    for (input, code) in sessions {
+        let mut c = config(Role::Relay);
+        c.max_message_size = 100_000;
+        let mut s = SmtpServer::new(c, 0);
+        s.handle_input(0, b"EHLO alice.example\r\n");
+        for piece in &input {
+            s.handle_input(0, piece.as_bytes());
+        }
+        let out = drain(&mut s);
+        let last = out.lines().last().unwrap_or_default();
+        assert!(out.is_ascii(), "{input:?}: {out}");
+        assert!(
+            out.lines().any(|l| l.starts_with(&code.to_string()) && l.contains("RFC")),
+            "{input:?} → {code}: {out}"
+        );
+        assert!(!last.is_empty());
+    }
+}
