@@ -389,6 +389,7 @@ pub async fn run(mut o: Options) -> Result<(), String> {
     let events = shared.finish().await;
     let refused = match refusals.total() {
         0 => String::new(),
+        1 => ", 1 connection refused over the limits".to_string(),
         n => format!(", {n} connections refused over the limits"),
     };
     println!("\nmailsim serve: stopped ({} events logged{refused})", events + 1);

@@ -289,7 +289,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
     }
     let bad = |text: &str| ImapError { tag: Some(tag.to_string()), text: text.to_string() };
     if rest.contains('\0') {
-        return Err(bad("NUL is not allowed in a command (RFC 9051 §9: CHAR8 excludes %x00)"));
+        return Err(bad("NUL is not allowed in a command (RFC 9051 section 9: CHAR8 excludes %x00)"));
     }
     let (name, args) = rest.split_once(' ').unwrap_or((rest, ""));
     let mut name = name.to_ascii_uppercase();
@@ -395,7 +395,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
                 _ => return Err(bad("FETCH takes one item or a parenthesized list")),
             };
             if vanished && !uid {
-                return Err(bad("VANISHED is for UID FETCH only (RFC 7162 §3.2.6)"));
+                return Err(bad("VANISHED is for UID FETCH only (RFC 7162 section 3.2.6)"));
             }
             Command::Fetch { uid, set, items, macro_name, changed_since, vanished }
         }
@@ -523,11 +523,13 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
         _ if COMMAND_NAMES.contains(&tag.to_ascii_uppercase().as_str()) => {
             let verb = tag.to_ascii_uppercase();
             return Err(bad(&format!(
-                "{verb} was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 {verb}{} (RFC 9051 §2.2.1)",
+                "{verb} was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 {verb}{} (RFC 9051 section 2.2.1)",
                 if rest.is_empty() { "" } else { " ..." }
             )));
         }
-        "" if rest.starts_with(' ') => return Err(bad("one space between the tag and the command (RFC 9051 §9)")),
+        "" if rest.starts_with(' ') => {
+            return Err(bad("one space between the tag and the command (RFC 9051 section 9)"))
+        }
         "" => return Err(bad("missing command after the tag")),
         _ => return Err(bad(&format!("unknown command {name}"))),
     };
@@ -538,7 +540,7 @@ fn parse(line: &str, literals: &[Vec<u8>]) -> Result<Tagged, ImapError> {
 fn set_usage(set: Option<String>, usage: &str) -> String {
     match set {
         Some(s) if super::sequence::names_zero(&s) => {
-            format!("message numbers and UIDs start at 1, not 0 (RFC 9051 §9); {usage}")
+            format!("message numbers and UIDs start at 1, not 0 (RFC 9051 section 9); {usage}")
         }
         _ => usage.to_string(),
     }
@@ -614,7 +616,7 @@ mod tests {
             match decode(format!("{line}\r\n").as_bytes()) {
                 Decoded::Invalid(e, _) => assert_eq!(
                     e.text,
-                    format!("message numbers and UIDs start at 1, not 0 (RFC 9051 §9); {usage}"),
+                    format!("message numbers and UIDs start at 1, not 0 (RFC 9051 section 9); {usage}"),
                     "{line}"
                 ),
                 other => panic!("{line}: {other:?}"),
@@ -629,9 +631,9 @@ mod tests {
         assert!(crate::imap::sequence::names_zero("5:0"));
         // A command typed without its tag: the reply says so (and never repeats a password).
         for (line, text) in [
-            ("login bob secret", "LOGIN was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 LOGIN ... (RFC 9051 §2.2.1)"),
-            ("logout", "LOGOUT was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 LOGOUT (RFC 9051 §2.2.1)"),
-            ("Select INBOX", "SELECT was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 SELECT ... (RFC 9051 §2.2.1)"),
+            ("login bob secret", "LOGIN was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 LOGIN ... (RFC 9051 section 2.2.1)"),
+            ("logout", "LOGOUT was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 LOGOUT (RFC 9051 section 2.2.1)"),
+            ("Select INBOX", "SELECT was read as the tag: every command starts with a tag of the client's choosing, then the command, e.g. a1 SELECT ... (RFC 9051 section 2.2.1)"),
         ] {
             match decode(format!("{line}\r\n").as_bytes()) {
                 Decoded::Invalid(e, _) => assert_eq!(e.text, text, "{line}"),

@@ -63,7 +63,7 @@ pub fn fetch_modifiers(t: &Token) -> Result<(Option<u64>, bool), String> {
         }
     }
     if vanished && since.is_none() {
-        return Err("VANISHED needs CHANGEDSINCE (RFC 7162 §3.2.6)".into());
+        return Err("VANISHED needs CHANGEDSINCE (RFC 7162 section 3.2.6)".into());
     }
     Ok((since, vanished))
 }
@@ -77,7 +77,7 @@ pub fn store_modifier(t: &Token) -> Result<u64, String> {
         {
             number(l.get(1), "UNCHANGEDSINCE")
         }
-        _ => Err("STORE's modifier is (UNCHANGEDSINCE n) (RFC 7162 §3.1.3)".into()),
+        _ => Err("STORE's modifier is (UNCHANGEDSINCE n) (RFC 7162 section 3.1.3)".into()),
     }
 }
 

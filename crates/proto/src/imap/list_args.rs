@@ -55,7 +55,7 @@ pub fn parse_list(toks: &[Token]) -> Result<ListArgs, String> {
     }
     args.recursive = selection.iter().any(|o| o == "RECURSIVEMATCH");
     if args.recursive && !selection.iter().any(|o| o != "RECURSIVEMATCH" && o != "REMOTE") {
-        return Err("RECURSIVEMATCH needs another selection option such as SUBSCRIBED (RFC 5258 §3.1)".into());
+        return Err("RECURSIVEMATCH needs another selection option such as SUBSCRIBED (RFC 5258 section 3.1)".into());
     }
     args.subscribed_only = selection.iter().any(|o| o == "SUBSCRIBED");
     args.special_use_only = selection.iter().any(|o| o == "SPECIAL-USE");

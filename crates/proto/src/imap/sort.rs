@@ -19,7 +19,7 @@ pub fn parse(name: &str, uid: bool, toks: &[Token]) -> Result<Command, String> {
     };
     if name == "SORT" {
         let Some(Token::List(crit)) = toks.first() else {
-            return Err("usage: SORT (REVERSE DATE) UTF-8 ALL (RFC 5256 §3)".into());
+            return Err("usage: SORT (REVERSE DATE) UTF-8 ALL (RFC 5256 section 3)".into());
         };
         let criteria: Vec<String> = crit.iter().filter_map(|t| t.text().map(str::to_ascii_uppercase)).collect();
         if let Some(k) = criteria.iter().find(|k| !KEYS.contains(&k.as_str())) {
@@ -34,7 +34,7 @@ pub fn parse(name: &str, uid: bool, toks: &[Token]) -> Result<Command, String> {
     } else {
         let algorithm = toks.first().and_then(Token::text).map(str::to_ascii_uppercase).unwrap_or_default();
         if algorithm != "ORDEREDSUBJECT" && algorithm != "REFERENCES" {
-            return Err("usage: THREAD ORDEREDSUBJECT|REFERENCES UTF-8 ALL (RFC 5256 §3)".into());
+            return Err("usage: THREAD ORDEREDSUBJECT|REFERENCES UTF-8 ALL (RFC 5256 section 3)".into());
         }
         charset_ok(toks.get(1))?;
         let key = super::search::parse(&flatten_keys(&toks[2..]))?;

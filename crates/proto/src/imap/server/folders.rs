@@ -21,7 +21,7 @@ impl ImapServer {
         }
         let op = match &command {
             Command::Select { params, .. } if params.qresync.is_some() && !self.view.qresync => {
-                return self.bad(tag, name, "SELECT (QRESYNC ...) needs ENABLE QRESYNC first (RFC 7162 §3.2.5)")
+                return self.bad(tag, name, "SELECT (QRESYNC ...) needs ENABLE QRESYNC first (RFC 7162 section 3.2.5)")
             }
             Command::Select { mailbox, read_only, .. } => {
                 FolderOp::Select { folder: mailbox.clone(), read_only: *read_only }
@@ -241,9 +241,10 @@ impl ImapServer {
             (Command::Append { .. } | Command::Copy { .. }, FolderResult::NoSuchFolder) => {
                 no(self, "[TRYCREATE] The target mailbox does not exist: CREATE it first")
             }
-            (_, FolderResult::OverQuota) => {
-                no(self, "[OVERQUOTA] The account is over its storage quota (RFC 9208 §5.1): delete something first")
-            }
+            (_, FolderResult::OverQuota) => no(
+                self,
+                "[OVERQUOTA] The account is over its storage quota (RFC 9208 section 5.1): delete something first",
+            ),
             (Command::Create(_) | Command::Rename(..), FolderResult::AlreadyExists) => {
                 no(self, "[ALREADYEXISTS] A mailbox with that name exists already")
             }

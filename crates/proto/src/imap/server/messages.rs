@@ -23,13 +23,13 @@ impl ImapServer {
                 self.bad(
                     tag,
                     name,
-                    "the mailbox is empty: no sequence number, not even *, names a message (RFC 9051 §9)",
+                    "the mailbox is empty: no sequence number, not even *, names a message (RFC 9051 section 9)",
                 );
                 false
             }
             Some(n) => {
                 let text = format!(
-                    "message number {n} does not exist: this mailbox has {} (sequence numbers run from 1 to EXISTS; RFC 9051 §9)",
+                    "message number {n} does not exist: this mailbox has {} (sequence numbers run from 1 to EXISTS; RFC 9051 section 9)",
                     self.messages.len()
                 );
                 self.bad(tag, name, &text);
@@ -57,7 +57,7 @@ impl ImapServer {
             return;
         }
         if vanished && !self.view.qresync {
-            return self.bad(tag, "FETCH", "VANISHED needs ENABLE QRESYNC first (RFC 7162 §3.2.6)");
+            return self.bad(tag, "FETCH", "VANISHED needs ENABLE QRESYNC first (RFC 7162 section 3.2.6)");
         }
         self.view.condstore |= changed_since.is_some() || items.contains(&FetchItem::ModSeq);
         let mut items = items.to_vec();
@@ -327,7 +327,7 @@ impl ImapServer {
             self.bad(
                 tag,
                 name,
-                "RECENT, NEW and OLD went away with \\Recent in IMAP4rev2 (RFC 9051 §6.4.4); use UNSEEN",
+                "RECENT, NEW and OLD went away with \\Recent in IMAP4rev2 (RFC 9051 section 6.4.4); use UNSEEN",
             );
             return None;
         }

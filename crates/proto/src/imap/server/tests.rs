@@ -137,7 +137,7 @@ mod lecture {
         assert!(out.contains("foo BAD missing command after the tag"));
         assert!(out.contains("a3 BAD unknown command FROB"));
         // Two spaces after the tag (qa10, typed by hand): said so, not "missing command".
-        assert!(out.contains("a5 BAD one space between the tag and the command (RFC 9051 §9)"), "{out}");
+        assert!(out.contains("a5 BAD one space between the tag and the command (RFC 9051 section 9)"), "{out}");
         assert!(out.contains("* CAPABILITY IMAP4rev1 IMAP4rev2 STARTTLS AUTH=SCRAM-SHA-256 LOGINDISABLED\r\na4 OK"));
     }
 
@@ -266,11 +266,41 @@ mod sync_tests {
         let out: String =
             std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert!(out.starts_with("* 2 FETCH (FLAGS (\\Seen))\r\n* 3 EXISTS\r\n"), "flags and new mail at once: {out}");
-        assert!(!out.contains("EXPUNGE"), "no EXPUNGE during FETCH (RFC 9051 §7.5.1)");
+        assert!(!out.contains("EXPUNGE"), "no EXPUNGE during FETCH (RFC 9051 section 7.5.1)");
         s.handle_input(0, b"d NOOP\r\n");
         let out: String =
             std::iter::from_fn(|| s.poll_transmit()).map(|t| String::from_utf8_lossy(&t.bytes).into_owned()).collect();
         assert_eq!(out, "* 1 EXPUNGE\r\nd OK NOOP completed\r\n");
+    }
+}
+
+/// Response text is ASCII until the client enables IMAP4rev2: an IMAP4rev1 client (RFC 3501
+/// section 9, `TEXT-CHAR` is 7-bit) reads no UTF-8 there. Every refusal that cites an RFC
+/// section writes "section", not the sign (sent as UTF-8 C2 A7, a 7-bit client showed two
+/// characters).
+#[test]
+fn response_text_is_ascii_for_every_refusal_that_cites_an_rfc() {
+    let (out, _) = folder_tests::session(&[
+        b"a LOGIN bob@b.example pw\r\n",
+        b"b  NOOP\r\n",
+        b"c\0 NOOP\r\n",
+        b"login bob secret\r\n",
+        b"d SELECT INBOX (QRESYNC (1 2))\r\n",
+        b"e SELECT INBOX\r\n",
+        b"f FETCH 0 FLAGS\r\n",
+        b"g FETCH 9 FLAGS\r\n",
+        b"h FETCH 1 FLAGS (VANISHED)\r\n",
+        b"i UID FETCH 1 FLAGS (VANISHED)\r\n",
+        b"j STORE 1 (FROB 1) +FLAGS (\\Seen)\r\n",
+        b"k SEARCH RECENT\r\n",
+        b"l SORT (DATE) UTF-8\r\n",
+        b"m THREAD FROB UTF-8 ALL\r\n",
+        b"n LIST (RECURSIVEMATCH) \"\" \"*\"\r\n",
+        b"o LOGOUT\r\n",
+    ]);
+    assert!(out.matches("section").count() >= 8, "{out}");
+    for line in out.split("\r\n") {
+        assert!(line.is_ascii(), "{line}");
     }
 }
 
