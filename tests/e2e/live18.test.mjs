@@ -6,7 +6,7 @@ import test, { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
-import { startServe } from './serve-lib.mjs';
+import { startServe, openLive } from './serve-lib.mjs';
 
 // In this order: the first; one that sorts after it, one before both, one in the middle.
 const USERS = { 'mia@class.example': 'mia-Secret1', 'zed@class.example': 'zed-Secret2', 'amy@class.example': 'amy-Secret3', 'pat@class.example': 'pat-Secret4' };
@@ -41,13 +41,7 @@ const mark = (page) => page.evaluate(() => {
 });
 
 test('a login inserts its option and line where they sort (last, first, in the middle); the others keep their elements', async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(serve.live);
-  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  const { page, errors } = await openLive(browser, t, serve.live);
   const users = Object.keys(USERS);
   for (let k = 0; k < users.length; k++) {
     const user = users[k];

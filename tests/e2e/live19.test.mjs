@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { launch, OUT } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
-import { startServe } from './serve-lib.mjs';
+import { startServe, openLive } from './serve-lib.mjs';
 
 const LONG = 'a-student-with-a-rather-long-name-for-a-mail-account-42@class.example';
 const USERS = { 'amy@class.example': 'amy-Secret1', [LONG]: 'long-Secret2' };
@@ -58,13 +58,7 @@ async function holdBoth() {
 }
 
 test('a refused client: the busy reply is an arrow in the live view and a record in --log; the server keeps serving', async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(serve.live);
-  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  const { page, errors } = await openLive(browser, t, serve.live);
   const held = await holdBoth();
   const third = await connect(serve.ports.pop3);
   assert.equal(third.first, '-ERR [SYS/TEMP] too many connections, try again later');

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { launch, OUT } from './browser.mjs';
 import { DIST } from './bundle-size.mjs';
-import { startServe, logRecords } from './serve-lib.mjs';
+import { startServe, logRecords, openLive } from './serve-lib.mjs';
 
 const USERS = { 'bob@class.example': 'bob-Secret1', 'alice@class.example': 'alice-Secret2' };
 let serve, browser;
@@ -117,13 +117,7 @@ test("a student's view shows the refusals from their addresses, not another stud
 });
 
 test("the end of a flood: the server's note above the instructor's diagram says how many were not drawn, and in all", async (t) => {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-  t.after(() => context.close());
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(serve.live);
-  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  const { page, errors } = await openLive(browser, t, serve.live);
   const before = logRecords(serve.logFile).filter((r) => r.event === 'message_sent' && r.from_state === 'refused').length;
   const N = 40;
   const lines = refusedFrom('127.0.0.4', null, N);

@@ -103,6 +103,21 @@ async function launch(args, ports, users, logFile, tmp, timeout) {
   };
 }
 
+/**
+ * The live view at `url` (an instructor's link) in a new 1,440×900 browser context, closed
+ * after test `t`, once its stream is on: { page, errors } (the page's uncaught errors).
+ */
+export async function openLive(browser, t, url) {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.waitForSelector('#live-status.on', { timeout: 10000 });
+  return { page, errors };
+}
+
 /** The records of a `--log` file (after its header). */
 export function logRecords(logFile) {
   return fs.readFileSync(logFile, 'latin1').split('\n').filter(Boolean).slice(1).map((l) => JSON.parse(l));
