@@ -130,12 +130,18 @@ test('the transcript of 5,000 messages draws a window of lines, the right ones, 
   await page.waitForFunction(() => document.querySelector('#transcript li.current'));
   l = await check('stepped back');
   assert.deepEqual(l.current, [4997]);
-  // Home, and the panels there (else the presses after it coalesce with it and the transcript
-  // goes from line 4,997 straight to line 2, which it scrolls to the top edge: scrollTop 34).
+  // Home, then step 1 and step 2, each with its panels (step 0 marks no line, so the transcript
+  // stays at line 4,997; if the panels skip step 1, coalesced with step 2, the transcript goes
+  // from line 4,997 straight to line 2, which it scrolls to the top edge: scrollTop 34, as a
+  // fresh clone's run once saw).
   await page.keyboard.press('Home');
   await page.waitForFunction(() => document.querySelector('#position').textContent.startsWith('step 0 '));
   await panelsShown(page);
-  for (let i = 0; i < 2; i += 1) await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('#arrow-1.current');
+  await panelsShown(page);
+  await page.waitForFunction(() => document.querySelector('#transcript li.current'));
+  await page.keyboard.press('ArrowRight');
   await page.waitForSelector('#arrow-2.current');
   await page.waitForFunction(() => document.querySelector('#transcript li.current'));
   l = await check('at step 2');
