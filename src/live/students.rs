@@ -208,6 +208,10 @@ pub struct StudentsProps {
     pub log: Src<EventLog>,
     pub diagram: Src<Diagram>,
     pub step: usize,
+    /// A student's own view: the lines are their login's and their addresses' (a connection
+    /// without a login, a refusal), all theirs, not other students.
+    #[prop_or_default]
+    pub mine: bool,
 }
 
 /// Students' lines shown at most: the list does not grow with the class (1,000 students made
@@ -238,7 +242,7 @@ pub fn students(props: &StudentsProps) -> Html {
     let more = n - if big { online.min(PAGE) } else { n };
     html! {
         <div id="live-students" class="box students">
-            <h3>{ format!("Students: {n} seen, {online} connected") }</h3>
+            <h3>{ format!("{}: {n} seen, {online} connected", if props.mine { "Your clients" } else { "Students" }) }</h3>
             if n == 0 { <p class="empty">{"nobody yet"}</p> }
             // Keyed by student: a newcomer's line is inserted where it sorts, and the lines after
             // it neither draw again nor change.

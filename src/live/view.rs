@@ -364,7 +364,7 @@ pub fn live_view(props: &ViewProps) -> Html {
                             <p id="live-no-match" class="hint live-empty" role="status">{ no_match(&filter) }</p>
                         } else if len == 0 {
                             <p id="live-empty" class="hint live-empty">{ if logout.is_some() {
-                                "Nothing yet: connect with your mail client, telnet or your own program, and log in. Your session appears here as it happens."
+                                "Nothing yet: connect with your mail client, telnet or your own program. Your sessions appear here as they happen (without a login only if you are the one student at your address)."
                             } else {
                                 "Nothing yet: when a client connects to mailsim serve, its messages appear here as they happen."
                             } }</p>
@@ -379,7 +379,7 @@ pub fn live_view(props: &ViewProps) -> Html {
                     }) }
                     { tab_panel(narrow, &tab, "world", html! {
                         <WorldPanel log={p_log.clone()} diagram={p_diagram.clone()} step={p_step}>
-                            <Students log={p_log} diagram={p_diagram.clone()} step={p_step} />
+                            <Students log={p_log} diagram={p_diagram.clone()} step={p_step} mine={logout.is_some()} />
                         </WorldPanel>
                     }) }
                     { tab_panel(narrow, &tab, "transcript", html! {

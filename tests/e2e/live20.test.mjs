@@ -79,9 +79,11 @@ test("a student's view shows the refusals from their addresses, not another stud
   // A client at 127.0.0.1, where bob's page is, refused before any login (his mail program's
   // first try, say).
   assert.deepEqual(refusedFrom('127.0.0.1', null), [BUSY]);
-  // In order: once the last refusal is in bob's view, the earlier ones he may see are too.
-  await page.waitForFunction(() => (document.querySelector('.app.live')?.textContent.match(/too many connections/g) ?? []).length >= 2,
-    null, { timeout: 10000 });
+  // In order: once the last refusal and the held client's QUIT after it are in bob's view,
+  // the earlier ones he may see are too.
+  await page.waitForFunction(() => (document.querySelector('.app.live')?.textContent.match(/too many connections/g) ?? []).length >= 2
+    && [...document.querySelectorAll('#live-transcript li')].filter((l) => l.textContent.includes('QUIT')).length >= 2,
+  null, { timeout: 10000 });
   await page.click('#live-toggle');
   const body = await page.$eval('.app.live', (e) => e.textContent);
   assert.ok(body.includes('127.0.0.2') && body.includes('127.0.0.1'), 'both of his refused clients, by address');
@@ -89,9 +91,12 @@ test("a student's view shows the refusals from their addresses, not another stud
   assert.equal(await busyLines(page), 2, 'his two refusals (127.0.0.2 and 127.0.0.1), each once');
   // His own session is there too, named by his login.
   assert.match(body, /bob@class\.example/);
-  // The last arrow is the refusal at 127.0.0.1: its Details name the limit.
-  const arrows = await page.$$('.arrow');
-  await arrows[arrows.length - 1].click();
+  // The connection held open at 127.0.0.1 without a login is his too (live21: the one student
+  // seen at that address): the refusal's "1 connection ... is open" is in his view.
+  const clients = await page.$$eval('#live-transcript li', (ls) => ls.filter((l) => l.textContent.includes('QUIT')).length);
+  assert.equal(clients, 2, "QUIT of his logged-in client at 127.0.0.2 and of the one held at 127.0.0.1");
+  // The last refusal, at 127.0.0.1: its Details name the limit.
+  await page.locator('.arrow', { hasText: 'too many connections' }).last().click();
   await page.waitForFunction(() => /--max-connections-per-address 1/.test(document.querySelector('#details')?.textContent ?? ''),
     null, { timeout: 5000 });
   const details = await page.$eval('#details', (e) => e.textContent);
@@ -103,8 +108,7 @@ test("a student's view shows the refusals from their addresses, not another stud
   await phone.page.waitForFunction(() => (document.querySelector('.app.live')?.textContent.match(/too many connections/g) ?? []).length >= 2,
     null, { timeout: 10000 });
   await phone.page.screenshot({ path: `${OUT}/live20-student-refused-390.png` });
-  const arrows390 = await phone.page.$$('.arrow');
-  await arrows390[arrows390.length - 1].click();
+  await phone.page.locator('.arrow', { hasText: 'too many connections' }).last().click();
   await phone.page.click('#tab-details').catch(() => {});
   await phone.page.waitForTimeout(300);
   await phone.page.screenshot({ path: `${OUT}/live20-student-refused-390-details.png` });

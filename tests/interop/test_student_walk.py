@@ -128,6 +128,7 @@ class StudentWalk(unittest.TestCase):
         firsts = [h.line() for h in held]
         self.assertEqual([f[:4] for f in firsts], ["+OK "] * 3 + ["-ERR"] * 2, firsts)
         refused_ports = [h.s.getsockname()[1] for h, f in zip(held, firsts) if f.startswith("-ERR")]
+        held_ports = [h.s.getsockname()[1] for h, f in zip(held, firsts) if f.startswith("+OK")]
         extra = Client(ports["imap"], ALICE)
         self.assertTrue(extra.line().startswith("* BYE [UNAVAILABLE]"))
         alice_port = extra.s.getsockname()[1]
@@ -140,7 +141,7 @@ class StudentWalk(unittest.TestCase):
         while time.time() < deadline:
             opened = [e["event"] for e in got if e.get("event", {}).get("event") == "connection_opened"]
             # (Each refusal is recorded by its own task once answered: in either order.)
-            if sorted(o["client_port"] for o in opened if o["client_port"] in refused_ports) == sorted(refused_ports):
+            if sorted(o["client_port"] for o in opened if o["client_port"] in refused_ports + held_ports) == sorted(refused_ports + held_ports):
                 conns = {o["conn"] for o in opened if o["client_port"] in refused_ports}
                 if all(any(e.get("event", {}).get("event") == "connection_closed" and e["event"]["conn"] == c for e in got) for c in conns):
                     break
@@ -150,11 +151,13 @@ class StudentWalk(unittest.TestCase):
         # Nothing twice.
         seqs = [e["seq"] for e in got]
         self.assertEqual(len(seqs), len(set(seqs)))
-        # Three sessions of his (SMTP, POP3, IMAP), each logged in as him, and two refusals.
+        # Three sessions of his (SMTP, POP3, IMAP), each logged in as him; then the three POP3
+        # connections that only read the greeting (no login: his, as the one student seen at his
+        # address) and the two refusals.
         self.assertEqual([o["user"] for o in owners], ["bob@bob.example"] * 3)
         opened = [e for e in events if e["event"] == "connection_opened"]
-        self.assertEqual([o["protocol"] for o in opened], ["SMTP", "POP3", "IMAP", "POP3", "POP3"])
-        self.assertEqual(sorted(o["client_port"] for o in opened[3:]), sorted(refused_ports))
+        self.assertEqual([o["protocol"] for o in opened], ["SMTP", "POP3", "IMAP"] + ["POP3"] * 5)
+        self.assertEqual(sorted(o["client_port"] for o in opened[3:]), sorted(refused_ports + held_ports))
         self.assertNotIn(alice_port, [o["client_port"] for o in opened])
         # Every client the stream names is at bob's address.
         clients = [e["actor"] for e in events if e["event"] == "actor_joined" and e["actor"]["id"] != "server"]
@@ -178,6 +181,11 @@ class StudentWalk(unittest.TestCase):
         self.assertEqual(len(refusals), 2)
         for r in refusals:
             self.assertIn("Refused by --max-connections 3: 3 connections are open", r["meaning"])
+        # The three open connections that refusal counts are in his view, each with its greeting.
+        held_conns = {o["conn"] for o in opened if o["client_port"] in held_ports}
+        greetings = [e for e in events if e["event"] == "message_sent" and e["conn"] in held_conns]
+        self.assertEqual(len(greetings), 3)
+        self.assertTrue(all(g["raw"].startswith("+OK") for g in greetings), greetings)
         # His mailbox only: the message he sent himself is stored; alice's copy is not shown.
         stored = [e["mailbox"] for e in events if e["event"] == "message_stored"]
         self.assertEqual(stored, ["bob@bob.example"])

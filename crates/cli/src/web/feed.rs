@@ -32,6 +32,19 @@
 //! A student is seen at an address from a sequence number on, never before and never
 //! forgotten, so whether an entry is visible to a viewer is decided once it is published and
 //! a resumed stream sends the same entries as an unbroken one.
+//!
+//! ## Connections without a login
+//! A student's own socket program, or a session typed by hand on the relay port (which has
+//! no login), or a login that fails, never logs in either; unlike a refusal it carries what was
+//! typed (a mail, a user name). Such a connection belongs to the student seen at its client
+//! address when it opened *if they are the only one seen there* (a classroom network, a
+//! machine each): they see it live, line by line, as its lane "client ADDRESS". Where two or
+//! more students were seen at the address (all of a demo on 127.0.0.1, a NAT), it stays the
+//! instructor's, as before, since whose it is cannot be told. If it logs in later, it is its
+//! login's from then on: the student it was shown to gets nothing more of it but its close
+//! (another student's session that shares their machine), and the owner gets its earlier
+//! events at the `owner` entry as always (once: an owner who was shown them already is not
+//! sent them again).
 
 use super::redact::Tracker;
 use mailsim_proto::store::MailStore;
@@ -51,6 +64,13 @@ pub enum Scope {
     /// A refused connection's events: the students seen at this client address (see the
     /// module's documentation).
     Refused(String),
+    /// Events of a connection not (yet) logged in, from an address where one student was
+    /// seen when it opened: that student's, and its owner's once known (see the module's
+    /// documentation).
+    Anon {
+        conn: u32,
+        student: String,
+    },
     Instructor,
 }
 
@@ -109,6 +129,21 @@ struct Inner {
     refusing: BTreeMap<u32, String>,
     /// (address, student) → the seq after which the student is seen at that address.
     seen: BTreeMap<(String, String), u64>,
+    /// Address → the one student seen there (`None`: more than one).
+    alone: BTreeMap<String, Option<String>>,
+    /// Open connections that did not log in when they opened → the student seen alone at
+    /// their address then.
+    anon: BTreeMap<u32, String>,
+}
+
+impl Inner {
+    /// Student `user` is seen at `ip` after entry `since` (if not already).
+    fn see(&mut self, ip: &str, user: &str, since: u64) {
+        if let std::collections::btree_map::Entry::Vacant(v) = self.seen.entry((ip.to_string(), user.to_string())) {
+            v.insert(since);
+            self.alone.entry(ip.to_string()).and_modify(|one| *one = None).or_insert_with(|| Some(user.to_string()));
+        }
+    }
 }
 
 pub struct Feed {
@@ -169,6 +204,8 @@ impl Feed {
             peers: BTreeMap::new(),
             refusing: BTreeMap::new(),
             seen: BTreeMap::new(),
+            alone: BTreeMap::new(),
+            anon: BTreeMap::new(),
             queued: BTreeMap::new(),
             pinned: vec![],
         };
@@ -211,21 +248,32 @@ impl Feed {
             | Event::MessageSent { conn: Some(conn), .. } => Some(*conn),
             _ => None,
         };
-        let scope = match conn.and_then(|c| inner.refusing.get(&c)) {
-            Some(ip) => Scope::Refused(ip.clone()),
-            None => scope_of(&e, &inner.queued, &self.accounts),
+        let refused = conn.and_then(|c| inner.refusing.get(&c)).cloned();
+        if let (Event::ActorJoined { actor }, Some(c), None) = (&e, conn, &refused) {
+            inner.peers.insert(c, actor.ip.clone());
+            if let Some(Some(student)) = inner.alone.get(&actor.ip) {
+                inner.anon.insert(c, student.clone());
+            }
+        }
+        let scope = match refused {
+            Some(ip) => Scope::Refused(ip),
+            None => match (scope_of(&e, &inner.queued, &self.accounts), conn.and_then(|c| inner.anon.get(&c))) {
+                (Scope::Conn(c), Some(student)) => match inner.owners.get(&c) {
+                    // Before its login: the student seen at its address.
+                    None => Scope::Anon { conn: c, student: student.clone() },
+                    // Logged in as someone else: the student shown its start sees it end.
+                    Some((owner, _)) if owner != student && matches!(e, Event::ConnectionClosed { .. }) => {
+                        Scope::Anon { conn: c, student: student.clone() }
+                    }
+                    Some(_) => Scope::Conn(c),
+                },
+                (scope, _) => scope,
+            },
         };
-        match &e {
-            Event::ActorJoined { actor } if !matches!(scope, Scope::Refused(_)) => {
-                if let Some(c) = conn {
-                    inner.peers.insert(c, actor.ip.clone());
-                }
-            }
-            Event::ConnectionClosed { conn, .. } => {
-                inner.peers.remove(conn);
-                inner.refusing.remove(conn);
-            }
-            _ => {}
+        if let Event::ConnectionClosed { conn, .. } = &e {
+            inner.peers.remove(conn);
+            inner.refusing.remove(conn);
+            inner.anon.remove(conn);
         }
         if let (Event::MessageQueued { queue_id, .. }, Scope::Users(u)) = (&e, &scope) {
             inner.queued.insert(queue_id.clone(), u.clone());
@@ -247,9 +295,10 @@ impl Feed {
             let user = self.accounts.resolve_login(&name).unwrap_or_else(|| name.to_ascii_lowercase());
             let seq = inner.next;
             inner.owners.insert(conn, (user.clone(), seq));
-            if let Some(ip) = inner.peers.get(&conn) {
-                // The student is seen at this connection's address (for refusals after it).
-                inner.seen.entry((ip.clone(), user.clone())).or_insert(seq);
+            if let Some(ip) = inner.peers.get(&conn).cloned() {
+                // The student is seen at this connection's address (for what comes from there
+                // after it).
+                inner.see(&ip, &user, seq);
             }
             let data = serde_json::json!({ "seq": seq, "conn": conn, "user": user }).to_string().into();
             owner = Some((conn, user.clone()));
@@ -273,7 +322,7 @@ impl Feed {
     pub fn student_at(&self, user: &str, ip: &str) {
         let mut g = self.inner.lock().expect("not poisoned");
         let last = g.next - 1;
-        g.seen.entry((ip.to_string(), user.to_string())).or_insert(last);
+        g.see(ip, user, last);
     }
 
     fn push(&self, inner: &mut Inner, entry: Arc<Entry>) {
@@ -294,6 +343,9 @@ impl Feed {
             (Scope::Everyone, _) => true,
             (Scope::Users(u), _) => u.contains(user),
             (Scope::Refused(ip), _) => inner.seen.get(&(ip.clone(), user.clone())).is_some_and(|since| *since < e.seq),
+            (Scope::Anon { conn, student }, _) => {
+                student == user || inner.owners.get(conn).is_some_and(|(owner, since)| owner == user && *since < e.seq)
+            }
             (Scope::Conn(_), Kind::Owner { user: owner, .. }) => owner == user,
             // An event of a connection is sent in order once its owner is known; before, it
             // waits for the `owner` entry.
@@ -328,9 +380,15 @@ impl Feed {
             }
             if let (Viewer::Student(user), Kind::Owner { conn, user: owner }) = (v, &e.kind) {
                 if owner == user {
-                    // The connection's earlier events, held back until now.
+                    // The connection's earlier events, held back until now (but those it was
+                    // shown already, from its address).
                     for old in g.ring.iter().filter(|o| o.seq < e.seq && o.kind == Kind::Event) {
-                        if old.scope == Scope::Conn(*conn) {
+                        let held = match &old.scope {
+                            Scope::Conn(c) => c == conn,
+                            Scope::Anon { conn: c, student } => c == conn && student != user,
+                            _ => false,
+                        };
+                        if held {
                             b.items.push((old.clone(), false));
                         }
                     }

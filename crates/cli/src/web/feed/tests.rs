@@ -26,9 +26,9 @@ fn line(conn: u32, to_server: bool, text: &str) -> Event {
     crate::web::test_events::sent(conn, to_server, ("POP3", 2110), format!("{text}\r\n").as_bytes(), text, "")
 }
 
-/// A POP3 session on `conn` that logs in as `user`.
+/// A POP3 session on `conn`, from an address of its own, that logs in as `user`.
 fn session(feed: &Feed, conn: u32, user: &str, pass: &str) {
-    feed.publish(&actor(&format!("client-{conn}"), "ua"));
+    feed.publish(&client_at(conn, &format!("10.1.0.{conn}")));
     feed.publish(&opened(conn));
     feed.publish(&line(conn, false, "+OK ready"));
     feed.publish(&line(conn, true, &format!("USER {user}")));
@@ -253,4 +253,104 @@ fn a_student_sees_the_refusals_of_their_addresses() {
     let got = drain(&feed, &bob, 0);
     assert!(got.iter().any(|g| g.1.contains("refused 8")), "bob is at 10.0.0.3 from his page on");
     assert!(!drain(&feed, &Viewer::Student("carol@alice.example".into()), 0).iter().any(|g| g.1.contains("refused 8")));
+}
+
+/// A POP3 connection from `ip` that does not log in (a wrong password), closed by the client.
+fn anonymous_at(feed: &Feed, conn: u32, ip: &str) {
+    feed.publish(&client_at(conn, ip));
+    feed.publish(&opened(conn));
+    feed.publish(&line(conn, false, &format!("+OK ready {conn}")));
+    feed.publish(&line(conn, true, "USER someone"));
+    feed.publish(&line(conn, false, "+OK"));
+    feed.publish(&line(conn, true, "PASS wrong"));
+    feed.publish(&line(conn, false, "-ERR [AUTH] no"));
+    feed.publish(&Event::ConnectionClosed { t: 0, conn, by: format!("client-{conn}") });
+}
+
+/// Connections that never log in: the student seen alone at their address sees them live;
+/// nobody else does, and nobody where two students share the address; a login later makes the
+/// rest its owner's, each event sent once to each viewer, in order, the same after resuming.
+#[test]
+fn a_student_sees_the_connections_without_a_login_from_their_address_when_alone_there() {
+    let accounts = vec![
+        ("alice@alice.example".to_string(), "x".to_string()),
+        ("bob@bob.example".to_string(), "x".to_string()),
+        ("carol@alice.example".to_string(), "x".to_string()),
+    ];
+    let feed = Feed::new(&accounts, false, 1000);
+    feed.publish(&actor("server", "server"));
+    // Bob's page reads the stream from 10.0.0.2; his socket program connects from there.
+    feed.student_at("bob@bob.example", "10.0.0.2");
+    anonymous_at(&feed, 1, "10.0.0.2");
+    // Nobody is seen at 10.0.0.9.
+    anonymous_at(&feed, 2, "10.0.0.9");
+    // Bob's mail client logs in from his machine: his from its first event, each event once.
+    session_at(&feed, 3, "10.0.0.2", "bob");
+    feed.publish(&line(3, true, "QUIT"));
+    feed.publish(&Event::ConnectionClosed { t: 0, conn: 3, by: "client-3".into() });
+    // Carol's connection 4 opens from 10.0.0.7 before her page is seen there: not hers.
+    feed.publish(&client_at(4, "10.0.0.7"));
+    feed.publish(&opened(4));
+    feed.student_at("carol@alice.example", "10.0.0.7");
+    feed.publish(&line(4, false, "+OK ready 4"));
+    feed.publish(&Event::ConnectionClosed { t: 0, conn: 4, by: "client-4".into() });
+    anonymous_at(&feed, 5, "10.0.0.7");
+    // Alice's client on bob's machine: bob is shown its start and its close, alice all of it.
+    session_at(&feed, 6, "10.0.0.2", "alice");
+    feed.publish(&line(6, true, "RETR 1"));
+    feed.publish(&Event::ConnectionClosed { t: 0, conn: 6, by: "client-6".into() });
+    // Two students have now been seen at 10.0.0.2: whose this is cannot be told.
+    anonymous_at(&feed, 7, "10.0.0.2");
+
+    let bob = Viewer::Student("bob@bob.example".into());
+    let alice = Viewer::Student("alice@alice.example".into());
+    let carol = Viewer::Student("carol@alice.example".into());
+    let conns = |v: &Viewer| -> Vec<u32> {
+        let got = drain(&feed, v, 0);
+        (1..=7).filter(|c| got.iter().any(|g| g.1.contains(&format!("\"conn\":{c},")))).collect()
+    };
+    assert_eq!(conns(&Viewer::Instructor), vec![1, 2, 3, 4, 5, 6, 7]);
+    assert_eq!(conns(&bob), vec![1, 3, 6]);
+    assert_eq!(conns(&alice), vec![6]);
+    assert_eq!(conns(&carol), vec![5]);
+    let records = |v: &Viewer, c: u32| -> Vec<String> {
+        drain(&feed, v, 0)
+            .into_iter()
+            .filter(|g| g.1.contains(&format!("client-{c}\"")) || g.1.contains(&format!("\"conn\":{c},")))
+            .map(|g| g.1)
+            .collect()
+    };
+    // Connection 1, bob's, whole: its client, opened, five lines, closed; live, each with an id.
+    let one = records(&bob, 1);
+    assert_eq!(one.len(), 8, "{one:?}");
+    assert!(one[6].contains("-ERR [AUTH] no") && one[7].contains("connection_closed"), "{one:?}");
+    assert!(one.iter().all(|r| !r.contains("PASS wrong")), "redacted: {one:?}");
+    // Connection 3, bob's by address and by login: each record once, and the owner entry.
+    let three = records(&bob, 3);
+    let mut unique = three.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), three.len(), "nothing twice: {three:?}");
+    assert_eq!(three.len(), 10, "client, opened, five lines, owner, QUIT, closed: {three:?}");
+    // Connection 6: bob sees it up to alice's login, and its close; alice sees all of it.
+    let six_bob = records(&bob, 6);
+    assert!(six_bob.iter().any(|r| r.contains("USER alice")) && six_bob.last().unwrap().contains("connection_closed"));
+    assert!(!six_bob.iter().any(|r| r.contains("RETR 1") || r.contains("\"user\"")), "{six_bob:?}");
+    let six_alice = records(&alice, 6);
+    assert!(six_alice.iter().any(|r| r.contains("+OK ready")) && six_alice.iter().any(|r| r.contains("RETR 1")));
+    assert!(six_alice.last().unwrap().contains("connection_closed"), "{six_alice:?}");
+    // In order and once for every viewer; the same from every id on.
+    for v in [&bob, &alice, &carol] {
+        let got = drain(&feed, v, 0);
+        let mut seqs: Vec<u64> = got.iter().map(|g| g.0).collect();
+        let n = seqs.len();
+        seqs.sort();
+        seqs.dedup();
+        assert_eq!(seqs.len(), n, "nothing twice for {v:?}");
+        for (i, g) in got.iter().enumerate().filter(|(_, g)| g.2) {
+            let rest: Vec<u64> = drain(&feed, v, g.0).iter().map(|g| g.0).collect();
+            let expected: Vec<u64> = got[i + 1..].iter().map(|g| g.0).collect();
+            assert_eq!(rest, expected, "{v:?} after {}", g.0);
+        }
+    }
 }
