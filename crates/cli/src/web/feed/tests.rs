@@ -96,11 +96,7 @@ fn a_student_sees_only_their_own_sessions_each_event_once() {
     let owner = got.iter().position(|g| g.1.contains("\"user\"")).unwrap();
     assert!(got[owner].2 && !got[owner - 1].2);
     // Resuming after any id that was sent: what follows, nothing missed, nothing twice.
-    for (i, g) in got.iter().enumerate().filter(|(_, g)| g.2) {
-        let rest: Vec<u64> = drain(&feed, &bob, g.0).iter().map(|g| g.0).collect();
-        let expected: Vec<u64> = got[i + 1..].iter().map(|g| g.0).collect();
-        assert_eq!(rest, expected, "after {}", g.0);
-    }
+    resumes_exactly(&feed, &bob);
     let alice = drain(&feed, &Viewer::Student("alice@alice.example".into()), 0);
     assert!(alice.iter().all(|g| !g.1.contains("client-1") && !g.1.contains("client-3")));
 }
@@ -186,18 +182,31 @@ fn session_at(feed: &Feed, conn: u32, ip: &str, user: &str) {
     feed.publish(&line(conn, false, "+OK locked"));
 }
 
+/// A feed with three students (alice, bob, carol; password "x") and the server's lifeline.
+fn class_feed() -> Feed {
+    let accounts: Vec<(String, String)> =
+        ["alice@alice.example", "bob@bob.example", "carol@alice.example"].map(|a| (a.into(), "x".into())).into();
+    let feed = Feed::new(&accounts, false, 1000);
+    feed.publish(&actor("server", "server"));
+    feed
+}
+
+/// `v`'s stream resumed after any id it was sent gives exactly what followed it.
+fn resumes_exactly(feed: &Feed, v: &Viewer) {
+    let got = drain(feed, v, 0);
+    for (i, g) in got.iter().enumerate().filter(|(_, g)| g.2) {
+        let rest: Vec<u64> = drain(feed, v, g.0).iter().map(|g| g.0).collect();
+        let expected: Vec<u64> = got[i + 1..].iter().map(|g| g.0).collect();
+        assert_eq!(rest, expected, "{v:?} after {}", g.0);
+    }
+}
+
 /// The refusals a student is sent: those of the addresses they were seen at before (a
 /// connection that logged in as them, their page's stream), each record once, in order, with
 /// an id; nobody else's; the same after a resumption from any id.
 #[test]
 fn a_student_sees_the_refusals_of_their_addresses() {
-    let accounts = vec![
-        ("alice@alice.example".to_string(), "x".to_string()),
-        ("bob@bob.example".to_string(), "x".to_string()),
-        ("carol@alice.example".to_string(), "x".to_string()),
-    ];
-    let feed = Feed::new(&accounts, false, 1000);
-    feed.publish(&actor("server", "server"));
+    let feed = class_feed();
     // Nobody was seen at 10.0.0.2 yet: nobody's (but the instructor's).
     refusal(&feed, 1, "10.0.0.2");
     session_at(&feed, 2, "10.0.0.2", "bob");
@@ -240,11 +249,7 @@ fn a_student_sees_the_refusals_of_their_addresses() {
         assert_eq!(got.iter().filter(of(c)).count(), 4);
         assert!(got.iter().filter(of(c)).all(|g| g.2), "each with an id");
     }
-    for (i, g) in got.iter().enumerate().filter(|(_, g)| g.2) {
-        let rest: Vec<u64> = drain(&feed, &bob, g.0).iter().map(|g| g.0).collect();
-        let expected: Vec<u64> = got[i + 1..].iter().map(|g| g.0).collect();
-        assert_eq!(rest, expected, "after {}", g.0);
-    }
+    resumes_exactly(&feed, &bob);
     // Seen again later (another page, another login) changes nothing already published.
     feed.student_at("bob@bob.example", "10.0.0.3");
     feed.student_at("bob@bob.example", "10.0.0.2");
@@ -272,13 +277,7 @@ fn anonymous_at(feed: &Feed, conn: u32, ip: &str) {
 /// rest its owner's, each event sent once to each viewer, in order, the same after resuming.
 #[test]
 fn a_student_sees_the_connections_without_a_login_from_their_address_when_alone_there() {
-    let accounts = vec![
-        ("alice@alice.example".to_string(), "x".to_string()),
-        ("bob@bob.example".to_string(), "x".to_string()),
-        ("carol@alice.example".to_string(), "x".to_string()),
-    ];
-    let feed = Feed::new(&accounts, false, 1000);
-    feed.publish(&actor("server", "server"));
+    let feed = class_feed();
     // Bob's page reads the stream from 10.0.0.2; his socket program connects from there.
     feed.student_at("bob@bob.example", "10.0.0.2");
     anonymous_at(&feed, 1, "10.0.0.2");
@@ -347,10 +346,6 @@ fn a_student_sees_the_connections_without_a_login_from_their_address_when_alone_
         seqs.sort();
         seqs.dedup();
         assert_eq!(seqs.len(), n, "nothing twice for {v:?}");
-        for (i, g) in got.iter().enumerate().filter(|(_, g)| g.2) {
-            let rest: Vec<u64> = drain(&feed, v, g.0).iter().map(|g| g.0).collect();
-            let expected: Vec<u64> = got[i + 1..].iter().map(|g| g.0).collect();
-            assert_eq!(rest, expected, "{v:?} after {}", g.0);
-        }
+        resumes_exactly(&feed, v);
     }
 }
