@@ -110,7 +110,10 @@ export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // (six lanes at 1,440 px: the phases' names were cut at the pane's edge, src/diagram.rs
 // `widths`) +83 B on the player: the player 253,143 B; the first download 258,097 B, its
 // budget +0.25 KB (the issue's target for the first download is 300 KB).
-export const BUDGET = 247.25 * 1024;
+// Session 22: at 390 px the rows that scroll sideways (header, controls, view bar, tabs) fade
+// out where they are cut, so a phone's user sees there is more that way (www/style.css, +55 B):
+// the player 253,223 B, its budget +0.25 KB.
+export const BUDGET = 247.5 * 1024;
 // What the page needs to draw its default scenario and be interactive.
 export const FIRST_BUDGET = 252.25 * 1024;
 /** The engine module (its wasm and JS), fetched after the first draw. */
