@@ -209,6 +209,10 @@ fn success_is_reported_delivered_locally_and_relayed_to_a_next_hop_without_dsn()
         if want == 1 {
             let p = parts(&reports[0]);
             assert!(p[1].1.contains("Action: relayed\r\nStatus: 2.0.0\r\nRemote-MTA: dns; mx.far.example"));
+            // message/delivery-status is 7-bit text (RFC 3464 section 2): its diagnostic cites
+            // the RFC as "section", not with a UTF-8 '§'.
+            assert!(p[1].1.contains("Diagnostic-Code: smtp; relayed to mx.far.example"), "{}", p[1].1);
+            assert!(reports[0].is_ascii(), "{}", String::from_utf8_lossy(&reports[0]));
         }
     }
 }

@@ -66,7 +66,7 @@ pub struct Chunked {
 }
 
 fn bad(text: &str) -> HttpError {
-    HttpError { status: 400, text: format!("Bad Request: {text} (RFC 9112 §7.1)") }
+    HttpError { status: 400, text: format!("Bad Request: {text} (RFC 9112 section 7.1)") }
 }
 
 fn too_large() -> HttpError {

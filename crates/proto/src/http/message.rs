@@ -209,20 +209,20 @@ pub fn parse_head(head: &[u8], request: bool) -> Result<(HttpMessage, Framing), 
     let mut headers = Vec::new();
     for l in lines {
         if l.starts_with([' ', '\t']) {
-            return bad(400, "Bad Request: obsolete line folding is not allowed (RFC 9112 §5.2)");
+            return bad(400, "Bad Request: obsolete line folding is not allowed (RFC 9112 section 5.2)");
         }
         let Some((n, v)) = l.split_once(':') else { return bad(400, "Bad Request: a header field needs a colon") };
         if n.is_empty() || n.ends_with([' ', '\t']) || !n.bytes().all(|b| b.is_ascii_graphic()) {
             return bad(
                 400,
-                "Bad Request: no whitespace is allowed between a field name and the colon (RFC 9112 §5.1)",
+                "Bad Request: no whitespace is allowed between a field name and the colon (RFC 9112 section 5.1)",
             );
         }
         headers.push((n.to_string(), v.trim().to_string()));
     }
     let msg = HttpMessage { start, headers, body: vec![] };
     if request && msg.version() == "HTTP/1.1" && msg.header("Host").is_none() {
-        return bad(400, "Bad Request: HTTP/1.1 requires a Host header field (RFC 9112 §3.2)");
+        return bad(400, "Bad Request: HTTP/1.1 requires a Host header field (RFC 9112 section 3.2)");
     }
     let http10 = if request { msg.version() == "HTTP/1.0" } else { msg.start.starts_with("HTTP/1.0 ") };
     let framing = framing(&msg.headers, http10)?;
@@ -247,21 +247,21 @@ pub fn framing(headers: &[(String, String)], http10: bool) -> Result<Framing, Ht
     let bad = |status: u16, text: &str| Err(HttpError { status, text: text.into() });
     if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("Transfer-Encoding")) {
         if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("Content-Length")) {
-            return bad(400, "Bad Request: Transfer-Encoding and Content-Length together (RFC 9112 §6.3)");
+            return bad(400, "Bad Request: Transfer-Encoding and Content-Length together (RFC 9112 section 6.3)");
         }
         if http10 {
-            return bad(400, "Bad Request: Transfer-Encoding in an HTTP/1.0 message (RFC 9112 §6.1)");
+            return bad(400, "Bad Request: Transfer-Encoding in an HTTP/1.0 message (RFC 9112 section 6.1)");
         }
         let codings: Vec<&str> = values(headers, "Transfer-Encoding").collect();
         let chunked = |c: &str| c.eq_ignore_ascii_case("chunked");
         if !codings.last().is_some_and(|c| chunked(c)) {
-            return bad(400, "Bad Request: chunked is not the final transfer coding (RFC 9112 §6.3)");
+            return bad(400, "Bad Request: chunked is not the final transfer coding (RFC 9112 section 6.3)");
         }
         if codings.iter().filter(|c| chunked(c)).count() > 1 {
-            return bad(400, "Bad Request: chunked applied more than once (RFC 9112 §7.1)");
+            return bad(400, "Bad Request: chunked applied more than once (RFC 9112 section 7.1)");
         }
         if codings.len() > 1 {
-            return bad(501, "Not Implemented: no transfer coding but chunked is read here (RFC 9112 §6.1)");
+            return bad(501, "Not Implemented: no transfer coding but chunked is read here (RFC 9112 section 6.1)");
         }
         return Ok(Framing::Chunked);
     }
@@ -269,10 +269,10 @@ pub fn framing(headers: &[(String, String)], http10: bool) -> Result<Framing, Ht
     let mut len = None;
     for v in values(headers, "Content-Length") {
         if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-            return bad(400, "Bad Request: Content-Length must be digits (RFC 9112 §6.3)");
+            return bad(400, "Bad Request: Content-Length must be digits (RFC 9112 section 6.3)");
         }
         if len.is_some_and(|l| l != v) {
-            return bad(400, "Bad Request: Content-Length given twice, differently (RFC 9112 §6.3)");
+            return bad(400, "Bad Request: Content-Length given twice, differently (RFC 9112 section 6.3)");
         }
         len = Some(v);
     }

@@ -364,12 +364,19 @@ mod tests {
             (format!("POST /send HTTP/1.1\r\n{h}\r\nContent-Length: +5"), 400),
             (format!("POST /send HTTP/1.1\r\n{h}\r\nContent-Length: "), 400),
             (format!("POST /send HTTP/1.1\r\n{h}\r\nContent-Length: 99999999999999999999999"), 413),
+            (format!("GET /x HTTP/1.1\r\n{h}\r\nX-Old: a\r\n folded"), 400),
+            (format!("GET /x HTTP/1.1\r\n{h}\r\nX-Old : a"), 400),
+            ("GET /x HTTP/1.1\r\nX-No-Host: a".to_string(), 400),
         ] {
             let whole = refused(&head, usize::MAX);
             assert_eq!(whole.0.len(), 2, "{head}: {:?}", whole.0);
             assert!(whole.0[0].starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
             assert!(whole.0[1].starts_with(&format!("HTTP/1.1 {status} ")), "{head}: {}", whole.0[1]);
             assert!(whole.0[1].contains("\r\nConnection: close\r\n"), "{head}");
+            // Its reason phrase and body are ASCII: RFC 9112 §4 allows obs-text (bytes over
+            // 0x7F) in a reason phrase only for old servers, and the body is text/plain with
+            // no charset; the RFC is cited as "section", not as a UTF-8 '§'.
+            assert!(whole.0[1].is_ascii(), "{head}: {}", whole.0[1]);
             assert!(
                 matches!(&whole.1[..], [HttpServerEvent::Request(r), HttpServerEvent::Closed] if r.target() == "/first")
             );

@@ -316,11 +316,12 @@ impl SmtpClient {
         let p = self.job.params.clone();
         if p.smtputf8 && !self.has_extension("SMTPUTF8") && self.needs_smtputf8() {
             // RFC 6531 §3.2: such mail must not go to a server without SMTPUTF8: it bounces.
-            let text = "SMTPUTF8 is required, but was not offered by the host (RFC 6531 §3.2)";
+            let text = "SMTPUTF8 is required, but was not offered by the host (RFC 6531 section 3.2)";
             return self.give_up(Reply::enhanced(550, "5.6.7", text));
         }
         if self.chunked() && !(self.has_extension("CHUNKING") && self.has_extension("BINARYMIME")) {
-            let text = "BINARYMIME is required, but CHUNKING and BINARYMIME were not offered by the host (RFC 3030 §3)";
+            let text =
+                "BINARYMIME is required, but CHUNKING and BINARYMIME were not offered by the host (RFC 3030 section 3)";
             return self.give_up(Reply::enhanced(554, "5.6.3", text));
         }
         let mut params =

@@ -490,7 +490,8 @@ pub(super) fn success_line(rcpt: &str, params: RcptParams, action: Action, remot
     if !params.wants_success() {
         return None;
     }
-    let diagnostic = remote.as_ref().map(|r| format!("relayed to {r}, which does not offer DSN (RFC 3461 §4.2)"));
+    let diagnostic =
+        remote.as_ref().map(|r| format!("relayed to {r}, which does not offer DSN (RFC 3461 section 4.2)"));
     Some(Line { address: rcpt.to_string(), params, action, status: "2.0.0".into(), remote, diagnostic })
 }
 

@@ -247,6 +247,8 @@ fn smtputf8_mail_goes_only_to_a_server_that_offers_it() {
         matches!(&events[0], ClientEvent::Failed { permanent: true, reply, .. } if reply.code == 550 && reply.lines[0].starts_with("5.6.7")),
         "{events:?}"
     );
+    // Its text goes into the bounce's Diagnostic-Code (message/delivery-status, 7-bit text).
+    assert!(matches!(&events[0], ClientEvent::Failed { reply, .. } if reply.lines.iter().all(|l| l.is_ascii())));
     // Our own server offers it: MAIL carries SMTPUTF8 and the message arrives.
     let (events, received, _) = pair(utf8_job());
     assert!(matches!(&events[0], ClientEvent::Sent { .. }), "{events:?}");
@@ -314,7 +316,7 @@ fn binarymime_travels_in_one_bdat_chunk() {
     // A server without CHUNKING: the message cannot go (5.6.3, conversion needed).
     let (_, events) = scripted(job, &["220 old.example\r\n", "250-old.example\r\n250 8BITMIME\r\n"]);
     assert!(
-        matches!(&events[0], ClientEvent::Failed { permanent: true, reply, .. } if reply.code == 554),
+        matches!(&events[0], ClientEvent::Failed { permanent: true, reply, .. } if reply.code == 554 && reply.lines.iter().all(|l| l.is_ascii())),
         "{events:?}"
     );
 }
