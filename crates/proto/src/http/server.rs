@@ -185,10 +185,12 @@ impl HttpServer {
                     }
                 }
                 Decoded::Invalid(e, _) => {
+                    // The status line has the status's own reason phrase ("Bad Request"), as
+                    // servers send it; the body says why.
                     let resp = HttpMessage::response(
                         "HTTP/1.1",
                         e.status,
-                        &e.text,
+                        e.text.split(':').next().unwrap_or_default(),
                         &[("Connection", "close"), ("Content-Type", "text/plain")],
                         format!("{}\n", e.text).as_bytes(),
                     );
@@ -371,7 +373,13 @@ mod tests {
             let whole = refused(&head, usize::MAX);
             assert_eq!(whole.0.len(), 2, "{head}: {:?}", whole.0);
             assert!(whole.0[0].starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
-            assert!(whole.0[1].starts_with(&format!("HTTP/1.1 {status} ")), "{head}: {}", whole.0[1]);
+            let reason = match status {
+                400 => "Bad Request",
+                413 => "Content Too Large",
+                _ => "Not Implemented",
+            };
+            assert!(whole.0[1].starts_with(&format!("HTTP/1.1 {status} {reason}\r\n")), "{head}: {}", whole.0[1]);
+            assert!(whole.0[1].ends_with("\n") && whole.0[1].contains("\r\n\r\n"), "{head}: a body says why");
             assert!(whole.0[1].contains("\r\nConnection: close\r\n"), "{head}");
             // Its reason phrase and body are ASCII: RFC 9112 §4 allows obs-text (bytes over
             // 0x7F) in a reason phrase only for old servers, and the body is text/plain with
