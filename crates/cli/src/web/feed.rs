@@ -113,8 +113,11 @@ struct Inner {
     bytes: usize,
     next: u64,
     tracker: Tracker,
-    /// Connection → (owner, the seq of its `owner` entry).
+    /// Connection → (owner, the seq of its `owner` entry); forgotten once the connection's
+    /// close has left the history (no entry of it is left to decide for).
     owners: BTreeMap<u32, (String, u64)>,
+    /// The closes still in the history, oldest first: (seq, connection).
+    closes: VecDeque<(u64, u32)>,
     /// Queue id → users concerned (sender and local recipients).
     queued: BTreeMap<String, Vec<String>>,
     /// Entries every new stream starts with (the server's lifeline).
@@ -200,6 +203,7 @@ impl Feed {
             next: 1,
             tracker: Tracker::default(),
             owners: BTreeMap::new(),
+            closes: VecDeque::new(),
             servers: BTreeMap::new(),
             peers: BTreeMap::new(),
             refusing: BTreeMap::new(),
@@ -274,6 +278,9 @@ impl Feed {
             inner.peers.remove(conn);
             inner.refusing.remove(conn);
             inner.anon.remove(conn);
+            if inner.owners.contains_key(conn) {
+                inner.closes.push_back((inner.next, *conn));
+            }
         }
         if let (Event::MessageQueued { queue_id, .. }, Scope::Users(u)) = (&e, &scope) {
             inner.queued.insert(queue_id.clone(), u.clone());
@@ -333,6 +340,13 @@ impl Feed {
             if let Some(old) = inner.ring.pop_front() {
                 inner.bytes -= old.data.len();
             }
+        }
+        // A connection's close is its last entry: once it left, so did every entry of it, and
+        // its owner is needed no more (a class's thousands of connections are not all kept).
+        let first = inner.ring.front().map_or(inner.next, |e| e.seq);
+        while let Some(&(_, conn)) = inner.closes.front().filter(|(seq, _)| *seq < first) {
+            inner.closes.pop_front();
+            inner.owners.remove(&conn);
         }
     }
 

@@ -120,6 +120,39 @@ fn a_viewer_behind_the_history_is_told_and_catches_up() {
     assert!(small.read(&Viewer::Instructor, 0, 100).missed > 0, "bounded in bytes too");
 }
 
+/// A class's connections come and go all day: what the feed keeps of them is bounded by its
+/// history, not by how many there were (an owner is forgotten once its connection's close has
+/// left the history), and a student still sees each of their sessions while it is in it.
+#[test]
+fn what_is_kept_of_closed_connections_is_bounded_by_the_history() {
+    let feed = Feed::new(&accounts(), false, 50);
+    feed.publish(&actor("server", "server"));
+    for c in 1..=500 {
+        session(&feed, c, if c % 2 == 0 { "bob" } else { "alice" }, if c % 2 == 0 { "bpw" } else { "apw" });
+        feed.publish(&Event::ConnectionClosed { t: 0, conn: c, by: "client".into() });
+    }
+    let (owners, closes) = {
+        let g = feed.inner.lock().unwrap();
+        (g.owners.len(), g.closes.len())
+    };
+    assert!(owners <= 6 && closes <= 6, "{owners} owners, {closes} closes kept after 500 connections");
+    // The sessions still in the history are their owners' as before.
+    let bob = drain(&feed, &Viewer::Student("bob@bob.example".into()), 0);
+    assert!(bob.iter().any(|g| g.1.contains("\"conn\":500")), "bob's last session: {bob:?}");
+    assert!(!bob.iter().any(|g| g.1.contains("\"conn\":499")), "alice's is not bob's");
+    // A connection still open keeps its owner, however long ago it logged in.
+    let open = Feed::new(&accounts(), false, 50);
+    session(&open, 1, "bob", "bpw");
+    for c in 2..=100 {
+        session(&open, c, "alice", "apw");
+        open.publish(&Event::ConnectionClosed { t: 0, conn: c, by: "client".into() });
+    }
+    assert_eq!(open.inner.lock().unwrap().owners.get(&1).map(|o| o.0.as_str()), Some("bob@bob.example"));
+    open.publish(&line(1, true, "QUIT"));
+    let bob = drain(&open, &Viewer::Student("bob@bob.example".into()), open.last() - 1);
+    assert!(bob.iter().any(|g| g.1.contains("QUIT")), "{bob:?}");
+}
+
 #[test]
 fn logins_are_checked_against_the_accounts() {
     let feed = Feed::new(&accounts(), false, 10);
