@@ -127,7 +127,9 @@ test("the end of a flood: the server's note above the instructor's diagram says 
   const lines = refusedFrom('127.0.0.4', null, N);
   assert.equal(lines.length, N);
   assert.ok(lines.every((l) => l === BUSY), lines.join('\n'));
-  await page.waitForSelector('#live-server-note', { timeout: 10000 });
+  // (The note for the address's students comes just before the instructor's total.)
+  await page.waitForFunction(() => /refused since mailsim serve started/.test(document.querySelector('#live-server-note')?.textContent ?? ''),
+    null, { timeout: 10000 });
   const note = await page.$eval('#live-server-note', (e) => e.textContent);
   const m = note.match(/^(\d+) more connections were refused over the limits and not drawn \(at most 10 a second are\); (\d+) refused since mailsim serve started\.$/);
   assert.ok(m, note);
@@ -138,15 +140,42 @@ test("the end of a flood: the server's note above the instructor's diagram says 
   const more = flood.reduce((s, r) => s + [...r.meaning.matchAll(/\+(\d+) more refused/g)].reduce((a, x) => a + Number(x[1]), 0), 0);
   assert.equal(flood.length + more + Number(m[1]), N);
   assert.equal(Number(m[2]), before + N);
+  // The address's own note: every one of its refusals not drawn.
+  const own = records.filter((r) => r.event === 'narrated' && / from 127\.0\.0\.4 /.test(r.text)).map((r) => r.text);
+  assert.deepEqual(own, [`${N - flood.length} connections from 127.0.0.4 were refused over the limits and not drawn (at most 10 a second are).`]);
   // Where the refusals are: above the diagram, in view without scrolling or opening a panel.
   const box = await page.$eval('#live-server-note', (e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, h: innerHeight }; });
   assert.ok(box.top >= 0 && box.bottom <= box.h, JSON.stringify(box));
   await page.screenshot({ path: `${OUT}/live20-flood-note.png` });
-  // A student is not sent the server's notes (nor these refusals: nobody of theirs at 127.0.0.4).
+  // A student is not sent the instructor's note, nor these refusals and their note (nobody of
+  // theirs at 127.0.0.4).
   const student = await studentPage({ width: 1440, height: 900 });
   t.after(() => student.context.close());
   await student.page.waitForFunction(() => /bob@class\.example/.test(document.querySelector('.app.live')?.textContent ?? ''), null, { timeout: 10000 });
   assert.equal(await student.page.$('#live-server-note'), null);
   assert.ok(!(await student.page.$eval('.app.live', (e) => e.textContent)).includes('127.0.0.4'));
   assert.deepEqual(errors, []);
+});
+
+test("the end of a flood from a student's own address: their view says how many of theirs were not drawn", async (t) => {
+  const before = logRecords(serve.logFile).filter((r) => r.event === 'message_sent' && r.from_state === 'refused').length;
+  const N = 30;
+  // Bob's client logs in from 127.0.0.5 (he is seen there), then his loop floods from there.
+  const lines = refusedFrom('127.0.0.5', 'bob@class.example', N);
+  assert.equal(lines.length, N);
+  const student = await studentPage({ width: 1440, height: 900 });
+  t.after(() => student.context.close());
+  await student.page.waitForFunction(() => / from 127\.0\.0\.5 /.test(document.querySelector('#live-server-note')?.textContent ?? ''),
+    null, { timeout: 10000 });
+  const note = await student.page.$eval('#live-server-note', (e) => e.textContent);
+  const drawn = logRecords(serve.logFile).filter((r) => r.event === 'message_sent' && r.from_state === 'refused').slice(before);
+  assert.ok(drawn.length >= 1 && drawn.length < N, `${drawn.length} drawn`);
+  assert.equal(note, `${N - drawn.length} connections from 127.0.0.5 were refused over the limits and not drawn (at most 10 a second are).`);
+  // The note is in view above his diagram, and his drawn refusals are in his view.
+  const box = await student.page.$eval('#live-server-note', (e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, h: innerHeight }; });
+  assert.ok(box.top >= 0 && box.bottom <= box.h, JSON.stringify(box));
+  await student.page.waitForFunction((n) => (document.querySelector('.app.live')?.textContent.match(/too many connections/g) ?? []).length >= n,
+    drawn.length, { timeout: 10000 });
+  await student.page.screenshot({ path: `${OUT}/live22-student-flood-note.png` });
+  assert.deepEqual(student.errors, []);
 });

@@ -566,20 +566,37 @@ impl Hub {
         }
     }
 
-    /// `k` refusals were not recorded and no other came since (the flood is over): a note
-    /// says how many, and how many in all (`total`, since serve started). The live page shows
-    /// the server's newest note above the diagram (`src/live/view.rs`), so the instructor at the
-    /// projector sees the flood's size where the few refusals drawn are.
-    pub fn refusals_not_recorded(&mut self, k: u64, total: u64) {
+    /// A flood is over and `left` was not recorded: a note for each address's students (how
+    /// many of that address's were not drawn), then, if refusals went unrecorded since the last
+    /// one drawn, the instructor's note: how many, and how many in all (`total`, since serve
+    /// started). The live page shows the server's newest note above the diagram
+    /// (`src/live/view.rs`), so the instructor at the projector sees the flood's size where the
+    /// few refusals drawn are, and a student whose own loop flooded sees theirs.
+    pub fn refusals_not_recorded(&mut self, left: &limits::Unrecorded, total: u64) {
+        let t = self.now();
+        let per = limits::REFUSALS_RECORDED_PER_SECOND;
+        for (ip, n) in &left.by_address {
+            let (s, were) = if *n == 1 { ("", "was") } else { ("s", "were") };
+            let text = format!(
+                "{n} connection{s} from {ip} {were} refused over the limits and not drawn (at most {per} a second are)."
+            );
+            if let Some(feed) = &self.live {
+                // For the students seen at that address only (the feed's scope of a refusal).
+                feed.addressed(&ip.to_string());
+            }
+            self.log(Event::Narrated { t, actor: "server".into(), text });
+        }
+        if left.since_last == 0 {
+            return;
+        }
+        let k = left.since_last;
         let text = format!(
-            "{k} more connections were refused over the limits and not drawn (at most {} a second are); \
-             {total} refused since mailsim serve started.",
-            limits::REFUSALS_RECORDED_PER_SECOND
+            "{k} more connections were refused over the limits and not drawn (at most {per} a second are); \
+             {total} refused since mailsim serve started."
         );
         if !self.quiet {
             println!("[refused] {text}");
         }
-        let t = self.now();
         self.log(Event::Narrated { t, actor: "server".into(), text });
     }
 

@@ -15,7 +15,7 @@
 
 use mailsim_proto::pdu::Transmit;
 use mailsim_proto::Closing;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -52,12 +52,28 @@ pub struct Refusals {
     /// (the current second's start, refusals recorded in it, refusals not recorded since the
     /// last one recorded)
     window: Mutex<Option<(Instant, u32, u64)>>,
+    /// Refusals not recorded since the last note, by client address (for the students seen
+    /// there); at most [`NOTED_ADDRESSES`] addresses.
+    unrecorded: Mutex<BTreeMap<IpAddr, u64>>,
+}
+
+/// Addresses whose unrecorded refusals a flood's end notes one by one (the most refused
+/// first); the total covers every address.
+pub const NOTED_ADDRESSES: usize = 32;
+
+/// What a flood left unrecorded, once it is over ([`Refusals::quiet`]).
+#[derive(Debug, PartialEq)]
+pub struct Unrecorded {
+    /// Not recorded since the last refusal that was (its "+k more" counted the ones before).
+    pub since_last: u64,
+    /// Not recorded since the last note, by client address, the most refused first.
+    pub by_address: Vec<(IpAddr, u64)>,
 }
 
 impl Refusals {
-    /// One more refusal, at `now`: `Some(k)` to record it (`k`: how many before it were not
-    /// recorded since the last one that was), `None` to count it only.
-    pub fn refused(&self, now: Instant) -> Option<u64> {
+    /// One more refusal, from `ip` at `now`: `Some(k)` to record it (`k`: how many before it
+    /// were not recorded since the last one that was), `None` to count it only.
+    pub fn refused(&self, now: Instant, ip: IpAddr) -> Option<u64> {
         self.total.fetch_add(1, Ordering::Relaxed);
         let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
         let (start, shown, hidden) = w.get_or_insert((now, 0, 0));
@@ -66,21 +82,31 @@ impl Refusals {
         }
         if *shown >= REFUSALS_RECORDED_PER_SECOND {
             *hidden += 1;
+            let mut by = self.unrecorded.lock().unwrap_or_else(|e| e.into_inner());
+            // Bounded: an address first refused when 1,024 are counted goes in the total only.
+            if by.len() < 1024 || by.contains_key(&ip) {
+                *by.entry(ip).or_default() += 1;
+            }
             return None;
         }
         *shown += 1;
         Some(std::mem::take(hidden))
     }
 
-    /// Refusals not recorded, once a second has gone by without room for them (the flood is
-    /// over): taken, for a note saying how many.
-    pub fn quiet(&self, now: Instant) -> Option<u64> {
+    /// What was not recorded, once a second has gone by without room for more (the flood is
+    /// over): taken, for notes saying how many.
+    pub fn quiet(&self, now: Instant) -> Option<Unrecorded> {
         let mut w = self.window.lock().unwrap_or_else(|e| e.into_inner());
+        let mut by = self.unrecorded.lock().unwrap_or_else(|e| e.into_inner());
         match &mut *w {
             Some((start, _, hidden))
-                if *hidden > 0 && now.saturating_duration_since(*start) >= Duration::from_secs(1) =>
+                if (*hidden > 0 || !by.is_empty())
+                    && now.saturating_duration_since(*start) >= Duration::from_secs(1) =>
             {
-                Some(std::mem::take(hidden))
+                let mut by_address: Vec<_> = std::mem::take(&mut *by).into_iter().collect();
+                by_address.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+                by_address.truncate(NOTED_ADDRESSES);
+                Some(Unrecorded { since_last: std::mem::take(hidden), by_address })
             }
             _ => None,
         }
@@ -192,23 +218,50 @@ mod tests {
     fn refusals_are_all_counted_and_ten_a_second_recorded() {
         let r = Refusals::default();
         let t0 = Instant::now();
+        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         let n = REFUSALS_RECORDED_PER_SECOND as usize;
-        let first: Vec<_> = (0..n + 5).map(|i| r.refused(t0 + Duration::from_millis(i as u64))).collect();
+        // The first second: n recorded, then 3 from a and 2 from b counted only.
+        let first: Vec<_> = (0..n + 5)
+            .map(|i| r.refused(t0 + Duration::from_millis(i as u64), if i % 2 == 0 { a } else { b }))
+            .collect();
         assert!(first[..n].iter().all(|k| *k == Some(0)), "{first:?}");
         assert!(first[n..].iter().all(Option::is_none), "{first:?}");
         assert_eq!(r.quiet(t0 + Duration::from_millis(500)), None, "the second is not over");
         // The next second: the first one recorded says how many were not.
-        assert_eq!(r.refused(t0 + Duration::from_millis(1000)), Some(5));
-        assert_eq!(r.refused(t0 + Duration::from_millis(1001)), Some(0));
+        assert_eq!(r.refused(t0 + Duration::from_millis(1000), a), Some(5));
+        assert_eq!(r.refused(t0 + Duration::from_millis(1001), a), Some(0));
         for i in 0..n {
-            r.refused(t0 + Duration::from_millis(1002 + i as u64));
+            r.refused(t0 + Duration::from_millis(1002 + i as u64), b);
         }
         assert_eq!(r.total(), (n + 5 + 2 + n) as u64);
-        // The flood is over: a note takes the rest, once.
+        // The flood is over: a note takes the rest, once; each address's own count too (all
+        // not recorded since the last note: b's 2 of the first second and its 2 of the second).
         assert_eq!(r.quiet(t0 + Duration::from_millis(1500)), None);
-        assert_eq!(r.quiet(t0 + Duration::from_millis(2000)), Some(2));
+        let left = r.quiet(t0 + Duration::from_millis(2000)).expect("a note");
+        assert_eq!(left, Unrecorded { since_last: 2, by_address: vec![(b, 4), (a, 3)] });
         assert_eq!(r.quiet(t0 + Duration::from_millis(2500)), None);
-        assert_eq!(r.refused(t0 + Duration::from_millis(3000)), Some(0));
+        assert_eq!(r.refused(t0 + Duration::from_millis(3000), a), Some(0));
+        // A flood whose last refusal was drawn (nothing since it) still notes each address's.
+        for i in 0..n + 1 {
+            r.refused(t0 + Duration::from_millis(4000 + i as u64), a);
+        }
+        assert_eq!(r.refused(t0 + Duration::from_millis(5000), a), Some(1));
+        let left = r.quiet(t0 + Duration::from_millis(6000)).expect("a note");
+        assert_eq!(left, Unrecorded { since_last: 0, by_address: vec![(a, 1)] });
+        // Many addresses: the most refused are noted, NOTED_ADDRESSES of them.
+        for i in 0..n {
+            r.refused(t0 + Duration::from_millis(7000 + i as u64), a);
+        }
+        for i in 0..100u32 {
+            let ip = IpAddr::from([10, 1, (i / 200) as u8, (i % 200) as u8]);
+            for _ in 0..=(i % 3) {
+                r.refused(t0 + Duration::from_millis(7100), ip);
+            }
+        }
+        let left = r.quiet(t0 + Duration::from_millis(8000)).expect("a note");
+        assert_eq!(left.by_address.len(), NOTED_ADDRESSES);
+        assert!(left.by_address.iter().all(|(_, k)| *k == 3), "{:?}", left.by_address);
+        assert_eq!(left.since_last, 199, "34 × 1 + 33 × 2 + 33 × 3");
     }
 
     #[test]

@@ -345,7 +345,8 @@ pub async fn run(mut o: Options) -> Result<(), String> {
                         let reply = limits::busy_reply(service);
                         limits::busy(stream, &reply.bytes).await;
                         // Recorded once answered (the client first), at most ten a second.
-                        if let (Some(hidden), Some(why)) = (refusals.refused(std::time::Instant::now()), why) {
+                        if let (Some(hidden), Some(why)) = (refusals.refused(std::time::Instant::now(), peer.ip()), why)
+                        {
                             let sid = shared.next_sid();
                             shared.with(None, |h| h.refused(sid, peer, port, service, &why, hidden)).await;
                         }
@@ -368,9 +369,9 @@ pub async fn run(mut o: Options) -> Result<(), String> {
         loop {
             tokio::time::sleep(Duration::from_millis(500)).await;
             ticker.with(None, |h| h.run_queue_if_due()).await;
-            if let Some(k) = flood.quiet(std::time::Instant::now()) {
+            if let Some(left) = flood.quiet(std::time::Instant::now()) {
                 let total = flood.total();
-                ticker.with(None, |h| h.refusals_not_recorded(k, total)).await;
+                ticker.with(None, |h| h.refusals_not_recorded(&left, total)).await;
             }
         }
     });

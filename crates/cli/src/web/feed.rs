@@ -137,6 +137,8 @@ struct Inner {
     /// Open connections that did not log in when they opened → the student seen alone at
     /// their address then.
     anon: BTreeMap<u32, String>,
+    /// The next server note is about this client address's refusals ([`Feed::addressed`]).
+    addressed: Option<String>,
 }
 
 impl Inner {
@@ -210,6 +212,7 @@ impl Feed {
             seen: BTreeMap::new(),
             alone: BTreeMap::new(),
             anon: BTreeMap::new(),
+            addressed: None,
             queued: BTreeMap::new(),
             pinned: vec![],
         };
@@ -252,7 +255,10 @@ impl Feed {
             | Event::MessageSent { conn: Some(conn), .. } => Some(*conn),
             _ => None,
         };
-        let refused = conn.and_then(|c| inner.refusing.get(&c)).cloned();
+        let refused = match &e {
+            Event::Narrated { .. } => inner.addressed.take(),
+            _ => conn.and_then(|c| inner.refusing.get(&c)).cloned(),
+        };
         if let (Event::ActorJoined { actor }, Some(c), None) = (&e, conn, &refused) {
             inner.peers.insert(c, actor.ip.clone());
             if let Some(Some(student)) = inner.alone.get(&actor.ip) {
@@ -322,6 +328,12 @@ impl Feed {
     /// (see the module's documentation), until its `connection_closed`.
     pub fn refusing(&self, conn: u32, ip: &str) {
         self.inner.lock().expect("not poisoned").refusing.insert(conn, ip.to_string());
+    }
+
+    /// The next note (a `narrated` event) is about the refusals from client address `ip`: it
+    /// has a refusal's scope, the students seen there (and the instructor).
+    pub fn addressed(&self, ip: &str) {
+        self.inner.lock().expect("not poisoned").addressed = Some(ip.to_string());
     }
 
     /// Student `user`'s page reads the stream from `ip`: they are seen there from the next

@@ -293,6 +293,28 @@ fn a_student_sees_the_refusals_of_their_addresses() {
     assert!(!drain(&feed, &Viewer::Student("carol@alice.example".into()), 0).iter().any(|g| g.1.contains("refused 8")));
 }
 
+/// The notes at a flood's end: each address's goes to the students seen there (and the
+/// instructor), the total to the instructor only; the next note is not scoped by the last.
+#[test]
+fn a_floods_note_per_address_goes_to_the_students_seen_there() {
+    let feed = class_feed();
+    session_at(&feed, 1, "10.0.0.2", "bob");
+    session_at(&feed, 2, "10.0.0.3", "alice");
+    let note = |text: &str| Event::Narrated { t: 0, actor: "server".into(), text: text.into() };
+    feed.addressed("10.0.0.2");
+    feed.publish(&note("note-2"));
+    feed.addressed("10.0.0.9");
+    feed.publish(&note("note-9"));
+    feed.publish(&note("note-total"));
+    let notes = |v: &Viewer| -> Vec<String> {
+        drain(&feed, v, 0).iter().filter_map(|g| g.1.split("note-").nth(1).map(|r| r[..1].to_string())).collect()
+    };
+    assert_eq!(notes(&Viewer::Instructor), ["2", "9", "t"]);
+    assert_eq!(notes(&Viewer::Student("bob@bob.example".into())), ["2"]);
+    assert!(notes(&Viewer::Student("alice@alice.example".into())).is_empty());
+    resumes_exactly(&feed, &Viewer::Student("bob@bob.example".into()));
+}
+
 /// A POP3 connection from `ip` that does not log in (a wrong password), closed by the client.
 fn anonymous_at(feed: &Feed, conn: u32, ip: &str) {
     feed.publish(&client_at(conn, ip));
