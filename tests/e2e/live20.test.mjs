@@ -177,5 +177,14 @@ test("the end of a flood from a student's own address: their view says how many 
   await student.page.waitForFunction((n) => (document.querySelector('.app.live')?.textContent.match(/too many connections/g) ?? []).length >= n,
     drawn.length, { timeout: 10000 });
   await student.page.screenshot({ path: `${OUT}/live22-student-flood-note.png` });
+  // On a phone too: the note in view, whole, above the diagram's tab.
+  const phone = await studentPage({ width: 390, height: 844 });
+  t.after(() => phone.context.close());
+  await phone.page.waitForFunction(() => / from 127\.0\.0\.5 /.test(document.querySelector('#live-server-note')?.textContent ?? ''),
+    null, { timeout: 10000 });
+  const small = await phone.page.$eval('#live-server-note', (e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, w: innerWidth, h: innerHeight, cut: e.scrollWidth > e.clientWidth }; });
+  assert.ok(small.top >= 0 && small.bottom <= small.h / 2 && small.left >= 0 && small.right <= small.w && !small.cut, JSON.stringify(small));
+  await phone.page.screenshot({ path: `${OUT}/live22-student-flood-note-390.png` });
   assert.deepEqual(student.errors, []);
+  assert.deepEqual(phone.errors, []);
 });
