@@ -131,7 +131,9 @@ export async function installRecorders(page) {
         if (e.name === 'keydown') window.__eventTiming.set(e.startTime, e.duration);
       }
     }).observe({ type: 'event', durationThreshold: 16, buffered: true });
-    const pos = () => document.querySelector('#position')?.textContent;
+    // The player's step: the app's data-step (the position follows it a frame later since
+    // session 22, with the side panels), else the position (older builds).
+    const pos = () => document.querySelector('.app[data-step]')?.dataset.step ?? document.querySelector('#position')?.textContent;
     // Capture on window: before the page's own listener on the document.
     window.addEventListener('keydown', (e) => {
       const scroller = document.querySelector('.diagram');
@@ -234,17 +236,19 @@ export async function oldStepLatency(page, key, n) {
   const work = [];
   for (let i = 0; i < n; i++) {
     const t = await page.evaluate((k) => new Promise((res) => requestAnimationFrame(() => {
-      const pos = document.querySelector('#position');
-      const before = pos.textContent;
+      const app = document.querySelector('.app[data-step]');
+      const pos = app ?? document.querySelector('#position');
+      const read = () => (app ? app.dataset.step : pos.textContent);
+      const before = read();
       const t0 = performance.now();
       const mo = new MutationObserver(() => {
-        if (pos.textContent === before) return;
+        if (read() === before) return;
         mo.disconnect();
         document.querySelector('.arrow.current')?.getBoundingClientRect();
         const w = performance.now() - t0;
         requestAnimationFrame(() => res([w, performance.now() - t0]));
       });
-      mo.observe(pos, { childList: true, subtree: true, characterData: true });
+      mo.observe(pos, app ? { attributes: true, attributeFilter: ['data-step'] } : { childList: true, subtree: true, characterData: true });
       document.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
     })), key);
     work.push(t[0]);

@@ -715,7 +715,11 @@ fn playground() -> Html {
     let panel = deferred(step, &player.log, use_force_update()).min(len);
     let has_tls = *use_memo(player.diagram.clone(), |d| d.arrows.iter().any(|a| a.tls));
     let transcript_open = use_state_eq(|| false);
-    let now = if step == 0 { 0 } else { player.diagram.arrows[step - 1].t };
+    // The position and the clock show the panels' step: a step's own frame repaints the
+    // diagram's row alone, and they follow with the panels a frame later (so do the track's
+    // marker: a step's damage was one rectangle spanning the position at the top left, the row
+    // and the marker at the pane's right edge: docs/benchmarks.md, session 22).
+    let now = if panel == 0 { 0 } else { player.diagram.arrows[panel - 1].t };
     // A phone: the diagram and each panel are tabs.
     let narrow = use_narrow() && !embed;
     let (tab, on_tab) = use_tab();
@@ -724,7 +728,7 @@ fn playground() -> Html {
         && !scenario::index().any(|s| s.id == player.scenario.id && matches(s, &search))
         && scenario::index().any(|s| s.id == player.scenario.id);
     html! {
-        <div class={classes!("app", (*large).then_some("large"), embed.then_some("embed"), narrow.then_some("tabbed"))}>
+        <div class={classes!("app", (*large).then_some("large"), embed.then_some("embed"), narrow.then_some("tabbed"))} data-step={step.to_string()}>
             <header class="top">
                 <h1><span class="logo" aria-hidden="true">{"✉"}</span>{" Mailsim"}</h1>
                 <input id="search" class="search" type="search" placeholder="Find a scenario…" aria-label="Find a scenario" oninput={on_search} onfocus={on_search_focus} />
@@ -777,7 +781,7 @@ fn playground() -> Html {
                             onchange={ { let d = player.dispatcher(); Callback::from(move |_: Event| d.dispatch(Action::ToggleDecrypted)) } } />
                         {" show decrypted"}
                     </label>
-                    <span id="position" class="position" aria-live="polite">{ format!("step {step} of {len}") }</span>
+                    <span id="position" class="position" aria-live="polite">{ format!("step {panel} of {len}") }</span>
                     <span class="clock" title="Virtual time since the scenario started">{ format!("t = {}", format_time(now)) }</span>
                     <span class="tools">
                         <button id="share" onclick={on_share} title="Copy a link to this step">{"Share"}</button>
@@ -828,7 +832,7 @@ fn playground() -> Html {
                 { tab_panel(narrow, &tab, "diagram", html! {
                     <section class="diagram-pane" aria-label="Sequence diagram">
                         { view_bar }
-                        <SequenceDiagram diagram={player.diagram.clone()} step={step} decrypted={player.decrypted} on_select={on_select}
+                        <SequenceDiagram diagram={player.diagram.clone()} step={step} track_step={Some(panel)} decrypted={player.decrypted} on_select={on_select}
                             view={std::rc::Rc::new(ViewOptions { by_name, zoom: view.zoom * if *large { 5 } else { 4 } / 4, ..(*view).clone() })} on_toggle_conn={on_toggle_conn} />
                     </section>
                 }) }

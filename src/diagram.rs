@@ -95,6 +95,11 @@ pub struct DiagramProps {
     /// checks count the arrows).
     #[prop_or_default]
     pub draw_all: bool,
+    /// The step the run's track marks, if not `step`: the playground's side panels' step, so
+    /// that the marker, at the pane's far edge, is drawn with the panels a frame after the row
+    /// (a step's frame then repaints the row alone: src/app.rs, `deferred`).
+    #[prop_or_default]
+    pub track_step: Option<usize>,
 }
 
 /// The layout of a diagram, with what it was made from (the diagram, the view, the groups
@@ -353,7 +358,9 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
     let rows = &layout.rows;
     // Below the actors' header and its 1 px border.
     let view_h = (port.height - head_px - 1).max(row_px);
-    let cur_row = props.step.checked_sub(1).and_then(|s| layout.row_of_step.get(s).copied().flatten());
+    let row_of = |step: usize| step.checked_sub(1).and_then(|s| layout.row_of_step.get(s).copied().flatten());
+    let cur_row = row_of(props.step);
+    let track_row = props.track_step.map_or(cur_row, row_of);
     // A new step (or a new log): a row out of view is brought in by a page, not a row: below
     // the view, to a third from the top (the steps after it are in view); above, to a third
     // from the bottom (stepping back). Most steps then do not scroll (a step that scrolls repaints
@@ -584,7 +591,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                         <rect class={classes!("band", *class)} x="0" width="10" y={from.to_string()} height={(to - from).to_string()} />
                     }) }
                     <rect class="track-view" x="1" width="8" y={s(view_top)} height={s(view_h)} />
-                    { for cur_row.map(|r| html! { <rect class="track-now" x="0" width="10" y={s(pct(i64::from(r)).min(994))} height="6" /> }) }
+                    { for track_row.map(|r| html! { <rect class="track-now" x="0" width="10" y={s(pct(i64::from(r)).min(994))} height="6" /> }) }
                 </svg>
             }
         </div>

@@ -24,12 +24,18 @@ export function launch() {
   });
 }
 
-/** In the page: whether the playground's world panel names the position's step (or there is none). */
+/**
+ * In the page: whether the playground's world panel names the player's step (or there is none).
+ * The player's step is the app's `data-step`; the position, the clock, the track's marker and
+ * the side panels follow it a frame later (src/app.rs, `deferred`).
+ */
 export const PANELS_SHOWN = () => {
-  const pos = document.querySelector('.app:not(.activity-app) #position');
+  const app = document.querySelector('.app:not(.activity-app)[data-step]');
   const world = document.querySelector('.app:not(.activity-app) .side #world h2');
-  if (!pos || !world) return true;
-  return /^step (\d+)/.exec(pos.textContent)?.[1] === /^The world at step (\d+)/.exec(world.textContent)?.[1];
+  const pos = document.querySelector('.app:not(.activity-app) #position');
+  if (!app || !world) return true;
+  const at = app.dataset.step;
+  return /^The world at step (\d+)/.exec(world.textContent)?.[1] === at && (!pos || /^step (\d+)/.exec(pos.textContent)?.[1] === at);
 };
 
 /**

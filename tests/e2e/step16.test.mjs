@@ -40,7 +40,10 @@ async function record(page) {
         inView = mid >= p.top + head.getBoundingClientRect().height && mid <= p.top + pane.clientHeight;
       }
       window.__frames.push({
-        position: num('#position', /^step (\d+) of/),
+        // The player's step (the position itself follows with the panels since session 22).
+        position: Number(document.querySelector('.app[data-step]')?.dataset.step ?? NaN),
+        // What the position says: it moves with the panels, in their frame.
+        said: num('#position', /^step (\d+) of/),
         details: num('#details h2', /^Step (\d+):/) ?? (document.querySelector('#details .description') ? 0 : null),
         world: num('#world h2', /^The world at step (\d+)/),
         inView,
@@ -75,6 +78,7 @@ function checkFrames(frames, steps, last) {
   assert.ok(frames.length > 0, 'frames were recorded');
   for (const f of frames) {
     assert.equal(f.details, f.world, `details and world show one step: ${JSON.stringify(f)}`);
+    assert.equal(f.said, f.world, `the position says the panels' step: ${JSON.stringify(f)}`);
     assert.ok(steps.has(f.world), `the panels show a step the player was at: ${JSON.stringify(f)}`);
     // Once the panels show the step (two frames after it at most). Not in the step's own frame:
     // Yew runs the effects of a render that took over 16 ms after yielding to the browser (its
