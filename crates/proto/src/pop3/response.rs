@@ -32,16 +32,27 @@ impl Response {
         Response { ok: true, text: text.into(), body: None, challenge: true }
     }
 
-    /// The status line without its CRLF, e.g. `+OK 2 messages`.
+    /// The status line without its CRLF, e.g. `+OK 2 messages`. Its text is printable
+    /// US-ASCII (RFC 2449 section 9: CHAR is 7-bit, no CTL): what it echoes of a client's own
+    /// bytes (a user name or a verb typed in UTF-8, a control character) is shown with '?'.
     pub fn status_line(&self) -> String {
+        let text: std::borrow::Cow<str> = match self.text.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+            true => self.text.as_str().into(),
+            false => self
+                .text
+                .chars()
+                .map(|c| if c == ' ' || c.is_ascii_graphic() { c } else { '?' })
+                .collect::<String>()
+                .into(),
+        };
         if self.challenge {
-            return format!("+ {}", self.text);
+            return format!("+ {text}");
         }
         let s = if self.ok { "+OK" } else { "-ERR" };
-        if self.text.is_empty() {
+        if text.is_empty() {
             s.to_string()
         } else {
-            format!("{s} {}", self.text)
+            format!("{s} {text}")
         }
     }
 

@@ -313,7 +313,15 @@ impl ImapServer {
             lines = news;
         }
         let untagged = lines.len();
-        let status = tagged.as_ref().map(|(tag, status, text)| format!("{tag} {status} {text}"));
+        // Response text has no control characters, and until the client enables IMAP4rev2 it
+        // is 7-bit (RFC 3501 section 9 and RFC 9051 section 9, TEXT-CHAR): what it echoes of
+        // the client's own bytes (a verb typed in Latin-1, a NUL, a mailbox name in UTF-8
+        // rather than modified UTF-7) is shown with '?' for those.
+        let rev2 = self.rev2;
+        let shown = |c: char| if c.is_control() || (!rev2 && !c.is_ascii()) { '?' } else { c };
+        let status = tagged
+            .as_ref()
+            .map(|(tag, status, text)| format!("{tag} {status} {}", text.chars().map(shown).collect::<String>()));
         lines.extend(status.clone().map(Line::from));
         let mut bytes = Vec::new();
         lines.iter().for_each(|l| l.encode_into(&mut bytes));

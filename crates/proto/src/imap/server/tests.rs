@@ -304,6 +304,38 @@ fn response_text_is_ascii_for_every_refusal_that_cites_an_rfc() {
     }
 }
 
+/// Bytes a client sends that are not ASCII (a mistyped command, a Latin-1 terminal, invalid
+/// UTF-8) are not echoed back as such in a response's text before IMAP4rev2 is enabled: an
+/// IMAP4rev1 client reads 7-bit text there (RFC 3501 section 9, TEXT-CHAR).
+#[test]
+fn client_bytes_that_are_not_ascii_are_not_echoed_in_response_text() {
+    let (out, _) = folder_tests::session(&[
+        b"HELO \xc3\x28\r\n",
+        b"a FR\xc3\xa9B\r\n",
+        b"a2 FR\x01\x7fB\r\n",
+        b"\xc3\xa9 NOOP\r\n",
+        b"b \xff\r\n",
+        b"c LOGIN bob@b.example pw\r\n",
+        b"d SELECT \"caf\xc3\xa9\"\r\n",
+        b"e SELECT INBOX\r\n",
+        b"f FETCH \xc3\xa9 FLAGS\r\n",
+        b"g FETCH 1 (FL\xc3\xa9GS)\r\n",
+        b"h SEARCH SUBJECT \xff\r\n",
+        b"i STORE 1 +FLAGS (\\S\xc3\xa9en)\r\n",
+        b"j CREATE \xc3\xa9t\xc3\xa9\r\n",
+        b"k COPY 1 \xc3\xa9\r\n",
+        b"l LOGOUT\r\n",
+    ]);
+    for line in out.split("\r\n") {
+        assert!(line.bytes().all(|b| b == b' ' || b.is_ascii_graphic()), "{line:?} in {out}");
+    }
+    assert!(
+        out.contains("a BAD unknown command FR?B\r\n") && out.contains("a2 BAD unknown command FR??B\r\n"),
+        "{out}"
+    );
+    assert!(out.contains("d NO [NONEXISTENT] Mailbox caf? does not exist"), "{out}");
+}
+
 pub(super) mod folder_tests {
     use super::*;
     use crate::store::MailStore;

@@ -365,3 +365,18 @@ fn responses_that_cite_an_rfc_are_ascii() {
         assert!(o.is_ascii() && o.contains("-ERR") && o.contains("RFC"), "{input:?}: {o}");
     }
 }
+
+/// What a response echoes of the client's own bytes (a user name or a verb typed in UTF-8 or
+/// Latin-1, a control character) reaches the client as printable ASCII (RFC 2449 section 9:
+/// `CHAR` is 7-bit, `CTL` excluded): found typing into `mailsim serve`'s POP3 port.
+#[test]
+fn echoed_client_bytes_are_printable_ascii() {
+    let mut s = Pop3Server::new(Pop3Config::new("mail.bob.example"), 0);
+    out(&mut s);
+    for line in [&b"FR\xc3\xa9B\r\n"[..], b"FR\x01B\r\n", b"USER \xc3\xa9\r\n"] {
+        s.handle_input(0, line);
+    }
+    let o = out(&mut s);
+    assert!(o.bytes().all(|b| b == b' ' || b == b'\r' || b == b'\n' || b.is_ascii_graphic()), "{o:?}");
+    assert!(o.contains("-ERR unknown command \"FR?B\"\r\n-ERR unknown command \"FR?B\"\r\n+OK ? accepted"), "{o}");
+}
