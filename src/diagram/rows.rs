@@ -97,8 +97,12 @@ struct Memo {
 pub(super) fn chunk(props: &ChunkProps) -> Html {
     let memo = use_mut_ref(Memo::default);
     let cache = props.layout.0.borrow();
-    let Some((_, _, _, layout)) = &*cache else { return html! {} };
-    let d = props.diagram.0.get();
+    // The diagram the layout was made from, not the one in this chunk's props: the layout is
+    // the diagram's, shared, and made again by its render, which can come before this chunk's
+    // props follow (a chunk drawn with the layout of a longer log than its props' read an
+    // arrow past the end: a panic in WebKit, under load, after the playground's log changed).
+    let Some((src, _, _, layout)) = &*cache else { return html! {} };
+    let d = src.get();
     let rows = &layout.rows;
     let lane_w = props.lane_w;
     let x = |lane: usize| LEFT + lane_w * lane as i32 + lane_w / 2;
