@@ -148,6 +148,10 @@ async function tabs(page) {
   });
 }
 
+/** In the page: where the diagram's pane ends and how tall the page is (a phone's diagram tab
+ * ended ~70 px above the screen's bottom edge, white below, when its height was 100vh - 12rem). */
+const paneToBottom = () => [Math.round(document.querySelector('.diagram-pane').getBoundingClientRect().bottom), document.documentElement.scrollHeight];
+
 test('phone: the diagram and the panels are tabs, by mouse and by keyboard; the step controls stay', async (t) => {
   const page = await open(t, '#/scenario/starttls-auth/step/12', SIZES[3]);
   let s = await tabs(page);
@@ -155,6 +159,7 @@ test('phone: the diagram and the panels are tabs, by mouse and by keyboard; the 
   assert.equal(s.chosen, 'Diagram');
   assert.equal(s.focusable, 1, 'one tab in the tab order');
   assert.ok(s.diagram && !s.details && !s.world, 'the diagram alone');
+  assert.deepEqual(await page.evaluate(paneToBottom), [SIZES[3].height, SIZES[3].height], 'the diagram fills the screen below the controls, the page one screen tall');
   const panel = await page.getAttribute('#panel-details', 'role');
   assert.equal(panel, 'tabpanel');
   assert.equal(await page.getAttribute('#panel-details', 'aria-labelledby'), 'tab-details');
@@ -209,6 +214,7 @@ test('phone: the live view has the same tabs', async (t) => {
   await page.waitForSelector('#live-status');
   const s = await tabs(page);
   assert.deepEqual(s.names, ['Diagram', 'Details', 'World', 'Transcript']);
+  assert.deepEqual(await page.evaluate(paneToBottom), [SIZES[3].height, SIZES[3].height], 'the diagram fills the screen below the controls');
   await page.click('#tab-world');
   assert.ok((await tabs(page)).world && !(await tabs(page)).diagram);
   assert.deepEqual(await page.evaluate(problems), [], 'nothing overflows');
