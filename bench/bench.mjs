@@ -10,6 +10,7 @@ import { measure, DIST } from '../tests/e2e/bundle-size.mjs';
 import { serveDist } from '../tests/e2e/serve-dist.mjs';
 import { launch } from '../tests/e2e/browser.mjs';
 import { diagramFigures } from './diagram.mjs';
+import { typedLineFigures } from './typed-line.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results.json');
@@ -174,6 +175,7 @@ const size = bundle();
 const tti = process.env.BENCH_SKIP_TTI ? null : await timeToInteractive();
 const returning = process.env.BENCH_SKIP_RETURNING ? null : await returningLearner();
 const diagram = process.env.BENCH_SKIP_DIAGRAM ? null : await diagramFigures();
+const typed = process.env.BENCH_SKIP_TYPED ? null : await typedLineFigures(undefined, BUILD);
 
 const rows = [
   ['wasm (gzipped)', `${kb(size.wasm.gzip)} KB`],
@@ -191,6 +193,8 @@ const rows = [
     [`returning learner, ${name}: bytes fetched before the first draw`, `${kb(r.bytes_before_first_draw)} KB${r.engine_before_first_draw ? ` (engine module in ${r.engine_before_first_draw} of ${r.first_draw_ms.length})` : ''}`],
   ]),
   ...(diagram ? diagram.rows : []),
+  ...(typed || []).map((r) => [`playground: a line typed after ${r.sessions} sessions (${r.arrows.toLocaleString('en')} arrows), median / slowest of ${r.lines_ms.length}`,
+    `${r.median_ms} / ${r.max_ms} ms`]),
 ];
 const loadAfter = loadBefore && loadavg();
 if (loadBefore) rows.push(['machine load (1/5/15 min) before; after', `${loadBefore.join(' ')}; ${loadAfter.join(' ')}`]);
@@ -213,5 +217,6 @@ if (tti) results.time_to_interactive = tti;
 if (returning) results.returning_learner = returning;
 results.load = loadBefore && { before: loadBefore, after: loadAfter };
 if (diagram) results.diagram = diagram.results;
+if (typed) results.typed_line = typed;
 fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS) || RESULTS}`);

@@ -351,13 +351,12 @@ impl Player {
     fn replay(&mut self, actions: Vec<LearnerAction>) {
         let stored = store_actions(&self.scenario.id, &actions);
         crate::guard::arm(&self.scenario.id, actions.len());
-        let before = self.diagram.arrows.clone();
         let log = match &self.source {
             Some(s) => engine::run(s, &actions),
             None => (*self.log).clone(),
         };
         let diagram = Diagram::from_log(&log);
-        let same = before.iter().zip(&diagram.arrows).take_while(|(a, b)| a.label == b.label && a.t == b.t).count();
+        let same = self.diagram.arrows.iter().zip(&diagram.arrows).take_while(|(a, b)| a.label == b.label && a.t == b.t).count();
         self.step = (same + 1).min(diagram.arrows.len());
         self.log = Rc::new(log);
         self.diagram = Rc::new(diagram);
