@@ -15,7 +15,7 @@ use crate::growing::{draw_next_frame, newest_first, Src};
 use crate::layout::{Layout, Row};
 use gloo_events::EventListener;
 use mailsim_sim::diagram::Diagram;
-use rows::{Chunk, Drawn, Laid};
+use rows::{Chunk, Laid};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -353,7 +353,6 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
         let on_toggle = Callback::from(move |conn: u32| toggle_ref.borrow().emit(conn));
         (on_select, on_toggle)
     });
-    let diagram = Drawn(props.diagram.clone());
 
     let rows = &layout.rows;
     // Below the actors' header and its 1 px border.
@@ -578,7 +577,7 @@ pub fn sequence_diagram(props: &DiagramProps) -> Html {
                 // the last down to the end (the body as tall as the whole run: the scroll bar).
                 <div class="diagram-body" role="img" aria-label={format!("Sequence diagram with {} messages", d.arrows.len())} data-rows={rows.len().to_string()} data-drawn={format!("{start}-{end}")}>
                     { for (c0..c1).map(|c| html! {
-                        <Chunk key={c} diagram={diagram.clone()} layout={laid.clone()} {c} ver={chunk_ver(c)} last={c + 1 == chunks} step={chunk_step(c)}
+                        <Chunk key={c} layout={laid.clone()} {c} ver={chunk_ver(c)} last={c + 1 == chunks} step={chunk_step(c)}
                             top={if c == c0 { 0 } else { chunk_top(c) }} bottom={if c + 1 == c1 { height } else { chunk_top(c + 1) }}
                             {lane_w} {width} {fill} {z} decrypted={props.decrypted} on_select={stable.0.clone()} on_toggle_conn={stable.1.clone()} />
                     }) }

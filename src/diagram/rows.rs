@@ -13,27 +13,11 @@
 //! `data-conn`).
 
 use super::{chunk_top, fit, Cached, CHUNK, LEFT, ROW_H, TOP};
-use crate::growing::Src;
 use crate::layout::Row;
 use mailsim_sim::diagram::{format_time, Diagram};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::prelude::*;
-
-/// The diagram an arrow is drawn from: a log's, compared by identity (it never changes), or
-/// the live view's, by its generation: it grows by appending, and an arrow once appended
-/// does not change (a login renames an actor: the arrows' names are props of their own).
-#[derive(Clone)]
-pub(super) struct Drawn(pub Src<Diagram>);
-
-impl PartialEq for Drawn {
-    fn eq(&self, other: &Self) -> bool {
-        match (&self.0, &other.0) {
-            (Src::Fixed(a), Src::Fixed(b)) => Rc::ptr_eq(a, b),
-            (a, b) => a.same(b),
-        }
-    }
-}
 
 /// The diagram's layout as a chunk reads it: the diagram's cache, compared by the number of
 /// times it was laid out again or its lanes or names changed (rows added at the end change
@@ -49,7 +33,9 @@ impl PartialEq for Laid {
 
 #[derive(Properties, PartialEq)]
 pub(super) struct ChunkProps {
-    pub diagram: Drawn,
+    /// The layout, and the diagram it was made from (read from it: a new diagram is always
+    /// laid out again, which changes the layout's number, or appended to, which changes the
+    /// chunks' `ver`).
     pub layout: Laid,
     /// Rows `c * CHUNK ..`.
     pub c: usize,
@@ -97,10 +83,11 @@ struct Memo {
 pub(super) fn chunk(props: &ChunkProps) -> Html {
     let memo = use_mut_ref(Memo::default);
     let cache = props.layout.0.borrow();
-    // The diagram the layout was made from, not the one in this chunk's props: the layout is
-    // the diagram's, shared, and made again by its render, which can come before this chunk's
-    // props follow (a chunk drawn with the layout of a longer log than its props' read an
-    // arrow past the end: a panic in WebKit, under load, after the playground's log changed).
+    // The diagram the layout was made from, and only that one: the layout is the diagram's,
+    // shared, and made again by its render, which can come before this chunk's props follow
+    // (a chunk that drew the layout of a longer log with the diagram of its own props read an
+    // arrow past the end: a panic in WebKit, under load, after the playground's log changed;
+    // so the props hold no diagram, and the tooltip reads the cache too).
     let Some((src, _, _, layout)) = &*cache else { return html! {} };
     let d = src.get();
     let rows = &layout.rows;
@@ -123,10 +110,12 @@ pub(super) fn chunk(props: &ChunkProps) -> Html {
     };
     // The tooltip of the arrow the pointer enters (one listener for the chunk, as for clicks).
     let onmouseover = {
-        let (diagram, decrypted, memo) = (props.diagram.clone(), props.decrypted, memo.clone());
+        let (cache, decrypted, memo) = (props.layout.0.clone(), props.decrypted, memo.clone());
         Callback::from(move |e: MouseEvent| {
+            let cache = cache.borrow();
+            let Some((src, ..)) = &*cache else { return };
             if let Some((row, Some(step), _)) = hit(&e) {
-                if let Some(title) = tooltip(&row, &diagram.0.get(), step, decrypted) {
+                if let Some(title) = tooltip(&row, &src.get(), step, decrypted) {
                     memo.borrow_mut().tips.push(title);
                 }
             }
